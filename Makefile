@@ -1,0 +1,49 @@
+# xvm top-level Makefile: one non-recursive build, each component adds its
+# rules through a fragment (lib/lib.mk, hv/vmm/hv.mk, guestdrv/guest.mk, ...).
+#
+#   make          build everything into build/
+#   make deps     install the Debian packages the project needs (root)
+#   make check    deps + build + unit and integration tests
+#   make demo     boot the PV guest under hv and show its console
+
+BUILD    := build
+BIN      := $(BUILD)/bin
+CC       ?= cc
+PKGS     := jansson
+WARN     := -Wall -Wextra -Werror
+CFLAGS   := -O2 -g $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+# Debian packages needed to build, test and benchmark (see README).
+DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
+            qemu-system-x86 acpica-tools binutils iproute2 procps
+
+.PHONY: all deps check demo clean
+all:
+
+include lib/lib.mk
+include hv/vmm/hv.mk
+include guestdrv/guest.mk
+include tests/tools/tools.mk
+include tests/unit/unit.mk
+
+deps:
+	@./tests/deps.sh $(DEB_PKGS)
+
+check: deps
+	$(MAKE) all
+	./tests/run
+
+demo: all
+	./tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+# Host objects: build/obj/<path>.o from <path>.c, with header dependencies.
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,18 @@
+# hv/vmm/: the monitor. Everything but main.c goes into build/hv/libhv.a so
+# unit tests can link device models and the core.
+HV_SRCS  := $(sort $(filter-out hv/vmm/main.c,$(wildcard hv/vmm/*.c)))
+HV_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
+HV_LIB   := $(BUILD)/hv/libhv.a
+
+$(HV_LIB): $(HV_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $(HV_OBJS)
+
+ifneq ($(wildcard hv/vmm/main.c),)
+$(BIN)/hv: $(BUILD)/obj/hv/vmm/main.o $(HV_LIB) $(XVM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS)
+all: $(BIN)/hv
+endif
+all: $(HV_LIB)

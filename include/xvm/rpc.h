@@ -1,0 +1,87 @@
+/*
+ * JSON-lines RPC over unix stream sockets: the control protocol of every xvm
+ * daemon (DESIGN.md "Control sockets"). One JSON object per line:
+ *   request  {"id":N,"method":"vnic.create","params":{...}}
+ *   reply    {"id":N,"result":{...}}
+ *         or {"id":N,"error":{"code":"EEXIST","message":"..."}}
+ *   event    {"event":"state","data":{...}}   (server to client, unsolicited)
+ * Lines longer than RPC_MAX_LINE are refused with an error reply (code
+ * "E2BIG") and the connection is closed; malformed JSON, a missing or
+ * wrong-typed id/method/params, or an unknown method get an error reply and
+ * the connection keeps working.
+ */
+#ifndef XVM_RPC_H
+#define XVM_RPC_H
+
+#include <jansson.h>
+#include "xvm/common.h"
+
+#define RPC_MAX_LINE	(1u << 20)
+
+struct rpc_server;
+struct rpc_conn;
+struct rpc_client;
+
+struct rpc_error {
+	char code[32];		/* "EINVAL", "ENOENT", ...: errno name */
+	char message[256];	/* human-readable, for the CLI to print */
+};
+
+/* Fill err with a code and a printf-style message; returns -errnum so a
+ * handler can `return rpc_errorf(err, EINVAL, "bad MAC '%s'", s);`.
+ * The code is the symbolic name of errnum ("EINVAL"). */
+int rpc_errorf(struct rpc_error *err, int errnum, const char *fmt, ...)
+	PRINTF(3, 4);
+
+/*
+ * A method handler. Called on the thread that calls rpc_server_dispatch(),
+ * with the params object (never NULL: {} when the request had none; the
+ * handler must check every field's presence and type). On success it returns
+ * 0 and may set *result to a new reference (NULL means {}). On failure it
+ * returns a negative errno and fills err (rpc_errorf); if err->code is left
+ * empty the server derives it from the errno.
+ */
+typedef int (*rpc_handler_fn)(void *ctx, struct rpc_conn *conn,
+			      json_t *params, json_t **result,
+			      struct rpc_error *err);
+
+struct rpc_method {
+	const char *name;	/* "status", "vnic.create" */
+	rpc_handler_fn handler;
+};
+
+/* Listen on a unix socket at path (a stale socket file is replaced), mode
+ * 0600. The method table must outlive the server. */
+struct rpc_server *rpc_server_open(const char *path,
+				   const struct rpc_method *methods,
+				   size_t nmethods, void *ctx);
+/* A pollable fd (readable when there is work); add it to the caller's
+ * poll/epoll loop and call rpc_server_dispatch() when it is readable. */
+int rpc_server_fd(const struct rpc_server *srv);
+/* Accept, read, dispatch and reply without blocking. 0 or -errno. */
+int rpc_server_dispatch(struct rpc_server *srv);
+/* Send {"event":name,"data":data} to every connected client; steals data
+ * (NULL means {}). Clients that cannot take it are disconnected. */
+void rpc_server_emit(struct rpc_server *srv, const char *event, json_t *data);
+/* Close every connection and the listener and unlink the socket path. */
+void rpc_server_close(struct rpc_server *srv);
+
+/* Client side (CLIs, xvmd, tests). */
+struct rpc_client *rpc_client_connect(const char *path);
+/*
+ * Call method with params (stolen; NULL means {}) and wait up to timeout_ms
+ * (-1: forever) for the reply, queueing events that arrive meanwhile.
+ * Returns 0 with *result (a new reference, caller decrefs), -EREMOTE with
+ * err filled when the server answered with an error, or another -errno
+ * (-ETIMEDOUT, -ECONNRESET, -EPROTO) with err filled describing it.
+ */
+int rpc_client_call(struct rpc_client *cli, const char *method,
+		    json_t *params, json_t **result, struct rpc_error *err,
+		    int timeout_ms);
+/* Next event (queued or newly read) within timeout_ms: 0 with *event
+ * ({"event":...,"data":...}, new reference), -ETIMEDOUT, or -errno. */
+int rpc_client_next_event(struct rpc_client *cli, json_t **event,
+			  int timeout_ms);
+void rpc_client_close(struct rpc_client *cli);
+
+#endif

@@ -1,0 +1,9 @@
+# tests/tools/: small programs the integration tests use.
+TOOLS_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRCS))
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(XVM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS)
+
+all: $(TOOLS_BINS)
