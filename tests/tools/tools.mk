@@ -1,8 +1,9 @@
-# tests/tools/: small programs the integration tests use.
+# tests/tools/: small programs the integration tests use. Each tool is one
+# .c file; it may use libxvm and libhv.
 TOOLS_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOLS_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(TOOLS_SRCS))
 
-$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(XVM_LIB)
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(HV_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS)
 
