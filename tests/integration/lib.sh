@@ -59,3 +59,48 @@ wait_pid() {
 	done
 	return 1
 }
+
+RPC=$TOP/build/tests/tools/rpc-call
+
+# start_hv NAME ARGS...: start hv in the background with its console on
+# $TMP/NAME.console (stdio), stderr on $TMP/NAME.err and a control socket
+# $XVM_RUNDIR/NAME.sock. Sets HV_PID. The domain is destroyed at exit.
+start_hv() {
+	local name=$1; shift
+	"$BIN/hv" --name "$name" --control "$XVM_RUNDIR/$name.sock" \
+		--console stdio "$@" </dev/null >"$TMP/$name.console" 2>"$TMP/$name.err" &
+	HV_PID=$!
+	at_exit "kill -9 $HV_PID"
+}
+
+# hv_ctl NAME METHOD: one control call; prints the result.
+hv_ctl() { "$RPC" -t 5000 "$XVM_RUNDIR/$1.sock" "$2"; }
+
+# wait_socket PATH SECONDS
+wait_socket() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# show NAME: the console and stderr of a domain (for failure logs).
+show() {
+	echo "--- $1 console:"; cat "$TMP/$1.console" 2>/dev/null | tail -n 40
+	echo "--- $1 stderr:"; cat "$TMP/$1.err" 2>/dev/null | tail -n 20
+}
+
+# expect_exit NAME SECONDS STATUS: the domain's hv exits in time with STATUS.
+expect_exit() {
+	wait_pid "$HV_PID" "$2" || { show "$1"; fail "$1: hv still running after $2 s"; }
+	[ "$WAIT_RC" = "$3" ] || { show "$1"; fail "$1: hv exited $WAIT_RC, expected $3"; }
+	pass "$1: hv exited with status $3"
+}
+
+# expect_console NAME REGEX SECONDS
+expect_console() {
+	wait_for_line "$TMP/$1.console" "$2" "$3" || { show "$1"; fail "$1: no console line matching '$2' within $3 s"; }
+	pass "$1: console shows '$(grep -Em1 -- "$2" "$TMP/$1.console")'"
+}
