@@ -189,22 +189,26 @@ static uint64_t log_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Lock-free so a limiter shared by several vCPU or polling threads stays
+ * safe (counts may be off by a few at a window edge, never corrupted). */
 bool log_ratelimit_ok(struct log_ratelimit *rl)
 {
 	uint64_t now = log_now_ms();
+	uint64_t start = __atomic_load_n(&rl->window_start_ms, __ATOMIC_RELAXED);
 
-	if (rl->window_start_ms == 0 ||
-	    now - rl->window_start_ms >= rl->interval_ms) {
-		rl->window_start_ms = now ? now : 1;
-		rl->printed = 0;
+	if (now == 0)
+		now = 1;	/* 0 means "no window yet" */
+	if (start == 0 || now - start >= rl->interval_ms) {
+		if (__atomic_compare_exchange_n(&rl->window_start_ms, &start,
+						now, false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			__atomic_store_n(&rl->printed, 0, __ATOMIC_RELAXED);
 	}
-	if (rl->printed >= rl->burst) {
-		if (rl->suppressed < UINT32_MAX)
-			rl->suppressed++;
+	if (__atomic_fetch_add(&rl->printed, 1, __ATOMIC_RELAXED) >= rl->burst) {
+		__atomic_fetch_add(&rl->suppressed, 1, __ATOMIC_RELAXED);
 		return false;
 	}
-	rl->printed++;
-	log_pending_suppressed = rl->suppressed;
-	rl->suppressed = 0;
+	log_pending_suppressed = __atomic_exchange_n(&rl->suppressed, 0,
+						     __ATOMIC_RELAXED);
 	return true;
 }

@@ -44,8 +44,9 @@ struct log_ratelimit {
 };
 #define LOG_RATELIMIT_INIT(ms, n)	{ .interval_ms = (ms), .burst = (n) }
 
-/* true if a message may be printed now (and counts it). Thread-compatible:
- * each ratelimit state belongs to one thread. */
+/* true if a message may be printed now (and counts it). Lock-free: one
+ * ratelimit state may be shared by several threads. The next message printed
+ * on this thread ends with " (N similar messages suppressed)". */
 bool log_ratelimit_ok(struct log_ratelimit *rl);
 
 #define log_ratelimited(rl, level, ...) do {				\
