@@ -1,0 +1,261 @@
+/*
+ * hv core, vm.c: I/O range claims and dispatch, guest-physical address
+ * translation, device registration and stop requests, on a struct vm
+ * built by hand (no KVM).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "unit.h"
+#include "../../hv/vmm/vm.h"
+
+static struct vm *vm_new(uint64_t low, uint64_t high)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	pthread_mutex_init(&vm->dev_lock, NULL);
+	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
+	vm->stop_reason = VM_STOP_NONE;
+	vm->mem[0] = (struct vm_mem_region){ 0, low, 0, malloc(low) };
+	vm->nr_mem = 1;
+	if (high) {
+		vm->mem[1] = (struct vm_mem_region){ MEM_HIGH_BASE, high, low,
+						     malloc(high) };
+		vm->nr_mem = 2;
+	}
+	return vm;
+}
+
+static void vm_free(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_mem; i++)
+		free(vm->mem[i].hva);
+	free(vm->pio);
+	free(vm->mmio);
+	free(vm);
+}
+
+/* A recording device: remembers the last access. */
+struct rec {
+	uint64_t off, val;
+	unsigned int size, reads, writes;
+	uint64_t reply;
+};
+
+static uint64_t rec_read(void *opaque, uint64_t off, unsigned int size)
+{
+	struct rec *r = opaque;
+
+	r->off = off;
+	r->size = size;
+	r->reads++;
+	return r->reply;
+}
+
+static void rec_write(void *opaque, uint64_t off, unsigned int size,
+		      uint64_t val)
+{
+	struct rec *r = opaque;
+
+	r->off = off;
+	r->size = size;
+	r->val = val;
+	r->writes++;
+}
+
+static const struct io_ops rec_ops = { rec_read, rec_write };
+
+static void test_overlap_refused(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	struct rec a = {0}, b = {0};
+
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3f8, 8, &rec_ops, &a, "a"), 0);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3f8, 8, &rec_ops, &b, "b"), -EBUSY);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3f0, 9, &rec_ops, &b, "b"), -EBUSY);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3ff, 1, &rec_ops, &b, "b"), -EBUSY);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3f9, 2, &rec_ops, &b, "b"), -EBUSY);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3e0, 0x40, &rec_ops, &b, "b"), -EBUSY);
+	/* Adjacent on both sides is fine, and so is the same range in MMIO. */
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x3f0, 8, &rec_ops, &b, "b"), 0);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x400, 4, &rec_ops, &b, "c"), 0);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, 0x3f8, 8, &rec_ops, &b, "m"), 0);
+	/* Empty, wrapping and beyond-64K port ranges are invalid. */
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x500, 0, &rec_ops, &b, "z"), -EINVAL);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, ~0ULL - 1, 4, &rec_ops, &b, "w"), -EINVAL);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0xfffe, 4, &rec_ops, &b, "p"), -EINVAL);
+	CU_ASSERT_EQUAL(vm->nr_pio, 3);
+	CU_ASSERT_EQUAL(vm->nr_mmio, 1);
+	vm_free(vm);
+}
+
+static void test_dispatch_offset(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	struct rec lo = { .reply = 0x11 }, hi = { .reply = 0xaabbccdd };
+	uint64_t v;
+
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, 0xd0000000, 0x1000, &rec_ops, &hi, "hi"), 0);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, 0xc0000000, 0x1000, &rec_ops, &lo, "lo"), 0);
+
+	v = 0x1234;
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xd0000010, 2, true, &v), 0);
+	CU_ASSERT_EQUAL(hi.writes, 1);
+	CU_ASSERT_EQUAL(hi.off, 0x10);
+	CU_ASSERT_EQUAL(hi.size, 2);
+	CU_ASSERT_EQUAL(hi.val, 0x1234);
+	CU_ASSERT_EQUAL(lo.writes, 0);
+
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xc0000ffc, 4, false, &v), 0);
+	CU_ASSERT_EQUAL(lo.reads, 1);
+	CU_ASSERT_EQUAL(lo.off, 0xffc);
+	CU_ASSERT_EQUAL(v, 0x11);
+
+	/* A 1-byte read returns only the low byte of what the device gave. */
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xd0000000, 1, false, &v), 0);
+	CU_ASSERT_EQUAL(v, 0xdd);
+	/* Written values are truncated to the access size. */
+	v = 0xffff1234;
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xd0000000, 1, true, &v), 0);
+	CU_ASSERT_EQUAL(hi.val, 0x34);
+	vm_free(vm);
+}
+
+static void test_unclaimed(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	struct rec d = { .reply = 0 };
+	uint64_t v = 0;
+
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x60, 1, &rec_ops, &d, "kbd"), 0);
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_PIO, 0x61, 1, false, &v), -ENOENT);
+	CU_ASSERT_EQUAL(v, 0xff);
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_PIO, 0x80, 2, false, &v), -ENOENT);
+	CU_ASSERT_EQUAL(v, 0xffff);
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0x1000, 8, false, &v), -ENOENT);
+	CU_ASSERT_EQUAL(v, ~0ULL);
+	v = 1;
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_PIO, 0x80, 1, true, &v), -ENOENT);
+	/* An access running past the end of a range is not the device's. */
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_PIO, 0x60, 2, false, &v), -ENOENT);
+	CU_ASSERT_EQUAL(d.reads + d.writes, 0);
+	vm_free(vm);
+}
+
+static void test_unregister(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	struct rec a = { .reply = 1 }, b = { .reply = 2 };
+	uint64_t v;
+
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, 0xc0001000, 0x100, &rec_ops, &a, "bar"), 0);
+	CU_ASSERT_EQUAL(io_unregister(vm, IO_SPACE_MMIO, 0xc0001004), -ENOENT);
+	CU_ASSERT_EQUAL(io_unregister(vm, IO_SPACE_PIO, 0xc0001000), -ENOENT);
+	CU_ASSERT_EQUAL(io_unregister(vm, IO_SPACE_MMIO, 0xc0001000), 0);
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xc0001000, 4, false, &v), -ENOENT);
+	/* The BAR moved: the new place works, the old one is free again. */
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, 0xc0002000, 0x100, &rec_ops, &a, "bar"), 0);
+	CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_MMIO, 0xc0001000, 0x100, &rec_ops, &b, "other"), 0);
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xc0002008, 4, false, &v), 0);
+	CU_ASSERT_EQUAL(v, 1);
+	CU_ASSERT_EQUAL(a.off, 8);
+	CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_MMIO, 0xc0001000, 4, false, &v), 0);
+	CU_ASSERT_EQUAL(v, 2);
+	vm_free(vm);
+}
+
+static void test_many_ranges_sorted(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	struct rec r[64];
+	uint64_t v;
+
+	memset(r, 0, sizeof(r));
+	/* Register in a scrambled order; every one must be found. */
+	for (unsigned int i = 0; i < 64; i++) {
+		unsigned int k = (i * 37) % 64;
+
+		r[k].reply = k;
+		CU_ASSERT_EQUAL(io_register(vm, IO_SPACE_PIO, 0x1000 + k * 16,
+					    16, &rec_ops, &r[k], "r"), 0);
+	}
+	for (unsigned int k = 0; k < 64; k++) {
+		CU_ASSERT_EQUAL(io_dispatch(vm, IO_SPACE_PIO, 0x1000 + k * 16 + 15,
+					    1, false, &v), 0);
+		CU_ASSERT_EQUAL(v, k);
+		CU_ASSERT_EQUAL(r[k].off, 15);
+	}
+	vm_free(vm);
+}
+
+static void test_gpa(void)
+{
+	struct vm *vm = vm_new(0x10000, 0x2000);
+	uint8_t *lo = vm->mem[0].hva, *hi = vm->mem[1].hva;
+
+	CU_ASSERT_PTR_EQUAL(vm_gpa(vm, 0, 0x10000), lo);
+	CU_ASSERT_PTR_EQUAL(vm_gpa(vm, 0xfff0, 0x10), lo + 0xfff0);
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, 0xfff0, 0x11));	/* past low RAM */
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, 0x10000, 1));	/* hole */
+	CU_ASSERT_PTR_EQUAL(vm_gpa(vm, MEM_HIGH_BASE + 0x100, 0x100), hi + 0x100);
+	CU_ASSERT_PTR_EQUAL(vm_gpa(vm, MEM_HIGH_BASE + 0x1fff, 1), hi + 0x1fff);
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, MEM_HIGH_BASE + 0x1fff, 2));
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, MEM_HIGH_BASE - 1, 2));	/* straddles */
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, MEM_HIGH_BASE + 0x2000, 1));
+	/* Lengths that wrap the address space must not pass. */
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, 0x100, ~0ULL));
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, 0x100, ~0ULL - 0xff));
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, ~0ULL, 2));
+	CU_ASSERT_PTR_NULL(vm_gpa(vm, 0xfff0, 1ULL << 63));
+	vm_free(vm);
+}
+
+static const struct hv_device_ops dummy_dev = { "dummy", NULL, NULL };
+
+static void test_register_device(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	unsigned int n = ARRAY_SIZE(vm->devs);
+
+	for (unsigned int i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(vm_register_device(vm, &dummy_dev, NULL), 0);
+	CU_ASSERT_EQUAL(vm_register_device(vm, &dummy_dev, NULL), -ENOSPC);
+	CU_ASSERT_EQUAL(vm->nr_devs, n);
+	vm_free(vm);
+}
+
+static void test_stop_first_wins(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+
+	vm_request_stop(vm, VM_STOP_CRASH, "guest reported panic");
+	vm_request_stop(vm, VM_STOP_POWEROFF, "ACPI S5");
+	CU_ASSERT_EQUAL(vm->stop_reason, VM_STOP_CRASH);
+	CU_ASSERT_STRING_EQUAL(vm->stop_why, "guest reported panic");
+	vm_free(vm);
+}
+
+static void test_no_kvm(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+
+	CU_ASSERT_EQUAL(vm_irq_line(vm, 4, 1), -ENODEV);
+	CU_ASSERT_EQUAL(vm_irq_line(vm, 24, 1), -EINVAL);
+	CU_ASSERT_EQUAL(vm_msi_irqfd_bind(vm, 3, 0xfee00000, 0x30), -ENODEV);
+	CU_ASSERT_EQUAL(vm_ioeventfd(vm, IO_SPACE_PIO, 0x10, 3, 3, true), -EINVAL);
+	vm_free(vm);
+}
+
+static CU_TestInfo tests[] = {
+	{ "overlap_refused", test_overlap_refused },
+	{ "dispatch_offset", test_dispatch_offset },
+	{ "unclaimed", test_unclaimed },
+	{ "unregister", test_unregister },
+	{ "many_ranges_sorted", test_many_ranges_sorted },
+	{ "gpa", test_gpa },
+	{ "register_device", test_register_device },
+	{ "stop_first_wins", test_stop_first_wins },
+	{ "no_kvm", test_no_kvm },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(vm, NULL, NULL, tests);
