@@ -14,6 +14,7 @@
 #define XVM_RPC_H
 
 #include <jansson.h>
+#include <sys/types.h>
 #include "xvm/common.h"
 
 #define RPC_MAX_LINE	(1u << 20)
@@ -61,10 +62,21 @@ int rpc_server_fd(const struct rpc_server *srv);
 /* Accept, read, dispatch and reply without blocking. 0 or -errno. */
 int rpc_server_dispatch(struct rpc_server *srv);
 /* Send {"event":name,"data":data} to every connected client; steals data
- * (NULL means {}). Clients that cannot take it are disconnected. */
+ * (NULL means {}). Clients that cannot take it are disconnected. Safe from
+ * any thread: called on the dispatching thread (a handler, say) it queues
+ * the event at once; from another thread it is handed over and sent at the
+ * next rpc_server_dispatch() (rpc_server_fd() becomes readable). */
 void rpc_server_emit(struct rpc_server *srv, const char *event, json_t *data);
-/* Close every connection and the listener and unlink the socket path. */
+/* Close every connection and the listener and unlink the socket path.
+ * Call it on the dispatching thread, with no emit running elsewhere. */
 void rpc_server_close(struct rpc_server *srv);
+
+/* The credentials of a connection's peer (SO_PEERCRED at accept time):
+ * 0, or -ENOENT if they could not be read. Either pointer may be NULL. */
+int rpc_conn_peer(const struct rpc_conn *conn, pid_t *pid, uid_t *uid);
+/* Send one event to this connection only (a handler answering a "watch"
+ * request, for example); steals data. Dispatch thread only. 0 or -errno. */
+int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data);
 
 /* Client side (CLIs, xvmd, tests). */
 struct rpc_client *rpc_client_connect(const char *path);
