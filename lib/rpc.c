@@ -404,9 +404,11 @@ static void rpc_server_accept(struct rpc_server *srv)
 	}
 }
 
-/* Send an encoded event line to every connection. */
+/* Send an encoded event line to every connection. Pending connections are
+ * accepted first, so a client whose connect() returned gets the event. */
 static void rpc_broadcast_raw(struct rpc_server *srv, const char *s, size_t n)
 {
+	rpc_server_accept(srv);
 	for (struct rpc_conn *c = srv->conns; c; c = c->next)
 		if (c->fd >= 0 && !c->closing &&
 		    rpc_conn_send_raw(c, s, n) == -ENOBUFS)
