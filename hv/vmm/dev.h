@@ -1,0 +1,81 @@
+/*
+ * hv device models: private declarations shared by devices.c, the device
+ * files and their unit tests. The core sees only vm.h (devices_create,
+ * devices_power_button, devices_destroy, acpi_build).
+ *
+ * Every function here runs with vm->dev_lock held unless it says
+ * otherwise (creation and destruction run before the vCPUs start or after
+ * they stopped).
+ */
+#ifndef HV_DEV_H
+#define HV_DEV_H
+
+#include "vm.h"
+#include "snapshot.h"
+
+/* Where a device's console output goes; vm_console_write by default,
+ * unit tests capture it. */
+typedef void dev_output_fn(void *opaque, const void *buf, size_t len);
+
+/* ---- ns16550.c: 16550A UART ---- */
+struct ns16550;
+/* Claims 8 ports at `port`; interrupts on GSI `irq`. NULL + errno. */
+struct ns16550 *ns16550_create(struct vm *vm, uint16_t port, unsigned int irq);
+void ns16550_destroy(struct ns16550 *u);
+void ns16550_set_output(struct ns16550 *u, dev_output_fn *fn, void *opaque);
+/* Console input: queued in the RX FIFO (NS16550_RX_MAX bytes; the rest is
+ * dropped and counted). */
+void ns16550_input(struct ns16550 *u, const uint8_t *buf, size_t len);
+/* Current level of the interrupt output (0 or 1). */
+int ns16550_irq_level(const struct ns16550 *u);
+extern const struct hv_device_ops ns16550_device_ops;
+#define NS16550_RX_MAX	256
+
+/* ---- i8042.c: keyboard controller (probing and the reset line) ---- */
+struct i8042;
+struct i8042 *i8042_create(struct vm *vm);
+void i8042_destroy(struct i8042 *k);
+extern const struct hv_device_ops i8042_device_ops;
+
+/* ---- pvpanic.c: QEMU's pvpanic ISA port ---- */
+struct pvpanic;
+struct pvpanic *pvpanic_create(struct vm *vm, uint16_t port);
+void pvpanic_destroy(struct pvpanic *p);
+extern const struct hv_device_ops pvpanic_device_ops;
+
+/* ---- acpi_pm.c: ACPI fixed hardware (PM1a event/control, PM timer,
+ * reset register) ---- */
+struct acpi_pm;
+struct acpi_pm *acpi_pm_create(struct vm *vm);
+void acpi_pm_destroy(struct acpi_pm *pm);
+/* Press the power button: PWRBTN_STS, SCI if PWRBTN_EN. */
+void acpi_pm_power_button(struct acpi_pm *pm);
+/* A byte written to the reset register (port ACPI_RESET_PORT, claimed by
+ * pci.c together with CONFIG_ADDRESS). */
+void acpi_pm_reset_write(struct vm *vm, uint8_t val);
+int acpi_pm_sci_level(const struct acpi_pm *pm);
+/* Replace the timer's clock (ns; NULL: CLOCK_MONOTONIC) and restart the
+ * timer at 0. For tests. */
+void acpi_pm_set_clock(struct acpi_pm *pm, uint64_t (*now_ns)(void));
+extern const struct hv_device_ops acpi_pm_device_ops;
+
+/* Sleep type values of \_S5 in the DSDT and of PM1_CNT.SLP_TYP. */
+#define ACPI_SLP_TYP_S5		5
+/* PM1 register block layout (FADT PM1_EVT_LEN 4, PM1_CNT_LEN 2). */
+#define ACPI_PM1_STS		0	/* offsets from ACPI_PM_PORT */
+#define ACPI_PM1_EN		2
+#define ACPI_PM1_CNT		4
+#define ACPI_PM_TMR		8
+#define ACPI_PM_LEN		12
+#define ACPI_PM_TMR_HZ		3579545ULL
+
+/* ---- acpi.c helpers (tables are built by acpi_build in vm.h) ---- */
+/* Sum of len bytes (a valid table sums to 0). */
+uint8_t acpi_checksum(const void *p, size_t len);
+
+/* ---- devices.c ---- */
+/* Console input router: the virtio console once its driver is up, else
+ * the UART. Registered with vm_console_set_sink by devices_create. */
+void devices_console_input(void *opaque, const uint8_t *buf, size_t len);
+
+#endif
