@@ -69,6 +69,9 @@ struct core {
 	int vcpu_mmap_size;
 
 	struct console *console;
+	/* vm_console_set_sink(): called with dev_lock held. */
+	void (*console_sink)(void *opaque, const uint8_t *buf, size_t len);
+	void *console_sink_opaque;
 	struct control *control;
 };
 

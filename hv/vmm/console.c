@@ -1,0 +1,218 @@
+/*
+ * The domain's console: where guest output goes and where input comes
+ * from. Backends: stdio (raw input mode when stdin is a terminal, restored
+ * on close; plain passthrough otherwise), pty (a new pseudo-terminal whose
+ * path is printed and reported by `status`), file:PATH (append output, no
+ * input). Input goes to the sink devices.c registered; output never blocks
+ * for long: what the backend cannot take now is dropped.
+ */
+#include <fcntl.h>
+#include <pty.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "xvm/log.h"
+#include "core.h"
+
+#define CONSOLE_ESCAPE	0x1d	/* Ctrl-]: leave (destroy) in raw stdio mode */
+
+struct console {
+	struct vm *vm;
+	int out_fd;		/* guest output goes here */
+	bool close_out;		/* out_fd is ours */
+	int in_fd;		/* -1: no input */
+	int pty_slave;		/* held open so the master never sees EIO */
+	char pty_path[64];
+	bool raw;		/* tty_saved must be restored */
+	struct termios tty_saved;
+	pthread_mutex_t out_lock;
+};
+
+/* A second, non-blocking file description for stdout when it is a pipe
+ * or terminal, so a stalled reader cannot block a vCPU (O_NONBLOCK on fd 1
+ * itself would leak into the caller's shell). */
+static int console_stdout(bool *ours)
+{
+	struct stat st;
+	int fd;
+
+	*ours = false;
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		return STDOUT_FILENO;
+	fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return STDOUT_FILENO;
+	*ours = true;
+	return fd;
+}
+
+/* Raw input, but keep output processing (guests send CR LF themselves
+ * yet some only LF). */
+static void console_tty_raw(struct console *con, int fd)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &con->tty_saved) < 0)
+		return;
+	t = con->tty_saved;
+	t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+		       ICRNL | IXON);
+	t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(fd, TCSANOW, &t) == 0)
+		con->raw = true;
+}
+
+static int console_open_stdio(struct console *con)
+{
+	con->out_fd = console_stdout(&con->close_out);
+	con->in_fd = STDIN_FILENO;
+	if (isatty(STDIN_FILENO))
+		console_tty_raw(con, STDIN_FILENO);
+	return 0;
+}
+
+static int console_open_pty(struct console *con)
+{
+	struct termios t;
+	int master, slave;
+
+	if (openpty(&master, &slave, con->pty_path, NULL, NULL) < 0)
+		return -errno;
+	if (tcgetattr(slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(slave, TCSANOW, &t);
+	}
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	con->out_fd = con->in_fd = master;
+	con->close_out = true;
+	con->pty_slave = slave;
+	fprintf(stderr, "hv: console on %s\n", con->pty_path);
+	return 0;
+}
+
+static int console_open_file(struct console *con, const char *path)
+{
+	con->out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			   0640);
+	if (con->out_fd < 0)
+		return -errno;
+	con->close_out = true;
+	return 0;
+}
+
+/* Input is readable: hand it to the sink (dev_lock held by the loop). */
+static void console_input(void *opaque)
+{
+	struct console *con = opaque;
+	struct core *c = core_of(con->vm);
+	uint8_t buf[256];
+	ssize_t n = read(con->in_fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {		/* EOF: no more input, output continues */
+		vm_unwatch_fd(con->vm, con->in_fd);
+		return;
+	}
+	if (con->raw && memchr(buf, CONSOLE_ESCAPE, (size_t)n)) {
+		vm_stop_with_event(con->vm, VM_STOP_POWEROFF, "destroyed",
+				   "console escape (Ctrl-])");
+		return;
+	}
+	if (c->console_sink)
+		c->console_sink(c->console_sink_opaque, buf, (size_t)n);
+}
+
+int console_open(struct vm *vm, const char *spec)
+{
+	struct console *con = calloc(1, sizeof(*con));
+	int rc;
+
+	if (!con)
+		return -ENOMEM;
+	con->vm = vm;
+	con->out_fd = con->in_fd = con->pty_slave = -1;
+	pthread_mutex_init(&con->out_lock, NULL);
+	core_of(vm)->console = con;
+	if (strcmp(spec, "stdio") == 0)
+		rc = console_open_stdio(con);
+	else if (strcmp(spec, "pty") == 0)
+		rc = console_open_pty(con);
+	else if (strncmp(spec, "file:", 5) == 0 && spec[5])
+		rc = console_open_file(con, spec + 5);
+	else
+		rc = -EINVAL;
+	if (rc < 0)
+		return rc;
+	/* Not every input can be polled (/dev/null, a regular file). */
+	if (con->in_fd >= 0 &&
+	    vm_watch_fd(vm, con->in_fd, console_input, con) < 0)
+		con->in_fd = -1;
+	return 0;
+}
+
+const char *console_pty_path(struct vm *vm)
+{
+	struct console *con = core_of(vm)->console;
+
+	return con && con->pty_path[0] ? con->pty_path : NULL;
+}
+
+void console_close(struct vm *vm)
+{
+	struct console *con = core_of(vm) ? core_of(vm)->console : NULL;
+
+	if (!con)
+		return;
+	if (con->in_fd >= 0)
+		vm_unwatch_fd(vm, con->in_fd);
+	if (con->raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &con->tty_saved);
+	if (con->close_out && con->out_fd >= 0)
+		close(con->out_fd);
+	if (con->pty_slave >= 0)
+		close(con->pty_slave);
+	pthread_mutex_destroy(&con->out_lock);
+	free(con);
+	core_of(vm)->console = NULL;
+}
+
+void vm_console_write(struct vm *vm, const void *buf, size_t len)
+{
+	struct console *con = core_of(vm) ? core_of(vm)->console : NULL;
+	const uint8_t *p = buf;
+
+	if (!con || con->out_fd < 0)
+		return;
+	pthread_mutex_lock(&con->out_lock);
+	while (len > 0) {
+		ssize_t n = write(con->out_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;		/* full or gone: drop the rest */
+		p += n;
+		len -= (size_t)n;
+	}
+	pthread_mutex_unlock(&con->out_lock);
+}
+
+void vm_console_set_sink(struct vm *vm,
+			 void (*cb)(void *opaque, const uint8_t *buf, size_t len),
+			 void *opaque)
+{
+	struct core *c = core_of(vm);
+
+	if (!c)
+		return;
+	c->console_sink = cb;
+	c->console_sink_opaque = opaque;
+}
