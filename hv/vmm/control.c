@@ -1,0 +1,193 @@
+/*
+ * hv's control socket (--control PATH): JSON-lines RPC (include/xvm/rpc.h)
+ * served on the event-loop thread, without dev_lock. Methods:
+ *   status   -> {name, uuid, state, vcpus, memory_mib, console, pid}
+ *   pause, resume, shutdown (ACPI power button), reset (exit 10),
+ *   destroy (stop at once, exit 0)
+ * Every state change is sent to connected clients as
+ *   {"event":"state","data":{"state":S,"reason":R}}
+ * ending with state "shutoff" and the stop reason ("poweroff", "reboot",
+ * "crash", "destroyed") just before the socket closes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "xvm/log.h"
+#include "xvm/rpc.h"
+#include "core.h"
+
+struct control {
+	struct rpc_server *srv;
+};
+
+static const char *state_name(enum core_state st)
+{
+	switch (st) {
+	case CORE_PAUSED:	return "paused";
+	case CORE_SHUTDOWN:	return "shutdown";
+	default:		return "running";
+	}
+}
+
+void control_emit_state(struct vm *vm, const char *state, const char *reason)
+{
+	struct control *ctl = core_of(vm) ? core_of(vm)->control : NULL;
+
+	if (!ctl)
+		return;
+	rpc_server_emit(ctl->srv, "state", json_pack("{s:s, s:s}", "state",
+						     state, "reason", reason));
+}
+
+static int ctl_status(void *ctx, struct rpc_conn *conn, json_t *params,
+		      json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	const char *pty = console_pty_path(vm);
+
+	(void)conn;
+	(void)params;
+	*result = json_pack("{s:s, s:s, s:s, s:i, s:I, s:o, s:i}",
+			    "name", vm->cfg.name, "uuid", vm->cfg.uuid,
+			    "state", state_name(vm_state(vm)),
+			    "vcpus", (int)vm->cfg.vcpus,
+			    "memory_mib", (json_int_t)vm->cfg.mem_mib,
+			    "console", pty ? json_string(pty) : json_null(),
+			    "pid", (int)getpid());
+	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
+}
+
+static int ctl_pause(void *ctx, struct rpc_conn *conn, json_t *params,
+		     json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	int rc;
+
+	(void)conn;
+	(void)params;
+	(void)result;
+	rc = vcpu_pause_all(vm);
+	if (rc == -EALREADY)
+		return 0;
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "vCPUs did not stop: %s",
+				  strerror(-rc));
+	control_emit_state(vm, "paused", "user");
+	return 0;
+}
+
+static int ctl_resume(void *ctx, struct rpc_conn *conn, json_t *params,
+		      json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	bool was_paused = vm_state(vm) == CORE_PAUSED;
+
+	(void)conn;
+	(void)params;
+	(void)result;
+	(void)err;
+	vcpu_resume_all(vm);
+	if (was_paused)
+		control_emit_state(vm, state_name(vm_state(vm)), "user");
+	return 0;
+}
+
+static int ctl_shutdown(void *ctx, struct rpc_conn *conn, json_t *params,
+			json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	struct core *c = core_of(vm);
+
+	(void)conn;
+	(void)params;
+	(void)result;
+	if (vm_state(vm) == CORE_PAUSED)
+		return rpc_errorf(err, EBUSY, "domain is paused; resume it first");
+	devices_power_button(vm);
+	pthread_mutex_lock(&c->run_lock);
+	c->shutdown_pressed = true;
+	pthread_mutex_unlock(&c->run_lock);
+	control_emit_state(vm, "shutdown", "power-button");
+	return 0;
+}
+
+static int ctl_reset(void *ctx, struct rpc_conn *conn, json_t *params,
+		     json_t **result, struct rpc_error *err)
+{
+	(void)conn;
+	(void)params;
+	(void)result;
+	(void)err;
+	vm_stop_with_event(ctx, VM_STOP_REBOOT, "reboot",
+			   "reset requested on the control socket");
+	return 0;
+}
+
+static int ctl_destroy(void *ctx, struct rpc_conn *conn, json_t *params,
+		       json_t **result, struct rpc_error *err)
+{
+	(void)conn;
+	(void)params;
+	(void)result;
+	(void)err;
+	vm_stop_with_event(ctx, VM_STOP_POWEROFF, "destroyed",
+			   "destroyed on the control socket");
+	return 0;
+}
+
+static const struct rpc_method control_methods[] = {
+	{ "status", ctl_status },
+	{ "pause", ctl_pause },
+	{ "resume", ctl_resume },
+	{ "shutdown", ctl_shutdown },
+	{ "reset", ctl_reset },
+	{ "destroy", ctl_destroy },
+};
+
+static void control_readable(void *opaque)
+{
+	struct control *ctl = opaque;
+	int rc = rpc_server_dispatch(ctl->srv);
+
+	if (rc < 0)
+		log_warn("control: dispatch: %s", strerror(-rc));
+}
+
+int control_open(struct vm *vm, const char *path)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+	int rc;
+
+	if (!ctl)
+		return -ENOMEM;
+	ctl->srv = rpc_server_open(path, control_methods,
+				   ARRAY_SIZE(control_methods), vm);
+	if (!ctl->srv) {
+		rc = -errno;
+		free(ctl);
+		return rc;
+	}
+	rc = vm_watch_core_fd(vm, rpc_server_fd(ctl->srv), control_readable,
+			      ctl);
+	if (rc < 0) {
+		rpc_server_close(ctl->srv);
+		free(ctl);
+		return rc;
+	}
+	core_of(vm)->control = ctl;
+	return 0;
+}
+
+/* Flush what is queued (the final state event) and close. */
+void control_close(struct vm *vm)
+{
+	struct control *ctl = core_of(vm) ? core_of(vm)->control : NULL;
+
+	if (!ctl)
+		return;
+	vm_unwatch_fd(vm, rpc_server_fd(ctl->srv));
+	rpc_server_dispatch(ctl->srv);
+	rpc_server_close(ctl->srv);
+	free(ctl);
+	core_of(vm)->control = NULL;
+}

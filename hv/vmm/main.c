@@ -1,0 +1,329 @@
+/*
+ * hv: the virtual machine monitor for one domain. Parses the command
+ * line, checks the kernel, builds the VM (KVM, memory, vCPUs, devices,
+ * ACPI tables, boot state), runs the event loop until the guest powers
+ * off, reboots or crashes (or is destroyed), tears everything down and
+ * exits with the reason (vm.h enum vm_stop): 0 power-off/destroy,
+ * 10 reboot, 11 crash, 2 bad arguments or kernel, 1 internal failure.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include "xvm/log.h"
+#include "boot.h"
+#include "core.h"
+#include "vcpu.h"
+
+#define EXIT_USAGE	2
+
+static const char usage_text[] =
+	"usage: hv --name NAME [--uuid UUID] --memory MiB --vcpus N\n"
+	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
+	"          [--console stdio|pty|file:PATH] [--control PATH]\n";
+
+/* One line on stderr and exit 2 (bad arguments or kernel file). */
+static void PRINTF(1, 2) __attribute__((noreturn)) usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hv: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(((struct vm_config *)0)->name))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") == n;
+}
+
+static bool valid_uuid(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+			return false;
+	}
+	return true;
+}
+
+/* A random (version 4) UUID when none was given. */
+static void make_uuid(char out[37])
+{
+	uint8_t b[16] = {0};
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (uint8_t)(rand() ^ getpid());
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+		 b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static bool valid_console(const char *s)
+{
+	return strcmp(s, "stdio") == 0 || strcmp(s, "pty") == 0 ||
+	       (strncmp(s, "file:", 5) == 0 && s[5] != '\0');
+}
+
+static const struct option long_opts[] = {
+	{ "name", required_argument, NULL, 'n' },
+	{ "uuid", required_argument, NULL, 'u' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "vcpus", required_argument, NULL, 'c' },
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, 'l' },
+	{ "console", required_argument, NULL, 'C' },
+	{ "control", required_argument, NULL, 'S' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void parse_option(struct vm_config *cfg, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'n':
+		if (!valid_name(arg))
+			usage_error("--name must be 1-63 characters of "
+				    "A-Z a-z 0-9 . _ -");
+		snprintf(cfg->name, sizeof(cfg->name), "%s", arg);
+		break;
+	case 'u':
+		if (!valid_uuid(arg))
+			usage_error("--uuid must be a UUID "
+				    "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+		snprintf(cfg->uuid, sizeof(cfg->uuid), "%s", arg);
+		break;
+	case 'm':
+		if (!parse_u64(arg, &v) || v < 1 || v > HV_MEM_MAX_MIB)
+			usage_error("--memory must be between 1 and %llu MiB",
+				    (unsigned long long)HV_MEM_MAX_MIB);
+		cfg->mem_mib = v;
+		break;
+	case 'c':
+		if (!parse_u64(arg, &v) || v < 1 || v > HV_VCPUS_MAX)
+			usage_error("--vcpus must be between 1 and %d",
+				    HV_VCPUS_MAX);
+		cfg->vcpus = (unsigned int)v;
+		break;
+	case 'k': cfg->kernel = arg; break;
+	case 'i': cfg->initrd = arg; break;
+	case 'l':
+		if (strlen(arg) >= BOOT_CMDLINE_MAX)
+			usage_error("--cmdline must be shorter than %d bytes",
+				    BOOT_CMDLINE_MAX);
+		cfg->cmdline = arg;
+		break;
+	case 'C':
+		if (!valid_console(arg))
+			usage_error("--console must be stdio, pty or file:PATH");
+		cfg->console = arg;
+		break;
+	case 'S': cfg->control = arg; break;
+	}
+}
+
+static void parse_args(int argc, char **argv, struct vm_config *cfg)
+{
+	int opt;
+
+	*cfg = (struct vm_config){ .vcpus = 1, .cmdline = "",
+				   .console = "stdio" };
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (opt == '?')
+			usage_error("unrecognized option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			usage_error("option '%s' requires an argument",
+				    argv[optind - 1]);
+		parse_option(cfg, opt, optarg);
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+	if (!cfg->name[0])
+		usage_error("--name is required");
+	if (!cfg->mem_mib)
+		usage_error("--memory is required");
+	if (!cfg->kernel)
+		usage_error("--kernel is required");
+	if (!cfg->uuid[0])
+		make_uuid(cfg->uuid);
+}
+
+/* SIGTERM, SIGINT, SIGHUP: destroy. Read on the loop through a signalfd. */
+static int sig_fd = -1;
+
+static void sig_readable(void *opaque)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	vm_stop_with_event(opaque, VM_STOP_POWEROFF, "destroyed",
+			   strsignal((int)si.ssi_signo));
+}
+
+static int signals_setup(struct vm *vm)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -EINVAL;
+	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sig_fd < 0)
+		return -errno;
+	return vm_watch_core_fd(vm, sig_fd, sig_readable, vm);
+}
+
+static void vm_init_empty(struct vm *vm, const struct vm_config *cfg)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = *cfg;
+	vm->kvm_fd = vm->vm_fd = vm->mem_fd = -1;
+	vm->stop_reason = VM_STOP_NONE;
+	pthread_mutex_init(&vm->dev_lock, NULL);
+}
+
+/* Fail with exit 1 naming the step. */
+static int step(int rc, const char *what)
+{
+	if (rc < 0)
+		fprintf(stderr, "hv: %s: %s\n", what, strerror(-rc));
+	return rc;
+}
+
+static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
+{
+	char msg[512] = "";
+	uint64_t rsdp = 0;
+	int rc;
+
+	*status = VM_STOP_ERROR;
+	if (step(vm_kvm_open(vm), "/dev/kvm") < 0 ||
+	    step(vm_kvm_setup(vm), "KVM set-up") < 0 ||
+	    step(vm_core_init(vm), "event loop") < 0 ||
+	    step(vm_mem_create(vm), "guest memory") < 0 ||
+	    step(cpuid_init(vm), "CPUID") < 0 ||
+	    step(vcpu_create_all(vm), "vCPUs") < 0 ||
+	    step(console_open(vm, vm->cfg.console), "console") < 0 ||
+	    step(devices_create(vm), "devices") < 0 ||
+	    step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
+		return -1;
+	rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg, sizeof(msg));
+	if (rc < 0) {
+		fprintf(stderr, "hv: %s\n", msg);
+		*status = EXIT_USAGE;
+		return -1;
+	}
+	if ((vm->cfg.control &&
+	     step(control_open(vm, vm->cfg.control), vm->cfg.control) < 0) ||
+	    step(signals_setup(vm), "signals") < 0 ||
+	    step(vcpu_start_all(vm), "vCPU threads") < 0)
+		return -1;
+	return 0;
+}
+
+static void vm_teardown(struct vm *vm)
+{
+	if (vm->vcpus)
+		vcpu_join_all(vm);
+	if (vm->core) {
+		struct core *c = core_of(vm);
+
+		control_emit_state(vm, "shutoff",
+				   c->stop_event ? c->stop_event : "error");
+		control_close(vm);
+		if (vm->devices)
+			devices_destroy(vm);
+		console_close(vm);
+	}
+	vcpu_destroy_all(vm);
+	if (sig_fd >= 0)
+		close(sig_fd);
+	vm_destroy(vm);
+}
+
+/* The exit status for the stop reason, saying why on stderr for the
+ * failures (a crash is the guest's, not hv's). */
+static int vm_exit_status(struct vm *vm)
+{
+	int reason = __atomic_load_n(&vm->stop_reason, __ATOMIC_SEQ_CST);
+
+	if (reason == VM_STOP_CRASH)
+		fprintf(stderr, "hv: guest crashed: %s\n", vm->stop_why);
+	else if (reason == VM_STOP_ERROR)
+		fprintf(stderr, "hv: internal error: %s\n", vm->stop_why);
+	else if (reason == VM_STOP_REBOOT)
+		log_info("hv %s: guest reboot: %s", vm->cfg.name, vm->stop_why);
+	return reason < 0 ? VM_STOP_ERROR : reason;
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct boot_image img;
+	char msg[512] = "", prog[80];
+	struct vm vm;
+	int status;
+
+	parse_args(argc, argv, &cfg);
+	if (boot_open(&img, cfg.kernel, msg, sizeof(msg)) < 0)
+		usage_error("%s", msg);
+	if (cfg.initrd && access(cfg.initrd, R_OK) < 0)
+		usage_error("%s: %s", cfg.initrd, strerror(errno));
+	snprintf(prog, sizeof(prog), "hv[%s]", cfg.name);
+	log_init(prog, LL_WARN);
+	vm_init_empty(&vm, &cfg);
+	if (vm_build(&vm, &img, &status) == 0) {
+		boot_close(&img);
+		if (step(vm_loop_run(&vm), "event loop") < 0)
+			vm_request_stop(&vm, VM_STOP_ERROR, "event loop failed");
+		vcpu_join_all(&vm);
+		status = vm_exit_status(&vm);
+	} else {
+		boot_close(&img);
+	}
+	vm_teardown(&vm);
+	return status;
+}
