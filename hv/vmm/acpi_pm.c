@@ -62,10 +62,12 @@ static uint64_t pm_ns_to_ticks(uint64_t ns)
 	       ns % 1000000000ULL * ACPI_PM_TMR_HZ / 1000000000ULL;
 }
 
+/* Rounded up, so that pm_ns_to_ticks(pm_ticks_to_ns(t)) == t. */
 static uint64_t pm_ticks_to_ns(uint64_t t)
 {
 	return t / ACPI_PM_TMR_HZ * 1000000000ULL +
-	       t % ACPI_PM_TMR_HZ * 1000000000ULL / ACPI_PM_TMR_HZ;
+	       (t % ACPI_PM_TMR_HZ * 1000000000ULL + ACPI_PM_TMR_HZ - 1) /
+	       ACPI_PM_TMR_HZ;
 }
 
 static uint32_t pm_timer(const struct acpi_pm *pm)
