@@ -1,0 +1,106 @@
+/*
+ * cmdline.c: the kernel command line: space-separated `key=value` words
+ * matched against a small options table. `workload=NAME[,NAME...]` names
+ * the workloads; unknown keys and malformed words get a warning and are
+ * otherwise ignored (a typo must not keep a guest from booting).
+ */
+#include "minios.h"
+#include "cmdline.h"
+
+struct option {
+	const char *key;
+	bool is_num;
+	uint64_t min, max;	/* range for numbers */
+	char str[128];		/* value of a string option */
+	uint64_t num;		/* value of a number option */
+	bool set;
+};
+
+static struct option options[] = {
+	{ .key = "workload", .str = "hello" },
+	{ .key = "spin_secs", .is_num = true, .max = 1000000000 },
+};
+
+static struct option *option_find(const char *key, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(options); i++)
+		if (strlen(options[i].key) == len &&
+		    !strncmp(options[i].key, key, len))
+			return &options[i];
+	return NULL;
+}
+
+static void option_set(struct option *o, const char *val, size_t len)
+{
+	uint64_t v;
+
+	if (!o->is_num) {
+		if (len >= sizeof(o->str)) {
+			kprintf("guest: warning: option %s: value too long, ignored\n", o->key);
+			return;
+		}
+		memcpy(o->str, val, len);
+		o->str[len] = '\0';
+		o->set = true;
+		return;
+	}
+	if (parse_u64(val, len, &v) < 0 || v < o->min || v > o->max) {
+		kprintf("guest: warning: option %s: bad value '%.*s' (%lu-%lu), ignored\n",
+			o->key, (int)len, val, o->min, o->max);
+		return;
+	}
+	o->num = v;
+	o->set = true;
+}
+
+static void cmdline_word(const char *w, size_t len)
+{
+	const char *eq = NULL;
+	struct option *o;
+
+	for (size_t i = 0; i < len; i++)
+		if (w[i] == '=') {
+			eq = w + i;
+			break;
+		}
+	if (!eq || eq == w) {
+		kprintf("guest: warning: ignoring '%.*s' (expected key=value)\n",
+			(int)len, w);
+		return;
+	}
+	o = option_find(w, (size_t)(eq - w));
+	if (!o) {
+		kprintf("guest: warning: unknown option '%.*s'\n", (int)(eq - w), w);
+		return;
+	}
+	option_set(o, eq + 1, len - (size_t)(eq - w) - 1);
+}
+
+void cmdline_parse(const char *s)
+{
+	while (*s) {
+		size_t n = 0;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		while (s[n] && s[n] != ' ' && s[n] != '\t' && s[n] != '\n')
+			n++;
+		if (n)
+			cmdline_word(s, n);
+		s += n;
+	}
+}
+
+const char *cmdline_str(const char *key)
+{
+	struct option *o = option_find(key, strlen(key));
+
+	return o && !o->is_num ? o->str : NULL;
+}
+
+uint64_t cmdline_num(const char *key)
+{
+	struct option *o = option_find(key, strlen(key));
+
+	return o && o->is_num ? o->num : 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * main.c: the guest's life. kmain() runs in ring 0 just long enough to
+ * read the boot information, install the descriptor tables and start the
+ * clock, then drops to ring 3 (IOPL 3, IF 0) in user_main(), which finds
+ * the devices (ACPI, vCPUs, PCI, virtio-console), prints the ready line and
+ * runs the workloads from a polling main loop. docs/guest.md has the story.
+ */
+#include "minios.h"
+#include "acpi.h"
+#include "cmdline.h"
+#include "pci.h"
+#include "virtio_console.h"
+#include "workload.h"
+
+#define USER_STACK_SIZE	65536
+#define POLL_NS		10000000ULL	/* power button, console input: 10 ms */
+#define MAX_WORKLOADS	8
+
+static uint8_t user_stack[USER_STACK_SIZE] __attribute__((aligned(16), section(".noinit")));
+
+static struct {
+	const struct workload *w[MAX_WORKLOADS];
+	bool done[MAX_WORKLOADS];
+	unsigned int n;
+	char names[128];
+} run;
+
+void kmain(uint32_t start_info)
+{
+	int rc;
+
+	ns16550_init();
+	kprintf("minios: xvm PV guest, PVH boot, x86-64\n");
+	rc = pvh_parse(start_info);
+	if (rc < 0)
+		kprintf("guest: warning: no valid hvm_start_info at %#x (%d)\n",
+			start_info, rc);
+	cpu_init();
+	rc = clock_init();
+	kprintf("minios: clock %s, TSC %lu kHz%s\n", clock_source(),
+		clock_tsc_hz() / 1000, rc < 0 ? " (calibration failed)" : "");
+	enter_user(user_main, user_stack + USER_STACK_SIZE);
+}
+
+/* Fill run.w from workload=NAME[,NAME...]; unknown names are reported. */
+static void workloads_select(const char *list)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t n = 0;
+		const struct workload *w;
+
+		while (p[n] && p[n] != ',')
+			n++;
+		w = n ? workload_find(p, n) : NULL;
+		if (!w)
+			kprintf("guest: warning: unknown workload '%.*s'\n", (int)n, p);
+		else if (run.n == MAX_WORKLOADS)
+			kprintf("guest: warning: too many workloads, '%.*s' ignored\n", (int)n, p);
+		else
+			run.w[run.n++] = w;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!run.n) {
+		kprintf("guest: warning: no valid workload, running 'hello'\n");
+		run.w[run.n++] = workload_find("hello", 5);
+	}
+	for (unsigned int i = 0; i < run.n; i++)
+		snprintf(run.names + strlen(run.names), sizeof(run.names) - strlen(run.names),
+			 "%s%s", i ? "," : "", run.w[i]->name);
+}
+
+static void devices_init(void)
+{
+	int rc;
+
+	rc = acpi_init();
+	if (rc < 0)
+		kprintf("guest: warning: no ACPI tables (%d): no power-off, one vCPU\n", rc);
+	else if (!acpi.have_s5)
+		kprintf("guest: warning: no \\_S5 in the DSDT: power-off will fail\n");
+	if (rc == 0 && power_button_init() < 0)
+		kprintf("guest: warning: no ACPI power button\n");
+	rc = pci_scan();
+	kprintf("minios: pci: %d devices on bus 0\n", rc);
+	rc = virtio_console_init();
+	if (rc == 0)
+		kprintf("minios: console: virtio-console\n");
+	else if (rc != -ENODEV)
+		kprintf("guest: warning: virtio-console failed (%d), staying on serial\n", rc);
+}
+
+static void poll_slow(void)
+{
+	power_button_poll();
+	/* Input is read so it does not pile up in the device; no workload
+	 * takes commands yet. */
+	for (int i = 0; i < 64 && console_getc() >= 0; i++)
+		;
+}
+
+static NORETURN void main_loop(void)
+{
+	uint64_t next_poll = 0;
+
+	for (;;) {
+		uint64_t now = clock_ns();
+		unsigned int active = 0;
+
+		if (now >= next_poll) {
+			poll_slow();
+			next_poll = now + POLL_NS;
+		}
+		for (unsigned int i = 0; i < run.n; i++) {
+			if (run.done[i])
+				continue;
+			if (run.w[i]->step(now))
+				active++;
+			else
+				run.done[i] = true;
+		}
+		if (!active)
+			power_off();
+		cpu_relax();
+	}
+}
+
+NORETURN void user_main(void)
+{
+	unsigned int vcpus;
+
+	cmdline_parse(boot_info.cmdline);
+	devices_init();
+	vcpus = acpi.found ? smp_start() : 1;
+	workloads_select(cmdline_str("workload"));
+	kprintf("guest: ready mem=%lu vcpus=%u workload=%s\n",
+		(boot_info.ram_bytes + ((uint64_t)1 << 19)) >> 20, vcpus, run.names);
+	for (unsigned int i = 0; i < run.n; i++)
+		run.w[i]->start();
+	main_loop();
+}

@@ -1,0 +1,94 @@
+/*
+ * workload.c: the guest's workloads (docs/guest.md lists their output
+ * lines; integration tests parse them). Each runs in ring 3 from the main
+ * loop in slices; the guest powers off once every workload has finished.
+ */
+#include "minios.h"
+#include "cmdline.h"
+#include "workload.h"
+
+#define NS_PER_SEC	((uint64_t)1000000000)
+#define SPIN_CHUNK	(1u << 16)
+
+static void hello_start(void)
+{
+	kprintf("guest: hello from minios\n");
+}
+
+static bool step_done(uint64_t now)
+{
+	(void)now;
+	return false;
+}
+
+static bool step_forever(uint64_t now)
+{
+	(void)now;
+	return true;
+}
+
+static struct {
+	uint64_t start, next_report, last_report, iterations, secs;
+} spin;
+
+static void spin_start(void)
+{
+	spin.secs = cmdline_num("spin_secs");
+	spin.start = spin.last_report = clock_ns();
+	spin.next_report = spin.start + NS_PER_SEC;
+}
+
+static bool spin_step(uint64_t now)
+{
+	uint64_t x = spin.iterations;
+
+	for (unsigned int i = 0; i < SPIN_CHUNK; i++) {
+		x++;
+		__asm__ volatile("" : "+r"(x));	/* keep every iteration */
+	}
+	spin.iterations = x;
+	if (now < spin.next_report)
+		return true;
+	kprintf("guest: spin t=%lu iterations=%lu\n",
+		(now - spin.start) / NS_PER_SEC, spin.iterations);
+	spin.iterations = 0;
+	spin.last_report = now;
+	/* After a pause (or a slow console) do not print a burst. */
+	spin.next_report += NS_PER_SEC;
+	if (spin.next_report <= now)
+		spin.next_report = now + NS_PER_SEC;
+	return !(spin.secs && now - spin.start >= spin.secs * NS_PER_SEC);
+}
+
+static void panic_start(void)
+{
+	kprintf("guest: panic: requested by workload\n");
+	power_crash("panic workload");
+}
+
+static void reboot_start(void)
+{
+	kprintf("guest: rebooting\n");
+	power_reboot();
+}
+
+static void idle_start(void)
+{
+}
+
+static const struct workload workloads[] = {
+	{ "hello", hello_start, step_done },
+	{ "spin", spin_start, spin_step },
+	{ "panic", panic_start, step_done },
+	{ "idle", idle_start, step_forever },
+	{ "reboot", reboot_start, step_done },
+};
+
+const struct workload *workload_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
+		if (strlen(workloads[i].name) == len &&
+		    !strncmp(workloads[i].name, name, len))
+			return &workloads[i];
+	return NULL;
+}

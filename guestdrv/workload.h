@@ -1,0 +1,19 @@
+/* workload.h: workloads chosen on the command line (workload.c). */
+#ifndef MINIOS_WORKLOAD_H
+#define MINIOS_WORKLOAD_H
+
+#include "minios.h"
+
+struct workload {
+	const char *name;
+	/* Called once, in order, after the ready line. May not return
+	 * (power off, reboot, crash). */
+	void (*start)(void);
+	/* Called from the main loop with the current time; does a short
+	 * slice of work and returns false once the workload is finished. */
+	bool (*step)(uint64_t now_ns);
+};
+
+const struct workload *workload_find(const char *name, size_t len);
+
+#endif
