@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "xvm/log.h"
-#include "dev.h"
+#include "pci.h"
 
 struct devices {
 	struct vm *vm;
@@ -19,6 +19,7 @@ struct devices {
 	struct i8042 *kbc;
 	struct pvpanic *panic;
 	struct acpi_pm *pm;
+	struct pci_bus *pci;
 };
 
 void devices_console_input(void *opaque, const uint8_t *buf, size_t len)
@@ -55,7 +56,8 @@ static int devices_register(struct vm *vm, struct devices *d)
 	if ((rc = vm_register_device(vm, &ns16550_device_ops, d->uart)) < 0 ||
 	    (rc = vm_register_device(vm, &i8042_device_ops, d->kbc)) < 0 ||
 	    (rc = vm_register_device(vm, &pvpanic_device_ops, d->panic)) < 0 ||
-	    (rc = vm_register_device(vm, &acpi_pm_device_ops, d->pm)) < 0)
+	    (rc = vm_register_device(vm, &acpi_pm_device_ops, d->pm)) < 0 ||
+	    (rc = vm_register_device(vm, &pci_bus_device_ops, d->pci)) < 0)
 		return rc;
 	return 0;
 }
@@ -81,6 +83,9 @@ int devices_create(struct vm *vm)
 	d->pm = acpi_pm_create(vm);
 	if ((rc = devices_check(d->pm, "acpi_pm")) < 0)
 		goto fail;
+	d->pci = pci_bus_create(vm);
+	if ((rc = devices_check(d->pci, "pci")) < 0)
+		goto fail;
 	if ((rc = devices_register(vm, d)) < 0)
 		goto fail;
 	vm_console_set_sink(vm, devices_console_input, d);
@@ -99,7 +104,7 @@ static void devices_unregister(struct vm *vm, const struct devices *d)
 		void *dev = vm->devs[i].dev;
 
 		if (dev == d->uart || dev == d->kbc || dev == d->panic ||
-		    dev == d->pm)
+		    dev == d->pm || dev == d->pci)
 			continue;
 		vm->devs[j++] = vm->devs[i];
 	}
@@ -114,6 +119,7 @@ void devices_destroy(struct vm *vm)
 		return;
 	vm_console_set_sink(vm, NULL, NULL);
 	devices_unregister(vm, d);
+	pci_bus_destroy(d->pci);
 	acpi_pm_destroy(d->pm);
 	pvpanic_destroy(d->panic);
 	i8042_destroy(d->kbc);
