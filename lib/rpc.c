@@ -301,6 +301,21 @@ static void rpc_conn_process(struct rpc_conn *c)
 	}
 }
 
+/* The peer will send no more: handle an unterminated last line and close
+ * once the replies are out. */
+static void rpc_conn_finish(struct rpc_conn *c)
+{
+	char *line;
+	size_t len;
+
+	if (c->fd < 0 || c->closing)
+		return;
+	if (rpc_inbuf_rest(&c->in, &line, &len) > 0)
+		rpc_handle_line(c, line, len);
+	c->closing = true;
+	rpc_conn_update(c);
+}
+
 static void rpc_conn_readable(struct rpc_conn *c)
 {
 	for (int i = 0; i < RPC_READS_PER_DISPATCH; i++) {
@@ -311,14 +326,15 @@ static void rpc_conn_readable(struct rpc_conn *c)
 		n = rpc_inbuf_fill(&c->in, c->fd);
 		if (n == -EAGAIN)
 			return;
-		if (n == 0 || n == -E2BIG) {
-			/* EOF: answer what was sent before it, then close.
-			 * -E2BIG: the line check below reports it. */
+		if (n == 0) {
+			/* EOF: answer what was sent before it (a last line
+			 * may lack its newline), then close. */
 			rpc_conn_process(c);
-			if (n == 0) {
-				c->closing = true;
-				rpc_conn_update(c);
-			}
+			rpc_conn_finish(c);
+			return;
+		}
+		if (n == -E2BIG) {	/* the line check reports it */
+			rpc_conn_process(c);
 			return;
 		}
 		if (n < 0) {

@@ -107,6 +107,27 @@ int rpc_inbuf_line(struct rpc_inbuf *b, char **line, size_t *len)
 	return 1;
 }
 
+int rpc_inbuf_rest(struct rpc_inbuf *b, char **line, size_t *len)
+{
+	size_t n = b->len - b->start;
+	char *p;
+
+	if (n == 0 || n > b->max)
+		return 0;
+	if (b->len == b->cap) {		/* room for the NUL */
+		p = realloc(b->data, b->cap + 1);
+		if (!p)
+			return 0;
+		b->data = p;
+		b->cap++;
+	}
+	b->data[b->len] = '\0';
+	*line = b->data + b->start;
+	*len = n;
+	b->start = b->scan = b->len;
+	return 1;
+}
+
 void rpc_outbuf_init(struct rpc_outbuf *b, size_t max)
 {
 	memset(b, 0, sizeof(*b));

@@ -301,6 +301,26 @@ static void test_framing(void)
 	close(fd);
 }
 
+/* A client that sends and half-closes (echo ... | socat) gets its replies,
+ * the last line's too if it has no newline, then EOF. */
+static void test_half_close(void)
+{
+	int fd = raw_connect();
+	json_t *r;
+	char c;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	raw_send(fd, "{\"id\":1,\"method\":\"echo\"}\n"
+		     "{\"id\":2,\"method\":\"fail\"}");	/* no newline */
+	shutdown(fd, SHUT_WR);
+	r = raw_reply(fd);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "id")), 1);
+	json_decref(r);
+	expect_error(fd, "EEXIST", "vnic 'v0' exists", 2);
+	CU_ASSERT_EQUAL(read(fd, &c, 1), 0);
+	close(fd);
+}
+
 static void test_oversized_line(void)
 {
 	size_t n = RPC_MAX_LINE + 4096;
@@ -405,6 +425,75 @@ static void test_events(void)
 	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
 		json_object_get(ev, "data"), "state")), "running");
 	json_decref(ev);
+	rpc_client_close(cli);
+}
+
+#define BULK_EVENTS	300
+#define BULK_PAD	(64 * 1024)
+
+static void *bulk_emitter(void *arg)
+{
+	json_t *pad = json_string(arg);
+
+	for (int i = 0; i < BULK_EVENTS; i++)
+		rpc_server_emit(srv, "bulk", json_pack("{s:i,s:O}", "i", i,
+						       "pad", pad));
+	json_decref(pad);
+	return NULL;
+}
+
+/* A client that never reads is dropped once 16 MiB are queued for it;
+ * a client that reads gets every event, in order. */
+static void test_slow_client(void)
+{
+	struct rpc_client *cli = rpc_client_connect(sock_path);
+	int lazy = raw_connect();
+	char *pad = malloc(BULK_PAD + 1);
+	struct rpc_error err;
+	json_t *res = NULL, *ev;
+	pthread_t th;
+	int got = 0, in_order = 1;
+	size_t drained = 0;
+	bool closed = false;
+	char buf[65536];
+	ssize_t n;
+
+	CU_ASSERT_FATAL(cli && lazy >= 0 && pad);
+	memset(pad, 'x', BULK_PAD);
+	pad[BULK_PAD] = '\0';
+	CU_ASSERT_EQUAL(rpc_client_call(cli, "echo", NULL, &res, &err,
+					WAIT_MS), 0);
+	json_decref(res);
+	expect_echo_works(lazy, 1);		/* surely accepted */
+	pthread_create(&th, NULL, bulk_emitter, pad);
+	while (got < BULK_EVENTS &&
+	       rpc_client_next_event(cli, &ev, WAIT_MS) == 0) {
+		in_order &= json_integer_value(json_object_get(
+			json_object_get(ev, "data"), "i")) == got;
+		got++;
+		json_decref(ev);
+	}
+	pthread_join(th, NULL);
+	CU_ASSERT_EQUAL(got, BULK_EVENTS);
+	CU_ASSERT(in_order);
+	/* The lazy one finds its stream cut short: EOF or reset. */
+	for (;;) {
+		struct pollfd pfd = { .fd = lazy, .events = POLLIN };
+
+		if (poll(&pfd, 1, WAIT_MS) <= 0)
+			break;
+		n = read(lazy, buf, sizeof(buf));
+		if (n <= 0) {
+			closed = n == 0 || errno == ECONNRESET;
+			break;
+		}
+		drained += (size_t)n;
+	}
+	CU_ASSERT(closed);
+	CU_ASSERT(drained < (size_t)BULK_EVENTS * BULK_PAD);
+	CU_ASSERT(drained > 0);
+	close(lazy);
+	free(pad);
 	rpc_client_close(cli);
 }
 
@@ -530,9 +619,11 @@ static CU_TestInfo tests[] = {
 	{ "handler_errors", test_handler_errors },
 	{ "malformed", test_malformed },
 	{ "framing", test_framing },
+	{ "half_close", test_half_close },
 	{ "oversized_line", test_oversized_line },
 	{ "max_line_accepted", test_max_line_accepted },
 	{ "events", test_events },
+	{ "slow_client", test_slow_client },
 	{ "client_timeout", test_client_timeout },
 	{ "closed_server", test_closed_server },
 	{ "socket_file", test_socket_file },
