@@ -22,6 +22,7 @@
 #define PTE_PCD				0x10
 #define PTE_PS				0x80
 #define AP_TRAMP_ADDR			0x8000
+#define AP_STAGE_OFF			0xf00	/* in the trampoline page */
 #define AP_STACK_SIZE			4096
 #define MAX_APS				15
 #define BOOT_STACK_SIZE			16384
@@ -120,6 +121,7 @@ ap_tramp_start:
 	cld
 	movw %cs, %ax
 	movw %ax, %ds
+	movl $1, AP_STAGE_OFF		/* progress marker for smp.c */
 	lgdtl ap_tramp_gdt_desc - ap_tramp_start
 	movl %cr0, %eax
 	orl $CR0_PE, %eax
@@ -137,6 +139,7 @@ ap_start32:
 	movw %ax, %ds
 	movw %ax, %es
 	movw %ax, %ss
+	movl $2, AP_TRAMP_ADDR + AP_STAGE_OFF
 
 	/* No stack yet: enable_long_mode's call needs one; use a tiny
 	 * per-AP-safe path instead (same steps, inline). */
@@ -162,6 +165,7 @@ ap_start64:
 	movw %ax, %ds
 	movw %ax, %es
 	movw %ax, %ss
+	movl $3, AP_TRAMP_ADDR + AP_STAGE_OFF
 	movl $1, %eax
 	lock xaddl %eax, ap_next_slot
 	cmpl $MAX_APS, %eax

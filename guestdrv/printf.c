@@ -1,6 +1,7 @@
 /*
  * printf.c: vsnprintf for the kernel: %d %i %u %x %X %p %s %c %%, flags
- * '-', '0', '#', width, precision for %s, length modifiers h, hh, l, ll, z.
+ * '-', '0', '#', width and precision (also '*'; precision for %s only),
+ * length modifiers h, hh, l, ll, z.
  */
 #include "minios.h"
 
@@ -90,13 +91,21 @@ static const char *parse_spec(const char *f, struct fmt_spec *sp, va_list *ap)
 	}
 	if (*f == '*') {
 		sp->width = va_arg(*ap, int);
+		if (sp->width < 0) {
+			sp->left = true;
+			sp->width = -sp->width;
+		}
 		f++;
 	}
 	while (*f >= '0' && *f <= '9')
 		sp->width = sp->width * 10 + (*f++ - '0');
 	if (*f == '.') {
 		sp->prec = 0;
-		for (f++; *f >= '0' && *f <= '9'; f++)
+		if (*++f == '*') {
+			sp->prec = va_arg(*ap, int);
+			f++;
+		}
+		for (; *f >= '0' && *f <= '9'; f++)
 			sp->prec = sp->prec * 10 + (*f - '0');
 	}
 	for (;; f++) {

@@ -12,12 +12,16 @@
 #define AP_TRAMP_ADDR		0x8000
 #define LAPIC_DEFAULT		0xfee00000ULL
 #define LAPIC_ID		0x020
+#define LAPIC_SVR		0x0f0
+#define SVR_ENABLE		0x100
+#define SVR_SPURIOUS		0xff
 #define LAPIC_ICR_LO		0x300
 #define LAPIC_ICR_HI		0x310
 #define ICR_INIT		0x00004500	/* INIT, level assert */
 #define ICR_SIPI		0x00004600	/* start-up */
 #define ICR_BUSY		(1u << 12)
 #define AP_WAIT_MS		2000
+#define AP_STAGE_OFF		0xf00	/* boot.S: furthest stage an AP reached */
 
 extern const char ap_tramp_start[], ap_tramp_end[];
 
@@ -78,6 +82,14 @@ static bool smp_all_in(unsigned int want)
 
 static void smp_report_missing(uint32_t bsp)
 {
+	static const char *const stage[] = {
+		"never ran the trampoline", "reached real mode",
+		"reached protected mode", "reached long mode",
+	};
+	uint32_t st = READ_ONCE(*(volatile uint32_t *)(AP_TRAMP_ADDR + AP_STAGE_OFF));
+
+	kprintf("guest: warning: furthest AP stage: %s\n",
+		st < ARRAY_SIZE(stage) ? stage[st] : "unknown");
 	for (unsigned int i = 0; i < MIN(acpi.nr_cpus, (unsigned int)MAX_CPUS); i++) {
 		uint32_t id = acpi.apic_ids[i];
 
@@ -102,6 +114,9 @@ unsigned int smp_start(void)
 		return 1;
 	}
 	memcpy((void *)AP_TRAMP_ADDR, ap_tramp_start, tlen);
+	WRITE_ONCE(*(volatile uint32_t *)(AP_TRAMP_ADDR + AP_STAGE_OFF), 0);
+	/* Without firmware the LAPIC may still be software-disabled. */
+	mmio_write32(smp_lapic + LAPIC_SVR, SVR_ENABLE | SVR_SPURIOUS);
 	bsp = lapic_id();
 	for (unsigned int i = 0; i < n; i++) {
 		if (acpi.apic_ids[i] == bsp || acpi.apic_ids[i] > 0xff)

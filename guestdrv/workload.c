@@ -76,12 +76,21 @@ static void idle_start(void)
 {
 }
 
+/* Touch memory we do not map: exercises the exception path (#PF from
+ * ring 3: registers on the console, pvpanic, halt). */
+static void fault_start(void)
+{
+	kprintf("guest: fault: touching unmapped memory\n");
+	(void)*(volatile uint64_t *)(uintptr_t)(MAPPED_END + 0x1000);
+}
+
 static const struct workload workloads[] = {
 	{ "hello", hello_start, step_done },
 	{ "spin", spin_start, spin_step },
 	{ "panic", panic_start, step_done },
 	{ "idle", idle_start, step_forever },
 	{ "reboot", reboot_start, step_done },
+	{ "fault", fault_start, step_done },
 };
 
 const struct workload *workload_find(const char *name, size_t len)
