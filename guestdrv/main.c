@@ -93,13 +93,38 @@ static void devices_init(void)
 		kprintf("guest: warning: virtio-console failed (%d), staying on serial\n", rc);
 }
 
+/* Hand a complete input line to the workloads that take input. */
+static void input_line(const char *line)
+{
+	for (unsigned int i = 0; i < run.n; i++)
+		if (!run.done[i] && run.w[i]->input)
+			run.w[i]->input(line);
+}
+
+/* Read what input is waiting (a bounded amount per call) into lines;
+ * over-long lines are cut. Input nobody takes is dropped. */
+static void input_poll(void)
+{
+	static char line[128];
+	static size_t len;
+	int c;
+
+	for (int i = 0; i < 256 && (c = console_getc()) >= 0; i++) {
+		if (c == '\r' || c == '\n') {
+			line[len] = '\0';
+			if (len)
+				input_line(line);
+			len = 0;
+		} else if (len < sizeof(line) - 1) {
+			line[len++] = (char)c;
+		}
+	}
+}
+
 static void poll_slow(void)
 {
 	power_button_poll();
-	/* Input is read so it does not pile up in the device; no workload
-	 * takes commands yet. */
-	for (int i = 0; i < 64 && console_getc() >= 0; i++)
-		;
+	input_poll();
 }
 
 static NORETURN void main_loop(void)

@@ -84,13 +84,20 @@ static void fault_start(void)
 	(void)*(volatile uint64_t *)(uintptr_t)(MAPPED_END + 0x1000);
 }
 
+/* Echo console input lines: checks the input path of the console. */
+static void echo_input(const char *line)
+{
+	kprintf("guest: echo: %s\n", line);
+}
+
 static const struct workload workloads[] = {
-	{ "hello", hello_start, step_done },
-	{ "spin", spin_start, spin_step },
-	{ "panic", panic_start, step_done },
-	{ "idle", idle_start, step_forever },
-	{ "reboot", reboot_start, step_done },
-	{ "fault", fault_start, step_done },
+	{ "hello", hello_start, step_done, NULL },
+	{ "spin", spin_start, spin_step, NULL },
+	{ "panic", panic_start, step_done, NULL },
+	{ "idle", idle_start, step_forever, NULL },
+	{ "reboot", reboot_start, step_done, NULL },
+	{ "fault", fault_start, step_done, NULL },
+	{ "echo", idle_start, step_forever, echo_input },
 };
 
 const struct workload *workload_find(const char *name, size_t len)

@@ -12,6 +12,9 @@ struct workload {
 	/* Called from the main loop with the current time; does a short
 	 * slice of work and returns false once the workload is finished. */
 	bool (*step)(uint64_t now_ns);
+	/* A complete line of console input (without the newline), or NULL
+	 * if the workload takes no input. */
+	void (*input)(const char *line);
 };
 
 const struct workload *workload_find(const char *name, size_t len);
