@@ -55,7 +55,6 @@ int vm_mem_create(struct vm *vm)
 		   MAP_NORESERVE, fd, 0);
 	if (hva == MAP_FAILED)
 		goto fail;
-	madvise(hva, total, MADV_MERGEABLE);
 	vm->mem_fd = fd;
 	vm->mem_size = total;
 	vm->mem[0] = (struct vm_mem_region){ 0, low, 0, hva };
