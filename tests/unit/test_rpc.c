@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,15 +430,24 @@ static void test_events(void)
 }
 
 #define BULK_EVENTS	300
+#define BULK_ROUND	10
 #define BULK_PAD	(64 * 1024)
 
+static sem_t bulk_round_done;
+
+/* Emits in rounds of BULK_ROUND events, each after the reader has seen
+ * the previous round, so only the client that does not read falls behind
+ * whatever the machine's load. */
 static void *bulk_emitter(void *arg)
 {
 	json_t *pad = json_string(arg);
 
-	for (int i = 0; i < BULK_EVENTS; i++)
+	for (int i = 0; i < BULK_EVENTS; i++) {
+		if (i > 0 && i % BULK_ROUND == 0)
+			sem_wait(&bulk_round_done);
 		rpc_server_emit(srv, "bulk", json_pack("{s:i,s:O}", "i", i,
 						       "pad", pad));
+	}
 	json_decref(pad);
 	return NULL;
 }
@@ -461,6 +471,7 @@ static void test_slow_client(void)
 	CU_ASSERT_FATAL(cli && lazy >= 0 && pad);
 	memset(pad, 'x', BULK_PAD);
 	pad[BULK_PAD] = '\0';
+	sem_init(&bulk_round_done, 0, 0);
 	CU_ASSERT_EQUAL(rpc_client_call(cli, "echo", NULL, &res, &err,
 					WAIT_MS), 0);
 	json_decref(res);
@@ -472,8 +483,13 @@ static void test_slow_client(void)
 			json_object_get(ev, "data"), "i")) == got;
 		got++;
 		json_decref(ev);
+		if (got % BULK_ROUND == 0)
+			sem_post(&bulk_round_done);
 	}
+	if (got < BULK_EVENTS)
+		pthread_cancel(th);	/* it may wait for a round forever */
 	pthread_join(th, NULL);
+	sem_destroy(&bulk_round_done);
 	CU_ASSERT_EQUAL(got, BULK_EVENTS);
 	CU_ASSERT(in_order);
 	/* The lazy one finds its stream cut short: EOF or reset. */
