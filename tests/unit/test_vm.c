@@ -3,10 +3,13 @@
  * translation, device registration and stop requests, on a struct vm
  * built by hand (no KVM).
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include "unit.h"
-#include "../../hv/vmm/vm.h"
+#include "../../hv/vmm/core.h"
 
 static struct vm *vm_new(uint64_t low, uint64_t high)
 {
@@ -245,6 +248,93 @@ static void test_no_kvm(void)
 	vm_free(vm);
 }
 
+/* The event loop: a watched fd's callback runs with dev_lock held, an
+ * unwatched fd is no longer dispatched, a stop request ends the loop. */
+struct watch_probe {
+	struct vm *vm;
+	int efd;
+	int calls;
+	int lock_held;
+};
+
+static void watch_cb(void *opaque)
+{
+	struct watch_probe *p = opaque;
+	uint64_t v;
+
+	p->calls++;
+	if (pthread_mutex_trylock(&p->vm->dev_lock) == EBUSY)
+		p->lock_held++;
+	else
+		pthread_mutex_unlock(&p->vm->dev_lock);
+	if (read(p->efd, &v, sizeof(v)) != sizeof(v))
+		return;
+	vm_request_stop(p->vm, VM_STOP_REBOOT, "test");
+}
+
+static void test_event_loop(void)
+{
+	struct vm *vm = vm_new(4096, 0);
+	struct watch_probe p = { vm, eventfd(0, EFD_NONBLOCK), 0, 0 };
+	uint64_t one = 1;
+
+	CU_ASSERT_EQUAL_FATAL(vm_core_init(vm), 0);
+	CU_ASSERT_EQUAL(vm_watch_fd(vm, p.efd, watch_cb, &p), 0);
+	CU_ASSERT_EQUAL(vm_watch_fd(vm, p.efd, watch_cb, &p), -EEXIST);
+	CU_ASSERT_EQUAL(write(p.efd, &one, sizeof(one)), sizeof(one));
+	CU_ASSERT_EQUAL(vm_loop_run(vm), 0);
+	CU_ASSERT_EQUAL(p.calls, 1);
+	CU_ASSERT_EQUAL(p.lock_held, 1);
+	CU_ASSERT_EQUAL(vm->stop_reason, VM_STOP_REBOOT);
+	vm_unwatch_fd(vm, p.efd);
+	close(p.efd);
+	vm_core_fini(vm);
+	vm_free(vm);
+}
+
+/* Against the real KVM (skipped without /dev/kvm): MSI routes get GSIs
+ * from 24 up and KVM accepts the whole table (legacy routes included),
+ * updates and unbinds work, ioeventfds assign and deassign. */
+static void test_kvm_msi_routes(void)
+{
+	struct vm *vm;
+	int e1 = eventfd(0, EFD_NONBLOCK), e2 = eventfd(0, EFD_NONBLOCK);
+	int g1, g2;
+
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		close(e1);
+		close(e2);
+		return;
+	}
+	vm = vm_new(4096, 0);
+	CU_ASSERT_EQUAL_FATAL(vm_kvm_open(vm), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_kvm_setup(vm), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_core_init(vm), 0);
+	g1 = vm_msi_irqfd_bind(vm, e1, 0xfee00000, 0x41);
+	g2 = vm_msi_irqfd_bind(vm, e2, 0xfee00000, 0x42);
+	CU_ASSERT_EQUAL(g1, 24);
+	CU_ASSERT_EQUAL(g2, 25);
+	CU_ASSERT_EQUAL(vm_msi_irqfd_update(vm, g1, 0xfee01000, 0x51), 0);
+	CU_ASSERT_EQUAL(vm_msi_irqfd_update(vm, 99, 0xfee01000, 0x51), -ENOENT);
+	CU_ASSERT_EQUAL(vm_msi_irqfd_unbind(vm, g1, e1), 0);
+	CU_ASSERT_EQUAL(vm_msi_irqfd_unbind(vm, g1, e1), -ENOENT);
+	/* The freed GSI is reused. */
+	CU_ASSERT_EQUAL(vm_msi_irqfd_bind(vm, e1, 0xfee00000, 0x43), 24);
+	CU_ASSERT_EQUAL(vm_irq_line(vm, 4, 1), 0);
+	CU_ASSERT_EQUAL(vm_irq_line(vm, 4, 0), 0);
+	CU_ASSERT_EQUAL(vm_ioeventfd(vm, IO_SPACE_MMIO, 0xc0000000, 4, e2, true), 0);
+	CU_ASSERT_EQUAL(vm_ioeventfd(vm, IO_SPACE_MMIO, 0xc0000000, 4, e2, false), 0);
+	CU_ASSERT_EQUAL(vm_ioeventfd(vm, IO_SPACE_PIO, 0x6000, 2, e2, true), 0);
+	free(vm->mem[0].hva);	/* not hv's mapping: vm_destroy must not unmap it */
+	vm->nr_mem = 0;
+	vm_destroy(vm);
+	CU_ASSERT_EQUAL(vm->vm_fd, -1);
+	CU_ASSERT_PTR_NULL(vm->core);
+	close(e1);
+	close(e2);
+	free(vm);
+}
+
 static CU_TestInfo tests[] = {
 	{ "overlap_refused", test_overlap_refused },
 	{ "dispatch_offset", test_dispatch_offset },
@@ -255,6 +345,8 @@ static CU_TestInfo tests[] = {
 	{ "register_device", test_register_device },
 	{ "stop_first_wins", test_stop_first_wins },
 	{ "no_kvm", test_no_kvm },
+	{ "event_loop", test_event_loop },
+	{ "kvm_msi_routes", test_kvm_msi_routes },
 	CU_TEST_INFO_NULL,
 };
 
