@@ -86,6 +86,7 @@ struct virtio_dev {
 	const char *name;
 	uintptr_t common;	/* struct virtio_pci_common_cfg */
 	uintptr_t notify_base;
+	uint32_t notify_len;	/* bytes of the notify structure */
 	uint32_t notify_mult;
 	uintptr_t isr;
 	uintptr_t device;	/* device-specific config, 0 if none */

@@ -81,6 +81,7 @@ static int virtio_find_caps(struct virtio_dev *vd)
 		else if (c.type == VIRTIO_PCI_CAP_NOTIFY && !vd->notify_base) {
 			vd->notify_mult = pci_cfg_read32(vd->pci, off + 16);
 			vd->notify_base = virtio_cap_map(vd->pci, &c, 2);
+			vd->notify_len = c.length;
 		} else if (c.type == VIRTIO_PCI_CAP_ISR && !vd->isr)
 			vd->isr = virtio_cap_map(vd->pci, &c, 1);
 		else if (c.type == VIRTIO_PCI_CAP_DEVICE && !vd->device) {
@@ -189,8 +190,8 @@ int virtio_queue_setup(struct virtio_dev *vd, struct virtq *vq,
 		return rc;
 	noff = mmio_read16(vd->common + CC_Q_NOFF);
 	notify_off = (uint64_t)noff * vd->notify_mult;
-	if (vd->notify_base + notify_off + 2 > MAPPED_END)
-		return -ERANGE;
+	if (notify_off + 2 > vd->notify_len)
+		return -ERANGE;		/* the device points outside its region */
 	vq->notify = vd->notify_base + (uintptr_t)notify_off;
 	mmio_write16(vd->common + CC_Q_SIZE, size);
 	mmio_write16(vd->common + CC_Q_MSIX, VIRTIO_MSI_NO_VECTOR);
