@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -26,6 +28,7 @@
 #define RPC_OUT_MAX		(16u << 20)	/* queued output per client */
 #define RPC_EPOLL_BATCH		32
 #define RPC_READS_PER_DISPATCH	16		/* fairness between clients */
+#define RPC_CLOSE_FLUSH_MS	200		/* last output at close */
 
 struct rpc_conn {
 	struct rpc_server *srv;
@@ -62,6 +65,14 @@ struct rpc_server {
 	pthread_t owner;	/* the thread that last dispatched */
 	struct rpc_queued_event *queue_head, **queue_tail;
 };
+
+static int64_t rpc_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void rpc_conn_kill(struct rpc_conn *c)
 {
@@ -697,6 +708,34 @@ fail:
 	return NULL;
 }
 
+/* Last words: deliver events queued by other threads and give clients up
+ * to RPC_CLOSE_FLUSH_MS to take what is pending (a final "state" event). */
+static void rpc_server_flush_all(struct rpc_server *srv)
+{
+	int64_t end = rpc_mono_ms() + RPC_CLOSE_FLUSH_MS;
+	struct pollfd pfd;
+	bool pending;
+
+	if (srv->evfd >= 0)
+		rpc_server_drain_queue(srv);
+	do {
+		pending = false;
+		for (struct rpc_conn *c = srv->conns; c; c = c->next) {
+			if (c->fd < 0 || rpc_outbuf_pending(&c->out) == 0)
+				continue;
+			if (rpc_outbuf_flush(&c->out, c->fd) < 0) {
+				rpc_conn_kill(c);
+				continue;
+			}
+			if (rpc_outbuf_pending(&c->out) == 0)
+				continue;
+			pending = true;
+			pfd = (struct pollfd){ .fd = c->fd, .events = POLLOUT };
+			poll(&pfd, 1, 10);
+		}
+	} while (pending && rpc_mono_ms() < end);
+}
+
 void rpc_server_close(struct rpc_server *srv)
 {
 	struct rpc_queued_event *q, *next;
@@ -704,6 +743,7 @@ void rpc_server_close(struct rpc_server *srv)
 
 	if (!srv)
 		return;
+	rpc_server_flush_all(srv);
 	for (struct rpc_conn *c = srv->conns; c; c = c->next)
 		rpc_conn_kill(c);
 	rpc_server_reap(srv);

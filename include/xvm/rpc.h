@@ -67,8 +67,10 @@ int rpc_server_dispatch(struct rpc_server *srv);
  * the event at once; from another thread it is handed over and sent at the
  * next rpc_server_dispatch() (rpc_server_fd() becomes readable). */
 void rpc_server_emit(struct rpc_server *srv, const char *event, json_t *data);
-/* Close every connection and the listener and unlink the socket path.
- * Call it on the dispatching thread, with no emit running elsewhere. */
+/* Deliver events still queued by other threads, give clients up to 200 ms
+ * to take pending output (a final state event), then close every
+ * connection and the listener and unlink the socket path. Call it on the
+ * dispatching thread, with no emit running elsewhere. */
 void rpc_server_close(struct rpc_server *srv);
 
 /* The credentials of a connection's peer (SO_PEERCRED at accept time):

@@ -542,8 +542,16 @@ static void test_client_timeout(void)
 	CU_ASSERT_EQUAL(access(path, F_OK), -1);	/* socket removed */
 }
 
+static void *emit_shutoff(void *arg)
+{
+	rpc_server_emit(arg, "state", json_pack("{s:s}", "state", "shutoff"));
+	return NULL;
+}
+
 static void test_closed_server(void)
 {
+	pthread_t th;
+	json_t *ev;
 	char path[160];
 	struct rpc_server *s;
 	struct rpc_client *cli;
@@ -556,7 +564,17 @@ static void test_closed_server(void)
 	cli = rpc_client_connect(path);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cli);
 	rpc_server_dispatch(s);		/* accept */
+	/* An event from another thread just before closing still goes out
+	 * (hv's final "shutoff"). */
+	pthread_create(&th, NULL, emit_shutoff, s);
+	pthread_join(th, NULL);
 	rpc_server_close(s);
+	CU_ASSERT_EQUAL_FATAL(rpc_client_next_event(cli, &ev, WAIT_MS), 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		json_object_get(ev, "data"), "state")), "shutoff");
+	json_decref(ev);
+	CU_ASSERT_EQUAL(rpc_client_next_event(cli, &ev, WAIT_MS),
+			-ECONNRESET);
 	CU_ASSERT_EQUAL(rpc_client_call(cli, "echo", NULL, &res, &err,
 					WAIT_MS), -ECONNRESET);
 	rpc_client_close(cli);
