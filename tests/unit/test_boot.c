@@ -335,6 +335,111 @@ static void test_pvh_load_outside_ram(void)
 	vm_free(vm);
 }
 
+static uint32_t rd32(const uint8_t *p, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, p + off, 4);
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, 8);
+	return v;
+}
+
+/* What the bzImage loader leaves in memory: the protected-mode code at
+ * 1 MiB, the zero page (boot.rst fields a kernel reads) and the identity
+ * map. */
+static void test_bzimage_load_memory(void)
+{
+	struct vm *vm = vm_new(64 << 20, 0);
+	size_t len;
+	uint8_t *b = make_bz(&len, 0x020f, 1), *m = vm->mem[0].hva;
+	uint32_t cmdline_size = 2047, initrd_max = 0x37ffffff;
+	struct boot_image img;
+	const uint64_t *pd;
+
+	memcpy(b + 0x238, &cmdline_size, 4);
+	memcpy(b + 0x22c, &initrd_max, 4);
+	b[5 * 512] = 0xe9;			/* first byte of the 32/64-bit code */
+	write_file(b, len);
+	CU_ASSERT_EQUAL_FATAL(boot_open(&img, path, msg, sizeof(msg)), 0);
+	vm->cfg.cmdline = "console=ttyS0";
+	CU_ASSERT_EQUAL(boot_bzimage_load(vm, &img, 0xe0000, -1, msg,
+					  sizeof(msg)), -EBADF);
+	CU_ASSERT_EQUAL(m[0x100000], 0xe9);
+	CU_ASSERT_EQUAL(m[BOOT_INFO_GPA + 0x210], 0xff);	/* type_of_loader */
+	CU_ASSERT(m[BOOT_INFO_GPA + 0x211] & 0x01);		/* LOADED_HIGH */
+	CU_ASSERT_EQUAL(rd32(m, BOOT_INFO_GPA + 0x202), rd32(b, 0x202));
+	CU_ASSERT_EQUAL(rd32(m, BOOT_INFO_GPA + 0x228), BOOT_CMDLINE_GPA);
+	CU_ASSERT_STRING_EQUAL((char *)m + BOOT_CMDLINE_GPA, "console=ttyS0");
+	CU_ASSERT_EQUAL(rd64(m, BOOT_INFO_GPA + 0x070), 0xe0000);
+	CU_ASSERT_EQUAL(m[BOOT_INFO_GPA + 0x1e8], 3);		/* e820 entries */
+	CU_ASSERT_EQUAL(rd64(m, BOOT_INFO_GPA + 0x2d0 + 2 * 20), 0x100000);
+	CU_ASSERT_EQUAL(rd32(m, BOOT_INFO_GPA + 0x2d0 + 2 * 20 + 16), E820_RAM);
+	CU_ASSERT_EQUAL(rd32(m, BOOT_INFO_GPA + 0x218), 0);	/* no initrd */
+	pd = (const uint64_t *)(m + BOOT_PD_GPA);
+	CU_ASSERT_EQUAL(pd[1], (2ULL << 20) | 0x83);
+	CU_ASSERT_EQUAL(pd[2047], (2047ULL << 21) | 0x83);
+	boot_close(&img);
+	free(b);
+	vm_free(vm);
+}
+
+/* A command line longer than the kernel's cmdline_size is refused. */
+static void test_bzimage_cmdline_limit(void)
+{
+	struct vm *vm = vm_new(64 << 20, 0);
+	size_t len;
+	uint8_t *b = make_bz(&len, 0x020f, 1);
+	uint32_t cmdline_size = 8;
+	struct boot_image img;
+
+	memcpy(b + 0x238, &cmdline_size, 4);
+	write_file(b, len);
+	CU_ASSERT_EQUAL_FATAL(boot_open(&img, path, msg, sizeof(msg)), 0);
+	vm->cfg.cmdline = "console=ttyS0";
+	CU_ASSERT_EQUAL(boot_bzimage_load(vm, &img, 0, -1, msg, sizeof(msg)),
+			-E2BIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "8 bytes"));
+	boot_close(&img);
+	free(b);
+	vm_free(vm);
+}
+
+/* The initrd goes page-aligned at the top of low RAM below max_end; one
+ * that does not fit above the floor is refused. */
+static void test_initrd_placement(void)
+{
+	struct vm *vm = vm_new(16 << 20, 0);
+	char data[5000];
+	uint64_t gpa, size;
+
+	memset(data, 'r', sizeof(data));
+	data[0] = 'A';
+	write_file(data, sizeof(data));
+	vm->cfg.initrd = path;
+	CU_ASSERT_EQUAL(boot_put_initrd(vm, 2 << 20, MEM_LOW_END, &gpa, &size,
+					msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(size, sizeof(data));
+	CU_ASSERT_EQUAL(gpa, ((16 << 20) - sizeof(data)) & ~0xfffULL);
+	CU_ASSERT_EQUAL(vm->mem[0].hva[gpa], 'A');
+	CU_ASSERT_EQUAL(memcmp(vm->mem[0].hva + gpa, data, sizeof(data)), 0);
+	/* Below an 8 MiB initrd_addr_max. */
+	CU_ASSERT_EQUAL(boot_put_initrd(vm, 2 << 20, 8 << 20, &gpa, &size,
+					msg, sizeof(msg)), 0);
+	CU_ASSERT(gpa + size <= (8 << 20));
+	/* Floor above where it would go. */
+	CU_ASSERT_EQUAL(boot_put_initrd(vm, (16 << 20) - 4096, MEM_LOW_END,
+					&gpa, &size, msg, sizeof(msg)), -EFBIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "does not fit"));
+	vm_free(vm);
+}
+
 static CU_TestInfo tests[] = {
 	{ "pvh_probe_ok", test_pvh_probe_ok },
 	{ "pvh_no_note", test_pvh_no_note },
@@ -346,6 +451,9 @@ static CU_TestInfo tests[] = {
 	{ "loadable", test_loadable },
 	{ "pvh_load_memory", test_pvh_load_memory },
 	{ "pvh_load_outside_ram", test_pvh_load_outside_ram },
+	{ "bzimage_load_memory", test_bzimage_load_memory },
+	{ "bzimage_cmdline_limit", test_bzimage_cmdline_limit },
+	{ "initrd_placement", test_initrd_placement },
 	CU_TEST_INFO_NULL,
 };
 
