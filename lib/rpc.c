@@ -62,6 +62,7 @@ struct rpc_server {
 	struct rpc_conn *conns;
 	size_t nconns;
 	pthread_mutex_t lock;	/* protects owner and the queue below */
+	bool owner_set;		/* until the first dispatch, events queue */
 	pthread_t owner;	/* the thread that last dispatched */
 	struct rpc_queued_event *queue_head, **queue_tail;
 };
@@ -470,6 +471,7 @@ int rpc_server_dispatch(struct rpc_server *srv)
 
 	pthread_mutex_lock(&srv->lock);
 	srv->owner = pthread_self();
+	srv->owner_set = true;
 	pthread_mutex_unlock(&srv->lock);
 	rpc_server_reap(srv);
 	n = epoll_wait(srv->epfd, evs, RPC_EPOLL_BATCH, 0);
@@ -553,7 +555,7 @@ void rpc_server_emit(struct rpc_server *srv, const char *event, json_t *data)
 		return;
 	}
 	pthread_mutex_lock(&srv->lock);
-	here = pthread_equal(srv->owner, pthread_self());
+	here = srv->owner_set && pthread_equal(srv->owner, pthread_self());
 	pthread_mutex_unlock(&srv->lock);
 	if (!here) {
 		rpc_server_enqueue(srv, ev);
@@ -693,7 +695,6 @@ struct rpc_server *rpc_server_open(const char *path,
 	srv->methods = methods;
 	srv->nmethods = nmethods;
 	srv->ctx = ctx;
-	srv->owner = pthread_self();
 	srv->queue_tail = &srv->queue_head;
 	pthread_mutex_init(&srv->lock, NULL);
 	ret = rpc_server_listen(srv);

@@ -18,6 +18,7 @@
 #include "rpc_wire.h"
 
 #define RPC_CLIENT_MAX_LINE	(16u << 20)	/* longest reply accepted */
+#define RPC_CLIENT_MAX_EVENTS	4096		/* queued, oldest dropped */
 
 struct rpc_client {
 	int fd;
@@ -88,7 +89,10 @@ struct rpc_client *rpc_client_connect(const char *path)
 	cli->events = json_array();
 	if (!cli->events)
 		goto fail;
-	cli->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Nonblocking: connect() fails with EAGAIN instead of hanging on a
+	 * wedged server's full backlog; I/O below waits with poll(). */
+	cli->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0);
 	if (cli->fd < 0 || connect(cli->fd, (struct sockaddr *)&sa,
 				   sizeof(sa)) < 0) {
 		ret = -errno;
@@ -170,6 +174,15 @@ static int rpc_client_read_msg(struct rpc_client *cli, json_t **msg,
 static bool rpc_is_event(const json_t *msg)
 {
 	return json_object_get(msg, "event") && !json_object_get(msg, "id");
+}
+
+/* Keep an event that arrived during a call, dropping the oldest when a
+ * caller never collects them. */
+static void rpc_client_queue_event(struct rpc_client *cli, json_t *ev)
+{
+	if (json_array_size(cli->events) >= RPC_CLIENT_MAX_EVENTS)
+		json_array_remove(cli->events, 0);
+	json_array_append_new(cli->events, ev);
 }
 
 /* Turn a reply into the call's outcome. */
@@ -265,7 +278,7 @@ int rpc_client_call(struct rpc_client *cli, const char *method,
 			break;
 		mid = json_object_get(msg, "id");
 		if (rpc_is_event(msg)) {
-			json_array_append_new(cli->events, msg);
+			rpc_client_queue_event(cli, msg);
 			continue;
 		}
 		/* id null: the server could not read our request at all. */

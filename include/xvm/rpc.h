@@ -64,8 +64,9 @@ int rpc_server_dispatch(struct rpc_server *srv);
 /* Send {"event":name,"data":data} to every connected client; steals data
  * (NULL means {}). Clients that cannot take it are disconnected. Safe from
  * any thread: called on the dispatching thread (a handler, say) it queues
- * the event at once; from another thread it is handed over and sent at the
- * next rpc_server_dispatch() (rpc_server_fd() becomes readable). */
+ * the event at once; from another thread, or before the first dispatch, it
+ * is handed over and sent at the next rpc_server_dispatch()
+ * (rpc_server_fd() becomes readable). */
 void rpc_server_emit(struct rpc_server *srv, const char *event, json_t *data);
 /* Deliver events still queued by other threads, give clients up to 200 ms
  * to take pending output (a final state event), then close every
@@ -80,7 +81,8 @@ int rpc_conn_peer(const struct rpc_conn *conn, pid_t *pid, uid_t *uid);
  * request, for example); steals data. Dispatch thread only. 0 or -errno. */
 int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data);
 
-/* Client side (CLIs, xvmd, tests). */
+/* Client side (CLIs, xvmd, tests). Connecting never blocks: a server
+ * whose listen backlog is full gives EAGAIN. */
 struct rpc_client *rpc_client_connect(const char *path);
 /*
  * Call method with params (stolen; NULL means {}) and wait up to timeout_ms
@@ -93,7 +95,9 @@ int rpc_client_call(struct rpc_client *cli, const char *method,
 		    json_t *params, json_t **result, struct rpc_error *err,
 		    int timeout_ms);
 /* Next event (queued or newly read) within timeout_ms: 0 with *event
- * ({"event":...,"data":...}, new reference), -ETIMEDOUT, or -errno. */
+ * ({"event":...,"data":...}, new reference), -ETIMEDOUT, -ECONNRESET once
+ * the server closed the connection, or -errno. At most 4096 events wait
+ * in the queue; beyond that the oldest are dropped. */
 int rpc_client_next_event(struct rpc_client *cli, json_t **event,
 			  int timeout_ms);
 void rpc_client_close(struct rpc_client *cli);

@@ -538,6 +538,23 @@ static void test_client_timeout(void)
 	CU_ASSERT_STRING_EQUAL(err.code, "ETIMEDOUT");
 	CU_ASSERT_PTR_NULL(res);
 	rpc_client_close(cli);
+	/* Nobody accepts: once the backlog is full, connecting fails at once
+	 * with EAGAIN instead of hanging. */
+	{
+		struct rpc_client *many[256];
+		int n = 0, eagain = 0;
+
+		for (; n < 256; n++) {
+			many[n] = rpc_client_connect(path);
+			if (!many[n]) {
+				eagain = errno == EAGAIN;
+				break;
+			}
+		}
+		CU_ASSERT(n < 256 && eagain);
+		while (n-- > 0)
+			rpc_client_close(many[n]);
+	}
 	rpc_server_close(idle);
 	CU_ASSERT_EQUAL(access(path, F_OK), -1);	/* socket removed */
 }
