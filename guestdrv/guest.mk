@@ -29,3 +29,22 @@ $(GUEST_ELF): $(GUEST_OBJS) guestdrv/minios.ld
 all: $(GUEST_ELF)
 
 -include $(wildcard $(BUILD)/guest/obj/*.d)
+
+# `make guest-test`: the guest's pure logic (ACPI parsing, command line,
+# printf, virtqueues) run on the host, linked from the guest's own objects.
+GUEST_TEST     := $(BUILD)/guest/host-test
+GUEST_TEST_OBJS := $(addprefix $(BUILD)/guest/obj/,acpi.c.o cmdline.c.o \
+                   printf.c.o string.c.o virtqueue.c.o dma.c.o pvh.c.o)
+
+$(BUILD)/guest/obj/tests/host_test.o: guestdrv/tests/host_test.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(GUEST_TEST): $(BUILD)/guest/obj/tests/host_test.o $(GUEST_TEST_OBJS)
+	$(GUEST_CC) -no-pie -o $@ $^
+
+.PHONY: guest-test
+guest-test: $(GUEST_TEST)
+	$(GUEST_TEST)
+
+-include $(wildcard $(BUILD)/guest/obj/tests/*.d)
