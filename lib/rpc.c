@@ -261,8 +261,11 @@ static void rpc_handle_request(struct rpc_conn *c, json_t *req)
 	}
 	if (!params)
 		params = empty = json_object();
-	if (params)
-		rpc_call_method(c, m, id, params);
+	if (!params) {
+		rpc_reply_error(c, id, "ENOMEM", "out of memory");
+		return;
+	}
+	rpc_call_method(c, m, id, params);
 	json_decref(empty);
 }
 
