@@ -85,6 +85,7 @@ static const uint8_t *acpi_rsdp_check(uint64_t addr)
 	if (!acpi_mapped(addr, 36) || memcmp(r, "RSD PTR ", 8) || acpi_sum(r, 20))
 		return NULL;
 	if (r[15] >= 2 && (get32(r + 20) < 36 || get32(r + 20) > 4096 ||
+			   !acpi_mapped(addr, get32(r + 20)) ||
 			   acpi_sum(r, get32(r + 20))))
 		return NULL;
 	return r;
