@@ -69,6 +69,26 @@ extern const struct hv_device_ops acpi_pm_device_ops;
 #define ACPI_PM_LEN		12
 #define ACPI_PM_TMR_HZ		3579545ULL
 
+/* ---- virtio_console.c: virtio console (device id 3, one port) ---- */
+struct pci_bus;
+struct virtio_pci;
+struct virtio_console;
+/* On the PCI bus as a modern virtio-pci function; registered for
+ * save/load through its transport. NULL + errno. */
+struct virtio_console *virtio_console_create(struct vm *vm,
+					     struct pci_bus *bus);
+void virtio_console_destroy(struct virtio_console *vc);
+void virtio_console_set_output(struct virtio_console *vc, dev_output_fn *fn,
+			       void *opaque);
+/* True once the driver set DRIVER_OK (and no reset is needed). */
+bool virtio_console_active(const struct virtio_console *vc);
+/* Console input: into posted receive buffers, the rest waits in a
+ * VIRTIO_CONSOLE_INBUF-byte buffer (beyond that it is dropped). */
+void virtio_console_input(struct virtio_console *vc, const uint8_t *buf,
+			  size_t len);
+struct virtio_pci *virtio_console_transport(struct virtio_console *vc);
+#define VIRTIO_CONSOLE_INBUF	4096
+
 /* ---- acpi.c helpers (tables are built by acpi_build in vm.h) ---- */
 /* Sum of len bytes (a valid table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);

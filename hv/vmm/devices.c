@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "xvm/log.h"
-#include "pci.h"
+#include "virtio_pci.h"
 
 struct devices {
 	struct vm *vm;
@@ -20,13 +20,17 @@ struct devices {
 	struct pvpanic *panic;
 	struct acpi_pm *pm;
 	struct pci_bus *pci;
+	struct virtio_console *vcon;
 };
 
 void devices_console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct devices *d = opaque;
 
-	ns16550_input(d->uart, buf, len);
+	if (virtio_console_active(d->vcon))
+		virtio_console_input(d->vcon, buf, len);
+	else
+		ns16550_input(d->uart, buf, len);
 }
 
 void devices_power_button(struct vm *vm)
@@ -57,7 +61,9 @@ static int devices_register(struct vm *vm, struct devices *d)
 	    (rc = vm_register_device(vm, &i8042_device_ops, d->kbc)) < 0 ||
 	    (rc = vm_register_device(vm, &pvpanic_device_ops, d->panic)) < 0 ||
 	    (rc = vm_register_device(vm, &acpi_pm_device_ops, d->pm)) < 0 ||
-	    (rc = vm_register_device(vm, &pci_bus_device_ops, d->pci)) < 0)
+	    (rc = vm_register_device(vm, &pci_bus_device_ops, d->pci)) < 0 ||
+	    (rc = vm_register_device(vm, &virtio_pci_device_ops,
+				     virtio_console_transport(d->vcon))) < 0)
 		return rc;
 	return 0;
 }
@@ -86,6 +92,9 @@ int devices_create(struct vm *vm)
 	d->pci = pci_bus_create(vm);
 	if ((rc = devices_check(d->pci, "pci")) < 0)
 		goto fail;
+	d->vcon = virtio_console_create(vm, d->pci);
+	if ((rc = devices_check(d->vcon, "virtio-console")) < 0)
+		goto fail;
 	if ((rc = devices_register(vm, d)) < 0)
 		goto fail;
 	vm_console_set_sink(vm, devices_console_input, d);
@@ -104,7 +113,8 @@ static void devices_unregister(struct vm *vm, const struct devices *d)
 		void *dev = vm->devs[i].dev;
 
 		if (dev == d->uart || dev == d->kbc || dev == d->panic ||
-		    dev == d->pm || dev == d->pci)
+		    dev == d->pm || dev == d->pci ||
+		    (d->vcon && dev == virtio_console_transport(d->vcon)))
 			continue;
 		vm->devs[j++] = vm->devs[i];
 	}
@@ -119,6 +129,7 @@ void devices_destroy(struct vm *vm)
 		return;
 	vm_console_set_sink(vm, NULL, NULL);
 	devices_unregister(vm, d);
+	virtio_console_destroy(d->vcon);
 	pci_bus_destroy(d->pci);
 	acpi_pm_destroy(d->pm);
 	pvpanic_destroy(d->panic);

@@ -1,0 +1,100 @@
+/*
+ * Modern virtio-pci transport (virtio 1.2 §4.1) for device models
+ * described by a const ops table (virtio_console.c, later net, blk,
+ * balloon). The transport owns the PCI function, feature negotiation,
+ * the device status state machine, the virtqueues' configuration,
+ * notifications (an ioeventfd per queue, or the MMIO notify region) and
+ * interrupts (MSI-X through irqfds, or INTx with the ISR).
+ *
+ * Everything runs with dev_lock held.
+ */
+#ifndef HV_VIRTIO_PCI_H
+#define HV_VIRTIO_PCI_H
+
+#include "pci.h"
+#include "virtqueue.h"
+
+#define VIRTIO_PCI_VENDOR		0x1af4
+#define VIRTIO_PCI_DEVICE_BASE		0x1040	/* + virtio device id */
+#define VIRTIO_PCI_MAX_QUEUES		8
+#define VIRTIO_NO_VECTOR		0xffff
+
+/* Feature bits (virtio 1.2 §6 "Reserved Feature Bits"). */
+#define VIRTIO_F_INDIRECT_DESC		28
+#define VIRTIO_F_EVENT_IDX		29
+#define VIRTIO_F_VERSION_1		32
+
+/* Device status (§2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE	0x01
+#define VIRTIO_STATUS_DRIVER		0x02
+#define VIRTIO_STATUS_DRIVER_OK		0x04
+#define VIRTIO_STATUS_FEATURES_OK	0x08
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
+#define VIRTIO_STATUS_FAILED		0x80
+
+/* BAR0 layout. */
+#define VIRTIO_PCI_COMMON_OFF		0x0000
+#define VIRTIO_PCI_COMMON_LEN		56
+#define VIRTIO_PCI_ISR_OFF		0x1000
+#define VIRTIO_PCI_DEVICE_OFF		0x2000
+#define VIRTIO_PCI_NOTIFY_OFF		0x3000
+#define VIRTIO_PCI_NOTIFY_MULT		4
+#define VIRTIO_PCI_MSIX_TABLE_OFF	0x4000
+#define VIRTIO_PCI_MSIX_PBA_OFF		0x5000
+#define VIRTIO_PCI_BAR_SIZE		0x8000
+
+struct virtio_pci;
+
+/* A virtio device model. */
+struct virtio_dev_ops {
+	const char *name;	/* "virtio-console": PCI name, snapshot section */
+	uint16_t device_id;	/* virtio device id (§5), 3 = console */
+	uint32_t class_code;	/* PCI class code */
+	uint64_t features;	/* device features offered (VERSION_1,
+				 * EVENT_IDX, INDIRECT_DESC are added) */
+	unsigned int num_queues;	/* <= VIRTIO_PCI_MAX_QUEUES */
+	uint16_t queue_max;	/* largest queue size (a power of two) */
+	uint32_t cfg_size;	/* bytes of device configuration, <= 0x1000 */
+	/* Read `size` bytes of device config at off (off + size <=
+	 * cfg_size). */
+	uint32_t (*cfg_read)(struct virtio_pci *vp, uint32_t off,
+			     unsigned int size);
+	/* Write to device config (same bounds); may be NULL. */
+	void (*cfg_write)(struct virtio_pci *vp, uint32_t off,
+			  unsigned int size, uint32_t val);
+	/* The driver notified queue q (enabled, DRIVER_OK set). */
+	void (*queue_notify)(struct virtio_pci *vp, unsigned int q);
+	/* Device reset (status 0): drop the model's queue-related state. */
+	void (*reset)(struct virtio_pci *vp);
+	/* Model state after the transport's in the device's section; load
+	 * validates everything and changes nothing on failure. */
+	int (*save)(struct virtio_pci *vp, struct snap_writer *w);
+	int (*load)(struct virtio_pci *vp, struct snap_reader *r);
+};
+
+/* Create the function, put it on the bus (BAR pre-assigned) and register
+ * it for save/load. NULL + errno. */
+struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
+				     const struct virtio_dev_ops *ops,
+				     void *model);
+void virtio_pci_destroy(struct virtio_pci *vp);
+extern const struct hv_device_ops virtio_pci_device_ops;
+
+void *virtio_pci_model(const struct virtio_pci *vp);
+struct vm *virtio_pci_vm(const struct virtio_pci *vp);
+/* Queue q's ring, or NULL if q is out of range or not enabled. */
+struct vq *virtio_pci_queue(struct virtio_pci *vp, unsigned int q);
+bool virtio_pci_driver_ok(const struct virtio_pci *vp);
+/* Tell the driver about used buffers in q if it wants an interrupt. */
+void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned int q);
+/* The driver broke the protocol on some queue: DEVICE_NEEDS_RESET and a
+ * configuration change interrupt (§2.1.2). */
+void virtio_pci_needs_reset(struct virtio_pci *vp);
+/* Device configuration changed: bump config_generation, interrupt. */
+void virtio_pci_config_changed(struct virtio_pci *vp);
+/* The PCI function (tests read its config space). */
+struct pci_dev *virtio_pci_dev(struct virtio_pci *vp);
+/* Current INTx level (tests). */
+int virtio_pci_intx_level(const struct virtio_pci *vp);
+
+#endif
