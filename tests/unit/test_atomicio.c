@@ -113,12 +113,15 @@ static void test_replace_fails_cleanly(void)
 	/* The write fails half way (file size limit): old file intact. */
 	CU_ASSERT_EQUAL_FATAL(atomicio_replace_file(p, "old", 3, 0600), 0);
 	memset(big, 'n', sizeof(big));
-	getrlimit(RLIMIT_FSIZE, &old);
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small.rlim_max = old.rlim_max;	/* soft limit only: restorable */
+	fflush(stdout);			/* nothing else is written meanwhile */
+	fflush(stderr);
 	signal(SIGXFSZ, SIG_IGN);
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &small), 0);
 	CU_ASSERT_EQUAL(atomicio_replace_file(p, big, sizeof(big), 0600),
 			-EFBIG);
-	setrlimit(RLIMIT_FSIZE, &old);
+	CU_ASSERT_EQUAL(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, SIG_DFL);
 	s = slurp(p);
 	CU_ASSERT_STRING_EQUAL(s, "old");
