@@ -158,4 +158,11 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-UNIT_SUITE(log, NULL, NULL, tests);
+/* Leave logging as the runner had it for the suites that follow. */
+static int suite_cleanup(void)
+{
+	log_init(program_invocation_short_name, LL_INFO);
+	return 0;
+}
+
+UNIT_SUITE(log, NULL, suite_cleanup, tests);

@@ -113,6 +113,7 @@ static int suite_cleanup(void)
 	pthread_join(srv_thread, NULL);
 	rpc_server_close(srv);
 	rmdir(dir);
+	log_init(program_invocation_short_name, LL_INFO);
 	return 0;
 }
 
