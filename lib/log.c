@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 
 static char log_prog[LOG_PROG_MAX];
 static volatile enum log_level log_level = LL_INFO;
+static bool log_to_syslog;
 
 /* Suppressed-message count handed from log_ratelimit_ok() to the log_msg()
  * call that log_ratelimited() makes right after it (same thread). */
@@ -31,6 +33,13 @@ static const char *const log_level_names[] = {
 	[LL_WARN] = "warn",
 	[LL_INFO] = "info",
 	[LL_DEBUG] = "debug",
+};
+
+static const int log_syslog_prio[] = {
+	[LL_ERR] = LOG_ERR,
+	[LL_WARN] = LOG_WARNING,
+	[LL_INFO] = LOG_INFO,
+	[LL_DEBUG] = LOG_DEBUG,
 };
 
 /* The word printed after the program name; NULL for none (info). */
@@ -86,6 +95,16 @@ void log_set_level(enum log_level level)
 	log_level = level;
 }
 
+void log_set_syslog(bool enable)
+{
+	if (enable && !log_to_syslog)
+		openlog(log_prog[0] ? log_prog : program_invocation_short_name,
+			LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	else if (!enable && log_to_syslog)
+		closelog();
+	log_to_syslog = enable;
+}
+
 enum log_level log_get_level(void)
 {
 	return log_level;
@@ -101,6 +120,7 @@ static const char *log_prog_name(void)
 struct log_line {
 	char buf[LOG_LINE_MAX];
 	size_t len;
+	size_t msg_start;	/* after "prog: " */
 	bool full;
 };
 
@@ -156,6 +176,7 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if ((int)level < LL_ERR || level > LL_DEBUG || level > log_level)
 		goto out;
 	log_append(&l, "%s: ", log_prog_name());
+	l.msg_start = l.len;
 	if (log_level_tags[level])
 		log_append(&l, "%s: ", log_level_tags[level]);
 	errno = saved;		/* for %m in fmt */
@@ -166,6 +187,9 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		log_append(&l, " (%u similar messages suppressed)", suppressed);
 	if (l.full)		/* say that the line was cut */
 		memcpy(l.buf + l.len - 3, "...", 3);
+	l.buf[l.len] = '\0';
+	if (log_to_syslog)	/* without "prog: ": syslog adds the ident */
+		syslog(log_syslog_prio[level], "%s", l.buf + l.msg_start);
 	l.buf[l.len++] = '\n';
 	log_write_all(l.buf, l.len);
 out:

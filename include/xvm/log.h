@@ -21,6 +21,9 @@ enum log_level {
  * verbose level printed. XVM_LOG_LEVEL=err|warn|info|debug overrides it. */
 void log_init(const char *prog, enum log_level level);
 void log_set_level(enum log_level level);
+/* Also send every printed message to syslog(3) (daemon facility, ident
+ * prog), e.g. for daemons started by an init system. Off by default. */
+void log_set_syslog(bool enable);
 enum log_level log_get_level(void);
 /* Parse "err", "warn", "info", "debug"; -EINVAL otherwise. */
 int log_level_parse(const char *s, enum log_level *out);

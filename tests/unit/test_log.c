@@ -147,6 +147,21 @@ static void test_ratelimit(void)
 		"tprog: warning: drop on p0\n");
 }
 
+/* Syslog is extra: stderr output stays the same with it on. */
+static void test_syslog_keeps_stderr(void)
+{
+	log_init("tprog", LL_INFO);
+	log_set_syslog(true);
+	capture_start();
+	errno = EAGAIN;
+	log_warn("to both");
+	CU_ASSERT_EQUAL(errno, EAGAIN);
+	log_set_syslog(false);
+	log_info("stderr only");
+	CU_ASSERT_STRING_EQUAL(capture_end(),
+			       "tprog: warning: to both\ntprog: stderr only\n");
+}
+
 static CU_TestInfo tests[] = {
 	{ "format", test_format },
 	{ "levels", test_levels },
@@ -155,6 +170,7 @@ static CU_TestInfo tests[] = {
 	{ "errno_preserved", test_errno_preserved },
 	{ "long_line", test_long_line },
 	{ "ratelimit", test_ratelimit },
+	{ "syslog_keeps_stderr", test_syslog_keeps_stderr },
 	CU_TEST_INFO_NULL,
 };
 
