@@ -6,7 +6,7 @@
  * control blocks and the PM timer at ACPI_PM_PORT, the reset register at
  * ACPI_RESET_PORT, the SCI on GSI ACPI_SCI_IRQ (level, active high), no
  * SMI_CMD (ACPI is always enabled), \_S5 = ACPI_SLP_TYP_S5, a PCI host
- * bridge for bus 0 with the PCI_MMIO window, COM1, one local APIC per vCPU
+ * bridge for bus 0 with the PCI_MMIO window and INTx routing (_PRT), COM1, one local APIC per vCPU
  * (APIC id = vCPU index) and the in-kernel IOAPIC.
  *
  * Everything is written at ACPI_AREA_GPA (e820-reserved), RSDP first.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "xvm/log.h"
-#include "dev.h"
+#include "pci.h"
 
 #define ACPI_OEM_ID		"XVM   "
 #define ACPI_CREATOR_ID		"XVM "
@@ -331,15 +331,41 @@ static void res_end(struct res *r)
 	p[1] = 0;
 }
 
+/* Name(_PRT, Package() { Package() { 0xSSSSFFFF, pin, 0, GSI }, ... })
+ * (ACPI 6.4 §6.2.13): every slot's INTA-INTD straight to IOAPIC inputs,
+ * the routing pci_intx_gsi() implements. */
+static void dsdt_prt(struct aml *a)
+{
+	size_t outer, inner;
+
+	aml_byte(a, 0x08);
+	aml_nameseg(a, "_PRT");
+	aml_byte(a, 0x12);
+	outer = aml_pkg_begin(a);
+	aml_byte(a, (PCI_SLOTS - 1) * 4);
+	for (unsigned int slot = 1; slot < PCI_SLOTS; slot++)
+		for (unsigned int pin = 0; pin < 4; pin++) {
+			aml_byte(a, 0x12);
+			inner = aml_pkg_begin(a);
+			aml_byte(a, 4);
+			aml_int(a, (uint64_t)slot << 16 | 0xffff);
+			aml_int(a, pin);
+			aml_int(a, 0);
+			aml_int(a, pci_intx_gsi(slot, pin));
+			aml_pkg_end(a, inner);
+		}
+	aml_pkg_end(a, outer);
+}
+
 static void dsdt_pci0(struct aml *a)
 {
 	struct res r = { .len = 0 };
 	size_t dev = aml_device_begin(a, "PCI0");
 
 	aml_name_eisaid(a, "_HID", "PNP0A03");
-	aml_name_int(a, "_ADR", 0);
 	aml_name_int(a, "_UID", 0);
 	aml_name_int(a, "_BBN", 0);
+	dsdt_prt(a);
 	res_word(&r, 2, 0, 0, 0);				/* bus 0 */
 	res_io(&r, PCI_CONFIG_PORT, 8);
 	res_word(&r, 1, 3, 0x0000, PCI_CONFIG_PORT - 1);

@@ -22,6 +22,7 @@ struct pci_bus {
 	struct pci_dev *slots[PCI_SLOTS];
 	struct pci_dev host;
 	uint64_t mmio_next;		/* next free address in the window */
+	unsigned int intx_count[PCI_INTX_GSIS];	/* devices asserting each */
 };
 
 static struct log_ratelimit pci_rl = LOG_RATELIMIT_INIT(5000, 5);
@@ -249,6 +250,26 @@ static const struct io_ops pci_port_ops = {
 	.write = pci_port_write,
 };
 
+/* ---- INTx ---- */
+
+void pci_dev_set_intx(struct pci_dev *d, int level)
+{
+	unsigned int gsi, *count;
+
+	level = !!level;
+	if (level)
+		d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+	else
+		d->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+	if (!d->bus || level == d->intx_level)
+		return;
+	d->intx_level = level;
+	gsi = pci_intx_gsi(d->slot, 0);
+	count = &d->bus->intx_count[gsi - PCI_INTX_GSI_BASE];
+	if (level ? (*count)++ == 0 : --(*count) == 0)
+		vm_irq_line(d->bus->vm, gsi, level);
+}
+
 /* ---- bus ---- */
 
 static int pci_assign_bars(struct pci_bus *bus, struct pci_dev *d)
@@ -284,7 +305,9 @@ int pci_bus_add(struct pci_bus *bus, struct pci_dev *d)
 		return rc;
 	d->bus = bus;
 	d->slot = slot;
+	d->intx_level = 0;
 	bus->slots[slot] = d;
+	pci_cfg_set(d, PCI_INTERRUPT_LINE, 1, pci_intx_gsi(slot, 0));
 	pci_cfg_set(d, PCI_COMMAND, 2,
 		    pci_cfg_get(d, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY);
 	pci_map_bars(d);
@@ -297,6 +320,7 @@ void pci_bus_remove(struct pci_bus *bus, struct pci_dev *d)
 	if (!bus || !d || d->bus != bus || bus->slots[d->slot] != d)
 		return;
 	pci_unmap_bars(d);
+	pci_dev_set_intx(d, 0);
 	bus->slots[d->slot] = NULL;
 	d->bus = NULL;
 }

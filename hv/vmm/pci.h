@@ -43,6 +43,18 @@
 #define PCI_CAP_ID_MSIX		0x11
 #define PCI_CAP_ID_VNDR		0x09
 
+/* INTx routing, also described by the DSDT's _PRT (acpi.c): pin (0 =
+ * INTA) of slot goes to IOAPIC input 16 + (slot - 1 + pin) % 8, level
+ * triggered, active low as ACPI assumes for _PRT GSIs; lines are shared
+ * (the bus ORs the devices' levels). */
+#define PCI_INTX_GSI_BASE	16
+#define PCI_INTX_GSIS		8
+static inline unsigned int pci_intx_gsi(unsigned int slot, unsigned int pin)
+{
+	return PCI_INTX_GSI_BASE + (slot + PCI_INTX_GSIS - 1 + pin) %
+	       PCI_INTX_GSIS;
+}
+
 struct pci_dev;
 
 /* A device's hooks; all optional. Called with dev_lock held. */
@@ -74,6 +86,7 @@ struct pci_dev {
 	void *opaque;			/* the owning device model */
 	struct pci_bus *bus;
 	unsigned int slot;
+	int intx_level;			/* this device's INTA input */
 };
 
 struct pci_bus;
@@ -107,6 +120,10 @@ void pci_cfg_set(struct pci_dev *d, unsigned int off, unsigned int size,
 int pci_bus_add(struct pci_bus *bus, struct pci_dev *d);
 /* Take d off the bus (unmaps its BARs). */
 void pci_bus_remove(struct pci_bus *bus, struct pci_dev *d);
+
+/* Assert (1) or deassert (0) d's INTA; sets the status register's
+ * interrupt bit and drives the shared GSI. */
+void pci_dev_set_intx(struct pci_dev *d, int level);
 
 /* The device's config space for save/load. pci_dev_load reads it into
  * cfg and checks that only bits the guest could write differ from d's;

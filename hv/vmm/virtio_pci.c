@@ -13,8 +13,8 @@
  * Interrupts: with MSI-X enabled, each vector the guest programs and
  * unmasks gets an eventfd bound to an MSI route (vm_msi_irqfd_bind);
  * masked vectors collect their pending bit, delivered on unmask. Without
- * MSI-X, the ISR bits drive a level INTx line (GSI 16 + slot % 8) until
- * the driver reads the ISR.
+ * MSI-X, the ISR bits drive the function's INTA (pci_intx_gsi) until the
+ * driver reads the ISR.
  *
  * Not implemented: the VIRTIO_PCI_CAP_PCI_CFG window (§4.1.4.9; Linux and
  * our guest do not use it), notification data, queue reset.
@@ -73,8 +73,6 @@ struct virtio_pci {
 	void *model;
 	int msix_cap;		/* config offset of the MSI-X capability */
 	unsigned int nvec;
-	unsigned int gsi;	/* INTx */
-	int intx_level;
 
 	uint32_t dfselect, gfselect;
 	uint64_t driver_features;
@@ -192,16 +190,8 @@ static void vp_update_intx(struct virtio_pci *vp)
 {
 	bool disabled = pci_cfg_get(&vp->pci, PCI_COMMAND, 2) &
 			PCI_COMMAND_INTX_DISABLE;
-	int level = vp->isr && !vp_msix_enabled(vp) && !disabled;
 
-	if (vp->isr)
-		vp->pci.cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
-	else
-		vp->pci.cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
-	if (level == vp->intx_level)
-		return;
-	vp->intx_level = level;
-	vm_irq_line(vp->vm, vp->gsi, level);
+	pci_dev_set_intx(&vp->pci, vp->isr && !vp_msix_enabled(vp) && !disabled);
 }
 
 static void vp_interrupt(struct virtio_pci *vp, uint16_t vector,
@@ -774,8 +764,6 @@ struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
 	rc = pci_bus_add(bus, &vp->pci);
 	if (rc < 0)
 		goto fail;
-	vp->gsi = 16 + (vp->pci.slot - 1) % 8;
-	pci_cfg_set(&vp->pci, PCI_INTERRUPT_LINE, 1, vp->gsi);
 	log_debug("%s: virtio-pci at 00:%02x.0, BAR0 %#llx", ops->name,
 		  vp->pci.slot, (unsigned long long)vp->pci.bars[0].mapped);
 	return vp;
@@ -794,8 +782,6 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 		vp_ioeventfd_del(vp, &vp->q[i]);
 	for (unsigned int i = 0; i < vp->nvec; i++)
 		vp_vector_unbind(vp, &vp->vec[i]);
-	if (vp->intx_level)
-		vm_irq_line(vp->vm, vp->gsi, 0);
 	pci_bus_remove(vp->pci.bus, &vp->pci);
 	free(vp);
 }
@@ -830,7 +816,7 @@ struct pci_dev *virtio_pci_dev(struct virtio_pci *vp)
 
 int virtio_pci_intx_level(const struct virtio_pci *vp)
 {
-	return vp->intx_level;
+	return vp->pci.intx_level;
 }
 
 /* ---- save/load ---- */
@@ -956,7 +942,6 @@ static void vp_commit(struct virtio_pci *vp, struct virtio_pci *n,
 	for (unsigned int i = 0; i < vp->nvec; i++)
 		vp_vector_unbind(vp, &vp->vec[i]);
 	n->pci = vp->pci;
-	n->intx_level = vp->intx_level;
 	*vp = *n;
 	for (unsigned int i = 0; i < vp->ops->num_queues; i++)
 		vp->q[i].vp = vp;

@@ -110,6 +110,7 @@ static void test_tables(void)
 		CU_ASSERT_EQUAL(dsdt_s5_typ(dsdt), ACPI_SLP_TYP_S5);
 		CU_ASSERT_PTR_NOT_NULL(memmem(dsdt, le32(dsdt + 4), "PCI0", 4));
 		CU_ASSERT_PTR_NOT_NULL(memmem(dsdt, le32(dsdt + 4), "COM1", 4));
+		CU_ASSERT_PTR_NOT_NULL(memmem(dsdt, le32(dsdt + 4), "_PRT", 4));
 		check_madt(table(vm, le64(xsdt + 44), "APIC"), vcpus);
 		devtest_vm_free(vm);
 	}

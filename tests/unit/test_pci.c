@@ -163,6 +163,34 @@ static void test_bars(void)
 	pci_teardown(&f);
 }
 
+static void test_intx(void)
+{
+	struct pci_fixture f;
+	struct pci_dev more[8];
+
+	pci_setup(&f);					/* testdev in slot 1 */
+	for (unsigned int i = 0; i < 8; i++) {		/* slots 2-9 */
+		pci_dev_init(&more[i], "more", 0x1af4, 0x1000, 0, 0, 0, 0);
+		CU_ASSERT_EQUAL_FATAL(pci_bus_add(f.bus, &more[i]), 0);
+	}
+	CU_ASSERT_EQUAL(more[7].slot, 9);
+	CU_ASSERT_EQUAL(pci_intx_gsi(1, 0), pci_intx_gsi(9, 0));
+	CU_ASSERT_EQUAL(cfg_read(f.vm, CFG(1, 0, 0x3c), 1), pci_intx_gsi(1, 0));
+	CU_ASSERT_EQUAL(cfg_read(f.vm, CFG(9, 0, 0x3c), 1), pci_intx_gsi(1, 0));
+	pci_dev_set_intx(&f.dev, 1);
+	pci_dev_set_intx(&more[7], 1);
+	CU_ASSERT(cfg_read(f.vm, CFG(1, 0, PCI_STATUS), 2) & PCI_STATUS_INTERRUPT);
+	pci_dev_set_intx(&f.dev, 0);			/* line still shared */
+	CU_ASSERT_EQUAL(cfg_read(f.vm, CFG(1, 0, PCI_STATUS), 2) &
+			PCI_STATUS_INTERRUPT, 0);
+	CU_ASSERT_EQUAL(more[7].intx_level, 1);
+	for (unsigned int i = 0; i < 8; i++)
+		pci_bus_remove(f.bus, &more[i]);
+	CU_ASSERT_EQUAL(more[7].intx_level, 0);
+	CU_ASSERT_EQUAL(cfg_read(f.vm, CFG(9, 0, 0), 4), 0xffffffff);
+	pci_teardown(&f);
+}
+
 static void test_reset_register(void)
 {
 	struct pci_fixture f;
@@ -215,6 +243,7 @@ static CU_TestInfo tests[] = {
 	{ "enumeration", test_enumeration },
 	{ "capabilities", test_capabilities },
 	{ "bars", test_bars },
+	{ "intx", test_intx },
 	{ "reset_register", test_reset_register },
 	{ "save_load", test_save_load },
 	CU_TEST_INFO_NULL,
