@@ -17,7 +17,9 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 # Debian packages needed to build, test and benchmark (see README).
 DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
-            qemu-system-x86 acpica-tools binutils iproute2 procps
+            qemu-system-x86 acpica-tools binutils iproute2 procps \
+            libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
+            iperf3 tcpdump tshark
 
 .PHONY: all deps check demo clean
 all:
@@ -25,6 +27,9 @@ all:
 include lib/lib.mk
 include hv/vmm/hv.mk
 include guestdrv/guest.mk
+include vswitch/vswitch.mk
+include vnicadm/vnicadm.mk
+include bench/bench.mk
 include tests/tools/tools.mk
 include tests/unit/unit.mk
 
@@ -47,3 +52,10 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# DPDK (vswitchd, netback, bench tools): its headers through -isystem so our
+# -Werror does not apply to them; objects opt in with DPDK_CFLAGS.
+DPDK_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libdpdk 2>/dev/null))
+DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
+NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
+NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)

@@ -1,0 +1,1 @@
+# vnicadm: build rules (filled in with the component)

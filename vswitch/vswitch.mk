@@ -1,0 +1,1 @@
+# vswitch: build rules (filled in with the component)
