@@ -21,6 +21,13 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark
 
+# DPDK (vswitchd, netback, bench tools): its headers through -isystem so our
+# -Werror does not apply to them; objects opt in with DPDK_CFLAGS.
+DPDK_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libdpdk 2>/dev/null))
+DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
+NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
+NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
+
 .PHONY: all deps check demo clean
 all:
 
@@ -52,10 +59,3 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
-
-# DPDK (vswitchd, netback, bench tools): its headers through -isystem so our
-# -Werror does not apply to them; objects opt in with DPDK_CFLAGS.
-DPDK_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libdpdk 2>/dev/null))
-DPDK_LIBS   := $(shell pkg-config --libs libdpdk 2>/dev/null)
-NL_CFLAGS   := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null)
-NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
