@@ -18,8 +18,12 @@ $(BUILD)/obj/tests/unit/suites.o: $(BUILD)/gen/tests/unit/suites.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
 
-$(UNIT_BIN): $(UNIT_OBJS) $(HV_LIB) $(XVM_LIB)
+# Component fragments append their testable (DPDK-free) libraries to
+# UNIT_LIBS, e.g. UNIT_LIBS += $(VSW_LIB).
+UNIT_LIBS += $(HV_LIB) $(XVM_LIB)
+
+$(UNIT_BIN): $(UNIT_OBJS) $(UNIT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(UNIT_OBJS) $(HV_LIB) $(XVM_LIB) -lcunit $(LDLIBS)
+	$(CC) -o $@ $(UNIT_OBJS) $(UNIT_LIBS) -lcunit $(LDLIBS)
 
 all: $(UNIT_BIN)
