@@ -194,6 +194,30 @@ static void vcpu_exit_system_event(struct vcpu *v)
 	}
 }
 
+/* The instruction KVM's emulator gave up on (struct emulation_failure,
+ * when it says the bytes are there), else the raw data words. */
+static void vcpu_log_internal(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char hex[3 * 15 + 1] = "";
+
+	if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
+	    run->emulation_failure.ndata >= 3 &&
+	    (run->emulation_failure.flags &
+	     KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		unsigned int n = MIN(run->emulation_failure.insn_size, 15);
+
+		for (unsigned int i = 0; i < n; i++)
+			snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ",
+				 run->emulation_failure.insn_bytes[i]);
+		log_err("vcpu%u: instruction bytes: %s", v->index, hex);
+		return;
+	}
+	for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
+		log_err("vcpu%u: internal data[%u] %#llx", v->index, i,
+			run->internal.data[i]);
+}
+
 /* KVM could not run or emulate the guest's instruction (on this platform
  * every ring-0 instruction is emulated, so an instruction KVM's emulator
  * lacks ends here). The guest cannot continue: it is a guest crash
@@ -214,9 +238,7 @@ static void vcpu_exit_internal(struct vcpu *v)
 
 		snprintf(why, sizeof(why), "vcpu%u: KVM %s (suberror %u)",
 			 v->index, what, run->internal.suberror);
-		for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
-			log_err("vcpu%u: internal data[%u] %#llx", v->index, i,
-				run->internal.data[i]);
+		vcpu_log_internal(v);
 	}
 	log_err("%s", why);
 	vcpu_dump(v);
