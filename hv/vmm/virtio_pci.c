@@ -537,11 +537,12 @@ static uint64_t vp_msix_read(struct virtio_pci *vp, unsigned int off,
 			     unsigned int size)
 {
 	unsigned int i = off / 16, reg = off % 16;
-	const struct vp_vector *v = &vp->vec[i];
+	const struct vp_vector *v;
 	uint32_t words[4];
 
 	if (i >= vp->nvec || size != 4 || reg % 4)
 		return 0;
+	v = &vp->vec[i];
 	words[0] = v->addr_lo;
 	words[1] = v->addr_hi;
 	words[2] = v->data;
@@ -553,7 +554,7 @@ static void vp_msix_write(struct virtio_pci *vp, unsigned int off,
 			  unsigned int size, uint64_t val)
 {
 	unsigned int i = off / 16, reg = off % 16;
-	struct vp_vector *v = &vp->vec[i];
+	struct vp_vector *v;
 
 	if (size == 8 && reg % 8 == 0) {	/* two dwords */
 		vp_msix_write(vp, off, 4, (uint32_t)val);
@@ -562,6 +563,7 @@ static void vp_msix_write(struct virtio_pci *vp, unsigned int off,
 	}
 	if (i >= vp->nvec || size != 4 || reg % 4)
 		return;
+	v = &vp->vec[i];
 	switch (reg) {
 	case 0:  v->addr_lo = (uint32_t)val & ~3u; break;
 	case 4:  v->addr_hi = (uint32_t)val; break;
