@@ -220,7 +220,11 @@ static uint64_t pci_port_read(void *opaque, uint64_t off, unsigned int size)
 	if (off < 4)
 		return ~0ULL;
 	d = pci_data_target(bus, off - 4, size, &reg);
-	return d ? pci_cfg_get(d, reg, size) : ~0ULL;
+	if (!d)
+		return ~0ULL;
+	if (d->ops && d->ops->cfg_read)
+		d->ops->cfg_read(d, reg, size);
+	return pci_cfg_get(d, reg, size);
 }
 
 static void pci_port_write(void *opaque, uint64_t off, unsigned int size,

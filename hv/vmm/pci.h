@@ -59,6 +59,10 @@ struct pci_dev;
 
 /* A device's hooks; all optional. Called with dev_lock held. */
 struct pci_dev_ops {
+	/* Before a guest config read of `size` bytes at `off`: refresh
+	 * d->cfg there if those bytes are computed (a data window). */
+	void (*cfg_read)(struct pci_dev *d, unsigned int off,
+			 unsigned int size);
 	/* After a guest config write of `size` bytes at `off` was applied
 	 * (write masks honoured): react to it (MSI-X control, ...). */
 	void (*cfg_write)(struct pci_dev *d, unsigned int off,

@@ -16,8 +16,8 @@
  * MSI-X, the ISR bits drive the function's INTA (pci_intx_gsi) until the
  * driver reads the ISR.
  *
- * Not implemented: the VIRTIO_PCI_CAP_PCI_CFG window (§4.1.4.9; Linux and
- * our guest do not use it), notification data, queue reset.
+ * The VIRTIO_PCI_CAP_PCI_CFG window (§4.1.4.9) reaches BAR0 through
+ * config space. Not implemented: notification data, queue reset.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,7 @@
 #define VIRTIO_PCI_CAP_NOTIFY	2
 #define VIRTIO_PCI_CAP_ISR	3
 #define VIRTIO_PCI_CAP_DEVICE	4
+#define VIRTIO_PCI_CAP_PCI_CFG	5
 
 #define MSIX_CTRL_ENABLE	0x8000
 #define MSIX_CTRL_MASKALL	0x4000
@@ -72,6 +73,7 @@ struct virtio_pci {
 	const struct virtio_dev_ops *ops;
 	void *model;
 	int msix_cap;		/* config offset of the MSI-X capability */
+	int cfgwin_cap;		/* config offset of the PCI_CFG capability */
 	unsigned int nvec;
 
 	uint32_t dfselect, gfselect;
@@ -643,6 +645,54 @@ static const struct io_ops vp_bar_ops = {
 	.write = vp_bar_write,
 };
 
+/* The PCI_CFG window (§4.1.4.9): cap.bar, cap.offset and cap.length
+ * select a BAR0 access of 1, 2 or 4 bytes done through pci_cfg_data. */
+static bool vp_cfgwin_target(struct virtio_pci *vp, uint32_t *off,
+			     uint32_t *len)
+{
+	unsigned int c = (unsigned int)vp->cfgwin_cap;
+
+	*off = pci_cfg_get(&vp->pci, c + 8, 4);
+	*len = pci_cfg_get(&vp->pci, c + 12, 4);
+	return vp->pci.cfg[c + 4] == 0 && (*len == 1 || *len == 2 ||
+	       *len == 4) && *off % *len == 0 &&
+	       *off <= VIRTIO_PCI_BAR_SIZE - *len;
+}
+
+static bool vp_cfgwin_data(const struct virtio_pci *vp, unsigned int off,
+			   unsigned int size)
+{
+	unsigned int data = (unsigned int)vp->cfgwin_cap + 16;
+
+	return off < data + 4 && off + size > data;
+}
+
+static void vp_cfg_read(struct pci_dev *d, unsigned int off,
+			unsigned int size)
+{
+	struct virtio_pci *vp = d->opaque;
+	uint32_t woff, wlen;
+
+	if (!vp_cfgwin_data(vp, off, size) ||
+	    !vp_cfgwin_target(vp, &woff, &wlen))
+		return;
+	pci_cfg_set(d, (unsigned int)vp->cfgwin_cap + 16, 4,
+		    (uint32_t)vp_bar_read(vp, woff, wlen));
+}
+
+static void vp_cfgwin_write(struct virtio_pci *vp, unsigned int off,
+			    unsigned int size)
+{
+	uint32_t woff, wlen;
+
+	if (!vp_cfgwin_data(vp, off, size) ||
+	    !vp_cfgwin_target(vp, &woff, &wlen))
+		return;
+	vp_bar_write(vp, woff, wlen,
+		     pci_cfg_get(&vp->pci, (unsigned int)vp->cfgwin_cap + 16,
+				 wlen));
+}
+
 static void vp_cfg_write(struct pci_dev *d, unsigned int off,
 			 unsigned int size, uint32_t val UNUSED)
 {
@@ -655,9 +705,11 @@ static void vp_cfg_write(struct pci_dev *d, unsigned int off,
 	}
 	if (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND)
 		vp_update_intx(vp);
+	vp_cfgwin_write(vp, off, size);
 }
 
 static const struct pci_dev_ops vp_pci_ops = {
+	.cfg_read = vp_cfg_read,
 	.cfg_write = vp_cfg_write,
 	.bar_moved = vp_bar_moved,
 };
@@ -701,6 +753,21 @@ static int vp_add_msix_cap(struct virtio_pci *vp)
 	return 0;
 }
 
+static int vp_add_cfgwin_cap(struct virtio_pci *vp)
+{
+	uint8_t cap[20] = { PCI_CAP_ID_VNDR, 0, 20, VIRTIO_PCI_CAP_PCI_CFG };
+	int off = pci_dev_add_cap(&vp->pci, cap, sizeof(cap));
+
+	if (off < 0)
+		return off;
+	vp->cfgwin_cap = off;
+	pci_dev_set_wmask(&vp->pci, (unsigned int)off + 4, 1, 0xff);
+	pci_dev_set_wmask(&vp->pci, (unsigned int)off + 8, 4, 0xffffffff);
+	pci_dev_set_wmask(&vp->pci, (unsigned int)off + 12, 4, 0xffffffff);
+	pci_dev_set_wmask(&vp->pci, (unsigned int)off + 16, 4, 0xffffffff);
+	return 0;
+}
+
 static int vp_init_pci(struct virtio_pci *vp)
 {
 	const struct virtio_dev_ops *ops = vp->ops;
@@ -722,7 +789,8 @@ static int vp_init_pci(struct virtio_pci *vp)
 	    (ops->cfg_size &&
 	     (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_DEVICE, VIRTIO_PCI_DEVICE_OFF,
 			      ops->cfg_size)) < 0) ||
-	    (rc = vp_add_msix_cap(vp)) < 0)
+	    (rc = vp_add_msix_cap(vp)) < 0 ||
+	    (rc = vp_add_cfgwin_cap(vp)) < 0)
 		return rc < 0 ? rc : -ENOSPC;
 	return 0;
 }

@@ -144,11 +144,42 @@ static void test_pci_identity(void)
 			msix = cfg_rd(f.vm, off + 2, 2) + 1;
 		}
 	}
-	CU_ASSERT_EQUAL(types, 0x1e);		/* common, notify, ISR, device */
+	CU_ASSERT_EQUAL(types, 0x3e);	/* common, notify, ISR, device, PCI_CFG */
 	CU_ASSERT_EQUAL(msix, 3);		/* 2 queues + config */
 	CU_ASSERT_EQUAL(COMMON(&f, 18, 2), 2);	/* num_queues */
 	COMMON_W(&f, 0, 4, 1);
 	CU_ASSERT_EQUAL(COMMON(&f, 4, 4) & 1, 1);	/* VERSION_1 */
+	vc_teardown(&f);
+}
+
+/* BAR0 through config space: the VIRTIO_PCI_CAP_PCI_CFG window. */
+static void test_cfg_window(void)
+{
+	struct vc_fixture f;
+	unsigned int cap = 0;
+
+	vc_setup(&f);
+	for (unsigned int off = cfg_rd(f.vm, 0x34, 1); off;
+	     off = cfg_rd(f.vm, off + 1, 1))
+		if (cfg_rd(f.vm, off, 1) == PCI_CAP_ID_VNDR &&
+		    cfg_rd(f.vm, off + 3, 1) == 5)
+			cap = off;
+	CU_ASSERT_FATAL(cap != 0);
+	cfg_wr(f.vm, cap + 8, 4, 18);			/* num_queues */
+	cfg_wr(f.vm, cap + 12, 4, 2);
+	CU_ASSERT_EQUAL(cfg_rd(f.vm, cap + 16, 4) & 0xffff, 2);
+	cfg_wr(f.vm, cap + 8, 4, 20);			/* device_status */
+	cfg_wr(f.vm, cap + 12, 4, 1);
+	cfg_wr(f.vm, cap + 16, 4, VIRTIO_STATUS_ACKNOWLEDGE);
+	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_STATUS_ACKNOWLEDGE);
+	cfg_wr(f.vm, cap + 8, 4, 21);			/* misaligned word */
+	cfg_wr(f.vm, cap + 12, 4, 2);
+	cfg_wr(f.vm, cap + 16, 4, 0);
+	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_STATUS_ACKNOWLEDGE);
+	cfg_wr(f.vm, cap + 8, 4, VIRTIO_PCI_BAR_SIZE);	/* past BAR0 */
+	cfg_wr(f.vm, cap + 12, 4, 4);
+	cfg_wr(f.vm, cap + 16, 4, 0);
+	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_STATUS_ACKNOWLEDGE);
 	vc_teardown(&f);
 }
 
@@ -363,6 +394,7 @@ static void test_save_load(void)
 
 static CU_TestInfo tests[] = {
 	{ "pci_identity", test_pci_identity },
+	{ "cfg_window", test_cfg_window },
 	{ "negotiation", test_negotiation },
 	{ "output", test_output },
 	{ "input", test_input },
