@@ -57,13 +57,9 @@ void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor,
 		  uint16_t device, uint8_t revision, uint32_t class_code,
 		  uint16_t subsys_vendor, uint16_t subsys)
 {
-	memset(d->cfg, 0, sizeof(d->cfg));
-	memset(d->wmask, 0, sizeof(d->wmask));
-	memset(d->w1cmask, 0, sizeof(d->w1cmask));
-	memset(d->bars, 0, sizeof(d->bars));
+	memset(d, 0, sizeof(*d));	/* no hooks, not on a bus */
 	d->name = name;
 	d->cap_end = PCI_CAP_START;
-	d->cap_last = 0;
 	pci_cfg_set(d, PCI_VENDOR_ID, 2, vendor);
 	pci_cfg_set(d, PCI_DEVICE_ID, 2, device);
 	pci_cfg_set(d, PCI_REVISION_ID, 1, revision);

@@ -100,7 +100,8 @@ struct pci_bus *pci_bus_create(struct vm *vm);
 void pci_bus_destroy(struct pci_bus *bus);
 extern const struct hv_device_ops pci_bus_device_ops;
 
-/* Prepare a device: IDs, class (base<<16 | sub<<8 | prog-if), header. */
+/* Prepare a device: IDs, class (base<<16 | sub<<8 | prog-if), header.
+ * Clears all of *d: set ops and opaque afterwards. */
 void pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor,
 		  uint16_t device, uint8_t revision, uint32_t class_code,
 		  uint16_t subsys_vendor, uint16_t subsys);
