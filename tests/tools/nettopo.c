@@ -17,6 +17,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +243,36 @@ static int cmd_netns_list(struct topo *t, int argc, char **argv)
 	return 0;
 }
 
+/* netns-pids NS: the processes whose network namespace is NS (to stop
+ * what a test left running inside it). */
+static int cmd_netns_pids(struct topo *t, int argc, char **argv)
+{
+	char path[PATH_MAX];
+	struct stat ns, st;
+	struct dirent *de;
+	DIR *d;
+
+	(void)t; (void)argc;
+	if (check_nsname(argv[0]))
+		return 1;
+	ns_path(argv[0], path);
+	if (stat(path, &ns) < 0)
+		return err("%s: %s", path, strerror(errno));
+	d = opendir("/proc");
+	if (!d)
+		return err("/proc: %s", strerror(errno));
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (stat(path, &st) == 0 && st.st_dev == ns.st_dev &&
+		    st.st_ino == ns.st_ino)
+			printf("%s\n", de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
 /*
  * Run a command in -n NS with /sys remounted for that namespace (as
  * `ip netns exec` does), so tools reading /sys/class/net see its links.
@@ -350,7 +387,188 @@ static int cmd_bridge(struct topo *t, int argc, char **argv)
 	return rc;
 }
 
-/* vlan NAME LINK VID: an 802.1Q interface over LINK. */
+/*
+ * Userspace 802.1Q interface, for kernels built without 8021q (this
+ * platform's): a tap device NAME whose frames leave LINK tagged VID (IEEE
+ * 802.1Q §9.6: TPID 0x8100, then the TCI with the VID in its low 12 bits,
+ * inserted after the source address), while frames arriving on LINK tagged
+ * VID come out of the tap untagged. A detached child relays until LINK
+ * disappears, it is killed (netns-pids finds it), or NETTOPO_RELAY_SECS
+ * (default 900) pass.
+ */
+#define FRAME_MAX	9216
+#define ETH_ALEN2	12	/* destination + source addresses */
+
+struct vlan_relay {
+	int tap;		/* the tap's fd: closing it removes NAME */
+	int pkt;		/* AF_PACKET socket bound to LINK */
+	int ifindex;
+	uint16_t vid;
+};
+
+static int tap_open(const char *name)
+{
+	struct ifreq ifr;
+	int fd, e;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+static int packet_open(int ifindex)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int fd, one = 1, e;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    htons(ETH_P_ALL));
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* tap -> LINK: one frame, tagged. */
+static void relay_out(struct vlan_relay *r)
+{
+	uint8_t f[FRAME_MAX + 4];
+	ssize_t n = read(r->tap, f, FRAME_MAX);
+
+	if (n < ETH_ALEN2 + 2)
+		return;
+	memmove(f + ETH_ALEN2 + 4, f + ETH_ALEN2, n - ETH_ALEN2);
+	f[12] = 0x81;
+	f[13] = 0x00;
+	f[14] = r->vid >> 8;
+	f[15] = r->vid & 0xff;
+	(void)send(r->pkt, f, n + 4, 0);
+}
+
+/* The VID a received frame carries: in the frame, or (stripped by the
+ * driver) in the packet auxdata; -1 if untagged. */
+static int frame_vid(struct msghdr *m, uint8_t *f, ssize_t *n)
+{
+	struct tpacket_auxdata a;
+	struct cmsghdr *cm;
+	int vid;
+
+	for (cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm)) {
+		if (cm->cmsg_level != SOL_PACKET ||
+		    cm->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&a, CMSG_DATA(cm), sizeof(a));
+		if (a.tp_status & TP_STATUS_VLAN_VALID)
+			return a.tp_vlan_tci & 0xfff;
+	}
+	if (*n < ETH_ALEN2 + 6 || f[12] != 0x81 || f[13] != 0x00)
+		return -1;
+	vid = ((f[14] << 8) | f[15]) & 0xfff;
+	memmove(f + ETH_ALEN2, f + ETH_ALEN2 + 4, *n - ETH_ALEN2 - 4);
+	*n -= 4;
+	return vid;
+}
+
+/* LINK -> tap: one frame, if it is tagged VID, untagged. */
+static void relay_in(struct vlan_relay *r)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	uint8_t f[FRAME_MAX];
+	struct sockaddr_ll from;
+	struct iovec iov = { f, sizeof(f) };
+	struct msghdr m = {
+		.msg_name = &from, .msg_namelen = sizeof(from),
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = &ctl, .msg_controllen = sizeof(ctl),
+	};
+	ssize_t n = recvmsg(r->pkt, &m, 0);
+
+	if (n < ETH_ALEN2 + 2 || from.sll_pkttype == PACKET_OUTGOING)
+		return;
+	if (frame_vid(&m, f, &n) == r->vid)
+		(void)write(r->tap, f, n);
+}
+
+static void relay_loop(struct vlan_relay *r)
+{
+	struct pollfd p[2] = { { r->tap, POLLIN, 0 }, { r->pkt, POLLIN, 0 } };
+	const char *env = getenv("NETTOPO_RELAY_SECS");
+	time_t end = time(NULL) + (env ? atol(env) : 900);
+	char name[IF_NAMESIZE];
+	int e;
+	socklen_t len = sizeof(e);
+
+	while (time(NULL) < end && if_indextoname(r->ifindex, name)) {
+		if (poll(p, 2, 500) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+			break;
+		if (p[0].revents & POLLIN)
+			relay_out(r);
+		if (p[1].revents & POLLIN)
+			relay_in(r);
+		/* ENETDOWN while LINK is down: clear it and go on. */
+		if (p[1].revents & POLLERR)
+			getsockopt(r->pkt, SOL_SOCKET, SO_ERROR, &e, &len);
+	}
+}
+
+static int vlan_relay_start(const char *name, int ifindex, long vid)
+{
+	struct vlan_relay r = { -1, -1, ifindex, vid };
+	pid_t pid;
+	int fd;
+
+	r.tap = tap_open(name);
+	if (r.tap < 0)
+		return err("cannot create tap '%s': %s", name, strerror(-r.tap));
+	r.pkt = packet_open(ifindex);
+	if (r.pkt < 0) {
+		close(r.tap);
+		return err("packet socket: %s", strerror(-r.pkt));
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+			close(fd);
+		}
+		relay_loop(&r);
+		_exit(0);
+	}
+	close(r.tap);
+	close(r.pkt);
+	if (pid < 0)
+		return err("fork: %s", strerror(errno));
+	return 0;
+}
+
+/* vlan NAME LINK VID: an 802.1Q interface over LINK (a userspace relay
+ * where the kernel has no 8021q). */
 static int cmd_vlan(struct topo *t, int argc, char **argv)
 {
 	struct rtnl_link *lower, *link = NULL;
@@ -372,7 +590,13 @@ static int cmd_vlan(struct topo *t, int argc, char **argv)
 	rtnl_link_set_name(link, argv[0]);
 	rtnl_link_set_link(link, rtnl_link_get_ifindex(lower));
 	rtnl_link_vlan_set_id(link, vid);
-	rc = link_add(t, link, argv[0]);
+	rc = rtnl_link_add(t->sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (rc == -NLE_OPNOTSUPP)	/* no 8021q in this kernel */
+		rc = vlan_relay_start(argv[0], rtnl_link_get_ifindex(lower),
+				      vid);
+	else if (rc < 0)
+		rc = err("cannot create '%s': %s", argv[0],
+			 rc == -NLE_EXIST ? "link exists" : NLERR(rc));
 fail:
 	if (link)
 		rtnl_link_put(link);
@@ -590,6 +814,7 @@ static const struct topo_cmd cmds[] = {
 	{ "netns-add", "NS", 1, 1, false, cmd_netns_add },
 	{ "netns-del", "NS", 1, 1, false, cmd_netns_del },
 	{ "netns-list", "", 0, 0, false, cmd_netns_list },
+	{ "netns-pids", "NS", 1, 1, false, cmd_netns_pids },
 	{ "exec", "CMD [ARGS...]   (with -n NS)", 1, INT_MAX, false, cmd_exec },
 	{ "veth", "NAME PEER [PEER_NS]", 2, 3, true, cmd_veth },
 	{ "bridge", "NAME", 1, 1, true, cmd_bridge },
