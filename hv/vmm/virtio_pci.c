@@ -52,6 +52,7 @@ struct vp_vector {		/* one MSI-X table entry and its binding */
 	bool pending;
 	int efd;		/* eventfd bound to gsi, -1 if none */
 	int gsi;		/* KVM MSI route, -1 if none */
+	bool bound;		/* bound_addr/data tried (gsi may be -1) */
 	uint64_t bound_addr;
 	uint32_t bound_data;
 };
@@ -130,17 +131,20 @@ static void vp_vector_unbind(struct virtio_pci *vp, struct vp_vector *v)
 	if (v->efd >= 0)
 		close(v->efd);
 	v->gsi = v->efd = -1;
+	v->bound = false;
 }
 
 /* Bind (or re-aim) the vector's irqfd to its current message. Without
- * KVM the binding fails and delivery falls back to vm_signal_msi. */
+ * KVM, or if binding failed, delivery falls back to vm_signal_msi; a
+ * failed message is not retried until the guest reprograms it. */
 static void vp_vector_bind(struct virtio_pci *vp, struct vp_vector *v)
 {
 	uint64_t addr = vp_vector_addr(v);
 
+	if (v->bound && addr == v->bound_addr && v->data == v->bound_data)
+		return;
 	if (v->gsi >= 0) {
-		if (addr != v->bound_addr || v->data != v->bound_data)
-			vm_msi_irqfd_update(vp->vm, v->gsi, addr, v->data);
+		vm_msi_irqfd_update(vp->vm, v->gsi, addr, v->data);
 	} else {
 		if (v->efd < 0)
 			v->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -150,6 +154,7 @@ static void vp_vector_bind(struct virtio_pci *vp, struct vp_vector *v)
 		if (v->gsi < 0)
 			v->gsi = -1;
 	}
+	v->bound = true;
 	v->bound_addr = addr;
 	v->bound_data = v->data;
 }
@@ -1032,8 +1037,10 @@ static int vp_load(void *dev, struct snap_reader *r)
 	if (!n)
 		return -ENOMEM;
 	*n = *vp;
-	for (unsigned int i = 0; i < MSIX_MAX_VECTORS; i++)
+	for (unsigned int i = 0; i < MSIX_MAX_VECTORS; i++) {
 		n->vec[i].efd = n->vec[i].gsi = -1;
+		n->vec[i].bound = false;
+	}
 	for (unsigned int i = 0; i < VIRTIO_PCI_MAX_QUEUES; i++)
 		n->q[i].efd = -1;
 	if (snap_section_open(r, vp->ops->name, VP_SNAP_VERSION, &version,
