@@ -1,1 +1,17 @@
-# bench: build rules (filled in with the component)
+# bench/: benchmark tools on DPDK (xvm-vuser, xvm-vhost-fwd) and the
+# bench/vswitch script that drives them (docs/bench.md). bench/boot has
+# its own rules.
+BENCH_OBJS_COMMON := $(BUILD)/obj/bench/bench.o
+BENCH_TOOLS := $(BIN)/xvm-vuser $(BIN)/xvm-vhost-fwd
+
+$(BUILD)/obj/bench/%.o: CFLAGS += $(DPDK_CFLAGS)
+
+$(BIN)/xvm-vuser: $(BUILD)/obj/bench/vuser.o $(BENCH_OBJS_COMMON) $(XVM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(DPDK_LIBS) $(LDLIBS)
+
+$(BIN)/xvm-vhost-fwd: $(BUILD)/obj/bench/vhost-fwd.o $(BENCH_OBJS_COMMON) $(XVM_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(DPDK_LIBS) $(LDLIBS)
+
+all: $(BENCH_TOOLS)

@@ -1,0 +1,422 @@
+/*
+ * xvm-vuser: a DPDK virtio-user traffic endpoint. It connects, as the
+ * vhost-user front end (what hv's virtio-net would be), to a vhost-user
+ * server socket such as a vswitchd guest VNIC's or bench/vhost-fwd's, and
+ * sends or counts Ethernet frames. The benchmark and the guest-VNIC
+ * integration scenario use it in place of a guest.
+ *
+ *   xvm-vuser -s SOCK [options] send -d DSTMAC [-S SRCMAC] [-l SIZE]
+ *             [-n COUNT] [-t SECS] [-r PPS]
+ *   xvm-vuser -s SOCK [options] recv [-f FROMMAC] -t SECS [-n COUNT]
+ *
+ * With -R RXSOCK, send also receives on a second virtio-user port
+ * connected to RXSOCK, in the same polling loop, and prints a received=
+ * line for it too: on a 2-CPU machine the benchmark then has one core for
+ * both endpoints and one for the switch under test, instead of three
+ * pollers sharing two cores.
+ *
+ * SIZE is the frame size on the wire including the 4-byte FCS (64..1522),
+ * as benchmarks count it; the frames handed to the port are SIZE - 4
+ * bytes long, and bytes= counts those (what switch counters count).
+ * Results are one line on stdout:
+ *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y
+ *   vuser: received=N bytes=B secs=S mpps=X gbps=Y other=K
+ * (recv: secs is the span from the first to the last frame counted; other
+ * counts frames not from FROMMAC). No hugepages (--no-huge: EAL memory is
+ * then a memfd, which vhost-user shares with the server), its own
+ * --file-prefix, no PCI scan.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* xvm headers first: DPDK defines container_of only if not yet defined. */
+#include "xvm/mac.h"
+#include "bench.h"
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+
+#define BURST		32
+#define NB_MBUF		8191
+#define RING_SIZE	1024
+#define FCS_LEN		4
+#define LINK_WAIT_S	10
+#define MAX_SECS	3600	/* nothing runs longer than this */
+
+enum vuser_mode { MODE_SEND, MODE_RECV };
+
+struct vuser_opts {
+	const char *sock;
+	const char *rxsock;	/* -R: second port, receive side of send */
+	char prefix[64];
+	int core;
+	enum vuser_mode mode;
+	struct mac_addr dst, src, from;
+	bool have_dst, have_from;
+	unsigned size;		/* on the wire, with FCS */
+	uint64_t count;		/* 0: no limit */
+	double secs;		/* 0: no limit (send with -n) */
+	uint64_t pps;		/* 0: flat out */
+};
+
+struct vuser_result {
+	uint64_t pkts, bytes, other;
+	uint64_t t_first, t_last;	/* TSC */
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: xvm-vuser -s SOCK [-P PREFIX] [-c CORE] send -d DSTMAC "
+		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS]\n"
+		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] recv -t SECS "
+		"[-f FROMMAC] [-n COUNT]\n");
+	exit(2);
+}
+
+static void die(const char *fmt, ...) PRINTF(1, 2);
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xvm-vuser: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static uint64_t parse_u64(const char *s, uint64_t min, uint64_t max,
+			  const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		die("invalid %s '%s' (%" PRIu64 "-%" PRIu64 ")", what, s, min,
+		    max);
+	return v;
+}
+
+static double parse_secs(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > MAX_SECS)
+		die("invalid seconds '%s' (0-%d)", s, MAX_SECS);
+	return v;
+}
+
+static void parse_mac(const char *s, struct mac_addr *m, const char *what)
+{
+	if (mac_parse(s, m) < 0)
+		die("invalid %s MAC address '%s'", what, s);
+}
+
+static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
+{
+	int c;
+
+	optind = 1;
+	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:")) != -1) {
+		switch (c) {
+		case 'd': parse_mac(optarg, &o->dst, "destination");
+			  o->have_dst = true; break;
+		case 'S': parse_mac(optarg, &o->src, "source"); break;
+		case 'f': parse_mac(optarg, &o->from, "filter");
+			  o->have_from = true; break;
+		case 'l': o->size = parse_u64(optarg, 64, 1522, "size"); break;
+		case 'n': o->count = parse_u64(optarg, 1, UINT64_MAX / 2,
+					       "count"); break;
+		case 't': o->secs = parse_secs(optarg); break;
+		case 'r': o->pps = parse_u64(optarg, 1, 1000000000, "rate");
+			  break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (o->mode == MODE_SEND && !o->have_dst)
+		die("send needs -d DSTMAC");
+	if (o->mode == MODE_SEND && !o->count && !o->secs)
+		die("send needs -n COUNT or -t SECS");
+	if (o->mode == MODE_RECV && !o->secs)
+		die("recv needs -t SECS");
+	if (!o->secs)
+		o->secs = MAX_SECS;
+}
+
+static void parse_opts(struct vuser_opts *o, int argc, char **argv)
+{
+	int c;
+
+	snprintf(o->prefix, sizeof(o->prefix), "xvm-vuser-%d", (int)getpid());
+	o->size = 64;
+	parse_mac("2:0:0:0:0:1", &o->src, "source");
+	while ((c = getopt(argc, argv, "+s:R:P:c:h")) != -1) {
+		switch (c) {
+		case 's': o->sock = optarg; break;
+		case 'R': o->rxsock = optarg; break;
+		case 'P': snprintf(o->prefix, sizeof(o->prefix), "%s", optarg);
+			  break;
+		case 'c': o->core = parse_u64(optarg, 0, 1023, "core"); break;
+		default: usage();
+		}
+	}
+	if (!o->sock || optind >= argc)
+		usage();
+	if (strlen(o->sock) > 100 || strchr(o->sock, ','))
+		die("socket path '%s' too long or contains ','", o->sock);
+	if (o->rxsock && (strlen(o->rxsock) > 100 || strchr(o->rxsock, ',')))
+		die("socket path '%s' too long or contains ','", o->rxsock);
+	if (strcmp(argv[optind], "send") == 0)
+		o->mode = MODE_SEND;
+	else if (strcmp(argv[optind], "recv") == 0)
+		o->mode = MODE_RECV;
+	else
+		usage();
+	parse_mode_opts(o, argc - optind, argv + optind);
+	if (o->rxsock && o->mode != MODE_SEND)
+		die("-R goes with send");
+}
+
+static void eal_start(const struct vuser_opts *o)
+{
+	char core[16], vdev[192], vdev1[192], prefix[96];
+	char *eal[] = { "xvm-vuser", "--no-huge", "-m", "256", "--no-pci",
+			"--iova-mode=va", "--log-level=*:warning", "-l", core,
+			"--file-prefix", prefix, "--vdev", vdev, "--vdev", vdev1,
+			NULL };
+	int n = ARRAY_SIZE(eal) - (o->rxsock ? 1 : 3);
+
+	snprintf(core, sizeof(core), "%d", o->core);
+	snprintf(prefix, sizeof(prefix), "%s", o->prefix);
+	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1,"
+		 "queue_size=%d", o->sock, RING_SIZE);
+	snprintf(vdev1, sizeof(vdev1), "net_virtio_user1,path=%s,queues=1,"
+		 "queue_size=%d", o->rxsock ? o->rxsock : "", RING_SIZE);
+	if (rte_eal_init(n, eal) < 0)
+		die("EAL init failed: %s", rte_strerror(rte_errno));
+}
+
+static void port_start(uint16_t port, struct rte_mempool *mp)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_link link;
+	int i, rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(port, 0, RING_SIZE, 0, NULL, mp);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(port, 0, RING_SIZE, 0, NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(port);
+	if (rc < 0)
+		die("port %u setup failed: %s", port, rte_strerror(-rc));
+	for (i = 0; i < LINK_WAIT_S * 10 && !stop; i++) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return;
+		rte_delay_ms(100);
+	}
+	die("port %u: link not up after %d s", port, LINK_WAIT_S);
+}
+
+/* BURST frames from the template (dst, src, ethertype 0x88b5 "local
+ * experimental", then a sequence number and zeros). */
+static unsigned fill_burst(const struct vuser_opts *o, struct rte_mempool *mp,
+			   struct rte_mbuf **m, unsigned n, uint64_t seq)
+{
+	unsigned i, len = o->size - FCS_LEN;
+	uint8_t *p;
+
+	if (rte_pktmbuf_alloc_bulk(mp, m, n) != 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		p = (uint8_t *)rte_pktmbuf_append(m[i], len);
+		memcpy(p, o->dst.b, MAC_LEN);
+		memcpy(p + 6, o->src.b, MAC_LEN);
+		p[12] = 0x88;
+		p[13] = 0xb5;
+		memset(p + 14, 0, len - 14);
+		memcpy(p + 14, &seq, sizeof(seq));
+		seq++;
+	}
+	return n;
+}
+
+/* How many frames the rate allows by now (all, when flat out). */
+static uint64_t send_budget(const struct vuser_opts *o, uint64_t t0,
+			    uint64_t sent)
+{
+	uint64_t due;
+
+	if (!o->pps)
+		return BURST;
+	due = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz() * o->pps;
+	return due > sent ? MIN(due - sent, (uint64_t)BURST) : 0;
+}
+
+static void count_burst(const struct vuser_opts *o, struct rte_mbuf **m,
+			unsigned n, struct vuser_result *r)
+{
+	const uint8_t *src;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		src = rte_pktmbuf_mtod_offset(m[i], const uint8_t *, 6);
+		if (o->have_from && (rte_pktmbuf_data_len(m[i]) < 12 ||
+				     memcmp(src, o->from.b, MAC_LEN) != 0)) {
+			r->other++;
+			continue;
+		}
+		if (!r->pkts)
+			r->t_first = rte_rdtsc();
+		r->t_last = rte_rdtsc();
+		r->pkts++;
+		r->bytes += rte_pktmbuf_pkt_len(m[i]);
+	}
+	rte_pktmbuf_free_bulk(m, n);
+}
+
+/* One receive burst on PORT into r. */
+static void recv_burst(const struct vuser_opts *o, uint16_t port,
+		       struct vuser_result *r)
+{
+	struct rte_mbuf *m[BURST];
+	unsigned n = rte_eth_rx_burst(port, 0, m, BURST);
+
+	if (n)
+		count_burst(o, m, n, r);
+}
+
+/* One send burst on port 0 (as many frames as the rate allows). */
+static void send_burst(const struct vuser_opts *o, struct rte_mempool *mp,
+		       struct vuser_result *r)
+{
+	struct rte_mbuf *m[BURST];
+	uint64_t want, n, k;
+
+	want = send_budget(o, r->t_first, r->pkts);
+	if (o->count)
+		want = MIN(want, o->count - r->pkts);
+	n = want ? fill_burst(o, mp, m, want, r->pkts) : 0;
+	k = n ? rte_eth_tx_burst(0, 0, m, n) : 0;
+	if (k < n)	/* ring full: those were not sent */
+		rte_pktmbuf_free_bulk(m + k, n - k);
+	r->pkts += k;
+	r->bytes += k * (o->size - FCS_LEN);
+}
+
+/* Send on port 0 until the count or the time is reached; with -R also
+ * receive on port 1 (rx), then drain it for DRAIN_MS. */
+#define DRAIN_MS	300
+static void run_send(const struct vuser_opts *o, struct rte_mempool *mp,
+		     struct vuser_result *tx, struct vuser_result *rx)
+{
+	uint64_t hz = rte_get_tsc_hz(), end;
+
+	tx->t_first = rte_rdtsc();
+	end = tx->t_first + o->secs * hz;
+	while (!stop && (!o->count || tx->pkts < o->count)) {
+		tx->t_last = rte_rdtsc();
+		if (tx->t_last >= end)
+			break;
+		send_burst(o, mp, tx);
+		if (o->rxsock)
+			recv_burst(o, 1, rx);
+	}
+	tx->t_last = rte_rdtsc();
+	end = tx->t_last + hz * DRAIN_MS / 1000;
+	while (o->rxsock && !stop && rte_rdtsc() < end)
+		recv_burst(o, 1, rx);
+}
+
+static void run_recv(const struct vuser_opts *o, struct vuser_result *r)
+{
+	uint64_t end = rte_rdtsc() + o->secs * rte_get_tsc_hz();
+
+	while (!stop && rte_rdtsc() < end &&
+	       (!o->count || r->pkts < o->count))
+		recv_burst(o, 0, r);
+}
+
+static void report(const char *what, const struct vuser_result *r,
+		   bool other)
+{
+	double secs = (double)(r->t_last - r->t_first) / rte_get_tsc_hz();
+	double mpps = secs > 0 ? r->pkts / secs / 1e6 : 0;
+	double gbps = secs > 0 ? r->bytes * 8 / secs / 1e9 : 0;
+
+	printf("vuser: %s=%" PRIu64 " bytes=%" PRIu64 " secs=%.3f mpps=%.3f "
+	       "gbps=%.3f", what, r->pkts, r->bytes, secs, mpps, gbps);
+	if (other)
+		printf(" other=%" PRIu64, r->other);
+	printf("\n");
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct vuser_opts o = { 0 };
+	struct vuser_result r = { 0 }, rx = { 0 };
+	struct rte_mempool *mp;
+	uint16_t p, nports;
+
+	parse_opts(&o, argc, argv);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	eal_start(&o);
+	nports = o.rxsock ? 2 : 1;
+	if (rte_eth_dev_count_avail() != nports)
+		die("no virtio-user port (is %s a vhost-user server socket?)",
+		    rte_eth_dev_count_avail() ? o.rxsock : o.sock);
+	mp = rte_pktmbuf_pool_create("vuser", NB_MBUF, 256, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (!mp)
+		die("mbuf pool: %s", rte_strerror(rte_errno));
+	for (p = 0; p < nports; p++)
+		port_start(p, mp);
+	if (o.mode == MODE_SEND) {
+		run_send(&o, mp, &r, &rx);
+		report("sent", &r, false);
+		if (o.rxsock)
+			report("received", &rx, true);
+	} else {
+		run_recv(&o, &r);
+		report("received", &r, true);
+	}
+	/* Give the peer a moment to take what is still in the TX ring. */
+	rte_delay_ms(o.mode == MODE_SEND ? 200 : 0);
+	for (p = 0; p < nports; p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
+	bench_eal_cleanup();
+	return 0;
+}
