@@ -1,0 +1,253 @@
+/*
+ * The show-* tables of vnicadm (REFERENCE.md "dladm -> vnicadm": names and
+ * widths), printed with lib/ofmt.c from the JSON rows vswitchd returns
+ * (docs/vswitchd-control.md), so one field table drives the human and the
+ * parseable output and the golden tests need no daemon.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vnicadm.h"
+#include "xvm/mac.h"
+#include "xvm/ofmt.h"
+#include "xvm/units.h"
+
+/* Where a column's value is in a row: key, in the "stats" object or not. */
+enum vn_col {
+	C_NAME, C_OVER, C_SPEED, C_MAC, C_MACTYPE, C_VID, C_CLASS, C_MTU,
+	C_STATE, C_BRIDGE, C_MEDIA, C_DUPLEX, C_DEVICE, C_PLINK, C_PROPERTY,
+	C_PERM, C_VALUE, C_DEFAULT, C_POSSIBLE,
+	C_IPACKETS, C_RBYTES, C_IERRORS, C_OPACKETS, C_OBYTES, C_OERRORS,
+};
+
+static const struct {
+	const char *key;
+	bool stats;
+} vn_cols[] = {
+	[C_NAME] = { "name" }, [C_OVER] = { "over" },
+	[C_SPEED] = { "speed" }, [C_MAC] = { "mac" },
+	[C_MACTYPE] = { "macaddrtype" }, [C_VID] = { "vid" },
+	[C_CLASS] = { "class" }, [C_MTU] = { "mtu" },
+	[C_STATE] = { "state" }, [C_BRIDGE] = { "bridge" },
+	[C_MEDIA] = { "media" }, [C_DUPLEX] = { "duplex" },
+	[C_DEVICE] = { "device" }, [C_PLINK] = { "link" },
+	[C_PROPERTY] = { "property" }, [C_PERM] = { "perm" },
+	[C_VALUE] = { "value" }, [C_DEFAULT] = { "default" },
+	[C_POSSIBLE] = { "possible" },
+	[C_IPACKETS] = { "ipackets", true }, [C_RBYTES] = { "rbytes", true },
+	[C_IERRORS] = { "ierrors", true },
+	[C_OPACKETS] = { "opackets", true }, [C_OBYTES] = { "obytes", true },
+	[C_OERRORS] = { "oerrors", true },
+};
+
+/* A MAC as dladm prints it, without leading zeros, whatever form the
+ * daemon used. */
+static const char *vn_mac_str(const char *s, char *buf)
+{
+	struct mac_addr m;
+
+	if (mac_parse(s, &m) < 0)
+		return s;
+	return mac_format(&m, buf);
+}
+
+/* A number; a fractional speed (Mb/s) is printed as dladm prints
+ * bandwidth ("1.200"). */
+static const char *vn_num_str(const json_t *val, char *buf, size_t len)
+{
+	if (json_is_integer(val)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(val));
+		return buf;
+	}
+	double d = json_real_value(val);
+
+	if (!isfinite(d) || d < 0 || d > 1e12 ||
+	    units_format_bw((uint64_t)(d * 1e6 + 0.5), buf, len) < 0)
+		return OFMT_UNKNOWN;
+	return buf;
+}
+
+static const char *vn_field(const void *row, unsigned id, char *buf,
+			    size_t len)
+{
+	const json_t *obj = row, *val;
+	char mac[MAC_STRLEN];
+
+	if (id >= ARRAY_SIZE(vn_cols))
+		return OFMT_UNKNOWN;
+	if (vn_cols[id].stats)
+		obj = json_object_get(obj, "stats");
+	val = json_object_get(obj, vn_cols[id].key);
+	if (!val)
+		return OFMT_UNKNOWN;
+	if (json_is_null(val))
+		return NULL;
+	if (json_is_number(val))
+		return vn_num_str(val, buf, len);
+	if (json_is_boolean(val))
+		return json_is_true(val) ? "yes" : "no";
+	if (!json_is_string(val))
+		return OFMT_UNKNOWN;
+	if (id == C_MAC) {
+		snprintf(buf, len, "%s",
+			 vn_mac_str(json_string_value(val), mac));
+		return buf;
+	}
+	return json_string_value(val);
+}
+
+#define F(name, width, col)	{ name, width, col, vn_field }
+
+static const struct ofmt_field vnic_fields[] = {
+	F("LINK", 13, C_NAME), F("OVER", 13, C_OVER), F("SPEED", 9, C_SPEED),
+	F("MACADDRESS", 18, C_MAC), F("MACADDRTYPE", 20, C_MACTYPE),
+	F("VID", 7, C_VID), { NULL, 0, 0, NULL },
+};
+
+/* dladm's link statistics widths (show-link -s); show-vnic -s has the
+ * columns REFERENCE.md lists: ipackets rbytes opackets obytes. */
+static const struct ofmt_field vnic_stats_fields[] = {
+	F("LINK", 15, C_NAME), F("IPACKETS", 10, C_IPACKETS),
+	F("RBYTES", 8, C_RBYTES), F("OPACKETS", 12, C_OPACKETS),
+	F("OBYTES", 12, C_OBYTES), { NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field link_fields[] = {
+	F("LINK", 12, C_NAME), F("CLASS", 10, C_CLASS), F("MTU", 7, C_MTU),
+	F("STATE", 9, C_STATE), F("BRIDGE", 11, C_BRIDGE),
+	F("OVER", 32, C_OVER), { NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field link_stats_fields[] = {
+	F("LINK", 15, C_NAME), F("IPACKETS", 10, C_IPACKETS),
+	F("RBYTES", 8, C_RBYTES), F("IERRORS", 10, C_IERRORS),
+	F("OPACKETS", 12, C_OPACKETS), F("OBYTES", 12, C_OBYTES),
+	F("OERRORS", 8, C_OERRORS), { NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field phys_fields[] = {
+	F("LINK", 13, C_NAME), F("MEDIA", 21, C_MEDIA),
+	F("STATE", 11, C_STATE), F("SPEED", 7, C_SPEED),
+	F("DUPLEX", 10, C_DUPLEX), F("DEVICE", 13, C_DEVICE),
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field etherstub_fields[] = {
+	F("LINK", 13, C_NAME), { NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field linkprop_fields[] = {
+	F("LINK", 13, C_PLINK), F("PROPERTY", 16, C_PROPERTY),
+	F("PERM", 5, C_PERM), F("VALUE", 15, C_VALUE),
+	F("DEFAULT", 15, C_DEFAULT), F("POSSIBLE", 20, C_POSSIBLE),
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field *const vn_tables[VN_T_COUNT] = {
+	[VN_T_VNIC] = vnic_fields,
+	[VN_T_VNIC_STATS] = vnic_stats_fields,
+	[VN_T_LINK] = link_fields,
+	[VN_T_LINK_STATS] = link_stats_fields,
+	[VN_T_PHYS] = phys_fields,
+	[VN_T_ETHERSTUB] = etherstub_fields,
+	[VN_T_LINKPROP] = linkprop_fields,
+};
+
+int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
+		  bool parseable, struct ofmt **o)
+{
+	char err[256];
+
+	if ((unsigned)t >= VN_T_COUNT)
+		return vn_fail(v, "internal error: no table %d", t);
+	if (ofmt_open(vn_tables[t], oarg, parseable ? OFMT_PARSEABLE : 0,
+		      v->out, o, err, sizeof(err)) < 0)
+		return vn_fail(v, "%s", err);
+	return 0;
+}
+
+int vn_table_rows(struct vnicadm *v, struct ofmt *o, const json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	if (!json_is_array(rows))
+		return vn_fail(v, "vswitchd: malformed reply");
+	json_array_foreach(rows, i, row) {
+		if (!json_is_object(row))
+			return vn_fail(v, "vswitchd: malformed reply");
+		if (ofmt_print(o, row) < 0)
+			return vn_fail(v, "cannot write output");
+	}
+	return 0;
+}
+
+int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,
+		   bool parseable, const json_t *rows)
+{
+	struct ofmt *o;
+	int ret;
+
+	if (vn_table_open(v, t, oarg, parseable, &o))
+		return 1;
+	ret = vn_table_rows(v, o, rows);
+	ofmt_close(o);
+	return ret;
+}
+
+static const json_t *vn_find_row(const json_t *rows, const char *name)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row) {
+		const char *n = json_string_value(json_object_get(row, "name"));
+
+		if (n && name && strcmp(n, name) == 0)
+			return row;
+	}
+	return NULL;
+}
+
+/* stats of cur minus those of prev, counter by counter; a counter that
+ * went backwards (the object was re-created) is shown whole. */
+static int vn_sub_stats(json_t *cur, const json_t *prev)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(cur, key, val) {
+		const json_t *p = json_object_get(prev, key);
+		json_int_t a, b;
+
+		if (!json_is_integer(val) || !json_is_integer(p))
+			continue;
+		a = json_integer_value(val);
+		b = json_integer_value(p);
+		if (a >= b && json_integer_set(val, a - b) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+json_t *vn_stats_delta(const json_t *rows, const json_t *prev)
+{
+	json_t *out = json_deep_copy(rows), *row;
+	size_t i;
+
+	if (!out || !json_is_array(out))
+		return out;
+	json_array_foreach(out, i, row) {
+		const json_t *p = vn_find_row(prev, json_string_value(
+			json_object_get(row, "name")));
+		json_t *st = json_object_get(row, "stats");
+
+		if (p && json_is_object(st) &&
+		    vn_sub_stats(st, json_object_get(p, "stats")) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
