@@ -1,0 +1,211 @@
+# Helpers for the network scenarios (3N-*.sh), sourced after lib.sh.
+#
+# They build the standard "physical LAN" with nettopo (tests/tools/nettopo.c,
+# libnl-route; never ip(8)):
+#
+#   root namespace                     namespace $LAN_NS
+#   vswitchd ── uplink $UPLINK ═veth═ $LAN_PORT ── bridge br0 ── lh_NAME ═veth═ lan0 (namespace of LAN host NAME)
+#
+# start and stop vswitchd with the temporary XVM_RUNDIR/XVM_STATEDIR of
+# lib.sh, and register a cleanup that removes everything made (processes
+# in our namespaces, the namespaces, the uplink pair, vswitchd and its DPDK
+# runtime files), pass or fail. Names carry a random number $NETID so
+# concurrent runs and leftovers do not collide; interface names stay under
+# 16 characters and the uplink's is a valid vnicadm link name.
+#
+# The kernel here has no 8021q: nettopo's VLAN interfaces are then tap
+# devices relayed by a small process (see nettopo.c); the helpers hide it.
+
+NETTOPO=$TOP/build/tests/tools/nettopo
+VNICADM=$BIN/vnicadm
+VSWITCHD=$BIN/vswitchd
+VUSER=$BIN/xvm-vuser
+
+NETID=$((RANDOM % 90000 + 10000))
+UPLINK=phys$NETID		# vswitchd's uplink, root namespace
+LAN_NS=xvm${NETID}lan
+LAN_PORT=up$NETID		# the uplink's peer, on the LAN bridge
+DPDK_RUN=/var/run/dpdk
+VSW_PID=
+VSW_DPDK_DIRS=
+_net_ns=()			# namespaces made, deleted at exit
+
+topo() { "$NETTOPO" "$@" || fail "nettopo $*"; }
+
+# net_require: root, the tools and the daemon are there.
+net_require() {
+	[ "$(id -u)" = 0 ] || skip "network scenarios need root"
+	local f
+	for f in "$NETTOPO" "$VSWITCHD" "$VNICADM"; do
+		[ -x "$f" ] || fail "$f is not built"
+	done
+	for f in tcpdump ping; do
+		command -v "$f" >/dev/null || fail "$f is not installed"
+	done
+}
+
+# vname N: a VNIC (or etherstub) name unique to this run: v<NETID>_N.
+vname() { echo "v${NETID}_$1"; }
+
+# nsn NAME: the name of this run's namespace NAME (xvm<NETID>NAME).
+nsn() { echo "xvm${NETID}$1"; }
+
+# ns_add NAME: namespace $(nsn NAME), IPv6 off (so the kernel sends no
+# router solicitations or MLD reports into captures), loopback up;
+# deleted at exit with everything running inside it.
+ns_add() {
+	local ns=xvm${NETID}$1
+	topo netns-add "$ns"
+	_net_ns+=("$ns")
+	"$NETTOPO" -n "$ns" exec sh -c 'echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6' ||
+		fail "cannot disable IPv6 in $ns"
+	topo -n "$ns" up lo
+}
+
+# in_ns NS CMD...: run CMD inside namespace NS.
+in_ns() { local ns=$1; shift; "$NETTOPO" -n "$ns" exec "$@"; }
+
+_net_cleanup() {
+	local ns pid d
+	for ns in "${_net_ns[@]}"; do
+		for pid in $("$NETTOPO" netns-pids "$ns" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+	done
+	"$NETTOPO" del "$UPLINK" 2>/dev/null
+	for ns in "${_net_ns[@]}"; do
+		"$NETTOPO" netns-del "$ns" 2>/dev/null
+	done
+	for d in $VSW_DPDK_DIRS "$DPDK_RUN"/xvm${NETID}*; do
+		[ -d "$d" ] && rm -rf "$d"
+	done
+	return 0
+}
+at_exit _net_cleanup
+
+# lan_create: the LAN namespace, its bridge and the uplink veth pair
+# ($UPLINK in the root namespace, up, IPv6 off, no address).
+lan_create() {
+	ns_add lan
+	topo -n "$LAN_NS" bridge br0
+	topo veth "$UPLINK" "$LAN_PORT" "$LAN_NS"
+	echo 1 >"/proc/sys/net/ipv6/conf/$UPLINK/disable_ipv6"
+	topo -n "$LAN_NS" master "$LAN_PORT" br0
+	topo -n "$LAN_NS" up br0 "$LAN_PORT"
+	topo up "$UPLINK"
+}
+
+# lan_host NAME [ADDR/PLEN]: a LAN host in namespace $(nsn NAME) whose
+# interface lan0 is on the LAN bridge.
+lan_host() {
+	local ns=xvm${NETID}$1
+	ns_add "$1"
+	topo -n "$LAN_NS" veth "lh_$1" lan0 "$ns"
+	topo -n "$LAN_NS" master "lh_$1" br0
+	topo -n "$LAN_NS" up "lh_$1"
+	topo -n "$ns" up lan0
+	[ -z "${2:-}" ] || topo -n "$ns" addr lan0 "$2"
+}
+
+# lan_host_vlan NS VID ADDR/PLEN: an 802.1Q interface lan0.VID on a LAN
+# host's lan0, with an address.
+lan_host_vlan() {
+	topo -n "$1" vlan "lan0.$2" lan0 "$2"
+	topo -n "$1" up "lan0.$2"
+	topo -n "$1" addr "lan0.$2" "$3"
+}
+
+# vsw_start: vswitchd in the background, output in $TMP/vswitchd.log;
+# waits for its control socket. Stopped at exit (and by vsw_stop).
+vsw_start() {
+	"$VSWITCHD" ${VSWITCHD_ARGS:-} </dev/null >>"$TMP/vswitchd.log" 2>&1 &
+	VSW_PID=$!
+	at_exit "vsw_stop"
+	wait_socket "$XVM_RUNDIR/vswitchd.sock" 30 || {
+		tail -n 20 "$TMP/vswitchd.log"
+		fail "vswitchd: no control socket after 30 s"
+	}
+	_vsw_note_dpdk_dirs
+}
+
+# The DPDK runtime directory vswitchd uses (from its open files), to
+# remove after it stops.
+_vsw_note_dpdk_dirs() {
+	local d
+	d=$(readlink /proc/"$VSW_PID"/fd/* 2>/dev/null |
+		sed -n "s|^\($DPDK_RUN/[^/]*\)/.*|\1|p" | sort -u)
+	[ -n "$d" ] && VSW_DPDK_DIRS="$VSW_DPDK_DIRS $d"
+	return 0
+}
+
+# vsw_stop: SIGTERM, up to 15 s to exit, then SIGKILL. Returns 1 if it
+# had to be killed.
+vsw_stop() {
+	[ -n "$VSW_PID" ] || return 0
+	local pid=$VSW_PID rc=0
+	VSW_PID=
+	kill -TERM "$pid" 2>/dev/null || return 0
+	wait_pid "$pid" 15 || { kill -9 "$pid"; wait "$pid"; rc=1; }
+	rm -f "$XVM_RUNDIR/vswitchd.sock"
+	return $rc
+}
+
+# vna ARGS...: vnicadm, failing the scenario if it fails.
+vna() {
+	"$VNICADM" "$@" || { tail -n 20 "$TMP/vswitchd.log"; fail "vnicadm $*"; }
+}
+
+# vsw_rpc METHOD [PARAMS]: one call on vswitchd's control socket.
+vsw_rpc() { "$RPC" -t 10000 "$XVM_RUNDIR/vswitchd.sock" "$@"; }
+
+# host_vnic NAME LINK NSNAME ADDR/PLEN [vnicadm create-vnic options...]:
+# a temporary host VNIC over LINK, moved into a new namespace
+# $(nsn NSNAME), up, with an address.
+host_vnic() {
+	local name=$1 link=$2 ns=xvm${NETID}$3 addr=$4
+	shift 4
+	vna create-vnic -t -l "$link" "$@" "$name"
+	ns_add "$3"
+	topo setns "$name" "$ns"
+	topo -n "$ns" up "$name"
+	topo -n "$ns" addr "$name" "$addr"
+}
+
+# vnic_mac NAME: the VNIC's MAC as vnicadm prints it.
+vnic_mac() { "$VNICADM" show-vnic -p -o macaddress "$1"; }
+
+# cap_start NS IFACE FILE [FILTER...]: tcpdump writing FILE, ready when
+# this returns; stopped by cap_stop or at exit (60 s at most).
+cap_start() {
+	local ns=$1 ifc=$2 file=$3
+	shift 3
+	in_ns "$ns" timeout 120 tcpdump -U -ni "$ifc" -w "$file" "$@" \
+		2>"$file.err" &
+	CAP_PID=$!
+	at_exit "kill $CAP_PID"
+	wait_for_line "$file.err" 'listening on' 10 || {
+		cat "$file.err"; fail "tcpdump on $ns/$ifc did not start"
+	}
+}
+
+# cap_stop [PID]: let tcpdump (the last one started, or PID) write what
+# it has, then stop it.
+cap_stop() {
+	local pid=${1:-$CAP_PID}
+	sleep 0.5
+	kill -INT "$pid" 2>/dev/null
+	wait_pid "$pid" 5 || kill -9 "$pid" 2>/dev/null
+}
+
+# cap_show FILE [FILTER...]: the capture as tcpdump -e prints it.
+cap_show() { local f=$1; shift; tcpdump -nner "$f" "$@" 2>/dev/null; }
+
+# ns_ping NS ADDR [COUNT]: succeeds if ADDR answers.
+ns_ping() {
+	in_ns "$1" ping -n -c "${3:-3}" -i 0.2 -W 1 "$2" >/dev/null 2>&1
+}
+
+# proc_cpu_ticks PID: utime + stime of a process, in clock ticks.
+proc_cpu_ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
