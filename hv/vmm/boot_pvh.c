@@ -234,7 +234,10 @@ static int pvh_load_segments(struct vm *vm, const struct boot_image *img,
 
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
-		dst = boot_range_loadable(vm, ph.paddr, ph.memsz) ?
+		/* Entered with paging off: everything must be below 4 GiB,
+		 * i.e. in low RAM. */
+		dst = ph.paddr < MEM_LOW_END &&
+		      boot_range_loadable(vm, ph.paddr, ph.memsz) ?
 		      vm_gpa(vm, ph.paddr, ph.memsz) : NULL;
 		if (!dst) {
 			snprintf(msg, msglen, "%s: segment at %#llx (%llu bytes) "

@@ -333,6 +333,16 @@ static void test_pvh_load_outside_ram(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "outside the guest's loadable RAM"));
 	boot_close(&img);
 	vm_free(vm);
+
+	/* A segment in the PCI hole is not RAM either. */
+	vm = vm_new(16 << 20, 1 << 20);
+	make_pvh32(&k);
+	k.ph[0].p_paddr = 0xd0000000;
+	write_file(&k, sizeof(k));
+	CU_ASSERT_EQUAL_FATAL(boot_open(&img, path, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(boot_pvh_load(vm, &img, 0, -1, msg, sizeof(msg)), -ENOSPC);
+	boot_close(&img);
+	vm_free(vm);
 }
 
 static uint32_t rd32(const uint8_t *p, size_t off)
