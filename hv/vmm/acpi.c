@@ -472,7 +472,8 @@ static int acpi_build_fadt(struct acpi_area *ar, uint64_t facs,
 	if (!t)
 		return -ENOSPC;
 	acpi_header(t, "FACP", FADT_LEN, 6);
-	put32(t + 36, (uint32_t)facs);
+	/* FIRMWARE_CTRL (36) stays 0: X_FIRMWARE_CTRL is set, and ACPI says
+	 * then the 32-bit field must be 0. */
 	put32(t + 40, (uint32_t)dsdt);
 	put16(t + 46, ACPI_SCI_IRQ);
 	/* SMI_CMD (48), ACPI_ENABLE/DISABLE stay 0: no SMM, ACPI mode only */
