@@ -1,0 +1,682 @@
+/*
+ * vnicadm without vswitchd: the show-* tables printed from canned
+ * vswitchd replies (docs/vswitchd-control.md) and compared with golden
+ * files tests/unit/golden/vnicadm-*.ok; whole command lines run through
+ * vnicadm_main() for the usage and validation messages and exit codes;
+ * and a stand-in vswitchd on a socket (lib/rpc server in a thread) to see
+ * what requests vnicadm sends and how it words the daemon's errors.
+ *
+ * XVM_GOLDEN_UPDATE=1 rewrites the .ok files (then read them: they are
+ * what REFERENCE.md says an administrator sees).
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "../../vnicadm/vnicadm.h"
+#include "xvm/ofmt.h"
+
+/* ---- canned replies, as vswitchd answers ---- */
+
+static const char vnics_json[] =
+	"[{\"name\":\"vnic0\",\"over\":\"phys0\",\"speed\":1000,"
+	"\"mac\":\"2:8:20:c2:39:38\",\"macaddrtype\":\"random\",\"vid\":0,"
+	"\"kind\":\"host\",\"socket\":null,\"temporary\":false,"
+	"\"stats\":{\"ipackets\":120,\"rbytes\":15360,\"opackets\":7,"
+	"\"obytes\":910,\"ierrors\":0,\"oerrors\":0}},"
+	"{\"name\":\"xvm1_0\",\"over\":\"e1000g0\",\"speed\":100,"
+	"\"mac\":\"00:16:3e:64:99:4d\",\"macaddrtype\":\"fixed\",\"vid\":5,"
+	"\"kind\":\"guest\",\"socket\":\"/run/xvm/vnic/xvm1_0.sock\","
+	"\"temporary\":true,"
+	"\"stats\":{\"ipackets\":4294967296,\"rbytes\":6442450944000,"
+	"\"opackets\":1,\"obytes\":64,\"ierrors\":0,\"oerrors\":0}},"
+	"{\"name\":\"averyverylong_vnic10\",\"over\":\"stub0\",\"speed\":1.2,"
+	"\"mac\":\"2:0:0:0:0:1\",\"macaddrtype\":\"random\",\"vid\":4094,"
+	"\"kind\":\"host\",\"socket\":null,\"temporary\":false,"
+	"\"stats\":{\"ipackets\":0,\"rbytes\":0,\"opackets\":0,\"obytes\":0,"
+	"\"ierrors\":0,\"oerrors\":0}}]";
+
+static const char links_json[] =
+	"[{\"name\":\"phys0\",\"class\":\"phys\",\"mtu\":1500,\"state\":\"up\","
+	"\"bridge\":\"\",\"over\":\"\",\"stats\":{\"ipackets\":10,"
+	"\"rbytes\":1000,\"ierrors\":1,\"opackets\":20,\"obytes\":2000,"
+	"\"oerrors\":2}},"
+	"{\"name\":\"stub0\",\"class\":\"etherstub\",\"mtu\":9000,"
+	"\"state\":\"unknown\",\"bridge\":\"\",\"over\":\"\",\"stats\":{"
+	"\"ipackets\":0,\"rbytes\":0,\"ierrors\":0,\"opackets\":0,"
+	"\"obytes\":0,\"oerrors\":0}},"
+	"{\"name\":\"vnic0\",\"class\":\"vnic\",\"mtu\":1500,\"state\":\"down\","
+	"\"bridge\":\"\",\"over\":\"phys0\",\"stats\":{\"ipackets\":5,"
+	"\"rbytes\":320,\"ierrors\":0,\"opackets\":3,\"obytes\":180,"
+	"\"oerrors\":0}}]";
+
+static const char phys_json[] =
+	"[{\"name\":\"eth0\",\"media\":\"Ethernet\",\"state\":\"up\","
+	"\"speed\":10000,\"duplex\":\"full\",\"device\":\"virtio_net\"},"
+	"{\"name\":\"veth1\",\"media\":\"Ethernet\",\"state\":\"down\","
+	"\"speed\":0,\"duplex\":\"unknown\",\"device\":\"veth\"}]";
+
+static const char stubs_json[] =
+	"[{\"name\":\"stub0\"},{\"name\":\"stub1\"}]";
+
+static const char props_json[] =
+	"[{\"link\":\"vnic0\",\"property\":\"maxbw\",\"perm\":\"rw\","
+	"\"value\":\"100\",\"default\":\"--\",\"possible\":\"--\"},"
+	"{\"link\":\"vnic0\",\"property\":\"priority\",\"perm\":\"rw\","
+	"\"value\":\"\",\"default\":\"high\",\"possible\":\"low,medium,high\"},"
+	"{\"link\":\"vnic0\",\"property\":\"protection\",\"perm\":\"rw\","
+	"\"value\":\"mac-nospoof,ip-nospoof\",\"default\":\"--\","
+	"\"possible\":\"mac-nospoof,ip-nospoof,restricted,dhcp-nospoof\"},"
+	"{\"link\":\"vnic0\",\"property\":\"allowed-ips\",\"perm\":\"rw\","
+	"\"value\":\"10.0.0.1,10.0.1.0/24\",\"default\":\"--\","
+	"\"possible\":\"--\"},"
+	"{\"link\":\"vnic0\",\"property\":\"mtu\",\"perm\":\"rw\","
+	"\"value\":\"\",\"default\":\"1500\",\"possible\":\"68-9000\"}]";
+
+/* ---- output capture ---- */
+
+struct capture {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static void cap_open(struct capture *c)
+{
+	c->buf = NULL;
+	c->f = open_memstream(&c->buf, &c->len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->f);
+}
+
+static const char *cap_text(struct capture *c)
+{
+	fflush(c->f);
+	return c->buf;
+}
+
+static void cap_close(struct capture *c)
+{
+	fclose(c->f);
+	free(c->buf);
+	c->buf = NULL;
+}
+
+/* ---- golden files ---- */
+
+static char *golden_path(const char *name)
+{
+	const char *file = __FILE__;
+	const char *slash = strrchr(file, '/');
+	char *p;
+
+	if (asprintf(&p, "%.*sgolden/vnicadm-%s.ok",
+		     slash ? (int)(slash - file + 1) : 0, file, name) < 0)
+		return NULL;
+	return p;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&buf, &len, '\0', f) < 0) {
+		free(buf);
+		buf = strdup("");
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Compare text with golden/vnicadm-<name>.ok (or rewrite it). */
+static void golden_check(const char *name, const char *text)
+{
+	char *path = golden_path(name), *want;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+	if (getenv("XVM_GOLDEN_UPDATE")) {
+		FILE *f = fopen(path, "w");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fputs(text, f);
+		fclose(f);
+	}
+	want = read_file(path);
+	CU_ASSERT_PTR_NOT_NULL(want);
+	if (want && strcmp(want, text) != 0) {
+		fprintf(stderr, "\n--- %s\n%s--- got\n%s---\n", path, want,
+			text);
+		CU_FAIL("output differs from the golden file");
+	}
+	free(want);
+	free(path);
+}
+
+/* Print rows (JSON text) through table t; returns the printer's status. */
+static int print_golden(const char *name, enum vn_table t, const char *oarg,
+			bool parseable, const char *rows_json)
+{
+	struct capture out, err;
+	struct vnicadm v;
+	json_t *rows = json_loads(rows_json, 0, NULL);
+	int ret;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rows);
+	cap_open(&out);
+	cap_open(&err);
+	v = (struct vnicadm){ .out = out.f, .err = err.f };
+	ret = vn_print_table(&v, t, oarg, parseable, rows);
+	CU_ASSERT_EQUAL(ret, 0);
+	CU_ASSERT_STRING_EQUAL(cap_text(&err), "");
+	golden_check(name, cap_text(&out));
+	cap_close(&out);
+	cap_close(&err);
+	json_decref(rows);
+	return ret;
+}
+
+static void test_golden_vnic(void)
+{
+	print_golden("show-vnic", VN_T_VNIC, NULL, false, vnics_json);
+	print_golden("show-vnic-p", VN_T_VNIC, "link,over,macaddress,vid",
+		     true, vnics_json);
+	print_golden("show-vnic-p1", VN_T_VNIC, "MACADDRESS", true,
+		     vnics_json);
+	print_golden("show-vnic-o", VN_T_VNIC, "vid,link", false, vnics_json);
+	print_golden("show-vnic-s", VN_T_VNIC_STATS, NULL, false, vnics_json);
+	print_golden("show-vnic-s-p", VN_T_VNIC_STATS,
+		     "link,ipackets,rbytes,opackets,obytes", true, vnics_json);
+}
+
+static void test_golden_link(void)
+{
+	print_golden("show-link", VN_T_LINK, NULL, false, links_json);
+	print_golden("show-link-p", VN_T_LINK, "link,class,over", true,
+		     links_json);
+	print_golden("show-link-s", VN_T_LINK_STATS, NULL, false, links_json);
+	print_golden("show-phys", VN_T_PHYS, NULL, false, phys_json);
+	print_golden("show-phys-p", VN_T_PHYS, "link,state,speed", true,
+		     phys_json);
+	print_golden("show-etherstub", VN_T_ETHERSTUB, NULL, false,
+		     stubs_json);
+}
+
+static void test_golden_linkprop(void)
+{
+	print_golden("show-linkprop", VN_T_LINKPROP, NULL, false, props_json);
+	print_golden("show-linkprop-c", VN_T_LINKPROP, "link,property,value",
+		     true, props_json);
+}
+
+/* A row missing a field prints "?" (could not be read), a null "--". */
+static void test_missing_fields(void)
+{
+	struct capture out, err;
+	struct vnicadm v;
+	json_t *rows = json_loads("[{\"name\":\"vnic3\",\"over\":null}]", 0,
+				  NULL);
+
+	cap_open(&out);
+	cap_open(&err);
+	v = (struct vnicadm){ .out = out.f, .err = err.f };
+	CU_ASSERT_EQUAL(vn_print_table(&v, VN_T_VNIC, "link,over,vid", true,
+				       rows), 0);
+	CU_ASSERT_STRING_EQUAL(cap_text(&out), "vnic3::?\n");
+	/* not an array: an error, not a crash */
+	CU_ASSERT_EQUAL(vn_print_table(&v, VN_T_VNIC, NULL, false,
+				       json_object_get(json_array_get(rows, 0),
+						       "name")), 1);
+	CU_ASSERT_STRING_EQUAL(cap_text(&err),
+			       "vnicadm: vswitchd: malformed reply\n");
+	cap_close(&out);
+	cap_close(&err);
+	json_decref(rows);
+}
+
+/* -i shows each round's change; a counter that went back shows whole. */
+static void test_stats_delta(void)
+{
+	json_t *prev = json_loads("[{\"name\":\"a0\",\"stats\":{\"ipackets\":"
+				  "10,\"obytes\":500}}]", 0, NULL);
+	json_t *cur = json_loads("[{\"name\":\"a0\",\"stats\":{\"ipackets\":"
+				 "15,\"obytes\":100}},{\"name\":\"b0\","
+				 "\"stats\":{\"ipackets\":3}}]", 0, NULL);
+	json_t *d = vn_stats_delta(cur, prev);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(
+		json_array_get(d, 0), "stats"), "ipackets")), 5);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(
+		json_array_get(d, 0), "stats"), "obytes")), 100);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(
+		json_array_get(d, 1), "stats"), "ipackets")), 3);
+	/* cur itself is untouched */
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(
+		json_array_get(cur, 0), "stats"), "ipackets")), 15);
+	json_decref(d);
+	json_decref(cur);
+	json_decref(prev);
+}
+
+/* ---- whole command lines ---- */
+
+static char rundir[64];		/* the stand-in vswitchd's run directory */
+static char emptydir[64];	/* no vswitchd there */
+
+static struct capture run_out, run_err;
+
+/* Run vnicadm with args (NULL-terminated) in the directory dir; the
+ * output is in run_out/run_err until the next run. */
+static int run_in(const char *dir, const char **args)
+{
+	char *argv[32] = { "vnicadm" };
+	int argc = 1;
+
+	for (; *args && argc < 31; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	if (run_out.f) {
+		cap_close(&run_out);
+		cap_close(&run_err);
+	}
+	cap_open(&run_out);
+	cap_open(&run_err);
+	setenv("XVM_RUNDIR", dir, 1);
+	return vnicadm_main(argc, argv, run_out.f, run_err.f);
+}
+
+#define RUN(...)	run_in(emptydir, (const char *[]){ __VA_ARGS__, NULL })
+#define RUND(...)	run_in(rundir, (const char *[]){ __VA_ARGS__, NULL })
+#define ERR()		cap_text(&run_err)
+#define OUT()		cap_text(&run_out)
+
+/* Exit status 1 and exactly this one line on stderr, nothing on stdout. */
+#define CHECK_ERR(line, ...) do {					\
+	CU_ASSERT_EQUAL(RUN(__VA_ARGS__), 1);				\
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: " line "\n");		\
+	CU_ASSERT_STRING_EQUAL(OUT(), "");				\
+} while (0)
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static void test_usage(void)
+{
+	CU_ASSERT_EQUAL(run_in(emptydir, (const char *[]){ NULL }), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+	/* every subcommand is listed */
+	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    show-linkprop    [-P]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    create-etherstub [-t]"));
+
+	CU_ASSERT_EQUAL(RUN("frobnicate"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unknown subcommand "
+				   "'frobnicate'\nusage: vnicadm"));
+
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-q", "-l", "phys0", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
+				   "'-q'\nusage:\n    create-vnic "));
+	CU_ASSERT_EQUAL(RUN("create-vnic", "vnic0", "-l"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: option '-l' requires a "
+				   "value\nusage:\n    create-vnic "));
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-l", "a0", "-l", "b0", "vnic0"),
+			1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -l cannot be "
+				   "specified more than once\nusage:"));
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-l", "phys0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_EQUAL(RUN("create-vnic", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: option '-l' is "
+				   "required\nusage:"));
+	CU_ASSERT_EQUAL(RUN("delete-vnic", "vnic0", "vnic1"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_EQUAL(RUN("show-vnic", "-i", "1"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -i can be "
+				   "used only with -s\nusage:"));
+	CU_ASSERT_EQUAL(RUN("show-phys", "eth0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+}
+
+/* Bad input is refused before vswitchd is asked (none runs here), with
+ * the daemon's words. */
+static void test_validation(void)
+{
+	CHECK_ERR("invalid link name 'vnic01'",
+		  "create-vnic", "-l", "phys0", "vnic01");
+	CHECK_ERR("invalid link name 'ph-ys0'",
+		  "create-vnic", "-l", "ph-ys0", "vnic0");
+	CHECK_ERR("invalid VLAN identifier '0'",
+		  "create-vnic", "-l", "phys0", "-v", "0", "vnic0");
+	CHECK_ERR("invalid VLAN identifier '4095'",
+		  "create-vnic", "-l", "phys0", "-v", "4095", "vnic0");
+	CHECK_ERR("invalid VLAN identifier '5000'",
+		  "create-vnic", "-l", "phys0", "-v", "5000", "vnic0");
+	CHECK_ERR("invalid MAC address '0:16:3e:1:2'",
+		  "create-vnic", "-l", "phys0", "-m", "0:16:3e:1:2", "vnic0");
+	CHECK_ERR("invalid MAC address '1:0:5e:0:0:1'",	/* multicast */
+		  "create-vnic", "-l", "phys0", "-m", "1:0:5e:0:0:1", "vnic0");
+	CHECK_ERR("invalid MAC address prefix '1:2:3'",
+		  "create-vnic", "-l", "phys0", "-m", "random", "-r", "1:2:3",
+		  "vnic0");
+	CHECK_ERR("vnic creation over phys0 failed: minimum value for maxbw "
+		  "is 1200K",
+		  "create-vnic", "-l", "phys0", "-p", "maxbw=1199K", "vnic0");
+	CHECK_ERR("vnic creation over phys0 failed: invalid link property "
+		  "'speed'",
+		  "create-vnic", "-l", "phys0", "-p", "speed=10", "vnic0");
+	CHECK_ERR("invalid VNIC kind 'vm': must be host or guest",
+		  "create-vnic", "-l", "phys0", "-k", "vm", "vnic0");
+	CHECK_ERR("invalid link name 'averylongvnic100': host VNIC names are "
+		  "shorter than 16 characters",
+		  "create-vnic", "-l", "phys0", "averylongvnic100");
+	CHECK_ERR("invalid link name 'x'", "delete-vnic", "x");
+	CHECK_ERR("invalid link name 'stub'", "create-etherstub", "stub");
+	CHECK_ERR("link property 'priority' must be one of: low,medium,high",
+		  "set-linkprop", "-p", "priority=urgent", "vnic0");
+	CHECK_ERR("invalid link property 'speed'",
+		  "set-linkprop", "-p", "speed=10", "vnic0");
+	CHECK_ERR("cannot set link property 'maxbw' on 'vnic0': minimum "
+		  "value for maxbw is 1200K",
+		  "set-linkprop", "-p", "priority=low,maxbw=1K", "vnic0");
+	CHECK_ERR("cannot set link property 'maxbw' on 'vnic0': percentages "
+		  "are not supported for maxbw ('10%')",
+		  "set-linkprop", "-p", "maxbw=10%", "vnic0");
+	CHECK_ERR("link property must be specified", "set-linkprop", "vnic0");
+	CHECK_ERR("invalid link property 'speed'",
+		  "reset-linkprop", "-p", "maxbw,speed", "vnic0");
+	CHECK_ERR("invalid link property 'speed'",
+		  "show-linkprop", "-p", "speed", "vnic0");
+	CHECK_ERR("-p requires -o", "show-vnic", "-p");
+	CHECK_ERR("\"-o all\" is invalid with -p", "show-link", "-p", "-o",
+		  "all");
+	CHECK_ERR("-c requires -o", "show-linkprop", "-c");
+	CHECK_ERR("\"-o all\" is invalid with -c", "show-linkprop", "-c",
+		  "-o", "all");
+	CHECK_ERR("invalid interval value '0'", "show-vnic", "-s", "-i", "0");
+	CHECK_ERR("invalid interval value '1x'", "show-link", "-s", "-i",
+		  "1x");
+}
+
+static void test_no_daemon(void)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "vnicadm: cannot connect to vswitchd: "
+		 "%s\n", strerror(ENOENT));
+	CU_ASSERT_EQUAL(RUN("show-vnic"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), msg);
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-l", "phys0", "-v", "5", "-p",
+			    "maxbw=100M,priority=low", "vnic0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), msg);
+	CU_ASSERT_EQUAL(RUN("show-linkprop", "-c", "-o", "value", "vnic0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), msg);
+}
+
+/* ---- a stand-in vswitchd ---- */
+
+static struct rpc_server *fake_srv;
+static pthread_t fake_thread;
+static atomic_bool fake_stop;
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static char fake_method[32];	/* the last request */
+static json_t *fake_params;
+static json_t *fake_result;	/* the next answer, or an error: */
+static int fake_errno;
+static const char *fake_errmsg;
+
+static int fake_answer(const char *method, json_t *params, json_t **result,
+		       struct rpc_error *err)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&fake_lock);
+	snprintf(fake_method, sizeof(fake_method), "%s", method);
+	json_decref(fake_params);
+	fake_params = json_deep_copy(params);
+	if (fake_errno)
+		ret = rpc_errorf(err, fake_errno, "%s", fake_errmsg);
+	else
+		*result = json_deep_copy(fake_result);
+	pthread_mutex_unlock(&fake_lock);
+	return ret;
+}
+
+#define FAKE(fn, name)							\
+	static int fn(void *ctx UNUSED, struct rpc_conn *c UNUSED,	\
+		      json_t *p, json_t **r, struct rpc_error *e)	\
+	{ return fake_answer(name, p, r, e); }
+FAKE(fake_vnic_create, "vnic.create")
+FAKE(fake_vnic_delete, "vnic.delete")
+FAKE(fake_vnic_list, "vnic.list")
+FAKE(fake_vnic_set, "vnic.set")
+FAKE(fake_vnic_reset, "vnic.reset")
+FAKE(fake_link_list, "link.list")
+FAKE(fake_linkprop_get, "linkprop.get")
+FAKE(fake_stub_create, "etherstub.create")
+
+static const struct rpc_method fake_methods[] = {
+	{ "vnic.create", fake_vnic_create },
+	{ "vnic.delete", fake_vnic_delete },
+	{ "vnic.list", fake_vnic_list },
+	{ "vnic.set", fake_vnic_set },
+	{ "vnic.reset", fake_vnic_reset },
+	{ "link.list", fake_link_list },
+	{ "linkprop.get", fake_linkprop_get },
+	{ "etherstub.create", fake_stub_create },
+};
+
+static void *fake_loop(void *arg UNUSED)
+{
+	struct pollfd pfd = { .fd = rpc_server_fd(fake_srv), .events = POLLIN };
+
+	while (!atomic_load(&fake_stop)) {
+		if (poll(&pfd, 1, 20) > 0)
+			rpc_server_dispatch(fake_srv);
+	}
+	return NULL;
+}
+
+/* Answer the next request with result (JSON text) or an error. */
+static void fake_next(const char *result, int errnum, const char *msg)
+{
+	pthread_mutex_lock(&fake_lock);
+	json_decref(fake_result);
+	fake_result = result ? json_loads(result, 0, NULL) : json_object();
+	fake_errno = errnum;
+	fake_errmsg = msg;
+	fake_method[0] = '\0';
+	pthread_mutex_unlock(&fake_lock);
+}
+
+/* The last request's params, as compact JSON with sorted keys. */
+static char *fake_request(void)
+{
+	char *s;
+
+	pthread_mutex_lock(&fake_lock);
+	s = json_dumps(fake_params, JSON_COMPACT | JSON_SORT_KEYS);
+	pthread_mutex_unlock(&fake_lock);
+	return s ? s : strdup("(none)");
+}
+
+#define CHECK_REQUEST(method, json) do {				\
+	char *req_ = fake_request();					\
+	CU_ASSERT_STRING_EQUAL(fake_method, method);			\
+	CU_ASSERT_STRING_EQUAL(req_, json);				\
+	free(req_);							\
+} while (0)
+
+static int suite_init(void)
+{
+	char path[128];
+
+	strcpy(rundir, "/tmp/vnicadm-test.XXXXXX");
+	strcpy(emptydir, "/tmp/vnicadm-none.XXXXXX");
+	if (!mkdtemp(rundir) || !mkdtemp(emptydir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/vswitchd.sock", rundir);
+	fake_srv = rpc_server_open(path, fake_methods,
+				   ARRAY_SIZE(fake_methods), NULL);
+	if (!fake_srv)
+		return -1;
+	atomic_store(&fake_stop, false);
+	return pthread_create(&fake_thread, NULL, fake_loop, NULL) ? -1 : 0;
+}
+
+static int suite_cleanup(void)
+{
+	atomic_store(&fake_stop, true);
+	pthread_join(fake_thread, NULL);
+	rpc_server_close(fake_srv);
+	rmdir(rundir);
+	rmdir(emptydir);
+	if (run_out.f) {
+		cap_close(&run_out);
+		cap_close(&run_err);
+	}
+	json_decref(fake_params);
+	json_decref(fake_result);
+	fake_params = fake_result = NULL;
+	unsetenv("XVM_RUNDIR");
+	return 0;
+}
+
+static void test_daemon_requests(void)
+{
+	fake_next("{\"name\":\"vnic0\",\"mac\":\"2:1:2:3:4:5\","
+		  "\"macaddrtype\":\"random\"}", 0, NULL);
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-t", "-l", "phys0", "-m",
+			     "random", "-r", "2:8:20", "-v", "5", "-p",
+			     "maxbw=100M,protection=mac-nospoof,ip-nospoof",
+			     "-p", "priority=low", "vnic0"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
+	CHECK_REQUEST("vnic.create",
+		"{\"kind\":\"host\",\"link\":\"phys0\",\"mac\":\"random\","
+		"\"mac_prefix\":\"2:8:20\",\"name\":\"vnic0\",\"props\":{"
+		"\"maxbw\":\"100M\",\"priority\":\"low\",\"protection\":"
+		"\"mac-nospoof,ip-nospoof\"},\"temporary\":true,\"vid\":5}");
+
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-k", "guest", "-l", "stub0",
+			     "-m", "00:16:3E:0a:0b:0c", "xvm1_0"), 0);
+	CHECK_REQUEST("vnic.create",
+		"{\"kind\":\"guest\",\"link\":\"stub0\",\"mac\":"
+		"\"0:16:3e:a:b:c\",\"name\":\"xvm1_0\"}");
+
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("set-linkprop", "-p", "maxbw=50M", "vnic0"), 0);
+	CHECK_REQUEST("vnic.set",
+		"{\"name\":\"vnic0\",\"props\":{\"maxbw\":\"50M\"}}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("reset-linkprop", "-t", "-p", "maxbw,priority",
+			     "vnic0"), 0);
+	CHECK_REQUEST("vnic.reset", "{\"name\":\"vnic0\",\"props\":[\"maxbw\","
+		      "\"priority\"],\"temporary\":true}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("reset-linkprop", "vnic0"), 0);
+	CHECK_REQUEST("vnic.reset", "{\"name\":\"vnic0\"}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("create-etherstub", "stub0"), 0);
+	CHECK_REQUEST("etherstub.create", "{\"name\":\"stub0\"}");
+}
+
+static void test_daemon_errors(void)
+{
+	fake_next(NULL, EEXIST, "object already exists");
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-l", "phys0", "vnic0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic creation over phys0 "
+			       "failed: object already exists\n");
+	fake_next(NULL, EADDRINUSE, "MAC address is already in use");
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-l", "phys0", "-m",
+			     "2:0:0:0:0:1", "vnic1"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic creation over phys0 "
+			       "failed: MAC address is already in use\n");
+	fake_next(NULL, EINVAL, "'stub0' is not a vnic");
+	CU_ASSERT_EQUAL(RUND("delete-vnic", "stub0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: 'stub0' is not a vnic\n");
+	fake_next(NULL, ENOENT, "object not found");
+	CU_ASSERT_EQUAL(RUND("delete-vnic", "vnic9"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic deletion failed: object "
+			       "not found\n");
+	fake_next(NULL, EBUSY, "link busy");
+	CU_ASSERT_EQUAL(RUND("create-etherstub", "stub0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: etherstub creation failed: "
+			       "link busy\n");
+	fake_next(NULL, ENOENT, "object not found");
+	CU_ASSERT_EQUAL(RUND("set-linkprop", "-p", "maxbw=10M", "vnic9"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: cannot set link property "
+			       "'maxbw' on 'vnic9': object not found\n");
+	fake_next(NULL, ENOENT, "object not found");
+	CU_ASSERT_EQUAL(RUND("show-vnic", "vnic9"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid vnic name 'vnic9': "
+			       "object not found\n");
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
+}
+
+static void test_daemon_show(void)
+{
+	char *list;
+
+	CU_ASSERT_FATAL(asprintf(&list, "{\"vnics\":%s}", vnics_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-vnic", "-p", "-o", "link,vid"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0:0\nxvm1_0:5\n"
+			       "averyverylong_vnic10:4094\n");
+	CHECK_REQUEST("vnic.list", "{}");
+	/* -P: persistent VNICs only (xvm1_0 is temporary) */
+	CU_ASSERT_EQUAL(RUND("show-vnic", "-P", "-p", "-o", "link"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0\naveryverylong_vnic10\n");
+	/* a name: asked for, and only that row printed */
+	CU_ASSERT_EQUAL(RUND("show-vnic", "-s", "-p", "-o", "link,opackets",
+			     "-l", "phys0", "xvm1_0"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "xvm1_0:1\n");
+	CHECK_REQUEST("vnic.list", "{\"link\":\"phys0\",\"name\":\"xvm1_0\","
+		      "\"stats\":true}");
+	/* the daemon's list has no such VNIC */
+	CU_ASSERT_EQUAL(RUND("show-vnic", "vnic7"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid vnic name 'vnic7': "
+			       "object not found\n");
+	free(list);
+
+	CU_ASSERT_FATAL(asprintf(&list, "{\"props\":%s}", props_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-linkprop", "-c", "-o", "property,value",
+			     "-p", "maxbw,protection", "vnic0"), 0);
+	CHECK_REQUEST("linkprop.get", "{\"name\":\"vnic0\",\"props\":["
+		      "\"maxbw\",\"protection\"]}");
+	free(list);
+
+	fake_next("{\"links\":[]}", 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-link"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "");	/* no rows, no header */
+	fake_next("{\"nolinks\":[]}", 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-link"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vswitchd: malformed reply\n");
+}
+
+static CU_TestInfo tests[] = {
+	{ "golden: show-vnic", test_golden_vnic },
+	{ "golden: show-link, show-phys, show-etherstub", test_golden_link },
+	{ "golden: show-linkprop", test_golden_linkprop },
+	{ "missing and null fields", test_missing_fields },
+	{ "-i counter deltas", test_stats_delta },
+	{ "usage and option errors", test_usage },
+	{ "validation before vswitchd", test_validation },
+	{ "vswitchd not running", test_no_daemon },
+	{ "requests sent to vswitchd", test_daemon_requests },
+	{ "vswitchd errors worded like dladm", test_daemon_errors },
+	{ "show-* through vswitchd", test_daemon_show },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(vnicadm, suite_init, suite_cleanup, tests);
