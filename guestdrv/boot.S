@@ -1,7 +1,7 @@
 /*
  * boot.S: the PVH entry (Xen PVH ABI, xen/include/public/arch-x86/hvm/
  * start_info.h and elfnote.h), the switch to long mode, the AP trampoline,
- * exception and int $0x80 entry stubs, and the drop to ring 3.
+ * exception and interrupt entry stubs, and the drop to ring 3.
  *
  * Entered in 32-bit protected mode, paging off, EBX = hvm_start_info.
  * We identity-map the first 4 GiB with 2 MiB pages (U/S set: ring 3 uses
@@ -179,7 +179,7 @@ ap_start64:
 	hlt
 	jmp 5b
 
-/* ---- exceptions and int $0x80 ---- */
+/* ---- exceptions, interrupts and ring-3 requests ---- */
 
 	.text
 	.macro ISR_NOERR n
@@ -227,7 +227,7 @@ isr\n:
 	ISR_ERR 30
 	ISR_NOERR 31
 
-/* Vectors 32-255 (interrupts, and int $0x80 from ring 3): one 16-byte
+/* Vectors 32-255 (interrupts): one 16-byte
  * stub each at irq_stubs + (vector - 32) * 16. */
 	.balign 16
 	.globl irq_stubs
@@ -305,7 +305,8 @@ enter_user:
 	.globl sys_halt
 sys_halt:
 	movl $1, %eax
-	int $0x80
+	ud2
+	.byte 0x78, 0x76		/* sys_request magic, minios.h */
 6:	pause
 	jmp 6b
 

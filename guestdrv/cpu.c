@@ -2,8 +2,8 @@
  * cpu.c: the 64-bit TSS (rsp0 for exceptions from ring 3, IST1 for double
  * faults and NMIs) and the IDT: vectors 0-31 to the exception stubs in
  * boot.S, vectors 32-255 to the interrupt stubs (nothing should interrupt
- * us, but a stray one must not look like an exception), vector 0x80 (DPL 3)
- * for the few ring-3 requests (SYS_*).
+ * us, but a stray one must not look like an exception), ring-3 requests
+ * (SYS_*) arrive as #UD (see minios.h).
  * Intel SDM vol. 3A §6.14 (64-bit IDT), §8.7 (64-bit TSS).
  */
 #include "minios.h"
@@ -39,7 +39,6 @@ struct desc_ptr {
 } __attribute__((packed));
 
 #define GATE_INTR	0x8e	/* present, DPL 0, 64-bit interrupt gate */
-#define GATE_USER	0xee	/* present, DPL 3 */
 #define KSTACK_SIZE	16384
 #define IST_STACK_SIZE	8192
 
@@ -105,8 +104,7 @@ void cpu_init(void)
 	for (v = 0; v < 32; v++)
 		idt_set(v, isr_table[v], GATE_INTR, (v == 2 || v == 8) ? 1 : 0);
 	for (v = 32; v < 256; v++)
-		idt_set(v, (uint64_t)(irq_stubs + (v - 32) * 16),
-			v == 0x80 ? GATE_USER : GATE_INTR, 0);
+		idt_set(v, (uint64_t)(irq_stubs + (v - 32) * 16), GATE_INTR, 0);
 	cpu_load_idt();
 	tss_install();
 }

@@ -121,10 +121,26 @@ static void input_poll(void)
 	}
 }
 
-static void poll_slow(void)
+/* Interrupts we did not ask for are acknowledged in trap.c; say so here,
+ * from ring 3, at most once every 10 s. */
+static void stray_irq_report(uint64_t now)
+{
+	static uint64_t reported, next;
+	uint64_t n = trap_stray_irqs;
+
+	if (n == reported || now < next)
+		return;
+	kprintf("guest: warning: %lu unexpected interrupts (last vector %u)\n",
+		n - reported, trap_last_irq);
+	reported = n;
+	next = now + (uint64_t)10 * 1000000000;
+}
+
+static void poll_slow(uint64_t now)
 {
 	power_button_poll();
 	input_poll();
+	stray_irq_report(now);
 }
 
 static NORETURN void main_loop(void)
@@ -133,23 +149,26 @@ static NORETURN void main_loop(void)
 
 	for (;;) {
 		uint64_t now = clock_ns();
-		unsigned int active = 0;
+		unsigned int active = 0, busy = 0;
 
 		if (now >= next_poll) {
-			poll_slow();
+			poll_slow(now);
 			next_poll = now + POLL_NS;
 		}
 		for (unsigned int i = 0; i < run.n; i++) {
 			if (run.done[i])
 				continue;
-			if (run.w[i]->step(now))
-				active++;
-			else
+			if (!run.w[i]->step(now))
 				run.done[i] = true;
+			else if (run.w[i]->busy)
+				busy++;
+			else
+				active++;
 		}
-		if (!active)
+		if (!active && !busy)
 			power_off();
-		cpu_relax();
+		if (!busy)
+			idle_until(next_poll);
 	}
 }
 
@@ -160,6 +179,7 @@ NORETURN void user_main(void)
 	cmdline_parse(boot_info.cmdline);
 	devices_init();
 	vcpus = acpi.found ? smp_start() : 1;
+	kprintf("minios: idle timer: %s\n", idle_init());
 	workloads_select(cmdline_str("workload"));
 	kprintf("guest: ready mem=%lu vcpus=%u workload=%s\n",
 		(boot_info.ram_bytes + ((uint64_t)1 << 19)) >> 20, vcpus, run.names);

@@ -169,8 +169,22 @@ bool pvh_is_ram(uint64_t addr, uint64_t len);
 void cpu_init(void);
 void cpu_load_idt(void);
 NORETURN void enter_user(void (*fn)(void), void *stack_top);
-/* Ring 3 -> ring 0 requests through int $0x80. */
+/*
+ * Ring 3 -> ring 0 requests: rax = SYS_*, rdi = argument, then `ud2`
+ * followed by the two bytes "xv"; the #UD handler recognizes the pattern,
+ * skips it and serves the request. Not `int $n`: kvm_pvm turns any
+ * software interrupt from ring 3 into #UD (the emulator does not do
+ * protected-mode INT), while #UD itself reaches our IDT everywhere.
+ */
+#define SYSCALL_MAGIC0	0x78	/* 'x' */
+#define SYSCALL_MAGIC1	0x76	/* 'v' */
+static inline uint64_t sys_request(uint64_t nr, uint64_t arg)
+{
+	__asm__ volatile("ud2; .byte 0x78, 0x76" : "+a"(nr) : "D"(arg) : "memory");
+	return nr;
+}
 #define SYS_HALT	1	/* cli; hlt forever */
+#define SYS_IDLE	2	/* rdi: timer value; sleep until it fires */
 void sys_halt(void) NORETURN;
 
 /* ---- trap.c ---- */
@@ -182,6 +196,7 @@ struct trap_frame {
 };
 void trap_dispatch(struct trap_frame *tf);
 extern volatile uint64_t trap_stray_irqs;	/* interrupts we did not ask for */
+extern volatile uint8_t trap_last_irq;		/* vector of the last one */
 
 /* ---- clock.c ---- */
 int clock_init(void);		/* ring 0: kvmclock MSR or PIT calibration */
@@ -201,6 +216,17 @@ NORETURN void power_crash(const char *why);
 int power_button_init(void);
 /* Check PWRBTN_STS; powers off if it was pressed. Call every ~10 ms. */
 void power_button_poll(void);
+
+/* ---- idle.c ---- */
+#define IDLE_VECTOR	0xef
+/* Ring 3, after ACPI: pick the LAPIC timer mode; returns its name. */
+const char *idle_init(void);
+/* Ring 3: sleep until about deadline_ns (clock_ns), or return at once if
+ * there is no timer to wake us. */
+void idle_until(uint64_t deadline_ns);
+void idle_sleep(uint64_t arg);		/* ring 0 half of SYS_IDLE */
+void idle_timer_irq(void);		/* ring 0, IDLE_VECTOR */
+extern volatile uint64_t idle_wakeups;
 
 /* ---- smp.c ---- */
 /* Start every enabled AP in the MADT; returns vCPUs online (BSP + APs). */

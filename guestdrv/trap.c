@@ -1,5 +1,5 @@
 /*
- * trap.c: ring-0 exception handling and the int $0x80 requests from ring 3.
+ * trap.c: ring-0 exception handling and the requests from ring 3 (sys_request).
  * An exception prints vector, name, error code and registers, reports a
  * crash through pvpanic and halts the vCPU (power_crash). Kept short: every
  * ring-0 instruction is emulated here (PLATFORM.md).
@@ -62,6 +62,10 @@ static void trap_syscall(struct trap_frame *tf)
 	case SYS_HALT:
 		console_flush();
 		trap_halt();
+	case SYS_IDLE:
+		idle_sleep(tf->rdi);
+		tf->rax = 0;
+		break;
 	default:
 		tf->rax = (uint64_t)-EINVAL;
 	}
@@ -71,14 +75,30 @@ static void trap_syscall(struct trap_frame *tf)
  * (kvm_pvm treats guest ring 3 as IF=1): acknowledge it and go on. */
 static void trap_interrupt(struct trap_frame *tf)
 {
+	if (tf->vector == IDLE_VECTOR) {
+		idle_timer_irq();
+		return;
+	}
 	trap_stray_irqs++;
 	trap_last_irq = (uint8_t)tf->vector;
 	mmio_write32(LAPIC_EOI, 0);
 }
 
+/* #UD from ring 3 on `ud2; "xv"`: a sys_request(). */
+static bool trap_is_request(const struct trap_frame *tf)
+{
+	const uint8_t *p = (const uint8_t *)(uintptr_t)tf->rip;
+
+	if (tf->vector != 6 || (tf->cs & 3) != 3 || tf->rip >= MAPPED_END - 4)
+		return false;
+	return p[0] == 0x0f && p[1] == 0x0b && p[2] == SYSCALL_MAGIC0 &&
+	       p[3] == SYSCALL_MAGIC1;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
-	if (tf->vector == 0x80 && (tf->cs & 3) == 3) {
+	if (trap_is_request(tf)) {
+		tf->rip += 4;		/* ud2 and the two magic bytes */
 		trap_syscall(tf);
 		return;
 	}

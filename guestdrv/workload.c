@@ -91,13 +91,14 @@ static void echo_input(const char *line)
 }
 
 static const struct workload workloads[] = {
-	{ "hello", hello_start, step_done, NULL },
-	{ "spin", spin_start, spin_step, NULL },
-	{ "panic", panic_start, step_done, NULL },
-	{ "idle", idle_start, step_forever, NULL },
-	{ "reboot", reboot_start, step_done, NULL },
-	{ "fault", fault_start, step_done, NULL },
-	{ "echo", idle_start, step_forever, echo_input },
+	{ .name = "hello", .start = hello_start, .step = step_done },
+	{ .name = "spin", .start = spin_start, .step = spin_step, .busy = true },
+	{ .name = "panic", .start = panic_start, .step = step_done },
+	{ .name = "idle", .start = idle_start, .step = step_forever },
+	{ .name = "reboot", .start = reboot_start, .step = step_done },
+	{ .name = "fault", .start = fault_start, .step = step_done },
+	{ .name = "echo", .start = idle_start, .step = step_forever,
+	  .input = echo_input },
 };
 
 const struct workload *workload_find(const char *name, size_t len)

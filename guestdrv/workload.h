@@ -15,6 +15,8 @@ struct workload {
 	/* A complete line of console input (without the newline), or NULL
 	 * if the workload takes no input. */
 	void (*input)(const char *line);
+	/* Has work every step (the main loop must not sleep while it runs). */
+	bool busy;
 };
 
 const struct workload *workload_find(const char *name, size_t len);
