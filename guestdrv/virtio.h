@@ -103,6 +103,10 @@ int virtio_pci_init(struct virtio_dev *vd, struct pci_dev *pci,
 int virtio_queue_setup(struct virtio_dev *vd, struct virtq *vq,
 		       uint16_t index, uint16_t max_size);
 void virtio_driver_ok(struct virtio_dev *vd);
+/* Copy len bytes of device-specific configuration at off into buf, as one
+ * consistent snapshot (config_generation, §4.1.4.3.1). 0 or -errno
+ * (-ERANGE outside the device's configuration structure). */
+int virtio_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len);
 void virtio_fail(struct virtio_dev *vd);
 static inline bool virtio_has(const struct virtio_dev *vd, unsigned int bit)
 {

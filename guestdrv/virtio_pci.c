@@ -23,6 +23,7 @@
 #define CC_MSIX		0x10
 #define CC_NUMQ		0x12
 #define CC_STATUS	0x14
+#define CC_GENERATION	0x15
 #define CC_Q_SELECT	0x16
 #define CC_Q_SIZE	0x18
 #define CC_Q_MSIX	0x1a
@@ -205,4 +206,21 @@ int virtio_queue_setup(struct virtio_dev *vd, struct virtq *vq,
 void virtio_driver_ok(struct virtio_dev *vd)
 {
 	virtio_set_status(vd, VIRTIO_STATUS_DRIVER_OK);
+}
+
+int virtio_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len)
+{
+	uint8_t *out = buf, gen;
+	int tries = 0;
+
+	if (!vd->device || off > vd->device_len || len > vd->device_len - off)
+		return -ERANGE;
+	do {
+		if (++tries > 100)
+			return -EBUSY;
+		gen = mmio_read8(vd->common + CC_GENERATION);
+		for (uint32_t i = 0; i < len; i++)
+			out[i] = mmio_read8(vd->device + off + i);
+	} while (gen != mmio_read8(vd->common + CC_GENERATION));
+	return 0;
 }
