@@ -124,7 +124,6 @@ int vn_propnames_array(const char *list, json_t **arrp, char *err,
 		}
 		if (json_array_append_new(arr, json_string(s)) < 0) {
 			ret = -ENOMEM;
-			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
 	}
@@ -132,7 +131,7 @@ int vn_propnames_array(const char *list, json_t **arrp, char *err,
 	*arrp = arr;
 	return 0;
 fail:
-	if (ret == -ENOMEM && !arr)
+	if (ret == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	free(copy);
 	json_decref(arr);
