@@ -209,3 +209,29 @@ ns_ping() {
 proc_cpu_ticks() {
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
+
+# canon_mac MAC: "2:8:20:a:b:c" -> "02:08:20:0a:0b:0c" (as tcpdump prints).
+canon_mac() {
+	local IFS=: o out=
+	for o in $1; do out+=$(printf '%02x:' "0x$o"); done
+	echo "${out%:}"
+}
+
+# table_field FIELD KEY: from a vnicadm table on stdin (header line
+# first), the FIELD column of the row whose first column is KEY.
+table_field() {
+	awk -v f="$1" -v k="$2" 'NR == 1 { for (i = 1; i <= NF; i++)
+		if (toupper($i) == toupper(f)) c = i; next }
+		$1 == k && c { print $c; exit }'
+}
+
+# vnic_stat NAME KEY: a counter of VNIC NAME from the control socket's
+# vnic.list with stats ("opackets", "obytes", ..., or "drops.mac_spoof").
+vnic_stat() {
+	vsw_rpc vnic.list "{\"name\":\"$1\",\"stats\":true}" |
+		python3 -c 'import json, sys
+v = json.load(sys.stdin)["vnics"][0]["stats"]
+for k in sys.argv[1].split("."):
+    v = v.get(k, 0) if isinstance(v, dict) else 0
+print(v)' "$2"
+}

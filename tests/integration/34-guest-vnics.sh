@@ -1,0 +1,66 @@
+#!/bin/bash
+# Guest VNICs: two DPDK virtio-user endpoints (xvm-vuser, standing in for
+# guests) on two guest VNICs over an etherstub exchange frames through the
+# switch: everything A sends to B arrives, and back; `vnicadm show-vnic -s`
+# then counts exactly what was sent and received on each VNIC.
+# timeout: 120
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+net_require
+[ -x "$VUSER" ] || fail "$VUSER is not built"
+vsw_start
+stub=$(vname 9) a=$(vname 1) b=$(vname 2)
+vna create-etherstub -t "$stub"
+
+# guest_vnic NAME: made through the control socket as xvmd would; sets
+# SOCK and MAC.
+guest_vnic() {
+	local r
+	r=$(vsw_rpc vnic.create "{\"name\":\"$1\",\"link\":\"$stub\",\"kind\":\"guest\",\"temporary\":true}") ||
+		fail "vnic.create $1 failed"
+	SOCK=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["socket"])')
+	MAC=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])')
+	[ -S "$SOCK" ] || fail "$1: no vhost-user socket at '$SOCK'"
+	case $SOCK in "$XVM_RUNDIR"/vnic/*) ;; *) fail "$1: socket $SOCK not under \$XVM_RUNDIR/vnic";; esac
+}
+guest_vnic "$a"; sock_a=$SOCK mac_a=$MAC
+guest_vnic "$b"; sock_b=$SOCK mac_b=$MAC
+pass "guest VNICs $a ($mac_a) and $b ($mac_b) with sockets under \$XVM_RUNDIR/vnic"
+
+# xfer FROM_SOCK FROM_MAC TO_SOCK TO_MAC COUNT SIZE: the receiver counts
+# frames from FROM_MAC while the sender sends COUNT at 20000 frames/s.
+xfer() {
+	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$2" -n "$5" \
+		>"$TMP/rx.out" 2>"$TMP/rx.err" &
+	local rx=$!
+	sleep 2
+	timeout 20 "$VUSER" -s "$1" -P "xvm${NETID}tx" -c 0 send -d "$4" -S "$2" \
+		-n "$5" -l "$6" -r 20000 >"$TMP/tx.out" 2>"$TMP/tx.err" ||
+		{ cat "$TMP/tx.err"; fail "sender failed"; }
+	wait_pid $rx 15 || { kill -9 $rx; fail "receiver did not finish"; }
+	[ "$WAIT_RC" = 0 ] || { cat "$TMP/rx.err"; fail "receiver failed"; }
+	SENT=$(sed -n 's/^vuser: sent=\([0-9]*\) .*/\1/p' "$TMP/tx.out")
+	RCVD=$(sed -n 's/^vuser: received=\([0-9]*\) .*/\1/p' "$TMP/rx.out")
+	echo "  $(cat "$TMP/tx.out")"; echo "  $(cat "$TMP/rx.out")"
+}
+xfer "$sock_a" "$mac_a" "$sock_b" "$mac_b" 10000 64
+[ "$SENT" = 10000 ] && [ "$RCVD" = 10000 ] || fail "A->B: sent $SENT, received $RCVD of 10000"
+pass "A->B: 10000 64-byte frames sent and received"
+xfer "$sock_b" "$mac_b" "$sock_a" "$mac_a" 3000 1518
+[ "$SENT" = 3000 ] && [ "$RCVD" = 3000 ] || fail "B->A: sent $SENT, received $RCVD of 3000"
+pass "B->A: 3000 1518-byte frames sent and received"
+
+"$VNICADM" show-vnic -s >"$TMP/stats" || fail "show-vnic -s failed"
+cat "$TMP/stats"
+# From each VNIC's point of view: opackets it sent into the switch,
+# ipackets the switch delivered to it. Frames carry no FCS: 60 and 1514 bytes.
+check() {
+	local got
+	got=$(table_field "$2" "$1" <"$TMP/stats")
+	[ "$got" = "$3" ] || fail "show-vnic -s: $1 $2 is '$got', expected $3"
+}
+check "$a" opackets 10000; check "$a" obytes 600000
+check "$a" ipackets 3000;  check "$a" rbytes 4542000
+check "$b" opackets 3000;  check "$b" obytes 4542000
+check "$b" ipackets 10000; check "$b" rbytes 600000
+pass "show-vnic -s counts match what was sent and received"
