@@ -438,7 +438,7 @@ static int linkprop_set_item(struct link_props *p, const char *item,
 
 	if (n >= sizeof(buf)) {
 		snprintf(err, LINKPROP_ERRLEN, "link property list too long");
-		return -E2BIG;
+		return -EINVAL;
 	}
 	memcpy(buf, item, n);
 	buf[n] = '\0';

@@ -79,7 +79,8 @@ int vn_usage_fail(struct vnicadm *v, const char *fmt, ...)
 	return 1;
 }
 
-/* Record one option; repeated ones are refused unless listed in multi. */
+/* Record one option. A repeated flag is harmless (dladm ignores it); an
+ * option with a value may repeat only if listed in multi. */
 static int vn_opt_store(struct vnicadm *v, struct vn_opts *o, int c,
 			const char *arg, const char *multi)
 {
@@ -89,6 +90,8 @@ static int vn_opt_store(struct vnicadm *v, struct vn_opts *o, int c,
 		o->val[c] = arg;
 		return 0;
 	}
+	if (!arg)
+		return 0;
 	if (!strchr(multi, c))
 		return vn_usage_fail(v, "the option -%c cannot be specified "
 				     "more than once", c);
@@ -120,8 +123,10 @@ int vn_opts_parse(struct vnicadm *v, int argc, char **argv,
 		if (c == '?' || c <= 0 || c >= 128)
 			return vn_usage_fail(v, "unrecognized option '-%c'",
 					     optopt);
-		if (vn_opt_store(v, o, c, optarg ? optarg : "", multi))
+		if (vn_opt_store(v, o, c, optarg, multi))
 			return 1;
+		if (!o->val[c])
+			o->val[c] = "";	/* a flag: set */
 	}
 	o->optind = optind;
 	return 0;

@@ -330,6 +330,15 @@ static void test_list(void)
 	CU_ASSERT_EQUAL(linkprop_set_list(&p, "=5", err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "invalid link property ''");
 	CU_ASSERT_EQUAL(linkprop_set_list(&p, "priority=low,", err), -EINVAL);
+	{
+		char big[1024];
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		memcpy(big, "maxbw=", 6);
+		CU_ASSERT_EQUAL(linkprop_set_list(&p, big, err), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(err, "link property list too long");
+	}
 	CU_ASSERT_EQUAL(p.set, 0);
 }
 

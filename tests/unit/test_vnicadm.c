@@ -332,6 +332,9 @@ static void test_usage(void)
 			1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -l cannot be "
 				   "specified more than once\nusage:"));
+	/* a repeated flag is harmless, as in dladm */
+	CU_ASSERT_EQUAL(RUN("delete-vnic", "-t", "-t", "x"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid link name 'x'\n");
 	CU_ASSERT_EQUAL(RUN("create-vnic", "-l", "phys0"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
 	CU_ASSERT_EQUAL(RUN("create-vnic", "vnic0"), 1);
