@@ -48,3 +48,5 @@ guest-test: $(GUEST_TEST)
 	$(GUEST_TEST)
 
 -include $(wildcard $(BUILD)/guest/obj/tests/*.d)
+
+all: $(GUEST_TEST)
