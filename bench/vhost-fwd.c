@@ -46,6 +46,7 @@ struct fwd_opts {
 };
 
 static volatile sig_atomic_t stop;
+static bool eal_up;		/* EAL initialised: clean up on exit */
 
 static void on_signal(int sig)
 {
@@ -63,6 +64,8 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (eal_up)
+		bench_eal_cleanup();
 	exit(1);
 }
 
@@ -126,6 +129,7 @@ static void eal_start(const struct fwd_opts *o)
 		 o->sock[1]);
 	if (rte_eal_init(ARRAY_SIZE(eal) - 1, eal) < 0)
 		die("EAL init failed: %s", rte_strerror(rte_errno));
+	eal_up = true;
 }
 
 static void port_start(uint16_t port, struct rte_mempool *mp)

@@ -74,6 +74,7 @@ struct vuser_result {
 };
 
 static volatile sig_atomic_t stop;
+static bool eal_up;		/* EAL initialised: clean up on exit */
 
 static void on_signal(int sig)
 {
@@ -101,6 +102,8 @@ static void die(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (eal_up)
+		bench_eal_cleanup();
 	exit(1);
 }
 
@@ -220,6 +223,7 @@ static void eal_start(const struct vuser_opts *o)
 		 "queue_size=%d", o->rxsock ? o->rxsock : "", RING_SIZE);
 	if (rte_eal_init(n, eal) < 0)
 		die("EAL init failed: %s", rte_strerror(rte_errno));
+	eal_up = true;
 }
 
 static void port_start(uint16_t port, struct rte_mempool *mp)
