@@ -1,0 +1,92 @@
+/*
+ * netback: the port types vswitchd moves frames through, behind one const
+ * ops table each (like bhyve's net_backend or OVS's netdev_class):
+ *   "uplink"  a host interface through DPDK's af_packet PMD (uplink.c)
+ *   "tap"     a host VNIC: a kernel tap interface (tap.c)
+ *   "xnb"     a guest VNIC: a vhost-user server port (xnb.c)
+ * Callers use the nb_* wrappers, never the ops members directly.
+ *
+ * Threads: open/close/set_mtu/link_state run on the control thread; rx, tx
+ * and wait_fd run on the PMD thread only, between the port being handed to
+ * the PMD and the PMD handing it back (vswitch/pmd.c).
+ */
+#ifndef NB_PORT_H
+#define NB_PORT_H
+
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include "xvm/common.h"
+#include "xvm/mac.h"
+#include "xvm/linkprop.h"
+
+struct nb_port;
+
+struct nb_port_conf {
+	const char *name;		/* the link name (tap: its interface name) */
+	const char *ifname;		/* uplink: the host interface to attach */
+	const char *path;		/* xnb: vhost-user socket to listen on */
+	struct mac_addr mac;		/* tap: the interface's address */
+	uint32_t mtu;			/* tap: 68..9000 */
+	struct rte_mempool *pool;	/* mbufs for received frames */
+	struct rte_rcu_qsbr *qsbr;	/* xnb: the PMD threads' quiescent state */
+};
+
+struct nb_port_ops {
+	const char *name;
+	/* Control thread. Set p->priv; 0 or -errno (nothing left behind). */
+	int (*open)(struct nb_port *p, const struct nb_port_conf *c);
+	/* Control thread, once no PMD uses the port. Frees p->priv. */
+	void (*close)(struct nb_port *p);
+	/* PMD. Up to n received frames into pkts (mbufs from conf->pool,
+	 * single segment); the count. */
+	uint16_t (*rx_burst)(struct nb_port *p, struct rte_mbuf **pkts,
+			     uint16_t n);
+	/* PMD. Send up to n frames; the port owns (frees) the ones it
+	 * accepted, pkts[0..ret); the rest stay the caller's (ring full). */
+	uint16_t (*tx_burst)(struct nb_port *p, struct rte_mbuf **pkts,
+			     uint16_t n);
+	/* PMD. An fd that becomes readable when rx_burst has frames, for the
+	 * idle PMD to sleep on; -1 when the port must be polled. */
+	int (*wait_fd)(const struct nb_port *p);
+	/* Control thread. 0 or -errno (-ENOTSUP). May be NULL. */
+	int (*set_mtu)(struct nb_port *p, uint32_t mtu);
+	/* Control thread. 1 up, 0 down, -1 unknown. */
+	int (*link_state)(const struct nb_port *p);
+};
+
+struct nb_port {
+	const struct nb_port_ops *ops;
+	void *priv;			/* the type's own state */
+	char name[LINKNAME_MAX];
+};
+
+extern const struct nb_port_ops nb_uplink_ops;
+extern const struct nb_port_ops nb_tap_ops;
+extern const struct nb_port_ops nb_xnb_ops;
+
+/* Open a port of type ("uplink", "tap", "xnb"): the port, or NULL with
+ * errno set. */
+struct nb_port *nb_port_open(const char *type, const struct nb_port_conf *c);
+void nb_port_close(struct nb_port *p);
+int nb_port_set_mtu(struct nb_port *p, uint32_t mtu);
+int nb_port_link_state(const struct nb_port *p);
+
+static inline uint16_t nb_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+				   uint16_t n)
+{
+	return p->ops->rx_burst(p, pkts, n);
+}
+
+static inline uint16_t nb_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+				   uint16_t n)
+{
+	return p->ops->tx_burst(p, pkts, n);
+}
+
+static inline int nb_wait_fd(const struct nb_port *p)
+{
+	return p->ops->wait_fd ? p->ops->wait_fd(p) : -1;
+}
+
+#endif

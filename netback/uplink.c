@@ -1,0 +1,138 @@
+/*
+ * Uplinks: a host interface attached through DPDK's af_packet PMD
+ * (drivers/net/af_packet, a PACKET_MMAP socket bound to that one
+ * interface), hot-plugged with rte_dev_probe() when a link is first named
+ * and removed when the last user goes. Only the interface the request named
+ * is ever attached.
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+
+#include "xvm/log.h"
+#include "port.h"
+
+#define UPLINK_RXD	512
+#define UPLINK_TXD	512
+
+struct uplink {
+	uint16_t port_id;
+	bool started;
+	char devname[RTE_DEV_NAME_MAX_LEN];
+};
+
+static int uplink_start(struct uplink *u, struct rte_mempool *pool)
+{
+	struct rte_eth_conf conf;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_configure(u->port_id, 1, 1, &conf);
+	if (rc == 0)
+		rc = rte_eth_rx_queue_setup(u->port_id, 0, UPLINK_RXD,
+					    rte_eth_dev_socket_id(u->port_id),
+					    NULL, pool);
+	if (rc == 0)
+		rc = rte_eth_tx_queue_setup(u->port_id, 0, UPLINK_TXD,
+					    rte_eth_dev_socket_id(u->port_id),
+					    NULL);
+	if (rc == 0)
+		rc = rte_eth_dev_start(u->port_id);
+	if (rc < 0)
+		return rc;
+	u->started = true;
+	/* frames for VNIC MACs must reach us */
+	rc = rte_eth_promiscuous_enable(u->port_id);
+	if (rc < 0)
+		log_warn("uplink %s: promiscuous mode: %s", u->devname,
+			 rte_strerror(-rc));
+	return 0;
+}
+
+static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
+{
+	struct uplink *u;
+	char args[RTE_DEV_NAME_MAX_LEN + IFNAMSIZ + 32];
+	int rc;
+
+	if (!c->ifname || strlen(c->ifname) >= IFNAMSIZ || !c->pool)
+		return -EINVAL;
+	if (if_nametoindex(c->ifname) == 0)
+		return -ENOENT;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	snprintf(u->devname, sizeof(u->devname), "net_af_packet_%s", c->ifname);
+	snprintf(args, sizeof(args), "%s,iface=%s,qpairs=1", u->devname,
+		 c->ifname);
+	rc = rte_dev_probe(args);
+	if (rc < 0) {
+		log_err("uplink %s: cannot attach: %s", c->ifname,
+			rte_strerror(-rc));
+		free(u);
+		return rc;
+	}
+	rc = rte_eth_dev_get_port_by_name(u->devname, &u->port_id);
+	if (rc == 0)
+		rc = uplink_start(u, c->pool);
+	if (rc < 0)
+		goto fail;
+	p->priv = u;
+	log_info("uplink %s: attached as DPDK port %u", c->ifname, u->port_id);
+	return 0;
+fail:
+	log_err("uplink %s: cannot start: %s", c->ifname, rte_strerror(-rc));
+	rte_eal_hotplug_remove("vdev", u->devname);
+	free(u);
+	return rc;
+}
+
+static void uplink_close(struct nb_port *p)
+{
+	struct uplink *u = p->priv;
+
+	if (u->started)
+		rte_eth_dev_stop(u->port_id);
+	rte_eth_dev_close(u->port_id);
+	rte_eal_hotplug_remove("vdev", u->devname);
+	log_info("uplink %s: detached", p->name);
+	free(u);
+}
+
+static uint16_t uplink_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+				uint16_t n)
+{
+	return rte_eth_rx_burst(((struct uplink *)p->priv)->port_id, 0, pkts, n);
+}
+
+static uint16_t uplink_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+				uint16_t n)
+{
+	return rte_eth_tx_burst(((struct uplink *)p->priv)->port_id, 0, pkts, n);
+}
+
+static int uplink_link_state(const struct nb_port *p)
+{
+	struct rte_eth_link link;
+
+	if (rte_eth_link_get_nowait(((struct uplink *)p->priv)->port_id,
+				    &link) < 0)
+		return -1;
+	return link.link_status == RTE_ETH_LINK_UP;
+}
+
+const struct nb_port_ops nb_uplink_ops = {
+	.name = "uplink",
+	.open = uplink_open,
+	.close = uplink_close,
+	.rx_burst = uplink_rx_burst,
+	.tx_burst = uplink_tx_burst,
+	.wait_fd = NULL,	/* the af_packet ring is polled */
+	.set_mtu = NULL,
+	.link_state = uplink_link_state,
+};

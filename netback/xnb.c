@@ -1,0 +1,224 @@
+/*
+ * Guest VNICs ("xnb", the netback): a vhost-user server socket per VNIC
+ * through DPDK's vhost library, which maps the guest's memory and works on
+ * its virtqueues directly (vhost-user protocol, virtio 1.2 §5.1 net device).
+ * Features offered: VERSION_1, MRG_RXBUF, EVENT_IDX, INDIRECT_DESC, LOG_ALL
+ * (migration) and protocol features; no offloads, no control queue.
+ *
+ * A frontend may connect, disconnect and reconnect at any time: the vhost
+ * thread calls new_device/destroy_device, which publish or withdraw the
+ * device id the PMD uses. destroy_device waits (RCU, rte_rcu_qsbr) until
+ * the PMD has passed a quiescent point, so the library never frees rings
+ * the PMD is still walking. The guest is polled; its kicks are disabled.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <linux/virtio_ring.h>
+#include <rte_vhost.h>
+
+#include "xvm/log.h"
+#include "port.h"
+
+#define XNB_RXQ		0	/* the guest's receive queue: we enqueue */
+#define XNB_TXQ		1	/* the guest's transmit queue: we dequeue */
+#define XNB_VHOST_F_LOG_ALL	26
+
+#define XNB_FEATURES ((1ULL << VIRTIO_F_VERSION_1) |			\
+		      (1ULL << VIRTIO_NET_F_MRG_RXBUF) |		\
+		      (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
+		      (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |		\
+		      (1ULL << XNB_VHOST_F_LOG_ALL) |			\
+		      (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
+
+struct xnb {
+	struct xnb *next;
+	int vid;			/* vhost device id, -1 when none */
+	struct rte_mempool *pool;
+	struct rte_rcu_qsbr *qsbr;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* Ports by socket path, for the vhost thread's callbacks. */
+static pthread_mutex_t xnb_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xnb *xnb_list;
+
+static struct xnb *xnb_by_vid_locked(int vid)
+{
+	char path[sizeof(((struct xnb *)0)->path)];
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) < 0)
+		return NULL;
+	for (struct xnb *x = xnb_list; x; x = x->next)
+		if (strcmp(x->path, path) == 0)
+			return x;
+	return NULL;
+}
+
+static int xnb_new_device(int vid)
+{
+	struct xnb *x;
+
+	pthread_mutex_lock(&xnb_lock);
+	x = xnb_by_vid_locked(vid);
+	if (x) {
+		rte_vhost_enable_guest_notification(vid, XNB_RXQ, 0);
+		rte_vhost_enable_guest_notification(vid, XNB_TXQ, 0);
+		__atomic_store_n(&x->vid, vid, __ATOMIC_RELEASE);
+		log_info("xnb %s: frontend connected (vid %d)", x->path, vid);
+	}
+	pthread_mutex_unlock(&xnb_lock);
+	return x ? 0 : -1;
+}
+
+static void xnb_destroy_device(int vid)
+{
+	struct xnb *x;
+
+	pthread_mutex_lock(&xnb_lock);
+	x = xnb_by_vid_locked(vid);
+	if (x && x->vid == vid) {
+		__atomic_store_n(&x->vid, -1, __ATOMIC_RELEASE);
+		/* the PMD may still be inside a burst on vid */
+		rte_rcu_qsbr_synchronize(x->qsbr, RTE_QSBR_THRID_INVALID);
+		log_info("xnb %s: frontend gone", x->path);
+	}
+	pthread_mutex_unlock(&xnb_lock);
+}
+
+static int xnb_vring_state_changed(int vid UNUSED, uint16_t q UNUSED,
+				   int enable UNUSED)
+{
+	return 0;
+}
+
+static const struct rte_vhost_device_ops xnb_vhost_ops = {
+	.new_device = xnb_new_device,
+	.destroy_device = xnb_destroy_device,
+	.vring_state_changed = xnb_vring_state_changed,
+};
+
+static int xnb_register(struct xnb *x)
+{
+	int rc;
+
+	unlink(x->path);	/* a stale socket of a previous run */
+	rc = rte_vhost_driver_register(x->path, 0);	/* server mode */
+	if (rc < 0)
+		return -EIO;
+	if (rte_vhost_driver_set_features(x->path, XNB_FEATURES) < 0 ||
+	    rte_vhost_driver_callback_register(x->path, &xnb_vhost_ops) < 0 ||
+	    rte_vhost_driver_start(x->path) < 0) {
+		rte_vhost_driver_unregister(x->path);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int xnb_open(struct nb_port *p, const struct nb_port_conf *c)
+{
+	struct xnb *x;
+	int rc;
+
+	if (!c->path || strlen(c->path) >= sizeof(x->path) || !c->pool ||
+	    !c->qsbr)
+		return -EINVAL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->vid = -1;
+	x->pool = c->pool;
+	x->qsbr = c->qsbr;
+	strcpy(x->path, c->path);
+	pthread_mutex_lock(&xnb_lock);
+	x->next = xnb_list;
+	xnb_list = x;
+	pthread_mutex_unlock(&xnb_lock);
+	rc = xnb_register(x);
+	if (rc < 0) {
+		log_err("xnb %s: cannot listen on %s", c->name, c->path);
+		p->priv = x;
+		p->ops->close(p);
+		return rc;
+	}
+	p->priv = x;
+	return 0;
+}
+
+static void xnb_unlink(struct xnb *x)
+{
+	pthread_mutex_lock(&xnb_lock);
+	for (struct xnb **pp = &xnb_list; *pp; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&xnb_lock);
+}
+
+static void xnb_close(struct nb_port *p)
+{
+	struct xnb *x = p->priv;
+
+	/* calls destroy_device if a frontend is connected; the vhost thread
+	 * may be inside a callback, so retry while the library is busy */
+	for (int i = 0; i < 1000; i++) {
+		int rc = rte_vhost_driver_unregister(x->path);
+
+		if (rc != -EAGAIN && rc != -EBUSY)
+			break;
+		usleep(1000);
+	}
+	xnb_unlink(x);
+	unlink(x->path);
+	free(x);
+}
+
+static uint16_t xnb_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+			     uint16_t n)
+{
+	struct xnb *x = p->priv;
+	int vid = __atomic_load_n(&x->vid, __ATOMIC_ACQUIRE);
+
+	if (vid < 0 || n == 0)
+		return 0;
+	return rte_vhost_dequeue_burst(vid, XNB_TXQ, x->pool, pkts, n);
+}
+
+static uint16_t xnb_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+			     uint16_t n)
+{
+	struct xnb *x = p->priv;
+	int vid = __atomic_load_n(&x->vid, __ATOMIC_ACQUIRE);
+	uint16_t sent;
+
+	if (vid < 0 || n == 0)
+		return 0;
+	sent = rte_vhost_enqueue_burst(vid, XNB_RXQ, pkts, n);
+	/* the library copied them into the guest's buffers */
+	rte_pktmbuf_free_bulk(pkts, sent);
+	return sent;
+}
+
+static int xnb_link_state(const struct nb_port *p)
+{
+	return __atomic_load_n(&((struct xnb *)p->priv)->vid,
+			       __ATOMIC_RELAXED) >= 0;
+}
+
+const struct nb_port_ops nb_xnb_ops = {
+	.name = "xnb",
+	.open = xnb_open,
+	.close = xnb_close,
+	.rx_burst = xnb_rx_burst,
+	.tx_burst = xnb_tx_burst,
+	.wait_fd = NULL,	/* guest rings are polled (kicks are costly) */
+	.set_mtu = NULL,
+	.link_state = xnb_link_state,
+};

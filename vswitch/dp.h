@@ -1,0 +1,115 @@
+/*
+ * Data-path objects of vswitchd: ports (an uplink or a VNIC, each over a
+ * netback port) and switches (one per phys link or etherstub). After a
+ * port or switch is handed to the PMD thread (pmd.h) only the PMD writes
+ * it; the control thread reads the counters (relaxed atomics) and changes
+ * anything else by sending the PMD a command.
+ */
+#ifndef VSW_DP_H
+#define VSW_DP_H
+
+#include <rte_mbuf.h>
+
+#include "xvm/common.h"
+#include "xvm/linkprop.h"
+#include "xvm/mac.h"
+#include "l2.h"
+#include "shaper.h"
+#include "port.h"
+
+#define VSW_MAX_PORTS		1024	/* all switches together */
+#define VSW_MAX_SW_PORTS	256	/* VNICs on one switch */
+#define VSW_TXQ_LEN		256	/* frames waiting towards a port */
+#define VSW_BURST		32
+#define VSW_NPRIO		3	/* uplink queues: enum link_priority */
+#define VSW_L2_ENTRIES		8192
+#define VSW_L2_AGE_MS		300000	/* like a bridge's ageing time */
+
+/* Why a frame was dropped; vsw_drop_names[] gives the counter names. */
+enum vsw_drop {
+	VSW_DROP_MAC_SPOOF,
+	VSW_DROP_IP_SPOOF,
+	VSW_DROP_RESTRICTED,
+	VSW_DROP_DHCP_SPOOF,
+	VSW_DROP_VLAN,		/* tagged frame from a VNIC, bad tag */
+	VSW_DROP_MAXBW_QUEUE,	/* capped VNIC's queue full */
+	VSW_DROP_QUEUE_FULL,	/* receiver not keeping up (uncapped) */
+	VSW_DROP_NO_BUFFER,	/* no mbuf for a copy */
+	VSW_DROP_UNKNOWN_DST,	/* unicast nobody owns, no uplink */
+	VSW_DROP_MALFORMED,	/* runt or unparsable frame */
+	VSW_DROP_COUNT,
+};
+extern const char *const vsw_drop_names[VSW_DROP_COUNT];
+
+/* Counters of a port, each written by the PMD only. rx: frames the switch
+ * took from the port; tx: frames it handed to the port. */
+struct vsw_stats {
+	uint64_t rx_pkts, rx_bytes, rx_errors;
+	uint64_t tx_pkts, tx_bytes, tx_errors;
+	uint64_t drops[VSW_DROP_COUNT];	/* charged to the port concerned */
+};
+
+/* A ring of frames waiting to be sent to a port. */
+struct vsw_txq {
+	struct rte_mbuf *m[VSW_TXQ_LEN];
+	uint16_t head;
+	uint16_t count;
+};
+
+struct vsw_switch;
+
+struct vsw_port {
+	uint32_t id;			/* index in the PMD's port table */
+	char name[LINKNAME_MAX];
+	struct nb_port *nb;
+	struct vsw_switch *sw;
+	bool uplink;
+	uint16_t vid;			/* VNIC's VLAN, 0 none */
+	struct mac_addr mac;		/* VNIC's address */
+	struct link_props props;	/* as applied in the data path */
+	struct shaper from_port;	/* maxbw of what a VNIC sends */
+	struct shaper to_port;		/* maxbw of what a VNIC receives */
+	struct vsw_txq txq[VSW_NPRIO];	/* VNIC: [0]; uplink: by priority */
+	struct vsw_stats stats;
+	bool rx_blocked;		/* from_port out of tokens (idle wait) */
+};
+
+struct vsw_switch {
+	char name[LINKNAME_MAX];
+	struct l2_table l2;
+	struct vsw_port *uplink;	/* NULL for an etherstub */
+	struct vsw_port *ports[VSW_MAX_SW_PORTS];	/* VNICs */
+	unsigned nports;
+};
+
+/* The PMD's view of every port, for forwarding (switch.c). */
+struct vsw_dp {
+	struct vsw_port *ports[VSW_MAX_PORTS];	/* by id */
+	struct rte_mempool *pool;
+	uint64_t now_ns;			/* this iteration's time */
+};
+
+/* Forward a burst taken from port in (switch.c). */
+void switch_input(struct vsw_dp *dp, struct vsw_port *in,
+		  struct rte_mbuf **pkts, uint16_t n);
+/* Send what waits for port p, within its cap and the port's room; the
+ * number of frames sent. */
+unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p);
+/* Free every queued frame (port leaving). */
+void switch_drain(struct vsw_port *p);
+/* true when p has frames queued. */
+bool switch_pending(const struct vsw_port *p);
+
+/* Relaxed read of a counter the PMD writes. */
+static inline uint64_t vsw_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static inline void vsw_add(uint64_t *c, uint64_t v)
+{
+	/* single writer: a plain read-modify-write, published atomically */
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+#endif

@@ -1,0 +1,239 @@
+/*
+ * Links (vswitchd.h): etherstubs, made and deleted by request, and phys
+ * links, attached the first time a VNIC names a host interface and
+ * detached when the last VNIC over it goes (docs/vswitchd-control.md).
+ * Each link is one switch in the data path.
+ */
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xvm/log.h"
+#include "vswitchd.h"
+
+struct vsw_link *link_find(struct vswd *d, const char *name)
+{
+	for (struct vsw_link *l = d->links; l; l = l->next)
+		if (strcmp(l->name, name) == 0)
+			return l;
+	return NULL;
+}
+
+bool link_name_taken(struct vswd *d, const char *name)
+{
+	return link_find(d, name) || vnic_find(d, name);
+}
+
+static struct vsw_link *link_alloc(const char *name, enum vsw_link_class cls)
+{
+	struct vsw_link *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->sw = calloc(1, sizeof(*l->sw));
+	if (!l->sw || l2_init(&l->sw->l2, VSW_L2_ENTRIES, VSW_L2_AGE_MS) < 0) {
+		free(l->sw);
+		free(l);
+		return NULL;
+	}
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->sw->name, sizeof(l->sw->name), "%s", name);
+	l->cls = cls;
+	return l;
+}
+
+static void link_free(struct vsw_link *l)
+{
+	l2_fini(&l->sw->l2);
+	free(l->sw);
+	free(l);
+}
+
+static void link_unlist(struct vswd *d, struct vsw_link *l)
+{
+	for (struct vsw_link **pp = &d->links; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			return;
+		}
+	}
+}
+
+int etherstub_create(struct vswd *d, const char *name, bool temporary,
+		     struct rpc_error *err)
+{
+	struct vsw_link *l;
+	int rc;
+
+	if (!linkname_valid(name))
+		return rpc_errorf(err, EINVAL, "invalid link name '%s'", name);
+	if (link_name_taken(d, name) || if_nametoindex(name) != 0)
+		return rpc_errorf(err, EEXIST, "object already exists");
+	l = link_alloc(name, VSW_LINK_ETHERSTUB);
+	if (!l)
+		return rpc_errorf(err, ENOMEM, "out of memory");
+	l->temporary = temporary;
+	rc = pmd_add_switch(d->pmd, l->sw);
+	if (rc < 0) {
+		link_free(l);
+		return rpc_errorf(err, -rc, "cannot add switch: %s",
+				  strerror(-rc));
+	}
+	l->next = d->links;
+	d->links = l;
+	log_info("etherstub %s: created%s", name, temporary ? " (temporary)" : "");
+	if (!temporary)
+		persist_save(d);
+	return 0;
+}
+
+int etherstub_delete(struct vswd *d, const char *name, struct rpc_error *err)
+{
+	struct vsw_link *l = link_find(d, name);
+
+	if (!l) {
+		if (vnic_find(d, name))
+			return rpc_errorf(err, EINVAL, "'%s' is not an etherstub",
+					  name);
+		return rpc_errorf(err, ENOENT, "object not found");
+	}
+	if (l->cls != VSW_LINK_ETHERSTUB)
+		return rpc_errorf(err, EINVAL, "'%s' is not an etherstub", name);
+	if (l->nvnics)
+		return rpc_errorf(err, EBUSY, "link busy");
+	pmd_del_switch(d->pmd, l->sw);
+	link_unlist(d, l);
+	log_info("etherstub %s: deleted", name);
+	if (!l->temporary)
+		persist_save(d);
+	link_free(l);
+	return 0;
+}
+
+/* Attach host interface name as a new phys link. */
+static int link_attach_phys(struct vswd *d, const char *name,
+			    struct vsw_link **out, struct rpc_error *err)
+{
+	struct nb_port_conf conf = { .name = name, .ifname = name,
+				     .pool = d->pool };
+	struct vsw_link *l;
+	struct vsw_port *up = NULL;
+	int rc;
+
+	rc = phys_check(name);
+	if (rc == -ENOENT)
+		return rpc_errorf(err, ENOENT, "object not found");
+	if (rc < 0)
+		return rpc_errorf(err, EINVAL, "'%s' is not an Ethernet link",
+				  name);
+	l = link_alloc(name, VSW_LINK_PHYS);
+	up = calloc(1, sizeof(*up));
+	if (!l || !up) {
+		rc = rpc_errorf(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	snprintf(up->name, sizeof(up->name), "%s", name);
+	up->uplink = true;
+	up->sw = l->sw;
+	link_props_init(&up->props);
+	up->nb = nb_port_open("uplink", &conf);
+	if (!up->nb) {
+		rc = rpc_errorf(err, errno, "cannot attach '%s': %s", name,
+				strerror(errno));
+		goto fail;
+	}
+	rc = pmd_add_switch(d->pmd, l->sw);
+	if (rc == 0) {
+		rc = pmd_add_port(d->pmd, up);
+		if (rc < 0)
+			pmd_del_switch(d->pmd, l->sw);
+	}
+	if (rc < 0) {
+		rpc_errorf(err, -rc, "cannot attach '%s': %s", name,
+			   strerror(-rc));
+		goto fail;
+	}
+	l->uplink = up;
+	l->next = d->links;
+	d->links = l;
+	*out = l;
+	return 0;
+fail:
+	if (up)
+		nb_port_close(up->nb);
+	free(up);
+	if (l)
+		link_free(l);
+	return rc;
+}
+
+int link_get(struct vswd *d, const char *name, struct vsw_link **out,
+	     struct rpc_error *err)
+{
+	struct vsw_link *l = link_find(d, name);
+
+	if (l) {
+		*out = l;
+		return 0;
+	}
+	if (vnic_find(d, name))
+		return rpc_errorf(err, EINVAL, "'%s' is a vnic", name);
+	if (!linkname_valid(name))
+		return rpc_errorf(err, EINVAL, "invalid link name '%s'", name);
+	return link_attach_phys(d, name, out, err);
+}
+
+static void link_detach_phys(struct vswd *d, struct vsw_link *l)
+{
+	pmd_del_port(d->pmd, l->uplink);
+	pmd_del_switch(d->pmd, l->sw);
+	nb_port_close(l->uplink->nb);
+	free(l->uplink);
+	link_unlist(d, l);
+	link_free(l);
+}
+
+void link_put(struct vswd *d, struct vsw_link *l)
+{
+	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0)
+		link_detach_phys(d, l);
+}
+
+uint32_t link_mtu(const struct vsw_link *l)
+{
+	return l->cls == VSW_LINK_PHYS ? phys_mtu(l->name) : VSW_ETHERSTUB_MTU;
+}
+
+const char *link_state(const struct vsw_link *l)
+{
+	if (l->cls == VSW_LINK_ETHERSTUB)
+		return "unknown";
+	switch (nb_port_link_state(l->uplink->nb)) {
+	case 1:
+		return "up";
+	case 0:
+		return "down";
+	default:
+		return "unknown";
+	}
+}
+
+uint64_t link_speed_mbps(const struct vsw_link *l)
+{
+	return l->cls == VSW_LINK_PHYS ? phys_speed_mbps(l->name) : 0;
+}
+
+void links_destroy_all(struct vswd *d)
+{
+	while (d->links) {
+		struct vsw_link *l = d->links;
+
+		if (l->cls == VSW_LINK_PHYS) {
+			link_detach_phys(d, l);
+		} else {
+			pmd_del_switch(d->pmd, l->sw);
+			link_unlist(d, l);
+			link_free(l);
+		}
+	}
+}

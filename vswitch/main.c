@@ -1,0 +1,322 @@
+/*
+ * vswitchd: the DPDK virtual switch (DESIGN.md "vswitchd", docs/vswitchd.8).
+ * Sets up DPDK's EAL (by default without hugepages, PCI scan or shared
+ * files, with a --file-prefix derived from XVM_RUNDIR so several instances
+ * coexist), the mbuf pool and the PMD thread, restores the saved
+ * configuration, then serves the control socket on the main thread until
+ * SIGTERM or SIGINT, and tears everything down cleanly.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "xvm/log.h"
+#include "xvm/rpc.h"
+#include "vswitchd.h"
+
+#define VSWD_MBUFS	16383
+#define VSWD_MBUF_CACHE	256
+#define VSWD_MAX_EAL	32
+#define VSWD_MAX_PCI	8
+
+struct vswd_opts {
+	unsigned mem_mb;		/* -m */
+	bool hugepages;			/* -H */
+	const char *pci[VSWD_MAX_PCI];	/* -a */
+	unsigned npci;
+	const char *pidfile;		/* -p */
+	bool verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vswitchd [-Hv] [-m MB] [-a PCI_BDF]... [-p PIDFILE]\n"
+		"  -m, --memory MB     DPDK memory (default 256)\n"
+		"  -H, --hugepages     use hugepages instead of anonymous memory\n"
+		"  -a, --pci BDF       let DPDK probe this PCI device (vfio-pci)\n"
+		"  -p, --pidfile PATH  default $XVM_RUNDIR/vswitchd.pid\n"
+		"  -v, --verbose       debug logging\n"
+		"environment: XVM_RUNDIR (default /run/xvm), XVM_STATEDIR\n"
+		"(default /var/lib/xvm), XVM_LOG_LEVEL\n");
+}
+
+static int parse_opts(int argc, char **argv, struct vswd_opts *o)
+{
+	static const struct option lo[] = {
+		{ "memory", required_argument, NULL, 'm' },
+		{ "hugepages", no_argument, NULL, 'H' },
+		{ "pci", required_argument, NULL, 'a' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "m:Ha:p:vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			errno = 0;
+			o->mem_mb = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || o->mem_mb < 64 || o->mem_mb > 65536) {
+				fprintf(stderr, "vswitchd: invalid memory size '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'H': o->hugepages = true; break;
+		case 'a':
+			if (o->npci == VSWD_MAX_PCI || strlen(optarg) > 32) {
+				fprintf(stderr, "vswitchd: too many or bad -a\n");
+				return -EINVAL;
+			}
+			o->pci[o->npci++] = optarg;
+			break;
+		case 'p': o->pidfile = optarg; break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A file prefix of our own for DPDK, stable for a run directory. */
+static void eal_prefix(const char *rundir, char *buf, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (const char *p = rundir; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	snprintf(buf, len, "vswd-%016llx", (unsigned long long)h);
+}
+
+static int eal_setup(const struct vswd_opts *o, const char *rundir,
+		     char *prog)
+{
+	static char prefix[64], mem[16], lcores[64], allow[VSWD_MAX_PCI][48];
+	char *argv[VSWD_MAX_EAL];
+	int argc = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	eal_prefix(rundir, prefix, sizeof(prefix));
+	snprintf(mem, sizeof(mem), "%u", o->mem_mb);
+	/* main (control) and PMD lcores, free to run on any CPU */
+	snprintf(lcores, sizeof(lcores), "0@(0-%ld),1@(0-%ld)",
+		 ncpu > 1 ? ncpu - 1 : 0, ncpu > 1 ? ncpu - 1 : 0);
+	argv[argc++] = prog;
+	argv[argc++] = "--file-prefix";
+	argv[argc++] = prefix;
+	argv[argc++] = "-m";
+	argv[argc++] = mem;
+	argv[argc++] = "--lcores";
+	argv[argc++] = lcores;
+	argv[argc++] = "--no-telemetry";
+	argv[argc++] = "--log-level";
+	argv[argc++] = o->verbose ? "*:info" : "*:warning";
+	if (!o->hugepages) {
+		argv[argc++] = "--no-huge";
+		argv[argc++] = "--no-shconf";
+	}
+	if (o->npci == 0)
+		argv[argc++] = "--no-pci";
+	for (unsigned i = 0; i < o->npci; i++) {
+		snprintf(allow[i], sizeof(allow[i]), "%s", o->pci[i]);
+		argv[argc++] = "-a";
+		argv[argc++] = allow[i];
+	}
+	return rte_eal_init(argc, argv);
+}
+
+/* Create (and lock) the pidfile: -EEXIST if another instance holds it. */
+static int pidfile_open(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	char buf[32];
+	int n;
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return errno == EWOULDBLOCK ? -EEXIST : -errno;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+static int mkdir_p(const char *dir, mode_t mode)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static void env_dirs(struct vswd *d)
+{
+	const char *r = getenv("XVM_RUNDIR"), *s = getenv("XVM_STATEDIR");
+
+	snprintf(d->rundir, sizeof(d->rundir), "%s",
+		 r && *r ? r : XVM_RUNDIR_DEFAULT);
+	snprintf(d->statedir, sizeof(d->statedir), "%s",
+		 s && *s ? s : XVM_STATEDIR_DEFAULT);
+}
+
+/* Serve the control socket until a termination signal. */
+static int serve(struct rpc_server *srv, int sigfd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = rpc_server_fd(srv), .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si))
+				log_info("signal %u, stopping", si.ssi_signo);
+			return 0;
+		}
+		if (pfd[0].revents)
+			rpc_server_dispatch(srv);
+	}
+}
+
+static int signals_setup(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* before EAL starts threads, so they all inherit the mask */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int start_dataplane(struct vswd *d)
+{
+	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+
+	d->pool = rte_pktmbuf_pool_create("vsw_mbufs", VSWD_MBUFS,
+					  VSWD_MBUF_CACHE, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE,
+					  rte_socket_id());
+	if (!d->pool) {
+		log_err("mbuf pool: %s", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	if (lcore >= RTE_MAX_LCORE) {
+		log_err("no lcore for the PMD");
+		return -ENODEV;
+	}
+	d->pmd = pmd_start(d->pool, lcore);
+	if (!d->pmd) {
+		log_err("cannot start the PMD: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void teardown(struct vswd *d)
+{
+	vnics_destroy_all(d);
+	links_destroy_all(d);
+	if (d->pmd)
+		pmd_stop(d->pmd);
+	rte_mempool_free(d->pool);
+	rte_eal_cleanup();
+}
+
+int main(int argc, char **argv)
+{
+	static struct vswd d;
+	struct vswd_opts o = { .mem_mb = 256 };
+	struct rpc_server *srv = NULL;
+	char path[PATH_MAX + 32], pidpath[PATH_MAX + 32];
+	int sigfd, pidfd, rc;
+
+	log_init("vswitchd", LL_INFO);
+	if (parse_opts(argc, argv, &o) < 0)
+		return 1;
+	if (o.verbose)
+		log_set_level(LL_DEBUG);
+	env_dirs(&d);
+	if (mkdir_p(d.rundir, 0755) < 0) {
+		log_err("cannot create %s: %s", d.rundir, strerror(errno));
+		return 1;
+	}
+	snprintf(pidpath, sizeof(pidpath), "%s/vswitchd.pid", d.rundir);
+	pidfd = pidfile_open(o.pidfile ? o.pidfile : pidpath);
+	if (pidfd < 0) {
+		log_err("%s", pidfd == -EEXIST ?
+			"another vswitchd is running for this run directory" :
+			strerror(-pidfd));
+		return 1;
+	}
+	sigfd = signals_setup();
+	if (sigfd < 0 || eal_setup(&o, d.rundir, argv[0]) < 0) {
+		log_err("cannot initialise DPDK: %s",
+			rte_strerror(rte_errno));
+		return 1;
+	}
+	rc = start_dataplane(&d);
+	if (rc == 0)
+		persist_restore(&d);
+	snprintf(path, sizeof(path), "%s/vswitchd.sock", d.rundir);
+	if (rc == 0) {
+		srv = rpc_server_open(path, control_methods, control_nmethods, &d);
+		if (!srv)
+			log_err("cannot serve %s: %s", path,
+				strerror(errno));
+	}
+	if (srv) {
+		log_info("serving %s", path);
+		rc = serve(srv, sigfd);
+		rpc_server_close(srv);
+	}
+	teardown(&d);
+	unlink(o.pidfile ? o.pidfile : pidpath);
+	close(pidfd);
+	return srv && rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,197 @@
+/*
+ * Persistence: the etherstubs and VNICs not made temporary, saved in
+ * $XVM_STATEDIR/vswitchd/config.json after every change (atomically, lib
+ * atomicio) and re-created at start. Phys links are implied by the VNICs
+ * over them. Only properties set without -t are saved, as their text.
+ *
+ *   {"version":1,"etherstubs":[{"name":"stub0"}],
+ *    "vnics":[{"name":"vnic0","link":"stub0","mac":"2:8:20:1:2:3",
+ *              "macaddrtype":"random","vid":5,"kind":"host",
+ *              "props":{"maxbw":"50"}}]}
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "xvm/atomicio.h"
+#include "xvm/log.h"
+#include "vswitchd.h"
+
+#define PERSIST_MAX	(8u << 20)
+
+static int persist_path(const struct vswd *d, char *buf, size_t len,
+			bool mkdirs)
+{
+	int n = snprintf(buf, len, "%s/vswitchd", d->statedir);
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	if (mkdirs && mkdir(d->statedir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdirs && mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	n = snprintf(buf, len, "%s/vswitchd/config.json", d->statedir);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+json_t *persist_props_json(const struct link_props *p)
+{
+	json_t *o = json_object();
+	char buf[512];
+
+	for (int id = 0; o && id < LINKPROP_COUNT; id++) {
+		if (!(p->set & (1u << id)))
+			continue;
+		/* maxbw is shown in Mb/s ("1.200") but parsed without
+		 * fractions: save it in kb/s, which is always exact */
+		if (id == LINKPROP_MAXBW)
+			snprintf(buf, sizeof(buf), "%lluK",
+				 (unsigned long long)(p->maxbw / 1000));
+		if (id == LINKPROP_MAXBW ||
+		    linkprop_format(p, id, buf, sizeof(buf)) == 0)
+			json_object_set_new(o, linkprop_name(id), json_string(buf));
+	}
+	return o;
+}
+
+static json_t *persist_vnic_json(const struct vsw_vnic *v)
+{
+	char mac[MAC_STRLEN];
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o}",
+			 "name", v->name, "link", v->over->name,
+			 "mac", mac_format(&v->mac, mac),
+			 "macaddrtype", v->mac_random ? "random" : "fixed",
+			 "vid", v->vid,
+			 "kind", v->kind == VNIC_GUEST ? "guest" : "host",
+			 "props", persist_props_json(&v->saved));
+}
+
+static json_t *persist_json(const struct vswd *d)
+{
+	json_t *stubs = json_array(), *vnics = json_array();
+
+	for (const struct vsw_link *l = d->links; l; l = l->next)
+		if (l->cls == VSW_LINK_ETHERSTUB && !l->temporary)
+			json_array_append_new(stubs, json_pack("{s:s}", "name",
+							       l->name));
+	for (const struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if (!v->temporary)
+			json_array_append_new(vnics, persist_vnic_json(v));
+	return json_pack("{s:i, s:o, s:o}", "version", 1, "etherstubs", stubs,
+			 "vnics", vnics);
+}
+
+int persist_save(struct vswd *d)
+{
+	char path[PATH_MAX];
+	json_t *root;
+	char *text = NULL;
+	int rc;
+
+	if (d->restoring)
+		return 0;
+	rc = persist_path(d, path, sizeof(path), true);
+	if (rc < 0)
+		goto fail;
+	root = persist_json(d);
+	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(root);
+	if (!text) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = atomicio_replace_file(path, text, strlen(text), 0600);
+	if (rc < 0)
+		goto fail;
+	free(text);
+	return 0;
+fail:
+	log_err("persist: cannot save %s/vswitchd/config.json: %s",
+		d->statedir, strerror(-rc));
+	free(text);
+	return rc;
+}
+
+static const char *persist_str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Re-create one saved VNIC; a bad entry is logged and skipped. */
+static void persist_restore_vnic(struct vswd *d, json_t *o)
+{
+	struct vnic_spec s = { 0 };
+	struct rpc_error err = { "", "" };
+	struct vsw_vnic *v;
+	json_t *props = json_object_get(o, "props"), *val;
+	json_t *vid = json_object_get(o, "vid");
+	const char *key, *kind = persist_str(o, "kind");
+	char perr[LINKPROP_ERRLEN] = "";
+
+	s.name = persist_str(o, "name");
+	s.link = persist_str(o, "link");
+	s.mac = persist_str(o, "mac");
+	s.kind = kind && strcmp(kind, "guest") == 0 ? VNIC_GUEST : VNIC_HOST;
+	link_props_init(&s.props);
+	if (!s.name || !s.link || !s.mac || !json_is_integer(vid) ||
+	    json_integer_value(vid) < 0 || json_integer_value(vid) > 4094) {
+		log_err("persist: skipping a malformed vnic entry");
+		return;
+	}
+	s.vid = (uint16_t)json_integer_value(vid);
+	json_object_foreach(props, key, val) {
+		if (!json_is_string(val) ||
+		    linkprop_set(&s.props, key, json_string_value(val), perr) < 0)
+			log_err("persist: vnic %s: property %s ignored: %s",
+				s.name, key, perr);
+	}
+	if (vnic_create(d, &s, &v, &err) < 0) {
+		log_err("persist: vnic %s not restored: %s", s.name, err.message);
+		return;
+	}
+	v->mac_random = json_is_string(json_object_get(o, "macaddrtype")) &&
+		strcmp(persist_str(o, "macaddrtype"), "random") == 0;
+}
+
+int persist_restore(struct vswd *d)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len, i;
+	json_t *root, *e;
+	json_error_t jerr;
+	int rc = persist_path(d, path, sizeof(path), false);
+
+	if (rc == 0)
+		rc = atomicio_read_file(path, PERSIST_MAX, &text, &len);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0) {
+		log_err("persist: cannot read %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	root = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (!json_is_object(root)) {
+		log_err("persist: %s: %s", path, jerr.text);
+		json_decref(root);
+		return -EINVAL;
+	}
+	d->restoring = true;
+	json_array_foreach(json_object_get(root, "etherstubs"), i, e) {
+		struct rpc_error err = { "", "" };
+		const char *name = persist_str(e, "name");
+
+		if (!name || etherstub_create(d, name, false, &err) < 0)
+			log_err("persist: etherstub %s not restored: %s",
+				name ? name : "?", err.message);
+	}
+	json_array_foreach(json_object_get(root, "vnics"), i, e)
+		persist_restore_vnic(d, e);
+	d->restoring = false;
+	json_decref(root);
+	log_info("persist: configuration restored from %s", path);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/*
+ * Host Ethernet interfaces (show-phys, and the check before an interface
+ * becomes an uplink): listed through libnl-route (RTM_GETLINK); speed and
+ * duplex from sysfs (/sys/class/net/<if>/speed, duplex), the driver from
+ * the ethtool ETHTOOL_GDRVINFO ioctl. Bridges, VLANs, taps (our own host
+ * VNICs among them) and other virtual devices are not phys links; veth and
+ * dummy interfaces are, so tests can build a LAN.
+ */
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
+#include <linux/if.h>
+#include <linux/sockios.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+
+#include "xvm/log.h"
+#include "vswitchd.h"
+
+/* Link types (IFLA_INFO_KIND) that may serve as uplinks; NULL is a
+ * device with a driver of its own (a NIC, virtio_net). */
+static const char *const phys_kinds[] = { "veth", "dummy", "bond", "team" };
+
+static bool phys_kind_ok(const char *kind)
+{
+	if (!kind)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(phys_kinds); i++)
+		if (strcmp(kind, phys_kinds[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool phys_link_ok(struct rtnl_link *l)
+{
+	return rtnl_link_get_arptype(l) == ARPHRD_ETHER &&
+	       phys_kind_ok(rtnl_link_get_type(l));
+}
+
+static long phys_sysfs_long(const char *ifname, const char *attr)
+{
+	char path[128], buf[32];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = strtol(buf, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+uint64_t phys_speed_mbps(const char *ifname)
+{
+	long v = phys_sysfs_long(ifname, "speed");
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+uint32_t phys_mtu(const char *ifname)
+{
+	long v = phys_sysfs_long(ifname, "mtu");
+
+	return v > 0 ? (uint32_t)v : 1500;
+}
+
+static const char *phys_duplex(const char *ifname)
+{
+	char path[128], buf[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/duplex", ifname);
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	if (strncmp(buf, "full", 4) == 0)
+		return "full";
+	if (strncmp(buf, "half", 4) == 0)
+		return "half";
+	return "unknown";
+}
+
+static void phys_driver(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	snprintf(buf, len, "?");
+	if (s < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(s, SIOCETHTOOL, &ifr) == 0)
+		snprintf(buf, len, "%s", info.driver);
+	close(s);
+}
+
+static const char *phys_state(struct rtnl_link *l)
+{
+	switch (rtnl_link_get_operstate(l)) {
+	case IF_OPER_UP:
+		return "up";
+	case IF_OPER_DOWN:
+	case IF_OPER_LOWERLAYERDOWN:
+	case IF_OPER_NOTPRESENT:
+		return "down";
+	default:
+		return (rtnl_link_get_flags(l) & IFF_UP) ? "up" : "down";
+	}
+}
+
+static json_t *phys_json(struct rtnl_link *l)
+{
+	const char *name = rtnl_link_get_name(l);
+	char drv[64];
+
+	phys_driver(name, drv, sizeof(drv));
+	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "name", name,
+			 "media", "Ethernet", "state", phys_state(l),
+			 "speed", (json_int_t)phys_speed_mbps(name),
+			 "duplex", phys_duplex(name), "device", drv);
+}
+
+static struct nl_sock *phys_connect(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+
+	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+json_t *phys_list(void)
+{
+	struct nl_sock *sk = phys_connect();
+	struct nl_cache *cache = NULL;
+	json_t *arr = NULL;
+
+	if (!sk || rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache) < 0)
+		goto fail;
+	arr = json_array();
+	for (struct nl_object *o = nl_cache_get_first(cache); o && arr;
+	     o = nl_cache_get_next(o)) {
+		struct rtnl_link *l = (struct rtnl_link *)o;
+
+		if (phys_link_ok(l))
+			json_array_append_new(arr, phys_json(l));
+	}
+fail:
+	if (cache)
+		nl_cache_free(cache);
+	if (sk)
+		nl_socket_free(sk);
+	if (!arr)
+		errno = EIO;
+	return arr;
+}
+
+int phys_check(const char *name)
+{
+	struct nl_sock *sk = phys_connect();
+	struct rtnl_link *l = NULL;
+	int rc;
+
+	if (!sk)
+		return -EIO;
+	rc = rtnl_link_get_kernel(sk, 0, name, &l);
+	if (rc < 0)
+		rc = -ENOENT;
+	else
+		rc = phys_link_ok(l) ? 0 : -EINVAL;
+	if (l)
+		rtnl_link_put(l);
+	nl_socket_free(sk);
+	return rc;
+}

@@ -1,0 +1,400 @@
+/*
+ * The PMD thread and its command channel (pmd.h).
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "xvm/log.h"
+#include "pmd.h"
+
+#define PMD_MAX_SWITCHES	VSW_MAX_PORTS
+#define PMD_SPIN_POLLS		200	/* idle iterations before sleeping */
+#define PMD_SLEEP_MIN_US	50
+#define PMD_SLEEP_MAX_US	2000
+#define PMD_SLEEP_PENDING_US	200
+#define PMD_AGE_PERIOD_NS	1000000000ULL
+#define PMD_CMD_TIMEOUT_MS	10000
+#define PMD_RING_SIZE		64
+
+struct pmd_cmd;
+typedef int (*pmd_cmd_fn)(struct pmd *pmd, struct pmd_cmd *c);
+
+struct pmd_cmd {
+	pmd_cmd_fn fn;
+	struct vsw_switch *sw;
+	struct vsw_port *port;
+	struct link_props props;
+	int result;
+	int done;		/* set (release) by the PMD when finished */
+};
+
+struct pmd {
+	struct vsw_dp dp;
+	unsigned lcore;
+	int stop;
+	int wake_fd;			/* eventfd: commands, stop */
+	struct rte_ring *cmds;
+	struct rte_rcu_qsbr *qsbr;
+	struct vsw_port *active[VSW_MAX_PORTS];	/* polled ports */
+	unsigned nactive;
+	struct vsw_switch *switches[PMD_MAX_SWITCHES];
+	unsigned nswitches;
+	struct pollfd pfds[VSW_MAX_PORTS + 1];
+	uint64_t next_age_ns;
+	struct pmd_counters ctr;
+};
+
+static uint64_t pmd_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- commands, run on the PMD ---- */
+
+static int pmd_do_add_switch(struct pmd *pmd, struct pmd_cmd *c)
+{
+	if (pmd->nswitches == PMD_MAX_SWITCHES)
+		return -ENOSPC;
+	pmd->switches[pmd->nswitches++] = c->sw;
+	return 0;
+}
+
+static int pmd_do_del_switch(struct pmd *pmd, struct pmd_cmd *c)
+{
+	for (unsigned i = 0; i < pmd->nswitches; i++) {
+		if (pmd->switches[i] == c->sw) {
+			pmd->switches[i] = pmd->switches[--pmd->nswitches];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int pmd_alloc_id(struct pmd *pmd, struct vsw_port *p)
+{
+	for (uint32_t id = 0; id < VSW_MAX_PORTS; id++) {
+		if (!pmd->dp.ports[id]) {
+			p->id = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
+{
+	struct vsw_port *p = c->port;
+	struct vsw_switch *sw = p->sw;
+	int rc = pmd_alloc_id(pmd, p);
+
+	if (rc < 0)
+		return rc;
+	if (p->uplink) {
+		if (sw->uplink)
+			return -EBUSY;
+		sw->uplink = p;
+	} else {
+		if (sw->nports == VSW_MAX_SW_PORTS)
+			return -ENOSPC;
+		rc = l2_register(&sw->l2, p->vid, &p->mac, p->id);
+		if (rc < 0)
+			return rc;
+		sw->ports[sw->nports++] = p;
+	}
+	pmd->dp.ports[p->id] = p;
+	pmd->active[pmd->nactive++] = p;
+	return 0;
+}
+
+static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
+{
+	struct vsw_port *p = c->port;
+	struct vsw_switch *sw = p->sw;
+
+	if (pmd->dp.ports[p->id] != p)
+		return -ENOENT;
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		if (pmd->active[i] == p) {
+			pmd->active[i] = pmd->active[--pmd->nactive];
+			break;
+		}
+	}
+	if (sw->uplink == p)
+		sw->uplink = NULL;
+	for (unsigned i = 0; i < sw->nports; i++) {
+		if (sw->ports[i] == p) {
+			sw->ports[i] = sw->ports[--sw->nports];
+			break;
+		}
+	}
+	l2_flush_port(&sw->l2, p->id);
+	switch_drain(p);
+	pmd->dp.ports[p->id] = NULL;
+	return 0;
+}
+
+static int pmd_do_set_props(struct pmd *pmd, struct pmd_cmd *c)
+{
+	struct vsw_port *p = c->port;
+	uint64_t now = pmd_now_ns();
+	/* above what one core moves, a cap is no cap */
+	uint64_t rate = MIN(c->props.maxbw, SHAPER_MAX_BPS);
+	int rc;
+
+	rc = shaper_init(&p->from_port, rate, now);
+	if (rc == 0)
+		rc = shaper_init(&p->to_port, rate, now);
+	if (rc < 0)
+		return rc;
+	p->props = c->props;
+	(void)pmd;
+	return 0;
+}
+
+static unsigned pmd_run_commands(struct pmd *pmd)
+{
+	struct pmd_cmd *c;
+	unsigned n = 0;
+
+	while (rte_ring_sc_dequeue(pmd->cmds, (void **)&c) == 0) {
+		c->result = c->fn(pmd, c);
+		__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+		n++;
+	}
+	return n;
+}
+
+/* ---- the loop ---- */
+
+static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
+{
+	struct rte_mbuf *pkts[VSW_BURST];
+	unsigned allow = VSW_BURST;
+	uint16_t n;
+
+	if (!p->uplink) {
+		uint32_t frame = (p->props.mtu ? p->props.mtu : 1500) * 8 + 144;
+
+		allow = shaper_allow(&p->from_port, pmd->dp.now_ns, VSW_BURST,
+				     frame);
+		/* a capped VNIC's frames wait in its own ring (guest TX ring,
+		 * tap queue) until tokens allow */
+		p->rx_blocked = allow == 0;
+		if (allow == 0)
+			return 0;
+	}
+	n = nb_rx_burst(p->nb, pkts, (uint16_t)allow);
+	if (n)
+		switch_input(&pmd->dp, p, pkts, n);
+	return n;
+}
+
+static void pmd_age(struct pmd *pmd)
+{
+	if (pmd->dp.now_ns < pmd->next_age_ns)
+		return;
+	pmd->next_age_ns = pmd->dp.now_ns + PMD_AGE_PERIOD_NS;
+	for (unsigned i = 0; i < pmd->nswitches; i++)
+		l2_age(&pmd->switches[i]->l2, pmd->dp.now_ns / 1000000);
+}
+
+/* Sleep until a tap has a frame, a command comes, or the timeout. */
+static void pmd_sleep(struct pmd *pmd, unsigned timeout_us)
+{
+	struct timespec ts = { 0, (long)timeout_us * 1000 };
+	unsigned n = 0;
+	uint64_t v;
+
+	pmd->pfds[n++] = (struct pollfd){ .fd = pmd->wake_fd, .events = POLLIN };
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		struct vsw_port *p = pmd->active[i];
+		int fd = p->rx_blocked ? -1 : nb_wait_fd(p->nb);
+
+		if (fd >= 0)
+			pmd->pfds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	}
+	pmd->ctr.sleeps++;
+	rte_rcu_qsbr_thread_offline(pmd->qsbr, 0);
+	if (ppoll(pmd->pfds, n, &ts, NULL) > 0 && pmd->pfds[0].revents)
+		(void)!read(pmd->wake_fd, &v, sizeof(v));
+	rte_rcu_qsbr_thread_online(pmd->qsbr, 0);
+}
+
+/* One pass over every port: the frames moved; *pending when frames still
+ * wait (for tokens or for room in a guest's ring). */
+static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
+{
+	unsigned work = pmd_run_commands(pmd);
+
+	pmd->dp.now_ns = pmd_now_ns();
+	for (unsigned i = 0; i < pmd->nactive; i++)
+		work += pmd_poll_port(pmd, pmd->active[i]);
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		work += switch_flush(&pmd->dp, pmd->active[i]);
+		*pending |= switch_pending(pmd->active[i]);
+	}
+	pmd_age(pmd);
+	rte_rcu_qsbr_quiescent(pmd->qsbr, 0);
+	return work;
+}
+
+static int pmd_main(void *arg)
+{
+	struct pmd *pmd = arg;
+	unsigned idle = 0, sleep_us = PMD_SLEEP_MIN_US;
+
+	rte_rcu_qsbr_thread_register(pmd->qsbr, 0);
+	rte_rcu_qsbr_thread_online(pmd->qsbr, 0);
+	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
+		bool pending = false;
+
+		if (pmd_iteration(pmd, &pending)) {
+			pmd->ctr.busy_polls++;
+			idle = 0;
+			sleep_us = PMD_SLEEP_MIN_US;
+			continue;
+		}
+		pmd->ctr.idle_polls++;
+		if (++idle < PMD_SPIN_POLLS) {
+			rte_pause();
+			continue;
+		}
+		pmd_sleep(pmd, sleep_us);
+		/* frames waiting for tokens or room: keep naps short */
+		sleep_us = MIN(sleep_us * 2, pending ? PMD_SLEEP_PENDING_US :
+						       PMD_SLEEP_MAX_US);
+	}
+	rte_rcu_qsbr_thread_offline(pmd->qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(pmd->qsbr, 0);
+	return 0;
+}
+
+/* ---- control side ---- */
+
+static int pmd_call(struct pmd *pmd, struct pmd_cmd *c)
+{
+	uint64_t one = 1;
+
+	c->done = 0;
+	if (rte_ring_mp_enqueue(pmd->cmds, c) != 0)
+		return -EAGAIN;
+	(void)!write(pmd->wake_fd, &one, sizeof(one));
+	for (int i = 0; i < PMD_CMD_TIMEOUT_MS * 20; i++) {
+		if (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE))
+			return c->result;
+		usleep(50);
+	}
+	/* never returns to a stuck PMD's command: it would be on our stack */
+	log_err("pmd: no answer to a command in %d ms; aborting",
+		PMD_CMD_TIMEOUT_MS);
+	abort();
+}
+
+int pmd_add_switch(struct pmd *pmd, struct vsw_switch *sw)
+{
+	struct pmd_cmd c = { .fn = pmd_do_add_switch, .sw = sw };
+
+	return pmd_call(pmd, &c);
+}
+
+int pmd_del_switch(struct pmd *pmd, struct vsw_switch *sw)
+{
+	struct pmd_cmd c = { .fn = pmd_do_del_switch, .sw = sw };
+
+	return pmd_call(pmd, &c);
+}
+
+int pmd_add_port(struct pmd *pmd, struct vsw_port *p)
+{
+	struct pmd_cmd c = { .fn = pmd_do_add_port, .port = p };
+
+	return pmd_call(pmd, &c);
+}
+
+int pmd_del_port(struct pmd *pmd, struct vsw_port *p)
+{
+	struct pmd_cmd c = { .fn = pmd_do_del_port, .port = p };
+
+	return pmd_call(pmd, &c);
+}
+
+int pmd_set_props(struct pmd *pmd, struct vsw_port *p,
+		  const struct link_props *props)
+{
+	struct pmd_cmd c = { .fn = pmd_do_set_props, .port = p,
+			     .props = *props };
+
+	return pmd_call(pmd, &c);
+}
+
+struct rte_rcu_qsbr *pmd_qsbr(struct pmd *pmd)
+{
+	return pmd->qsbr;
+}
+
+void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c)
+{
+	c->busy_polls = __atomic_load_n(&pmd->ctr.busy_polls, __ATOMIC_RELAXED);
+	c->idle_polls = __atomic_load_n(&pmd->ctr.idle_polls, __ATOMIC_RELAXED);
+	c->sleeps = __atomic_load_n(&pmd->ctr.sleeps, __ATOMIC_RELAXED);
+}
+
+static void pmd_free(struct pmd *pmd)
+{
+	if (pmd->wake_fd >= 0)
+		close(pmd->wake_fd);
+	rte_ring_free(pmd->cmds);
+	rte_free(pmd->qsbr);
+	free(pmd);
+}
+
+struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore)
+{
+	struct pmd *pmd = calloc(1, sizeof(*pmd));
+	size_t qsz = rte_rcu_qsbr_get_memsize(1);
+	int rc = -ENOMEM;
+
+	if (!pmd)
+		return NULL;
+	pmd->dp.pool = pool;
+	pmd->lcore = lcore;
+	pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pmd->cmds = rte_ring_create("vsw_pmd_cmds", PMD_RING_SIZE,
+				    SOCKET_ID_ANY, RING_F_SC_DEQ);
+	pmd->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (pmd->wake_fd < 0 || !pmd->cmds || !pmd->qsbr)
+		goto fail;
+	rc = rte_rcu_qsbr_init(pmd->qsbr, 1);
+	if (rc == 0)
+		rc = rte_eal_remote_launch(pmd_main, pmd, lcore);
+	if (rc < 0)
+		goto fail;
+	log_info("pmd: polling on lcore %u", lcore);
+	return pmd;
+fail:
+	pmd_free(pmd);
+	errno = rc < 0 ? -rc : ENOMEM;
+	return NULL;
+}
+
+void pmd_stop(struct pmd *pmd)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&pmd->stop, 1, __ATOMIC_RELEASE);
+	(void)!write(pmd->wake_fd, &one, sizeof(one));
+	rte_eal_wait_lcore(pmd->lcore);
+	pmd_free(pmd);
+}

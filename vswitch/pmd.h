@@ -1,0 +1,52 @@
+/*
+ * The polling thread (PMD): takes bursts of up to 32 frames from every
+ * port, forwards them (switch.c) and sends what is queued, on a DPDK worker
+ * lcore. When nothing moves it backs off from spinning to sleeping in
+ * ppoll() on the host VNICs' tap fds and a wakeup eventfd, so idle ports
+ * cost almost no CPU.
+ *
+ * Control/data handover: the PMD owns every switch and port it was given.
+ * The control thread changes them only through commands sent over an
+ * rte_ring; each pmd_* call below enqueues one, wakes the PMD and waits
+ * for its completion, so no lock is shared with the data path. The PMD is
+ * also an RCU reader (rte_rcu_qsbr): it reports a quiescent state every
+ * iteration and goes offline while asleep, which lets the vhost thread wait
+ * safely before a guest's rings go away (netback/xnb.c).
+ */
+#ifndef VSW_PMD_H
+#define VSW_PMD_H
+
+#include <rte_rcu_qsbr.h>
+
+#include "dp.h"
+
+struct pmd;
+
+struct pmd_counters {
+	uint64_t busy_polls;	/* iterations that moved frames */
+	uint64_t idle_polls;	/* iterations that did not */
+	uint64_t sleeps;	/* times it went to sleep */
+};
+
+/* Start the PMD on worker lcore `lcore`. NULL with errno on failure. */
+struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore);
+/* Stop and join it; every port and switch must have been removed. */
+void pmd_stop(struct pmd *pmd);
+struct rte_rcu_qsbr *pmd_qsbr(struct pmd *pmd);
+void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c);
+
+/* Commands (control thread); each returns once the PMD has done it. */
+int pmd_add_switch(struct pmd *pmd, struct vsw_switch *sw);
+/* The switch must have no ports left. */
+int pmd_del_switch(struct pmd *pmd, struct vsw_switch *sw);
+/* Give port p (p->sw set) to the PMD: a VNIC's (vid, MAC) is registered in
+ * its switch's L2 table (-EADDRINUSE if taken), an uplink becomes its
+ * switch's uplink; p->id is assigned. -ENOSPC when a table is full. */
+int pmd_add_port(struct pmd *pmd, struct vsw_port *p);
+/* Take it back: unlinked, its L2 entries removed, queued frames freed. */
+int pmd_del_port(struct pmd *pmd, struct vsw_port *p);
+/* Apply new properties (caps, priority, protection) to a running port. */
+int pmd_set_props(struct pmd *pmd, struct vsw_port *p,
+		  const struct link_props *props);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * Forwarding (DESIGN.md "vswitchd"): classify each frame by (VLAN id,
+ * destination MAC) in its switch's L2 table and queue it towards the ports
+ * it goes to.
+ *   from the uplink: learn the source; strip the tag (the VLAN is the tag's
+ *     id, 0 untagged); deliver to the VNIC owning (vid, dst), or flood
+ *     broadcast, multicast and unknown destinations to the VNICs of that
+ *     VLAN. Never back to the uplink.
+ *   from a VNIC: protection checks; the VLAN is the VNIC's (tagged frames
+ *     are dropped); deliver to the VNIC owning (vid, dst); learned or
+ *     unknown unicast goes to the uplink only, tagged with the VNIC's vid;
+ *     broadcast and multicast flood to the VLAN's VNICs and the uplink.
+ * Frames going to several ports share one mbuf (reference counts); only a
+ * copy for the uplink gets a tag. Runs on the PMD thread: no allocation
+ * beyond mbufs, no locks, no logging.
+ */
+#include <string.h>
+
+#include "dp.h"
+#include "protect.h"
+#include "vlan.h"
+
+const char *const vsw_drop_names[VSW_DROP_COUNT] = {
+	[VSW_DROP_MAC_SPOOF] = "mac_spoof",
+	[VSW_DROP_IP_SPOOF] = "ip_spoof",
+	[VSW_DROP_RESTRICTED] = "restricted",
+	[VSW_DROP_DHCP_SPOOF] = "dhcp_spoof",
+	[VSW_DROP_VLAN] = "vlan",
+	[VSW_DROP_MAXBW_QUEUE] = "maxbw_queue",
+	[VSW_DROP_QUEUE_FULL] = "queue_full",
+	[VSW_DROP_NO_BUFFER] = "no_buffer",
+	[VSW_DROP_UNKNOWN_DST] = "unknown_dst",
+	[VSW_DROP_MALFORMED] = "malformed",
+};
+
+static const enum vsw_drop protect_drop[] = {
+	[PROTECT_MAC_SPOOF] = VSW_DROP_MAC_SPOOF,
+	[PROTECT_IP_SPOOF] = VSW_DROP_IP_SPOOF,
+	[PROTECT_RESTRICTED] = VSW_DROP_RESTRICTED,
+	[PROTECT_DHCP_SPOOF] = VSW_DROP_DHCP_SPOOF,
+};
+
+static void drop(struct vsw_port *charged, struct rte_mbuf *m,
+		 enum vsw_drop why)
+{
+	vsw_add(&charged->stats.drops[why], 1);
+	rte_pktmbuf_free(m);
+}
+
+/* Queue m (one reference) for out; drop it if the queue is full. */
+static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
+{
+	struct vsw_txq *q = &out->txq[prio];
+
+	if (q->count == VSW_TXQ_LEN) {
+		drop(out, m, shaper_limited(&out->to_port) ?
+			     VSW_DROP_MAXBW_QUEUE : VSW_DROP_QUEUE_FULL);
+		return;
+	}
+	q->m[(q->head + q->count) % VSW_TXQ_LEN] = m;
+	q->count++;
+}
+
+/* Towards the uplink: tag with vid (on a private copy if shared). */
+static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
+		      struct vsw_switch *sw, uint16_t vid, struct rte_mbuf *m)
+{
+	struct vsw_port *up = sw->uplink;
+	uint8_t *f, *t;
+
+	if (vid) {
+		if (rte_mbuf_refcnt_read(m) > 1 || rte_pktmbuf_headroom(m) <
+		    VLAN_HLEN || m->nb_segs > 1) {
+			struct rte_mbuf *c = rte_pktmbuf_copy(m, dp->pool, 0,
+							      UINT32_MAX);
+
+			rte_pktmbuf_free(m);
+			if (!c) {
+				vsw_add(&in->stats.drops[VSW_DROP_NO_BUFFER], 1);
+				return;
+			}
+			m = c;
+		}
+		f = rte_pktmbuf_mtod(m, uint8_t *);
+		t = vlan_push(f, rte_pktmbuf_data_len(m), vid, 0);
+		if (!t || !rte_pktmbuf_prepend(m, VLAN_HLEN)) {
+			drop(in, m, VSW_DROP_MALFORMED);
+			return;
+		}
+	}
+	enqueue(up, in->props.priority, m);
+}
+
+/* Broadcast, multicast or unknown: every VNIC of the VLAN but the sender,
+ * and the uplink when the frame comes from a VNIC. */
+static void flood(struct vsw_dp *dp, struct vsw_port *in,
+		  struct vsw_switch *sw, uint16_t vid, struct rte_mbuf *m)
+{
+	struct vsw_port *dst[VSW_MAX_SW_PORTS];
+	bool up = !in->uplink && sw->uplink;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < sw->nports; i++)
+		if (sw->ports[i] != in && sw->ports[i]->vid == vid)
+			dst[n++] = sw->ports[i];
+	if (n + up == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_mbuf_refcnt_update(m, (int16_t)(n + up - 1));
+	for (unsigned i = 0; i < n; i++)
+		enqueue(dst[i], 0, m);
+	if (up)
+		to_uplink(dp, in, sw, vid, m);
+}
+
+static void deliver(struct vsw_dp *dp, struct vsw_port *in,
+		    struct vsw_switch *sw, uint16_t vid, struct rte_mbuf *m)
+{
+	const struct mac_addr *dst = rte_pktmbuf_mtod(m, const struct mac_addr *);
+	uint32_t id;
+	int kind;
+
+	if (mac_is_multicast(dst)) {
+		flood(dp, in, sw, vid, m);
+		return;
+	}
+	kind = l2_lookup(&sw->l2, vid, dst, dp->now_ns / 1000000, &id);
+	if (kind == L2_VNIC && dp->ports[id] && dp->ports[id] != in) {
+		enqueue(dp->ports[id], 0, m);
+	} else if (kind == L2_VNIC) {
+		rte_pktmbuf_free(m);		/* to itself: nothing to do */
+	} else if (in->uplink) {
+		if (kind == L2_LEARNED)
+			rte_pktmbuf_free(m);	/* stays on the LAN */
+		else
+			flood(dp, in, sw, vid, m);
+	} else if (sw->uplink) {
+		to_uplink(dp, in, sw, vid, m);
+	} else {
+		drop(in, m, VSW_DROP_UNKNOWN_DST);
+	}
+}
+
+/* A frame from the uplink: its VLAN, learned source, tag stripped. */
+static int from_uplink(struct vsw_dp *dp, struct vsw_port *in,
+		       struct rte_mbuf *m, uint16_t *vid)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct vlan_info vi;
+
+	if (vlan_parse(f, rte_pktmbuf_data_len(m), &vi) < 0)
+		return VSW_DROP_MALFORMED;
+	*vid = vi.vid;
+	l2_learn(&in->sw->l2, vi.vid, (const struct mac_addr *)(f + MAC_LEN),
+		 in->id, dp->now_ns / 1000000);
+	if (vi.tagged) {
+		if (!vlan_pop(f, rte_pktmbuf_data_len(m)))
+			return VSW_DROP_MALFORMED;
+		rte_pktmbuf_adj(m, VLAN_HLEN);
+	}
+	return -1;
+}
+
+/* A frame from a VNIC: untagged, passing its protection. */
+static int from_vnic(struct vsw_port *in, struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	enum protect_verdict v;
+
+	if (len >= 14 && f[12] == 0x81 && f[13] == 0x00)
+		return VSW_DROP_VLAN;
+	v = protect_check(&in->props, &in->mac, f, len);
+	return v == PROTECT_PASS ? -1 : (int)protect_drop[v];
+}
+
+static void switch_one(struct vsw_dp *dp, struct vsw_port *in,
+		       struct rte_mbuf *m)
+{
+	uint16_t vid = in->vid;
+	int why;
+
+	if ((m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0) ||
+	    rte_pktmbuf_data_len(m) < 14) {
+		drop(in, m, VSW_DROP_MALFORMED);
+		return;
+	}
+	why = in->uplink ? from_uplink(dp, in, m, &vid) : from_vnic(in, m);
+	if (why >= 0) {
+		drop(in, m, why);
+		return;
+	}
+	deliver(dp, in, in->sw, vid, m);
+}
+
+void switch_input(struct vsw_dp *dp, struct vsw_port *in,
+		  struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		switch_one(dp, in, pkts[i]);
+	}
+	vsw_add(&in->stats.rx_pkts, n);
+	vsw_add(&in->stats.rx_bytes, bytes);
+	if (!in->uplink)
+		shaper_charge(&in->from_port, bytes);
+}
+
+/* Send from one queue: how many went, *blocked when the port took fewer
+ * than offered (or the cap ran out) so lower priorities must wait. */
+static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
+			    struct vsw_txq *q, bool *blocked)
+{
+	unsigned total = 0;
+
+	while (q->count) {
+		uint16_t n = MIN(q->count, VSW_TXQ_LEN - q->head);
+		uint64_t bytes = 0;
+		uint16_t sent;
+
+		n = MIN(n, VSW_BURST);
+		n = (uint16_t)shaper_allow(&p->to_port, dp->now_ns, n,
+					   SHAPER_FRAME_BITS);
+		if (n == 0) {
+			*blocked = true;
+			break;
+		}
+		for (uint16_t i = 0; i < n; i++)
+			bytes += rte_pktmbuf_pkt_len(q->m[q->head + i]);
+		sent = nb_tx_burst(p->nb, &q->m[q->head], n);
+		for (uint16_t i = sent; i < n; i++)
+			bytes -= rte_pktmbuf_pkt_len(q->m[q->head + i]);
+		shaper_charge(&p->to_port, bytes);
+		vsw_add(&p->stats.tx_pkts, sent);
+		vsw_add(&p->stats.tx_bytes, bytes);
+		q->head = (uint16_t)((q->head + sent) % VSW_TXQ_LEN);
+		q->count = (uint16_t)(q->count - sent);
+		total += sent;
+		if (sent < n) {
+			*blocked = true;
+			break;
+		}
+	}
+	return total;
+}
+
+unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
+{
+	unsigned total = 0;
+	bool blocked = false;
+
+	/* strict priority: a lower queue goes only when the higher is empty */
+	for (int prio = VSW_NPRIO - 1; prio >= 0 && !blocked; prio--)
+		total += flush_queue(dp, p, &p->txq[prio], &blocked);
+	return total;
+}
+
+void switch_drain(struct vsw_port *p)
+{
+	for (unsigned prio = 0; prio < VSW_NPRIO; prio++) {
+		struct vsw_txq *q = &p->txq[prio];
+
+		while (q->count) {
+			rte_pktmbuf_free(q->m[q->head]);
+			q->head = (uint16_t)((q->head + 1) % VSW_TXQ_LEN);
+			q->count--;
+		}
+	}
+}
+
+bool switch_pending(const struct vsw_port *p)
+{
+	for (unsigned prio = 0; prio < VSW_NPRIO; prio++)
+		if (p->txq[prio].count)
+			return true;
+	return false;
+}

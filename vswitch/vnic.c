@@ -1,0 +1,284 @@
+/*
+ * VNICs (vswitchd.h): a port with a MAC, an optional VLAN id and
+ * properties over a link. Host VNICs are tap interfaces, guest VNICs
+ * vhost-user ports under $XVM_RUNDIR/vnic/. Every check happens before
+ * anything is made, so a refused request changes nothing.
+ */
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "xvm/log.h"
+#include "xvm/units.h"
+#include "vlan.h"
+#include "vswitchd.h"
+
+static const uint8_t vnic_xen_oui[3] = { 0x00, 0x16, 0x3e };
+
+struct vsw_vnic *vnic_find(struct vswd *d, const char *name)
+{
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+static bool vnic_mac_used(struct vswd *d, const struct vsw_link *over,
+			  const struct mac_addr *mac)
+{
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if (v->over == over && mac_equal(&v->mac, mac))
+			return true;
+	return false;
+}
+
+/* The VNIC's address: given, or random (with a prefix; the Xen OUI for
+ * guests). Random ones avoid addresses already on the switch. */
+static int vnic_pick_mac(struct vswd *d, const struct vnic_spec *s,
+			 const struct vsw_link *over, struct vsw_vnic *v,
+			 struct rpc_error *err)
+{
+	uint8_t prefix[MAC_LEN - 1];
+	size_t plen = 0;
+	const uint8_t *pp = NULL;
+
+	if (s->mac && strcmp(s->mac, "auto") && strcmp(s->mac, "random")) {
+		if (s->mac_prefix)
+			return rpc_errorf(err, EINVAL, "invalid argument");
+		if (mac_parse(s->mac, &v->mac) < 0 || !mac_is_unicast(&v->mac))
+			return rpc_errorf(err, EINVAL, "invalid MAC address '%s'",
+					  s->mac);
+		return vnic_mac_used(d, over, &v->mac) ?
+			rpc_errorf(err, EADDRINUSE, "MAC address is already in use") : 0;
+	}
+	if (s->mac_prefix) {
+		if (mac_parse_prefix(s->mac_prefix, prefix, &plen) < 0)
+			return rpc_errorf(err, EINVAL, "invalid MAC prefix '%s'",
+					  s->mac_prefix);
+		pp = prefix;
+	} else if (s->kind == VNIC_GUEST) {
+		pp = vnic_xen_oui;
+		plen = sizeof(vnic_xen_oui);
+	} else {
+		pp = prefix;	/* no prefix: random, locally administered */
+		plen = 0;
+	}
+	v->mac_random = true;
+	for (int tries = 0; tries < 64; tries++) {
+		if (mac_random(&v->mac, pp, plen) < 0)
+			return rpc_errorf(err, EINVAL, "invalid MAC prefix");
+		if (!vnic_mac_used(d, over, &v->mac))
+			return 0;
+	}
+	return rpc_errorf(err, EADDRINUSE, "MAC address is already in use");
+}
+
+static int vnic_check_name(struct vswd *d, const struct vnic_spec *s,
+			   struct rpc_error *err)
+{
+	if (!linkname_valid(s->name) ||
+	    (s->kind == VNIC_HOST && strlen(s->name) >= IFNAMSIZ))
+		return rpc_errorf(err, EINVAL, "invalid link name '%s'", s->name);
+	if (link_name_taken(d, s->name))
+		return rpc_errorf(err, EEXIST, "object already exists");
+	if (s->kind == VNIC_HOST && if_nametoindex(s->name) != 0)
+		return rpc_errorf(err, EEXIST, "object already exists");
+	if (s->vid > VLAN_VID_MAX)
+		return rpc_errorf(err, EINVAL, "invalid VLAN identifier '%u'",
+				  s->vid);
+	return 0;
+}
+
+static int vnic_socket_path(struct vswd *d, struct vsw_vnic *v,
+			    struct rpc_error *err)
+{
+	char dir[PATH_MAX];
+	int n;
+
+	n = snprintf(dir, sizeof(dir), "%s/vnic", d->rundir);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return rpc_errorf(err, ENAMETOOLONG, "run directory too long");
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return rpc_errorf(err, errno, "cannot create %s: %s", dir,
+				  strerror(errno));
+	n = snprintf(v->socket, sizeof(v->socket), "%s/%s.sock", dir, v->name);
+	if (n < 0 || (size_t)n >= sizeof(v->socket))
+		return rpc_errorf(err, ENAMETOOLONG,
+				  "socket path for '%s' is too long", v->name);
+	return 0;
+}
+
+/* Open the netback port and give it to the PMD. */
+static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
+			   struct rpc_error *err)
+{
+	struct nb_port_conf conf = {
+		.name = v->name, .path = v->socket, .mac = v->mac,
+		.mtu = v->props.mtu, .pool = d->pool,
+		.qsbr = pmd_qsbr(d->pmd),
+	};
+	struct vsw_port *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return rpc_errorf(err, ENOMEM, "out of memory");
+	snprintf(p->name, sizeof(p->name), "%s", v->name);
+	p->sw = v->over->sw;
+	p->vid = v->vid;
+	p->mac = v->mac;
+	link_props_init(&p->props);
+	p->nb = nb_port_open(v->kind == VNIC_GUEST ? "xnb" : "tap", &conf);
+	if (!p->nb) {
+		rc = errno == EEXIST ?
+			rpc_errorf(err, EEXIST, "object already exists") :
+			rpc_errorf(err, errno, "cannot create '%s': %s",
+				   v->name, strerror(errno));
+		free(p);
+		return rc;
+	}
+	rc = pmd_set_props(d->pmd, p, &v->props);	/* not yet polled */
+	if (rc == 0)
+		rc = pmd_add_port(d->pmd, p);
+	if (rc < 0) {
+		nb_port_close(p->nb);
+		free(p);
+		return rc == -EADDRINUSE ?
+			rpc_errorf(err, EADDRINUSE, "MAC address is already in use") :
+			rpc_errorf(err, -rc, "cannot add port: %s", strerror(-rc));
+	}
+	v->port = p;
+	return 0;
+}
+
+static void vnic_stop_port(struct vswd *d, struct vsw_vnic *v)
+{
+	pmd_del_port(d->pmd, v->port);
+	nb_port_close(v->port->nb);
+	free(v->port);
+	v->port = NULL;
+}
+
+static void vnic_list_add(struct vswd *d, struct vsw_vnic *v)
+{
+	struct vsw_vnic **pp = &d->vnics;
+
+	while (*pp)		/* keep creation order for listings */
+		pp = &(*pp)->next;
+	*pp = v;
+}
+
+int vnic_create(struct vswd *d, const struct vnic_spec *s,
+		struct vsw_vnic **out, struct rpc_error *err)
+{
+	struct vsw_vnic *v = NULL;
+	struct vsw_link *over = NULL;
+	int rc = vnic_check_name(d, s, err);
+
+	if (rc < 0)
+		return rc;
+	rc = link_get(d, s->link, &over, err);
+	if (rc < 0)
+		return rc;
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		rc = rpc_errorf(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	snprintf(v->name, sizeof(v->name), "%s", s->name);
+	v->over = over;
+	v->vid = s->vid;
+	v->kind = s->kind;
+	v->temporary = s->temporary;
+	v->props = s->props;
+	v->saved = s->props;
+	rc = vnic_pick_mac(d, s, over, v, err);
+	if (rc == 0 && v->kind == VNIC_GUEST)
+		rc = vnic_socket_path(d, v, err);
+	if (rc == 0)
+		rc = vnic_start_port(d, v, err);
+	if (rc < 0)
+		goto fail;
+	over->nvnics++;
+	vnic_list_add(d, v);
+	log_info("vnic %s: created over %s (%s, vid %u)", v->name, over->name,
+		 v->kind == VNIC_GUEST ? "guest" : "host", v->vid);
+	if (!v->temporary)
+		persist_save(d);
+	*out = v;
+	return 0;
+fail:
+	free(v);
+	link_put(d, over);
+	return rc;
+}
+
+int vnic_delete(struct vswd *d, const char *name, struct rpc_error *err)
+{
+	struct vsw_vnic *v = vnic_find(d, name), **pp;
+	struct vsw_link *over;
+
+	if (!v) {
+		if (link_find(d, name))
+			return rpc_errorf(err, EINVAL, "'%s' is not a vnic", name);
+		return rpc_errorf(err, ENOENT, "object not found");
+	}
+	vnic_stop_port(d, v);
+	for (pp = &d->vnics; *pp != v; pp = &(*pp)->next)
+		;
+	*pp = v->next;
+	over = v->over;
+	over->nvnics--;
+	link_put(d, over);
+	log_info("vnic %s: deleted", name);
+	if (!v->temporary)
+		persist_save(d);
+	free(v);
+	return 0;
+}
+
+int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
+		     const struct link_props *run,
+		     const struct link_props *saved, struct rpc_error *err)
+{
+	int rc;
+
+	if (run->mtu != v->props.mtu && v->kind == VNIC_HOST) {
+		rc = nb_port_set_mtu(v->port->nb, run->mtu);
+		if (rc < 0)
+			return rpc_errorf(err, -rc, "cannot set link property "
+					  "'mtu' on '%s': %s", v->name,
+					  rc == -ENOTSUP ? "operation not supported"
+							 : strerror(-rc));
+	}
+	rc = pmd_set_props(d->pmd, v->port, run);
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "invalid argument");
+	if (run->maxbw != v->props.maxbw) {
+		char bw[UNITS_STRLEN] = "none";
+
+		if (run->maxbw)
+			units_format_bw(run->maxbw, bw, sizeof(bw));
+		log_info("vnic %s: maxbw %s applied", v->name, bw);
+	}
+	v->props = *run;
+	if (saved) {
+		v->saved = *saved;
+		if (!v->temporary)
+			persist_save(d);
+	}
+	return 0;
+}
+
+void vnics_destroy_all(struct vswd *d)
+{
+	while (d->vnics) {
+		struct vsw_vnic *v = d->vnics;
+
+		vnic_stop_port(d, v);
+		d->vnics = v->next;
+		v->over->nvnics--;
+		link_put(d, v->over);
+		free(v);
+	}
+}

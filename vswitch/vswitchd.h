@@ -1,0 +1,125 @@
+/*
+ * vswitchd's configuration objects, owned by the control thread: links
+ * (phys uplinks and etherstubs, each one switch) and VNICs over them, with
+ * their properties (docs/vswitchd-control.md "Objects"). Each change is
+ * applied to the data path through pmd.h and saved by persist.c.
+ */
+#ifndef VSW_VSWITCHD_H
+#define VSW_VSWITCHD_H
+
+#include <limits.h>
+#include <sys/un.h>
+#include <jansson.h>
+
+#include "xvm/common.h"
+#include "xvm/linkprop.h"
+#include "xvm/mac.h"
+#include "xvm/rpc.h"
+#include "dp.h"
+#include "pmd.h"
+
+#define VSW_ETHERSTUB_MTU	9000
+
+enum vsw_link_class {
+	VSW_LINK_PHYS,
+	VSW_LINK_ETHERSTUB,
+};
+
+struct vsw_link {
+	struct vsw_link *next;
+	char name[LINKNAME_MAX];
+	enum vsw_link_class cls;
+	bool temporary;			/* etherstub not saved */
+	struct vsw_switch *sw;		/* its switch in the data path */
+	struct vsw_port *uplink;	/* phys: the attached interface */
+	unsigned nvnics;
+};
+
+enum vnic_kind {
+	VNIC_HOST,	/* a kernel tap interface */
+	VNIC_GUEST,	/* a vhost-user port (xnb) */
+};
+
+struct vsw_vnic {
+	struct vsw_vnic *next;
+	char name[LINKNAME_MAX];
+	struct vsw_link *over;
+	struct mac_addr mac;
+	bool mac_random;		/* macaddrtype random (else fixed) */
+	uint16_t vid;
+	enum vnic_kind kind;
+	bool temporary;			/* not saved */
+	struct link_props props;	/* in effect */
+	struct link_props saved;	/* persistent ones (set without -t) */
+	char socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct vsw_port *port;
+};
+
+struct vswd {
+	char rundir[PATH_MAX];
+	char statedir[PATH_MAX];
+	struct rte_mempool *pool;
+	struct pmd *pmd;
+	struct vsw_link *links;
+	struct vsw_vnic *vnics;
+	bool restoring;			/* no saving while restoring */
+};
+
+/* What vnic.create asks for (strings as received, already type-checked). */
+struct vnic_spec {
+	const char *name;
+	const char *link;
+	const char *mac;		/* NULL, "auto", "random" or a MAC */
+	const char *mac_prefix;		/* NULL or a prefix for random */
+	uint16_t vid;
+	enum vnic_kind kind;
+	bool temporary;
+	struct link_props props;
+};
+
+/* link.c */
+struct vsw_link *link_find(struct vswd *d, const char *name);
+bool link_name_taken(struct vswd *d, const char *name);
+int etherstub_create(struct vswd *d, const char *name, bool temporary,
+		     struct rpc_error *err);
+int etherstub_delete(struct vswd *d, const char *name, struct rpc_error *err);
+/* The link a VNIC goes over, attaching a phys link the first time. */
+int link_get(struct vswd *d, const char *name, struct vsw_link **out,
+	     struct rpc_error *err);
+/* A VNIC left it: a phys link nothing uses any more is detached. */
+void link_put(struct vswd *d, struct vsw_link *l);
+uint32_t link_mtu(const struct vsw_link *l);
+const char *link_state(const struct vsw_link *l);
+uint64_t link_speed_mbps(const struct vsw_link *l);
+void links_destroy_all(struct vswd *d);
+
+/* vnic.c */
+struct vsw_vnic *vnic_find(struct vswd *d, const char *name);
+int vnic_create(struct vswd *d, const struct vnic_spec *s,
+		struct vsw_vnic **out, struct rpc_error *err);
+int vnic_delete(struct vswd *d, const char *name, struct rpc_error *err);
+/* Put run in effect and, unless saved is NULL (a temporary change), make
+ * saved the persistent set. */
+int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
+		     const struct link_props *run,
+		     const struct link_props *saved, struct rpc_error *err);
+void vnics_destroy_all(struct vswd *d);
+
+/* persist.c: $XVM_STATEDIR/vswitchd/config.json */
+int persist_save(struct vswd *d);
+int persist_restore(struct vswd *d);
+json_t *persist_props_json(const struct link_props *p);
+
+/* phys.c: host Ethernet interfaces (libnl-route, sysfs, ethtool) */
+json_t *phys_list(void);
+/* 0 if name is a host Ethernet interface usable as an uplink, -ENOENT
+ * if there is none, -EINVAL if it is not Ethernet or is a VNIC's tap. */
+int phys_check(const char *name);
+uint64_t phys_speed_mbps(const char *name);
+uint32_t phys_mtu(const char *name);
+
+/* control.c */
+extern const struct rpc_method control_methods[];
+extern const size_t control_nmethods;
+
+#endif
