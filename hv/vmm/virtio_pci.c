@@ -894,6 +894,16 @@ int virtio_pci_intx_level(const struct virtio_pci *vp)
 	return vp->pci.intx_level;
 }
 
+int virtio_pci_vector_gsi(const struct virtio_pci *vp, unsigned int vec)
+{
+	return vec < vp->nvec ? vp->vec[vec].gsi : -1;
+}
+
+bool virtio_pci_queue_ioeventfd(const struct virtio_pci *vp, unsigned int q)
+{
+	return q < vp->ops->num_queues && vp->q[q].efd >= 0;
+}
+
 /* ---- save/load ---- */
 
 #define VP_SNAP_VERSION	1

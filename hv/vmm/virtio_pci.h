@@ -96,5 +96,9 @@ void virtio_pci_config_changed(struct virtio_pci *vp);
 struct pci_dev *virtio_pci_dev(struct virtio_pci *vp);
 /* Current INTx level (tests). */
 int virtio_pci_intx_level(const struct virtio_pci *vp);
+/* The KVM GSI MSI-X vector vec is bound to, -1 if none (tests). */
+int virtio_pci_vector_gsi(const struct virtio_pci *vp, unsigned int vec);
+/* Whether queue q's notifications arrive through an ioeventfd (tests). */
+bool virtio_pci_queue_ioeventfd(const struct virtio_pci *vp, unsigned int q);
 
 #endif

@@ -1,6 +1,8 @@
 /* virtio_console over the virtio-pci transport, driven the way a guest
  * driver does it: PCI config, BAR0 registers, rings in guest memory. */
+#include <unistd.h>
 #include "devtest.h"
+#include "../../hv/vmm/core.h"
 #include "../../hv/vmm/virtio_pci.h"
 
 #define MEM		(1u << 20)
@@ -448,6 +450,61 @@ static void test_survives_garbage(void)
 	vc_teardown(&f);
 }
 
+/* With a real KVM VM (when /dev/kvm is usable): an unmasked MSI-X
+ * vector is bound to an irqfd route, enabled queues get ioeventfds,
+ * which follow a BAR move and go away on reset. */
+static void test_kvm_bindings(void)
+{
+	struct vc_fixture f;
+	unsigned int cap = 0;
+	uint64_t table;
+
+	if (access("/dev/kvm", R_OK | W_OK) != 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.vm = devtest_vm(MEM, 1);
+	f.mem = f.vm->mem[0].hva;
+	CU_ASSERT_EQUAL_FATAL(vm_kvm_open(f.vm), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_kvm_setup(f.vm), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_core_init(f.vm), 0);
+	f.bus = pci_bus_create(f.vm);
+	f.vc = virtio_console_create(f.vm, f.bus);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.vc);
+	f.vp = virtio_console_transport(f.vc);
+	f.bar = cfg_rd(f.vm, PCI_BAR0, 4) & ~0xfu;
+	for (unsigned int off = cfg_rd(f.vm, 0x34, 1); off;
+	     off = cfg_rd(f.vm, off + 1, 1))
+		if (cfg_rd(f.vm, off, 1) == PCI_CAP_ID_MSIX)
+			cap = off;
+	table = f.bar + VIRTIO_PCI_MSIX_TABLE_OFF;
+	mmio_out(f.vm, table + 0, 4, 0xfee00000);
+	mmio_out(f.vm, table + 8, 4, 0x4041);
+	cfg_wr(f.vm, cap + 2, 2, 0x8000);
+	CU_ASSERT_EQUAL(virtio_pci_vector_gsi(f.vp, 0), -1);	/* masked */
+	mmio_out(f.vm, table + 12, 4, 0);
+	CU_ASSERT(virtio_pci_vector_gsi(f.vp, 0) >= 24);
+	driver_init(&f);
+	CU_ASSERT_TRUE(virtio_pci_queue_ioeventfd(f.vp, 0));
+	CU_ASSERT_TRUE(virtio_pci_queue_ioeventfd(f.vp, 1));
+	cfg_wr(f.vm, PCI_BAR0, 4, 0xd0000000);			/* move BAR0 */
+	CU_ASSERT_TRUE(virtio_pci_queue_ioeventfd(f.vp, 1));
+	cfg_wr(f.vm, PCI_COMMAND, 2, 0);			/* decoding off */
+	CU_ASSERT_FALSE(virtio_pci_queue_ioeventfd(f.vp, 1));
+	cfg_wr(f.vm, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	CU_ASSERT_TRUE(virtio_pci_queue_ioeventfd(f.vp, 1));
+	mmio_out(f.vm, 0xd0000000 + 20, 1, 0);			/* reset */
+	CU_ASSERT_FALSE(virtio_pci_queue_ioeventfd(f.vp, 1));
+	cfg_wr(f.vm, cap + 2, 2, 0);				/* MSI-X off */
+	CU_ASSERT_EQUAL(virtio_pci_vector_gsi(f.vp, 0), -1);
+	virtio_console_destroy(f.vc);
+	pci_bus_destroy(f.bus);
+	free(f.vm->mem[0].hva);		/* ours, not hv's mapping */
+	f.vm->nr_mem = 0;
+	vm_destroy(f.vm);
+	pthread_mutex_destroy(&f.vm->dev_lock);
+	free(f.vm);
+}
+
 static CU_TestInfo tests[] = {
 	{ "pci_identity", test_pci_identity },
 	{ "cfg_window", test_cfg_window },
@@ -459,6 +516,7 @@ static CU_TestInfo tests[] = {
 	{ "routing", test_routing },
 	{ "save_load", test_save_load },
 	{ "survives_garbage", test_survives_garbage },
+	{ "kvm_bindings", test_kvm_bindings },
 	CU_TEST_INFO_NULL,
 };
 
