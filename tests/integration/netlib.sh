@@ -91,6 +91,10 @@ lan_create() {
 	topo veth "$UPLINK" "$LAN_PORT" "$LAN_NS"
 	echo 1 >"/proc/sys/net/ipv6/conf/$UPLINK/disable_ipv6"
 	topo -n "$LAN_NS" master "$LAN_PORT" br0
+	# The "wire" into the uplink: frames get complete checksums here (LAN
+	# hosts' stacks leave TCP/UDP sums to offload, which a veth keeps and
+	# af_packet would hand to vswitchd unfinished), as on a real LAN.
+	topo -n "$LAN_NS" txcsum "$LAN_PORT" off
 	topo -n "$LAN_NS" up br0 "$LAN_PORT"
 	topo up "$UPLINK"
 }
@@ -162,10 +166,10 @@ vsw_rpc() { "$RPC" -t 10000 "$XVM_RUNDIR/vswitchd.sock" "$@"; }
 # a temporary host VNIC over LINK, moved into a new namespace
 # $(nsn NSNAME), up, with an address.
 host_vnic() {
-	local name=$1 link=$2 ns=xvm${NETID}$3 addr=$4
+	local name=$1 link=$2 nsname=$3 ns=xvm${NETID}$3 addr=$4
 	shift 4
 	vna create-vnic -t -l "$link" "$@" "$name"
-	ns_add "$3"
+	ns_add "$nsname"
 	topo setns "$name" "$ns"
 	topo -n "$ns" up "$name"
 	topo -n "$ns" addr "$name" "$addr"
@@ -193,7 +197,7 @@ cap_start() {
 cap_stop() {
 	local pid=${1:-$CAP_PID}
 	sleep 0.5
-	kill -INT "$pid" 2>/dev/null
+	kill -TERM "$pid" 2>/dev/null
 	wait_pid "$pid" 5 || kill -9 "$pid" 2>/dev/null
 }
 

@@ -3,7 +3,8 @@
  * libnl-route (no ip(8)): named network namespaces (made the way
  * `ip netns add` makes them, so `ip netns` sees them too), commands run
  * inside one, veth pairs, Linux bridges, 802.1Q VLAN interfaces, IPv4
- * addresses, link state, MTU and MAC, moving and deleting links.
+ * addresses, link state, MTU and MAC, transmit checksum offload, moving
+ * and deleting links.
  *
  *   nettopo [-n NS] COMMAND ARGS...     (nettopo -h lists the commands)
  *
@@ -17,7 +18,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
+#include <linux/ethtool.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <poll.h>
 #include <arpa/inet.h>
@@ -708,6 +711,36 @@ fail:
 	return rc;
 }
 
+/*
+ * txcsum LINK on|off: the link's transmit checksum offload (ethtool
+ * ETHTOOL_STXCSUM; TSO, which needs it, goes with it). Off on a veth end,
+ * frames leaving it carry complete checksums, as frames on a real wire
+ * do: needed where a packet socket (DPDK af_packet) reads the other end.
+ */
+static int cmd_txcsum(struct topo *t, int argc, char **argv)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM };
+	struct ifreq ifr;
+	int fd, rc = 0;
+
+	(void)t; (void)argc;
+	if (check_ifname(argv[0]))
+		return 1;
+	if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
+		return err("expected on or off, not '%s'", argv[1]);
+	ev.data = strcmp(argv[1], "on") == 0;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[0]);
+	ifr.ifr_data = (void *)&ev;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err("socket: %s", strerror(errno));
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		rc = err("link '%s': %s", argv[0], strerror(errno));
+	close(fd);
+	return rc;
+}
+
 /* setns LINK NS: move LINK (from -n's namespace) into NS. */
 static int cmd_setns(struct topo *t, int argc, char **argv)
 {
@@ -826,6 +859,7 @@ static const struct topo_cmd cmds[] = {
 	{ "lladdr", "LINK MAC", 2, 2, true, cmd_lladdr },
 	{ "addr", "LINK A.B.C.D/N", 2, 2, true, cmd_addr },
 	{ "setns", "LINK NS", 2, 2, true, cmd_setns },
+	{ "txcsum", "LINK on|off", 2, 2, true, cmd_txcsum },
 	{ "del", "LINK...", 1, INT_MAX, true, cmd_del },
 	{ "show", "LINK", 1, 1, true, cmd_show },
 };
