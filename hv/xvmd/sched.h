@@ -12,6 +12,7 @@
 #ifndef XVMD_SCHED_H
 #define XVMD_SCHED_H
 
+#include <sched.h>
 #include <sys/types.h>
 #include "xvm/common.h"
 
@@ -49,5 +50,21 @@ int sched_pin_thread(pid_t tid, const uint8_t *mask, size_t nbytes);
 int sched_get_affinity(pid_t tid, uint8_t *mask, size_t nbytes);
 /* CPU time of one thread (a vCPU) in ns, and the CPU it last ran on. */
 int sched_thread_stat(pid_t pid, pid_t tid, uint64_t *ns, int *cpu);
+
+/* Pure helpers behind the calls above, exposed for the unit tests. */
+unsigned int sched_weight_to_shares(unsigned int weight);	/* v1 */
+unsigned int sched_weight_to_cpuweight(unsigned int weight);	/* v2 */
+/* cfs_quota_us for cap over a 100000 us period; -1 (none) for cap 0. */
+long long sched_cap_to_quota_us(unsigned int cap);
+/* cpu.max text: "25000 100000" or "max 100000". 0 or -ENOSPC. */
+int sched_cap_to_cpumax(unsigned int cap, char *buf, size_t len);
+/* true if the comma-separated mount options hold exactly name. */
+bool sched_mntopt_has(const char *opts, const char *name);
+/* /proc/PID/task/TID/stat: utime+stime in ticks and the last CPU. */
+int sched_parse_stat(const char *line, uint64_t *ticks, int *cpu);
+/* usage_usec from a cgroup v2 cpu.stat; -ENOENT if absent. */
+int sched_parse_cpustat(const char *text, uint64_t *usage_usec);
+/* A kernel cpu list ("0-3,5") into set; -EINVAL if malformed. */
+int sched_parse_cpulist(const char *s, cpu_set_t *set);
 
 #endif
