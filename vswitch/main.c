@@ -260,12 +260,16 @@ static int start_dataplane(struct vswd *d)
 
 static void teardown(struct vswd *d)
 {
+	char rtdir[PATH_MAX];
+
 	vnics_destroy_all(d);
 	links_destroy_all(d);
 	if (d->pmd)
 		pmd_stop(d->pmd);
 	rte_mempool_free(d->pool);
+	snprintf(rtdir, sizeof(rtdir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rtdir);	/* DPDK's runtime directory, empty with --no-shconf */
 }
 
 int main(int argc, char **argv)

@@ -3,7 +3,7 @@
  * destination MAC) in its switch's L2 table and queue it towards the ports
  * it goes to.
  *   from the uplink: learn the source; strip the tag (the VLAN is the tag's
- *     id, 0 untagged); deliver to the VNIC owning (vid, dst), or flood
+ *     id, 0 untagged); complete partial checksums (csum.h); deliver to the VNIC owning (vid, dst), or flood
  *     broadcast, multicast and unknown destinations to the VNICs of that
  *     VLAN. Never back to the uplink.
  *   from a VNIC: protection checks; the VLAN is the VNIC's (tagged frames
@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "csum.h"
 #include "dp.h"
 #include "protect.h"
 #include "vlan.h"
@@ -159,6 +160,9 @@ static int from_uplink(struct vsw_dp *dp, struct vsw_port *in,
 			return VSW_DROP_MALFORMED;
 		rte_pktmbuf_adj(m, VLAN_HLEN);
 	}
+	/* frames from local senders may carry partial checksums */
+	csum_complete_partial(rte_pktmbuf_mtod(m, uint8_t *),
+			      rte_pktmbuf_data_len(m));
 	return -1;
 }
 

@@ -2,7 +2,8 @@
 #  - build/vswitch/libvsw.a: the DPDK-free data-path logic (L2 table, VLAN
 #    tags, token buckets, protection), linked into the unit tests too;
 #  - build/bin/vswitchd: the daemon (DPDK, libnl-route).
-VSW_LIB_SRCS := vswitch/l2.c vswitch/vlan.c vswitch/shaper.c vswitch/protect.c
+VSW_LIB_SRCS := vswitch/l2.c vswitch/vlan.c vswitch/shaper.c vswitch/protect.c \
+                vswitch/csum.c
 VSW_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VSW_LIB_SRCS))
 VSW_LIB      := $(BUILD)/vswitch/libvsw.a
 
