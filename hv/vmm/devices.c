@@ -12,6 +12,9 @@
 #include <string.h>
 #include "xvm/log.h"
 #include "virtio_pci.h"
+#include "virtio_net.h"
+
+#define DEVICES_MAX_NICS	8
 
 struct devices {
 	struct vm *vm;
@@ -21,6 +24,8 @@ struct devices {
 	struct acpi_pm *pm;
 	struct pci_bus *pci;
 	struct virtio_console *vcon;
+	struct virtio_net *nic[DEVICES_MAX_NICS];	/* --net, in order */
+	unsigned int nr_nics;
 };
 
 void devices_console_input(void *opaque, const uint8_t *buf, size_t len)
@@ -104,6 +109,40 @@ fail:
 	return rc;
 }
 
+/* A virtio-net NIC on the PCI bus, registered for save/load after the
+ * platform's devices (so NICs keep their order in the stream). */
+int devices_add_net(struct vm *vm, const char *sock,
+		    const struct mac_addr *mac)
+{
+	struct devices *d = vm->devices;
+	struct virtio_net *n;
+	int rc;
+
+	if (!d)
+		return -ENODEV;
+	if (d->nr_nics >= DEVICES_MAX_NICS)
+		return -ENOSPC;
+	n = virtio_net_create(vm, d->pci, sock, mac);
+	if ((rc = devices_check(n, "virtio-net")) < 0)
+		return rc;
+	rc = vm_register_device(vm, &virtio_pci_device_ops,
+				virtio_net_transport(n));
+	if (rc < 0) {
+		virtio_net_destroy(n);
+		return rc;
+	}
+	d->nic[d->nr_nics++] = n;
+	return 0;
+}
+
+static bool devices_is_nic(const struct devices *d, const void *dev)
+{
+	for (unsigned int i = 0; i < d->nr_nics; i++)
+		if (dev == virtio_net_transport(d->nic[i]))
+			return true;
+	return false;
+}
+
 /* Drop this file's entries from vm->devs, keeping the core's. */
 static void devices_unregister(struct vm *vm, const struct devices *d)
 {
@@ -114,7 +153,8 @@ static void devices_unregister(struct vm *vm, const struct devices *d)
 
 		if (dev == d->uart || dev == d->kbc || dev == d->panic ||
 		    dev == d->pm || dev == d->pci ||
-		    (d->vcon && dev == virtio_console_transport(d->vcon)))
+		    (d->vcon && dev == virtio_console_transport(d->vcon)) ||
+		    devices_is_nic(d, dev))
 			continue;
 		vm->devs[j++] = vm->devs[i];
 	}
@@ -129,6 +169,8 @@ void devices_destroy(struct vm *vm)
 		return;
 	vm_console_set_sink(vm, NULL, NULL);
 	devices_unregister(vm, d);
+	for (unsigned int i = 0; i < d->nr_nics; i++)
+		virtio_net_destroy(d->nic[i]);
 	virtio_console_destroy(d->vcon);
 	pci_bus_destroy(d->pci);
 	acpi_pm_destroy(d->pm);

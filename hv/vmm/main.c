@@ -15,17 +15,21 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include "xvm/log.h"
+#include "xvm/mac.h"
 #include "boot.h"
 #include "core.h"
 #include "vcpu.h"
+#include "virtio_net.h"
 
 #define EXIT_USAGE	2
 
 static const char usage_text[] =
 	"usage: hv --name NAME [--uuid UUID] --memory MiB --vcpus N\n"
 	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
-	"          [--console stdio|pty|file:PATH] [--control PATH]\n";
+	"          [--console stdio|pty|file:PATH] [--control PATH]\n"
+	"          [--net vnic=SOCKET[,mac=MAC]]...\n";
 
 /* One line on stderr and exit 2 (bad arguments or kernel file). */
 static void PRINTF(1, 2) __attribute__((noreturn)) usage_error(const char *fmt, ...)
@@ -95,6 +99,60 @@ static bool valid_console(const char *s)
 	       (strncmp(s, "file:", 5) == 0 && s[5] != '\0');
 }
 
+/* --net vnic=SOCKET[,mac=MAC]: a virtio-net NIC on a vhost-user socket. */
+#define HV_NICS_MAX	8
+
+struct net_opt {
+	const char *sock;
+	struct mac_addr mac;
+};
+
+static struct net_opt nets[HV_NICS_MAX];
+static unsigned int nr_nets;
+
+static void parse_net_item(struct net_opt *n, char *item, bool *have_mac)
+{
+	struct stat st;
+
+	if (strncmp(item, "vnic=", 5) == 0 && item[5]) {
+		n->sock = item + 5;
+		if (stat(n->sock, &st) < 0)
+			usage_error("--net: %s: %s", n->sock, strerror(errno));
+		if (!S_ISSOCK(st.st_mode))
+			usage_error("--net: %s: not a socket", n->sock);
+	} else if (strncmp(item, "mac=", 4) == 0) {
+		if (mac_parse(item + 4, &n->mac) < 0 || !mac_is_unicast(&n->mac))
+			usage_error("--net: mac=%s is not a unicast MAC address",
+				    item + 4);
+		*have_mac = true;
+	} else {
+		usage_error("--net: unknown item '%s' (vnic=SOCKET[,mac=MAC])",
+			    item);
+	}
+}
+
+static void parse_net(const char *arg)
+{
+	struct net_opt *n = &nets[nr_nets];
+	char *copy, *item, *save = NULL;
+	bool have_mac = false;
+
+	if (nr_nets >= HV_NICS_MAX)
+		usage_error("--net: at most %d NICs", HV_NICS_MAX);
+	copy = strdup(arg);		/* kept: n->sock points into it */
+	if (!copy)
+		usage_error("--net: out of memory");
+	*n = (struct net_opt){ 0 };
+	for (item = strtok_r(copy, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save))
+		parse_net_item(n, item, &have_mac);
+	if (!n->sock)
+		usage_error("--net needs vnic=SOCKET");
+	if (!have_mac && mac_random(&n->mac, NULL, 0) < 0)
+		usage_error("--net: cannot make a random MAC address");
+	nr_nets++;
+}
+
 static const struct option long_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "uuid", required_argument, NULL, 'u' },
@@ -105,6 +163,7 @@ static const struct option long_opts[] = {
 	{ "cmdline", required_argument, NULL, 'l' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "control", required_argument, NULL, 'S' },
+	{ "net", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -152,6 +211,7 @@ static void parse_option(struct vm_config *cfg, int opt, const char *arg)
 		cfg->console = arg;
 		break;
 	case 'S': cfg->control = arg; break;
+	case 'N': parse_net(arg); break;
 	}
 }
 
@@ -247,8 +307,13 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	    step(cpuid_init(vm), "CPUID") < 0 ||
 	    step(vcpu_create_all(vm), "vCPUs") < 0 ||
 	    step(console_open(vm, vm->cfg.console), "console") < 0 ||
-	    step(devices_create(vm), "devices") < 0 ||
-	    step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
+	    step(devices_create(vm), "devices") < 0)
+		return -1;
+	for (unsigned int i = 0; i < nr_nets; i++)
+		if (step(devices_add_net(vm, nets[i].sock, &nets[i].mac),
+			 nets[i].sock) < 0)
+			return -1;
+	if (step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
 		return -1;
 	rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg, sizeof(msg));
 	if (rc < 0) {

@@ -65,6 +65,7 @@ struct vp_queue {
 	uint16_t msix_vector;
 	uint64_t desc, driver, device;
 	int efd;		/* ioeventfd, -1 if none */
+	bool efd_model;		/* efd is the model's (queue_kick_fd) */
 	uint64_t efd_addr;	/* where it is assigned */
 };
 
@@ -92,6 +93,8 @@ static struct log_ratelimit vp_rl = LOG_RATELIMIT_INIT(5000, 5);
 
 static uint64_t vp_offered(const struct virtio_pci *vp)
 {
+	if (vp->ops->get_features)
+		return vp->ops->get_features((struct virtio_pci *)vp);
 	return vp->ops->features | 1ULL << VIRTIO_F_VERSION_1 |
 	       1ULL << VIRTIO_F_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC;
 }
@@ -102,6 +105,12 @@ static bool vp_has(const struct virtio_pci *vp, unsigned int bit)
 }
 
 /* ---- interrupts ---- */
+
+static void vp_irq_changed(struct virtio_pci *vp)
+{
+	if (vp->ops->irq_changed)
+		vp->ops->irq_changed(vp);
+}
 
 static uint16_t vp_msix_ctrl(const struct virtio_pci *vp)
 {
@@ -266,10 +275,13 @@ static void vp_ioeventfd_del(struct virtio_pci *vp, struct vp_queue *q)
 {
 	if (q->efd < 0)
 		return;
-	vm_unwatch_fd(vp->vm, q->efd);
+	if (!q->efd_model)
+		vm_unwatch_fd(vp->vm, q->efd);
 	vm_ioeventfd(vp->vm, IO_SPACE_MMIO, q->efd_addr, 0, q->efd, false);
-	close(q->efd);
+	if (!q->efd_model)
+		close(q->efd);
 	q->efd = -1;
+	q->efd_model = false;
 }
 
 /* An ioeventfd for an enabled queue whose BAR is decoded; on any
@@ -280,14 +292,18 @@ static void vp_ioeventfd_add(struct virtio_pci *vp, struct vp_queue *q)
 
 	if (q->efd >= 0 || !q->vq.enabled || !bar || vp->vm->vm_fd < 0)
 		return;
-	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	q->efd_model = vp->ops->queue_kick_fd != NULL;
+	q->efd = q->efd_model ? vp->ops->queue_kick_fd(vp, q->index) :
+		 eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (q->efd < 0)
-		return;
+		goto fail;
 	q->efd_addr = bar + VIRTIO_PCI_NOTIFY_OFF +
 		      (uint64_t)VIRTIO_PCI_NOTIFY_MULT * q->index;
 	if (vm_ioeventfd(vp->vm, IO_SPACE_MMIO, q->efd_addr, 0, q->efd,
 			 true) < 0)
 		goto fail;
+	if (q->efd_model)
+		return;		/* the backend watches it */
 	if (vm_watch_fd(vp->vm, q->efd, vp_ioeventfd_ready, q) < 0) {
 		vm_ioeventfd(vp->vm, IO_SPACE_MMIO, q->efd_addr, 0, q->efd,
 			     false);
@@ -295,8 +311,10 @@ static void vp_ioeventfd_add(struct virtio_pci *vp, struct vp_queue *q)
 	}
 	return;
 fail:
-	close(q->efd);
+	if (q->efd >= 0 && !q->efd_model)
+		close(q->efd);
 	q->efd = -1;
+	q->efd_model = false;
 }
 
 static void vp_bar_moved(struct pci_dev *d, unsigned int bar UNUSED,
@@ -366,6 +384,8 @@ static void vp_set_status(struct virtio_pci *vp, uint8_t v)
 	if (!(v & VIRTIO_STATUS_FEATURES_OK))
 		v &= (uint8_t)~VIRTIO_STATUS_DRIVER_OK;
 	vp->status = v;
+	if ((v & ~old & VIRTIO_STATUS_DRIVER_OK) && vp->ops->driver_ok)
+		vp->ops->driver_ok(vp);
 	/* Buffers made available before DRIVER_OK are looked at now. */
 	if (v & ~old & VIRTIO_STATUS_DRIVER_OK)
 		for (unsigned int i = 0; i < vp->ops->num_queues; i++)
@@ -458,6 +478,7 @@ static void vp_write_queue_field(struct virtio_pci *vp, unsigned int off,
 	memcpy(&v16, img + (off & ~1u), 2);
 	if (off == 26) {
 		q->msix_vector = vp_vector_arg(vp, v16);
+		vp_irq_changed(vp);
 		return;
 	}
 	if (off == 28) {
@@ -578,6 +599,7 @@ static void vp_msix_write(struct virtio_pci *vp, unsigned int off,
 	default: v->ctrl = (uint32_t)val & MSIX_ENTRY_MASKED; break;
 	}
 	vp_vector_sync(vp, i);
+	vp_irq_changed(vp);
 }
 
 static uint64_t vp_pba_read(struct virtio_pci *vp, unsigned int off,
@@ -707,6 +729,7 @@ static void vp_cfg_write(struct pci_dev *d, unsigned int off,
 	if (off < ctrl + 2 && off + size > ctrl) {
 		vp_vectors_sync(vp);
 		vp_update_intx(vp);
+		vp_irq_changed(vp);
 	}
 	if (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND)
 		vp_update_intx(vp);
@@ -904,6 +927,37 @@ bool virtio_pci_queue_ioeventfd(const struct virtio_pci *vp, unsigned int q)
 	return q < vp->ops->num_queues && vp->q[q].efd >= 0;
 }
 
+uint64_t virtio_pci_driver_features(const struct virtio_pci *vp)
+{
+	return vp->driver_features;
+}
+
+int virtio_pci_queue_irqfd(const struct virtio_pci *vp, unsigned int q)
+{
+	const struct vp_vector *v;
+	uint16_t vec;
+
+	if (q >= vp->ops->num_queues || !vp_msix_enabled(vp))
+		return -1;
+	vec = vp->q[q].msix_vector;
+	if (vec >= vp->nvec || vp_vector_masked(vp, vec))
+		return -1;
+	v = &vp->vec[vec];
+	return v->gsi >= 0 ? v->efd : -1;
+}
+
+bool virtio_pci_queue_irq_wanted(const struct virtio_pci *vp, unsigned int q)
+{
+	return q < vp->ops->num_queues &&
+	       (!vp_msix_enabled(vp) || vp->q[q].msix_vector < vp->nvec);
+}
+
+void virtio_pci_queue_signal(struct virtio_pci *vp, unsigned int q)
+{
+	if (q < vp->ops->num_queues)
+		vp_interrupt(vp, vp->q[q].msix_vector, ISR_QUEUE);
+}
+
 /* ---- save/load ---- */
 
 #define VP_SNAP_VERSION	1
@@ -1034,6 +1088,7 @@ static void vp_commit(struct virtio_pci *vp, struct virtio_pci *n,
 	vp_bar_moved(&vp->pci, 0, vp->pci.bars[0].mapped);
 	vp_vectors_sync(vp);
 	vp_update_intx(vp);
+	vp_irq_changed(vp);
 }
 
 static int vp_load(void *dev, struct snap_reader *r)
@@ -1064,6 +1119,8 @@ static int vp_load(void *dev, struct snap_reader *r)
 	if (snap_section_close(r, outer) < 0)
 		goto fail;
 	vp_commit(vp, n, cfg);
+	if (vp->ops->loaded)
+		vp->ops->loaded(vp);
 	rc = 0;
 fail:
 	free(n);

@@ -70,6 +70,30 @@ struct virtio_dev_ops {
 	 * validates everything and changes nothing on failure. */
 	int (*save)(struct virtio_pci *vp, struct snap_writer *w);
 	int (*load)(struct virtio_pci *vp, struct snap_reader *r);
+
+	/* The members below serve models whose queues are processed outside
+	 * hv (virtio_net.c: a vhost-user backend). All may be NULL. */
+
+	/* Device features offered, replacing `features` and the bits the
+	 * transport adds: the model offers what its backend supports (and
+	 * must include VERSION_1). Called whenever the driver reads them and
+	 * to check FEATURES_OK and loaded state. */
+	uint64_t (*get_features)(struct virtio_pci *vp);
+	/* The eventfd the transport registers as queue q's ioeventfd
+	 * (instead of one of its own), so a guest kick signals it inside
+	 * KVM; the transport does not watch it (the backend does) and never
+	 * closes it. Must stay the same fd for the device's lifetime. Kicks
+	 * that reach the MMIO handler still call queue_notify. */
+	int (*queue_kick_fd)(struct virtio_pci *vp, unsigned int q);
+	/* DRIVER_OK was just set (before queue_notify is called for every
+	 * queue): the model may hand its enabled queues to the backend. */
+	void (*driver_ok)(struct virtio_pci *vp);
+	/* Interrupt routing may have changed (MSI-X enabled or masked, a
+	 * vector reprogrammed, a queue's vector written, a load):
+	 * virtio_pci_queue_irqfd() may now give another answer. */
+	void (*irq_changed)(struct virtio_pci *vp);
+	/* A load() succeeded and the transport's loaded state is installed. */
+	void (*loaded)(struct virtio_pci *vp);
 };
 
 /* Create the function, put it on the bus (BAR pre-assigned) and register
@@ -100,5 +124,19 @@ int virtio_pci_intx_level(const struct virtio_pci *vp);
 int virtio_pci_vector_gsi(const struct virtio_pci *vp, unsigned int vec);
 /* Whether queue q's notifications arrive through an ioeventfd (tests). */
 bool virtio_pci_queue_ioeventfd(const struct virtio_pci *vp, unsigned int q);
+
+/* For models with external queues (see get_features .. loaded above). */
+/* The features the driver accepted (meaningful once FEATURES_OK). */
+uint64_t virtio_pci_driver_features(const struct virtio_pci *vp);
+/* The eventfd bound with irqfd to queue q's MSI-X vector, when MSI-X is
+ * on, the vector valid, unmasked and bound in KVM: a backend writing it
+ * interrupts the guest without hv. -1 otherwise. */
+int virtio_pci_queue_irqfd(const struct virtio_pci *vp, unsigned int q);
+/* Whether an interrupt for q can reach the driver at all: INTx (MSI-X
+ * off) or a valid vector. False for VIRTIO_NO_VECTOR under MSI-X. */
+bool virtio_pci_queue_irq_wanted(const struct virtio_pci *vp, unsigned int q);
+/* Raise q's interrupt now (ISR and INTx, or its vector, pending if
+ * masked): the backend already applied the suppression rules. */
+void virtio_pci_queue_signal(struct virtio_pci *vp, unsigned int q);
 
 #endif

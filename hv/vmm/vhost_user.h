@@ -1,0 +1,133 @@
+/*
+ * vhost-user frontend (QEMU docs/interop/vhost-user.rst, "Front-end
+ * message types"): one connection to a backend's unix socket, the
+ * messages hv sends to hand a virtio device's queues to that backend,
+ * file descriptors passed with SCM_RIGHTS, and validation of every reply.
+ *
+ * Requests are synchronous: each call sends one message and, when the
+ * message has a reply (GET_*) or REPLY_ACK was negotiated, waits for it
+ * for at most vu->timeout_ms. Any protocol violation by the backend (a
+ * reply with the wrong request, flags, version or size, unexpected file
+ * descriptors, a short read, a timeout) returns a negative errno and
+ * marks the connection broken: the caller closes it and reconnects. The
+ * backend never makes hv read or write out of bounds.
+ *
+ * Not thread-safe; virtio_net.c calls it with dev_lock held.
+ */
+#ifndef HV_VHOST_USER_H
+#define HV_VHOST_USER_H
+
+#include "xvm/common.h"
+
+/* Front-end requests (vhost-user.rst "Front-end message types"). */
+enum vhost_user_req {
+	VHOST_USER_GET_FEATURES = 1,
+	VHOST_USER_SET_FEATURES = 2,
+	VHOST_USER_SET_OWNER = 3,
+	VHOST_USER_RESET_OWNER = 4,
+	VHOST_USER_SET_MEM_TABLE = 5,
+	VHOST_USER_SET_LOG_BASE = 6,
+	VHOST_USER_SET_LOG_FD = 7,
+	VHOST_USER_SET_VRING_NUM = 8,
+	VHOST_USER_SET_VRING_ADDR = 9,
+	VHOST_USER_SET_VRING_BASE = 10,
+	VHOST_USER_GET_VRING_BASE = 11,
+	VHOST_USER_SET_VRING_KICK = 12,
+	VHOST_USER_SET_VRING_CALL = 13,
+	VHOST_USER_SET_VRING_ERR = 14,
+	VHOST_USER_GET_PROTOCOL_FEATURES = 15,
+	VHOST_USER_SET_PROTOCOL_FEATURES = 16,
+	VHOST_USER_GET_QUEUE_NUM = 17,
+	VHOST_USER_SET_VRING_ENABLE = 18,
+};
+
+/* Header flags ("Message Specification"). */
+#define VHOST_USER_VERSION		0x1
+#define VHOST_USER_VERSION_MASK		0x3
+#define VHOST_USER_FLAG_REPLY		(1u << 2)
+#define VHOST_USER_FLAG_NEED_REPLY	(1u << 3)
+#define VHOST_USER_HDR_SIZE		12
+
+/* The virtio feature bit saying the backend has protocol features. */
+#define VHOST_USER_F_PROTOCOL_FEATURES	30
+/* Protocol features ("Protocol features"). */
+#define VHOST_USER_PROTOCOL_F_MQ	0
+#define VHOST_USER_PROTOCOL_F_REPLY_ACK	3
+
+/* SET_VRING_KICK/CALL payload: bit 8 says no fd is attached. */
+#define VHOST_USER_VRING_NOFD		(1ULL << 8)
+#define VHOST_USER_VRING_IDX_MASK	0xffULL
+
+/* SET_MEM_TABLE carries at most this many regions (and fds). */
+#define VHOST_USER_MAX_REGIONS		8
+/* Largest payload we send or accept (a full memory table). */
+#define VHOST_USER_MAX_PAYLOAD		(8 + 32 * VHOST_USER_MAX_REGIONS)
+
+#define VHOST_USER_TIMEOUT_MS		2000
+
+/* One guest memory region for SET_MEM_TABLE: the backend mmaps `size`
+ * bytes of fd from mmap_offset, to reach guest-physical gpa.. and, for
+ * ring addresses (which are our virtual addresses), uaddr.. */
+struct vhost_user_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t uaddr;
+	uint64_t mmap_offset;
+	int fd;
+};
+
+struct vhost_user {
+	int fd;				/* connected socket, -1 if none */
+	unsigned int timeout_ms;	/* per reply */
+	uint64_t features;		/* backend's GET_FEATURES */
+	uint64_t protocol_features;	/* acked with SET_PROTOCOL_FEATURES */
+	bool broken;			/* a protocol error happened: close */
+};
+
+/* Protocol features hv asks for (those the backend lacks are dropped). */
+#define VHOST_USER_PROTOCOL_WANTED	(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK)
+
+void vhost_user_init(struct vhost_user *vu);
+/* Connect to a backend's socket (the connection is ready at once or
+ * refused: unix sockets). 0, or -errno (-ENOENT, -ECONNREFUSED...). */
+int vhost_user_connect(struct vhost_user *vu, const char *path);
+/* Use an already connected socket (tests: one end of a socketpair). */
+int vhost_user_attach(struct vhost_user *vu, int fd);
+void vhost_user_close(struct vhost_user *vu);
+bool vhost_user_connected(const struct vhost_user *vu);
+
+/* Session start: GET_FEATURES, and if the backend has protocol features,
+ * GET_PROTOCOL_FEATURES and SET_PROTOCOL_FEATURES with what both want;
+ * then SET_OWNER. Fills vu->features and vu->protocol_features. */
+int vhost_user_handshake(struct vhost_user *vu, uint64_t want_protocol);
+int vhost_user_set_features(struct vhost_user *vu, uint64_t features);
+int vhost_user_set_mem_table(struct vhost_user *vu,
+			     const struct vhost_user_region *r,
+			     unsigned int n);
+int vhost_user_set_vring_num(struct vhost_user *vu, unsigned int idx,
+			     unsigned int num);
+int vhost_user_set_vring_base(struct vhost_user *vu, unsigned int idx,
+			      unsigned int base);
+/* Stop ring idx; *base gets the backend's next avail index. */
+int vhost_user_get_vring_base(struct vhost_user *vu, unsigned int idx,
+			      unsigned int *base);
+/* Ring addresses are virtual addresses in hv (see the region's uaddr). */
+int vhost_user_set_vring_addr(struct vhost_user *vu, unsigned int idx,
+			      uint64_t desc, uint64_t used, uint64_t avail);
+/* fd -1 sends the NOFD flag (the backend polls / never signals). */
+int vhost_user_set_vring_kick(struct vhost_user *vu, unsigned int idx,
+			      int fd);
+int vhost_user_set_vring_call(struct vhost_user *vu, unsigned int idx,
+			      int fd);
+int vhost_user_set_vring_enable(struct vhost_user *vu, unsigned int idx,
+				bool enable);
+
+/* The socket is readable while no request is pending: the backend went
+ * away (EOF, error) or sent something it must not. Returns -ECONNRESET
+ * or -EPROTO (close the connection), or 0 if it was a spurious wake-up. */
+int vhost_user_check_idle(struct vhost_user *vu);
+
+/* Name of a request, for logs ("SET_MEM_TABLE"). */
+const char *vhost_user_req_name(uint32_t req);
+
+#endif

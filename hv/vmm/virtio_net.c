@@ -1,0 +1,633 @@
+/*
+ * virtio-net (virtio 1.2 §5.1, device id 1) as a vhost-user frontend:
+ * hv owns the PCI function, feature negotiation and the device
+ * configuration (MAC, link status); a vhost-user backend (vswitchd's
+ * guest VNIC) owns the data path, working on the guest's rings in the
+ * shared guest memory. Queue 0 is receiveq, queue 1 transmitq; no control
+ * queue, no multiqueue, no offloads.
+ *
+ * Set-up (vhost_user.c): on connection GET_FEATURES, protocol features
+ * (REPLY_ACK), SET_OWNER; when the driver sets DRIVER_OK, SET_FEATURES
+ * (the ring features the driver took), SET_MEM_TABLE (the memfd regions
+ * of guest RAM), and per enabled queue SET_VRING_NUM/BASE/ADDR/KICK/CALL
+ * and SET_VRING_ENABLE. After that hv is off the data path:
+ * - kicks: each queue's kick eventfd is the one the transport registers
+ *   as the KVM ioeventfd on its notify address (queue_kick_fd), so a
+ *   guest notify signals the backend inside KVM;
+ * - calls: when the queue's MSI-X vector is enabled, unmasked and bound,
+ *   the backend gets that vector's irqfd and interrupts the guest through
+ *   KVM. Otherwise it gets an eventfd of ours: watched by the event loop
+ *   (which raises the interrupt the transport's way: INTx and ISR when
+ *   MSI-X is off, the pending bit while the vector is masked) or, when
+ *   the queue has VIRTIO_NO_VECTOR (our PV guest polls), never read at
+ *   all: the backend's writes cost hv nothing.
+ *
+ * Ring bases always come from the guest-visible used index (the backend
+ * has finished every buffer it put there, and buffers it took but never
+ * finished are made available to it again), so a session can be rebuilt
+ * after the backend died, without the guest noticing, and migration needs
+ * no ring state beyond the transport's and guest memory.
+ *
+ * Backend restart: EOF on the socket (or any protocol error) drops the
+ * session, takes the link down (configuration change) and retries the
+ * connection every 50-200 ms; the new session replays features, memory
+ * table and rings, and the link comes back up.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include "xvm/log.h"
+#include "vhost_user.h"
+#include "virtio_pci.h"
+#include "virtio_net.h"
+
+#define VNET_RXQ		0
+#define VNET_TXQ		1
+#define VNET_NQ			2
+
+/* Features hv implements itself (configuration space). */
+#define VNET_HV_FEATURES	(1ULL << VIRTIO_NET_F_MAC | \
+				 1ULL << VIRTIO_NET_F_STATUS)
+/* Features the backend implements on the rings; offered if it has them. */
+#define VNET_RING_FEATURES	(1ULL << VIRTIO_F_VERSION_1 | \
+				 1ULL << VIRTIO_NET_F_MRG_RXBUF | \
+				 1ULL << VIRTIO_F_EVENT_IDX | \
+				 1ULL << VIRTIO_F_INDIRECT_DESC)
+
+struct virtio_net;
+
+struct vnet_queue {
+	struct virtio_net *n;
+	unsigned int index;
+	int kick_fd;		/* registered as the queue's ioeventfd */
+	int call_fd;		/* ours, for when no irqfd applies */
+	int call_sent;		/* fd given with SET_VRING_CALL, -1 if none */
+	bool call_watched;	/* call_fd watched by the event loop */
+	bool started;		/* handed to the backend */
+};
+
+struct virtio_net {
+	struct vm *vm;
+	struct virtio_pci *vp;
+	char path[108];
+	struct mac_addr mac;
+	struct vhost_user vu;
+	uint64_t backend_features;	/* last GET_FEATURES, kept while gone */
+	bool backend_known;
+	uint64_t acked;			/* last SET_FEATURES */
+	bool link_up;
+	bool sock_watched;
+	bool ever_connected;
+	int timer_fd;			/* reconnect timer */
+	unsigned int retry_ms;
+	uint64_t down_ms;		/* when the backend went away */
+	uint64_t reconnects;
+	struct vnet_queue q[VNET_NQ];
+};
+
+static uint64_t vnet_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct virtio_net *vnet_of(struct virtio_pci *vp)
+{
+	return virtio_pci_model(vp);
+}
+
+/* ---- link state and configuration (§5.1.4) ---- */
+
+static void vnet_set_link(struct virtio_net *n, bool up)
+{
+	if (n->link_up == up)
+		return;
+	n->link_up = up;
+	virtio_pci_config_changed(n->vp);
+}
+
+static uint32_t vnet_cfg_read(struct virtio_pci *vp, uint32_t off,
+			      unsigned int size)
+{
+	struct virtio_net *n = vnet_of(vp);
+	uint8_t cfg[VIRTIO_NET_CFG_SIZE];
+	uint16_t status = n->link_up ? VIRTIO_NET_S_LINK_UP : 0, pairs = 1;
+	uint32_t v = 0;
+
+	memcpy(cfg, n->mac.b, MAC_LEN);
+	memcpy(cfg + 6, &status, 2);
+	memcpy(cfg + 8, &pairs, 2);
+	if (off + size <= sizeof(cfg))
+		memcpy(&v, cfg + off, size);
+	return v;
+}
+
+/* What the driver is offered: hv's own features, and the ring features
+ * the backend has (all of them while it was never seen). */
+static uint64_t vnet_get_features(struct virtio_pci *vp)
+{
+	struct virtio_net *n = vnet_of(vp);
+	uint64_t ring = VNET_RING_FEATURES;
+
+	if (n->backend_known)
+		ring &= n->backend_features;
+	return VNET_HV_FEATURES | ring;
+}
+
+/* ---- calls: where the backend signals used buffers ---- */
+
+static void vnet_call_ready(void *opaque)
+{
+	struct vnet_queue *q = opaque;
+	uint64_t v;
+
+	if (read(q->call_fd, &v, sizeof(v)) == sizeof(v))
+		virtio_pci_queue_signal(q->n->vp, q->index);
+}
+
+static void vnet_call_watch(struct vnet_queue *q, bool on)
+{
+	if (on == q->call_watched)
+		return;
+	if (on)
+		q->call_watched = vm_watch_fd(q->n->vm, q->call_fd,
+					      vnet_call_ready, q) == 0;
+	else
+		vm_unwatch_fd(q->n->vm, q->call_fd);
+	if (!on)
+		q->call_watched = false;
+}
+
+/* Give the backend the queue's irqfd if there is one, else our eventfd
+ * (watched only if an interrupt can reach the driver). */
+static int vnet_call_route(struct virtio_net *n, struct vnet_queue *q)
+{
+	int irqfd = virtio_pci_queue_irqfd(n->vp, q->index);
+	int want = irqfd >= 0 ? irqfd : q->call_fd;
+	int rc;
+
+	vnet_call_watch(q, irqfd < 0 &&
+			virtio_pci_queue_irq_wanted(n->vp, q->index));
+	if (want == q->call_sent)
+		return 0;
+	rc = vhost_user_set_vring_call(&n->vu, q->index, want);
+	if (rc == 0)
+		q->call_sent = want;
+	return rc;
+}
+
+/* ---- session ---- */
+
+static void vnet_queues_forget(struct virtio_net *n)
+{
+	for (unsigned int i = 0; i < VNET_NQ; i++) {
+		n->q[i].started = false;
+		n->q[i].call_sent = -1;
+		vnet_call_watch(&n->q[i], false);
+	}
+}
+
+static void vnet_arm_retry(struct virtio_net *n)
+{
+	struct itimerspec it = {
+		.it_value = { .tv_sec = n->retry_ms / 1000,
+			      .tv_nsec = (long)(n->retry_ms % 1000) * 1000000 },
+	};
+
+	timerfd_settime(n->timer_fd, 0, &it, NULL);
+	n->retry_ms = MIN(n->retry_ms * 2, VIRTIO_NET_RETRY_MAX_MS);
+}
+
+/* The session is over (backend gone or misbehaving): link down, retry. */
+static void vnet_drop(struct virtio_net *n, const char *why)
+{
+	if (vhost_user_connected(&n->vu)) {
+		log_warn("virtio-net %s: backend %s: link down, reconnecting",
+			 n->path, why);
+		if (n->sock_watched)
+			vm_unwatch_fd(n->vm, n->vu.fd);
+		n->sock_watched = false;
+		vhost_user_close(&n->vu);
+		n->down_ms = vnet_now_ms();
+	}
+	vnet_queues_forget(n);
+	vnet_set_link(n, false);
+	n->retry_ms = VIRTIO_NET_RETRY_MIN_MS;
+	vnet_arm_retry(n);
+}
+
+/* used->idx as the guest sees it: the ring base for a (re)start. */
+static uint16_t vnet_used_idx(const struct vq *vq)
+{
+	return __atomic_load_n((uint16_t *)((uint8_t *)vq->used + 2),
+			       __ATOMIC_ACQUIRE);
+}
+
+static int vnet_queue_start(struct virtio_net *n, struct vnet_queue *q)
+{
+	struct vq *vq = virtio_pci_queue(n->vp, q->index);
+	struct vhost_user *vu = &n->vu;
+	int rc;
+
+	if (!vq)
+		return 0;		/* the driver did not enable it */
+	if ((rc = vhost_user_set_vring_num(vu, q->index, vq->size)) < 0 ||
+	    (rc = vhost_user_set_vring_base(vu, q->index,
+					    vnet_used_idx(vq))) < 0 ||
+	    (rc = vhost_user_set_vring_addr(vu, q->index,
+					    (uintptr_t)vq->desc,
+					    (uintptr_t)vq->used,
+					    (uintptr_t)vq->avail)) < 0 ||
+	    (rc = vhost_user_set_vring_kick(vu, q->index, q->kick_fd)) < 0 ||
+	    (rc = vnet_call_route(n, q)) < 0 ||
+	    (rc = vhost_user_set_vring_enable(vu, q->index, true)) < 0)
+		return rc;
+	q->started = true;
+	return 0;
+}
+
+static int vnet_set_mem_table(struct virtio_net *n)
+{
+	struct vhost_user_region r[ARRAY_SIZE(n->vm->mem)];
+	struct vm *vm = n->vm;
+
+	if (vm->mem_fd < 0 || vm->nr_mem == 0 || vm->nr_mem > ARRAY_SIZE(r))
+		return -ENODEV;
+	for (unsigned int i = 0; i < vm->nr_mem; i++)
+		r[i] = (struct vhost_user_region){
+			.gpa = vm->mem[i].gpa, .size = vm->mem[i].size,
+			.uaddr = (uintptr_t)vm->mem[i].hva,
+			.mmap_offset = vm->mem[i].fd_offset, .fd = vm->mem_fd,
+		};
+	return vhost_user_set_mem_table(&n->vu, r, vm->nr_mem);
+}
+
+/* Hand the driver's queues to the backend (DRIVER_OK set, connected). */
+static int vnet_start(struct virtio_net *n)
+{
+	uint64_t ring = virtio_pci_driver_features(n->vp) & VNET_RING_FEATURES;
+	int rc;
+
+	if (ring & ~n->vu.features) {
+		log_err("virtio-net %s: backend lacks features %#llx the "
+			"driver uses", n->path,
+			(unsigned long long)(ring & ~n->vu.features));
+		virtio_pci_needs_reset(n->vp);
+		return -ENOTSUP;
+	}
+	if (n->vu.features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
+		ring |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
+	if ((rc = vhost_user_set_features(&n->vu, ring)) < 0 ||
+	    (rc = vnet_set_mem_table(n)) < 0)
+		return rc;
+	n->acked = ring;
+	for (unsigned int i = 0; i < VNET_NQ; i++)
+		if ((rc = vnet_queue_start(n, &n->q[i])) < 0)
+			return rc;
+	return 0;
+}
+
+/* Stop the started rings (driver reset): GET_VRING_BASE each. */
+static int vnet_stop(struct virtio_net *n)
+{
+	unsigned int base;
+	int rc = 0;
+
+	for (unsigned int i = 0; i < VNET_NQ && rc == 0; i++)
+		if (n->q[i].started)
+			rc = vhost_user_get_vring_base(&n->vu, i, &base);
+	vnet_queues_forget(n);
+	return rc;
+}
+
+/* Connected and handshaken: start the rings if the driver is ready. */
+static int vnet_session_up(struct virtio_net *n)
+{
+	int rc;
+
+	if (virtio_pci_driver_ok(n->vp) && (rc = vnet_start(n)) < 0)
+		return rc;
+	vnet_set_link(n, true);
+	return 0;
+}
+
+static void vnet_sock_ready(void *opaque)
+{
+	virtio_net_backend_event(opaque);
+}
+
+static int vnet_connect(struct virtio_net *n)
+{
+	int rc;
+
+	rc = vhost_user_connect(&n->vu, n->path);
+	if (rc < 0)
+		return rc;
+	rc = vhost_user_handshake(&n->vu, VHOST_USER_PROTOCOL_WANTED);
+	if (rc < 0)
+		goto fail;
+	n->backend_features = n->vu.features;
+	n->backend_known = true;
+	n->sock_watched = vm_watch_fd(n->vm, n->vu.fd, vnet_sock_ready,
+				      n) == 0;
+	rc = vnet_session_up(n);
+	if (rc == -ENOTSUP)
+		return 0;	/* stay connected, link down, until a reset */
+	if (rc < 0)
+		goto fail;
+	return 0;
+fail:
+	if (n->sock_watched)
+		vm_unwatch_fd(n->vm, n->vu.fd);
+	n->sock_watched = false;
+	vhost_user_close(&n->vu);
+	vnet_queues_forget(n);
+	return rc;
+}
+
+void virtio_net_retry(struct virtio_net *n)
+{
+	uint64_t v;
+	int rc;
+
+	if (read(n->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (vhost_user_connected(&n->vu))
+		return;
+	rc = vnet_connect(n);
+	if (rc < 0) {
+		vnet_arm_retry(n);
+		return;
+	}
+	if (n->ever_connected) {
+		n->reconnects++;
+		log_warn("virtio-net %s: backend back after %llu ms, link up",
+			 n->path, (unsigned long long)(vnet_now_ms() - n->down_ms));
+	}
+	n->ever_connected = true;
+}
+
+static void vnet_timer_ready(void *opaque)
+{
+	virtio_net_retry(opaque);
+}
+
+void virtio_net_backend_event(struct virtio_net *n)
+{
+	int rc = vhost_user_check_idle(&n->vu);
+
+	if (rc < 0)
+		vnet_drop(n, rc == -ECONNRESET ? "gone" : "broke the protocol");
+}
+
+/* A failed message during a session: start over. */
+static void vnet_check(struct virtio_net *n, int rc, const char *what)
+{
+	if (rc < 0 && vhost_user_connected(&n->vu) && rc != -ENOTSUP) {
+		log_warn("virtio-net %s: %s failed: %s", n->path, what,
+			 strerror(-rc));
+		vnet_drop(n, "failed");
+	}
+}
+
+/* ---- transport callbacks ---- */
+
+static void vnet_driver_ok(struct virtio_pci *vp)
+{
+	struct virtio_net *n = vnet_of(vp);
+
+	if (vhost_user_connected(&n->vu))
+		vnet_check(n, vnet_start(n), "start");
+}
+
+static void vnet_reset(struct virtio_pci *vp)
+{
+	struct virtio_net *n = vnet_of(vp);
+
+	vnet_check(n, vnet_stop(n), "stop");
+}
+
+static void vnet_irq_changed(struct virtio_pci *vp)
+{
+	struct virtio_net *n = vnet_of(vp);
+	int rc = 0;
+
+	for (unsigned int i = 0; i < VNET_NQ && rc == 0; i++)
+		if (n->q[i].started)
+			rc = vnet_call_route(n, &n->q[i]);
+	vnet_check(n, rc, "SET_VRING_CALL");
+}
+
+/* A kick that reached the MMIO handler (no ioeventfd): pass it on. */
+static void vnet_queue_notify(struct virtio_pci *vp, unsigned int q)
+{
+	struct virtio_net *n = vnet_of(vp);
+	uint64_t one = 1;
+
+	if (q < VNET_NQ && write(n->q[q].kick_fd, &one, sizeof(one)) < 0)
+		log_debug("virtio-net %s: kick: %m", n->path);
+}
+
+static int vnet_queue_kick_fd(struct virtio_pci *vp, unsigned int q)
+{
+	struct virtio_net *n = vnet_of(vp);
+
+	return q < VNET_NQ ? n->q[q].kick_fd : -1;
+}
+
+/* ---- save/load: MAC, link status, features acked to the backend ---- */
+
+static int vnet_save(struct virtio_pci *vp, struct snap_writer *w)
+{
+	struct virtio_net *n = vnet_of(vp);
+
+	snap_put_bytes(w, n->mac.b, MAC_LEN);
+	snap_put_u8(w, n->link_up);
+	snap_put_u64(w, n->acked);
+	return snap_writer_error(w);
+}
+
+static int vnet_load(struct virtio_pci *vp, struct snap_reader *r)
+{
+	struct virtio_net *n = vnet_of(vp);
+	struct mac_addr mac;
+	uint64_t acked;
+	bool link;
+
+	snap_get_bytes(r, mac.b, MAC_LEN);
+	snap_get_bool(r, &link);
+	snap_get_u64(r, &acked);
+	if (r->err)
+		return -EINVAL;
+	if (!mac_is_unicast(&mac) ||
+	    (acked & ~(VNET_RING_FEATURES |
+		       1ULL << VHOST_USER_F_PROTOCOL_FEATURES)))
+		return snap_fail(r, "virtio-net MAC or features");
+	n->mac = mac;
+	n->link_up = link;
+	n->acked = acked;
+	return 0;
+}
+
+/* The loaded transport state is in place: rebuild the session on it. */
+static void vnet_loaded(struct virtio_pci *vp)
+{
+	struct virtio_net *n = vnet_of(vp);
+	bool was_up = n->link_up;
+
+	vnet_check(n, vnet_stop(n), "stop before load");
+	n->link_up = false;
+	if (vhost_user_connected(&n->vu)) {
+		vnet_check(n, vnet_session_up(n), "start after load");
+		if (n->link_up != was_up)
+			virtio_pci_config_changed(vp);
+	}
+}
+
+static const struct virtio_dev_ops vnet_ops = {
+	.name = "virtio-net",
+	.device_id = 1,
+	.class_code = 0x020000,		/* network, Ethernet */
+	.num_queues = VNET_NQ,
+	.queue_max = VIRTIO_NET_QUEUE_MAX,
+	.cfg_size = VIRTIO_NET_CFG_SIZE,
+	.cfg_read = vnet_cfg_read,
+	.queue_notify = vnet_queue_notify,
+	.reset = vnet_reset,
+	.save = vnet_save,
+	.load = vnet_load,
+	.get_features = vnet_get_features,
+	.queue_kick_fd = vnet_queue_kick_fd,
+	.driver_ok = vnet_driver_ok,
+	.irq_changed = vnet_irq_changed,
+	.loaded = vnet_loaded,
+};
+
+/* ---- creation ---- */
+
+static int vnet_fds_open(struct virtio_net *n)
+{
+	for (unsigned int i = 0; i < VNET_NQ; i++) {
+		n->q[i].kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		n->q[i].call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (n->q[i].kick_fd < 0 || n->q[i].call_fd < 0)
+			return -errno;
+	}
+	n->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	return n->timer_fd < 0 ? -errno : 0;
+}
+
+static void vnet_free(struct virtio_net *n)
+{
+	for (unsigned int i = 0; i < VNET_NQ; i++) {
+		if (n->q[i].kick_fd >= 0)
+			close(n->q[i].kick_fd);
+		if (n->q[i].call_fd >= 0)
+			close(n->q[i].call_fd);
+	}
+	if (n->timer_fd >= 0)
+		close(n->timer_fd);
+	free(n);
+}
+
+static struct virtio_net *vnet_alloc(struct vm *vm, const char *sock,
+				     const struct mac_addr *mac)
+{
+	struct virtio_net *n;
+
+	if (!sock || strlen(sock) >= sizeof(n->path) || !mac ||
+	    !mac_is_unicast(mac)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->vm = vm;
+	strcpy(n->path, sock);
+	n->mac = *mac;
+	n->timer_fd = -1;
+	vhost_user_init(&n->vu);
+	for (unsigned int i = 0; i < VNET_NQ; i++)
+		n->q[i] = (struct vnet_queue){ .n = n, .index = i,
+					       .kick_fd = -1, .call_fd = -1,
+					       .call_sent = -1 };
+	return n;
+}
+
+struct virtio_net *virtio_net_create(struct vm *vm, struct pci_bus *bus,
+				     const char *sock,
+				     const struct mac_addr *mac)
+{
+	struct virtio_net *n = vnet_alloc(vm, sock, mac);
+	int rc;
+
+	if (!n)
+		return NULL;
+	rc = vnet_fds_open(n);
+	if (rc < 0)
+		goto fail;
+	n->vp = virtio_pci_create(vm, bus, &vnet_ops, n);
+	if (!n->vp) {
+		rc = -errno;
+		goto fail;
+	}
+	vm_watch_fd(vm, n->timer_fd, vnet_timer_ready, n);	/* no loop in tests */
+	rc = vnet_connect(n);
+	if (rc < 0) {
+		log_warn("virtio-net %s: backend not there (%s): link down, "
+			 "retrying", sock, strerror(-rc));
+		n->retry_ms = VIRTIO_NET_RETRY_MIN_MS;
+		vnet_arm_retry(n);
+	}
+	n->ever_connected = rc == 0;
+	return n;
+fail:
+	vnet_free(n);
+	errno = -rc;
+	return NULL;
+}
+
+void virtio_net_destroy(struct virtio_net *n)
+{
+	if (!n)
+		return;
+	if (n->sock_watched)
+		vm_unwatch_fd(n->vm, n->vu.fd);
+	vnet_queues_forget(n);
+	vm_unwatch_fd(n->vm, n->timer_fd);
+	vhost_user_close(&n->vu);
+	virtio_pci_destroy(n->vp);	/* deassigns the ioeventfds first */
+	vnet_free(n);
+}
+
+struct virtio_pci *virtio_net_transport(struct virtio_net *n)
+{
+	return n->vp;
+}
+
+bool virtio_net_link_up(const struct virtio_net *n)
+{
+	return n->link_up;
+}
+
+bool virtio_net_connected(const struct virtio_net *n)
+{
+	return vhost_user_connected(&n->vu);
+}
+
+bool virtio_net_queue_started(const struct virtio_net *n, unsigned int q)
+{
+	return q < VNET_NQ && n->q[q].started;
+}
+
+uint64_t virtio_net_reconnects(const struct virtio_net *n)
+{
+	return n->reconnects;
+}

@@ -1,0 +1,59 @@
+/*
+ * virtio-net device model (virtio_net.c) whose queues are processed by a
+ * vhost-user backend (vswitchd's guest VNIC): declarations for devices.c,
+ * main.c and the unit tests. Everything runs with dev_lock held, except
+ * creation and destruction (before the vCPUs start, after they stop).
+ */
+#ifndef HV_VIRTIO_NET_H
+#define HV_VIRTIO_NET_H
+
+#include "xvm/mac.h"
+#include "dev.h"
+
+struct pci_bus;
+struct virtio_pci;
+struct virtio_net;
+
+/* virtio 1.2 §5.1.3 feature bits hv knows about. */
+#define VIRTIO_NET_F_MAC		5
+#define VIRTIO_NET_F_MRG_RXBUF		15
+#define VIRTIO_NET_F_STATUS		16
+#define VIRTIO_NET_S_LINK_UP		1
+
+#define VIRTIO_NET_QUEUE_MAX		1024
+#define VIRTIO_NET_CFG_SIZE		10	/* mac, status, max_virtqueue_pairs */
+
+/* Reconnect back-off while the backend is gone (ms). */
+#define VIRTIO_NET_RETRY_MIN_MS		50
+#define VIRTIO_NET_RETRY_MAX_MS		200
+
+/* A NIC on the PCI bus whose backend listens on `sock` (a vhost-user
+ * server socket). The first connection is tried at once; if it fails the
+ * NIC starts with its link down and keeps retrying. Registered for
+ * save/load through its transport. NULL + errno. */
+struct virtio_net *virtio_net_create(struct vm *vm, struct pci_bus *bus,
+				     const char *sock,
+				     const struct mac_addr *mac);
+void virtio_net_destroy(struct virtio_net *n);
+struct virtio_pci *virtio_net_transport(struct virtio_net *n);
+
+/* State a user (and the tests) can observe. */
+bool virtio_net_link_up(const struct virtio_net *n);
+bool virtio_net_connected(const struct virtio_net *n);
+/* Whether queue q is handed to the backend. */
+bool virtio_net_queue_started(const struct virtio_net *n, unsigned int q);
+/* Sessions established after the first one. */
+uint64_t virtio_net_reconnects(const struct virtio_net *n);
+
+/* Event handlers, called by the event loop through fd watches; public
+ * so the unit tests (which have no event loop) can drive them. */
+/* The backend's socket is readable (EOF: it went away). */
+void virtio_net_backend_event(struct virtio_net *n);
+/* The reconnect timer fired: try to connect again. */
+void virtio_net_retry(struct virtio_net *n);
+
+/* devices.c: create a NIC after devices_create(); 0 or -errno. */
+int devices_add_net(struct vm *vm, const char *sock,
+		    const struct mac_addr *mac);
+
+#endif
