@@ -5,6 +5,13 @@
  * path is printed and reported by `status`), file:PATH (append output, no
  * input). Input goes to the sink devices.c registered; output never blocks
  * for long: what the backend cannot take now is dropped.
+ *
+ * Output is buffered: the UART hands it over a byte at a time, and one
+ * write(2) per byte is slow and splits lines between readers. The buffer
+ * is written out at each newline, when CONSOLE_OUTBUF bytes are waiting,
+ * and otherwise CONSOLE_FLUSH_MS after the first byte left waiting (a
+ * one-shot timerfd the event loop watches), so a partial line such as a
+ * prompt still appears promptly. Without a timerfd output is unbuffered.
  */
 #include <fcntl.h>
 #include <pty.h>
@@ -14,10 +21,13 @@
 #include <termios.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include "xvm/log.h"
 #include "core.h"
 
 #define CONSOLE_ESCAPE	0x1d	/* Ctrl-]: leave (destroy) in raw stdio mode */
+#define CONSOLE_OUTBUF	512	/* bytes held back at most */
+#define CONSOLE_FLUSH_MS 10	/* longest a partial line waits */
 
 struct console {
 	struct vm *vm;
@@ -28,7 +38,11 @@ struct console {
 	char pty_path[64];
 	bool raw;		/* tty_saved must be restored */
 	struct termios tty_saved;
-	pthread_mutex_t out_lock;
+	pthread_mutex_t out_lock;	/* out_fd writes, obuf, timer_armed */
+	int timer_fd;		/* flush timer, -1: output is unbuffered */
+	bool timer_armed;
+	size_t olen;
+	uint8_t obuf[CONSOLE_OUTBUF];
 };
 
 /* A second, non-blocking file description for stdout when it is a pipe
@@ -107,6 +121,114 @@ static int console_open_file(struct console *con, const char *path)
 	return 0;
 }
 
+/* ---- output ---- */
+
+/* Write everything or drop what the backend cannot take now. out_lock
+ * held. */
+static void console_write_fd(struct console *con, const uint8_t *p,
+			     size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(con->out_fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;		/* full or gone: drop the rest */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* out_lock held. */
+static void console_flush_locked(struct console *con)
+{
+	if (con->olen)
+		console_write_fd(con, con->obuf, con->olen);
+	con->olen = 0;
+}
+
+/* Start the flush timer unless it runs already. out_lock held. */
+static void console_arm_timer(struct console *con)
+{
+	struct itimerspec its = {
+		.it_value = { CONSOLE_FLUSH_MS / 1000,
+			      CONSOLE_FLUSH_MS % 1000 * 1000000L },
+	};
+
+	if (con->timer_armed)
+		return;
+	if (timerfd_settime(con->timer_fd, 0, &its, NULL) == 0)
+		con->timer_armed = true;
+	else
+		console_flush_locked(con);
+}
+
+/* The flush timer fired (event loop, no dev_lock). */
+static void console_timer(void *opaque)
+{
+	struct console *con = opaque;
+	uint64_t n;
+
+	if (read(con->timer_fd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	pthread_mutex_lock(&con->out_lock);
+	con->timer_armed = false;
+	console_flush_locked(con);
+	pthread_mutex_unlock(&con->out_lock);
+}
+
+/* Output buffering needs the timer; without it output is written at once. */
+static void console_open_timer(struct console *con)
+{
+	con->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				       TFD_NONBLOCK | TFD_CLOEXEC);
+	if (con->timer_fd < 0)
+		return;
+	if (vm_watch_core_fd(con->vm, con->timer_fd, console_timer, con) < 0) {
+		close(con->timer_fd);
+		con->timer_fd = -1;
+	}
+}
+
+void console_flush(struct vm *vm)
+{
+	struct console *con = core_of(vm) ? core_of(vm)->console : NULL;
+
+	if (!con || con->out_fd < 0)
+		return;
+	pthread_mutex_lock(&con->out_lock);
+	console_flush_locked(con);
+	pthread_mutex_unlock(&con->out_lock);
+}
+
+void vm_console_write(struct vm *vm, const void *buf, size_t len)
+{
+	struct console *con = core_of(vm) ? core_of(vm)->console : NULL;
+	const uint8_t *p = buf;
+
+	if (!con || con->out_fd < 0 || len == 0)
+		return;
+	pthread_mutex_lock(&con->out_lock);
+	if (con->timer_fd < 0 || len > sizeof(con->obuf) - con->olen) {
+		console_flush_locked(con);
+		if (con->timer_fd < 0 || len > sizeof(con->obuf)) {
+			console_write_fd(con, p, len);
+			goto out;
+		}
+	}
+	memcpy(con->obuf + con->olen, p, len);
+	con->olen += len;
+	if (memchr(p, '\n', len) || con->olen == sizeof(con->obuf))
+		console_flush_locked(con);
+	else
+		console_arm_timer(con);
+out:
+	pthread_mutex_unlock(&con->out_lock);
+}
+
+/* ---- input, open, close ---- */
+
 /* Input is readable: hand it to the sink (dev_lock held by the loop). */
 static void console_input(void *opaque)
 {
@@ -138,7 +260,7 @@ int console_open(struct vm *vm, const char *spec)
 	if (!con)
 		return -ENOMEM;
 	con->vm = vm;
-	con->out_fd = con->in_fd = con->pty_slave = -1;
+	con->out_fd = con->in_fd = con->pty_slave = con->timer_fd = -1;
 	pthread_mutex_init(&con->out_lock, NULL);
 	core_of(vm)->console = con;
 	if (strcmp(spec, "stdio") == 0)
@@ -151,6 +273,7 @@ int console_open(struct vm *vm, const char *spec)
 		rc = -EINVAL;
 	if (rc < 0)
 		return rc;
+	console_open_timer(con);
 	/* Not every input can be polled (/dev/null, a regular file). */
 	if (con->in_fd >= 0 &&
 	    vm_watch_fd(vm, con->in_fd, console_input, con) < 0)
@@ -173,6 +296,12 @@ void console_close(struct vm *vm)
 		return;
 	if (con->in_fd >= 0)
 		vm_unwatch_fd(vm, con->in_fd);
+	if (con->timer_fd >= 0) {
+		vm_unwatch_fd(vm, con->timer_fd);
+		close(con->timer_fd);
+	}
+	if (con->out_fd >= 0)
+		console_flush_locked(con);	/* no other thread is left */
 	if (con->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &con->tty_saved);
 	if (con->close_out && con->out_fd >= 0)
@@ -182,27 +311,6 @@ void console_close(struct vm *vm)
 	pthread_mutex_destroy(&con->out_lock);
 	free(con);
 	core_of(vm)->console = NULL;
-}
-
-void vm_console_write(struct vm *vm, const void *buf, size_t len)
-{
-	struct console *con = core_of(vm) ? core_of(vm)->console : NULL;
-	const uint8_t *p = buf;
-
-	if (!con || con->out_fd < 0)
-		return;
-	pthread_mutex_lock(&con->out_lock);
-	while (len > 0) {
-		ssize_t n = write(con->out_fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;		/* full or gone: drop the rest */
-		p += n;
-		len -= (size_t)n;
-	}
-	pthread_mutex_unlock(&con->out_lock);
 }
 
 void vm_console_set_sink(struct vm *vm,

@@ -114,6 +114,8 @@ enum core_state vm_state(struct vm *vm);
 /* console.c */
 int console_open(struct vm *vm, const char *spec);
 const char *console_pty_path(struct vm *vm);
+/* Write out buffered guest output now (before hv reports why it stops). */
+void console_flush(struct vm *vm);
 void console_close(struct vm *vm);
 
 /* control.c */

@@ -385,6 +385,7 @@ int main(int argc, char **argv)
 		if (step(vm_loop_run(&vm), "event loop") < 0)
 			vm_request_stop(&vm, VM_STOP_ERROR, "event loop failed");
 		vcpu_join_all(&vm);
+		console_flush(&vm);	/* the guest's last words first */
 		status = vm_exit_status(&vm);
 	} else {
 		boot_close(&img);

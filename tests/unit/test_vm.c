@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include "unit.h"
 #include "../../hv/vmm/core.h"
 
@@ -292,6 +293,75 @@ static void test_event_loop(void)
 	vm_free(vm);
 }
 
+/* Console output (console.c) is buffered: byte-by-byte UART output
+ * reaches the file a line at a time, a partial line shortly after (the
+ * event loop's flush timer), and the rest when the console closes. */
+static size_t file_text(const char *path, char *buf, size_t max)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, max - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void put_bytes(struct vm *vm, const char *s)
+{
+	for (; *s; s++)
+		vm_console_write(vm, s, 1);
+}
+
+static void stop_cb(void *opaque)
+{
+	vm_request_stop(opaque, VM_STOP_POWEROFF, "test over");
+}
+
+static void test_console_buffer(void)
+{
+	char path[] = "/tmp/xvm-console-XXXXXX", spec[64], got[2048];
+	struct itimerspec its = { .it_value = { 0, 300000000L } };
+	struct vm *vm = vm_new(4096, 0);
+	char big[1000];
+	int fd = mkstemp(path), tfd = timerfd_create(CLOCK_MONOTONIC,
+						     TFD_NONBLOCK);
+
+	CU_ASSERT_FATAL(fd >= 0 && tfd >= 0);
+	close(fd);
+	snprintf(spec, sizeof(spec), "file:%s", path);
+	CU_ASSERT_EQUAL_FATAL(vm_core_init(vm), 0);
+	CU_ASSERT_EQUAL_FATAL(console_open(vm, spec), 0);
+	put_bytes(vm, "guest: ready");
+	CU_ASSERT_EQUAL(file_text(path, got, sizeof(got)), 0);
+	put_bytes(vm, "\nlogin: ");
+	file_text(path, got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "guest: ready\n");
+	/* The partial line is written by the loop within CONSOLE_FLUSH_MS,
+	 * well before this timer ends the loop. */
+	CU_ASSERT_EQUAL(vm_watch_fd(vm, tfd, stop_cb, vm), 0);
+	CU_ASSERT_EQUAL(timerfd_settime(tfd, 0, &its, NULL), 0);
+	CU_ASSERT_EQUAL(vm_loop_run(vm), 0);
+	file_text(path, got, sizeof(got));
+	CU_ASSERT_STRING_EQUAL(got, "guest: ready\nlogin: ");
+	/* A write larger than the buffer goes out at once, in order. */
+	put_bytes(vm, "x");
+	memset(big, 'y', sizeof(big));
+	vm_console_write(vm, big, sizeof(big));
+	CU_ASSERT_EQUAL(file_text(path, got, sizeof(got)),
+			strlen("guest: ready\nlogin: x") + sizeof(big));
+	put_bytes(vm, "bye");
+	console_close(vm);
+	CU_ASSERT_EQUAL(file_text(path, got, sizeof(got)),
+			strlen("guest: ready\nlogin: xbye") + sizeof(big));
+	CU_ASSERT_STRING_EQUAL(got + strlen(got) - 3, "bye");
+	vm_unwatch_fd(vm, tfd);
+	close(tfd);
+	unlink(path);
+	vm_core_fini(vm);
+	vm_free(vm);
+}
+
 /* Against the real KVM (skipped without /dev/kvm): MSI routes get GSIs
  * from 24 up and KVM accepts the whole table (legacy routes included),
  * updates and unbinds work, ioeventfds assign and deassign. */
@@ -346,6 +416,7 @@ static CU_TestInfo tests[] = {
 	{ "stop_first_wins", test_stop_first_wins },
 	{ "no_kvm", test_no_kvm },
 	{ "event_loop", test_event_loop },
+	{ "console_buffer", test_console_buffer },
 	{ "kvm_msi_routes", test_kvm_msi_routes },
 	CU_TEST_INFO_NULL,
 };
