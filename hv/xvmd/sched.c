@@ -392,6 +392,20 @@ int sched_init(const char *group)
 	return -ENOTSUP;
 }
 
+void sched_fini(bool remove)
+{
+	if (remove && sched.kind != SCHED_NONE) {
+		if (rmdir(sched.cpu) < 0 && errno != ENOENT)
+			log_warn("sched: rmdir %s: %s", sched.cpu,
+				 strerror(errno));
+		if (sched.acct[0] && rmdir(sched.acct) < 0 && errno != ENOENT)
+			log_warn("sched: rmdir %s: %s", sched.acct,
+				 strerror(errno));
+	}
+	sched.kind = SCHED_NONE;
+	sched.cpu[0] = sched.acct[0] = '\0';
+}
+
 const char *sched_backend(void)
 {
 	switch (sched.kind) {

@@ -28,6 +28,9 @@ struct sched_dom;
  * logged reason when no usable cpu controller exists (domains then run
  * unscheduled and schedinfo reports it). */
 int sched_init(const char *group);
+/* Forget the hierarchy; with remove, also rmdir the parent group (only
+ * succeeds once every domain cgroup in it is gone). */
+void sched_fini(bool remove);
 /* Which hierarchy is in use: "cgroup v1", "cgroup v2", or "none". */
 const char *sched_backend(void);
 
