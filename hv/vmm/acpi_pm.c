@@ -48,6 +48,9 @@ struct acpi_pm {
 	int sci_level;
 };
 
+/* A guest may request unsupported sleep states in a loop. */
+static struct log_ratelimit pm_sleep_rl = LOG_RATELIMIT_INIT(5000, 2);
+
 static uint64_t pm_now_ns(void)
 {
 	struct timespec ts;
@@ -94,8 +97,9 @@ static void pm_sleep(struct acpi_pm *pm)
 				"guest entered ACPI S5");
 		return;
 	}
-	log_warn("acpi_pm: sleep type %u requested; only S5 (%u) is "
-		 "supported, ignored", typ, ACPI_SLP_TYP_S5);
+	log_ratelimited(&pm_sleep_rl, LL_WARN, "acpi_pm: sleep type %u "
+			"requested; only S5 (%u) is supported, ignored", typ,
+			ACPI_SLP_TYP_S5);
 }
 
 /* Byte i (0-11) of the register block as the guest sees it. */

@@ -17,6 +17,9 @@ struct pvpanic {
 	uint16_t port;
 };
 
+/* The guest may write CRASH_LOADED in a loop: it must not flood the log. */
+static struct log_ratelimit pvpanic_rl = LOG_RATELIMIT_INIT(5000, 2);
+
 static uint64_t pvpanic_read(void *opaque UNUSED, uint64_t off UNUSED,
 			     unsigned int size UNUSED)
 {
@@ -31,7 +34,8 @@ static void pvpanic_write(void *opaque, uint64_t off UNUSED,
 	if (val & PVPANIC_PANICKED)
 		vm_request_stop(p->vm, VM_STOP_CRASH, "guest reported panic");
 	else if (val & PVPANIC_CRASH_LOADED)
-		log_warn("pvpanic: guest crashed, running its crash kernel");
+		log_ratelimited(&pvpanic_rl, LL_WARN, "pvpanic: guest crashed, "
+				"running its crash kernel");
 }
 
 static const struct io_ops pvpanic_io_ops = {

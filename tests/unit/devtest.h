@@ -8,8 +8,10 @@
 #ifndef XVM_DEVTEST_H
 #define XVM_DEVTEST_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "unit.h"
 #include "xvm/log.h"
 #include "../../hv/vmm/dev.h"
@@ -107,6 +109,33 @@ static inline void devtest_roundtrip(const struct hv_device_ops *ops,
 	snap_writer_free(&w1);
 	snap_writer_free(&w2);
 	snap_writer_free(&w3);
+}
+
+/* Lines hv logs (to stderr, at LL_WARN) while fn(arg) runs. */
+static inline unsigned int devtest_log_lines(void (*fn)(void *), void *arg)
+{
+	enum log_level saved = log_get_level();
+	FILE *tmp = tmpfile();
+	unsigned int lines = 0;
+	int fd2 = dup(STDERR_FILENO), c;
+
+	if (!tmp || fd2 < 0) {
+		CU_FAIL("devtest_log_lines: no temporary file");
+		return ~0u;
+	}
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	log_set_level(LL_WARN);
+	fn(arg);
+	log_set_level(saved);
+	fflush(stderr);
+	dup2(fd2, STDERR_FILENO);
+	close(fd2);
+	rewind(tmp);
+	while ((c = fgetc(tmp)) != EOF)
+		lines += c == '\n';
+	fclose(tmp);
+	return lines;
 }
 
 /* Captured console output. */

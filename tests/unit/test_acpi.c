@@ -156,6 +156,25 @@ static void test_pm_s5(void)
 	devtest_vm_free(vm);
 }
 
+static void s3_loop(void *vm)
+{
+	for (int i = 0; i < 1000; i++)
+		pio_out(vm, PM(4), 2, 3u << 10 | 1u << 13);
+}
+
+/* Unsupported sleep requests in a loop: a few log lines, not 1000. */
+static void test_pm_sleep_log_flood(void)
+{
+	struct vm *vm;
+	struct acpi_pm *pm = pm_setup(&vm);
+	unsigned int lines = devtest_log_lines(s3_loop, vm);
+
+	CU_ASSERT(lines >= 1 && lines <= 3);
+	CU_ASSERT_EQUAL(vm->stop_reason, VM_STOP_NONE);
+	acpi_pm_destroy(pm);
+	devtest_vm_free(vm);
+}
+
 static void test_pm_s5_bytewise(void)
 {
 	struct vm *vm;
@@ -249,6 +268,7 @@ static CU_TestInfo tests[] = {
 	{ "tables", test_tables },
 	{ "tables_refused", test_tables_refused },
 	{ "pm_s5", test_pm_s5 },
+	{ "pm_sleep_log_flood", test_pm_sleep_log_flood },
 	{ "pm_s5_bytewise", test_pm_s5_bytewise },
 	{ "pm_power_button", test_pm_power_button },
 	{ "pm_timer", test_pm_timer },

@@ -94,11 +94,34 @@ static void test_pvpanic(void)
 	devtest_vm_free(vb);
 }
 
+static void crash_loaded_loop(void *vm)
+{
+	for (int i = 0; i < 1000; i++)
+		pio_out(vm, PVPANIC_PORT, 1, 0x02);
+}
+
+/* A guest writing CRASH_LOADED in a loop gets a few log lines, not one
+ * per write. */
+static void test_pvpanic_log_flood(void)
+{
+	struct vm *vm = devtest_vm(0, 1);
+	struct pvpanic *p = pvpanic_create(vm, PVPANIC_PORT);
+	unsigned int lines;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	lines = devtest_log_lines(crash_loaded_loop, vm);
+	CU_ASSERT(lines >= 1 && lines <= 3);
+	CU_ASSERT_EQUAL(vm->stop_reason, VM_STOP_NONE);
+	pvpanic_destroy(p);
+	devtest_vm_free(vm);
+}
+
 static CU_TestInfo tests[] = {
 	{ "probe", test_probe },
 	{ "reset", test_reset },
 	{ "save_load", test_save_load },
 	{ "pvpanic", test_pvpanic },
+	{ "pvpanic_log_flood", test_pvpanic_log_flood },
 	CU_TEST_INFO_NULL,
 };
 
