@@ -10,6 +10,7 @@
 struct option {
 	const char *key;
 	bool is_num;
+	bool repeat;		/* string: repeated words append ",value" */
 	uint64_t min, max;	/* range for numbers */
 	char str[128];		/* value of a string option */
 	uint64_t num;		/* value of a number option */
@@ -19,6 +20,18 @@ struct option {
 static struct option options[] = {
 	{ .key = "workload", .str = "hello" },
 	{ .key = "spin_secs", .is_num = true, .max = 1000000000 },
+	/* Network (docs/guest.md "Network"). */
+	{ .key = "ip", .repeat = true },
+	{ .key = "gw" },
+	{ .key = "peer" },
+	{ .key = "peer_mac" },
+	{ .key = "size", .is_num = true, .min = 64, .max = 1518, .num = 64 },
+	{ .key = "rate", .is_num = true, .max = 100000000 },
+	{ .key = "count", .is_num = true, .max = 1000000000000ULL },
+	{ .key = "secs", .is_num = true, .max = 1000000000 },
+	{ .key = "interval_ms", .is_num = true, .min = 1, .max = 3600000, .num = 1000 },
+	{ .key = "port", .is_num = true, .min = 1, .max = 65535, .num = 9 },
+	{ .key = "nic", .is_num = true, .max = 3 },
 };
 
 static struct option *option_find(const char *key, size_t len)
@@ -34,6 +47,19 @@ static void option_set(struct option *o, const char *val, size_t len)
 {
 	uint64_t v;
 
+	if (!o->is_num && o->repeat && o->set) {
+		size_t have = strlen(o->str);
+
+		if (have + 1 + len >= sizeof(o->str)) {
+			kprintf("guest: warning: option %s: too many values, '%.*s' ignored\n",
+				o->key, (int)len, val);
+			return;
+		}
+		o->str[have] = ',';
+		memcpy(o->str + have + 1, val, len);
+		o->str[have + 1 + len] = '\0';
+		return;
+	}
 	if (!o->is_num) {
 		if (len >= sizeof(o->str)) {
 			kprintf("guest: warning: option %s: value too long, ignored\n", o->key);
@@ -96,6 +122,13 @@ const char *cmdline_str(const char *key)
 	struct option *o = option_find(key, strlen(key));
 
 	return o && !o->is_num ? o->str : NULL;
+}
+
+bool cmdline_isset(const char *key)
+{
+	struct option *o = option_find(key, strlen(key));
+
+	return o && o->set;
 }
 
 uint64_t cmdline_num(const char *key)

@@ -2,6 +2,7 @@
 #ifndef MINIOS_CMDLINE_H
 #define MINIOS_CMDLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Parse the command line; reports bad words on the console. */
@@ -10,5 +11,7 @@ void cmdline_parse(const char *s);
 const char *cmdline_str(const char *key);
 /* Value of a number option (its default if not given), 0 if no such. */
 uint64_t cmdline_num(const char *key);
+/* Was the option given on the command line (with a valid value)? */
+bool cmdline_isset(const char *key);
 
 #endif

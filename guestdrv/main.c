@@ -8,6 +8,7 @@
 #include "minios.h"
 #include "acpi.h"
 #include "cmdline.h"
+#include "netwl.h"
 #include "pci.h"
 #include "virtio_console.h"
 #include "workload.h"
@@ -91,6 +92,7 @@ static void devices_init(void)
 		kprintf("minios: console: virtio-console\n");
 	else if (rc != -ENODEV)
 		kprintf("guest: warning: virtio-console failed (%d), staying on serial\n", rc);
+	net_start();
 }
 
 /* Hand a complete input line to the workloads that take input. */
@@ -160,7 +162,8 @@ static NORETURN void main_loop(void)
 				continue;
 			if (!run.w[i]->step(now))
 				run.done[i] = true;
-			else if (run.w[i]->busy)
+			else if (run.w[i]->busy ||
+				 (run.w[i]->is_busy && run.w[i]->is_busy(now)))
 				busy++;
 			else
 				active++;

@@ -5,6 +5,7 @@
  */
 #include "minios.h"
 #include "cmdline.h"
+#include "netwl.h"
 #include "workload.h"
 
 #define NS_PER_SEC	((uint64_t)1000000000)
@@ -101,11 +102,23 @@ static const struct workload workloads[] = {
 	  .input = echo_input },
 };
 
+/* The network workloads live in their own files (netwl.h). */
+static const struct workload *const net_workloads[] = {
+	&wl_ping, &wl_pinger, &wl_pktgen, &wl_sink, &wl_udpseq, &wl_badring,
+};
+
+static bool workload_is(const struct workload *w, const char *name, size_t len)
+{
+	return strlen(w->name) == len && !strncmp(w->name, name, len);
+}
+
 const struct workload *workload_find(const char *name, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(workloads); i++)
-		if (strlen(workloads[i].name) == len &&
-		    !strncmp(workloads[i].name, name, len))
+		if (workload_is(&workloads[i], name, len))
 			return &workloads[i];
+	for (size_t i = 0; i < ARRAY_SIZE(net_workloads); i++)
+		if (workload_is(net_workloads[i], name, len))
+			return net_workloads[i];
 	return NULL;
 }

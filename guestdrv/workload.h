@@ -17,6 +17,8 @@ struct workload {
 	void (*input)(const char *line);
 	/* Has work every step (the main loop must not sleep while it runs). */
 	bool busy;
+	/* Or, if set: does it have work now (e.g. traffic is flowing)? */
+	bool (*is_busy)(uint64_t now_ns);
 };
 
 const struct workload *workload_find(const char *name, size_t len);

@@ -1,0 +1,252 @@
+/*
+ * virtio_net.c: virtio-net frontend (virtio 1.2 §5.1), modern PCI only,
+ * polled. Features: VERSION_1, MAC, STATUS, MRG_RXBUF and EVENT_IDX when
+ * the device offers them; no offloads, no control queue, one queue pair.
+ *
+ * Receive: every receiveq descriptor holds one 2 KiB buffer, all posted at
+ * start; rx_poll takes completed ones, hands the frames to the stack and
+ * reposts the buffers, one kick (if the device wants one) per poll.
+ * Transmit: one descriptor per frame (header and frame in one buffer:
+ * VERSION_1 implies ANY_LAYOUT, §5.1.6.2); frames are queued and published
+ * together with one kick per batch; used buffers are reclaimed when a
+ * buffer is wanted. Every used entry from the device is range-checked.
+ */
+#include "virtio_net.h"
+
+#define VIRTIO_ID_NET		1
+#define VIRTIO_NET_F_MAC	5
+#define VIRTIO_NET_F_MRG_RXBUF	15
+#define VIRTIO_NET_F_STATUS	16
+#define VIRTIO_NET_S_LINK_UP	1
+#define VNET_CFG_MAC		0
+#define VNET_CFG_STATUS		6
+#define VNET_STATUS_NS		1000000000ULL
+
+static struct vnet vnets[NET_MAX_NICS];
+static unsigned int nr_vnets;
+/* Rings' buffers: identity-mapped like everything, so pointers are the
+ * guest-physical addresses the device needs. */
+static uint8_t vnet_mem[NET_MAX_NICS][2][VNET_QSIZE * VNET_BUF_SIZE]
+	__attribute__((aligned(4096), section(".noinit")));
+
+struct vnet *vnet_of(struct netif *nif)
+{
+	return nif ? nif->priv : NULL;
+}
+
+bool vnet_link_up(struct vnet *vn)
+{
+	uint16_t st;
+
+	if (!vn->has_status)
+		return true;
+	if (virtio_config_read(&vn->vd, VNET_CFG_STATUS, &st, sizeof(st)) < 0)
+		return false;
+	return st & VIRTIO_NET_S_LINK_UP;
+}
+
+/* ---- transmit ---- */
+
+static void vnet_tx_reclaim(struct vnet *vn)
+{
+	uint8_t *b;
+
+	while ((b = virtq_get(&vn->txq, NULL)) != NULL)
+		if (vn->nr_tx_free < vn->nr_tx)
+			vn->tx_free[vn->nr_tx_free++] = b;
+}
+
+static uint8_t *vnet_tx_buf(struct netif *nif)
+{
+	struct vnet *vn = nif->priv;
+
+	if (!vn->nr_tx_free)
+		vnet_tx_reclaim(vn);
+	if (!vn->nr_tx_free)
+		return NULL;
+	return vn->tx_free[--vn->nr_tx_free] + VNET_HDR_LEN;
+}
+
+static int vnet_tx_queue(struct netif *nif, uint8_t *frame, uint16_t len)
+{
+	struct vnet *vn = nif->priv;
+	uint8_t *hdr = frame - VNET_HDR_LEN;
+	struct virtq_buf out = { hdr, (uint32_t)(VNET_HDR_LEN + len) };
+	int rc = -EINVAL;
+
+	if (len && len <= ETH_MAX_FRAME) {
+		memset(hdr, 0, VNET_HDR_LEN);	/* no offloads (§5.1.6.2) */
+		rc = virtq_add(&vn->txq, &out, 1, NULL, 0, hdr);
+	}
+	if (rc < 0 && vn->nr_tx_free < vn->nr_tx)
+		vn->tx_free[vn->nr_tx_free++] = hdr;
+	return rc;
+}
+
+static void vnet_tx_flush(struct netif *nif)
+{
+	struct vnet *vn = nif->priv;
+
+	virtq_kick(&vn->txq);
+}
+
+static unsigned int vnet_tx_space(struct netif *nif)
+{
+	struct vnet *vn = nif->priv;
+
+	vnet_tx_reclaim(vn);
+	return vn->nr_tx_free;
+}
+
+/* ---- receive ---- */
+
+static void vnet_rx_post(struct vnet *vn, uint8_t *buf)
+{
+	struct virtq_buf in = { buf, VNET_BUF_SIZE };
+
+	virtq_add(&vn->rxq, NULL, 0, &in, 1, buf);
+}
+
+/* One completed receive buffer of len bytes (header included). */
+static void vnet_rx_one(struct vnet *vn, uint8_t *buf, uint32_t len)
+{
+	uint16_t nbufs;
+
+	if (vn->mrg_skip) {
+		vn->mrg_skip--;		/* the tail of a frame we dropped */
+		return;
+	}
+	if (len < VNET_HDR_LEN + ETH_HLEN || len > VNET_BUF_SIZE) {
+		vn->rx_bad++;
+		vn->nif->rx_dropped++;
+		return;
+	}
+	nbufs = (uint16_t)(buf[10] | buf[11] << 8);	/* num_buffers, LE */
+	if (virtio_has(&vn->vd, VIRTIO_NET_F_MRG_RXBUF) && nbufs > 1) {
+		/* We offer no GSO, so a frame always fits one buffer:
+		 * a split frame is the device's error; drop all of it. */
+		vn->mrg_skip = MIN(nbufs - 1u, (unsigned int)vn->rxq.size);
+		vn->rx_bad++;
+		vn->nif->rx_dropped++;
+		return;
+	}
+	net_input(vn->nif, buf + VNET_HDR_LEN, len - VNET_HDR_LEN);
+}
+
+static void vnet_link_check(struct vnet *vn)
+{
+	bool up;
+
+	if (!vn->has_status || net_now < vn->next_status)
+		return;
+	vn->next_status = net_now + VNET_STATUS_NS;
+	up = vnet_link_up(vn);
+	if (up != vn->nif->link_up)
+		kprintf("guest: %s link=%s\n", vn->nif->name, up ? "up" : "down");
+	vn->nif->link_up = up;
+}
+
+static unsigned int vnet_rx_poll(struct netif *nif, unsigned int budget)
+{
+	struct vnet *vn = nif->priv;
+	unsigned int n = 0;
+	uint32_t len;
+	uint8_t *buf;
+
+	vnet_link_check(vn);
+	while (n < budget && (buf = virtq_get(&vn->rxq, &len)) != NULL) {
+		vnet_rx_one(vn, buf, len);
+		vnet_rx_post(vn, buf);
+		n++;
+	}
+	if (n)
+		virtq_kick(&vn->rxq);
+	return n;
+}
+
+static const struct netif_ops vnet_ops = {
+	.tx_buf = vnet_tx_buf,
+	.tx_queue = vnet_tx_queue,
+	.tx_flush = vnet_tx_flush,
+	.rx_poll = vnet_rx_poll,
+	.tx_space = vnet_tx_space,
+};
+
+/* ---- setup ---- */
+
+static void vnet_buffers(struct vnet *vn, unsigned int idx)
+{
+	vn->rx_mem = vnet_mem[idx][0];
+	vn->tx_mem = vnet_mem[idx][1];
+	vn->nr_tx = vn->nr_tx_free = vn->txq.size;
+	for (unsigned int i = 0; i < vn->nr_tx; i++)
+		vn->tx_free[i] = vn->tx_mem + (size_t)i * VNET_BUF_SIZE;
+	for (unsigned int i = 0; i < vn->rxq.size; i++)
+		vnet_rx_post(vn, vn->rx_mem + (size_t)i * VNET_BUF_SIZE);
+}
+
+/* A MAC when the device has none to give: locally administered,
+ * unicast, 02:78:76 ("xv") plus the slot. */
+static void vnet_mac(struct vnet *vn, uint8_t mac[ETH_ALEN])
+{
+	static const uint8_t base[ETH_ALEN] = { 0x02, 0x78, 0x76, 0, 0, 0 };
+
+	memcpy(mac, base, ETH_ALEN);
+	mac[4] = vn->vd.pci->dev;
+	mac[5] = vn->vd.pci->fn;
+	if (virtio_has(&vn->vd, VIRTIO_NET_F_MAC) &&
+	    virtio_config_read(&vn->vd, VNET_CFG_MAC, mac, ETH_ALEN) < 0)
+		memcpy(mac, base, ETH_ALEN);
+}
+
+static int vnet_start(struct vnet *vn, struct pci_dev *pci, unsigned int idx)
+{
+	uint64_t want = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+			1ULL << VIRTIO_NET_F_MRG_RXBUF | 1ULL << VIRTIO_F_EVENT_IDX;
+	uint8_t mac[ETH_ALEN];
+	int rc;
+
+	rc = virtio_pci_init(&vn->vd, pci, "virtio-net", want);
+	if (rc < 0)
+		return rc;
+	rc = virtio_queue_setup(&vn->vd, &vn->rxq, 0, VNET_QSIZE);
+	if (rc == 0)
+		rc = virtio_queue_setup(&vn->vd, &vn->txq, 1, VNET_QSIZE);
+	if (rc < 0)
+		goto fail;
+	vn->has_status = virtio_has(&vn->vd, VIRTIO_NET_F_STATUS);
+	vnet_mac(vn, mac);
+	vn->nif = netif_add(mac, &vnet_ops, vn);
+	if (!vn->nif) {
+		rc = -ENOSPC;
+		goto fail;
+	}
+	vnet_buffers(vn, idx);
+	vn->nif->tx_total = vn->nr_tx;
+	virtio_driver_ok(&vn->vd);
+	virtq_kick(&vn->rxq);
+	vn->nif->link_up = vnet_link_up(vn);
+	return 0;
+fail:
+	virtio_fail(&vn->vd);
+	return rc;
+}
+
+int virtio_net_init(void)
+{
+	struct pci_dev *pci;
+	int rc;
+
+	for (unsigned int i = 0; i < NET_MAX_NICS * 2 && nr_vnets < NET_MAX_NICS; i++) {
+		pci = pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_NET, i);
+		if (!pci)
+			break;
+		rc = vnet_start(&vnets[nr_vnets], pci, nr_vnets);
+		if (rc < 0)
+			kprintf("guest: warning: virtio-net at %02x.%x failed (%d)\n",
+				pci->dev, pci->fn, rc);
+		else
+			nr_vnets++;
+	}
+	return (int)nr_vnets;
+}
