@@ -334,6 +334,22 @@ static void test_pvh_load_outside_ram(void)
 	boot_close(&img);
 	vm_free(vm);
 
+	/* Nor may a hostile kernel load over hv's boot data (GDT, start
+	 * info, command line, page tables) or the ACPI tables. */
+	static const uint32_t reserved[] = { 0x0, 0x2000, 0xf000, 0xe0000,
+					     0xfff00 };
+	for (unsigned int i = 0; i < ARRAY_SIZE(reserved); i++) {
+		vm = vm_new(16 << 20, 0);
+		make_pvh32(&k);
+		k.ph[0].p_paddr = reserved[i];
+		write_file(&k, sizeof(k));
+		CU_ASSERT_EQUAL_FATAL(boot_open(&img, path, msg, sizeof(msg)), 0);
+		CU_ASSERT_EQUAL(boot_pvh_load(vm, &img, 0, -1, msg, sizeof(msg)),
+				-ENOSPC);
+		boot_close(&img);
+		vm_free(vm);
+	}
+
 	/* A segment in the PCI hole is not RAM either. */
 	vm = vm_new(16 << 20, 1 << 20);
 	make_pvh32(&k);
