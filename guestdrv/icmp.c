@@ -41,7 +41,7 @@ void icmp_input(struct netif *nif, const uint8_t *src_mac, uint32_t src,
 		nif->rx_dropped++;
 		return;
 	}
-	if (p[0] == ICMP_ECHO_REQUEST && p[1] == 0 && netif_has_ip(nif, dst, false))
+	if (p[0] == ICMP_ECHO_REQUEST && p[1] == 0 && net_is_local(NULL, dst))
 		icmp_echo_reply(nif, src_mac, src, dst, p, len);
 	else if (p[0] == ICMP_ECHO_REPLY && p[1] == 0 && echo_handler)
 		echo_handler(src, get_be16(p + 4), get_be16(p + 6), p + ICMP_HLEN,

@@ -77,7 +77,7 @@ void ip_input(struct netif *nif, const uint8_t *src_mac, const uint8_t *p, size_
 		goto drop;		/* a fragment: no reassembly */
 	src = get_be32(p + 12);
 	dst = get_be32(p + 16);
-	if (ip_bad_source(src) || !netif_has_ip(nif, dst, true))
+	if (ip_bad_source(src) || !net_is_local(nif, dst))
 		goto drop;
 	switch (p[9]) {
 	case IP_PROTO_ICMP:

@@ -123,6 +123,9 @@ char *net_fmt_mac(char *buf, size_t size, const uint8_t mac[ETH_ALEN]);
 char *net_fmt_ip(char *buf, size_t size, uint32_t ip);
 /* Is ip one of nif's addresses (or, with bcast, a broadcast for it)? */
 bool netif_has_ip(const struct netif *nif, uint32_t ip, bool bcast);
+/* Is ip ours, arriving on nif: its addresses and broadcasts, or any
+ * interface's address (weak host)? nif NULL: unicast addresses only. */
+bool net_is_local(const struct netif *nif, uint32_t ip);
 /* Interface, source and next hop for dst; 0 or -ENETUNREACH. */
 int net_route(uint32_t dst, struct net_route *r);
 /* One received frame (from the driver's rx_poll). */

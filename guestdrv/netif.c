@@ -218,6 +218,17 @@ bool netif_has_ip(const struct netif *nif, uint32_t ip, bool bcast)
 	return false;
 }
 
+bool net_is_local(const struct netif *nif, uint32_t ip)
+{
+	if (nif && netif_has_ip(nif, ip, true))
+		return true;
+	/* Weak host model (RFC 1122 §3.3.4.2): any of our addresses. */
+	for (unsigned int k = 0; k < nets.n; k++)
+		if (!nets.nif[k].disabled && netif_has_ip(&nets.nif[k], ip, false))
+			return true;
+	return false;
+}
+
 /* The interface and address whose subnet holds ip, if any. */
 static bool net_on_link(uint32_t ip, struct net_route *r)
 {

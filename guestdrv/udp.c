@@ -119,7 +119,7 @@ void udp_echo_handler(struct netif *nif, uint32_t src, uint16_t sport,
 	static uint8_t dgram[NET_MTU - IP_HLEN];
 	uint16_t ulen;
 
-	if (!udp_rx_mac || !netif_has_ip(nif, dst, false) || len > UDP_MAX_DATA)
+	if (!udp_rx_mac || !net_is_local(NULL, dst) || len > UDP_MAX_DATA)
 		return;		/* no echo to broadcasts */
 	ulen = udp_build(dgram, dst, src, dport, sport, data, len);
 	ip_send_to_mac(nif, udp_rx_mac, dst, src, IP_PROTO_UDP, dgram, ulen);
