@@ -402,7 +402,7 @@ static void vnet_driver_ok(struct virtio_pci *vp)
 	struct virtio_net *n = vnet_of(vp);
 
 	if (vhost_user_connected(&n->vu))
-		vnet_check(n, vnet_start(n), "start");
+		vnet_check(n, vnet_session_up(n), "start");
 }
 
 static void vnet_reset(struct virtio_pci *vp)
@@ -478,15 +478,13 @@ static int vnet_load(struct virtio_pci *vp, struct snap_reader *r)
 static void vnet_loaded(struct virtio_pci *vp)
 {
 	struct virtio_net *n = vnet_of(vp);
-	bool was_up = n->link_up;
 
+	/* link_up is what the guest saw; a change from it is announced */
 	vnet_check(n, vnet_stop(n), "stop before load");
-	n->link_up = false;
-	if (vhost_user_connected(&n->vu)) {
+	if (vhost_user_connected(&n->vu))
 		vnet_check(n, vnet_session_up(n), "start after load");
-		if (n->link_up != was_up)
-			virtio_pci_config_changed(vp);
-	}
+	else
+		vnet_set_link(n, false);
 }
 
 static const struct virtio_dev_ops vnet_ops = {

@@ -43,6 +43,7 @@ struct fvu {
 	int kick[2];			/* last kick fd per ring (kept open) */
 	uint64_t features, protocol_features, ack_status;
 	uint32_t vring_base;		/* GET_VRING_BASE answer */
+	bool evil;			/* answer every GET_* with a foreign reply */
 };
 
 struct fvu_conn_arg {
@@ -105,6 +106,10 @@ static inline void fvu_answer(struct fvu *f, int fd, const struct fvu_msg *m)
 	uint64_t v;
 	uint32_t s[2];
 
+	if (f->evil && m->req != VHOST_USER_GET_VRING_BASE) {
+		fvu_send(fd, VHOST_USER_GET_VRING_BASE, &f->features, 8);
+		return;
+	}
 	switch (m->req) {
 	case VHOST_USER_GET_FEATURES:
 		fvu_send(fd, m->req, &f->features, 8);

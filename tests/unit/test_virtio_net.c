@@ -1,0 +1,413 @@
+/* virtio_net.c driven as a guest driver does (PCI config, BAR0, rings in
+ * a memfd-backed guest memory) against a fake vhost-user backend on a
+ * unix socket: offered features, configuration space, what the backend
+ * receives at DRIVER_OK, guest reset, backend restart (link down, ring
+ * bases from the used index, link up), a backend that lacks features or
+ * answers garbage, save/load. */
+#include <sys/mman.h>
+#include "devtest.h"
+#include "fake_vhost_user.h"
+#include "../../hv/vmm/virtio_pci.h"
+#include "../../hv/vmm/virtio_net.h"
+
+#define MEM		(1u << 20)
+#define QSZ		256
+#define RING(q)		(0x10000 + 0x4000 * (q))	/* desc */
+#define AVAIL(q)	(RING(q) + 0x1000)
+#define USED(q)		(RING(q) + 0x2000)
+
+#define F(b)		(1ULL << (b))
+#define BACKEND_FEAT	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) | \
+			 F(VIRTIO_F_EVENT_IDX) | F(VHOST_USER_F_PROTOCOL_FEATURES))
+#define BACKEND_PF	F(VHOST_USER_PROTOCOL_F_REPLY_ACK)
+#define GUEST_FEAT	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) | \
+			 F(VIRTIO_F_EVENT_IDX) | F(VIRTIO_NET_F_MAC) | \
+			 F(VIRTIO_NET_F_STATUS))
+
+static const struct mac_addr test_mac = { { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 } };
+
+struct vn_fixture {
+	struct vm *vm;
+	uint8_t *mem;
+	int memfd;
+	struct pci_bus *bus;
+	struct virtio_net *n;
+	struct virtio_pci *vp;
+	uint64_t bar;
+};
+
+static uint32_t cfg_rd(struct vm *vm, unsigned int reg, unsigned int size)
+{
+	pio_out(vm, PCI_CONFIG_PORT, 4, 0x80000000u | 1u << 11 | (reg & ~3u));
+	return (uint32_t)pio_in(vm, PCI_CONFIG_PORT + 4 + (reg & 3), size);
+}
+
+#define COMMON(t, off, sz)	mmio_in((t)->vm, (t)->bar + (off), sz)
+#define COMMON_W(t, off, sz, v)	mmio_out((t)->vm, (t)->bar + (off), sz, v)
+#define STATUS(t)		COMMON(t, 20, 1)
+#define DEVCFG(t, off, sz)	mmio_in((t)->vm, (t)->bar + 0x2000 + (off), sz)
+
+static void vn_setup(struct vn_fixture *t, const char *sock)
+{
+	memset(t, 0, sizeof(*t));
+	t->vm = devtest_vm(0, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->vm);
+	t->memfd = memfd_create("vn-ram", MFD_CLOEXEC);
+	CU_ASSERT_FATAL(t->memfd >= 0 && ftruncate(t->memfd, MEM) == 0);
+	t->mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, t->memfd, 0);
+	CU_ASSERT_FATAL(t->mem != MAP_FAILED);
+	t->vm->mem[0] = (struct vm_mem_region){ 0, MEM, 0, t->mem };
+	t->vm->nr_mem = 1;
+	t->vm->mem_size = MEM;
+	t->vm->mem_fd = t->memfd;
+	t->bus = pci_bus_create(t->vm);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->bus);
+	t->n = virtio_net_create(t->vm, t->bus, sock, &test_mac);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t->n);
+	t->vp = virtio_net_transport(t->n);
+	t->bar = cfg_rd(t->vm, PCI_BAR0, 4) & ~0xfu;
+}
+
+static void vn_teardown(struct vn_fixture *t)
+{
+	virtio_net_destroy(t->n);
+	pci_bus_destroy(t->bus);
+	munmap(t->mem, MEM);
+	close(t->memfd);
+	t->vm->mem[0].hva = NULL;
+	t->vm->nr_mem = 0;
+	devtest_vm_free(t->vm);
+}
+
+static uint64_t device_features(struct vn_fixture *t)
+{
+	uint64_t lo, hi;
+
+	COMMON_W(t, 0, 4, 0);
+	lo = COMMON(t, 4, 4);
+	COMMON_W(t, 0, 4, 1);
+	hi = COMMON(t, 4, 4);
+	return hi << 32 | lo;
+}
+
+/* virtio 1.2 §3.1.1 up to FEATURES_OK; returns the status read back. */
+static uint8_t driver_negotiate(struct vn_fixture *t, uint64_t feat)
+{
+	COMMON_W(t, 20, 1, 0);
+	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE);
+	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	COMMON_W(t, 8, 4, 0);
+	COMMON_W(t, 12, 4, (uint32_t)feat);
+	COMMON_W(t, 8, 4, 1);
+	COMMON_W(t, 12, 4, (uint32_t)(feat >> 32));
+	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		 VIRTIO_STATUS_FEATURES_OK);
+	return (uint8_t)STATUS(t);
+}
+
+static void driver_init(struct vn_fixture *t, uint64_t feat)
+{
+	CU_ASSERT_FATAL(driver_negotiate(t, feat) & VIRTIO_STATUS_FEATURES_OK);
+	for (unsigned int q = 0; q < 2; q++) {
+		COMMON_W(t, 22, 2, q);
+		COMMON_W(t, 24, 2, QSZ);
+		COMMON_W(t, 26, 2, VIRTIO_NO_VECTOR);	/* polled, as our guest */
+		COMMON_W(t, 32, 8, RING(q));
+		COMMON_W(t, 40, 8, AVAIL(q));
+		COMMON_W(t, 48, 8, USED(q));
+		COMMON_W(t, 28, 2, 1);
+	}
+	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
+	CU_ASSERT(STATUS(t) & VIRTIO_STATUS_DRIVER_OK);
+}
+
+static void set_used_idx(struct vn_fixture *t, unsigned int q, uint16_t v)
+{
+	memcpy(t->mem + USED(q) + 2, &v, 2);
+}
+
+static void test_config_and_features(void)
+{
+	struct vn_fixture t;
+	struct fvu f;
+
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	CU_ASSERT(virtio_net_connected(t.n));
+	CU_ASSERT(virtio_net_link_up(t.n));
+	CU_ASSERT_EQUAL(cfg_rd(t.vm, 0, 4), 0x10411af4);	/* 1af4:1041 */
+	CU_ASSERT_EQUAL(cfg_rd(t.vm, 8, 4) >> 8, 0x020000);	/* Ethernet */
+	/* hv's MAC and STATUS, and only the ring features the backend has
+	 * (no INDIRECT_DESC: the fake lacks it) */
+	CU_ASSERT_EQUAL(device_features(&t), GUEST_FEAT);
+	for (unsigned int i = 0; i < MAC_LEN; i++)
+		CU_ASSERT_EQUAL(DEVCFG(&t, i, 1), test_mac.b[i]);
+	CU_ASSERT_EQUAL(DEVCFG(&t, 0, 4), 0x123e1600);
+	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), VIRTIO_NET_S_LINK_UP);
+	CU_ASSERT_EQUAL(DEVCFG(&t, 8, 2), 1);		/* max_virtqueue_pairs */
+	CU_ASSERT_EQUAL(DEVCFG(&t, 10, 1), 0);		/* beyond the config */
+	/* a feature not offered cannot be negotiated */
+	CU_ASSERT_FALSE(driver_negotiate(&t, GUEST_FEAT |
+					 F(VIRTIO_F_INDIRECT_DESC)) &
+			VIRTIO_STATUS_FEATURES_OK);
+	CU_ASSERT(driver_negotiate(&t, GUEST_FEAT) & VIRTIO_STATUS_FEATURES_OK);
+	/* nothing is handed over before DRIVER_OK */
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 0, VHOST_USER_SET_MEM_TABLE, 0));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
+static void check_ring(struct vn_fixture *t, struct fvu *f, unsigned int conn,
+		       unsigned int q, uint32_t base)
+{
+	const struct fvu_msg *m;
+
+	m = fvu_find(f, conn, VHOST_USER_SET_VRING_NUM, q);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(fvu_u32(m, 0) == q && fvu_u32(m, 1) == QSZ);
+	m = fvu_find(f, conn, VHOST_USER_SET_VRING_BASE, q);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(fvu_u32(m, 0) == q && fvu_u32(m, 1) == base);
+	m = fvu_find(f, conn, VHOST_USER_SET_VRING_ADDR, q);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL(fvu_u64(m, 8), (uintptr_t)t->mem + RING(q));
+	CU_ASSERT_EQUAL(fvu_u64(m, 16), (uintptr_t)t->mem + USED(q));
+	CU_ASSERT_EQUAL(fvu_u64(m, 24), (uintptr_t)t->mem + AVAIL(q));
+	m = fvu_find(f, conn, VHOST_USER_SET_VRING_KICK, q);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(fvu_u64(m, 0) == q && m->nfds == 1);
+	m = fvu_find(f, conn, VHOST_USER_SET_VRING_CALL, q);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(fvu_u64(m, 0) == q && m->nfds == 1);	/* a call fd even
+							 * for NO_VECTOR */
+	m = fvu_find(f, conn, VHOST_USER_SET_VRING_ENABLE, q);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT(fvu_u32(m, 0) == q && fvu_u32(m, 1) == 1);
+}
+
+static void check_session(struct vn_fixture *t, struct fvu *f,
+			  unsigned int conn, uint32_t base0, uint32_t base1)
+{
+	const struct fvu_msg *m;
+	struct stat st;
+
+	m = fvu_find(f, conn, VHOST_USER_SET_FEATURES, 0);
+	CU_ASSERT_FATAL(m != NULL);
+	/* the ring features the driver took; MAC and STATUS are hv's */
+	CU_ASSERT_EQUAL(fvu_u64(m, 0), F(VIRTIO_F_VERSION_1) |
+			F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_EVENT_IDX) |
+			F(VHOST_USER_F_PROTOCOL_FEATURES));
+	m = fvu_find(f, conn, VHOST_USER_SET_MEM_TABLE, 0);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL(fvu_u32(m, 0), 1);
+	CU_ASSERT_EQUAL(fvu_u64(m, 8), 0);
+	CU_ASSERT_EQUAL(fvu_u64(m, 16), MEM);
+	CU_ASSERT_EQUAL(fvu_u64(m, 24), (uintptr_t)t->mem);
+	CU_ASSERT_EQUAL(fvu_u64(m, 32), 0);
+	CU_ASSERT_EQUAL_FATAL(fstat(t->memfd, &st), 0);
+	CU_ASSERT(m->nfds == 1 && m->ino[0] == st.st_ino);
+	check_ring(t, f, conn, 0, base0);
+	check_ring(t, f, conn, 1, base1);
+}
+
+static void test_start_and_kick(void)
+{
+	struct vn_fixture t;
+	struct fvu f;
+	uint64_t v = 0;
+
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	driver_init(&t, GUEST_FEAT);
+	CU_ASSERT(virtio_net_queue_started(t.n, 0));
+	CU_ASSERT(virtio_net_queue_started(t.n, 1));
+	check_session(&t, &f, 1, 0, 0);
+	/* a notify that reaches hv (no ioeventfd here) is passed on */
+	CU_ASSERT_EQUAL(read(f.kick[1], &v, 8), 8);	/* DRIVER_OK's */
+	mmio_out(t.vm, t.bar + VIRTIO_PCI_NOTIFY_OFF + 4, 2, 1);
+	CU_ASSERT_EQUAL(read(f.kick[1], &v, 8), 8);
+	CU_ASSERT_EQUAL(v, 1);
+	/* guest reset: the rings are stopped with GET_VRING_BASE */
+	COMMON_W(&t, 20, 1, 0);
+	CU_ASSERT_PTR_NOT_NULL(fvu_find(&f, 1, VHOST_USER_GET_VRING_BASE, 0));
+	CU_ASSERT_PTR_NOT_NULL(fvu_find(&f, 1, VHOST_USER_GET_VRING_BASE, 1));
+	CU_ASSERT_FALSE(virtio_net_queue_started(t.n, 0));
+	CU_ASSERT(virtio_net_connected(t.n));
+	/* and a new driver starts again on the same connection */
+	driver_init(&t, GUEST_FEAT);
+	CU_ASSERT_PTR_NOT_NULL(fvu_find(&f, 1, VHOST_USER_SET_MEM_TABLE, 1));
+	CU_ASSERT(virtio_net_queue_started(t.n, 1));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
+/* The backend dies and comes back: link down (config change), a new
+ * session with ring bases from the used index, link up. */
+static void test_backend_restart(void)
+{
+	enum log_level saved = log_get_level();
+	struct vn_fixture t;
+	struct fvu f;
+	uint8_t gen;
+
+	log_set_level(LL_ERR);
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	driver_init(&t, GUEST_FEAT);
+	set_used_idx(&t, 0, 7);
+	set_used_idx(&t, 1, 65535);
+	gen = (uint8_t)COMMON(&t, 21, 1);
+	fvu_hangup(&f, 1);
+	virtio_net_backend_event(t.n);
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
+	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
+	CU_ASSERT_NOT_EQUAL(COMMON(&t, 21, 1), gen);	/* config changed */
+	CU_ASSERT(STATUS(&t) & VIRTIO_STATUS_DRIVER_OK);	/* guest unaware */
+	virtio_net_retry(t.n);
+	CU_ASSERT(virtio_net_connected(t.n));
+	CU_ASSERT(virtio_net_link_up(t.n));
+	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), VIRTIO_NET_S_LINK_UP);
+	CU_ASSERT_EQUAL(virtio_net_reconnects(t.n), 1);
+	check_session(&t, &f, 2, 7, 65535);
+	/* gone for a while: retries fail quietly until it is back */
+	fvu_unlisten(&f);
+	fvu_hangup(&f, 2);
+	virtio_net_backend_event(t.n);
+	for (int i = 0; i < 3; i++) {
+		virtio_net_retry(t.n);
+		CU_ASSERT_FALSE(virtio_net_link_up(t.n));
+	}
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	virtio_net_retry(t.n);
+	CU_ASSERT(virtio_net_link_up(t.n));
+	CU_ASSERT_EQUAL(virtio_net_reconnects(t.n), 2);
+	check_session(&t, &f, 3, 7, 65535);
+	vn_teardown(&t);
+	fvu_fini(&f);
+	log_set_level(saved);
+}
+
+/* A restarted backend without a feature the driver uses: the device
+ * needs a reset; after it the driver is offered less and all is well. */
+static void test_backend_lacks_feature(void)
+{
+	enum log_level saved = log_get_level();
+	struct vn_fixture t;
+	struct fvu f;
+
+	log_set_level(LL_ERR);	/* the refusal itself is an error line */
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	driver_init(&t, GUEST_FEAT);
+	f.features &= ~F(VIRTIO_NET_F_MRG_RXBUF);
+	fvu_hangup(&f, 1);
+	virtio_net_backend_event(t.n);
+	virtio_net_retry(t.n);
+	log_set_level(saved);
+	CU_ASSERT(virtio_net_connected(t.n));
+	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
+	CU_ASSERT(STATUS(&t) & VIRTIO_STATUS_NEEDS_RESET);
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 2, VHOST_USER_SET_FEATURES, 0));
+	CU_ASSERT_EQUAL(device_features(&t),
+			GUEST_FEAT & ~F(VIRTIO_NET_F_MRG_RXBUF));
+	driver_init(&t, GUEST_FEAT & ~F(VIRTIO_NET_F_MRG_RXBUF));
+	CU_ASSERT(virtio_net_link_up(t.n));
+	CU_ASSERT(virtio_net_queue_started(t.n, 0));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
+/* A backend answering garbage, or none at all: hv keeps going, link
+ * down, and connects once a sane backend is there. */
+static void test_bad_backend(void)
+{
+	enum log_level saved = log_get_level();
+	struct vn_fixture t;
+	struct fvu f;
+
+	log_set_level(LL_ERR);
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	f.evil = true;
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
+	driver_init(&t, GUEST_FEAT);		/* the guest still comes up */
+	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
+	f.evil = false;
+	virtio_net_retry(t.n);
+	CU_ASSERT(virtio_net_link_up(t.n));
+	CU_ASSERT(virtio_net_queue_started(t.n, 1));
+	vn_teardown(&t);
+	fvu_fini(&f);
+	/* no backend at all: created with its link down */
+	vn_setup(&t, "/nonexistent/xvm-vnic.sock");
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
+	vn_teardown(&t);
+	log_set_level(saved);
+}
+
+static void test_create_checks(void)
+{
+	struct vm *vm = devtest_vm(MEM, 1);
+	struct pci_bus *bus = pci_bus_create(vm);
+	struct mac_addr bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	char longpath[200];
+
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	CU_ASSERT_PTR_NULL(virtio_net_create(vm, bus, "/x.sock", &bcast));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_PTR_NULL(virtio_net_create(vm, bus, longpath, &test_mac));
+	CU_ASSERT_PTR_NULL(virtio_net_create(vm, bus, NULL, &test_mac));
+	pci_bus_destroy(bus);
+	devtest_vm_free(vm);
+}
+
+/* Save a running NIC, load it into another connected to the same
+ * backend: identical streams, and the loaded one starts its rings. */
+static void test_save_load(void)
+{
+	struct vn_fixture a, b;
+	struct fvu f;
+
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&a, f.path);
+	vn_setup(&b, f.path);
+	driver_init(&a, GUEST_FEAT);
+	set_used_idx(&b, 0, 5);
+	devtest_roundtrip(&virtio_pci_device_ops, a.vp, b.vp);
+	CU_ASSERT(virtio_net_link_up(b.n));
+	CU_ASSERT(virtio_net_queue_started(b.n, 0));
+	CU_ASSERT(virtio_net_queue_started(b.n, 1));
+	CU_ASSERT_EQUAL(device_features(&b), GUEST_FEAT);
+	CU_ASSERT_EQUAL(DEVCFG(&b, 0, 4), 0x123e1600);
+	/* b's session on connection 2: base from b's used index */
+	CU_ASSERT_FATAL(fvu_find(&f, 2, VHOST_USER_SET_VRING_BASE, 0) != NULL);
+	CU_ASSERT_EQUAL(fvu_u32(fvu_find(&f, 2, VHOST_USER_SET_VRING_BASE, 0),
+				1), 5);
+	vn_teardown(&a);
+	vn_teardown(&b);
+	fvu_fini(&f);
+}
+
+static CU_TestInfo tests[] = {
+	{ "config space and offered features", test_config_and_features },
+	{ "DRIVER_OK hands the rings over; kick; reset", test_start_and_kick },
+	{ "backend restart", test_backend_restart },
+	{ "restarted backend lacks a feature", test_backend_lacks_feature },
+	{ "garbage or absent backend", test_bad_backend },
+	{ "creation checks", test_create_checks },
+	{ "save/load", test_save_load },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(virtio_net, NULL, NULL, tests);
