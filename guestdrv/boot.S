@@ -38,6 +38,26 @@
 	.balign 4
 	.quad pvh_start32
 
+/* PAE (TSD clear so ring 3 may rdtsc), CR3, EFER.LME, paging, our GDT.
+ * A macro, not a function: APs arrive here without a stack. Clobbers
+ * eax, ecx, edx. */
+	.macro ENABLE_LONG_MODE
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	andl $~CR4_TSD, %eax
+	movl %eax, %cr4
+	movl $pml4, %eax
+	movl %eax, %cr3
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $(CR0_PE | CR0_PG), %eax
+	movl %eax, %cr0
+	lgdt gdt_desc
+	.endm
+
 	.section .text.boot, "ax"
 	.code32
 	.globl pvh_start32
@@ -73,27 +93,8 @@ pvh_start32:
 	cmpl $2048, %ecx
 	jb 1b
 
-	call enable_long_mode
+	ENABLE_LONG_MODE
 	ljmp $0x10, $start64
-
-/* PAE (TSD clear so ring 3 may rdtsc), CR3, EFER.LME, paging, our GDT.
- * Shared by the BSP and the APs; clobbers eax, ecx, edx. */
-enable_long_mode:
-	movl %cr4, %eax
-	orl $CR4_PAE, %eax
-	andl $~CR4_TSD, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $(CR0_PE | CR0_PG), %eax
-	movl %eax, %cr0
-	lgdt gdt_desc
-	ret
 
 	.code64
 start64:
@@ -141,22 +142,7 @@ ap_start32:
 	movw %ax, %ss
 	movl $2, AP_TRAMP_ADDR + AP_STAGE_OFF
 
-	/* No stack yet: enable_long_mode's call needs one; use a tiny
-	 * per-AP-safe path instead (same steps, inline). */
-	movl %cr4, %eax
-	orl $CR4_PAE, %eax
-	andl $~CR4_TSD, %eax
-	movl %eax, %cr4
-	movl $pml4, %eax
-	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $(CR0_PE | CR0_PG), %eax
-	movl %eax, %cr0
-	lgdt gdt_desc
+	ENABLE_LONG_MODE			/* no stack yet */
 	ljmp $0x10, $ap_start64
 
 	.code64
