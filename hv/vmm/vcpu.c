@@ -345,6 +345,10 @@ int vcpu_start_all(struct vm *vm)
 	}
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* The threads already started run the guest: without a stop
+	 * request they would never end and the caller's join would hang. */
+	if (rc < 0)
+		vm_request_stop(vm, VM_STOP_ERROR, "cannot start vCPU threads");
 	return rc;
 }
 
