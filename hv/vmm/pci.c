@@ -117,15 +117,18 @@ static uint64_t pci_bar_target(const struct pci_dev *d, unsigned int i)
 	return addr;
 }
 
-static void pci_map_bar(struct pci_dev *d, unsigned int i)
+/* Decode BAR i where its register says; true if it gave up a range
+ * (another BAR refused there may now fit). */
+static bool pci_map_bar(struct pci_dev *d, unsigned int i)
 {
 	struct pci_bar *b = &d->bars[i];
 	struct vm *vm = d->bus->vm;
 	uint64_t want = pci_bar_target(d, i);
+	bool freed = b->mapped != 0;
 	int rc;
 
 	if (want == b->mapped)
-		return;
+		return false;
 	if (b->mapped)
 		io_unregister(vm, IO_SPACE_MMIO, b->mapped);
 	b->mapped = 0;
@@ -142,13 +145,33 @@ static void pci_map_bar(struct pci_dev *d, unsigned int i)
 	}
 	if (d->ops && d->ops->bar_moved)
 		d->ops->bar_moved(d, i, b->mapped);
+	return freed;
+}
+
+/* A BAR refused because it overlapped another one is decoded once that
+ * one has moved away, as on real hardware (a guest reassigning BARs may
+ * pass through overlaps). */
+static void pci_map_refused(struct pci_bus *bus)
+{
+	for (unsigned int s = 0; s < PCI_SLOTS; s++) {
+		struct pci_dev *d = bus->slots[s];
+
+		for (unsigned int i = 0; d && i < PCI_NUM_BARS; i++)
+			if (d->bars[i].size && !d->bars[i].mapped &&
+			    pci_bar_target(d, i))
+				pci_map_bar(d, i);
+	}
 }
 
 static void pci_map_bars(struct pci_dev *d)
 {
+	bool freed = false;
+
 	for (unsigned int i = 0; i < PCI_NUM_BARS; i++)
 		if (d->bars[i].size)
-			pci_map_bar(d, i);
+			freed |= pci_map_bar(d, i);
+	if (freed && d->bus)
+		pci_map_refused(d->bus);
 }
 
 static void pci_unmap_bars(struct pci_dev *d)

@@ -160,6 +160,11 @@ static void test_bars(void)
 	/* two BARs on top of each other: the second is not decoded */
 	cfg_write(f.vm, CFG(1, 0, 0x10), 4, bar2);
 	CU_ASSERT_EQUAL(mmio_in(f.vm, bar2 + 0x10, 4), 0x4010);
+	/* once BAR2 moves away, BAR0 is decoded where the guest put it */
+	cfg_write(f.vm, CFG(1, 0, 0x18), 4, 0xd0100000);
+	CU_ASSERT_EQUAL(mmio_in(f.vm, 0xd0100010, 4), 0x4010);
+	CU_ASSERT_EQUAL(mmio_in(f.vm, bar2 + 0x10, 4), 0x1010);
+	CU_ASSERT_EQUAL(moved_to, bar2);
 	pci_teardown(&f);
 }
 
