@@ -1,9 +1,10 @@
 # hv/install/: xvm-install, virt-install with the Solaris xVM options on
-# libvirt's C API. The domain XML builder (install_xml.c) and the option
-# parsing (install_opts.c) go into build/hv/libxvminstall.a for the unit
-# tests; main.c holds the libvirt calls.
-VIRT_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libvirt 2>/dev/null))
-VIRT_LIBS   := $(shell pkg-config --libs libvirt 2>/dev/null)
+# libvirt's C API (libxml2 reads back the live domain XML). The domain XML
+# builder (install_xml.c) and the option parsing (install_opts.c) go into
+# build/hv/libxvminstall.a for the unit tests; main.c holds the libvirt
+# calls.
+VIRT_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libvirt libxml-2.0 2>/dev/null))
+VIRT_LIBS   := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 
 INSTALL_SRCS := $(sort $(filter-out hv/install/main.c,$(wildcard hv/install/*.c)))
 INSTALL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INSTALL_SRCS))

@@ -1,0 +1,420 @@
+/*
+ * xvm-install's command line (install.h): the Solaris xVM virt-install
+ * options into struct inst_opts. Every value is checked here, with the
+ * same link-name, VLAN and bandwidth rules as vnicadm (lib/linkprop.c,
+ * lib/units.c, lib/mac.c), so a bad value fails before anything is sent to
+ * xvmd. Option errors read as REFERENCE.md "Errors and exit status" says.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xvm/units.h"
+#include "install.h"
+
+static const char usage_text[] =
+	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm]\n"
+	"         {--boot kernel=PATH[,initrd=PATH][,cmdline=TEXT] | -l KERNEL [-x ARGS]}\n"
+	"         [-f DISK [-s SIZE_GB]]\n"
+	"         [-w mac=M,bridge=LINK,vlanid=N,capped-bandwidth=BW]...\n"
+	"         [--autostart] [--noautoconsole] [--nographics] [-c URI]\n";
+
+const char *inst_usage(void)
+{
+	return usage_text;
+}
+
+static int errf(char err[INST_ERRLEN], const char *fmt, ...) PRINTF(2, 3);
+static int errf(char err[INST_ERRLEN], const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, INST_ERRLEN, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* Text that goes into XML and onto a kernel command line: printable. */
+static bool text_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int copy_value(char *dst, size_t len, const char *what,
+		      const char *val, char err[INST_ERRLEN])
+{
+	if (!text_ok(val))
+		return errf(err, "%s contains control characters", what);
+	if (strlen(val) >= len)
+		return errf(err, "%s is too long (at most %zu characters)", what,
+			    len - 1);
+	strcpy(dst, val);
+	return 0;
+}
+
+/* ---- --network ---- */
+
+uint64_t inst_bw_to_kbytes(uint64_t bps)
+{
+	uint64_t kb = (bps + 4000) / 8000;
+
+	return kb ? kb : 1;
+}
+
+static int nic_bw(struct inst_nic *nic, const char *val, char err[INST_ERRLEN])
+{
+	uint64_t bps;
+	int rc = units_parse_bw(val, &bps);
+
+	if (rc == -ENOTSUP)
+		return errf(err, "capped-bandwidth '%s': percentages are not "
+			    "supported", val);
+	if (rc)
+		return errf(err, "invalid capped-bandwidth '%s' (an integer with "
+			    "an optional K, M or G suffix, e.g. 100M or 1200K)",
+			    val);
+	if (bps < MAXBW_MIN_BPS)
+		return errf(err, "capped-bandwidth '%s' is below the minimum of "
+			    "1.2 Mb/s (1200K)", val);
+	nic->maxbw = bps;
+	return 0;
+}
+
+static int nic_item(struct inst_nic *nic, const char *key, const char *val,
+		    char err[INST_ERRLEN])
+{
+	if (strcmp(key, "mac") == 0) {
+		if (mac_parse(val, &nic->mac) || !mac_is_unicast(&nic->mac))
+			return errf(err, "invalid MAC address '%s' (a unicast "
+				    "address such as 0:16:3e:1:2:3)", val);
+		nic->has_mac = true;
+	} else if (strcmp(key, "bridge") == 0) {
+		if (!linkname_valid(val))
+			return errf(err, "invalid link name '%s'", val);
+		strcpy(nic->bridge, val);	/* < LINKNAME_MAX: checked */
+	} else if (strcmp(key, "vlanid") == 0) {
+		if (vid_parse(val, &nic->vid))
+			return errf(err, "invalid VLAN identifier '%s' (1-4094)",
+				    val);
+	} else if (strcmp(key, "capped-bandwidth") == 0) {
+		return nic_bw(nic, val, err);
+	} else {
+		return errf(err, "unknown network option '%s' (mac, bridge, "
+			    "vlanid, capped-bandwidth)", key);
+	}
+	return 0;
+}
+
+int inst_parse_network(const char *spec, struct inst_nic *nic,
+		       char err[INST_ERRLEN])
+{
+	char buf[256], *item, *save = NULL;
+	unsigned int seen = 0;
+	static const char *const keys[] = { "mac", "bridge", "vlanid",
+					    "capped-bandwidth" };
+
+	memset(nic, 0, sizeof(*nic));
+	if (strlen(spec) >= sizeof(buf))
+		return errf(err, "--network value is too long");
+	strcpy(buf, spec);
+	for (item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		int rc;
+
+		if (eq)
+			*eq = '\0';
+		if (!eq || eq[1] == '\0')
+			return errf(err, "network option '%s' needs a value",
+				    item);
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (strcmp(item, keys[i]) != 0)
+				continue;
+			if (seen & (1u << i))
+				return errf(err, "network option '%s' given "
+					    "twice", item);
+			seen |= 1u << i;
+		}
+		rc = nic_item(nic, item, eq + 1, err);
+		if (rc)
+			return rc;
+	}
+	if (!nic->bridge[0])
+		return errf(err, "--network needs bridge=LINK (a physical link "
+			    "or an etherstub)");
+	return 0;
+}
+
+/* ---- --boot ---- */
+
+static const char *const boot_keys[] = { "kernel=", "initrd=", "cmdline=" };
+
+static int boot_key(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(boot_keys); i++)
+		if (strncmp(s, boot_keys[i], strlen(boot_keys[i])) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* End of the value of key k starting at v: the next comma for paths, the
+ * next ",key=" for the command line. */
+static const char *boot_value_end(const char *v, int k)
+{
+	const char *c = v;
+
+	while ((c = strchr(c, ',')) && k == 2 && boot_key(c + 1) < 0)
+		c++;
+	return c ? c : v + strlen(v);
+}
+
+int inst_parse_boot(const char *spec, struct inst_opts *o,
+		    char err[INST_ERRLEN])
+{
+	char *dst[] = { o->kernel, o->initrd, o->cmdline };
+	size_t len[] = { sizeof(o->kernel), sizeof(o->initrd),
+			 sizeof(o->cmdline) };
+	char val[INST_CMDLINE_MAX + PATH_MAX];
+	const char *p = spec;
+
+	while (*p) {
+		int k = boot_key(p);
+		const char *v, *end;
+
+		if (k < 0)
+			return errf(err, "unknown boot option '%.*s' (kernel=, "
+				    "initrd=, cmdline=)", (int)strcspn(p, ",="), p);
+		v = p + strlen(boot_keys[k]);
+		end = boot_value_end(v, k);
+		if ((size_t)(end - v) >= MIN(len[k], sizeof(val)))
+			return errf(err, "boot option '%s' is too long",
+				    boot_keys[k]);
+		memcpy(val, v, (size_t)(end - v));
+		val[end - v] = '\0';
+		if (!val[0] && k != 2)
+			return errf(err, "boot option '%s' needs a value",
+				    boot_keys[k]);
+		if (dst[k][0])
+			return errf(err, "the %s is given twice",
+				    k == 0 ? "kernel" : k == 1 ? "initrd"
+				    : "command line");
+		if (copy_value(dst[k], len[k], boot_keys[k], val, err))
+			return -EINVAL;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* ---- the command line ---- */
+
+enum {
+	OPT_VCPUS = 0x100, OPT_HVM, OPT_BOOT, OPT_AUTOSTART, OPT_NOCONSOLE,
+	OPT_NOGRAPHICS,
+};
+
+static const struct option long_opts[] = {
+	{ "name", required_argument, NULL, 'n' },
+	{ "ram", required_argument, NULL, 'r' },
+	{ "memory", required_argument, NULL, 'r' },
+	{ "vcpus", required_argument, NULL, OPT_VCPUS },
+	{ "paravirt", no_argument, NULL, 'p' },
+	{ "hvm", no_argument, NULL, OPT_HVM },
+	{ "boot", required_argument, NULL, OPT_BOOT },
+	{ "location", required_argument, NULL, 'l' },
+	{ "extra-args", required_argument, NULL, 'x' },
+	{ "file", required_argument, NULL, 'f' },
+	{ "file-size", required_argument, NULL, 's' },
+	{ "network", required_argument, NULL, 'w' },
+	{ "autostart", no_argument, NULL, OPT_AUTOSTART },
+	{ "noautoconsole", no_argument, NULL, OPT_NOCONSOLE },
+	{ "nographics", no_argument, NULL, OPT_NOGRAPHICS },
+	{ "connect", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_err(struct inst_opts *o, char err[INST_ERRLEN],
+		     const char *fmt, const char *what)
+{
+	o->usage_error = true;
+	snprintf(err, INST_ERRLEN, fmt, what);
+	return -EINVAL;
+}
+
+/* The option as typed, for messages ("-n", "--name"). */
+static const char *opt_text(int c, char buf[3])
+{
+	for (const struct option *l = long_opts; l->name; l++)
+		if (l->val == c && c >= 0x100)
+			return l->name;
+	buf[0] = '-';
+	buf[1] = (char)c;
+	buf[2] = '\0';
+	return buf;
+}
+
+static int opt_value(struct inst_opts *o, int c, const char *arg,
+		     bool *virt_set, char err[INST_ERRLEN])
+{
+	switch (c) {
+	case 'n':
+		if (strlen(arg) > INST_NAME_MAX || !arg[0] ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789._-") != strlen(arg))
+			return errf(err, "invalid domain name '%s' (1-%d letters, "
+				    "digits, '.', '_', '-')", arg, INST_NAME_MAX);
+		strcpy(o->name, arg);
+		return 0;
+	case 'r':
+		return parse_uint(arg, 1, INST_MAX_RAM_MB, &o->ram_mb) ?
+		       errf(err, "invalid memory size '%s' (MB, 1-%u)", arg,
+			    INST_MAX_RAM_MB) : 0;
+	case OPT_VCPUS:
+		return parse_uint(arg, 1, INST_MAX_VCPUS, &o->vcpus) ?
+		       errf(err, "invalid vCPU count '%s' (1-%d)", arg,
+			    INST_MAX_VCPUS) : 0;
+	case 's':
+		return parse_uint(arg, 1, INST_MAX_DISK_GB, &o->disk_gb) ?
+		       errf(err, "invalid disk size '%s' (GB, 1-%u)", arg,
+			    INST_MAX_DISK_GB) : 0;
+	case 'p':
+	case OPT_HVM:
+		if (*virt_set && o->virt != (c == 'p' ? INST_PV : INST_HVM))
+			return errf(err, "--paravirt and --hvm are mutually "
+				    "exclusive");
+		*virt_set = true;
+		o->virt = c == 'p' ? INST_PV : INST_HVM;
+		return 0;
+	case 'l': return copy_value(o->kernel, sizeof(o->kernel), "-l", arg, err);
+	case 'x': return copy_value(o->cmdline, sizeof(o->cmdline), "-x", arg, err);
+	case 'f': return copy_value(o->disk, sizeof(o->disk), "-f", arg, err);
+	case OPT_BOOT: return inst_parse_boot(arg, o, err);
+	case 'c': o->uri = arg; return 0;
+	case OPT_AUTOSTART: o->autostart = true; return 0;
+	case OPT_NOCONSOLE: o->noautoconsole = true; return 0;
+	case OPT_NOGRAPHICS: o->nographics = true; return 0;
+	case 'h': o->help = true; return 0;
+	}
+	return errf(err, "internal error: option %d", c);
+}
+
+static int opt_network(struct inst_opts *o, const char *arg,
+		       char err[INST_ERRLEN])
+{
+	if (o->nnics >= INST_MAX_NICS)
+		return errf(err, "at most %d --network options", INST_MAX_NICS);
+	if (inst_parse_network(arg, &o->nics[o->nnics], err))
+		return -EINVAL;
+	o->nnics++;
+	return 0;
+}
+
+/* What must be there once every option is read. */
+static int opts_complete(struct inst_opts *o, char err[INST_ERRLEN])
+{
+	if (o->help)
+		return 0;
+	if (!o->name[0])
+		return usage_err(o, err, "%s", "a domain name is required (-n NAME)");
+	if (!o->ram_mb)
+		return usage_err(o, err, "%s", "the memory size is required (-r MB)");
+	if (!o->kernel[0])
+		return usage_err(o, err, "%s", "a kernel is required "
+				 "(--boot kernel=PATH or -l PATH)");
+	if (o->disk_gb && !o->disk[0])
+		return errf(err, "-s needs -f DISK");
+	return 0;
+}
+
+/* Options that take a value may be given once, except -w. */
+static int opt_once(struct inst_opts *o, int c, unsigned char *seen,
+		    char err[INST_ERRLEN])
+{
+	char buf[3];
+	const char *t = opt_text(c, buf);
+
+	if (c == 'w' || c == 'h' || c == 'p' || c == OPT_HVM ||
+	    c == OPT_AUTOSTART || c == OPT_NOCONSOLE || c == OPT_NOGRAPHICS)
+		return 0;
+	if (seen[c]) {
+		o->usage_error = true;
+		snprintf(err, INST_ERRLEN, "the option %s%s cannot be specified "
+			 "more than once", c >= 0x100 ? "--" : "", t);
+		return -EINVAL;
+	}
+	seen[c] = 1;
+	return 0;
+}
+
+/* getopt's '?' and ':' as REFERENCE.md words them. */
+static int opt_error(struct inst_opts *o, int c, char **argv,
+		     char err[INST_ERRLEN])
+{
+	const char *typed = argv[optind - 1];
+	char buf[3];
+
+	if (optopt && optopt < 0x100) {
+		buf[0] = '-';
+		buf[1] = (char)optopt;
+		buf[2] = '\0';
+		typed = buf;
+	}
+	return usage_err(o, err, c == ':' ? "option '%s' requires a value"
+					   : "unrecognized option '%s'", typed);
+}
+
+int inst_parse_args(struct inst_opts *o, int argc, char **argv,
+		    char err[INST_ERRLEN])
+{
+	unsigned char seen[0x200] = { 0 };
+	bool virt_set = false;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->vcpus = 1;
+	o->virt = INST_PV;
+	err[0] = '\0';
+	optind = 0;		/* glibc: full re-initialisation */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:r:pl:x:f:s:w:c:h", long_opts,
+				NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return opt_error(o, c, argv, err);
+		rc = opt_once(o, c, seen, err);
+		if (!rc && (c == 'l' || c == 'x') &&
+		    (c == 'l' ? o->kernel : o->cmdline)[0])
+			rc = errf(err, "the %s is given twice (%s and --boot)",
+				  c == 'l' ? "kernel" : "command line",
+				  c == 'l' ? "-l" : "-x");
+		if (!rc)
+			rc = c == 'w' ? opt_network(o, optarg, err)
+				      : opt_value(o, c, optarg, &virt_set, err);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		return usage_err(o, err, "unexpected argument '%s'", argv[optind]);
+	return opts_complete(o, err);
+}
