@@ -163,6 +163,14 @@ int boot_put_initrd(struct vm *vm, uint64_t floor, uint64_t max_end,
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "%s: not a regular file", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = 0;
+	if (st.st_size == 0)
+		goto out;	/* nothing to load: boot without one */
 	start = ((end - MIN(end, (uint64_t)st.st_size)) & ~(PAGE_SIZE - 1));
 	dst = vm_gpa(vm, start, (uint64_t)st.st_size);
 	if ((uint64_t)st.st_size > end || start < floor || !dst) {

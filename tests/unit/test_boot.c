@@ -463,6 +463,17 @@ static void test_initrd_placement(void)
 	CU_ASSERT_EQUAL(boot_put_initrd(vm, (16 << 20) - 4096, MEM_LOW_END,
 					&gpa, &size, msg, sizeof(msg)), -EFBIG);
 	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "does not fit"));
+	/* An empty file is no initrd (there is nothing to place), a
+	 * directory or device is refused. */
+	write_file(data, 0);
+	CU_ASSERT_EQUAL(boot_put_initrd(vm, 2 << 20, MEM_LOW_END, &gpa, &size,
+					msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(gpa, 0);
+	CU_ASSERT_EQUAL(size, 0);
+	vm->cfg.initrd = "/dev/zero";
+	CU_ASSERT_EQUAL(boot_put_initrd(vm, 2 << 20, MEM_LOW_END, &gpa, &size,
+					msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "not a regular file"));
 	vm_free(vm);
 }
 
