@@ -34,9 +34,11 @@ all: $(GUEST_ELF)
 # printf, virtqueues) run on the host, linked from the guest's own objects.
 GUEST_TEST     := $(BUILD)/guest/host-test
 GUEST_TEST_OBJS := $(addprefix $(BUILD)/guest/obj/,acpi.c.o cmdline.c.o \
-                   printf.c.o string.c.o virtqueue.c.o dma.c.o pvh.c.o)
+                   printf.c.o string.c.o virtqueue.c.o dma.c.o pvh.c.o \
+                   netif.c.o arp.c.o ip.c.o icmp.c.o udp.c.o seqtrack.c.o \
+                   tests/net_test.o)
 
-$(BUILD)/guest/obj/tests/host_test.o: guestdrv/tests/host_test.c
+$(BUILD)/guest/obj/tests/%.o: guestdrv/tests/%.c
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -12,6 +12,7 @@
 #include "../virtio.h"
 
 int printf(const char *fmt, ...);
+void net_tests(int *checks, int *failures);	/* net_test.c */
 
 static int failures, checks;
 static char log_buf[4096];
@@ -344,6 +345,7 @@ int main(void)
 	test_printf();
 	test_virtq_chains();
 	test_virtq_notify();
+	net_tests(&checks, &failures);
 	printf("guest host tests: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
