@@ -31,6 +31,9 @@
 
 static __thread struct kvm_run *vcpu_self_run;
 
+/* Exits the guest can repeat must not flood the log. */
+static struct log_ratelimit vcpu_rl = LOG_RATELIMIT_INIT(5000, 5);
+
 static void vcpu_kick_handler(int sig)
 {
 	(void)sig;
@@ -176,21 +179,25 @@ static void vcpu_exit_mmio(struct vcpu *v)
 		memcpy(run->mmio.data, &val, len);
 }
 
-static void vcpu_exit_system_event(struct vcpu *v)
+/* false when the vCPU thread must end (the VM stops). */
+static bool vcpu_exit_system_event(struct vcpu *v)
 {
 	switch (v->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
 		vm_request_stop(v->vm, VM_STOP_POWEROFF, "guest powered off");
-		break;
+		return false;
 	case KVM_SYSTEM_EVENT_RESET:
 		vm_request_stop(v->vm, VM_STOP_REBOOT, "guest reset");
-		break;
+		return false;
 	case KVM_SYSTEM_EVENT_CRASH:
 		vm_request_stop(v->vm, VM_STOP_CRASH, "guest crash event");
-		break;
+		return false;
 	default:
-		log_warn("vcpu%u: system event %u ignored", v->index,
-			 v->run->system_event.type);
+		/* Ignored, and the vCPU runs on: a thread that quietly
+		 * ended would leave a VM that can no longer be paused. */
+		log_ratelimited(&vcpu_rl, LL_WARN, "vcpu%u: system event %u "
+				"ignored", v->index, v->run->system_event.type);
+		return true;
 	}
 }
 
@@ -265,15 +272,14 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		vm_request_stop(v->vm, VM_STOP_CRASH, "triple fault");
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:
-		vcpu_exit_system_event(v);
-		return false;
+		return vcpu_exit_system_event(v);
 	case KVM_EXIT_INTERNAL_ERROR:
 	case KVM_EXIT_FAIL_ENTRY:
 		vcpu_exit_internal(v);
 		return false;
 	default:
-		log_warn("vcpu%u: unhandled exit %u", v->index,
-			 v->run->exit_reason);
+		log_ratelimited(&vcpu_rl, LL_WARN, "vcpu%u: unhandled exit %u",
+				v->index, v->run->exit_reason);
 		return true;
 	}
 }
