@@ -72,6 +72,8 @@ struct vsw_port {
 	struct vsw_txq txq[VSW_NPRIO];	/* VNIC: [0]; uplink: by priority */
 	struct vsw_stats stats;
 	bool rx_blocked;		/* from_port out of tokens (idle wait) */
+	bool fd_armed;			/* PMD: its wait fd is in the epoll set */
+	bool fd_ready;			/* PMD: epoll said it is readable */
 };
 
 struct vsw_switch {

@@ -1,11 +1,11 @@
 /*
  * The PMD thread and its command channel (pmd.h).
  */
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 #include <rte_launch.h>
@@ -19,7 +19,7 @@
 #define PMD_MAX_SWITCHES	VSW_MAX_PORTS
 #define PMD_SPIN_POLLS		200	/* idle iterations before sleeping */
 #define PMD_SLEEP_MIN_US	50
-#define PMD_SLEEP_MAX_US	2000
+#define PMD_SLEEP_MAX_US	4000
 #define PMD_SLEEP_PENDING_US	200
 #define PMD_AGE_PERIOD_NS	1000000000ULL
 #define PMD_CMD_TIMEOUT_MS	10000
@@ -48,7 +48,10 @@ struct pmd {
 	unsigned nactive;
 	struct vsw_switch *switches[PMD_MAX_SWITCHES];
 	unsigned nswitches;
-	struct pollfd pfds[VSW_MAX_PORTS + 1];
+	int epfd;			/* wake_fd and ports' wait fds */
+	struct epoll_event evs[VSW_MAX_PORTS + 1];
+	bool dozing;			/* idle: ports with a wait fd are read
+					 * only when epoll found them readable */
 	uint64_t next_age_ns;
 	struct pmd_counters ctr;
 };
@@ -80,6 +83,22 @@ static int pmd_do_del_switch(struct pmd *pmd, struct pmd_cmd *c)
 		}
 	}
 	return -ENOENT;
+}
+
+/* Watch (or stop watching) a port's wait fd while asleep. A port whose
+ * cap holds it back is not watched: its readable fd would wake us for
+ * frames we may not take yet. */
+static void pmd_arm(struct pmd *pmd, struct vsw_port *p, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = p };
+	int fd = nb_wait_fd(p->nb);
+
+	if (fd < 0 || p->fd_armed == on)
+		return;
+	if (epoll_ctl(pmd->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd,
+		      &ev) == 0)
+		p->fd_armed = on;
+	p->fd_ready = true;	/* read it once in any case */
 }
 
 static int pmd_alloc_id(struct pmd *pmd, struct vsw_port *p)
@@ -115,6 +134,7 @@ static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
 	}
 	pmd->dp.ports[p->id] = p;
 	pmd->active[pmd->nactive++] = p;
+	pmd_arm(pmd, p, true);
 	return 0;
 }
 
@@ -125,6 +145,7 @@ static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
 
 	if (pmd->dp.ports[p->id] != p)
 		return -ENOENT;
+	pmd_arm(pmd, p, false);
 	for (unsigned i = 0; i < pmd->nactive; i++) {
 		if (pmd->active[i] == p) {
 			pmd->active[i] = pmd->active[--pmd->nactive];
@@ -184,6 +205,9 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 	unsigned allow = VSW_BURST;
 	uint16_t n;
 
+	if (pmd->dozing && p->fd_armed && !p->fd_ready)
+		return 0;	/* its fd said nothing is there */
+	p->fd_ready = false;
 	if (!p->uplink) {
 		uint32_t frame = (p->props.mtu ? p->props.mtu : 1500) * 8 + 144;
 
@@ -191,7 +215,10 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 				     frame);
 		/* a capped VNIC's frames wait in its own ring (guest TX ring,
 		 * tap queue) until tokens allow */
-		p->rx_blocked = allow == 0;
+		if (p->rx_blocked != (allow == 0)) {
+			p->rx_blocked = allow == 0;
+			pmd_arm(pmd, p, !p->rx_blocked);
+		}
 		if (allow == 0)
 			return 0;
 	}
@@ -210,26 +237,28 @@ static void pmd_age(struct pmd *pmd)
 		l2_age(&pmd->switches[i]->l2, pmd->dp.now_ns / 1000000);
 }
 
-/* Sleep until a tap has a frame, a command comes, or the timeout. */
+/* Sleep until a watched port has a frame, a command comes, or the
+ * timeout; the ports found readable are read on the next pass. */
 static void pmd_sleep(struct pmd *pmd, unsigned timeout_us)
 {
 	struct timespec ts = { 0, (long)timeout_us * 1000 };
-	unsigned n = 0;
 	uint64_t v;
+	int n;
 
-	pmd->pfds[n++] = (struct pollfd){ .fd = pmd->wake_fd, .events = POLLIN };
-	for (unsigned i = 0; i < pmd->nactive; i++) {
-		struct vsw_port *p = pmd->active[i];
-		int fd = p->rx_blocked ? -1 : nb_wait_fd(p->nb);
-
-		if (fd >= 0)
-			pmd->pfds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
-	}
 	pmd->ctr.sleeps++;
 	rte_rcu_qsbr_thread_offline(pmd->qsbr, 0);
-	if (ppoll(pmd->pfds, n, &ts, NULL) > 0 && pmd->pfds[0].revents)
-		(void)!read(pmd->wake_fd, &v, sizeof(v));
+	n = epoll_pwait2(pmd->epfd, pmd->evs, (int)ARRAY_SIZE(pmd->evs), &ts,
+			 NULL);
 	rte_rcu_qsbr_thread_online(pmd->qsbr, 0);
+	for (int i = 0; i < n; i++) {
+		struct vsw_port *p = pmd->evs[i].data.ptr;
+
+		if (p)
+			p->fd_ready = true;
+		else
+			(void)!read(pmd->wake_fd, &v, sizeof(v));
+	}
+	pmd->dozing = true;
 }
 
 /* One pass over every port: the frames moved; *pending when frames still
@@ -262,6 +291,7 @@ static int pmd_main(void *arg)
 
 		if (pmd_iteration(pmd, &pending)) {
 			pmd->ctr.busy_polls++;
+			pmd->dozing = false;
 			idle = 0;
 			sleep_us = PMD_SLEEP_MIN_US;
 			continue;
@@ -355,6 +385,8 @@ static void pmd_free(struct pmd *pmd)
 {
 	if (pmd->wake_fd >= 0)
 		close(pmd->wake_fd);
+	if (pmd->epfd >= 0)
+		close(pmd->epfd);
 	rte_ring_free(pmd->cmds);
 	rte_free(pmd->qsbr);
 	free(pmd);
@@ -364,6 +396,7 @@ struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore)
 {
 	struct pmd *pmd = calloc(1, sizeof(*pmd));
 	size_t qsz = rte_rcu_qsbr_get_memsize(1);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	int rc = -ENOMEM;
 
 	if (!pmd)
@@ -371,10 +404,14 @@ struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore)
 	pmd->dp.pool = pool;
 	pmd->lcore = lcore;
 	pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pmd->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (pmd->epfd >= 0 && pmd->wake_fd >= 0 &&
+	    epoll_ctl(pmd->epfd, EPOLL_CTL_ADD, pmd->wake_fd, &ev) < 0)
+		goto fail;
 	pmd->cmds = rte_ring_create("vsw_pmd_cmds", PMD_RING_SIZE,
 				    SOCKET_ID_ANY, RING_F_SC_DEQ);
 	pmd->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (pmd->wake_fd < 0 || !pmd->cmds || !pmd->qsbr)
+	if (pmd->wake_fd < 0 || pmd->epfd < 0 || !pmd->cmds || !pmd->qsbr)
 		goto fail;
 	rc = rte_rcu_qsbr_init(pmd->qsbr, 1);
 	if (rc == 0)
