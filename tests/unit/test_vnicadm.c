@@ -518,9 +518,14 @@ static char *fake_request(void)
 	free(req_);							\
 } while (0)
 
+static char *saved_rundir;	/* the runner's XVM_RUNDIR, restored after */
+
 static int suite_init(void)
 {
 	char path[128];
+	const char *env = getenv("XVM_RUNDIR");
+
+	saved_rundir = env ? strdup(env) : NULL;
 
 	strcpy(rundir, "/tmp/vnicadm-test.XXXXXX");
 	strcpy(emptydir, "/tmp/vnicadm-none.XXXXXX");
@@ -549,7 +554,12 @@ static int suite_cleanup(void)
 	json_decref(fake_params);
 	json_decref(fake_result);
 	fake_params = fake_result = NULL;
-	unsetenv("XVM_RUNDIR");
+	if (saved_rundir)
+		setenv("XVM_RUNDIR", saved_rundir, 1);
+	else
+		unsetenv("XVM_RUNDIR");
+	free(saved_rundir);
+	saved_rundir = NULL;
 	return 0;
 }
 
