@@ -18,7 +18,7 @@
 
 NETTOPO=$TOP/build/tests/tools/nettopo
 VNICADM=$BIN/vnicadm
-VSWITCHD=$BIN/vswitchd
+VSWITCHD=${XVM_VSWITCHD:-$BIN/vswitchd}	# XVM_VSWITCHD: test another build
 VUSER=$BIN/xvm-vuser
 
 NETID=$((RANDOM % 90000 + 10000))
