@@ -1,0 +1,375 @@
+/*
+ * The domain list and definitions: Domain-0 (the host, id 0, always
+ * running), define/undefine (a persistent definition in the store),
+ * lookups by name, uuid and id, autostart, the XML shown to clients.
+ * Running domains are dom_run.c's.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/sysinfo.h>
+#include "xvm/log.h"
+#include "dom.h"
+#include "sched.h"
+#include "store.h"
+
+struct dom_env dom_env;
+static struct dom *dom_list;
+static struct dom dom0 = {
+	.dom0 = true, .persistent = true,
+	.state = DS_RUNNING, .reason = DR_RUNNING_BOOTED,
+	.live = { .id = 0 },
+	.ctl_fd = -1, .exit_status = -1,
+};
+
+struct dom *dom_first(void)
+{
+	return &dom0;
+}
+
+struct dom *dom_by_name(const char *name)
+{
+	struct dom *d;
+
+	for (d = &dom0; d; d = d->next)
+		if (!strcmp(d->cfg.name, name))
+			return d;
+	return NULL;
+}
+
+struct dom *dom_by_uuid(const uint8_t uuid[16])
+{
+	struct dom *d;
+
+	for (d = &dom0; d; d = d->next)
+		if (!memcmp(d->cfg.uuid, uuid, 16))
+			return d;
+	return NULL;
+}
+
+struct dom *dom_by_id(int id)
+{
+	struct dom *d;
+
+	if (id < 0)
+		return NULL;
+	for (d = &dom0; d; d = d->next)
+		if (d->live.id == id)
+			return d;
+	return NULL;
+}
+
+int dom_check_not_dom0(const struct dom *d, struct verr *e)
+{
+	if (d->dom0)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: Domain-0 is the host");
+	return 0;
+}
+
+/* Domain-0's definition: the host's memory and CPUs. */
+static void dom_init_dom0(void)
+{
+	struct sysinfo si;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	strcpy(dom0.cfg.name, "Domain-0");
+	strcpy(dom0.cfg.os_type, "xen");
+	if (sysinfo(&si) == 0)
+		dom0.cfg.max_kib = dom0.cfg.cur_kib =
+			(uint64_t)si.totalram * si.mem_unit / 1024;
+	dom0.cfg.vcpus = dom0.cfg.vcpus_max = ncpu > 0 ? (unsigned int)ncpu : 1;
+	dom0.cfg.weight = SCHED_WEIGHT_DEFAULT;
+	dom_list = NULL;
+	dom0.next = NULL;
+}
+
+static struct dom *dom_new(const struct dom_config *cfg)
+{
+	struct dom *d = calloc(1, sizeof(*d));
+	struct dom **pp;
+
+	if (!d)
+		return NULL;
+	d->cfg = *cfg;
+	d->live.id = -1;
+	d->state = DS_SHUTOFF;
+	d->ctl_fd = -1;
+	d->exit_status = -1;
+	for (pp = &dom0.next; *pp; pp = &(*pp)->next)
+		;
+	*pp = d;
+	return d;
+}
+
+void dom_forget(struct dom *d)
+{
+	struct dom **pp;
+
+	for (pp = &dom0.next; *pp; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			free(d);
+			return;
+		}
+}
+
+/* Fill in what a definition leaves to us (NIC MACs), so they persist. */
+static int dom_complete(struct dom_config *cfg, struct verr *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nnics; i++) {
+		if (cfg->nics[i].has_mac)
+			continue;
+		if (mac_random(&cfg->nics[i].mac, NULL, 0) < 0)
+			return verr_set(e, VERR_INTERNAL, "cannot generate a MAC");
+		cfg->nics[i].has_mac = true;
+	}
+	return 0;
+}
+
+int dom_save(struct dom *d, struct verr *e)
+{
+	char *xml;
+	int rc;
+
+	if (!d->persistent)
+		return 0;
+	xml = domxml_format(&d->cfg, NULL);
+	if (!xml)
+		return verr_set(e, VERR_INTERNAL, "out of memory");
+	rc = store_save_def(d->cfg.name, xml);
+	free(xml);
+	if (rc < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot save the "
+				"definition of '%s': %s", d->cfg.name,
+				strerror(-rc));
+	return 0;
+}
+
+/* Parse and check a new definition against the existing ones. With
+ * *existing set, the definition replaces that domain's. */
+static int dom_parse_new(const char *xml, struct dom_config *cfg,
+			 struct dom **existing, struct verr *e)
+{
+	char err[300];
+	struct dom *by_name, *by_uuid;
+
+	*existing = NULL;
+	if (domxml_parse(xml, strlen(xml), cfg, err, sizeof(err)) < 0)
+		return verr_set(e, VERR_XML_ERROR, "XML error: %s", err);
+	if (dom_complete(cfg, e) < 0)
+		return -1;
+	by_name = dom_by_name(cfg->name);
+	by_uuid = dom_by_uuid(cfg->uuid);
+	if (by_uuid && by_uuid != by_name) {
+		char u[37];
+
+		domxml_uuid_format(cfg->uuid, u);
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"domain '%s' already exists with uuid %s",
+				by_uuid->cfg.name, u);
+	}
+	if (by_name && memcmp(by_name->cfg.uuid, cfg->uuid, 16)) {
+		char u[37];
+
+		domxml_uuid_format(by_name->cfg.uuid, u);
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"domain '%s' already exists with uuid %s",
+				cfg->name, u);
+	}
+	*existing = by_name;
+	return 0;
+}
+
+int dom_define(const char *xml, struct dom **out, struct verr *e)
+{
+	struct dom_config *cfg = malloc(sizeof(*cfg));
+	struct dom *d = NULL;
+	int rc = -1;
+
+	if (!cfg)
+		return verr_set(e, VERR_INTERNAL, "out of memory");
+	if (dom_parse_new(xml, cfg, &d, e) < 0)
+		goto fail;
+	if (d && d->dom0) {
+		verr_set(e, VERR_OPERATION_INVALID, "Domain-0 cannot be redefined");
+		goto fail;
+	}
+	if (!d && !(d = dom_new(cfg))) {
+		verr_set(e, VERR_INTERNAL, "out of memory");
+		goto fail;
+	}
+	d->cfg = *cfg;	/* a running domain keeps running its old config */
+	d->persistent = true;
+	rc = dom_save(d, e);
+	if (rc == 0)
+		log_info("dom %s: defined", d->cfg.name);
+	*out = d;
+fail:
+	free(cfg);
+	return rc;
+}
+
+int dom_create_transient(const char *xml, struct dom **out, struct verr *e)
+{
+	struct dom_config *cfg = malloc(sizeof(*cfg));
+	struct dom *d = NULL;
+	int rc = -1;
+
+	if (!cfg)
+		return verr_set(e, VERR_INTERNAL, "out of memory");
+	if (dom_parse_new(xml, cfg, &d, e) < 0)
+		goto fail;
+	if (d) {
+		verr_set(e, VERR_OPERATION_FAILED, "domain '%s' exists",
+			 d->cfg.name);
+		goto fail;
+	}
+	d = dom_new(cfg);
+	if (!d) {
+		verr_set(e, VERR_INTERNAL, "out of memory");
+		goto fail;
+	}
+	*out = d;
+	rc = 0;
+fail:
+	free(cfg);
+	return rc;
+}
+
+int dom_create_xml(const char *xml, struct dom **out, struct verr *e)
+{
+	struct dom_config *cfg = malloc(sizeof(*cfg));
+	struct dom *d = NULL;
+	int rc = -1;
+
+	if (!cfg)
+		return verr_set(e, VERR_INTERNAL, "out of memory");
+	if (dom_parse_new(xml, cfg, &d, e) < 0)
+		goto fail;
+	if (d && dom_active(d)) {
+		verr_set(e, VERR_OPERATION_INVALID, "Requested operation is not "
+			 "valid: domain '%s' is already active", d->cfg.name);
+		goto fail;
+	}
+	if (d) {
+		verr_set(e, VERR_OPERATION_FAILED, "operation failed: domain "
+			 "'%s' is already defined; use start", d->cfg.name);
+		goto fail;
+	}
+	d = dom_new(cfg);
+	if (!d) {
+		verr_set(e, VERR_INTERNAL, "out of memory");
+		goto fail;
+	}
+	rc = dom_start(d, e);
+	if (rc < 0) {
+		dom_forget(d);
+		goto fail;
+	}
+	*out = d;
+fail:
+	free(cfg);
+	return rc;
+}
+
+int dom_undefine(struct dom *d, struct verr *e)
+{
+	int rc;
+
+	if (dom_check_not_dom0(d, e) < 0)
+		return -1;
+	if (!d->persistent)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: cannot undefine transient domain");
+	rc = store_delete_def(d->cfg.name);
+	if (rc < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot remove the "
+				"definition: %s", strerror(-rc));
+	log_info("dom %s: undefined", d->cfg.name);
+	d->autostart = false;
+	if (dom_active(d))
+		d->persistent = false;	/* goes away when it stops */
+	else
+		dom_forget(d);
+	return 0;
+}
+
+int dom_set_autostart(struct dom *d, bool on, struct verr *e)
+{
+	int rc;
+
+	if (dom_check_not_dom0(d, e) < 0)
+		return -1;
+	if (!d->persistent)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: cannot set autostart for "
+				"transient domain");
+	rc = store_set_autostart(d->cfg.name, on);
+	if (rc < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot set autostart: %s",
+				strerror(-rc));
+	d->autostart = on;
+	return 0;
+}
+
+char *dom_xml(const struct dom *d, bool inactive)
+{
+	return domxml_format(&d->cfg, inactive || !dom_active(d) ? NULL : &d->live);
+}
+
+uint64_t dom_cputime_ns(const struct dom *d)
+{
+	uint64_t ns = 0;
+
+	if (d->dom0 || !d->sd || sched_dom_cputime(d->sd, &ns) < 0)
+		return 0;
+	return ns;
+}
+
+/* A stored definition found at start-up. */
+static void dom_load_one(const char *xml, size_t len, const char *file)
+{
+	struct dom_config *cfg = malloc(sizeof(*cfg));
+	char err[300];
+	struct dom *d;
+
+	if (!cfg)
+		return;
+	if (domxml_parse(xml, len, cfg, err, sizeof(err)) < 0) {
+		log_warn("dom: %s: %s (ignored)", file, err);
+	} else if (dom_by_name(cfg->name) || dom_by_uuid(cfg->uuid)) {
+		log_warn("dom: %s: duplicate domain '%s' (ignored)", file,
+			 cfg->name);
+	} else if ((d = dom_new(cfg))) {
+		d->persistent = true;
+		d->autostart = store_autostart(cfg->name);
+	}
+	free(cfg);
+}
+
+int dom_init(void)
+{
+	struct verr e = { 0 };
+	struct dom *d;
+	int rc;
+
+	dom_init_dom0();
+	rc = store_init(dom_env.statedir, dom_env.rundir);
+	if (rc < 0)
+		return rc;
+	if (sched_init(dom_env.cgroup) < 0)
+		log_warn("xvmd: no cpu controller: domains run unscheduled");
+	store_each_def(dom_load_one);
+	dom_adopt_all();
+	for (d = dom0.next; d; d = d->next) {
+		if (!d->autostart || dom_active(d))
+			continue;
+		log_info("dom %s: autostart", d->cfg.name);
+		if (dom_start(d, &e) < 0)
+			log_err("dom %s: autostart failed: %s", d->cfg.name, e.msg);
+	}
+	return 0;
+}

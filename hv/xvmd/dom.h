@@ -1,0 +1,137 @@
+/*
+ * Domains as xvmd keeps them: the definition (domxml.h), whether it is
+ * persistent and autostarted, and while it runs its id, hv process,
+ * control-socket watch, VNICs, console and cgroup. dom.c holds the list
+ * and the definitions, dom_run.c the lifecycle (hv processes, exits,
+ * on_poweroff/on_reboot/on_crash, adoption), vif.c the VNICs, console.c
+ * the consoles. Everything runs on the loop thread.
+ */
+#ifndef XVMD_DOM_H
+#define XVMD_DOM_H
+
+#include <sys/types.h>
+#include "domxml.h"
+#include "verr.h"
+
+/* virDomainState (libvirt-domain.h). */
+enum {
+	DS_NOSTATE = 0,
+	DS_RUNNING = 1,
+	DS_BLOCKED = 2,
+	DS_PAUSED = 3,
+	DS_SHUTDOWN = 4,
+	DS_SHUTOFF = 5,
+	DS_CRASHED = 6,
+};
+
+/* Reasons used (virDomain*Reason). */
+enum {
+	DR_RUNNING_BOOTED = 1,
+	DR_RUNNING_UNPAUSED = 5,
+	DR_PAUSED_USER = 1,
+	DR_SHUTDOWN_USER = 1,
+	DR_SHUTOFF_UNKNOWN = 0,
+	DR_SHUTOFF_SHUTDOWN = 1,
+	DR_SHUTOFF_DESTROYED = 2,
+	DR_SHUTOFF_CRASHED = 3,
+	DR_SHUTOFF_FAILED = 6,
+	DR_CRASHED_PANICKED = 1,
+};
+
+struct console;
+struct sched_dom;
+
+struct dom {
+	struct dom *next;
+	struct dom_config cfg;	/* what start uses; the stored definition */
+	bool persistent, autostart;
+	bool dom0;		/* Domain-0, the host: id 0, always running */
+	struct dom_live live;	/* live.id: -1 inactive */
+	int state, reason;
+	pid_t pid;		/* hv, 0 none */
+	bool child;		/* our child (else adopted): waitpid works */
+	int exit_status;	/* waitpid status once reaped, -1 before */
+	int ctl_fd;		/* hv control socket, watched for events */
+	char ctl_buf[4096];
+	size_t ctl_len;
+	char hv_reason[16];	/* reason of hv's last "shutoff" event */
+	bool destroying;	/* destroy requested: no on_* action */
+	bool pinned;		/* vcpupin applied to this hv's threads */
+	struct sched_dom *sd;
+	struct console *con;
+};
+
+/* Paths and tools (main.c fills it before dom_init). */
+struct dom_env {
+	char rundir[256], statedir[256];
+	char hv[512];		/* the hv binary */
+	char cgroup[64];	/* parent cgroup name */
+	int stop_timeout_s;	/* shutdown of domains when xvmd stops */
+};
+
+extern struct dom_env dom_env;
+
+/* Load definitions, adopt running hv processes, start autostart domains. */
+int dom_init(void);
+/* xvmd stops: shut down running domains except those marked
+ * on_xend_stop=ignore; returns once they are gone (or destroyed after
+ * stop_timeout_s). */
+void dom_stop_all(void);
+/* Periodic work (1 s): vcpupin of new hv threads, delayed checks. */
+void dom_tick(void);
+
+struct dom *dom_first(void);	/* Domain-0 first */
+struct dom *dom_by_name(const char *name);
+struct dom *dom_by_uuid(const uint8_t uuid[16]);
+struct dom *dom_by_id(int id);
+static inline bool dom_active(const struct dom *d)
+{
+	return d->live.id >= 0;
+}
+
+int dom_define(const char *xml, struct dom **out, struct verr *e);
+/* A transient domain's record without starting it (adoption). */
+int dom_create_transient(const char *xml, struct dom **out, struct verr *e);
+int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
+int dom_undefine(struct dom *d, struct verr *e);
+int dom_set_autostart(struct dom *d, bool on, struct verr *e);
+/* Save the definition (persistent domains). 0 or -1 with e set. */
+int dom_save(struct dom *d, struct verr *e);
+/* The XML (live details unless inactive): malloc'd or NULL. */
+char *dom_xml(const struct dom *d, bool inactive);
+uint64_t dom_cputime_ns(const struct dom *d);
+/* Only for dom.c/dom_run.c: remove a transient domain once stopped. */
+void dom_forget(struct dom *d);
+int dom_check_not_dom0(const struct dom *d, struct verr *e);
+
+/* dom_run.c */
+int dom_start(struct dom *d, struct verr *e);
+int dom_shutdown(struct dom *d, struct verr *e);
+int dom_destroy(struct dom *d, struct verr *e);
+int dom_reboot(struct dom *d, struct verr *e);
+int dom_suspend(struct dom *d, struct verr *e);
+int dom_resume(struct dom *d, struct verr *e);
+int dom_adopt_all(void);
+void dom_child_exited(pid_t pid, int status);
+/* The hv's vCPU threads (up to n): count, or -errno. */
+int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n);
+/* weight/cap now (if running) and in the definition. */
+int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
+		  struct verr *e);
+int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
+		 size_t len, bool live, bool config, struct verr *e);
+
+/* vif.c: the domain's VNICs on vswitchd. */
+int vif_create(struct dom *d, char sockets[][108], struct verr *e);
+void vif_delete(struct dom *d);
+/* The vhost-user socket paths of the VNICs already made (restart). */
+int vif_sockets(struct dom *d, char sockets[][108]);
+
+/* console.c */
+int console_attach(struct dom *d);	/* after hv reports its pty */
+void console_detach(struct dom *d);
+struct remote_conn;
+int console_open_stream(struct dom *d, struct remote_conn *conn,
+			uint32_t serial, bool force, struct verr *e);
+
+#endif

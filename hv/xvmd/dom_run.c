@@ -1,0 +1,868 @@
+/*
+ * Running domains: one hv process each (hv(1)), started with
+ * --control $XVM_RUNDIR/hv/<name>.sock --console pty, watched through its
+ * control socket's "state" events; its exit (status 0 power-off or
+ * destroy, 10 reboot, 11 crash) drives on_poweroff/on_reboot/on_crash.
+ * Runtime state goes to the store so a new xvmd adopts running hv
+ * processes with the same ids and states.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include "xvm/atomicio.h"
+#include "xvm/log.h"
+#include "xvm/rpc.h"
+#include "loop.h"
+#include "dom.h"
+#include "sched.h"
+#include "store.h"
+
+#define HV_CALL_MS		5000
+#define HV_SOCKET_WAIT_MS	10000
+
+static int dom_next_id = 1;
+static int hv_has_net = -1;	/* hv takes --net: -1 unknown */
+
+static void dom_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* One call on the domain's hv control socket. */
+static int dom_hv_call(struct dom *d, const char *method, json_t **result,
+		       struct verr *e)
+{
+	struct rpc_client *cli;
+	struct rpc_error err = { "", "" };
+	char path[512];
+	json_t *res = NULL;
+	int rc;
+
+	store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	cli = rpc_client_connect(path);
+	if (!cli)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"cannot reach hv of '%s': %s", d->cfg.name,
+				strerror(errno));
+	rc = rpc_client_call(cli, method, NULL, &res, &err, HV_CALL_MS);
+	rpc_client_close(cli);
+	if (rc < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"hv %s of '%s': %s", method, d->cfg.name,
+				err.message[0] ? err.message : strerror(-rc));
+	if (result)
+		*result = res;
+	else
+		json_decref(res);
+	return 0;
+}
+
+/* ---- runtime state ---- */
+
+static void dom_save_run(struct dom *d)
+{
+	json_t *st = json_pack("{s:i, s:i, s:b, s:s}", "id", d->live.id,
+			       "pid", (int)d->pid, "persistent", d->persistent,
+			       "pty", d->live.pty);
+	json_t *vn = json_array();
+	unsigned int i;
+	char *xml = NULL;
+
+	if (!st || !vn)
+		goto out;
+	for (i = 0; i < d->cfg.nnics; i++)
+		json_array_append_new(vn, json_string(d->live.vnics[i]));
+	json_object_set(st, "vnics", vn);
+	xml = domxml_format(&d->cfg, NULL);
+	if (xml)
+		json_object_set_new(st, "xml", json_string(xml));
+	if (store_save_run(d->cfg.name, st) < 0)
+		log_warn("dom %s: cannot save runtime state", d->cfg.name);
+out:
+	free(xml);
+	json_decref(vn);
+	json_decref(st);
+}
+
+static void dom_pidfile(struct dom *d, bool write)
+{
+	char path[512], buf[32];
+
+	store_run_path(path, sizeof(path), d->cfg.name, "pid");
+	if (!write) {
+		unlink(path);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)d->pid);
+	atomicio_replace_file(path, buf, strlen(buf), 0644);
+}
+
+/* ---- control-socket events ---- */
+
+static void dom_hv_gone(struct dom *d);
+
+static void dom_ctl_line(struct dom *d, const char *line)
+{
+	json_t *msg = json_loads(line, 0, NULL);
+	const char *ev = NULL, *state = NULL, *reason = NULL;
+
+	if (!msg || json_unpack(msg, "{s:s, s:{s:s, s?s}}", "event", &ev,
+				"data", "state", &state, "reason", &reason) < 0) {
+		json_decref(msg);
+		return;
+	}
+	if (strcmp(ev, "state")) {
+		json_decref(msg);
+		return;
+	}
+	if (!strcmp(state, "paused")) {
+		d->state = DS_PAUSED;
+		d->reason = DR_PAUSED_USER;
+	} else if (!strcmp(state, "running")) {
+		d->state = DS_RUNNING;
+		d->reason = DR_RUNNING_UNPAUSED;
+	} else if (!strcmp(state, "shutdown")) {
+		d->state = DS_SHUTDOWN;
+		d->reason = DR_SHUTDOWN_USER;
+	} else if (!strcmp(state, "shutoff") && reason) {
+		snprintf(d->hv_reason, sizeof(d->hv_reason), "%s", reason);
+	}
+	log_debug("dom %s: hv state %s", d->cfg.name, state);
+	json_decref(msg);
+}
+
+static void dom_ctl_event(void *opaque, uint32_t events)
+{
+	struct dom *d = opaque;
+	ssize_t n;
+	char *nl;
+
+	(void)events;
+	n = read(d->ctl_fd, d->ctl_buf + d->ctl_len,
+		 sizeof(d->ctl_buf) - 1 - d->ctl_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		dom_hv_gone(d);
+		return;
+	}
+	d->ctl_len += (size_t)n;
+	d->ctl_buf[d->ctl_len] = 0;
+	while ((nl = strchr(d->ctl_buf, '\n'))) {
+		*nl = 0;
+		dom_ctl_line(d, d->ctl_buf);
+		d->ctl_len -= (size_t)(nl + 1 - d->ctl_buf);
+		memmove(d->ctl_buf, nl + 1, d->ctl_len + 1);
+	}
+	if (d->ctl_len == sizeof(d->ctl_buf) - 1)	/* no event is that long */
+		d->ctl_len = 0;
+}
+
+/* Connect to hv's control socket to receive its events. */
+static int dom_watch(struct dom *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	store_run_path(sa.sun_path, sizeof(sa.sun_path), d->cfg.name, "sock");
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    loop_add(fd, EPOLLIN, dom_ctl_event, d) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc ? rc : -EIO;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	d->ctl_fd = fd;
+	d->ctl_len = 0;
+	d->hv_reason[0] = 0;
+	return 0;
+}
+
+static void dom_unwatch(struct dom *d)
+{
+	if (d->ctl_fd < 0)
+		return;
+	loop_del(d->ctl_fd);
+	close(d->ctl_fd);
+	d->ctl_fd = -1;
+}
+
+/* ---- starting hv ---- */
+
+/* Whether this hv takes --net (hv --help lists it). */
+static bool dom_hv_net_supported(void)
+{
+	char cmd[600], buf[4096];
+	size_t n;
+	FILE *p;
+
+	if (hv_has_net >= 0)
+		return hv_has_net;
+	snprintf(cmd, sizeof(cmd), "'%s' --help 2>&1", dom_env.hv);
+	p = strchr(dom_env.hv, '\'') ? NULL : popen(cmd, "r");
+	hv_has_net = 0;
+	if (p) {
+		n = fread(buf, 1, sizeof(buf) - 1, p);
+		buf[n] = 0;
+		hv_has_net = strstr(buf, "--net") != NULL;
+		pclose(p);
+	}
+	return hv_has_net;
+}
+
+struct dom_argv {
+	char *v[64];
+	int n;
+	char mem[24], vcpus[8], uuid[37], sock[512];
+	char net[DOM_MAX_NICS][200];
+};
+
+static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
+{
+	struct dom_config *c = &d->cfg;
+	unsigned int i;
+
+	a->n = 0;
+	snprintf(a->mem, sizeof(a->mem), "%llu",
+		 (unsigned long long)(c->max_kib + 1023) / 1024);
+	snprintf(a->vcpus, sizeof(a->vcpus), "%u", c->vcpus);
+	domxml_uuid_format(c->uuid, a->uuid);
+	store_run_path(a->sock, sizeof(a->sock), c->name, "sock");
+#define ARG(x) (a->v[a->n++] = (char *)(x))
+	ARG(dom_env.hv); ARG("--name"); ARG(c->name); ARG("--uuid"); ARG(a->uuid);
+	ARG("--memory"); ARG(a->mem); ARG("--vcpus"); ARG(a->vcpus);
+	ARG("--kernel"); ARG(c->kernel);
+	if (c->initrd[0]) {
+		ARG("--initrd"); ARG(c->initrd);
+	}
+	if (c->cmdline[0]) {
+		ARG("--cmdline"); ARG(c->cmdline);
+	}
+	ARG("--console"); ARG("pty"); ARG("--control"); ARG(a->sock);
+	for (i = 0; i < c->nnics && dom_hv_net_supported(); i++) {
+		char mac[MAC_STRLEN];
+
+		snprintf(a->net[i], sizeof(a->net[i]), "vnic=%s,mac=%s",
+			 sockets[i], mac_format_canonical(&c->nics[i].mac, mac));
+		ARG("--net"); ARG(a->net[i]);
+	}
+#undef ARG
+	a->v[a->n] = NULL;
+}
+
+/* fork + exec hv in its own session (it outlives xvmd), output to its log. */
+static int dom_spawn(struct dom *d, char sockets[][108], struct verr *e)
+{
+	struct dom_argv a;
+	char logpath[512], sock[512];
+	pid_t pid;
+	int logfd;
+
+	dom_args(d, &a, sockets);
+	store_run_path(logpath, sizeof(logpath), d->cfg.name, "log");
+	store_run_path(sock, sizeof(sock), d->cfg.name, "sock");
+	unlink(sock);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (logfd < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "cannot open %s: %s",
+				logpath, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(logfd);
+		return verr_set(e, VERR_OPERATION_FAILED, "fork: %s",
+				strerror(errno));
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		setsid();
+		dup2(null, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		execv(a.v[0], a.v);
+		dprintf(2, "xvmd: exec %s: %s\n", a.v[0], strerror(errno));
+		_exit(127);
+	}
+	close(logfd);
+	d->pid = pid;
+	d->child = true;
+	d->exit_status = -1;
+	return 0;
+}
+
+/* The last line hv wrote to its log (why it failed to start). */
+static void dom_hv_log_tail(struct dom *d, char *buf, size_t len)
+{
+	char path[512], tmp[4096];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(buf, len, "hv exited");
+	store_run_path(path, sizeof(path), d->cfg.name, "log");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	lseek(fd, -(off_t)MIN(sizeof(tmp) - 1, (size_t)lseek(fd, 0, SEEK_END)),
+	      SEEK_END);
+	n = read(fd, tmp, sizeof(tmp) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	tmp[n] = 0;
+	while (n > 0 && tmp[n - 1] == '\n')
+		tmp[--n] = 0;
+	p = strrchr(tmp, '\n');
+	snprintf(buf, len, "%.250s", p ? p + 1 : tmp);
+}
+
+/* Wait for the new hv's control socket; fail if hv exits first. */
+static int dom_wait_hv(struct dom *d, struct verr *e)
+{
+	int64_t end = loop_now_ms() + HV_SOCKET_WAIT_MS;
+	char msg[300];
+	int st;
+
+	while (loop_now_ms() < end) {
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+			d->pid = 0;
+			dom_hv_log_tail(d, msg, sizeof(msg));
+			return verr_set(e, VERR_OPERATION_FAILED, "operation "
+					"failed: hv for '%s' failed to start: %s",
+					d->cfg.name, msg);
+		}
+		if (dom_watch(d) == 0)
+			return 0;
+		dom_sleep_ms(20);
+	}
+	kill(d->pid, SIGKILL);
+	waitpid(d->pid, &st, 0);
+	d->pid = 0;
+	return verr_set(e, VERR_OPERATION_FAILED, "operation failed: hv for "
+			"'%s' did not open its control socket", d->cfg.name);
+}
+
+/* hv is up: its pty, the console broker, the cgroup. */
+static void dom_hv_up(struct dom *d)
+{
+	json_t *st = NULL;
+	struct verr e;
+	const char *pty = NULL;
+
+	if (dom_hv_call(d, "status", &st, &e) == 0 &&
+	    json_unpack(st, "{s:s}", "console", &pty) == 0)
+		snprintf(d->live.pty, sizeof(d->live.pty), "%s", pty);
+	json_decref(st);
+	console_attach(d);
+	if (!d->sd)
+		d->sd = sched_dom_open(d->cfg.name);
+	if (d->sd) {
+		sched_dom_attach(d->sd, d->pid);
+		if (sched_dom_set(d->sd, d->cfg.weight, d->cfg.cap) < 0)
+			log_warn("dom %s: cannot apply weight/cap", d->cfg.name);
+	}
+	d->pinned = false;
+	dom_pidfile(d, true);
+	dom_save_run(d);
+}
+
+/* Start (or restart after a reboot: id and VNICs kept) the hv. */
+static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
+{
+	if (dom_spawn(d, sockets, e) < 0 || dom_wait_hv(d, e) < 0)
+		return -1;
+	d->state = DS_RUNNING;
+	d->reason = DR_RUNNING_BOOTED;
+	d->destroying = false;
+	dom_hv_up(d);
+	return 0;
+}
+
+int dom_start(struct dom *d, struct verr *e)
+{
+	char sockets[DOM_MAX_NICS][108];
+
+	if (dom_check_not_dom0(d, e) < 0)
+		return -1;
+	if (dom_active(d))
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: domain is already running");
+	if (access(d->cfg.kernel, R_OK) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"kernel '%s': %s", d->cfg.kernel, strerror(errno));
+	d->live.id = dom_next_id++;
+	memset(sockets, 0, sizeof(sockets));
+	if (vif_create(d, sockets, e) < 0)
+		goto fail;
+	if (d->cfg.nnics && !dom_hv_net_supported())
+		log_warn("dom %s: this hv has no --net: NICs not attached",
+			 d->cfg.name);
+	if (dom_boot(d, sockets, e) < 0)
+		goto fail;
+	log_info("dom %s: started, id %d, hv pid %d", d->cfg.name, d->live.id,
+		 (int)d->pid);
+	return 0;
+fail:
+	vif_delete(d);
+	d->live.id = -1;
+	d->state = DS_SHUTOFF;
+	d->reason = DR_SHUTOFF_FAILED;
+	return -1;
+}
+
+/* ---- stopping ---- */
+
+/* Everything a running domain holds, released; it is shut off (or
+ * crashed and preserved). Transient domains disappear. */
+static void dom_stopped(struct dom *d, int state, int reason)
+{
+	dom_unwatch(d);
+	console_detach(d);
+	vif_delete(d);
+	if (d->sd) {
+		sched_dom_close(d->sd, true);
+		d->sd = NULL;
+	}
+	dom_pidfile(d, false);
+	store_delete_run(d->cfg.name);
+	d->pid = 0;
+	d->state = state;
+	d->reason = reason;
+	memset(&d->live.vnics, 0, sizeof(d->live.vnics));
+	d->live.pty[0] = 0;
+	if (state != DS_CRASHED)
+		d->live.id = -1;
+	log_info("dom %s: stopped (state %d reason %d)", d->cfg.name, state,
+		 reason);
+	if (!d->persistent && state != DS_CRASHED)
+		dom_forget(d);
+}
+
+/* How hv ended: "poweroff", "reboot", "crash", "destroyed" or "failed". */
+static const char *dom_exit_kind(struct dom *d)
+{
+	int64_t end = loop_now_ms() + 3000;
+	int st;
+
+	if (d->child) {
+		while (d->exit_status < 0 && loop_now_ms() < end) {
+			if (waitpid(d->pid, &st, WNOHANG) == d->pid)
+				d->exit_status = st;
+			else
+				dom_sleep_ms(10);
+		}
+		if (d->exit_status >= 0 && WIFEXITED(d->exit_status)) {
+			switch (WEXITSTATUS(d->exit_status)) {
+			case 10: return "reboot";
+			case 11: return "crash";
+			case 0:  break;
+			default: return "failed";
+			}
+		}
+	} else {
+		while (kill(d->pid, 0) == 0 && loop_now_ms() < end)
+			dom_sleep_ms(10);
+	}
+	if (d->destroying)
+		return "destroyed";
+	if (d->hv_reason[0])
+		return d->hv_reason;
+	return "destroyed";	/* killed without a word */
+}
+
+static bool dom_xvmd_stopping;
+
+/* Apply on_poweroff/on_reboot/on_crash. */
+static void dom_hv_gone(struct dom *d)
+{
+	const char *kind;
+	enum dom_action act = DOM_ACT_DESTROY;
+	int reason = DR_SHUTOFF_SHUTDOWN;
+	char sockets[DOM_MAX_NICS][108];
+	struct verr e;
+
+	dom_unwatch(d);
+	kind = dom_exit_kind(d);
+	log_info("dom %s: hv ended (%s)", d->cfg.name, kind);
+	if (!strcmp(kind, "poweroff")) {
+		act = d->cfg.on_poweroff;
+	} else if (!strcmp(kind, "reboot")) {
+		act = d->cfg.on_reboot;
+	} else if (!strcmp(kind, "crash")) {
+		act = d->cfg.on_crash;
+		reason = DR_SHUTOFF_CRASHED;
+	} else {
+		reason = !strcmp(kind, "failed") ? DR_SHUTOFF_FAILED :
+			 DR_SHUTOFF_DESTROYED;
+	}
+	if (dom_xvmd_stopping && act == DOM_ACT_RESTART)
+		act = DOM_ACT_DESTROY;
+	if (act == DOM_ACT_RESTART) {
+		console_detach(d);
+		memset(sockets, 0, sizeof(sockets));
+		if (vif_sockets(d, sockets) == 0 && dom_boot(d, sockets, &e) == 0)
+			return;
+		log_err("dom %s: restart failed: %s", d->cfg.name, e.msg);
+	}
+	if (act == DOM_ACT_PRESERVE && reason == DR_SHUTOFF_CRASHED)
+		dom_stopped(d, DS_CRASHED, DR_CRASHED_PANICKED);
+	else
+		dom_stopped(d, DS_SHUTOFF, reason);
+}
+
+void dom_child_exited(pid_t pid, int status)
+{
+	struct dom *d;
+
+	for (d = dom_first(); d; d = d->next)
+		if (d->child && d->pid == pid) {
+			d->exit_status = status;
+			return;
+		}
+}
+
+static int dom_check_running(struct dom *d, struct verr *e)
+{
+	if (dom_check_not_dom0(d, e) < 0)
+		return -1;
+	if (!dom_active(d) || d->state == DS_CRASHED || !d->pid)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: domain is not running");
+	return 0;
+}
+
+int dom_shutdown(struct dom *d, struct verr *e)
+{
+	if (dom_check_running(d, e) < 0)
+		return -1;
+	if (d->state == DS_PAUSED)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: domain is paused");
+	return dom_hv_call(d, "shutdown", NULL, e);
+}
+
+int dom_reboot(struct dom *d, struct verr *e)
+{
+	if (dom_check_running(d, e) < 0)
+		return -1;
+	return dom_hv_call(d, "reset", NULL, e);
+}
+
+/* Destroy waits for hv to end so the caller sees "shut off" at once. */
+int dom_destroy(struct dom *d, struct verr *e)
+{
+	if (dom_check_not_dom0(d, e) < 0)
+		return -1;
+	if (d->state == DS_CRASHED && d->live.id >= 0 && !d->pid) {
+		d->live.id = -1;
+		d->state = DS_SHUTOFF;
+		d->reason = DR_SHUTOFF_CRASHED;
+		if (!d->persistent)
+			dom_forget(d);
+		return 0;
+	}
+	if (dom_check_running(d, e) < 0)
+		return -1;
+	d->destroying = true;
+	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
+		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
+		kill(d->pid, SIGKILL);
+	}
+	dom_hv_gone(d);
+	return 0;
+}
+
+int dom_suspend(struct dom *d, struct verr *e)
+{
+	if (dom_check_running(d, e) < 0)
+		return -1;
+	if (dom_hv_call(d, "pause", NULL, e) < 0)
+		return -1;
+	d->state = DS_PAUSED;
+	d->reason = DR_PAUSED_USER;
+	return 0;
+}
+
+int dom_resume(struct dom *d, struct verr *e)
+{
+	if (dom_check_running(d, e) < 0)
+		return -1;
+	if (d->state != DS_PAUSED)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: domain is not paused");
+	if (dom_hv_call(d, "resume", NULL, e) < 0)
+		return -1;
+	d->state = DS_RUNNING;
+	d->reason = DR_RUNNING_UNPAUSED;
+	return 0;
+}
+
+/* ---- adoption (xvmd restarted while hv processes ran) ---- */
+
+/* Recreate the struct dom for a runtime file's transient domain. */
+static struct dom *dom_adopt_find(const char *name, json_t *st)
+{
+	const char *xml = NULL;
+	struct dom *d = dom_by_name(name);
+	struct verr e;
+
+	if (d)
+		return d;
+	if (json_unpack(st, "{s:s}", "xml", &xml) < 0)
+		return NULL;
+	if (dom_create_transient(xml, &d, &e) < 0) {
+		log_warn("dom %s: cannot adopt: %s", name, e.msg);
+		return NULL;
+	}
+	return d;
+}
+
+static bool dom_adopt_state(struct dom *d)
+{
+	json_t *st = NULL;
+	const char *state = "running", *pty = NULL;
+	struct verr e;
+
+	if (dom_hv_call(d, "status", &st, &e) < 0)
+		return false;
+	json_unpack(st, "{s?s, s?s}", "state", &state, "console", &pty);
+	if (!strcmp(state, "paused")) {
+		d->state = DS_PAUSED;
+		d->reason = DR_PAUSED_USER;
+	} else if (!strcmp(state, "shutdown")) {
+		d->state = DS_SHUTDOWN;
+		d->reason = DR_SHUTDOWN_USER;
+	} else {
+		d->state = DS_RUNNING;
+		d->reason = DR_RUNNING_BOOTED;
+	}
+	if (pty)
+		snprintf(d->live.pty, sizeof(d->live.pty), "%s", pty);
+	json_decref(st);
+	return true;
+}
+
+static void dom_adopt_vnics(struct dom *d, json_t *st)
+{
+	json_t *vn = json_object_get(st, "vnics"), *v;
+	size_t i;
+
+	json_array_foreach(vn, i, v)
+		if (i < DOM_MAX_NICS && json_is_string(v))
+			snprintf(d->live.vnics[i], sizeof(d->live.vnics[i]),
+				 "%s", json_string_value(v));
+}
+
+static void dom_adopt_one(const char *name, json_t *st)
+{
+	json_int_t id = -1, pid = 0;
+	struct dom *d;
+
+	if (json_unpack(st, "{s:I, s:I}", "id", &id, "pid", &pid) < 0 ||
+	    id <= 0 || id > INT32_MAX || pid <= 1 || pid > INT32_MAX ||
+	    !(d = dom_adopt_find(name, st)) || dom_active(d)) {
+		log_warn("dom %s: stale runtime state removed", name);
+		store_delete_run(name);
+		return;
+	}
+	d->live.id = (int)id;
+	d->pid = (pid_t)pid;
+	d->child = false;
+	dom_adopt_vnics(d, st);
+	if (kill(d->pid, 0) < 0 || dom_watch(d) < 0 || !dom_adopt_state(d)) {
+		log_info("dom %s: hv %d is gone", name, (int)pid);
+		dom_unwatch(d);
+		dom_stopped(d, DS_SHUTOFF, DR_SHUTOFF_UNKNOWN);
+		return;
+	}
+	if (d->live.id >= dom_next_id)
+		dom_next_id = d->live.id + 1;
+	console_attach(d);
+	d->sd = sched_dom_open(d->cfg.name);
+	d->pinned = true;	/* the old xvmd pinned it */
+	log_info("dom %s: adopted, id %d, hv pid %d", name, d->live.id,
+		 (int)d->pid);
+}
+
+int dom_adopt_all(void)
+{
+	return store_each_run(dom_adopt_one);
+}
+
+/* ---- vCPUs and the credit scheduler ---- */
+
+int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *dd;
+	int k = 0;
+
+	if (!d->pid)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)d->pid);
+	dd = opendir(path);
+	if (!dd)
+		return -errno;
+	/* hv's threads: the event loop (tid = pid) and one per vCPU, in
+	 * creation order, which is tid order on Linux unless tids wrap. */
+	while ((de = readdir(dd))) {
+		long tid = strtol(de->d_name, NULL, 10);
+
+		if (tid > 0 && tid != d->pid && k < n)
+			tids[k++] = (pid_t)tid;
+	}
+	closedir(dd);
+	for (int i = 1; i < k; i++)
+		for (int j = i; j > 0 && tids[j] < tids[j - 1]; j--) {
+			pid_t t = tids[j];
+
+			tids[j] = tids[j - 1];
+			tids[j - 1] = t;
+		}
+	return MIN(k, (int)d->cfg.vcpus);
+}
+
+int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
+		  struct verr *e)
+{
+	if (weight < SCHED_WEIGHT_MIN || weight > SCHED_WEIGHT_MAX)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: weight "
+				"must be between %d and %d", SCHED_WEIGHT_MIN,
+				SCHED_WEIGHT_MAX);
+	if (cap > SCHED_CAP_MAX)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: cap must "
+				"be between 0 and %d", SCHED_CAP_MAX);
+	if (dom_active(d) && d->sd && sched_dom_set(d->sd, weight, cap) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"cannot set the cgroup's cpu limits");
+	d->cfg.weight = weight;
+	d->cfg.cap = cap;
+	return dom_save(d, e);
+}
+
+static uint64_t dom_map_mask(const uint8_t *map, size_t len)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < len && i < 8; i++)
+		m |= (uint64_t)map[i] << (8 * i);
+	return m;
+}
+
+int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
+		 size_t len, bool live, bool config, struct verr *e)
+{
+	pid_t tids[DOM_MAX_VCPUS];
+	int n;
+
+	if (vcpu >= d->cfg.vcpus_max)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: vcpu %u "
+				"out of range (%u vcpus)", vcpu, d->cfg.vcpus_max);
+	if (!dom_map_mask(map, len))
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: empty "
+				"cpumap");
+	if (live && dom_active(d) && d->pid) {
+		n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
+		if (n <= (int)vcpu || sched_pin_thread(tids[vcpu], map, len) < 0)
+			return verr_set(e, VERR_OPERATION_FAILED, "operation "
+					"failed: cannot pin vcpu %u", vcpu);
+	}
+	if (config || !dom_active(d)) {
+		d->cfg.vcpupin[vcpu] = dom_map_mask(map, len);
+		return dom_save(d, e);
+	}
+	return 0;
+}
+
+/* Pin the vCPU threads of a freshly started hv once they exist. */
+static void dom_apply_pins(struct dom *d)
+{
+	pid_t tids[DOM_MAX_VCPUS];
+	uint8_t map[8];
+	int n, i, b;
+
+	n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
+	if (n < (int)d->cfg.vcpus)
+		return;		/* not all created yet */
+	for (i = 0; i < n; i++) {
+		uint64_t m = d->cfg.vcpupin[i] ? d->cfg.vcpupin[i] : d->cfg.cpuset;
+
+		if (!m)
+			continue;
+		for (b = 0; b < 8; b++)
+			map[b] = (uint8_t)(m >> (8 * b));
+		if (sched_pin_thread(tids[i], map, sizeof(map)) < 0)
+			log_warn("dom %s: cannot pin vcpu %d", d->cfg.name, i);
+	}
+	if (d->sd)
+		sched_dom_attach(d->sd, d->pid);	/* threads made since */
+	d->pinned = true;
+}
+
+void dom_tick(void)
+{
+	struct dom *d;
+
+	for (d = dom_first(); d; d = d->next)
+		if (dom_active(d) && d->pid && !d->pinned)
+			dom_apply_pins(d);
+}
+
+/* ---- xvmd stopping ---- */
+
+static bool dom_any_to_stop(void)
+{
+	struct dom *d;
+
+	for (d = dom_first(); d; d = d->next)
+		if (!d->dom0 && d->pid && !d->cfg.leave_running)
+			return true;
+	return false;
+}
+
+void dom_stop_all(void)
+{
+	int64_t end = loop_now_ms() + (int64_t)dom_env.stop_timeout_s * 1000;
+	struct dom *d, *next;
+	struct verr e;
+
+	dom_xvmd_stopping = true;
+	for (d = dom_first(); d; d = d->next)
+		if (!d->dom0 && d->pid && !d->cfg.leave_running &&
+		    d->state != DS_PAUSED && dom_shutdown(d, &e) < 0)
+			log_warn("dom %s: %s", d->cfg.name, e.msg);
+	loop_reset();
+	while (dom_any_to_stop() && loop_now_ms() < end)
+		loop_run_once(200);
+	for (d = dom_first(); d; d = next) {
+		next = d->next;
+		if (!d->dom0 && d->pid && !d->cfg.leave_running) {
+			log_warn("dom %s: did not shut down, destroying",
+				 d->cfg.name);
+			dom_destroy(d, &e);
+		} else if (d->pid) {
+			log_info("dom %s: left running (on_xend_stop=ignore)",
+				 d->cfg.name);
+		}
+	}
+}

@@ -1,0 +1,847 @@
+/*
+ * libvirt domain XML (https://libvirt.org/formatdomain.html) for xvm: parse
+ * the accepted subset (domxml.h) with libxml2 into struct dom_config, and
+ * format it back. One handler per top-level element, in a table; anything
+ * not listed is refused with its name so a user sees what we do not run.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include "xvm/units.h"
+#include "domxml.h"
+
+struct domxml_ctx {
+	struct dom_config *cfg;
+	char *err;
+	size_t errlen;
+	bool have_uuid, have_mem, have_vcpu, have_os, have_name;
+};
+
+PRINTF(2, 3)
+static int domxml_fail(struct domxml_ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool domxml_is(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+/* An attribute's value (malloc'd by libxml2, xmlFree) or NULL. */
+static char *domxml_attr(const xmlNode *n, const char *name)
+{
+	return (char *)xmlGetNoNsProp((xmlNode *)n, (const xmlChar *)name);
+}
+
+/* Copy an element's text into buf; error if it does not fit. */
+static int domxml_text(struct domxml_ctx *c, const xmlNode *n, char *buf,
+		       size_t len)
+{
+	char *t = (char *)xmlNodeGetContent((xmlNode *)n);
+	int rc = 0;
+
+	if (!t)
+		return domxml_fail(c, "element '%s' is empty", n->name);
+	if (strlen(t) >= len)
+		rc = domxml_fail(c, "element '%s' is too long", n->name);
+	else
+		strcpy(buf, t);
+	xmlFree(t);
+	return rc;
+}
+
+/* Copy an attribute into buf (required or not). 1 found, 0 absent. */
+static int domxml_attr_copy(struct domxml_ctx *c, const xmlNode *n,
+			    const char *name, char *buf, size_t len,
+			    bool required)
+{
+	char *v = domxml_attr(n, name);
+	int rc = 1;
+
+	if (!v)
+		return required ? domxml_fail(c, "element '%s' needs attribute '%s'",
+					      n->name, name) : 0;
+	if (strlen(v) >= len)
+		rc = domxml_fail(c, "attribute '%s' of '%s' is too long",
+				 name, n->name);
+	else
+		strcpy(buf, v);
+	xmlFree(v);
+	return rc;
+}
+
+static int domxml_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	while (*s == ' ' || *s == '\n' || *s == '\t')
+		s++;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	while (*end == ' ' || *end == '\n' || *end == '\t')
+		end++;
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* An element's text as an unsigned number in [min, max]. */
+static int domxml_num(struct domxml_ctx *c, const xmlNode *n, uint64_t min,
+		      uint64_t max, uint64_t *out)
+{
+	char buf[32];
+	int rc = domxml_text(c, n, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
+	if (domxml_u64(buf, out) < 0 || *out < min || *out > max)
+		return domxml_fail(c, "invalid value '%s' for '%s' (%llu-%llu)",
+				   buf, n->name, (unsigned long long)min,
+				   (unsigned long long)max);
+	return 0;
+}
+
+static int domxml_attr_num(struct domxml_ctx *c, const xmlNode *n,
+			   const char *name, uint64_t min, uint64_t max,
+			   uint64_t *out)
+{
+	char buf[32];
+	int rc = domxml_attr_copy(c, n, name, buf, sizeof(buf), false);
+
+	if (rc <= 0)
+		return rc;
+	if (domxml_u64(buf, out) < 0 || *out < min || *out > max)
+		return domxml_fail(c, "invalid value '%s' for attribute '%s' of '%s'",
+				   buf, name, n->name);
+	return 1;
+}
+
+bool domxml_name_ok(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > DOM_NAME_MAX || !strcmp(name, "Domain-0"))
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		      ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+void domxml_uuid_format(const uint8_t u[16], char out[37])
+{
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
+		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
+}
+
+static int domxml_hex(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* 32 hex digits, dashes allowed between byte pairs (libvirt accepts both). */
+int domxml_uuid_parse(const char *s, uint8_t uuid[16])
+{
+	int i = 0;
+
+	while (*s == ' ')
+		s++;
+	while (i < 16) {
+		int hi, lo;
+
+		if (*s == '-') {
+			s++;
+			continue;
+		}
+		hi = domxml_hex(s[0]);
+		lo = hi < 0 ? -1 : domxml_hex(s[1]);
+		if (lo < 0)
+			return -EINVAL;
+		uuid[i++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	while (*s == ' ')
+		s++;
+	return *s ? -EINVAL : 0;
+}
+
+const char *domxml_action_name(enum dom_action a)
+{
+	switch (a) {
+	case DOM_ACT_RESTART:	return "restart";
+	case DOM_ACT_PRESERVE:	return "preserve";
+	default:		return "destroy";
+	}
+}
+
+int domxml_cpuset_parse(const char *s, uint64_t *mask)
+{
+	uint64_t m = 0;
+
+	while (*s) {
+		bool neg = *s == '^';
+		unsigned long a, b;
+		char *end;
+
+		if (neg)
+			s++;
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		a = strtoul(s, &end, 10);
+		b = a;
+		if (*end == '-' && !neg) {
+			s = end + 1;
+			if (*s < '0' || *s > '9')
+				return -EINVAL;
+			b = strtoul(s, &end, 10);
+		}
+		if (a > 63 || b > 63 || b < a)
+			return -EINVAL;
+		for (; a <= b; a++)
+			m = neg ? m & ~(1ull << a) : m | 1ull << a;
+		s = end;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -EINVAL;
+	}
+	if (!m)
+		return -EINVAL;
+	*mask = m;
+	return 0;
+}
+
+void domxml_cpuset_format(uint64_t mask, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i = 0;
+
+	buf[0] = 0;
+	while (i < 64) {
+		int j;
+
+		if (!(mask >> i & 1)) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < 64 && (mask >> (j + 1) & 1); j++)
+			;
+		off += snprintf(buf + off, off < len ? len - off : 0, "%s%d",
+				off ? "," : "", i);
+		if (j > i)
+			off += snprintf(buf + off, off < len ? len - off : 0,
+					"-%d", j);
+		i = j + 1;
+	}
+}
+
+/* ---- top-level elements ---- */
+
+static int domxml_name(struct domxml_ctx *c, const xmlNode *n)
+{
+	int rc = domxml_text(c, n, c->cfg->name, sizeof(c->cfg->name));
+
+	if (rc < 0)
+		return domxml_fail(c, "invalid domain name (1-%d characters of "
+				   "letters, digits, '.', '_', '-')", DOM_NAME_MAX);
+	if (!domxml_name_ok(c->cfg->name))
+		return domxml_fail(c, "invalid domain name '%s' (1-%d characters "
+				   "of letters, digits, '.', '_', '-'; not Domain-0)",
+				   c->cfg->name, DOM_NAME_MAX);
+	c->have_name = true;
+	return 0;
+}
+
+static int domxml_uuid(struct domxml_ctx *c, const xmlNode *n)
+{
+	char buf[64];
+	int rc = domxml_text(c, n, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
+	if (domxml_uuid_parse(buf, c->cfg->uuid) < 0)
+		return domxml_fail(c, "malformed uuid '%s'", buf);
+	c->have_uuid = true;
+	return 0;
+}
+
+static int domxml_title(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_text(c, n, c->cfg->title, sizeof(c->cfg->title));
+}
+
+static int domxml_description(struct domxml_ctx *c, const xmlNode *n)
+{
+	(void)c;
+	(void)n;
+	return 0;	/* accepted and not kept */
+}
+
+/* <memory unit='KiB'>N</memory>: libvirt's units, to KiB. */
+static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
+			    uint64_t *kib)
+{
+	static const struct { const char *u; uint64_t mul, div; } units[] = {
+		{ "b", 1, 1024 }, { "bytes", 1, 1024 },
+		{ "KB", 1000, 1024 }, { "k", 1, 1 }, { "KiB", 1, 1 },
+		{ "MB", 1000000, 1024 }, { "M", 1024, 1 }, { "MiB", 1024, 1 },
+		{ "GB", 1000000000, 1024 }, { "G", 1 << 20, 1 },
+		{ "GiB", 1 << 20, 1 },
+	};
+	char unit[16] = "KiB";
+	uint64_t v;
+	size_t i;
+	int rc = domxml_attr_copy(c, n, "unit", unit, sizeof(unit), false);
+
+	if (rc < 0)
+		return rc;
+	rc = domxml_num(c, n, 1, UINT64_MAX / 1000000000, &v);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < ARRAY_SIZE(units); i++)
+		if (!strcmp(unit, units[i].u))
+			break;
+	if (i == ARRAY_SIZE(units))
+		return domxml_fail(c, "unknown memory unit '%s'", unit);
+	v = v * units[i].mul / units[i].div;
+	if (v < 1024 || v > DOM_MEM_MAX_KIB)
+		return domxml_fail(c, "%s must be between 1 MiB and 1 TiB",
+				   n->name);
+	*kib = v;
+	return 0;
+}
+
+static int domxml_memory(struct domxml_ctx *c, const xmlNode *n)
+{
+	c->have_mem = true;
+	return domxml_mem_value(c, n, &c->cfg->max_kib);
+}
+
+static int domxml_current_memory(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_mem_value(c, n, &c->cfg->cur_kib);
+}
+
+static int domxml_vcpu(struct domxml_ctx *c, const xmlNode *n)
+{
+	char set[128];
+	uint64_t v, cur;
+	int rc = domxml_num(c, n, 1, DOM_MAX_VCPUS, &v);
+
+	if (rc < 0)
+		return rc;
+	c->cfg->vcpus_max = c->cfg->vcpus = (unsigned int)v;
+	rc = domxml_attr_num(c, n, "current", 1, v, &cur);
+	if (rc < 0)
+		return rc;
+	if (rc)
+		c->cfg->vcpus = (unsigned int)cur;
+	rc = domxml_attr_copy(c, n, "cpuset", set, sizeof(set), false);
+	if (rc < 0)
+		return rc;
+	if (rc && domxml_cpuset_parse(set, &c->cfg->cpuset) < 0)
+		return domxml_fail(c, "invalid cpuset '%s'", set);
+	c->have_vcpu = true;
+	return 0;
+}
+
+static int domxml_vcpupin(struct domxml_ctx *c, const xmlNode *n)
+{
+	char set[128];
+	uint64_t v;
+	int rc = domxml_attr_num(c, n, "vcpu", 0, DOM_MAX_VCPUS - 1, &v);
+
+	if (rc == 0)
+		return domxml_fail(c, "vcpupin needs attribute 'vcpu'");
+	if (rc < 0)
+		return rc;
+	rc = domxml_attr_copy(c, n, "cpuset", set, sizeof(set), true);
+	if (rc < 0)
+		return rc;
+	if (domxml_cpuset_parse(set, &c->cfg->vcpupin[v]) < 0)
+		return domxml_fail(c, "invalid cpuset '%s'", set);
+	return 0;
+}
+
+/* <cputune>: shares = credit weight, quota/period = cap, vcpupin. */
+static int domxml_cputune(struct domxml_ctx *c, const xmlNode *n)
+{
+	uint64_t quota = 0, period = DOM_QUOTA_PERIOD, v;
+	int rc = 0;
+
+	for (n = n->children; n && rc == 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (domxml_is(n, "shares")) {
+			rc = domxml_num(c, n, 1, 65536, &v);
+			c->cfg->weight = (unsigned int)v;
+		} else if (domxml_is(n, "quota")) {
+			rc = domxml_num(c, n, 0, 64ull * 1000000, &quota);
+		} else if (domxml_is(n, "period")) {
+			rc = domxml_num(c, n, 1000, 1000000, &period);
+		} else if (domxml_is(n, "vcpupin")) {
+			rc = domxml_vcpupin(c, n);
+		} else {
+			rc = domxml_fail(c, "unsupported element 'cputune/%s'",
+					 n->name);
+		}
+	}
+	if (rc == 0 && quota)
+		c->cfg->cap = (unsigned int)MAX(1, quota * 100 / period);
+	return rc;
+}
+
+static int domxml_os_type(struct domxml_ctx *c, const xmlNode *n)
+{
+	char arch[16];
+	int rc = domxml_text(c, n, c->cfg->os_type, sizeof(c->cfg->os_type));
+
+	if (rc < 0)
+		return rc;
+	if (!strcmp(c->cfg->os_type, "linux"))	/* libvirt's old PV name */
+		strcpy(c->cfg->os_type, "xen");
+	if (strcmp(c->cfg->os_type, "xen") && strcmp(c->cfg->os_type, "hvm"))
+		return domxml_fail(c, "unsupported os type '%s' (xen or hvm)",
+				   c->cfg->os_type);
+	rc = domxml_attr_copy(c, n, "arch", arch, sizeof(arch), false);
+	if (rc > 0 && strcmp(arch, "x86_64"))
+		return domxml_fail(c, "unsupported architecture '%s'", arch);
+	return rc < 0 ? rc : 0;
+}
+
+static int domxml_os(struct domxml_ctx *c, const xmlNode *n)
+{
+	struct dom_config *cfg = c->cfg;
+	int rc = 0;
+
+	for (n = n->children; n && rc == 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (domxml_is(n, "type"))
+			rc = domxml_os_type(c, n);
+		else if (domxml_is(n, "kernel"))
+			rc = domxml_text(c, n, cfg->kernel, sizeof(cfg->kernel));
+		else if (domxml_is(n, "initrd"))
+			rc = domxml_text(c, n, cfg->initrd, sizeof(cfg->initrd));
+		else if (domxml_is(n, "cmdline"))
+			rc = domxml_text(c, n, cfg->cmdline, sizeof(cfg->cmdline));
+		else
+			rc = domxml_fail(c, "unsupported element 'os/%s'", n->name);
+	}
+	if (rc == 0 && !cfg->os_type[0])
+		return domxml_fail(c, "missing element 'os/type'");
+	if (rc == 0 && !cfg->kernel[0])
+		return domxml_fail(c, "missing element 'os/kernel' (xvm boots "
+				   "a kernel file)");
+	c->have_os = true;
+	return rc;
+}
+
+static int domxml_action(struct domxml_ctx *c, const xmlNode *n,
+			 enum dom_action *a)
+{
+	char buf[32];
+	int rc = domxml_text(c, n, buf, sizeof(buf));
+
+	if (rc < 0)
+		return rc;
+	if (!strcmp(buf, "destroy"))
+		*a = DOM_ACT_DESTROY;
+	else if (!strcmp(buf, "restart"))
+		*a = DOM_ACT_RESTART;
+	else if (!strcmp(buf, "preserve"))
+		*a = DOM_ACT_PRESERVE;
+	else
+		return domxml_fail(c, "invalid value '%s' for '%s' "
+				   "(destroy, restart, preserve)", buf, n->name);
+	return 0;
+}
+
+static int domxml_on_poweroff(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_action(c, n, &c->cfg->on_poweroff);
+}
+
+static int domxml_on_reboot(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_action(c, n, &c->cfg->on_reboot);
+}
+
+static int domxml_on_crash(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_action(c, n, &c->cfg->on_crash);
+}
+
+/* <xvm:lifecycle on_xend_stop='ignore|shutdown'/> */
+static int domxml_lifecycle(struct domxml_ctx *c, const xmlNode *n)
+{
+	char v[16];
+	int rc = domxml_attr_copy(c, n, "on_xend_stop", v, sizeof(v), true);
+
+	if (rc < 0)
+		return rc;
+	if (!strcmp(v, "ignore"))
+		c->cfg->leave_running = true;
+	else if (!strcmp(v, "shutdown"))
+		c->cfg->leave_running = false;
+	else
+		return domxml_fail(c, "invalid on_xend_stop '%s' (ignore or "
+				   "shutdown)", v);
+	return 0;
+}
+
+/* ---- <devices> ---- */
+
+static int domxml_nic_bandwidth(struct domxml_ctx *c, const xmlNode *n,
+				struct dom_nic *nic)
+{
+	uint64_t v;
+	int rc = 0;
+
+	for (n = n->children; n && rc >= 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!domxml_is(n, "inbound") && !domxml_is(n, "outbound"))
+			return domxml_fail(c, "unsupported element 'bandwidth/%s'",
+					   n->name);
+		rc = domxml_attr_num(c, n, "average", 1, UINT32_MAX, &v);
+		if (rc == 0)
+			return domxml_fail(c, "bandwidth/%s needs 'average'",
+					   n->name);
+		if (domxml_is(n, "inbound"))
+			nic->inbound_kBps = v;
+		else
+			nic->outbound_kBps = v;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int domxml_nic_vlan(struct domxml_ctx *c, const xmlNode *n,
+			   struct dom_nic *nic)
+{
+	uint64_t v;
+	int rc;
+
+	for (n = n->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!domxml_is(n, "tag") || nic->vlan)
+			return domxml_fail(c, "only one <vlan><tag id=/> is supported");
+		rc = domxml_attr_num(c, n, "id", 1, 4094, &v);
+		if (rc == 0)
+			return domxml_fail(c, "vlan tag needs 'id'");
+		if (rc < 0)
+			return domxml_fail(c, "invalid VLAN identifier (1-4094)");
+		nic->vlan = (unsigned int)v;
+	}
+	return 0;
+}
+
+static int domxml_nic_mac(struct domxml_ctx *c, const xmlNode *n,
+			  struct dom_nic *nic)
+{
+	char buf[32];
+	int rc = domxml_attr_copy(c, n, "address", buf, sizeof(buf), true);
+
+	if (rc < 0)
+		return rc;
+	if (mac_parse(buf, &nic->mac) < 0 || !mac_is_unicast(&nic->mac))
+		return domxml_fail(c, "invalid MAC address '%s'", buf);
+	nic->has_mac = true;
+	return 0;
+}
+
+static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
+			    struct dom_nic *nic)
+{
+	char dummy[32];
+
+	if (domxml_is(n, "source"))
+		return domxml_attr_copy(c, n, "bridge", nic->bridge,
+					sizeof(nic->bridge), true);
+	if (domxml_is(n, "mac"))
+		return domxml_nic_mac(c, n, nic);
+	if (domxml_is(n, "target"))	/* live name, assigned at start */
+		return domxml_attr_copy(c, n, "dev", dummy, sizeof(dummy), false);
+	if (domxml_is(n, "vlan"))
+		return domxml_nic_vlan(c, n, nic);
+	if (domxml_is(n, "bandwidth"))
+		return domxml_nic_bandwidth(c, n, nic);
+	if (domxml_is(n, "model")) {
+		int rc = domxml_attr_copy(c, n, "type", nic->model,
+					  sizeof(nic->model), true);
+
+		if (rc > 0 && strcmp(nic->model, "virtio"))
+			return domxml_fail(c, "unsupported NIC model '%s' "
+					   "(virtio)", nic->model);
+		return rc;
+	}
+	return domxml_fail(c, "unsupported element 'interface/%s'", n->name);
+}
+
+static int domxml_interface(struct domxml_ctx *c, const xmlNode *n)
+{
+	struct dom_nic *nic;
+	char type[16];
+	int rc;
+
+	if (c->cfg->nnics >= DOM_MAX_NICS)
+		return domxml_fail(c, "too many interfaces (at most %d)",
+				   DOM_MAX_NICS);
+	nic = &c->cfg->nics[c->cfg->nnics];
+	rc = domxml_attr_copy(c, n, "type", type, sizeof(type), true);
+	if (rc < 0)
+		return rc;
+	if (strcmp(type, "bridge"))
+		return domxml_fail(c, "unsupported interface type '%s' (bridge)",
+				   type);
+	for (n = n->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		rc = domxml_nic_child(c, n, nic);
+		if (rc < 0)
+			return rc;
+	}
+	if (!nic->bridge[0])
+		return domxml_fail(c, "interface needs <source bridge=...>");
+	if (!nic->model[0])
+		strcpy(nic->model, "virtio");
+	c->cfg->nnics++;
+	return 0;
+}
+
+static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
+{
+	struct dom_disk *d;
+	char type[16];
+	int rc;
+
+	if (c->cfg->ndisks >= DOM_MAX_DISKS)
+		return domxml_fail(c, "too many disks (at most %d)", DOM_MAX_DISKS);
+	d = &c->cfg->disks[c->cfg->ndisks];
+	rc = domxml_attr_copy(c, n, "type", type, sizeof(type), true);
+	if (rc < 0)
+		return rc;
+	if (strcmp(type, "file") && strcmp(type, "block"))
+		return domxml_fail(c, "unsupported disk type '%s' (file, block)",
+				   type);
+	d->block = !strcmp(type, "block");
+	for (n = n->children; n && rc >= 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (domxml_is(n, "source"))
+			rc = domxml_attr_copy(c, n, d->block ? "dev" : "file",
+					      d->path, sizeof(d->path), true);
+		else if (domxml_is(n, "target"))
+			rc = domxml_attr_copy(c, n, "dev", d->target,
+					      sizeof(d->target), true);
+		else if (!domxml_is(n, "driver"))
+			return domxml_fail(c, "unsupported element 'disk/%s'",
+					   n->name);
+	}
+	if (rc < 0)
+		return rc;
+	if (!d->path[0] || !d->target[0])
+		return domxml_fail(c, "disk needs <source> and <target dev=...>");
+	c->cfg->ndisks++;
+	return 0;
+}
+
+/* <console type='pty'> or <serial type='pty'>: the one console. */
+static int domxml_console(struct domxml_ctx *c, const xmlNode *n)
+{
+	char type[16];
+	int rc = domxml_attr_copy(c, n, "type", type, sizeof(type), true);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(type, "pty"))
+		return domxml_fail(c, "unsupported %s type '%s' (pty)", n->name,
+				   type);
+	for (n = n->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE && !domxml_is(n, "target") &&
+		    !domxml_is(n, "source"))
+			return domxml_fail(c, "unsupported element 'console/%s'",
+					   n->name);
+	c->cfg->console_pty = true;
+	return 0;
+}
+
+static int domxml_devices(struct domxml_ctx *c, const xmlNode *n)
+{
+	int rc = 0;
+
+	for (n = n->children; n && rc == 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (domxml_is(n, "interface"))
+			rc = domxml_interface(c, n);
+		else if (domxml_is(n, "disk"))
+			rc = domxml_disk(c, n);
+		else if (domxml_is(n, "console") || domxml_is(n, "serial"))
+			rc = domxml_console(c, n);
+		else if (domxml_is(n, "emulator"))
+			rc = 0;		/* hv is the only emulator */
+		else
+			rc = domxml_fail(c, "unsupported device '%s'", n->name);
+	}
+	return rc;
+}
+
+struct domxml_elem {
+	const char *name;
+	int (*parse)(struct domxml_ctx *c, const xmlNode *n);
+};
+
+static const struct domxml_elem domxml_elems[] = {
+	{ "name", domxml_name },
+	{ "uuid", domxml_uuid },
+	{ "title", domxml_title },
+	{ "description", domxml_description },
+	{ "memory", domxml_memory },
+	{ "currentMemory", domxml_current_memory },
+	{ "vcpu", domxml_vcpu },
+	{ "cputune", domxml_cputune },
+	{ "os", domxml_os },
+	{ "on_poweroff", domxml_on_poweroff },
+	{ "on_reboot", domxml_on_reboot },
+	{ "on_crash", domxml_on_crash },
+	{ "devices", domxml_devices },
+};
+
+static int domxml_child(struct domxml_ctx *c, const xmlNode *n)
+{
+	size_t i;
+
+	if (n->ns && n->ns->href &&
+	    !strcmp((const char *)n->ns->href, DOMXML_NS)) {
+		if (domxml_is(n, "lifecycle"))
+			return domxml_lifecycle(c, n);
+		return domxml_fail(c, "unsupported element 'xvm:%s'", n->name);
+	}
+	if (n->ns)
+		return domxml_fail(c, "unsupported element '%s' in namespace %s",
+				   n->name, n->ns->href);
+	for (i = 0; i < ARRAY_SIZE(domxml_elems); i++)
+		if (!strcmp((const char *)n->name, domxml_elems[i].name))
+			return domxml_elems[i].parse(c, n);
+	return domxml_fail(c, "unsupported element '%s'", n->name);
+}
+
+/* Defaults, then the checks that involve several elements. */
+static int domxml_finish(struct domxml_ctx *c)
+{
+	struct dom_config *cfg = c->cfg;
+	unsigned int i;
+
+	if (!c->have_name)
+		return domxml_fail(c, "missing element 'name'");
+	if (!c->have_mem)
+		return domxml_fail(c, "missing element 'memory'");
+	if (!c->have_os)
+		return domxml_fail(c, "missing element 'os'");
+	if (!c->have_vcpu)
+		cfg->vcpus_max = cfg->vcpus = 1;
+	if (!cfg->cur_kib || cfg->cur_kib > cfg->max_kib)
+		cfg->cur_kib = cfg->max_kib;
+	if (!cfg->weight)
+		cfg->weight = 256;
+	for (i = cfg->vcpus_max; i < DOM_MAX_VCPUS; i++)
+		if (cfg->vcpupin[i])
+			return domxml_fail(c, "vcpupin for vcpu %u beyond the "
+					   "%u vcpus", i, cfg->vcpus_max);
+	if (!c->have_uuid && getrandom(cfg->uuid, 16, 0) != 16)
+		return domxml_fail(c, "cannot generate a uuid");
+	if (!c->have_uuid) {
+		cfg->uuid[6] = (cfg->uuid[6] & 0x0f) | 0x40;	/* RFC 4122 v4 */
+		cfg->uuid[8] = (cfg->uuid[8] & 0x3f) | 0x80;
+	}
+	return 0;
+}
+
+static int domxml_root(struct domxml_ctx *c, const xmlNode *root)
+{
+	char type[16];
+	const xmlNode *n;
+	int rc;
+
+	if (!root || !domxml_is(root, "domain") || root->ns)
+		return domxml_fail(c, "the root element must be <domain>");
+	rc = domxml_attr_copy(c, root, "type", type, sizeof(type), true);
+	if (rc < 0)
+		return rc;
+	if (strcmp(type, "xvm") && strcmp(type, "xen"))
+		return domxml_fail(c, "unsupported domain type '%s' (xvm)", type);
+	for (n = root->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		rc = domxml_child(c, n);
+		if (rc < 0)
+			return rc;
+	}
+	return domxml_finish(c);
+}
+
+/* libxml2 reports errors through a callback; keep the first one. */
+static void domxml_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
+		 char *err, size_t errlen)
+{
+	struct domxml_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
+	xmlDoc *doc;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->on_reboot = DOM_ACT_RESTART;	/* libvirt's defaults */
+	if (len > INT32_MAX)
+		return domxml_fail(&c, "XML document too large");
+	xmlSetGenericErrorFunc(NULL, domxml_silent);
+	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR |
+			    XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message :
+			 "not well-formed");
+		msg[strcspn(msg, "\n")] = 0;
+		return domxml_fail(&c, "XML error: line %d: %s",
+				   e ? e->line : 0, msg);
+	}
+	rc = domxml_root(&c, xmlDocGetRootElement(doc));
+	xmlFreeDoc(doc);
+	return rc;
+}

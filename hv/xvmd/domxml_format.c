@@ -1,0 +1,180 @@
+/*
+ * Formatting struct dom_config back to libvirt domain XML (dumpxml, the
+ * stored definition). What domxml_parse() accepts round-trips: the output
+ * of this file, defined under another name, gives the same domain.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "domxml.h"
+
+/* Text or attribute value with the five XML specials escaped. */
+static void fmt_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':  fputs("&lt;", f); break;
+		case '>':  fputs("&gt;", f); break;
+		case '&':  fputs("&amp;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"':  fputs("&quot;", f); break;
+		default:   fputc(*s, f);
+		}
+	}
+}
+
+static void fmt_elem(FILE *f, const char *indent, const char *name,
+		     const char *text)
+{
+	fprintf(f, "%s<%s>", indent, name);
+	fmt_esc(f, text);
+	fprintf(f, "</%s>\n", name);
+}
+
+static void fmt_cputune(FILE *f, const struct dom_config *cfg)
+{
+	char set[200];
+	unsigned int i;
+
+	fprintf(f, "  <cputune>\n    <shares>%u</shares>\n", cfg->weight);
+	if (cfg->cap)
+		fprintf(f, "    <period>%u</period>\n    <quota>%llu</quota>\n",
+			DOM_QUOTA_PERIOD,
+			(unsigned long long)cfg->cap * DOM_QUOTA_PERIOD / 100);
+	for (i = 0; i < cfg->vcpus_max; i++) {
+		if (!cfg->vcpupin[i])
+			continue;
+		domxml_cpuset_format(cfg->vcpupin[i], set, sizeof(set));
+		fprintf(f, "    <vcpupin vcpu='%u' cpuset='%s'/>\n", i, set);
+	}
+	fputs("  </cputune>\n", f);
+}
+
+static void fmt_os(FILE *f, const struct dom_config *cfg)
+{
+	fputs("  <os>\n", f);
+	fprintf(f, "    <type arch='x86_64'>%s</type>\n", cfg->os_type);
+	fmt_elem(f, "    ", "kernel", cfg->kernel);
+	if (cfg->initrd[0])
+		fmt_elem(f, "    ", "initrd", cfg->initrd);
+	if (cfg->cmdline[0])
+		fmt_elem(f, "    ", "cmdline", cfg->cmdline);
+	fputs("  </os>\n", f);
+}
+
+static void fmt_nic(FILE *f, const struct dom_nic *nic, const char *vnic)
+{
+	char mac[MAC_STRLEN];
+
+	fputs("    <interface type='bridge'>\n      <source bridge='", f);
+	fmt_esc(f, nic->bridge);
+	fputs("'/>\n", f);
+	if (nic->has_mac)
+		fprintf(f, "      <mac address='%s'/>\n",
+			mac_format_canonical(&nic->mac, mac));
+	if (vnic && vnic[0])
+		fprintf(f, "      <target dev='%s'/>\n", vnic);
+	if (nic->vlan)
+		fprintf(f, "      <vlan>\n        <tag id='%u'/>\n      </vlan>\n",
+			nic->vlan);
+	if (nic->inbound_kBps || nic->outbound_kBps) {
+		fputs("      <bandwidth>\n", f);
+		if (nic->inbound_kBps)
+			fprintf(f, "        <inbound average='%llu'/>\n",
+				(unsigned long long)nic->inbound_kBps);
+		if (nic->outbound_kBps)
+			fprintf(f, "        <outbound average='%llu'/>\n",
+				(unsigned long long)nic->outbound_kBps);
+		fputs("      </bandwidth>\n", f);
+	}
+	fprintf(f, "      <model type='%s'/>\n    </interface>\n", nic->model);
+}
+
+static void fmt_disk(FILE *f, const struct dom_disk *d)
+{
+	fprintf(f, "    <disk type='%s' device='disk'>\n      <source %s='",
+		d->block ? "block" : "file", d->block ? "dev" : "file");
+	fmt_esc(f, d->path);
+	fputs("'/>\n      <target dev='", f);
+	fmt_esc(f, d->target);
+	fputs("'/>\n    </disk>\n", f);
+}
+
+static void fmt_devices(FILE *f, const struct dom_config *cfg,
+			const struct dom_live *live)
+{
+	unsigned int i;
+
+	fputs("  <devices>\n", f);
+	for (i = 0; i < cfg->ndisks; i++)
+		fmt_disk(f, &cfg->disks[i]);
+	for (i = 0; i < cfg->nnics; i++)
+		fmt_nic(f, &cfg->nics[i], live ? live->vnics[i] : NULL);
+	if (cfg->console_pty) {
+		fputs("    <console type='pty'", f);
+		if (live && live->pty[0])
+			fprintf(f, " tty='%s'>\n      <source path='%s'/>\n",
+				live->pty, live->pty);
+		else
+			fputs(">\n", f);
+		fputs("      <target type='serial' port='0'/>\n    </console>\n", f);
+	}
+	fputs("  </devices>\n", f);
+}
+
+static void fmt_domain(FILE *f, const struct dom_config *cfg,
+		       const struct dom_live *live)
+{
+	char uuid[37], set[200];
+
+	fputs("<domain type='xvm'", f);
+	if (live && live->id >= 0)
+		fprintf(f, " id='%d'", live->id);
+	fprintf(f, " xmlns:xvm='%s'>\n", DOMXML_NS);
+	fmt_elem(f, "  ", "name", cfg->name);
+	domxml_uuid_format(cfg->uuid, uuid);
+	fmt_elem(f, "  ", "uuid", uuid);
+	if (cfg->title[0])
+		fmt_elem(f, "  ", "title", cfg->title);
+	fprintf(f, "  <memory unit='KiB'>%llu</memory>\n",
+		(unsigned long long)cfg->max_kib);
+	fprintf(f, "  <currentMemory unit='KiB'>%llu</currentMemory>\n",
+		(unsigned long long)cfg->cur_kib);
+	fputs("  <vcpu placement='static'", f);
+	if (cfg->cpuset) {
+		domxml_cpuset_format(cfg->cpuset, set, sizeof(set));
+		fprintf(f, " cpuset='%s'", set);
+	}
+	if (cfg->vcpus != cfg->vcpus_max)
+		fprintf(f, " current='%u'", cfg->vcpus);
+	fprintf(f, ">%u</vcpu>\n", cfg->vcpus_max);
+	fmt_cputune(f, cfg);
+	fmt_os(f, cfg);
+	fprintf(f, "  <on_poweroff>%s</on_poweroff>\n",
+		domxml_action_name(cfg->on_poweroff));
+	fprintf(f, "  <on_reboot>%s</on_reboot>\n",
+		domxml_action_name(cfg->on_reboot));
+	fprintf(f, "  <on_crash>%s</on_crash>\n",
+		domxml_action_name(cfg->on_crash));
+	fprintf(f, "  <xvm:lifecycle on_xend_stop='%s'/>\n",
+		cfg->leave_running ? "ignore" : "shutdown");
+	fmt_devices(f, cfg, live);
+	fputs("</domain>\n", f);
+}
+
+char *domxml_format(const struct dom_config *cfg, const struct dom_live *live)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fmt_domain(f, cfg, live);
+	if (fclose(f) != 0) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,133 @@
+/*
+ * Connection-level procedures (remote_protocol.x): the handshake virsh and
+ * python3-libvirt perform (AUTH_LIST, SUPPORTS_FEATURE, CONNECT_OPEN),
+ * and what `virsh version`, `hostname`, `uri` ask.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc.h"
+
+#define XVMD_VERSION		1000	/* 0.1.0 as major*1e6+minor*1e3+micro */
+#define XVMD_LIB_VERSION	9000000	/* the libvirt protocol level served */
+
+/* Features answered 1 (LIBVIRT-RPC.md "Features for SUPPORTS_FEATURE"). */
+#define FEATURE_TYPED_PARAM_STRING	9
+#define FEATURE_PROGRAM_KEEPALIVE	10
+
+int proc_args_done(struct remote_call *c)
+{
+	return xdr_in_done(c->args, true) < 0 ? PROC_DROP : 0;
+}
+
+PROC_DECL(proc_auth_list)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_u32(c->ret, 1);
+	xdr_put_i32(c->ret, 0);		/* REMOTE_AUTH_NONE */
+	return 0;
+}
+
+PROC_DECL(proc_supports_feature)
+{
+	int32_t f = xdr_get_i32(c->args);
+
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_i32(c->ret, f == FEATURE_TYPED_PARAM_STRING ||
+		    f == FEATURE_PROGRAM_KEEPALIVE);
+	return 0;
+}
+
+PROC_DECL(proc_connect_open)
+{
+	bool present;
+	char *name = xdr_get_opt_string(c->args, 4096, &present);
+	uint32_t flags = xdr_get_u32(c->args);
+	int rc = 0;
+
+	if (proc_args_done(c)) {
+		free(name);
+		return PROC_DROP;
+	}
+	if (name && name[0] && strncmp(name, "xvm:", 4) &&
+	    strncmp(name, "xvm+", 4))
+		rc = verr_set(&c->err, VERR_INVALID_ARG, "unsupported URI '%s' "
+			      "(this daemon serves xvm:///system)", name);
+	else
+		remote_conn_set_open(c->conn, flags & 1);
+	free(name);
+	return rc;
+}
+
+PROC_DECL(proc_connect_close)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	return 0;
+}
+
+static int proc_put_string(struct remote_call *c, const char *s)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_string(c->ret, s);
+	return 0;
+}
+
+PROC_DECL(proc_get_type)
+{
+	return proc_put_string(c, "XVM");
+}
+
+PROC_DECL(proc_get_uri)
+{
+	return proc_put_string(c, "xvm:///system");
+}
+
+PROC_DECL(proc_get_hostname)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) < 0)
+		return verr_set(&c->err, VERR_INTERNAL, "gethostname failed");
+	host[sizeof(host) - 1] = 0;
+	return proc_put_string(c, host);
+}
+
+PROC_DECL(proc_get_version)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_u64(c->ret, XVMD_VERSION);
+	return 0;
+}
+
+PROC_DECL(proc_get_lib_version)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_u64(c->ret, XVMD_LIB_VERSION);
+	return 0;
+}
+
+PROC_DECL(proc_is_secure)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_i32(c->ret, 1);		/* a local unix socket */
+	return 0;
+}
+
+PROC_DECL(proc_get_max_vcpus)
+{
+	bool present;
+	char *type = xdr_get_opt_string(c->args, 256, &present);
+
+	free(type);
+	if (proc_args_done(c))
+		return PROC_DROP;
+	xdr_put_i32(c->ret, 64);
+	return 0;
+}

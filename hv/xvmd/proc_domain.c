@@ -1,0 +1,414 @@
+/*
+ * Domain procedures that look, list and define: lookups, list, dominfo
+ * and domstate, dumpxml, define/undefine, autostart (remote_protocol.x,
+ * LIBVIRT-RPC.md "Procedures per command").
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "dom.h"
+#include "proc.h"
+
+#define LIST_MAX	16384	/* REMOTE_DOMAIN_LIST_MAX */
+
+struct dom *proc_get_dom(struct remote_call *c)
+{
+	char *name = xdr_get_string(c->args, 4096);
+	uint8_t uuid[16];
+	struct dom *d;
+	char u[37];
+
+	xdr_get_fixed(c->args, uuid, sizeof(uuid));
+	xdr_get_i32(c->args);
+	if (c->args->err) {
+		free(name);
+		return NULL;
+	}
+	d = dom_by_uuid(uuid);
+	if (!d)
+		d = dom_by_name(name);
+	if (!d) {
+		domxml_uuid_format(uuid, u);
+		verr_set(&c->err, VERR_NO_DOMAIN, "Domain not found: no domain "
+			 "with matching uuid '%s' (%s)", u, name);
+	}
+	free(name);
+	return d;
+}
+
+/* Handlers start with this: PROC_DROP / PROC_ERROR / 0 with *d set. */
+static int proc_dom_arg(struct remote_call *c, struct dom **d)
+{
+	*d = proc_get_dom(c);
+	if (c->args->err)
+		return PROC_DROP;
+	return *d ? 0 : PROC_ERROR;
+}
+
+void proc_put_dom(struct remote_call *c, const struct dom *d)
+{
+	xdr_put_string(c->ret, d->cfg.name);
+	xdr_put_fixed(c->ret, d->cfg.uuid, 16);
+	xdr_put_i32(c->ret, dom_active(d) ? d->live.id : -1);
+}
+
+static int proc_no_domain(struct remote_call *c, const char *what)
+{
+	return verr_set(&c->err, VERR_NO_DOMAIN, "Domain not found: no domain "
+			"with matching %s", what);
+}
+
+PROC_DECL(proc_lookup_by_id)
+{
+	int32_t id = xdr_get_i32(c->args);
+	struct dom *d;
+	char what[40];
+
+	if (proc_args_done(c))
+		return PROC_DROP;
+	d = dom_by_id(id);
+	if (!d) {
+		snprintf(what, sizeof(what), "id %d", id);
+		return proc_no_domain(c, what);
+	}
+	proc_put_dom(c, d);
+	return 0;
+}
+
+PROC_DECL(proc_lookup_by_name)
+{
+	char *name = xdr_get_string(c->args, 4096);
+	struct dom *d = NULL;
+	char what[120];
+	int rc = 0;
+
+	if (proc_args_done(c)) {
+		free(name);
+		return PROC_DROP;
+	}
+	d = dom_by_name(name);
+	if (d) {
+		proc_put_dom(c, d);
+	} else {
+		snprintf(what, sizeof(what), "name '%.80s'", name);
+		rc = proc_no_domain(c, what);
+	}
+	free(name);
+	return rc;
+}
+
+PROC_DECL(proc_lookup_by_uuid)
+{
+	uint8_t uuid[16];
+	struct dom *d;
+	char u[37], what[60];
+
+	xdr_get_fixed(c->args, uuid, 16);
+	if (proc_args_done(c))
+		return PROC_DROP;
+	d = dom_by_uuid(uuid);
+	if (!d) {
+		domxml_uuid_format(uuid, u);
+		snprintf(what, sizeof(what), "uuid '%s'", u);
+		return proc_no_domain(c, what);
+	}
+	proc_put_dom(c, d);
+	return 0;
+}
+
+/* CONNECT_LIST_ALL_DOMAINS flags: 1 active, 2 inactive, 4 persistent,
+ * 8 transient (virConnectListAllDomainsFlags); others ignored. */
+static bool proc_list_match(const struct dom *d, uint32_t flags)
+{
+	bool act = dom_active(d);
+
+	if ((flags & 3) && !((flags & 1) && act) && !((flags & 2) && !act))
+		return false;
+	if ((flags & 12) && !((flags & 4) && d->persistent) &&
+	    !((flags & 8) && !d->persistent))
+		return false;
+	return true;
+}
+
+PROC_DECL(proc_list_all_domains)
+{
+	int32_t need = xdr_get_i32(c->args);
+	uint32_t flags = xdr_get_u32(c->args), n = 0;
+	struct dom *d;
+
+	if (proc_args_done(c))
+		return PROC_DROP;
+	for (d = dom_first(); d; d = d->next)
+		n += proc_list_match(d, flags);
+	if (need) {
+		xdr_put_u32(c->ret, n);
+		for (d = dom_first(); d; d = d->next)
+			if (proc_list_match(d, flags))
+				proc_put_dom(c, d);
+	} else {
+		xdr_put_u32(c->ret, 0);
+	}
+	xdr_put_u32(c->ret, n);
+	return 0;
+}
+
+static int proc_count(struct remote_call *c, bool active)
+{
+	struct dom *d;
+	int32_t n = 0;
+
+	if (proc_args_done(c))
+		return PROC_DROP;
+	for (d = dom_first(); d; d = d->next)
+		n += dom_active(d) == active;
+	xdr_put_i32(c->ret, n);
+	return 0;
+}
+
+PROC_DECL(proc_num_of_domains)
+{
+	return proc_count(c, true);
+}
+
+PROC_DECL(proc_num_of_defined_domains)
+{
+	return proc_count(c, false);
+}
+
+PROC_DECL(proc_list_domains)
+{
+	int32_t max = xdr_get_i32(c->args), n = 0;
+	struct dom *d;
+
+	if (proc_args_done(c) || max < 0 || max > LIST_MAX)
+		return PROC_DROP;
+	for (d = dom_first(); d; d = d->next)
+		n += dom_active(d) && n < max;
+	xdr_put_i32(c->ret, n);
+	for (d = dom_first(); d && n > 0; d = d->next)
+		if (dom_active(d)) {
+			xdr_put_i32(c->ret, d->live.id);
+			n--;
+		}
+	return 0;
+}
+
+PROC_DECL(proc_list_defined_domains)
+{
+	int32_t max = xdr_get_i32(c->args), n = 0;
+	struct dom *d;
+
+	if (proc_args_done(c) || max < 0 || max > LIST_MAX)
+		return PROC_DROP;
+	for (d = dom_first(); d; d = d->next)
+		n += !dom_active(d) && n < max;
+	xdr_put_i32(c->ret, n);
+	for (d = dom_first(); d && n > 0; d = d->next)
+		if (!dom_active(d)) {
+			xdr_put_string(c->ret, d->cfg.name);
+			n--;
+		}
+	return 0;
+}
+
+PROC_DECL(proc_get_info)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc;
+	xdr_put_i32(c->ret, d->state);		/* u_char: 4 bytes */
+	xdr_put_u64(c->ret, d->cfg.max_kib);
+	xdr_put_u64(c->ret, dom_active(d) ? d->cfg.cur_kib : 0);
+	xdr_put_i32(c->ret, (int32_t)d->cfg.vcpus);	/* u_short: 4 bytes */
+	xdr_put_u64(c->ret, dom_cputime_ns(d));
+	return 0;
+}
+
+PROC_DECL(proc_get_state)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	xdr_get_u32(c->args);
+	if (rc || (rc = proc_args_done(c)))
+		return rc ? rc : PROC_DROP;
+	xdr_put_i32(c->ret, d->state);
+	xdr_put_i32(c->ret, d->reason);
+	return 0;
+}
+
+PROC_DECL(proc_get_os_type)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc;
+	xdr_put_string(c->ret, d->cfg.os_type);
+	return 0;
+}
+
+PROC_DECL(proc_get_max_memory)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc;
+	xdr_put_u64(c->ret, d->cfg.max_kib);
+	return 0;
+}
+
+PROC_DECL(proc_dom_get_max_vcpus)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc;
+	xdr_put_i32(c->ret, (int32_t)d->cfg.vcpus_max);
+	return 0;
+}
+
+/* GET_VCPUS_FLAGS: 4 = VIR_DOMAIN_VCPU_MAXIMUM. */
+PROC_DECL(proc_get_vcpus_flags)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+	uint32_t flags = xdr_get_u32(c->args);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc ? rc : PROC_DROP;
+	xdr_put_i32(c->ret, (int32_t)(flags & 4 ? d->cfg.vcpus_max : d->cfg.vcpus));
+	return 0;
+}
+
+/* GET_XML_DESC flags: 2 = VIR_DOMAIN_XML_INACTIVE. */
+PROC_DECL(proc_get_xml_desc)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+	uint32_t flags = xdr_get_u32(c->args);
+	char *xml;
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc ? rc : PROC_DROP;
+	xml = dom_xml(d, flags & 2);
+	if (!xml)
+		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+	xdr_put_string(c->ret, xml);
+	free(xml);
+	return 0;
+}
+
+static int proc_put_bool(struct remote_call *c, bool (*fn)(const struct dom *))
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc;
+	xdr_put_i32(c->ret, fn(d));
+	return 0;
+}
+
+static bool proc_is_active_fn(const struct dom *d) { return dom_active(d); }
+static bool proc_is_persistent_fn(const struct dom *d) { return d->persistent; }
+static bool proc_autostart_fn(const struct dom *d) { return d->autostart; }
+static bool proc_false_fn(const struct dom *d) { (void)d; return false; }
+
+PROC_DECL(proc_is_active)
+{
+	return proc_put_bool(c, proc_is_active_fn);
+}
+
+PROC_DECL(proc_is_persistent)
+{
+	return proc_put_bool(c, proc_is_persistent_fn);
+}
+
+PROC_DECL(proc_is_updated)
+{
+	return proc_put_bool(c, proc_false_fn);
+}
+
+PROC_DECL(proc_get_autostart)
+{
+	return proc_put_bool(c, proc_autostart_fn);
+}
+
+/* HAS_MANAGED_SAVE_IMAGE, SNAPSHOT_NUM {dom; u32}: none here. */
+PROC_DECL(proc_dom_zero_flags)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	xdr_get_u32(c->args);
+	if (rc || (rc = proc_args_done(c)))
+		return rc ? rc : PROC_DROP;
+	xdr_put_i32(c->ret, 0);
+	return 0;
+}
+
+PROC_DECL(proc_set_autostart)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+	int32_t on = xdr_get_i32(c->args);
+
+	if (rc || (rc = proc_args_done(c)))
+		return rc ? rc : PROC_DROP;
+	return dom_set_autostart(d, on != 0, &c->err);
+}
+
+static int proc_define(struct remote_call *c, bool has_flags)
+{
+	char *xml = xdr_get_string(c->args, XDR_STRING_MAX);
+	struct dom *d = NULL;
+	int rc;
+
+	if (has_flags)
+		xdr_get_u32(c->args);
+	if (proc_args_done(c)) {
+		free(xml);
+		return PROC_DROP;
+	}
+	rc = dom_define(xml, &d, &c->err);
+	free(xml);
+	if (rc == 0)
+		proc_put_dom(c, d);
+	return rc;
+}
+
+PROC_DECL(proc_define_xml)
+{
+	return proc_define(c, false);
+}
+
+PROC_DECL(proc_define_xml_flags)
+{
+	return proc_define(c, true);
+}
+
+static int proc_undefine_common(struct remote_call *c, bool has_flags)
+{
+	struct dom *d;
+	int rc = proc_dom_arg(c, &d);
+
+	if (has_flags)
+		xdr_get_u32(c->args);
+	if (rc || (rc = proc_args_done(c)))
+		return rc ? rc : PROC_DROP;
+	return dom_undefine(d, &c->err);
+}
+
+PROC_DECL(proc_undefine)
+{
+	return proc_undefine_common(c, false);
+}
+
+PROC_DECL(proc_undefine_flags)
+{
+	return proc_undefine_common(c, true);
+}

@@ -1,0 +1,111 @@
+/*
+ * Lifecycle procedures: start (CREATE, CREATE_WITH_FLAGS), create
+ * (CREATE_XML), shutdown, destroy, reboot, suspend, resume, and the
+ * console stream (OPEN_CONSOLE).
+ */
+#include <stdlib.h>
+#include "dom.h"
+#include "proc.h"
+
+/* {dom [; u32 flags]} then run op. */
+static int proc_dom_op(struct remote_call *c, bool has_flags,
+		       int (*op)(struct dom *, struct verr *), bool ret_dom)
+{
+	struct dom *d = proc_get_dom(c);
+
+	if (has_flags)
+		xdr_get_u32(c->args);
+	if (proc_args_done(c))
+		return PROC_DROP;
+	if (!d)
+		return PROC_ERROR;
+	if (op(d, &c->err) < 0)
+		return PROC_ERROR;
+	if (ret_dom)
+		proc_put_dom(c, d);
+	return 0;
+}
+
+PROC_DECL(proc_create)
+{
+	return proc_dom_op(c, false, dom_start, false);
+}
+
+PROC_DECL(proc_create_with_flags)
+{
+	return proc_dom_op(c, true, dom_start, true);
+}
+
+PROC_DECL(proc_destroy)
+{
+	return proc_dom_op(c, false, dom_destroy, false);
+}
+
+PROC_DECL(proc_destroy_flags)
+{
+	return proc_dom_op(c, true, dom_destroy, false);
+}
+
+PROC_DECL(proc_shutdown)
+{
+	return proc_dom_op(c, false, dom_shutdown, false);
+}
+
+PROC_DECL(proc_shutdown_flags)
+{
+	return proc_dom_op(c, true, dom_shutdown, false);
+}
+
+PROC_DECL(proc_reboot)
+{
+	return proc_dom_op(c, true, dom_reboot, false);
+}
+
+PROC_DECL(proc_suspend)
+{
+	return proc_dom_op(c, false, dom_suspend, false);
+}
+
+PROC_DECL(proc_resume)
+{
+	return proc_dom_op(c, false, dom_resume, false);
+}
+
+PROC_DECL(proc_create_xml)
+{
+	char *xml = xdr_get_string(c->args, XDR_STRING_MAX);
+	struct dom *d = NULL;
+	int rc;
+
+	xdr_get_u32(c->args);
+	if (proc_args_done(c)) {
+		free(xml);
+		return PROC_DROP;
+	}
+	rc = dom_create_xml(xml, &d, &c->err);
+	free(xml);
+	if (rc == 0)
+		proc_put_dom(c, d);
+	return rc;
+}
+
+/* OPEN_CONSOLE {dom; remote_string dev_name; u32 flags}: flags 2 = FORCE. */
+PROC_DECL(proc_open_console)
+{
+	struct dom *d = proc_get_dom(c);
+	bool present;
+	char *dev = xdr_get_opt_string(c->args, 256, &present);
+	uint32_t flags = xdr_get_u32(c->args);
+
+	free(dev);
+	if (proc_args_done(c))
+		return PROC_DROP;
+	if (!d)
+		return PROC_ERROR;
+	if (dom_check_not_dom0(d, &c->err) < 0)
+		return PROC_ERROR;
+	if (!dom_active(d))
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	return console_open_stream(d, c->conn, c->serial, flags & 2, &c->err);
+}

@@ -1,0 +1,437 @@
+/*
+ * libvirt remote protocol server (LIBVIRT-RPC.md "Framing and encoding"):
+ * a packet is a u32 total length, a 24-byte header {prog, vers, proc,
+ * type, serial, status} and an XDR payload. Anything that cannot be a
+ * packet of ours (length out of range, unknown program, version or type,
+ * undecodable arguments) closes that connection; every other client keeps
+ * being served.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "xvm/log.h"
+#include "loop.h"
+#include "proc.h"
+
+#define REMOTE_MAX_CONNS	256
+#define REMOTE_OUT_MAX		(64u << 20)	/* queued replies per client */
+#define KEEPALIVE_PING		1
+#define KEEPALIVE_PONG		2
+
+struct remote_listener {
+	int fd;
+	char path[108];
+	struct remote_listener *next;
+};
+
+struct remote_conn {
+	int fd;
+	uint8_t lenbuf[4];
+	size_t len_got;
+	uint8_t *pkt;		/* the packet being read, pkt_len bytes */
+	uint32_t pkt_len;
+	size_t pkt_got;
+	struct xdr_out out;	/* bytes not yet written, from out_off */
+	size_t out_off;
+	bool open, readonly, dead;
+	struct remote_conn *next;
+};
+
+struct remote_hdr {
+	uint32_t prog, vers, proc, type, serial, status;
+};
+
+static struct remote_listener *remote_listeners;
+static struct remote_conn *remote_conns;
+static unsigned int remote_nconns;
+
+bool remote_conn_is_open(const struct remote_conn *conn)
+{
+	return conn->open;
+}
+
+void remote_conn_set_open(struct remote_conn *conn, bool readonly)
+{
+	conn->open = true;
+	conn->readonly = readonly;
+}
+
+bool remote_conn_readonly(const struct remote_conn *conn)
+{
+	return conn->readonly;
+}
+
+static void remote_conn_free(struct remote_conn *conn)
+{
+	struct remote_conn **pp;
+
+	for (pp = &remote_conns; *pp; pp = &(*pp)->next)
+		if (*pp == conn) {
+			*pp = conn->next;
+			break;
+		}
+	console_conn_gone(conn);
+	loop_del(conn->fd);
+	close(conn->fd);
+	free(conn->pkt);
+	xdr_out_free(&conn->out);
+	free(conn);
+	remote_nconns--;
+}
+
+/* Write what is queued; watch for EPOLLOUT while something is left. */
+static void remote_flush(struct remote_conn *conn)
+{
+	while (conn->out_off < conn->out.len) {
+		ssize_t n = send(conn->fd, conn->out.buf + conn->out_off,
+				 conn->out.len - conn->out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			conn->dead = true;
+			return;
+		}
+		conn->out_off += (size_t)n;
+	}
+	if (conn->out_off == conn->out.len) {
+		conn->out.len = conn->out_off = 0;
+		loop_mod(conn->fd, EPOLLIN);
+	} else {
+		loop_mod(conn->fd, EPOLLIN | EPOLLOUT);
+	}
+}
+
+/* Queue one packet: header fields from h, then payload. */
+static int remote_send(struct remote_conn *conn, const struct remote_hdr *h,
+		       const void *payload, size_t len)
+{
+	struct xdr_out *o = &conn->out;
+	size_t start = o->len;
+
+	if (conn->dead)
+		return -EPIPE;
+	if (o->len - conn->out_off + len > REMOTE_OUT_MAX) {
+		log_warn("remote: client not reading replies, closing it");
+		conn->dead = true;
+		return -ENOBUFS;
+	}
+	xdr_put_u32(o, 0);
+	xdr_put_u32(o, h->prog);
+	xdr_put_u32(o, h->vers);
+	xdr_put_u32(o, h->proc);
+	xdr_put_u32(o, h->type);
+	xdr_put_u32(o, h->serial);
+	xdr_put_u32(o, h->status);
+	xdr_put_raw(o, payload, len);	/* stream data is not padded */
+	if (o->err) {
+		conn->dead = true;
+		return o->err;
+	}
+	xdr_patch_u32(o, start, (uint32_t)(o->len - start));
+	remote_flush(conn);
+	return 0;
+}
+
+int remote_stream_send(struct remote_conn *conn, uint32_t proc,
+		       uint32_t serial, enum remote_status status,
+		       const void *data, size_t len)
+{
+	struct remote_hdr h = { REMOTE_PROGRAM, 1, proc, REMOTE_STREAM,
+				serial, status };
+
+	return remote_send(conn, &h, data, len);
+}
+
+/* remote_error (remote_protocol.x): code, domain, message, level, dom,
+ * str1-3, int1, int2, net. */
+static void remote_put_error(struct xdr_out *o, const struct verr *e)
+{
+	xdr_put_i32(o, e->code ? e->code : VERR_INTERNAL);
+	xdr_put_i32(o, e->code == VERR_NO_DOMAIN || e->code ==
+		    VERR_OPERATION_INVALID ? VERR_FROM_DOM : VERR_FROM_REMOTE);
+	xdr_put_opt_string(o, e->msg[0] ? e->msg : "internal error");
+	xdr_put_i32(o, 2);	/* VIR_ERR_ERROR */
+	xdr_put_u32(o, 0);	/* dom */
+	xdr_put_u32(o, 0);	/* str1 */
+	xdr_put_u32(o, 0);	/* str2 */
+	xdr_put_u32(o, 0);	/* str3 */
+	xdr_put_i32(o, 0);
+	xdr_put_i32(o, 0);
+	xdr_put_u32(o, 0);	/* net */
+}
+
+static void remote_reply(struct remote_conn *conn, const struct remote_hdr *req,
+			 struct remote_call *c, int rc)
+{
+	struct remote_hdr h = *req;
+	struct xdr_out eo;
+
+	h.type = REMOTE_REPLY;
+	if (rc == 0 && !c->ret->err) {
+		h.status = REMOTE_OK;
+		remote_send(conn, &h, c->ret->buf, c->ret->len);
+		return;
+	}
+	if (rc == 0)
+		verr_set(&c->err, VERR_INTERNAL, "reply too large or out of memory");
+	xdr_out_init(&eo);
+	remote_put_error(&eo, &c->err);
+	h.status = REMOTE_ERROR;
+	remote_send(conn, &h, eo.buf, eo.len);
+	xdr_out_free(&eo);
+}
+
+/* Run one CALL through the table. */
+static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
+			struct xdr_in *args)
+{
+	const struct proc *p = proc_lookup((int)h->proc);
+	struct xdr_out ret;
+	struct remote_call c = { .conn = conn, .proc = h->proc,
+				 .serial = h->serial, .args = args, .ret = &ret };
+	int rc;
+
+	xdr_out_init(&ret);
+	if (!p) {
+		rc = verr_set(&c.err, VERR_NO_SUPPORT, "this function is not "
+			      "supported by the connection driver: procedure %u",
+			      h->proc);
+	} else if (!(p->flags & PROC_UNOPENED) && !conn->open) {
+		rc = verr_set(&c.err, VERR_INTERNAL, "connection not open");
+	} else if ((p->flags & PROC_WRITE) && conn->readonly) {
+		rc = verr_set(&c.err, VERR_OPERATION_DENIED, "operation forbidden: "
+			      "read only access prevents %s", p->name);
+	} else {
+		log_debug("remote: call %s serial %u", p->name, h->serial);
+		rc = p->fn(&c);
+	}
+	if (rc == PROC_DROP) {
+		log_warn("remote: malformed arguments for procedure %u, "
+			 "closing the connection", h->proc);
+		conn->dead = true;
+	} else {
+		remote_reply(conn, h, &c, rc);
+	}
+	xdr_out_free(&ret);
+}
+
+static void remote_keepalive(struct remote_conn *conn, const struct remote_hdr *h)
+{
+	struct remote_hdr pong = { REMOTE_KEEPALIVE, 1, KEEPALIVE_PONG,
+				   REMOTE_MESSAGE, 0, REMOTE_OK };
+
+	if (h->vers != 1 || h->type != REMOTE_MESSAGE ||
+	    (h->proc != KEEPALIVE_PING && h->proc != KEEPALIVE_PONG)) {
+		conn->dead = true;
+		return;
+	}
+	if (h->proc == KEEPALIVE_PING)
+		remote_send(conn, &pong, NULL, 0);
+}
+
+/* A whole packet (without its length word) is in conn->pkt. */
+static void remote_packet(struct remote_conn *conn)
+{
+	struct xdr_in x;
+	struct remote_hdr h;
+
+	xdr_in_init(&x, conn->pkt, conn->pkt_len);
+	h.prog = xdr_get_u32(&x);
+	h.vers = xdr_get_u32(&x);
+	h.proc = xdr_get_u32(&x);
+	h.type = xdr_get_u32(&x);
+	h.serial = xdr_get_u32(&x);
+	h.status = xdr_get_u32(&x);
+	if (h.prog == REMOTE_KEEPALIVE) {
+		remote_keepalive(conn, &h);
+	} else if (h.prog != REMOTE_PROGRAM || h.vers != 1) {
+		log_warn("remote: unknown program %#x version %u, closing",
+			 h.prog, h.vers);
+		conn->dead = true;
+	} else if (h.type == REMOTE_CALL && h.status == REMOTE_OK) {
+		remote_call(conn, &h, &x);
+	} else if (h.type == REMOTE_STREAM) {
+		console_stream_input(conn, h.serial, (int)h.status, x.p, x.left);
+	} else {
+		log_warn("remote: unexpected message type %u, closing", h.type);
+		conn->dead = true;
+	}
+}
+
+/* Feed received bytes through the framing state machine. */
+static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
+{
+	while (n > 0 && !conn->dead) {
+		size_t k;
+
+		if (conn->len_got < 4) {
+			conn->lenbuf[conn->len_got++] = *p++;
+			n--;
+			if (conn->len_got < 4)
+				continue;
+			conn->pkt_len = ((uint32_t)conn->lenbuf[0] << 24 |
+					 (uint32_t)conn->lenbuf[1] << 16 |
+					 (uint32_t)conn->lenbuf[2] << 8 |
+					 conn->lenbuf[3]);
+			if (conn->pkt_len < REMOTE_HEADER_LEN ||
+			    conn->pkt_len > XDR_MSG_MAX) {
+				log_warn("remote: bad packet length %u, closing",
+					 conn->pkt_len);
+				conn->dead = true;
+				return;
+			}
+			conn->pkt_len -= 4;
+			conn->pkt_got = 0;
+			conn->pkt = malloc(conn->pkt_len);
+			if (!conn->pkt) {
+				conn->dead = true;
+				return;
+			}
+			continue;
+		}
+		k = MIN(n, conn->pkt_len - conn->pkt_got);
+		memcpy(conn->pkt + conn->pkt_got, p, k);
+		conn->pkt_got += k;
+		p += k;
+		n -= k;
+		if (conn->pkt_got == conn->pkt_len) {
+			remote_packet(conn);
+			free(conn->pkt);
+			conn->pkt = NULL;
+			conn->len_got = 0;
+		}
+	}
+}
+
+static void remote_conn_event(void *opaque, uint32_t events)
+{
+	struct remote_conn *conn = opaque;
+	uint8_t buf[65536];
+
+	if (events & EPOLLOUT)
+		remote_flush(conn);
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0)
+			conn->dead = true;
+		else
+			remote_feed(conn, buf, (size_t)n);
+	}
+	if (conn->dead)
+		remote_conn_free(conn);
+}
+
+static void remote_accept(void *opaque, uint32_t events)
+{
+	struct remote_listener *l = opaque;
+	struct remote_conn *conn;
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	(void)events;
+	if (fd < 0)
+		return;
+	if (remote_nconns >= REMOTE_MAX_CONNS) {
+		log_warn("remote: too many clients, refusing one");
+		close(fd);
+		return;
+	}
+	conn = calloc(1, sizeof(*conn));
+	if (!conn || loop_add(fd, EPOLLIN, remote_conn_event, conn) < 0) {
+		free(conn);
+		close(fd);
+		return;
+	}
+	conn->fd = fd;
+	xdr_out_init(&conn->out);
+	conn->next = remote_conns;
+	remote_conns = conn;
+	remote_nconns++;
+}
+
+/* Replace a stale socket file, refuse if someone is listening there. */
+static int remote_unlink_stale(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(sa->sun_path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
+		close(fd);
+		return -EADDRINUSE;
+	}
+	close(fd);
+	return unlink(sa->sun_path) < 0 ? -errno : 0;
+}
+
+int remote_listen(const char *path, bool world)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct remote_listener *l = NULL;
+	int fd = -1, rc;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	rc = remote_unlink_stale(&sa);
+	if (rc < 0)
+		goto fail;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, world ? 0666 : 0600) < 0 || listen(fd, 64) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	l->fd = fd;
+	strcpy(l->path, path);
+	rc = loop_add(fd, EPOLLIN, remote_accept, l);
+	if (rc < 0)
+		goto fail;
+	l->next = remote_listeners;
+	remote_listeners = l;
+	return 0;
+fail:
+	free(l);
+	if (fd >= 0) {
+		close(fd);
+		if (rc != -EADDRINUSE && rc != -EEXIST)
+			unlink(path);
+	}
+	return rc;
+}
+
+void remote_shutdown(void)
+{
+	while (remote_conns)
+		remote_conn_free(remote_conns);
+	while (remote_listeners) {
+		struct remote_listener *l = remote_listeners;
+
+		remote_listeners = l->next;
+		loop_del(l->fd);
+		close(l->fd);
+		unlink(l->path);
+		free(l);
+	}
+}

@@ -1,0 +1,32 @@
+/*
+ * What xvmd keeps on disk (DESIGN.md "Persistent state"): one file per
+ * defined domain in $XVM_STATEDIR/domains/<name>.xml and an autostart
+ * marker <name>.autostart beside it; the runtime state of each running
+ * domain (id, hv pid, VNICs, pty, and the XML of transient ones) in
+ * $XVM_RUNDIR/xvmd/<name>.json so a restarted xvmd adopts it. Writes are
+ * atomic (atomicio_replace_file).
+ */
+#ifndef XVMD_STORE_H
+#define XVMD_STORE_H
+
+#include <jansson.h>
+#include "xvm/common.h"
+
+int store_init(const char *statedir, const char *rundir);
+int store_save_def(const char *name, const char *xml);
+int store_delete_def(const char *name);
+int store_set_autostart(const char *name, bool on);
+bool store_autostart(const char *name);
+/* Call fn for every stored definition (its XML and file name). */
+int store_each_def(void (*fn)(const char *xml, size_t len, const char *file));
+
+int store_save_run(const char *name, json_t *state);	/* does not steal */
+int store_delete_run(const char *name);
+/* Call fn for every runtime state file (steals nothing). */
+int store_each_run(void (*fn)(const char *name, json_t *state));
+
+/* Run-time paths of a domain: what = "sock", "pid", "log" (under
+ * $XVM_RUNDIR/hv/) or "console" ($XVM_RUNDIR/console/NAME.log). */
+int store_run_path(char *buf, size_t len, const char *name, const char *what);
+
+#endif
