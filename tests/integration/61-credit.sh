@@ -1,0 +1,117 @@
+#!/bin/bash
+# The credit scheduler through stock virsh against xvmd: two spin guests
+# with their vCPU pinned to the same host CPU (virsh vcpupin) and weights
+# 512 and 256 (virsh schedinfo --set) get CPU time in a ratio of 2 (+-10%)
+# over 10 s, as `virsh dominfo` reports it; then cap=25 holds the first,
+# alone on that CPU, at or under 27% of a CPU.
+# timeout: 180
+. "$(dirname "$0")/lib.sh"
+require_kvm
+[ "$(id -u)" = 0 ] || skip "needs root (cgroups)"
+command -v virsh >/dev/null || fail "virsh is not installed (libvirt-clients)"
+[ -x "$BIN/xvmd" ] || fail "$BIN/xvmd is not built"
+awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ { f = 1 } END { exit !f }' /proc/mounts ||
+	grep -q cpu /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null ||
+	skip "no cgroup hierarchy with the cpu controller"
+
+ID=$((RANDOM % 90000 + 10000))
+CG=xvmtest$ID
+A=spinA$ID B=spinB$ID
+cpu=$(($(nproc --all) > 1 ? 1 : 0))
+
+# xvmd in the background on $XVM_RUNDIR/libvirt-sock, its own cgroup
+# parent; at exit every domain is destroyed, xvmd stopped, cgroups removed.
+xvmd_start() {
+	"$BIN/xvmd" --hv "$BIN/hv" --cgroup "$CG" </dev/null >>"$TMP/xvmd.log" 2>&1 &
+	XVMD_PID=$!
+	at_exit "xvmd_stop"
+	wait_socket "$XVM_RUNDIR/libvirt-sock" 30 || {
+		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: no libvirt-sock after 30 s"
+	}
+	export LIBVIRT_DEFAULT_URI="xvm+unix:///system?socket=$XVM_RUNDIR/libvirt-sock"
+}
+xvmd_stop() {
+	local d
+	for d in $A $B; do timeout 10 virsh destroy "$d"; done
+	kill -TERM "$XVMD_PID" 2>/dev/null
+	wait_pid "$XVMD_PID" 15 || kill -9 "$XVMD_PID"
+	for d in /sys/fs/cgroup/*/"$CG"/*/ /sys/fs/cgroup/*/"$CG"/; do
+		[ -d "$d" ] && rmdir "$d"
+	done
+	return 0
+}
+vsh() { timeout 20 virsh "$@" 2>&1 || { echo "virsh $*: failed" >&2; return 1; }; }
+
+define_spin() {
+	cat >"$TMP/$1.xml" <<EOF
+<domain type='xvm'>
+  <name>$1</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type>xen</type>
+    <kernel>$GUEST</kernel>
+    <cmdline>workload=spin</cmdline>
+  </os>
+</domain>
+EOF
+	vsh define "$TMP/$1.xml" >/dev/null || fail "virsh define $1"
+	vsh start "$1" >/dev/null || { tail -n 20 "$TMP/xvmd.log"; fail "virsh start $1"; }
+}
+
+# cputime DOM: `virsh dominfo`'s CPU time in seconds ("CPU time: 3.4s").
+cputime() {
+	vsh dominfo "$1" | sed -n 's/^CPU time: *\([0-9.]*\)s$/\1/p'
+}
+
+# wait_cpu DOM SECS: until the guest has used SECS of CPU (it boots, then spins).
+wait_cpu() {
+	local i t
+	for ((i = 0; i < 300; i++)); do
+		t=$(cputime "$1")
+		awk -v t="${t:-0}" -v s="$2" 'BEGIN { exit !(t >= s) }' && return 0
+		sleep 0.1
+	done
+	fail "$1 used only ${t:-?} s of CPU in 30 s"
+}
+
+xvmd_start
+define_spin "$A"
+define_spin "$B"
+for d in $A $B; do
+	vsh vcpupin "$d" 0 "$cpu" >/dev/null || fail "virsh vcpupin $d 0 $cpu"
+done
+vsh schedinfo "$A" --set weight=512 >/dev/null || fail "schedinfo --set weight=512"
+vsh schedinfo "$B" --set weight=256 >/dev/null || fail "schedinfo --set weight=256"
+si=$(vsh schedinfo "$A")
+echo "$si"
+grep -Eq '^Scheduler *: *credit$' <<<"$si" || fail "schedinfo does not show scheduler credit"
+grep -Eq '^weight *: *512$' <<<"$si" || fail "schedinfo $A does not show weight 512"
+grep -Eq '^cap *: *0$' <<<"$si" || fail "schedinfo $A does not show cap 0"
+pinned=$(vsh vcpuinfo "$A" | sed -n 's/^CPU Affinity: *//p')
+pass "$A: scheduler credit, weight 512, vCPU 0 affinity $pinned"
+
+wait_cpu "$A" 0.3
+wait_cpu "$B" 0.3
+a0=$(cputime "$A") b0=$(cputime "$B")
+sleep 10
+a1=$(cputime "$A") b1=$(cputime "$B")
+ratio=$(awk -v a0="$a0" -v a1="$a1" -v b0="$b0" -v b1="$b1" \
+	'BEGIN { if (b1 - b0 <= 0) print "inf"; else printf "%.3f", (a1 - a0) / (b1 - b0) }')
+echo "  $A: $a0 s -> $a1 s; $B: $b0 s -> $b1 s; ratio $ratio"
+awk -v r="$ratio" 'BEGIN { exit !(r != "inf" && r >= 1.8 && r <= 2.2) }' ||
+	fail "weights 512/256 on CPU $cpu: CPU-time ratio $ratio, expected 2 +-10%"
+pass "weights 512/256 on CPU $cpu: CPU-time ratio $ratio over 10 s"
+
+vsh destroy "$B" >/dev/null || fail "virsh destroy $B"
+vsh schedinfo "$A" --set cap=25 >/dev/null || fail "schedinfo --set cap=25"
+vsh schedinfo "$A" | grep -Eq '^cap *: *25$' || fail "schedinfo $A does not show cap 25"
+sleep 1
+a0=$(cputime "$A")
+sleep 10
+a1=$(cputime "$A")
+pct=$(awk -v a0="$a0" -v a1="$a1" 'BEGIN { printf "%.1f", (a1 - a0) * 10 }')
+echo "  $A: $a0 s -> $a1 s over 10 s = $pct%"
+awk -v p="$pct" 'BEGIN { exit !(p <= 27.0 && p >= 10.0) }' ||
+	fail "cap=25: $A used $pct% of a CPU, expected at most 27% (and some)"
+pass "cap=25: $A used $pct% of a CPU"
