@@ -63,6 +63,22 @@ static void console_output(void *opaque, uint32_t events)
 				   REMOTE_CONTINUE, buf, (size_t)n);
 }
 
+/* What the guest printed last is still in the pty: take it before the
+ * console goes (hv may already have closed its side). */
+static void console_drain(struct console *con)
+{
+	uint8_t buf[4096];
+	ssize_t n;
+	int rounds = 64;
+
+	while (rounds-- > 0 && (n = read(con->pty_fd, buf, sizeof(buf))) > 0) {
+		console_log(con, buf, (size_t)n);
+		if (con->conn)
+			remote_stream_send(con->conn, CONSOLE_PROC, con->serial,
+					   REMOTE_CONTINUE, buf, (size_t)n);
+	}
+}
+
 static int console_open_pty(const char *path)
 {
 	struct termios t;
@@ -142,6 +158,7 @@ void console_detach(struct dom *d)
 
 	if (!con)
 		return;
+	console_drain(con);
 	console_end_stream(con);
 	loop_del(con->pty_fd);
 	close(con->pty_fd);

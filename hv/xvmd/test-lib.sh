@@ -1,0 +1,98 @@
+# Helpers for the xvmd scenarios tests/integration/5x-*.sh (sourced after
+# tests/integration/lib.sh): start an xvmd on the scenario's temporary
+# XVM_RUNDIR/XVM_STATEDIR with its own cgroup, run stock virsh against
+# it, write domain XML, and clean up every hv it started.
+XVMD=$BIN/xvmd
+URI="xvm+unix:///system?socket=$XVM_RUNDIR/libvirt-sock"
+XVMD_CGROUP=xvmtest$$
+XVMD_PID=
+
+# V ARGS...: virsh against our xvmd, bounded.
+V() { timeout 30 virsh -q -c "$URI" "$@"; }
+
+# xvmd_start [ARGS...]: xvmd in the background, log $TMP/xvmd.log.
+xvmd_start() {
+	rm -f "$XVM_RUNDIR/libvirt-sock"
+	"$XVMD" --cgroup "$XVMD_CGROUP" --stop-timeout 10 "$@" \
+		</dev/null >>"$TMP/xvmd.log" 2>&1 &
+	XVMD_PID=$!
+	wait_socket "$XVM_RUNDIR/libvirt-sock" 10 || {
+		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: no socket after 10 s"; }
+}
+
+# xvmd_stop: SIGTERM and wait (domains are shut down unless marked).
+xvmd_stop() {
+	[ -n "$XVMD_PID" ] || return 0
+	kill "$XVMD_PID" 2>/dev/null
+	wait_pid "$XVMD_PID" 40 || { kill -9 "$XVMD_PID"; fail "xvmd did not stop"; }
+	XVMD_PID=
+}
+
+# xvmd_kill9: the daemon dies without a word; its domains keep running.
+xvmd_kill9() {
+	kill -9 "$XVMD_PID"
+	wait "$XVMD_PID" 2>/dev/null
+	XVMD_PID=
+}
+
+_xvmd_cleanup() {
+	local f
+	[ -n "$XVMD_PID" ] && kill -9 "$XVMD_PID" 2>/dev/null
+	for f in "$XVM_RUNDIR"/hv/*.pid; do
+		[ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+	done
+	sleep 0.3
+	for f in /sys/fs/cgroup/*/"$XVMD_CGROUP"/* /sys/fs/cgroup/*/"$XVMD_CGROUP"; do
+		[ -d "$f" ] && rmdir "$f" 2>/dev/null
+	done
+	true
+}
+at_exit _xvmd_cleanup
+
+# dom_xml NAME CMDLINE [EXTRA_TOP_LEVEL_XML [DEVICES_XML]]: $TMP/NAME.xml
+dom_xml() {
+	cat >"$TMP/$1.xml" <<XML
+<domain type='xvm'>
+  <name>$1</name>
+  <memory unit='MiB'>32</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type>xen</type>
+    <kernel>$GUEST</kernel>
+    <cmdline>$2</cmdline>
+  </os>
+  ${3:-}
+  <devices>
+    <console type='pty'/>
+    ${4:-}
+  </devices>
+</domain>
+XML
+}
+
+# The guest's console as xvmd logs it.
+conlog() { echo "$XVM_RUNDIR/console/$1.log"; }
+
+# expect_state NAME STATE SECONDS: virsh domstate reaches STATE.
+expect_state() {
+	local i s
+	for ((i = 0; i < $3 * 10; i++)); do
+		s=$(V domstate "$1" 2>/dev/null)
+		[ "$s" = "$2" ] && { pass "$1: domstate $2"; return 0; }
+		sleep 0.1
+	done
+	tail -n 20 "$TMP/xvmd.log"
+	fail "$1: domstate is '$s', expected '$2' within $3 s"
+}
+
+# spin_lines NAME: how many per-second reports a spin guest has printed.
+spin_lines() { grep -c '^guest: spin t=' "$(conlog "$1")" 2>/dev/null || echo 0; }
+
+# expect_fail REGEX ARGS...: virsh ARGS fails (exit 1) printing REGEX.
+expect_fail() {
+	local re=$1 out rc; shift
+	out=$(V "$@" 2>&1); rc=$?
+	[ $rc = 1 ] || fail "virsh $*: exit $rc, expected 1 ($out)"
+	echo "$out" | grep -Eq -- "$re" || fail "virsh $*: '$out' does not match '$re'"
+	pass "virsh $* fails: $(echo "$out" | grep -E -- "$re" | head -n 1)"
+}
