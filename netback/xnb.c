@@ -2,8 +2,9 @@
  * Guest VNICs ("xnb", the netback): a vhost-user server socket per VNIC
  * through DPDK's vhost library, which maps the guest's memory and works on
  * its virtqueues directly (vhost-user protocol, virtio 1.2 §5.1 net device).
- * Features offered: VERSION_1, MRG_RXBUF, EVENT_IDX, INDIRECT_DESC, LOG_ALL
- * (migration) and protocol features; no offloads, no control queue.
+ * Features offered: the library's defaults (VERSION_1, MRG_RXBUF, EVENT_IDX,
+ * INDIRECT_DESC, LOG_ALL for migration, protocol features, ...) without
+ * offloads, control queue or multiqueue.
  *
  * A frontend may connect, disconnect and reconnect at any time: the vhost
  * thread calls new_device/destroy_device, which publish or withdraw the
@@ -27,14 +28,28 @@
 
 #define XNB_RXQ		0	/* the guest's receive queue: we enqueue */
 #define XNB_TXQ		1	/* the guest's transmit queue: we dequeue */
-#define XNB_VHOST_F_LOG_ALL	26
 
+/* Must be offered (the library's defaults include them). */
 #define XNB_FEATURES ((1ULL << VIRTIO_F_VERSION_1) |			\
 		      (1ULL << VIRTIO_NET_F_MRG_RXBUF) |		\
-		      (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
-		      (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |		\
-		      (1ULL << XNB_VHOST_F_LOG_ALL) |			\
-		      (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
+		      (1ULL << VIRTIO_RING_F_EVENT_IDX))
+/* Taken out of the defaults: offloads (frames are switched as they are,
+ * to ports that cannot take partial checksums or TSO), the control queue
+ * and multiqueue. Setting the feature set outright instead would turn the
+ * library's built-in net backend off. */
+#define XNB_NO_FEATURES ((1ULL << VIRTIO_NET_F_CSUM) |			\
+			 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_ECN) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_UFO) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_TSO4) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_TSO6) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_ECN) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_UFO) |		\
+			 (1ULL << VIRTIO_NET_F_CTRL_VQ) |		\
+			 (1ULL << VIRTIO_NET_F_MQ) |			\
+			 (1ULL << VIRTIO_NET_F_GUEST_ANNOUNCE))
 
 struct xnb {
 	struct xnb *next;
@@ -105,13 +120,16 @@ static const struct rte_vhost_device_ops xnb_vhost_ops = {
 
 static int xnb_register(struct xnb *x)
 {
+	uint64_t f = 0;
 	int rc;
 
 	unlink(x->path);	/* a stale socket of a previous run */
 	rc = rte_vhost_driver_register(x->path, 0);	/* server mode */
 	if (rc < 0)
 		return -EIO;
-	if (rte_vhost_driver_set_features(x->path, XNB_FEATURES) < 0 ||
+	if (rte_vhost_driver_disable_features(x->path, XNB_NO_FEATURES) < 0 ||
+	    rte_vhost_driver_get_features(x->path, &f) < 0 ||
+	    (f & XNB_FEATURES) != XNB_FEATURES ||
 	    rte_vhost_driver_callback_register(x->path, &xnb_vhost_ops) < 0 ||
 	    rte_vhost_driver_start(x->path) < 0) {
 		rte_vhost_driver_unregister(x->path);
