@@ -80,9 +80,16 @@ static int dump_fadt(uint64_t gpa)
 {
 	const uint8_t *f;
 	uint64_t dsdt, facs;
+	uint32_t len;
 
 	if (dump_table(gpa, "FACP", true, &f) < 0)
 		return -1;
+	memcpy(&len, f + 4, 4);
+	if (len < 148) {	/* X_FIRMWARE_CTRL and X_DSDT end at 148 */
+		fprintf(stderr, "hv-acpi-dump: FACP of %u bytes has no "
+			"X_DSDT\n", len);
+		return -1;
+	}
 	memcpy(&facs, f + 132, 8);
 	memcpy(&dsdt, f + 140, 8);
 	if (dump_table(facs, "FACS", false, NULL) < 0 ||
