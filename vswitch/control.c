@@ -358,7 +358,7 @@ static int h_vnic_delete(void *ctx, struct rpc_conn *conn UNUSED,
 
 	if (rc == 0)
 		rc = ctl_bool(params, "temporary", &temporary, err);
-	return rc < 0 ? rc : vnic_delete(ctx, name, err);
+	return rc < 0 ? rc : vnic_delete(ctx, name, temporary, err);
 }
 
 static int h_vnic_list(void *ctx, struct rpc_conn *conn UNUSED, json_t *params,

@@ -267,6 +267,7 @@ static void teardown(struct vswd *d)
 	if (d->pmd)
 		pmd_stop(d->pmd);
 	rte_mempool_free(d->pool);
+	json_decref(d->dormant);
 	snprintf(rtdir, sizeof(rtdir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	rmdir(rtdir);	/* DPDK's runtime directory, empty with --no-shconf */

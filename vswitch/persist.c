@@ -34,7 +34,7 @@ static int persist_path(const struct vswd *d, char *buf, size_t len,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-json_t *persist_props_json(const struct link_props *p)
+static json_t *persist_props_json(const struct link_props *p)
 {
 	json_t *o = json_object();
 	char buf[512];
@@ -78,8 +78,31 @@ static json_t *persist_json(const struct vswd *d)
 	for (const struct vsw_vnic *v = d->vnics; v; v = v->next)
 		if (!v->temporary)
 			json_array_append_new(vnics, persist_vnic_json(v));
+	if (d->dormant)
+		json_array_extend(vnics, d->dormant);
 	return json_pack("{s:i, s:o, s:o}", "version", 1, "etherstubs", stubs,
 			 "vnics", vnics);
+}
+
+void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v)
+{
+	if (!d->dormant)
+		d->dormant = json_array();
+	json_array_append_new(d->dormant, persist_vnic_json(v));
+}
+
+void persist_forget_dormant(struct vswd *d, const char *name)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(d->dormant, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "name")),
+			   name) == 0) {
+			json_array_remove(d->dormant, i);
+			return;
+		}
+	}
 }
 
 int persist_save(struct vswd *d)

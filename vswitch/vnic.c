@@ -201,6 +201,7 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		goto fail;
 	over->nvnics++;
 	vnic_list_add(d, v);
+	persist_forget_dormant(d, v->name);
 	log_info("vnic %s: created over %s (%s, vid %u)", v->name, over->name,
 		 v->kind == VNIC_GUEST ? "guest" : "host", v->vid);
 	if (!v->temporary)
@@ -213,7 +214,8 @@ fail:
 	return rc;
 }
 
-int vnic_delete(struct vswd *d, const char *name, struct rpc_error *err)
+int vnic_delete(struct vswd *d, const char *name, bool temporary,
+		struct rpc_error *err)
 {
 	struct vsw_vnic *v = vnic_find(d, name), **pp;
 	struct vsw_link *over;
@@ -223,6 +225,8 @@ int vnic_delete(struct vswd *d, const char *name, struct rpc_error *err)
 			return rpc_errorf(err, EINVAL, "'%s' is not a vnic", name);
 		return rpc_errorf(err, ENOENT, "object not found");
 	}
+	if (temporary && !v->temporary)
+		persist_keep_dormant(d, v);
 	vnic_stop_port(d, v);
 	for (pp = &d->vnics; *pp != v; pp = &(*pp)->next)
 		;
@@ -230,8 +234,8 @@ int vnic_delete(struct vswd *d, const char *name, struct rpc_error *err)
 	over = v->over;
 	over->nvnics--;
 	link_put(d, over);
-	log_info("vnic %s: deleted", name);
-	if (!v->temporary)
+	log_info("vnic %s: deleted%s", name, temporary ? " (temporarily)" : "");
+	if (!v->temporary && !temporary)
 		persist_save(d);
 	free(v);
 	return 0;

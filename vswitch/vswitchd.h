@@ -63,6 +63,8 @@ struct vswd {
 	struct vsw_link *links;
 	struct vsw_vnic *vnics;
 	bool restoring;			/* no saving while restoring */
+	json_t *dormant;		/* saved VNICs deleted with -t: still
+					 * in config.json, back at restart */
 };
 
 /* What vnic.create asks for (strings as received, already type-checked). */
@@ -97,7 +99,10 @@ void links_destroy_all(struct vswd *d);
 struct vsw_vnic *vnic_find(struct vswd *d, const char *name);
 int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		struct vsw_vnic **out, struct rpc_error *err);
-int vnic_delete(struct vswd *d, const char *name, struct rpc_error *err);
+/* temporary: a persistent VNIC stays in the saved configuration and comes
+ * back when vswitchd restarts (dladm delete-vnic -t). */
+int vnic_delete(struct vswd *d, const char *name, bool temporary,
+		struct rpc_error *err);
 /* Put run in effect and, unless saved is NULL (a temporary change), make
  * saved the persistent set. */
 int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
@@ -108,7 +113,10 @@ void vnics_destroy_all(struct vswd *d);
 /* persist.c: $XVM_STATEDIR/vswitchd/config.json */
 int persist_save(struct vswd *d);
 int persist_restore(struct vswd *d);
-json_t *persist_props_json(const struct link_props *p);
+/* Keep a deleted VNIC's saved entry (delete -t); forget it (a new VNIC
+ * of that name). */
+void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v);
+void persist_forget_dormant(struct vswd *d, const char *name);
 
 /* phys.c: host Ethernet interfaces (libnl-route, sysfs, ethtool) */
 json_t *phys_list(void);
