@@ -1,0 +1,89 @@
+#!/bin/bash
+# xvmd through python3-libvirt: the same life cycle as scenario 50 seen
+# from libvirt's Python API (defineXML, create, info, state, XMLDesc,
+# suspend/resume, shutdown, destroy, undefine, listAllDomains, errors as
+# libvirtError with the code virsh would show).
+# timeout: 150
+. "$(dirname "$0")/lib.sh"
+. "$TOP/hv/xvmd/test-lib.sh"
+require_kvm
+PY=/usr/bin/python3	# Debian's, where python3-libvirt lives
+"$PY" -c 'import libvirt' 2>/dev/null || fail "python3-libvirt not installed"
+xvmd_start
+dom_xml py1 "workload=idle"
+timeout 120 "$PY" - "$URI" "$TMP/py1.xml" "$(conlog py1)" <<'PY' || fail "python scenario failed"
+import sys, time, libvirt
+uri, xmlpath, conlog = sys.argv[1:4]
+def ok(msg): print("ok: " + msg, flush=True)
+def wait(pred, secs, what):
+    end = time.time() + secs
+    while time.time() < end:
+        if pred(): return
+        time.time(); time.sleep(0.1)
+    raise SystemExit("FAIL: " + what)
+
+conn = libvirt.open(uri)
+assert conn.getType() == "XVM", conn.getType()
+assert conn.getHostname()
+assert conn.isSecure() == 1
+info = conn.getInfo()
+assert info[0] == "x86_64" and info[2] >= 1, info
+ok("connection: type XVM, nodeinfo %s" % (info[:3],))
+d0 = conn.lookupByID(0)
+assert d0.name() == "Domain-0" and d0.isActive()
+ok("Domain-0 by id 0")
+
+dom = conn.defineXML(open(xmlpath).read())
+assert dom.name() == "py1" and not dom.isActive() and dom.isPersistent()
+assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
+ok("defineXML: py1 shut off, persistent")
+dom.create()
+assert dom.isActive() and dom.ID() > 0, dom.ID()
+st, maxmem, mem, ncpu, cputime = dom.info()
+assert st == libvirt.VIR_DOMAIN_RUNNING and maxmem == 32768 and ncpu == 1, dom.info()
+ok("create: running with id %d, info %s" % (dom.ID(), dom.info()))
+names = [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)]
+assert names == ["Domain-0", "py1"], names
+assert dom.ID() in conn.listDomainsID()
+assert conn.lookupByUUIDString(dom.UUIDString()).name() == "py1"
+ok("listAllDomains, listDomainsID, lookupByUUIDString")
+x = dom.XMLDesc(0)
+assert "<name>py1</name>" in x and "id='%d'" % dom.ID() in x, x
+ok("XMLDesc")
+wait(lambda: "guest: ready" in open(conlog).read(), 60, "guest never ready")
+dom.suspend()
+assert dom.state() == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER], dom.state()
+dom.resume()
+assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+ok("suspend/resume: paused (user), running")
+dom.shutdown()
+wait(lambda: dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF, 30, "shutdown did not end in shut off")
+assert dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_SHUTDOWN], dom.state()
+assert conn.lookupByName("py1").ID() == -1
+ok("shutdown: shut off (shutdown)")
+dom.create()
+dom.destroy()
+assert dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_DESTROYED], dom.state()
+ok("destroy: shut off (destroyed)")
+try:
+    dom.resume()
+    raise SystemExit("FAIL: resume of a shut off domain succeeded")
+except libvirt.libvirtError as e:
+    assert e.get_error_code() == libvirt.VIR_ERR_OPERATION_INVALID, e.get_error_code()
+try:
+    conn.lookupByName("nosuch")
+    raise SystemExit("FAIL: lookup of nosuch succeeded")
+except libvirt.libvirtError as e:
+    assert e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN, e.get_error_code()
+ok("errors: OPERATION_INVALID, NO_DOMAIN")
+dom.undefine()
+assert [d.name() for d in conn.listAllDomains(0)] == ["Domain-0"]
+ok("undefine")
+t = conn.createXML(open(xmlpath).read().replace("py1", "tr1"), 0)
+assert t.isActive() and not t.isPersistent()
+t.destroy()
+assert [d.name() for d in conn.listAllDomains(0)] == ["Domain-0"]
+ok("createXML: transient domain runs, gone after destroy")
+conn.close()
+PY
+xvmd_stop
