@@ -104,6 +104,9 @@ awk -v r="$ratio" 'BEGIN { exit !(r != "inf" && r >= 1.8 && r <= 2.2) }' ||
 pass "weights 512/256 on CPU $cpu: CPU-time ratio $ratio over 10 s"
 
 vsh destroy "$B" >/dev/null || fail "virsh destroy $B"
+# For the record: what A takes alone and uncapped (other work shares the CPU).
+a0=$(cputime "$A"); sleep 3; a1=$(cputime "$A")
+echo "  $A alone, no cap: $(awk -v a0="$a0" -v a1="$a1" 'BEGIN { printf "%.0f", (a1 - a0) * 100 / 3 }')% of a CPU"
 vsh schedinfo "$A" --set cap=25 >/dev/null || fail "schedinfo --set cap=25"
 vsh schedinfo "$A" | grep -Eq '^cap *: *25$' || fail "schedinfo $A does not show cap 25"
 sleep 1
