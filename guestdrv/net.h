@@ -86,6 +86,7 @@ struct netif {
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t rx_dropped;		/* malformed or not for us */
 	uint64_t tx_dropped;		/* no buffer / no route / no ARP */
+	uint64_t kicks;			/* notifications to the device (exits) */
 };
 
 /* A route to a destination: interface, source address, next hop. */

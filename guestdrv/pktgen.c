@@ -11,8 +11,9 @@
  * is full the generator waits for the device (backpressure): it never
  * drops. Each step fills what is free and publishes it with one kick.
  * Prints "guest: pktgen t=S sent=N pps=X" every second and at the end
- * "guest: pktgen sent=N bytes=B secs=S.mmm pps=X errors=E"; errors are
- * frames the device had not taken 2 s after the end, or the stack refused.
+ * "guest: pktgen sent=N bytes=B secs=S.mmm pps=X errors=E kicks=K"; errors
+ * are frames the device had not taken 2 s after the end, or the stack
+ * refused; kicks are the NIC's notifications (each one an exit).
  */
 #include "cmdline.h"
 #include "netwl.h"
@@ -145,9 +146,9 @@ static void pktgen_summary(uint64_t now)
 	uint64_t ns = MAX(now - pk.t0, (uint64_t)1);
 	uint64_t pps = pk.sent * 1000 / (ns / 1000000 ? ns / 1000000 : 1);
 
-	kprintf("guest: pktgen sent=%lu bytes=%lu secs=%lu.%03lu pps=%lu errors=%lu\n",
+	kprintf("guest: pktgen sent=%lu bytes=%lu secs=%lu.%03lu pps=%lu errors=%lu kicks=%lu\n",
 		pk.sent, pk.sent * (pk.len + ETH_FCS), ns / NS_PER_SEC,
-		ns % NS_PER_SEC / 1000000, pps, pk.errors);
+		ns % NS_PER_SEC / 1000000, pps, pk.errors, pk.r.nif->kicks);
 }
 
 static bool pktgen_resolve(uint64_t now)

@@ -5,8 +5,9 @@
  * time). Every second: "guest: sink t=S frames=N bytes=B" (N, B: during
  * that second); each gap: "guest: sink gap seq=A lost=N" (at most 10 a
  * second); with secs= it finishes after that long with "guest: sink
- * frames=N bytes=B secs=S seq=N gaps=G lost=L late=R" (totals). Polls
- * without sleeping, with a large budget.
+ * frames=N bytes=B secs=S seq=N gaps=G lost=L late=R kicks=K" (totals;
+ * kicks: notifications to the devices). Polls without sleeping, with a
+ * large budget.
  */
 #include "cmdline.h"
 #include "netwl.h"
@@ -28,6 +29,15 @@ static void sink_totals(uint64_t *frames, uint64_t *bytes)
 		*frames += netif_get(i)->rx_frames;
 		*bytes += netif_get(i)->rx_bytes;
 	}
+}
+
+static uint64_t sink_kicks(void)
+{
+	uint64_t k = 0;
+
+	for (unsigned int i = 0; i < netif_count(); i++)
+		k += netif_get(i)->kicks;
+	return k;
 }
 
 static void sink_udp(struct netif *nif, uint32_t src, uint16_t sport, uint32_t dst,
@@ -86,8 +96,9 @@ static bool sink_step(uint64_t now)
 	if (!sk.secs || now - sk.t0 < sk.secs * NS_PER_SEC)
 		return true;
 	sink_totals(&f, &b);
-	kprintf("guest: sink frames=%lu bytes=%lu secs=%lu seq=%lu gaps=%lu lost=%lu late=%lu\n",
-		f, b, sk.secs, sk.seq.got, sk.seq.gaps, sk.seq.lost, sk.seq.late);
+	kprintf("guest: sink frames=%lu bytes=%lu secs=%lu seq=%lu gaps=%lu lost=%lu late=%lu kicks=%lu\n",
+		f, b, sk.secs, sk.seq.got, sk.seq.gaps, sk.seq.lost, sk.seq.late,
+		sink_kicks());
 	return false;
 }
 

@@ -88,6 +88,7 @@ static void vnet_tx_flush(struct netif *nif)
 	struct vnet *vn = nif->priv;
 
 	virtq_kick(&vn->txq);
+	nif->kicks = vn->txq.kicks + vn->rxq.kicks;
 }
 
 static unsigned int vnet_tx_space(struct netif *nif)
@@ -159,8 +160,10 @@ static unsigned int vnet_rx_poll(struct netif *nif, unsigned int budget)
 		vnet_rx_post(vn, buf);
 		n++;
 	}
-	if (n)
+	if (n) {
 		virtq_kick(&vn->rxq);
+		nif->kicks = vn->txq.kicks + vn->rxq.kicks;
+	}
 	return n;
 }
 
