@@ -79,6 +79,12 @@ static void console_drain(struct console *con)
 	}
 }
 
+void console_flush(struct dom *d)
+{
+	if (d->con)
+		console_drain(d->con);
+}
+
 static int console_open_pty(const char *path)
 {
 	struct termios t;

@@ -361,7 +361,7 @@ int dom_init(void)
 	if (rc < 0)
 		return rc;
 	if (sched_init(dom_env.cgroup) < 0)
-		log_warn("xvmd: no cpu controller: domains run unscheduled");
+		log_warn("no cpu controller: domains run unscheduled");
 	store_each_def(dom_load_one);
 	dom_adopt_all();
 	for (d = dom0.next; d; d = d->next) {

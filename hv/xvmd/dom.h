@@ -79,6 +79,8 @@ int dom_init(void);
 void dom_stop_all(void);
 /* Periodic work (1 s): vcpupin of new hv threads, delayed checks. */
 void dom_tick(void);
+/* Some hv still runs (left running, adopted later). */
+bool dom_any_running(void);
 
 struct dom *dom_first(void);	/* Domain-0 first */
 struct dom *dom_by_name(const char *name);
@@ -130,6 +132,9 @@ int vif_sockets(struct dom *d, char sockets[][108]);
 /* console.c */
 int console_attach(struct dom *d);	/* after hv reports its pty */
 void console_detach(struct dom *d);
+/* Take what the guest printed now (hv is ending: a pty loses unread
+ * output when its master closes). */
+void console_flush(struct dom *d);
 struct remote_conn;
 int console_open_stream(struct dom *d, struct remote_conn *conn,
 			uint32_t serial, bool force, struct verr *e);

@@ -137,6 +137,7 @@ static void dom_ctl_line(struct dom *d, const char *line)
 		d->reason = DR_SHUTDOWN_USER;
 	} else if (!strcmp(state, "shutoff") && reason) {
 		snprintf(d->hv_reason, sizeof(d->hv_reason), "%s", reason);
+		console_flush(d);
 	}
 	log_debug("dom %s: hv state %s", d->cfg.name, state);
 	json_decref(msg);
@@ -499,6 +500,7 @@ static void dom_hv_gone(struct dom *d)
 	char sockets[DOM_MAX_NICS][108];
 	struct verr e;
 
+	console_flush(d);
 	dom_unwatch(d);
 	kind = dom_exit_kind(d);
 	log_info("dom %s: hv ended (%s)", d->cfg.name, kind);
@@ -829,6 +831,16 @@ void dom_tick(void)
 }
 
 /* ---- xvmd stopping ---- */
+
+bool dom_any_running(void)
+{
+	struct dom *d;
+
+	for (d = dom_first(); d; d = d->next)
+		if (!d->dom0 && d->pid)
+			return true;
+	return false;
+}
 
 static bool dom_any_to_stop(void)
 {

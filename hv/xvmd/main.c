@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "dom.h"
 #include "remote.h"
+#include "sched.h"
 
 #define SYSTEM_SOCKET	"/var/run/libvirt/virtxvmd-sock"
 
@@ -144,7 +145,7 @@ static void xvmd_signal(void *opaque, uint32_t events)
 	(void)events;
 	while (read(xvmd_sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo != SIGCHLD) {
-			log_info("xvmd: signal %u, stopping", si.ssi_signo);
+			log_info("signal %u, stopping", si.ssi_signo);
 			xvmd_quit = true;
 			loop_stop();
 		}
@@ -178,7 +179,7 @@ static int xvmd_listen(const struct xvmd_opts *o)
 	snprintf(path, sizeof(path), "%s/libvirt-sock", dom_env.rundir);
 	rc = remote_listen(path, false);
 	if (rc < 0) {
-		log_err("xvmd: cannot listen on %s: %s", path, strerror(-rc));
+		log_err("cannot listen on %s: %s", path, strerror(-rc));
 		return rc;
 	}
 	if (!o->system)
@@ -186,7 +187,7 @@ static int xvmd_listen(const struct xvmd_opts *o)
 	mkdir("/var/run/libvirt", 0755);
 	rc = remote_listen(SYSTEM_SOCKET, false);
 	if (rc < 0)
-		log_err("xvmd: cannot listen on %s: %s", SYSTEM_SOCKET,
+		log_err("cannot listen on %s: %s", SYSTEM_SOCKET,
 			strerror(-rc));
 	return rc;
 }
@@ -202,19 +203,20 @@ int main(int argc, char **argv)
 	if (xvmd_parse(argc, argv, &o) < 0 || xvmd_dirs(&o) < 0)
 		return 2;
 	if (loop_init() < 0 || xvmd_signals() < 0) {
-		log_err("xvmd: cannot set up the event loop");
+		log_err("cannot set up the event loop");
 		return 1;
 	}
 	if (dom_init() < 0 || xvmd_listen(&o) < 0) {
-		log_err("xvmd: start-up failed (XVM_RUNDIR=%s XVM_STATEDIR=%s)",
+		log_err("start-up failed (XVM_RUNDIR=%s XVM_STATEDIR=%s)",
 			dom_env.rundir, dom_env.statedir);
 		return 1;
 	}
-	log_info("xvmd: serving %s/libvirt-sock", dom_env.rundir);
+	log_info("serving %s/libvirt-sock", dom_env.rundir);
 	loop_run(1000, dom_tick);
 	remote_shutdown();
 	if (xvmd_quit)
 		dom_stop_all();
-	log_info("xvmd: stopped");
+	sched_fini(!dom_any_running());
+	log_info("stopped");
 	return 0;
 }

@@ -86,7 +86,11 @@ expect_state() {
 }
 
 # spin_lines NAME: how many per-second reports a spin guest has printed.
-spin_lines() { grep -c '^guest: spin t=' "$(conlog "$1")" 2>/dev/null || echo 0; }
+spin_lines() {
+	local n
+	n=$(grep -c '^guest: spin t=' "$(conlog "$1")" 2>/dev/null)
+	echo "${n:-0}"
+}
 
 # expect_fail REGEX ARGS...: virsh ARGS fails (exit 1) printing REGEX.
 expect_fail() {
@@ -95,4 +99,12 @@ expect_fail() {
 	[ $rc = 1 ] || fail "virsh $*: exit $rc, expected 1 ($out)"
 	echo "$out" | grep -Eq -- "$re" || fail "virsh $*: '$out' does not match '$re'"
 	pass "virsh $* fails: $(echo "$out" | grep -E -- "$re" | head -n 1)"
+}
+
+# A failure shows what xvmd logged.
+fail() {
+	echo "--- xvmd log (last lines):"
+	tail -n 30 "$TMP/xvmd.log" 2>/dev/null
+	echo "FAIL: $*"
+	exit 1
 }
