@@ -838,7 +838,7 @@ int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message :
 			 "not well-formed");
 		msg[strcspn(msg, "\n")] = 0;
-		return domxml_fail(&c, "XML error: line %d: %s",
+		return domxml_fail(&c, "line %d: %s",
 				   e ? e->line : 0, msg);
 	}
 	rc = domxml_root(&c, xmlDocGetRootElement(doc));

@@ -78,7 +78,7 @@ struct dom_live {
  * Parse xml (len bytes) into cfg. A missing uuid is generated, a missing
  * NIC MAC stays has_mac=false (dom.c generates and persists it). On error
  * returns -EINVAL with err (errlen bytes) naming the problem, e.g.
- * "unsupported element 'graphics'" or "XML error: line 3: ...".
+ * "unsupported device 'graphics'" or "line 3: <libxml2 message>".
  */
 int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 		 char *err, size_t errlen);
