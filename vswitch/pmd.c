@@ -262,7 +262,8 @@ static void pmd_sleep(struct pmd *pmd, unsigned timeout_us)
 }
 
 /* One pass over every port: the frames moved; *pending when frames still
- * wait (for tokens or for room in a guest's ring). */
+ * wait (for tokens or for room in a guest's ring) or a capped source is
+ * held back. */
 static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
 {
 	unsigned work = pmd_run_commands(pmd);
@@ -272,7 +273,8 @@ static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
 		work += pmd_poll_port(pmd, pmd->active[i]);
 	for (unsigned i = 0; i < pmd->nactive; i++) {
 		work += switch_flush(&pmd->dp, pmd->active[i]);
-		*pending |= switch_pending(pmd->active[i]);
+		*pending |= switch_pending(pmd->active[i]) ||
+			    pmd->active[i]->rx_blocked;
 	}
 	pmd_age(pmd);
 	rte_rcu_qsbr_quiescent(pmd->qsbr, 0);
