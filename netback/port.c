@@ -62,3 +62,9 @@ int nb_port_link_state(const struct nb_port *p)
 {
 	return p->ops->link_state ? p->ops->link_state(p) : -1;
 }
+
+int nb_port_stats(const struct nb_port *p, struct nb_port_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return p->ops->stats ? p->ops->stats(p, st) : 0;
+}

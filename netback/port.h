@@ -32,6 +32,12 @@ struct nb_port_conf {
 	struct rte_rcu_qsbr *qsbr;	/* xnb: the PMD threads' quiescent state */
 };
 
+/* What a port counted itself, below the switch. */
+struct nb_port_stats {
+	uint64_t rx_missed;	/* frames lost before we could take them
+				 * (af_packet ring overrun) */
+};
+
 struct nb_port_ops {
 	const char *name;
 	/* Control thread. Set p->priv; 0 or -errno (nothing left behind). */
@@ -53,6 +59,9 @@ struct nb_port_ops {
 	int (*set_mtu)(struct nb_port *p, uint32_t mtu);
 	/* Control thread. 1 up, 0 down, -1 unknown. */
 	int (*link_state)(const struct nb_port *p);
+	/* Control thread (reads counters the port keeps). May be NULL: all
+	 * zero. 0 or -errno. */
+	int (*stats)(const struct nb_port *p, struct nb_port_stats *st);
 };
 
 struct nb_port {
@@ -71,6 +80,7 @@ struct nb_port *nb_port_open(const char *type, const struct nb_port_conf *c);
 void nb_port_close(struct nb_port *p);
 int nb_port_set_mtu(struct nb_port *p, uint32_t mtu);
 int nb_port_link_state(const struct nb_port *p);
+int nb_port_stats(const struct nb_port *p, struct nb_port_stats *st);
 
 static inline uint16_t nb_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 				   uint16_t n)

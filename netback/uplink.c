@@ -126,6 +126,17 @@ static int uplink_link_state(const struct nb_port *p)
 	return link.link_status == RTE_ETH_LINK_UP;
 }
 
+static int uplink_stats(const struct nb_port *p, struct nb_port_stats *st)
+{
+	struct rte_eth_stats es;
+	int rc = rte_eth_stats_get(((struct uplink *)p->priv)->port_id, &es);
+
+	if (rc < 0)
+		return rc;
+	st->rx_missed = es.imissed;
+	return 0;
+}
+
 const struct nb_port_ops nb_uplink_ops = {
 	.name = "uplink",
 	.open = uplink_open,
@@ -135,4 +146,5 @@ const struct nb_port_ops nb_uplink_ops = {
 	.wait_fd = NULL,	/* the af_packet ring is polled */
 	.set_mtu = NULL,
 	.link_state = uplink_link_state,
+	.stats = uplink_stats,
 };

@@ -117,9 +117,10 @@ static int ctl_vid(json_t *params, uint16_t *vid, struct rpc_error *err)
 
 /* ---- views ---- */
 
-static json_t *ctl_stats_json(const struct vsw_stats *s, bool vnic)
+static json_t *ctl_stats_json(const struct vsw_stats *s, bool vnic,
+			      uint64_t missed)
 {
-	uint64_t in_err = 0, out_err = 0;
+	uint64_t in_err = vnic ? 0 : missed, out_err = 0;
 	json_t *drops = json_object();
 
 	for (int i = 0; i < VSW_DROP_COUNT; i++) {
@@ -165,7 +166,7 @@ static json_t *ctl_vnic_json(const struct vsw_vnic *v, bool stats)
 		"mtu", (int)v->props.mtu);
 
 	if (o && stats)
-		json_object_set_new(o, "stats", ctl_stats_json(&v->port->stats, true));
+		json_object_set_new(o, "stats", ctl_stats_json(&v->port->stats, true, 0));
 	return o;
 }
 
@@ -178,9 +179,13 @@ static json_t *ctl_link_json(const struct vsw_link *l, bool stats)
 
 	if (o && stats) {
 		struct vsw_stats zero = { 0 };
+		struct nb_port_stats nst = { 0 };
 
+		if (l->uplink)
+			nb_port_stats(l->uplink->nb, &nst);
 		json_object_set_new(o, "stats", ctl_stats_json(
-			l->uplink ? &l->uplink->stats : &zero, false));
+			l->uplink ? &l->uplink->stats : &zero, false,
+			nst.rx_missed));
 	}
 	return o;
 }
@@ -192,7 +197,7 @@ static json_t *ctl_vnic_link_json(const struct vsw_vnic *v, bool stats)
 		"bridge", "", "over", v->over->name);
 
 	if (o && stats)
-		json_object_set_new(o, "stats", ctl_stats_json(&v->port->stats, true));
+		json_object_set_new(o, "stats", ctl_stats_json(&v->port->stats, true, 0));
 	return o;
 }
 
