@@ -520,8 +520,11 @@ static void dom_hv_gone(struct dom *d)
 	if (act == DOM_ACT_RESTART) {
 		console_detach(d);
 		memset(sockets, 0, sizeof(sockets));
-		if (vif_sockets(d, sockets) == 0 && dom_boot(d, sockets, &e) == 0)
+		if (vif_sockets(d, sockets) == 0 && dom_boot(d, sockets, &e) == 0) {
+			log_info("dom %s: restarted (%s), id %d, hv pid %d",
+				 d->cfg.name, kind, d->live.id, (int)d->pid);
 			return;
+		}
 		log_err("dom %s: restart failed: %s", d->cfg.name, e.msg);
 	}
 	if (act == DOM_ACT_PRESERVE && reason == DR_SHUTOFF_CRASHED)

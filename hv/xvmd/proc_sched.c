@@ -211,17 +211,34 @@ PROC_DECL(proc_pin_vcpu_flags)
 	return proc_pin(c, true);
 }
 
+/* One vCPU's map: the live affinity of its thread, or the definition's
+ * pin (cpuset, all CPUs when neither is set). */
+static void proc_pin_map(struct dom *d, const pid_t *tids, int ntids, int i,
+			 uint8_t *map, int maplen)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	uint64_t m;
+	int b;
+
+	if (i < ntids && sched_get_affinity(tids[i], map, maplen) == 0)
+		return;
+	m = d->cfg.vcpupin[i] ? d->cfg.vcpupin[i] : d->cfg.cpuset ? d->cfg.cpuset :
+	    (ncpu >= 64 ? ~0ull : (1ull << ncpu) - 1);
+	for (b = 0; b < maplen && b < 8; b++)
+		map[b] = (uint8_t)(m >> (8 * b));
+}
+
 /* GET_VCPU_PIN_INFO {dom; int ncpumaps; int maplen; u32 flags} ->
- * {opaque cpumaps<>; int num}: the configured pins (all CPUs if none). */
+ * {opaque cpumaps<>; int num}; flags 2 = the definition's. */
 PROC_DECL(proc_get_vcpu_pin_info)
 {
 	struct dom *d = proc_get_dom(c);
 	int32_t nmaps = xdr_get_i32(c->args), maplen = xdr_get_i32(c->args);
+	uint32_t flags = xdr_get_u32(c->args);
+	pid_t tids[DOM_MAX_VCPUS];
+	int n, i, ntids = 0;
 	uint8_t *maps;
-	int n, i, b;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 
-	xdr_get_u32(c->args);
 	if (proc_args_done(c) || nmaps < 0 || nmaps > 16384 || maplen < 0 ||
 	    maplen > CPUMAP_MAX || (int64_t)nmaps * maplen > 262144)
 		return PROC_DROP;
@@ -231,14 +248,10 @@ PROC_DECL(proc_get_vcpu_pin_info)
 	maps = calloc((size_t)n ? (size_t)n : 1, (size_t)maplen ? (size_t)maplen : 1);
 	if (!maps)
 		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
-	for (i = 0; i < n; i++) {
-		uint64_t m = d->cfg.vcpupin[i] ? d->cfg.vcpupin[i] :
-			     d->cfg.cpuset ? d->cfg.cpuset :
-			     (ncpu >= 64 ? ~0ull : (1ull << ncpu) - 1);
-
-		for (b = 0; b < maplen && b < 8; b++)
-			maps[(size_t)i * maplen + b] = (uint8_t)(m >> (8 * b));
-	}
+	if (!(flags & 2) && !d->dom0 && dom_active(d) && d->pid)
+		ntids = MAX(dom_vcpu_threads(d, tids, DOM_MAX_VCPUS), 0);
+	for (i = 0; i < n; i++)
+		proc_pin_map(d, tids, ntids, i, maps + (size_t)i * maplen, maplen);
 	xdr_put_opaque(c->ret, maps, (size_t)n * maplen);
 	xdr_put_i32(c->ret, n);
 	free(maps);
