@@ -10,7 +10,7 @@
  *
  * -n NS makes a link command act inside namespace NS. Every argument is
  * checked before anything is changed; a failure prints
- * "nettopo: COMMAND ...: reason" on stderr and exits 1 (usage errors 2).
+ * "nettopo: COMMAND ...: reason" on stderr and exits 1, as do usage errors.
  */
 #include <dirent.h>
 #include <stdarg.h>
@@ -871,7 +871,7 @@ static void usage(void)
 	fprintf(stderr, "usage: nettopo [-n NS] COMMAND ARGS...\n");
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(stderr, "  %-11s %s\n", cmds[i].name, cmds[i].args);
-	exit(2);
+	exit(1);
 }
 
 static int run(const struct topo_cmd *c, struct topo *t, int argc,
@@ -920,7 +920,7 @@ int main(int argc, char **argv)
 		if (argc - 1 < cmds[i].min || argc - 1 > cmds[i].max) {
 			fprintf(stderr, "usage: nettopo [-n NS] %s %s\n",
 				cmds[i].name, cmds[i].args);
-			return 2;
+			return 1;
 		}
 		return run(&cmds[i], &t, argc - 1, argv + 1);
 	}
