@@ -36,7 +36,7 @@ GUEST_TEST     := $(BUILD)/guest/host-test
 GUEST_TEST_OBJS := $(addprefix $(BUILD)/guest/obj/,acpi.c.o cmdline.c.o \
                    printf.c.o string.c.o virtqueue.c.o dma.c.o pvh.c.o \
                    netif.c.o arp.c.o ip.c.o icmp.c.o udp.c.o seqtrack.c.o \
-                   tests/net_test.o)
+                   virtio_net.c.o tests/net_test.o tests/vnet_test.o)
 
 $(BUILD)/guest/obj/tests/%.o: guestdrv/tests/%.c
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 
 int printf(const char *fmt, ...);
 void net_tests(int *checks, int *failures);	/* net_test.c */
+void vnet_tests(int *checks, int *failures);	/* vnet_test.c */
 
 static int failures, checks;
 static char log_buf[4096];
@@ -346,6 +347,7 @@ int main(void)
 	test_virtq_chains();
 	test_virtq_notify();
 	net_tests(&checks, &failures);
+	vnet_tests(&checks, &failures);
 	printf("guest host tests: %d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,230 @@
+/*
+ * vnet_test.c: the virtio-net driver's data path on the host (part of
+ * `make guest-test`), against a simulated device behind stubs of the PCI
+ * transport: receive buffers posted at start, frames handed to the stack
+ * and answered with one kick, hostile used entries (short, oversized,
+ * split across buffers, unknown ids) dropped and their buffers reposted,
+ * transmit buffers running out and coming back.
+ */
+#include "../virtio_net.h"
+
+int printf(const char *fmt, ...);
+void vnet_tests(int *checks, int *failures);
+
+static int *v_checks, *v_failures;
+
+#define CHECK(cond) do {						\
+	(*v_checks)++;							\
+	if (!(cond)) {							\
+		(*v_failures)++;					\
+		printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
+	}								\
+} while (0)
+
+#define QSIZE	16
+
+/* ---- stubs of the transport (virtio_pci.c, pci.c) ---- */
+
+static struct pci_dev fake_pci = { .dev = 3, .vendor = 0x1af4, .device = 0x1041 };
+static uint16_t notify_reg;
+static uint16_t link_status = 1;
+static const uint8_t dev_mac[6] = { 0, 0x16, 0x3e, 9, 8, 7 };
+
+struct pci_dev *pci_find(uint16_t vendor, uint16_t device, unsigned int index)
+{
+	return vendor == 0x1af4 && device == 0x1041 && index == 0 ? &fake_pci : NULL;
+}
+
+int virtio_pci_init(struct virtio_dev *vd, struct pci_dev *pci,
+		    const char *name, uint64_t wanted)
+{
+	memset(vd, 0, sizeof(*vd));
+	vd->pci = pci;
+	vd->name = name;
+	vd->features = wanted | 1ULL << VIRTIO_F_VERSION_1;
+	return 0;
+}
+
+int virtio_queue_setup(struct virtio_dev *vd, struct virtq *vq,
+		       uint16_t index, uint16_t max_size)
+{
+	int rc = virtq_init(vq, index, MIN(max_size, (uint16_t)QSIZE),
+			    virtio_has(vd, VIRTIO_F_EVENT_IDX));
+
+	vq->notify = (uintptr_t)&notify_reg;
+	return rc;
+}
+
+void virtio_driver_ok(struct virtio_dev *vd) { (void)vd; }
+void virtio_fail(struct virtio_dev *vd) { (void)vd; }
+
+int virtio_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len)
+{
+	(void)vd;
+	if (off == 0 && len == 6)
+		memcpy(buf, dev_mac, 6);
+	else if (off == 6 && len == 2)
+		memcpy(buf, &link_status, 2);
+	else
+		return -ERANGE;
+	return 0;
+}
+
+/* ---- the device side ---- */
+
+static uint16_t rx_seen, tx_seen;
+
+/* Complete the next posted receive buffer with frame (len bytes after
+ * the header, or a raw used length if raw) and num_buffers. */
+static void dev_rx(struct virtq *q, const uint8_t *frame, uint32_t len,
+		   uint16_t nbufs, bool raw)
+{
+	uint16_t head = q->avail->ring[rx_seen++ % q->size];
+	uint8_t *buf = (uint8_t *)(uintptr_t)q->desc[head].addr;
+	uint16_t u = q->used->idx;
+
+	memset(buf, 0, VNET_HDR_LEN);
+	buf[10] = (uint8_t)nbufs;
+	if (!raw)
+		memcpy(buf + VNET_HDR_LEN, frame, len);
+	q->used->ring[u % q->size] = (struct virtq_used_elem){ head, raw ? len : VNET_HDR_LEN + len };
+	q->used->idx = (uint16_t)(u + 1);
+}
+
+/* Take every published transmit chain; returns how many. */
+static unsigned int dev_tx_take(struct virtq *q, bool complete)
+{
+	unsigned int n = 0;
+
+	while (tx_seen != q->avail->idx) {
+		uint16_t head = q->avail->ring[tx_seen++ % q->size];
+		uint16_t u = q->used->idx;
+
+		if (complete) {
+			q->used->ring[u % q->size] = (struct virtq_used_elem){ head, 0 };
+			q->used->idx = (uint16_t)(u + 1);
+		}
+		n++;
+	}
+	return n;
+}
+
+static size_t arp_request_for(uint8_t *f, uint32_t tpa)
+{
+	static const uint8_t src[6] = { 0, 0x16, 0x3e, 1, 1, 1 };
+
+	memset(f, 0xff, 6);
+	memcpy(f + 6, src, 6);
+	put_be16(f + 12, ETH_P_ARP);
+	put_be16(f + 14, 1);
+	put_be16(f + 16, ETH_P_IP);
+	f[18] = 6;
+	f[19] = 4;
+	put_be16(f + 20, 1);
+	memcpy(f + 22, src, 6);
+	put_be32(f + 28, 0x0b000002);
+	memset(f + 32, 0, 6);
+	put_be32(f + 38, tpa);
+	return 42;
+}
+
+static void test_rx(struct netif *nif, struct vnet *vn)
+{
+	uint8_t f[64];
+	size_t n = arp_request_for(f, 0x0b000001);
+	uint64_t frames = nif->rx_frames;
+
+	CHECK(vn->rxq.avail->idx == QSIZE);	/* all posted at start */
+	/* A good frame: handed up, answered, buffer reposted. */
+	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
+	CHECK(nif->ops->rx_poll(nif, 64) == 1 && nif->rx_frames == frames + 1);
+	nif->ops->tx_flush(nif);
+	CHECK(dev_tx_take(&vn->txq, true) == 1);
+	CHECK(vn->rxq.avail->idx == QSIZE + 1);
+	/* Too short, too long: dropped, buffers back. */
+	dev_rx(&vn->rxq, NULL, 5, 1, true);
+	dev_rx(&vn->rxq, NULL, 100000, 1, true);
+	CHECK(nif->ops->rx_poll(nif, 64) == 2);
+	CHECK(vn->rx_bad == 2 && nif->rx_frames == frames + 1);
+	CHECK(vn->rxq.avail->idx == QSIZE + 3);
+	/* A frame claiming 3 buffers: it and the next two are dropped,
+	 * then a good one gets through. */
+	dev_rx(&vn->rxq, f, (uint32_t)n, 3, false);
+	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
+	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
+	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
+	CHECK(nif->ops->rx_poll(nif, 64) == 4 && nif->rx_frames == frames + 2);
+	nif->ops->tx_flush(nif);
+	CHECK(dev_tx_take(&vn->txq, true) == 1);
+	/* A used id we never posted: ignored; nothing is lost. */
+	vn->rxq.used->ring[vn->rxq.used->idx % QSIZE] = (struct virtq_used_elem){ 999, 60 };
+	vn->rxq.used->idx++;
+	CHECK(nif->ops->rx_poll(nif, 64) == 0 && vn->rxq.num_free == 0);
+	/* The budget bounds one poll. */
+	for (int i = 0; i < 5; i++)
+		dev_rx(&vn->rxq, NULL, 5, 1, true);
+	CHECK(nif->ops->rx_poll(nif, 3) == 3 && nif->ops->rx_poll(nif, 3) == 2);
+}
+
+static void test_tx(struct netif *nif, struct vnet *vn)
+{
+	unsigned int got = 0;
+	uint8_t *b;
+
+	CHECK(nif->tx_total == QSIZE && nif->ops->tx_space(nif) == QSIZE);
+	/* Fill the ring: the 17th buffer is refused, not overwritten. */
+	while ((b = nif->ops->tx_buf(nif)) != NULL) {
+		memset(b, 0xab, 60);
+		CHECK(nif->ops->tx_queue(nif, b, 60) == 0);
+		got++;
+	}
+	CHECK(got == QSIZE);
+	CHECK(vn->txq.avail->idx == tx_seen);	/* nothing published yet */
+	nif->ops->tx_flush(nif);
+	CHECK(dev_tx_take(&vn->txq, false) == QSIZE);
+	CHECK(nif->ops->tx_buf(nif) == NULL);	/* the device holds them all */
+	/* The device completes them: every buffer is free again. */
+	for (uint16_t i = 0; i < QSIZE; i++) {
+		uint16_t u = vn->txq.used->idx;
+
+		vn->txq.used->ring[u % QSIZE] =
+			(struct virtq_used_elem){ vn->txq.avail->ring[(uint16_t)(tx_seen - QSIZE + i) % QSIZE], 0 };
+		vn->txq.used->idx = (uint16_t)(u + 1);
+	}
+	CHECK(nif->ops->tx_space(nif) == QSIZE);
+	/* A frame too long is refused and its buffer comes back. */
+	b = nif->ops->tx_buf(nif);
+	CHECK(b && nif->ops->tx_queue(nif, b, ETH_MAX_FRAME + 1) < 0);
+	CHECK(nif->ops->tx_space(nif) == QSIZE);
+	/* Header zeroed in front of the frame (no offloads). */
+	b = nif->ops->tx_buf(nif);
+	memset(b - VNET_HDR_LEN, 0x55, VNET_HDR_LEN);
+	nif->ops->tx_queue(nif, b, 60);
+	CHECK(b[-VNET_HDR_LEN] == 0 && b[-1] == 0);
+}
+
+void vnet_tests(int *checks, int *failures)
+{
+	struct netif *nif;
+	struct vnet *vn;
+	char mac[24];
+
+	v_checks = checks;
+	v_failures = failures;
+	CHECK(virtio_net_init() == 1);
+	nif = netif_get(netif_count() - 1);
+	vn = vnet_of(nif);
+	CHECK(nif && vn && nif->link_up);
+	CHECK(!strcmp(net_fmt_mac(mac, sizeof(mac), nif->mac), "0:16:3e:9:8:7"));
+	if (!vn)
+		return;
+	nif->addr[0] = (struct net_addr){ 0x0b000001, 24 };
+	nif->nr_addr = 1;
+	test_rx(nif, vn);
+	test_tx(nif, vn);
+	/* The link bit, read once a second while polled. */
+	link_status = 0;
+	net_now += 2000000000ULL;
+	nif->ops->rx_poll(nif, 1);
+	CHECK(!nif->link_up);
+}
