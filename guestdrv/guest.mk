@@ -31,7 +31,8 @@ all: $(GUEST_ELF)
 -include $(wildcard $(BUILD)/guest/obj/*.d)
 
 # `make guest-test`: the guest's pure logic (ACPI parsing, command line,
-# printf, virtqueues) run on the host, linked from the guest's own objects.
+# printf, virtqueues, the network stack, the virtio-net data path) run on
+# the host, linked from the guest's own objects.
 GUEST_TEST     := $(BUILD)/guest/host-test
 GUEST_TEST_OBJS := $(addprefix $(BUILD)/guest/obj/,acpi.c.o cmdline.c.o \
                    printf.c.o string.c.o virtqueue.c.o dma.c.o pvh.c.o \
