@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -121,9 +122,15 @@ static const struct rte_vhost_device_ops xnb_vhost_ops = {
 static int xnb_register(struct xnb *x)
 {
 	uint64_t f = 0;
+	struct stat st;
 	int rc;
 
-	unlink(x->path);	/* a stale socket of a previous run */
+	/* a stale socket of a previous run; never anything else */
+	if (lstat(x->path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		unlink(x->path);
+	}
 	rc = rte_vhost_driver_register(x->path, 0);	/* server mode */
 	if (rc < 0)
 		return -EIO;
@@ -194,7 +201,7 @@ static void xnb_close(struct nb_port *p)
 		usleep(1000);
 	}
 	xnb_unlink(x);
-	unlink(x->path);
+	unlink(x->path);	/* the library removes it too; be sure */
 	free(x);
 }
 

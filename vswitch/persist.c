@@ -172,7 +172,13 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 				s.name, key, perr);
 	}
 	if (vnic_create(d, &s, &v, &err) < 0) {
-		log_err("persist: vnic %s not restored: %s", s.name, err.message);
+		/* keep it saved: its link may come back (an interface that
+		 * was not there at boot) */
+		log_err("persist: vnic %s not restored (kept in the saved "
+			"configuration): %s", s.name, err.message);
+		if (!d->dormant)
+			d->dormant = json_array();
+		json_array_append(d->dormant, o);
 		return;
 	}
 	v->mac_random = json_is_string(json_object_get(o, "macaddrtype")) &&
