@@ -34,6 +34,8 @@ enum vsw_drop {
 	VSW_DROP_VLAN,		/* tagged frame from a VNIC, bad tag */
 	VSW_DROP_MAXBW_QUEUE,	/* capped VNIC's queue full */
 	VSW_DROP_QUEUE_FULL,	/* receiver not keeping up (uncapped) */
+	VSW_DROP_UPLINK_FULL,	/* sender's frame, uplink queue of its
+				 * priority full (contended uplink) */
 	VSW_DROP_NO_BUFFER,	/* no mbuf for a copy */
 	VSW_DROP_UNKNOWN_DST,	/* unicast nobody owns, no uplink */
 	VSW_DROP_MALFORMED,	/* runt or unparsable frame */

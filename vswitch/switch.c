@@ -29,6 +29,7 @@ const char *const vsw_drop_names[VSW_DROP_COUNT] = {
 	[VSW_DROP_VLAN] = "vlan",
 	[VSW_DROP_MAXBW_QUEUE] = "maxbw_queue",
 	[VSW_DROP_QUEUE_FULL] = "queue_full",
+	[VSW_DROP_UPLINK_FULL] = "uplink_full",
 	[VSW_DROP_NO_BUFFER] = "no_buffer",
 	[VSW_DROP_UNKNOWN_DST] = "unknown_dst",
 	[VSW_DROP_MALFORMED] = "malformed",
@@ -88,6 +89,11 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 			drop(in, m, VSW_DROP_MALFORMED);
 			return;
 		}
+	}
+	if (up->txq[in->props.priority].count == VSW_TXQ_LEN) {
+		/* charged to the sender: shows who loses on a busy uplink */
+		drop(in, m, VSW_DROP_UPLINK_FULL);
+		return;
 	}
 	enqueue(up, in->props.priority, m);
 }
