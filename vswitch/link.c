@@ -206,16 +206,7 @@ uint32_t link_mtu(const struct vsw_link *l)
 
 const char *link_state(const struct vsw_link *l)
 {
-	if (l->cls == VSW_LINK_ETHERSTUB)
-		return "unknown";
-	switch (nb_port_link_state(l->uplink->nb)) {
-	case 1:
-		return "up";
-	case 0:
-		return "down";
-	default:
-		return "unknown";
-	}
+	return l->cls == VSW_LINK_ETHERSTUB ? "unknown" : phys_oper_state(l->name);
 }
 
 uint64_t link_speed_mbps(const struct vsw_link *l)

@@ -74,6 +74,25 @@ uint32_t phys_mtu(const char *ifname)
 	return v > 0 ? (uint32_t)v : 1500;
 }
 
+const char *phys_oper_state(const char *ifname)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return "unknown";	/* gone from our namespace */
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	if (strncmp(buf, "up", 2) == 0)
+		return "up";
+	if (strncmp(buf, "down", 4) == 0 || strncmp(buf, "lowerlayerdown", 14) == 0)
+		return "down";
+	return "unknown";
+}
+
 static const char *phys_duplex(const char *ifname)
 {
 	char path[128], buf[16] = "";

@@ -125,6 +125,8 @@ json_t *phys_list(void);
 int phys_check(const char *name);
 uint64_t phys_speed_mbps(const char *name);
 uint32_t phys_mtu(const char *name);
+/* "up", "down" or "unknown" (sysfs operstate; unknown if it is gone). */
+const char *phys_oper_state(const char *name);
 
 /* control.c */
 extern const struct rpc_method control_methods[];
