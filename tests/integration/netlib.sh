@@ -239,3 +239,24 @@ for k in sys.argv[1].split("."):
     v = v.get(k, 0) if isinstance(v, dict) else 0
 print(v)' "$2"
 }
+
+# --- PV guests on guest VNICs (scenarios 4N) ---
+
+# guest_vnic NAME LINK [JSON]: a temporary guest VNIC over LINK through the
+# control socket, as xvmd makes them; JSON adds members to the request
+# (',"vid":5,"props":{"maxbw":"100M"}'). Sets SOCK and MAC.
+guest_vnic() {
+	local r
+	r=$(vsw_rpc vnic.create "{\"name\":\"$1\",\"link\":\"$2\",\"kind\":\"guest\",\"temporary\":true${3:-}}") ||
+		fail "vnic.create $1 over $2 failed: $r"
+	SOCK=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["socket"])')
+	MAC=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])')
+	[ -S "$SOCK" ] || fail "$1: no vhost-user socket at '$SOCK'"
+}
+
+# guest_start NAME SOCK MAC CMDLINE: a 64 MiB, 1-vCPU PV guest under hv
+# with one NIC on SOCK (start_hv: console in $TMP/NAME.console, HV_PID).
+guest_start() {
+	start_hv "$1" --memory 64 --vcpus 1 --kernel "$GUEST" \
+		--net "vnic=$2,mac=$3" --cmdline "$4"
+}
