@@ -284,13 +284,19 @@ static int vu_set_u64(struct vhost_user *vu, uint32_t req, uint64_t v)
 
 /* ---- messages ---- */
 
-int vhost_user_handshake(struct vhost_user *vu, uint64_t want_protocol)
+int vhost_user_handshake_begin(struct vhost_user *vu)
+{
+	vu->protocol_features = 0;
+	return vu_send(vu, VHOST_USER_GET_FEATURES, 0, NULL, 0, NULL, 0);
+}
+
+int vhost_user_handshake_finish(struct vhost_user *vu, uint64_t want_protocol)
 {
 	uint64_t pf = 0;
 	int rc;
 
-	vu->protocol_features = 0;
-	rc = vu_get_u64(vu, VHOST_USER_GET_FEATURES, &vu->features);
+	rc = vu_reply(vu, VHOST_USER_GET_FEATURES, &vu->features,
+		      sizeof(vu->features));
 	if (rc < 0)
 		return rc;
 	if (vu->features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES)) {
@@ -306,6 +312,13 @@ int vhost_user_handshake(struct vhost_user *vu, uint64_t want_protocol)
 		vu->protocol_features = pf;
 	}
 	return vu_request(vu, VHOST_USER_SET_OWNER, NULL, 0, NULL, 0);
+}
+
+int vhost_user_handshake(struct vhost_user *vu, uint64_t want_protocol)
+{
+	int rc = vhost_user_handshake_begin(vu);
+
+	return rc < 0 ? rc : vhost_user_handshake_finish(vu, want_protocol);
 }
 
 int vhost_user_set_features(struct vhost_user *vu, uint64_t features)

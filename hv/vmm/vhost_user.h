@@ -100,6 +100,11 @@ bool vhost_user_connected(const struct vhost_user *vu);
  * GET_PROTOCOL_FEATURES and SET_PROTOCOL_FEATURES with what both want;
  * then SET_OWNER. Fills vu->features and vu->protocol_features. */
 int vhost_user_handshake(struct vhost_user *vu, uint64_t want_protocol);
+/* The same in two steps, so a caller need not wait for a backend that is
+ * still starting: begin sends GET_FEATURES; finish, once the socket is
+ * readable, reads the reply and does the rest. */
+int vhost_user_handshake_begin(struct vhost_user *vu);
+int vhost_user_handshake_finish(struct vhost_user *vu, uint64_t want_protocol);
 int vhost_user_set_features(struct vhost_user *vu, uint64_t features);
 int vhost_user_set_mem_table(struct vhost_user *vu,
 			     const struct vhost_user_region *r,

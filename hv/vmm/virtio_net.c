@@ -80,6 +80,7 @@ struct virtio_net {
 	uint64_t acked;			/* last SET_FEATURES */
 	bool link_up;
 	bool sock_watched;
+	bool connecting;		/* GET_FEATURES sent, reply pending */
 	bool ever_connected;
 	int timer_fd;			/* reconnect timer */
 	unsigned int retry_ms;
@@ -99,6 +100,12 @@ static uint64_t vnet_now_ms(void)
 static struct virtio_net *vnet_of(struct virtio_pci *vp)
 {
 	return virtio_pci_model(vp);
+}
+
+/* Connected and handshaken: messages may be sent. */
+static bool vnet_ready(const struct virtio_net *n)
+{
+	return vhost_user_connected(&n->vu) && !n->connecting;
 }
 
 /* ---- link state and configuration (§5.1.4) ---- */
@@ -203,19 +210,26 @@ static void vnet_arm_retry(struct virtio_net *n)
 	n->retry_ms = MIN(n->retry_ms * 2, VIRTIO_NET_RETRY_MAX_MS);
 }
 
+/* Forget the connection (no message is sent). */
+static void vnet_close(struct virtio_net *n)
+{
+	if (n->sock_watched)
+		vm_unwatch_fd(n->vm, n->vu.fd);
+	n->sock_watched = false;
+	n->connecting = false;
+	vhost_user_close(&n->vu);
+	vnet_queues_forget(n);
+}
+
 /* The session is over (backend gone or misbehaving): link down, retry. */
 static void vnet_drop(struct virtio_net *n, const char *why)
 {
 	if (vhost_user_connected(&n->vu)) {
 		log_warn("virtio-net %s: backend %s: link down, reconnecting",
 			 n->path, why);
-		if (n->sock_watched)
-			vm_unwatch_fd(n->vm, n->vu.fd);
-		n->sock_watched = false;
-		vhost_user_close(&n->vu);
 		n->down_ms = vnet_now_ms();
 	}
-	vnet_queues_forget(n);
+	vnet_close(n);
 	vnet_set_link(n, false);
 	n->retry_ms = VIRTIO_NET_RETRY_MIN_MS;
 	vnet_arm_retry(n);
@@ -321,55 +335,99 @@ static void vnet_sock_ready(void *opaque)
 	virtio_net_backend_event(opaque);
 }
 
-static int vnet_connect(struct virtio_net *n)
+/* Handshaken: remember what the backend offers, start if the driver is
+ * ready. A backend lacking features the driver took leaves the link down
+ * (the device needs a reset) but stays connected. */
+static int vnet_session_begin(struct virtio_net *n)
 {
 	int rc;
 
-	rc = vhost_user_connect(&n->vu, n->path);
-	if (rc < 0)
-		return rc;
-	rc = vhost_user_handshake(&n->vu, VHOST_USER_PROTOCOL_WANTED);
-	if (rc < 0)
-		goto fail;
 	n->backend_features = n->vu.features;
 	n->backend_known = true;
+	rc = vnet_session_up(n);
+	return rc == -ENOTSUP ? 0 : rc;
+}
+
+/* Connect and handshake at once: at creation, before the guest runs. */
+static int vnet_connect_sync(struct virtio_net *n)
+{
+	int rc;
+
+	if ((rc = vhost_user_connect(&n->vu, n->path)) < 0 ||
+	    (rc = vhost_user_handshake(&n->vu, VHOST_USER_PROTOCOL_WANTED)) < 0)
+		goto fail;
 	n->sock_watched = vm_watch_fd(n->vm, n->vu.fd, vnet_sock_ready,
 				      n) == 0;
-	rc = vnet_session_up(n);
-	if (rc == -ENOTSUP)
-		return 0;	/* stay connected, link down, until a reset */
-	if (rc < 0)
+	if ((rc = vnet_session_begin(n)) < 0)
 		goto fail;
 	return 0;
 fail:
-	if (n->sock_watched)
-		vm_unwatch_fd(n->vm, n->vu.fd);
-	n->sock_watched = false;
-	vhost_user_close(&n->vu);
-	vnet_queues_forget(n);
+	vnet_close(n);
 	return rc;
 }
 
-void virtio_net_retry(struct virtio_net *n)
+/* Connect and send GET_FEATURES; the reply is read when the socket is
+ * readable (a backend that is still starting holds no lock of ours),
+ * or given up when the timer fires first. */
+static int vnet_connect_async(struct virtio_net *n)
 {
-	uint64_t v;
+	struct itimerspec it = {
+		.it_value = { .tv_sec = VHOST_USER_TIMEOUT_MS / 1000,
+			      .tv_nsec = VHOST_USER_TIMEOUT_MS % 1000 * 1000000L },
+	};
 	int rc;
 
-	if (read(n->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return;
-	if (vhost_user_connected(&n->vu))
-		return;
-	rc = vnet_connect(n);
+	if ((rc = vhost_user_connect(&n->vu, n->path)) < 0 ||
+	    (rc = vhost_user_handshake_begin(&n->vu)) < 0)
+		goto fail;
+	n->sock_watched = vm_watch_fd(n->vm, n->vu.fd, vnet_sock_ready,
+				      n) == 0;
+	n->connecting = true;
+	timerfd_settime(n->timer_fd, 0, &it, NULL);
+	return 0;
+fail:
+	vnet_close(n);
+	return rc;
+}
+
+static void vnet_connect_finish(struct virtio_net *n)
+{
+	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
+	int rc;
+
+	n->connecting = false;
+	timerfd_settime(n->timer_fd, 0, &off, NULL);
+	rc = vhost_user_handshake_finish(&n->vu, VHOST_USER_PROTOCOL_WANTED);
+	if (rc == 0)
+		rc = vnet_session_begin(n);
 	if (rc < 0) {
+		vnet_close(n);
 		vnet_arm_retry(n);
 		return;
 	}
 	if (n->ever_connected) {
 		n->reconnects++;
-		log_warn("virtio-net %s: backend back after %llu ms, link up",
-			 n->path, (unsigned long long)(vnet_now_ms() - n->down_ms));
+		log_warn("virtio-net %s: backend back after %llu ms, link %s",
+			 n->path, (unsigned long long)(vnet_now_ms() - n->down_ms),
+			 n->link_up ? "up" : "still down");
 	}
 	n->ever_connected = true;
+}
+
+void virtio_net_retry(struct virtio_net *n)
+{
+	uint64_t v;
+
+	if (read(n->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (n->connecting) {
+		log_warn("virtio-net %s: backend does not answer", n->path);
+		vnet_close(n);
+	}
+	if (vhost_user_connected(&n->vu))
+		return;
+	if (vnet_connect_async(n) < 0)
+		vnet_arm_retry(n);
 }
 
 static void vnet_timer_ready(void *opaque)
@@ -379,8 +437,13 @@ static void vnet_timer_ready(void *opaque)
 
 void virtio_net_backend_event(struct virtio_net *n)
 {
-	int rc = vhost_user_check_idle(&n->vu);
+	int rc;
 
+	if (n->connecting) {
+		vnet_connect_finish(n);
+		return;
+	}
+	rc = vhost_user_check_idle(&n->vu);
 	if (rc < 0)
 		vnet_drop(n, rc == -ECONNRESET ? "gone" : "broke the protocol");
 }
@@ -401,7 +464,7 @@ static void vnet_driver_ok(struct virtio_pci *vp)
 {
 	struct virtio_net *n = vnet_of(vp);
 
-	if (vhost_user_connected(&n->vu))
+	if (vnet_ready(n))
 		vnet_check(n, vnet_session_up(n), "start");
 }
 
@@ -481,7 +544,7 @@ static void vnet_loaded(struct virtio_pci *vp)
 
 	/* link_up is what the guest saw; a change from it is announced */
 	vnet_check(n, vnet_stop(n), "stop before load");
-	if (vhost_user_connected(&n->vu))
+	if (vnet_ready(n))
 		vnet_check(n, vnet_session_up(n), "start after load");
 	else
 		vnet_set_link(n, false);
@@ -577,7 +640,7 @@ struct virtio_net *virtio_net_create(struct vm *vm, struct pci_bus *bus,
 		goto fail;
 	}
 	vm_watch_fd(vm, n->timer_fd, vnet_timer_ready, n);	/* no loop in tests */
-	rc = vnet_connect(n);
+	rc = vnet_connect_sync(n);
 	if (rc < 0) {
 		log_warn("virtio-net %s: backend not there (%s): link down, "
 			 "retrying", sock, strerror(-rc));
@@ -617,7 +680,7 @@ bool virtio_net_link_up(const struct virtio_net *n)
 
 bool virtio_net_connected(const struct virtio_net *n)
 {
-	return vhost_user_connected(&n->vu);
+	return vnet_ready(n);
 }
 
 bool virtio_net_queue_started(const struct virtio_net *n, unsigned int q)

@@ -268,7 +268,9 @@ static void test_backend_restart(void)
 	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
 	CU_ASSERT_NOT_EQUAL(COMMON(&t, 21, 1), gen);	/* config changed */
 	CU_ASSERT(STATUS(&t) & VIRTIO_STATUS_DRIVER_OK);	/* guest unaware */
-	virtio_net_retry(t.n);
+	virtio_net_retry(t.n);		/* the timer: connect, GET_FEATURES */
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	virtio_net_backend_event(t.n);	/* the reply: the rest */
 	CU_ASSERT(virtio_net_connected(t.n));
 	CU_ASSERT(virtio_net_link_up(t.n));
 	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), VIRTIO_NET_S_LINK_UP);
@@ -284,6 +286,7 @@ static void test_backend_restart(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
 	virtio_net_retry(t.n);
+	virtio_net_backend_event(t.n);
 	CU_ASSERT(virtio_net_link_up(t.n));
 	CU_ASSERT_EQUAL(virtio_net_reconnects(t.n), 2);
 	check_session(&t, &f, 3, 7, 65535);
@@ -309,6 +312,7 @@ static void test_backend_lacks_feature(void)
 	fvu_hangup(&f, 1);
 	virtio_net_backend_event(t.n);
 	virtio_net_retry(t.n);
+	virtio_net_backend_event(t.n);
 	log_set_level(saved);
 	CU_ASSERT(virtio_net_connected(t.n));
 	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
@@ -342,6 +346,7 @@ static void test_bad_backend(void)
 	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
 	f.evil = false;
 	virtio_net_retry(t.n);
+	virtio_net_backend_event(t.n);
 	CU_ASSERT(virtio_net_link_up(t.n));
 	CU_ASSERT(virtio_net_queue_started(t.n, 1));
 	vn_teardown(&t);
@@ -351,6 +356,39 @@ static void test_bad_backend(void)
 	CU_ASSERT_FALSE(virtio_net_connected(t.n));
 	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
 	vn_teardown(&t);
+	log_set_level(saved);
+}
+
+/* A backend that accepts but never answers: given up when the timer
+ * fires again, and tried anew; hv never waits for it. */
+static void test_silent_backend(void)
+{
+	enum log_level saved = log_get_level();
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vn_fixture t;
+	struct fvu f;
+	int lfd;
+
+	log_set_level(LL_ERR);
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	fvu_unlisten(&f);			/* keep the name only */
+	vn_setup(&t, f.path);
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	strcpy(sa.sun_path, f.path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(lfd >= 0 && bind(lfd, (struct sockaddr *)&sa,
+					  sizeof(sa)) == 0 &&
+			listen(lfd, 4) == 0);
+	virtio_net_retry(t.n);			/* connects: in the backlog */
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	virtio_net_retry(t.n);			/* timeout: a new attempt */
+	CU_ASSERT_FALSE(virtio_net_connected(t.n));
+	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
+	vn_teardown(&t);
+	close(lfd);
+	unlink(f.path);
+	fvu_fini(&f);
 	log_set_level(saved);
 }
 
@@ -405,6 +443,7 @@ static CU_TestInfo tests[] = {
 	{ "backend restart", test_backend_restart },
 	{ "restarted backend lacks a feature", test_backend_lacks_feature },
 	{ "garbage or absent backend", test_bad_backend },
+	{ "silent backend", test_silent_backend },
 	{ "creation checks", test_create_checks },
 	{ "save/load", test_save_load },
 	CU_TEST_INFO_NULL,
