@@ -1,6 +1,7 @@
 /*
  * The platform's devices: creation in a fixed order, registration for
- * save/load, the power button, and console input routing.
+ * save/load, the power button, and console input routing; then the NICs
+ * (devices_add_net, one per --net, after the platform's devices).
  *
  * Console input goes to the virtio console once its driver has set
  * DRIVER_OK (the guest then reads its console there), and to the COM1
