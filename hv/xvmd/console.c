@@ -58,6 +58,8 @@ static void console_output(void *opaque, uint32_t events)
 		return;
 	}
 	console_log(con, buf, (size_t)n);
+	log_debug("console %s: %zd bytes%s", con->dom->cfg.name, n,
+		  con->conn ? " to the stream" : "");
 	if (con->conn)
 		remote_stream_send(con->conn, CONSOLE_PROC, con->serial,
 				   REMOTE_CONTINUE, buf, (size_t)n);
@@ -216,8 +218,8 @@ void console_stream_input(struct remote_conn *conn, uint32_t serial,
 			log_debug("console: input dropped: %s", strerror(errno));
 		return;
 	}
-	if (status == REMOTE_OK)	/* client finished: echo, then forget */
-		remote_stream_send(conn, CONSOLE_PROC, serial, REMOTE_OK, NULL, 0);
+	/* Finish (OK) or abort (ERROR): the client waits for an empty OK. */
+	remote_stream_send(conn, CONSOLE_PROC, serial, REMOTE_OK, NULL, 0);
 	con->conn = NULL;
 }
 

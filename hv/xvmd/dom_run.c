@@ -494,7 +494,7 @@ static bool dom_xvmd_stopping;
 /* Apply on_poweroff/on_reboot/on_crash. */
 static void dom_hv_gone(struct dom *d)
 {
-	const char *kind;
+	char kind[16];
 	enum dom_action act = DOM_ACT_DESTROY;
 	int reason = DR_SHUTOFF_SHUTDOWN;
 	char sockets[DOM_MAX_NICS][108];
@@ -502,7 +502,7 @@ static void dom_hv_gone(struct dom *d)
 
 	console_flush(d);
 	dom_unwatch(d);
-	kind = dom_exit_kind(d);
+	snprintf(kind, sizeof(kind), "%s", dom_exit_kind(d));
 	log_info("dom %s: hv ended (%s)", d->cfg.name, kind);
 	if (!strcmp(kind, "poweroff")) {
 		act = d->cfg.on_poweroff;
