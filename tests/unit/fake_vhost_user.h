@@ -27,6 +27,7 @@ struct fvu_msg {
 	uint8_t payload[VHOST_USER_MAX_PAYLOAD];
 	unsigned int nfds;
 	ino_t ino[VHOST_USER_MAX_REGIONS];
+	int call_fd;			/* SET_VRING_CALL's fd, kept open */
 };
 
 struct fvu {
@@ -145,11 +146,18 @@ static inline void fvu_log(struct fvu *f, struct fvu_msg *m, int *fds)
 		f->kick[idx] = fds[0];
 		fds[0] = -1;
 	}
+	m->call_fd = -1;
+	if (m->req == VHOST_USER_SET_VRING_CALL && m->nfds == 1) {
+		m->call_fd = fds[0];	/* eventfds share one inode: kcmp */
+		fds[0] = -1;
+	}
 	for (unsigned int i = 0; i < m->nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (f->nlog < FVU_LOG_MAX)
 		f->log[f->nlog++] = *m;
+	else if (m->call_fd >= 0)
+		close(m->call_fd);
 }
 
 static inline void *fvu_conn_main(void *opaque)
@@ -252,6 +260,9 @@ static inline void fvu_fini(struct fvu *f)
 	for (int i = 0; i < 2; i++)
 		if (f->kick[i] >= 0)
 			close(f->kick[i]);
+	for (unsigned int i = 0; i < f->nlog; i++)
+		if (f->log[i].call_fd >= 0)
+			close(f->log[i].call_fd);
 	pthread_mutex_destroy(&f->lock);
 }
 

@@ -5,7 +5,10 @@
  * bases from the used index, link up), a backend that lacks features or
  * answers garbage, save/load. */
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/kcmp.h>
 #include "devtest.h"
+#include "../../hv/vmm/core.h"
 #include "fake_vhost_user.h"
 #include "../../hv/vmm/virtio_pci.h"
 #include "../../hv/vmm/virtio_net.h"
@@ -437,6 +440,101 @@ static void test_save_load(void)
 	fvu_fini(&f);
 }
 
+/* The fds the backend got with SET_VRING_CALL for ring q, in order. */
+static unsigned int call_fds(struct fvu *f, unsigned int q, int *out,
+			     unsigned int max)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&f->lock);
+	for (unsigned int i = 0; i < f->nlog && n < max; i++)
+		if (f->log[i].req == VHOST_USER_SET_VRING_CALL &&
+		    fvu_u64(&f->log[i], 0) == q && f->log[i].call_fd >= 0)
+			out[n++] = f->log[i].call_fd;
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+/* Whether two fds are the same open file (the same eventfd). */
+static bool same_file(int a, int b)
+{
+	pid_t p = getpid();
+
+	return syscall(SYS_kcmp, p, p, KCMP_FILE, a, b) == 0;
+}
+
+/* With a real KVM VM: a queue whose MSI-X vector is bound gives the
+ * backend the vector's irqfd; masking, NO_VECTOR and MSI-X off give it
+ * hv's own eventfd again; queues get their ioeventfds. */
+static void test_kvm_call_routing(void)
+{
+	struct vn_fixture t;
+	struct fvu f;
+	unsigned int cap = 0, n;
+	uint64_t table;
+	int fd[8], irqfd;
+
+	if (access("/dev/kvm", R_OK | W_OK) != 0)
+		return;
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	memset(&t, 0, sizeof(t));
+	t.vm = devtest_vm(0, 1);
+	t.memfd = memfd_create("vn-ram", MFD_CLOEXEC);
+	CU_ASSERT_FATAL(t.memfd >= 0 && ftruncate(t.memfd, MEM) == 0);
+	t.mem = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, t.memfd, 0);
+	t.vm->mem[0] = (struct vm_mem_region){ 0, MEM, 0, t.mem };
+	t.vm->nr_mem = 1;
+	t.vm->mem_fd = t.memfd;
+	CU_ASSERT_EQUAL_FATAL(vm_kvm_open(t.vm), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_kvm_setup(t.vm), 0);
+	CU_ASSERT_EQUAL_FATAL(vm_core_init(t.vm), 0);
+	t.bus = pci_bus_create(t.vm);
+	t.n = virtio_net_create(t.vm, t.bus, f.path, &test_mac);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.n);
+	t.vp = virtio_net_transport(t.n);
+	t.bar = cfg_rd(t.vm, PCI_BAR0, 4) & ~0xfu;
+	for (unsigned int off = cfg_rd(t.vm, 0x34, 1); off;
+	     off = cfg_rd(t.vm, off + 1, 1))
+		if (cfg_rd(t.vm, off, 1) == PCI_CAP_ID_MSIX)
+			cap = off;
+	table = t.bar + VIRTIO_PCI_MSIX_TABLE_OFF;
+	mmio_out(t.vm, table + 0, 4, 0xfee00000);
+	mmio_out(t.vm, table + 8, 4, 0x4041);
+	mmio_out(t.vm, table + 12, 4, 0);			/* unmask */
+	pio_out(t.vm, PCI_CONFIG_PORT, 4, 0x80000000u | 1u << 11 | cap);
+	pio_out(t.vm, PCI_CONFIG_PORT + 6, 2, 0x8000);		/* MSI-X on */
+	driver_init(&t, GUEST_FEAT);		/* queues with NO_VECTOR */
+	CU_ASSERT(virtio_pci_queue_ioeventfd(t.vp, 0));
+	CU_ASSERT(virtio_pci_queue_ioeventfd(t.vp, 1));
+	COMMON_W(&t, 22, 2, 0);
+	COMMON_W(&t, 26, 2, 0);				/* queue 0 -> vector 0 */
+	irqfd = virtio_pci_queue_irqfd(t.vp, 0);
+	CU_ASSERT(irqfd >= 0);
+	mmio_out(t.vm, table + 12, 4, 1);			/* mask */
+	mmio_out(t.vm, table + 12, 4, 0);			/* unmask */
+	n = call_fds(&f, 0, fd, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	CU_ASSERT_FALSE(same_file(fd[0], irqfd));	/* NO_VECTOR: hv's */
+	CU_ASSERT(same_file(fd[1], irqfd));	/* the vector's irqfd */
+	CU_ASSERT(same_file(fd[2], fd[0]));	/* masked: hv's eventfd */
+	CU_ASSERT(same_file(fd[3], irqfd));	/* unmasked: the irqfd again */
+	pio_out(t.vm, PCI_CONFIG_PORT + 6, 2, 0);		/* MSI-X off */
+	CU_ASSERT_EQUAL_FATAL(call_fds(&f, 0, fd, 8), 5);
+	CU_ASSERT(same_file(fd[4], fd[0]));	/* hv's, for INTx */
+	CU_ASSERT_EQUAL(call_fds(&f, 1, fd, 8), 1);	/* queue 1 untouched */
+	virtio_net_destroy(t.n);
+	pci_bus_destroy(t.bus);
+	munmap(t.mem, MEM);
+	close(t.memfd);
+	t.vm->nr_mem = 0;
+	t.vm->mem_fd = -1;
+	vm_destroy(t.vm);
+	pthread_mutex_destroy(&t.vm->dev_lock);
+	free(t.vm);
+	fvu_fini(&f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "config space and offered features", test_config_and_features },
 	{ "DRIVER_OK hands the rings over; kick; reset", test_start_and_kick },
@@ -446,6 +544,7 @@ static CU_TestInfo tests[] = {
 	{ "silent backend", test_silent_backend },
 	{ "creation checks", test_create_checks },
 	{ "save/load", test_save_load },
+	{ "call fds follow MSI-X (KVM)", test_kvm_call_routing },
 	CU_TEST_INFO_NULL,
 };
 
