@@ -19,7 +19,11 @@
 
 #define VSW_MAX_PORTS		1024	/* all switches together */
 #define VSW_MAX_SW_PORTS	256	/* VNICs on one switch */
-#define VSW_TXQ_LEN		256	/* frames waiting towards a port */
+#define VSW_TXQ_LEN		1024	/* frames waiting towards a port: a
+					 * guest descheduled for ~50 ms at
+					 * 20 kframes/s loses nothing */
+#define VSW_TXQ_CAPPED_MS	60	/* a capped VNIC's queue: this much
+					 * time at its rate (32..VSW_TXQ_LEN) */
 #define VSW_BURST		32
 #define VSW_NPRIO		3	/* uplink queues: enum link_priority */
 #define VSW_L2_ENTRIES		8192
@@ -72,6 +76,7 @@ struct vsw_port {
 	struct shaper from_port;	/* maxbw of what a VNIC sends */
 	struct shaper to_port;		/* maxbw of what a VNIC receives */
 	struct vsw_txq txq[VSW_NPRIO];	/* VNIC: [0]; uplink: by priority */
+	uint16_t txq_limit;		/* frames a queue may hold */
 	struct vsw_stats stats;
 	bool rx_blocked;		/* from_port out of tokens (idle wait) */
 	bool fd_armed;			/* PMD: its wait fd is in the epoll set */

@@ -134,6 +134,7 @@ static int link_attach_phys(struct vswd *d, const char *name,
 	}
 	snprintf(up->name, sizeof(up->name), "%s", name);
 	up->uplink = true;
+	up->txq_limit = VSW_TXQ_LEN;
 	up->sw = l->sw;
 	link_props_init(&up->props);
 	up->nb = nb_port_open("uplink", &conf);

@@ -27,7 +27,7 @@
 #include "xvm/rpc.h"
 #include "vswitchd.h"
 
-#define VSWD_MBUFS	16383
+#define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
 #define VSWD_MBUF_CACHE	256
 #define VSWD_MAX_EAL	32
 #define VSWD_MAX_PCI	8

@@ -166,6 +166,19 @@ static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
 	return 0;
 }
 
+/* Queue bound towards a port: the whole ring, or for a capped VNIC
+ * VSW_TXQ_CAPPED_MS worth of full frames, so a cap does not add seconds
+ * of queueing delay. Frames already queued beyond it drain normally. */
+static uint16_t pmd_txq_limit(uint64_t rate)
+{
+	uint64_t n;
+
+	if (!rate)
+		return VSW_TXQ_LEN;
+	n = rate / 1000 * VSW_TXQ_CAPPED_MS / SHAPER_FRAME_BITS;
+	return (uint16_t)MAX(32, MIN(n, VSW_TXQ_LEN));
+}
+
 static int pmd_do_set_props(struct pmd *pmd, struct pmd_cmd *c)
 {
 	struct vsw_port *p = c->port;
@@ -180,6 +193,7 @@ static int pmd_do_set_props(struct pmd *pmd, struct pmd_cmd *c)
 	if (rc < 0)
 		return rc;
 	p->props = c->props;
+	p->txq_limit = pmd_txq_limit(rate);
 	(void)pmd;
 	return 0;
 }

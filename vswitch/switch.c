@@ -54,7 +54,7 @@ static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
 {
 	struct vsw_txq *q = &out->txq[prio];
 
-	if (q->count == VSW_TXQ_LEN) {
+	if (q->count >= out->txq_limit) {
 		drop(out, m, shaper_limited(&out->to_port) ?
 			     VSW_DROP_MAXBW_QUEUE : VSW_DROP_QUEUE_FULL);
 		return;
@@ -90,7 +90,7 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 			return;
 		}
 	}
-	if (up->txq[in->props.priority].count == VSW_TXQ_LEN) {
+	if (up->txq[in->props.priority].count >= up->txq_limit) {
 		/* charged to the sender: shows who loses on a busy uplink */
 		drop(in, m, VSW_DROP_UPLINK_FULL);
 		return;
