@@ -12,19 +12,11 @@ vsw_start
 stub=$(vname 9) a=$(vname 1) b=$(vname 2)
 vna create-etherstub -t "$stub"
 
-# guest_vnic NAME: made through the control socket as xvmd would; sets
-# SOCK and MAC.
-guest_vnic() {
-	local r
-	r=$(vsw_rpc vnic.create "{\"name\":\"$1\",\"link\":\"$stub\",\"kind\":\"guest\",\"temporary\":true}") ||
-		fail "vnic.create $1 failed"
-	SOCK=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["socket"])')
-	MAC=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])')
-	[ -S "$SOCK" ] || fail "$1: no vhost-user socket at '$SOCK'"
-	case $SOCK in "$XVM_RUNDIR"/vnic/*) ;; *) fail "$1: socket $SOCK not under \$XVM_RUNDIR/vnic";; esac
-}
-guest_vnic "$a"; sock_a=$SOCK mac_a=$MAC
-guest_vnic "$b"; sock_b=$SOCK mac_b=$MAC
+guest_vnic "$a" "$stub"; sock_a=$SOCK mac_a=$MAC	# netlib: as xvmd makes them
+guest_vnic "$b" "$stub"; sock_b=$SOCK mac_b=$MAC
+for s in "$sock_a" "$sock_b"; do
+	case $s in "$XVM_RUNDIR"/vnic/*) ;; *) fail "socket $s is not under \$XVM_RUNDIR/vnic";; esac
+done
 pass "guest VNICs $a ($mac_a) and $b ($mac_b) with sockets under \$XVM_RUNDIR/vnic"
 
 # xfer FROM_SOCK FROM_MAC TO_SOCK TO_MAC COUNT SIZE: the receiver counts
