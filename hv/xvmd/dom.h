@@ -3,7 +3,7 @@
  * persistent and autostarted, and while it runs its id, hv process,
  * control-socket watch, VNICs, console and cgroup. dom.c holds the list
  * and the definitions, dom_run.c the lifecycle (hv processes, exits,
- * on_poweroff/on_reboot/on_crash, adoption), vif.c the VNICs, console.c
+ * on_poweroff/on_reboot/on_crash, adoption), vif.c the VNICs, domcon.c
  * the consoles. Everything runs on the loop thread.
  */
 #ifndef XVMD_DOM_H
@@ -38,7 +38,7 @@ enum {
 	DR_CRASHED_PANICKED = 1,
 };
 
-struct console;
+struct domcon;
 struct sched_dom;
 
 struct dom {
@@ -58,7 +58,7 @@ struct dom {
 	bool destroying;	/* destroy requested: no on_* action */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
-	struct console *con;
+	struct domcon *con;
 };
 
 /* Paths and tools (main.c fills it before dom_init). */
@@ -129,14 +129,14 @@ void vif_delete(struct dom *d);
 /* The vhost-user socket paths of the VNICs already made (restart). */
 int vif_sockets(struct dom *d, char sockets[][108]);
 
-/* console.c */
-int console_attach(struct dom *d);	/* after hv reports its pty */
-void console_detach(struct dom *d);
+/* domcon.c */
+int domcon_attach(struct dom *d);	/* after hv reports its pty */
+void domcon_detach(struct dom *d);
 /* Take what the guest printed now (hv is ending: a pty loses unread
  * output when its master closes). */
-void console_flush(struct dom *d);
+void domcon_flush(struct dom *d);
 struct remote_conn;
-int console_open_stream(struct dom *d, struct remote_conn *conn,
+int domcon_open_stream(struct dom *d, struct remote_conn *conn,
 			uint32_t serial, bool force, struct verr *e);
 
 #endif

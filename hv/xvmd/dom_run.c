@@ -137,7 +137,7 @@ static void dom_ctl_line(struct dom *d, const char *line)
 		d->reason = DR_SHUTDOWN_USER;
 	} else if (!strcmp(state, "shutoff") && reason) {
 		snprintf(d->hv_reason, sizeof(d->hv_reason), "%s", reason);
-		console_flush(d);
+		domcon_flush(d);
 	}
 	log_debug("dom %s: hv state %s", d->cfg.name, state);
 	json_decref(msg);
@@ -372,7 +372,7 @@ static void dom_hv_up(struct dom *d)
 	    json_unpack(st, "{s:s}", "console", &pty) == 0)
 		snprintf(d->live.pty, sizeof(d->live.pty), "%s", pty);
 	json_decref(st);
-	console_attach(d);
+	domcon_attach(d);
 	if (!d->sd)
 		d->sd = sched_dom_open(d->cfg.name);
 	if (d->sd) {
@@ -436,7 +436,7 @@ fail:
 static void dom_stopped(struct dom *d, int state, int reason)
 {
 	dom_unwatch(d);
-	console_detach(d);
+	domcon_detach(d);
 	vif_delete(d);
 	if (d->sd) {
 		sched_dom_close(d->sd, true);
@@ -500,7 +500,7 @@ static void dom_hv_gone(struct dom *d)
 	char sockets[DOM_MAX_NICS][108];
 	struct verr e;
 
-	console_flush(d);
+	domcon_flush(d);
 	dom_unwatch(d);
 	snprintf(kind, sizeof(kind), "%s", dom_exit_kind(d));
 	log_info("dom %s: hv ended (%s)", d->cfg.name, kind);
@@ -518,7 +518,7 @@ static void dom_hv_gone(struct dom *d)
 	if (dom_xvmd_stopping && act == DOM_ACT_RESTART)
 		act = DOM_ACT_DESTROY;
 	if (act == DOM_ACT_RESTART) {
-		console_detach(d);
+		domcon_detach(d);
 		memset(sockets, 0, sizeof(sockets));
 		if (vif_sockets(d, sockets) == 0 && dom_boot(d, sockets, &e) == 0) {
 			log_info("dom %s: restarted (%s), id %d, hv pid %d",
@@ -700,7 +700,7 @@ static void dom_adopt_one(const char *name, json_t *st)
 	}
 	if (d->live.id >= dom_next_id)
 		dom_next_id = d->live.id + 1;
-	console_attach(d);
+	domcon_attach(d);
 	d->sd = sched_dom_open(d->cfg.name);
 	d->pinned = true;	/* the old xvmd pinned it */
 	log_info("dom %s: adopted, id %d, hv pid %d", name, d->live.id,

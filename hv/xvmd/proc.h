@@ -26,6 +26,8 @@ struct proc {
 
 /* The entry for num, or NULL. */
 const struct proc *proc_lookup(int num);
+/* The table is in increasing order (the bisection needs it). */
+bool proc_table_sorted(void);
 
 /* Shared decoding helpers for handlers. */
 struct dom;

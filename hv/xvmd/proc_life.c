@@ -107,5 +107,5 @@ PROC_DECL(proc_open_console)
 	if (!dom_active(d))
 		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
 				"operation is not valid: domain is not running");
-	return console_open_stream(d, c->conn, c->serial, flags & 2, &c->err);
+	return domcon_open_stream(d, c->conn, c->serial, flags & 2, &c->err);
 }

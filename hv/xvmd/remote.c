@@ -75,7 +75,7 @@ static void remote_conn_free(struct remote_conn *conn)
 			*pp = conn->next;
 			break;
 		}
-	console_conn_gone(conn);
+	domcon_conn_gone(conn);
 	loop_del(conn->fd);
 	close(conn->fd);
 	free(conn->pkt);
@@ -259,7 +259,7 @@ static void remote_packet(struct remote_conn *conn)
 	} else if (h.type == REMOTE_CALL && h.status == REMOTE_OK) {
 		remote_call(conn, &h, &x);
 	} else if (h.type == REMOTE_STREAM) {
-		console_stream_input(conn, h.serial, (int)h.status, x.p, x.left);
+		domcon_stream_input(conn, h.serial, (int)h.status, x.p, x.left);
 	} else {
 		log_warn("remote: unexpected message type %u, closing", h.type);
 		conn->dead = true;

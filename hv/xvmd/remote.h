@@ -55,10 +55,10 @@ bool remote_conn_readonly(const struct remote_conn *conn);
 int remote_stream_send(struct remote_conn *conn, uint32_t proc,
 		       uint32_t serial, enum remote_status status,
 		       const void *data, size_t len);
-/* Stream packets from the client go here (console.c). */
-void console_stream_input(struct remote_conn *conn, uint32_t serial,
+/* Stream packets from the client go here (domcon.c). */
+void domcon_stream_input(struct remote_conn *conn, uint32_t serial,
 			  int status, const uint8_t *data, size_t len);
-/* The connection is going away: forget streams on it (console.c). */
-void console_conn_gone(struct remote_conn *conn);
+/* The connection is going away: forget streams on it (domcon.c). */
+void domcon_conn_gone(struct remote_conn *conn);
 
 #endif

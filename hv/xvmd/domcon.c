@@ -18,10 +18,10 @@
 #include "remote.h"
 #include "store.h"
 
-#define CONSOLE_PROC		201
-#define CONSOLE_LOG_MAX		(8u << 20)	/* then the log starts over */
+#define DOMCON_PROC		201
+#define DOMCON_LOG_MAX		(8u << 20)	/* then the log starts over */
 
-struct console {
+struct domcon {
 	struct dom *dom;
 	int pty_fd;
 	int log_fd;
@@ -30,13 +30,13 @@ struct console {
 	uint32_t serial;
 };
 
-static struct console *console_all[256];
+static struct domcon *domcon_all[256];
 
-static void console_log(struct console *con, const uint8_t *buf, size_t n)
+static void domcon_log(struct domcon *con, const uint8_t *buf, size_t n)
 {
 	if (con->log_fd < 0)
 		return;
-	if (con->log_len + n > CONSOLE_LOG_MAX) {
+	if (con->log_len + n > DOMCON_LOG_MAX) {
 		if (ftruncate(con->log_fd, 0) == 0)
 			con->log_len = 0;
 	}
@@ -44,9 +44,9 @@ static void console_log(struct console *con, const uint8_t *buf, size_t n)
 		con->log_len += n;
 }
 
-static void console_output(void *opaque, uint32_t events)
+static void domcon_output(void *opaque, uint32_t events)
 {
-	struct console *con = opaque;
+	struct domcon *con = opaque;
 	uint8_t buf[4096];
 	ssize_t n = read(con->pty_fd, buf, sizeof(buf));
 
@@ -57,37 +57,37 @@ static void console_output(void *opaque, uint32_t events)
 		loop_del(con->pty_fd);
 		return;
 	}
-	console_log(con, buf, (size_t)n);
+	domcon_log(con, buf, (size_t)n);
 	log_debug("console %s: %zd bytes%s", con->dom->cfg.name, n,
 		  con->conn ? " to the stream" : "");
 	if (con->conn)
-		remote_stream_send(con->conn, CONSOLE_PROC, con->serial,
+		remote_stream_send(con->conn, DOMCON_PROC, con->serial,
 				   REMOTE_CONTINUE, buf, (size_t)n);
 }
 
 /* What the guest printed last is still in the pty: take it before the
  * console goes (hv may already have closed its side). */
-static void console_drain(struct console *con)
+static void domcon_drain(struct domcon *con)
 {
 	uint8_t buf[4096];
 	ssize_t n;
 	int rounds = 64;
 
 	while (rounds-- > 0 && (n = read(con->pty_fd, buf, sizeof(buf))) > 0) {
-		console_log(con, buf, (size_t)n);
+		domcon_log(con, buf, (size_t)n);
 		if (con->conn)
-			remote_stream_send(con->conn, CONSOLE_PROC, con->serial,
+			remote_stream_send(con->conn, DOMCON_PROC, con->serial,
 					   REMOTE_CONTINUE, buf, (size_t)n);
 	}
 }
 
-void console_flush(struct dom *d)
+void domcon_flush(struct dom *d)
 {
 	if (d->con)
-		console_drain(d->con);
+		domcon_drain(d->con);
 }
 
-static int console_open_pty(const char *path)
+static int domcon_open_pty(const char *path)
 {
 	struct termios t;
 	int fd;
@@ -104,25 +104,25 @@ static int console_open_pty(const char *path)
 	return fd;
 }
 
-static void console_register(struct console *con, bool add)
+static void domcon_register(struct domcon *con, bool add)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(console_all); i++) {
-		if (add && !console_all[i]) {
-			console_all[i] = con;
+	for (i = 0; i < ARRAY_SIZE(domcon_all); i++) {
+		if (add && !domcon_all[i]) {
+			domcon_all[i] = con;
 			return;
 		}
-		if (!add && console_all[i] == con) {
-			console_all[i] = NULL;
+		if (!add && domcon_all[i] == con) {
+			domcon_all[i] = NULL;
 			return;
 		}
 	}
 }
 
-int console_attach(struct dom *d)
+int domcon_attach(struct dom *d)
 {
-	struct console *con;
+	struct domcon *con;
 	char path[512];
 
 	if (d->con || !d->live.pty[0])
@@ -131,7 +131,7 @@ int console_attach(struct dom *d)
 	if (!con)
 		return -ENOMEM;
 	con->dom = d;
-	con->pty_fd = console_open_pty(d->live.pty);
+	con->pty_fd = domcon_open_pty(d->live.pty);
 	con->log_fd = -1;
 	if (con->pty_fd < 0) {
 		log_warn("dom %s: console %s: %s", d->cfg.name, d->live.pty,
@@ -144,43 +144,43 @@ int console_attach(struct dom *d)
 				   O_CLOEXEC, 0640);
 	if (con->log_fd >= 0)
 		con->log_len = (size_t)lseek(con->log_fd, 0, SEEK_END);
-	loop_add(con->pty_fd, EPOLLIN, console_output, con);
-	console_register(con, true);
+	loop_add(con->pty_fd, EPOLLIN, domcon_output, con);
+	domcon_register(con, true);
 	d->con = con;
 	return 0;
 }
 
 /* Tell the stream's client the console ended (zero-length CONTINUE). */
-static void console_end_stream(struct console *con)
+static void domcon_end_stream(struct domcon *con)
 {
 	if (!con->conn)
 		return;
-	remote_stream_send(con->conn, CONSOLE_PROC, con->serial,
+	remote_stream_send(con->conn, DOMCON_PROC, con->serial,
 			   REMOTE_CONTINUE, NULL, 0);
 	con->conn = NULL;
 }
 
-void console_detach(struct dom *d)
+void domcon_detach(struct dom *d)
 {
-	struct console *con = d->con;
+	struct domcon *con = d->con;
 
 	if (!con)
 		return;
-	console_drain(con);
-	console_end_stream(con);
+	domcon_drain(con);
+	domcon_end_stream(con);
 	loop_del(con->pty_fd);
 	close(con->pty_fd);
 	if (con->log_fd >= 0)
 		close(con->log_fd);
-	console_register(con, false);
+	domcon_register(con, false);
 	free(con);
 	d->con = NULL;
 }
 
-int console_open_stream(struct dom *d, struct remote_conn *conn,
+int domcon_open_stream(struct dom *d, struct remote_conn *conn,
 			uint32_t serial, bool force, struct verr *e)
 {
-	struct console *con = d->con;
+	struct domcon *con = d->con;
 
 	if (!con)
 		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
@@ -189,27 +189,27 @@ int console_open_stream(struct dom *d, struct remote_conn *conn,
 		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
 				"Active console session exists for this domain");
 	if (con->conn)
-		console_end_stream(con);
+		domcon_end_stream(con);
 	con->conn = conn;
 	con->serial = serial;
 	return 0;
 }
 
-static struct console *console_find(struct remote_conn *conn, uint32_t serial)
+static struct domcon *domcon_find(struct remote_conn *conn, uint32_t serial)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(console_all); i++)
-		if (console_all[i] && console_all[i]->conn == conn &&
-		    console_all[i]->serial == serial)
-			return console_all[i];
+	for (i = 0; i < ARRAY_SIZE(domcon_all); i++)
+		if (domcon_all[i] && domcon_all[i]->conn == conn &&
+		    domcon_all[i]->serial == serial)
+			return domcon_all[i];
 	return NULL;
 }
 
-void console_stream_input(struct remote_conn *conn, uint32_t serial,
+void domcon_stream_input(struct remote_conn *conn, uint32_t serial,
 			  int status, const uint8_t *data, size_t len)
 {
-	struct console *con = console_find(conn, serial);
+	struct domcon *con = domcon_find(conn, serial);
 
 	if (!con)
 		return;
@@ -219,15 +219,15 @@ void console_stream_input(struct remote_conn *conn, uint32_t serial,
 		return;
 	}
 	/* Finish (OK) or abort (ERROR): the client waits for an empty OK. */
-	remote_stream_send(conn, CONSOLE_PROC, serial, REMOTE_OK, NULL, 0);
+	remote_stream_send(conn, DOMCON_PROC, serial, REMOTE_OK, NULL, 0);
 	con->conn = NULL;
 }
 
-void console_conn_gone(struct remote_conn *conn)
+void domcon_conn_gone(struct remote_conn *conn)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(console_all); i++)
-		if (console_all[i] && console_all[i]->conn == conn)
-			console_all[i]->conn = NULL;
+	for (i = 0; i < ARRAY_SIZE(domcon_all); i++)
+		if (domcon_all[i] && domcon_all[i]->conn == conn)
+			domcon_all[i]->conn = NULL;
 }

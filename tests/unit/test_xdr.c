@@ -1,0 +1,157 @@
+/*
+ * Unit tests for hv/xvmd/xdr.c, the libvirt remote protocol's XDR codec:
+ * encodings (RFC 4506), bounded reads that fail on truncation, oversized
+ * lengths and embedded NULs, and the procedure table's order.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "../../hv/xvmd/xdr.h"
+#include "../../hv/xvmd/proc.h"
+
+static void test_xdr_encode(void)
+{
+	static const uint8_t want[] = {
+		0, 0, 0, 7,  0xff, 0xff, 0xff, 0xfe,
+		0, 0, 0, 1, 0, 0, 0, 2,
+		0, 0, 0, 3, 'a', 'b', 'c', 0,
+		0, 0, 0, 0,
+		0, 0, 0, 1, 0, 0, 0, 4, 'w', 'x', 'y', 'z',
+		0, 0, 0, 2, 9, 8, 0, 0,
+	};
+	struct xdr_out o;
+
+	xdr_out_init(&o);
+	xdr_put_u32(&o, 7);
+	xdr_put_i32(&o, -2);
+	xdr_put_u64(&o, 0x100000002ull);
+	xdr_put_string(&o, "abc");
+	xdr_put_opt_string(&o, NULL);
+	xdr_put_opt_string(&o, "wxyz");
+	xdr_put_opaque(&o, "\x09\x08", 2);
+	CU_ASSERT_EQUAL(o.err, 0);
+	CU_ASSERT_EQUAL(o.len, sizeof(want));
+	CU_ASSERT(o.len == sizeof(want) && !memcmp(o.buf, want, sizeof(want)));
+	xdr_put_raw(&o, "xyz", 3);		/* stream data: no padding */
+	CU_ASSERT_EQUAL(o.len, sizeof(want) + 3);
+	xdr_patch_u32(&o, 0, 0x01020304);
+	CU_ASSERT_EQUAL(o.buf[0], 1);
+	CU_ASSERT_EQUAL(o.buf[3], 4);
+	xdr_out_free(&o);
+}
+
+static void test_xdr_decode(void)
+{
+	static const uint8_t in[] = {
+		0xff, 0xff, 0xff, 0xff,  0, 0, 0, 1, 0, 0, 0, 2,
+		0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o', 0, 0, 0,
+		0, 0, 0, 0,
+		0, 0, 0, 1, 0, 0, 0, 1, 'x', 0, 0, 0,
+		1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	};
+	struct xdr_in x;
+	uint8_t uuid[16];
+	bool present;
+	char *s, *o1, *o2;
+
+	xdr_in_init(&x, in, sizeof(in));
+	CU_ASSERT_EQUAL(xdr_get_i32(&x), -1);
+	CU_ASSERT_EQUAL(xdr_get_u64(&x), 0x100000002ull);
+	s = xdr_get_string(&x, 100);
+	CU_ASSERT_STRING_EQUAL(s, "hello");
+	o1 = xdr_get_opt_string(&x, 100, &present);
+	CU_ASSERT_PTR_NULL(o1);
+	CU_ASSERT_FALSE(present);
+	o2 = xdr_get_opt_string(&x, 100, &present);
+	CU_ASSERT_TRUE(present);
+	CU_ASSERT_STRING_EQUAL(o2, "x");
+	xdr_get_fixed(&x, uuid, 16);
+	CU_ASSERT_EQUAL(uuid[15], 16);
+	CU_ASSERT_EQUAL(xdr_in_done(&x, true), 0);
+	free(s);
+	free(o2);
+}
+
+/* A string whose length runs past the packet, one over the caller's
+ * limit, one with a NUL inside, a truncated integer: all fail, and the
+ * reader stays failed. */
+static void test_xdr_bounds(void)
+{
+	static const uint8_t past[] = { 0, 0, 0, 9, 'a', 'b', 'c', 'd' };
+	static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0xff, 'a', 0, 0, 0 };
+	static const uint8_t nul[] = { 0, 0, 0, 3, 'a', 0, 'b', 0 };
+	static const uint8_t shrt[] = { 0, 0, 0 };
+	static const uint8_t badopt[] = { 0, 0, 0, 2 };
+	struct xdr_in x;
+	bool present;
+	size_t len;
+
+	xdr_in_init(&x, past, sizeof(past));
+	CU_ASSERT_PTR_NULL(xdr_get_string(&x, 100));
+	CU_ASSERT_EQUAL(x.err, -EBADMSG);
+	CU_ASSERT_EQUAL(xdr_get_u32(&x), 0);	/* stays failed */
+	CU_ASSERT_NOT_EQUAL(xdr_in_done(&x, false), 0);
+
+	xdr_in_init(&x, huge, sizeof(huge));
+	CU_ASSERT_PTR_NULL(xdr_get_string(&x, XDR_STRING_MAX));
+	CU_ASSERT_EQUAL(x.err, -E2BIG);
+
+	xdr_in_init(&x, past, sizeof(past));
+	CU_ASSERT_PTR_NULL(xdr_get_opaque(&x, 4, &len));
+	CU_ASSERT_EQUAL(x.err, -E2BIG);
+
+	xdr_in_init(&x, nul, sizeof(nul));
+	CU_ASSERT_PTR_NULL(xdr_get_string(&x, 100));
+	CU_ASSERT_EQUAL(x.err, -EINVAL);
+
+	xdr_in_init(&x, shrt, sizeof(shrt));
+	xdr_get_u32(&x);
+	CU_ASSERT_EQUAL(xdr_in_done(&x, false), -EBADMSG);
+
+	xdr_in_init(&x, badopt, sizeof(badopt));
+	CU_ASSERT_PTR_NULL(xdr_get_opt_string(&x, 100, &present));
+	CU_ASSERT_EQUAL(x.err, -EBADMSG);
+
+	xdr_in_init(&x, nul, sizeof(nul));
+	xdr_get_u32(&x);
+	CU_ASSERT_EQUAL(xdr_in_done(&x, true), -EBADMSG);	/* left over */
+	CU_ASSERT_EQUAL(xdr_in_done(&x, false), 0);
+}
+
+static void test_xdr_out_limit(void)
+{
+	struct xdr_out o;
+	char *big = malloc(XDR_STRING_MAX + 2);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 'a', XDR_STRING_MAX + 1);
+	big[XDR_STRING_MAX + 1] = 0;
+	xdr_out_init(&o);
+	xdr_put_string(&o, big);
+	CU_ASSERT_EQUAL(o.err, -E2BIG);
+	xdr_put_u32(&o, 1);			/* nothing after a failure */
+	CU_ASSERT_EQUAL(o.len, 0);
+	xdr_out_free(&o);
+	free(big);
+}
+
+static void test_proc_table(void)
+{
+	CU_ASSERT_TRUE(proc_table_sorted());
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(1));
+	CU_ASSERT_STRING_EQUAL(proc_lookup(273)->name, "CONNECT_LIST_ALL_DOMAINS");
+	CU_ASSERT_PTR_NULL(proc_lookup(55));	/* SAVE: NO_SUPPORT */
+	CU_ASSERT_PTR_NULL(proc_lookup(-1));
+}
+
+static CU_TestInfo tests[] = {
+	{ "encode", test_xdr_encode },
+	{ "decode", test_xdr_decode },
+	{ "bounded reads", test_xdr_bounds },
+	{ "output limit", test_xdr_out_limit },
+	{ "procedure table sorted", test_proc_table },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(xdr, NULL, NULL, tests);
