@@ -23,6 +23,7 @@
 #include "sched.h"
 
 #define SYSTEM_SOCKET	"/var/run/libvirt/virtxvmd-sock"
+#define SYSTEM_SOCKET_RO "/var/run/libvirt/virtxvmd-sock-ro"
 
 struct xvmd_opts {
 	bool system;
@@ -186,8 +187,13 @@ static int xvmd_listen(const struct xvmd_opts *o)
 		return 0;
 	mkdir("/var/run/libvirt", 0755);
 	rc = remote_listen(SYSTEM_SOCKET, false);
+	if (rc < 0) {
+		log_err("cannot listen on %s: %s", SYSTEM_SOCKET, strerror(-rc));
+		return rc;
+	}
+	rc = remote_listen(SYSTEM_SOCKET_RO, true);
 	if (rc < 0)
-		log_err("cannot listen on %s: %s", SYSTEM_SOCKET,
+		log_err("cannot listen on %s: %s", SYSTEM_SOCKET_RO,
 			strerror(-rc));
 	return rc;
 }

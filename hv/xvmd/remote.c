@@ -25,6 +25,7 @@
 
 struct remote_listener {
 	int fd;
+	bool ro;		/* read-only socket: every connection read-only */
 	char path[108];
 	struct remote_listener *next;
 };
@@ -39,6 +40,7 @@ struct remote_conn {
 	struct xdr_out out;	/* bytes not yet written, from out_off */
 	size_t out_off;
 	bool open, readonly, dead;
+	bool ro_socket;		/* accepted on a read-only socket */
 	struct remote_conn *next;
 };
 
@@ -58,7 +60,7 @@ bool remote_conn_is_open(const struct remote_conn *conn)
 void remote_conn_set_open(struct remote_conn *conn, bool readonly)
 {
 	conn->open = true;
-	conn->readonly = readonly;
+	conn->readonly = readonly || conn->ro_socket;
 }
 
 bool remote_conn_readonly(const struct remote_conn *conn)
@@ -353,6 +355,7 @@ static void remote_accept(void *opaque, uint32_t events)
 		return;
 	}
 	conn->fd = fd;
+	conn->ro_socket = l->ro;
 	xdr_out_init(&conn->out);
 	conn->next = remote_conns;
 	remote_conns = conn;
@@ -380,7 +383,7 @@ static int remote_unlink_stale(const struct sockaddr_un *sa)
 	return unlink(sa->sun_path) < 0 ? -errno : 0;
 }
 
-int remote_listen(const char *path, bool world)
+int remote_listen(const char *path, bool ro)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct remote_listener *l = NULL;
@@ -394,7 +397,7 @@ int remote_listen(const char *path, bool world)
 		goto fail;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chmod(path, world ? 0666 : 0600) < 0 || listen(fd, 64) < 0) {
+	    chmod(path, ro ? 0666 : 0600) < 0 || listen(fd, 64) < 0) {
 		rc = -errno;
 		goto fail;
 	}
@@ -404,6 +407,7 @@ int remote_listen(const char *path, bool world)
 		goto fail;
 	}
 	l->fd = fd;
+	l->ro = ro;
 	strcpy(l->path, path);
 	rc = loop_add(fd, EPOLLIN, remote_accept, l);
 	if (rc < 0)

@@ -42,9 +42,10 @@ struct remote_call {
 #define PROC_ERROR	-1	/* reply with call->err */
 #define PROC_DROP	-2	/* malformed arguments: close the connection */
 
-/* Listen on path (a stale socket is replaced; mode 0600 unless world is
- * set, then 0666 for a read-only /var/run/libvirt socket). 0 or -errno. */
-int remote_listen(const char *path, bool world);
+/* Listen on path (a stale socket is replaced). Mode 0600; a read-only
+ * socket (ro) is 0666 and its connections can only look, whatever flags
+ * their CONNECT_OPEN carries. 0 or -errno. */
+int remote_listen(const char *path, bool ro);
 /* Close every listener and connection (unlinking the socket files). */
 void remote_shutdown(void);
 
