@@ -161,13 +161,13 @@ static void vnet_call_watch(struct vnet_queue *q, bool on)
 {
 	if (on == q->call_watched)
 		return;
-	if (on)
+	if (on) {
 		q->call_watched = vm_watch_fd(q->n->vm, q->call_fd,
 					      vnet_call_ready, q) == 0;
-	else
+	} else {
 		vm_unwatch_fd(q->n->vm, q->call_fd);
-	if (!on)
 		q->call_watched = false;
+	}
 }
 
 /* Give the backend the queue's irqfd if there is one, else our eventfd
