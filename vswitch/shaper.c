@@ -5,7 +5,7 @@
 #include "shaper.h"
 
 #define NS_PER_S	1000000000ULL
-#define SHAPER_BURST_NS	40000000ULL	/* 40 ms */
+#define SHAPER_BURST_NS	100000000ULL	/* 100 ms */
 
 uint64_t shaper_burst_for(uint64_t rate_bps)
 {

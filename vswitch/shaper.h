@@ -22,11 +22,11 @@ struct shaper {
 	uint64_t last_ns;	/* time of the last refill */
 };
 
-/* The depth used for a rate: 40 ms worth of tokens, at least 4 full
- * frames, so neither the polling thread's naps nor it being descheduled
- * on a busy host lose tokens, and a TCP flow through the cap keeps its
- * window open. Long-run rates are exact; after idling a source may send
- * one burst at line rate. */
+/* The depth used for a rate: 100 ms worth of tokens, at least 4 full
+ * frames, so neither the polling thread's naps nor it or the source
+ * being descheduled on a busy host lose tokens, and a TCP flow through
+ * the cap keeps its window open. Long-run rates are exact; after idling a
+ * source may send one such burst at line rate. */
 uint64_t shaper_burst_for(uint64_t rate_bps);
 
 /* Start (or change) the rate; 0 means unlimited. A full bucket at now_ns.

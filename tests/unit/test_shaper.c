@@ -71,9 +71,10 @@ static void test_burst_after_idle(void)
 	uint64_t burst = shaper_burst_for(100000000ULL);
 	unsigned taken = 0, n;
 
-	CU_ASSERT_EQUAL(burst, 4000000);	/* 40 ms at 100 Mb/s */
-	CU_ASSERT_EQUAL(shaper_burst_for(2400000), 96000);
-	CU_ASSERT_EQUAL(shaper_burst_for(1200000), 4 * 1518 * 8);
+	CU_ASSERT_EQUAL(burst, 10000000);	/* 100 ms at 100 Mb/s */
+	CU_ASSERT_EQUAL(shaper_burst_for(1200000), 120000);
+	/* never less than 4 full frames */
+	CU_ASSERT_EQUAL(shaper_burst_for(100000), 4 * 1518 * 8);
 	CU_ASSERT_EQUAL_FATAL(shaper_init(&s, 100000000ULL, 0), 0);
 	/* an hour idle: still only one burst at once */
 	while ((n = shaper_allow(&s, 3600 * NS, 32, 1500 * 8)) > 0) {
