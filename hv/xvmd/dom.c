@@ -109,6 +109,7 @@ void dom_forget(struct dom *d)
 	for (pp = &dom0.next; *pp; pp = &(*pp)->next)
 		if (*pp == d) {
 			*pp = d->next;
+			free(d->pending);
 			free(d);
 			return;
 		}
@@ -129,6 +130,30 @@ static int dom_complete(struct dom_config *cfg, struct verr *e)
 	return 0;
 }
 
+struct dom_config *dom_def(struct dom *d, struct verr *e)
+{
+	if (!dom_active(d))
+		return &d->cfg;
+	if (!d->pending) {
+		d->pending = malloc(sizeof(*d->pending));
+		if (!d->pending) {
+			verr_set(e, VERR_INTERNAL, "out of memory");
+			return NULL;
+		}
+		*d->pending = d->cfg;
+	}
+	return d->pending;
+}
+
+void dom_apply_pending(struct dom *d)
+{
+	if (!d->pending)
+		return;
+	d->cfg = *d->pending;
+	free(d->pending);
+	d->pending = NULL;
+}
+
 int dom_save(struct dom *d, struct verr *e)
 {
 	char *xml;
@@ -136,7 +161,7 @@ int dom_save(struct dom *d, struct verr *e)
 
 	if (!d->persistent)
 		return 0;
-	xml = domxml_format(&d->cfg, NULL);
+	xml = domxml_format(d->pending ? d->pending : &d->cfg, NULL);
 	if (!xml)
 		return verr_set(e, VERR_INTERNAL, "out of memory");
 	rc = store_save_def(d->cfg.name, xml);
@@ -201,7 +226,15 @@ int dom_define(const char *xml, struct dom **out, struct verr *e)
 		verr_set(e, VERR_INTERNAL, "out of memory");
 		goto fail;
 	}
-	d->cfg = *cfg;	/* a running domain keeps running its old config */
+	if (dom_active(d)) {	/* runs its old config until it stops */
+		struct dom_config *def = dom_def(d, e);
+
+		if (!def)
+			goto fail;
+		*def = *cfg;
+	} else {
+		d->cfg = *cfg;
+	}
 	d->persistent = true;
 	rc = dom_save(d, e);
 	if (rc == 0)
@@ -317,6 +350,8 @@ int dom_set_autostart(struct dom *d, bool on, struct verr *e)
 
 char *dom_xml(const struct dom *d, bool inactive)
 {
+	if (inactive && d->pending)
+		return domxml_format(d->pending, NULL);
 	return domxml_format(&d->cfg, inactive || !dom_active(d) ? NULL : &d->live);
 }
 

@@ -43,7 +43,10 @@ struct sched_dom;
 
 struct dom {
 	struct dom *next;
-	struct dom_config cfg;	/* what start uses; the stored definition */
+	struct dom_config cfg;	/* the running configuration, or the
+				 * definition while shut off */
+	struct dom_config *pending;	/* definition changed while running:
+					 * becomes cfg when the domain stops */
 	bool persistent, autostart;
 	bool dom0;		/* Domain-0, the host: id 0, always running */
 	struct dom_live live;	/* live.id: -1 inactive */
@@ -99,6 +102,11 @@ int dom_undefine(struct dom *d, struct verr *e);
 int dom_set_autostart(struct dom *d, bool on, struct verr *e);
 /* Save the definition (persistent domains). 0 or -1 with e set. */
 int dom_save(struct dom *d, struct verr *e);
+/* The definition to change for a --config change: cfg while shut off,
+ * the pending copy while running (NULL + e set when out of memory). */
+struct dom_config *dom_def(struct dom *d, struct verr *e);
+/* The domain stopped: a pending definition takes effect. */
+void dom_apply_pending(struct dom *d);
 /* The XML (live details unless inactive): malloc'd or NULL. */
 char *dom_xml(const struct dom *d, bool inactive);
 uint64_t dom_cputime_ns(const struct dom *d);

@@ -447,6 +447,8 @@ static void dom_stopped(struct dom *d, int state, int reason)
 	d->pid = 0;
 	d->state = state;
 	d->reason = reason;
+	if (state != DS_CRASHED)
+		dom_apply_pending(d);
 	memset(&d->live.vnics, 0, sizeof(d->live.vnics));
 	d->live.pty[0] = 0;
 	if (state != DS_CRASHED)
@@ -623,16 +625,37 @@ int dom_resume(struct dom *d, struct verr *e)
 /* ---- adoption (xvmd restarted while hv processes ran) ---- */
 
 /* Recreate the struct dom for a runtime file's transient domain. */
+/* A persistent domain runs the configuration it was started with; the
+ * stored definition, if different, waits as pending. */
+static void dom_adopt_live_config(struct dom *d, const char *xml)
+{
+	struct dom_config *live = malloc(sizeof(*live));
+	char err[300];
+
+	if (live && domxml_parse(xml, strlen(xml), live, err, sizeof(err)) == 0 &&
+	    !memcmp(live->uuid, d->cfg.uuid, 16) && !d->pending) {
+		d->pending = malloc(sizeof(*d->pending));
+		if (d->pending) {
+			*d->pending = d->cfg;
+			d->cfg = *live;
+		}
+	}
+	free(live);
+}
+
 static struct dom *dom_adopt_find(const char *name, json_t *st)
 {
 	const char *xml = NULL;
 	struct dom *d = dom_by_name(name);
 	struct verr e;
 
-	if (d)
-		return d;
 	if (json_unpack(st, "{s:s}", "xml", &xml) < 0)
-		return NULL;
+		return d;
+	if (d) {
+		if (!dom_active(d))
+			dom_adopt_live_config(d, xml);
+		return d;
+	}
 	if (dom_create_transient(xml, &d, &e) < 0) {
 		log_warn("dom %s: cannot adopt: %s", name, e.msg);
 		return NULL;
@@ -761,6 +784,10 @@ int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 				"cannot set the cgroup's cpu limits");
 	d->cfg.weight = weight;
 	d->cfg.cap = cap;
+	if (d->pending) {
+		d->pending->weight = weight;
+		d->pending->cap = cap;
+	}
 	return dom_save(d, e);
 }
 
@@ -793,7 +820,15 @@ int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 					"failed: cannot pin vcpu %u", vcpu);
 	}
 	if (config || !dom_active(d)) {
-		d->cfg.vcpupin[vcpu] = dom_map_mask(map, len);
+		struct dom_config *def = dom_def(d, e);
+
+		if (!def)
+			return -1;
+		if (vcpu >= def->vcpus_max)
+			return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
+					"vcpu %u beyond the definition's %u",
+					vcpu, def->vcpus_max);
+		def->vcpupin[vcpu] = dom_map_mask(map, len);
 		return dom_save(d, e);
 	}
 	return 0;

@@ -264,6 +264,7 @@ static int proc_setvcpus(struct remote_call *c, bool has_flags)
 {
 	struct dom *d = proc_get_dom(c);
 	uint32_t n = xdr_get_u32(c->args), flags = 0;
+	struct dom_config *def;
 
 	if (has_flags)
 		flags = xdr_get_u32(c->args);
@@ -277,15 +278,19 @@ static int proc_setvcpus(struct remote_call *c, bool has_flags)
 		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation "
 				"not supported: vcpus of a running domain cannot "
 				"change (use --config)");
-	if (n < 1 || n > DOM_MAX_VCPUS || (!(flags & 4) && n > d->cfg.vcpus_max))
+	def = d->pending ? d->pending : &d->cfg;
+	if (n < 1 || n > DOM_MAX_VCPUS || (!(flags & 4) && n > def->vcpus_max))
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"requested vcpus %u is out of range (1-%u)", n,
-				flags & 4 ? DOM_MAX_VCPUS : d->cfg.vcpus_max);
+				flags & 4 ? DOM_MAX_VCPUS : def->vcpus_max);
+	def = dom_def(d, &c->err);
+	if (!def)
+		return PROC_ERROR;
 	if (flags & 4) {
-		d->cfg.vcpus_max = n;
-		d->cfg.vcpus = MIN(d->cfg.vcpus, n);
+		def->vcpus_max = n;
+		def->vcpus = MIN(def->vcpus, n);
 	} else {
-		d->cfg.vcpus = n;
+		def->vcpus = n;
 	}
 	return dom_save(d, &c->err);
 }

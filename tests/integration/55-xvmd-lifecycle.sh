@@ -92,6 +92,13 @@ while b"guest: spin t=" not in buf:
 st.abort()
 print("ok: console stream: " + [l for l in buf.decode(errors="replace").splitlines() if "spin t=" in l][0])
 PY
+# Redefined while running: the new definition waits for the next boot.
+V dumpxml --inactive sc | sed "s:<memory unit='KiB'>32768</memory>:<memory unit='MiB'>48</memory>:" >"$TMP/sc48.xml"
+V define "$TMP/sc48.xml" >/dev/null || fail "redefine of a running domain"
+V dominfo sc | grep -Eq '^Max memory: +32768 KiB$' || fail "running domain changed: $(V dominfo sc)"
+V dumpxml --inactive sc | grep -q '<memory unit=.KiB.>49152</memory>' || fail "inactive XML lacks the new memory"
+pass "redefined while running: runs 32 MiB, next boot 48 MiB"
+
 # Stock `virsh console` on a terminal (script(1) provides one).
 out=$(timeout 5 script -qfc "virsh -c '$URI' console sc" /dev/null </dev/null 2>&1)
 echo "$out" | grep -q "Connected to domain 'sc'" || fail "virsh console: $out"
@@ -99,4 +106,6 @@ echo "$out" | grep -q '^guest: spin t=' || fail "virsh console shows no guest ou
 pass "virsh console relays the guest's console"
 V list | grep -Eq ' sc +running$' || fail "sc not running after the console session"
 V destroy sc >/dev/null
+V dominfo sc | grep -Eq '^Max memory: +49152 KiB$' || fail "pending definition not applied: $(V dominfo sc)"
+pass "after destroy the new definition is in effect"
 xvmd_stop
