@@ -115,18 +115,41 @@ PROC_DECL(proc_lookup_by_uuid)
 	return 0;
 }
 
-/* CONNECT_LIST_ALL_DOMAINS flags: 1 active, 2 inactive, 4 persistent,
- * 8 transient (virConnectListAllDomainsFlags); others ignored. */
+/* CONNECT_LIST_ALL_DOMAINS flags (virConnectListAllDomainsFlags): each
+ * pair or group selects when any of its bits is set. */
+enum {
+	LIST_ACTIVE = 1, LIST_INACTIVE = 2, LIST_PERSISTENT = 4,
+	LIST_TRANSIENT = 8, LIST_RUNNING = 16, LIST_PAUSED = 32,
+	LIST_SHUTOFF = 64, LIST_OTHER = 128, LIST_MANAGEDSAVE = 256,
+	LIST_NO_MANAGEDSAVE = 512, LIST_AUTOSTART = 1024,
+	LIST_NO_AUTOSTART = 2048, LIST_SNAPSHOT = 4096,
+	LIST_NO_SNAPSHOT = 8192,
+};
+
+static bool proc_list_group(uint32_t flags, uint32_t group, uint32_t have)
+{
+	return !(flags & group) || (flags & have);
+}
+
 static bool proc_list_match(const struct dom *d, uint32_t flags)
 {
 	bool act = dom_active(d);
+	uint32_t st = d->state == DS_RUNNING ? LIST_RUNNING :
+		      d->state == DS_PAUSED ? LIST_PAUSED :
+		      d->state == DS_SHUTOFF ? LIST_SHUTOFF : LIST_OTHER;
 
-	if ((flags & 3) && !((flags & 1) && act) && !((flags & 2) && !act))
-		return false;
-	if ((flags & 12) && !((flags & 4) && d->persistent) &&
-	    !((flags & 8) && !d->persistent))
-		return false;
-	return true;
+	return proc_list_group(flags, LIST_ACTIVE | LIST_INACTIVE,
+			       act ? LIST_ACTIVE : LIST_INACTIVE) &&
+	       proc_list_group(flags, LIST_PERSISTENT | LIST_TRANSIENT,
+			       d->persistent ? LIST_PERSISTENT : LIST_TRANSIENT) &&
+	       proc_list_group(flags, LIST_RUNNING | LIST_PAUSED | LIST_SHUTOFF |
+			       LIST_OTHER, st) &&
+	       proc_list_group(flags, LIST_MANAGEDSAVE | LIST_NO_MANAGEDSAVE,
+			       LIST_NO_MANAGEDSAVE) &&
+	       proc_list_group(flags, LIST_AUTOSTART | LIST_NO_AUTOSTART,
+			       d->autostart ? LIST_AUTOSTART : LIST_NO_AUTOSTART) &&
+	       proc_list_group(flags, LIST_SNAPSHOT | LIST_NO_SNAPSHOT,
+			       LIST_NO_SNAPSHOT);
 }
 
 PROC_DECL(proc_list_all_domains)
