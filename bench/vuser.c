@@ -6,8 +6,8 @@
  * integration scenario use it in place of a guest.
  *
  *   xvm-vuser -s SOCK [options] send -d DSTMAC [-S SRCMAC] [-l SIZE]
- *             [-n COUNT] [-t SECS] [-r PPS]
- *   xvm-vuser -s SOCK [options] recv [-f FROMMAC] -t SECS [-n COUNT]
+ *             [-n COUNT] [-t SECS] [-r PPS] [-w SECS]
+ *   xvm-vuser -s SOCK [options] recv [-f FROMMAC] -t SECS [-n COUNT] [-w SECS]
  *
  * With -R RXSOCK, send also receives on a second virtio-user port
  * connected to RXSOCK, in the same polling loop, and prints a received=
@@ -22,7 +22,10 @@
  *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y
  *   vuser: received=N bytes=B secs=S mpps=X gbps=Y other=K
  * (recv: secs is the span from the first to the last frame counted; other
- * counts frames not from FROMMAC). No hugepages (--no-huge: EAL memory is
+ * counts frames not from FROMMAC; with -w W, frames in the first W seconds
+ * after the first one arrived are not counted but shown as warmup=, so a
+ * rate is measured in the steady state, after queues and token buckets
+ * have filled or drained). No hugepages (--no-huge: EAL memory is
  * then a memfd, which vhost-user shares with the server), its own
  * --file-prefix, no PCI scan.
  */
@@ -66,11 +69,14 @@ struct vuser_opts {
 	uint64_t count;		/* 0: no limit */
 	double secs;		/* 0: no limit (send with -n) */
 	uint64_t pps;		/* 0: flat out */
+	double warm;		/* -w: receive side ignores the first W s */
 };
 
 struct vuser_result {
 	uint64_t pkts, bytes, other;
+	uint64_t warm;			/* received during the warm-up */
 	uint64_t t_first, t_last;	/* TSC */
+	uint64_t t_seen;		/* TSC of the first frame received */
 };
 
 static volatile sig_atomic_t stop;
@@ -86,9 +92,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xvm-vuser -s SOCK [-P PREFIX] [-c CORE] send -d DSTMAC "
-		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS]\n"
+		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS] [-w SECS]\n"
 		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] recv -t SECS "
-		"[-f FROMMAC] [-n COUNT]\n");
+		"[-f FROMMAC] [-n COUNT] [-w SECS]\n");
 	exit(2);
 }
 
@@ -144,7 +150,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:")) != -1) {
+	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:w:")) != -1) {
 		switch (c) {
 		case 'd': parse_mac(optarg, &o->dst, "destination");
 			  o->have_dst = true; break;
@@ -157,6 +163,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 		case 't': o->secs = parse_secs(optarg); break;
 		case 'r': o->pps = parse_u64(optarg, 1, 1000000000, "rate");
 			  break;
+		case 'w': o->warm = parse_secs(optarg); break;
 		default: usage();
 		}
 	}
@@ -291,6 +298,7 @@ static void count_burst(const struct vuser_opts *o, struct rte_mbuf **m,
 			unsigned n, struct vuser_result *r)
 {
 	const uint8_t *src;
+	uint64_t now;
 	unsigned i;
 
 	for (i = 0; i < n; i++) {
@@ -300,9 +308,16 @@ static void count_burst(const struct vuser_opts *o, struct rte_mbuf **m,
 			r->other++;
 			continue;
 		}
+		now = rte_rdtsc();
+		if (!r->t_seen)
+			r->t_seen = now;
+		if (now - r->t_seen < o->warm * rte_get_tsc_hz()) {
+			r->warm++;
+			continue;
+		}
 		if (!r->pkts)
-			r->t_first = rte_rdtsc();
-		r->t_last = rte_rdtsc();
+			r->t_first = now;
+		r->t_last = now;
 		r->pkts++;
 		r->bytes += rte_pktmbuf_pkt_len(m[i]);
 	}
@@ -381,7 +396,7 @@ static void report(const char *what, const struct vuser_result *r,
 	printf("vuser: %s=%" PRIu64 " bytes=%" PRIu64 " secs=%.3f mpps=%.3f "
 	       "gbps=%.3f", what, r->pkts, r->bytes, secs, mpps, gbps);
 	if (other)
-		printf(" other=%" PRIu64, r->other);
+		printf(" other=%" PRIu64 " warmup=%" PRIu64, r->other, r->warm);
 	printf("\n");
 	fflush(stdout);
 }
