@@ -3,7 +3,8 @@
  * persistent and autostarted, and while it runs its id, hv process,
  * control-socket watch, VNICs, console and cgroup. dom.c holds the list
  * and the definitions, dom_run.c the lifecycle (hv processes, exits,
- * on_poweroff/on_reboot/on_crash, adoption), vif.c the VNICs, domcon.c
+ * on_poweroff/on_reboot/on_crash), dom_adopt.c adoption after a restart,
+ * dom_cpu.c vCPUs and the credit scheduler, vif.c the VNICs, domcon.c
  * the consoles. Everything runs on the loop thread.
  */
 #ifndef XVMD_DOM_H
@@ -114,7 +115,7 @@ uint64_t dom_cputime_ns(const struct dom *d);
 void dom_forget(struct dom *d);
 int dom_check_not_dom0(const struct dom *d, struct verr *e);
 
-/* dom_run.c */
+/* dom_run.c, dom_adopt.c, dom_cpu.c */
 int dom_start(struct dom *d, struct verr *e);
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);

@@ -25,11 +25,12 @@
 #include "dom.h"
 #include "sched.h"
 #include "store.h"
+#include "dom_run.h"
 
 #define HV_CALL_MS		5000
 #define HV_SOCKET_WAIT_MS	10000
 
-static int dom_next_id = 1;
+int dom_next_id = 1;
 static int hv_has_net = -1;	/* hv takes --net: -1 unknown */
 
 static void dom_sleep_ms(int ms)
@@ -40,7 +41,7 @@ static void dom_sleep_ms(int ms)
 }
 
 /* One call on the domain's hv control socket. */
-static int dom_hv_call(struct dom *d, const char *method, json_t **result,
+int dom_hv_call(struct dom *d, const char *method, json_t **result,
 		       struct verr *e)
 {
 	struct rpc_client *cli;
@@ -171,7 +172,7 @@ static void dom_ctl_event(void *opaque, uint32_t events)
 }
 
 /* Connect to hv's control socket to receive its events. */
-static int dom_watch(struct dom *d)
+int dom_watch(struct dom *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
@@ -194,7 +195,7 @@ static int dom_watch(struct dom *d)
 	return 0;
 }
 
-static void dom_unwatch(struct dom *d)
+void dom_unwatch(struct dom *d)
 {
 	if (d->ctl_fd < 0)
 		return;
@@ -433,7 +434,7 @@ fail:
 
 /* Everything a running domain holds, released; it is shut off (or
  * crashed and preserved). Transient domains disappear. */
-static void dom_stopped(struct dom *d, int state, int reason)
+void dom_stopped(struct dom *d, int state, int reason)
 {
 	dom_unwatch(d);
 	domcon_detach(d);
@@ -620,252 +621,6 @@ int dom_resume(struct dom *d, struct verr *e)
 	d->state = DS_RUNNING;
 	d->reason = DR_RUNNING_UNPAUSED;
 	return 0;
-}
-
-/* ---- adoption (xvmd restarted while hv processes ran) ---- */
-
-/* Recreate the struct dom for a runtime file's transient domain. */
-/* A persistent domain runs the configuration it was started with; the
- * stored definition, if different, waits as pending. */
-static void dom_adopt_live_config(struct dom *d, const char *xml)
-{
-	struct dom_config *live = malloc(sizeof(*live));
-	char err[300];
-
-	if (live && domxml_parse(xml, strlen(xml), live, err, sizeof(err)) == 0 &&
-	    !memcmp(live->uuid, d->cfg.uuid, 16) && !d->pending) {
-		d->pending = malloc(sizeof(*d->pending));
-		if (d->pending) {
-			*d->pending = d->cfg;
-			d->cfg = *live;
-		}
-	}
-	free(live);
-}
-
-static struct dom *dom_adopt_find(const char *name, json_t *st)
-{
-	const char *xml = NULL;
-	struct dom *d = dom_by_name(name);
-	struct verr e;
-
-	if (json_unpack(st, "{s:s}", "xml", &xml) < 0)
-		return d;
-	if (d) {
-		if (!dom_active(d))
-			dom_adopt_live_config(d, xml);
-		return d;
-	}
-	if (dom_create_transient(xml, &d, &e) < 0) {
-		log_warn("dom %s: cannot adopt: %s", name, e.msg);
-		return NULL;
-	}
-	return d;
-}
-
-static bool dom_adopt_state(struct dom *d)
-{
-	json_t *st = NULL;
-	const char *state = "running", *pty = NULL;
-	struct verr e;
-
-	if (dom_hv_call(d, "status", &st, &e) < 0)
-		return false;
-	json_unpack(st, "{s?s, s?s}", "state", &state, "console", &pty);
-	if (!strcmp(state, "paused")) {
-		d->state = DS_PAUSED;
-		d->reason = DR_PAUSED_USER;
-	} else if (!strcmp(state, "shutdown")) {
-		d->state = DS_SHUTDOWN;
-		d->reason = DR_SHUTDOWN_USER;
-	} else {
-		d->state = DS_RUNNING;
-		d->reason = DR_RUNNING_BOOTED;
-	}
-	if (pty)
-		snprintf(d->live.pty, sizeof(d->live.pty), "%s", pty);
-	json_decref(st);
-	return true;
-}
-
-static void dom_adopt_vnics(struct dom *d, json_t *st)
-{
-	json_t *vn = json_object_get(st, "vnics"), *v;
-	size_t i;
-
-	json_array_foreach(vn, i, v)
-		if (i < DOM_MAX_NICS && json_is_string(v))
-			snprintf(d->live.vnics[i], sizeof(d->live.vnics[i]),
-				 "%s", json_string_value(v));
-}
-
-static void dom_adopt_one(const char *name, json_t *st)
-{
-	json_int_t id = -1, pid = 0;
-	struct dom *d;
-
-	if (json_unpack(st, "{s:I, s:I}", "id", &id, "pid", &pid) < 0 ||
-	    id <= 0 || id > INT32_MAX || pid <= 1 || pid > INT32_MAX ||
-	    !(d = dom_adopt_find(name, st)) || dom_active(d)) {
-		log_warn("dom %s: stale runtime state removed", name);
-		store_delete_run(name);
-		return;
-	}
-	d->live.id = (int)id;
-	d->pid = (pid_t)pid;
-	d->child = false;
-	dom_adopt_vnics(d, st);
-	if (kill(d->pid, 0) < 0 || dom_watch(d) < 0 || !dom_adopt_state(d)) {
-		log_info("dom %s: hv %d is gone", name, (int)pid);
-		dom_unwatch(d);
-		dom_stopped(d, DS_SHUTOFF, DR_SHUTOFF_UNKNOWN);
-		return;
-	}
-	if (d->live.id >= dom_next_id)
-		dom_next_id = d->live.id + 1;
-	domcon_attach(d);
-	d->sd = sched_dom_open(d->cfg.name);
-	d->pinned = true;	/* the old xvmd pinned it */
-	log_info("dom %s: adopted, id %d, hv pid %d", name, d->live.id,
-		 (int)d->pid);
-}
-
-int dom_adopt_all(void)
-{
-	return store_each_run(dom_adopt_one);
-}
-
-/* ---- vCPUs and the credit scheduler ---- */
-
-int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
-{
-	char path[64];
-	struct dirent *de;
-	DIR *dd;
-	int k = 0;
-
-	if (!d->pid)
-		return -ESRCH;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)d->pid);
-	dd = opendir(path);
-	if (!dd)
-		return -errno;
-	/* hv's threads: the event loop (tid = pid) and one per vCPU, in
-	 * creation order, which is tid order on Linux unless tids wrap. */
-	while ((de = readdir(dd))) {
-		long tid = strtol(de->d_name, NULL, 10);
-
-		if (tid > 0 && tid != d->pid && k < n)
-			tids[k++] = (pid_t)tid;
-	}
-	closedir(dd);
-	for (int i = 1; i < k; i++)
-		for (int j = i; j > 0 && tids[j] < tids[j - 1]; j--) {
-			pid_t t = tids[j];
-
-			tids[j] = tids[j - 1];
-			tids[j - 1] = t;
-		}
-	return MIN(k, (int)d->cfg.vcpus);
-}
-
-int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
-		  struct verr *e)
-{
-	if (weight < SCHED_WEIGHT_MIN || weight > SCHED_WEIGHT_MAX)
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: weight "
-				"must be between %d and %d", SCHED_WEIGHT_MIN,
-				SCHED_WEIGHT_MAX);
-	if (cap > SCHED_CAP_MAX)
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: cap must "
-				"be between 0 and %d", SCHED_CAP_MAX);
-	if (dom_active(d) && d->sd && sched_dom_set(d->sd, weight, cap) < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"cannot set the cgroup's cpu limits");
-	d->cfg.weight = weight;
-	d->cfg.cap = cap;
-	if (d->pending) {
-		d->pending->weight = weight;
-		d->pending->cap = cap;
-	}
-	return dom_save(d, e);
-}
-
-static uint64_t dom_map_mask(const uint8_t *map, size_t len)
-{
-	uint64_t m = 0;
-	size_t i;
-
-	for (i = 0; i < len && i < 8; i++)
-		m |= (uint64_t)map[i] << (8 * i);
-	return m;
-}
-
-int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
-		 size_t len, bool live, bool config, struct verr *e)
-{
-	pid_t tids[DOM_MAX_VCPUS];
-	int n;
-
-	if (vcpu >= d->cfg.vcpus_max)
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: vcpu %u "
-				"out of range (%u vcpus)", vcpu, d->cfg.vcpus_max);
-	if (!dom_map_mask(map, len))
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: empty "
-				"cpumap");
-	if (live && dom_active(d) && d->pid) {
-		n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
-		if (n <= (int)vcpu || sched_pin_thread(tids[vcpu], map, len) < 0)
-			return verr_set(e, VERR_OPERATION_FAILED, "operation "
-					"failed: cannot pin vcpu %u", vcpu);
-	}
-	if (config || !dom_active(d)) {
-		struct dom_config *def = dom_def(d, e);
-
-		if (!def)
-			return -1;
-		if (vcpu >= def->vcpus_max)
-			return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
-					"vcpu %u beyond the definition's %u",
-					vcpu, def->vcpus_max);
-		def->vcpupin[vcpu] = dom_map_mask(map, len);
-		return dom_save(d, e);
-	}
-	return 0;
-}
-
-/* Pin the vCPU threads of a freshly started hv once they exist. */
-static void dom_apply_pins(struct dom *d)
-{
-	pid_t tids[DOM_MAX_VCPUS];
-	uint8_t map[8];
-	int n, i, b;
-
-	n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
-	if (n < (int)d->cfg.vcpus)
-		return;		/* not all created yet */
-	for (i = 0; i < n; i++) {
-		uint64_t m = d->cfg.vcpupin[i] ? d->cfg.vcpupin[i] : d->cfg.cpuset;
-
-		if (!m)
-			continue;
-		for (b = 0; b < 8; b++)
-			map[b] = (uint8_t)(m >> (8 * b));
-		if (sched_pin_thread(tids[i], map, sizeof(map)) < 0)
-			log_warn("dom %s: cannot pin vcpu %d", d->cfg.name, i);
-	}
-	if (d->sd)
-		sched_dom_attach(d->sd, d->pid);	/* threads made since */
-	d->pinned = true;
-}
-
-void dom_tick(void)
-{
-	struct dom *d;
-
-	for (d = dom_first(); d; d = d->next)
-		if (dom_active(d) && d->pid && !d->pinned)
-			dom_apply_pins(d);
 }
 
 /* ---- xvmd stopping ---- */

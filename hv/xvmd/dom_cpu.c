@@ -1,0 +1,149 @@
+/*
+ * A running domain's vCPUs and the credit scheduler (sched.h): hv's vCPU
+ * threads, weight/cap on the domain's cgroup, vCPU pinning as thread
+ * affinity, applied once a new hv's threads exist (dom_tick).
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "xvm/log.h"
+#include "xvm/rpc.h"
+#include "dom.h"
+#include "dom_run.h"
+#include "sched.h"
+#include "store.h"
+
+int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *dd;
+	int k = 0;
+
+	if (!d->pid)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)d->pid);
+	dd = opendir(path);
+	if (!dd)
+		return -errno;
+	/* hv's threads: the event loop (tid = pid) and one per vCPU, in
+	 * creation order, which is tid order on Linux unless tids wrap. */
+	while ((de = readdir(dd))) {
+		long tid = strtol(de->d_name, NULL, 10);
+
+		if (tid > 0 && tid != d->pid && k < n)
+			tids[k++] = (pid_t)tid;
+	}
+	closedir(dd);
+	for (int i = 1; i < k; i++)
+		for (int j = i; j > 0 && tids[j] < tids[j - 1]; j--) {
+			pid_t t = tids[j];
+
+			tids[j] = tids[j - 1];
+			tids[j - 1] = t;
+		}
+	return MIN(k, (int)d->cfg.vcpus);
+}
+
+int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
+		  struct verr *e)
+{
+	if (weight < SCHED_WEIGHT_MIN || weight > SCHED_WEIGHT_MAX)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: weight "
+				"must be between %d and %d", SCHED_WEIGHT_MIN,
+				SCHED_WEIGHT_MAX);
+	if (cap > SCHED_CAP_MAX)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: cap must "
+				"be between 0 and %d", SCHED_CAP_MAX);
+	if (dom_active(d) && d->sd && sched_dom_set(d->sd, weight, cap) < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"cannot set the cgroup's cpu limits");
+	d->cfg.weight = weight;
+	d->cfg.cap = cap;
+	if (d->pending) {
+		d->pending->weight = weight;
+		d->pending->cap = cap;
+	}
+	return dom_save(d, e);
+}
+
+static uint64_t dom_map_mask(const uint8_t *map, size_t len)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < len && i < 8; i++)
+		m |= (uint64_t)map[i] << (8 * i);
+	return m;
+}
+
+int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
+		 size_t len, bool live, bool config, struct verr *e)
+{
+	pid_t tids[DOM_MAX_VCPUS];
+	int n;
+
+	if (vcpu >= d->cfg.vcpus_max)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: vcpu %u "
+				"out of range (%u vcpus)", vcpu, d->cfg.vcpus_max);
+	if (!dom_map_mask(map, len))
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: empty "
+				"cpumap");
+	if (live && dom_active(d) && d->pid) {
+		n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
+		if (n <= (int)vcpu || sched_pin_thread(tids[vcpu], map, len) < 0)
+			return verr_set(e, VERR_OPERATION_FAILED, "operation "
+					"failed: cannot pin vcpu %u", vcpu);
+	}
+	if (config || !dom_active(d)) {
+		struct dom_config *def = dom_def(d, e);
+
+		if (!def)
+			return -1;
+		if (vcpu >= def->vcpus_max)
+			return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
+					"vcpu %u beyond the definition's %u",
+					vcpu, def->vcpus_max);
+		def->vcpupin[vcpu] = dom_map_mask(map, len);
+		return dom_save(d, e);
+	}
+	return 0;
+}
+
+/* Pin the vCPU threads of a freshly started hv once they exist. */
+static void dom_apply_pins(struct dom *d)
+{
+	pid_t tids[DOM_MAX_VCPUS];
+	uint8_t map[8];
+	int n, i, b;
+
+	n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
+	if (n < (int)d->cfg.vcpus)
+		return;		/* not all created yet */
+	for (i = 0; i < n; i++) {
+		uint64_t m = d->cfg.vcpupin[i] ? d->cfg.vcpupin[i] : d->cfg.cpuset;
+
+		if (!m)
+			continue;
+		for (b = 0; b < 8; b++)
+			map[b] = (uint8_t)(m >> (8 * b));
+		if (sched_pin_thread(tids[i], map, sizeof(map)) < 0)
+			log_warn("dom %s: cannot pin vcpu %d", d->cfg.name, i);
+	}
+	if (d->sd)
+		sched_dom_attach(d->sd, d->pid);	/* threads made since */
+	d->pinned = true;
+}
+
+void dom_tick(void)
+{
+	struct dom *d;
+
+	for (d = dom_first(); d; d = d->next)
+		if (dom_active(d) && d->pid && !d->pinned)
+			dom_apply_pins(d);
+}
+
