@@ -212,7 +212,10 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop");
 		return 1;
 	}
-	if (dom_init() < 0 || xvmd_listen(&o) < 0) {
+	/* Listen first: a second xvmd on the same run directory stops here,
+	 * before it could adopt or autostart anything. */
+	mkdir(dom_env.rundir, 0755);
+	if (xvmd_listen(&o) < 0 || dom_init() < 0) {
 		log_err("start-up failed (XVM_RUNDIR=%s XVM_STATEDIR=%s)",
 			dom_env.rundir, dom_env.statedir);
 		return 1;

@@ -129,6 +129,9 @@ r = s.recv(4096)
 assert struct.unpack(">i", r[24:28])[0] == 1, r
 print("ok: unknown procedure -> NO_SUPPORT, PING -> PONG, call before open refused; connection kept")
 PY
+out=$("$XVMD" --cgroup "$XVMD_CGROUP" 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'Address already in use' || fail "second xvmd: exit $rc: $out"
+pass "a second xvmd on the same run directory refuses to start"
 V list | grep -Eq "^ *[0-9]+ +dup1 +running$" || fail "xvmd no longer serving: $(V list)"
 pass "xvmd still serves virsh after the bad input"
 V destroy dup1 >/dev/null || fail "destroy dup1"
