@@ -70,6 +70,9 @@ PROC_DECL(proc_list_all_domains);
 PROC_DECL(proc_node_get_cpu_map);
 PROC_DECL(proc_get_domain_capabilities);
 PROC_DECL(proc_define_xml_flags);
+PROC_DECL(proc_set_max_memory);
+PROC_DECL(proc_set_memory);
+PROC_DECL(proc_set_memory_flags);
 
 #define U PROC_UNOPENED
 #define W PROC_WRITE
@@ -102,6 +105,8 @@ static const struct proc proc_table[] = {
 	{ 27, "DOMAIN_REBOOT", proc_reboot, W },
 	{ 28, "DOMAIN_RESUME", proc_resume, W },
 	{ 29, "DOMAIN_SET_AUTOSTART", proc_set_autostart, W },
+	{ 30, "DOMAIN_SET_MAX_MEMORY", proc_set_max_memory, W },
+	{ 31, "DOMAIN_SET_MEMORY", proc_set_memory, W },
 	{ 32, "DOMAIN_SET_VCPUS", proc_set_vcpus, W },
 	{ 33, "DOMAIN_SHUTDOWN", proc_shutdown, W },
 	{ 34, "DOMAIN_SUSPEND", proc_suspend, W },
@@ -127,6 +132,7 @@ static const struct proc proc_table[] = {
 	{ 199, "DOMAIN_SET_VCPUS_FLAGS", proc_set_vcpus_flags, W },
 	{ 200, "DOMAIN_GET_VCPUS_FLAGS", proc_get_vcpus_flags, 0 },
 	{ 201, "DOMAIN_OPEN_CONSOLE", proc_open_console, W },
+	{ 204, "DOMAIN_SET_MEMORY_FLAGS", proc_set_memory_flags, W },
 	{ 212, "DOMAIN_GET_STATE", proc_get_state, 0 },
 	{ 219, "DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS", proc_set_sched_params_flags, W },
 	{ 223, "DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS", proc_get_sched_params_flags, 0 },

@@ -1,10 +1,11 @@
 /*
  * Domain procedures that look, list and define: lookups, list, dominfo
- * and domstate, dumpxml, define/undefine, autostart (remote_protocol.x,
- * LIBVIRT-RPC.md "Procedures per command").
+ * and domstate, dumpxml, define/undefine, autostart, memory sizes
+ * (remote_protocol.x, LIBVIRT-RPC.md "Procedures per command").
  */
 #include <stdlib.h>
 #include <string.h>
+#include "xvm/log.h"
 #include "dom.h"
 #include "proc.h"
 
@@ -242,7 +243,7 @@ PROC_DECL(proc_get_info)
 		return rc;
 	xdr_put_i32(c->ret, d->state);		/* u_char: 4 bytes */
 	xdr_put_u64(c->ret, d->cfg.max_kib);
-	xdr_put_u64(c->ret, dom_active(d) ? d->cfg.cur_kib : 0);
+	xdr_put_u64(c->ret, d->cfg.cur_kib);
 	xdr_put_i32(c->ret, (int32_t)d->cfg.vcpus);	/* u_short: 4 bytes */
 	xdr_put_u64(c->ret, dom_cputime_ns(d));
 	return 0;
@@ -434,4 +435,77 @@ PROC_DECL(proc_undefine)
 PROC_DECL(proc_undefine_flags)
 {
 	return proc_undefine_common(c, true);
+}
+
+/* Memory: a running hv cannot change its RAM (no balloon yet), so live
+ * changes other than to the current size are refused; the definition
+ * takes new sizes (flags: 1 live, 2 config, 4 maximum). */
+static int proc_set_mem(struct remote_call *c, struct dom *d, uint64_t kib,
+			uint32_t flags)
+{
+	struct dom_config *def;
+	bool live = (flags & 1) || (!(flags & 2) && dom_active(d));
+
+	if (dom_check_not_dom0(d, &c->err) < 0)
+		return PROC_ERROR;
+	if (kib < 1024 || kib > DOM_MEM_MAX_KIB)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"memory must be between 1 MiB and 1 TiB");
+	if (live && !dom_active(d))
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	if (live && (flags & 4))
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: cannot resize the maximum "
+				"memory on an active domain");
+	if (live && kib != d->cfg.cur_kib)
+		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation "
+				"not supported: a running domain's memory cannot "
+				"change (no balloon device); use --config");
+	if (live)
+		return 0;
+	def = dom_def(d, &c->err);
+	if (!def)
+		return PROC_ERROR;
+	if (!(flags & 4) && kib > def->max_kib)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"cannot set memory higher than max memory");
+	if (flags & 4) {
+		def->max_kib = kib;
+		def->cur_kib = MIN(def->cur_kib, kib);
+	} else {
+		def->cur_kib = kib;
+	}
+	return dom_save(d, &c->err);
+}
+
+static int proc_mem_common(struct remote_call *c, bool has_flags,
+			   uint32_t implied)
+{
+	struct dom *d = proc_get_dom(c);
+	uint64_t kib = xdr_get_u64(c->args);
+	uint32_t flags = has_flags ? xdr_get_u32(c->args) : 0;
+
+	if (proc_args_done(c))
+		return PROC_DROP;
+	if (!d)
+		return PROC_ERROR;
+	log_debug("setmem %s: %llu KiB flags %#x", d->cfg.name,
+		  (unsigned long long)kib, flags | implied);
+	return proc_set_mem(c, d, kib, flags | implied);
+}
+
+PROC_DECL(proc_set_memory_flags)
+{
+	return proc_mem_common(c, true, 0);
+}
+
+PROC_DECL(proc_set_memory)
+{
+	return proc_mem_common(c, false, 0);
+}
+
+PROC_DECL(proc_set_max_memory)
+{
+	return proc_mem_common(c, false, 4);
 }

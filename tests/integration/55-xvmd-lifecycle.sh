@@ -1,6 +1,7 @@
 #!/bin/bash
 # Lifecycle actions and the rest of the per-domain commands through virsh
 # and python3-libvirt: reboot restarts the guest with the same id;
+# setmem/setmaxmem change the definition (a running hv keeps its RAM);
 # on_crash=destroy -> shut off (crashed), on_crash=preserve -> crashed;
 # on_poweroff=restart boots again; schedinfo shows and sets credit
 # weight/cap live and in the definition (and the cgroup); vcpupin changes
@@ -29,7 +30,13 @@ V reboot rb >/dev/null || fail "reboot"
 wait_ready rb 2
 [ "$(V domid rb)" = "$id" ] && [ "$(V domstate rb)" = running ] || fail "after reboot: id $(V domid rb), $(V domstate rb)"
 pass "reboot: the guest booted again, same id $id, running"
+expect_fail "memory cannot change" setmem rb 16M
 V destroy rb >/dev/null
+V setmaxmem rb 64M >/dev/null && V setmem rb 48M --config >/dev/null || fail "setmaxmem/setmem --config"
+V dominfo rb | grep -Eq '^Max memory: +65536 KiB$' && V dominfo rb | grep -Eq '^Used memory: +49152 KiB$' ||
+	fail "memory after setmaxmem/setmem: $(V dominfo rb)"
+grep -q "<currentMemory unit='KiB'>49152</currentMemory>" "$XVM_STATEDIR/domains/rb.xml" || fail "setmem not stored"
+pass "setmaxmem and setmem --config change the definition; a live change is refused"
 
 dom_xml cr1 "workload=panic"
 V define "$TMP/cr1.xml" >/dev/null && V start cr1 >/dev/null || fail "start cr1"
