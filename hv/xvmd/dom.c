@@ -12,6 +12,7 @@
 #include "dom.h"
 #include "sched.h"
 #include "store.h"
+#include "events.h"
 
 struct dom_env dom_env;
 static struct dom *dom_list;
@@ -212,6 +213,7 @@ int dom_define(const char *xml, struct dom **out, struct verr *e)
 {
 	struct dom_config *cfg = malloc(sizeof(*cfg));
 	struct dom *d = NULL;
+	bool existing_def = false;
 	int rc = -1;
 
 	if (!cfg)
@@ -222,6 +224,7 @@ int dom_define(const char *xml, struct dom **out, struct verr *e)
 		verr_set(e, VERR_OPERATION_INVALID, "Domain-0 cannot be redefined");
 		goto fail;
 	}
+	existing_def = d && d->persistent;
 	if (!d && !(d = dom_new(cfg))) {
 		verr_set(e, VERR_INTERNAL, "out of memory");
 		goto fail;
@@ -237,8 +240,11 @@ int dom_define(const char *xml, struct dom **out, struct verr *e)
 	}
 	d->persistent = true;
 	rc = dom_save(d, e);
-	if (rc == 0)
+	if (rc == 0) {
 		log_info("dom %s: defined", d->cfg.name);
+		event_lifecycle(d, EV_DEFINED, existing_def ?
+				EVD_DEFINED_UPDATED : EVD_DEFINED_ADDED);
+	}
 	*out = d;
 fail:
 	free(cfg);
@@ -322,6 +328,7 @@ int dom_undefine(struct dom *d, struct verr *e)
 		return verr_set(e, VERR_OPERATION_FAILED, "cannot remove the "
 				"definition: %s", strerror(-rc));
 	log_info("dom %s: undefined", d->cfg.name);
+	event_lifecycle(d, EV_UNDEFINED, 0);
 	d->autostart = false;
 	if (dom_active(d))
 		d->persistent = false;	/* goes away when it stops */

@@ -116,6 +116,8 @@ void dom_forget(struct dom *d);
 int dom_check_not_dom0(const struct dom *d, struct verr *e);
 
 /* dom_run.c, dom_adopt.c, dom_cpu.c */
+/* Change state, telling registered clients (lifecycle events). */
+void dom_set_state(struct dom *d, int state, int reason);
 int dom_start(struct dom *d, struct verr *e);
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);

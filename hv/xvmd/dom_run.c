@@ -26,6 +26,7 @@
 #include "sched.h"
 #include "store.h"
 #include "dom_run.h"
+#include "events.h"
 
 #define HV_CALL_MS		5000
 #define HV_SOCKET_WAIT_MS	10000
@@ -109,6 +110,47 @@ static void dom_pidfile(struct dom *d, bool write)
 	atomicio_replace_file(path, buf, strlen(buf), 0644);
 }
 
+/* ---- state changes ---- */
+
+/* The lifecycle event a transition into state/reason means, if any. */
+static bool dom_state_event(int from, int state, int reason, int *ev,
+			    int *detail)
+{
+	*detail = 0;
+	if (state == from && state != DS_SHUTOFF)
+		return false;
+	switch (state) {
+	case DS_RUNNING:
+		*ev = from == DS_PAUSED ? EV_RESUMED : EV_STARTED;
+		return true;
+	case DS_PAUSED:
+		*ev = EV_SUSPENDED;
+		return true;
+	case DS_CRASHED:
+		*ev = EV_CRASHED;
+		return true;
+	case DS_SHUTOFF:
+		*ev = EV_STOPPED;
+		*detail = reason == DR_SHUTOFF_DESTROYED ? EVD_STOPPED_DESTROYED :
+			  reason == DR_SHUTOFF_CRASHED ? EVD_STOPPED_CRASHED :
+			  reason == DR_SHUTOFF_FAILED ? EVD_STOPPED_FAILED :
+			  EVD_STOPPED_SHUTDOWN;
+		return true;
+	default:
+		return false;
+	}
+}
+
+void dom_set_state(struct dom *d, int state, int reason)
+{
+	int from = d->state, ev, detail;
+
+	d->state = state;
+	d->reason = reason;
+	if (dom_state_event(from, state, reason, &ev, &detail))
+		event_lifecycle(d, ev, detail);
+}
+
 /* ---- control-socket events ---- */
 
 static void dom_hv_gone(struct dom *d);
@@ -128,14 +170,11 @@ static void dom_ctl_line(struct dom *d, const char *line)
 		return;
 	}
 	if (!strcmp(state, "paused")) {
-		d->state = DS_PAUSED;
-		d->reason = DR_PAUSED_USER;
+		dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
 	} else if (!strcmp(state, "running")) {
-		d->state = DS_RUNNING;
-		d->reason = DR_RUNNING_UNPAUSED;
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
 	} else if (!strcmp(state, "shutdown")) {
-		d->state = DS_SHUTDOWN;
-		d->reason = DR_SHUTDOWN_USER;
+		dom_set_state(d, DS_SHUTDOWN, DR_SHUTDOWN_USER);
 	} else if (!strcmp(state, "shutoff") && reason) {
 		snprintf(d->hv_reason, sizeof(d->hv_reason), "%s", reason);
 		domcon_flush(d);
@@ -391,8 +430,7 @@ static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 {
 	if (dom_spawn(d, sockets, e) < 0 || dom_wait_hv(d, e) < 0)
 		return -1;
-	d->state = DS_RUNNING;
-	d->reason = DR_RUNNING_BOOTED;
+	dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
 	d->destroying = false;
 	dom_hv_up(d);
 	return 0;
@@ -446,14 +484,13 @@ void dom_stopped(struct dom *d, int state, int reason)
 	dom_pidfile(d, false);
 	store_delete_run(d->cfg.name);
 	d->pid = 0;
-	d->state = state;
-	d->reason = reason;
+	if (state != DS_CRASHED)
+		d->live.id = -1;
+	dom_set_state(d, state, reason);
 	if (state != DS_CRASHED)
 		dom_apply_pending(d);
 	memset(&d->live.vnics, 0, sizeof(d->live.vnics));
 	d->live.pty[0] = 0;
-	if (state != DS_CRASHED)
-		d->live.id = -1;
 	log_info("dom %s: stopped (state %d reason %d)", d->cfg.name, state,
 		 reason);
 	if (!d->persistent && state != DS_CRASHED)
@@ -581,8 +618,7 @@ int dom_destroy(struct dom *d, struct verr *e)
 		return -1;
 	if (d->state == DS_CRASHED && d->live.id >= 0 && !d->pid) {
 		d->live.id = -1;
-		d->state = DS_SHUTOFF;
-		d->reason = DR_SHUTOFF_CRASHED;
+		dom_set_state(d, DS_SHUTOFF, DR_SHUTOFF_CRASHED);
 		if (!d->persistent)
 			dom_forget(d);
 		return 0;
@@ -604,8 +640,7 @@ int dom_suspend(struct dom *d, struct verr *e)
 		return -1;
 	if (dom_hv_call(d, "pause", NULL, e) < 0)
 		return -1;
-	d->state = DS_PAUSED;
-	d->reason = DR_PAUSED_USER;
+	dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
 	return 0;
 }
 
@@ -618,8 +653,7 @@ int dom_resume(struct dom *d, struct verr *e)
 				"is not valid: domain is not paused");
 	if (dom_hv_call(d, "resume", NULL, e) < 0)
 		return -1;
-	d->state = DS_RUNNING;
-	d->reason = DR_RUNNING_UNPAUSED;
+	dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
 	return 0;
 }
 

@@ -71,6 +71,8 @@ PROC_DECL(proc_node_get_cpu_map);
 PROC_DECL(proc_get_domain_capabilities);
 PROC_DECL(proc_define_xml_flags);
 PROC_DECL(proc_set_max_memory);
+PROC_DECL(proc_event_register_any);
+PROC_DECL(proc_event_deregister_any);
 PROC_DECL(proc_set_memory);
 PROC_DECL(proc_set_memory_flags);
 
@@ -126,6 +128,8 @@ static const struct proc proc_table[] = {
 	{ 151, "DOMAIN_IS_PERSISTENT", proc_is_persistent, 0 },
 	{ 152, "DOMAIN_IS_UPDATED", proc_is_updated, 0 },
 	{ 157, "CONNECT_GET_LIB_VERSION", proc_get_lib_version, 0 },
+	{ 167, "CONNECT_DOMAIN_EVENT_REGISTER_ANY", proc_event_register_any, 0 },
+	{ 168, "CONNECT_DOMAIN_EVENT_DEREGISTER_ANY", proc_event_deregister_any, 0 },
 	{ 183, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", proc_dom_zero_flags, 0 },
 	{ 187, "DOMAIN_SNAPSHOT_NUM", proc_dom_zero_flags, 0 },
 	{ 196, "DOMAIN_CREATE_WITH_FLAGS", proc_create_with_flags, W },

@@ -41,6 +41,7 @@ struct remote_conn {
 	size_t out_off;
 	bool open, readonly, dead;
 	bool ro_socket;		/* accepted on a read-only socket */
+	uint64_t events;	/* registered domain event ids (bit = id) */
 	struct remote_conn *next;
 };
 
@@ -140,6 +141,30 @@ static int remote_send(struct remote_conn *conn, const struct remote_hdr *h,
 	xdr_patch_u32(o, start, (uint32_t)(o->len - start));
 	remote_flush(conn);
 	return 0;
+}
+
+uint64_t *remote_conn_events(struct remote_conn *conn)
+{
+	return &conn->events;
+}
+
+void remote_each_conn(void (*fn)(struct remote_conn *conn, void *opaque),
+		      void *opaque)
+{
+	struct remote_conn *conn;
+
+	for (conn = remote_conns; conn; conn = conn->next)
+		if (!conn->dead && conn->open)
+			fn(conn, opaque);
+}
+
+int remote_send_event(struct remote_conn *conn, uint32_t proc,
+		      const void *payload, size_t len)
+{
+	struct remote_hdr h = { REMOTE_PROGRAM, 1, proc, REMOTE_MESSAGE, 0,
+				REMOTE_OK };
+
+	return remote_send(conn, &h, payload, len);
 }
 
 int remote_stream_send(struct remote_conn *conn, uint32_t proc,

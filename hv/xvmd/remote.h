@@ -52,6 +52,14 @@ void remote_shutdown(void);
 bool remote_conn_is_open(const struct remote_conn *conn);
 void remote_conn_set_open(struct remote_conn *conn, bool readonly);
 bool remote_conn_readonly(const struct remote_conn *conn);
+/* The domain event ids the client registered for (events.c). */
+uint64_t *remote_conn_events(struct remote_conn *conn);
+/* Call fn for every open connection. */
+void remote_each_conn(void (*fn)(struct remote_conn *conn, void *opaque),
+		      void *opaque);
+/* Send an event (type MESSAGE, serial 0) with an XDR payload. */
+int remote_send_event(struct remote_conn *conn, uint32_t proc,
+		      const void *payload, size_t len);
 /* Send a stream packet (type STREAM) for the call that opened it. */
 int remote_stream_send(struct remote_conn *conn, uint32_t proc,
 		       uint32_t serial, enum remote_status status,

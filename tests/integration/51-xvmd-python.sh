@@ -12,8 +12,12 @@ PY=/usr/bin/python3	# Debian's, where python3-libvirt lives
 xvmd_start
 dom_xml py1 "workload=idle"
 timeout 120 "$PY" - "$URI" "$TMP/py1.xml" "$(conlog py1)" <<'PY' || fail "python scenario failed"
-import sys, time, libvirt
+import sys, threading, time, libvirt
 uri, xmlpath, conlog = sys.argv[1:4]
+libvirt.virEventRegisterDefaultImpl()
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                 daemon=True).start()
+events = []
 def ok(msg): print("ok: " + msg, flush=True)
 def wait(pred, secs, what):
     end = time.time() + secs
@@ -23,6 +27,8 @@ def wait(pred, secs, what):
     raise SystemExit("FAIL: " + what)
 
 conn = libvirt.open(uri)
+conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                            lambda c, d, ev, det, o: events.append((d.name(), ev, det)), None)
 assert conn.getType() == "XVM", conn.getType()
 assert conn.getHostname()
 assert conn.isSecure() == 1
@@ -76,6 +82,17 @@ try:
 except libvirt.libvirtError as e:
     assert e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN, e.get_error_code()
 ok("errors: OPERATION_INVALID, NO_DOMAIN")
+E = libvirt
+want = [("py1", E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_ADDED),
+        ("py1", E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        ("py1", E.VIR_DOMAIN_EVENT_SUSPENDED, E.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED),
+        ("py1", E.VIR_DOMAIN_EVENT_RESUMED, E.VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+        ("py1", E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN),
+        ("py1", E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_BOOTED),
+        ("py1", E.VIR_DOMAIN_EVENT_STOPPED, E.VIR_DOMAIN_EVENT_STOPPED_DESTROYED)]
+wait(lambda: len(events) >= len(want), 5, "lifecycle events: got %s" % events)
+assert events == want, events
+ok("lifecycle events: defined, started, suspended, resumed, stopped (shutdown), started, stopped (destroyed)")
 dom.undefine()
 assert [d.name() for d in conn.listAllDomains(0)] == ["Domain-0"]
 ok("undefine")
