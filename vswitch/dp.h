@@ -19,8 +19,8 @@
 
 #define VSW_MAX_PORTS		1024	/* all switches together */
 #define VSW_MAX_SW_PORTS	256	/* VNICs on one switch */
-#define VSW_TXQ_LEN		1024	/* frames waiting towards a port: a
-					 * guest descheduled for ~50 ms at
+#define VSW_TXQ_LEN		2048	/* frames waiting towards a port: a
+					 * guest descheduled for ~100 ms at
 					 * 20 kframes/s loses nothing */
 #define VSW_TXQ_CAPPED_MS	60	/* a capped VNIC's queue: this much
 					 * time at its rate (32..VSW_TXQ_LEN) */

@@ -17,7 +17,7 @@
 #include "pmd.h"
 
 #define PMD_MAX_SWITCHES	VSW_MAX_PORTS
-#define PMD_SPIN_POLLS		200	/* idle iterations before sleeping */
+#define PMD_SPIN_POLLS		64	/* idle iterations before sleeping */
 #define PMD_SLEEP_MIN_US	50
 #define PMD_SLEEP_MAX_US	4000
 #define PMD_SLEEP_PENDING_US	200
