@@ -348,6 +348,14 @@ int vcpu_start_all(struct vm *vm)
 		rc = -pthread_create(&vm->vcpus[i].thread, &attr, vcpu_thread,
 				     &vm->vcpus[i]);
 		vm->vcpus[i].started = rc == 0;
+		if (rc == 0) {
+			/* xvmd finds vCPU threads by this name (vcpupin,
+			 * vcpuinfo): /proc/PID/task/TID/comm = "vcpuN". */
+			char name[16];
+
+			snprintf(name, sizeof(name), "vcpu%u", i);
+			pthread_setname_np(vm->vcpus[i].thread, name);
+		}
 	}
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -16,6 +16,24 @@
 #include "sched.h"
 #include "store.h"
 
+/* The thread id of vCPU i of a running hv, from the name hv gives each
+ * vCPU thread ("vcpu<i>" in /proc/PID/task/TID/comm). */
+static int vcpu_index_of(pid_t pid, long tid, unsigned int *idx)
+{
+	char path[64], comm[32];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%ld/comm", (int)pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ok = fgets(comm, sizeof(comm), f) != NULL &&
+	     sscanf(comm, "vcpu%u", idx) == 1;
+	fclose(f);
+	return ok ? 0 : -ENOENT;
+}
+
 int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
 {
 	char path[64];
@@ -29,23 +47,21 @@ int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
 	dd = opendir(path);
 	if (!dd)
 		return -errno;
-	/* hv's threads: the event loop (tid = pid) and one per vCPU, in
-	 * creation order, which is tid order on Linux unless tids wrap. */
+	for (int i = 0; i < n; i++)
+		tids[i] = 0;
 	while ((de = readdir(dd))) {
 		long tid = strtol(de->d_name, NULL, 10);
+		unsigned int idx;
 
-		if (tid > 0 && tid != d->pid && k < n)
-			tids[k++] = (pid_t)tid;
+		if (tid > 0 && vcpu_index_of(d->pid, tid, &idx) == 0 &&
+		    idx < (unsigned int)n)
+			tids[idx] = (pid_t)tid;
 	}
 	closedir(dd);
-	for (int i = 1; i < k; i++)
-		for (int j = i; j > 0 && tids[j] < tids[j - 1]; j--) {
-			pid_t t = tids[j];
-
-			tids[j] = tids[j - 1];
-			tids[j - 1] = t;
-		}
-	return MIN(k, (int)d->cfg.vcpus);
+	/* Only the leading run of vCPUs whose threads exist. */
+	while (k < n && k < (int)d->cfg.vcpus && tids[k])
+		k++;
+	return k;
 }
 
 int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
