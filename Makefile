@@ -38,8 +38,8 @@ include guestdrv/guest.mk
 include vswitch/vswitch.mk
 include vnicadm/vnicadm.mk
 include bench/bench.mk
--include hv/xvmd/xvmd.mk
--include hv/install/install.mk
+include hv/xvmd/xvmd.mk
+include hv/install/install.mk
 include tests/tools/tools.mk
 include tests/unit/unit.mk
 
