@@ -20,8 +20,9 @@ done
 pass "guest VNICs $a ($mac_a) and $b ($mac_b) with sockets under \$XVM_RUNDIR/vnic"
 
 # xfer FROM_SOCK FROM_MAC TO_SOCK TO_MAC COUNT SIZE: the receiver counts
-# frames from FROM_MAC while the sender sends COUNT at 5000 frames/s (slow enough that a
-# receiver descheduled for a few hundred ms on a busy host loses nothing).
+# frames from FROM_MAC while the sender sends COUNT at 5000 frames/s (slow
+# enough that a receiver descheduled for a few hundred ms on a busy host
+# loses nothing).
 xfer() {
 	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$2" -n "$5" \
 		>"$TMP/rx.out" 2>"$TMP/rx.err" &
