@@ -94,6 +94,16 @@ static const char *vn_field(const void *row, unsigned id, char *buf,
 			 vn_mac_str(json_string_value(val), mac));
 		return buf;
 	}
+	if (id == C_VALUE && json_string_length(val) == 0) {
+		/* As dladm: an unset property shows its effective value,
+		 * the default ("high", "1500"); "--" only when that is
+		 * none either (no cap, no protection). */
+		const json_t *def = json_object_get(obj, "default");
+
+		if (json_is_string(def) && json_string_length(def) > 0 &&
+		    strcmp(json_string_value(def), "--") != 0)
+			return json_string_value(def);
+	}
 	return json_string_value(val);
 }
 
