@@ -15,10 +15,11 @@
  * counted. No hugepages, its own --file-prefix, no PCI scan.
  *
  * Idle, it backs off as vswitchd's polling thread does (after 200 empty
- * rounds, sleeps from 50 us doubling to 4 ms until a frame arrives): on a
- * machine shared with other work a pure spinner would take CPU time from
- * the endpoints that vswitchd leaves them, and stop being a fair bound.
- * Under load it never sleeps, so the per-frame path is the plain one.
+ * rounds it sleeps, from 10 us doubling to 100 us, until a frame arrives):
+ * on a machine shared with other work a pure spinner would take CPU time
+ * from the endpoints that vswitchd leaves them, and stop being a fair
+ * bound. Its naps are shorter than vswitchd's (up to 4 ms) because no
+ * kick wakes it. Under load it never sleeps: the per-frame path is plain.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +38,8 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_vhost.h>
+#include <linux/virtio_net.h>
 
 
 #define BURST		32
@@ -44,8 +47,25 @@
 #define RING_SIZE	1024
 #define MAX_SECS	3600
 #define SPIN_ROUNDS	200	/* empty rounds before sleeping */
-#define SLEEP_MIN_US	50
-#define SLEEP_MAX_US	4000
+#define SLEEP_MIN_US	10
+#define SLEEP_MAX_US	100
+
+/* What vswitchd's netback does not offer a guest (no offloads, control
+ * queue or multiqueue: virtio 1.2 §5.1.3), masked here too, so that both
+ * setups run the same virtio paths on both sides. */
+#define FWD_NO_FEATURES ((1ULL << VIRTIO_NET_F_CSUM) |			\
+			 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_ECN) |		\
+			 (1ULL << VIRTIO_NET_F_GUEST_UFO) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_TSO4) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_TSO6) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_ECN) |		\
+			 (1ULL << VIRTIO_NET_F_HOST_UFO) |		\
+			 (1ULL << VIRTIO_NET_F_CTRL_VQ) |		\
+			 (1ULL << VIRTIO_NET_F_MQ) |			\
+			 (1ULL << VIRTIO_NET_F_GUEST_ANNOUNCE))
 
 struct fwd_opts {
 	const char *sock[2];
@@ -141,13 +161,19 @@ static void eal_start(const struct fwd_opts *o)
 	eal_up = true;
 }
 
-static void port_start(uint16_t port, struct rte_mempool *mp)
+/* Configure (the PMD registers the vhost-user socket then), mask the
+ * features before any front end can have asked for them (the endpoints
+ * connect after "ready"), start. */
+static void port_start(uint16_t port, const char *sock, struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf;
 	int rc;
 
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (rc == 0 && rte_vhost_driver_disable_features(sock,
+							 FWD_NO_FEATURES) < 0)
+		die("%s: cannot mask virtio features", sock);
 	if (rc == 0)
 		rc = rte_eth_rx_queue_setup(port, 0, RING_SIZE, 0, NULL, mp);
 	if (rc == 0)
@@ -193,8 +219,8 @@ int main(int argc, char **argv)
 				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!mp)
 		die("mbuf pool: %s", rte_strerror(rte_errno));
-	port_start(0, mp);
-	port_start(1, mp);
+	port_start(0, o.sock[0], mp);
+	port_start(1, o.sock[1], mp);
 	fprintf(stderr, "vhost-fwd: ready\n");
 	t0 = rte_rdtsc();
 	end = t0 + o.secs * rte_get_tsc_hz();
