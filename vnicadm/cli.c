@@ -190,3 +190,25 @@ int vnicadm_main(int argc, char **argv, FILE *out, FILE *err)
 	}
 	return ret;
 }
+
+int vn_link_cmd(struct vnicadm *v, int argc, char **argv,
+		const char *optstring, const char *multi,
+		int (*run)(struct vnicadm *v, const struct vn_opts *o,
+			   const char *link))
+{
+	struct vn_opts o;
+	int ret = 1;
+
+	if (vn_opts_parse(v, argc, argv, optstring, multi, &o))
+		goto fail;
+	if (o.optind != argc - 1) {
+		ret = vn_usage(v);
+		goto fail;
+	}
+	if (vn_check_link(v, argv[o.optind]))
+		goto fail;
+	ret = run(v, &o, argv[o.optind]);
+fail:
+	vn_opts_free(&o);
+	return ret;
+}

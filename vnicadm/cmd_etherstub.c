@@ -5,86 +5,61 @@
  */
 #include "vnicadm.h"
 
-/* [-t] <name>: the operand, checked. NULL after printing why. */
-static const char *etherstub_operand(struct vnicadm *v, struct vn_opts *o,
-				     int argc, char **argv)
+/* [-t] <name>: etherstub.create or etherstub.delete. */
+static int etherstub_call(struct vnicadm *v, const struct vn_opts *o,
+			  const char *name, const char *method,
+			  const char *context)
 {
-	if (vn_opts_parse(v, argc, argv, "t", "", o))
-		return NULL;
-	if (o->optind != argc - 1) {
-		vn_usage(v);
-		return NULL;
-	}
-	if (vn_check_link(v, argv[o->optind]))
-		return NULL;
-	return argv[o->optind];
-}
+	json_t *params = json_pack("{ss}", "name", name);
 
-static int etherstub_call(struct vnicadm *v, int argc, char **argv,
-			  const char *method, const char *context)
-{
-	struct vn_opts o;
-	const char *name = etherstub_operand(v, &o, argc, argv);
-	json_t *params;
-	int ret = 1;
-
-	if (!name)
-		goto fail;
-	params = json_pack("{ss}", "name", name);
-	if (!params || (o.val['t'] && json_object_set_new(params,
+	if (!params || (o->val['t'] && json_object_set_new(params,
 					"temporary", json_true()) < 0)) {
 		json_decref(params);
-		ret = vn_fail(v, "out of memory");
-		goto fail;
+		return vn_fail(v, "out of memory");
 	}
-	ret = vn_call(v, method, params, NULL, context);
-fail:
-	vn_opts_free(&o);
-	return ret;
+	return vn_call(v, method, params, NULL, context);
+}
+
+static int etherstub_create(struct vnicadm *v, const struct vn_opts *o,
+			    const char *name)
+{
+	return etherstub_call(v, o, name, "etherstub.create",
+			      "etherstub creation failed");
+}
+
+static int etherstub_delete(struct vnicadm *v, const struct vn_opts *o,
+			    const char *name)
+{
+	return etherstub_call(v, o, name, "etherstub.delete",
+			      "etherstub deletion failed");
 }
 
 int cmd_create_etherstub(struct vnicadm *v, int argc, char **argv)
 {
-	return etherstub_call(v, argc, argv, "etherstub.create",
-			      "etherstub creation failed");
+	return vn_link_cmd(v, argc, argv, "t", "", etherstub_create);
 }
 
 int cmd_delete_etherstub(struct vnicadm *v, int argc, char **argv)
 {
-	return etherstub_call(v, argc, argv, "etherstub.delete",
-			      "etherstub deletion failed");
+	return vn_link_cmd(v, argc, argv, "t", "", etherstub_delete);
+}
+
+/* the name is matched here, not sent: etherstub.list takes no name */
+static int show_etherstub_args(struct vnicadm *v, const struct vn_opts *o,
+			       int argc, char **argv, struct vn_show *s)
+{
+	return vn_show_operand(v, o, argc, argv, s, false);
 }
 
 int cmd_show_etherstub(struct vnicadm *v, int argc, char **argv)
 {
-	struct vn_opts o;
+	static const struct vn_show_cmd c = {
+		"po:", "", 'p', show_etherstub_args,
+	};
 	struct vn_show s = {
 		.method = "etherstub.list", .key = "etherstubs",
 		.what = "etherstub", .table = VN_T_ETHERSTUB,
 	};
-	int ret = 1;
 
-	if (vn_opts_parse(v, argc, argv, "po:", "", &o))
-		goto fail;
-	if (o.optind < argc - 1) {
-		ret = vn_usage(v);
-		goto fail;
-	}
-	if (o.optind == argc - 1) {
-		s.name = argv[o.optind];
-		if (vn_check_link(v, s.name))
-			goto fail;
-	}
-	s.params = json_object();
-	if (!s.params) {
-		ret = vn_fail(v, "out of memory");
-		goto fail;
-	}
-	s.oarg = o.val['o'];
-	s.parseable = o.val['p'] != NULL;
-	ret = vn_show(v, &s);
-fail:
-	json_decref(s.params);
-	vn_opts_free(&o);
-	return ret;
+	return vn_show_run(v, argc, argv, &c, &s);
 }

@@ -67,27 +67,17 @@ static int set_linkprop(struct vnicadm *v, const struct vn_opts *o,
 	return vn_prop_call(v, "vnic.set", params, "set", bad, n, link);
 }
 
+static int set_linkprop_cmd(struct vnicadm *v, const struct vn_opts *o,
+			    const char *link)
+{
+	if (!o->val['p'])
+		return vn_fail(v, "link property must be specified");
+	return set_linkprop(v, o, link);
+}
+
 int cmd_set_linkprop(struct vnicadm *v, int argc, char **argv)
 {
-	struct vn_opts o;
-	int ret = 1;
-
-	if (vn_opts_parse(v, argc, argv, "tp:", "p", &o))
-		goto fail;
-	if (o.optind != argc - 1) {
-		ret = vn_usage(v);
-		goto fail;
-	}
-	if (!o.val['p']) {
-		ret = vn_fail(v, "link property must be specified");
-		goto fail;
-	}
-	if (vn_check_link(v, argv[o.optind]))
-		goto fail;
-	ret = set_linkprop(v, &o, argv[o.optind]);
-fail:
-	vn_opts_free(&o);
-	return ret;
+	return vn_link_cmd(v, argc, argv, "tp:", "p", set_linkprop_cmd);
 }
 
 static int reset_linkprop(struct vnicadm *v, const struct vn_opts *o,
@@ -119,21 +109,7 @@ static int reset_linkprop(struct vnicadm *v, const struct vn_opts *o,
 
 int cmd_reset_linkprop(struct vnicadm *v, int argc, char **argv)
 {
-	struct vn_opts o;
-	int ret = 1;
-
-	if (vn_opts_parse(v, argc, argv, "tp:", "p", &o))
-		goto fail;
-	if (o.optind != argc - 1) {
-		ret = vn_usage(v);
-		goto fail;
-	}
-	if (vn_check_link(v, argv[o.optind]))
-		goto fail;
-	ret = reset_linkprop(v, &o, argv[o.optind]);
-fail:
-	vn_opts_free(&o);
-	return ret;
+	return vn_link_cmd(v, argc, argv, "tp:", "p", reset_linkprop);
 }
 
 /* -c is show-linkprop's -p: the same rules, its own letter. */
@@ -156,40 +132,18 @@ static int show_linkprop_args(struct vnicadm *v, const struct vn_opts *o,
 		if (json_object_set_new(s->params, "props", names) < 0)
 			return vn_fail(v, "out of memory");
 	}
-	if (o->optind == argc - 1) {
-		s->name = argv[o->optind];
-		if (vn_check_link(v, s->name))
-			return 1;
-		if (json_object_set_new(s->params, "name",
-					json_string(s->name)) < 0)
-			return vn_fail(v, "out of memory");
-	}
-	return 0;
+	return vn_show_operand(v, o, argc, argv, s, true);
 }
 
 int cmd_show_linkprop(struct vnicadm *v, int argc, char **argv)
 {
-	struct vn_opts o;
+	static const struct vn_show_cmd c = {
+		"Pco:p:", "p", 'c', show_linkprop_args,
+	};
 	struct vn_show s = {
 		.method = "linkprop.get", .key = "props", .what = "link",
 		.name_key = "link", .table = VN_T_LINKPROP,
 	};
-	int ret = 1;
 
-	if (vn_opts_parse(v, argc, argv, "Pco:p:", "p", &o))
-		goto fail;
-	s.params = json_object();
-	if (!s.params) {
-		ret = vn_fail(v, "out of memory");
-		goto fail;
-	}
-	if (show_linkprop_args(v, &o, argc, argv, &s))
-		goto fail;
-	s.oarg = o.val['o'];
-	s.parseable = o.val['c'] != NULL;
-	ret = vn_show(v, &s);
-fail:
-	json_decref(s.params);
-	vn_opts_free(&o);
-	return ret;
+	return vn_show_run(v, argc, argv, &c, &s);
 }

@@ -142,29 +142,17 @@ fail:
 	return ret;
 }
 
-int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv)
+static int delete_vnic(struct vnicadm *v, const struct vn_opts *o,
+		       const char *name)
 {
 	struct rpc_error e;
-	struct vn_opts o;
-	json_t *params;
-	const char *name;
-	int ret = 1;
+	json_t *params = json_pack("{ss}", "name", name);
+	int ret;
 
-	if (vn_opts_parse(v, argc, argv, "t", "", &o))
-		goto fail;
-	if (o.optind != argc - 1) {
-		ret = vn_usage(v);
-		goto fail;
-	}
-	name = argv[o.optind];
-	if (vn_check_link(v, name))
-		goto fail;
-	params = json_pack("{ss}", "name", name);
-	if (!params || (o.val['t'] &&
+	if (!params || (o->val['t'] &&
 			vn_set(v, params, "temporary", json_true()))) {
 		json_decref(params);
-		ret = vn_fail(v, "out of memory");
-		goto fail;
+		return vn_fail(v, "out of memory");
 	}
 	ret = vn_call_raw(v, "vnic.delete", params, NULL, &e);
 	/* "'x' is not a vnic" stands alone, as in dladm */
@@ -172,9 +160,12 @@ int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv)
 		ret = vn_fail(v, "%s", e.message);
 	else if (ret == 2)
 		ret = vn_fail(v, "vnic deletion failed: %s", e.message);
-fail:
-	vn_opts_free(&o);
 	return ret;
+}
+
+int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv)
+{
+	return vn_link_cmd(v, argc, argv, "t", "", delete_vnic);
 }
 
 /* show-vnic options into params and the show description. */
@@ -183,51 +174,25 @@ static int show_vnic_args(struct vnicadm *v, const struct vn_opts *o,
 {
 	if (o->optind < argc - 1)
 		return vn_usage(v);
-	if (o->val['i'] && !o->val['s'])
-		return vn_usage_fail(v, "the option -i can be used only "
-				     "with -s");
-	if (o->val['i'] && vn_parse_interval(v, o->val['i'], &s->interval))
+	if (vn_show_stats(v, o, s, VN_T_VNIC, VN_T_VNIC_STATS))
 		return 1;
 	if (o->val['l']) {
 		if (vn_check_link(v, o->val['l']) ||
 		    vn_set(v, s->params, "link", json_string(o->val['l'])))
 			return 1;
 	}
-	if (o->optind == argc - 1) {
-		s->name = argv[o->optind];
-		if (vn_check_link(v, s->name) ||
-		    vn_set(v, s->params, "name", json_string(s->name)))
-			return 1;
-	}
-	if (o->val['s'] && vn_set(v, s->params, "stats", json_true()))
-		return 1;
-	return 0;
+	s->persistent_only = o->val['P'] != NULL;
+	return vn_show_operand(v, o, argc, argv, s, true);
 }
 
 int cmd_show_vnic(struct vnicadm *v, int argc, char **argv)
 {
-	struct vn_opts o;
+	static const struct vn_show_cmd c = {
+		"pPl:si:o:", "", 'p', show_vnic_args,
+	};
 	struct vn_show s = {
 		.method = "vnic.list", .key = "vnics", .what = "vnic",
 	};
-	int ret = 1;
 
-	if (vn_opts_parse(v, argc, argv, "pPl:si:o:", "", &o))
-		goto fail;
-	s.params = json_object();
-	if (!s.params) {
-		ret = vn_fail(v, "out of memory");
-		goto fail;
-	}
-	if (show_vnic_args(v, &o, argc, argv, &s))
-		goto fail;
-	s.table = o.val['s'] ? VN_T_VNIC_STATS : VN_T_VNIC;
-	s.oarg = o.val['o'];
-	s.parseable = o.val['p'] != NULL;
-	s.persistent_only = o.val['P'] != NULL;
-	ret = vn_show(v, &s);
-fail:
-	json_decref(s.params);
-	vn_opts_free(&o);
-	return ret;
+	return vn_show_run(v, argc, argv, &c, &s);
 }

@@ -105,3 +105,61 @@ int vn_show(struct vnicadm *v, const struct vn_show *s)
 	ofmt_close(o);
 	return ret;
 }
+
+int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
+		    char **argv, struct vn_show *s, bool send)
+{
+	if (o->optind < argc - 1)
+		return vn_usage(v);
+	if (o->optind != argc - 1)
+		return 0;
+	s->name = argv[o->optind];
+	if (vn_check_link(v, s->name))
+		return 1;
+	if (send && json_object_set_new(s->params, "name",
+					json_string(s->name)) < 0)
+		return vn_fail(v, "out of memory");
+	return 0;
+}
+
+int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
+		  struct vn_show *s, enum vn_table plain,
+		  enum vn_table stats)
+{
+	if (o->val['i'] && !o->val['s'])
+		return vn_usage_fail(v, "the option -i can be used only "
+				     "with -s");
+	if (o->val['i'] && vn_parse_interval(v, o->val['i'], &s->interval))
+		return 1;
+	if (o->val['s'] &&
+	    json_object_set_new(s->params, "stats", json_true()) < 0)
+		return vn_fail(v, "out of memory");
+	s->table = o->val['s'] ? stats : plain;
+	return 0;
+}
+
+int vn_show_run(struct vnicadm *v, int argc, char **argv,
+		const struct vn_show_cmd *c, struct vn_show *s)
+{
+	struct vn_opts o;
+	int ret = 1;
+
+	s->params = NULL;
+	if (vn_opts_parse(v, argc, argv, c->optstring, c->multi, &o))
+		goto fail;
+	s->params = json_object();
+	if (!s->params) {
+		ret = vn_fail(v, "out of memory");
+		goto fail;
+	}
+	if (c->args(v, &o, argc, argv, s))
+		goto fail;
+	s->oarg = o.val['o'];
+	s->parseable = o.val[(unsigned char)c->parseable] != NULL;
+	ret = vn_show(v, s);
+fail:
+	json_decref(s->params);
+	s->params = NULL;
+	vn_opts_free(&o);
+	return ret;
+}

@@ -138,6 +138,38 @@ struct vn_show {
 };
 int vn_show(struct vnicadm *v, const struct vn_show *s);
 
+/*
+ * One show-* subcommand: parse optstring (multi as in vn_opts_parse),
+ * give s fresh params, let args check the operands and options into s,
+ * take -o and the parseable letter ('p'; 'c' for show-linkprop), then
+ * vn_show(). s carries the method, key, table and what; params is freed.
+ */
+struct vn_show_cmd {
+	const char *optstring;
+	const char *multi;
+	char parseable;
+	int (*args)(struct vnicadm *v, const struct vn_opts *o, int argc,
+		    char **argv, struct vn_show *s);
+};
+int vn_show_run(struct vnicadm *v, int argc, char **argv,
+		const struct vn_show_cmd *c, struct vn_show *s);
+/* Helpers for args: at most one operand, a link name, kept in s->name
+ * (and sent as params "name" when send); -s [-i] choosing between the
+ * tables plain and stats. Each prints and returns 1 on error. */
+int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
+		    char **argv, struct vn_show *s, bool send);
+int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
+		  struct vn_show *s, enum vn_table plain,
+		  enum vn_table stats);
+
+/* The skeleton of the commands taking options and exactly one link name
+ * (set/reset-linkprop, delete-vnic, create/delete-etherstub): parse,
+ * check the operand, then run(v, &o, link). */
+int vn_link_cmd(struct vnicadm *v, int argc, char **argv,
+		const char *optstring, const char *multi,
+		int (*run)(struct vnicadm *v, const struct vn_opts *o,
+			   const char *link));
+
 /* The subcommands (cmd_*.c). */
 int cmd_create_vnic(struct vnicadm *v, int argc, char **argv);
 int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv);
