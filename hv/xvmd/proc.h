@@ -37,6 +37,10 @@ struct dom *proc_get_dom(struct remote_call *c);
 void proc_put_dom(struct remote_call *c, const struct dom *d);
 /* Check the args were all consumed; PROC_DROP if not. */
 int proc_args_done(struct remote_call *c);
+/* After a handler decoded all its args, d from proc_get_dom(): PROC_DROP
+ * if args were malformed or left over, PROC_ERROR if d was not found (or
+ * is Domain-0 when not_dom0), 0 to go on. */
+int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0);
 
 #define PROC_DECL(fn) int fn(struct remote_call *c)
 

@@ -45,6 +45,17 @@ static int proc_dom_arg(struct remote_call *c, struct dom **d)
 	return *d ? 0 : PROC_ERROR;
 }
 
+int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0)
+{
+	if (proc_args_done(c))
+		return PROC_DROP;
+	if (!d)
+		return PROC_ERROR;
+	if (not_dom0 && dom_check_not_dom0(d, &c->err) < 0)
+		return PROC_ERROR;
+	return 0;
+}
+
 void proc_put_dom(struct remote_call *c, const struct dom *d)
 {
 	xdr_put_string(c->ret, d->cfg.name);
@@ -485,11 +496,11 @@ static int proc_mem_common(struct remote_call *c, bool has_flags,
 	struct dom *d = proc_get_dom(c);
 	uint64_t kib = xdr_get_u64(c->args);
 	uint32_t flags = has_flags ? xdr_get_u32(c->args) : 0;
+	int rc;
 
-	if (proc_args_done(c))
-		return PROC_DROP;
-	if (!d)
-		return PROC_ERROR;
+	rc = proc_dom_ready(c, d, false);
+	if (rc)
+		return rc;
 	log_debug("setmem %s: %llu KiB flags %#x", d->cfg.name,
 		  (unsigned long long)kib, flags | implied);
 	return proc_set_mem(c, d, kib, flags | implied);

@@ -12,13 +12,13 @@ static int proc_dom_op(struct remote_call *c, bool has_flags,
 		       int (*op)(struct dom *, struct verr *), bool ret_dom)
 {
 	struct dom *d = proc_get_dom(c);
+	int rc;
 
 	if (has_flags)
 		xdr_get_u32(c->args);
-	if (proc_args_done(c))
-		return PROC_DROP;
-	if (!d)
-		return PROC_ERROR;
+	rc = proc_dom_ready(c, d, false);
+	if (rc)
+		return rc;
 	if (op(d, &c->err) < 0)
 		return PROC_ERROR;
 	if (ret_dom)
@@ -96,14 +96,12 @@ PROC_DECL(proc_open_console)
 	bool present;
 	char *dev = xdr_get_opt_string(c->args, 256, &present);
 	uint32_t flags = xdr_get_u32(c->args);
+	int rc;
 
 	free(dev);
-	if (proc_args_done(c))
-		return PROC_DROP;
-	if (!d)
-		return PROC_ERROR;
-	if (dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		return rc;
 	if (!dom_active(d))
 		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
 				"operation is not valid: domain is not running");

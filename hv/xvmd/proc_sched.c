@@ -18,11 +18,11 @@
 PROC_DECL(proc_get_scheduler_type)
 {
 	struct dom *d = proc_get_dom(c);
+	int rc;
 
-	if (proc_args_done(c))
-		return PROC_DROP;
-	if (!d)
-		return PROC_ERROR;
+	rc = proc_dom_ready(c, d, false);
+	if (rc)
+		return rc;
 	xdr_put_string(c->ret, "credit");
 	xdr_put_i32(c->ret, 2);
 	return 0;
@@ -187,15 +187,13 @@ static int proc_pin(struct remote_call *c, bool has_flags)
 	uint32_t vcpu = xdr_get_u32(c->args), flags = 0;
 	size_t len;
 	const uint8_t *map = xdr_get_opaque(c->args, CPUMAP_MAX, &len);
+	int rc;
 
 	if (has_flags)
 		flags = xdr_get_u32(c->args);
-	if (proc_args_done(c))
-		return PROC_DROP;
-	if (!d)
-		return PROC_ERROR;
-	if (dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		return rc;
 	if (!flags)
 		flags = dom_active(d) ? 1 : 2;
 	return dom_pin_vcpu(d, vcpu, map, len, flags & 1, flags & 2, &c->err);
@@ -265,15 +263,13 @@ static int proc_setvcpus(struct remote_call *c, bool has_flags)
 	struct dom *d = proc_get_dom(c);
 	uint32_t n = xdr_get_u32(c->args), flags = 0;
 	struct dom_config *def;
+	int rc;
 
 	if (has_flags)
 		flags = xdr_get_u32(c->args);
-	if (proc_args_done(c))
-		return PROC_DROP;
-	if (!d)
-		return PROC_ERROR;
-	if (dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		return rc;
 	if (!(flags & 2) && dom_active(d))
 		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation "
 				"not supported: vcpus of a running domain cannot "
