@@ -145,6 +145,18 @@ static int xnb_register(struct xnb *x)
 	return 0;
 }
 
+static void xnb_unlink(struct xnb *x)
+{
+	pthread_mutex_lock(&xnb_lock);
+	for (struct xnb **pp = &xnb_list; *pp; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&xnb_lock);
+}
+
 static int xnb_open(struct nb_port *p, const struct nb_port_conf *c)
 {
 	struct xnb *x;
@@ -165,26 +177,17 @@ static int xnb_open(struct nb_port *p, const struct nb_port_conf *c)
 	xnb_list = x;
 	pthread_mutex_unlock(&xnb_lock);
 	rc = xnb_register(x);
-	if (rc < 0) {
-		log_err("xnb %s: cannot listen on %s", c->name, c->path);
-		p->priv = x;
-		p->ops->close(p);
-		return rc;
-	}
+	if (rc < 0)
+		goto fail;
 	p->priv = x;
 	return 0;
-}
-
-static void xnb_unlink(struct xnb *x)
-{
-	pthread_mutex_lock(&xnb_lock);
-	for (struct xnb **pp = &xnb_list; *pp; pp = &(*pp)->next) {
-		if (*pp == x) {
-			*pp = x->next;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&xnb_lock);
+fail:
+	/* xnb_register left nothing registered; the path is not ours to
+	 * remove (-EEXIST: something else is there) */
+	log_err("xnb %s: cannot listen on %s", c->name, c->path);
+	xnb_unlink(x);
+	free(x);
+	return rc;
 }
 
 static void xnb_close(struct nb_port *p)
