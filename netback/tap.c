@@ -26,6 +26,7 @@ struct tap {
 	int fd;
 	struct rte_mempool *pool;
 	char ifname[IFNAMSIZ];
+	uint8_t spill[1];		/* PMD: detects oversized frames */
 };
 
 /* An ioctl on the interface by name, in our network namespace. */
@@ -125,11 +126,19 @@ static uint16_t tap_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 		return 0;
 	while (got < n) {
 		struct rte_mbuf *m = pkts[got];
-		ssize_t r = read(t->fd, rte_pktmbuf_mtod(m, void *),
-				 rte_pktmbuf_tailroom(m));
+		uint16_t room = rte_pktmbuf_tailroom(m);
+		/* one byte more than the mbuf takes: a longer frame (an MTU
+		 * above the mbuf size) would otherwise pass truncated */
+		struct iovec iov[2] = {
+			{ rte_pktmbuf_mtod(m, void *), room },
+			{ t->spill, sizeof(t->spill) },
+		};
+		ssize_t r = readv(t->fd, iov, 2);
 
 		if (r <= 0)
 			break;		/* EAGAIN: nothing more for now */
+		if (r > room)
+			r = 0;		/* the switch drops it as malformed */
 		m->data_len = (uint16_t)r;
 		m->pkt_len = (uint32_t)r;
 		got++;
