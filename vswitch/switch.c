@@ -6,8 +6,8 @@
  *     id, 0 untagged); complete partial checksums (csum.h); deliver to the VNIC owning (vid, dst), or flood
  *     broadcast, multicast and unknown destinations to the VNICs of that
  *     VLAN. Never back to the uplink.
- *   from a VNIC: protection checks; the VLAN is the VNIC's (tagged frames
- *     are dropped); deliver to the VNIC owning (vid, dst); learned or
+ *   from a VNIC: protection checks; the VLAN is the VNIC's (frames with
+ *     an 802.1Q or 802.1ad tag are dropped); deliver to the VNIC owning (vid, dst); learned or
  *     unknown unicast goes to the uplink only, tagged with the VNIC's vid;
  *     broadcast and multicast flood to the VLAN's VNICs and the uplink.
  * Frames going to several ports share one mbuf (reference counts); only a
@@ -179,7 +179,10 @@ static int from_vnic(struct vsw_port *in, struct rte_mbuf *m)
 	uint32_t len = rte_pktmbuf_data_len(m);
 	enum protect_verdict v;
 
-	if (len >= 14 && f[12] == 0x81 && f[13] == 0x00)
+	/* a VNIC's VLAN is its vid: any tag of its own (an 802.1ad one
+	 * too, which an untagged VNIC could use to reach a service VLAN
+	 * on the uplink) is refused */
+	if (vlan_has_tag(f))
 		return VSW_DROP_VLAN;
 	v = protect_check(&in->props, &in->mac, f, len);
 	return v == PROTECT_PASS ? -1 : (int)protect_drop[v];

@@ -51,7 +51,7 @@ uint8_t *vlan_push(uint8_t *frame, size_t len, uint16_t vid, uint8_t pcp)
 	uint8_t *p = frame - VLAN_HLEN;
 
 	if (vid == 0 || vid > VLAN_VID_MAX || pcp > 7 || len < ETH_HLEN_ ||
-	    rd16(frame + ETH_ADDRS_LEN) == ETHERTYPE_VLAN) {
+	    vlan_has_tag(frame)) {
 		errno = EINVAL;
 		return NULL;
 	}

@@ -12,6 +12,8 @@
 #define VLAN_HLEN	4
 #define ETHERTYPE_VLAN	0x8100
 #define VLAN_VID_MAX	4094
+#define ETHERTYPE_QINQ	0x88a8	/* 802.1ad service tag */
+#define ETHERTYPE_QINQ_OLD 0x9100	/* pre-standard service tag */
 
 struct vlan_info {
 	bool tagged;
@@ -20,6 +22,16 @@ struct vlan_info {
 	uint16_t ethertype;	/* the payload's type, after any tag */
 	uint16_t l3_off;	/* offset of the payload: 14 or 18 */
 };
+
+/* Does the frame (at least 14 bytes) carry a VLAN tag of any kind
+ * (802.1Q, 802.1ad or the old 0x9100 service tag)? */
+static inline bool vlan_has_tag(const uint8_t *frame)
+{
+	uint16_t type = (uint16_t)(frame[12] << 8 | frame[13]);
+
+	return type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ ||
+	       type == ETHERTYPE_QINQ_OLD;
+}
 
 /* Parse the Ethernet header (802.1Q clause 9.6 tag). 0, or -EINVAL for a
  * frame too short to hold its header(s) or a tag with VID 4095. */

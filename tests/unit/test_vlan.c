@@ -71,7 +71,27 @@ static void test_bad(void)
 	CU_ASSERT_EQUAL(vi.vid, 0xf01);
 }
 
+/* Frames a VNIC may not send: any tag type, 802.1ad included. */
+static void test_has_tag(void)
+{
+	uint8_t f[sizeof(arp_frame)];
+	static const uint16_t tagged[] = { 0x8100, 0x88a8, 0x9100 };
+
+	memcpy(f, arp_frame, sizeof(f));
+	CU_ASSERT(!vlan_has_tag(f));
+	for (size_t i = 0; i < sizeof(tagged) / sizeof(tagged[0]); i++) {
+		f[12] = (uint8_t)(tagged[i] >> 8);
+		f[13] = (uint8_t)tagged[i];
+		CU_ASSERT(vlan_has_tag(f));
+		/* nor is a service-tagged frame tagged again */
+		CU_ASSERT_PTR_NULL(vlan_push(f, sizeof(f), 5, 0));
+	}
+	f[12] = 0x08; f[13] = 0x00;	/* IPv4 */
+	CU_ASSERT(!vlan_has_tag(f));
+}
+
 static CU_TestInfo tests[] = {
+	{ "802.1Q and 802.1ad tags recognised", test_has_tag },
 	{ "push and pop on frame bytes", test_push_pop },
 	{ "bad frames and ids", test_bad },
 	CU_TEST_INFO_NULL,
