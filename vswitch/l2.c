@@ -34,6 +34,7 @@ int l2_init(struct l2_table *t, uint32_t max_entries, uint64_t age_ms)
 	t->max = max_entries;
 	t->used = 0;
 	t->age_ms = age_ms;
+	t->next_expiry_ms = 0;
 	return 0;
 }
 
@@ -146,7 +147,10 @@ int l2_learn(struct l2_table *t, uint16_t vid, const struct mac_addr *mac,
 		t->slots[i].seen_ms = now_ms;
 		return 0;
 	}
-	if (t->used >= t->max && l2_age(t, now_ms) > 0)
+	/* full: age first, but scan the table only when an entry can have
+	 * expired since the last scan, not once per frame of a MAC flood */
+	if (t->used >= t->max && now_ms > t->next_expiry_ms &&
+	    l2_age(t, now_ms) > 0)
 		i = l2_find(t, vid, mac);	/* slots moved */
 	return l2_insert(t, i, vid, mac, L2_LEARNED, port, now_ms);
 }
@@ -194,7 +198,15 @@ static bool l2_pred_port(const struct l2_table *t UNUSED,
 
 unsigned l2_age(struct l2_table *t, uint64_t now_ms)
 {
-	return l2_remove_if(t, l2_pred_expired, now_ms);
+	unsigned n = l2_remove_if(t, l2_pred_expired, now_ms);
+	uint64_t oldest = UINT64_MAX;
+
+	/* entries only get younger (refreshed) or go: a lower bound */
+	for (uint32_t i = 0; i <= t->mask; i++)
+		if (t->slots[i].kind == L2_LEARNED)
+			oldest = MIN(oldest, t->slots[i].seen_ms);
+	t->next_expiry_ms = (oldest == UINT64_MAX ? now_ms : oldest) + t->age_ms;
+	return n;
 }
 
 unsigned l2_flush_port(struct l2_table *t, uint32_t port)

@@ -31,6 +31,7 @@ struct l2_table {
 	uint32_t max;		/* entries allowed (a bound below the slots) */
 	uint32_t used;
 	uint64_t age_ms;	/* learned entries older than this are gone */
+	uint64_t next_expiry_ms; /* no learned entry expires before */
 };
 
 /* A table for max_entries (1..1M) entries; learned ones age after age_ms. */

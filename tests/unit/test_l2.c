@@ -105,7 +105,20 @@ static void test_bound_and_flush(void)
 	struct mac_addr extra = mk(4, 0);
 	CU_ASSERT_EQUAL(l2_learn(&t, 1, &extra, 0, 0), -ENOSPC);
 	CU_ASSERT_EQUAL(l2_register(&t, 1, &extra, 0), -ENOSPC);
+	/* full, nothing old enough yet (age 1000 ms): still no room, up to
+	 * the exact ms the first entries expire */
+	CU_ASSERT_EQUAL(l2_learn(&t, 1, &extra, 0, 500), -ENOSPC);
+	CU_ASSERT_EQUAL(l2_learn(&t, 1, &extra, 0, 1000), -ENOSPC);
+	CU_ASSERT_EQUAL(t.used, 100);
 	/* full but aged: learning makes room */
+	CU_ASSERT_EQUAL(l2_learn(&t, 1, &extra, 0, 1001), 0);
+	CU_ASSERT_EQUAL(t.used, 1);
+	CU_ASSERT_EQUAL(l2_remove(&t, 1, &extra), 0);
+	for (i = 0; i < 100; i++) {
+		struct mac_addr m = mk(3, (uint8_t)i);
+
+		CU_ASSERT_EQUAL(l2_learn(&t, 1, &m, i % 2, 1001), 0);
+	}
 	CU_ASSERT_EQUAL(l2_learn(&t, 1, &extra, 0, 5000), 0);
 	CU_ASSERT_EQUAL(t.used, 1);
 	CU_ASSERT_EQUAL(l2_remove(&t, 1, &extra), 0);
