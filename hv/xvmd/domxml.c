@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include "xvm/linkprop.h"
 #include "xvm/units.h"
 #include "domxml.h"
 
@@ -134,7 +135,9 @@ bool domxml_name_ok(const char *name)
 {
 	size_t i, len = strlen(name);
 
-	if (len == 0 || len > DOM_NAME_MAX || !strcmp(name, "Domain-0"))
+	/* no leading '.': ".", ".." and hidden files stay out of paths */
+	if (len == 0 || len > DOM_NAME_MAX || name[0] == '.' ||
+	    !strcmp(name, "Domain-0"))
 		return false;
 	for (i = 0; i < len; i++) {
 		char ch = name[i];
@@ -535,6 +538,12 @@ static int domxml_nic_bandwidth(struct domxml_ctx *c, const xmlNode *n,
 		if (rc == 0)
 			return domxml_fail(c, "bandwidth/%s needs 'average'",
 					   n->name);
+		/* KB/s onto maxbw, whose minimum vswitchd enforces */
+		if (rc > 0 && v * 8000 < MAXBW_MIN_BPS)
+			return domxml_fail(c, "bandwidth/%s average %llu KB/s is "
+					   "below the minimum of %llu (1200K)",
+					   n->name, (unsigned long long)v,
+					   MAXBW_MIN_BPS / 8000);
 		if (domxml_is(n, "inbound"))
 			nic->inbound_kBps = v;
 		else
@@ -578,14 +587,28 @@ static int domxml_nic_mac(struct domxml_ctx *c, const xmlNode *n,
 	return 0;
 }
 
+/* <source bridge=>: a vswitchd link name (lib/linkprop.c rules). */
+static int domxml_nic_source(struct domxml_ctx *c, const xmlNode *n,
+			     struct dom_nic *nic)
+{
+	int rc = domxml_attr_copy(c, n, "bridge", nic->bridge,
+				  sizeof(nic->bridge), true);
+
+	if (rc < 0)
+		return rc;
+	if (!linkname_valid(nic->bridge))
+		return domxml_fail(c, "invalid link name '%s' in source bridge",
+				   nic->bridge);
+	return 0;
+}
+
 static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
 			    struct dom_nic *nic)
 {
 	char dummy[32];
 
 	if (domxml_is(n, "source"))
-		return domxml_attr_copy(c, n, "bridge", nic->bridge,
-					sizeof(nic->bridge), true);
+		return domxml_nic_source(c, n, nic);
 	if (domxml_is(n, "mac"))
 		return domxml_nic_mac(c, n, nic);
 	if (domxml_is(n, "target"))	/* live name, assigned at start */

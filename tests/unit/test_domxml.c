@@ -161,6 +161,14 @@ static void test_domxml_errors(void)
 		{ "<domain type='xvm' xmlns:x='urn:x'><x:foo/></domain>",
 		  "unsupported element 'foo' in namespace urn:x" },
 		{ "<domain type='xvm'><uuid>zz</uuid></domain>", "malformed uuid" },
+		{ "<domain type='xvm'><devices><interface type='bridge'><source "
+		  "bridge='../p0'/></interface></devices></domain>",
+		  "invalid link name '../p0'" },
+		{ "<domain type='xvm'><devices><interface type='bridge'><source "
+		  "bridge='p0'/><bandwidth><inbound average='149'/></bandwidth>"
+		  "</interface></devices></domain>", "below the minimum of 150" },
+		{ "<domain type='xvm'><name>..</name></domain>",
+		  "invalid domain name" },
 	};
 	struct dom_config c;
 	char err[256];
@@ -196,6 +204,12 @@ static void test_domxml_helpers(void)
 	CU_ASSERT_TRUE(domxml_name_ok("web-1.a_b"));
 	CU_ASSERT_FALSE(domxml_name_ok("../x"));
 	CU_ASSERT_FALSE(domxml_name_ok(""));
+	CU_ASSERT_FALSE(domxml_name_ok("."));
+	CU_ASSERT_FALSE(domxml_name_ok(".hidden"));
+	CU_ASSERT_FALSE(domxml_name_ok("a/b"));
+	CU_ASSERT_FALSE(domxml_name_ok("a b"));
+	CU_ASSERT_FALSE(domxml_name_ok("0123456789012345678901234567890123456789"
+				       "012345678901234567890123"));
 }
 
 static CU_TestInfo tests[] = {
