@@ -214,16 +214,19 @@ static void dom_ctl_event(void *opaque, uint32_t events)
 int dom_watch(struct dom *d)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd, rc;
 
-	store_run_path(sa.sun_path, sizeof(sa.sun_path), d->cfg.name, "sock");
+	/* a truncated path could name another domain's socket */
+	rc = store_run_path(sa.sun_path, sizeof(sa.sun_path), d->cfg.name,
+			    "sock");
+	if (rc < 0)
+		return rc;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    loop_add(fd, EPOLLIN, dom_ctl_event, d) < 0) {
-		int rc = -errno;
-
+		rc = -errno;
 		close(fd);
 		return rc ? rc : -EIO;
 	}
@@ -448,6 +451,12 @@ int dom_start(struct dom *d, struct verr *e)
 	if (access(d->cfg.kernel, R_OK) < 0)
 		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
 				"kernel '%s': %s", d->cfg.kernel, strerror(errno));
+	if (store_run_path(sockets[0], sizeof(sockets[0]), d->cfg.name,
+			   "sock") < 0)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"the control socket path of '%s' is longer than "
+				"%zu bytes (shorter name or XVM_RUNDIR)",
+				d->cfg.name, sizeof(sockets[0]) - 1);
 	d->live.id = dom_next_id++;
 	memset(sockets, 0, sizeof(sockets));
 	if (vif_create(d, sockets, e) < 0)

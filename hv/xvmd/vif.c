@@ -78,7 +78,13 @@ int vif_create(struct dom *d, char sockets[][108], struct verr *e)
 		}
 		sock = NULL;
 		json_unpack(res, "{s?s}", "socket", &sock);
-		snprintf(sockets[i], 108, "%s", sock ? sock : "");
+		if ((size_t)snprintf(sockets[i], 108, "%s",
+				     sock ? sock : "") >= 108) {
+			json_decref(res);
+			rpc_client_close(cli);
+			return verr_set(e, VERR_OPERATION_FAILED, "vnic %s: "
+					"socket path too long", d->live.vnics[i]);
+		}
 		json_decref(res);
 		log_info("vnic %s: created over %s for %s", d->live.vnics[i],
 			 d->cfg.nics[i].bridge, d->cfg.name);
@@ -92,7 +98,7 @@ int vif_sockets(struct dom *d, char sockets[][108])
 	unsigned int i;
 
 	for (i = 0; i < d->cfg.nnics; i++)
-		if ((size_t)snprintf(sockets[i], 108, "%.60s/vnic/%.31s.sock",
+		if ((size_t)snprintf(sockets[i], 108, "%s/vnic/%s.sock",
 				     dom_env.rundir, d->live.vnics[i]) >= 108)
 			return -ENAMETOOLONG;
 	return 0;
