@@ -151,7 +151,7 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 	struct vsw_vnic *v;
 	json_t *props = json_object_get(o, "props"), *val;
 	json_t *vid = json_object_get(o, "vid");
-	const char *key, *kind = persist_str(o, "kind");
+	const char *key, *kind = persist_str(o, "kind"), *bad;
 	char perr[LINKPROP_ERRLEN] = "";
 
 	s.name = persist_str(o, "name");
@@ -159,9 +159,18 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 	s.mac = persist_str(o, "mac");
 	s.kind = kind && strcmp(kind, "guest") == 0 ? VNIC_GUEST : VNIC_HOST;
 	link_props_init(&s.props);
-	if (!s.name || !s.link || !s.mac || !json_is_integer(vid) ||
-	    json_integer_value(vid) < 0 || json_integer_value(vid) > 4094) {
-		log_err("persist: skipping a malformed vnic entry");
+	bad = !json_is_object(o) ? "not an object" :
+	      !s.name ? "no string 'name'" :
+	      !s.link ? "no string 'link'" :
+	      !s.mac ? "no string 'mac'" :
+	      !json_is_integer(vid) || json_integer_value(vid) < 0 ||
+	      json_integer_value(vid) > 4094 ? "no 'vid' in 0..4094" :
+	      kind && strcmp(kind, "guest") && strcmp(kind, "host") ?
+	      "'kind' neither host nor guest" :
+	      props && !json_is_object(props) ? "'props' not an object" : NULL;
+	if (bad) {
+		log_err("persist: vnic entry %s skipped: %s",
+			s.name ? s.name : "?", bad);
 		return;
 	}
 	s.vid = (uint16_t)json_integer_value(vid);
@@ -170,6 +179,11 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 		    linkprop_set(&s.props, key, json_string_value(val), perr) < 0)
 			log_err("persist: vnic %s: property %s ignored: %s",
 				s.name, key, perr);
+	}
+	if (link_name_taken(d, s.name)) {
+		/* a duplicate entry: keeping it would save it twice */
+		log_err("persist: vnic %s: duplicate entry skipped", s.name);
+		return;
 	}
 	if (vnic_create(d, &s, &v, &err) < 0) {
 		/* keep it saved: its link may come back (an interface that
@@ -183,6 +197,22 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 	}
 	v->mac_random = json_is_string(json_object_get(o, "macaddrtype")) &&
 		strcmp(persist_str(o, "macaddrtype"), "random") == 0;
+}
+
+/* An unreadable configuration is renamed to config.json.bad, so that the
+ * next save does not overwrite what an administrator may want to repair. */
+static void persist_set_aside(const char *path, const char *why, int line)
+{
+	char bad[PATH_MAX + 8];
+
+	snprintf(bad, sizeof(bad), "%s.bad", path);
+	if (rename(path, bad) < 0) {
+		log_err("persist: %s: line %d: %s; cannot set it aside: %s",
+			path, line, why, strerror(errno));
+		return;
+	}
+	log_err("persist: %s: line %d: %s; moved to %s, starting with no "
+		"saved configuration", path, line, why, bad);
 }
 
 int persist_restore(struct vswd *d)
@@ -204,18 +234,29 @@ int persist_restore(struct vswd *d)
 	root = json_loadb(text, len, 0, &jerr);
 	free(text);
 	if (!json_is_object(root)) {
-		log_err("persist: %s: %s", path, jerr.text);
+		persist_set_aside(path, root ? "not a JSON object" : jerr.text,
+				  root ? 0 : jerr.line);
 		json_decref(root);
 		return -EINVAL;
 	}
+	for (const char *const *k = (const char *const[]){ "etherstubs",
+							    "vnics", NULL };
+	     *k; k++)
+		if (json_object_get(root, *k) &&
+		    !json_is_array(json_object_get(root, *k)))
+			log_err("persist: %s: '%s' is not an array; ignored",
+				path, *k);
 	d->restoring = true;
 	json_array_foreach(json_object_get(root, "etherstubs"), i, e) {
 		struct rpc_error err = { "", "" };
 		const char *name = persist_str(e, "name");
 
-		if (!name || etherstub_create(d, name, false, &err) < 0)
+		if (!name)
+			log_err("persist: etherstub entry skipped: no string "
+				"'name'");
+		else if (etherstub_create(d, name, false, &err) < 0)
 			log_err("persist: etherstub %s not restored: %s",
-				name ? name : "?", err.message);
+				name, err.message);
 	}
 	json_array_foreach(json_object_get(root, "vnics"), i, e)
 		persist_restore_vnic(d, e);
