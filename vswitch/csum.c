@@ -54,12 +54,16 @@ static int csum_l4(uint8_t *l4, size_t l4len, uint8_t proto, uint32_t pseudo)
 
 static int csum_ipv4(uint8_t *ip, size_t len)
 {
-	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-	size_t tot = (size_t)(ip[2] << 8 | ip[3]);
-	uint8_t proto = ip[9], pb[2] = { 0, proto }, lb[2];
+	size_t ihl, tot;
+	uint8_t proto, pb[2] = { 0, 0 }, lb[2];
 	uint32_t s;
 
-	if (len < 20 || (ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || tot > len)
+	if (len < 20)
+		return 0;	/* before reading any header field */
+	ihl = (size_t)(ip[0] & 0xf) * 4;
+	tot = (size_t)(ip[2] << 8 | ip[3]);
+	proto = pb[1] = ip[9];
+	if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || tot > len)
 		return 0;
 	if ((ip[6] & 0x3f) || ip[7])
 		return 0;	/* a fragment: no whole segment here */
