@@ -52,6 +52,10 @@ struct nb_port_ops {
 	 * accepted, pkts[0..ret); the rest stay the caller's (ring full). */
 	uint16_t (*tx_burst)(struct nb_port *p, struct rte_mbuf **pkts,
 			     uint16_t n);
+	/* PMD. false while nothing can take frames (a guest VNIC without a
+	 * frontend): what waits for the port is dropped, not hoarded. May
+	 * be NULL: always true. */
+	bool (*carrier)(const struct nb_port *p);
 	/* PMD. An fd that becomes readable when rx_burst has frames, for the
 	 * idle PMD to sleep on; -1 when the port must be polled. */
 	int (*wait_fd)(const struct nb_port *p);
@@ -92,6 +96,11 @@ static inline uint16_t nb_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 				   uint16_t n)
 {
 	return p->ops->tx_burst(p, pkts, n);
+}
+
+static inline bool nb_carrier(const struct nb_port *p)
+{
+	return p->ops->carrier ? p->ops->carrier(p) : true;
 }
 
 static inline int nb_wait_fd(const struct nb_port *p)

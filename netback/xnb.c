@@ -234,6 +234,12 @@ static uint16_t xnb_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 	return sent;
 }
 
+static bool xnb_carrier(const struct nb_port *p)
+{
+	return __atomic_load_n(&((struct xnb *)p->priv)->vid,
+			       __ATOMIC_ACQUIRE) >= 0;
+}
+
 static int xnb_link_state(const struct nb_port *p)
 {
 	return __atomic_load_n(&((struct xnb *)p->priv)->vid,
@@ -246,6 +252,7 @@ const struct nb_port_ops nb_xnb_ops = {
 	.close = xnb_close,
 	.rx_burst = xnb_rx_burst,
 	.tx_burst = xnb_tx_burst,
+	.carrier = xnb_carrier,
 	.wait_fd = NULL,	/* guest rings are polled (kicks are costly) */
 	.set_mtu = NULL,
 	.link_state = xnb_link_state,

@@ -104,7 +104,7 @@ void switch_input(struct vsw_dp *dp, struct vsw_port *in,
 /* Send what waits for port p, within its cap and the port's room; the
  * number of frames sent. */
 unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p);
-/* Free every queued frame (port leaving). */
+/* Free every queued frame, counted as queue_full drops (port leaving). */
 void switch_drain(struct vsw_port *p);
 /* true when p has frames queued. */
 bool switch_pending(const struct vsw_port *p);

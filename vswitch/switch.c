@@ -262,10 +262,32 @@ static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
 	return total;
 }
 
+/* Free what waits for a port without carrier, each frame counted. */
+static void drop_queued(struct vsw_port *p)
+{
+	for (unsigned prio = 0; prio < VSW_NPRIO; prio++) {
+		struct vsw_txq *q = &p->txq[prio];
+
+		vsw_add(&p->stats.drops[VSW_DROP_QUEUE_FULL], q->count);
+		while (q->count) {
+			rte_pktmbuf_free(q->m[q->head]);
+			q->head = (uint16_t)((q->head + 1) % VSW_TXQ_LEN);
+			q->count--;
+		}
+	}
+}
+
 unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 {
 	unsigned total = 0;
 	bool blocked = false;
+
+	/* a guest VNIC without a frontend would hold up to VSW_TXQ_LEN
+	 * mbufs of the shared pool for as long as it stays away */
+	if (switch_pending(p) && !nb_carrier(p->nb)) {
+		drop_queued(p);
+		return 0;
+	}
 
 	/* strict priority: a lower queue goes only when the higher is empty */
 	for (int prio = VSW_NPRIO - 1; prio >= 0 && !blocked; prio--)
@@ -275,15 +297,7 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 
 void switch_drain(struct vsw_port *p)
 {
-	for (unsigned prio = 0; prio < VSW_NPRIO; prio++) {
-		struct vsw_txq *q = &p->txq[prio];
-
-		while (q->count) {
-			rte_pktmbuf_free(q->m[q->head]);
-			q->head = (uint16_t)((q->head + 1) % VSW_TXQ_LEN);
-			q->count--;
-		}
-	}
+	drop_queued(p);
 }
 
 bool switch_pending(const struct vsw_port *p)
