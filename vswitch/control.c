@@ -48,6 +48,15 @@ static int ctl_bool(json_t *params, const char *key, bool *out,
 	return 0;
 }
 
+/* The "name" (required) and "temporary" parameters most methods take. */
+static int ctl_name_temp(json_t *params, const char **name, bool *temporary,
+			 struct rpc_error *err)
+{
+	int rc = ctl_str(params, "name", true, name, err);
+
+	return rc < 0 ? rc : ctl_bool(params, "temporary", temporary, err);
+}
+
 /* Apply {"prop": "value", ...} to p (on a copy: all or nothing). */
 static int ctl_props(json_t *obj, struct link_props *p, struct rpc_error *err)
 {
@@ -264,10 +273,8 @@ static int h_etherstub_create(void *ctx, struct rpc_conn *conn UNUSED,
 {
 	const char *name;
 	bool temporary;
-	int rc = ctl_str(params, "name", true, &name, err);
+	int rc = ctl_name_temp(params, &name, &temporary, err);
 
-	if (rc == 0)
-		rc = ctl_bool(params, "temporary", &temporary, err);
 	return rc < 0 ? rc : etherstub_create(ctx, name, temporary, err);
 }
 
@@ -359,10 +366,8 @@ static int h_vnic_delete(void *ctx, struct rpc_conn *conn UNUSED,
 {
 	const char *name;
 	bool temporary;
-	int rc = ctl_str(params, "name", true, &name, err);
+	int rc = ctl_name_temp(params, &name, &temporary, err);
 
-	if (rc == 0)
-		rc = ctl_bool(params, "temporary", &temporary, err);
 	return rc < 0 ? rc : vnic_delete(ctx, name, temporary, err);
 }
 
@@ -393,10 +398,8 @@ static int ctl_vnic_target(struct vswd *d, json_t *params, struct vsw_vnic **v,
 			   bool *temporary, struct rpc_error *err)
 {
 	const char *name;
-	int rc = ctl_str(params, "name", true, &name, err);
+	int rc = ctl_name_temp(params, &name, temporary, err);
 
-	if (rc == 0)
-		rc = ctl_bool(params, "temporary", temporary, err);
 	if (rc < 0)
 		return rc;
 	*v = vnic_find(d, name);
