@@ -133,6 +133,13 @@ static int xvmd_dirs(struct xvmd_opts *o)
 	return 0;
 }
 
+/* Once a second: domains' deferred work, stalled clients. */
+static void xvmd_tick(void)
+{
+	dom_tick();
+	remote_tick();
+}
+
 static int xvmd_sigfd = -1;
 static bool xvmd_quit;
 
@@ -221,7 +228,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("serving %s/libvirt-sock", dom_env.rundir);
-	loop_run(1000, dom_tick);
+	loop_run(1000, xvmd_tick);
 	remote_shutdown();
 	if (xvmd_quit)
 		dom_stop_all();

@@ -20,6 +20,11 @@
 
 #define REMOTE_MAX_CONNS	256
 #define REMOTE_OUT_MAX		(64u << 20)	/* queued replies per client */
+/* A packet must arrive whole within this time of its first byte (the
+ * 30 s libvirt's keepalive gives up after), or the client is dropped:
+ * otherwise clients that never finish a packet keep their slots and,
+ * with a large length word, their buffers forever. */
+#define REMOTE_PARTIAL_MS	30000
 #define KEEPALIVE_PING		1
 #define KEEPALIVE_PONG		2
 
@@ -34,6 +39,7 @@ struct remote_conn {
 	int fd;
 	uint8_t lenbuf[4];
 	size_t len_got;
+	int64_t pkt_start_ms;	/* when the unfinished packet began */
 	uint8_t *pkt;		/* the packet being read, pkt_len bytes */
 	uint32_t pkt_len;
 	size_t pkt_got;
@@ -300,6 +306,8 @@ static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
 		size_t k;
 
 		if (conn->len_got < 4) {
+			if (conn->len_got == 0)
+				conn->pkt_start_ms = loop_now_ms();
 			conn->lenbuf[conn->len_got++] = *p++;
 			n--;
 			if (conn->len_got < 4)
@@ -357,6 +365,22 @@ static void remote_conn_event(void *opaque, uint32_t events)
 	}
 	if (conn->dead)
 		remote_conn_free(conn);
+}
+
+void remote_tick(void)
+{
+	int64_t now = loop_now_ms();
+	struct remote_conn *conn, *next;
+
+	for (conn = remote_conns; conn; conn = next) {
+		next = conn->next;
+		if (conn->len_got == 0 ||
+		    now - conn->pkt_start_ms < REMOTE_PARTIAL_MS)
+			continue;
+		log_warn("remote: packet unfinished after %d s, closing",
+			 REMOTE_PARTIAL_MS / 1000);
+		remote_conn_free(conn);
+	}
 }
 
 static void remote_accept(void *opaque, uint32_t events)

@@ -48,6 +48,8 @@ struct remote_call {
 int remote_listen(const char *path, bool ro);
 /* Close every listener and connection (unlinking the socket files). */
 void remote_shutdown(void);
+/* Called every second: drops clients whose packet stays unfinished. */
+void remote_tick(void);
 
 bool remote_conn_is_open(const struct remote_conn *conn);
 void remote_conn_set_open(struct remote_conn *conn, bool readonly);

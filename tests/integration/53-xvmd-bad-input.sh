@@ -4,7 +4,8 @@
 # virsh prints a libvirt error and exits 1; garbage, truncated, oversized
 # and undecodable RPC packets from a raw socket close that connection
 # (a well-formed call of an unknown procedure gets NO_SUPPORT and the
-# connection lives on); xvmd keeps serving other clients throughout.
+# connection lives on); a packet left unfinished closes its connection
+# after 30 s; xvmd keeps serving other clients throughout.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 . "$TOP/hv/xvmd/test-lib.sh"
@@ -51,7 +52,7 @@ V define "$TMP/nokernel.xml" >/dev/null || fail "define nokernel"
 expect_fail "kernel '/nonexistent/vmlinuz'" start nokernel
 [ "$(V domstate nokernel)" = "shut off" ] || fail "nokernel not shut off"
 
-timeout 60 /usr/bin/python3 - "$XVM_RUNDIR/libvirt-sock" <<'PY' || fail "raw socket checks"
+timeout 90 /usr/bin/python3 - "$XVM_RUNDIR/libvirt-sock" <<'PY' || fail "raw socket checks"
 import socket, struct, sys, time
 path = sys.argv[1]
 PROG, KA = 0x20008086, 0x6b656570
@@ -91,11 +92,13 @@ cases = {
     "garbage": b"\xde\xad\xbe\xef" * 64,
     "trailing bytes": pkt(PROG, 66, b"\0" * 8),
 }
+# A huge (allowed) length word and never the rest: dropped after 30 s.
+stall = conn()
+stall.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
+stall_t = time.monotonic()
 for name, data in cases.items():
     s = conn()
     s.sendall(data)
-    if name in ("oversized length", "garbage"):
-        pass
     if not closed(s):
         raise SystemExit("FAIL: %s: connection left open" % name)
     print("ok: %s: connection closed" % name)
@@ -128,6 +131,16 @@ s.sendall(pkt(PROG, 23, xstr(b"Domain-0"), serial=9))
 r = s.recv(4096)
 assert struct.unpack(">i", r[24:28])[0] == 1, r
 print("ok: unknown procedure -> NO_SUPPORT, PING -> PONG, call before open refused; connection kept")
+time.sleep(max(0, stall_t + 28 - time.monotonic()))
+stall.sendall(b"\0" * 4)	# trickling bytes does not extend the time
+stall.settimeout(0.5)
+if closed(stall):
+    raise SystemExit("FAIL: unfinished packet: closed before 30 s")
+time.sleep(max(0, stall_t + 33 - time.monotonic()))
+stall.settimeout(10)
+if not closed(stall):
+    raise SystemExit("FAIL: unfinished 16 MiB packet: connection kept after 30 s")
+print("ok: a packet left unfinished closes its connection after 30 s, not before")
 PY
 out=$("$XVMD" --cgroup "$XVMD_CGROUP" 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q 'Address already in use' || fail "second xvmd: exit $rc: $out"
