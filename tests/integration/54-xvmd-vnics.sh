@@ -4,7 +4,8 @@
 # xvm<domid>_0 show in `vnicadm show-vnic` with the VLAN, the cap and the
 # MAC xvmd generated and persisted; dumpxml names the live VNIC; the guests
 # ping each other; after kill -9 of xvmd the adopted guest still answers;
-# destroy removes the VNIC.
+# destroy removes the VNIC; a start that fails (vswitchd refuses a NIC,
+# hv cannot load the kernel) leaves no VNIC behind.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -58,4 +59,23 @@ pass "after kill -9 of xvmd, adopted n1 (id $id1) still answers pings"
 V destroy n1 >/dev/null; V destroy n2 >/dev/null
 "$VNICADM" show-vnic | grep -q '^xvm' && fail "guest VNICs left: $("$VNICADM" show-vnic)"
 pass "no guest VNIC left"
+
+# Failed starts undo what they did: a second NIC over a link that does not
+# exist (vswitchd refuses it after the first VNIC was made), then a kernel
+# hv cannot load (hv exits after both VNICs were made).
+dom_xml n3 "workload=idle" "" "$(nic "")<interface type='bridge'><source bridge='$(vname 8)'/></interface>"
+dom_xml n4 "workload=idle" "" "$(nic "")$(nic "")"
+sed -i "s:<kernel>.*</kernel>:<kernel>$TMP/n4.xml</kernel>:" "$TMP/n4.xml"
+for n in n3 n4; do
+	V define "$TMP/$n.xml" >/dev/null || fail "define $n"
+	out=$(V start "$n" 2>&1) && fail "$n started: $out"
+	[ "$(V domstate "$n")" = "shut off" ] || fail "$n: not shut off after a failed start"
+	"$VNICADM" show-vnic | grep -q '^xvm' &&
+		fail "$n: failed start left VNICs: $("$VNICADM" show-vnic)"
+	pass "$n: start fails ($(echo "$out" | tail -n 1)); no VNIC left, shut off"
+done
+V start n2 >/dev/null || fail "start n2 after the failed starts"
+"$VNICADM" show-vnic | grep -Eq "^xvm[0-9]+_0 +$stub " || fail "n2 has no VNIC"
+V destroy n2 >/dev/null
+pass "a domain starts normally after the failed starts"
 xvmd_stop
