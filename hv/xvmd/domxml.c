@@ -14,6 +14,7 @@
 #include "xvm/linkprop.h"
 #include "xvm/units.h"
 #include "domxml.h"
+#include "sched.h"
 
 struct domxml_ctx {
 	struct dom_config *cfg;
@@ -416,6 +417,10 @@ static int domxml_cputune(struct domxml_ctx *c, const xmlNode *n)
 					 n->name);
 		}
 	}
+	if (rc == 0 && quota && quota * 100 / period > SCHED_CAP_MAX)
+		return domxml_fail(c, "cputune quota %llu per period %llu is a "
+				   "cap above %d%%", (unsigned long long)quota,
+				   (unsigned long long)period, SCHED_CAP_MAX);
 	if (rc == 0 && quota)
 		c->cfg->cap = (unsigned int)MAX(1, quota * 100 / period);
 	return rc;

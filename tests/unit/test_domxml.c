@@ -169,6 +169,8 @@ static void test_domxml_errors(void)
 		  "</interface></devices></domain>", "below the minimum of 150" },
 		{ "<domain type='xvm'><name>..</name></domain>",
 		  "invalid domain name" },
+		{ "<domain type='xvm'><cputune><quota>100000</quota><period>1000"
+		  "</period></cputune></domain>", "cap above 6400%" },
 	};
 	struct dom_config c;
 	char err[256];
