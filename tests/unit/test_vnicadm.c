@@ -465,6 +465,8 @@ FAKE(fake_vnic_reset, "vnic.reset")
 FAKE(fake_link_list, "link.list")
 FAKE(fake_linkprop_get, "linkprop.get")
 FAKE(fake_stub_create, "etherstub.create")
+FAKE(fake_stub_delete, "etherstub.delete")
+FAKE(fake_stub_list, "etherstub.list")
 
 static const struct rpc_method fake_methods[] = {
 	{ "vnic.create", fake_vnic_create },
@@ -475,6 +477,8 @@ static const struct rpc_method fake_methods[] = {
 	{ "link.list", fake_link_list },
 	{ "linkprop.get", fake_linkprop_get },
 	{ "etherstub.create", fake_stub_create },
+	{ "etherstub.delete", fake_stub_delete },
+	{ "etherstub.list", fake_stub_list },
 };
 
 static void *fake_loop(void *arg UNUSED)
@@ -601,6 +605,15 @@ static void test_daemon_requests(void)
 	fake_next(NULL, 0, NULL);
 	CU_ASSERT_EQUAL(RUND("create-etherstub", "stub0"), 0);
 	CHECK_REQUEST("etherstub.create", "{\"name\":\"stub0\"}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("delete-etherstub", "-t", "stub0"), 0);
+	CHECK_REQUEST("etherstub.delete",
+		      "{\"name\":\"stub0\",\"temporary\":true}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("delete-vnic", "-t", "vnic0"), 0);
+	CHECK_REQUEST("vnic.delete", "{\"name\":\"vnic0\",\"temporary\":true}");
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
 }
 
 static void test_daemon_errors(void)
@@ -667,6 +680,28 @@ static void test_daemon_show(void)
 			     "-p", "maxbw,protection", "vnic0"), 0);
 	CHECK_REQUEST("linkprop.get", "{\"name\":\"vnic0\",\"props\":["
 		      "\"maxbw\",\"protection\"]}");
+	/* -c prints the rows vswitchd gave (the stand-in ignores "props") */
+	CU_ASSERT_TRUE(starts_with(OUT(), "maxbw:100\npriority:high\n"));
+	free(list);
+
+	/* show-link NAME -s: name and stats asked for, that row printed */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"links\":%s}", links_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-link", "-s", "-p", "-o", "link,ipackets",
+			     "stub0"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "stub0:0\n");
+	CHECK_REQUEST("link.list", "{\"name\":\"stub0\",\"stats\":true}");
+	free(list);
+
+	/* show-etherstub NAME: the list is asked for, the name picked here */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"etherstubs\":%s}", stubs_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-etherstub", "-p", "-o", "link", "stub1"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "stub1\n");
+	CHECK_REQUEST("etherstub.list", "{}");
+	CU_ASSERT_EQUAL(RUND("show-etherstub", "stub7"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid etherstub name "
+			       "'stub7': object not found\n");
 	free(list);
 
 	fake_next("{\"links\":[]}", 0, NULL);
