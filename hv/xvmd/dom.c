@@ -261,9 +261,14 @@ int dom_create_transient(const char *xml, struct dom **out, struct verr *e)
 		return verr_set(e, VERR_INTERNAL, "out of memory");
 	if (dom_parse_new(xml, cfg, &d, e) < 0)
 		goto fail;
+	if (d && dom_active(d)) {
+		verr_set(e, VERR_OPERATION_INVALID, "Requested operation is not "
+			 "valid: domain '%s' is already active", d->cfg.name);
+		goto fail;
+	}
 	if (d) {
-		verr_set(e, VERR_OPERATION_FAILED, "domain '%s' exists",
-			 d->cfg.name);
+		verr_set(e, VERR_OPERATION_FAILED, "operation failed: domain "
+			 "'%s' is already defined; use start", d->cfg.name);
 		goto fail;
 	}
 	d = dom_new(cfg);
@@ -280,38 +285,16 @@ fail:
 
 int dom_create_xml(const char *xml, struct dom **out, struct verr *e)
 {
-	struct dom_config *cfg = malloc(sizeof(*cfg));
-	struct dom *d = NULL;
-	int rc = -1;
+	struct dom *d;
 
-	if (!cfg)
-		return verr_set(e, VERR_INTERNAL, "out of memory");
-	if (dom_parse_new(xml, cfg, &d, e) < 0)
-		goto fail;
-	if (d && dom_active(d)) {
-		verr_set(e, VERR_OPERATION_INVALID, "Requested operation is not "
-			 "valid: domain '%s' is already active", d->cfg.name);
-		goto fail;
-	}
-	if (d) {
-		verr_set(e, VERR_OPERATION_FAILED, "operation failed: domain "
-			 "'%s' is already defined; use start", d->cfg.name);
-		goto fail;
-	}
-	d = dom_new(cfg);
-	if (!d) {
-		verr_set(e, VERR_INTERNAL, "out of memory");
-		goto fail;
-	}
-	rc = dom_start(d, e);
-	if (rc < 0) {
+	if (dom_create_transient(xml, &d, e) < 0)
+		return -1;
+	if (dom_start(d, e) < 0) {
 		dom_forget(d);
-		goto fail;
+		return -1;
 	}
 	*out = d;
-fail:
-	free(cfg);
-	return rc;
+	return 0;
 }
 
 int dom_undefine(struct dom *d, struct verr *e)

@@ -96,8 +96,10 @@ static inline bool dom_active(const struct dom *d)
 }
 
 int dom_define(const char *xml, struct dom **out, struct verr *e);
-/* A transient domain's record without starting it (adoption). */
+/* A transient domain's record without starting it (adoption); refused
+ * if a domain of that name exists. */
 int dom_create_transient(const char *xml, struct dom **out, struct verr *e);
+/* The same, started (virsh create); forgotten again if the start fails. */
 int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
 int dom_undefine(struct dom *d, struct verr *e);
 int dom_set_autostart(struct dom *d, bool on, struct verr *e);
