@@ -149,8 +149,7 @@ int l2_learn(struct l2_table *t, uint16_t vid, const struct mac_addr *mac,
 	}
 	/* full: age first, but scan the table only when an entry can have
 	 * expired since the last scan, not once per frame of a MAC flood */
-	if (t->used >= t->max && now_ms > t->next_expiry_ms &&
-	    l2_age(t, now_ms) > 0)
+	if (t->used >= t->max && l2_age(t, now_ms) > 0)
 		i = l2_find(t, vid, mac);	/* slots moved */
 	return l2_insert(t, i, vid, mac, L2_LEARNED, port, now_ms);
 }
@@ -198,8 +197,12 @@ static bool l2_pred_port(const struct l2_table *t UNUSED,
 
 unsigned l2_age(struct l2_table *t, uint64_t now_ms)
 {
-	unsigned n = l2_remove_if(t, l2_pred_expired, now_ms);
+	unsigned n;
 	uint64_t oldest = UINT64_MAX;
+
+	if (now_ms <= t->next_expiry_ms)
+		return 0;	/* nothing can have expired: no scan */
+	n = l2_remove_if(t, l2_pred_expired, now_ms);
 
 	/* entries only get younger (refreshed) or go: a lower bound */
 	for (uint32_t i = 0; i <= t->mask; i++)
