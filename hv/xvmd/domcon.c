@@ -92,7 +92,9 @@ static int domcon_open_pty(const char *path)
 	struct termios t;
 	int fd;
 
-	if (strncmp(path, "/dev/pts/", 9))
+	/* /dev/pts/N only: the path comes from hv's status answer */
+	if (strncmp(path, "/dev/pts/", 9) || !path[9] ||
+	    strspn(path + 9, "0123456789") != strlen(path + 9))
 		return -EINVAL;
 	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
