@@ -569,7 +569,10 @@ static void dom_hv_gone(struct dom *d)
 	if (act == DOM_ACT_RESTART) {
 		domcon_detach(d);
 		memset(sockets, 0, sizeof(sockets));
-		if (vif_sockets(d, sockets) == 0 && dom_boot(d, sockets, &e) == 0) {
+		if (vif_sockets(d, sockets) < 0) {
+			verr_set(&e, VERR_OPERATION_FAILED, "VNIC socket path "
+				 "too long");
+		} else if (dom_boot(d, sockets, &e) == 0) {
 			log_info("dom %s: restarted (%s), id %d, hv pid %d",
 				 d->cfg.name, kind, d->live.id, (int)d->pid);
 			return;
