@@ -3,7 +3,7 @@
 # same ids and states (paused stays paused) and they keep running; an
 # autostart domain starts when xvmd starts; SIGTERM shuts domains down
 # except those marked <xvm:lifecycle on_xend_stop='ignore'/>, which the
-# next xvmd adopts.
+# next xvmd adopts; an hv that died while no xvmd ran is cleaned up.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$TOP/hv/xvmd/test-lib.sh"
@@ -58,5 +58,19 @@ xvmd_start
 [ "$(V domstate idle1)" = "shut off" ] || fail "idle1: $(V domstate idle1)"
 expect_state auto1 running 20
 pass "restart: keep1 adopted (id $k_id), auto1 autostarted again"
+
+# An hv that died while no xvmd ran is not adopted: shut off, its runtime
+# state and pid file gone, and it starts again.
+xvmd_kill9
+kill -9 "$k_pid"
+for ((i = 0; i < 50; i++)); do kill -0 "$k_pid" 2>/dev/null || break; sleep 0.1; done
+xvmd_start
+[ "$(V domstate keep1)" = "shut off" ] || fail "keep1 with a dead hv: $(V domstate keep1)"
+[ -e "$XVM_RUNDIR/xvmd/keep1.json" ] && fail "runtime state of a dead hv kept"
+[ -e "$XVM_RUNDIR/hv/keep1.pid" ] && fail "pid file of a dead hv kept"
+[ "$(V domid auto1)" = "$(grep -o '"id":[0-9]*' "$XVM_RUNDIR/xvmd/auto1.json" | cut -d: -f2)" ] ||
+	fail "auto1 not adopted next to the dead keep1"
+V start keep1 >/dev/null || fail "keep1 does not start after its hv died"
+pass "an hv killed while xvmd was down: shut off and cleaned up, starts again"
 V destroy keep1 >/dev/null; V destroy auto1 >/dev/null
 xvmd_stop
