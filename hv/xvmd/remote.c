@@ -25,6 +25,11 @@
  * otherwise clients that never finish a packet keep their slots and,
  * with a large length word, their buffers forever. */
 #define REMOTE_PARTIAL_MS	30000
+/* Packets above REMOTE_SMALL_PKT (define's XML) share this much buffer
+ * among all clients; small calls are always read, so clients that
+ * announce big packets cannot lock the others out. */
+#define REMOTE_SMALL_PKT	(64u << 10)
+#define REMOTE_BIG_BUDGET	(64u << 20)
 #define KEEPALIVE_PING		1
 #define KEEPALIVE_PONG		2
 
@@ -58,6 +63,7 @@ struct remote_hdr {
 static struct remote_listener *remote_listeners;
 static struct remote_conn *remote_conns;
 static unsigned int remote_nconns;
+static size_t remote_big_bytes;	/* buffers of big packets being read */
 
 bool remote_conn_is_open(const struct remote_conn *conn)
 {
@@ -75,6 +81,16 @@ bool remote_conn_readonly(const struct remote_conn *conn)
 	return conn->readonly;
 }
 
+/* Release the packet being read (and its share of the budget). */
+static void remote_pkt_free(struct remote_conn *conn)
+{
+	if (conn->pkt && conn->pkt_len > REMOTE_SMALL_PKT)
+		remote_big_bytes -= conn->pkt_len;
+	free(conn->pkt);
+	conn->pkt = NULL;
+	conn->len_got = 0;
+}
+
 static void remote_conn_free(struct remote_conn *conn)
 {
 	struct remote_conn **pp;
@@ -87,7 +103,7 @@ static void remote_conn_free(struct remote_conn *conn)
 	domcon_conn_gone(conn);
 	loop_del(conn->fd);
 	close(conn->fd);
-	free(conn->pkt);
+	remote_pkt_free(conn);
 	xdr_out_free(&conn->out);
 	free(conn);
 	remote_nconns--;
@@ -325,11 +341,21 @@ static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
 			}
 			conn->pkt_len -= 4;
 			conn->pkt_got = 0;
+			if (conn->pkt_len > REMOTE_SMALL_PKT &&
+			    remote_big_bytes + conn->pkt_len > REMOTE_BIG_BUDGET) {
+				log_warn("remote: %u-byte packet while %zu bytes of "
+					 "big packets are pending, closing",
+					 conn->pkt_len, remote_big_bytes);
+				conn->dead = true;
+				return;
+			}
 			conn->pkt = malloc(conn->pkt_len);
 			if (!conn->pkt) {
 				conn->dead = true;
 				return;
 			}
+			if (conn->pkt_len > REMOTE_SMALL_PKT)
+				remote_big_bytes += conn->pkt_len;
 			continue;
 		}
 		k = MIN(n, conn->pkt_len - conn->pkt_got);
@@ -339,9 +365,7 @@ static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
 		n -= k;
 		if (conn->pkt_got == conn->pkt_len) {
 			remote_packet(conn);
-			free(conn->pkt);
-			conn->pkt = NULL;
-			conn->len_got = 0;
+			remote_pkt_free(conn);
 		}
 	}
 }

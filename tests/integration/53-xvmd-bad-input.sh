@@ -5,7 +5,8 @@
 # and undecodable RPC packets from a raw socket close that connection
 # (a well-formed call of an unknown procedure gets NO_SUPPORT and the
 # connection lives on); a packet left unfinished closes its connection
-# after 30 s; xvmd keeps serving other clients throughout.
+# after 30 s; packets over 64 KiB share 64 MiB of buffers; xvmd keeps
+# serving other clients throughout.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 . "$TOP/hv/xvmd/test-lib.sh"
@@ -102,6 +103,32 @@ for name, data in cases.items():
     if not closed(s):
         raise SystemExit("FAIL: %s: connection left open" % name)
     print("ok: %s: connection closed" % name)
+
+# Big packets share 64 MiB: with the 16 MiB stall and three more
+# announced, a fifth is refused while small calls are still served; once
+# the three go, a big packet is read again.
+bigs = [conn() for _ in range(3)]
+for b in bigs:
+    b.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
+time.sleep(0.3)
+over = conn()
+over.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
+if not closed(over):
+    raise SystemExit("FAIL: a fifth 16 MiB packet was accepted")
+small = conn()
+small.sendall(pkt(PROG, 66, serial=3))
+r = small.recv(4096)
+assert struct.unpack(">IIIiiIi", r[:28])[5:] == (3, 0), r
+for b in bigs:
+    b.close()
+time.sleep(0.3)
+again = conn()
+again.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
+again.settimeout(1)
+if closed(again):
+    raise SystemExit("FAIL: big packets refused after the others went")
+again.close()
+print("ok: big packets beyond 64 MiB in all refused, small calls served, budget released")
 
 # Truncated packet then half-close: closed, and meanwhile others are served.
 hold = conn()
