@@ -75,7 +75,11 @@ pass "schedinfo: credit, weight/cap set live and in the definition"
 [ "$(V vcpuinfo sc | grep -c '^VCPU:')" = 2 ] || fail "vcpuinfo: $(V vcpuinfo sc)"
 V vcpupin sc 1 0 >/dev/null || fail "vcpupin"
 V vcpupin sc | grep -Eq '^ *1 +0$' || fail "vcpupin query: $(V vcpupin sc)"
-tid=$(ls /proc/"$(cat "$XVM_RUNDIR/hv/sc.pid")"/task | sort -n | sed -n 3p)
+# hv names its vCPU threads "vcpuN" (the process also has KVM's own
+# kvm-nx-lpage-recovery worker, so thread order says nothing).
+hvpid=$(cat "$XVM_RUNDIR/hv/sc.pid")
+tid=$(grep -lx vcpu1 /proc/"$hvpid"/task/*/comm | cut -d/ -f5)
+[ -n "$tid" ] || fail "no thread named vcpu1 in hv $hvpid"
 taskset -pc "$tid" | grep -q 'list: 0$' || fail "vCPU 1 thread $tid: $(taskset -pc "$tid")"
 pass "vcpuinfo lists 2 vCPUs; vcpupin 1 -> CPU 0 sets thread $tid's affinity"
 V setvcpus sc 1 --config >/dev/null || fail "setvcpus --config"
