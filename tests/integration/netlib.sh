@@ -132,13 +132,18 @@ vsw_start() {
 	_vsw_note_dpdk_dirs
 }
 
-# The DPDK runtime directory vswitchd uses (from its open files), to
-# remove after it stops.
+# The DPDK runtime directory of this test's vswitchd, removed at exit
+# (a vswitchd killed with -9 cannot remove it itself). vswitchd names it
+# after XVM_RUNDIR: "vswd-" and a 64-bit FNV-1a-style hash of the path
+# (vswitch/main.c, eal_prefix()), recomputed here.
 _vsw_note_dpdk_dirs() {
-	local d
-	d=$(readlink /proc/"$VSW_PID"/fd/* 2>/dev/null |
-		sed -n "s|^\($DPDK_RUN/[^/]*\)/.*|\1|p" | sort -u)
-	[ -n "$d" ] && VSW_DPDK_DIRS="$VSW_DPDK_DIRS $d"
+	local h=1469598103934665603 i c
+	for ((i = 0; i < ${#XVM_RUNDIR}; i++)); do
+		printf -v c '%d' "'${XVM_RUNDIR:i:1}"
+		h=$(( (h ^ c) * 1099511628211 ))
+	done
+	printf -v c 'vswd-%016x' "$h"
+	[[ $VSW_DPDK_DIRS == *"$c"* ]] || VSW_DPDK_DIRS="$VSW_DPDK_DIRS $DPDK_RUN/$c"
 	return 0
 }
 
