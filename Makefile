@@ -50,7 +50,10 @@ check: deps
 	$(MAKE) all
 	./tests/run
 
-demo: all
+# Both re-run make after deps so pkg-config flags of freshly installed
+# packages are read.
+demo: deps
+	$(MAKE) all
 	./tests/demo.sh
 
 clean:
