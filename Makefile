@@ -4,7 +4,7 @@
 #   make          build everything into build/
 #   make deps     install the Debian packages the project needs (root)
 #   make check    deps + build + unit and integration tests
-#   make demo     boot the PV guest under hv and show its console
+#   make demo     boot the PV guest under hv; two guests ping through vswitchd
 
 BUILD    := build
 BIN      := $(BUILD)/bin
