@@ -2,6 +2,10 @@
  * Helpers shared by the DPDK benchmark tools (see bench.h).
  */
 #include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,4 +33,25 @@ void bench_eal_cleanup(void)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+static bool eal_up;	/* rte_eal_init() succeeded: clean up on exit */
+
+void bench_eal_started(void)
+{
+	eal_up = true;
+}
+
+void bench_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (eal_up)
+		bench_eal_cleanup();
+	exit(1);
 }

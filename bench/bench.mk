@@ -4,7 +4,7 @@
 BENCH_OBJS_COMMON := $(BUILD)/obj/bench/bench.o
 BENCH_TOOLS := $(BIN)/xvm-vuser $(BIN)/xvm-vhost-fwd
 
-$(BUILD)/obj/bench/%.o: CFLAGS += $(DPDK_CFLAGS)
+$(BUILD)/obj/bench/%.o: CFLAGS += $(DPDK_CFLAGS) -Inetback
 
 $(BIN)/xvm-vuser: $(BUILD)/obj/bench/vuser.o $(BENCH_OBJS_COMMON) $(XVM_LIB)
 	@mkdir -p $(dir $@)

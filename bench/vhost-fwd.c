@@ -33,6 +33,7 @@
 /* xvm headers first: DPDK defines container_of only if not yet defined. */
 #include "xvm/common.h"
 #include "bench.h"
+#include "xnb_features.h"	/* what vswitchd offers guests */
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -50,23 +51,6 @@
 #define SLEEP_MIN_US	10
 #define SLEEP_MAX_US	100
 
-/* What vswitchd's netback does not offer a guest (no offloads, control
- * queue or multiqueue: virtio 1.2 §5.1.3), masked here too, so that both
- * setups run the same virtio paths on both sides. */
-#define FWD_NO_FEATURES ((1ULL << VIRTIO_NET_F_CSUM) |			\
-			 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_ECN) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_UFO) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_TSO4) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_TSO6) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_ECN) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_UFO) |		\
-			 (1ULL << VIRTIO_NET_F_CTRL_VQ) |		\
-			 (1ULL << VIRTIO_NET_F_MQ) |			\
-			 (1ULL << VIRTIO_NET_F_GUEST_ANNOUNCE))
-
 struct fwd_opts {
 	const char *sock[2];
 	char prefix[64];
@@ -75,27 +59,11 @@ struct fwd_opts {
 };
 
 static volatile sig_atomic_t stop;
-static bool eal_up;		/* EAL initialised: clean up on exit */
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static void die(const char *fmt, ...) PRINTF(1, 2);
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "xvm-vhost-fwd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (eal_up)
-		bench_eal_cleanup();
-	exit(1);
 }
 
 static void usage(void)
@@ -121,7 +89,7 @@ static void parse_opts(struct fwd_opts *o, int argc, char **argv)
 			o->secs = strtod(optarg, &end);
 			if (end == optarg || *end || !(o->secs > 0) ||
 			    o->secs > MAX_SECS)
-				die("invalid seconds '%s'", optarg);
+				bench_die("invalid seconds '%s'", optarg);
 			break;
 		case 'P': snprintf(o->prefix, sizeof(o->prefix), "%s", optarg);
 			  break;
@@ -129,7 +97,7 @@ static void parse_opts(struct fwd_opts *o, int argc, char **argv)
 			o->core = strtol(optarg, &end, 10);
 			if (end == optarg || *end || o->core < 0 ||
 			    o->core > 1023)
-				die("invalid core '%s'", optarg);
+				bench_die("invalid core '%s'", optarg);
 			break;
 		default: usage();
 		}
@@ -138,7 +106,7 @@ static void parse_opts(struct fwd_opts *o, int argc, char **argv)
 		usage();
 	for (c = 0; c < 2; c++)
 		if (strlen(o->sock[c]) > 100 || strchr(o->sock[c], ','))
-			die("socket path '%s' too long or contains ','",
+			bench_die("socket path '%s' too long or contains ','",
 			    o->sock[c]);
 }
 
@@ -157,8 +125,8 @@ static void eal_start(const struct fwd_opts *o)
 	snprintf(vdev1, sizeof(vdev1), "net_vhost1,iface=%s,queues=1",
 		 o->sock[1]);
 	if (rte_eal_init(ARRAY_SIZE(eal) - 1, eal) < 0)
-		die("EAL init failed: %s", rte_strerror(rte_errno));
-	eal_up = true;
+		bench_die("EAL init failed: %s", rte_strerror(rte_errno));
+	bench_eal_started();
 }
 
 /* Configure (the PMD registers the vhost-user socket then), mask the
@@ -172,8 +140,8 @@ static void port_start(uint16_t port, const char *sock, struct rte_mempool *mp)
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc == 0 && rte_vhost_driver_disable_features(sock,
-							 FWD_NO_FEATURES) < 0)
-		die("%s: cannot mask virtio features", sock);
+							 XNB_NO_FEATURES) < 0)
+		bench_die("%s: cannot mask virtio features", sock);
 	if (rc == 0)
 		rc = rte_eth_rx_queue_setup(port, 0, RING_SIZE, 0, NULL, mp);
 	if (rc == 0)
@@ -181,7 +149,7 @@ static void port_start(uint16_t port, const char *sock, struct rte_mempool *mp)
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc < 0)
-		die("port %u setup failed: %s", port, rte_strerror(-rc));
+		bench_die("port %u setup failed: %s", port, rte_strerror(-rc));
 }
 
 /* One burst from port `from` to the other; returns frames forwarded. */
@@ -213,12 +181,12 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	eal_start(&o);
 	if (rte_eth_dev_count_avail() != 2)
-		die("expected 2 vhost ports, have %u",
+		bench_die("expected 2 vhost ports, have %u",
 		    rte_eth_dev_count_avail());
 	mp = rte_pktmbuf_pool_create("fwd", NB_MBUF, 256, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!mp)
-		die("mbuf pool: %s", rte_strerror(rte_errno));
+		bench_die("mbuf pool: %s", rte_strerror(rte_errno));
 	port_start(0, o.sock[0], mp);
 	port_start(1, o.sock[1], mp);
 	fprintf(stderr, "vhost-fwd: ready\n");

@@ -80,7 +80,6 @@ struct vuser_result {
 };
 
 static volatile sig_atomic_t stop;
-static bool eal_up;		/* EAL initialised: clean up on exit */
 
 static void on_signal(int sig)
 {
@@ -98,21 +97,6 @@ static void usage(void)
 	exit(2);
 }
 
-static void die(const char *fmt, ...) PRINTF(1, 2);
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "xvm-vuser: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (eal_up)
-		bench_eal_cleanup();
-	exit(1);
-}
-
 static uint64_t parse_u64(const char *s, uint64_t min, uint64_t max,
 			  const char *what)
 {
@@ -122,7 +106,7 @@ static uint64_t parse_u64(const char *s, uint64_t min, uint64_t max,
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		die("invalid %s '%s' (%" PRIu64 "-%" PRIu64 ")", what, s, min,
+		bench_die("invalid %s '%s' (%" PRIu64 "-%" PRIu64 ")", what, s, min,
 		    max);
 	return v;
 }
@@ -135,14 +119,14 @@ static double parse_secs(const char *s)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v > 0) || v > MAX_SECS)
-		die("invalid seconds '%s' (0-%d)", s, MAX_SECS);
+		bench_die("invalid seconds '%s' (0-%d)", s, MAX_SECS);
 	return v;
 }
 
 static void parse_mac(const char *s, struct mac_addr *m, const char *what)
 {
 	if (mac_parse(s, m) < 0)
-		die("invalid %s MAC address '%s'", what, s);
+		bench_die("invalid %s MAC address '%s'", what, s);
 }
 
 static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
@@ -170,11 +154,11 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 	if (optind != argc)
 		usage();
 	if (o->mode == MODE_SEND && !o->have_dst)
-		die("send needs -d DSTMAC");
+		bench_die("send needs -d DSTMAC");
 	if (o->mode == MODE_SEND && !o->count && !o->secs)
-		die("send needs -n COUNT or -t SECS");
+		bench_die("send needs -n COUNT or -t SECS");
 	if (o->mode == MODE_RECV && !o->secs)
-		die("recv needs -t SECS");
+		bench_die("recv needs -t SECS");
 	if (!o->secs)
 		o->secs = MAX_SECS;
 }
@@ -199,9 +183,9 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 	if (!o->sock || optind >= argc)
 		usage();
 	if (strlen(o->sock) > 100 || strchr(o->sock, ','))
-		die("socket path '%s' too long or contains ','", o->sock);
+		bench_die("socket path '%s' too long or contains ','", o->sock);
 	if (o->rxsock && (strlen(o->rxsock) > 100 || strchr(o->rxsock, ',')))
-		die("socket path '%s' too long or contains ','", o->rxsock);
+		bench_die("socket path '%s' too long or contains ','", o->rxsock);
 	if (strcmp(argv[optind], "send") == 0)
 		o->mode = MODE_SEND;
 	else if (strcmp(argv[optind], "recv") == 0)
@@ -210,7 +194,7 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 		usage();
 	parse_mode_opts(o, argc - optind, argv + optind);
 	if (o->rxsock && o->mode != MODE_SEND)
-		die("-R goes with send");
+		bench_die("-R goes with send");
 }
 
 static void eal_start(const struct vuser_opts *o)
@@ -229,8 +213,8 @@ static void eal_start(const struct vuser_opts *o)
 	snprintf(vdev1, sizeof(vdev1), "net_virtio_user1,path=%s,queues=1,"
 		 "queue_size=%d", o->rxsock ? o->rxsock : "", RING_SIZE);
 	if (rte_eal_init(n, eal) < 0)
-		die("EAL init failed: %s", rte_strerror(rte_errno));
-	eal_up = true;
+		bench_die("EAL init failed: %s", rte_strerror(rte_errno));
+	bench_eal_started();
 }
 
 static void port_start(uint16_t port, struct rte_mempool *mp)
@@ -248,14 +232,14 @@ static void port_start(uint16_t port, struct rte_mempool *mp)
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc < 0)
-		die("port %u setup failed: %s", port, rte_strerror(-rc));
+		bench_die("port %u setup failed: %s", port, rte_strerror(-rc));
 	for (i = 0; i < LINK_WAIT_S * 10 && !stop; i++) {
 		if (rte_eth_link_get_nowait(port, &link) == 0 &&
 		    link.link_status == RTE_ETH_LINK_UP)
 			return;
 		rte_delay_ms(100);
 	}
-	die("port %u: link not up after %d s", port, LINK_WAIT_S);
+	bench_die("port %u: link not up after %d s", port, LINK_WAIT_S);
 }
 
 /* BURST frames: dst, src, ethertype 0x88b5 ("local experimental"), a
@@ -414,12 +398,12 @@ int main(int argc, char **argv)
 	eal_start(&o);
 	nports = o.rxsock ? 2 : 1;
 	if (rte_eth_dev_count_avail() != nports)
-		die("no virtio-user port (is %s a vhost-user server socket?)",
+		bench_die("no virtio-user port (is %s a vhost-user server socket?)",
 		    rte_eth_dev_count_avail() ? o.rxsock : o.sock);
 	mp = rte_pktmbuf_pool_create("vuser", NB_MBUF, 256, 0,
 				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!mp)
-		die("mbuf pool: %s", rte_strerror(rte_errno));
+		bench_die("mbuf pool: %s", rte_strerror(rte_errno));
 	for (p = 0; p < nports; p++)
 		port_start(p, mp);
 	if (o.mode == MODE_SEND) {

@@ -26,31 +26,10 @@
 
 #include "xvm/log.h"
 #include "port.h"
+#include "xnb_features.h"
 
 #define XNB_RXQ		0	/* the guest's receive queue: we enqueue */
 #define XNB_TXQ		1	/* the guest's transmit queue: we dequeue */
-
-/* Must be offered (the library's defaults include them). */
-#define XNB_FEATURES ((1ULL << VIRTIO_F_VERSION_1) |			\
-		      (1ULL << VIRTIO_NET_F_MRG_RXBUF) |		\
-		      (1ULL << VIRTIO_RING_F_EVENT_IDX))
-/* Taken out of the defaults: offloads (frames are switched as they are,
- * to ports that cannot take partial checksums or TSO), the control queue
- * and multiqueue. Setting the feature set outright instead would turn the
- * library's built-in net backend off. */
-#define XNB_NO_FEATURES ((1ULL << VIRTIO_NET_F_CSUM) |			\
-			 (1ULL << VIRTIO_NET_F_GUEST_CSUM) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_TSO4) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_ECN) |		\
-			 (1ULL << VIRTIO_NET_F_GUEST_UFO) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_TSO4) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_TSO6) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_ECN) |		\
-			 (1ULL << VIRTIO_NET_F_HOST_UFO) |		\
-			 (1ULL << VIRTIO_NET_F_CTRL_VQ) |		\
-			 (1ULL << VIRTIO_NET_F_MQ) |			\
-			 (1ULL << VIRTIO_NET_F_GUEST_ANNOUNCE))
 
 struct xnb {
 	struct xnb *next;
