@@ -17,26 +17,11 @@ command -v virsh >/dev/null || fail "virsh is not installed (libvirt-clients)"
 for f in "$BIN/xvmd" "$INSTALL"; do [ -x "$f" ] || fail "$f is not built"; done
 
 WEB=web$NETID
-CG=xvmtest$NETID
 
-xvmd_start() {
-	"$BIN/xvmd" --hv "$BIN/hv" --cgroup "$CG" </dev/null >>"$TMP/xvmd.log" 2>&1 &
-	XVMD_PID=$!
-	at_exit "xvmd_stop"
-	wait_socket "$XVM_RUNDIR/libvirt-sock" 30 || {
-		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: no libvirt-sock after 30 s"
-	}
-	export LIBVIRT_DEFAULT_URI="xvm+unix:///system?socket=$XVM_RUNDIR/libvirt-sock"
-}
-xvmd_stop() {
-	timeout 10 virsh destroy "$WEB"
-	kill -TERM "$XVMD_PID" 2>/dev/null
-	wait_pid "$XVMD_PID" 15 || kill -9 "$XVMD_PID"
-	for d in /sys/fs/cgroup/*/"$CG"/*/ /sys/fs/cgroup/*/"$CG"/; do
-		[ -d "$d" ] && rmdir "$d"
-	done
-	return 0
-}
+# xvmd with its own cgroup parent; every hv it started, xvmd and the
+# cgroups go at exit (hv/xvmd/test-lib.sh).
+. "$TOP/hv/xvmd/test-lib.sh"
+export LIBVIRT_DEFAULT_URI=$URI
 
 # bad_install MESSAGE ARGS...: xvm-install ARGS exits 1 printing MESSAGE.
 bad_install() {

@@ -15,48 +15,20 @@ awk '$3 == "cgroup" && $4 ~ /(^|,)cpu(,|$)/ { f = 1 } END { exit !f }' /proc/mou
 	skip "no cgroup hierarchy with the cpu controller"
 
 ID=$((RANDOM % 90000 + 10000))
-CG=xvmtest$ID
 A=spinA$ID B=spinB$ID
 cpu=$(($(nproc --all) > 1 ? 1 : 0))
 
-# xvmd in the background on $XVM_RUNDIR/libvirt-sock, its own cgroup
-# parent; at exit every domain is destroyed, xvmd stopped, cgroups removed.
-xvmd_start() {
-	"$BIN/xvmd" --hv "$BIN/hv" --cgroup "$CG" </dev/null >>"$TMP/xvmd.log" 2>&1 &
-	XVMD_PID=$!
-	at_exit "xvmd_stop"
-	wait_socket "$XVM_RUNDIR/libvirt-sock" 30 || {
-		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: no libvirt-sock after 30 s"
-	}
-	export LIBVIRT_DEFAULT_URI="xvm+unix:///system?socket=$XVM_RUNDIR/libvirt-sock"
-}
-xvmd_stop() {
-	local d
-	for d in $A $B; do timeout 10 virsh destroy "$d"; done
-	kill -TERM "$XVMD_PID" 2>/dev/null
-	wait_pid "$XVMD_PID" 15 || kill -9 "$XVMD_PID"
-	for d in /sys/fs/cgroup/*/"$CG"/*/ /sys/fs/cgroup/*/"$CG"/; do
-		[ -d "$d" ] && rmdir "$d"
-	done
-	return 0
-}
-vsh() { timeout 20 virsh "$@" 2>&1 || { echo "virsh $*: failed" >&2; return 1; }; }
+# xvmd on $XVM_RUNDIR/libvirt-sock with its own cgroup parent; every hv
+# it started, xvmd and the cgroups go at exit (hv/xvmd/test-lib.sh).
+. "$TOP/hv/xvmd/test-lib.sh"
+export LIBVIRT_DEFAULT_URI=$URI
+vsh() { V "$@" 2>&1 || { echo "virsh $*: failed" >&2; return 1; }; }
 
+# define_spin NAME: a defined and started 1-vCPU spin guest.
 define_spin() {
-	cat >"$TMP/$1.xml" <<EOF
-<domain type='xvm'>
-  <name>$1</name>
-  <memory unit='MiB'>32</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type>xen</type>
-    <kernel>$GUEST</kernel>
-    <cmdline>workload=spin</cmdline>
-  </os>
-</domain>
-EOF
+	dom_xml "$1" "workload=spin"
 	vsh define "$TMP/$1.xml" >/dev/null || fail "virsh define $1"
-	vsh start "$1" >/dev/null || { tail -n 20 "$TMP/xvmd.log"; fail "virsh start $1"; }
+	vsh start "$1" >/dev/null || fail "virsh start $1"
 }
 
 # cputime DOM: `virsh dominfo`'s CPU time in seconds ("CPU time: 3.4s").
