@@ -98,10 +98,25 @@ static void vcon_write(const char *buf, size_t len)
 	virtq_kick(&vcon.txq);
 }
 
+/*
+ * Power-off, reboot and halt follow a flush: wait (bounded) until the device
+ * has used every queued buffer, or the last lines go down with the VM when
+ * the monitor handles the power-off before the console's notification.
+ */
 static void vcon_flush(void)
 {
+	uint64_t deadline = clock_ns() + VCON_WAIT_NS;
+
 	vcon_queue_cur();
 	virtq_kick(&vcon.txq);
+	for (;;) {
+		vcon_reclaim();
+		if (vcon.broken || vcon.nr_tx_free == VCON_TX_BUFS)
+			return;
+		if (clock_ns() > deadline)
+			return;
+		cpu_relax();
+	}
 }
 
 static void vcon_post_rx(char *buf)
