@@ -6,8 +6,9 @@
  * control blocks and the PM timer at ACPI_PM_PORT, the reset register at
  * ACPI_RESET_PORT, the SCI on GSI ACPI_SCI_IRQ (level, active high), no
  * SMI_CMD (ACPI is always enabled), \_S5 = ACPI_SLP_TYP_S5, a PCI host
- * bridge for bus 0 with the PCI_MMIO window and INTx routing (_PRT), COM1, one local APIC per vCPU
- * (APIC id = vCPU index) and the in-kernel IOAPIC.
+ * bridge for bus 0 with the PCI_MMIO window and INTx routing (_PRT), COM1,
+ * the i8042 keyboard, one local APIC per vCPU (APIC id = vCPU index) and
+ * the in-kernel IOAPIC.
  *
  * Everything is written at ACPI_AREA_GPA (e820-reserved), RSDP first.
  * Multi-byte fields are little-endian: hv runs on x86 hosts only.
@@ -390,6 +391,24 @@ static void dsdt_com1(struct aml *a)
 	aml_pkg_end(a, dev);
 }
 
+/* The i8042's keyboard (PNP0303) and no PS/2 mouse device: Linux then
+ * takes the ports and IRQ from here and does not probe for an AUX port,
+ * which on a controller without one costs a long command timeout. */
+static void dsdt_kbd(struct aml *a)
+{
+	struct res r = { .len = 0 };
+	size_t dev = aml_device_begin(a, "PS2K");
+
+	aml_name_eisaid(a, "_HID", "PNP0303");
+	aml_name_int(a, "_UID", 0);
+	res_io(&r, I8042_DATA_PORT, 1);
+	res_io(&r, I8042_CMD_PORT, 1);
+	res_irq(&r, 1);
+	res_end(&r);
+	aml_name_buffer(a, "_CRS", r.buf, r.len);
+	aml_pkg_end(a, dev);
+}
+
 /* Name(\_S5, Package(4) { SLP_TYPa, SLP_TYPb, 0, 0 }) */
 static void dsdt_s5(struct aml *a)
 {
@@ -423,6 +442,7 @@ static int acpi_build_dsdt(struct acpi_area *ar, uint64_t *gpa)
 	sb = aml_scope_begin(a, "\\_SB_");
 	dsdt_pci0(a);
 	dsdt_com1(a);
+	dsdt_kbd(a);
 	aml_pkg_end(a, sb);
 	if (a->overflow)
 		goto fail;

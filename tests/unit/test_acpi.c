@@ -75,6 +75,27 @@ static int dsdt_s5_typ(const uint8_t *d)
 	return -1;
 }
 
+/* \_SB.PS2K: _HID EisaId("PNP0303") and a _CRS with ports 0x60 and 0x64
+ * (one byte each) and IRQ 1, as Linux's i8042 PNP driver reads them. */
+static void check_kbd(const uint8_t *d)
+{
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c,
+				       0x41, 0xd0, 0x03, 0x03 };
+	static const uint8_t crs[] = {
+		0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01,
+		0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01,
+		0x22, 0x02, 0x00, 0x79, 0x00 };
+	uint32_t len = le32(d + 4);
+	const uint8_t *dev = memmem(d, len, "PS2K", 4);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dev);
+	len -= (uint32_t)(dev - d);
+	CU_ASSERT_PTR_NOT_NULL(memmem(dev, len, hid, sizeof(hid)));
+	CU_ASSERT_PTR_NOT_NULL(memmem(dev, len, crs, sizeof(crs)));
+	/* No PS/2 mouse: EisaId("PNP0F13") is nowhere. */
+	CU_ASSERT_PTR_NULL(memmem(d, le32(d + 4), "\x41\xd0\x0f\x13", 4));
+}
+
 static void test_tables(void)
 {
 	for (unsigned int vcpus = 1; vcpus <= 64; vcpus *= 4) {
@@ -111,6 +132,7 @@ static void test_tables(void)
 		CU_ASSERT_EQUAL(dsdt_s5_typ(dsdt), ACPI_SLP_TYP_S5);
 		CU_ASSERT_PTR_NOT_NULL(memmem(dsdt, le32(dsdt + 4), "PCI0", 4));
 		CU_ASSERT_PTR_NOT_NULL(memmem(dsdt, le32(dsdt + 4), "COM1", 4));
+		check_kbd(dsdt);
 		CU_ASSERT_PTR_NOT_NULL(memmem(dsdt, le32(dsdt + 4), "_PRT", 4));
 		check_madt(table(vm, le64(xsdt + 44), "APIC"), vcpus);
 		devtest_vm_free(vm);
