@@ -35,6 +35,7 @@ extern const struct hv_device_ops ns16550_device_ops;
 struct i8042;
 struct i8042 *i8042_create(struct vm *vm);
 void i8042_destroy(struct i8042 *k);
+unsigned int i8042_irq_pulses(const struct i8042 *k);	/* IRQ 1 edges so far */
 extern const struct hv_device_ops i8042_device_ops;
 
 /* ---- pvpanic.c: QEMU's pvpanic ISA port ---- */

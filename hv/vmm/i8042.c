@@ -5,9 +5,13 @@
  * or output port bit 0 cleared through command 0xd1).
  *
  * There is no AUX (mouse) port: the command byte's AUX-disable bit stays
- * set, which is how Linux's i8042 driver decides it is absent. No keys are
- * ever pressed. Bytes for the guest wait in a small output queue; each one
- * placed in the output buffer pulses IRQ 1 if the command byte enables it.
+ * set, which is how Linux's i8042 driver decides it is absent (the DSDT
+ * lists only the keyboard, so Linux does not even probe for it). No keys
+ * are ever pressed. Bytes for the guest wait in a small output queue behind
+ * the output buffer. IRQ 1 is edge triggered (ISA): it is pulsed once per
+ * byte, when that byte reaches the output buffer and the command byte
+ * enables it, so a guest that reads one byte per interrupt (Linux) gets an
+ * interrupt for each of a multi-byte reply (keyboard ID: 0xfa 0xab 0x83).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 #define STS_OBF			0x01	/* output buffer full */
 #define STS_SYS			0x04	/* system flag (POST passed) */
 #define STS_CMD			0x08	/* last write was a command */
+#define STS_UNLOCKED		0x10	/* keyboard not inhibited (no keylock) */
 
 /* Command byte. */
 #define CTR_KBDINT		0x01
@@ -61,18 +66,26 @@ struct i8042 {
 	uint8_t ctr;
 	uint8_t pending_cmd;		/* command waiting for its data byte */
 	uint8_t status_cmd;		/* STS_CMD */
+	unsigned int irq_pulses;	/* IRQ 1 edges sent (for tests) */
 };
+
+/* A byte has just reached the output buffer: one edge on IRQ 1. */
+static void kbc_irq(struct i8042 *k)
+{
+	if (!(k->ctr & CTR_KBDINT))
+		return;
+	vm_irq_line(k->vm, I8042_IRQ, 1);
+	vm_irq_line(k->vm, I8042_IRQ, 0);
+	k->irq_pulses++;
+}
 
 static void kbc_put(struct i8042 *k, uint8_t v)
 {
 	if (k->outq_count == I8042_OUTQ_MAX)
 		return;
 	k->outq[(k->outq_head + k->outq_count) % I8042_OUTQ_MAX] = v;
-	k->outq_count++;
-	if (k->ctr & CTR_KBDINT) {
-		vm_irq_line(k->vm, I8042_IRQ, 1);
-		vm_irq_line(k->vm, I8042_IRQ, 0);
-	}
+	if (k->outq_count++ == 0)
+		kbc_irq(k);	/* otherwise it waits behind the others */
 }
 
 static uint8_t kbc_get(struct i8042 *k)
@@ -83,7 +96,8 @@ static uint8_t kbc_get(struct i8042 *k)
 		return 0;
 	v = k->outq[k->outq_head];
 	k->outq_head = (k->outq_head + 1) % I8042_OUTQ_MAX;
-	k->outq_count--;
+	if (--k->outq_count)
+		kbc_irq(k);	/* the next byte moves into the buffer */
 	return v;
 }
 
@@ -151,9 +165,14 @@ static void kbc_data(struct i8042 *k, uint8_t v)
 	k->status_cmd = 0;
 	k->pending_cmd = 0;
 	switch (cmd) {
-	case CMD_WRITE_CTR:
+	case CMD_WRITE_CTR: {
+		bool enabled = !(k->ctr & CTR_KBDINT) && (v & CTR_KBDINT);
+
 		k->ctr = v | CTR_AUXDIS;
+		if (enabled && k->outq_count)
+			kbc_irq(k);	/* the waiting byte now interrupts */
 		break;
+	}
 	case CMD_WRITE_OUTPORT:
 		if (!(v & 0x01))
 			kbc_reset_cpu(k);
@@ -178,7 +197,8 @@ static uint64_t kbc_read(void *opaque, uint64_t off, unsigned int size)
 		return ~0ULL;
 	if (off == 0)
 		return kbc_get(k);
-	return STS_SYS | k->status_cmd | (k->outq_count ? STS_OBF : 0);
+	return STS_UNLOCKED | STS_SYS | k->status_cmd |
+	       (k->outq_count ? STS_OBF : 0);
 }
 
 static void kbc_write(void *opaque, uint64_t off, unsigned int size,
@@ -241,6 +261,11 @@ fail:
 	free(k);
 	errno = -rc;
 	return NULL;
+}
+
+unsigned int i8042_irq_pulses(const struct i8042 *k)
+{
+	return k->irq_pulses;
 }
 
 void i8042_destroy(struct i8042 *k)

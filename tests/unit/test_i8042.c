@@ -36,6 +36,43 @@ static void test_probe(void)
 	devtest_vm_free(vm);
 }
 
+/* IRQ 1 is an ISA edge: one pulse per byte as it reaches the output
+ * buffer, so a guest reading one byte per interrupt (Linux) gets all three
+ * bytes of the keyboard's ID reply. No keylock (status bit 4 set). */
+static void test_irq_per_byte(void)
+{
+	struct vm *vm = devtest_vm(0, 1);
+	struct i8042 *k = i8042_create(vm);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_CMD_PORT, 1) & 0x10, 0x10);
+	pio_out(vm, I8042_DATA_PORT, 1, 0xf2);			/* get ID */
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 1);		/* 0xfa only */
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_DATA_PORT, 1), 0xfa);
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 2);
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_DATA_PORT, 1), 0xab);
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 3);
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_DATA_PORT, 1), 0x83);
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 3);		/* empty now */
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_CMD_PORT, 1) & 0x01, 0);
+
+	/* Interrupt disabled in the command byte: no pulses; enabling it
+	 * with a byte waiting sends that byte's. */
+	pio_out(vm, I8042_CMD_PORT, 1, 0x60);
+	pio_out(vm, I8042_DATA_PORT, 1, 0x64);			/* KBDINT off */
+	pio_out(vm, I8042_DATA_PORT, 1, 0xff);			/* reset: 2 bytes */
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 3);
+	pio_out(vm, I8042_CMD_PORT, 1, 0x60);
+	pio_out(vm, I8042_DATA_PORT, 1, 0x65);			/* KBDINT on */
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 4);
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_DATA_PORT, 1), 0xfa);
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 5);
+	CU_ASSERT_EQUAL(pio_in(vm, I8042_DATA_PORT, 1), 0xaa);
+	CU_ASSERT_EQUAL(i8042_irq_pulses(k), 5);
+	i8042_destroy(k);
+	devtest_vm_free(vm);
+}
+
 static void test_reset(void)
 {
 	struct vm *vm = devtest_vm(0, 1);
@@ -118,6 +155,7 @@ static void test_pvpanic_log_flood(void)
 
 static CU_TestInfo tests[] = {
 	{ "probe", test_probe },
+	{ "irq_per_byte", test_irq_per_byte },
 	{ "reset", test_reset },
 	{ "save_load", test_save_load },
 	{ "pvpanic", test_pvpanic },
