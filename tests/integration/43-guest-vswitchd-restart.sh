@@ -35,8 +35,8 @@ pass "the LAN host pings the guest"
 in_ns "$(nsn h)" timeout 40 ping -n -D -i 0.2 -W 1 -w 30 10.43.0.1 >"$TMP/ping.out" 2>&1 &
 ping_pid=$!
 at_exit "kill $ping_pid"
-sleep 2
-grep -q 'icmp_seq=' "$TMP/ping.out" || fail "no replies to the LAN host's ping before the kill"
+wait_for_line "$TMP/ping.out" 'icmp_seq=' 10 || fail "no replies to the LAN host's ping before the kill"
+sleep 1
 old=$VSW_PID
 kill -9 "$old"
 wait "$old" 2>/dev/null
@@ -49,8 +49,9 @@ kill -0 "$pid" || { show g; fail "hv exited when vswitchd was killed"; }
 # control socket, and vswitchd is back for hv once the VNIC's vhost-user
 # socket is there again (polled every 10 ms meanwhile).
 rm -f "$XVM_RUNDIR/vswitchd.sock" "$SOCK"
-( for ((i = 0; i < 3000; i++)); do
-	[ -S "$SOCK" ] && { date +%s.%N >"$TMP/t_back"; exit 0; }
+( end=$(deadline_in 30)
+  while before "$end"; do
+	[ -S "$SOCK" ] && { echo "$EPOCHREALTIME" >"$TMP/t_back"; exit 0; }
 	sleep 0.01
   done ) &
 t_start=$(date +%s.%N)
@@ -63,7 +64,8 @@ first_reply_after() {
 	sed -n 's/^\[\([0-9.]*\)\] .*icmp_seq=.*time=.*/\1/p' "$TMP/ping.out" |
 		awk -v t="$1" '$1 > t { print; exit }'
 }
-for ((i = 0; i < 100; i++)); do
+end=$(deadline_in 10)
+while before "$end"; do
 	t_reply=$(first_reply_after "$t_back")
 	[ -n "$t_reply" ] && break
 	sleep 0.1

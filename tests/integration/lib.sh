@@ -36,21 +36,30 @@ require_kvm() {
 	fi
 }
 
+# Waits are bounded by the clock, not by a count of polls: in the nested
+# test VM every poll (a fork, a grep) costs much more than natively.
+# before DEADLINE: the wall clock (bash's EPOCHREALTIME, no fork) has not
+# reached DEADLINE; deadline_in SECONDS prints one.
+deadline_in() { echo $(( ${EPOCHREALTIME/./} / 1000 + $1 * 1000 )); }
+before() { (( ${EPOCHREALTIME/./} / 1000 < $1 )); }
+
 # wait_for_line FILE REGEX SECONDS: wait until FILE has a line matching REGEX.
 wait_for_line() {
-	local file=$1 re=$2 secs=$3 i
-	for ((i = 0; i < secs * 10; i++)); do
+	local file=$1 re=$2 end
+	end=$(deadline_in "$3")
+	while before "$end"; do
 		grep -Eq -- "$re" "$file" 2>/dev/null && return 0
 		sleep 0.1
 	done
-	return 1
+	grep -Eq -- "$re" "$file" 2>/dev/null
 }
 
 # wait_pid PID SECONDS: wait for a child to exit; its status in $WAIT_RC.
 # Returns 1 (and leaves it running) if it did not exit in time.
 wait_pid() {
-	local pid=$1 secs=$2 i
-	for ((i = 0; i < secs * 10; i++)); do
+	local pid=$1 end
+	end=$(deadline_in "$2")
+	while before "$end"; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			wait "$pid"; WAIT_RC=$?
 			return 0
@@ -78,12 +87,13 @@ hv_ctl() { "$RPC" -t 5000 "$XVM_RUNDIR/$1.sock" "$2"; }
 
 # wait_socket PATH SECONDS
 wait_socket() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
+	local end
+	end=$(deadline_in "$2")
+	while before "$end"; do
 		[ -S "$1" ] && return 0
 		sleep 0.1
 	done
-	return 1
+	[ -S "$1" ]
 }
 
 # show NAME: the console and stderr of a domain (for failure logs).
