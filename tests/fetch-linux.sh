@@ -2,7 +2,10 @@
 # Fetch Debian's current cloud kernel (the package linux-image-cloud-amd64
 # depends on) with apt-get download and extract its vmlinuz into
 # build/linux/. Cached: does nothing when build/linux/vmlinuz exists.
-# Prints the path of the kernel.
+# Prints the path of the kernel. The package is taken from the test VM's
+# download directory build/vm/dl (tests/vm/build-image.sh fetches the same
+# one) when it is there: inside the test VM there is no network, and what
+# the VM writes to build/linux/ is not kept.
 set -e
 cd "$(dirname "$0")/.."
 out=build/linux
@@ -18,8 +21,12 @@ fi
 [ -n "$pkg" ] || { echo "fetch-linux: cannot find the cloud kernel package" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && apt-get download "$pkg" >&2)
-dpkg-deb -x "$tmp"/*.deb "$tmp/root"
+deb=$(ls build/vm/dl/"$pkg"_*.deb 2>/dev/null | head -n 1 || true)
+if [ -z "$deb" ]; then
+	(cd "$tmp" && apt-get download "$pkg" >&2)
+	deb=$(ls "$tmp"/*.deb | head -n 1)
+fi
+dpkg-deb -x "$deb" "$tmp/root"
 k=$(ls "$tmp"/root/boot/vmlinuz-* | head -n 1)
 [ -f "$k" ] || { echo "fetch-linux: no vmlinuz in $pkg" >&2; exit 1; }
 cp "$k" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
