@@ -29,8 +29,9 @@ budget=$(( 270 * scale ))
 # exited, its status is in $HV_EXIT.
 HV_EXIT=
 wait_console() {
-	local i
-	for ((i = 0; i < budget * 10; i++)); do
+	local end
+	end=$(deadline_in "$budget")
+	while before "$end"; do
 		grep -Eq -- "$1" "$TMP/linux.console" && return 0
 		if ! kill -0 "$HV_PID" 2>/dev/null; then
 			wait "$HV_PID"; HV_EXIT=$?
@@ -39,6 +40,7 @@ wait_console() {
 		fi
 		sleep 0.1
 	done
+	grep -Eq -- "$1" "$TMP/linux.console" && return 0
 	return 2
 }
 since() { echo $(( $(date +%s) - start )); }
