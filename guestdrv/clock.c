@@ -4,7 +4,7 @@
  * writes MSR_KVM_SYSTEM_TIME_NEW once; afterwards ring 3 reads the pvclock
  * structure and the TSC natively (Linux Documentation/virt/kvm/x86/msr.rst,
  * "pvclock_vcpu_time_info"). Without it the TSC is calibrated against PIT
- * channel 2 (8254 mode 0, gate through port 0x61).
+ * channel 2 (pit_calibrate()).
  */
 #include "minios.h"
 
@@ -14,6 +14,7 @@
 #define MSR_KVM_SYSTEM_TIME_NEW	0x4b564d01
 #define PIT_HZ			1193182ULL
 #define PIT_CAL_TICKS		11932	/* 10 ms */
+#define PIT_CAL_TRIES		20
 #define NS_PER_SEC		1000000000ULL
 
 struct pvclock_vcpu_time_info {
@@ -93,25 +94,93 @@ static int kvm_clock_init(void)
 	return 0;
 }
 
-static int pit_calibrate(void)
+/* One reading of PIT channel 2: the count latched at some instant
+ * between the two TSC reads, and whether OUT2 had gone high (mode 0:
+ * the count reached 0 and wrapped). */
+struct pit_sample {
+	uint64_t before, after;
+	uint16_t count;
+	bool out;
+};
+
+static void pit_sample(struct pit_sample *s)
 {
-	uint64_t t0, t1;
-	uint8_t gate = inb(0x61);
+	uint8_t lo, hi;
+
+	s->before = rdtsc();
+	outb(0x43, 0x80);			/* latch channel 2's count */
+	lo = inb(0x42);
+	hi = inb(0x42);
+	s->out = inb(0x61) & 0x20;
+	s->after = rdtsc();
+	s->count = (uint16_t)(lo | hi << 8);
+}
+
+/* One measurement over at least PIT_CAL_TICKS: the TSC's rate in *hz,
+ * the TSC ticks between the two latches (midpoints of their brackets) in
+ * *tsc and their uncertainty (half the brackets' widths) in *err. A vCPU
+ * held up between the samples costs nothing; one held up inside a
+ * bracket shows as a large *err. */
+static int pit_measure(uint64_t *hz, uint64_t *tsc, uint64_t *err)
+{
+	struct pit_sample s0, s1;
 	int spins = 0;
 
-	outb(0x61, (gate & ~0x02) | 0x01);	/* speaker off, gate on */
 	outb(0x43, 0xb0);			/* ch 2, lo/hi, mode 0 */
-	outb(0x42, PIT_CAL_TICKS & 0xff);
-	outb(0x42, PIT_CAL_TICKS >> 8);
-	t0 = rdtsc();
-	while (!(inb(0x61) & 0x20))
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+	pit_sample(&s0);
+	do {
 		if (++spins > 1000000)
 			return -ETIMEDOUT;
-	t1 = rdtsc();
-	outb(0x61, gate);
-	if (t1 <= t0)
+		pit_sample(&s1);
+	} while (!s1.out && (int)s0.count - (int)s1.count < PIT_CAL_TICKS);
+	if (s1.out || s0.out || (int)s0.count - (int)s1.count < PIT_CAL_TICKS)
+		return -EBUSY;			/* wrapped, or a stale first count */
+	if (s1.before <= s0.after)
 		return -EIO;
-	clock_hz = (t1 - t0) * PIT_HZ / PIT_CAL_TICKS;
+	*tsc = (s1.before + s1.after) / 2 - (s0.before + s0.after) / 2;
+	*err = (s0.after - s0.before + s1.after - s1.before) / 2;
+	*hz = *tsc * PIT_HZ / (uint64_t)(s0.count - s1.count);
+	return 0;
+}
+
+/*
+ * The TSC against PIT channel 2 (8254 mode 0, gate through port 0x61),
+ * by latched counts bracketed by TSC reads, not by polling for the end
+ * of a countdown: under an emulator on a busy host (QEMU's TCG) each
+ * port access may wait milliseconds, and a countdown whose end is seen
+ * late made the TSC look several times faster (a guest clock running
+ * that much slow). Up to PIT_CAL_TRIES measurements; the first whose
+ * uncertainty is under 0.1% is taken, else the most precise.
+ */
+static int pit_calibrate(void)
+{
+	uint8_t gate = inb(0x61);
+	uint64_t hz, tsc, err, best_hz = 0, best_tsc = 0, best_err = 0;
+	int rc = -EIO;
+
+	outb(0x61, (gate & ~0x02) | 0x01);	/* speaker off, gate on */
+	for (int i = 0; i < PIT_CAL_TRIES; i++) {
+		rc = pit_measure(&hz, &tsc, &err);
+		if (rc == -ETIMEDOUT)
+			break;
+		if (rc < 0)
+			continue;
+		/* err/tsc < best_err/best_tsc, without dividing */
+		if (!best_hz || (unsigned __int128)err * best_tsc <
+				(unsigned __int128)best_err * tsc) {
+			best_hz = hz;
+			best_tsc = tsc;
+			best_err = err;
+		}
+		if (err * 1000 <= tsc)
+			break;
+	}
+	outb(0x61, gate);
+	if (!best_hz)
+		return rc < 0 ? rc : -EIO;
+	clock_hz = best_hz;
 	return 0;
 }
 
