@@ -1,41 +1,19 @@
 #!/bin/bash
-# Bad input to xvmd: unknown domain, malformed/incomplete/unsupported XML,
-# duplicate name, starting a running domain, operations on Domain-0 ->
-# virsh prints a libvirt error and exits 1; garbage, truncated, oversized
-# and undecodable RPC packets from a raw socket close that connection
-# (a well-formed call of an unknown procedure gets NO_SUPPORT and the
-# connection lives on); a packet left unfinished closes its connection
-# after 30 s; packets over 64 KiB share 64 MiB of buffers; xvmd keeps
-# serving other clients throughout.
-# timeout: 150
+# Bad input to xvmd that needs a running domain: starting a domain that
+# runs -> virsh prints a libvirt error and exits 1, and the daemon itself
+# refuses it through the API (OPERATION_INVALID). The bad input that needs
+# no guest (XML, names, Domain-0, raw RPC packets) is 57-xvmd-bad-requests,
+# run natively.
+# timeout: 90
 . "$(dirname "$0")/lib.sh"
 . "$TOP/hv/xvmd/test-lib.sh"
 require_kvm
 xvmd_start
 
-expect_fail "failed to get domain 'nosuch'" start nosuch
-expect_fail "failed to get domain 'nosuch'" dominfo nosuch
-printf "<domain type='xvm'><name>x</name" >"$TMP/bad1.xml"
-expect_fail "XML error: line [0-9]+: " define "$TMP/bad1.xml"
-dom_xml nomem "workload=idle"; sed -i '/<memory/d' "$TMP/nomem.xml"
-expect_fail "missing element 'memory'" define "$TMP/nomem.xml"
-dom_xml gfx "workload=idle" "" "<graphics type='vnc'/>"
-expect_fail "unsupported device 'graphics'" define "$TMP/gfx.xml"
-dom_xml badname "workload=idle"; sed -i 's:<name>badname</name>:<name>bad/name</name>:' "$TMP/badname.xml"
-expect_fail "invalid domain name 'bad/name'" define "$TMP/badname.xml"
-dom_xml vlan "workload=idle" "" "<interface type='bridge'><source bridge='phys0'/><vlan><tag id='5000'/></vlan></interface>"
-expect_fail "invalid VLAN identifier" define "$TMP/vlan.xml"
-dom_xml kvm "workload=idle"; sed -i "s/type='xvm'/type='kvm'/" "$TMP/kvm.xml"
-expect_fail "unsupported domain type 'kvm'" define "$TMP/kvm.xml"
-[ -z "$(ls "$XVM_STATEDIR/domains")" ] || fail "a refused definition left a file"
-pass "nothing stored for refused definitions"
-
 dom_xml dup1 "workload=idle"
 V define "$TMP/dup1.xml" >/dev/null || fail "define dup1"
-expect_fail "domain 'dup1' already exists with uuid" define "$TMP/dup1.xml"
 V start dup1 >/dev/null || fail "start dup1"
 expect_fail "already (active|running)" start dup1
-expect_fail "Domain-0" destroy Domain-0
 # virsh checks "already active" itself; the daemon must refuse too.
 /usr/bin/python3 - "$URI" <<'PY' || fail "starting a running domain through the API"
 import sys, libvirt
@@ -48,131 +26,7 @@ except libvirt.libvirtError as e:
     assert e.get_error_code() == libvirt.VIR_ERR_OPERATION_INVALID, e
     print("ok: create of a running domain: " + str(e))
 PY
-dom_xml nokernel "workload=idle"; sed -i "s:<kernel>.*</kernel>:<kernel>/nonexistent/vmlinuz</kernel>:" "$TMP/nokernel.xml"
-V define "$TMP/nokernel.xml" >/dev/null || fail "define nokernel"
-expect_fail "kernel '/nonexistent/vmlinuz'" start nokernel
-[ "$(V domstate nokernel)" = "shut off" ] || fail "nokernel not shut off"
-
-timeout 90 /usr/bin/python3 - "$XVM_RUNDIR/libvirt-sock" <<'PY' || fail "raw socket checks"
-import socket, struct, sys, time
-path = sys.argv[1]
-PROG, KA = 0x20008086, 0x6b656570
-
-def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(path)
-    return s
-
-def pkt(prog, proc, payload=b"", typ=0, serial=1, vers=1, status=0):
-    body = struct.pack(">IIiiIi", prog, vers, proc, typ, serial, status) + payload
-    return struct.pack(">I", len(body) + 4) + body
-
-def closed(s):
-    try:
-        while True:
-            d = s.recv(65536)
-            if not d:
-                return True
-    except socket.timeout:
-        return False
-    except ConnectionResetError:
-        return True
-
-def xstr(b):
-    return struct.pack(">I", len(b)) + b + b"\0" * (-len(b) % 4)
-
-cases = {
-    "short length": struct.pack(">I", 8) + b"\0" * 4,
-    "oversized length": struct.pack(">I", 0x7fffffff) + b"\0" * 64,
-    "unknown program": pkt(0x12345678, 1),
-    "bad version": pkt(PROG, 1, vers=9),
-    "reply type from a client": pkt(PROG, 1, typ=1),
-    "truncated args": pkt(PROG, 1, b"\0\0\0\1"),
-    "string longer than the packet": pkt(PROG, 1, struct.pack(">II", 1, 1000) + b"abc\0"),
-    "garbage": b"\xde\xad\xbe\xef" * 64,
-    "trailing bytes": pkt(PROG, 66, b"\0" * 8),
-}
-# A huge (allowed) length word and never the rest: dropped after 30 s.
-stall = conn()
-stall.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
-stall_t = time.monotonic()
-for name, data in cases.items():
-    s = conn()
-    s.sendall(data)
-    if not closed(s):
-        raise SystemExit("FAIL: %s: connection left open" % name)
-    print("ok: %s: connection closed" % name)
-
-# Big packets share 64 MiB: with the 16 MiB stall and three more
-# announced, a fifth is refused while small calls are still served; once
-# the three go, a big packet is read again.
-bigs = [conn() for _ in range(3)]
-for b in bigs:
-    b.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
-time.sleep(0.3)
-over = conn()
-over.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
-if not closed(over):
-    raise SystemExit("FAIL: a fifth 16 MiB packet was accepted")
-small = conn()
-small.sendall(pkt(PROG, 66, serial=3))
-r = small.recv(4096)
-assert struct.unpack(">IIIiiIi", r[:28])[5:] == (3, 0), r
-for b in bigs:
-    b.close()
-time.sleep(0.3)
-again = conn()
-again.sendall(struct.pack(">I", 16 << 20) + b"\0" * 100)
-again.settimeout(1)
-if closed(again):
-    raise SystemExit("FAIL: big packets refused after the others went")
-again.close()
-print("ok: big packets beyond 64 MiB in all refused, small calls served, budget released")
-
-# Truncated packet then half-close: closed, and meanwhile others are served.
-hold = conn()
-hold.sendall(pkt(PROG, 66)[:20])
-s = conn()
-s.sendall(pkt(PROG, 66, serial=7))
-r = s.recv(4096)
-ln, prog, vers, proc, typ, serial, status = struct.unpack(">IIIiiIi", r[:28])
-assert (proc, typ, serial, status) == (66, 1, 7, 0), (proc, typ, serial, status)
-print("ok: served while another client holds half a packet")
-hold.shutdown(socket.SHUT_WR)
-if not closed(hold):
-    raise SystemExit("FAIL: truncated packet: connection left open")
-print("ok: truncated packet: connection closed")
-
-# An unknown procedure: an error reply (NO_SUPPORT), the connection lives.
-s.sendall(pkt(PROG, 9999, serial=8))
-r = s.recv(4096)
-ln, prog, vers, proc, typ, serial, status = struct.unpack(">IIIiiIi", r[:28])
-code, = struct.unpack(">i", r[28:32])
-assert (proc, typ, serial, status, code) == (9999, 1, 8, 1, 3), (proc, typ, serial, status, code)
-s.sendall(pkt(KA, 1, typ=2, serial=0))
-r = s.recv(4096)
-assert struct.unpack(">IIIiiIi", r[:28])[1:] == (KA, 1, 2, 2, 0, 0), r
-# A call before CONNECT_OPEN is refused, not served.
-s.sendall(pkt(PROG, 23, xstr(b"Domain-0"), serial=9))
-r = s.recv(4096)
-assert struct.unpack(">i", r[24:28])[0] == 1, r
-print("ok: unknown procedure -> NO_SUPPORT, PING -> PONG, call before open refused; connection kept")
-time.sleep(max(0, stall_t + 28 - time.monotonic()))
-stall.sendall(b"\0" * 4)	# trickling bytes does not extend the time
-stall.settimeout(0.5)
-if closed(stall):
-    raise SystemExit("FAIL: unfinished packet: closed before 30 s")
-time.sleep(max(0, stall_t + 33 - time.monotonic()))
-stall.settimeout(10)
-if not closed(stall):
-    raise SystemExit("FAIL: unfinished 16 MiB packet: connection kept after 30 s")
-print("ok: a packet left unfinished closes its connection after 30 s, not before")
-PY
-out=$("$XVMD" --cgroup "$XVMD_CGROUP" 2>&1); rc=$?
-[ $rc = 1 ] && echo "$out" | grep -q 'Address already in use' || fail "second xvmd: exit $rc: $out"
-pass "a second xvmd on the same run directory refuses to start"
-V list | grep -Eq "^ *[0-9]+ +dup1 +running$" || fail "xvmd no longer serving: $(V list)"
-pass "xvmd still serves virsh after the bad input"
+V list | grep -Eq "^ *[0-9]+ +dup1 +running$" || fail "dup1 no longer running: $(V list)"
+pass "dup1 still running after the refused starts"
 V destroy dup1 >/dev/null || fail "destroy dup1"
 xvmd_stop
