@@ -1,8 +1,9 @@
 #!/bin/bash
 # xvmd through python3-libvirt: the same life cycle as scenario 50 seen
-# from libvirt's Python API (defineXML, create, info, state, XMLDesc,
-# suspend/resume, shutdown, destroy, undefine, listAllDomains, errors as
-# libvirtError with the code virsh would show).
+# from libvirt's Python API (create, info, state, XMLDesc, suspend/resume,
+# shutdown, destroy, listAllDomains of running domains, lifecycle events,
+# a transient domain by createXML). What needs no guest (the connection,
+# defineXML, errors, undefine) is 58-xvmd-python-define, run natively.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 . "$TOP/hv/xvmd/test-lib.sh"
@@ -29,20 +30,7 @@ def wait(pred, secs, what):
 conn = libvirt.open(uri)
 conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
                             lambda c, d, ev, det, o: events.append((d.name(), ev, det)), None)
-assert conn.getType() == "XVM", conn.getType()
-assert conn.getHostname()
-assert conn.isSecure() == 1
-info = conn.getInfo()
-assert info[0] == "x86_64" and info[2] >= 1, info
-ok("connection: type XVM, nodeinfo %s" % (info[:3],))
-d0 = conn.lookupByID(0)
-assert d0.name() == "Domain-0" and d0.isActive()
-ok("Domain-0 by id 0")
-
 dom = conn.defineXML(open(xmlpath).read())
-assert dom.name() == "py1" and not dom.isActive() and dom.isPersistent()
-assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
-ok("defineXML: py1 shut off, persistent")
 dom.create()
 assert dom.isActive() and dom.ID() > 0, dom.ID()
 st, maxmem, mem, ncpu, cputime = dom.info()
@@ -71,17 +59,6 @@ dom.create()
 dom.destroy()
 assert dom.state() == [libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_SHUTOFF_DESTROYED], dom.state()
 ok("destroy: shut off (destroyed)")
-try:
-    dom.resume()
-    raise SystemExit("FAIL: resume of a shut off domain succeeded")
-except libvirt.libvirtError as e:
-    assert e.get_error_code() == libvirt.VIR_ERR_OPERATION_INVALID, e.get_error_code()
-try:
-    conn.lookupByName("nosuch")
-    raise SystemExit("FAIL: lookup of nosuch succeeded")
-except libvirt.libvirtError as e:
-    assert e.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN, e.get_error_code()
-ok("errors: OPERATION_INVALID, NO_DOMAIN")
 E = libvirt
 want = [("py1", E.VIR_DOMAIN_EVENT_DEFINED, E.VIR_DOMAIN_EVENT_DEFINED_ADDED),
         ("py1", E.VIR_DOMAIN_EVENT_STARTED, E.VIR_DOMAIN_EVENT_STARTED_BOOTED),
@@ -94,8 +71,6 @@ wait(lambda: len(events) >= len(want), 5, "lifecycle events: got %s" % events)
 assert events == want, events
 ok("lifecycle events: defined, started, suspended, resumed, stopped (shutdown), started, stopped (destroyed)")
 dom.undefine()
-assert [d.name() for d in conn.listAllDomains(0)] == ["Domain-0"]
-ok("undefine")
 t = conn.createXML(open(xmlpath).read().replace("py1", "tr1"), 0)
 assert t.isActive() and not t.isPersistent()
 t.destroy()
