@@ -101,6 +101,30 @@ expect_fail() {
 	pass "virsh $* fails: $(echo "$out" | grep -E -- "$re" | head -n 1)"
 }
 
+# NO_KVM: why hv cannot run a guest on this machine, as hv says it when it
+# exits ("/dev/kvm: No such file or directory"), from what failed in
+# tests/tools/kvm-probe (the steps hv takes first); empty where KVM is
+# usable. The native scenarios check what a start does with it.
+[ -x "$TOP/build/tests/tools/kvm-probe" ] || fail "tests/tools/kvm-probe is not built"
+NO_KVM=$("$TOP/build/tests/tools/kvm-probe" 2>&1) && NO_KVM= || {
+	NO_KVM=${NO_KVM#kvm: }
+	case $NO_KVM in
+	KVM_CREATE_VM:*)   NO_KVM="/dev/kvm:${NO_KVM#KVM_CREATE_VM:}" ;;
+	KVM_CREATE_VCPU:*) NO_KVM="vCPUs:${NO_KVM#KVM_CREATE_VCPU:}" ;;
+	"API version"*)    NO_KVM="/dev/kvm: Operation not supported" ;;
+	esac
+}
+
+# start_without_kvm NAME: (where NO_KVM is set) virsh start NAME exits 1
+# with hv's own reason, and NAME is left shut off (failed) without an hv.
+start_without_kvm() {
+	expect_fail "^error: operation failed: hv for '$1' failed to start: hv: $NO_KVM\$" start "$1"
+	[ "$(V domstate --reason "$1")" = "shut off (failed)" ] ||
+		fail "$1 after the failed start: $(V domstate --reason "$1")"
+	[ ! -e "$XVM_RUNDIR/hv/$1.pid" ] || fail "$1: hv pid file left after the failed start"
+	pass "$1: shut off (failed), no hv left"
+}
+
 # A failure shows what xvmd logged.
 fail() {
 	echo "--- xvmd log (last lines):"

@@ -1,9 +1,10 @@
 #!/bin/bash
-# xvmd with stock virsh: define -> start -> list shows it running with an
-# id -> dominfo fields -> console log -> suspend/resume stop and restart
-# the guest's progress -> dumpxml round-trips (defined under a new name it
-# starts) -> shutdown -> shut off; destroy; undefine. Host queries:
-# version, nodeinfo, capabilities, hostname.
+# xvmd with stock virsh, running guests: start -> list shows it running
+# with an id -> dominfo fields -> console log -> suspend/resume stop and
+# restart the guest's progress -> the live dumpxml round-trips (defined
+# under a new name it starts) -> shutdown -> shut off; destroy; a new boot
+# gets a new id. What needs no guest (host queries, define, the inactive
+# XML, autostart, undefine) is 56-xvmd-define, run natively.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$TOP/hv/xvmd/test-lib.sh"
@@ -11,22 +12,8 @@ require_kvm
 command -v virsh >/dev/null || fail "virsh not installed (libvirt-clients)"
 xvmd_start
 
-V version | grep -q 'Running hypervisor: XVM' || fail "virsh version: $(V version)"
-pass "version names the XVM hypervisor"
-V nodeinfo | grep -Eq "^CPU\(s\): +$(nproc)$" || fail "nodeinfo: $(V nodeinfo)"
-pass "nodeinfo: $(nproc) CPUs"
-V capabilities | grep -q "<domain type='xvm'/>" || fail "capabilities lack <domain type='xvm'/>"
-V capabilities | grep -q "<os_type>hvm</os_type>" || fail "capabilities lack hvm"
-pass "capabilities: guest types xen and hvm, domain type xvm"
-[ "$(V hostname)" = "$(hostname)" ] || fail "hostname: $(V hostname)"
-pass "hostname"
-V list | grep -Eq '^ *0 +Domain-0 +running$' || fail "no Domain-0: $(V list)"
-pass "Domain-0 listed with id 0"
-
 dom_xml web1 "workload=spin"
 V define "$TMP/web1.xml" >/dev/null || fail "define"
-V list --all | grep -Eq '^ *- +web1 +shut off$' || fail "after define: $(V list --all)"
-pass "defined: shut off"
 V start web1 >/dev/null || { tail "$TMP/xvmd.log"; fail "start"; }
 id=$(V domid web1)
 V list | grep -Eq "^ *$id +web1 +running$" || fail "list: $(V list)"
@@ -86,9 +73,4 @@ V start web1 >/dev/null || fail "restart"
 [ "$(V domid web1)" -gt "$id2" ] || fail "a new boot did not get a new id"
 pass "a new boot gets a new id ($(V domid web1))"
 V destroy web1 >/dev/null
-V undefine web1 >/dev/null || fail "undefine"
-V undefine web2 >/dev/null || fail "undefine web2"
-[ -z "$(V list --all --name | grep -v Domain-0)" ] || fail "left: $(V list --all)"
-[ -z "$(ls "$XVM_STATEDIR"/domains/)" ] || fail "files left: $(ls "$XVM_STATEDIR"/domains/)"
-pass "undefine removes the domains and their files"
 xvmd_stop
