@@ -2,10 +2,10 @@
 # Guest NICs through xvmd: two domains with <interface type='bridge'> on an
 # etherstub, VLAN 5, one capped with <bandwidth> -> their VNICs
 # xvm<domid>_0 show in `vnicadm show-vnic` with the VLAN, the cap and the
-# MAC xvmd generated and persisted; dumpxml names the live VNIC; the guests
-# ping each other; after kill -9 of xvmd the adopted guest still answers;
-# destroy removes the VNIC; a start that fails (vswitchd refuses a NIC,
-# hv cannot load the kernel) leaves no VNIC behind.
+# MAC xvmd generated; dumpxml names the live VNIC; the guests ping each
+# other; after kill -9 of xvmd the adopted guest still answers; destroy
+# removes the VNIC. What needs no guest (the generated MAC persisted,
+# failed starts leaving no VNIC) is 59-xvmd-vnics-define, run natively.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -22,9 +22,6 @@ dom_xml n1 "workload=ping,idle ip=10.9.0.1/24" "" "$(nic "<bandwidth><inbound av
 dom_xml n2 "workload=pinger,idle ip=10.9.0.2/24 peer=10.9.0.1 count=3 interval_ms=200" "" "$(nic "")"
 V define "$TMP/n1.xml" >/dev/null && V define "$TMP/n2.xml" >/dev/null || fail "define"
 mac1=$(V dumpxml --inactive n1 | sed -n "s/.*<mac address='\([^']*\)'.*/\1/p")
-case $mac1 in 00:16:3e:*) ;; *) fail "n1: no generated 00:16:3e MAC in the definition ('$mac1')";; esac
-grep -q "$mac1" "$XVM_STATEDIR/domains/n1.xml" || fail "generated MAC not persisted"
-pass "n1: MAC $mac1 generated and persisted"
 V start n1 >/dev/null || fail "start n1"
 wait_for_line "$(conlog n1)" '^guest: ready' 60 || fail "n1 did not boot"
 V start n2 >/dev/null || fail "start n2"
@@ -59,23 +56,4 @@ pass "after kill -9 of xvmd, adopted n1 (id $id1) still answers pings"
 V destroy n1 >/dev/null; V destroy n2 >/dev/null
 "$VNICADM" show-vnic | grep -q '^xvm' && fail "guest VNICs left: $("$VNICADM" show-vnic)"
 pass "no guest VNIC left"
-
-# Failed starts undo what they did: a second NIC over a link that does not
-# exist (vswitchd refuses it after the first VNIC was made), then a kernel
-# hv cannot load (hv exits after both VNICs were made).
-dom_xml n3 "workload=idle" "" "$(nic "")<interface type='bridge'><source bridge='$(vname 8)'/></interface>"
-dom_xml n4 "workload=idle" "" "$(nic "")$(nic "")"
-sed -i "s:<kernel>.*</kernel>:<kernel>$TMP/n4.xml</kernel>:" "$TMP/n4.xml"
-for n in n3 n4; do
-	V define "$TMP/$n.xml" >/dev/null || fail "define $n"
-	out=$(V start "$n" 2>&1) && fail "$n started: $out"
-	[ "$(V domstate "$n")" = "shut off" ] || fail "$n: not shut off after a failed start"
-	"$VNICADM" show-vnic | grep -q '^xvm' &&
-		fail "$n: failed start left VNICs: $("$VNICADM" show-vnic)"
-	pass "$n: start fails ($(echo "$out" | tail -n 1)); no VNIC left, shut off"
-done
-V start n2 >/dev/null || fail "start n2 after the failed starts"
-"$VNICADM" show-vnic | grep -Eq "^xvm[0-9]+_0 +$stub " || fail "n2 has no VNIC"
-V destroy n2 >/dev/null
-pass "a domain starts normally after the failed starts"
 xvmd_stop
