@@ -3,7 +3,7 @@
 # 1518-byte frames flat out to a LAN host. First uncapped, to learn what
 # the guest can offer here (about 1 Gb/s natively, tens of Mb/s in the
 # nested test VM, where everything is emulated); then the cap is set to
-# 100M, or to 40% of that offered rate where the guest cannot offer 250
+# 100M, or to 25% of that offered rate where the guest cannot offer 400
 # Mb/s, so the switch and not the guest is the bottleneck on every path.
 # The LAN host must receive the cap within 5% (its lan0 rx_bytes over a
 # 5 s window; frames counted without FCS, as the cap counts them); the
@@ -12,7 +12,8 @@
 # the cap with `vnicadm set-linkprop` while it runs raises the rate by
 # more than half the first cap; if it does not, the test says what it
 # reached. A switch that ignored the cap fails on either path: the rate
-# would then be the offered one, 2.5 times the cap or more.
+# would then be the offered one, 4 times the cap or more. (In the VM the
+# lower bound is looser: see below.)
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -24,6 +25,9 @@ vsw_start
 g=$(vname 1)
 guest_vnic "$g" "$UPLINK" ''
 SECS=26
+# The test's own commands (vnicadm, reading counters) take seconds in the
+# nested VM: the guest sends for longer there, so both windows fall inside.
+[ "${XVM_IN_TEST_VM:-0}" = 1 ] && SECS=60
 guest_start g "$SOCK" "$MAC" \
 	"workload=pktgen ip=10.42.0.1/24 peer=10.42.0.10 size=1518 secs=$SECS"
 expect_console g '^guest: pktgen t=3 ' 40
@@ -43,7 +47,7 @@ rate_mbps() {
 	awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", b * 8 / (t1 - t0) / 1e6 }'
 }
 offered=$(rate_mbps 3)
-cap=$(awk -v o="$offered" 'BEGIN { c = int(o * 0.4); if (c > 100) c = 100; print c }')
+cap=$(awk -v o="$offered" 'BEGIN { c = int(o * 0.25); if (c > 100) c = 100; print c }')
 [ "$cap" -ge 2 ] || fail "the guest offers only $offered Mb/s uncapped: too little to test a cap"
 echo "  uncapped, the guest offers $offered Mb/s: cap ${cap}M, then $((2 * cap))M"
 vna set-linkprop -t -p maxbw=${cap}M "$g"
@@ -56,12 +60,22 @@ vna set-linkprop -t -p maxbw=$((2 * cap))M "$g"
 sleep 2
 r2=$(rate_mbps 5)
 grep '^guest: pktgen t=[0-9]* ' "$TMP/g.console" | tail -n 2 | sed 's/^/  /'
+grep -q '^guest: pktgen sent=' "$TMP/g.console" &&
+	fail "test broken: the guest stopped sending before the second window ended"
 expect_console g '^guest: pktgen sent=' $((SECS + 20))
 summary=$(grep -m1 '^guest: pktgen sent=' "$TMP/g.console")
 echo "  $summary"
 
-awk -v m="$r1" -v c="$cap" 'BEGIN { exit !(m >= c * 0.95 && m <= c * 1.05) }' ||
-	fail "with maxbw=${cap}M the LAN host received $r1 Mb/s, not within 5% of $cap"
+# The cap must hold (at most 5% above it) on every path. Natively the
+# guest offers ten times the cap, so the rate must also reach 95% of it;
+# in the nested VM the emulated guest's own sending rate swings up to
+# fourfold with the host's load, so there 75% is asked.
+low=0.95
+[ "${XVM_IN_TEST_VM:-0}" = 1 ] && low=0.75
+awk -v m="$r1" -v c="$cap" 'BEGIN { exit !(m <= c * 1.05) }' ||
+	fail "with maxbw=${cap}M the LAN host received $r1 Mb/s: more than 5% above the cap"
+awk -v m="$r1" -v c="$cap" -v l="$low" 'BEGIN { exit !(m >= c * l) }' ||
+	fail "with maxbw=${cap}M the LAN host received only $r1 Mb/s (less than $low of the cap; uncapped: $offered)"
 pass "with maxbw=${cap}M the LAN host receives $r1 Mb/s (uncapped: $offered)"
 [[ $summary == *" errors=0 "* ]] || fail "the guest reports send errors: $summary"
 pass "the guest reports errors=0"
