@@ -75,8 +75,9 @@ conlog() { echo "$XVM_RUNDIR/console/$1.log"; }
 
 # expect_state NAME STATE SECONDS: virsh domstate reaches STATE.
 expect_state() {
-	local i s
-	for ((i = 0; i < $3 * 10; i++)); do
+	local end s
+	end=$(deadline_in "$3")
+	while before "$end"; do
 		s=$(V domstate "$1" 2>/dev/null)
 		[ "$s" = "$2" ] && { pass "$1: domstate $2"; return 0; }
 		sleep 0.1
