@@ -16,7 +16,8 @@ n2=$(grep -c '^guest: spin t=' "$TMP/s.console")
 pass "no progress while paused ($n2 reports)"
 hv_ctl s resume >/dev/null || fail "resume failed"
 hv_ctl s status | grep -q '"state": *"running"' || fail "status not running after resume"
-for ((i = 0; i < 100; i++)); do
+end=$(deadline_in 10)
+while before "$end"; do
 	n3=$(grep -c '^guest: spin t=' "$TMP/s.console")
 	[ "$n3" -ge $((n2 + 2)) ] && break
 	sleep 0.1

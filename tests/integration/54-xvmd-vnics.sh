@@ -47,7 +47,8 @@ V destroy n2 >/dev/null || fail "destroy n2"
 pass "destroy removed xvm${id2}_0"
 V start n2 >/dev/null || fail "restart n2"
 n=$(grep -c 'pinger sent=3 received=3' "$(conlog n2)")
-for ((i = 0; i < 600; i++)); do
+end=$(deadline_in 60)
+while before "$end"; do
 	[ "$(grep -c 'pinger sent=3 received=3' "$(conlog n2)")" -gt "$n" ] && break
 	sleep 0.1
 done

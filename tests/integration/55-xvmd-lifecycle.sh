@@ -16,7 +16,8 @@ xvmd_start
 ready() { grep -c '^guest: ready' "$(conlog "$1")" 2>/dev/null || true; }
 wait_ready() {	# NAME COUNT
 	local i
-	for ((i = 0; i < 600; i++)); do
+	local end; end=$(deadline_in 60)
+	while before "$end"; do
 		[ "$(ready "$1")" -ge "$2" ] && return 0
 		sleep 0.1
 	done

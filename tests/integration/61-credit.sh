@@ -39,7 +39,8 @@ cputime() {
 # wait_cpu DOM SECS: until the guest has used SECS of CPU (it boots, then spins).
 wait_cpu() {
 	local i t
-	for ((i = 0; i < 300; i++)); do
+	local end; end=$(deadline_in 30)
+	while before "$end"; do
 		t=$(cputime "$1")
 		awk -v t="${t:-0}" -v s="$2" 'BEGIN { exit !(t >= s) }' && return 0
 		sleep 0.1
