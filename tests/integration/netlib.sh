@@ -265,3 +265,99 @@ guest_start() {
 	start_hv "$1" --memory 64 --vcpus 1 --kernel "$GUEST" \
 		--net "vnic=$2,mac=$3" --cmdline "$4"
 }
+
+# --- The PV guest under QEMU as the vhost-user frontend (scenarios 45-47) ---
+#
+# The same minios.elf and guest VNICs as above, but the frontend is QEMU's
+# vhost-user netdev instead of hv: guest memory is a shared memfd
+# (memory-backend-memfd,share=on) that vswitchd maps, and the guest's
+# virtio-net-pci is modern only (disable-legacy=on; the guest drives
+# virtio 1.x and polls, so it needs no MSI-X). These scenarios do not need
+# /dev/kvm: QEMU uses KVM where kvm-probe finds it usable, else its
+# software mode (TCG).
+
+QEMU=${XVM_QEMU:-qemu-system-x86_64}	# XVM_QEMU: test another QEMU
+QEMU_ACCEL=
+QEMU_SECS=${QEMU_SECS:-300}	# the longest a QEMU may run, even if its scenario is killed
+
+# qemu_require: QEMU is installed; picks the accelerator (QEMU_ACCEL).
+qemu_require() {
+	command -v "$QEMU" >/dev/null || fail "$QEMU is not installed (make deps)"
+	if "$TOP/build/tests/tools/kvm-probe" >/dev/null 2>&1; then
+		QEMU_ACCEL=kvm
+	else
+		QEMU_ACCEL=tcg
+	fi
+	pass "QEMU: $("$QEMU" --version | head -n 1), accelerator $QEMU_ACCEL"
+}
+
+# qemu_guest_start NAME SOCK MAC CMDLINE: the PV guest under QEMU, 64 MiB
+# in a shared memfd, 1 vCPU, one virtio-net-pci NIC with MAC whose backend
+# is the vhost-user socket SOCK (a guest VNIC's). As start_hv: serial
+# console in $TMP/NAME.console, QEMU's own output in $TMP/NAME.err, HV_PID
+# (a `timeout` wrapper whose exit status is QEMU's), so expect_console,
+# expect_exit and show work; QEMU powers off with the guest (-no-reboot)
+# and is stopped at exit.
+qemu_guest_start() {
+	local name=$1 sock=$2 mac=$3 cmdline=$4
+	[ -n "$QEMU_ACCEL" ] || qemu_require
+	timeout -k 5 "$QEMU_SECS" "$QEMU" -accel "$QEMU_ACCEL" \
+		-nodefaults -no-user-config -display none -no-reboot \
+		-object memory-backend-memfd,id=mem,size=64M,share=on \
+		-machine pc,memory-backend=mem -m 64 -smp 1 \
+		-chardev socket,id=vu0,path="$sock" \
+		-netdev vhost-user,id=net0,chardev=vu0 \
+		-device virtio-net-pci,netdev=net0,mac="$(canon_mac "$mac")",disable-legacy=on \
+		-serial "file:$TMP/$name.console" -pidfile "$TMP/$name.pid" \
+		-kernel "$GUEST" -append "$cmdline" \
+		</dev/null >"$TMP/$name.err" 2>&1 &
+	HV_PID=$!
+	at_exit "qemu_guest_kill $name $HV_PID"
+}
+
+# qemu_guest_kill NAME PID: stop a QEMU started by qemu_guest_start (PID
+# is its wrapper's): SIGTERM, which QEMU takes as quit, up to 10 s, then
+# SIGKILL (QEMU itself first: its pid file names it if its parent is PID).
+# Returns 1 if it had to be killed.
+qemu_guest_kill() {
+	local name=$1 pid=$2 qpid
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -TERM "$pid" 2>/dev/null
+	wait_pid "$pid" 10 && return 0
+	qpid=$(cat "$TMP/$name.pid" 2>/dev/null)
+	[ -n "$qpid" ] && [ "$(ps -o ppid= -p "$qpid" | tr -d ' ')" = "$pid" ] &&
+		kill -9 "$qpid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
+}
+
+# cap_echoes FILE MAC: in capture FILE, the ICMP echo requests to MAC and
+# MAC's echo replies, matched by ICMP id and sequence number. Prints
+# "REQUESTS REQUEST_BYTES REPLIES REPLY_BYTES UNANSWERED" (bytes: frame
+# lengths as tcpdump -e gives them, without FCS).
+cap_echoes() {
+	cap_show "$1" | awk -v m="$(echo "$2" | tr 'A-F' 'a-f')" '
+	{ l = tolower($0) }
+	l ~ /icmp echo (request|reply)/ && match(l, /id [0-9]+, seq [0-9]+/) {
+		k = substr(l, RSTART, RLENGTH)
+		n = match(l, /length [0-9]+:/) ? substr(l, RSTART + 7, RLENGTH - 8) + 0 : 0
+		if ($4 == m "," && l ~ /echo request/) { req[k] = 1; nq++; bq += n }
+		else if ($2 == m && l ~ /echo reply/) { rep[k] = 1; np++; bp += n }
+	}
+	END {	for (k in req) if (!(k in rep)) miss++
+		printf "%d %d %d %d %d\n", nq, bq, np, bp, miss }'
+}
+
+# cap_echoes_wait FILE MAC SECS: wait (SECS at most) until every echo
+# request to MAC in capture FILE has its reply there; a guest under
+# emulation on a busy machine may answer late.
+cap_echoes_wait() {
+	local i r
+	for ((i = 0; i < $3 * 10; i++)); do
+		r=$(cap_echoes "$1" "$2")
+		[ "${r##* }" = 0 ] && [ "${r%% *}" != 0 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

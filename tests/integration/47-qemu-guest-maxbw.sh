@@ -1,0 +1,91 @@
+#!/bin/bash
+# 42-guest-maxbw with QEMU instead of hv as the vhost-user frontend (KVM
+# where kvm-probe finds it usable, else TCG; no /dev/kvm needed). It
+# judges the path from the guest only: the cap holds frames back in the
+# guest's TX ring, here a ring QEMU set up. The guest's pktgen sends
+# 1518-byte frames flat out to a LAN host over the uplink, first
+# uncapped, to learn what it offers here (under TCG several hundred Mb/s
+# on these machines, much less while the machine is busy); then the cap
+# is 50M, or 25% of the offered rate where that is under 200 Mb/s, so the
+# switch and not the guest is the bottleneck. The LAN host's received
+# rate (lan0 rx_bytes over 6 s windows; frames counted without FCS, as the
+# cap counts them) must stay under the cap (at most 5% above it) and, as
+# the emulated guest's own rate swings with the machine's load, reach 70%
+# of it; doubling the cap with `vnicadm set-linkprop` while it runs must
+# give the same for the new cap and raise the rate by more than half the
+# first cap. The guest reports errors=0 (held back, not dropped) and the
+# VNIC counts no drops (oerrors=0); QEMU exits 0 when the guest is done.
+# timeout: 180
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+net_require
+qemu_require
+lan_create
+lan_host h 10.47.0.10/24
+vsw_start
+g=$(vname 1)
+guest_vnic "$g" "$UPLINK"
+SECS=36
+qemu_guest_start g "$SOCK" "$MAC" \
+	"workload=pktgen ip=10.47.0.1/24 peer=10.47.0.10 size=1518 secs=$SECS"
+expect_console g '^guest: pktgen t=3 ' 60
+
+# rx_sample: "TIME RX_BYTES" of the LAN host's lan0, read together by one
+# bash with builtins only (no process start between the two).
+rx_sample() {
+	in_ns "$(nsn h)" bash -c 'mapfile -t l </proc/net/dev; t=$EPOCHREALTIME
+		for x in "${l[@]}"; do
+			[[ $x =~ ^\ *lan0:\ *([0-9]+)\  ]] && echo "$t ${BASH_REMATCH[1]}"
+		done'
+}
+# rate_mbps SECS: Mb/s received by the LAN host over SECS seconds.
+rate_mbps() {
+	local t0 b0 t1 b1
+	read -r t0 b0 <<<"$(rx_sample)"
+	sleep "$1"
+	read -r t1 b1 <<<"$(rx_sample)"
+	[ -n "$b0" ] && [ -n "$b1" ] || fail "cannot read lan0's rx_bytes"
+	awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", b * 8 / (t1 - t0) / 1e6 }'
+}
+# judge RATE CAP: at most 5% above the cap, at least 70% of it.
+judge() {
+	awk -v m="$1" -v c="$2" 'BEGIN { exit !(m <= c * 1.05) }' ||
+		fail "with maxbw=$2M the LAN host received $1 Mb/s: more than 5% above the cap"
+	awk -v m="$1" -v c="$2" 'BEGIN { exit !(m >= c * 0.7) }' ||
+		fail "with maxbw=$2M the LAN host received only $1 Mb/s, less than 70% of the cap (uncapped: $offered)"
+}
+
+offered=$(rate_mbps 4)
+cap=$(awk -v o="$offered" 'BEGIN { c = int(o * 0.25); if (c > 50) c = 50; print c }')
+[ "$cap" -ge 2 ] || fail "the guest offers only $offered Mb/s uncapped: too little to test a cap"
+echo "  uncapped, the guest offers $offered Mb/s: cap ${cap}M, then $((2 * cap))M"
+vna set-linkprop -t -p maxbw=${cap}M "$g"
+speed=$("$VNICADM" show-vnic -p -o speed "$g")
+[ "$speed" = "$cap" ] || fail "show-vnic gives SPEED '$speed' for a ${cap}M cap"
+sleep 2
+r1=$(rate_mbps 6)
+grep '^guest: pktgen t=[0-9]* ' "$TMP/g.console" | tail -n 2 | sed 's/^/  /'
+vna set-linkprop -t -p maxbw=$((2 * cap))M "$g"
+sleep 2
+r2=$(rate_mbps 6)
+grep '^guest: pktgen t=[0-9]* ' "$TMP/g.console" | tail -n 2 | sed 's/^/  /'
+grep -q '^guest: pktgen sent=' "$TMP/g.console" &&
+	fail "test broken: the guest stopped sending before the second window ended"
+expect_console g '^guest: pktgen sent=' $((SECS + 30))
+summary=$(grep -m1 '^guest: pktgen sent=' "$TMP/g.console")
+echo "  $summary"
+
+judge "$r1" "$cap"
+pass "with maxbw=${cap}M the LAN host receives $r1 Mb/s (uncapped: $offered)"
+[[ $summary == *" errors=0 "* ]] || fail "the guest reports send errors: $summary"
+pass "the guest reports errors=0"
+drops=$(vnic_stat "$g" oerrors)
+[ "$drops" = 0 ] || fail "$g counts $drops frames it sent as dropped (oerrors)"
+pass "$g dropped nothing it sent (oerrors=0): backpressure, not loss"
+judge "$r2" $((2 * cap))
+awk -v a="$r1" -v b="$r2" -v c="$cap" 'BEGIN { exit !(b > a + c / 2) }' ||
+	fail "raising maxbw to $((2 * cap))M while running took the rate only from $r1 to $r2 Mb/s (uncapped: $offered)"
+pass "set-linkprop maxbw=$((2 * cap))M while running: $r1 -> $r2 Mb/s"
+wait_pid "$HV_PID" 30 || { show g; fail "QEMU still running 30 s after pktgen's summary"; }
+[ "$WAIT_RC" = 0 ] || { show g; fail "QEMU exited with status $WAIT_RC, expected 0 (the guest's power-off)"; }
+pass "the guest powered off: QEMU exited 0"
