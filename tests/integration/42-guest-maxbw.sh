@@ -32,20 +32,8 @@ guest_start g "$SOCK" "$MAC" \
 	"workload=pktgen ip=10.42.0.1/24 peer=10.42.0.10 size=1518 secs=$SECS"
 expect_console g '^guest: pktgen t=3 ' 40
 
-# rx_bytes: the LAN host's lan0 received bytes (/proc/net/dev is per
-# namespace).
-rx_bytes() {
-	in_ns "$(nsn h)" cat /proc/net/dev | sed -n 's/^ *lan0: *\([0-9]*\) .*/\1/p'
-}
 # rate_mbps SECS: Mb/s received by the LAN host over SECS seconds.
-rate_mbps() {
-	local t0 b0 t1 b1
-	t0=$(date +%s.%N); b0=$(rx_bytes)
-	sleep "$1"
-	t1=$(date +%s.%N); b1=$(rx_bytes)
-	[ -n "$b0" ] && [ -n "$b1" ] || fail "cannot read lan0's rx_bytes"
-	awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", b * 8 / (t1 - t0) / 1e6 }'
-}
+rate_mbps() { lan_rx_mbps "$(nsn h)" "$1"; }
 offered=$(rate_mbps 3)
 cap=$(awk -v o="$offered" 'BEGIN { c = int(o * 0.25); if (c > 100) c = 100; print c }')
 [ "$cap" -ge 2 ] || fail "the guest offers only $offered Mb/s uncapped: too little to test a cap"

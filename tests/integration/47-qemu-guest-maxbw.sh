@@ -30,23 +30,8 @@ qemu_guest_start g "$SOCK" "$MAC" \
 	"workload=pktgen ip=10.47.0.1/24 peer=10.47.0.10 size=1518 secs=$SECS"
 expect_console g '^guest: pktgen t=3 ' 60
 
-# rx_sample: "TIME RX_BYTES" of the LAN host's lan0, read together by one
-# bash with builtins only (no process start between the two).
-rx_sample() {
-	in_ns "$(nsn h)" bash -c 'mapfile -t l </proc/net/dev; t=$EPOCHREALTIME
-		for x in "${l[@]}"; do
-			[[ $x =~ ^\ *lan0:\ *([0-9]+)\  ]] && echo "$t ${BASH_REMATCH[1]}"
-		done'
-}
 # rate_mbps SECS: Mb/s received by the LAN host over SECS seconds.
-rate_mbps() {
-	local t0 b0 t1 b1
-	read -r t0 b0 <<<"$(rx_sample)"
-	sleep "$1"
-	read -r t1 b1 <<<"$(rx_sample)"
-	[ -n "$b0" ] && [ -n "$b1" ] || fail "cannot read lan0's rx_bytes"
-	awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", b * 8 / (t1 - t0) / 1e6 }'
-}
+rate_mbps() { lan_rx_mbps "$(nsn h)" "$1"; }
 # judge RATE CAP: at most 5% above the cap, at least 70% of it.
 judge() {
 	awk -v m="$1" -v c="$2" 'BEGIN { exit !(m <= c * 1.05) }' ||

@@ -253,7 +253,7 @@ print(v)' "$2"
 guest_vnic() {
 	local r
 	r=$(vsw_rpc vnic.create "{\"name\":\"$1\",\"link\":\"$2\",\"kind\":\"guest\",\"temporary\":true${3:-}}") ||
-		fail "vnic.create $1 over $2 failed: $r"
+		{ tail -n 20 "$TMP/vswitchd.log"; fail "vnic.create $1 over $2 failed: $r"; }
 	SOCK=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["socket"])')
 	MAC=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])')
 	[ -S "$SOCK" ] || fail "$1: no vhost-user socket at '$SOCK'"
@@ -360,4 +360,24 @@ cap_echoes_wait() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# lan_rx_sample NS: "TIME RX_BYTES" of lan0 in namespace NS, read together
+# by one bash with builtins only (no process start between the two).
+lan_rx_sample() {
+	in_ns "$1" bash -c 'mapfile -t l </proc/net/dev; t=$EPOCHREALTIME
+		for x in "${l[@]}"; do
+			[[ $x =~ ^\ *lan0:\ *([0-9]+)\  ]] && echo "$t ${BASH_REMATCH[1]}"
+		done'
+}
+
+# lan_rx_mbps NS SECS: Mb/s that lan0 in namespace NS received over SECS
+# seconds (frames without FCS, as caps count them).
+lan_rx_mbps() {
+	local t0 b0 t1 b1
+	read -r t0 b0 <<<"$(lan_rx_sample "$1")"
+	sleep "$2"
+	read -r t1 b1 <<<"$(lan_rx_sample "$1")"
+	[ -n "$b0" ] && [ -n "$b1" ] || fail "cannot read lan0's rx_bytes in $1"
+	awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", b * 8 / (t1 - t0) / 1e6 }'
 }
