@@ -188,7 +188,9 @@ vnic_mac() { "$VNICADM" show-vnic -p -o macaddress "$1"; }
 cap_start() {
 	local ns=$1 ifc=$2 file=$3
 	shift 3
-	in_ns "$ns" timeout 120 tcpdump -U -ni "$ifc" -w "$file" "$@" \
+	# --immediate-mode: frames reach the file as they arrive, not when the
+	# kernel's buffer block times out (up to 1 s, lost if stopped first).
+	in_ns "$ns" timeout 120 tcpdump --immediate-mode -U -ni "$ifc" -w "$file" "$@" \
 		2>"$file.err" &
 	CAP_PID=$!
 	at_exit "kill $CAP_PID"
