@@ -57,9 +57,7 @@ pass "$g is up with QEMU as its frontend"
 ns_ping "$(nsn h)" 10.45.0.1 1 || { show g; tail -n 20 "$TMP/vswitchd.log"; fail "the LAN host cannot ping the guest"; }
 read -r ip0 rb0 op0 ob0 <<<"$(vnic_counters "$g")"
 up0=$("$VNICADM" show-link -s -p -o opackets "$UPLINK")
-# --immediate-mode: tcpdump otherwise reads the kernel's buffer in blocks
-# handed over up to 1 s late, and cap_stop (0.5 s) loses the last frames.
-cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink.pcap" --immediate-mode icmp
+cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink.pcap" icmp
 N=20 NB=5
 in_ns "$(nsn h)" ping -n -c $N -i 0.2 -w 30 10.45.0.1 >"$TMP/ping" 2>&1 ||
 	{ cat "$TMP/ping"; show g; fail "the LAN host did not get $N replies in 30 s"; }

@@ -32,9 +32,7 @@ vid=$("$VNICADM" show-vnic -p -o vid "$g")
 [ "$vid" = 5 ] || fail "show-vnic gives VID '$vid' for $g"
 m=$(canon_mac "$MAC")
 ipackets() { "$VNICADM" show-vnic -s -p -o ipackets "$g"; }
-# --immediate-mode: tcpdump otherwise reads the kernel's buffer in blocks
-# handed over up to 1 s late, and cap_stop (0.5 s) loses the last frames.
-cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink.pcap" --immediate-mode
+cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink.pcap"
 qemu_guest_start g "$SOCK" "$MAC" "workload=ping,idle ip=10.46.0.1/24"
 expect_console g "^guest: nic0 mac=$MAC link=up ip=10.46.0.1/24" 60
 expect_console g '^guest: ready mem=6[34] vcpus=1 workload=ping,idle$' 30
@@ -73,7 +71,7 @@ din=$((ip1 - ip0))
 pass "$g received the VLAN-5 host's requests: IPACKETS +$din"
 
 ip2=$(ipackets)
-cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink6.pcap" --immediate-mode
+cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink6.pcap"
 ! ns_ping "$(nsn h6)" 10.46.0.1 5 || fail "the LAN host on VLAN 6 reaches the guest (VLAN 5)"
 cap_stop
 probes=$(cap_show "$TMP/uplink6.pcap" | grep -c 'vlan 6,')
@@ -83,7 +81,7 @@ leak=$(cap_show "$TMP/uplink6.pcap" | grep -i "$m >")
 pass "the LAN host on VLAN 6 gets no answer ($probes VLAN-6 frames, none from the guest)"
 
 # Untagged frames (the host's ARP requests) do not reach it either.
-cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink0.pcap" --immediate-mode
+cap_start "$LAN_NS" "$LAN_PORT" "$TMP/uplink0.pcap"
 ! ns_ping "$(nsn h0)" 10.46.0.1 5 || fail "an untagged LAN host reaches the guest (VLAN 5)"
 cap_stop
 probes=$(cap_show "$TMP/uplink0.pcap" | grep -c 'ethertype ARP (0x0806).*Request who-has 10.46.0.1 ')
