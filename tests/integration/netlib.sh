@@ -383,3 +383,51 @@ lan_rx_mbps() {
 	[ -n "$b0" ] && [ -n "$b1" ] || fail "cannot read lan0's rx_bytes in $1"
 	awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.1f", b * 8 / (t1 - t0) / 1e6 }'
 }
+
+# The cap scenarios (42 with hv, 47 with QEMU as the frontend): a guest's
+# pktgen sends flat out to LAN host h over VNIC $1, console $TMP/g.console.
+# cap_pick MAX SECS: measures what the guest offers uncapped over SECS
+# seconds into $offered and sets $cap to MAX Mb/s, or to a quarter of the
+# offered rate where that is lower, so the switch, not the guest, limits.
+cap_pick() {
+	offered=$(lan_rx_mbps "$(nsn h)" "$2")
+	cap=$(awk -v o="$offered" -v m="$1" 'BEGIN { c = int(o * 0.25); if (c > m) c = m; print c }')
+	[ "$cap" -ge 2 ] || fail "the guest offers only $offered Mb/s uncapped: too little to test a cap"
+	echo "  uncapped, the guest offers $offered Mb/s: cap ${cap}M, then $((2 * cap))M"
+}
+
+# cap_window VNIC MBPS SECS: sets maxbw=MBPS on VNIC (show-vnic must show
+# it as SPEED), lets it settle 2 s, and puts the LAN host's rate over SECS
+# seconds in $rate (not printed: a fail here must end the scenario).
+cap_window() {
+	local speed
+	vna set-linkprop -t -p maxbw="$2"M "$1"
+	speed=$("$VNICADM" show-vnic -p -o speed "$1")
+	[ "$speed" = "$2" ] || fail "show-vnic gives SPEED '$speed' for a ${2}M cap"
+	sleep 2
+	rate=$(lan_rx_mbps "$(nsn h)" "$3")
+	grep '^guest: pktgen t=[0-9]* ' "$TMP/g.console" | tail -n 2 | sed 's/^/  /'
+}
+
+# cap_judge RATE CAP LOW: the cap held (RATE at most 5% above CAP) and the
+# rate reached LOW times it.
+cap_judge() {
+	awk -v m="$1" -v c="$2" 'BEGIN { exit !(m <= c * 1.05) }' ||
+		fail "with maxbw=$2M the LAN host received $1 Mb/s: more than 5% above the cap"
+	awk -v m="$1" -v c="$2" -v l="$3" 'BEGIN { exit !(m >= c * l) }' ||
+		fail "with maxbw=$2M the LAN host received only $1 Mb/s, less than $3 of the cap (uncapped: $offered)"
+	pass "with maxbw=$2M the LAN host receives $1 Mb/s (uncapped: $offered)"
+}
+
+# cap_no_loss VNIC: the guest's pktgen summary says errors=0 and VNIC
+# counts no drop of what it sent: the cap held frames back, lost none.
+cap_no_loss() {
+	local summary drops
+	summary=$(grep -m1 '^guest: pktgen sent=' "$TMP/g.console")
+	echo "  $summary"
+	[[ $summary == *" errors=0 "* ]] || fail "the guest reports send errors: $summary"
+	pass "the guest reports errors=0"
+	drops=$(vnic_stat "$1" oerrors)
+	[ "$drops" = 0 ] || fail "$1 counts $drops frames it sent as dropped (oerrors)"
+	pass "$1 dropped nothing it sent (oerrors=0): backpressure, not loss"
+}
