@@ -12,10 +12,9 @@
 #
 # Cached in build/linux/: does nothing when build/linux/initramfs.img is
 # newer than this script. Prints the path of the initramfs. The busybox
-# package is taken from build/linux/dl, else from the test VM's download
-# directory build/vm/dl (tests/vm/build-image.sh), else downloaded. The
-# test VM has no network: scenario 19's "# prepare:" line runs this on the
-# host before the VM boots.
+# package comes from tests/debs.sh's cache (shared with the test VM's
+# image). The test VM has no network: scenario 19's "# prepare:" line runs
+# this on the host before the VM boots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -24,17 +23,9 @@ img=$out/initramfs.img
 if [ -s "$img" ] && [ "$img" -nt tests/linux-initramfs.sh ]; then
 	echo "$img"; exit 0
 fi
-mkdir -p "$out/dl"
-
-deb=$(ls "$out"/dl/busybox-static_*.deb "$top"/build/vm/dl/busybox-static_*.deb 2>/dev/null |
-	head -n 1 || true)
-if [ -z "$deb" ]; then
-	(cd "$out/dl" && apt-get download busybox-static >&2 2>/dev/null) || {
-		apt-get update -q >&2
-		(cd "$out/dl" && apt-get download busybox-static >&2)
-	}
-	deb=$(ls "$out"/dl/busybox-static_*.deb | head -n 1)
-fi
+mkdir -p "$out"
+. tests/debs.sh
+deb=$(deb_fetch busybox-static)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

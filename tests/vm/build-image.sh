@@ -1,6 +1,7 @@
 #!/bin/bash
 # Build the nested test VM's boot files under build/vm/ from Debian packages
-# only (apt-get download + dpkg-deb -x: nothing is installed on the host):
+# only (apt-get download into build/debs/ by tests/debs.sh, dpkg-deb -x:
+# nothing is installed on the host):
 #
 #   build/vm/vmlinuz       Debian's cloud kernel (linux-image-cloud-amd64)
 #   build/vm/initrd.img    busybox-static, the modules the VM loads (their
@@ -31,32 +32,11 @@ uptodate() {
 }
 uptodate && exit 0
 echo "vm-image: building the test VM's kernel and initramfs in $out" >&2
-mkdir -p "$out/dl"
-
-# Package names: the cloud kernel the metapackage points at today.
-kpkg() {
-	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1
-}
-pkg=$(kpkg)
-if [ -z "$pkg" ]; then
-	apt-get update -q >&2
-	pkg=$(kpkg)
-fi
-[ -n "$pkg" ] || { echo "vm-image: cannot find Debian's cloud kernel package" >&2; exit 1; }
-
-fetch() {	# fetch PACKAGE: the .deb in build/vm/dl, downloaded once
-	local deb
-	deb=$(ls "$out"/dl/"$1"_*.deb 2>/dev/null | head -n 1 || true)
-	if [ -z "$deb" ]; then
-		(cd "$out/dl" && apt-get download "$1" >&2 2>/dev/null) ||
-			(cd "$out/dl" && apt-get download "$1" >&2)
-		deb=$(ls "$out"/dl/"$1"_*.deb | head -n 1)
-	fi
-	echo "$deb"
-}
-kdeb=$(fetch "$pkg")
-bdeb=$(fetch busybox-static)
+mkdir -p "$out"
+. tests/debs.sh
+pkg=$(deb_cloud_kernel)
+kdeb=$(deb_fetch "$pkg")
+bdeb=$(deb_fetch busybox-static)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
