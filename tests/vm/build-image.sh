@@ -9,9 +9,10 @@
 #                          depmod), and /init (tests/vm/init)
 #
 # The VM has no root filesystem of its own: tests/vm/init mounts the host's
-# "/" read-only through virtiofs under a RAM overlay, so the VM runs exactly
-# the programs and libraries that `make deps` installed on the host and the
-# tree that was built there (see docs/testing.md).
+# "/" through virtiofs under a RAM overlay (only the run's output directory
+# is written through to the host), so the VM runs exactly the programs and
+# libraries that `make deps` installed on the host and the tree that was
+# built there (see docs/testing.md).
 #
 # Cached: does nothing when the files exist and tests/vm/init and this
 # script are older than the initrd. Prints what it did on stderr.
