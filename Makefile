@@ -1,5 +1,5 @@
 # xvm top-level Makefile: one non-recursive build, each component adds its
-# rules through a fragment (lib/lib.mk, hv/vmm/hv.mk, guestdrv/guest.mk, ...).
+# rules through a fragment (lib/lib.mk, hv/hv.mk, guestdrv/guest.mk, ...).
 #
 #   make          build everything into build/
 #   make deps     install the Debian packages the project needs (root)
@@ -33,13 +33,13 @@ NL_LIBS     := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null)
 all:
 
 include lib/lib.mk
-include hv/vmm/hv.mk
+include hv/hv.mk
 include guestdrv/guest.mk
 include vswitch/vswitch.mk
 include vnicadm/vnicadm.mk
 include bench/bench.mk
-include hv/xvmd/xvmd.mk
-include hv/install/install.mk
+include xvmd/xvmd.mk
+include xvm-install/install.mk
 include tests/tools/tools.mk
 include tests/unit/unit.mk
 

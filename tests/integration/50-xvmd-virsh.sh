@@ -7,7 +7,7 @@
 # XML, autostart, undefine) is 56-xvmd-define, run natively.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 require_kvm
 command -v virsh >/dev/null || fail "virsh not installed (libvirt-clients)"
 xvmd_start

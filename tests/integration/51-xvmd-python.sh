@@ -6,7 +6,7 @@
 # defineXML, errors, undefine) is 58-xvmd-python-define, run natively.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 require_kvm
 PY=/usr/bin/python3	# Debian's, where python3-libvirt lives
 "$PY" -c 'import libvirt' 2>/dev/null || fail "python3-libvirt not installed"

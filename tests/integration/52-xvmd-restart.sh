@@ -6,7 +6,7 @@
 # next xvmd adopts; an hv that died while no xvmd ran is cleaned up.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 require_kvm
 xvmd_start
 dom_xml auto1 "workload=idle"

@@ -6,7 +6,7 @@
 # run natively.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 require_kvm
 xvmd_start
 

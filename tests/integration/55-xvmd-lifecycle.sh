@@ -10,7 +10,7 @@
 # changes of a domain not running are 56-xvmd-define, run natively.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 require_kvm
 xvmd_start
 ready() { grep -c '^guest: ready' "$(conlog "$1")" 2>/dev/null || true; }

@@ -11,7 +11,7 @@
 # removes the domains and their files.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 command -v virsh >/dev/null || fail "virsh not installed (libvirt-clients)"
 xvmd_start
 

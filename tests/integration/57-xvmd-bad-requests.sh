@@ -11,7 +11,7 @@
 # to start; xvmd keeps serving other clients throughout.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 xvmd_start
 
 expect_fail "failed to get domain 'nosuch'" start nosuch

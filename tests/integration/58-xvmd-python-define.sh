@@ -7,7 +7,7 @@
 # for resuming a shut off domain); undefine -> gone, an UNDEFINED event.
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 PY=/usr/bin/python3	# Debian's, where python3-libvirt lives
 "$PY" -c 'import libvirt' 2>/dev/null || fail "python3-libvirt not installed"
 xvmd_start

@@ -10,7 +10,7 @@
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 net_require
 vsw_start
 stub=$(vname 9)

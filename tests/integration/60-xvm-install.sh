@@ -18,8 +18,8 @@ for f in "$BIN/xvmd" "$INSTALL"; do [ -x "$f" ] || fail "$f is not built"; done
 WEB=web$NETID
 
 # xvmd with its own cgroup parent; every hv it started, xvmd and the
-# cgroups go at exit (hv/xvmd/test-lib.sh).
-. "$TOP/hv/xvmd/test-lib.sh"
+# cgroups go at exit (tests/integration/xvmdlib.sh).
+. "$(dirname "$0")/xvmdlib.sh"
 export LIBVIRT_DEFAULT_URI=$URI
 
 lan_create

@@ -20,8 +20,8 @@ A=spinA$ID B=spinB$ID
 cpu=$(($(nproc --all) > 1 ? 1 : 0))
 
 # xvmd on $XVM_RUNDIR/libvirt-sock with its own cgroup parent; every hv
-# it started, xvmd and the cgroups go at exit (hv/xvmd/test-lib.sh).
-. "$TOP/hv/xvmd/test-lib.sh"
+# it started, xvmd and the cgroups go at exit (tests/integration/xvmdlib.sh).
+. "$(dirname "$0")/xvmdlib.sh"
 export LIBVIRT_DEFAULT_URI=$URI
 vsh() { V "$@" 2>&1 || { echo "virsh $*: failed" >&2; return 1; }; }
 

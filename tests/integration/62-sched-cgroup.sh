@@ -1,5 +1,5 @@
 #!/bin/bash
-# The credit scheduler's cgroup module (hv/xvmd/sched.c) on real guests,
+# The credit scheduler's cgroup module (xvmd/sched.c) on real guests,
 # without xvmd: two spinning hv guests pinned to host CPU 1 in cgroups with
 # weights 512 and 256 get cgroup CPU time in a ratio of 2 (+-10%) over
 # 10 s, and cap=25 holds a spinning guest at or under 27% of a CPU.

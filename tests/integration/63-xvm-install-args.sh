@@ -15,7 +15,7 @@ command -v virsh >/dev/null || fail "virsh is not installed (libvirt-clients)"
 for f in "$BIN/xvmd" "$INSTALL"; do [ -x "$f" ] || fail "$f is not built"; done
 
 WEB=web$NETID
-. "$TOP/hv/xvmd/test-lib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
 export LIBVIRT_DEFAULT_URI=$URI
 
 # bad_install MESSAGE ARGS...: xvm-install ARGS exits 1 printing MESSAGE.

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "../../hv/vmm/dev.h"
+#include "hv/dev.h"
 
 #define FAKE_MEM	(2u << 20)
 

@@ -1,5 +1,5 @@
 /*
- * sched-try: the credit scheduler (hv/xvmd/sched.c) on real guests,
+ * sched-try: the credit scheduler (xvmd/sched.c) on real guests,
  * without xvmd. Starts one hv per SPEC running the PV guest's spin
  * workload, each in its own domain cgroup with the SPEC's weight and cap
  * (and, with -c, every thread pinned to one host CPU), waits until every
@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "xvm/log.h"
-#include "../../hv/xvmd/sched.h"
+#include "xvmd/sched.h"
 
 #define TRY_MAX		8
 #define BOOT_SECS	60

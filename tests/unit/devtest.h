@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "unit.h"
 #include "xvm/log.h"
-#include "../../hv/vmm/dev.h"
+#include "hv/dev.h"
 
 static inline struct vm *devtest_vm(size_t mem, unsigned int vcpus)
 {

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include "../../hv/vmm/vhost_user.h"
+#include "hv/vhost_user.h"
 
 #define FVU_LOG_MAX	512
 #define FVU_CONN_MAX	16

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "unit.h"
-#include "../../hv/vmm/boot.h"
+#include "hv/boot.h"
 
 static char tmpl[] = "/tmp/xvm-unit-boot.XXXXXX";
 static char path[64];

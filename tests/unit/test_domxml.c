@@ -1,5 +1,5 @@
 /*
- * Unit tests for hv/xvmd/domxml*.c: the accepted subset of libvirt domain
+ * Unit tests for xvmd/domxml*.c: the accepted subset of libvirt domain
  * XML parsed into struct dom_config, the errors that name what is wrong,
  * and format -> parse giving back the same configuration.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../hv/xvmd/domxml.h"
+#include "xvmd/domxml.h"
 
 static const char full_xml[] =
 	"<domain type='xvm' xmlns:xvm='" DOMXML_NS "'>\n"

@@ -1,5 +1,5 @@
 /*
- * Unit tests for xvm-install's libvirt-free half (hv/install/): the
+ * Unit tests for xvm-install's libvirt-free half (xvm-install/): the
  * domain XML built from a command line compared with the expected text,
  * --network and --boot values, and the errors an administrator sees.
  */
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../hv/install/install.h"
+#include "xvm-install/install.h"
 
 static struct inst_opts opts;
 static char err[INST_ERRLEN];

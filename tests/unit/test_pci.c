@@ -1,6 +1,6 @@
 /* pci: configuration mechanism #1, BAR sizing and moves, capabilities. */
 #include "devtest.h"
-#include "../../hv/vmm/pci.h"
+#include "hv/pci.h"
 
 #define CFG(dev, fn, reg)	(0x80000000u | (dev) << 11 | (fn) << 8 | (reg))
 

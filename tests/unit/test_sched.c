@@ -1,5 +1,5 @@
 /*
- * Unit tests for hv/xvmd/sched.c: weight and cap mappings onto cgroup v1
+ * Unit tests for xvmd/sched.c: weight and cap mappings onto cgroup v1
  * and v2 knobs, parsing of /proc stat lines, cpu.stat and cpu lists, thread
  * affinity and CPU time of this process, and (as root, when a cpu
  * controller exists) a real domain cgroup holding a spinning child.
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "../../hv/xvmd/sched.h"
+#include "xvmd/sched.h"
 
 #define TEST_GROUP	"xvm-unit-sched"
 

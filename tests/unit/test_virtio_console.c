@@ -2,8 +2,8 @@
  * driver does it: PCI config, BAR0 registers, rings in guest memory. */
 #include <unistd.h>
 #include "devtest.h"
-#include "../../hv/vmm/core.h"
-#include "../../hv/vmm/virtio_pci.h"
+#include "hv/core.h"
+#include "hv/virtio_pci.h"
 
 #define MEM		(1u << 20)
 #define QSZ		8

@@ -8,10 +8,10 @@
 #include <sys/syscall.h>
 #include <linux/kcmp.h>
 #include "devtest.h"
-#include "../../hv/vmm/core.h"
+#include "hv/core.h"
 #include "fake_vhost_user.h"
-#include "../../hv/vmm/virtio_pci.h"
-#include "../../hv/vmm/virtio_net.h"
+#include "hv/virtio_pci.h"
+#include "hv/virtio_net.h"
 
 #define MEM		(1u << 20)
 #define QSZ		256

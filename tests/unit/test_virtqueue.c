@@ -1,7 +1,7 @@
 /* virtqueue: split rings in guest memory, valid and malicious chains. */
 #include <stdio.h>
 #include "devtest.h"
-#include "../../hv/vmm/virtqueue.h"
+#include "hv/virtqueue.h"
 
 #define MEM		(1u << 20)
 #define QSZ		8

@@ -10,7 +10,7 @@
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include "unit.h"
-#include "../../hv/vmm/core.h"
+#include "hv/core.h"
 
 static struct vm *vm_new(uint64_t low, uint64_t high)
 {

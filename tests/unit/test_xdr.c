@@ -1,5 +1,5 @@
 /*
- * Unit tests for hv/xvmd/xdr.c, the libvirt remote protocol's XDR codec:
+ * Unit tests for xvmd/xdr.c, the libvirt remote protocol's XDR codec:
  * encodings (RFC 4506), bounded reads that fail on truncation, oversized
  * lengths and embedded NULs, and the procedure table's order.
  */
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "unit.h"
-#include "../../hv/xvmd/xdr.h"
-#include "../../hv/xvmd/proc.h"
+#include "xvmd/xdr.h"
+#include "xvmd/proc.h"
 
 static void test_xdr_encode(void)
 {

@@ -27,3 +27,7 @@ $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_LIBS)
 	$(CC) -o $@ $(UNIT_OBJS) $(UNIT_LIBS) -lcunit $(LDLIBS)
 
 all: $(UNIT_BIN)
+
+# Tests and tools include the components' private headers by their path
+# from the top ("hv/core.h", "xvmd/xdr.h").
+$(BUILD)/obj/tests/%.o: CFLAGS += -I.

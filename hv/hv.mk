@@ -1,6 +1,6 @@
-# hv/vmm/: the monitor. Everything but main.c goes into build/hv/libhv.a so
+# hv/: the monitor. Everything but main.c goes into build/hv/libhv.a so
 # unit tests can link device models and the core.
-HV_SRCS  := $(sort $(filter-out hv/vmm/main.c,$(wildcard hv/vmm/*.c)))
+HV_SRCS  := $(sort $(filter-out hv/main.c,$(wildcard hv/*.c)))
 HV_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
 HV_LIB   := $(BUILD)/hv/libhv.a
 
@@ -9,8 +9,8 @@ $(HV_LIB): $(HV_OBJS)
 	rm -f $@
 	ar rcs $@ $(HV_OBJS)
 
-ifneq ($(wildcard hv/vmm/main.c),)
-$(BIN)/hv: $(BUILD)/obj/hv/vmm/main.o $(HV_LIB) $(XVM_LIB)
+ifneq ($(wildcard hv/main.c),)
+$(BIN)/hv: $(BUILD)/obj/hv/main.o $(HV_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(LDLIBS)
 all: $(BIN)/hv

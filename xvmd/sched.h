@@ -7,7 +7,7 @@
  * CPU, 0 = none) onto cfs_quota_us/cfs_period_us (v1) or cpu.max (v2).
  * vCPU pinning is thread affinity of the hv's vCPU threads.
  *
- * Used by xvmd (hv/xvmd/dom*.c). Runs on xvmd's main thread.
+ * Used by xvmd (xvmd/dom*.c). Runs on xvmd's main thread.
  */
 #ifndef XVMD_SCHED_H
 #define XVMD_SCHED_H

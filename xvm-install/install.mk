@@ -1,24 +1,24 @@
-# hv/install/: xvm-install, virt-install with the Solaris xVM options on
+# xvm-install/: xvm-install, virt-install with the Solaris xVM options on
 # libvirt's C API (libxml2 reads back the live domain XML). The domain XML
 # builder (install_xml.c) and the option parsing (install_opts.c) go into
-# build/hv/libxvminstall.a for the unit tests; main.c holds the libvirt
+# build/xvm-install/libxvminstall.a for the unit tests; main.c holds the libvirt
 # calls.
 VIRT_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libvirt libxml-2.0 2>/dev/null))
 VIRT_LIBS   := $(shell pkg-config --libs libvirt libxml-2.0 2>/dev/null)
 
-INSTALL_SRCS := $(sort $(filter-out hv/install/main.c,$(wildcard hv/install/*.c)))
+INSTALL_SRCS := $(sort $(filter-out xvm-install/main.c,$(wildcard xvm-install/*.c)))
 INSTALL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INSTALL_SRCS))
-INSTALL_LIB  := $(BUILD)/hv/libxvminstall.a
+INSTALL_LIB  := $(BUILD)/xvm-install/libxvminstall.a
 
-$(BUILD)/obj/hv/install/main.o: CFLAGS += $(VIRT_CFLAGS)
+$(BUILD)/obj/xvm-install/main.o: CFLAGS += $(VIRT_CFLAGS)
 
 $(INSTALL_LIB): $(INSTALL_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $(INSTALL_OBJS)
 
-ifneq ($(wildcard hv/install/main.c),)
-$(BIN)/xvm-install: $(BUILD)/obj/hv/install/main.o $(INSTALL_LIB) $(XVM_LIB)
+ifneq ($(wildcard xvm-install/main.c),)
+$(BIN)/xvm-install: $(BUILD)/obj/xvm-install/main.o $(INSTALL_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(VIRT_LIBS) $(LDLIBS)
 all: $(BIN)/xvm-install
@@ -28,12 +28,12 @@ ifneq ($(INSTALL_SRCS),)
 UNIT_LIBS += $(INSTALL_LIB)
 endif
 
-# hv/xvmd/sched.c alone as an archive, for tests/tools/sched-try (the
+# xvmd/sched.c alone as an archive, for tests/tools/sched-try (the
 # tools rule links libhv and libxvm only) and for tests/unit/test_sched.c
 # until libxvmd.a is in UNIT_LIBS (an archive: never a duplicate symbol
 # when it is). libxvm again after it for log_*.
-SCHED_LIB := $(BUILD)/hv/libxvmsched.a
-$(SCHED_LIB): $(BUILD)/obj/hv/xvmd/sched.o
+SCHED_LIB := $(BUILD)/xvmd/libxvmsched.a
+$(SCHED_LIB): $(BUILD)/obj/xvmd/sched.o
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^

@@ -1,14 +1,14 @@
-# hv/xvmd/: the toolstack daemon speaking libvirt's remote protocol.
-# Everything but main.c goes into build/hv/libxvmd.a so unit tests can link
+# xvmd/: the toolstack daemon speaking libvirt's remote protocol.
+# Everything but main.c goes into build/xvmd/libxvmd.a so unit tests can link
 # the codec, the domain XML and the store.
 XML_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libxml-2.0 2>/dev/null))
 XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
 
-XVMD_SRCS := $(sort $(filter-out hv/xvmd/main.c,$(wildcard hv/xvmd/*.c)))
+XVMD_SRCS := $(sort $(filter-out xvmd/main.c,$(wildcard xvmd/*.c)))
 XVMD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(XVMD_SRCS))
-XVMD_LIB  := $(BUILD)/hv/libxvmd.a
+XVMD_LIB  := $(BUILD)/xvmd/libxvmd.a
 
-$(BUILD)/obj/hv/xvmd/%.o: CFLAGS += $(XML_CFLAGS)
+$(BUILD)/obj/xvmd/%.o: CFLAGS += $(XML_CFLAGS)
 $(BUILD)/obj/tests/unit/test_domxml.o: CFLAGS += $(XML_CFLAGS)
 
 $(XVMD_LIB): $(XVMD_OBJS)
@@ -16,7 +16,7 @@ $(XVMD_LIB): $(XVMD_OBJS)
 	rm -f $@
 	ar rcs $@ $(XVMD_OBJS)
 
-$(BIN)/xvmd: $(BUILD)/obj/hv/xvmd/main.o $(XVMD_LIB) $(XVM_LIB)
+$(BIN)/xvmd: $(BUILD)/obj/xvmd/main.o $(XVMD_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $^ $(XML_LIBS) $(LDLIBS)
 
