@@ -84,6 +84,7 @@ start_hv() {
 	"$BIN/hv" --name "$name" --control "$XVM_RUNDIR/$name.sock" \
 		--console stdio "$@" </dev/null >"$TMP/$name.console" 2>"$TMP/$name.err" &
 	HV_PID=$!
+	echo "$HV_PID" >"$TMP/$name.pid"
 	at_exit "kill -9 $HV_PID"
 }
 
@@ -105,6 +106,27 @@ wait_socket() {
 show() {
 	echo "--- $1 console:"; cat "$TMP/$1.console" 2>/dev/null | tail -n 40
 	echo "--- $1 stderr:"; cat "$TMP/$1.err" 2>/dev/null | tail -n 20
+	[ -r "$TMP/$1.pid" ] && proc_threads "$(cat "$TMP/$1.pid")"
+}
+
+# proc_threads PID: if PID still runs, each of its threads: name, state,
+# kernel wait channel and the CPU ticks it used in one second (a vCPU
+# spinning in the guest, halted, or waiting in hv).
+proc_threads() {
+	local t b
+	local -A a
+	kill -0 "$1" 2>/dev/null || return 0
+	for t in /proc/"$1"/task/*; do
+		a[$t]=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null)
+	done
+	sleep 1
+	echo "--- threads of $1 ($(cat "/proc/$1/comm" 2>/dev/null)): name state wchan ticks-in-1s"
+	for t in /proc/"$1"/task/*; do
+		b=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$t/stat" 2>/dev/null)
+		echo "  $(cat "$t/comm" 2>/dev/null)" \
+			"$(awk '{ sub(/^.*\) /, ""); print $1 }' "$t/stat" 2>/dev/null)" \
+			"$(cat "$t/wchan" 2>/dev/null) $((${b:-0} - ${a[$t]:-0}))"
+	done
 }
 
 # expect_exit NAME SECONDS STATUS: the domain's hv exits in time with STATUS.
