@@ -59,6 +59,7 @@ include hv/hv.mk
 include guestdrv/guest.mk
 include vswitch/vswitch.mk
 include vnicadm/vnicadm.mk
+include hvctl/hvctl.mk
 include bench/bench.mk
 include xvmd/xvmd.mk
 include xvm-install/install.mk
