@@ -31,8 +31,9 @@ static void hvctl_print_value(FILE *f, const json_t *v, const char *unit)
 	if (json_is_string(v))
 		fputs(json_string_value(v), f);
 	else if (json_is_integer(v))
-		fprintf(f, "%" JSON_INTEGER_FORMAT "%s%s", json_integer_value(v),
-			unit ? " " : "", unit ? unit : "");
+		fprintf(f, "%" JSON_INTEGER_FORMAT "%s%s",
+			json_integer_value(v), unit ? " " : "",
+			unit ? unit : "");
 	else if (json_is_boolean(v))
 		fputs(json_is_true(v) ? "yes" : "no", f);
 	else

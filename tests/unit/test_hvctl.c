@@ -79,7 +79,8 @@ static int fake_status(void *ctx UNUSED, struct rpc_conn *c UNUSED,
 	snprintf(fake_method, sizeof(fake_method), "status");
 	*r = json_pack("{s:s, s:s, s:s, s:i, s:I, s:n, s:i}", "name", "web1",
 		       "uuid", "5d9b2a1e-8a6f-4c2e-9a37-0d1f2b3c4d5e",
-		       "state", atomic_load(&fake_paused) ? "paused" : "running",
+		       "state",
+		       atomic_load(&fake_paused) ? "paused" : "running",
 		       "vcpus", 2, "memory_mib", (json_int_t)64,
 		       "console", "pid", 4242);
 	return 0;
