@@ -4,14 +4,14 @@
 BENCH_OBJS_COMMON := $(BUILD)/obj/bench/bench.o
 BENCH_TOOLS := $(BIN)/xvm-vuser $(BIN)/xvm-vhost-fwd
 
-$(BUILD)/obj/bench/%.o: CFLAGS += $(DPDK_CFLAGS) -Inetback
+$(BUILD)/obj/bench/%.o: XVM_CFLAGS += $(DPDK_CFLAGS) -Inetback
 
 $(BIN)/xvm-vuser: $(BUILD)/obj/bench/vuser.o $(BENCH_OBJS_COMMON) $(XVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(DPDK_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DPDK_LIBS) $(XVM_LDLIBS) $(LDLIBS)
 
 $(BIN)/xvm-vhost-fwd: $(BUILD)/obj/bench/vhost-fwd.o $(BENCH_OBJS_COMMON) $(XVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(DPDK_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DPDK_LIBS) $(XVM_LDLIBS) $(LDLIBS)
 
 all: $(BENCH_TOOLS)

@@ -8,7 +8,8 @@
  * everything; 3-4 GiB uncached for MMIO), enable PAE, EFER.LME and paging,
  * load our GDT and call kmain(start_info) on the boot stack.
  */
-#define XEN_ELFNOTE_PHYS32_ENTRY	18
+#include "xvm/pvh.h"
+
 #define MSR_EFER			0xc0000080
 #define EFER_LME			0x100
 #define CR0_PE				0x1

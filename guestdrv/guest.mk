@@ -9,7 +9,7 @@ GUEST_CFLAGS  := -O2 -g -Wall -Wextra -Werror -std=gnu11 -ffreestanding \
                  -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
                  -mno-sse -mno-mmx -fno-stack-protector -fno-builtin \
                  -fno-asynchronous-unwind-tables -fcf-protection=none \
-                 -mcmodel=small -Iguestdrv
+                 -mcmodel=small -Iguestdrv -Iinclude
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guestdrv/minios.ld \
                  -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
                  -Wl,-z,noexecstack

@@ -6,28 +6,7 @@
  * count from the loader is range-checked against our 4 GiB identity map.
  */
 #include "minios.h"
-
-#define HVM_START_MAGIC		0x336ec578
-
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;		/* version >= 1 */
-	uint32_t memmap_entries;	/* version >= 1 */
-	uint32_t reserved;
-};
-
-struct hvm_memmap_table_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
+#include "xvm/pvh.h"
 
 struct boot_info boot_info;
 
@@ -76,7 +55,7 @@ int pvh_parse(uint32_t paddr)
 	if (!mapped(paddr, sizeof(*si)))
 		return -EINVAL;
 	si = (const void *)(uintptr_t)paddr;
-	if (si->magic != HVM_START_MAGIC)
+	if (si->magic != XEN_HVM_START_MAGIC)
 		return -EINVAL;
 	if (si->cmdline_paddr)
 		pvh_copy_cmdline(si->cmdline_paddr);

@@ -12,39 +12,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "xvm/log.h"
+#include "xvm/pvh.h"
 #include "boot.h"
 
-#define XEN_ELFNOTE_PHYS32_ENTRY	18
-#define XEN_HVM_START_MAGIC		0x336ec578
 #define PVH_MAX_PHDRS			64
-
-/* start_info.h, version 1. */
-struct hvm_start_info {
-	uint32_t magic;
-	uint32_t version;
-	uint32_t flags;
-	uint32_t nr_modules;
-	uint64_t modlist_paddr;
-	uint64_t cmdline_paddr;
-	uint64_t rsdp_paddr;
-	uint64_t memmap_paddr;
-	uint32_t memmap_entries;
-	uint32_t reserved;
-};
-
-struct hvm_modlist_entry {
-	uint64_t paddr;
-	uint64_t size;
-	uint64_t cmdline_paddr;
-	uint64_t reserved;
-};
-
-struct hvm_memmap_table_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-	uint32_t reserved;
-};
 
 /* A program header in class-independent form. */
 struct pvh_phdr {

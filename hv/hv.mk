@@ -9,10 +9,7 @@ $(HV_LIB): $(HV_OBJS)
 	rm -f $@
 	ar rcs $@ $(HV_OBJS)
 
-ifneq ($(wildcard hv/main.c),)
 $(BIN)/hv: $(BUILD)/obj/hv/main.o $(HV_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDLIBS)
-all: $(BIN)/hv
-endif
-all: $(HV_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XVM_LDLIBS) $(LDLIBS)
+all: $(BIN)/hv $(HV_LIB)

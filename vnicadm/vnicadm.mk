@@ -11,7 +11,7 @@ $(VNICADM_LIB): $(VNICADM_OBJS)
 
 $(BIN)/vnicadm: $(BUILD)/obj/vnicadm/main.o $(VNICADM_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XVM_LDLIBS) $(LDLIBS)
 
 UNIT_LIBS += $(VNICADM_LIB)
 

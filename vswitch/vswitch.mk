@@ -17,12 +17,12 @@ $(VSW_LIB): $(VSW_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(VSW_LIB_OBJS)
 
-$(VSWD_OBJS): CFLAGS += $(DPDK_CFLAGS) $(NL_CFLAGS) -Ivswitch -Inetback
+$(VSWD_OBJS): XVM_CFLAGS += $(DPDK_CFLAGS) $(NL_CFLAGS) -Ivswitch -Inetback
 
 $(VSWD_BIN): $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB) $(DPDK_LIBS) $(NL_LIBS) \
-		$(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB) $(DPDK_LIBS) $(NL_LIBS) \
+		$(XVM_LDLIBS) $(LDLIBS)
 
 UNIT_LIBS += $(VSW_LIB)
 

@@ -2,49 +2,26 @@
  * xvm-install's domain XML (install.h): struct inst_opts as libvirt
  * domain XML (libvirt formatdomain: "Operating system booting" direct
  * kernel boot, "Hard drives", "Network interfaces" bridge/vlan/bandwidth,
- * "Consoles"), in the subset xvmd accepts. Text is escaped here; values
- * were range-checked by install_opts.c.
+ * "Consoles"), in the subset xvmd accepts. Text is escaped
+ * (xvm/xmlesc.h); values were range-checked by install_opts.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "xvm/xmlesc.h"
 #include "install.h"
-
-/* XML 1.0 §2.4 character data and §3.1 attribute values: escape the five
- * markup characters; control characters never get this far. */
-static void put_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-/* <name>text</name> on its own line at the given indent. */
-static void put_elem(FILE *f, const char *indent, const char *name,
-		     const char *text)
-{
-	fprintf(f, "%s<%s>", indent, name);
-	put_esc(f, text);
-	fprintf(f, "</%s>\n", name);
-}
 
 static void put_os(FILE *f, const struct inst_opts *o)
 {
 	fputs("  <os>\n", f);
-	put_elem(f, "    ", "type", o->virt == INST_HVM ? "hvm" : "xen");
-	put_elem(f, "    ", "kernel", o->kernel);
+	xmlesc_put_elem(f, "    ", "type",
+			o->virt == INST_HVM ? "hvm" : "xen");
+	xmlesc_put_elem(f, "    ", "kernel", o->kernel);
 	if (o->initrd[0])
-		put_elem(f, "    ", "initrd", o->initrd);
+		xmlesc_put_elem(f, "    ", "initrd", o->initrd);
 	if (o->cmdline[0])
-		put_elem(f, "    ", "cmdline", o->cmdline);
+		xmlesc_put_elem(f, "    ", "cmdline", o->cmdline);
 	fputs("  </os>\n", f);
 }
 
@@ -53,7 +30,7 @@ static void put_disk(FILE *f, const struct inst_opts *o)
 	fputs("    <disk type='file' device='disk'>\n"
 	      "      <driver type='raw'/>\n"
 	      "      <source file='", f);
-	put_esc(f, o->disk);
+	xmlesc_put(f, o->disk);
 	fprintf(f, "'/>\n      <target dev='%s' bus='%s'/>\n    </disk>\n",
 		o->virt == INST_HVM ? "vda" : "xvda",
 		o->virt == INST_HVM ? "virtio" : "xen");
@@ -92,7 +69,7 @@ char *inst_build_xml(const struct inst_opts *o)
 	if (!f)
 		return NULL;
 	fputs("<domain type='xvm'>\n", f);
-	put_elem(f, "  ", "name", o->name);
+	xmlesc_put_elem(f, "  ", "name", o->name);
 	fprintf(f, "  <memory unit='MiB'>%u</memory>\n"
 		"  <currentMemory unit='MiB'>%u</currentMemory>\n"
 		"  <vcpu>%u</vcpu>\n", o->ram_mb, o->ram_mb, o->vcpus);

@@ -6,30 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "xvm/xmlesc.h"
 #include "domxml.h"
-
-/* Text or attribute value with the five XML specials escaped. */
-static void fmt_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':  fputs("&lt;", f); break;
-		case '>':  fputs("&gt;", f); break;
-		case '&':  fputs("&amp;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"':  fputs("&quot;", f); break;
-		default:   fputc(*s, f);
-		}
-	}
-}
-
-static void fmt_elem(FILE *f, const char *indent, const char *name,
-		     const char *text)
-{
-	fprintf(f, "%s<%s>", indent, name);
-	fmt_esc(f, text);
-	fprintf(f, "</%s>\n", name);
-}
 
 static void fmt_cputune(FILE *f, const struct dom_config *cfg)
 {
@@ -54,11 +32,11 @@ static void fmt_os(FILE *f, const struct dom_config *cfg)
 {
 	fputs("  <os>\n", f);
 	fprintf(f, "    <type arch='x86_64'>%s</type>\n", cfg->os_type);
-	fmt_elem(f, "    ", "kernel", cfg->kernel);
+	xmlesc_put_elem(f, "    ", "kernel", cfg->kernel);
 	if (cfg->initrd[0])
-		fmt_elem(f, "    ", "initrd", cfg->initrd);
+		xmlesc_put_elem(f, "    ", "initrd", cfg->initrd);
 	if (cfg->cmdline[0])
-		fmt_elem(f, "    ", "cmdline", cfg->cmdline);
+		xmlesc_put_elem(f, "    ", "cmdline", cfg->cmdline);
 	fputs("  </os>\n", f);
 }
 
@@ -67,7 +45,7 @@ static void fmt_nic(FILE *f, const struct dom_nic *nic, const char *vnic)
 	char mac[MAC_STRLEN];
 
 	fputs("    <interface type='bridge'>\n      <source bridge='", f);
-	fmt_esc(f, nic->bridge);
+	xmlesc_put(f, nic->bridge);
 	fputs("'/>\n", f);
 	if (nic->has_mac)
 		fprintf(f, "      <mac address='%s'/>\n",
@@ -94,9 +72,9 @@ static void fmt_disk(FILE *f, const struct dom_disk *d)
 {
 	fprintf(f, "    <disk type='%s' device='disk'>\n      <source %s='",
 		d->block ? "block" : "file", d->block ? "dev" : "file");
-	fmt_esc(f, d->path);
+	xmlesc_put(f, d->path);
 	fputs("'/>\n      <target dev='", f);
-	fmt_esc(f, d->target);
+	xmlesc_put(f, d->target);
 	fputs("'/>\n    </disk>\n", f);
 }
 
@@ -131,11 +109,11 @@ static void fmt_domain(FILE *f, const struct dom_config *cfg,
 	if (live && live->id >= 0)
 		fprintf(f, " id='%d'", live->id);
 	fprintf(f, " xmlns:xvm='%s'>\n", DOMXML_NS);
-	fmt_elem(f, "  ", "name", cfg->name);
+	xmlesc_put_elem(f, "  ", "name", cfg->name);
 	domxml_uuid_format(cfg->uuid, uuid);
-	fmt_elem(f, "  ", "uuid", uuid);
+	xmlesc_put_elem(f, "  ", "uuid", uuid);
 	if (cfg->title[0])
-		fmt_elem(f, "  ", "title", cfg->title);
+		xmlesc_put_elem(f, "  ", "title", cfg->title);
 	fprintf(f, "  <memory unit='KiB'>%llu</memory>\n",
 		(unsigned long long)cfg->max_kib);
 	fprintf(f, "  <currentMemory unit='KiB'>%llu</currentMemory>\n",

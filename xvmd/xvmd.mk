@@ -1,15 +1,16 @@
 # xvmd/: the toolstack daemon speaking libvirt's remote protocol.
 # Everything but main.c goes into build/xvmd/libxvmd.a so unit tests can link
 # the codec, the domain XML and the store.
-XML_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libxml-2.0 2>/dev/null))
-XML_LIBS   := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+XVM_PKGS   += libxml-2.0
+XML_CFLAGS := $(call pkg_isystem,libxml-2.0)
+XML_LIBS   := $(call pkg_libs,libxml-2.0)
 
 XVMD_SRCS := $(sort $(filter-out xvmd/main.c,$(wildcard xvmd/*.c)))
 XVMD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(XVMD_SRCS))
 XVMD_LIB  := $(BUILD)/xvmd/libxvmd.a
 
-$(BUILD)/obj/xvmd/%.o: CFLAGS += $(XML_CFLAGS)
-$(BUILD)/obj/tests/unit/test_domxml.o: CFLAGS += $(XML_CFLAGS)
+$(BUILD)/obj/xvmd/%.o: XVM_CFLAGS += $(XML_CFLAGS)
+$(BUILD)/obj/tests/unit/test_domxml.o: XVM_CFLAGS += $(XML_CFLAGS)
 
 $(XVMD_LIB): $(XVMD_OBJS)
 	@mkdir -p $(dir $@)
@@ -18,9 +19,9 @@ $(XVMD_LIB): $(XVMD_OBJS)
 
 $(BIN)/xvmd: $(BUILD)/obj/xvmd/main.o $(XVMD_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(XML_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(XVM_LDLIBS) $(LDLIBS)
 
 UNIT_LIBS += $(XVMD_LIB)
-$(BUILD)/tests/xvm-unit: LDLIBS += $(XML_LIBS)
+$(BUILD)/tests/xvm-unit: XVM_LDLIBS += $(XML_LIBS)
 
 all: $(BIN)/xvmd

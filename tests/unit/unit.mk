@@ -16,7 +16,7 @@ $(BUILD)/gen/tests/unit/suites.c: tests/unit/unit.mk $(UNIT_SRCS)
 
 $(BUILD)/obj/tests/unit/suites.o: $(BUILD)/gen/tests/unit/suites.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
+	$(CC) $(XVM_CPPFLAGS) $(CPPFLAGS) $(XVM_CFLAGS) $(CFLAGS) -Itests/unit -c -o $@ $<
 
 # Component fragments append their testable (DPDK-free) libraries to
 # UNIT_LIBS, e.g. UNIT_LIBS += $(VSW_LIB).
@@ -24,10 +24,10 @@ UNIT_LIBS += $(HV_LIB) $(XVM_LIB)
 
 $(UNIT_BIN): $(UNIT_OBJS) $(UNIT_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $(UNIT_OBJS) $(UNIT_LIBS) -lcunit $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(UNIT_LIBS) -lcunit $(XVM_LDLIBS) $(LDLIBS)
 
 all: $(UNIT_BIN)
 
 # Tests and tools include the components' private headers by their path
 # from the top ("hv/core.h", "xvmd/xdr.h").
-$(BUILD)/obj/tests/%.o: CFLAGS += -I.
+$(BUILD)/obj/tests/%.o: XVM_CFLAGS += -I.

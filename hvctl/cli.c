@@ -1,0 +1,225 @@
+/*
+ * hvctl's command table, usage text (generated from the table), argument
+ * handling and the call on hv's control socket:
+ *
+ *   hvctl [-j] [-s SOCKET | NAME] COMMAND
+ *
+ * Messages are "hvctl: message" on stderr; exit statuses in hvctl.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvctl.h"
+#include "xvm/rpc.h"
+
+static const struct hvctl_cmd hvctl_cmds[] = {
+	{ "status", hvctl_print_status,
+	  "name, state, vCPUs, memory, console and pid of the domain" },
+	{ "pause", NULL, "stop the vCPUs" },
+	{ "resume", NULL, "restart paused vCPUs" },
+	{ "shutdown", NULL, "press the ACPI power button" },
+	{ "reset", NULL, "stop the domain; hv exits with status 10 (reboot)" },
+	{ "destroy", NULL, "stop the domain at once; hv exits with status 0" },
+};
+
+static int hvctl_fail(struct hvctl *h, int status, const char *fmt, ...)
+	PRINTF(3, 4);
+
+static int hvctl_fail(struct hvctl *h, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(h->err, HVCTL_PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(h->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', h->err);
+	return status;
+}
+
+/* The synopsis, commands generated from the table. */
+static void hvctl_synopsis(FILE *f)
+{
+	fprintf(f, "usage: " HVCTL_PROG " [-j] [-s SOCKET | NAME] ");
+	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
+		fprintf(f, "%s%s", i ? "|" : "", hvctl_cmds[i].name);
+	fputc('\n', f);
+}
+
+/* -h: the synopsis and what each option and command does. */
+static void hvctl_help(FILE *f)
+{
+	hvctl_synopsis(f);
+	fprintf(f, "  NAME       a domain started by xvmd: socket "
+		"$XVM_RUNDIR/hv/NAME.sock\n"
+		"  -s SOCKET  the socket given to hv --control\n"
+		"  -j         print the result as JSON\n");
+	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
+		fprintf(f, "  %-10s %s\n", hvctl_cmds[i].name,
+			hvctl_cmds[i].help);
+}
+
+static int hvctl_usage_fail(struct hvctl *h, const char *fmt, ...)
+	PRINTF(2, 3);
+
+static int hvctl_usage_fail(struct hvctl *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(h->err, HVCTL_PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(h->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', h->err);
+	hvctl_synopsis(h->err);
+	return HVCTL_EXIT_USAGE;
+}
+
+static const struct hvctl_cmd *hvctl_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
+		if (!strcmp(hvctl_cmds[i].name, name))
+			return &hvctl_cmds[i];
+	return NULL;
+}
+
+/* Letters, digits, '.', '_', '-', not starting with '.': a domain name as
+ * xvmd accepts it, which cannot leave the directory. */
+static bool hvctl_name_ok(const char *name)
+{
+	if (!*name || name[0] == '.')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+	       strlen(name);
+}
+
+int hvctl_socket_path(char *buf, size_t len, const char *name)
+{
+	const char *rundir = getenv("XVM_RUNDIR");
+
+	if (!hvctl_name_ok(name))
+		return -EINVAL;
+	if (!rundir || !*rundir)
+		rundir = XVM_RUNDIR_DEFAULT;
+	if ((size_t)snprintf(buf, len, "%s/hv/%s.sock", rundir, name) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* -s SOCKET or NAME: the socket to call, in h->socket. */
+static int hvctl_target(struct hvctl *h, const char *sock, const char *name)
+{
+	int rc;
+
+	if (sock) {
+		if (!*sock)
+			return hvctl_usage_fail(h, "-s needs a socket path");
+		h->target = sock;
+		if ((size_t)snprintf(h->socket, sizeof(h->socket), "%s",
+				     sock) >= sizeof(h->socket))
+			return hvctl_fail(h, HVCTL_EXIT_USAGE, "socket path "
+					  "too long: %.64s...", sock);
+		return 0;
+	}
+	h->target = name;
+	rc = hvctl_socket_path(h->socket, sizeof(h->socket), name);
+	if (rc == -EINVAL)
+		return hvctl_usage_fail(h, "invalid domain name '%.64s' "
+					"(letters, digits, '.', '_', '-'; "
+					"use -s for a socket path)", name);
+	if (rc < 0)
+		return hvctl_fail(h, HVCTL_EXIT_USAGE, "%s: socket path too "
+				  "long (shorter XVM_RUNDIR)", name);
+	return 0;
+}
+
+/* Options and operands into h; the command in *cmd. */
+static int hvctl_parse(struct hvctl *h, int argc, char **argv,
+		       const struct hvctl_cmd **cmd)
+{
+	const char *sock = NULL;
+	int c, nops;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt(argc, argv, "+:js:h")) != -1) {
+		if (c == 'j')
+			h->json = true;
+		else if (c == 's')
+			sock = optarg;
+		else if (c == 'h') {
+			hvctl_help(h->out);
+			return HVCTL_EXIT_OK;
+		} else if (c == ':')
+			return hvctl_usage_fail(h, "option '-%c' requires a "
+						"value", optopt);
+		else
+			return hvctl_usage_fail(h, "unrecognized option "
+						"'-%c'", optopt);
+	}
+	nops = argc - optind;
+	if (nops == 0)
+		return hvctl_usage_fail(h, sock ? "missing command" :
+					"missing domain name (or -s SOCKET) "
+					"and command");
+	if (nops == 1 && !sock)
+		return hvctl_usage_fail(h, hvctl_cmd_find(argv[optind]) ?
+					"missing domain name (or -s SOCKET) "
+					"before '%.64s'" :
+					"missing command after '%.64s'",
+					argv[optind]);
+	if (nops > (sock ? 1 : 2))
+		return hvctl_usage_fail(h, "too many operands");
+	*cmd = hvctl_cmd_find(argv[argc - 1]);
+	if (!*cmd)
+		return hvctl_usage_fail(h, "unknown command '%.64s'",
+					argv[argc - 1]);
+	return hvctl_target(h, sock, sock ? NULL : argv[optind]);
+}
+
+/* Call the command's method and show the result. */
+static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
+{
+	struct rpc_client *cli = rpc_client_connect(h->socket);
+	struct rpc_error err;
+	json_t *result = NULL;
+	int rc;
+
+	if (!cli)
+		return hvctl_fail(h, HVCTL_EXIT_UNREACHABLE, "cannot connect "
+				  "to %s: %s%s", h->socket, strerror(errno),
+				  errno == ENOENT || errno == ECONNREFUSED ?
+				  " (is the domain running?)" : "");
+	rc = rpc_client_call(cli, cmd->name, NULL, &result, &err,
+			     HVCTL_TIMEOUT_MS);
+	rpc_client_close(cli);
+	if (rc == -EREMOTE)
+		return hvctl_fail(h, HVCTL_EXIT_REFUSED, "%s: %s: %s",
+				  h->target, cmd->name, err.message);
+	if (rc < 0)
+		return hvctl_fail(h, HVCTL_EXIT_UNREACHABLE, "%s: %s",
+				  h->target, err.message);
+	if (h->json)
+		hvctl_print_json(h, result);
+	else if (cmd->print)
+		cmd->print(h, result);
+	json_decref(result);
+	return HVCTL_EXIT_OK;
+}
+
+int hvctl_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct hvctl h = { .out = out, .err = err };
+	const struct hvctl_cmd *cmd = NULL;
+	int rc = hvctl_parse(&h, argc, argv, &cmd);
+
+	if (rc != 0 || !cmd)
+		return rc;
+	rc = hvctl_run(&h, cmd);
+	fflush(out);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * hvctl(1): control one running hv over its control socket
+ * (docs/control-protocol.md, hv/control.c). Internal interfaces between the
+ * command table and argument handling (cli.c) and the output (print.c).
+ * Nothing here exits: hvctl_main() returns the exit status, so the unit
+ * tests run whole command lines in-process.
+ */
+#ifndef HVCTL_H
+#define HVCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "xvm/common.h"
+
+#define HVCTL_PROG		"hvctl"
+#define HVCTL_TIMEOUT_MS	10000
+
+/* Exit statuses (docs/hvctl.1). */
+#define HVCTL_EXIT_OK		0
+#define HVCTL_EXIT_REFUSED	1	/* hv answered with an error */
+#define HVCTL_EXIT_USAGE	2	/* bad command line */
+#define HVCTL_EXIT_UNREACHABLE	3	/* no socket, no answer, lost link */
+
+/* One invocation. */
+struct hvctl {
+	FILE *out;		/* results */
+	FILE *err;		/* "hvctl: message" and usage */
+	bool json;		/* -j: results as JSON */
+	const char *target;	/* the domain name or socket, for messages */
+	char socket[512];	/* the control socket to call */
+};
+
+/*
+ * A command: one method on hv's control socket. print shows the result
+ * (NULL: nothing to show; -j prints every result as JSON instead).
+ */
+struct hvctl_cmd {
+	const char *name;	/* the command, also the method's name */
+	void (*print)(struct hvctl *h, const json_t *result);
+	const char *help;	/* one line, for the usage text */
+};
+
+/* Run one command line (argv[0] the program). Returns the exit status. */
+int hvctl_main(int argc, char **argv, FILE *out, FILE *err);
+
+/* The control socket of the domain `name` started by xvmd:
+ * $XVM_RUNDIR/hv/<name>.sock. 0, -EINVAL (not a domain name) or
+ * -ENAMETOOLONG. */
+int hvctl_socket_path(char *buf, size_t len, const char *name);
+
+/* The result of "status" as "Field: value" lines. */
+void hvctl_print_status(struct hvctl *h, const json_t *result);
+/* Any result as one line of JSON (-j). */
+void hvctl_print_json(struct hvctl *h, const json_t *result);
+
+#endif

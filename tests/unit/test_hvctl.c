@@ -1,0 +1,307 @@
+/*
+ * hvctl without hv: whole command lines through hvctl_main() for the usage
+ * and validation messages and exit statuses, the socket a domain name
+ * resolves to, and a stand-in hv (lib/rpc server in a thread, answering as
+ * hv/control.c does) for the status output, -j and how hv's errors are
+ * worded.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "unit.h"
+#include "hvctl/hvctl.h"
+#include "xvm/rpc.h"
+
+/* ---- output capture ---- */
+
+struct capture {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static struct capture run_out, run_err;
+static char rundir[64];		/* the stand-in's run directory */
+
+static void cap_reset(struct capture *c)
+{
+	if (c->f)
+		fclose(c->f);
+	free(c->buf);
+	c->buf = NULL;
+	c->f = open_memstream(&c->buf, &c->len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c->f);
+}
+
+static const char *cap_text(struct capture *c)
+{
+	fflush(c->f);
+	return c->buf;
+}
+
+/* Run hvctl with args (NULL-terminated); output in run_out/run_err. */
+static int run(const char **args)
+{
+	char *argv[16] = { "hvctl" };
+	int argc = 1;
+
+	for (; *args && argc < 15; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	cap_reset(&run_out);
+	cap_reset(&run_err);
+	return hvctl_main(argc, argv, run_out.f, run_err.f);
+}
+
+#define RUN(...)	run((const char *[]){ __VA_ARGS__, NULL })
+#define OUT()		cap_text(&run_out)
+#define ERR()		cap_text(&run_err)
+#define SYNOPSIS	"usage: hvctl [-j] [-s SOCKET | NAME] " \
+			"status|pause|resume|shutdown|reset|destroy\n"
+
+/* ---- a stand-in hv: domain "web1" in rundir/hv/web1.sock ---- */
+
+static struct rpc_server *fake_srv;
+static pthread_t fake_thread;
+static atomic_bool fake_stop;
+static atomic_bool fake_paused;
+static char fake_method[16];	/* the last method called */
+
+static int fake_status(void *ctx UNUSED, struct rpc_conn *c UNUSED,
+		       json_t *p UNUSED, json_t **r, struct rpc_error *e UNUSED)
+{
+	snprintf(fake_method, sizeof(fake_method), "status");
+	*r = json_pack("{s:s, s:s, s:s, s:i, s:I, s:n, s:i}", "name", "web1",
+		       "uuid", "5d9b2a1e-8a6f-4c2e-9a37-0d1f2b3c4d5e",
+		       "state",
+		       atomic_load(&fake_paused) ? "paused" : "running",
+		       "vcpus", 2, "memory_mib", (json_int_t)64,
+		       "console", "pid", 4242);
+	return 0;
+}
+
+static int fake_pause(void *ctx UNUSED, struct rpc_conn *c UNUSED,
+		      json_t *p UNUSED, json_t **r UNUSED,
+		      struct rpc_error *e UNUSED)
+{
+	snprintf(fake_method, sizeof(fake_method), "pause");
+	atomic_store(&fake_paused, true);
+	return 0;
+}
+
+/* As hv: shutting a paused domain down is refused. */
+static int fake_shutdown(void *ctx UNUSED, struct rpc_conn *c UNUSED,
+			 json_t *p UNUSED, json_t **r UNUSED,
+			 struct rpc_error *e)
+{
+	snprintf(fake_method, sizeof(fake_method), "shutdown");
+	if (atomic_load(&fake_paused))
+		return rpc_errorf(e, EBUSY, "domain is paused; resume it "
+				  "first");
+	return 0;
+}
+
+static const struct rpc_method fake_methods[] = {
+	{ "status", fake_status },
+	{ "pause", fake_pause },
+	{ "shutdown", fake_shutdown },
+};
+
+static void *fake_loop(void *arg UNUSED)
+{
+	struct pollfd pfd = { .fd = rpc_server_fd(fake_srv), .events = POLLIN };
+
+	while (!atomic_load(&fake_stop)) {
+		if (poll(&pfd, 1, 20) > 0)
+			rpc_server_dispatch(fake_srv);
+	}
+	return NULL;
+}
+
+static char *saved_rundir;	/* the runner's XVM_RUNDIR, restored after */
+
+static int suite_init(void)
+{
+	const char *env = getenv("XVM_RUNDIR");
+	char path[128];
+
+	saved_rundir = env ? strdup(env) : NULL;
+	strcpy(rundir, "/tmp/hvctl-test.XXXXXX");
+	if (!mkdtemp(rundir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/hv", rundir);
+	if (mkdir(path, 0700) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/hv/web1.sock", rundir);
+	fake_srv = rpc_server_open(path, fake_methods,
+				   ARRAY_SIZE(fake_methods), NULL);
+	if (!fake_srv)
+		return -1;
+	setenv("XVM_RUNDIR", rundir, 1);
+	atomic_store(&fake_stop, false);
+	return pthread_create(&fake_thread, NULL, fake_loop, NULL) ? -1 : 0;
+}
+
+static int suite_cleanup(void)
+{
+	char path[128];
+
+	atomic_store(&fake_stop, true);
+	pthread_join(fake_thread, NULL);
+	rpc_server_close(fake_srv);
+	snprintf(path, sizeof(path), "%s/hv", rundir);
+	rmdir(path);
+	rmdir(rundir);
+	if (run_out.f)
+		fclose(run_out.f);
+	if (run_err.f)
+		fclose(run_err.f);
+	free(run_out.buf);
+	free(run_err.buf);
+	run_out = run_err = (struct capture){ 0 };
+	if (saved_rundir)
+		setenv("XVM_RUNDIR", saved_rundir, 1);
+	else
+		unsetenv("XVM_RUNDIR");
+	free(saved_rundir);
+	saved_rundir = NULL;
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_usage_errors(void)
+{
+	CU_ASSERT_EQUAL(RUN("web1", "frob"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: unknown command 'frob'\n"
+			       SYNOPSIS);
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
+	CU_ASSERT_EQUAL(RUN("status"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: missing domain name (or -s "
+			       "SOCKET) before 'status'\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: missing command after 'web1'\n"
+			       SYNOPSIS);
+	CU_ASSERT_EQUAL(run((const char *[]){ NULL }), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: missing domain name (or -s "
+			       "SOCKET) and command\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("-s", "/tmp/x.sock"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: missing command\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("-s", "/tmp/x.sock", "web1", "status"),
+			HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: too many operands\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("-x", "web1", "status"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: unrecognized option '-x'\n"
+			       SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("-s"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: option '-s' requires a value\n"
+			       SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("../web1", "status"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: invalid domain name '../web1' "
+			       "(letters, digits, '.', '_', '-'; use -s for a "
+			       "socket path)\n" SYNOPSIS);
+	CU_ASSERT_STRING_EQUAL(fake_method, "");	/* nothing was called */
+}
+
+static void test_help(void)
+{
+	CU_ASSERT_EQUAL(RUN("-h"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_PTR_NOT_NULL(strstr(OUT(), SYNOPSIS));
+	CU_ASSERT_PTR_NOT_NULL(strstr(OUT(), "\n  destroy "));
+}
+
+static void test_socket_path(void)
+{
+	char buf[64];
+
+	CU_ASSERT_EQUAL(hvctl_socket_path(buf, sizeof(buf), "web-1.a_b"), 0);
+	CU_ASSERT_EQUAL(strncmp(buf, rundir, strlen(rundir)), 0);
+	CU_ASSERT_STRING_EQUAL(buf + strlen(rundir), "/hv/web-1.a_b.sock");
+	CU_ASSERT_EQUAL(hvctl_socket_path(buf, sizeof(buf), ""), -EINVAL);
+	CU_ASSERT_EQUAL(hvctl_socket_path(buf, sizeof(buf), ".."), -EINVAL);
+	CU_ASSERT_EQUAL(hvctl_socket_path(buf, sizeof(buf), "a/b"), -EINVAL);
+	CU_ASSERT_EQUAL(hvctl_socket_path(buf, 16, "web1"), -ENAMETOOLONG);
+	unsetenv("XVM_RUNDIR");
+	CU_ASSERT_EQUAL(hvctl_socket_path(buf, sizeof(buf), "web1"), 0);
+	CU_ASSERT_STRING_EQUAL(buf, XVM_RUNDIR_DEFAULT "/hv/web1.sock");
+	setenv("XVM_RUNDIR", rundir, 1);
+}
+
+static void test_not_running(void)
+{
+	char want[256];
+
+	CU_ASSERT_EQUAL(RUN("nosuch", "status"), HVCTL_EXIT_UNREACHABLE);
+	snprintf(want, sizeof(want), "hvctl: cannot connect to "
+		 "%s/hv/nosuch.sock: No such file or directory (is the "
+		 "domain running?)\n", rundir);
+	CU_ASSERT_STRING_EQUAL(ERR(), want);
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
+	snprintf(want, sizeof(want), "%s/none.sock", rundir);
+	CU_ASSERT_EQUAL(RUN("-s", want, "pause"), HVCTL_EXIT_UNREACHABLE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), want));
+}
+
+static void test_status(void)
+{
+	atomic_store(&fake_paused, false);
+	CU_ASSERT_EQUAL(RUN("web1", "status"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_STRING_EQUAL(OUT(),
+		"Name:     web1\n"
+		"UUID:     5d9b2a1e-8a6f-4c2e-9a37-0d1f2b3c4d5e\n"
+		"State:    running\n"
+		"vCPUs:    2\n"
+		"Memory:   64 MiB\n"
+		"Console:  -\n"
+		"PID:      4242\n");
+	CU_ASSERT_EQUAL(RUN("-j", "web1", "status"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(OUT(),
+		"{\"name\":\"web1\",\"uuid\":\"5d9b2a1e-8a6f-4c2e-9a37-"
+		"0d1f2b3c4d5e\",\"state\":\"running\",\"vcpus\":2,"
+		"\"memory_mib\":64,\"console\":null,\"pid\":4242}\n");
+}
+
+static void test_pause_and_refusal(void)
+{
+	char sock[128];
+
+	atomic_store(&fake_paused, false);
+	snprintf(sock, sizeof(sock), "%s/hv/web1.sock", rundir);
+	CU_ASSERT_EQUAL(RUN("-s", sock, "pause"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_method, "pause");
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_EQUAL(RUN("-j", "web1", "status"), HVCTL_EXIT_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(OUT(), "\"state\":\"paused\""));
+	CU_ASSERT_EQUAL(RUN("web1", "shutdown"), HVCTL_EXIT_REFUSED);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: web1: shutdown: domain is "
+			       "paused; resume it first\n");
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
+	/* a method the server does not serve: hv's own error text */
+	CU_ASSERT_EQUAL(RUN("web1", "resume"), HVCTL_EXIT_REFUSED);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: web1: resume: unknown method "
+			       "'resume'\n");
+	CU_ASSERT_EQUAL(RUN("-j", "web1", "pause"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(OUT(), "{}\n");
+}
+
+static CU_TestInfo tests[] = {
+	{ "usage errors: message, synopsis, exit 2", test_usage_errors },
+	{ "-h prints the commands", test_help },
+	{ "NAME resolves to $XVM_RUNDIR/hv/NAME.sock", test_socket_path },
+	{ "no hv on the socket: exit 3", test_not_running },
+	{ "status: fields and -j", test_status },
+	{ "pause; hv refusing: exit 1 with its message",
+	  test_pause_and_refusal },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(hvctl, suite_init, suite_cleanup, tests);
