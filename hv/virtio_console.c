@@ -228,3 +228,31 @@ void virtio_console_destroy(struct virtio_console *vc)
 	virtio_pci_destroy(vc->vp);
 	free(vc);
 }
+
+/* ---- the device table's entry (devices.c) ---- */
+
+/* 00:01.0, the first PCI function. */
+static int vcon_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct pci_bus *bus = devices_find(d, &pci_dev_type);
+	struct virtio_console *vc;
+
+	if (!bus)
+		return -ENODEV;
+	vc = virtio_console_create(devices_vm(d), bus);
+	if (!vc)
+		return dev_create_error();
+	return devices_add(d, vc, vc->vp);
+}
+
+static void vcon_dev_destroy(void *dev)
+{
+	virtio_console_destroy(dev);
+}
+
+const struct dev_type virtio_console_dev_type = {
+	.name = "virtio-console",
+	.create = vcon_dev_create,
+	.destroy = vcon_dev_destroy,
+	.snap = &virtio_pci_device_ops,
+};

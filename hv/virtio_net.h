@@ -1,8 +1,9 @@
 /*
  * virtio-net device model (virtio_net.c) whose queues are processed by a
- * vhost-user backend (vswitchd's guest VNIC): declarations for devices.c,
- * main.c and the unit tests. Everything runs with dev_lock held, except
- * creation and destruction (before the vCPUs start, after they stop).
+ * vhost-user backend (vswitchd's guest VNIC): declarations for the unit
+ * tests (hv creates one NIC per --net through the device table).
+ * Everything runs with dev_lock held, except creation and destruction
+ * (before the vCPUs start, after they stop).
  */
 #ifndef HV_VIRTIO_NET_H
 #define HV_VIRTIO_NET_H
@@ -51,9 +52,5 @@ uint64_t virtio_net_reconnects(const struct virtio_net *n);
 void virtio_net_backend_event(struct virtio_net *n);
 /* The reconnect timer fired: try to connect again. */
 void virtio_net_retry(struct virtio_net *n);
-
-/* devices.c: create a NIC after devices_create(); 0 or -errno. */
-int devices_add_net(struct vm *vm, const char *sock,
-		    const struct mac_addr *mac);
 
 #endif
