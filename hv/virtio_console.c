@@ -10,13 +10,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <linux/virtio_console.h>
 #include "xvm/log.h"
 #include "virtio_pci.h"
 
 #define VCON_RXQ		0
 #define VCON_TXQ		1
 #define VCON_QUEUE_MAX		256
-#define VCON_CFG_SIZE		12	/* cols, rows, max_nr_ports, emerg_wr */
+#define VCON_CFG_SIZE		sizeof(struct virtio_console_config)
 #define VCON_MAX_CHAINS		65536	/* per notification */
 
 struct virtio_console {
@@ -189,7 +190,7 @@ static int vcon_load(struct virtio_pci *vp, struct snap_reader *r)
 
 static const struct virtio_dev_ops vcon_ops = {
 	.name = "virtio-console",
-	.device_id = 3,
+	.device_id = VIRTIO_ID_CONSOLE,
 	.class_code = 0x078000,		/* simple communication, other */
 	.features = 0,
 	.num_queues = 2,

@@ -19,7 +19,7 @@
  *   KVM. Otherwise it gets an eventfd of ours: watched by the event loop
  *   (which raises the interrupt the transport's way: INTx and ISR when
  *   MSI-X is off, the pending bit while the vector is masked) or, when
- *   the queue has VIRTIO_NO_VECTOR (our PV guest polls), never read at
+ *   the queue has VIRTIO_MSI_NO_VECTOR (our PV guest polls), never read at
  *   all: the backend's writes cost hv nothing.
  *
  * Ring bases always come from the guest-visible used index (the backend
@@ -57,8 +57,8 @@
 /* Features the backend implements on the rings; offered if it has them. */
 #define VNET_RING_FEATURES	(1ULL << VIRTIO_F_VERSION_1 | \
 				 1ULL << VIRTIO_NET_F_MRG_RXBUF | \
-				 1ULL << VIRTIO_F_EVENT_IDX | \
-				 1ULL << VIRTIO_F_INDIRECT_DESC)
+				 1ULL << VIRTIO_RING_F_EVENT_IDX | \
+				 1ULL << VIRTIO_RING_F_INDIRECT_DESC)
 
 struct virtio_net;
 
@@ -555,7 +555,7 @@ static void vnet_loaded(struct virtio_pci *vp)
 
 static const struct virtio_dev_ops vnet_ops = {
 	.name = "virtio-net",
-	.device_id = 1,
+	.device_id = VIRTIO_ID_NET,
 	.class_code = 0x020000,		/* network, Ethernet */
 	.num_queues = VNET_NQ,
 	.queue_max = VIRTIO_NET_QUEUE_MAX,

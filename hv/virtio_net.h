@@ -8,6 +8,8 @@
 #ifndef HV_VIRTIO_NET_H
 #define HV_VIRTIO_NET_H
 
+#include <stddef.h>
+#include <linux/virtio_net.h>	/* VIRTIO_NET_F_*, VIRTIO_NET_S_LINK_UP */
 #include "xvm/mac.h"
 #include "dev.h"
 
@@ -15,14 +17,9 @@ struct pci_bus;
 struct virtio_pci;
 struct virtio_net;
 
-/* virtio 1.2 §5.1.3 feature bits hv knows about. */
-#define VIRTIO_NET_F_MAC		5
-#define VIRTIO_NET_F_MRG_RXBUF		15
-#define VIRTIO_NET_F_STATUS		16
-#define VIRTIO_NET_S_LINK_UP		1
-
 #define VIRTIO_NET_QUEUE_MAX		1024
-#define VIRTIO_NET_CFG_SIZE		10	/* mac, status, max_virtqueue_pairs */
+/* The configuration hv offers (§5.1.4): mac, status, max_virtqueue_pairs. */
+#define VIRTIO_NET_CFG_SIZE		offsetof(struct virtio_net_config, mtu)
 
 /* Reconnect back-off while the backend is gone (ms). */
 #define VIRTIO_NET_RETRY_MIN_MS		50
