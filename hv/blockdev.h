@@ -81,6 +81,7 @@ int blkdev_writev(struct blkdev *bd, const struct iovec *iov, int iovcnt,
 int blkdev_pread(struct blkdev *bd, void *buf, size_t len, uint64_t off);
 int blkdev_pwrite(struct blkdev *bd, const void *buf, size_t len,
 		  uint64_t off);
+/* Nothing to do (0) on a read-only disk or a backend without flush. */
 int blkdev_flush(struct blkdev *bd);
 /* -EOPNOTSUPP if the backend cannot; bounds and mode as for writes. */
 int blkdev_discard(struct blkdev *bd, uint64_t off, uint64_t len);

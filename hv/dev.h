@@ -1,7 +1,7 @@
 /*
  * hv device models: private declarations shared by devices.c, the device
  * files and their unit tests. The core sees only vm.h (devices_create,
- * devices_power_button, devices_destroy, acpi_build).
+ * devices_power_button, devices_destroy, the device options, acpi_build).
  *
  * Every function here runs with vm->dev_lock held unless it says
  * otherwise (creation and destruction run before the vCPUs start or after
