@@ -274,3 +274,26 @@ const struct hv_device_ops acpi_pm_device_ops = {
 	.save = pm_save,
 	.load = pm_load,
 };
+
+/* ---- the device table's entry (devices.c) ---- */
+
+static int acpi_pm_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct acpi_pm *pm = acpi_pm_create(devices_vm(d));
+
+	if (!pm)
+		return dev_create_error();
+	return devices_add(d, pm, NULL);
+}
+
+static void acpi_pm_dev_destroy(void *dev)
+{
+	acpi_pm_destroy(dev);
+}
+
+const struct dev_type acpi_pm_dev_type = {
+	.name = "acpi_pm",
+	.create = acpi_pm_dev_create,
+	.destroy = acpi_pm_dev_destroy,
+	.snap = &acpi_pm_device_ops,
+};

@@ -1,7 +1,7 @@
 /*
  * hv device models: private declarations shared by devices.c, the device
  * files and their unit tests. The core sees only vm.h (devices_create,
- * devices_power_button, devices_destroy, acpi_build).
+ * devices_power_button, devices_destroy, the device options, acpi_build).
  *
  * Every function here runs with vm->dev_lock held unless it says
  * otherwise (creation and destruction run before the vCPUs start or after
@@ -94,7 +94,59 @@ struct virtio_pci *virtio_console_transport(struct virtio_console *vc);
 /* Sum of len bytes (a valid table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);
 
-/* ---- devices.c ---- */
+/* ---- devices.c: the device table ---- */
+struct devices;
+
+/*
+ * A device type. Each device file defines one (`ns16550_dev_type`) and
+ * devices.c lists it once in its table, whose order is the creation order:
+ * it fixes the guest's layout (ports, PCI slots) and the order of the
+ * save/load stream. devices_create() walks the table, devices_destroy()
+ * destroys the instances in reverse order, main() takes each type's
+ * command-line option from it. Only name, create and destroy are required.
+ */
+struct dev_type {
+	const char *name;	/* "ns16550": logs */
+	/* "--<option> ARG" on hv's command line (repeatable), or NULL. */
+	const char *option;
+	/* ARG as the usage text shows it: "vnic=SOCKET[,mac=MAC]". */
+	const char *option_help;
+	/* One occurrence of the option, from main() before the VM exists:
+	 * check arg and record it in *opts (the type's own allocation, NULL
+	 * before the first call, released with free()). 0, or -errno with a
+	 * one-line message for the user in msg ("--net: ..."). */
+	int (*parse_option)(void **opts, const char *arg, char *msg,
+			    size_t msglen);
+	/* Create this type's instances (none, one, or one per option given)
+	 * and hand each to devices_add(). opts: what parse_option recorded,
+	 * NULL if nothing. Before the vCPUs exist. 0 or -errno; the caller
+	 * destroys what was added before a failure. */
+	int (*create)(struct devices *d, const void *opts);
+	/* Destroy one instance given to devices_add(), after the vCPUs
+	 * stopped (or before they started). */
+	void (*destroy)(void *dev);
+	/* Save/load of one instance for migration, registered with
+	 * vm_register_device() for the state pointer devices_add() got;
+	 * NULL if the device has no state to move. */
+	const struct hv_device_ops *snap;
+};
+
+/* The VM the devices belong to. */
+struct vm *devices_vm(const struct devices *d);
+/* From a type's create hook: keep dev, an instance of that type, until
+ * devices_destroy(), and register state (what the type's snap hooks get:
+ * NULL for dev itself, or a virtio device's transport) for save/load. On
+ * failure dev is destroyed with the type's destroy hook. 0 or -errno. */
+int devices_add(struct devices *d, void *dev, void *state);
+/* The first instance of type t created, or NULL if there is none. */
+void *devices_find(const struct devices *d, const struct dev_type *t);
+
+/* -errno after a create function returned NULL (-ENOMEM if errno is 0). */
+static inline int dev_create_error(void)
+{
+	return errno ? -errno : -ENOMEM;
+}
+
 /* Console input router: the virtio console once its driver is up, else
  * the UART. Registered with vm_console_set_sink by devices_create. */
 void devices_console_input(void *opaque, const uint8_t *buf, size_t len);

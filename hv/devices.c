@@ -1,7 +1,11 @@
 /*
- * The platform's devices: creation in a fixed order, registration for
- * save/load, the power button, and console input routing; then the NICs
- * (devices_add_net, one per --net, after the platform's devices).
+ * The device table and the instances created from it. Each device file
+ * defines a struct dev_type (dev.h); dev_types[] below lists them once, in
+ * creation order. devices_create() walks the table (each type creates its
+ * instances with devices_add(), which also registers them for save/load),
+ * devices_destroy() destroys the instances in reverse order, and main()
+ * gets the types' command-line options through devices_option() and
+ * devices_parse_option(). A new device is its file plus its line here.
  *
  * Console input goes to the virtio console once its driver has set
  * DRIVER_OK (the guest then reads its console there), and to the COM1
@@ -9,100 +13,139 @@
  * guests without a virtio console driver. Output from both goes to the
  * same console.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "xvm/log.h"
 #include "virtio_pci.h"
 #include "virtio_net.h"
 
-#define DEVICES_MAX_NICS	8
+extern const struct dev_type ns16550_dev_type;
+extern const struct dev_type i8042_dev_type;
+extern const struct dev_type pvpanic_dev_type;
+extern const struct dev_type acpi_pm_dev_type;
+extern const struct dev_type virtio_console_dev_type;
+extern const struct dev_type virtio_net_dev_type;
+
+/* Creation order: ISA devices, the PCI bus, then PCI functions in slot
+ * order (virtio-console 00:01.0, NICs from 00:02.0). */
+static const struct dev_type *const dev_types[] = {
+	&ns16550_dev_type,
+	&i8042_dev_type,
+	&pvpanic_dev_type,
+	&acpi_pm_dev_type,
+	&pci_dev_type,
+	&virtio_console_dev_type,
+	&virtio_net_dev_type,
+};
+
+_Static_assert(ARRAY_SIZE(dev_types) <= HV_DEV_TYPES_MAX,
+	       "HV_DEV_TYPES_MAX (vm.h) is too small for dev_types[]");
+
+/* One instance; the list is newest first. */
+struct dev_inst {
+	const struct dev_type *type;
+	void *dev;
+	void *state;		/* registered for save/load if type->snap */
+	struct dev_inst *next;
+};
 
 struct devices {
 	struct vm *vm;
-	struct ns16550 *uart;
-	struct i8042 *kbc;
-	struct pvpanic *panic;
-	struct acpi_pm *pm;
-	struct pci_bus *pci;
-	struct virtio_console *vcon;
-	struct virtio_net *nic[DEVICES_MAX_NICS];	/* --net, in order */
-	unsigned int nr_nics;
+	struct dev_inst *list;
+	const struct dev_type *creating;	/* whose create hook runs */
 };
+
+struct vm *devices_vm(const struct devices *d)
+{
+	return d->vm;
+}
+
+int devices_add(struct devices *d, void *dev, void *state)
+{
+	const struct dev_type *t = d->creating;
+	struct dev_inst *in = NULL;
+	int rc = -EINVAL;
+
+	if (!t)
+		return rc;
+	rc = -ENOMEM;
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		goto fail;
+	*in = (struct dev_inst){ .type = t, .dev = dev,
+				 .state = state ? state : dev };
+	if (t->snap) {
+		rc = vm_register_device(d->vm, t->snap, in->state);
+		if (rc < 0)
+			goto fail;
+	}
+	in->next = d->list;
+	d->list = in;
+	return 0;
+fail:
+	free(in);
+	t->destroy(dev);
+	return rc;
+}
+
+void *devices_find(const struct devices *d, const struct dev_type *t)
+{
+	void *found = NULL;
+
+	for (const struct dev_inst *in = d->list; in; in = in->next)
+		if (in->type == t)
+			found = in->dev;
+	return found;
+}
 
 void devices_console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct devices *d = opaque;
+	struct virtio_console *vc = devices_find(d, &virtio_console_dev_type);
+	struct ns16550 *uart = devices_find(d, &ns16550_dev_type);
 
-	if (virtio_console_active(d->vcon))
-		virtio_console_input(d->vcon, buf, len);
-	else
-		ns16550_input(d->uart, buf, len);
+	if (vc && virtio_console_active(vc))
+		virtio_console_input(vc, buf, len);
+	else if (uart)
+		ns16550_input(uart, buf, len);
 }
 
 void devices_power_button(struct vm *vm)
 {
 	struct devices *d = vm->devices;
+	struct acpi_pm *pm;
 
 	if (!d)
 		return;
 	pthread_mutex_lock(&vm->dev_lock);
-	acpi_pm_power_button(d->pm);
+	pm = devices_find(d, &acpi_pm_dev_type);
+	if (pm)
+		acpi_pm_power_button(pm);
 	pthread_mutex_unlock(&vm->dev_lock);
-}
-
-/* Create one device; `what` names it in the error. */
-static int devices_check(void *dev, const char *what)
-{
-	if (dev)
-		return 0;
-	log_err("devices: cannot create %s: %m", what);
-	return errno ? -errno : -ENOMEM;
-}
-
-static int devices_register(struct vm *vm, struct devices *d)
-{
-	int rc;
-
-	if ((rc = vm_register_device(vm, &ns16550_device_ops, d->uart)) < 0 ||
-	    (rc = vm_register_device(vm, &i8042_device_ops, d->kbc)) < 0 ||
-	    (rc = vm_register_device(vm, &pvpanic_device_ops, d->panic)) < 0 ||
-	    (rc = vm_register_device(vm, &acpi_pm_device_ops, d->pm)) < 0 ||
-	    (rc = vm_register_device(vm, &pci_bus_device_ops, d->pci)) < 0 ||
-	    (rc = vm_register_device(vm, &virtio_pci_device_ops,
-				     virtio_console_transport(d->vcon))) < 0)
-		return rc;
-	return 0;
 }
 
 int devices_create(struct vm *vm)
 {
 	struct devices *d = calloc(1, sizeof(*d));
-	int rc;
+	int rc = 0;
 
 	if (!d)
 		return -ENOMEM;
 	d->vm = vm;
 	vm->devices = d;
-	d->uart = ns16550_create(vm, COM1_PORT, COM1_IRQ);
-	if ((rc = devices_check(d->uart, "ns16550")) < 0)
-		goto fail;
-	d->kbc = i8042_create(vm);
-	if ((rc = devices_check(d->kbc, "i8042")) < 0)
-		goto fail;
-	d->panic = pvpanic_create(vm, PVPANIC_PORT);
-	if ((rc = devices_check(d->panic, "pvpanic")) < 0)
-		goto fail;
-	d->pm = acpi_pm_create(vm);
-	if ((rc = devices_check(d->pm, "acpi_pm")) < 0)
-		goto fail;
-	d->pci = pci_bus_create(vm);
-	if ((rc = devices_check(d->pci, "pci")) < 0)
-		goto fail;
-	d->vcon = virtio_console_create(vm, d->pci);
-	if ((rc = devices_check(d->vcon, "virtio-console")) < 0)
-		goto fail;
-	if ((rc = devices_register(vm, d)) < 0)
-		goto fail;
+	for (size_t i = 0; i < ARRAY_SIZE(dev_types); i++) {
+		const struct dev_type *t = dev_types[i];
+
+		d->creating = t;
+		rc = t->create(d, vm->cfg.dev_opts[i]);
+		d->creating = NULL;
+		if (rc < 0) {
+			log_err("devices: cannot create %s: %s", t->name,
+				strerror(-rc));
+			goto fail;
+		}
+	}
 	vm_console_set_sink(vm, devices_console_input, d);
 	return 0;
 fail:
@@ -110,36 +153,11 @@ fail:
 	return rc;
 }
 
-/* A virtio-net NIC on the PCI bus, registered for save/load after the
- * platform's devices (so NICs keep their order in the stream). */
-int devices_add_net(struct vm *vm, const char *sock,
-		    const struct mac_addr *mac)
+static bool devices_registered(const struct devices *d,
+			       const struct hv_device_ops *ops, void *dev)
 {
-	struct devices *d = vm->devices;
-	struct virtio_net *n;
-	int rc;
-
-	if (!d)
-		return -ENODEV;
-	if (d->nr_nics >= DEVICES_MAX_NICS)
-		return -ENOSPC;
-	n = virtio_net_create(vm, d->pci, sock, mac);
-	if ((rc = devices_check(n, "virtio-net")) < 0)
-		return rc;
-	rc = vm_register_device(vm, &virtio_pci_device_ops,
-				virtio_net_transport(n));
-	if (rc < 0) {
-		virtio_net_destroy(n);
-		return rc;
-	}
-	d->nic[d->nr_nics++] = n;
-	return 0;
-}
-
-static bool devices_is_nic(const struct devices *d, const void *dev)
-{
-	for (unsigned int i = 0; i < d->nr_nics; i++)
-		if (dev == virtio_net_transport(d->nic[i]))
+	for (const struct dev_inst *in = d->list; in; in = in->next)
+		if (in->type->snap == ops && in->state == dev)
 			return true;
 	return false;
 }
@@ -150,12 +168,7 @@ static void devices_unregister(struct vm *vm, const struct devices *d)
 	unsigned int j = 0;
 
 	for (unsigned int i = 0; i < vm->nr_devs; i++) {
-		void *dev = vm->devs[i].dev;
-
-		if (dev == d->uart || dev == d->kbc || dev == d->panic ||
-		    dev == d->pm || dev == d->pci ||
-		    (d->vcon && dev == virtio_console_transport(d->vcon)) ||
-		    devices_is_nic(d, dev))
+		if (devices_registered(d, vm->devs[i].ops, vm->devs[i].dev))
 			continue;
 		vm->devs[j++] = vm->devs[i];
 	}
@@ -165,19 +178,58 @@ static void devices_unregister(struct vm *vm, const struct devices *d)
 void devices_destroy(struct vm *vm)
 {
 	struct devices *d = vm->devices;
+	struct dev_inst *in, *next;
 
 	if (!d)
 		return;
 	vm_console_set_sink(vm, NULL, NULL);
 	devices_unregister(vm, d);
-	for (unsigned int i = 0; i < d->nr_nics; i++)
-		virtio_net_destroy(d->nic[i]);
-	virtio_console_destroy(d->vcon);
-	pci_bus_destroy(d->pci);
-	acpi_pm_destroy(d->pm);
-	pvpanic_destroy(d->panic);
-	i8042_destroy(d->kbc);
-	ns16550_destroy(d->uart);
+	for (in = d->list; in; in = next) {
+		next = in->next;
+		in->type->destroy(in->dev);
+		free(in);
+	}
 	vm->devices = NULL;
 	free(d);
+}
+
+/* ---- command-line options ---- */
+
+/* The index in dev_types[] of the n-th type with an option, or -1. */
+static int devices_option_type(unsigned int n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(dev_types); i++)
+		if (dev_types[i]->option && n-- == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *devices_option(unsigned int n, const char **help)
+{
+	int i = devices_option_type(n);
+
+	if (i < 0)
+		return NULL;
+	*help = dev_types[i]->option_help;
+	return dev_types[i]->option;
+}
+
+int devices_parse_option(struct vm_config *cfg, unsigned int n,
+			 const char *arg, char *msg, size_t msglen)
+{
+	int i = devices_option_type(n);
+
+	if (i < 0 || !dev_types[i]->parse_option) {
+		snprintf(msg, msglen, "no device option %u", n);
+		return -EINVAL;
+	}
+	return dev_types[i]->parse_option(&cfg->dev_opts[i], arg, msg, msglen);
+}
+
+void devices_free_options(struct vm_config *cfg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cfg->dev_opts); i++) {
+		free(cfg->dev_opts[i]);
+		cfg->dev_opts[i] = NULL;
+	}
 }

@@ -334,3 +334,26 @@ const struct hv_device_ops i8042_device_ops = {
 	.save = kbc_save,
 	.load = kbc_load,
 };
+
+/* ---- the device table's entry (devices.c) ---- */
+
+static int i8042_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct i8042 *k = i8042_create(devices_vm(d));
+
+	if (!k)
+		return dev_create_error();
+	return devices_add(d, k, NULL);
+}
+
+static void i8042_dev_destroy(void *dev)
+{
+	i8042_destroy(dev);
+}
+
+const struct dev_type i8042_dev_type = {
+	.name = "i8042",
+	.create = i8042_dev_create,
+	.destroy = i8042_dev_destroy,
+	.snap = &i8042_device_ops,
+};

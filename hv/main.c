@@ -7,6 +7,7 @@
  * 10 reboot, 11 crash, 2 bad arguments or kernel, 1 internal failure.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +16,27 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include "xvm/log.h"
-#include "xvm/mac.h"
 #include "boot.h"
 #include "core.h"
 #include "vcpu.h"
-#include "virtio_net.h"
 
 #define EXIT_USAGE	2
 
+/* The core's options; the devices' follow, one line each. */
 static const char usage_text[] =
 	"usage: hv --name NAME [--uuid UUID] --memory MiB --vcpus N\n"
 	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
-	"          [--console stdio|pty|file:PATH] [--control PATH]\n"
-	"          [--net vnic=SOCKET[,mac=MAC]]...\n";
+	"          [--console stdio|pty|file:PATH] [--control PATH]\n";
+
+static void usage(void)
+{
+	const char *name, *help;
+
+	fputs(usage_text, stdout);
+	for (unsigned int n = 0; (name = devices_option(n, &help)); n++)
+		printf("          [--%s %s]...\n", name, help);
+}
 
 /* One line on stderr and exit 2 (bad arguments or kernel file). */
 static void PRINTF(1, 2) __attribute__((noreturn)) usage_error(const char *fmt, ...)
@@ -99,61 +106,7 @@ static bool valid_console(const char *s)
 	       (strncmp(s, "file:", 5) == 0 && s[5] != '\0');
 }
 
-/* --net vnic=SOCKET[,mac=MAC]: a virtio-net NIC on a vhost-user socket. */
-#define HV_NICS_MAX	8
-
-struct net_opt {
-	const char *sock;
-	struct mac_addr mac;
-};
-
-static struct net_opt nets[HV_NICS_MAX];
-static unsigned int nr_nets;
-
-static void parse_net_item(struct net_opt *n, char *item, bool *have_mac)
-{
-	struct stat st;
-
-	if (strncmp(item, "vnic=", 5) == 0 && item[5]) {
-		n->sock = item + 5;
-		if (stat(n->sock, &st) < 0)
-			usage_error("--net: %s: %s", n->sock, strerror(errno));
-		if (!S_ISSOCK(st.st_mode))
-			usage_error("--net: %s: not a socket", n->sock);
-	} else if (strncmp(item, "mac=", 4) == 0) {
-		if (mac_parse(item + 4, &n->mac) < 0 || !mac_is_unicast(&n->mac))
-			usage_error("--net: mac=%s is not a unicast MAC address",
-				    item + 4);
-		*have_mac = true;
-	} else {
-		usage_error("--net: unknown item '%s' (vnic=SOCKET[,mac=MAC])",
-			    item);
-	}
-}
-
-static void parse_net(const char *arg)
-{
-	struct net_opt *n = &nets[nr_nets];
-	char *copy, *item, *save = NULL;
-	bool have_mac = false;
-
-	if (nr_nets >= HV_NICS_MAX)
-		usage_error("--net: at most %d NICs", HV_NICS_MAX);
-	copy = strdup(arg);		/* kept: n->sock points into it */
-	if (!copy)
-		usage_error("--net: out of memory");
-	*n = (struct net_opt){ 0 };
-	for (item = strtok_r(copy, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save))
-		parse_net_item(n, item, &have_mac);
-	if (!n->sock)
-		usage_error("--net needs vnic=SOCKET");
-	if (!have_mac && mac_random(&n->mac, NULL, 0) < 0)
-		usage_error("--net: cannot make a random MAC address");
-	nr_nets++;
-}
-
-static const struct option long_opts[] = {
+static const struct option core_opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "uuid", required_argument, NULL, 'u' },
 	{ "memory", required_argument, NULL, 'm' },
@@ -163,10 +116,37 @@ static const struct option long_opts[] = {
 	{ "cmdline", required_argument, NULL, 'l' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "control", required_argument, NULL, 'S' },
-	{ "net", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
 };
+
+/* getopt's value for the device table's n-th option (devices_option). */
+#define OPT_DEVICE	0x100
+
+/* The core's options, the devices', then the terminator. */
+static struct option long_opts[ARRAY_SIZE(core_opts) + HV_DEV_TYPES_MAX + 1];
+
+static void build_long_opts(void)
+{
+	const char *name, *help;
+	unsigned int i = 0;
+
+	for (; i < ARRAY_SIZE(core_opts); i++)
+		long_opts[i] = core_opts[i];
+	for (unsigned int n = 0; (name = devices_option(n, &help)); n++)
+		long_opts[i++] = (struct option){ name, required_argument,
+						  NULL, OPT_DEVICE + (int)n };
+	long_opts[i] = (struct option){ NULL, 0, NULL, 0 };
+}
+
+static void parse_device_option(struct vm_config *cfg, int opt,
+				const char *arg)
+{
+	char msg[PATH_MAX + 128];
+
+	if (devices_parse_option(cfg, (unsigned int)(opt - OPT_DEVICE), arg,
+				 msg, sizeof(msg)) < 0)
+		usage_error("%s", msg);
+}
 
 static void parse_option(struct vm_config *cfg, int opt, const char *arg)
 {
@@ -211,7 +191,10 @@ static void parse_option(struct vm_config *cfg, int opt, const char *arg)
 		cfg->console = arg;
 		break;
 	case 'S': cfg->control = arg; break;
-	case 'N': parse_net(arg); break;
+	default:
+		if (opt >= OPT_DEVICE)
+			parse_device_option(cfg, opt, arg);
+		break;
 	}
 }
 
@@ -221,10 +204,11 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 
 	*cfg = (struct vm_config){ .vcpus = 1, .cmdline = "",
 				   .console = "stdio" };
+	build_long_opts();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
 		if (opt == 'h') {
-			fputs(usage_text, stdout);
+			usage();
 			exit(0);
 		}
 		if (opt == '?')
@@ -309,10 +293,6 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	    step(console_open(vm, vm->cfg.console), "console") < 0 ||
 	    step(devices_create(vm), "devices") < 0)
 		return -1;
-	for (unsigned int i = 0; i < nr_nets; i++)
-		if (step(devices_add_net(vm, nets[i].sock, &nets[i].mac),
-			 nets[i].sock) < 0)
-			return -1;
 	if (step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
 		return -1;
 	rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg, sizeof(msg));
@@ -391,5 +371,6 @@ int main(int argc, char **argv)
 		boot_close(&img);
 	}
 	vm_teardown(&vm);
+	devices_free_options(&cfg);
 	return status;
 }

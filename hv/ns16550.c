@@ -419,3 +419,26 @@ const struct hv_device_ops ns16550_device_ops = {
 	.save = uart_save,
 	.load = uart_load,
 };
+
+/* ---- the device table's entry (devices.c) ---- */
+
+static int ns16550_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct ns16550 *u = ns16550_create(devices_vm(d), COM1_PORT, COM1_IRQ);
+
+	if (!u)
+		return dev_create_error();
+	return devices_add(d, u, NULL);
+}
+
+static void ns16550_dev_destroy(void *dev)
+{
+	ns16550_destroy(dev);
+}
+
+const struct dev_type ns16550_dev_type = {
+	.name = "ns16550",
+	.create = ns16550_dev_create,
+	.destroy = ns16550_dev_destroy,
+	.snap = &ns16550_device_ops,
+};

@@ -453,3 +453,26 @@ const struct hv_device_ops pci_bus_device_ops = {
 	.save = pci_bus_save,
 	.load = pci_bus_load,
 };
+
+/* ---- the device table's entry (devices.c) ---- */
+
+static int pci_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct pci_bus *bus = pci_bus_create(devices_vm(d));
+
+	if (!bus)
+		return dev_create_error();
+	return devices_add(d, bus, NULL);
+}
+
+static void pci_dev_destroy(void *dev)
+{
+	pci_bus_destroy(dev);
+}
+
+const struct dev_type pci_dev_type = {
+	.name = "pci",
+	.create = pci_dev_create,
+	.destroy = pci_dev_destroy,
+	.snap = &pci_bus_device_ops,
+};

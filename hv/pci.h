@@ -99,6 +99,9 @@ struct pci_bus;
 struct pci_bus *pci_bus_create(struct vm *vm);
 void pci_bus_destroy(struct pci_bus *bus);
 extern const struct hv_device_ops pci_bus_device_ops;
+/* In the device table before every PCI function, which finds the bus
+ * with devices_find(d, &pci_dev_type). */
+extern const struct dev_type pci_dev_type;
 
 /* Prepare a device: IDs, class (base<<16 | sub<<8 | prog-if), header.
  * Clears all of *d: set ops and opaque afterwards. */

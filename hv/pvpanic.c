@@ -96,3 +96,26 @@ const struct hv_device_ops pvpanic_device_ops = {
 	.save = pvpanic_save,
 	.load = pvpanic_load,
 };
+
+/* ---- the device table's entry (devices.c) ---- */
+
+static int pvpanic_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct pvpanic *p = pvpanic_create(devices_vm(d), PVPANIC_PORT);
+
+	if (!p)
+		return dev_create_error();
+	return devices_add(d, p, NULL);
+}
+
+static void pvpanic_dev_destroy(void *dev)
+{
+	pvpanic_destroy(dev);
+}
+
+const struct dev_type pvpanic_dev_type = {
+	.name = "pvpanic",
+	.create = pvpanic_dev_create,
+	.destroy = pvpanic_dev_destroy,
+	.snap = &pvpanic_device_ops,
+};

@@ -10,13 +10,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <linux/virtio_console.h>
 #include "xvm/log.h"
 #include "virtio_pci.h"
 
 #define VCON_RXQ		0
 #define VCON_TXQ		1
 #define VCON_QUEUE_MAX		256
-#define VCON_CFG_SIZE		12	/* cols, rows, max_nr_ports, emerg_wr */
+#define VCON_CFG_SIZE		sizeof(struct virtio_console_config)
 #define VCON_MAX_CHAINS		65536	/* per notification */
 
 struct virtio_console {
@@ -189,7 +190,7 @@ static int vcon_load(struct virtio_pci *vp, struct snap_reader *r)
 
 static const struct virtio_dev_ops vcon_ops = {
 	.name = "virtio-console",
-	.device_id = 3,
+	.device_id = VIRTIO_ID_CONSOLE,
 	.class_code = 0x078000,		/* simple communication, other */
 	.features = 0,
 	.num_queues = 2,
@@ -228,3 +229,31 @@ void virtio_console_destroy(struct virtio_console *vc)
 	virtio_pci_destroy(vc->vp);
 	free(vc);
 }
+
+/* ---- the device table's entry (devices.c) ---- */
+
+/* 00:01.0, the first PCI function. */
+static int vcon_dev_create(struct devices *d, const void *opts UNUSED)
+{
+	struct pci_bus *bus = devices_find(d, &pci_dev_type);
+	struct virtio_console *vc;
+
+	if (!bus)
+		return -ENODEV;
+	vc = virtio_console_create(devices_vm(d), bus);
+	if (!vc)
+		return dev_create_error();
+	return devices_add(d, vc, vc->vp);
+}
+
+static void vcon_dev_destroy(void *dev)
+{
+	virtio_console_destroy(dev);
+}
+
+const struct dev_type virtio_console_dev_type = {
+	.name = "virtio-console",
+	.create = vcon_dev_create,
+	.destroy = vcon_dev_destroy,
+	.snap = &virtio_pci_device_ops,
+};

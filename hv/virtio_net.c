@@ -19,7 +19,7 @@
  *   KVM. Otherwise it gets an eventfd of ours: watched by the event loop
  *   (which raises the interrupt the transport's way: INTx and ISR when
  *   MSI-X is off, the pending bit while the vector is masked) or, when
- *   the queue has VIRTIO_NO_VECTOR (our PV guest polls), never read at
+ *   the queue has VIRTIO_MSI_NO_VECTOR (our PV guest polls), never read at
  *   all: the backend's writes cost hv nothing.
  *
  * Ring bases always come from the guest-visible used index (the backend
@@ -33,11 +33,14 @@
  * connection every 50-200 ms; the new session replays features, memory
  * table and rings, and the link comes back up.
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include "xvm/log.h"
 #include "vhost_user.h"
@@ -54,8 +57,8 @@
 /* Features the backend implements on the rings; offered if it has them. */
 #define VNET_RING_FEATURES	(1ULL << VIRTIO_F_VERSION_1 | \
 				 1ULL << VIRTIO_NET_F_MRG_RXBUF | \
-				 1ULL << VIRTIO_F_EVENT_IDX | \
-				 1ULL << VIRTIO_F_INDIRECT_DESC)
+				 1ULL << VIRTIO_RING_F_EVENT_IDX | \
+				 1ULL << VIRTIO_RING_F_INDIRECT_DESC)
 
 struct virtio_net;
 
@@ -552,7 +555,7 @@ static void vnet_loaded(struct virtio_pci *vp)
 
 static const struct virtio_dev_ops vnet_ops = {
 	.name = "virtio-net",
-	.device_id = 1,
+	.device_id = VIRTIO_ID_NET,
 	.class_code = 0x020000,		/* network, Ethernet */
 	.num_queues = VNET_NQ,
 	.queue_max = VIRTIO_NET_QUEUE_MAX,
@@ -692,3 +695,144 @@ uint64_t virtio_net_reconnects(const struct virtio_net *n)
 {
 	return n->reconnects;
 }
+
+/* ---- --net vnic=SOCKET[,mac=MAC]: the device table's entry ---- */
+
+#define VNET_NICS_MAX		8
+
+/* What the --net options asked for, in order. */
+struct vnet_opts {
+	unsigned int nr;
+	struct vnet_opt {
+		char sock[PATH_MAX];
+		struct mac_addr mac;
+		bool have_mac;
+	} nic[VNET_NICS_MAX];
+};
+
+static int vnet_parse_item(struct vnet_opt *o, const char *item, char *msg,
+			   size_t msglen)
+{
+	struct stat st;
+
+	if (strncmp(item, "vnic=", 5) == 0 && item[5]) {
+		if (stat(item + 5, &st) < 0) {
+			snprintf(msg, msglen, "--net: %s: %s", item + 5,
+				 strerror(errno));
+			return -EINVAL;
+		}
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(msg, msglen, "--net: %s: not a socket",
+				 item + 5);
+			return -EINVAL;
+		}
+		snprintf(o->sock, sizeof(o->sock), "%s", item + 5);
+	} else if (strncmp(item, "mac=", 4) == 0) {
+		if (mac_parse(item + 4, &o->mac) < 0 ||
+		    !mac_is_unicast(&o->mac)) {
+			snprintf(msg, msglen, "--net: mac=%s is not a unicast "
+				 "MAC address", item + 4);
+			return -EINVAL;
+		}
+		o->have_mac = true;
+	} else {
+		snprintf(msg, msglen, "--net: unknown item '%s' "
+			 "(vnic=SOCKET[,mac=MAC])", item);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Items of one --net, in a copy strtok_r may cut up. */
+static int vnet_parse_items(struct vnet_opt *o, const char *arg, char *msg,
+			    size_t msglen)
+{
+	char *copy = strdup(arg), *item, *save = NULL;
+	int rc = 0;
+
+	if (!copy) {
+		snprintf(msg, msglen, "--net: out of memory");
+		return -ENOMEM;
+	}
+	for (item = strtok_r(copy, ",", &save); item && rc == 0;
+	     item = strtok_r(NULL, ",", &save))
+		rc = vnet_parse_item(o, item, msg, msglen);
+	free(copy);
+	return rc;
+}
+
+static int vnet_parse_option(void **opts, const char *arg, char *msg,
+			     size_t msglen)
+{
+	struct vnet_opts *all = *opts;
+	struct vnet_opt *o;
+	int rc;
+
+	if (all && all->nr >= VNET_NICS_MAX) {
+		snprintf(msg, msglen, "--net: at most %d NICs", VNET_NICS_MAX);
+		return -ENOSPC;
+	}
+	if (!all && !(all = *opts = calloc(1, sizeof(*all)))) {
+		snprintf(msg, msglen, "--net: out of memory");
+		return -ENOMEM;
+	}
+	o = &all->nic[all->nr];
+	*o = (struct vnet_opt){ 0 };
+	rc = vnet_parse_items(o, arg, msg, msglen);
+	if (rc < 0)
+		return rc;
+	if (!o->sock[0]) {
+		snprintf(msg, msglen, "--net needs vnic=SOCKET");
+		return -EINVAL;
+	}
+	if (!o->have_mac && mac_random(&o->mac, NULL, 0) < 0) {
+		snprintf(msg, msglen,
+			 "--net: cannot make a random MAC address");
+		return -EIO;
+	}
+	all->nr++;
+	return 0;
+}
+
+/* One NIC per --net, in order, in the PCI slots after the console's. */
+static int vnet_dev_create(struct devices *d, const void *opts)
+{
+	const struct vnet_opts *all = opts;
+	struct pci_bus *bus = devices_find(d, &pci_dev_type);
+
+	if (!all)
+		return 0;
+	if (!bus)
+		return -ENODEV;
+	for (unsigned int i = 0; i < all->nr; i++) {
+		const struct vnet_opt *o = &all->nic[i];
+		struct virtio_net *n;
+		int rc;
+
+		n = virtio_net_create(devices_vm(d), bus, o->sock, &o->mac);
+		if (!n) {
+			rc = dev_create_error();
+			log_err("virtio-net %s: %s", o->sock, strerror(-rc));
+			return rc;
+		}
+		rc = devices_add(d, n, n->vp);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void vnet_dev_destroy(void *dev)
+{
+	virtio_net_destroy(dev);
+}
+
+const struct dev_type virtio_net_dev_type = {
+	.name = "virtio-net",
+	.option = "net",
+	.option_help = "vnic=SOCKET[,mac=MAC]",
+	.parse_option = vnet_parse_option,
+	.create = vnet_dev_create,
+	.destroy = vnet_dev_destroy,
+	.snap = &virtio_pci_device_ops,
+};

@@ -1,12 +1,15 @@
 /*
  * virtio-net device model (virtio_net.c) whose queues are processed by a
- * vhost-user backend (vswitchd's guest VNIC): declarations for devices.c,
- * main.c and the unit tests. Everything runs with dev_lock held, except
- * creation and destruction (before the vCPUs start, after they stop).
+ * vhost-user backend (vswitchd's guest VNIC): declarations for the unit
+ * tests (hv creates one NIC per --net through the device table).
+ * Everything runs with dev_lock held, except creation and destruction
+ * (before the vCPUs start, after they stop).
  */
 #ifndef HV_VIRTIO_NET_H
 #define HV_VIRTIO_NET_H
 
+#include <stddef.h>
+#include <linux/virtio_net.h>	/* VIRTIO_NET_F_*, VIRTIO_NET_S_LINK_UP */
 #include "xvm/mac.h"
 #include "dev.h"
 
@@ -14,14 +17,9 @@ struct pci_bus;
 struct virtio_pci;
 struct virtio_net;
 
-/* virtio 1.2 §5.1.3 feature bits hv knows about. */
-#define VIRTIO_NET_F_MAC		5
-#define VIRTIO_NET_F_MRG_RXBUF		15
-#define VIRTIO_NET_F_STATUS		16
-#define VIRTIO_NET_S_LINK_UP		1
-
 #define VIRTIO_NET_QUEUE_MAX		1024
-#define VIRTIO_NET_CFG_SIZE		10	/* mac, status, max_virtqueue_pairs */
+/* The configuration hv offers (§5.1.4): mac, status, max_virtqueue_pairs. */
+#define VIRTIO_NET_CFG_SIZE		offsetof(struct virtio_net_config, mtu)
 
 /* Reconnect back-off while the backend is gone (ms). */
 #define VIRTIO_NET_RETRY_MIN_MS		50
@@ -51,9 +49,5 @@ uint64_t virtio_net_reconnects(const struct virtio_net *n);
 void virtio_net_backend_event(struct virtio_net *n);
 /* The reconnect timer fired: try to connect again. */
 void virtio_net_retry(struct virtio_net *n);
-
-/* devices.c: create a NIC after devices_create(); 0 or -errno. */
-int devices_add_net(struct vm *vm, const char *sock,
-		    const struct mac_addr *mac);
 
 #endif

@@ -26,26 +26,19 @@
 #include "xvm/log.h"
 #include "virtio_pci.h"
 
-#define VIRTIO_PCI_CAP_COMMON	1
-#define VIRTIO_PCI_CAP_NOTIFY	2
-#define VIRTIO_PCI_CAP_ISR	3
-#define VIRTIO_PCI_CAP_DEVICE	4
-#define VIRTIO_PCI_CAP_PCI_CFG	5
-
 #define MSIX_CTRL_ENABLE	0x8000
 #define MSIX_CTRL_MASKALL	0x4000
 #define MSIX_ENTRY_MASKED	0x1
 #define MSIX_MAX_VECTORS	(VIRTIO_PCI_MAX_QUEUES + 1)
 
-#define ISR_QUEUE		0x1
-#define ISR_CONFIG		0x2
+#define ISR_QUEUE		0x1	/* uapi has only VIRTIO_PCI_ISR_CONFIG */
 
-#define VP_STATUS_KNOWN		(VIRTIO_STATUS_ACKNOWLEDGE | \
-				 VIRTIO_STATUS_DRIVER | \
-				 VIRTIO_STATUS_DRIVER_OK | \
-				 VIRTIO_STATUS_FEATURES_OK | \
-				 VIRTIO_STATUS_NEEDS_RESET | \
-				 VIRTIO_STATUS_FAILED)
+#define VP_STATUS_KNOWN		(VIRTIO_CONFIG_S_ACKNOWLEDGE | \
+				 VIRTIO_CONFIG_S_DRIVER | \
+				 VIRTIO_CONFIG_S_DRIVER_OK | \
+				 VIRTIO_CONFIG_S_FEATURES_OK | \
+				 VIRTIO_CONFIG_S_NEEDS_RESET | \
+				 VIRTIO_CONFIG_S_FAILED)
 
 struct vp_vector {		/* one MSI-X table entry and its binding */
 	uint32_t addr_lo, addr_hi, data, ctrl;
@@ -96,7 +89,8 @@ static uint64_t vp_offered(const struct virtio_pci *vp)
 	if (vp->ops->get_features)
 		return vp->ops->get_features((struct virtio_pci *)vp);
 	return vp->ops->features | 1ULL << VIRTIO_F_VERSION_1 |
-	       1ULL << VIRTIO_F_EVENT_IDX | 1ULL << VIRTIO_F_INDIRECT_DESC;
+	       1ULL << VIRTIO_RING_F_EVENT_IDX |
+	       1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 }
 
 static bool vp_has(const struct virtio_pci *vp, unsigned int bit)
@@ -219,7 +213,7 @@ static void vp_interrupt(struct virtio_pci *vp, uint16_t vector,
 		return;
 	}
 	if (vector >= vp->nvec)
-		return;			/* VIRTIO_NO_VECTOR: none wanted */
+		return;			/* VIRTIO_MSI_NO_VECTOR: none wanted */
 	if (vp_vector_masked(vp, vector)) {
 		vp->vec[vector].pending = true;
 		return;
@@ -238,15 +232,15 @@ void virtio_pci_queue_interrupt(struct virtio_pci *vp, unsigned int q)
 void virtio_pci_config_changed(struct virtio_pci *vp)
 {
 	vp->config_generation++;
-	vp_interrupt(vp, vp->config_vector, ISR_CONFIG);
+	vp_interrupt(vp, vp->config_vector, VIRTIO_PCI_ISR_CONFIG);
 }
 
 void virtio_pci_needs_reset(struct virtio_pci *vp)
 {
-	if (vp->status & VIRTIO_STATUS_NEEDS_RESET)
+	if (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET)
 		return;
 	log_warn("%s: driver error, device needs reset", vp->ops->name);
-	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+	vp->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	virtio_pci_config_changed(vp);
 }
 
@@ -255,8 +249,8 @@ void virtio_pci_needs_reset(struct virtio_pci *vp)
 static void vp_queue_kick(struct virtio_pci *vp, unsigned int q)
 {
 	if (q >= vp->ops->num_queues || !vp->q[q].vq.enabled ||
-	    !(vp->status & VIRTIO_STATUS_DRIVER_OK) ||
-	    (vp->status & VIRTIO_STATUS_NEEDS_RESET))
+	    !(vp->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		return;
 	vp->ops->queue_notify(vp, q);
 }
@@ -336,7 +330,7 @@ static void vp_queue_clear(struct virtio_pci *vp, struct vp_queue *q)
 	vq_reset(&q->vq);
 	q->vq.vm = vp->vm;
 	q->size = vp->ops->queue_max;
-	q->msix_vector = VIRTIO_NO_VECTOR;
+	q->msix_vector = VIRTIO_MSI_NO_VECTOR;
 	q->desc = q->driver = q->device = 0;
 }
 
@@ -348,7 +342,7 @@ static void vp_reset(struct virtio_pci *vp)
 	vp->driver_features = 0;
 	vp->status = 0;
 	vp->queue_select = 0;
-	vp->config_vector = VIRTIO_NO_VECTOR;
+	vp->config_vector = VIRTIO_MSI_NO_VECTOR;
 	vp->isr = 0;
 	for (unsigned int i = 0; i < vp->nvec; i++)
 		vp->vec[i].pending = false;
@@ -373,21 +367,21 @@ static void vp_set_status(struct virtio_pci *vp, uint8_t v)
 		vp_reset(vp);
 		return;
 	}
-	if (old & ~v & ~VIRTIO_STATUS_NEEDS_RESET)
+	if (old & ~v & ~VIRTIO_CONFIG_S_NEEDS_RESET)
 		log_ratelimited(&vp_rl, LL_WARN, "%s: driver cleared status "
 				"bits %#x; ignored", vp->ops->name, old & ~v);
 	v = (uint8_t)((v | old) & VP_STATUS_KNOWN);
-	v = (uint8_t)((v & ~VIRTIO_STATUS_NEEDS_RESET) |
-		      (old & VIRTIO_STATUS_NEEDS_RESET));
-	if ((v & ~old & VIRTIO_STATUS_FEATURES_OK) && !vp_features_ok(vp))
-		v &= (uint8_t)~VIRTIO_STATUS_FEATURES_OK;
-	if (!(v & VIRTIO_STATUS_FEATURES_OK))
-		v &= (uint8_t)~VIRTIO_STATUS_DRIVER_OK;
+	v = (uint8_t)((v & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
+		      (old & VIRTIO_CONFIG_S_NEEDS_RESET));
+	if ((v & ~old & VIRTIO_CONFIG_S_FEATURES_OK) && !vp_features_ok(vp))
+		v &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
+	if (!(v & VIRTIO_CONFIG_S_FEATURES_OK))
+		v &= (uint8_t)~VIRTIO_CONFIG_S_DRIVER_OK;
 	vp->status = v;
-	if ((v & ~old & VIRTIO_STATUS_DRIVER_OK) && vp->ops->driver_ok)
+	if ((v & ~old & VIRTIO_CONFIG_S_DRIVER_OK) && vp->ops->driver_ok)
 		vp->ops->driver_ok(vp);
 	/* Buffers made available before DRIVER_OK are looked at now. */
-	if (v & ~old & VIRTIO_STATUS_DRIVER_OK)
+	if (v & ~old & VIRTIO_CONFIG_S_DRIVER_OK)
 		for (unsigned int i = 0; i < vp->ops->num_queues; i++)
 			vp_queue_kick(vp, i);
 }
@@ -405,8 +399,8 @@ static void vp_queue_enable(struct virtio_pci *vp, struct vp_queue *q)
 	if (q->vq.enabled)
 		return;
 	rc = vq_enable(&q->vq, vp->vm, q->size, q->desc, q->driver, q->device,
-		       vp_has(vp, VIRTIO_F_EVENT_IDX),
-		       vp_has(vp, VIRTIO_F_INDIRECT_DESC));
+		       vp_has(vp, VIRTIO_RING_F_EVENT_IDX),
+		       vp_has(vp, VIRTIO_RING_F_INDIRECT_DESC));
 	if (rc < 0) {
 		log_ratelimited(&vp_rl, LL_WARN, "%s: queue %u: size %u or "
 				"ring addresses invalid", vp->ops->name,
@@ -431,34 +425,35 @@ static void vp_common_image(struct virtio_pci *vp, uint8_t img[64])
 	uint16_t nq = (uint16_t)vp->ops->num_queues;
 
 	memset(img, 0, 64);
-	memcpy(img + 0, &vp->dfselect, 4);
-	memcpy(img + 4, &df, 4);
-	memcpy(img + 8, &vp->gfselect, 4);
-	memcpy(img + 12, &gf, 4);
-	memcpy(img + 16, &vp->config_vector, 2);
-	memcpy(img + 18, &nq, 2);
-	img[20] = vp->status;
-	img[21] = vp->config_generation;
-	memcpy(img + 22, &vp->queue_select, 2);
+	memcpy(img + VIRTIO_PCI_COMMON_DFSELECT, &vp->dfselect, 4);
+	memcpy(img + VIRTIO_PCI_COMMON_DF, &df, 4);
+	memcpy(img + VIRTIO_PCI_COMMON_GFSELECT, &vp->gfselect, 4);
+	memcpy(img + VIRTIO_PCI_COMMON_GF, &gf, 4);
+	memcpy(img + VIRTIO_PCI_COMMON_MSIX, &vp->config_vector, 2);
+	memcpy(img + VIRTIO_PCI_COMMON_NUMQ, &nq, 2);
+	img[VIRTIO_PCI_COMMON_STATUS] = vp->status;
+	img[VIRTIO_PCI_COMMON_CFGGENERATION] = vp->config_generation;
+	memcpy(img + VIRTIO_PCI_COMMON_Q_SELECT, &vp->queue_select, 2);
 	if (!q)
 		return;
-	memcpy(img + 24, &q->size, 2);
-	memcpy(img + 26, &q->msix_vector, 2);
-	img[28] = q->vq.enabled;
-	memcpy(img + 30, &(uint16_t){ (uint16_t)q->index }, 2);
-	memcpy(img + 32, &q->desc, 8);
-	memcpy(img + 40, &q->driver, 8);
-	memcpy(img + 48, &q->device, 8);
+	memcpy(img + VIRTIO_PCI_COMMON_Q_SIZE, &q->size, 2);
+	memcpy(img + VIRTIO_PCI_COMMON_Q_MSIX, &q->msix_vector, 2);
+	img[VIRTIO_PCI_COMMON_Q_ENABLE] = q->vq.enabled;
+	memcpy(img + VIRTIO_PCI_COMMON_Q_NOFF,
+	       &(uint16_t){ (uint16_t)q->index }, 2);
+	memcpy(img + VIRTIO_PCI_COMMON_Q_DESCLO, &q->desc, 8);
+	memcpy(img + VIRTIO_PCI_COMMON_Q_AVAILLO, &q->driver, 8);
+	memcpy(img + VIRTIO_PCI_COMMON_Q_USEDLO, &q->device, 8);
 }
 
 static uint16_t vp_vector_arg(const struct virtio_pci *vp, uint16_t v)
 {
-	return v < vp->nvec ? v : VIRTIO_NO_VECTOR;
+	return v < vp->nvec ? v : VIRTIO_MSI_NO_VECTOR;
 }
 
 static void vp_write_driver_features(struct virtio_pci *vp, uint32_t v)
 {
-	if (vp->status & VIRTIO_STATUS_FEATURES_OK)
+	if (vp->status & VIRTIO_CONFIG_S_FEATURES_OK)
 		return;		/* negotiation is over */
 	if (vp->gfselect == 0)
 		vp->driver_features = (vp->driver_features & ~0xffffffffULL) | v;
@@ -476,26 +471,30 @@ static void vp_write_queue_field(struct virtio_pci *vp, unsigned int off,
 	if (!q)
 		return;
 	memcpy(&v16, img + (off & ~1u), 2);
-	if (off == 26) {
+	if (off == VIRTIO_PCI_COMMON_Q_MSIX) {
 		q->msix_vector = vp_vector_arg(vp, v16);
 		vp_irq_changed(vp);
 		return;
 	}
-	if (off == 28) {
+	if (off == VIRTIO_PCI_COMMON_Q_ENABLE) {
 		if (v16 == 1)
 			vp_queue_enable(vp, q);
 		return;
 	}
 	if (q->vq.enabled)
 		return;		/* §4.1.4.3.2: fixed once enabled */
-	if (off == 24 && v16 && !(v16 & (v16 - 1)) && v16 <= vp->ops->queue_max)
+	if (off == VIRTIO_PCI_COMMON_Q_SIZE && v16 && !(v16 & (v16 - 1)) &&
+	    v16 <= vp->ops->queue_max)
 		q->size = v16;
-	else if (off >= 32 && off < 40)
-		memcpy(&q->desc, img + 32, 8);
-	else if (off >= 40 && off < 48)
-		memcpy(&q->driver, img + 40, 8);
-	else if (off >= 48 && off < 56)
-		memcpy(&q->device, img + 48, 8);
+	else if (off >= VIRTIO_PCI_COMMON_Q_DESCLO &&
+		 off < VIRTIO_PCI_COMMON_Q_AVAILLO)
+		memcpy(&q->desc, img + VIRTIO_PCI_COMMON_Q_DESCLO, 8);
+	else if (off >= VIRTIO_PCI_COMMON_Q_AVAILLO &&
+		 off < VIRTIO_PCI_COMMON_Q_USEDLO)
+		memcpy(&q->driver, img + VIRTIO_PCI_COMMON_Q_AVAILLO, 8);
+	else if (off >= VIRTIO_PCI_COMMON_Q_USEDLO &&
+		 off < VIRTIO_PCI_COMMON_LEN)
+		memcpy(&q->device, img + VIRTIO_PCI_COMMON_Q_USEDLO, 8);
 }
 
 /* Apply the field starting at off, whose new bytes are in img. */
@@ -508,23 +507,54 @@ static void vp_common_field(struct virtio_pci *vp, unsigned int off,
 	memcpy(&v32, img + (off & ~3u), 4);
 	memcpy(&v16, img + (off & ~1u), 2);
 	switch (off) {
-	case 0:  vp->dfselect = v32; break;
-	case 8:  vp->gfselect = v32; break;
-	case 12: vp_write_driver_features(vp, v32); break;
-	case 16: vp->config_vector = vp_vector_arg(vp, v16); break;
-	case 20: vp_set_status(vp, img[20]); break;
-	case 22: vp->queue_select = v16; break;
-	case 24: case 26: case 28: case 32: case 36: case 40: case 44:
-	case 48: case 52:
+	case VIRTIO_PCI_COMMON_DFSELECT:
+		vp->dfselect = v32;
+		break;
+	case VIRTIO_PCI_COMMON_GFSELECT:
+		vp->gfselect = v32;
+		break;
+	case VIRTIO_PCI_COMMON_GF:
+		vp_write_driver_features(vp, v32);
+		break;
+	case VIRTIO_PCI_COMMON_MSIX:
+		vp->config_vector = vp_vector_arg(vp, v16);
+		break;
+	case VIRTIO_PCI_COMMON_STATUS:
+		vp_set_status(vp, img[VIRTIO_PCI_COMMON_STATUS]);
+		break;
+	case VIRTIO_PCI_COMMON_Q_SELECT:
+		vp->queue_select = v16;
+		break;
+	case VIRTIO_PCI_COMMON_Q_SIZE:
+	case VIRTIO_PCI_COMMON_Q_MSIX:
+	case VIRTIO_PCI_COMMON_Q_ENABLE:
+	case VIRTIO_PCI_COMMON_Q_DESCLO:
+	case VIRTIO_PCI_COMMON_Q_DESCHI:
+	case VIRTIO_PCI_COMMON_Q_AVAILLO:
+	case VIRTIO_PCI_COMMON_Q_AVAILHI:
+	case VIRTIO_PCI_COMMON_Q_USEDLO:
+	case VIRTIO_PCI_COMMON_Q_USEDHI:
 		vp_write_queue_field(vp, off, img);
 		break;
 	default: break;	/* read-only fields */
 	}
 }
 
+/* The writable fields' offsets, in order. */
 static const uint8_t vp_field_start[] = {
-	0, 8, 12, 16, 20, 22, 24, 26, 28, 32, 36, 40, 44, 48, 52,
+	VIRTIO_PCI_COMMON_DFSELECT, VIRTIO_PCI_COMMON_GFSELECT,
+	VIRTIO_PCI_COMMON_GF, VIRTIO_PCI_COMMON_MSIX,
+	VIRTIO_PCI_COMMON_STATUS, VIRTIO_PCI_COMMON_Q_SELECT,
+	VIRTIO_PCI_COMMON_Q_SIZE, VIRTIO_PCI_COMMON_Q_MSIX,
+	VIRTIO_PCI_COMMON_Q_ENABLE, VIRTIO_PCI_COMMON_Q_DESCLO,
+	VIRTIO_PCI_COMMON_Q_DESCHI, VIRTIO_PCI_COMMON_Q_AVAILLO,
+	VIRTIO_PCI_COMMON_Q_AVAILHI, VIRTIO_PCI_COMMON_Q_USEDLO,
+	VIRTIO_PCI_COMMON_Q_USEDHI,
 };
+
+_Static_assert(VIRTIO_PCI_COMMON_LEN ==
+	       sizeof(struct virtio_pci_common_cfg),
+	       "common configuration is struct virtio_pci_common_cfg");
 
 static void vp_common_write(struct virtio_pci *vp, unsigned int off,
 			    unsigned int size, uint64_t val)
@@ -753,7 +783,7 @@ static int vp_add_cap(struct virtio_pci *vp, uint8_t type, uint32_t off,
 
 	memcpy(cap + 8, &off, 4);
 	memcpy(cap + 12, &len, 4);
-	if (type == VIRTIO_PCI_CAP_NOTIFY) {
+	if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
 		uint32_t mult = VIRTIO_PCI_NOTIFY_MULT;
 
 		memcpy(cap + 16, &mult, 4);
@@ -809,14 +839,16 @@ static int vp_init_pci(struct virtio_pci *vp)
 	pci_cfg_set(&vp->pci, PCI_INTERRUPT_PIN, 1, 1);		/* INTA */
 	rc = pci_dev_set_bar(&vp->pci, 0, VIRTIO_PCI_BAR_SIZE, &vp_bar_ops, vp);
 	if (rc < 0 ||
-	    (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_COMMON, VIRTIO_PCI_COMMON_OFF,
-			     VIRTIO_PCI_COMMON_LEN)) < 0 ||
-	    (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_NOTIFY, VIRTIO_PCI_NOTIFY_OFF,
+	    (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_COMMON_CFG,
+			     VIRTIO_PCI_COMMON_OFF, VIRTIO_PCI_COMMON_LEN)) < 0 ||
+	    (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_NOTIFY_CFG,
+			     VIRTIO_PCI_NOTIFY_OFF,
 			     VIRTIO_PCI_NOTIFY_MULT * ops->num_queues)) < 0 ||
-	    (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_ISR, VIRTIO_PCI_ISR_OFF, 1)) < 0 ||
+	    (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_ISR_CFG,
+			     VIRTIO_PCI_ISR_OFF, 1)) < 0 ||
 	    (ops->cfg_size &&
-	     (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_DEVICE, VIRTIO_PCI_DEVICE_OFF,
-			      ops->cfg_size)) < 0) ||
+	     (rc = vp_add_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG,
+			      VIRTIO_PCI_DEVICE_OFF, ops->cfg_size)) < 0) ||
 	    (rc = vp_add_msix_cap(vp)) < 0 ||
 	    (rc = vp_add_cfgwin_cap(vp)) < 0)
 		return rc < 0 ? rc : -ENOSPC;
@@ -903,8 +935,8 @@ struct vq *virtio_pci_queue(struct virtio_pci *vp, unsigned int q)
 
 bool virtio_pci_driver_ok(const struct virtio_pci *vp)
 {
-	return (vp->status & VIRTIO_STATUS_DRIVER_OK) &&
-	       !(vp->status & VIRTIO_STATUS_NEEDS_RESET);
+	return (vp->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
+	       !(vp->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 }
 
 struct pci_dev *virtio_pci_dev(struct virtio_pci *vp)
@@ -1003,7 +1035,7 @@ static int vp_save(void *dev, struct snap_writer *w)
 
 static bool vp_vector_ok(const struct virtio_pci *vp, uint16_t v)
 {
-	return v < vp->nvec || v == VIRTIO_NO_VECTOR;
+	return v < vp->nvec || v == VIRTIO_MSI_NO_VECTOR;
 }
 
 static int vp_load_queue(const struct virtio_pci *vp, struct vp_queue *q,
@@ -1062,7 +1094,7 @@ static int vp_load_transport(struct virtio_pci *n, struct snap_reader *r,
 	if (r->err || (n->status & ~VP_STATUS_KNOWN) ||
 	    (n->driver_features & ~vp_offered(n)) ||
 	    !vp_vector_ok(n, n->config_vector) ||
-	    (n->isr & ~(ISR_QUEUE | ISR_CONFIG)))
+	    (n->isr & ~(ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG)))
 		return snap_fail(r, "virtio transport state out of range");
 	if (vp_load_vectors(n, r) < 0)
 		return -EINVAL;

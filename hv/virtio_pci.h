@@ -11,30 +11,27 @@
 #ifndef HV_VIRTIO_PCI_H
 #define HV_VIRTIO_PCI_H
 
+/* The specification's constants come from the kernel's uapi headers:
+ * device status VIRTIO_CONFIG_S_* (§2.1) and VIRTIO_F_VERSION_1
+ * (virtio_config.h), VIRTIO_RING_F_* (virtio_ring.h), capability types
+ * VIRTIO_PCI_CAP_*_CFG, common configuration offsets VIRTIO_PCI_COMMON_*,
+ * VIRTIO_PCI_ISR_CONFIG and VIRTIO_MSI_NO_VECTOR (virtio_pci.h), device
+ * ids VIRTIO_ID_* (virtio_ids.h). Only hv's own layout is defined here. */
+#define VIRTIO_PCI_NO_LEGACY		/* modern only: no legacy offsets */
+#include <linux/virtio_config.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_pci.h>
 #include "pci.h"
 #include "virtqueue.h"
 
+/* PCI ids (§4.1.2; not in the uapi headers). */
 #define VIRTIO_PCI_VENDOR		0x1af4
 #define VIRTIO_PCI_DEVICE_BASE		0x1040	/* + virtio device id */
 #define VIRTIO_PCI_MAX_QUEUES		8
-#define VIRTIO_NO_VECTOR		0xffff
 
-/* Feature bits (virtio 1.2 §6 "Reserved Feature Bits"). */
-#define VIRTIO_F_INDIRECT_DESC		28
-#define VIRTIO_F_EVENT_IDX		29
-#define VIRTIO_F_VERSION_1		32
-
-/* Device status (§2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE	0x01
-#define VIRTIO_STATUS_DRIVER		0x02
-#define VIRTIO_STATUS_DRIVER_OK		0x04
-#define VIRTIO_STATUS_FEATURES_OK	0x08
-#define VIRTIO_STATUS_NEEDS_RESET	0x40
-#define VIRTIO_STATUS_FAILED		0x80
-
-/* BAR0 layout. */
+/* BAR0 layout (ours; the capabilities point the driver at it). */
 #define VIRTIO_PCI_COMMON_OFF		0x0000
-#define VIRTIO_PCI_COMMON_LEN		56
+#define VIRTIO_PCI_COMMON_LEN		56	/* virtio_pci_common_cfg */
 #define VIRTIO_PCI_ISR_OFF		0x1000
 #define VIRTIO_PCI_DEVICE_OFF		0x2000
 #define VIRTIO_PCI_NOTIFY_OFF		0x3000
@@ -133,7 +130,7 @@ uint64_t virtio_pci_driver_features(const struct virtio_pci *vp);
  * interrupts the guest without hv. -1 otherwise. */
 int virtio_pci_queue_irqfd(const struct virtio_pci *vp, unsigned int q);
 /* Whether an interrupt for q can reach the driver at all: INTx (MSI-X
- * off) or a valid vector. False for VIRTIO_NO_VECTOR under MSI-X. */
+ * off) or a valid vector. False for VIRTIO_MSI_NO_VECTOR under MSI-X. */
 bool virtio_pci_queue_irq_wanted(const struct virtio_pci *vp, unsigned int q);
 /* Raise q's interrupt now (ISR and INTx, or its vector, pending if
  * masked): the backend already applied the suppression rules. */

@@ -13,13 +13,6 @@
 #include "xvm/log.h"
 #include "virtqueue.h"
 
-struct vq_desc {		/* §2.7.5 "The Virtqueue Descriptor Table" */
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
 static struct log_ratelimit vq_rl = LOG_RATELIMIT_INIT(5000, 5);
 
 #define vq_broken(q, ...) do {						\
@@ -90,9 +83,9 @@ void vq_reset(struct vq *q)
 }
 
 static int vq_add_seg(struct vq *q, struct vq_chain *c,
-		      const struct vq_desc *d)
+		      const struct vring_desc *d)
 {
-	bool write = d->flags & VIRTQ_DESC_F_WRITE;
+	bool write = d->flags & VRING_DESC_F_WRITE;
 	struct vq_seg *s;
 	void *hva;
 
@@ -122,12 +115,12 @@ static int vq_add_seg(struct vq *q, struct vq_chain *c,
 }
 
 /* Switch the walk to the indirect table d describes (§2.7.5.3). */
-static int vq_enter_indirect(struct vq *q, const struct vq_desc *d,
+static int vq_enter_indirect(struct vq *q, const struct vring_desc *d,
 			     const uint8_t **table, unsigned int *tsize)
 {
 	if (!q->indirect)
 		vq_broken(q, "indirect descriptor not negotiated");
-	if (d->flags & VIRTQ_DESC_F_NEXT)
+	if (d->flags & VRING_DESC_F_NEXT)
 		vq_broken(q, "indirect descriptor with NEXT");
 	if (d->len == 0 || d->len % 16 || d->len / 16 > VQ_MAX_INDIRECT)
 		vq_broken(q, "indirect table of %u bytes", d->len);
@@ -147,7 +140,7 @@ static int vq_walk(struct vq *q, uint16_t head, struct vq_chain *c)
 	const uint8_t *table = q->desc;
 	unsigned int tsize = q->size, idx = head, steps = 0;
 	bool indirect = false;
-	struct vq_desc d;
+	struct vring_desc d;
 
 	c->head = head;
 	c->nseg = 0;
@@ -158,7 +151,7 @@ static int vq_walk(struct vq *q, uint16_t head, struct vq_chain *c)
 		if (++steps > tsize)
 			vq_broken(q, "descriptor chain loops");
 		memcpy(&d, table + 16 * idx, sizeof(d));
-		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
+		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (indirect)
 				vq_broken(q, "nested indirect table");
 			if (vq_enter_indirect(q, &d, &table, &tsize) < 0)
@@ -170,7 +163,7 @@ static int vq_walk(struct vq *q, uint16_t head, struct vq_chain *c)
 		}
 		if (vq_add_seg(q, c, &d) < 0)
 			return -EINVAL;
-		if (!(d.flags & VIRTQ_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
 		idx = d.next;
 	}
@@ -225,14 +218,14 @@ bool vq_should_notify(struct vq *q)
 	 * driver's suppression fields (§2.7.10). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!q->event_idx)
-		return !(vq_load16(q->avail) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+		return !(vq_load16(q->avail) & VRING_AVAIL_F_NO_INTERRUPT);
 	q->signalled_used = new;
 	q->signalled_valid = true;
 	if (!valid)
 		return true;
 	event = vq_load16((uint8_t *)q->avail + 4 + 2 * q->size);
 	/* §2.7.10: notify if used_event lies in [old, new). */
-	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+	return vring_need_event(event, new, old);
 }
 
 size_t vq_chain_read(const struct vq_chain *c, size_t off, void *buf,

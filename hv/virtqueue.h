@@ -10,18 +10,13 @@
 #ifndef HV_VIRTQUEUE_H
 #define HV_VIRTQUEUE_H
 
+#include <linux/virtio_ring.h>	/* VRING_*_F_*, VIRTIO_RING_F_* */
 #include "dev.h"
 
 #define VQ_MAX_SIZE		32768		/* §2.7: Queue Size <= 32768 */
 #define VQ_MAX_SEGS		64		/* segments we accept per chain */
 #define VQ_MAX_INDIRECT		1024		/* descriptors per indirect table */
 #define VQ_MAX_CHAIN_BYTES	(1ULL << 31)	/* total length of one chain */
-
-#define VIRTQ_DESC_F_NEXT	1
-#define VIRTQ_DESC_F_WRITE	2
-#define VIRTQ_DESC_F_INDIRECT	4
-#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
-#define VIRTQ_USED_F_NO_NOTIFY	1
 
 struct vq_seg {
 	void *hva;		/* host view of [gpa, gpa+len) */
@@ -42,8 +37,8 @@ struct vq {
 	struct vm *vm;
 	uint16_t size;		/* 0: not configured */
 	bool enabled;
-	bool event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
-	bool indirect;		/* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool event_idx;		/* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect;		/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	uint16_t last_avail;	/* next avail ring entry to take */
 	uint16_t used_idx;	/* our copy of used->idx */

@@ -58,6 +58,8 @@ enum vm_stop {
 	VM_STOP_CRASH = 11,	/* triple fault, or the guest's panic report */
 };
 
+#define HV_DEV_TYPES_MAX	16	/* entries in devices.c's table */
+
 struct vm_config {
 	char name[64];
 	char uuid[37];		/* canonical text form */
@@ -68,6 +70,9 @@ struct vm_config {
 	const char *cmdline;	/* "" if none */
 	const char *console;	/* "stdio", "pty" or "file:PATH" */
 	const char *control;	/* control socket path, NULL if none */
+	/* Device options by device type (devices.c's table), as the
+	 * type's parse_option recorded them; NULL if none. */
+	void *dev_opts[HV_DEV_TYPES_MAX];
 };
 
 /* A guest RAM region backed by the memfd (for vhost-user SET_MEM_TABLE). */
@@ -211,14 +216,27 @@ void vm_request_stop(struct vm *vm, enum vm_stop reason, const char *why);
 /* Register a device for save/load. -ENOSPC past ARRAY_SIZE(vm->devs). */
 int vm_register_device(struct vm *vm, const struct hv_device_ops *ops,
 		       void *dev);
-/* Create the platform's devices (serial, i8042, ACPI PM, pvpanic, PCI host
- * bridge, virtio-console). Called once by the core after KVM, memory and
- * the irqchip exist and before the kernel is loaded. 0 or -errno. */
+/* Create every device of devices.c's table (serial, i8042, pvpanic, ACPI
+ * PM, PCI host bridge, virtio-console, the NICs of cfg.dev_opts) in that
+ * order and register them for save/load. Called once by the core after
+ * KVM, memory and the irqchip exist and before the kernel is loaded.
+ * 0 or -errno. */
 int devices_create(struct vm *vm);
 /* Press the ACPI power button (control "shutdown"): sets PWRBTN_STS and
  * raises the SCI if enabled. Takes dev_lock itself. */
 void devices_power_button(struct vm *vm);
 void devices_destroy(struct vm *vm);
+/* Device command-line options, one per device type that has one: the
+ * n-th option's name ("net") and in *help its argument's description
+ * ("vnic=SOCKET[,mac=MAC]"); NULL past the last. */
+const char *devices_option(unsigned int n, const char **help);
+/* One "--NAME ARG" of the n-th option, checked and kept in cfg for
+ * devices_create(). 0, or -errno with a one-line message for the user in
+ * msg. */
+int devices_parse_option(struct vm_config *cfg, unsigned int n,
+			 const char *arg, char *msg, size_t msglen);
+/* Free what devices_parse_option() kept in cfg. */
+void devices_free_options(struct vm_config *cfg);
 /* Build the ACPI tables (RSDP, XSDT, FADT, DSDT, FACS, MADT) in guest
  * memory at ACPI_AREA_GPA for cfg.vcpus CPUs; *rsdp_gpa gets the RSDP's
  * address. Called after devices_create(). */

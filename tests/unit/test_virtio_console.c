@@ -63,7 +63,7 @@ static void setup_queue(struct vc_fixture *f, unsigned int q)
 {
 	COMMON_W(f, 22, 2, q);				/* queue_select */
 	COMMON_W(f, 24, 2, QSZ);
-	COMMON_W(f, 26, 2, VIRTIO_NO_VECTOR);
+	COMMON_W(f, 26, 2, VIRTIO_MSI_NO_VECTOR);
 	COMMON_W(f, 32, 4, RING(q));			/* desc, as two halves */
 	COMMON_W(f, 36, 4, 0);
 	COMMON_W(f, 40, 8, RING(q) + 0x100);
@@ -74,8 +74,8 @@ static void setup_queue(struct vc_fixture *f, unsigned int q)
 /* The driver side of initialisation (virtio 1.2 §3.1.1). */
 static void driver_init(struct vc_fixture *f)
 {
-	COMMON_W(f, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE);
-	COMMON_W(f, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	COMMON_W(f, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	COMMON_W(f, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	COMMON_W(f, 8, 4, 1);
 	COMMON_W(f, 12, 4, 1);				/* VERSION_1 */
 	COMMON_W(f, 8, 4, 0);
@@ -172,16 +172,16 @@ static void test_cfg_window(void)
 	CU_ASSERT_EQUAL(cfg_rd(f.vm, cap + 16, 4) & 0xffff, 2);
 	cfg_wr(f.vm, cap + 8, 4, 20);			/* device_status */
 	cfg_wr(f.vm, cap + 12, 4, 1);
-	cfg_wr(f.vm, cap + 16, 4, VIRTIO_STATUS_ACKNOWLEDGE);
-	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_STATUS_ACKNOWLEDGE);
+	cfg_wr(f.vm, cap + 16, 4, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	cfg_wr(f.vm, cap + 8, 4, 21);			/* misaligned word */
 	cfg_wr(f.vm, cap + 12, 4, 2);
 	cfg_wr(f.vm, cap + 16, 4, 0);
-	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_STATUS_ACKNOWLEDGE);
+	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	cfg_wr(f.vm, cap + 8, 4, VIRTIO_PCI_BAR_SIZE);	/* past BAR0 */
 	cfg_wr(f.vm, cap + 12, 4, 4);
 	cfg_wr(f.vm, cap + 16, 4, 0);
-	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_STATUS_ACKNOWLEDGE);
+	CU_ASSERT_EQUAL(STATUS(&f), VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	vc_teardown(&f);
 }
 
@@ -214,12 +214,12 @@ static void test_negotiation(void)
 	COMMON_W(&f, 24, 2, 512);		/* above the maximum */
 	CU_ASSERT_EQUAL(COMMON(&f, 24, 2), 256);
 	COMMON_W(&f, 26, 2, 9);			/* no such vector */
-	CU_ASSERT_EQUAL(COMMON(&f, 26, 2), VIRTIO_NO_VECTOR);
+	CU_ASSERT_EQUAL(COMMON(&f, 26, 2), VIRTIO_MSI_NO_VECTOR);
 	log_set_level(LL_ERR);
 	COMMON_W(&f, 32, 8, MEM - 16);		/* desc outside memory */
 	COMMON_W(&f, 28, 2, 1);
 	CU_ASSERT_EQUAL(COMMON(&f, 28, 2), 0);
-	CU_ASSERT(STATUS(&f) & VIRTIO_STATUS_NEEDS_RESET);
+	CU_ASSERT(STATUS(&f) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	log_set_level(saved);
 	COMMON_W(&f, 20, 1, 0);			/* reset */
 	CU_ASSERT_EQUAL(STATUS(&f), 0);
@@ -236,7 +236,7 @@ static void test_output(void)
 	driver_init(&f);
 	memcpy(f.mem + BUF, "hello ", 6);
 	memcpy(f.mem + BUF + 0x100, "world\n", 6);
-	put_desc(&f, 1, 0, BUF, 6, VIRTQ_DESC_F_NEXT);
+	put_desc(&f, 1, 0, BUF, 6, VRING_DESC_F_NEXT);
 	memcpy(f.mem + RING(1) + 14, &(uint16_t){ 1 }, 2);
 	put_desc(&f, 1, 1, BUF + 0x100, 6, 0);
 	offer(&f, 1, 0, true);
@@ -266,16 +266,16 @@ static void test_input(void)
 	CU_ASSERT_FALSE(virtio_console_active(f.vc));
 	driver_init(&f);
 	CU_ASSERT_TRUE(virtio_console_active(f.vc));
-	put_desc(&f, 0, 0, BUF, 3, VIRTQ_DESC_F_WRITE);
+	put_desc(&f, 0, 0, BUF, 3, VRING_DESC_F_WRITE);
 	offer(&f, 0, 0, true);				/* 3 of 5 bytes */
 	CU_ASSERT_EQUAL(used_idx(&f, 0), 1);
 	CU_ASSERT_EQUAL(used_len(&f, 0, 0), 3);
 	CU_ASSERT(memcmp(f.mem + BUF, "ear", 3) == 0);
-	put_desc(&f, 0, 1, BUF + 0x100, 64, VIRTQ_DESC_F_WRITE);
+	put_desc(&f, 0, 1, BUF + 0x100, 64, VRING_DESC_F_WRITE);
 	offer(&f, 0, 1, true);
 	CU_ASSERT_EQUAL(used_len(&f, 0, 1), 2);
 	CU_ASSERT(memcmp(f.mem + BUF + 0x100, "ly", 2) == 0);
-	put_desc(&f, 0, 2, BUF + 0x200, 64, VIRTQ_DESC_F_WRITE);
+	put_desc(&f, 0, 2, BUF + 0x200, 64, VRING_DESC_F_WRITE);
 	offer(&f, 0, 2, true);				/* nothing to give */
 	CU_ASSERT_EQUAL(used_idx(&f, 0), 2);
 	virtio_console_input(f.vc, (const uint8_t *)"now", 3);
@@ -295,7 +295,7 @@ static void test_bad_chain(void)
 	put_desc(&f, 1, 0, MEM + 0x1000, 6, 0);		/* outside memory */
 	offer(&f, 1, 0, true);
 	log_set_level(saved);
-	CU_ASSERT(STATUS(&f) & VIRTIO_STATUS_NEEDS_RESET);
+	CU_ASSERT(STATUS(&f) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	CU_ASSERT_FALSE(virtio_console_active(f.vc));
 	CU_ASSERT_EQUAL(f.out.len, 0);
 	COMMON_W(&f, 20, 1, 0);			/* reset, fresh rings */
@@ -355,7 +355,7 @@ static void test_routing(void)
 	f.bar = cfg_rd(vm, PCI_BAR0, 4) & ~0xfu;
 	CU_ASSERT_EQUAL(cfg_rd(vm, 0, 4), 0x10431af4);
 	driver_init(&f);
-	put_desc(&f, 0, 0, BUF, 16, VIRTQ_DESC_F_WRITE);
+	put_desc(&f, 0, 0, BUF, 16, VRING_DESC_F_WRITE);
 	offer(&f, 0, 0, true);
 	devices_console_input(vm->devices, (const uint8_t *)"v", 1);
 	CU_ASSERT_EQUAL(pio_in(vm, COM1_PORT + 5, 1) & 1, 0);
@@ -387,7 +387,7 @@ static void test_save_load(void)
 	offer(&b, 1, 1, true);
 	CU_ASSERT_STRING_EQUAL(b.out.buf, "def");
 	memcpy(b.mem + RING(0), a.mem + RING(0), 0x1000);
-	put_desc(&b, 0, 0, BUF + 0x100, 16, VIRTQ_DESC_F_WRITE);
+	put_desc(&b, 0, 0, BUF + 0x100, 16, VRING_DESC_F_WRITE);
 	offer(&b, 0, 0, true);
 	CU_ASSERT(memcmp(b.mem + BUF + 0x100, "pending", 7) == 0);
 	vc_teardown(&a);

@@ -21,10 +21,10 @@
 
 #define F(b)		(1ULL << (b))
 #define BACKEND_FEAT	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) | \
-			 F(VIRTIO_F_EVENT_IDX) | F(VHOST_USER_F_PROTOCOL_FEATURES))
+			 F(VIRTIO_RING_F_EVENT_IDX) | F(VHOST_USER_F_PROTOCOL_FEATURES))
 #define BACKEND_PF	F(VHOST_USER_PROTOCOL_F_REPLY_ACK)
 #define GUEST_FEAT	(F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF) | \
-			 F(VIRTIO_F_EVENT_IDX) | F(VIRTIO_NET_F_MAC) | \
+			 F(VIRTIO_RING_F_EVENT_IDX) | F(VIRTIO_NET_F_MAC) | \
 			 F(VIRTIO_NET_F_STATUS))
 
 static const struct mac_addr test_mac = { { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 } };
@@ -97,32 +97,32 @@ static uint64_t device_features(struct vn_fixture *t)
 static uint8_t driver_negotiate(struct vn_fixture *t, uint64_t feat)
 {
 	COMMON_W(t, 20, 1, 0);
-	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE);
-	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	COMMON_W(t, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	COMMON_W(t, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	COMMON_W(t, 8, 4, 0);
 	COMMON_W(t, 12, 4, (uint32_t)feat);
 	COMMON_W(t, 8, 4, 1);
 	COMMON_W(t, 12, 4, (uint32_t)(feat >> 32));
-	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-		 VIRTIO_STATUS_FEATURES_OK);
+	COMMON_W(t, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		 VIRTIO_CONFIG_S_FEATURES_OK);
 	return (uint8_t)STATUS(t);
 }
 
 static void driver_init(struct vn_fixture *t, uint64_t feat)
 {
-	CU_ASSERT_FATAL(driver_negotiate(t, feat) & VIRTIO_STATUS_FEATURES_OK);
+	CU_ASSERT_FATAL(driver_negotiate(t, feat) & VIRTIO_CONFIG_S_FEATURES_OK);
 	for (unsigned int q = 0; q < 2; q++) {
 		COMMON_W(t, 22, 2, q);
 		COMMON_W(t, 24, 2, QSZ);
-		COMMON_W(t, 26, 2, VIRTIO_NO_VECTOR);	/* polled, as our guest */
+		COMMON_W(t, 26, 2, VIRTIO_MSI_NO_VECTOR);	/* polled, as our guest */
 		COMMON_W(t, 32, 8, RING(q));
 		COMMON_W(t, 40, 8, AVAIL(q));
 		COMMON_W(t, 48, 8, USED(q));
 		COMMON_W(t, 28, 2, 1);
 	}
-	COMMON_W(t, 20, 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-		 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	CU_ASSERT(STATUS(t) & VIRTIO_STATUS_DRIVER_OK);
+	COMMON_W(t, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		 VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	CU_ASSERT(STATUS(t) & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
 static void set_used_idx(struct vn_fixture *t, unsigned int q, uint16_t v)
@@ -153,9 +153,9 @@ static void test_config_and_features(void)
 	CU_ASSERT_EQUAL(DEVCFG(&t, 10, 1), 0);		/* beyond the config */
 	/* a feature not offered cannot be negotiated */
 	CU_ASSERT_FALSE(driver_negotiate(&t, GUEST_FEAT |
-					 F(VIRTIO_F_INDIRECT_DESC)) &
-			VIRTIO_STATUS_FEATURES_OK);
-	CU_ASSERT(driver_negotiate(&t, GUEST_FEAT) & VIRTIO_STATUS_FEATURES_OK);
+					 F(VIRTIO_RING_F_INDIRECT_DESC)) &
+			VIRTIO_CONFIG_S_FEATURES_OK);
+	CU_ASSERT(driver_negotiate(&t, GUEST_FEAT) & VIRTIO_CONFIG_S_FEATURES_OK);
 	/* nothing is handed over before DRIVER_OK */
 	CU_ASSERT_PTR_NULL(fvu_find(&f, 0, VHOST_USER_SET_MEM_TABLE, 0));
 	vn_teardown(&t);
@@ -200,7 +200,7 @@ static void check_session(struct vn_fixture *t, struct fvu *f,
 	CU_ASSERT_FATAL(m != NULL);
 	/* the ring features the driver took; MAC and STATUS are hv's */
 	CU_ASSERT_EQUAL(fvu_u64(m, 0), F(VIRTIO_F_VERSION_1) |
-			F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_F_EVENT_IDX) |
+			F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_RING_F_EVENT_IDX) |
 			F(VHOST_USER_F_PROTOCOL_FEATURES));
 	m = fvu_find(f, conn, VHOST_USER_SET_MEM_TABLE, 0);
 	CU_ASSERT_FATAL(m != NULL);
@@ -270,7 +270,7 @@ static void test_backend_restart(void)
 	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
 	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), 0);
 	CU_ASSERT_NOT_EQUAL(COMMON(&t, 21, 1), gen);	/* config changed */
-	CU_ASSERT(STATUS(&t) & VIRTIO_STATUS_DRIVER_OK);	/* guest unaware */
+	CU_ASSERT(STATUS(&t) & VIRTIO_CONFIG_S_DRIVER_OK);	/* guest unaware */
 	virtio_net_retry(t.n);		/* the timer: connect, GET_FEATURES */
 	CU_ASSERT_FALSE(virtio_net_connected(t.n));
 	virtio_net_backend_event(t.n);	/* the reply: the rest */
@@ -319,7 +319,7 @@ static void test_backend_lacks_feature(void)
 	log_set_level(saved);
 	CU_ASSERT(virtio_net_connected(t.n));
 	CU_ASSERT_FALSE(virtio_net_link_up(t.n));
-	CU_ASSERT(STATUS(&t) & VIRTIO_STATUS_NEEDS_RESET);
+	CU_ASSERT(STATUS(&t) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	CU_ASSERT_PTR_NULL(fvu_find(&f, 2, VHOST_USER_SET_FEATURES, 0));
 	CU_ASSERT_EQUAL(device_features(&t),
 			GUEST_FEAT & ~F(VIRTIO_NET_F_MRG_RXBUF));

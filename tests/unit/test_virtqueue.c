@@ -86,9 +86,9 @@ static void test_valid_chain(void)
 	CU_ASSERT_EQUAL(vq_pop(&f.q, &f.c), 0);			/* empty */
 	memcpy(f.mem + 0x10000, "hello, ", 7);
 	memcpy(f.mem + 0x10100, "world", 5);
-	set_desc(f.mem, DESC, 3, 0x10000, 7, VIRTQ_DESC_F_NEXT, 5);
-	set_desc(f.mem, DESC, 5, 0x10100, 5, VIRTQ_DESC_F_NEXT, 0);
-	set_desc(f.mem, DESC, 0, 0x20000, 200, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(f.mem, DESC, 3, 0x10000, 7, VRING_DESC_F_NEXT, 5);
+	set_desc(f.mem, DESC, 5, 0x10100, 5, VRING_DESC_F_NEXT, 0);
+	set_desc(f.mem, DESC, 0, 0x20000, 200, VRING_DESC_F_WRITE, 0);
 	offer(&f, 3);
 	CU_ASSERT_EQUAL_FATAL(vq_pop(&f.q, &f.c), 1);
 	CU_ASSERT_EQUAL(f.c.head, 3);
@@ -115,11 +115,11 @@ static void test_valid_indirect(void)
 	struct vq_fixture f;
 
 	vq_setup(&f);
-	set_desc(f.mem, TABLE, 0, 0x10000, 16, VIRTQ_DESC_F_NEXT, 2);
-	set_desc(f.mem, TABLE, 2, 0x11000, 32, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(f.mem, TABLE, 1, 0x12000, 64, VIRTQ_DESC_F_WRITE, 0);
-	set_desc(f.mem, DESC, 0, 0x18000, 8, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(f.mem, DESC, 1, TABLE, 48, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(f.mem, TABLE, 0, 0x10000, 16, VRING_DESC_F_NEXT, 2);
+	set_desc(f.mem, TABLE, 2, 0x11000, 32, VRING_DESC_F_NEXT, 1);
+	set_desc(f.mem, TABLE, 1, 0x12000, 64, VRING_DESC_F_WRITE, 0);
+	set_desc(f.mem, DESC, 0, 0x18000, 8, VRING_DESC_F_NEXT, 1);
+	set_desc(f.mem, DESC, 1, TABLE, 48, VRING_DESC_F_INDIRECT, 0);
 	offer(&f, 0);
 	CU_ASSERT_EQUAL_FATAL(vq_pop(&f.q, &f.c), 1);
 	CU_ASSERT_EQUAL(f.c.nseg, 4);
@@ -148,14 +148,14 @@ static void test_malicious(void)
 
 	log_set_level(LL_ERR);
 	vq_setup(&f);
-	set_desc(f.mem, DESC, 0, 0x10000, 8, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(f.mem, DESC, 1, 0x10000, 8, VIRTQ_DESC_F_NEXT, 0);
+	set_desc(f.mem, DESC, 0, 0x10000, 8, VRING_DESC_F_NEXT, 1);
+	set_desc(f.mem, DESC, 1, 0x10000, 8, VRING_DESC_F_NEXT, 0);
 	expect_refused(&f, "a descriptor loop");
 	vq_teardown(&f);
 
 	vq_setup(&f);
 	for (unsigned int i = 0; i < QSZ; i++)	/* visits all 8, then 0 again */
-		set_desc(f.mem, DESC, i, 0x10000, 8, VIRTQ_DESC_F_NEXT,
+		set_desc(f.mem, DESC, i, 0x10000, 8, VRING_DESC_F_NEXT,
 			 (uint16_t)((i + 1) % QSZ));
 	expect_refused(&f, "a chain longer than the queue");
 	vq_teardown(&f);
@@ -166,7 +166,7 @@ static void test_malicious(void)
 	vq_teardown(&f);
 
 	vq_setup(&f);
-	set_desc(f.mem, DESC, 0, 0x10000, 8, VIRTQ_DESC_F_NEXT, 200);
+	set_desc(f.mem, DESC, 0, 0x10000, 8, VRING_DESC_F_NEXT, 200);
 	expect_refused(&f, "next index out of range");
 	vq_teardown(&f);
 
@@ -186,13 +186,13 @@ static void test_malicious(void)
 	vq_teardown(&f);
 
 	vq_setup(&f);
-	set_desc(f.mem, DESC, 0, 0x1000, 0xffffffff, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(f.mem, DESC, 0, 0x1000, 0xffffffff, VRING_DESC_F_WRITE, 0);
 	expect_refused(&f, "a huge length");
 	vq_teardown(&f);
 
 	vq_setup(&f);
-	set_desc(f.mem, DESC, 0, 0x20000, 8, VIRTQ_DESC_F_WRITE |
-		 VIRTQ_DESC_F_NEXT, 1);
+	set_desc(f.mem, DESC, 0, 0x20000, 8, VRING_DESC_F_WRITE |
+		 VRING_DESC_F_NEXT, 1);
 	set_desc(f.mem, DESC, 1, 0x10000, 8, 0, 0);
 	expect_refused(&f, "readable after writable");
 	vq_teardown(&f);
@@ -207,41 +207,41 @@ static void test_malicious_indirect(void)
 
 	log_set_level(LL_ERR);
 	vq_setup(&f);
-	set_desc(f.mem, TABLE, 0, TABLE + 0x100, 16, VIRTQ_DESC_F_INDIRECT, 0);
-	set_desc(f.mem, DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(f.mem, TABLE, 0, TABLE + 0x100, 16, VRING_DESC_F_INDIRECT, 0);
+	set_desc(f.mem, DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(&f, "nested indirect");
 	vq_teardown(&f);
 
 	for (unsigned int i = 0; i < ARRAY_SIZE(bad_len); i++) {
 		vq_setup(&f);
 		set_desc(f.mem, DESC, 0, TABLE, bad_len[i],
-			 VIRTQ_DESC_F_INDIRECT, 0);
+			 VRING_DESC_F_INDIRECT, 0);
 		expect_refused(&f, "indirect table with a bad size");
 		vq_teardown(&f);
 	}
 
 	vq_setup(&f);
-	set_desc(f.mem, TABLE, 0, 0x10000, 8, VIRTQ_DESC_F_NEXT, 1);
-	set_desc(f.mem, TABLE, 1, 0x10000, 8, VIRTQ_DESC_F_NEXT, 0);
-	set_desc(f.mem, DESC, 0, TABLE, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(f.mem, TABLE, 0, 0x10000, 8, VRING_DESC_F_NEXT, 1);
+	set_desc(f.mem, TABLE, 1, 0x10000, 8, VRING_DESC_F_NEXT, 0);
+	set_desc(f.mem, DESC, 0, TABLE, 32, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(&f, "a loop inside an indirect table");
 	vq_teardown(&f);
 
 	vq_setup(&f);
-	set_desc(f.mem, DESC, 0, MEM - 16, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(f.mem, DESC, 0, MEM - 16, 32, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(&f, "an indirect table outside guest memory");
 	vq_teardown(&f);
 
 	vq_setup(&f);
 	set_desc(f.mem, TABLE, 0, 0x10000, 8, 0, 0);
-	set_desc(f.mem, DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT |
-		 VIRTQ_DESC_F_NEXT, 1);
+	set_desc(f.mem, DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT |
+		 VRING_DESC_F_NEXT, 1);
 	expect_refused(&f, "indirect with NEXT");
 	vq_teardown(&f);
 
 	vq_setup_sized(&f, QSZ, false, false);
 	set_desc(f.mem, TABLE, 0, 0x10000, 8, 0, 0);
-	set_desc(f.mem, DESC, 0, TABLE, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	set_desc(f.mem, DESC, 0, TABLE, 16, VRING_DESC_F_INDIRECT, 0);
 	expect_refused(&f, "indirect without the feature");
 	vq_teardown(&f);
 	log_set_level(saved);
@@ -256,7 +256,7 @@ static void test_too_many_segments(void)
 	vq_setup_sized(&f, 128, false, false);
 	for (unsigned int i = 0; i < 100; i++)
 		set_desc(f.mem, DESC, i, 0x10000, 8,
-			 i < 99 ? VIRTQ_DESC_F_NEXT : 0, (uint16_t)(i + 1));
+			 i < 99 ? VRING_DESC_F_NEXT : 0, (uint16_t)(i + 1));
 	expect_refused(&f, "more segments than VQ_MAX_SEGS");
 	vq_teardown(&f);
 	log_set_level(saved);
@@ -305,7 +305,7 @@ static void test_enable_checks(void)
 static void test_notify(void)
 {
 	struct vq_fixture f;
-	uint16_t flags = VIRTQ_AVAIL_F_NO_INTERRUPT, ev;
+	uint16_t flags = VRING_AVAIL_F_NO_INTERRUPT, ev;
 
 	vq_setup(&f);
 	vq_push(&f.q, 0, 0);

@@ -1,0 +1,149 @@
+/*
+ * The disk backend table and the wrappers frontends call (blockdev.h).
+ * Every request is checked here, once for all backends: buffer count,
+ * bounds against the size found at open, read-only mode. A new backend
+ * is its file plus its line in blk_backends[].
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "blockdev.h"
+
+extern const struct blk_backend_ops blk_raw_ops;
+
+static const struct blk_backend_ops *const blk_backends[] = {
+	&blk_raw_ops,
+};
+
+const struct blk_backend_ops *blkdev_backend(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(blk_backends); i++)
+		if (strcmp(blk_backends[i]->name, name) == 0)
+			return blk_backends[i];
+	return NULL;
+}
+
+struct blkdev *blkdev_open(const char *backend, const char *path,
+			   unsigned int flags)
+{
+	const struct blk_backend_ops *ops = blkdev_backend(backend);
+	struct blkdev *bd;
+	int rc;
+
+	if (!ops) {
+		errno = ENOENT;
+		return NULL;
+	}
+	bd = calloc(1, sizeof(*bd));
+	if (!bd)
+		return NULL;
+	bd->ops = ops;
+	bd->ro = flags & BLKDEV_RDONLY;
+	rc = ops->open(bd, path, bd->ro);
+	if (rc < 0)
+		goto fail;
+	rc = ops->get_size(bd, &bd->size);
+	if (rc < 0) {
+		ops->close(bd);
+		goto fail;
+	}
+	return bd;
+fail:
+	free(bd);
+	errno = -rc;
+	return NULL;
+}
+
+void blkdev_close(struct blkdev *bd)
+{
+	if (!bd)
+		return;
+	bd->ops->close(bd);
+	free(bd);
+}
+
+uint64_t blkdev_size(const struct blkdev *bd)
+{
+	return bd->size;
+}
+
+/* [off, off+len) inside the disk, without wrapping. */
+static bool blkdev_fits(const struct blkdev *bd, uint64_t off, uint64_t len)
+{
+	return off <= bd->size && len <= bd->size - off;
+}
+
+/* Total length of a request's buffers, or -EINVAL. */
+static int blkdev_iov_len(const struct iovec *iov, int iovcnt, uint64_t *len)
+{
+	*len = 0;
+	if (iovcnt < 1 || iovcnt > BLKDEV_IOV_MAX)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > UINT64_MAX - *len)
+			return -EINVAL;
+		*len += iov[i].iov_len;
+	}
+	return 0;
+}
+
+static int blkdev_check(const struct blkdev *bd, const struct iovec *iov,
+			int iovcnt, uint64_t off, bool write)
+{
+	uint64_t len;
+	int rc = blkdev_iov_len(iov, iovcnt, &len);
+
+	if (rc < 0)
+		return rc;
+	if (write && bd->ro)
+		return -EROFS;
+	return blkdev_fits(bd, off, len) ? 0 : -ERANGE;
+}
+
+int blkdev_readv(struct blkdev *bd, const struct iovec *iov, int iovcnt,
+		 uint64_t off)
+{
+	int rc = blkdev_check(bd, iov, iovcnt, off, false);
+
+	return rc < 0 ? rc : bd->ops->readv(bd, iov, iovcnt, off);
+}
+
+int blkdev_writev(struct blkdev *bd, const struct iovec *iov, int iovcnt,
+		  uint64_t off)
+{
+	int rc = blkdev_check(bd, iov, iovcnt, off, true);
+
+	return rc < 0 ? rc : bd->ops->writev(bd, iov, iovcnt, off);
+}
+
+int blkdev_pread(struct blkdev *bd, void *buf, size_t len, uint64_t off)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return blkdev_readv(bd, &iov, 1, off);
+}
+
+int blkdev_pwrite(struct blkdev *bd, const void *buf, size_t len,
+		  uint64_t off)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return blkdev_writev(bd, &iov, 1, off);
+}
+
+int blkdev_flush(struct blkdev *bd)
+{
+	if (bd->ro || !bd->ops->flush)
+		return 0;
+	return bd->ops->flush(bd);
+}
+
+int blkdev_discard(struct blkdev *bd, uint64_t off, uint64_t len)
+{
+	if (bd->ro)
+		return -EROFS;
+	if (!blkdev_fits(bd, off, len))
+		return -ERANGE;
+	if (!bd->ops->discard)
+		return -EOPNOTSUPP;
+	return bd->ops->discard(bd, off, len);
+}

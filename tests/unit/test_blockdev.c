@@ -1,0 +1,221 @@
+/* Disk backends (blockdev.c, blk_raw.c) on a temporary file: the
+ * registry, what a read or write leaves in the file, scattered buffers,
+ * flush and discard, and every request that does not fit, on a read-only
+ * disk or on an image that shrank behind the backend's back. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "unit.h"
+#include "hv/blockdev.h"
+
+#define SIZE		(64u << 10)
+
+static char path[64];
+static int fd = -1;		/* the test's own view of the image */
+
+/* A SIZE-byte image whose byte i is (uint8_t)i. */
+static void image_create(void)
+{
+	uint8_t buf[SIZE];
+
+	for (unsigned int i = 0; i < SIZE; i++)
+		buf[i] = (uint8_t)i;
+	snprintf(path, sizeof(path), "/tmp/xvm-blockdev-XXXXXX");
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(pwrite(fd, buf, SIZE, 0) == SIZE);
+}
+
+static void image_remove(void)
+{
+	close(fd);
+	unlink(path);
+	fd = -1;
+}
+
+static uint8_t image_byte(off_t off)
+{
+	uint8_t b = 0;
+
+	CU_ASSERT_EQUAL(pread(fd, &b, 1, off), 1);
+	return b;
+}
+
+static void test_registry(void)
+{
+	char dir[] = "/tmp/xvm-blockdev-dir-XXXXXX";
+
+	CU_ASSERT_PTR_NOT_NULL(blkdev_backend("raw"));
+	CU_ASSERT_STRING_EQUAL(blkdev_backend("raw")->name, "raw");
+	CU_ASSERT_PTR_NULL(blkdev_backend("qcow9"));
+	errno = 0;
+	CU_ASSERT_PTR_NULL(blkdev_open("qcow9", "/dev/null", 0));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_PTR_NULL(blkdev_open("raw", "/nonexistent/disk.img", 0));
+	CU_ASSERT_EQUAL(errno, ENOENT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	CU_ASSERT_PTR_NULL(blkdev_open("raw", dir, BLKDEV_RDONLY));
+	CU_ASSERT_EQUAL(errno, EISDIR);
+	rmdir(dir);
+	CU_ASSERT_PTR_NULL(blkdev_open("raw", "/dev/null", BLKDEV_RDONLY));
+	CU_ASSERT_EQUAL(errno, EINVAL);		/* neither file nor disk */
+}
+
+static void test_read_write(void)
+{
+	struct blkdev *bd;
+	uint8_t buf[16];
+
+	image_create();
+	bd = blkdev_open("raw", path, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT_EQUAL(blkdev_size(bd), SIZE);
+	CU_ASSERT_FALSE(bd->ro);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, sizeof(buf), 0x1230), 0);
+	for (unsigned int i = 0; i < sizeof(buf); i++)
+		CU_ASSERT_EQUAL(buf[i], (uint8_t)(0x30 + i));
+	CU_ASSERT_EQUAL(blkdev_pwrite(bd, "hello", 5, 4096), 0);
+	CU_ASSERT_EQUAL(image_byte(4096), 'h');
+	CU_ASSERT_EQUAL(image_byte(4100), 'o');
+	CU_ASSERT_EQUAL(image_byte(4101), (uint8_t)4101);	/* untouched */
+	CU_ASSERT_EQUAL(blkdev_pwrite(bd, "!", 1, SIZE - 1), 0); /* last byte */
+	CU_ASSERT_EQUAL(image_byte(SIZE - 1), '!');
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, 0, SIZE), 0);	/* empty, at end */
+	CU_ASSERT_EQUAL(blkdev_flush(bd), 0);
+	blkdev_close(bd);
+	image_remove();
+}
+
+/* A request over several buffers (one empty), as a virtqueue chain
+ * gives them. */
+static void test_scatter(void)
+{
+	uint8_t a[3], b[5], out[8];
+	struct iovec iov[3] = {
+		{ a, sizeof(a) }, { NULL, 0 }, { b, sizeof(b) },
+	};
+	struct blkdev *bd;
+
+	image_create();
+	bd = blkdev_open("raw", path, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT_EQUAL(blkdev_readv(bd, iov, 3, 0x100), 0);
+	CU_ASSERT_EQUAL(a[0], 0x00);
+	CU_ASSERT_EQUAL(a[2], 0x02);
+	CU_ASSERT_EQUAL(b[0], 0x03);
+	CU_ASSERT_EQUAL(b[4], 0x07);
+	memcpy(a, "abc", 3);
+	memcpy(b, "defgh", 5);
+	CU_ASSERT_EQUAL(blkdev_writev(bd, iov, 3, 0x200), 0);
+	CU_ASSERT_EQUAL(pread(fd, out, sizeof(out), 0x200), (ssize_t)sizeof(out));
+	CU_ASSERT_EQUAL(memcmp(out, "abcdefgh", 8), 0);
+	blkdev_close(bd);
+	image_remove();
+}
+
+/* Nothing outside the disk is read or written, whatever the request. */
+static void test_bounds(void)
+{
+	struct iovec many[BLKDEV_IOV_MAX + 1];
+	uint8_t buf[8] = "XXXXXXXX";
+	struct blkdev *bd;
+
+	image_create();
+	bd = blkdev_open("raw", path, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, 2, SIZE - 1), -ERANGE);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, 1, SIZE), -ERANGE);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, 8, UINT64_MAX - 3), -ERANGE);
+	CU_ASSERT_EQUAL(blkdev_pwrite(bd, buf, 2, SIZE - 1), -ERANGE);
+	CU_ASSERT_EQUAL(blkdev_pwrite(bd, buf, 8, UINT64_MAX - 3), -ERANGE);
+	CU_ASSERT_EQUAL(image_byte(SIZE - 1), (uint8_t)(SIZE - 1));
+	CU_ASSERT_EQUAL(blkdev_discard(bd, SIZE - 4096, 8192), -ERANGE);
+	CU_ASSERT_EQUAL(blkdev_discard(bd, UINT64_MAX, 2), -ERANGE);
+	for (unsigned int i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = (struct iovec){ buf, 1 };
+	CU_ASSERT_EQUAL(blkdev_readv(bd, many, 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(blkdev_readv(bd, many, -1, 0), -EINVAL);
+	CU_ASSERT_EQUAL(blkdev_readv(bd, many, BLKDEV_IOV_MAX + 1, 0),
+			-EINVAL);
+	CU_ASSERT_EQUAL(blkdev_readv(bd, many, BLKDEV_IOV_MAX, 0), 0);
+	many[0].iov_len = SIZE_MAX;		/* lengths that wrap */
+	CU_ASSERT_EQUAL(blkdev_writev(bd, many, 2, 0), -EINVAL);
+	blkdev_close(bd);
+	image_remove();
+}
+
+static void test_read_only(void)
+{
+	struct blkdev *bd;
+	uint8_t b = 0;
+
+	image_create();
+	bd = blkdev_open("raw", path, BLKDEV_RDONLY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT_TRUE(bd->ro);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, &b, 1, 7), 0);
+	CU_ASSERT_EQUAL(b, 7);
+	CU_ASSERT_EQUAL(blkdev_pwrite(bd, "x", 1, 7), -EROFS);
+	CU_ASSERT_EQUAL(blkdev_discard(bd, 0, 4096), -EROFS);
+	CU_ASSERT_EQUAL(blkdev_flush(bd), 0);
+	CU_ASSERT_EQUAL(image_byte(7), 7);
+	blkdev_close(bd);
+	image_remove();
+}
+
+/* Discard punches a hole where the file system can (reads give zeros),
+ * and says so where it cannot. */
+static void test_discard(void)
+{
+	uint8_t buf[4096], zero[4096] = { 0 };
+	struct blkdev *bd;
+	int rc;
+
+	image_create();
+	bd = blkdev_open("raw", path, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	rc = blkdev_discard(bd, 8192, 4096);
+	CU_ASSERT(rc == 0 || rc == -EOPNOTSUPP);
+	if (rc == 0) {
+		CU_ASSERT_EQUAL(blkdev_pread(bd, buf, sizeof(buf), 8192), 0);
+		CU_ASSERT_EQUAL(memcmp(buf, zero, sizeof(buf)), 0);
+		CU_ASSERT_EQUAL(image_byte(8191), (uint8_t)8191);
+		CU_ASSERT_EQUAL(image_byte(12288), (uint8_t)12288);
+	}
+	CU_ASSERT_EQUAL(blkdev_size(bd), SIZE);
+	blkdev_close(bd);
+	image_remove();
+}
+
+/* The image was truncated after open: reading past its new end is an
+ * I/O error, not zeros and not a hang. */
+static void test_shrunk(void)
+{
+	struct blkdev *bd;
+	uint8_t buf[16];
+
+	image_create();
+	bd = blkdev_open("raw", path, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT_EQUAL(ftruncate(fd, SIZE / 2), 0);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, sizeof(buf), SIZE / 2 - 8), -EIO);
+	CU_ASSERT_EQUAL(blkdev_pread(bd, buf, 8, SIZE / 2 - 8), 0);
+	blkdev_close(bd);
+	image_remove();
+}
+
+static CU_TestInfo tests[] = {
+	{ "backend registry and open errors", test_registry },
+	{ "read and write", test_read_write },
+	{ "scattered buffers", test_scatter },
+	{ "bounds", test_bounds },
+	{ "read-only disk", test_read_only },
+	{ "discard", test_discard },
+	{ "image shrunk after open", test_shrunk },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(blockdev, NULL, NULL, tests);

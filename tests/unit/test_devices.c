@@ -1,0 +1,116 @@
+/* The device table (devices.c): what a guest finds on the PCI bus with
+ * and without NICs, what is registered for save/load and undone by
+ * devices_destroy, and hv's --net option as the table hands it out
+ * (name, help, messages for bad arguments). */
+#include "devtest.h"
+#include "fake_vhost_user.h"
+#include "hv/virtio_pci.h"
+
+#define MEM		(2u << 20)
+
+/* Config dword `reg` of 00:slot.0 through mechanism #1. */
+static uint32_t slot_rd(struct vm *vm, unsigned int slot, unsigned int reg)
+{
+	pio_out(vm, PCI_CONFIG_PORT, 4, 0x80000000u | slot << 11 | reg);
+	return (uint32_t)pio_in(vm, PCI_CONFIG_PORT + 4, 4);
+}
+
+static void test_platform(void)
+{
+	struct vm *vm = devtest_vm(MEM, 1);
+
+	CU_ASSERT_EQUAL_FATAL(devices_create(vm), 0);
+	CU_ASSERT_EQUAL(slot_rd(vm, 0, 0), 0x12378086);	/* host bridge */
+	CU_ASSERT_EQUAL(slot_rd(vm, 1, 0), 0x10431af4);	/* virtio console */
+	CU_ASSERT_EQUAL(slot_rd(vm, 2, 0), 0xffffffff);	/* nothing */
+	CU_ASSERT_EQUAL(pio_in(vm, PVPANIC_PORT, 1), 3);
+	CU_ASSERT_EQUAL(vm->nr_devs, 6);
+	CU_ASSERT_STRING_EQUAL(vm->devs[0].ops->name, "ns16550");
+	CU_ASSERT_STRING_EQUAL(vm->devs[4].ops->name, "pci");
+	CU_ASSERT_STRING_EQUAL(vm->devs[5].ops->name, "virtio-pci");
+	devices_destroy(vm);
+	CU_ASSERT_EQUAL(vm->nr_devs, 0);
+	CU_ASSERT_EQUAL(vm->nr_pio, 0);			/* ports released */
+	CU_ASSERT_EQUAL(devices_create(vm), 0);		/* and claimable again */
+	devices_destroy(vm);
+	devtest_vm_free(vm);
+}
+
+static void test_net_option(void)
+{
+	struct vm_config cfg = { 0 };
+	const char *help = NULL;
+	char msg[256];
+
+	CU_ASSERT_STRING_EQUAL(devices_option(0, &help), "net");
+	CU_ASSERT_STRING_EQUAL(help, "vnic=SOCKET[,mac=MAC]");
+	CU_ASSERT_PTR_NULL(devices_option(1, &help));
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "foo=1", msg,
+					     sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "--net: unknown item 'foo=1' "
+			       "(vnic=SOCKET[,mac=MAC])");
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "vnic=/nonexistent",
+					     msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "--net: /nonexistent: No such file or "
+			       "directory");
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "vnic=/dev/null",
+					     msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "--net: /dev/null: not a socket");
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "mac=02:00:00:00:00:01",
+					     msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "--net needs vnic=SOCKET");
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 1, "x", msg, sizeof(msg)),
+			-EINVAL);
+	devices_free_options(&cfg);
+}
+
+/* Two NICs: slots 2 and 3 in option order, MACs as given, registered
+ * after the platform's devices; at most 8. */
+static void test_nics(void)
+{
+	struct vm *vm = devtest_vm(MEM, 1);
+	char arg[200], msg[256];
+	struct fvu f;
+
+	fvu_init(&f, 1ULL << 32, 0);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	for (int i = 1; i <= 2; i++) {
+		snprintf(arg, sizeof(arg), "vnic=%s,mac=02:00:00:00:00:0%d",
+			 f.path, i);
+		CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 0, arg, msg,
+						     sizeof(msg)), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(devices_create(vm), 0);
+	CU_ASSERT_EQUAL(slot_rd(vm, 1, 0), 0x10431af4);
+	CU_ASSERT_EQUAL(slot_rd(vm, 2, 0), 0x10411af4);
+	CU_ASSERT_EQUAL(slot_rd(vm, 3, 0), 0x10411af4);
+	CU_ASSERT_EQUAL(slot_rd(vm, 4, 0), 0xffffffff);
+	for (unsigned int s = 2; s <= 3; s++) {
+		uint32_t bar = slot_rd(vm, s, PCI_BAR0) & ~0xfu;
+
+		CU_ASSERT_EQUAL(mmio_in(vm, bar + VIRTIO_PCI_DEVICE_OFF + 5, 1),
+				s - 1);		/* last byte of the MAC */
+	}
+	CU_ASSERT_EQUAL(vm->nr_devs, 8);
+	devices_destroy(vm);
+	CU_ASSERT_EQUAL(vm->nr_devs, 0);
+	snprintf(arg, sizeof(arg), "vnic=%s", f.path);
+	for (int i = 2; i < 8; i++)
+		CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 0, arg, msg,
+						     sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 0, arg, msg,
+					     sizeof(msg)), -ENOSPC);
+	CU_ASSERT_STRING_EQUAL(msg, "--net: at most 8 NICs");
+	devices_free_options(&vm->cfg);
+	fvu_fini(&f);
+	devtest_vm_free(vm);
+}
+
+static CU_TestInfo tests[] = {
+	{ "platform devices in table order", test_platform },
+	{ "--net option", test_net_option },
+	{ "NICs after the platform", test_nics },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(devices, NULL, NULL, tests);
