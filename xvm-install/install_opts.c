@@ -256,10 +256,17 @@ static const struct option long_opts[] = {
 };
 
 static int usage_err(struct inst_opts *o, char err[INST_ERRLEN],
-		     const char *fmt, const char *what)
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int usage_err(struct inst_opts *o, char err[INST_ERRLEN],
+		     const char *fmt, ...)
 {
+	va_list ap;
+
 	o->usage_error = true;
-	snprintf(err, INST_ERRLEN, fmt, what);
+	va_start(ap, fmt);
+	vsnprintf(err, INST_ERRLEN, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }
 
