@@ -1,7 +1,8 @@
 /*
- * The table of libvirt remote procedures xvmd serves: {number, name,
+ * The tables of libvirt remote procedures xvmd serves: {number, name,
  * handler, flags}, one handler per procedure, grouped in files by concern
- * (proc_connect.c, proc_node.c, proc_domain.c, proc_life.c, proc_sched.c).
+ * (proc_connect.c, proc_node.c, proc_domain.c, proc_life.c, proc_sched.c,
+ * events.c), each file with its own table (struct proc_group).
  * Numbers are remote_protocol.x's (LIBVIRT-RPC.md); anything not in the
  * table answers NO_SUPPORT.
  */
@@ -24,9 +25,24 @@ struct proc {
 	unsigned int flags;
 };
 
+/* The procedures one file serves, in increasing number order. */
+struct proc_group {
+	const char *name;
+	const struct proc *procs;
+	size_t n;
+};
+
+extern const struct proc_group proc_connect_group;	/* proc_connect.c */
+extern const struct proc_group proc_node_group;		/* proc_node.c */
+extern const struct proc_group proc_domain_group;	/* proc_domain.c */
+extern const struct proc_group proc_life_group;		/* proc_life.c */
+extern const struct proc_group proc_sched_group;	/* proc_sched.c */
+extern const struct proc_group proc_event_group;	/* events.c */
+
 /* The entry for num, or NULL. */
 const struct proc *proc_lookup(int num);
-/* The table is in increasing order (the bisection needs it). */
+/* Each table is in increasing order (the bisection needs it) and no
+ * number is in two. */
 bool proc_table_sorted(void);
 
 /* Shared decoding helpers for handlers. */
@@ -42,6 +58,7 @@ int proc_args_done(struct remote_call *c);
  * is Domain-0 when not_dom0), 0 to go on. */
 int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0);
 
-#define PROC_DECL(fn) int fn(struct remote_call *c)
+/* A handler: static in its file, listed in that file's table. */
+#define PROC_DECL(fn) static int fn(struct remote_call *c)
 
 #endif

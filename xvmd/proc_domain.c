@@ -520,3 +520,40 @@ PROC_DECL(proc_set_max_memory)
 {
 	return proc_mem_common(c, false, 4);
 }
+
+static const struct proc proc_domain_procs[] = {
+	{ 11, "DOMAIN_DEFINE_XML", proc_define_xml, PROC_WRITE },
+	{ 14, "DOMAIN_GET_XML_DESC", proc_get_xml_desc, 0 },
+	{ 15, "DOMAIN_GET_AUTOSTART", proc_get_autostart, 0 },
+	{ 16, "DOMAIN_GET_INFO", proc_get_info, 0 },
+	{ 17, "DOMAIN_GET_MAX_MEMORY", proc_get_max_memory, 0 },
+	{ 18, "DOMAIN_GET_MAX_VCPUS", proc_dom_get_max_vcpus, 0 },
+	{ 19, "DOMAIN_GET_OS_TYPE", proc_get_os_type, 0 },
+	{ 21, "CONNECT_LIST_DEFINED_DOMAINS", proc_list_defined_domains, 0 },
+	{ 22, "DOMAIN_LOOKUP_BY_ID", proc_lookup_by_id, 0 },
+	{ 23, "DOMAIN_LOOKUP_BY_NAME", proc_lookup_by_name, 0 },
+	{ 24, "DOMAIN_LOOKUP_BY_UUID", proc_lookup_by_uuid, 0 },
+	{ 25, "CONNECT_NUM_OF_DEFINED_DOMAINS",
+	  proc_num_of_defined_domains, 0 },
+	{ 29, "DOMAIN_SET_AUTOSTART", proc_set_autostart, PROC_WRITE },
+	{ 30, "DOMAIN_SET_MAX_MEMORY", proc_set_max_memory, PROC_WRITE },
+	{ 31, "DOMAIN_SET_MEMORY", proc_set_memory, PROC_WRITE },
+	{ 35, "DOMAIN_UNDEFINE", proc_undefine, PROC_WRITE },
+	{ 37, "CONNECT_LIST_DOMAINS", proc_list_domains, 0 },
+	{ 51, "CONNECT_NUM_OF_DOMAINS", proc_num_of_domains, 0 },
+	{ 150, "DOMAIN_IS_ACTIVE", proc_is_active, 0 },
+	{ 151, "DOMAIN_IS_PERSISTENT", proc_is_persistent, 0 },
+	{ 152, "DOMAIN_IS_UPDATED", proc_is_updated, 0 },
+	{ 183, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", proc_dom_zero_flags, 0 },
+	{ 187, "DOMAIN_SNAPSHOT_NUM", proc_dom_zero_flags, 0 },
+	{ 200, "DOMAIN_GET_VCPUS_FLAGS", proc_get_vcpus_flags, 0 },
+	{ 204, "DOMAIN_SET_MEMORY_FLAGS", proc_set_memory_flags, PROC_WRITE },
+	{ 212, "DOMAIN_GET_STATE", proc_get_state, 0 },
+	{ 231, "DOMAIN_UNDEFINE_FLAGS", proc_undefine_flags, PROC_WRITE },
+	{ 273, "CONNECT_LIST_ALL_DOMAINS", proc_list_all_domains, 0 },
+	{ 350, "DOMAIN_DEFINE_XML_FLAGS", proc_define_xml_flags, PROC_WRITE },
+};
+
+const struct proc_group proc_domain_group = {
+	"domain", proc_domain_procs, ARRAY_SIZE(proc_domain_procs)
+};

@@ -169,3 +169,16 @@ PROC_DECL(proc_node_get_security_model)
 	xdr_put_u32(c->ret, 0);
 	return 0;
 }
+
+static const struct proc proc_node_procs[] = {
+	{ 6, "NODE_GET_INFO", proc_node_get_info, 0 },
+	{ 7, "CONNECT_GET_CAPABILITIES", proc_get_capabilities, 0 },
+	{ 122, "NODE_GET_SECURITY_MODEL", proc_node_get_security_model, 0 },
+	{ 293, "NODE_GET_CPU_MAP", proc_node_get_cpu_map, 0 },
+	{ 342, "CONNECT_GET_DOMAIN_CAPABILITIES",
+	  proc_get_domain_capabilities, 0 },
+};
+
+const struct proc_group proc_node_group = {
+	"node", proc_node_procs, ARRAY_SIZE(proc_node_procs)
+};

@@ -300,3 +300,25 @@ PROC_DECL(proc_set_vcpus_flags)
 {
 	return proc_setvcpus(c, true);
 }
+
+static const struct proc proc_sched_procs[] = {
+	{ 20, "DOMAIN_GET_VCPUS", proc_get_vcpus, 0 },
+	{ 26, "DOMAIN_PIN_VCPU", proc_pin_vcpu, PROC_WRITE },
+	{ 32, "DOMAIN_SET_VCPUS", proc_set_vcpus, PROC_WRITE },
+	{ 56, "DOMAIN_GET_SCHEDULER_TYPE", proc_get_scheduler_type, 0 },
+	{ 57, "DOMAIN_GET_SCHEDULER_PARAMETERS",
+	  proc_get_scheduler_parameters, 0 },
+	{ 58, "DOMAIN_SET_SCHEDULER_PARAMETERS",
+	  proc_set_scheduler_parameters, PROC_WRITE },
+	{ 199, "DOMAIN_SET_VCPUS_FLAGS", proc_set_vcpus_flags, PROC_WRITE },
+	{ 219, "DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS",
+	  proc_set_sched_params_flags, PROC_WRITE },
+	{ 223, "DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS",
+	  proc_get_sched_params_flags, 0 },
+	{ 225, "DOMAIN_PIN_VCPU_FLAGS", proc_pin_vcpu_flags, PROC_WRITE },
+	{ 230, "DOMAIN_GET_VCPU_PIN_INFO", proc_get_vcpu_pin_info, 0 },
+};
+
+const struct proc_group proc_sched_group = {
+	"sched", proc_sched_procs, ARRAY_SIZE(proc_sched_procs)
+};
