@@ -199,15 +199,17 @@ int domcon_open_stream(struct dom *d, struct remote_conn *conn,
 	struct remote_stream *st;
 
 	if (!con)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"domain '%s' has no console", d->cfg.name);
+		return verr_fail(e, -ENODEV, VERR_OPERATION_FAILED, "operation "
+				 "failed: domain '%s' has no console",
+				 d->cfg.name);
 	if (con->stream && !force)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"Active console session exists for this domain");
+		return verr_fail(e, -EBUSY, VERR_OPERATION_FAILED, "operation "
+				 "failed: Active console session exists for "
+				 "this domain");
 	st = remote_stream_open(conn, DOMCON_PROC, serial, &domcon_stream_ops,
 				con);
 	if (!st)
-		return verr_set(e, VERR_INTERNAL, "out of memory");
+		return verr_nomem(e);
 	domcon_end_stream(con);
 	con->stream = st;
 	return 0;

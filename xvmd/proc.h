@@ -21,7 +21,8 @@ typedef int (*proc_fn)(struct remote_call *c);
 struct proc {
 	int num;
 	const char *name;
-	proc_fn fn;		/* 0, PROC_ERROR or PROC_DROP (remote.h) */
+	proc_fn fn;		/* 0, -errno with call->err, or PROC_DROP
+				 * (remote.h) */
 	unsigned int flags;
 };
 
@@ -54,8 +55,8 @@ void proc_put_dom(struct remote_call *c, const struct dom *d);
 /* Check the args were all consumed; PROC_DROP if not. */
 int proc_args_done(struct remote_call *c);
 /* After a handler decoded all its args, d from proc_get_dom(): PROC_DROP
- * if args were malformed or left over, PROC_ERROR if d was not found (or
- * is Domain-0 when not_dom0), 0 to go on. */
+ * if args were malformed or left over, -errno with c->err filled if d
+ * was not found (-ENOENT) or is Domain-0 when not_dom0, 0 to go on. */
 int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0);
 
 /* A handler: static in its file, listed in that file's table. */

@@ -36,13 +36,14 @@ struct dom *proc_get_dom(struct remote_call *c)
 	return d;
 }
 
-/* Handlers start with this: PROC_DROP / PROC_ERROR / 0 with *d set. */
+/* Handlers start with this: PROC_DROP, -ENOENT with c->err set, or 0
+ * with *d set. */
 static int proc_dom_arg(struct remote_call *c, struct dom **d)
 {
 	*d = proc_get_dom(c);
 	if (c->args->err)
 		return PROC_DROP;
-	return *d ? 0 : PROC_ERROR;
+	return *d ? 0 : -ENOENT;
 }
 
 int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0)
@@ -50,10 +51,8 @@ int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0)
 	if (proc_args_done(c))
 		return PROC_DROP;
 	if (!d)
-		return PROC_ERROR;
-	if (not_dom0 && dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
-	return 0;
+		return -ENOENT;
+	return not_dom0 ? dom_check_not_dom0(d, &c->err) : 0;
 }
 
 void proc_put_dom(struct remote_call *c, const struct dom *d)
@@ -331,7 +330,7 @@ PROC_DECL(proc_get_xml_desc)
 		return rc ? rc : PROC_DROP;
 	xml = dom_xml(d, flags & 2);
 	if (!xml)
-		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+		return verr_nomem(&c->err);
 	xdr_put_string(c->ret, xml);
 	free(xml);
 	return 0;
@@ -456,9 +455,11 @@ static int proc_set_mem(struct remote_call *c, struct dom *d, uint64_t kib,
 {
 	struct dom_config *def;
 	bool live = (flags & 1) || (!(flags & 2) && dom_active(d));
+	int rc;
 
-	if (dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = dom_check_not_dom0(d, &c->err);
+	if (rc < 0)
+		return rc;
 	if (kib < 1024 || kib > DOM_MEM_MAX_KIB)
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"memory must be between 1 MiB and 1 TiB");
@@ -477,7 +478,7 @@ static int proc_set_mem(struct remote_call *c, struct dom *d, uint64_t kib,
 		return 0;
 	def = dom_def(d, &c->err);
 	if (!def)
-		return PROC_ERROR;
+		return -ENOMEM;
 	if (!(flags & 4) && kib > def->max_kib)
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"cannot set memory higher than max memory");

@@ -19,8 +19,9 @@ static int proc_dom_op(struct remote_call *c, bool has_flags,
 	rc = proc_dom_ready(c, d, false);
 	if (rc)
 		return rc;
-	if (op(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = op(d, &c->err);
+	if (rc < 0)
+		return rc;
 	if (ret_dom)
 		proc_put_dom(c, d);
 	return 0;

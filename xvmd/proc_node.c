@@ -83,7 +83,7 @@ PROC_DECL(proc_get_capabilities)
 	node_cpu_info(&n);
 	f = open_memstream(&buf, &len);
 	if (!f)
-		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+		return verr_nomem(&c->err);
 	fprintf(f, "<capabilities>\n  <host>\n    <cpu>\n      <arch>x86_64</arch>\n"
 		"      <topology sockets='1' dies='1' cores='%d' threads='1'/>\n"
 		"    </cpu>\n    <power_management/>\n"
@@ -98,7 +98,7 @@ PROC_DECL(proc_get_capabilities)
 	if (rc == 0)
 		xdr_put_string(c->ret, buf);
 	free(buf);
-	return rc == 0 ? 0 : verr_set(&c->err, VERR_INTERNAL, "out of memory");
+	return rc == 0 ? 0 : verr_nomem(&c->err);
 }
 
 /* GET_DOMAIN_CAPABILITIES {emulatorbin, arch, machine, virttype; flags}. */

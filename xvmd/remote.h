@@ -39,9 +39,11 @@ struct remote_call {
 	struct verr err;
 };
 
-/* Handler results besides 0 (reply ret): */
-#define PROC_ERROR	-1	/* reply with call->err */
-#define PROC_DROP	-2	/* malformed arguments: close the connection */
+/* A handler returns 0 (reply with ret), a negative errno with call->err
+ * filled (reply with that remote_error; virsh prints its message), or
+ * PROC_DROP when the arguments are malformed: no reply, the connection
+ * is closed. verr_errno() never yields -EBADMSG. */
+#define PROC_DROP	(-EBADMSG)
 
 /* Listen on path (a stale socket is replaced). Mode 0600; a read-only
  * socket (ro) is 0666 and its connections can only look, whatever flags
