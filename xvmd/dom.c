@@ -124,8 +124,11 @@ static int dom_complete(struct dom_config *cfg, struct verr *e)
 	for (i = 0; i < cfg->nnics; i++) {
 		if (cfg->nics[i].has_mac)
 			continue;
-		if (mac_random(&cfg->nics[i].mac, NULL, 0) < 0)
-			return verr_set(e, VERR_INTERNAL, "cannot generate a MAC");
+		int rc = mac_random(&cfg->nics[i].mac, NULL, 0);
+
+		if (rc < 0)
+			return verr_fail(e, rc, VERR_INTERNAL,
+					 "cannot generate a MAC");
 		cfg->nics[i].has_mac = true;
 	}
 	return 0;
@@ -138,7 +141,7 @@ struct dom_config *dom_def(struct dom *d, struct verr *e)
 	if (!d->pending) {
 		d->pending = malloc(sizeof(*d->pending));
 		if (!d->pending) {
-			verr_set(e, VERR_INTERNAL, "out of memory");
+			verr_nomem(e);
 			return NULL;
 		}
 		*d->pending = d->cfg;
@@ -164,13 +167,13 @@ int dom_save(struct dom *d, struct verr *e)
 		return 0;
 	xml = domxml_format(d->pending ? d->pending : &d->cfg, NULL);
 	if (!xml)
-		return verr_set(e, VERR_INTERNAL, "out of memory");
+		return verr_nomem(e);
 	rc = store_save_def(d->cfg.name, xml);
 	free(xml);
 	if (rc < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "cannot save the "
-				"definition of '%s': %s", d->cfg.name,
-				strerror(-rc));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot save "
+				 "the definition of '%s': %s", d->cfg.name,
+				 strerror(-rc));
 	return 0;
 }
 
@@ -181,12 +184,15 @@ static int dom_parse_new(const char *xml, struct dom_config *cfg,
 {
 	char err[300];
 	struct dom *by_name, *by_uuid;
+	int rc;
 
 	*existing = NULL;
-	if (domxml_parse(xml, strlen(xml), cfg, err, sizeof(err)) < 0)
-		return verr_set(e, VERR_XML_ERROR, "XML error: %s", err);
-	if (dom_complete(cfg, e) < 0)
-		return -1;
+	rc = domxml_parse(xml, strlen(xml), cfg, err, sizeof(err));
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_XML_ERROR, "XML error: %s", err);
+	rc = dom_complete(cfg, e);
+	if (rc < 0)
+		return rc;
 	by_name = dom_by_name(cfg->name);
 	by_uuid = dom_by_uuid(cfg->uuid);
 	if (by_uuid && by_uuid != by_name) {
@@ -214,26 +220,30 @@ int dom_define(const char *xml, struct dom **out, struct verr *e)
 	struct dom_config *cfg = malloc(sizeof(*cfg));
 	struct dom *d = NULL;
 	bool existing_def = false;
-	int rc = -1;
+	int rc;
 
 	if (!cfg)
-		return verr_set(e, VERR_INTERNAL, "out of memory");
-	if (dom_parse_new(xml, cfg, &d, e) < 0)
+		return verr_nomem(e);
+	rc = dom_parse_new(xml, cfg, &d, e);
+	if (rc < 0)
 		goto fail;
 	if (d && d->dom0) {
-		verr_set(e, VERR_OPERATION_INVALID, "Domain-0 cannot be redefined");
+		rc = verr_set(e, VERR_OPERATION_INVALID,
+			      "Domain-0 cannot be redefined");
 		goto fail;
 	}
 	existing_def = d && d->persistent;
 	if (!d && !(d = dom_new(cfg))) {
-		verr_set(e, VERR_INTERNAL, "out of memory");
+		rc = verr_nomem(e);
 		goto fail;
 	}
 	if (dom_active(d)) {	/* runs its old config until it stops */
 		struct dom_config *def = dom_def(d, e);
 
-		if (!def)
+		if (!def) {
+			rc = -ENOMEM;
 			goto fail;
+		}
 		*def = *cfg;
 	} else {
 		d->cfg = *cfg;
@@ -255,25 +265,28 @@ int dom_create_transient(const char *xml, struct dom **out, struct verr *e)
 {
 	struct dom_config *cfg = malloc(sizeof(*cfg));
 	struct dom *d = NULL;
-	int rc = -1;
+	int rc;
 
 	if (!cfg)
-		return verr_set(e, VERR_INTERNAL, "out of memory");
-	if (dom_parse_new(xml, cfg, &d, e) < 0)
+		return verr_nomem(e);
+	rc = dom_parse_new(xml, cfg, &d, e);
+	if (rc < 0)
 		goto fail;
 	if (d && dom_active(d)) {
-		verr_set(e, VERR_OPERATION_INVALID, "Requested operation is not "
-			 "valid: domain '%s' is already active", d->cfg.name);
+		rc = verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+			       "operation is not valid: domain '%s' is already "
+			       "active", d->cfg.name);
 		goto fail;
 	}
 	if (d) {
-		verr_set(e, VERR_OPERATION_FAILED, "operation failed: domain "
-			 "'%s' is already defined; use start", d->cfg.name);
+		rc = verr_fail(e, -EEXIST, VERR_OPERATION_FAILED, "operation "
+			       "failed: domain '%s' is already defined; use "
+			       "start", d->cfg.name);
 		goto fail;
 	}
 	d = dom_new(cfg);
 	if (!d) {
-		verr_set(e, VERR_INTERNAL, "out of memory");
+		rc = verr_nomem(e);
 		goto fail;
 	}
 	*out = d;
@@ -286,12 +299,15 @@ fail:
 int dom_create_xml(const char *xml, struct dom **out, struct verr *e)
 {
 	struct dom *d;
+	int rc;
 
-	if (dom_create_transient(xml, &d, e) < 0)
-		return -1;
-	if (dom_start(d, e) < 0) {
+	rc = dom_create_transient(xml, &d, e);
+	if (rc < 0)
+		return rc;
+	rc = dom_start(d, e);
+	if (rc < 0) {
 		dom_forget(d);
-		return -1;
+		return rc;
 	}
 	*out = d;
 	return 0;
@@ -301,15 +317,16 @@ int dom_undefine(struct dom *d, struct verr *e)
 {
 	int rc;
 
-	if (dom_check_not_dom0(d, e) < 0)
-		return -1;
+	rc = dom_check_not_dom0(d, e);
+	if (rc < 0)
+		return rc;
 	if (!d->persistent)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: cannot undefine transient domain");
 	rc = store_delete_def(d->cfg.name);
 	if (rc < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "cannot remove the "
-				"definition: %s", strerror(-rc));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot remove "
+				 "the definition: %s", strerror(-rc));
 	log_info("dom %s: undefined", d->cfg.name);
 	event_lifecycle(d, EV_UNDEFINED, 0);
 	d->autostart = false;
@@ -324,16 +341,17 @@ int dom_set_autostart(struct dom *d, bool on, struct verr *e)
 {
 	int rc;
 
-	if (dom_check_not_dom0(d, e) < 0)
-		return -1;
+	rc = dom_check_not_dom0(d, e);
+	if (rc < 0)
+		return rc;
 	if (!d->persistent)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: cannot set autostart for "
 				"transient domain");
 	rc = store_set_autostart(d->cfg.name, on);
 	if (rc < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "cannot set autostart: %s",
-				strerror(-rc));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot set "
+				 "autostart: %s", strerror(-rc));
 	d->autostart = on;
 	return 0;
 }

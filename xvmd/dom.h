@@ -103,7 +103,7 @@ int dom_create_transient(const char *xml, struct dom **out, struct verr *e);
 int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
 int dom_undefine(struct dom *d, struct verr *e);
 int dom_set_autostart(struct dom *d, bool on, struct verr *e);
-/* Save the definition (persistent domains). 0 or -1 with e set. */
+/* Save the definition (persistent domains). 0 or -errno with e set. */
 int dom_save(struct dom *d, struct verr *e);
 /* The definition to change for a --config change: cfg while shut off,
  * the pending copy while running (NULL + e set when out of memory). */

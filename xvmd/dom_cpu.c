@@ -67,6 +67,8 @@ int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
 int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 		  struct verr *e)
 {
+	int rc;
+
 	if (weight < SCHED_WEIGHT_MIN || weight > SCHED_WEIGHT_MAX)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: weight "
 				"must be between %d and %d", SCHED_WEIGHT_MIN,
@@ -74,9 +76,10 @@ int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 	if (cap > SCHED_CAP_MAX)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: cap must "
 				"be between 0 and %d", SCHED_CAP_MAX);
-	if (dom_active(d) && d->sd && sched_dom_set(d->sd, weight, cap) < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"cannot set the cgroup's cpu limits");
+	rc = dom_active(d) && d->sd ? sched_dom_set(d->sd, weight, cap) : 0;
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot set the cgroup's cpu limits");
 	d->cfg.weight = weight;
 	d->cfg.cap = cap;
 	if (d->pending) {
@@ -100,7 +103,7 @@ int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 		 size_t len, bool live, bool config, struct verr *e)
 {
 	pid_t tids[DOM_MAX_VCPUS];
-	int n;
+	int n, rc;
 
 	if (vcpu >= d->cfg.vcpus_max)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: vcpu %u "
@@ -110,15 +113,18 @@ int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 				"cpumap");
 	if (live && dom_active(d) && d->pid) {
 		n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
-		if (n <= (int)vcpu || sched_pin_thread(tids[vcpu], map, len) < 0)
-			return verr_set(e, VERR_OPERATION_FAILED, "operation "
-					"failed: cannot pin vcpu %u", vcpu);
+		rc = n <= (int)vcpu ? -ESRCH :
+		     sched_pin_thread(tids[vcpu], map, len);
+		if (rc < 0)
+			return verr_fail(e, rc, VERR_OPERATION_FAILED,
+					 "operation failed: cannot pin vcpu %u",
+					 vcpu);
 	}
 	if (config || !dom_active(d)) {
 		struct dom_config *def = dom_def(d, e);
 
 		if (!def)
-			return -1;
+			return -ENOMEM;
 		if (vcpu >= def->vcpus_max)
 			return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
 					"vcpu %u beyond the definition's %u",

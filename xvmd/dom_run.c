@@ -53,16 +53,19 @@ int dom_hv_call(struct dom *d, const char *method, json_t **result,
 
 	store_run_path(path, sizeof(path), d->cfg.name, "sock");
 	cli = rpc_client_connect(path);
-	if (!cli)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"cannot reach hv of '%s': %s", d->cfg.name,
-				strerror(errno));
+	if (!cli) {
+		rc = errno ? -errno : -EIO;
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach hv of '%s': %s",
+				 d->cfg.name, strerror(-rc));
+	}
 	rc = rpc_client_call(cli, method, NULL, &res, &err, HV_CALL_MS);
 	rpc_client_close(cli);
 	if (rc < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"hv %s of '%s': %s", method, d->cfg.name,
-				err.message[0] ? err.message : strerror(-rc));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: hv %s of '%s': %s", method,
+				 d->cfg.name, err.message[0] ? err.message :
+				 strerror(-rc));
 	if (result)
 		*result = res;
 	else
@@ -315,21 +318,24 @@ static int dom_spawn(struct dom *d, char sockets[][108], struct verr *e)
 	struct dom_argv a;
 	char logpath[512], sock[512];
 	pid_t pid;
-	int logfd;
+	int logfd, rc;
 
 	dom_args(d, &a, sockets);
 	store_run_path(logpath, sizeof(logpath), d->cfg.name, "log");
 	store_run_path(sock, sizeof(sock), d->cfg.name, "sock");
 	unlink(sock);
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (logfd < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "cannot open %s: %s",
-				logpath, strerror(errno));
+	if (logfd < 0) {
+		rc = -errno;
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot open "
+				 "%s: %s", logpath, strerror(-rc));
+	}
 	pid = fork();
 	if (pid < 0) {
+		rc = -errno;
 		close(logfd);
-		return verr_set(e, VERR_OPERATION_FAILED, "fork: %s",
-				strerror(errno));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "fork: %s",
+				 strerror(-rc));
 	}
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDONLY);
@@ -389,9 +395,9 @@ static int dom_wait_hv(struct dom *d, struct verr *e)
 		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
 			d->pid = 0;
 			dom_hv_log_tail(d, msg, sizeof(msg));
-			return verr_set(e, VERR_OPERATION_FAILED, "operation "
-					"failed: hv for '%s' failed to start: %s",
-					d->cfg.name, msg);
+			return verr_fail(e, -ECHILD, VERR_OPERATION_FAILED,
+					 "operation failed: hv for '%s' failed "
+					 "to start: %s", d->cfg.name, msg);
 		}
 		if (dom_watch(d) == 0)
 			return 0;
@@ -400,8 +406,9 @@ static int dom_wait_hv(struct dom *d, struct verr *e)
 	kill(d->pid, SIGKILL);
 	waitpid(d->pid, &st, 0);
 	d->pid = 0;
-	return verr_set(e, VERR_OPERATION_FAILED, "operation failed: hv for "
-			"'%s' did not open its control socket", d->cfg.name);
+	return verr_fail(e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
+			 "failed: hv for '%s' did not open its control socket",
+			 d->cfg.name);
 }
 
 /* hv is up: its pty, the console broker, the cgroup. */
@@ -431,8 +438,13 @@ static void dom_hv_up(struct dom *d)
 /* Start (or restart after a reboot: id and VNICs kept) the hv. */
 static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 {
-	if (dom_spawn(d, sockets, e) < 0 || dom_wait_hv(d, e) < 0)
-		return -1;
+	int rc;
+
+	rc = dom_spawn(d, sockets, e);
+	if (rc == 0)
+		rc = dom_wait_hv(d, e);
+	if (rc < 0)
+		return rc;
 	dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
 	d->destroying = false;
 	dom_hv_up(d);
@@ -442,29 +454,40 @@ static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 int dom_start(struct dom *d, struct verr *e)
 {
 	char sockets[DOM_MAX_NICS][108];
+	int rc;
 
-	if (dom_check_not_dom0(d, e) < 0)
-		return -1;
+	rc = dom_check_not_dom0(d, e);
+	if (rc < 0)
+		return rc;
 	if (dom_active(d))
-		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
-				"is not valid: domain is already running");
-	if (access(d->cfg.kernel, R_OK) < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"kernel '%s': %s", d->cfg.kernel, strerror(errno));
-	if (store_run_path(sockets[0], sizeof(sockets[0]), d->cfg.name,
-			   "sock") < 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"the control socket path of '%s' is longer than "
-				"%zu bytes (shorter name or XVM_RUNDIR)",
-				d->cfg.name, sizeof(sockets[0]) - 1);
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: domain is already "
+				 "running");
+	if (access(d->cfg.kernel, R_OK) < 0) {
+		rc = -errno;
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: kernel '%s': %s", d->cfg.kernel,
+				 strerror(-rc));
+	}
+	rc = store_run_path(sockets[0], sizeof(sockets[0]), d->cfg.name,
+			    "sock");
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: the control socket path of '%s' is "
+				 "longer than %zu bytes (shorter name or "
+				 "XVM_RUNDIR)", d->cfg.name,
+				 sizeof(sockets[0]) - 1);
 	d->live.id = dom_next_id++;
 	memset(sockets, 0, sizeof(sockets));
-	if (vif_create(d, sockets, e) < 0)
+	/* vif.c still returns -1 (being rewritten); passed on as it is */
+	rc = vif_create(d, sockets, e);
+	if (rc < 0)
 		goto fail;
 	if (d->cfg.nnics && !dom_hv_net_supported())
 		log_warn("dom %s: this hv has no --net: NICs not attached",
 			 d->cfg.name);
-	if (dom_boot(d, sockets, e) < 0)
+	rc = dom_boot(d, sockets, e);
+	if (rc < 0)
 		goto fail;
 	log_info("dom %s: started, id %d, hv pid %d", d->cfg.name, d->live.id,
 		 (int)d->pid);
@@ -474,7 +497,7 @@ fail:
 	d->live.id = -1;
 	d->state = DS_SHUTOFF;
 	d->reason = DR_SHUTOFF_FAILED;
-	return -1;
+	return rc;
 }
 
 /* ---- stopping ---- */
@@ -569,9 +592,11 @@ static void dom_hv_gone(struct dom *d)
 	if (act == DOM_ACT_RESTART) {
 		domcon_detach(d);
 		memset(sockets, 0, sizeof(sockets));
-		if (vif_sockets(d, sockets) < 0) {
-			verr_set(&e, VERR_OPERATION_FAILED, "VNIC socket path "
-				 "too long");
+		int rc = vif_sockets(d, sockets);
+
+		if (rc < 0) {
+			verr_fail(&e, rc, VERR_OPERATION_FAILED, "VNIC socket "
+				  "path too long");
 		} else if (dom_boot(d, sockets, &e) == 0) {
 			log_info("dom %s: restarted (%s), id %d, hv pid %d",
 				 d->cfg.name, kind, d->live.id, (int)d->pid);
@@ -598,18 +623,23 @@ void dom_child_exited(pid_t pid, int status)
 
 static int dom_check_running(struct dom *d, struct verr *e)
 {
-	if (dom_check_not_dom0(d, e) < 0)
-		return -1;
+	int rc = dom_check_not_dom0(d, e);
+
+	if (rc < 0)
+		return rc;
 	if (!dom_active(d) || d->state == DS_CRASHED || !d->pid)
-		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
-				"is not valid: domain is not running");
+		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: domain is not "
+				 "running");
 	return 0;
 }
 
 int dom_shutdown(struct dom *d, struct verr *e)
 {
-	if (dom_check_running(d, e) < 0)
-		return -1;
+	int rc = dom_check_running(d, e);
+
+	if (rc < 0)
+		return rc;
 	if (d->state == DS_PAUSED)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: domain is paused");
@@ -618,16 +648,20 @@ int dom_shutdown(struct dom *d, struct verr *e)
 
 int dom_reboot(struct dom *d, struct verr *e)
 {
-	if (dom_check_running(d, e) < 0)
-		return -1;
+	int rc = dom_check_running(d, e);
+
+	if (rc < 0)
+		return rc;
 	return dom_hv_call(d, "reset", NULL, e);
 }
 
 /* Destroy waits for hv to end so the caller sees "shut off" at once. */
 int dom_destroy(struct dom *d, struct verr *e)
 {
-	if (dom_check_not_dom0(d, e) < 0)
-		return -1;
+	int rc = dom_check_not_dom0(d, e);
+
+	if (rc < 0)
+		return rc;
 	if (d->state == DS_CRASHED && d->live.id >= 0 && !d->pid) {
 		d->live.id = -1;
 		dom_set_state(d, DS_SHUTOFF, DR_SHUTOFF_CRASHED);
@@ -635,8 +669,9 @@ int dom_destroy(struct dom *d, struct verr *e)
 			dom_forget(d);
 		return 0;
 	}
-	if (dom_check_running(d, e) < 0)
-		return -1;
+	rc = dom_check_running(d, e);
+	if (rc < 0)
+		return rc;
 	d->destroying = true;
 	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
 		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
@@ -648,23 +683,28 @@ int dom_destroy(struct dom *d, struct verr *e)
 
 int dom_suspend(struct dom *d, struct verr *e)
 {
-	if (dom_check_running(d, e) < 0)
-		return -1;
-	if (dom_hv_call(d, "pause", NULL, e) < 0)
-		return -1;
+	int rc = dom_check_running(d, e);
+
+	if (rc == 0)
+		rc = dom_hv_call(d, "pause", NULL, e);
+	if (rc < 0)
+		return rc;
 	dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
 	return 0;
 }
 
 int dom_resume(struct dom *d, struct verr *e)
 {
-	if (dom_check_running(d, e) < 0)
-		return -1;
+	int rc = dom_check_running(d, e);
+
+	if (rc < 0)
+		return rc;
 	if (d->state != DS_PAUSED)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: domain is not paused");
-	if (dom_hv_call(d, "resume", NULL, e) < 0)
-		return -1;
+	rc = dom_hv_call(d, "resume", NULL, e);
+	if (rc < 0)
+		return rc;
 	dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
 	return 0;
 }

@@ -11,7 +11,8 @@
 /* The next domain id to hand out (adoption moves it past adopted ids). */
 extern int dom_next_id;
 
-/* One call on the domain's hv control socket (5 s): 0, or -1 with e. */
+/* One call on the domain's hv control socket (5 s): 0, or -errno with e
+ * filled. */
 int dom_hv_call(struct dom *d, const char *method, json_t **result,
 		struct verr *e);
 /* Watch hv's control socket for state events; 0 or -errno. */

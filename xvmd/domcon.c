@@ -5,6 +5,8 @@
  * to a `virsh console` stream (LIBVIRT-RPC.md "Console stream": type
  * STREAM, proc 201, the OPEN_CONSOLE call's serial, status CONTINUE with
  * raw bytes). What the client types goes the other way into the pty.
+ * Each console stream is registered with the RPC transport (remote.h)
+ * with domcon_stream_ops, which is how the client's packets come back.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,11 +28,8 @@ struct domcon {
 	int pty_fd;
 	int log_fd;
 	size_t log_len;
-	struct remote_conn *conn;	/* the attached stream, or NULL */
-	uint32_t serial;
+	struct remote_stream *stream;	/* the attached client, or NULL */
 };
-
-static struct domcon *domcon_all[256];
 
 static void domcon_log(struct domcon *con, const uint8_t *buf, size_t n)
 {
@@ -59,10 +58,9 @@ static void domcon_output(void *opaque, uint32_t events)
 	}
 	domcon_log(con, buf, (size_t)n);
 	log_debug("console %s: %zd bytes%s", con->dom->cfg.name, n,
-		  con->conn ? " to the stream" : "");
-	if (con->conn)
-		remote_stream_send(con->conn, DOMCON_PROC, con->serial,
-				   REMOTE_CONTINUE, buf, (size_t)n);
+		  con->stream ? " to the stream" : "");
+	if (con->stream)
+		remote_stream_write(con->stream, buf, (size_t)n);
 }
 
 /* What the guest printed last is still in the pty: take it before the
@@ -75,9 +73,8 @@ static void domcon_drain(struct domcon *con)
 
 	while (rounds-- > 0 && (n = read(con->pty_fd, buf, sizeof(buf))) > 0) {
 		domcon_log(con, buf, (size_t)n);
-		if (con->conn)
-			remote_stream_send(con->conn, DOMCON_PROC, con->serial,
-					   REMOTE_CONTINUE, buf, (size_t)n);
+		if (con->stream)
+			remote_stream_write(con->stream, buf, (size_t)n);
 	}
 }
 
@@ -106,22 +103,6 @@ static int domcon_open_pty(const char *path)
 	return fd;
 }
 
-static void domcon_register(struct domcon *con, bool add)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(domcon_all); i++) {
-		if (add && !domcon_all[i]) {
-			domcon_all[i] = con;
-			return;
-		}
-		if (!add && domcon_all[i] == con) {
-			domcon_all[i] = NULL;
-			return;
-		}
-	}
-}
-
 int domcon_attach(struct dom *d)
 {
 	struct domcon *con;
@@ -147,7 +128,6 @@ int domcon_attach(struct dom *d)
 	if (con->log_fd >= 0)
 		con->log_len = (size_t)lseek(con->log_fd, 0, SEEK_END);
 	loop_add(con->pty_fd, EPOLLIN, domcon_output, con);
-	domcon_register(con, true);
 	d->con = con;
 	return 0;
 }
@@ -155,11 +135,10 @@ int domcon_attach(struct dom *d)
 /* Tell the stream's client the console ended (zero-length CONTINUE). */
 static void domcon_end_stream(struct domcon *con)
 {
-	if (!con->conn)
+	if (!con->stream)
 		return;
-	remote_stream_send(con->conn, DOMCON_PROC, con->serial,
-			   REMOTE_CONTINUE, NULL, 0);
-	con->conn = NULL;
+	remote_stream_close(con->stream);
+	con->stream = NULL;
 }
 
 void domcon_detach(struct dom *d)
@@ -174,62 +153,64 @@ void domcon_detach(struct dom *d)
 	close(con->pty_fd);
 	if (con->log_fd >= 0)
 		close(con->log_fd);
-	domcon_register(con, false);
 	free(con);
 	d->con = NULL;
 }
+
+/* What the client types goes to the guest's console. */
+static void domcon_stream_data(void *opaque, const uint8_t *data, size_t len)
+{
+	struct domcon *con = opaque;
+
+	if (len && write(con->pty_fd, data, len) < 0)
+		log_debug("console %s: input dropped: %s", con->dom->cfg.name,
+			  strerror(errno));
+}
+
+/* virsh left the console (finish) or gave up (abort); the transport
+ * answers it. */
+static void domcon_stream_finish(void *opaque, bool abort)
+{
+	struct domcon *con = opaque;
+
+	(void)abort;
+	con->stream = NULL;
+}
+
+/* The client's connection is gone: the console stays for the next. */
+static void domcon_stream_gone(void *opaque)
+{
+	struct domcon *con = opaque;
+
+	con->stream = NULL;
+}
+
+static const struct remote_stream_ops domcon_stream_ops = {
+	.name = "console",
+	.data = domcon_stream_data,
+	.finish = domcon_stream_finish,
+	.close = domcon_stream_gone,
+};
 
 int domcon_open_stream(struct dom *d, struct remote_conn *conn,
 			uint32_t serial, bool force, struct verr *e)
 {
 	struct domcon *con = d->con;
+	struct remote_stream *st;
 
 	if (!con)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"domain '%s' has no console", d->cfg.name);
-	if (con->conn && !force)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"Active console session exists for this domain");
-	if (con->conn)
-		domcon_end_stream(con);
-	con->conn = conn;
-	con->serial = serial;
+		return verr_fail(e, -ENODEV, VERR_OPERATION_FAILED, "operation "
+				 "failed: domain '%s' has no console",
+				 d->cfg.name);
+	if (con->stream && !force)
+		return verr_fail(e, -EBUSY, VERR_OPERATION_FAILED, "operation "
+				 "failed: Active console session exists for "
+				 "this domain");
+	st = remote_stream_open(conn, DOMCON_PROC, serial, &domcon_stream_ops,
+				con);
+	if (!st)
+		return verr_nomem(e);
+	domcon_end_stream(con);
+	con->stream = st;
 	return 0;
-}
-
-static struct domcon *domcon_find(struct remote_conn *conn, uint32_t serial)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(domcon_all); i++)
-		if (domcon_all[i] && domcon_all[i]->conn == conn &&
-		    domcon_all[i]->serial == serial)
-			return domcon_all[i];
-	return NULL;
-}
-
-void domcon_stream_input(struct remote_conn *conn, uint32_t serial,
-			  int status, const uint8_t *data, size_t len)
-{
-	struct domcon *con = domcon_find(conn, serial);
-
-	if (!con)
-		return;
-	if (status == REMOTE_CONTINUE) {
-		if (len && write(con->pty_fd, data, len) < 0)
-			log_debug("console: input dropped: %s", strerror(errno));
-		return;
-	}
-	/* Finish (OK) or abort (ERROR): the client waits for an empty OK. */
-	remote_stream_send(conn, DOMCON_PROC, serial, REMOTE_OK, NULL, 0);
-	con->conn = NULL;
-}
-
-void domcon_conn_gone(struct remote_conn *conn)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(domcon_all); i++)
-		if (domcon_all[i] && domcon_all[i]->conn == conn)
-			domcon_all[i]->conn = NULL;
 }

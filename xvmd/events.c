@@ -75,3 +75,14 @@ PROC_DECL(proc_event_deregister_any)
 {
 	return event_register(c, false);
 }
+
+static const struct proc proc_event_procs[] = {
+	{ 167, "CONNECT_DOMAIN_EVENT_REGISTER_ANY",
+	  proc_event_register_any, 0 },
+	{ 168, "CONNECT_DOMAIN_EVENT_DEREGISTER_ANY",
+	  proc_event_deregister_any, 0 },
+};
+
+const struct proc_group proc_event_group = {
+	"event", proc_event_procs, ARRAY_SIZE(proc_event_procs)
+};

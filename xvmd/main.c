@@ -79,7 +79,7 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 			    !optarg[0] || strchr(optarg, '/')) {
 				fprintf(stderr, "xvmd: invalid cgroup name '%s'\n",
 					optarg);
-				return -1;
+				return -EINVAL;
 			}
 			strcpy(dom_env.cgroup, optarg);
 			break;
@@ -88,7 +88,7 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 			if (*end || v < 0 || v > 3600) {
 				fprintf(stderr, "xvmd: --stop-timeout must be "
 					"0-3600 seconds\n");
-				return -1;
+				return -EINVAL;
 			}
 			dom_env.stop_timeout_s = (int)v;
 			break;
@@ -96,17 +96,17 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 			if (log_level_parse(optarg, &lvl) < 0) {
 				fprintf(stderr, "xvmd: unknown log level '%s'\n",
 					optarg);
-				return -1;
+				return -EINVAL;
 			}
 			log_set_level(lvl);
 			break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		default: usage(stderr); return -EINVAL;
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return -1;
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -119,14 +119,14 @@ static int xvmd_dirs(struct xvmd_opts *o)
 	state = state && state[0] ? state : XVM_STATEDIR_DEFAULT;
 	if (strlen(run) > 150 || strlen(state) > 200) {
 		fprintf(stderr, "xvmd: XVM_RUNDIR or XVM_STATEDIR too long\n");
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	strcpy(dom_env.rundir, run);
 	strcpy(dom_env.statedir, state);
 	if (o->hv) {
 		if (strlen(o->hv) >= sizeof(dom_env.hv)) {
 			fprintf(stderr, "xvmd: --hv path too long\n");
-			return -1;
+			return -ENAMETOOLONG;
 		}
 		strcpy(dom_env.hv, o->hv);
 	}

@@ -131,3 +131,22 @@ PROC_DECL(proc_get_max_vcpus)
 	xdr_put_i32(c->ret, 64);
 	return 0;
 }
+
+static const struct proc proc_connect_procs[] = {
+	{ 1, "CONNECT_OPEN", proc_connect_open, PROC_UNOPENED },
+	{ 2, "CONNECT_CLOSE", proc_connect_close, PROC_UNOPENED },
+	{ 3, "CONNECT_GET_TYPE", proc_get_type, 0 },
+	{ 4, "CONNECT_GET_VERSION", proc_get_version, 0 },
+	{ 5, "CONNECT_GET_MAX_VCPUS", proc_get_max_vcpus, 0 },
+	{ 59, "CONNECT_GET_HOSTNAME", proc_get_hostname, 0 },
+	{ 60, "CONNECT_SUPPORTS_FEATURE",
+	  proc_supports_feature, PROC_UNOPENED },
+	{ 66, "AUTH_LIST", proc_auth_list, PROC_UNOPENED },
+	{ 110, "CONNECT_GET_URI", proc_get_uri, 0 },
+	{ 149, "CONNECT_IS_SECURE", proc_is_secure, 0 },
+	{ 157, "CONNECT_GET_LIB_VERSION", proc_get_lib_version, 0 },
+};
+
+const struct proc_group proc_connect_group = {
+	"connect", proc_connect_procs, ARRAY_SIZE(proc_connect_procs)
+};

@@ -36,13 +36,14 @@ struct dom *proc_get_dom(struct remote_call *c)
 	return d;
 }
 
-/* Handlers start with this: PROC_DROP / PROC_ERROR / 0 with *d set. */
+/* Handlers start with this: PROC_DROP, -ENOENT with c->err set, or 0
+ * with *d set. */
 static int proc_dom_arg(struct remote_call *c, struct dom **d)
 {
 	*d = proc_get_dom(c);
 	if (c->args->err)
 		return PROC_DROP;
-	return *d ? 0 : PROC_ERROR;
+	return *d ? 0 : -ENOENT;
 }
 
 int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0)
@@ -50,10 +51,8 @@ int proc_dom_ready(struct remote_call *c, const struct dom *d, bool not_dom0)
 	if (proc_args_done(c))
 		return PROC_DROP;
 	if (!d)
-		return PROC_ERROR;
-	if (not_dom0 && dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
-	return 0;
+		return -ENOENT;
+	return not_dom0 ? dom_check_not_dom0(d, &c->err) : 0;
 }
 
 void proc_put_dom(struct remote_call *c, const struct dom *d)
@@ -331,7 +330,7 @@ PROC_DECL(proc_get_xml_desc)
 		return rc ? rc : PROC_DROP;
 	xml = dom_xml(d, flags & 2);
 	if (!xml)
-		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+		return verr_nomem(&c->err);
 	xdr_put_string(c->ret, xml);
 	free(xml);
 	return 0;
@@ -456,9 +455,11 @@ static int proc_set_mem(struct remote_call *c, struct dom *d, uint64_t kib,
 {
 	struct dom_config *def;
 	bool live = (flags & 1) || (!(flags & 2) && dom_active(d));
+	int rc;
 
-	if (dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = dom_check_not_dom0(d, &c->err);
+	if (rc < 0)
+		return rc;
 	if (kib < 1024 || kib > DOM_MEM_MAX_KIB)
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"memory must be between 1 MiB and 1 TiB");
@@ -477,7 +478,7 @@ static int proc_set_mem(struct remote_call *c, struct dom *d, uint64_t kib,
 		return 0;
 	def = dom_def(d, &c->err);
 	if (!def)
-		return PROC_ERROR;
+		return -ENOMEM;
 	if (!(flags & 4) && kib > def->max_kib)
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"cannot set memory higher than max memory");
@@ -520,3 +521,40 @@ PROC_DECL(proc_set_max_memory)
 {
 	return proc_mem_common(c, false, 4);
 }
+
+static const struct proc proc_domain_procs[] = {
+	{ 11, "DOMAIN_DEFINE_XML", proc_define_xml, PROC_WRITE },
+	{ 14, "DOMAIN_GET_XML_DESC", proc_get_xml_desc, 0 },
+	{ 15, "DOMAIN_GET_AUTOSTART", proc_get_autostart, 0 },
+	{ 16, "DOMAIN_GET_INFO", proc_get_info, 0 },
+	{ 17, "DOMAIN_GET_MAX_MEMORY", proc_get_max_memory, 0 },
+	{ 18, "DOMAIN_GET_MAX_VCPUS", proc_dom_get_max_vcpus, 0 },
+	{ 19, "DOMAIN_GET_OS_TYPE", proc_get_os_type, 0 },
+	{ 21, "CONNECT_LIST_DEFINED_DOMAINS", proc_list_defined_domains, 0 },
+	{ 22, "DOMAIN_LOOKUP_BY_ID", proc_lookup_by_id, 0 },
+	{ 23, "DOMAIN_LOOKUP_BY_NAME", proc_lookup_by_name, 0 },
+	{ 24, "DOMAIN_LOOKUP_BY_UUID", proc_lookup_by_uuid, 0 },
+	{ 25, "CONNECT_NUM_OF_DEFINED_DOMAINS",
+	  proc_num_of_defined_domains, 0 },
+	{ 29, "DOMAIN_SET_AUTOSTART", proc_set_autostart, PROC_WRITE },
+	{ 30, "DOMAIN_SET_MAX_MEMORY", proc_set_max_memory, PROC_WRITE },
+	{ 31, "DOMAIN_SET_MEMORY", proc_set_memory, PROC_WRITE },
+	{ 35, "DOMAIN_UNDEFINE", proc_undefine, PROC_WRITE },
+	{ 37, "CONNECT_LIST_DOMAINS", proc_list_domains, 0 },
+	{ 51, "CONNECT_NUM_OF_DOMAINS", proc_num_of_domains, 0 },
+	{ 150, "DOMAIN_IS_ACTIVE", proc_is_active, 0 },
+	{ 151, "DOMAIN_IS_PERSISTENT", proc_is_persistent, 0 },
+	{ 152, "DOMAIN_IS_UPDATED", proc_is_updated, 0 },
+	{ 183, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", proc_dom_zero_flags, 0 },
+	{ 187, "DOMAIN_SNAPSHOT_NUM", proc_dom_zero_flags, 0 },
+	{ 200, "DOMAIN_GET_VCPUS_FLAGS", proc_get_vcpus_flags, 0 },
+	{ 204, "DOMAIN_SET_MEMORY_FLAGS", proc_set_memory_flags, PROC_WRITE },
+	{ 212, "DOMAIN_GET_STATE", proc_get_state, 0 },
+	{ 231, "DOMAIN_UNDEFINE_FLAGS", proc_undefine_flags, PROC_WRITE },
+	{ 273, "CONNECT_LIST_ALL_DOMAINS", proc_list_all_domains, 0 },
+	{ 350, "DOMAIN_DEFINE_XML_FLAGS", proc_define_xml_flags, PROC_WRITE },
+};
+
+const struct proc_group proc_domain_group = {
+	"domain", proc_domain_procs, ARRAY_SIZE(proc_domain_procs)
+};

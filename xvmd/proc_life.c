@@ -19,8 +19,9 @@ static int proc_dom_op(struct remote_call *c, bool has_flags,
 	rc = proc_dom_ready(c, d, false);
 	if (rc)
 		return rc;
-	if (op(d, &c->err) < 0)
-		return PROC_ERROR;
+	rc = op(d, &c->err);
+	if (rc < 0)
+		return rc;
 	if (ret_dom)
 		proc_put_dom(c, d);
 	return 0;
@@ -107,3 +108,21 @@ PROC_DECL(proc_open_console)
 				"operation is not valid: domain is not running");
 	return domcon_open_stream(d, c->conn, c->serial, flags & 2, &c->err);
 }
+
+static const struct proc proc_life_procs[] = {
+	{ 9, "DOMAIN_CREATE", proc_create, PROC_WRITE },
+	{ 10, "DOMAIN_CREATE_XML", proc_create_xml, PROC_WRITE },
+	{ 12, "DOMAIN_DESTROY", proc_destroy, PROC_WRITE },
+	{ 27, "DOMAIN_REBOOT", proc_reboot, PROC_WRITE },
+	{ 28, "DOMAIN_RESUME", proc_resume, PROC_WRITE },
+	{ 33, "DOMAIN_SHUTDOWN", proc_shutdown, PROC_WRITE },
+	{ 34, "DOMAIN_SUSPEND", proc_suspend, PROC_WRITE },
+	{ 196, "DOMAIN_CREATE_WITH_FLAGS", proc_create_with_flags, PROC_WRITE },
+	{ 201, "DOMAIN_OPEN_CONSOLE", proc_open_console, PROC_WRITE },
+	{ 234, "DOMAIN_DESTROY_FLAGS", proc_destroy_flags, PROC_WRITE },
+	{ 258, "DOMAIN_SHUTDOWN_FLAGS", proc_shutdown_flags, PROC_WRITE },
+};
+
+const struct proc_group proc_life_group = {
+	"life", proc_life_procs, ARRAY_SIZE(proc_life_procs)
+};

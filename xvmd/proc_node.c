@@ -83,7 +83,7 @@ PROC_DECL(proc_get_capabilities)
 	node_cpu_info(&n);
 	f = open_memstream(&buf, &len);
 	if (!f)
-		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+		return verr_nomem(&c->err);
 	fprintf(f, "<capabilities>\n  <host>\n    <cpu>\n      <arch>x86_64</arch>\n"
 		"      <topology sockets='1' dies='1' cores='%d' threads='1'/>\n"
 		"    </cpu>\n    <power_management/>\n"
@@ -98,7 +98,7 @@ PROC_DECL(proc_get_capabilities)
 	if (rc == 0)
 		xdr_put_string(c->ret, buf);
 	free(buf);
-	return rc == 0 ? 0 : verr_set(&c->err, VERR_INTERNAL, "out of memory");
+	return rc == 0 ? 0 : verr_nomem(&c->err);
 }
 
 /* GET_DOMAIN_CAPABILITIES {emulatorbin, arch, machine, virttype; flags}. */
@@ -169,3 +169,16 @@ PROC_DECL(proc_node_get_security_model)
 	xdr_put_u32(c->ret, 0);
 	return 0;
 }
+
+static const struct proc proc_node_procs[] = {
+	{ 6, "NODE_GET_INFO", proc_node_get_info, 0 },
+	{ 7, "CONNECT_GET_CAPABILITIES", proc_get_capabilities, 0 },
+	{ 122, "NODE_GET_SECURITY_MODEL", proc_node_get_security_model, 0 },
+	{ 293, "NODE_GET_CPU_MAP", proc_node_get_cpu_map, 0 },
+	{ 342, "CONNECT_GET_DOMAIN_CAPABILITIES",
+	  proc_get_domain_capabilities, 0 },
+};
+
+const struct proc_group proc_node_group = {
+	"node", proc_node_procs, ARRAY_SIZE(proc_node_procs)
+};

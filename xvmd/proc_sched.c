@@ -47,7 +47,7 @@ static int proc_get_sched(struct remote_call *c, bool has_flags)
 	if (proc_args_done(c) || n < 0 || n > PARAMS_MAX)
 		return PROC_DROP;
 	if (!d)
-		return PROC_ERROR;
+		return -ENOENT;
 	n = MIN(n, 2);
 	xdr_put_u32(c->ret, (uint32_t)n);
 	if (n >= 1)
@@ -79,8 +79,8 @@ static int proc_get_param(struct remote_call *c, unsigned int *weight,
 	switch (type) {
 	case 1: case 2: case 6: v = xdr_get_u32(c->args); break;
 	case 3: case 4: v = xdr_get_u64(c->args); break;
-	case 5: xdr_get_u64(c->args); rc = -1; break;
-	case TP_STRING: free(xdr_get_string(c->args, 4096)); rc = -1; break;
+	case 5: xdr_get_u64(c->args); rc = -EINVAL; break;
+	case TP_STRING: free(xdr_get_string(c->args, 4096)); rc = -EINVAL; break;
 	default: c->args->err = -EBADMSG;
 	}
 	if (c->args->err) {
@@ -121,10 +121,13 @@ static int proc_set_sched(struct remote_call *c, bool has_flags)
 		xdr_get_u32(c->args);
 	if (proc_args_done(c))
 		return PROC_DROP;
-	if (!d || rc)
-		return PROC_ERROR;
-	if (dom_check_not_dom0(d, &c->err) < 0)
-		return PROC_ERROR;
+	if (rc)			/* c->err: the last bad parameter */
+		return rc;
+	if (!d)
+		return -ENOENT;
+	rc = dom_check_not_dom0(d, &c->err);
+	if (rc < 0)
+		return rc;
 	return dom_set_sched(d, weight, cap, &c->err);
 }
 
@@ -153,7 +156,7 @@ PROC_DECL(proc_get_vcpus)
 	    maplen > CPUMAP_MAX || (int64_t)maxinfo * maplen > 262144)
 		return PROC_DROP;
 	if (!d)
-		return PROC_ERROR;
+		return -ENOENT;
 	if (d->dom0 || !dom_active(d) || !d->pid)
 		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
 				"operation is not valid: domain is not running");
@@ -161,7 +164,7 @@ PROC_DECL(proc_get_vcpus)
 	n = MIN(MAX(n, 0), maxinfo);
 	maps = calloc((size_t)n ? (size_t)n : 1, (size_t)maplen ? (size_t)maplen : 1);
 	if (!maps)
-		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+		return verr_nomem(&c->err);
 	xdr_put_u32(c->ret, (uint32_t)n);
 	for (i = 0; i < n; i++) {
 		uint64_t ns = 0;
@@ -241,11 +244,11 @@ PROC_DECL(proc_get_vcpu_pin_info)
 	    maplen > CPUMAP_MAX || (int64_t)nmaps * maplen > 262144)
 		return PROC_DROP;
 	if (!d)
-		return PROC_ERROR;
+		return -ENOENT;
 	n = MIN(nmaps, (int)d->cfg.vcpus_max);
 	maps = calloc((size_t)n ? (size_t)n : 1, (size_t)maplen ? (size_t)maplen : 1);
 	if (!maps)
-		return verr_set(&c->err, VERR_INTERNAL, "out of memory");
+		return verr_nomem(&c->err);
 	if (!(flags & 2) && !d->dom0 && dom_active(d) && d->pid)
 		ntids = MAX(dom_vcpu_threads(d, tids, DOM_MAX_VCPUS), 0);
 	for (i = 0; i < n; i++)
@@ -281,7 +284,7 @@ static int proc_setvcpus(struct remote_call *c, bool has_flags)
 				flags & 4 ? DOM_MAX_VCPUS : def->vcpus_max);
 	def = dom_def(d, &c->err);
 	if (!def)
-		return PROC_ERROR;
+		return -ENOMEM;
 	if (flags & 4) {
 		def->vcpus_max = n;
 		def->vcpus = MIN(def->vcpus, n);
@@ -300,3 +303,25 @@ PROC_DECL(proc_set_vcpus_flags)
 {
 	return proc_setvcpus(c, true);
 }
+
+static const struct proc proc_sched_procs[] = {
+	{ 20, "DOMAIN_GET_VCPUS", proc_get_vcpus, 0 },
+	{ 26, "DOMAIN_PIN_VCPU", proc_pin_vcpu, PROC_WRITE },
+	{ 32, "DOMAIN_SET_VCPUS", proc_set_vcpus, PROC_WRITE },
+	{ 56, "DOMAIN_GET_SCHEDULER_TYPE", proc_get_scheduler_type, 0 },
+	{ 57, "DOMAIN_GET_SCHEDULER_PARAMETERS",
+	  proc_get_scheduler_parameters, 0 },
+	{ 58, "DOMAIN_SET_SCHEDULER_PARAMETERS",
+	  proc_set_scheduler_parameters, PROC_WRITE },
+	{ 199, "DOMAIN_SET_VCPUS_FLAGS", proc_set_vcpus_flags, PROC_WRITE },
+	{ 219, "DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS",
+	  proc_set_sched_params_flags, PROC_WRITE },
+	{ 223, "DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS",
+	  proc_get_sched_params_flags, 0 },
+	{ 225, "DOMAIN_PIN_VCPU_FLAGS", proc_pin_vcpu_flags, PROC_WRITE },
+	{ 230, "DOMAIN_GET_VCPU_PIN_INFO", proc_get_vcpu_pin_info, 0 },
+};
+
+const struct proc_group proc_sched_group = {
+	"sched", proc_sched_procs, ARRAY_SIZE(proc_sched_procs)
+};

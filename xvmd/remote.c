@@ -53,7 +53,16 @@ struct remote_conn {
 	bool open, readonly, dead;
 	bool ro_socket;		/* accepted on a read-only socket */
 	uint64_t events;	/* registered domain event ids (bit = id) */
+	struct remote_stream *streams;	/* open streams on this client */
 	struct remote_conn *next;
+};
+
+struct remote_stream {
+	struct remote_conn *conn;
+	uint32_t proc, serial;	/* of the call that opened it */
+	const struct remote_stream_ops *ops;
+	void *opaque;
+	struct remote_stream *next;
 };
 
 struct remote_hdr {
@@ -91,6 +100,30 @@ static void remote_pkt_free(struct remote_conn *conn)
 	conn->len_got = 0;
 }
 
+/* Unlink st from its connection and free it. */
+static void remote_stream_free(struct remote_stream *st)
+{
+	struct remote_stream **pp;
+
+	for (pp = &st->conn->streams; *pp; pp = &(*pp)->next)
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	free(st);
+}
+
+/* The connection goes: every stream owner forgets its stream. */
+static void remote_streams_gone(struct remote_conn *conn)
+{
+	while (conn->streams) {
+		struct remote_stream *st = conn->streams;
+
+		st->ops->close(st->opaque);
+		remote_stream_free(st);
+	}
+}
+
 static void remote_conn_free(struct remote_conn *conn)
 {
 	struct remote_conn **pp;
@@ -100,7 +133,7 @@ static void remote_conn_free(struct remote_conn *conn)
 			*pp = conn->next;
 			break;
 		}
-	domcon_conn_gone(conn);
+	remote_streams_gone(conn);
 	loop_del(conn->fd);
 	close(conn->fd);
 	remote_pkt_free(conn);
@@ -189,14 +222,69 @@ int remote_send_event(struct remote_conn *conn, uint32_t proc,
 	return remote_send(conn, &h, payload, len);
 }
 
-int remote_stream_send(struct remote_conn *conn, uint32_t proc,
-		       uint32_t serial, enum remote_status status,
-		       const void *data, size_t len)
+static int remote_stream_packet(struct remote_stream *st,
+				enum remote_status status,
+				const void *data, size_t len)
 {
-	struct remote_hdr h = { REMOTE_PROGRAM, 1, proc, REMOTE_STREAM,
-				serial, status };
+	struct remote_hdr h = { REMOTE_PROGRAM, 1, st->proc, REMOTE_STREAM,
+				st->serial, status };
 
-	return remote_send(conn, &h, data, len);
+	return remote_send(st->conn, &h, data, len);
+}
+
+struct remote_stream *remote_stream_open(struct remote_conn *conn,
+					 uint32_t proc, uint32_t serial,
+					 const struct remote_stream_ops *ops,
+					 void *opaque)
+{
+	struct remote_stream *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->conn = conn;
+	st->proc = proc;
+	st->serial = serial;
+	st->ops = ops;
+	st->opaque = opaque;
+	st->next = conn->streams;
+	conn->streams = st;
+	log_debug("remote: %s stream opened, serial %u", ops->name, serial);
+	return st;
+}
+
+int remote_stream_write(struct remote_stream *st, const void *data,
+			size_t len)
+{
+	return remote_stream_packet(st, REMOTE_CONTINUE, data, len);
+}
+
+void remote_stream_close(struct remote_stream *st)
+{
+	remote_stream_packet(st, REMOTE_CONTINUE, NULL, 0);
+	remote_stream_free(st);
+}
+
+/* A STREAM packet from the client: to the stream its call opened.
+ * Packets for streams we do not have (already ended) are ignored. */
+static void remote_stream_input(struct remote_conn *conn,
+				const struct remote_hdr *h,
+				const uint8_t *data, size_t len)
+{
+	struct remote_stream *st;
+
+	for (st = conn->streams; st; st = st->next)
+		if (st->serial == h->serial && st->proc == h->proc)
+			break;
+	if (!st)
+		return;
+	if (h->status == REMOTE_CONTINUE) {
+		st->ops->data(st->opaque, data, len);
+		return;
+	}
+	/* Finish (OK) or abort (ERROR): the client waits for an empty OK. */
+	st->ops->finish(st->opaque, h->status == REMOTE_ERROR);
+	remote_stream_packet(st, REMOTE_OK, NULL, 0);
+	remote_stream_free(st);
 }
 
 /* remote_error (remote_protocol.x): code, domain, message, level, dom,
@@ -308,7 +396,7 @@ static void remote_packet(struct remote_conn *conn)
 	} else if (h.type == REMOTE_CALL && h.status == REMOTE_OK) {
 		remote_call(conn, &h, &x);
 	} else if (h.type == REMOTE_STREAM) {
-		domcon_stream_input(conn, h.serial, (int)h.status, x.p, x.left);
+		remote_stream_input(conn, &h, x.p, x.left);
 	} else {
 		log_warn("remote: unexpected message type %u, closing", h.type);
 		conn->dead = true;
@@ -407,32 +495,50 @@ void remote_tick(void)
 	}
 }
 
-static void remote_accept(void *opaque, uint32_t events)
+int remote_serve_fd(int fd, bool ro)
 {
-	struct remote_listener *l = opaque;
-	struct remote_conn *conn;
-	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct remote_conn *conn = NULL;
+	int flags = fcntl(fd, F_GETFL);
+	int rc;
 
-	(void)events;
-	if (fd < 0)
-		return;
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		rc = -errno;
+		goto fail;
+	}
 	if (remote_nconns >= REMOTE_MAX_CONNS) {
 		log_warn("remote: too many clients, refusing one");
-		close(fd);
-		return;
+		rc = -EMFILE;
+		goto fail;
 	}
 	conn = calloc(1, sizeof(*conn));
-	if (!conn || loop_add(fd, EPOLLIN, remote_conn_event, conn) < 0) {
-		free(conn);
-		close(fd);
-		return;
+	if (!conn) {
+		rc = -ENOMEM;
+		goto fail;
 	}
+	rc = loop_add(fd, EPOLLIN, remote_conn_event, conn);
+	if (rc < 0)
+		goto fail;
 	conn->fd = fd;
-	conn->ro_socket = l->ro;
+	conn->ro_socket = ro;
 	xdr_out_init(&conn->out);
 	conn->next = remote_conns;
 	remote_conns = conn;
 	remote_nconns++;
+	return 0;
+fail:
+	free(conn);
+	close(fd);
+	return rc;
+}
+
+static void remote_accept(void *opaque, uint32_t events)
+{
+	struct remote_listener *l = opaque;
+	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	(void)events;
+	if (fd >= 0)
+		remote_serve_fd(fd, l->ro);
 }
 
 /* Replace a stale socket file, refuse if someone is listening there. */

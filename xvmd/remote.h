@@ -2,7 +2,8 @@
  * The server side of libvirt's remote protocol (LIBVIRT-RPC.md): unix
  * listening sockets, one connection per client, packet framing, the
  * keepalive program, dispatch of CALLs to the procedure table (proc.h)
- * and console streams. Runs on the loop thread.
+ * and of stream packets to the streams their owners registered. Runs on
+ * the loop thread.
  */
 #ifndef XVMD_REMOTE_H
 #define XVMD_REMOTE_H
@@ -38,9 +39,11 @@ struct remote_call {
 	struct verr err;
 };
 
-/* Handler results besides 0 (reply ret): */
-#define PROC_ERROR	-1	/* reply with call->err */
-#define PROC_DROP	-2	/* malformed arguments: close the connection */
+/* A handler returns 0 (reply with ret), a negative errno with call->err
+ * filled (reply with that remote_error; virsh prints its message), or
+ * PROC_DROP when the arguments are malformed: no reply, the connection
+ * is closed. verr_errno() never yields -EBADMSG. */
+#define PROC_DROP	(-EBADMSG)
 
 /* Listen on path (a stale socket is replaced). Mode 0600; a read-only
  * socket (ro) is 0666 and its connections can only look, whatever flags
@@ -62,14 +65,52 @@ void remote_each_conn(void (*fn)(struct remote_conn *conn, void *opaque),
 /* Send an event (type MESSAGE, serial 0) with an XDR payload. */
 int remote_send_event(struct remote_conn *conn, uint32_t proc,
 		      const void *payload, size_t len);
-/* Send a stream packet (type STREAM) for the call that opened it. */
-int remote_stream_send(struct remote_conn *conn, uint32_t proc,
-		       uint32_t serial, enum remote_status status,
-		       const void *data, size_t len);
-/* Stream packets from the client go here (domcon.c). */
-void domcon_stream_input(struct remote_conn *conn, uint32_t serial,
-			  int status, const uint8_t *data, size_t len);
-/* The connection is going away: forget streams on it (domcon.c). */
-void domcon_conn_gone(struct remote_conn *conn);
+/*
+ * Streams (LIBVIRT-RPC.md "Console stream"): a CALL such as OPEN_CONSOLE
+ * opens a stream on its connection, then packets of type STREAM with that
+ * call's proc and serial flow both ways until one side ends it. The
+ * module that owns a kind of stream (domcon.c for consoles) registers
+ * each one it accepts with its ops; the transport routes the client's
+ * packets to them and knows nothing of what flows. All on the loop
+ * thread.
+ */
+struct remote_stream;
+
+struct remote_stream_ops {
+	const char *name;	/* the kind of stream, for logs: "console" */
+	/* Bytes from the client (status CONTINUE; len may be 0). Called
+	 * from the transport's read path; may call remote_stream_write(). */
+	void (*data)(void *opaque, const uint8_t *data, size_t len);
+	/* The client finished (status OK, abort false) or aborted (status
+	 * ERROR, abort true) the stream. After this returns the transport
+	 * answers with an empty OK packet and frees the stream: the owner
+	 * must drop its handle here. */
+	void (*finish)(void *opaque, bool abort);
+	/* The connection is going away (client gone, dropped, or
+	 * remote_shutdown()): nothing more can be sent; the owner drops its
+	 * handle. The transport frees the stream after this returns. */
+	void (*close)(void *opaque);
+};
+
+/* Register a stream on conn for the call (proc, serial) that opened it;
+ * ops and opaque stay the owner's. NULL with errno set (ENOMEM). */
+struct remote_stream *remote_stream_open(struct remote_conn *conn,
+					 uint32_t proc, uint32_t serial,
+					 const struct remote_stream_ops *ops,
+					 void *opaque);
+/* Send bytes to the client (status CONTINUE). 0 or -errno (-EPIPE once
+ * the connection is dead). */
+int remote_stream_write(struct remote_stream *st, const void *data,
+			size_t len);
+/* End the stream from our side: an empty CONTINUE (end of data, which
+ * virsh takes as the end of the console), then st is freed. No ops are
+ * called. */
+void remote_stream_close(struct remote_stream *st);
+
+/* Serve an already connected stream socket as a client (what accepting
+ * on a listener does; unit tests pass one end of a socketpair). fd is
+ * made non-blocking and owned by the transport from here on, also on
+ * failure. 0 or -errno. */
+int remote_serve_fd(int fd, bool ro);
 
 #endif

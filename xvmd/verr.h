@@ -1,8 +1,18 @@
 /*
  * libvirt errors as xvmd's modules report them to the RPC layer: a
  * virErrorNumber (libvirt/virterror.h) and the message virsh prints after
- * "error: ". Domain code fills one and returns -1; remote.c sends it as a
- * remote_error (LIBVIRT-RPC.md "Framing and encoding").
+ * "error: ". xvmd's functions return 0 or a negative errno like the rest
+ * of the tree (STYLE.md); those a client's request reaches take a
+ * struct verr *e as well and, when they fail, fill it with what the
+ * client is to read:
+ *
+ *	return verr_set(e, VERR_NO_DOMAIN, "...");	(-ENOENT)
+ *	return verr_fail(e, rc, VERR_OPERATION_FAILED, "...: %s",
+ *			 strerror(-rc));			(rc)
+ *
+ * remote.c sends it as a remote_error (LIBVIRT-RPC.md "Framing and
+ * encoding"). A caller that only passes a failure on returns the callee's
+ * errno and leaves e as the callee filled it.
  */
 #ifndef XVMD_VERR_H
 #define XVMD_VERR_H
@@ -35,16 +45,69 @@ struct verr {
 	char msg[512];
 };
 
+/* The errno a failure reported with code is returned as, where the
+ * caller has no more precise one. Never -EBADMSG: handlers keep that for
+ * malformed arguments (PROC_DROP in remote.h). */
+static inline int verr_errno(int code)
+{
+	switch (code) {
+	case VERR_NO_DOMAIN:
+		return -ENOENT;
+	case VERR_INVALID_ARG:
+	case VERR_XML_ERROR:
+	case VERR_OPERATION_INVALID:
+		return -EINVAL;
+	case VERR_OPERATION_DENIED:
+		return -EPERM;
+	case VERR_NO_SUPPORT:
+	case VERR_CONFIG_UNSUPPORTED:
+	case VERR_OPERATION_UNSUPPORTED:
+		return -EOPNOTSUPP;
+	case VERR_RPC:
+		return -EPROTO;
+	default:		/* VERR_INTERNAL, VERR_OPERATION_FAILED */
+		return -EIO;
+	}
+}
+
+PRINTF(4, 0)
+static inline int verr_vfail(struct verr *e, int err, int code,
+			     const char *fmt, va_list ap)
+{
+	e->code = code;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return err;
+}
+
+/* Fill e with a libvirt error (code VERR_*, the message) and return err,
+ * the negative errno the function fails with (a callee's, say). */
+PRINTF(4, 5)
+static inline int verr_fail(struct verr *e, int err, int code,
+			    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err = verr_vfail(e, err, code, fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/* The same with the errno that goes with code (verr_errno()). */
 PRINTF(3, 4)
 static inline int verr_set(struct verr *e, int code, const char *fmt, ...)
 {
 	va_list ap;
+	int err;
 
-	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err = verr_vfail(e, verr_errno(code), code, fmt, ap);
 	va_end(ap);
-	return -1;
+	return err;
 }
 
+static inline int verr_nomem(struct verr *e)
+{
+	return verr_fail(e, -ENOMEM, VERR_INTERNAL, "out of memory");
+}
 #endif

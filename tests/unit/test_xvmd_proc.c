@@ -1,0 +1,678 @@
+/*
+ * Unit tests for xvmd's procedures through its RPC transport, in one
+ * process: calls encoded with xvmd/xdr.c go into one end of a socketpair
+ * whose other end remote.c serves (remote_serve_fd()), the loop runs, and
+ * the reply is decoded and checked as virsh would read it (status, libvirt
+ * error code and message). Also the stream registration remote.h offers
+ * to stream owners (domcon.c).
+ */
+#include <ftw.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "unit.h"
+#include "xvm/log.h"
+#include "xvmd/loop.h"
+#include "xvmd/remote.h"
+#include "xvmd/store.h"
+
+/* remote_protocol.x procedure numbers used here */
+enum {
+	P_CONNECT_OPEN = 1,
+	P_GET_TYPE = 3,
+	P_DEFINE_XML = 11,
+	P_LOOKUP_BY_NAME = 23,
+	P_UNDEFINE = 35,
+	P_SAVE = 55,		/* not served: NO_SUPPORT */
+	P_GET_HOSTNAME = 59,
+	P_AUTH_LIST = 66,
+	P_GET_URI = 110,
+	P_OPEN_CONSOLE = 201,
+};
+
+#define WAIT_MS		2000
+
+struct reply {
+	uint32_t prog, proc, type, serial, status;
+	uint8_t *buf;		/* the payload */
+	size_t len;
+	struct xdr_in x;	/* reader over buf */
+	int code;		/* status ERROR: the remote_error */
+	int domain;
+	char *msg;
+};
+
+static char statedir[64];
+static enum log_level saved_level;
+static uint32_t next_serial = 1;
+
+/* A connected client: our end of a socketpair remote.c serves. */
+static int client_new(bool ro)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (remote_serve_fd(sv[1], ro) < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	return sv[0];
+}
+
+/* Close our end and let the server see it. */
+static void client_close(int fd)
+{
+	int i;
+
+	close(fd);
+	for (i = 0; i < 5; i++)
+		loop_run_once(10);
+}
+
+static void send_packet(int fd, uint32_t prog, uint32_t proc, uint32_t type,
+			uint32_t serial, uint32_t status, const void *body,
+			size_t len)
+{
+	struct xdr_out o;
+
+	xdr_out_init(&o);
+	xdr_put_u32(&o, 0);
+	xdr_put_u32(&o, prog);
+	xdr_put_u32(&o, 1);
+	xdr_put_u32(&o, proc);
+	xdr_put_u32(&o, type);
+	xdr_put_u32(&o, serial);
+	xdr_put_u32(&o, status);
+	xdr_put_raw(&o, body, len);
+	xdr_patch_u32(&o, 0, (uint32_t)o.len);
+	CU_ASSERT_EQUAL(write(fd, o.buf, o.len), (ssize_t)o.len);
+	xdr_out_free(&o);
+}
+
+/* Read exactly n bytes, running the loop (the server) meanwhile. 0, or
+ * -ECONNRESET if the server closed the connection, -ETIMEDOUT. */
+static int read_full(int fd, void *buf, size_t n)
+{
+	int64_t end = loop_now_ms() + WAIT_MS;
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = recv(fd, (uint8_t *)buf + got, n - got,
+				 MSG_DONTWAIT);
+
+		if (k == 0)
+			return -ECONNRESET;
+		if (k > 0) {
+			got += (size_t)k;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		if (loop_now_ms() > end)
+			return -ETIMEDOUT;
+		loop_run_once(10);
+	}
+	return 0;
+}
+
+static void reply_free(struct reply *r)
+{
+	free(r->buf);
+	free(r->msg);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The next packet from the server; an error reply's remote_error is
+ * decoded into code, domain, msg. */
+static int recv_packet(int fd, struct reply *r)
+{
+	uint8_t hdr[REMOTE_HEADER_LEN];
+	struct xdr_in h;
+	uint32_t len;
+	bool present;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = read_full(fd, hdr, sizeof(hdr));
+	if (rc < 0)
+		return rc;
+	xdr_in_init(&h, hdr, sizeof(hdr));
+	len = xdr_get_u32(&h);
+	r->prog = xdr_get_u32(&h);
+	xdr_get_u32(&h);
+	r->proc = xdr_get_u32(&h);
+	r->type = xdr_get_u32(&h);
+	r->serial = xdr_get_u32(&h);
+	r->status = xdr_get_u32(&h);
+	if (len < REMOTE_HEADER_LEN || len > XDR_MSG_MAX)
+		return -EBADMSG;
+	r->len = len - REMOTE_HEADER_LEN;
+	r->buf = malloc(r->len + 1);
+	if (!r->buf)
+		return -ENOMEM;
+	rc = read_full(fd, r->buf, r->len);
+	if (rc < 0)
+		return rc;
+	xdr_in_init(&r->x, r->buf, r->len);
+	if (r->type == REMOTE_REPLY && r->status == REMOTE_ERROR) {
+		r->code = xdr_get_i32(&r->x);
+		r->domain = xdr_get_i32(&r->x);
+		r->msg = xdr_get_opt_string(&r->x, 4096, &present);
+	}
+	return 0;
+}
+
+/* One CALL and its REPLY; args may be NULL. */
+static int call(int fd, uint32_t proc, const struct xdr_out *args,
+		struct reply *r)
+{
+	uint32_t serial = next_serial++;
+	int rc;
+
+	send_packet(fd, REMOTE_PROGRAM, proc, REMOTE_CALL, serial, REMOTE_OK,
+		    args ? args->buf : NULL, args ? args->len : 0);
+	rc = recv_packet(fd, r);
+	if (rc == 0 && (r->type != REMOTE_REPLY || r->serial != serial ||
+			r->proc != proc))
+		return -EPROTO;
+	return rc;
+}
+
+/* A call with one string argument. */
+static int call_str(int fd, uint32_t proc, const char *s, struct reply *r)
+{
+	struct xdr_out a;
+	int rc;
+
+	xdr_out_init(&a);
+	xdr_put_string(&a, s);
+	rc = call(fd, proc, &a, r);
+	xdr_out_free(&a);
+	return rc;
+}
+
+/* What virsh does first: AUTH_LIST, then CONNECT_OPEN of xvm:///system. */
+static int client_open(bool ro, bool readonly_flag)
+{
+	struct xdr_out a;
+	struct reply r;
+	int fd = client_new(ro);
+
+	if (fd < 0)
+		return fd;
+	CU_ASSERT_EQUAL(call(fd, P_AUTH_LIST, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(xdr_get_u32(&r.x), 1);	/* one method: */
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 0);	/* REMOTE_AUTH_NONE */
+	reply_free(&r);
+	xdr_out_init(&a);
+	xdr_put_opt_string(&a, "xvm:///system");
+	xdr_put_u32(&a, readonly_flag ? 1 : 0);
+	CU_ASSERT_EQUAL(call(fd, P_CONNECT_OPEN, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	xdr_out_free(&a);
+	return fd;
+}
+
+/* The string a successful reply carries. */
+static void assert_string_reply(int fd, uint32_t proc, const char *want)
+{
+	struct reply r;
+	char *s;
+
+	CU_ASSERT_EQUAL_FATAL(call(fd, proc, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	s = xdr_get_string(&r.x, 4096);
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s)
+		CU_ASSERT_STRING_EQUAL(s, want);
+	CU_ASSERT_EQUAL(xdr_in_done(&r.x, true), 0);
+	free(s);
+	reply_free(&r);
+}
+
+static void assert_error(const struct reply *r, int code, const char *msg)
+{
+	CU_ASSERT_EQUAL(r->type, REMOTE_REPLY);
+	CU_ASSERT_EQUAL(r->status, REMOTE_ERROR);
+	CU_ASSERT_EQUAL(r->code, code);
+	CU_ASSERT_PTR_NOT_NULL(r->msg);
+	if (r->msg && strcmp(r->msg, msg))
+		fprintf(stderr, "\n  got error '%s'\n  want      '%s'\n",
+			r->msg, msg);
+	if (r->msg)
+		CU_ASSERT_STRING_EQUAL(r->msg, msg);
+}
+
+static void test_connect(void)
+{
+	int fd = client_new(false);
+	char host[256];
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	/* nothing but the handshake before CONNECT_OPEN */
+	CU_ASSERT_EQUAL(call(fd, P_GET_TYPE, NULL, &r), 0);
+	assert_error(&r, VERR_INTERNAL, "connection not open");
+	reply_free(&r);
+	client_close(fd);
+
+	fd = client_open(false, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	assert_string_reply(fd, P_GET_URI, "xvm:///system");
+	CU_ASSERT_EQUAL(gethostname(host, sizeof(host)), 0);
+	host[sizeof(host) - 1] = 0;
+	assert_string_reply(fd, P_GET_HOSTNAME, host);
+	client_close(fd);
+}
+
+static void test_connect_other_uri(void)
+{
+	int fd = client_new(false);
+	struct xdr_out a;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	xdr_out_init(&a);
+	xdr_put_opt_string(&a, "qemu:///system");
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_CONNECT_OPEN, &a, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "unsupported URI 'qemu:///system' "
+		     "(this daemon serves xvm:///system)");
+	reply_free(&r);
+	xdr_out_free(&a);
+	/* and the connection did not open */
+	CU_ASSERT_EQUAL(call(fd, P_GET_TYPE, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_ERROR);
+	reply_free(&r);
+	client_close(fd);
+}
+
+static void test_lookup_unknown(void)
+{
+	int fd = client_open(false, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "nosuchdom", &r), 0);
+	/* VIR_ERR_NO_DOMAIN from VIR_FROM_DOM, worded as libvirt does */
+	assert_error(&r, VERR_NO_DOMAIN, "Domain not found: no domain with "
+		     "matching name 'nosuchdom'");
+	CU_ASSERT_EQUAL(r.domain, VERR_FROM_DOM);
+	reply_free(&r);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	client_close(fd);
+}
+
+/* A procedure we do not serve: an error reply, the client goes on. */
+static void test_unknown_procedure(void)
+{
+	int fd = client_open(false, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(call(fd, P_SAVE, NULL, &r), 0);
+	assert_error(&r, VERR_NO_SUPPORT, "this function is not supported by "
+		     "the connection driver: procedure 55");
+	CU_ASSERT_EQUAL(r.domain, VERR_FROM_REMOTE);
+	reply_free(&r);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	client_close(fd);
+}
+
+/* Undecodable arguments close that connection (docs/xvmd.md "One
+ * request"); any other client is still served. */
+static void test_malformed_arguments(void)
+{
+	static const uint8_t short_string[] = { 0, 0, 0, 100, 'a', 'b', 'c', 0 };
+	static const uint8_t extra[] = { 0, 0, 0, 1 };
+	int fd = client_open(false, false), other = client_open(false, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0 && other >= 0);
+	send_packet(fd, REMOTE_PROGRAM, P_LOOKUP_BY_NAME, REMOTE_CALL,
+		    next_serial++, REMOTE_OK, short_string, sizeof(short_string));
+	CU_ASSERT_EQUAL(recv_packet(fd, &r), -ECONNRESET);
+	reply_free(&r);
+	client_close(fd);
+
+	fd = client_open(false, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	send_packet(fd, REMOTE_PROGRAM, P_GET_TYPE, REMOTE_CALL,
+		    next_serial++, REMOTE_OK, extra, sizeof(extra));
+	CU_ASSERT_EQUAL(recv_packet(fd, &r), -ECONNRESET);
+	reply_free(&r);
+	client_close(fd);
+
+	/* a packet of an unknown program closes the connection too */
+	fd = client_open(false, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	send_packet(fd, 0x12345678, P_GET_TYPE, REMOTE_CALL, next_serial++,
+		    REMOTE_OK, NULL, 0);
+	CU_ASSERT_EQUAL(recv_packet(fd, &r), -ECONNRESET);
+	reply_free(&r);
+	client_close(fd);
+
+	assert_string_reply(other, P_GET_TYPE, "XVM");
+	client_close(other);
+}
+
+static void test_keepalive(void)
+{
+	int fd = client_new(false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	send_packet(fd, REMOTE_KEEPALIVE, 1, REMOTE_MESSAGE, 0, REMOTE_OK,
+		    NULL, 0);			/* PING */
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.prog, REMOTE_KEEPALIVE);
+	CU_ASSERT_EQUAL(r.proc, 2);		/* PONG */
+	CU_ASSERT_EQUAL(r.type, REMOTE_MESSAGE);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	client_close(fd);
+}
+
+static void test_define_bad_xml(void)
+{
+	int fd = client_open(false, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, "<domain type='xvm'><name>",
+				 &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_ERROR);
+	CU_ASSERT_EQUAL(r.code, VERR_XML_ERROR);
+	CU_ASSERT(r.msg && !strncmp(r.msg, "XML error: ", 11));
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, "<domain type='xvm'>"
+				 "<name>a</name><devices><graphics "
+				 "type='vnc'/></devices></domain>", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_XML_ERROR);
+	CU_ASSERT(r.msg && strstr(r.msg, "graphics"));
+	reply_free(&r);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	client_close(fd);
+}
+
+static void test_readonly(void)
+{
+	int fd = client_open(true, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, "<domain/>", &r), 0);
+	assert_error(&r, VERR_OPERATION_DENIED, "operation forbidden: read "
+		     "only access prevents DOMAIN_DEFINE_XML");
+	reply_free(&r);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	client_close(fd);
+}
+
+static const char unit_dom_xml[] =
+	"<domain type='xvm'><name>unitdom</name>"
+	"<uuid>6c8a3f2e-1b7d-4e0a-9c55-00000000beef</uuid>"
+	"<memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+	"<os><type>xen</type><kernel>/nonexistent</kernel></os>"
+	"</domain>";
+
+/* A remote_nonnull_domain in a reply or as arguments. */
+static void put_dom(struct xdr_out *o, const char *name, const uint8_t *uuid)
+{
+	xdr_put_string(o, name);
+	xdr_put_fixed(o, uuid, 16);
+	xdr_put_i32(o, -1);
+}
+
+/* Define, find, open its console while shut off, undefine. */
+static void test_define_lookup_undefine(void)
+{
+	int fd = client_open(false, false);
+	uint8_t uuid[16];
+	struct xdr_out a;
+	struct reply r;
+	char *name;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	name = xdr_get_string(&r.x, 256);
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), -1);		/* not running */
+	CU_ASSERT_EQUAL(xdr_in_done(&r.x, true), 0);
+	CU_ASSERT(name && !strcmp(name, "unitdom"));
+	CU_ASSERT_EQUAL(uuid[15], 0xef);
+	free(name);
+	reply_free(&r);
+
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "unitdom", &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	name = xdr_get_string(&r.x, 256);
+	CU_ASSERT(name && !strcmp(name, "unitdom"));
+	free(name);
+	reply_free(&r);
+
+	/* OPEN_CONSOLE {dom; opt string dev; u32 flags}: no console while
+	 * shut off */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_OPEN_CONSOLE, &a, &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: domain is not running");
+	reply_free(&r);
+	xdr_out_free(&a);
+
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	CU_ASSERT_EQUAL(call(fd, P_UNDEFINE, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	xdr_out_free(&a);
+
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "unitdom", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);
+	reply_free(&r);
+	client_close(fd);
+}
+
+/* A stream owner as domcon.c is one: what the transport called. */
+struct test_stream {
+	struct remote_stream *st;
+	char data[64];
+	size_t len;
+	int finished, aborted, closed;
+};
+
+static void ts_data(void *opaque, const uint8_t *data, size_t len)
+{
+	struct test_stream *t = opaque;
+
+	len = MIN(len, sizeof(t->data) - t->len);
+	memcpy(t->data + t->len, data, len);
+	t->len += len;
+}
+
+static void ts_finish(void *opaque, bool abort)
+{
+	struct test_stream *t = opaque;
+
+	t->finished++;
+	t->aborted += abort;
+	t->st = NULL;
+}
+
+static void ts_close(void *opaque)
+{
+	struct test_stream *t = opaque;
+
+	t->closed++;
+	t->st = NULL;
+}
+
+static const struct remote_stream_ops ts_ops = {
+	.name = "test",
+	.data = ts_data,
+	.finish = ts_finish,
+	.close = ts_close,
+};
+
+static void ts_find_conn(struct remote_conn *conn, void *opaque)
+{
+	*(struct remote_conn **)opaque = conn;
+}
+
+static void ts_count_conn(struct remote_conn *conn, void *opaque)
+{
+	(void)conn;
+	(*(int *)opaque)++;
+}
+
+/* The only open connection (the tests close theirs when done). */
+static struct remote_conn *only_conn(void)
+{
+	struct remote_conn *conn = NULL;
+	int n = 0;
+
+	remote_each_conn(ts_count_conn, &n);
+	remote_each_conn(ts_find_conn, &conn);
+	return n == 1 ? conn : NULL;
+}
+
+static void test_stream(void)
+{
+	struct test_stream t = { 0 }, t2 = { 0 };
+	int fd = client_open(false, false);
+	struct remote_conn *conn;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	conn = only_conn();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conn);
+	t.st = remote_stream_open(conn, P_OPEN_CONSOLE, 77, &ts_ops, &t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.st);
+
+	/* ours to the client: STREAM, the call's proc and serial, CONTINUE */
+	CU_ASSERT_EQUAL(remote_stream_write(t.st, "boot\n", 5), 0);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.type, REMOTE_STREAM);
+	CU_ASSERT_EQUAL(r.proc, P_OPEN_CONSOLE);
+	CU_ASSERT_EQUAL(r.serial, 77);
+	CU_ASSERT_EQUAL(r.status, REMOTE_CONTINUE);
+	CU_ASSERT(r.len == 5 && !memcmp(r.buf, "boot\n", 5));
+	reply_free(&r);
+
+	/* the client's data to the owner; other serials go nowhere */
+	send_packet(fd, REMOTE_PROGRAM, P_OPEN_CONSOLE, REMOTE_STREAM, 77,
+		    REMOTE_CONTINUE, "ls", 2);
+	send_packet(fd, REMOTE_PROGRAM, P_OPEN_CONSOLE, REMOTE_STREAM, 78,
+		    REMOTE_CONTINUE, "xx", 2);
+	/* finish: the owner is told, the client gets an empty OK */
+	send_packet(fd, REMOTE_PROGRAM, P_OPEN_CONSOLE, REMOTE_STREAM, 77,
+		    REMOTE_OK, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.type, REMOTE_STREAM);
+	CU_ASSERT_EQUAL(r.serial, 77);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	CU_ASSERT(t.len == 2 && !memcmp(t.data, "ls", 2));
+	CU_ASSERT_EQUAL(t.finished, 1);
+	CU_ASSERT_EQUAL(t.aborted, 0);
+	CU_ASSERT_PTR_NULL(t.st);
+
+	/* abort */
+	t.st = remote_stream_open(conn, P_OPEN_CONSOLE, 79, &ts_ops, &t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.st);
+	send_packet(fd, REMOTE_PROGRAM, P_OPEN_CONSOLE, REMOTE_STREAM, 79,
+		    REMOTE_ERROR, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(t.finished, 2);
+	CU_ASSERT_EQUAL(t.aborted, 1);
+
+	/* closed from our side: an empty CONTINUE, no ops called */
+	t.st = remote_stream_open(conn, P_OPEN_CONSOLE, 80, &ts_ops, &t);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.st);
+	remote_stream_close(t.st);
+	t.st = NULL;
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.serial, 80);
+	CU_ASSERT_EQUAL(r.status, REMOTE_CONTINUE);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(t.finished, 2);
+	CU_ASSERT_EQUAL(t.closed, 0);
+
+	/* the client goes: every owner is told */
+	t.st = remote_stream_open(conn, P_OPEN_CONSOLE, 81, &ts_ops, &t);
+	t2.st = remote_stream_open(conn, P_OPEN_CONSOLE, 82, &ts_ops, &t2);
+	CU_ASSERT_FATAL(t.st && t2.st);
+	client_close(fd);
+	CU_ASSERT_EQUAL(t.closed, 1);
+	CU_ASSERT_EQUAL(t2.closed, 1);
+	CU_ASSERT_PTR_NULL(only_conn());
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int suite_init(void)
+{
+	char rundir[80];
+
+	saved_level = log_get_level();
+	log_set_level(LL_ERR);		/* the drops log warnings */
+	snprintf(statedir, sizeof(statedir), "/tmp/xvmd-unit-XXXXXX");
+	if (!mkdtemp(statedir))
+		return -1;
+	snprintf(rundir, sizeof(rundir), "%s/run", statedir);
+	if (store_init(statedir, rundir) < 0)
+		return -1;
+	return loop_init() < 0 ? -1 : 0;
+}
+
+static int suite_cleanup(void)
+{
+	remote_shutdown();
+	log_set_level(saved_level);
+	if (statedir[0])
+		nftw(statedir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static CU_TestInfo tests[] = {
+	{ "connect, type, uri, hostname", test_connect },
+	{ "CONNECT_OPEN of another URI", test_connect_other_uri },
+	{ "lookup of an unknown name: NO_DOMAIN", test_lookup_unknown },
+	{ "unknown procedure: NO_SUPPORT, client goes on",
+	  test_unknown_procedure },
+	{ "malformed arguments close only that client",
+	  test_malformed_arguments },
+	{ "keepalive PING gets PONG", test_keepalive },
+	{ "define with bad XML: XML_ERROR", test_define_bad_xml },
+	{ "read-only connection refuses define", test_readonly },
+	{ "define, lookup, console, undefine", test_define_lookup_undefine },
+	{ "streams registered with the transport", test_stream },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(xvmd_proc, suite_init, suite_cleanup, tests);
