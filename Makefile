@@ -15,7 +15,7 @@ CC       ?= cc
 # XVM_CPPFLAGS, XVM_CFLAGS and XVM_LDLIBS, always applied; fragments add to
 # those (per target: `$(BUILD)/obj/dir/%.o: XVM_CFLAGS += ...`).
 CFLAGS   ?= -O2 -g
-WARN     := -Wall -Wextra -Werror
+WARN     := -Wall -Wextra -Wmissing-prototypes -Wformat=2 -Werror
 
 # pkg-config names of the libraries we build against, with the Debian
 # package providing each (DEB_PKGS below installs them all); fragments add
