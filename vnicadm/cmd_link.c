@@ -20,7 +20,7 @@ int cmd_show_link(struct vnicadm *v, int argc, char **argv)
 		"pPsi:o:", "", 'p', show_link_args,
 	};
 	struct vn_show s = {
-		.method = "link.list", .key = "links", .what = "link",
+		.list = vswctl_link_list, .what = "link",
 	};
 
 	return vn_show_run(v, argc, argv, &c, &s);
@@ -40,7 +40,7 @@ int cmd_show_phys(struct vnicadm *v, int argc, char **argv)
 		"pPo:", "", 'p', show_phys_args,
 	};
 	struct vn_show s = {
-		.method = "phys.list", .key = "phys", .what = "link",
+		.list = vswctl_phys_list, .what = "link",
 		.table = VN_T_PHYS,
 	};
 

@@ -1,8 +1,9 @@
 /*
  * vnicadm: the dladm of xvm's virtual switch (REFERENCE.md "dladm ->
  * vnicadm"). Internal interfaces between the command table (cli.c), the
- * subcommands (cmd_*.c), the vswitchd client (client.c), the property
- * lists (props.c) and the table printers (print.c). Nothing here exits:
+ * subcommands (cmd_*.c), the connection to vswitchd and the wording of
+ * its errors (client.c; the requests themselves are lib/vswctl's), the
+ * property lists (props.c) and the table printers (print.c). Nothing here exits:
  * every function returns, and vnicadm_main() returns the exit status, so
  * the unit tests run whole command lines in-process.
  */
@@ -13,10 +14,9 @@
 #include <jansson.h>
 
 #include "xvm/common.h"
-#include "xvm/rpc.h"
+#include "xvm/vswctl.h"
 
 #define VN_PROG		"vnicadm"
-#define VN_TIMEOUT_MS	10000
 
 struct vnicadm_cmd;
 
@@ -25,7 +25,7 @@ struct vnicadm {
 	FILE *out;			/* tables */
 	FILE *err;			/* "vnicadm: message" and usage */
 	const struct vnicadm_cmd *cmd;	/* for its usage line */
-	struct rpc_client *cli;		/* connected on first call */
+	struct vswctl *h;		/* connected on first call */
 };
 
 /*
@@ -70,30 +70,46 @@ int vn_check_link(struct vnicadm *v, const char *name);
 int vn_parse_interval(struct vnicadm *v, const char *s, unsigned *secs);
 
 /*
- * Call a vswitchd method (params stolen). Returns 0 with *result (caller
- * decrefs; result may be NULL to drop it). On failure prints one line and
- * returns 1: "cannot connect to vswitchd: reason" when vswitchd is not
- * there, otherwise "<context>: <reason>" (context NULL: the reason alone).
+ * The connection to vswitchd, made by the first call so validation errors
+ * never need the daemon; NULL after printing "cannot connect to vswitchd:
+ * reason".
  */
-int vn_call(struct vnicadm *v, const char *method, json_t *params,
-	    json_t **result, const char *context);
-/* The same, but an error vswitchd answered is not printed: it is returned
- * in *e with 2, for callers that word some errors themselves. */
-int vn_call_raw(struct vnicadm *v, const char *method, json_t *params,
-		json_t **result, struct rpc_error *e);
+struct vswctl *vn_handle(struct vnicadm *v);
 void vn_disconnect(struct vnicadm *v);
+/*
+ * After a vswctl call on v->h failed: a refusal by vswitchd is not printed
+ * but returned as 2, for callers that word some errors themselves (the
+ * reason is vswctl_error(v->h)->message); anything else is printed
+ * ("vswitchd: reason" when the exchange failed, which also disconnects)
+ * and gives 1.
+ */
+int vn_vsw_error(struct vnicadm *v);
+/* The same, printing a refusal as "<context>: <reason>" (context NULL:
+ * the reason alone); returns 1. */
+int vn_vsw_fail(struct vnicadm *v, const char *context);
 
-/* props.c: "-p" lists. Validate as vswitchd would (lib/linkprop.c), then
- * make the {"prop": "value"} object vnic.create/vnic.set take. The name of
- * the first property is returned in first (for messages), and *count the
- * number of properties. 0 with *obj, or -EINVAL with err filled and
- * *bad the property at fault (or "" if the list itself is malformed). */
-int vn_props_object(const char *list, json_t **obj, char *err, size_t errlen,
-		    char *bad, size_t badlen, unsigned *count);
-/* "prop,prop" of reset-linkprop/show-linkprop into a JSON array of names;
- * -EINVAL with err for an unknown name. */
-int vn_propnames_array(const char *list, json_t **arr, char *err,
+/* props.c: "-p" lists, validated as vswitchd would (lib/linkprop.c) and
+ * split into props.p for vnic.create/vnic.set: names and values point
+ * into props.buf. 0, or -EINVAL with err filled and bad the property at
+ * fault (or "" if the list itself is malformed). Free with
+ * vn_props_free() either way. */
+struct vn_props {
+	struct vswctl_props p;
+	char *buf;
+};
+int vn_props_parse(const char *list, struct vn_props *props, char *err,
+		   size_t errlen, char *bad, size_t badlen);
+void vn_props_free(struct vn_props *props);
+/* "prop,prop" of reset-linkprop/show-linkprop, each name checked: 0, or
+ * -EINVAL with err for an unknown name. Free with vn_names_free(). */
+struct vn_names {
+	const char **name;
+	unsigned n;
+	char *buf;
+};
+int vn_propnames_parse(const char *list, struct vn_names *names, char *err,
 		       size_t errlen);
+void vn_names_free(struct vn_names *names);
 
 /* print.c: table printers fed with vswitchd's results, so they are tested
  * without a daemon. oarg is -o (NULL: all fields); parseable is -p (or -c
@@ -124,9 +140,9 @@ json_t *vn_stats_delta(const json_t *rows, const json_t *prev);
  * every interval seconds (-i; counters then show the change since the
  * previous round). */
 struct vn_show {
-	const char *method;	/* "vnic.list" */
-	json_t *params;		/* borrowed; each round sends a copy */
-	const char *key;	/* the result's array: "vnics" */
+	vswctl_list_fn list;	/* vswctl_vnic_list */
+	struct vswctl_query q;	/* what is asked for */
+	struct vn_names props;	/* show-linkprop -p, q.props points here */
 	enum vn_table table;
 	const char *oarg;	/* -o, NULL for all fields */
 	bool parseable;		/* -p (-c) */
@@ -140,9 +156,9 @@ int vn_show(struct vnicadm *v, const struct vn_show *s);
 
 /*
  * One show-* subcommand: parse optstring (multi as in vn_opts_parse),
- * give s fresh params, let args check the operands and options into s,
- * take -o and the parseable letter ('p'; 'c' for show-linkprop), then
- * vn_show(). s carries the method, key, table and what; params is freed.
+ * let args check the operands and options into s (its query), take -o
+ * and the parseable letter ('p'; 'c' for show-linkprop), then vn_show().
+ * s carries the list call, table and what; s->props is freed.
  */
 struct vn_show_cmd {
 	const char *optstring;
@@ -154,7 +170,7 @@ struct vn_show_cmd {
 int vn_show_run(struct vnicadm *v, int argc, char **argv,
 		const struct vn_show_cmd *c, struct vn_show *s);
 /* Helpers for args: at most one operand, a link name, kept in s->name
- * (and sent as params "name" when send); -s [-i] choosing between the
+ * (and asked for as q.name when send); -s [-i] choosing between the
  * tables plain and stats. Each prints and returns 1 on error. */
 int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
 		    char **argv, struct vn_show *s, bool send);

@@ -20,6 +20,7 @@
 #include "unit.h"
 #include "../../vnicadm/vnicadm.h"
 #include "xvm/ofmt.h"
+#include "xvm/rpc.h"
 
 /* ---- canned replies, as vswitchd answers ---- */
 
@@ -535,7 +536,7 @@ static int suite_init(void)
 	strcpy(emptydir, "/tmp/vnicadm-none.XXXXXX");
 	if (!mkdtemp(rundir) || !mkdtemp(emptydir))
 		return -1;
-	snprintf(path, sizeof(path), "%s/vswitchd.sock", rundir);
+	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, rundir);
 	fake_srv = rpc_server_open(path, fake_methods,
 				   ARRAY_SIZE(fake_methods), NULL);
 	if (!fake_srv)
