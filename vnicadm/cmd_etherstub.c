@@ -6,7 +6,7 @@
 #include "vnicadm.h"
 
 /* [-t] <name>: etherstub.create or etherstub.delete. */
-static int etherstub_call(struct vnicadm *v, const struct vn_opts *o,
+static int etherstub_call(struct vnicadm *v, const struct cli_opts *o,
 			  const char *name,
 			  int (*call)(struct vswctl *h, const char *name,
 				      bool temporary),
@@ -21,40 +21,40 @@ static int etherstub_call(struct vnicadm *v, const struct vn_opts *o,
 	return 0;
 }
 
-static int etherstub_create(struct vnicadm *v, const struct vn_opts *o,
+static int etherstub_create(struct vnicadm *v, const struct cli_opts *o,
 			    const char *name)
 {
 	return etherstub_call(v, o, name, vswctl_etherstub_create,
 			      "etherstub creation failed");
 }
 
-static int etherstub_delete(struct vnicadm *v, const struct vn_opts *o,
+static int etherstub_delete(struct vnicadm *v, const struct cli_opts *o,
 			    const char *name)
 {
 	return etherstub_call(v, o, name, vswctl_etherstub_delete,
 			      "etherstub deletion failed");
 }
 
-int cmd_create_etherstub(struct vnicadm *v, int argc, char **argv)
+int cmd_create_etherstub(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "t", "", etherstub_create);
+	return vn_link_cmd(vn_of(c), argc, argv, "t", "", etherstub_create);
 }
 
-int cmd_delete_etherstub(struct vnicadm *v, int argc, char **argv)
+int cmd_delete_etherstub(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "t", "", etherstub_delete);
+	return vn_link_cmd(vn_of(c), argc, argv, "t", "", etherstub_delete);
 }
 
 /* the name is matched here, not asked for */
-static int show_etherstub_args(struct vnicadm *v, const struct vn_opts *o,
+static int show_etherstub_args(struct vnicadm *v, const struct cli_opts *o,
 			       int argc, char **argv, struct vn_show *s)
 {
 	return vn_show_operand(v, o, argc, argv, s, false);
 }
 
-int cmd_show_etherstub(struct vnicadm *v, int argc, char **argv)
+int cmd_show_etherstub(struct cli *c, int argc, char **argv)
 {
-	static const struct vn_show_cmd c = {
+	static const struct vn_show_cmd cmd = {
 		"po:", "", 'p', show_etherstub_args,
 	};
 	struct vn_show s = {
@@ -62,5 +62,5 @@ int cmd_show_etherstub(struct vnicadm *v, int argc, char **argv)
 		.table = VN_T_ETHERSTUB,
 	};
 
-	return vn_show_run(v, argc, argv, &c, &s);
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }

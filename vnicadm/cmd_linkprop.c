@@ -38,7 +38,7 @@ static int vn_prop_fail(struct vnicadm *v, const char *verb,
 		       link, msg);
 }
 
-static int set_linkprop(struct vnicadm *v, const struct vn_opts *o,
+static int set_linkprop(struct vnicadm *v, const struct cli_opts *o,
 			const char *link)
 {
 	char err[LINKPROP_ERRLEN], bad[LINKNAME_MAX * 2];
@@ -66,7 +66,7 @@ fail:
 	return ret;
 }
 
-static int set_linkprop_cmd(struct vnicadm *v, const struct vn_opts *o,
+static int set_linkprop_cmd(struct vnicadm *v, const struct cli_opts *o,
 			    const char *link)
 {
 	if (!o->val['p'])
@@ -74,12 +74,12 @@ static int set_linkprop_cmd(struct vnicadm *v, const struct vn_opts *o,
 	return set_linkprop(v, o, link);
 }
 
-int cmd_set_linkprop(struct vnicadm *v, int argc, char **argv)
+int cmd_set_linkprop(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "tp:", "p", set_linkprop_cmd);
+	return vn_link_cmd(vn_of(c), argc, argv, "tp:", "p", set_linkprop_cmd);
 }
 
-static int reset_linkprop(struct vnicadm *v, const struct vn_opts *o,
+static int reset_linkprop(struct vnicadm *v, const struct cli_opts *o,
 			  const char *link)
 {
 	char err[LINKPROP_ERRLEN];
@@ -105,13 +105,13 @@ fail:
 	return ret;
 }
 
-int cmd_reset_linkprop(struct vnicadm *v, int argc, char **argv)
+int cmd_reset_linkprop(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "tp:", "p", reset_linkprop);
+	return vn_link_cmd(vn_of(c), argc, argv, "tp:", "p", reset_linkprop);
 }
 
 /* -c is show-linkprop's -p: the same rules, its own letter. */
-static int show_linkprop_args(struct vnicadm *v, const struct vn_opts *o,
+static int show_linkprop_args(struct vnicadm *v, const struct cli_opts *o,
 			      int argc, char **argv, struct vn_show *s)
 {
 	char err[LINKPROP_ERRLEN];
@@ -132,9 +132,9 @@ static int show_linkprop_args(struct vnicadm *v, const struct vn_opts *o,
 	return vn_show_operand(v, o, argc, argv, s, true);
 }
 
-int cmd_show_linkprop(struct vnicadm *v, int argc, char **argv)
+int cmd_show_linkprop(struct cli *c, int argc, char **argv)
 {
-	static const struct vn_show_cmd c = {
+	static const struct vn_show_cmd cmd = {
 		"Pco:p:", "p", 'c', show_linkprop_args,
 	};
 	struct vn_show s = {
@@ -142,5 +142,5 @@ int cmd_show_linkprop(struct vnicadm *v, int argc, char **argv)
 		.name_key = "link", .table = VN_T_LINKPROP,
 	};
 
-	return vn_show_run(v, argc, argv, &c, &s);
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }

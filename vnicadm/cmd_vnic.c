@@ -22,7 +22,7 @@ struct vnic_req {
 };
 
 /* -k: the kind, and the name rule that comes with it. */
-static int vnic_kind(struct vnicadm *v, const struct vn_opts *o,
+static int vnic_kind(struct vnicadm *v, const struct cli_opts *o,
 		     struct vnic_req *r)
 {
 	const char *kind = o->val['k'] ? o->val['k'] : "host";
@@ -40,7 +40,7 @@ static int vnic_kind(struct vnicadm *v, const struct vn_opts *o,
 }
 
 /* -m auto|random|MAC and -r prefix. */
-static int vnic_mac(struct vnicadm *v, const struct vn_opts *o,
+static int vnic_mac(struct vnicadm *v, const struct cli_opts *o,
 		    struct vnic_req *req)
 {
 	const char *m = o->val['m'] ? o->val['m'] : "auto";
@@ -66,7 +66,7 @@ static int vnic_mac(struct vnicadm *v, const struct vn_opts *o,
 }
 
 /* -v vid and -p props. */
-static int vnic_vid_props(struct vnicadm *v, const struct vn_opts *o,
+static int vnic_vid_props(struct vnicadm *v, const struct cli_opts *o,
 			  struct vnic_req *r)
 {
 	char err[LINKPROP_ERRLEN], bad[LINKNAME_MAX * 2];
@@ -84,7 +84,7 @@ static int vnic_vid_props(struct vnicadm *v, const struct vn_opts *o,
 	return 0;
 }
 
-static int vnic_create_req(struct vnicadm *v, const struct vn_opts *o,
+static int vnic_create_req(struct vnicadm *v, const struct cli_opts *o,
 			   const char *name, struct vnic_req *r)
 {
 	r->spec.name = name;
@@ -96,7 +96,7 @@ static int vnic_create_req(struct vnicadm *v, const struct vn_opts *o,
 	       vnic_vid_props(v, o, r);
 }
 
-static int vnic_create(struct vnicadm *v, const struct vn_opts *o,
+static int vnic_create(struct vnicadm *v, const struct cli_opts *o,
 		       const char *name)
 {
 	struct vswctl *h = NULL;
@@ -117,12 +117,13 @@ static int vnic_create(struct vnicadm *v, const struct vn_opts *o,
 	return ret;
 }
 
-int cmd_create_vnic(struct vnicadm *v, int argc, char **argv)
+int cmd_create_vnic(struct cli *c, int argc, char **argv)
 {
-	struct vn_opts o;
+	struct vnicadm *v = vn_of(c);
+	struct cli_opts o;
 	int ret = 1;
 
-	if (vn_opts_parse(v, argc, argv, "tl:m:r:v:p:k:", "p", &o))
+	if (cli_opts_parse(c, argc, argv, "tl:m:r:v:p:k:", "p", &o))
 		goto fail;
 	if (o.optind != argc - 1)
 		ret = vn_usage(v);
@@ -131,11 +132,11 @@ int cmd_create_vnic(struct vnicadm *v, int argc, char **argv)
 	else
 		ret = vnic_create(v, &o, argv[o.optind]);
 fail:
-	vn_opts_free(&o);
+	cli_opts_free(&o);
 	return ret;
 }
 
-static int delete_vnic(struct vnicadm *v, const struct vn_opts *o,
+static int delete_vnic(struct vnicadm *v, const struct cli_opts *o,
 		       const char *name)
 {
 	struct vswctl *h = vn_handle(v);
@@ -156,13 +157,13 @@ static int delete_vnic(struct vnicadm *v, const struct vn_opts *o,
 	return vn_fail(v, "vnic deletion failed: %s", msg);
 }
 
-int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv)
+int cmd_delete_vnic(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "t", "", delete_vnic);
+	return vn_link_cmd(vn_of(c), argc, argv, "t", "", delete_vnic);
 }
 
 /* show-vnic options into the query and the show description. */
-static int show_vnic_args(struct vnicadm *v, const struct vn_opts *o,
+static int show_vnic_args(struct vnicadm *v, const struct cli_opts *o,
 			  int argc, char **argv, struct vn_show *s)
 {
 	if (o->optind < argc - 1)
@@ -178,14 +179,14 @@ static int show_vnic_args(struct vnicadm *v, const struct vn_opts *o,
 	return vn_show_operand(v, o, argc, argv, s, true);
 }
 
-int cmd_show_vnic(struct vnicadm *v, int argc, char **argv)
+int cmd_show_vnic(struct cli *c, int argc, char **argv)
 {
-	static const struct vn_show_cmd c = {
+	static const struct vn_show_cmd cmd = {
 		"pPl:si:o:", "", 'p', show_vnic_args,
 	};
 	struct vn_show s = {
 		.list = vswctl_vnic_list, .what = "vnic",
 	};
 
-	return vn_show_run(v, argc, argv, &c, &s);
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }

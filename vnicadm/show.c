@@ -82,9 +82,9 @@ static int vn_round(struct vnicadm *v, struct ofmt *o, json_t *rows,
 
 	if (!shown)
 		return vn_fail(v, "out of memory");
-	ret = vn_table_rows(v, o, shown);
+	ret = cli_table_rows(&v->cli, o, shown);
 	json_decref(shown);
-	fflush(v->out);
+	fflush(v->cli.out);
 	return ret;
 }
 
@@ -113,7 +113,7 @@ int vn_show(struct vnicadm *v, const struct vn_show *s)
 	return ret;
 }
 
-int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
+int vn_show_operand(struct vnicadm *v, const struct cli_opts *o, int argc,
 		    char **argv, struct vn_show *s, bool send)
 {
 	if (o->optind < argc - 1)
@@ -128,14 +128,15 @@ int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
 	return 0;
 }
 
-int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
+int vn_show_stats(struct vnicadm *v, const struct cli_opts *o,
 		  struct vn_show *s, enum vn_table plain,
 		  enum vn_table stats)
 {
 	if (o->val['i'] && !o->val['s'])
 		return vn_usage_fail(v, "the option -i can be used only "
 				     "with -s");
-	if (o->val['i'] && vn_parse_interval(v, o->val['i'], &s->interval))
+	if (o->val['i'] &&
+	    cli_parse_interval(&v->cli, o->val['i'], &s->interval))
 		return 1;
 	s->q.stats = o->val['s'] != NULL;
 	s->table = o->val['s'] ? stats : plain;
@@ -145,10 +146,10 @@ int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
 int vn_show_run(struct vnicadm *v, int argc, char **argv,
 		const struct vn_show_cmd *c, struct vn_show *s)
 {
-	struct vn_opts o;
+	struct cli_opts o;
 	int ret = 1;
 
-	if (vn_opts_parse(v, argc, argv, c->optstring, c->multi, &o))
+	if (cli_opts_parse(&v->cli, argc, argv, c->optstring, c->multi, &o))
 		goto fail;
 	if (c->args(v, &o, argc, argv, s))
 		goto fail;
@@ -157,6 +158,6 @@ int vn_show_run(struct vnicadm *v, int argc, char **argv,
 	ret = vn_show(v, s);
 fail:
 	vn_names_free(&s->props);
-	vn_opts_free(&o);
+	cli_opts_free(&o);
 	return ret;
 }

@@ -1,11 +1,13 @@
 /*
  * vnicadm: the dladm of xvm's virtual switch (REFERENCE.md "dladm ->
- * vnicadm"). Internal interfaces between the command table (cli.c), the
- * subcommands (cmd_*.c), the connection to vswitchd and the wording of
- * its errors (client.c; the requests themselves are lib/vswctl's), the
- * property lists (props.c) and the table printers (print.c). Nothing here exits:
- * every function returns, and vnicadm_main() returns the exit status, so
- * the unit tests run whole command lines in-process.
+ * vnicadm"). Internal interfaces between the command table (vnicadm.c),
+ * the subcommands (cmd_*.c), the connection to vswitchd and the wording
+ * of its errors (client.c), the property lists (props.c) and the table
+ * printers (print.c). What any dladm-like command shares (options,
+ * messages, usage, ofmt glue) is lib/cli.c; the requests to vswitchd are
+ * lib/vswctl's. Nothing here exits: every function returns, and
+ * vnicadm_main() returns the exit status, so the unit tests run whole
+ * command lines in-process.
  */
 #ifndef VNICADM_H
 #define VNICADM_H
@@ -13,61 +15,36 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "xvm/cli.h"
 #include "xvm/common.h"
 #include "xvm/vswctl.h"
 
 #define VN_PROG		"vnicadm"
 
-struct vnicadm_cmd;
-
-/* One invocation: where output goes, which subcommand runs. */
+/* One invocation: the shared CLI state, and the daemon connection. */
 struct vnicadm {
-	FILE *out;			/* tables */
-	FILE *err;			/* "vnicadm: message" and usage */
-	const struct vnicadm_cmd *cmd;	/* for its usage line */
+	struct cli cli;			/* prog "vnicadm", peer "vswitchd" */
 	struct vswctl *h;		/* connected on first call */
 };
 
-/*
- * A subcommand. handler gets argv with argv[0] the subcommand's name and
- * returns the exit status (0, or 1 after printing why).
- */
-struct vnicadm_cmd {
-	const char *name;
-	int (*handler)(struct vnicadm *v, int argc, char **argv);
-	const char *usage;	/* arguments, as in the usage text */
-};
+static inline struct vnicadm *vn_of(struct cli *c)
+{
+	return container_of(c, struct vnicadm, cli);
+}
 
+/* lib/cli.c's messages for v: "vnicadm: ..." on stderr, returning 1. */
+#define vn_fail(v, ...)		cli_fail(&(v)->cli, __VA_ARGS__)
+#define vn_usage_fail(v, ...)	cli_usage_fail(&(v)->cli, __VA_ARGS__)
+#define vn_usage(v)		cli_usage(&(v)->cli)
+
+/* v ready for a command line with output to out and messages to err. */
+void vnicadm_init(struct vnicadm *v, FILE *out, FILE *err);
 /* Run one command line (argv[0] the program). Returns the exit status. */
 int vnicadm_main(int argc, char **argv, FILE *out, FILE *err);
 
-/* "vnicadm: <message>" on v->err; returns 1 (the exit status). */
-int vn_fail(struct vnicadm *v, const char *fmt, ...) PRINTF(2, 3);
-/* The same, followed by the subcommand's usage line. */
-int vn_usage_fail(struct vnicadm *v, const char *fmt, ...) PRINTF(2, 3);
-/* The usage of every subcommand (wrong operands); returns 1. */
-int vn_usage(struct vnicadm *v);
-
-/*
- * Options of one subcommand, getopt style with REFERENCE.md's messages.
- * val[c] is the argument of -c ("" for a flag), NULL if not given. Options
- * listed in `multi` may repeat; their values are joined with ','.
- */
-struct vn_opts {
-	const char *val[128];
-	char *joined[128];
-	int optind;		/* first operand */
-};
-/* 0, or 1 after printing the error and usage. Free with vn_opts_free. */
-int vn_opts_parse(struct vnicadm *v, int argc, char **argv,
-		  const char *optstring, const char *multi,
-		  struct vn_opts *o);
-void vn_opts_free(struct vn_opts *o);
-
-/* Checks shared by the subcommands; each prints the message and returns 1
- * on failure, 0 otherwise. */
+/* A link name operand: prints "invalid link name 'x'" and returns 1 if
+ * it is not one, 0 otherwise. */
 int vn_check_link(struct vnicadm *v, const char *name);
-int vn_parse_interval(struct vnicadm *v, const char *s, unsigned *secs);
 
 /*
  * The connection to vswitchd, made by the first call so validation errors
@@ -127,8 +104,6 @@ enum vn_table {
 struct ofmt;
 int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
 		  bool parseable, struct ofmt **o);
-/* Print every element of the array rows (objects). */
-int vn_table_rows(struct vnicadm *v, struct ofmt *o, const json_t *rows);
 /* Open, print, close: one whole table. */
 int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,
 		   bool parseable, const json_t *rows);
@@ -147,7 +122,7 @@ struct vn_show {
 	const char *oarg;	/* -o, NULL for all fields */
 	bool parseable;		/* -p (-c) */
 	unsigned interval;	/* -i seconds; 0: once */
-	const char *name;	/* the operand: only that row, which must exist */
+	const char *name;	/* the operand: only that row (must exist) */
 	const char *name_key;	/* its key in a row ("name"; "link") */
 	const char *what;	/* "vnic": "invalid vnic name 'x': ..." */
 	bool persistent_only;	/* -P: leave out "temporary": true rows */
@@ -155,7 +130,7 @@ struct vn_show {
 int vn_show(struct vnicadm *v, const struct vn_show *s);
 
 /*
- * One show-* subcommand: parse optstring (multi as in vn_opts_parse),
+ * One show-* subcommand: parse optstring (multi as in cli_opts_parse),
  * let args check the operands and options into s (its query), take -o
  * and the parseable letter ('p'; 'c' for show-linkprop), then vn_show().
  * s carries the list call, table and what; s->props is freed.
@@ -164,7 +139,7 @@ struct vn_show_cmd {
 	const char *optstring;
 	const char *multi;
 	char parseable;
-	int (*args)(struct vnicadm *v, const struct vn_opts *o, int argc,
+	int (*args)(struct vnicadm *v, const struct cli_opts *o, int argc,
 		    char **argv, struct vn_show *s);
 };
 int vn_show_run(struct vnicadm *v, int argc, char **argv,
@@ -172,9 +147,9 @@ int vn_show_run(struct vnicadm *v, int argc, char **argv,
 /* Helpers for args: at most one operand, a link name, kept in s->name
  * (and asked for as q.name when send); -s [-i] choosing between the
  * tables plain and stats. Each prints and returns 1 on error. */
-int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
+int vn_show_operand(struct vnicadm *v, const struct cli_opts *o, int argc,
 		    char **argv, struct vn_show *s, bool send);
-int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
+int vn_show_stats(struct vnicadm *v, const struct cli_opts *o,
 		  struct vn_show *s, enum vn_table plain,
 		  enum vn_table stats);
 
@@ -183,20 +158,20 @@ int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
  * check the operand, then run(v, &o, link). */
 int vn_link_cmd(struct vnicadm *v, int argc, char **argv,
 		const char *optstring, const char *multi,
-		int (*run)(struct vnicadm *v, const struct vn_opts *o,
+		int (*run)(struct vnicadm *v, const struct cli_opts *o,
 			   const char *link));
 
 /* The subcommands (cmd_*.c). */
-int cmd_create_vnic(struct vnicadm *v, int argc, char **argv);
-int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv);
-int cmd_show_vnic(struct vnicadm *v, int argc, char **argv);
-int cmd_show_link(struct vnicadm *v, int argc, char **argv);
-int cmd_show_phys(struct vnicadm *v, int argc, char **argv);
-int cmd_create_etherstub(struct vnicadm *v, int argc, char **argv);
-int cmd_delete_etherstub(struct vnicadm *v, int argc, char **argv);
-int cmd_show_etherstub(struct vnicadm *v, int argc, char **argv);
-int cmd_set_linkprop(struct vnicadm *v, int argc, char **argv);
-int cmd_reset_linkprop(struct vnicadm *v, int argc, char **argv);
-int cmd_show_linkprop(struct vnicadm *v, int argc, char **argv);
+int cmd_create_vnic(struct cli *c, int argc, char **argv);
+int cmd_delete_vnic(struct cli *c, int argc, char **argv);
+int cmd_show_vnic(struct cli *c, int argc, char **argv);
+int cmd_show_link(struct cli *c, int argc, char **argv);
+int cmd_show_phys(struct cli *c, int argc, char **argv);
+int cmd_create_etherstub(struct cli *c, int argc, char **argv);
+int cmd_delete_etherstub(struct cli *c, int argc, char **argv);
+int cmd_show_etherstub(struct cli *c, int argc, char **argv);
+int cmd_set_linkprop(struct cli *c, int argc, char **argv);
+int cmd_reset_linkprop(struct cli *c, int argc, char **argv);
+int cmd_show_linkprop(struct cli *c, int argc, char **argv);
 
 #endif
