@@ -134,7 +134,7 @@ int vswctl_etherstub_delete(struct vswctl *h, const char *name,
  * a method does not take are ignored.
  */
 struct vswctl_query {
-	const char *name;		/* one object (ENOENT if none); NULL all */
+	const char *name;		/* one object (ENOENT if none) */
 	const char *link;		/* vnic.list: VNICs over this link */
 	bool stats;			/* vnic.list, link.list: counters */
 	const char *const *props;	/* linkprop.get: these properties */

@@ -226,7 +226,8 @@ static void test_vnic_create(void)
 	next("{\"name\":\"xvm1_0\",\"mac\":\"0:16:3e:1:2:3\",\"macaddrtype\":"
 	     "\"fixed\",\"socket\":\"/run/xvm/vnic/xvm1_0.sock\"}", 0, NULL);
 	CU_ASSERT_EQUAL(vswctl_vnic_create(h, &s, &info), 0);
-	CHECK_REQUEST("vnic.create", "{\"link\":\"stub0\",\"name\":\"xvm1_0\"}");
+	CHECK_REQUEST("vnic.create",
+		      "{\"link\":\"stub0\",\"name\":\"xvm1_0\"}");
 	CU_ASSERT_FALSE(info.random_mac);
 	CU_ASSERT_STRING_EQUAL(info.socket, "/run/xvm/vnic/xvm1_0.sock");
 
