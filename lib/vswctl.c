@@ -184,6 +184,19 @@ json_t *vswctl_name_params(const char *name, bool temporary)
 	return vswctl_set_flag(p, "temporary", temporary);
 }
 
+json_t *vswctl_strings_json(const char *const *strs, unsigned n)
+{
+	json_t *arr = json_array();
+
+	for (unsigned i = 0; arr && i < n; i++) {
+		if (json_array_append_new(arr, json_string(strs[i])) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
 int vswctl_maxbw_format(uint64_t bps, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%" PRIu64 "K", bps / 1000);

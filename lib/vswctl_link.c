@@ -1,8 +1,8 @@
 /*
  * vswctl's link calls (docs/vswitchd-control.md "link.list", "phys.list",
- * "etherstub.create / etherstub.delete / etherstub.list"): the links
- * vswitchd knows, the host's Ethernet interfaces and the switches without
- * an uplink.
+ * "etherstub.create / etherstub.delete / etherstub.list", "linkprop.get"):
+ * the links vswitchd knows, the host's Ethernet interfaces, the switches
+ * without an uplink and every link's properties.
  */
 #include "vswctl_priv.h"
 
@@ -42,4 +42,15 @@ int vswctl_etherstub_list(struct vswctl *h, const struct vswctl_query *q,
 	return vswctl_call_rows(h, "etherstub.list",
 				vswctl_set_str(json_object(), "name", q->name),
 				"etherstubs", rows);
+}
+
+int vswctl_linkprop_get(struct vswctl *h, const struct vswctl_query *q,
+			json_t **rows)
+{
+	json_t *p = vswctl_set_str(json_object(), "name", q->name);
+
+	if (q->nprops)
+		p = vswctl_set(p, "props",
+			       vswctl_strings_json(q->props, q->nprops));
+	return vswctl_call_rows(h, "linkprop.get", p, "props", rows);
 }

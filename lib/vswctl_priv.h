@@ -35,6 +35,8 @@ json_t *vswctl_set(json_t *obj, const char *key, json_t *val);
 json_t *vswctl_set_str(json_t *obj, const char *key, const char *s);
 /* true if on; nothing if off ("temporary", "stats"). */
 json_t *vswctl_set_flag(json_t *obj, const char *key, bool on);
+/* ["maxbw", "priority"]: a new array of n strings, or NULL. */
+json_t *vswctl_strings_json(const char *const *strs, unsigned n);
 /* {"name": name}, and "temporary": true if temporary. */
 json_t *vswctl_name_params(const char *name, bool temporary);
 

@@ -85,20 +85,6 @@ int vswctl_linkprop_set(struct vswctl *h, const char *name,
 			   NULL);
 }
 
-/* ["maxbw", "priority"] */
-static json_t *vswctl_names_json(const char *const *names, unsigned n)
-{
-	json_t *arr = json_array();
-
-	for (unsigned i = 0; arr && i < n; i++) {
-		if (json_array_append_new(arr, json_string(names[i])) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	}
-	return arr;
-}
-
 int vswctl_linkprop_reset(struct vswctl *h, const char *name,
 			  const char *const *names, unsigned nnames,
 			  bool temporary)
@@ -106,7 +92,7 @@ int vswctl_linkprop_reset(struct vswctl *h, const char *name,
 	json_t *p = vswctl_name_params(name, temporary);
 
 	if (nnames)
-		p = vswctl_set(p, "props", vswctl_names_json(names, nnames));
+		p = vswctl_set(p, "props", vswctl_strings_json(names, nnames));
 	return vswctl_call(h, "vnic.reset", p, NULL);
 }
 
@@ -118,15 +104,4 @@ int vswctl_vnic_list(struct vswctl *h, const struct vswctl_query *q,
 	p = vswctl_set_str(p, "link", q->link);
 	p = vswctl_set_flag(p, "stats", q->stats);
 	return vswctl_call_rows(h, "vnic.list", p, "vnics", rows);
-}
-
-int vswctl_linkprop_get(struct vswctl *h, const struct vswctl_query *q,
-			json_t **rows)
-{
-	json_t *p = vswctl_set_str(json_object(), "name", q->name);
-
-	if (q->nprops)
-		p = vswctl_set(p, "props",
-			       vswctl_names_json(q->props, q->nprops));
-	return vswctl_call_rows(h, "linkprop.get", p, "props", rows);
 }

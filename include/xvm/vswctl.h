@@ -39,9 +39,10 @@ struct vswctl;
 /* Where a call failed. */
 enum vswctl_origin {
 	VSWCTL_E_LOCAL,		/* nothing sent: out of memory, bad argument */
-	VSWCTL_E_CONN,		/* the exchange failed: timeout, reset,
-				 * a malformed reply; the connection is of
-				 * no further use, close it */
+	VSWCTL_E_CONN,		/* no usable answer: the exchange failed
+				 * (timeout, reset: close the handle) or
+				 * the reply could not be used (malformed,
+				 * a socket path too long) */
 	VSWCTL_E_REMOTE,	/* vswitchd refused the request */
 };
 
