@@ -6,60 +6,61 @@
 #include "vnicadm.h"
 
 /* [-t] <name>: etherstub.create or etherstub.delete. */
-static int etherstub_call(struct vnicadm *v, const struct vn_opts *o,
-			  const char *name, const char *method,
+static int etherstub_call(struct vnicadm *v, const struct cli_opts *o,
+			  const char *name,
+			  int (*call)(struct vswctl *h, const char *name,
+				      bool temporary),
 			  const char *context)
 {
-	json_t *params = json_pack("{ss}", "name", name);
+	struct vswctl *h = vn_handle(v);
 
-	if (!params || (o->val['t'] && json_object_set_new(params,
-					"temporary", json_true()) < 0)) {
-		json_decref(params);
-		return vn_fail(v, "out of memory");
-	}
-	return vn_call(v, method, params, NULL, context);
+	if (!h)
+		return 1;
+	if (call(h, name, o->val['t'] != NULL) < 0)
+		return vn_vsw_fail(v, context);
+	return 0;
 }
 
-static int etherstub_create(struct vnicadm *v, const struct vn_opts *o,
+static int etherstub_create(struct vnicadm *v, const struct cli_opts *o,
 			    const char *name)
 {
-	return etherstub_call(v, o, name, "etherstub.create",
+	return etherstub_call(v, o, name, vswctl_etherstub_create,
 			      "etherstub creation failed");
 }
 
-static int etherstub_delete(struct vnicadm *v, const struct vn_opts *o,
+static int etherstub_delete(struct vnicadm *v, const struct cli_opts *o,
 			    const char *name)
 {
-	return etherstub_call(v, o, name, "etherstub.delete",
+	return etherstub_call(v, o, name, vswctl_etherstub_delete,
 			      "etherstub deletion failed");
 }
 
-int cmd_create_etherstub(struct vnicadm *v, int argc, char **argv)
+int cmd_create_etherstub(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "t", "", etherstub_create);
+	return vn_link_cmd(vn_of(c), argc, argv, "t", "", etherstub_create);
 }
 
-int cmd_delete_etherstub(struct vnicadm *v, int argc, char **argv)
+int cmd_delete_etherstub(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(v, argc, argv, "t", "", etherstub_delete);
+	return vn_link_cmd(vn_of(c), argc, argv, "t", "", etherstub_delete);
 }
 
-/* the name is matched here, not sent: etherstub.list takes no name */
-static int show_etherstub_args(struct vnicadm *v, const struct vn_opts *o,
+/* the name is matched here, not asked for */
+static int show_etherstub_args(struct vnicadm *v, const struct cli_opts *o,
 			       int argc, char **argv, struct vn_show *s)
 {
 	return vn_show_operand(v, o, argc, argv, s, false);
 }
 
-int cmd_show_etherstub(struct vnicadm *v, int argc, char **argv)
+int cmd_show_etherstub(struct cli *c, int argc, char **argv)
 {
-	static const struct vn_show_cmd c = {
+	static const struct vn_show_cmd cmd = {
 		"po:", "", 'p', show_etherstub_args,
 	};
 	struct vn_show s = {
-		.method = "etherstub.list", .key = "etherstubs",
-		.what = "etherstub", .table = VN_T_ETHERSTUB,
+		.list = vswctl_etherstub_list, .what = "etherstub",
+		.table = VN_T_ETHERSTUB,
 	};
 
-	return vn_show_run(v, argc, argv, &c, &s);
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }

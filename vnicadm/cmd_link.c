@@ -5,7 +5,7 @@
  */
 #include "vnicadm.h"
 
-static int show_link_args(struct vnicadm *v, const struct vn_opts *o,
+static int show_link_args(struct vnicadm *v, const struct cli_opts *o,
 			  int argc, char **argv, struct vn_show *s)
 {
 	if (o->optind < argc - 1)
@@ -14,19 +14,19 @@ static int show_link_args(struct vnicadm *v, const struct vn_opts *o,
 	       vn_show_operand(v, o, argc, argv, s, true);
 }
 
-int cmd_show_link(struct vnicadm *v, int argc, char **argv)
+int cmd_show_link(struct cli *c, int argc, char **argv)
 {
-	static const struct vn_show_cmd c = {
+	static const struct vn_show_cmd cmd = {
 		"pPsi:o:", "", 'p', show_link_args,
 	};
 	struct vn_show s = {
-		.method = "link.list", .key = "links", .what = "link",
+		.list = vswctl_link_list, .what = "link",
 	};
 
-	return vn_show_run(v, argc, argv, &c, &s);
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }
 
-static int show_phys_args(struct vnicadm *v, const struct vn_opts *o,
+static int show_phys_args(struct vnicadm *v, const struct cli_opts *o,
 			  int argc, char **argv, struct vn_show *s)
 {
 	(void)argv;
@@ -34,15 +34,15 @@ static int show_phys_args(struct vnicadm *v, const struct vn_opts *o,
 	return o->optind != argc ? vn_usage(v) : 0;
 }
 
-int cmd_show_phys(struct vnicadm *v, int argc, char **argv)
+int cmd_show_phys(struct cli *c, int argc, char **argv)
 {
-	static const struct vn_show_cmd c = {
+	static const struct vn_show_cmd cmd = {
 		"pPo:", "", 'p', show_phys_args,
 	};
 	struct vn_show s = {
-		.method = "phys.list", .key = "phys", .what = "link",
+		.list = vswctl_phys_list, .what = "link",
 		.table = VN_T_PHYS,
 	};
 
-	return vn_show_run(v, argc, argv, &c, &s);
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }

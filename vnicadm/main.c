@@ -1,6 +1,6 @@
 /*
  * vnicadm(8): administer xvm's virtual switch, as dladm administers
- * Crossbow links. The work is in vnicadm_main() (cli.c), which the unit
+ * Crossbow links. The work is in vnicadm_main() (vnicadm.c), which the unit
  * tests call directly.
  */
 #include <stdio.h>

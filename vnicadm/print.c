@@ -167,30 +167,9 @@ static const struct ofmt_field *const vn_tables[VN_T_COUNT] = {
 int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
 		  bool parseable, struct ofmt **o)
 {
-	char err[256];
-
 	if ((unsigned)t >= VN_T_COUNT)
 		return vn_fail(v, "internal error: no table %d", t);
-	if (ofmt_open(vn_tables[t], oarg, parseable ? OFMT_PARSEABLE : 0,
-		      v->out, o, err, sizeof(err)) < 0)
-		return vn_fail(v, "%s", err);
-	return 0;
-}
-
-int vn_table_rows(struct vnicadm *v, struct ofmt *o, const json_t *rows)
-{
-	size_t i;
-	json_t *row;
-
-	if (!json_is_array(rows))
-		return vn_fail(v, "vswitchd: malformed reply");
-	json_array_foreach(rows, i, row) {
-		if (!json_is_object(row))
-			return vn_fail(v, "vswitchd: malformed reply");
-		if (ofmt_print(o, row) < 0)
-			return vn_fail(v, "cannot write output");
-	}
-	return 0;
+	return cli_table_open(&v->cli, vn_tables[t], oarg, parseable, o);
 }
 
 int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,
@@ -201,7 +180,7 @@ int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,
 
 	if (vn_table_open(v, t, oarg, parseable, &o))
 		return 1;
-	ret = vn_table_rows(v, o, rows);
+	ret = cli_table_rows(&v->cli, o, rows);
 	ofmt_close(o);
 	return ret;
 }

@@ -1,8 +1,9 @@
 /*
  * "-p" property lists of create-vnic, set-linkprop, reset-linkprop and
  * show-linkprop: checked with lib/linkprop.c (the code vswitchd checks
- * them with, so the messages are the same) and turned into the JSON
- * vswitchd takes, values as typed (docs/vswitchd-control.md vnic.create).
+ * them with, so the messages are the same) and split into the names and
+ * values lib/vswctl sends, values as typed (docs/vswitchd-control.md
+ * vnic.create).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,9 @@ static size_t vn_item_len(const char *s)
 	return n;
 }
 
-/* Check one item and add it to obj. */
-static int vn_prop_item(struct link_props *p, json_t *obj, char *item,
-			char *err, char *bad, size_t badlen)
+/* Check one item and add it to p. */
+static int vn_prop_item(struct link_props *lp, struct vswctl_props *p,
+			char *item, char *err, char *bad, size_t badlen)
 {
 	char lperr[LINKPROP_ERRLEN];
 	char *eq = strchr(item, '=');
@@ -39,101 +40,105 @@ static int vn_prop_item(struct link_props *p, json_t *obj, char *item,
 	if (eq)
 		*eq = '\0';
 	snprintf(bad, badlen, "%s", item);
-	if (linkprop_lookup(item) >= 0 && json_object_get(obj, item)) {
-		snprintf(err, LINKPROP_ERRLEN,
-			 "link property '%.60s' specified more than once",
-			 item);
-		return -EINVAL;
+	for (unsigned i = 0; i < p->n; i++) {
+		if (strcmp(p->prop[i].name, item) == 0) {
+			snprintf(err, LINKPROP_ERRLEN, "link property "
+				 "'%.60s' specified more than once", item);
+			return -EINVAL;
+		}
 	}
-	ret = linkprop_set(p, item, value, lperr);
+	ret = linkprop_set(lp, item, value, lperr);
 	if (ret < 0) {
 		memcpy(err, lperr, LINKPROP_ERRLEN);
 		return ret;
 	}
-	if (json_object_set_new(obj, item, json_string(value)) < 0) {
-		snprintf(err, LINKPROP_ERRLEN, "out of memory");
-		return -ENOMEM;
-	}
-	return 0;
+	/* each known property at most once: there is room */
+	return vswctl_props_add(p, item, value);
 }
 
-int vn_props_object(const char *list, json_t **objp, char *err,
-		    size_t errlen, char *bad, size_t badlen, unsigned *count)
+int vn_props_parse(const char *list, struct vn_props *props, char *err,
+		   size_t errlen, char *bad, size_t badlen)
 {
 	char e[LINKPROP_ERRLEN] = "";
-	struct link_props p;
-	json_t *obj = json_object();
-	char *copy = NULL, *s;
+	struct link_props lp;
+	char *s;
 	int ret = -ENOMEM;
 
 	bad[0] = '\0';
-	*count = 0;
-	link_props_init(&p);
-	if (!obj || !(copy = strdup(list)))
+	memset(props, 0, sizeof(*props));
+	link_props_init(&lp);
+	props->buf = strdup(list);
+	if (!props->buf)
 		goto fail;
 	ret = -EINVAL;
-	if (!*copy) {
+	if (!*props->buf) {
 		snprintf(e, sizeof(e), "link property must be specified");
 		goto fail;
 	}
-	for (s = copy;;) {
+	for (s = props->buf;;) {
 		size_t n = vn_item_len(s);
 		bool last = !s[n];
 
 		s[n] = '\0';
-		ret = vn_prop_item(&p, obj, s, e, bad, badlen);
+		ret = vn_prop_item(&lp, &props->p, s, e, bad, badlen);
 		if (ret < 0)
 			goto fail;
-		(*count)++;
 		if (last)
 			break;
 		s += n + 1;
 	}
-	free(copy);
-	*objp = obj;
 	return 0;
 fail:
 	snprintf(err, errlen, "%s", e[0] ? e : "out of memory");
-	free(copy);
-	json_decref(obj);
 	return ret;
 }
 
-int vn_propnames_array(const char *list, json_t **arrp, char *err,
+void vn_props_free(struct vn_props *props)
+{
+	free(props->buf);
+	props->buf = NULL;
+	props->p.n = 0;
+}
+
+int vn_propnames_parse(const char *list, struct vn_names *names, char *err,
 		       size_t errlen)
 {
-	json_t *arr = json_array();
-	char *copy = NULL, *s, *save = NULL;
+	char *s, *save = NULL;
 	int ret = -ENOMEM;
 
-	if (!arr || !(copy = strdup(list)))
+	memset(names, 0, sizeof(*names));
+	names->buf = strdup(list);
+	/* no more names than characters */
+	names->name = calloc(strlen(list) + 1, sizeof(*names->name));
+	if (!names->buf || !names->name)
 		goto fail;
 	ret = -EINVAL;
 	/* empty names (",," or a trailing comma) are refused like unknown
 	 * ones */
-	if (!*copy || copy[strlen(copy) - 1] == ',' || strstr(copy, ",,") ||
-	    copy[0] == ',') {
+	s = names->buf;
+	if (!*s || s[strlen(s) - 1] == ',' || strstr(s, ",,") ||
+	    s[0] == ',') {
 		snprintf(err, errlen, "invalid link property '%.60s'", list);
 		goto fail;
 	}
-	for (s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
+	for (s = strtok_r(s, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
 		if (linkprop_lookup(s) < 0) {
 			snprintf(err, errlen, "invalid link property '%.60s'",
 				 s);
 			goto fail;
 		}
-		if (json_array_append_new(arr, json_string(s)) < 0) {
-			ret = -ENOMEM;
-			goto fail;
-		}
+		names->name[names->n++] = s;
 	}
-	free(copy);
-	*arrp = arr;
 	return 0;
 fail:
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
-	free(copy);
-	json_decref(arr);
 	return ret;
+}
+
+void vn_names_free(struct vn_names *names)
+{
+	free(names->buf);
+	free(names->name);
+	memset(names, 0, sizeof(*names));
 }

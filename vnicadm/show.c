@@ -10,17 +10,14 @@
 #include "vnicadm.h"
 #include "xvm/ofmt.h"
 
-/* The rows of result s->key that the operand and -P select (new ref). */
-static json_t *vn_select(const struct vn_show *s, const json_t *result)
+/* The rows that the operand and -P select (new ref). */
+static json_t *vn_select(const struct vn_show *s, const json_t *rows)
 {
-	const json_t *rows = json_object_get(result, s->key);
 	json_t *out = json_array(), *row;
 	size_t i;
 
-	if (!out || !json_is_array(rows)) {
-		json_decref(out);
+	if (!out)
 		return NULL;
-	}
 	json_array_foreach(rows, i, row) {
 		const char *n = json_string_value(
 			json_object_get(row, s->name_key ? s->name_key : "name"));
@@ -38,26 +35,36 @@ static json_t *vn_select(const struct vn_show *s, const json_t *result)
 	return out;
 }
 
+/* vswitchd refused the list: word it. Returns 1. */
+static int vn_fetch_fail(struct vnicadm *v, const struct vn_show *s)
+{
+	const struct vswctl_error *e;
+	int ret = vn_vsw_error(v);
+
+	if (ret != 2)
+		return ret;
+	e = vswctl_error(v->h);
+	if (s->name && e->status == -ENOENT)
+		return vn_fail(v, "invalid %s name '%s': %s", s->what,
+			       s->name, e->message);
+	return vn_fail(v, "%s", e->message);
+}
+
 /* One round: fetch and select. 0 with *rows, or 1 (printed). */
 static int vn_fetch(struct vnicadm *v, const struct vn_show *s,
 		    json_t **rows)
 {
-	struct rpc_error e;
-	json_t *res = NULL;
-	int ret;
+	struct vswctl *h = vn_handle(v);
+	json_t *all;
 
-	ret = vn_call_raw(v, s->method, json_deep_copy(s->params), &res, &e);
-	if (ret == 2 && s->name && strcmp(e.code, "ENOENT") == 0)
-		return vn_fail(v, "invalid %s name '%s': %s", s->what,
-			       s->name, e.message);
-	if (ret == 2)
-		return vn_fail(v, "%s", e.message);
-	if (ret)
-		return ret;
-	*rows = vn_select(s, res);
-	json_decref(res);
+	if (!h)
+		return 1;
+	if (s->list(h, &s->q, &all) < 0)
+		return vn_fetch_fail(v, s);
+	*rows = vn_select(s, all);
+	json_decref(all);
 	if (!*rows)
-		return vn_fail(v, "vswitchd: malformed reply");
+		return vn_fail(v, "out of memory");
 	if (s->name && json_array_size(*rows) == 0) {
 		json_decref(*rows);
 		return vn_fail(v, "invalid %s name '%s': object not found",
@@ -75,9 +82,9 @@ static int vn_round(struct vnicadm *v, struct ofmt *o, json_t *rows,
 
 	if (!shown)
 		return vn_fail(v, "out of memory");
-	ret = vn_table_rows(v, o, shown);
+	ret = cli_table_rows(&v->cli, o, shown);
 	json_decref(shown);
-	fflush(v->out);
+	fflush(v->cli.out);
 	return ret;
 }
 
@@ -106,7 +113,7 @@ int vn_show(struct vnicadm *v, const struct vn_show *s)
 	return ret;
 }
 
-int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
+int vn_show_operand(struct vnicadm *v, const struct cli_opts *o, int argc,
 		    char **argv, struct vn_show *s, bool send)
 {
 	if (o->optind < argc - 1)
@@ -116,24 +123,22 @@ int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
 	s->name = argv[o->optind];
 	if (vn_check_link(v, s->name))
 		return 1;
-	if (send && json_object_set_new(s->params, "name",
-					json_string(s->name)) < 0)
-		return vn_fail(v, "out of memory");
+	if (send)
+		s->q.name = s->name;
 	return 0;
 }
 
-int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
+int vn_show_stats(struct vnicadm *v, const struct cli_opts *o,
 		  struct vn_show *s, enum vn_table plain,
 		  enum vn_table stats)
 {
 	if (o->val['i'] && !o->val['s'])
 		return vn_usage_fail(v, "the option -i can be used only "
 				     "with -s");
-	if (o->val['i'] && vn_parse_interval(v, o->val['i'], &s->interval))
+	if (o->val['i'] &&
+	    cli_parse_interval(&v->cli, o->val['i'], &s->interval))
 		return 1;
-	if (o->val['s'] &&
-	    json_object_set_new(s->params, "stats", json_true()) < 0)
-		return vn_fail(v, "out of memory");
+	s->q.stats = o->val['s'] != NULL;
 	s->table = o->val['s'] ? stats : plain;
 	return 0;
 }
@@ -141,25 +146,18 @@ int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
 int vn_show_run(struct vnicadm *v, int argc, char **argv,
 		const struct vn_show_cmd *c, struct vn_show *s)
 {
-	struct vn_opts o;
+	struct cli_opts o;
 	int ret = 1;
 
-	s->params = NULL;
-	if (vn_opts_parse(v, argc, argv, c->optstring, c->multi, &o))
+	if (cli_opts_parse(&v->cli, argc, argv, c->optstring, c->multi, &o))
 		goto fail;
-	s->params = json_object();
-	if (!s->params) {
-		ret = vn_fail(v, "out of memory");
-		goto fail;
-	}
 	if (c->args(v, &o, argc, argv, s))
 		goto fail;
 	s->oarg = o.val['o'];
 	s->parseable = o.val[(unsigned char)c->parseable] != NULL;
 	ret = vn_show(v, s);
 fail:
-	json_decref(s->params);
-	s->params = NULL;
-	vn_opts_free(&o);
+	vn_names_free(&s->props);
+	cli_opts_free(&o);
 	return ret;
 }

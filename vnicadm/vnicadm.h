@@ -1,10 +1,13 @@
 /*
  * vnicadm: the dladm of xvm's virtual switch (REFERENCE.md "dladm ->
- * vnicadm"). Internal interfaces between the command table (cli.c), the
- * subcommands (cmd_*.c), the vswitchd client (client.c), the property
- * lists (props.c) and the table printers (print.c). Nothing here exits:
- * every function returns, and vnicadm_main() returns the exit status, so
- * the unit tests run whole command lines in-process.
+ * vnicadm"). Internal interfaces between the command table (vnicadm.c),
+ * the subcommands (cmd_*.c), the connection to vswitchd and the wording
+ * of its errors (client.c), the property lists (props.c) and the table
+ * printers (print.c). What any dladm-like command shares (options,
+ * messages, usage, ofmt glue) is lib/cli.c; the requests to vswitchd are
+ * lib/vswctl's. Nothing here exits: every function returns, and
+ * vnicadm_main() returns the exit status, so the unit tests run whole
+ * command lines in-process.
  */
 #ifndef VNICADM_H
 #define VNICADM_H
@@ -12,88 +15,78 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "xvm/cli.h"
 #include "xvm/common.h"
-#include "xvm/rpc.h"
+#include "xvm/vswctl.h"
 
 #define VN_PROG		"vnicadm"
-#define VN_TIMEOUT_MS	10000
 
-struct vnicadm_cmd;
-
-/* One invocation: where output goes, which subcommand runs. */
+/* One invocation: the shared CLI state, and the daemon connection. */
 struct vnicadm {
-	FILE *out;			/* tables */
-	FILE *err;			/* "vnicadm: message" and usage */
-	const struct vnicadm_cmd *cmd;	/* for its usage line */
-	struct rpc_client *cli;		/* connected on first call */
+	struct cli cli;			/* prog "vnicadm", peer "vswitchd" */
+	struct vswctl *h;		/* connected on first call */
 };
 
-/*
- * A subcommand. handler gets argv with argv[0] the subcommand's name and
- * returns the exit status (0, or 1 after printing why).
- */
-struct vnicadm_cmd {
-	const char *name;
-	int (*handler)(struct vnicadm *v, int argc, char **argv);
-	const char *usage;	/* arguments, as in the usage text */
-};
+static inline struct vnicadm *vn_of(struct cli *c)
+{
+	return container_of(c, struct vnicadm, cli);
+}
 
+/* lib/cli.c's messages for v: "vnicadm: ..." on stderr, returning 1. */
+#define vn_fail(v, ...)		cli_fail(&(v)->cli, __VA_ARGS__)
+#define vn_usage_fail(v, ...)	cli_usage_fail(&(v)->cli, __VA_ARGS__)
+#define vn_usage(v)		cli_usage(&(v)->cli)
+
+/* v ready for a command line with output to out and messages to err. */
+void vnicadm_init(struct vnicadm *v, FILE *out, FILE *err);
 /* Run one command line (argv[0] the program). Returns the exit status. */
 int vnicadm_main(int argc, char **argv, FILE *out, FILE *err);
 
-/* "vnicadm: <message>" on v->err; returns 1 (the exit status). */
-int vn_fail(struct vnicadm *v, const char *fmt, ...) PRINTF(2, 3);
-/* The same, followed by the subcommand's usage line. */
-int vn_usage_fail(struct vnicadm *v, const char *fmt, ...) PRINTF(2, 3);
-/* The usage of every subcommand (wrong operands); returns 1. */
-int vn_usage(struct vnicadm *v);
-
-/*
- * Options of one subcommand, getopt style with REFERENCE.md's messages.
- * val[c] is the argument of -c ("" for a flag), NULL if not given. Options
- * listed in `multi` may repeat; their values are joined with ','.
- */
-struct vn_opts {
-	const char *val[128];
-	char *joined[128];
-	int optind;		/* first operand */
-};
-/* 0, or 1 after printing the error and usage. Free with vn_opts_free. */
-int vn_opts_parse(struct vnicadm *v, int argc, char **argv,
-		  const char *optstring, const char *multi,
-		  struct vn_opts *o);
-void vn_opts_free(struct vn_opts *o);
-
-/* Checks shared by the subcommands; each prints the message and returns 1
- * on failure, 0 otherwise. */
+/* A link name operand: prints "invalid link name 'x'" and returns 1 if
+ * it is not one, 0 otherwise. */
 int vn_check_link(struct vnicadm *v, const char *name);
-int vn_parse_interval(struct vnicadm *v, const char *s, unsigned *secs);
 
 /*
- * Call a vswitchd method (params stolen). Returns 0 with *result (caller
- * decrefs; result may be NULL to drop it). On failure prints one line and
- * returns 1: "cannot connect to vswitchd: reason" when vswitchd is not
- * there, otherwise "<context>: <reason>" (context NULL: the reason alone).
+ * The connection to vswitchd, made by the first call so validation errors
+ * never need the daemon; NULL after printing "cannot connect to vswitchd:
+ * reason".
  */
-int vn_call(struct vnicadm *v, const char *method, json_t *params,
-	    json_t **result, const char *context);
-/* The same, but an error vswitchd answered is not printed: it is returned
- * in *e with 2, for callers that word some errors themselves. */
-int vn_call_raw(struct vnicadm *v, const char *method, json_t *params,
-		json_t **result, struct rpc_error *e);
+struct vswctl *vn_handle(struct vnicadm *v);
 void vn_disconnect(struct vnicadm *v);
+/*
+ * After a vswctl call on v->h failed: a refusal by vswitchd is not printed
+ * but returned as 2, for callers that word some errors themselves (the
+ * reason is vswctl_error(v->h)->message); anything else is printed
+ * ("vswitchd: reason" when the exchange failed, which also disconnects)
+ * and gives 1.
+ */
+int vn_vsw_error(struct vnicadm *v);
+/* The same, printing a refusal as "<context>: <reason>" (context NULL:
+ * the reason alone); returns 1. */
+int vn_vsw_fail(struct vnicadm *v, const char *context);
 
-/* props.c: "-p" lists. Validate as vswitchd would (lib/linkprop.c), then
- * make the {"prop": "value"} object vnic.create/vnic.set take. The name of
- * the first property is returned in first (for messages), and *count the
- * number of properties. 0 with *obj, or -EINVAL with err filled and
- * *bad the property at fault (or "" if the list itself is malformed). */
-int vn_props_object(const char *list, json_t **obj, char *err, size_t errlen,
-		    char *bad, size_t badlen, unsigned *count);
-/* "prop,prop" of reset-linkprop/show-linkprop into a JSON array of names;
- * -EINVAL with err for an unknown name. */
-int vn_propnames_array(const char *list, json_t **arr, char *err,
+/* props.c: "-p" lists, validated as vswitchd would (lib/linkprop.c) and
+ * split into props.p for vnic.create/vnic.set: names and values point
+ * into props.buf. 0, or -EINVAL with err filled and bad the property at
+ * fault (or "" if the list itself is malformed). Free with
+ * vn_props_free() either way. */
+struct vn_props {
+	struct vswctl_props p;
+	char *buf;
+};
+int vn_props_parse(const char *list, struct vn_props *props, char *err,
+		   size_t errlen, char *bad, size_t badlen);
+void vn_props_free(struct vn_props *props);
+/* "prop,prop" of reset-linkprop/show-linkprop, each name checked: 0, or
+ * -EINVAL with err for an unknown name. Free with vn_names_free(). */
+struct vn_names {
+	const char **name;
+	unsigned n;
+	char *buf;
+};
+int vn_propnames_parse(const char *list, struct vn_names *names, char *err,
 		       size_t errlen);
+void vn_names_free(struct vn_names *names);
 
 /* print.c: table printers fed with vswitchd's results, so they are tested
  * without a daemon. oarg is -o (NULL: all fields); parseable is -p (or -c
@@ -111,8 +104,6 @@ enum vn_table {
 struct ofmt;
 int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
 		  bool parseable, struct ofmt **o);
-/* Print every element of the array rows (objects). */
-int vn_table_rows(struct vnicadm *v, struct ofmt *o, const json_t *rows);
 /* Open, print, close: one whole table. */
 int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,
 		   bool parseable, const json_t *rows);
@@ -124,14 +115,14 @@ json_t *vn_stats_delta(const json_t *rows, const json_t *prev);
  * every interval seconds (-i; counters then show the change since the
  * previous round). */
 struct vn_show {
-	const char *method;	/* "vnic.list" */
-	json_t *params;		/* borrowed; each round sends a copy */
-	const char *key;	/* the result's array: "vnics" */
+	vswctl_list_fn list;	/* vswctl_vnic_list */
+	struct vswctl_query q;	/* what is asked for */
+	struct vn_names props;	/* show-linkprop -p, q.props points here */
 	enum vn_table table;
 	const char *oarg;	/* -o, NULL for all fields */
 	bool parseable;		/* -p (-c) */
 	unsigned interval;	/* -i seconds; 0: once */
-	const char *name;	/* the operand: only that row, which must exist */
+	const char *name;	/* the operand: only that row (must exist) */
 	const char *name_key;	/* its key in a row ("name"; "link") */
 	const char *what;	/* "vnic": "invalid vnic name 'x': ..." */
 	bool persistent_only;	/* -P: leave out "temporary": true rows */
@@ -139,26 +130,26 @@ struct vn_show {
 int vn_show(struct vnicadm *v, const struct vn_show *s);
 
 /*
- * One show-* subcommand: parse optstring (multi as in vn_opts_parse),
- * give s fresh params, let args check the operands and options into s,
- * take -o and the parseable letter ('p'; 'c' for show-linkprop), then
- * vn_show(). s carries the method, key, table and what; params is freed.
+ * One show-* subcommand: parse optstring (multi as in cli_opts_parse),
+ * let args check the operands and options into s (its query), take -o
+ * and the parseable letter ('p'; 'c' for show-linkprop), then vn_show().
+ * s carries the list call, table and what; s->props is freed.
  */
 struct vn_show_cmd {
 	const char *optstring;
 	const char *multi;
 	char parseable;
-	int (*args)(struct vnicadm *v, const struct vn_opts *o, int argc,
+	int (*args)(struct vnicadm *v, const struct cli_opts *o, int argc,
 		    char **argv, struct vn_show *s);
 };
 int vn_show_run(struct vnicadm *v, int argc, char **argv,
 		const struct vn_show_cmd *c, struct vn_show *s);
 /* Helpers for args: at most one operand, a link name, kept in s->name
- * (and sent as params "name" when send); -s [-i] choosing between the
+ * (and asked for as q.name when send); -s [-i] choosing between the
  * tables plain and stats. Each prints and returns 1 on error. */
-int vn_show_operand(struct vnicadm *v, const struct vn_opts *o, int argc,
+int vn_show_operand(struct vnicadm *v, const struct cli_opts *o, int argc,
 		    char **argv, struct vn_show *s, bool send);
-int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
+int vn_show_stats(struct vnicadm *v, const struct cli_opts *o,
 		  struct vn_show *s, enum vn_table plain,
 		  enum vn_table stats);
 
@@ -167,20 +158,20 @@ int vn_show_stats(struct vnicadm *v, const struct vn_opts *o,
  * check the operand, then run(v, &o, link). */
 int vn_link_cmd(struct vnicadm *v, int argc, char **argv,
 		const char *optstring, const char *multi,
-		int (*run)(struct vnicadm *v, const struct vn_opts *o,
+		int (*run)(struct vnicadm *v, const struct cli_opts *o,
 			   const char *link));
 
 /* The subcommands (cmd_*.c). */
-int cmd_create_vnic(struct vnicadm *v, int argc, char **argv);
-int cmd_delete_vnic(struct vnicadm *v, int argc, char **argv);
-int cmd_show_vnic(struct vnicadm *v, int argc, char **argv);
-int cmd_show_link(struct vnicadm *v, int argc, char **argv);
-int cmd_show_phys(struct vnicadm *v, int argc, char **argv);
-int cmd_create_etherstub(struct vnicadm *v, int argc, char **argv);
-int cmd_delete_etherstub(struct vnicadm *v, int argc, char **argv);
-int cmd_show_etherstub(struct vnicadm *v, int argc, char **argv);
-int cmd_set_linkprop(struct vnicadm *v, int argc, char **argv);
-int cmd_reset_linkprop(struct vnicadm *v, int argc, char **argv);
-int cmd_show_linkprop(struct vnicadm *v, int argc, char **argv);
+int cmd_create_vnic(struct cli *c, int argc, char **argv);
+int cmd_delete_vnic(struct cli *c, int argc, char **argv);
+int cmd_show_vnic(struct cli *c, int argc, char **argv);
+int cmd_show_link(struct cli *c, int argc, char **argv);
+int cmd_show_phys(struct cli *c, int argc, char **argv);
+int cmd_create_etherstub(struct cli *c, int argc, char **argv);
+int cmd_delete_etherstub(struct cli *c, int argc, char **argv);
+int cmd_show_etherstub(struct cli *c, int argc, char **argv);
+int cmd_set_linkprop(struct cli *c, int argc, char **argv);
+int cmd_reset_linkprop(struct cli *c, int argc, char **argv);
+int cmd_show_linkprop(struct cli *c, int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@
 
 #include "xvm/log.h"
 #include "xvm/rpc.h"
+#include "xvm/vswctl.h"	/* VSWCTL_SOCK_NAME */
 #include "vswitchd.h"
 
 #define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
@@ -308,7 +309,7 @@ int main(int argc, char **argv)
 	rc = start_dataplane(&d);
 	if (rc == 0)
 		persist_restore(&d);
-	snprintf(path, sizeof(path), "%s/vswitchd.sock", d.rundir);
+	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, d.rundir);
 	if (rc == 0) {
 		srv = rpc_server_open(path, control_methods, control_nmethods, &d);
 		if (!srv)

@@ -20,6 +20,7 @@
 #include "unit.h"
 #include "../../vnicadm/vnicadm.h"
 #include "xvm/ofmt.h"
+#include "xvm/rpc.h"
 
 /* ---- canned replies, as vswitchd answers ---- */
 
@@ -172,7 +173,7 @@ static int print_golden(const char *name, enum vn_table t, const char *oarg,
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rows);
 	cap_open(&out);
 	cap_open(&err);
-	v = (struct vnicadm){ .out = out.f, .err = err.f };
+	vnicadm_init(&v, out.f, err.f);
 	ret = vn_print_table(&v, t, oarg, parseable, rows);
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_STRING_EQUAL(cap_text(&err), "");
@@ -226,7 +227,7 @@ static void test_missing_fields(void)
 
 	cap_open(&out);
 	cap_open(&err);
-	v = (struct vnicadm){ .out = out.f, .err = err.f };
+	vnicadm_init(&v, out.f, err.f);
 	CU_ASSERT_EQUAL(vn_print_table(&v, VN_T_VNIC, "link,over,vid", true,
 				       rows), 0);
 	CU_ASSERT_STRING_EQUAL(cap_text(&out), "vnic3::?\n");
@@ -535,7 +536,7 @@ static int suite_init(void)
 	strcpy(emptydir, "/tmp/vnicadm-none.XXXXXX");
 	if (!mkdtemp(rundir) || !mkdtemp(emptydir))
 		return -1;
-	snprintf(path, sizeof(path), "%s/vswitchd.sock", rundir);
+	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, rundir);
 	fake_srv = rpc_server_open(path, fake_methods,
 				   ARRAY_SIZE(fake_methods), NULL);
 	if (!fake_srv)

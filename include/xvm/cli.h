@@ -1,0 +1,94 @@
+/*
+ * What every dladm-like command shares (vnicadm today, a flowadm or a
+ * capture command later), with the program's name as a parameter: a
+ * table of subcommands and the usage text generated from it, getopt
+ * options with REFERENCE.md's messages ("Errors and exit status":
+ * "prog: message" on stderr, exit status 1), and the glue between JSON
+ * rows and lib/ofmt for show-* output. Nothing here exits: every
+ * function returns the exit status or 0, so unit tests run whole command
+ * lines in-process.
+ */
+#ifndef XVM_CLI_H
+#define XVM_CLI_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "xvm/common.h"
+
+struct cli;
+struct ofmt;
+struct ofmt_field;
+
+/*
+ * A subcommand. handler gets argv with argv[0] the subcommand's name and
+ * returns the exit status (0, or 1 after printing why). A program keeps
+ * its own state around its struct cli (container_of).
+ */
+struct cli_cmd {
+	const char *name;
+	int (*handler)(struct cli *c, int argc, char **argv);
+	const char *usage;	/* arguments, as in the usage text */
+};
+
+/* One invocation of a program. */
+struct cli {
+	const char *prog;		/* "vnicadm": starts every message */
+	const char *peer;		/* the daemon answers come from
+					 * ("vswitchd"), in messages about
+					 * them; NULL: none named */
+	FILE *out;			/* tables */
+	FILE *err;			/* messages and usage */
+	const struct cli_cmd *cmds;	/* the subcommands */
+	size_t ncmds;
+	const struct cli_cmd *cmd;	/* the one running, for its usage */
+};
+
+/* "prog: <message>" on c->err; returns 1 (the exit status). */
+int cli_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
+/* The same, followed by the running subcommand's usage line. */
+int cli_usage_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
+/* The usage of every subcommand (wrong operands); returns 1. */
+int cli_usage(struct cli *c);
+
+/*
+ * Run the command line argv (argv[0] the program, argv[1] the
+ * subcommand), then check that c->out was written. Returns the exit
+ * status. The caller releases its own state (a daemon connection)
+ * afterwards.
+ */
+int cli_run(struct cli *c, int argc, char **argv);
+
+/*
+ * Options of one subcommand, getopt style with REFERENCE.md's messages.
+ * val[c] is the argument of -c ("" for a flag), NULL if not given. Options
+ * listed in `multi` may repeat; their values are joined with ','.
+ */
+struct cli_opts {
+	const char *val[128];
+	char *joined[128];
+	int optind;		/* first operand */
+};
+/* 0, or 1 after printing the error and usage. Free with cli_opts_free
+ * either way. */
+int cli_opts_parse(struct cli *c, int argc, char **argv,
+		   const char *optstring, const char *multi,
+		   struct cli_opts *o);
+void cli_opts_free(struct cli_opts *o);
+
+/* -i interval: whole seconds, 1 to one day. 0, or 1 after printing
+ * "invalid interval value 'x'". */
+int cli_parse_interval(struct cli *c, const char *s, unsigned *secs);
+
+/*
+ * show-* output: open an ofmt table of fields (its callbacks read JSON
+ * objects) on c->out for -o oarg (NULL: all) and -p; print every object of
+ * the array rows. Each returns 0, or 1 after printing the error (ofmt's,
+ * "peer: malformed reply" for rows that are not an array of objects,
+ * "cannot write output").
+ */
+int cli_table_open(struct cli *c, const struct ofmt_field *fields,
+		   const char *oarg, bool parseable, struct ofmt **o);
+int cli_table_rows(struct cli *c, struct ofmt *o, const json_t *rows);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * vnicadm's command table, from which lib/cli.c generates the usage text,
+ * and the checks and skeletons its subcommands share. Messages have
+ * dladm's wording (REFERENCE.md "Errors and exit status").
+ */
+#include <string.h>
+
+#include "vnicadm.h"
+#include "xvm/linkprop.h"
+
+static const struct cli_cmd vnicadm_cmds[] = {
+	{ "create-vnic", cmd_create_vnic,
+	  "[-t] -l <link> [-m <value> | auto | {random [-r <prefix>]}]\n"
+	  "\t\t     [-v <vid>] [-p <prop>=<value>[,...]] [-k host|guest] "
+	  "<vnic>" },
+	{ "delete-vnic", cmd_delete_vnic, "[-t] <vnic>" },
+	{ "show-vnic", cmd_show_vnic,
+	  "[-pP] [-l <link>] [-s [-i <interval>]] [-o <field>,...] "
+	  "[<vnic>]" },
+	{ "show-link", cmd_show_link,
+	  "[-pP] [-s [-i <interval>]] [-o <field>,...] [<link>]" },
+	{ "show-phys", cmd_show_phys, "[-pP] [-o <field>,...]" },
+	{ "create-etherstub", cmd_create_etherstub, "[-t] <link>" },
+	{ "delete-etherstub", cmd_delete_etherstub, "[-t] <link>" },
+	{ "show-etherstub", cmd_show_etherstub,
+	  "[-p] [-o <field>,...] [<link>]" },
+	{ "set-linkprop", cmd_set_linkprop,
+	  "[-t] -p <prop>=<value>[,...] <link>" },
+	{ "reset-linkprop", cmd_reset_linkprop,
+	  "[-t] [-p <prop>,...] <link>" },
+	{ "show-linkprop", cmd_show_linkprop,
+	  "[-P] [[-c] -o <field>,...] [-p <prop>,...] [<link>]" },
+};
+
+int vn_check_link(struct vnicadm *v, const char *name)
+{
+	if (!linkname_valid(name))
+		return vn_fail(v, "invalid link name '%.64s'", name);
+	return 0;
+}
+
+void vnicadm_init(struct vnicadm *v, FILE *out, FILE *err)
+{
+	*v = (struct vnicadm){
+		.cli = {
+			.prog = VN_PROG, .peer = "vswitchd",
+			.out = out, .err = err,
+			.cmds = vnicadm_cmds, .ncmds = ARRAY_SIZE(vnicadm_cmds),
+		},
+	};
+}
+
+int vnicadm_main(int argc, char **argv, FILE *out, FILE *err)
+{
+	struct vnicadm v;
+	int ret;
+
+	vnicadm_init(&v, out, err);
+	ret = cli_run(&v.cli, argc, argv);
+	vn_disconnect(&v);
+	return ret;
+}
+
+int vn_link_cmd(struct vnicadm *v, int argc, char **argv,
+		const char *optstring, const char *multi,
+		int (*run)(struct vnicadm *v, const struct cli_opts *o,
+			   const char *link))
+{
+	struct cli_opts o;
+	int ret = 1;
+
+	if (cli_opts_parse(&v->cli, argc, argv, optstring, multi, &o))
+		goto fail;
+	if (o.optind != argc - 1) {
+		ret = vn_usage(v);
+		goto fail;
+	}
+	if (vn_check_link(v, argv[o.optind]))
+		goto fail;
+	ret = run(v, &o, argv[o.optind]);
+fail:
+	cli_opts_free(&o);
+	return ret;
+}
