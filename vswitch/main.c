@@ -25,6 +25,7 @@
 
 #include "xvm/log.h"
 #include "xvm/rpc.h"
+#include "control.h"
 #include "vswitchd.h"
 
 #define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
@@ -278,6 +279,8 @@ int main(int argc, char **argv)
 	static struct vswd d;
 	struct vswd_opts o = { .mem_mb = 256 };
 	struct rpc_server *srv = NULL;
+	struct rpc_method *methods = NULL;
+	size_t nmethods = 0;
 	char path[PATH_MAX + 32], pidpath[PATH_MAX + 32];
 	int sigfd, pidfd, rc;
 
@@ -310,7 +313,8 @@ int main(int argc, char **argv)
 		persist_restore(&d);
 	snprintf(path, sizeof(path), "%s/vswitchd.sock", d.rundir);
 	if (rc == 0) {
-		srv = rpc_server_open(path, control_methods, control_nmethods, &d);
+		methods = ctl_methods(&nmethods);
+		srv = methods ? rpc_server_open(path, methods, nmethods, &d) : NULL;
 		if (!srv)
 			log_err("cannot serve %s: %s", path,
 				strerror(errno));
@@ -321,6 +325,7 @@ int main(int argc, char **argv)
 		rpc_server_close(srv);
 	}
 	teardown(&d);
+	free(methods);
 	unlink(o.pidfile ? o.pidfile : pidpath);
 	close(pidfd);
 	return srv && rc == 0 ? 0 : 1;

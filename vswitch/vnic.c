@@ -2,7 +2,9 @@
  * VNICs (vswitchd.h): a port with a MAC, an optional VLAN id and
  * properties over a link. Host VNICs are tap interfaces, guest VNICs
  * vhost-user ports under $XVM_RUNDIR/vnic/. Every check happens before
- * anything is made, so a refused request changes nothing.
+ * anything is made, so a refused request changes nothing. Owns the
+ * control methods vnic.create, vnic.delete and vnic.list (vnicprop.c has
+ * the property ones).
  */
 #include <net/if.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "xvm/log.h"
 #include "xvm/units.h"
+#include "control.h"
 #include "vlan.h"
 #include "vswitchd.h"
 
@@ -286,3 +289,131 @@ void vnics_destroy_all(struct vswd *d)
 		free(v);
 	}
 }
+
+/* ---- control methods ---- */
+
+static const char *vnic_state(const struct vsw_vnic *v)
+{
+	return nb_port_link_state(v->port->nb) == 1 ? "up" : "down";
+}
+
+static json_t *vnic_json(const struct vsw_vnic *v, bool stats)
+{
+	char mac[MAC_STRLEN];
+	uint64_t speed = v->props.maxbw ? v->props.maxbw / 1000000 :
+					  link_speed_mbps(v->over);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:i, s:s, s:o, s:b, s:s, s:i}",
+		"name", v->name, "over", v->over->name,
+		"speed", (json_int_t)speed, "maxbw", (json_int_t)v->props.maxbw,
+		"mac", mac_format(&v->mac, mac),
+		"macaddrtype", v->mac_random ? "random" : "fixed",
+		"vid", v->vid, "kind", v->kind == VNIC_GUEST ? "guest" : "host",
+		"socket", v->kind == VNIC_GUEST ? json_string(v->socket) : json_null(),
+		"temporary", v->temporary, "state", vnic_state(v),
+		"mtu", (int)v->props.mtu);
+
+	if (o && stats)
+		json_object_set_new(o, "stats", stats_json(&v->port->stats, true, 0));
+	return o;
+}
+
+json_t *vnic_link_json(const struct vsw_vnic *v, bool stats)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "name", v->name,
+		"class", "vnic", "mtu", (int)v->props.mtu, "state", vnic_state(v),
+		"bridge", "", "over", v->over->name);
+
+	if (o && stats)
+		json_object_set_new(o, "stats", stats_json(&v->port->stats, true, 0));
+	return o;
+}
+
+json_t *vnics_json(struct vswd *d, const char *name, const char *link,
+		   bool stats)
+{
+	json_t *arr = json_array();
+
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if ((!name || strcmp(name, v->name) == 0) &&
+		    (!link || strcmp(link, v->over->name) == 0))
+			json_array_append_new(arr, vnic_json(v, stats));
+	return arr;
+}
+
+static int vnic_ctl_spec(json_t *params, struct vnic_spec *s,
+			 struct rpc_error *err)
+{
+	const char *kind;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	link_props_init(&s->props);
+	if ((rc = ctl_str(params, "name", true, &s->name, err)) < 0 ||
+	    (rc = ctl_str(params, "link", true, &s->link, err)) < 0 ||
+	    (rc = ctl_str(params, "mac", false, &s->mac, err)) < 0 ||
+	    (rc = ctl_str(params, "mac_prefix", false, &s->mac_prefix, err)) < 0 ||
+	    (rc = ctl_str(params, "kind", false, &kind, err)) < 0 ||
+	    (rc = ctl_vid(params, &s->vid, err)) < 0 ||
+	    (rc = ctl_bool(params, "temporary", &s->temporary, err)) < 0 ||
+	    (rc = ctl_props(json_object_get(params, "props"), &s->props, err)) < 0)
+		return rc;
+	if (kind && strcmp(kind, "host") && strcmp(kind, "guest"))
+		return rpc_errorf(err, EINVAL, "kind must be 'host' or 'guest'");
+	s->kind = kind && !strcmp(kind, "guest") ? VNIC_GUEST : VNIC_HOST;
+	return 0;
+}
+
+static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
+			   struct rpc_error *err)
+{
+	struct vnic_spec s;
+	struct vsw_vnic *v;
+	char mac[MAC_STRLEN];
+	int rc = vnic_ctl_spec(params, &s, err);
+
+	if (rc == 0)
+		rc = vnic_create(d, &s, &v, err);
+	if (rc < 0)
+		return rc;
+	*result = json_pack("{s:s, s:s, s:s}", "name", v->name,
+			    "mac", mac_format(&v->mac, mac),
+			    "macaddrtype", v->mac_random ? "random" : "fixed");
+	if (*result && v->kind == VNIC_GUEST)
+		json_object_set_new(*result, "socket", json_string(v->socket));
+	return 0;
+}
+CTL_COMMAND("vnic.create", vnic_ctl_create,
+	    "name link [mac] [mac_prefix] [vid] [kind] [temporary] [props]");
+
+static int vnic_ctl_delete(struct vswd *d, json_t *params,
+			   json_t **result UNUSED, struct rpc_error *err)
+{
+	const char *name;
+	bool temporary;
+	int rc = ctl_name_temp(params, &name, &temporary, err);
+
+	return rc < 0 ? rc : vnic_delete(d, name, temporary, err);
+}
+CTL_COMMAND("vnic.delete", vnic_ctl_delete, "name [temporary]");
+
+static int vnic_ctl_list(struct vswd *d, json_t *params, json_t **result,
+			 struct rpc_error *err)
+{
+	const char *name, *link;
+	bool stats;
+	int rc;
+
+	if ((rc = ctl_str(params, "name", false, &name, err)) < 0 ||
+	    (rc = ctl_str(params, "link", false, &link, err)) < 0 ||
+	    (rc = ctl_bool(params, "stats", &stats, err)) < 0)
+		return rc;
+	if (name && !vnic_find(d, name))
+		return link_find(d, name) ?
+			rpc_errorf(err, EINVAL, "'%s' is not a vnic", name) :
+			rpc_errorf(err, ENOENT, "object not found");
+	if (link && !link_name_taken(d, link))
+		return rpc_errorf(err, ENOENT, "object not found");
+	*result = json_pack("{s:o}", "vnics", vnics_json(d, name, link, stats));
+	return 0;
+}
+CTL_COMMAND("vnic.list", vnic_ctl_list, "[name] [link] [stats]");

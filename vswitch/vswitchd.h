@@ -93,6 +93,8 @@ void link_put(struct vswd *d, struct vsw_link *l);
 uint32_t link_mtu(const struct vsw_link *l);
 const char *link_state(const struct vsw_link *l);
 uint64_t link_speed_mbps(const struct vsw_link *l);
+/* link.list's array: links and VNICs (all, or the one named). */
+json_t *links_json(struct vswd *d, const char *name, bool stats);
 void links_destroy_all(struct vswd *d);
 
 /* vnic.c */
@@ -109,6 +111,15 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		     const struct link_props *run,
 		     const struct link_props *saved, struct rpc_error *err);
 void vnics_destroy_all(struct vswd *d);
+/* A VNIC as link.list shows it. */
+json_t *vnic_link_json(const struct vsw_vnic *v, bool stats);
+/* vnic.list's array: every VNIC, or those of that name and/or link. */
+json_t *vnics_json(struct vswd *d, const char *name, const char *link,
+		   bool stats);
+
+/* stats.c: a port's counters as a link's "stats" object (vnic: seen
+ * from the VNIC; missed: frames the uplink's port lost below us). */
+json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed);
 
 /* persist.c: $XVM_STATEDIR/vswitchd/config.json */
 int persist_save(struct vswd *d);
@@ -127,9 +138,5 @@ uint64_t phys_speed_mbps(const char *name);
 uint32_t phys_mtu(const char *name);
 /* "up", "down" or "unknown" (sysfs operstate; unknown if it is gone). */
 const char *phys_oper_state(const char *name);
-
-/* control.c */
-extern const struct rpc_method control_methods[];
-extern const size_t control_nmethods;
 
 #endif
