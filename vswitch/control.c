@@ -1,6 +1,7 @@
 /*
  * The control socket's dispatcher (control.h): the methods the modules
- * registered, each run by ctl_run(); and the parameter checks. Every
+ * registered, each run by ctl_run(), which has the configuration saved
+ * once after a change (persist.c); and the parameter checks. Every
  * parameter is checked for presence, type and range before anything
  * changes; unknown parameters are ignored.
  */
@@ -22,7 +23,17 @@ void ctl_register(struct ctl_command *c)
 int ctl_run(const struct ctl_command *c, void *ctx, json_t *params,
 	    json_t **result, struct rpc_error *err)
 {
-	return c->handler(ctx, params, result, err);
+	struct vswd *d = ctx;
+	int rc = c->handler(d, params, result, err);
+
+	if (rc < 0)
+		return rc;
+	rc = persist_commit(d, err);
+	if (rc < 0) {
+		json_decref(*result);
+		*result = NULL;
+	}
+	return rc;
 }
 
 static bool ctl_listed(const struct rpc_method *m, size_t n, const char *name)

@@ -3,8 +3,10 @@
  * that owns a method registers it next to its handler with one
  * CTL_COMMAND line (as OVS modules call unixctl_command_register), so a
  * new method is one handler and one line, or one new file; control.c
- * gathers them into the table rpc_server_open() takes. Also the parameter
- * checks every handler uses.
+ * gathers them into the table rpc_server_open() takes. After a handler
+ * succeeds, the dispatcher has persist.c save the configuration if the
+ * handler changed what is saved (persist_changed()), and reports a failed
+ * save to the client. Also the parameter checks every handler uses.
  */
 #ifndef VSW_CONTROL_H
 #define VSW_CONTROL_H
@@ -22,7 +24,8 @@ struct vswd;
  * an object (never NULL); every field used is checked first
  * (ctl_str()...), and a refused request changes nothing. Returns 0 and
  * may set *result to a new reference (NULL: {}), or a negative errno with
- * err filled (rpc_errorf()).
+ * err filled (rpc_errorf()). A handler that changed the saved
+ * configuration calls persist_changed(d); it never saves itself.
  */
 typedef int (*ctl_handler_fn)(struct vswd *d, json_t *params,
 			      json_t **result, struct rpc_error *err);
@@ -41,7 +44,8 @@ struct ctl_command {
 /* Called by CTL_COMMAND before main(); ctl_methods() refuses a name
  * registered twice. */
 void ctl_register(struct ctl_command *c);
-/* Run c's handler for the RPC server. */
+/* Run c's handler for the RPC server, then save if it changed the
+ * configuration (persist_commit()). */
 int ctl_run(const struct ctl_command *c, void *ctx, json_t *params,
 	    json_t **result, struct rpc_error *err);
 /* The registered methods in a new array for rpc_server_open() (free()

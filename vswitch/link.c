@@ -84,8 +84,6 @@ int etherstub_create(struct vswd *d, const char *name, bool temporary,
 	l->next = d->links;
 	d->links = l;
 	log_info("etherstub %s: created%s", name, temporary ? " (temporary)" : "");
-	if (!temporary)
-		persist_save(d);
 	return 0;
 }
 
@@ -106,8 +104,6 @@ int etherstub_delete(struct vswd *d, const char *name, struct rpc_error *err)
 	pmd_del_switch(d->pmd, l->sw);
 	link_unlist(d, l);
 	log_info("etherstub %s: deleted", name);
-	if (!l->temporary)
-		persist_save(d);
 	link_free(l);
 	return 0;
 }
@@ -292,17 +288,30 @@ static int etherstub_ctl_create(struct vswd *d, json_t *params,
 	bool temporary;
 	int rc = ctl_name_temp(params, &name, &temporary, err);
 
-	return rc < 0 ? rc : etherstub_create(d, name, temporary, err);
+	if (rc == 0)
+		rc = etherstub_create(d, name, temporary, err);
+	if (rc == 0 && !temporary)
+		persist_changed(d);
+	return rc;
 }
 CTL_COMMAND("etherstub.create", etherstub_ctl_create, "name [temporary]");
 
 static int etherstub_ctl_delete(struct vswd *d, json_t *params,
 				json_t **result UNUSED, struct rpc_error *err)
 {
+	struct vsw_link *l;
 	const char *name;
+	bool saved;
 	int rc = ctl_str(params, "name", true, &name, err);
 
-	return rc < 0 ? rc : etherstub_delete(d, name, err);
+	if (rc < 0)
+		return rc;
+	l = link_find(d, name);
+	saved = l && !l->temporary;
+	rc = etherstub_delete(d, name, err);
+	if (rc == 0 && saved)
+		persist_changed(d);
+	return rc;
 }
 CTL_COMMAND("etherstub.delete", etherstub_ctl_delete, "name");
 

@@ -52,6 +52,7 @@ static int vnic_pick_mac(struct vswd *d, const struct vnic_spec *s,
 		if (mac_parse(s->mac, &v->mac) < 0 || !mac_is_unicast(&v->mac))
 			return rpc_errorf(err, EINVAL, "invalid MAC address '%s'",
 					  s->mac);
+		v->mac_random = s->mac_was_random;
 		return vnic_mac_used(d, over, &v->mac) ?
 			rpc_errorf(err, EADDRINUSE, "MAC address is already in use") : 0;
 	}
@@ -204,11 +205,8 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		goto fail;
 	over->nvnics++;
 	vnic_list_add(d, v);
-	persist_forget_dormant(d, v->name);
 	log_info("vnic %s: created over %s (%s, vid %u)", v->name, over->name,
 		 v->kind == VNIC_GUEST ? "guest" : "host", v->vid);
-	if (!v->temporary)
-		persist_save(d);
 	*out = v;
 	return 0;
 fail:
@@ -228,8 +226,6 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 			return rpc_errorf(err, EINVAL, "'%s' is not a vnic", name);
 		return rpc_errorf(err, ENOENT, "object not found");
 	}
-	if (temporary && !v->temporary)
-		persist_keep_dormant(d, v);
 	vnic_stop_port(d, v);
 	for (pp = &d->vnics; *pp != v; pp = &(*pp)->next)
 		;
@@ -238,8 +234,6 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 	over->nvnics--;
 	link_put(d, over);
 	log_info("vnic %s: deleted%s", name, temporary ? " (temporarily)" : "");
-	if (!v->temporary && !temporary)
-		persist_save(d);
 	free(v);
 	return 0;
 }
@@ -269,11 +263,8 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		log_info("vnic %s: maxbw %s applied", v->name, bw);
 	}
 	v->props = *run;
-	if (saved) {
+	if (saved)
 		v->saved = *saved;
-		if (!v->temporary)
-			persist_save(d);
-	}
 	return 0;
 }
 
@@ -375,6 +366,10 @@ static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
 		rc = vnic_create(d, &s, &v, err);
 	if (rc < 0)
 		return rc;
+	/* a saved entry of a VNIC deleted with -t gives way to the new one */
+	persist_forget_dormant(d, v->name);
+	if (!v->temporary)
+		persist_changed(d);
 	*result = json_pack("{s:s, s:s, s:s}", "name", v->name,
 			    "mac", mac_format(&v->mac, mac),
 			    "macaddrtype", v->mac_random ? "random" : "fixed");
@@ -388,11 +383,21 @@ CTL_COMMAND("vnic.create", vnic_ctl_create,
 static int vnic_ctl_delete(struct vswd *d, json_t *params,
 			   json_t **result UNUSED, struct rpc_error *err)
 {
+	struct vsw_vnic *v;
 	const char *name;
-	bool temporary;
+	bool temporary, saved;
 	int rc = ctl_name_temp(params, &name, &temporary, err);
 
-	return rc < 0 ? rc : vnic_delete(d, name, temporary, err);
+	if (rc < 0)
+		return rc;
+	v = vnic_find(d, name);
+	saved = v && !v->temporary;
+	if (saved && temporary)
+		persist_keep_dormant(d, v);	/* back at restart */
+	rc = vnic_delete(d, name, temporary, err);
+	if (rc == 0 && saved && !temporary)
+		persist_changed(d);
+	return rc;
 }
 CTL_COMMAND("vnic.delete", vnic_ctl_delete, "name [temporary]");
 

@@ -1,8 +1,8 @@
 /*
  * VNIC properties over the control socket (docs/vswitchd-control.md
  * "vnic.set / vnic.reset", "linkprop.get"): the methods parse and check,
- * vnic_apply_props() puts the result in effect (and saves it unless
- * temporary).
+ * vnic_apply_props() puts the result in effect. Properties set without
+ * "temporary" are saved (for a persistent VNIC).
  */
 #include <string.h>
 
@@ -26,13 +26,18 @@ static int vnicprop_target(struct vswd *d, json_t *params, struct vsw_vnic **v,
 	return 0;
 }
 
-/* Apply run, and saved unless temporary. */
+/* Apply run (and saved unless temporary); saved ones of a persistent
+ * VNIC are to be written. */
 static int vnicprop_apply(struct vswd *d, struct vsw_vnic *v,
 			  const struct link_props *run,
 			  const struct link_props *saved, bool temporary,
 			  struct rpc_error *err)
 {
-	return vnic_apply_props(d, v, run, temporary ? NULL : saved, err);
+	int rc = vnic_apply_props(d, v, run, temporary ? NULL : saved, err);
+
+	if (rc == 0 && !temporary && !v->temporary)
+		persist_changed(d);
+	return rc;
 }
 
 static int vnicprop_ctl_set(struct vswd *d, json_t *params,

@@ -2,7 +2,9 @@
  * vswitchd's configuration objects, owned by the control thread: links
  * (phys uplinks and etherstubs, each one switch) and VNICs over them, with
  * their properties (docs/vswitchd-control.md "Objects"). Each change is
- * applied to the data path through pmd.h and saved by persist.c.
+ * applied to the data path through pmd.h; the functions here change only
+ * the running state, and the control methods (control.h) have persist.c
+ * save what a command changed.
  */
 #ifndef VSW_VSWITCHD_H
 #define VSW_VSWITCHD_H
@@ -62,7 +64,9 @@ struct vswd {
 	struct pmd *pmd;
 	struct vsw_link *links;
 	struct vsw_vnic *vnics;
-	bool restoring;			/* no saving while restoring */
+	bool unsaved;			/* a command changed the saved
+					 * configuration: persist_commit()
+					 * writes it before the reply */
 	json_t *dormant;		/* saved VNICs deleted with -t: still
 					 * in config.json, back at restart */
 };
@@ -73,6 +77,8 @@ struct vnic_spec {
 	const char *link;
 	const char *mac;		/* NULL, "auto", "random" or a MAC */
 	const char *mac_prefix;		/* NULL or a prefix for random */
+	bool mac_was_random;		/* a given mac picked at random
+					 * before (restored): macaddrtype */
 	uint16_t vid;
 	enum vnic_kind kind;
 	bool temporary;
@@ -122,8 +128,16 @@ json_t *vnics_json(struct vswd *d, const char *name, const char *link,
 json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed);
 
 /* persist.c: $XVM_STATEDIR/vswitchd/config.json */
+/* Write the configuration now: 0 or -errno (logged). */
 int persist_save(struct vswd *d);
+/* At start, before serving: re-create what was saved. Saves nothing. */
 int persist_restore(struct vswd *d);
+/* A control method changed what is saved (called by its handler). */
+void persist_changed(struct vswd *d);
+/* After a method succeeded (control.c): save if it changed anything; a
+ * failed save is -errno with err saying the change is in effect but not
+ * saved. */
+int persist_commit(struct vswd *d, struct rpc_error *err);
 /* Keep a deleted VNIC's saved entry (delete -t); forget it (a new VNIC
  * of that name). */
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v);
