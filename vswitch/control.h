@@ -66,13 +66,13 @@ struct rpc_method *ctl_methods(size_t *n);
 	{								\
 		return ctl_run(&fn##_command, ctx, params, result, err); \
 	}								\
-	static struct ctl_command fn##_command = {			\
-		.name = (method), .usage = (usage_), .handler = (fn),	\
-		.entry = fn##_entry,					\
-	};								\
 	__attribute__((constructor)) static void fn##_register(void)	\
 	{								\
 		ctl_register(&fn##_command);				\
+	}								\
+	static struct ctl_command fn##_command = {			\
+		.name = (method), .usage = (usage_), .handler = (fn),	\
+		.entry = fn##_entry,					\
 	}
 
 /* Parameter checks: 0, or -EINVAL with err saying what is wrong. */
