@@ -98,7 +98,20 @@ struct vsw_dp {
 	uint64_t now_ns;			/* this iteration's time */
 };
 
-/* Forward a burst taken from port in (switch.c). */
+/* switch.c, on the PMD thread (or a unit test standing in for it). */
+
+/* Give p (p->sw, p->uplink, and for a VNIC p->vid and p->mac set) an id
+ * in dp and a place in its switch: a VNIC's address is registered in the
+ * L2 table. 0, -ENOSPC, -EBUSY (a second uplink), -EADDRINUSE. */
+int switch_add_port(struct vsw_dp *dp, struct vsw_port *p);
+/* Take p out of its switch and dp: its L2 entries go, its queued frames
+ * are dropped. */
+void switch_del_port(struct vsw_dp *dp, struct vsw_port *p);
+/* Put props in effect on p: caps (token buckets full at now_ns), queue
+ * bound, protection and priority. 0 or -ERANGE (maxbw). */
+int switch_set_props(struct vsw_port *p, const struct link_props *props,
+		     uint64_t now_ns);
+/* Forward a burst taken from port in. */
 void switch_input(struct vsw_dp *dp, struct vsw_port *in,
 		  struct rte_mbuf **pkts, uint16_t n);
 /* Send what waits for port p, within its cap and the port's room; the

@@ -2,13 +2,15 @@
  * Links (vswitchd.h): etherstubs, made and deleted by request, and phys
  * links, attached the first time a VNIC names a host interface and
  * detached when the last VNIC over it goes (docs/vswitchd-control.md).
- * Each link is one switch in the data path.
+ * Each link is one switch in the data path. Owns the control methods
+ * link.list and etherstub.*.
  */
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xvm/log.h"
+#include "control.h"
 #include "vswitchd.h"
 
 struct vsw_link *link_find(struct vswd *d, const char *name)
@@ -82,8 +84,6 @@ int etherstub_create(struct vswd *d, const char *name, bool temporary,
 	l->next = d->links;
 	d->links = l;
 	log_info("etherstub %s: created%s", name, temporary ? " (temporary)" : "");
-	if (!temporary)
-		persist_save(d);
 	return 0;
 }
 
@@ -104,8 +104,6 @@ int etherstub_delete(struct vswd *d, const char *name, struct rpc_error *err)
 	pmd_del_switch(d->pmd, l->sw);
 	link_unlist(d, l);
 	log_info("etherstub %s: deleted", name);
-	if (!l->temporary)
-		persist_save(d);
 	link_free(l);
 	return 0;
 }
@@ -229,3 +227,118 @@ void links_destroy_all(struct vswd *d)
 		}
 	}
 }
+
+/* ---- control methods ---- */
+
+static json_t *link_json(const struct vsw_link *l, bool stats)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "name", l->name,
+		"class", l->cls == VSW_LINK_PHYS ? "phys" : "etherstub",
+		"mtu", (int)link_mtu(l), "state", link_state(l),
+		"bridge", "", "over", "");
+
+	if (o && stats) {
+		struct vsw_stats zero = { 0 };
+		struct nb_port_stats nst = { 0 };
+
+		if (l->uplink)
+			nb_port_stats(l->uplink->nb, &nst);
+		json_object_set_new(o, "stats", stats_json(
+			l->uplink ? &l->uplink->stats : &zero, false,
+			nst.rx_missed));
+	}
+	return o;
+}
+
+json_t *links_json(struct vswd *d, const char *name, bool stats)
+{
+	json_t *arr = json_array();
+
+	for (struct vsw_link *l = d->links; l; l = l->next)
+		if (!name || strcmp(name, l->name) == 0)
+			json_array_append_new(arr, link_json(l, stats));
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if (!name || strcmp(name, v->name) == 0)
+			json_array_append_new(arr, vnic_link_json(v, stats));
+	return arr;
+}
+
+static int link_ctl_list(struct vswd *d, json_t *params, json_t **result,
+			 struct rpc_error *err)
+{
+	const char *name;
+	bool stats;
+	int rc = ctl_str(params, "name", false, &name, err);
+
+	if (rc == 0)
+		rc = ctl_bool(params, "stats", &stats, err);
+	if (rc < 0)
+		return rc;
+	if (name && !link_name_taken(d, name))
+		return rpc_errorf(err, ENOENT, "object not found");
+	*result = json_pack("{s:o}", "links", links_json(d, name, stats));
+	return 0;
+}
+CTL_COMMAND("link.list", link_ctl_list, "[name] [stats]");
+
+static int etherstub_ctl_create(struct vswd *d, json_t *params,
+				json_t **result UNUSED, struct rpc_error *err)
+{
+	const char *name;
+	bool temporary;
+	int rc = ctl_name_temp(params, &name, &temporary, err);
+
+	if (rc == 0)
+		rc = etherstub_create(d, name, temporary, err);
+	if (rc == 0 && !temporary)
+		persist_changed(d);
+	return rc;
+}
+CTL_COMMAND("etherstub.create", etherstub_ctl_create, "name [temporary]");
+
+static int etherstub_ctl_delete(struct vswd *d, json_t *params,
+				json_t **result UNUSED, struct rpc_error *err)
+{
+	struct vsw_link *l;
+	const char *name;
+	bool saved;
+	int rc = ctl_str(params, "name", true, &name, err);
+
+	if (rc < 0)
+		return rc;
+	l = link_find(d, name);
+	saved = l && !l->temporary;
+	rc = etherstub_delete(d, name, err);
+	if (rc == 0 && saved)
+		persist_changed(d);
+	return rc;
+}
+CTL_COMMAND("etherstub.delete", etherstub_ctl_delete, "name");
+
+static int etherstub_ctl_list(struct vswd *d, json_t *params, json_t **result,
+			      struct rpc_error *err)
+{
+	const char *name;
+	json_t *arr;
+	int rc = ctl_str(params, "name", false, &name, err);
+
+	if (rc < 0)
+		return rc;
+	if (name) {
+		struct vsw_link *l = link_find(d, name);
+
+		if (!l && !vnic_find(d, name))
+			return rpc_errorf(err, ENOENT, "object not found");
+		if (!l || l->cls != VSW_LINK_ETHERSTUB)
+			return rpc_errorf(err, EINVAL, "'%s' is not an etherstub",
+					  name);
+	}
+	arr = json_array();
+	for (struct vsw_link *l = d->links; l; l = l->next)
+		if (l->cls == VSW_LINK_ETHERSTUB && (!name || !strcmp(name, l->name)))
+			json_array_append_new(arr, json_pack("{s:s, s:b}",
+				"name", l->name, "temporary", l->temporary));
+	*result = json_pack("{s:o}", "etherstubs", arr);
+	return 0;
+}
+CTL_COMMAND("etherstub.list", etherstub_ctl_list, "[name]");

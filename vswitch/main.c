@@ -26,6 +26,7 @@
 #include "xvm/log.h"
 #include "xvm/rpc.h"
 #include "xvm/vswctl.h"	/* VSWCTL_SOCK_NAME */
+#include "control.h"
 #include "vswitchd.h"
 
 #define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
@@ -279,6 +280,8 @@ int main(int argc, char **argv)
 	static struct vswd d;
 	struct vswd_opts o = { .mem_mb = 256 };
 	struct rpc_server *srv = NULL;
+	struct rpc_method *methods = NULL;
+	size_t nmethods = 0;
 	char path[PATH_MAX + 32], pidpath[PATH_MAX + 32];
 	int sigfd, pidfd, rc;
 
@@ -311,7 +314,8 @@ int main(int argc, char **argv)
 		persist_restore(&d);
 	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, d.rundir);
 	if (rc == 0) {
-		srv = rpc_server_open(path, control_methods, control_nmethods, &d);
+		methods = ctl_methods(&nmethods);
+		srv = methods ? rpc_server_open(path, methods, nmethods, &d) : NULL;
 		if (!srv)
 			log_err("cannot serve %s: %s", path,
 				strerror(errno));
@@ -322,6 +326,7 @@ int main(int argc, char **argv)
 		rpc_server_close(srv);
 	}
 	teardown(&d);
+	free(methods);
 	unlink(o.pidfile ? o.pidfile : pidpath);
 	close(pidfd);
 	return srv && rc == 0 ? 0 : 1;

@@ -1,8 +1,11 @@
 /*
  * Persistence: the etherstubs and VNICs not made temporary, saved in
- * $XVM_STATEDIR/vswitchd/config.json after every change (atomically, lib
- * atomicio) and re-created at start. Phys links are implied by the VNICs
- * over them. Only properties set without -t are saved, as their text.
+ * $XVM_STATEDIR/vswitchd/config.json (atomically, lib atomicio) once after
+ * each control method that changed them (persist_commit(), called by the
+ * dispatcher in control.c), and re-created at start (persist_restore(),
+ * which calls the same create functions and saves nothing). Phys links
+ * are implied by the VNICs over them. Only properties set without -t are
+ * saved, as their text.
  *
  *   {"version":1,"etherstubs":[{"name":"stub0"}],
  *    "vnics":[{"name":"vnic0","link":"stub0","mac":"2:8:20:1:2:3",
@@ -112,8 +115,6 @@ int persist_save(struct vswd *d)
 	char *text = NULL;
 	int rc;
 
-	if (d->restoring)
-		return 0;
 	rc = persist_path(d, path, sizeof(path), true);
 	if (rc < 0)
 		goto fail;
@@ -134,6 +135,27 @@ fail:
 		d->statedir, strerror(-rc));
 	free(text);
 	return rc;
+}
+
+void persist_changed(struct vswd *d)
+{
+	d->unsaved = true;
+}
+
+int persist_commit(struct vswd *d, struct rpc_error *err)
+{
+	int rc;
+
+	if (!d->unsaved)
+		return 0;
+	d->unsaved = false;	/* the next change writes everything again */
+	rc = persist_save(d);
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "change in effect but not saved "
+				  "(lost when vswitchd restarts): cannot "
+				  "write %s/vswitchd/config.json: %s",
+				  d->statedir, strerror(-rc));
+	return 0;
 }
 
 static const char *persist_str(json_t *o, const char *key)
@@ -157,6 +179,8 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 	s.name = persist_str(o, "name");
 	s.link = persist_str(o, "link");
 	s.mac = persist_str(o, "mac");
+	s.mac_was_random = json_is_string(json_object_get(o, "macaddrtype")) &&
+		strcmp(persist_str(o, "macaddrtype"), "random") == 0;
 	s.kind = kind && strcmp(kind, "guest") == 0 ? VNIC_GUEST : VNIC_HOST;
 	link_props_init(&s.props);
 	bad = !json_is_object(o) ? "not an object" :
@@ -193,10 +217,7 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 		if (!d->dormant)
 			d->dormant = json_array();
 		json_array_append(d->dormant, o);
-		return;
 	}
-	v->mac_random = json_is_string(json_object_get(o, "macaddrtype")) &&
-		strcmp(persist_str(o, "macaddrtype"), "random") == 0;
 }
 
 /* An unreadable configuration is renamed to config.json.bad, so that the
@@ -246,7 +267,6 @@ int persist_restore(struct vswd *d)
 		    !json_is_array(json_object_get(root, *k)))
 			log_err("persist: %s: '%s' is not an array; ignored",
 				path, *k);
-	d->restoring = true;
 	json_array_foreach(json_object_get(root, "etherstubs"), i, e) {
 		struct rpc_error err = { "", "" };
 		const char *name = persist_str(e, "name");
@@ -260,7 +280,6 @@ int persist_restore(struct vswd *d)
 	}
 	json_array_foreach(json_object_get(root, "vnics"), i, e)
 		persist_restore_vnic(d, e);
-	d->restoring = false;
 	json_decref(root);
 	log_info("persist: configuration restored from %s", path);
 	return 0;

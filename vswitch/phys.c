@@ -4,7 +4,8 @@
  * duplex from sysfs (/sys/class/net/<if>/speed, duplex), the driver from
  * the ethtool ETHTOOL_GDRVINFO ioctl. Bridges, VLANs, taps (our own host
  * VNICs among them) and other virtual devices are not phys links; veth and
- * dummy interfaces are, so tests can build a LAN.
+ * dummy interfaces are, so tests can build a LAN. Owns the phys.list
+ * control method.
  */
 #include <net/if.h>
 #include <net/if_arp.h>
@@ -22,6 +23,7 @@
 #include <netlink/route/link.h>
 
 #include "xvm/log.h"
+#include "control.h"
 #include "vswitchd.h"
 
 /* Link types (IFLA_INFO_KIND) that may serve as uplinks; NULL is a
@@ -210,3 +212,15 @@ int phys_check(const char *name)
 	nl_socket_free(sk);
 	return rc;
 }
+
+static int phys_ctl_list(struct vswd *d UNUSED, json_t *params UNUSED,
+			 json_t **result, struct rpc_error *err)
+{
+	json_t *arr = phys_list();
+
+	if (!arr)
+		return rpc_errorf(err, EIO, "cannot list host interfaces");
+	*result = json_pack("{s:o}", "phys", arr);
+	return 0;
+}
+CTL_COMMAND("phys.list", phys_ctl_list, "");

@@ -101,38 +101,13 @@ static void pmd_arm(struct pmd *pmd, struct vsw_port *p, bool on)
 	p->fd_ready = true;	/* read it once in any case */
 }
 
-static int pmd_alloc_id(struct pmd *pmd, struct vsw_port *p)
-{
-	for (uint32_t id = 0; id < VSW_MAX_PORTS; id++) {
-		if (!pmd->dp.ports[id]) {
-			p->id = id;
-			return 0;
-		}
-	}
-	return -ENOSPC;
-}
-
 static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
 {
 	struct vsw_port *p = c->port;
-	struct vsw_switch *sw = p->sw;
-	int rc = pmd_alloc_id(pmd, p);
+	int rc = switch_add_port(&pmd->dp, p);
 
 	if (rc < 0)
 		return rc;
-	if (p->uplink) {
-		if (sw->uplink)
-			return -EBUSY;
-		sw->uplink = p;
-	} else {
-		if (sw->nports == VSW_MAX_SW_PORTS)
-			return -ENOSPC;
-		rc = l2_register(&sw->l2, p->vid, &p->mac, p->id);
-		if (rc < 0)
-			return rc;
-		sw->ports[sw->nports++] = p;
-	}
-	pmd->dp.ports[p->id] = p;
 	pmd->active[pmd->nactive++] = p;
 	pmd_arm(pmd, p, true);
 	return 0;
@@ -141,7 +116,6 @@ static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
 static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
 {
 	struct vsw_port *p = c->port;
-	struct vsw_switch *sw = p->sw;
 
 	if (pmd->dp.ports[p->id] != p)
 		return -ENOENT;
@@ -152,50 +126,13 @@ static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
 			break;
 		}
 	}
-	if (sw->uplink == p)
-		sw->uplink = NULL;
-	for (unsigned i = 0; i < sw->nports; i++) {
-		if (sw->ports[i] == p) {
-			sw->ports[i] = sw->ports[--sw->nports];
-			break;
-		}
-	}
-	l2_flush_port(&sw->l2, p->id);
-	switch_drain(p);
-	pmd->dp.ports[p->id] = NULL;
+	switch_del_port(&pmd->dp, p);
 	return 0;
 }
 
-/* Queue bound towards a port: the whole ring, or for a capped VNIC
- * VSW_TXQ_CAPPED_MS worth of full frames, so a cap does not add seconds
- * of queueing delay. Frames already queued beyond it drain normally. */
-static uint16_t pmd_txq_limit(uint64_t rate)
+static int pmd_do_set_props(struct pmd *pmd UNUSED, struct pmd_cmd *c)
 {
-	uint64_t n;
-
-	if (!rate)
-		return VSW_TXQ_LEN;
-	n = rate / 1000 * VSW_TXQ_CAPPED_MS / SHAPER_FRAME_BITS;
-	return (uint16_t)MAX(32, MIN(n, VSW_TXQ_LEN));
-}
-
-static int pmd_do_set_props(struct pmd *pmd, struct pmd_cmd *c)
-{
-	struct vsw_port *p = c->port;
-	uint64_t now = pmd_now_ns();
-	/* above what one core moves, a cap is no cap */
-	uint64_t rate = MIN(c->props.maxbw, SHAPER_MAX_BPS);
-	int rc;
-
-	rc = shaper_init(&p->from_port, rate, now);
-	if (rc == 0)
-		rc = shaper_init(&p->to_port, rate, now);
-	if (rc < 0)
-		return rc;
-	p->props = c->props;
-	p->txq_limit = pmd_txq_limit(rate);
-	(void)pmd;
-	return 0;
+	return switch_set_props(c->port, &c->props, pmd_now_ns());
 }
 
 static unsigned pmd_run_commands(struct pmd *pmd)

@@ -300,6 +300,87 @@ void switch_drain(struct vsw_port *p)
 	drop_queued(p);
 }
 
+static int switch_alloc_id(struct vsw_dp *dp, struct vsw_port *p)
+{
+	for (uint32_t id = 0; id < VSW_MAX_PORTS; id++) {
+		if (!dp->ports[id]) {
+			p->id = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+int switch_add_port(struct vsw_dp *dp, struct vsw_port *p)
+{
+	struct vsw_switch *sw = p->sw;
+	int rc = switch_alloc_id(dp, p);
+
+	if (rc < 0)
+		return rc;
+	if (p->uplink) {
+		if (sw->uplink)
+			return -EBUSY;
+		sw->uplink = p;
+	} else {
+		if (sw->nports == VSW_MAX_SW_PORTS)
+			return -ENOSPC;
+		rc = l2_register(&sw->l2, p->vid, &p->mac, p->id);
+		if (rc < 0)
+			return rc;
+		sw->ports[sw->nports++] = p;
+	}
+	dp->ports[p->id] = p;
+	return 0;
+}
+
+void switch_del_port(struct vsw_dp *dp, struct vsw_port *p)
+{
+	struct vsw_switch *sw = p->sw;
+
+	if (sw->uplink == p)
+		sw->uplink = NULL;
+	for (unsigned i = 0; i < sw->nports; i++) {
+		if (sw->ports[i] == p) {
+			sw->ports[i] = sw->ports[--sw->nports];
+			break;
+		}
+	}
+	l2_flush_port(&sw->l2, p->id);
+	switch_drain(p);
+	dp->ports[p->id] = NULL;
+}
+
+/* Queue bound towards a port: the whole ring, or for a capped VNIC
+ * VSW_TXQ_CAPPED_MS worth of full frames, so a cap does not add seconds
+ * of queueing delay. Frames already queued beyond it drain normally. */
+static uint16_t switch_txq_limit(uint64_t rate)
+{
+	uint64_t n;
+
+	if (!rate)
+		return VSW_TXQ_LEN;
+	n = rate / 1000 * VSW_TXQ_CAPPED_MS / SHAPER_FRAME_BITS;
+	return (uint16_t)MAX(32, MIN(n, VSW_TXQ_LEN));
+}
+
+int switch_set_props(struct vsw_port *p, const struct link_props *props,
+		     uint64_t now_ns)
+{
+	/* above what one core moves, a cap is no cap */
+	uint64_t rate = MIN(props->maxbw, SHAPER_MAX_BPS);
+	int rc;
+
+	rc = shaper_init(&p->from_port, rate, now_ns);
+	if (rc == 0)
+		rc = shaper_init(&p->to_port, rate, now_ns);
+	if (rc < 0)
+		return rc;
+	p->props = *props;
+	p->txq_limit = switch_txq_limit(rate);
+	return 0;
+}
+
 bool switch_pending(const struct vsw_port *p)
 {
 	for (unsigned prio = 0; prio < VSW_NPRIO; prio++)

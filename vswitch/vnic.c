@@ -2,7 +2,9 @@
  * VNICs (vswitchd.h): a port with a MAC, an optional VLAN id and
  * properties over a link. Host VNICs are tap interfaces, guest VNICs
  * vhost-user ports under $XVM_RUNDIR/vnic/. Every check happens before
- * anything is made, so a refused request changes nothing.
+ * anything is made, so a refused request changes nothing. Owns the
+ * control methods vnic.create, vnic.delete and vnic.list (vnicprop.c has
+ * the property ones).
  */
 #include <net/if.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "xvm/log.h"
 #include "xvm/units.h"
+#include "control.h"
 #include "vlan.h"
 #include "vswitchd.h"
 
@@ -49,6 +52,7 @@ static int vnic_pick_mac(struct vswd *d, const struct vnic_spec *s,
 		if (mac_parse(s->mac, &v->mac) < 0 || !mac_is_unicast(&v->mac))
 			return rpc_errorf(err, EINVAL, "invalid MAC address '%s'",
 					  s->mac);
+		v->mac_random = s->mac_was_random;
 		return vnic_mac_used(d, over, &v->mac) ?
 			rpc_errorf(err, EADDRINUSE, "MAC address is already in use") : 0;
 	}
@@ -201,11 +205,8 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		goto fail;
 	over->nvnics++;
 	vnic_list_add(d, v);
-	persist_forget_dormant(d, v->name);
 	log_info("vnic %s: created over %s (%s, vid %u)", v->name, over->name,
 		 v->kind == VNIC_GUEST ? "guest" : "host", v->vid);
-	if (!v->temporary)
-		persist_save(d);
 	*out = v;
 	return 0;
 fail:
@@ -225,8 +226,6 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 			return rpc_errorf(err, EINVAL, "'%s' is not a vnic", name);
 		return rpc_errorf(err, ENOENT, "object not found");
 	}
-	if (temporary && !v->temporary)
-		persist_keep_dormant(d, v);
 	vnic_stop_port(d, v);
 	for (pp = &d->vnics; *pp != v; pp = &(*pp)->next)
 		;
@@ -235,8 +234,6 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 	over->nvnics--;
 	link_put(d, over);
 	log_info("vnic %s: deleted%s", name, temporary ? " (temporarily)" : "");
-	if (!v->temporary && !temporary)
-		persist_save(d);
 	free(v);
 	return 0;
 }
@@ -266,11 +263,8 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		log_info("vnic %s: maxbw %s applied", v->name, bw);
 	}
 	v->props = *run;
-	if (saved) {
+	if (saved)
 		v->saved = *saved;
-		if (!v->temporary)
-			persist_save(d);
-	}
 	return 0;
 }
 
@@ -286,3 +280,145 @@ void vnics_destroy_all(struct vswd *d)
 		free(v);
 	}
 }
+
+/* ---- control methods ---- */
+
+static const char *vnic_state(const struct vsw_vnic *v)
+{
+	return nb_port_link_state(v->port->nb) == 1 ? "up" : "down";
+}
+
+static json_t *vnic_json(const struct vsw_vnic *v, bool stats)
+{
+	char mac[MAC_STRLEN];
+	uint64_t speed = v->props.maxbw ? v->props.maxbw / 1000000 :
+					  link_speed_mbps(v->over);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:i, s:s, s:o, s:b, s:s, s:i}",
+		"name", v->name, "over", v->over->name,
+		"speed", (json_int_t)speed, "maxbw", (json_int_t)v->props.maxbw,
+		"mac", mac_format(&v->mac, mac),
+		"macaddrtype", v->mac_random ? "random" : "fixed",
+		"vid", v->vid, "kind", v->kind == VNIC_GUEST ? "guest" : "host",
+		"socket", v->kind == VNIC_GUEST ? json_string(v->socket) : json_null(),
+		"temporary", v->temporary, "state", vnic_state(v),
+		"mtu", (int)v->props.mtu);
+
+	if (o && stats)
+		json_object_set_new(o, "stats", stats_json(&v->port->stats, true, 0));
+	return o;
+}
+
+json_t *vnic_link_json(const struct vsw_vnic *v, bool stats)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "name", v->name,
+		"class", "vnic", "mtu", (int)v->props.mtu, "state", vnic_state(v),
+		"bridge", "", "over", v->over->name);
+
+	if (o && stats)
+		json_object_set_new(o, "stats", stats_json(&v->port->stats, true, 0));
+	return o;
+}
+
+json_t *vnics_json(struct vswd *d, const char *name, const char *link,
+		   bool stats)
+{
+	json_t *arr = json_array();
+
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if ((!name || strcmp(name, v->name) == 0) &&
+		    (!link || strcmp(link, v->over->name) == 0))
+			json_array_append_new(arr, vnic_json(v, stats));
+	return arr;
+}
+
+static int vnic_ctl_spec(json_t *params, struct vnic_spec *s,
+			 struct rpc_error *err)
+{
+	const char *kind;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	link_props_init(&s->props);
+	if ((rc = ctl_str(params, "name", true, &s->name, err)) < 0 ||
+	    (rc = ctl_str(params, "link", true, &s->link, err)) < 0 ||
+	    (rc = ctl_str(params, "mac", false, &s->mac, err)) < 0 ||
+	    (rc = ctl_str(params, "mac_prefix", false, &s->mac_prefix, err)) < 0 ||
+	    (rc = ctl_str(params, "kind", false, &kind, err)) < 0 ||
+	    (rc = ctl_vid(params, &s->vid, err)) < 0 ||
+	    (rc = ctl_bool(params, "temporary", &s->temporary, err)) < 0 ||
+	    (rc = ctl_props(json_object_get(params, "props"), &s->props, err)) < 0)
+		return rc;
+	if (kind && strcmp(kind, "host") && strcmp(kind, "guest"))
+		return rpc_errorf(err, EINVAL, "kind must be 'host' or 'guest'");
+	s->kind = kind && !strcmp(kind, "guest") ? VNIC_GUEST : VNIC_HOST;
+	return 0;
+}
+
+static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
+			   struct rpc_error *err)
+{
+	struct vnic_spec s;
+	struct vsw_vnic *v;
+	char mac[MAC_STRLEN];
+	int rc = vnic_ctl_spec(params, &s, err);
+
+	if (rc == 0)
+		rc = vnic_create(d, &s, &v, err);
+	if (rc < 0)
+		return rc;
+	/* a saved entry of a VNIC deleted with -t gives way to the new one */
+	persist_forget_dormant(d, v->name);
+	if (!v->temporary)
+		persist_changed(d);
+	*result = json_pack("{s:s, s:s, s:s}", "name", v->name,
+			    "mac", mac_format(&v->mac, mac),
+			    "macaddrtype", v->mac_random ? "random" : "fixed");
+	if (*result && v->kind == VNIC_GUEST)
+		json_object_set_new(*result, "socket", json_string(v->socket));
+	return 0;
+}
+CTL_COMMAND("vnic.create", vnic_ctl_create,
+	    "name link [mac] [mac_prefix] [vid] [kind] [temporary] [props]");
+
+static int vnic_ctl_delete(struct vswd *d, json_t *params,
+			   json_t **result UNUSED, struct rpc_error *err)
+{
+	struct vsw_vnic *v;
+	const char *name;
+	bool temporary, saved;
+	int rc = ctl_name_temp(params, &name, &temporary, err);
+
+	if (rc < 0)
+		return rc;
+	v = vnic_find(d, name);
+	saved = v && !v->temporary;
+	if (saved && temporary)
+		persist_keep_dormant(d, v);	/* back at restart */
+	rc = vnic_delete(d, name, temporary, err);
+	if (rc == 0 && saved && !temporary)
+		persist_changed(d);
+	return rc;
+}
+CTL_COMMAND("vnic.delete", vnic_ctl_delete, "name [temporary]");
+
+static int vnic_ctl_list(struct vswd *d, json_t *params, json_t **result,
+			 struct rpc_error *err)
+{
+	const char *name, *link;
+	bool stats;
+	int rc;
+
+	if ((rc = ctl_str(params, "name", false, &name, err)) < 0 ||
+	    (rc = ctl_str(params, "link", false, &link, err)) < 0 ||
+	    (rc = ctl_bool(params, "stats", &stats, err)) < 0)
+		return rc;
+	if (name && !vnic_find(d, name))
+		return link_find(d, name) ?
+			rpc_errorf(err, EINVAL, "'%s' is not a vnic", name) :
+			rpc_errorf(err, ENOENT, "object not found");
+	if (link && !link_name_taken(d, link))
+		return rpc_errorf(err, ENOENT, "object not found");
+	*result = json_pack("{s:o}", "vnics", vnics_json(d, name, link, stats));
+	return 0;
+}
+CTL_COMMAND("vnic.list", vnic_ctl_list, "[name] [link] [stats]");

@@ -1,6 +1,8 @@
 # vswitch/ and netback/: vswitchd, the DPDK virtual switch.
 #  - build/vswitch/libvsw.a: the DPDK-free data-path logic (L2 table, VLAN
 #    tags, token buckets, protection), linked into the unit tests too;
+#  - build/vswitch/libvsw-dp.a: forwarding over mbufs (switch.c), for the
+#    unit tests (vswitchd links switch.o itself);
 #  - build/bin/vswitchd: the daemon (DPDK, libnl-route).
 VSW_LIB_SRCS := vswitch/l2.c vswitch/vlan.c vswitch/shaper.c vswitch/protect.c \
                 vswitch/csum.c
@@ -19,11 +21,24 @@ $(VSW_LIB): $(VSW_LIB_OBJS)
 
 $(VSWD_OBJS): XVM_CFLAGS += $(DPDK_CFLAGS) $(NL_CFLAGS) -Ivswitch -Inetback
 
+# The forwarding core over DPDK mbufs (switch.c), linked into the unit
+# tests too: tests/unit/test_switch.c drives it through dummy ports under
+# an EAL without hugepages, PCI or shared files.
+VSW_DP_LIB := $(BUILD)/vswitch/libvsw-dp.a
+
+$(VSW_DP_LIB): $(BUILD)/obj/vswitch/switch.o
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/tests/unit/test_switch.o: CFLAGS += $(DPDK_CFLAGS) -Ivswitch -Inetback
+$(BUILD)/tests/xvm-unit: LDLIBS += $(DPDK_LIBS)
+
 $(VSWD_BIN): $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB) $(DPDK_LIBS) $(NL_LIBS) \
 		$(XVM_LDLIBS) $(LDLIBS)
 
-UNIT_LIBS += $(VSW_LIB)
+UNIT_LIBS += $(VSW_DP_LIB) $(VSW_LIB)
 
 all: $(VSW_LIB) $(VSWD_BIN)

@@ -2,7 +2,9 @@
  * vswitchd's configuration objects, owned by the control thread: links
  * (phys uplinks and etherstubs, each one switch) and VNICs over them, with
  * their properties (docs/vswitchd-control.md "Objects"). Each change is
- * applied to the data path through pmd.h and saved by persist.c.
+ * applied to the data path through pmd.h; the functions here change only
+ * the running state, and the control methods (control.h) have persist.c
+ * save what a command changed.
  */
 #ifndef VSW_VSWITCHD_H
 #define VSW_VSWITCHD_H
@@ -62,7 +64,9 @@ struct vswd {
 	struct pmd *pmd;
 	struct vsw_link *links;
 	struct vsw_vnic *vnics;
-	bool restoring;			/* no saving while restoring */
+	bool unsaved;			/* a command changed the saved
+					 * configuration: persist_commit()
+					 * writes it before the reply */
 	json_t *dormant;		/* saved VNICs deleted with -t: still
 					 * in config.json, back at restart */
 };
@@ -73,6 +77,8 @@ struct vnic_spec {
 	const char *link;
 	const char *mac;		/* NULL, "auto", "random" or a MAC */
 	const char *mac_prefix;		/* NULL or a prefix for random */
+	bool mac_was_random;		/* a given mac picked at random
+					 * before (restored): macaddrtype */
 	uint16_t vid;
 	enum vnic_kind kind;
 	bool temporary;
@@ -93,6 +99,8 @@ void link_put(struct vswd *d, struct vsw_link *l);
 uint32_t link_mtu(const struct vsw_link *l);
 const char *link_state(const struct vsw_link *l);
 uint64_t link_speed_mbps(const struct vsw_link *l);
+/* link.list's array: links and VNICs (all, or the one named). */
+json_t *links_json(struct vswd *d, const char *name, bool stats);
 void links_destroy_all(struct vswd *d);
 
 /* vnic.c */
@@ -109,10 +117,27 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		     const struct link_props *run,
 		     const struct link_props *saved, struct rpc_error *err);
 void vnics_destroy_all(struct vswd *d);
+/* A VNIC as link.list shows it. */
+json_t *vnic_link_json(const struct vsw_vnic *v, bool stats);
+/* vnic.list's array: every VNIC, or those of that name and/or link. */
+json_t *vnics_json(struct vswd *d, const char *name, const char *link,
+		   bool stats);
+
+/* stats.c: a port's counters as a link's "stats" object (vnic: seen
+ * from the VNIC; missed: frames the uplink's port lost below us). */
+json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed);
 
 /* persist.c: $XVM_STATEDIR/vswitchd/config.json */
+/* Write the configuration now: 0 or -errno (logged). */
 int persist_save(struct vswd *d);
+/* At start, before serving: re-create what was saved. Saves nothing. */
 int persist_restore(struct vswd *d);
+/* A control method changed what is saved (called by its handler). */
+void persist_changed(struct vswd *d);
+/* After a method succeeded (control.c): save if it changed anything; a
+ * failed save is -errno with err saying the change is in effect but not
+ * saved. */
+int persist_commit(struct vswd *d, struct rpc_error *err);
 /* Keep a deleted VNIC's saved entry (delete -t); forget it (a new VNIC
  * of that name). */
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v);
@@ -127,9 +152,5 @@ uint64_t phys_speed_mbps(const char *name);
 uint32_t phys_mtu(const char *name);
 /* "up", "down" or "unknown" (sysfs operstate; unknown if it is gone). */
 const char *phys_oper_state(const char *name);
-
-/* control.c */
-extern const struct rpc_method control_methods[];
-extern const size_t control_nmethods;
 
 #endif

@@ -1,0 +1,441 @@
+/*
+ * Unit tests for vswitch/switch.c, the forwarding core, in one process
+ * (as OVS tests its forwarding with netdev-dummy): ports of a dummy port
+ * type queue frames the test injects and record what the switch sends
+ * them, over real mbufs from a DPDK pool (EAL without hugepages, PCI or
+ * shared files). Ports join the switch through switch_add_port() and
+ * switch_set_props(), as the PMD attaches them; a fake clock drives the
+ * caps. Asserted: what each port receives (bytes on the wire: tags
+ * included) and the drop counters a client reads.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "unit.h"
+#include "vswitch/dp.h"
+#include "netback/port.h"
+
+#define NS		1000000000ULL
+#define DUMMY_MAX	4096	/* frames a dummy port holds each way */
+#define FRAME_LEN	1514	/* full-size frames, as caps are sized */
+#define POOL_MBUFS	8191
+
+/* ---- the dummy port type ---- */
+
+struct dummy {
+	struct nb_port nb;
+	struct rte_mbuf *rxq[DUMMY_MAX];	/* injected, for rx_burst */
+	unsigned rx_head, rx_count;
+	uint8_t sent[DUMMY_MAX][64];		/* the first bytes of each
+						 * frame the switch sent */
+	uint16_t sent_len[DUMMY_MAX];
+	unsigned nsent;
+};
+
+static uint16_t dummy_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+			       uint16_t n)
+{
+	struct dummy *d = p->priv;
+	uint16_t i;
+
+	for (i = 0; i < n && d->rx_count; i++, d->rx_count--)
+		pkts[i] = d->rxq[d->rx_head++ % DUMMY_MAX];
+	return i;
+}
+
+/* Keeps a copy of each frame's head and frees the mbuf, as a port that
+ * sent it would. */
+static uint16_t dummy_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
+			       uint16_t n)
+{
+	struct dummy *d = p->priv;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t len = rte_pktmbuf_data_len(pkts[i]);
+
+		if (d->nsent < DUMMY_MAX) {
+			memcpy(d->sent[d->nsent], rte_pktmbuf_mtod(pkts[i], void *),
+			       MIN(len, sizeof(d->sent[0])));
+			d->sent_len[d->nsent++] = len;
+		}
+		rte_pktmbuf_free(pkts[i]);
+	}
+	return n;
+}
+
+static int dummy_link_state(const struct nb_port *p UNUSED)
+{
+	return 1;
+}
+
+static const struct nb_port_ops dummy_ops = {
+	.name = "dummy",
+	.rx_burst = dummy_rx_burst,
+	.tx_burst = dummy_tx_burst,
+	.link_state = dummy_link_state,
+};
+
+/* ---- a switch of dummy ports ---- */
+
+static struct rte_mempool *pool;
+
+struct tport {
+	struct vsw_port port;
+	struct dummy dummy;
+};
+
+struct tswitch {
+	struct vsw_dp dp;
+	struct vsw_switch sw;
+	struct tport *ports[8];
+	unsigned n;
+};
+
+static struct mac_addr mac_of(uint8_t last)
+{
+	return (struct mac_addr){ { 0x02, 0, 0, 0, 0, last } };
+}
+
+static const struct mac_addr mac_bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+
+static struct tswitch *ts_new(void)
+{
+	struct tswitch *ts = calloc(1, sizeof(*ts));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ts);
+	CU_ASSERT_EQUAL_FATAL(l2_init(&ts->sw.l2, 64, 300000), 0);
+	ts->dp.pool = pool;
+	return ts;
+}
+
+/* A VNIC (vid, MAC 02:0:0:0:0:last, props as in -p, or NULL) or, for
+ * last 0, the uplink. */
+static struct tport *ts_port(struct tswitch *ts, uint16_t vid, uint8_t last,
+			     const char *props)
+{
+	struct tport *t = calloc(1, sizeof(*t));
+	struct link_props lp;
+	char perr[LINKPROP_ERRLEN];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	t->dummy.nb.ops = &dummy_ops;
+	t->dummy.nb.priv = &t->dummy;
+	t->port.nb = &t->dummy.nb;
+	t->port.sw = &ts->sw;
+	t->port.uplink = last == 0;
+	t->port.vid = vid;
+	t->port.mac = mac_of(last);
+	link_props_init(&lp);
+	if (props)
+		CU_ASSERT_EQUAL_FATAL(linkprop_set_list(&lp, props, perr), 0);
+	CU_ASSERT_EQUAL_FATAL(switch_set_props(&t->port, &lp, ts->dp.now_ns), 0);
+	CU_ASSERT_EQUAL_FATAL(switch_add_port(&ts->dp, &t->port), 0);
+	ts->ports[ts->n++] = t;
+	return t;
+}
+
+static void ts_free(struct tswitch *ts)
+{
+	for (unsigned i = 0; i < ts->n; i++) {
+		struct dummy *d = &ts->ports[i]->dummy;
+
+		switch_del_port(&ts->dp, &ts->ports[i]->port);
+		while (d->rx_count--)
+			rte_pktmbuf_free(d->rxq[d->rx_head++ % DUMMY_MAX]);
+		free(ts->ports[i]);
+	}
+	l2_fini(&ts->sw.l2);
+	free(ts);
+}
+
+/* A frame dst <- src of len bytes, tagged with vid unless 0, queued to
+ * be received from t. */
+static void inject(struct tport *t, const struct mac_addr *dst,
+		   const struct mac_addr *src, uint16_t vid, uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *f;
+	unsigned off = 12;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	f = (uint8_t *)rte_pktmbuf_append(m, len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	memset(f, 0, len);
+	memcpy(f, dst, MAC_LEN);
+	memcpy(f + MAC_LEN, src, MAC_LEN);
+	if (vid) {
+		f[off++] = 0x81;
+		f[off++] = 0x00;
+		f[off++] = (uint8_t)(vid >> 8);
+		f[off++] = (uint8_t)vid;
+	}
+	f[off++] = 0x88;	/* local experimental ethertype */
+	f[off] = 0xb5;
+	CU_ASSERT_FATAL(t->dummy.rx_count < DUMMY_MAX);
+	t->dummy.rxq[(t->dummy.rx_head + t->dummy.rx_count++) % DUMMY_MAX] = m;
+}
+
+/* One PMD pass at the fake time: every port's frames into the switch,
+ * then every queue flushed (pmd.c's loop without the PMD). */
+static void ts_run(struct tswitch *ts)
+{
+	struct rte_mbuf *pkts[VSW_BURST];
+	uint16_t n;
+
+	for (unsigned i = 0; i < ts->n; i++) {
+		struct vsw_port *p = &ts->ports[i]->port;
+
+		while ((n = nb_rx_burst(p->nb, pkts, VSW_BURST)) > 0)
+			switch_input(&ts->dp, p, pkts, n);
+	}
+	for (unsigned i = 0; i < ts->n; i++)
+		switch_flush(&ts->dp, &ts->ports[i]->port);
+}
+
+static unsigned sent(const struct tport *t)
+{
+	return t->dummy.nsent;
+}
+
+static uint64_t drops(const struct tport *t, enum vsw_drop why)
+{
+	return vsw_read(&t->port.stats.drops[why]);
+}
+
+/* ---- tests ---- */
+
+/* Unicast goes to the VNIC owning (VLAN, MAC): the same MAC on another
+ * VLAN is another VNIC. */
+static void test_unicast_by_mac_and_vlan(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a5 = ts_port(ts, 5, 1, NULL);
+	struct tport *b5 = ts_port(ts, 5, 2, NULL);
+	struct tport *b6 = ts_port(ts, 6, 2, NULL);	/* same MAC, VLAN 6 */
+	struct tport *c6 = ts_port(ts, 6, 3, NULL);
+	struct tport *d0 = ts_port(ts, 0, 4, NULL);
+	struct mac_addr a = mac_of(1), b = mac_of(2), c = mac_of(3);
+
+	inject(a5, &b, &a, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b5), 1);
+	CU_ASSERT_EQUAL(sent(b6), 0);
+	CU_ASSERT_EQUAL(sent(c6), 0);
+	CU_ASSERT_EQUAL(sent(d0), 0);
+	CU_ASSERT_EQUAL(sent(a5), 0);
+	/* delivered untagged, as sent */
+	CU_ASSERT_EQUAL(memcmp(b5->dummy.sent[0], &b, MAC_LEN), 0);
+	CU_ASSERT_EQUAL(b5->dummy.sent[0][12], 0x88);
+
+	inject(c6, &b, &c, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b6), 1);
+	CU_ASSERT_EQUAL(sent(b5), 1);
+
+	/* on an etherstub a MAC nobody owns goes nowhere, counted */
+	inject(a5, &c, &a, 0, 60);	/* c is on VLAN 6 only */
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(c6), 0);
+	CU_ASSERT_EQUAL(drops(a5, VSW_DROP_UNKNOWN_DST), 1);
+	ts_free(ts);
+}
+
+/* Broadcast reaches every VNIC of the sender's VLAN but the sender, and
+ * the uplink tagged with that VLAN; from the uplink, the tag's VLAN only,
+ * untagged. */
+static void test_broadcast_within_vlan(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *up = ts_port(ts, 0, 0, NULL);
+	struct tport *a5 = ts_port(ts, 5, 1, NULL);
+	struct tport *b5 = ts_port(ts, 5, 2, NULL);
+	struct tport *c6 = ts_port(ts, 6, 3, NULL);
+	struct tport *d0 = ts_port(ts, 0, 4, NULL);
+	struct mac_addr a = mac_of(1), lan = mac_of(0x77);
+
+	inject(a5, &mac_bcast, &a, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(a5), 0);
+	CU_ASSERT_EQUAL(sent(b5), 1);
+	CU_ASSERT_EQUAL(sent(c6), 0);
+	CU_ASSERT_EQUAL(sent(d0), 0);
+	CU_ASSERT_EQUAL_FATAL(sent(up), 1);
+	CU_ASSERT_EQUAL(up->dummy.sent_len[0], 64);
+	CU_ASSERT_EQUAL(up->dummy.sent[0][12], 0x81);	/* 802.1Q, vid 5 */
+	CU_ASSERT_EQUAL(up->dummy.sent[0][13], 0x00);
+	CU_ASSERT_EQUAL(up->dummy.sent[0][14], 0x00);
+	CU_ASSERT_EQUAL(up->dummy.sent[0][15], 5);
+	CU_ASSERT_EQUAL(b5->dummy.sent[0][12], 0x88);	/* VNICs: untagged */
+
+	inject(up, &mac_bcast, &lan, 6, 64);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(c6), 1);
+	CU_ASSERT_EQUAL(c6->dummy.sent_len[0], 60);
+	CU_ASSERT_EQUAL(c6->dummy.sent[0][12], 0x88);
+	CU_ASSERT_EQUAL(sent(a5), 0);
+	CU_ASSERT_EQUAL(sent(b5), 1);
+	CU_ASSERT_EQUAL(sent(d0), 0);
+	CU_ASSERT_EQUAL(sent(up), 1);			/* never back */
+
+	inject(up, &mac_bcast, &lan, 0, 60);		/* untagged: VLAN 0 */
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(d0), 1);
+	CU_ASSERT_EQUAL(sent(a5) + sent(b5) + sent(c6), 2);
+	ts_free(ts);
+}
+
+/* Under mac-nospoof a frame with another source MAC is dropped and
+ * counted; the VNIC's own address passes. Without it, it passes. */
+static void test_spoofed_source_dropped(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, "protection=mac-nospoof");
+	struct tport *b = ts_port(ts, 0, 2, NULL);
+	struct tport *c = ts_port(ts, 0, 3, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2), mc = mac_of(3);
+	struct mac_addr fake = mac_of(0x99);
+
+	inject(a, &mb, &fake, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b), 0);
+	CU_ASSERT_EQUAL(drops(a, VSW_DROP_MAC_SPOOF), 1);
+
+	inject(a, &mb, &ma, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b), 1);
+	CU_ASSERT_EQUAL(drops(a, VSW_DROP_MAC_SPOOF), 1);
+
+	inject(c, &mb, &fake, 0, 60);	/* c has no protection */
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b), 2);
+	CU_ASSERT_EQUAL(drops(c, VSW_DROP_MAC_SPOOF), 0);
+
+	/* a VNIC's own tag is refused whatever its protection */
+	inject(c, &mb, &mc, 7, 64);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b), 2);
+	CU_ASSERT_EQUAL(drops(c, VSW_DROP_VLAN), 1);
+	ts_free(ts);
+}
+
+/* Towards a VNIC capped at 10 Mb/s: its queue holds 60 ms at the rate
+ * (the rest dropped as maxbw_queue), the bucket lets its depth through at
+ * once, then frames wait for tokens; an uncapped VNIC takes all. */
+static void test_cap_token_bucket(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL);
+	struct tport *capped = ts_port(ts, 0, 2, "maxbw=10M");
+	struct tport *free_ = ts_port(ts, 0, 3, NULL);
+	struct mac_addr ma = mac_of(1), mc = mac_of(2), mf = mac_of(3);
+	unsigned limit = 10000000ULL / 1000 * VSW_TXQ_CAPPED_MS / SHAPER_FRAME_BITS;
+	unsigned depth = (unsigned)(shaper_burst_for(10000000ULL) /
+				    (FRAME_LEN * 8)) + 1;
+	unsigned before;
+
+	CU_ASSERT_EQUAL_FATAL(capped->port.txq_limit, limit);
+	for (unsigned i = 0; i < 200; i++) {
+		inject(a, &mc, &ma, 0, FRAME_LEN);
+		inject(a, &mf, &ma, 0, FRAME_LEN);
+	}
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(free_), 200);
+	CU_ASSERT_EQUAL(sent(capped), limit);		/* within the depth */
+	CU_ASSERT_EQUAL(drops(capped, VSW_DROP_MAXBW_QUEUE), 200 - limit);
+	CU_ASSERT_EQUAL(drops(free_, VSW_DROP_MAXBW_QUEUE), 0);
+
+	/* same instant: only what is left of the depth goes */
+	for (unsigned i = 0; i < limit; i++)
+		inject(a, &mc, &ma, 0, FRAME_LEN);
+	ts_run(ts);
+	CU_ASSERT(sent(capped) < 2 * limit);
+	CU_ASSERT(sent(capped) >= depth - 1);
+	CU_ASSERT(sent(capped) <= depth + 1);
+	CU_ASSERT(switch_pending(&capped->port));
+
+	/* 100 ms later the tokens earned let the rest out */
+	before = sent(capped);
+	ts->dp.now_ns += NS / 10;
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(capped), 2 * limit);
+	CU_ASSERT(sent(capped) > before);
+	CU_ASSERT(!switch_pending(&capped->port));
+	ts_free(ts);
+}
+
+/* Offered far above the cap for 2 s, polled every ms, a capped VNIC gets
+ * its rate: within 1% below, at most the bucket's depth above. */
+static void test_cap_long_run_rate(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL);
+	struct tport *capped = ts_port(ts, 0, 2, "maxbw=10M");
+	struct mac_addr ma = mac_of(1), mc = mac_of(2);
+	uint64_t rate = 10000000ULL, secs = 2, bits, want = rate * secs;
+
+	for (uint64_t t = 0; t < secs * NS; t += NS / 1000) {
+		ts->dp.now_ns = t;
+		for (int i = 0; i < 3; i++)	/* ~36 Mb/s offered */
+			inject(a, &mc, &ma, 0, FRAME_LEN);
+		ts_run(ts);
+	}
+	bits = (uint64_t)vsw_read(&capped->port.stats.tx_bytes) * 8;
+	CU_ASSERT(bits >= want - want / 100);
+	CU_ASSERT(bits <= want + shaper_burst_for(rate) + FRAME_LEN * 8);
+	CU_ASSERT(drops(capped, VSW_DROP_MAXBW_QUEUE) > 0);
+	ts_free(ts);
+}
+
+/* ---- suite: the EAL and the pool ---- */
+
+static int suite_init(void)
+{
+	static char prefix[32];
+	char *argv[] = { "xvm-unit", "--no-huge", "--no-shconf", "-m", "64",
+			 "--no-pci", "--no-telemetry", "--iova-mode=va",
+			 "--log-level=*:error", "--file-prefix", prefix, NULL };
+	cpu_set_t cpus;
+	int rc;
+
+	snprintf(prefix, sizeof(prefix), "xvm-unit-%d", (int)getpid());
+	/* the EAL pins this thread to its lcore: later suites keep ours */
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
+		return -1;
+	rc = rte_eal_init(ARRAY_SIZE(argv) - 1, argv);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (rc < 0)
+		return -1;
+	pool = rte_pktmbuf_pool_create("test_switch", POOL_MBUFS, 0, 0,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	return pool ? 0 : -1;
+}
+
+static int suite_cleanup(void)
+{
+	int leaked = pool && rte_mempool_in_use_count(pool) != 0;
+	char rtdir[PATH_MAX];
+
+	rte_mempool_free(pool);
+	snprintf(rtdir, sizeof(rtdir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	rmdir(rtdir);	/* empty with --no-shconf */
+	return leaked ? -1 : 0;		/* every mbuf back: no leak */
+}
+
+static CU_TestInfo tests[] = {
+	{ "unicast by MAC and VLAN", test_unicast_by_mac_and_vlan },
+	{ "broadcast within a VLAN", test_broadcast_within_vlan },
+	{ "spoofed source dropped", test_spoofed_source_dropped },
+	{ "cap: queue, depth, refill", test_cap_token_bucket },
+	{ "cap: long-run rate", test_cap_long_run_rate },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(switch, suite_init, suite_cleanup, tests);

@@ -1,0 +1,50 @@
+/*
+ * Counters as the control socket shows them: a port's vsw_stats from the
+ * point of view of the link it belongs to (docs/vswitchd-control.md
+ * "vnic.list"), and the "stats" method, everything at once.
+ */
+#include "control.h"
+#include "vswitchd.h"
+
+json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed)
+{
+	uint64_t in_err = vnic ? 0 : missed, out_err = 0;
+	json_t *drops = json_object();
+
+	for (int i = 0; i < VSW_DROP_COUNT; i++) {
+		uint64_t n = vsw_read(&s->drops[i]);
+		bool delivery = i == VSW_DROP_MAXBW_QUEUE || i == VSW_DROP_QUEUE_FULL;
+
+		json_object_set_new(drops, vsw_drop_names[i], json_integer((json_int_t)n));
+		if (delivery == vnic)
+			in_err += n;	/* frames lost on their way to the link */
+		else
+			out_err += n;
+	}
+	/* rx: what the switch took from the port; for a VNIC that is what
+	 * it sent (opackets), for an uplink what it received (ipackets) */
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+		"ipackets", (json_int_t)vsw_read(vnic ? &s->tx_pkts : &s->rx_pkts),
+		"rbytes", (json_int_t)vsw_read(vnic ? &s->tx_bytes : &s->rx_bytes),
+		"ierrors", (json_int_t)(vnic ? in_err : out_err),
+		"opackets", (json_int_t)vsw_read(vnic ? &s->rx_pkts : &s->tx_pkts),
+		"obytes", (json_int_t)vsw_read(vnic ? &s->rx_bytes : &s->tx_bytes),
+		"oerrors", (json_int_t)(vnic ? out_err : in_err),
+		"drops", drops);
+}
+
+static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
+			  json_t **result, struct rpc_error *err UNUSED)
+{
+	struct pmd_counters c;
+
+	pmd_get_counters(d->pmd, &c);
+	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}}",
+			    "links", links_json(d, NULL, true),
+			    "vnics", vnics_json(d, NULL, NULL, true),
+			    "pmd", "busy_polls", (json_int_t)c.busy_polls,
+			    "idle_polls", (json_int_t)c.idle_polls,
+			    "sleeps", (json_int_t)c.sleeps);
+	return 0;
+}
+CTL_COMMAND("stats", stats_ctl_show, "");

@@ -1,0 +1,145 @@
+/*
+ * VNIC properties over the control socket (docs/vswitchd-control.md
+ * "vnic.set / vnic.reset", "linkprop.get"): the methods parse and check,
+ * vnic_apply_props() puts the result in effect. Properties set without
+ * "temporary" are saved (for a persistent VNIC).
+ */
+#include <string.h>
+
+#include "control.h"
+#include "vswitchd.h"
+
+/* The VNIC a set/reset names. */
+static int vnicprop_target(struct vswd *d, json_t *params, struct vsw_vnic **v,
+			   bool *temporary, struct rpc_error *err)
+{
+	const char *name;
+	int rc = ctl_name_temp(params, &name, temporary, err);
+
+	if (rc < 0)
+		return rc;
+	*v = vnic_find(d, name);
+	if (!*v)
+		return link_find(d, name) ?
+			rpc_errorf(err, ENOTSUP, "operation not supported") :
+			rpc_errorf(err, ENOENT, "object not found");
+	return 0;
+}
+
+/* Apply run (and saved unless temporary); saved ones of a persistent
+ * VNIC are to be written. */
+static int vnicprop_apply(struct vswd *d, struct vsw_vnic *v,
+			  const struct link_props *run,
+			  const struct link_props *saved, bool temporary,
+			  struct rpc_error *err)
+{
+	int rc = vnic_apply_props(d, v, run, temporary ? NULL : saved, err);
+
+	if (rc == 0 && !temporary && !v->temporary)
+		persist_changed(d);
+	return rc;
+}
+
+static int vnicprop_ctl_set(struct vswd *d, json_t *params,
+			    json_t **result UNUSED, struct rpc_error *err)
+{
+	struct vsw_vnic *v;
+	struct link_props run, saved;
+	json_t *props = json_object_get(params, "props");
+	bool temporary;
+	int rc = vnicprop_target(d, params, &v, &temporary, err);
+
+	if (rc < 0)
+		return rc;
+	if (!props)
+		return rpc_errorf(err, EINVAL, "missing parameter 'props'");
+	run = v->props;
+	saved = v->saved;
+	rc = ctl_props(props, &run, err);
+	if (rc == 0 && !temporary)
+		rc = ctl_props(props, &saved, err);
+	if (rc < 0)
+		return rc;
+	return vnicprop_apply(d, v, &run, &saved, temporary, err);
+}
+CTL_COMMAND("vnic.set", vnicprop_ctl_set, "name props [temporary]");
+
+static void vnicprop_reset_mask(struct link_props *p, uint32_t mask)
+{
+	char perr[LINKPROP_ERRLEN];
+
+	for (int id = 0; id < LINKPROP_COUNT; id++)
+		if (mask & (1u << id))
+			linkprop_reset(p, linkprop_name(id), perr);
+}
+
+static int vnicprop_ctl_reset(struct vswd *d, json_t *params,
+			      json_t **result UNUSED, struct rpc_error *err)
+{
+	struct vsw_vnic *v;
+	struct link_props run, saved;
+	uint32_t mask;
+	bool temporary;
+	int rc = vnicprop_target(d, params, &v, &temporary, err);
+
+	if (rc == 0)
+		rc = ctl_prop_names(params, &mask, err);
+	if (rc < 0)
+		return rc;
+	run = v->props;
+	saved = v->saved;
+	vnicprop_reset_mask(&run, mask);
+	vnicprop_reset_mask(&saved, mask);
+	return vnicprop_apply(d, v, &run, &saved, temporary, err);
+}
+CTL_COMMAND("vnic.reset", vnicprop_ctl_reset, "name [props] [temporary]");
+
+static json_t *vnicprop_json(const char *link, const struct link_props *p,
+			     int id, bool writable)
+{
+	char val[512] = "";
+
+	if (p->set & (1u << id))
+		linkprop_format(p, id, val, sizeof(val));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "link", link,
+			 "property", linkprop_name(id), "perm", writable ? "rw" : "r-",
+			 "value", val, "default", linkprop_default_str(id),
+			 "possible", linkprop_possible_str(id));
+}
+
+static void vnicprop_list(json_t *arr, const char *link,
+			  const struct link_props *p, uint32_t mask, bool rw)
+{
+	for (int id = 0; id < LINKPROP_COUNT; id++)
+		if (mask & (1u << id))
+			json_array_append_new(arr, vnicprop_json(link, p, id, rw));
+}
+
+static int vnicprop_ctl_get(struct vswd *d, json_t *params, json_t **result,
+			    struct rpc_error *err)
+{
+	struct link_props none;
+	const char *name;
+	uint32_t mask;
+	json_t *arr;
+	int rc = ctl_str(params, "name", false, &name, err);
+
+	if (rc == 0)
+		rc = ctl_prop_names(params, &mask, err);
+	if (rc < 0)
+		return rc;
+	if (name && !link_name_taken(d, name))
+		return rpc_errorf(err, ENOENT, "object not found");
+	link_props_init(&none);
+	arr = json_array();
+	/* links carry no settable properties of their own */
+	for (struct vsw_link *l = d->links; l; l = l->next)
+		if (!name || !strcmp(name, l->name))
+			vnicprop_list(arr, l->name, &none, mask, false);
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if (!name || !strcmp(name, v->name))
+			vnicprop_list(arr, v->name, &v->props, mask, true);
+	*result = json_pack("{s:o}", "props", arr);
+	return 0;
+}
+CTL_COMMAND("linkprop.get", vnicprop_ctl_get, "[name] [props]");
