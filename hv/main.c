@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include "xvm/daemon.h"
 #include "xvm/log.h"
 #include "boot.h"
 #include "core.h"
@@ -245,18 +246,9 @@ static void sig_readable(void *opaque)
 
 static int signals_setup(struct vm *vm)
 {
-	sigset_t set;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-		return -EINVAL;
-	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	sig_fd = daemon_signalfd(0, SFD_NONBLOCK);
 	if (sig_fd < 0)
-		return -errno;
+		return sig_fd;
 	return vm_watch_core_fd(vm, sig_fd, sig_readable, vm);
 }
 

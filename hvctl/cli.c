@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "hvctl.h"
+#include "xvm/daemon.h"
 #include "xvm/rpc.h"
 
 static const struct hvctl_cmd hvctl_cmds[] = {
@@ -99,13 +100,10 @@ static bool hvctl_name_ok(const char *name)
 
 int hvctl_socket_path(char *buf, size_t len, const char *name)
 {
-	const char *rundir = getenv("XVM_RUNDIR");
-
 	if (!hvctl_name_ok(name))
 		return -EINVAL;
-	if (!rundir || !*rundir)
-		rundir = XVM_RUNDIR_DEFAULT;
-	if ((size_t)snprintf(buf, len, "%s/hv/%s.sock", rundir, name) >= len)
+	if ((size_t)snprintf(buf, len, "%s/hv/%s.sock", xvm_rundir(),
+			     name) >= len)
 		return -ENAMETOOLONG;
 	return 0;
 }

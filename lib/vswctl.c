@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xvm/daemon.h"
 #include "xvm/rpc.h"
 #include "rpc_wire.h"		/* rpc_errno_from_name() */
 #include "vswctl_priv.h"
@@ -23,10 +24,8 @@ int vswctl_sock_path(const char *rundir, char *buf, size_t len)
 {
 	int n;
 
-	if (!rundir)
-		rundir = getenv("XVM_RUNDIR");
 	if (!rundir || !*rundir)
-		rundir = XVM_RUNDIR_DEFAULT;
+		rundir = xvm_rundir();
 	n = snprintf(buf, len, "%s/" VSWCTL_SOCK_NAME, rundir);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -6,7 +6,6 @@
  * configuration, then serves the control socket on the main thread until
  * SIGTERM or SIGINT, and tears everything down cleanly.
  */
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
@@ -23,6 +21,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include "xvm/daemon.h"
 #include "xvm/log.h"
 #include "xvm/rpc.h"
 #include "xvm/vswctl.h"	/* VSWCTL_SOCK_NAME */
@@ -148,52 +147,10 @@ static int eal_setup(const struct vswd_opts *o, const char *rundir,
 	return rte_eal_init(argc, argv);
 }
 
-/* Create (and lock) the pidfile: -EEXIST if another instance holds it. */
-static int pidfile_open(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	char buf[32];
-	int n;
-
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		close(fd);
-		return errno == EWOULDBLOCK ? -EEXIST : -errno;
-	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
-		close(fd);
-		return -EIO;
-	}
-	return fd;
-}
-
-static int mkdir_p(const char *dir, mode_t mode)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return mkdir(tmp, mode) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static void env_dirs(struct vswd *d)
 {
-	const char *r = getenv("XVM_RUNDIR"), *s = getenv("XVM_STATEDIR");
-
-	snprintf(d->rundir, sizeof(d->rundir), "%s",
-		 r && *r ? r : XVM_RUNDIR_DEFAULT);
-	snprintf(d->statedir, sizeof(d->statedir), "%s",
-		 s && *s ? s : XVM_STATEDIR_DEFAULT);
+	snprintf(d->rundir, sizeof(d->rundir), "%s", xvm_rundir());
+	snprintf(d->statedir, sizeof(d->statedir), "%s", xvm_statedir());
 }
 
 /* Serve the control socket until a termination signal. */
@@ -220,20 +177,6 @@ static int serve(struct rpc_server *srv, int sigfd)
 		if (pfd[0].revents)
 			rpc_server_dispatch(srv);
 	}
-}
-
-static int signals_setup(void)
-{
-	sigset_t set;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* before EAL starts threads, so they all inherit the mask */
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
 static int start_dataplane(struct vswd *d)
@@ -291,20 +234,26 @@ int main(int argc, char **argv)
 	if (o.verbose)
 		log_set_level(LL_DEBUG);
 	env_dirs(&d);
-	if (mkdir_p(d.rundir, 0755) < 0) {
-		log_err("cannot create %s: %s", d.rundir, strerror(errno));
+	rc = mkdir_p(d.rundir, 0755);
+	if (rc < 0) {
+		log_err("cannot create %s: %s", d.rundir, strerror(-rc));
 		return 1;
 	}
 	snprintf(pidpath, sizeof(pidpath), "%s/vswitchd.pid", d.rundir);
-	pidfd = pidfile_open(o.pidfile ? o.pidfile : pidpath);
+	pidfd = daemon_pidfile(o.pidfile ? o.pidfile : pidpath);
 	if (pidfd < 0) {
 		log_err("%s", pidfd == -EEXIST ?
 			"another vswitchd is running for this run directory" :
 			strerror(-pidfd));
 		return 1;
 	}
-	sigfd = signals_setup();
-	if (sigfd < 0 || eal_setup(&o, d.rundir, argv[0]) < 0) {
+	/* before EAL starts threads, so they all inherit the mask */
+	sigfd = daemon_signalfd(0, 0);
+	if (sigfd < 0) {
+		log_err("cannot set up signals: %s", strerror(-sigfd));
+		return 1;
+	}
+	if (eal_setup(&o, d.rundir, argv[0]) < 0) {
 		log_err("cannot initialise DPDK: %s",
 			rte_strerror(rte_errno));
 		return 1;

@@ -16,6 +16,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include "xvm/daemon.h"
 #include "xvm/log.h"
 #include "loop.h"
 #include "dom.h"
@@ -113,10 +114,8 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 
 static int xvmd_dirs(struct xvmd_opts *o)
 {
-	const char *run = getenv("XVM_RUNDIR"), *state = getenv("XVM_STATEDIR");
+	const char *run = xvm_rundir(), *state = xvm_statedir();
 
-	run = run && run[0] ? run : XVM_RUNDIR_DEFAULT;
-	state = state && state[0] ? state : XVM_STATEDIR_DEFAULT;
 	if (strlen(run) > 150 || strlen(state) > 200) {
 		fprintf(stderr, "xvmd: XVM_RUNDIR or XVM_STATEDIR too long\n");
 		return -ENAMETOOLONG;
@@ -164,18 +163,9 @@ static void xvmd_signal(void *opaque, uint32_t events)
 
 static int xvmd_signals(void)
 {
-	sigset_t set;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	xvmd_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	xvmd_sigfd = daemon_signalfd(SIGCHLD, SFD_NONBLOCK);
 	if (xvmd_sigfd < 0)
-		return -errno;
+		return xvmd_sigfd;
 	return loop_add(xvmd_sigfd, EPOLLIN, xvmd_signal, NULL);
 }
 
@@ -221,7 +211,7 @@ int main(int argc, char **argv)
 	}
 	/* Listen first: a second xvmd on the same run directory stops here,
 	 * before it could adopt or autostart anything. */
-	mkdir(dom_env.rundir, 0755);
+	mkdir_p(dom_env.rundir, 0755);	/* a failure shows in the listen */
 	if (xvmd_listen(&o) < 0 || dom_init() < 0) {
 		log_err("start-up failed (XVM_RUNDIR=%s XVM_STATEDIR=%s)",
 			dom_env.rundir, dom_env.statedir);
