@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "xvm/vswctl.h"	/* vswctl_maxbw_format() */
 #include "xvm/atomicio.h"
 #include "xvm/log.h"
 #include "vswitchd.h"
@@ -46,11 +47,9 @@ static json_t *persist_props_json(const struct link_props *p)
 		if (!(p->set & (1u << id)))
 			continue;
 		/* maxbw is shown in Mb/s ("1.200") but parsed without
-		 * fractions: save it in kb/s, which is always exact */
-		if (id == LINKPROP_MAXBW)
-			snprintf(buf, sizeof(buf), "%lluK",
-				 (unsigned long long)(p->maxbw / 1000));
-		if (id == LINKPROP_MAXBW ||
+		 * fractions: save it as the clients send it (kb/s, exact) */
+		if (id == LINKPROP_MAXBW ?
+		    vswctl_maxbw_format(p->maxbw, buf, sizeof(buf)) == 0 :
 		    linkprop_format(p, id, buf, sizeof(buf)) == 0)
 			json_object_set_new(o, linkprop_name(id), json_string(buf));
 	}
