@@ -55,7 +55,5 @@ ssize_t rpc_outbuf_flush(struct rpc_outbuf *b, int fd);
 
 /* "EINVAL" for EINVAL; "EIO" for anything unknown. */
 const char *rpc_errno_name(int errnum);
-/* The errno for a name ("ENOENT" -> ENOENT), or EIO if unknown. */
-int rpc_errno_from_name(const char *name);
 
 #endif

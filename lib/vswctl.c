@@ -12,7 +12,6 @@
 
 #include "xvm/daemon.h"
 #include "xvm/rpc.h"
-#include "rpc_wire.h"		/* rpc_errno_from_name() */
 #include "vswctl_priv.h"
 
 struct vswctl {

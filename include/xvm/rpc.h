@@ -28,6 +28,10 @@ struct rpc_error {
 	char message[256];	/* human-readable, for the CLI to print */
 };
 
+/* The errno an error code names ("ENOENT" -> ENOENT), EIO if unknown:
+ * what a client makes of rpc_error.code. */
+int rpc_errno_from_name(const char *name);
+
 /* Fill err with a code and a printf-style message; returns -errnum so a
  * handler can `return rpc_errorf(err, EINVAL, "bad MAC '%s'", s);`.
  * The code is the symbolic name of errnum ("EINVAL"). */
