@@ -479,7 +479,6 @@ int dom_start(struct dom *d, struct verr *e)
 				 sizeof(sockets[0]) - 1);
 	d->live.id = dom_next_id++;
 	memset(sockets, 0, sizeof(sockets));
-	/* vif.c still returns -1 (being rewritten); passed on as it is */
 	rc = vif_create(d, sockets, e);
 	if (rc < 0)
 		goto fail;

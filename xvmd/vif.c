@@ -13,18 +13,19 @@
 #include "xvm/vswctl.h"
 #include "dom.h"
 
-static struct vswctl *vif_connect(struct verr *e)
+/* A connection to vswitchd in *hp: 0, or -errno with e filled. */
+static int vif_connect(struct vswctl **hp, struct verr *e)
 {
 	char path[300];
-	struct vswctl *h;
 	int ret;
 
 	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
-	ret = vswctl_open(path, &h);
+	ret = vswctl_open(path, hp);
 	if (ret < 0 && e)
-		verr_set(e, VERR_OPERATION_FAILED, "operation failed: cannot "
-			 "reach vswitchd at %s: %s", path, strerror(-ret));
-	return ret < 0 ? NULL : h;
+		verr_fail(e, ret, VERR_OPERATION_FAILED, "operation failed: "
+			  "cannot reach vswitchd at %s: %s", path,
+			  strerror(-ret));
+	return ret;
 }
 
 static uint64_t vif_maxbw_bps(const struct dom_nic *nic)
@@ -60,10 +61,10 @@ static int vif_create_one(struct vswctl *h, struct dom *d, unsigned int i,
 		return verr_set(e, VERR_OPERATION_FAILED, "vnic %s: "
 				"socket path too long", d->live.vnics[i]);
 	if (ret < 0) {
-		verr_set(e, VERR_OPERATION_FAILED, "vnic creation over %s "
-			 "failed: %s", nic->bridge, vswctl_error(h)->message);
 		d->live.vnics[i][0] = 0;
-		return -1;
+		return verr_fail(e, ret, VERR_OPERATION_FAILED, "vnic creation "
+				 "over %s failed: %s", nic->bridge,
+				 vswctl_error(h)->message);
 	}
 	snprintf(socket, 108, "%s", info.socket);
 	log_info("vnic %s: created over %s for %s", d->live.vnics[i],
@@ -79,9 +80,9 @@ int vif_create(struct dom *d, char sockets[][108], struct verr *e)
 
 	if (!d->cfg.nnics)
 		return 0;
-	h = vif_connect(e);
-	if (!h)
-		return -1;
+	ret = vif_connect(&h, e);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < d->cfg.nnics && ret == 0; i++) {
 		snprintf(d->live.vnics[i], sizeof(d->live.vnics[i]), "xvm%d_%u",
 			 d->live.id, i);
@@ -110,7 +111,7 @@ void vif_delete(struct dom *d)
 	for (i = 0; i < DOM_MAX_NICS; i++) {
 		if (!d->live.vnics[i][0])
 			continue;
-		if (!h && !(h = vif_connect(NULL))) {
+		if (!h && vif_connect(&h, NULL) < 0) {
 			log_warn("vnic %s: vswitchd unreachable, not deleted",
 				 d->live.vnics[i]);
 			break;
