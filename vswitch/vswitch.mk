@@ -31,8 +31,8 @@ $(VSW_DP_LIB): $(BUILD)/obj/vswitch/switch.o
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/tests/unit/test_switch.o: CFLAGS += $(DPDK_CFLAGS) -Ivswitch -Inetback
-$(BUILD)/tests/xvm-unit: LDLIBS += $(DPDK_LIBS)
+$(BUILD)/obj/tests/unit/test_switch.o: XVM_CFLAGS += $(DPDK_CFLAGS) -Ivswitch -Inetback
+$(BUILD)/tests/xvm-unit: XVM_LDLIBS += $(DPDK_LIBS)
 
 $(VSWD_BIN): $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
