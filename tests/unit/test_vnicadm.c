@@ -9,15 +9,14 @@
  * XVM_GOLDEN_UPDATE=1 rewrites the .ok files (then read them: they are
  * what REFERENCE.md says an administrator sees).
  */
-#include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
+#include "fake_rpc.h"
 #include "../../vnicadm/vnicadm.h"
 #include "xvm/ofmt.h"
 #include "xvm/rpc.h"
@@ -427,9 +426,7 @@ static void test_no_daemon(void)
 
 /* ---- a stand-in vswitchd ---- */
 
-static struct rpc_server *fake_srv;
-static pthread_t fake_thread;
-static atomic_bool fake_stop;
+static struct fake_rpc *fake_vswitchd;
 static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
 static char fake_method[32];	/* the last request */
 static json_t *fake_params;
@@ -482,17 +479,6 @@ static const struct rpc_method fake_methods[] = {
 	{ "etherstub.list", fake_stub_list },
 };
 
-static void *fake_loop(void *arg UNUSED)
-{
-	struct pollfd pfd = { .fd = rpc_server_fd(fake_srv), .events = POLLIN };
-
-	while (!atomic_load(&fake_stop)) {
-		if (poll(&pfd, 1, 20) > 0)
-			rpc_server_dispatch(fake_srv);
-	}
-	return NULL;
-}
-
 /* Answer the next request with result (JSON text) or an error. */
 static void fake_next(const char *result, int errnum, const char *msg)
 {
@@ -537,19 +523,15 @@ static int suite_init(void)
 	if (!mkdtemp(rundir) || !mkdtemp(emptydir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, rundir);
-	fake_srv = rpc_server_open(path, fake_methods,
-				   ARRAY_SIZE(fake_methods), NULL);
-	if (!fake_srv)
-		return -1;
-	atomic_store(&fake_stop, false);
-	return pthread_create(&fake_thread, NULL, fake_loop, NULL) ? -1 : 0;
+	fake_vswitchd = fake_rpc_start(path, fake_methods,
+				       ARRAY_SIZE(fake_methods), NULL);
+	return fake_vswitchd ? 0 : -1;
 }
 
 static int suite_cleanup(void)
 {
-	atomic_store(&fake_stop, true);
-	pthread_join(fake_thread, NULL);
-	rpc_server_close(fake_srv);
+	fake_rpc_stop(fake_vswitchd);
+	fake_vswitchd = NULL;
 	rmdir(rundir);
 	rmdir(emptydir);
 	if (run_out.f) {

@@ -4,23 +4,20 @@
  * (docs/vswitchd-control.md), how results are read back, and how
  * vswitchd's errors, a broken reply and a missing daemon are reported.
  */
-#include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
+#include "fake_rpc.h"
 #include "xvm/rpc.h"
 #include "xvm/vswctl.h"
 
 static char dir[64];
 static char sock[128];
-static struct rpc_server *srv;
-static pthread_t thread;
-static atomic_bool stop;
+static struct fake_rpc *vswitchd;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char last_method[32];	/* the last request */
 static json_t *last_params;
@@ -71,17 +68,6 @@ static const struct rpc_method methods[] = {
 	{ "etherstub.list", m_stub_list },
 };
 
-static void *serve(void *arg UNUSED)
-{
-	struct pollfd pfd = { .fd = rpc_server_fd(srv), .events = POLLIN };
-
-	while (!atomic_load(&stop)) {
-		if (poll(&pfd, 1, 20) > 0)
-			rpc_server_dispatch(srv);
-	}
-	return NULL;
-}
-
 /* Answer the next request with result (JSON text; NULL: {}) or an
  * error errnum with msg. */
 static void next(const char *result, int errnum, const char *msg)
@@ -111,18 +97,14 @@ static int suite_init(void)
 	if (!mkdtemp(dir) ||
 	    vswctl_sock_path(dir, sock, sizeof(sock)) < 0)
 		return -1;
-	srv = rpc_server_open(sock, methods, ARRAY_SIZE(methods), NULL);
-	if (!srv)
-		return -1;
-	atomic_store(&stop, false);
-	return pthread_create(&thread, NULL, serve, NULL) ? -1 : 0;
+	vswitchd = fake_rpc_start(sock, methods, ARRAY_SIZE(methods), NULL);
+	return vswitchd ? 0 : -1;
 }
 
 static int suite_cleanup(void)
 {
-	atomic_store(&stop, true);
-	pthread_join(thread, NULL);
-	rpc_server_close(srv);
+	fake_rpc_stop(vswitchd);
+	vswitchd = NULL;
 	rmdir(dir);
 	json_decref(last_params);
 	json_decref(next_result);
