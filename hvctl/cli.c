@@ -4,11 +4,11 @@
  *
  *   hvctl [-j] [-s SOCKET | NAME] COMMAND
  *
- * Messages are "hvctl: message" on stderr; exit statuses in hvctl.h.
+ * Messages are "hvctl: message" on stderr through lib/cli (xvm/cli.h), with
+ * hvctl's synopsis after usage errors; exit statuses in hvctl.h.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,23 +26,9 @@ static const struct hvctl_cmd hvctl_cmds[] = {
 	{ "destroy", NULL, "stop the domain at once; hv exits with status 0" },
 };
 
-static int hvctl_fail(struct hvctl *h, int status, const char *fmt, ...)
-	PRINTF(3, 4);
-
-static int hvctl_fail(struct hvctl *h, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(h->err, HVCTL_PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(h->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', h->err);
-	return status;
-}
-
-/* The synopsis, commands generated from the table. */
-static void hvctl_synopsis(FILE *f)
+/* The synopsis, commands generated from the table (the struct cli's
+ * synopsis, printed after usage errors). */
+static void hvctl_synopsis(const struct cli *c UNUSED, FILE *f)
 {
 	fprintf(f, "usage: " HVCTL_PROG " [-j] [-s SOCKET | NAME] ");
 	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
@@ -53,7 +39,7 @@ static void hvctl_synopsis(FILE *f)
 /* -h: the synopsis and what each option and command does. */
 static void hvctl_help(FILE *f)
 {
-	hvctl_synopsis(f);
+	hvctl_synopsis(NULL, f);
 	fprintf(f, "  NAME       a domain started by xvmd: socket "
 		"$XVM_RUNDIR/hv/NAME.sock\n"
 		"  -s SOCKET  the socket given to hv --control\n"
@@ -61,22 +47,6 @@ static void hvctl_help(FILE *f)
 	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
 		fprintf(f, "  %-10s %s\n", hvctl_cmds[i].name,
 			hvctl_cmds[i].help);
-}
-
-static int hvctl_usage_fail(struct hvctl *h, const char *fmt, ...)
-	PRINTF(2, 3);
-
-static int hvctl_usage_fail(struct hvctl *h, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(h->err, HVCTL_PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(h->err, fmt, ap);
-	va_end(ap);
-	fputc('\n', h->err);
-	hvctl_synopsis(h->err);
-	return HVCTL_EXIT_USAGE;
 }
 
 static const struct hvctl_cmd *hvctl_cmd_find(const char *name)
@@ -111,96 +81,106 @@ int hvctl_socket_path(char *buf, size_t len, const char *name)
 /* -s SOCKET or NAME: the socket to call, in h->socket. */
 static int hvctl_target(struct hvctl *h, const char *sock, const char *name)
 {
+	struct cli *c = &h->cli;
 	int rc;
 
 	if (sock) {
 		if (!*sock)
-			return hvctl_usage_fail(h, "-s needs a socket path");
+			return cli_usage_fail(c, "-s needs a socket path");
 		h->target = sock;
 		if ((size_t)snprintf(h->socket, sizeof(h->socket), "%s",
 				     sock) >= sizeof(h->socket))
-			return hvctl_fail(h, HVCTL_EXIT_USAGE, "socket path "
-					  "too long: %.64s...", sock);
+			return cli_fail_status(c, HVCTL_EXIT_USAGE, "socket "
+					       "path too long: %.64s...",
+					       sock);
 		return 0;
 	}
 	h->target = name;
 	rc = hvctl_socket_path(h->socket, sizeof(h->socket), name);
 	if (rc == -EINVAL)
-		return hvctl_usage_fail(h, "invalid domain name '%.64s' "
-					"(letters, digits, '.', '_', '-'; "
-					"use -s for a socket path)", name);
+		return cli_usage_fail(c, "invalid domain name '%.64s' "
+				      "(letters, digits, '.', '_', '-'; "
+				      "use -s for a socket path)", name);
 	if (rc < 0)
-		return hvctl_fail(h, HVCTL_EXIT_USAGE, "%s: socket path too "
-				  "long (shorter XVM_RUNDIR)", name);
+		return cli_fail_status(c, HVCTL_EXIT_USAGE, "%s: socket path "
+				       "too long (shorter XVM_RUNDIR)", name);
 	return 0;
 }
 
-/* Options and operands into h; the command in *cmd. */
+/*
+ * Options and operands into h; the command in *cmd. Not cli_opts_parse():
+ * options stop at the first operand ('+') and a repeated -s takes the
+ * last value, as hvctl(1) has always done.
+ */
 static int hvctl_parse(struct hvctl *h, int argc, char **argv,
 		       const struct hvctl_cmd **cmd)
 {
+	struct cli *c = &h->cli;
 	const char *sock = NULL;
-	int c, nops;
+	int opt, nops;
 
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt(argc, argv, "+:js:h")) != -1) {
-		if (c == 'j')
+	while ((opt = getopt(argc, argv, "+:js:h")) != -1) {
+		if (opt == 'j')
 			h->json = true;
-		else if (c == 's')
+		else if (opt == 's')
 			sock = optarg;
-		else if (c == 'h') {
-			hvctl_help(h->out);
+		else if (opt == 'h') {
+			hvctl_help(c->out);
 			return HVCTL_EXIT_OK;
-		} else if (c == ':')
-			return hvctl_usage_fail(h, "option '-%c' requires a "
-						"value", optopt);
+		} else if (opt == ':')
+			return cli_usage_fail(c, "option '-%c' requires a "
+					      "value", optopt);
 		else
-			return hvctl_usage_fail(h, "unrecognized option "
-						"'-%c'", optopt);
+			return cli_usage_fail(c, "unrecognized option '-%c'",
+					      optopt);
 	}
 	nops = argc - optind;
 	if (nops == 0)
-		return hvctl_usage_fail(h, sock ? "missing command" :
-					"missing domain name (or -s SOCKET) "
-					"and command");
+		return cli_usage_fail(c, sock ? "missing command" :
+				      "missing domain name (or -s SOCKET) "
+				      "and command");
 	if (nops == 1 && !sock)
-		return hvctl_usage_fail(h, hvctl_cmd_find(argv[optind]) ?
-					"missing domain name (or -s SOCKET) "
-					"before '%.64s'" :
-					"missing command after '%.64s'",
-					argv[optind]);
+		return cli_usage_fail(c, hvctl_cmd_find(argv[optind]) ?
+				      "missing domain name (or -s SOCKET) "
+				      "before '%.64s'" :
+				      "missing command after '%.64s'",
+				      argv[optind]);
 	if (nops > (sock ? 1 : 2))
-		return hvctl_usage_fail(h, "too many operands");
+		return cli_usage_fail(c, "too many operands");
 	*cmd = hvctl_cmd_find(argv[argc - 1]);
 	if (!*cmd)
-		return hvctl_usage_fail(h, "unknown command '%.64s'",
-					argv[argc - 1]);
+		return cli_usage_fail(c, "unknown command '%.64s'",
+				      argv[argc - 1]);
 	return hvctl_target(h, sock, sock ? NULL : argv[optind]);
 }
 
 /* Call the command's method and show the result. */
 static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
 {
-	struct rpc_client *cli = rpc_client_connect(h->socket);
+	struct rpc_client *rpc = rpc_client_connect(h->socket);
 	struct rpc_error err;
 	json_t *result = NULL;
 	int rc;
 
-	if (!cli)
-		return hvctl_fail(h, HVCTL_EXIT_UNREACHABLE, "cannot connect "
-				  "to %s: %s%s", h->socket, strerror(errno),
-				  errno == ENOENT || errno == ECONNREFUSED ?
-				  " (is the domain running?)" : "");
-	rc = rpc_client_call(cli, cmd->name, NULL, &result, &err,
+	if (!rpc)
+		return cli_fail_status(&h->cli, HVCTL_EXIT_UNREACHABLE,
+				       "cannot connect to %s: %s%s",
+				       h->socket, strerror(errno),
+				       errno == ENOENT ||
+				       errno == ECONNREFUSED ?
+				       " (is the domain running?)" : "");
+	rc = rpc_client_call(rpc, cmd->name, NULL, &result, &err,
 			     HVCTL_TIMEOUT_MS);
-	rpc_client_close(cli);
+	rpc_client_close(rpc);
 	if (rc == -EREMOTE)
-		return hvctl_fail(h, HVCTL_EXIT_REFUSED, "%s: %s: %s",
-				  h->target, cmd->name, err.message);
+		return cli_fail_status(&h->cli, HVCTL_EXIT_REFUSED,
+				       "%s: %s: %s", h->target, cmd->name,
+				       err.message);
 	if (rc < 0)
-		return hvctl_fail(h, HVCTL_EXIT_UNREACHABLE, "%s: %s",
-				  h->target, err.message);
+		return cli_fail_status(&h->cli, HVCTL_EXIT_UNREACHABLE,
+				       "%s: %s", h->target, err.message);
 	if (h->json)
 		hvctl_print_json(h, result);
 	else if (cmd->print)
@@ -211,7 +191,11 @@ static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
 
 int hvctl_main(int argc, char **argv, FILE *out, FILE *err)
 {
-	struct hvctl h = { .out = out, .err = err };
+	struct hvctl h = {
+		.cli = { .prog = HVCTL_PROG, .peer = "hv", .out = out,
+			 .err = err, .synopsis = hvctl_synopsis,
+			 .usage_status = HVCTL_EXIT_USAGE },
+	};
 	const struct hvctl_cmd *cmd = NULL;
 	int rc = hvctl_parse(&h, argc, argv, &cmd);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "xvm/cli.h"
 #include "xvm/common.h"
 
 #define HVCTL_PROG		"hvctl"
@@ -25,8 +26,8 @@
 
 /* One invocation. */
 struct hvctl {
-	FILE *out;		/* results */
-	FILE *err;		/* "hvctl: message" and usage */
+	struct cli cli;		/* prog "hvctl", peer "hv": out for results,
+				 * err for "hvctl: message" and usage */
 	bool json;		/* -j: results as JSON */
 	const char *target;	/* the domain name or socket, for messages */
 	char socket[512];	/* the control socket to call */

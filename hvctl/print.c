@@ -47,10 +47,10 @@ void hvctl_print_status(struct hvctl *h, const json_t *result)
 		char label[16];
 
 		snprintf(label, sizeof(label), "%s:", fl->label);
-		fprintf(h->out, "%-9s ", label);
-		hvctl_print_value(h->out, json_object_get(result, fl->key),
+		fprintf(h->cli.out, "%-9s ", label);
+		hvctl_print_value(h->cli.out, json_object_get(result, fl->key),
 				  fl->unit);
-		fputc('\n', h->out);
+		fputc('\n', h->cli.out);
 	}
 }
 
@@ -58,6 +58,6 @@ void hvctl_print_json(struct hvctl *h, const json_t *result)
 {
 	char *s = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
 
-	fprintf(h->out, "%s\n", s ? s : "null");
+	fprintf(h->cli.out, "%s\n", s ? s : "null");
 	free(s);
 }

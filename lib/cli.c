@@ -29,6 +29,21 @@ int cli_fail(struct cli *c, const char *fmt, ...)
 	return 1;
 }
 
+int cli_fail_status(struct cli *c, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cli_vmsg(c, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static int cli_usage_status(const struct cli *c)
+{
+	return c->usage_status ? c->usage_status : 1;
+}
+
 static void cli_cmd_usage(struct cli *c, const struct cli_cmd *cmd)
 {
 	fprintf(c->err, "    %-16s %s\n", cmd->name, cmd->usage);
@@ -36,10 +51,14 @@ static void cli_cmd_usage(struct cli *c, const struct cli_cmd *cmd)
 
 int cli_usage(struct cli *c)
 {
+	if (c->synopsis) {
+		c->synopsis(c, c->err);
+		return cli_usage_status(c);
+	}
 	fprintf(c->err, "usage: %s <subcommand> <args> ...\n", c->prog);
 	for (size_t i = 0; i < c->ncmds; i++)
 		cli_cmd_usage(c, &c->cmds[i]);
-	return 1;
+	return cli_usage_status(c);
 }
 
 int cli_usage_fail(struct cli *c, const char *fmt, ...)
@@ -49,11 +68,11 @@ int cli_usage_fail(struct cli *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	cli_vmsg(c, fmt, ap);
 	va_end(ap);
-	if (!c->cmd)
+	if (!c->cmd || c->synopsis)
 		return cli_usage(c);
 	fprintf(c->err, "usage:\n");
 	cli_cmd_usage(c, c->cmd);
-	return 1;
+	return cli_usage_status(c);
 }
 
 static const struct cli_cmd *cli_find_cmd(const struct cli *c,
@@ -113,7 +132,7 @@ int cli_opts_parse(struct cli *c, int argc, char **argv,
 		   struct cli_opts *o)
 {
 	char spec[64];
-	int ch;
+	int ch, ret;
 
 	memset(o, 0, sizeof(*o));
 	/* a leading ':' reports a missing value apart from an unknown
@@ -128,8 +147,9 @@ int cli_opts_parse(struct cli *c, int argc, char **argv,
 		if (ch == '?' || ch <= 0 || ch >= 128)
 			return cli_usage_fail(c, "unrecognized option '-%c'",
 					      optopt);
-		if (cli_opt_store(c, o, ch, optarg, multi))
-			return 1;
+		ret = cli_opt_store(c, o, ch, optarg, multi);
+		if (ret)
+			return ret;
 		if (!o->val[ch])
 			o->val[ch] = "";	/* a flag: set */
 	}

@@ -1,10 +1,11 @@
 /*
- * What every dladm-like command shares (vnicadm today, a flowadm or a
- * capture command later), with the program's name as a parameter: a
- * table of subcommands and the usage text generated from it, getopt
- * options with REFERENCE.md's messages ("Errors and exit status":
- * "prog: message" on stderr, exit status 1), and the glue between JSON
- * rows and lib/ofmt for show-* output. Nothing here exits: every
+ * What every administrator command shares (vnicadm and hvctl today, a
+ * flowadm or a capture command later), with the program's name as a
+ * parameter: a table of subcommands and the usage text generated from
+ * it, getopt options with REFERENCE.md's messages ("Errors and exit
+ * status": "prog: message" on stderr, exit status 1; a program with
+ * other exit statuses, such as hvctl, sets its own), and the glue
+ * between JSON rows and lib/ofmt for show-* output. Nothing here exits: every
  * function returns the exit status or 0, so unit tests run whole command
  * lines in-process.
  */
@@ -42,13 +43,29 @@ struct cli {
 	const struct cli_cmd *cmds;	/* the subcommands */
 	size_t ncmds;
 	const struct cli_cmd *cmd;	/* the one running, for its usage */
+	/*
+	 * For a program whose command line is not "prog <subcommand>
+	 * <args>" (hvctl: options, a target, then the command): prints its
+	 * own usage text on f, called by cli_usage() and cli_usage_fail()
+	 * in place of the table's. NULL: the table's.
+	 */
+	void (*synopsis)(const struct cli *c, FILE *f);
+	int usage_status;		/* exit status of usage errors;
+					 * 0: 1, as every other failure */
 };
 
 /* "prog: <message>" on c->err; returns 1 (the exit status). */
 int cli_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
-/* The same, followed by the running subcommand's usage line. */
+/* The same message; returns status, for programs that tell failures
+ * apart by exit status (hvctl: 3 for an unreachable hv). */
+int cli_fail_status(struct cli *c, int status, const char *fmt, ...)
+	PRINTF(3, 4);
+/* The same, followed by the running subcommand's usage line (or all of
+ * cli_usage()'s when none runs or c->synopsis is set); returns the usage
+ * status. */
 int cli_usage_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
-/* The usage of every subcommand (wrong operands); returns 1. */
+/* c->synopsis, or the usage of every subcommand (wrong operands);
+ * returns the usage status. */
 int cli_usage(struct cli *c);
 
 /*
@@ -69,8 +86,8 @@ struct cli_opts {
 	char *joined[128];
 	int optind;		/* first operand */
 };
-/* 0, or 1 after printing the error and usage. Free with cli_opts_free
- * either way. */
+/* 0, or the exit status (1, or c->usage_status for a usage error) after
+ * printing the error and usage. Free with cli_opts_free either way. */
 int cli_opts_parse(struct cli *c, int argc, char **argv,
 		   const char *optstring, const char *multi,
 		   struct cli_opts *o);

@@ -130,6 +130,46 @@ static void test_interval(void)
 	free(buf);
 }
 
+static void flowtool_synopsis(const struct cli *c, FILE *f)
+{
+	fprintf(f, "usage: %s [-v] TARGET show-flow|add-flow\n", c->prog);
+}
+
+/* A program with its own synopsis and exit statuses (as hvctl): usage
+ * errors print the synopsis and return usage_status, other failures the
+ * status given. */
+static void test_synopsis_status(void)
+{
+	struct cli c = { .prog = "flowtool", .synopsis = flowtool_synopsis,
+			 .usage_status = 2, .cmds = cmds,
+			 .ncmds = ARRAY_SIZE(cmds) };
+	struct cli_opts o;
+	char *argv[] = { "show-flow", "-x", NULL };
+
+	c.out = open_memstream(&out_buf, &out_len);
+	c.err = open_memstream(&err_buf, &err_len);
+	CU_ASSERT_EQUAL(cli_usage_fail(&c, "missing target"), 2);
+	c.cmd = &cmds[0];	/* the synopsis, not the subcommand's line */
+	CU_ASSERT_EQUAL(cli_opts_parse(&c, 2, argv, "p", "", &o), 2);
+	cli_opts_free(&o);
+	CU_ASSERT_EQUAL(cli_usage(&c), 2);
+	CU_ASSERT_EQUAL(cli_fail_status(&c, 3, "cannot connect to %s", "x"),
+			3);
+	CU_ASSERT_EQUAL(cli_fail(&c, "refused"), 1);
+	fclose(c.out);
+	fclose(c.err);
+	CU_ASSERT_STRING_EQUAL(out_buf, "");
+	CU_ASSERT_STRING_EQUAL(err_buf,
+		"flowtool: missing target\n"
+		"usage: flowtool [-v] TARGET show-flow|add-flow\n"
+		"flowtool: unrecognized option '-x'\n"
+		"usage: flowtool [-v] TARGET show-flow|add-flow\n"
+		"usage: flowtool [-v] TARGET show-flow|add-flow\n"
+		"flowtool: cannot connect to x\n"
+		"flowtool: refused\n");
+	freebufs();
+}
+
 static const char *field(const void *row, unsigned id, char *buf,
 			 size_t len)
 {
@@ -170,6 +210,7 @@ static CU_TestInfo tests[] = {
 	{ "subcommands and generated usage", test_dispatch },
 	{ "option errors", test_option_errors },
 	{ "-i interval", test_interval },
+	{ "own synopsis and exit statuses", test_synopsis_status },
 	{ "ofmt tables from JSON rows", test_table },
 	CU_TEST_INFO_NULL,
 };

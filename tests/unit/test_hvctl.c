@@ -5,8 +5,6 @@
  * hv/control.c does) for the status output, -j and how hv's errors are
  * worded.
  */
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "unit.h"
+#include "fake_rpc.h"
 #include "hvctl/hvctl.h"
 #include "xvm/rpc.h"
 
@@ -67,9 +66,7 @@ static int run(const char **args)
 
 /* ---- a stand-in hv: domain "web1" in rundir/hv/web1.sock ---- */
 
-static struct rpc_server *fake_srv;
-static pthread_t fake_thread;
-static atomic_bool fake_stop;
+static struct fake_rpc *fake_hv;
 static atomic_bool fake_paused;
 static char fake_method[16];	/* the last method called */
 
@@ -113,17 +110,6 @@ static const struct rpc_method fake_methods[] = {
 	{ "shutdown", fake_shutdown },
 };
 
-static void *fake_loop(void *arg UNUSED)
-{
-	struct pollfd pfd = { .fd = rpc_server_fd(fake_srv), .events = POLLIN };
-
-	while (!atomic_load(&fake_stop)) {
-		if (poll(&pfd, 1, 20) > 0)
-			rpc_server_dispatch(fake_srv);
-	}
-	return NULL;
-}
-
 static char *saved_rundir;	/* the runner's XVM_RUNDIR, restored after */
 
 static int suite_init(void)
@@ -139,22 +125,20 @@ static int suite_init(void)
 	if (mkdir(path, 0700) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/hv/web1.sock", rundir);
-	fake_srv = rpc_server_open(path, fake_methods,
-				   ARRAY_SIZE(fake_methods), NULL);
-	if (!fake_srv)
+	fake_hv = fake_rpc_start(path, fake_methods, ARRAY_SIZE(fake_methods),
+				 NULL);
+	if (!fake_hv)
 		return -1;
 	setenv("XVM_RUNDIR", rundir, 1);
-	atomic_store(&fake_stop, false);
-	return pthread_create(&fake_thread, NULL, fake_loop, NULL) ? -1 : 0;
+	return 0;
 }
 
 static int suite_cleanup(void)
 {
 	char path[128];
 
-	atomic_store(&fake_stop, true);
-	pthread_join(fake_thread, NULL);
-	rpc_server_close(fake_srv);
+	fake_rpc_stop(fake_hv);
+	fake_hv = NULL;
 	snprintf(path, sizeof(path), "%s/hv", rundir);
 	rmdir(path);
 	rmdir(rundir);

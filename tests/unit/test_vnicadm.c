@@ -9,15 +9,13 @@
  * XVM_GOLDEN_UPDATE=1 rewrites the .ok files (then read them: they are
  * what REFERENCE.md says an administrator sees).
  */
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
+#include "fake_rpc.h"
 #include "../../vnicadm/vnicadm.h"
 #include "xvm/ofmt.h"
 #include "xvm/rpc.h"
@@ -427,47 +425,19 @@ static void test_no_daemon(void)
 
 /* ---- a stand-in vswitchd ---- */
 
-static struct rpc_server *fake_srv;
-static pthread_t fake_thread;
-static atomic_bool fake_stop;
-static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
-static char fake_method[32];	/* the last request */
-static json_t *fake_params;
-static json_t *fake_result;	/* the next answer, or an error: */
-static int fake_errno;
-static const char *fake_errmsg;
+static struct fake_rpc *fake_vswitchd;
+static struct fake_rpc_canned fake_answers = FAKE_RPC_CANNED_INIT;
 
-static int fake_answer(const char *method, json_t *params, json_t **result,
-		       struct rpc_error *err)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&fake_lock);
-	snprintf(fake_method, sizeof(fake_method), "%s", method);
-	json_decref(fake_params);
-	fake_params = json_deep_copy(params);
-	if (fake_errno)
-		ret = rpc_errorf(err, fake_errno, "%s", fake_errmsg);
-	else
-		*result = json_deep_copy(fake_result);
-	pthread_mutex_unlock(&fake_lock);
-	return ret;
-}
-
-#define FAKE(fn, name)							\
-	static int fn(void *ctx UNUSED, struct rpc_conn *c UNUSED,	\
-		      json_t *p, json_t **r, struct rpc_error *e)	\
-	{ return fake_answer(name, p, r, e); }
-FAKE(fake_vnic_create, "vnic.create")
-FAKE(fake_vnic_delete, "vnic.delete")
-FAKE(fake_vnic_list, "vnic.list")
-FAKE(fake_vnic_set, "vnic.set")
-FAKE(fake_vnic_reset, "vnic.reset")
-FAKE(fake_link_list, "link.list")
-FAKE(fake_linkprop_get, "linkprop.get")
-FAKE(fake_stub_create, "etherstub.create")
-FAKE(fake_stub_delete, "etherstub.delete")
-FAKE(fake_stub_list, "etherstub.list")
+FAKE_RPC_CANNED(fake_vnic_create, "vnic.create")
+FAKE_RPC_CANNED(fake_vnic_delete, "vnic.delete")
+FAKE_RPC_CANNED(fake_vnic_list, "vnic.list")
+FAKE_RPC_CANNED(fake_vnic_set, "vnic.set")
+FAKE_RPC_CANNED(fake_vnic_reset, "vnic.reset")
+FAKE_RPC_CANNED(fake_link_list, "link.list")
+FAKE_RPC_CANNED(fake_linkprop_get, "linkprop.get")
+FAKE_RPC_CANNED(fake_stub_create, "etherstub.create")
+FAKE_RPC_CANNED(fake_stub_delete, "etherstub.delete")
+FAKE_RPC_CANNED(fake_stub_list, "etherstub.list")
 
 static const struct rpc_method fake_methods[] = {
 	{ "vnic.create", fake_vnic_create },
@@ -482,46 +452,14 @@ static const struct rpc_method fake_methods[] = {
 	{ "etherstub.list", fake_stub_list },
 };
 
-static void *fake_loop(void *arg UNUSED)
-{
-	struct pollfd pfd = { .fd = rpc_server_fd(fake_srv), .events = POLLIN };
-
-	while (!atomic_load(&fake_stop)) {
-		if (poll(&pfd, 1, 20) > 0)
-			rpc_server_dispatch(fake_srv);
-	}
-	return NULL;
-}
-
 /* Answer the next request with result (JSON text) or an error. */
 static void fake_next(const char *result, int errnum, const char *msg)
 {
-	pthread_mutex_lock(&fake_lock);
-	json_decref(fake_result);
-	fake_result = result ? json_loads(result, 0, NULL) : json_object();
-	fake_errno = errnum;
-	fake_errmsg = msg;
-	fake_method[0] = '\0';
-	pthread_mutex_unlock(&fake_lock);
+	fake_rpc_next(&fake_answers, result, errnum, msg);
 }
 
-/* The last request's params, as compact JSON with sorted keys. */
-static char *fake_request(void)
-{
-	char *s;
-
-	pthread_mutex_lock(&fake_lock);
-	s = json_dumps(fake_params, JSON_COMPACT | JSON_SORT_KEYS);
-	pthread_mutex_unlock(&fake_lock);
-	return s ? s : strdup("(none)");
-}
-
-#define CHECK_REQUEST(method, json) do {				\
-	char *req_ = fake_request();					\
-	CU_ASSERT_STRING_EQUAL(fake_method, method);			\
-	CU_ASSERT_STRING_EQUAL(req_, json);				\
-	free(req_);							\
-} while (0)
+#define CHECK_REQUEST(method, json)					\
+	FAKE_RPC_CHECK_REQUEST(&fake_answers, method, json)
 
 static char *saved_rundir;	/* the runner's XVM_RUNDIR, restored after */
 
@@ -537,28 +475,23 @@ static int suite_init(void)
 	if (!mkdtemp(rundir) || !mkdtemp(emptydir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, rundir);
-	fake_srv = rpc_server_open(path, fake_methods,
-				   ARRAY_SIZE(fake_methods), NULL);
-	if (!fake_srv)
-		return -1;
-	atomic_store(&fake_stop, false);
-	return pthread_create(&fake_thread, NULL, fake_loop, NULL) ? -1 : 0;
+	fake_vswitchd = fake_rpc_start(path, fake_methods,
+				       ARRAY_SIZE(fake_methods),
+				       &fake_answers);
+	return fake_vswitchd ? 0 : -1;
 }
 
 static int suite_cleanup(void)
 {
-	atomic_store(&fake_stop, true);
-	pthread_join(fake_thread, NULL);
-	rpc_server_close(fake_srv);
+	fake_rpc_stop(fake_vswitchd);
+	fake_vswitchd = NULL;
 	rmdir(rundir);
 	rmdir(emptydir);
 	if (run_out.f) {
 		cap_close(&run_out);
 		cap_close(&run_err);
 	}
-	json_decref(fake_params);
-	json_decref(fake_result);
-	fake_params = fake_result = NULL;
+	fake_rpc_canned_clear(&fake_answers);
 	if (saved_rundir)
 		setenv("XVM_RUNDIR", saved_rundir, 1);
 	else

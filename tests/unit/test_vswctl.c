@@ -4,62 +4,32 @@
  * (docs/vswitchd-control.md), how results are read back, and how
  * vswitchd's errors, a broken reply and a missing daemon are reported.
  */
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "unit.h"
+#include "fake_rpc.h"
 #include "xvm/rpc.h"
 #include "xvm/vswctl.h"
 
 static char dir[64];
 static char sock[128];
-static struct rpc_server *srv;
-static pthread_t thread;
-static atomic_bool stop;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char last_method[32];	/* the last request */
-static json_t *last_params;
-static json_t *next_result;	/* the next answer, or an error: */
-static int next_errno;
-static const char *next_msg;
+static struct fake_rpc *vswitchd;
+static struct fake_rpc_canned answers = FAKE_RPC_CANNED_INIT;
 
-static int answer(const char *method, json_t *params, json_t **result,
-		  struct rpc_error *err)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&lock);
-	snprintf(last_method, sizeof(last_method), "%s", method);
-	json_decref(last_params);
-	last_params = json_deep_copy(params);
-	if (next_errno)
-		ret = rpc_errorf(err, next_errno, "%s", next_msg);
-	else
-		*result = json_deep_copy(next_result);
-	pthread_mutex_unlock(&lock);
-	return ret;
-}
-
-#define FAKE(fn, name)							\
-	static int fn(void *ctx UNUSED, struct rpc_conn *c UNUSED,	\
-		      json_t *p, json_t **r, struct rpc_error *e)	\
-	{ return answer(name, p, r, e); }
-FAKE(m_vnic_create, "vnic.create")
-FAKE(m_vnic_delete, "vnic.delete")
-FAKE(m_vnic_list, "vnic.list")
-FAKE(m_vnic_set, "vnic.set")
-FAKE(m_vnic_reset, "vnic.reset")
-FAKE(m_link_list, "link.list")
-FAKE(m_phys_list, "phys.list")
-FAKE(m_linkprop_get, "linkprop.get")
-FAKE(m_stub_create, "etherstub.create")
-FAKE(m_stub_delete, "etherstub.delete")
-FAKE(m_stub_list, "etherstub.list")
+FAKE_RPC_CANNED(m_vnic_create, "vnic.create")
+FAKE_RPC_CANNED(m_vnic_delete, "vnic.delete")
+FAKE_RPC_CANNED(m_vnic_list, "vnic.list")
+FAKE_RPC_CANNED(m_vnic_set, "vnic.set")
+FAKE_RPC_CANNED(m_vnic_reset, "vnic.reset")
+FAKE_RPC_CANNED(m_link_list, "link.list")
+FAKE_RPC_CANNED(m_phys_list, "phys.list")
+FAKE_RPC_CANNED(m_linkprop_get, "linkprop.get")
+FAKE_RPC_CANNED(m_stub_create, "etherstub.create")
+FAKE_RPC_CANNED(m_stub_delete, "etherstub.delete")
+FAKE_RPC_CANNED(m_stub_list, "etherstub.list")
 
 static const struct rpc_method methods[] = {
 	{ "vnic.create", m_vnic_create }, { "vnic.delete", m_vnic_delete },
@@ -71,39 +41,15 @@ static const struct rpc_method methods[] = {
 	{ "etherstub.list", m_stub_list },
 };
 
-static void *serve(void *arg UNUSED)
-{
-	struct pollfd pfd = { .fd = rpc_server_fd(srv), .events = POLLIN };
-
-	while (!atomic_load(&stop)) {
-		if (poll(&pfd, 1, 20) > 0)
-			rpc_server_dispatch(srv);
-	}
-	return NULL;
-}
-
 /* Answer the next request with result (JSON text; NULL: {}) or an
  * error errnum with msg. */
 static void next(const char *result, int errnum, const char *msg)
 {
-	pthread_mutex_lock(&lock);
-	json_decref(next_result);
-	next_result = result ? json_loads(result, 0, NULL) : json_object();
-	next_errno = errnum;
-	next_msg = msg;
-	last_method[0] = '\0';
-	pthread_mutex_unlock(&lock);
+	fake_rpc_next(&answers, result, errnum, msg);
 }
 
-#define CHECK_REQUEST(method, json) do {				\
-	char *req_;							\
-	pthread_mutex_lock(&lock);					\
-	req_ = json_dumps(last_params, JSON_COMPACT | JSON_SORT_KEYS);	\
-	pthread_mutex_unlock(&lock);					\
-	CU_ASSERT_STRING_EQUAL(last_method, method);			\
-	CU_ASSERT_STRING_EQUAL(req_ ? req_ : "(none)", json);		\
-	free(req_);							\
-} while (0)
+#define CHECK_REQUEST(method, json)					\
+	FAKE_RPC_CHECK_REQUEST(&answers, method, json)
 
 static int suite_init(void)
 {
@@ -111,22 +57,17 @@ static int suite_init(void)
 	if (!mkdtemp(dir) ||
 	    vswctl_sock_path(dir, sock, sizeof(sock)) < 0)
 		return -1;
-	srv = rpc_server_open(sock, methods, ARRAY_SIZE(methods), NULL);
-	if (!srv)
-		return -1;
-	atomic_store(&stop, false);
-	return pthread_create(&thread, NULL, serve, NULL) ? -1 : 0;
+	vswitchd = fake_rpc_start(sock, methods, ARRAY_SIZE(methods),
+				  &answers);
+	return vswitchd ? 0 : -1;
 }
 
 static int suite_cleanup(void)
 {
-	atomic_store(&stop, true);
-	pthread_join(thread, NULL);
-	rpc_server_close(srv);
+	fake_rpc_stop(vswitchd);
+	vswitchd = NULL;
 	rmdir(dir);
-	json_decref(last_params);
-	json_decref(next_result);
-	last_params = next_result = NULL;
+	fake_rpc_canned_clear(&answers);
 	return 0;
 }
 
@@ -245,7 +186,7 @@ static void test_vnic_create(void)
 	next(NULL, 0, NULL);
 	CU_ASSERT_EQUAL(vswctl_vnic_create(h, &s, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(vswctl_error(h)->origin, VSWCTL_E_LOCAL);
-	CU_ASSERT_STRING_EQUAL(last_method, "");
+	CU_ASSERT_STRING_EQUAL(answers.method, "");
 	vswctl_close(h);
 }
 

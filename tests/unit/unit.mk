@@ -1,8 +1,10 @@
 # Unit tests: every tests/unit/test_*.c is a suite; the suite table is
-# generated from the file names. Links against libxvm and libhv.
-UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_NAMES := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
-UNIT_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) tests/unit/main.c) \
+# generated from the file names. UNIT_HELPERS are the suites' shared
+# helpers (not suites), linked in with them. Links against libxvm and libhv.
+UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELPERS := tests/unit/main.c tests/unit/fake_rpc.c
+UNIT_NAMES   := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
+UNIT_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_HELPERS)) \
               $(BUILD)/obj/tests/unit/suites.o
 UNIT_BIN   := $(BUILD)/tests/xvm-unit
 
