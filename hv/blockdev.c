@@ -143,6 +143,8 @@ int blkdev_discard(struct blkdev *bd, uint64_t off, uint64_t len)
 		return -EROFS;
 	if (!blkdev_fits(bd, off, len))
 		return -ERANGE;
+	if (!len)
+		return 0;		/* fallocate(2) would say EINVAL */
 	if (!bd->ops->discard)
 		return -EOPNOTSUPP;
 	return bd->ops->discard(bd, off, len);

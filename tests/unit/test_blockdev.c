@@ -134,6 +134,7 @@ static void test_bounds(void)
 	CU_ASSERT_EQUAL(image_byte(SIZE - 1), (uint8_t)(SIZE - 1));
 	CU_ASSERT_EQUAL(blkdev_discard(bd, SIZE - 4096, 8192), -ERANGE);
 	CU_ASSERT_EQUAL(blkdev_discard(bd, UINT64_MAX, 2), -ERANGE);
+	CU_ASSERT_EQUAL(blkdev_discard(bd, 4096, 0), 0);	/* nothing to do */
 	for (unsigned int i = 0; i < ARRAY_SIZE(many); i++)
 		many[i] = (struct iovec){ buf, 1 };
 	CU_ASSERT_EQUAL(blkdev_readv(bd, many, 0, 0), -EINVAL);
