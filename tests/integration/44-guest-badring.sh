@@ -43,7 +43,7 @@ pass "guest C ran its attacks ($((attacks - 2)) kinds) while B pinged A"
 expect_console gb '^guest: pinger sent=' $((N / 10 + 30))
 line=$(grep -m1 '^guest: pinger sent=' "$TMP/gb.console")
 [ "$line" = "guest: pinger sent=$N received=$N lost=0" ] ||
-	{ show gb; tail -n 20 "$TMP/vswitchd.log"; fail "pinger: '$line', expected sent=$N received=$N lost=0"; }
+	{ show gb; show ga; tail -n 20 "$TMP/vswitchd.log"; fail "pinger: '$line', expected sent=$N received=$N lost=0"; }
 pass "B's pinger: 0% loss before, during and after the attacks"
 
 kill -0 "$pid_c" || { show gc; fail "hv of the badring guest exited"; }
