@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "unit.h"
+#include "capture.h"
 #include "xvm/common.h"
 #include "xvm/daemon.h"
 
@@ -36,9 +37,7 @@ static int suite_cleanup(void)
 
 static void test_dirs(void)
 {
-	char *run = getenv("XVM_RUNDIR"), *state = getenv("XVM_STATEDIR");
-	char *run_saved = run ? strdup(run) : NULL;
-	char *state_saved = state ? strdup(state) : NULL;
+	char *run = env_save("XVM_RUNDIR"), *state = env_save("XVM_STATEDIR");
 
 	setenv("XVM_RUNDIR", "/tmp/r", 1);
 	setenv("XVM_STATEDIR", "", 1);
@@ -46,14 +45,8 @@ static void test_dirs(void)
 	CU_ASSERT_STRING_EQUAL(xvm_statedir(), XVM_STATEDIR_DEFAULT);
 	unsetenv("XVM_RUNDIR");
 	CU_ASSERT_STRING_EQUAL(xvm_rundir(), XVM_RUNDIR_DEFAULT);
-	if (run_saved)
-		setenv("XVM_RUNDIR", run_saved, 1);
-	if (state_saved)
-		setenv("XVM_STATEDIR", state_saved, 1);
-	else
-		unsetenv("XVM_STATEDIR");
-	free(run_saved);
-	free(state_saved);
+	env_restore("XVM_RUNDIR", run);
+	env_restore("XVM_STATEDIR", state);
 }
 
 static void test_mkdir_p(void)

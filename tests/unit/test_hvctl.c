@@ -13,36 +13,13 @@
 #include <sys/stat.h>
 
 #include "unit.h"
+#include "capture.h"
 #include "fake_rpc.h"
 #include "hvctl/hvctl.h"
 #include "xvm/rpc.h"
 
-/* ---- output capture ---- */
-
-struct capture {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
 static struct capture run_out, run_err;
 static char rundir[64];		/* the stand-in's run directory */
-
-static void cap_reset(struct capture *c)
-{
-	if (c->f)
-		fclose(c->f);
-	free(c->buf);
-	c->buf = NULL;
-	c->f = open_memstream(&c->buf, &c->len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c->f);
-}
-
-static const char *cap_text(struct capture *c)
-{
-	fflush(c->f);
-	return c->buf;
-}
 
 /* Run hvctl with args (NULL-terminated); output in run_out/run_err. */
 static int run(const char **args)
@@ -53,8 +30,8 @@ static int run(const char **args)
 	for (; *args && argc < 15; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	cap_reset(&run_out);
-	cap_reset(&run_err);
+	cap_open(&run_out);
+	cap_open(&run_err);
 	return hvctl_main(argc, argv, run_out.f, run_err.f);
 }
 
@@ -114,10 +91,9 @@ static char *saved_rundir;	/* the runner's XVM_RUNDIR, restored after */
 
 static int suite_init(void)
 {
-	const char *env = getenv("XVM_RUNDIR");
 	char path[128];
 
-	saved_rundir = env ? strdup(env) : NULL;
+	saved_rundir = env_save("XVM_RUNDIR");
 	strcpy(rundir, "/tmp/hvctl-test.XXXXXX");
 	if (!mkdtemp(rundir))
 		return -1;
@@ -142,18 +118,9 @@ static int suite_cleanup(void)
 	snprintf(path, sizeof(path), "%s/hv", rundir);
 	rmdir(path);
 	rmdir(rundir);
-	if (run_out.f)
-		fclose(run_out.f);
-	if (run_err.f)
-		fclose(run_err.f);
-	free(run_out.buf);
-	free(run_err.buf);
-	run_out = run_err = (struct capture){ 0 };
-	if (saved_rundir)
-		setenv("XVM_RUNDIR", saved_rundir, 1);
-	else
-		unsetenv("XVM_RUNDIR");
-	free(saved_rundir);
+	cap_close(&run_out);
+	cap_close(&run_err);
+	env_restore("XVM_RUNDIR", saved_rundir);
 	saved_rundir = NULL;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "capture.h"
 #include "fake_rpc.h"
 #include "../../vnicadm/vnicadm.h"
 #include "xvm/ofmt.h"
@@ -77,34 +78,6 @@ static const char props_json[] =
 	"{\"link\":\"vnic0\",\"property\":\"mtu\",\"perm\":\"rw\","
 	"\"value\":\"\",\"default\":\"1500\",\"possible\":\"68-9000\"}]";
 
-/* ---- output capture ---- */
-
-struct capture {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
-static void cap_open(struct capture *c)
-{
-	c->buf = NULL;
-	c->f = open_memstream(&c->buf, &c->len);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(c->f);
-}
-
-static const char *cap_text(struct capture *c)
-{
-	fflush(c->f);
-	return c->buf;
-}
-
-static void cap_close(struct capture *c)
-{
-	fclose(c->f);
-	free(c->buf);
-	c->buf = NULL;
-}
-
 /* ---- golden files ---- */
 
 static char *golden_path(const char *name)
@@ -163,7 +136,7 @@ static void golden_check(const char *name, const char *text)
 static int print_golden(const char *name, enum vn_table t, const char *oarg,
 			bool parseable, const char *rows_json)
 {
-	struct capture out, err;
+	struct capture out = { 0 }, err = { 0 };
 	struct vnicadm v;
 	json_t *rows = json_loads(rows_json, 0, NULL);
 	int ret;
@@ -218,7 +191,7 @@ static void test_golden_linkprop(void)
 /* A row missing a field prints "?" (could not be read), a null "--". */
 static void test_missing_fields(void)
 {
-	struct capture out, err;
+	struct capture out = { 0 }, err = { 0 };
 	struct vnicadm v;
 	json_t *rows = json_loads("[{\"name\":\"vnic3\",\"over\":null}]", 0,
 				  NULL);
@@ -282,10 +255,6 @@ static int run_in(const char *dir, const char **args)
 	for (; *args && argc < 31; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	if (run_out.f) {
-		cap_close(&run_out);
-		cap_close(&run_err);
-	}
 	cap_open(&run_out);
 	cap_open(&run_err);
 	setenv("XVM_RUNDIR", dir, 1);
@@ -466,9 +435,8 @@ static char *saved_rundir;	/* the runner's XVM_RUNDIR, restored after */
 static int suite_init(void)
 {
 	char path[128];
-	const char *env = getenv("XVM_RUNDIR");
 
-	saved_rundir = env ? strdup(env) : NULL;
+	saved_rundir = env_save("XVM_RUNDIR");
 
 	strcpy(rundir, "/tmp/vnicadm-test.XXXXXX");
 	strcpy(emptydir, "/tmp/vnicadm-none.XXXXXX");
@@ -487,16 +455,10 @@ static int suite_cleanup(void)
 	fake_vswitchd = NULL;
 	rmdir(rundir);
 	rmdir(emptydir);
-	if (run_out.f) {
-		cap_close(&run_out);
-		cap_close(&run_err);
-	}
+	cap_close(&run_out);
+	cap_close(&run_err);
 	fake_rpc_canned_clear(&fake_answers);
-	if (saved_rundir)
-		setenv("XVM_RUNDIR", saved_rundir, 1);
-	else
-		unsetenv("XVM_RUNDIR");
-	free(saved_rundir);
+	env_restore("XVM_RUNDIR", saved_rundir);
 	saved_rundir = NULL;
 	return 0;
 }

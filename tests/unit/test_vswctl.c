@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "capture.h"
 #include "fake_rpc.h"
 #include "xvm/rpc.h"
 #include "xvm/vswctl.h"
@@ -81,8 +82,7 @@ static struct vswctl *open_fake(void)
 
 static void test_sock_path(void)
 {
-	char *saved = getenv("XVM_RUNDIR") ? strdup(getenv("XVM_RUNDIR"))
-					   : NULL;
+	char *saved = env_save("XVM_RUNDIR");
 	char buf[128], tiny[8];
 
 	CU_ASSERT_EQUAL(vswctl_sock_path("/r", buf, sizeof(buf)), 0);
@@ -95,11 +95,7 @@ static void test_sock_path(void)
 	CU_ASSERT_STRING_EQUAL(buf, XVM_RUNDIR_DEFAULT "/vswitchd.sock");
 	CU_ASSERT_EQUAL(vswctl_sock_path("/r", tiny, sizeof(tiny)),
 			-ENAMETOOLONG);
-	if (saved)
-		setenv("XVM_RUNDIR", saved, 1);
-	else
-		unsetenv("XVM_RUNDIR");
-	free(saved);
+	env_restore("XVM_RUNDIR", saved);
 }
 
 static void test_no_daemon(void)

@@ -2,7 +2,7 @@
 # generated from the file names. UNIT_HELPERS are the suites' shared
 # helpers (not suites), linked in with them. Links against libxvm and libhv.
 UNIT_SRCS    := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_HELPERS := tests/unit/main.c tests/unit/fake_rpc.c
+UNIT_HELPERS := tests/unit/main.c tests/unit/fake_rpc.c tests/unit/capture.c
 UNIT_NAMES   := $(patsubst tests/unit/test_%.c,%,$(UNIT_SRCS))
 UNIT_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(UNIT_SRCS) $(UNIT_HELPERS)) \
               $(BUILD)/obj/tests/unit/suites.o
