@@ -211,6 +211,22 @@ cap_stop() {
 # cap_show FILE [FILTER...]: the capture as tcpdump -e prints it.
 cap_show() { local f=$1; shift; tcpdump -nner "$f" "$@" 2>/dev/null; }
 
+# isolated_from HOST ADDR MAC PROBE WHAT: the LAN host HOST (nsn name) on
+# another VLAN, or untagged, cannot ping ADDR; its frames (capture lines
+# matching PROBE) do reach the uplink, and none there comes from MAC.
+# Sets PROBES to how many it sent. WHAT names HOST in the messages.
+isolated_from() {
+	local host=$1 addr=$2 m=$3 probe=$4 what=$5 leak
+	local pcap=$TMP/isolated-$1.pcap
+	cap_start "$LAN_NS" "$LAN_PORT" "$pcap"
+	! ns_ping "$(nsn "$host")" "$addr" 5 || fail "$what reaches the guest"
+	cap_stop
+	PROBES=$(cap_show "$pcap" | grep -c -- "$probe")
+	[ "$PROBES" -gt 0 ] || fail "$what: its frames never reached the uplink (test broken)"
+	leak=$(cap_show "$pcap" | grep -i "$m >")
+	[ -z "$leak" ] || { echo "$leak" | head; fail "the guest answered $what"; }
+}
+
 # ns_ping NS ADDR [COUNT]: succeeds if ADDR answers.
 ns_ping() {
 	in_ns "$1" ping -n -c "${3:-3}" -i 0.2 -W 1 "$2" >/dev/null 2>&1
