@@ -411,9 +411,7 @@ int linkprop_reset(struct link_props *p, const char *name,
 	return 0;
 }
 
-/* Length of the next "prop=value" item of list: up to the comma before
- * the next item that contains '=' (list values keep their commas). */
-static size_t linkprop_item_len(const char *list)
+size_t linkprop_item_len(const char *list)
 {
 	size_t n = strcspn(list, ",");
 

@@ -29,6 +29,17 @@ int vswctl_sock_path(const char *rundir, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+int vswctl_vnic_sock_path(const char *rundir, const char *name, char *buf,
+			  size_t len)
+{
+	int n;
+
+	if (!rundir || !*rundir)
+		rundir = xvm_rundir();
+	n = snprintf(buf, len, "%s/vnic/%s.sock", rundir, name);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int vswctl_open(const char *path, struct vswctl **hp)
 {
 	char def[VSWCTL_PATHLEN];

@@ -11,23 +11,6 @@
 #include "vnicadm.h"
 #include "xvm/linkprop.h"
 
-/* Length of the next "prop=value" item: a comma followed by text without
- * '=' continues a list value ("protection=mac-nospoof,ip-nospoof"), the
- * rule linkprop_set_list() applies. */
-static size_t vn_item_len(const char *s)
-{
-	size_t n = strcspn(s, ",");
-
-	while (s[n] == ',') {
-		size_t next = strcspn(s + n + 1, ",");
-
-		if (memchr(s + n + 1, '=', next))
-			break;
-		n += 1 + next;
-	}
-	return n;
-}
-
 /* Check one item and add it to p. */
 static int vn_prop_item(struct link_props *lp, struct vswctl_props *p,
 			char *item, char *err, char *bad, size_t badlen)
@@ -76,7 +59,7 @@ int vn_props_parse(const char *list, struct vn_props *props, char *err,
 		goto fail;
 	}
 	for (s = props->buf;;) {
-		size_t n = vn_item_len(s);
+		size_t n = linkprop_item_len(s);
 		bool last = !s[n];
 
 		s[n] = '\0';

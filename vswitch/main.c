@@ -24,7 +24,7 @@
 #include "xvm/daemon.h"
 #include "xvm/log.h"
 #include "xvm/rpc.h"
-#include "xvm/vswctl.h"	/* VSWCTL_SOCK_NAME */
+#include "xvm/vswctl.h"	/* vswctl_sock_path() */
 #include "control.h"
 #include "vswitchd.h"
 
@@ -261,7 +261,10 @@ int main(int argc, char **argv)
 	rc = start_dataplane(&d);
 	if (rc == 0)
 		persist_restore(&d);
-	snprintf(path, sizeof(path), "%s/" VSWCTL_SOCK_NAME, d.rundir);
+	if (rc == 0 && vswctl_sock_path(d.rundir, path, sizeof(path)) < 0) {
+		log_err("run directory %s too long for a socket", d.rundir);
+		rc = -ENAMETOOLONG;
+	}
 	if (rc == 0) {
 		methods = ctl_methods(&nmethods);
 		srv = methods ? rpc_server_open(path, methods, nmethods, &d) : NULL;

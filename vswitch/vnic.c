@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "xvm/vswctl.h"	/* vswctl_vnic_sock_path() */
 #include "xvm/log.h"
 #include "xvm/units.h"
 #include "control.h"
@@ -106,8 +107,8 @@ static int vnic_socket_path(struct vswd *d, struct vsw_vnic *v,
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return rpc_errorf(err, errno, "cannot create %s: %s", dir,
 				  strerror(errno));
-	n = snprintf(v->socket, sizeof(v->socket), "%s/%s.sock", dir, v->name);
-	if (n < 0 || (size_t)n >= sizeof(v->socket))
+	if (vswctl_vnic_sock_path(d->rundir, v->name, v->socket,
+				  sizeof(v->socket)) < 0)
 		return rpc_errorf(err, ENAMETOOLONG,
 				  "socket path for '%s' is too long", v->name);
 	return 0;

@@ -95,11 +95,12 @@ int vif_create(struct dom *d, char sockets[][108], struct verr *e)
 int vif_sockets(struct dom *d, char sockets[][108])
 {
 	unsigned int i;
+	int rc;
 
 	for (i = 0; i < d->cfg.nnics; i++)
-		if ((size_t)snprintf(sockets[i], 108, "%s/vnic/%s.sock",
-				     dom_env.rundir, d->live.vnics[i]) >= 108)
-			return -ENAMETOOLONG;
+		if ((rc = vswctl_vnic_sock_path(dom_env.rundir, d->live.vnics[i],
+						sockets[i], 108)) < 0)
+			return rc;
 	return 0;
 }
 

@@ -93,4 +93,9 @@ const char *linkprop_possible_str(enum linkprop_id id);
 /* true if the IPv4 address (network order) is allowed by allowed-ips. */
 bool link_props_ip_allowed(const struct link_props *p, uint32_t addr);
 
+/* Length of the next "prop=value" item of list: up to the comma before
+ * the next item that contains '=' (list values keep their commas:
+ * "protection=mac-nospoof,ip-nospoof"). */
+size_t linkprop_item_len(const char *list);
+
 #endif

@@ -57,6 +57,10 @@ struct vswctl_error {
  * XVM_RUNDIR_DEFAULT when unset or empty). 0 or -ENAMETOOLONG.
  */
 int vswctl_sock_path(const char *rundir, char *buf, size_t len);
+/* The vhost-user socket vswitchd serves for guest VNIC name:
+ * <rundir>/vnic/<name>.sock (rundir NULL: as above). 0 or -ENAMETOOLONG. */
+int vswctl_vnic_sock_path(const char *rundir, const char *name, char *buf,
+			  size_t len);
 /* Connect to path (NULL: vswctl_sock_path(NULL)). 0 with *hp, or -errno
  * (-ENOENT, -ECONNREFUSED when vswitchd is not there). Never blocks. */
 int vswctl_open(const char *path, struct vswctl **hp);
