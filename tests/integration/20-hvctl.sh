@@ -10,11 +10,8 @@ require_kvm
 HVCTL=$BIN/hvctl
 mkdir -p "$XVM_RUNDIR/hv"
 sock=$XVM_RUNDIR/hv/web1.sock
-"$BIN/hv" --name web1 --control "$sock" --console stdio --memory 32 \
-	--vcpus 1 --kernel "$GUEST" --cmdline "workload=idle" \
-	</dev/null >"$TMP/web1.console" 2>"$TMP/web1.err" &
-HV_PID=$!
-at_exit "kill -9 $HV_PID"
+HV_CONTROL=$sock start_hv web1 --memory 32 --vcpus 1 --kernel "$GUEST" \
+	--cmdline "workload=idle"
 expect_console web1 '^guest: ready mem=32 vcpus=1 workload=idle$' 60
 
 # check_run WANT_STATUS CMD...: run hvctl, output in $TMP/out and $TMP/err.

@@ -108,7 +108,8 @@ in_ns "$(nsn h)" ping -n -q -f -l 32 -c 2000 -w 60 10.45.0.1 >"$TMP/pingf" 2>&1 
 	{ cat "$TMP/pingf"; show g; fail "the LAN host's flood ping did not get 2000 replies in 60 s"; }
 grep -E 'packets transmitted|rtt' "$TMP/pingf" | sed 's/^/  /'
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$TMP/pingf")
-for ((i = 0; i < 100; i++)); do
+end=$(deadline_in 10)
+while before "$end"; do
 	read -r ip1 rb1 op1 ob1 <<<"$(vnic_counters "$g")"
 	[ $((ip1 - ip0)) -ge "$sent" ] && [ $((op1 - op0)) -ge "$sent" ] && break
 	sleep 0.1
@@ -120,7 +121,8 @@ kill -0 "$q1" || { show g; fail "QEMU exited"; }
 
 # Quit QEMU as a user would (SIGTERM): vswitchd sees its frontend go.
 qemu_guest_kill g "$q1" || fail "QEMU did not quit on SIGTERM within 10 s"
-for ((i = 0; i < 50; i++)); do
+end=$(deadline_in 5)
+while before "$end"; do
 	st=$(link_state "$g")
 	[ "$st" = down ] && break
 	sleep 0.1

@@ -78,10 +78,11 @@ RPC=$TOP/build/tests/tools/rpc-call
 
 # start_hv NAME ARGS...: start hv in the background with its console on
 # $TMP/NAME.console (stdio), stderr on $TMP/NAME.err and a control socket
-# $XVM_RUNDIR/NAME.sock. Sets HV_PID. The domain is destroyed at exit.
+# $XVM_RUNDIR/NAME.sock (or $HV_CONTROL). Sets HV_PID. The domain is
+# destroyed at exit.
 start_hv() {
 	local name=$1; shift
-	"$BIN/hv" --name "$name" --control "$XVM_RUNDIR/$name.sock" \
+	"$BIN/hv" --name "$name" --control "${HV_CONTROL:-$XVM_RUNDIR/$name.sock}" \
 		--console stdio "$@" </dev/null >"$TMP/$name.console" 2>"$TMP/$name.err" &
 	HV_PID=$!
 	echo "$HV_PID" >"$TMP/$name.pid"

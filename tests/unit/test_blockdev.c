@@ -179,8 +179,18 @@ static void test_discard(void)
 	bd = blkdev_open("raw", path, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
 	rc = blkdev_discard(bd, 8192, 4096);
-	CU_ASSERT(rc == 0 || rc == -EOPNOTSUPP);
-	if (rc == 0) {
+	/* -EOPNOTSUPP only where the file system itself cannot punch holes
+	 * (asked directly, on the image's last block, which is not read) */
+	if (rc == -EOPNOTSUPP) {
+		int fd = open(path, O_RDWR);
+
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT_NOT_EQUAL(fallocate(fd, FALLOC_FL_PUNCH_HOLE |
+					      FALLOC_FL_KEEP_SIZE,
+					      SIZE - 4096, 4096), 0);
+		close(fd);
+	} else {
+		CU_ASSERT_EQUAL(rc, 0);
 		CU_ASSERT_EQUAL(blkdev_pread(bd, buf, sizeof(buf), 8192), 0);
 		CU_ASSERT_EQUAL(memcmp(buf, zero, sizeof(buf)), 0);
 		CU_ASSERT_EQUAL(image_byte(8191), (uint8_t)8191);

@@ -45,6 +45,10 @@ static void test_dirs(void)
 	CU_ASSERT_STRING_EQUAL(xvm_statedir(), XVM_STATEDIR_DEFAULT);
 	unsetenv("XVM_RUNDIR");
 	CU_ASSERT_STRING_EQUAL(xvm_rundir(), XVM_RUNDIR_DEFAULT);
+	setenv("XVM_RUNDIR", "", 1);
+	CU_ASSERT_STRING_EQUAL(xvm_rundir(), XVM_RUNDIR_DEFAULT);
+	setenv("XVM_STATEDIR", "/tmp/s", 1);
+	CU_ASSERT_STRING_EQUAL(xvm_statedir(), "/tmp/s");
 	env_restore("XVM_RUNDIR", run);
 	env_restore("XVM_STATEDIR", state);
 }
