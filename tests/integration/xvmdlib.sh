@@ -126,10 +126,21 @@ start_without_kvm() {
 	pass "$1: shut off (failed), no hv left"
 }
 
-# A failure shows what xvmd logged.
+# A failure shows what xvmd, each hv and each guest's console said last.
 fail() {
+	local f
 	echo "--- xvmd log (last lines):"
-	tail -n 30 "$TMP/xvmd.log" 2>/dev/null
+	tail -n 20 "$TMP/xvmd.log" 2>/dev/null
+	for f in "$XVM_RUNDIR"/hv/*.log; do
+		[ -s "$f" ] || continue
+		echo "--- hv log $(basename "$f") (last lines):"
+		tail -n 8 "$f"
+	done
+	for f in "$XVM_RUNDIR"/console/*.log; do
+		[ -s "$f" ] || continue
+		echo "--- console $(basename "$f") (last lines):"
+		tail -n 4 "$f"
+	done
 	echo "FAIL: $*"
 	exit 1
 }
