@@ -59,6 +59,7 @@ include hv/hv.mk
 include guestdrv/guest.mk
 include vswitch/vswitch.mk
 include vnicadm/vnicadm.mk
+include flows/flows.mk
 include hvctl/hvctl.mk
 include bench/bench.mk
 include xvmd/xvmd.mk
