@@ -24,6 +24,6 @@ VSWD_OBJS += $(FLOWD_OBJS) $(FLOW_LIB_OBJS)
 $(VSWD_BIN): $(FLOWD_OBJS) $(FLOW_LIB_OBJS)
 $(VSW_DP_LIB): $(BUILD)/obj/flows/flow_dp.o
 
-UNIT_LIBS += $(FLOW_LIB)
+# the unit tests link it after libflowadm.a (flowadm/flowadm.mk)
 
 all: $(FLOW_LIB)

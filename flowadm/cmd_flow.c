@@ -1,0 +1,187 @@
+/*
+ * add-flow, remove-flow and show-flow (REFERENCE.md "flowadm"): the
+ * attributes and properties are checked here with flows/flowattr.c, as
+ * vswitchd checks them again, then sent through lib/vswctl_flow.c.
+ */
+#include <string.h>
+
+#include "flowadm.h"
+#include "flows/flow.h"
+
+/* -a and -p of add-flow, checked; err has the reason. */
+static int add_flow_check(const struct cli_opts *o, char err[FLOW_ERRLEN])
+{
+	struct flow_attrs a;
+	struct flow_props p;
+	int ret;
+
+	ret = flow_attrs_parse(o->val['a'], &a, err);
+	if (ret == 0 && o->val['p']) {
+		flow_props_init(&p);
+		ret = flow_props_parse(o->val['p'], &p, err);
+	}
+	return ret;
+}
+
+static int add_flow_send(struct flowadm *f, const struct cli_opts *o,
+			 const char *name)
+{
+	struct fa_kv attrs, props = { 0 };
+	struct vswctl *h;
+	int ret = 1;
+
+	if (fa_kv_split(o->val['a'], true, &attrs) < 0 ||
+	    (o->val['p'] && fa_kv_split(o->val['p'], true, &props) < 0)) {
+		ret = fa_fail(f, "add flow failed: invalid argument");
+		goto out;
+	}
+	h = fa_handle(f);
+	if (!h)
+		goto out;
+	ret = 0;
+	if (vswctl_flow_add(h, &(struct vswctl_flow_spec){
+		    .name = name, .link = o->val['l'],
+		    .attrs = attrs.kv, .nattrs = attrs.n,
+		    .props = props.kv, .nprops = props.n,
+		    .temporary = o->val['t'] != NULL }) < 0)
+		ret = fa_vsw_fail(f, "add flow failed");
+out:
+	fa_kv_free(&attrs);
+	fa_kv_free(&props);
+	return ret;
+}
+
+static int add_flow(struct flowadm *f, const struct cli_opts *o, int argc,
+		    char **argv)
+{
+	char err[FLOW_ERRLEN];
+
+	if (o->optind != argc - 1)
+		return fa_usage(f);
+	if (fa_check_flow(f, argv[o->optind]))
+		return 1;
+	if (!o->val['l'])
+		return fa_usage_fail(f, "option '-l' is required");
+	if (fa_check_link(f, o->val['l']))
+		return 1;
+	if (!o->val['a'])
+		return fa_fail(f, "attributes must be specified");
+	if (add_flow_check(o, err) < 0)
+		return fa_fail(f, "add flow failed: %s", err);
+	return add_flow_send(f, o, argv[o->optind]);
+}
+
+int cmd_add_flow(struct cli *c, int argc, char **argv)
+{
+	struct flowadm *f = fa_of(c);
+	struct cli_opts o;
+	int ret = cli_opts_parse(c, argc, argv, "tl:a:p:", "ap", &o);
+
+	if (ret == 0)
+		ret = add_flow(f, &o, argc, argv);
+	cli_opts_free(&o);
+	return ret;
+}
+
+/* {-l link | flow}: exactly one of the two. */
+static int remove_flow(struct flowadm *f, const struct cli_opts *o,
+		       int argc, char **argv)
+{
+	const char *link = o->val['l'];
+	const char *name = o->optind < argc ? argv[o->optind] : NULL;
+	struct vswctl *h;
+
+	if (o->optind < argc - 1 || !link == !name)
+		return fa_usage(f);
+	if (name ? fa_check_flow(f, name) : fa_check_link(f, link))
+		return 1;
+	h = fa_handle(f);
+	if (!h)
+		return 1;
+	if (vswctl_flow_remove(h, name, link, o->val['t'] != NULL) < 0)
+		return fa_vsw_fail(f, "remove flow failed");
+	return 0;
+}
+
+int cmd_remove_flow(struct cli *c, int argc, char **argv)
+{
+	struct flowadm *f = fa_of(c);
+	struct cli_opts o;
+	int ret = cli_opts_parse(c, argc, argv, "tl:", "", &o);
+
+	if (ret == 0)
+		ret = remove_flow(f, &o, argc, argv);
+	cli_opts_free(&o);
+	return ret;
+}
+
+/* Rows without the temporary ones (-P), a new reference. */
+static json_t *persistent_rows(const json_t *rows)
+{
+	json_t *out = json_array(), *row;
+	size_t i;
+
+	json_array_foreach(rows, i, row)
+		if (!json_is_true(json_object_get(row, "temporary")))
+			json_array_append(out, row);
+	return out;
+}
+
+/* A list call refused: name the object that is missing. */
+int fa_list_fail(struct flowadm *f, const struct vswctl_query *q)
+{
+	const struct vswctl_error *e = vswctl_error(f->h);
+
+	if (e->origin == VSWCTL_E_REMOTE && e->status == -ENOENT) {
+		if (q->name)
+			return fa_fail(f, "invalid flow name '%s': %s",
+				       q->name, e->message);
+		if (q->link)
+			return fa_fail(f, "invalid link name '%s': %s",
+				       q->link, e->message);
+	}
+	return fa_vsw_fail(f, NULL);
+}
+
+static int show_flow(struct flowadm *f, const struct cli_opts *o, int argc,
+		     char **argv)
+{
+	struct vswctl_query q = { .link = o->val['l'],
+				  .stats = o->val['s'] != NULL };
+	struct vswctl *h;
+	json_t *rows, *shown;
+	int ret;
+
+	if (o->optind < argc - 1)
+		return fa_usage(f);
+	if (o->optind == argc - 1) {
+		q.name = argv[o->optind];
+		if (fa_check_flow(f, q.name))
+			return 1;
+	}
+	if (q.link && fa_check_link(f, q.link))
+		return 1;
+	h = fa_handle(f);
+	if (!h)
+		return 1;
+	if (vswctl_flow_list(h, &q, &rows) < 0)
+		return fa_list_fail(f, &q);
+	shown = o->val['P'] ? persistent_rows(rows) : json_incref(rows);
+	ret = fa_print_table(f, q.stats ? FA_T_FLOW_STATS : FA_T_FLOW,
+			     o->val['o'], o->val['p'] != NULL, shown);
+	json_decref(shown);
+	json_decref(rows);
+	return ret;
+}
+
+int cmd_show_flow(struct cli *c, int argc, char **argv)
+{
+	struct flowadm *f = fa_of(c);
+	struct cli_opts o;
+	int ret = cli_opts_parse(c, argc, argv, "pPsl:o:", "", &o);
+
+	if (ret == 0)
+		ret = show_flow(f, &o, argc, argv);
+	cli_opts_free(&o);
+	return ret;
+}
