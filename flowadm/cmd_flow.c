@@ -7,6 +7,7 @@
 
 #include "flowadm.h"
 #include "flows/flow.h"
+#include "xvm/ofmt.h"
 
 /* -a and -p of add-flow, checked; err has the reason. */
 static int add_flow_check(const struct cli_opts *o, char err[FLOW_ERRLEN])
@@ -149,6 +150,7 @@ static int show_flow(struct flowadm *f, const struct cli_opts *o, int argc,
 	struct vswctl_query q = { .link = o->val['l'],
 				  .stats = o->val['s'] != NULL };
 	struct vswctl *h;
+	struct ofmt *table;
 	json_t *rows, *shown;
 	int ret;
 
@@ -161,16 +163,21 @@ static int show_flow(struct flowadm *f, const struct cli_opts *o, int argc,
 	}
 	if (q.link && fa_check_link(f, q.link))
 		return 1;
-	h = fa_handle(f);
-	if (!h)
+	if (fa_table_open(f, q.stats ? FA_T_FLOW_STATS : FA_T_FLOW,
+			  o->val['o'], o->val['p'] != NULL, &table))
 		return 1;
-	if (vswctl_flow_list(h, &q, &rows) < 0)
-		return fa_list_fail(f, &q);
-	shown = o->val['P'] ? persistent_rows(rows) : json_incref(rows);
-	ret = fa_print_table(f, q.stats ? FA_T_FLOW_STATS : FA_T_FLOW,
-			     o->val['o'], o->val['p'] != NULL, shown);
-	json_decref(shown);
-	json_decref(rows);
+	ret = 1;
+	h = fa_handle(f);
+	if (h && vswctl_flow_list(h, &q, &rows) < 0)
+		ret = fa_list_fail(f, &q);
+	else if (h) {
+		shown = o->val['P'] ? persistent_rows(rows) :
+				      json_incref(rows);
+		ret = fa_table_rows(f, table, shown);
+		json_decref(shown);
+		json_decref(rows);
+	}
+	ofmt_close(table);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 
 #include "flowadm.h"
 #include "flows/flow.h"
+#include "xvm/ofmt.h"
 
 /* Messages naming the property themselves are printed alone; others get
  * "cannot <verb> flow property 'x' on 'flow'". */
@@ -131,6 +132,7 @@ static int show_flowprop(struct flowadm *f, const struct cli_opts *o,
 {
 	struct vswctl_query q = { .link = o->val['l'] };
 	struct fa_kv kv = { 0 };
+	struct ofmt *table = NULL;
 	struct vswctl *h;
 	json_t *rows;
 	int ret = 1;
@@ -154,16 +156,18 @@ static int show_flowprop(struct flowadm *f, const struct cli_opts *o,
 		}
 	q.props = kv.names;
 	q.nprops = kv.n;
-	if (!(h = fa_handle(f)))
+	if (fa_table_open(f, FA_T_FLOWPROP, o->val['o'], o->val['c'] != NULL,
+			  &table) || !(h = fa_handle(f)))
 		goto out;
 	if (vswctl_flowprop_get(h, &q, &rows) < 0) {
 		ret = fa_list_fail(f, &q);
 		goto out;
 	}
-	ret = fa_print_table(f, FA_T_FLOWPROP, o->val['o'],
-			     o->val['c'] != NULL, rows);
+	ret = fa_table_rows(f, table, rows);
 	json_decref(rows);
 out:
+	if (table)
+		ofmt_close(table);
 	fa_kv_free(&kv);
 	return ret;
 }

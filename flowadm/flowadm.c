@@ -14,7 +14,7 @@
 static const struct cli_cmd flowadm_cmds[] = {
 	{ "add-flow", cmd_add_flow,
 	  "[-t] -l <link> -a <attr>=<value>[,...]\n"
-	  "\t\t   [-p <prop>=<value>[,...]] <flow>" },
+	  "\t\t     [-p <prop>=<value>[,...]] <flow>" },
 	{ "remove-flow", cmd_remove_flow, "[-t] {-l <link> | <flow>}" },
 	{ "show-flow", cmd_show_flow,
 	  "[-pP] [-s] [-l <link>] [-o <field>,...] [<flow>]" },

@@ -76,6 +76,13 @@ enum fa_table {
 	FA_T_FLOWPROP,		/* flowprop.get "props" */
 	FA_T_COUNT,
 };
+struct ofmt;
+/* Open table t for -o oarg and -p (its errors, such as "-p requires -o",
+ * before vswitchd is asked), print rows into it, close it. */
+int fa_table_open(struct flowadm *f, enum fa_table t, const char *oarg,
+		  bool parseable, struct ofmt **o);
+int fa_table_rows(struct flowadm *f, struct ofmt *o, const json_t *rows);
+/* Open, print, close: one whole table. */
 int fa_print_table(struct flowadm *f, enum fa_table t, const char *oarg,
 		   bool parseable, const json_t *rows);
 

@@ -119,17 +119,28 @@ static const struct ofmt_field *const fa_tables[FA_T_COUNT] = {
 	[FA_T_FLOWPROP] = flowprop_fields,
 };
 
+int fa_table_open(struct flowadm *f, enum fa_table t, const char *oarg,
+		  bool parseable, struct ofmt **o)
+{
+	if ((unsigned)t >= FA_T_COUNT)
+		return fa_fail(f, "internal error: no table %d", t);
+	return cli_table_open(&f->cli, fa_tables[t], oarg, parseable, o);
+}
+
 int fa_print_table(struct flowadm *f, enum fa_table t, const char *oarg,
 		   bool parseable, const json_t *rows)
 {
 	struct ofmt *o;
 	int ret;
 
-	if ((unsigned)t >= FA_T_COUNT)
-		return fa_fail(f, "internal error: no table %d", t);
-	if (cli_table_open(&f->cli, fa_tables[t], oarg, parseable, &o))
+	if (fa_table_open(f, t, oarg, parseable, &o))
 		return 1;
 	ret = cli_table_rows(&f->cli, o, rows);
 	ofmt_close(o);
 	return ret;
+}
+
+int fa_table_rows(struct flowadm *f, struct ofmt *o, const json_t *rows)
+{
+	return cli_table_rows(&f->cli, o, rows);
 }
