@@ -50,13 +50,13 @@ int flow_port_insert(struct flow_port *fp, struct flow_dp *f)
 	if (fp->n == FLOW_MAX_PER_LINK)
 		return -ENOSPC;
 	/* after every flow at least as specific: older ones win ties */
-	for (i = fp->n; i > 0 && flow_attrs_specificity(fp->rules[i - 1]) < s;
+	for (i = fp->n; i > 0 && flow_attrs_specificity(&fp->rules[i - 1]) < s;
 	     i--) {
 		fp->f[i] = fp->f[i - 1];
 		fp->rules[i] = fp->rules[i - 1];
 	}
 	fp->f[i] = f;
-	fp->rules[i] = &f->attrs;
+	fp->rules[i] = f->attrs;
 	fp->n++;
 	return 0;
 }

@@ -737,7 +737,7 @@ bool flow_attrs_match(const struct flow_attrs *a, const struct flow_pkt *k,
 	return true;
 }
 
-int flow_classify(const struct flow_attrs *const *rules, unsigned n,
+int flow_classify(const struct flow_attrs *rules, unsigned n,
 		  const uint8_t *frame, uint32_t len, enum flow_dir dir)
 {
 	struct flow_pkt k;
@@ -745,7 +745,7 @@ int flow_classify(const struct flow_attrs *const *rules, unsigned n,
 	if (n == 0 || flow_pkt_parse(frame, len, &k) < 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++)
-		if (flow_attrs_match(rules[i], &k, dir))
+		if (flow_attrs_match(&rules[i], &k, dir))
 			return (int)i;
 	return -1;
 }

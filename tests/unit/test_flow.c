@@ -267,9 +267,7 @@ static struct frame ipv6(const char *src, const char *dst, uint8_t proto,
 static int classify1(const struct flow_attrs *a, const struct frame *f,
 		     enum flow_dir dir)
 {
-	const struct flow_attrs *rules[1] = { a };
-
-	return flow_classify(rules, 1, f->b, f->len, dir);
+	return flow_classify(a, 1, f->b, f->len, dir);
 }
 
 static void test_classify_ports(void)
@@ -313,8 +311,7 @@ static void test_classify_other(void)
 	CU_ASSERT_EQUAL(classify1(&a, &arp, FLOW_DIR_IN), -1);
 	/* truncated IP header */
 	f = ipv4("10.0.0.2", "10.0.0.1", 6, 1000, 80, 0, 0);
-	CU_ASSERT_EQUAL(flow_classify((const struct flow_attrs *[]){ &a }, 1,
-				      f.b, 14 + 19, FLOW_DIR_IN), -1);
+	CU_ASSERT_EQUAL(flow_classify(&a, 1, f.b, 14 + 19, FLOW_DIR_IN), -1);
 	/* transport alone: every port */
 	a = attrs_of("transport=icmp");
 	f = ipv4("10.0.0.2", "10.0.0.1", 1, 0, 0, 0, 0);
@@ -334,11 +331,13 @@ static void test_classify_other(void)
 
 static void test_classify_prefixes(void)
 {
-	struct flow_attrs wide = attrs_of("remote_ip=10.0.0.0/8");
-	struct flow_attrs narrow = attrs_of("remote_ip=10.1.2.0/24");
-	struct flow_attrs v6 = attrs_of("remote_ip=2001:db8::/32");
 	/* most specific first, as flow_port_insert() orders them */
-	const struct flow_attrs *rules[] = { &narrow, &wide, &v6 };
+	struct flow_attrs rules[] = {
+		attrs_of("remote_ip=10.1.2.0/24"),
+		attrs_of("remote_ip=10.0.0.0/8"),
+		attrs_of("remote_ip=2001:db8::/32"),
+	};
+	struct flow_attrs wide;
 	struct frame f = ipv4("10.0.0.1", "10.1.2.3", 17, 1, 2, 0, 0);
 
 	CU_ASSERT_EQUAL(flow_classify(rules, 3, f.b, f.len, FLOW_DIR_OUT), 0);
