@@ -175,7 +175,7 @@ out:
 int cmd_show_flowprop(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
-	int ret = cli_opts_parse(c, argc, argv, "Pcl:o:p:", "p", &o);
+	int ret = cli_opts_parse(c, argc, argv, "cl:o:p:", "p", &o);
 
 	if (ret == 0)
 		ret = show_flowprop(fa_of(c), &o, argc, argv);

@@ -23,8 +23,7 @@ static const struct cli_cmd flowadm_cmds[] = {
 	{ "reset-flowprop", cmd_reset_flowprop,
 	  "[-t] [-p <prop>,...] <flow>" },
 	{ "show-flowprop", cmd_show_flowprop,
-	  "[-P] [[-c] -o <field>,...] [-l <link>] [-p <prop>,...] "
-	  "[<flow>]" },
+	  "[[-c] -o <field>,...] [-l <link>] [-p <prop>,...] [<flow>]" },
 };
 
 void flowadm_init(struct flowadm *f, FILE *out, FILE *err)

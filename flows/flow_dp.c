@@ -211,46 +211,58 @@ bool flow_dp_output(struct vsw_port *out, unsigned *prio, struct rte_mbuf *m)
 	return false;
 }
 
-/* Frames of f waiting to leave port p into the switch. */
+/* Frames of f waiting to leave port p into the switch, as many as its
+ * bucket allows. */
 static unsigned flow_release_from(struct vsw_dp *dp, struct vsw_port *p,
 				  struct flow_dp *f)
 {
-	unsigned n = shaper_allow(&f->from_port, dp->now_ns,
-				  MIN(f->q_from.count, VSW_BURST),
-				  SHAPER_FRAME_BITS);
-	uint64_t bytes = 0;
+	unsigned total = 0, n;
 
 	dp->flow_prio = (uint8_t)(f->priority + 1);
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = flow_q_pop(&f->q_from);
+	while (f->q_from.count &&
+	       (n = shaper_allow(&f->from_port, dp->now_ns,
+				 MIN(f->q_from.count, VSW_BURST),
+				 SHAPER_FRAME_BITS)) > 0) {
+		uint64_t bytes = 0;
 
-		bytes += rte_pktmbuf_pkt_len(m);
-		switch_forward(dp, p, m->vlan_tci, m);
+		for (unsigned i = 0; i < n; i++) {
+			struct rte_mbuf *m = flow_q_pop(&f->q_from);
+
+			bytes += rte_pktmbuf_pkt_len(m);
+			switch_forward(dp, p, m->vlan_tci, m);
+		}
+		shaper_charge(&f->from_port, bytes);
+		total += n;
 	}
 	dp->flow_prio = 0;
-	shaper_charge(&f->from_port, bytes);
-	return n;
+	return total;
 }
 
-/* Frames of f waiting to go to port p: into p's queue of its priority. */
+/* Frames of f waiting to go to port p: into p's queue of its priority,
+ * as many as its bucket and that queue's room allow. */
 static unsigned flow_release_to(struct vsw_dp *dp, struct vsw_port *p,
 				struct flow_dp *f)
 {
 	struct vsw_txq *q = &p->txq[f->priority];
-	unsigned room = q->count < p->txq_limit ? p->txq_limit - q->count : 0;
-	unsigned n = shaper_allow(&f->to_port, dp->now_ns,
-				  MIN(MIN(f->q_to.count, VSW_BURST), room),
-				  SHAPER_FRAME_BITS);
-	uint64_t bytes = 0;
+	unsigned total = 0, n;
 
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = flow_q_pop(&f->q_to);
+	while (f->q_to.count && q->count < p->txq_limit &&
+	       (n = shaper_allow(&f->to_port, dp->now_ns,
+				 MIN(MIN(f->q_to.count, VSW_BURST),
+				     p->txq_limit - q->count),
+				 SHAPER_FRAME_BITS)) > 0) {
+		uint64_t bytes = 0;
 
-		bytes += rte_pktmbuf_pkt_len(m);
-		flow_q_push(q, VSW_TXQ_LEN, m);
+		for (unsigned i = 0; i < n; i++) {
+			struct rte_mbuf *m = flow_q_pop(&f->q_to);
+
+			bytes += rte_pktmbuf_pkt_len(m);
+			flow_q_push(q, VSW_TXQ_LEN, m);
+		}
+		shaper_charge(&f->to_port, bytes);
+		total += n;
 	}
-	shaper_charge(&f->to_port, bytes);
-	return n;
+	return total;
 }
 
 unsigned flow_dp_flush(struct vsw_dp *dp, struct vsw_port *p)

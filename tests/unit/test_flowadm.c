@@ -185,7 +185,7 @@ static void test_usage(void)
 	CU_ASSERT_EQUAL(run_in(emptydir, (const char *[]){ NULL }), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: flowadm <subcommand>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    add-flow         [-t] -l "));
-	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    show-flowprop    [-P]"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    show-flowprop    [[-c] -o"));
 	CU_ASSERT_EQUAL(RUN("frob"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "flowadm: unknown subcommand "
 				   "'frob'\nusage: flowadm"));
