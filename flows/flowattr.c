@@ -737,15 +737,38 @@ bool flow_attrs_match(const struct flow_attrs *a, const struct flow_pkt *k,
 	return true;
 }
 
+/* One rule against k, the usual combinations tested directly (a link's
+ * rules share theirs, so the switch is predicted): the scan's inner loop. */
+static bool flow_rule_match(const struct flow_attrs *a,
+			    const struct flow_pkt *k, enum flow_dir dir,
+			    uint16_t lport, uint16_t rport)
+{
+	switch (a->set) {
+	case A(FLOW_A_TRANSPORT) | A(FLOW_A_LOCAL_PORT):
+		return a->local_port == lport && a->proto == k->proto &&
+		       k->has_ports;
+	case A(FLOW_A_TRANSPORT) | A(FLOW_A_REMOTE_PORT):
+		return a->remote_port == rport && a->proto == k->proto &&
+		       k->has_ports;
+	case A(FLOW_A_TRANSPORT):
+		return a->proto == k->proto;
+	default:
+		return flow_attrs_match(a, k, dir);
+	}
+}
+
 int flow_classify(const struct flow_attrs *rules, unsigned n,
 		  const uint8_t *frame, uint32_t len, enum flow_dir dir)
 {
 	struct flow_pkt k;
+	uint16_t lport, rport;
 
 	if (n == 0 || flow_pkt_parse(frame, len, &k) < 0)
 		return -1;
+	lport = dir == FLOW_DIR_OUT ? k.sport : k.dport;
+	rport = dir == FLOW_DIR_OUT ? k.dport : k.sport;
 	for (unsigned i = 0; i < n; i++)
-		if (flow_attrs_match(&rules[i], &k, dir))
+		if (flow_rule_match(&rules[i], &k, dir, lport, rport))
 			return (int)i;
 	return -1;
 }
