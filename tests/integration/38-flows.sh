@@ -8,6 +8,8 @@
 #  - from the VNIC (iperf3 -R) the same flow holds the cap by backpressure:
 #    within 5%, and no frame of the flow dropped;
 #  - the flow counters (show-flow -s) count what crossed;
+#  - a flow on the uplink counts both ways (ICMP echo requests out to
+#    the LAN, replies in);
 #  - the VNIC cannot be deleted while it has flows ("link still has
 #    flows");
 #  - persistent flows and their properties come back after vswitchd
@@ -101,6 +103,15 @@ done
 n=$(flow_stat tmpflow ipkts)
 [ "$n" = 0 ] || fail "flow tmpflow (port 5202, no traffic) counted $n packets"
 pass "show-flow -s counts both flows' traffic, none for the idle flow"
+
+# 3b. A flow on the uplink: its local side is the host's.
+fla add-flow -t -l "$UPLINK" -a transport=icmp icmpflow
+ns_ping "$ns" 10.38.0.10 3 || fail "no ping through the uplink with a flow on it"
+i=$(flow_stat icmpflow ipkts) o=$(flow_stat icmpflow opkts)
+[ "$i" -ge 3 ] && [ "$o" -ge 3 ] ||
+	fail "uplink flow icmpflow: $o echo requests out, $i replies in (want 3 each)"
+fla remove-flow icmpflow
+pass "a flow on the uplink $UPLINK: $o frames out, $i in"
 
 # 4. A VNIC with flows is not deleted.
 if "$VNICADM" delete-vnic "$v" 2>"$TMP/del.err"; then
