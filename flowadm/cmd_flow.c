@@ -4,6 +4,7 @@
  * vswitchd checks them again, then sent through lib/vswctl_flow.c.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "flowadm.h"
 #include "flows/flow.h"
@@ -144,18 +145,76 @@ int fa_list_fail(struct flowadm *f, const struct vswctl_query *q)
 	return fa_vsw_fail(f, NULL);
 }
 
+/* The counters of cur minus those of prev (the same flow, by name),
+ * for -i; a counter that went back (the flow was re-made) shows whole.
+ * A new reference, NULL on allocation failure. */
+static json_t *stats_delta(const json_t *cur, const json_t *prev)
+{
+	json_t *out = json_deep_copy(cur), *row, *p, *val;
+	size_t i, j;
+	const char *key;
+
+	json_array_foreach(out, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+		json_t *pst = NULL;
+
+		json_array_foreach(prev, j, p)
+			if (name && json_is_string(json_object_get(p, "name")) &&
+			    strcmp(name, json_string_value(
+					   json_object_get(p, "name"))) == 0)
+				pst = json_object_get(p, "stats");
+		json_object_foreach(json_object_get(row, "stats"), key, val) {
+			json_t *old = json_object_get(pst, key);
+
+			if (json_is_integer(val) && json_is_integer(old) &&
+			    json_integer_value(val) >= json_integer_value(old))
+				json_integer_set(val, json_integer_value(val) -
+						 json_integer_value(old));
+		}
+	}
+	return out;
+}
+
+/* One round of show-flow: fetch, keep -P's rows, print (the change since
+ * prev with -i). *rows gets what was fetched. 0 or 1 (printed). */
+static int show_flow_round(struct flowadm *f, const struct cli_opts *o,
+			   const struct vswctl_query *q, struct ofmt *table,
+			   const json_t *prev, json_t **rows)
+{
+	struct vswctl *h = fa_handle(f);
+	json_t *kept, *shown;
+	int ret;
+
+	if (!h)
+		return 1;
+	if (vswctl_flow_list(h, q, rows) < 0)
+		return fa_list_fail(f, q);
+	kept = o->val['P'] ? persistent_rows(*rows) : json_incref(*rows);
+	shown = prev ? stats_delta(kept, prev) : json_incref(kept);
+	ret = shown ? fa_table_rows(f, table, shown) :
+		      fa_fail(f, "out of memory");
+	json_decref(shown);
+	json_decref(kept);
+	fflush(f->cli.out);
+	return ret;
+}
+
 static int show_flow(struct flowadm *f, const struct cli_opts *o, int argc,
 		     char **argv)
 {
 	struct vswctl_query q = { .link = o->val['l'],
 				  .stats = o->val['s'] != NULL };
-	struct vswctl *h;
+	json_t *rows = NULL, *prev = NULL;
+	unsigned interval = 0;
 	struct ofmt *table;
-	json_t *rows, *shown;
 	int ret;
 
 	if (o->optind < argc - 1)
 		return fa_usage(f);
+	if (o->val['i'] && !o->val['s'])
+		return fa_usage_fail(f, "the option -i can be used only with -s");
+	if (o->val['i'] && cli_parse_interval(&f->cli, o->val['i'], &interval))
+		return 1;
 	if (o->optind == argc - 1) {
 		q.name = argv[o->optind];
 		if (fa_check_flow(f, q.name))
@@ -166,17 +225,16 @@ static int show_flow(struct flowadm *f, const struct cli_opts *o, int argc,
 	if (fa_table_open(f, q.stats ? FA_T_FLOW_STATS : FA_T_FLOW,
 			  o->val['o'], o->val['p'] != NULL, &table))
 		return 1;
-	ret = 1;
-	h = fa_handle(f);
-	if (h && vswctl_flow_list(h, &q, &rows) < 0)
-		ret = fa_list_fail(f, &q);
-	else if (h) {
-		shown = o->val['P'] ? persistent_rows(rows) :
-				      json_incref(rows);
-		ret = fa_table_rows(f, table, shown);
-		json_decref(shown);
-		json_decref(rows);
+	for (;;) {
+		ret = show_flow_round(f, o, &q, table, prev, &rows);
+		json_decref(prev);
+		prev = rows;
+		rows = NULL;
+		if (ret || !interval)
+			break;
+		sleep(interval);
 	}
+	json_decref(prev);
 	ofmt_close(table);
 	return ret;
 }
@@ -185,7 +243,7 @@ int cmd_show_flow(struct cli *c, int argc, char **argv)
 {
 	struct flowadm *f = fa_of(c);
 	struct cli_opts o;
-	int ret = cli_opts_parse(c, argc, argv, "pPsl:o:", "", &o);
+	int ret = cli_opts_parse(c, argc, argv, "pPsi:l:o:", "", &o);
 
 	if (ret == 0)
 		ret = show_flow(f, &o, argc, argv);

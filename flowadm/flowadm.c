@@ -17,7 +17,8 @@ static const struct cli_cmd flowadm_cmds[] = {
 	  "\t\t     [-p <prop>=<value>[,...]] <flow>" },
 	{ "remove-flow", cmd_remove_flow, "[-t] {-l <link> | <flow>}" },
 	{ "show-flow", cmd_show_flow,
-	  "[-pP] [-s] [-l <link>] [-o <field>,...] [<flow>]" },
+	  "[-pP] [-s [-i <interval>]] [-l <link>] [-o <field>,...] "
+	  "[<flow>]" },
 	{ "set-flowprop", cmd_set_flowprop,
 	  "[-t] -p <prop>=<value>[,...] <flow>" },
 	{ "reset-flowprop", cmd_reset_flowprop,

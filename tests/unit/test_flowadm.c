@@ -208,6 +208,11 @@ static void test_usage(void)
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: flowadm <subcommand>"));
 	CU_ASSERT_EQUAL(RUN("show-flow", "f1", "f2"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: flowadm <subcommand>"));
+	CU_ASSERT_EQUAL(RUN("show-flow", "-i", "1"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "flowadm: the option -i can be "
+				   "used only with -s\nusage:"));
+	CU_ASSERT_EQUAL(RUN("show-flow", "-s", "-i", "0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "flowadm: invalid interval value '0'\n");
 	CU_ASSERT_EQUAL(RUN("set-flowprop", "f1"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "flowadm: flow property must be "
 			       "specified\n");
