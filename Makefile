@@ -59,6 +59,8 @@ include hv/hv.mk
 include guestdrv/guest.mk
 include vswitch/vswitch.mk
 include vnicadm/vnicadm.mk
+include flows/flows.mk
+include flowadm/flowadm.mk
 include hvctl/hvctl.mk
 include bench/bench.mk
 include xvmd/xvmd.mk

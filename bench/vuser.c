@@ -6,7 +6,7 @@
  * integration scenario use it in place of a guest.
  *
  *   xvm-vuser -s SOCK [options] send -d DSTMAC [-S SRCMAC] [-l SIZE]
- *             [-n COUNT] [-t SECS] [-r PPS] [-w SECS]
+ *             [-n COUNT] [-t SECS] [-r PPS] [-w SECS] [-u PORT]
  *   xvm-vuser -s SOCK [options] recv [-f FROMMAC] -t SECS [-n COUNT] [-w SECS]
  *
  * With -R RXSOCK, send also receives on a second virtio-user port
@@ -18,6 +18,9 @@
  * SIZE is the frame size on the wire including the 4-byte FCS (64..1522),
  * as benchmarks count it; the frames handed to the port are SIZE - 4
  * bytes long, and bytes= counts those (what switch counters count).
+ * Frames carry ethertype 0x88b5 and a sequence number; with -u PORT they
+ * are IPv4/UDP instead, 10.0.0.1:1024 to 10.0.0.2:PORT, so a switch's
+ * flow classifier has headers to read (bench/vswitch's flow runs).
  * Results are one line on stdout:
  *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y
  *   vuser: received=N bytes=B secs=S mpps=X gbps=Y other=K
@@ -70,6 +73,7 @@ struct vuser_opts {
 	double secs;		/* 0: no limit (send with -n) */
 	uint64_t pps;		/* 0: flat out */
 	double warm;		/* -w: receive side ignores the first W s */
+	uint16_t udp_port;	/* -u: IPv4/UDP frames to this port; 0: no */
 };
 
 struct vuser_result {
@@ -91,7 +95,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xvm-vuser -s SOCK [-P PREFIX] [-c CORE] send -d DSTMAC "
-		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS] [-w SECS]\n"
+		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS] [-w SECS] "
+		"[-u PORT]\n"
 		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] recv -t SECS "
 		"[-f FROMMAC] [-n COUNT] [-w SECS]\n");
 	exit(2);
@@ -134,7 +139,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:w:")) != -1) {
+	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:w:u:")) != -1) {
 		switch (c) {
 		case 'd': parse_mac(optarg, &o->dst, "destination");
 			  o->have_dst = true; break;
@@ -148,6 +153,8 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 		case 'r': o->pps = parse_u64(optarg, 1, 1000000000, "rate");
 			  break;
 		case 'w': o->warm = parse_secs(optarg); break;
+		case 'u': o->udp_port = (uint16_t)parse_u64(optarg, 1, 65535,
+							    "UDP port"); break;
 		default: usage();
 		}
 	}
@@ -242,6 +249,32 @@ static void port_start(uint16_t port, struct rte_mempool *mp)
 	bench_die("port %u: link not up after %d s", port, LINK_WAIT_S);
 }
 
+/* The IPv4 and UDP headers of -u after the Ethernet header at p (len
+ * bytes in all, >= 60); checksums left 0 (nobody on the path checks). */
+static void fill_udp(const struct vuser_opts *o, uint8_t *p, unsigned len)
+{
+	static const uint8_t src[4] = { 10, 0, 0, 1 }, dst[4] = { 10, 0, 0, 2 };
+	uint8_t *ip = p + 14, *udp = ip + 20;
+	unsigned iplen = len - 14;
+
+	p[12] = 0x08;
+	p[13] = 0x00;
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(iplen >> 8);
+	ip[3] = (uint8_t)iplen;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	udp[0] = 1024 >> 8;
+	udp[1] = 1024 & 0xff;
+	udp[2] = (uint8_t)(o->udp_port >> 8);
+	udp[3] = (uint8_t)o->udp_port;
+	udp[4] = (uint8_t)((iplen - 20) >> 8);
+	udp[5] = (uint8_t)(iplen - 20);
+}
+
 /* BURST frames: dst, src, ethertype 0x88b5 ("local experimental"), a
  * sequence number; the rest is left as the buffer holds it (zeros, or an
  * earlier frame of ours): writing 1500 bytes per frame would cost the
@@ -258,9 +291,13 @@ static unsigned fill_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 		p = (uint8_t *)rte_pktmbuf_append(m[i], len);
 		memcpy(p, o->dst.b, MAC_LEN);
 		memcpy(p + 6, o->src.b, MAC_LEN);
-		p[12] = 0x88;
-		p[13] = 0xb5;
-		memcpy(p + 14, &seq, sizeof(seq));
+		if (o->udp_port) {
+			fill_udp(o, p, len);
+		} else {
+			p[12] = 0x88;
+			p[13] = 0xb5;
+			memcpy(p + 14, &seq, sizeof(seq));
+		}
 		seq++;
 	}
 	return n;

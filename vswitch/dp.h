@@ -63,6 +63,7 @@ struct vsw_txq {
 };
 
 struct vsw_switch;
+struct flow_port;
 
 struct vsw_port {
 	uint32_t id;			/* index in the PMD's port table */
@@ -81,6 +82,8 @@ struct vsw_port {
 	bool rx_blocked;		/* from_port out of tokens (idle wait) */
 	bool fd_armed;			/* PMD: its wait fd is in the epoll set */
 	bool fd_ready;			/* PMD: epoll said it is readable */
+	struct flow_port *flows;	/* its flows (flows/flow_dp.h);
+					 * NULL: none, nothing classified */
 };
 
 struct vsw_switch {
@@ -96,6 +99,9 @@ struct vsw_dp {
 	struct vsw_port *ports[VSW_MAX_PORTS];	/* by id */
 	struct rte_mempool *pool;
 	uint64_t now_ns;			/* this iteration's time */
+	uint8_t flow_prio;			/* the frame being forwarded
+						 * matched a flow: its priority
+						 * + 1 (uplink queue); 0 none */
 };
 
 /* switch.c, on the PMD thread (or a unit test standing in for it). */
@@ -114,6 +120,11 @@ int switch_set_props(struct vsw_port *p, const struct link_props *props,
 /* Forward a burst taken from port in. */
 void switch_input(struct vsw_dp *dp, struct vsw_port *in,
 		  struct rte_mbuf **pkts, uint16_t n);
+/* Forward one frame taken from in (untagged, VLAN vid) as switch_input
+ * does after its checks; flows/flow_dp.c calls it for frames it
+ * classified or held. */
+void switch_forward(struct vsw_dp *dp, struct vsw_port *in, uint16_t vid,
+		    struct rte_mbuf *m);
 /* Send what waits for port p, within its cap and the port's room; the
  * number of frames sent. */
 unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p);

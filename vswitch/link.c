@@ -194,7 +194,7 @@ static void link_detach_phys(struct vswd *d, struct vsw_link *l)
 
 void link_put(struct vswd *d, struct vsw_link *l)
 {
-	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0)
+	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0 && l->nflows == 0)
 		link_detach_phys(d, l);
 }
 

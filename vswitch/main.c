@@ -26,6 +26,7 @@
 #include "xvm/rpc.h"
 #include "xvm/vswctl.h"	/* vswctl_sock_path() */
 #include "control.h"
+#include "flowctl.h"
 #include "vswitchd.h"
 
 #define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
@@ -207,6 +208,7 @@ static void teardown(struct vswd *d)
 {
 	char rtdir[PATH_MAX];
 
+	flows_destroy_all(d);
 	vnics_destroy_all(d);
 	links_destroy_all(d);
 	if (d->pmd)

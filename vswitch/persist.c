@@ -19,6 +19,7 @@
 #include "xvm/vswctl.h"	/* vswctl_maxbw_format() */
 #include "xvm/atomicio.h"
 #include "xvm/log.h"
+#include "flowctl.h"
 #include "vswitchd.h"
 
 #define PERSIST_MAX	(8u << 20)
@@ -82,8 +83,8 @@ static json_t *persist_json(const struct vswd *d)
 			json_array_append_new(vnics, persist_vnic_json(v));
 	if (d->dormant)
 		json_array_extend(vnics, d->dormant);
-	return json_pack("{s:i, s:o, s:o}", "version", 1, "etherstubs", stubs,
-			 "vnics", vnics);
+	return json_pack("{s:i, s:o, s:o, s:o}", "version", 1, "etherstubs",
+			 stubs, "vnics", vnics, "flows", flows_persist_json(d));
 }
 
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v)
@@ -279,6 +280,7 @@ int persist_restore(struct vswd *d)
 	}
 	json_array_foreach(json_object_get(root, "vnics"), i, e)
 		persist_restore_vnic(d, e);
+	flows_restore(d, json_object_get(root, "flows"));
 	json_decref(root);
 	log_info("persist: configuration restored from %s", path);
 	return 0;

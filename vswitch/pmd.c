@@ -14,6 +14,7 @@
 #include <rte_ring.h>
 
 #include "xvm/log.h"
+#include "flow_dp.h"
 #include "pmd.h"
 
 #define PMD_MAX_SWITCHES	VSW_MAX_PORTS
@@ -33,6 +34,8 @@ struct pmd_cmd {
 	struct vsw_switch *sw;
 	struct vsw_port *port;
 	struct link_props props;
+	pmd_exec_fn exec;	/* pmd_exec() */
+	void *arg;
 	int result;
 	int done;		/* set (release) by the PMD when finished */
 };
@@ -135,6 +138,11 @@ static int pmd_do_set_props(struct pmd *pmd UNUSED, struct pmd_cmd *c)
 	return switch_set_props(c->port, &c->props, pmd_now_ns());
 }
 
+static int pmd_do_exec(struct pmd *pmd, struct pmd_cmd *c)
+{
+	return c->exec(&pmd->dp, c->arg, pmd_now_ns());
+}
+
 static unsigned pmd_run_commands(struct pmd *pmd)
 {
 	struct pmd_cmd *c;
@@ -164,6 +172,8 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 
 		allow = shaper_allow(&p->from_port, pmd->dp.now_ns, VSW_BURST,
 				     frame);
+		if (p->flows)	/* room in its capped flows' queues */
+			allow = MIN(allow, flow_dp_rx_room(p));
 		/* a capped VNIC's frames wait in its own ring (guest TX ring,
 		 * tap queue) until tokens allow */
 		if (p->rx_blocked != (allow == 0)) {
@@ -318,6 +328,13 @@ int pmd_set_props(struct pmd *pmd, struct vsw_port *p,
 {
 	struct pmd_cmd c = { .fn = pmd_do_set_props, .port = p,
 			     .props = *props };
+
+	return pmd_call(pmd, &c);
+}
+
+int pmd_exec(struct pmd *pmd, pmd_exec_fn fn, void *arg)
+{
+	struct pmd_cmd c = { .fn = pmd_do_exec, .exec = fn, .arg = arg };
 
 	return pmd_call(pmd, &c);
 }

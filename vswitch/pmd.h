@@ -51,4 +51,10 @@ int pmd_del_port(struct pmd *pmd, struct vsw_port *p);
 int pmd_set_props(struct pmd *pmd, struct vsw_port *p,
 		  const struct link_props *props);
 
+/* Run fn(dp, arg, now_ns) on the PMD, between two iterations, and return
+ * its result: for modules whose data-path state hangs off ports (flows,
+ * flows/flow_dp.h) without a command of their own here. */
+typedef int (*pmd_exec_fn)(struct vsw_dp *dp, void *arg, uint64_t now_ns);
+int pmd_exec(struct pmd *pmd, pmd_exec_fn fn, void *arg);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "csum.h"
 #include "dp.h"
+#include "flow_dp.h"
 #include "protect.h"
 #include "vlan.h"
 
@@ -52,8 +53,11 @@ static void drop(struct vsw_port *charged, struct rte_mbuf *m,
 /* Queue m (one reference) for out; drop it if the queue is full. */
 static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
 {
-	struct vsw_txq *q = &out->txq[prio];
+	struct vsw_txq *q;
 
+	if (out->flows && flow_dp_output(out, &prio, m))
+		return;
+	q = &out->txq[prio];
 	if (q->count >= out->txq_limit) {
 		drop(out, m, shaper_limited(&out->to_port) ?
 			     VSW_DROP_MAXBW_QUEUE : VSW_DROP_QUEUE_FULL);
@@ -68,6 +72,8 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 		      struct vsw_switch *sw, uint16_t vid, struct rte_mbuf *m)
 {
 	struct vsw_port *up = sw->uplink;
+	/* a flow's priority, else the sender's */
+	unsigned prio = dp->flow_prio ? dp->flow_prio - 1u : in->props.priority;
 	uint8_t *f, *t;
 
 	if (vid) {
@@ -90,12 +96,12 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 			return;
 		}
 	}
-	if (up->txq[in->props.priority].count >= up->txq_limit) {
+	if (up->txq[prio].count >= up->txq_limit) {
 		/* charged to the sender: shows who loses on a busy uplink */
 		drop(in, m, VSW_DROP_UPLINK_FULL);
 		return;
 	}
-	enqueue(up, in->props.priority, m);
+	enqueue(up, prio, m);
 }
 
 /* Broadcast, multicast or unknown: every VNIC of the VLAN but the sender,
@@ -204,6 +210,16 @@ static void switch_one(struct vsw_dp *dp, struct vsw_port *in,
 		drop(in, m, why);
 		return;
 	}
+	if (in->flows) {
+		flow_dp_input(dp, in, vid, m);
+		return;
+	}
+	deliver(dp, in, in->sw, vid, m);
+}
+
+void switch_forward(struct vsw_dp *dp, struct vsw_port *in, uint16_t vid,
+		    struct rte_mbuf *m)
+{
 	deliver(dp, in, in->sw, vid, m);
 }
 
@@ -289,6 +305,8 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 		return 0;
 	}
 
+	if (p->flows)
+		total += flow_dp_flush(dp, p);
 	/* strict priority: a lower queue goes only when the higher is empty */
 	for (int prio = VSW_NPRIO - 1; prio >= 0 && !blocked; prio--)
 		total += flush_queue(dp, p, &p->txq[prio], &blocked);
@@ -297,6 +315,8 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 
 void switch_drain(struct vsw_port *p)
 {
+	if (p->flows)
+		flow_dp_drain(p);
 	drop_queued(p);
 }
 
@@ -386,5 +406,5 @@ bool switch_pending(const struct vsw_port *p)
 	for (unsigned prio = 0; prio < VSW_NPRIO; prio++)
 		if (p->txq[prio].count)
 			return true;
-	return false;
+	return p->flows && flow_dp_pending(p);
 }

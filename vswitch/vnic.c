@@ -15,6 +15,7 @@
 #include "xvm/log.h"
 #include "xvm/units.h"
 #include "control.h"
+#include "flowctl.h"
 #include "vlan.h"
 #include "vswitchd.h"
 
@@ -391,6 +392,8 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 
 	if (rc < 0)
 		return rc;
+	if (flows_on_link(d, name))
+		return rpc_errorf(err, EBUSY, "link still has flows");
 	v = vnic_find(d, name);
 	saved = v && !v->temporary;
 	if (saved && temporary)

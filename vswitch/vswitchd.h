@@ -35,6 +35,8 @@ struct vsw_link {
 	struct vsw_switch *sw;		/* its switch in the data path */
 	struct vsw_port *uplink;	/* phys: the attached interface */
 	unsigned nvnics;
+	unsigned nflows;		/* flows on it (flows/flowctl.c): a
+					 * phys link stays attached */
 };
 
 enum vnic_kind {
@@ -69,6 +71,7 @@ struct vswd {
 					 * writes it before the reply */
 	json_t *dormant;		/* saved VNICs deleted with -t: still
 					 * in config.json, back at restart */
+	struct vsw_flows *flows;	/* flows/flowctl.c's */
 };
 
 /* What vnic.create asks for (strings as received, already type-checked). */

@@ -6,11 +6,13 @@
  * kind "guest" (a vhost-user socket for hv), temporary (they live as long
  * as the domain runs). Made through lib/vswctl, which owns the requests'
  * wire form (maxbw's included); vswitchd's refusal becomes a verr here.
+ * Deleting them removes their flows first (flowadm's, docs/flowadm.8).
  */
 #include <stdio.h>
 #include <string.h>
 #include "xvm/log.h"
 #include "xvm/vswctl.h"
+#include "xvm/vswctl_flow.h"
 #include "dom.h"
 
 /* A connection to vswitchd in *hp: 0, or -errno with e filled. */
@@ -117,6 +119,11 @@ void vif_delete(struct dom *d)
 				 d->live.vnics[i]);
 			break;
 		}
+		/* flows an administrator put on the guest's VNIC end with
+		 * the domain (vswitchd refuses to delete a VNIC with flows;
+		 * a VNIC left behind would hold the MAC the next boot needs);
+		 * a vswitchd without flows refuses this harmlessly */
+		vswctl_flow_remove(h, NULL, d->live.vnics[i], false);
 		if (vswctl_vnic_delete(h, d->live.vnics[i], false) < 0)
 			log_warn("vnic %s: delete: %s", d->live.vnics[i],
 				 vswctl_error(h)->message);

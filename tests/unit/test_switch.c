@@ -21,6 +21,7 @@
 #include "unit.h"
 #include "vswitch/dp.h"
 #include "netback/port.h"
+#include "flows/flow_dp.h"
 
 #define NS		1000000000ULL
 #define DUMMY_MAX	4096	/* frames a dummy port holds each way */
@@ -393,6 +394,239 @@ static void test_cap_long_run_rate(void)
 	ts_free(ts);
 }
 
+/* ---- flows (flows/flow_dp.c) on the same dummy ports ---- */
+
+/* An IPv4/UDP frame dst <- src to UDP port dport, len bytes, queued to be
+ * received from t. */
+static void inject_udp(struct tport *t, const struct mac_addr *dst,
+		       const struct mac_addr *src, uint16_t dport,
+		       uint16_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t h[38] = { [12] = 0x08, [14] = 0x45, [23] = 17,
+			  [26] = 10, [29] = 1, [30] = 10, [33] = 2, /* 10.0.0.1
+								      -> .2 */
+			  [34] = 0x04 };		/* source port 1024 */
+	uint8_t *f;
+
+	memcpy(h, dst, MAC_LEN);
+	memcpy(h + MAC_LEN, src, MAC_LEN);
+	h[36] = (uint8_t)(dport >> 8);
+	h[37] = (uint8_t)dport;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	f = (uint8_t *)rte_pktmbuf_append(m, len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	memset(f, 0, len);
+	memcpy(f, h, sizeof(h));
+	CU_ASSERT_FATAL(t->dummy.rx_count < DUMMY_MAX);
+	t->dummy.rxq[(t->dummy.rx_head + t->dummy.rx_count++) % DUMMY_MAX] = m;
+}
+
+/* Flows on t, each "attrs" with "props" (NULL: none), as flowctl.c hands
+ * them to the PMD. */
+static struct flow_port *tf_flows(struct tport *t, unsigned n,
+				  const char *const *attrs,
+				  const char *const *props)
+{
+	struct flow_port *fp = calloc(1, sizeof(*fp));
+	char err[FLOW_ERRLEN];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+	for (unsigned i = 0; i < n; i++) {
+		struct flow_attrs a;
+		struct flow_props p;
+		struct flow_dp *f;
+
+		flow_props_init(&p);
+		CU_ASSERT_EQUAL_FATAL(flow_attrs_parse(attrs[i], &a, err), 0);
+		if (props && props[i])
+			CU_ASSERT_EQUAL_FATAL(flow_props_parse(props[i], &p, err),
+					      0);
+		f = flow_dp_new(&a, p.maxbw, p.priority);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_EQUAL_FATAL(flow_port_insert(fp, f), 0);
+	}
+	flow_port_install(&t->port, fp);
+	return fp;
+}
+
+static void tf_free(struct tport *t, struct flow_port *fp)
+{
+	flow_port_install(&t->port, NULL);
+	for (unsigned i = 0; i < fp->n; i++)
+		flow_dp_free(fp->f[i]);
+	free(fp);
+}
+
+/* UDP frames the dummy port sent to destination port dport. */
+static unsigned sent_to(const struct tport *t, uint16_t dport)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < t->dummy.nsent; i++)
+		if (t->dummy.sent[i][23] == 17 &&
+		    (t->dummy.sent[i][36] << 8 | t->dummy.sent[i][37]) == dport)
+			n++;
+	return n;
+}
+
+/* One PMD pass as pmd.c makes it, capped flows' room included: a VNIC
+ * is read only as far as its capped flows' queues have room. */
+static void tf_run(struct tswitch *ts)
+{
+	struct rte_mbuf *pkts[VSW_BURST];
+	uint16_t n;
+
+	for (unsigned i = 0; i < ts->n; i++) {
+		struct vsw_port *p = &ts->ports[i]->port;
+		unsigned room = p->flows ? flow_dp_rx_room(p) : VSW_BURST;
+
+		while (room && (n = nb_rx_burst(p->nb, pkts, (uint16_t)room)) > 0) {
+			switch_input(&ts->dp, p, pkts, n);
+			room = p->flows ? flow_dp_rx_room(p) : VSW_BURST;
+		}
+	}
+	for (unsigned i = 0; i < ts->n; i++)
+		switch_flush(&ts->dp, &ts->ports[i]->port);
+}
+
+/* Uncapped flows count what they classify, each way, and change nothing
+ * else; frames of no flow pass as before. */
+static void test_flow_counters(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 1, (const char *[]){
+		"transport=udp,local_port=5001" }, NULL);
+	struct flow_port *fa = tf_flows(a, 1, (const char *[]){
+		"transport=udp,remote_port=5001" }, NULL);
+
+	for (int i = 0; i < 10; i++)
+		inject_udp(a, &mb, &ma, 5001, 100);
+	for (int i = 0; i < 4; i++)
+		inject_udp(a, &mb, &ma, 6000, 100);
+	inject(a, &mb, &ma, 0, 60);		/* not IP */
+	tf_run(ts);
+	CU_ASSERT_EQUAL(b->dummy.nsent, 15);
+	CU_ASSERT_EQUAL(vsw_read(&fb->f[0]->st.ipkts), 10);
+	CU_ASSERT_EQUAL(vsw_read(&fb->f[0]->st.ibytes), 1000);
+	CU_ASSERT_EQUAL(vsw_read(&fb->f[0]->st.opkts), 0);
+	CU_ASSERT_EQUAL(vsw_read(&fa->f[0]->st.opkts), 10);	/* a sent them */
+	CU_ASSERT_EQUAL(vsw_read(&fa->f[0]->st.ipkts), 0);
+	tf_free(a, fa);
+	tf_free(b, fb);
+	ts_free(ts);
+}
+
+/* A capped flow towards a VNIC: its queue (60 ms at its rate) and the
+ * drops beyond, its long-run rate, and the VNIC's other traffic
+ * untouched. */
+static void test_flow_cap_towards_vnic(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 1, (const char *[]){
+		"transport=udp,local_port=5001" }, (const char *[]){ "maxbw=12M" });
+	struct flow_dp *f = fb->f[0];
+	uint64_t rate = 12000000, want = rate * 2, bits;
+
+	for (int i = 0; i < 500; i++)
+		inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+	for (int i = 0; i < 300; i++)
+		inject_udp(a, &mb, &ma, 6000, FRAME_LEN);
+	tf_run(ts);
+	CU_ASSERT_EQUAL(sent_to(b, 6000), 300);	/* not the flow's: at once */
+	CU_ASSERT_EQUAL(f->qlimit, 59);		/* 60 ms at 12 Mb/s */
+	CU_ASSERT_EQUAL(sent_to(b, 5001), 59);	/* the bucket starts full */
+	CU_ASSERT_EQUAL(vsw_read(&f->st.ierrs), 500 - 59);
+	CU_ASSERT_EQUAL(vsw_read(&f->st.ipkts), 59);
+
+	/* 2 s offered at twice the cap, a pass every ms */
+	b->dummy.nsent = 0;
+	for (uint64_t t = 1000000; t <= 2 * NS; t += NS / 1000) {
+		ts->dp.now_ns = t;
+		if (t % (NS / 500) == 0)	/* 4 frames each 2 ms: 24 Mb/s */
+			for (int i = 0; i < 4; i++)
+				inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+		tf_run(ts);
+	}
+	bits = (uint64_t)sent_to(b, 5001) * FRAME_LEN * 8;
+	CU_ASSERT(bits >= want - want / 50);
+	CU_ASSERT(bits <= want + shaper_burst_for(rate) + FRAME_LEN * 8);
+	tf_free(b, fb);
+	ts_free(ts);
+}
+
+/* A capped flow from a VNIC: the VNIC is read only as far as the flow's
+ * queue has room, so what the bucket does not allow stays in the VNIC's
+ * ring (backpressure): none dropped, and the frames leave at the flow's
+ * rate. */
+static void test_flow_cap_backpressure(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fa = tf_flows(a, 1, (const char *[]){
+		"transport=udp,remote_port=5001" }, (const char *[]){ "maxbw=12M" });
+	struct flow_dp *f = fa->f[0];
+	uint64_t want = 12000000 + shaper_burst_for(12000000), sent, queued;
+
+	for (int i = 0; i < 2000; i++)
+		inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+	tf_run(ts);
+	CU_ASSERT_EQUAL(sent_to(b, 5001), 59);	/* one queue's worth read */
+	CU_ASSERT_EQUAL(a->dummy.rx_count, 2000 - 59);	/* the rest waits */
+	for (uint64_t t = NS / 1000; t <= NS; t += NS / 1000) {
+		ts->dp.now_ns = t;
+		tf_run(ts);
+	}
+	/* 1 s of tokens plus the full bucket it started with */
+	sent = sent_to(b, 5001);
+	CU_ASSERT(sent * FRAME_LEN * 8 <= want + FRAME_LEN * 8);
+	CU_ASSERT(sent * FRAME_LEN * 8 >= want - 2 * FRAME_LEN * 8);
+	CU_ASSERT(a->dummy.rx_count > 0);
+	CU_ASSERT_EQUAL(vsw_read(&f->st.oerrs), 0);
+	CU_ASSERT_EQUAL(vsw_read(&f->st.opkts) + a->dummy.rx_count, 2000);
+	queued = f->q_from.count;
+	CU_ASSERT_EQUAL(vsw_read(&f->st.opkts), sent + queued);
+	tf_free(a, fa);		/* frames still queued: freed, counted */
+	CU_ASSERT_EQUAL(vsw_read(&f->st.oerrs), queued);
+	ts_free(ts);
+}
+
+/* Under a VNIC's cap, the high-priority flow's frames go first, then the
+ * VNIC's own (its priority, medium here), then the low flow. */
+static void test_flow_priority(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL);
+	struct tport *b = ts_port(ts, 0, 2, "maxbw=12M,priority=medium");
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 2, (const char *[]){
+		"transport=udp,local_port=5001", "transport=udp,local_port=5002" },
+		(const char *[]){ "priority=low", "priority=high" });
+
+	for (int i = 0; i < 40; i++)
+		inject_udp(a, &mb, &ma, 5001, FRAME_LEN);	/* low */
+	for (int i = 0; i < 40; i++)
+		inject_udp(a, &mb, &ma, 6000, FRAME_LEN);	/* the VNIC's */
+	for (int i = 0; i < 40; i++)
+		inject_udp(a, &mb, &ma, 5002, FRAME_LEN);	/* high */
+	tf_run(ts);
+	/* the bucket (100 ms at 12 Mb/s: 99 frames, one may overdraw) */
+	CU_ASSERT_EQUAL(sent_to(b, 5002), 40);
+	CU_ASSERT_EQUAL(sent_to(b, 6000), 40);
+	CU_ASSERT(sent_to(b, 5001) >= 19 && sent_to(b, 5001) <= 20);
+	for (unsigned i = 0; i < 40; i++)
+		CU_ASSERT_EQUAL(b->dummy.sent[i][37], 5002 & 0xff);
+	for (unsigned i = 40; i < 80; i++)
+		CU_ASSERT_EQUAL(b->dummy.sent[i][37], 6000 & 0xff);
+	tf_free(b, fb);
+	ts_free(ts);
+}
+
 /* ---- suite: the EAL and the pool ---- */
 
 static int suite_init(void)
@@ -435,6 +669,10 @@ static CU_TestInfo tests[] = {
 	{ "spoofed source dropped", test_spoofed_source_dropped },
 	{ "cap: queue, depth, refill", test_cap_token_bucket },
 	{ "cap: long-run rate", test_cap_long_run_rate },
+	{ "flows: counters both ways", test_flow_counters },
+	{ "flows: cap towards a VNIC", test_flow_cap_towards_vnic },
+	{ "flows: cap from a VNIC, backpressure", test_flow_cap_backpressure },
+	{ "flows: strict priority under the VNIC's cap", test_flow_priority },
 	CU_TEST_INFO_NULL,
 };
 
