@@ -63,6 +63,7 @@ struct vsw_txq {
 };
 
 struct vsw_switch;
+struct capture_list;
 
 struct vsw_port {
 	uint32_t id;			/* index in the PMD's port table */
@@ -81,6 +82,9 @@ struct vsw_port {
 	bool rx_blocked;		/* from_port out of tokens (idle wait) */
 	bool fd_armed;			/* PMD: its wait fd is in the epoll set */
 	bool fd_ready;			/* PMD: epoll said it is readable */
+	struct capture_list *capture;	/* captures of its frames, NULL for
+					 * none; replaced by the control
+					 * thread under RCU (capture.h) */
 };
 
 struct vsw_switch {

@@ -20,18 +20,22 @@ $(VSW_LIB): $(VSW_LIB_OBJS)
 	ar rcs $@ $(VSW_LIB_OBJS)
 
 $(VSWD_OBJS): XVM_CFLAGS += $(DPDK_CFLAGS) $(NL_CFLAGS) -Ivswitch -Inetback
+# capture filters: rte_bpf_convert() is still experimental in DPDK 22.11
+$(BUILD)/obj/vswitch/capture_filter.o: XVM_CPPFLAGS += -DALLOW_EXPERIMENTAL_API
 
 # The forwarding core over DPDK mbufs (switch.c), linked into the unit
 # tests too: tests/unit/test_switch.c drives it through dummy ports under
 # an EAL without hugepages, PCI or shared files.
 VSW_DP_LIB := $(BUILD)/vswitch/libvsw-dp.a
 
-$(VSW_DP_LIB): $(BUILD)/obj/vswitch/switch.o
+$(VSW_DP_LIB): $(BUILD)/obj/vswitch/switch.o $(BUILD)/obj/vswitch/capture_ring.o \
+               $(BUILD)/obj/vswitch/capture_filter.o
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/obj/tests/unit/test_switch.o: XVM_CFLAGS += $(DPDK_CFLAGS) -Ivswitch -Inetback
+$(BUILD)/obj/tests/unit/test_switch.o $(BUILD)/obj/tests/unit/test_capture.o: \
+	XVM_CFLAGS += $(DPDK_CFLAGS) -Ivswitch -Inetback
 $(BUILD)/tests/xvm-unit: XVM_LDLIBS += $(DPDK_LIBS)
 
 $(VSWD_BIN): $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB)
