@@ -424,10 +424,11 @@ static json_t *capture_json(const struct capture *c)
 {
 	json_t *o = capture_counts(c);
 
-	if (o && json_object_update_new(o, json_pack("{s:s, s:i, s:I, s:s}",
+	if (o && json_object_update_new(o, json_pack("{s:s, s:i, s:I, s:s, s:b}",
 			"link", c->link, "snaplen", (int)c->ring->snaplen,
 			"count", (json_int_t)c->ring->limit,
-			"expr", c->expr ? c->expr : "")) < 0) {
+			"expr", c->expr ? c->expr : "",
+			"jit", c->ring->filter.jit != NULL)) < 0) {
 		json_decref(o);
 		return NULL;
 	}
