@@ -9,7 +9,8 @@
 # without loss while vswitchd counts the frames it could not keep; 200
 # captures started and killed leave vswitchd's mbufs and memory where
 # they were. An uplink capture shows a VLAN VNIC's frames tagged, as on
-# the wire. Deleting a link ends its capture. Bad input (filter, link,
+# the wire; guest VNICs (virtio-user endpoints in place of guests) are
+# captured too. Deleting a link ends its capture. Bad input (filter, link,
 # count, snap length, raw filters over the socket) gets clear errors and
 # vswitchd keeps serving.
 # timeout: 300
@@ -17,6 +18,7 @@
 . "$(dirname "$0")/netlib.sh"
 net_require
 command -v tshark >/dev/null || fail "tshark is not installed (make deps)"
+[ -x "$VUSER" ] || fail "$VUSER is not built"
 lan_create
 lan_host lh 10.39.1.10/24
 vsw_start
@@ -200,6 +202,31 @@ nv4=$(fields "$TMP/v4.pcap" "icmp" frame.number | wc -l)
 [ "$untagged" = 0 ] && [ "$nv4" -ge 6 ] ||
 	fail "$v4's capture: $nv4 ICMP frames, $untagged tagged (want 6+, 0)"
 pass "uplink capture: $tagged ICMP frames tagged VLAN 39; $v4's own: $nv4, untagged"
+
+# --- guest VNICs: virtio-user endpoints (xvm-vuser) stand in for guests ---
+g1=$(vname 5) g2=$(vname 6)
+guest_vnic "$g1" "$stub"; sock1=$SOCK gmac1=$MAC
+guest_vnic "$g2" "$stub"; sock2=$SOCK gmac2=$MAC
+snoop_bg g1 -o "$TMP/g1.pcap" "$g1"
+pid_g1=$SNOOP_PID
+snoop_bg g2 -c 300 -o "$TMP/g2.pcap" "$g2" ether src "$(canon_mac "$gmac1")"
+pid_g2=$SNOOP_PID
+"$VUSER" -s "$sock2" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$gmac1" -n 300 \
+	>"$TMP/rx.out" 2>"$TMP/rx.err" &
+rx=$!
+at_exit "kill -9 $rx"
+sleep 2
+timeout 20 "$VUSER" -s "$sock1" -P "xvm${NETID}tx" -c 0 send -d "$gmac2" -S "$gmac1" \
+	-n 300 -l 128 -r 2000 -t 8 >"$TMP/tx.out" 2>"$TMP/tx.err" ||
+	{ tail -n 5 "$TMP/tx.err"; fail "xvm-vuser could not send on $g1"; }
+wait_pid "$rx" 15 || fail "xvm-vuser did not receive on $g2"
+wait_pid "$pid_g2" 10 || fail "snoop -c 300 of $g2 did not end"
+snoop_end "$pid_g1" g1
+n1=$(fields "$TMP/g1.pcap" "eth.src == $(canon_mac "$gmac1") && eth.dst == $(canon_mac "$gmac2") && frame.len == 124" frame.number | wc -l)
+n2=$(fields "$TMP/g2.pcap" "eth.src == $(canon_mac "$gmac1") && eth.dst == $(canon_mac "$gmac2")" frame.number | wc -l)
+[ "$n1" = 300 ] && [ "$n2" = 300 ] ||
+	fail "guest VNIC captures: $n1 frames sent by $g1, $n2 received by $g2 (want 300 each)"
+pass "guest VNICs: 300 frames $gmac1 -> $gmac2 in both $g1's and $g2's captures"
 
 # --- deleting a link ends its captures ---
 vna create-vnic -t -l "$stub" "$v3"
