@@ -497,6 +497,9 @@ static int capture_ctl_start(struct vswd *d, struct rpc_conn *conn,
 	if (cap.n >= CAPTURE_MAX)
 		return rpc_errorf(err, ENOSPC, "too many captures (%u running)",
 				  cap.n);
+	if (port->capture && port->capture->n >= CAPTURE_PORT_MAX)
+		return rpc_errorf(err, ENOSPC, "too many captures of '%s' (%u)",
+				  link, CAPTURE_PORT_MAX);
 	rc = rpc_conn_on_close(conn, capture_conn_closed, NULL);
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "cannot follow this connection");

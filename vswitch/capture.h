@@ -38,6 +38,7 @@ struct vswd;
 					 * whole frame (one mbuf) */
 #define CAPTURE_SNAPLEN_MAX	65535	/* the largest -s accepted */
 #define CAPTURE_FILTER_MAX	4096	/* cBPF instructions (BPF_MAXINSNS) */
+#define CAPTURE_PORT_MAX	16	/* captures of one link at once */
 
 /* Direction as the switch sees it: rx from the port, tx to the port. */
 enum capture_dir {
@@ -128,11 +129,22 @@ static inline void capture_rx(const struct capture_list *cl,
 	if (unlikely(cl != NULL))
 		capture_frames(cl, pkts, n, CAPTURE_RX, now_ns);
 }
-/* Frames offered to a port: a reference is held across the send so only
- * those it took (sent of n) are captured, after it took them. */
-void capture_tx_hold(struct rte_mbuf **pkts, uint16_t n);
+/*
+ * Frames offered to a port (at most 32): the filters run before the send,
+ * while the frames are the switch's; a frame some capture wants gets one
+ * more reference across the send, and of those the port took (the first
+ * sent of n) copies are made after it took them; then the references go.
+ * t carries what hold found to done.
+ */
+struct capture_tx {
+	uint32_t any;			/* frames some capture wants */
+	uint32_t match[CAPTURE_PORT_MAX]; /* per capture of the list */
+};
+void capture_tx_hold(const struct capture_list *cl, struct rte_mbuf **pkts,
+		     uint16_t n, struct capture_tx *t);
 void capture_tx_done(const struct capture_list *cl, struct rte_mbuf **pkts,
-		     uint16_t sent, uint16_t n, uint64_t now_ns);
+		     uint16_t sent, uint16_t n, uint64_t now_ns,
+		     const struct capture_tx *t);
 
 /* ---- capture_filter.c ---- */
 

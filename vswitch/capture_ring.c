@@ -118,8 +118,8 @@ void capture_ring_give(struct capture_ring *r, const uint32_t *idx,
 }
 
 /* Copy m into a free slot of r, or count it dropped. */
-static void capture_one(struct capture_ring *r, struct rte_mbuf *m,
-			enum capture_dir dir, uint64_t now_ns)
+static void capture_copy(struct capture_ring *r, struct rte_mbuf *m,
+			 enum capture_dir dir, uint64_t now_ns)
 {
 	struct capture_slot *s;
 	uint32_t caplen;
@@ -127,8 +127,6 @@ static void capture_one(struct capture_ring *r, struct rte_mbuf *m,
 	void *idx;
 
 	if (r->limit && r->captured >= r->limit)
-		return;
-	if (!capture_filter_match(&r->filter, m))
 		return;
 	if (rte_ring_sc_dequeue(r->free, &idx) != 0) {
 		vsw_add(&r->dropped, 1);
@@ -149,25 +147,51 @@ static void capture_one(struct capture_ring *r, struct rte_mbuf *m,
 	rte_ring_sp_enqueue(r->full, idx);
 }
 
+/* A capture that stopped at its count runs no filter. */
+static bool capture_wants(const struct capture_ring *r, struct rte_mbuf *m)
+{
+	return (!r->limit || r->captured < r->limit) &&
+	       capture_filter_match(&r->filter, m);
+}
+
 void capture_frames(const struct capture_list *cl, struct rte_mbuf **pkts,
 		    uint16_t n, enum capture_dir dir, uint64_t now_ns)
 {
 	for (unsigned c = 0; c < cl->n; c++)
 		for (uint16_t i = 0; i < n; i++)
-			capture_one(cl->ring[c], pkts[i], dir, now_ns);
+			if (capture_wants(cl->ring[c], pkts[i]))
+				capture_copy(cl->ring[c], pkts[i], dir, now_ns);
 }
 
-void capture_tx_hold(struct rte_mbuf **pkts, uint16_t n)
+_Static_assert(VSW_BURST <= 32, "struct capture_tx: one bit a frame");
+
+void capture_tx_hold(const struct capture_list *cl, struct rte_mbuf **pkts,
+		     uint16_t n, struct capture_tx *t)
 {
+	t->any = 0;
+	for (unsigned c = 0; c < cl->n; c++) {
+		t->match[c] = 0;
+		for (uint16_t i = 0; i < n; i++)
+			if (capture_wants(cl->ring[c], pkts[i]))
+				t->match[c] |= 1u << i;
+		t->any |= t->match[c];
+	}
 	for (uint16_t i = 0; i < n; i++)
-		rte_mbuf_refcnt_update(pkts[i], 1);
+		if (t->any & (1u << i))
+			rte_pktmbuf_refcnt_update(pkts[i], 1);
 }
 
 void capture_tx_done(const struct capture_list *cl, struct rte_mbuf **pkts,
-		     uint16_t sent, uint16_t n, uint64_t now_ns)
+		     uint16_t sent, uint16_t n, uint64_t now_ns,
+		     const struct capture_tx *t)
 {
-	capture_frames(cl, pkts, sent, CAPTURE_TX, now_ns);
+	for (unsigned c = 0; c < cl->n; c++)
+		for (uint16_t i = 0; i < sent; i++)
+			if (t->match[c] & (1u << i))
+				capture_copy(cl->ring[c], pkts[i], CAPTURE_TX,
+					     now_ns);
 	/* the held reference: the last one of a frame the port took */
 	for (uint16_t i = 0; i < n; i++)
-		rte_pktmbuf_free(pkts[i]);
+		if (t->any & (1u << i))
+			rte_pktmbuf_free(pkts[i]);
 }

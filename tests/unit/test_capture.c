@@ -145,6 +145,58 @@ static void test_two_captures(void)
 	capture_ring_destroy(r2);
 }
 
+/* Towards a port: only the frames it took are captured, each once, and
+ * the references held across the send are given back. */
+static void test_tx_only_sent(void)
+{
+	struct capture_ring *r = capture_ring_create(64, 0, NULL);
+	static struct fake_mbuf f[3];
+	struct rte_mbuf *pkts[3];
+	struct capture_list *cl;
+	struct capture_tx t;
+	uint32_t idx[4];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	for (int i = 0; i < 3; i++)
+		pkts[i] = fake_frame(&f[i], 60, (uint8_t)(i + 1));
+	cl = one_list(r);
+	capture_tx_hold(cl, pkts, 3, &t);
+	CU_ASSERT_EQUAL(t.any, 7);
+	CU_ASSERT_EQUAL(rte_mbuf_refcnt_read(pkts[0]), 2);
+	capture_tx_done(cl, pkts, 2, 3, 5, &t);		/* the port took 2 */
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(rte_mbuf_refcnt_read(pkts[i]), 1);
+	CU_ASSERT_EQUAL(capture_ring_take(r, idx, 4), 2);
+	CU_ASSERT_EQUAL(capture_ring_slot(r, idx[0])->data[0], 1);
+	CU_ASSERT_EQUAL(capture_ring_slot(r, idx[1])->data[0], 2);
+	CU_ASSERT_EQUAL(capture_ring_slot(r, idx[1])->dir, CAPTURE_TX);
+	capture_ring_give(r, idx, 2);
+	free(cl);
+	capture_ring_destroy(r);
+}
+
+/* A capture that wants nothing (its count reached) holds no frame. */
+static void test_tx_wants_nothing(void)
+{
+	struct capture_ring *r = capture_ring_create(64, 1, NULL);
+	static struct fake_mbuf f[2];
+	struct rte_mbuf *pkts[2] = { fake_frame(&f[0], 60, 1),
+				     fake_frame(&f[1], 60, 2) };
+	struct capture_list *cl;
+	struct capture_tx t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	cl = one_list(r);
+	capture_frames(cl, pkts, 1, CAPTURE_RX, 1);	/* its one frame */
+	capture_tx_hold(cl, pkts, 2, &t);
+	CU_ASSERT_EQUAL(t.any, 0);
+	CU_ASSERT_EQUAL(rte_mbuf_refcnt_read(pkts[1]), 1);
+	capture_tx_done(cl, pkts, 2, 2, 2, &t);
+	CU_ASSERT_EQUAL(vsw_read(&r->captured), 1);
+	free(cl);
+	capture_ring_destroy(r);
+}
+
 static void test_bad_snaplen(void)
 {
 	CU_ASSERT_PTR_NULL(capture_ring_create(0, 0, NULL));
@@ -237,6 +289,8 @@ static CU_TestInfo tests[] = {
 	{ "full ring: drops counted, slots come back", test_full_ring_drops },
 	{ "count stops the copying", test_count_limit },
 	{ "two captures on one port", test_two_captures },
+	{ "to a port: only frames it took", test_tx_only_sent },
+	{ "to a port: nothing wanted, nothing held", test_tx_wants_nothing },
 	{ "bad snap length", test_bad_snaplen },
 	{ "filter: libpcap's programs pass", test_filter_accepts_pcap_output },
 	{ "filter: refusals", test_filter_refusals },
