@@ -116,6 +116,11 @@ n=$(tshark -r "$TMP/c5.pcap" 2>/dev/null | wc -l)
 [ "$n" = 5 ] && [ "$(captured c5)" = 5 ] ||
 	fail "snoop -c 5 wrote $n frames and said $(captured c5)"
 pass "snoop -c 5 stopped after 5 frames"
+timeout 20 "$VNICADM" snoop -D -c 3 "$v1" >"$TMP/d.out" 2>"$TMP/d.err" ||
+	fail "snoop -D -c 3 failed"
+n=$(grep -Ec "^ +[0-9]+ +[0-9.]+ (in|out) +drops: 0 [0-9a-f:]+ -> " "$TMP/d.out")
+[ "$n" = 3 ] || { cat "$TMP/d.out"; fail "snoop -D: $n of 3 lines show the drops"; }
+pass "snoop -D: the drops on each line ('$(head -1 "$TMP/d.out" | sed 's/  */ /g')')"
 types=$(timeout 20 "$VNICADM" snoop "$v1" -c 4 -o - icmp 2>"$TMP/pipe.err" |
 	tshark -r - -T fields -e icmp.type 2>/dev/null | sort | uniq -c | awk '{print $1 "x" $2}' | xargs)
 [ "$types" = "2x0 2x8" ] ||
