@@ -271,11 +271,16 @@ static void capture_end(struct capture *c, const char *reason)
 		c->conn = NULL;
 		return;
 	}
-	if (c->port)
-		capture_relist(c->port, NULL, c->ring);
+	if (c->port && capture_relist(c->port, NULL, c->ring) < 0) {
+		/* the PMD may still copy into it: keep the ring (a leak, on
+		 * a failed allocation of a few bytes), free the rest */
+		log_err("capture %llu on %s: cannot detach, out of memory",
+			(unsigned long long)c->id, c->link);
+		c->ring = NULL;
+	}
 	c->port = NULL;
 	capture_unlist(c);
-	if (c->conn && reason) {
+	if (c->conn && reason && c->ring) {
 		capture_drain(c, true);
 		ev = capture_counts(c);
 		if (ev)
@@ -285,10 +290,9 @@ static void capture_end(struct capture *c, const char *reason)
 		else
 			json_decref(ev);
 	}
-	log_info("capture %llu on %s: ended (%s), %llu frames, %llu dropped",
+	log_info("capture %llu on %s: ended (%s), %llu frames",
 		 (unsigned long long)c->id, c->link, reason ? reason :
-		 "client gone", (unsigned long long)c->delivered,
-		 (unsigned long long)vsw_read(&c->ring->dropped));
+		 "client gone", (unsigned long long)c->delivered);
 	capture_free(c);
 	if (cap.n == 0)
 		capture_timer_stop();
@@ -330,6 +334,8 @@ static int capture_port_of(struct vswd *d, const char *name,
 	struct vsw_link *l;
 
 	*vnic = v != NULL;
+	if (v && !v->port)
+		return rpc_errorf(err, EBUSY, "link busy");
 	if (v) {
 		*p = v->port;
 		return 0;
@@ -539,6 +545,8 @@ static int capture_ctl_stop(struct vswd *d UNUSED, struct rpc_conn *conn,
 	struct capture *c;
 	int rc;
 
+	if (!json_object_get(params, "id"))
+		return rpc_errorf(err, EINVAL, "missing parameter 'id'");
 	rc = capture_int(params, "id", 1, INT64_MAX, &id, err);
 	if (rc < 0)
 		return rc;
