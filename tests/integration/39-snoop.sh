@@ -12,7 +12,7 @@
 # the wire; guest VNICs (virtio-user endpoints in place of guests) are
 # captured too. Deleting a link ends its capture. Bad input (filter, link,
 # count, snap length, raw filters over the socket) gets clear errors and
-# vswitchd keeps serving.
+# vswitchd keeps serving; it stops cleanly with captures running.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -207,6 +207,15 @@ nv4=$(fields "$TMP/v4.pcap" "icmp" frame.number | wc -l)
 [ "$untagged" = 0 ] && [ "$nv4" -ge 6 ] ||
 	fail "$v4's capture: $nv4 ICMP frames, $untagged tagged (want 6+, 0)"
 pass "uplink capture: $tagged ICMP frames tagged VLAN 39; $v4's own: $nv4, untagged"
+# the uplink's last VNIC goes: vswitchd detaches the phys link, and its
+# capture ends with it
+snoop_bg upgone "$UPLINK"
+pid_upgone=$SNOOP_PID
+vna delete-vnic -t "$v4"
+wait_pid "$pid_upgone" 10 || fail "snoop of $UPLINK still running after it was detached"
+[ "$WAIT_RC" = 1 ] && grep -q "ended: link deleted" "$TMP/upgone.err" ||
+	{ cat "$TMP/upgone.err"; fail "snoop of a detached uplink: status $WAIT_RC"; }
+pass "detaching $UPLINK (its last VNIC deleted) ended its capture"
 
 # --- guest VNICs: virtio-user endpoints (xvm-vuser) stand in for guests ---
 g1=$(vname 5) g2=$(vname 6)
@@ -285,3 +294,17 @@ pass "capture.start/stop over the socket refuse bad filters, sizes and ids"
 [ "$(captures_running)" = 0 ] || fail "a refused capture is listed"
 ns_ping "$(nsn a)" 10.39.0.2 2 || fail "$v1 cannot ping $v2 after the bad input"
 pass "vswitchd keeps serving and forwarding"
+
+# --- vswitchd stopping with captures running ---
+snoop_bg last1 "$v1"
+pid_last1=$SNOOP_PID
+snoop_bg last2 -o "$TMP/last2.pcap" "$v2" icmp
+pid_last2=$SNOOP_PID
+vsw_stop || fail "vswitchd did not stop on SIGTERM with 2 captures running"
+[ "$WAIT_RC" = 0 ] || { tail -n 5 "$TMP/vswitchd.log"; fail "vswitchd exited $WAIT_RC with captures running"; }
+for p in "$pid_last1:last1" "$pid_last2:last2"; do
+	wait_pid "${p%%:*}" 10 || fail "snoop ${p#*:} still running after vswitchd stopped"
+	[ "$WAIT_RC" = 1 ] && grep -q "vnicadm: vswitchd: connection closed" "$TMP/${p#*:}.err" ||
+		{ cat "$TMP/${p#*:}.err"; fail "snoop ${p#*:} when vswitchd stopped: status $WAIT_RC"; }
+done
+pass "vswitchd stops cleanly with captures running; their snoops say 'vswitchd: connection closed'"
