@@ -143,19 +143,20 @@ static int capture_filter_convert(const struct capture_insn *ins,
 	for (unsigned i = 0; i < n; i++)
 		copy[i] = (struct bpf_insn){ ins[i].code, ins[i].jt,
 					     ins[i].jf, ins[i].k };
+	/* their refusals are the program's fault: EINVAL, their errno in
+	 * the text */
+	rc = -EINVAL;
 	prm = rte_bpf_convert(&prog);
 	if (!prm) {
-		rc = -(rte_errno ? rte_errno : EINVAL);
-		snprintf(why, len, "filter not convertible to eBPF: %s",
-			 rte_strerror(-rc));
+		snprintf(why, len, "DPDK's converter refused it "
+			 "(rte_bpf_convert: %s)", rte_strerror(rte_errno));
 		goto fail;
 	}
 	f->bpf = rte_bpf_load(prm);
 	rte_free(prm);
 	if (!f->bpf) {
-		rc = -(rte_errno ? rte_errno : EINVAL);
-		snprintf(why, len, "filter refused by the eBPF verifier: %s",
-			 rte_strerror(-rc));
+		snprintf(why, len, "DPDK's verifier refused it "
+			 "(rte_bpf_load: %s)", rte_strerror(rte_errno));
 		goto fail;
 	}
 	if (rte_bpf_get_jit(f->bpf, &jit) == 0)

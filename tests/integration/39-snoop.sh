@@ -282,6 +282,10 @@ rawbad "{\"link\":\"$v1\",\"filter\":[[40,0,0,12]]}" "invalid filter: the last i
 rawbad "{\"link\":\"$v1\",\"filter\":[[255,0,0,0],[6,0,0,0]]}" "invalid filter: instruction 0 has unknown opcode 0xff"
 rawbad "{\"link\":\"$v1\",\"filter\":[[96,0,0,16],[6,0,0,0]]}" "invalid filter: instruction 0 uses scratch word 16"
 rawbad "{\"link\":\"$v1\",\"filter\":[]}" "invalid filter: a filter has 1 to 4096 instructions"
+# checked, but refused by DPDK: "ret x" (no conversion), a division by an
+# X that may be 0 (the eBPF verifier)
+rawbad "{\"link\":\"$v1\",\"filter\":[[14,0,0,0]]}" "invalid filter: DPDK's converter refused it (rte_bpf_convert: "
+rawbad "{\"link\":\"$v1\",\"filter\":[[0,0,0,5],[60,0,0,0],[22,0,0,0]]}" "invalid filter: DPDK's verifier refused it (rte_bpf_load: "
 rawbad "{\"link\":\"$v1\",\"filter\":$(python3 -c 'print([[6,0,0,0]] * 4097)')}" "a filter has 1 to 4096 instructions"
 rawbad "{\"link\":\"$v1\",\"filter\":\"icmp\"}" "parameter 'filter' must be an array"
 rawbad "{\"link\":\"$v1\",\"snaplen\":0}" "parameter 'snaplen' must be 1 to 65535"
