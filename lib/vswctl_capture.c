@@ -29,9 +29,24 @@ static json_t *vswctl_capture_filter_json(const struct vswctl_capture_spec *s)
 	return arr;
 }
 
+/* The expression as a label vswitchd takes (a string parameter is at
+ * most 255 bytes of UTF-8): printable ASCII, other bytes as '?', cut
+ * with "..." when longer. */
+static void vswctl_capture_label(const char *expr, char *buf, size_t len)
+{
+	size_t n = 0, max = len - 1;
+
+	for (const char *p = expr; *p && n < max; p++)
+		buf[n++] = *p >= 0x20 && *p < 0x7f ? *p : '?';
+	buf[n] = '\0';
+	if (strlen(expr) > max)
+		memcpy(buf + max - 3, "...", 4);
+}
+
 int vswctl_capture_start(struct vswctl *h,
 			 const struct vswctl_capture_spec *spec, uint64_t *id)
 {
+	char label[VSWCTL_CAPTURE_LABEL_MAX + 1];
 	json_t *p = vswctl_set_str(json_object(), "link", spec->link);
 	json_t *res = NULL, *v;
 	int ret;
@@ -49,7 +64,10 @@ int vswctl_capture_start(struct vswctl *h,
 		}
 		p = vswctl_set(p, "filter", vswctl_capture_filter_json(spec));
 	}
-	p = vswctl_set_str(p, "expr", spec->expr);
+	if (spec->expr) {
+		vswctl_capture_label(spec->expr, label, sizeof(label));
+		p = vswctl_set_str(p, "expr", label);
+	}
 	ret = vswctl_call(h, "capture.start", p, &res);
 	if (ret < 0)
 		return ret;

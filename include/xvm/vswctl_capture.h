@@ -12,6 +12,7 @@
 
 #define VSWCTL_CAPTURE_FRAME_MAX 65535	/* bytes of one frame at most */
 #define VSWCTL_CAPTURE_INSNS_MAX 4096	/* filter instructions at most */
+#define VSWCTL_CAPTURE_LABEL_MAX 255	/* bytes of expr sent (cut with ...) */
 
 /* A classic BPF instruction (libpcap's struct bpf_insn). */
 struct vswctl_capture_insn {
@@ -28,7 +29,9 @@ struct vswctl_capture_spec {
 	const struct vswctl_capture_insn *filter;	/* NULL: all frames */
 	unsigned nfilter;
 	const char *expr;		/* the filter's text, shown in
-					 * capture.list; may be NULL */
+					 * capture.list (printable ASCII,
+					 * cut at VSWCTL_CAPTURE_LABEL_MAX);
+					 * may be NULL */
 };
 
 /* One frame as vswitchd copied it. */

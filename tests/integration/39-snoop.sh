@@ -252,6 +252,20 @@ wait_pid "$pid_gone" 10 || fail "snoop of $v3 still running after $v3 was delete
 	{ cat "$TMP/gone.err"; fail "snoop of a deleted link: status $WAIT_RC"; }
 pass "deleting $v3 ended its capture: '$(grep 'link deleted' "$TMP/gone.err")'"
 
+# --- a long expression: compiled whole, shown cut in capture.list ---
+long=icmp
+for i in $(seq 60); do long="$long or host 10.39.9.$i"; done
+snoop_bg long -o "$TMP/long.pcap" "$v1" "$long"
+pid_long=$SNOOP_PID
+shown=$(vsw_rpc capture.list | python3 -c 'import json, sys; print(json.load(sys.stdin)["captures"][0]["expr"])')
+[ "${#shown}" = 255 ] && [ "${shown%...}" != "$shown" ] ||
+	fail "capture.list shows a ${#long}-byte expression as '${shown:0:40}...' (${#shown} bytes)"
+ns_ping "$(nsn a)" 10.39.0.2 2 || fail "$v1 cannot ping $v2 under a long filter"
+snoop_end "$pid_long" long
+n=$(fields "$TMP/long.pcap" icmp frame.number | wc -l)
+[ "$n" -ge 4 ] || fail "the ${#long}-byte filter captured $n ICMP frames"
+pass "a ${#long}-byte filter: $n ICMP frames; capture.list shows its first 252 bytes and '...'"
+
 # --- bad input ---
 # bad CMD... / EXPECTED: status 1 and EXPECTED on stderr.
 bad() {

@@ -142,6 +142,31 @@ static void test_start_request(void)
 	vswctl_close(h);
 }
 
+/* A long or odd expression goes as a label vswitchd accepts. */
+static void test_start_label(void)
+{
+	char expr[400];
+	struct vswctl_capture_spec spec = { .link = "vnic0", .expr = expr };
+	struct vswctl *h;
+	const char *sent;
+
+	memset(expr, 'a', sizeof(expr) - 1);
+	expr[0] = '\x80';
+	expr[sizeof(expr) - 1] = '\0';
+	h = start(NULL, &spec);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	pthread_mutex_lock(&lock);
+	sent = json_string_value(json_object_get(last_start, "expr"));
+	CU_ASSERT_PTR_NOT_NULL(sent);
+	if (sent) {
+		CU_ASSERT_EQUAL(strlen(sent), VSWCTL_CAPTURE_LABEL_MAX);
+		CU_ASSERT_EQUAL(sent[0], '?');
+		CU_ASSERT_STRING_EQUAL(sent + strlen(sent) - 4, "a...");
+	}
+	pthread_mutex_unlock(&lock);
+	vswctl_close(h);
+}
+
 static void test_frames_and_end(void)
 {
 	static const char *const s[] = {
@@ -312,6 +337,7 @@ static void test_snoop_filter(void)
 
 static CU_TestInfo tests[] = {
 	{ "capture.start request", test_start_request },
+	{ "capture.start: the expression's label", test_start_label },
 	{ "other captures ignored, bad hex refused", test_frames_and_end },
 	{ "frames decoded, end", test_frames_decoded },
 	{ "malformed events", test_malformed },
