@@ -217,7 +217,10 @@ static int snoop_loop(struct snoop *s, struct vswctl *h, uint64_t id)
 
 	while (!s->st.ended) {
 		if (!stopping && (snoop_stop || s->write_err)) {
-			if (vswctl_capture_stop(h, id) < 0)
+			/* ENOENT: it ended meanwhile, its capture.end is
+			 * on the way */
+			if (vswctl_capture_stop(h, id) < 0 &&
+			    vswctl_error(h)->status != -ENOENT)
 				return vn_vsw_fail(s->v, "cannot stop the capture");
 			stopping = true;
 			wait = SNOOP_END_WAIT_MS;

@@ -5,6 +5,7 @@
  * captures ignored, capture.end, and malformed events refused; then whole
  * snoop command lines (summary lines, a pcap stream, the closing counts).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ static struct fake_rpc *vswitchd;
 static json_t *last_start;		/* capture.start's params */
 static const char *const *script;	/* events sent after the reply */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int starts;			/* capture.start requests served */
 
 /* capture.start: {"id": 7}, then the script's events (JSON text; each
  * {"event": ..., "data": ...}). */
@@ -31,6 +33,7 @@ static int m_start(void *ctx UNUSED, struct rpc_conn *c, json_t *p,
 	pthread_mutex_lock(&lock);
 	json_decref(last_start);
 	last_start = json_incref(p);
+	starts++;
 	for (const char *const *s = script; s && *s; s++) {
 		json_t *ev = json_loads(*s, 0, NULL);
 
@@ -43,11 +46,17 @@ static int m_start(void *ctx UNUSED, struct rpc_conn *c, json_t *p,
 	return 0;
 }
 
+static int stop_enoent;		/* capture.stop: it ended meanwhile */
+
 static int m_stop(void *ctx UNUSED, struct rpc_conn *c, json_t *p UNUSED,
-		  json_t **r UNUSED, struct rpc_error *e UNUSED)
+		  json_t **r UNUSED, struct rpc_error *e)
 {
 	rpc_conn_emit(c, "capture.end", json_pack("{s:i, s:i, s:i, s:s}",
-		      "id", 7, "captured", 0, "dropped", 0, "reason", "stopped"));
+		      "id", 7, "captured", 0, "dropped", 0, "reason",
+		      stop_enoent ? "count" : "stopped"));
+	if (__atomic_load_n(&stop_enoent, __ATOMIC_SEQ_CST))
+		return rpc_errorf(e, ENOENT, "no such capture on this "
+				  "connection");
 	return 0;
 }
 
@@ -335,6 +344,54 @@ static void test_snoop_filter(void)
 	cap_close(&err);
 }
 
+/* SIGINT once capture.start was answered (snoop then catches it; it
+ * sets its handler right after the reply), as a user's ^C. */
+static void *interrupt_later(void *arg)
+{
+	int before = *(int *)arg, n;
+
+	for (int i = 0; i < 500; i++) {
+		pthread_mutex_lock(&lock);
+		n = starts;
+		pthread_mutex_unlock(&lock);
+		if (n > before)
+			break;
+		usleep(10000);
+	}
+	usleep(200000);
+	kill(getpid(), SIGINT);
+	return NULL;
+}
+
+/* ^C: capture.stop, then the last events; a capture that ended just
+ * before the stop (ENOENT) ends as well, without an error. */
+static void test_snoop_interrupted(void)
+{
+	char *saved = env_save("XVM_RUNDIR");
+	pthread_t t;
+	int before;
+
+	setenv("XVM_RUNDIR", dir, 1);
+	for (int enoent = 0; enoent < 2; enoent++) {
+		pthread_mutex_lock(&lock);
+		script = NULL;
+		before = starts;
+		pthread_mutex_unlock(&lock);
+		__atomic_store_n(&stop_enoent, enoent, __ATOMIC_SEQ_CST);
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, interrupt_later,
+						     &before), 0);
+		CU_ASSERT_EQUAL(snoop((const char *[]){ "vnic0", NULL }), 0);
+		pthread_join(t, NULL);
+		CU_ASSERT_STRING_EQUAL(cap_text(&err), "Using link vnic0\n"
+				       "0 frames captured\n"
+				       "0 frames dropped by vswitchd\n");
+	}
+	__atomic_store_n(&stop_enoent, 0, __ATOMIC_SEQ_CST);
+	env_restore("XVM_RUNDIR", saved);
+	cap_close(&out);
+	cap_close(&err);
+}
+
 static CU_TestInfo tests[] = {
 	{ "capture.start request", test_start_request },
 	{ "capture.start: the expression's label", test_start_label },
@@ -343,6 +400,7 @@ static CU_TestInfo tests[] = {
 	{ "malformed events", test_malformed },
 	{ "snoop: lines, pcap stream, counts", test_snoop_lines },
 	{ "snoop: filter sent compiled, link deleted", test_snoop_filter },
+	{ "snoop: interrupted", test_snoop_interrupted },
 	CU_TEST_INFO_NULL,
 };
 
