@@ -40,8 +40,10 @@ struct rpc_conn {
 	uint32_t events;	/* epoll events currently registered */
 	struct rpc_inbuf in;
 	struct rpc_outbuf out;
-	rpc_close_fn on_close;	/* rpc_conn_on_close(): once, at close */
-	void *on_close_arg;
+	struct {		/* rpc_conn_on_close(): called once, at close */
+		rpc_close_fn fn;
+		void *arg;
+	} on_close[RPC_CONN_CLOSE_HOOKS];
 };
 
 /* An fd a module watches in the server's epoll set (rpc_server_watch). */
@@ -88,16 +90,18 @@ static int64_t rpc_mono_ms(void)
 
 static void rpc_conn_kill(struct rpc_conn *c)
 {
-	rpc_close_fn fn = c->on_close;
-
 	if (c->fd < 0)
 		return;
 	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
-	c->on_close = NULL;
-	if (fn)
-		fn(c->on_close_arg, c);
+	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++) {
+		rpc_close_fn fn = c->on_close[i].fn;
+
+		c->on_close[i].fn = NULL;
+		if (fn)
+			fn(c->on_close[i].arg, c);
+	}
 }
 
 static void rpc_conn_free(struct rpc_conn *c)
@@ -631,13 +635,20 @@ int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data)
 
 int rpc_conn_on_close(struct rpc_conn *conn, rpc_close_fn fn, void *arg)
 {
+	int free_slot = -1;
+
 	if (conn->fd < 0)
 		return -ENOTCONN;
-	if (conn->on_close && (conn->on_close != fn ||
-			       conn->on_close_arg != arg))
-		return -EBUSY;
-	conn->on_close = fn;
-	conn->on_close_arg = arg;
+	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++) {
+		if (conn->on_close[i].fn == fn && conn->on_close[i].arg == arg)
+			return 0;
+		if (!conn->on_close[i].fn && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -ENOSPC;
+	conn->on_close[free_slot].fn = fn;
+	conn->on_close[free_slot].arg = arg;
 	return 0;
 }
 

@@ -92,8 +92,10 @@ int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data);
  */
 /* fn(arg, conn) runs once when conn closes (peer gone, error, server
  * closing), after its fd is closed; conn is freed later, so fn must
- * forget it. One hook per connection: 0, -EBUSY if another fn/arg is
- * set, -ENOTCONN if conn is closed already. */
+ * forget it. Up to RPC_CONN_CLOSE_HOOKS different fn/arg pairs per
+ * connection (one per module that follows it); the same pair again is
+ * a no-op. 0, -ENOSPC when full, -ENOTCONN if conn is closed already. */
+#define RPC_CONN_CLOSE_HOOKS	4
 typedef void (*rpc_close_fn)(void *arg, struct rpc_conn *conn);
 int rpc_conn_on_close(struct rpc_conn *conn, rpc_close_fn fn, void *arg);
 /* Bytes queued for conn that its peer has not taken yet (0 once closed):

@@ -36,8 +36,12 @@ static void on_close(void *arg, struct rpc_conn *conn)
 	closed_conn = conn;
 }
 
-static void on_close_other(void *arg UNUSED, struct rpc_conn *conn UNUSED)
+static int other_closes;
+static int extra_closes[RPC_CONN_CLOSE_HOOKS + 1];	/* args of the rest */
+
+static void on_close_other(void *arg, struct rpc_conn *conn UNUSED)
 {
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST);
 }
 
 static int m_follow(void *ctx UNUSED, struct rpc_conn *conn,
@@ -46,11 +50,18 @@ static int m_follow(void *ctx UNUSED, struct rpc_conn *conn,
 {
 	int a = rpc_conn_on_close(conn, on_close, &closes);
 	int b = rpc_conn_on_close(conn, on_close, &closes);	/* again */
-	int c = rpc_conn_on_close(conn, on_close_other, NULL);
+	int c = rpc_conn_on_close(conn, on_close_other, &other_closes);
+	int d = 0, i;
+
+	/* the slots left, then one too many */
+	for (i = 2; i < RPC_CONN_CLOSE_HOOKS && d == 0; i++)
+		d = rpc_conn_on_close(conn, on_close_other, &extra_closes[i]);
+	if (d == 0)
+		d = rpc_conn_on_close(conn, on_close_other, &extra_closes[i]);
 
 	followed_conn = conn;
-	*result = json_pack("{s:i, s:i, s:i, s:b}", "first", a, "again", b,
-			    "other", c, "server",
+	*result = json_pack("{s:i, s:i, s:i, s:i, s:b}", "first", a, "again",
+			    b, "other", c, "full", d, "server",
 			    rpc_conn_server(conn) == srv);
 	return 0;
 }
@@ -153,8 +164,9 @@ static void test_on_close(void)
 					      2000), 0);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(res, "first")), 0);
 	CU_ASSERT_EQUAL(json_integer_value(json_object_get(res, "again")), 0);
-	CU_ASSERT_EQUAL(json_integer_value(json_object_get(res, "other")),
-			-EBUSY);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(res, "other")), 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(res, "full")),
+			-ENOSPC);
 	CU_ASSERT_TRUE(json_is_true(json_object_get(res, "server")));
 	json_decref(res);
 	usleep(50000);
@@ -164,6 +176,7 @@ static void test_on_close(void)
 	usleep(50000);
 	CU_ASSERT_EQUAL(closes, 1);		/* once */
 	CU_ASSERT_PTR_EQUAL(closed_conn, followed_conn);
+	CU_ASSERT_EQUAL(wait_count(&other_closes, 1), 1);	/* the others too */
 }
 
 static int flood_pending = -1;
