@@ -40,6 +40,18 @@ struct rpc_conn {
 	uint32_t events;	/* epoll events currently registered */
 	struct rpc_inbuf in;
 	struct rpc_outbuf out;
+	struct {		/* rpc_conn_on_close(): called once, at close */
+		rpc_close_fn fn;
+		void *arg;
+	} on_close[RPC_CONN_CLOSE_HOOKS];
+};
+
+/* An fd a module watches in the server's epoll set (rpc_server_watch). */
+struct rpc_watch {
+	struct rpc_watch *next;
+	int fd;
+	void (*fn)(void *arg);
+	void *arg;
 };
 
 /* An event emitted on another thread, already encoded with its newline. */
@@ -65,6 +77,7 @@ struct rpc_server {
 	bool owner_set;		/* until the first dispatch, events queue */
 	pthread_t owner;	/* the thread that last dispatched */
 	struct rpc_queued_event *queue_head, **queue_tail;
+	struct rpc_watch *watches;
 };
 
 static int64_t rpc_mono_ms(void)
@@ -82,6 +95,13 @@ static void rpc_conn_kill(struct rpc_conn *c)
 	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
+	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++) {
+		rpc_close_fn fn = c->on_close[i].fn;
+
+		c->on_close[i].fn = NULL;
+		if (fn)
+			fn(c->on_close[i].arg, c);
+	}
 }
 
 static void rpc_conn_free(struct rpc_conn *c)
@@ -467,6 +487,23 @@ static void rpc_server_drain_queue(struct rpc_server *srv)
 	}
 }
 
+static bool rpc_server_watched(const struct rpc_server *srv, const void *p)
+{
+	for (const struct rpc_watch *w = srv->watches; w; w = w->next)
+		if (w == p)
+			return true;
+	return false;
+}
+
+/* Connections are freed only by rpc_server_reap(), between batches. */
+static bool rpc_server_has_conn(const struct rpc_server *srv, const void *p)
+{
+	for (const struct rpc_conn *c = srv->conns; c; c = c->next)
+		if (c == p)
+			return true;
+	return false;
+}
+
 int rpc_server_dispatch(struct rpc_server *srv)
 {
 	struct epoll_event evs[RPC_EPOLL_BATCH];
@@ -487,8 +524,11 @@ int rpc_server_dispatch(struct rpc_server *srv)
 			rpc_server_accept(srv);
 		else if (p == &srv->evfd)
 			rpc_server_drain_queue(srv);
-		else
+		else if (rpc_server_watched(srv, p))
+			((struct rpc_watch *)p)->fn(((struct rpc_watch *)p)->arg);
+		else if (rpc_server_has_conn(srv, p))
 			rpc_conn_event(p, evs[i].events);
+		/* else: a watch removed earlier in this batch */
 	}
 	rpc_server_reap(srv);
 	return 0;
@@ -591,6 +631,70 @@ int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data)
 	ret = rpc_conn_send(conn, ev);
 	json_decref(ev);
 	return ret;
+}
+
+int rpc_conn_on_close(struct rpc_conn *conn, rpc_close_fn fn, void *arg)
+{
+	int free_slot = -1;
+
+	if (conn->fd < 0)
+		return -ENOTCONN;
+	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++) {
+		if (conn->on_close[i].fn == fn && conn->on_close[i].arg == arg)
+			return 0;
+		if (!conn->on_close[i].fn && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0)
+		return -ENOSPC;
+	conn->on_close[free_slot].fn = fn;
+	conn->on_close[free_slot].arg = arg;
+	return 0;
+}
+
+size_t rpc_conn_pending(const struct rpc_conn *conn)
+{
+	return conn->fd < 0 ? 0 : rpc_outbuf_pending(&conn->out);
+}
+
+struct rpc_server *rpc_conn_server(const struct rpc_conn *conn)
+{
+	return conn->srv;
+}
+
+int rpc_server_watch(struct rpc_server *srv, int fd, void (*fn)(void *arg),
+		     void *arg)
+{
+	struct rpc_watch *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!w)
+		return -ENOMEM;
+	*w = (struct rpc_watch){ .next = srv->watches, .fd = fd, .fn = fn,
+				 .arg = arg };
+	ev.data.ptr = w;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int err = -errno;
+
+		free(w);
+		return err;
+	}
+	srv->watches = w;
+	return 0;
+}
+
+void rpc_server_unwatch(struct rpc_server *srv, int fd)
+{
+	for (struct rpc_watch **pp = &srv->watches; *pp; pp = &(*pp)->next) {
+		struct rpc_watch *w = *pp;
+
+		if (w->fd != fd)
+			continue;
+		epoll_ctl(srv->epfd, EPOLL_CTL_DEL, fd, NULL);
+		*pp = w->next;
+		free(w);
+		return;
+	}
 }
 
 int rpc_conn_peer(const struct rpc_conn *conn, pid_t *pid, uid_t *uid)
@@ -765,6 +869,12 @@ void rpc_server_close(struct rpc_server *srv)
 	for (q = srv->queue_head; q; q = next) {
 		next = q->next;
 		free(q);
+	}
+	while (srv->watches) {
+		struct rpc_watch *w = srv->watches;
+
+		srv->watches = w->next;
+		free(w);
 	}
 	pthread_mutex_destroy(&srv->lock);
 	free(srv);

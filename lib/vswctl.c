@@ -74,6 +74,11 @@ void vswctl_close(struct vswctl *h)
 	free(h);
 }
 
+struct rpc_client *vswctl_rpc(struct vswctl *h)
+{
+	return h->cli;
+}
+
 const struct vswctl_error *vswctl_error(const struct vswctl *h)
 {
 	return &h->err;

@@ -9,6 +9,10 @@
 
 #include "xvm/vswctl.h"
 
+struct rpc_client;
+/* The connection under h, for calls that read events (captures). */
+struct rpc_client *vswctl_rpc(struct vswctl *h);
+
 /* Record a failure in h->err; returns status. */
 int vswctl_fail(struct vswctl *h, int status, enum vswctl_origin origin,
 		const char *fmt, ...) PRINTF(4, 5);

@@ -30,6 +30,9 @@ static const struct cli_cmd vnicadm_cmds[] = {
 	  "[-t] [-p <prop>,...] <link>" },
 	{ "show-linkprop", cmd_show_linkprop,
 	  "[-P] [[-c] -o <field>,...] [-p <prop>,...] [<link>]" },
+	{ "snoop", cmd_snoop,
+	  "[-D] [-o <file>|-] [-c <count>] [-s <snaplen>] {-d <link> | <link>}\n"
+	  "\t\t     [<expression>]" },
 };
 
 int vn_check_link(struct vnicadm *v, const char *name)

@@ -75,6 +75,32 @@ struct rpc_method *ctl_methods(size_t *n);
 		.entry = fn##_entry,					\
 	}
 
+/*
+ * A method that needs the connection it came on (a capture streams its
+ * frames to it as events, and ends when it closes): as CTL_COMMAND, with
+ * fn also taking conn. Such a method must not change the saved
+ * configuration (nothing is saved after it).
+ */
+typedef int (*ctl_conn_handler_fn)(struct vswd *d, struct rpc_conn *conn,
+				   json_t *params, json_t **result,
+				   struct rpc_error *err);
+#define CTL_COMMAND_CONN(method, fn, usage_)				\
+	static struct ctl_command fn##_command;				\
+	static int fn##_entry(void *ctx, struct rpc_conn *conn,		\
+			      json_t *params, json_t **result,		\
+			      struct rpc_error *err)			\
+	{								\
+		return fn(ctx, conn, params, result, err);		\
+	}								\
+	__attribute__((constructor)) static void fn##_register(void)	\
+	{								\
+		ctl_register(&fn##_command);				\
+	}								\
+	static struct ctl_command fn##_command = {			\
+		.name = (method), .usage = (usage_), .handler = NULL,	\
+		.entry = fn##_entry,					\
+	}
+
 /* Parameter checks: 0, or -EINVAL with err saying what is wrong. */
 #define CTL_STR_MAX	256	/* longest string parameter accepted */
 

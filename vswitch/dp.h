@@ -64,6 +64,7 @@ struct vsw_txq {
 
 struct vsw_switch;
 struct flow_port;
+struct capture_list;
 
 struct vsw_port {
 	uint32_t id;			/* index in the PMD's port table */
@@ -84,6 +85,9 @@ struct vsw_port {
 	bool fd_ready;			/* PMD: epoll said it is readable */
 	struct flow_port *flows;	/* its flows (flows/flow_dp.h);
 					 * NULL: none, nothing classified */
+	struct capture_list *capture;	/* captures of its frames, NULL for
+					 * none; replaced by the control
+					 * thread under RCU (capture.h) */
 };
 
 struct vsw_switch {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xvm/log.h"
+#include "capture.h"
 #include "control.h"
 #include "vswitchd.h"
 
@@ -184,6 +185,7 @@ int link_get(struct vswd *d, const char *name, struct vsw_link **out,
 
 static void link_detach_phys(struct vswd *d, struct vsw_link *l)
 {
+	capture_port_gone(d, l->uplink);
 	pmd_del_port(d->pmd, l->uplink);
 	pmd_del_switch(d->pmd, l->sw);
 	nb_port_close(l->uplink->nb);

@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "capture.h"
 #include "csum.h"
 #include "dp.h"
 #include "flow_dp.h"
@@ -228,6 +229,7 @@ void switch_input(struct vsw_dp *dp, struct vsw_port *in,
 {
 	uint64_t bytes = 0;
 
+	capture_rx(capture_of(&in->capture), pkts, n, dp->now_ns);
 	for (uint16_t i = 0; i < n; i++) {
 		bytes += rte_pktmbuf_pkt_len(pkts[i]);
 		if (i + 1 < n)
@@ -245,6 +247,8 @@ void switch_input(struct vsw_dp *dp, struct vsw_port *in,
 static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
 			    struct vsw_txq *q, bool *blocked)
 {
+	const struct capture_list *cap = capture_of(&p->capture);
+	struct capture_tx ct;
 	unsigned total = 0;
 
 	while (q->count) {
@@ -261,7 +265,12 @@ static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
 		}
 		for (uint16_t i = 0; i < n; i++)
 			bytes += rte_pktmbuf_pkt_len(q->m[q->head + i]);
+		if (unlikely(cap != NULL))
+			capture_tx_hold(cap, &q->m[q->head], n, &ct);
 		sent = nb_tx_burst(p->nb, &q->m[q->head], n);
+		if (unlikely(cap != NULL))
+			capture_tx_done(cap, &q->m[q->head], sent, n,
+					dp->now_ns, &ct);
 		for (uint16_t i = sent; i < n; i++)
 			bytes -= rte_pktmbuf_pkt_len(q->m[q->head + i]);
 		shaper_charge(&p->to_port, bytes);

@@ -14,6 +14,7 @@
 #include "xvm/vswctl.h"	/* vswctl_vnic_sock_path() */
 #include "xvm/log.h"
 #include "xvm/units.h"
+#include "capture.h"
 #include "control.h"
 #include "flowctl.h"
 #include "vlan.h"
@@ -159,6 +160,7 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 
 static void vnic_stop_port(struct vswd *d, struct vsw_vnic *v)
 {
+	capture_port_gone(d, v->port);
 	pmd_del_port(d->pmd, v->port);
 	nb_port_close(v->port->nb);
 	free(v->port);

@@ -20,6 +20,8 @@ $(VSW_LIB): $(VSW_LIB_OBJS)
 	ar rcs $@ $(VSW_LIB_OBJS)
 
 $(VSWD_OBJS): XVM_CFLAGS += $(DPDK_CFLAGS) $(NL_CFLAGS) -Ivswitch -Inetback
+# capture filters: rte_bpf_convert() is still experimental in DPDK 22.11
+$(BUILD)/obj/vswitch/capture_filter.o: XVM_CPPFLAGS += -DALLOW_EXPERIMENTAL_API
 
 # The forwarding core over DPDK mbufs (switch.c), linked into the unit
 # tests too: tests/unit/test_switch.c drives it through dummy ports under
@@ -40,5 +42,10 @@ $(VSWD_BIN): $(VSWD_OBJS) $(VSW_LIB) $(XVM_LIB)
 		$(XVM_LDLIBS) $(LDLIBS)
 
 UNIT_LIBS += $(VSW_DP_LIB) $(VSW_LIB)
+
+# Captures' data-path half (vswitch/capture_ring.c, capture_filter.c): in
+# the same library, since switch.c calls it; tests/unit/test_capture.c.
+$(VSW_DP_LIB): $(BUILD)/obj/vswitch/capture_ring.o $(BUILD)/obj/vswitch/capture_filter.o
+$(BUILD)/obj/tests/unit/test_capture.o: XVM_CFLAGS += $(DPDK_CFLAGS) -Ivswitch -Inetback
 
 all: $(VSW_LIB) $(VSWD_BIN)

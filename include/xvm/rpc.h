@@ -85,6 +85,30 @@ int rpc_conn_peer(const struct rpc_conn *conn, pid_t *pid, uid_t *uid);
  * request, for example); steals data. Dispatch thread only. 0 or -errno. */
 int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data);
 
+/*
+ * Hooks for methods whose work outlives the request (a capture streaming
+ * frames as events to the connection that asked). All on the dispatch
+ * thread.
+ */
+/* fn(arg, conn) runs once when conn closes (peer gone, error, server
+ * closing), after its fd is closed; conn is freed later, so fn must
+ * forget it. Up to RPC_CONN_CLOSE_HOOKS different fn/arg pairs per
+ * connection (one per module that follows it); the same pair again is
+ * a no-op. 0, -ENOSPC when full, -ENOTCONN if conn is closed already. */
+#define RPC_CONN_CLOSE_HOOKS	4
+typedef void (*rpc_close_fn)(void *arg, struct rpc_conn *conn);
+int rpc_conn_on_close(struct rpc_conn *conn, rpc_close_fn fn, void *arg);
+/* Bytes queued for conn that its peer has not taken yet (0 once closed):
+ * a producer backs off from a client that does not read. */
+size_t rpc_conn_pending(const struct rpc_conn *conn);
+struct rpc_server *rpc_conn_server(const struct rpc_conn *conn);
+/* Watch fd (a timerfd, say) in the server's epoll set: fn(arg) runs in
+ * rpc_server_dispatch() when it is readable. 0 or -errno. Unwatch before
+ * closing fd; rpc_server_close() forgets the rest (closing none). */
+int rpc_server_watch(struct rpc_server *srv, int fd, void (*fn)(void *arg),
+		     void *arg);
+void rpc_server_unwatch(struct rpc_server *srv, int fd);
+
 /* Client side (CLIs, xvmd, tests). Connecting never blocks: a server
  * whose listen backlog is full gives EAGAIN. */
 struct rpc_client *rpc_client_connect(const char *path);
