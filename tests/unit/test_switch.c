@@ -38,6 +38,7 @@ struct dummy {
 						 * frame the switch sent */
 	uint16_t sent_len[DUMMY_MAX];
 	unsigned nsent;
+	bool no_carrier;			/* a guest without a frontend */
 };
 
 static uint16_t dummy_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
@@ -76,11 +77,17 @@ static int dummy_link_state(const struct nb_port *p UNUSED)
 	return 1;
 }
 
+static bool dummy_carrier(const struct nb_port *p)
+{
+	return !((const struct dummy *)p->priv)->no_carrier;
+}
+
 static const struct nb_port_ops dummy_ops = {
 	.name = "dummy",
 	.rx_burst = dummy_rx_burst,
 	.tx_burst = dummy_tx_burst,
 	.link_state = dummy_link_state,
+	.carrier = dummy_carrier,
 };
 
 /* ---- a switch of dummy ports ---- */
@@ -627,6 +634,41 @@ static void test_flow_priority(void)
 	ts_free(ts);
 }
 
+/* A VNIC whose guest has gone (no carrier) holds no mbufs of the shared
+ * pool: what waits in its capped flows' queues towards it is dropped as
+ * its own queues are, counted as the flow's errors; what it sent before
+ * still leaves. */
+static void test_flow_no_carrier(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 1, (const char *[]){
+		"transport=udp,local_port=5001" }, (const char *[]){ "maxbw=12M" });
+	struct flow_dp *f = fb->f[0];
+	unsigned in_use, queued;
+
+	for (int r = 0; r < 4; r++) {	/* the bucket empties, the queue fills */
+		for (int i = 0; i < 50; i++)
+			inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+		tf_run(ts);
+	}
+	queued = f->q_to.count;
+	CU_ASSERT_EQUAL(queued, f->qlimit);	/* waiting for tokens */
+	in_use = rte_mempool_in_use_count(pool);
+	b->dummy.no_carrier = true;
+	ts->dp.now_ns = NS / 1000;
+	tf_run(ts);
+	CU_ASSERT_EQUAL(f->q_to.count, 0);
+	CU_ASSERT_EQUAL(vsw_read(&f->st.ierrs), 200 - vsw_read(&f->st.ipkts) +
+			queued);
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool) + queued,
+			in_use);
+	CU_ASSERT_FALSE(switch_pending(&b->port));
+	tf_free(b, fb);
+	ts_free(ts);
+}
+
 /* ---- suite: the EAL and the pool ---- */
 
 static int suite_init(void)
@@ -673,6 +715,7 @@ static CU_TestInfo tests[] = {
 	{ "flows: cap towards a VNIC", test_flow_cap_towards_vnic },
 	{ "flows: cap from a VNIC, backpressure", test_flow_cap_backpressure },
 	{ "flows: strict priority under the VNIC's cap", test_flow_priority },
+	{ "flows: no carrier, no frames held", test_flow_no_carrier },
 	CU_TEST_INFO_NULL,
 };
 
