@@ -553,21 +553,44 @@ int flow_prop_reset(struct flow_props *p, const char *name,
 	return 0;
 }
 
+int flow_prop_seen(uint32_t *seen, const char *name, char err[FLOW_ERRLEN])
+{
+	int id = flow_prop_lookup(name);
+
+	if (id < 0)
+		return flow_unknown_prop(err, name);
+	if (*seen & A(id)) {
+		snprintf(err, FLOW_ERRLEN,
+			 "flow property '%s' specified more than once", name);
+		return -EINVAL;
+	}
+	*seen |= A(id);
+	return 0;
+}
+
+struct flow_props_list {
+	struct flow_props p;
+	uint32_t seen;
+};
+
 static int flow_prop_set_cb(void *obj, const char *name, const char *value,
 			    char *err)
 {
-	return flow_prop_set(obj, name, value, err);
+	struct flow_props_list *l = obj;
+	int ret = flow_prop_seen(&l->seen, name, err);
+
+	return ret < 0 ? ret : flow_prop_set(&l->p, name, value, err);
 }
 
 int flow_props_parse(const char *list, struct flow_props *p,
 		     char err[FLOW_ERRLEN])
 {
-	struct flow_props tmp = *p;
+	struct flow_props_list tmp = { .p = *p };
 	int ret = flow_list_apply(list, &tmp, "property", flow_prop_set_cb,
 				  err);
 
 	if (ret == 0)
-		*p = tmp;
+		*p = tmp.p;
 	return ret;
 }
 

@@ -175,6 +175,11 @@ static void test_props(void)
 	CU_ASSERT_EQUAL(flow_props_parse("maxbw=fast", &p, err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "invalid value 'fast' for flow property "
 			       "'maxbw'");
+	CU_ASSERT_EQUAL(flow_props_parse("maxbw=2M,maxbw=3M", &p, err),
+			-EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "flow property 'maxbw' specified more "
+			       "than once");
+	CU_ASSERT_EQUAL(p.maxbw, 20000000);	/* unchanged */
 	CU_ASSERT_EQUAL(flow_props_parse("mtu=1500", &p, err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "invalid flow property 'mtu'");
 	/* all or nothing */
