@@ -13,7 +13,8 @@
 #  - the VNIC cannot be deleted while it has flows ("link still has
 #    flows");
 #  - persistent flows and their properties come back after vswitchd
-#    restarts (a temporary one does not), and the cap is in effect again.
+#    restarts (a temporary one does not, nor does a temporary removal or
+#    a temporary flow of the same name), and the cap is in effect again.
 # iperf3 counts payload while the cap counts Ethernet frames, so an exact
 # 20 Mb/s cap gives about 19.1 Mb/s of TCP payload (1448 of 1514 bytes).
 # timeout: 300
@@ -131,6 +132,13 @@ snapshot() {
 	} >"$1" 2>&1
 }
 snapshot "$TMP/before"
+# -t leaves the saved configuration alone: a saved flow removed with -t
+# and a temporary flow of the same name in its place, then a saved change
+# (config.json rewritten twice): the saved udpflow is back at restart.
+fla remove-flow -t udpflow
+fla add-flow -t -l "$v" -a transport=udp,local_port=5399 udpflow
+fla add-flow -l "$v" -a transport=udp,local_port=5398 udp2
+fla remove-flow udp2
 vsw_stop || fail "vswitchd did not stop on SIGTERM within 15 s"
 vsw_start
 snapshot "$TMP/after"
