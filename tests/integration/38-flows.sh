@@ -140,7 +140,41 @@ fla add-flow -t -l "$v" -a transport=udp,local_port=5399 udpflow
 fla add-flow -l "$v" -a transport=udp,local_port=5398 udp2
 fla remove-flow udp2
 vsw_stop || fail "vswitchd did not stop on SIGTERM within 15 s"
+# Hand-edited flow entries: each refused with a message in the log, none
+# taking vswitchd, the VNIC or the good flows with it.
+cfg=$XVM_STATEDIR/vswitchd/config.json
+python3 - "$cfg" "$v" <<'PY' || fail "cannot edit $cfg"
+import json, sys
+path, v = sys.argv[1:3]
+c = json.load(open(path))
+tcp = {"transport": "tcp"}
+c["flows"] += [
+    42, [], {"name": "bad1"}, {"name": 7, "link": v, "attrs": tcp},
+    {"name": "bad2", "link": v, "attrs": "transport=tcp"},
+    {"name": "bad3", "link": v, "attrs": {"transport": 6}},
+    {"name": "bad4", "link": v, "attrs": {"local_port": "80"}},
+    {"name": "bad5", "link": v, "attrs": {"transport": "tcp", "local_port": "99999"}},
+    {"name": "bad6", "link": v, "attrs": {"transport": "tcp", "local_port": "6000"},
+     "props": {"maxbw": "1"}},
+    {"name": "bad7", "link": v, "attrs": {"transport": "tcp", "local_port": "6001"},
+     "props": ["maxbw"]},
+    {"name": "bad8", "link": v, "attrs": {"dsfield": "0x2e:0x0"}},
+    {"name": "bad9", "link": v, "attrs": {}},
+    {"name": "tcpflow", "link": v, "attrs": {"transport": "udp", "local_port": "7"}},
+    {"name": "bad10", "link": v, "attrs": {"transport": "tcp", "local_port": "5201"}},
+    {"name": "x" * 300, "link": v, "attrs": {"transport": "tcp", "local_port": "6002"}},
+    {"name": "bad11", "link": "x" * 300, "attrs": tcp},
+    {"name": "bad12", "link": "nosuch9", "attrs": tcp},
+]
+json.dump(c, open(path, "w"))
+PY
 vsw_start
+"$VNICADM" show-vnic "$v" >/dev/null || fail "$v is not back after the edited configuration"
+for b in bad2 bad3 bad4 bad5 bad6 bad7 bad8 bad9 "tcpflow: duplicate" bad10 bad11 bad12; do
+	grep -q "persist: flow $b" "$TMP/vswitchd.log" ||
+		{ grep persist "$TMP/vswitchd.log"; fail "no message in the log for the entry $b"; }
+done
+pass "hand-edited flow entries refused, each with a message"
 snapshot "$TMP/after"
 cat "$TMP/after"
 grep -v tmpflow "$TMP/before" |
