@@ -122,6 +122,53 @@ grep -qx "vnicadm: vnic deletion failed: link still has flows" "$TMP/del.err" ||
 	fail "delete-vnic said: $(cat "$TMP/del.err")"
 pass "delete-vnic refused: link still has flows"
 
+# 4b. Bad flow.* requests on the control socket: each refused (exit 1 of
+# rpc-call: an error reply), vswitchd still there, nothing changed.
+flows_now() {
+	"$FLOWADM" show-flow -p -o flow,link,ipaddr,proto,lport,rport,dsfld
+	"$FLOWADM" show-flowprop -c -o flow,property,value
+}
+before=$(flows_now)
+long=$(printf 'f%.0s' $(seq 300))
+badreq() {
+	local rc
+	"$RPC" "$XVM_RUNDIR/vswitchd.sock" "$1" "$2" >"$TMP/rpc.out" 2>&1; rc=$?
+	[ $rc = 1 ] || { cat "$TMP/rpc.out"; fail "$1 $2: rpc-call exit $rc, expected an error reply"; }
+}
+tcp='"attrs":{"transport":"tcp","local_port":"6100"}'
+badreq flow.add "{\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\"}"
+badreq flow.add "{\"name\":5,\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"$long\",\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$long\",$tcp}"
+badreq flow.add "{\"name\":\"1f\",\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":[\"transport\"]}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":null}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":\"tcp\",\"local_port\":\"0\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"local_ip\":\"10.0.0.1/33\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"remote_ip\":\"$long\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",$tcp,\"props\":{\"maxbw\":\"99999999999999999999G\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",$tcp,\"props\":{\"priority\":1}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",$tcp,\"temporary\":\"yes\"}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":\"udp\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":\"tcp\",\"local_port\":\"5201\"}}"
+badreq flow.add "{\"name\":\"udpflow\",\"link\":\"$v\",$tcp}"
+badreq flow.remove "{\"name\":\"udpflow\",\"link\":\"$v\"}"
+badreq flow.remove "{}"
+badreq flow.remove "{\"name\":\"nosuch\"}"
+badreq flow.set "{\"name\":\"udpflow\"}"
+badreq flow.set "{\"name\":\"udpflow\",\"props\":{\"maxbw\":\"1K\"}}"
+badreq flow.set "{\"name\":\"udpflow\",\"props\":[\"maxbw\"]}"
+badreq flow.reset "{\"name\":\"udpflow\",\"props\":\"maxbw\"}"
+badreq flow.reset "{\"name\":\"udpflow\",\"props\":[7]}"
+badreq flowprop.get "{\"props\":[\"mtu\"]}"
+badreq flow.list "{\"stats\":1}"
+"$FLOWADM" show-flow >/dev/null || fail "vswitchd gone after the bad requests"
+[ "$(flows_now)" = "$before" ] || { diff <(echo "$before") <(flows_now); fail "a bad flow.* request changed the flows"; }
+pass "bad flow.* requests refused, nothing changed"
+
 # 5. Restart.
 fla set-flowprop -p priority=high udpflow
 fla set-flowprop -t -p priority=low tcpflow	# temporary change
