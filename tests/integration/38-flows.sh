@@ -111,6 +111,10 @@ ns_ping "$ns" 10.38.0.10 3 || fail "no ping through the uplink with a flow on it
 i=$(flow_stat icmpflow ipkts) o=$(flow_stat icmpflow opkts)
 [ "$i" -ge 3 ] && [ "$o" -ge 3 ] ||
 	fail "uplink flow icmpflow: $o echo requests out, $i replies in (want 3 each)"
+# delete-vnic of the uplink: not a VNIC, flows or not
+"$VNICADM" delete-vnic "$UPLINK" 2>"$TMP/del.err" && fail "delete-vnic $UPLINK succeeded"
+grep -qx "vnicadm: '$UPLINK' is not a vnic" "$TMP/del.err" ||
+	fail "delete-vnic $UPLINK said: $(cat "$TMP/del.err")"
 fla remove-flow icmpflow
 pass "a flow on the uplink $UPLINK: $o frames out, $i in"
 
