@@ -669,6 +669,56 @@ static void test_flow_no_carrier(void)
 	ts_free(ts);
 }
 
+/* A flow removed while frames wait in its queues (the control thread
+ * installs the link's set without it): its frames are freed and counted
+ * as its errors at once; the flows that stay keep theirs, and those
+ * leave as before. */
+static void test_flow_remove_queued(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 2, (const char *[]){
+		"transport=udp,local_port=5001", "transport=udp,local_port=5002" },
+		(const char *[]){ "maxbw=12M", "maxbw=12M" });
+	struct flow_port *keep = calloc(1, sizeof(*keep));
+	struct flow_dp *f1 = fb->f[0], *f2 = fb->f[1];
+	unsigned in_use, q1, q2, sent;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(keep);
+	for (int r = 0; r < 4; r++) {
+		for (int i = 0; i < 50; i++) {
+			inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+			inject_udp(a, &mb, &ma, 5002, FRAME_LEN);
+		}
+		tf_run(ts);
+	}
+	q1 = f1->q_to.count;
+	q2 = f2->q_to.count;
+	CU_ASSERT(q1 > 0 && q2 > 0);
+	in_use = rte_mempool_in_use_count(pool);
+	CU_ASSERT_EQUAL_FATAL(flow_port_insert(keep, f1), 0);
+	flow_port_install(&b->port, keep);	/* f2 removed */
+	CU_ASSERT_PTR_EQUAL(b->port.flows, keep);
+	CU_ASSERT_EQUAL(f2->q_to.count, 0);
+	CU_ASSERT_EQUAL(f1->q_to.count, q1);
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool) + q2, in_use);
+	CU_ASSERT_EQUAL(vsw_read(&f2->st.ierrs), 200 - vsw_read(&f2->st.ipkts) +
+			q2);
+	/* f1's frames still leave at its rate */
+	sent = sent_to(b, 5001);
+	for (uint64_t t = NS / 10; t <= NS; t += NS / 10) {
+		ts->dp.now_ns = t;
+		tf_run(ts);
+	}
+	CU_ASSERT_EQUAL(sent_to(b, 5001), sent + q1);
+	CU_ASSERT_EQUAL(f1->q_to.count, 0);
+	flow_dp_free(f2);
+	free(fb);
+	tf_free(b, keep);
+	ts_free(ts);
+}
+
 /* ---- suite: the EAL and the pool ---- */
 
 static int suite_init(void)
@@ -716,6 +766,7 @@ static CU_TestInfo tests[] = {
 	{ "flows: cap from a VNIC, backpressure", test_flow_cap_backpressure },
 	{ "flows: strict priority under the VNIC's cap", test_flow_priority },
 	{ "flows: no carrier, no frames held", test_flow_no_carrier },
+	{ "flows: one removed with frames queued", test_flow_remove_queued },
 	CU_TEST_INFO_NULL,
 };
 
