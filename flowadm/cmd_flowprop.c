@@ -14,7 +14,7 @@
 static bool fa_msg_standalone(const char *msg)
 {
 	return strncmp(msg, "invalid flow property", 21) == 0 ||
-	       strncmp(msg, "flow property", 13) == 0;
+	       strncmp(msg, "flow property", 13) == 0;	/* "... more than once" too */
 }
 
 static int fa_prop_fail(struct flowadm *f, const char *verb,
@@ -49,6 +49,7 @@ static int flowprop_args(struct flowadm *f, const struct cli_opts *o,
 {
 	char err[FLOW_ERRLEN];
 	struct flow_props p;
+	uint32_t seen = 0;
 
 	memset(kv, 0, sizeof(*kv));
 	if (o->optind != argc - 1)
@@ -62,9 +63,12 @@ static int flowprop_args(struct flowadm *f, const struct cli_opts *o,
 			       o->val['p']);
 	flow_props_init(&p);
 	for (unsigned i = 0; i < kv->n; i++) {
-		int ret = values ? flow_prop_set(&p, kv->kv[i].name,
-						 kv->kv[i].value, err) :
-				   flow_prop_reset(&p, kv->kv[i].name, err);
+		int ret = flow_prop_seen(&seen, kv->kv[i].name, err);
+
+		if (ret == 0)
+			ret = values ? flow_prop_set(&p, kv->kv[i].name,
+						     kv->kv[i].value, err) :
+				       flow_prop_reset(&p, kv->kv[i].name, err);
 
 		if (ret < 0)
 			return fa_prop_fail(f, values ? "set" : "reset", kv,

@@ -105,7 +105,10 @@ int flow_prop_set(struct flow_props *p, const char *name, const char *value,
 		  char err[FLOW_ERRLEN]);
 int flow_prop_reset(struct flow_props *p, const char *name,
 		    char err[FLOW_ERRLEN]);
-/* "prop=value[,...]" after -p; all or nothing. */
+/* Each property once in a list: marks name's bit in *seen; -EINVAL with
+ * err ("flow property 'x' specified more than once", or an unknown one). */
+int flow_prop_seen(uint32_t *seen, const char *name, char err[FLOW_ERRLEN]);
+/* "prop=value[,...]" after -p, each property once; all or nothing. */
 int flow_props_parse(const char *list, struct flow_props *p,
 		     char err[FLOW_ERRLEN]);
 /* Value ("" unset; maxbw in Mb/s as dladm shows it), default, possible. */

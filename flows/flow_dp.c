@@ -306,6 +306,14 @@ bool flow_dp_pending(const struct vsw_port *p)
 	return false;
 }
 
+void flow_dp_drain_to(struct vsw_port *p)
+{
+	for (unsigned i = 0; i < p->flows->n; i++)
+		flow_q_free(&p->flows->f[i]->q_to, p->uplink ?
+			    &p->flows->f[i]->st.oerrs :
+			    &p->flows->f[i]->st.ierrs);
+}
+
 void flow_dp_drain(struct vsw_port *p)
 {
 	for (unsigned i = 0; i < p->flows->n; i++)

@@ -93,6 +93,9 @@ unsigned flow_dp_flush(struct vsw_dp *dp, struct vsw_port *p);
  * flows' queues (VSW_BURST when none is capped). */
 unsigned flow_dp_rx_room(const struct vsw_port *p);
 bool flow_dp_pending(const struct vsw_port *p);
+/* Free the frames waiting to go to p (it has no carrier), counted as
+ * the flows' errors. */
+void flow_dp_drain_to(struct vsw_port *p);
 /* Free every queued frame (the port leaves). */
 void flow_dp_drain(struct vsw_port *p);
 

@@ -553,21 +553,44 @@ int flow_prop_reset(struct flow_props *p, const char *name,
 	return 0;
 }
 
+int flow_prop_seen(uint32_t *seen, const char *name, char err[FLOW_ERRLEN])
+{
+	int id = flow_prop_lookup(name);
+
+	if (id < 0)
+		return flow_unknown_prop(err, name);
+	if (*seen & A(id)) {
+		snprintf(err, FLOW_ERRLEN,
+			 "flow property '%s' specified more than once", name);
+		return -EINVAL;
+	}
+	*seen |= A(id);
+	return 0;
+}
+
+struct flow_props_list {
+	struct flow_props p;
+	uint32_t seen;
+};
+
 static int flow_prop_set_cb(void *obj, const char *name, const char *value,
 			    char *err)
 {
-	return flow_prop_set(obj, name, value, err);
+	struct flow_props_list *l = obj;
+	int ret = flow_prop_seen(&l->seen, name, err);
+
+	return ret < 0 ? ret : flow_prop_set(&l->p, name, value, err);
 }
 
 int flow_props_parse(const char *list, struct flow_props *p,
 		     char err[FLOW_ERRLEN])
 {
-	struct flow_props tmp = *p;
+	struct flow_props_list tmp = { .p = *p };
 	int ret = flow_list_apply(list, &tmp, "property", flow_prop_set_cb,
 				  err);
 
 	if (ret == 0)
-		*p = tmp;
+		*p = tmp.p;
 	return ret;
 }
 
@@ -617,13 +640,19 @@ static void flow_pkt_ports(struct flow_pkt *k, const uint8_t *l4,
 
 static int flow_pkt_ipv4(const uint8_t *ip, uint32_t len, struct flow_pkt *k)
 {
-	uint32_t ihl;
+	uint32_t ihl, tot;
 
 	if (len < 20 || (ip[0] >> 4) != 4)
 		return -EINVAL;
 	ihl = (uint32_t)(ip[0] & 0xf) * 4;
-	if (ihl < 20 || ihl > len)
+	tot = rd16(ip + 2);
+	if (ihl < 20 || ihl > len || (tot && tot < ihl))
 		return -EINVAL;
+	/* what follows the packet (Ethernet padding) is not its payload;
+	 * tot may also claim more than the frame has: the least of both
+	 * (0: a segmentation offload's packet over 64 kB, length unknown) */
+	if (tot && tot < len)
+		len = tot;
 	k->family = 4;
 	k->tos = ip[1];
 	k->proto = ip[9];
@@ -638,11 +667,16 @@ static int flow_pkt_ipv4(const uint8_t *ip, uint32_t len, struct flow_pkt *k)
 /* IPv6 with the usual extension headers walked (at most 4). */
 static int flow_pkt_ipv6(const uint8_t *ip, uint32_t len, struct flow_pkt *k)
 {
-	uint32_t off = 40;
+	uint32_t off = 40, plen;
 	uint8_t nh;
 
 	if (len < 40 || (ip[0] >> 4) != 6)
 		return -EINVAL;
+	/* the payload length, not the frame's (padding); 0: a jumbogram's
+	 * or a segmentation offload's, unknown */
+	plen = rd16(ip + 4);
+	if (plen && 40u + plen < len)
+		len = 40u + plen;
 	k->family = 6;
 	k->tos = (uint8_t)((ip[0] & 0xf) << 4 | ip[1] >> 4);
 	k->src = ip + 8;

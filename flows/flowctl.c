@@ -479,9 +479,12 @@ static int flow_ctl_add(struct vswd *d, json_t *params,
 		rc = flow_add(d, &s, err);
 	if (rc < 0)
 		return rc;
-	flow_forget_dormant(d, s.name);
-	if (!flow_find(d, s.name)->temporary)
+	/* a saved flow of that name (removed with -t) is replaced by a
+	 * saved one only: a temporary flow leaves the configuration alone */
+	if (!flow_find(d, s.name)->temporary) {
+		flow_forget_dormant(d, s.name);
 		persist_changed(d);
+	}
 	return 0;
 }
 CTL_COMMAND("flow.add", flow_ctl_add,

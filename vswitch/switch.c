@@ -311,7 +311,13 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 	 * mbufs of the shared pool for as long as it stays away */
 	if (switch_pending(p) && !nb_carrier(p->nb)) {
 		drop_queued(p);
-		return 0;
+		if (p->flows) {
+			/* its capped flows' queues towards it too; what it
+			 * sent before still leaves */
+			flow_dp_drain_to(p);
+			total = flow_dp_flush(dp, p);
+		}
+		return total;
 	}
 
 	if (p->flows)

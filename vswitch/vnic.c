@@ -394,9 +394,10 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 
 	if (rc < 0)
 		return rc;
-	if (flows_on_link(d, name))
-		return rpc_errorf(err, EBUSY, "link still has flows");
 	v = vnic_find(d, name);
+	/* a VNIC's flows only: another link gets vnic_delete's answer */
+	if (v && flows_on_link(d, name))
+		return rpc_errorf(err, EBUSY, "link still has flows");
 	saved = v && !v->temporary;
 	if (saved && temporary)
 		persist_keep_dormant(d, v);	/* back at restart */

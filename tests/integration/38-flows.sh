@@ -13,7 +13,8 @@
 #  - the VNIC cannot be deleted while it has flows ("link still has
 #    flows");
 #  - persistent flows and their properties come back after vswitchd
-#    restarts (a temporary one does not), and the cap is in effect again.
+#    restarts (a temporary one does not, nor does a temporary removal or
+#    a temporary flow of the same name), and the cap is in effect again.
 # iperf3 counts payload while the cap counts Ethernet frames, so an exact
 # 20 Mb/s cap gives about 19.1 Mb/s of TCP payload (1448 of 1514 bytes).
 # timeout: 300
@@ -110,6 +111,10 @@ ns_ping "$ns" 10.38.0.10 3 || fail "no ping through the uplink with a flow on it
 i=$(flow_stat icmpflow ipkts) o=$(flow_stat icmpflow opkts)
 [ "$i" -ge 3 ] && [ "$o" -ge 3 ] ||
 	fail "uplink flow icmpflow: $o echo requests out, $i replies in (want 3 each)"
+# delete-vnic of the uplink: not a VNIC, flows or not
+"$VNICADM" delete-vnic "$UPLINK" 2>"$TMP/del.err" && fail "delete-vnic $UPLINK succeeded"
+grep -qx "vnicadm: '$UPLINK' is not a vnic" "$TMP/del.err" ||
+	fail "delete-vnic $UPLINK said: $(cat "$TMP/del.err")"
 fla remove-flow icmpflow
 pass "a flow on the uplink $UPLINK: $o frames out, $i in"
 
@@ -121,6 +126,53 @@ grep -qx "vnicadm: vnic deletion failed: link still has flows" "$TMP/del.err" ||
 	fail "delete-vnic said: $(cat "$TMP/del.err")"
 pass "delete-vnic refused: link still has flows"
 
+# 4b. Bad flow.* requests on the control socket: each refused (exit 1 of
+# rpc-call: an error reply), vswitchd still there, nothing changed.
+flows_now() {
+	"$FLOWADM" show-flow -p -o flow,link,ipaddr,proto,lport,rport,dsfld
+	"$FLOWADM" show-flowprop -c -o flow,property,value
+}
+before=$(flows_now)
+long=$(printf 'f%.0s' $(seq 300))
+badreq() {
+	local rc
+	"$RPC" "$XVM_RUNDIR/vswitchd.sock" "$1" "$2" >"$TMP/rpc.out" 2>&1; rc=$?
+	[ $rc = 1 ] || { cat "$TMP/rpc.out"; fail "$1 $2: rpc-call exit $rc, expected an error reply"; }
+}
+tcp='"attrs":{"transport":"tcp","local_port":"6100"}'
+badreq flow.add "{\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\"}"
+badreq flow.add "{\"name\":5,\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"$long\",\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$long\",$tcp}"
+badreq flow.add "{\"name\":\"1f\",\"link\":\"$v\",$tcp}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":[\"transport\"]}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":null}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":\"tcp\",\"local_port\":\"0\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"local_ip\":\"10.0.0.1/33\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"remote_ip\":\"$long\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",$tcp,\"props\":{\"maxbw\":\"99999999999999999999G\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",$tcp,\"props\":{\"priority\":1}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",$tcp,\"temporary\":\"yes\"}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":\"udp\"}}"
+badreq flow.add "{\"name\":\"f1\",\"link\":\"$v\",\"attrs\":{\"transport\":\"tcp\",\"local_port\":\"5201\"}}"
+badreq flow.add "{\"name\":\"udpflow\",\"link\":\"$v\",$tcp}"
+badreq flow.remove "{\"name\":\"udpflow\",\"link\":\"$v\"}"
+badreq flow.remove "{}"
+badreq flow.remove "{\"name\":\"nosuch\"}"
+badreq flow.set "{\"name\":\"udpflow\"}"
+badreq flow.set "{\"name\":\"udpflow\",\"props\":{\"maxbw\":\"1K\"}}"
+badreq flow.set "{\"name\":\"udpflow\",\"props\":[\"maxbw\"]}"
+badreq flow.reset "{\"name\":\"udpflow\",\"props\":\"maxbw\"}"
+badreq flow.reset "{\"name\":\"udpflow\",\"props\":[7]}"
+badreq flowprop.get "{\"props\":[\"mtu\"]}"
+badreq flow.list "{\"stats\":1}"
+"$FLOWADM" show-flow >/dev/null || fail "vswitchd gone after the bad requests"
+[ "$(flows_now)" = "$before" ] || { diff <(echo "$before") <(flows_now); fail "a bad flow.* request changed the flows"; }
+pass "bad flow.* requests refused, nothing changed"
+
 # 5. Restart.
 fla set-flowprop -p priority=high udpflow
 fla set-flowprop -t -p priority=low tcpflow	# temporary change
@@ -131,8 +183,49 @@ snapshot() {
 	} >"$1" 2>&1
 }
 snapshot "$TMP/before"
+# -t leaves the saved configuration alone: a saved flow removed with -t
+# and a temporary flow of the same name in its place, then a saved change
+# (config.json rewritten twice): the saved udpflow is back at restart.
+fla remove-flow -t udpflow
+fla add-flow -t -l "$v" -a transport=udp,local_port=5399 udpflow
+fla add-flow -l "$v" -a transport=udp,local_port=5398 udp2
+fla remove-flow udp2
 vsw_stop || fail "vswitchd did not stop on SIGTERM within 15 s"
+# Hand-edited flow entries: each refused with a message in the log, none
+# taking vswitchd, the VNIC or the good flows with it.
+cfg=$XVM_STATEDIR/vswitchd/config.json
+python3 - "$cfg" "$v" <<'PY' || fail "cannot edit $cfg"
+import json, sys
+path, v = sys.argv[1:3]
+c = json.load(open(path))
+tcp = {"transport": "tcp"}
+c["flows"] += [
+    42, [], {"name": "bad1"}, {"name": 7, "link": v, "attrs": tcp},
+    {"name": "bad2", "link": v, "attrs": "transport=tcp"},
+    {"name": "bad3", "link": v, "attrs": {"transport": 6}},
+    {"name": "bad4", "link": v, "attrs": {"local_port": "80"}},
+    {"name": "bad5", "link": v, "attrs": {"transport": "tcp", "local_port": "99999"}},
+    {"name": "bad6", "link": v, "attrs": {"transport": "tcp", "local_port": "6000"},
+     "props": {"maxbw": "1"}},
+    {"name": "bad7", "link": v, "attrs": {"transport": "tcp", "local_port": "6001"},
+     "props": ["maxbw"]},
+    {"name": "bad8", "link": v, "attrs": {"dsfield": "0x2e:0x0"}},
+    {"name": "bad9", "link": v, "attrs": {}},
+    {"name": "tcpflow", "link": v, "attrs": {"transport": "udp", "local_port": "7"}},
+    {"name": "bad10", "link": v, "attrs": {"transport": "tcp", "local_port": "5201"}},
+    {"name": "x" * 300, "link": v, "attrs": {"transport": "tcp", "local_port": "6002"}},
+    {"name": "bad11", "link": "x" * 300, "attrs": tcp},
+    {"name": "bad12", "link": "nosuch9", "attrs": tcp},
+]
+json.dump(c, open(path, "w"))
+PY
 vsw_start
+"$VNICADM" show-vnic "$v" >/dev/null || fail "$v is not back after the edited configuration"
+for b in bad2 bad3 bad4 bad5 bad6 bad7 bad8 bad9 "tcpflow: duplicate" bad10 bad11 bad12; do
+	grep -q "persist: flow $b" "$TMP/vswitchd.log" ||
+		{ grep persist "$TMP/vswitchd.log"; fail "no message in the log for the entry $b"; }
+done
+pass "hand-edited flow entries refused, each with a message"
 snapshot "$TMP/after"
 cat "$TMP/after"
 grep -v tmpflow "$TMP/before" |

@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "flows/flow.h"
@@ -173,6 +175,11 @@ static void test_props(void)
 	CU_ASSERT_EQUAL(flow_props_parse("maxbw=fast", &p, err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "invalid value 'fast' for flow property "
 			       "'maxbw'");
+	CU_ASSERT_EQUAL(flow_props_parse("maxbw=2M,maxbw=3M", &p, err),
+			-EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "flow property 'maxbw' specified more "
+			       "than once");
+	CU_ASSERT_EQUAL(p.maxbw, 20000000);	/* unchanged */
 	CU_ASSERT_EQUAL(flow_props_parse("mtu=1500", &p, err), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "invalid flow property 'mtu'");
 	/* all or nothing */
@@ -357,6 +364,120 @@ static void test_classify_prefixes(void)
 	CU_ASSERT_EQUAL(classify1(&wide, &f, FLOW_DIR_IN), -1);
 }
 
+/* Each rule of every combination, tried on b[0..len) placed just before
+ * an unreadable page: a read past the frame's end faults. */
+static const char *const guard_rules[] = {
+	"transport=tcp,local_port=80", "transport=udp,remote_port=53",
+	"transport=tcp", "local_ip=10.0.0.1", "remote_ip=2001:db8::/32",
+	"dsfield=0x2e",
+};
+
+static void classify_guarded(uint8_t *page_end, const uint8_t *b,
+			     uint32_t len)
+{
+	for (uint32_t n = 0; n <= len; n++) {
+		uint8_t *f = page_end - n;
+
+		memcpy(f, b, n);
+		for (size_t i = 0; i < ARRAY_SIZE(guard_rules); i++) {
+			struct flow_attrs a = attrs_of(guard_rules[i]);
+
+			flow_classify(&a, 1, f, n, FLOW_DIR_IN);
+			flow_classify(&a, 1, f, n, FLOW_DIR_OUT);
+		}
+	}
+}
+
+/* Short and malformed frames: every truncation of frames with VLAN tags,
+ * IPv4 options and bogus IHLs, IPv6 extension header chains (long,
+ * looping, oversized) is classified without reading past its end. */
+static void test_classify_truncated(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *end;
+	struct frame f;
+	uint8_t big[256];
+
+	CU_ASSERT_FATAL(map != MAP_FAILED);
+	CU_ASSERT_EQUAL_FATAL(mprotect(map + pg, (size_t)pg, PROT_NONE), 0);
+	end = map + pg;
+
+	f = ipv4("10.0.0.2", "10.0.0.1", 6, 1000, 80, 0x2e, 7);
+	classify_guarded(end, f.b, f.len);
+	f = ipv6("2001:db8::2", "2001:db8::1", 17, 53, 53, 0);
+	classify_guarded(end, f.b, f.len);
+
+	/* IPv4 with 40 bytes of options, ports after them */
+	memset(big, 0, sizeof(big));
+	f = ipv4("10.0.0.2", "10.0.0.1", 6, 1000, 80, 0, 0);
+	memcpy(big, f.b, 14 + 20);
+	big[14] = 0x4f;
+	put16(big + 14 + 2, 60 + 4);
+	put16(big + 14 + 60, 1000);
+	put16(big + 14 + 62, 80);
+	classify_guarded(end, big, 14 + 64);
+	CU_ASSERT_EQUAL(flow_classify((struct flow_attrs[]){
+		attrs_of("transport=tcp,local_port=80") }, 1, big, 14 + 64,
+		FLOW_DIR_IN), 0);
+	/* bogus IHLs: below 5, beyond the frame */
+	for (uint8_t ihl = 0; ihl < 16; ihl++) {
+		big[14] = (uint8_t)(0x40 | ihl);
+		classify_guarded(end, big, 14 + 24);
+	}
+
+	/* IPv6: hop-by-hop, routing, destination options, fragment, each
+	 * 8 bytes, then UDP */
+	memset(big, 0, sizeof(big));
+	f = ipv6("2001:db8::2", "2001:db8::1", 0, 0, 0, 0);
+	memcpy(big, f.b, 14 + 40);
+	big[14 + 40] = 43;		/* hop-by-hop -> routing */
+	big[14 + 48] = 60;		/* routing -> dst options */
+	big[14 + 56] = 44;		/* dst options -> fragment */
+	big[14 + 64] = 17;		/* fragment (offset 0) -> UDP */
+	put16(big + 14 + 72, 53);
+	put16(big + 14 + 74, 53);
+	classify_guarded(end, big, 14 + 80);
+	/* a chain of hop-by-hop headers that never ends */
+	for (unsigned off = 14 + 40; off + 8 <= sizeof(big); off += 8)
+		big[off] = 0;
+	classify_guarded(end, big, sizeof(big));
+	/* an extension header claiming 2 kB */
+	big[14 + 40] = 6;
+	big[14 + 41] = 255;
+	classify_guarded(end, big, 14 + 48);
+
+	munmap(map, (size_t)pg * 2);
+}
+
+/* The transport header is where the IP header's lengths say: bytes past
+ * the IP packet (Ethernet padding) are not its ports. */
+static void test_classify_ip_length(void)
+{
+	struct flow_attrs a = attrs_of("transport=tcp,local_port=80");
+	struct frame f = ipv4("10.0.0.2", "10.0.0.1", 6, 1000, 80, 0, 0);
+
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), 0);
+	put16(f.b + 14 + 2, 20);	/* header only: the ports are padding */
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), -1);
+	put16(f.b + 14 + 2, 12);	/* shorter than its header */
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), -1);
+
+	f = ipv6("2001:db8::2", "2001:db8::1", 6, 1000, 80, 0);
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), 0);
+	put16(f.b + 14 + 4, 2);	/* too short for ports */
+	f.len = 14 + 40 + 8 + 6;	/* 60-byte frame, padded */
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), -1);
+	/* 0: a jumbogram's or an offload's (length unknown), and an IPv4
+	 * total length of 0 likewise: the frame's */
+	put16(f.b + 14 + 4, 0);
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), 0);
+	f = ipv4("10.0.0.2", "10.0.0.1", 6, 1000, 80, 0, 0);
+	put16(f.b + 14 + 2, 0);
+	CU_ASSERT_EQUAL(classify1(&a, &f, FLOW_DIR_IN), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "attributes: parse and format", test_attr_parse },
 	{ "attributes: refused with flowadm's messages", test_attr_refused },
@@ -366,6 +487,8 @@ static CU_TestInfo tests[] = {
 	{ "classifier: transport and ports, both directions", test_classify_ports },
 	{ "classifier: fragments, non-IP, dsfield", test_classify_other },
 	{ "classifier: prefixes, most specific first", test_classify_prefixes },
+	{ "classifier: truncated and malformed frames", test_classify_truncated },
+	{ "classifier: IP lengths, not the frame's", test_classify_ip_length },
 	CU_TEST_INFO_NULL,
 };
 

@@ -255,6 +255,15 @@ static void test_validation(void)
 		  "maxbw=x", "f1");
 	CHECK_ERR("invalid flow property 'mtu'", "reset-flowprop", "-p",
 		  "mtu", "f1");
+	/* each property once (vswitchd would see only the last) */
+	CHECK_ERR("add flow failed: flow property 'maxbw' specified more than "
+		  "once", "add-flow", "-l", "vnic0", "-a", "transport=tcp",
+		  "-p", "maxbw=2M,maxbw=3M", "f1");
+	CHECK_ERR("flow property 'priority' specified more than once",
+		  "set-flowprop", "-p", "priority=low", "-p", "priority=high",
+		  "f1");
+	CHECK_ERR("flow property 'maxbw' specified more than once",
+		  "reset-flowprop", "-p", "maxbw,priority,maxbw", "f1");
 	CHECK_ERR("invalid flow property 'vid'", "show-flowprop", "-p", "vid");
 	CHECK_ERR("-p requires -o", "show-flow", "-p");
 	CHECK_ERR("\"-o all\" is invalid with -p", "show-flow", "-p", "-o",

@@ -38,6 +38,7 @@ struct dummy {
 						 * frame the switch sent */
 	uint16_t sent_len[DUMMY_MAX];
 	unsigned nsent;
+	bool no_carrier;			/* a guest without a frontend */
 };
 
 static uint16_t dummy_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
@@ -76,11 +77,17 @@ static int dummy_link_state(const struct nb_port *p UNUSED)
 	return 1;
 }
 
+static bool dummy_carrier(const struct nb_port *p)
+{
+	return !((const struct dummy *)p->priv)->no_carrier;
+}
+
 static const struct nb_port_ops dummy_ops = {
 	.name = "dummy",
 	.rx_burst = dummy_rx_burst,
 	.tx_burst = dummy_tx_burst,
 	.link_state = dummy_link_state,
+	.carrier = dummy_carrier,
 };
 
 /* ---- a switch of dummy ports ---- */
@@ -627,6 +634,91 @@ static void test_flow_priority(void)
 	ts_free(ts);
 }
 
+/* A VNIC whose guest has gone (no carrier) holds no mbufs of the shared
+ * pool: what waits in its capped flows' queues towards it is dropped as
+ * its own queues are, counted as the flow's errors; what it sent before
+ * still leaves. */
+static void test_flow_no_carrier(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 1, (const char *[]){
+		"transport=udp,local_port=5001" }, (const char *[]){ "maxbw=12M" });
+	struct flow_dp *f = fb->f[0];
+	unsigned in_use, queued;
+
+	for (int r = 0; r < 4; r++) {	/* the bucket empties, the queue fills */
+		for (int i = 0; i < 50; i++)
+			inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+		tf_run(ts);
+	}
+	queued = f->q_to.count;
+	CU_ASSERT_EQUAL(queued, f->qlimit);	/* waiting for tokens */
+	in_use = rte_mempool_in_use_count(pool);
+	b->dummy.no_carrier = true;
+	ts->dp.now_ns = NS / 1000;
+	tf_run(ts);
+	CU_ASSERT_EQUAL(f->q_to.count, 0);
+	CU_ASSERT_EQUAL(vsw_read(&f->st.ierrs), 200 - vsw_read(&f->st.ipkts) +
+			queued);
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool) + queued,
+			in_use);
+	CU_ASSERT_FALSE(switch_pending(&b->port));
+	tf_free(b, fb);
+	ts_free(ts);
+}
+
+/* A flow removed while frames wait in its queues (the control thread
+ * installs the link's set without it): its frames are freed and counted
+ * as its errors at once; the flows that stay keep theirs, and those
+ * leave as before. */
+static void test_flow_remove_queued(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL), *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 2, (const char *[]){
+		"transport=udp,local_port=5001", "transport=udp,local_port=5002" },
+		(const char *[]){ "maxbw=12M", "maxbw=12M" });
+	struct flow_port *keep = calloc(1, sizeof(*keep));
+	struct flow_dp *f1 = fb->f[0], *f2 = fb->f[1];
+	unsigned in_use, q1, q2, sent;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(keep);
+	for (int r = 0; r < 4; r++) {
+		for (int i = 0; i < 50; i++) {
+			inject_udp(a, &mb, &ma, 5001, FRAME_LEN);
+			inject_udp(a, &mb, &ma, 5002, FRAME_LEN);
+		}
+		tf_run(ts);
+	}
+	q1 = f1->q_to.count;
+	q2 = f2->q_to.count;
+	CU_ASSERT(q1 > 0 && q2 > 0);
+	in_use = rte_mempool_in_use_count(pool);
+	CU_ASSERT_EQUAL_FATAL(flow_port_insert(keep, f1), 0);
+	flow_port_install(&b->port, keep);	/* f2 removed */
+	CU_ASSERT_PTR_EQUAL(b->port.flows, keep);
+	CU_ASSERT_EQUAL(f2->q_to.count, 0);
+	CU_ASSERT_EQUAL(f1->q_to.count, q1);
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool) + q2, in_use);
+	CU_ASSERT_EQUAL(vsw_read(&f2->st.ierrs), 200 - vsw_read(&f2->st.ipkts) +
+			q2);
+	/* f1's frames still leave at its rate */
+	sent = sent_to(b, 5001);
+	for (uint64_t t = NS / 10; t <= NS; t += NS / 10) {
+		ts->dp.now_ns = t;
+		tf_run(ts);
+	}
+	CU_ASSERT_EQUAL(sent_to(b, 5001), sent + q1);
+	CU_ASSERT_EQUAL(f1->q_to.count, 0);
+	flow_dp_free(f2);
+	free(fb);
+	tf_free(b, keep);
+	ts_free(ts);
+}
+
 /* ---- suite: the EAL and the pool ---- */
 
 static int suite_init(void)
@@ -673,6 +765,8 @@ static CU_TestInfo tests[] = {
 	{ "flows: cap towards a VNIC", test_flow_cap_towards_vnic },
 	{ "flows: cap from a VNIC, backpressure", test_flow_cap_backpressure },
 	{ "flows: strict priority under the VNIC's cap", test_flow_priority },
+	{ "flows: no carrier, no frames held", test_flow_no_carrier },
+	{ "flows: one removed with frames queued", test_flow_remove_queued },
 	CU_TEST_INFO_NULL,
 };
 
