@@ -148,21 +148,21 @@ static int usage_load(struct cli *c, const struct usage_show *u,
 		      struct usage_log *log)
 {
 	struct usage_warn_ctx w = { c, u->file };
-	unsigned nlines, nbad;
+	unsigned ngood, nbad;
 	FILE *f = fopen(u->file, "re");
 	int rc;
 
 	if (!f)
 		return cli_fail(c, "cannot open usage log '%s': %s", u->file,
 				strerror(errno));
-	rc = usage_log_read(f, u->kind, log, usage_warn, &w, &nlines, &nbad);
+	rc = usage_log_read(f, u->kind, log, usage_warn, &w, &ngood, &nbad);
 	fclose(f);
 	if (rc < 0)
 		return cli_fail(c, "cannot read usage log '%s': %s", u->file,
 				strerror(-rc));
-	if (nbad && nbad == nlines)
-		return cli_fail(c, "'%s' is not a usage log (no line of its "
-				"%u is a record)", u->file, nlines);
+	if (nbad && !ngood)
+		return cli_fail(c, "'%s' is not a usage log (none of its %u "
+				"lines is a record)", u->file, nbad);
 	if (u->name && !usage_log_has(log, u->name))
 		return cli_fail(c, "invalid %s: '%s': no usage records in '%s'",
 				usage_kind_name(u->kind), u->name, u->file);

@@ -164,7 +164,8 @@ void usage_log_free(struct usage_log *log)
  * newline (vswitchd stopped mid-write) is kept if it is whole. */
 static int usage_take_line(char *line, size_t n, unsigned lineno,
 			   enum usage_kind k, struct usage_log *log,
-			   usage_warn_fn warn, void *arg, unsigned *nbad)
+			   usage_warn_fn warn, void *arg, unsigned *ngood,
+			   unsigned *nbad)
 {
 	bool cut = n == 0 || line[n - 1] != '\n';
 	struct usage_rec r;
@@ -180,8 +181,10 @@ static int usage_take_line(char *line, size_t n, unsigned lineno,
 			       n > USAGE_LINE_MAX ? "too long" : "NUL byte");
 	else
 		rc = usage_line_parse(line, k, &r, why, sizeof(why));
-	if (rc >= 0)
+	if (rc >= 0) {
+		(*ngood)++;
 		return rc == 1 ? usage_log_append(log, &r) : 0;
+	}
 	(*nbad)++;
 	if (warn && cut) {
 		char w[200];
@@ -195,19 +198,19 @@ static int usage_take_line(char *line, size_t n, unsigned lineno,
 }
 
 int usage_log_read(FILE *f, enum usage_kind k, struct usage_log *log,
-		   usage_warn_fn warn, void *arg, unsigned *nlines,
+		   usage_warn_fn warn, void *arg, unsigned *ngood,
 		   unsigned *nbad)
 {
+	unsigned lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int rc = 0;
 
-	*nlines = *nbad = 0;
-	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
-		(*nlines)++;
-		rc = usage_take_line(line, (size_t)n, *nlines, k, log, warn, arg, nbad);
-	}
+	*ngood = *nbad = 0;
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0)
+		rc = usage_take_line(line, (size_t)n, ++lineno, k, log, warn,
+				     arg, ngood, nbad);
 	if (rc == 0 && ferror(f))
 		rc = -EIO;
 	free(line);

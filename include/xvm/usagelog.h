@@ -67,10 +67,11 @@ typedef void (*usage_warn_fn)(void *arg, unsigned lineno, const char *why);
 /*
  * Read every record of kind k from f into log (appended). A bad line is
  * passed to warn (may be NULL) and skipped; *nbad counts them and
- * *nlines counts lines. 0, or -ENOMEM, -EIO.
+ * *ngood the good records of either kind (blank lines are neither).
+ * 0, or -ENOMEM, -EIO.
  */
 int usage_log_read(FILE *f, enum usage_kind k, struct usage_log *log,
-		   usage_warn_fn warn, void *arg, unsigned *nlines,
+		   usage_warn_fn warn, void *arg, unsigned *ngood,
 		   unsigned *nbad);
 int usage_log_append(struct usage_log *log, const struct usage_rec *r);
 void usage_log_free(struct usage_log *log);
