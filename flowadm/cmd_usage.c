@@ -7,7 +7,7 @@
 #include "flows/flow.h"
 #include "xvm/usagelog.h"
 
-int cmd_show_usage(struct cli *c, int argc, char **argv)
+int cmd_show_flow_usage(struct cli *c, int argc, char **argv)
 {
 	return cli_show_usage(c, argc, argv, USAGE_FLOW, flowname_valid);
 }

@@ -201,10 +201,32 @@ static int usage_print_table(struct cli *c, const struct usage_show *u,
 	return rc < 0 ? cli_fail(c, "cannot write output") : 0;
 }
 
+static bool usage_is_summary(const struct usage_show *u)
+{
+	return !u->name && !u->stime && !u->etime && !u->plot;
+}
+
+/* ofmt's checks of -o and -p ("-p requires -o", "unknown output field")
+ * before the log is read. 0, or 1 (printed). */
+static int usage_check_fields(struct cli *c, const struct usage_show *u)
+{
+	struct ofmt *t;
+	char err[256];
+
+	if (u->plot || u->dates)
+		return 0;
+	if (ofmt_open(usage_tables[u->kind][!usage_is_summary(u)], u->oarg,
+		      u->parseable ? OFMT_PARSEABLE : 0, c->out, &t, err,
+		      sizeof(err)) < 0)
+		return cli_fail(c, "%s", err);
+	ofmt_close(t);
+	return 0;
+}
+
 static int usage_print(struct cli *c, const struct usage_show *u,
 		       struct usage_log *log)
 {
-	bool summary = !u->name && !u->stime && !u->etime && !u->plot;
+	bool summary = usage_is_summary(u);
 	struct usage_log sum = { 0 };
 	int rc;
 
@@ -238,21 +260,7 @@ int cli_show_usage(struct cli *c, int argc, char **argv, enum usage_kind k,
 		goto fail;
 	if (usage_args(c, &o, argc, argv, valid, u))
 		goto fail;
-	if (u->parseable && !u->plot && !u->dates) {
-		/* ofmt's checks ("-p requires -o") before the log is read */
-		struct ofmt *t;
-		char err[256];
-
-		if (ofmt_open(usage_tables[k][0], u->oarg, OFMT_PARSEABLE,
-			      c->out, &t, err, sizeof(err)) < 0 &&
-		    ofmt_open(usage_tables[k][1], u->oarg, OFMT_PARSEABLE,
-			      c->out, &t, err, sizeof(err)) < 0) {
-			cli_fail(c, "%s", err);
-			goto fail;
-		}
-		ofmt_close(t);
-	}
-	if (usage_load(c, u, &log))
+	if (usage_check_fields(c, u) || usage_load(c, u, &log))
 		goto fail;
 	ret = usage_print(c, u, &log);
 fail:

@@ -281,9 +281,15 @@ uint64_t usage_bps(const struct usage_rec *r)
 
 int usage_time_parse(const char *s, time_t *t)
 {
+	static const char shape[] = "00/00/0000,00:00:00";
 	struct tm tm = { 0 }, want;
 	int n = -1;
 
+	if (strlen(s) != sizeof(shape) - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == '0' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return -EINVAL;
 	if (sscanf(s, "%2d/%2d/%4d,%2d:%2d:%2d%n", &tm.tm_mon, &tm.tm_mday,
 		   &tm.tm_year, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
 	    n < 0 || s[n] != '\0' || strlen(s) != 19)
