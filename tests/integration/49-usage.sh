@@ -84,6 +84,8 @@ lines=$(tail -n +2 "$TMP/plot.dat" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]
 rows=$("$VNICADM" show-usage -f "$LOG" -p -o end "$v1" | wc -l)
 [ "$lines" = "$rows" ] && [ "$lines" = $(($(wc -l <"$TMP/plot.dat") - 1)) ] ||
 	fail "gnuplot: $lines good lines for $rows intervals"
+# XVM_USAGE_PLOT=FILE keeps the data (docs/usage-plot.dat is one such run)
+[ -z "${XVM_USAGE_PLOT:-}" ] || cp "$TMP/plot.dat" "$XVM_USAGE_PLOT"
 peak=$(tail -n +2 "$TMP/plot.dat" | awk '$2 > m {m = $2} END {print m}')
 pass "-F gnuplot: $lines lines, peak $peak kb/s"
 
