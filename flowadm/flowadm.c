@@ -25,6 +25,9 @@ static const struct cli_cmd flowadm_cmds[] = {
 	  "[-t] [-p <prop>,...] <flow>" },
 	{ "show-flowprop", cmd_show_flowprop,
 	  "[[-c] -o <field>,...] [-l <link>] [-p <prop>,...] [<flow>]" },
+	{ "show-usage", cmd_show_flow_usage,
+	  "[-d | -F gnuplot] [-p -o <field>,...] [-f <logfile>]\n"
+	  "\t\t     [-s <MM/DD/YYYY,hh:mm:ss>] [-e <MM/DD/YYYY,hh:mm:ss>] [<flow>]" },
 };
 
 void flowadm_init(struct flowadm *f, FILE *out, FILE *err)

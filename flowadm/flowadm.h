@@ -93,5 +93,6 @@ int cmd_show_flow(struct cli *c, int argc, char **argv);
 int cmd_set_flowprop(struct cli *c, int argc, char **argv);
 int cmd_reset_flowprop(struct cli *c, int argc, char **argv);
 int cmd_show_flowprop(struct cli *c, int argc, char **argv);
+int cmd_show_flow_usage(struct cli *c, int argc, char **argv);
 
 #endif

@@ -30,6 +30,9 @@ static const struct cli_cmd vnicadm_cmds[] = {
 	  "[-t] [-p <prop>,...] <link>" },
 	{ "show-linkprop", cmd_show_linkprop,
 	  "[-P] [[-c] -o <field>,...] [-p <prop>,...] [<link>]" },
+	{ "show-usage", cmd_show_usage,
+	  "[-d | -F gnuplot] [-p -o <field>,...] [-f <logfile>]\n"
+	  "\t\t     [-s <MM/DD/YYYY,hh:mm:ss>] [-e <MM/DD/YYYY,hh:mm:ss>] [<link>]" },
 	{ "snoop", cmd_snoop,
 	  "[-D] [-o <file>|-] [-c <count>] [-s <snaplen>] {-d <link> | <link>}\n"
 	  "\t\t     [<expression>]" },

@@ -174,6 +174,7 @@ int cmd_set_linkprop(struct cli *c, int argc, char **argv);
 int cmd_reset_linkprop(struct cli *c, int argc, char **argv);
 int cmd_show_linkprop(struct cli *c, int argc, char **argv);
 int cmd_snoop(struct cli *c, int argc, char **argv);
+int cmd_show_usage(struct cli *c, int argc, char **argv);
 
 /* snoop_print.c: snoop's summary of a frame of caplen bytes ("0:16:3e:1:2:3
  * -> ff:ff:ff:ff:ff:ff ARP C Who is 10.0.0.2, tell 10.0.0.1") in buf. */

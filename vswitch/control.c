@@ -36,6 +36,17 @@ int ctl_run(const struct ctl_command *c, void *ctx, json_t *params,
 	return rc;
 }
 
+int ctl_call(struct vswd *d, const char *method, json_t *params,
+	     json_t **result, struct rpc_error *err)
+{
+	for (const struct ctl_command *c = ctl_commands; c; c = c->next)
+		if (c->handler && strcmp(c->name, method) == 0) {
+			*result = NULL;
+			return c->handler(d, params, result, err);
+		}
+	return rpc_errorf(err, ENOENT, "no method %s", method);
+}
+
 static bool ctl_listed(const struct rpc_method *m, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)

@@ -48,6 +48,14 @@ void ctl_register(struct ctl_command *c);
  * configuration (persist_commit()). */
 int ctl_run(const struct ctl_command *c, void *ctx, json_t *params,
 	    json_t **result, struct rpc_error *err);
+/*
+ * Run the handler of the registered method `method` in the daemon itself,
+ * as a client would see it but without saving (for read-only methods:
+ * usage.c reads link.list and flow.list). Control thread. As a handler
+ * returns; -ENOENT for a method not registered.
+ */
+int ctl_call(struct vswd *d, const char *method, json_t *params,
+	     json_t **result, struct rpc_error *err);
 /* The registered methods in a new array for rpc_server_open() (free()
  * it after rpc_server_close()), *n of them; NULL with errno ENOMEM, or
  * EEXIST for a method registered twice. */

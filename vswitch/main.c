@@ -28,6 +28,7 @@
 #include "control.h"
 #include "flowctl.h"
 #include "vswitchd.h"
+#include "usage.h"
 
 #define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
 #define VSWD_MBUF_CACHE	256
@@ -41,6 +42,8 @@ struct vswd_opts {
 	unsigned npci;
 	const char *pidfile;		/* -p */
 	bool verbose;
+	const char *usage_log;		/* --usage-log */
+	unsigned usage_interval;	/* --usage-interval; 0: no log */
 };
 
 static void usage(FILE *f)
@@ -52,6 +55,12 @@ static void usage(FILE *f)
 		"  -a, --pci BDF       let DPDK probe this PCI device (vfio-pci)\n"
 		"  -p, --pidfile PATH  default $XVM_RUNDIR/vswitchd.pid\n"
 		"  -v, --verbose       debug logging\n"
+		"  --usage-log FILE    write the usage log there (default\n"
+		"                      $XVM_STATEDIR/usage.log when only\n"
+		"                      --usage-interval is given)\n"
+		"  --usage-interval S  one usage record per link and flow every\n"
+		"                      S seconds, 1-86400 (default 60 when only\n"
+		"                      --usage-log is given); no log without either\n"
 		"environment: XVM_RUNDIR (default /run/xvm), XVM_STATEDIR\n"
 		"(default /var/lib/xvm), XVM_LOG_LEVEL\n");
 }
@@ -65,6 +74,8 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "usage-log", required_argument, NULL, 'U' },
+		{ "usage-interval", required_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -90,10 +101,22 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 			break;
 		case 'p': o->pidfile = optarg; break;
 		case 'v': o->verbose = true; break;
+		case 'U': o->usage_log = optarg; break;
+		case 'I':
+			errno = 0;
+			o->usage_interval = (unsigned)strtoul(optarg, &end, 10);
+			if (errno || *end || o->usage_interval < 1 ||
+			    o->usage_interval > USAGE_INTERVAL_MAX) {
+				fprintf(stderr, "vswitchd: invalid usage interval '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
 	}
+	if (o->usage_log && !o->usage_interval)
+		o->usage_interval = USAGE_INTERVAL_DEFAULT;
 	if (optind != argc) {
 		usage(stderr);
 		return -EINVAL;
@@ -154,16 +177,39 @@ static void env_dirs(struct vswd *d)
 	snprintf(d->statedir, sizeof(d->statedir), "%s", xvm_statedir());
 }
 
-/* Serve the control socket until a termination signal. */
-static int serve(struct rpc_server *srv, int sigfd)
+/* The usage log of --usage-log/--usage-interval; NULL (logged) if its
+ * file cannot be opened: vswitchd then does not start. */
+static struct usage *usage_start(struct vswd *d, const struct vswd_opts *o)
 {
-	struct pollfd pfd[2] = {
+	char path[PATH_MAX + 16];
+	struct usage *u;
+
+	if (o->usage_log) {
+		snprintf(path, sizeof(path), "%s", o->usage_log);
+	} else {
+		snprintf(path, sizeof(path), "%s/usage.log", d->statedir);
+		mkdir_p(d->statedir, 0755);
+	}
+	u = usage_open(path, o->usage_interval);
+	if (!u)
+		log_err("cannot open usage log %s: %s", path, strerror(errno));
+	else
+		log_info("usage log %s every %u s", path, o->usage_interval);
+	return u;
+}
+
+/* Serve the control socket until a termination signal. */
+static int serve(struct rpc_server *srv, int sigfd, struct usage *u,
+		 struct vswd *d)
+{
+	struct pollfd pfd[3] = {
 		{ .fd = rpc_server_fd(srv), .events = POLLIN },
 		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = u ? usage_fd(u) : -1, .events = POLLIN },
 	};
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
@@ -177,6 +223,8 @@ static int serve(struct rpc_server *srv, int sigfd)
 		}
 		if (pfd[0].revents)
 			rpc_server_dispatch(srv);
+		if (pfd[2].revents)
+			usage_tick(u, d);
 	}
 }
 
@@ -226,6 +274,7 @@ int main(int argc, char **argv)
 	struct vswd_opts o = { .mem_mb = 256 };
 	struct rpc_server *srv = NULL;
 	struct rpc_method *methods = NULL;
+	struct usage *usage = NULL;
 	size_t nmethods = 0;
 	char path[PATH_MAX + 32], pidpath[PATH_MAX + 32];
 	int sigfd, pidfd, rc;
@@ -274,11 +323,16 @@ int main(int argc, char **argv)
 			log_err("cannot serve %s: %s", path,
 				strerror(errno));
 	}
+	if (srv && o.usage_interval && !(usage = usage_start(&d, &o))) {
+		rpc_server_close(srv);
+		srv = NULL;
+	}
 	if (srv) {
 		log_info("serving %s", path);
-		rc = serve(srv, sigfd);
+		rc = serve(srv, sigfd, usage, &d);
 		rpc_server_close(srv);
 	}
+	usage_close(usage);
 	teardown(&d);
 	free(methods);
 	unlink(o.pidfile ? o.pidfile : pidpath);
