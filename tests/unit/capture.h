@@ -1,7 +1,7 @@
 /*
  * Helpers the CLI suites share: what a command prints, captured in
- * memory (open_memstream), and an environment variable put back after a
- * suite changed it.
+ * memory (open_memstream), golden files, and an environment variable put
+ * back after a suite changed it.
  */
 #ifndef UNIT_CAPTURE_H
 #define UNIT_CAPTURE_H
@@ -20,6 +20,10 @@ void cap_open(struct capture *c);
 const char *cap_text(struct capture *c);
 /* Stop and free; harmless on a capture never opened or closed twice. */
 void cap_close(struct capture *c);
+
+/* Compare text with tests/unit/golden/<tool>-<name>.ok, printing both
+ * when they differ; with XVM_GOLDEN_UPDATE set, rewrite the file first. */
+void golden_check(const char *tool, const char *name, const char *text);
 
 /* A copy of the variable's value (NULL if unset), for env_restore(). */
 char *env_save(const char *name);

@@ -53,56 +53,6 @@ static const char props_json[] =
 
 /* ---- golden files ---- */
 
-static char *golden_path(const char *name)
-{
-	const char *file = __FILE__;
-	const char *slash = strrchr(file, '/');
-	char *p;
-
-	if (asprintf(&p, "%.*sgolden/flowadm-%s.ok",
-		     slash ? (int)(slash - file + 1) : 0, file, name) < 0)
-		return NULL;
-	return p;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
-static void golden_check(const char *name, const char *text)
-{
-	char *path = golden_path(name), *want;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-	if (getenv("XVM_GOLDEN_UPDATE")) {
-		FILE *f = fopen(path, "w");
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		fputs(text, f);
-		fclose(f);
-	}
-	want = slurp(path);
-	CU_ASSERT_PTR_NOT_NULL(want);
-	if (want && strcmp(want, text) != 0) {
-		fprintf(stderr, "\n--- %s\n%s--- got\n%s---\n", path, want,
-			text);
-		CU_FAIL("output differs from the golden file");
-	}
-	free(want);
-	free(path);
-}
 
 static void print_golden(const char *name, enum fa_table t, const char *oarg,
 			 bool parseable, const char *rows_json)
@@ -117,7 +67,7 @@ static void print_golden(const char *name, enum fa_table t, const char *oarg,
 	flowadm_init(&f, out.f, err.f);
 	CU_ASSERT_EQUAL(fa_print_table(&f, t, oarg, parseable, rows), 0);
 	CU_ASSERT_STRING_EQUAL(cap_text(&err), "");
-	golden_check(name, cap_text(&out));
+	golden_check("flowadm", name, cap_text(&out));
 	cap_close(&out);
 	cap_close(&err);
 	json_decref(rows);

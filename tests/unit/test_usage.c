@@ -283,46 +283,6 @@ static int run(int (*main_fn)(int, char **, FILE *, FILE *),
 #define VNA(...)  run(vnicadm_main, "vnicadm", (const char *[]){ __VA_ARGS__, NULL })
 #define FLA(...)  run(flowadm_main, "flowadm", (const char *[]){ __VA_ARGS__, NULL })
 
-static char *golden_read(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
-static void golden(const char *name, const char *text)
-{
-	const char *file = __FILE__, *slash = strrchr(file, '/');
-	char *path, *want;
-
-	CU_ASSERT_FATAL(asprintf(&path, "%.*sgolden/usage-%s.ok",
-				 slash ? (int)(slash - file + 1) : 0, file,
-				 name) > 0);
-	if (getenv("XVM_GOLDEN_UPDATE")) {
-		FILE *f = fopen(path, "w");
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		fputs(text, f);
-		fclose(f);
-	}
-	want = golden_read(path);
-	CU_ASSERT_PTR_NOT_NULL(want);
-	if (want && strcmp(want, text) != 0) {
-		fprintf(stderr, "\n--- %s\n%s--- got\n%s---\n", path, want, text);
-		CU_FAIL("output differs from the golden file");
-	}
-	free(want);
-	free(path);
-}
 
 static void test_golden(void)
 {
@@ -332,24 +292,24 @@ static void test_golden(void)
 		 "record (not JSON (premature end of input near '\"sta')); "
 		 "skipped\n", log_path);
 	CU_ASSERT_EQUAL(VNA("-f", log_path), 0);
-	golden("vnicadm-summary", cap_text(&out));
+	golden_check("usage", "vnicadm-summary", cap_text(&out));
 	CU_ASSERT_STRING_EQUAL(cap_text(&err), warn);
 	CU_ASSERT_EQUAL(VNA("-f", log_path, "vnic1"), 0);
-	golden("vnicadm-link", cap_text(&out));
+	golden_check("usage", "vnicadm-link", cap_text(&out));
 	CU_ASSERT_EQUAL(VNA("-f", log_path, "-s", "12/04/2025,04:00:01"), 0);
-	golden("vnicadm-s", cap_text(&out));
+	golden_check("usage", "vnicadm-s", cap_text(&out));
 	CU_ASSERT_EQUAL(VNA("-f", log_path, "-F", "gnuplot", "vnic1"), 0);
-	golden("vnicadm-gnuplot", cap_text(&out));
+	golden_check("usage", "vnicadm-gnuplot", cap_text(&out));
 	CU_ASSERT_EQUAL(VNA("-f", log_path, "-p", "-o", "link,rbytes,bandwidth"), 0);
-	golden("vnicadm-p", cap_text(&out));
+	golden_check("usage", "vnicadm-p", cap_text(&out));
 	CU_ASSERT_EQUAL(VNA("-f", log_path, "-o", "start,end,obytes", "vnic2"), 0);
-	golden("vnicadm-o", cap_text(&out));
+	golden_check("usage", "vnicadm-o", cap_text(&out));
 	CU_ASSERT_EQUAL(VNA("-f", log_path, "-d"), 0);
 	CU_ASSERT_STRING_EQUAL(cap_text(&out), "12/04/2025\n");
 	CU_ASSERT_EQUAL(FLA("-f", log_path), 0);
-	golden("flowadm-summary", cap_text(&out));
+	golden_check("usage", "flowadm-summary", cap_text(&out));
 	CU_ASSERT_EQUAL(FLA("-f", log_path, "http-1"), 0);
-	golden("flowadm-flow", cap_text(&out));
+	golden_check("usage", "flowadm-flow", cap_text(&out));
 }
 
 #define CHECK_ERR(line, ...) do {					\

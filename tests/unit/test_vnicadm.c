@@ -80,57 +80,6 @@ static const char props_json[] =
 
 /* ---- golden files ---- */
 
-static char *golden_path(const char *name)
-{
-	const char *file = __FILE__;
-	const char *slash = strrchr(file, '/');
-	char *p;
-
-	if (asprintf(&p, "%.*sgolden/vnicadm-%s.ok",
-		     slash ? (int)(slash - file + 1) : 0, file, name) < 0)
-		return NULL;
-	return p;
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
-/* Compare text with golden/vnicadm-<name>.ok (or rewrite it). */
-static void golden_check(const char *name, const char *text)
-{
-	char *path = golden_path(name), *want;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-	if (getenv("XVM_GOLDEN_UPDATE")) {
-		FILE *f = fopen(path, "w");
-
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		fputs(text, f);
-		fclose(f);
-	}
-	want = read_file(path);
-	CU_ASSERT_PTR_NOT_NULL(want);
-	if (want && strcmp(want, text) != 0) {
-		fprintf(stderr, "\n--- %s\n%s--- got\n%s---\n", path, want,
-			text);
-		CU_FAIL("output differs from the golden file");
-	}
-	free(want);
-	free(path);
-}
 
 /* Print rows (JSON text) through table t; returns the printer's status. */
 static int print_golden(const char *name, enum vn_table t, const char *oarg,
@@ -148,7 +97,7 @@ static int print_golden(const char *name, enum vn_table t, const char *oarg,
 	ret = vn_print_table(&v, t, oarg, parseable, rows);
 	CU_ASSERT_EQUAL(ret, 0);
 	CU_ASSERT_STRING_EQUAL(cap_text(&err), "");
-	golden_check(name, cap_text(&out));
+	golden_check("vnicadm", name, cap_text(&out));
 	cap_close(&out);
 	cap_close(&err);
 	json_decref(rows);
