@@ -447,3 +447,37 @@ cap_no_loss() {
 	[ "$drops" = 0 ] || fail "$1 counts $drops frames it sent as dropped (oerrors)"
 	pass "$1 dropped nothing it sent (oerrors=0): backpressure, not loss"
 }
+
+# ---- vnicadm snoop (48-snoop, 65-guest-snoop) ----
+
+# snoop_bg NAME ARGS...: vnicadm snoop ARGS in the background, stdout in
+# $TMP/NAME.out, stderr in $TMP/NAME.err; waits until it captures. Sets
+# SNOOP_PID.
+snoop_bg() {
+	local name=$1
+	shift
+	"$VNICADM" snoop "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	SNOOP_PID=$!
+	at_exit "kill -9 $SNOOP_PID"
+	wait_for_line "$TMP/$name.err" '^Using link' 10 || {
+		cat "$TMP/$name.err"; fail "snoop $* did not start"
+	}
+}
+
+# snoop_end PID NAME: interrupt it as a user would (^C); it must exit 0.
+snoop_end() {
+	kill -INT "$1"
+	wait_pid "$1" 10 || fail "snoop $2 still running 10 s after SIGINT"
+	[ "$WAIT_RC" = 0 ] || { cat "$TMP/$2.err"; fail "snoop $2 exited $WAIT_RC"; }
+}
+
+# captured NAME / dropped NAME: the counts snoop printed at its end.
+captured() { sed -n 's/^\([0-9]*\) frames captured$/\1/p' "$TMP/$1.err"; }
+dropped() { sed -n 's/^\([0-9]*\) frames dropped by vswitchd$/\1/p' "$TMP/$1.err"; }
+
+# fields FILE FILTER FIELD...: tshark's fields of the matching frames.
+fields() {
+	local f=$1 y=$2
+	shift 2
+	tshark -r "$f" -Y "$y" -T fields -E separator=' ' $(printf -- '-e %s ' "$@") 2>/dev/null
+}
