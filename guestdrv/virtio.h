@@ -73,6 +73,11 @@ struct virtq {
 	uint16_t last_used;	/* next used->idx entry to consume */
 	uint64_t kicks;		/* notifications sent (for statistics) */
 	void *cookie[VIRTQ_MAX_SIZE];	/* per head descriptor */
+	/* Our own copy of each descriptor's next link and of each chain's
+	 * length: the table itself is shared with the device, which could
+	 * rewrite it, so chains are freed from these, never from desc[]. */
+	uint16_t next[VIRTQ_MAX_SIZE];
+	uint16_t chain_len[VIRTQ_MAX_SIZE];	/* per head descriptor */
 };
 
 /* One piece of a buffer chain. */

@@ -32,7 +32,7 @@ int virtq_init(struct virtq *vq, uint16_t index, uint16_t size, bool event_idx)
 	if (!vq->desc || !vq->avail || !vq->used)
 		return -ENOMEM;
 	for (uint16_t i = 0; i < size; i++)
-		vq->desc[i].next = (uint16_t)(i + 1);
+		vq->next[i] = (uint16_t)((i + 1) & (size - 1));
 	vq->num_free = size;
 	vq->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	/* With event index, interrupts are suppressed by used_event instead:
@@ -59,12 +59,14 @@ int virtq_add(struct virtq *vq, const struct virtq_buf *out, unsigned int n_out,
 		d->len = b->len;
 		d->flags = (uint16_t)((k < n_out ? 0 : VIRTQ_DESC_F_WRITE) |
 				      (k + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		d->next = vq->next[i];
 		last = i;
-		i = d->next;
+		i = vq->next[i];
 	}
-	vq->free_head = vq->desc[last].next;
+	vq->free_head = vq->next[last];
 	vq->num_free = (uint16_t)(vq->num_free - n);
 	vq->cookie[head] = cookie;
+	vq->chain_len[head] = (uint16_t)n;
 	vq->avail->ring[vq->avail_idx & (vq->size - 1)] = head;
 	vq->avail_idx++;
 	return 0;
@@ -97,15 +99,15 @@ void virtq_kick(struct virtq *vq)
 	}
 }
 
+/* Chains go back to the free list by our own links (vq->next), whatever
+ * the device may have written into the shared table. */
 static void virtq_free_chain(struct virtq *vq, uint16_t head)
 {
-	uint16_t i = head, n = 1;
+	uint16_t i = head, n = vq->chain_len[head];
 
-	while ((vq->desc[i].flags & VIRTQ_DESC_F_NEXT) && n < vq->size) {
-		i = vq->desc[i].next;
-		n++;
-	}
-	vq->desc[i].next = vq->free_head;
+	for (uint16_t k = 1; k < n; k++)
+		i = vq->next[i];
+	vq->next[i] = vq->free_head;
 	vq->free_head = head;
 	vq->num_free = (uint16_t)(vq->num_free + n);
 }

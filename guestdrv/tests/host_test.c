@@ -299,6 +299,44 @@ static void test_virtq_chains(void)
 	CHECK(virtq_get(&vq, &len) == NULL);
 }
 
+/* The descriptor table is shared with the device: one that rewrites
+ * next and flags before completing must not make us free descriptors
+ * that are not the chain's, or walk out of the table. */
+static void test_virtq_hostile_table(void)
+{
+	struct virtq vq;
+	char a[16], b[16];
+	struct virtq_buf out = { a, sizeof(a) }, in = { b, sizeof(b) };
+	uint16_t seen = 0;
+	uint32_t len;
+	int n = 0;
+
+	CHECK(virtq_init(&vq, 0, 8, false) == 0);
+	vq.notify = (uintptr_t)&notify_reg;
+	CHECK(virtq_add(&vq, &out, 1, &in, 1, a) == 0);	/* 2 descriptors */
+	CHECK(virtq_add(&vq, &out, 1, NULL, 0, b) == 0);	/* 1 more */
+	virtq_kick(&vq);
+	for (uint16_t i = 0; i < 8; i++) {
+		vq.desc[i].next = (uint16_t)(0xffff - i);
+		vq.desc[i].flags = VIRTQ_DESC_F_NEXT;
+	}
+	device_complete_all(&vq, &seen, 0);
+	CHECK(virtq_get(&vq, &len) == a);
+	CHECK(vq.num_free == 7);	/* exactly the 2 of that chain back */
+	CHECK(virtq_get(&vq, &len) == b);
+	CHECK(vq.num_free == 8);
+	while (virtq_add(&vq, &out, 1, NULL, 0, b) == 0)
+		n++;
+	CHECK(n == 8);
+	{
+		unsigned int heads = 0;	/* every descriptor once, none twice */
+
+		for (uint16_t i = 0; i < 8; i++)
+			heads |= 1u << vq.avail->ring[(uint16_t)(vq.avail_idx - 1 - i) & 7];
+		CHECK(heads == 0xff);
+	}
+}
+
 static void test_virtq_notify(void)
 {
 	struct virtq vq;
@@ -345,6 +383,7 @@ int main(void)
 	test_cmdline();
 	test_printf();
 	test_virtq_chains();
+	test_virtq_hostile_table();
 	test_virtq_notify();
 	net_tests(&checks, &failures);
 	vnet_tests(&checks, &failures);
