@@ -51,7 +51,7 @@ struct inst_opts {
 	bool autostart, noautoconsole, nographics;
 	bool print_xml;			/* print the XML, define nothing */
 	bool dry_run;			/* check everything, create nothing */
-	bool noreboot, check_cpu;
+	bool noreboot, check_cpu, import;	/* accepted, no effect */
 	bool help;			/* -h: print usage, nothing else */
 	bool usage_error;		/* the error is about syntax: show usage */
 };

@@ -18,9 +18,10 @@ static const char usage_text[] =
 	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm]\n"
 	"         {--boot kernel=PATH[,initrd=PATH][,cmdline=TEXT] | -l KERNEL [-x ARGS]}\n"
 	"         [-f DISK [-s SIZE_GB]] [-c CDROM] [--uuid UUID]\n"
+	"         [--disk [path=]P[,size=GB][,device=disk|cdrom]]... [--import]\n"
 	"         [-w mac=M,bridge=LINK,vlanid=N,capped-bandwidth=BW]... [-m MAC]...\n"
 	"         [--os-type T] [--os-variant V] [--check-cpu] [--noreboot]\n"
-	"         [--autostart] [--noautoconsole] [--nographics]\n"
+	"         [--autostart] [--noautoconsole] [--nographics | --graphics none]\n"
 	"         [--print-xml | --dry-run] [--connect URI]\n";
 
 const char *inst_usage(void)
@@ -209,6 +210,78 @@ static int os_word(char *dst, size_t len, const char *what, const char *val,
 	return 0;
 }
 
+/* ---- --disk ---- */
+
+/* "[path=]P[,size=GB][,device=disk|cdrom][,format=raw][,readonly]" into
+ * -f/-s or -c. */
+static int opt_disk(struct inst_opts *o, const char *spec,
+		    char err[INST_ERRLEN])
+{
+	char buf[PATH_MAX + 64], *item, *save = NULL;
+	const char *path = NULL;
+	bool cdrom = false, ro = false;
+	unsigned int gb = 0;
+
+	if (strlen(spec) >= sizeof(buf))
+		return errf(err, "--disk value is too long");
+	strcpy(buf, spec);
+	for (item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		const char *v = eq ? eq + 1 : NULL;
+
+		if (eq)
+			*eq = '\0';
+		if (!eq && item == buf && strcmp(item, "readonly")) {
+			path = item;
+		} else if (!eq && strcmp(item, "readonly") == 0) {
+			ro = true;
+		} else if (!eq || !*v) {
+			return errf(err, "disk option '%s' needs a value", item);
+		} else if (strcmp(item, "path") == 0) {
+			path = v;
+		} else if (strcmp(item, "size") == 0) {
+			if (parse_uint(v, 1, INST_MAX_DISK_GB, &gb))
+				return errf(err, "invalid disk size '%s' (GB, "
+					    "1-%u)", v, INST_MAX_DISK_GB);
+		} else if (strcmp(item, "device") == 0) {
+			if (strcmp(v, "disk") && strcmp(v, "cdrom"))
+				return errf(err, "unsupported disk device '%s' "
+					    "(disk, cdrom)", v);
+			cdrom = strcmp(v, "cdrom") == 0;
+		} else if (strcmp(item, "format") == 0) {
+			if (strcmp(v, "raw"))
+				return errf(err, "unsupported disk format '%s' "
+					    "(raw: xvm disks are raw images)", v);
+		} else {
+			return errf(err, "unknown disk option '%s' (path, size, "
+				    "device, format, readonly)", item);
+		}
+	}
+	if (!path || !*path)
+		return errf(err, "--disk needs a path (--disk path=FILE)");
+	if (cdrom) {
+		if (gb)
+			return errf(err, "--disk device=cdrom cannot have size=");
+		if (o->cdrom[0])
+			return errf(err, "the CD-ROM is given twice (-c and "
+				    "--disk device=cdrom)");
+		return copy_value(o->cdrom, sizeof(o->cdrom), "--disk", path, err);
+	}
+	if (ro)
+		return errf(err, "--disk readonly: only a device=cdrom disk is "
+			    "read-only here");
+	if (o->disk[0])
+		return errf(err, "the disk is given twice (-f and --disk; xvm-install "
+			    "attaches one disk)");
+	if (gb && o->disk_gb)
+		return errf(err, "the disk size is given twice (-s and --disk "
+			    "size=)");
+	if (gb)
+		o->disk_gb = gb;
+	return copy_value(o->disk, sizeof(o->disk), "--disk", path, err);
+}
+
 /* ---- --boot ---- */
 
 static const char *const boot_keys[] = { "kernel=", "initrd=", "cmdline=" };
@@ -274,7 +347,8 @@ int inst_parse_boot(const char *spec, struct inst_opts *o,
 enum {
 	OPT_VCPUS = 0x100, OPT_HVM, OPT_BOOT, OPT_AUTOSTART, OPT_NOCONSOLE,
 	OPT_NOGRAPHICS, OPT_CONNECT, OPT_OS_TYPE, OPT_OS_VARIANT, OPT_CHECK_CPU,
-	OPT_VNC, OPT_PRINT_XML, OPT_DRY_RUN, OPT_NOREBOOT, OPT_UUID,
+	OPT_VNC, OPT_PRINT_XML, OPT_DRY_RUN, OPT_NOREBOOT, OPT_UUID, OPT_DISK,
+	OPT_GRAPHICS, OPT_IMPORT,
 };
 
 static const struct option long_opts[] = {
@@ -304,6 +378,9 @@ static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "noreboot", no_argument, NULL, OPT_NOREBOOT },
 	{ "uuid", required_argument, NULL, OPT_UUID },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "graphics", required_argument, NULL, OPT_GRAPHICS },
+	{ "import", no_argument, NULL, OPT_IMPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -356,6 +433,9 @@ static int opt_value(struct inst_opts *o, int c, const char *arg,
 		       errf(err, "invalid vCPU count '%s' (1-%d)", arg,
 			    INST_MAX_VCPUS) : 0;
 	case 's':
+		if (o->disk_gb)
+			return errf(err, "the disk size is given twice (-s and "
+				    "--disk size=)");
 		return parse_uint(arg, 1, INST_MAX_DISK_GB, &o->disk_gb) ?
 		       errf(err, "invalid disk size '%s' (GB, 1-%u)", arg,
 			    INST_MAX_DISK_GB) : 0;
@@ -370,13 +450,20 @@ static int opt_value(struct inst_opts *o, int c, const char *arg,
 		return 0;
 	case 'l': return copy_value(o->kernel, sizeof(o->kernel), "-l", arg, err);
 	case 'x': return copy_value(o->cmdline, sizeof(o->cmdline), "-x", arg, err);
-	case 'f': return copy_value(o->disk, sizeof(o->disk), "-f", arg, err);
+	case 'f':
+		if (o->disk[0])
+			return errf(err, "the disk is given twice (-f and --disk; "
+				    "xvm-install attaches one disk)");
+		return copy_value(o->disk, sizeof(o->disk), "-f", arg, err);
 	case OPT_BOOT: return inst_parse_boot(arg, o, err);
 	case 'c':
 		if (strstr(arg, "://"))
 			return errf(err, "-c is --cdrom (a CD-ROM image), as in "
 				    "virt-install; '%s' looks like a connection "
 				    "URI: use --connect URI", arg);
+		if (o->cdrom[0])
+			return errf(err, "the CD-ROM is given twice (-c and "
+				    "--disk device=cdrom)");
 		return copy_value(o->cdrom, sizeof(o->cdrom), "-c", arg, err);
 	case OPT_CONNECT: o->uri = arg; return 0;
 	case OPT_UUID:
@@ -389,6 +476,17 @@ static int opt_value(struct inst_opts *o, int c, const char *arg,
 	case OPT_OS_VARIANT:
 		return os_word(o->os_variant, sizeof(o->os_variant),
 			       "--os-variant", arg, err);
+	case OPT_DISK: return opt_disk(o, arg, err);
+	case OPT_IMPORT: o->import = true; return 0;
+	case OPT_GRAPHICS:
+		if (strcmp(arg, "none") == 0) {
+			o->nographics = true;
+			return 0;
+		}
+		return errf(err, "--graphics %s: xvm domains have no graphical "
+			    "display (no VNC or <graphics> device); use "
+			    "--graphics none and the text console (virsh console "
+			    "NAME)", arg);
 	case OPT_VNC:
 		return errf(err, "--vnc: xvm domains have no graphical display "
 			    "(no VNC or <graphics> device); use --nographics "
@@ -477,7 +575,8 @@ static int opt_once(struct inst_opts *o, int c, unsigned char *seen,
 	if (c == 'w' || c == 'm' || c == 'h' || c == 'p' || c == 'v' ||
 	    c == OPT_HVM || c == OPT_AUTOSTART || c == OPT_NOCONSOLE ||
 	    c == OPT_NOGRAPHICS || c == OPT_CHECK_CPU || c == OPT_PRINT_XML ||
-	    c == OPT_DRY_RUN || c == OPT_NOREBOOT || c == OPT_VNC)
+	    c == OPT_DRY_RUN || c == OPT_NOREBOOT || c == OPT_VNC ||
+	    c == OPT_DISK || c == OPT_IMPORT)
 		return 0;
 	if (seen[c]) {
 		o->usage_error = true;

@@ -80,6 +80,10 @@ bad_install "-c is --cdrom (a CD-ROM image), as in virt-install; '$URI' looks li
 	-n "b$NETID" -r 64 -p --boot "$K" -c "$URI"
 bad_install "--vnc: xvm domains have no graphical display" -n "b$NETID" -r 64 \
 	--hvm --vnc --boot "$K"
+bad_install "--graphics vnc: xvm domains have no graphical display" \
+	-n "b$NETID" -r 64 -p --graphics vnc --boot "$K"
+bad_install "unsupported disk format 'qcow2' (raw: xvm disks are raw images)" \
+	-n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/q.img,size=1,format=qcow2"
 bad_install "-m MAC number 1 has no --network bridge=LINK to go with" \
 	-n "b$NETID" -r 64 -p --boot "$K" -m aa:04:03:35:a8:06
 bad_install "cannot access CD-ROM image '$TMP/none.iso'" -n "b$NETID" -r 64 \
@@ -102,8 +106,9 @@ out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" -f "$TMP/keep.img"
 pass "a failed start keeps a disk image that was there before"
 
 # --dry-run: exit 0, nothing created; a name or UUID in use is found.
-out=$(timeout 30 "$INSTALL" -n "d$NETID" -r 64 -p --boot "$K" -f "$TMP/d.img" \
-	-s 1 -w "bridge=$UPLINK" --dry-run 2>&1) || { echo "$out"; fail "--dry-run: exit $?"; }
+out=$(timeout 30 "$INSTALL" -n "d$NETID" -r 64 -p --boot "$K" --disk \
+	"path=$TMP/d.img,size=1" -w "bridge=$UPLINK" --graphics none --import \
+	--dry-run 2>&1) || { echo "$out"; fail "--dry-run: exit $?"; }
 grep -qxF "Dry run: domain d$NETID would be defined and started; nothing was created." <<<"$out" ||
 	{ echo "$out"; fail "--dry-run did not say so"; }
 [ -e "$TMP/d.img" ] && fail "--dry-run created the disk image"

@@ -438,7 +438,75 @@ static void test_seed_errors(void)
 			"the option -c cannot be specified more than once", true);
 }
 
+/* virt-install's newer --disk, --graphics none and --import. */
+static void test_disk_graphics(void)
+{
+	CU_ASSERT_EQUAL(PARSE("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			      "/x.img,size=4,format=raw", "--disk",
+			      "path=/c.iso,device=cdrom,readonly", "--graphics",
+			      "none", "--import"), 0);
+	CU_ASSERT_STRING_EQUAL(opts.disk, "/x.img");
+	CU_ASSERT_EQUAL(opts.disk_gb, 4);
+	CU_ASSERT_STRING_EQUAL(opts.cdrom, "/c.iso");
+	CU_ASSERT(opts.nographics && opts.import);
+	CU_ASSERT_EQUAL(PARSE("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			      "path=/x.img,device=disk", "-s", "2"), 0);
+	CU_ASSERT_STRING_EQUAL(opts.disk, "/x.img");
+	CU_ASSERT_EQUAL(opts.disk_gb, 2);
+
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--graphics",
+			     "vnc,listen=0.0.0.0"),
+			"--graphics vnc,listen=0.0.0.0: xvm domains have no "
+			"graphical display (no VNC or <graphics> device); use "
+			"--graphics none and the text console (virsh console "
+			"NAME)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk", "/b",
+			     "-f", "/a"),
+			"the disk is given twice (-f and --disk; xvm-install "
+			"attaches one disk)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-f", "/a",
+			     "--disk", "/b"),
+			"the disk is given twice (-f and --disk; xvm-install "
+			"attaches one disk)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,size=2", "-s", "3"),
+			"the disk size is given twice (-s and --disk size=)",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-c", "/a.iso",
+			     "--disk", "/b.iso,device=cdrom"),
+			"the CD-ROM is given twice (-c and --disk device=cdrom)",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,format=qcow2"),
+			"unsupported disk format 'qcow2' (raw: xvm disks are raw "
+			"images)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,device=floppy"),
+			"unsupported disk device 'floppy' (disk, cdrom)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,bus=virtio"),
+			"unknown disk option 'bus' (path, size, device, format, "
+			"readonly)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "size=3"),
+			"--disk needs a path (--disk path=FILE)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,size=0"), "invalid disk size '0' (GB, 1-65536)",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,readonly"),
+			"--disk readonly: only a device=cdrom disk is read-only "
+			"here", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/c.iso,device=cdrom,size=1"),
+			"--disk device=cdrom cannot have size=", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,size"), "disk option 'size' needs a value",
+			false);
+}
+
 static CU_TestInfo tests[] = {
+	{ "disk_graphics", test_disk_graphics },
 	{ "seed_options", test_seed_options },
 	{ "uuid", test_uuid },
 	{ "seed_errors", test_seed_errors },
