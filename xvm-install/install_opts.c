@@ -637,8 +637,19 @@ int inst_parse_args(struct inst_opts *o, int argc, char **argv,
 		if (rc)
 			return rc;
 	}
-	if (optind < argc)
-		return usage_err(o, err, "unexpected argument '%s'", argv[optind]);
+	if (optind < argc) {
+		const char *a = argv[optind];
+		size_t klen = strcspn(a, "=");
+
+		/* the seeds' "--os-type=linux os-variant=rhel5" */
+		for (const struct option *l = long_opts; a[klen] && l->name; l++)
+			if (l->has_arg == required_argument &&
+			    strlen(l->name) == klen &&
+			    strncmp(a, l->name, klen) == 0)
+				return usage_err(o, err, "unexpected argument "
+						 "'%s' (did you mean --%s?)", a, a);
+		return usage_err(o, err, "unexpected argument '%s'", a);
+	}
 	rc = apply_macs(o, macs, nmacs, err);
 	return rc ? rc : opts_complete(o, err);
 }

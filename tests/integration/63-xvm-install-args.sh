@@ -114,6 +114,11 @@ grep -qxF "Dry run: domain d$NETID would be defined and started; nothing was cre
 [ -e "$TMP/d.img" ] && fail "--dry-run created the disk image"
 virsh dominfo "d$NETID" >/dev/null 2>&1 && fail "--dry-run defined d$NETID"
 pass "--dry-run: exit 0, no domain, no disk image"
+out=$(timeout 30 "$INSTALL" -n "d$NETID" -r 64 --vcpus 64 -p --boot "$K" \
+	--check-cpu --dry-run 2>&1) || { echo "$out"; fail "--check-cpu --dry-run: exit $?"; }
+grep -q "^xvm-install: warning: 64 vCPUs is more than the host's [0-9]* CPUs" <<<"$out" ||
+	{ echo "$out"; fail "--check-cpu: no warning for 64 vCPUs"; }
+pass "--check-cpu warns: $(grep warning <<<"$out")"
 bad_install "domain '$WEB' already exists" -n "$WEB" -r 64 -p --boot "$K" --dry-run
 webuuid=$(V domuuid "$WEB")
 bad_install "UUID $webuuid is already used by domain '$WEB'" -n "d$NETID" -r 64 \

@@ -422,6 +422,12 @@ static void test_seed_errors(void)
 			     "--os-variant", ""),
 			"invalid --os-variant '' (1-63 letters, digits, '.', "
 			"'_', '-')", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k",
+			     "--os-type=linux", "os-variant=rhel5.3"),
+			"unexpected argument 'os-variant=rhel5.3' (did you mean "
+			"--os-variant=rhel5.3?)", true);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "x=y"),
+			"unexpected argument 'x=y'", true);
 	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--print-xml",
 			     "--dry-run"),
 			"--print-xml and --dry-run are mutually exclusive", false);
