@@ -282,6 +282,7 @@ static int install(virConnectPtr conn, struct inst_opts *o)
 	dom = define_and_start(conn, o, xml);
 	if (!dom)
 		goto out;
+	created = false;	/* the running domain's disk now: kept */
 	report_nics(dom, o);
 	if (o->autostart && virDomainSetAutostart(dom, 1) < 0) {
 		fprintf(stderr, PROG ": cannot set autostart on '%s': %s\n",
