@@ -15,7 +15,7 @@
 #include "install.h"
 
 static const char usage_text[] =
-	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm]\n"
+	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm | -v]\n"
 	"         {--boot kernel=PATH[,initrd=PATH][,cmdline=TEXT] | -l KERNEL [-x ARGS]}\n"
 	"         [-f DISK [-s SIZE_GB]] [-c CDROM] [--uuid UUID]\n"
 	"         [--disk [path=]P[,size=GB][,device=disk|cdrom]]... [--import]\n"
