@@ -33,7 +33,7 @@ struct inst_nic {
 enum inst_virt { INST_PV, INST_HVM };
 
 struct inst_opts {
-	const char *uri;		/* -c; NULL: LIBVIRT_DEFAULT_URI */
+	const char *uri;		/* --connect; NULL: LIBVIRT_DEFAULT_URI */
 	char name[INST_NAME_MAX + 1];
 	unsigned int ram_mb;
 	unsigned int vcpus;		/* default 1 */
@@ -42,10 +42,16 @@ struct inst_opts {
 	char initrd[PATH_MAX];		/* "" if none */
 	char cmdline[INST_CMDLINE_MAX];	/* "" if none */
 	char disk[PATH_MAX];		/* -f, "" if none */
+	char cdrom[PATH_MAX];		/* -c/--cdrom, "" if none */
+	char uuid[37];			/* --uuid, canonical; "" if none */
+	char os_type[32], os_variant[64];	/* accepted, not used */
 	unsigned int disk_gb;		/* -s: create the file this big */
 	struct inst_nic nics[INST_MAX_NICS];
 	unsigned int nnics;
 	bool autostart, noautoconsole, nographics;
+	bool print_xml;			/* print the XML, define nothing */
+	bool dry_run;			/* check everything, create nothing */
+	bool noreboot, check_cpu, import;	/* accepted, no effect */
 	bool help;			/* -h: print usage, nothing else */
 	bool usage_error;		/* the error is about syntax: show usage */
 };
@@ -60,6 +66,10 @@ const char *inst_usage(void);
  */
 int inst_parse_args(struct inst_opts *o, int argc, char **argv,
 		    char err[INST_ERRLEN]);
+
+/* --uuid: 32 hex digits, dashes optional in the 8-4-4-4-12 places; out
+ * gets the lower-case 8-4-4-4-12 form. 0 or -EINVAL. */
+int inst_parse_uuid(const char *s, char out[37]);
 
 /* One --network value: "mac=M,bridge=LINK,vlanid=N,capped-bandwidth=BW". */
 int inst_parse_network(const char *spec, struct inst_nic *nic,

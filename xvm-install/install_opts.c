@@ -15,11 +15,14 @@
 #include "install.h"
 
 static const char usage_text[] =
-	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm]\n"
+	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm | -v]\n"
 	"         {--boot kernel=PATH[,initrd=PATH][,cmdline=TEXT] | -l KERNEL [-x ARGS]}\n"
-	"         [-f DISK [-s SIZE_GB]]\n"
-	"         [-w mac=M,bridge=LINK,vlanid=N,capped-bandwidth=BW]...\n"
-	"         [--autostart] [--noautoconsole] [--nographics] [-c URI]\n";
+	"         [-f DISK [-s SIZE_GB]] [-c CDROM] [--uuid UUID]\n"
+	"         [--disk [path=]P[,size=GB][,device=disk|cdrom]]... [--import]\n"
+	"         [-w mac=M,bridge=LINK,vlanid=N,capped-bandwidth=BW]... [-m MAC]...\n"
+	"         [--os-type T] [--os-variant V] [--check-cpu] [--noreboot]\n"
+	"         [--autostart] [--noautoconsole] [--nographics | --graphics none]\n"
+	"         [--print-xml | --dry-run] [--connect URI]\n";
 
 const char *inst_usage(void)
 {
@@ -167,6 +170,118 @@ int inst_parse_network(const char *spec, struct inst_nic *nic,
 	return 0;
 }
 
+/* ---- --uuid ---- */
+
+int inst_parse_uuid(const char *s, char out[37])
+{
+	static const char dash_at[] = { 8, 12, 16, 20 };
+	unsigned int nhex = 0, di = 0;
+	char *o = out;
+
+	for (; *s; s++) {
+		if (*s == '-') {
+			if (di >= sizeof(dash_at) || nhex != (unsigned)dash_at[di])
+				return -EINVAL;
+			di++;
+			continue;
+		}
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') ||
+		      (*s >= 'A' && *s <= 'F')) || nhex >= 32)
+			return -EINVAL;
+		if (nhex == 8 || nhex == 12 || nhex == 16 || nhex == 20)
+			*o++ = '-';
+		*o++ = (char)(*s >= 'A' && *s <= 'F' ? *s - 'A' + 'a' : *s);
+		nhex++;
+	}
+	*o = '\0';
+	return nhex == 32 && (di == 0 || di == 4) ? 0 : -EINVAL;
+}
+
+/* --os-type/--os-variant: a word (libosinfo ids are such words). */
+static int os_word(char *dst, size_t len, const char *what, const char *val,
+		   char err[INST_ERRLEN])
+{
+	if (!val[0] || strlen(val) >= len ||
+	    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789._-") != strlen(val))
+		return errf(err, "invalid %s '%s' (1-%zu letters, digits, '.', "
+			    "'_', '-')", what, val, len - 1);
+	strcpy(dst, val);
+	return 0;
+}
+
+/* ---- --disk ---- */
+
+/* "[path=]P[,size=GB][,device=disk|cdrom][,format=raw][,readonly]" into
+ * -f/-s or -c. */
+static int opt_disk(struct inst_opts *o, const char *spec,
+		    char err[INST_ERRLEN])
+{
+	char buf[PATH_MAX + 64], *item, *save = NULL;
+	const char *path = NULL;
+	bool cdrom = false, ro = false;
+	unsigned int gb = 0;
+
+	if (strlen(spec) >= sizeof(buf))
+		return errf(err, "--disk value is too long");
+	strcpy(buf, spec);
+	for (item = strtok_r(buf, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		const char *v = eq ? eq + 1 : NULL;
+
+		if (eq)
+			*eq = '\0';
+		if (!eq && item == buf && strcmp(item, "readonly")) {
+			path = item;
+		} else if (!eq && strcmp(item, "readonly") == 0) {
+			ro = true;
+		} else if (!eq || !*v) {
+			return errf(err, "disk option '%s' needs a value", item);
+		} else if (strcmp(item, "path") == 0) {
+			path = v;
+		} else if (strcmp(item, "size") == 0) {
+			if (parse_uint(v, 1, INST_MAX_DISK_GB, &gb))
+				return errf(err, "invalid disk size '%s' (GB, "
+					    "1-%u)", v, INST_MAX_DISK_GB);
+		} else if (strcmp(item, "device") == 0) {
+			if (strcmp(v, "disk") && strcmp(v, "cdrom"))
+				return errf(err, "unsupported disk device '%s' "
+					    "(disk, cdrom)", v);
+			cdrom = strcmp(v, "cdrom") == 0;
+		} else if (strcmp(item, "format") == 0) {
+			if (strcmp(v, "raw"))
+				return errf(err, "unsupported disk format '%s' "
+					    "(raw: xvm disks are raw images)", v);
+		} else {
+			return errf(err, "unknown disk option '%s' (path, size, "
+				    "device, format, readonly)", item);
+		}
+	}
+	if (!path || !*path)
+		return errf(err, "--disk needs a path (--disk path=FILE)");
+	if (cdrom) {
+		if (gb)
+			return errf(err, "--disk device=cdrom cannot have size=");
+		if (o->cdrom[0])
+			return errf(err, "the CD-ROM is given twice (-c and "
+				    "--disk device=cdrom)");
+		return copy_value(o->cdrom, sizeof(o->cdrom), "--disk", path, err);
+	}
+	if (ro)
+		return errf(err, "--disk readonly: only a device=cdrom disk is "
+			    "read-only here");
+	if (o->disk[0])
+		return errf(err, "the disk is given twice (-f and --disk; xvm-install "
+			    "attaches one disk)");
+	if (gb && o->disk_gb)
+		return errf(err, "the disk size is given twice (-s and --disk "
+			    "size=)");
+	if (gb)
+		o->disk_gb = gb;
+	return copy_value(o->disk, sizeof(o->disk), "--disk", path, err);
+}
+
 /* ---- --boot ---- */
 
 static const char *const boot_keys[] = { "kernel=", "initrd=", "cmdline=" };
@@ -231,7 +346,9 @@ int inst_parse_boot(const char *spec, struct inst_opts *o,
 
 enum {
 	OPT_VCPUS = 0x100, OPT_HVM, OPT_BOOT, OPT_AUTOSTART, OPT_NOCONSOLE,
-	OPT_NOGRAPHICS,
+	OPT_NOGRAPHICS, OPT_CONNECT, OPT_OS_TYPE, OPT_OS_VARIANT, OPT_CHECK_CPU,
+	OPT_VNC, OPT_PRINT_XML, OPT_DRY_RUN, OPT_NOREBOOT, OPT_UUID, OPT_DISK,
+	OPT_GRAPHICS, OPT_IMPORT,
 };
 
 static const struct option long_opts[] = {
@@ -250,7 +367,20 @@ static const struct option long_opts[] = {
 	{ "autostart", no_argument, NULL, OPT_AUTOSTART },
 	{ "noautoconsole", no_argument, NULL, OPT_NOCONSOLE },
 	{ "nographics", no_argument, NULL, OPT_NOGRAPHICS },
-	{ "connect", required_argument, NULL, 'c' },
+	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "cdrom", required_argument, NULL, 'c' },
+	{ "mac", required_argument, NULL, 'm' },
+	{ "os-type", required_argument, NULL, OPT_OS_TYPE },
+	{ "os-variant", required_argument, NULL, OPT_OS_VARIANT },
+	{ "check-cpu", no_argument, NULL, OPT_CHECK_CPU },
+	{ "vnc", no_argument, NULL, OPT_VNC },
+	{ "print-xml", no_argument, NULL, OPT_PRINT_XML },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "noreboot", no_argument, NULL, OPT_NOREBOOT },
+	{ "uuid", required_argument, NULL, OPT_UUID },
+	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "graphics", required_argument, NULL, OPT_GRAPHICS },
+	{ "import", no_argument, NULL, OPT_IMPORT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -303,10 +433,14 @@ static int opt_value(struct inst_opts *o, int c, const char *arg,
 		       errf(err, "invalid vCPU count '%s' (1-%d)", arg,
 			    INST_MAX_VCPUS) : 0;
 	case 's':
+		if (o->disk_gb)
+			return errf(err, "the disk size is given twice (-s and "
+				    "--disk size=)");
 		return parse_uint(arg, 1, INST_MAX_DISK_GB, &o->disk_gb) ?
 		       errf(err, "invalid disk size '%s' (GB, 1-%u)", arg,
 			    INST_MAX_DISK_GB) : 0;
 	case 'p':
+	case 'v':
 	case OPT_HVM:
 		if (*virt_set && o->virt != (c == 'p' ? INST_PV : INST_HVM))
 			return errf(err, "--paravirt and --hvm are mutually "
@@ -316,9 +450,51 @@ static int opt_value(struct inst_opts *o, int c, const char *arg,
 		return 0;
 	case 'l': return copy_value(o->kernel, sizeof(o->kernel), "-l", arg, err);
 	case 'x': return copy_value(o->cmdline, sizeof(o->cmdline), "-x", arg, err);
-	case 'f': return copy_value(o->disk, sizeof(o->disk), "-f", arg, err);
+	case 'f':
+		if (o->disk[0])
+			return errf(err, "the disk is given twice (-f and --disk; "
+				    "xvm-install attaches one disk)");
+		return copy_value(o->disk, sizeof(o->disk), "-f", arg, err);
 	case OPT_BOOT: return inst_parse_boot(arg, o, err);
-	case 'c': o->uri = arg; return 0;
+	case 'c':
+		if (strstr(arg, "://"))
+			return errf(err, "-c is --cdrom (a CD-ROM image), as in "
+				    "virt-install; '%s' looks like a connection "
+				    "URI: use --connect URI", arg);
+		if (o->cdrom[0])
+			return errf(err, "the CD-ROM is given twice (-c and "
+				    "--disk device=cdrom)");
+		return copy_value(o->cdrom, sizeof(o->cdrom), "-c", arg, err);
+	case OPT_CONNECT: o->uri = arg; return 0;
+	case OPT_UUID:
+		return inst_parse_uuid(arg, o->uuid) ?
+		       errf(err, "invalid UUID '%s' (32 hex digits, e.g. "
+			    "8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b)", arg) : 0;
+	case OPT_OS_TYPE:
+		return os_word(o->os_type, sizeof(o->os_type), "--os-type",
+			       arg, err);
+	case OPT_OS_VARIANT:
+		return os_word(o->os_variant, sizeof(o->os_variant),
+			       "--os-variant", arg, err);
+	case OPT_DISK: return opt_disk(o, arg, err);
+	case OPT_IMPORT: o->import = true; return 0;
+	case OPT_GRAPHICS:
+		if (strcmp(arg, "none") == 0) {
+			o->nographics = true;
+			return 0;
+		}
+		return errf(err, "--graphics %s: xvm domains have no graphical "
+			    "display (no VNC or <graphics> device); use "
+			    "--graphics none and the text console (virsh console "
+			    "NAME)", arg);
+	case OPT_VNC:
+		return errf(err, "--vnc: xvm domains have no graphical display "
+			    "(no VNC or <graphics> device); use --nographics "
+			    "and the text console (virsh console NAME)");
+	case OPT_CHECK_CPU: o->check_cpu = true; return 0;
+	case OPT_PRINT_XML: o->print_xml = true; return 0;
+	case OPT_DRY_RUN: o->dry_run = true; return 0;
+	case OPT_NOREBOOT: o->noreboot = true; return 0;
 	case OPT_AUTOSTART: o->autostart = true; return 0;
 	case OPT_NOCONSOLE: o->noautoconsole = true; return 0;
 	case OPT_NOGRAPHICS: o->nographics = true; return 0;
@@ -338,11 +514,45 @@ static int opt_network(struct inst_opts *o, const char *arg,
 	return 0;
 }
 
+/* -m MAC: the n-th -m is the MAC of the n-th --network (virt-install's
+ * pairing of -m with -b/-w). */
+static int opt_mac(const char *arg, struct mac_addr *macs, unsigned int *n,
+		   char err[INST_ERRLEN])
+{
+	if (*n >= INST_MAX_NICS)
+		return errf(err, "at most %d -m options", INST_MAX_NICS);
+	if (mac_parse(arg, &macs[*n]) || !mac_is_unicast(&macs[*n]))
+		return errf(err, "invalid MAC address '%s' (a unicast address "
+			    "such as 0:16:3e:1:2:3)", arg);
+	(*n)++;
+	return 0;
+}
+
+static int apply_macs(struct inst_opts *o, const struct mac_addr *macs,
+		      unsigned int n, char err[INST_ERRLEN])
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (i >= o->nnics)
+			return errf(err, "-m MAC number %u has no --network "
+				    "bridge=LINK to go with (xvm has no default "
+				    "bridge: give -w bridge=LINK)", i + 1);
+		if (o->nics[i].has_mac)
+			return errf(err, "-m MAC number %u: --network number %u "
+				    "already has mac=", i + 1, i + 1);
+		o->nics[i].mac = macs[i];
+		o->nics[i].has_mac = true;
+	}
+	return 0;
+}
+
 /* What must be there once every option is read. */
 static int opts_complete(struct inst_opts *o, char err[INST_ERRLEN])
 {
 	if (o->help)
 		return 0;
+	if (o->print_xml && o->dry_run)
+		return errf(err, "--print-xml and --dry-run are mutually "
+			    "exclusive");
 	if (!o->name[0])
 		return usage_err(o, err, "%s", "a domain name is required (-n NAME)");
 	if (!o->ram_mb)
@@ -362,8 +572,11 @@ static int opt_once(struct inst_opts *o, int c, unsigned char *seen,
 	char buf[3];
 	const char *t = opt_text(c, buf);
 
-	if (c == 'w' || c == 'h' || c == 'p' || c == OPT_HVM ||
-	    c == OPT_AUTOSTART || c == OPT_NOCONSOLE || c == OPT_NOGRAPHICS)
+	if (c == 'w' || c == 'm' || c == 'h' || c == 'p' || c == 'v' ||
+	    c == OPT_HVM || c == OPT_AUTOSTART || c == OPT_NOCONSOLE ||
+	    c == OPT_NOGRAPHICS || c == OPT_CHECK_CPU || c == OPT_PRINT_XML ||
+	    c == OPT_DRY_RUN || c == OPT_NOREBOOT || c == OPT_VNC ||
+	    c == OPT_DISK || c == OPT_IMPORT)
 		return 0;
 	if (seen[c]) {
 		o->usage_error = true;
@@ -396,6 +609,8 @@ int inst_parse_args(struct inst_opts *o, int argc, char **argv,
 		    char err[INST_ERRLEN])
 {
 	unsigned char seen[0x200] = { 0 };
+	struct mac_addr macs[INST_MAX_NICS];
+	unsigned int nmacs = 0;
 	bool virt_set = false;
 	int c, rc;
 
@@ -405,7 +620,7 @@ int inst_parse_args(struct inst_opts *o, int argc, char **argv,
 	err[0] = '\0';
 	optind = 0;		/* glibc: full re-initialisation */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":n:r:pl:x:f:s:w:c:h", long_opts,
+	while ((c = getopt_long(argc, argv, ":n:r:pvl:x:f:s:w:c:m:h", long_opts,
 				NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return opt_error(o, c, argv, err);
@@ -417,11 +632,24 @@ int inst_parse_args(struct inst_opts *o, int argc, char **argv,
 				  c == 'l' ? "-l" : "-x");
 		if (!rc)
 			rc = c == 'w' ? opt_network(o, optarg, err)
+			   : c == 'm' ? opt_mac(optarg, macs, &nmacs, err)
 				      : opt_value(o, c, optarg, &virt_set, err);
 		if (rc)
 			return rc;
 	}
-	if (optind < argc)
-		return usage_err(o, err, "unexpected argument '%s'", argv[optind]);
-	return opts_complete(o, err);
+	if (optind < argc) {
+		const char *a = argv[optind];
+		size_t klen = strcspn(a, "=");
+
+		/* the seeds' "--os-type=linux os-variant=rhel5" */
+		for (const struct option *l = long_opts; a[klen] && l->name; l++)
+			if (l->has_arg == required_argument &&
+			    strlen(l->name) == klen &&
+			    strncmp(a, l->name, klen) == 0)
+				return usage_err(o, err, "unexpected argument "
+						 "'%s' (did you mean --%s?)", a, a);
+		return usage_err(o, err, "unexpected argument '%s'", a);
+	}
+	rc = apply_macs(o, macs, nmacs, err);
+	return rc ? rc : opts_complete(o, err);
 }

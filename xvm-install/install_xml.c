@@ -36,6 +36,19 @@ static void put_disk(FILE *f, const struct inst_opts *o)
 		o->virt == INST_HVM ? "virtio" : "xen");
 }
 
+/* -c: the image read-only, as virt-install attaches its --cdrom. */
+static void put_cdrom(FILE *f, const struct inst_opts *o)
+{
+	fputs("    <disk type='file' device='cdrom'>\n"
+	      "      <driver type='raw'/>\n"
+	      "      <source file='", f);
+	xmlesc_put(f, o->cdrom);
+	fprintf(f, "'/>\n      <target dev='%s' bus='%s'/>\n"
+		"      <readonly/>\n    </disk>\n",
+		o->virt == INST_HVM ? "hdc" : "xvdc",
+		o->virt == INST_HVM ? "ide" : "xen");
+}
+
 static void put_nic(FILE *f, const struct inst_nic *nic)
 {
 	char mac[MAC_STRLEN];
@@ -70,6 +83,8 @@ char *inst_build_xml(const struct inst_opts *o)
 		return NULL;
 	fputs("<domain type='xvm'>\n", f);
 	xmlesc_put_elem(f, "  ", "name", o->name);
+	if (o->uuid[0])
+		xmlesc_put_elem(f, "  ", "uuid", o->uuid);
 	fprintf(f, "  <memory unit='MiB'>%u</memory>\n"
 		"  <currentMemory unit='MiB'>%u</currentMemory>\n"
 		"  <vcpu>%u</vcpu>\n", o->ram_mb, o->ram_mb, o->vcpus);
@@ -77,6 +92,8 @@ char *inst_build_xml(const struct inst_opts *o)
 	fputs("  <devices>\n", f);
 	if (o->disk[0])
 		put_disk(f, o);
+	if (o->cdrom[0])
+		put_cdrom(f, o);
 	for (unsigned int i = 0; i < o->nnics; i++)
 		put_nic(f, &o->nics[i]);
 	fputs("    <console type='pty'/>\n  </devices>\n</domain>\n", f);

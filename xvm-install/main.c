@@ -5,7 +5,12 @@
  * install_opts.c and install_xml.c; here: files, then connect, define,
  * start, autostart, and say what happened. Exit 0, or 1 with
  * "xvm-install: reason" on stderr; a domain that was defined but failed to
- * start is undefined again so the same command can be retried.
+ * start is undefined again, and a disk image -s created for it removed,
+ * so the same command can be retried. --print-xml prints the XML and
+ * connects to nothing; --dry-run checks the files and, through xvmd, that
+ * the name and UUID are free, and creates nothing. Standard output is
+ * line-buffered so that, piped together with standard error, the lines
+ * come in the order they were written.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,8 +58,58 @@ static int resolve(char *path, const char *what)
 	return 0;
 }
 
-/* -f DISK: an existing file or device, or a new sparse file of -s GB. */
-static int prepare_disk(struct inst_opts *o)
+/* A path made absolute without requiring it to exist (--print-xml). */
+static void absolute(char *path)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX];
+
+	if (!path[0] || path[0] == '/')
+		return;
+	if (realpath(path, abs) ||
+	    (getcwd(cwd, sizeof(cwd)) &&
+	     (size_t)snprintf(abs, sizeof(abs), "%s/%s", cwd, path) < sizeof(abs)))
+		strcpy(path, abs);
+}
+
+/* --dry-run: could -f/-s be used or created? Nothing is created. */
+static int check_disk(struct inst_opts *o)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (!o->disk[0])
+		return 0;
+	if (stat(o->disk, &st) == 0) {
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+			fprintf(stderr, PROG ": disk '%s' is not a file or a "
+				"block device\n", o->disk);
+			return -1;
+		}
+		return resolve(o->disk, "disk");
+	}
+	if (!o->disk_gb) {
+		fprintf(stderr, PROG ": disk '%s' does not exist (give -s "
+			"SIZE_GB to create it)\n", o->disk);
+		return -1;
+	}
+	strcpy(dir, o->disk);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	if (access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, PROG ": cannot create disk '%s': %s: %s\n",
+			o->disk, dir, strerror(errno));
+		return -1;
+	}
+	absolute(o->disk);
+	return 0;
+}
+
+/* -f DISK: an existing file or device, or a new sparse file of -s GB
+ * (*created then set). */
+static int prepare_disk(struct inst_opts *o, bool *created)
 {
 	struct stat st;
 	int fd;
@@ -88,6 +143,7 @@ static int prepare_disk(struct inst_opts *o)
 		return -1;
 	}
 	close(fd);
+	*created = true;
 	printf("Created disk %s (%u GB, raw, sparse).\n", o->disk, o->disk_gb);
 	return resolve(o->disk, "disk");
 }
@@ -173,17 +229,50 @@ static virDomainPtr define_and_start(virConnectPtr conn,
 	return dom;
 }
 
-static int install(virConnectPtr conn, struct inst_opts *o)
+/* The name and the UUID must be free; --check-cpu: vCPUs against the
+ * host's CPUs (a warning, as virt-install's). */
+static int check_free(virConnectPtr conn, const struct inst_opts *o)
 {
 	virDomainPtr dom = virDomainLookupByName(conn, o->name);
-	char *xml = NULL, *uri = NULL;
-	int rc = -1;
+	virNodeInfo ni;
 
 	if (dom) {
 		fprintf(stderr, PROG ": domain '%s' already exists\n", o->name);
+		virDomainFree(dom);
+		return -1;
+	}
+	if (o->uuid[0] && (dom = virDomainLookupByUUIDString(conn, o->uuid))) {
+		fprintf(stderr, PROG ": UUID %s is already used by domain '%s'\n",
+			o->uuid, virDomainGetName(dom));
+		virDomainFree(dom);
+		return -1;
+	}
+	if (o->check_cpu && virNodeGetInfo(conn, &ni) == 0 &&
+	    o->vcpus > ni.cpus)
+		fprintf(stderr, PROG ": warning: %u vCPUs is more than the "
+			"host's %u CPUs; performance may suffer\n", o->vcpus,
+			ni.cpus);
+	return 0;
+}
+
+static int install(virConnectPtr conn, struct inst_opts *o)
+{
+	virDomainPtr dom = NULL;
+	char *xml = NULL, *uri = NULL;
+	bool created = false;
+	int rc = -1;
+
+	if (check_free(conn, o) < 0)
+		goto out;
+	if (o->dry_run) {
+		if (check_disk(o) < 0)
+			goto out;
+		printf("Dry run: domain %s would be defined and started; "
+		       "nothing was created.\n", o->name);
+		rc = 0;
 		goto out;
 	}
-	if (prepare_disk(o) < 0)
+	if (prepare_disk(o, &created) < 0)
 		goto out;
 	xml = inst_build_xml(o);
 	if (!xml) {
@@ -193,6 +282,7 @@ static int install(virConnectPtr conn, struct inst_opts *o)
 	dom = define_and_start(conn, o, xml);
 	if (!dom)
 		goto out;
+	created = false;	/* the running domain's disk now: kept */
 	report_nics(dom, o);
 	if (o->autostart && virDomainSetAutostart(dom, 1) < 0) {
 		fprintf(stderr, PROG ": cannot set autostart on '%s': %s\n",
@@ -208,6 +298,14 @@ static int install(virConnectPtr conn, struct inst_opts *o)
 	}
 	rc = 0;
 out:
+	if (rc < 0 && created) {
+		if (unlink(o->disk) == 0)
+			fprintf(stderr, PROG ": disk '%s' that was created for it "
+				"removed\n", o->disk);
+		else
+			fprintf(stderr, PROG ": cannot remove disk '%s': %s\n",
+				o->disk, strerror(errno));
+	}
 	free(uri);
 	free(xml);
 	if (dom)
@@ -222,6 +320,7 @@ int main(int argc, char **argv)
 	virConnectPtr conn = NULL;
 	int rc = 1;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!o) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return 1;
@@ -237,7 +336,25 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (resolve(o->kernel, "kernel") < 0 || resolve(o->initrd, "initrd") < 0)
+	if (o->print_xml) {
+		char *xml;
+
+		absolute(o->kernel);
+		absolute(o->initrd);
+		absolute(o->disk);
+		absolute(o->cdrom);
+		xml = inst_build_xml(o);
+		if (!xml) {
+			fprintf(stderr, PROG ": %s\n", strerror(errno));
+			goto out;
+		}
+		fputs(xml, stdout);
+		free(xml);
+		rc = fflush(stdout) == 0 ? 0 : 1;
+		goto out;
+	}
+	if (resolve(o->kernel, "kernel") < 0 || resolve(o->initrd, "initrd") < 0 ||
+	    resolve(o->cdrom, "CD-ROM image") < 0)
 		goto out;
 	virSetErrorFunc(NULL, quiet_errors);
 	conn = virConnectOpen(o->uri);

@@ -6,6 +6,11 @@
 # nothing defined, and the domain already there unchanged; where KVM is
 # unusable, an install with good values exits 1 with hv's reason, says
 # the domain was undefined again, and leaves no domain and no VNIC.
+# The seeds' options: --print-xml prints XML that virsh can define and
+# itself defines nothing, without xvmd; -c URI, --vnc and a lone -m are
+# refused saying why; --dry-run creates nothing (no domain, no disk) but
+# finds a name or UUID in use; a failed start removes the disk image -s
+# created, and piped output keeps its order.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -28,6 +33,23 @@ bad_install() {
 	pass "xvm-install refuses: $(grep -F -- "$msg" <<<"$out" | head -n 1)"
 }
 
+K="kernel=$GUEST,cmdline=workload=ping"
+
+# --print-xml with no xvmd at all: the XML, exit 0, no disk created.
+out=$(LIBVIRT_DEFAULT_URI="xvm+unix:///system?socket=$TMP/none" timeout 30 \
+	"$INSTALL" -n "p$NETID" -r 64 -p --boot "$K" -f "$TMP/p.img" -s 1 \
+	-w "bridge=$UPLINK" -m 0:16:3e:1:2:3 --uuid 8F2E5B1C6A3D4E7F9B0A1C2D3E4F5A6B \
+	--os-type=linux --os-variant rhel5.3 --check-cpu --noreboot --nographics \
+	--print-xml 2>&1) || { echo "$out"; fail "--print-xml without xvmd: exit $?"; }
+grep -qxF "  <name>p$NETID</name>" <<<"$out" &&
+	grep -qxF "  <uuid>8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b</uuid>" <<<"$out" &&
+	grep -qxF "      <mac address='00:16:3e:01:02:03'/>" <<<"$out" &&
+	grep -qxF "      <source file='$TMP/p.img'/>" <<<"$out" ||
+	{ echo "$out"; fail "--print-xml: not the name, uuid, -m MAC and disk asked for"; }
+[ -e "$TMP/p.img" ] && fail "--print-xml created the disk image"
+pass "--print-xml without xvmd: the domain XML (uuid, -m MAC, disk), no disk created"
+printf '%s\n' "$out" | grep -v "<disk\|</disk>\|driver\|source file\|target dev" >"$TMP/p.xml"
+
 vsw_start
 stub=$(vname 9)
 vna create-etherstub -t "$stub"
@@ -36,7 +58,6 @@ dom_xml "$WEB" "workload=idle"
 V define "$TMP/$WEB.xml" >/dev/null || fail "define $WEB"
 V dumpxml --inactive "$WEB" >"$TMP/$WEB.before" || fail "dumpxml $WEB"
 
-K="kernel=$GUEST,cmdline=workload=ping"
 bad_install "capped-bandwidth '1M' is below the minimum" -n "b$NETID" -r 64 -p \
 	--boot "$K" -w "bridge=$UPLINK,capped-bandwidth=1M" --noautoconsole
 bad_install "invalid capped-bandwidth '1.1M'" -n "b$NETID" -r 64 -p \
@@ -53,6 +74,61 @@ bad_install "cannot start domain 'b$NETID': vnic creation over nosuch$NETID fail
 	-n "b$NETID" -r 64 -p --boot "$K" -w "bridge=nosuch$NETID" --noautoconsole
 virsh dominfo "b$NETID" >/dev/null 2>&1 && fail "b$NETID is still defined after its failed start"
 pass "the domain whose link does not exist is not left defined"
+
+# The seeds' options refused, each with its reason.
+bad_install "-c is --cdrom (a CD-ROM image), as in virt-install; '$URI' looks like a connection URI: use --connect URI" \
+	-n "b$NETID" -r 64 -p --boot "$K" -c "$URI"
+bad_install "--vnc: xvm domains have no graphical display" -n "b$NETID" -r 64 \
+	--hvm --vnc --boot "$K"
+bad_install "--graphics vnc: xvm domains have no graphical display" \
+	-n "b$NETID" -r 64 -p --graphics vnc --boot "$K"
+bad_install "unsupported disk format 'qcow2' (raw: xvm disks are raw images)" \
+	-n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/q.img,size=1,format=qcow2"
+bad_install "-m MAC number 1 has no --network bridge=LINK to go with" \
+	-n "b$NETID" -r 64 -p --boot "$K" -m aa:04:03:35:a8:06
+bad_install "cannot access CD-ROM image '$TMP/none.iso'" -n "b$NETID" -r 64 \
+	-p --boot "$K" -c "$TMP/none.iso"
+
+# A failed start removes the image -s made; piped, the lines are in order.
+out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" -f "$TMP/b.img" \
+	-s 1 -w "bridge=nosuch$NETID" --noautoconsole 2>&1 | cat)
+[ -e "$TMP/b.img" ] && { echo "$out"; fail "the image -s created is left after the failed start"; }
+grep -qxF "xvm-install: disk '$TMP/b.img' that was created for it removed" <<<"$out" ||
+	{ echo "$out"; fail "no 'removed' line for the image"; }
+order=$(grep -o "^Created disk\|^Domain b$NETID defined\|cannot start\|undefined again\|removed$" <<<"$out" | tr '\n' ,)
+[ "$order" = "Created disk,Domain b$NETID defined,cannot start,undefined again,removed," ] ||
+	{ echo "$out"; fail "piped output out of order: $order"; }
+pass "a failed start leaves no disk image; piped output in order: $order"
+: >"$TMP/keep.img"
+out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" -f "$TMP/keep.img" \
+	-w "bridge=nosuch$NETID" --noautoconsole 2>&1)
+[ -e "$TMP/keep.img" ] || { echo "$out"; fail "a failed start removed a disk it did not create"; }
+pass "a failed start keeps a disk image that was there before"
+
+# --dry-run: exit 0, nothing created; a name or UUID in use is found.
+out=$(timeout 30 "$INSTALL" -n "d$NETID" -r 64 -p --boot "$K" --disk \
+	"path=$TMP/d.img,size=1" -w "bridge=$UPLINK" --graphics none --import \
+	--dry-run 2>&1) || { echo "$out"; fail "--dry-run: exit $?"; }
+grep -qxF "Dry run: domain d$NETID would be defined and started; nothing was created." <<<"$out" ||
+	{ echo "$out"; fail "--dry-run did not say so"; }
+[ -e "$TMP/d.img" ] && fail "--dry-run created the disk image"
+virsh dominfo "d$NETID" >/dev/null 2>&1 && fail "--dry-run defined d$NETID"
+pass "--dry-run: exit 0, no domain, no disk image"
+out=$(timeout 30 "$INSTALL" -n "d$NETID" -r 64 --vcpus 64 -p --boot "$K" \
+	--check-cpu --dry-run 2>&1) || { echo "$out"; fail "--check-cpu --dry-run: exit $?"; }
+grep -q "^xvm-install: warning: 64 vCPUs is more than the host's [0-9]* CPUs" <<<"$out" ||
+	{ echo "$out"; fail "--check-cpu: no warning for 64 vCPUs"; }
+pass "--check-cpu warns: $(grep warning <<<"$out")"
+bad_install "domain '$WEB' already exists" -n "$WEB" -r 64 -p --boot "$K" --dry-run
+webuuid=$(V domuuid "$WEB")
+bad_install "UUID $webuuid is already used by domain '$WEB'" -n "d$NETID" -r 64 \
+	-p --boot "$K" --uuid "$webuuid" --dry-run
+
+# The --print-xml output (less the disk) is a definition xvmd accepts.
+V define "$TMP/p.xml" >/dev/null || { cat "$TMP/p.xml"; fail "virsh define of the --print-xml output"; }
+[ "$(V domuuid "p$NETID")" = 8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b ] || fail "p$NETID's uuid"
+V undefine "p$NETID" >/dev/null || fail "undefine p$NETID"
+pass "virsh defines what --print-xml printed (uuid kept); undefined again"
 [ "$(V list --all --name | sort | tr '\n' ' ')" = "Domain-0 $WEB " ] ||
 	fail "defined after the bad installs: $(V list --all --name)"
 pass "only $WEB is defined after the bad installs"

@@ -113,7 +113,7 @@ static void test_xml_hvm_disk(void)
 		"/var/lib/xvm/db'2.img", "--network",
 		"mac=0:16:3e:1:2:3,bridge=stub0", "-w",
 		"bridge=phys1,capped-bandwidth=1200K", "--autostart",
-		"--nographics", "-c", "xvm:///system"), 0);
+		"--nographics", "--connect", "xvm:///system"), 0);
 	CU_ASSERT(opts.autostart && opts.nographics);
 	CU_ASSERT_STRING_EQUAL(opts.uri, "xvm:///system");
 	xml = inst_build_xml(&opts);
@@ -275,7 +275,247 @@ static void test_args_nics_max(void)
 	CU_ASSERT(opts.help);
 }
 
+static const char xml_seed[] =
+	"<domain type='xvm'>\n"
+	"  <name>gath-01</name>\n"
+	"  <uuid>8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b</uuid>\n"
+	"  <memory unit='MiB'>1000</memory>\n"
+	"  <currentMemory unit='MiB'>1000</currentMemory>\n"
+	"  <vcpu>1</vcpu>\n"
+	"  <os>\n"
+	"    <type>xen</type>\n"
+	"    <kernel>/k</kernel>\n"
+	"  </os>\n"
+	"  <devices>\n"
+	"    <disk type='file' device='disk'>\n"
+	"      <driver type='raw'/>\n"
+	"      <source file='/xvm/d.img'/>\n"
+	"      <target dev='xvda' bus='xen'/>\n"
+	"    </disk>\n"
+	"    <disk type='file' device='cdrom'>\n"
+	"      <driver type='raw'/>\n"
+	"      <source file='/isos/sol&amp;dvd.iso'/>\n"
+	"      <target dev='xvdc' bus='xen'/>\n"
+	"      <readonly/>\n"
+	"    </disk>\n"
+	"    <interface type='bridge'>\n"
+	"      <source bridge='phys0'/>\n"
+	"      <mac address='aa:04:03:35:a8:06'/>\n"
+	"      <model type='virtio'/>\n"
+	"    </interface>\n"
+	"    <interface type='bridge'>\n"
+	"      <source bridge='stub0'/>\n"
+	"      <mac address='00:16:3e:00:00:02'/>\n"
+	"      <model type='virtio'/>\n"
+	"    </interface>\n"
+	"    <console type='pty'/>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+/* The seeds' options: -m pairs with the n-th -w, -c is the CD-ROM,
+ * --uuid canonicalised, --os-type/--os-variant/--check-cpu/--noreboot
+ * accepted; --cdrom as -c, -v as --hvm. */
+static void test_seed_options(void)
+{
+	char *xml;
+
+	CU_ASSERT_EQUAL_FATAL(PARSE("-n", "gath-01", "-r", "1000",
+		"--nographics", "-f", "/xvm/d.img", "-w", "bridge=phys0",
+		"-w", "bridge=stub0", "-m", "aa:04:03:35:a8:06", "-m",
+		"0:16:3e:0:0:2", "-p", "-l", "/k", "-c", "/isos/sol&dvd.iso",
+		"--uuid", "8F2E5B1C6A3D4E7F9B0A1C2D3E4F5A6B", "--os-type=linux",
+		"--os-variant", "rhel5.3", "--check-cpu", "--noreboot",
+		"--connect", "xvm:///system"), 0);
+	CU_ASSERT(opts.check_cpu && opts.noreboot && !opts.print_xml &&
+		  !opts.dry_run);
+	CU_ASSERT_STRING_EQUAL(opts.os_type, "linux");
+	CU_ASSERT_STRING_EQUAL(opts.os_variant, "rhel5.3");
+	CU_ASSERT_STRING_EQUAL(opts.uri, "xvm:///system");
+	xml = inst_build_xml(&opts);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+	if (strcmp(xml, xml_seed))
+		fprintf(stderr, "\n%s", xml);
+	CU_ASSERT_STRING_EQUAL(xml, xml_seed);
+	free(xml);
+
+	CU_ASSERT_EQUAL(PARSE("-n", "h", "-r", "64", "-v", "-l", "/k",
+			      "--cdrom", "/c.iso", "--print-xml"), 0);
+	CU_ASSERT(opts.virt == INST_HVM && opts.print_xml);
+	CU_ASSERT_STRING_EQUAL(opts.cdrom, "/c.iso");
+	xml = inst_build_xml(&opts);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+	CU_ASSERT_PTR_NOT_NULL(strstr(xml, "<target dev='hdc' bus='ide'/>\n"
+					   "      <readonly/>"));
+	CU_ASSERT_PTR_NULL(strstr(xml, "<uuid>"));
+	free(xml);
+	CU_ASSERT_EQUAL(PARSE("-n", "h", "-r", "64", "-l", "/k", "--dry-run"),
+			0);
+	CU_ASSERT(opts.dry_run && !opts.print_xml && opts.uri == NULL);
+	/* -m with the -w given after it; the flags may be repeated */
+	CU_ASSERT_EQUAL(PARSE("-n", "h", "-r", "64", "-l", "/k", "-m",
+			      "0:16:3e:1:2:3", "-w", "bridge=phys0",
+			      "--check-cpu", "--check-cpu"), 0);
+	CU_ASSERT(opts.nics[0].has_mac && opts.nics[0].mac.b[5] == 3);
+}
+
+static void test_uuid(void)
+{
+	char u[37];
+
+	CU_ASSERT_EQUAL(inst_parse_uuid("8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b",
+					u), 0);
+	CU_ASSERT_STRING_EQUAL(u, "8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b");
+	CU_ASSERT_EQUAL(inst_parse_uuid("8F2E5B1C6A3D4E7F9B0A1C2D3E4F5A6B", u),
+			0);
+	CU_ASSERT_STRING_EQUAL(u, "8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b");
+	CU_ASSERT_EQUAL(inst_parse_uuid("8f2e5b1c6a3d4e7f9b0a1c2d3e4f5a6", u),
+			-EINVAL);	/* 31 digits */
+	CU_ASSERT_EQUAL(inst_parse_uuid("8f2e5b1c6a3d4e7f9b0a1c2d3e4f5a6b0", u),
+			-EINVAL);	/* 33 digits */
+	CU_ASSERT_EQUAL(inst_parse_uuid("8f2e5b1c-6a3d4e7f-9b0a-1c2d3e4f5a6b",
+					u), -EINVAL);	/* dash misplaced */
+	CU_ASSERT_EQUAL(inst_parse_uuid("8f2e5b1c-6a3d-4e7f9b0a1c2d3e4f5a6b",
+					u), -EINVAL);	/* some dashes */
+	CU_ASSERT_EQUAL(inst_parse_uuid("g f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6",
+					u), -EINVAL);
+	CU_ASSERT_EQUAL(inst_parse_uuid("", u), -EINVAL);
+}
+
+static void test_seed_errors(void)
+{
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-c",
+			     "xvm:///system"),
+			"-c is --cdrom (a CD-ROM image), as in virt-install; "
+			"'xvm:///system' looks like a connection URI: use "
+			"--connect URI", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--vnc"),
+			"--vnc: xvm domains have no graphical display (no VNC "
+			"or <graphics> device); use --nographics and the text "
+			"console (virsh console NAME)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-m",
+			     "0:16:3e:1:2:3"),
+			"-m MAC number 1 has no --network bridge=LINK to go with "
+			"(xvm has no default bridge: give -w bridge=LINK)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-w",
+			     "bridge=phys0,mac=0:16:3e:1:2:4", "-m",
+			     "0:16:3e:1:2:3"),
+			"-m MAC number 1: --network number 1 already has mac=",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-w",
+			     "bridge=phys0", "-m", "1:2:3:4:5:6"),
+			"invalid MAC address '1:2:3:4:5:6' (a unicast address "
+			"such as 0:16:3e:1:2:3)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--uuid",
+			     "123"),
+			"invalid UUID '123' (32 hex digits, e.g. "
+			"8f2e5b1c-6a3d-4e7f-9b0a-1c2d3e4f5a6b)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--uuid",
+			     "8f2e5b1c6a3d4e7f9b0a1c2d3e4f5a6b", "--uuid",
+			     "8f2e5b1c6a3d4e7f9b0a1c2d3e4f5a6b"),
+			"the option --uuid cannot be specified more than once",
+			true);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--os-type",
+			     "linux os"),
+			"invalid --os-type 'linux os' (1-31 letters, digits, "
+			"'.', '_', '-')", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k",
+			     "--os-variant", ""),
+			"invalid --os-variant '' (1-63 letters, digits, '.', "
+			"'_', '-')", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k",
+			     "--os-type=linux", "os-variant=rhel5.3"),
+			"unexpected argument 'os-variant=rhel5.3' (did you mean "
+			"--os-variant=rhel5.3?)", true);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "x=y"),
+			"unexpected argument 'x=y'", true);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--print-xml",
+			     "--dry-run"),
+			"--print-xml and --dry-run are mutually exclusive", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-c"),
+			"option '-c' requires a value", true);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-p", "-v"),
+			"--paravirt and --hvm are mutually exclusive", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--connect",
+			     "a", "--connect", "b"),
+			"the option --connect cannot be specified more than once",
+			true);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-c", "/a",
+			     "--cdrom", "/b"),
+			"the option -c cannot be specified more than once", true);
+}
+
+/* virt-install's newer --disk, --graphics none and --import. */
+static void test_disk_graphics(void)
+{
+	CU_ASSERT_EQUAL(PARSE("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			      "/x.img,size=4,format=raw", "--disk",
+			      "path=/c.iso,device=cdrom,readonly", "--graphics",
+			      "none", "--import"), 0);
+	CU_ASSERT_STRING_EQUAL(opts.disk, "/x.img");
+	CU_ASSERT_EQUAL(opts.disk_gb, 4);
+	CU_ASSERT_STRING_EQUAL(opts.cdrom, "/c.iso");
+	CU_ASSERT(opts.nographics && opts.import);
+	CU_ASSERT_EQUAL(PARSE("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			      "path=/x.img,device=disk", "-s", "2"), 0);
+	CU_ASSERT_STRING_EQUAL(opts.disk, "/x.img");
+	CU_ASSERT_EQUAL(opts.disk_gb, 2);
+
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--graphics",
+			     "vnc,listen=0.0.0.0"),
+			"--graphics vnc,listen=0.0.0.0: xvm domains have no "
+			"graphical display (no VNC or <graphics> device); use "
+			"--graphics none and the text console (virsh console "
+			"NAME)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk", "/b",
+			     "-f", "/a"),
+			"the disk is given twice (-f and --disk; xvm-install "
+			"attaches one disk)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-f", "/a",
+			     "--disk", "/b"),
+			"the disk is given twice (-f and --disk; xvm-install "
+			"attaches one disk)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,size=2", "-s", "3"),
+			"the disk size is given twice (-s and --disk size=)",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "-c", "/a.iso",
+			     "--disk", "/b.iso,device=cdrom"),
+			"the CD-ROM is given twice (-c and --disk device=cdrom)",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,format=qcow2"),
+			"unsupported disk format 'qcow2' (raw: xvm disks are raw "
+			"images)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,device=floppy"),
+			"unsupported disk device 'floppy' (disk, cdrom)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,bus=virtio"),
+			"unknown disk option 'bus' (path, size, device, format, "
+			"readonly)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "size=3"),
+			"--disk needs a path (--disk path=FILE)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,size=0"), "invalid disk size '0' (GB, 1-65536)",
+			false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,readonly"),
+			"--disk readonly: only a device=cdrom disk is read-only "
+			"here", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/c.iso,device=cdrom,size=1"),
+			"--disk device=cdrom cannot have size=", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b,size"), "disk option 'size' needs a value",
+			false);
+}
+
 static CU_TestInfo tests[] = {
+	{ "disk_graphics", test_disk_graphics },
+	{ "seed_options", test_seed_options },
+	{ "uuid", test_uuid },
+	{ "seed_errors", test_seed_errors },
 	{ "xml_pv_nic", test_xml_pv_nic },
 	{ "xml_hvm_disk", test_xml_hvm_disk },
 	{ "network", test_network },
