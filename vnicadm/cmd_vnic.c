@@ -168,6 +168,8 @@ static int show_vnic_args(struct vnicadm *v, const struct cli_opts *o,
 {
 	if (o->optind < argc - 1)
 		return vn_usage(v);
+	if (o->val['s'] && o->val['P'])
+		return vn_fail(v, "the option -P cannot be used with -s");
 	if (vn_show_stats(v, o, s, VN_T_VNIC, VN_T_VNIC_STATS))
 		return 1;
 	if (o->val['l']) {
@@ -175,7 +177,7 @@ static int show_vnic_args(struct vnicadm *v, const struct cli_opts *o,
 			return 1;
 		s->q.link = o->val['l'];
 	}
-	s->persistent_only = o->val['P'] != NULL;
+	s->q.persistent = o->val['P'] != NULL;
 	return vn_show_operand(v, o, argc, argv, s, true);
 }
 

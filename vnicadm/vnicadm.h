@@ -125,7 +125,6 @@ struct vn_show {
 	const char *name;	/* the operand: only that row (must exist) */
 	const char *name_key;	/* its key in a row ("name"; "link") */
 	const char *what;	/* "vnic": "invalid vnic name 'x': ..." */
-	bool persistent_only;	/* -P: leave out "temporary": true rows */
 };
 int vn_show(struct vnicadm *v, const struct vn_show *s);
 

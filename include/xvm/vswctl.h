@@ -142,6 +142,8 @@ struct vswctl_query {
 	const char *name;		/* one object (ENOENT if none) */
 	const char *link;		/* vnic.list: VNICs over this link */
 	bool stats;			/* vnic.list, link.list: counters */
+	bool persistent;		/* vnic.list, linkprop.get: the saved
+				 * configuration, not the running one */
 	const char *const *props;	/* linkprop.get: these properties */
 	unsigned nprops;		/* 0: all */
 };

@@ -504,9 +504,14 @@ static void test_daemon_show(void)
 	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0:0\nxvm1_0:5\n"
 			       "averyverylong_vnic10:4094\n");
 	CHECK_REQUEST("vnic.list", "{}");
-	/* -P: persistent VNICs only (xvm1_0 is temporary) */
+	/* -P: vswitchd is asked for its persistent configuration, and
+	 * what it gives is printed */
 	CU_ASSERT_EQUAL(RUND("show-vnic", "-P", "-p", "-o", "link"), 0);
-	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0\naveryverylong_vnic10\n");
+	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0\nxvm1_0\naveryverylong_vnic10\n");
+	CHECK_REQUEST("vnic.list", "{\"persistent\":true}");
+	CU_ASSERT_EQUAL(RUND("show-vnic", "-P", "-s"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: the option -P cannot be used "
+			       "with -s\n");
 	/* a name: asked for, and only that row printed */
 	CU_ASSERT_EQUAL(RUND("show-vnic", "-s", "-p", "-o", "link,opackets",
 			     "-l", "phys0", "xvm1_0"), 0);
@@ -527,6 +532,9 @@ static void test_daemon_show(void)
 		      "\"maxbw\",\"protection\"]}");
 	/* -c prints the rows vswitchd gave (the stand-in ignores "props") */
 	CU_ASSERT_TRUE(starts_with(OUT(), "maxbw:100\npriority:high\n"));
+	CU_ASSERT_EQUAL(RUND("show-linkprop", "-P", "vnic0"), 0);
+	CHECK_REQUEST("linkprop.get", "{\"name\":\"vnic0\","
+		      "\"persistent\":true}");
 	free(list);
 
 	/* show-link NAME -s: name and stats asked for, that row printed */
