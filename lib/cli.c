@@ -86,10 +86,16 @@ static const struct cli_cmd *cli_find_cmd(const struct cli *c,
 
 int cli_run(struct cli *c, int argc, char **argv)
 {
+	/* no subcommand: the default one, alone, as if typed */
+	char *dflt[] = { argc ? argv[0] : NULL, (char *)c->default_cmd, NULL };
 	int ret;
 
-	if (argc < 2)
+	if (argc < 2 && !c->default_cmd)
 		return cli_usage(c);
+	if (argc < 2) {
+		argc = 2;
+		argv = dflt;
+	}
 	c->cmd = cli_find_cmd(c, argv[1]);
 	if (!c->cmd) {
 		cli_fail(c, "unknown subcommand '%.64s'", argv[1]);

@@ -52,6 +52,7 @@ void vnicadm_init(struct vnicadm *v, FILE *out, FILE *err)
 			.prog = VN_PROG, .peer = "vswitchd",
 			.out = out, .err = err,
 			.cmds = vnicadm_cmds, .ncmds = ARRAY_SIZE(vnicadm_cmds),
+			.default_cmd = "show-link",	/* as dladm */
 		},
 	};
 }

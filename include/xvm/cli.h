@@ -43,6 +43,8 @@ struct cli {
 	const struct cli_cmd *cmds;	/* the subcommands */
 	size_t ncmds;
 	const struct cli_cmd *cmd;	/* the one running, for its usage */
+	const char *default_cmd;	/* run when no subcommand is given
+					 * (dladm: show-link); NULL: usage */
 	/*
 	 * For a program whose command line is not "prog <subcommand>
 	 * <args>" (hvctl: options, a target, then the command): prints its

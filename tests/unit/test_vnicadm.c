@@ -229,15 +229,12 @@ static bool starts_with(const char *s, const char *prefix)
 
 static void test_usage(void)
 {
-	CU_ASSERT_EQUAL(run_in(emptydir, (const char *[]){ NULL }), 1);
-	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_EQUAL(RUN("frobnicate"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unknown subcommand "
+				   "'frobnicate'\nusage: vnicadm <subcommand>"));
 	/* every subcommand is listed */
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    show-linkprop    [-P]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    create-etherstub [-t]"));
-
-	CU_ASSERT_EQUAL(RUN("frobnicate"), 1);
-	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unknown subcommand "
-				   "'frobnicate'\nusage: vnicadm"));
 
 	CU_ASSERT_EQUAL(RUN("create-vnic", "-q", "-l", "phys0", "vnic0"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
@@ -555,6 +552,15 @@ static void test_daemon_show(void)
 	CU_ASSERT_EQUAL(RUND("show-etherstub", "stub7"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid etherstub name "
 			       "'stub7': object not found\n");
+	free(list);
+
+	/* no subcommand: show-link, as dladm */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"links\":%s}", links_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(run_in(rundir, (const char *[]){ NULL }), 0);
+	CHECK_REQUEST("link.list", "{}");
+	CU_ASSERT_TRUE(starts_with(OUT(), "LINK        CLASS     MTU    "));
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
 	free(list);
 
 	fake_next("{\"links\":[]}", 0, NULL);
