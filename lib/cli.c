@@ -29,6 +29,18 @@ int cli_fail(struct cli *c, const char *fmt, ...)
 	return 1;
 }
 
+int cli_warn(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s: warning: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	return 1;
+}
+
 int cli_fail_status(struct cli *c, int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -50,6 +50,9 @@ static int vnic_mac(struct vnicadm *v, const struct cli_opts *o,
 	size_t plen;
 	bool generated = !strcmp(m, "auto") || !strcmp(m, "random");
 
+	/* dladm: a fixed MAC is given by its value, not the keyword */
+	if (strcmp(m, "fixed") == 0)
+		return vn_fail(v, "'fixed' is not a valid MAC address");
 	if (!generated) {
 		if (mac_parse(m, &mac) < 0 || !mac_is_unicast(&mac))
 			return vn_fail(v, "invalid MAC address '%.32s'", m);

@@ -56,7 +56,10 @@ void vn_disconnect(struct vnicadm *v);
 /*
  * After a vswctl call on v->h failed: a refusal by vswitchd is not printed
  * but returned as 2, for callers that word some errors themselves (the
- * reason is vswctl_error(v->h)->message); anything else is printed
+ * reason is vswctl_error(v->h)->message); a change made but not saved
+ * is printed as "vnicadm: warning: change in effect but not saved ..."
+ * and gives 1 (the exit status, as dladm's after such a warning);
+ * anything else is printed
  * ("vswitchd: reason" when the exchange failed, which also disconnects)
  * and gives 1.
  */

@@ -184,8 +184,8 @@ int persist_commit(struct vswd *d, struct rpc_error *err)
 	d->unsaved = false;	/* the next change writes everything again */
 	rc = persist_save(d);
 	if (rc < 0)
-		return rpc_errorf(err, -rc, "change in effect but not saved "
-				  "(lost when vswitchd restarts): cannot "
+		return rpc_errorf(err, -rc, VSWCTL_NOT_SAVED " (lost when "
+				  "vswitchd restarts): cannot "
 				  "write %s/vswitchd/config.json: %s",
 				  d->statedir, strerror(-rc));
 	return 0;

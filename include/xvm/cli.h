@@ -58,6 +58,9 @@ struct cli {
 
 /* "prog: <message>" on c->err; returns 1 (the exit status). */
 int cli_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
+/* "prog: warning: <message>" (dladm's warn()), for what went partly
+ * wrong; returns 1. */
+int cli_warn(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
 /* The same message; returns status, for programs that tell failures
  * apart by exit status (hvctl: 3 for an unreachable hv). */
 int cli_fail_status(struct cli *c, int status, const char *fmt, ...)

@@ -46,6 +46,7 @@ bad "invalid link name 'abcdefghijklmnopqrstuvwxyz012345'" create-etherstub -t a
 bad "invalid MAC address" create-vnic -t -l "$stub" -m 0:1:2:3:4 "$w"
 bad "invalid MAC address" create-vnic -t -l "$stub" -m 0:1:2:3:4:5g "$w"
 bad "invalid MAC address" create-vnic -t -l "$stub" -m 1:0:5e:0:0:1 "$w"
+bad "'fixed' is not a valid MAC address" create-vnic -t -l "$stub" -m fixed "$w"
 bad "MAC address is already in use" create-vnic -t -l "$stub" -m 2:0:0:36:0:1 "$w"
 # VLAN ids.
 for vid in 0 4095 5000 -1 x; do

@@ -281,6 +281,9 @@ static void test_validation(void)
 		  "create-vnic", "-l", "phys0", "-m", "0:16:3e:1:2", "vnic0");
 	CHECK_ERR("invalid MAC address '1:0:5e:0:0:1'",	/* multicast */
 		  "create-vnic", "-l", "phys0", "-m", "1:0:5e:0:0:1", "vnic0");
+	/* dladm's words for the keyword instead of a value */
+	CHECK_ERR("'fixed' is not a valid MAC address",
+		  "create-vnic", "-l", "phys0", "-m", "fixed", "vnic0");
 	CHECK_ERR("invalid MAC address prefix '1:2:3'",
 		  "create-vnic", "-l", "phys0", "-m", "random", "-r", "1:2:3",
 		  "vnic0");
@@ -476,6 +479,18 @@ static void test_daemon_errors(void)
 	CU_ASSERT_EQUAL(RUND("delete-vnic", "vnic9"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic deletion failed: object "
 			       "not found\n");
+	/* made but not saved: a warning, as dladm's, and status 1 */
+	fake_next(NULL, EACCES, "change in effect but not saved (lost when "
+		  "vswitchd restarts): cannot write /x: Permission denied");
+	CU_ASSERT_EQUAL(RUND("set-linkprop", "-p", "maxbw=10M", "vnic0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: warning: change in effect but "
+			       "not saved (lost when vswitchd restarts): "
+			       "cannot write /x: Permission denied\n");
+	fake_next(NULL, EACCES, "change in effect but not saved (lost when "
+		  "vswitchd restarts): cannot write /x: Permission denied");
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-l", "phys0", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: warning: change in "
+				   "effect but not saved"));
 	fake_next(NULL, EBUSY, "link busy");
 	CU_ASSERT_EQUAL(RUND("create-etherstub", "stub0"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: etherstub creation failed: "
