@@ -56,9 +56,9 @@ static int cli_usage_status(const struct cli *c)
 	return c->usage_status ? c->usage_status : 1;
 }
 
-static void cli_cmd_usage(struct cli *c, const struct cli_cmd *cmd)
+static void cli_cmd_usage(FILE *f, const struct cli_cmd *cmd)
 {
-	fprintf(c->err, "    %-16s %s\n", cmd->name, cmd->usage);
+	fprintf(f, "    %-16s %s\n", cmd->name, cmd->usage);
 }
 
 int cli_usage(struct cli *c)
@@ -69,8 +69,31 @@ int cli_usage(struct cli *c)
 	}
 	fprintf(c->err, "usage: %s <subcommand> <args> ...\n", c->prog);
 	for (size_t i = 0; i < c->ncmds; i++)
-		cli_cmd_usage(c, &c->cmds[i]);
+		cli_cmd_usage(c->err, &c->cmds[i]);
 	return cli_usage_status(c);
+}
+
+int cli_help(struct cli *c, const char *name)
+{
+	const struct cli_cmd *cmd = NULL;
+
+	if (name) {
+		for (size_t i = 0; i < c->ncmds && !cmd; i++)
+			if (strcmp(c->cmds[i].name, name) == 0)
+				cmd = &c->cmds[i];
+		if (!cmd)
+			return cli_fail(c, "unknown subcommand '%.64s'", name);
+	}
+	/* asked for: the usage is the output */
+	if (cmd) {
+		fprintf(c->out, "usage:\n");
+		cli_cmd_usage(c->out, cmd);
+		return 0;
+	}
+	fprintf(c->out, "usage: %s <subcommand> <args> ...\n", c->prog);
+	for (size_t i = 0; i < c->ncmds; i++)
+		cli_cmd_usage(c->out, &c->cmds[i]);
+	return 0;
 }
 
 int cli_usage_fail(struct cli *c, const char *fmt, ...)
@@ -83,7 +106,7 @@ int cli_usage_fail(struct cli *c, const char *fmt, ...)
 	if (!c->cmd || c->synopsis)
 		return cli_usage(c);
 	fprintf(c->err, "usage:\n");
-	cli_cmd_usage(c, c->cmd);
+	cli_cmd_usage(c->err, c->cmd);
 	return cli_usage_status(c);
 }
 

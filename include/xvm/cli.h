@@ -58,6 +58,10 @@ struct cli {
 
 /* "prog: <message>" on c->err; returns 1 (the exit status). */
 int cli_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
+/* The help subcommand: the usage of name (NULL: of every subcommand) on
+ * c->out, 0; 1 after "unknown subcommand 'x'" for a name not in the
+ * table. */
+int cli_help(struct cli *c, const char *name);
 /* "prog: warning: <message>" (dladm's warn()), for what went partly
  * wrong; returns 1. */
 int cli_warn(struct cli *c, const char *fmt, ...) PRINTF(2, 3);

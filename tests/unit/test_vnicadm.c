@@ -235,6 +235,15 @@ static void test_usage(void)
 	/* every subcommand is listed */
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    show-linkprop    [-P]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    create-etherstub [-t]"));
+	/* help: the usage asked for, on stdout */
+	CU_ASSERT_EQUAL(RUN("help"), 0);
+	CU_ASSERT_TRUE(starts_with(OUT(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(OUT(), "    show-linkprop    [-P]"));
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_EQUAL(RUN("help", "show-phys"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "usage:\n    show-phys        [-pP] "
+			       "[-o <field>,...] [<link>]\n");
+	CHECK_ERR("unknown subcommand 'frob'", "help", "frob");
 
 	CU_ASSERT_EQUAL(RUN("create-vnic", "-q", "-l", "phys0", "vnic0"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
@@ -259,7 +268,7 @@ static void test_usage(void)
 	CU_ASSERT_EQUAL(RUN("show-vnic", "-i", "1"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -i can be "
 				   "used only with -s\nusage:"));
-	CU_ASSERT_EQUAL(RUN("show-phys", "eth0"), 1);
+	CU_ASSERT_EQUAL(RUN("show-phys", "eth0", "eth1"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
 }
 
@@ -356,6 +365,7 @@ FAKE_RPC_CANNED(fake_linkprop_get, "linkprop.get")
 FAKE_RPC_CANNED(fake_stub_create, "etherstub.create")
 FAKE_RPC_CANNED(fake_stub_delete, "etherstub.delete")
 FAKE_RPC_CANNED(fake_stub_list, "etherstub.list")
+FAKE_RPC_CANNED(fake_phys_list, "phys.list")
 
 static const struct rpc_method fake_methods[] = {
 	{ "vnic.create", fake_vnic_create },
@@ -368,6 +378,7 @@ static const struct rpc_method fake_methods[] = {
 	{ "etherstub.create", fake_stub_create },
 	{ "etherstub.delete", fake_stub_delete },
 	{ "etherstub.list", fake_stub_list },
+	{ "phys.list", fake_phys_list },
 };
 
 /* Answer the next request with result (JSON text) or an error. */
@@ -556,6 +567,18 @@ static void test_daemon_show(void)
 			     "stub0"), 0);
 	CU_ASSERT_STRING_EQUAL(OUT(), "stub0:0\n");
 	CHECK_REQUEST("link.list", "{\"name\":\"stub0\",\"stats\":true}");
+	free(list);
+
+	/* show-phys NAME: the list is asked for, the name picked here */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"phys\":%s}", phys_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-phys", "-p", "-o", "link,device", "veth1"),
+			0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "veth1:veth\n");
+	CHECK_REQUEST("phys.list", "{}");
+	CU_ASSERT_EQUAL(RUND("show-phys", "eth9"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid link name 'eth9': "
+			       "object not found\n");
 	free(list);
 
 	/* show-etherstub NAME: the list is asked for, the name picked here */
