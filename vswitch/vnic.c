@@ -414,17 +414,22 @@ static json_t *vnic_saved_json(struct vswd *d, const json_t *e)
 {
 	const char *over = json_string_value(json_object_get(e, "link"));
 	struct vsw_link *l = over ? link_find(d, over) : NULL;
+	const char *type = json_string_value(json_object_get(e, "macaddrtype"));
+	const char *kind = json_string_value(json_object_get(e, "kind"));
 	struct link_props p;
 	uint64_t speed;
 
 	persist_vnic_props(e, &p);
 	speed = p.maxbw ? p.maxbw / 1000000 : l ? link_speed_mbps(l) : 0;
-	return json_pack("{s:O, s:O, s:I, s:I, s:O, s:O, s:O, s:O, s:b, s:i}",
-		"name", json_object_get(e, "name"), "over", json_object_get(e, "link"),
+	/* an entry written by hand may lack the optional keys: what
+	 * persist_restore() would make of it */
+	return json_pack("{s:O?, s:s?, s:I, s:I, s:O?, s:s, s:O?, s:s, s:b, s:i}",
+		"name", json_object_get(e, "name"), "over", over,
 		"speed", (json_int_t)speed, "maxbw", (json_int_t)p.maxbw,
 		"mac", json_object_get(e, "mac"),
-		"macaddrtype", json_object_get(e, "macaddrtype"),
-		"vid", json_object_get(e, "vid"), "kind", json_object_get(e, "kind"),
+		"macaddrtype", type && !strcmp(type, "random") ? "random" : "fixed",
+		"vid", json_object_get(e, "vid"),
+		"kind", kind && !strcmp(kind, "guest") ? "guest" : "host",
 		"temporary", false, "mtu", (int)p.mtu);
 }
 
