@@ -29,6 +29,18 @@ int cli_fail(struct cli *c, const char *fmt, ...)
 	return 1;
 }
 
+int cli_warn(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->err, "%s: warning: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(c->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->err);
+	return 1;
+}
+
 int cli_fail_status(struct cli *c, int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -44,9 +56,9 @@ static int cli_usage_status(const struct cli *c)
 	return c->usage_status ? c->usage_status : 1;
 }
 
-static void cli_cmd_usage(struct cli *c, const struct cli_cmd *cmd)
+static void cli_cmd_usage(FILE *f, const struct cli_cmd *cmd)
 {
-	fprintf(c->err, "    %-16s %s\n", cmd->name, cmd->usage);
+	fprintf(f, "    %-16s %s\n", cmd->name, cmd->usage);
 }
 
 int cli_usage(struct cli *c)
@@ -57,8 +69,31 @@ int cli_usage(struct cli *c)
 	}
 	fprintf(c->err, "usage: %s <subcommand> <args> ...\n", c->prog);
 	for (size_t i = 0; i < c->ncmds; i++)
-		cli_cmd_usage(c, &c->cmds[i]);
+		cli_cmd_usage(c->err, &c->cmds[i]);
 	return cli_usage_status(c);
+}
+
+int cli_help(struct cli *c, const char *name)
+{
+	const struct cli_cmd *cmd = NULL;
+
+	if (name) {
+		for (size_t i = 0; i < c->ncmds && !cmd; i++)
+			if (strcmp(c->cmds[i].name, name) == 0)
+				cmd = &c->cmds[i];
+		if (!cmd)
+			return cli_fail(c, "unknown subcommand '%.64s'", name);
+	}
+	/* asked for: the usage is the output */
+	if (cmd) {
+		fprintf(c->out, "usage:\n");
+		cli_cmd_usage(c->out, cmd);
+		return 0;
+	}
+	fprintf(c->out, "usage: %s <subcommand> <args> ...\n", c->prog);
+	for (size_t i = 0; i < c->ncmds; i++)
+		cli_cmd_usage(c->out, &c->cmds[i]);
+	return 0;
 }
 
 int cli_usage_fail(struct cli *c, const char *fmt, ...)
@@ -71,7 +106,7 @@ int cli_usage_fail(struct cli *c, const char *fmt, ...)
 	if (!c->cmd || c->synopsis)
 		return cli_usage(c);
 	fprintf(c->err, "usage:\n");
-	cli_cmd_usage(c, c->cmd);
+	cli_cmd_usage(c->err, c->cmd);
 	return cli_usage_status(c);
 }
 
@@ -86,10 +121,16 @@ static const struct cli_cmd *cli_find_cmd(const struct cli *c,
 
 int cli_run(struct cli *c, int argc, char **argv)
 {
+	/* no subcommand: the default one, alone, as if typed */
+	char *dflt[] = { argc ? argv[0] : NULL, (char *)c->default_cmd, NULL };
 	int ret;
 
-	if (argc < 2)
+	if (argc < 2 && !c->default_cmd)
 		return cli_usage(c);
+	if (argc < 2) {
+		argc = 2;
+		argv = dflt;
+	}
 	c->cmd = cli_find_cmd(c, argv[1]);
 	if (!c->cmd) {
 		cli_fail(c, "unknown subcommand '%.64s'", argv[1]);

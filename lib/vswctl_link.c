@@ -52,5 +52,6 @@ int vswctl_linkprop_get(struct vswctl *h, const struct vswctl_query *q,
 	if (q->nprops)
 		p = vswctl_set(p, "props",
 			       vswctl_strings_json(q->props, q->nprops));
+	p = vswctl_set_flag(p, "persistent", q->persistent);
 	return vswctl_call_rows(h, "linkprop.get", p, "props", rows);
 }

@@ -103,5 +103,6 @@ int vswctl_vnic_list(struct vswctl *h, const struct vswctl_query *q,
 
 	p = vswctl_set_str(p, "link", q->link);
 	p = vswctl_set_flag(p, "stats", q->stats);
+	p = vswctl_set_flag(p, "persistent", q->persistent);
 	return vswctl_call_rows(h, "vnic.list", p, "vnics", rows);
 }

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus_vdev.h>
 #include <rte_dev.h>
@@ -23,8 +26,28 @@
 struct uplink {
 	uint16_t port_id;
 	bool started;
+	bool was_promisc;	/* IFF_PROMISC set before we came: leave it */
 	char devname[RTE_DEV_NAME_MAX_LEN];
 };
+
+/* Whether the administrator (or another program) put ifname in
+ * promiscuous mode: SIOCGIFFLAGS reports the flag as set through
+ * SIOCSIFFLAGS, not the count packet sockets hold. */
+static bool uplink_promisc_now(const char *ifname)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool on = false;
+
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0)
+		on = ifr.ifr_flags & IFF_PROMISC;
+	close(fd);
+	return on;
+}
 
 static int uplink_start(struct uplink *u, struct rte_mempool *pool)
 {
@@ -46,7 +69,9 @@ static int uplink_start(struct uplink *u, struct rte_mempool *pool)
 	if (rc < 0)
 		return rc;
 	u->started = true;
-	/* frames for VNIC MACs must reach us */
+	/* frames for VNIC MACs must reach us; the af_packet PMD sets the
+	 * interface's IFF_PROMISC, which uplink_close() clears again
+	 * unless it was set already */
 	rc = rte_eth_promiscuous_enable(u->port_id);
 	if (rc < 0)
 		log_warn("uplink %s: promiscuous mode: %s", u->devname,
@@ -70,6 +95,7 @@ static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
 	snprintf(u->devname, sizeof(u->devname), "net_af_packet_%s", c->ifname);
 	snprintf(args, sizeof(args), "%s,iface=%s,qpairs=1", u->devname,
 		 c->ifname);
+	u->was_promisc = uplink_promisc_now(c->ifname);
 	rc = rte_dev_probe(args);
 	if (rc < 0) {
 		log_err("uplink %s: cannot attach: %s", c->ifname,
@@ -96,6 +122,10 @@ static void uplink_close(struct nb_port *p)
 {
 	struct uplink *u = p->priv;
 
+	if (u->started && !u->was_promisc &&
+	    rte_eth_promiscuous_disable(u->port_id) < 0)
+		log_warn("uplink %s: cannot turn promiscuous mode off again",
+			 p->name);
 	if (u->started)
 		rte_eth_dev_stop(u->port_id);
 	rte_eth_dev_close(u->port_id);

@@ -34,6 +34,10 @@ int vn_vsw_error(struct vnicadm *v)
 
 	switch (e->origin) {
 	case VSWCTL_E_REMOTE:
+		/* done, but not kept across a restart: dladm warns */
+		if (strncmp(e->message, VSWCTL_NOT_SAVED,
+			    strlen(VSWCTL_NOT_SAVED)) == 0)
+			return cli_warn(&v->cli, "%s", e->message);
 		return 2;
 	case VSWCTL_E_LOCAL:
 		return vn_fail(v, "%s", e->message);

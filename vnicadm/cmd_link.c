@@ -1,7 +1,8 @@
 /*
  * show-link and show-phys (REFERENCE.md "dladm -> vnicadm"): every link
  * vswitchd knows (link.list; with -s its counters, with -i repeated) and
- * the host's Ethernet interfaces (phys.list).
+ * the host's Ethernet interfaces (phys.list; one of them when named, picked
+ * here).
  */
 #include "vnicadm.h"
 
@@ -29,9 +30,7 @@ int cmd_show_link(struct cli *c, int argc, char **argv)
 static int show_phys_args(struct vnicadm *v, const struct cli_opts *o,
 			  int argc, char **argv, struct vn_show *s)
 {
-	(void)argv;
-	(void)s;
-	return o->optind != argc ? vn_usage(v) : 0;
+	return vn_show_operand(v, o, argc, argv, s, false);
 }
 
 int cmd_show_phys(struct cli *c, int argc, char **argv)

@@ -129,6 +129,7 @@ static int show_linkprop_args(struct vnicadm *v, const struct cli_opts *o,
 		s->q.props = s->props.name;
 		s->q.nprops = s->props.n;
 	}
+	s->q.persistent = o->val['P'] != NULL;
 	return vn_show_operand(v, o, argc, argv, s, true);
 }
 

@@ -50,6 +50,9 @@ static int vnic_mac(struct vnicadm *v, const struct cli_opts *o,
 	size_t plen;
 	bool generated = !strcmp(m, "auto") || !strcmp(m, "random");
 
+	/* dladm: a fixed MAC is given by its value, not the keyword */
+	if (strcmp(m, "fixed") == 0)
+		return vn_fail(v, "'fixed' is not a valid MAC address");
 	if (!generated) {
 		if (mac_parse(m, &mac) < 0 || !mac_is_unicast(&mac))
 			return vn_fail(v, "invalid MAC address '%.32s'", m);
@@ -168,6 +171,8 @@ static int show_vnic_args(struct vnicadm *v, const struct cli_opts *o,
 {
 	if (o->optind < argc - 1)
 		return vn_usage(v);
+	if (o->val['s'] && o->val['P'])
+		return vn_fail(v, "the option -P cannot be used with -s");
 	if (vn_show_stats(v, o, s, VN_T_VNIC, VN_T_VNIC_STATS))
 		return 1;
 	if (o->val['l']) {
@@ -175,7 +180,7 @@ static int show_vnic_args(struct vnicadm *v, const struct cli_opts *o,
 			return 1;
 		s->q.link = o->val['l'];
 	}
-	s->persistent_only = o->val['P'] != NULL;
+	s->q.persistent = o->val['P'] != NULL;
 	return vn_show_operand(v, o, argc, argv, s, true);
 }
 

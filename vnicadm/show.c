@@ -1,8 +1,9 @@
 /*
- * The show-* loop: ask vswitchd for a list, keep the rows the operand and
- * -P select, print them through one table (print.c); with -i, again every
- * interval seconds with the counters' change since the previous round, as
- * dladm show-link -s -i does, until interrupted.
+ * The show-* loop: ask vswitchd for a list (with -P, of the persistent
+ * configuration), keep the rows the operand selects, print them through
+ * one table (print.c); with -i, again every interval seconds with the
+ * counters' change since the previous round, as dladm show-link -s -i
+ * does, until interrupted.
  */
 #include <string.h>
 #include <unistd.h>
@@ -10,7 +11,7 @@
 #include "vnicadm.h"
 #include "xvm/ofmt.h"
 
-/* The rows that the operand and -P select (new ref). */
+/* The rows that the operand selects (new ref). */
 static json_t *vn_select(const struct vn_show *s, const json_t *rows)
 {
 	json_t *out = json_array(), *row;
@@ -23,9 +24,6 @@ static json_t *vn_select(const struct vn_show *s, const json_t *rows)
 			json_object_get(row, s->name_key ? s->name_key : "name"));
 
 		if (s->name && (!n || strcmp(n, s->name) != 0))
-			continue;
-		if (s->persistent_only &&
-		    json_is_true(json_object_get(row, "temporary")))
 			continue;
 		if (json_array_append(out, row) < 0) {
 			json_decref(out);

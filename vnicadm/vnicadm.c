@@ -19,7 +19,7 @@ static const struct cli_cmd vnicadm_cmds[] = {
 	  "[<vnic>]" },
 	{ "show-link", cmd_show_link,
 	  "[-pP] [-s [-i <interval>]] [-o <field>,...] [<link>]" },
-	{ "show-phys", cmd_show_phys, "[-pP] [-o <field>,...]" },
+	{ "show-phys", cmd_show_phys, "[-pP] [-o <field>,...] [<link>]" },
 	{ "create-etherstub", cmd_create_etherstub, "[-t] <link>" },
 	{ "delete-etherstub", cmd_delete_etherstub, "[-t] <link>" },
 	{ "show-etherstub", cmd_show_etherstub,
@@ -33,10 +33,18 @@ static const struct cli_cmd vnicadm_cmds[] = {
 	{ "show-usage", cmd_show_usage,
 	  "[-d | -F gnuplot] [-p -o <field>,...] [-f <logfile>]\n"
 	  "\t\t     [-s <MM/DD/YYYY,hh:mm:ss>] [-e <MM/DD/YYYY,hh:mm:ss>] [<link>]" },
+	{ "help", cmd_help, "[<subcommand>]" },
 	{ "snoop", cmd_snoop,
 	  "[-D] [-o <file>|-] [-c <count>] [-s <snaplen>] {-d <link> | <link>}\n"
 	  "\t\t     [<expression>]" },
 };
+
+int cmd_help(struct cli *c, int argc, char **argv)
+{
+	if (argc > 2)
+		return cli_usage_fail(c, "too many arguments");
+	return cli_help(c, argc == 2 ? argv[1] : NULL);
+}
 
 int vn_check_link(struct vnicadm *v, const char *name)
 {
@@ -52,6 +60,7 @@ void vnicadm_init(struct vnicadm *v, FILE *out, FILE *err)
 			.prog = VN_PROG, .peer = "vswitchd",
 			.out = out, .err = err,
 			.cmds = vnicadm_cmds, .ncmds = ARRAY_SIZE(vnicadm_cmds),
+			.default_cmd = "show-link",	/* as dladm */
 		},
 	};
 }

@@ -56,7 +56,10 @@ void vn_disconnect(struct vnicadm *v);
 /*
  * After a vswctl call on v->h failed: a refusal by vswitchd is not printed
  * but returned as 2, for callers that word some errors themselves (the
- * reason is vswctl_error(v->h)->message); anything else is printed
+ * reason is vswctl_error(v->h)->message); a change made but not saved
+ * is printed as "vnicadm: warning: change in effect but not saved ..."
+ * and gives 1 (the exit status, as dladm's after such a warning);
+ * anything else is printed
  * ("vswitchd: reason" when the exchange failed, which also disconnects)
  * and gives 1.
  */
@@ -125,7 +128,6 @@ struct vn_show {
 	const char *name;	/* the operand: only that row (must exist) */
 	const char *name_key;	/* its key in a row ("name"; "link") */
 	const char *what;	/* "vnic": "invalid vnic name 'x': ..." */
-	bool persistent_only;	/* -P: leave out "temporary": true rows */
 };
 int vn_show(struct vnicadm *v, const struct vn_show *s);
 
@@ -167,6 +169,7 @@ int cmd_delete_vnic(struct cli *c, int argc, char **argv);
 int cmd_show_vnic(struct cli *c, int argc, char **argv);
 int cmd_show_link(struct cli *c, int argc, char **argv);
 int cmd_show_phys(struct cli *c, int argc, char **argv);
+int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_create_etherstub(struct cli *c, int argc, char **argv);
 int cmd_delete_etherstub(struct cli *c, int argc, char **argv);
 int cmd_show_etherstub(struct cli *c, int argc, char **argv);

@@ -30,7 +30,12 @@
 #include "vswitchd.h"
 #include "usage.h"
 
-#define VSWD_MBUFS	32767	/* ~75 MB of the DPDK memory */
+#define VSWD_MBUFS	32767	/* ~78 MB of the DPDK memory */
+/* -m's range. The pool above and what the EAL and the heap keep for
+ * themselves need about 136 MB (measured with --no-huge: 128 fails);
+ * 160 leaves room for VNICs, captures and flows. */
+#define VSWD_MEM_MIN	160
+#define VSWD_MEM_MAX	65536
 #define VSWD_MBUF_CACHE	256
 #define VSWD_MAX_EAL	32
 #define VSWD_MAX_PCI	8
@@ -50,7 +55,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vswitchd [-Hv] [-m MB] [-a PCI_BDF]... [-p PIDFILE]\n"
-		"  -m, --memory MB     DPDK memory (default 256)\n"
+		"  -m, --memory MB     DPDK memory, 160-65536 (default 256)\n"
 		"  -H, --hugepages     use hugepages instead of anonymous memory\n"
 		"  -a, --pci BDF       let DPDK probe this PCI device (vfio-pci)\n"
 		"  -p, --pidfile PATH  default $XVM_RUNDIR/vswitchd.pid\n"
@@ -86,8 +91,12 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 		case 'm':
 			errno = 0;
 			o->mem_mb = (unsigned)strtoul(optarg, &end, 10);
-			if (errno || *end || o->mem_mb < 64 || o->mem_mb > 65536) {
-				fprintf(stderr, "vswitchd: invalid memory size '%s'\n", optarg);
+			if (errno || *end || o->mem_mb < VSWD_MEM_MIN ||
+			    o->mem_mb > VSWD_MEM_MAX) {
+				fprintf(stderr, "vswitchd: invalid memory size "
+					"'%s': MB, %d to %d (the packet buffers "
+					"alone take about 80 MB)\n", optarg,
+					VSWD_MEM_MIN, VSWD_MEM_MAX);
 				return -EINVAL;
 			}
 			break;
@@ -237,7 +246,10 @@ static int start_dataplane(struct vswd *d)
 					  RTE_MBUF_DEFAULT_BUF_SIZE,
 					  rte_socket_id());
 	if (!d->pool) {
-		log_err("mbuf pool: %s", rte_strerror(rte_errno));
+		log_err("mbuf pool: %s (%u buffers, about 78 MB, do not fit "
+			"in the DPDK memory: raise -m, or reserve more "
+			"hugepages with -H)", rte_strerror(rte_errno),
+			VSWD_MBUFS);
 		return -ENOMEM;
 	}
 	if (lcore >= RTE_MAX_LCORE) {

@@ -72,19 +72,52 @@ static json_t *persist_vnic_json(const struct vsw_vnic *v)
 
 static json_t *persist_json(const struct vswd *d)
 {
-	json_t *stubs = json_array(), *vnics = json_array();
+	json_t *stubs = json_array(), *vnics = persist_vnics(d);
 
 	for (const struct vsw_link *l = d->links; l; l = l->next)
 		if (l->cls == VSW_LINK_ETHERSTUB && !l->temporary)
 			json_array_append_new(stubs, json_pack("{s:s}", "name",
 							       l->name));
-	for (const struct vsw_vnic *v = d->vnics; v; v = v->next)
-		if (!v->temporary)
-			json_array_append_new(vnics, persist_vnic_json(v));
-	if (d->dormant)
-		json_array_extend(vnics, d->dormant);
 	return json_pack("{s:i, s:o, s:o, s:o}", "version", 1, "etherstubs",
 			 stubs, "vnics", vnics, "flows", flows_persist_json(d));
+}
+
+json_t *persist_vnics(const struct vswd *d)
+{
+	json_t *vnics = json_array();
+
+	for (const struct vsw_vnic *v = d->vnics; vnics && v; v = v->next)
+		if (!v->temporary)
+			json_array_append_new(vnics, persist_vnic_json(v));
+	if (vnics && d->dormant)
+		json_array_extend(vnics, d->dormant);
+	return vnics;
+}
+
+json_t *persist_vnic_find(json_t *vnics, const char *name)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(vnics, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+void persist_vnic_props(const json_t *entry, struct link_props *p)
+{
+	json_t *val;
+	const char *key;
+	char perr[LINKPROP_ERRLEN];
+
+	link_props_init(p);
+	json_object_foreach(json_object_get(entry, "props"), key, val)
+		if (json_is_string(val))
+			linkprop_set(p, key, json_string_value(val), perr);
 }
 
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v)
@@ -151,8 +184,8 @@ int persist_commit(struct vswd *d, struct rpc_error *err)
 	d->unsaved = false;	/* the next change writes everything again */
 	rc = persist_save(d);
 	if (rc < 0)
-		return rpc_errorf(err, -rc, "change in effect but not saved "
-				  "(lost when vswitchd restarts): cannot "
+		return rpc_errorf(err, -rc, VSWCTL_NOT_SAVED " (lost when "
+				  "vswitchd restarts): cannot "
 				  "write %s/vswitchd/config.json: %s",
 				  d->statedir, strerror(-rc));
 	return 0;

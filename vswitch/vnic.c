@@ -408,17 +408,80 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 }
 CTL_COMMAND("vnic.delete", vnic_ctl_delete, "name [temporary]");
 
+/* A saved VNIC entry (persist_vnics()) as a vnic.list row: what
+ * vnicadm show-vnic -P prints. No state or counters: it may not run. */
+static json_t *vnic_saved_json(struct vswd *d, const json_t *e)
+{
+	const char *over = json_string_value(json_object_get(e, "link"));
+	struct vsw_link *l = over ? link_find(d, over) : NULL;
+	const char *type = json_string_value(json_object_get(e, "macaddrtype"));
+	const char *kind = json_string_value(json_object_get(e, "kind"));
+	struct link_props p;
+	uint64_t speed;
+
+	persist_vnic_props(e, &p);
+	speed = p.maxbw ? p.maxbw / 1000000 : l ? link_speed_mbps(l) : 0;
+	/* an entry written by hand may lack the optional keys: what
+	 * persist_restore() would make of it */
+	return json_pack("{s:O?, s:s?, s:I, s:I, s:O?, s:s, s:O?, s:s, s:b, s:i}",
+		"name", json_object_get(e, "name"), "over", over,
+		"speed", (json_int_t)speed, "maxbw", (json_int_t)p.maxbw,
+		"mac", json_object_get(e, "mac"),
+		"macaddrtype", type && !strcmp(type, "random") ? "random" : "fixed",
+		"vid", json_object_get(e, "vid"),
+		"kind", kind && !strcmp(kind, "guest") ? "guest" : "host",
+		"temporary", false, "mtu", (int)p.mtu);
+}
+
+/* vnic.list with "persistent": the saved configuration's VNICs. */
+static int vnic_list_saved(struct vswd *d, const char *name, const char *link,
+			   json_t **result, struct rpc_error *err)
+{
+	json_t *saved = persist_vnics(d), *arr = json_array(), *e;
+	size_t i;
+
+	if (!saved || !arr) {
+		json_decref(saved);
+		json_decref(arr);
+		return rpc_errorf(err, ENOMEM, "out of memory");
+	}
+	if (name && !persist_vnic_find(saved, name)) {
+		json_decref(saved);
+		json_decref(arr);
+		return link_find(d, name) ?
+			rpc_errorf(err, EINVAL, "'%s' is not a vnic", name) :
+			rpc_errorf(err, ENOENT, "object not found");
+	}
+	json_array_foreach(saved, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+		const char *o = json_string_value(json_object_get(e, "link"));
+
+		if ((!name || (n && !strcmp(name, n))) &&
+		    (!link || (o && !strcmp(link, o))))
+			json_array_append_new(arr, vnic_saved_json(d, e));
+	}
+	json_decref(saved);
+	*result = json_pack("{s:o}", "vnics", arr);
+	return 0;
+}
+
 static int vnic_ctl_list(struct vswd *d, json_t *params, json_t **result,
 			 struct rpc_error *err)
 {
 	const char *name, *link;
-	bool stats;
+	bool stats, persistent;
 	int rc;
 
 	if ((rc = ctl_str(params, "name", false, &name, err)) < 0 ||
 	    (rc = ctl_str(params, "link", false, &link, err)) < 0 ||
-	    (rc = ctl_bool(params, "stats", &stats, err)) < 0)
+	    (rc = ctl_bool(params, "stats", &stats, err)) < 0 ||
+	    (rc = ctl_bool(params, "persistent", &persistent, err)) < 0)
 		return rc;
+	if (persistent && stats)
+		return rpc_errorf(err, EINVAL, "'stats' and 'persistent' "
+				  "cannot be used together");
+	if (persistent)
+		return vnic_list_saved(d, name, link, result, err);
 	if (name && !vnic_find(d, name))
 		return link_find(d, name) ?
 			rpc_errorf(err, EINVAL, "'%s' is not a vnic", name) :
@@ -428,4 +491,5 @@ static int vnic_ctl_list(struct vswd *d, json_t *params, json_t **result,
 	*result = json_pack("{s:o}", "vnics", vnics_json(d, name, link, stats));
 	return 0;
 }
-CTL_COMMAND("vnic.list", vnic_ctl_list, "[name] [link] [stats]");
+CTL_COMMAND("vnic.list", vnic_ctl_list,
+	    "[name] [link] [stats] [persistent]");

@@ -115,31 +115,65 @@ static void vnicprop_list(json_t *arr, const char *link,
 			json_array_append_new(arr, vnicprop_json(link, p, id, rw));
 }
 
+/* The VNICs' properties: running values, or with persistent those of
+ * the saved configuration (VNICs deleted with -t included). */
+static void vnicprop_list_vnics(struct vswd *d, json_t *arr, const char *name,
+				uint32_t mask, json_t *saved)
+{
+	struct link_props p;
+	size_t i;
+	json_t *e;
+
+	if (!saved) {
+		for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+			if (!name || !strcmp(name, v->name))
+				vnicprop_list(arr, v->name, &v->props, mask, true);
+		return;
+	}
+	json_array_foreach(saved, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (!n || (name && strcmp(name, n)))
+			continue;
+		persist_vnic_props(e, &p);
+		vnicprop_list(arr, n, &p, mask, true);
+	}
+}
+
 static int vnicprop_ctl_get(struct vswd *d, json_t *params, json_t **result,
 			    struct rpc_error *err)
 {
 	struct link_props none;
 	const char *name;
 	uint32_t mask;
-	json_t *arr;
+	bool persistent;
+	json_t *arr, *saved = NULL;
 	int rc = ctl_str(params, "name", false, &name, err);
 
 	if (rc == 0)
 		rc = ctl_prop_names(params, &mask, err);
+	if (rc == 0)
+		rc = ctl_bool(params, "persistent", &persistent, err);
 	if (rc < 0)
 		return rc;
-	if (name && !link_name_taken(d, name))
+	if (persistent && !(saved = persist_vnics(d)))
+		return rpc_errorf(err, ENOMEM, "out of memory");
+	if (name && !link_find(d, name) &&
+	    !(saved ? persist_vnic_find(saved, name) != NULL :
+		      vnic_find(d, name) != NULL)) {
+		json_decref(saved);
 		return rpc_errorf(err, ENOENT, "object not found");
+	}
 	link_props_init(&none);
 	arr = json_array();
 	/* links carry no settable properties of their own */
 	for (struct vsw_link *l = d->links; l; l = l->next)
-		if (!name || !strcmp(name, l->name))
+		if ((!name || !strcmp(name, l->name)) &&
+		    !(persistent && l->temporary))
 			vnicprop_list(arr, l->name, &none, mask, false);
-	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
-		if (!name || !strcmp(name, v->name))
-			vnicprop_list(arr, v->name, &v->props, mask, true);
+	vnicprop_list_vnics(d, arr, name, mask, saved);
+	json_decref(saved);
 	*result = json_pack("{s:o}", "props", arr);
 	return 0;
 }
-CTL_COMMAND("linkprop.get", vnicprop_ctl_get, "[name] [props]");
+CTL_COMMAND("linkprop.get", vnicprop_ctl_get, "[name] [props] [persistent]");

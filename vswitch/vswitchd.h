@@ -141,6 +141,15 @@ void persist_changed(struct vswd *d);
  * failed save is -errno with err saying the change is in effect but not
  * saved. */
 int persist_commit(struct vswd *d, struct rpc_error *err);
+/* The persistent configuration's VNICs, as saved (new ref; NULL when
+ * out of memory): the running persistent ones and those deleted with -t.
+ * Each {"name", "link", "mac", "macaddrtype", "vid", "kind", "props"}. */
+json_t *persist_vnics(const struct vswd *d);
+/* The entry of that name in persist_vnics()' array, or NULL (borrowed). */
+json_t *persist_vnic_find(json_t *vnics, const char *name);
+/* An entry's saved properties into p (those that no longer parse left
+ * out, as persist_restore() leaves them out). */
+void persist_vnic_props(const json_t *entry, struct link_props *p);
 /* Keep a deleted VNIC's saved entry (delete -t); forget it (a new VNIC
  * of that name). */
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v);

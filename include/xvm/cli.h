@@ -43,6 +43,8 @@ struct cli {
 	const struct cli_cmd *cmds;	/* the subcommands */
 	size_t ncmds;
 	const struct cli_cmd *cmd;	/* the one running, for its usage */
+	const char *default_cmd;	/* run when no subcommand is given
+					 * (dladm: show-link); NULL: usage */
 	/*
 	 * For a program whose command line is not "prog <subcommand>
 	 * <args>" (hvctl: options, a target, then the command): prints its
@@ -56,6 +58,13 @@ struct cli {
 
 /* "prog: <message>" on c->err; returns 1 (the exit status). */
 int cli_fail(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
+/* The help subcommand: the usage of name (NULL: of every subcommand) on
+ * c->out, 0; 1 after "unknown subcommand 'x'" for a name not in the
+ * table. */
+int cli_help(struct cli *c, const char *name);
+/* "prog: warning: <message>" (dladm's warn()), for what went partly
+ * wrong; returns 1. */
+int cli_warn(struct cli *c, const char *fmt, ...) PRINTF(2, 3);
 /* The same message; returns status, for programs that tell failures
  * apart by exit status (hvctl: 3 for an unreachable hv). */
 int cli_fail_status(struct cli *c, int status, const char *fmt, ...)

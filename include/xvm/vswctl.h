@@ -138,10 +138,16 @@ int vswctl_etherstub_delete(struct vswctl *h, const char *name,
  * ...), checked to be an array (-EPROTO otherwise). Fields of the query
  * a method does not take are ignored.
  */
+/* How vswitchd's refusal starts when the change was made but could not
+ * be saved (docs/vswitchd-control.md "Saving"). */
+#define VSWCTL_NOT_SAVED	"change in effect but not saved"
+
 struct vswctl_query {
 	const char *name;		/* one object (ENOENT if none) */
 	const char *link;		/* vnic.list: VNICs over this link */
 	bool stats;			/* vnic.list, link.list: counters */
+	bool persistent;		/* vnic.list, linkprop.get: the saved
+				 * configuration, not the running one */
 	const char *const *props;	/* linkprop.get: these properties */
 	unsigned nprops;		/* 0: all */
 };

@@ -3,7 +3,9 @@
 # interface and the LAN side of the uplink sees its frames tagged 5
 # (tcpdump -e); a LAN host on VLAN 6 with an address in the same subnet
 # cannot reach it, nor can a VNIC with -v 6 (which does reach the VLAN-6
-# LAN host, so VLAN 6 itself works).
+# LAN host, so VLAN 6 itself works). The uplink's PROMISC flag, turned on
+# while VNICs are over it, is off again after the last one goes, and left
+# on when it was on before vswitchd came.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -54,3 +56,19 @@ done
 cap_show "$TMP/uplink6.pcap" | grep -i "^[0-9:.]* $m6 >" | grep -qv 'vlan 6,' &&
 	fail "frames from $v6 left the uplink without tag 6"
 pass "nothing from $v5 on the LAN while VLAN 6 probed it; $v6's frames are tagged 6"
+
+# promisc: IFF_PROMISC (0x100) on the uplink.
+promisc() { (( $(cat "/sys/class/net/$UPLINK/flags") & 0x100 )); }
+promisc || fail "$UPLINK is not promiscuous while VNICs are over it"
+vna delete-vnic "$v5"
+promisc || fail "$UPLINK not promiscuous any more while $v6 is over it"
+vna delete-vnic "$v6"
+! promisc || fail "$UPLINK still promiscuous after its last VNIC was deleted"
+pass "$UPLINK's PROMISC flag is off again after its last VNIC went"
+v7=$(vname 7)
+topo promisc "$UPLINK" on
+vna create-vnic -t -l "$UPLINK" "$v7"
+vna delete-vnic "$v7"
+promisc || fail "$UPLINK's PROMISC, set by the administrator, was turned off"
+topo promisc "$UPLINK" off
+pass "a PROMISC flag set before is left on"

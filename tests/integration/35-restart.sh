@@ -1,7 +1,9 @@
 #!/bin/bash
 # Restart: persistent etherstubs, VNICs (host and guest) and their
 # properties come back after vswitchd restarts, with the same MAC, VLAN and
-# values; objects made with -t (or "temporary") do not.
+# values; objects made with -t (or "temporary") do not, and one deleted
+# with -t does. show-vnic -P and show-linkprop -P show beforehand what
+# comes back.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -33,6 +35,23 @@ snapshot() {
 snapshot "$TMP/before"
 [ -s "$XVM_STATEDIR/vswitchd/config.json" ] || fail "no $XVM_STATEDIR/vswitchd/config.json"
 
+# saved FILE [-P]: the VNICs and their properties, sorted.
+saved() {
+	local f=$1; shift
+	{
+		"$VNICADM" show-vnic "$@" -p -o link,over,macaddress,macaddrtype,vid
+		"$VNICADM" show-linkprop "$@" -c -o link,property,value
+	} 2>&1 | sed 's/:--$/:/' | sort >"$f"
+}
+# -P shows what a restart brings back: p1, deleted with -t now, is there,
+# p2's priority is the persistent one, the temporary VNICs are not.
+vna delete-vnic -t "$p1"
+saved "$TMP/persistent" -P
+grep -q "^$p1:$stub:" "$TMP/persistent" || fail "show-vnic -P leaves out $p1, deleted with -t"
+grep -q "^$p2:priority:high\$" "$TMP/persistent" || fail "show-linkprop -P shows $p2's temporary priority"
+! grep -q -e "$t1" -e "$t2" "$TMP/persistent" || fail "show-vnic -P shows a temporary VNIC"
+pass "show-vnic -P and show-linkprop -P show the persistent configuration"
+
 vsw_stop || fail "vswitchd did not stop on SIGTERM within 15 s"
 pass "vswitchd stopped"
 vsw_start
@@ -48,6 +67,9 @@ grep -q "^$p2:priority:medium" "$TMP/before" || fail "the temporary priority was
 norm() { sed 's/:--$/:/' "$1"; }
 diff <(norm "$TMP/expected") <(norm "$TMP/after") || fail "state after restart differs from the persistent state before"
 pass "persistent etherstub, VNICs and properties are back unchanged"
+saved "$TMP/active"
+diff "$TMP/persistent" "$TMP/active" || fail "the -P views before the restart differ from the state after it"
+pass "the -P views before the restart are the state after it"
 for o in "$tstub" "$t1" "$t2"; do
 	! grep -q "$o" "$TMP/after" || fail "temporary $o came back"
 done

@@ -2,11 +2,18 @@
 # Bad input through vnicadm: each command fails with exit status 1 and the
 # REFERENCE.md message on stderr ("vnicadm: ..."), and changes nothing
 # (show-link, show-vnic and show-linkprop print the same before and after).
+# vswitchd refuses -m below its documented minimum and runs at it.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 net_require
-vsw_start
+for m in 64 159 65537 12x; do
+	"$VSWITCHD" -m "$m" </dev/null >"$TMP/m.out" 2>&1 && fail "vswitchd -m $m started"
+	grep -q "^vswitchd: invalid memory size '$m': MB, 160 to 65536" "$TMP/m.out" ||
+		{ cat "$TMP/m.out"; fail "vswitchd -m $m: no 'invalid memory size' message"; }
+done
+pass "vswitchd -m 64, 159, 65537 and 12x refused with the range"
+VSWITCHD_ARGS="-m 160" vsw_start
 stub=$(vname 9) v=$(vname 1) w=$(vname 2)
 vna create-etherstub -t "$stub"
 vna create-vnic -t -l "$stub" -m 2:0:0:36:0:1 -p maxbw=100M "$v"
@@ -46,6 +53,7 @@ bad "invalid link name 'abcdefghijklmnopqrstuvwxyz012345'" create-etherstub -t a
 bad "invalid MAC address" create-vnic -t -l "$stub" -m 0:1:2:3:4 "$w"
 bad "invalid MAC address" create-vnic -t -l "$stub" -m 0:1:2:3:4:5g "$w"
 bad "invalid MAC address" create-vnic -t -l "$stub" -m 1:0:5e:0:0:1 "$w"
+bad "'fixed' is not a valid MAC address" create-vnic -t -l "$stub" -m fixed "$w"
 bad "MAC address is already in use" create-vnic -t -l "$stub" -m 2:0:0:36:0:1 "$w"
 # VLAN ids.
 for vid in 0 4095 5000 -1 x; do

@@ -741,6 +741,28 @@ static int cmd_txcsum(struct topo *t, int argc, char **argv)
 	return rc;
 }
 
+/* promisc LINK on|off: the interface's IFF_PROMISC, as "ip link set
+ * LINK promisc on" (what vswitchd must leave as it found it). */
+static int cmd_promisc(struct topo *t, int argc, char **argv)
+{
+	struct rtnl_link *change;
+	int rc;
+
+	(void)argc;
+	if (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0)
+		return err("expected on or off, not '%s'", argv[1]);
+	change = rtnl_link_alloc();
+	if (!change)
+		return err("out of memory");
+	if (strcmp(argv[1], "on") == 0)
+		rtnl_link_set_flags(change, IFF_PROMISC);
+	else
+		rtnl_link_unset_flags(change, IFF_PROMISC);
+	rc = link_change(t, argv[0], change);
+	rtnl_link_put(change);
+	return rc;
+}
+
 /* setns LINK NS: move LINK (from -n's namespace) into NS. */
 static int cmd_setns(struct topo *t, int argc, char **argv)
 {
@@ -860,6 +882,7 @@ static const struct topo_cmd cmds[] = {
 	{ "addr", "LINK A.B.C.D/N", 2, 2, true, cmd_addr },
 	{ "setns", "LINK NS", 2, 2, true, cmd_setns },
 	{ "txcsum", "LINK on|off", 2, 2, true, cmd_txcsum },
+	{ "promisc", "LINK on|off", 2, 2, true, cmd_promisc },
 	{ "del", "LINK...", 1, INT_MAX, true, cmd_del },
 	{ "show", "LINK", 1, 1, true, cmd_show },
 };

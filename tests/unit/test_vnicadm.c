@@ -229,15 +229,21 @@ static bool starts_with(const char *s, const char *prefix)
 
 static void test_usage(void)
 {
-	CU_ASSERT_EQUAL(run_in(emptydir, (const char *[]){ NULL }), 1);
-	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_EQUAL(RUN("frobnicate"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unknown subcommand "
+				   "'frobnicate'\nusage: vnicadm <subcommand>"));
 	/* every subcommand is listed */
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    show-linkprop    [-P]"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(ERR(), "    create-etherstub [-t]"));
-
-	CU_ASSERT_EQUAL(RUN("frobnicate"), 1);
-	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unknown subcommand "
-				   "'frobnicate'\nusage: vnicadm"));
+	/* help: the usage asked for, on stdout */
+	CU_ASSERT_EQUAL(RUN("help"), 0);
+	CU_ASSERT_TRUE(starts_with(OUT(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(OUT(), "    show-linkprop    [-P]"));
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_EQUAL(RUN("help", "show-phys"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "usage:\n    show-phys        [-pP] "
+			       "[-o <field>,...] [<link>]\n");
+	CHECK_ERR("unknown subcommand 'frob'", "help", "frob");
 
 	CU_ASSERT_EQUAL(RUN("create-vnic", "-q", "-l", "phys0", "vnic0"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
@@ -262,7 +268,7 @@ static void test_usage(void)
 	CU_ASSERT_EQUAL(RUN("show-vnic", "-i", "1"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -i can be "
 				   "used only with -s\nusage:"));
-	CU_ASSERT_EQUAL(RUN("show-phys", "eth0"), 1);
+	CU_ASSERT_EQUAL(RUN("show-phys", "eth0", "eth1"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
 }
 
@@ -284,6 +290,9 @@ static void test_validation(void)
 		  "create-vnic", "-l", "phys0", "-m", "0:16:3e:1:2", "vnic0");
 	CHECK_ERR("invalid MAC address '1:0:5e:0:0:1'",	/* multicast */
 		  "create-vnic", "-l", "phys0", "-m", "1:0:5e:0:0:1", "vnic0");
+	/* dladm's words for the keyword instead of a value */
+	CHECK_ERR("'fixed' is not a valid MAC address",
+		  "create-vnic", "-l", "phys0", "-m", "fixed", "vnic0");
 	CHECK_ERR("invalid MAC address prefix '1:2:3'",
 		  "create-vnic", "-l", "phys0", "-m", "random", "-r", "1:2:3",
 		  "vnic0");
@@ -356,6 +365,7 @@ FAKE_RPC_CANNED(fake_linkprop_get, "linkprop.get")
 FAKE_RPC_CANNED(fake_stub_create, "etherstub.create")
 FAKE_RPC_CANNED(fake_stub_delete, "etherstub.delete")
 FAKE_RPC_CANNED(fake_stub_list, "etherstub.list")
+FAKE_RPC_CANNED(fake_phys_list, "phys.list")
 
 static const struct rpc_method fake_methods[] = {
 	{ "vnic.create", fake_vnic_create },
@@ -368,6 +378,7 @@ static const struct rpc_method fake_methods[] = {
 	{ "etherstub.create", fake_stub_create },
 	{ "etherstub.delete", fake_stub_delete },
 	{ "etherstub.list", fake_stub_list },
+	{ "phys.list", fake_phys_list },
 };
 
 /* Answer the next request with result (JSON text) or an error. */
@@ -479,6 +490,18 @@ static void test_daemon_errors(void)
 	CU_ASSERT_EQUAL(RUND("delete-vnic", "vnic9"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic deletion failed: object "
 			       "not found\n");
+	/* made but not saved: a warning, as dladm's, and status 1 */
+	fake_next(NULL, EACCES, "change in effect but not saved (lost when "
+		  "vswitchd restarts): cannot write /x: Permission denied");
+	CU_ASSERT_EQUAL(RUND("set-linkprop", "-p", "maxbw=10M", "vnic0"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: warning: change in effect but "
+			       "not saved (lost when vswitchd restarts): "
+			       "cannot write /x: Permission denied\n");
+	fake_next(NULL, EACCES, "change in effect but not saved (lost when "
+		  "vswitchd restarts): cannot write /x: Permission denied");
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-l", "phys0", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: warning: change in "
+				   "effect but not saved"));
 	fake_next(NULL, EBUSY, "link busy");
 	CU_ASSERT_EQUAL(RUND("create-etherstub", "stub0"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: etherstub creation failed: "
@@ -504,9 +527,14 @@ static void test_daemon_show(void)
 	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0:0\nxvm1_0:5\n"
 			       "averyverylong_vnic10:4094\n");
 	CHECK_REQUEST("vnic.list", "{}");
-	/* -P: persistent VNICs only (xvm1_0 is temporary) */
+	/* -P: vswitchd is asked for its persistent configuration, and
+	 * what it gives is printed */
 	CU_ASSERT_EQUAL(RUND("show-vnic", "-P", "-p", "-o", "link"), 0);
-	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0\naveryverylong_vnic10\n");
+	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0\nxvm1_0\naveryverylong_vnic10\n");
+	CHECK_REQUEST("vnic.list", "{\"persistent\":true}");
+	CU_ASSERT_EQUAL(RUND("show-vnic", "-P", "-s"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: the option -P cannot be used "
+			       "with -s\n");
 	/* a name: asked for, and only that row printed */
 	CU_ASSERT_EQUAL(RUND("show-vnic", "-s", "-p", "-o", "link,opackets",
 			     "-l", "phys0", "xvm1_0"), 0);
@@ -527,6 +555,9 @@ static void test_daemon_show(void)
 		      "\"maxbw\",\"protection\"]}");
 	/* -c prints the rows vswitchd gave (the stand-in ignores "props") */
 	CU_ASSERT_TRUE(starts_with(OUT(), "maxbw:100\npriority:high\n"));
+	CU_ASSERT_EQUAL(RUND("show-linkprop", "-P", "vnic0"), 0);
+	CHECK_REQUEST("linkprop.get", "{\"name\":\"vnic0\","
+		      "\"persistent\":true}");
 	free(list);
 
 	/* show-link NAME -s: name and stats asked for, that row printed */
@@ -538,6 +569,18 @@ static void test_daemon_show(void)
 	CHECK_REQUEST("link.list", "{\"name\":\"stub0\",\"stats\":true}");
 	free(list);
 
+	/* show-phys NAME: the list is asked for, the name picked here */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"phys\":%s}", phys_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-phys", "-p", "-o", "link,device", "veth1"),
+			0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "veth1:veth\n");
+	CHECK_REQUEST("phys.list", "{}");
+	CU_ASSERT_EQUAL(RUND("show-phys", "eth9"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid link name 'eth9': "
+			       "object not found\n");
+	free(list);
+
 	/* show-etherstub NAME: the list is asked for, the name picked here */
 	CU_ASSERT_FATAL(asprintf(&list, "{\"etherstubs\":%s}", stubs_json) > 0);
 	fake_next(list, 0, NULL);
@@ -547,6 +590,15 @@ static void test_daemon_show(void)
 	CU_ASSERT_EQUAL(RUND("show-etherstub", "stub7"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid etherstub name "
 			       "'stub7': object not found\n");
+	free(list);
+
+	/* no subcommand: show-link, as dladm */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"links\":%s}", links_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(run_in(rundir, (const char *[]){ NULL }), 0);
+	CHECK_REQUEST("link.list", "{}");
+	CU_ASSERT_TRUE(starts_with(OUT(), "LINK        CLASS     MTU    "));
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
 	free(list);
 
 	fake_next("{\"links\":[]}", 0, NULL);
