@@ -5,7 +5,8 @@
 # definition; dumpxml round-trips (defined under a new name, the inactive
 # XML is the same but for name, uuid and cmdline); autostart set and unset
 # as dominfo and list --autostart show it, kept by the next xvmd;
-# setmaxmem/setmem/setvcpus --config change the stored definition; where
+# setmaxmem/setmem/setvcpus --config change the stored definition; save
+# and net-list are refused naming the API as libvirtd does; where
 # KVM is unusable a start (by virsh, or autostart) fails with hv's reason
 # and the domain stays shut off (failed) while xvmd serves on; undefine
 # removes the domains and their files.
@@ -80,6 +81,16 @@ V setvcpus sc 1 --config >/dev/null || fail "setvcpus --config"
 V dumpxml --inactive sc | grep -q "current='1'>2</vcpu>" || fail "setvcpus not in the definition"
 expect_fail "out of range" setvcpus sc 3 --config
 pass "setvcpus --config within the maximum"
+
+# What xvmd does not serve is refused as libvirtd refuses it: the API's
+# name, not the procedure's number.
+out=$(V save web1 "$TMP/web1.save" 2>&1) && fail "save succeeded: $out"
+echo "$out" | grep -q "this function is not supported by the connection driver: virDomainSave" ||
+	fail "save: $out"
+out=$(V net-list 2>&1) && fail "net-list succeeded: $out"
+echo "$out" | grep -Eq "not supported by the connection driver: virConnect(ListAllNetworks|NumOfNetworks)" ||
+	fail "net-list: $out"
+pass "save and net-list: not supported, worded with the API's name"
 
 if [ -n "$NO_KVM" ]; then
 	start_without_kvm web2
