@@ -82,6 +82,28 @@ V dumpxml --inactive sc | grep -q "current='1'>2</vcpu>" || fail "setvcpus not i
 expect_fail "out of range" setvcpus sc 3 --config
 pass "setvcpus --config within the maximum"
 
+# What virt-install/virt-manager send for a PV guest: metadata, features,
+# cpu, clock, boot order, memballoon and the disk's bus are given back by
+# dumpxml; type='network' names a vswitchd link and stays type='network'.
+dom_xml vi "workload=idle" "<metadata><libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://debian.org/debian/12'/></libosinfo:libosinfo></metadata><features><acpi/><apic/><pae/></features><cpu mode='host-passthrough' check='none'/><clock offset='utc'/>" \
+	"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$TMP/vi.img'/><target dev='xvda' bus='xen'/></disk><interface type='network'><source network='stub0'/></interface><memballoon model='virtio'/>"
+sed -i "s:</kernel>:</kernel><boot dev='hd'/>:" "$TMP/vi.xml"
+V define "$TMP/vi.xml" >/dev/null || fail "define of virt-install style XML"
+V dumpxml vi >"$TMP/vi.dump"
+for want in '<libosinfo:os id="http://debian.org/debian/12"/>' '<pae/>' \
+	'<cpu mode="host-passthrough" check="none"/>' '<clock offset="utc"/>' \
+	"<boot dev='hd'/>" "bus='xen'" "<memballoon model='virtio'/>" \
+	"<interface type='network'>" "<source network='stub0'/>" \
+	"on_xend_stop='shutdown'"; do
+	grep -qF "$want" "$TMP/vi.dump" || fail "dumpxml lost $want: $(cat "$TMP/vi.dump")"
+done
+sed -e 's:<name>vi</name>:<name>vi2</name>:' -e '/<uuid>/d' "$TMP/vi.dump" >"$TMP/vi2.xml"
+V define "$TMP/vi2.xml" >/dev/null || fail "define of vi's dumpxml"
+diff <(V dumpxml vi | grep -v -e '<name>' -e '<uuid>' -e '<mac ') \
+     <(V dumpxml vi2 | grep -v -e '<name>' -e '<uuid>' -e '<mac ') || fail "vi's dumpxml does not round-trip"
+V undefine vi >/dev/null && V undefine vi2 >/dev/null || fail "undefine vi, vi2"
+pass "virt-install style PV XML: kept parts given back by dumpxml, round-trips"
+
 # What xvmd does not serve is refused as libvirtd refuses it: the API's
 # name, not the procedure's number.
 out=$(V save web1 "$TMP/web1.save" 2>&1) && fail "save succeeded: $out"
