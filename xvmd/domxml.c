@@ -999,7 +999,7 @@ static int domxml_root(struct domxml_ctx *c, const xmlNode *root)
 	if (rc < 0)
 		return rc;
 	if (strcmp(type, "xvm") && strcmp(type, "xen"))
-		return domxml_fail(c, "unsupported domain type '%s' (xvm)", type);
+		return domxml_fail(c, "unsupported domain type '%s' (xen, xvm)", type);
 	for (n = root->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;

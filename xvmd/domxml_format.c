@@ -133,7 +133,11 @@ static void fmt_domain(FILE *f, const struct dom_config *cfg,
 {
 	char uuid[37], set[200];
 
-	fputs("<domain type='xvm'", f);
+	/* 'xen', not our own 'xvm': libvirt's schema (virt-xml-validate)
+	 * knows no 'xvm', and 'xen' is what the guests are: PV domains with
+	 * xend's lifecycle, xvd disks and netfront-style VNICs (docs/xvmd.md
+	 * "Domain XML"). Both are accepted on input. */
+	fputs("<domain type='xen'", f);
 	if (live && live->id >= 0)
 		fprintf(f, " id='%d'", live->id);
 	fputs(">\n", f);

@@ -85,14 +85,14 @@ static void test_domxml_roundtrip(void)
 					   sizeof(err)), 0);
 	x1 = domxml_format(&a, &live);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "<domain type='xvm' id='7'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "<domain type='xen' id='7'"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "<target dev='xvm7_0'/>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "tty='/dev/pts/3'"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "a&lt;b &apos;q&apos;"));
 	CU_ASSERT_EQUAL_FATAL(domxml_parse(x1, strlen(x1), &b, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
 	x2 = domxml_format(&b, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(x2, "<domain type='xvm'>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x2, "<domain type='xen'>"));
 	/* the stored top-level xvm:lifecycle is given back in <metadata> */
 	CU_ASSERT_PTR_NOT_NULL(strstr(x2, "<metadata>\n    <xvm:lifecycle "
 				      "xmlns:xvm='" DOMXML_NS "' "
