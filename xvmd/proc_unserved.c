@@ -42,6 +42,7 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 112, "virNodeListDevices" },
 	{ 126, "virConnectNumOfInterfaces" },
 	{ 127, "virConnectListInterfaces" },
+	{ 152, "virNetworkIsActive" },
 	{ 159, "virDomainMemoryStats" },
 	{ 160, "virDomainAttachDeviceFlags" },
 	{ 161, "virDomainDetachDeviceFlags" },

@@ -142,6 +142,9 @@ static void test_proc_table(void)
 	CU_ASSERT_PTR_NOT_NULL(proc_lookup(1));
 	CU_ASSERT_STRING_EQUAL(proc_lookup(273)->name, "CONNECT_LIST_ALL_DOMAINS");
 	CU_ASSERT_PTR_NULL(proc_lookup(55));	/* SAVE: NO_SUPPORT */
+	/* remote_protocol.x: 202 is DOMAIN_IS_UPDATED, 152 NETWORK_IS_ACTIVE */
+	CU_ASSERT_STRING_EQUAL(proc_lookup(202)->name, "DOMAIN_IS_UPDATED");
+	CU_ASSERT_PTR_NULL(proc_lookup(152));
 	CU_ASSERT_PTR_NULL(proc_lookup(-1));
 }
 
