@@ -807,6 +807,20 @@ static int domxml_disk_target(struct domxml_ctx *c, const xmlNode *n,
 	return rc < 0 ? rc : 0;
 }
 
+/* device='disk' (the default) or 'cdrom' (an ISO, read-only). */
+static int domxml_disk_device(struct domxml_ctx *c, const xmlNode *n,
+			      struct dom_disk *d)
+{
+	char dev[16];
+	int rc = domxml_attr_copy(c, n, "device", dev, sizeof(dev), false);
+
+	if (rc > 0 && strcmp(dev, "disk") && strcmp(dev, "cdrom"))
+		return domxml_fail(c, "unsupported disk device '%s' (disk, "
+				   "cdrom)", dev);
+	d->cdrom = rc > 0 && !strcmp(dev, "cdrom");
+	return rc < 0 ? rc : 0;
+}
+
 static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 {
 	struct dom_disk *d;
@@ -823,6 +837,7 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 		return domxml_fail(c, "unsupported disk type '%s' (file, block)",
 				   type);
 	d->block = !strcmp(type, "block");
+	rc = domxml_disk_device(c, n, d);
 	for (n = n->children; n && rc >= 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -833,6 +848,8 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 			rc = domxml_disk_target(c, n, d);
 		else if (domxml_is(n, "driver"))
 			rc = domxml_disk_driver(c, n);
+		else if (domxml_is(n, "readonly"))
+			d->readonly = true;
 		else
 			return domxml_fail(c, "unsupported element 'disk/%s'",
 					   n->name);

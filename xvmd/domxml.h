@@ -5,7 +5,8 @@
  * cmdline), on_poweroff/on_reboot/on_crash, interface type='bridge' (source
  * bridge, mac, target dev, vlan tag, bandwidth inbound/outbound average,
  * model; type='network' names a link the same way, see below), disk (file
- * or block source, raw driver, target dev and bus), console/serial
+ * or block source, device disk or cdrom, raw driver, target dev and bus,
+ * readonly), console/serial
  * type='pty', memballoon model none|virtio, os/boot dev, and xvm's own
  * <xvm:lifecycle on_xend_stop='ignore|shutdown'/> in the namespace
  * DOMXML_NS inside <metadata> (also accepted at the top level, where
@@ -60,6 +61,8 @@ struct dom_disk {
 	char target[16];	/* "xvda" */
 	bool block;		/* type='block' (source dev) */
 	char bus[8];		/* target bus ("xen", "virtio"), "" none */
+	bool cdrom;		/* device='cdrom' (else 'disk') */
+	bool readonly;		/* <readonly/> */
 };
 
 struct dom_config {

@@ -76,14 +76,18 @@ static void fmt_nic(FILE *f, const struct dom_nic *nic, const char *vnic)
 
 static void fmt_disk(FILE *f, const struct dom_disk *d)
 {
-	fprintf(f, "    <disk type='%s' device='disk'>\n      <source %s='",
-		d->block ? "block" : "file", d->block ? "dev" : "file");
+	fprintf(f, "    <disk type='%s' device='%s'>\n      <source %s='",
+		d->block ? "block" : "file", d->cdrom ? "cdrom" : "disk",
+		d->block ? "dev" : "file");
 	xmlesc_put(f, d->path);
 	fputs("'/>\n      <target dev='", f);
 	xmlesc_put(f, d->target);
 	if (d->bus[0])
 		fprintf(f, "' bus='%s", d->bus);
-	fputs("'/>\n    </disk>\n", f);
+	fputs("'/>\n", f);
+	if (d->readonly)
+		fputs("      <readonly/>\n", f);
+	fputs("    </disk>\n", f);
 }
 
 static void fmt_devices(FILE *f, const struct dom_config *cfg,

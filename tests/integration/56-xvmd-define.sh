@@ -83,16 +83,18 @@ expect_fail "out of range" setvcpus sc 3 --config
 pass "setvcpus --config within the maximum"
 
 # What virt-install/virt-manager send for a PV guest: metadata, features,
-# cpu, clock, boot order, memballoon and the disk's bus are given back by
-# dumpxml; type='network' names a vswitchd link and stays type='network'.
+# cpu, clock, boot order, memballoon, the disk's bus and a read-only cdrom
+# are given back by dumpxml; type='network' names a vswitchd link and
+# stays type='network'.
 dom_xml vi "workload=idle" "<metadata><libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://debian.org/debian/12'/></libosinfo:libosinfo></metadata><features><acpi/><apic/><pae/></features><cpu mode='host-passthrough' check='none'/><clock offset='utc'/>" \
-	"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$TMP/vi.img'/><target dev='xvda' bus='xen'/></disk><interface type='network'><source network='stub0'/></interface><memballoon model='virtio'/>"
+	"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$TMP/vi.img'/><target dev='xvda' bus='xen'/></disk><disk type='file' device='cdrom'><source file='$TMP/vi.iso'/><target dev='xvdb' bus='xen'/><readonly/></disk><interface type='network'><source network='stub0'/></interface><memballoon model='virtio'/>"
 sed -i "s:</kernel>:</kernel><boot dev='hd'/>:" "$TMP/vi.xml"
 V define "$TMP/vi.xml" >/dev/null || fail "define of virt-install style XML"
 V dumpxml vi >"$TMP/vi.dump"
 for want in '<libosinfo:os id="http://debian.org/debian/12"/>' '<pae/>' \
 	'<cpu mode="host-passthrough" check="none"/>' '<clock offset="utc"/>' \
 	"<boot dev='hd'/>" "bus='xen'" "<memballoon model='virtio'/>" \
+	"device='cdrom'" "<readonly/>" \
 	"<interface type='network'>" "<source network='stub0'/>" \
 	"on_xend_stop='shutdown'"; do
 	grep -qF "$want" "$TMP/vi.dump" || fail "dumpxml lost $want: $(cat "$TMP/vi.dump")"

@@ -150,6 +150,8 @@ static void test_domxml_errors(void)
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
 		  "<source file='/d'/><target dev='hda' bus='ide'/></disk>"
 		  "</devices></domain>", "unsupported disk bus 'ide'" },
+		{ "<domain type='xvm'><devices><disk type='file' device='floppy'>"
+		  "</disk></devices></domain>", "unsupported disk device 'floppy'" },
 		{ "<domain type='xvm'><devices><memballoon model='xen'/>"
 		  "</devices></domain>", "unsupported memballoon model 'xen'" },
 		{ "<domain type='xvm'><devices><memballoon model='virtio'><stats "
@@ -251,6 +253,11 @@ static const char virtinst_xml[] =
 	"      <source file=\"/var/lib/xvm/pv1.img\"/>\n"
 	"      <target dev=\"xvda\" bus=\"xen\"/>\n"
 	"    </disk>\n"
+	"    <disk type=\"file\" device=\"cdrom\">\n"
+	"      <source file=\"/iso/debian.iso\"/>\n"
+	"      <target dev=\"xvdb\" bus=\"xen\"/>\n"
+	"      <readonly/>\n"
+	"    </disk>\n"
 	"    <interface type=\"network\">\n"
 	"      <source network=\"stub0\"/>\n"
 	"      <mac address=\"00:16:3e:11:22:33\"/>\n"
@@ -275,6 +282,8 @@ static void test_domxml_virtinst(void)
 	CU_ASSERT_STRING_EQUAL(a.boot[1], "network");
 	CU_ASSERT_STRING_EQUAL(a.memballoon, "virtio");
 	CU_ASSERT_STRING_EQUAL(a.disks[0].bus, "xen");
+	CU_ASSERT_TRUE(a.disks[1].cdrom && a.disks[1].readonly);
+	CU_ASSERT_FALSE(a.disks[0].cdrom || a.disks[0].readonly);
 	CU_ASSERT_TRUE(a.nics[0].network);
 	CU_ASSERT_STRING_EQUAL(a.nics[0].bridge, "stub0");	/* the link */
 	CU_ASSERT_PTR_NOT_NULL(strstr(a.features, "<pae/>"));
@@ -294,6 +303,8 @@ static void test_domxml_virtinst(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<boot dev='hd'/>\n    <boot "
 				      "dev='network'/>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<target dev='xvda' bus='xen'/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<disk type='file' device='cdrom'>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "bus='xen'/>\n      <readonly/>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<interface type='network'>\n"
 				      "      <source network='stub0'/>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<memballoon model='virtio'/>"));
