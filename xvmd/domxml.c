@@ -132,6 +132,39 @@ static int domxml_attr_num(struct domxml_ctx *c, const xmlNode *n,
 	return 1;
 }
 
+/* Append element n, serialized with the namespaces it uses declared on
+ * it, to buf (len bytes, "" or earlier elements): what is kept verbatim
+ * and given back by dumpxml. */
+static int domxml_keep(struct domxml_ctx *c, const xmlNode *n, char *buf,
+		       size_t len)
+{
+	size_t used = strlen(buf), add;
+	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlNode *copy = doc ? xmlDocCopyNode((xmlNode *)n, doc, 1) : NULL;
+	xmlBuffer *b = xmlBufferCreate();
+	int rc = 0;
+
+	if (!copy || !b) {
+		rc = domxml_fail(c, "out of memory keeping '%s'", n->name);
+		goto out;
+	}
+	xmlDocSetRootElement(doc, copy);
+	xmlReconciliateNs(doc, copy);
+	xmlNodeDump(b, doc, copy, 0, 0);
+	add = (size_t)xmlBufferLength(b);
+	if (used + add + 1 > len)
+		rc = domxml_fail(c, "element '%s' is too long to keep (at most "
+				 "%zu bytes)", n->name, len - 1);
+	else
+		memcpy(buf + used, xmlBufferContent(b), add + 1);
+out:
+	if (b)
+		xmlBufferFree(b);
+	if (doc)
+		xmlFreeDoc(doc);
+	return rc;
+}
+
 bool domxml_name_ok(const char *name)
 {
 	size_t i, len = strlen(name);
@@ -434,7 +467,7 @@ static int domxml_os_type(struct domxml_ctx *c, const xmlNode *n)
 	if (rc < 0)
 		return rc;
 	if (!strcmp(c->cfg->os_type, "linux"))	/* libvirt's old PV name */
-		strcpy(c->cfg->os_type, "xen");
+		strncpy(c->cfg->os_type, "xen", sizeof(c->cfg->os_type));
 	if (strcmp(c->cfg->os_type, "xen") && strcmp(c->cfg->os_type, "hvm"))
 		return domxml_fail(c, "unsupported os type '%s' (xen or hvm)",
 				   c->cfg->os_type);
@@ -442,6 +475,32 @@ static int domxml_os_type(struct domxml_ctx *c, const xmlNode *n)
 	if (rc > 0 && strcmp(arch, "x86_64"))
 		return domxml_fail(c, "unsupported architecture '%s'", arch);
 	return rc < 0 ? rc : 0;
+}
+
+/* <boot dev='hd|cdrom|network|fd'/>: kept in order, given back; hv boots
+ * the <kernel> whatever it says. */
+static int domxml_os_boot(struct domxml_ctx *c, const xmlNode *n)
+{
+	static const char *const devs[] = { "hd", "cdrom", "network", "fd" };
+	char dev[16];
+	size_t i, nb;
+	int rc = domxml_attr_copy(c, n, "dev", dev, sizeof(dev), true);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < ARRAY_SIZE(devs); i++)
+		if (!strcmp(dev, devs[i]))
+			break;
+	if (i == ARRAY_SIZE(devs))
+		return domxml_fail(c, "invalid boot device '%s' (hd, cdrom, "
+				   "network, fd)", dev);
+	for (nb = 0; nb < DOM_MAX_BOOT && c->cfg->boot[nb][0]; nb++)
+		;
+	if (nb == DOM_MAX_BOOT)
+		return domxml_fail(c, "too many boot devices (at most %d)",
+				   DOM_MAX_BOOT);
+	strcpy(c->cfg->boot[nb], dev);
+	return 0;
 }
 
 static int domxml_os(struct domxml_ctx *c, const xmlNode *n)
@@ -460,6 +519,8 @@ static int domxml_os(struct domxml_ctx *c, const xmlNode *n)
 			rc = domxml_text(c, n, cfg->initrd, sizeof(cfg->initrd));
 		else if (domxml_is(n, "cmdline"))
 			rc = domxml_text(c, n, cfg->cmdline, sizeof(cfg->cmdline));
+		else if (domxml_is(n, "boot"))
+			rc = domxml_os_boot(c, n);
 		else
 			rc = domxml_fail(c, "unsupported element 'os/%s'", n->name);
 	}
@@ -523,6 +584,49 @@ static int domxml_lifecycle(struct domxml_ctx *c, const xmlNode *n)
 		return domxml_fail(c, "invalid on_xend_stop '%s' (ignore or "
 				   "shutdown)", v);
 	return 0;
+}
+
+/* <features>, <clock>, <cpu>: no meaning for an hv guest (ACPI tables,
+ * the RTC offset and the CPUID model are hv's own); kept verbatim so
+ * virt-manager's XML round-trips, not honoured (domxml.h). */
+static int domxml_features(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_keep(c, n, c->cfg->features, sizeof(c->cfg->features));
+}
+
+static int domxml_clock(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_keep(c, n, c->cfg->clock, sizeof(c->cfg->clock));
+}
+
+static int domxml_cpu(struct domxml_ctx *c, const xmlNode *n)
+{
+	return domxml_keep(c, n, c->cfg->cpu, sizeof(c->cfg->cpu));
+}
+
+/* <metadata>: xvm's lifecycle setting is read; every other child, each in
+ * its own namespace as libvirt requires, is kept verbatim. */
+static int domxml_metadata(struct domxml_ctx *c, const xmlNode *n)
+{
+	int rc = 0;
+
+	for (n = n->children; n && rc == 0; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!n->ns || !n->ns->href)
+			rc = domxml_fail(c, "metadata element '%s' needs a "
+					 "namespace", n->name);
+		else if (!strcmp((const char *)n->ns->href, DOMXML_NS) &&
+			 domxml_is(n, "lifecycle"))
+			rc = domxml_lifecycle(c, n);
+		else if (!strcmp((const char *)n->ns->href, DOMXML_NS))
+			rc = domxml_fail(c, "unsupported element 'xvm:%s'",
+					 n->name);
+		else
+			rc = domxml_keep(c, n, c->cfg->metadata,
+					 sizeof(c->cfg->metadata));
+	}
+	return rc;
 }
 
 /* ---- <devices> ---- */
@@ -592,15 +696,22 @@ static int domxml_nic_mac(struct domxml_ctx *c, const xmlNode *n,
 	return 0;
 }
 
-/* <source bridge=>: a vswitchd link name (lib/linkprop.c rules). */
+/* <source bridge=> (or network= for type='network'): a vswitchd link name
+ * (lib/linkprop.c rules). */
 static int domxml_nic_source(struct domxml_ctx *c, const xmlNode *n,
 			     struct dom_nic *nic)
 {
-	int rc = domxml_attr_copy(c, n, "bridge", nic->bridge,
+	const char *attr = nic->network ? "network" : "bridge";
+	int rc = domxml_attr_copy(c, n, attr, nic->bridge,
 				  sizeof(nic->bridge), true);
 
 	if (rc < 0)
 		return rc;
+	if (!linkname_valid(nic->bridge) && nic->network)
+		return domxml_fail(c, "invalid link name '%s' in source network: "
+				   "xvm has no libvirt networks, the name is "
+				   "that of a vswitchd link (letters then a "
+				   "number, e.g. stub0)", nic->bridge);
 	if (!linkname_valid(nic->bridge))
 		return domxml_fail(c, "invalid link name '%s' in source bridge",
 				   nic->bridge);
@@ -647,9 +758,10 @@ static int domxml_interface(struct domxml_ctx *c, const xmlNode *n)
 	rc = domxml_attr_copy(c, n, "type", type, sizeof(type), true);
 	if (rc < 0)
 		return rc;
-	if (strcmp(type, "bridge"))
-		return domxml_fail(c, "unsupported interface type '%s' (bridge)",
-				   type);
+	if (strcmp(type, "bridge") && strcmp(type, "network"))
+		return domxml_fail(c, "unsupported interface type '%s' (bridge, "
+				   "or network naming a vswitchd link)", type);
+	nic->network = !strcmp(type, "network");
 	for (n = n->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -658,11 +770,55 @@ static int domxml_interface(struct domxml_ctx *c, const xmlNode *n)
 			return rc;
 	}
 	if (!nic->bridge[0])
-		return domxml_fail(c, "interface needs <source bridge=...>");
+		return domxml_fail(c, "interface needs <source %s=...>",
+				   nic->network ? "network" : "bridge");
 	if (!nic->model[0])
 		strcpy(nic->model, "virtio");
 	c->cfg->nnics++;
 	return 0;
+}
+
+/* <driver name= type=>: only raw images; the name (qemu, file, phy) says
+ * nothing to hv and is not kept. */
+static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n)
+{
+	char type[16];
+	int rc = domxml_attr_copy(c, n, "type", type, sizeof(type), false);
+
+	if (rc > 0 && strcmp(type, "raw"))
+		return domxml_fail(c, "unsupported disk driver type '%s': xvm "
+				   "reads raw images only", type);
+	return rc < 0 ? rc : 0;
+}
+
+/* <target dev= bus=>: the bus is kept (xen, virtio). */
+static int domxml_disk_target(struct domxml_ctx *c, const xmlNode *n,
+			      struct dom_disk *d)
+{
+	int rc = domxml_attr_copy(c, n, "dev", d->target, sizeof(d->target),
+				  true);
+
+	if (rc < 0)
+		return rc;
+	rc = domxml_attr_copy(c, n, "bus", d->bus, sizeof(d->bus), false);
+	if (rc > 0 && strcmp(d->bus, "xen") && strcmp(d->bus, "virtio"))
+		return domxml_fail(c, "unsupported disk bus '%s' (xen, virtio)",
+				   d->bus);
+	return rc < 0 ? rc : 0;
+}
+
+/* device='disk' (the default) or 'cdrom' (an ISO, read-only). */
+static int domxml_disk_device(struct domxml_ctx *c, const xmlNode *n,
+			      struct dom_disk *d)
+{
+	char dev[16];
+	int rc = domxml_attr_copy(c, n, "device", dev, sizeof(dev), false);
+
+	if (rc > 0 && strcmp(dev, "disk") && strcmp(dev, "cdrom"))
+		return domxml_fail(c, "unsupported disk device '%s' (disk, "
+				   "cdrom)", dev);
+	d->cdrom = rc > 0 && !strcmp(dev, "cdrom");
+	return rc < 0 ? rc : 0;
 }
 
 static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
@@ -681,6 +837,7 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 		return domxml_fail(c, "unsupported disk type '%s' (file, block)",
 				   type);
 	d->block = !strcmp(type, "block");
+	rc = domxml_disk_device(c, n, d);
 	for (n = n->children; n && rc >= 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -688,9 +845,12 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 			rc = domxml_attr_copy(c, n, d->block ? "dev" : "file",
 					      d->path, sizeof(d->path), true);
 		else if (domxml_is(n, "target"))
-			rc = domxml_attr_copy(c, n, "dev", d->target,
-					      sizeof(d->target), true);
-		else if (!domxml_is(n, "driver"))
+			rc = domxml_disk_target(c, n, d);
+		else if (domxml_is(n, "driver"))
+			rc = domxml_disk_driver(c, n);
+		else if (domxml_is(n, "readonly"))
+			d->readonly = true;
+		else
 			return domxml_fail(c, "unsupported element 'disk/%s'",
 					   n->name);
 	}
@@ -722,6 +882,26 @@ static int domxml_console(struct domxml_ctx *c, const xmlNode *n)
 	return 0;
 }
 
+/* <memballoon model='none|virtio'/>: kept and given back; there is no
+ * balloon device yet, so virtio asks for nothing hv does. */
+static int domxml_memballoon(struct domxml_ctx *c, const xmlNode *n)
+{
+	char *model = c->cfg->memballoon;
+	int rc = domxml_attr_copy(c, n, "model", model,
+				  sizeof(c->cfg->memballoon), true);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(model, "none") && strcmp(model, "virtio"))
+		return domxml_fail(c, "unsupported memballoon model '%s' (none, "
+				   "virtio)", model);
+	for (n = n->children; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE)
+			return domxml_fail(c, "unsupported element "
+					   "'memballoon/%s'", n->name);
+	return 0;
+}
+
 static int domxml_devices(struct domxml_ctx *c, const xmlNode *n)
 {
 	int rc = 0;
@@ -737,6 +917,12 @@ static int domxml_devices(struct domxml_ctx *c, const xmlNode *n)
 			rc = domxml_console(c, n);
 		else if (domxml_is(n, "emulator"))
 			rc = 0;		/* hv is the only emulator */
+		else if (domxml_is(n, "memballoon"))
+			rc = domxml_memballoon(c, n);
+		else if (domxml_is(n, "graphics") || domxml_is(n, "video"))
+			rc = domxml_fail(c, "unsupported device '%s': xvm has no "
+					 "display device (use the serial "
+					 "console, virsh console)", n->name);
 		else
 			rc = domxml_fail(c, "unsupported device '%s'", n->name);
 	}
@@ -762,6 +948,10 @@ static const struct domxml_elem domxml_elems[] = {
 	{ "on_reboot", domxml_on_reboot },
 	{ "on_crash", domxml_on_crash },
 	{ "devices", domxml_devices },
+	{ "metadata", domxml_metadata },
+	{ "features", domxml_features },
+	{ "clock", domxml_clock },
+	{ "cpu", domxml_cpu },
 };
 
 static int domxml_child(struct domxml_ctx *c, const xmlNode *n)
@@ -826,7 +1016,7 @@ static int domxml_root(struct domxml_ctx *c, const xmlNode *root)
 	if (rc < 0)
 		return rc;
 	if (strcmp(type, "xvm") && strcmp(type, "xen"))
-		return domxml_fail(c, "unsupported domain type '%s' (xvm)", type);
+		return domxml_fail(c, "unsupported domain type '%s' (xen, xvm)", type);
 	for (n = root->children; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;

@@ -4,9 +4,21 @@
  * cputune shares/quota/period/vcpupin, os (type xen|hvm, kernel, initrd,
  * cmdline), on_poweroff/on_reboot/on_crash, interface type='bridge' (source
  * bridge, mac, target dev, vlan tag, bandwidth inbound/outbound average,
- * model), disk (file or block source, target), console/serial type='pty',
- * and xvm's own <xvm:lifecycle on_xend_stop='ignore|shutdown'/> in the
- * namespace DOMXML_NS. Anything else is refused with a message naming it.
+ * model; type='network' names a link the same way, see below), disk (file
+ * or block source, device disk or cdrom, raw driver, target dev and bus,
+ * readonly), console/serial
+ * type='pty', memballoon model none|virtio, os/boot dev, and xvm's own
+ * <xvm:lifecycle on_xend_stop='ignore|shutdown'/> in the namespace
+ * DOMXML_NS inside <metadata> (also accepted at the top level, where
+ * definitions stored before issue 11 have it).
+ * What virt-install and virt-manager send that has no meaning here is kept
+ * verbatim and given back by dumpxml, not honoured: <metadata> children of
+ * other namespaces, <features>, <clock>, <cpu>. Anything else is refused
+ * with a message naming it (and why, where there is a reason: <graphics>
+ * has no display device, a qcow2 <driver> no reader).
+ * <interface type='network'><source network='NAME'/>: xvm has no libvirt
+ * networks; NAME is taken as the vswitchd link to create the VNIC over,
+ * as <source bridge='NAME'/> is, and given back as type='network'.
  */
 #ifndef XVMD_DOMXML_H
 #define XVMD_DOMXML_H
@@ -23,6 +35,9 @@
 #define DOM_CMDLINE_MAX		4095
 #define DOM_MEM_MAX_KIB		(1024ull * 1024 * 1024)	/* 1 TiB */
 #define DOM_QUOTA_PERIOD	100000	/* us: cap% = quota / 1000 */
+#define DOM_KEEP_MAX		1024	/* <features>, <clock>, <cpu> kept */
+#define DOM_METADATA_MAX	4096	/* <metadata> children kept */
+#define DOM_MAX_BOOT		4
 
 enum dom_action {
 	DOM_ACT_DESTROY = 0,
@@ -38,12 +53,16 @@ struct dom_nic {
 	uint64_t inbound_kBps;	/* <bandwidth> averages, KB/s; 0 none */
 	uint64_t outbound_kBps;
 	char model[16];		/* "virtio" */
+	bool network;		/* given as type='network' source network= */
 };
 
 struct dom_disk {
 	char path[DOM_PATH_MAX];
 	char target[16];	/* "xvda" */
 	bool block;		/* type='block' (source dev) */
+	char bus[8];		/* target bus ("xen", "virtio"), "" none */
+	bool cdrom;		/* device='cdrom' (else 'disk') */
+	bool readonly;		/* <readonly/> */
 };
 
 struct dom_config {
@@ -62,6 +81,11 @@ struct dom_config {
 	enum dom_action on_poweroff, on_reboot, on_crash;
 	bool leave_running;		/* xvm:lifecycle on_xend_stop='ignore' */
 	bool console_pty;
+	char boot[DOM_MAX_BOOT][8];	/* os/boot dev, in order; "" ends */
+	char memballoon[8];		/* "none", "virtio", "" absent */
+	/* Kept verbatim, not honoured (serialized XML, "" absent). */
+	char features[DOM_KEEP_MAX], clock[DOM_KEEP_MAX], cpu[DOM_KEEP_MAX];
+	char metadata[DOM_METADATA_MAX];	/* children but xvm:lifecycle */
 	unsigned int nnics, ndisks;
 	struct dom_nic nics[DOM_MAX_NICS];
 	struct dom_disk disks[DOM_MAX_DISKS];

@@ -46,6 +46,12 @@ const struct proc *proc_lookup(int num);
  * number is in two. */
 bool proc_table_sorted(void);
 
+/* The public API name (virDomainSave) of a procedure xvmd does not serve,
+ * for its NO_SUPPORT message; NULL when not known (proc_unserved.c). */
+const char *proc_unserved_api(int num);
+/* Its table is in increasing order and holds no served number. */
+bool proc_unserved_sorted(void);
+
 /* Shared decoding helpers for handlers. */
 struct dom;
 /* Decode a remote_nonnull_domain and find it (by uuid, then name):

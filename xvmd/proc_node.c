@@ -1,7 +1,7 @@
 /*
  * Host procedures: nodeinfo, capabilities (virt-install needs a <guest>
- * with <domain type='xvm'/>), domain capabilities, the CPU map, the
- * security model (none).
+ * with a domain type; 'xen', see domxml_format.c), domain capabilities,
+ * the CPU map, the security model (none).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +65,7 @@ static void node_caps_guest(FILE *f, const char *os_type)
 	fprintf(f, "  <guest>\n    <os_type>%s</os_type>\n"
 		"    <arch name='x86_64'>\n      <wordsize>64</wordsize>\n"
 		"      <emulator>%s</emulator>\n"
-		"      <domain type='xvm'/>\n    </arch>\n"
+		"      <domain type='xen'/>\n    </arch>\n"
 		"    <features>\n      <acpi default='on' toggle='no'/>\n"
 		"    </features>\n  </guest>\n", os_type, dom_env.hv);
 }
@@ -115,7 +115,7 @@ PROC_DECL(proc_get_domain_capabilities)
 		bad = 1;
 	else if (s[1] && strcmp(s[1], "x86_64"))
 		bad = 2;
-	else if (s[3] && strcmp(s[3], "xvm"))
+	else if (s[3] && strcmp(s[3], "xen") && strcmp(s[3], "xvm"))
 		bad = 3;
 	for (i = 0; i < 4; i++)
 		free(s[i]);
@@ -123,9 +123,9 @@ PROC_DECL(proc_get_domain_capabilities)
 		return PROC_DROP;
 	if (bad)
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
-				"only arch x86_64 and virttype xvm are served");
+				"only arch x86_64 and virttype xen (or xvm) are served");
 	snprintf(buf, sizeof(buf), "<domainCapabilities>\n  <path>%s</path>\n"
-		 "  <domain>xvm</domain>\n  <arch>x86_64</arch>\n"
+		 "  <domain>xen</domain>\n  <arch>x86_64</arch>\n"
 		 "  <vcpu max='%d'/>\n  <os supported='yes'>\n"
 		 "    <loader supported='no'/>\n  </os>\n  <devices>\n"
 		 "    <disk supported='yes'/>\n    <graphics supported='no'/>\n"

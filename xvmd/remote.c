@@ -326,6 +326,19 @@ static void remote_reply(struct remote_conn *conn, const struct remote_hdr *req,
 	xdr_out_free(&eo);
 }
 
+/* NO_SUPPORT for a procedure in no table, worded as libvirtd words it:
+ * the API's name when proc_unserved.c knows it, else its number. */
+static int remote_no_support(struct remote_call *c, uint32_t num)
+{
+	const char *api = proc_unserved_api((int)num);
+
+	if (api)
+		return verr_set(&c->err, VERR_NO_SUPPORT, "this function is not "
+				"supported by the connection driver: %s", api);
+	return verr_set(&c->err, VERR_NO_SUPPORT, "this function is not "
+			"supported by the connection driver: procedure %u", num);
+}
+
 /* Run one CALL through the table. */
 static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
 			struct xdr_in *args)
@@ -338,9 +351,7 @@ static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
 
 	xdr_out_init(&ret);
 	if (!p) {
-		rc = verr_set(&c.err, VERR_NO_SUPPORT, "this function is not "
-			      "supported by the connection driver: procedure %u",
-			      h->proc);
+		rc = remote_no_support(&c, h->proc);
 	} else if (!(p->flags & PROC_UNOPENED) && !conn->open) {
 		rc = verr_set(&c.err, VERR_INTERNAL, "connection not open");
 	} else if ((p->flags & PROC_WRITE) && conn->readonly) {

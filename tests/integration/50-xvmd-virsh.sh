@@ -46,7 +46,7 @@ sleep 3; n3=$(spin_lines web1)
 pass "resumed: running, progress ($n2 -> $n3)"
 
 V dumpxml web1 >"$TMP/dump.xml" || fail "dumpxml"
-grep -q "<domain type='xvm' id='$id'" "$TMP/dump.xml" || fail "dumpxml lacks the id"
+grep -q "<domain type='xen' id='$id'" "$TMP/dump.xml" || fail "dumpxml lacks the id"
 sed -e 's:<name>web1</name>:<name>web2</name>:' -e '/<uuid>/d' \
 	-e 's/workload=spin/workload=idle/' "$TMP/dump.xml" >"$TMP/web2.xml"
 V define "$TMP/web2.xml" >/dev/null || fail "define of the dumped XML"

@@ -43,6 +43,7 @@ ok("Domain-0 by id 0")
 
 dom = conn.defineXML(open(xmlpath).read())
 assert dom.name() == "py1" and not dom.isActive() and dom.isPersistent()
+assert dom.isUpdated() == 0	# 202 DOMAIN_IS_UPDATED (it was served as 152)
 assert dom.state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
 assert dom.ID() == -1, dom.ID()
 ok("defineXML: py1 shut off, persistent, no id")

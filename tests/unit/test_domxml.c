@@ -85,14 +85,18 @@ static void test_domxml_roundtrip(void)
 					   sizeof(err)), 0);
 	x1 = domxml_format(&a, &live);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "<domain type='xvm' id='7'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "<domain type='xen' id='7'"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "<target dev='xvm7_0'/>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "tty='/dev/pts/3'"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x1, "a&lt;b &apos;q&apos;"));
 	CU_ASSERT_EQUAL_FATAL(domxml_parse(x1, strlen(x1), &b, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
 	x2 = domxml_format(&b, NULL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(x2, "<domain type='xvm' xmlns:xvm="));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x2, "<domain type='xen'>"));
+	/* the stored top-level xvm:lifecycle is given back in <metadata> */
+	CU_ASSERT_PTR_NOT_NULL(strstr(x2, "<metadata>\n    <xvm:lifecycle "
+				      "xmlns:xvm='" DOMXML_NS "' "
+				      "on_xend_stop='ignore'/>"));
 	CU_ASSERT_PTR_NULL(strstr(x2, "<target dev='xvm"));
 	free(x1);
 	free(x2);
@@ -133,9 +137,40 @@ static void test_domxml_errors(void)
 		  "<type>xen</type></os></domain>", "missing element 'os/kernel'" },
 		{ "<domain type='xvm'><name>a b</name></domain>", "invalid domain name" },
 		{ "<domain type='xvm'><name>Domain-0</name></domain>", "invalid domain name" },
-		{ "<domain type='xvm'><clock/></domain>", "unsupported element 'clock'" },
+		{ "<domain type='xvm'><seclabel/></domain>",
+		  "unsupported element 'seclabel'" },
 		{ "<domain type='xvm'><devices><graphics/></devices></domain>",
-		  "unsupported device 'graphics'" },
+		  "unsupported device 'graphics': xvm has no display device" },
+		{ "<domain type='xvm'><devices><graphics type='vnc' port='-1'/>"
+		  "</devices></domain>", "no display device" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<driver name='qemu' type='qcow2'/><source file='/d.qcow2'/>"
+		  "<target dev='xvda' bus='xen'/></disk></devices></domain>",
+		  "unsupported disk driver type 'qcow2': xvm reads raw images only" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<source file='/d'/><target dev='hda' bus='ide'/></disk>"
+		  "</devices></domain>", "unsupported disk bus 'ide'" },
+		{ "<domain type='xvm'><devices><disk type='file' device='floppy'>"
+		  "</disk></devices></domain>", "unsupported disk device 'floppy'" },
+		{ "<domain type='xvm'><devices><memballoon model='xen'/>"
+		  "</devices></domain>", "unsupported memballoon model 'xen'" },
+		{ "<domain type='xvm'><devices><memballoon model='virtio'><stats "
+		  "period='5'/></memballoon></devices></domain>",
+		  "unsupported element 'memballoon/stats'" },
+		{ "<domain type='xvm'><os><type>xen</type><boot dev='usb'/></os>"
+		  "</domain>", "invalid boot device 'usb'" },
+		{ "<domain type='xvm'><metadata><foo/></metadata></domain>",
+		  "metadata element 'foo' needs a namespace" },
+		{ "<domain type='xvm'><metadata><x:foo xmlns:x='" DOMXML_NS "'/>"
+		  "</metadata></domain>", "unsupported element 'xvm:foo'" },
+		{ "<domain type='xvm'><devices><interface type='network'><source "
+		  "network='../x'/></interface></devices></domain>",
+		  "invalid link name '../x' in source network" },
+		{ "<domain type='xvm'><devices><interface type='network'><source "
+		  "network='default'/></interface></devices></domain>",
+		  "xvm has no libvirt networks" },
+		{ "<domain type='xvm'><devices><interface type='user'/>"
+		  "</devices></domain>", "unsupported interface type 'user'" },
 		{ "<domain type='xvm'><memory unit='PB'>1</memory></domain>",
 		  "unknown memory unit 'PB'" },
 		{ "<domain type='xvm'><memory>12</memory></domain>", "between 1 MiB" },
@@ -147,7 +182,7 @@ static void test_domxml_errors(void)
 		{ "<domain type='xvm'><on_crash>explode</on_crash></domain>",
 		  "invalid value 'explode'" },
 		{ "<domain type='xvm'><devices><interface type='network'/>"
-		  "</devices></domain>", "unsupported interface type 'network'" },
+		  "</devices></domain>", "interface needs <source network=...>" },
 		{ "<domain type='xvm'><devices><interface type='bridge'><source "
 		  "bridge='p0'/><mac address='01:00:5e:00:00:01'/></interface>"
 		  "</devices></domain>", "invalid MAC address" },
@@ -187,6 +222,125 @@ static void test_domxml_errors(void)
 	}
 }
 
+/* What virt-install 4.x and virt-manager send for a PV guest: what has no
+ * meaning here is kept and given back verbatim, the rest honoured. */
+static const char virtinst_xml[] =
+	"<domain type=\"xen\">\n"
+	"  <name>pv1</name>\n"
+	"  <metadata>\n"
+	"    <libosinfo:libosinfo xmlns:libosinfo="
+	"\"http://libosinfo.org/xmlns/libvirt/domain/1.0\">\n"
+	"      <libosinfo:os id=\"http://debian.org/debian/12\"/>\n"
+	"    </libosinfo:libosinfo>\n"
+	"    <xvm:lifecycle xmlns:xvm=\"" DOMXML_NS "\" on_xend_stop=\"ignore\"/>\n"
+	"  </metadata>\n"
+	"  <memory>65536</memory>\n"
+	"  <currentMemory>65536</currentMemory>\n"
+	"  <vcpu>1</vcpu>\n"
+	"  <os>\n"
+	"    <type arch=\"x86_64\" machine=\"xenpv\">linux</type>\n"
+	"    <kernel>/boot/vmlinuz</kernel>\n"
+	"    <boot dev=\"hd\"/>\n"
+	"    <boot dev=\"network\"/>\n"
+	"  </os>\n"
+	"  <features>\n    <acpi/>\n    <apic/>\n    <pae/>\n  </features>\n"
+	"  <cpu mode=\"host-passthrough\" check=\"none\"/>\n"
+	"  <clock offset=\"utc\"><timer name=\"rtc\" tickpolicy=\"catchup\"/>"
+	"</clock>\n"
+	"  <devices>\n"
+	"    <disk type=\"file\" device=\"disk\">\n"
+	"      <driver name=\"qemu\" type=\"raw\"/>\n"
+	"      <source file=\"/var/lib/xvm/pv1.img\"/>\n"
+	"      <target dev=\"xvda\" bus=\"xen\"/>\n"
+	"    </disk>\n"
+	"    <disk type=\"file\" device=\"cdrom\">\n"
+	"      <source file=\"/iso/debian.iso\"/>\n"
+	"      <target dev=\"xvdb\" bus=\"xen\"/>\n"
+	"      <readonly/>\n"
+	"    </disk>\n"
+	"    <interface type=\"network\">\n"
+	"      <source network=\"stub0\"/>\n"
+	"      <mac address=\"00:16:3e:11:22:33\"/>\n"
+	"    </interface>\n"
+	"    <console type=\"pty\"/>\n"
+	"    <memballoon model=\"virtio\"/>\n"
+	"  </devices>\n"
+	"</domain>\n";
+
+static void test_domxml_virtinst(void)
+{
+	struct dom_config a, b;
+	char err[256] = "";
+	char *x;
+
+	if (domxml_parse(virtinst_xml, strlen(virtinst_xml), &a, err,
+			 sizeof(err)) < 0)
+		fprintf(stderr, "virt-install XML refused: %s\n", err);
+	CU_ASSERT_STRING_EQUAL_FATAL(err, "");
+	CU_ASSERT_TRUE(a.leave_running);
+	CU_ASSERT_STRING_EQUAL(a.boot[0], "hd");
+	CU_ASSERT_STRING_EQUAL(a.boot[1], "network");
+	CU_ASSERT_STRING_EQUAL(a.memballoon, "virtio");
+	CU_ASSERT_STRING_EQUAL(a.disks[0].bus, "xen");
+	CU_ASSERT_TRUE(a.disks[1].cdrom && a.disks[1].readonly);
+	CU_ASSERT_FALSE(a.disks[0].cdrom || a.disks[0].readonly);
+	CU_ASSERT_TRUE(a.nics[0].network);
+	CU_ASSERT_STRING_EQUAL(a.nics[0].bridge, "stub0");	/* the link */
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.features, "<pae/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.clock, "offset=\"utc\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.cpu, "host-passthrough"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(a.metadata, "<libosinfo:os "
+				      "id=\"http://debian.org/debian/12\"/>"));
+	CU_ASSERT_PTR_NULL(strstr(a.metadata, "lifecycle"));
+	x = domxml_format(&a, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<libosinfo:libosinfo xmlns:libosinfo="
+				      "\"http://libosinfo.org/xmlns/libvirt/"
+				      "domain/1.0\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<features>\n    <acpi/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<clock offset=\"utc\">"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<cpu mode=\"host-passthrough\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<boot dev='hd'/>\n    <boot "
+				      "dev='network'/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<target dev='xvda' bus='xen'/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<disk type='file' device='cdrom'>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "bus='xen'/>\n      <readonly/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<interface type='network'>\n"
+				      "      <source network='stub0'/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<memballoon model='virtio'/>"));
+	CU_ASSERT_EQUAL(domxml_parse(x, strlen(x), &b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);	/* round-trips */
+	free(x);
+}
+
+/* A metadata child whose namespace is declared on <domain> is given back
+ * with the declaration on itself; too much metadata is refused. */
+static void test_domxml_metadata(void)
+{
+	static const char xml[] = "<domain type='xvm' xmlns:m='urn:m'>"
+		"<name>a</name><memory>2048</memory><metadata><m:x k='v'>t"
+		"</m:x></metadata><os><type>xen</type><kernel>/k</kernel></os>"
+		"</domain>";
+	struct dom_config c;
+	char err[256], *big;
+	size_t n = DOM_METADATA_MAX + 100;
+	int off;
+
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(xml, strlen(xml), &c, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.metadata, "<m:x xmlns:m=\"urn:m\" k=\"v\">t"
+			       "</m:x>");
+	big = malloc(n + 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	off = sprintf(big, "<domain type='xvm'><metadata><m:x xmlns:m='urn:m'>");
+	memset(big + off, 'a', n);
+	strcpy(big + off + n, "</m:x></metadata></domain>");
+	CU_ASSERT_EQUAL(domxml_parse(big, strlen(big), &c, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "too long to keep"));
+	free(big);
+}
+
 static void test_domxml_helpers(void)
 {
 	uint8_t u[16];
@@ -219,6 +373,8 @@ static CU_TestInfo tests[] = {
 	{ "format round-trip", test_domxml_roundtrip },
 	{ "defaults", test_domxml_defaults },
 	{ "errors name the problem", test_domxml_errors },
+	{ "virt-install PV guest kept and round-tripped", test_domxml_virtinst },
+	{ "metadata namespaces, size limit", test_domxml_metadata },
 	{ "uuid, cpuset, names", test_domxml_helpers },
 	CU_TEST_INFO_NULL,
 };

@@ -142,7 +142,26 @@ static void test_proc_table(void)
 	CU_ASSERT_PTR_NOT_NULL(proc_lookup(1));
 	CU_ASSERT_STRING_EQUAL(proc_lookup(273)->name, "CONNECT_LIST_ALL_DOMAINS");
 	CU_ASSERT_PTR_NULL(proc_lookup(55));	/* SAVE: NO_SUPPORT */
+	/* remote_protocol.x: 202 is DOMAIN_IS_UPDATED, 152 NETWORK_IS_ACTIVE */
+	CU_ASSERT_STRING_EQUAL(proc_lookup(202)->name, "DOMAIN_IS_UPDATED");
+	CU_ASSERT_PTR_NULL(proc_lookup(152));
 	CU_ASSERT_PTR_NULL(proc_lookup(-1));
+}
+
+/* The API names of unserved procedures, as libvirtd's message names them
+ * (remote_protocol.x REMOTE_PROC_X -> virX). */
+static void test_proc_unserved(void)
+{
+	CU_ASSERT_TRUE(proc_unserved_sorted());
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(55), "virDomainSave");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(54), "virDomainRestore");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(52), "virConnectNumOfNetworks");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(160),
+			       "virDomainAttachDeviceFlags");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(344),
+			       "virConnectGetAllDomainStats");
+	CU_ASSERT_PTR_NULL(proc_unserved_api(1));	/* served */
+	CU_ASSERT_PTR_NULL(proc_unserved_api(9999));
 }
 
 static CU_TestInfo tests[] = {
@@ -151,6 +170,7 @@ static CU_TestInfo tests[] = {
 	{ "bounded reads", test_xdr_bounds },
 	{ "output limit", test_xdr_out_limit },
 	{ "procedure table sorted", test_proc_table },
+	{ "unserved procedures' API names", test_proc_unserved },
 	CU_TEST_INFO_NULL,
 };
 

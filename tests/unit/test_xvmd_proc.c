@@ -322,8 +322,13 @@ static void test_unknown_procedure(void)
 	CU_ASSERT_FATAL(fd >= 0);
 	CU_ASSERT_EQUAL(call(fd, P_SAVE, NULL, &r), 0);
 	assert_error(&r, VERR_NO_SUPPORT, "this function is not supported by "
-		     "the connection driver: procedure 55");
+		     "the connection driver: virDomainSave");
 	CU_ASSERT_EQUAL(r.domain, VERR_FROM_REMOTE);
+	reply_free(&r);
+	/* a number with no known API name keeps its number */
+	CU_ASSERT_EQUAL(call(fd, 9999, NULL, &r), 0);
+	assert_error(&r, VERR_NO_SUPPORT, "this function is not supported by "
+		     "the connection driver: procedure 9999");
 	reply_free(&r);
 	assert_string_reply(fd, P_GET_TYPE, "XVM");
 	client_close(fd);

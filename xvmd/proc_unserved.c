@@ -1,0 +1,106 @@
+/*
+ * The public API names of remote_protocol.x procedures xvmd does not
+ * serve, so that a NO_SUPPORT reply names the call as libvirtd's does
+ * ("this function is not supported by the connection driver:
+ * virDomainSave"), not its number. Numbers and names are libvirt's
+ * (src/remote/remote_protocol.x REMOTE_PROC_X; the API is the virX that
+ * gendispatch maps it to). A number in neither this table nor a served
+ * one (proc.c) is answered with "procedure N". When a procedure becomes
+ * served, its line here goes (the unit test checks no number is in both).
+ */
+#include <stdlib.h>
+#include "xvm/common.h"
+#include "proc.h"
+
+struct proc_unserved {
+	int num;
+	const char *api;
+};
+
+/* In increasing number order (bisection). */
+static const struct proc_unserved proc_unserved[] = {
+	{ 8, "virDomainAttachDevice" },
+	{ 13, "virDomainDetachDevice" },
+	{ 36, "virConnectListDefinedNetworks" },
+	{ 38, "virConnectListNetworks" },
+	{ 46, "virNetworkLookupByName" },
+	{ 50, "virConnectNumOfDefinedNetworks" },
+	{ 52, "virConnectNumOfNetworks" },
+	{ 53, "virDomainCoreDump" },
+	{ 54, "virDomainRestore" },
+	{ 55, "virDomainSave" },
+	{ 64, "virDomainBlockStats" },
+	{ 65, "virDomainInterfaceStats" },
+	{ 71, "virConnectNumOfStoragePools" },
+	{ 72, "virConnectListStoragePools" },
+	{ 73, "virConnectNumOfDefinedStoragePools" },
+	{ 74, "virConnectListDefinedStoragePools" },
+	{ 84, "virStoragePoolLookupByName" },
+	{ 101, "virNodeGetCellsFreeMemory" },
+	{ 102, "virNodeGetFreeMemory" },
+	{ 111, "virNodeNumOfDevices" },
+	{ 112, "virNodeListDevices" },
+	{ 126, "virConnectNumOfInterfaces" },
+	{ 127, "virConnectListInterfaces" },
+	{ 152, "virNetworkIsActive" },
+	{ 159, "virDomainMemoryStats" },
+	{ 160, "virDomainAttachDeviceFlags" },
+	{ 161, "virDomainDetachDeviceFlags" },
+	{ 163, "virDomainGetJobInfo" },
+	{ 174, "virDomainUpdateDeviceFlags" },
+	{ 182, "virDomainManagedSave" },
+	{ 184, "virDomainManagedSaveRemove" },
+	{ 185, "virDomainSnapshotCreateXML" },
+	{ 194, "virDomainGetBlockInfo" },
+	{ 198, "virDomainGetMemoryParameters" },
+	{ 206, "virDomainGetBlkioParameters" },
+	{ 211, "virDomainScreenshot" },
+	{ 227, "virNodeGetCPUStats" },
+	{ 228, "virNodeGetMemoryStats" },
+	{ 232, "virDomainSaveFlags" },
+	{ 233, "virDomainRestoreFlags" },
+	{ 243, "virDomainBlockStatsFlags" },
+	{ 257, "virDomainGetInterfaceParameters" },
+	{ 262, "virDomainGetCPUStats" },
+	{ 263, "virDomainGetDiskErrors" },
+	{ 264, "virDomainSetMetadata" },
+	{ 265, "virDomainGetMetadata" },
+	{ 277, "virDomainGetHostname" },
+	{ 281, "virConnectListAllStoragePools" },
+	{ 282, "virStoragePoolListAllVolumes" },
+	{ 283, "virConnectListAllNetworks" },
+	{ 284, "virConnectListAllInterfaces" },
+	{ 285, "virConnectListAllNodeDevices" },
+	{ 344, "virConnectGetAllDomainStats" },
+};
+
+const char *proc_unserved_api(int num)
+{
+	size_t lo = 0, hi = ARRAY_SIZE(proc_unserved);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (proc_unserved[mid].num == num)
+			return proc_unserved[mid].api;
+		if (proc_unserved[mid].num < num)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* For the unit test: sorted, and no number also served. */
+bool proc_unserved_sorted(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(proc_unserved); i++) {
+		if (i > 0 && proc_unserved[i - 1].num >= proc_unserved[i].num)
+			return false;
+		if (proc_lookup(proc_unserved[i].num))
+			return false;
+	}
+	return true;
+}
