@@ -37,7 +37,7 @@ static int export_run(struct vdiskadm *v, struct cli_opts *o,
 	return ret;
 }
 
-int cmd_export(struct cli *c, int argc, char **argv)
+int vdcmd_export(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "x:d:", 1, &o);
@@ -111,7 +111,7 @@ static int convert_run(struct vdiskadm *v, const char *type,
 	return ret;
 }
 
-int cmd_convert(struct cli *c, int argc, char **argv)
+int vdcmd_convert(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "t:", 1, &o);

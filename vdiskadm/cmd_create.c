@@ -50,7 +50,7 @@ static int create_run(struct vdiskadm *v, struct cli_opts *o, char *path)
 	return create_vdisk(v, path, &m, NULL, NULL);
 }
 
-int cmd_create(struct cli *c, int argc, char **argv)
+int vdcmd_create(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "s:t:c:", 1, &o);
@@ -61,22 +61,23 @@ int cmd_create(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-static int clone_run(struct vdiskadm *v, struct cli_opts *o, char *src,
-		     const char *path)
+static int clone_run(struct vdiskadm *v, struct cli_opts *o,
+		     const char *src, const char *path)
 {
-	struct vdisk d;
+	struct vdisk d = { .dirfd = -1 };
 	struct vd_meta m;
-	char *snap, *img = NULL;
-	int ret;
+	char snap[VD_NAME_MAX + 1], *spath = NULL, *img = NULL;
+	int ret = vd_split(v, src, &spath, snap);
 
-	if (vd_opt_comment(v, o->val['c']) || vd_split(v, src, &snap) ||
-	    vd_check_new(v, path))
-		return 1;
-	ret = vd_open(v, src, VD_READ, &d);
-	if (ret == 0 && snap && vd_meta_snap(&d.m, snap) < 0)
+	if (ret == 0 && (vd_opt_comment(v, o->val['c']) ||
+			 vd_check_new(v, path)))
+		ret = 1;
+	if (ret == 0)
+		ret = vd_open(v, spath, VD_READ, &d);
+	if (ret == 0 && snap[0] && vd_meta_snap(&d.m, snap) < 0)
 		ret = vd_fail(v, "Snapshot '%s@%s' does not exist", d.path,
 			      snap);
-	if (ret == 0 && !(img = vd_image_path(&d, snap, 0)))
+	if (ret == 0 && !(img = vd_image_path(&d, snap[0] ? snap : NULL, 0)))
 		ret = vd_fail(v, "out of memory");
 	if (ret == 0) {
 		vd_meta_new(&m, path, d.m.type, d.m.sparse, d.m.max_size,
@@ -84,11 +85,12 @@ static int clone_run(struct vdiskadm *v, struct cli_opts *o, char *src,
 		ret = create_vdisk(v, path, &m, img, d.m.type->qfmt);
 	}
 	free(img);
+	free(spath);
 	vd_close(&d);
 	return ret;
 }
 
-int cmd_clone(struct cli *c, int argc, char **argv)
+int vdcmd_clone(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "c:", 2, &o);
@@ -171,7 +173,7 @@ static int import_run(struct vdiskadm *v, struct cli_opts *o,
 	return create_vdisk(v, path, &m, o->val['d'], info.format);
 }
 
-int cmd_import(struct cli *c, int argc, char **argv)
+int vdcmd_import(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "d:t:c:", 1, &o);

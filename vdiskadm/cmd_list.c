@@ -57,7 +57,7 @@ static int list_run(struct vdiskadm *v, const char *path, bool files,
 	return ret;
 }
 
-int cmd_list(struct cli *c, int argc, char **argv)
+int vdcmd_list(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "pf", 1, &o);
@@ -113,7 +113,7 @@ static int verify_run(struct vdiskadm *v, const char *path)
 	return ret;
 }
 
-int cmd_verify(struct cli *c, int argc, char **argv)
+int vdcmd_verify(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "", 1, &o);

@@ -55,7 +55,7 @@ static int move_run(struct vdiskadm *v, const char *path, const char *dir)
 	return ret;
 }
 
-int cmd_move(struct cli *c, int argc, char **argv)
+int vdcmd_move(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "", 2, &o);
@@ -100,7 +100,7 @@ static int rename_run(struct vdiskadm *v, const char *path,
 	return ret;
 }
 
-int cmd_rename(struct cli *c, int argc, char **argv)
+int vdcmd_rename(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "", 2, &o);

@@ -191,7 +191,7 @@ static int prop_get_run(struct vdiskadm *v, const char *prop,
 	return ret;
 }
 
-int cmd_prop_get(struct cli *c, int argc, char **argv)
+int vdcmd_prop_get(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "p:", 1, &o);
@@ -262,7 +262,7 @@ static int prop_set_run(struct vdiskadm *v, const char *arg,
 	return ret;
 }
 
-int cmd_prop_set(struct cli *c, int argc, char **argv)
+int vdcmd_prop_set(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "p:", 1, &o);

@@ -35,7 +35,7 @@ static int ref_inc_run(struct vdiskadm *v, const char *path, bool reader)
 	return ret;
 }
 
-int cmd_ref_inc(struct cli *c, int argc, char **argv)
+int vdcmd_ref_inc(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "r", 1, &o);
@@ -64,7 +64,7 @@ static int ref_dec_run(struct vdiskadm *v, const char *path)
 	return ret;
 }
 
-int cmd_ref_dec(struct cli *c, int argc, char **argv)
+int vdcmd_ref_dec(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "", 1, &o);

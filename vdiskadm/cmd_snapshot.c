@@ -24,29 +24,32 @@ static char *snap_base(const char *snap)
 	return asprintf(&b, "vdisk@%s", snap) < 0 ? NULL : b;
 }
 
-/* Open vdname@snap from operand for changing; *idx the snapshot's index
- * (or -1 if want_exists is false and it does not exist). 0 or 1. */
-static int snap_open(struct vdiskadm *v, char *operand, bool want_exists,
-		     struct vdisk *d, char **snap, int *idx)
+/* Open vdname@snap from operand for changing, the snapshot's name in
+ * snap; *idx its index (-1 if want_exists is false and it does not
+ * exist). 0 or 1. */
+static int snap_open(struct vdiskadm *v, const char *operand,
+		     bool want_exists, struct vdisk *d,
+		     char snap[VD_NAME_MAX + 1], int *idx)
 {
-	int ret = vd_split(v, operand, snap);
+	char *path = NULL;
+	int ret = vd_split(v, operand, &path, snap);
 
 	*d = (struct vdisk){ .dirfd = -1 };
+	if (ret == 0 && !snap[0])
+		ret = vd_usage_fail(v, "a snapshot name (<vdname>@<snapname>)"
+				    " is required");
+	if (ret == 0)
+		ret = vd_open(v, path, VD_MODIFY, d);
+	free(path);
 	if (ret)
 		return ret;
-	if (!*snap)
-		return vd_usage_fail(v, "a snapshot name (<vdname>@<snapname>)"
-				     " is required");
-	ret = vd_open(v, operand, VD_MODIFY, d);
-	if (ret)
-		return ret;
-	*idx = vd_meta_snap(&d->m, *snap);
+	*idx = vd_meta_snap(&d->m, snap);
 	if (want_exists && *idx < 0)
 		return vd_fail(v, "Snapshot '%s@%s' does not exist", d->path,
-			       *snap);
+			       snap);
 	if (!want_exists && *idx >= 0)
 		return vd_fail(v, "Snapshot '%s@%s' already exists", d->path,
-			       *snap);
+			       snap);
 	return 0;
 }
 
@@ -73,11 +76,11 @@ static int snap_drop(struct vdiskadm *v, struct vdisk *d, unsigned idx,
 	return ret;
 }
 
-static int snapshot_run(struct vdiskadm *v, char *operand)
+static int snapshot_run(struct vdiskadm *v, const char *operand)
 {
 	struct vdisk d;
-	char *snap, *base = NULL, *live = NULL;
-	int idx, ret = snap_open(v, operand, false, &d, &snap, &idx);
+	char snap[VD_NAME_MAX + 1], *base = NULL, *live = NULL;
+	int idx, ret = snap_open(v, operand, false, &d, snap, &idx);
 
 	if (ret == 0 && d.m.nsnap == VD_MAX_SNAPS)
 		ret = vd_fail(v, "Cannot snapshot '%s': it has %d snapshots "
@@ -103,7 +106,7 @@ static int snapshot_run(struct vdiskadm *v, char *operand)
 	return ret;
 }
 
-int cmd_snapshot(struct cli *c, int argc, char **argv)
+int vdcmd_snapshot(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "", 1, &o);
@@ -114,11 +117,12 @@ int cmd_snapshot(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
-static int rollback_run(struct vdiskadm *v, char *operand, bool recurse)
+static int rollback_run(struct vdiskadm *v, const char *operand,
+			bool recurse)
 {
 	struct vdisk d;
-	char *snap, *src = NULL;
-	int idx, ret = snap_open(v, operand, true, &d, &snap, &idx);
+	char snap[VD_NAME_MAX + 1], *src = NULL;
+	int idx, ret = snap_open(v, operand, true, &d, snap, &idx);
 	unsigned later = ret ? 0 : d.m.nsnap - (unsigned)idx - 1;
 
 	if (ret == 0 && later && !recurse)
@@ -137,7 +141,7 @@ static int rollback_run(struct vdiskadm *v, char *operand, bool recurse)
 	return ret;
 }
 
-int cmd_rollback(struct cli *c, int argc, char **argv)
+int vdcmd_rollback(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "r", 1, &o);
@@ -172,11 +176,12 @@ static int destroy_vdisk(struct vdiskadm *v, struct vdisk *d, bool recurse)
 	return ret;
 }
 
-static int destroy_run(struct vdiskadm *v, char *operand, bool recurse)
+static int destroy_run(struct vdiskadm *v, const char *operand,
+		       bool recurse)
 {
 	struct vdisk d = { .dirfd = -1 };
 	const char *at = strrchr(operand, '@');
-	char *snap;
+	char snap[VD_NAME_MAX + 1];
 	int idx, ret;
 
 	if (at && !strchr(at, '/')) {	/* vdname@snap */
@@ -184,7 +189,7 @@ static int destroy_run(struct vdiskadm *v, char *operand, bool recurse)
 			return vd_usage_fail(v, "-r destroys a vdisk's "
 					     "snapshots with it; it takes no "
 					     "snapshot name");
-		ret = snap_open(v, operand, true, &d, &snap, &idx);
+		ret = snap_open(v, operand, true, &d, snap, &idx);
 		if (ret == 0)
 			ret = snap_drop(v, &d, (unsigned)idx, 1);
 	} else {
@@ -196,7 +201,7 @@ static int destroy_run(struct vdiskadm *v, char *operand, bool recurse)
 	return ret;
 }
 
-int cmd_destroy(struct cli *c, int argc, char **argv)
+int vdcmd_destroy(struct cli *c, int argc, char **argv)
 {
 	struct cli_opts o;
 	int ret = vd_opts(c, argc, argv, "r", 1, &o);

@@ -55,19 +55,25 @@ const char *vd_basename(const char *path)
 	return s ? s + 1 : path;
 }
 
-int vd_split(struct vdiskadm *v, char *operand, char **snap)
+int vd_split(struct vdiskadm *v, const char *operand, char **path,
+	     char snap[VD_NAME_MAX + 1])
 {
-	char *at = strrchr(operand, '@');
+	const char *at = strrchr(operand, '@');
 
-	*snap = NULL;
+	snap[0] = '\0';
 	if (!at || strchr(at, '/'))
+		at = NULL;
+	*path = at ? strndup(operand, (size_t)(at - operand))
+		   : strdup(operand);
+	if (!*path)
+		return vd_fail(v, "out of memory");
+	if (!at)
 		return 0;
-	*at = '\0';
-	*snap = at + 1;
-	if (!vd_name_valid(*snap))
-		return vd_fail(v, "Invalid snapshot name '%.80s'", *snap);
-	if (!*operand)
+	if (!vd_name_valid(at + 1))
+		return vd_fail(v, "Invalid snapshot name '%.80s'", at + 1);
+	if (!**path)
 		return vd_fail(v, "Invalid virtual disk name ''");
+	strcpy(snap, at + 1);
 	return 0;
 }
 

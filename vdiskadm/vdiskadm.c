@@ -12,26 +12,26 @@
 #include "vdcmd.h"
 
 static const struct cli_cmd vdiskadm_cmds[] = {
-	{ "create", cmd_create,
+	{ "create", vdcmd_create,
 	  "-s <size> [-t <type>[:<opt>]] [-c <comment>] <vdname>" },
-	{ "destroy", cmd_destroy, "[-r] <vdname>[@<snapname>]" },
-	{ "snapshot", cmd_snapshot, "<vdname>@<snapname>" },
-	{ "rollback", cmd_rollback, "[-r] <vdname>@<snapname>" },
-	{ "clone", cmd_clone,
+	{ "destroy", vdcmd_destroy, "[-r] <vdname>[@<snapname>]" },
+	{ "snapshot", vdcmd_snapshot, "<vdname>@<snapname>" },
+	{ "rollback", vdcmd_rollback, "[-r] <vdname>@<snapname>" },
+	{ "clone", vdcmd_clone,
 	  "[-c <comment>] <vdname>[@<snapname>] <clone_vdname>" },
-	{ "list", cmd_list, "[-pf] <vdname>" },
-	{ "verify", cmd_verify, "<vdname>" },
-	{ "prop-get", cmd_prop_get, "-p <property>|all <vdname>" },
-	{ "prop-set", cmd_prop_set, "-p <property>=<value> <vdname>" },
-	{ "import", cmd_import,
+	{ "list", vdcmd_list, "[-pf] <vdname>" },
+	{ "verify", vdcmd_verify, "<vdname>" },
+	{ "prop-get", vdcmd_prop_get, "-p <property>|all <vdname>" },
+	{ "prop-set", vdcmd_prop_set, "-p <property>=<value> <vdname>" },
+	{ "import", vdcmd_import,
 	  "-d <file> [-t <type>[:<opt>]] [-c <comment>] <vdname>" },
-	{ "export", cmd_export, "-x <type>[:<opt>] -d <file> <vdname>" },
-	{ "convert", cmd_convert, "-t <type>[:<opt>] <vdname>" },
-	{ "move", cmd_move, "<vdname> <directory>" },
-	{ "rename", cmd_rename, "<vdname> <new_name>" },
-	{ "ref-inc", cmd_ref_inc, "[-r] <vdname>" },
-	{ "ref-dec", cmd_ref_dec, "<vdname>" },
-	{ "help", cmd_help, "[<subcommand>]" },
+	{ "export", vdcmd_export, "-x <type>[:<opt>] -d <file> <vdname>" },
+	{ "convert", vdcmd_convert, "-t <type>[:<opt>] <vdname>" },
+	{ "move", vdcmd_move, "<vdname> <directory>" },
+	{ "rename", vdcmd_rename, "<vdname> <new_name>" },
+	{ "ref-inc", vdcmd_ref_inc, "[-r] <vdname>" },
+	{ "ref-dec", vdcmd_ref_dec, "<vdname>" },
+	{ "help", vdcmd_help, "[<subcommand>]" },
 };
 
 void vdiskadm_init(struct vdiskadm *v, FILE *out, FILE *err)
@@ -54,7 +54,7 @@ int vdiskadm_main(int argc, char **argv, FILE *out, FILE *err)
 	return cli_run(&v.cli, argc, argv);
 }
 
-int cmd_help(struct cli *c, int argc, char **argv)
+int vdcmd_help(struct cli *c, int argc, char **argv)
 {
 	if (argc > 2)
 		return cli_usage_fail(c, "too many arguments");

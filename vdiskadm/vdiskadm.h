@@ -159,9 +159,11 @@ void vd_close(struct vdisk *d);
  * file 0 or 1 (see vd_type_files; NULL if there is no such file).
  * malloc'd. */
 char *vd_image_path(const struct vdisk *d, const char *snap, int file);
-/* Split "vdname@snap" in place: *snap points after the '@' (NULL if
+/* Split "vdname@snap": *path a copy of vdname (malloc'd, also on
+ * failure: the caller frees it), snap the name after the '@' ("" if
  * none). 0, or 1 after printing an invalid-name error. */
-int vd_split(struct vdiskadm *v, char *operand, char **snap);
+int vd_split(struct vdiskadm *v, const char *operand, char **path,
+	     char snap[VD_NAME_MAX + 1]);
 /* The last component of path (a pointer into it). */
 const char *vd_basename(const char *path);
 /* Check that path could name a new vdisk: valid last component, nothing
@@ -243,23 +245,23 @@ int img_remove(const char *dir, const char *base, const struct vd_type *t,
 	       bool sparse);
 
 /* ---- the subcommands ---- */
-int cmd_create(struct cli *c, int argc, char **argv);
-int cmd_destroy(struct cli *c, int argc, char **argv);
-int cmd_snapshot(struct cli *c, int argc, char **argv);
-int cmd_rollback(struct cli *c, int argc, char **argv);
-int cmd_clone(struct cli *c, int argc, char **argv);
-int cmd_list(struct cli *c, int argc, char **argv);
-int cmd_verify(struct cli *c, int argc, char **argv);
-int cmd_prop_get(struct cli *c, int argc, char **argv);
-int cmd_prop_set(struct cli *c, int argc, char **argv);
-int cmd_import(struct cli *c, int argc, char **argv);
-int cmd_export(struct cli *c, int argc, char **argv);
-int cmd_convert(struct cli *c, int argc, char **argv);
-int cmd_move(struct cli *c, int argc, char **argv);
-int cmd_rename(struct cli *c, int argc, char **argv);
-int cmd_ref_inc(struct cli *c, int argc, char **argv);
-int cmd_ref_dec(struct cli *c, int argc, char **argv);
-int cmd_help(struct cli *c, int argc, char **argv);
+int vdcmd_create(struct cli *c, int argc, char **argv);
+int vdcmd_destroy(struct cli *c, int argc, char **argv);
+int vdcmd_snapshot(struct cli *c, int argc, char **argv);
+int vdcmd_rollback(struct cli *c, int argc, char **argv);
+int vdcmd_clone(struct cli *c, int argc, char **argv);
+int vdcmd_list(struct cli *c, int argc, char **argv);
+int vdcmd_verify(struct cli *c, int argc, char **argv);
+int vdcmd_prop_get(struct cli *c, int argc, char **argv);
+int vdcmd_prop_set(struct cli *c, int argc, char **argv);
+int vdcmd_import(struct cli *c, int argc, char **argv);
+int vdcmd_export(struct cli *c, int argc, char **argv);
+int vdcmd_convert(struct cli *c, int argc, char **argv);
+int vdcmd_move(struct cli *c, int argc, char **argv);
+int vdcmd_rename(struct cli *c, int argc, char **argv);
+int vdcmd_ref_inc(struct cli *c, int argc, char **argv);
+int vdcmd_ref_dec(struct cli *c, int argc, char **argv);
+int vdcmd_help(struct cli *c, int argc, char **argv);
 
 /* prop-get's lines for d ("name: value\n"), prop NULL: all of them. 0,
  * or -ENOENT for an unknown property. */
