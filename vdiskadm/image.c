@@ -16,6 +16,40 @@
 
 #define WORKDIR	".vdiskadm-work"
 
+/*
+ * A file name as qemu-img must see it: qemu-img reads a name starting
+ * with '-' as an option, and one with a ':' before any '/' as a
+ * protocol ("nbd:", "json:"). A relative name gets "./" in front, which
+ * is neither. malloc'd.
+ */
+static char *img_arg(const char *path)
+{
+	char *p;
+
+	if (path[0] == '/')
+		return strdup(path);
+	return asprintf(&p, "./%s", path) < 0 ? NULL : p;
+}
+
+/* Why qemu-img's command failed (st: qimg_run's result, not 0); 1. */
+static int img_report(struct vdiskadm *v, const char *cmd, int st,
+		      const char *err)
+{
+	if (st == -ETIMEDOUT)
+		return vd_fail(v, "%s %s did not finish in time and was "
+			       "stopped", qimg_program(), cmd);
+	if (st == -ENOENT)
+		return vd_fail(v, "cannot run %s: not installed (Debian "
+			       "package qemu-utils)", qimg_program());
+	if (st < 0)
+		return vd_fail(v, "cannot run %s: %s", qimg_program(),
+			       strerror(-st));
+	if (err[0])
+		return vd_fail(v, "%s", err);
+	return vd_fail(v, "%s %s failed (exit status %d)", qimg_program(),
+		       cmd, st);
+}
+
 /* Run qemu-img; 0 on exit status 0, else 1 after printing why. out as
  * qimg_run's. */
 static int img_run(struct vdiskadm *v, const char *const *args, char **out)
@@ -29,19 +63,7 @@ static int img_run(struct vdiskadm *v, const char *const *args, char **out)
 		free(*out);
 		*out = NULL;
 	}
-	if (st == -ETIMEDOUT)
-		return vd_fail(v, "%s %s did not finish in time and was "
-			       "stopped", qimg_program(), args[0]);
-	if (st == -ENOENT)
-		return vd_fail(v, "cannot run %s: not installed (Debian "
-			       "package qemu-utils)", qimg_program());
-	if (st < 0)
-		return vd_fail(v, "cannot run %s: %s", qimg_program(),
-			       strerror(-st));
-	if (err[0])
-		return vd_fail(v, "%s", err);
-	return vd_fail(v, "%s %s failed (exit status %d)", qimg_program(),
-		       args[0], st);
+	return img_report(v, args[0], st, err);
 }
 
 /* The -o value for t (NULL: none). *buf is freed by the caller. */
@@ -67,7 +89,8 @@ static char *img_path(const char *dir, const char *base,
 
 	if (vd_type_files(t, sparse, base, files) < 0)
 		return NULL;
-	if (files[file] && asprintf(&p, "%s/%s", dir, files[file]) < 0)
+	if (files[file] && asprintf(&p, "%s%s/%s", dir[0] == '/' ? "" : "./",
+				    dir, files[file]) < 0)
 		p = NULL;
 	free(files[0]);
 	free(files[1]);
@@ -93,11 +116,11 @@ int img_create(struct vdiskadm *v, const char *dir, const char *base,
 	return ret;
 }
 
-static int img_convert_to(struct vdiskadm *v, const char *src,
-			  const char *sfmt, const char *dst,
+static int img_convert_to(struct vdiskadm *v, const char *source,
+			  const char *sfmt, const char *dest,
 			  const struct vd_type *t, bool sparse)
 {
-	char *ob;
+	char *ob, *src = img_arg(source), *dst = img_arg(dest);
 	const char *opts = img_opts(t, sparse, &ob);
 	const char *args[] = { "convert", "-q", "-f", sfmt, "-O", t->qfmt,
 			       opts ? "-o" : src, opts ? opts : dst,
@@ -106,8 +129,10 @@ static int img_convert_to(struct vdiskadm *v, const char *src,
 
 	if (!opts)
 		args[8] = NULL;
-	ret = img_run(v, args, NULL);
+	ret = src && dst ? img_run(v, args, NULL) : vd_fail(v, "out of memory");
 	free(ob);
+	free(src);
+	free(dst);
 	return ret;
 }
 
@@ -161,7 +186,7 @@ int img_replace(struct vdiskadm *v, struct vdisk *d, const char *src,
 		bool sparse)
 {
 	char *work;
-	int ret;
+	int ret, mv;
 
 	if (asprintf(&work, "%s/%s", d->path, WORKDIR) < 0)
 		return vd_fail(v, "out of memory");
@@ -172,9 +197,9 @@ int img_replace(struct vdiskadm *v, struct vdisk *d, const char *src,
 		goto out;
 	}
 	ret = img_convert(v, src, sfmt, work, base, t, sparse);
-	if (ret == 0 && img_move(work, d->path, base, t, sparse) < 0)
+	if (ret == 0 && (mv = img_move(work, d->path, base, t, sparse)) < 0)
 		ret = vd_fail(v, "cannot move the new image into '%s': %s",
-			      d->path, strerror(errno));
+			      d->path, strerror(-mv));
 	vd_remove_dir(work);
 out:
 	free(work);
@@ -205,14 +230,15 @@ static int img_info_parse(struct vdiskadm *v, const char *path,
 int img_info(struct vdiskadm *v, const char *path, const char *fmt,
 	     struct img_info *info)
 {
-	const char *args[] = { "info", "--output=json", fmt ? "-f" : path,
-			       fmt, path, NULL };
-	char *out = NULL;
+	char *out = NULL, *arg = img_arg(path);
+	const char *args[] = { "info", "--output=json", fmt ? "-f" : arg,
+			       fmt, arg, NULL };
 	int ret;
 
 	if (!fmt)
 		args[3] = NULL;
-	ret = img_run(v, args, &out);
+	ret = arg ? img_run(v, args, &out) : vd_fail(v, "out of memory");
+	free(arg);
 	if (ret == 0)
 		ret = img_info_parse(v, path, out, info);
 	free(out);
@@ -221,17 +247,22 @@ int img_info(struct vdiskadm *v, const char *path, const char *fmt,
 
 int img_check(struct vdiskadm *v, const char *path, const char *fmt)
 {
-	const char *args[] = { "check", "-f", fmt, path, NULL };
-	char err[512], *out = NULL;
-	int st = qimg_run(args, &out, err, sizeof(err));
+	char err[512], *out = NULL, *arg = img_arg(path);
+	const char *args[] = { "check", "-f", fmt, arg, NULL };
+	int st, ret = 0;
 
+	if (!arg)
+		return vd_fail(v, "out of memory");
+	st = qimg_run(args, &out, err, sizeof(err));
 	free(out);
-	if (st == 0 || st == 63)	/* 63: no checks for this format */
-		return 0;
 	if (st < 0)
-		return img_run(v, args, NULL);	/* says why it did not run */
-	return vd_fail(v, "%s: qemu-img check found errors (exit status %d)"
-		       "%s%s", path, st, err[0] ? ": " : "", err);
+		ret = img_report(v, "check", st, err);
+	else if (st != 0 && st != 63)	/* 63: no checks for this format */
+		ret = vd_fail(v, "%s: qemu-img check found errors (exit "
+			      "status %d)%s%s", path, st, err[0] ? ": " : "",
+			      err);
+	free(arg);
+	return ret;
 }
 
 int img_remove(const char *dir, const char *base, const struct vd_type *t,

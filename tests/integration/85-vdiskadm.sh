@@ -327,6 +327,23 @@ bad "Snapshot 'd_vdi_sparse@s1' already exists" snapshot d_vdi_sparse@s1
 ls -A | grep -q vdiskadm && fail "a temporary directory was left: $(ls -A | grep vdiskadm)"
 pass "rename, move, destroy of snapshots and vdisks; refusals"
 
+# names qemu-img would misread: a leading '-' (an option), a ':' before
+# any '/' (a protocol such as nbd:)
+vd create -s 1m -t vdi -- -dash/nbd:x
+vd snapshot -- -dash/nbd:x@s
+vd verify -- -dash/nbd:x
+vd list -- -dash/nbd:x; same "-dash/nbd:x@s
+-dash/nbd:x" "$OUT" "list of -dash/nbd:x"
+qcheck "./-dash/nbd:x/vdisk@s.vdi" vdi
+vd destroy -r -- -dash/nbd:x
+vd create -s 1m nbd:y
+vd snapshot nbd:y@s
+vd rollback nbd:y@s
+vd verify nbd:y
+vd destroy -r nbd:y
+[ -e "./-dash/nbd:x" ] && fail "destroy -r -dash/nbd:x left it"
+pass "vdisks at -dash/nbd:x and nbd:y: created, snapshotted, verified, destroyed (qemu-img sees ./-dash/nbd:x, ./nbd:y)"
+
 # ---- bad arguments: message and exit status, nothing created ----
 bad "Invalid size '12x': a number with an optional K, M, G or T" create -s 12x bs
 bad "Invalid size '0': 512 bytes to 64T" create -s 0 bs
