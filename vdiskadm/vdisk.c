@@ -20,7 +20,7 @@
 #include "vdiskadm.h"
 #include "xvm/atomicio.h"
 
-#define VD_LOCK_WAIT_MS	60000	/* how long to wait for another vdiskadm */
+#define VD_LOCK_WAIT	60	/* seconds to wait for another vdiskadm */
 
 int vd_fail(struct vdiskadm *v, const char *fmt, ...)
 {
@@ -77,16 +77,26 @@ int vd_split(struct vdiskadm *v, const char *operand, char **path,
 	return 0;
 }
 
+/* $XVM_VDISK_LOCK_WAIT (1 to 3600 seconds) or VD_LOCK_WAIT, in ms. */
+static long vd_lock_wait_ms(void)
+{
+	const char *s = getenv("XVM_VDISK_LOCK_WAIT");
+	long t = s ? strtol(s, NULL, 10) : 0;
+
+	return (t > 0 && t <= 3600 ? t : VD_LOCK_WAIT) * 1000;
+}
+
 static int vd_lock(struct vdiskadm *v, struct vdisk *d, bool excl)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	int op = (excl ? LOCK_EX : LOCK_SH) | LOCK_NB;
+	long limit = vd_lock_wait_ms();
 
-	for (int waited = 0; flock(d->dirfd, op) < 0; waited += 50) {
+	for (long waited = 0; flock(d->dirfd, op) < 0; waited += 50) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return vd_fail(v, "cannot lock '%s': %s", d->path,
 				       strerror(errno));
-		if (waited >= VD_LOCK_WAIT_MS)
+		if (waited >= limit)
 			return vd_fail(v, "Virtual disk '%s' is locked by "
 				       "another vdiskadm", d->path);
 		nanosleep(&ts, NULL);

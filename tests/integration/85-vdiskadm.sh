@@ -257,6 +257,19 @@ vd prop-get -p rocnt "$r"; same "rocnt: 20" "$OUT" "twenty concurrent readers"
 for i in $(seq 20); do "$VD" ref-dec "$r" & done; wait
 vd prop-get -p rocnt "$r"; same "rocnt: 0" "$OUT" "twenty concurrent ref-dec"
 vd verify "$r"
+# another holder of the lock (flock(1) on the directory, as vdiskadm
+# takes it): a run waits for it, and gives up after XVM_VDISK_LOCK_WAIT
+flock -x "$r" sleep 8 & holder=$!
+at_exit "kill $holder"
+end=$(deadline_in 10)
+while flock -n -s "$r" true && before "$end"; do sleep 0.1; done
+flock -n -s "$r" true && fail "flock(1) did not take the lock"
+XVM_VDISK_LOCK_WAIT=1 bad "Virtual disk '$r' is locked by another vdiskadm" ref-inc "$r"
+XVM_VDISK_LOCK_WAIT=1 bad "Virtual disk '$r' is locked by another vdiskadm" list "$r"
+vd ref-inc "$r"		# waits for the holder, then gets it
+vd prop-get -p rwcnt "$r"; same "rwcnt: 1" "$OUT" "ref-inc after waiting for the lock"
+vd ref-dec "$r"
+pass "a run waits for the directory's lock, and gives up after XVM_VDISK_LOCK_WAIT seconds saying so"
 pass "ref-inc/ref-dec: second writer refused (in-use), readers counted, 1 of 10 racing writers wins, 20 concurrent readers counted exactly"
 
 # ---- import ----
@@ -382,8 +395,12 @@ corrupt() {
 	local msg=$1
 	shift
 	"$@" broken/vdisk.xml
+	cp broken/vdisk.xml "$TMP/bad.xml"
 	bad "broken/vdisk.xml: $msg" prop-get -p all broken
 	bad "broken/vdisk.xml: $msg" ref-inc broken
+	bad "broken/vdisk.xml: $msg" snapshot broken@s
+	cmp -s broken/vdisk.xml "$TMP/bad.xml" || fail "a refused command rewrote a damaged vdisk.xml"
+	[ "$(ls broken | tr '\n' ' ')" = "vdisk.vmdk vdisk.xml " ] || fail "a refused command left files: $(ls broken)"
 	cp "$TMP/good.xml" broken/vdisk.xml
 }
 corrupt "line 3: Premature end of data in tag vdisk line 2" truncate -s 180
