@@ -69,6 +69,21 @@ int vdcmd_list(struct cli *c, int argc, char **argv)
 	return ret;
 }
 
+/* Does the image's layout, where qemu-img tells it (vmdk's create-type),
+ * differ from what vdisk.xml says? */
+static bool verify_subformat(const struct vdisk *d,
+			     const struct img_info *info)
+{
+	const char *want = d->m.type->opts[d->m.sparse];
+	const char *eq = want ? strstr(want, "subformat=") : NULL;
+
+	if (!info->subformat[0] || !eq)
+		return false;
+	eq += strlen("subformat=");
+	return strncmp(eq, info->subformat, strcspn(eq, ",")) != 0 ||
+	       strlen(info->subformat) != strcspn(eq, ",");
+}
+
 /* One image: 0 if sound, 1 after printing each thing wrong. */
 static int verify_image(struct vdiskadm *v, const struct vdisk *d,
 			const char *snap)
@@ -92,6 +107,9 @@ static int verify_image(struct vdiskadm *v, const struct vdisk *d,
 			      (unsigned long long)d->m.max_size);
 	if (ret == 0 && info.backing)
 		ret = vd_fail(v, "%s: has a backing file", p[0]);
+	if (ret == 0 && verify_subformat(d, &info))
+		ret = vd_fail(v, "%s: a %s image, vdisk.xml says %s", p[0],
+			      info.subformat, d->m.sparse ? "sparse" : "fixed");
 	if (ret == 0)
 		ret = img_check(v, p[0], fmt);
 	free(p[0]);

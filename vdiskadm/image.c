@@ -206,6 +206,17 @@ out:
 	return ret;
 }
 
+/* vmdk's "format-specific": {"data": {"create-type": ...}}, or "". */
+static const char *img_create_type(json_t *j)
+{
+	json_t *data = json_object_get(json_object_get(j, "format-specific"),
+				       "data");
+	const char *t = json_string_value(json_object_get(data,
+							   "create-type"));
+
+	return t ? t : "";
+}
+
 static int img_info_parse(struct vdiskadm *v, const char *path,
 			  const char *text, struct img_info *info)
 {
@@ -222,6 +233,8 @@ static int img_info_parse(struct vdiskadm *v, const char *path,
 		info->size = (uint64_t)json_integer_value(size);
 		info->backing = json_object_get(j, "backing-filename") ||
 				json_object_get(j, "full-backing-filename");
+		snprintf(info->subformat, sizeof(info->subformat), "%s",
+			 img_create_type(j));
 	}
 	json_decref(j);
 	return ret;

@@ -221,6 +221,20 @@ char *vd_image_path(const struct vdisk *d, const char *snap, int file)
 	return p;
 }
 
+/* Is path's parent directory a vdisk (it has a vdisk.xml)? */
+static bool vd_in_vdisk(const char *path)
+{
+	const char *base = vd_basename(path);
+	char *xml;
+	bool yes;
+
+	if (asprintf(&xml, "%.*s%s", (int)(base - path), path, VD_XML) < 0)
+		return false;
+	yes = access(xml, F_OK) == 0;
+	free(xml);
+	return yes;
+}
+
 int vd_check_new(struct vdiskadm *v, const char *path)
 {
 	char *p = vd_trim(path);
@@ -234,6 +248,9 @@ int vd_check_new(struct vdiskadm *v, const char *path)
 			      vd_basename(p));
 	else if (lstat(p, &st) == 0)
 		ret = vd_fail(v, "'%s' already exists", p);
+	else if (vd_in_vdisk(p))
+		ret = vd_fail(v, "Cannot create '%s' inside another virtual "
+			      "disk", p);
 	else if (errno != ENOENT && errno != ENOTDIR)
 		ret = vd_fail(v, "cannot create '%s': %s", p, strerror(errno));
 	free(p);

@@ -167,7 +167,7 @@ int vd_split(struct vdiskadm *v, const char *operand, char **path,
 /* The last component of path (a pointer into it). */
 const char *vd_basename(const char *path);
 /* Check that path could name a new vdisk: valid last component, nothing
- * there yet. 0, or 1 after printing why. */
+ * there yet, not inside another vdisk. 0, or 1 after printing why. */
 int vd_check_new(struct vdiskadm *v, const char *path);
 
 /*
@@ -234,6 +234,8 @@ struct img_info {
 	char format[32];
 	uint64_t size;
 	bool backing;
+	char subformat[32];	/* vmdk's create-type ("monolithicFlat"),
+				 * else "" */
 };
 int img_info(struct vdiskadm *v, const char *path, const char *fmt,
 	     struct img_info *info);

@@ -370,6 +370,8 @@ bad "Invalid virtual disk name 'b@d'" create -s 1m b@d
 bad "Invalid virtual disk name '.hidden'" create -s 1m .hidden
 bad "Invalid comment: at most 256 characters, no control characters" create -s 1m -c "$(printf 'a\tb')" bs
 bad "'d_vdi_sparse' already exists" create -s 1m d_vdi_sparse
+bad "Cannot create 'd_vdi_sparse/inner' inside another virtual disk" create -s 1m d_vdi_sparse/inner
+bad "Cannot create 'd_vdi_sparse/inner' inside another virtual disk" clone d_vhd_fixed d_vdi_sparse/inner
 bad "Invalid snapshot name 'b*d'" snapshot "d_vdi_sparse@b*d"
 bad "Invalid snapshot name ''" snapshot "d_vdi_sparse@"
 bad "Virtual disk 'nosuch' does not exist" prop-get -p all nosuch
@@ -417,8 +419,11 @@ sed -i 's/<max-size>1048576/<max-size>2097152/; s/<sectors>2048/<sectors>4096/' 
 bad "broken/vdisk.vmdk: its size is 1048576 bytes, vdisk.xml says 2097152" verify broken
 cp "$TMP/good.xml" broken/vdisk.xml
 sed -i 's/sparse="true"/sparse="false"/' broken/vdisk.xml
-"$VD" verify broken >/dev/null 2>&1 && fail "verify passed a vmdk:fixed with no flat file"
+bad "broken/vdisk-flat.vmdk: No such file or directory" verify broken
 cp "$TMP/good.xml" broken/vdisk.xml
+vd create -s 1m -t vmdk:fixed flat
+sed -i 's/sparse="false"/sparse="true"/' flat/vdisk.xml
+bad "flat/vdisk.vmdk: a monolithicFlat image, vdisk.xml says sparse" verify flat
 vd verify broken
 pass "a damaged vdisk.xml: refused with the line or field at fault, nothing changed; verify compares it with the image"
 
