@@ -2,7 +2,7 @@
  * The raw disk backend: the image is the disk, byte for byte, in a
  * regular file or a block device. Reads and writes are preadv/pwritev at
  * the same offset (repeated until done: a short transfer is not an
- * error, an image that ends early is -EIO), flush is fsync, discard
+ * error, an image that ends early is -EIO), flush is fdatasync, discard
  * punches a hole (FALLOC_FL_PUNCH_HOLE, where the file system can).
  * Requests arrive checked against the size (blockdev.c).
  */
@@ -115,7 +115,7 @@ static int raw_writev(struct blkdev *bd, const struct iovec *iov, int iovcnt,
 
 static int raw_flush(struct blkdev *bd)
 {
-	return fsync(raw_fd(bd)) < 0 ? -errno : 0;
+	return fdatasync(raw_fd(bd)) < 0 ? -errno : 0;
 }
 
 static int raw_discard(struct blkdev *bd, uint64_t off, uint64_t len)
