@@ -52,7 +52,28 @@ struct virtio_blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	char path[PATH_MAX];		/* for logs */
 	uint64_t errors;		/* requests answered IOERR/UNSUPP */
+	struct vblk_req *reqs;		/* VBLK_QUEUE_MAX: at most one per
+					 * descriptor can be in flight */
+	int efd;			/* the backend's completions, or -1 */
+	bool watched;			/* efd is in the event loop */
+	bool irq_pending;		/* used entries not yet signalled */
+	bool cancelling;		/* reset: finish without answering */
 };
+
+/* A request handed to the backend. */
+struct vblk_req {
+	struct blkdev_req r;
+	struct virtio_blk *b;
+	uint16_t head;
+	uint8_t *status;		/* the chain's status byte */
+	uint32_t written;		/* data bytes the device fills (IN) */
+	uint32_t type;			/* for logs */
+	uint64_t sector;
+	bool busy;
+};
+
+/* vblk_request: the request went to the backend; vblk_done answers. */
+#define VBLK_PENDING		0xff
 
 static struct log_ratelimit vblk_rl = LOG_RATELIMIT_INIT(5000, 5);
 
@@ -113,15 +134,43 @@ static uint8_t vblk_reject(struct virtio_blk *b, uint8_t status,
 	return status;
 }
 
+/* A free request slot, or NULL (cannot happen: a chain holds a
+ * descriptor until it is answered, so at most queue-size are busy). */
+static struct vblk_req *vblk_req_get(struct virtio_blk *b)
+{
+	for (unsigned int i = 0; i < VBLK_QUEUE_MAX; i++)
+		if (!b->reqs[i].busy)
+			return &b->reqs[i];
+	return NULL;
+}
+
+/* Give a checked request to the backend: VBLK_PENDING, or the status if
+ * it could not be started. */
+static uint8_t vblk_start(struct virtio_blk *b, struct vblk_req *q)
+{
+	int rc;
+
+	q->busy = true;
+	rc = blkdev_submit(b->bd, &q->r);
+	if (rc == 0)
+		return VBLK_PENDING;	/* vblk_done answers (maybe already) */
+	q->busy = false;
+	if (rc == -EOPNOTSUPP)
+		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "the image cannot "
+				   "do it", q->type, q->sector);
+	return vblk_reject(b, VIRTIO_BLK_S_IOERR, strerror(-rc), q->type,
+			   q->sector);
+}
+
 /* IN or OUT of the sectors the data buffers hold. */
 static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
-		       uint32_t type, uint64_t sector, uint64_t in_len,
-		       uint32_t *written)
+		       struct vblk_req *q, uint64_t in_len)
 {
+	uint32_t type = q->type;
+	uint64_t sector = q->sector;
 	bool write = type == VIRTIO_BLK_T_OUT;
 	uint64_t len = write ? c->rlen - VBLK_HDR_LEN : in_len;
-	struct iovec iov[BLKDEV_IOV_MAX];
-	int n, rc;
+	int n;
 
 	if (write && in_len)
 		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "writable data "
@@ -143,35 +192,25 @@ static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
 	if (!len)
 		return VIRTIO_BLK_S_OK;
 	/* A guest write's data is in the device-readable buffers. */
-	n = vblk_iov(c, !write, write ? VBLK_HDR_LEN : 0, len, iov,
+	n = vblk_iov(c, !write, write ? VBLK_HDR_LEN : 0, len, q->r.iov,
 		     BLKDEV_IOV_MAX);
 	if (n < 0)
 		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "data buffers do "
 				   "not add up", type, sector);
-	rc = write ? blkdev_writev(b->bd, iov, n, sector * VBLK_SECTOR)
-		   : blkdev_readv(b->bd, iov, n, sector * VBLK_SECTOR);
-	if (rc < 0) {
-		log_ratelimited(&vblk_rl, LL_WARN, "virtio-blk %s: %s of "
-				"%llu bytes at sector %llu: %s", b->path,
-				write ? "write" : "read",
-				(unsigned long long)len,
-				(unsigned long long)sector, strerror(-rc));
-		b->errors++;
-		return VIRTIO_BLK_S_IOERR;
-	}
-	if (!write)
-		*written += (uint32_t)len;
-	return VIRTIO_BLK_S_OK;
+	q->r.op = write ? BLKDEV_OP_WRITE : BLKDEV_OP_READ;
+	q->r.iovcnt = n;
+	q->r.off = sector * VBLK_SECTOR;
+	q->written = write ? 0 : (uint32_t)len;
+	return vblk_start(b, q);
 }
 
 /* One discard range (max_discard_seg is 1). */
 static uint8_t vblk_discard(struct virtio_blk *b, const struct vq_chain *c,
-			    uint64_t in_len)
+			    struct vblk_req *q, uint64_t in_len)
 {
 	struct virtio_blk_discard_write_zeroes d;
 	uint64_t sector;
 	uint32_t num, flags;
-	int rc;
 
 	if (in_len || c->rlen != VBLK_HDR_LEN + VBLK_DISCARD_LEN ||
 	    vq_chain_read(c, VBLK_HDR_LEN, &d, sizeof(d)) != sizeof(d))
@@ -180,63 +219,140 @@ static uint8_t vblk_discard(struct virtio_blk *b, const struct vq_chain *c,
 	memcpy(&sector, &d.sector, sizeof(sector));
 	memcpy(&num, &d.num_sectors, sizeof(num));
 	memcpy(&flags, &d.flags, sizeof(flags));
+	q->sector = sector;
 	if (flags)	/* §5.2.6.2: UNMAP is for write zeroes only */
 		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "discard flags",
 				   VIRTIO_BLK_T_DISCARD, sector);
-	if (num > VBLK_DISCARD_MAX || sector > UINT64_MAX / VBLK_SECTOR)
-		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "discard range too "
-				   "large", VIRTIO_BLK_T_DISCARD, sector);
-	rc = blkdev_discard(b->bd, sector * VBLK_SECTOR, num * VBLK_SECTOR);
-	if (rc == -EOPNOTSUPP)
-		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "the image cannot "
-				   "discard", VIRTIO_BLK_T_DISCARD, sector);
-	if (rc < 0)
-		return vblk_reject(b, VIRTIO_BLK_S_IOERR, strerror(-rc),
-				   VIRTIO_BLK_T_DISCARD, sector);
-	return VIRTIO_BLK_S_OK;
+	if (num > VBLK_DISCARD_MAX || sector > UINT64_MAX / VBLK_SECTOR ||
+	    sector * VBLK_SECTOR > blkdev_size(b->bd) ||
+	    num * VBLK_SECTOR > blkdev_size(b->bd) - sector * VBLK_SECTOR)
+		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "discard range past "
+				   "the end", VIRTIO_BLK_T_DISCARD, sector);
+	q->r.op = BLKDEV_OP_DISCARD;
+	q->r.off = sector * VBLK_SECTOR;
+	q->r.len = num * VBLK_SECTOR;
+	q->written = 0;
+	return vblk_start(b, q);
 }
 
-/* Serve one checked-for-status request; the status to write. *written
- * counts bytes put in the writable data buffers. */
+/* Check one request (its status byte exists) and start it: the status
+ * to answer now, or VBLK_PENDING once the backend has it. *written
+ * counts bytes put in the writable data buffers for an answer now. */
 static uint8_t vblk_request(struct virtio_blk *b, const struct vq_chain *c,
-			    uint32_t *written)
+			    struct vblk_req *q, uint32_t *written)
 {
 	struct virtio_blk_outhdr hdr;
-	uint64_t in_len = c->wlen - 1, sector;
-	uint32_t type;
+	uint64_t in_len = c->wlen - 1;
 	size_t n;
-	int rc;
 
 	if (c->rlen < VBLK_HDR_LEN ||
 	    vq_chain_read(c, 0, &hdr, sizeof(hdr)) != sizeof(hdr))
 		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "header shorter "
 				   "than 16 bytes", 0, 0);
-	memcpy(&type, &hdr.type, sizeof(type));
-	memcpy(&sector, &hdr.sector, sizeof(sector));
-	switch (type) {
+	memcpy(&q->type, &hdr.type, sizeof(q->type));
+	memcpy(&q->sector, &hdr.sector, sizeof(q->sector));
+	switch (q->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		return vblk_rw(b, c, type, sector, in_len, written);
+		return vblk_rw(b, c, q, in_len);
 	case VIRTIO_BLK_T_FLUSH:
-		rc = blkdev_flush(b->bd);
-		if (rc < 0)
-			return vblk_reject(b, VIRTIO_BLK_S_IOERR,
-					   strerror(-rc), type, 0);
-		return VIRTIO_BLK_S_OK;
+		q->r.op = BLKDEV_OP_FLUSH;
+		q->written = 0;
+		return vblk_start(b, q);
 	case VIRTIO_BLK_T_GET_ID:
 		if (in_len < VIRTIO_BLK_ID_BYTES)
 			return vblk_reject(b, VIRTIO_BLK_S_IOERR, "id buffer "
-					   "shorter than 20 bytes", type, 0);
+					   "shorter than 20 bytes", q->type, 0);
 		n = vq_chain_write(c, 0, b->serial, VIRTIO_BLK_ID_BYTES);
 		*written += (uint32_t)n;
 		return VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_DISCARD:
 		if (!(b->ops.features & (1ULL << VIRTIO_BLK_F_DISCARD)))
 			break;
-		return vblk_discard(b, c, in_len);
+		return vblk_discard(b, c, q, in_len);
 	}
 	return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "unsupported type",
-			   type, sector);
+			   q->type, q->sector);
+}
+
+static void vblk_answer(struct virtio_blk *b, uint16_t head, uint8_t *status,
+			uint8_t val, uint32_t written)
+{
+	struct vq *q = virtio_pci_queue(b->vp, 0);
+
+	if (!q)
+		return;
+	*status = val;
+	vq_push(q, head, written + 1);
+	b->irq_pending = true;
+}
+
+/* The backend finished a request (from blkdev_submit, blkdev_complete
+ * or blkdev_drain; dev_lock held). */
+static void vblk_done(struct blkdev_req *r, int result)
+{
+	struct vblk_req *q = (struct vblk_req *)r;
+	struct virtio_blk *b = q->b;
+	uint8_t st = VIRTIO_BLK_S_OK;
+
+	q->busy = false;
+	if (b->cancelling)
+		return;		/* reset: the driver forgot the chain */
+	if (result == -EOPNOTSUPP) {
+		st = vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "the image cannot do "
+				 "it", q->type, q->sector);
+	} else if (result < 0) {
+		b->errors++;
+		log_ratelimited(&vblk_rl, LL_WARN, "virtio-blk %s: request "
+				"type %u sector %llu: %s", b->path, q->type,
+				(unsigned long long)q->sector,
+				strerror(-result));
+		st = VIRTIO_BLK_S_IOERR;
+	}
+	vblk_answer(b, q->head, q->status, st, st == VIRTIO_BLK_S_OK ?
+		    q->written : 0);
+}
+
+static void vblk_signal(struct virtio_blk *b)
+{
+	if (!b->irq_pending)
+		return;
+	b->irq_pending = false;
+	virtio_pci_queue_interrupt(b->vp, 0);
+}
+
+/* The backend's fd is readable (event loop, dev_lock held). */
+static void vblk_completions(void *opaque)
+{
+	struct virtio_blk *b = opaque;
+
+	blkdev_complete(b->bd);
+	vblk_signal(b);
+}
+
+void virtio_blk_drain(struct virtio_blk *b)
+{
+	blkdev_drain(b->bd);
+	vblk_signal(b);
+}
+
+/* Device reset: wait for the backend, answer nothing (the rings are
+ * gone). */
+static void vblk_reset(struct virtio_pci *vp)
+{
+	struct virtio_blk *b = vblk_of(vp);
+
+	b->cancelling = true;
+	blkdev_drain(b->bd);
+	b->cancelling = false;
+	b->irq_pending = false;
+}
+
+/* Before the transport's state is saved: nothing may be in flight, so
+ * the saved used index covers every answer. */
+static void vblk_quiesce(struct virtio_pci *vp)
+{
+	virtio_blk_drain(vblk_of(vp));
 }
 
 static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
@@ -251,12 +367,13 @@ static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
 		return;
 	while (n < VBLK_MAX_CHAINS && (rc = vq_pop(q, &c)) != 0) {
 		const struct vq_seg *last = c.nseg ? &c.seg[c.nseg - 1] : NULL;
+		struct vblk_req *r;
 		uint32_t written = 0;
 		uint8_t status;
 
 		if (rc < 0) {
 			virtio_pci_needs_reset(vp);
-			return;
+			break;
 		}
 		n++;
 		if (!last || !last->write || !last->len) {
@@ -266,13 +383,22 @@ static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
 					"request without a writable status "
 					"byte dropped", b->path);
 			vq_push(q, c.head, 0);
+			b->irq_pending = true;
 			continue;
 		}
-		status = vblk_request(b, &c, &written);
-		((uint8_t *)last->hva)[last->len - 1] = status;
-		vq_push(q, c.head, written + 1);
+		r = vblk_req_get(b);
+		if (!r) {
+			vblk_answer(b, c.head, (uint8_t *)last->hva + last->len - 1,
+				    VIRTIO_BLK_S_IOERR, 0);
+			continue;
+		}
+		r->head = c.head;
+		r->status = (uint8_t *)last->hva + last->len - 1;
+		status = vblk_request(b, &c, r, &written);
+		if (status != VBLK_PENDING)
+			vblk_answer(b, c.head, r->status, status, written);
 	}
-	virtio_pci_queue_interrupt(vp, 0);
+	vblk_signal(b);
 }
 
 /* ---- creation: the disk decides features and configuration ---- */
@@ -307,12 +433,14 @@ static void vblk_setup(struct virtio_blk *b)
 		.cfg_size = VBLK_CFG_SIZE,
 		.cfg_read = vblk_cfg_read,
 		.queue_notify = vblk_queue_notify,
+		.reset = vblk_reset,
+		.quiesce = vblk_quiesce,
 	};
 }
 
 struct virtio_blk *virtio_blk_create(struct vm *vm, struct pci_bus *bus,
 				     const char *path, const char *format,
-				     bool ro, const char *serial)
+				     bool ro, bool direct, const char *serial)
 {
 	struct virtio_blk *b = calloc(1, sizeof(*b));
 	int rc;
@@ -320,13 +448,33 @@ struct virtio_blk *virtio_blk_create(struct vm *vm, struct pci_bus *bus,
 	if (!b)
 		return NULL;
 	b->vm = vm;
+	b->efd = -1;
+	b->reqs = calloc(VBLK_QUEUE_MAX, sizeof(*b->reqs));
+	if (!b->reqs) {
+		free(b);
+		return NULL;
+	}
+	for (unsigned int i = 0; i < VBLK_QUEUE_MAX; i++) {
+		b->reqs[i].b = b;
+		b->reqs[i].r.done = vblk_done;
+	}
 	snprintf(b->path, sizeof(b->path), "%s", path);
 	/* NUL-padded, not terminated when all 20 bytes are used (§5.2.6). */
 	memcpy(b->serial, serial, MIN(strlen(serial), sizeof(b->serial)));
-	b->bd = blkdev_open(format, path, ro ? BLKDEV_RDONLY : 0);
+	b->bd = blkdev_open(format, path, (ro ? BLKDEV_RDONLY : 0) |
+			    (direct ? BLKDEV_DIRECT : 0));
 	if (!b->bd) {
 		rc = -errno;
 		goto fail;
+	}
+	/* Completions arrive on the event loop. Without one (unit tests:
+	 * -ENODEV) they are collected by virtio_blk_drain(). */
+	b->efd = blkdev_event_fd(b->bd);
+	if (b->efd >= 0) {
+		rc = vm_watch_fd(vm, b->efd, vblk_completions, b);
+		if (rc < 0 && rc != -ENODEV)
+			goto fail;
+		b->watched = rc == 0;
 	}
 	if (blkdev_size(b->bd) % VBLK_SECTOR)
 		log_warn("virtio-blk %s: size %llu is not a multiple of 512; "
@@ -341,7 +489,10 @@ struct virtio_blk *virtio_blk_create(struct vm *vm, struct pci_bus *bus,
 	}
 	return b;
 fail:
+	if (b->watched)
+		vm_unwatch_fd(vm, b->efd);
 	blkdev_close(b->bd);
+	free(b->reqs);
 	free(b);
 	errno = -rc;
 	return NULL;
@@ -351,8 +502,12 @@ void virtio_blk_destroy(struct virtio_blk *b)
 {
 	if (!b)
 		return;
-	virtio_pci_destroy(b->vp);
+	if (b->watched)
+		vm_unwatch_fd(b->vm, b->efd);
+	b->cancelling = true;		/* closing drains: answer nothing */
 	blkdev_close(b->bd);
+	virtio_pci_destroy(b->vp);
+	free(b->reqs);
 	free(b);
 }
 
@@ -370,7 +525,7 @@ uint64_t virtio_blk_errors(const struct virtio_blk *b)
 
 #define VBLK_DISKS_MAX		8
 #define VBLK_USAGE	"path=FILE|DEV[,format=raw][,readonly]" \
-			"[,serial=ID][,cache=writeback]"
+			"[,serial=ID][,cache=none|writeback]"
 
 struct vblk_opts {
 	unsigned int nr;
@@ -379,6 +534,7 @@ struct vblk_opts {
 		char format[16];
 		char serial[VIRTIO_BLK_ID_BYTES + 1];
 		bool ro;
+		bool direct;		/* cache=none */
 	} disk[VBLK_DISKS_MAX];
 };
 
@@ -430,12 +586,12 @@ static int vblk_parse_item(struct vblk_opt *o, const char *item, char *msg,
 		}
 		strcpy(o->serial, v);
 	} else if (klen == 5 && !strncmp(item, "cache", 5) && v) {
-		if (strcmp(v, "writeback") != 0) {
-			snprintf(msg, msglen, "--disk: cache=%s: not "
-				 "supported (cache=writeback only: the page "
-				 "cache, flushed when the guest flushes)", v);
+		if (strcmp(v, "none") && strcmp(v, "writeback")) {
+			snprintf(msg, msglen, "--disk: cache=%s: none or "
+				 "writeback", v);
 			return -EINVAL;
 		}
+		o->direct = !strcmp(v, "none");
 	} else {
 		snprintf(msg, msglen, "--disk: unknown item '%s' (%s)", item,
 			 VBLK_USAGE);
@@ -498,7 +654,7 @@ static int vblk_dev_create(struct devices *d, const void *opts)
 		int rc;
 
 		b = virtio_blk_create(devices_vm(d), bus, o->path, o->format,
-				      o->ro, o->serial);
+				      o->ro, o->direct, o->serial);
 		if (!b) {
 			rc = dev_create_error();
 			log_err("virtio-blk %s: %s", o->path, strerror(-rc));

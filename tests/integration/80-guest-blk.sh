@@ -3,7 +3,7 @@
 # workload writes a pattern, flushes, reads it back and verifies it; the
 # file holds exactly that pattern (checked here, from the host); a second
 # boot's blkcheck finds it and a blkcheck for another seed does not. The
-# same on a block device (a loop device made here). hv killed with -9
+# same on a block device (a loop device made here, cache=none: O_DIRECT). hv killed with -9
 # right after the guest said its flush completed loses nothing: a fresh
 # boot's blkcheck finds every flushed sector.
 # timeout: 400
@@ -58,7 +58,7 @@ truncate -s 8M "$limg"
 loopdev=$(losetup -f --show "$limg") || fail "cannot make a loop device (losetup -f --show $limg)"
 at_exit "losetup -d $loopdev"
 [ -b "$loopdev" ] || fail "$loopdev is not a block device"
-boot lw "path=$loopdev,serial=loopdisk" "workload=blkwrite blk_start=100 blk_sectors=2048 blk_seed=11"
+boot lw "path=$loopdev,serial=loopdisk,cache=none" "workload=blkwrite blk_start=100 blk_sectors=2048 blk_seed=11"
 expect_console lw '^guest: blk0: 16384 sectors$' 1
 expect_console lw '^guest: blk: ok 2048 sectors from 100 seed 11 ' 1
 boot lc "path=$loopdev" "workload=blkcheck blk_start=100 blk_sectors=2048 blk_seed=11"
