@@ -8,7 +8,7 @@
  *
  * Asynchronous requests go through an io_uring per disk (liburing):
  * READV/WRITEV on the caller's buffers, FSYNC with DATASYNC for flush,
- * FALLOCATE for discard; completions are announced on an eventfd
+ * FALLOCATE for discard and write-zeroes; completions are announced on an eventfd
  * registered with the ring. A short transfer is resubmitted for the rest.
  * With BLKDEV_DIRECT the image is opened O_DIRECT (cache=none): offsets
  * and lengths must be multiples of the device's logical block size
@@ -192,6 +192,50 @@ static int raw_discard(struct blkdev *bd, uint64_t off, uint64_t len)
 	return errno == EOPNOTSUPP || errno == ENOSYS ? -EOPNOTSUPP : -errno;
 }
 
+/* Zeros written the slow way, where fallocate cannot: an aligned zero
+ * buffer (O_DIRECT) written over the range. */
+static int raw_zero_fill(struct blkdev *bd, uint64_t off, uint64_t len)
+{
+	struct blk_raw *r = bd->priv;
+	size_t chunk = 65536;
+	struct iovec iov;
+	void *zero;
+	int rc = 0;
+
+	if (posix_memalign(&zero, r->align, chunk))
+		return -ENOMEM;
+	memset(zero, 0, chunk);
+	while (len && rc == 0) {
+		iov = (struct iovec){ zero, (size_t)MIN(len, (uint64_t)chunk) };
+		rc = raw_rw(bd, &iov, 1, off, true);
+		off += iov.iov_len;
+		len -= iov.iov_len;
+	}
+	free(zero);
+	return rc;
+}
+
+/* FALLOC_FL_ZERO_RANGE, or PUNCH_HOLE when unmapping is fine (a hole
+ * reads as zeros; a block device zeroes it). */
+static int raw_zero_mode(bool unmap)
+{
+	return (unmap ? FALLOC_FL_PUNCH_HOLE : FALLOC_FL_ZERO_RANGE) |
+	       FALLOC_FL_KEEP_SIZE;
+}
+
+static int raw_write_zeroes(struct blkdev *bd, uint64_t off, uint64_t len,
+			    bool unmap)
+{
+	if (off > (uint64_t)LLONG_MAX || len > (uint64_t)LLONG_MAX - off)
+		return -EINVAL;
+	if (fallocate(raw_fd(bd), raw_zero_mode(unmap), (off_t)off,
+		      (off_t)len) == 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return -errno;
+	return raw_zero_fill(bd, off, len);
+}
+
 static int raw_get_size(struct blkdev *bd, uint64_t *size)
 {
 	struct stat st;
@@ -261,6 +305,10 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 		io_uring_prep_fallocate(sqe, r->fd, FALLOC_FL_PUNCH_HOLE |
 					FALLOC_FL_KEEP_SIZE, q->off, q->len);
 		break;
+	case BLKDEV_OP_WRITE_ZEROES:
+		io_uring_prep_fallocate(sqe, r->fd, raw_zero_mode(q->unmap),
+					q->off, q->len);
+		break;
 	}
 	io_uring_sqe_set_data(sqe, q);
 	rc = io_uring_submit(&r->ring);
@@ -311,10 +359,14 @@ static void raw_cqe(struct blkdev *bd, struct blkdev_req *q, int res)
 
 	if (q->op == BLKDEV_OP_DISCARD && (res == -EOPNOTSUPP || res == -ENOSYS))
 		res = -EOPNOTSUPP;
+	/* The file system cannot zero a range: write zeros (blocking, a
+	 * slow path the guest chose). */
+	if (q->op == BLKDEV_OP_WRITE_ZEROES && (res == -EOPNOTSUPP || res == -ENOSYS))
+		res = raw_zero_fill(bd, q->off, q->len);
 	if (res == -EINTR || res == -EAGAIN)
 		res = 0;		/* nothing done: try again */
 	else if (res < 0 || q->op == BLKDEV_OP_FLUSH ||
-		 q->op == BLKDEV_OP_DISCARD) {
+		 q->op == BLKDEV_OP_DISCARD || q->op == BLKDEV_OP_WRITE_ZEROES) {
 		raw_finish(bd, q, res < 0 ? res : 0);
 		return;
 	} else if (res == 0) {
@@ -419,6 +471,7 @@ const struct blk_backend_ops blk_raw_ops = {
 	.writev = raw_writev,
 	.flush = raw_flush,
 	.discard = raw_discard,
+	.write_zeroes = raw_write_zeroes,
 	.get_size = raw_get_size,
 	.submit = raw_submit,
 	.event_fd = raw_event_fd,

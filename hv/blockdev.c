@@ -172,16 +172,20 @@ static int blkdev_run_sync(struct blkdev *bd, struct blkdev_req *r)
 		return bd->ops->flush ? bd->ops->flush(bd) : 0;
 	case BLKDEV_OP_DISCARD:
 		return bd->ops->discard(bd, r->off, r->len);
+	case BLKDEV_OP_WRITE_ZEROES:
+		return bd->ops->write_zeroes(bd, r->off, r->len, r->unmap);
 	}
 	return -EINVAL;
 }
 
 /* Requests with nothing to do: a flush of a read-only disk (as
- * blkdev_flush), an empty discard (fallocate(2) would say EINVAL). */
+ * blkdev_flush), an empty discard or write-zeroes (fallocate(2) would
+ * say EINVAL). */
 static bool blkdev_noop(const struct blkdev *bd, const struct blkdev_req *r)
 {
 	return (r->op == BLKDEV_OP_FLUSH && bd->ro) ||
-	       (r->op == BLKDEV_OP_DISCARD && !r->len);
+	       ((r->op == BLKDEV_OP_DISCARD ||
+		 r->op == BLKDEV_OP_WRITE_ZEROES) && !r->len);
 }
 
 int blkdev_submit(struct blkdev *bd, struct blkdev_req *r)
@@ -200,11 +204,13 @@ int blkdev_submit(struct blkdev *bd, struct blkdev_req *r)
 	case BLKDEV_OP_FLUSH:
 		break;
 	case BLKDEV_OP_DISCARD:
+	case BLKDEV_OP_WRITE_ZEROES:
 		if (bd->ro)
 			return -EROFS;
 		if (!blkdev_fits(bd, r->off, r->len))
 			return -ERANGE;
-		if (!bd->ops->discard)
+		if (r->op == BLKDEV_OP_DISCARD ? !bd->ops->discard
+					       : !bd->ops->write_zeroes)
 			return -EOPNOTSUPP;
 		break;
 	default:

@@ -33,6 +33,7 @@ enum blkdev_op {
 	BLKDEV_OP_WRITE,
 	BLKDEV_OP_FLUSH,
 	BLKDEV_OP_DISCARD,
+	BLKDEV_OP_WRITE_ZEROES,		/* unmap: may free the range too */
 };
 
 /* An asynchronous request. The caller fills op, iov/iovcnt (READ, WRITE),
@@ -43,6 +44,7 @@ struct blkdev_req {
 	struct iovec iov[BLKDEV_IOV_MAX];
 	int iovcnt;
 	uint64_t off, len;
+	bool unmap;			/* WRITE_ZEROES */
 	/* result: 0 or -errno (-EIO for an image that ended early). */
 	void (*done)(struct blkdev_req *r, int result);
 	void *opaque;			/* the caller's */
@@ -75,6 +77,10 @@ struct blk_backend_ops {
 	 * (reads then return zeros or the old data). 0, or -EOPNOTSUPP if
 	 * the image cannot; NULL: never supported. Writable disks only. */
 	int (*discard)(struct blkdev *bd, uint64_t off, uint64_t len);
+	/* [off, off+len) reads as zeros afterwards; unmap: freeing it is
+	 * fine. 0 or -errno; NULL: not supported. Writable disks only. */
+	int (*write_zeroes)(struct blkdev *bd, uint64_t off, uint64_t len,
+			    bool unmap);
 	/* The image's size in bytes, as the guest sees it: 0 or -errno.
 	 * blkdev_open() calls it once after open() and keeps the answer in
 	 * bd->size, which bounds every request. */
@@ -132,8 +138,8 @@ int blkdev_discard(struct blkdev *bd, uint64_t off, uint64_t len);
 uint64_t blkdev_size(const struct blkdev *bd);
 
 /* Start r: 0, or -errno without calling done (-ERANGE, -EROFS, -EINVAL
- * as for the blocking calls; -EOPNOTSUPP for a DISCARD the backend
- * cannot do). done(r, result) follows exactly once, possibly before
+ * as for the blocking calls; -EOPNOTSUPP for a DISCARD or WRITE_ZEROES
+ * the backend cannot do). done(r, result) follows exactly once, possibly before
  * blkdev_submit returns. */
 int blkdev_submit(struct blkdev *bd, struct blkdev_req *r);
 /* The fd to watch for completions (-1: done is always called from

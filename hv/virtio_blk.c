@@ -1,7 +1,8 @@
 /*
  * virtio-blk (virtio 1.2 §5.2): one request queue, 512-byte sectors,
- * requests IN, OUT, FLUSH, GET_ID and (where the backend can free space)
- * DISCARD, served through blockdev.h on the disk --disk opened.
+ * requests IN, OUT, FLUSH, GET_ID, DISCARD and WRITE_ZEROES (writable
+ * disks whose backend has them), served through blockdev.h on the disk
+ * --disk opened.
  *
  * A request is a chain: a 16-byte header the device reads (type,
  * reserved, sector), the data (device-readable for OUT and DISCARD,
@@ -41,7 +42,8 @@
 /* Up to write_zeroes_may_unmap and its padding: the fields we define. */
 #define VBLK_CFG_SIZE		offsetof(struct virtio_blk_config, \
 					 max_secure_erase_sectors)
-#define VBLK_DISCARD_MAX	(1U << 22)	/* sectors per DISCARD (2 GiB) */
+#define VBLK_DISCARD_MAX	(1U << 22)	/* sectors per DISCARD or
+						 * WRITE_ZEROES (2 GiB) */
 
 struct virtio_blk {
 	struct vm *vm;
@@ -204,33 +206,37 @@ static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
 	return vblk_start(b, q);
 }
 
-/* One discard range (max_discard_seg is 1). */
-static uint8_t vblk_discard(struct virtio_blk *b, const struct vq_chain *c,
-			    struct vblk_req *q, uint64_t in_len)
+/* One DISCARD or WRITE_ZEROES range (max_*_seg is 1). */
+static uint8_t vblk_range(struct virtio_blk *b, const struct vq_chain *c,
+			  struct vblk_req *q, uint64_t in_len)
 {
 	struct virtio_blk_discard_write_zeroes d;
+	bool zeroes = q->type == VIRTIO_BLK_T_WRITE_ZEROES;
+	uint32_t num, flags, allowed;
 	uint64_t sector;
-	uint32_t num, flags;
 
 	if (in_len || c->rlen != VBLK_HDR_LEN + VBLK_DISCARD_LEN ||
 	    vq_chain_read(c, VBLK_HDR_LEN, &d, sizeof(d)) != sizeof(d))
-		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "discard needs one "
-				   "16-byte range", VIRTIO_BLK_T_DISCARD, 0);
+		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "needs one 16-byte "
+				   "range", q->type, 0);
 	memcpy(&sector, &d.sector, sizeof(sector));
 	memcpy(&num, &d.num_sectors, sizeof(num));
 	memcpy(&flags, &d.flags, sizeof(flags));
 	q->sector = sector;
-	if (flags)	/* §5.2.6.2: UNMAP is for write zeroes only */
-		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "discard flags",
-				   VIRTIO_BLK_T_DISCARD, sector);
+	/* §5.2.6.2: UNMAP is for write zeroes only. */
+	allowed = zeroes ? VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP : 0;
+	if (flags & ~allowed)
+		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "unknown flags",
+				   q->type, sector);
 	if (num > VBLK_DISCARD_MAX || sector > UINT64_MAX / VBLK_SECTOR ||
 	    sector * VBLK_SECTOR > blkdev_size(b->bd) ||
 	    num * VBLK_SECTOR > blkdev_size(b->bd) - sector * VBLK_SECTOR)
-		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "discard range past "
-				   "the end", VIRTIO_BLK_T_DISCARD, sector);
-	q->r.op = BLKDEV_OP_DISCARD;
+		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "range past the end",
+				   q->type, sector);
+	q->r.op = zeroes ? BLKDEV_OP_WRITE_ZEROES : BLKDEV_OP_DISCARD;
 	q->r.off = sector * VBLK_SECTOR;
 	q->r.len = num * VBLK_SECTOR;
+	q->r.unmap = flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;
 	q->written = 0;
 	return vblk_start(b, q);
 }
@@ -269,7 +275,11 @@ static uint8_t vblk_request(struct virtio_blk *b, const struct vq_chain *c,
 	case VIRTIO_BLK_T_DISCARD:
 		if (!(b->ops.features & (1ULL << VIRTIO_BLK_F_DISCARD)))
 			break;
-		return vblk_discard(b, c, q, in_len);
+		return vblk_range(b, c, q, in_len);
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		if (!(b->ops.features & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES)))
+			break;
+		return vblk_range(b, c, q, in_len);
 	}
 	return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "unsupported type",
 			   q->type, q->sector);
@@ -412,8 +422,10 @@ static void vblk_setup(struct virtio_blk *b)
 
 	if (b->bd->ro)
 		f |= 1ULL << VIRTIO_BLK_F_RO;
-	else if (b->bd->ops->discard)
+	if (!b->bd->ro && b->bd->ops->discard)
 		f |= 1ULL << VIRTIO_BLK_F_DISCARD;
+	if (!b->bd->ro && b->bd->ops->write_zeroes)
+		f |= 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 	cfg->capacity = blkdev_size(b->bd) / VBLK_SECTOR;
 	cfg->seg_max = VBLK_SEG_MAX;
 	cfg->blk_size = VBLK_SECTOR;
@@ -422,6 +434,11 @@ static void vblk_setup(struct virtio_blk *b)
 		cfg->max_discard_sectors = VBLK_DISCARD_MAX;
 		cfg->max_discard_seg = 1;
 		cfg->discard_sector_alignment = 1;
+	}
+	if (f & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES)) {
+		cfg->max_write_zeroes_sectors = VBLK_DISCARD_MAX;
+		cfg->max_write_zeroes_seg = 1;
+		cfg->write_zeroes_may_unmap = 1;
 	}
 	b->ops = (struct virtio_dev_ops){
 		.name = "virtio-blk",

@@ -195,6 +195,7 @@ static void test_identity(void)
 	CU_ASSERT(feat & (1u << VIRTIO_BLK_F_BLK_SIZE));
 	CU_ASSERT(feat & (1u << VIRTIO_BLK_F_SEG_MAX));
 	CU_ASSERT(feat & (1u << VIRTIO_BLK_F_DISCARD));
+	CU_ASSERT(feat & (1u << VIRTIO_BLK_F_WRITE_ZEROES));
 	CU_ASSERT_FALSE(feat & (1u << VIRTIO_BLK_F_RO));
 	CU_ASSERT_EQUAL(DEVCFG(&f, 0, 4), DISK / 512);		/* capacity */
 	CU_ASSERT_EQUAL(DEVCFG(&f, 4, 4), 0);
@@ -325,6 +326,7 @@ static void test_readonly(void)
 	COMMON_W(&f, 0, 4, 0);
 	CU_ASSERT(COMMON(&f, 4, 4) & (1u << VIRTIO_BLK_F_RO));
 	CU_ASSERT_FALSE(COMMON(&f, 4, 4) & (1u << VIRTIO_BLK_F_DISCARD));
+	CU_ASSERT_FALSE(COMMON(&f, 4, 4) & (1u << VIRTIO_BLK_F_WRITE_ZEROES));
 	driver_init(&f);
 	memset(f.mem + DATA, 0x11, 512);
 	log_set_level(LL_ERR);
@@ -472,6 +474,46 @@ static void test_reset_in_flight(void)
 	vb_teardown(&f);
 }
 
+/* WRITE_ZEROES with and without UNMAP: the range reads as zeros, the
+ * sectors around it keep their bytes; unknown flags are refused. */
+static void test_write_zeroes(void)
+{
+	struct vb_fixture f;
+	enum log_level saved = log_get_level();
+	struct virtio_blk_discard_write_zeroes d = { .sector = 3, .num_sectors = 2 };
+	uint8_t zero[1024] = { 0 }, keep[512];
+	uint32_t used;
+
+	vb_setup(&f, false);
+	driver_init(&f);
+	CU_ASSERT_EQUAL(DEVCFG(&f, 48, 4), 1u << 22);	/* max_write_zeroes_sectors */
+	CU_ASSERT_EQUAL(DEVCFG(&f, 56, 1), 1);		/* may unmap */
+	memcpy(f.mem + DATA, &d, sizeof(d));
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_OK);
+	CU_ASSERT(image_is(&f, 3 * 512, zero, 1024));
+	for (unsigned int i = 0; i < 512; i++)
+		keep[i] = (uint8_t)((5 * 512 + i) * 7);
+	CU_ASSERT(image_is(&f, 5 * 512, keep, 512));
+	for (unsigned int i = 0; i < 512; i++)
+		keep[i] = (uint8_t)((2 * 512 + i) * 7);
+	CU_ASSERT(image_is(&f, 2 * 512, keep, 512));
+	d = (struct virtio_blk_discard_write_zeroes){ .sector = 20, .num_sectors = 2,
+		.flags = VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP };
+	memcpy(f.mem + DATA, &d, sizeof(d));
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_OK);
+	CU_ASSERT(image_is(&f, 20 * 512, zero, 1024));
+	log_set_level(LL_ERR);
+	d.flags = 2;
+	memcpy(f.mem + DATA, &d, sizeof(d));
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_UNSUPP);
+	d = (struct virtio_blk_discard_write_zeroes){ .sector = DISK / 512, .num_sectors = 1 };
+	memcpy(f.mem + DATA, &d, sizeof(d));
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_IOERR);
+	log_set_level(saved);
+	CU_ASSERT_EQUAL(virtio_blk_errors(f.b), 2);
+	vb_teardown(&f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "identity", test_identity },
 	{ "read_write", test_read_write },
@@ -479,6 +521,7 @@ static CU_TestInfo tests[] = {
 	{ "readonly", test_readonly },
 	{ "discard", test_discard },
 	{ "save_load", test_save_load },
+	{ "write_zeroes", test_write_zeroes },
 	{ "direct", test_direct },
 	{ "reset_in_flight", test_reset_in_flight },
 	CU_TEST_INFO_NULL,
