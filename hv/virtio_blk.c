@@ -18,9 +18,13 @@
  * (virtqueue.c): the queue breaks and the device needs a reset. Either
  * way hv logs (rate-limited) and carries on.
  *
- * I/O is synchronous: requests are served in the notify handler, with
- * dev_lock held, and completed before it returns, so nothing is ever in
- * flight when the device is saved or reset.
+ * I/O is asynchronous: the notify handler checks each chain and hands
+ * it to the backend (blkdev_submit: an io_uring for raw); the event loop
+ * watches the backend's completion fd and vblk_done answers (status
+ * byte, used entry, one interrupt per batch), in any order. A reset
+ * waits for what is in flight and answers nothing; the transport's
+ * quiesce hook waits and answers before a save, so the saved state has
+ * nothing in flight.
  */
 #include <limits.h>
 #include <stddef.h>
