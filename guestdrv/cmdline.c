@@ -32,6 +32,11 @@ static struct option options[] = {
 	{ .key = "interval_ms", .is_num = true, .min = 1, .max = 3600000, .num = 1000 },
 	{ .key = "port", .is_num = true, .min = 1, .max = 65535, .num = 9 },
 	{ .key = "nic", .is_num = true, .max = 3 },
+	/* Disks (docs/guest.md "Disks"). */
+	{ .key = "disk", .is_num = true, .max = 7 },
+	{ .key = "blk_start", .is_num = true, .max = 1ULL << 40 },
+	{ .key = "blk_sectors", .is_num = true, .min = 1, .max = 1ULL << 24, .num = 2048 },
+	{ .key = "blk_seed", .is_num = true, .max = 0xffffffff, .num = 1 },
 };
 
 static struct option *option_find(const char *key, size_t len)

@@ -102,9 +102,11 @@ static const struct workload workloads[] = {
 	  .input = echo_input },
 };
 
-/* The network workloads live in their own files (netwl.h). */
+/* The network and disk workloads live in their own files (netwl.h,
+ * blkwl.c). */
 static const struct workload *const net_workloads[] = {
 	&wl_ping, &wl_pinger, &wl_pktgen, &wl_sink, &wl_udpseq, &wl_badring,
+	&wl_blkwrite, &wl_blkcheck, &wl_blkro, &wl_badblk,
 };
 
 static bool workload_is(const struct workload *w, const char *name, size_t len)

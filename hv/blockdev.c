@@ -38,6 +38,7 @@ struct blkdev *blkdev_open(const char *backend, const char *path,
 		return NULL;
 	bd->ops = ops;
 	bd->ro = flags & BLKDEV_RDONLY;
+	bd->direct = flags & BLKDEV_DIRECT;
 	rc = ops->open(bd, path, bd->ro);
 	if (rc < 0)
 		goto fail;
@@ -57,6 +58,7 @@ void blkdev_close(struct blkdev *bd)
 {
 	if (!bd)
 		return;
+	blkdev_drain(bd);
 	bd->ops->close(bd);
 	free(bd);
 }
@@ -148,4 +150,109 @@ int blkdev_discard(struct blkdev *bd, uint64_t off, uint64_t len)
 	if (!bd->ops->discard)
 		return -EOPNOTSUPP;
 	return bd->ops->discard(bd, off, len);
+}
+
+/* ---- asynchronous requests ---- */
+
+static void blkdev_req_done(struct blkdev *bd, struct blkdev_req *r, int rc)
+{
+	bd->inflight--;
+	r->done(r, rc);
+}
+
+/* A backend without submit: the blocking call, done at once. */
+static int blkdev_run_sync(struct blkdev *bd, struct blkdev_req *r)
+{
+	switch (r->op) {
+	case BLKDEV_OP_READ:
+		return bd->ops->readv(bd, r->iov, r->iovcnt, r->off);
+	case BLKDEV_OP_WRITE:
+		return bd->ops->writev(bd, r->iov, r->iovcnt, r->off);
+	case BLKDEV_OP_FLUSH:
+		return bd->ops->flush ? bd->ops->flush(bd) : 0;
+	case BLKDEV_OP_DISCARD:
+		return bd->ops->discard(bd, r->off, r->len);
+	case BLKDEV_OP_WRITE_ZEROES:
+		return bd->ops->write_zeroes(bd, r->off, r->len, r->unmap);
+	}
+	return -EINVAL;
+}
+
+/* Requests with nothing to do: a flush of a read-only disk (as
+ * blkdev_flush), an empty discard or write-zeroes (fallocate(2) would
+ * say EINVAL). */
+static bool blkdev_noop(const struct blkdev *bd, const struct blkdev_req *r)
+{
+	return (r->op == BLKDEV_OP_FLUSH && bd->ro) ||
+	       ((r->op == BLKDEV_OP_DISCARD ||
+		 r->op == BLKDEV_OP_WRITE_ZEROES) && !r->len);
+}
+
+int blkdev_submit(struct blkdev *bd, struct blkdev_req *r)
+{
+	int rc;
+
+	switch (r->op) {
+	case BLKDEV_OP_READ:
+	case BLKDEV_OP_WRITE:
+		rc = blkdev_check(bd, r->iov, r->iovcnt, r->off,
+				  r->op == BLKDEV_OP_WRITE);
+		if (rc < 0)
+			return rc;
+		blkdev_iov_len(r->iov, r->iovcnt, &r->len);
+		break;
+	case BLKDEV_OP_FLUSH:
+		break;
+	case BLKDEV_OP_DISCARD:
+	case BLKDEV_OP_WRITE_ZEROES:
+		if (bd->ro)
+			return -EROFS;
+		if (!blkdev_fits(bd, r->off, r->len))
+			return -ERANGE;
+		if (r->op == BLKDEV_OP_DISCARD ? !bd->ops->discard
+					       : !bd->ops->write_zeroes)
+			return -EOPNOTSUPP;
+		break;
+	default:
+		return -EINVAL;
+	}
+	r->xfer = 0;
+	r->bounce = NULL;
+	bd->inflight++;
+	if (blkdev_noop(bd, r)) {
+		blkdev_req_done(bd, r, 0);
+		return 0;
+	}
+	if (!bd->ops->submit) {
+		blkdev_req_done(bd, r, blkdev_run_sync(bd, r));
+		return 0;
+	}
+	rc = bd->ops->submit(bd, r);
+	if (rc < 0)
+		bd->inflight--;
+	return rc;
+}
+
+int blkdev_event_fd(struct blkdev *bd)
+{
+	return bd->ops->event_fd ? bd->ops->event_fd(bd) : -1;
+}
+
+void blkdev_complete(struct blkdev *bd)
+{
+	if (bd->ops->complete)
+		bd->ops->complete(bd);
+}
+
+void blkdev_drain(struct blkdev *bd)
+{
+	if (bd->ops->drain && bd->inflight)
+		bd->ops->drain(bd);
+}
+
+/* Backends finish a request through here (blockdev.h's contract keeps
+ * inflight right). */
+void blkdev_finish(struct blkdev *bd, struct blkdev_req *r, int result)
+{
+	blkdev_req_done(bd, r, result);
 }

@@ -90,6 +90,23 @@ void virtio_console_input(struct virtio_console *vc, const uint8_t *buf,
 struct virtio_pci *virtio_console_transport(struct virtio_console *vc);
 #define VIRTIO_CONSOLE_INBUF	4096
 
+/* ---- virtio_blk.c: virtio-blk (device id 2), one disk ---- */
+struct virtio_blk;
+/* Open path with the blockdev backend `format` (read-only if ro,
+ * bypassing the host page cache if direct) and put the disk on the bus;
+ * serial (at most 20 bytes) answers GET_ID. Completions come through the
+ * event loop (vm_watch_fd). NULL + errno. */
+struct virtio_blk *virtio_blk_create(struct vm *vm, struct pci_bus *bus,
+				     const char *path, const char *format,
+				     bool ro, bool direct, const char *serial);
+/* Wait for every request in flight and answer it (tests; what a VM
+ * without an event loop needs). */
+void virtio_blk_drain(struct virtio_blk *b);
+void virtio_blk_destroy(struct virtio_blk *b);
+struct virtio_pci *virtio_blk_transport(struct virtio_blk *b);
+/* Requests answered with an error status or dropped so far (tests). */
+uint64_t virtio_blk_errors(const struct virtio_blk *b);
+
 /* ---- acpi.c helpers (tables are built by acpi_build in vm.h) ---- */
 /* Sum of len bytes (a valid table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);

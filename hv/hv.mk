@@ -4,6 +4,12 @@ HV_SRCS  := $(sort $(filter-out hv/main.c,$(wildcard hv/*.c)))
 HV_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
 HV_LIB   := $(BUILD)/hv/libhv.a
 
+# The raw disk backend's io_uring (blk_raw.c): everything linking libhv.a
+# (hv, the unit tests, test tools) needs liburing.
+XVM_PKGS += liburing
+PKG_DEB_liburing := liburing-dev
+XVM_LDLIBS += $(call pkg_libs,liburing)
+
 $(HV_LIB): $(HV_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@

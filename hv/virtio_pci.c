@@ -1009,6 +1009,8 @@ static int vp_save(void *dev, struct snap_writer *w)
 	struct virtio_pci *vp = dev;
 	size_t mark;
 
+	if (vp->ops->quiesce)
+		vp->ops->quiesce(vp);
 	snap_section_begin(w, vp->ops->name, VP_SNAP_VERSION, &mark);
 	pci_dev_save(&vp->pci, w);
 	snap_put_u8(w, vp->status);

@@ -63,6 +63,9 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_pci *vp, unsigned int q);
 	/* Device reset (status 0): drop the model's queue-related state. */
 	void (*reset)(struct virtio_pci *vp);
+	/* Finish work in flight (answer it in the rings) before the
+	 * transport saves its state; may be NULL. */
+	void (*quiesce)(struct virtio_pci *vp);
 	/* Model state after the transport's in the device's section; load
 	 * validates everything and changes nothing on failure. */
 	int (*save)(struct virtio_pci *vp, struct snap_writer *w);

@@ -218,7 +218,105 @@ static void test_shrunk(void)
 	image_remove();
 }
 
+/* Asynchronous requests: refused ones never call done; accepted ones
+ * call it exactly once (after a drain at the latest) with the result;
+ * a short image and O_DIRECT with unaligned memory and ranges. */
+struct done_rec {
+	unsigned int calls;
+	int result;
+};
+
+static void rec_done(struct blkdev_req *r, int result)
+{
+	struct done_rec *d = r->opaque;
+
+	d->calls++;
+	d->result = result;
+}
+
+static void req_init(struct blkdev_req *r, struct done_rec *d,
+		     enum blkdev_op op, void *buf, size_t len, uint64_t off)
+{
+	memset(r, 0, sizeof(*r));
+	memset(d, 0, sizeof(*d));
+	r->op = op;
+	r->iov[0] = (struct iovec){ buf, len };
+	r->iovcnt = buf ? 1 : 0;
+	r->off = off;
+	r->len = buf ? 0 : len;
+	r->done = rec_done;
+	r->opaque = d;
+}
+
+static void test_async(void)
+{
+	static uint8_t buf[8192] __attribute__((aligned(4096)));
+	struct blkdev_req r;
+	struct done_rec d;
+	struct blkdev *bd;
+
+	image_create();
+	bd = blkdev_open("raw", path, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	CU_ASSERT(blkdev_event_fd(bd) >= 0);
+	req_init(&r, &d, BLKDEV_OP_READ, buf, 16, SIZE - 8);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), -ERANGE);
+	req_init(&r, &d, BLKDEV_OP_DISCARD, NULL, 4096, SIZE);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), -ERANGE);
+	CU_ASSERT_EQUAL(d.calls, 0);
+	req_init(&r, &d, BLKDEV_OP_WRITE, (void *)"async", 5, 100);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), 0);
+	blkdev_drain(bd);
+	CU_ASSERT_EQUAL(d.calls, 1);
+	CU_ASSERT_EQUAL(d.result, 0);
+	CU_ASSERT_EQUAL(image_byte(100), 'a');
+	CU_ASSERT_EQUAL(image_byte(104), 'c');
+	req_init(&r, &d, BLKDEV_OP_READ, buf, 3, 101);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), 0);
+	blkdev_drain(bd);
+	CU_ASSERT_EQUAL(d.calls, 1);
+	CU_ASSERT(memcmp(buf, "syn", 3) == 0);
+	req_init(&r, &d, BLKDEV_OP_WRITE_ZEROES, NULL, 4096, 4096);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), 0);
+	blkdev_drain(bd);
+	CU_ASSERT_EQUAL(d.calls, 1);
+	CU_ASSERT_EQUAL(d.result, 0);
+	req_init(&r, &d, BLKDEV_OP_FLUSH, NULL, 0, 0);
+	CU_ASSERT_EQUAL(image_byte(4096), 0);
+	CU_ASSERT_EQUAL(image_byte(8191), 0);
+	CU_ASSERT_EQUAL(image_byte(8192), (uint8_t)8192);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), 0);
+	blkdev_drain(bd);
+	CU_ASSERT_EQUAL(d.calls, 1);
+	CU_ASSERT_EQUAL(d.result, 0);
+	/* the image shrinks behind our back: the read ends early */
+	CU_ASSERT_EQUAL(ftruncate(fd, SIZE / 2), 0);
+	req_init(&r, &d, BLKDEV_OP_READ, buf, 4096, SIZE - 4096);
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), 0);
+	blkdev_drain(bd);
+	CU_ASSERT_EQUAL(d.calls, 1);
+	CU_ASSERT_EQUAL(d.result, -EIO);
+	blkdev_close(bd);
+	image_remove();
+
+	image_create();
+	bd = blkdev_open("raw", path, BLKDEV_DIRECT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+	req_init(&r, &d, BLKDEV_OP_READ, buf + 1, 512, 512);	/* bounced */
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), 0);
+	blkdev_drain(bd);
+	CU_ASSERT_EQUAL(d.result, 0);
+	CU_ASSERT_EQUAL(buf[1], 0);		/* byte 512 of the image */
+	CU_ASSERT_EQUAL(buf[2], 1);
+	req_init(&r, &d, BLKDEV_OP_READ, buf, 512, 100);	/* unaligned range */
+	CU_ASSERT_EQUAL(blkdev_submit(bd, &r), -EINVAL);
+	CU_ASSERT_EQUAL(d.calls, 0);
+	blkdev_close(bd);
+	image_remove();
+}
+
 static CU_TestInfo tests[] = {
+	{ "async", test_async },
 	{ "backend registry and open errors", test_registry },
 	{ "read and write", test_read_write },
 	{ "scattered buffers", test_scatter },

@@ -1,7 +1,7 @@
 /* The device table (devices.c): what a guest finds on the PCI bus with
  * and without NICs, what is registered for save/load and undone by
- * devices_destroy, and hv's --net option as the table hands it out
- * (name, help, messages for bad arguments). */
+ * devices_destroy, and hv's --net and --disk options as the table hands
+ * them out (name, help, messages for bad arguments). */
 #include "devtest.h"
 #include "fake_vhost_user.h"
 #include "hv/virtio_pci.h"
@@ -44,7 +44,8 @@ static void test_net_option(void)
 
 	CU_ASSERT_STRING_EQUAL(devices_option(0, &help), "net");
 	CU_ASSERT_STRING_EQUAL(help, "vnic=SOCKET[,mac=MAC]");
-	CU_ASSERT_PTR_NULL(devices_option(1, &help));
+	CU_ASSERT_STRING_EQUAL(devices_option(1, &help), "disk");
+	CU_ASSERT_PTR_NULL(devices_option(2, &help));
 	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "foo=1", msg,
 					     sizeof(msg)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg, "--net: unknown item 'foo=1' "
@@ -59,9 +60,58 @@ static void test_net_option(void)
 	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "mac=02:00:00:00:00:01",
 					     msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg, "--net needs vnic=SOCKET");
-	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 1, "x", msg, sizeof(msg)),
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 2, "x", msg, sizeof(msg)),
 			-EINVAL);
 	devices_free_options(&cfg);
+}
+
+/* --disk: its messages; disks take the slots after the NICs, one
+ * registered transport each; at most 8. */
+static void test_disks(void)
+{
+	static const struct { const char *arg, *msg; } bad[] = {
+		{ "path=/nonexistent", "--disk: /nonexistent: No such file or directory" },
+		{ "path=/tmp", "--disk: /tmp: not a regular file or block device" },
+		{ "readonly", "--disk needs path=FILE|DEV" },
+		{ "format=qcow2,path=/dev/null", "--disk: format=qcow2: unknown (raw is the only format hv serves)" },
+		{ "serial=has space,path=/dev/null", "--disk: serial: only printable ASCII without spaces" },
+		{ "serial=123456789012345678901,path=/dev/null", "--disk: serial=123456789012345678901: longer than 20 characters" },
+		{ "cache=unsafe,path=/dev/null", "--disk: cache=unsafe: none or writeback" },
+		{ "foo,path=/dev/null", "--disk: unknown item 'foo' (path=FILE|DEV[,format=raw][,readonly][,serial=ID][,cache=none|writeback])" },
+	};
+	struct vm *vm = devtest_vm(MEM, 1);
+	char path[] = "/tmp/xvm-devices-XXXXXX", arg[200], msg[256];
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(ftruncate(fd, 1 << 20) == 0);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, bad[i].arg,
+						     msg, sizeof(msg)), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(msg, bad[i].msg);
+	}
+	snprintf(arg, sizeof(arg), "path=%s,serial=a", path);
+	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, arg, msg, sizeof(msg)), 0);
+	snprintf(arg, sizeof(arg), "path=%s,readonly,format=raw,cache=none", path);
+	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, arg, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL_FATAL(devices_create(vm), 0);
+	CU_ASSERT_EQUAL(slot_rd(vm, 1, 0), 0x10431af4);
+	CU_ASSERT_EQUAL(slot_rd(vm, 2, 0), 0x10421af4);
+	CU_ASSERT_EQUAL(slot_rd(vm, 3, 0), 0x10421af4);
+	CU_ASSERT_EQUAL(slot_rd(vm, 4, 0), 0xffffffff);
+	CU_ASSERT_EQUAL(vm->nr_devs, 8);
+	devices_destroy(vm);
+	CU_ASSERT_EQUAL(vm->nr_devs, 0);
+	for (int i = 2; i < 8; i++)
+		CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, arg, msg,
+						     sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, arg, msg,
+					     sizeof(msg)), -ENOSPC);
+	CU_ASSERT_STRING_EQUAL(msg, "--disk: at most 8 disks");
+	devices_free_options(&vm->cfg);
+	close(fd);
+	unlink(path);
+	devtest_vm_free(vm);
 }
 
 /* Two NICs: slots 2 and 3 in option order, MACs as given, registered
@@ -110,6 +160,7 @@ static CU_TestInfo tests[] = {
 	{ "platform devices in table order", test_platform },
 	{ "--net option", test_net_option },
 	{ "NICs after the platform", test_nics },
+	{ "--disk option and disks after the NICs", test_disks },
 	CU_TEST_INFO_NULL,
 };
 

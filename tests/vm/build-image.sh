@@ -24,8 +24,9 @@ initrd=$out/initrd.img
 
 # The modules the VM loads, in dependency order after resolution:
 # virtio transport and virtiofs to reach the host's files, overlay for the
-# writable root, KVM for hv, and what the network scenarios use.
-MODULES="virtio_pci virtiofs overlay kvm_amd tun veth bridge"
+# writable root, KVM for hv, what the network scenarios use, and loop
+# devices for the disk scenarios (80).
+MODULES="virtio_pci virtiofs overlay kvm_amd tun veth bridge loop"
 
 uptodate() {
 	[ -s "$out/vmlinuz" ] && [ -s "$initrd" ] &&

@@ -1,0 +1,311 @@
+/*
+ * blkwl.c: the disk workloads (docs/guest.md "Disks"), on disk= (default
+ * disk 0, the first virtio-blk function):
+ *
+ * blkwrite   writes a pattern over blk_sectors sectors from blk_start,
+ *            VBLK_BUF_SECTORS at a time, flushes, reads it all back and
+ *            verifies; prints throughput and "guest: blk: ok N sectors".
+ * blkcheck   only reads and verifies (a pattern an earlier boot wrote).
+ * blkro      writes one sector of a read-only disk and expects I/O error.
+ * badblk     sends malformed requests and expects error statuses, then
+ *            shows with a valid read that the device still works.
+ *
+ * The pattern: every 8-byte word of sector s holds a value derived from
+ * blk_seed, s and the word's index, so a sector written to the wrong
+ * place, a stale sector and a sector of another seed all mismatch.
+ */
+#include "cmdline.h"
+#include "virtio_blk.h"
+#include "workload.h"
+
+#define WORDS		(VBLK_SECTOR / 8)
+#define FAR_AWAY	0xfffffff000ULL	/* 1 TiB: beyond any test guest */
+#define NEEDS_RESET	64		/* device status bit (§2.1) */
+
+static bool step_done(uint64_t now)
+{
+	(void)now;
+	return false;
+}
+
+static uint64_t pattern(uint64_t seed, uint64_t sector, unsigned int w)
+{
+	uint64_t x = (seed << 40) ^ (sector * 0x9e3779b97f4a7c15ULL) ^ w;
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static void fill(uint8_t *buf, uint64_t seed, uint64_t sector, uint32_t n)
+{
+	uint64_t *p = (uint64_t *)buf;
+
+	for (uint32_t s = 0; s < n; s++)
+		for (unsigned int w = 0; w < WORDS; w++)
+			*p++ = pattern(seed, sector + s, w);
+}
+
+/* The first sector of n that differs, or -1. */
+static int64_t verify(const uint8_t *buf, uint64_t seed, uint64_t sector,
+		      uint32_t n, uint64_t *got, uint64_t *want)
+{
+	const uint64_t *p = (const uint64_t *)buf;
+
+	for (uint32_t s = 0; s < n; s++)
+		for (unsigned int w = 0; w < WORDS; w++, p++)
+			if (*p != pattern(seed, sector + s, w)) {
+				*got = *p;
+				*want = pattern(seed, sector + s, w);
+				return (int64_t)(sector + s);
+			}
+	return -1;
+}
+
+static const char *status_name(int st)
+{
+	switch (st) {
+	case VBLK_S_OK: return "ok";
+	case VBLK_S_IOERR: return "I/O error";
+	case VBLK_S_UNSUPP: return "unsupported";
+	case -ETIMEDOUT: return "no answer";
+	case -EIO: return "device needs reset";
+	}
+	return "unexpected status";
+}
+
+/* ---- blkwrite, blkcheck ---- */
+
+enum { BW_WRITE, BW_FLUSH, BW_READ, BW_DONE };
+
+static struct {
+	const char *name;	/* "blk" or "blkcheck" for the output */
+	struct vblk *b;
+	uint64_t start, end, next, seed;
+	int phase;
+	uint64_t t0, write_ns, read_ns;
+} bw;
+
+static bool bw_setup(const char *name)
+{
+	bw.name = name;
+	bw.b = vblk_get((unsigned int)cmdline_num("disk"));
+	if (!bw.b)
+		return false;
+	bw.seed = cmdline_num("blk_seed");
+	bw.start = cmdline_num("blk_start");
+	bw.end = bw.start + cmdline_num("blk_sectors");
+	if (bw.end > bw.b->capacity) {
+		kprintf("guest: %s: sectors %lu-%lu past the end of the disk (%lu)\n",
+			name, bw.start, bw.end - 1, bw.b->capacity);
+		bw.b = NULL;
+		return false;
+	}
+	bw.next = bw.start;
+	bw.t0 = clock_ns();
+	return true;
+}
+
+static void blkwrite_start(void)
+{
+	if (bw_setup("blk"))
+		bw.phase = BW_WRITE;
+}
+
+static void blkcheck_start(void)
+{
+	if (bw_setup("blkcheck"))
+		bw.phase = BW_READ;
+}
+
+/* KiB per second, 0 if no time passed. */
+static uint64_t kibps(uint64_t sectors, uint64_t ns)
+{
+	return ns ? sectors * VBLK_SECTOR / 1024 * 1000000000ULL / ns : 0;
+}
+
+static bool bw_fail(const char *what, uint64_t sector, int st)
+{
+	kprintf("guest: %s: %s at sector %lu failed: %s (%d)\n", bw.name, what,
+		sector, status_name(st), st);
+	return false;
+}
+
+static bool bw_step(uint64_t now)
+{
+	uint32_t n = (uint32_t)MIN(bw.end - bw.next, (uint64_t)VBLK_BUF_SECTORS);
+	uint64_t got, want;
+	int64_t bad;
+	int st;
+
+	if (!bw.b)
+		return false;
+	switch (bw.phase) {
+	case BW_WRITE:
+		fill(bw.b->buf, bw.seed, bw.next, n);
+		st = vblk_rw(bw.b, true, bw.next, n);
+		if (st != VBLK_S_OK)
+			return bw_fail("write", bw.next, st);
+		bw.next += n;
+		if (bw.next == bw.end)
+			bw.phase = BW_FLUSH;
+		return true;
+	case BW_FLUSH:
+		st = vblk_flush(bw.b);
+		if (st != VBLK_S_OK)
+			return bw_fail("flush", 0, st);
+		bw.write_ns = now - bw.t0;
+		kprintf("guest: blk: flushed %lu sectors from %lu seed %lu write_kibps=%lu\n",
+			bw.end - bw.start, bw.start, bw.seed,
+			kibps(bw.end - bw.start, bw.write_ns));
+		bw.phase = BW_READ;
+		bw.next = bw.start;
+		bw.t0 = clock_ns();
+		return true;
+	case BW_READ:
+		memset(bw.b->buf, 0, (size_t)n * VBLK_SECTOR);
+		st = vblk_rw(bw.b, false, bw.next, n);
+		if (st != VBLK_S_OK)
+			return bw_fail("read", bw.next, st);
+		bad = verify(bw.b->buf, bw.seed, bw.next, n, &got, &want);
+		if (bad >= 0) {
+			kprintf("guest: %s: mismatch at sector %ld: read %#lx expected %#lx\n",
+				bw.name, bad, got, want);
+			return false;
+		}
+		bw.next += n;
+		if (bw.next < bw.end)
+			return true;
+		bw.read_ns = clock_ns() - bw.t0;
+		kprintf("guest: %s: ok %lu sectors from %lu seed %lu read_kibps=%lu\n",
+			bw.name, bw.end - bw.start, bw.start, bw.seed,
+			kibps(bw.end - bw.start, bw.read_ns));
+		return false;
+	}
+	return false;
+}
+
+const struct workload wl_blkwrite = {
+	.name = "blkwrite", .start = blkwrite_start, .step = bw_step, .busy = true,
+};
+
+const struct workload wl_blkcheck = {
+	.name = "blkcheck", .start = blkcheck_start, .step = bw_step, .busy = true,
+};
+
+/* ---- blkro ---- */
+
+static void blkro_start(void)
+{
+	struct vblk *b = vblk_get((unsigned int)cmdline_num("disk"));
+	int st;
+
+	if (!b)
+		return;
+	kprintf("guest: blkro: device %s read-only\n", b->ro ? "says" : "does not say");
+	st = vblk_rw(b, false, 0, 1);
+	kprintf("guest: blkro: read sector 0: %s\n", status_name(st));
+	fill(b->buf, 99, 0, 1);
+	st = vblk_rw(b, true, 0, 1);
+	if (st == VBLK_S_IOERR)
+		kprintf("guest: blkro: write refused: I/O error\n");
+	else
+		kprintf("guest: blkro: write answered %s (%d), expected I/O error\n",
+			status_name(st), st);
+}
+
+const struct workload wl_blkro = {
+	.name = "blkro", .start = blkro_start, .step = step_done,
+};
+
+/* ---- badblk ---- */
+
+/* One malformed request; prints what came back. */
+static void bad_report(const char *what, int st, uint32_t used)
+{
+	kprintf("guest: badblk: %s: %s (status %d, used %u)\n", what,
+		status_name(st), st, used);
+}
+
+static void badblk_start(void)
+{
+	struct vblk *b = vblk_get((unsigned int)cmdline_num("disk"));
+	struct vblk_hdr *h;
+	struct virtq_buf out[2], in[2];
+	uint32_t used;
+	int st;
+
+	if (!b)
+		return;
+	h = b->hdr;
+
+	/* A header of 8 bytes: the sector is missing. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
+	out[0] = (struct virtq_buf){ h, 8 };
+	in[0] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
+	in[1] = (struct virtq_buf){ b->status, 1 };
+	st = vblk_submit(b, out, 1, in, 2, &used);
+	bad_report("header of 8 bytes", st, used);
+
+	/* The status byte device-readable: nowhere to answer. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
+	out[0] = (struct virtq_buf){ h, sizeof(*h) };
+	out[1] = (struct virtq_buf){ b->status, 1 };
+	st = vblk_submit(b, out, 2, NULL, 0, &used);
+	kprintf("guest: badblk: read-only status byte: %s (used %u)\n",
+		st == 0xff && used == 0 ? "returned unanswered" : "answered?!", used);
+
+	/* One sector past the end, and a sector number that overflows. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_IN, .sector = b->capacity };
+	out[0] = (struct virtq_buf){ h, sizeof(*h) };
+	st = vblk_submit(b, out, 1, in, 2, &used);
+	bad_report("read past the end", st, used);
+	*h = (struct vblk_hdr){ .type = VBLK_T_OUT, .sector = 1ULL << 62 };
+	out[1] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
+	st = vblk_submit(b, out, 2, in + 1, 1, &used);
+	bad_report("write at sector 2^62", st, used);
+
+	/* Data that is not a whole number of sectors. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
+	in[0] = (struct virtq_buf){ b->buf, 100 };
+	st = vblk_submit(b, out, 1, in, 2, &used);
+	bad_report("read of 100 bytes", st, used);
+
+	/* Write data in a device-writable buffer. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_OUT };
+	in[0] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
+	st = vblk_submit(b, out, 1, in, 2, &used);
+	bad_report("write with writable data", st, used);
+
+	/* A type nobody defined. */
+	*h = (struct vblk_hdr){ .type = 0x7777 };
+	st = vblk_submit(b, out, 1, in + 1, 1, &used);
+	bad_report("request type 0x7777", st, used);
+
+	/* GET_ID with a short buffer. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_GET_ID };
+	in[0] = (struct virtq_buf){ b->buf, 4 };
+	st = vblk_submit(b, out, 1, in, 2, &used);
+	bad_report("get-id into 4 bytes", st, used);
+
+	st = vblk_rw(b, false, 0, 1);
+	kprintf("guest: badblk: valid read after the bad requests: %s\n", status_name(st));
+
+	/* A data buffer outside guest memory: the queue itself is broken,
+	 * the device asks for a reset; after one it serves again. */
+	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
+	in[0] = (struct virtq_buf){ (void *)(uintptr_t)FAR_AWAY, VBLK_SECTOR };
+	st = vblk_submit(b, out, 1, in, 2, &used);
+	kprintf("guest: badblk: buffer outside guest memory: %s, device status %#x%s\n",
+		status_name(st), vblk_device_status(b),
+		vblk_device_status(b) & NEEDS_RESET ? " (needs reset)" : "");
+	st = vblk_restart(b);
+	if (st == 0)
+		st = vblk_rw(b, false, 0, 1);
+	kprintf("guest: badblk: valid read after a reset: %s\n", status_name(st));
+	kprintf("guest: badblk: done\n");
+}
+
+const struct workload wl_badblk = {
+	.name = "badblk", .start = badblk_start, .step = step_done,
+};
