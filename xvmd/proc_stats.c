@@ -4,7 +4,7 @@
  * hv's), getAllDomainStats (virsh domstats, virt-manager's graphs), the
  * host's free memory, CPU and memory stats. Numbers and layouts are
  * remote_protocol.x's; names of typed parameters and the virsh/python
- * behaviour are libvirt's (LIBVIRT-RPC.md "Statistics").
+ * behaviour are libvirt's; what each field holds: xvmd(8) STATISTICS.
  */
 #include <stdio.h>
 #include <stdlib.h>
