@@ -57,8 +57,6 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 257, "virDomainGetInterfaceParameters" },
 	{ 262, "virDomainGetCPUStats" },
 	{ 263, "virDomainGetDiskErrors" },
-	{ 264, "virDomainSetMetadata" },
-	{ 265, "virDomainGetMetadata" },
 	{ 277, "virDomainGetHostname" },
 	{ 281, "virConnectListAllStoragePools" },
 	{ 282, "virStoragePoolListAllVolumes" },

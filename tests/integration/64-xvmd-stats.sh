@@ -6,7 +6,8 @@
 # read between two domifstats); dommemstat gives actual = the configured
 # KiB and hv's rss; domstats has the state, cpu, balloon, vcpu and net
 # groups, cpu.time growing while the guest runs; python's
-# getAllDomainStats of the active domains has both. What needs no guest
+# getAllDomainStats of the active domains has both; virsh desc --live and
+# --config of the running domain are kept apart until it stops. What needs no guest
 # (node stats, a shut-off domain's) is 66-xvmd-node-stats, run natively.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
@@ -98,5 +99,13 @@ assert n >= 1 and online == sum(cpumap), (n, cpumap)
 print("ok: getCPUMap %d/%d" % (online, n), flush=True)
 PY
 pass "python3-libvirt getAllDomainStats of the active domains, getCPUMap"
+V desc n2 --live --new-desc "live only" >/dev/null || fail "desc --live"
+V desc n2 --config --new-desc "next boot" >/dev/null || fail "desc --config"
+[ "$(V desc n2)" = "live only" ] && [ "$(V desc n2 --config)" = "next boot" ] ||
+	fail "desc live '$(V desc n2)', config '$(V desc n2 --config)'"
+V dumpxml n2 | grep -q "<description>live only</description>" || fail "live dumpxml lacks the description"
+pass "desc --live and --config of a running domain apart"
 V destroy n2 >/dev/null && V destroy n1 >/dev/null || fail "destroy"
+[ "$(V desc n2)" = "next boot" ] || fail "desc after the stop: $(V desc n2)"
+pass "the --config description takes effect when n2 stops"
 expect_fail "domain is not running" domifstat n2 "$vnic"

@@ -5,7 +5,9 @@
 # domain gives its state and definition (balloon, vcpu, block groups);
 # dommemstat and domifstat of it are refused as not running; python's
 # getCPUStats, getMemoryStats, getFreeMemory, getCPUMap and
-# getAllDomainStats/domainListGetStats. The running guest's counters are
+# getAllDomainStats/domainListGetStats; virsh desc (description, title)
+# and metadata (an element by namespace URI) set with --config, kept across
+# an xvmd restart, removed. The running guest's counters are
 # 64-xvmd-stats (KVM).
 # timeout: 60
 . "$(dirname "$0")/lib.sh"
@@ -90,6 +92,33 @@ except libvirt.libvirtError as e:
 ok("memoryStats of a shut-off domain: OPERATION_INVALID")
 PY
 pass "python3-libvirt: node stats, CPU map, getAllDomainStats, domainListGetStats"
+
+# metadata: description, title and an element by namespace, kept in the
+# stored definition (a new xvmd has them), removed again
+# (virsh -q hides "No description"; virsh says it when the error is
+# NO_DOMAIN_METADATA, and fails on any other)
+nodesc() { [ "$(timeout 30 virsh -c "$URI" desc st1)" = "No description for domain: st1" ]; }
+nodesc || fail "desc before: $(timeout 30 virsh -c "$URI" desc st1 2>&1)"
+V desc st1 --config --new-desc "web tier" >/dev/null || fail "desc --new-desc"
+V desc st1 --title --config --new-desc "Web 1" >/dev/null || fail "desc --title --new-desc"
+APP=http://example.org/xvmtest/app
+V metadata st1 "$APP" --key app --set "<app><tier>web</tier></app>" --config >/dev/null ||
+	fail "metadata --set: $(V metadata st1 "$APP" --key app --set "<app><tier>web</tier></app>" --config 2>&1)"
+expect_fail "XML error" metadata st1 urn:x --key x --set "<open>" --config
+expect_fail "domain is not running" desc st1 --live --new-desc x
+xvmd_stop
+xvmd_start
+[ "$(V desc st1)" = "web tier" ] || fail "desc after an xvmd restart: $(V desc st1 2>&1)"
+[ "$(V desc st1 --title)" = "Web 1" ] || fail "title after an xvmd restart: $(V desc st1 --title 2>&1)"
+V metadata st1 "$APP" | grep -q "<tier>web</tier>" || fail "metadata after an xvmd restart: $(V metadata st1 "$APP" 2>&1)"
+V dumpxml --inactive st1 | grep -q "<description>web tier</description>" || fail "dumpxml lacks the description"
+V dumpxml --inactive st1 | grep -q "xmlns:app=\"$APP\"" || fail "dumpxml lacks the metadata element"
+pass "desc, title and metadata element set --config, kept across an xvmd restart: $(V metadata st1 "$APP")"
+V metadata st1 "$APP" --remove --config >/dev/null || fail "metadata --remove"
+expect_fail "metadata not found" metadata st1 "$APP"
+V desc st1 --config --new-desc "" >/dev/null || fail "desc emptied"
+nodesc || fail "desc after emptying: $(V desc st1 2>&1)"
+pass "metadata removed, description emptied"
 V undefine st1 >/dev/null || fail "undefine"
 xvmd_stop
 pass "xvmd stopped"

@@ -18,6 +18,7 @@
 #include "xvm/log.h"
 #include "xvm/vswctl.h"
 #include "xvmd/dom.h"
+#include "xvmd/dommeta.h"
 #include "xvmd/proc.h"
 #include "xvmd/stats.h"
 #include "xvmd/store.h"
@@ -472,6 +473,62 @@ static void test_all_domain_stats(void)
 	CU_ASSERT_EQUAL(dom_undefine(d, &e), 0);
 }
 
+/* <metadata> elements by namespace: set, replace, get, remove; bad XML,
+ * keys and sizes refused leaving the metadata as it was. */
+static void test_metadata(void)
+{
+	char meta[256] = "<a:x xmlns:a=\"urn:a\">1</a:x>", *out = NULL;
+	struct verr e = { 0 };
+
+	CU_ASSERT_EQUAL(dommeta_set(meta, sizeof(meta), "<app><v n='2'/></app>",
+				    "b", "urn:b", &e), 0);
+	CU_ASSERT_STRING_EQUAL(meta, "<a:x xmlns:a=\"urn:a\">1</a:x>"
+			       "<b:app xmlns:b=\"urn:b\"><v n=\"2\"/></b:app>");
+	CU_ASSERT_EQUAL(dommeta_get(meta, "urn:b", &out, &e), 0);
+	CU_ASSERT_STRING_EQUAL(out, "<b:app xmlns:b=\"urn:b\"><v n=\"2\"/></b:app>");
+	free(out);
+	/* replaced, one element per URI */
+	CU_ASSERT_EQUAL(dommeta_set(meta, sizeof(meta), "<app2/>", "c",
+				    "urn:b", &e), 0);
+	CU_ASSERT_STRING_EQUAL(meta, "<a:x xmlns:a=\"urn:a\">1</a:x>"
+			       "<c:app2 xmlns:c=\"urn:b\"/>");
+	CU_ASSERT_EQUAL(dommeta_get(meta, "urn:a", &out, &e), 0);
+	CU_ASSERT_STRING_EQUAL(out, "<a:x xmlns:a=\"urn:a\">1</a:x>");
+	free(out);
+	/* refused, unchanged */
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<open>", "k", "urn:k",
+			      &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_XML_ERROR);
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/><b/>", "k", "urn:k",
+			      &e) < 0);
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/>", "1k", "urn:k",
+			      &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_INVALID_ARG);
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/>", "k", NULL, &e) < 0);
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/>", "xvm", DOMXML_NS,
+			      &e) < 0);
+	memset(&e, 0, sizeof(e));
+	{
+		char big[300];
+
+		memset(big, 'z', sizeof(big));
+		memcpy(big, "<a>", 3);
+		memcpy(big + sizeof(big) - 5, "</a>", 5);
+		CU_ASSERT(dommeta_set(meta, sizeof(meta), big, "k", "urn:k",
+				      &e) < 0);
+		CU_ASSERT(strstr(e.msg, "too long") != NULL);
+	}
+	CU_ASSERT_STRING_EQUAL(meta, "<a:x xmlns:a=\"urn:a\">1</a:x>"
+			       "<c:app2 xmlns:c=\"urn:b\"/>");
+	/* removed */
+	CU_ASSERT_EQUAL(dommeta_set(meta, sizeof(meta), NULL, NULL, "urn:a",
+				    &e), 0);
+	CU_ASSERT_STRING_EQUAL(meta, "<c:app2 xmlns:c=\"urn:b\"/>");
+	CU_ASSERT_EQUAL(dommeta_get(meta, "urn:a", &out, &e), -ENOENT);
+	CU_ASSERT_EQUAL(e.code, VERR_NO_DOMAIN_METADATA);
+	CU_ASSERT_PTR_NULL(out);
+}
+
 static char statedir[64];
 static enum log_level saved_level;
 
@@ -512,6 +569,7 @@ static CU_TestInfo tests[] = {
 	{ "node free memory, memory and CPU stats, cells", test_node_procs },
 	{ "getAllDomainStats of a shut-off domain; domifstat, dommemstat "
 	  "refused", test_all_domain_stats },
+	{ "metadata elements by namespace", test_metadata },
 	CU_TEST_INFO_NULL,
 };
 
