@@ -470,6 +470,105 @@ static void test_all_domain_stats(void)
 	xdr_out_free(&r);
 	xdr_out_free(&a);
 
+	/* counts beyond the protocol's limits: dropped as malformed */
+	xdr_out_init(&a);
+	xdr_put_u32(&a, 20000);
+	CU_ASSERT_EQUAL(call_proc(344, &a, &r, &e), PROC_DROP);
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+	xdr_out_init(&a);
+	xdr_put_string(&a, "statsdom");
+	xdr_put_fixed(&a, d->cfg.uuid, 16);
+	xdr_put_i32(&a, -1);
+	xdr_put_u32(&a, 5000);
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call_proc(159, &a, &r, &e), PROC_DROP);
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+
+	CU_ASSERT_EQUAL(dom_undefine(d, &e), 0);
+}
+
+/* SET_METADATA/GET_METADATA {dom; type; [metadata; key;] uri; flags}. */
+static int meta_call(struct dom *d, bool set, int type, const char *text,
+		     const char *key, const char *uri, uint32_t flags,
+		     struct xdr_out *r, struct verr *e)
+{
+	struct xdr_out a;
+	int rc;
+
+	xdr_out_init(&a);
+	xdr_put_string(&a, d->cfg.name);
+	xdr_put_fixed(&a, d->cfg.uuid, 16);
+	xdr_put_i32(&a, -1);
+	xdr_put_i32(&a, type);
+	if (set) {
+		xdr_put_opt_string(&a, text);
+		xdr_put_opt_string(&a, key);
+	}
+	xdr_put_opt_string(&a, uri);
+	xdr_put_u32(&a, flags);
+	rc = call_proc(set ? 264 : 265, &a, r, e);
+	xdr_out_free(&a);
+	return rc;
+}
+
+static void test_metadata_procs(void)
+{
+	struct dom *d = NULL;
+	struct xdr_out r;
+	struct xdr_in x;
+	struct verr e = { 0 };
+	char *s, *xml;
+
+	CU_ASSERT_EQUAL_FATAL(dom_define(stats_dom_xml, &d, &e), 0);
+	/* no description yet: NO_DOMAIN_METADATA (virsh: "No description") */
+	CU_ASSERT_EQUAL(meta_call(d, false, 0, NULL, NULL, NULL, 0, &r, &e),
+			-ENOENT);
+	CU_ASSERT_EQUAL(e.code, VERR_NO_DOMAIN_METADATA);
+	xdr_out_free(&r);
+	CU_ASSERT_EQUAL(meta_call(d, true, 0, "a <b> & c", NULL, NULL, 2, &r,
+				  &e), 0);
+	xdr_out_free(&r);
+	CU_ASSERT_EQUAL(meta_call(d, false, 0, NULL, NULL, NULL, 0, &r, &e), 0);
+	xdr_in_init(&x, r.buf, r.len);
+	s = xdr_get_string(&x, 4096);
+	CU_ASSERT(s && !strcmp(s, "a <b> & c"));
+	free(s);
+	xdr_out_free(&r);
+	/* kept in the stored XML, escaped */
+	xml = dom_xml(d, true);
+	CU_ASSERT(xml && strstr(xml, "<description>a &lt;b&gt; &amp; c"
+				"</description>"));
+	free(xml);
+	/* refused: a title with a newline, key for a description, live
+	 * on a shut-off domain, an unknown type, bad XML */
+	CU_ASSERT(meta_call(d, true, 1, "a\nb", NULL, NULL, 0, &r, &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_INVALID_ARG);
+	xdr_out_free(&r);
+	CU_ASSERT(meta_call(d, true, 0, "x", "k", NULL, 0, &r, &e) < 0);
+	xdr_out_free(&r);
+	CU_ASSERT(meta_call(d, true, 0, "x", NULL, NULL, 1, &r, &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_OPERATION_INVALID);
+	xdr_out_free(&r);
+	CU_ASSERT(meta_call(d, true, 7, "x", NULL, NULL, 0, &r, &e) < 0);
+	xdr_out_free(&r);
+	CU_ASSERT(meta_call(d, true, 2, "<a><b></a>", "k", "urn:k", 0, &r,
+			    &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_XML_ERROR);
+	xdr_out_free(&r);
+	/* an element, read back */
+	CU_ASSERT_EQUAL(meta_call(d, true, 2, "<v>1</v>", "k", "urn:k", 0, &r,
+				  &e), 0);
+	xdr_out_free(&r);
+	CU_ASSERT_EQUAL(meta_call(d, false, 2, NULL, NULL, "urn:k", 2, &r,
+				  &e), 0);
+	xdr_in_init(&x, r.buf, r.len);
+	s = xdr_get_string(&x, 4096);
+	CU_ASSERT(s && !strcmp(s, "<k:v xmlns:k=\"urn:k\">1</k:v>"));
+	free(s);
+	xdr_out_free(&r);
+	CU_ASSERT_STRING_EQUAL(d->cfg.description, "a <b> & c");
 	CU_ASSERT_EQUAL(dom_undefine(d, &e), 0);
 }
 
@@ -570,6 +669,7 @@ static CU_TestInfo tests[] = {
 	{ "getAllDomainStats of a shut-off domain; domifstat, dommemstat "
 	  "refused", test_all_domain_stats },
 	{ "metadata elements by namespace", test_metadata },
+	{ "SET_METADATA/GET_METADATA", test_metadata_procs },
 	CU_TEST_INFO_NULL,
 };
 
