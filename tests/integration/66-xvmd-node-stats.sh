@@ -51,6 +51,8 @@ echo "$out" | grep -q 'cpu.time' && fail "domstats of a shut-off domain has cpu.
 pass "domstats st1: state shut off, balloon 24576/32768 KiB, vcpu 1/1"
 V domstats --state --list-inactive | grep -Eq "^Domain: '?st1'?$" || fail "domstats --list-inactive: $(V domstats --state --list-inactive 2>&1)"
 V domstats --state --list-active | grep -q st1 && fail "domstats --list-active lists the shut-off st1"
+V domstats >"$TMP/all" || fail "domstats of all domains: $(cat "$TMP/all")"
+grep -A2 "^Domain: '\?Domain-0'\?$" "$TMP/all" | grep -Eq '^ +state.state=1$' || fail "domstats lacks Domain-0 running: $(cat "$TMP/all")"
 pass "domstats --list-inactive/--list-active filter"
 expect_fail "domain is not running" dommemstat st1
 expect_fail "domain is not running" domifstat st1 xvm1_0
