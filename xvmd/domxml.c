@@ -336,9 +336,8 @@ static int domxml_title(struct domxml_ctx *c, const xmlNode *n)
 
 static int domxml_description(struct domxml_ctx *c, const xmlNode *n)
 {
-	(void)c;
-	(void)n;
-	return 0;	/* accepted and not kept */
+	return domxml_text(c, n, c->cfg->description,
+			   sizeof(c->cfg->description));
 }
 
 /* <memory unit='KiB'>N</memory>: libvirt's units, to KiB. */

@@ -37,6 +37,7 @@
 #define DOM_QUOTA_PERIOD	100000	/* us: cap% = quota / 1000 */
 #define DOM_KEEP_MAX		1024	/* <features>, <clock>, <cpu> kept */
 #define DOM_METADATA_MAX	4096	/* <metadata> children kept */
+#define DOM_DESC_MAX		4096	/* <description> */
 #define DOM_MAX_BOOT		4
 
 enum dom_action {
@@ -69,6 +70,7 @@ struct dom_config {
 	char name[DOM_NAME_MAX + 1];
 	uint8_t uuid[16];
 	char title[128];
+	char description[DOM_DESC_MAX];
 	uint64_t max_kib, cur_kib;
 	unsigned int vcpus_max, vcpus;	/* <vcpu current=> <= max */
 	uint64_t cpuset;		/* <vcpu cpuset>: host CPU bits, 0 any */

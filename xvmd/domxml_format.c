@@ -150,6 +150,8 @@ static void fmt_domain(FILE *f, const struct dom_config *cfg,
 	xmlesc_put_elem(f, "  ", "uuid", uuid);
 	if (cfg->title[0])
 		xmlesc_put_elem(f, "  ", "title", cfg->title);
+	if (cfg->description[0])
+		xmlesc_put_elem(f, "  ", "description", cfg->description);
 	fmt_metadata(f, cfg);
 	fprintf(f, "  <memory unit='KiB'>%llu</memory>\n",
 		(unsigned long long)cfg->max_kib);

@@ -16,6 +16,8 @@ static const struct proc_group *const proc_groups[] = {
 	&proc_life_group,
 	&proc_sched_group,
 	&proc_event_group,
+	&proc_stats_group,
+	&proc_meta_group,
 };
 
 static const struct proc *proc_group_lookup(const struct proc_group *g,

@@ -39,6 +39,8 @@ extern const struct proc_group proc_domain_group;	/* proc_domain.c */
 extern const struct proc_group proc_life_group;		/* proc_life.c */
 extern const struct proc_group proc_sched_group;	/* proc_sched.c */
 extern const struct proc_group proc_event_group;	/* events.c */
+extern const struct proc_group proc_stats_group;	/* proc_stats.c */
+extern const struct proc_group proc_meta_group;		/* proc_meta.c */
 
 /* The entry for num, or NULL. */
 const struct proc *proc_lookup(int num);

@@ -32,6 +32,7 @@ enum {
 	VERR_NO_DOMAIN = 42,
 	VERR_OPERATION_INVALID = 55,
 	VERR_CONFIG_UNSUPPORTED = 67,
+	VERR_NO_DOMAIN_METADATA = 80,
 	VERR_OPERATION_UNSUPPORTED = 84,
 };
 
@@ -52,6 +53,7 @@ static inline int verr_errno(int code)
 {
 	switch (code) {
 	case VERR_NO_DOMAIN:
+	case VERR_NO_DOMAIN_METADATA:
 		return -ENOENT;
 	case VERR_INVALID_ARG:
 	case VERR_XML_ERROR:

@@ -1,0 +1,485 @@
+/*
+ * Statistics procedures (issue 11): domifstat (the guest VNIC's counters
+ * from vswitchd), dommemstat (balloon = the configured memory, rss =
+ * hv's), getAllDomainStats (virsh domstats, virt-manager's graphs), the
+ * host's free memory, CPU and memory stats. Numbers and layouts are
+ * remote_protocol.x's; names of typed parameters and the virsh/python
+ * behaviour are libvirt's; what each field holds: xvmd(8) STATISTICS.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "xvm/vswctl.h"
+#include "dom.h"
+#include "proc.h"
+#include "sched.h"
+#include "stats.h"
+
+#define CELLS_MAX	1024	/* REMOTE_NODE_MAX_CELLS */
+#define NODE_STATS_MAX	16	/* REMOTE_NODE_{CPU,MEMORY}_STATS_MAX */
+#define MEMSTATS_MAX	1024	/* REMOTE_DOMAIN_MEMORY_STATS_MAX */
+#define DOMLIST_MAX	16384	/* REMOTE_DOMAIN_LIST_MAX */
+
+/* virDomainMemoryStatTags */
+#define MEMSTAT_ACTUAL	6
+#define MEMSTAT_RSS	7
+
+/* virDomainStatsTypes */
+enum {
+	GS_STATE = 1 << 0,
+	GS_CPU = 1 << 1,
+	GS_BALLOON = 1 << 2,
+	GS_VCPU = 1 << 3,
+	GS_NET = 1 << 4,
+	GS_BLOCK = 1 << 5,
+	GS_SERVED = (1 << 6) - 1,
+};
+
+/* virConnectGetAllDomainStatsFlags */
+enum {
+	GF_ACTIVE = 1u << 0,
+	GF_INACTIVE = 1u << 1,
+	GF_PERSISTENT = 1u << 2,
+	GF_TRANSIENT = 1u << 3,
+	GF_RUNNING = 1u << 4,
+	GF_PAUSED = 1u << 5,
+	GF_SHUTOFF = 1u << 6,
+	GF_OTHER = 1u << 7,
+	GF_NOWAIT = 1u << 29,
+	GF_BACKING = 1u << 30,
+	GF_ENFORCE = 1u << 31,
+	GF_KNOWN = 0xffu | GF_NOWAIT | GF_BACKING | GF_ENFORCE,
+};
+
+static int proc_not_running(struct remote_call *c)
+{
+	return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested operation "
+			"is not valid: domain is not running");
+}
+
+static bool proc_running(const struct dom *d)
+{
+	return !d->dom0 && dom_active(d) && d->pid > 0;
+}
+
+/* The domain's CPU time: its cgroup's, or hv's own when there is no
+ * cgroup (no cpu controller on this host). */
+static uint64_t proc_dom_cputime(const struct dom *d)
+{
+	uint64_t ns = dom_cputime_ns(d);
+
+	if (!ns && proc_running(d))
+		stats_proc_cputime(d->pid, &ns);
+	return ns;
+}
+
+/* The NIC a domifstat path names: its VNIC (the <target dev>) or its
+ * MAC, as libvirt accepts either. -1 if none. */
+static int proc_find_nic(const struct dom *d, const char *path)
+{
+	char mac[MAC_STRLEN];
+	unsigned int i;
+
+	for (i = 0; i < d->cfg.nnics; i++) {
+		if (d->live.vnics[i][0] && !strcmp(d->live.vnics[i], path))
+			return (int)i;
+		mac_format_canonical(&d->cfg.nics[i].mac, mac);
+		if (!strcasecmp(mac, path))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* DOMAIN_INTERFACE_STATS {dom; string path} -> 8 hypers. */
+PROC_DECL(proc_interface_stats)
+{
+	struct dom *d = proc_get_dom(c);
+	char *path = xdr_get_string(c->args, 4096);
+	struct stats_vnic s;
+	int rc, i;
+
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		goto out;
+	if (!proc_running(d)) {
+		rc = proc_not_running(c);
+		goto out;
+	}
+	i = proc_find_nic(d, path);
+	if (i < 0 || !d->live.vnics[i][0]) {
+		rc = verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+			      "invalid path, '%.80s' is not a known interface",
+			      path);
+		goto out;
+	}
+	rc = stats_vnic(NULL, d->live.vnics[i], &s, &c->err);
+	if (rc)
+		goto out;
+	xdr_put_u64(c->ret, s.rx_bytes);
+	xdr_put_u64(c->ret, s.rx_packets);
+	xdr_put_u64(c->ret, s.rx_errs);
+	xdr_put_u64(c->ret, s.rx_drop);
+	xdr_put_u64(c->ret, s.tx_bytes);
+	xdr_put_u64(c->ret, s.tx_packets);
+	xdr_put_u64(c->ret, s.tx_errs);
+	xdr_put_u64(c->ret, s.tx_drop);
+out:
+	free(path);
+	return rc;
+}
+
+/* DOMAIN_MEMORY_STATS {dom; u32 maxStats; u32 flags} ->
+ * {memory_stat {int tag; uhyper val} stats<>}: the balloon (no balloon
+ * driver: the configured memory) and hv's RSS. The guest reports nothing
+ * (unused, available): left out, as libvirt does when it does not know. */
+PROC_DECL(proc_memory_stats)
+{
+	struct dom *d = proc_get_dom(c);
+	uint32_t max = xdr_get_u32(c->args);
+	uint64_t rss = 0;
+	uint32_t n;
+	int rc;
+
+	xdr_get_u32(c->args);
+	if (max > MEMSTATS_MAX && !c->args->err)
+		c->args->err = -EINVAL;
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		return rc;
+	if (!proc_running(d))
+		return proc_not_running(c);
+	n = stats_proc_rss(d->pid, &rss) == 0 ? 2 : 1;
+	n = MIN(n, max);
+	xdr_put_u32(c->ret, n);
+	if (n >= 1) {
+		xdr_put_i32(c->ret, MEMSTAT_ACTUAL);
+		xdr_put_u64(c->ret, d->cfg.cur_kib);
+	}
+	if (n >= 2) {
+		xdr_put_i32(c->ret, MEMSTAT_RSS);
+		xdr_put_u64(c->ret, rss);
+	}
+	return 0;
+}
+
+static int proc_host_mem(struct remote_call *c, struct stats_mem *m)
+{
+	int rc = stats_host_mem(m);
+
+	if (rc)
+		return verr_fail(&c->err, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot read /proc/meminfo: %s",
+				 strerror(-rc));
+	return 0;
+}
+
+/* NODE_GET_FREE_MEMORY -> {uhyper freeMem}: bytes. */
+PROC_DECL(proc_node_free_memory)
+{
+	struct stats_mem m;
+	int rc;
+
+	if (proc_args_done(c))
+		return PROC_DROP;
+	rc = proc_host_mem(c, &m);
+	if (rc)
+		return rc;
+	xdr_put_u64(c->ret, m.free * 1024);
+	return 0;
+}
+
+/* NODE_GET_CELLS_FREE_MEMORY {int startCell; int maxcells} ->
+ * {uhyper cells<>}: one NUMA cell (nodeinfo says nodes 1), bytes. */
+PROC_DECL(proc_node_cells_free_memory)
+{
+	int32_t start = xdr_get_i32(c->args), max = xdr_get_i32(c->args);
+	struct stats_mem m;
+	int rc;
+
+	if (proc_args_done(c) || max < 0 || max > CELLS_MAX)
+		return PROC_DROP;
+	if (start != 0)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"start cell %d out of range (0-0)", start);
+	rc = proc_host_mem(c, &m);
+	if (rc)
+		return rc;
+	xdr_put_u32(c->ret, max ? 1 : 0);
+	if (max)
+		xdr_put_u64(c->ret, m.free * 1024);
+	return 0;
+}
+
+/* The {string field; uhyper value} list of NODE_GET_CPU_STATS and
+ * NODE_GET_MEMORY_STATS: with nparams 0 only the count (how virsh asks
+ * how many there are), else the first nparams of them. */
+static void proc_node_params(struct remote_call *c, int32_t nparams,
+			     const char *const *names, const uint64_t *vals,
+			     int n)
+{
+	int k = nparams ? MIN(nparams, n) : 0, i;
+
+	xdr_put_u32(c->ret, (uint32_t)k);
+	for (i = 0; i < k; i++) {
+		xdr_put_string(c->ret, names[i]);
+		xdr_put_u64(c->ret, vals[i]);
+	}
+	xdr_put_i32(c->ret, nparams ? k : n);
+}
+
+/* NODE_GET_CPU_STATS {int cpuNum; int nparams; u32 flags}: kernel, user,
+ * idle, iowait in ns (VIR_NODE_CPU_STATS_*), cpuNum -1 for all CPUs. */
+PROC_DECL(proc_node_cpu_stats)
+{
+	static const char *const names[] = { "kernel", "user", "idle",
+					     "iowait" };
+	int32_t cpu = xdr_get_i32(c->args), nparams = xdr_get_i32(c->args);
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	struct stats_cpu s;
+	uint64_t vals[4];
+	uint32_t flags = xdr_get_u32(c->args);
+	int rc;
+
+	if (proc_args_done(c) || nparams < 0 || nparams > NODE_STATS_MAX)
+		return PROC_DROP;
+	if (flags)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"unsupported flags (0x%x)", flags);
+	if (cpu < -1 || cpu >= ncpu)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"cpu %d out of range (0-%ld, or -1 for all)",
+				cpu, ncpu - 1);
+	rc = stats_host_cpu(cpu, &s);
+	if (rc == -ENOENT)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"cpu %d is not online", cpu);
+	if (rc)
+		return verr_fail(&c->err, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot read /proc/stat: %s",
+				 strerror(-rc));
+	vals[0] = s.kernel;
+	vals[1] = s.user;
+	vals[2] = s.idle;
+	vals[3] = s.iowait;
+	proc_node_params(c, nparams, names, vals, 4);
+	return 0;
+}
+
+/* NODE_GET_MEMORY_STATS {int nparams; int cellNum; u32 flags}: total,
+ * free, buffers, cached in KiB (VIR_NODE_MEMORY_STATS_*); one cell, so
+ * cell 0 and all cells (-1) are the same. */
+PROC_DECL(proc_node_memory_stats)
+{
+	static const char *const names[] = { "total", "free", "buffers",
+					     "cached" };
+	int32_t nparams = xdr_get_i32(c->args), cell = xdr_get_i32(c->args);
+	uint32_t flags = xdr_get_u32(c->args);
+	struct stats_mem m;
+	uint64_t vals[4];
+	int rc;
+
+	if (proc_args_done(c) || nparams < 0 || nparams > NODE_STATS_MAX)
+		return PROC_DROP;
+	if (flags)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"unsupported flags (0x%x)", flags);
+	if (cell != -1 && cell != 0)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"cell %d out of range (0-0, or -1 for all)",
+				cell);
+	rc = proc_host_mem(c, &m);
+	if (rc)
+		return rc;
+	vals[0] = m.total;
+	vals[1] = m.free;
+	vals[2] = m.buffers;
+	vals[3] = m.cached;
+	proc_node_params(c, nparams, names, vals, 4);
+	return 0;
+}
+
+static bool proc_flag_group(uint32_t flags, uint32_t group, uint32_t have)
+{
+	return !(flags & group) || (flags & have);
+}
+
+/* The listing filters of getAllDomainStats (as CONNECT_LIST_ALL_DOMAINS'). */
+static bool proc_stats_match(const struct dom *d, uint32_t flags)
+{
+	uint32_t st = d->state == DS_RUNNING ? GF_RUNNING :
+		      d->state == DS_PAUSED ? GF_PAUSED :
+		      d->state == DS_SHUTOFF ? GF_SHUTOFF : GF_OTHER;
+
+	return proc_flag_group(flags, GF_ACTIVE | GF_INACTIVE,
+			       dom_active(d) ? GF_ACTIVE : GF_INACTIVE) &&
+	       proc_flag_group(flags, GF_PERSISTENT | GF_TRANSIENT,
+			       d->persistent ? GF_PERSISTENT : GF_TRANSIENT) &&
+	       proc_flag_group(flags, GF_RUNNING | GF_PAUSED | GF_SHUTOFF |
+			       GF_OTHER, st);
+}
+
+static void proc_stats_vcpu(struct tp_list *l, const struct dom *d)
+{
+	pid_t tids[DOM_MAX_VCPUS];
+	int n = 0, i, cpu;
+	uint64_t ns;
+
+	tp_uint(l, d->cfg.vcpus, "vcpu.current");
+	tp_uint(l, d->cfg.vcpus_max, "vcpu.maximum");
+	if (proc_running(d))
+		n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
+	for (i = 0; i < n; i++) {
+		if (sched_thread_stat(d->pid, tids[i], &ns, &cpu))
+			continue;
+		tp_int(l, 1, "vcpu.%d.state", i);	/* VIR_VCPU_RUNNING */
+		tp_ullong(l, ns, "vcpu.%d.time", i);
+	}
+}
+
+/* net.*: the VNICs' counters; a VNIC vswitchd does not answer for keeps
+ * its name and no counters (libvirt leaves out what it cannot read). */
+static void proc_stats_net(struct tp_list *l, const struct dom *d,
+			   struct vswctl **h, bool *tried)
+{
+	struct stats_vnic s;
+	unsigned int i;
+	char path[300];
+
+	tp_uint(l, d->cfg.nnics, "net.count");
+	for (i = 0; i < d->cfg.nnics; i++) {
+		tp_string(l, d->live.vnics[i], "net.%u.name", i);
+		if (!*h && !*tried) {
+			*tried = true;
+			vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+			if (vswctl_open(path, h) < 0)
+				*h = NULL;
+		}
+		if (!*h || !d->live.vnics[i][0] ||
+		    stats_vnic(*h, d->live.vnics[i], &s, NULL))
+			continue;
+		tp_ullong(l, s.rx_bytes, "net.%u.rx.bytes", i);
+		tp_ullong(l, s.rx_packets, "net.%u.rx.pkts", i);
+		tp_ullong(l, s.rx_errs, "net.%u.rx.errs", i);
+		tp_ullong(l, s.rx_drop, "net.%u.rx.drop", i);
+		tp_ullong(l, s.tx_bytes, "net.%u.tx.bytes", i);
+		tp_ullong(l, s.tx_packets, "net.%u.tx.pkts", i);
+		tp_ullong(l, s.tx_errs, "net.%u.tx.errs", i);
+		tp_ullong(l, s.tx_drop, "net.%u.tx.drop", i);
+	}
+}
+
+/* One remote_domain_stats_record. Inactive domains get their state and
+ * definition's sizes only (as libvirt's drivers give). */
+static void proc_stats_record(struct remote_call *c, const struct dom *d,
+			      uint32_t groups, struct vswctl **h, bool *tried)
+{
+	bool run = proc_running(d);
+	struct tp_list l;
+	uint64_t rss;
+	unsigned int i;
+
+	proc_put_dom(c, d);
+	tp_begin(&l, c->ret);
+	if (groups & GS_STATE) {
+		tp_int(&l, d->state, "state.state");
+		tp_int(&l, d->reason, "state.reason");
+	}
+	if ((groups & GS_CPU) && run)
+		tp_ullong(&l, proc_dom_cputime(d), "cpu.time");
+	if (groups & GS_BALLOON) {
+		tp_ullong(&l, d->cfg.cur_kib, "balloon.current");
+		tp_ullong(&l, d->cfg.max_kib, "balloon.maximum");
+		if (run && stats_proc_rss(d->pid, &rss) == 0)
+			tp_ullong(&l, rss, "balloon.rss");
+	}
+	if ((groups & GS_VCPU) && !d->dom0)
+		proc_stats_vcpu(&l, d);
+	if ((groups & GS_NET) && run)
+		proc_stats_net(&l, d, h, tried);
+	if ((groups & GS_BLOCK) && !d->dom0) {
+		/* hv keeps no per-disk counters yet: names and paths */
+		tp_uint(&l, d->cfg.ndisks, "block.count");
+		for (i = 0; i < d->cfg.ndisks; i++) {
+			tp_string(&l, d->cfg.disks[i].target, "block.%u.name", i);
+			tp_string(&l, d->cfg.disks[i].path, "block.%u.path", i);
+		}
+	}
+	tp_end(&l);
+}
+
+/* CONNECT_GET_ALL_DOMAIN_STATS {nonnull_domain doms<>; u32 stats;
+ * u32 flags} -> {domain_stats_record retStats<>}: the given domains
+ * (virDomainListGetStats) or every domain the flags' filters keep. */
+PROC_DECL(proc_get_all_domain_stats)
+{
+	uint32_t ndoms = xdr_get_u32(c->args), i, stats, flags, n = 0;
+	struct dom **doms = NULL, *d;
+	struct vswctl *h = NULL;
+	bool tried = false;
+	int rc = 0;
+
+	if (c->args->err || ndoms > DOMLIST_MAX)
+		return PROC_DROP;
+	if (ndoms && !(doms = calloc(ndoms, sizeof(*doms))))
+		return verr_nomem(&c->err);
+	for (i = 0; i < ndoms && !c->args->err; i++) {
+		d = proc_get_dom(c);
+		if (!d && !rc && !c->args->err)
+			rc = -ENOENT;	/* c->err: NO_DOMAIN */
+		doms[i] = d;
+	}
+	stats = xdr_get_u32(c->args);
+	flags = xdr_get_u32(c->args);
+	if (proc_args_done(c)) {
+		free(doms);
+		return PROC_DROP;
+	}
+	if (rc)
+		goto out;
+	if (flags & ~GF_KNOWN) {
+		rc = verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+			      "unsupported flags (0x%x)", flags & ~GF_KNOWN);
+		goto out;
+	}
+	if ((flags & GF_ENFORCE) && (stats & ~GS_SERVED)) {
+		rc = verr_set(&c->err, VERR_NO_SUPPORT, "this function is not "
+			      "supported by the connection driver: Stats types "
+			      "bits 0x%x are not supported by this daemon",
+			      stats & ~GS_SERVED);
+		goto out;
+	}
+	if (!stats)
+		stats = GS_SERVED;
+	stats &= GS_SERVED;
+	if (ndoms) {
+		xdr_put_u32(c->ret, ndoms);
+		for (i = 0; i < ndoms; i++)
+			proc_stats_record(c, doms[i], stats, &h, &tried);
+	} else {
+		for (d = dom_first(); d; d = d->next)
+			n += proc_stats_match(d, flags);
+		xdr_put_u32(c->ret, n);
+		for (d = dom_first(); d; d = d->next)
+			if (proc_stats_match(d, flags))
+				proc_stats_record(c, d, stats, &h, &tried);
+	}
+out:
+	vswctl_close(h);
+	free(doms);
+	return rc;
+}
+
+static const struct proc proc_stats_procs[] = {
+	{ 65, "DOMAIN_INTERFACE_STATS", proc_interface_stats, 0 },
+	{ 101, "NODE_GET_CELLS_FREE_MEMORY", proc_node_cells_free_memory, 0 },
+	{ 102, "NODE_GET_FREE_MEMORY", proc_node_free_memory, 0 },
+	{ 159, "DOMAIN_MEMORY_STATS", proc_memory_stats, 0 },
+	{ 227, "NODE_GET_CPU_STATS", proc_node_cpu_stats, 0 },
+	{ 228, "NODE_GET_MEMORY_STATS", proc_node_memory_stats, 0 },
+	{ 344, "CONNECT_GET_ALL_DOMAIN_STATS", proc_get_all_domain_stats, 0 },
+};
+
+const struct proc_group proc_stats_group = {
+	"stats", proc_stats_procs, ARRAY_SIZE(proc_stats_procs)
+};
