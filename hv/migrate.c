@@ -707,6 +707,15 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 
 /* ---- files ---- */
 
+/* Every device that writes guest memory on its own (vhost-user) stops
+ * (stop) or goes on again (a failed save). dev_lock held. */
+static void mig_quiesce(struct vm *vm, bool stop)
+{
+	for (unsigned int i = 0; i < vm->nr_devs; i++)
+		if (vm->devs[i].ops->quiesce)
+			vm->devs[i].ops->quiesce(vm->devs[i].dev, stop);
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n, off_t off)
 {
 	while (n) {
@@ -746,6 +755,7 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 	}
 	snap_writer_init(&w, vm->mem_size + (vm->mem_size >> 6) + (16u << 20));
 	pthread_mutex_lock(&vm->dev_lock);
+	mig_quiesce(vm, true);
 	rc = mig_save(vm, &w);
 	pthread_mutex_unlock(&vm->dev_lock);
 	if (rc < 0)
@@ -768,6 +778,9 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 	close(fd);
 	if (rc == 0)
 		return 0;
+	pthread_mutex_lock(&vm->dev_lock);
+	mig_quiesce(vm, false);
+	pthread_mutex_unlock(&vm->dev_lock);
 resume:
 	if (!was_paused)
 		vcpu_resume_all(vm);

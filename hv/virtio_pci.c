@@ -1159,8 +1159,17 @@ fail:
 	return rc;
 }
 
+static void vp_quiesce(void *dev, bool stop)
+{
+	struct virtio_pci *vp = dev;
+
+	if (vp->ops->quiesce)
+		vp->ops->quiesce(vp, stop);
+}
+
 const struct hv_device_ops virtio_pci_device_ops = {
 	.name = "virtio-pci",
 	.save = vp_save,
 	.load = vp_load,
+	.quiesce = vp_quiesce,
 };

@@ -91,6 +91,8 @@ struct virtio_dev_ops {
 	void (*irq_changed)(struct virtio_pci *vp);
 	/* A load() succeeded and the transport's loaded state is installed. */
 	void (*loaded)(struct virtio_pci *vp);
+	/* hv_device_ops.quiesce (a save): stop or restart the backend. */
+	void (*quiesce)(struct virtio_pci *vp, bool stop);
 };
 
 /* Create the function, put it on the bus (BAR pre-assigned) and register

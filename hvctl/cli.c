@@ -215,10 +215,10 @@ static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
 		return cli_fail_status(&h->cli, HVCTL_EXIT_USAGE, "%s: %s",
 				       h->arg, strerror(-rc));
 	}
-	/* a save writes all of guest RAM: a longer deadline */
+	/* params are stolen; a save writes all of guest RAM: a longer
+	 * deadline */
 	rc = rpc_client_call(rpc, cmd->name, params, &result, &err,
 			     cmd->arg ? HVCTL_SAVE_TIMEOUT_MS : HVCTL_TIMEOUT_MS);
-	json_decref(params);
 	rpc_client_close(rpc);
 	if (rc == -EREMOTE)
 		return cli_fail_status(&h->cli, HVCTL_EXIT_REFUSED,
