@@ -164,7 +164,7 @@ static int ctl_save(void *ctx, struct rpc_conn *conn, json_t *params,
 		return rpc_errorf(err, EBUSY, "domain is shutting down");
 	rc = mig_save_file(vm, path, (uint64_t)off, &bytes, msg, sizeof(msg));
 	if (rc < 0)
-		return rpc_errorf(err, -rc, "save: %s", msg);
+		return rpc_errorf(err, -rc, "%s", msg);
 	*result = json_pack("{s:I}", "bytes", (json_int_t)bytes);
 	vm_stop_with_event(vm, VM_STOP_POWEROFF, "saved",
 			   "state saved to a file");

@@ -1,7 +1,11 @@
 #!/bin/bash
 # Save and restore (issue 9): a guest counting and verifying a memory
-# pattern (workload memcheck) is saved with `hvctl save`; hv exits 0 and
-# the file holds the stream hvctl reported. A truncated copy, a copy with
+# pattern (workload memcheck). `hvctl save` to a file that cannot be
+# written fails with a clear message and the guest goes on (running, or
+# paused). The control method save {path, offset 4096} (as xvmd calls it)
+# writes the stream after the caller's header, keeps the header, cuts the
+# file after the stream, replies {bytes}, reports state shutdown/shutoff
+# with reason saved, and hv exits 0. A truncated copy, a copy with
 # one flipped byte and a restore with another memory size are refused by
 # hv with a clear message and exit 1, with no guest output. The stream
 # behind a 4096-byte caller header (--restore-offset, as xvmd writes it)
@@ -18,19 +22,47 @@ OPTS=(--memory 32 --vcpus 1)
 start_hv m1 "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck"
 expect_console m1 '^guest: memcheck n=3 ok \(0 bad words\)$' 120
 
-"$HVCTL" -s "$sock" save "$save" >"$TMP/out" 2>"$TMP/err" ||
-	{ cat "$TMP/out" "$TMP/err"; show m1; fail "hvctl save failed"; }
-cat "$TMP/out"
-bytes=$(sed -n 's/^saved \([0-9]*\) bytes to .*$/\1/p' "$TMP/out")
-[ -n "$bytes" ] || fail "hvctl save did not report the byte count"
+# a save that cannot write its file: an error, and the guest goes on as
+# it was (running, or paused)
+check_run() { # WANT_STATUS hvctl-args...
+	local want=$1 rc; shift
+	"$HVCTL" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+	[ "$rc" = "$want" ] || { cat "$TMP/out" "$TMP/err"; fail "hvctl $*: exit $rc, expected $want"; }
+}
+check_run 1 -s "$sock" save "$TMP/nodir/m1.save"
+grep -q "save: .*nodir/m1.save: No such file or directory" "$TMP/err" ||
+	{ cat "$TMP/err"; fail "failed save: no clear message"; }
+n=$(sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/m1.console" | tail -n1)
+expect_console m1 "^guest: memcheck n=$((n + 2)) ok" 60
+check_run 0 -s "$sock" status
+grep -qx 'State:    running' "$TMP/out" || fail "not running after a failed save"
+pass "failed save refused ($(cat "$TMP/err")), guest still running"
+check_run 0 -s "$sock" pause
+check_run 1 -s "$sock" save "$TMP/nodir/m1.save"
+check_run 0 -s "$sock" status
+grep -qx 'State:    paused' "$TMP/out" || fail "not paused after a failed save of a paused guest"
+check_run 0 -s "$sock" resume
+pass "failed save of a paused guest: still paused"
+
+# save as xvmd does it: method save with an offset into a file that holds
+# the caller's header (kept) and stale bytes after it (cut off)
+{ head -c 4096 /dev/zero | tr '\0' H; head -c 100000 /dev/urandom; } >"$TMP/hdr.save"
+head -c 4096 "$TMP/hdr.save" >"$TMP/hdr.only"
+"$RPC" -t 120000 -e 30 "$sock" save "{\"path\":\"$TMP/hdr.save\",\"offset\":4096}" \
+	>"$TMP/rpc.out" 2>"$TMP/rpc.err" || { cat "$TMP/rpc.out" "$TMP/rpc.err"; fail "save call failed"; }
+cat "$TMP/rpc.out"
+bytes=$(head -n1 "$TMP/rpc.out" | sed -n 's/^{"bytes":\([0-9]*\)}$/\1/p')
+[ -n "$bytes" ] || fail "save reply is not {\"bytes\":N}"
+grep -q '"state":"shutdown","reason":"saved"' "$TMP/rpc.out" || fail "no shutdown/saved state event"
+grep -q '"state":"shutoff","reason":"saved"' "$TMP/rpc.out" || fail "no shutoff/saved state event"
 expect_exit m1 60 0
-[ -f "$save" ] || fail "no save file"
-[ "$(stat -c %s "$save")" = "$bytes" ] ||
-	fail "save file has $(stat -c %s "$save") bytes, hvctl said $bytes"
-[ "$(stat -c %a "$save")" = 600 ] || fail "save file mode $(stat -c %a "$save"), not 600"
+[ "$(stat -c %s "$TMP/hdr.save")" = $((4096 + bytes)) ] ||
+	fail "file has $(stat -c %s "$TMP/hdr.save") bytes, expected 4096 + $bytes"
+cmp -s -n 4096 "$TMP/hdr.save" "$TMP/hdr.only" || fail "the caller's header was changed"
+tail -c +4097 "$TMP/hdr.save" >"$save"
 saved_n=$(sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/m1.console" | tail -n1)
 [ -n "$saved_n" ] || fail "no memcheck line before the save"
-pass "saved: $bytes bytes, hv exited 0, last count before the save n=$saved_n"
+pass "saved at offset 4096: $bytes bytes, header kept, file cut after the stream, events shutdown/shutoff reason saved, hv exited 0, last count n=$saved_n"
 
 # refused: hv exits 1 naming the problem, and no guest ran
 refused() { # WHAT REGEX FILE [options...]
@@ -56,11 +88,11 @@ cmp -s "$save" "$TMP/flip.save" && fail "byte not flipped"
 refused "one flipped byte" 'cannot restore .*checksum mismatch' "$TMP/flip.save" "${OPTS[@]}"
 refused "other memory size" 'configuration mismatch: saved domain has 32 MiB of memory, this one 64 MiB' \
 	"$save" --memory 64 --vcpus 1
+refused "wrong offset" 'cannot restore .*not an xvm state stream' "$TMP/hdr.save" "${OPTS[@]}"
 refused "other vCPU count" 'configuration mismatch: saved domain has 1 vCPUs, this one 2' \
 	"$save" --memory 32 --vcpus 2
 
-# the stream after a caller's header, as xvmd's save files hold it
-{ head -c 4096 /dev/zero; cat "$save"; } >"$TMP/hdr.save"
+# the stream after the caller's header, as xvmd's save files hold it
 start_hv m1r "${OPTS[@]}" --restore "$TMP/hdr.save" --restore-offset 4096
 expect_console m1r "^guest: memcheck n=$((saved_n + 2)) ok \\(0 bad words\\)\$" 120
 first_n=$(sed -n 's/^guest: memcheck n=\([0-9]*\) .*$/\1/p' "$TMP/m1r.console" | head -n1)
