@@ -17,7 +17,7 @@ require_kvm
 HVCTL=$BIN/hvctl
 sock=$XVM_RUNDIR/m1.sock
 save=$TMP/m1.save
-OPTS=(--memory 32 --vcpus 1)
+OPTS=(--memory 32 --vcpus 2)	# the APs' state (MP state, LAPIC) too
 
 start_hv m1 "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck"
 expect_console m1 '^guest: memcheck n=3 ok \(0 bad words\)$' 120
@@ -32,11 +32,12 @@ check_run() { # WANT_STATUS hvctl-args...
 check_run 1 -s "$sock" save "$TMP/nodir/m1.save"
 grep -q "save: .*nodir/m1.save: No such file or directory" "$TMP/err" ||
 	{ cat "$TMP/err"; fail "failed save: no clear message"; }
+msg=$(cat "$TMP/err")
 n=$(sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/m1.console" | tail -n1)
 expect_console m1 "^guest: memcheck n=$((n + 2)) ok" 60
 check_run 0 -s "$sock" status
 grep -qx 'State:    running' "$TMP/out" || fail "not running after a failed save"
-pass "failed save refused ($(cat "$TMP/err")), guest still running"
+pass "failed save refused ($msg), guest still running"
 check_run 0 -s "$sock" pause
 check_run 1 -s "$sock" save "$TMP/nodir/m1.save"
 check_run 0 -s "$sock" status
@@ -87,10 +88,10 @@ printf "\\$(printf %03o $((b ^ 0x10)))" |
 cmp -s "$save" "$TMP/flip.save" && fail "byte not flipped"
 refused "one flipped byte" 'cannot restore .*checksum mismatch' "$TMP/flip.save" "${OPTS[@]}"
 refused "other memory size" 'configuration mismatch: saved domain has 32 MiB of memory, this one 64 MiB' \
-	"$save" --memory 64 --vcpus 1
+	"$save" --memory 64 --vcpus 2
 refused "wrong offset" 'cannot restore .*not an xvm state stream' "$TMP/hdr.save" "${OPTS[@]}"
-refused "other vCPU count" 'configuration mismatch: saved domain has 1 vCPUs, this one 2' \
-	"$save" --memory 32 --vcpus 2
+refused "other vCPU count" 'configuration mismatch: saved domain has 2 vCPUs, this one 1' \
+	"$save" --memory 32 --vcpus 1
 
 # the stream after the caller's header, as xvmd's save files hold it
 start_hv m1r "${OPTS[@]}" --restore "$TMP/hdr.save" --restore-offset 4096
