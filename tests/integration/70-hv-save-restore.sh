@@ -9,8 +9,9 @@
 # one flipped byte and a restore with another memory size are refused by
 # hv with a clear message and exit 1, with no guest output. The stream
 # behind a 4096-byte caller header (--restore-offset, as xvmd writes it)
-# is restored by a new hv: the guest continues counting after the saved
-# value, its memory pattern still verifies, and it does not boot again.
+# is restored by a new hv (--paused, then resumed): the guest continues
+# counting after the saved value, its memory pattern still verifies, and
+# it does not boot again.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_kvm
@@ -94,7 +95,12 @@ refused "other vCPU count" 'configuration mismatch: saved domain has 2 vCPUs, th
 	"$save" --memory 32 --vcpus 1
 
 # the stream after the caller's header, as xvmd's save files hold it
-start_hv m1r "${OPTS[@]}" --restore "$TMP/hdr.save" --restore-offset 4096
+start_hv m1r "${OPTS[@]}" --restore "$TMP/hdr.save" --restore-offset 4096 --paused
+wait_socket "$XVM_RUNDIR/m1r.sock" 60 || { show m1r; fail "no control socket"; }
+check_run 0 -s "$XVM_RUNDIR/m1r.sock" status
+grep -qx 'State:    paused' "$TMP/out" || { cat "$TMP/out"; show m1r; fail "restored with --paused, but not paused"; }
+check_run 0 -s "$XVM_RUNDIR/m1r.sock" resume
+pass "restored with --paused: paused until resume"
 expect_console m1r "^guest: memcheck n=$((saved_n + 2)) ok \\(0 bad words\\)\$" 120
 first_n=$(sed -n 's/^guest: memcheck n=\([0-9]*\) .*$/\1/p' "$TMP/m1r.console" | head -n1)
 [ "$first_n" = $((saved_n + 1)) ] ||
