@@ -30,7 +30,7 @@ static const char usage_text[] =
 	"usage: hv --name NAME [--uuid UUID] --memory MiB --vcpus N\n"
 	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
 	"          [--console stdio|pty|file:PATH] [--control PATH] [--paused]\n"
-	"          [--restore FILE [--restore-offset N]] (instead of --kernel)\n";
+	"          [--restore FILE [--restore-offset N]] (--kernel not needed)\n";
 
 static void usage(void)
 {
@@ -250,9 +250,11 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 		usage_error("--memory is required");
 	if (restore_offset_set && !restore_path)
 		usage_error("--restore-offset needs --restore");
-	if (restore_path && (cfg->kernel || cfg->initrd || *cfg->cmdline))
-		usage_error("--restore replaces --kernel, --initrd and "
-			    "--cmdline (the guest is in the saved state)");
+	/* The guest is in the saved state: the original --kernel, --initrd
+	 * and --cmdline may be given with --restore (a toolstack repeats
+	 * the domain's options) and are not used. */
+	if (restore_path)
+		cfg->kernel = cfg->initrd = NULL;
 	if (!cfg->kernel && !restore_path)
 		usage_error("--kernel is required");
 	if (!cfg->uuid[0])

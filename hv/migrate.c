@@ -473,6 +473,9 @@ int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 		return mig_msg(msg, msglen, "unknown stream flags %#x", flags);
 	if (!(flags & MIG_F_CPU) && vm->vm_fd >= 0)
 		return mig_msg(msg, msglen, "stream has no vCPU state");
+	if ((flags & MIG_F_CPU) && (vm->vm_fd < 0 || !vm->vcpus))
+		return mig_msg(msg, msglen, "stream has vCPU state, this VM "
+			       "has no KVM vCPUs");
 	if (check_config(vm, &r, msg, msglen) < 0)
 		return -EINVAL;
 	while (peek_name(&r, name) && strcmp(name, "ram") == 0) {

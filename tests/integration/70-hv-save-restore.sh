@@ -95,7 +95,9 @@ refused "other vCPU count" 'configuration mismatch: saved domain has 2 vCPUs, th
 	"$save" --memory 32 --vcpus 1
 
 # the stream after the caller's header, as xvmd's save files hold it
-start_hv m1r "${OPTS[@]}" --restore "$TMP/hdr.save" --restore-offset 4096 --paused
+# the original --kernel/--cmdline may be repeated (xvmd does): not used
+start_hv m1r "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck" \
+	--restore "$TMP/hdr.save" --restore-offset 4096 --paused
 wait_socket "$XVM_RUNDIR/m1r.sock" 60 || { show m1r; fail "no control socket"; }
 check_run 0 -s "$XVM_RUNDIR/m1r.sock" status
 grep -qx 'State:    paused' "$TMP/out" || { cat "$TMP/out"; show m1r; fail "restored with --paused, but not paused"; }

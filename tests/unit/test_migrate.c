@@ -123,6 +123,14 @@ static void test_refusals(void)
 				-EINVAL);
 	}
 
+	/* CPU state for a VM without KVM vCPUs (the flag is in the header,
+	 * not under a CRC: refused by what it asks for) */
+	memcpy(bad, w.buf, w.len);
+	bad[12] |= MIG_F_CPU;
+	expect_refused(b, bad, w.len, "has no KVM vCPUs");
+	bad[12] = 0x80;
+	expect_refused(b, bad, w.len, "unknown stream flags 0x80");
+
 	/* another format version */
 	memcpy(bad, w.buf, w.len);
 	bad[8] = MIG_VERSION + 1;
