@@ -6,6 +6,9 @@
  *   destroy (stop at once, exit 0),
  *   save {path, offset} -> {bytes}: the VM state stream into a file
  *   (migrate.c), then hv stops with reason "saved" and exits 0
+ *   migrate {uri} -> {rounds, pages, final_pages, bytes}: live migration
+ *   to an hv started with --incoming; then
+ *   hv stops with reason "migrated" and exits 0
  * Every state change is sent to connected clients as
  *   {"event":"state","data":{"state":S,"reason":R}}
  * ending with state "shutoff" and the stop reason ("poweroff", "reboot",
@@ -171,6 +174,35 @@ static int ctl_save(void *ctx, struct rpc_conn *conn, json_t *params,
 	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
 }
 
+/* Live migration (migrate_live.c): on success the guest runs in the
+ * destination hv; this one stops (reason "migrated") and exits 0. */
+static int ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
+		       json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	json_t *ju = params ? json_object_get(params, "uri") : NULL;
+	struct mig_stats st = { 0 };
+	char msg[512] = "";
+	int rc;
+
+	(void)conn;
+	if (!json_is_string(ju))
+		return rpc_errorf(err, EINVAL, "migrate needs params "
+				  "{\"uri\": \"unix:PATH\" or \"tcp:HOST:PORT\"}");
+	if (vm_state(vm) == CORE_SHUTDOWN)
+		return rpc_errorf(err, EBUSY, "domain is shutting down");
+	rc = mig_migrate(vm, json_string_value(ju), &st, msg, sizeof(msg));
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "%s", msg);
+	*result = json_pack("{s:i, s:I, s:I, s:I}", "rounds", (int)st.rounds,
+			    "pages", (json_int_t)st.pages,
+			    "final_pages", (json_int_t)st.final_pages,
+			    "bytes", (json_int_t)st.bytes);
+	vm_stop_with_event(vm, VM_STOP_POWEROFF, "migrated",
+			   "migrated to another hv");
+	return 0;
+}
+
 static const struct rpc_method control_methods[] = {
 	{ "status", ctl_status },
 	{ "pause", ctl_pause },
@@ -179,6 +211,7 @@ static const struct rpc_method control_methods[] = {
 	{ "reset", ctl_reset },
 	{ "destroy", ctl_destroy },
 	{ "save", ctl_save },
+	{ "migrate", ctl_migrate },
 };
 
 static void control_readable(void *opaque)

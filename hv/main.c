@@ -30,7 +30,8 @@ static const char usage_text[] =
 	"usage: hv --name NAME [--uuid UUID] --memory MiB --vcpus N\n"
 	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
 	"          [--console stdio|pty|file:PATH] [--control PATH] [--paused]\n"
-	"          [--restore FILE [--restore-offset N]] (--kernel not needed)\n";
+	"          [--restore FILE [--restore-offset N] | --incoming URI]\n"
+	"          (--kernel not needed with --restore or --incoming)\n";
 
 static void usage(void)
 {
@@ -122,11 +123,13 @@ static const struct option core_opts[] = {
 	{ "paused", no_argument, NULL, 'P' },
 	{ "restore", required_argument, NULL, 'R' },
 	{ "restore-offset", required_argument, NULL, 'O' },
+	{ "incoming", required_argument, NULL, 'I' },
 	{ "help", no_argument, NULL, 'h' },
 };
 
 /* --restore/--restore-offset/--paused (not part of the VM's config). */
 static const char *restore_path;
+static const char *incoming_uri;
 static uint64_t restore_offset;
 static bool restore_offset_set;
 static bool start_paused;
@@ -209,6 +212,12 @@ static void parse_option(struct vm_config *cfg, int opt, const char *arg)
 			usage_error("--restore needs a file");
 		restore_path = arg;
 		break;
+	case 'I':
+		if (strncmp(arg, "unix:", 5) && strncmp(arg, "tcp:", 4))
+			usage_error("--incoming must be unix:PATH or "
+				    "tcp:ADDR:PORT");
+		incoming_uri = arg;
+		break;
 	case 'O':
 		if (!parse_u64(arg, &v) || v > (uint64_t)INT64_MAX)
 			usage_error("--restore-offset must be a byte offset");
@@ -253,9 +262,11 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 	/* The guest is in the saved state: the original --kernel, --initrd
 	 * and --cmdline may be given with --restore (a toolstack repeats
 	 * the domain's options) and are not used. */
-	if (restore_path)
+	if (restore_path && incoming_uri)
+		usage_error("--restore and --incoming exclude each other");
+	if (restore_path || incoming_uri)
 		cfg->kernel = cfg->initrd = NULL;
-	if (!cfg->kernel && !restore_path)
+	if (!cfg->kernel && !restore_path && !incoming_uri)
 		usage_error("--kernel is required");
 	if (!cfg->uuid[0])
 		make_uuid(cfg->uuid);
@@ -327,6 +338,12 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 				restore_path, msg);
 			return -1;
 		}
+	} else if (incoming_uri) {
+		rc = mig_incoming(vm, incoming_uri, msg, sizeof(msg));
+		if (rc < 0) {
+			fprintf(stderr, "hv: incoming migration: %s\n", msg);
+			return -1;
+		}
 	} else {
 		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
 			       sizeof(msg));
@@ -359,8 +376,9 @@ static void vm_teardown(struct vm *vm)
 		struct core *c = core_of(vm);
 
 		/* save: the domain moved into the file (control.c) */
-		if (c->stop_event && !strcmp(c->stop_event, "saved"))
-			control_emit_state(vm, "shutdown", "saved");
+		if (c->stop_event && (!strcmp(c->stop_event, "saved") ||
+				      !strcmp(c->stop_event, "migrated")))
+			control_emit_state(vm, "shutdown", c->stop_event);
 		control_emit_state(vm, "shutoff",
 				   c->stop_event ? c->stop_event : "error");
 		control_close(vm);

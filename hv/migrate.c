@@ -61,41 +61,47 @@ static bool page_is_zero(const uint8_t *p)
 	return true;
 }
 
+void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
+		  const uint8_t *p)
+{
+	bool zero = page_is_zero(p);
+
+	if (o->n == 0) {
+		snap_section_begin(w, "ram", 1, &o->mark);
+		o->cnt = w->len;
+		snap_put_u32(w, 0);	/* record count, patched */
+	}
+	snap_put_u64(w, gpa | (zero ? MIG_KIND_ZERO : MIG_KIND_FULL));
+	if (!zero)
+		snap_put_bytes(w, p, MIG_PAGE);
+	if (++o->n == MIG_CHUNK_PAGES)
+		mig_ram_close(o, w);
+}
+
+void mig_ram_close(struct mig_ram *o, struct snap_writer *w)
+{
+	if (o->n == 0)
+		return;
+	if (!w->err)
+		for (unsigned int i = 0; i < 4; i++)
+			w->buf[o->cnt + i] = (uint8_t)(o->n >> (8 * i));
+	snap_section_end(w, o->mark);
+	o->sent += o->n;
+	o->n = 0;
+}
+
 int mig_put_ram(struct vm *vm, struct snap_writer *w)
 {
-	uint64_t sent = 0;
+	struct mig_ram o = { 0 };
 
-	for (unsigned int m = 0; m < vm->nr_mem; m++) {
-		const struct vm_mem_region *r = &vm->mem[m];
-
-		for (uint64_t off = 0; off < r->size;) {
-			unsigned int n = 0;
-			size_t mark, cnt;
-
-			snap_section_begin(w, "ram", 1, &mark);
-			cnt = w->len;
-			snap_put_u32(w, 0);	/* record count, patched */
-			for (; off < r->size && n < MIG_CHUNK_PAGES;
-			     off += MIG_PAGE, n++) {
-				const uint8_t *p = r->hva + off;
-				bool zero = page_is_zero(p);
-
-				snap_put_u64(w, (r->gpa + off) |
-					     (zero ? MIG_KIND_ZERO :
-						     MIG_KIND_FULL));
-				if (!zero)
-					snap_put_bytes(w, p, MIG_PAGE);
-			}
-			if (w->err)
-				return w->err;
-			for (unsigned int i = 0; i < 4; i++)
-				w->buf[cnt + i] = (uint8_t)(n >> (8 * i));
-			sent += n;
-			if (snap_section_end(w, mark) < 0)
-				return w->err;
-		}
-	}
-	return mig_put_ram_end(w, sent);
+	for (unsigned int m = 0; m < vm->nr_mem; m++)
+		for (uint64_t off = 0; off < vm->mem[m].size; off += MIG_PAGE)
+			mig_ram_page(&o, w, vm->mem[m].gpa + off,
+				     vm->mem[m].hva + off);
+	mig_ram_close(&o, w);
+	if (w->err)
+		return w->err;
+	return mig_put_ram_end(w, o.sent);
 }
 
 int mig_put_ram_end(struct snap_writer *w, uint64_t pages)
@@ -119,14 +125,15 @@ int mig_put_devices(struct vm *vm, struct snap_writer *w)
 
 int mig_put_end(struct snap_writer *w)
 {
-	uint32_t crc;
-	uint64_t len;
-	size_t mark;
-
 	if (w->err)
 		return w->err;
-	len = w->len;
-	crc = snap_crc32_update(0, w->buf, w->len);
+	return mig_put_end_crc(w, w->len, snap_crc32_update(0, w->buf, w->len));
+}
+
+int mig_put_end_crc(struct snap_writer *w, uint64_t len, uint32_t crc)
+{
+	size_t mark;
+
 	snap_section_begin(w, "end", 1, &mark);
 	snap_put_u64(w, len);
 	snap_put_u32(w, crc);
@@ -280,15 +287,23 @@ int mig_save(struct vm *vm, struct snap_writer *w)
 	int rc;
 
 	if ((rc = mig_put_header(vm, w, kvm ? MIG_F_CPU : 0)) < 0 ||
-	    (rc = mig_put_ram(vm, w)) < 0)
+	    (rc = mig_put_ram(vm, w)) < 0 || (rc = mig_put_state(vm, w)) < 0)
 		return rc;
+	return mig_put_end(w);
+}
+
+int mig_put_state(struct vm *vm, struct snap_writer *w)
+{
+	bool kvm = vm->vm_fd >= 0;
+	int rc;
+
 	for (unsigned int i = 0; kvm && i < vm->cfg.vcpus; i++)
 		if ((rc = mig_put_cpu(vm, &vm->vcpus[i], w)) < 0)
 			return rc;
 	if ((kvm && (rc = mig_put_vmstate(vm, w)) < 0) ||
 	    (rc = mig_put_devices(vm, w)) < 0)
 		return rc;
-	return mig_put_end(w);
+	return 0;
 }
 
 /* ---- reader: check the whole stream ---- */

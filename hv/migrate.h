@@ -32,6 +32,17 @@
 
 /* Header and config section; flags MIG_F_*. */
 int mig_put_header(struct vm *vm, struct snap_writer *w, uint32_t flags);
+/* "ram" sections being filled: records go into the open one, closed
+ * at MIG_CHUNK_PAGES records or by mig_ram_close(); sent counts the
+ * records of closed sections. */
+struct mig_ram {
+	size_t mark, cnt;
+	unsigned int n;
+	uint64_t sent;
+};
+void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
+		  const uint8_t *page);
+void mig_ram_close(struct mig_ram *o, struct snap_writer *w);
 /* One RAM round: every page of guest RAM as zero markers and full pages
  * in "ram" sections (live migration would send only dirty pages, with
  * the same records). */
@@ -41,6 +52,11 @@ int mig_put_ram_end(struct snap_writer *w, uint64_t pages);
 int mig_put_devices(struct vm *vm, struct snap_writer *w);
 /* The end section over everything in w so far. */
 int mig_put_end(struct snap_writer *w);
+/* The end section for a stream of len bytes with that CRC-32 (sent in
+ * pieces: live migration). */
+int mig_put_end_crc(struct snap_writer *w, uint64_t len, uint32_t crc);
+/* After "ram-end": CPU and VM state (when vm has KVM), devices. */
+int mig_put_state(struct vm *vm, struct snap_writer *w);
 
 /* The whole stream of a paused VM (vCPUs parked, dev_lock held by the
  * caller): header, RAM, CPU and VM state (when vm has KVM), devices, end. */
@@ -68,5 +84,22 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 /* Restore: read path from offset to its end and mig_load() it. */
 int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
 		     char *msg, size_t msglen);
+
+/* migrate_live.c. Source: send this running (or paused) VM to uri
+ * ("unix:PATH", "tcp:HOST:PORT") in dirty-log rounds, pause, send the
+ * rest, wait for the destination's verdict. 0: the guest now runs there
+ * (the caller stops this hv); else -errno with msg, the guest goes on
+ * here as it was. */
+struct mig_stats {
+	unsigned int rounds;	/* RAM rounds while running (incl. the first) */
+	uint64_t pages;		/* page records sent, all rounds */
+	uint64_t final_pages;	/* dirty pages sent with the vCPUs paused */
+	uint64_t bytes;		/* stream length */
+};
+int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
+		char *msg, size_t msglen);
+/* Destination: listen on uri, take one stream, check and load it, answer
+ * the source. 0, or -errno with msg (nothing runs). */
+int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
 
 #endif

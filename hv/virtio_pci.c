@@ -1159,6 +1159,11 @@ fail:
 	return rc;
 }
 
+bool virtio_pci_external_queues(const struct virtio_pci *vp)
+{
+	return vp->ops->queue_kick_fd != NULL;
+}
+
 static void vp_quiesce(void *dev, bool stop)
 {
 	struct virtio_pci *vp = dev;

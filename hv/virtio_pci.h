@@ -102,6 +102,9 @@ struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
 				     void *model);
 void virtio_pci_destroy(struct virtio_pci *vp);
 extern const struct hv_device_ops virtio_pci_device_ops;
+/* Are its queues processed outside hv (a vhost-user backend writing guest
+ * memory on its own)? */
+bool virtio_pci_external_queues(const struct virtio_pci *vp);
 
 void *virtio_pci_model(const struct virtio_pci *vp);
 struct vm *virtio_pci_vm(const struct virtio_pci *vp);
