@@ -91,7 +91,52 @@ static void echo_input(const char *line)
 	kprintf("guest: echo: %s\n", line);
 }
 
+/* memcheck: a counter and a memory pattern that must survive save and
+ * restore (or migration): every second the pattern (a function of the
+ * round) is verified, rewritten for the next round, and the counter
+ * printed. A restored guest goes on counting from the saved value. */
+#define MEMCHECK_WORDS	(64 * 1024 / 8)
+
+static struct {
+	uint64_t round, next, bad;
+	uint64_t words[MEMCHECK_WORDS];
+} mc;
+
+static uint64_t mc_word(uint64_t round, uint64_t i)
+{
+	return (i * 0x9e3779b97f4a7c15ULL) ^ (round << 32) ^ 0x5a5a;
+}
+
+static void memcheck_start(void)
+{
+	for (uint64_t i = 0; i < MEMCHECK_WORDS; i++)
+		mc.words[i] = mc_word(0, i);
+	mc.next = clock_ns() + NS_PER_SEC;
+}
+
+static bool memcheck_step(uint64_t now)
+{
+	uint64_t bad = 0;
+
+	if (now < mc.next)
+		return true;
+	for (uint64_t i = 0; i < MEMCHECK_WORDS; i++) {
+		if (mc.words[i] != mc_word(mc.round, i))
+			bad++;
+		mc.words[i] = mc_word(mc.round + 1, i);
+	}
+	mc.round++;
+	mc.bad += bad;
+	kprintf("guest: memcheck n=%lu %s (%lu bad words)\n", mc.round,
+		bad ? "BAD" : "ok", bad);
+	mc.next += NS_PER_SEC;
+	if (mc.next <= now)
+		mc.next = now + NS_PER_SEC;
+	return true;
+}
+
 static const struct workload workloads[] = {
+	{ .name = "memcheck", .start = memcheck_start, .step = memcheck_step },
 	{ .name = "hello", .start = hello_start, .step = step_done },
 	{ .name = "spin", .start = spin_start, .step = spin_step, .busy = true },
 	{ .name = "panic", .start = panic_start, .step = step_done },

@@ -3,7 +3,12 @@
  * served on the event-loop thread, without dev_lock. Methods:
  *   status   -> {name, uuid, state, vcpus, memory_mib, console, pid}
  *   pause, resume, shutdown (ACPI power button), reset (exit 10),
- *   destroy (stop at once, exit 0)
+ *   destroy (stop at once, exit 0),
+ *   save {path, offset} -> {bytes}: the VM state stream into a file
+ *   (migrate.c), then hv stops with reason "saved" and exits 0
+ *   migrate {uri} -> {rounds, pages, final_pages, bytes}: live migration
+ *   to an hv started with --incoming; then
+ *   hv stops with reason "migrated" and exits 0
  * Every state change is sent to connected clients as
  *   {"event":"state","data":{"state":S,"reason":R}}
  * ending with state "shutoff" and the stop reason ("poweroff", "reboot",
@@ -15,6 +20,7 @@
 #include "xvm/log.h"
 #include "xvm/rpc.h"
 #include "core.h"
+#include "migrate.h"
 
 struct control {
 	struct rpc_server *srv;
@@ -135,6 +141,68 @@ static int ctl_destroy(void *ctx, struct rpc_conn *conn, json_t *params,
 	return 0;
 }
 
+/* The domain moves into the file: once the reply is out hv stops (its
+ * teardown reports state "shutdown" then "shutoff", reason "saved") and
+ * exits 0. On failure the guest goes on as it was. */
+static int ctl_save(void *ctx, struct rpc_conn *conn, json_t *params,
+		    json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	json_t *jp = params ? json_object_get(params, "path") : NULL;
+	json_t *jo = params ? json_object_get(params, "offset") : NULL;
+	uint64_t bytes = 0;
+	json_int_t off = 0;
+	char msg[512] = "";
+	const char *path;
+	int rc;
+
+	(void)conn;
+	if (!json_is_string(jp) || !*(path = json_string_value(jp)))
+		return rpc_errorf(err, EINVAL, "save needs params "
+				  "{\"path\": FILE[, \"offset\": N]}");
+	if (jo && (!json_is_integer(jo) || (off = json_integer_value(jo)) < 0))
+		return rpc_errorf(err, EINVAL, "save: offset must be an "
+				  "integer >= 0");
+	if (vm_state(vm) == CORE_SHUTDOWN)
+		return rpc_errorf(err, EBUSY, "domain is shutting down");
+	rc = mig_save_file(vm, path, (uint64_t)off, &bytes, msg, sizeof(msg));
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "%s", msg);
+	*result = json_pack("{s:I}", "bytes", (json_int_t)bytes);
+	vm_stop_with_event(vm, VM_STOP_POWEROFF, "saved",
+			   "state saved to a file");
+	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
+}
+
+/* Live migration (migrate_live.c): on success the guest runs in the
+ * destination hv; this one stops (reason "migrated") and exits 0. */
+static int ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
+		       json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	json_t *ju = params ? json_object_get(params, "uri") : NULL;
+	struct mig_stats st = { 0 };
+	char msg[512] = "";
+	int rc;
+
+	(void)conn;
+	if (!json_is_string(ju))
+		return rpc_errorf(err, EINVAL, "migrate needs params "
+				  "{\"uri\": \"unix:PATH\" or \"tcp:HOST:PORT\"}");
+	if (vm_state(vm) == CORE_SHUTDOWN)
+		return rpc_errorf(err, EBUSY, "domain is shutting down");
+	rc = mig_migrate(vm, json_string_value(ju), &st, msg, sizeof(msg));
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "%s", msg);
+	*result = json_pack("{s:i, s:I, s:I, s:I}", "rounds", (int)st.rounds,
+			    "pages", (json_int_t)st.pages,
+			    "final_pages", (json_int_t)st.final_pages,
+			    "bytes", (json_int_t)st.bytes);
+	vm_stop_with_event(vm, VM_STOP_POWEROFF, "migrated",
+			   "migrated to another hv");
+	return 0;
+}
+
 static const struct rpc_method control_methods[] = {
 	{ "status", ctl_status },
 	{ "pause", ctl_pause },
@@ -142,6 +210,8 @@ static const struct rpc_method control_methods[] = {
 	{ "shutdown", ctl_shutdown },
 	{ "reset", ctl_reset },
 	{ "destroy", ctl_destroy },
+	{ "save", ctl_save },
+	{ "migrate", ctl_migrate },
 };
 
 static void control_readable(void *opaque)

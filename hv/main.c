@@ -20,6 +20,7 @@
 #include "xvm/log.h"
 #include "boot.h"
 #include "core.h"
+#include "migrate.h"
 #include "vcpu.h"
 
 #define EXIT_USAGE	2
@@ -28,7 +29,9 @@
 static const char usage_text[] =
 	"usage: hv --name NAME [--uuid UUID] --memory MiB --vcpus N\n"
 	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
-	"          [--console stdio|pty|file:PATH] [--control PATH]\n";
+	"          [--console stdio|pty|file:PATH] [--control PATH] [--paused]\n"
+	"          [--restore FILE [--restore-offset N] | --incoming URI]\n"
+	"          (--kernel not needed with --restore or --incoming)\n";
 
 static void usage(void)
 {
@@ -117,8 +120,19 @@ static const struct option core_opts[] = {
 	{ "cmdline", required_argument, NULL, 'l' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "control", required_argument, NULL, 'S' },
+	{ "paused", no_argument, NULL, 'P' },
+	{ "restore", required_argument, NULL, 'R' },
+	{ "restore-offset", required_argument, NULL, 'O' },
+	{ "incoming", required_argument, NULL, 'I' },
 	{ "help", no_argument, NULL, 'h' },
 };
+
+/* --restore/--restore-offset/--paused (not part of the VM's config). */
+static const char *restore_path;
+static const char *incoming_uri;
+static uint64_t restore_offset;
+static bool restore_offset_set;
+static bool start_paused;
 
 /* getopt's value for the device table's n-th option (devices_option). */
 #define OPT_DEVICE	0x100
@@ -192,6 +206,24 @@ static void parse_option(struct vm_config *cfg, int opt, const char *arg)
 		cfg->console = arg;
 		break;
 	case 'S': cfg->control = arg; break;
+	case 'P': start_paused = true; break;
+	case 'R':
+		if (!*arg)
+			usage_error("--restore needs a file");
+		restore_path = arg;
+		break;
+	case 'I':
+		if (strncmp(arg, "unix:", 5) && strncmp(arg, "tcp:", 4))
+			usage_error("--incoming must be unix:PATH or "
+				    "tcp:ADDR:PORT");
+		incoming_uri = arg;
+		break;
+	case 'O':
+		if (!parse_u64(arg, &v) || v > (uint64_t)INT64_MAX)
+			usage_error("--restore-offset must be a byte offset");
+		restore_offset = v;
+		restore_offset_set = true;
+		break;
 	default:
 		if (opt >= OPT_DEVICE)
 			parse_device_option(cfg, opt, arg);
@@ -225,7 +257,16 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 		usage_error("--name is required");
 	if (!cfg->mem_mib)
 		usage_error("--memory is required");
-	if (!cfg->kernel)
+	if (restore_offset_set && !restore_path)
+		usage_error("--restore-offset needs --restore");
+	/* The guest is in the saved state: the original --kernel, --initrd
+	 * and --cmdline may be given with --restore (a toolstack repeats
+	 * the domain's options) and are not used. */
+	if (restore_path && incoming_uri)
+		usage_error("--restore and --incoming exclude each other");
+	if (restore_path || incoming_uri)
+		cfg->kernel = cfg->initrd = NULL;
+	if (!cfg->kernel && !restore_path && !incoming_uri)
 		usage_error("--kernel is required");
 	if (!cfg->uuid[0])
 		make_uuid(cfg->uuid);
@@ -287,11 +328,37 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 		return -1;
 	if (step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
 		return -1;
-	rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg, sizeof(msg));
-	if (rc < 0) {
-		fprintf(stderr, "hv: %s\n", msg);
-		*status = EXIT_USAGE;
-		return -1;
+	if (restore_path) {
+		/* the saved guest instead of a kernel: refused (exit 1)
+		 * before any vCPU runs if the stream is bad */
+		rc = mig_restore_file(vm, restore_path, restore_offset, msg,
+				      sizeof(msg));
+		if (rc < 0) {
+			fprintf(stderr, "hv: cannot restore %s: %s\n",
+				restore_path, msg);
+			return -1;
+		}
+	} else if (incoming_uri) {
+		rc = mig_incoming(vm, incoming_uri, msg, sizeof(msg));
+		if (rc < 0) {
+			fprintf(stderr, "hv: incoming migration: %s\n", msg);
+			return -1;
+		}
+	} else {
+		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
+			       sizeof(msg));
+		if (rc < 0) {
+			fprintf(stderr, "hv: %s\n", msg);
+			*status = EXIT_USAGE;
+			return -1;
+		}
+	}
+	if (start_paused) {
+		struct core *c = core_of(vm);
+
+		pthread_mutex_lock(&c->run_lock);
+		c->paused = true;
+		pthread_mutex_unlock(&c->run_lock);
 	}
 	if ((vm->cfg.control &&
 	     step(control_open(vm, vm->cfg.control), vm->cfg.control) < 0) ||
@@ -308,6 +375,10 @@ static void vm_teardown(struct vm *vm)
 	if (vm->core) {
 		struct core *c = core_of(vm);
 
+		/* save: the domain moved into the file (control.c) */
+		if (c->stop_event && (!strcmp(c->stop_event, "saved") ||
+				      !strcmp(c->stop_event, "migrated")))
+			control_emit_state(vm, "shutdown", c->stop_event);
 		control_emit_state(vm, "shutoff",
 				   c->stop_event ? c->stop_event : "error");
 		control_close(vm);
@@ -345,7 +416,8 @@ int main(int argc, char **argv)
 	int status;
 
 	parse_args(argc, argv, &cfg);
-	if (boot_open(&img, cfg.kernel, msg, sizeof(msg)) < 0)
+	memset(&img, 0, sizeof(img));
+	if (cfg.kernel && boot_open(&img, cfg.kernel, msg, sizeof(msg)) < 0)
 		usage_error("%s", msg);
 	if (cfg.initrd && access(cfg.initrd, R_OK) < 0)
 		usage_error("%s: %s", cfg.initrd, strerror(errno));

@@ -79,6 +79,9 @@ int snap_section_open(struct snap_reader *r, const char *name,
 /* Leave it: -EINVAL unless the payload was consumed exactly. */
 int snap_section_close(struct snap_reader *r, size_t outer);
 
+/* CRC-32 (IEEE 802.3) of buf continued from crc (0 to start). */
+uint32_t snap_crc32_update(uint32_t crc, const void *buf, size_t n);
+
 /* Save or load every device registered with vm_register_device, in
  * registration order (the core's migration stream uses these). */
 int snap_save_devices(struct vm *vm, struct snap_writer *w);

@@ -297,6 +297,18 @@ static bool vcpu_wait_runnable(struct vcpu *v)
 
 	pthread_mutex_lock(&c->run_lock);
 	if (c->paused && !vcpu_stopping(v->vm)) {
+		/* An exit just handled (port/MMIO read) completes inside
+		 * the next KVM_RUN: do that now, returning at once, so a
+		 * saved state (migrate.c) never misses its result. */
+		pthread_mutex_unlock(&c->run_lock);
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (ioctl(v->fd, KVM_RUN, 0) == 0 && !vcpu_handle_exit(v))
+			vm_request_stop(v->vm, VM_STOP_ERROR,
+					"vCPU exit while pausing");
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		pthread_mutex_lock(&c->run_lock);
+	}
+	if (c->paused && !vcpu_stopping(v->vm)) {
 		c->nr_parked++;
 		pthread_cond_broadcast(&c->run_cond);
 		while (c->paused && !vcpu_stopping(v->vm))

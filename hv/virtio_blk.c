@@ -22,9 +22,9 @@
  * it to the backend (blkdev_submit: an io_uring for raw); the event loop
  * watches the backend's completion fd and vblk_done answers (status
  * byte, used entry, one interrupt per batch), in any order. A reset
- * waits for what is in flight and answers nothing; the transport's
- * quiesce hook waits and answers before a save, so the saved state has
- * nothing in flight.
+ * waits for what is in flight and answers nothing; the quiesce hook
+ * (called before guest RAM is copied for a save or a migration's last
+ * round) waits and answers, so the saved state has nothing in flight.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -362,11 +362,13 @@ static void vblk_reset(struct virtio_pci *vp)
 	b->irq_pending = false;
 }
 
-/* Before the transport's state is saved: nothing may be in flight, so
- * the saved used index covers every answer. */
-static void vblk_quiesce(struct virtio_pci *vp)
+/* Before guest RAM and the transport's state are saved: nothing may be
+ * in flight, so the copied RAM holds every answer and the saved used
+ * index covers them. Nothing to restart after a failed save. */
+static void vblk_quiesce(struct virtio_pci *vp, bool stop)
 {
-	virtio_blk_drain(vblk_of(vp));
+	if (stop)
+		virtio_blk_drain(vblk_of(vp));
 }
 
 static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)

@@ -553,7 +553,42 @@ static void vnet_loaded(struct virtio_pci *vp)
 		vnet_set_link(n, false);
 }
 
+/* A save (migrate.c) is about to copy guest RAM: stop the backend's
+ * rings with GET_VRING_BASE, so it writes no more frames into guest
+ * memory. The restored NIC restarts each ring at its used index in the
+ * saved RAM (vnet_queue_start); a backend that had taken descriptors it
+ * never gave back would make the two differ, which is logged. stop
+ * false: the save failed, start the rings again. */
+static void vnet_quiesce(struct virtio_pci *vp, bool stop)
+{
+	struct virtio_net *n = vnet_of(vp);
+	unsigned int base;
+	int rc = 0;
+
+	if (!stop) {
+		if (vnet_ready(n))
+			vnet_check(n, vnet_session_up(n), "restart after save");
+		return;
+	}
+	for (unsigned int i = 0; i < VNET_NQ && rc == 0; i++) {
+		uint16_t used;
+
+		if (!n->q[i].started)
+			continue;
+		rc = vhost_user_get_vring_base(&n->vu, i, &base);
+		used = vnet_used_idx(virtio_pci_queue(n->vp, i));
+		if (rc == 0 && (uint16_t)base != used)
+			log_warn("virtio-net %s: queue %u stopped at %u, used "
+				 "index %u: %u descriptors in flight lost",
+				 n->path, i, base, used,
+				 (uint16_t)(base - used));
+	}
+	vnet_queues_forget(n);
+	vnet_check(n, rc, "stop for save");
+}
+
 static const struct virtio_dev_ops vnet_ops = {
+	.quiesce = vnet_quiesce,
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.class_code = 0x020000,		/* network, Ethernet */

@@ -1009,8 +1009,6 @@ static int vp_save(void *dev, struct snap_writer *w)
 	struct virtio_pci *vp = dev;
 	size_t mark;
 
-	if (vp->ops->quiesce)
-		vp->ops->quiesce(vp);
 	snap_section_begin(w, vp->ops->name, VP_SNAP_VERSION, &mark);
 	pci_dev_save(&vp->pci, w);
 	snap_put_u8(w, vp->status);
@@ -1161,8 +1159,22 @@ fail:
 	return rc;
 }
 
+bool virtio_pci_external_queues(const struct virtio_pci *vp)
+{
+	return vp->ops->queue_kick_fd != NULL;
+}
+
+static void vp_quiesce(void *dev, bool stop)
+{
+	struct virtio_pci *vp = dev;
+
+	if (vp->ops->quiesce)
+		vp->ops->quiesce(vp, stop);
+}
+
 const struct hv_device_ops virtio_pci_device_ops = {
 	.name = "virtio-pci",
 	.save = vp_save,
 	.load = vp_load,
+	.quiesce = vp_quiesce,
 };

@@ -63,9 +63,6 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_pci *vp, unsigned int q);
 	/* Device reset (status 0): drop the model's queue-related state. */
 	void (*reset)(struct virtio_pci *vp);
-	/* Finish work in flight (answer it in the rings) before the
-	 * transport saves its state; may be NULL. */
-	void (*quiesce)(struct virtio_pci *vp);
 	/* Model state after the transport's in the device's section; load
 	 * validates everything and changes nothing on failure. */
 	int (*save)(struct virtio_pci *vp, struct snap_writer *w);
@@ -94,6 +91,13 @@ struct virtio_dev_ops {
 	void (*irq_changed)(struct virtio_pci *vp);
 	/* A load() succeeded and the transport's loaded state is installed. */
 	void (*loaded)(struct virtio_pci *vp);
+	/* hv_device_ops.quiesce, called with the vCPUs paused before guest
+	 * RAM is copied for a save or the last round of a migration (stop):
+	 * finish or stop everything that writes guest memory behind the
+	 * vCPUs' back (answer requests in flight in the rings; stop a
+	 * vhost-user backend's rings), so the copied RAM and the saved
+	 * queue indices agree; or, after a failed save (!stop), go on. */
+	void (*quiesce)(struct virtio_pci *vp, bool stop);
 };
 
 /* Create the function, put it on the bus (BAR pre-assigned) and register
@@ -103,6 +107,9 @@ struct virtio_pci *virtio_pci_create(struct vm *vm, struct pci_bus *bus,
 				     void *model);
 void virtio_pci_destroy(struct virtio_pci *vp);
 extern const struct hv_device_ops virtio_pci_device_ops;
+/* Are its queues processed outside hv (a vhost-user backend writing guest
+ * memory on its own)? */
+bool virtio_pci_external_queues(const struct virtio_pci *vp);
 
 void *virtio_pci_model(const struct virtio_pci *vp);
 struct vm *virtio_pci_vm(const struct virtio_pci *vp);

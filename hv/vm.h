@@ -111,6 +111,11 @@ struct hv_device_ops {
 	 * every field (the stream comes from another host) and returns
 	 * -EINVAL leaving the device usable on bad input. */
 	int (*load)(void *dev, struct snap_reader *r);
+	/* Optional. stop true: a save is about to copy guest RAM (vCPUs
+	 * stopped, dev_lock held): make sure nothing outside the vCPUs
+	 * writes guest memory any more (vhost-user backends). stop false:
+	 * the save failed and the guest goes on; undo it. */
+	void (*quiesce)(void *dev, bool stop);
 };
 
 struct io_range;

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hvctl.h"
 #include "xvm/daemon.h"
@@ -18,12 +19,14 @@
 
 static const struct hvctl_cmd hvctl_cmds[] = {
 	{ "status", hvctl_print_status,
-	  "name, state, vCPUs, memory, console and pid of the domain" },
-	{ "pause", NULL, "stop the vCPUs" },
-	{ "resume", NULL, "restart paused vCPUs" },
-	{ "shutdown", NULL, "press the ACPI power button" },
-	{ "reset", NULL, "stop the domain; hv exits with status 10 (reboot)" },
-	{ "destroy", NULL, "stop the domain at once; hv exits with status 0" },
+	  "name, state, vCPUs, memory, console and pid of the domain", NULL },
+	{ "pause", NULL, "stop the vCPUs", NULL },
+	{ "resume", NULL, "restart paused vCPUs", NULL },
+	{ "shutdown", NULL, "press the ACPI power button", NULL },
+	{ "reset", NULL, "stop the domain; hv exits with status 10 (reboot)", NULL },
+	{ "destroy", NULL, "stop the domain at once; hv exits with status 0", NULL },
+	{ "save", hvctl_print_save, "write the domain's state to FILE; hv "
+	  "exits with status 0", "FILE" },
 };
 
 /* The synopsis, commands generated from the table (the struct cli's
@@ -32,7 +35,9 @@ static void hvctl_synopsis(const struct cli *c UNUSED, FILE *f)
 {
 	fprintf(f, "usage: " HVCTL_PROG " [-j] [-s SOCKET | NAME] ");
 	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
-		fprintf(f, "%s%s", i ? "|" : "", hvctl_cmds[i].name);
+		fprintf(f, "%s%s%s%s", i ? "|" : "", hvctl_cmds[i].name,
+			hvctl_cmds[i].arg ? " " : "",
+			hvctl_cmds[i].arg ? hvctl_cmds[i].arg : "");
 	fputc('\n', f);
 }
 
@@ -117,7 +122,7 @@ static int hvctl_parse(struct hvctl *h, int argc, char **argv,
 {
 	struct cli *c = &h->cli;
 	const char *sock = NULL;
-	int opt, nops;
+	int opt, nops, cmd_at;
 
 	opterr = 0;
 	optind = 0;
@@ -141,19 +146,52 @@ static int hvctl_parse(struct hvctl *h, int argc, char **argv,
 		return cli_usage_fail(c, sock ? "missing command" :
 				      "missing domain name (or -s SOCKET) "
 				      "and command");
-	if (nops == 1 && !sock)
+	/* [NAME] COMMAND [ARG] */
+	cmd_at = optind + (sock ? 0 : 1);
+	if (!sock && nops == 1)
 		return cli_usage_fail(c, hvctl_cmd_find(argv[optind]) ?
 				      "missing domain name (or -s SOCKET) "
 				      "before '%.64s'" :
 				      "missing command after '%.64s'",
 				      argv[optind]);
-	if (nops > (sock ? 1 : 2))
+	*cmd = hvctl_cmd_find(argv[cmd_at]);
+	if (!*cmd && argc - cmd_at > 1)
 		return cli_usage_fail(c, "too many operands");
-	*cmd = hvctl_cmd_find(argv[argc - 1]);
 	if (!*cmd)
 		return cli_usage_fail(c, "unknown command '%.64s'",
-				      argv[argc - 1]);
+				      argv[cmd_at]);
+	if ((*cmd)->arg && argc - cmd_at < 2)
+		return cli_usage_fail(c, "%s needs %s", (*cmd)->name,
+				      (*cmd)->arg);
+	if (argc - cmd_at > ((*cmd)->arg ? 2 : 1))
+		return cli_usage_fail(c, "too many operands");
+	if ((*cmd)->arg) {
+		h->arg = argv[cmd_at + 1];
+		if (!*h->arg)
+			return cli_usage_fail(c, "%s needs %s", (*cmd)->name,
+					      (*cmd)->arg);
+	}
 	return hvctl_target(h, sock, sock ? NULL : argv[optind]);
+}
+
+/* save FILE: {"path": absolute FILE} (hv runs in another directory). */
+static int hvctl_params(struct hvctl *h, const struct hvctl_cmd *cmd,
+			json_t **params)
+{
+	char cwd[4096], *abs = NULL;
+
+	*params = NULL;
+	if (!cmd->arg)
+		return 0;
+	if (h->arg[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		if (asprintf(&abs, "%s/%s", cwd, h->arg) < 0)
+			return -ENOMEM;
+	}
+	*params = json_pack("{s:s}", "path", abs ? abs : h->arg);
+	free(abs);
+	return *params ? 0 : -ENOMEM;
 }
 
 /* Call the command's method and show the result. */
@@ -161,7 +199,7 @@ static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
 {
 	struct rpc_client *rpc = rpc_client_connect(h->socket);
 	struct rpc_error err;
-	json_t *result = NULL;
+	json_t *result = NULL, *params = NULL;
 	int rc;
 
 	if (!rpc)
@@ -171,8 +209,16 @@ static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
 				       errno == ENOENT ||
 				       errno == ECONNREFUSED ?
 				       " (is the domain running?)" : "");
-	rc = rpc_client_call(rpc, cmd->name, NULL, &result, &err,
-			     HVCTL_TIMEOUT_MS);
+	rc = hvctl_params(h, cmd, &params);
+	if (rc < 0) {
+		rpc_client_close(rpc);
+		return cli_fail_status(&h->cli, HVCTL_EXIT_USAGE, "%s: %s",
+				       h->arg, strerror(-rc));
+	}
+	/* params are stolen; a save writes all of guest RAM: a longer
+	 * deadline */
+	rc = rpc_client_call(rpc, cmd->name, params, &result, &err,
+			     cmd->arg ? HVCTL_SAVE_TIMEOUT_MS : HVCTL_TIMEOUT_MS);
 	rpc_client_close(rpc);
 	if (rc == -EREMOTE)
 		return cli_fail_status(&h->cli, HVCTL_EXIT_REFUSED,

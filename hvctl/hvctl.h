@@ -17,6 +17,7 @@
 
 #define HVCTL_PROG		"hvctl"
 #define HVCTL_TIMEOUT_MS	10000
+#define HVCTL_SAVE_TIMEOUT_MS	600000	/* save: all of guest RAM to disk */
 
 /* Exit statuses (docs/hvctl.1). */
 #define HVCTL_EXIT_OK		0
@@ -31,6 +32,7 @@ struct hvctl {
 	bool json;		/* -j: results as JSON */
 	const char *target;	/* the domain name or socket, for messages */
 	char socket[512];	/* the control socket to call */
+	const char *arg;	/* the command's operand, if it takes one */
 };
 
 /*
@@ -41,6 +43,7 @@ struct hvctl_cmd {
 	const char *name;	/* the command, also the method's name */
 	void (*print)(struct hvctl *h, const json_t *result);
 	const char *help;	/* one line, for the usage text */
+	const char *arg;	/* its operand ("FILE"), NULL if none */
 };
 
 /* Run one command line (argv[0] the program). Returns the exit status. */
@@ -53,6 +56,8 @@ int hvctl_socket_path(char *buf, size_t len, const char *name);
 
 /* The result of "status" as "Field: value" lines. */
 void hvctl_print_status(struct hvctl *h, const json_t *result);
+/* The result of "save": "saved N bytes to FILE". */
+void hvctl_print_save(struct hvctl *h, const json_t *result);
 /* Any result as one line of JSON (-j). */
 void hvctl_print_json(struct hvctl *h, const json_t *result);
 

@@ -61,3 +61,9 @@ void hvctl_print_json(struct hvctl *h, const json_t *result)
 	fprintf(h->cli.out, "%s\n", s ? s : "null");
 	free(s);
 }
+
+void hvctl_print_save(struct hvctl *h, const json_t *result)
+{
+	fprintf(h->cli.out, "saved %" JSON_INTEGER_FORMAT " bytes to %s\n",
+		json_integer_value(json_object_get(result, "bytes")), h->arg);
+}

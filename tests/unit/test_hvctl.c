@@ -39,7 +39,7 @@ static int run(const char **args)
 #define OUT()		cap_text(&run_out)
 #define ERR()		cap_text(&run_err)
 #define SYNOPSIS	"usage: hvctl [-j] [-s SOCKET | NAME] " \
-			"status|pause|resume|shutdown|reset|destroy\n"
+			"status|pause|resume|shutdown|reset|destroy|save FILE\n"
 
 /* ---- a stand-in hv: domain "web1" in rundir/hv/web1.sock ---- */
 
@@ -81,7 +81,24 @@ static int fake_shutdown(void *ctx UNUSED, struct rpc_conn *c UNUSED,
 	return 0;
 }
 
+/* As hv: save {path} -> {bytes}; the path hvctl sent is kept. */
+static char fake_save_path[512];
+
+static int fake_save(void *ctx UNUSED, struct rpc_conn *c UNUSED,
+		     json_t *p, json_t **r, struct rpc_error *e)
+{
+	const char *path = json_string_value(json_object_get(p, "path"));
+
+	snprintf(fake_method, sizeof(fake_method), "save");
+	if (!path)
+		return rpc_errorf(e, EINVAL, "save needs params");
+	snprintf(fake_save_path, sizeof(fake_save_path), "%s", path);
+	*r = json_pack("{s:i}", "bytes", 12345);
+	return 0;
+}
+
 static const struct rpc_method fake_methods[] = {
+	{ "save", fake_save },
 	{ "status", fake_status },
 	{ "pause", fake_pause },
 	{ "shutdown", fake_shutdown },
@@ -157,7 +174,29 @@ static void test_usage_errors(void)
 	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: invalid domain name '../web1' "
 			       "(letters, digits, '.', '_', '-'; use -s for a "
 			       "socket path)\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1", "save"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: save needs FILE\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1", "status", "x"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: too many operands\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1", "save", "a", "b"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: too many operands\n" SYNOPSIS);
 	CU_ASSERT_STRING_EQUAL(fake_method, "");	/* nothing was called */
+}
+
+/* save FILE: a relative FILE goes to hv as an absolute path (hv's working
+ * directory is not ours); the reply's byte count is printed. */
+static void test_save(void)
+{
+	char cwd[400], want[512];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	snprintf(want, sizeof(want), "%s/dom.save", cwd);
+	CU_ASSERT_EQUAL(RUN("web1", "save", "dom.save"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_method, "save");
+	CU_ASSERT_STRING_EQUAL(fake_save_path, want);
+	CU_ASSERT_STRING_EQUAL(OUT(), "saved 12345 bytes to dom.save\n");
+	CU_ASSERT_EQUAL(RUN("web1", "save", "/var/tmp/x"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_save_path, "/var/tmp/x");
 }
 
 static void test_help(void)
@@ -250,6 +289,7 @@ static CU_TestInfo tests[] = {
 	{ "NAME resolves to $XVM_RUNDIR/hv/NAME.sock", test_socket_path },
 	{ "no hv on the socket: exit 3", test_not_running },
 	{ "status: fields and -j", test_status },
+	{ "save FILE: absolute path, bytes printed", test_save },
 	{ "pause; hv refusing: exit 1 with its message",
 	  test_pause_and_refusal },
 	CU_TEST_INFO_NULL,

@@ -247,6 +247,39 @@ static void test_start_and_kick(void)
 	fvu_fini(&f);
 }
 
+/* A save (migrate.c) quiesces the NIC: every started ring is stopped with
+ * GET_VRING_BASE (the backend writes no more guest memory); a failed
+ * save starts them again on the same connection. */
+static void test_save_quiesce(void)
+{
+	const struct hv_device_ops *ops = &virtio_pci_device_ops;
+	enum log_level saved = log_get_level();
+	struct vn_fixture t;
+	struct fvu f;
+
+	fvu_init(&f, BACKEND_FEAT, BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	driver_init(&t, GUEST_FEAT);
+	CU_ASSERT(virtio_net_queue_started(t.n, 0));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ops->quiesce);
+	/* the fake answers base 42 with no used entries: "in flight" */
+	log_set_level(LL_ERR);
+	ops->quiesce(t.vp, true);
+	log_set_level(saved);
+	CU_ASSERT_PTR_NOT_NULL(fvu_find(&f, 1, VHOST_USER_GET_VRING_BASE, 0));
+	CU_ASSERT_PTR_NOT_NULL(fvu_find(&f, 1, VHOST_USER_GET_VRING_BASE, 1));
+	CU_ASSERT_FALSE(virtio_net_queue_started(t.n, 0));
+	CU_ASSERT_FALSE(virtio_net_queue_started(t.n, 1));
+	CU_ASSERT(virtio_net_connected(t.n));
+	ops->quiesce(t.vp, false);
+	CU_ASSERT_PTR_NOT_NULL(fvu_find(&f, 1, VHOST_USER_SET_MEM_TABLE, 1));
+	CU_ASSERT(virtio_net_queue_started(t.n, 0));
+	CU_ASSERT(virtio_net_queue_started(t.n, 1));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
 /* The backend dies and comes back: link down (config change), a new
  * session with ring bases from the used index, link up. */
 static void test_backend_restart(void)
@@ -536,6 +569,7 @@ static void test_kvm_call_routing(void)
 }
 
 static CU_TestInfo tests[] = {
+	{ "save_quiesce", test_save_quiesce },
 	{ "config space and offered features", test_config_and_features },
 	{ "DRIVER_OK hands the rings over; kick; reset", test_start_and_kick },
 	{ "backend restart", test_backend_restart },

@@ -1,0 +1,220 @@
+/* migrate: the VM state stream (save/restore, migration) codec. */
+#include "devtest.h"
+#include "hv/migrate.h"
+
+#define MEM	(2u << 20)
+
+static struct vm *mkvm(size_t mem, unsigned int vcpus)
+{
+	struct vm *vm = devtest_vm(mem, vcpus);
+
+	CU_ASSERT_FATAL(vm != NULL);
+	CU_ASSERT_EQUAL_FATAL(devices_create(vm), 0);
+	return vm;
+}
+
+static void rmvm(struct vm *vm)
+{
+	devices_destroy(vm);
+	devtest_vm_free(vm);
+}
+
+/* A source VM with a RAM pattern and a device state change. */
+static struct vm *source(void)
+{
+	struct vm *a = mkvm(MEM, 1);
+	uint8_t *ram = a->mem[0].hva;
+
+	for (size_t i = 0; i < 64 * 4096; i += 8)
+		memcpy(ram + 0x100000 + i, &i, sizeof(i));
+	ram[5 * 4096 + 17] = 0xa5;	/* one byte in an otherwise zero page */
+	devices_power_button(a);	/* PWRBTN_STS in acpi_pm's state */
+	return a;
+}
+
+static void save(struct vm *vm, struct snap_writer *w)
+{
+	snap_writer_init(w, 64u << 20);
+	pthread_mutex_lock(&vm->dev_lock);
+	CU_ASSERT_EQUAL(mig_save(vm, w), 0);
+	pthread_mutex_unlock(&vm->dev_lock);
+}
+
+static void test_roundtrip(void)
+{
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	struct snap_writer w;
+	char msg[256] = "";
+
+	save(a, &w);
+	/* zero pages are markers: the stream is far smaller than RAM */
+	CU_ASSERT(w.len < 70 * 4096);
+	CU_ASSERT(memcmp(w.buf, MIG_MAGIC, 8) == 0);
+	b->mem[0].hva[9 * 4096] = 0x77;	/* stale: a zero marker clears it */
+	CU_ASSERT_EQUAL(mig_load(b, w.buf, w.len, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	CU_ASSERT(memcmp(a->mem[0].hva, b->mem[0].hva, MEM) == 0);
+	CU_ASSERT_EQUAL(pio_in(b, ACPI_PM_PORT, 2) & 0x100, 0x100);
+	snap_writer_free(&w);
+	rmvm(a);
+	rmvm(b);
+}
+
+static void expect_refused(struct vm *b, const uint8_t *buf, size_t len,
+			   const char *want)
+{
+	char msg[256] = "";
+	uint8_t before[64];
+
+	memcpy(before, b->mem[0].hva + 0x100000, sizeof(before));
+	CU_ASSERT_EQUAL(mig_load(b, buf, len, msg, sizeof(msg)), -EINVAL);
+	if (!strstr(msg, want)) {
+		fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", msg, want);
+		CU_FAIL("wrong message");
+	}
+	/* refused before anything was applied */
+	CU_ASSERT(memcmp(before, b->mem[0].hva + 0x100000,
+			 sizeof(before)) == 0);
+}
+
+static void test_refusals(void)
+{
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	enum log_level saved = log_get_level();
+	struct snap_writer w;
+	uint8_t *bad;
+	size_t ram_byte;
+
+	log_set_level(LL_ERR);
+	save(a, &w);
+	bad = malloc(w.len + 1);
+	CU_ASSERT_FATAL(bad != NULL);
+
+	/* truncated anywhere, even by one byte */
+	expect_refused(b, w.buf, 10, "not an xvm state stream");
+	expect_refused(b, w.buf, w.len / 2, "truncated");
+	expect_refused(b, w.buf, w.len - 1, "truncated");
+
+	/* trailing bytes */
+	memcpy(bad, w.buf, w.len);
+	bad[w.len] = 0;
+	expect_refused(b, bad, w.len + 1, "after the end");
+
+	/* one flipped byte in guest RAM: that section's checksum */
+	memcpy(bad, w.buf, w.len);
+	ram_byte = 0;
+	for (size_t i = 0; i + 8 <= w.len; i++)
+		if (memcmp(w.buf + i, "\x08\x00\x00\x00\x00\x00\x00\x00", 8)
+		    == 0 && i > 64) {
+			ram_byte = i;	/* the pattern's second word */
+			break;
+		}
+	CU_ASSERT_FATAL(ram_byte != 0);
+	bad[ram_byte] ^= 0x01;
+	expect_refused(b, bad, w.len, "checksum mismatch");
+
+	/* every single flipped byte is refused (sampled) */
+	for (size_t i = 0; i < w.len; i += 97) {
+		char msg[256];
+
+		memcpy(bad, w.buf, w.len);
+		bad[i] ^= 0x40;
+		CU_ASSERT_EQUAL(mig_check(b, bad, w.len, msg, sizeof(msg)),
+				-EINVAL);
+	}
+
+	/* CPU state for a VM without KVM vCPUs (the flag is in the header,
+	 * not under a CRC: refused by what it asks for) */
+	memcpy(bad, w.buf, w.len);
+	bad[12] |= MIG_F_CPU;
+	expect_refused(b, bad, w.len, "has no KVM vCPUs");
+	bad[12] = 0x80;
+	expect_refused(b, bad, w.len, "unknown stream flags 0x80");
+
+	/* another format version */
+	memcpy(bad, w.buf, w.len);
+	bad[8] = MIG_VERSION + 1;
+	expect_refused(b, bad, w.len, "unsupported stream format version 2");
+
+	log_set_level(saved);
+	free(bad);
+	snap_writer_free(&w);
+	rmvm(a);
+	rmvm(b);
+}
+
+static void test_config_mismatch(void)
+{
+	struct vm *a = source(), *b;
+	enum log_level saved = log_get_level();
+	struct snap_writer w;
+
+	log_set_level(LL_ERR);
+	save(a, &w);
+
+	b = mkvm(MEM * 2, 1);
+	expect_refused(b, w.buf, w.len, "saved domain has 2 MiB of memory, "
+		       "this one 4 MiB");
+	rmvm(b);
+
+	b = mkvm(MEM, 2);
+	expect_refused(b, w.buf, w.len, "saved domain has 1 vCPUs, this one 2");
+	rmvm(b);
+
+	/* a device set that differs (one device fewer) */
+	b = mkvm(MEM, 1);
+	b->nr_devs--;
+	expect_refused(b, w.buf, w.len, "devices");
+	b->nr_devs++;
+	rmvm(b);
+
+	log_set_level(saved);
+	snap_writer_free(&w);
+	rmvm(a);
+}
+
+/* Several RAM rounds (live migration) with the same records, then the
+ * end-of-RAM marker: the last round wins. */
+static void test_ram_rounds(void)
+{
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	struct snap_writer w;
+	char msg[256] = "";
+	uint64_t pages = MEM / MIG_PAGE;
+
+	snap_writer_init(&w, 64u << 20);
+	CU_ASSERT_EQUAL(mig_put_header(a, &w, 0), 0);
+	/* round 1 (its own ram-end is not written: rounds share one) */
+	{
+		struct snap_writer t;
+
+		snap_writer_init(&t, 64u << 20);
+		CU_ASSERT_EQUAL(mig_put_ram(a, &t), 0);
+		/* drop t's ram-end (11-byte header + 8 + 4 CRC) */
+		snap_put_bytes(&w, t.buf, t.len - (2 + 1 + 7 + 4 + 4 + 8 + 4));
+		snap_writer_free(&t);
+	}
+	a->mem[0].hva[0x100000] = 0xee;	/* dirtied after round 1 */
+	CU_ASSERT_EQUAL(mig_put_ram(a, &w), 0);
+	/* mig_put_ram counted its own pages: fix the total for two rounds */
+	w.len -= 2 + 1 + 7 + 4 + 4 + 8 + 4;
+	CU_ASSERT_EQUAL(mig_put_ram_end(&w, pages * 2), 0);
+	CU_ASSERT_EQUAL(mig_put_devices(a, &w), 0);
+	CU_ASSERT_EQUAL(mig_put_end(&w), 0);
+	CU_ASSERT_EQUAL(mig_load(b, w.buf, w.len, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	CU_ASSERT_EQUAL(b->mem[0].hva[0x100000], 0xee);
+	snap_writer_free(&w);
+	rmvm(a);
+	rmvm(b);
+}
+
+static CU_TestInfo tests[] = {
+	{ "roundtrip", test_roundtrip },
+	{ "refusals", test_refusals },
+	{ "config_mismatch", test_config_mismatch },
+	{ "ram_rounds", test_ram_rounds },
+	CU_TEST_INFO_NULL,
+};
+
+UNIT_SUITE(migrate, NULL, NULL, tests);
