@@ -28,6 +28,7 @@ enum {
 /* Reasons used (virDomain*Reason). */
 enum {
 	DR_RUNNING_BOOTED = 1,
+	DR_RUNNING_RESTORED = 3,
 	DR_RUNNING_UNPAUSED = 5,
 	DR_PAUSED_USER = 1,
 	DR_SHUTDOWN_USER = 1,
@@ -35,8 +36,24 @@ enum {
 	DR_SHUTOFF_SHUTDOWN = 1,
 	DR_SHUTOFF_DESTROYED = 2,
 	DR_SHUTOFF_CRASHED = 3,
+	DR_SHUTOFF_SAVED = 5,
 	DR_SHUTOFF_FAILED = 6,
 	DR_CRASHED_PANICKED = 1,
+};
+
+/* virDomainSaveRestoreFlags, virDomainCreateFlags. */
+enum {
+	DOM_SAVE_RUNNING = 1 << 1,
+	DOM_SAVE_PAUSED = 1 << 2,
+	DOM_START_PAUSED = 1 << 0,
+	DOM_START_FORCE_BOOT = 1 << 3,
+};
+
+/* A start that restores a save image (dom_save.c): hv gets --restore. */
+struct dom_restore {
+	const char *path;
+	uint64_t offset;	/* where hv's stream starts */
+	bool paused;		/* stay paused (hv --paused) */
 };
 
 struct domcon;
@@ -60,6 +77,9 @@ struct dom {
 	size_t ctl_len;
 	char hv_reason[16];	/* reason of hv's last "shutoff" event */
 	bool destroying;	/* destroy requested: no on_* action */
+	bool saving;		/* hv saved the guest and exits: shut off
+				 * (saved), no on_* action */
+	const struct dom_restore *restore;	/* set while a start restores */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
 	struct domcon *con;
@@ -101,7 +121,9 @@ int dom_define(const char *xml, struct dom **out, struct verr *e);
 int dom_create_transient(const char *xml, struct dom **out, struct verr *e);
 /* The same, started (virsh create); forgotten again if the start fails. */
 int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
-int dom_undefine(struct dom *d, struct verr *e);
+/* flags: virDomainUndefineFlagsValues; 1 (MANAGED_SAVE) also removes the
+ * managed save image, without it such an image refuses. */
+int dom_undefine(struct dom *d, uint32_t flags, struct verr *e);
 int dom_set_autostart(struct dom *d, bool on, struct verr *e);
 /* Save the definition (persistent domains). 0 or -errno with e set. */
 int dom_save(struct dom *d, struct verr *e);
@@ -115,12 +137,23 @@ char *dom_xml(const struct dom *d, bool inactive);
 uint64_t dom_cputime_ns(const struct dom *d);
 /* Only for dom.c/dom_run.c: remove a transient domain once stopped. */
 void dom_forget(struct dom *d);
+/* Restore: the domain a save image's XML describes, to run that
+ * configuration; an inactive persistent one keeps its definition for its
+ * next boot, else a transient one is made (*created). Refused when it
+ * runs or its name/uuid clash. dom_saved_drop() undoes it. */
+int dom_saved_take(const char *xml, struct dom **out, bool *created,
+		   struct verr *e);
+void dom_saved_drop(struct dom *d, bool created);
 int dom_check_not_dom0(const struct dom *d, struct verr *e);
 
 /* dom_run.c, dom_adopt.c, dom_cpu.c */
 /* Change state, telling registered clients (lifecycle events). */
 void dom_set_state(struct dom *d, int state, int reason);
 int dom_start(struct dom *d, struct verr *e);
+/* With virDomainCreateFlags: a managed save image is restored (and then
+ * removed) unless FORCE_BOOT, which removes it; PAUSED keeps a restored
+ * guest paused. */
+int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e);
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
 int dom_reboot(struct dom *d, struct verr *e);
@@ -135,6 +168,24 @@ int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 		  struct verr *e);
 int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 		 size_t len, bool live, bool config, struct verr *e);
+
+/* dom_save.c: save images (savefile.h) and managed save. */
+/* Save the running domain into path (created 0600; an existing regular
+ * file is replaced, anything else refused); it is then shut off (saved),
+ * a transient one gone (d freed). flags: DOM_SAVE_RUNNING/PAUSED. */
+int dom_save_image(struct dom *d, const char *path, uint32_t flags,
+		   struct verr *e);
+/* Recreate and start the domain saved in path: *out, running (or paused
+ * by flags or as saved). Nothing is left behind on failure. */
+int dom_restore_image(const char *path, uint32_t flags, struct dom **out,
+		      struct verr *e);
+/* The XML a save image holds (malloc'd in *xml) or -errno with e. */
+int dom_save_image_xml(const char *path, char **xml, struct verr *e);
+int dom_managed_save(struct dom *d, uint32_t flags, struct verr *e);
+bool dom_has_managed_save(const struct dom *d);
+int dom_managed_save_remove(struct dom *d, struct verr *e);
+/* Start d from its managed save image (removed once restored). */
+int dom_managed_restore(struct dom *d, uint32_t flags, struct verr *e);
 
 /* vif.c: the domain's VNICs on vswitchd. */
 int vif_create(struct dom *d, char sockets[][108], struct verr *e);

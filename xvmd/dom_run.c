@@ -30,6 +30,8 @@
 
 #define HV_CALL_MS		5000
 #define HV_SOCKET_WAIT_MS	10000
+/* A restoring hv reads the guest's state before it opens its socket. */
+#define HV_RESTORE_WAIT_MS	120000
 
 int dom_next_id = 1;
 static int hv_has_net = -1;	/* hv takes --net: -1 unknown */
@@ -45,6 +47,12 @@ static void dom_sleep_ms(int ms)
 int dom_hv_call(struct dom *d, const char *method, json_t **result,
 		       struct verr *e)
 {
+	return dom_hv_call_params(d, method, NULL, HV_CALL_MS, result, e);
+}
+
+int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
+		       int timeout_ms, json_t **result, struct verr *e)
+{
 	struct rpc_client *cli;
 	struct rpc_error err = { "", "" };
 	char path[512];
@@ -55,11 +63,12 @@ int dom_hv_call(struct dom *d, const char *method, json_t **result,
 	cli = rpc_client_connect(path);
 	if (!cli) {
 		rc = errno ? -errno : -EIO;
+		json_decref(params);
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: cannot reach hv of '%s': %s",
 				 d->cfg.name, strerror(-rc));
 	}
-	rc = rpc_client_call(cli, method, NULL, &res, &err, HV_CALL_MS);
+	rc = rpc_client_call(cli, method, params, &res, &err, timeout_ms);
 	rpc_client_close(cli);
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
@@ -125,6 +134,8 @@ static bool dom_state_event(int from, int state, int reason, int *ev,
 	switch (state) {
 	case DS_RUNNING:
 		*ev = from == DS_PAUSED ? EV_RESUMED : EV_STARTED;
+		if (reason == DR_RUNNING_RESTORED)
+			*detail = EVD_STARTED_RESTORED;
 		return true;
 	case DS_PAUSED:
 		*ev = EV_SUSPENDED;
@@ -137,6 +148,7 @@ static bool dom_state_event(int from, int state, int reason, int *ev,
 		*detail = reason == DR_SHUTOFF_DESTROYED ? EVD_STOPPED_DESTROYED :
 			  reason == DR_SHUTOFF_CRASHED ? EVD_STOPPED_CRASHED :
 			  reason == DR_SHUTOFF_FAILED ? EVD_STOPPED_FAILED :
+			  reason == DR_SHUTOFF_SAVED ? EVD_STOPPED_SAVED :
 			  EVD_STOPPED_SHUTDOWN;
 		return true;
 	default:
@@ -155,8 +167,6 @@ void dom_set_state(struct dom *d, int state, int reason)
 }
 
 /* ---- control-socket events ---- */
-
-static void dom_hv_gone(struct dom *d);
 
 static void dom_ctl_line(struct dom *d, const char *line)
 {
@@ -275,7 +285,7 @@ static bool dom_hv_net_supported(void)
 struct dom_argv {
 	char *v[64];
 	int n;
-	char mem[24], vcpus[8], uuid[37], sock[512];
+	char mem[24], vcpus[8], uuid[37], sock[512], off[24];
 	char net[DOM_MAX_NICS][200];
 };
 
@@ -293,12 +303,21 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 #define ARG(x) (a->v[a->n++] = (char *)(x))
 	ARG(dom_env.hv); ARG("--name"); ARG(c->name); ARG("--uuid"); ARG(a->uuid);
 	ARG("--memory"); ARG(a->mem); ARG("--vcpus"); ARG(a->vcpus);
-	ARG("--kernel"); ARG(c->kernel);
-	if (c->initrd[0]) {
-		ARG("--initrd"); ARG(c->initrd);
-	}
-	if (c->cmdline[0]) {
-		ARG("--cmdline"); ARG(c->cmdline);
+	if (d->restore) {	/* the guest's memory holds its kernel */
+		snprintf(a->off, sizeof(a->off), "%llu",
+			 (unsigned long long)d->restore->offset);
+		ARG("--restore"); ARG(d->restore->path);
+		ARG("--restore-offset"); ARG(a->off);
+		if (d->restore->paused)
+			ARG("--paused");
+	} else {
+		ARG("--kernel"); ARG(c->kernel);
+		if (c->initrd[0]) {
+			ARG("--initrd"); ARG(c->initrd);
+		}
+		if (c->cmdline[0]) {
+			ARG("--cmdline"); ARG(c->cmdline);
+		}
 	}
 	ARG("--console"); ARG("pty"); ARG("--control"); ARG(a->sock);
 	for (i = 0; i < c->nnics && dom_hv_net_supported(); i++) {
@@ -387,7 +406,8 @@ static void dom_hv_log_tail(struct dom *d, char *buf, size_t len)
 /* Wait for the new hv's control socket; fail if hv exits first. */
 static int dom_wait_hv(struct dom *d, struct verr *e)
 {
-	int64_t end = loop_now_ms() + HV_SOCKET_WAIT_MS;
+	int64_t end = loop_now_ms() + (d->restore ? HV_RESTORE_WAIT_MS :
+				       HV_SOCKET_WAIT_MS);
 	char msg[300];
 	int st;
 
@@ -445,15 +465,29 @@ static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 		rc = dom_wait_hv(d, e);
 	if (rc < 0)
 		return rc;
-	dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
 	d->destroying = false;
+	d->saving = false;
+	if (!d->restore) {
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
+	} else {
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_RESTORED);
+		if (d->restore->paused) {	/* libvirt: SUSPENDED, RESTORED */
+			d->state = DS_PAUSED;
+			d->reason = DR_PAUSED_USER;
+			event_lifecycle(d, EV_SUSPENDED, EVD_SUSPENDED_RESTORED);
+		}
+	}
 	dom_hv_up(d);
 	return 0;
 }
 
 int dom_start(struct dom *d, struct verr *e)
 {
-	char sockets[DOM_MAX_NICS][108];
+	return dom_start_flags(d, 0, e);
+}
+
+int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e)
+{
 	int rc;
 
 	rc = dom_check_not_dom0(d, e);
@@ -463,7 +497,22 @@ int dom_start(struct dom *d, struct verr *e)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is already "
 				 "running");
-	if (access(d->cfg.kernel, R_OK) < 0) {
+	if (dom_has_managed_save(d)) {
+		if (!(flags & DOM_START_FORCE_BOOT))
+			return dom_managed_restore(d, flags, e);
+		rc = dom_managed_save_remove(d, e);
+		if (rc < 0)
+			return rc;
+	}
+	return dom_launch(d, e);
+}
+
+int dom_launch(struct dom *d, struct verr *e)
+{
+	char sockets[DOM_MAX_NICS][108];
+	int rc;
+
+	if (!d->restore && access(d->cfg.kernel, R_OK) < 0) {
 		rc = -errno;
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: kernel '%s': %s", d->cfg.kernel,
@@ -488,8 +537,8 @@ int dom_start(struct dom *d, struct verr *e)
 	rc = dom_boot(d, sockets, e);
 	if (rc < 0)
 		goto fail;
-	log_info("dom %s: started, id %d, hv pid %d", d->cfg.name, d->live.id,
-		 (int)d->pid);
+	log_info("dom %s: %s, id %d, hv pid %d", d->cfg.name,
+		 d->restore ? "restored" : "started", d->live.id, (int)d->pid);
 	return 0;
 fail:
 	vif_delete(d);
@@ -553,6 +602,8 @@ static const char *dom_exit_kind(struct dom *d)
 		while (kill(d->pid, 0) == 0 && loop_now_ms() < end)
 			dom_sleep_ms(10);
 	}
+	if (d->saving)
+		return "saved";
 	if (d->destroying)
 		return "destroyed";
 	if (d->hv_reason[0])
@@ -563,7 +614,7 @@ static const char *dom_exit_kind(struct dom *d)
 static bool dom_xvmd_stopping;
 
 /* Apply on_poweroff/on_reboot/on_crash. */
-static void dom_hv_gone(struct dom *d)
+void dom_hv_gone(struct dom *d)
 {
 	char kind[16];
 	enum dom_action act = DOM_ACT_DESTROY;
@@ -584,6 +635,7 @@ static void dom_hv_gone(struct dom *d)
 		reason = DR_SHUTOFF_CRASHED;
 	} else {
 		reason = !strcmp(kind, "failed") ? DR_SHUTOFF_FAILED :
+			 !strcmp(kind, "saved") ? DR_SHUTOFF_SAVED :
 			 DR_SHUTOFF_DESTROYED;
 	}
 	if (dom_xvmd_stopping && act == DOM_ACT_RESTART)

@@ -32,9 +32,19 @@ PROC_DECL(proc_create)
 	return proc_dom_op(c, false, dom_start, false);
 }
 
+/* flags: START_PAUSED (a restored guest stays paused), FORCE_BOOT (a
+ * managed save image is discarded); the others are not refused. */
 PROC_DECL(proc_create_with_flags)
 {
-	return proc_dom_op(c, true, dom_start, true);
+	struct dom *d = proc_get_dom(c);
+	uint32_t flags = xdr_get_u32(c->args);
+	int rc = proc_dom_ready(c, d, false);
+
+	if (rc == 0)
+		rc = dom_start_flags(d, flags, &c->err);
+	if (rc == 0)
+		proc_put_dom(c, d);
+	return rc;
 }
 
 PROC_DECL(proc_destroy)
