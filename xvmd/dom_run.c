@@ -590,7 +590,9 @@ static const char *dom_exit_kind(struct dom *d)
 			else
 				dom_sleep_ms(10);
 		}
-		if (d->exit_status >= 0 && WIFEXITED(d->exit_status)) {
+		/* saved: the image is complete whatever hv did next */
+		if (!d->saving && d->exit_status >= 0 &&
+		    WIFEXITED(d->exit_status)) {
 			switch (WEXITSTATUS(d->exit_status)) {
 			case 10: return "reboot";
 			case 11: return "crash";

@@ -125,7 +125,7 @@ int dom_save_image(struct dom *d, const char *path, uint32_t flags,
 		   struct verr *e)
 {
 	struct savefile_hdr h = { 0 };
-	bool saved = false;
+	bool saved = false;	/* hv wrote the stream and is ending */
 	int fd, rc;
 
 	rc = dom_save_check(d, e);
@@ -155,9 +155,9 @@ int dom_save_image(struct dom *d, const char *path, uint32_t flags,
 		goto out;
 	}
 	rc = dom_save_hv(d, path, &h, e);
-	saved = rc == 0 || h.stream_len;
 	if (rc < 0)
 		goto out;
+	saved = true;
 	rc = savefile_write(fd, &h);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;

@@ -36,6 +36,9 @@ vnic_of() { V domiflist "$1" | awk 'NR>0 && $1 ~ /^xvm/ {print $1}'; }
 nic="<interface type='bridge'><source bridge='$stub'/></interface>"
 mkdir -p "$TMP/save"
 
+V capabilities | grep -q migration && fail "capabilities advertise migration: $(V capabilities)"
+pass "capabilities advertise no migration"
+
 # A transient domain: save makes it go, restore brings it back.
 dom_xml t1 "workload=spin" "" "$nic"
 V create "$TMP/t1.xml" >/dev/null || fail "create t1"
