@@ -58,6 +58,7 @@ struct dom_restore {
 
 struct domcon;
 struct sched_dom;
+struct dom_save_job;
 
 struct dom {
 	struct dom *next;
@@ -77,8 +78,7 @@ struct dom {
 	size_t ctl_len;
 	char hv_reason[16];	/* reason of hv's last "shutoff" event */
 	bool destroying;	/* destroy requested: no on_* action */
-	bool saving;		/* hv saved the guest and exits: shut off
-				 * (saved), no on_* action */
+	struct dom_save_job *save_job;	/* hv is writing a save image */
 	const struct dom_restore *restore;	/* set while a start restores */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
@@ -170,18 +170,32 @@ int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 		 size_t len, bool live, bool config, struct verr *e);
 
 /* dom_save.c: save images (savefile.h) and managed save. */
-/* Save the running domain into path (created 0600; an existing regular
- * file is replaced, anything else refused); it is then shut off (saved),
- * a transient one gone (d freed). flags: DOM_SAVE_RUNNING/PAUSED. */
+/* How a save ended: rc 0, or -errno with e; called from the loop. */
+typedef void (*dom_save_done_fn)(void *opaque, int rc, const struct verr *e);
+/* Start saving the running domain into path (created 0600; an existing
+ * regular file is replaced, anything else refused): 0 and done() is
+ * called once hv has written the image and ended (the domain shut off
+ * (saved), a transient one gone) or failed (the file removed, the guest
+ * runs on); or -errno with e now, done() never called. hv writes while
+ * the loop serves others. flags: DOM_SAVE_RUNNING/PAUSED. */
 int dom_save_image(struct dom *d, const char *path, uint32_t flags,
-		   struct verr *e);
+		   dom_save_done_fn done, void *opaque, struct verr *e);
+/* d stops while its save runs (destroyed): the save goes on without it. */
+void dom_save_detach(struct dom *d);
+/* Once a second: saves past their time limit fail. */
+void dom_save_tick(void);
+/* How long d's save has run (ms), or -1 when none runs. */
+int64_t dom_save_elapsed_ms(const struct dom *d);
+/* Refuse lifecycle changes while a save runs: 0 or -errno with e. */
+int dom_check_not_saving(const struct dom *d, struct verr *e);
 /* Recreate and start the domain saved in path: *out, running (or paused
  * by flags or as saved). Nothing is left behind on failure. */
 int dom_restore_image(const char *path, uint32_t flags, struct dom **out,
 		      struct verr *e);
 /* The XML a save image holds (malloc'd in *xml) or -errno with e. */
 int dom_save_image_xml(const char *path, char **xml, struct verr *e);
-int dom_managed_save(struct dom *d, uint32_t flags, struct verr *e);
+int dom_managed_save(struct dom *d, uint32_t flags, dom_save_done_fn done,
+		     void *opaque, struct verr *e);
 bool dom_has_managed_save(const struct dom *d);
 int dom_managed_save_remove(struct dom *d, struct verr *e);
 /* Start d from its managed save image (removed once restored). */

@@ -186,6 +186,9 @@ static void dom_ctl_line(struct dom *d, const char *line)
 		dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
 	} else if (!strcmp(state, "running")) {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
+	} else if (!strcmp(state, "shutdown") && reason &&
+		   !strcmp(reason, "saved")) {	/* hv saved the guest, exits */
+		snprintf(d->hv_reason, sizeof(d->hv_reason), "saved");
 	} else if (!strcmp(state, "shutdown")) {
 		dom_set_state(d, DS_SHUTDOWN, DR_SHUTDOWN_USER);
 	} else if (!strcmp(state, "shutoff") && reason) {
@@ -466,7 +469,6 @@ static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 	if (rc < 0)
 		return rc;
 	d->destroying = false;
-	d->saving = false;
 	if (!d->restore) {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
 	} else {
@@ -554,6 +556,7 @@ fail:
  * crashed and preserved). Transient domains disappear. */
 void dom_stopped(struct dom *d, int state, int reason)
 {
+	dom_save_detach(d);
 	dom_unwatch(d);
 	domcon_detach(d);
 	vif_delete(d);
@@ -591,7 +594,7 @@ static const char *dom_exit_kind(struct dom *d)
 				dom_sleep_ms(10);
 		}
 		/* saved: the image is complete whatever hv did next */
-		if (!d->saving && d->exit_status >= 0 &&
+		if (strcmp(d->hv_reason, "saved") && d->exit_status >= 0 &&
 		    WIFEXITED(d->exit_status)) {
 			switch (WEXITSTATUS(d->exit_status)) {
 			case 10: return "reboot";
@@ -604,7 +607,7 @@ static const char *dom_exit_kind(struct dom *d)
 		while (kill(d->pid, 0) == 0 && loop_now_ms() < end)
 			dom_sleep_ms(10);
 	}
-	if (d->saving)
+	if (!strcmp(d->hv_reason, "saved"))
 		return "saved";
 	if (d->destroying)
 		return "destroyed";
@@ -691,6 +694,9 @@ int dom_shutdown(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
 
+	if (rc == 0)
+		rc = dom_check_not_saving(d, e);
+
 	if (rc < 0)
 		return rc;
 	if (d->state == DS_PAUSED)
@@ -702,6 +708,9 @@ int dom_shutdown(struct dom *d, struct verr *e)
 int dom_reboot(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
+
+	if (rc == 0)
+		rc = dom_check_not_saving(d, e);
 
 	if (rc < 0)
 		return rc;
@@ -726,7 +735,9 @@ int dom_destroy(struct dom *d, struct verr *e)
 	if (rc < 0)
 		return rc;
 	d->destroying = true;
-	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
+	if (d->save_job) {	/* hv is busy writing: no answer to wait for */
+		kill(d->pid, SIGKILL);
+	} else if (dom_hv_call(d, "destroy", NULL, e) < 0) {
 		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
 		kill(d->pid, SIGKILL);
 	}
@@ -739,6 +750,9 @@ int dom_suspend(struct dom *d, struct verr *e)
 	int rc = dom_check_running(d, e);
 
 	if (rc == 0)
+		rc = dom_check_not_saving(d, e);
+
+	if (rc == 0)
 		rc = dom_hv_call(d, "pause", NULL, e);
 	if (rc < 0)
 		return rc;
@@ -749,6 +763,9 @@ int dom_suspend(struct dom *d, struct verr *e)
 int dom_resume(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
+
+	if (rc == 0)
+		rc = dom_check_not_saving(d, e);
 
 	if (rc < 0)
 		return rc;

@@ -1,11 +1,14 @@
 /*
  * Save and restore procedures (virsh save, restore, managedsave,
  * managedsave-remove, save-image-dumpxml; dominfo's "Managed save"):
- * arguments and flags checked here, the work in dom_save.c.
+ * arguments and flags checked here, the work in dom_save.c. A save is
+ * answered once hv has written the image (remote_call_defer()): other
+ * clients, and this one's keepalive, are served meanwhile.
  * remote_protocol.x: SAVE {dom; to}, SAVE_FLAGS {dom; to; remote_string
  * dxml; flags}, RESTORE {from}, RESTORE_FLAGS {from; dxml; flags},
  * MANAGED_SAVE / HAS_MANAGED_SAVE_IMAGE / MANAGED_SAVE_REMOVE {dom;
- * flags}, SAVE_IMAGE_GET_XML_DESC {file; flags} -> {xml}.
+ * flags}, SAVE_IMAGE_GET_XML_DESC {file; flags} -> {xml}; GET_JOB_INFO
+ * (domjobinfo, and virsh's watch over its save).
  */
 #include <stdlib.h>
 #include "dom.h"
@@ -41,6 +44,31 @@ static int proc_save_dxml(struct remote_call *c, char *dxml)
 			"supported; the image's own definition is restored");
 }
 
+/* The save ended (dom_save.c, from the loop): answer the client. */
+static void proc_save_done(void *opaque, int rc, const struct verr *e)
+{
+	remote_defer_reply(opaque, rc, e);
+}
+
+/* Run a save (dom_save_image or dom_managed_save) answered when hv has
+ * written the image: PROC_LATER, or -errno with c->err now. */
+static int proc_save_start(struct remote_call *c, struct dom *d,
+			   const char *to, uint32_t flags)
+{
+	struct remote_defer *rd = remote_call_defer(c);
+	int rc;
+
+	if (!rd)
+		return verr_nomem(&c->err);
+	rc = to ? dom_save_image(d, to, flags, proc_save_done, rd, &c->err) :
+		  dom_managed_save(d, flags, proc_save_done, rd, &c->err);
+	if (rc < 0) {
+		remote_defer_cancel(rd);
+		return rc;
+	}
+	return PROC_LATER;
+}
+
 static int proc_save_common(struct remote_call *c, bool has_flags)
 {
 	struct dom *d = proc_get_dom(c);
@@ -63,7 +91,7 @@ static int proc_save_common(struct remote_call *c, bool has_flags)
 		rc = proc_save_flags_ok(c, flags, DOM_SAVE_RUNNING |
 					DOM_SAVE_PAUSED, "virDomainSaveFlags");
 	if (rc == 0)
-		rc = dom_save_image(d, to, flags, &c->err);
+		rc = proc_save_start(c, d, to, flags);
 	free(to);
 	return rc;
 }
@@ -127,7 +155,7 @@ PROC_DECL(proc_managed_save)
 		rc = proc_save_flags_ok(c, flags, DOM_SAVE_RUNNING |
 					DOM_SAVE_PAUSED, "virDomainManagedSave");
 	if (rc == 0)
-		rc = dom_managed_save(d, flags, &c->err);
+		rc = proc_save_start(c, d, NULL, flags);
 	return rc;
 }
 
@@ -181,11 +209,33 @@ PROC_DECL(proc_save_image_get_xml_desc)
 	return rc;
 }
 
+/* GET_JOB_INFO {dom} -> {int type; uhyper timeElapsed, timeRemaining,
+ * data, mem and file total/processed/remaining}: a save is an unbounded
+ * job (hv does not report progress); otherwise none (also for a domain
+ * not running: virsh polls this while its save ends). */
+PROC_DECL(proc_get_job_info)
+{
+	struct dom *d = proc_get_dom(c);
+	int rc = proc_dom_ready(c, d, false);
+	int64_t ms;
+	int i;
+
+	if (rc)
+		return rc;
+	ms = dom_save_elapsed_ms(d);
+	xdr_put_i32(c->ret, ms >= 0 ? 2 : 0);	/* UNBOUNDED : NONE */
+	xdr_put_u64(c->ret, ms >= 0 ? (uint64_t)ms : 0);
+	for (i = 0; i < 10; i++)
+		xdr_put_u64(c->ret, 0);
+	return 0;
+}
+
 /* Reading or writing a path the client names, as root: not for read-only
  * connections. */
 static const struct proc proc_save_procs[] = {
 	{ 54, "DOMAIN_RESTORE", proc_restore, PROC_WRITE },
 	{ 55, "DOMAIN_SAVE", proc_save, PROC_WRITE },
+	{ 163, "DOMAIN_GET_JOB_INFO", proc_get_job_info, 0 },
 	{ 182, "DOMAIN_MANAGED_SAVE", proc_managed_save, PROC_WRITE },
 	{ 183, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", proc_has_managed_save, 0 },
 	{ 184, "DOMAIN_MANAGED_SAVE_REMOVE", proc_managed_save_remove,

@@ -44,7 +44,6 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 159, "virDomainMemoryStats" },
 	{ 160, "virDomainAttachDeviceFlags" },
 	{ 161, "virDomainDetachDeviceFlags" },
-	{ 163, "virDomainGetJobInfo" },
 	{ 174, "virDomainUpdateDeviceFlags" },
 	{ 185, "virDomainSnapshotCreateXML" },
 	{ 194, "virDomainGetBlockInfo" },

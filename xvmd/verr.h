@@ -79,8 +79,9 @@ static inline int verr_vfail(struct verr *e, int err, int code,
 	e->code = code;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	/* A callee's -EBADMSG must not read as PROC_DROP (remote.h), which
-	 * closes the client's connection instead of answering it. */
-	return err == -EBADMSG ? -EIO : err;
+	 * closes the client's connection instead of answering it, nor its
+	 * -EINPROGRESS as PROC_LATER, which answers nothing now. */
+	return err == -EBADMSG || err == -EINPROGRESS ? -EIO : err;
 }
 
 /* Fill e with a libvirt error (code VERR_*, the message) and return err,

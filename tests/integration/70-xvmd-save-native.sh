@@ -109,6 +109,57 @@ expect_fail "hv save of 'savefail': save: injected failure" save savefail "$TMP/
 pass "a save hv refuses: error passed on, no file, still running"
 V destroy savefail >/dev/null
 
+# A save in progress: other requests are served, lifecycle changes of
+# that domain wait (fake-hv holds the save until $TMP/slow.img.go exists).
+dom_xml slowsave "workload=spin"
+V create "$TMP/slowsave.xml" >/dev/null || fail "create slowsave"
+V save slowsave "$TMP/slow.img" >"$TMP/slow.out" 2>&1 &
+savepid=$!
+end=$(deadline_in 30)
+while before "$end" && [ "$(V domstate slowsave)" != paused ]; do sleep 0.1; done
+[ "$(V domstate slowsave)" = paused ] || fail "slowsave not paused by its save: $(V domstate slowsave)"
+V list --all | grep -q ' slowsave ' || fail "list during the save: $(V list --all)"
+kill -0 $savepid 2>/dev/null || fail "the save ended before it was let go: $(cat "$TMP/slow.out")"
+V domjobinfo slowsave | grep -Eq '^Job type: +Unbounded' || fail "domjobinfo: $(V domjobinfo slowsave)"
+expect_fail "domain 'slowsave' is being saved" resume slowsave
+expect_fail "domain 'slowsave' is being saved" save slowsave "$TMP/slow2.img"
+pass "while hv saves: list, domstate, domjobinfo (Unbounded) served; resume and a second save refused"
+touch "$TMP/slow.img.go"
+wait $savepid || fail "save slowsave: $(cat "$TMP/slow.out")"
+V list --all | grep -q ' slowsave ' && fail "slowsave still listed after its save"
+V restore "$TMP/slow.img" >/dev/null && V destroy slowsave >/dev/null || fail "restore slowsave"
+pass "the held save completed once let go, and restores"
+# The client goes away during the save: the save completes all the same.
+wait_paused() {
+	local end; end=$(deadline_in 30)
+	while before "$end" && [ "$(V domstate slowsave)" != paused ]; do sleep 0.1; done
+	[ "$(V domstate slowsave)" = paused ] || fail "slowsave not paused by its save"
+}
+rm -f "$TMP/slow.img.go"
+V create "$TMP/slowsave.xml" >/dev/null || fail "create slowsave"
+virsh -q -c "$URI" save slowsave "$TMP/slow.img" >/dev/null 2>&1 &
+savepid=$!
+wait_paused
+kill -9 $savepid; wait $savepid 2>/dev/null
+touch "$TMP/slow.img.go"
+end=$(deadline_in 30)
+while before "$end" && V list --all | grep -q ' slowsave '; do sleep 0.1; done
+[ "$(V save-image-dumpxml "$TMP/slow.img" | grep -c '<name>slowsave</name>')" = 1 ] ||
+	fail "image of the abandoned save incomplete"
+pass "a client killed during its save: xvmd goes on, the image completes"
+# destroy during the save: the save fails, its file goes, shut off.
+rm -f "$TMP/slow.img.go" "$TMP/slow.img"
+V create "$TMP/slowsave.xml" >/dev/null || fail "create slowsave"
+V save slowsave "$TMP/slow.img" >"$TMP/slow.out" 2>&1 &
+savepid=$!
+wait_paused
+V destroy slowsave >/dev/null || fail "destroy during the save"
+wait $savepid && fail "save survived a destroy: $(cat "$TMP/slow.out")"
+grep -q "domain 'slowsave' stopped during its save" "$TMP/slow.out" || fail "save after destroy: $(cat "$TMP/slow.out")"
+[ -e "$TMP/slow.img" ] && fail "image left by a save that was destroyed"
+V list --all | grep -q ' slowsave ' && fail "slowsave listed after destroy"
+pass "destroy during a save: the save fails saying why, no image left"
+
 # Managed save of a persistent domain.
 dom_xml p1 "workload=spin" "" "$nic"
 V define "$TMP/p1.xml" >/dev/null && V start p1 >/dev/null || fail "start p1"

@@ -811,6 +811,58 @@ static void test_stream(void)
 	CU_ASSERT_PTR_NULL(only_conn());
 }
 
+/* Calls answered later (a save): the reply carries the call's serial,
+ * a keepalive is answered meanwhile, and a client gone first costs
+ * nothing. */
+static void test_deferred_reply(void)
+{
+	int fd = client_open(false, false);
+	struct remote_defer *d1, *d2, *d3;
+	struct remote_call c = { .proc = P_SAVE };
+	struct verr e = { 0 };
+	struct remote_conn *conn;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	conn = only_conn();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conn);
+	c.conn = conn;
+	c.serial = 91;
+	d1 = remote_call_defer(&c);
+	c.serial = 92;
+	d2 = remote_call_defer(&c);
+	CU_ASSERT_FATAL(d1 && d2);
+	send_packet(fd, REMOTE_KEEPALIVE, 1, REMOTE_MESSAGE, 0, REMOTE_OK,
+		    NULL, 0);				/* PING */
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.prog, REMOTE_KEEPALIVE);
+	CU_ASSERT_EQUAL(r.proc, 2);			/* PONG */
+	reply_free(&r);
+
+	verr_set(&e, VERR_OPERATION_FAILED, "operation failed: late");
+	remote_defer_reply(d2, -EIO, &e);		/* any order */
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.serial, 92);
+	CU_ASSERT_EQUAL(r.proc, P_SAVE);
+	assert_error(&r, VERR_OPERATION_FAILED, "operation failed: late");
+	reply_free(&r);
+	remote_defer_reply(d1, 0, NULL);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.type, REMOTE_REPLY);
+	CU_ASSERT_EQUAL(r.serial, 91);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+
+	/* the client goes before its reply */
+	c.serial = 93;
+	d3 = remote_call_defer(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d3);
+	client_close(fd);
+	CU_ASSERT_PTR_NULL(only_conn());
+	remote_defer_reply(d3, 0, NULL);		/* dropped, freed */
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -857,6 +909,7 @@ static CU_TestInfo tests[] = {
 	{ "read-only connection refuses define", test_readonly },
 	{ "define, lookup, console, undefine", test_define_lookup_undefine },
 	{ "streams registered with the transport", test_stream },
+	{ "calls answered later", test_deferred_reply },
 	{ "save, restore, managed save: refusals and images",
 	  test_save_restore_refusals },
 	CU_TEST_INFO_NULL,
