@@ -222,9 +222,9 @@ static void dom_save_written(struct dom_save_job *j, uint64_t bytes)
 	dom_save_end(j, 0, NULL);
 }
 
-/* One line from hv: our reply (id 1) ends the save; events are the
- * watcher's business. */
-static void dom_save_line(struct dom_save_job *j, const char *line)
+/* One line from hv: our reply (id 1) ends the save (true: j is freed);
+ * events are the watcher's business. */
+static bool dom_save_line(struct dom_save_job *j, const char *line)
 {
 	json_t *msg = json_loads(line, 0, NULL);
 	json_t *res = json_object_get(msg, "result");
@@ -233,7 +233,7 @@ static void dom_save_line(struct dom_save_job *j, const char *line)
 
 	if (!msg || json_integer_value(json_object_get(msg, "id")) != 1) {
 		json_decref(msg);
-		return;
+		return false;
 	}
 	if (!res) {
 		json_unpack(msg, "{s:{s:s}}", "error", "message", &err);
@@ -247,6 +247,7 @@ static void dom_save_line(struct dom_save_job *j, const char *line)
 		dom_save_written(j, (uint64_t)bytes);
 	}
 	json_decref(msg);
+	return true;
 }
 
 static void dom_save_event(void *opaque, uint32_t events)
@@ -268,10 +269,8 @@ static void dom_save_event(void *opaque, uint32_t events)
 	j->buf[j->len] = 0;
 	while ((nl = strchr(j->buf, '\n'))) {
 		*nl = 0;
-		if (strstr(j->buf, "\"id\"")) {
-			dom_save_line(j, j->buf);	/* frees j */
-			return;
-		}
+		if (dom_save_line(j, j->buf))
+			return;		/* j is gone */
 		j->len -= (size_t)(nl + 1 - j->buf);
 		memmove(j->buf, nl + 1, j->len + 1);
 	}
