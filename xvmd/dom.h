@@ -31,6 +31,7 @@ enum {
 	DR_RUNNING_RESTORED = 3,
 	DR_RUNNING_UNPAUSED = 5,
 	DR_PAUSED_USER = 1,
+	DR_PAUSED_STARTING_UP = 11,
 	DR_SHUTDOWN_USER = 1,
 	DR_SHUTOFF_UNKNOWN = 0,
 	DR_SHUTOFF_SHUTDOWN = 1,
@@ -59,6 +60,7 @@ struct dom_restore {
 struct domcon;
 struct sched_dom;
 struct dom_save_job;
+struct dom_launch_job;
 
 struct dom {
 	struct dom *next;
@@ -79,6 +81,7 @@ struct dom {
 	char hv_reason[16];	/* reason of hv's last "shutoff" event */
 	bool destroying;	/* destroy requested: no on_* action */
 	struct dom_save_job *save_job;	/* hv is writing a save image */
+	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
 	const struct dom_restore *restore;	/* set while a start restores */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
@@ -154,6 +157,14 @@ int dom_start(struct dom *d, struct verr *e);
  * removed) unless FORCE_BOOT, which removes it; PAUSED keeps a restored
  * guest paused. */
 int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e);
+/* How a restore ended: rc 0 (d runs) or -errno with e (d may be gone);
+ * called from the loop. */
+typedef void (*dom_restore_done_fn)(void *opaque, struct dom *d, int rc,
+				    const struct verr *e);
+/* The same for a request handler: 0 booted; 1 restoring from the managed
+ * save image, done() tells the end; -errno with e. */
+int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
+		    void *opaque, struct verr *e);
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
 int dom_reboot(struct dom *d, struct verr *e);
@@ -186,20 +197,26 @@ void dom_save_detach(struct dom *d);
 void dom_save_tick(void);
 /* How long d's save has run (ms), or -1 when none runs. */
 int64_t dom_save_elapsed_ms(const struct dom *d);
-/* Refuse lifecycle changes while a save runs: 0 or -errno with e. */
-int dom_check_not_saving(const struct dom *d, struct verr *e);
-/* Recreate and start the domain saved in path: *out, running (or paused
- * by flags or as saved). Nothing is left behind on failure. */
-int dom_restore_image(const char *path, uint32_t flags, struct dom **out,
-		      struct verr *e);
+/* Refuse lifecycle changes while a save or a restore's start runs: 0 or
+ * -errno with e. */
+int dom_check_idle(const struct dom *d, struct verr *e);
+/* Recreate and start the domain saved in path: 0 and done() tells the
+ * end once hv runs it (running, or paused by flags or as saved), the loop
+ * serving others meanwhile; or -errno with e now. Nothing is left behind
+ * on failure. */
+int dom_restore_image(const char *path, uint32_t flags,
+		      dom_restore_done_fn done, void *opaque, struct verr *e);
 /* The XML a save image holds (malloc'd in *xml) or -errno with e. */
 int dom_save_image_xml(const char *path, char **xml, struct verr *e);
 int dom_managed_save(struct dom *d, uint32_t flags, dom_save_done_fn done,
 		     void *opaque, struct verr *e);
 bool dom_has_managed_save(const struct dom *d);
 int dom_managed_save_remove(struct dom *d, struct verr *e);
-/* Start d from its managed save image (removed once restored). */
-int dom_managed_restore(struct dom *d, uint32_t flags, struct verr *e);
+/* Start d from its managed save image (removed once restored), as
+ * dom_restore_image(); flags: DOM_START_PAUSED. */
+int dom_managed_restore(struct dom *d, uint32_t flags,
+			dom_restore_done_fn done, void *opaque,
+			struct verr *e);
 
 /* vif.c: the domain's VNICs on vswitchd. */
 int vif_create(struct dom *d, char sockets[][108], struct verr *e);

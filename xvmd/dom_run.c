@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include "xvm/atomicio.h"
@@ -458,16 +459,10 @@ static void dom_hv_up(struct dom *d)
 	dom_save_run(d);
 }
 
-/* Start (or restart after a reboot: id and VNICs kept) the hv. */
-static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
+/* hv answers on its socket: the domain runs (a restored one may stay
+ * paused). */
+static void dom_boot_ready(struct dom *d)
 {
-	int rc;
-
-	rc = dom_spawn(d, sockets, e);
-	if (rc == 0)
-		rc = dom_wait_hv(d, e);
-	if (rc < 0)
-		return rc;
 	d->destroying = false;
 	if (!d->restore) {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
@@ -480,6 +475,19 @@ static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 		}
 	}
 	dom_hv_up(d);
+}
+
+/* Start (or restart after a reboot: id and VNICs kept) the hv. */
+static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
+{
+	int rc;
+
+	rc = dom_spawn(d, sockets, e);
+	if (rc == 0)
+		rc = dom_wait_hv(d, e);
+	if (rc < 0)
+		return rc;
+	dom_boot_ready(d);
 	return 0;
 }
 
@@ -488,7 +496,39 @@ int dom_start(struct dom *d, struct verr *e)
 	return dom_start_flags(d, 0, e);
 }
 
+struct dom_start_wait {
+	bool finished;
+	int rc;
+	struct verr *e;
+};
+
+static void dom_start_waited(void *opaque, struct dom *d, int rc,
+			     const struct verr *e)
+{
+	struct dom_start_wait *w = opaque;
+
+	(void)d;
+	w->finished = true;
+	w->rc = rc;
+	if (rc < 0)
+		*w->e = *e;
+}
+
+/* Not for handlers (a restore runs the loop until it ends): autostart. */
 int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e)
+{
+	struct dom_start_wait w = { .e = e };
+	int rc = dom_start_async(d, flags, dom_start_waited, &w, e);
+
+	if (rc <= 0)
+		return rc;
+	while (!w.finished)
+		loop_run_once(100);
+	return w.rc;
+}
+
+int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
+		    void *opaque, struct verr *e)
 {
 	int rc;
 
@@ -500,8 +540,10 @@ int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e)
 				 "operation is not valid: domain is already "
 				 "running");
 	if (dom_has_managed_save(d)) {
-		if (!(flags & DOM_START_FORCE_BOOT))
-			return dom_managed_restore(d, flags, e);
+		if (!(flags & DOM_START_FORCE_BOOT)) {
+			rc = dom_managed_restore(d, flags, done, opaque, e);
+			return rc < 0 ? rc : 1;
+		}
 		rc = dom_managed_save_remove(d, e);
 		if (rc < 0)
 			return rc;
@@ -509,7 +551,17 @@ int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e)
 	return dom_launch(d, e);
 }
 
-int dom_launch(struct dom *d, struct verr *e)
+/* A start that failed: what it made goes. */
+static void dom_launch_undo(struct dom *d)
+{
+	vif_delete(d);
+	d->live.id = -1;
+	d->state = DS_SHUTOFF;
+	d->reason = DR_SHUTOFF_FAILED;
+}
+
+/* Everything but the wait: id, VNICs, hv spawned; undone on failure. */
+static int dom_launch_spawn(struct dom *d, struct verr *e)
 {
 	char sockets[DOM_MAX_NICS][108];
 	int rc;
@@ -536,18 +588,140 @@ int dom_launch(struct dom *d, struct verr *e)
 	if (d->cfg.nnics && !dom_hv_net_supported())
 		log_warn("dom %s: this hv has no --net: NICs not attached",
 			 d->cfg.name);
-	rc = dom_boot(d, sockets, e);
-	if (rc < 0)
-		goto fail;
+	rc = dom_spawn(d, sockets, e);
+	if (rc == 0)
+		return 0;
+fail:
+	dom_launch_undo(d);
+	return rc;
+}
+
+static void dom_launch_log(struct dom *d)
+{
 	log_info("dom %s: %s, id %d, hv pid %d", d->cfg.name,
 		 d->restore ? "restored" : "started", d->live.id, (int)d->pid);
+}
+
+int dom_launch(struct dom *d, struct verr *e)
+{
+	int rc = dom_launch_spawn(d, e);
+
+	if (rc == 0)
+		rc = dom_wait_hv(d, e);
+	if (rc < 0) {
+		dom_launch_undo(d);
+		return rc;
+	}
+	dom_boot_ready(d);
+	dom_launch_log(d);
 	return 0;
-fail:
-	vif_delete(d);
-	d->live.id = -1;
-	d->state = DS_SHUTOFF;
-	d->reason = DR_SHUTOFF_FAILED;
-	return rc;
+}
+
+/* ---- a start the loop waits for (restore: hv reads the image first) */
+
+#define DOM_LAUNCH_POLL_MS	50
+
+struct dom_launch_job {
+	struct dom *d;
+	int tfd;		/* timerfd: look every DOM_LAUNCH_POLL_MS */
+	int64_t deadline;
+	dom_restore_done_fn done;
+	void *opaque;
+};
+
+static void dom_launch_end(struct dom_launch_job *j, int rc,
+			   const struct verr *e)
+{
+	struct dom *d = j->d;
+
+	loop_del(j->tfd);
+	close(j->tfd);
+	d->launch_job = NULL;
+	if (rc < 0)
+		dom_launch_undo(d);
+	j->done(j->opaque, d, rc, e);
+	free(j);
+}
+
+static void dom_launch_poll(void *opaque, uint32_t events)
+{
+	struct dom_launch_job *j = opaque;
+	struct dom *d = j->d;
+	char msg[300];
+	struct verr e;
+	uint64_t n;
+	int st;
+
+	(void)events;
+	if (read(j->tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	/* the loop's SIGCHLD handling may have reaped it already */
+	if (d->exit_status >= 0 || waitpid(d->pid, &st, WNOHANG) == d->pid) {
+		d->pid = 0;
+		dom_hv_log_tail(d, msg, sizeof(msg));
+		verr_fail(&e, -ECHILD, VERR_OPERATION_FAILED, "operation "
+			  "failed: hv for '%s' failed to start: %s",
+			  d->cfg.name, msg);
+		dom_launch_end(j, -ECHILD, &e);
+	} else if (dom_watch(d) == 0) {
+		d->state = DS_SHUTOFF;	/* STARTED, not RESUMED */
+		dom_boot_ready(d);
+		dom_launch_log(d);
+		dom_launch_end(j, 0, NULL);
+	} else if (loop_now_ms() > j->deadline) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &st, 0);
+		d->pid = 0;
+		verr_fail(&e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
+			  "failed: hv for '%s' did not open its control "
+			  "socket", d->cfg.name);
+		dom_launch_end(j, -ETIMEDOUT, &e);
+	}
+}
+
+int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
+		     struct verr *e)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, DOM_LAUNCH_POLL_MS * 1000000L },
+		.it_value = { 0, DOM_LAUNCH_POLL_MS * 1000000L },
+	};
+	struct dom_launch_job *j = calloc(1, sizeof(*j));
+	int rc, st;
+
+	if (!j)
+		return verr_nomem(e);
+	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (j->tfd < 0 || timerfd_settime(j->tfd, 0, &its, NULL) < 0) {
+		rc = -errno;
+		if (j->tfd >= 0)
+			close(j->tfd);
+		free(j);
+		return verr_fail(e, rc, VERR_INTERNAL, "timerfd: %s",
+				 strerror(-rc));
+	}
+	rc = dom_launch_spawn(d, e);
+	if (rc == 0 && loop_add(j->tfd, EPOLLIN, dom_launch_poll, j) < 0) {
+		rc = verr_fail(e, -errno, VERR_INTERNAL, "cannot watch hv");
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &st, 0);
+		d->pid = 0;
+		dom_launch_undo(d);
+	}
+	if (rc < 0) {
+		close(j->tfd);
+		free(j);
+		return rc;
+	}
+	j->d = d;
+	j->deadline = loop_now_ms() + (d->restore ? HV_RESTORE_WAIT_MS :
+				       HV_SOCKET_WAIT_MS);
+	j->done = done;
+	j->opaque = opaque;
+	d->launch_job = j;
+	d->state = DS_PAUSED;	/* as libvirt shows a domain starting up */
+	d->reason = DR_PAUSED_STARTING_UP;
+	return 0;
 }
 
 /* ---- stopping ---- */
@@ -695,7 +869,7 @@ int dom_shutdown(struct dom *d, struct verr *e)
 	int rc = dom_check_running(d, e);
 
 	if (rc == 0)
-		rc = dom_check_not_saving(d, e);
+		rc = dom_check_idle(d, e);
 
 	if (rc < 0)
 		return rc;
@@ -710,7 +884,7 @@ int dom_reboot(struct dom *d, struct verr *e)
 	int rc = dom_check_running(d, e);
 
 	if (rc == 0)
-		rc = dom_check_not_saving(d, e);
+		rc = dom_check_idle(d, e);
 
 	if (rc < 0)
 		return rc;
@@ -732,6 +906,8 @@ int dom_destroy(struct dom *d, struct verr *e)
 		return 0;
 	}
 	rc = dom_check_running(d, e);
+	if (rc == 0 && d->launch_job)	/* its end is the restore's */
+		rc = dom_check_idle(d, e);
 	if (rc < 0)
 		return rc;
 	d->destroying = true;
@@ -750,7 +926,7 @@ int dom_suspend(struct dom *d, struct verr *e)
 	int rc = dom_check_running(d, e);
 
 	if (rc == 0)
-		rc = dom_check_not_saving(d, e);
+		rc = dom_check_idle(d, e);
 
 	if (rc == 0)
 		rc = dom_hv_call(d, "pause", NULL, e);
@@ -765,7 +941,7 @@ int dom_resume(struct dom *d, struct verr *e)
 	int rc = dom_check_running(d, e);
 
 	if (rc == 0)
-		rc = dom_check_not_saving(d, e);
+		rc = dom_check_idle(d, e);
 
 	if (rc < 0)
 		return rc;

@@ -24,6 +24,11 @@ void dom_hv_gone(struct dom *d);
 /* Start hv for an inactive domain (d->restore set: from a save image):
  * VNICs, hv, state; on failure everything made is removed. */
 int dom_launch(struct dom *d, struct verr *e);
+/* The same, the wait for hv's socket on the loop: 0 and done() once hv
+ * answers or failed (then undone), or -errno with e now. Until then the
+ * domain is paused (starting up) and refuses lifecycle changes. */
+int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
+		     struct verr *e);
 /* Watch hv's control socket for state events; 0 or -errno. */
 int dom_watch(struct dom *d);
 void dom_unwatch(struct dom *d);

@@ -40,7 +40,7 @@ static int dom_save_check(struct dom *d, struct verr *e)
 		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is not "
 				 "running");
-	return dom_check_not_saving(d, e);
+	return dom_check_idle(d, e);
 }
 
 /* A new file at path, 0600: an existing regular file is replaced (as
@@ -126,12 +126,16 @@ int64_t dom_save_elapsed_ms(const struct dom *d)
 	return d->save_job ? loop_now_ms() - d->save_job->started : -1;
 }
 
-int dom_check_not_saving(const struct dom *d, struct verr *e)
+int dom_check_idle(const struct dom *d, struct verr *e)
 {
 	if (d->save_job)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain '%s' is being "
 				 "saved", d->cfg.name);
+	if (d->launch_job)
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: domain '%s' is being "
+				 "restored", d->cfg.name);
 	return 0;
 }
 
@@ -436,12 +440,44 @@ int dom_save_image_xml(const char *path, char **xml, struct verr *e)
 	return 0;
 }
 
+/* A restore under way: hv reads the image while the loop serves others. */
+struct dom_restore_job {
+	struct dom_restore rs;	/* d->restore until hv runs */
+	char *path;
+	bool created;		/* a transient domain made for it */
+	bool managed;		/* the managed save image: removed after */
+	dom_restore_done_fn done;
+	void *opaque;
+};
+
+static void dom_restore_launched(void *opaque, struct dom *d, int rc,
+				 const struct verr *e)
+{
+	struct dom_restore_job *j = opaque;
+
+	d->restore = NULL;
+	if (rc < 0) {
+		/* a managed image is kept, as libvirt keeps it: start
+		 * --force-boot or managedsave-remove discards it */
+		log_warn("dom %s: cannot restore %s: %s", d->cfg.name, j->path,
+			 e->msg);
+		dom_saved_drop(d, j->created);
+		d = NULL;
+	} else if (j->managed && unlink(j->path) < 0) {
+		log_warn("dom %s: cannot remove %s: %s", d->cfg.name, j->path,
+			 strerror(errno));
+	}
+	j->done(j->opaque, d, rc, e);
+	free(j->path);
+	free(j);
+}
+
 /* Restore path; with expect, the image must describe that domain. */
 static int dom_restore(const char *path, uint32_t flags, struct dom *expect,
-		       struct dom **out, struct verr *e)
+		       dom_restore_done_fn done, void *opaque, struct verr *e)
 {
+	struct dom_restore_job *j;
 	struct savefile_hdr h;
-	struct dom_restore rs;
 	struct dom *d = NULL;
 	bool created = false;
 	int rc;
@@ -457,29 +493,39 @@ static int dom_restore(const char *path, uint32_t flags, struct dom *expect,
 		rc = verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
 			      "'%s' holds domain '%s', not '%s'", path,
 			      d->cfg.name, expect->cfg.name);
-		dom_saved_drop(d, created);
-		return rc;
+		goto fail;
 	}
-	rs.path = path;
-	rs.offset = h.data_off;
-	rs.paused = flags & DOM_SAVE_PAUSED ? true :
-		    flags & DOM_SAVE_RUNNING ? false :
-		    h.flags & SAVEFILE_FLAG_PAUSED;
-	d->restore = &rs;
-	rc = dom_launch(d, e);
+	j = calloc(1, sizeof(*j));
+	if (!j || !(j->path = strdup(path))) {
+		free(j);
+		rc = verr_nomem(e);
+		goto fail;
+	}
+	j->rs.path = j->path;
+	j->rs.offset = h.data_off;
+	j->rs.paused = flags & DOM_SAVE_PAUSED ? true :
+		       flags & DOM_SAVE_RUNNING ? false :
+		       h.flags & SAVEFILE_FLAG_PAUSED;
+	j->created = created;
+	j->managed = expect != NULL;
+	j->done = done;
+	j->opaque = opaque;
+	d->restore = &j->rs;
+	rc = dom_launch_async(d, dom_restore_launched, j, e);
+	if (rc == 0)
+		return 0;
 	d->restore = NULL;
-	if (rc < 0) {
-		dom_saved_drop(d, created);
-		return rc;
-	}
-	*out = d;
-	return 0;
+	free(j->path);
+	free(j);
+fail:
+	dom_saved_drop(d, created);
+	return rc;
 }
 
-int dom_restore_image(const char *path, uint32_t flags, struct dom **out,
-		      struct verr *e)
+int dom_restore_image(const char *path, uint32_t flags,
+		      dom_restore_done_fn done, void *opaque, struct verr *e)
 {
-	return dom_restore(path, flags, NULL, out, e);
+	return dom_restore(path, flags, NULL, done, opaque, e);
 }
 
 /* ---- managed save ---- */
@@ -542,26 +588,16 @@ int dom_managed_save_remove(struct dom *d, struct verr *e)
 	return 0;
 }
 
-int dom_managed_restore(struct dom *d, uint32_t flags, struct verr *e)
+int dom_managed_restore(struct dom *d, uint32_t flags,
+			dom_restore_done_fn done, void *opaque,
+			struct verr *e)
 {
 	char path[512];
-	struct dom *out;
 	uint32_t sflags = flags & DOM_START_PAUSED ? DOM_SAVE_PAUSED : 0;
 	int rc;
 
 	rc = dom_managed_path(d, path, sizeof(path), e);
 	if (rc < 0)
 		return rc;
-	rc = dom_restore(path, sflags, d, &out, e);
-	if (rc < 0) {
-		/* kept, as libvirt keeps it: start --force-boot or
-		 * managedsave-remove discards it */
-		log_warn("dom %s: cannot restore %s: %s", d->cfg.name, path,
-			 e->msg);
-		return rc;
-	}
-	if (unlink(path) < 0)
-		log_warn("dom %s: cannot remove %s: %s", d->cfg.name, path,
-			 strerror(errno));
-	return 0;
+	return dom_restore(path, sflags, d, done, opaque, e);
 }

@@ -2,8 +2,9 @@
  * Save and restore procedures (virsh save, restore, managedsave,
  * managedsave-remove, save-image-dumpxml; dominfo's "Managed save"):
  * arguments and flags checked here, the work in dom_save.c. A save is
- * answered once hv has written the image (remote_call_defer()): other
- * clients, and this one's keepalive, are served meanwhile.
+ * answered once hv has written the image, a restore once hv runs the
+ * guest again (remote_call_defer()): other clients, and this one's
+ * keepalive, are served meanwhile.
  * remote_protocol.x: SAVE {dom; to}, SAVE_FLAGS {dom; to; remote_string
  * dxml; flags}, RESTORE {from}, RESTORE_FLAGS {from; dxml; flags},
  * MANAGED_SAVE / HAS_MANAGED_SAVE_IMAGE / MANAGED_SAVE_REMOVE {dom;
@@ -47,7 +48,15 @@ static int proc_save_dxml(struct remote_call *c, char *dxml)
 /* The save ended (dom_save.c, from the loop): answer the client. */
 static void proc_save_done(void *opaque, int rc, const struct verr *e)
 {
-	remote_defer_reply(opaque, rc, e);
+	remote_defer_reply(opaque, rc, e, NULL);
+}
+
+/* A restore ended: answer the client (void). */
+static void proc_restore_done(void *opaque, struct dom *d, int rc,
+			      const struct verr *e)
+{
+	(void)d;
+	remote_defer_reply(opaque, rc, e, NULL);
 }
 
 /* Run a save (dom_save_image or dom_managed_save) answered when hv has
@@ -110,8 +119,8 @@ static int proc_restore_common(struct remote_call *c, bool has_flags)
 {
 	char *from = xdr_get_string(c->args, PATH_MAX_LEN);
 	char *dxml = NULL;
+	struct remote_defer *rd = NULL;
 	uint32_t flags = 0;
-	struct dom *d;
 	bool present;
 	int rc;
 
@@ -129,10 +138,15 @@ static int proc_restore_common(struct remote_call *c, bool has_flags)
 		rc = proc_save_flags_ok(c, flags, DOM_SAVE_RUNNING |
 					DOM_SAVE_PAUSED,
 					"virDomainRestoreFlags");
+	if (rc == 0 && !(rd = remote_call_defer(c)))
+		rc = verr_nomem(&c->err);
 	if (rc == 0)
-		rc = dom_restore_image(from, flags, &d, &c->err);
+		rc = dom_restore_image(from, flags, proc_restore_done, rd,
+				       &c->err);
 	free(from);
-	return rc;
+	if (rc < 0 && rd)
+		remote_defer_cancel(rd);
+	return rc < 0 ? rc : PROC_LATER;
 }
 
 PROC_DECL(proc_restore)

@@ -363,21 +363,22 @@ struct remote_defer *remote_call_defer(struct remote_call *c)
 	return d;
 }
 
-void remote_defer_reply(struct remote_defer *d, int rc, const struct verr *e)
+void remote_defer_reply(struct remote_defer *d, int rc, const struct verr *e,
+			struct xdr_out *ret)
 {
 	struct remote_hdr h = { REMOTE_PROGRAM, 1, d->proc, REMOTE_CALL,
 				d->serial, REMOTE_OK };
 	struct remote_call c = { .proc = d->proc, .serial = d->serial };
-	struct xdr_out ret;
+	struct xdr_out empty;
 
 	if (d->conn) {
-		xdr_out_init(&ret);
+		xdr_out_init(&empty);
 		c.conn = d->conn;
-		c.ret = &ret;
+		c.ret = ret ? ret : &empty;
 		if (rc < 0)
 			c.err = *e;
 		remote_reply(d->conn, &h, &c, rc);
-		xdr_out_free(&ret);
+		xdr_out_free(&empty);
 	}
 	remote_defer_cancel(d);
 }

@@ -58,9 +58,10 @@ struct remote_call {
 struct remote_defer;
 /* NULL with errno (ENOMEM). */
 struct remote_defer *remote_call_defer(struct remote_call *c);
-/* The reply: rc 0 (an empty, void reply) or a negative errno with e
- * filled. Frees d. */
-void remote_defer_reply(struct remote_defer *d, int rc, const struct verr *e);
+/* The reply: rc 0 with ret's bytes (NULL: a void reply) or a negative
+ * errno with e filled. Frees d. */
+void remote_defer_reply(struct remote_defer *d, int rc, const struct verr *e,
+			struct xdr_out *ret);
 void remote_defer_cancel(struct remote_defer *d);
 
 /* Listen on path (a stale socket is replaced). Mode 0600; a read-only

@@ -160,6 +160,43 @@ grep -q "domain 'slowsave' stopped during its save" "$TMP/slow.out" || fail "sav
 V list --all | grep -q ' slowsave ' && fail "slowsave listed after destroy"
 pass "destroy during a save: the save fails saying why, no image left"
 
+# A restore while hv reads the image (fake-hv waits for
+# $TMP/sr.img.go): others are served, the domain is paused (starting up)
+# and refuses lifecycle changes; then it runs. The same for the start of
+# a managed-saved domain.
+dom_xml slowrestore "workload=spin"
+V create "$TMP/slowrestore.xml" >/dev/null && V save slowrestore "$TMP/sr.img" >/dev/null ||
+	fail "create and save slowrestore"
+V restore "$TMP/sr.img" >"$TMP/sr.out" 2>&1 &
+rpid=$!
+end=$(deadline_in 30)
+while before "$end" && [ "$(V domstate --reason slowrestore 2>/dev/null)" != "paused (starting up)" ]; do sleep 0.1; done
+[ "$(V domstate --reason slowrestore)" = "paused (starting up)" ] || fail "slowrestore: $(V domstate --reason slowrestore)"
+V list --all | grep -q ' slowrestore ' || fail "list during the restore"
+kill -0 $rpid 2>/dev/null || fail "the restore ended before hv read the image: $(cat "$TMP/sr.out")"
+expect_fail "domain 'slowrestore' is being restored" destroy slowrestore
+expect_fail "domain 'slowrestore' is being restored" suspend slowrestore
+touch "$TMP/sr.img.go"
+wait $rpid || fail "restore slowrestore: $(cat "$TMP/sr.out")"
+[ "$(V domstate --reason slowrestore)" = "running (restored)" ] || fail "slowrestore: $(V domstate --reason slowrestore)"
+pass "while hv reads an image: served, paused (starting up), destroy/suspend refused; then running (restored)"
+V destroy slowrestore >/dev/null
+sed 's/<name>slowrestore</<name>slowrestore2</' "$TMP/slowrestore.xml" >"$TMP/slowrestore2.xml"
+V define "$TMP/slowrestore2.xml" >/dev/null && V start slowrestore2 >/dev/null &&
+	V managedsave slowrestore2 >/dev/null || fail "managedsave slowrestore2"
+V start slowrestore2 >"$TMP/sr.out" 2>&1 &
+rpid=$!
+end=$(deadline_in 30)
+while before "$end" && [ "$(V domstate slowrestore2)" != paused ]; do sleep 0.1; done
+kill -0 $rpid 2>/dev/null || fail "start ended before hv read the image: $(cat "$TMP/sr.out")"
+V dominfo slowrestore2 >/dev/null || fail "dominfo during the start"
+touch "$XVM_STATEDIR/save/slowrestore2.save.go"
+wait $rpid || fail "start slowrestore2: $(cat "$TMP/sr.out")"
+[ "$(V domstate --reason slowrestore2)" = "running (restored)" ] || fail "slowrestore2: $(V domstate --reason slowrestore2)"
+[ -e "$XVM_STATEDIR/save/slowrestore2.save" ] && fail "managed image kept"
+V destroy slowrestore2 >/dev/null && V undefine slowrestore2 >/dev/null
+pass "start of a managed-saved domain answered once hv runs it, others served meanwhile"
+
 # Managed save of a persistent domain.
 dom_xml p1 "workload=spin" "" "$nic"
 V define "$TMP/p1.xml" >/dev/null && V start p1 >/dev/null || fail "start p1"
@@ -191,9 +228,19 @@ V managedsave p1 >/dev/null && V managedsave-remove p1 >/dev/null || fail "manag
 [ -e "$XVM_STATEDIR/save/p1.save" ] && fail "managedsave-remove kept the image"
 V managedsave-remove p1 >/dev/null || fail "second managedsave-remove"
 V start p1 >/dev/null && V managedsave p1 >/dev/null || fail "managedsave again"
+dom_xml p2 "workload=spin"
+V define "$TMP/p2.xml" >/dev/null && V autostart p2 >/dev/null && V start p2 >/dev/null || fail "start p2"
+wait_tick p2 1
+V managedsave p2 >/dev/null || fail "managedsave p2"
+t_p2=$(ticks p2)
 xvmd_stop
 xvmd_start --hv "$TOP/tests/tools/fake-hv"
 V list --all --managed-save | grep -Eq ' p1 +saved$' || fail "after xvmd restart: $(V list --all --managed-save)"
+[ "$(V domstate --reason p2)" = "running (restored)" ] || fail "autostart p2: $(V domstate --reason p2)"
+[ -e "$XVM_STATEDIR/save/p2.save" ] && fail "p2's image kept after autostart"
+grep -q "^guest: restored at t=$t_p2" "$(conlog p2)" || fail "p2 not restored at t=$t_p2"
+V destroy p2 >/dev/null
+pass "autostart restores a managed-saved domain"
 V undefine --managed-save p1 >/dev/null || fail "undefine --managed-save"
 [ -e "$XVM_STATEDIR/save/p1.save" ] && fail "undefine --managed-save kept the image"
 pass "managedsave-remove, a restart of xvmd, undefine --managed-save"

@@ -819,6 +819,7 @@ static void test_deferred_reply(void)
 	int fd = client_open(false, false);
 	struct remote_defer *d1, *d2, *d3;
 	struct remote_call c = { .proc = P_SAVE };
+	struct xdr_out o;
 	struct verr e = { 0 };
 	struct remote_conn *conn;
 	struct reply r;
@@ -840,18 +841,30 @@ static void test_deferred_reply(void)
 	reply_free(&r);
 
 	verr_set(&e, VERR_OPERATION_FAILED, "operation failed: late");
-	remote_defer_reply(d2, -EIO, &e);		/* any order */
+	remote_defer_reply(d2, -EIO, &e, NULL);		/* any order */
 	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
 	CU_ASSERT_EQUAL(r.serial, 92);
 	CU_ASSERT_EQUAL(r.proc, P_SAVE);
 	assert_error(&r, VERR_OPERATION_FAILED, "operation failed: late");
 	reply_free(&r);
-	remote_defer_reply(d1, 0, NULL);
+	remote_defer_reply(d1, 0, NULL, NULL);
 	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
 	CU_ASSERT_EQUAL(r.type, REMOTE_REPLY);
 	CU_ASSERT_EQUAL(r.serial, 91);
 	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
 	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	c.serial = 94;				/* with a payload */
+	d1 = remote_call_defer(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d1);
+	xdr_out_init(&o);
+	xdr_put_u32(&o, 7);
+	remote_defer_reply(d1, 0, NULL, &o);
+	xdr_out_free(&o);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.serial, 94);
+	CU_ASSERT_EQUAL(xdr_get_u32(&r.x), 7);
+	CU_ASSERT_EQUAL(xdr_in_done(&r.x, true), 0);
 	reply_free(&r);
 
 	/* the client goes before its reply */
@@ -860,7 +873,7 @@ static void test_deferred_reply(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d3);
 	client_close(fd);
 	CU_ASSERT_PTR_NULL(only_conn());
-	remote_defer_reply(d3, 0, NULL);		/* dropped, freed */
+	remote_defer_reply(d3, 0, NULL, NULL);		/* dropped, freed */
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
