@@ -6,7 +6,7 @@
 # "guest: ready" is printed once: no second boot); a restore while it runs
 # is refused; images altered in the header, cut short, or with a stream hv
 # does not accept are refused with the reason and leave the domain shut
-# off with no VNIC and no hv. xvmd's side without KVM is 70-xvmd-save-native.
+# off with no VNIC and no hv. xvmd's side without KVM is 73-xvmd-save-native.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
