@@ -28,6 +28,7 @@ PKG_DEB_libnl-route-3.0 := libnl-route-3-dev
 PKG_DEB_cunit           := libcunit1-dev
 PKG_DEB_libvirt         := libvirt-dev
 PKG_DEB_libxml-2.0      := libxml2-dev
+PKG_DEB_zlib            := zlib1g-dev
 pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 # Third-party headers through -isystem, so our -Werror does not apply to
@@ -43,7 +44,7 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             qemu-system-x86 acpica-tools binutils iproute2 procps \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark libvirt-dev libvirt-clients python3-libvirt \
-            libxml2-dev iputils-ping gnuplot-nox qemu-utils liburing-dev
+            libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev
 
 # DPDK (vswitchd, netback, bench tools): objects opt in with DPDK_CFLAGS.
 DPDK_CFLAGS := $(call pkg_isystem,libdpdk)

@@ -313,7 +313,52 @@ int dom_create_xml(const char *xml, struct dom **out, struct verr *e)
 	return 0;
 }
 
-int dom_undefine(struct dom *d, struct verr *e)
+int dom_saved_take(const char *xml, struct dom **out, bool *created,
+		   struct verr *e)
+{
+	struct dom_config *cfg = malloc(sizeof(*cfg));
+	struct dom *d = NULL;
+	int rc;
+
+	if (!cfg)
+		return verr_nomem(e);
+	rc = dom_parse_new(xml, cfg, &d, e);
+	if (rc < 0)
+		goto out;
+	if (d && (d->dom0 || dom_active(d))) {
+		rc = verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+			       "operation is not valid: domain '%s' is already "
+			       "active", d->cfg.name);
+		goto out;
+	}
+	*created = !d;
+	if (d) {	/* the definition waits, as for a redefinition */
+		d->pending = malloc(sizeof(*d->pending));
+		if (!d->pending) {
+			rc = verr_nomem(e);
+			goto out;
+		}
+		*d->pending = d->cfg;
+		d->cfg = *cfg;
+	} else if (!(d = dom_new(cfg))) {
+		rc = verr_nomem(e);
+		goto out;
+	}
+	*out = d;
+out:
+	free(cfg);
+	return rc;
+}
+
+void dom_saved_drop(struct dom *d, bool created)
+{
+	if (created)
+		dom_forget(d);
+	else
+		dom_apply_pending(d);
+}
+
+int dom_undefine(struct dom *d, uint32_t flags, struct verr *e)
 {
 	int rc;
 
@@ -323,6 +368,16 @@ int dom_undefine(struct dom *d, struct verr *e)
 	if (!d->persistent)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: cannot undefine transient domain");
+	if (dom_has_managed_save(d)) {	/* libvirt's wording */
+		if (!(flags & 1))
+			return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+					"operation is not valid: Refusing to "
+					"undefine while domain managed save "
+					"image exists");
+		rc = dom_managed_save_remove(d, e);
+		if (rc < 0)
+			return rc;
+	}
 	rc = store_delete_def(d->cfg.name);
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot remove "
@@ -389,6 +444,8 @@ static void dom_load_one(const char *xml, size_t len, const char *file)
 	} else if ((d = dom_new(cfg))) {
 		d->persistent = true;
 		d->autostart = store_autostart(cfg->name);
+		if (dom_has_managed_save(d))
+			d->reason = DR_SHUTOFF_SAVED;
 	}
 	free(cfg);
 }

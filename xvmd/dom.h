@@ -28,19 +28,39 @@ enum {
 /* Reasons used (virDomain*Reason). */
 enum {
 	DR_RUNNING_BOOTED = 1,
+	DR_RUNNING_RESTORED = 3,
 	DR_RUNNING_UNPAUSED = 5,
 	DR_PAUSED_USER = 1,
+	DR_PAUSED_STARTING_UP = 11,
 	DR_SHUTDOWN_USER = 1,
 	DR_SHUTOFF_UNKNOWN = 0,
 	DR_SHUTOFF_SHUTDOWN = 1,
 	DR_SHUTOFF_DESTROYED = 2,
 	DR_SHUTOFF_CRASHED = 3,
+	DR_SHUTOFF_SAVED = 5,
 	DR_SHUTOFF_FAILED = 6,
 	DR_CRASHED_PANICKED = 1,
 };
 
+/* virDomainSaveRestoreFlags, virDomainCreateFlags. */
+enum {
+	DOM_SAVE_RUNNING = 1 << 1,
+	DOM_SAVE_PAUSED = 1 << 2,
+	DOM_START_PAUSED = 1 << 0,
+	DOM_START_FORCE_BOOT = 1 << 3,
+};
+
+/* A start that restores a save image (dom_save.c): hv gets --restore. */
+struct dom_restore {
+	const char *path;
+	uint64_t offset;	/* where hv's stream starts */
+	bool paused;		/* stay paused (hv --paused) */
+};
+
 struct domcon;
 struct sched_dom;
+struct dom_save_job;
+struct dom_launch_job;
 
 struct dom {
 	struct dom *next;
@@ -60,6 +80,9 @@ struct dom {
 	size_t ctl_len;
 	char hv_reason[16];	/* reason of hv's last "shutoff" event */
 	bool destroying;	/* destroy requested: no on_* action */
+	struct dom_save_job *save_job;	/* hv is writing a save image */
+	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
+	const struct dom_restore *restore;	/* set while a start restores */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
 	struct domcon *con;
@@ -101,7 +124,9 @@ int dom_define(const char *xml, struct dom **out, struct verr *e);
 int dom_create_transient(const char *xml, struct dom **out, struct verr *e);
 /* The same, started (virsh create); forgotten again if the start fails. */
 int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
-int dom_undefine(struct dom *d, struct verr *e);
+/* flags: virDomainUndefineFlagsValues; 1 (MANAGED_SAVE) also removes the
+ * managed save image, without it such an image refuses. */
+int dom_undefine(struct dom *d, uint32_t flags, struct verr *e);
 int dom_set_autostart(struct dom *d, bool on, struct verr *e);
 /* Save the definition (persistent domains). 0 or -errno with e set. */
 int dom_save(struct dom *d, struct verr *e);
@@ -115,12 +140,31 @@ char *dom_xml(const struct dom *d, bool inactive);
 uint64_t dom_cputime_ns(const struct dom *d);
 /* Only for dom.c/dom_run.c: remove a transient domain once stopped. */
 void dom_forget(struct dom *d);
+/* Restore: the domain a save image's XML describes, to run that
+ * configuration; an inactive persistent one keeps its definition for its
+ * next boot, else a transient one is made (*created). Refused when it
+ * runs or its name/uuid clash. dom_saved_drop() undoes it. */
+int dom_saved_take(const char *xml, struct dom **out, bool *created,
+		   struct verr *e);
+void dom_saved_drop(struct dom *d, bool created);
 int dom_check_not_dom0(const struct dom *d, struct verr *e);
 
 /* dom_run.c, dom_adopt.c, dom_cpu.c */
 /* Change state, telling registered clients (lifecycle events). */
 void dom_set_state(struct dom *d, int state, int reason);
 int dom_start(struct dom *d, struct verr *e);
+/* With virDomainCreateFlags: a managed save image is restored (and then
+ * removed) unless FORCE_BOOT, which removes it; PAUSED keeps a restored
+ * guest paused. */
+int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e);
+/* How a restore ended: rc 0 (d runs) or -errno with e (d may be gone);
+ * called from the loop. */
+typedef void (*dom_restore_done_fn)(void *opaque, struct dom *d, int rc,
+				    const struct verr *e);
+/* The same for a request handler: 0 booted; 1 restoring from the managed
+ * save image, done() tells the end; -errno with e. */
+int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
+		    void *opaque, struct verr *e);
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
 int dom_reboot(struct dom *d, struct verr *e);
@@ -135,6 +179,44 @@ int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 		  struct verr *e);
 int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 		 size_t len, bool live, bool config, struct verr *e);
+
+/* dom_save.c: save images (savefile.h) and managed save. */
+/* How a save ended: rc 0, or -errno with e; called from the loop. */
+typedef void (*dom_save_done_fn)(void *opaque, int rc, const struct verr *e);
+/* Start saving the running domain into path (created 0600; an existing
+ * regular file is replaced, anything else refused): 0 and done() is
+ * called once hv has written the image and ended (the domain shut off
+ * (saved), a transient one gone) or failed (the file removed, the guest
+ * runs on); or -errno with e now, done() never called. hv writes while
+ * the loop serves others. flags: DOM_SAVE_RUNNING/PAUSED. */
+int dom_save_image(struct dom *d, const char *path, uint32_t flags,
+		   dom_save_done_fn done, void *opaque, struct verr *e);
+/* d stops while its save runs (destroyed): the save goes on without it. */
+void dom_save_detach(struct dom *d);
+/* Once a second: saves past their time limit fail. */
+void dom_save_tick(void);
+/* How long d's save has run (ms), or -1 when none runs. */
+int64_t dom_save_elapsed_ms(const struct dom *d);
+/* Refuse lifecycle changes while a save or a restore's start runs: 0 or
+ * -errno with e. */
+int dom_check_idle(const struct dom *d, struct verr *e);
+/* Recreate and start the domain saved in path: 0 and done() tells the
+ * end once hv runs it (running, or paused by flags or as saved), the loop
+ * serving others meanwhile; or -errno with e now. Nothing is left behind
+ * on failure. */
+int dom_restore_image(const char *path, uint32_t flags,
+		      dom_restore_done_fn done, void *opaque, struct verr *e);
+/* The XML a save image holds (malloc'd in *xml) or -errno with e. */
+int dom_save_image_xml(const char *path, char **xml, struct verr *e);
+int dom_managed_save(struct dom *d, uint32_t flags, dom_save_done_fn done,
+		     void *opaque, struct verr *e);
+bool dom_has_managed_save(const struct dom *d);
+int dom_managed_save_remove(struct dom *d, struct verr *e);
+/* Start d from its managed save image (removed once restored), as
+ * dom_restore_image(); flags: DOM_START_PAUSED. */
+int dom_managed_restore(struct dom *d, uint32_t flags,
+			dom_restore_done_fn done, void *opaque,
+			struct verr *e);
 
 /* vif.c: the domain's VNICs on vswitchd. */
 int vif_create(struct dom *d, char sockets[][108], struct verr *e);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include "xvm/atomicio.h"
@@ -30,6 +31,8 @@
 
 #define HV_CALL_MS		5000
 #define HV_SOCKET_WAIT_MS	10000
+/* A restoring hv reads the guest's state before it opens its socket. */
+#define HV_RESTORE_WAIT_MS	120000
 
 int dom_next_id = 1;
 static int hv_has_net = -1;	/* hv takes --net: -1 unknown */
@@ -45,6 +48,12 @@ static void dom_sleep_ms(int ms)
 int dom_hv_call(struct dom *d, const char *method, json_t **result,
 		       struct verr *e)
 {
+	return dom_hv_call_params(d, method, NULL, HV_CALL_MS, result, e);
+}
+
+int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
+		       int timeout_ms, json_t **result, struct verr *e)
+{
 	struct rpc_client *cli;
 	struct rpc_error err = { "", "" };
 	char path[512];
@@ -55,11 +64,12 @@ int dom_hv_call(struct dom *d, const char *method, json_t **result,
 	cli = rpc_client_connect(path);
 	if (!cli) {
 		rc = errno ? -errno : -EIO;
+		json_decref(params);
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: cannot reach hv of '%s': %s",
 				 d->cfg.name, strerror(-rc));
 	}
-	rc = rpc_client_call(cli, method, NULL, &res, &err, HV_CALL_MS);
+	rc = rpc_client_call(cli, method, params, &res, &err, timeout_ms);
 	rpc_client_close(cli);
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
@@ -125,6 +135,8 @@ static bool dom_state_event(int from, int state, int reason, int *ev,
 	switch (state) {
 	case DS_RUNNING:
 		*ev = from == DS_PAUSED ? EV_RESUMED : EV_STARTED;
+		if (reason == DR_RUNNING_RESTORED)
+			*detail = EVD_STARTED_RESTORED;
 		return true;
 	case DS_PAUSED:
 		*ev = EV_SUSPENDED;
@@ -137,6 +149,7 @@ static bool dom_state_event(int from, int state, int reason, int *ev,
 		*detail = reason == DR_SHUTOFF_DESTROYED ? EVD_STOPPED_DESTROYED :
 			  reason == DR_SHUTOFF_CRASHED ? EVD_STOPPED_CRASHED :
 			  reason == DR_SHUTOFF_FAILED ? EVD_STOPPED_FAILED :
+			  reason == DR_SHUTOFF_SAVED ? EVD_STOPPED_SAVED :
 			  EVD_STOPPED_SHUTDOWN;
 		return true;
 	default:
@@ -156,8 +169,6 @@ void dom_set_state(struct dom *d, int state, int reason)
 
 /* ---- control-socket events ---- */
 
-static void dom_hv_gone(struct dom *d);
-
 static void dom_ctl_line(struct dom *d, const char *line)
 {
 	json_t *msg = json_loads(line, 0, NULL);
@@ -176,6 +187,9 @@ static void dom_ctl_line(struct dom *d, const char *line)
 		dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
 	} else if (!strcmp(state, "running")) {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
+	} else if (!strcmp(state, "shutdown") && reason &&
+		   !strcmp(reason, "saved")) {	/* hv saved the guest, exits */
+		snprintf(d->hv_reason, sizeof(d->hv_reason), "saved");
 	} else if (!strcmp(state, "shutdown")) {
 		dom_set_state(d, DS_SHUTDOWN, DR_SHUTDOWN_USER);
 	} else if (!strcmp(state, "shutoff") && reason) {
@@ -275,7 +289,7 @@ static bool dom_hv_net_supported(void)
 struct dom_argv {
 	char *v[64];
 	int n;
-	char mem[24], vcpus[8], uuid[37], sock[512];
+	char mem[24], vcpus[8], uuid[37], sock[512], off[24];
 	char net[DOM_MAX_NICS][200];
 };
 
@@ -293,12 +307,21 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 #define ARG(x) (a->v[a->n++] = (char *)(x))
 	ARG(dom_env.hv); ARG("--name"); ARG(c->name); ARG("--uuid"); ARG(a->uuid);
 	ARG("--memory"); ARG(a->mem); ARG("--vcpus"); ARG(a->vcpus);
-	ARG("--kernel"); ARG(c->kernel);
-	if (c->initrd[0]) {
-		ARG("--initrd"); ARG(c->initrd);
-	}
-	if (c->cmdline[0]) {
-		ARG("--cmdline"); ARG(c->cmdline);
+	if (d->restore) {	/* the guest's memory holds its kernel */
+		snprintf(a->off, sizeof(a->off), "%llu",
+			 (unsigned long long)d->restore->offset);
+		ARG("--restore"); ARG(d->restore->path);
+		ARG("--restore-offset"); ARG(a->off);
+		if (d->restore->paused)
+			ARG("--paused");
+	} else {
+		ARG("--kernel"); ARG(c->kernel);
+		if (c->initrd[0]) {
+			ARG("--initrd"); ARG(c->initrd);
+		}
+		if (c->cmdline[0]) {
+			ARG("--cmdline"); ARG(c->cmdline);
+		}
 	}
 	ARG("--console"); ARG("pty"); ARG("--control"); ARG(a->sock);
 	for (i = 0; i < c->nnics && dom_hv_net_supported(); i++) {
@@ -387,7 +410,8 @@ static void dom_hv_log_tail(struct dom *d, char *buf, size_t len)
 /* Wait for the new hv's control socket; fail if hv exits first. */
 static int dom_wait_hv(struct dom *d, struct verr *e)
 {
-	int64_t end = loop_now_ms() + HV_SOCKET_WAIT_MS;
+	int64_t end = loop_now_ms() + (d->restore ? HV_RESTORE_WAIT_MS :
+				       HV_SOCKET_WAIT_MS);
 	char msg[300];
 	int st;
 
@@ -435,6 +459,24 @@ static void dom_hv_up(struct dom *d)
 	dom_save_run(d);
 }
 
+/* hv answers on its socket: the domain runs (a restored one may stay
+ * paused). */
+static void dom_boot_ready(struct dom *d)
+{
+	d->destroying = false;
+	if (!d->restore) {
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
+	} else {
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_RESTORED);
+		if (d->restore->paused) {	/* libvirt: SUSPENDED, RESTORED */
+			d->state = DS_PAUSED;
+			d->reason = DR_PAUSED_USER;
+			event_lifecycle(d, EV_SUSPENDED, EVD_SUSPENDED_RESTORED);
+		}
+	}
+	dom_hv_up(d);
+}
+
 /* Start (or restart after a reboot: id and VNICs kept) the hv. */
 static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 {
@@ -445,15 +487,49 @@ static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
 		rc = dom_wait_hv(d, e);
 	if (rc < 0)
 		return rc;
-	dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
-	d->destroying = false;
-	dom_hv_up(d);
+	dom_boot_ready(d);
 	return 0;
 }
 
 int dom_start(struct dom *d, struct verr *e)
 {
-	char sockets[DOM_MAX_NICS][108];
+	return dom_start_flags(d, 0, e);
+}
+
+struct dom_start_wait {
+	bool finished;
+	int rc;
+	struct verr *e;
+};
+
+static void dom_start_waited(void *opaque, struct dom *d, int rc,
+			     const struct verr *e)
+{
+	struct dom_start_wait *w = opaque;
+
+	(void)d;
+	w->finished = true;
+	w->rc = rc;
+	if (rc < 0)
+		*w->e = *e;
+}
+
+/* Not for handlers (a restore runs the loop until it ends): autostart. */
+int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e)
+{
+	struct dom_start_wait w = { .e = e };
+	int rc = dom_start_async(d, flags, dom_start_waited, &w, e);
+
+	if (rc <= 0)
+		return rc;
+	while (!w.finished)
+		loop_run_once(100);
+	return w.rc;
+}
+
+int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
+		    void *opaque, struct verr *e)
+{
 	int rc;
 
 	rc = dom_check_not_dom0(d, e);
@@ -463,7 +539,34 @@ int dom_start(struct dom *d, struct verr *e)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is already "
 				 "running");
-	if (access(d->cfg.kernel, R_OK) < 0) {
+	if (dom_has_managed_save(d)) {
+		if (!(flags & DOM_START_FORCE_BOOT)) {
+			rc = dom_managed_restore(d, flags, done, opaque, e);
+			return rc < 0 ? rc : 1;
+		}
+		rc = dom_managed_save_remove(d, e);
+		if (rc < 0)
+			return rc;
+	}
+	return dom_launch(d, e);
+}
+
+/* A start that failed: what it made goes. */
+static void dom_launch_undo(struct dom *d)
+{
+	vif_delete(d);
+	d->live.id = -1;
+	d->state = DS_SHUTOFF;
+	d->reason = DR_SHUTOFF_FAILED;
+}
+
+/* Everything but the wait: id, VNICs, hv spawned; undone on failure. */
+static int dom_launch_spawn(struct dom *d, struct verr *e)
+{
+	char sockets[DOM_MAX_NICS][108];
+	int rc;
+
+	if (!d->restore && access(d->cfg.kernel, R_OK) < 0) {
 		rc = -errno;
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: kernel '%s': %s", d->cfg.kernel,
@@ -485,18 +588,140 @@ int dom_start(struct dom *d, struct verr *e)
 	if (d->cfg.nnics && !dom_hv_net_supported())
 		log_warn("dom %s: this hv has no --net: NICs not attached",
 			 d->cfg.name);
-	rc = dom_boot(d, sockets, e);
-	if (rc < 0)
-		goto fail;
-	log_info("dom %s: started, id %d, hv pid %d", d->cfg.name, d->live.id,
-		 (int)d->pid);
-	return 0;
+	rc = dom_spawn(d, sockets, e);
+	if (rc == 0)
+		return 0;
 fail:
-	vif_delete(d);
-	d->live.id = -1;
-	d->state = DS_SHUTOFF;
-	d->reason = DR_SHUTOFF_FAILED;
+	dom_launch_undo(d);
 	return rc;
+}
+
+static void dom_launch_log(struct dom *d)
+{
+	log_info("dom %s: %s, id %d, hv pid %d", d->cfg.name,
+		 d->restore ? "restored" : "started", d->live.id, (int)d->pid);
+}
+
+int dom_launch(struct dom *d, struct verr *e)
+{
+	int rc = dom_launch_spawn(d, e);
+
+	if (rc == 0)
+		rc = dom_wait_hv(d, e);
+	if (rc < 0) {
+		dom_launch_undo(d);
+		return rc;
+	}
+	dom_boot_ready(d);
+	dom_launch_log(d);
+	return 0;
+}
+
+/* ---- a start the loop waits for (restore: hv reads the image first) */
+
+#define DOM_LAUNCH_POLL_MS	50
+
+struct dom_launch_job {
+	struct dom *d;
+	int tfd;		/* timerfd: look every DOM_LAUNCH_POLL_MS */
+	int64_t deadline;
+	dom_restore_done_fn done;
+	void *opaque;
+};
+
+static void dom_launch_end(struct dom_launch_job *j, int rc,
+			   const struct verr *e)
+{
+	struct dom *d = j->d;
+
+	loop_del(j->tfd);
+	close(j->tfd);
+	d->launch_job = NULL;
+	if (rc < 0)
+		dom_launch_undo(d);
+	j->done(j->opaque, d, rc, e);
+	free(j);
+}
+
+static void dom_launch_poll(void *opaque, uint32_t events)
+{
+	struct dom_launch_job *j = opaque;
+	struct dom *d = j->d;
+	char msg[300];
+	struct verr e;
+	uint64_t n;
+	int st;
+
+	(void)events;
+	if (read(j->tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	/* the loop's SIGCHLD handling may have reaped it already */
+	if (d->exit_status >= 0 || waitpid(d->pid, &st, WNOHANG) == d->pid) {
+		d->pid = 0;
+		dom_hv_log_tail(d, msg, sizeof(msg));
+		verr_fail(&e, -ECHILD, VERR_OPERATION_FAILED, "operation "
+			  "failed: hv for '%s' failed to start: %s",
+			  d->cfg.name, msg);
+		dom_launch_end(j, -ECHILD, &e);
+	} else if (dom_watch(d) == 0) {
+		d->state = DS_SHUTOFF;	/* STARTED, not RESUMED */
+		dom_boot_ready(d);
+		dom_launch_log(d);
+		dom_launch_end(j, 0, NULL);
+	} else if (loop_now_ms() > j->deadline) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &st, 0);
+		d->pid = 0;
+		verr_fail(&e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
+			  "failed: hv for '%s' did not open its control "
+			  "socket", d->cfg.name);
+		dom_launch_end(j, -ETIMEDOUT, &e);
+	}
+}
+
+int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
+		     struct verr *e)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, DOM_LAUNCH_POLL_MS * 1000000L },
+		.it_value = { 0, DOM_LAUNCH_POLL_MS * 1000000L },
+	};
+	struct dom_launch_job *j = calloc(1, sizeof(*j));
+	int rc, st;
+
+	if (!j)
+		return verr_nomem(e);
+	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (j->tfd < 0 || timerfd_settime(j->tfd, 0, &its, NULL) < 0) {
+		rc = -errno;
+		if (j->tfd >= 0)
+			close(j->tfd);
+		free(j);
+		return verr_fail(e, rc, VERR_INTERNAL, "timerfd: %s",
+				 strerror(-rc));
+	}
+	rc = dom_launch_spawn(d, e);
+	if (rc == 0 && loop_add(j->tfd, EPOLLIN, dom_launch_poll, j) < 0) {
+		rc = verr_fail(e, -errno, VERR_INTERNAL, "cannot watch hv");
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &st, 0);
+		d->pid = 0;
+		dom_launch_undo(d);
+	}
+	if (rc < 0) {
+		close(j->tfd);
+		free(j);
+		return rc;
+	}
+	j->d = d;
+	j->deadline = loop_now_ms() + (d->restore ? HV_RESTORE_WAIT_MS :
+				       HV_SOCKET_WAIT_MS);
+	j->done = done;
+	j->opaque = opaque;
+	d->launch_job = j;
+	d->state = DS_PAUSED;	/* as libvirt shows a domain starting up */
+	d->reason = DR_PAUSED_STARTING_UP;
+	return 0;
 }
 
 /* ---- stopping ---- */
@@ -505,6 +730,7 @@ fail:
  * crashed and preserved). Transient domains disappear. */
 void dom_stopped(struct dom *d, int state, int reason)
 {
+	dom_save_detach(d);
 	dom_unwatch(d);
 	domcon_detach(d);
 	vif_delete(d);
@@ -541,7 +767,9 @@ static const char *dom_exit_kind(struct dom *d)
 			else
 				dom_sleep_ms(10);
 		}
-		if (d->exit_status >= 0 && WIFEXITED(d->exit_status)) {
+		/* saved: the image is complete whatever hv did next */
+		if (strcmp(d->hv_reason, "saved") && d->exit_status >= 0 &&
+		    WIFEXITED(d->exit_status)) {
 			switch (WEXITSTATUS(d->exit_status)) {
 			case 10: return "reboot";
 			case 11: return "crash";
@@ -553,6 +781,8 @@ static const char *dom_exit_kind(struct dom *d)
 		while (kill(d->pid, 0) == 0 && loop_now_ms() < end)
 			dom_sleep_ms(10);
 	}
+	if (!strcmp(d->hv_reason, "saved"))
+		return "saved";
 	if (d->destroying)
 		return "destroyed";
 	if (d->hv_reason[0])
@@ -563,7 +793,7 @@ static const char *dom_exit_kind(struct dom *d)
 static bool dom_xvmd_stopping;
 
 /* Apply on_poweroff/on_reboot/on_crash. */
-static void dom_hv_gone(struct dom *d)
+void dom_hv_gone(struct dom *d)
 {
 	char kind[16];
 	enum dom_action act = DOM_ACT_DESTROY;
@@ -584,6 +814,7 @@ static void dom_hv_gone(struct dom *d)
 		reason = DR_SHUTOFF_CRASHED;
 	} else {
 		reason = !strcmp(kind, "failed") ? DR_SHUTOFF_FAILED :
+			 !strcmp(kind, "saved") ? DR_SHUTOFF_SAVED :
 			 DR_SHUTOFF_DESTROYED;
 	}
 	if (dom_xvmd_stopping && act == DOM_ACT_RESTART)
@@ -637,6 +868,9 @@ int dom_shutdown(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
 
+	if (rc == 0)
+		rc = dom_check_idle(d, e);
+
 	if (rc < 0)
 		return rc;
 	if (d->state == DS_PAUSED)
@@ -648,6 +882,9 @@ int dom_shutdown(struct dom *d, struct verr *e)
 int dom_reboot(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
+
+	if (rc == 0)
+		rc = dom_check_idle(d, e);
 
 	if (rc < 0)
 		return rc;
@@ -669,10 +906,14 @@ int dom_destroy(struct dom *d, struct verr *e)
 		return 0;
 	}
 	rc = dom_check_running(d, e);
+	if (rc == 0 && d->launch_job)	/* its end is the restore's */
+		rc = dom_check_idle(d, e);
 	if (rc < 0)
 		return rc;
 	d->destroying = true;
-	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
+	if (d->save_job) {	/* hv is busy writing: no answer to wait for */
+		kill(d->pid, SIGKILL);
+	} else if (dom_hv_call(d, "destroy", NULL, e) < 0) {
 		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
 		kill(d->pid, SIGKILL);
 	}
@@ -685,6 +926,9 @@ int dom_suspend(struct dom *d, struct verr *e)
 	int rc = dom_check_running(d, e);
 
 	if (rc == 0)
+		rc = dom_check_idle(d, e);
+
+	if (rc == 0)
 		rc = dom_hv_call(d, "pause", NULL, e);
 	if (rc < 0)
 		return rc;
@@ -695,6 +939,9 @@ int dom_suspend(struct dom *d, struct verr *e)
 int dom_resume(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
+
+	if (rc == 0)
+		rc = dom_check_idle(d, e);
 
 	if (rc < 0)
 		return rc;

@@ -15,6 +15,20 @@ extern int dom_next_id;
  * filled. */
 int dom_hv_call(struct dom *d, const char *method, json_t **result,
 		struct verr *e);
+/* The same with params (stolen; NULL: none) and a time limit. */
+int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
+		       int timeout_ms, json_t **result, struct verr *e);
+/* hv ended (its socket closed, or it was destroyed or saved): on_*
+ * actions, or the domain stops (a transient one is freed). */
+void dom_hv_gone(struct dom *d);
+/* Start hv for an inactive domain (d->restore set: from a save image):
+ * VNICs, hv, state; on failure everything made is removed. */
+int dom_launch(struct dom *d, struct verr *e);
+/* The same, the wait for hv's socket on the loop: 0 and done() once hv
+ * answers or failed (then undone), or -errno with e now. Until then the
+ * domain is paused (starting up) and refuses lifecycle changes. */
+int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
+		     struct verr *e);
 /* Watch hv's control socket for state events; 0 or -errno. */
 int dom_watch(struct dom *d);
 void dom_unwatch(struct dom *d);

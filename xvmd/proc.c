@@ -15,6 +15,7 @@ static const struct proc_group *const proc_groups[] = {
 	&proc_domain_group,
 	&proc_life_group,
 	&proc_sched_group,
+	&proc_save_group,
 	&proc_event_group,
 	&proc_stats_group,
 	&proc_meta_group,

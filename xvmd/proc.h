@@ -2,7 +2,7 @@
  * The tables of libvirt remote procedures xvmd serves: {number, name,
  * handler, flags}, one handler per procedure, grouped in files by concern
  * (proc_connect.c, proc_node.c, proc_domain.c, proc_life.c, proc_sched.c,
- * events.c), each file with its own table (struct proc_group).
+ * proc_save.c, events.c), each file with its own table (struct proc_group).
  * Numbers are remote_protocol.x's (LIBVIRT-RPC.md); anything not in the
  * table answers NO_SUPPORT.
  */
@@ -38,6 +38,7 @@ extern const struct proc_group proc_node_group;		/* proc_node.c */
 extern const struct proc_group proc_domain_group;	/* proc_domain.c */
 extern const struct proc_group proc_life_group;		/* proc_life.c */
 extern const struct proc_group proc_sched_group;	/* proc_sched.c */
+extern const struct proc_group proc_save_group;		/* proc_save.c */
 extern const struct proc_group proc_event_group;	/* events.c */
 extern const struct proc_group proc_stats_group;	/* proc_stats.c */
 extern const struct proc_group proc_meta_group;		/* proc_meta.c */

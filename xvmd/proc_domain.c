@@ -156,6 +156,7 @@ static bool proc_list_match(const struct dom *d, uint32_t flags)
 	       proc_list_group(flags, LIST_RUNNING | LIST_PAUSED | LIST_SHUTOFF |
 			       LIST_OTHER, st) &&
 	       proc_list_group(flags, LIST_MANAGEDSAVE | LIST_NO_MANAGEDSAVE,
+			       dom_has_managed_save(d) ? LIST_MANAGEDSAVE :
 			       LIST_NO_MANAGEDSAVE) &&
 	       proc_list_group(flags, LIST_AUTOSTART | LIST_NO_AUTOSTART,
 			       d->autostart ? LIST_AUTOSTART : LIST_NO_AUTOSTART) &&
@@ -372,7 +373,7 @@ PROC_DECL(proc_get_autostart)
 	return proc_put_bool(c, proc_autostart_fn);
 }
 
-/* HAS_MANAGED_SAVE_IMAGE, SNAPSHOT_NUM {dom; u32}: none here. */
+/* SNAPSHOT_NUM {dom; u32}: none here. */
 PROC_DECL(proc_dom_zero_flags)
 {
 	struct dom *d;
@@ -429,12 +430,11 @@ static int proc_undefine_common(struct remote_call *c, bool has_flags)
 {
 	struct dom *d;
 	int rc = proc_dom_arg(c, &d);
+	uint32_t flags = has_flags ? xdr_get_u32(c->args) : 0;
 
-	if (has_flags)
-		xdr_get_u32(c->args);
 	if (rc || (rc = proc_args_done(c)))
 		return rc ? rc : PROC_DROP;
-	return dom_undefine(d, &c->err);
+	return dom_undefine(d, flags, &c->err);
 }
 
 PROC_DECL(proc_undefine)
@@ -544,7 +544,6 @@ static const struct proc proc_domain_procs[] = {
 	{ 51, "CONNECT_NUM_OF_DOMAINS", proc_num_of_domains, 0 },
 	{ 150, "DOMAIN_IS_ACTIVE", proc_is_active, 0 },
 	{ 151, "DOMAIN_IS_PERSISTENT", proc_is_persistent, 0 },
-	{ 183, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", proc_dom_zero_flags, 0 },
 	{ 187, "DOMAIN_SNAPSHOT_NUM", proc_dom_zero_flags, 0 },
 	{ 200, "DOMAIN_GET_VCPUS_FLAGS", proc_get_vcpus_flags, 0 },
 	{ 202, "DOMAIN_IS_UPDATED", proc_is_updated, 0 },

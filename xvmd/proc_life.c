@@ -27,14 +27,65 @@ static int proc_dom_op(struct remote_call *c, bool has_flags,
 	return 0;
 }
 
+/* A start that restored the managed save image ended: CREATE's reply is
+ * void, CREATE_WITH_FLAGS's the domain. */
+struct proc_start_later {
+	struct remote_defer *rd;
+	bool ret_dom;
+};
+
+static void proc_start_done(void *opaque, struct dom *d, int rc,
+			    const struct verr *e)
+{
+	struct proc_start_later *l = opaque;
+	struct remote_call c = { 0 };
+	struct xdr_out ret;
+
+	xdr_out_init(&ret);
+	c.ret = &ret;
+	if (rc == 0 && l->ret_dom)
+		proc_put_dom(&c, d);
+	remote_defer_reply(l->rd, rc, e, &ret);
+	xdr_out_free(&ret);
+	free(l);
+}
+
+/* flags (CREATE_WITH_FLAGS): START_PAUSED (a restored guest stays
+ * paused), FORCE_BOOT (a managed save image is discarded); the others
+ * are not refused. A restore is answered once hv runs the guest. */
+static int proc_start(struct remote_call *c, bool has_flags)
+{
+	struct dom *d = proc_get_dom(c);
+	uint32_t flags = has_flags ? xdr_get_u32(c->args) : 0;
+	struct proc_start_later *l;
+	int rc = proc_dom_ready(c, d, false);
+
+	if (rc)
+		return rc;
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->rd = remote_call_defer(c))) {
+		free(l);
+		return verr_nomem(&c->err);
+	}
+	l->ret_dom = has_flags;
+	rc = dom_start_async(d, flags, proc_start_done, l, &c->err);
+	if (rc == 1)
+		return PROC_LATER;
+	remote_defer_cancel(l->rd);
+	free(l);
+	if (rc == 0 && has_flags)
+		proc_put_dom(c, d);
+	return rc;
+}
+
 PROC_DECL(proc_create)
 {
-	return proc_dom_op(c, false, dom_start, false);
+	return proc_start(c, false);
 }
 
 PROC_DECL(proc_create_with_flags)
 {
-	return proc_dom_op(c, true, dom_start, true);
+	return proc_start(c, true);
 }
 
 PROC_DECL(proc_destroy)

@@ -2,7 +2,7 @@
  * The public API names of remote_protocol.x procedures xvmd does not
  * serve, so that a NO_SUPPORT reply names the call as libvirtd's does
  * ("this function is not supported by the connection driver:
- * virDomainSave"), not its number. Numbers and names are libvirt's
+ * virDomainCoreDump"), not its number. Numbers and names are libvirt's
  * (src/remote/remote_protocol.x REMOTE_PROC_X; the API is the virX that
  * gendispatch maps it to). A number in neither this table nor a served
  * one (proc.c) is answered with "procedure N". When a procedure becomes
@@ -27,8 +27,6 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 50, "virConnectNumOfDefinedNetworks" },
 	{ 52, "virConnectNumOfNetworks" },
 	{ 53, "virDomainCoreDump" },
-	{ 54, "virDomainRestore" },
-	{ 55, "virDomainSave" },
 	{ 64, "virDomainBlockStats" },
 	{ 71, "virConnectNumOfStoragePools" },
 	{ 72, "virConnectListStoragePools" },
@@ -42,17 +40,13 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 152, "virNetworkIsActive" },
 	{ 160, "virDomainAttachDeviceFlags" },
 	{ 161, "virDomainDetachDeviceFlags" },
-	{ 163, "virDomainGetJobInfo" },
 	{ 174, "virDomainUpdateDeviceFlags" },
-	{ 182, "virDomainManagedSave" },
-	{ 184, "virDomainManagedSaveRemove" },
 	{ 185, "virDomainSnapshotCreateXML" },
 	{ 194, "virDomainGetBlockInfo" },
 	{ 198, "virDomainGetMemoryParameters" },
 	{ 206, "virDomainGetBlkioParameters" },
 	{ 211, "virDomainScreenshot" },
-	{ 232, "virDomainSaveFlags" },
-	{ 233, "virDomainRestoreFlags" },
+	{ 236, "virDomainSaveImageDefineXML" },
 	{ 243, "virDomainBlockStatsFlags" },
 	{ 257, "virDomainGetInterfaceParameters" },
 	{ 262, "virDomainGetCPUStats" },

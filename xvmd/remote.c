@@ -54,7 +54,14 @@ struct remote_conn {
 	bool ro_socket;		/* accepted on a read-only socket */
 	uint64_t events;	/* registered domain event ids (bit = id) */
 	struct remote_stream *streams;	/* open streams on this client */
+	struct remote_defer *defers;	/* calls to be answered later */
 	struct remote_conn *next;
+};
+
+struct remote_defer {
+	struct remote_conn *conn;	/* NULL once the client is gone */
+	uint32_t proc, serial;
+	struct remote_defer *next;
 };
 
 struct remote_stream {
@@ -124,6 +131,20 @@ static void remote_streams_gone(struct remote_conn *conn)
 	}
 }
 
+static void remote_defer_unlink(struct remote_defer *d)
+{
+	struct remote_defer **pp;
+
+	if (!d->conn)
+		return;
+	for (pp = &d->conn->defers; *pp; pp = &(*pp)->next)
+		if (*pp == d) {
+			*pp = d->next;
+			break;
+		}
+	d->conn = NULL;
+}
+
 static void remote_conn_free(struct remote_conn *conn)
 {
 	struct remote_conn **pp;
@@ -134,6 +155,8 @@ static void remote_conn_free(struct remote_conn *conn)
 			break;
 		}
 	remote_streams_gone(conn);
+	while (conn->defers)	/* their owners answer into the void */
+		remote_defer_unlink(conn->defers);
 	loop_del(conn->fd);
 	close(conn->fd);
 	remote_pkt_free(conn);
@@ -326,6 +349,46 @@ static void remote_reply(struct remote_conn *conn, const struct remote_hdr *req,
 	xdr_out_free(&eo);
 }
 
+struct remote_defer *remote_call_defer(struct remote_call *c)
+{
+	struct remote_defer *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	d->conn = c->conn;
+	d->proc = c->proc;
+	d->serial = c->serial;
+	d->next = c->conn->defers;
+	c->conn->defers = d;
+	return d;
+}
+
+void remote_defer_reply(struct remote_defer *d, int rc, const struct verr *e,
+			struct xdr_out *ret)
+{
+	struct remote_hdr h = { REMOTE_PROGRAM, 1, d->proc, REMOTE_CALL,
+				d->serial, REMOTE_OK };
+	struct remote_call c = { .proc = d->proc, .serial = d->serial };
+	struct xdr_out empty;
+
+	if (d->conn) {
+		xdr_out_init(&empty);
+		c.conn = d->conn;
+		c.ret = ret ? ret : &empty;
+		if (rc < 0)
+			c.err = *e;
+		remote_reply(d->conn, &h, &c, rc);
+		xdr_out_free(&empty);
+	}
+	remote_defer_cancel(d);
+}
+
+void remote_defer_cancel(struct remote_defer *d)
+{
+	remote_defer_unlink(d);
+	free(d);
+}
+
 /* NO_SUPPORT for a procedure in no table, worded as libvirtd words it:
  * the API's name when proc_unserved.c knows it, else its number. */
 static int remote_no_support(struct remote_call *c, uint32_t num)
@@ -365,7 +428,7 @@ static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
 		log_warn("remote: malformed arguments for procedure %u, "
 			 "closing the connection", h->proc);
 		conn->dead = true;
-	} else {
+	} else if (rc != PROC_LATER) {
 		remote_reply(conn, h, &c, rc);
 	}
 	xdr_out_free(&ret);

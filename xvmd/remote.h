@@ -45,6 +45,25 @@ struct remote_call {
  * is closed. verr_errno() never yields -EBADMSG. */
 #define PROC_DROP	(-EBADMSG)
 
+/*
+ * A call answered later (virsh save: hv writes the guest's memory while
+ * other clients are served): the handler takes it over with
+ * remote_call_defer() and returns PROC_LATER; the owner answers once
+ * with remote_defer_reply() (or drops it with remote_defer_cancel() if
+ * the handler then fails and returns an error instead). The client may go
+ * first: the reply is then dropped. Keepalive PINGs are answered
+ * meanwhile. verr_errno() never yields -EINPROGRESS.
+ */
+#define PROC_LATER	(-EINPROGRESS)
+struct remote_defer;
+/* NULL with errno (ENOMEM). */
+struct remote_defer *remote_call_defer(struct remote_call *c);
+/* The reply: rc 0 with ret's bytes (NULL: a void reply) or a negative
+ * errno with e filled. Frees d. */
+void remote_defer_reply(struct remote_defer *d, int rc, const struct verr *e,
+			struct xdr_out *ret);
+void remote_defer_cancel(struct remote_defer *d);
+
 /* Listen on path (a stale socket is replaced). Mode 0600; a read-only
  * socket (ro) is 0666 and its connections can only look, whatever flags
  * their CONNECT_OPEN carries. 0 or -errno. */

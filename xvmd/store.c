@@ -18,7 +18,7 @@
 #define STORE_DEF_MAX	(1u << 20)
 
 static char store_defdir[300], store_rundir[300], store_hvdir[300],
-	    store_condir[300];
+	    store_condir[300], store_savedir[300];
 
 static int store_mkdir(const char *path)
 {
@@ -36,9 +36,11 @@ int store_init(const char *statedir, const char *rundir)
 	snprintf(store_rundir, sizeof(store_rundir), "%s/xvmd", rundir);
 	snprintf(store_hvdir, sizeof(store_hvdir), "%s/hv", rundir);
 	snprintf(store_condir, sizeof(store_condir), "%s/console", rundir);
+	snprintf(store_savedir, sizeof(store_savedir), "%s/save", statedir);
 	snprintf(statedom, sizeof(statedom), "%s", statedir);
 	if ((rc = store_mkdir(statedom)) < 0 ||
 	    (rc = store_mkdir(store_defdir)) < 0 ||
+	    (rc = store_mkdir(store_savedir)) < 0 ||
 	    (rc = store_mkdir(rundir)) < 0 ||
 	    (rc = store_mkdir(store_rundir)) < 0 ||
 	    (rc = store_mkdir(store_hvdir)) < 0 ||
@@ -68,6 +70,11 @@ int store_run_path(char *buf, size_t len, const char *name, const char *what)
 	if (!strcmp(what, "log"))
 		return store_path(buf, len, store_hvdir, name, ".log");
 	return -EINVAL;
+}
+
+int store_managed_save_path(char *buf, size_t len, const char *name)
+{
+	return store_path(buf, len, store_savedir, name, ".save");
 }
 
 int store_save_def(const char *name, const char *xml)

@@ -3,7 +3,8 @@
  * defined domain in $XVM_STATEDIR/domains/<name>.xml and an autostart
  * marker <name>.autostart beside it; the runtime state of each running
  * domain (id, hv pid, VNICs, pty, and the XML of transient ones) in
- * $XVM_RUNDIR/xvmd/<name>.json so a restarted xvmd adopts it. Writes are
+ * $XVM_RUNDIR/xvmd/<name>.json so a restarted xvmd adopts it; managed
+ * save images in $XVM_STATEDIR/save/<name>.save. Writes are
  * atomic (atomicio_replace_file).
  */
 #ifndef XVMD_STORE_H
@@ -28,5 +29,8 @@ int store_each_run(void (*fn)(const char *name, json_t *state));
 /* Run-time paths of a domain: what = "sock", "pid", "log" (under
  * $XVM_RUNDIR/hv/) or "console" ($XVM_RUNDIR/console/NAME.log). */
 int store_run_path(char *buf, size_t len, const char *name, const char *what);
+
+/* A persistent domain's managed save image: $XVM_STATEDIR/save/NAME.save. */
+int store_managed_save_path(char *buf, size_t len, const char *name);
 
 #endif

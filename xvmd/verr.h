@@ -32,6 +32,7 @@ enum {
 	VERR_NO_DOMAIN = 42,
 	VERR_OPERATION_INVALID = 55,
 	VERR_CONFIG_UNSUPPORTED = 67,
+	VERR_ARGUMENT_UNSUPPORTED = 74,
 	VERR_NO_DOMAIN_METADATA = 80,
 	VERR_OPERATION_UNSUPPORTED = 84,
 };
@@ -63,6 +64,7 @@ static inline int verr_errno(int code)
 		return -EPERM;
 	case VERR_NO_SUPPORT:
 	case VERR_CONFIG_UNSUPPORTED:
+	case VERR_ARGUMENT_UNSUPPORTED:
 	case VERR_OPERATION_UNSUPPORTED:
 		return -EOPNOTSUPP;
 	case VERR_RPC:
@@ -79,8 +81,9 @@ static inline int verr_vfail(struct verr *e, int err, int code,
 	e->code = code;
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	/* A callee's -EBADMSG must not read as PROC_DROP (remote.h), which
-	 * closes the client's connection instead of answering it. */
-	return err == -EBADMSG ? -EIO : err;
+	 * closes the client's connection instead of answering it, nor its
+	 * -EINPROGRESS as PROC_LATER, which answers nothing now. */
+	return err == -EBADMSG || err == -EINPROGRESS ? -EIO : err;
 }
 
 /* Fill e with a libvirt error (code VERR_*, the message) and return err,

@@ -141,7 +141,17 @@ static void test_proc_table(void)
 	CU_ASSERT_TRUE(proc_table_sorted());
 	CU_ASSERT_PTR_NOT_NULL(proc_lookup(1));
 	CU_ASSERT_STRING_EQUAL(proc_lookup(273)->name, "CONNECT_LIST_ALL_DOMAINS");
-	CU_ASSERT_PTR_NULL(proc_lookup(55));	/* SAVE: NO_SUPPORT */
+	CU_ASSERT_PTR_NULL(proc_lookup(53));	/* CORE_DUMP: NO_SUPPORT */
+	/* remote_protocol.x's save/restore numbers */
+	CU_ASSERT_STRING_EQUAL(proc_lookup(55)->name, "DOMAIN_SAVE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(54)->name, "DOMAIN_RESTORE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(232)->name, "DOMAIN_SAVE_FLAGS");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(233)->name, "DOMAIN_RESTORE_FLAGS");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(182)->name, "DOMAIN_MANAGED_SAVE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(184)->name,
+			       "DOMAIN_MANAGED_SAVE_REMOVE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(235)->name,
+			       "DOMAIN_SAVE_IMAGE_GET_XML_DESC");
 	/* remote_protocol.x: 202 is DOMAIN_IS_UPDATED, 152 NETWORK_IS_ACTIVE */
 	CU_ASSERT_STRING_EQUAL(proc_lookup(202)->name, "DOMAIN_IS_UPDATED");
 	CU_ASSERT_PTR_NULL(proc_lookup(152));
@@ -153,8 +163,10 @@ static void test_proc_table(void)
 static void test_proc_unserved(void)
 {
 	CU_ASSERT_TRUE(proc_unserved_sorted());
-	CU_ASSERT_STRING_EQUAL(proc_unserved_api(55), "virDomainSave");
-	CU_ASSERT_STRING_EQUAL(proc_unserved_api(54), "virDomainRestore");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(53), "virDomainCoreDump");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(236),
+			       "virDomainSaveImageDefineXML");
+	CU_ASSERT_PTR_NULL(proc_unserved_api(55));	/* served: save */
 	CU_ASSERT_STRING_EQUAL(proc_unserved_api(52), "virConnectNumOfNetworks");
 	CU_ASSERT_STRING_EQUAL(proc_unserved_api(160),
 			       "virDomainAttachDeviceFlags");

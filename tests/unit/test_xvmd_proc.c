@@ -6,6 +6,7 @@
  * error code and message). Also the stream registration remote.h offers
  * to stream owners (domcon.c).
  */
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "xvmd/loop.h"
 #include "xvmd/remote.h"
 #include "xvmd/store.h"
+#include "xvmd/savefile.h"
 
 /* remote_protocol.x procedure numbers used here */
 enum {
@@ -28,7 +30,16 @@ enum {
 	P_DEFINE_XML = 11,
 	P_LOOKUP_BY_NAME = 23,
 	P_UNDEFINE = 35,
-	P_SAVE = 55,		/* not served: NO_SUPPORT */
+	P_RESTORE = 54,
+	P_SAVE = 55,
+	P_MANAGED_SAVE = 182,
+	P_HAS_MANAGED_SAVE = 183,
+	P_MANAGED_SAVE_REMOVE = 184,
+	P_UNDEFINE_FLAGS = 231,
+	P_SAVE_FLAGS = 232,
+	P_RESTORE_FLAGS = 233,
+	P_SAVE_IMAGE_GET_XML_DESC = 235,
+	P_CORE_DUMP = 53,	/* not served: NO_SUPPORT */
 	P_GET_HOSTNAME = 59,
 	P_AUTH_LIST = 66,
 	P_GET_URI = 110,
@@ -320,9 +331,9 @@ static void test_unknown_procedure(void)
 	struct reply r;
 
 	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL(call(fd, P_SAVE, NULL, &r), 0);
+	CU_ASSERT_EQUAL(call(fd, P_CORE_DUMP, NULL, &r), 0);
 	assert_error(&r, VERR_NO_SUPPORT, "this function is not supported by "
-		     "the connection driver: virDomainSave");
+		     "the connection driver: virDomainCoreDump");
 	CU_ASSERT_EQUAL(r.domain, VERR_FROM_REMOTE);
 	reply_free(&r);
 	/* a number with no known API name keeps its number */
@@ -492,6 +503,175 @@ static void test_define_lookup_undefine(void)
 	client_close(fd);
 }
 
+/* {dom; u32 flags} calls. */
+static int call_dom_flags(int fd, uint32_t proc, const uint8_t *uuid,
+			  uint32_t flags, struct reply *r)
+{
+	struct xdr_out a;
+	int rc;
+
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_u32(&a, flags);
+	rc = call(fd, proc, &a, r);
+	xdr_out_free(&a);
+	return rc;
+}
+
+/* A save image at path whose XML is xml, with len bytes of stream. */
+static void write_image(const char *path, const char *xml, size_t len)
+{
+	struct savefile_hdr h = { .xml = (char *)xml, .xml_len = strlen(xml),
+				  .stream_len = len };
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(savefile_write(fd, &h), 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, h.data_off + len), 0);
+	close(fd);
+}
+
+/* What needs no hv: save of a domain not running, flags refused as
+ * libvirt refuses them, restore of bad images creating nothing,
+ * save-image-dumpxml, and the managed save image's effect on
+ * has-managed-save, list, undefine and managedsave-remove. */
+static void test_save_restore_refusals(void)
+{
+	int fd = client_open(false, false);
+	char path[128], img[128];
+	uint8_t uuid[16];
+	struct xdr_out a;
+	struct reply r;
+	char *xml;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	free(xdr_get_string(&r.x, 256));
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	reply_free(&r);
+	snprintf(path, sizeof(path), "%s/unit.save", statedir);
+
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_string(&a, path);
+	CU_ASSERT_EQUAL(call(fd, P_SAVE, &a, &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: domain is not running");
+	reply_free(&r);
+	xdr_out_free(&a);
+	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);	/* nothing written */
+
+	/* SAVE_FLAGS: BYPASS_CACHE (1) is not done; RUNNING|PAUSED clash */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_string(&a, path);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u32(&a, 1);
+	CU_ASSERT_EQUAL(call(fd, P_SAVE_FLAGS, &a, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: unsupported "
+		     "flags (0x1) in function virDomainSaveFlags");
+	reply_free(&r);
+	xdr_out_free(&a);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_MANAGED_SAVE, uuid, 6, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: Flags "
+		     "'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' "
+		     "are mutually exclusive");
+	reply_free(&r);
+
+	/* restore: relative, missing, not an image, truncated, bad XML */
+	CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, "unit.save", &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: save image path "
+		     "'unit.save' is not absolute");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, path, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	CU_ASSERT(r.msg && strstr(r.msg, "No such file or directory"));
+	reply_free(&r);
+	write_image(path, "<domain type='xen'><name>other</name></domain>", 100);
+	CU_ASSERT_EQUAL(truncate(path, 4096 + 99), 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, path, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	CU_ASSERT(r.msg && strstr(r.msg, "save image truncated: 99 bytes of "
+				  "guest state, the header says 100"));
+	reply_free(&r);
+	CU_ASSERT_EQUAL(truncate(path, 4096 + 100), 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, path, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_XML_ERROR);	/* no memory, no os */
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "other", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);	/* nothing created */
+	reply_free(&r);
+	xdr_out_init(&a);
+	xdr_put_string(&a, path);
+	xdr_put_opt_string(&a, "<domain/>");
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_RESTORE_FLAGS, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_ARGUMENT_UNSUPPORTED);
+	reply_free(&r);
+	xdr_out_free(&a);
+
+	/* save-image-dumpxml gives the image's XML back */
+	xdr_out_init(&a);
+	xdr_put_string(&a, path);
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_SAVE_IMAGE_GET_XML_DESC, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	xml = xdr_get_string(&r.x, 4096);
+	CU_ASSERT(xml && !strcmp(xml, "<domain type='xen'><name>other</name>"
+				 "</domain>"));
+	free(xml);
+	reply_free(&r);
+	xdr_out_free(&a);
+
+	/* the image of a domain that is defined: restore would start it;
+	 * with the same name and another uuid it is refused */
+	write_image(path, "<domain type='xen'><name>unitdom</name><uuid>"
+		    "6c8a3f2e-1b7d-4e0a-9c55-00000000aaaa</uuid><memory>"
+		    "65536</memory><os><type>xen</type><kernel>/k</kernel>"
+		    "</os></domain>", 10);
+	CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, path, &r), 0);
+	assert_error(&r, VERR_OPERATION_FAILED, "operation failed: domain "
+		     "'unitdom' already exists with uuid "
+		     "6c8a3f2e-1b7d-4e0a-9c55-00000000beef");
+	reply_free(&r);
+
+	/* managed save: a transient domain has none; an image makes
+	 * has-managed-save 1 and undefine
+	 * refuse unless MANAGED_SAVE */
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_MANAGED_SAVE, uuid, 0, &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: domain is not running");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_HAS_MANAGED_SAVE, uuid, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 0);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(store_managed_save_path(img, sizeof(img), "unitdom"), 0);
+	CU_ASSERT(strstr(img, "/save/unitdom.save") != NULL);
+	write_image(img, unit_dom_xml, 10);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_HAS_MANAGED_SAVE, uuid, 0, &r), 0);
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 1);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_UNDEFINE_FLAGS, uuid, 0, &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: Refusing to undefine while domain managed save "
+		     "image exists");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_MANAGED_SAVE_REMOVE, uuid, 0, &r),
+			0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	CU_ASSERT_NOT_EQUAL(access(img, F_OK), 0);
+	write_image(img, unit_dom_xml, 10);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_UNDEFINE_FLAGS, uuid, 1, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);		/* MANAGED_SAVE */
+	reply_free(&r);
+	CU_ASSERT_NOT_EQUAL(access(img, F_OK), 0);
+	unlink(path);
+	client_close(fd);
+}
+
 /* A stream owner as domcon.c is one: what the transport called. */
 struct test_stream {
 	struct remote_stream *st;
@@ -631,6 +811,71 @@ static void test_stream(void)
 	CU_ASSERT_PTR_NULL(only_conn());
 }
 
+/* Calls answered later (a save): the reply carries the call's serial,
+ * a keepalive is answered meanwhile, and a client gone first costs
+ * nothing. */
+static void test_deferred_reply(void)
+{
+	int fd = client_open(false, false);
+	struct remote_defer *d1, *d2, *d3;
+	struct remote_call c = { .proc = P_SAVE };
+	struct xdr_out o;
+	struct verr e = { 0 };
+	struct remote_conn *conn;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	conn = only_conn();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conn);
+	c.conn = conn;
+	c.serial = 91;
+	d1 = remote_call_defer(&c);
+	c.serial = 92;
+	d2 = remote_call_defer(&c);
+	CU_ASSERT_FATAL(d1 && d2);
+	send_packet(fd, REMOTE_KEEPALIVE, 1, REMOTE_MESSAGE, 0, REMOTE_OK,
+		    NULL, 0);				/* PING */
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.prog, REMOTE_KEEPALIVE);
+	CU_ASSERT_EQUAL(r.proc, 2);			/* PONG */
+	reply_free(&r);
+
+	verr_set(&e, VERR_OPERATION_FAILED, "operation failed: late");
+	remote_defer_reply(d2, -EIO, &e, NULL);		/* any order */
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.serial, 92);
+	CU_ASSERT_EQUAL(r.proc, P_SAVE);
+	assert_error(&r, VERR_OPERATION_FAILED, "operation failed: late");
+	reply_free(&r);
+	remote_defer_reply(d1, 0, NULL, NULL);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.type, REMOTE_REPLY);
+	CU_ASSERT_EQUAL(r.serial, 91);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	c.serial = 94;				/* with a payload */
+	d1 = remote_call_defer(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d1);
+	xdr_out_init(&o);
+	xdr_put_u32(&o, 7);
+	remote_defer_reply(d1, 0, NULL, &o);
+	xdr_out_free(&o);
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.serial, 94);
+	CU_ASSERT_EQUAL(xdr_get_u32(&r.x), 7);
+	CU_ASSERT_EQUAL(xdr_in_done(&r.x, true), 0);
+	reply_free(&r);
+
+	/* the client goes before its reply */
+	c.serial = 93;
+	d3 = remote_call_defer(&c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d3);
+	client_close(fd);
+	CU_ASSERT_PTR_NULL(only_conn());
+	remote_defer_reply(d3, 0, NULL, NULL);		/* dropped, freed */
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -677,6 +922,9 @@ static CU_TestInfo tests[] = {
 	{ "read-only connection refuses define", test_readonly },
 	{ "define, lookup, console, undefine", test_define_lookup_undefine },
 	{ "streams registered with the transport", test_stream },
+	{ "calls answered later", test_deferred_reply },
+	{ "save, restore, managed save: refusals and images",
+	  test_save_restore_refusals },
 	CU_TEST_INFO_NULL,
 };
 

@@ -486,7 +486,7 @@ static void test_all_domain_stats(void)
 	xdr_out_free(&r);
 	xdr_out_free(&a);
 
-	CU_ASSERT_EQUAL(dom_undefine(d, &e), 0);
+	CU_ASSERT_EQUAL(dom_undefine(d, 0, &e), 0);
 }
 
 /* SET_METADATA/GET_METADATA {dom; type; [metadata; key;] uri; flags}. */
@@ -569,7 +569,7 @@ static void test_metadata_procs(void)
 	free(s);
 	xdr_out_free(&r);
 	CU_ASSERT_STRING_EQUAL(d->cfg.description, "a <b> & c");
-	CU_ASSERT_EQUAL(dom_undefine(d, &e), 0);
+	CU_ASSERT_EQUAL(dom_undefine(d, 0, &e), 0);
 }
 
 /* <metadata> elements by namespace: set, replace, get, remove; bad XML,
