@@ -3,7 +3,8 @@
 # virsh, becomes a virtio-blk disk in the guest: blkwrite's pattern is in
 # the file (checked here, from the host); domblklist and domblkinfo show
 # it; redefined with blkcheck the next boot finds the pattern; a
-# <readonly/> disk refuses the guest's writes; a second domain cannot
+# <readonly/> disk refuses the guest's writes; save and restore keep the
+# disk; a second domain cannot
 # start on a disk a running one writes to; a missing file fails the start
 # naming the path, with no VNIC or hv left; a qcow2 driver type is refused
 # at define, a cdrom at start.
@@ -104,6 +105,16 @@ expect_fail "disk $img is in use by domain d1" start d2
 "$VNICADM" show-vnic | grep -q '^xvm' && fail "d2: refused start left VNICs"
 [ "$(V domstate d1)" = running ] || fail "d1 is $(V domstate d1)"
 pass "d2: refused, no hv, no VNIC; d1 still running"
+
+# save and restore: the restored hv has the same disk.
+V save d1 "$TMP/d1.save" >/dev/null || fail "save d1"
+[ "$(V domstate d1)" = "shut off" ] || fail "d1 after save: $(V domstate d1)"
+V restore "$TMP/d1.save" >/dev/null || { tail -n 5 "$XVM_RUNDIR/hv/d1.log"; fail "restore d1"; }
+[ "$(V domstate d1)" = running ] || fail "d1 after restore: $(V domstate d1)"
+tr '\0' ' ' <"/proc/$(hvpid d1)/cmdline" | grep -q -- "--restore .*--disk path=$img,format=raw,serial=xvmd-d1 " ||
+	fail "restored hv's command line: $(tr '\0' ' ' <"/proc/$(hvpid d1)/cmdline")"
+expect_fail "disk $img is in use by domain d1" start d2
+pass "d1 saved and restored with its disk (hv --restore ... --disk), still in use"
 V destroy d1 >/dev/null || fail "destroy d1"
 
 # Redefined with blkcheck: the next boot finds the pattern.
