@@ -7,7 +7,8 @@
 # disk; a second domain cannot
 # start on a disk a running one writes to; a missing file fails the start
 # naming the path, with no VNIC or hv left; a qcow2 driver type is refused
-# at define, a cdrom at start.
+# at define, a cdrom at start; a block device (loop) disk with
+# cache=none works the same.
 # timeout: 400
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -140,3 +141,26 @@ grep -q '^guest: blkro: write refused: I/O error$' "$(conlog ro)" || fail "ro: $
 expect_state ro "shut off" 60
 [ "$(md5sum <"$img")" = "$sum" ] || fail "the read-only disk's file changed"
 pass "ro: read-only disk, the guest's write refused, the file unchanged"
+
+# A block device (a loop device over a file of ours), cache='none':
+# hv opens it O_DIRECT; domblkinfo gives the device's size throughout.
+command -v losetup >/dev/null || fail "losetup (util-linux) is not installed"
+limg=$TMP/loop.img
+truncate -s 8M "$limg"
+loopdev=$(losetup -f --show "$limg") || fail "cannot make a loop device (losetup -f --show $limg)"
+at_exit "losetup -d $loopdev"
+dom_xml bd "workload=blkwrite,idle blk_start=100 blk_sectors=2048 blk_seed=11" "" \
+	"<disk type='block' device='disk'><driver name='qemu' type='raw' cache='none'/><source dev='$loopdev'/><target dev='xvda' bus='xen'/></disk>"
+V define "$TMP/bd.xml" >/dev/null && V start bd >/dev/null || fail "start bd"
+wait_for_line "$(conlog bd)" '^guest: blk: ok 2048 sectors from 100 seed 11 ' 180 ||
+	{ cat "$(conlog bd)"; fail "bd: no 'blk: ok' line"; }
+grep -q '^guest: blk0: 16384 sectors$' "$(conlog bd)" || fail "bd: the guest did not see 16384 sectors"
+tr '\0' ' ' <"/proc/$(hvpid bd)/cmdline" | grep -q -- "--disk path=$loopdev,format=raw,cache=none " ||
+	fail "bd: hv's command line: $(tr '\0' ' ' <"/proc/$(hvpid bd)/cmdline")"
+V domblkinfo bd xvda | tee "$TMP/bdinfo"
+for f in Capacity Allocation Physical; do
+	grep -Eq "^$f: +8388608$" "$TMP/bdinfo" || fail "bd: domblkinfo $f: $(cat "$TMP/bdinfo")"
+done
+V destroy bd >/dev/null || fail "destroy bd"
+check_image "$limg" 11 100 2048 || fail "the loop device's file does not hold what the guest wrote"
+pass "bd: a block device disk (cache=none) written by the guest; domblkinfo 8388608 throughout"
