@@ -7,6 +7,7 @@
  * processes with the same ids and states.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -291,7 +293,21 @@ struct dom_argv {
 	int n;
 	char mem[24], vcpus[8], uuid[37], sock[512], off[24];
 	char net[DOM_MAX_NICS][200];
+	char disk[DOM_MAX_DISKS][DOM_PATH_MAX + 64];
 };
+
+int dom_disk_arg(const struct dom_disk *dk, char *buf, size_t len)
+{
+	int n;
+
+	/* cache='default' is hv's own default (writeback): not passed. */
+	n = snprintf(buf, len, "path=%s,format=raw%s%s%s%s", dk->path,
+		     dk->readonly ? ",readonly" : "",
+		     dk->serial[0] ? ",serial=" : "", dk->serial,
+		     !strcmp(dk->cache, "none") ? ",cache=none" :
+		     !strcmp(dk->cache, "writeback") ? ",cache=writeback" : "");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
 
 static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 {
@@ -330,6 +346,14 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 		snprintf(a->net[i], sizeof(a->net[i]), "vnic=%s,mac=%s",
 			 sockets[i], mac_format_canonical(&c->nics[i].mac, mac));
 		ARG("--net"); ARG(a->net[i]);
+	}
+	/* In the XML's order (the guest's blk0, blk1, ...); cdroms were
+	 * refused by dom_disks_check(). */
+	for (i = 0; i < c->ndisks; i++) {
+		if (c->disks[i].cdrom ||
+		    dom_disk_arg(&c->disks[i], a->disk[i], sizeof(a->disk[i])))
+			continue;
+		ARG("--disk"); ARG(a->disk[i]);
 	}
 #undef ARG
 	a->v[a->n] = NULL;
@@ -560,6 +584,102 @@ static void dom_launch_undo(struct dom *d)
 	d->reason = DR_SHUTOFF_FAILED;
 }
 
+/* Whether two disks are the same file or device. */
+static bool dom_disk_same(const struct stat *st, const char *path)
+{
+	struct stat o;
+
+	if (stat(path, &o) < 0)
+		return false;
+	if (S_ISBLK(st->st_mode))
+		return S_ISBLK(o.st_mode) && o.st_rdev == st->st_rdev;
+	return o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/* The running domain (not d) holding the disk in a way that conflicts
+ * with dk: one of the two writes to it. NULL if none. */
+static const struct dom *dom_disk_user(const struct dom *d,
+				       const struct dom_disk *dk,
+				       const struct stat *st)
+{
+	const struct dom *o;
+	unsigned int i;
+
+	for (o = dom_first(); o; o = o->next) {
+		if (o == d || o->dom0 || !dom_active(o))
+			continue;
+		for (i = 0; i < o->cfg.ndisks; i++) {
+			const struct dom_disk *od = &o->cfg.disks[i];
+
+			if (od->cdrom || (od->readonly && dk->readonly))
+				continue;
+			if (dom_disk_same(st, od->path))
+				return o;
+		}
+	}
+	return NULL;
+}
+
+/* Before anything is made: every disk is one hv can open, the way hv
+ * opens it, and no other running domain writes to it (or reads it while
+ * this one writes). */
+static int dom_disks_check(struct dom *d, struct verr *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->cfg.ndisks; i++) {
+		const struct dom_disk *dk = &d->cfg.disks[i];
+		const struct dom *o;
+		char arg[DOM_PATH_MAX + 64];
+		struct stat st;
+		int rc;
+
+		if (dk->cdrom)
+			return verr_fail(e, -EOPNOTSUPP, VERR_CONFIG_UNSUPPORTED,
+					 "unsupported configuration: disk %s "
+					 "(%s) is a cdrom: xvm has no cdrom "
+					 "device (make it device='disk' "
+					 "with <readonly/>)", dk->target,
+					 dk->path);
+		if (strchr(dk->path, ','))
+			return verr_fail(e, -EINVAL, VERR_CONFIG_UNSUPPORTED,
+					 "unsupported configuration: disk %s "
+					 "path '%s' has a comma", dk->target,
+					 dk->path);
+		if (dom_disk_arg(dk, arg, sizeof(arg)) < 0)
+			return verr_fail(e, -ENAMETOOLONG,
+					 VERR_CONFIG_UNSUPPORTED, "unsupported "
+					 "configuration: disk %s path is too "
+					 "long", dk->target);
+		if (stat(dk->path, &st) < 0) {
+			rc = -errno;
+			return verr_fail(e, rc, VERR_OPERATION_FAILED,
+					 "operation failed: disk %s: '%s': %s",
+					 dk->target, dk->path, strerror(-rc));
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+			return verr_fail(e, -EINVAL, VERR_OPERATION_FAILED,
+					 "operation failed: disk %s: '%s' is "
+					 "not a regular file or block device",
+					 dk->target, dk->path);
+		if (access(dk->path, dk->readonly ? R_OK : R_OK | W_OK) < 0) {
+			rc = -errno;
+			return verr_fail(e, rc, VERR_OPERATION_FAILED,
+					 "operation failed: disk %s: '%s' "
+					 "cannot be opened %s: %s", dk->target,
+					 dk->path, dk->readonly ? "to read" :
+					 "to read and write", strerror(-rc));
+		}
+		o = dom_disk_user(d, dk, &st);
+		if (o)
+			return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID,
+					 "Requested operation is not valid: "
+					 "disk %s is in use by domain %s",
+					 dk->path, o->cfg.name);
+	}
+	return 0;
+}
+
 /* Everything but the wait: id, VNICs, hv spawned; undone on failure. */
 static int dom_launch_spawn(struct dom *d, struct verr *e)
 {
@@ -572,6 +692,9 @@ static int dom_launch_spawn(struct dom *d, struct verr *e)
 				 "failed: kernel '%s': %s", d->cfg.kernel,
 				 strerror(-rc));
 	}
+	rc = dom_disks_check(d, e);
+	if (rc < 0)
+		return rc;
 	rc = store_run_path(sockets[0], sizeof(sockets[0]), d->cfg.name,
 			    "sock");
 	if (rc < 0)

@@ -777,17 +777,50 @@ static int domxml_interface(struct domxml_ctx *c, const xmlNode *n)
 	return 0;
 }
 
-/* <driver name= type=>: only raw images; the name (qemu, file, phy) says
- * nothing to hv and is not kept. */
-static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n)
+/* <driver name= type= cache=>: only raw images (image formats need
+ * qemu-storage-daemon, which xvmd does not drive yet); the name (qemu,
+ * file, phy) says nothing to hv and is not kept; the cache mode is. */
+static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n,
+			      struct dom_disk *d)
 {
 	char type[16];
 	int rc = domxml_attr_copy(c, n, "type", type, sizeof(type), false);
 
 	if (rc > 0 && strcmp(type, "raw"))
-		return domxml_fail(c, "unsupported disk driver type '%s': xvm "
-				   "reads raw images only", type);
+		return domxml_fail(c, "unsupported disk driver type '%s': "
+				   "image formats need qemu-storage-daemon, "
+				   "not yet served (raw only)", type);
+	if (rc < 0)
+		return rc;
+	rc = domxml_attr_copy(c, n, "cache", d->cache, sizeof(d->cache),
+			      false);
+	if (rc > 0 && strcmp(d->cache, "none") &&
+	    strcmp(d->cache, "writeback") && strcmp(d->cache, "default"))
+		return domxml_fail(c, "unsupported disk cache mode '%s' "
+				   "(none, writeback, default)", d->cache);
 	return rc < 0 ? rc : 0;
+}
+
+/* <serial>: what the guest's GET_ID returns, at most 20 printable ASCII
+ * characters (virtio-blk's ID field); no comma, hv's --disk separator. */
+static int domxml_disk_serial(struct domxml_ctx *c, const xmlNode *n,
+			      struct dom_disk *d)
+{
+	char buf[256];
+	int rc = domxml_text(c, n, buf, sizeof(buf));
+	const char *p;
+
+	if (rc < 0)
+		return rc;
+	if (strlen(buf) >= sizeof(d->serial))
+		return domxml_fail(c, "disk serial '%s' is longer than %zu "
+				   "characters", buf, sizeof(d->serial) - 1);
+	for (p = buf; *p; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == ',')
+			return domxml_fail(c, "disk serial '%s': only printable "
+					   "characters, no commas", buf);
+	strcpy(d->serial, buf);
+	return 0;
 }
 
 /* <target dev= bus=>: the bus is kept (xen, virtio). */
@@ -846,7 +879,9 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 		else if (domxml_is(n, "target"))
 			rc = domxml_disk_target(c, n, d);
 		else if (domxml_is(n, "driver"))
-			rc = domxml_disk_driver(c, n);
+			rc = domxml_disk_driver(c, n, d);
+		else if (domxml_is(n, "serial"))
+			rc = domxml_disk_serial(c, n, d);
 		else if (domxml_is(n, "readonly"))
 			d->readonly = true;
 		else

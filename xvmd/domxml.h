@@ -64,6 +64,9 @@ struct dom_disk {
 	char bus[8];		/* target bus ("xen", "virtio"), "" none */
 	bool cdrom;		/* device='cdrom' (else 'disk') */
 	bool readonly;		/* <readonly/> */
+	char serial[21];	/* <serial>: <= 20 printable chars, "" none */
+	char cache[12];		/* <driver cache=>: "none", "writeback",
+				 * "default" or "" absent */
 };
 
 struct dom_config {

@@ -76,9 +76,12 @@ static void fmt_nic(FILE *f, const struct dom_nic *nic, const char *vnic)
 
 static void fmt_disk(FILE *f, const struct dom_disk *d)
 {
-	fprintf(f, "    <disk type='%s' device='%s'>\n      <source %s='",
-		d->block ? "block" : "file", d->cdrom ? "cdrom" : "disk",
-		d->block ? "dev" : "file");
+	fprintf(f, "    <disk type='%s' device='%s'>\n",
+		d->block ? "block" : "file", d->cdrom ? "cdrom" : "disk");
+	fputs("      <driver name='qemu' type='raw'", f);
+	if (d->cache[0])
+		fprintf(f, " cache='%s'", d->cache);
+	fprintf(f, "/>\n      <source %s='", d->block ? "dev" : "file");
 	xmlesc_put(f, d->path);
 	fputs("'/>\n      <target dev='", f);
 	xmlesc_put(f, d->target);
@@ -87,6 +90,11 @@ static void fmt_disk(FILE *f, const struct dom_disk *d)
 	fputs("'/>\n", f);
 	if (d->readonly)
 		fputs("      <readonly/>\n", f);
+	if (d->serial[0]) {
+		fputs("      <serial>", f);
+		xmlesc_put(f, d->serial);
+		fputs("</serial>\n", f);
+	}
 	fputs("    </disk>\n", f);
 }
 

@@ -42,7 +42,6 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 161, "virDomainDetachDeviceFlags" },
 	{ 174, "virDomainUpdateDeviceFlags" },
 	{ 185, "virDomainSnapshotCreateXML" },
-	{ 194, "virDomainGetBlockInfo" },
 	{ 198, "virDomainGetMemoryParameters" },
 	{ 206, "virDomainGetBlkioParameters" },
 	{ 211, "virDomainScreenshot" },

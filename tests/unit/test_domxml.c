@@ -8,6 +8,7 @@
 
 #include "unit.h"
 #include "xvmd/domxml.h"
+#include "xvmd/dom_run.h"
 
 static const char full_xml[] =
 	"<domain type='xvm' xmlns:xvm='" DOMXML_NS "'>\n"
@@ -146,7 +147,24 @@ static void test_domxml_errors(void)
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
 		  "<driver name='qemu' type='qcow2'/><source file='/d.qcow2'/>"
 		  "<target dev='xvda' bus='xen'/></disk></devices></domain>",
-		  "unsupported disk driver type 'qcow2': xvm reads raw images only" },
+		  "unsupported disk driver type 'qcow2': image formats need "
+		  "qemu-storage-daemon, not yet served" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<driver type='vmdk'/><source file='/d'/><target dev='xvda'/>"
+		  "</disk></devices></domain>", "disk driver type 'vmdk'" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<driver type='raw' cache='unsafe'/><source file='/d'/>"
+		  "<target dev='xvda'/></disk></devices></domain>",
+		  "unsupported disk cache mode 'unsafe' (none, writeback, "
+		  "default)" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<source file='/d'/><target dev='xvda'/><serial>"
+		  "123456789012345678901</serial></disk></devices></domain>",
+		  "disk serial '123456789012345678901' is longer than 20" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<source file='/d'/><target dev='xvda'/><serial>a,b</serial>"
+		  "</disk></devices></domain>", "disk serial 'a,b': only "
+		  "printable characters, no commas" },
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
 		  "<source file='/d'/><target dev='hda' bus='ide'/></disk>"
 		  "</devices></domain>", "unsupported disk bus 'ide'" },
@@ -368,6 +386,51 @@ static void test_domxml_helpers(void)
 				       "012345678901234567890123"));
 }
 
+/* <disk> attributes hv needs: kept, formatted back, and turned into
+ * hv's --disk arguments in the XML's order. */
+static void test_domxml_disks(void)
+{
+	static const char xml[] = "<domain type='xvm'><name>a</name>"
+		"<memory>2048</memory><os><type>xen</type><kernel>/k</kernel>"
+		"</os><devices>"
+		"<disk type='file' device='disk'><driver name='qemu' type='raw' "
+		"cache='none'/><source file='/img/a.img'/><target dev='xvda'/>"
+		"<serial>SN 0001</serial></disk>"
+		"<disk type='block'><source dev='/dev/loop9'/>"
+		"<target dev='xvdb' bus='virtio'/><readonly/>"
+		"<driver type='raw' cache='default'/></disk>"
+		"<disk type='file'><driver cache='writeback'/>"
+		"<source file='/img/c.img'/><target dev='xvdc'/></disk>"
+		"</devices></domain>";
+	struct dom_config a, b;
+	char err[256] = "", arg[64], *x;
+
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(xml, strlen(xml), &a, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(a.ndisks, 3);
+	CU_ASSERT_STRING_EQUAL(a.disks[0].serial, "SN 0001");
+	CU_ASSERT_STRING_EQUAL(a.disks[0].cache, "none");
+	CU_ASSERT_STRING_EQUAL(a.disks[1].cache, "default");
+	CU_ASSERT_TRUE(a.disks[1].block && a.disks[1].readonly);
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], arg, sizeof(arg)), 0);
+	CU_ASSERT_STRING_EQUAL(arg, "path=/img/a.img,format=raw,"
+			       "serial=SN 0001,cache=none");
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[1], arg, sizeof(arg)), 0);
+	CU_ASSERT_STRING_EQUAL(arg, "path=/dev/loop9,format=raw,readonly");
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[2], arg, sizeof(arg)), 0);
+	CU_ASSERT_STRING_EQUAL(arg, "path=/img/c.img,format=raw,"
+			       "cache=writeback");
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], arg, 20), -ENAMETOOLONG);
+	x = domxml_format(&a, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<driver name='qemu' type='raw' "
+				      "cache='none'/>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<serial>SN 0001</serial>"));
+	CU_ASSERT_EQUAL(domxml_parse(x, strlen(x), &b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);	/* round-trips */
+	free(x);
+}
+
 static CU_TestInfo tests[] = {
 	{ "full document", test_domxml_full },
 	{ "format round-trip", test_domxml_roundtrip },
@@ -376,6 +439,7 @@ static CU_TestInfo tests[] = {
 	{ "virt-install PV guest kept and round-tripped", test_domxml_virtinst },
 	{ "metadata namespaces, size limit", test_domxml_metadata },
 	{ "uuid, cpuset, names", test_domxml_helpers },
+	{ "disk serial, cache, readonly -> hv --disk", test_domxml_disks },
 	CU_TEST_INFO_NULL,
 };
 
