@@ -1,6 +1,9 @@
 /* migrate: the VM state stream (save/restore, migration) codec. */
 #include "devtest.h"
+#include <fcntl.h>
+#include <linux/kvm.h>
 #include "hv/migrate.h"
+#include "hv/vcpu.h"
 
 #define MEM	(2u << 20)
 
@@ -209,11 +212,117 @@ static void test_ram_rounds(void)
 	rmvm(b);
 }
 
+/* A KVM blob as the writer puts it: length, then bytes (zeros here). */
+static void put_zero_blob(struct snap_writer *w, size_t n)
+{
+	snap_put_u32(w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		snap_put_u8(w, 0);
+}
+
+enum cpu_flaw { CPU_GOOD, CPU_ODD_MSR, CPU_MANY_MSRS, CPU_XSAVE_SIZE,
+		CPU_INDEX, CPU_CHIP_ID };
+
+/* A stream with CPU state (MIG_F_CPU) for one vCPU, with one flaw the
+ * section CRCs do not catch (a crafted file recomputes them). */
+static void cpu_stream(struct vm *a, struct snap_writer *w, enum cpu_flaw f)
+{
+	size_t mark;
+
+	snap_writer_init(w, 64u << 20);
+	CU_ASSERT_EQUAL(mig_put_header(a, w, MIG_F_CPU), 0);
+	CU_ASSERT_EQUAL(mig_put_ram(a, w), 0);
+	snap_section_begin(w, "cpu", 1, &mark);
+	snap_put_u32(w, f == CPU_INDEX ? 7 : 0);
+	put_zero_blob(w, sizeof(struct kvm_regs));
+	put_zero_blob(w, sizeof(struct kvm_sregs));
+	put_zero_blob(w, sizeof(struct kvm_fpu));
+	put_zero_blob(w, f == CPU_XSAVE_SIZE ? 64 : sizeof(struct kvm_xsave));
+	put_zero_blob(w, 0);				/* no XCRs */
+	put_zero_blob(w, sizeof(struct kvm_lapic_state));
+	put_zero_blob(w, sizeof(struct kvm_vcpu_events));
+	put_zero_blob(w, sizeof(struct kvm_mp_state));
+	put_zero_blob(w, sizeof(struct kvm_debugregs));
+	if (f == CPU_MANY_MSRS) {
+		snap_put_u32(w, 1000);
+		for (unsigned int i = 0; i < 1000; i++) {
+			snap_put_u32(w, 0x174);
+			snap_put_u64(w, 0);
+		}
+	} else {
+		snap_put_u32(w, 2);
+		snap_put_u32(w, 0xc0000082);		/* LSTAR */
+		snap_put_u64(w, 0xffffffff81000000ull);
+		/* IA32_FEATURE_CONTROL: not guest state hv ever saves */
+		snap_put_u32(w, f == CPU_ODD_MSR ? 0x3a : 0x277);
+		snap_put_u64(w, 0x0007040600070406ull);
+	}
+	snap_section_end(w, mark);
+	snap_section_begin(w, "vm", 1, &mark);
+	for (uint32_t id = 0; id < 3; id++) {
+		struct kvm_irqchip chip = { .chip_id = id };
+
+		if (f == CPU_CHIP_ID && id == 1)
+			chip.chip_id = 9;
+		snap_put_u32(w, sizeof(chip));
+		snap_put_bytes(w, &chip, sizeof(chip));
+	}
+	put_zero_blob(w, sizeof(struct kvm_pit_state2));
+	put_zero_blob(w, sizeof(struct kvm_clock_data));
+	snap_section_end(w, mark);
+	CU_ASSERT_EQUAL(mig_put_devices(a, w), 0);
+	CU_ASSERT_EQUAL(mig_put_end(w), 0);
+}
+
+/* CPU and VM state is part of the whole-stream check: a stream whose
+ * vCPU section is malformed or names MSRs hv never saves is refused
+ * before any of it (guest RAM first) is applied. The "KVM" here is
+ * /dev/null: any ioctl reaching it fails, so a stream that passed the
+ * check would be half applied and then refused by "KVM". */
+static void test_cpu_state_checked(void)
+{
+	static const struct { enum cpu_flaw f; const char *want; } bad[] = {
+		{ CPU_ODD_MSR, "MSR 0x3a" },
+		{ CPU_MANY_MSRS, "1000 MSRs" },
+		{ CPU_XSAVE_SIZE, "malformed CPU state" },
+		{ CPU_INDEX, "cpu section 7 where vcpu0 expected" },
+		{ CPU_CHIP_ID, "bad irqchip 1" },
+	};
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	enum log_level saved = log_get_level();
+	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct vcpu v = { .vm = b, .index = 0, .fd = nullfd };
+	struct snap_writer w;
+	char msg[256] = "";
+
+	CU_ASSERT_FATAL(nullfd >= 0);
+	log_set_level(LL_ERR);
+	b->vm_fd = nullfd;
+	b->vcpus = &v;
+	cpu_stream(a, &w, CPU_GOOD);
+	CU_ASSERT_EQUAL(mig_check(b, w.buf, w.len, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	snap_writer_free(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(b->mem[0].hva, 0, MEM);	/* a half restore shows */
+		cpu_stream(a, &w, bad[i].f);
+		expect_refused(b, w.buf, w.len, bad[i].want);
+		snap_writer_free(&w);
+	}
+	b->vcpus = NULL;
+	b->vm_fd = -1;
+	close(nullfd);
+	log_set_level(saved);
+	rmvm(a);
+	rmvm(b);
+}
+
 static CU_TestInfo tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
 	{ "config_mismatch", test_config_mismatch },
 	{ "ram_rounds", test_ram_rounds },
+	{ "cpu_state_checked", test_cpu_state_checked },
 	CU_TEST_INFO_NULL,
 };
 
