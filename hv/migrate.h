@@ -104,5 +104,8 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 /* Destination: listen on uri, take one stream, check and load it, answer
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
+/* The destination gives up (-ETIMEDOUT) on a source that sends nothing
+ * for this long once connected (a variable for the unit tests). */
+extern unsigned int mig_recv_timeout_ms;
 
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include "xvm/log.h"
 #include "core.h"
@@ -32,6 +33,8 @@
 #define MIG_DIRTY_DONE		64	/* pages: few enough to pause */
 #define MIG_FLUSH_AT		(4u << 20)
 #define MIG_ACK_TIMEOUT_MS	120000
+
+unsigned int mig_recv_timeout_ms = 60000;
 
 /* ---- sockets ---- */
 
@@ -131,6 +134,8 @@ static int recv_all(int fd, void *buf, size_t n)
 			continue;
 		if (k == 0)
 			return -ECONNRESET;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -ETIMEDOUT;	/* SO_RCVTIMEO: peer silent */
 		if (k < 0)
 			return -errno;
 		p += k;
@@ -370,6 +375,22 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%s: accept: %s", uri, strerror(-rc));
 		goto out;
 	}
+	/* a source that connects and goes silent must not keep this hv
+	 * (its control socket not open yet) waiting forever */
+	{
+		struct timeval tv = {
+			.tv_sec = mig_recv_timeout_ms / 1000,
+			.tv_usec = (mig_recv_timeout_ms % 1000) * 1000,
+		};
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			       sizeof(tv)) < 0) {
+			rc = -errno;
+			snprintf(msg, msglen, "%s: SO_RCVTIMEO: %s", uri,
+				 strerror(-rc));
+			goto out;
+		}
+	}
 	/* header, then sections until "end" (each: magic, name length,
 	 * name, version, payload length, payload, CRC) */
 	rc = recv_all(fd, buf, MIG_HEADER_LEN);
@@ -401,6 +422,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 
 			while (cap < len + need)
 				cap *= 2;
+			cap = MIN(cap, max);	/* len + need <= max */
 			nb = realloc(buf, cap);
 			if (!nb) {
 				rc = -ENOMEM;
@@ -411,6 +433,11 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		memcpy(buf + len, h, 3 + h[2] + 8u);
 		rc = recv_all(fd, buf + len + 3 + h[2] + 8u, (size_t)plen + 4);
 		len += need;
+	}
+	if (rc == -ETIMEDOUT) {
+		snprintf(msg, msglen, "%s: the source sent nothing for %u s",
+			 uri, (mig_recv_timeout_ms + 999) / 1000);
+		goto out;
 	}
 	if (rc < 0) {
 		snprintf(msg, msglen, "%s: receiving the stream: %s", uri,

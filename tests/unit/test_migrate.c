@@ -1,6 +1,9 @@
 /* migrate: the VM state stream (save/restore, migration) codec. */
 #include "devtest.h"
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <linux/kvm.h>
 #include "hv/migrate.h"
 #include "hv/vcpu.h"
@@ -317,12 +320,86 @@ static void test_cpu_state_checked(void)
 	rmvm(b);
 }
 
+/* A source that connects to the destination and then sends `n` bytes of
+ * a stream and nothing more, keeping the connection open. */
+struct stall_peer {
+	char path[108];
+	const uint8_t *data;
+	size_t n;
+	int fd;
+};
+
+static void *stall_peer_run(void *arg)
+{
+	struct stall_peer *p = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->path);
+	for (int i = 0; i < 1000; i++) {	/* until hv listens */
+		p->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (p->fd >= 0 && connect(p->fd, (struct sockaddr *)&sa,
+					  sizeof(sa)) == 0)
+			break;
+		close(p->fd);
+		p->fd = -1;
+		usleep(10000);
+	}
+	if (p->fd >= 0 && p->n &&
+	    write(p->fd, p->data, p->n) != (ssize_t)p->n)
+		fprintf(stderr, "stall peer: short write\n");
+	return NULL;
+}
+
+/* --incoming with a peer that connects and then goes silent (before a
+ * byte, or in the middle of a section): hv gives up after its receive
+ * timeout with a message instead of waiting forever (its control socket
+ * is not served until the stream is in). */
+static void test_incoming_stalled_peer(void)
+{
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	enum log_level saved = log_get_level();
+	unsigned int saved_ms = mig_recv_timeout_ms;
+	size_t cut[] = { 0, 5, MIG_HEADER_LEN + 20 };
+	struct snap_writer w;
+
+	log_set_level(LL_ERR);
+	save(a, &w);
+	mig_recv_timeout_ms = 200;
+	for (size_t i = 0; i < ARRAY_SIZE(cut); i++) {
+		struct stall_peer p = { .data = w.buf, .n = cut[i], .fd = -1 };
+		char uri[128], msg[256] = "";
+		pthread_t t;
+
+		snprintf(p.path, sizeof(p.path), "/tmp/xvm-unit-mig-%d.sock",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", p.path);
+		CU_ASSERT_FATAL(pthread_create(&t, NULL, stall_peer_run,
+					       &p) == 0);
+		CU_ASSERT_EQUAL(mig_incoming(b, uri, msg, sizeof(msg)),
+				-ETIMEDOUT);
+		if (!strstr(msg, "sent nothing for")) {
+			fprintf(stderr, "\n  message \"%s\"\n", msg);
+			CU_FAIL("wrong message");
+		}
+		pthread_join(t, NULL);
+		CU_ASSERT(p.fd >= 0);
+		if (p.fd >= 0)
+			close(p.fd);
+	}
+	mig_recv_timeout_ms = saved_ms;
+	log_set_level(saved);
+	snap_writer_free(&w);
+	rmvm(a);
+	rmvm(b);
+}
+
 static CU_TestInfo tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
 	{ "config_mismatch", test_config_mismatch },
 	{ "ram_rounds", test_ram_rounds },
 	{ "cpu_state_checked", test_cpu_state_checked },
+	{ "incoming_stalled_peer", test_incoming_stalled_peer },
 	CU_TEST_INFO_NULL,
 };
 
