@@ -837,6 +837,39 @@ static int write_all(int fd, const uint8_t *p, size_t n, off_t off)
 	return 0;
 }
 
+int mig_save_open(const char *path, uint64_t offset, char *msg,
+		  size_t msglen)
+{
+	struct stat st;
+	int fd, rc;
+
+	/* no symlink followed (the name may be in a directory others
+	 * write to, between the caller's check and this open), no FIFO
+	 * or device waited on or written; at an offset the caller made
+	 * the file and wrote its header: it must be there */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+		  (offset == 0 ? O_CREAT | O_TRUNC : 0), 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(msg, msglen, "%s: %s", path, rc == -ELOOP ?
+			 "is a symbolic link" : strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = mig_msg(msg, msglen, "%s: not a regular file", path);
+	else if ((uint64_t)st.st_size < offset)
+		rc = mig_msg(msg, msglen, "%s: shorter than the offset %llu",
+			     path, (unsigned long long)offset);
+	else
+		return fd;
+	if (rc != -EINVAL)
+		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
 int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		  uint64_t *bytes, char *msg, size_t msglen)
 {
@@ -851,11 +884,9 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		snprintf(msg, msglen, "vCPUs did not stop: %s", strerror(-rc));
 		return rc;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-		  (offset == 0 ? O_TRUNC : 0), 0600);
+	fd = mig_save_open(path, offset, msg, msglen);
 	if (fd < 0) {
-		rc = -errno;
-		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+		rc = fd;
 		goto resume;
 	}
 	snap_writer_init(&w, vm->mem_size + (vm->mem_size >> 6) + (16u << 20));

@@ -84,6 +84,11 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
  * guest runs again if it was running. 0 or -errno with msg set. */
 int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		  uint64_t *bytes, char *msg, size_t msglen);
+/* The file a save writes: offset 0 creates or truncates it; at an
+ * offset it must exist and be that long (the caller's header). Never a
+ * symlink, FIFO or device. An fd, or -errno with msg set. */
+int mig_save_open(const char *path, uint64_t offset, char *msg,
+		  size_t msglen);
 /* Restore: read path from offset to its end and mig_load() it. */
 int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
 		     char *msg, size_t msglen);

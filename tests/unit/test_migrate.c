@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <linux/kvm.h>
 #include "hv/migrate.h"
@@ -488,6 +489,61 @@ static void test_fuzz(void)
 	rmvm(b);
 }
 
+/* The save file hv opens by name after its caller (xvmd) made it: a
+ * symlink put in its place, a FIFO or a directory is refused (nothing
+ * written through it, no wait on a FIFO), and at an offset the file must
+ * already hold the caller's header. */
+static void test_save_open(void)
+{
+	char dir[] = "/tmp/xvm-unit-mig-XXXXXX", p[128], t[128], msg[256];
+	int fd;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/img", dir);
+	snprintf(t, sizeof(t), "%s/victim", dir);
+	fd = open(t, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT(fd >= 0 && write(fd, "precious", 8) == 8);
+	close(fd);
+
+	/* a symlink to another file, at offset 0 and at an offset */
+	CU_ASSERT_EQUAL(symlink(t, p), 0);
+	CU_ASSERT_EQUAL(mig_save_open(p, 0, msg, sizeof(msg)), -ELOOP);
+	CU_ASSERT(strstr(msg, "symbolic link") != NULL);
+	CU_ASSERT_EQUAL(mig_save_open(p, 4, msg, sizeof(msg)), -ELOOP);
+	{
+		struct stat st;
+
+		CU_ASSERT(stat(t, &st) == 0 && st.st_size == 8);
+	}
+	unlink(p);
+
+	/* a FIFO with no reader: refused at once, not waited on */
+	CU_ASSERT_EQUAL(mkfifo(p, 0600), 0);
+	CU_ASSERT(mig_save_open(p, 0, msg, sizeof(msg)) < 0);
+	unlink(p);
+
+	/* at an offset: the caller's file must be there, that long */
+	CU_ASSERT_EQUAL(mig_save_open(p, 4096, msg, sizeof(msg)), -ENOENT);
+	CU_ASSERT_EQUAL(mig_save_open(t, 4096, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT(strstr(msg, "shorter than the offset") != NULL);
+	fd = mig_save_open(t, 8, msg, sizeof(msg));
+	CU_ASSERT(fd >= 0);
+	close(fd);
+	/* offset 0: created, 0600 */
+	fd = mig_save_open(p, 0, msg, sizeof(msg));
+	CU_ASSERT(fd >= 0);
+	close(fd);
+	{
+		struct stat st;
+
+		CU_ASSERT(stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+			  (st.st_mode & 0777) == 0600);
+	}
+	unlink(p);
+	unlink(t);
+	rmdir(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
@@ -496,6 +552,7 @@ static CU_TestInfo tests[] = {
 	{ "cpu_state_checked", test_cpu_state_checked },
 	{ "incoming_stalled_peer", test_incoming_stalled_peer },
 	{ "fuzz", test_fuzz },
+	{ "save_open", test_save_open },
 	CU_TEST_INFO_NULL,
 };
 
