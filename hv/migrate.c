@@ -930,7 +930,7 @@ int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
 	uint8_t *map;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* no FIFO wait */
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));

@@ -522,6 +522,18 @@ static void test_save_open(void)
 	CU_ASSERT(mig_save_open(p, 0, msg, sizeof(msg)) < 0);
 	unlink(p);
 
+	/* restore from a FIFO (no writer): refused at once as well */
+	CU_ASSERT_EQUAL(mkfifo(p, 0600), 0);
+	{
+		struct vm *b = mkvm(MEM, 1);
+
+		CU_ASSERT_EQUAL(mig_restore_file(b, p, 0, msg, sizeof(msg)),
+				-EINVAL);
+		CU_ASSERT(strstr(msg, "not a regular file") != NULL);
+		rmvm(b);
+	}
+	unlink(p);
+
 	/* at an offset: the caller's file must be there, that long */
 	CU_ASSERT_EQUAL(mig_save_open(p, 4096, msg, sizeof(msg)), -ENOENT);
 	CU_ASSERT_EQUAL(mig_save_open(t, 4096, msg, sizeof(msg)), -EINVAL);
