@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include "xvm/log.h"
@@ -58,7 +59,12 @@ static int mig_socket(const char *uri, bool listen_, char *msg, size_t msglen)
 		if (fd < 0)
 			goto err;
 		if (listen_) {
-			unlink(sa.sun_path);
+			struct stat st;
+
+			/* a stale socket goes; any other file stays (bind
+			 * then fails: EADDRINUSE) */
+			if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+				unlink(sa.sun_path);
 			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 			    listen(fd, 1) < 0)
 				goto err;
@@ -458,7 +464,7 @@ out:
 		close(fd);
 	close(lfd);
 	if (!strncmp(uri, "unix:", 5))
-		unlink(uri + 5);
+		unlink(uri + 5);	/* the socket bound above */
 	free(buf);
 	return rc;
 }

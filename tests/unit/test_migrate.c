@@ -388,6 +388,26 @@ static void test_incoming_stalled_peer(void)
 			close(p.fd);
 	}
 	mig_recv_timeout_ms = saved_ms;
+
+	/* --incoming unix:PATH where PATH is a regular file: refused, the
+	 * file left alone (only a stale socket is replaced) */
+	{
+		char path[108], uri[128], msg[256] = "";
+		struct stat st;
+		int fd;
+
+		snprintf(path, sizeof(path), "/tmp/xvm-unit-mig-%d.file",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", path);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		CU_ASSERT(fd >= 0 && write(fd, "keep", 4) == 4);
+		close(fd);
+		CU_ASSERT_EQUAL(mig_incoming(b, uri, msg, sizeof(msg)),
+				-EADDRINUSE);
+		CU_ASSERT(stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+			  st.st_size == 4);
+		unlink(path);
+	}
 	log_set_level(saved);
 	snap_writer_free(&w);
 	rmvm(a);
