@@ -401,6 +401,15 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 	 * name, version, payload length, payload, CRC) */
 	rc = recv_all(fd, buf, MIG_HEADER_LEN);
 	len = MIG_HEADER_LEN;
+	if (rc == 0 && memcmp(buf, MIG_MAGIC, 8) != 0) {
+		/* anyone who can connect (tcp:): refused before buffering
+		 * up to 8 x RAM of whatever it sends */
+		snprintf(msg, msglen, "%s: not an xvm state stream (bad "
+			 "magic)", uri);
+		rc = -EINVAL;
+		send_all(fd, "Ebad magic", 10);
+		goto out;
+	}
 	while (rc == 0 && strcmp(name, "end") != 0) {
 		uint8_t h[3 + SNAP_NAME_MAX + 8];
 		uint32_t plen;

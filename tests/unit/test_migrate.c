@@ -389,6 +389,31 @@ static void test_incoming_stalled_peer(void)
 	}
 	mig_recv_timeout_ms = saved_ms;
 
+	/* a peer that is no xvm source (16 bytes of something else, then
+	 * waiting): refused on its header, not after a timeout */
+	{
+		struct stall_peer p = {
+			.data = (const uint8_t *)"GET / HTTP/1.1\r\n", .n = 16,
+			.fd = -1,
+		};
+		char uri[128], msg[256] = "";
+		pthread_t t;
+
+		snprintf(p.path, sizeof(p.path), "/tmp/xvm-unit-mig-%d.sock",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", p.path);
+		mig_recv_timeout_ms = 2000;	/* a regression fails, not hangs */
+		CU_ASSERT_FATAL(pthread_create(&t, NULL, stall_peer_run,
+					       &p) == 0);
+		CU_ASSERT_EQUAL(mig_incoming(b, uri, msg, sizeof(msg)),
+				-EINVAL);
+		CU_ASSERT(strstr(msg, "bad magic") != NULL);
+		pthread_join(t, NULL);
+		if (p.fd >= 0)
+			close(p.fd);
+		mig_recv_timeout_ms = saved_ms;
+	}
+
 	/* --incoming unix:PATH where PATH is a regular file: refused, the
 	 * file left alone (only a stale socket is replaced) */
 	{
