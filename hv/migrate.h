@@ -106,6 +106,9 @@ struct mig_stats {
 };
 int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 		char *msg, size_t msglen);
+/* The source's wait for the destination's verdict on fd (after the
+ * stream): 0 on 'K', -EPROTO with its message on 'E', else -errno. */
+int mig_out_ack(int fd, char *msg, size_t msglen);
 /* Destination: listen on uri, take one stream, check and load it, answer
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);

@@ -34,6 +34,7 @@
 #define MIG_DIRTY_DONE		64	/* pages: few enough to pause */
 #define MIG_FLUSH_AT		(4u << 20)
 #define MIG_ACK_TIMEOUT_MS	120000
+#define MIG_ERR_MSG_TIMEOUT_MS	5000	/* the rest of an 'E' answer */
 
 unsigned int mig_recv_timeout_ms = 60000;
 
@@ -295,10 +296,10 @@ net:
 	return rc;
 }
 
-/* The destination's verdict: 'K', or 'E' and its message. */
-static int out_ack(int fd, char *msg, size_t msglen)
+int mig_out_ack(int fd, char *msg, size_t msglen)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timeval tv = { .tv_sec = MIG_ERR_MSG_TIMEOUT_MS / 1000 };
 	char buf[512];
 	ssize_t k;
 
@@ -307,10 +308,19 @@ static int out_ack(int fd, char *msg, size_t msglen)
 		snprintf(msg, msglen, "no answer from the destination");
 		return -ETIMEDOUT;
 	}
-	k = recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL);
-	if (k >= 1 && buf[0] == 'K')
+	/* the verdict byte alone: 'K' is final, whether or not the peer
+	 * closes after it (waiting for 511 bytes or EOF would let a
+	 * destination that stays connected hold this hv forever) */
+	k = recv(fd, buf, 1, 0);
+	if (k == 1 && buf[0] == 'K')
 		return 0;
-	if (k >= 1 && buf[0] == 'E') {
+	if (k == 1 && buf[0] == 'E') {
+		ssize_t m;
+
+		/* its message up to EOF, a bounded wait */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		m = recv(fd, buf + 1, sizeof(buf) - 2, MSG_WAITALL);
+		k = 1 + (m > 0 ? m : 0);
 		buf[k] = '\0';
 		snprintf(msg, msglen, "destination refused the stream: %s",
 			 buf + 1);
@@ -347,7 +357,7 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 	if (rc == 0)
 		rc = out_stream(&o, st, msg, msglen);
 	if (rc == 0)
-		rc = out_ack(o.fd, msg, msglen);
+		rc = mig_out_ack(o.fd, msg, msglen);
 	snap_writer_free(&o.w);
 	close(o.fd);
 	if (rc == 0)

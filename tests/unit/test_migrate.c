@@ -601,6 +601,38 @@ static void test_save_open(void)
 	rmdir(dir);
 }
 
+/* The source's wait for the verdict: 'K' from a destination that stays
+ * connected is final at once (it waited for 511 bytes or EOF before:
+ * forever, the guest paused); 'E' brings the destination's message. */
+static void test_out_ack(void)
+{
+	char msg[256] = "";
+	int sv[2];
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				   sv) == 0);
+	CU_ASSERT_EQUAL(write(sv[1], "K", 1), 1);
+	CU_ASSERT_EQUAL(mig_out_ack(sv[0], msg, sizeof(msg)), 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				   sv) == 0);
+	CU_ASSERT_EQUAL(write(sv[1], "Eno room", 8), 8);
+	shutdown(sv[1], SHUT_WR);
+	CU_ASSERT_EQUAL(mig_out_ack(sv[0], msg, sizeof(msg)), -EPROTO);
+	CU_ASSERT_STRING_EQUAL(msg, "destination refused the stream: "
+			       "no room");
+	close(sv[0]);
+	close(sv[1]);
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				   sv) == 0);
+	close(sv[1]);
+	CU_ASSERT_EQUAL(mig_out_ack(sv[0], msg, sizeof(msg)), -ECONNRESET);
+	close(sv[0]);
+}
+
 static CU_TestInfo tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
@@ -610,6 +642,7 @@ static CU_TestInfo tests[] = {
 	{ "incoming_stalled_peer", test_incoming_stalled_peer },
 	{ "fuzz", test_fuzz },
 	{ "save_open", test_save_open },
+	{ "out_ack", test_out_ack },
 	CU_TEST_INFO_NULL,
 };
 
