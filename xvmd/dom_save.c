@@ -538,6 +538,14 @@ fail:
 int dom_restore_image(const char *path, uint32_t flags,
 		      dom_restore_done_fn done, void *opaque, struct verr *e)
 {
+	/* a managed save image restored this way would stay, and the
+	 * domain's next start would restore the same, by then stale,
+	 * memory over its newer disks */
+	if (path[0] == '/' && store_owns_path(path))
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: '%s' is in one of "
+				"xvmd's own directories (a managed save image "
+				"is restored by starting its domain)", path);
 	return dom_restore(path, flags, NULL, done, opaque, e);
 }
 

@@ -593,6 +593,18 @@ static void test_save_restore_refusals(void)
 			reply_free(&r);
 			xdr_out_free(&a);
 		}
+		/* nor is a managed save image restored by path: it would
+		 * stay, and the next start restore it again (stale) */
+		snprintf(bad, sizeof(bad), "%s/save/unitdom.save", statedir);
+		write_image(bad, "<domain type='xen'><name>unitdom</name>"
+			    "</domain>", 100);
+		CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, bad, &r), 0);
+		CU_ASSERT_EQUAL(r.code, VERR_OPERATION_INVALID);
+		CU_ASSERT(r.msg && strstr(r.msg, "is restored by starting its "
+					  "domain"));
+		reply_free(&r);
+		CU_ASSERT_EQUAL(access(bad, F_OK), 0);
+		unlink(bad);
 		snprintf(bad, sizeof(bad), "%s/domains/unitdom.xml", statedir);
 		CU_ASSERT_EQUAL(stat(bad, &st1), 0);
 		CU_ASSERT(st0.st_ino == st1.st_ino && st0.st_size == st1.st_size);
