@@ -464,6 +464,93 @@ static int skip_sec(struct snap_reader *r, const char *name, char *msg,
 	return close_sec(r, name, outer, msg, msglen);
 }
 
+/* A KVM blob's length and bounds (its contents are KVM's to judge). */
+static int skip_blob(struct snap_reader *r, size_t n, bool optional)
+{
+	uint32_t l;
+
+	if (snap_get_u32(r, &l) < 0)
+		return -EINVAL;
+	if (l == 0 && optional)
+		return 0;
+	if (l != n || snap_remaining(r) < n)
+		return snap_fail(r, "KVM state of an unexpected size");
+	r->pos += n;
+	return 0;
+}
+
+static bool mig_msr_saved(uint32_t index)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mig_msrs); i++)
+		if (mig_msrs[i] == index)
+			return true;
+	return false;
+}
+
+/* A "cpu" section as load_cpu() reads it: vCPU index, blob sizes, and
+ * MSRs only of those hv saves (a crafted stream must not set others,
+ * nor be found wrong after guest RAM was written). */
+static int check_cpu(struct snap_reader *r, unsigned int i, char *msg,
+		     size_t msglen)
+{
+	static const size_t sizes[] = {
+		sizeof(struct kvm_regs), sizeof(struct kvm_sregs),
+		sizeof(struct kvm_fpu), sizeof(struct kvm_xsave),
+		sizeof(struct kvm_xcrs), sizeof(struct kvm_lapic_state),
+		sizeof(struct kvm_vcpu_events), sizeof(struct kvm_mp_state),
+		sizeof(struct kvm_debugregs),
+	};
+	uint32_t idx, nmsr, index;
+	uint64_t data;
+	size_t outer;
+
+	if (open_sec(r, "cpu", &outer, msg, msglen) < 0)
+		return -EINVAL;
+	if (snap_get_u32(r, &idx) < 0 || idx != i)
+		return mig_msg(msg, msglen, "cpu section %u where vcpu%u "
+			       "expected", idx, i);
+	for (size_t k = 0; k < ARRAY_SIZE(sizes); k++)
+		skip_blob(r, sizes[k], k == 3 || k == 4);	/* XSAVE, XCRs */
+	if (snap_get_u32(r, &nmsr) < 0)
+		return mig_msg(msg, msglen, "vcpu%u: malformed CPU state", i);
+	if (nmsr > ARRAY_SIZE(mig_msrs))
+		return mig_msg(msg, msglen, "vcpu%u: %u MSRs", i, nmsr);
+	for (uint32_t k = 0; k < nmsr; k++) {
+		if (snap_get_u32(r, &index) < 0 || snap_get_u64(r, &data) < 0)
+			return mig_msg(msg, msglen, "vcpu%u: MSRs truncated",
+				       i);
+		if (!mig_msr_saved(index))
+			return mig_msg(msg, msglen, "vcpu%u: MSR %#x is not "
+				       "one hv saves", i, index);
+	}
+	return close_sec(r, "cpu", outer, msg, msglen);
+}
+
+/* The "vm" section as load_vmstate() reads it. */
+static int check_vmstate(struct snap_reader *r, char *msg, size_t msglen)
+{
+	size_t outer;
+	uint32_t l, id;
+
+	if (open_sec(r, "vm", &outer, msg, msglen) < 0)
+		return -EINVAL;
+	for (uint32_t k = 0; k < 3; k++) {
+		/* struct kvm_irqchip starts with its chip_id */
+		if (snap_get_u32(r, &l) < 0 ||
+		    l != sizeof(struct kvm_irqchip) ||
+		    snap_remaining(r) < l || snap_get_u32(r, &id) < 0 ||
+		    id != k)
+			return mig_msg(msg, msglen, "vm section: bad irqchip "
+				       "%u", k);
+		r->pos += l - 4;
+	}
+	skip_blob(r, sizeof(struct kvm_pit_state2), false);
+	skip_blob(r, sizeof(struct kvm_clock_data), false);
+	if (r->err)
+		return mig_msg(msg, msglen, "vm section truncated");
+	return close_sec(r, "vm", outer, msg, msglen);
+}
+
 int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 	      size_t msglen)
 {
@@ -509,9 +596,9 @@ int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 			       "stream has %llu", (unsigned long long)slen,
 			       (unsigned long long)pages);
 	for (unsigned int i = 0; (flags & MIG_F_CPU) && i < vm->cfg.vcpus; i++)
-		if (skip_sec(&r, "cpu", msg, msglen) < 0)
+		if (check_cpu(&r, i, msg, msglen) < 0)
 			return -EINVAL;
-	if (((flags & MIG_F_CPU) && skip_sec(&r, "vm", msg, msglen) < 0) ||
+	if (((flags & MIG_F_CPU) && check_vmstate(&r, msg, msglen) < 0) ||
 	    skip_sec(&r, "devices", msg, msglen) < 0)
 		return -EINVAL;
 	end_at = r.pos;
@@ -609,7 +696,7 @@ static int load_cpu(struct vm *vm, struct vcpu *v, struct snap_reader *r,
 	    kvm_set(v, KVM_SET_LAPIC, &lapic, "LAPIC", msg, msglen))
 		goto out;
 	snap_get_u32(r, &nmsr);
-	if (nmsr > ARRAY_SIZE(mig_msrs) * 2) {
+	if (nmsr > ARRAY_SIZE(mig_msrs)) {
 		mig_msg(msg, msglen, "vcpu%u: %u MSRs", v->index, nmsr);
 		goto out;
 	}
@@ -750,6 +837,39 @@ static int write_all(int fd, const uint8_t *p, size_t n, off_t off)
 	return 0;
 }
 
+int mig_save_open(const char *path, uint64_t offset, char *msg,
+		  size_t msglen)
+{
+	struct stat st;
+	int fd, rc;
+
+	/* no symlink followed (the name may be in a directory others
+	 * write to, between the caller's check and this open), no FIFO
+	 * or device waited on or written; at an offset the caller made
+	 * the file and wrote its header: it must be there */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK |
+		  (offset == 0 ? O_CREAT | O_TRUNC : 0), 0600);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(msg, msglen, "%s: %s", path, rc == -ELOOP ?
+			 "is a symbolic link" : strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = mig_msg(msg, msglen, "%s: not a regular file", path);
+	else if ((uint64_t)st.st_size < offset)
+		rc = mig_msg(msg, msglen, "%s: shorter than the offset %llu",
+			     path, (unsigned long long)offset);
+	else
+		return fd;
+	if (rc != -EINVAL)
+		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
 int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		  uint64_t *bytes, char *msg, size_t msglen)
 {
@@ -764,11 +884,9 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		snprintf(msg, msglen, "vCPUs did not stop: %s", strerror(-rc));
 		return rc;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
-		  (offset == 0 ? O_TRUNC : 0), 0600);
+	fd = mig_save_open(path, offset, msg, msglen);
 	if (fd < 0) {
-		rc = -errno;
-		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+		rc = fd;
 		goto resume;
 	}
 	snap_writer_init(&w, vm->mem_size + (vm->mem_size >> 6) + (16u << 20));
@@ -812,7 +930,7 @@ int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
 	uint8_t *map;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);	/* no FIFO wait */
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));

@@ -84,6 +84,11 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
  * guest runs again if it was running. 0 or -errno with msg set. */
 int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		  uint64_t *bytes, char *msg, size_t msglen);
+/* The file a save writes: offset 0 creates or truncates it; at an
+ * offset it must exist and be that long (the caller's header). Never a
+ * symlink, FIFO or device. An fd, or -errno with msg set. */
+int mig_save_open(const char *path, uint64_t offset, char *msg,
+		  size_t msglen);
 /* Restore: read path from offset to its end and mig_load() it. */
 int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
 		     char *msg, size_t msglen);
@@ -101,8 +106,14 @@ struct mig_stats {
 };
 int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 		char *msg, size_t msglen);
+/* The source's wait for the destination's verdict on fd (after the
+ * stream): 0 on 'K', -EPROTO with its message on 'E', else -errno. */
+int mig_out_ack(int fd, char *msg, size_t msglen);
 /* Destination: listen on uri, take one stream, check and load it, answer
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
+/* The destination gives up (-ETIMEDOUT) on a source that sends nothing
+ * for this long once connected (a variable for the unit tests). */
+extern unsigned int mig_recv_timeout_ms;
 
 #endif

@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include "xvm/log.h"
 #include "core.h"
@@ -32,6 +34,9 @@
 #define MIG_DIRTY_DONE		64	/* pages: few enough to pause */
 #define MIG_FLUSH_AT		(4u << 20)
 #define MIG_ACK_TIMEOUT_MS	120000
+#define MIG_ERR_MSG_TIMEOUT_MS	5000	/* the rest of an 'E' answer */
+
+unsigned int mig_recv_timeout_ms = 60000;
 
 /* ---- sockets ---- */
 
@@ -55,7 +60,12 @@ static int mig_socket(const char *uri, bool listen_, char *msg, size_t msglen)
 		if (fd < 0)
 			goto err;
 		if (listen_) {
-			unlink(sa.sun_path);
+			struct stat st;
+
+			/* a stale socket goes; any other file stays (bind
+			 * then fails: EADDRINUSE) */
+			if (lstat(sa.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+				unlink(sa.sun_path);
 			if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 			    listen(fd, 1) < 0)
 				goto err;
@@ -131,6 +141,8 @@ static int recv_all(int fd, void *buf, size_t n)
 			continue;
 		if (k == 0)
 			return -ECONNRESET;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return -ETIMEDOUT;	/* SO_RCVTIMEO: peer silent */
 		if (k < 0)
 			return -errno;
 		p += k;
@@ -284,10 +296,10 @@ net:
 	return rc;
 }
 
-/* The destination's verdict: 'K', or 'E' and its message. */
-static int out_ack(int fd, char *msg, size_t msglen)
+int mig_out_ack(int fd, char *msg, size_t msglen)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timeval tv = { .tv_sec = MIG_ERR_MSG_TIMEOUT_MS / 1000 };
 	char buf[512];
 	ssize_t k;
 
@@ -296,10 +308,19 @@ static int out_ack(int fd, char *msg, size_t msglen)
 		snprintf(msg, msglen, "no answer from the destination");
 		return -ETIMEDOUT;
 	}
-	k = recv(fd, buf, sizeof(buf) - 1, MSG_WAITALL);
-	if (k >= 1 && buf[0] == 'K')
+	/* the verdict byte alone: 'K' is final, whether or not the peer
+	 * closes after it (waiting for 511 bytes or EOF would let a
+	 * destination that stays connected hold this hv forever) */
+	k = recv(fd, buf, 1, 0);
+	if (k == 1 && buf[0] == 'K')
 		return 0;
-	if (k >= 1 && buf[0] == 'E') {
+	if (k == 1 && buf[0] == 'E') {
+		ssize_t m;
+
+		/* its message up to EOF, a bounded wait */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		m = recv(fd, buf + 1, sizeof(buf) - 2, MSG_WAITALL);
+		k = 1 + (m > 0 ? m : 0);
 		buf[k] = '\0';
 		snprintf(msg, msglen, "destination refused the stream: %s",
 			 buf + 1);
@@ -336,7 +357,7 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 	if (rc == 0)
 		rc = out_stream(&o, st, msg, msglen);
 	if (rc == 0)
-		rc = out_ack(o.fd, msg, msglen);
+		rc = mig_out_ack(o.fd, msg, msglen);
 	snap_writer_free(&o.w);
 	close(o.fd);
 	if (rc == 0)
@@ -370,10 +391,35 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		snprintf(msg, msglen, "%s: accept: %s", uri, strerror(-rc));
 		goto out;
 	}
+	/* a source that connects and goes silent must not keep this hv
+	 * (its control socket not open yet) waiting forever */
+	{
+		struct timeval tv = {
+			.tv_sec = mig_recv_timeout_ms / 1000,
+			.tv_usec = (mig_recv_timeout_ms % 1000) * 1000,
+		};
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			       sizeof(tv)) < 0) {
+			rc = -errno;
+			snprintf(msg, msglen, "%s: SO_RCVTIMEO: %s", uri,
+				 strerror(-rc));
+			goto out;
+		}
+	}
 	/* header, then sections until "end" (each: magic, name length,
 	 * name, version, payload length, payload, CRC) */
 	rc = recv_all(fd, buf, MIG_HEADER_LEN);
 	len = MIG_HEADER_LEN;
+	if (rc == 0 && memcmp(buf, MIG_MAGIC, 8) != 0) {
+		/* anyone who can connect (tcp:): refused before buffering
+		 * up to 8 x RAM of whatever it sends */
+		snprintf(msg, msglen, "%s: not an xvm state stream (bad "
+			 "magic)", uri);
+		rc = -EINVAL;
+		send_all(fd, "Ebad magic", 10);
+		goto out;
+	}
 	while (rc == 0 && strcmp(name, "end") != 0) {
 		uint8_t h[3 + SNAP_NAME_MAX + 8];
 		uint32_t plen;
@@ -401,6 +447,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 
 			while (cap < len + need)
 				cap *= 2;
+			cap = MIN(cap, max);	/* len + need <= max */
 			nb = realloc(buf, cap);
 			if (!nb) {
 				rc = -ENOMEM;
@@ -411,6 +458,11 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		memcpy(buf + len, h, 3 + h[2] + 8u);
 		rc = recv_all(fd, buf + len + 3 + h[2] + 8u, (size_t)plen + 4);
 		len += need;
+	}
+	if (rc == -ETIMEDOUT) {
+		snprintf(msg, msglen, "%s: the source sent nothing for %u s",
+			 uri, (mig_recv_timeout_ms + 999) / 1000);
+		goto out;
 	}
 	if (rc < 0) {
 		snprintf(msg, msglen, "%s: receiving the stream: %s", uri,
@@ -431,7 +483,7 @@ out:
 		close(fd);
 	close(lfd);
 	if (!strncmp(uri, "unix:", 5))
-		unlink(uri + 5);
+		unlink(uri + 5);	/* the socket bound above */
 	free(buf);
 	return rc;
 }

@@ -365,8 +365,8 @@ static int dom_save_begin(struct dom_save_job *j, struct dom *d,
 	return rc;
 }
 
-int dom_save_image(struct dom *d, const char *path, uint32_t flags,
-		   dom_save_done_fn done, void *opaque, struct verr *e)
+static int dom_save_to(struct dom *d, const char *path, uint32_t flags,
+		       dom_save_done_fn done, void *opaque, struct verr *e)
 {
 	struct dom_save_job *j;
 	int rc;
@@ -402,6 +402,19 @@ int dom_save_image(struct dom *d, const char *path, uint32_t flags,
 	d->save_job = j;
 	log_info("dom %s: saving to %s", d->cfg.name, path);
 	return 0;
+}
+
+int dom_save_image(struct dom *d, const char *path, uint32_t flags,
+		   dom_save_done_fn done, void *opaque, struct verr *e)
+{
+	/* an existing file there is replaced: never one of xvmd's own
+	 * (another domain's definition or managed save image, a socket) */
+	if (path[0] == '/' && store_owns_path(path))
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: '%s' is in one of "
+				"xvmd's own directories (for a managed save "
+				"use managedsave)", path);
+	return dom_save_to(d, path, flags, done, opaque, e);
 }
 
 /* Open and check an image: 0 with h filled (h->xml malloc'd). */
@@ -525,6 +538,14 @@ fail:
 int dom_restore_image(const char *path, uint32_t flags,
 		      dom_restore_done_fn done, void *opaque, struct verr *e)
 {
+	/* a managed save image restored this way would stay, and the
+	 * domain's next start would restore the same, by then stale,
+	 * memory over its newer disks */
+	if (path[0] == '/' && store_owns_path(path))
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: '%s' is in one of "
+				"xvmd's own directories (a managed save image "
+				"is restored by starting its domain)", path);
 	return dom_restore(path, flags, NULL, done, opaque, e);
 }
 
@@ -567,7 +588,7 @@ int dom_managed_save(struct dom *d, uint32_t flags, dom_save_done_fn done,
 	rc = dom_managed_path(d, path, sizeof(path), e);
 	if (rc < 0)
 		return rc;
-	return dom_save_image(d, path, flags, done, opaque, e);
+	return dom_save_to(d, path, flags, done, opaque, e);
 }
 
 int dom_managed_save_remove(struct dom *d, struct verr *e)

@@ -183,6 +183,18 @@ int savefile_read(int fd, struct savefile_hdr *h, char *err, size_t errlen)
 		savefile_free(h);
 		return -ENODATA;
 	}
+	if ((uint64_t)st.st_size - h->data_off > h->stream_len) {
+		/* hv refuses them too, but only after the domain and its
+		 * VNICs were made for it */
+		snprintf(err, errlen, "save image has %llu bytes after its "
+			 "guest state (%llu bytes, the header says %llu)",
+			 (unsigned long long)((uint64_t)st.st_size -
+					      h->data_off - h->stream_len),
+			 (unsigned long long)((uint64_t)st.st_size - h->data_off),
+			 (unsigned long long)h->stream_len);
+		savefile_free(h);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -51,7 +51,8 @@ int savefile_encode(struct savefile_hdr *h, uint8_t **buf);
 int savefile_decode(const uint8_t *buf, size_t len, struct savefile_hdr *h,
 		    char *err, size_t errlen);
 /* Read and check the header of the image open at fd, and that the file
- * holds the whole stream: 0 or -errno with err filled. */
+ * holds the whole stream and nothing after it: 0 or -errno with err
+ * filled. */
 int savefile_read(int fd, struct savefile_hdr *h, char *err, size_t errlen);
 /* Write h's header at offset 0 of fd (data_off is set): 0 or -errno. */
 int savefile_write(int fd, struct savefile_hdr *h);

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,32 @@ int store_run_path(char *buf, size_t len, const char *name, const char *what)
 int store_managed_save_path(char *buf, size_t len, const char *name)
 {
 	return store_path(buf, len, store_savedir, name, ".save");
+}
+
+bool store_owns_path(const char *path)
+{
+	const char *dirs[] = { store_defdir, store_savedir, store_rundir,
+			       store_hvdir, store_condir };
+	const char *slash = strrchr(path, '/');
+	char parent[PATH_MAX], *rp;
+	bool ours = false;
+
+	if (!slash || (size_t)(slash - path) >= sizeof(parent))
+		return false;
+	snprintf(parent, sizeof(parent), "%.*s",
+		 slash == path ? 1 : (int)(slash - path), path);
+	rp = realpath(parent, NULL);
+	if (!rp)
+		return false;	/* no such directory: nothing there to spoil */
+	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !ours; i++) {
+		char *rd = realpath(dirs[i], NULL);
+		size_t n = rd ? strlen(rd) : 0;
+
+		ours = rd && !strncmp(rp, rd, n) && (!rp[n] || rp[n] == '/');
+		free(rd);
+	}
+	free(rp);
+	return ours;
 }
 
 int store_save_def(const char *name, const char *xml)

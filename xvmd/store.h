@@ -32,5 +32,8 @@ int store_run_path(char *buf, size_t len, const char *name, const char *what);
 
 /* A persistent domain's managed save image: $XVM_STATEDIR/save/NAME.save. */
 int store_managed_save_path(char *buf, size_t len, const char *name);
+/* path's directory (symlinks resolved) is one of xvmd's own: the
+ * definitions, managed save images, run state, hv sockets and logs. */
+bool store_owns_path(const char *path);
 
 #endif

@@ -1,6 +1,13 @@
 /* migrate: the VM state stream (save/restore, migration) codec. */
 #include "devtest.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <linux/kvm.h>
 #include "hv/migrate.h"
+#include "hv/vcpu.h"
 
 #define MEM	(2u << 20)
 
@@ -209,11 +216,433 @@ static void test_ram_rounds(void)
 	rmvm(b);
 }
 
+/* A KVM blob as the writer puts it: length, then bytes (zeros here). */
+static void put_zero_blob(struct snap_writer *w, size_t n)
+{
+	snap_put_u32(w, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		snap_put_u8(w, 0);
+}
+
+enum cpu_flaw { CPU_GOOD, CPU_ODD_MSR, CPU_MANY_MSRS, CPU_XSAVE_SIZE,
+		CPU_INDEX, CPU_CHIP_ID };
+
+/* A stream with CPU state (MIG_F_CPU) for one vCPU, with one flaw the
+ * section CRCs do not catch (a crafted file recomputes them). */
+static void cpu_stream(struct vm *a, struct snap_writer *w, enum cpu_flaw f)
+{
+	size_t mark;
+
+	snap_writer_init(w, 64u << 20);
+	CU_ASSERT_EQUAL(mig_put_header(a, w, MIG_F_CPU), 0);
+	CU_ASSERT_EQUAL(mig_put_ram(a, w), 0);
+	snap_section_begin(w, "cpu", 1, &mark);
+	snap_put_u32(w, f == CPU_INDEX ? 7 : 0);
+	put_zero_blob(w, sizeof(struct kvm_regs));
+	put_zero_blob(w, sizeof(struct kvm_sregs));
+	put_zero_blob(w, sizeof(struct kvm_fpu));
+	put_zero_blob(w, f == CPU_XSAVE_SIZE ? 64 : sizeof(struct kvm_xsave));
+	put_zero_blob(w, 0);				/* no XCRs */
+	put_zero_blob(w, sizeof(struct kvm_lapic_state));
+	put_zero_blob(w, sizeof(struct kvm_vcpu_events));
+	put_zero_blob(w, sizeof(struct kvm_mp_state));
+	put_zero_blob(w, sizeof(struct kvm_debugregs));
+	if (f == CPU_MANY_MSRS) {
+		snap_put_u32(w, 1000);
+		for (unsigned int i = 0; i < 1000; i++) {
+			snap_put_u32(w, 0x174);
+			snap_put_u64(w, 0);
+		}
+	} else {
+		snap_put_u32(w, 2);
+		snap_put_u32(w, 0xc0000082);		/* LSTAR */
+		snap_put_u64(w, 0xffffffff81000000ull);
+		/* IA32_FEATURE_CONTROL: not guest state hv ever saves */
+		snap_put_u32(w, f == CPU_ODD_MSR ? 0x3a : 0x277);
+		snap_put_u64(w, 0x0007040600070406ull);
+	}
+	snap_section_end(w, mark);
+	snap_section_begin(w, "vm", 1, &mark);
+	for (uint32_t id = 0; id < 3; id++) {
+		struct kvm_irqchip chip = { .chip_id = id };
+
+		if (f == CPU_CHIP_ID && id == 1)
+			chip.chip_id = 9;
+		snap_put_u32(w, sizeof(chip));
+		snap_put_bytes(w, &chip, sizeof(chip));
+	}
+	put_zero_blob(w, sizeof(struct kvm_pit_state2));
+	put_zero_blob(w, sizeof(struct kvm_clock_data));
+	snap_section_end(w, mark);
+	CU_ASSERT_EQUAL(mig_put_devices(a, w), 0);
+	CU_ASSERT_EQUAL(mig_put_end(w), 0);
+}
+
+/* CPU and VM state is part of the whole-stream check: a stream whose
+ * vCPU section is malformed or names MSRs hv never saves is refused
+ * before any of it (guest RAM first) is applied. The "KVM" here is
+ * /dev/null: any ioctl reaching it fails, so a stream that passed the
+ * check would be half applied and then refused by "KVM". */
+static void test_cpu_state_checked(void)
+{
+	static const struct { enum cpu_flaw f; const char *want; } bad[] = {
+		{ CPU_ODD_MSR, "MSR 0x3a" },
+		{ CPU_MANY_MSRS, "1000 MSRs" },
+		{ CPU_XSAVE_SIZE, "malformed CPU state" },
+		{ CPU_INDEX, "cpu section 7 where vcpu0 expected" },
+		{ CPU_CHIP_ID, "bad irqchip 1" },
+	};
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	enum log_level saved = log_get_level();
+	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct vcpu v = { .vm = b, .index = 0, .fd = nullfd };
+	struct snap_writer w;
+	char msg[256] = "";
+
+	CU_ASSERT_FATAL(nullfd >= 0);
+	log_set_level(LL_ERR);
+	b->vm_fd = nullfd;
+	b->vcpus = &v;
+	cpu_stream(a, &w, CPU_GOOD);
+	CU_ASSERT_EQUAL(mig_check(b, w.buf, w.len, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	snap_writer_free(&w);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		memset(b->mem[0].hva, 0, MEM);	/* a half restore shows */
+		cpu_stream(a, &w, bad[i].f);
+		expect_refused(b, w.buf, w.len, bad[i].want);
+		snap_writer_free(&w);
+	}
+	b->vcpus = NULL;
+	b->vm_fd = -1;
+	close(nullfd);
+	log_set_level(saved);
+	rmvm(a);
+	rmvm(b);
+}
+
+/* A source that connects to the destination and then sends `n` bytes of
+ * a stream and nothing more, keeping the connection open. */
+struct stall_peer {
+	char path[108];
+	const uint8_t *data;
+	size_t n;
+	int fd;
+};
+
+static void *stall_peer_run(void *arg)
+{
+	struct stall_peer *p = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->path);
+	for (int i = 0; i < 1000; i++) {	/* until hv listens */
+		p->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (p->fd >= 0 && connect(p->fd, (struct sockaddr *)&sa,
+					  sizeof(sa)) == 0)
+			break;
+		close(p->fd);
+		p->fd = -1;
+		usleep(10000);
+	}
+	if (p->fd >= 0 && p->n &&
+	    write(p->fd, p->data, p->n) != (ssize_t)p->n)
+		fprintf(stderr, "stall peer: short write\n");
+	return NULL;
+}
+
+/* --incoming with a peer that connects and then goes silent (before a
+ * byte, or in the middle of a section): hv gives up after its receive
+ * timeout with a message instead of waiting forever (its control socket
+ * is not served until the stream is in). */
+static void test_incoming_stalled_peer(void)
+{
+	struct vm *a = source(), *b = mkvm(MEM, 1);
+	enum log_level saved = log_get_level();
+	unsigned int saved_ms = mig_recv_timeout_ms;
+	size_t cut[] = { 0, 5, MIG_HEADER_LEN + 20 };
+	struct snap_writer w;
+
+	log_set_level(LL_ERR);
+	save(a, &w);
+	mig_recv_timeout_ms = 200;
+	for (size_t i = 0; i < ARRAY_SIZE(cut); i++) {
+		struct stall_peer p = { .data = w.buf, .n = cut[i], .fd = -1 };
+		char uri[128], msg[256] = "";
+		pthread_t t;
+
+		snprintf(p.path, sizeof(p.path), "/tmp/xvm-unit-mig-%d.sock",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", p.path);
+		CU_ASSERT_FATAL(pthread_create(&t, NULL, stall_peer_run,
+					       &p) == 0);
+		CU_ASSERT_EQUAL(mig_incoming(b, uri, msg, sizeof(msg)),
+				-ETIMEDOUT);
+		if (!strstr(msg, "sent nothing for")) {
+			fprintf(stderr, "\n  message \"%s\"\n", msg);
+			CU_FAIL("wrong message");
+		}
+		pthread_join(t, NULL);
+		CU_ASSERT(p.fd >= 0);
+		if (p.fd >= 0)
+			close(p.fd);
+	}
+	mig_recv_timeout_ms = saved_ms;
+
+	/* a peer that is no xvm source (16 bytes of something else, then
+	 * waiting): refused on its header, not after a timeout */
+	{
+		struct stall_peer p = {
+			.data = (const uint8_t *)"GET / HTTP/1.1\r\n", .n = 16,
+			.fd = -1,
+		};
+		char uri[128], msg[256] = "";
+		pthread_t t;
+
+		snprintf(p.path, sizeof(p.path), "/tmp/xvm-unit-mig-%d.sock",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", p.path);
+		mig_recv_timeout_ms = 2000;	/* a regression fails, not hangs */
+		CU_ASSERT_FATAL(pthread_create(&t, NULL, stall_peer_run,
+					       &p) == 0);
+		CU_ASSERT_EQUAL(mig_incoming(b, uri, msg, sizeof(msg)),
+				-EINVAL);
+		CU_ASSERT(strstr(msg, "bad magic") != NULL);
+		pthread_join(t, NULL);
+		if (p.fd >= 0)
+			close(p.fd);
+		mig_recv_timeout_ms = saved_ms;
+	}
+
+	/* --incoming unix:PATH where PATH is a regular file: refused, the
+	 * file left alone (only a stale socket is replaced) */
+	{
+		char path[108], uri[128], msg[256] = "";
+		struct stat st;
+		int fd;
+
+		snprintf(path, sizeof(path), "/tmp/xvm-unit-mig-%d.file",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", path);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		CU_ASSERT(fd >= 0 && write(fd, "keep", 4) == 4);
+		close(fd);
+		CU_ASSERT_EQUAL(mig_incoming(b, uri, msg, sizeof(msg)),
+				-EADDRINUSE);
+		CU_ASSERT(stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+			  st.st_size == 4);
+		unlink(path);
+	}
+	log_set_level(saved);
+	snap_writer_free(&w);
+	rmvm(a);
+	rmvm(b);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le(uint8_t *p, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Recompute the CRCs of the sections in b[s, e) (and of the device
+ * sections in "devices", and the end section's length and CRC) as far as
+ * their headers still parse: what a crafted stream does, so the reader's
+ * own checks, not the checksums, meet the damage. */
+static void reseal(uint8_t *b, size_t s, size_t e, size_t top)
+{
+	size_t p = s;
+
+	while (e - p >= 3 && b[p] == 0x53 && b[p + 1] == 0x58 && b[p + 2] &&
+	       b[p + 2] <= SNAP_NAME_MAX && e - p >= 3u + b[p + 2] + 8) {
+		unsigned int n = b[p + 2];
+		size_t q = p + 3 + n + 8;
+		uint32_t plen = le32(b + q - 4);
+
+		if (plen > e - q || e - q - plen < 4)
+			return;
+		if (n == 7 && !memcmp(b + p + 3, "devices", 7))
+			reseal(b, q, q + plen, 0);
+		if (top && n == 3 && !memcmp(b + p + 3, "end", 3) &&
+		    plen == 12) {
+			put_le(b + q, p, 8);
+			put_le(b + q + 8, snap_crc32_update(0, b, p), 4);
+		}
+		put_le(b + q + plen, snap_crc32_update(0, b + q, plen), 4);
+		p = q + plen + 4;
+	}
+}
+
+/* The reader over a valid stream cut at every length, with every byte
+ * flipped, and with every byte flipped and the checksums recomputed (a
+ * crafted stream: device load() functions meet the values): refused or
+ * loaded, never a read or write out of bounds (run under valgrind:
+ * valgrind --error-exitcode=1 build/tests/xvm-unit migrate/fuzz). */
+static void test_fuzz(void)
+{
+	static const uint8_t flips[] = { 0x01, 0x80, 0xff };
+	const size_t mem = 16 * MIG_PAGE;
+	struct vm *a = mkvm(mem, 1), *b = mkvm(mem, 1);
+	enum log_level saved = log_get_level();
+	unsigned int loaded = 0, refused = 0;
+	struct snap_writer w;
+	char msg[256];
+	uint8_t *bad;
+
+	log_set_level(LL_ERR);
+	memset(a->mem[0].hva + 3 * MIG_PAGE, 0x5a, MIG_PAGE);
+	devices_power_button(a);
+	save(a, &w);
+	bad = malloc(w.len);
+	CU_ASSERT_FATAL(bad != NULL);
+	for (size_t n = 0; n < w.len; n++) {
+		memcpy(bad, w.buf, n);	/* a fresh copy: no reads past n */
+		if (mig_check(b, bad, n, msg, sizeof(msg)) != -EINVAL)
+			CU_FAIL("truncated stream accepted");
+	}
+	for (size_t i = 0; i < w.len; i++)
+		for (size_t f = 0; f < ARRAY_SIZE(flips); f++) {
+			int rc;
+
+			memcpy(bad, w.buf, w.len);
+			bad[i] ^= flips[f];
+			if (mig_check(b, bad, w.len, msg, sizeof(msg)) != -EINVAL)
+				CU_FAIL("flipped byte accepted");
+			reseal(bad, MIG_HEADER_LEN, w.len, 1);
+			rc = mig_load(b, bad, w.len, msg, sizeof(msg));
+			CU_ASSERT(rc == 0 || rc == -EINVAL);
+			if (rc == 0)
+				loaded++;
+			else
+				refused++;
+		}
+	/* both outcomes happened: the resealing reached the loaders */
+	CU_ASSERT(loaded > 0);
+	CU_ASSERT(refused > 0);
+	/* and the original still loads */
+	CU_ASSERT_EQUAL(mig_load(b, w.buf, w.len, msg, sizeof(msg)), 0);
+	CU_ASSERT(memcmp(a->mem[0].hva, b->mem[0].hva, mem) == 0);
+	log_set_level(saved);
+	free(bad);
+	snap_writer_free(&w);
+	rmvm(a);
+	rmvm(b);
+}
+
+/* The save file hv opens by name after its caller (xvmd) made it: a
+ * symlink put in its place, a FIFO or a directory is refused (nothing
+ * written through it, no wait on a FIFO), and at an offset the file must
+ * already hold the caller's header. */
+static void test_save_open(void)
+{
+	char dir[] = "/tmp/xvm-unit-mig-XXXXXX", p[128], t[128], msg[256];
+	int fd;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/img", dir);
+	snprintf(t, sizeof(t), "%s/victim", dir);
+	fd = open(t, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT(fd >= 0 && write(fd, "precious", 8) == 8);
+	close(fd);
+
+	/* a symlink to another file, at offset 0 and at an offset */
+	CU_ASSERT_EQUAL(symlink(t, p), 0);
+	CU_ASSERT_EQUAL(mig_save_open(p, 0, msg, sizeof(msg)), -ELOOP);
+	CU_ASSERT(strstr(msg, "symbolic link") != NULL);
+	CU_ASSERT_EQUAL(mig_save_open(p, 4, msg, sizeof(msg)), -ELOOP);
+	{
+		struct stat st;
+
+		CU_ASSERT(stat(t, &st) == 0 && st.st_size == 8);
+	}
+	unlink(p);
+
+	/* a FIFO with no reader: refused at once, not waited on */
+	CU_ASSERT_EQUAL(mkfifo(p, 0600), 0);
+	CU_ASSERT(mig_save_open(p, 0, msg, sizeof(msg)) < 0);
+	unlink(p);
+
+	/* restore from a FIFO (no writer): refused at once as well */
+	CU_ASSERT_EQUAL(mkfifo(p, 0600), 0);
+	{
+		struct vm *b = mkvm(MEM, 1);
+
+		CU_ASSERT_EQUAL(mig_restore_file(b, p, 0, msg, sizeof(msg)),
+				-EINVAL);
+		CU_ASSERT(strstr(msg, "not a regular file") != NULL);
+		rmvm(b);
+	}
+	unlink(p);
+
+	/* at an offset: the caller's file must be there, that long */
+	CU_ASSERT_EQUAL(mig_save_open(p, 4096, msg, sizeof(msg)), -ENOENT);
+	CU_ASSERT_EQUAL(mig_save_open(t, 4096, msg, sizeof(msg)), -EINVAL);
+	CU_ASSERT(strstr(msg, "shorter than the offset") != NULL);
+	fd = mig_save_open(t, 8, msg, sizeof(msg));
+	CU_ASSERT(fd >= 0);
+	close(fd);
+	/* offset 0: created, 0600 */
+	fd = mig_save_open(p, 0, msg, sizeof(msg));
+	CU_ASSERT(fd >= 0);
+	close(fd);
+	{
+		struct stat st;
+
+		CU_ASSERT(stat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+			  (st.st_mode & 0777) == 0600);
+	}
+	unlink(p);
+	unlink(t);
+	rmdir(dir);
+}
+
+/* The source's wait for the verdict: 'K' from a destination that stays
+ * connected is final at once (it waited for 511 bytes or EOF before:
+ * forever, the guest paused); 'E' brings the destination's message. */
+static void test_out_ack(void)
+{
+	char msg[256] = "";
+	int sv[2];
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				   sv) == 0);
+	CU_ASSERT_EQUAL(write(sv[1], "K", 1), 1);
+	CU_ASSERT_EQUAL(mig_out_ack(sv[0], msg, sizeof(msg)), 0);
+	close(sv[0]);
+	close(sv[1]);
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				   sv) == 0);
+	CU_ASSERT_EQUAL(write(sv[1], "Eno room", 8), 8);
+	shutdown(sv[1], SHUT_WR);
+	CU_ASSERT_EQUAL(mig_out_ack(sv[0], msg, sizeof(msg)), -EPROTO);
+	CU_ASSERT_STRING_EQUAL(msg, "destination refused the stream: "
+			       "no room");
+	close(sv[0]);
+	close(sv[1]);
+
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				   sv) == 0);
+	close(sv[1]);
+	CU_ASSERT_EQUAL(mig_out_ack(sv[0], msg, sizeof(msg)), -ECONNRESET);
+	close(sv[0]);
+}
+
 static CU_TestInfo tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
 	{ "config_mismatch", test_config_mismatch },
 	{ "ram_rounds", test_ram_rounds },
+	{ "cpu_state_checked", test_cpu_state_checked },
+	{ "incoming_stalled_peer", test_incoming_stalled_peer },
+	{ "fuzz", test_fuzz },
+	{ "save_open", test_save_open },
+	{ "out_ack", test_out_ack },
 	CU_TEST_INFO_NULL,
 };
 

@@ -99,6 +99,32 @@ static void test_truncated(void)
 	free(buf);
 }
 
+/* Bytes after the stream the header announces: hv would refuse them
+ * ("unexpected bytes after the end") only after xvmd had created the
+ * domain and its VNICs; xvmd refuses the image itself. */
+static void test_trailing_bytes(void)
+{
+	char path[] = "/tmp/xvm-savefile-XXXXXX", err[200] = "";
+	struct savefile_hdr h = {
+		.xml = (char *)xml, .xml_len = strlen(xml), .stream_len = 100,
+	};
+	struct savefile_hdr r;
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	unlink(path);
+	CU_ASSERT_EQUAL(savefile_write(fd, &h), 0);
+	CU_ASSERT_EQUAL(ftruncate(fd, 4096 + 100), 0);
+	CU_ASSERT_EQUAL(savefile_read(fd, &r, err, sizeof(err)), 0);
+	savefile_free(&r);
+	CU_ASSERT_EQUAL(ftruncate(fd, 4096 + 101), 0);
+	CU_ASSERT_EQUAL(savefile_read(fd, &r, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(r.xml);
+	CU_ASSERT_STRING_EQUAL(err, "save image has 1 bytes after its guest "
+			       "state (101 bytes, the header says 100)");
+	close(fd);
+}
+
 /* Every single flipped byte of the header is found. */
 static void test_flipped(void)
 {
@@ -179,6 +205,7 @@ static CU_TestInfo tests[] = {
 	{ "truncated header", test_truncated },
 	{ "every flipped byte refused", test_flipped },
 	{ "huge and zero lengths", test_huge_lengths },
+	{ "bytes after the stream refused", test_trailing_bytes },
 	CU_TEST_INFO_NULL,
 };
 

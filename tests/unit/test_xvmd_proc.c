@@ -562,6 +562,55 @@ static void test_save_restore_refusals(void)
 	xdr_out_free(&a);
 	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);	/* nothing written */
 
+	/* virsh save over one of xvmd's own files (a definition, another
+	 * domain's managed save image, even through a symlinked or
+	 * ../ directory): refused, the file untouched */
+	{
+		static const char *const in[] = {
+			"/domains/unitdom.xml", "/save/other.save",
+			"/save/../domains/x.xml", "/link/unitdom.xml",
+		};
+		char bad[256], link[160];
+		struct stat st0, st1;
+
+		snprintf(link, sizeof(link), "%s/link", statedir);
+		snprintf(bad, sizeof(bad), "%s/domains", statedir);
+		CU_ASSERT_EQUAL(symlink(bad, link), 0);
+		snprintf(bad, sizeof(bad), "%s/domains/unitdom.xml", statedir);
+		CU_ASSERT_EQUAL_FATAL(stat(bad, &st0), 0);
+		for (size_t i = 0; i < ARRAY_SIZE(in); i++) {
+			snprintf(bad, sizeof(bad), "%s%s", statedir, in[i]);
+			xdr_out_init(&a);
+			put_dom(&a, "unitdom", uuid);
+			xdr_put_string(&a, bad);
+			CU_ASSERT_EQUAL(call(fd, P_SAVE, &a, &r), 0);
+			CU_ASSERT_EQUAL(r.code, VERR_OPERATION_INVALID);
+			if (!r.msg || !strstr(r.msg, "xvmd's own directories")) {
+				fprintf(stderr, "\n  %s: \"%s\"\n", bad,
+					r.msg ? r.msg : "(none)");
+				CU_FAIL("save into xvmd's directory not refused");
+			}
+			reply_free(&r);
+			xdr_out_free(&a);
+		}
+		/* nor is a managed save image restored by path: it would
+		 * stay, and the next start restore it again (stale) */
+		snprintf(bad, sizeof(bad), "%s/save/unitdom.save", statedir);
+		write_image(bad, "<domain type='xen'><name>unitdom</name>"
+			    "</domain>", 100);
+		CU_ASSERT_EQUAL(call_str(fd, P_RESTORE, bad, &r), 0);
+		CU_ASSERT_EQUAL(r.code, VERR_OPERATION_INVALID);
+		CU_ASSERT(r.msg && strstr(r.msg, "is restored by starting its "
+					  "domain"));
+		reply_free(&r);
+		CU_ASSERT_EQUAL(access(bad, F_OK), 0);
+		unlink(bad);
+		snprintf(bad, sizeof(bad), "%s/domains/unitdom.xml", statedir);
+		CU_ASSERT_EQUAL(stat(bad, &st1), 0);
+		CU_ASSERT(st0.st_ino == st1.st_ino && st0.st_size == st1.st_size);
+		unlink(link);
+	}
+
 	/* SAVE_FLAGS: BYPASS_CACHE (1) is not done; RUNNING|PAUSED clash */
 	xdr_out_init(&a);
 	put_dom(&a, "unitdom", uuid);
