@@ -193,8 +193,6 @@ int dom_save_image(struct dom *d, const char *path, uint32_t flags,
 		   dom_save_done_fn done, void *opaque, struct verr *e);
 /* d stops while its save runs (destroyed): the save goes on without it. */
 void dom_save_detach(struct dom *d);
-/* Once a second: saves past their time limit fail. */
-void dom_save_tick(void);
 /* How long d's save has run (ms), or -1 when none runs. */
 int64_t dom_save_elapsed_ms(const struct dom *d);
 /* Refuse lifecycle changes while a save or a restore's start runs: 0 or

@@ -164,7 +164,6 @@ void dom_tick(void)
 {
 	struct dom *d;
 
-	dom_save_tick();
 	for (d = dom_first(); d; d = d->next)
 		if (dom_active(d) && d->pid && !d->pinned)
 			dom_apply_pins(d);

@@ -26,8 +26,11 @@
 #include "savefile.h"
 #include "store.h"
 
-/* hv writes the guest's whole RAM; the loop serves others meanwhile. */
-#define HV_SAVE_MS		600000
+/* hv writes the guest's whole RAM; the loop serves others meanwhile.
+ * There is no deadline on hv's reply: once hv has written the stream it
+ * stops the guest, whether or not anyone is still waiting, so giving up
+ * (and removing the file) would lose the guest with its image. hv ends
+ * the save itself (reply, error, or exit); destroy is the way out. */
 #define HV_SAVE_EXIT_MS		10000
 
 static int dom_save_check(struct dom *d, struct verr *e)
@@ -113,7 +116,7 @@ struct dom_save_job {
 	int sock;		/* our connection to hv's control socket */
 	char buf[4096];		/* hv's reply (and events) being read */
 	size_t len;
-	int64_t started, deadline;	/* loop_now_ms() */
+	int64_t started;	/* loop_now_ms() */
 	dom_save_done_fn done;
 	void *opaque;
 	struct dom_save_job *next;
@@ -283,19 +286,6 @@ static void dom_save_event(void *opaque, uint32_t events)
 			      "a line too long", j->name);
 }
 
-void dom_save_tick(void)
-{
-	struct dom_save_job *j, *next;
-
-	for (j = dom_save_jobs; j; j = next) {
-		next = j->next;
-		if (loop_now_ms() > j->deadline)
-			dom_save_fail(j, -ETIMEDOUT, "operation failed: hv of "
-				      "'%s' did not finish the save within %d "
-				      "s", j->name, HV_SAVE_MS / 1000);
-	}
-}
-
 /* Connect to hv's control socket and send the save call. */
 static int dom_save_call(struct dom_save_job *j, struct dom *d,
 			 struct verr *e)
@@ -394,7 +384,6 @@ static int dom_save_to(struct dom *d, const char *path, uint32_t flags,
 	snprintf(j->name, sizeof(j->name), "%s", d->cfg.name);
 	j->d = d;
 	j->started = loop_now_ms();
-	j->deadline = j->started + HV_SAVE_MS;
 	j->done = done;
 	j->opaque = opaque;
 	j->next = dom_save_jobs;
