@@ -312,7 +312,15 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 	}
 	io_uring_sqe_set_data(sqe, q);
 	rc = io_uring_submit(&r->ring);
-	return rc < 0 ? rc : 0;
+	if (rc > 0)
+		return 0;
+	/* The kernel took nothing (-EAGAIN, -EBUSY), but the sqe stays in
+	 * the ring and would go with the next submit, for a request the
+	 * caller has been told failed (and may reuse, its bounce buffer
+	 * freed): make it a no-op that finishes nothing. */
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data(sqe, NULL);
+	return rc < 0 ? rc : -EAGAIN;
 }
 
 /* Drop the first n bytes of q's buffers (a short transfer's done part):
@@ -446,7 +454,8 @@ static bool raw_reap(struct blkdev *bd, bool wait)
 		q = io_uring_cqe_get_data(cqe);
 		res = cqe->res;
 		io_uring_cqe_seen(&r->ring, cqe);
-		raw_cqe(bd, q, res);
+		if (q)			/* else a failed submission's no-op */
+			raw_cqe(bd, q, res);
 		wait = false;
 	}
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#include <liburing.h>
 #include <sys/stat.h>
 #include "unit.h"
 #include "hv/blockdev.h"
@@ -315,8 +317,71 @@ static void test_async(void)
 	image_remove();
 }
 
+/* io_uring_submit as the kernel may answer it (-EAGAIN, -EBUSY: nothing
+ * taken) when fail_submits > 0; liburing's own otherwise. Defined here,
+ * it takes the place of liburing's for blk_raw.c in this binary. */
+static unsigned int fail_submits;
+
+int io_uring_submit(struct io_uring *ring);
+int io_uring_submit(struct io_uring *ring)
+{
+	static int (*real)(struct io_uring *);
+
+	if (fail_submits) {
+		fail_submits--;
+		return -EAGAIN;
+	}
+	if (!real)
+		real = (int (*)(struct io_uring *))dlsym(RTLD_NEXT,
+							 "io_uring_submit");
+	return real ? real(ring) : -ENOSYS;
+}
+
+/* A request whose submission failed was never started: the caller got
+ * the error and no done, and may reuse the request and its buffers at
+ * once. Nothing of it may reach the image later, with the next request's
+ * submission, nor be answered twice. */
+static void test_submit_fails(void)
+{
+	static uint8_t a[1024] __attribute__((aligned(512)));
+	static uint8_t b[512] __attribute__((aligned(512)));
+	struct blkdev_req r, r2;
+	struct done_rec d, d2;
+	struct blkdev *bd;
+
+	for (unsigned int direct = 0; direct < 2; direct++) {
+		image_create();
+		bd = blkdev_open("raw", path, direct ? BLKDEV_DIRECT : 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+		memset(a, 0xaa, sizeof(a));
+		memset(b, 0xbb, sizeof(b));
+		/* unaligned on O_DIRECT: through a bounce buffer */
+		req_init(&r, &d, BLKDEV_OP_WRITE, a + direct, 512, 0);
+		fail_submits = 1;
+		CU_ASSERT(blkdev_submit(bd, &r) < 0);
+		CU_ASSERT_EQUAL(fail_submits, 0);
+		memset(a, 0x11, sizeof(a));	/* the caller's again */
+		req_init(&r2, &d2, BLKDEV_OP_WRITE, b, 512, 4096);
+		CU_ASSERT_EQUAL(blkdev_submit(bd, &r2), 0);
+		blkdev_drain(bd);
+		CU_ASSERT_EQUAL(d2.calls, 1);
+		CU_ASSERT_EQUAL(d2.result, 0);
+		CU_ASSERT_EQUAL(d.calls, 0);
+		CU_ASSERT_EQUAL(image_byte(4096), 0xbb);
+		for (unsigned int i = 0; i < 512; i++)
+			if (image_byte(i) != (uint8_t)i) {
+				CU_FAIL("a failed write reached the image");
+				break;
+			}
+		blkdev_close(bd);
+		CU_ASSERT_EQUAL(d.calls, 0);
+		image_remove();
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "async", test_async },
+	{ "failed submission", test_submit_fails },
 	{ "backend registry and open errors", test_registry },
 	{ "read and write", test_read_write },
 	{ "scattered buffers", test_scatter },

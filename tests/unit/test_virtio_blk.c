@@ -5,6 +5,7 @@
  * nothing on the disk; the device keeps serving. */
 #include <fcntl.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/virtio_blk.h>
 #include "devtest.h"
 #include "hv/core.h"
@@ -514,6 +515,112 @@ static void test_write_zeroes(void)
 	vb_teardown(&f);
 }
 
+/* Random chains, as a hostile guest writes them: random buffers (length
+ * 0 to 4 KiB, either direction, anywhere in a scratch area), types,
+ * sectors (near the end, past it, wrapping) and DISCARD/WRITE_ZEROES
+ * ranges. Every chain is answered (or breaks the queue), the device
+ * writes guest memory only inside the chain's device-writable buffers,
+ * the image never grows, and the device still serves afterwards. */
+#define FZ_LO		0x20000
+#define FZ_HI		0x40000
+static uint64_t fz_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t fz_rand(void)
+{
+	fz_state ^= fz_state << 13;
+	fz_state ^= fz_state >> 7;
+	fz_state ^= fz_state << 17;
+	return fz_state;
+}
+
+static void fuzz_one(bool direct)
+{
+	static const uint32_t types[] = { VIRTIO_BLK_T_IN, VIRTIO_BLK_T_OUT,
+		VIRTIO_BLK_T_FLUSH, VIRTIO_BLK_T_GET_ID, VIRTIO_BLK_T_DISCARD,
+		VIRTIO_BLK_T_WRITE_ZEROES, 0x7777 };
+	static const uint32_t lens[] = { 0, 1, 15, 16, 17, 20, 511, 512, 513,
+					 1024, 4095, 4096 };
+	static uint8_t before[FZ_HI - FZ_LO];
+	struct vb_fixture f;
+	enum log_level saved = log_get_level();
+	struct stat st;
+	uint32_t used;
+
+	vb_setup_direct(&f, false, direct);
+	driver_init(&f);
+	log_set_level(LL_ERR);
+	for (unsigned int iter = 0; iter < 1000; iter++) {
+		struct seg s[QSZ];
+		unsigned int n = 1 + (unsigned int)(fz_rand() % QSZ);
+		uint64_t sectors[] = { 0, 1, DISK / 512 - 1, DISK / 512,
+				       DISK / 512 + 1, UINT64_MAX / 512,
+				       UINT64_MAX / 512 + 1, UINT64_MAX,
+				       fz_rand() };
+		uint32_t type = types[fz_rand() % ARRAY_SIZE(types)];
+		struct virtio_blk_discard_write_zeroes d;
+		int st_byte;
+
+		for (unsigned int i = 0; i < n; i++) {
+			s[i].len = lens[fz_rand() % ARRAY_SIZE(lens)];
+			s[i].addr = FZ_LO + fz_rand() % (FZ_HI - FZ_LO - 4096);
+			if (fz_rand() % 2)
+				s[i].addr &= ~511ULL;
+			s[i].write = fz_rand() % 2;
+		}
+		if (fz_rand() % 4) {		/* mostly well-formed ends */
+			s[0] = (struct seg){ HDR, 16, false };
+			s[n - 1] = (struct seg){ STAT, 1, true };
+		}
+		hdr(&f, type, sectors[fz_rand() % ARRAY_SIZE(sectors)]);
+		d.sector = sectors[fz_rand() % ARRAY_SIZE(sectors)];
+		d.num_sectors = (uint32_t)(fz_rand() % 3 ? fz_rand() % 4 :
+					   fz_rand());
+		d.flags = (uint32_t)(fz_rand() % 3);
+		for (unsigned int i = 1; i < n; i++)
+			if (!s[i].write && s[i].len >= 16)
+				memcpy(f.mem + s[i].addr, &d, sizeof(d));
+		f.mem[STAT] = 0xee;		/* request() does */
+		memcpy(before, f.mem + FZ_LO, sizeof(before));
+		st_byte = request(&f, s, n, &used);
+		if (st_byte < 0) {		/* queue broken: reset */
+			CU_ASSERT(STATUS(&f) & VIRTIO_CONFIG_S_NEEDS_RESET);
+			COMMON_W(&f, 20, 1, 0);
+			memset(f.mem + RING, 0, 0x1000);
+			f.avail = 0;
+			driver_init(&f);
+			continue;
+		}
+		for (unsigned int a = FZ_LO; a < FZ_HI; a++) {
+			bool in_w = false;
+
+			if (f.mem[a] == before[a - FZ_LO])
+				continue;
+			for (unsigned int i = 0; i < n && !in_w; i++)
+				in_w = s[i].write && a >= s[i].addr &&
+				       a < s[i].addr + s[i].len;
+			if (!in_w) {
+				CU_FAIL("device wrote outside the writable "
+					"buffers");
+				fprintf(stderr, "iter %u: byte %#x changed\n",
+					iter, a);
+				break;
+			}
+		}
+	}
+	log_set_level(saved);
+	CU_ASSERT_EQUAL(STATUS(&f), 0x0f);
+	CU_ASSERT(fstat(f.fd, &st) == 0 && st.st_size == DISK);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_IN, 1, 512, &used),
+			VIRTIO_BLK_S_OK);
+	vb_teardown(&f);
+}
+
+static void test_fuzz(void)
+{
+	fuzz_one(false);
+	fuzz_one(true);
+}
+
 static CU_TestInfo tests[] = {
 	{ "identity", test_identity },
 	{ "read_write", test_read_write },
@@ -524,6 +631,7 @@ static CU_TestInfo tests[] = {
 	{ "write_zeroes", test_write_zeroes },
 	{ "direct", test_direct },
 	{ "reset_in_flight", test_reset_in_flight },
+	{ "fuzz", test_fuzz },
 	CU_TEST_INFO_NULL,
 };
 
