@@ -371,9 +371,15 @@ static void raw_cqe(struct blkdev *bd, struct blkdev_req *q, int res)
 	 * slow path the guest chose). */
 	if (q->op == BLKDEV_OP_WRITE_ZEROES && (res == -EOPNOTSUPP || res == -ENOSYS))
 		res = raw_zero_fill(bd, q->off, q->len);
-	if (res == -EINTR || res == -EAGAIN)
-		res = 0;		/* nothing done: try again */
-	else if (res < 0 || q->op == BLKDEV_OP_FLUSH ||
+	if (res == -EINTR || res == -EAGAIN) {
+		/* nothing done: the same request again (a flush's len is not
+		 * set, so "xfer >= len" must not decide it is done) */
+		rc = raw_queue(bd, q);
+		if (rc < 0)
+			raw_finish(bd, q, rc);
+		return;
+	}
+	if (res < 0 || q->op == BLKDEV_OP_FLUSH ||
 		 q->op == BLKDEV_OP_DISCARD || q->op == BLKDEV_OP_WRITE_ZEROES) {
 		raw_finish(bd, q, res < 0 ? res : 0);
 		return;
