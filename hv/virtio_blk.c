@@ -46,8 +46,11 @@
 /* Up to write_zeroes_may_unmap and its padding: the fields we define. */
 #define VBLK_CFG_SIZE		offsetof(struct virtio_blk_config, \
 					 max_secure_erase_sectors)
-#define VBLK_DISCARD_MAX	(1U << 22)	/* sectors per DISCARD or
-						 * WRITE_ZEROES (2 GiB) */
+#define VBLK_DISCARD_MAX	(1U << 22)	/* sectors per DISCARD (2 GiB) */
+/* Sectors per WRITE_ZEROES (8 MiB): where the file system cannot zero a
+ * range the backend writes zeros synchronously on the event loop, so
+ * one request must stay short. */
+#define VBLK_ZEROES_MAX		(1U << 14)
 
 struct virtio_blk {
 	struct vm *vm;
@@ -232,7 +235,8 @@ static uint8_t vblk_range(struct virtio_blk *b, const struct vq_chain *c,
 	if (flags & ~allowed)
 		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "unknown flags",
 				   q->type, sector);
-	if (num > VBLK_DISCARD_MAX || sector > UINT64_MAX / VBLK_SECTOR ||
+	if (num > (zeroes ? VBLK_ZEROES_MAX : VBLK_DISCARD_MAX) ||
+	    sector > UINT64_MAX / VBLK_SECTOR ||
 	    sector * VBLK_SECTOR > blkdev_size(b->bd) ||
 	    num * VBLK_SECTOR > blkdev_size(b->bd) - sector * VBLK_SECTOR)
 		return vblk_reject(b, VIRTIO_BLK_S_IOERR, "range past the end",
@@ -442,7 +446,7 @@ static void vblk_setup(struct virtio_blk *b)
 		cfg->discard_sector_alignment = 1;
 	}
 	if (f & (1ULL << VIRTIO_BLK_F_WRITE_ZEROES)) {
-		cfg->max_write_zeroes_sectors = VBLK_DISCARD_MAX;
+		cfg->max_write_zeroes_sectors = VBLK_ZEROES_MAX;
 		cfg->max_write_zeroes_seg = 1;
 		cfg->write_zeroes_may_unmap = 1;
 	}

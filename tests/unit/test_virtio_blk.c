@@ -41,6 +41,9 @@ static uint32_t cfg_rd(struct vm *vm, unsigned int reg, unsigned int size)
 #define STATUS(f)		COMMON(f, 20, 1)
 #define DEVCFG(f, off, sz)	mmio_in((f)->vm, (f)->bar + VIRTIO_PCI_DEVICE_OFF + (off), sz)
 
+/* A sparse tail making the image this long, when set. */
+static off_t vb_grow;
+
 /* An image whose byte i is (uint8_t)(i * 7). */
 static void vb_setup_direct(struct vb_fixture *f, bool ro, bool direct)
 {
@@ -53,6 +56,8 @@ static void vb_setup_direct(struct vb_fixture *f, bool ro, bool direct)
 	f->fd = mkstemp(f->path);
 	CU_ASSERT_FATAL(f->fd >= 0);
 	CU_ASSERT_FATAL(pwrite(f->fd, img, DISK, 0) == DISK);
+	if (vb_grow)
+		CU_ASSERT_FATAL(ftruncate(f->fd, vb_grow) == 0);
 	f->vm = devtest_vm(MEM, 1);
 	f->mem = f->vm->mem[0].hva;
 	f->bus = pci_bus_create(f->vm);
@@ -487,7 +492,7 @@ static void test_write_zeroes(void)
 
 	vb_setup(&f, false);
 	driver_init(&f);
-	CU_ASSERT_EQUAL(DEVCFG(&f, 48, 4), 1u << 22);	/* max_write_zeroes_sectors */
+	CU_ASSERT_EQUAL(DEVCFG(&f, 48, 4), 1u << 14);	/* max_write_zeroes_sectors */
 	CU_ASSERT_EQUAL(DEVCFG(&f, 56, 1), 1);		/* may unmap */
 	memcpy(f.mem + DATA, &d, sizeof(d));
 	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_OK);
@@ -512,6 +517,33 @@ static void test_write_zeroes(void)
 	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_IOERR);
 	log_set_level(saved);
 	CU_ASSERT_EQUAL(virtio_blk_errors(f.b), 2);
+	vb_teardown(&f);
+}
+
+/* WRITE_ZEROES is bounded by max_write_zeroes_sectors (8 MiB: the
+ * backend may write the zeros synchronously), DISCARD by its own larger
+ * limit, on an image big enough that the range is not what refuses. */
+static void test_write_zeroes_limit(void)
+{
+	struct vb_fixture f;
+	enum log_level saved = log_get_level();
+	struct virtio_blk_discard_write_zeroes d = { .sector = 0 };
+	uint32_t used;
+
+	vb_grow = 32u << 20;
+	vb_setup(&f, false);
+	vb_grow = 0;
+	driver_init(&f);
+	d.num_sectors = 1u << 14;
+	memcpy(f.mem + DATA, &d, sizeof(d));
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_OK);
+	d.num_sectors = (1u << 14) + 1;
+	memcpy(f.mem + DATA, &d, sizeof(d));
+	log_set_level(LL_ERR);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, &used), VIRTIO_BLK_S_IOERR);
+	log_set_level(saved);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_DISCARD, 0, 16, &used), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_errors(f.b), 1);
 	vb_teardown(&f);
 }
 
@@ -629,6 +661,7 @@ static CU_TestInfo tests[] = {
 	{ "discard", test_discard },
 	{ "save_load", test_save_load },
 	{ "write_zeroes", test_write_zeroes },
+	{ "write_zeroes_limit", test_write_zeroes_limit },
 	{ "direct", test_direct },
 	{ "reset_in_flight", test_reset_in_flight },
 	{ "fuzz", test_fuzz },
