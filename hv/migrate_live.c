@@ -176,9 +176,17 @@ static int out_flush(struct mig_out *o)
 	return 0;
 }
 
-/* Send the pages KVM logged as written since the last call; *n their
- * count. */
-static int out_dirty(struct mig_out *o, uint64_t *n)
+/* Send the pages KVM logged as written since the last call (every page
+ * if all); *n their count.
+ *
+ * KVM's log holds only the guest's own writes. hv's devices also write
+ * guest memory (used rings, console input, disk reads and completions)
+ * and hv keeps no log of its own yet, so the last pass, with the vCPUs
+ * paused and the devices quiesced, sends every page: correct whatever
+ * hv wrote, at the price of a downtime that grows with RAM (zero pages
+ * are markers). The rounds before it shrink nothing yet; they are kept
+ * for when hv marks its own writes. */
+static int out_dirty(struct mig_out *o, uint64_t *n, bool all)
 {
 	struct vm *vm = o->vm;
 	int rc = 0;
@@ -192,7 +200,9 @@ static int out_dirty(struct mig_out *o, uint64_t *n)
 
 		if (!bm)
 			return -ENOMEM;
-		if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
+		if (all)
+			memset(bm, 0xff, (pages + 63) / 64 * 8);
+		else if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
 			rc = -errno;
 			free(bm);
 			break;
@@ -254,7 +264,7 @@ static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
 		goto net;
 	st->rounds = 1;
 	for (unsigned int r = 1; r <= MIG_ROUNDS_MAX; r++) {
-		if ((rc = out_dirty(o, &n)) < 0)
+		if ((rc = out_dirty(o, &n, false)) < 0)
 			goto net;
 		st->rounds++;
 		log_info("migrate: round %u: %llu dirty pages", r,
@@ -269,7 +279,7 @@ static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
 	}
 	pthread_mutex_lock(&vm->dev_lock);
 	mig_quiesce(vm, true);	/* disk answers land before the last pass */
-	rc = out_dirty(o, &n);
+	rc = out_dirty(o, &n, true);	/* all: hv's own writes are not logged */
 	if (rc == 0) {
 		mig_put_ram_end(&o->w, o->ram.sent);
 		rc = mig_put_state(vm, &o->w);
