@@ -6,6 +6,9 @@
  *   destroy (stop at once, exit 0),
  *   save {path, offset} -> {bytes}: the VM state stream into a file
  *   (migrate.c), then hv stops with reason "saved" and exits 0
+ *   blkstats -> {disks: [{path, rd_req, rd_bytes, rd_ns, wr_req, wr_bytes,
+ *   wr_ns, fl_req, fl_ns, errors}]}: each --disk's I/O counters, in
+ *   --disk order
  *   migrate {uri} -> {rounds, pages, final_pages, bytes}: live migration
  *   to an hv started with --incoming; then
  *   hv stops with reason "migrated" and exits 0
@@ -20,6 +23,7 @@
 #include "xvm/log.h"
 #include "xvm/rpc.h"
 #include "core.h"
+#include "dev.h"
 #include "migrate.h"
 
 struct control {
@@ -60,6 +64,48 @@ static int ctl_status(void *ctx, struct rpc_conn *conn, json_t *params,
 			    "memory_mib", (json_int_t)vm->cfg.mem_mib,
 			    "console", pty ? json_string(pty) : json_null(),
 			    "pid", (int)getpid());
+	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
+}
+
+#define CTL_DISKS_MAX	16
+
+static int ctl_blkstats(void *ctx, struct rpc_conn *conn, json_t *params,
+			json_t **result, struct rpc_error *err)
+{
+	struct vm *vm = ctx;
+	struct virtio_blk *disks[CTL_DISKS_MAX];
+	json_t *arr = json_array();
+	unsigned int n;
+
+	(void)conn;
+	(void)params;
+	if (!arr)
+		return rpc_errorf(err, ENOMEM, "out of memory");
+	pthread_mutex_lock(&vm->dev_lock);
+	n = vm_disks(vm, disks, CTL_DISKS_MAX);
+	for (unsigned int i = 0; i < n && i < CTL_DISKS_MAX; i++) {
+		struct vblk_stats s;
+
+		virtio_blk_stats(disks[i], &s);
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"path", virtio_blk_path(disks[i]),
+			"rd_req", (json_int_t)s.rd_req,
+			"rd_bytes", (json_int_t)s.rd_bytes,
+			"rd_ns", (json_int_t)s.rd_ns,
+			"wr_req", (json_int_t)s.wr_req,
+			"wr_bytes", (json_int_t)s.wr_bytes,
+			"wr_ns", (json_int_t)s.wr_ns,
+			"fl_req", (json_int_t)s.fl_req,
+			"fl_ns", (json_int_t)s.fl_ns,
+			"errors", (json_int_t)s.errors));
+	}
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (json_array_size(arr) != (n < CTL_DISKS_MAX ? n : CTL_DISKS_MAX)) {
+		json_decref(arr);
+		return rpc_errorf(err, ENOMEM, "out of memory");
+	}
+	*result = json_pack("{s:o}", "disks", arr);
 	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
 }
 
@@ -211,6 +257,7 @@ static const struct rpc_method control_methods[] = {
 	{ "reset", ctl_reset },
 	{ "destroy", ctl_destroy },
 	{ "save", ctl_save },
+	{ "blkstats", ctl_blkstats },
 	{ "migrate", ctl_migrate },
 };
 

@@ -106,6 +106,18 @@ void virtio_blk_destroy(struct virtio_blk *b);
 struct virtio_pci *virtio_blk_transport(struct virtio_blk *b);
 /* Requests answered with an error status or dropped so far (tests). */
 uint64_t virtio_blk_errors(const struct virtio_blk *b);
+/* A disk's I/O counters since hv started (virsh domblkstat): requests
+ * completed per kind, bytes moved, nanoseconds from submission to
+ * completion; errors as virtio_blk_errors(). dev_lock held. */
+struct vblk_stats {
+	uint64_t rd_req, rd_bytes, rd_ns;
+	uint64_t wr_req, wr_bytes, wr_ns;
+	uint64_t fl_req, fl_ns;
+	uint64_t errors;
+};
+void virtio_blk_stats(const struct virtio_blk *b, struct vblk_stats *s);
+/* The path the disk was opened from. */
+const char *virtio_blk_path(const struct virtio_blk *b);
 
 /* ---- acpi.c helpers (tables are built by acpi_build in vm.h) ---- */
 /* Sum of len bytes (a valid table sums to 0). */
@@ -157,6 +169,11 @@ struct vm *devices_vm(const struct devices *d);
 int devices_add(struct devices *d, void *dev, void *state);
 /* The first instance of type t created, or NULL if there is none. */
 void *devices_find(const struct devices *d, const struct dev_type *t);
+/* Up to max instances of type t in creation order into out; how many
+ * there are. */
+unsigned int devices_find_all(const struct devices *d,
+			      const struct dev_type *t, void **out,
+			      unsigned int max);
 
 /* -errno after a create function returned NULL (-ENOMEM if errno is 0). */
 static inline int dev_create_error(void)

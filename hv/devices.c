@@ -101,6 +101,30 @@ void *devices_find(const struct devices *d, const struct dev_type *t)
 	return found;
 }
 
+unsigned int devices_find_all(const struct devices *d,
+			      const struct dev_type *t, void **out,
+			      unsigned int max)
+{
+	unsigned int n = 0, i;
+
+	for (const struct dev_inst *in = d->list; in; in = in->next)
+		n += in->type == t;
+	i = n;		/* the list is newest first: fill from the end */
+	for (const struct dev_inst *in = d->list; in; in = in->next)
+		if (in->type == t && --i < max)
+			out[i] = in->dev;
+	return n;
+}
+
+unsigned int vm_disks(struct vm *vm, struct virtio_blk **out,
+		      unsigned int max)
+{
+	if (!vm->devices)
+		return 0;
+	return devices_find_all(vm->devices, &virtio_blk_dev_type,
+				(void **)out, max);
+}
+
 void devices_console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct devices *d = opaque;

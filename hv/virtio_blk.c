@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <linux/virtio_blk.h>
 #include "xvm/log.h"
 #include "blockdev.h"
@@ -61,6 +62,7 @@ struct virtio_blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	char path[PATH_MAX];		/* for logs */
 	uint64_t errors;		/* requests answered IOERR/UNSUPP */
+	struct vblk_stats st;		/* completed requests (domblkstat) */
 	struct vblk_req *reqs;		/* VBLK_QUEUE_MAX: at most one per
 					 * descriptor can be in flight */
 	int efd;			/* the backend's completions, or -1 */
@@ -78,6 +80,8 @@ struct vblk_req {
 	uint32_t written;		/* data bytes the device fills (IN) */
 	uint32_t type;			/* for logs */
 	uint64_t sector;
+	uint64_t t0;			/* submitted (CLOCK_MONOTONIC ns) */
+	uint64_t bytes;			/* data bytes of a read or write */
 	bool busy;
 };
 
@@ -155,11 +159,20 @@ static struct vblk_req *vblk_req_get(struct virtio_blk *b)
 
 /* Give a checked request to the backend: VBLK_PENDING, or the status if
  * it could not be started. */
+static uint64_t vblk_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint8_t vblk_start(struct virtio_blk *b, struct vblk_req *q)
 {
 	int rc;
 
 	q->busy = true;
+	q->t0 = vblk_now();
 	rc = blkdev_submit(b->bd, &q->r);
 	if (rc == 0)
 		return VBLK_PENDING;	/* vblk_done answers (maybe already) */
@@ -210,6 +223,7 @@ static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
 	q->r.iovcnt = n;
 	q->r.off = sector * VBLK_SECTOR;
 	q->written = write ? 0 : (uint32_t)len;
+	q->bytes = len;
 	return vblk_start(b, q);
 }
 
@@ -305,6 +319,31 @@ static void vblk_answer(struct virtio_blk *b, uint16_t head, uint8_t *status,
 	b->irq_pending = true;
 }
 
+/* A request the backend completed without error, in the counters. */
+static void vblk_account(struct virtio_blk *b, const struct vblk_req *q)
+{
+	uint64_t ns = vblk_now() - q->t0, bytes = q->bytes;
+
+	switch (q->r.op) {
+	case BLKDEV_OP_READ:
+		b->st.rd_req++;
+		b->st.rd_bytes += bytes;
+		b->st.rd_ns += ns;
+		break;
+	case BLKDEV_OP_WRITE:
+		b->st.wr_req++;
+		b->st.wr_bytes += bytes;
+		b->st.wr_ns += ns;
+		break;
+	case BLKDEV_OP_FLUSH:
+		b->st.fl_req++;
+		b->st.fl_ns += ns;
+		break;
+	default:	/* discard, write zeroes: no libvirt counter */
+		break;
+	}
+}
+
 /* The backend finished a request (from blkdev_submit, blkdev_complete
  * or blkdev_drain; dev_lock held). */
 static void vblk_done(struct blkdev_req *r, int result)
@@ -326,6 +365,8 @@ static void vblk_done(struct blkdev_req *r, int result)
 				(unsigned long long)q->sector,
 				strerror(-result));
 		st = VIRTIO_BLK_S_IOERR;
+	} else {
+		vblk_account(b, q);
 	}
 	vblk_answer(b, q->head, q->status, st, st == VIRTIO_BLK_S_OK ?
 		    q->written : 0);
@@ -546,6 +587,17 @@ struct virtio_pci *virtio_blk_transport(struct virtio_blk *b)
 uint64_t virtio_blk_errors(const struct virtio_blk *b)
 {
 	return b->errors;
+}
+
+void virtio_blk_stats(const struct virtio_blk *b, struct vblk_stats *s)
+{
+	*s = b->st;
+	s->errors = b->errors;
+}
+
+const char *virtio_blk_path(const struct virtio_blk *b)
+{
+	return b->path;
 }
 
 /* ---- --disk path=FILE|DEV[,...]: the device table's entry ---- */

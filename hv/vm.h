@@ -230,6 +230,11 @@ int devices_create(struct vm *vm);
 /* Press the ACPI power button (control "shutdown"): sets PWRBTN_STS and
  * raises the SCI if enabled. Takes dev_lock itself. */
 void devices_power_button(struct vm *vm);
+/* The virtio-blk disks in --disk order, up to max into out; how many
+ * there are. */
+struct virtio_blk;
+unsigned int vm_disks(struct vm *vm, struct virtio_blk **out,
+		      unsigned int max);
 void devices_destroy(struct vm *vm);
 /* Device command-line options, one per device type that has one: the
  * n-th option's name ("net") and in *help its argument's description

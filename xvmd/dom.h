@@ -174,6 +174,17 @@ int dom_adopt_all(void);
 void dom_child_exited(pid_t pid, int status);
 /* The hv's vCPU threads (up to n): count, or -errno. */
 int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n);
+/* A running domain's disk I/O counters from hv (virsh domblkstat), in
+ * the order of d->cfg.disks. */
+struct dom_disk_stats {
+	uint64_t rd_req, rd_bytes, rd_ns;
+	uint64_t wr_req, wr_bytes, wr_ns;
+	uint64_t fl_req, fl_ns;
+	uint64_t errors;
+};
+/* Up to max disks' counters into out: how many, or -errno with e. */
+int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
+		   unsigned int max, struct verr *e);
 /* weight/cap now (if running) and in the definition. */
 int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 		  struct verr *e);

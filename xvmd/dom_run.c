@@ -27,6 +27,7 @@
 #include "loop.h"
 #include "dom.h"
 #include "sched.h"
+#include "stats.h"
 #include "store.h"
 #include "dom_run.h"
 #include "events.h"
@@ -83,6 +84,55 @@ int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
 	else
 		json_decref(res);
 	return 0;
+}
+
+int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
+		   unsigned int max, struct verr *e)
+{
+	json_t *res = NULL, *arr, *o;
+	unsigned int n = 0;
+	size_t i;
+	int rc;
+
+	rc = dom_hv_call(d, "blkstats", &res, e);
+	if (rc < 0)
+		return rc;
+	arr = json_object_get(res, "disks");
+	if (!json_is_array(arr)) {
+		json_decref(res);
+		return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED, "operation "
+				 "failed: hv of '%s' gave no disk counters",
+				 d->cfg.name);
+	}
+	json_array_foreach(arr, i, o) {
+		const char *path = json_string_value(json_object_get(o, "path"));
+
+		if (n >= max || n >= d->cfg.ndisks)
+			break;
+		/* hv's disks are the definition's, in order; say so if not */
+		if (!path || strcmp(path, d->cfg.disks[n].path)) {
+			json_decref(res);
+			return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED,
+					 "operation failed: hv of '%s' has "
+					 "disk %zu as '%.200s', not '%.200s'",
+					 d->cfg.name, i, path ? path : "",
+					 d->cfg.disks[n].path);
+		}
+		out[n] = (struct dom_disk_stats){
+			.rd_req = stats_json_u64(o, "rd_req"),
+			.rd_bytes = stats_json_u64(o, "rd_bytes"),
+			.rd_ns = stats_json_u64(o, "rd_ns"),
+			.wr_req = stats_json_u64(o, "wr_req"),
+			.wr_bytes = stats_json_u64(o, "wr_bytes"),
+			.wr_ns = stats_json_u64(o, "wr_ns"),
+			.fl_req = stats_json_u64(o, "fl_req"),
+			.fl_ns = stats_json_u64(o, "fl_ns"),
+			.errors = stats_json_u64(o, "errors"),
+		};
+		n++;
+	}
+	json_decref(res);
+	return (int)n;
 }
 
 /* ---- runtime state ---- */

@@ -1,5 +1,7 @@
 /*
- * Disk procedures (issue 14): DOMAIN_GET_BLOCK_INFO (virsh domblkinfo).
+ * Disk procedures (issue 14): DOMAIN_GET_BLOCK_INFO (virsh domblkinfo),
+ * DOMAIN_BLOCK_STATS and DOMAIN_BLOCK_STATS_FLAGS (virsh domblkstat: hv's
+ * counters of completed requests since it started).
  * A disk is raw (the only format hv serves), so its capacity is the size
  * of the file or block device; allocation what the file system holds of
  * the file (st_blocks) or the whole device; physical the file's size.
@@ -15,6 +17,7 @@
 #include <linux/fs.h>
 #include "dom.h"
 #include "proc.h"
+#include "stats.h"
 
 /* The disk a path names: its <target dev> or its source path, as
  * libvirt accepts either. NULL if none. */
@@ -104,8 +107,120 @@ out:
 	return rc;
 }
 
+#define BLK_DISKS_MAX		16	/* more than a domain may have */
+#define BLK_STATS_NPARAMS	9
+
+/* The counters of the disk path names (a target or a source path) of a
+ * running domain: 0, or a verr code set on c. */
+static int proc_disk_counters(struct remote_call *c, struct dom *d,
+			      const char *path, struct dom_disk_stats *st)
+{
+	struct dom_disk_stats all[BLK_DISKS_MAX];
+	const struct dom_disk *dk;
+	int rc, n;
+
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		return rc;
+	dk = proc_find_disk(d, path);
+	if (!dk)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"invalid path: %.200s", path);
+	if (!dom_active(d) || d->pid <= 0)
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not "
+				"running");
+	n = dom_disk_stats(d, all, BLK_DISKS_MAX, &c->err);
+	if (n < 0)
+		return n;
+	if (dk - d->cfg.disks >= n)
+		return verr_set(&c->err, VERR_OPERATION_FAILED, "operation "
+				"failed: hv of '%s' does not serve disk %s",
+				d->cfg.name, dk->target);
+	*st = all[dk - d->cfg.disks];
+	return 0;
+}
+
+/* DOMAIN_BLOCK_STATS {dom; string path} -> {hyper rd_req, rd_bytes,
+ * wr_req, wr_bytes, errs}. */
+PROC_DECL(proc_block_stats)
+{
+	struct dom *d = proc_get_dom(c);
+	char *path = xdr_get_string(c->args, 4096);
+	struct dom_disk_stats st;
+	int rc = proc_disk_counters(c, d, path, &st);
+
+	if (rc == 0) {
+		xdr_put_u64(c->ret, st.rd_req);
+		xdr_put_u64(c->ret, st.rd_bytes);
+		xdr_put_u64(c->ret, st.wr_req);
+		xdr_put_u64(c->ret, st.wr_bytes);
+		xdr_put_u64(c->ret, st.errors);
+	}
+	free(path);
+	return rc;
+}
+
+/* DOMAIN_BLOCK_STATS_FLAGS {dom; string path; int nparams; u32 flags} ->
+ * {typed_param params<16>; int nparams}: nparams 0 asks how many there
+ * are (virsh does that first); otherwise the first nparams of them. */
+PROC_DECL(proc_block_stats_flags)
+{
+	struct dom *d = proc_get_dom(c);
+	char *path = xdr_get_string(c->args, 4096);
+	int32_t nparams = xdr_get_i32(c->args);
+	uint32_t flags = xdr_get_u32(c->args);
+	struct dom_disk_stats st;
+	struct tp_list l;
+	int rc;
+
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		goto out;
+	if (nparams < 0 || nparams > 16) {
+		rc = verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+			      "nparams %d out of range", nparams);
+		goto out;
+	}
+	/* VIR_TYPED_PARAM_STRING_OKAY (1 << 2) is the only flag */
+	if (flags & ~(1u << 2)) {
+		rc = verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+			      "unsupported flags (0x%x)", flags);
+		goto out;
+	}
+	rc = proc_disk_counters(c, d, path, &st);
+	if (rc)
+		goto out;
+	tp_begin(&l, c->ret);
+	if (nparams > 0) {
+		const struct { const char *name; uint64_t v; } p[] = {
+			{ "rd_bytes", st.rd_bytes },
+			{ "rd_operations", st.rd_req },
+			{ "rd_total_times", st.rd_ns },
+			{ "wr_bytes", st.wr_bytes },
+			{ "wr_operations", st.wr_req },
+			{ "wr_total_times", st.wr_ns },
+			{ "flush_operations", st.fl_req },
+			{ "flush_total_times", st.fl_ns },
+			{ "errs", st.errors },
+		};
+		_Static_assert(ARRAY_SIZE(p) == BLK_STATS_NPARAMS, "count");
+
+		for (int i = 0; i < nparams && i < BLK_STATS_NPARAMS; i++)
+			tp_llong(&l, (int64_t)p[i].v, "%s", p[i].name);
+	}
+	tp_end(&l);
+	xdr_put_i32(c->ret, nparams ? MIN(nparams, BLK_STATS_NPARAMS) :
+		    BLK_STATS_NPARAMS);
+out:
+	free(path);
+	return rc;
+}
+
 static const struct proc proc_blk_procs[] = {
+	{ 64, "DOMAIN_BLOCK_STATS", proc_block_stats, 0 },
 	{ 194, "DOMAIN_GET_BLOCK_INFO", proc_get_block_info, 0 },
+	{ 243, "DOMAIN_BLOCK_STATS_FLAGS", proc_block_stats_flags, 0 },
 };
 
 const struct proc_group proc_blk_group = {

@@ -398,11 +398,30 @@ static void proc_stats_record(struct remote_call *c, const struct dom *d,
 	if ((groups & GS_NET) && run)
 		proc_stats_net(&l, d, h, tried);
 	if ((groups & GS_BLOCK) && !d->dom0) {
-		/* hv keeps no per-disk counters yet: names and paths */
+		struct dom_disk_stats ds[16];
+		struct verr e;
+		int n = 0;
+
+		/* counters of a running domain's disks from its hv; a domain
+		 * whose hv does not answer gets names and paths only */
+		if (run && d->cfg.ndisks)
+			n = dom_disk_stats((struct dom *)d, ds, ARRAY_SIZE(ds),
+					   &e);
 		tp_uint(&l, d->cfg.ndisks, "block.count");
 		for (i = 0; i < d->cfg.ndisks; i++) {
 			tp_string(&l, d->cfg.disks[i].target, "block.%u.name", i);
 			tp_string(&l, d->cfg.disks[i].path, "block.%u.path", i);
+			if ((int)i >= n)
+				continue;
+			tp_ullong(&l, ds[i].rd_req, "block.%u.rd.reqs", i);
+			tp_ullong(&l, ds[i].rd_bytes, "block.%u.rd.bytes", i);
+			tp_ullong(&l, ds[i].rd_ns, "block.%u.rd.times", i);
+			tp_ullong(&l, ds[i].wr_req, "block.%u.wr.reqs", i);
+			tp_ullong(&l, ds[i].wr_bytes, "block.%u.wr.bytes", i);
+			tp_ullong(&l, ds[i].wr_ns, "block.%u.wr.times", i);
+			tp_ullong(&l, ds[i].fl_req, "block.%u.fl.reqs", i);
+			tp_ullong(&l, ds[i].fl_ns, "block.%u.fl.times", i);
+			tp_ullong(&l, ds[i].errors, "block.%u.errors", i);
 		}
 	}
 	tp_end(&l);
@@ -470,6 +489,79 @@ out:
 	return rc;
 }
 
+#define CPUSTATS_NCPUS_MAX	128	/* REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX */
+#define CPUSTATS_TOTAL		3	/* cpu_time, user_time, system_time */
+
+/* DOMAIN_GET_CPU_STATS {dom; u32 nparams; int start_cpu; u32 ncpus;
+ * u32 flags} -> {typed_param params<>; int nparams}.
+ * start_cpu -1 (ncpus 1): the domain's totals, cpu_time, user_time and
+ * system_time, from its cgroup (cpu.stat) as dominfo's CPU time, or
+ * where there is none from hv's /proc/PID/stat; nparams 0 asks how many. Per host CPU: nparams 0 and ncpus 0 asks how many host
+ * CPUs there are; the host keeps no per-CPU account of a domain (cgroup v2
+ * has none), so there are no per-CPU parameters: nparams 0 gets 0 and
+ * virsh cpu-stats says so and shows the totals. */
+PROC_DECL(proc_get_cpu_stats)
+{
+	struct dom *d = proc_get_dom(c);
+	uint32_t nparams = xdr_get_u32(c->args);
+	int32_t start = xdr_get_i32(c->args);
+	uint32_t ncpus = xdr_get_u32(c->args);
+	uint32_t flags = xdr_get_u32(c->args);
+	long host = sysconf(_SC_NPROCESSORS_CONF);
+	uint64_t user = 0, sys = 0;
+	struct tp_list l;
+	uint32_t k;
+	int rc;
+
+	rc = proc_dom_ready(c, d, true);
+	if (rc)
+		return rc;
+	/* VIR_TYPED_PARAM_STRING_OKAY (1 << 2) is the only flag */
+	if (flags & ~(1u << 2))
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"unsupported flags (0x%x)", flags);
+	if (nparams > NODE_STATS_MAX || ncpus > CPUSTATS_NCPUS_MAX ||
+	    start < -1 || (start == -1 && ncpus != 1))
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"nparams %u, start_cpu %d, ncpus %u", nparams,
+				start, ncpus);
+	if (!proc_running(d))
+		return proc_not_running(c);
+	tp_begin(&l, c->ret);
+	if (start >= 0) {
+		/* no per-CPU parameters; how many host CPUs when asked */
+		if (start >= host)
+			return verr_set(&c->err, VERR_INVALID_ARG, "invalid "
+					"argument: start_cpu %d larger than "
+					"maximum of %ld", start, host - 1);
+		tp_end(&l);
+		xdr_put_i32(c->ret, !nparams && !ncpus ? (int32_t)host : 0);
+		return 0;
+	}
+	k = nparams < CPUSTATS_TOTAL ? nparams : CPUSTATS_TOTAL;
+	if (k) {
+		uint64_t v[CPUSTATS_TOTAL] = { dom_cputime_ns(d) };
+		static const char *const names[CPUSTATS_TOTAL] = {
+			"cpu_time", "user_time", "system_time"
+		};
+
+		if (!v[0] || !d->sd ||
+		    sched_dom_cputimes(d->sd, &user, &sys) < 0) {
+			/* no cgroup: all three from hv's process */
+			if (stats_proc_times(d->pid, &user, &sys) < 0)
+				user = sys = 0;
+			v[0] = user + sys;
+		}
+		v[1] = user;
+		v[2] = sys;
+		for (uint32_t i = 0; i < k; i++)
+			tp_ullong(&l, v[i], "%s", names[i]);
+	}
+	tp_end(&l);
+	xdr_put_i32(c->ret, nparams ? (int32_t)k : CPUSTATS_TOTAL);
+	return 0;
+}
+
 static const struct proc proc_stats_procs[] = {
 	{ 65, "DOMAIN_INTERFACE_STATS", proc_interface_stats, 0 },
 	{ 101, "NODE_GET_CELLS_FREE_MEMORY", proc_node_cells_free_memory, 0 },
@@ -477,6 +569,7 @@ static const struct proc proc_stats_procs[] = {
 	{ 159, "DOMAIN_MEMORY_STATS", proc_memory_stats, 0 },
 	{ 227, "NODE_GET_CPU_STATS", proc_node_cpu_stats, 0 },
 	{ 228, "NODE_GET_MEMORY_STATS", proc_node_memory_stats, 0 },
+	{ 262, "DOMAIN_GET_CPU_STATS", proc_get_cpu_stats, 0 },
 	{ 344, "CONNECT_GET_ALL_DOMAIN_STATS", proc_get_all_domain_stats, 0 },
 };
 

@@ -134,6 +134,20 @@ static int stat_field(const char *p, unsigned long long *v)
  */
 int sched_parse_stat(const char *line, uint64_t *ticks, int *cpu)
 {
+	uint64_t ut, st;
+	int rc = sched_parse_stat_split(line, &ut, &st, cpu);
+
+	if (rc)
+		return rc;
+	if (ut > UINT64_MAX - st)
+		return -ERANGE;
+	*ticks = ut + st;
+	return 0;
+}
+
+int sched_parse_stat_split(const char *line, uint64_t *utime,
+			   uint64_t *stime, int *cpu)
+{
 	unsigned long long ut, st, proc;
 	const char *p = strrchr(line, ')');
 	const char *f;
@@ -150,9 +164,8 @@ int sched_parse_stat(const char *line, uint64_t *ticks, int *cpu)
 	f = stat_skip(p, 36);
 	if (!f || stat_field(f, &proc) || proc > INT_MAX)
 		return -EINVAL;
-	if (ut > UINT64_MAX - st)
-		return -ERANGE;
-	*ticks = ut + st;
+	*utime = ut;
+	*stime = st;
 	*cpu = (int)proc;
 	return 0;
 }
@@ -160,15 +173,21 @@ int sched_parse_stat(const char *line, uint64_t *ticks, int *cpu)
 /* cgroup v2 cpu.stat: "usage_usec N" among other "key N" lines. */
 int sched_parse_cpustat(const char *text, uint64_t *usage_usec)
 {
+	return sched_parse_cpustat_key(text, "usage_usec", usage_usec);
+}
+
+int sched_parse_cpustat_key(const char *text, const char *key, uint64_t *v)
+{
 	const char *p = text;
+	size_t kl = strlen(key);
 
 	while (p && *p) {
-		if (strncmp(p, "usage_usec ", 11) == 0) {
-			unsigned long long v;
+		if (strncmp(p, key, kl) == 0 && p[kl] == ' ') {
+			unsigned long long n;
 
-			if (stat_field(p + 11, &v))
+			if (stat_field(p + kl + 1, &n))
 				return -EINVAL;
-			*usage_usec = v;
+			*v = n;
 			return 0;
 		}
 		p = strchr(p, '\n');
@@ -560,6 +579,46 @@ int sched_dom_set(struct sched_dom *sd, unsigned int weight, unsigned int cap)
 	else
 		log_debug("sched: %s: weight %u cap %u", sd->cpu, weight, cap);
 	return err;
+}
+
+int sched_dom_cputimes(struct sched_dom *sd, uint64_t *user_ns,
+		       uint64_t *sys_ns)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t u, s;
+	char buf[1024];
+	int err;
+
+	if (!sd)
+		return -EINVAL;
+	if (sched.kind == SCHED_V2) {
+		err = file_read_at(sd->cpu, "cpu.stat", buf, sizeof(buf));
+		if (err < 0)
+			return err;
+		err = sched_parse_cpustat_key(buf, "user_usec", &u);
+		if (!err)
+			err = sched_parse_cpustat_key(buf, "system_usec", &s);
+		if (err)
+			return err;
+		*user_ns = u * 1000;
+		*sys_ns = s * 1000;
+		return 0;
+	}
+	/* v1: cpuacct.stat "user N" and "system N" in clock ticks */
+	err = file_read_at(sd->acct[0] ? sd->acct : sd->cpu, "cpuacct.stat",
+			   buf, sizeof(buf));
+	if (err < 0)
+		return err == -ENOENT ? -ENOTSUP : err;
+	err = sched_parse_cpustat_key(buf, "user", &u);
+	if (!err)
+		err = sched_parse_cpustat_key(buf, "system", &s);
+	if (err)
+		return err;
+	if (hz <= 0)
+		hz = 100;
+	*user_ns = u * (1000000000ull / (uint64_t)hz);
+	*sys_ns = s * (1000000000ull / (uint64_t)hz);
+	return 0;
 }
 
 int sched_dom_cputime(struct sched_dom *sd, uint64_t *ns)

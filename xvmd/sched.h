@@ -43,6 +43,10 @@ int sched_dom_attach(struct sched_dom *sd, pid_t pid);
 int sched_dom_set(struct sched_dom *sd, unsigned int weight, unsigned int cap);
 /* CPU time consumed by the domain's cgroup, in ns. */
 int sched_dom_cputime(struct sched_dom *sd, uint64_t *ns);
+/* The user and system parts of it (cgroup v2 cpu.stat user_usec,
+ * system_usec; v1 cpuacct.stat user, system), ns. */
+int sched_dom_cputimes(struct sched_dom *sd, uint64_t *user_ns,
+		       uint64_t *sys_ns);
 /* Remove the cgroup (after the domain's processes have exited) and free. */
 void sched_dom_close(struct sched_dom *sd, bool remove);
 
@@ -65,8 +69,13 @@ int sched_cap_to_cpumax(unsigned int cap, char *buf, size_t len);
 bool sched_mntopt_has(const char *opts, const char *name);
 /* /proc/PID/task/TID/stat: utime+stime in ticks and the last CPU. */
 int sched_parse_stat(const char *line, uint64_t *ticks, int *cpu);
+/* The same line's utime and stime apart, in ticks. */
+int sched_parse_stat_split(const char *line, uint64_t *utime,
+			   uint64_t *stime, int *cpu);
 /* usage_usec from a cgroup v2 cpu.stat; -ENOENT if absent. */
 int sched_parse_cpustat(const char *text, uint64_t *usage_usec);
+/* Any "key N" line of cpu.stat: 0, -ENOENT, -EINVAL. */
+int sched_parse_cpustat_key(const char *text, const char *key, uint64_t *v);
 /* A kernel cpu list ("0-3,5") into set; -EINVAL if malformed. */
 int sched_parse_cpulist(const char *s, cpu_set_t *set);
 

@@ -72,6 +72,16 @@ void tp_ullong(struct tp_list *l, uint64_t v, const char *fmt, ...)
 	xdr_put_u64(l->out, v);
 }
 
+void tp_llong(struct tp_list *l, int64_t v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tp_head(l, TP_LLONG, fmt, ap);
+	va_end(ap);
+	xdr_put_u64(l->out, (uint64_t)v);
+}
+
 void tp_string(struct tp_list *l, const char *v, const char *fmt, ...)
 {
 	va_list ap;
@@ -225,8 +235,25 @@ int stats_proc_cputime(pid_t pid, uint64_t *ns)
 	return 0;
 }
 
-/* A non-negative integer member of o, 0 when absent. */
-static uint64_t stats_json_u64(json_t *o, const char *key)
+int stats_proc_times(pid_t pid, uint64_t *user_ns, uint64_t *sys_ns)
+{
+	char path[64], buf[1024];
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ut, st, tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	int rc, cpu;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	rc = stats_read(path, buf, sizeof(buf));
+	if (!rc)
+		rc = sched_parse_stat_split(buf, &ut, &st, &cpu);
+	if (rc)
+		return rc;
+	*user_ns = ut * tick;
+	*sys_ns = st * tick;
+	return 0;
+}
+
+uint64_t stats_json_u64(json_t *o, const char *key)
 {
 	json_t *v = json_object_get(o, key);
 

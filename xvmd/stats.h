@@ -9,6 +9,7 @@
 #define XVMD_STATS_H
 
 #include <sys/types.h>
+#include <jansson.h>
 #include "xdr.h"
 #include "verr.h"
 
@@ -36,6 +37,8 @@ void tp_end(struct tp_list *l);
 void tp_int(struct tp_list *l, int32_t v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_uint(struct tp_list *l, uint32_t v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void tp_llong(struct tp_list *l, int64_t v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_ullong(struct tp_list *l, uint64_t v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -66,6 +69,10 @@ int stats_parse_rss(const char *text, uint64_t *kib);
 int stats_proc_rss(pid_t pid, uint64_t *kib);
 /* utime + stime of process pid, ns. */
 int stats_proc_cputime(pid_t pid, uint64_t *ns);
+/* The same apart: user and system time, ns. */
+int stats_proc_times(pid_t pid, uint64_t *user_ns, uint64_t *sys_ns);
+/* A non-negative integer member of o, 0 when absent or not one. */
+uint64_t stats_json_u64(json_t *o, const char *key);
 
 /* A VNIC's counters as virDomainInterfaceStats gives them: rx is what
  * the guest received (vswitchd's ipackets/rbytes, frames delivered to the

@@ -98,6 +98,21 @@ V domblkinfo d1 "$img" | grep -Eq '^Capacity: +16777216$' || fail "domblkinfo by
 expect_fail "invalid path vdz not assigned to domain" domblkinfo d1 vdz
 pass "domblkinfo d1: capacity 16777216, allocation $alloc (the file's blocks), physical 16777216"
 
+# domblkstat: hv's counters of completed requests. blkwrite wrote 4096
+# sectors, flushed, read them back: 2 MiB each way, at least one flush.
+V domblkstat d1 vda | tee "$TMP/blkstat"
+grep -Eq '^vda +wr_bytes +2097152 *$' "$TMP/blkstat" || fail "domblkstat wr_bytes: $(cat "$TMP/blkstat")"
+grep -Eq '^vda +rd_bytes +2097152 *$' "$TMP/blkstat" || fail "domblkstat rd_bytes: $(cat "$TMP/blkstat")"
+grep -Eq '^vda +wr_req +[1-9][0-9]* *$' "$TMP/blkstat" || fail "domblkstat wr_req: $(cat "$TMP/blkstat")"
+grep -Eq '^vda +flush_operations +[1-9][0-9]* *$' "$TMP/blkstat" || fail "domblkstat flush: $(cat "$TMP/blkstat")"
+grep -Eq '^vda +errs +0 *$' "$TMP/blkstat" || fail "domblkstat errs: $(cat "$TMP/blkstat")"
+V domblkstat d1 "$img" | grep -Eq '^.* wr_bytes +2097152 *$' || fail "domblkstat by path"
+expect_fail "invalid path: vdz" domblkstat d1 vdz
+V domstats --block d1 | tee "$TMP/domstats"
+grep -q '^ *block.0.wr.bytes=2097152$' "$TMP/domstats" || fail "domstats block.0.wr.bytes: $(cat "$TMP/domstats")"
+grep -q '^ *block.0.rd.bytes=2097152$' "$TMP/domstats" || fail "domstats block.0.rd.bytes: $(cat "$TMP/domstats")"
+pass "domblkstat d1 / domstats --block: 2097152 bytes written and read, a flush, no error"
+
 # The same file for a second domain while d1 writes to it: refused.
 dom_xml d2 "workload=idle" "" "$(disk "$img" vda)$(nic)"
 V define "$TMP/d2.xml" >/dev/null || fail "define d2"

@@ -115,6 +115,11 @@ static void test_parse_cpustat(void)
 	CU_ASSERT_EQUAL(sched_parse_cpustat("nr_periods 0\n", &us), -ENOENT);
 	CU_ASSERT_EQUAL(sched_parse_cpustat("usage_usec x\n", &us), -EINVAL);
 	CU_ASSERT_EQUAL(sched_parse_cpustat("", &us), -ENOENT);
+	CU_ASSERT_EQUAL(sched_parse_cpustat_key("usage_usec 1500000\nuser_usec 1000000\n"
+						"system_usec 500000\n", "system_usec", &us), 0);
+	CU_ASSERT_EQUAL(us, 500000);
+	CU_ASSERT_EQUAL(sched_parse_cpustat_key("user_usec_x 5\nuser_usec 7\n", "user_usec", &us), 0);
+	CU_ASSERT_EQUAL(us, 7);
 }
 
 static void test_cpulist(void)

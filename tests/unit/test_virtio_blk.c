@@ -547,6 +547,38 @@ static void test_write_zeroes_limit(void)
 	vb_teardown(&f);
 }
 
+/* The counters virsh domblkstat shows: completed reads, writes and
+ * flushes with their bytes; a refused request counts as an error and
+ * in neither kind. */
+static void test_stats(void)
+{
+	struct vb_fixture f;
+	enum log_level saved = log_get_level();
+	struct vblk_stats st;
+	uint32_t used;
+
+	vb_setup(&f, false);
+	driver_init(&f);
+	virtio_blk_stats(f.b, &st);
+	CU_ASSERT_EQUAL(st.rd_req + st.wr_req + st.fl_req + st.errors, 0);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_IN, 0, 1024, &used), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_IN, 4, 512, &used), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_OUT, 8, 2048, &used), VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_FLUSH, 0, 0, &used), VIRTIO_BLK_S_OK);
+	log_set_level(LL_ERR);
+	CU_ASSERT_EQUAL(simple(&f, VIRTIO_BLK_T_OUT, DISK / 512, 512, &used), VIRTIO_BLK_S_IOERR);
+	log_set_level(saved);
+	virtio_blk_stats(f.b, &st);
+	CU_ASSERT_EQUAL(st.rd_req, 2);
+	CU_ASSERT_EQUAL(st.rd_bytes, 1536);
+	CU_ASSERT_EQUAL(st.wr_req, 1);
+	CU_ASSERT_EQUAL(st.wr_bytes, 2048);
+	CU_ASSERT_EQUAL(st.fl_req, 1);
+	CU_ASSERT_EQUAL(st.errors, 1);
+	CU_ASSERT_STRING_EQUAL(virtio_blk_path(f.b), f.path);
+	vb_teardown(&f);
+}
+
 /* Random chains, as a hostile guest writes them: random buffers (length
  * 0 to 4 KiB, either direction, anywhere in a scratch area), types,
  * sectors (near the end, past it, wrapping) and DISCARD/WRITE_ZEROES
@@ -662,6 +694,7 @@ static CU_TestInfo tests[] = {
 	{ "save_load", test_save_load },
 	{ "write_zeroes", test_write_zeroes },
 	{ "write_zeroes_limit", test_write_zeroes_limit },
+	{ "stats", test_stats },
 	{ "direct", test_direct },
 	{ "reset_in_flight", test_reset_in_flight },
 	{ "fuzz", test_fuzz },
