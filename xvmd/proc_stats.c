@@ -495,11 +495,12 @@ out:
 /* DOMAIN_GET_CPU_STATS {dom; u32 nparams; int start_cpu; u32 ncpus;
  * u32 flags} -> {typed_param params<>; int nparams}.
  * start_cpu -1 (ncpus 1): the domain's totals, cpu_time, user_time and
- * system_time, from its cgroup (cpu.stat) as dominfo's CPU time, or
- * where there is none from hv's /proc/PID/stat; nparams 0 asks how many. Per host CPU: nparams 0 and ncpus 0 asks how many host
- * CPUs there are; the host keeps no per-CPU account of a domain (cgroup v2
- * has none), so there are no per-CPU parameters: nparams 0 gets 0 and
- * virsh cpu-stats says so and shows the totals. */
+ * system_time, from its cgroup as dominfo's CPU time, or where there is
+ * none from hv's /proc/PID/stat; nparams 0 asks how many.
+ * Per host CPU: nparams 0 and ncpus 0 asks how many host CPUs there are,
+ * nparams 0 alone how many parameters each has: cpu_time (the cgroup's
+ * cpuacct.usage_percpu) on cgroup v1, none on v2, which keeps no per-CPU
+ * account (virsh cpu-stats then says so and shows the totals). */
 PROC_DECL(proc_get_cpu_stats)
 {
 	struct dom *d = proc_get_dom(c);
@@ -508,10 +509,10 @@ PROC_DECL(proc_get_cpu_stats)
 	uint32_t ncpus = xdr_get_u32(c->args);
 	uint32_t flags = xdr_get_u32(c->args);
 	long host = sysconf(_SC_NPROCESSORS_CONF);
-	uint64_t user = 0, sys = 0;
+	uint64_t user = 0, sys = 0, per[CPUSTATS_NCPUS_MAX];
 	struct tp_list l;
 	uint32_t k;
-	int rc;
+	int rc, n;
 
 	rc = proc_dom_ready(c, d, true);
 	if (rc)
@@ -527,17 +528,35 @@ PROC_DECL(proc_get_cpu_stats)
 				start, ncpus);
 	if (!proc_running(d))
 		return proc_not_running(c);
-	tp_begin(&l, c->ret);
 	if (start >= 0) {
-		/* no per-CPU parameters; how many host CPUs when asked */
+		if (!nparams && !ncpus) {
+			tp_begin(&l, c->ret);
+			tp_end(&l);
+			xdr_put_i32(c->ret, (int32_t)host);
+			return 0;
+		}
 		if (start >= host)
 			return verr_set(&c->err, VERR_INVALID_ARG, "invalid "
 					"argument: start_cpu %d larger than "
 					"maximum of %ld", start, host - 1);
+		n = d->sd ? sched_dom_percpu(d->sd, per, CPUSTATS_NCPUS_MAX) :
+			    -ENOTSUP;
+		tp_begin(&l, c->ret);
+		if (n > 0 && nparams) {
+			/* one cpu_time per CPU asked for that exists */
+			for (uint32_t i = 0; i < ncpus && start + (long)i < host;
+			     i++) {
+				uint32_t cpu = (uint32_t)start + i;
+
+				tp_ullong(&l, (int)cpu < n ? per[cpu] : 0,
+					  "cpu_time");
+			}
+		}
 		tp_end(&l);
-		xdr_put_i32(c->ret, !nparams && !ncpus ? (int32_t)host : 0);
+		xdr_put_i32(c->ret, n > 0 ? 1 : 0);
 		return 0;
 	}
+	tp_begin(&l, c->ret);
 	k = nparams < CPUSTATS_TOTAL ? nparams : CPUSTATS_TOTAL;
 	if (k) {
 		uint64_t v[CPUSTATS_TOTAL] = { dom_cputime_ns(d) };

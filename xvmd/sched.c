@@ -14,6 +14,7 @@
  * Runs on xvmd's main thread; the state below is set once by sched_init().
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -619,6 +620,49 @@ int sched_dom_cputimes(struct sched_dom *sd, uint64_t *user_ns,
 	*user_ns = u * (1000000000ull / (uint64_t)hz);
 	*sys_ns = s * (1000000000ull / (uint64_t)hz);
 	return 0;
+}
+
+int sched_parse_percpu(const char *text, uint64_t *ns, int max)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (*p && *p != '\n') {
+		unsigned long long v;
+		char *end;
+
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || (*end && *end != ' ' && *end != '\n'))
+			return -EINVAL;
+		if (n < max)
+			ns[n] = v;
+		n++;
+		p = end;
+	}
+	return n;
+}
+
+int sched_dom_percpu(struct sched_dom *sd, uint64_t *ns, int max)
+{
+	char buf[8192];
+	int err;
+
+	if (!sd)
+		return -EINVAL;
+	if (sched.kind == SCHED_V2)
+		return -ENOTSUP;	/* cgroup v2 keeps no per-CPU usage */
+	err = file_read_at(sd->acct[0] ? sd->acct : sd->cpu,
+			   "cpuacct.usage_percpu", buf, sizeof(buf));
+	if (err < 0)
+		return err == -ENOENT ? -ENOTSUP : err;
+	return sched_parse_percpu(buf, ns, max);
 }
 
 int sched_dom_cputime(struct sched_dom *sd, uint64_t *ns)

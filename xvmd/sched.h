@@ -43,6 +43,12 @@ int sched_dom_attach(struct sched_dom *sd, pid_t pid);
 int sched_dom_set(struct sched_dom *sd, unsigned int weight, unsigned int cap);
 /* CPU time consumed by the domain's cgroup, in ns. */
 int sched_dom_cputime(struct sched_dom *sd, uint64_t *ns);
+/* The domain's time on each host CPU (cgroup v1 cpuacct.usage_percpu),
+ * ns, up to max into ns: how many CPUs the file has, -ENOTSUP where the
+ * host keeps no such account (cgroup v2). */
+int sched_dom_percpu(struct sched_dom *sd, uint64_t *ns, int max);
+/* "N N N..." (cpuacct.usage_percpu): count (up to max stored), -EINVAL. */
+int sched_parse_percpu(const char *text, uint64_t *ns, int max);
 /* The user and system parts of it (cgroup v2 cpu.stat user_usec,
  * system_usec; v1 cpuacct.stat user, system), ns. */
 int sched_dom_cputimes(struct sched_dom *sd, uint64_t *user_ns,

@@ -3,8 +3,9 @@
 # without KVM (hv is tests/tools/fake-hv: the numbers are its process's,
 # which is what xvmd reads for any hv): the totals (cpu_time, user_time,
 # system_time) agree with the domain's cgroup (hv's /proc/PID/stat where
-# there is none) and grow as it runs; per host CPU there are no parameters (the host keeps no per-CPU
-# account of a domain) and virsh says so, with the host's CPU count right;
+# there is none) and grow as it runs; per host CPU, cpu_time from
+# cpuacct.usage_percpu (cgroup v1), or where the host keeps no such account
+# (v2) none and virsh says so; the host's CPU count right;
 # a shut-off domain is refused with libvirt's errors, the daemon serving on.
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
@@ -58,21 +59,40 @@ near "$u" "$eu" || fail "user_time ${u}ns, $src says ${eu}ns"
 near "$s" "$es" || fail "system_time ${s}ns, $src says ${es}ns"
 pass "cpu-stats --total: cpu_time, user_time ${u}ns, system_time ${s}ns ($src: ${eu}ns, ${es}ns)"
 
+# Per host CPU: cpu_time from cpuacct.usage_percpu where the host keeps
+# one (cgroup v1), otherwise no parameters.
+percpu=
+for cg in /sys/fs/cgroup/cpuacct/"$XVMD_CGROUP"/c1 /sys/fs/cgroup/cpu,cpuacct/"$XVMD_CGROUP"/c1 \
+	  /sys/fs/cgroup/cpu/"$XVMD_CGROUP"/c1; do
+	[ -r "$cg/cpuacct.usage_percpu" ] && { percpu=$cg/cpuacct.usage_percpu; break; }
+done
 out=$(V cpu-stats c1 2>&1); rc=$?
 echo "$out"
 [ $rc = 0 ] || fail "cpu-stats c1: exit $rc: $out"
 echo "$out" | grep -q 'cpu_time' || fail "cpu-stats c1 shows no total: $out"
-echo "$out" | grep -q '^CPU0:' && fail "cpu-stats c1 invents per-CPU numbers: $out"
-pass "cpu-stats c1: no per-CPU parameters, the totals shown"
+ncpu=$(getconf _NPROCESSORS_CONF)
+if [ -n "$percpu" ]; then
+	for i in $(seq 0 $((ncpu - 1))); do
+		echo "$out" | grep -q "^CPU$i:" || fail "cpu-stats c1 lacks CPU$i: $out"
+	done
+	# CPU0's time as virsh prints it, against the file (it only grows).
+	c0=$(echo "$out" | awk '/^CPU0:/{f=1; next} f && /cpu_time/{print $2; exit}' | tr -d .)
+	c0=$((10#${c0:-0})); f0=$(awk '{print $1}' "$percpu")
+	[ "$c0" -le "$f0" ] || fail "CPU0 cpu_time ${c0}ns, later $percpu says ${f0}ns"
+	pass "cpu-stats c1: CPU0..CPU$((ncpu - 1)) from $percpu (CPU0 ${c0}ns), and the totals"
+else
+	echo "$out" | grep -q '^CPU0:' && fail "cpu-stats c1 invents per-CPU numbers: $out"
+	echo "$out" | grep -q 'No per-CPU stats available' || fail "cpu-stats c1: $out"
+	pass "cpu-stats c1: no per-CPU account on this host (cgroup v2 or none), the totals shown"
+fi
 
-"$PY" - "$URI" <<'PYEOF' || fail "python getCPUStats"
-import sys, libvirt
+"$PY" - "$URI" "$ncpu" "${percpu:+yes}" <<'PYEOF' || fail "python getCPUStats"
+import sys, time, libvirt
 c = libvirt.open(sys.argv[1])
 d = c.lookupByName("c1")
 t = d.getCPUStats(True)
 assert len(t) == 1 and set(t[0]) == {"cpu_time", "user_time", "system_time"}, t
 a = t[0]["cpu_time"]
-import time
 end = time.time() + 20
 while time.time() < end:
     if d.getCPUStats(True)[0]["cpu_time"] > a:
@@ -82,13 +102,16 @@ else:
     raise SystemExit("cpu_time did not grow: %d" % a)
 print("python getCPUStats(True):", t)
 per = d.getCPUStats(False)
-assert all(p == {} for p in per), per
-print("python getCPUStats(False): %d host CPUs, no parameters" % len(per))
+assert len(per) == int(sys.argv[2]), per
+if sys.argv[3]:
+    assert all(set(p) == {"cpu_time"} for p in per), per
+else:
+    assert all(p == {} for p in per), per
+print("python getCPUStats(False):", per)
 PYEOF
-pass "python getCPUStats: the three totals, cpu_time grows; per-CPU entries empty"
+pass "python getCPUStats: the three totals, cpu_time grows; one entry per host CPU"
 
 # virsh checks --start against the host CPU count xvmd gives.
-ncpu=$(getconf _NPROCESSORS_CONF)
 expect_fail "Start CPU 9999 is out of range \(min: 0, max: $((ncpu - 1))\)" cpu-stats c1 --start 9999
 V destroy c1 >/dev/null
 expect_fail "domain is not running" cpu-stats c1 --total

@@ -120,6 +120,17 @@ static void test_parse_cpustat(void)
 	CU_ASSERT_EQUAL(us, 500000);
 	CU_ASSERT_EQUAL(sched_parse_cpustat_key("user_usec_x 5\nuser_usec 7\n", "user_usec", &us), 0);
 	CU_ASSERT_EQUAL(us, 7);
+	{
+		uint64_t per[2];
+
+		CU_ASSERT_EQUAL(sched_parse_percpu("25606730235013 26466279488632 \n", per, 2), 2);
+		CU_ASSERT_EQUAL(per[1], 26466279488632ull);
+		CU_ASSERT_EQUAL(sched_parse_percpu("1 2 3\n", per, 2), 3);
+		CU_ASSERT_EQUAL(per[0], 1);
+		CU_ASSERT_EQUAL(sched_parse_percpu("1 x\n", per, 2), -EINVAL);
+		CU_ASSERT_EQUAL(sched_parse_percpu("1 -2\n", per, 2), -EINVAL);
+		CU_ASSERT_EQUAL(sched_parse_percpu("\n", per, 2), 0);
+	}
 }
 
 static void test_cpulist(void)
