@@ -107,6 +107,15 @@ int rpc_inbuf_line(struct rpc_inbuf *b, char **line, size_t *len)
 	return 1;
 }
 
+void rpc_inbuf_trim(struct rpc_inbuf *b)
+{
+	if (b->start != b->len)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->cap = b->len = b->start = b->scan = 0;
+}
+
 int rpc_inbuf_rest(struct rpc_inbuf *b, char **line, size_t *len)
 {
 	size_t n = b->len - b->start;
