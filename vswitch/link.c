@@ -22,9 +22,12 @@ struct vsw_link *link_find(struct vswd *d, const char *name)
 	return NULL;
 }
 
+/* Names are unique across etherstubs, phys links, VNICs and saved VNICs
+ * not running (deleted with -t, or whose link was missing at start). */
 bool link_name_taken(struct vswd *d, const char *name)
 {
-	return link_find(d, name) || vnic_find(d, name);
+	return link_find(d, name) || vnic_find(d, name) ||
+	       persist_is_dormant(d, name);
 }
 
 static struct vsw_link *link_alloc(const char *name, enum vsw_link_class cls)

@@ -370,8 +370,6 @@ static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
 		rc = vnic_create(d, &s, &v, err);
 	if (rc < 0)
 		return rc;
-	/* a saved entry of a VNIC deleted with -t gives way to the new one */
-	persist_forget_dormant(d, v->name);
 	if (!v->temporary)
 		persist_changed(d);
 	*result = json_pack("{s:s, s:s, s:s}", "name", v->name,
@@ -395,6 +393,17 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 	if (rc < 0)
 		return rc;
 	v = vnic_find(d, name);
+	if (!v && persist_is_dormant(d, name)) {
+		/* saved, not running: only its saved entry can go */
+		if (temporary)
+			return rpc_errorf(err, ENOENT, "'%s' is not active (its "
+					  "saved configuration is removed "
+					  "without -t)", name);
+		persist_forget_dormant(d, name);
+		persist_changed(d);
+		log_info("vnic %s: saved configuration deleted", name);
+		return 0;
+	}
 	/* a VNIC's flows only: another link gets vnic_delete's answer */
 	if (v && flows_on_link(d, name))
 		return rpc_errorf(err, EBUSY, "link still has flows");
@@ -402,6 +411,9 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 	if (saved && temporary)
 		persist_keep_dormant(d, v);	/* back at restart */
 	rc = vnic_delete(d, name, temporary, err);
+	/* a saved entry repeating the name (kept at restore) goes too */
+	if (rc == 0 && !temporary && persist_forget_dormant(d, name))
+		saved = true;
 	if (rc == 0 && saved && !temporary)
 		persist_changed(d);
 	return rc;
