@@ -225,12 +225,19 @@ const char *rpc_errno_name(int errnum)
 
 	if (errnum < 0)
 		errnum = -errnum;
+	/* Linux's ENOTSUP is EOPNOTSUPP, which glibc names; the protocol
+	 * says ENOTSUP (docs/vswitchd-control.md), the POSIX name for
+	 * "operation not supported" on an object rather than a socket */
+	if (errnum == ENOTSUP)
+		return "ENOTSUP";
 	name = errnum ? strerrorname_np(errnum) : NULL;
 	return name ? name : "EIO";
 }
 
 int rpc_errno_from_name(const char *name)
 {
+	if (strcmp(name, "ENOTSUP") == 0)
+		return ENOTSUP;
 	for (int e = 1; e < 256; e++) {
 		const char *n = strerrorname_np(e);
 
