@@ -82,6 +82,10 @@ int etherstub_create(struct vswd *d, const char *name, bool temporary,
 	rc = pmd_add_switch(d->pmd, l->sw);
 	if (rc < 0) {
 		link_free(l);
+		if (rc == -ENOSPC)	/* the PMD's table (pmd.c) */
+			return rpc_errorf(err, ENOSPC, "vswitchd has its "
+					  "maximum of %u switches (etherstubs "
+					  "and phys links)", VSW_MAX_PORTS);
 		return rpc_errorf(err, -rc, "cannot add switch: %s",
 				  strerror(-rc));
 	}

@@ -176,6 +176,26 @@ static void vnic_list_add(struct vswd *d, struct vsw_vnic *v)
 	*pp = v;
 }
 
+/* The data path's limits (dp.h), said in words rather than as the
+ * switch's bare ENOSPC. */
+static int vnic_check_room(struct vswd *d, const struct vsw_link *over,
+			   struct rpc_error *err)
+{
+	unsigned n = 0;
+
+	if (over->nvnics >= VSW_MAX_SW_PORTS)
+		return rpc_errorf(err, ENOSPC, "switch %s has its maximum of "
+				  "%u ports", over->name, VSW_MAX_SW_PORTS);
+	for (const struct vsw_vnic *v = d->vnics; v; v = v->next)
+		n++;
+	for (const struct vsw_link *l = d->links; l; l = l->next)
+		n += l->uplink != NULL;
+	if (n >= VSW_MAX_PORTS)
+		return rpc_errorf(err, ENOSPC, "vswitchd has its maximum of "
+				  "%u ports (VNICs and uplinks)", VSW_MAX_PORTS);
+	return 0;
+}
+
 int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		struct vsw_vnic **out, struct rpc_error *err)
 {
@@ -188,6 +208,9 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 	rc = link_get(d, s->link, &over, err);
 	if (rc < 0)
 		return rc;
+	rc = vnic_check_room(d, over, err);
+	if (rc < 0)
+		goto fail;
 	v = calloc(1, sizeof(*v));
 	if (!v) {
 		rc = rpc_errorf(err, ENOMEM, "out of memory");
