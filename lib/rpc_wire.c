@@ -214,8 +214,16 @@ ssize_t rpc_outbuf_flush(struct rpc_outbuf *b, int fd)
 			return -errno;
 		b->off += (size_t)n;
 	}
-	if (b->off == b->len)
+	if (b->off == b->len) {
 		b->off = b->len = 0;
+		/* all sent: a big reply's buffer is not kept by an idle
+		 * client (small ones are, to save reallocations) */
+		if (b->cap > RPC_READ_CHUNK) {
+			free(b->data);
+			b->data = NULL;
+			b->cap = 0;
+		}
+	}
 	return (ssize_t)rpc_outbuf_pending(b);
 }
 

@@ -22,6 +22,7 @@
 #include "unit.h"
 #include "xvm/log.h"
 #include "xvm/rpc.h"
+#include "lib/rpc_wire.h"
 
 #define WAIT_MS		5000
 #define IDLE_MS		1000
@@ -293,7 +294,55 @@ static void test_out_of_fds(void)
 	close(s);
 }
 
+/* What an idle client keeps: no input buffer once its lines are handled,
+ * no big output buffer once sent. */
+static void test_idle_buffers_freed(void)
+{
+	struct rpc_inbuf in;
+	struct rpc_outbuf out;
+	char *big = malloc(200000), *line;
+	size_t len;
+	int sv[2];
+
+	CU_ASSERT_FATAL(big != NULL);
+	CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	rpc_inbuf_init(&in, MAX_LINE);
+	CU_ASSERT_EQUAL(send(sv[1], "{}\n{\"a", 6, 0), 6);
+	CU_ASSERT_EQUAL(rpc_inbuf_fill(&in, sv[0]), 6);
+	CU_ASSERT_EQUAL(rpc_inbuf_line(&in, &line, &len), 1);
+	CU_ASSERT_EQUAL(rpc_inbuf_line(&in, &line, &len), 0);
+	rpc_inbuf_trim(&in);
+	CU_ASSERT_PTR_NOT_NULL(in.data);	/* a partial line is kept */
+	CU_ASSERT_EQUAL(send(sv[1], "\"}\n", 3, 0), 3);
+	CU_ASSERT_EQUAL(rpc_inbuf_fill(&in, sv[0]), 3);
+	CU_ASSERT_EQUAL(rpc_inbuf_line(&in, &line, &len), 1);
+	CU_ASSERT_STRING_EQUAL(line, "{\"a\"}");
+	CU_ASSERT_EQUAL(rpc_inbuf_line(&in, &line, &len), 0);
+	rpc_inbuf_trim(&in);
+	CU_ASSERT_PTR_NULL(in.data);
+	CU_ASSERT_EQUAL(in.cap, 0);
+	rpc_inbuf_free(&in);
+
+	rpc_outbuf_init(&out, 1u << 20);
+	memset(big, 'x', 100000);
+	CU_ASSERT_EQUAL(rpc_outbuf_put_raw(&out, big, 100000), 0);
+	while (rpc_outbuf_pending(&out) > 0) {	/* the peer reads it all */
+		CU_ASSERT_FATAL(rpc_outbuf_flush(&out, sv[0]) >= 0);
+		while (recv(sv[1], big, 200000, MSG_DONTWAIT) > 0)
+			;
+	}
+	CU_ASSERT_PTR_NULL(out.data);
+	CU_ASSERT_EQUAL(out.cap, 0);
+	CU_ASSERT_EQUAL(rpc_outbuf_put_raw(&out, "ok\n", 3), 0);	/* usable */
+	CU_ASSERT_EQUAL(rpc_outbuf_pending(&out), 3);
+	rpc_outbuf_free(&out);
+	close(sv[0]);
+	close(sv[1]);
+	free(big);
+}
+
 static CU_TestInfo tests[] = {
+	{ "idle_buffers_freed", test_idle_buffers_freed },
 	{ "idle_closed", test_idle_closed },
 	{ "partial_line_capped", test_partial_line_capped },
 	{ "full_evicts_idle", test_full_evicts_idle },
