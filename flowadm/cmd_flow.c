@@ -232,6 +232,9 @@ static int show_flow(struct flowadm *f, const struct cli_opts *o, int argc,
 		rows = NULL;
 		if (ret || !interval)
 			break;
+		/* vswitchd closes a connection idle for a minute: a new
+		 * one per round */
+		fa_disconnect(f);
 		sleep(interval);
 	}
 	json_decref(prev);

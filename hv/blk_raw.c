@@ -86,14 +86,22 @@ static int raw_open(struct blkdev *bd, const char *path, bool ro)
 	if (!r)
 		return -ENOMEM;
 	r->efd = -1;
-	r->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
-		     (bd->direct ? O_DIRECT : 0));
+	/* O_NONBLOCK until the type is known: opening a FIFO would wait
+	 * for its other end forever */
+	r->fd = open(path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY |
+		     O_NONBLOCK | (bd->direct ? O_DIRECT : 0));
 	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
 		rc = -errno;
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
 		rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto fail;
+	}
+	/* io_uring would answer EAGAIN instead of waiting on an
+	 * O_NONBLOCK file: clear it */
+	if (fcntl(r->fd, F_SETFL, fcntl(r->fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		rc = -errno;
 		goto fail;
 	}
 	rc = raw_align(r, &st);

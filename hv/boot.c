@@ -15,6 +15,39 @@
 
 #define PAGE_SIZE	4096ULL
 
+/*
+ * Open a file hv reads at start (kernel, initrd) and check it is a
+ * regular file before anything reads it. O_NONBLOCK: opening a FIFO for
+ * reading would otherwise wait for a writer forever, and a device could
+ * block too; it changes nothing for a regular file's reads. fd, or
+ * -errno with msg filled.
+ */
+static int boot_open_file(const char *path, struct stat *st, char *msg,
+			  size_t msglen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0 || fstat(fd, st) < 0) {
+		int rc = -errno;
+
+		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(msg, msglen, "%s: not a regular file (%s)", path,
+			 S_ISFIFO(st->st_mode) ? "a FIFO" :
+			 S_ISDIR(st->st_mode) ? "a directory" :
+			 S_ISCHR(st->st_mode) ? "a character device" :
+			 S_ISBLK(st->st_mode) ? "a block device" :
+			 S_ISSOCK(st->st_mode) ? "a socket" : "special");
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 int boot_open(struct boot_image *img, const char *path, char *msg,
 	      size_t msglen)
 {
@@ -24,14 +57,9 @@ int boot_open(struct boot_image *img, const char *path, char *msg,
 
 	memset(img, 0, sizeof(*img));
 	img->path = path;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		goto fail_errno;
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(msg, msglen, "%s: not a regular file", path);
-		rc = -EINVAL;
-		goto fail;
-	}
+	fd = boot_open_file(path, &st, msg, msglen);
+	if (fd < 0)
+		return fd;
 	if (st.st_size < 64) {
 		snprintf(msg, msglen, "%s: not a PVH ELF or bzImage kernel", path);
 		rc = -ENOEXEC;
@@ -157,17 +185,9 @@ int boot_put_initrd(struct vm *vm, uint64_t floor, uint64_t max_end,
 	*gpa = *size = 0;
 	if (!path)
 		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		rc = -errno;
-		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(msg, msglen, "%s: not a regular file", path);
-		rc = -EINVAL;
-		goto out;
-	}
+	fd = boot_open_file(path, &st, msg, msglen);
+	if (fd < 0)
+		return fd;
 	rc = 0;
 	if (st.st_size == 0)
 		goto out;	/* nothing to load: boot without one */

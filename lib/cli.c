@@ -168,6 +168,19 @@ static int cli_opt_store(struct cli *c, struct cli_opts *o, int ch,
 	return 0;
 }
 
+/* getopt() knows only -x: "--bogus" comes back as '-' (optopt), read
+ * from the word getopt is in (argv[optind] while inside it, the one
+ * before once it moved on); name the whole word, as dladm does. */
+static int cli_opt_unknown(struct cli *c, int argc, char **argv)
+{
+	for (int i = optind; i >= optind - 1 && i > 0; i--)
+		if (optopt == '-' && i < argc && argv[i] &&
+		    strncmp(argv[i], "--", 2) == 0 && argv[i][2])
+			return cli_usage_fail(c, "unrecognized option '%.64s'",
+					      argv[i]);
+	return cli_usage_fail(c, "unrecognized option '-%c'", optopt);
+}
+
 int cli_opts_parse(struct cli *c, int argc, char **argv,
 		   const char *optstring, const char *multi,
 		   struct cli_opts *o)
@@ -186,8 +199,7 @@ int cli_opts_parse(struct cli *c, int argc, char **argv,
 			return cli_usage_fail(c, "option '-%c' requires a "
 					      "value", optopt);
 		if (ch == '?' || ch <= 0 || ch >= 128)
-			return cli_usage_fail(c, "unrecognized option '-%c'",
-					      optopt);
+			return cli_opt_unknown(c, argc, argv);
 		ret = cli_opt_store(c, o, ch, optarg, multi);
 		if (ret)
 			return ret;

@@ -99,9 +99,14 @@ static size_t ofmt_max_selected(const struct ofmt_field *fields,
 static int ofmt_check_args(const char *oarg, unsigned flags, char *err,
 			   size_t errlen)
 {
+	/* -o "" names no field: not the default list (issue 12, 11) */
+	if (oarg && !*oarg) {
+		snprintf(err, errlen, "no output fields given with -o");
+		return -EINVAL;
+	}
 	if (!(flags & OFMT_PARSEABLE))
 		return 0;
-	if (!oarg || !*oarg) {
+	if (!oarg) {
 		snprintf(err, errlen, "-p requires -o");
 		return -EINVAL;
 	}

@@ -19,16 +19,18 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 
 #include "xvm/log.h"
 #include "rpc_wire.h"
 
-#define RPC_MAX_CONNS		128
 #define RPC_OUT_MAX		(16u << 20)	/* queued output per client */
 #define RPC_EPOLL_BATCH		32
 #define RPC_READS_PER_DISPATCH	16		/* fairness between clients */
 #define RPC_CLOSE_FLUSH_MS	200		/* last output at close */
+#define RPC_FD_PAUSE_MS		1000		/* listener off when out of fds */
+#define RPC_LIMIT_LOG_MS	10000		/* one limit message per 10 s */
 
 struct rpc_conn {
 	struct rpc_server *srv;
@@ -38,6 +40,7 @@ struct rpc_conn {
 	bool have_cred;
 	struct ucred cred;
 	uint32_t events;	/* epoll events currently registered */
+	int64_t active_ms;	/* accepted or last complete request */
 	struct rpc_inbuf in;
 	struct rpc_outbuf out;
 	struct {		/* rpc_conn_on_close(): called once, at close */
@@ -78,6 +81,12 @@ struct rpc_server {
 	pthread_t owner;	/* the thread that last dispatched */
 	struct rpc_queued_event *queue_head, **queue_tail;
 	struct rpc_watch *watches;
+	struct rpc_limits lim;
+	int tfd;		/* timerfd: idle sweep, listener pause */
+	int spare_fd;		/* reserved for refusing a client at EMFILE */
+	bool listen_off;	/* out of fds: listener out of the epoll set */
+	int64_t listen_on_ms;	/* when to put it back */
+	struct log_ratelimit rl_fds, rl_full, rl_idle;
 };
 
 static int64_t rpc_mono_ms(void)
@@ -95,6 +104,7 @@ static void rpc_conn_kill(struct rpc_conn *c)
 	epoll_ctl(c->srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	c->fd = -1;
+	c->srv->nconns--;	/* live connections only: a slot is free now */
 	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++) {
 		rpc_close_fn fn = c->on_close[i].fn;
 
@@ -125,7 +135,6 @@ static void rpc_server_reap(struct rpc_server *srv)
 			continue;
 		}
 		*pp = c->next;
-		srv->nconns--;
 		rpc_conn_free(c);
 	}
 }
@@ -322,16 +331,19 @@ static void rpc_conn_process(struct rpc_conn *c)
 
 	while (c->fd >= 0 && !c->closing) {
 		ret = rpc_inbuf_line(&c->in, &line, &len);
-		if (ret == 0)
+		if (ret == 0) {
+			rpc_inbuf_trim(&c->in);
 			return;
+		}
 		if (ret < 0) {
 			rpc_reply_error(c, NULL, "E2BIG",
-					"request line longer than %u bytes",
-					RPC_MAX_LINE);
+					"request line longer than %zu bytes",
+					c->in.max);
 			c->closing = true;
 			rpc_conn_update(c);
 			return;
 		}
+		c->active_ms = rpc_mono_ms();
 		rpc_handle_line(c, line, len);
 	}
 }
@@ -411,7 +423,8 @@ static int rpc_conn_add(struct rpc_server *srv, int fd)
 	c->fd = fd;
 	c->have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred,
 				  &sl) == 0;
-	rpc_inbuf_init(&c->in, RPC_MAX_LINE);
+	rpc_inbuf_init(&c->in, srv->lim.max_line);
+	c->active_ms = rpc_mono_ms();
 	rpc_outbuf_init(&c->out, RPC_OUT_MAX);
 	ev.data.ptr = c;
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
@@ -428,31 +441,177 @@ static int rpc_conn_add(struct rpc_server *srv, int fd)
 	return 0;
 }
 
+/* A module follows c (a capture streaming to it): not idle, not evicted. */
+static bool rpc_conn_followed(const struct rpc_conn *c)
+{
+	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++)
+		if (c->on_close[i].fn)
+			return true;
+	return false;
+}
+
+/* Tell c why it is closed (best effort: a line into its socket buffer)
+ * and close it now. */
+static void rpc_conn_drop(struct rpc_conn *c, const char *code,
+			  const char *msg)
+{
+	rpc_reply_error(c, NULL, code, "%s", msg);
+	rpc_conn_kill(c);
+}
+
+/* The table is full: close the longest idle connection no module
+ * follows. false if every connection is followed. */
+static bool rpc_server_evict(struct rpc_server *srv)
+{
+	struct rpc_conn *victim = NULL;
+	char msg[128];
+
+	for (struct rpc_conn *c = srv->conns; c; c = c->next)
+		if (c->fd >= 0 && !rpc_conn_followed(c) &&
+		    (!victim || c->active_ms < victim->active_ms))
+			victim = c;
+	if (!victim)
+		return false;
+	log_ratelimited(&srv->rl_full, LL_WARN, "rpc %s: %u clients, closing "
+			"the longest idle (%lld ms) for a new one", srv->path,
+			srv->lim.max_conns,
+			(long long)(rpc_mono_ms() - victim->active_ms));
+	snprintf(msg, sizeof(msg), "too many clients (%u): this connection, "
+		 "the longest idle, was closed", srv->lim.max_conns);
+	rpc_conn_drop(victim, "EUSERS", msg);
+	return true;
+}
+
+/* (Re)arm the timer: every tick while clients may go idle or the listener
+ * is off, else stopped. */
+static void rpc_server_arm(struct rpc_server *srv)
+{
+	struct itimerspec its = { 0 };
+	unsigned ms = 0;
+
+	if (srv->lim.idle_ms)
+		ms = MIN(MAX(srv->lim.idle_ms / 4, 10u), 1000u);
+	else if (srv->listen_off)
+		ms = 100;
+	its.it_interval.tv_sec = ms / 1000;
+	its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000;
+	its.it_value = its.it_interval;
+	if (srv->tfd >= 0)
+		timerfd_settime(srv->tfd, 0, &its, NULL);
+}
+
+/* accept() failed with EMFILE/ENFILE. Give the waiting client a reason
+ * on the spare fd instead of leaving it hanging; if even that is not
+ * possible, stop polling the listener for RPC_FD_PAUSE_MS (a
+ * level-triggered listener would otherwise spin). */
+static void rpc_server_out_of_fds(struct rpc_server *srv, int err)
+{
+	char line[256];
+	int fd, n;
+
+	log_ratelimited(&srv->rl_fds, LL_WARN, "rpc %s: out of file "
+			"descriptors (%s): new clients are refused",
+			srv->path, strerror(err));
+	n = snprintf(line, sizeof(line), "{\"id\":null,\"error\":{\"code\":"
+		     "\"%s\",\"message\":\"server out of file descriptors "
+		     "(%s): try again later\"}}\n", rpc_errno_name(err),
+		     strerror(err));
+	if (srv->spare_fd >= 0) {
+		close(srv->spare_fd);
+		fd = accept4(srv->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			/* best effort: it is being told no either way */
+			ssize_t w = write(fd, line, (size_t)n);
+
+			(void)w;
+			close(fd);
+		}
+		srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && srv->spare_fd >= 0)
+			return;
+	}
+	if (!srv->listen_off &&
+	    epoll_ctl(srv->epfd, EPOLL_CTL_DEL, srv->lfd, NULL) == 0) {
+		srv->listen_off = true;
+		srv->listen_on_ms = rpc_mono_ms() + RPC_FD_PAUSE_MS;
+		rpc_server_arm(srv);
+	}
+}
+
 static void rpc_server_accept(struct rpc_server *srv)
 {
+	if (srv->listen_off)
+		return;
 	for (;;) {
 		int fd = accept4(srv->lfd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("rpc %s: accept: %m", srv->path);
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				rpc_server_out_of_fds(srv, errno);
+				if (srv->listen_off)
+					return;
+				continue;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_ratelimited(&srv->rl_fds, LL_WARN,
+						"rpc %s: accept: %m", srv->path);
 			return;
 		}
-		if (srv->nconns >= RPC_MAX_CONNS) {
-			log_warn("rpc %s: too many clients, refusing one",
-				 srv->path);
+		if (srv->nconns >= srv->lim.max_conns &&
+		    !rpc_server_evict(srv)) {
+			log_ratelimited(&srv->rl_full, LL_WARN, "rpc %s: too "
+					"many clients, refusing one", srv->path);
 			close(fd);
 			continue;
 		}
 		if (rpc_conn_add(srv, fd) < 0) {
-			log_warn("rpc %s: cannot add client: %m", srv->path);
+			log_ratelimited(&srv->rl_fds, LL_WARN, "rpc %s: cannot "
+					"add client: %m", srv->path);
 			close(fd);
 		}
 	}
+}
+
+/* The timer: close idle clients; put the listener back after a pause. */
+static void rpc_server_tick(struct rpc_server *srv)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &srv->lfd };
+	int64_t now = rpc_mono_ms();
+	uint64_t n;
+	char msg[128];
+
+	if (read(srv->tfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_warn("rpc %s: timerfd read: %m", srv->path);
+	if (srv->listen_off && now >= srv->listen_on_ms &&
+	    epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->lfd, &ev) == 0) {
+		srv->listen_off = false;
+		rpc_server_arm(srv);
+	}
+	if (!srv->lim.idle_ms)
+		return;
+	snprintf(msg, sizeof(msg), "no request for %u s: connection closed",
+		 srv->lim.idle_ms / 1000);
+	for (struct rpc_conn *c = srv->conns; c; c = c->next) {
+		if (c->fd < 0 || rpc_conn_followed(c) ||
+		    now - c->active_ms < srv->lim.idle_ms)
+			continue;
+		log_ratelimited(&srv->rl_idle, LL_INFO, "rpc %s: client fd %d "
+				"idle, closed", srv->path, c->fd);
+		rpc_conn_drop(c, "ETIMEDOUT", msg);
+	}
+}
+
+int rpc_server_set_limits(struct rpc_server *srv, const struct rpc_limits *l)
+{
+	if (!l->max_conns || l->max_conns > RPC_MAX_CONNS || !l->max_line ||
+	    l->max_line > RPC_MAX_LINE)
+		return -EINVAL;
+	srv->lim = *l;
+	rpc_server_arm(srv);
+	return 0;
 }
 
 /* Send an encoded event line to every connection. Pending connections are
@@ -524,6 +683,8 @@ int rpc_server_dispatch(struct rpc_server *srv)
 			rpc_server_accept(srv);
 		else if (p == &srv->evfd)
 			rpc_server_drain_queue(srv);
+		else if (p == &srv->tfd)
+			rpc_server_tick(srv);
 		else if (rpc_server_watched(srv, p))
 			((struct rpc_watch *)p)->fn(((struct rpc_watch *)p)->arg);
 		else if (rpc_server_has_conn(srv, p))
@@ -778,6 +939,14 @@ static int rpc_server_setup_epoll(struct rpc_server *srv)
 	ev.data.ptr = &srv->evfd;
 	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->evfd, &ev) < 0)
 		return -errno;
+	/* made now: when they are needed, fds may have run out */
+	srv->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (srv->tfd < 0)
+		return -errno;
+	ev.data.ptr = &srv->tfd;
+	if (epoll_ctl(srv->epfd, EPOLL_CTL_ADD, srv->tfd, &ev) < 0)
+		return -errno;
+	srv->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return 0;
 }
 
@@ -797,7 +966,11 @@ struct rpc_server *rpc_server_open(const char *path,
 	srv = calloc(1, sizeof(*srv));
 	if (!srv)
 		goto fail;
-	srv->lfd = srv->epfd = srv->evfd = -1;
+	srv->lfd = srv->epfd = srv->evfd = srv->tfd = srv->spare_fd = -1;
+	srv->lim = (struct rpc_limits){ .max_conns = RPC_MAX_CONNS,
+					.max_line = RPC_MAX_LINE };
+	srv->rl_fds = srv->rl_full = srv->rl_idle =
+		(struct log_ratelimit)LOG_RATELIMIT_INIT(RPC_LIMIT_LOG_MS, 1);
 	memcpy(srv->path, path, strlen(path) + 1);
 	srv->methods = methods;
 	srv->nmethods = nmethods;
@@ -864,6 +1037,10 @@ void rpc_server_close(struct rpc_server *srv)
 	}
 	if (srv->evfd >= 0)
 		close(srv->evfd);
+	if (srv->tfd >= 0)
+		close(srv->tfd);
+	if (srv->spare_fd >= 0)
+		close(srv->spare_fd);
 	if (srv->epfd >= 0)
 		close(srv->epfd);
 	for (q = srv->queue_head; q; q = next) {

@@ -107,6 +107,15 @@ int rpc_inbuf_line(struct rpc_inbuf *b, char **line, size_t *len)
 	return 1;
 }
 
+void rpc_inbuf_trim(struct rpc_inbuf *b)
+{
+	if (b->start != b->len)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->cap = b->len = b->start = b->scan = 0;
+}
+
 int rpc_inbuf_rest(struct rpc_inbuf *b, char **line, size_t *len)
 {
 	size_t n = b->len - b->start;
@@ -205,8 +214,16 @@ ssize_t rpc_outbuf_flush(struct rpc_outbuf *b, int fd)
 			return -errno;
 		b->off += (size_t)n;
 	}
-	if (b->off == b->len)
+	if (b->off == b->len) {
 		b->off = b->len = 0;
+		/* all sent: a big reply's buffer is not kept by an idle
+		 * client (small ones are, to save reallocations) */
+		if (b->cap > RPC_READ_CHUNK) {
+			free(b->data);
+			b->data = NULL;
+			b->cap = 0;
+		}
+	}
 	return (ssize_t)rpc_outbuf_pending(b);
 }
 
@@ -216,12 +233,19 @@ const char *rpc_errno_name(int errnum)
 
 	if (errnum < 0)
 		errnum = -errnum;
+	/* Linux's ENOTSUP is EOPNOTSUPP, which glibc names; the protocol
+	 * says ENOTSUP (docs/vswitchd-control.md), the POSIX name for
+	 * "operation not supported" on an object rather than a socket */
+	if (errnum == ENOTSUP)
+		return "ENOTSUP";
 	name = errnum ? strerrorname_np(errnum) : NULL;
 	return name ? name : "EIO";
 }
 
 int rpc_errno_from_name(const char *name)
 {
+	if (strcmp(name, "ENOTSUP") == 0)
+		return ENOTSUP;
 	for (int e = 1; e < 256; e++) {
 		const char *n = strerrorname_np(e);
 

@@ -35,6 +35,9 @@ ssize_t rpc_inbuf_fill(struct rpc_inbuf *b, int fd);
  * '\r' before it): 1 with *line and *len, 0 if none yet, -E2BIG if the pending
  * line is longer than max (the buffer is then unusable). */
 int rpc_inbuf_line(struct rpc_inbuf *b, char **line, size_t *len);
+/* Give the memory back if every byte was returned as a line (an idle
+ * client then holds no buffer). */
+void rpc_inbuf_trim(struct rpc_inbuf *b);
 /* At EOF: the bytes after the last newline as a final line (1), or 0 if
  * there are none. Call after rpc_inbuf_line() returned 0. */
 int rpc_inbuf_rest(struct rpc_inbuf *b, char **line, size_t *len);

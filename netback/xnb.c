@@ -98,6 +98,16 @@ static const struct rte_vhost_device_ops xnb_vhost_ops = {
 	.vring_state_changed = xnb_vring_state_changed,
 };
 
+/* What a failed rte_vhost_driver_* call means for the client: the
+ * library reports only -1 and logs the rest, but socket(), bind() and
+ * the allocations under it leave errno; running out of file descriptors
+ * or memory is worth saying, anything else is EIO. */
+static int xnb_vhost_errno(void)
+{
+	return errno == EMFILE || errno == ENFILE || errno == ENOMEM ?
+	       -errno : -EIO;
+}
+
 static int xnb_register(struct xnb *x)
 {
 	uint64_t f = 0;
@@ -110,16 +120,18 @@ static int xnb_register(struct xnb *x)
 			return -EEXIST;
 		unlink(x->path);
 	}
+	errno = 0;
 	rc = rte_vhost_driver_register(x->path, 0);	/* server mode */
 	if (rc < 0)
-		return -EIO;
+		return xnb_vhost_errno();
 	if (rte_vhost_driver_disable_features(x->path, XNB_NO_FEATURES) < 0 ||
 	    rte_vhost_driver_get_features(x->path, &f) < 0 ||
 	    (f & XNB_FEATURES) != XNB_FEATURES ||
 	    rte_vhost_driver_callback_register(x->path, &xnb_vhost_ops) < 0 ||
 	    rte_vhost_driver_start(x->path) < 0) {
+		rc = xnb_vhost_errno();
 		rte_vhost_driver_unregister(x->path);
-		return -EIO;
+		return rc;
 	}
 	return 0;
 }

@@ -104,6 +104,9 @@ int vn_show(struct vnicadm *v, const struct vn_show *s)
 		rows = NULL;
 		if (ret || !s->interval)
 			break;
+		/* vswitchd closes a connection idle for a minute: a new
+		 * one per round */
+		vn_disconnect(v);
 		sleep(s->interval);
 	}
 	json_decref(prev);

@@ -22,9 +22,12 @@ struct vsw_link *link_find(struct vswd *d, const char *name)
 	return NULL;
 }
 
+/* Names are unique across etherstubs, phys links, VNICs and saved VNICs
+ * not running (deleted with -t, or whose link was missing at start). */
 bool link_name_taken(struct vswd *d, const char *name)
 {
-	return link_find(d, name) || vnic_find(d, name);
+	return link_find(d, name) || vnic_find(d, name) ||
+	       persist_is_dormant(d, name);
 }
 
 static struct vsw_link *link_alloc(const char *name, enum vsw_link_class cls)
@@ -79,6 +82,10 @@ int etherstub_create(struct vswd *d, const char *name, bool temporary,
 	rc = pmd_add_switch(d->pmd, l->sw);
 	if (rc < 0) {
 		link_free(l);
+		if (rc == -ENOSPC)	/* the PMD's table (pmd.c) */
+			return rpc_errorf(err, ENOSPC, "vswitchd has its "
+					  "maximum of %u switches (etherstubs "
+					  "and phys links)", VSW_MAX_PORTS);
 		return rpc_errorf(err, -rc, "cannot add switch: %s",
 				  strerror(-rc));
 	}

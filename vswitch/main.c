@@ -39,6 +39,12 @@
 #define VSWD_MBUF_CACHE	256
 #define VSWD_MAX_EAL	32
 #define VSWD_MAX_PCI	8
+/* What a control client may hold (docs/control-protocol.md "Limits"):
+ * the longest request is a few KB (names and values are at most 256
+ * bytes each); a client that sent no request for a minute and runs no
+ * capture is closed. */
+#define VSWD_CTL_MAX_LINE	(64u << 10)
+#define VSWD_CTL_IDLE_MS	60000
 
 struct vswd_opts {
 	unsigned mem_mb;		/* -m */
@@ -331,6 +337,11 @@ int main(int argc, char **argv)
 	if (rc == 0) {
 		methods = ctl_methods(&nmethods);
 		srv = methods ? rpc_server_open(path, methods, nmethods, &d) : NULL;
+		if (srv)
+			rpc_server_set_limits(srv, &(struct rpc_limits){
+				.max_conns = RPC_MAX_CONNS,
+				.max_line = VSWD_CTL_MAX_LINE,
+				.idle_ms = VSWD_CTL_IDLE_MS });
 		if (!srv)
 			log_err("cannot serve %s: %s", path,
 				strerror(errno));

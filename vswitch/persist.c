@@ -12,8 +12,10 @@
  *              "macaddrtype":"random","vid":5,"kind":"host",
  *              "props":{"maxbw":"50"}}]}
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "xvm/vswctl.h"	/* vswctl_maxbw_format() */
@@ -127,18 +129,37 @@ void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v)
 	json_array_append_new(d->dormant, persist_vnic_json(v));
 }
 
-void persist_forget_dormant(struct vswd *d, const char *name)
+/* The index of the kept entry named name, or -1. */
+static long persist_dormant_index(const struct vswd *d, const char *name)
 {
 	size_t i;
 	json_t *e;
 
 	json_array_foreach(d->dormant, i, e) {
-		if (strcmp(json_string_value(json_object_get(e, "name")),
-			   name) == 0) {
-			json_array_remove(d->dormant, i);
-			return;
-		}
+		const char *n = json_string_value(json_object_get(e, "name"));
+
+		if (n && strcmp(n, name) == 0)
+			return (long)i;
 	}
+	return -1;
+}
+
+bool persist_is_dormant(const struct vswd *d, const char *name)
+{
+	return persist_dormant_index(d, name) >= 0;
+}
+
+bool persist_forget_dormant(struct vswd *d, const char *name)
+{
+	bool found = false;
+	long i;
+
+	/* all of them: a file written by hand may repeat a name */
+	while ((i = persist_dormant_index(d, name)) >= 0) {
+		json_array_remove(d->dormant, (size_t)i);
+		found = true;
+	}
+	return found;
 }
 
 int persist_save(struct vswd *d)
@@ -238,19 +259,26 @@ static void persist_restore_vnic(struct vswd *d, json_t *o)
 				s.name, key, perr);
 	}
 	if (link_name_taken(d, s.name)) {
-		/* a duplicate entry: keeping it would save it twice */
-		log_err("persist: vnic %s: duplicate entry skipped", s.name);
-		return;
+		/* a name taken twice (a file from before names were checked
+		 * across link kinds, or edited by hand): not made, but not
+		 * dropped either; delete-vnic NAME removes it */
+		log_err("persist: vnic %s: name already taken by another saved "
+			"link; not restored, kept in the saved configuration",
+			s.name);
+		goto keep;
 	}
 	if (vnic_create(d, &s, &v, &err) < 0) {
 		/* keep it saved: its link may come back (an interface that
 		 * was not there at boot) */
 		log_err("persist: vnic %s not restored (kept in the saved "
 			"configuration): %s", s.name, err.message);
-		if (!d->dormant)
-			d->dormant = json_array();
-		json_array_append(d->dormant, o);
+		goto keep;
 	}
+	return;
+keep:
+	if (!d->dormant)
+		d->dormant = json_array();
+	json_array_append(d->dormant, o);
 }
 
 /* An unreadable configuration is renamed to config.json.bad, so that the
@@ -269,6 +297,31 @@ static void persist_set_aside(const char *path, const char *why, int line)
 		"saved configuration", path, line, why, bad);
 }
 
+/* Temporary files of saves cut short (kill -9 between mkostemp() and
+ * rename(): .config.json.XXXXXX, lib/atomicio.c): nobody else writes
+ * there, so at start any such file is stale. */
+static void persist_clean_temps(const struct vswd *d)
+{
+	char dir[PATH_MAX + 16], path[PATH_MAX + 16 + 260];
+	struct dirent *de;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s/vswitchd", d->statedir);
+	dp = opendir(dir);
+	if (!dp)
+		return;
+	while ((de = readdir(dp))) {
+		if (strncmp(de->d_name, ".config.json.", 13) != 0 ||
+		    strlen(de->d_name) != 13 + 6)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			log_info("persist: removed %s, left by an "
+				 "interrupted save", path);
+	}
+	closedir(dp);
+}
+
 int persist_restore(struct vswd *d)
 {
 	char path[PATH_MAX], *text = NULL;
@@ -277,6 +330,7 @@ int persist_restore(struct vswd *d)
 	json_error_t jerr;
 	int rc = persist_path(d, path, sizeof(path), false);
 
+	persist_clean_temps(d);
 	if (rc == 0)
 		rc = atomicio_read_file(path, PERSIST_MAX, &text, &len);
 	if (rc == -ENOENT)

@@ -176,6 +176,26 @@ static void vnic_list_add(struct vswd *d, struct vsw_vnic *v)
 	*pp = v;
 }
 
+/* The data path's limits (dp.h), said in words rather than as the
+ * switch's bare ENOSPC. */
+static int vnic_check_room(struct vswd *d, const struct vsw_link *over,
+			   struct rpc_error *err)
+{
+	unsigned n = 0;
+
+	if (over->nvnics >= VSW_MAX_SW_PORTS)
+		return rpc_errorf(err, ENOSPC, "switch %s has its maximum of "
+				  "%u ports", over->name, VSW_MAX_SW_PORTS);
+	for (const struct vsw_vnic *v = d->vnics; v; v = v->next)
+		n++;
+	for (const struct vsw_link *l = d->links; l; l = l->next)
+		n += l->uplink != NULL;
+	if (n >= VSW_MAX_PORTS)
+		return rpc_errorf(err, ENOSPC, "vswitchd has its maximum of "
+				  "%u ports (VNICs and uplinks)", VSW_MAX_PORTS);
+	return 0;
+}
+
 int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		struct vsw_vnic **out, struct rpc_error *err)
 {
@@ -188,6 +208,9 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 	rc = link_get(d, s->link, &over, err);
 	if (rc < 0)
 		return rc;
+	rc = vnic_check_room(d, over, err);
+	if (rc < 0)
+		goto fail;
 	v = calloc(1, sizeof(*v));
 	if (!v) {
 		rc = rpc_errorf(err, ENOMEM, "out of memory");
@@ -370,8 +393,6 @@ static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
 		rc = vnic_create(d, &s, &v, err);
 	if (rc < 0)
 		return rc;
-	/* a saved entry of a VNIC deleted with -t gives way to the new one */
-	persist_forget_dormant(d, v->name);
 	if (!v->temporary)
 		persist_changed(d);
 	*result = json_pack("{s:s, s:s, s:s}", "name", v->name,
@@ -395,6 +416,17 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 	if (rc < 0)
 		return rc;
 	v = vnic_find(d, name);
+	if (!v && persist_is_dormant(d, name)) {
+		/* saved, not running: only its saved entry can go */
+		if (temporary)
+			return rpc_errorf(err, ENOENT, "'%s' is not active (its "
+					  "saved configuration is removed "
+					  "without -t)", name);
+		persist_forget_dormant(d, name);
+		persist_changed(d);
+		log_info("vnic %s: saved configuration deleted", name);
+		return 0;
+	}
 	/* a VNIC's flows only: another link gets vnic_delete's answer */
 	if (v && flows_on_link(d, name))
 		return rpc_errorf(err, EBUSY, "link still has flows");
@@ -402,6 +434,9 @@ static int vnic_ctl_delete(struct vswd *d, json_t *params,
 	if (saved && temporary)
 		persist_keep_dormant(d, v);	/* back at restart */
 	rc = vnic_delete(d, name, temporary, err);
+	/* a saved entry repeating the name (kept at restore) goes too */
+	if (rc == 0 && !temporary && persist_forget_dormant(d, name))
+		saved = true;
 	if (rc == 0 && saved && !temporary)
 		persist_changed(d);
 	return rc;

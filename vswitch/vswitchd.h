@@ -150,10 +150,13 @@ json_t *persist_vnic_find(json_t *vnics, const char *name);
 /* An entry's saved properties into p (those that no longer parse left
  * out, as persist_restore() leaves them out). */
 void persist_vnic_props(const json_t *entry, struct link_props *p);
-/* Keep a deleted VNIC's saved entry (delete -t); forget it (a new VNIC
- * of that name). */
+/* Keep a deleted VNIC's saved entry (delete -t); forget it (delete
+ * without -t: true if there was one); whether one of that name is kept.
+ * A kept entry's name stays taken (link_name_taken()): nothing else may
+ * be made under it, or the next save or restart would lose one of them. */
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v);
-void persist_forget_dormant(struct vswd *d, const char *name);
+bool persist_forget_dormant(struct vswd *d, const char *name);
+bool persist_is_dormant(const struct vswd *d, const char *name);
 
 /* phys.c: host Ethernet interfaces (libnl-route, sysfs, ethtool) */
 json_t *phys_list(void);

@@ -60,6 +60,28 @@ struct rpc_method {
 struct rpc_server *rpc_server_open(const char *path,
 				   const struct rpc_method *methods,
 				   size_t nmethods, void *ctx);
+/*
+ * What a server allows its clients (rpc_server_set_limits(); defaults in
+ * brackets). Connections beyond max_conns: the longest idle one not
+ * followed by a module (rpc_conn_on_close) is closed with an EUSERS error
+ * line to make room, else the new one is refused. A request line longer
+ * than max_line: E2BIG and close. A client that sent no complete request
+ * for idle_ms and is not followed by a module gets an ETIMEDOUT error
+ * line and is closed (bytes of an unfinished line are not activity).
+ * Out of file descriptors at accept: the waiting client is accepted on a
+ * reserved fd, told EMFILE (or ENFILE) and closed, and the listener is
+ * left alone for a second if even that fails; logged at most once every
+ * 10 s.
+ */
+struct rpc_limits {
+	unsigned max_conns;	/* [RPC_MAX_CONNS] */
+	size_t max_line;	/* [RPC_MAX_LINE], newline excluded */
+	unsigned idle_ms;	/* [0: never] */
+};
+#define RPC_MAX_CONNS	128
+/* Set srv's limits (new connections get the new max_line); 0 or -EINVAL
+ * for a zero max_conns or max_line, or one above the defaults. */
+int rpc_server_set_limits(struct rpc_server *srv, const struct rpc_limits *l);
 /* A pollable fd (readable when there is work); add it to the caller's
  * poll/epoll loop and call rpc_server_dispatch() when it is readable. */
 int rpc_server_fd(const struct rpc_server *srv);

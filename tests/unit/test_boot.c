@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include "unit.h"
 #include "hv/boot.h"
 
@@ -477,12 +479,48 @@ static void test_initrd_placement(void)
 	vm_free(vm);
 }
 
+/* A FIFO as kernel or initrd is refused at once (issue 12, finding 9:
+ * hv --kernel FIFO waited forever for a writer). In a child with an
+ * alarm, so a regression fails here instead of hanging the suite. */
+static void test_fifo_refused(void)
+{
+	char fifo[96];
+	int status = -1;
+	pid_t pid;
+
+	snprintf(fifo, sizeof(fifo), "%s.fifo", path);
+	unlink(fifo);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		struct boot_image img;
+		struct vm *vm = vm_new(16 << 20, 0);
+		uint64_t gpa, size;
+		bool ok;
+
+		alarm(5);
+		ok = boot_open(&img, fifo, msg, sizeof(msg)) == -EINVAL &&
+		     strstr(msg, "not a regular file (a FIFO)");
+		vm->cfg.initrd = fifo;
+		ok = ok && boot_put_initrd(vm, 2 << 20, MEM_LOW_END, &gpa,
+					   &size, msg, sizeof(msg)) == -EINVAL &&
+		     strstr(msg, "not a regular file (a FIFO)");
+		_exit(ok ? 0 : 1);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_FALSE(WIFSIGNALED(status));	/* SIGALRM: it blocked */
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(fifo);
+}
+
 static CU_TestInfo tests[] = {
 	{ "pvh_probe_ok", test_pvh_probe_ok },
 	{ "pvh_no_note", test_pvh_no_note },
 	{ "pvh_bad_headers", test_pvh_bad_headers },
 	{ "not_a_kernel", test_not_a_kernel },
 	{ "missing_file", test_missing_file },
+	{ "fifo_refused", test_fifo_refused },
 	{ "bzimage_probe", test_bzimage_probe },
 	{ "e820", test_e820 },
 	{ "loadable", test_loadable },

@@ -191,7 +191,9 @@ static void test_errors(void)
 	CU_ASSERT_PTR_NULL(render(NULL, OFMT_PARSEABLE, rows, err));
 	CU_ASSERT_STRING_EQUAL(err, "-p requires -o");
 	CU_ASSERT_PTR_NULL(render("", OFMT_PARSEABLE, rows, err));
-	CU_ASSERT_STRING_EQUAL(err, "-p requires -o");
+	CU_ASSERT_STRING_EQUAL(err, "no output fields given with -o");
+	CU_ASSERT_PTR_NULL(render("", 0, rows, err));
+	CU_ASSERT_STRING_EQUAL(err, "no output fields given with -o");
 	CU_ASSERT_PTR_NULL(render("all", OFMT_PARSEABLE, rows, err));
 	CU_ASSERT_STRING_EQUAL(err, "\"-o all\" is invalid with -p");
 	CU_ASSERT_PTR_NULL(render("All", OFMT_PARSEABLE, rows, err));

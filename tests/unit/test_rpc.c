@@ -664,6 +664,12 @@ static void test_errorf(void)
 	CU_ASSERT_STRING_EQUAL(err.message, "bad MAC 'zz'");
 	CU_ASSERT_EQUAL(rpc_errorf(&err, -EBUSY, "x"), -EBUSY);
 	CU_ASSERT_STRING_EQUAL(err.code, "EBUSY");
+	/* the documented name, not glibc's EOPNOTSUPP (issue 12, 11) */
+	CU_ASSERT_EQUAL(rpc_errorf(&err, ENOTSUP, "x"), -ENOTSUP);
+	CU_ASSERT_STRING_EQUAL(err.code, "ENOTSUP");
+	CU_ASSERT_EQUAL(rpc_errno_from_name("ENOTSUP"), ENOTSUP);
+	CU_ASSERT_EQUAL(rpc_errno_from_name("EOPNOTSUPP"), EOPNOTSUPP);
+	CU_ASSERT_EQUAL(rpc_errno_from_name("EMFILE"), EMFILE);
 }
 
 static CU_TestInfo tests[] = {

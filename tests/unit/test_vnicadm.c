@@ -245,6 +245,16 @@ static void test_usage(void)
 			       "[-o <field>,...] [<link>]\n");
 	CHECK_ERR("unknown subcommand 'frob'", "help", "frob");
 
+	/* a long option is named whole, and -o "" names no field (issue
+	 * 12, finding 11) */
+	CU_ASSERT_EQUAL(RUN("show-vnic", "--bogus"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
+				   "'--bogus'\nusage:\n    show-vnic "));
+	CU_ASSERT_EQUAL(RUN("show-vnic", "-l", "phys0", "--bogus=1"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
+				   "'--bogus=1'\n"));
+	CHECK_ERR("no output fields given with -o", "show-vnic", "-o", "");
+	CHECK_ERR("no output fields given with -o", "show-link", "-p", "-o", "");
 	CU_ASSERT_EQUAL(RUN("create-vnic", "-q", "-l", "phys0", "vnic0"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
 				   "'-q'\nusage:\n    create-vnic "));
