@@ -170,8 +170,10 @@ static void test_proc_unserved(void)
 	CU_ASSERT_STRING_EQUAL(proc_unserved_api(52), "virConnectNumOfNetworks");
 	CU_ASSERT_STRING_EQUAL(proc_unserved_api(160),
 			       "virDomainAttachDeviceFlags");
-	CU_ASSERT_STRING_EQUAL(proc_unserved_api(262),
-			       "virDomainGetCPUStats");
+	CU_ASSERT_STRING_EQUAL(proc_unserved_api(263),
+			       "virDomainGetDiskErrors");
+	CU_ASSERT_PTR_NULL(proc_unserved_api(262));	/* served: cpu-stats */
+	CU_ASSERT_PTR_NULL(proc_unserved_api(64));	/* served: domblkstat */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(344));	/* served: stats */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(1));	/* served */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(9999));
