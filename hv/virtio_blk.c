@@ -301,6 +301,7 @@ static void vblk_answer(struct virtio_blk *b, uint16_t head, uint8_t *status,
 	if (!q)
 		return;
 	*status = val;
+	vm_dirty_mark_hva(b->vm, status, 1);
 	vq_push(q, head, written + 1);
 	b->irq_pending = true;
 }
@@ -314,6 +315,12 @@ static void vblk_done(struct blkdev_req *r, int result)
 	uint8_t st = VIRTIO_BLK_S_OK;
 
 	q->busy = false;
+	/* a read's data landed in guest memory behind the vCPUs' back
+	 * (io_uring, or the bounce copy), whatever the result says */
+	if (r->op == BLKDEV_OP_READ)
+		for (int i = 0; i < r->iovcnt; i++)
+			vm_dirty_mark_hva(b->vm, r->iov[i].iov_base,
+					  r->iov[i].iov_len);
 	if (b->cancelling)
 		return;		/* reset: the driver forgot the chain */
 	if (result == -EOPNOTSUPP) {
