@@ -34,7 +34,6 @@
 #include "core.h"
 #include "migrate.h"
 #include "vcpu.h"
-#include "virtio_pci.h"
 #include <endian.h>
 
 #define MIG_DIRTY_DONE		64	/* pages: few enough to pause */
