@@ -8,6 +8,8 @@
 # destination hv waits there with --incoming. h pings the guest every
 # 50 ms while the source hv migrates it (vswitchd A logs the frames it
 # writes into guest memory in hv's dirty log: SET_LOG_BASE, LOG_ALL).
+# First a migration to a destination without the NIC fails after the
+# switch-over began: the guest runs on at A, its NIC answering.
 # Checked: the migration succeeds and the source hv exits 0; the guest
 # goes on counting on B with its memory pattern intact; B's vswitchd
 # announced the guest's MAC with a RARP on the LAN (DPDK's SEND_RARP);
@@ -101,6 +103,24 @@ expect_console src '^guest: memcheck n=2 ok' 120
 ns_ping "$(nsn h)" "$GADDR" 3 || { show src; fail "the LAN host cannot ping the guest on host a"; }
 pass "the LAN host pings the guest on host a ($va opackets=$(vnic_stat_at a "$va" opackets))"
 
+# A migration that fails after the switch-over began (a destination
+# without the NIC refuses the whole stream): the source turns the
+# backend's log off, restarts the NIC's rings, and its guest runs on
+# with a working NIC.
+start_hv bad --memory 64 --vcpus 1 --incoming "unix:$TMP/bad.sock"
+bad_pid=$HV_PID
+wait_socket "$TMP/bad.sock" 60 || { show bad; fail "bad destination not listening"; }
+"$RPC" -t 300000 "$TMP/run/src.sock" migrate "{\"uri\":\"unix:$TMP/bad.sock\"}" >"$TMP/out" 2>"$TMP/err" &&
+	{ cat "$TMP/out"; fail "migrate to a destination without the NIC succeeded"; }
+grep -q 'destination refused the stream' "$TMP/err" || { cat "$TMP/err"; fail "refusal not reported"; }
+HV_PID=$bad_pid expect_exit bad 60 1
+oa=$(vnic_stat_at a "$va" opackets)
+ns_ping "$(nsn h)" "$GADDR" 3 || { show src; fail "the guest's NIC is dead after the failed migration"; }
+[ "$(vnic_stat_at a "$va" opackets)" -gt "$oa" ] || fail "$va carried no reply after the failed migration"
+n=$(sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/src.console" | tail -n1)
+expect_console src "^guest: memcheck n=$((n + 1)) ok" 60
+pass "failed migration ($(cat "$TMP/err")): the guest runs on host a, its NIC answers"
+
 start_hv dst --memory 64 --vcpus 1 --net "vnic=$sock_b,mac=$mac" --incoming "unix:$mig"
 dst_pid=$HV_PID
 wait_socket "$mig" 60 || { show dst; fail "destination not listening"; }
@@ -119,6 +139,7 @@ t_done=$EPOCHREALTIME
 head -n1 "$TMP/out"
 grep -q '"state":"shutoff","reason":"migrated"' "$TMP/out" || fail "no shutoff/migrated event"
 HV_PID=$src_pid expect_exit src 60 0
+grep -q 'in flight lost' "$TMP/src.err" && { show src; fail "descriptors were in flight at the switch-over"; }
 echo "  migration took $(awk -v a="$t_mig" -v b="$t_done" 'BEGIN { printf "%.1f", b - a }') s:" \
 	"rounds $(migrate_field rounds), pages sent $(migrate_field pages)," \
 	"dirty pages per round [$(migrate_field round_pages)]," \
