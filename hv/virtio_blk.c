@@ -79,6 +79,10 @@ struct vblk_req {
 	uint32_t type;			/* for logs */
 	uint64_t sector;
 	bool busy;
+	/* A read's data buffers, marked in the dirty log when it completes
+	 * (the backend consumes r.iov as the transfer advances). */
+	struct iovec data[BLKDEV_IOV_MAX];
+	int ndata;
 };
 
 /* vblk_request: the request went to the backend; vblk_done answers. */
@@ -208,6 +212,10 @@ static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
 				   "not add up", type, sector);
 	q->r.op = write ? BLKDEV_OP_WRITE : BLKDEV_OP_READ;
 	q->r.iovcnt = n;
+	if (!write) {
+		memcpy(q->data, q->r.iov, sizeof(q->data[0]) * (size_t)n);
+		q->ndata = n;
+	}
 	q->r.off = sector * VBLK_SECTOR;
 	q->written = write ? 0 : (uint32_t)len;
 	return vblk_start(b, q);
@@ -265,6 +273,7 @@ static uint8_t vblk_request(struct virtio_blk *b, const struct vq_chain *c,
 				   "than 16 bytes", 0, 0);
 	memcpy(&q->type, &hdr.type, sizeof(q->type));
 	memcpy(&q->sector, &hdr.sector, sizeof(q->sector));
+	q->ndata = 0;
 	switch (q->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -317,10 +326,9 @@ static void vblk_done(struct blkdev_req *r, int result)
 	q->busy = false;
 	/* a read's data landed in guest memory behind the vCPUs' back
 	 * (io_uring, or the bounce copy), whatever the result says */
-	if (r->op == BLKDEV_OP_READ)
-		for (int i = 0; i < r->iovcnt; i++)
-			vm_dirty_mark_hva(b->vm, r->iov[i].iov_base,
-					  r->iov[i].iov_len);
+	for (int i = 0; i < q->ndata; i++)
+		vm_dirty_mark_hva(b->vm, q->data[i].iov_base,
+				  q->data[i].iov_len);
 	if (b->cancelling)
 		return;		/* reset: the driver forgot the chain */
 	if (result == -EOPNOTSUPP) {
