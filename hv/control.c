@@ -9,7 +9,8 @@
  *   blkstats -> {disks: [{path, rd_req, rd_bytes, rd_ns, wr_req, wr_bytes,
  *   wr_ns, fl_req, fl_ns, errors}]}: each --disk's I/O counters, in
  *   --disk order
- *   migrate {uri} -> {rounds, pages, final_pages, bytes}: live migration
+ *   migrate {uri} -> {rounds, pages, final_pages, bytes, round_pages,
+ *   hv_pages}: live migration
  *   to an hv started with --incoming; then
  *   hv stops with reason "migrated" and exits 0
  * Every state change is sent to connected clients as
@@ -228,6 +229,7 @@ static int ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
 	struct vm *vm = ctx;
 	json_t *ju = params ? json_object_get(params, "uri") : NULL;
 	struct mig_stats st = { 0 };
+	json_t *rounds;
 	char msg[512] = "";
 	int rc;
 
@@ -240,10 +242,17 @@ static int ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
 	rc = mig_migrate(vm, json_string_value(ju), &st, msg, sizeof(msg));
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "%s", msg);
-	*result = json_pack("{s:i, s:I, s:I, s:I}", "rounds", (int)st.rounds,
+	rounds = json_array();
+	for (unsigned int i = 0; rounds && i + 1 < st.rounds; i++)
+		json_array_append_new(rounds,
+				      json_integer((json_int_t)st.round_pages[i]));
+	*result = json_pack("{s:i, s:I, s:I, s:I, s:o*, s:I}",
+			    "rounds", (int)st.rounds,
 			    "pages", (json_int_t)st.pages,
 			    "final_pages", (json_int_t)st.final_pages,
-			    "bytes", (json_int_t)st.bytes);
+			    "bytes", (json_int_t)st.bytes,
+			    "round_pages", rounds,
+			    "hv_pages", (json_int_t)st.hv_pages);
 	vm_stop_with_event(vm, VM_STOP_POWEROFF, "migrated",
 			   "migrated to another hv");
 	return 0;

@@ -338,12 +338,14 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 				restore_path, msg);
 			return -1;
 		}
+		mig_announce(vm);	/* the guest's NICs are on new ports */
 	} else if (incoming_uri) {
 		rc = mig_incoming(vm, incoming_uri, msg, sizeof(msg));
 		if (rc < 0) {
 			fprintf(stderr, "hv: incoming migration: %s\n", msg);
 			return -1;
 		}
+		mig_announce(vm);
 	} else {
 		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
 			       sizeof(msg));

@@ -821,6 +821,15 @@ void mig_quiesce(struct vm *vm, bool stop)
 			vm->devs[i].ops->quiesce(vm->devs[i].dev, stop);
 }
 
+void mig_announce(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->dev_lock);
+	for (unsigned int i = 0; i < vm->nr_devs; i++)
+		if (vm->devs[i].ops->announce)
+			vm->devs[i].ops->announce(vm->devs[i].dev);
+	pthread_mutex_unlock(&vm->dev_lock);
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n, off_t off)
 {
 	while (n) {

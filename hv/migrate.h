@@ -64,6 +64,10 @@ int mig_save(struct vm *vm, struct snap_writer *w);
 /* Every device's hv_device_ops.quiesce (stop before RAM is copied with
  * the vCPUs paused; !stop after a failed save). dev_lock held. */
 void mig_quiesce(struct vm *vm, bool stop);
+/* The guest is about to run here after an incoming migration or a
+ * restore: every device's hv_device_ops.announce (NICs: a RARP from the
+ * guest's MAC, so the LAN learns its new port). Takes dev_lock. */
+void mig_announce(struct vm *vm);
 
 /* Check a whole stream against vm's configuration without touching the
  * VM: header, version, config (memory size, vCPU count, device names),
@@ -98,11 +102,18 @@ int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
  * rest, wait for the destination's verdict. 0: the guest now runs there
  * (the caller stops this hv); else -errno with msg, the guest goes on
  * here as it was. */
+#define MIG_ROUNDS_MAX		8	/* dirty rounds while running */
 struct mig_stats {
 	unsigned int rounds;	/* RAM rounds while running (incl. the first) */
 	uint64_t pages;		/* page records sent, all rounds */
 	uint64_t final_pages;	/* dirty pages sent with the vCPUs paused */
 	uint64_t bytes;		/* stream length */
+	/* dirty pages of each round after the first, while running */
+	uint64_t round_pages[MIG_ROUNDS_MAX];
+	/* pages, all dirty rounds and the last pass, that only hv's own
+	 * log had (written by its devices or a vhost-user backend, not by
+	 * the vCPUs since the round before) */
+	uint64_t hv_pages;
 };
 int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 		char *msg, size_t msglen);

@@ -6,10 +6,17 @@
  * the whole stream, checks and loads it like a restore, and answers one
  * byte ('K', or 'E' and a message) before the source lets its guest go.
  *
- * Limits of this first version: the source's control loop is busy for
- * the whole migration (console output waits), and a domain with a
- * vhost-user NIC is refused: its backend's writes to guest RAM are not
- * in KVM's dirty log (that needs VHOST_F_LOG_ALL and SET_LOG_BASE).
+ * A round sends the pages written since the round before: the guest's
+ * writes from KVM's dirty log, and the writes hv's devices and vhost-user
+ * backends made behind the vCPUs' back from hv's own log (dirty_log.c;
+ * backends mark it through SET_LOG_BASE, virtio_net.c). So the last pass,
+ * with the vCPUs paused and the devices quiesced (disk answers landed,
+ * the backends' rings stopped with GET_VRING_BASE), sends only what is
+ * dirty again.
+ *
+ * Limit: the source's control loop is busy for the whole migration
+ * (console output and input, disk completions and a NIC backend's
+ * reconnection wait until it ends).
  */
 #include <fcntl.h>
 #include <netdb.h>
@@ -27,10 +34,8 @@
 #include "core.h"
 #include "migrate.h"
 #include "vcpu.h"
-#include "virtio_pci.h"
 #include <endian.h>
 
-#define MIG_ROUNDS_MAX		8	/* dirty rounds while running */
 #define MIG_DIRTY_DONE		64	/* pages: few enough to pause */
 #define MIG_FLUSH_AT		(4u << 20)
 #define MIG_ACK_TIMEOUT_MS	120000
@@ -160,6 +165,7 @@ struct mig_out {
 	uint32_t crc;		/* of everything flushed */
 	uint64_t total;		/* bytes flushed */
 	struct mig_ram ram;
+	bool quiesced;		/* mig_quiesce(vm, true) was called */
 };
 
 static int out_flush(struct mig_out *o)
@@ -176,17 +182,11 @@ static int out_flush(struct mig_out *o)
 	return 0;
 }
 
-/* Send the pages KVM logged as written since the last call (every page
- * if all); *n their count.
- *
- * KVM's log holds only the guest's own writes. hv's devices also write
- * guest memory (used rings, console input, disk reads and completions)
- * and hv keeps no log of its own yet, so the last pass, with the vCPUs
- * paused and the devices quiesced, sends every page: correct whatever
- * hv wrote, at the price of a downtime that grows with RAM (zero pages
- * are markers). The rounds before it shrink nothing yet; they are kept
- * for when hv marks its own writes. */
-static int out_dirty(struct mig_out *o, uint64_t *n, bool all)
+/* Send the pages written since the last call: KVM's log (the vCPUs'
+ * writes) or'ed with hv's own (its devices' and the vhost-user
+ * backends'), both read and cleared here; *n their count, *hv how many
+ * of them only hv's log had. */
+static int out_dirty(struct mig_out *o, uint64_t *n, uint64_t *hv)
 {
 	struct vm *vm = o->vm;
 	int rc = 0;
@@ -200,13 +200,12 @@ static int out_dirty(struct mig_out *o, uint64_t *n, bool all)
 
 		if (!bm)
 			return -ENOMEM;
-		if (all)
-			memset(bm, 0xff, (pages + 63) / 64 * 8);
-		else if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
+		if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
 			rc = -errno;
 			free(bm);
 			break;
 		}
+		*hv += vm_dirty_take(vm, s, bm);
 		for (uint64_t p = 0; p < pages && rc == 0; p++) {
 			if (!(bm[p / 64] & (1ULL << (p % 64))))
 				continue;
@@ -220,6 +219,41 @@ static int out_dirty(struct mig_out *o, uint64_t *n, bool all)
 	}
 	mig_ram_close(&o->ram, &o->w);
 	return rc ? rc : out_flush(o);
+}
+
+/* hv's own log and every device's (vhost-user backends) on; on failure
+ * nothing stays on. dev_lock held. */
+static int log_start(struct vm *vm, char *msg, size_t msglen)
+{
+	unsigned int i;
+	int rc = vm_dirty_start(vm);
+
+	if (rc < 0) {
+		snprintf(msg, msglen, "hv's dirty log: %s", strerror(-rc));
+		return rc;
+	}
+	for (i = 0; i < vm->nr_devs && rc == 0; i++)
+		if (vm->devs[i].ops->dirty_log)
+			rc = vm->devs[i].ops->dirty_log(vm->devs[i].dev, true,
+							msg, msglen);
+	if (rc == 0)
+		return 0;
+	while (i-- > 0)
+		if (vm->devs[i].ops->dirty_log)
+			vm->devs[i].ops->dirty_log(vm->devs[i].dev, false,
+						   NULL, 0);
+	vm_dirty_stop(vm);
+	return rc;
+}
+
+/* Every device's log off, then hv's. dev_lock held. */
+static void log_stop(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_devs; i++)
+		if (vm->devs[i].ops->dirty_log)
+			vm->devs[i].ops->dirty_log(vm->devs[i].dev, false,
+						   NULL, 0);
+	vm_dirty_stop(vm);
 }
 
 static int dirty_log(struct vm *vm, bool on)
@@ -264,8 +298,9 @@ static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
 		goto net;
 	st->rounds = 1;
 	for (unsigned int r = 1; r <= MIG_ROUNDS_MAX; r++) {
-		if ((rc = out_dirty(o, &n, false)) < 0)
+		if ((rc = out_dirty(o, &n, &st->hv_pages)) < 0)
 			goto net;
+		st->round_pages[r - 1] = n;
 		st->rounds++;
 		log_info("migrate: round %u: %llu dirty pages", r,
 			 (unsigned long long)n);
@@ -278,8 +313,11 @@ static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
 		return rc;
 	}
 	pthread_mutex_lock(&vm->dev_lock);
-	mig_quiesce(vm, true);	/* disk answers land before the last pass */
-	rc = out_dirty(o, &n, true);	/* all: hv's own writes are not logged */
+	/* disk answers land and backends stop writing before the last
+	 * pass, which then has every write since the last round */
+	mig_quiesce(vm, true);
+	o->quiesced = true;
+	rc = out_dirty(o, &n, &st->hv_pages);
 	if (rc == 0) {
 		mig_put_ram_end(&o->w, o->ram.sent);
 		rc = mig_put_state(vm, &o->w);
@@ -348,21 +386,14 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 	int rc;
 
 	msg[0] = '\0';
-	for (unsigned int i = 0; i < vm->nr_devs; i++)
-		if (vm->devs[i].ops == &virtio_pci_device_ops &&
-		    virtio_pci_external_queues(vm->devs[i].dev)) {
-			snprintf(msg, msglen, "live migration of a domain with "
-				 "a vhost-user NIC is not supported yet (its "
-				 "backend's writes are not in the dirty log); "
-				 "use save and restore");
-			return -ENOTSUP;
-		}
 	o.fd = mig_socket(uri, false, msg, msglen);
 	if (o.fd < 0)
 		return o.fd;
 	snap_writer_init(&o.w, MIG_FLUSH_AT + vm->mem_size / 64 + (16u << 20));
-	rc = dirty_log(vm, true);
-	if (rc < 0)
+	pthread_mutex_lock(&vm->dev_lock);
+	rc = log_start(vm, msg, msglen);
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (rc == 0 && (rc = dirty_log(vm, true)) < 0)
 		snprintf(msg, msglen, "KVM dirty log: %s", strerror(-rc));
 	if (rc == 0)
 		rc = out_stream(&o, st, msg, msglen);
@@ -370,6 +401,14 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 		rc = mig_out_ack(o.fd, msg, msglen);
 	snap_writer_free(&o.w);
 	close(o.fd);
+	/* logging off before the backends' rings restart (a failure after
+	 * the switch-over began): they go on without LOG_ALL */
+	pthread_mutex_lock(&vm->dev_lock);
+	if (vm->dirty)
+		log_stop(vm);
+	if (rc < 0 && o.quiesced)
+		mig_quiesce(vm, false);
+	pthread_mutex_unlock(&vm->dev_lock);
 	if (rc == 0)
 		return 0;	/* the caller stops this hv: the guest moved */
 	dirty_log(vm, false);

@@ -41,6 +41,7 @@ static const char *const vu_names[] = {
 	[VHOST_USER_SET_PROTOCOL_FEATURES] = "SET_PROTOCOL_FEATURES",
 	[VHOST_USER_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
 	[VHOST_USER_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
+	[VHOST_USER_SEND_RARP] = "SEND_RARP",
 };
 
 const char *vhost_user_req_name(uint32_t req)
@@ -398,19 +399,52 @@ int vhost_user_get_vring_base(struct vhost_user *vu, unsigned int idx,
 }
 
 /* struct vhost_vring_addr: u32 index, u32 flags, u64 desc, used, avail,
- * log. No logging flag: dirty logging is migration's business. */
+ * log (the used ring's guest-physical address, with VHOST_VRING_F_LOG). */
 int vhost_user_set_vring_addr(struct vhost_user *vu, unsigned int idx,
-			      uint64_t desc, uint64_t used, uint64_t avail)
+			      uint64_t desc, uint64_t used, uint64_t avail,
+			      uint64_t log_gpa)
 {
 	uint8_t p[40] = { 0 };
-	uint32_t i32 = idx;
+	uint32_t i32 = idx, flags = 0;
 	uint64_t a[4] = { desc, used, avail, 0 };
 
 	if (idx > VHOST_USER_VRING_IDX_MASK)
 		return -EINVAL;
+	if (log_gpa != VHOST_USER_NO_LOG) {
+		flags = 1u << VHOST_VRING_F_LOG;
+		a[3] = log_gpa;
+	}
 	memcpy(p, &i32, 4);
+	memcpy(p + 4, &flags, 4);
 	memcpy(p + 8, a, sizeof(a));
 	return vu_request(vu, VHOST_USER_SET_VRING_ADDR, p, sizeof(p), NULL, 0);
+}
+
+/* struct vhost_user_log: u64 mmap_size, u64 mmap_offset; the fd rides
+ * along. The reply has no payload; the request never asks for an ack
+ * (a backend that sends the empty reply would not send a second). */
+int vhost_user_set_log_base(struct vhost_user *vu, int fd, uint64_t size)
+{
+	uint64_t p[2] = { size, 0 };
+	int rc;
+
+	if (!(vu->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD)))
+		return -ENOTSUP;
+	if (fd < 0 || size == 0)
+		return -EINVAL;
+	rc = vu_send(vu, VHOST_USER_SET_LOG_BASE, 0, p, sizeof(p), &fd, 1);
+	return rc < 0 ? rc : vu_reply(vu, VHOST_USER_SET_LOG_BASE, NULL, 0);
+}
+
+/* The MAC in the first 6 bytes of a u64 (vhost-user.rst "SEND_RARP"). */
+int vhost_user_send_rarp(struct vhost_user *vu, const uint8_t mac[6])
+{
+	uint8_t p[8] = { 0 };
+
+	if (!(vu->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_RARP)))
+		return -ENOTSUP;
+	memcpy(p, mac, 6);
+	return vu_request(vu, VHOST_USER_SEND_RARP, p, sizeof(p), NULL, 0);
 }
 
 static int vu_vring_fd(struct vhost_user *vu, uint32_t req, unsigned int idx,

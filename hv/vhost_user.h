@@ -17,6 +17,7 @@
 #ifndef HV_VHOST_USER_H
 #define HV_VHOST_USER_H
 
+#include <linux/vhost_types.h>	/* VHOST_F_LOG_ALL, VHOST_VRING_F_LOG */
 #include "xvm/common.h"
 
 /* Front-end requests (vhost-user.rst "Front-end message types"). */
@@ -39,6 +40,7 @@ enum vhost_user_req {
 	VHOST_USER_SET_PROTOCOL_FEATURES = 16,
 	VHOST_USER_GET_QUEUE_NUM = 17,
 	VHOST_USER_SET_VRING_ENABLE = 18,
+	VHOST_USER_SEND_RARP = 19,
 };
 
 /* Header flags ("Message Specification"). */
@@ -52,6 +54,8 @@ enum vhost_user_req {
 #define VHOST_USER_F_PROTOCOL_FEATURES	30
 /* Protocol features ("Protocol features"). */
 #define VHOST_USER_PROTOCOL_F_MQ	0
+#define VHOST_USER_PROTOCOL_F_LOG_SHMFD	1	/* SET_LOG_BASE passes a memfd */
+#define VHOST_USER_PROTOCOL_F_RARP	2	/* SEND_RARP */
 #define VHOST_USER_PROTOCOL_F_REPLY_ACK	3
 
 /* SET_VRING_KICK/CALL payload: bit 8 says no fd is attached. */
@@ -85,7 +89,12 @@ struct vhost_user {
 };
 
 /* Protocol features hv asks for (those the backend lacks are dropped). */
-#define VHOST_USER_PROTOCOL_WANTED	(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK)
+#define VHOST_USER_PROTOCOL_WANTED	(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK | \
+					 1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD | \
+					 1ULL << VHOST_USER_PROTOCOL_F_RARP)
+
+/* SET_VRING_ADDR without a used-ring log address. */
+#define VHOST_USER_NO_LOG		UINT64_MAX
 
 void vhost_user_init(struct vhost_user *vu);
 /* Connect to a backend's socket (the connection is ready at once or
@@ -116,9 +125,23 @@ int vhost_user_set_vring_base(struct vhost_user *vu, unsigned int idx,
 /* Stop ring idx; *base gets the backend's next avail index. */
 int vhost_user_get_vring_base(struct vhost_user *vu, unsigned int idx,
 			      unsigned int *base);
-/* Ring addresses are virtual addresses in hv (see the region's uaddr). */
+/* Ring addresses are virtual addresses in hv (see the region's uaddr).
+ * log_gpa: VHOST_USER_NO_LOG, or the used ring's guest-physical address,
+ * which sets VHOST_VRING_F_LOG: with VHOST_F_LOG_ALL the backend marks
+ * its used-ring writes in the log (vhost-user.rst "Migration"). */
 int vhost_user_set_vring_addr(struct vhost_user *vu, unsigned int idx,
-			      uint64_t desc, uint64_t used, uint64_t avail);
+			      uint64_t desc, uint64_t used, uint64_t avail,
+			      uint64_t log_gpa);
+/* SET_LOG_BASE with the log memfd (needs protocol feature LOG_SHMFD,
+ * else -ENOTSUP): size bytes from offset 0, one bit per 4 KiB page of
+ * guest-physical memory, which the backend maps and sets bits in while
+ * VHOST_F_LOG_ALL is on. The backend answers with an empty reply (as
+ * QEMU expects and DPDK's vhost library sends), whatever REPLY_ACK. */
+int vhost_user_set_log_base(struct vhost_user *vu, int fd, uint64_t size);
+/* SEND_RARP (protocol feature RARP, else -ENOTSUP): the backend makes a
+ * RARP frame from mac (6 bytes) go out as if the guest had sent it, so
+ * the network learns the guest's new port after a migration. */
+int vhost_user_send_rarp(struct vhost_user *vu, const uint8_t mac[6]);
 /* fd -1 sends the NOFD flag (the backend polls / never signals). */
 int vhost_user_set_vring_kick(struct vhost_user *vu, unsigned int idx,
 			      int fd);

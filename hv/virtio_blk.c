@@ -83,6 +83,10 @@ struct vblk_req {
 	uint64_t t0;			/* submitted (CLOCK_MONOTONIC ns) */
 	uint64_t bytes;			/* data bytes of a read or write */
 	bool busy;
+	/* A read's data buffers, marked in the dirty log when it completes
+	 * (the backend consumes r.iov as the transfer advances). */
+	struct iovec data[BLKDEV_IOV_MAX];
+	int ndata;
 };
 
 /* vblk_request: the request went to the backend; vblk_done answers. */
@@ -221,6 +225,10 @@ static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
 				   "not add up", type, sector);
 	q->r.op = write ? BLKDEV_OP_WRITE : BLKDEV_OP_READ;
 	q->r.iovcnt = n;
+	if (!write) {
+		memcpy(q->data, q->r.iov, sizeof(q->data[0]) * (size_t)n);
+		q->ndata = n;
+	}
 	q->r.off = sector * VBLK_SECTOR;
 	q->written = write ? 0 : (uint32_t)len;
 	q->bytes = len;
@@ -279,6 +287,7 @@ static uint8_t vblk_request(struct virtio_blk *b, const struct vq_chain *c,
 				   "than 16 bytes", 0, 0);
 	memcpy(&q->type, &hdr.type, sizeof(q->type));
 	memcpy(&q->sector, &hdr.sector, sizeof(q->sector));
+	q->ndata = 0;
 	switch (q->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -315,6 +324,7 @@ static void vblk_answer(struct virtio_blk *b, uint16_t head, uint8_t *status,
 	if (!q)
 		return;
 	*status = val;
+	vm_dirty_mark_hva(b->vm, status, 1);
 	vq_push(q, head, written + 1);
 	b->irq_pending = true;
 }
@@ -353,6 +363,11 @@ static void vblk_done(struct blkdev_req *r, int result)
 	uint8_t st = VIRTIO_BLK_S_OK;
 
 	q->busy = false;
+	/* a read's data landed in guest memory behind the vCPUs' back
+	 * (io_uring, or the bounce copy), whatever the result says */
+	for (int i = 0; i < q->ndata; i++)
+		vm_dirty_mark_hva(b->vm, q->data[i].iov_base,
+				  q->data[i].iov_len);
 	if (b->cancelling)
 		return;		/* reset: the driver forgot the chain */
 	if (result == -EOPNOTSUPP) {

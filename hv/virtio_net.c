@@ -32,6 +32,17 @@
  * session, takes the link down (configuration change) and retries the
  * connection every 50-200 ms; the new session replays features, memory
  * table and rings, and the link comes back up.
+ *
+ * Live migration (vhost-user.rst "Migration"): the backend writes frames
+ * and used entries into guest memory, which KVM's dirty log never sees.
+ * While a migration logs (vnet_dirty_log), the backend gets hv's dirty
+ * log memfd (SET_LOG_BASE, protocol feature LOG_SHMFD), VHOST_F_LOG_ALL
+ * in SET_FEATURES and each ring's used-ring address with
+ * VHOST_VRING_F_LOG, and sets a bit per page it writes; a session started
+ * meanwhile starts that way. Turning it off sends the features and ring
+ * addresses without them. After an incoming migration (vnet_announce)
+ * the backend sends a RARP from the guest's MAC once the rings run
+ * (SEND_RARP, protocol feature RARP), so the LAN learns the new port.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -89,6 +100,8 @@ struct virtio_net {
 	unsigned int retry_ms;
 	uint64_t down_ms;		/* when the backend went away */
 	uint64_t reconnects;
+	bool logging;			/* a migration logs guest writes */
+	bool announce;			/* RARP due once the rings run */
 	struct vnet_queue q[VNET_NQ];
 };
 
@@ -245,6 +258,37 @@ static uint16_t vnet_used_idx(const struct vq *vq)
 			       __ATOMIC_ACQUIRE);
 }
 
+/* Ring addresses, with the used ring's log address while logging. */
+static int vnet_vring_addr(struct virtio_net *n, unsigned int i,
+			   const struct vq *vq)
+{
+	return vhost_user_set_vring_addr(&n->vu, i, (uintptr_t)vq->desc,
+					 (uintptr_t)vq->used,
+					 (uintptr_t)vq->avail,
+					 n->logging ? vq->used_gpa :
+					 VHOST_USER_NO_LOG);
+}
+
+/* What SET_FEATURES says: the acked ring features, plus LOG_ALL while
+ * a migration logs. */
+static uint64_t vnet_features_now(const struct virtio_net *n)
+{
+	return n->acked | (n->logging ? 1ULL << VHOST_F_LOG_ALL : 0);
+}
+
+/* The log memfd, before LOG_ALL is turned on (a backend sets bits only
+ * where it has a log). */
+static int vnet_log_base(struct virtio_net *n)
+{
+	const struct vm_dirty *d = n->vm->dirty;
+
+	if (!n->logging)
+		return 0;
+	if (!d)
+		return -EINVAL;
+	return vhost_user_set_log_base(&n->vu, d->fd, d->size);
+}
+
 static int vnet_queue_start(struct virtio_net *n, struct vnet_queue *q)
 {
 	struct vq *vq = virtio_pci_queue(n->vp, q->index);
@@ -256,10 +300,7 @@ static int vnet_queue_start(struct virtio_net *n, struct vnet_queue *q)
 	if ((rc = vhost_user_set_vring_num(vu, q->index, vq->size)) < 0 ||
 	    (rc = vhost_user_set_vring_base(vu, q->index,
 					    vnet_used_idx(vq))) < 0 ||
-	    (rc = vhost_user_set_vring_addr(vu, q->index,
-					    (uintptr_t)vq->desc,
-					    (uintptr_t)vq->used,
-					    (uintptr_t)vq->avail)) < 0 ||
+	    (rc = vnet_vring_addr(n, q->index, vq)) < 0 ||
 	    (rc = vhost_user_set_vring_kick(vu, q->index, q->kick_fd)) < 0 ||
 	    (rc = vnet_call_route(n, q)) < 0 ||
 	    (rc = vhost_user_set_vring_enable(vu, q->index, true)) < 0)
@@ -299,10 +340,11 @@ static int vnet_start(struct virtio_net *n)
 	}
 	if (n->vu.features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 		ring |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
-	if ((rc = vhost_user_set_features(&n->vu, ring)) < 0 ||
+	n->acked = ring;
+	if ((rc = vnet_log_base(n)) < 0 ||
+	    (rc = vhost_user_set_features(&n->vu, vnet_features_now(n))) < 0 ||
 	    (rc = vnet_set_mem_table(n)) < 0)
 		return rc;
-	n->acked = ring;
 	for (unsigned int i = 0; i < VNET_NQ; i++)
 		if ((rc = vnet_queue_start(n, &n->q[i])) < 0)
 			return rc;
@@ -322,6 +364,8 @@ static int vnet_stop(struct virtio_net *n)
 	return rc;
 }
 
+static void vnet_announce_now(struct virtio_net *n);
+
 /* Connected and handshaken: start the rings if the driver is ready. */
 static int vnet_session_up(struct virtio_net *n)
 {
@@ -330,6 +374,7 @@ static int vnet_session_up(struct virtio_net *n)
 	if (virtio_pci_driver_ok(n->vp) && (rc = vnet_start(n)) < 0)
 		return rc;
 	vnet_set_link(n, true);
+	vnet_announce_now(n);
 	return 0;
 }
 
@@ -587,8 +632,105 @@ static void vnet_quiesce(struct virtio_pci *vp, bool stop)
 	vnet_check(n, rc, "stop for save");
 }
 
+/* ---- live migration: the backend's dirty log, the announce ---- */
+
+static bool vnet_any_started(const struct virtio_net *n)
+{
+	for (unsigned int i = 0; i < VNET_NQ; i++)
+		if (n->q[i].started)
+			return true;
+	return false;
+}
+
+/* Tell a running session that logging changed: the log (on), then the
+ * features, then each started ring's addresses, the order QEMU uses. */
+static int vnet_log_apply(struct virtio_net *n)
+{
+	int rc;
+
+	if ((rc = vnet_log_base(n)) < 0 || !vnet_any_started(n))
+		return rc;
+	if ((rc = vhost_user_set_features(&n->vu, vnet_features_now(n))) < 0)
+		return rc;
+	for (unsigned int i = 0; i < VNET_NQ && rc == 0; i++)
+		if (n->q[i].started)
+			rc = vnet_vring_addr(n, i, virtio_pci_queue(n->vp, i));
+	return rc;
+}
+
+static bool vnet_can_log(const struct virtio_net *n)
+{
+	return (n->vu.features & (1ULL << VHOST_F_LOG_ALL)) &&
+	       (n->vu.protocol_features &
+		(1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD));
+}
+
+/* hv_device_ops.dirty_log. Without a session the backend writes
+ * nothing (it has no memory table); one started meanwhile logs from
+ * its start (vnet_start). */
+static int vnet_dirty_log(struct virtio_pci *vp, bool on, char *msg,
+			  size_t msglen)
+{
+	struct virtio_net *n = vnet_of(vp);
+	int rc;
+
+	if (on && vnet_ready(n) && !vnet_can_log(n)) {
+		snprintf(msg, msglen, "virtio-net %s: the backend cannot log "
+			 "its writes to guest memory (it lacks VHOST_F_LOG_ALL "
+			 "or protocol feature LOG_SHMFD)", n->path);
+		return -ENOTSUP;
+	}
+	n->logging = on;
+	if (!vnet_ready(n))
+		return 0;
+	rc = vnet_log_apply(n);
+	if (rc < 0 && on) {
+		snprintf(msg, msglen, "virtio-net %s: turning the backend's "
+			 "dirty log on: %s", n->path, strerror(-rc));
+		n->logging = false;
+	}
+	vnet_check(n, rc, on ? "dirty log on" : "dirty log off");
+	return on ? rc : 0;
+}
+
+/* The RARP, once the transmit ring runs: the backend sends it as the
+ * guest's first frame on this port. */
+static void vnet_announce_now(struct virtio_net *n)
+{
+	int rc;
+
+	if (!n->announce || !vnet_ready(n) || !n->q[VNET_TXQ].started)
+		return;
+	n->announce = false;
+	if (!(n->vu.protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_RARP))) {
+		log_warn("virtio-net %s: the backend cannot send a RARP: the "
+			 "LAN learns the guest's new port from its next frame",
+			 n->path);
+		return;
+	}
+	rc = vhost_user_send_rarp(&n->vu, n->mac.b);
+	if (rc == 0) {
+		char m[MAC_STRLEN];
+
+		log_info("virtio-net %s: RARP from %s asked of the backend",
+			 n->path, mac_format(&n->mac, m));
+	}
+	vnet_check(n, rc, "SEND_RARP");
+}
+
+/* hv_device_ops.announce: now, or when a session starts the rings. */
+static void vnet_announce(struct virtio_pci *vp)
+{
+	struct virtio_net *n = vnet_of(vp);
+
+	n->announce = true;
+	vnet_announce_now(n);
+}
+
 static const struct virtio_dev_ops vnet_ops = {
 	.quiesce = vnet_quiesce,
+	.dirty_log = vnet_dirty_log,
+	.announce = vnet_announce,
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.class_code = 0x020000,		/* network, Ethernet */

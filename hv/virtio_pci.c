@@ -1172,9 +1172,26 @@ static void vp_quiesce(void *dev, bool stop)
 		vp->ops->quiesce(vp, stop);
 }
 
+static int vp_dirty_log(void *dev, bool on, char *msg, size_t msglen)
+{
+	struct virtio_pci *vp = dev;
+
+	return vp->ops->dirty_log ? vp->ops->dirty_log(vp, on, msg, msglen) : 0;
+}
+
+static void vp_announce(void *dev)
+{
+	struct virtio_pci *vp = dev;
+
+	if (vp->ops->announce)
+		vp->ops->announce(vp);
+}
+
 const struct hv_device_ops virtio_pci_device_ops = {
 	.name = "virtio-pci",
 	.save = vp_save,
 	.load = vp_load,
 	.quiesce = vp_quiesce,
+	.dirty_log = vp_dirty_log,
+	.announce = vp_announce,
 };

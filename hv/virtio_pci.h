@@ -98,6 +98,10 @@ struct virtio_dev_ops {
 	 * vhost-user backend's rings), so the copied RAM and the saved
 	 * queue indices agree; or, after a failed save (!stop), go on. */
 	void (*quiesce)(struct virtio_pci *vp, bool stop);
+	/* hv_device_ops.dirty_log and .announce (live migration). */
+	int (*dirty_log)(struct virtio_pci *vp, bool on, char *msg,
+			 size_t msglen);
+	void (*announce)(struct virtio_pci *vp);
 };
 
 /* Create the function, put it on the bus (BAR pre-assigned) and register

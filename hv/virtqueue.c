@@ -142,6 +142,7 @@ static int vq_walk(struct vq *q, uint16_t head, struct vq_chain *c)
 	bool indirect = false;
 	struct vring_desc d;
 
+	c->vm = q->vm;
 	c->head = head;
 	c->nseg = 0;
 	c->rlen = c->wlen = 0;
@@ -188,8 +189,10 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 		return -EINVAL;
 	q->last_avail++;
 	/* Ask for a notification when the driver adds the next one. */
-	if (q->event_idx)
+	if (q->event_idx) {
 		vq_store16((uint8_t *)q->used + 4 + 8 * q->size, q->last_avail);
+		vm_dirty_mark(q->vm, q->used_gpa + 4 + 8ULL * q->size, 2);
+	}
 	return 1;
 }
 
@@ -202,8 +205,11 @@ int vq_push(struct vq *q, uint16_t head, uint32_t len)
 	e = (uint8_t *)q->used + 4 + 8 * (q->used_idx % q->size);
 	memcpy(e, &(uint32_t){ head }, 4);
 	memcpy(e + 4, &len, 4);
+	vm_dirty_mark(q->vm, q->used_gpa + 4 + 8ULL * (q->used_idx % q->size),
+		      8);
 	q->used_idx++;
 	vq_store16((uint8_t *)q->used + 2, q->used_idx);
+	vm_dirty_mark(q->vm, q->used_gpa + 2, 2);
 	return 0;
 }
 
@@ -268,6 +274,8 @@ size_t vq_chain_write(const struct vq_chain *c, size_t off,
 		}
 		n = MIN(len - done, s->len - off);
 		memcpy((uint8_t *)s->hva + off, (const uint8_t *)buf + done, n);
+		if (c->vm)
+			vm_dirty_mark(c->vm, s->gpa + off, n);
 		done += n;
 		off = 0;
 	}

@@ -27,6 +27,7 @@ struct vq_seg {
 
 /* One available descriptor chain. */
 struct vq_chain {
+	struct vm *vm;		/* whose memory (writes are dirty-logged) */
 	uint16_t head;
 	unsigned int nseg;
 	struct vq_seg seg[VQ_MAX_SEGS];
@@ -57,7 +58,9 @@ void vq_reset(struct vq *q);
 /* Take the next available chain: 1 and *c filled, 0 if none, -EINVAL if
  * the driver broke the rules (the queue is then unusable until reset). */
 int vq_pop(struct vq *q, struct vq_chain *c);
-/* Return a chain: used element {head, len} then the used index. */
+/* Return a chain: used element {head, len} then the used index. Like
+ * every write here (avail_event in vq_pop, vq_chain_write), marked in
+ * the VM's dirty log while a migration runs. */
 int vq_push(struct vq *q, uint16_t head, uint32_t len);
 /* Whether the driver wants an interrupt for what was pushed since the
  * last time this returned true (event index or NO_INTERRUPT, §2.7.7). */

@@ -116,11 +116,32 @@ struct hv_device_ops {
 	 * writes guest memory any more (vhost-user backends). stop false:
 	 * the save failed and the guest goes on; undo it. */
 	void (*quiesce)(void *dev, bool stop);
+	/* Optional. A live migration turns logging of writes to guest
+	 * memory on (vm->dirty exists) or off (before vm->dirty goes): a
+	 * device whose backend writes guest memory outside hv (vhost-user)
+	 * makes it log them into vm->dirty. vCPUs may run; dev_lock held.
+	 * on: 0, or -errno with a reason in msg (the migration is refused);
+	 * off: always goes on (a backend that fails is reconnected). */
+	int (*dirty_log)(void *dev, bool on, char *msg, size_t msglen);
+	/* Optional. The guest is about to run here after an incoming
+	 * migration or a restore: tell the network its port (virtio-net:
+	 * a RARP through the backend). dev_lock held. */
+	void (*announce)(void *dev);
 };
 
 struct io_range;
 struct vm_fdwatch;
 struct vcpu;
+
+/* The dirty log of a live migration (dirty_log.c): one bit per 4 KiB
+ * guest-physical page from gpa 0, in a memfd vhost-user backends map
+ * (SET_LOG_BASE) and mark too. */
+struct vm_dirty {
+	int fd;			/* memfd of the bitmap */
+	uint64_t *bm;
+	uint64_t size;		/* bytes of fd (page multiple) */
+	uint64_t pages;		/* pages covered: to the end of RAM */
+};
 
 struct vm {
 	struct vm_config cfg;
@@ -130,6 +151,9 @@ struct vm {
 	struct vm_mem_region mem[2];	/* [0] low RAM, [1] high RAM (size 0 if none) */
 	unsigned int nr_mem;
 	uint64_t mem_size;		/* total RAM bytes */
+	/* While a migration logs writes to guest memory, else NULL:
+	 * created and freed with dev_lock held (dirty_log.c). */
+	struct vm_dirty *dirty;
 
 	pthread_mutex_t dev_lock;	/* see top of file */
 	struct io_range *pio, *mmio;	/* sorted claimed ranges */
@@ -157,6 +181,30 @@ struct vm {
  * region, else NULL. The only way device code may touch guest memory; a
  * guest-supplied address must never be dereferenced otherwise. */
 void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/* ---- dirty log (dirty_log.c) ---- */
+
+/* Start logging (vm->dirty): 0, -EALREADY, -EINVAL (a RAM region not
+ * 256 KiB-aligned), -errno. dev_lock held. */
+int vm_dirty_start(struct vm *vm);
+/* Stop and free the log (backends keep their mapping until told).
+ * dev_lock held. */
+void vm_dirty_stop(struct vm *vm);
+void vm_dirty_mark_range(struct vm *vm, uint64_t gpa, uint64_t len);
+/* Device code writing guest memory calls one of these AFTER the write
+ * (so a round that clears the bit copies the new bytes): a load and a
+ * branch while no migration logs. By guest-physical address, or by the
+ * host pointer vm_gpa() gave (ignored if outside guest RAM). */
+static inline void vm_dirty_mark(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (__atomic_load_n(&vm->dirty, __ATOMIC_RELAXED))
+		vm_dirty_mark_range(vm, gpa, len);
+}
+void vm_dirty_mark_hva(struct vm *vm, const void *hva, uint64_t len);
+/* OR the pages of RAM region slot marked since the last take into bm
+ * (bit i: the region's i-th page) and clear them in the log; returns
+ * how many of those bits were not already set in bm. */
+uint64_t vm_dirty_take(struct vm *vm, unsigned int slot, uint64_t *bm);
 
 /* ---- I/O dispatch (vm.c) ---- */
 

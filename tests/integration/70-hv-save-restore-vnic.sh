@@ -35,12 +35,6 @@ pinger() {
 }
 pinger gb1
 
-# live migration of a domain with a vhost-user NIC: refused, guest runs on
-"$RPC" "$XVM_RUNDIR/ga.sock" migrate "{\"uri\":\"unix:$TMP/nobody.sock\"}" \
-	>"$TMP/out" 2>"$TMP/err" && fail "migrate with a NIC succeeded"
-grep -q 'vhost-user NIC is not supported yet' "$TMP/err" || { cat "$TMP/err"; fail "migrate refusal not worded"; }
-pass "migrate refused: $(cat "$TMP/err")"
-
 "$BIN/hvctl" -s "$XVM_RUNDIR/ga.sock" save "$save" >"$TMP/out" 2>"$TMP/err" ||
 	{ cat "$TMP/out" "$TMP/err"; show ga; fail "hvctl save failed"; }
 cat "$TMP/out"

@@ -28,6 +28,7 @@ struct fvu_msg {
 	unsigned int nfds;
 	ino_t ino[VHOST_USER_MAX_REGIONS];
 	int call_fd;			/* SET_VRING_CALL's fd, kept open */
+	int log_fd;			/* SET_LOG_BASE's fd, kept open */
 };
 
 struct fvu {
@@ -123,6 +124,10 @@ static inline void fvu_answer(struct fvu *f, int fd, const struct fvu_msg *m)
 		s[1] = f->vring_base;
 		fvu_send(fd, m->req, s, 8);
 		return;
+	case VHOST_USER_SET_LOG_BASE:
+		/* an empty reply, acked or not (DPDK's vhost library) */
+		fvu_send(fd, m->req, &v, 0);
+		return;
 	}
 	if (m->flags & VHOST_USER_FLAG_NEED_REPLY) {
 		v = f->ack_status;
@@ -151,13 +156,22 @@ static inline void fvu_log(struct fvu *f, struct fvu_msg *m, int *fds)
 		m->call_fd = fds[0];	/* eventfds share one inode: kcmp */
 		fds[0] = -1;
 	}
+	m->log_fd = -1;
+	if (m->req == VHOST_USER_SET_LOG_BASE && m->nfds == 1) {
+		m->log_fd = fds[0];
+		fds[0] = -1;
+	}
 	for (unsigned int i = 0; i < m->nfds; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	if (f->nlog < FVU_LOG_MAX)
+	if (f->nlog < FVU_LOG_MAX) {
 		f->log[f->nlog++] = *m;
-	else if (m->call_fd >= 0)
+		return;
+	}
+	if (m->call_fd >= 0)
 		close(m->call_fd);
+	if (m->log_fd >= 0)
+		close(m->log_fd);
 }
 
 static inline void *fvu_conn_main(void *opaque)
@@ -260,9 +274,12 @@ static inline void fvu_fini(struct fvu *f)
 	for (int i = 0; i < 2; i++)
 		if (f->kick[i] >= 0)
 			close(f->kick[i]);
-	for (unsigned int i = 0; i < f->nlog; i++)
+	for (unsigned int i = 0; i < f->nlog; i++) {
 		if (f->log[i].call_fd >= 0)
 			close(f->log[i].call_fd);
+		if (f->log[i].log_fd >= 0)
+			close(f->log[i].log_fd);
+	}
 	pthread_mutex_destroy(&f->lock);
 }
 

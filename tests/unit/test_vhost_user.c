@@ -167,7 +167,7 @@ static void test_session(void)
 	CU_ASSERT_EQUAL(vhost_user_set_vring_num(&vu, 1, 256), 0);
 	CU_ASSERT_EQUAL(vhost_user_set_vring_base(&vu, 1, 7), 0);
 	CU_ASSERT_EQUAL(vhost_user_set_vring_addr(&vu, 1, 0x1000, 0x3000,
-						  0x2000), 0);
+						  0x2000, VHOST_USER_NO_LOG), 0);
 	CU_ASSERT_EQUAL(vhost_user_set_vring_kick(&vu, 1, kick), 0);
 	CU_ASSERT_EQUAL(vhost_user_set_vring_call(&vu, 1, -1), 0);
 	CU_ASSERT_EQUAL(vhost_user_set_vring_enable(&vu, 1, true), 0);

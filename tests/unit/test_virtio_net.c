@@ -568,6 +568,128 @@ static void test_kvm_call_routing(void)
 	fvu_fini(&f);
 }
 
+#define LOG_PF		(BACKEND_PF | F(VHOST_USER_PROTOCOL_F_LOG_SHMFD) | \
+			 F(VHOST_USER_PROTOCOL_F_RARP))
+
+static ino_t vn_ino(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? st.st_ino : 0;
+}
+
+/* A backend without LOG_SHMFD cannot take part in a live migration: the
+ * NIC refuses with a reason and sends nothing; without RARP the
+ * announce is only logged. */
+static void test_migrate_log_refused(void)
+{
+	const struct hv_device_ops *ops = &virtio_pci_device_ops;
+	enum log_level saved = log_get_level();
+	struct vn_fixture t;
+	struct fvu f;
+	char msg[256] = "";
+
+	fvu_init(&f, BACKEND_FEAT | F(VHOST_F_LOG_ALL), BACKEND_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	driver_init(&t, GUEST_FEAT);
+	CU_ASSERT_EQUAL_FATAL(vm_dirty_start(t.vm), 0);
+	CU_ASSERT_EQUAL(ops->dirty_log(t.vp, true, msg, sizeof(msg)), -ENOTSUP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "cannot log"));
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 0, VHOST_USER_SET_LOG_BASE, 0));
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 0, VHOST_USER_SET_FEATURES, 1));
+	vm_dirty_stop(t.vm);
+	log_set_level(LL_ERR);
+	ops->announce(t.vp);
+	log_set_level(saved);
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 0, VHOST_USER_SEND_RARP, 0));
+	CU_ASSERT(virtio_net_queue_started(t.n, 1));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
+/* Live migration with a NIC (vhost-user.rst "Migration"): the backend
+ * gets hv's log memfd (SET_LOG_BASE: its size, offset 0, no ack asked,
+ * the empty reply read), SET_FEATURES with LOG_ALL, and each ring's
+ * addresses again with VHOST_VRING_F_LOG and the used ring's guest
+ * address; a page the backend marks in its own mapping of the log is in
+ * the next round; off sends features and rings without them; an
+ * announce sends SEND_RARP with the guest's MAC. */
+static void test_migrate_log(void)
+{
+	const struct hv_device_ops *ops = &virtio_pci_device_ops;
+	uint64_t bm[MEM / 4096 / 64] = { 0 };
+	const struct fvu_msg *m;
+	struct vn_fixture t;
+	struct fvu f;
+	char msg[256] = "";
+	uint64_t feat;
+	uint8_t *log;
+
+	fvu_init(&f, BACKEND_FEAT | F(VHOST_F_LOG_ALL), LOG_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	driver_init(&t, GUEST_FEAT);
+	m = fvu_find(&f, 1, VHOST_USER_SET_FEATURES, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	feat = fvu_u64(m, 0);
+	CU_ASSERT_FALSE(feat & F(VHOST_F_LOG_ALL));
+	CU_ASSERT_EQUAL_FATAL(vm_dirty_start(t.vm), 0);
+	CU_ASSERT_EQUAL(ops->dirty_log(t.vp, true, msg, sizeof(msg)), 0);
+	CU_ASSERT_STRING_EQUAL(msg, "");
+	m = fvu_find(&f, 1, VHOST_USER_SET_LOG_BASE, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->flags, VHOST_USER_VERSION);
+	CU_ASSERT_EQUAL(m->size, 16);
+	CU_ASSERT_EQUAL(fvu_u64(m, 0), t.vm->dirty->size);
+	CU_ASSERT_EQUAL(fvu_u64(m, 8), 0);
+	CU_ASSERT_EQUAL_FATAL(m->nfds, 1);
+	CU_ASSERT_EQUAL(m->ino[0], vn_ino(t.vm->dirty->fd));
+	log = mmap(NULL, t.vm->dirty->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   m->log_fd, 0);
+	CU_ASSERT_FATAL(log != MAP_FAILED);
+	m = fvu_find(&f, 1, VHOST_USER_SET_FEATURES, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(fvu_u64(m, 0), feat | F(VHOST_F_LOG_ALL));
+	for (unsigned int q = 0; q < 2; q++) {
+		m = fvu_find(&f, 1, VHOST_USER_SET_VRING_ADDR, 2 + q);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		CU_ASSERT_EQUAL(fvu_u32(m, 0), q);
+		CU_ASSERT_EQUAL(fvu_u32(m, 1), 1u << VHOST_VRING_F_LOG);
+		CU_ASSERT_EQUAL(fvu_u64(m, 16), (uintptr_t)t.mem + USED(q));
+		CU_ASSERT_EQUAL(fvu_u64(m, 32), USED(q));
+	}
+	/* the backend writes a frame at page 0x80 and marks it (a byte OR,
+	 * as DPDK's vhost library does) */
+	__atomic_fetch_or(&log[0x80 / 8], (uint8_t)(1u << (0x80 % 8)),
+			  __ATOMIC_RELAXED);
+	CU_ASSERT_EQUAL(vm_dirty_take(t.vm, 0, bm), 1);
+	CU_ASSERT_EQUAL(bm[2], 1ULL);
+	CU_ASSERT_EQUAL(vm_dirty_take(t.vm, 0, bm), 0);
+	/* off: LOG_ALL and the ring flag go, the rings keep running */
+	CU_ASSERT_EQUAL(ops->dirty_log(t.vp, false, NULL, 0), 0);
+	m = fvu_find(&f, 1, VHOST_USER_SET_FEATURES, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(fvu_u64(m, 0), feat);
+	m = fvu_find(&f, 1, VHOST_USER_SET_VRING_ADDR, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(fvu_u32(m, 1), 0);
+	CU_ASSERT_EQUAL(fvu_u64(m, 32), 0);
+	CU_ASSERT(virtio_net_queue_started(t.n, 0));
+	CU_ASSERT(virtio_net_connected(t.n));
+	munmap(log, t.vm->dirty->size);
+	vm_dirty_stop(t.vm);
+	/* the destination's announce */
+	ops->announce(t.vp);
+	m = fvu_find(&f, 1, VHOST_USER_SEND_RARP, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->size, 8);
+	CU_ASSERT_EQUAL(memcmp(m->payload, test_mac.b, MAC_LEN), 0);
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 1, VHOST_USER_SEND_RARP, 1));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "save_quiesce", test_save_quiesce },
 	{ "config space and offered features", test_config_and_features },
@@ -579,6 +701,8 @@ static CU_TestInfo tests[] = {
 	{ "creation checks", test_create_checks },
 	{ "save/load", test_save_load },
 	{ "call fds follow MSI-X (KVM)", test_kvm_call_routing },
+	{ "migration: dirty log refused", test_migrate_log_refused },
+	{ "migration: dirty log and RARP", test_migrate_log },
 	CU_TEST_INFO_NULL,
 };
 

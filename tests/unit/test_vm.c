@@ -213,7 +213,7 @@ static void test_gpa(void)
 	vm_free(vm);
 }
 
-static const struct hv_device_ops dummy_dev = { "dummy", NULL, NULL, NULL };
+static const struct hv_device_ops dummy_dev = { .name = "dummy" };
 
 static void test_register_device(void)
 {
