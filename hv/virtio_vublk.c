@@ -96,6 +96,8 @@ struct virtio_vublk {
 	uint64_t losses;		/* sessions lost */
 };
 
+static struct log_ratelimit vublk_rl = LOG_RATELIMIT_INIT(10000, 2);
+
 static struct virtio_vublk *vublk_of(struct virtio_pci *vp)
 {
 	return virtio_pci_model(vp);
@@ -360,7 +362,8 @@ static void vublk_retry(void *opaque)
 	if (vhost_user_connected(&d->vu))
 		return;
 	if (vublk_connect(d, cfg, why, sizeof(why)) < 0) {
-		log_debug("vhost-user-blk %s: %s", d->path, why);
+		log_ratelimited(&vublk_rl, LL_WARN, "vhost-user-blk %s: "
+				"reconnect: %s", d->path, why);
 		vublk_arm_retry(d);
 		return;
 	}
@@ -372,7 +375,7 @@ static void vublk_retry(void *opaque)
 		vublk_arm_retry(d);
 		return;
 	}
-	log_info("vhost-user-blk %s: backend back; the disk works again "
+	log_warn("vhost-user-blk %s: backend back; the disk works again "
 		 "after the driver resets it", d->path);
 }
 
