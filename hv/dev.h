@@ -119,6 +119,16 @@ void virtio_blk_stats(const struct virtio_blk *b, struct vblk_stats *s);
 /* The path the disk was opened from. */
 const char *virtio_blk_path(const struct virtio_blk *b);
 
+/* ---- virtio_vublk.c: virtio-blk served by a vhost-user-blk backend ---- */
+struct virtio_vublk;
+/* Connect to the backend at sock, check it can serve the disk (read-only
+ * if ro) and put the disk on the bus. NULL + errno, why says what failed
+ * (whylen bytes). */
+struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
+					 const char *sock, bool ro,
+					 char *why, size_t whylen);
+void virtio_vublk_destroy(struct virtio_vublk *d);
+
 /* ---- acpi.c helpers (tables are built by acpi_build in vm.h) ---- */
 /* Sum of len bytes (a valid table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);

@@ -27,9 +27,11 @@ extern const struct dev_type acpi_pm_dev_type;
 extern const struct dev_type virtio_console_dev_type;
 extern const struct dev_type virtio_net_dev_type;
 extern const struct dev_type virtio_blk_dev_type;
+extern const struct dev_type virtio_vublk_dev_type;
 
 /* Creation order: ISA devices, the PCI bus, then PCI functions in slot
- * order (virtio-console 00:01.0, NICs from 00:02.0, then disks). */
+ * order (virtio-console 00:01.0, NICs from 00:02.0, then disks: --disk,
+ * then --vhost-user-blk). */
 static const struct dev_type *const dev_types[] = {
 	&ns16550_dev_type,
 	&i8042_dev_type,
@@ -39,6 +41,7 @@ static const struct dev_type *const dev_types[] = {
 	&virtio_console_dev_type,
 	&virtio_net_dev_type,
 	&virtio_blk_dev_type,
+	&virtio_vublk_dev_type,
 };
 
 _Static_assert(ARRAY_SIZE(dev_types) <= HV_DEV_TYPES_MAX,

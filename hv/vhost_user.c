@@ -42,6 +42,8 @@ static const char *const vu_names[] = {
 	[VHOST_USER_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
 	[VHOST_USER_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
 	[VHOST_USER_SEND_RARP] = "SEND_RARP",
+	[VHOST_USER_GET_CONFIG] = "GET_CONFIG",
+	[VHOST_USER_SET_CONFIG] = "SET_CONFIG",
 };
 
 const char *vhost_user_req_name(uint32_t req)
@@ -488,4 +490,53 @@ int vhost_user_check_idle(struct vhost_user *vu)
 		return -EPROTO;
 	}
 	return -ECONNRESET;
+}
+
+/* GET_CONFIG (struct vhost_user_config: u32 offset, u32 size, u32 flags,
+ * then the bytes). The request carries size zeroed bytes; the reply has
+ * the same layout and size, or no payload at all when the backend could
+ * not read its configuration. */
+int vhost_user_get_config(struct vhost_user *vu, uint32_t off, void *buf,
+			  uint32_t size)
+{
+	uint8_t p[VHOST_USER_MAX_PAYLOAD] = { 0 };
+	uint32_t len = 12 + size, hdr[3] = { off, size, 0 };
+	uint64_t deadline;
+	struct vu_hdr h;
+	int rc;
+
+	if (size == 0 || size > VHOST_USER_CONFIG_MAX)
+		return -EINVAL;
+	memcpy(p, hdr, sizeof(hdr));
+	rc = vu_send(vu, VHOST_USER_GET_CONFIG, 0, p, len, NULL, 0);
+	if (rc < 0)
+		return rc;
+	/* vu_reply wants one exact size; this reply may also be empty. */
+	deadline = vu_now_ms() + vu->timeout_ms;
+	rc = vu_read(vu, &h, sizeof(h), deadline);
+	if (rc < 0)
+		return vu_fail(vu, rc, VHOST_USER_GET_CONFIG, "no reply");
+	if (h.request != VHOST_USER_GET_CONFIG)
+		return vu_fail(vu, -EPROTO, VHOST_USER_GET_CONFIG,
+			       "reply to another request");
+	if (h.flags != (VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY))
+		return vu_fail(vu, -EPROTO, VHOST_USER_GET_CONFIG,
+			       "bad reply flags or version");
+	if (h.size == 0) {
+		log_warn("vhost-user: backend refused GET_CONFIG");
+		return -EIO;
+	}
+	if (h.size != len)
+		return vu_fail(vu, -EPROTO, VHOST_USER_GET_CONFIG,
+			       "bad reply size");
+	rc = vu_read(vu, p, len, deadline);
+	if (rc < 0)
+		return vu_fail(vu, rc, VHOST_USER_GET_CONFIG,
+			       "truncated reply");
+	memcpy(hdr, p, sizeof(hdr));
+	if (hdr[0] != off || hdr[1] != size)
+		return vu_fail(vu, -EPROTO, VHOST_USER_GET_CONFIG,
+			       "reply for another range");
+	memcpy(buf, p + 12, size);
+	return 0;
 }

@@ -158,4 +158,23 @@ int vhost_user_check_idle(struct vhost_user *vu);
 /* Name of a request, for logs ("SET_MEM_TABLE"). */
 const char *vhost_user_req_name(uint32_t req);
 
+/* ---- device configuration (vhost-user-blk: virtio_vublk.c) ---- */
+
+/* Requests and the protocol feature for the device's configuration
+ * space, kept by the backend ("VHOST_USER_GET_CONFIG"). */
+#define VHOST_USER_GET_CONFIG		24
+#define VHOST_USER_SET_CONFIG		25
+#define VHOST_USER_PROTOCOL_F_CONFIG	9
+/* Configuration bytes one GET_CONFIG moves: the payload is u32 offset,
+ * u32 size, u32 flags and the bytes, within our largest payload. */
+#define VHOST_USER_CONFIG_MAX		(VHOST_USER_MAX_PAYLOAD - 12)
+
+/* Read size bytes of the device configuration from offset off into buf
+ * (needs VHOST_USER_PROTOCOL_F_CONFIG acked). 0; -EIO if the backend
+ * answered with an empty payload (its way to refuse; the connection
+ * stays usable); -EINVAL for a size beyond VHOST_USER_CONFIG_MAX; other
+ * -errno for a broken connection. */
+int vhost_user_get_config(struct vhost_user *vu, uint32_t off, void *buf,
+			  uint32_t size);
+
 #endif

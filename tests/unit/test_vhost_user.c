@@ -383,6 +383,83 @@ static void test_connect_errors(void)
 	CU_ASSERT_STRING_EQUAL(vhost_user_req_name(999), "unknown request");
 }
 
+/* GET_CONFIG against canned replies queued on the backend's end of a
+ * socketpair before the call (the frontend sends, then reads them). */
+static void cfg_reply(int fd, uint32_t hsize, uint32_t off, uint32_t size,
+		      uint8_t fill)
+{
+	uint8_t b[12 + 12 + VHOST_USER_CONFIG_MAX];
+	uint32_t h[3] = { VHOST_USER_GET_CONFIG,
+			  VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY, hsize };
+	uint32_t c[3] = { off, size, 0 };
+
+	memcpy(b, h, 12);
+	memcpy(b + 12, c, 12);
+	memset(b + 24, fill, sizeof(b) - 24);
+	CU_ASSERT_EQUAL(write(fd, b, 12 + hsize), (ssize_t)(12 + hsize));
+}
+
+static void test_get_config(void)
+{
+	struct vhost_user vu;
+	uint8_t buf[60], req[12 + 12 + 60];
+	uint32_t h[3], c[3];
+	int sv[2];
+
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+					 0, sv), 0);
+	vhost_user_init(&vu);
+	vu.timeout_ms = 200;
+	CU_ASSERT_EQUAL_FATAL(vhost_user_attach(&vu, sv[0]), 0);
+
+	/* a good reply: the bytes land in buf; the request as specified */
+	cfg_reply(sv[1], 12 + 60, 0, 60, 0xab);
+	memset(buf, 0, sizeof(buf));
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf, 60), 0);
+	CU_ASSERT(buf[0] == 0xab && buf[59] == 0xab);
+	CU_ASSERT_EQUAL(read(sv[1], req, sizeof(req)), (ssize_t)sizeof(req));
+	memcpy(h, req, 12);
+	memcpy(c, req + 12, 12);
+	CU_ASSERT_EQUAL(h[0], VHOST_USER_GET_CONFIG);
+	CU_ASSERT_EQUAL(h[1], VHOST_USER_VERSION);
+	CU_ASSERT_EQUAL(h[2], 12 + 60);
+	CU_ASSERT(c[0] == 0 && c[1] == 60 && c[2] == 0);
+
+	/* an empty reply: refused, the connection stays usable */
+	cfg_reply(sv[1], 0, 0, 0, 0);
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf, 60), -EIO);
+	CU_ASSERT(!vu.broken);
+	CU_ASSERT_EQUAL(read(sv[1], req, sizeof(req)), (ssize_t)sizeof(req));
+
+	/* too much asked: nothing sent */
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf,
+					      VHOST_USER_CONFIG_MAX + 1),
+			-EINVAL);
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf, 0), -EINVAL);
+
+	/* a reply for another range breaks the connection */
+	cfg_reply(sv[1], 12 + 60, 4, 60, 0);
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf, 60), -EPROTO);
+	CU_ASSERT(vu.broken);
+	vhost_user_close(&vu);
+	close(sv[1]);
+
+	/* a reply of another size breaks it too */
+	CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+					 0, sv), 0);
+	vhost_user_init(&vu);
+	vu.timeout_ms = 200;
+	CU_ASSERT_EQUAL_FATAL(vhost_user_attach(&vu, sv[0]), 0);
+	cfg_reply(sv[1], 12 + 8, 0, 8, 0);
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf, 60), -EPROTO);
+	CU_ASSERT(vu.broken);
+	CU_ASSERT_EQUAL(vhost_user_get_config(&vu, 0, buf, 60), -ENOTCONN);
+	vhost_user_close(&vu);
+	close(sv[1]);
+	CU_ASSERT_STRING_EQUAL(vhost_user_req_name(VHOST_USER_GET_CONFIG),
+			       "GET_CONFIG");
+}
+
 static CU_TestInfo tests[] = {
 	{ "handshake with protocol features", test_handshake },
 	{ "handshake without protocol features", test_handshake_plain },
@@ -393,6 +470,7 @@ static CU_TestInfo tests[] = {
 	{ "GET_VRING_BASE reply checks", test_vring_base_reply },
 	{ "idle connection events", test_check_idle },
 	{ "connect errors", test_connect_errors },
+	{ "GET_CONFIG", test_get_config },
 	CU_TEST_INFO_NULL,
 };
 

@@ -1,0 +1,727 @@
+/*
+ * virtio-blk (virtio 1.2 §5.2, device id 2) whose request queue is
+ * processed by a vhost-user-blk backend: --vhost-user-blk SOCKET. The
+ * backend (qemu-storage-daemon's vhost-user-blk export, for qcow2, vmdk,
+ * vdi, vhd... images hv does not read itself) owns the data path and the
+ * device configuration; hv owns the PCI function, feature negotiation
+ * and the session.
+ *
+ * At creation (before the guest runs) hv connects, handshakes (protocol
+ * features REPLY_ACK and CONFIG) and reads the configuration space with
+ * GET_CONFIG: capacity, seg_max, blk_size, discard limits. A socket that
+ * is missing, a backend without CONFIG or VERSION_1, or (readonly) a
+ * backend that would accept writes, is an error at start: hv refuses to
+ * run rather than show the guest a disk it cannot serve as asked.
+ *
+ * The driver is offered the backend's features among VUBLK_FEATURES
+ * (what our guest driver and Linux use and a read-only configuration
+ * describes; no MQ, no CONFIG_WCE: one queue, no configuration writes).
+ * On DRIVER_OK: SET_FEATURES, SET_MEM_TABLE (the memfd regions of guest
+ * RAM), SET_VRING_NUM/BASE/ADDR/KICK/CALL and SET_VRING_ENABLE for queue
+ * 0, as virtio_net.c does: the kick eventfd is the queue's KVM ioeventfd,
+ * the call fd the vector's irqfd when MSI-X delivers, else an eventfd of
+ * ours the event loop turns into the transport's interrupt (or nobody
+ * reads, for a polling driver with no vector).
+ *
+ * A backend that goes away (EOF, protocol error) cannot be replaced
+ * behind the guest's back: requests it had taken are lost, and only the
+ * guest can retry them. So the device is marked DEVICE_NEEDS_RESET (the
+ * driver fails what is in flight: I/O errors), hv logs it once and keeps
+ * running, and reconnects every VUBLK_RETRY_MS. While there is no
+ * backend a DRIVER_OK marks the device needing reset again; once one is
+ * back, the driver's reset and re-initialisation start a new session.
+ *
+ * Save and migration: quiesce stops the ring with GET_VRING_BASE; the
+ * rings restart at the used index of the saved RAM. Requests the backend
+ * had taken and not answered at that moment are logged as lost (the
+ * guest times them out). The image itself is not moved: the destination
+ * must reach the same image through its own backend.
+ */
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include "xvm/log.h"
+#include "vhost_user.h"
+#include "virtio_pci.h"
+
+#define VUBLK_QUEUE_MAX		256
+#define VUBLK_RETRY_MS		1000
+/* The configuration fields we know, up to write_zeroes_may_unmap. */
+#define VUBLK_CFG_SIZE		offsetof(struct virtio_blk_config, \
+					 max_secure_erase_sectors)
+/* Features passed from the backend to the driver. */
+#define VUBLK_FEATURES		(1ULL << VIRTIO_BLK_F_SIZE_MAX | \
+				 1ULL << VIRTIO_BLK_F_SEG_MAX | \
+				 1ULL << VIRTIO_BLK_F_RO | \
+				 1ULL << VIRTIO_BLK_F_BLK_SIZE | \
+				 1ULL << VIRTIO_BLK_F_FLUSH | \
+				 1ULL << VIRTIO_BLK_F_TOPOLOGY | \
+				 1ULL << VIRTIO_BLK_F_DISCARD | \
+				 1ULL << VIRTIO_BLK_F_WRITE_ZEROES | \
+				 1ULL << VIRTIO_RING_F_INDIRECT_DESC | \
+				 1ULL << VIRTIO_RING_F_EVENT_IDX | \
+				 1ULL << VIRTIO_F_VERSION_1)
+#define VUBLK_PROTOCOL		(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK | \
+				 1ULL << VHOST_USER_PROTOCOL_F_CONFIG)
+
+_Static_assert(VUBLK_CFG_SIZE <= VHOST_USER_CONFIG_MAX,
+	       "virtio-blk configuration does not fit one GET_CONFIG");
+
+struct virtio_vublk {
+	struct vm *vm;
+	struct virtio_pci *vp;
+	struct virtio_dev_ops ops;
+	char path[108];			/* the backend's socket */
+	struct vhost_user vu;
+	uint64_t features;		/* the backend's, from the first session */
+	uint64_t acked;			/* last SET_FEATURES */
+	uint8_t cfg[VUBLK_CFG_SIZE];	/* from GET_CONFIG, little endian */
+	bool ro;			/* --vhost-user-blk ...,readonly */
+	bool sock_watched;
+	int kick_fd;			/* queue 0's ioeventfd */
+	int call_fd;			/* ours, when no irqfd applies */
+	int call_sent;			/* fd given with SET_VRING_CALL, or -1 */
+	bool call_watched;
+	bool started;			/* queue 0 handed to the backend */
+	int timer_fd;			/* reconnect timer */
+	uint64_t losses;		/* sessions lost */
+};
+
+static struct log_ratelimit vublk_rl = LOG_RATELIMIT_INIT(10000, 2);
+
+static struct virtio_vublk *vublk_of(struct virtio_pci *vp)
+{
+	return virtio_pci_model(vp);
+}
+
+static uint32_t vublk_cfg_read(struct virtio_pci *vp, uint32_t off,
+			       unsigned int size)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	uint32_t v = 0;
+
+	/* The transport keeps off + size within VUBLK_CFG_SIZE. */
+	memcpy(&v, d->cfg + off, MIN(size, (unsigned int)sizeof(v)));
+	return v;
+}
+
+static uint64_t vublk_get_features(struct virtio_pci *vp)
+{
+	return vublk_of(vp)->features & VUBLK_FEATURES;
+}
+
+/* ---- calls ---- */
+
+static void vublk_call_ready(void *opaque)
+{
+	struct virtio_vublk *d = opaque;
+	uint64_t v;
+
+	if (read(d->call_fd, &v, sizeof(v)) == sizeof(v))
+		virtio_pci_queue_signal(d->vp, 0);
+}
+
+static void vublk_call_watch(struct virtio_vublk *d, bool on)
+{
+	if (on == d->call_watched)
+		return;
+	if (on) {
+		d->call_watched = vm_watch_fd(d->vm, d->call_fd,
+					      vublk_call_ready, d) == 0;
+	} else {
+		vm_unwatch_fd(d->vm, d->call_fd);
+		d->call_watched = false;
+	}
+}
+
+/* The vector's irqfd if MSI-X delivers it, else our eventfd (watched only
+ * when an interrupt can reach the driver). */
+static int vublk_call_route(struct virtio_vublk *d)
+{
+	int irqfd = virtio_pci_queue_irqfd(d->vp, 0);
+	int want = irqfd >= 0 ? irqfd : d->call_fd;
+	int rc;
+
+	vublk_call_watch(d, irqfd < 0 && virtio_pci_queue_irq_wanted(d->vp, 0));
+	if (want == d->call_sent)
+		return 0;
+	rc = vhost_user_set_vring_call(&d->vu, 0, want);
+	if (rc == 0)
+		d->call_sent = want;
+	return rc;
+}
+
+/* ---- session ---- */
+
+static void vublk_forget(struct virtio_vublk *d)
+{
+	d->started = false;
+	d->call_sent = -1;
+	vublk_call_watch(d, false);
+}
+
+static void vublk_arm_retry(struct virtio_vublk *d)
+{
+	struct itimerspec it = {
+		.it_value = { .tv_sec = VUBLK_RETRY_MS / 1000,
+			      .tv_nsec = VUBLK_RETRY_MS % 1000 * 1000000L },
+	};
+
+	timerfd_settime(d->timer_fd, 0, &it, NULL);
+}
+
+static void vublk_close(struct virtio_vublk *d)
+{
+	if (d->sock_watched)
+		vm_unwatch_fd(d->vm, d->vu.fd);
+	d->sock_watched = false;
+	vhost_user_close(&d->vu);
+	vublk_forget(d);
+}
+
+/* The backend is gone or broke the protocol: the driver must reset (what
+ * the backend had taken is lost), hv goes on and reconnects. */
+static void vublk_drop(struct virtio_vublk *d, const char *why)
+{
+	if (vhost_user_connected(&d->vu)) {
+		d->losses++;
+		log_err("vhost-user-blk %s: backend %s: disk failed (device "
+			"needs reset), reconnecting every %d ms", d->path, why,
+			VUBLK_RETRY_MS);
+	}
+	vublk_close(d);
+	virtio_pci_needs_reset(d->vp);
+	vublk_arm_retry(d);
+}
+
+static uint16_t vublk_used_idx(const struct vq *vq)
+{
+	return __atomic_load_n((uint16_t *)((uint8_t *)vq->used + 2),
+			       __ATOMIC_ACQUIRE);
+}
+
+static int vublk_set_mem_table(struct virtio_vublk *d)
+{
+	struct vhost_user_region r[ARRAY_SIZE(d->vm->mem)];
+	struct vm *vm = d->vm;
+
+	if (vm->mem_fd < 0 || vm->nr_mem == 0 || vm->nr_mem > ARRAY_SIZE(r) ||
+	    vm->nr_mem > VHOST_USER_MAX_REGIONS)
+		return -ENODEV;
+	for (unsigned int i = 0; i < vm->nr_mem; i++)
+		r[i] = (struct vhost_user_region){
+			.gpa = vm->mem[i].gpa, .size = vm->mem[i].size,
+			.uaddr = (uintptr_t)vm->mem[i].hva,
+			.mmap_offset = vm->mem[i].fd_offset, .fd = vm->mem_fd,
+		};
+	return vhost_user_set_mem_table(&d->vu, r, vm->nr_mem);
+}
+
+/* Hand queue 0 to the backend (DRIVER_OK set, connected). */
+static int vublk_start(struct virtio_vublk *d)
+{
+	uint64_t f = virtio_pci_driver_features(d->vp) & VUBLK_FEATURES;
+	struct vq *vq = virtio_pci_queue(d->vp, 0);
+	struct vhost_user *vu = &d->vu;
+	int rc;
+
+	if (f & ~vu->features) {
+		log_err("vhost-user-blk %s: backend lacks features %#llx the "
+			"driver uses", d->path,
+			(unsigned long long)(f & ~vu->features));
+		virtio_pci_needs_reset(d->vp);
+		return -ENOTSUP;
+	}
+	f |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
+	if ((rc = vhost_user_set_features(vu, f)) < 0 ||
+	    (rc = vublk_set_mem_table(d)) < 0)
+		return rc;
+	d->acked = f;
+	if (!vq)
+		return 0;		/* the driver did not enable it */
+	if ((rc = vhost_user_set_vring_num(vu, 0, vq->size)) < 0 ||
+	    (rc = vhost_user_set_vring_base(vu, 0, vublk_used_idx(vq))) < 0 ||
+	    (rc = vhost_user_set_vring_addr(vu, 0, (uintptr_t)vq->desc,
+					    (uintptr_t)vq->used,
+					    (uintptr_t)vq->avail,
+					    VHOST_USER_NO_LOG)) < 0 ||
+	    (rc = vhost_user_set_vring_kick(vu, 0, d->kick_fd)) < 0 ||
+	    (rc = vublk_call_route(d)) < 0 ||
+	    (rc = vhost_user_set_vring_enable(vu, 0, true)) < 0)
+		return rc;
+	d->started = true;
+	return 0;
+}
+
+/* Stop queue 0; *lost gets how many requests the backend had taken and
+ * not answered. */
+static int vublk_stop(struct virtio_vublk *d, unsigned int *lost)
+{
+	unsigned int base;
+	struct vq *vq;
+	int rc = 0;
+
+	*lost = 0;
+	if (d->started) {	/* (reset runs in virtio_pci_create too) */
+		vq = virtio_pci_queue(d->vp, 0);
+		rc = vhost_user_get_vring_base(&d->vu, 0, &base);
+		if (rc == 0 && vq)
+			*lost = (uint16_t)(base - vublk_used_idx(vq));
+	}
+	vublk_forget(d);
+	return rc;
+}
+
+/* A failed message during a session: the session is over. */
+static void vublk_check(struct virtio_vublk *d, int rc, const char *what)
+{
+	if (rc < 0 && rc != -ENOTSUP && vhost_user_connected(&d->vu)) {
+		log_warn("vhost-user-blk %s: %s failed: %s", d->path, what,
+			 strerror(-rc));
+		vublk_drop(d, "failed");
+	}
+}
+
+static void vublk_sock_ready(void *opaque)
+{
+	struct virtio_vublk *d = opaque;
+	int rc = vhost_user_check_idle(&d->vu);
+
+	if (rc < 0)
+		vublk_drop(d, rc == -ECONNRESET ? "gone" :
+			   "broke the protocol");
+}
+
+/* Connect, handshake, check the backend can serve this device; cfg gets
+ * its configuration. Synchronous: at creation, and on the reconnect
+ * timer (a unix socket connects at once or is refused; a backend that
+ * accepts and then does not answer costs one VHOST_USER_TIMEOUT_MS). */
+static int vublk_connect(struct virtio_vublk *d, uint8_t *cfg, char *why,
+			 size_t whylen)
+{
+	struct vhost_user *vu = &d->vu;
+	int rc;
+
+	rc = vhost_user_connect(vu, d->path);
+	if (rc < 0) {
+		snprintf(why, whylen, "cannot connect: %s", strerror(-rc));
+		return rc;
+	}
+	rc = vhost_user_handshake(vu, VUBLK_PROTOCOL);
+	if (rc < 0) {
+		snprintf(why, whylen, "handshake failed: %s", strerror(-rc));
+		goto fail;
+	}
+	rc = -ENOTSUP;
+	if (!(vu->features & (1ULL << VIRTIO_F_VERSION_1))) {
+		snprintf(why, whylen, "backend lacks VIRTIO_F_VERSION_1");
+		goto fail;
+	}
+	if (!(vu->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_CONFIG))) {
+		snprintf(why, whylen, "backend lacks the CONFIG protocol "
+			 "feature (GET_CONFIG): disk size unknown");
+		goto fail;
+	}
+	if (d->ro && !(vu->features & (1ULL << VIRTIO_BLK_F_RO))) {
+		snprintf(why, whylen, "readonly, but the backend accepts "
+			 "writes (export it with writable=off)");
+		goto fail;
+	}
+	rc = vhost_user_get_config(vu, 0, cfg, VUBLK_CFG_SIZE);
+	if (rc < 0) {
+		snprintf(why, whylen, "GET_CONFIG failed: %s", strerror(-rc));
+		goto fail;
+	}
+	d->sock_watched = vm_watch_fd(d->vm, vu->fd, vublk_sock_ready,
+				      d) == 0;
+	return 0;
+fail:
+	vhost_user_close(vu);
+	return rc;
+}
+
+/* Reconnect timer: a backend that serves the same disk (same features
+ * and configuration) takes over once the driver resets the device. */
+static void vublk_retry(void *opaque)
+{
+	struct virtio_vublk *d = opaque;
+	uint8_t cfg[VUBLK_CFG_SIZE];
+	char why[160];
+	uint64_t v;
+
+	if (read(d->timer_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (vhost_user_connected(&d->vu))
+		return;
+	if (vublk_connect(d, cfg, why, sizeof(why)) < 0) {
+		log_ratelimited(&vublk_rl, LL_WARN, "vhost-user-blk %s: "
+				"reconnect: %s", d->path, why);
+		vublk_arm_retry(d);
+		return;
+	}
+	if (d->vu.features != d->features || memcmp(cfg, d->cfg, sizeof(cfg))) {
+		log_err("vhost-user-blk %s: the new backend serves another "
+			"disk (features or configuration differ): not used",
+			d->path);
+		vublk_close(d);
+		vublk_arm_retry(d);
+		return;
+	}
+	log_warn("vhost-user-blk %s: backend back; the disk works again "
+		 "after the driver resets it", d->path);
+}
+
+/* ---- transport callbacks ---- */
+
+static void vublk_driver_ok(struct virtio_pci *vp)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+
+	if (!vhost_user_connected(&d->vu)) {
+		virtio_pci_needs_reset(vp);	/* no backend: fail at once */
+		return;
+	}
+	vublk_check(d, vublk_start(d), "start");
+}
+
+static void vublk_reset(struct virtio_pci *vp)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	unsigned int lost;
+
+	vublk_check(d, vublk_stop(d, &lost), "stop");
+}
+
+static void vublk_irq_changed(struct virtio_pci *vp)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+
+	if (d->started)
+		vublk_check(d, vublk_call_route(d), "SET_VRING_CALL");
+}
+
+/* A kick that reached the MMIO handler (no ioeventfd): pass it on. */
+static void vublk_queue_notify(struct virtio_pci *vp, unsigned int q)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	uint64_t one = 1;
+
+	if (q == 0 && write(d->kick_fd, &one, sizeof(one)) < 0)
+		log_debug("vhost-user-blk %s: kick: %m", d->path);
+}
+
+static int vublk_queue_kick_fd(struct virtio_pci *vp, unsigned int q)
+{
+	return q == 0 ? vublk_of(vp)->kick_fd : -1;
+}
+
+/* Before guest RAM is copied: stop the ring, so the backend writes no
+ * more into guest memory; after a failed save (!stop) start it again. */
+/* Live migration: the backend writes disk data into guest memory behind
+ * hv's back and is not given hv's dirty log, so a migration could leave
+ * stale pages on the destination: refuse it (save/restore is fine: the
+ * ring is stopped before RAM is copied). */
+static int vublk_dirty_log(struct virtio_pci *vp, bool on, char *msg,
+			   size_t msglen)
+{
+	if (!on)
+		return 0;
+	snprintf(msg, msglen, "vhost-user-blk disk %s: its backend's writes "
+		 "to guest memory are not logged, so live migration is not "
+		 "supported with --vhost-user-blk (save and restore are)",
+		 vublk_of(vp)->path);
+	return -ENOTSUP;
+}
+
+static void vublk_quiesce(struct virtio_pci *vp, bool stop)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	unsigned int lost;
+	int rc;
+
+	if (!stop) {
+		if (vhost_user_connected(&d->vu) && virtio_pci_driver_ok(vp))
+			vublk_check(d, vublk_start(d), "restart after save");
+		return;
+	}
+	rc = vublk_stop(d, &lost);
+	if (rc == 0 && lost)
+		log_warn("vhost-user-blk %s: %u requests in flight when the "
+			 "ring stopped for the save: not answered", d->path,
+			 lost);
+	vublk_check(d, rc, "stop for save");
+}
+
+static int vublk_save(struct virtio_pci *vp, struct snap_writer *w)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+
+	snap_put_u64(w, d->acked);
+	snap_put_bytes(w, d->cfg, sizeof(d->cfg));
+	return snap_writer_error(w);
+}
+
+static int vublk_load(struct virtio_pci *vp, struct snap_reader *r)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	uint8_t cfg[VUBLK_CFG_SIZE];
+	uint64_t acked;
+
+	snap_get_u64(r, &acked);
+	snap_get_bytes(r, cfg, sizeof(cfg));
+	if (r->err)
+		return -EINVAL;
+	if (acked & ~(VUBLK_FEATURES | 1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
+		return snap_fail(r, "vhost-user-blk features");
+	/* The disk the guest saw must be the one served here. */
+	if (memcmp(cfg, d->cfg, 8))
+		return snap_fail(r, "vhost-user-blk: the backend's disk has "
+				 "another capacity than the saved one");
+	d->acked = acked;
+	return 0;
+}
+
+static void vublk_loaded(struct virtio_pci *vp)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	unsigned int lost;
+
+	vublk_check(d, vublk_stop(d, &lost), "stop before load");
+	if (!virtio_pci_driver_ok(vp))
+		return;
+	if (vhost_user_connected(&d->vu))
+		vublk_check(d, vublk_start(d), "start after load");
+	else
+		virtio_pci_needs_reset(vp);
+}
+
+/* ---- creation ---- */
+
+static void vublk_free(struct virtio_vublk *d)
+{
+	if (d->kick_fd >= 0)
+		close(d->kick_fd);
+	if (d->call_fd >= 0)
+		close(d->call_fd);
+	if (d->timer_fd >= 0)
+		close(d->timer_fd);
+	free(d);
+}
+
+struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
+					 const char *sock, bool ro,
+					 char *why, size_t whylen)
+{
+	struct virtio_vublk *d;
+	int rc;
+
+	if (!sock || strlen(sock) >= sizeof(d->path)) {
+		snprintf(why, whylen, "socket path too long");
+		errno = EINVAL;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	*d = (struct virtio_vublk){ .vm = vm, .ro = ro, .kick_fd = -1,
+				    .call_fd = -1, .call_sent = -1,
+				    .timer_fd = -1 };
+	strcpy(d->path, sock);
+	vhost_user_init(&d->vu);
+	d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->timer_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->kick_fd < 0 || d->call_fd < 0 || d->timer_fd < 0) {
+		rc = -errno;
+		snprintf(why, whylen, "eventfd: %s", strerror(-rc));
+		goto fail;
+	}
+	rc = vublk_connect(d, d->cfg, why, whylen);
+	if (rc < 0)
+		goto fail;
+	d->features = d->vu.features;
+	d->ops = (struct virtio_dev_ops){
+		.name = "vhost-user-blk",
+		.device_id = VIRTIO_ID_BLOCK,
+		.class_code = 0x010000,		/* mass storage, SCSI */
+		.num_queues = 1,
+		.queue_max = VUBLK_QUEUE_MAX,
+		.cfg_size = VUBLK_CFG_SIZE,
+		.cfg_read = vublk_cfg_read,
+		.queue_notify = vublk_queue_notify,
+		.reset = vublk_reset,
+		.save = vublk_save,
+		.load = vublk_load,
+		.get_features = vublk_get_features,
+		.queue_kick_fd = vublk_queue_kick_fd,
+		.driver_ok = vublk_driver_ok,
+		.irq_changed = vublk_irq_changed,
+		.loaded = vublk_loaded,
+		.quiesce = vublk_quiesce,
+		.dirty_log = vublk_dirty_log,
+	};
+	d->vp = virtio_pci_create(vm, bus, &d->ops, d);
+	if (!d->vp) {
+		rc = -errno;
+		snprintf(why, whylen, "PCI function: %s", strerror(-rc));
+		goto fail;
+	}
+	vm_watch_fd(vm, d->timer_fd, vublk_retry, d);	/* no loop in tests */
+	return d;
+fail:
+	vublk_close(d);
+	vublk_free(d);
+	errno = -rc;
+	return NULL;
+}
+
+void virtio_vublk_destroy(struct virtio_vublk *d)
+{
+	if (!d)
+		return;
+	vublk_close(d);
+	vm_unwatch_fd(d->vm, d->timer_fd);
+	virtio_pci_destroy(d->vp);	/* deassigns the ioeventfd first */
+	vublk_free(d);
+}
+
+/* ---- --vhost-user-blk SOCKET[,readonly]: the device table's entry ---- */
+
+#define VUBLK_DISKS_MAX		8
+#define VUBLK_USAGE		"SOCKET[,readonly]"
+
+struct vublk_opts {
+	unsigned int nr;
+	struct vublk_opt {
+		char sock[PATH_MAX];
+		bool ro;
+	} disk[VUBLK_DISKS_MAX];
+};
+
+static int vublk_parse_item(struct vublk_opt *o, const char *item,
+			    bool first, char *msg, size_t msglen)
+{
+	struct stat st;
+
+	if (first) {
+		if (stat(item, &st) < 0) {
+			snprintf(msg, msglen, "--vhost-user-blk: %s: %s", item,
+				 strerror(errno));
+			return -EINVAL;
+		}
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(msg, msglen, "--vhost-user-blk: %s: not a "
+				 "socket", item);
+			return -EINVAL;
+		}
+		if (strlen(item) >= sizeof(((struct virtio_vublk *)0)->path)) {
+			snprintf(msg, msglen, "--vhost-user-blk: %s: path "
+				 "too long for a unix socket", item);
+			return -EINVAL;
+		}
+		snprintf(o->sock, sizeof(o->sock), "%s", item);
+	} else if (!strcmp(item, "readonly")) {
+		o->ro = true;
+	} else {
+		snprintf(msg, msglen, "--vhost-user-blk: unknown item '%s' "
+			 "(%s)", item, VUBLK_USAGE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int vublk_parse_option(void **opts, const char *arg, char *msg,
+			      size_t msglen)
+{
+	struct vublk_opts *all = *opts;
+	char *copy, *item, *save = NULL;
+	struct vublk_opt *o;
+	bool first = true;
+	int rc = 0;
+
+	if (all && all->nr >= VUBLK_DISKS_MAX) {
+		snprintf(msg, msglen, "--vhost-user-blk: at most %d disks",
+			 VUBLK_DISKS_MAX);
+		return -ENOSPC;
+	}
+	if (!all && !(all = *opts = calloc(1, sizeof(*all)))) {
+		snprintf(msg, msglen, "--vhost-user-blk: out of memory");
+		return -ENOMEM;
+	}
+	o = &all->disk[all->nr];
+	*o = (struct vublk_opt){ 0 };
+	if (!arg[0] || arg[0] == ',') {
+		snprintf(msg, msglen, "--vhost-user-blk needs a SOCKET (%s)",
+			 VUBLK_USAGE);
+		return -EINVAL;
+	}
+	copy = strdup(arg);
+	if (!copy) {
+		snprintf(msg, msglen, "--vhost-user-blk: out of memory");
+		return -ENOMEM;
+	}
+	for (item = strtok_r(copy, ",", &save); item && rc == 0;
+	     item = strtok_r(NULL, ",", &save), first = false)
+		rc = vublk_parse_item(o, item, first, msg, msglen);
+	free(copy);
+	if (rc < 0)
+		return rc;
+	all->nr++;
+	return 0;
+}
+
+/* One function per --vhost-user-blk, in order, after the --disk ones. */
+static int vublk_dev_create(struct devices *dv, const void *opts)
+{
+	const struct vublk_opts *all = opts;
+	struct pci_bus *bus = devices_find(dv, &pci_dev_type);
+
+	if (!all)
+		return 0;
+	if (!bus)
+		return -ENODEV;
+	for (unsigned int i = 0; i < all->nr; i++) {
+		const struct vublk_opt *o = &all->disk[i];
+		struct virtio_vublk *d;
+		char why[200] = "";
+		int rc;
+
+		d = virtio_vublk_create(devices_vm(dv), bus, o->sock, o->ro,
+					why, sizeof(why));
+		if (!d) {
+			rc = dev_create_error();
+			log_err("vhost-user-blk %s: %s", o->sock,
+				why[0] ? why : strerror(-rc));
+			return rc;
+		}
+		rc = devices_add(dv, d, d->vp);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void vublk_dev_destroy(void *dev)
+{
+	virtio_vublk_destroy(dev);
+}
+
+const struct dev_type virtio_vublk_dev_type = {
+	.name = "vhost-user-blk",
+	.option = "vhost-user-blk",
+	.option_help = VUBLK_USAGE,
+	.parse_option = vublk_parse_option,
+	.create = vublk_dev_create,
+	.destroy = vublk_dev_destroy,
+	.snap = &virtio_pci_device_ops,
+};
