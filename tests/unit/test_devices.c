@@ -45,7 +45,8 @@ static void test_net_option(void)
 	CU_ASSERT_STRING_EQUAL(devices_option(0, &help), "net");
 	CU_ASSERT_STRING_EQUAL(help, "vnic=SOCKET[,mac=MAC]");
 	CU_ASSERT_STRING_EQUAL(devices_option(1, &help), "disk");
-	CU_ASSERT_PTR_NULL(devices_option(2, &help));
+	CU_ASSERT_STRING_EQUAL(devices_option(2, &help), "vhost-user-blk");
+	CU_ASSERT_PTR_NULL(devices_option(3, &help));
 	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "foo=1", msg,
 					     sizeof(msg)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg, "--net: unknown item 'foo=1' "
