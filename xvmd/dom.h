@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 #include "domxml.h"
+#include "netallow.h"
 #include "verr.h"
 
 /* virDomainState (libvirt-domain.h). */
@@ -88,12 +89,21 @@ struct dom {
 	struct domcon *con;
 };
 
+/* Migration's relocation port (xend's xend-relocation-port) and how
+ * many ports from it concurrent incoming migrations may take. */
+#define DOM_MIG_PORT	8002
+#define DOM_MIG_PORTS	64
+
 /* Paths and tools (main.c fills it before dom_init). */
 struct dom_env {
 	char rundir[256], statedir[256];
 	char hv[512];		/* the hv binary */
 	char cgroup[64];	/* parent cgroup name */
 	int stop_timeout_s;	/* shutdown of domains when xvmd stops */
+	int reloc_port;		/* first port incoming hv listen on */
+	char reloc_addr[64];	/* their address; "": the one the client
+				 * reached us on (dom_migrate.c) */
+	struct netallow reloc_allow;	/* peers that may send a stream */
 };
 
 extern struct dom_env dom_env;

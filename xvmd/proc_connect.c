@@ -116,7 +116,9 @@ PROC_DECL(proc_is_secure)
 {
 	if (proc_args_done(c))
 		return PROC_DROP;
-	xdr_put_i32(c->ret, 1);		/* a local unix socket */
+	/* a local unix socket is; plain TCP is neither encrypted nor
+	 * authenticated */
+	xdr_put_i32(c->ret, !remote_conn_is_tcp(c->conn));
 	return 0;
 }
 
