@@ -337,6 +337,10 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 		}
 	} else {
 		j->state = MIG_IN_RUNNING;
+		if (j->prepared) {	/* a stream came before we looked */
+			j->prepared(j->prep_opaque, 0, NULL, j->uri);
+			j->prepared = NULL;
+		}
 	}
 	if (j->cancelled) {
 		mig_in_free(j);
@@ -344,6 +348,10 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 	}
 	if (j->finished) {
 		j->finished(j->fin_opaque, rc, &j->err, rc < 0 ? NULL : j->d);
+		mig_in_free(j);
+	} else if (rc == 0) {
+		/* finish (if the client still comes) finds the domain by
+		 * name; a failure stays for it until the name migrates again */
 		mig_in_free(j);
 	}
 }
@@ -514,6 +522,19 @@ static int mig_flags_ok(uint64_t flags, struct verr *e)
 	return 0;
 }
 
+/* Another migration of name waits here; a failed one nobody finished is
+ * forgotten now. */
+static bool mig_in_busy(const char *name)
+{
+	struct dom_mig_in *o = mig_in_find(name);
+
+	if (o && o->state == MIG_IN_FAILED && !o->cancelled) {
+		mig_in_free(o);
+		return false;
+	}
+	return o != NULL;
+}
+
 static int mig_in_timer(struct dom_mig_in *j, struct verr *e)
 {
 	struct itimerspec its = {
@@ -548,7 +569,7 @@ static int mig_in_domain(struct dom_mig_in *j, const char *xml,
 		rc = verr_set(e, VERR_ARGUMENT_UNSUPPORTED, "argument "
 			      "unsupported: renaming the domain while "
 			      "migrating (--dname) is not supported");
-	else if (mig_in_find(j->name))
+	else if (mig_in_busy(j->name))
 		rc = verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 			       "operation is not valid: domain '%s' is "
 			       "already being migrated in", j->name);
@@ -623,9 +644,17 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 	struct dom *d;
 	int rc;
 
-	if (!j)
+	if (!j) {
+		/* it may have arrived before finish was called */
+		d = dom_by_name(name);
+		if (!cancelled && d && dom_active(d) && d->state == DS_RUNNING &&
+		    d->reason == DR_RUNNING_MIGRATED) {
+			*out = d;
+			return dom_mig_persist(d, flags, e);
+		}
 		return verr_set(e, VERR_NO_DOMAIN, "Domain not found: no "
 				"incoming migration of domain '%s'", name);
+	}
 	if (cancelled) {
 		struct verr ign;
 
