@@ -509,14 +509,14 @@ static int mig_in_address(struct dom_mig_in *j, const char *uri_in,
 static int mig_flags_ok(uint64_t flags, struct verr *e)
 {
 	if (flags & DOM_MIG_P2P)
-		return verr_set(e, VERR_ARGUMENT_UNSUPPORTED, "argument "
-				"unsupported: peer-to-peer migration (--p2p) "
-				"is not supported by xvmd yet");
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
+				"VIR_MIGRATE_PEER2PEER belongs to the source's "
+				"perform only");
 	if (flags & ~DOM_MIG_FLAGS_OK)
 		return verr_set(e, VERR_ARGUMENT_UNSUPPORTED, "argument "
 				"unsupported: migration flags 0x%llx are not "
 				"supported (xvmd migrates live, memory only, "
-				"over tcp: --live, --persistent, "
+				"over tcp: --live, --p2p, --persistent, "
 				"--undefinesource)", (unsigned long long)
 				(flags & ~DOM_MIG_FLAGS_OK));
 	return 0;

@@ -60,6 +60,13 @@ int dom_mig_persist(struct dom *d, uint64_t flags, struct verr *e);
 typedef void (*dom_mig_done_fn)(void *opaque, int rc, const struct verr *e);
 int dom_mig_perform(struct dom *d, const char *uri, uint64_t flags,
 		    dom_mig_done_fn done, void *opaque, struct verr *e);
+/* Source, peer-to-peer (--p2p): this xvmd runs prepare and finish on the
+ * destination desturi (xvm+tcp://HOST[:PORT]/system or
+ * xvm+unix:///system?socket=PATH) itself, hv sends in between, then its
+ * own confirm; done() once all of it ended. 0, or -errno with e now
+ * (dom_migrate_p2p.c). */
+int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
+		dom_mig_done_fn done, void *opaque, struct verr *e);
 /* Source, confirm: after a migration that was not cancelled, with
  * UNDEFINE_SOURCE, the (shut off) definition goes. d may be NULL (a
  * transient domain is gone already). */

@@ -12,6 +12,7 @@
 #define XVMD_LIB_VERSION	9000000	/* the libvirt protocol level served */
 
 /* Features answered 1 (LIBVIRT-RPC.md "Features for SUPPORTS_FEATURE"). */
+#define FEATURE_MIGRATION_P2P		4	/* dom_migrate_p2p.c */
 #define FEATURE_MIGRATION_V3		6
 #define FEATURE_TYPED_PARAM_STRING	9
 #define FEATURE_PROGRAM_KEEPALIVE	10
@@ -39,7 +40,8 @@ PROC_DECL(proc_supports_feature)
 		return PROC_DROP;
 	xdr_put_i32(c->ret, f == FEATURE_TYPED_PARAM_STRING ||
 		    f == FEATURE_PROGRAM_KEEPALIVE ||
-		    f == FEATURE_MIGRATION_V3 || f == FEATURE_MIGRATION_PARAMS);
+		    f == FEATURE_MIGRATION_P2P || f == FEATURE_MIGRATION_V3 ||
+		    f == FEATURE_MIGRATION_PARAMS);
 	return 0;
 }
 

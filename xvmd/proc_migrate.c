@@ -143,10 +143,13 @@ static int mig_args_check(struct remote_call *c, const struct mig_args *a)
 		return verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
 				"unsupported: a migration bandwidth limit is "
 				"not supported (hv sends at full speed)");
-	if (a->dconnuri)
-		return verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
-				"unsupported: peer-to-peer migration (--p2p) "
-				"is not supported by xvmd yet");
+	if (a->dconnuri && !(a->flags & DOM_MIG_P2P))
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"a destination connection URI without "
+				"VIR_MIGRATE_PEER2PEER");
+	if (a->dconnuri && strlen(a->dconnuri) > 500)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"destination URI too long");
 	return 0;
 }
 
@@ -312,7 +315,18 @@ static int mig_perform(struct remote_call *c, struct dom *d,
 			      "migrating (--dname) is not supported");
 	if (rc == 0 && !(rd = remote_call_defer(c)))
 		rc = verr_nomem(&c->err);
-	if (rc == 0)
+	if (rc == 0 && (a->flags & DOM_MIG_P2P) && !a->dconnuri)
+		rc = verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+			      "peer-to-peer migration without a destination "
+			      "URI");
+	if (rc == 0 && a->dconnuri && a->uri)
+		rc = verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
+			      "unsupported: a migration URI (--migrateuri) "
+			      "with --p2p: the destination chooses");
+	if (rc == 0 && a->dconnuri)
+		rc = dom_mig_p2p(d, a->dconnuri, a->flags, mig_performed, rd,
+				 &c->err);
+	else if (rc == 0)
 		rc = dom_mig_perform(d, a->uri, a->flags, mig_performed, rd,
 				     &c->err);
 	if (rc < 0 && rd)

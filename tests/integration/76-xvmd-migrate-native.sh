@@ -89,6 +89,24 @@ no_trace_b m1
 pass "m1 migrated back B -> A"
 VA destroy m1 >/dev/null
 
+# --- peer-to-peer: A's xvmd drives B's prepare and finish itself
+VA create "$TMP/m1.xml" >/dev/null || fail "create m1 on A again"
+wait_tick "$(conlog m1)" 1
+VA migrate --live --p2p m1 "$URI_B" || fail "virsh migrate --live --p2p m1 $URI_B"
+VA domstate m1 >/dev/null 2>&1 && fail "m1 still on A after --p2p"
+[ "$(VB domstate --reason m1)" = "running (migrated)" ] || fail "m1 on B after --p2p: $(VB domstate --reason m1 2>&1)"
+grep -q "dom m1: peer-to-peer migration to $URI_B" "$TMP/xvmd.log" || fail "A did not drive it"
+VB migrate --live --p2p --persistent m1 "xvm+unix:///system?socket=$XVM_RUNDIR/libvirt-sock" ||
+	fail "--p2p back to A over its unix socket"
+[ "$(VA dominfo m1 | awk '/^Persistent:/ {print $2}')" = yes ] || fail "m1 not persistent on A after --p2p --persistent"
+no_trace_b m1
+out=$(VA migrate --live --p2p m1 "xvm+tcp://127.0.0.1:$((PORT_A + 3))/system" 2>&1) && fail "--p2p to nobody succeeded"
+echo "$out" | grep -q "cannot connect to the destination xvm+tcp://127.0.0.1:$((PORT_A + 3))/system: Connection refused" ||
+	fail "--p2p to nobody: $out"
+running_on_a m1
+pass "--p2p: A -> B (A's xvmd as B's client), back over a unix socket with --persistent, to nobody: '$out', m1 runs on"
+VA destroy m1 >/dev/null; VA undefine m1 >/dev/null
+
 # --- persistent domains: --persistent, --undefinesource
 dom_xml m2 "workload=spin"
 VA define "$TMP/m2.xml" >/dev/null && VA start m2 >/dev/null || fail "start m2"
@@ -153,8 +171,11 @@ out=$(VA migrate --live f1 "$URI_B" 2>&1) && fail "migration onto a taken name s
 echo "$out" | grep -Eq "already (active|exists)" || fail "name taken: $out"
 running_on_a f1
 [ "$(VB list | grep -c ' f1 ')" = 1 ] || fail "B: $(VB list)"
+out=$(VA migrate --live --p2p f1 "$URI_B" 2>&1) && fail "--p2p onto a taken name succeeded"
+echo "$out" | grep -Eq "already (active|exists)" || fail "--p2p name taken: $out"
+running_on_a f1
 VB destroy f1 >/dev/null; no_trace_b f1
-pass "name taken on B: '$out'; f1 runs on at A, B's own f1 untouched"
+pass "name taken on B: '$out' (also with --p2p); f1 runs on at A, B's own f1 untouched"
 
 dom_xml migrefuse1 "workload=spin"
 VA create "$TMP/migrefuse1.xml" >/dev/null || fail "create migrefuse1"
@@ -178,13 +199,15 @@ echo "$out" | grep -q "renaming the domain while migrating (--dname) is not supp
 VA dumpxml f1 >"$TMP/f1-dest.xml"
 out=$(VA migrate --live f1 "$URI_B" --xml "$TMP/f1-dest.xml" 2>&1) && fail "--xml accepted"
 echo "$out" | grep -q "changed domain XML for the destination (--xml) is not supported" || fail "--xml: $out"
-out=$(VA migrate --live --p2p f1 "$URI_B" 2>&1) && fail "--p2p accepted"
-echo "$out" | grep -q "p2p migration is not supported" || fail "--p2p: $out"
+out=$(VA migrate --live --p2p f1 "$URI_B" --migrateuri tcp:127.0.0.1 2>&1) && fail "--p2p --migrateuri accepted"
+echo "$out" | grep -q "a migration URI (--migrateuri) with --p2p: the destination chooses" || fail "--p2p --migrateuri: $out"
+out=$(VA migrate --live --p2p f1 "xvm+ssh://127.0.0.1/system" 2>&1) && fail "--p2p to xvm+ssh accepted"
+echo "$out" | grep -q "expected xvm+tcp://HOST\[:PORT\]/system or xvm+unix:///system?socket=PATH" || fail "--p2p xvm+ssh: $out"
 out=$(VA migrate --live nosuch "$URI_B" 2>&1) && fail "unknown domain migrated"
 echo "$out" | grep -q "failed to get domain 'nosuch'" || fail "unknown domain: $out"
 running_on_a f1
 no_trace_b f1
-pass "bad URIs, --dname, --xml, --p2p, unknown domain refused with the reason; f1 runs on, nothing at B"
+pass "bad URIs, --dname, --xml, --p2p with a URI or a destination it cannot reach, unknown domain refused with the reason; f1 runs on, nothing at B"
 
 # relocation peers: B allows only 192.0.2.0/24
 xvmd_b_stop

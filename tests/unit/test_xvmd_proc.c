@@ -1009,9 +1009,9 @@ static void test_migration_refusals(void)
 	CU_ASSERT_EQUAL(r.code, VERR_INVALID_ARG);
 	reply_free(&r);
 	CU_ASSERT_EQUAL(call_prepare3(fd, NULL, 1 | 2, unit_dom_xml, &r), 0);
-	assert_error(&r, VERR_ARGUMENT_UNSUPPORTED, "argument unsupported: "
-		     "peer-to-peer migration (--p2p) is not supported by "
-		     "xvmd yet");
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: "
+		     "VIR_MIGRATE_PEER2PEER belongs to the source's perform "
+		     "only");
 	reply_free(&r);
 	/* the refused prepares made no domain */
 	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "unitdom", &r), 0);
