@@ -308,7 +308,8 @@ static void mig_in_poll(void *opaque, uint32_t events)
 	(void)events;
 	if (read(j->tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
 		return;
-	if (j->state == MIG_IN_STARTING && access(j->hvsock, F_OK) == 0) {
+	if (j->state == MIG_IN_STARTING && j->prepared &&
+	    access(j->hvsock, F_OK) == 0) {
 		j->state = MIG_IN_LISTENING;
 		log_info("dom %s: incoming migration waits on %s", j->name,
 			 j->uri);
@@ -320,11 +321,42 @@ static void mig_in_poll(void *opaque, uint32_t events)
 		mig_relay_free(j);
 }
 
+/* hv ended its side of the stream (it answered 'K' before it opened its
+ * control socket, or 'E' and exited): what it sent and the relay has not
+ * yet passed on goes to the source now, or the source would take a
+ * loaded guest for a failed migration and run it too. A few bytes into
+ * an idle socket: they fit. */
+static void mig_relay_flush(struct mig_relay *r)
+{
+	int guard = 64;
+	ssize_t n;
+
+	while (guard-- > 0) {
+		if (r->len[1] > r->off[1]) {
+			n = send(r->fd[0], r->buf[1] + r->off[1],
+				 r->len[1] - r->off[1], MSG_NOSIGNAL);
+			if (n <= 0)
+				break;
+			r->off[1] += (size_t)n;
+			continue;
+		}
+		if (r->eof[1] || !r->connected)
+			break;
+		n = read(r->fd[1], r->buf[1], MIG_RELAY_BUF);
+		if (n <= 0)
+			break;
+		r->len[1] = (size_t)n;
+		r->off[1] = 0;
+	}
+}
+
 /* The end of the wait: finish answered if it waits, else kept for it. */
 static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 {
 	mig_close_fd(&j->tfd);
 	mig_close_fd(&j->lfd);
+	if (j->relay)
+		mig_relay_flush(j->relay);
 	mig_relay_free(j);
 	unlink(j->hvsock);
 	if (rc < 0) {
@@ -342,14 +374,18 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 			j->prepared = NULL;
 		}
 	}
-	if (j->cancelled) {
-		mig_in_free(j);
-		return;
+	if (j->cancelled && rc == 0) {	/* hv ran before the kill */
+		struct verr ign;
+
+		dom_destroy(j->d, &ign);
+		rc = verr_set(&j->err, VERR_OPERATION_FAILED, "operation "
+			      "failed: migration of '%s' was cancelled",
+			      j->name);
 	}
 	if (j->finished) {
 		j->finished(j->fin_opaque, rc, &j->err, rc < 0 ? NULL : j->d);
 		mig_in_free(j);
-	} else if (rc == 0) {
+	} else if (rc == 0 || j->cancelled) {
 		/* finish (if the client still comes) finds the domain by
 		 * name; a failure stays for it until the name migrates again */
 		mig_in_free(j);
@@ -375,6 +411,8 @@ static void mig_in_launched(void *opaque, struct dom *d, int rc,
 	mig_in_end(j, rc, e);
 }
 
+/* "tcp:HOST[:PORT]" or "tcp://HOST[:PORT]" (HOST may be [V6]) from the
+ * client (virsh --migrateuri) or the destination's uri_out. */
 static int mig_parse_uri(const char *uri, char *host, size_t hlen, int *port,
 			 struct verr *e)
 {
@@ -667,9 +705,10 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		} else if (j->state == MIG_IN_FAILED) {
 			mig_in_free(j);
 		} else {	/* hv still waits: its end frees j */
+			/* a prepare still waiting gets hv's end */
 			j->cancelled = true;
-			j->prepared = NULL;
-			kill(j->d->pid, SIGKILL);
+			if (j->d->pid > 0)
+				kill(j->d->pid, SIGKILL);
 		}
 		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
 				"migration of '%s' was cancelled", name);
@@ -680,6 +719,11 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		return rc;
 	}
 	if (j->state != MIG_IN_RUNNING) {
+		if (j->finished || j->cancelled)
+			return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID,
+					 "Requested operation is not valid: "
+					 "the migration of '%s' is already "
+					 "being finished", name);
 		j->finished = finished;
 		j->fin_opaque = opaque;
 		return 1;

@@ -6,7 +6,8 @@
 # (gone there, event Stopped Migrated), runs on B (running (migrated),
 # event Started Migrated) and goes on counting from above its last round
 # on A with its pattern intact and without booting again; then back to A
-# with --persistent --undefinesource (defined on A, undefined on B).
+# with --persistent --undefinesource (defined on A, undefined on B), and
+# the same with --p2p (the source xvmd drives the destination).
 # Failures leave the guest running on A and nothing on B: the destination
 # unreachable, and B refusing the stream's peer (not in its
 # --relocation-hosts-allow). Without KVM, 76-xvmd-migrate-native covers
@@ -80,6 +81,20 @@ r=$(rounds "$(conlog mc)")
 wait_rounds "$(conlog mc)" $((r + 2))
 intact "$(conlog mc)"
 pass "mc migrated back with --persistent --undefinesource: defined on A, nothing left on B, pattern intact"
+
+# peer-to-peer: A's xvmd drives it; there and back
+VA migrate --live --p2p mc "$URI_B" || fail "virsh migrate --live --p2p mc"
+[ "$(VB domstate --reason mc)" = "running (migrated)" ] || fail "mc on B after --p2p: $(VB domstate --reason mc 2>&1)"
+[ "$(VA domstate --reason mc)" = "shut off (migrated)" ] || fail "mc on A after --p2p: $(VA domstate --reason mc 2>&1)"
+r=$(rounds "$(conlog_b mc)")
+wait_rounds "$(conlog_b mc)" $((r + 2))
+VB migrate --live --p2p mc "$URI_A" || fail "--p2p back to A"
+[ "$(VA domstate --reason mc)" = "running (migrated)" ] || fail "mc back on A after --p2p: $(VA domstate --reason mc 2>&1)"
+no_trace_b mc
+r=$(rounds "$(conlog mc)")
+wait_rounds "$(conlog mc)" $((r + 2))
+intact "$(conlog mc)"; intact "$(conlog_b mc)"
+pass "--p2p: A -> B -> A driven by the source xvmd, rounds go on, pattern intact"
 
 sleep 0.5
 grep -q "event 'lifecycle' for domain 'mc': Stopped Migrated" "$TMP/eventsA" || fail "A: no Stopped Migrated"
