@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 #include "domxml.h"
+#include "netallow.h"
 #include "verr.h"
 
 /* virDomainState (libvirt-domain.h). */
@@ -28,6 +29,7 @@ enum {
 /* Reasons used (virDomain*Reason). */
 enum {
 	DR_RUNNING_BOOTED = 1,
+	DR_RUNNING_MIGRATED = 2,
 	DR_RUNNING_RESTORED = 3,
 	DR_RUNNING_UNPAUSED = 5,
 	DR_PAUSED_USER = 1,
@@ -37,6 +39,7 @@ enum {
 	DR_SHUTOFF_SHUTDOWN = 1,
 	DR_SHUTOFF_DESTROYED = 2,
 	DR_SHUTOFF_CRASHED = 3,
+	DR_SHUTOFF_MIGRATED = 4,
 	DR_SHUTOFF_SAVED = 5,
 	DR_SHUTOFF_FAILED = 6,
 	DR_CRASHED_PANICKED = 1,
@@ -55,12 +58,15 @@ struct dom_restore {
 	const char *path;
 	uint64_t offset;	/* where hv's stream starts */
 	bool paused;		/* stay paused (hv --paused) */
+	const char *incoming;	/* else: hv --incoming URI (a migration
+				 * coming in, dom_migrate.c), not path */
 };
 
 struct domcon;
 struct sched_dom;
 struct dom_save_job;
 struct dom_launch_job;
+struct dom_mig_out;
 
 struct dom {
 	struct dom *next;
@@ -82,11 +88,17 @@ struct dom {
 	bool destroying;	/* destroy requested: no on_* action */
 	struct dom_save_job *save_job;	/* hv is writing a save image */
 	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
+	struct dom_mig_out *mig_job;	/* hv sends the guest away */
 	const struct dom_restore *restore;	/* set while a start restores */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
 	struct domcon *con;
 };
+
+/* Migration's relocation port (xend's xend-relocation-port) and how
+ * many ports from it concurrent incoming migrations may take. */
+#define DOM_MIG_PORT	8002
+#define DOM_MIG_PORTS	64
 
 /* Paths and tools (main.c fills it before dom_init). */
 struct dom_env {
@@ -94,6 +106,10 @@ struct dom_env {
 	char hv[512];		/* the hv binary */
 	char cgroup[64];	/* parent cgroup name */
 	int stop_timeout_s;	/* shutdown of domains when xvmd stops */
+	int reloc_port;		/* first port incoming hv listen on */
+	char reloc_addr[64];	/* their address; "": the one the client
+				 * reached us on (dom_migrate.c) */
+	struct netallow reloc_allow;	/* peers that may send a stream */
 };
 
 extern struct dom_env dom_env;

@@ -30,6 +30,7 @@
 #include "stats.h"
 #include "store.h"
 #include "dom_run.h"
+#include "dom_migrate.h"
 #include "events.h"
 
 #define HV_CALL_MS		5000
@@ -189,6 +190,8 @@ static bool dom_state_event(int from, int state, int reason, int *ev,
 		*ev = from == DS_PAUSED ? EV_RESUMED : EV_STARTED;
 		if (reason == DR_RUNNING_RESTORED)
 			*detail = EVD_STARTED_RESTORED;
+		if (reason == DR_RUNNING_MIGRATED)
+			*detail = EVD_STARTED_MIGRATED;
 		return true;
 	case DS_PAUSED:
 		*ev = EV_SUSPENDED;
@@ -202,6 +205,7 @@ static bool dom_state_event(int from, int state, int reason, int *ev,
 			  reason == DR_SHUTOFF_CRASHED ? EVD_STOPPED_CRASHED :
 			  reason == DR_SHUTOFF_FAILED ? EVD_STOPPED_FAILED :
 			  reason == DR_SHUTOFF_SAVED ? EVD_STOPPED_SAVED :
+			  reason == DR_SHUTOFF_MIGRATED ? EVD_STOPPED_MIGRATED :
 			  EVD_STOPPED_SHUTDOWN;
 		return true;
 	default:
@@ -240,8 +244,9 @@ static void dom_ctl_line(struct dom *d, const char *line)
 	} else if (!strcmp(state, "running")) {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
 	} else if (!strcmp(state, "shutdown") && reason &&
-		   !strcmp(reason, "saved")) {	/* hv saved the guest, exits */
-		snprintf(d->hv_reason, sizeof(d->hv_reason), "saved");
+		   (!strcmp(reason, "saved") || !strcmp(reason, "migrated"))) {
+		/* hv saved or sent the guest, exits */
+		snprintf(d->hv_reason, sizeof(d->hv_reason), "%s", reason);
 	} else if (!strcmp(state, "shutdown")) {
 		dom_set_state(d, DS_SHUTDOWN, DR_SHUTDOWN_USER);
 	} else if (!strcmp(state, "shutoff") && reason) {
@@ -373,7 +378,9 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 #define ARG(x) (a->v[a->n++] = (char *)(x))
 	ARG(dom_env.hv); ARG("--name"); ARG(c->name); ARG("--uuid"); ARG(a->uuid);
 	ARG("--memory"); ARG(a->mem); ARG("--vcpus"); ARG(a->vcpus);
-	if (d->restore) {	/* the guest's memory holds its kernel */
+	if (d->restore && d->restore->incoming) {	/* dom_migrate.c */
+		ARG("--incoming"); ARG(d->restore->incoming);
+	} else if (d->restore) {	/* the guest's memory holds its kernel */
 		snprintf(a->off, sizeof(a->off), "%llu",
 			 (unsigned long long)d->restore->offset);
 		ARG("--restore"); ARG(d->restore->path);
@@ -540,6 +547,8 @@ static void dom_boot_ready(struct dom *d)
 	d->destroying = false;
 	if (!d->restore) {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_BOOTED);
+	} else if (d->restore->incoming) {
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_MIGRATED);
 	} else {
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_RESTORED);
 		if (d->restore->paused) {	/* libvirt: SUSPENDED, RESTORED */
@@ -904,6 +913,7 @@ int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
 void dom_stopped(struct dom *d, int state, int reason)
 {
 	dom_save_detach(d);
+	dom_mig_detach(d);
 	dom_unwatch(d);
 	domcon_detach(d);
 	vif_delete(d);
@@ -988,6 +998,7 @@ void dom_hv_gone(struct dom *d)
 	} else {
 		reason = !strcmp(kind, "failed") ? DR_SHUTOFF_FAILED :
 			 !strcmp(kind, "saved") ? DR_SHUTOFF_SAVED :
+			 !strcmp(kind, "migrated") ? DR_SHUTOFF_MIGRATED :
 			 DR_SHUTOFF_DESTROYED;
 	}
 	if (dom_xvmd_stopping && act == DOM_ACT_RESTART)
@@ -1084,7 +1095,7 @@ int dom_destroy(struct dom *d, struct verr *e)
 	if (rc < 0)
 		return rc;
 	d->destroying = true;
-	if (d->save_job) {	/* hv is busy writing: no answer to wait for */
+	if (d->save_job || d->mig_job) {	/* hv is busy: no answer */
 		kill(d->pid, SIGKILL);
 	} else if (dom_hv_call(d, "destroy", NULL, e) < 0) {
 		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);

@@ -36,6 +36,9 @@ int dom_disk_arg(const struct dom_disk *dk, char *buf, size_t len);
 /* Watch hv's control socket for state events; 0 or -errno. */
 int dom_watch(struct dom *d);
 void dom_unwatch(struct dom *d);
+/* hv said it saved or migrated the guest and exits: wait for that (10
+ * s), then kill it (its state is elsewhere already). */
+void dom_save_wait_exit(struct dom *d);
 /* Release what a running domain holds; it is now in state/reason. */
 void dom_stopped(struct dom *d, int state, int reason);
 

@@ -84,7 +84,7 @@ static void dom_save_sleep_ms(int ms)
 
 /* hv said it saved and exits: wait for that, kill it if it lingers (its
  * state is in the image already). */
-static void dom_save_wait_exit(struct dom *d)
+void dom_save_wait_exit(struct dom *d)
 {
 	int64_t end = loop_now_ms() + HV_SAVE_EXIT_MS;
 	int st;
@@ -138,7 +138,13 @@ int dom_check_idle(const struct dom *d, struct verr *e)
 	if (d->launch_job)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain '%s' is being "
-				 "restored", d->cfg.name);
+				 "%s", d->cfg.name, d->restore &&
+				 d->restore->incoming ? "migrated in" :
+				 "restored");
+	if (d->mig_job)
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: domain '%s' is being "
+				 "migrated", d->cfg.name);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ enum {
 enum {
 	EVD_DEFINED_ADDED = 0,
 	EVD_DEFINED_UPDATED = 1,
+	EVD_STARTED_MIGRATED = 1,
 	EVD_STARTED_RESTORED = 2,
 	EVD_SUSPENDED_RESTORED = 4,
 	EVD_STOPPED_SAVED = 4,
@@ -28,6 +29,7 @@ enum {
 	EVD_STOPPED_DESTROYED = 1,
 	EVD_STOPPED_CRASHED = 2,
 	EVD_STOPPED_FAILED = 5,
+	EVD_STOPPED_MIGRATED = 3,
 };
 
 /* Send event/detail about d to every client registered for lifecycle

@@ -5,6 +5,7 @@
  * keeps domain definitions under $XVM_STATEDIR/domains, runs one hv per
  * running domain. One thread, one epoll loop (loop.c).
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -20,21 +21,29 @@
 #include "xvm/log.h"
 #include "loop.h"
 #include "dom.h"
+#include "netallow.h"
 #include "remote.h"
 #include "sched.h"
 
 #define SYSTEM_SOCKET	"/var/run/libvirt/virtxvmd-sock"
 #define SYSTEM_SOCKET_RO "/var/run/libvirt/virtxvmd-sock-ro"
 
+#define XVMD_MAX_LISTEN	4
+
 struct xvmd_opts {
 	bool system;
 	const char *hv;
+	const char *listen[XVMD_MAX_LISTEN];	/* --listen ADDR[:PORT] */
+	unsigned int nlisten;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xvmd [--system] [--hv PATH] [--cgroup NAME] "
-		"[--stop-timeout SECONDS] [--log-level LEVEL]\n");
+		"[--stop-timeout SECONDS] [--log-level LEVEL]\n"
+		"            [--listen ADDR[:PORT]]... [--tcp-allow PATTERN[,...]]\n"
+		"            [--relocation-port PORT] [--relocation-address ADDR]\n"
+		"            [--relocation-hosts-allow PATTERN[,...]]\n");
 }
 
 static void xvmd_default_hv(void)
@@ -55,6 +64,35 @@ static void xvmd_default_hv(void)
 		snprintf(dom_env.hv, sizeof(dom_env.hv), "%.500s/hv", self);
 }
 
+/* --tcp-allow / --relocation-hosts-allow. */
+static int xvmd_allow(const char *opt, const char *spec)
+{
+	char err[128];
+	int rc = !strcmp(opt, "--tcp-allow") ?
+		 remote_tcp_allow_set(spec, err, sizeof(err)) :
+		 netallow_parse(&dom_env.reloc_allow, spec, err, sizeof(err));
+
+	if (rc < 0)
+		fprintf(stderr, "xvmd: %s: %s\n", opt, err);
+	return rc;
+}
+
+/* A numeric IPv4 or IPv6 address hv's incoming listener binds to. */
+static int xvmd_reloc_address(const char *a)
+{
+	struct in6_addr tmp;
+
+	if (strlen(a) >= sizeof(dom_env.reloc_addr) ||
+	    (inet_pton(AF_INET, a, &tmp) != 1 &&
+	     inet_pton(AF_INET6, a, &tmp) != 1)) {
+		fprintf(stderr, "xvmd: --relocation-address '%s' is not a "
+			"numeric IP address\n", a);
+		return -EINVAL;
+	}
+	strcpy(dom_env.reloc_addr, a);
+	return 0;
+}
+
 static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 {
 	static const struct option lo[] = {
@@ -63,6 +101,11 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 		{ "cgroup", required_argument, NULL, 'g' },
 		{ "stop-timeout", required_argument, NULL, 't' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "listen", required_argument, NULL, 'L' },
+		{ "tcp-allow", required_argument, NULL, 'A' },
+		{ "relocation-port", required_argument, NULL, 'P' },
+		{ "relocation-address", required_argument, NULL, 'R' },
+		{ "relocation-hosts-allow", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -100,6 +143,33 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 				return -EINVAL;
 			}
 			log_set_level(lvl);
+			break;
+		case 'L':
+			if (o->nlisten == XVMD_MAX_LISTEN) {
+				fprintf(stderr, "xvmd: at most %d --listen\n",
+					XVMD_MAX_LISTEN);
+				return -EINVAL;
+			}
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'A':
+		case 'r':
+			if (xvmd_allow(c == 'A' ? "--tcp-allow" :
+				       "--relocation-hosts-allow", optarg) < 0)
+				return -EINVAL;
+			break;
+		case 'P':
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 65535 - DOM_MIG_PORTS) {
+				fprintf(stderr, "xvmd: --relocation-port must "
+					"be 1-%d\n", 65535 - DOM_MIG_PORTS);
+				return -EINVAL;
+			}
+			dom_env.reloc_port = (int)v;
+			break;
+		case 'R':
+			if (xvmd_reloc_address(optarg) < 0)
+				return -EINVAL;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
@@ -174,11 +244,22 @@ static int xvmd_listen(const struct xvmd_opts *o)
 	char path[300];
 	int rc;
 
+	unsigned int i;
+
 	snprintf(path, sizeof(path), "%s/libvirt-sock", dom_env.rundir);
 	rc = remote_listen(path, false);
 	if (rc < 0) {
 		log_err("cannot listen on %s: %s", path, strerror(-rc));
 		return rc;
+	}
+	for (i = 0; i < o->nlisten; i++) {
+		rc = remote_listen_tcp(o->listen[i]);
+		if (rc < 0) {
+			log_err("cannot listen on TCP %s: %s", o->listen[i],
+				rc == -EINVAL ? "not ADDR[:PORT] with a "
+				"numeric address" : strerror(-rc));
+			return rc;
+		}
 	}
 	if (!o->system)
 		return 0;
@@ -202,6 +283,8 @@ int main(int argc, char **argv)
 	log_init("xvmd", LL_INFO);
 	strcpy(dom_env.cgroup, "xvm");
 	dom_env.stop_timeout_s = 30;
+	dom_env.reloc_port = DOM_MIG_PORT;
+	netallow_parse(&dom_env.reloc_allow, "127.0.0.0/8,::1", NULL, 0);
 	xvmd_default_hv();
 	if (xvmd_parse(argc, argv, &o) < 0 || xvmd_dirs(&o) < 0)
 		return 2;
@@ -215,6 +298,7 @@ int main(int argc, char **argv)
 	if (xvmd_listen(&o) < 0 || dom_init() < 0) {
 		log_err("start-up failed (XVM_RUNDIR=%s XVM_STATEDIR=%s)",
 			dom_env.rundir, dom_env.statedir);
+		remote_shutdown();	/* no socket file left behind */
 		return 1;
 	}
 	log_info("serving %s/libvirt-sock", dom_env.rundir);

@@ -20,6 +20,7 @@ static const struct proc_group *const proc_groups[] = {
 	&proc_stats_group,
 	&proc_meta_group,
 	&proc_blk_group,
+	&proc_migrate_group,
 };
 
 static const struct proc *proc_group_lookup(const struct proc_group *g,

@@ -12,8 +12,11 @@
 #define XVMD_LIB_VERSION	9000000	/* the libvirt protocol level served */
 
 /* Features answered 1 (LIBVIRT-RPC.md "Features for SUPPORTS_FEATURE"). */
+#define FEATURE_MIGRATION_P2P		4	/* dom_migrate_p2p.c */
+#define FEATURE_MIGRATION_V3		6
 #define FEATURE_TYPED_PARAM_STRING	9
 #define FEATURE_PROGRAM_KEEPALIVE	10
+#define FEATURE_MIGRATION_PARAMS	13	/* proc_migrate.c's 302-307 */
 
 int proc_args_done(struct remote_call *c)
 {
@@ -36,7 +39,9 @@ PROC_DECL(proc_supports_feature)
 	if (proc_args_done(c))
 		return PROC_DROP;
 	xdr_put_i32(c->ret, f == FEATURE_TYPED_PARAM_STRING ||
-		    f == FEATURE_PROGRAM_KEEPALIVE);
+		    f == FEATURE_PROGRAM_KEEPALIVE ||
+		    f == FEATURE_MIGRATION_P2P || f == FEATURE_MIGRATION_V3 ||
+		    f == FEATURE_MIGRATION_PARAMS);
 	return 0;
 }
 
@@ -116,7 +121,9 @@ PROC_DECL(proc_is_secure)
 {
 	if (proc_args_done(c))
 		return PROC_DROP;
-	xdr_put_i32(c->ret, 1);		/* a local unix socket */
+	/* a local unix socket is; plain TCP is neither encrypted nor
+	 * authenticated */
+	xdr_put_i32(c->ret, !remote_conn_is_tcp(c->conn));
 	return 0;
 }
 

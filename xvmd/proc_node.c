@@ -87,6 +87,11 @@ PROC_DECL(proc_get_capabilities)
 	fprintf(f, "<capabilities>\n  <host>\n    <cpu>\n      <arch>x86_64</arch>\n"
 		"      <topology sockets='1' dies='1' cores='%d' threads='1'/>\n"
 		"    </cpu>\n    <power_management/>\n"
+		/* proc_migrate.c: live, hv to hv over tcp */
+		"    <migration_features>\n      <live/>\n"
+		"      <uri_transports>\n"
+		"        <uri_transport>tcp</uri_transport>\n"
+		"      </uri_transports>\n    </migration_features>\n"
 		"  </host>\n", n.cpus);
 	node_caps_guest(f, "xen");
 	node_caps_guest(f, "hvm");

@@ -13,6 +13,7 @@
  */
 #include <stdlib.h>
 #include "dom.h"
+#include "dom_migrate.h"
 #include "proc.h"
 
 #define PATH_MAX_LEN	4096
@@ -237,6 +238,8 @@ PROC_DECL(proc_get_job_info)
 	if (rc)
 		return rc;
 	ms = dom_save_elapsed_ms(d);
+	if (ms < 0)
+		ms = dom_mig_elapsed_ms(d);	/* a migration going out */
 	xdr_put_i32(c->ret, ms >= 0 ? 2 : 0);	/* UNBOUNDED : NONE */
 	xdr_put_u64(c->ret, ms >= 0 ? (uint64_t)ms : 0);
 	for (i = 0; i < 10; i++)

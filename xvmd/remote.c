@@ -14,7 +14,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include "xvm/log.h"
+#include "netallow.h"
 #include "loop.h"
 #include "proc.h"
 
@@ -36,7 +39,8 @@
 struct remote_listener {
 	int fd;
 	bool ro;		/* read-only socket: every connection read-only */
-	char path[108];
+	bool tcp;		/* TCP: peers checked against remote_tcp_allow */
+	char path[108];		/* unix: the socket file; TCP: ADDR:PORT */
 	struct remote_listener *next;
 };
 
@@ -52,6 +56,8 @@ struct remote_conn {
 	size_t out_off;
 	bool open, readonly, dead;
 	bool ro_socket;		/* accepted on a read-only socket */
+	bool tcp;		/* accepted on a TCP listener */
+	char local[64];		/* TCP: our address the client reached */
 	uint64_t events;	/* registered domain event ids (bit = id) */
 	struct remote_stream *streams;	/* open streams on this client */
 	struct remote_defer *defers;	/* calls to be answered later */
@@ -77,6 +83,8 @@ struct remote_hdr {
 };
 
 static struct remote_listener *remote_listeners;
+/* Who may connect over TCP (--tcp-allow); loopback unless configured. */
+static struct netallow remote_tcp_allow;
 static struct remote_conn *remote_conns;
 static unsigned int remote_nconns;
 static size_t remote_big_bytes;	/* buffers of big packets being read */
@@ -95,6 +103,16 @@ void remote_conn_set_open(struct remote_conn *conn, bool readonly)
 bool remote_conn_readonly(const struct remote_conn *conn)
 {
 	return conn->readonly;
+}
+
+bool remote_conn_is_tcp(const struct remote_conn *conn)
+{
+	return conn->tcp;
+}
+
+const char *remote_conn_local_addr(const struct remote_conn *conn)
+{
+	return conn->tcp && conn->local[0] ? conn->local : NULL;
 }
 
 /* Release the packet being read (and its share of the budget). */
@@ -605,13 +623,44 @@ fail:
 	return rc;
 }
 
+/* A TCP peer: refused (logged, closed) unless the allow list has it. */
+static int remote_accept_tcp(int fd, const struct sockaddr *peer)
+{
+	struct sockaddr_storage me;
+	socklen_t len = sizeof(me);
+	char who[64];
+
+	netallow_addr_str(peer, who, sizeof(who));
+	if (!netallow_match(&remote_tcp_allow, peer)) {
+		log_warn("remote: TCP client %s refused (not in --tcp-allow)",
+			 who);
+		close(fd);
+		return -EACCES;
+	}
+	if (remote_serve_fd(fd, false) < 0)
+		return -EIO;
+	log_info("remote: TCP client %s", who);
+	remote_conns->tcp = true;	/* remote_serve_fd() put it first */
+	if (getsockname(fd, (struct sockaddr *)&me, &len) == 0)
+		netallow_addr_str((struct sockaddr *)&me, remote_conns->local,
+				  sizeof(remote_conns->local));
+	return 0;
+}
+
 static void remote_accept(void *opaque, uint32_t events)
 {
 	struct remote_listener *l = opaque;
-	int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	int fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
+			 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 	(void)events;
-	if (fd >= 0)
+	if (fd < 0)
+		return;
+	if (l->tcp)
+		remote_accept_tcp(fd, (struct sockaddr *)&peer);
+	else
 		remote_serve_fd(fd, l->ro);
 }
 
@@ -678,6 +727,98 @@ fail:
 	return rc;
 }
 
+int remote_tcp_allow_set(const char *spec, char *err, size_t errlen)
+{
+	return netallow_parse(&remote_tcp_allow, spec, err, errlen);
+}
+
+/* "ADDR[:PORT]", "[V6ADDR][:PORT]" or ":PORT" (every address) into host
+ * and port strings. */
+static int remote_split_hostport(const char *spec, char *host, size_t hlen,
+				 char *port, size_t plen)
+{
+	const char *colon, *p;
+
+	snprintf(port, plen, "%d", REMOTE_TCP_PORT);
+	if (spec[0] == '[') {
+		p = strchr(spec, ']');
+		if (!p || (size_t)(p - spec - 1) >= hlen)
+			return -EINVAL;
+		memcpy(host, spec + 1, (size_t)(p - spec - 1));
+		host[p - spec - 1] = 0;
+		colon = p[1] == ':' ? p + 1 : NULL;
+		if (p[1] && !colon)
+			return -EINVAL;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon && strchr(spec, ':') != colon)	/* bare IPv6 */
+			colon = NULL;
+		if ((size_t)(colon ? colon - spec : (long)strlen(spec)) >= hlen)
+			return -EINVAL;
+		snprintf(host, hlen, "%.*s", (int)(colon ? colon - spec :
+						  (long)strlen(spec)), spec);
+	}
+	if (colon) {
+		char *end;
+		long v = strtol(colon + 1, &end, 10);
+
+		if (!colon[1] || *end || v < 1 || v > 65535)
+			return -EINVAL;
+		snprintf(port, plen, "%ld", v);
+	}
+	return 0;
+}
+
+int remote_listen_tcp(const char *spec)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
+					      AI_NUMERICSERV };
+	struct addrinfo *ai = NULL;
+	struct remote_listener *l = NULL;
+	char host[INET6_ADDRSTRLEN + 1], port[8];
+	int fd = -1, one = 1, rc;
+
+	if (!remote_tcp_allow.n)
+		netallow_parse(&remote_tcp_allow, "127.0.0.0/8,::1", host,
+			       sizeof(host));
+	if (remote_split_hostport(spec, host, sizeof(host), port,
+				  sizeof(port)) < 0)
+		return -EINVAL;
+	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0)
+		return -EINVAL;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	l->fd = fd;
+	l->tcp = true;
+	snprintf(l->path, sizeof(l->path), "%s:%s", host, port);
+	rc = loop_add(fd, EPOLLIN, remote_accept, l);
+	if (rc < 0)
+		goto fail;
+	l->next = remote_listeners;
+	remote_listeners = l;
+	freeaddrinfo(ai);
+	log_info("remote: listening on TCP %s", spec);
+	return 0;
+fail:
+	free(l);
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return rc;
+}
+
 void remote_shutdown(void)
 {
 	while (remote_conns)
@@ -688,7 +829,8 @@ void remote_shutdown(void)
 		remote_listeners = l->next;
 		loop_del(l->fd);
 		close(l->fd);
-		unlink(l->path);
+		if (!l->tcp)
+			unlink(l->path);
 		free(l);
 	}
 }

@@ -68,6 +68,16 @@ void remote_defer_cancel(struct remote_defer *d);
  * socket (ro) is 0666 and its connections can only look, whatever flags
  * their CONNECT_OPEN carries. 0 or -errno. */
 int remote_listen(const char *path, bool ro);
+/* libvirt's TCP port (libvirtd's listen_tcp default). */
+#define REMOTE_TCP_PORT	16509
+/* Listen on TCP "ADDR[:PORT]" ("[V6]:PORT", ":PORT" = every address);
+ * peers are served only if the allow list has them (loopback unless
+ * remote_tcp_allow_set() said otherwise), refused ones are logged and
+ * closed. No authentication beyond that and no encryption (AUTH_NONE,
+ * as libvirtd's listen_tcp with auth_tcp = "none"). 0 or -errno. */
+int remote_listen_tcp(const char *spec);
+/* The TCP allow list (netallow.h syntax). 0 or -EINVAL with err. */
+int remote_tcp_allow_set(const char *spec, char *err, size_t errlen);
 /* Close every listener and connection (unlinking the socket files). */
 void remote_shutdown(void);
 /* Called every second: drops clients whose packet stays unfinished. */
@@ -76,6 +86,9 @@ void remote_tick(void);
 bool remote_conn_is_open(const struct remote_conn *conn);
 void remote_conn_set_open(struct remote_conn *conn, bool readonly);
 bool remote_conn_readonly(const struct remote_conn *conn);
+bool remote_conn_is_tcp(const struct remote_conn *conn);
+/* Our address a TCP client reached ("192.0.2.1"), NULL on unix sockets. */
+const char *remote_conn_local_addr(const struct remote_conn *conn);
 /* The domain event ids the client registered for (events.c). */
 uint64_t *remote_conn_events(struct remote_conn *conn);
 /* Call fn for every open connection. */

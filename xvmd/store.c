@@ -70,6 +70,8 @@ int store_run_path(char *buf, size_t len, const char *name, const char *what)
 		return store_path(buf, len, store_hvdir, name, ".pid");
 	if (!strcmp(what, "log"))
 		return store_path(buf, len, store_hvdir, name, ".log");
+	if (!strcmp(what, "mig"))	/* an incoming hv's stream socket */
+		return store_path(buf, len, store_hvdir, name, ".mig");
 	return -EINVAL;
 }
 

@@ -36,8 +36,10 @@ vnic_of() { V domiflist "$1" | awk 'NR>0 && $1 ~ /^xvm/ {print $1}'; }
 nic="<interface type='bridge'><source bridge='$stub'/></interface>"
 mkdir -p "$TMP/save"
 
-V capabilities | grep -q migration && fail "capabilities advertise migration: $(V capabilities)"
-pass "capabilities advertise no migration"
+# live migration exists (76-xvmd-migrate-native): tcp only
+V capabilities | tr -d ' \n' | grep -q '<migration_features><live/><uri_transports><uri_transport>tcp</uri_transport></uri_transports></migration_features>' ||
+	fail "capabilities do not advertise live tcp migration: $(V capabilities)"
+pass "capabilities advertise live migration over tcp"
 
 # A transient domain: save makes it go, restore brings it back.
 dom_xml t1 "workload=spin" "" "$nic"

@@ -44,6 +44,11 @@ enum {
 	P_AUTH_LIST = 66,
 	P_GET_URI = 110,
 	P_OPEN_CONSOLE = 201,
+	P_MIGRATE_BEGIN3 = 213,
+	P_MIGRATE_PREPARE3 = 214,
+	P_MIGRATE_PERFORM3 = 216,
+	P_MIGRATE_FINISH3 = 217,
+	P_MIGRATE_PREPARE3_PARAMS = 303,
 };
 
 #define WAIT_MS		2000
@@ -958,6 +963,140 @@ static int suite_cleanup(void)
 	return 0;
 }
 
+/* PREPARE3 {cookie_in; uri_in; flags; dname; resource; dom_xml}. */
+static int call_prepare3(int fd, const char *uri, uint64_t flags,
+			 const char *xml, struct reply *r)
+{
+	struct xdr_out a;
+	int rc;
+
+	xdr_out_init(&a);
+	xdr_put_opaque(&a, NULL, 0);
+	xdr_put_opt_string(&a, uri);
+	xdr_put_u64(&a, flags);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u64(&a, 0);
+	xdr_put_string(&a, xml);
+	rc = call(fd, P_MIGRATE_PREPARE3, &a, r);
+	xdr_out_free(&a);
+	return rc;
+}
+
+/* The migration procedures refuse what they cannot do, say why, leave
+ * nothing behind and keep serving; malformed ones drop the client. */
+static void test_migration_refusals(void)
+{
+	static const uint8_t nouuid[16] = { 1, 2, 3 };
+	int fd = client_open(false, false);
+	struct xdr_out a;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	/* prepare: bad XML, a URI that is not tcp:, p2p, renaming */
+	CU_ASSERT_EQUAL(call_prepare3(fd, NULL, 1, "<domain type='xvm'><name>",
+				      &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_XML_ERROR);
+	CU_ASSERT(r.msg && !strncmp(r.msg, "XML error: ", 11));
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_prepare3(fd, "udp:1.2.3.4:5", 1, unit_dom_xml,
+				      &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: migration URI "
+		     "'udp:1.2.3.4:5': expected tcp:HOST[:PORT] or "
+		     "tcp://HOST[:PORT]");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_prepare3(fd, "tcp://127.0.0.1:0", 1,
+				      unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_INVALID_ARG);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_prepare3(fd, NULL, 1 | 2, unit_dom_xml, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: "
+		     "VIR_MIGRATE_PEER2PEER belongs to the source's perform "
+		     "only");
+	reply_free(&r);
+	/* the refused prepares made no domain */
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "unitdom", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);
+	reply_free(&r);
+
+	/* prepare with typed parameters: an unknown one named */
+	xdr_out_init(&a);
+	xdr_put_u32(&a, 2);
+	xdr_put_string(&a, "destination_xml");
+	xdr_put_i32(&a, 7);
+	xdr_put_string(&a, unit_dom_xml);
+	xdr_put_string(&a, "compression");
+	xdr_put_i32(&a, 7);
+	xdr_put_string(&a, "xbzrle");
+	xdr_put_opaque(&a, NULL, 0);
+	xdr_put_u32(&a, 1);
+	CU_ASSERT_EQUAL(call(fd, P_MIGRATE_PREPARE3_PARAMS, &a, &r), 0);
+	assert_error(&r, VERR_ARGUMENT_UNSUPPORTED, "argument unsupported: "
+		     "migration parameter 'compression' is not supported "
+		     "(migrate_uri, destination_name, destination_xml)");
+	reply_free(&r);
+	xdr_out_free(&a);
+
+	/* begin and perform of an unknown domain, finish of no migration */
+	xdr_out_init(&a);
+	put_dom(&a, "nosuch", nouuid);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u64(&a, 1);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u64(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_MIGRATE_BEGIN3, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);
+	reply_free(&r);
+	xdr_out_free(&a);
+	xdr_out_init(&a);
+	put_dom(&a, "nosuch", nouuid);
+	xdr_put_opt_string(&a, NULL);		/* xmlin */
+	xdr_put_opaque(&a, NULL, 0);		/* cookie */
+	xdr_put_opt_string(&a, NULL);		/* dconnuri */
+	xdr_put_opt_string(&a, "tcp:127.0.0.1:1");
+	xdr_put_u64(&a, 1);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u64(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_MIGRATE_PERFORM3, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);
+	reply_free(&r);
+	xdr_out_free(&a);
+	xdr_out_init(&a);
+	xdr_put_string(&a, "nosuch");
+	xdr_put_opaque(&a, NULL, 0);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u64(&a, 1);
+	xdr_put_i32(&a, 0);
+	CU_ASSERT_EQUAL(call(fd, P_MIGRATE_FINISH3, &a, &r), 0);
+	assert_error(&r, VERR_NO_DOMAIN, "Domain not found: no incoming "
+		     "migration of domain 'nosuch'");
+	reply_free(&r);
+	xdr_out_free(&a);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+
+	/* a truncated prepare closes only this client */
+	xdr_out_init(&a);
+	xdr_put_opaque(&a, NULL, 0);
+	xdr_put_opt_string(&a, NULL);
+	CU_ASSERT_EQUAL(call(fd, P_MIGRATE_PREPARE3, &a, &r), -ECONNRESET);
+	reply_free(&r);
+	xdr_out_free(&a);
+	client_close(fd);
+	fd = client_open(false, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	client_close(fd);
+
+	/* read-only clients cannot migrate */
+	fd = client_open(true, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(call_prepare3(fd, NULL, 1, unit_dom_xml, &r), 0);
+	assert_error(&r, VERR_OPERATION_DENIED, "operation forbidden: read "
+		     "only access prevents DOMAIN_MIGRATE_PREPARE3");
+	reply_free(&r);
+	client_close(fd);
+}
+
 static CU_TestInfo tests[] = {
 	{ "connect, type, uri, hostname", test_connect },
 	{ "CONNECT_OPEN of another URI", test_connect_other_uri },
@@ -974,6 +1113,7 @@ static CU_TestInfo tests[] = {
 	{ "calls answered later", test_deferred_reply },
 	{ "save, restore, managed save: refusals and images",
 	  test_save_restore_refusals },
+	{ "migration procedures: refusals", test_migration_refusals },
 	CU_TEST_INFO_NULL,
 };
 
