@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 #include "xvm/linkprop.h"
 #include "xvm/units.h"
+#include "xvm/xmlread.h"
 #include "domxml.h"
 #include "sched.h"
 
@@ -45,20 +46,24 @@ static char *domxml_attr(const xmlNode *n, const char *name)
 	return (char *)xmlGetNoNsProp((xmlNode *)n, (const xmlChar *)name);
 }
 
-/* Copy an element's text into buf; error if it does not fit. */
+/* Copy an element's text into buf; error if it does not fit. Only the
+ * element's own text: nothing is expanded (xmlread.h). */
 static int domxml_text(struct domxml_ctx *c, const xmlNode *n, char *buf,
 		       size_t len)
 {
-	char *t = (char *)xmlNodeGetContent((xmlNode *)n);
+	char *t = xmlread_text(n);
 	int rc = 0;
 
+	if (!t && errno == EINVAL)
+		return domxml_fail(c, "element '%s' must hold text only",
+				   n->name);
 	if (!t)
-		return domxml_fail(c, "element '%s' is empty", n->name);
+		return domxml_fail(c, "out of memory reading '%s'", n->name);
 	if (strlen(t) >= len)
 		rc = domxml_fail(c, "element '%s' is too long", n->name);
 	else
 		strcpy(buf, t);
-	xmlFree(t);
+	free(t);
 	return rc;
 }
 
@@ -1061,13 +1066,6 @@ static int domxml_root(struct domxml_ctx *c, const xmlNode *root)
 	return domxml_finish(c);
 }
 
-/* libxml2 reports errors through a callback; keep the first one. */
-static void domxml_silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 		 char *err, size_t errlen)
 {
@@ -1077,22 +1075,9 @@ int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->on_reboot = DOM_ACT_RESTART;	/* libvirt's defaults */
-	if (len > INT32_MAX)
-		return domxml_fail(&c, "XML document too large");
-	xmlSetGenericErrorFunc(NULL, domxml_silent);
-	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR |
-			    XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		char msg[200];
-
-		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message :
-			 "not well-formed");
-		msg[strcspn(msg, "\n")] = 0;
-		return domxml_fail(&c, "line %d: %s",
-				   e ? e->line : 0, msg);
-	}
+	doc = xmlread_doc(xml, len, "domain.xml", err, errlen);
+	if (!doc)
+		return -EINVAL;
 	rc = domxml_root(&c, xmlDocGetRootElement(doc));
 	xmlFreeDoc(doc);
 	return rc;

@@ -240,6 +240,95 @@ static void test_domxml_errors(void)
 	}
 }
 
+/* Issue 12 finding 1: entities are never expanded. A document with a
+ * DOCTYPE (where entities are declared) is refused before its
+ * declarations are read, whether it uses them in text, in attributes or
+ * in a kept element; an entity that is not one of the five predefined
+ * ones is an error; character references still work. */
+static void test_domxml_entities(void)
+{
+	static const char *const dtd[] = {
+		"<!DOCTYPE domain [<!ENTITY n \"web\">]><domain type='xvm'>"
+		"<name>&n;</name><memory>2048</memory><os><type>xen</type>"
+		"<kernel>/k</kernel></os></domain>",
+		"<!DOCTYPE domain [<!ENTITY k \"/boot/k\">]><domain type='xvm'>"
+		"<name>a</name><memory>2048</memory><os><type>xen</type>"
+		"<kernel>/k</kernel></os><devices><disk type='file'><source "
+		"file='&k;'/><target dev='xvda'/></disk></devices></domain>",
+		"<!DOCTYPE domain [<!ENTITY c \"x\">]><domain type='xvm'>"
+		"<name>a</name><memory>2048</memory><os><type>xen</type>"
+		"<kernel>/k</kernel></os><clock offset='utc'>&c;</clock>"
+		"</domain>",
+		"<!DOCTYPE domain SYSTEM \"file:///etc/passwd\"><domain "
+		"type='xvm'/>",
+		"<?xml version='1.0'?>\n<!DOCTYPE domain><domain type='xvm'/>",
+	};
+	static const char chars[] = "<domain type='xvm'><name>a</name>"
+		"<memory>2048</memory><os><type>xen</type><kernel>/k&amp;&#x41;"
+		"&#66;&lt;&gt;&apos;&quot;</kernel></os></domain>";
+	static const char undeclared[] = "<domain type='xvm'><name>&n;</name>"
+		"</domain>";
+	struct dom_config c;
+	char err[256], *big;
+	size_t i, n, len;
+
+	for (i = 0; i < ARRAY_SIZE(dtd); i++) {
+		err[0] = 0;
+		CU_ASSERT_EQUAL(domxml_parse(dtd[i], strlen(dtd[i]), &c, err,
+					     sizeof(err)), -EINVAL);
+		if (strcmp(err, "DTDs and entity declarations are not accepted"))
+			fprintf(stderr, "\n  case %zu: '%s'\n", i, err);
+		CU_ASSERT_STRING_EQUAL(err, "DTDs and entity declarations are "
+				       "not accepted");
+	}
+	CU_ASSERT_EQUAL(domxml_parse(undeclared, strlen(undeclared), &c, err,
+				     sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "line 1: Entity 'n' not defined");
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(chars, strlen(chars), &c, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.kernel, "/k&AB<>'\"");
+
+	/* the reproducer's shape, scaled down: a 20 KB entity referenced
+	 * 5000 times (100 MB expanded) is refused at once */
+	n = 20000;
+	big = malloc(n + 5000 * 4 + 512);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	len = (size_t)sprintf(big, "<!DOCTYPE domain [<!ENTITY e \"");
+	memset(big + len, 'x', n);
+	len += n;
+	len += (size_t)sprintf(big + len, "\">]><domain type='xvm'>"
+			       "<description>");
+	for (i = 0; i < 5000; i++)
+		len += (size_t)sprintf(big + len, "&e;");
+	len += (size_t)sprintf(big + len, "</description></domain>");
+	CU_ASSERT_EQUAL(domxml_parse(big, len, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "DTDs and entity declarations are not "
+			       "accepted");
+	free(big);
+}
+
+/* Issue 12 finding 8: each parse reports its own error. An empty
+ * document after a refused one says so, without the earlier one's text
+ * (libxml2's process-wide last error is not consulted). */
+static void test_domxml_error_own(void)
+{
+	static const char bad[] = "<domain type='xvm'><name>SECRET-NAME"
+		"</nam></domain>";
+	struct dom_config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(domxml_parse(bad, strlen(bad), &c, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 1:"));
+	CU_ASSERT_EQUAL(domxml_parse("", 0, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "empty document");
+	CU_ASSERT_EQUAL(domxml_parse(bad, strlen(bad), &c, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_EQUAL(domxml_parse("   ", 3, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(strstr(err, "SECRET"));
+	CU_ASSERT_PTR_NULL(strstr(err, "nam"));
+}
+
 /* What virt-install 4.x and virt-manager send for a PV guest: what has no
  * meaning here is kept and given back verbatim, the rest honoured. */
 static const char virtinst_xml[] =
@@ -440,6 +529,8 @@ static CU_TestInfo tests[] = {
 	{ "metadata namespaces, size limit", test_domxml_metadata },
 	{ "uuid, cpuset, names", test_domxml_helpers },
 	{ "disk serial, cache, readonly -> hv --disk", test_domxml_disks },
+	{ "no DTD, no entity expanded (issue 12 #1)", test_domxml_entities },
+	{ "each parse its own error (issue 12 #8)", test_domxml_error_own },
 	CU_TEST_INFO_NULL,
 };
 

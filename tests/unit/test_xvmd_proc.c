@@ -421,6 +421,25 @@ static void test_define_bad_xml(void)
 	client_close(fd);
 }
 
+/* Issue 12 finding 8: an empty document's error is its own, not the
+ * text of another client's refused document. */
+static void test_define_error_own(void)
+{
+	int a = client_open(false, false), b = client_open(false, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(a >= 0 && b >= 0);
+	CU_ASSERT_EQUAL(call_str(a, P_DEFINE_XML, "<domain type='xvm'><name>"
+				 "SECRET-of-a</nam></domain>", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_XML_ERROR);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(b, P_DEFINE_XML, "", &r), 0);
+	assert_error(&r, VERR_XML_ERROR, "XML error: empty document");
+	reply_free(&r);
+	client_close(a);
+	client_close(b);
+}
+
 static void test_readonly(void)
 {
 	int fd = client_open(true, false);
@@ -968,6 +987,7 @@ static CU_TestInfo tests[] = {
 	  test_malformed_arguments },
 	{ "keepalive PING gets PONG", test_keepalive },
 	{ "define with bad XML: XML_ERROR", test_define_bad_xml },
+	{ "each define its own error (issue 12 #8)", test_define_error_own },
 	{ "read-only connection refuses define", test_readonly },
 	{ "define, lookup, console, undefine", test_define_lookup_undefine },
 	{ "streams registered with the transport", test_stream },

@@ -600,6 +600,14 @@ static void test_metadata(void)
 	CU_ASSERT_EQUAL(e.code, VERR_XML_ERROR);
 	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/><b/>", "k", "urn:k",
 			      &e) < 0);
+	/* no DTD (issue 12 #1): its entities would be kept as references
+	 * the stored definition does not declare */
+	memset(&e, 0, sizeof(e));
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<!DOCTYPE a [<!ENTITY e "
+			      "\"x\">]><a>&e;</a>", "k", "urn:k", &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_XML_ERROR);
+	CU_ASSERT_STRING_EQUAL(e.msg, "XML error: metadata: DTDs and entity "
+			       "declarations are not accepted");
 	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/>", "1k", "urn:k",
 			      &e) < 0);
 	CU_ASSERT_EQUAL(e.code, VERR_INVALID_ARG);
