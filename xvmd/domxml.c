@@ -22,6 +22,7 @@ struct domxml_ctx {
 	char *err;
 	size_t errlen;
 	bool have_uuid, have_mem, have_vcpu, have_os, have_name;
+	bool have_lifecycle;
 };
 
 PRINTF(2, 3)
@@ -38,6 +39,36 @@ static int domxml_fail(struct domxml_ctx *c, const char *fmt, ...)
 static bool domxml_is(const xmlNode *n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
+}
+
+static bool domxml_same_ns(const xmlNode *a, const xmlNode *b)
+{
+	const xmlChar *x = a->ns ? a->ns->href : NULL;
+	const xmlChar *y = b->ns ? b->ns->href : NULL;
+
+	return x == y || (x && y && !strcmp((const char *)x, (const char *)y));
+}
+
+/* n may appear only once in its parent (libvirt's schema): refused,
+ * naming it (with the parent's name when nested), if an earlier sibling
+ * is the same element. Otherwise the last would silently win and the
+ * definition differ from what the user reads in the document. The scan
+ * runs once per kind of element, so it stays linear. */
+static int domxml_once(struct domxml_ctx *c, const xmlNode *n)
+{
+	const xmlNode *p;
+	bool top = n->parent && n->parent->parent &&
+		   n->parent->parent->type == XML_DOCUMENT_NODE;
+
+	for (p = n->prev; p; p = p->prev)
+		if (p->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)p->name, (const char *)n->name) &&
+		    domxml_same_ns(p, n))
+			return domxml_fail(c, "element '%s%s%s' may appear only "
+					   "once", top ? "" : (const char *)
+					   n->parent->name, top ? "" : "/",
+					   n->name);
+	return 0;
 }
 
 /* An attribute's value (malloc'd by libxml2, xmlFree) or NULL. */
@@ -440,6 +471,8 @@ static int domxml_cputune(struct domxml_ctx *c, const xmlNode *n)
 	for (n = n->children; n && rc == 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if (!domxml_is(n, "vcpupin") && (rc = domxml_once(c, n)) < 0)
+			break;
 		if (domxml_is(n, "shares")) {
 			rc = domxml_num(c, n, 1, 65536, &v);
 			c->cfg->weight = (unsigned int)v;
@@ -515,6 +548,8 @@ static int domxml_os(struct domxml_ctx *c, const xmlNode *n)
 	for (n = n->children; n && rc == 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if (!domxml_is(n, "boot") && (rc = domxml_once(c, n)) < 0)
+			break;
 		if (domxml_is(n, "type"))
 			rc = domxml_os_type(c, n);
 		else if (domxml_is(n, "kernel"))
@@ -580,6 +615,10 @@ static int domxml_lifecycle(struct domxml_ctx *c, const xmlNode *n)
 
 	if (rc < 0)
 		return rc;
+	if (c->have_lifecycle)	/* at the top level or in <metadata> */
+		return domxml_fail(c, "element 'xvm:lifecycle' may appear "
+				   "only once");
+	c->have_lifecycle = true;
 	if (!strcmp(v, "ignore"))
 		c->cfg->leave_running = true;
 	else if (!strcmp(v, "shutdown"))
@@ -647,6 +686,8 @@ static int domxml_nic_bandwidth(struct domxml_ctx *c, const xmlNode *n,
 		if (!domxml_is(n, "inbound") && !domxml_is(n, "outbound"))
 			return domxml_fail(c, "unsupported element 'bandwidth/%s'",
 					   n->name);
+		if ((rc = domxml_once(c, n)) < 0)
+			return rc;
 		rc = domxml_attr_num(c, n, "average", 1, UINT32_MAX, &v);
 		if (rc == 0)
 			return domxml_fail(c, "bandwidth/%s needs 'average'",
@@ -726,7 +767,10 @@ static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
 			    struct dom_nic *nic)
 {
 	char dummy[32];
+	int rc = domxml_once(c, n);
 
+	if (rc < 0)
+		return rc;
 	if (domxml_is(n, "source"))
 		return domxml_nic_source(c, n, nic);
 	if (domxml_is(n, "mac"))
@@ -738,8 +782,8 @@ static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
 	if (domxml_is(n, "bandwidth"))
 		return domxml_nic_bandwidth(c, n, nic);
 	if (domxml_is(n, "model")) {
-		int rc = domxml_attr_copy(c, n, "type", nic->model,
-					  sizeof(nic->model), true);
+		rc = domxml_attr_copy(c, n, "type", nic->model,
+				      sizeof(nic->model), true);
 
 		if (rc > 0 && strcmp(nic->model, "virtio"))
 			return domxml_fail(c, "unsupported NIC model '%s' "
@@ -878,6 +922,8 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 	for (n = n->children; n && rc >= 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if ((rc = domxml_once(c, n)) < 0)
+			break;
 		if (domxml_is(n, "source"))
 			rc = domxml_attr_copy(c, n, d->block ? "dev" : "file",
 					      d->path, sizeof(d->path), true);
@@ -1006,9 +1052,13 @@ static int domxml_child(struct domxml_ctx *c, const xmlNode *n)
 	if (n->ns)
 		return domxml_fail(c, "unsupported element '%s' in namespace %s",
 				   n->name, n->ns->href);
-	for (i = 0; i < ARRAY_SIZE(domxml_elems); i++)
-		if (!strcmp((const char *)n->name, domxml_elems[i].name))
-			return domxml_elems[i].parse(c, n);
+	for (i = 0; i < ARRAY_SIZE(domxml_elems); i++) {
+		if (strcmp((const char *)n->name, domxml_elems[i].name))
+			continue;
+		if (domxml_once(c, n) < 0)
+			return -EINVAL;
+		return domxml_elems[i].parse(c, n);
+	}
 	return domxml_fail(c, "unsupported element '%s'", n->name);
 }
 

@@ -52,6 +52,7 @@ static int proc_meta_apply(struct remote_call *c, struct dom_config *cfg,
 			   const char *uri)
 {
 	char *buf, *field = type == META_TITLE ? cfg->title : cfg->description;
+	const char *p;
 	size_t len = type == META_TITLE ? sizeof(cfg->title) :
 		     sizeof(cfg->description);
 	int rc;
@@ -73,6 +74,13 @@ static int proc_meta_apply(struct remote_call *c, struct dom_config *cfg,
 				"%s too long (at most %zu bytes)",
 				type == META_TITLE ? "title" : "description",
 				len - 1);
+	for (p = text; p && *p; p++)	/* XML 1.0 §2.2 Char */
+		if ((unsigned char)*p < 0x20 && !strchr("\t\n\r", *p))
+			return verr_set(&c->err, VERR_INVALID_ARG, "invalid "
+					"argument: %s holds control character "
+					"0x%02x, which XML cannot carry",
+					type == META_TITLE ? "title" :
+					"description", *p);
 	snprintf(field, len, "%s", text ? text : "");
 	return 0;
 }

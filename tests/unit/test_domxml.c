@@ -224,6 +224,38 @@ static void test_domxml_errors(void)
 		  "invalid domain name" },
 		{ "<domain type='xvm'><cputune><quota>100000</quota><period>1000"
 		  "</period></cputune></domain>", "cap above 6400%" },
+		/* issue 12 #10: single elements given twice */
+		{ "<domain type='xvm'><name>a</name><memory>2048</memory>"
+		  "<memory>4096</memory></domain>",
+		  "element 'memory' may appear only once" },
+		{ "<domain type='xvm'><os><type>xen</type><kernel>/k</kernel>"
+		  "</os><os><type>xen</type><kernel>/j</kernel></os></domain>",
+		  "element 'os' may appear only once" },
+		{ "<domain type='xvm'><name>a</name><name>b</name></domain>",
+		  "element 'name' may appear only once" },
+		{ "<domain type='xvm'><os><type>xen</type><kernel>/k</kernel>"
+		  "<kernel>/j</kernel></os></domain>",
+		  "element 'os/kernel' may appear only once" },
+		{ "<domain type='xvm'><devices><interface type='bridge'><source "
+		  "bridge='p0'/><source bridge='p1'/></interface></devices>"
+		  "</domain>", "element 'interface/source' may appear only once" },
+		{ "<domain type='xvm'><devices><disk type='file'><source "
+		  "file='/a'/><target dev='xvda'/><target dev='xvdb'/></disk>"
+		  "</devices></domain>",
+		  "element 'disk/target' may appear only once" },
+		{ "<domain type='xvm'><cputune><shares>1</shares><shares>2"
+		  "</shares></cputune></domain>",
+		  "element 'cputune/shares' may appear only once" },
+		{ "<domain type='xvm'><devices><interface type='bridge'><source "
+		  "bridge='p0'/><bandwidth><inbound average='200'/><inbound "
+		  "average='300'/></bandwidth></interface></devices></domain>",
+		  "element 'bandwidth/inbound' may appear only once" },
+		{ "<domain type='xvm' xmlns:x='" DOMXML_NS "'><x:lifecycle "
+		  "on_xend_stop='ignore'/><metadata><x:lifecycle on_xend_stop="
+		  "'shutdown'/></metadata></domain>",
+		  "element 'xvm:lifecycle' may appear only once" },
+		{ "<domain type='xvm'><devices/><devices/></domain>",
+		  "element 'devices' may appear only once" },
 	};
 	struct dom_config c;
 	char err[256];
@@ -238,6 +270,39 @@ static void test_domxml_errors(void)
 				cases[i].msg);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].msg));
 	}
+}
+
+/* Issue 12 finding 10: what the formatter writes reads back the same,
+ * white space included: a CR in text (only a reference can put one
+ * there) and newline, tab and CR in attribute values. */
+static void test_domxml_roundtrip_space(void)
+{
+	static const char xml[] = "<domain type='xvm'><name>a</name>"
+		"<description>l1&#13;&#10;l2\tend&#13;</description>"
+		"<memory>2048</memory><os><type>xen</type><kernel>/k&#13;</kernel>"
+		"<cmdline>a&#13;b\nc\td</cmdline></os><devices>"
+		"<disk type='file'><source file='/a&#10;b&#9;c&#13;d e'/>"
+		"<target dev='xv&#9;da'/></disk></devices></domain>";
+	struct dom_config a, b;
+	char err[256] = "", *x;
+
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(xml, strlen(xml), &a, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(a.description, "l1\r\nl2\tend\r");
+	CU_ASSERT_STRING_EQUAL(a.cmdline, "a\rb\nc\td");
+	CU_ASSERT_STRING_EQUAL(a.disks[0].path, "/a\nb\tc\rd e");
+	x = domxml_format(&a, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(x, strlen(x), &b, err, sizeof(err)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(b.description, a.description);
+	CU_ASSERT_STRING_EQUAL(b.kernel, a.kernel);
+	CU_ASSERT_STRING_EQUAL(b.cmdline, a.cmdline);
+	CU_ASSERT_STRING_EQUAL(b.disks[0].path, a.disks[0].path);
+	CU_ASSERT_STRING_EQUAL(b.disks[0].target, a.disks[0].target);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<source file='/a&#10;b&#9;c&#13;d e'/>"));
+	free(x);
 }
 
 /* Issue 12 finding 1: entities are never expanded. A document with a
@@ -530,6 +595,8 @@ static CU_TestInfo tests[] = {
 	{ "uuid, cpuset, names", test_domxml_helpers },
 	{ "disk serial, cache, readonly -> hv --disk", test_domxml_disks },
 	{ "no DTD, no entity expanded (issue 12 #1)", test_domxml_entities },
+	{ "white space round-trips (issue 12 #10)",
+	  test_domxml_roundtrip_space },
 	{ "each parse its own error (issue 12 #8)", test_domxml_error_own },
 	CU_TEST_INFO_NULL,
 };

@@ -548,6 +548,13 @@ static void test_metadata_procs(void)
 	xdr_out_free(&r);
 	CU_ASSERT(meta_call(d, true, 0, "x", "k", NULL, 0, &r, &e) < 0);
 	xdr_out_free(&r);
+	/* a control character XML cannot carry would make the stored
+	 * definition unreadable (issue 12 #10) */
+	CU_ASSERT(meta_call(d, true, 0, "a\x01" "b", NULL, NULL, 2, &r, &e) < 0);
+	CU_ASSERT_STRING_EQUAL(e.msg, "invalid argument: description holds "
+			       "control character 0x01, which XML cannot "
+			       "carry");
+	xdr_out_free(&r);
 	CU_ASSERT(meta_call(d, true, 0, "x", NULL, NULL, 1, &r, &e) < 0);
 	CU_ASSERT_EQUAL(e.code, VERR_OPERATION_INVALID);
 	xdr_out_free(&r);
