@@ -376,7 +376,9 @@ static int domxml_description(struct domxml_ctx *c, const xmlNode *n)
 			   sizeof(c->cfg->description));
 }
 
-/* <memory unit='KiB'>N</memory>: libvirt's units, to KiB. */
+/* <memory unit='KiB'>N</memory>: libvirt's units (its scaling table:
+ * powers of 1000 for "KB".."EB", of 1024 for the rest), to KiB; at most
+ * DOM_MEM_MAX_KIB (1 TiB) whatever the unit. */
 static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
 			    uint64_t *kib)
 {
@@ -386,6 +388,12 @@ static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
 		{ "MB", 1000000, 1024 }, { "M", 1024, 1 }, { "MiB", 1024, 1 },
 		{ "GB", 1000000000, 1024 }, { "G", 1 << 20, 1 },
 		{ "GiB", 1 << 20, 1 },
+		{ "TB", 1000000000000ull, 1024 }, { "T", 1ull << 30, 1 },
+		{ "TiB", 1ull << 30, 1 },
+		{ "PB", 1000000000000000ull, 1024 }, { "P", 1ull << 40, 1 },
+		{ "PiB", 1ull << 40, 1 },
+		{ "EB", 1000000000000000000ull, 1024 }, { "E", 1ull << 50, 1 },
+		{ "EiB", 1ull << 50, 1 },
 	};
 	char unit[16] = "KiB";
 	uint64_t v;
@@ -402,6 +410,10 @@ static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
 			break;
 	if (i == ARRAY_SIZE(units))
 		return domxml_fail(c, "unknown memory unit '%s'", unit);
+	/* no wrap-around: 2^34+1 TiB must not come out as 1 TiB */
+	if (v > UINT64_MAX / units[i].mul)
+		return domxml_fail(c, "%s must be between 1 MiB and 1 TiB",
+				   n->name);
 	v = v * units[i].mul / units[i].div;
 	if (v < 1024 || v > DOM_MEM_MAX_KIB)
 		return domxml_fail(c, "%s must be between 1 MiB and 1 TiB",

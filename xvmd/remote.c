@@ -30,6 +30,11 @@
  * announce big packets cannot lock the others out. */
 #define REMOTE_SMALL_PKT	(64u << 10)
 #define REMOTE_BIG_BUDGET	(64u << 20)
+/* What a client did wrong is logged at most REMOTE_LOG_BURST times per
+ * REMOTE_LOG_MS (with the count of those left out): one line per
+ * malformed packet let a client write 27 MB of log in 5 minutes. */
+#define REMOTE_LOG_MS		10000
+#define REMOTE_LOG_BURST	10
 #define KEEPALIVE_PING		1
 #define KEEPALIVE_PONG		2
 
@@ -80,6 +85,12 @@ static struct remote_listener *remote_listeners;
 static struct remote_conn *remote_conns;
 static unsigned int remote_nconns;
 static size_t remote_big_bytes;	/* buffers of big packets being read */
+static struct log_ratelimit remote_log_rl =
+	LOG_RATELIMIT_INIT(REMOTE_LOG_MS, REMOTE_LOG_BURST);
+
+/* A warning about a client, rate-limited (any client may trigger it). */
+#define remote_warn(...) \
+	log_ratelimited(&remote_log_rl, LL_WARN, "remote: " __VA_ARGS__)
 
 bool remote_conn_is_open(const struct remote_conn *conn)
 {
@@ -200,7 +211,7 @@ static int remote_send(struct remote_conn *conn, const struct remote_hdr *h,
 	if (conn->dead)
 		return -EPIPE;
 	if (o->len - conn->out_off + len > REMOTE_OUT_MAX) {
-		log_warn("remote: client not reading replies, closing it");
+		remote_warn("client not reading replies, closing it");
 		conn->dead = true;
 		return -ENOBUFS;
 	}
@@ -425,8 +436,8 @@ static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
 		rc = p->fn(&c);
 	}
 	if (rc == PROC_DROP) {
-		log_warn("remote: malformed arguments for procedure %u, "
-			 "closing the connection", h->proc);
+		remote_warn("malformed arguments for procedure %u, "
+			    "closing the connection", h->proc);
 		conn->dead = true;
 	} else if (rc != PROC_LATER) {
 		remote_reply(conn, h, &c, rc);
@@ -464,15 +475,15 @@ static void remote_packet(struct remote_conn *conn)
 	if (h.prog == REMOTE_KEEPALIVE) {
 		remote_keepalive(conn, &h);
 	} else if (h.prog != REMOTE_PROGRAM || h.vers != 1) {
-		log_warn("remote: unknown program %#x version %u, closing",
-			 h.prog, h.vers);
+		remote_warn("unknown program %#x version %u, closing",
+			    h.prog, h.vers);
 		conn->dead = true;
 	} else if (h.type == REMOTE_CALL && h.status == REMOTE_OK) {
 		remote_call(conn, &h, &x);
 	} else if (h.type == REMOTE_STREAM) {
 		remote_stream_input(conn, &h, x.p, x.left);
 	} else {
-		log_warn("remote: unexpected message type %u, closing", h.type);
+		remote_warn("unexpected message type %u, closing", h.type);
 		conn->dead = true;
 	}
 }
@@ -496,8 +507,8 @@ static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
 					 conn->lenbuf[3]);
 			if (conn->pkt_len < REMOTE_HEADER_LEN ||
 			    conn->pkt_len > XDR_MSG_MAX) {
-				log_warn("remote: bad packet length %u, closing",
-					 conn->pkt_len);
+				remote_warn("bad packet length %u, closing",
+					    conn->pkt_len);
 				conn->dead = true;
 				return;
 			}
@@ -505,9 +516,9 @@ static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
 			conn->pkt_got = 0;
 			if (conn->pkt_len > REMOTE_SMALL_PKT &&
 			    remote_big_bytes + conn->pkt_len > REMOTE_BIG_BUDGET) {
-				log_warn("remote: %u-byte packet while %zu bytes of "
-					 "big packets are pending, closing",
-					 conn->pkt_len, remote_big_bytes);
+				remote_warn("%u-byte packet while %zu bytes of "
+					    "big packets are pending, closing",
+					    conn->pkt_len, remote_big_bytes);
 				conn->dead = true;
 				return;
 			}
@@ -563,8 +574,8 @@ void remote_tick(void)
 		if (conn->len_got == 0 ||
 		    now - conn->pkt_start_ms < REMOTE_PARTIAL_MS)
 			continue;
-		log_warn("remote: packet unfinished after %d s, closing",
-			 REMOTE_PARTIAL_MS / 1000);
+		remote_warn("packet unfinished after %d s, closing",
+			    REMOTE_PARTIAL_MS / 1000);
 		remote_conn_free(conn);
 	}
 }
@@ -580,7 +591,7 @@ int remote_serve_fd(int fd, bool ro)
 		goto fail;
 	}
 	if (remote_nconns >= REMOTE_MAX_CONNS) {
-		log_warn("remote: too many clients, refusing one");
+		remote_warn("too many clients, refusing one");
 		rc = -EMFILE;
 		goto fail;
 	}

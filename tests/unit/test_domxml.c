@@ -189,8 +189,16 @@ static void test_domxml_errors(void)
 		  "xvm has no libvirt networks" },
 		{ "<domain type='xvm'><devices><interface type='user'/>"
 		  "</devices></domain>", "unsupported interface type 'user'" },
+		{ "<domain type='xvm'><memory unit='ZB'>1</memory></domain>",
+		  "unknown memory unit 'ZB'" },
 		{ "<domain type='xvm'><memory unit='PB'>1</memory></domain>",
-		  "unknown memory unit 'PB'" },
+		  "memory must be between 1 MiB and 1 TiB" },
+		{ "<domain type='xvm'><memory unit='TiB'>2</memory></domain>",
+		  "memory must be between 1 MiB and 1 TiB" },
+		{ "<domain type='xvm'><memory unit='TiB'>17179869185</memory>"
+		  "</domain>", "memory must be between 1 MiB and 1 TiB" },
+		{ "<domain type='xvm'><memory unit='EiB'>16</memory></domain>",
+		  "memory must be between 1 MiB and 1 TiB" },
 		{ "<domain type='xvm'><memory>12</memory></domain>", "between 1 MiB" },
 		{ "<domain type='xvm'><vcpu>65</vcpu></domain>", "invalid value '65'" },
 		{ "<domain type='xvm'><vcpu cpuset='0-99'>1</vcpu></domain>",
@@ -303,6 +311,34 @@ static void test_domxml_roundtrip_space(void)
 	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<source file='/a&#10;b&#9;c&#13;d e'/>"));
 	free(x);
+}
+
+/* Issue 12 finding 11: up to 1 TiB in any of libvirt's units. */
+static void test_domxml_mem_units(void)
+{
+	static const struct { const char *unit, *val; uint64_t kib; } ok[] = {
+		{ "TiB", "1", 1ull << 30 }, { "T", "1", 1ull << 30 },
+		{ "TB", "1", 976562500 }, { "GiB", "1024", 1ull << 30 },
+		{ "G", "3", 3ull << 20 }, { "MB", "100", 97656 },
+		{ "bytes", "1048576", 1024 }, { "KiB", "1073741824", 1ull << 30 },
+	};
+	struct dom_config c;
+	char xml[256], err[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		snprintf(xml, sizeof(xml), "<domain type='xvm'><name>a</name>"
+			 "<memory unit='%s'>%s</memory><os><type>xen</type>"
+			 "<kernel>/k</kernel></os></domain>", ok[i].unit,
+			 ok[i].val);
+		err[0] = 0;
+		CU_ASSERT_EQUAL(domxml_parse(xml, strlen(xml), &c, err,
+					     sizeof(err)), 0);
+		if (err[0] || c.max_kib != ok[i].kib)
+			fprintf(stderr, "\n  %s %s: '%s' %llu\n", ok[i].val,
+				ok[i].unit, err, (unsigned long long)c.max_kib);
+		CU_ASSERT_EQUAL(c.max_kib, ok[i].kib);
+	}
 }
 
 /* Issue 12 finding 1: entities are never expanded. A document with a
@@ -595,6 +631,7 @@ static CU_TestInfo tests[] = {
 	{ "uuid, cpuset, names", test_domxml_helpers },
 	{ "disk serial, cache, readonly -> hv --disk", test_domxml_disks },
 	{ "no DTD, no entity expanded (issue 12 #1)", test_domxml_entities },
+	{ "memory units up to 1 TiB (issue 12 #11)", test_domxml_mem_units },
 	{ "white space round-trips (issue 12 #10)",
 	  test_domxml_roundtrip_space },
 	{ "each parse its own error (issue 12 #8)", test_domxml_error_own },

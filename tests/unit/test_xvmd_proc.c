@@ -382,6 +382,47 @@ static void test_malformed_arguments(void)
 	client_close(other);
 }
 
+/* Issue 12 finding 11: malformed packets are logged rate-limited (at
+ * most 10 lines per 10 s, remote.c), not one line each. */
+static void test_malformed_log_limited(void)
+{
+	static const uint8_t bad_len[] = { 0, 0, 0, 8, 0, 0, 0, 0 };
+	FILE *cap = tmpfile();
+	int saved = dup(STDERR_FILENO), i, lines = 0, ch;
+
+	CU_ASSERT_FATAL(cap && saved >= 0);
+	fflush(stderr);
+	dup2(fileno(cap), STDERR_FILENO);
+	log_set_level(LL_WARN);
+	for (i = 0; i < 100; i++) {
+		int fd = client_new(false);
+		struct reply r;
+
+		if (fd < 0)
+			break;
+		CU_ASSERT_EQUAL(write(fd, bad_len, sizeof(bad_len)),
+				(ssize_t)sizeof(bad_len));
+		CU_ASSERT_EQUAL(recv_packet(fd, &r), -ECONNRESET);
+		reply_free(&r);
+		close(fd);
+	}
+	log_set_level(LL_ERR);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	CU_ASSERT_EQUAL(i, 100);
+	rewind(cap);
+	while ((ch = fgetc(cap)) != EOF)
+		lines += ch == '\n';
+	fclose(cap);
+	if (lines > 11)
+		fprintf(stderr, "\n  %d lines for 100 bad packets\n", lines);
+	CU_ASSERT(lines <= 11);
+	CU_ASSERT(lines >= 1);
+	for (i = 0; i < 5; i++)
+		loop_run_once(10);
+}
+
 static void test_keepalive(void)
 {
 	int fd = client_new(false);
@@ -985,6 +1026,8 @@ static CU_TestInfo tests[] = {
 	  test_unknown_procedure },
 	{ "malformed arguments close only that client",
 	  test_malformed_arguments },
+	{ "malformed packets logged rate-limited (issue 12 #11)",
+	  test_malformed_log_limited },
 	{ "keepalive PING gets PONG", test_keepalive },
 	{ "define with bad XML: XML_ERROR", test_define_bad_xml },
 	{ "each define its own error (issue 12 #8)", test_define_error_own },
