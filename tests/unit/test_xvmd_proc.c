@@ -28,6 +28,11 @@ enum {
 	P_CONNECT_OPEN = 1,
 	P_GET_TYPE = 3,
 	P_DEFINE_XML = 11,
+	P_GET_XML_DESC = 14,
+	P_GET_AUTOSTART = 15,
+	P_SET_AUTOSTART = 29,
+	P_SET_MEMORY_FLAGS = 204,
+	P_SET_METADATA = 264,
 	P_LOOKUP_BY_NAME = 23,
 	P_UNDEFINE = 35,
 	P_RESTORE = 54,
@@ -781,6 +786,148 @@ static void test_save_restore_refusals(void)
 	client_close(fd);
 }
 
+/* The inactive XML of unitdom, as dumpxml --inactive gives it. */
+static char *inactive_xml(int fd, const uint8_t *uuid)
+{
+	struct reply r;
+	char *xml = NULL;
+
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_GET_XML_DESC, uuid, 2, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	if (r.status == REMOTE_OK)
+		xml = xdr_get_string(&r.x, 1 << 20);
+	reply_free(&r);
+	return xml ? xml : strdup("");
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+/* Issue 12 finding 4: a definition that cannot be written (here its
+ * file's name is taken by a directory, so the atomic rename fails as
+ * ENOSPC or EIO would) is an error to the client, and nothing changes:
+ * no domain appears, a redefinition, setmem --config, desc --config and
+ * autostart leave the definition in memory equal to the one on disk. */
+static void test_store_failure(void)
+{
+	static const char redef[] =
+		"<domain type='xvm'><name>unitdom</name>"
+		"<uuid>6c8a3f2e-1b7d-4e0a-9c55-00000000beef</uuid>"
+		"<memory unit='MiB'>128</memory><vcpu>2</vcpu>"
+		"<os><type>xen</type><kernel>/other</kernel></os></domain>";
+	int fd = client_open(false, false);
+	char path[160], asp[160], *disk, *xml;
+	uint8_t uuid[16];
+	struct xdr_out a;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	/* a new domain: not defined, not listed */
+	snprintf(path, sizeof(path), "%s/domains/faildom.xml", statedir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0700), 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, "<domain type='xvm'><name>"
+				 "faildom</name><memory>65536</memory><os><type>"
+				 "xen</type><kernel>/k</kernel></os></domain>",
+				 &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	CU_ASSERT(r.msg && strstr(r.msg, "operation failed: cannot save the "
+				  "definition of 'faildom': "));
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "faildom", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);
+	reply_free(&r);
+	rmdir(path);
+
+	/* an existing one */
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	free(xdr_get_string(&r.x, 256));
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	reply_free(&r);
+	snprintf(path, sizeof(path), "%s/domains/unitdom.xml", statedir);
+	disk = strdup(read_text(path));
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, disk);
+	free(xml);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, redef, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, disk);	/* memory is still the disk's */
+	free(xml);
+
+	/* SET_MEMORY_FLAGS {dom; u64 memory; u32 flags}: 2 = config */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_u64(&a, 32768);
+	xdr_put_u32(&a, 2);
+	CU_ASSERT_EQUAL(call(fd, P_SET_MEMORY_FLAGS, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xdr_out_free(&a);
+	/* SET_METADATA {dom; int type; string? text, key, uri; u32 flags} */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_i32(&a, 0);
+	xdr_put_opt_string(&a, "a description");
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u32(&a, 2);
+	CU_ASSERT_EQUAL(call(fd, P_SET_METADATA, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xdr_out_free(&a);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, disk);
+	free(xml);
+
+	/* SET_AUTOSTART {dom; int}: the marker cannot be made */
+	snprintf(asp, sizeof(asp), "%s/domains/unitdom.autostart", statedir);
+	CU_ASSERT_EQUAL(mkdir(asp, 0700), 0);
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_i32(&a, 1);
+	CU_ASSERT_EQUAL(call(fd, P_SET_AUTOSTART, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xdr_out_free(&a);
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	CU_ASSERT_EQUAL(call(fd, P_GET_AUTOSTART, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 0);
+	reply_free(&r);
+	xdr_out_free(&a);
+	rmdir(asp);
+
+	/* the store works again: the redefinition goes through */
+	rmdir(path);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, redef, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, read_text(path));
+	CU_ASSERT(strstr(xml, "<kernel>/other</kernel>") != NULL);
+	free(xml);
+	free(disk);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_UNDEFINE_FLAGS, uuid, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	client_close(fd);
+}
+
 /* A stream owner as domcon.c is one: what the transport called. */
 struct test_stream {
 	struct remote_stream *st;
@@ -1037,6 +1184,8 @@ static CU_TestInfo tests[] = {
 	{ "calls answered later", test_deferred_reply },
 	{ "save, restore, managed save: refusals and images",
 	  test_save_restore_refusals },
+	{ "a failed store changes nothing (issue 12 #4)",
+	  test_store_failure },
 	CU_TEST_INFO_NULL,
 };
 
