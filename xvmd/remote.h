@@ -70,8 +70,13 @@ void remote_defer_cancel(struct remote_defer *d);
 int remote_listen(const char *path, bool ro);
 /* Close every listener and connection (unlinking the socket files). */
 void remote_shutdown(void);
-/* Called every second: drops clients whose packet stays unfinished. */
+/* Called every second: drops clients whose packet stays unfinished
+ * (30 s) and clients idle for 5 minutes (docs/xvmd.md "Limits"). */
 void remote_tick(void);
+/* The idle time (ms; 0 the default), for tests. */
+void remote_set_idle_ms(int64_t ms);
+/* Bytes queued for conn and not yet written to it. */
+size_t remote_conn_queued(const struct remote_conn *conn);
 
 bool remote_conn_is_open(const struct remote_conn *conn);
 void remote_conn_set_open(struct remote_conn *conn, bool readonly);
