@@ -9,3 +9,4 @@ $(XVM_LIB): $(LIB_OBJS)
 	ar rcs $@ $(LIB_OBJS)
 
 all: $(XVM_LIB)
+$(BUILD)/obj/lib/xmlread.o: XVM_CFLAGS += $(call pkg_isystem,libxml-2.0)

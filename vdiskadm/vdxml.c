@@ -17,6 +17,7 @@
 
 #include "vdiskadm.h"
 #include "xvm/xmlesc.h"
+#include "xvm/xmlread.h"
 
 struct vdxml_ctx {
 	struct vd_meta *m;
@@ -62,21 +63,24 @@ static int vdxml_attr(struct vdxml_ctx *c, xmlNode *n, const char *name,
 	return ret;
 }
 
-/* The element's whole text into buf; -EINVAL if longer. */
+/* The element's own text into buf (nothing expanded, xmlread.h);
+ * -EINVAL if longer or not text only. */
 static int vdxml_text(struct vdxml_ctx *c, xmlNode *n, char *buf,
 		      size_t len)
 {
-	xmlChar *v = xmlNodeGetContent(n);
+	char *v = xmlread_text(n);
 	int ret = 0;
 
+	if (!v && errno == EINVAL)
+		return vdxml_fail(c, "<%s>: text only", (const char *)n->name);
 	if (!v)
 		return vdxml_fail(c, "<%s>: out of memory",
 				  (const char *)n->name);
-	if (strlen((const char *)v) >= len)
+	if (strlen(v) >= len)
 		ret = vdxml_fail(c, "<%s>: too long", (const char *)n->name);
 	else
-		strcpy(buf, (const char *)v);
-	xmlFree(v);
+		strcpy(buf, v);
+	free(v);
 	return ret;
 }
 
@@ -308,13 +312,6 @@ static int vdxml_root(struct vdxml_ctx *c, xmlNode *root)
 	return ret ? ret : vdxml_finish(c);
 }
 
-/* libxml2's own printing is silenced; its last error is read instead. */
-static void vdxml_silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 int vdxml_parse(const char *xml, size_t len, struct vd_meta *m,
 		char *err, size_t errlen)
 {
@@ -327,20 +324,9 @@ int vdxml_parse(const char *xml, size_t len, struct vd_meta *m,
 		return vdxml_fail(&c, "larger than %d bytes", VD_XML_MAX);
 	if (len == 0)
 		return vdxml_fail(&c, "empty file");
-	xmlSetGenericErrorFunc(NULL, vdxml_silent);
-	doc = xmlReadMemory(xml, (int)len, VD_XML, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR |
-			    XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		char msg[160];
-
-		if (!e || !e->message)
-			return vdxml_fail(&c, "not well-formed XML");
-		snprintf(msg, sizeof(msg), "%s", e->message);
-		msg[strcspn(msg, "\n")] = '\0';
-		return vdxml_fail(&c, "line %d: %s", e->line, msg);
-	}
+	doc = xmlread_doc(xml, len, VD_XML, err, errlen);
+	if (!doc)
+		return -EINVAL;
 	ret = vdxml_root(&c, xmlDocGetRootElement(doc));
 	xmlFreeDoc(doc);
 	return ret;

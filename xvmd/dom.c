@@ -85,10 +85,10 @@ static void dom_init_dom0(void)
 	dom0.next = NULL;
 }
 
-static struct dom *dom_new(const struct dom_config *cfg)
+/* A shut-off domain record for cfg, not yet in the list. */
+static struct dom *dom_alloc(const struct dom_config *cfg)
 {
 	struct dom *d = calloc(1, sizeof(*d));
-	struct dom **pp;
 
 	if (!d)
 		return NULL;
@@ -97,9 +97,24 @@ static struct dom *dom_new(const struct dom_config *cfg)
 	d->state = DS_SHUTOFF;
 	d->ctl_fd = -1;
 	d->exit_status = -1;
+	return d;
+}
+
+static void dom_link(struct dom *d)
+{
+	struct dom **pp;
+
 	for (pp = &dom0.next; *pp; pp = &(*pp)->next)
 		;
 	*pp = d;
+}
+
+static struct dom *dom_new(const struct dom_config *cfg)
+{
+	struct dom *d = dom_alloc(cfg);
+
+	if (d)
+		dom_link(d);
 	return d;
 }
 
@@ -134,19 +149,16 @@ static int dom_complete(struct dom_config *cfg, struct verr *e)
 	return 0;
 }
 
-struct dom_config *dom_def(struct dom *d, struct verr *e)
+struct dom_config *dom_def_copy(struct dom *d, struct verr *e)
 {
-	if (!dom_active(d))
-		return &d->cfg;
-	if (!d->pending) {
-		d->pending = malloc(sizeof(*d->pending));
-		if (!d->pending) {
-			verr_nomem(e);
-			return NULL;
-		}
-		*d->pending = d->cfg;
+	struct dom_config *def = malloc(sizeof(*def));
+
+	if (!def) {
+		verr_nomem(e);
+		return NULL;
 	}
-	return d->pending;
+	*def = d->pending ? *d->pending : d->cfg;
+	return def;
 }
 
 void dom_apply_pending(struct dom *d)
@@ -158,22 +170,49 @@ void dom_apply_pending(struct dom *d)
 	d->pending = NULL;
 }
 
-int dom_save(struct dom *d, struct verr *e)
+/* Write def as the stored definition of the domain named in it. */
+static int dom_store_def(const struct dom_config *def, struct verr *e)
 {
-	char *xml;
+	char *xml = domxml_format(def, NULL);
 	int rc;
 
-	if (!d->persistent)
-		return 0;
-	xml = domxml_format(d->pending ? d->pending : &d->cfg, NULL);
 	if (!xml)
 		return verr_nomem(e);
-	rc = store_save_def(d->cfg.name, xml);
+	rc = store_save_def(def->name, xml);
 	free(xml);
 	if (rc < 0)
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot save "
-				 "the definition of '%s': %s", d->cfg.name,
-				 strerror(-rc));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot save the definition of '%s': "
+				 "%s", def->name, strerror(-rc));
+	return 0;
+}
+
+int dom_def_store(struct dom *d, const struct dom_config *def,
+		  struct verr *e)
+{
+	return d->persistent ? dom_store_def(def, e) : 0;
+}
+
+void dom_def_install(struct dom *d, struct dom_config *def)
+{
+	if (dom_active(d)) {	/* runs its old config until it stops */
+		free(d->pending);
+		d->pending = def;
+	} else {
+		d->cfg = *def;
+		free(def);
+	}
+}
+
+int dom_def_commit(struct dom *d, struct dom_config *def, struct verr *e)
+{
+	int rc = dom_def_store(d, def, e);
+
+	if (rc < 0) {
+		free(def);
+		return rc;
+	}
+	dom_def_install(d, def);
 	return 0;
 }
 
@@ -215,10 +254,12 @@ static int dom_parse_new(const char *xml, struct dom_config *cfg,
 	return 0;
 }
 
+/* Stored first, then changed in memory: a definition that cannot be
+ * written (ENOSPC, EIO) leaves the domain list as it was. */
 int dom_define(const char *xml, struct dom **out, struct verr *e)
 {
 	struct dom_config *cfg = malloc(sizeof(*cfg));
-	struct dom *d = NULL;
+	struct dom *d = NULL, *fresh = NULL;
 	bool existing_def = false;
 	int rc;
 
@@ -233,30 +274,27 @@ int dom_define(const char *xml, struct dom **out, struct verr *e)
 		goto fail;
 	}
 	existing_def = d && d->persistent;
-	if (!d && !(d = dom_new(cfg))) {
+	if (!d && !(d = fresh = dom_alloc(cfg))) {
 		rc = verr_nomem(e);
 		goto fail;
 	}
-	if (dom_active(d)) {	/* runs its old config until it stops */
-		struct dom_config *def = dom_def(d, e);
-
-		if (!def) {
-			rc = -ENOMEM;
-			goto fail;
-		}
-		*def = *cfg;
+	rc = dom_store_def(cfg, e);
+	if (rc < 0)
+		goto fail;
+	if (fresh) {
+		dom_link(fresh);
+		fresh = NULL;
 	} else {
-		d->cfg = *cfg;
+		dom_def_install(d, cfg);	/* takes cfg */
+		cfg = NULL;
 	}
 	d->persistent = true;
-	rc = dom_save(d, e);
-	if (rc == 0) {
-		log_info("dom %s: defined", d->cfg.name);
-		event_lifecycle(d, EV_DEFINED, existing_def ?
-				EVD_DEFINED_UPDATED : EVD_DEFINED_ADDED);
-	}
+	log_info("dom %s: defined", d->cfg.name);
+	event_lifecycle(d, EV_DEFINED, existing_def ? EVD_DEFINED_UPDATED :
+			EVD_DEFINED_ADDED);
 	*out = d;
 fail:
+	free(fresh);
 	free(cfg);
 	return rc;
 }
@@ -379,9 +417,12 @@ int dom_undefine(struct dom *d, uint32_t flags, struct verr *e)
 			return rc;
 	}
 	rc = store_delete_def(d->cfg.name);
-	if (rc < 0)
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot remove "
-				 "the definition: %s", strerror(-rc));
+	if (rc < 0) {
+		d->autostart = store_autostart(d->cfg.name);	/* as on disk */
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot remove the definition: %s",
+				 strerror(-rc));
+	}
 	log_info("dom %s: undefined", d->cfg.name);
 	event_lifecycle(d, EV_UNDEFINED, 0);
 	d->autostart = false;
@@ -405,8 +446,9 @@ int dom_set_autostart(struct dom *d, bool on, struct verr *e)
 				"transient domain");
 	rc = store_set_autostart(d->cfg.name, on);
 	if (rc < 0)
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "cannot set "
-				 "autostart: %s", strerror(-rc));
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot set autostart: %s",
+				 strerror(-rc));
 	d->autostart = on;
 	return 0;
 }

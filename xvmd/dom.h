@@ -144,11 +144,20 @@ int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
  * managed save image, without it such an image refuses. */
 int dom_undefine(struct dom *d, uint32_t flags, struct verr *e);
 int dom_set_autostart(struct dom *d, bool on, struct verr *e);
-/* Save the definition (persistent domains). 0 or -errno with e set. */
-int dom_save(struct dom *d, struct verr *e);
-/* The definition to change for a --config change: cfg while shut off,
- * the pending copy while running (NULL + e set when out of memory). */
-struct dom_config *dom_def(struct dom *d, struct verr *e);
+/* A --config change is a transaction (issue 12): take a copy of the
+ * definition (the pending one while running, else cfg; malloc'd, NULL +
+ * e when out of memory), change the copy, then commit it: stored first
+ * (persistent domains), and only once stored made the definition (cfg
+ * while shut off, the pending copy while running). A failed store
+ * (ENOSPC, EIO) leaves memory and disk as they were. commit always takes
+ * def; 0 or -errno with e. */
+struct dom_config *dom_def_copy(struct dom *d, struct verr *e);
+int dom_def_commit(struct dom *d, struct dom_config *def, struct verr *e);
+/* The two halves, for changes that also touch the running domain:
+ * store (nothing in memory changes), then install (takes def). */
+int dom_def_store(struct dom *d, const struct dom_config *def,
+		  struct verr *e);
+void dom_def_install(struct dom *d, struct dom_config *def);
 /* The domain stopped: a pending definition takes effect. */
 void dom_apply_pending(struct dom *d);
 /* The XML (live details unless inactive): malloc'd or NULL. */

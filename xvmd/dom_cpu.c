@@ -4,6 +4,7 @@
  * affinity, applied once a new hv's threads exist (dom_tick).
  */
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,9 +65,14 @@ int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n)
 	return k;
 }
 
+/* The cgroup first (it may refuse), then the definition stored; a
+ * definition that cannot be stored puts the cgroup's limits back, and
+ * memory changes only once both are done. */
 int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 		  struct verr *e)
 {
+	struct dom_config *def;
+	bool live = dom_active(d) && d->sd;
 	int rc;
 
 	if (weight < SCHED_WEIGHT_MIN || weight > SCHED_WEIGHT_MAX)
@@ -76,17 +82,31 @@ int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 	if (cap > SCHED_CAP_MAX)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: cap must "
 				"be between 0 and %d", SCHED_CAP_MAX);
-	rc = dom_active(d) && d->sd ? sched_dom_set(d->sd, weight, cap) : 0;
-	if (rc < 0)
+	def = dom_def_copy(d, e);
+	if (!def)
+		return -ENOMEM;
+	def->weight = weight;
+	def->cap = cap;
+	rc = live ? sched_dom_set(d->sd, weight, cap) : 0;
+	if (rc < 0) {
+		free(def);
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: cannot set the cgroup's cpu limits");
+	}
+	rc = dom_def_store(d, def, e);
+	if (rc < 0) {
+		if (live)
+			sched_dom_set(d->sd, d->cfg.weight, d->cfg.cap);
+		free(def);
+		return rc;
+	}
 	d->cfg.weight = weight;
 	d->cfg.cap = cap;
-	if (d->pending) {
-		d->pending->weight = weight;
-		d->pending->cap = cap;
-	}
-	return dom_save(d, e);
+	if (d->pending || !dom_active(d))
+		dom_def_install(d, def);
+	else
+		free(def);	/* cfg is the definition: changed above */
+	return 0;
 }
 
 static uint64_t dom_map_mask(const uint8_t *map, size_t len)
@@ -99,10 +119,35 @@ static uint64_t dom_map_mask(const uint8_t *map, size_t len)
 	return m;
 }
 
+/* The definition's change, checked but not yet stored: *def NULL when
+ * only the running domain is pinned. */
+static int dom_pin_def(struct dom *d, unsigned int vcpu, uint64_t mask,
+		       struct dom_config **def, struct verr *e)
+{
+	unsigned int max;
+
+	*def = dom_def_copy(d, e);
+	if (!*def)
+		return -ENOMEM;
+	max = (*def)->vcpus_max;
+	if (vcpu >= max) {
+		free(*def);
+		*def = NULL;
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: vcpu %u "
+				"beyond the definition's %u", vcpu, max);
+	}
+	(*def)->vcpupin[vcpu] = mask;
+	return 0;
+}
+
+/* Checked, then the running vCPU pinned, then the definition stored;
+ * a definition that cannot be stored puts the thread's affinity back. */
 int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 		 size_t len, bool live, bool config, struct verr *e)
 {
-	pid_t tids[DOM_MAX_VCPUS];
+	struct dom_config *def = NULL;
+	pid_t tids[DOM_MAX_VCPUS], tid = 0;
+	cpu_set_t old;
 	int n, rc;
 
 	if (vcpu >= d->cfg.vcpus_max)
@@ -111,27 +156,33 @@ int dom_pin_vcpu(struct dom *d, unsigned int vcpu, const uint8_t *map,
 	if (!dom_map_mask(map, len))
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: empty "
 				"cpumap");
+	if (config || !dom_active(d)) {
+		rc = dom_pin_def(d, vcpu, dom_map_mask(map, len), &def, e);
+		if (rc < 0)
+			return rc;
+	}
 	if (live && dom_active(d) && d->pid) {
 		n = dom_vcpu_threads(d, tids, DOM_MAX_VCPUS);
-		rc = n <= (int)vcpu ? -ESRCH :
-		     sched_pin_thread(tids[vcpu], map, len);
-		if (rc < 0)
+		tid = n > (int)vcpu ? tids[vcpu] : 0;
+		rc = !tid ? -ESRCH : sched_getaffinity(tid, sizeof(old), &old) ?
+		     -errno : sched_pin_thread(tid, map, len);
+		if (rc < 0) {
+			free(def);
 			return verr_fail(e, rc, VERR_OPERATION_FAILED,
 					 "operation failed: cannot pin vcpu %u",
 					 vcpu);
+		}
 	}
-	if (config || !dom_active(d)) {
-		struct dom_config *def = dom_def(d, e);
-
-		if (!def)
-			return -ENOMEM;
-		if (vcpu >= def->vcpus_max)
-			return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
-					"vcpu %u beyond the definition's %u",
-					vcpu, def->vcpus_max);
-		def->vcpupin[vcpu] = dom_map_mask(map, len);
-		return dom_save(d, e);
+	if (!def)
+		return 0;
+	rc = dom_def_store(d, def, e);
+	if (rc < 0) {
+		if (tid)
+			sched_setaffinity(tid, sizeof(old), &old);
+		free(def);
+		return rc;
 	}
+	dom_def_install(d, def);
 	return 0;
 }
 

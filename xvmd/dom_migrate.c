@@ -736,12 +736,22 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 
 int dom_mig_persist(struct dom *d, uint64_t flags, struct verr *e)
 {
+	bool was = d->persistent;
+	int rc;
+
 	if (!(flags & DOM_MIG_PERSIST_DEST))
 		return 0;
-	free(d->pending);	/* the migrated definition replaces it */
-	d->pending = NULL;
+	/* the migrated definition is stored first; only then is the
+	 * domain persistent and an older pending definition dropped */
 	d->persistent = true;
-	return dom_save(d, e);
+	rc = dom_def_store(d, &d->cfg, e);
+	if (rc < 0) {
+		d->persistent = was;
+		return rc;
+	}
+	free(d->pending);
+	d->pending = NULL;
+	return 0;
 }
 
 /* The incoming domain is destroyed while its hv waits: dom_launch_async

@@ -7,24 +7,22 @@
 #include <string.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include "xvm/xmlread.h"
 #include "domxml.h"
 #include "dommeta.h"
-
-#define DOMMETA_PARSE	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
-			 XML_PARSE_NOWARNING)
 
 /* The kept children under a <m> root; NULL if they do not parse (they
  * were checked when kept, so only out of memory). */
 static xmlDoc *dommeta_parse(const char *meta)
 {
 	size_t n = strlen(meta) + 8;
-	char *buf = malloc(n);
+	char *buf = malloc(n), err[8];
 	xmlDoc *doc;
 
 	if (!buf)
 		return NULL;
 	snprintf(buf, n, "<m>%s</m>", meta);
-	doc = xmlReadMemory(buf, (int)strlen(buf), NULL, NULL, DOMMETA_PARSE);
+	doc = xmlread_doc(buf, strlen(buf), NULL, err, sizeof(err));
 	free(buf);
 	return doc;
 }
@@ -64,6 +62,7 @@ int dommeta_set(char *meta, size_t len, const char *xml, const char *key,
 	xmlBuffer *b = NULL;
 	xmlNode *n, *root;
 	xmlNs *ns;
+	char err[200];
 	int rc = 0;
 
 	if (!uri || !*uri || strlen(uri) > 1024)
@@ -86,9 +85,14 @@ int dommeta_set(char *meta, size_t len, const char *xml, const char *key,
 		if (n->type == XML_ELEMENT_NODE && !dommeta_in(n, uri))
 			dommeta_dump(b, doc, n);
 	if (xml) {
-		add = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
-				    DOMMETA_PARSE);
+		add = xmlread_doc(xml, strlen(xml), "metadata", err,
+				  sizeof(err));
 		root = add ? xmlDocGetRootElement(add) : NULL;
+		if (!add && !strcmp(err, XMLREAD_NO_DTD)) {
+			rc = verr_set(e, VERR_XML_ERROR, "XML error: metadata: "
+				      "%s", err);
+			goto out;
+		}
 		if (!root) {
 			rc = verr_set(e, VERR_XML_ERROR, "XML error: metadata "
 				      "is not a well-formed XML element");

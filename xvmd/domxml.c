@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 #include "xvm/linkprop.h"
 #include "xvm/units.h"
+#include "xvm/xmlread.h"
 #include "domxml.h"
 #include "sched.h"
 
@@ -21,6 +22,7 @@ struct domxml_ctx {
 	char *err;
 	size_t errlen;
 	bool have_uuid, have_mem, have_vcpu, have_os, have_name;
+	bool have_lifecycle;
 };
 
 PRINTF(2, 3)
@@ -39,26 +41,60 @@ static bool domxml_is(const xmlNode *n, const char *name)
 	return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
 }
 
+static bool domxml_same_ns(const xmlNode *a, const xmlNode *b)
+{
+	const xmlChar *x = a->ns ? a->ns->href : NULL;
+	const xmlChar *y = b->ns ? b->ns->href : NULL;
+
+	return x == y || (x && y && !strcmp((const char *)x, (const char *)y));
+}
+
+/* n may appear only once in its parent (libvirt's schema): refused,
+ * naming it (with the parent's name when nested), if an earlier sibling
+ * is the same element. Otherwise the last would silently win and the
+ * definition differ from what the user reads in the document. The scan
+ * runs once per kind of element, so it stays linear. */
+static int domxml_once(struct domxml_ctx *c, const xmlNode *n)
+{
+	const xmlNode *p;
+	bool top = n->parent && n->parent->parent &&
+		   n->parent->parent->type == XML_DOCUMENT_NODE;
+
+	for (p = n->prev; p; p = p->prev)
+		if (p->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)p->name, (const char *)n->name) &&
+		    domxml_same_ns(p, n))
+			return domxml_fail(c, "element '%s%s%s' may appear only "
+					   "once", top ? "" : (const char *)
+					   n->parent->name, top ? "" : "/",
+					   n->name);
+	return 0;
+}
+
 /* An attribute's value (malloc'd by libxml2, xmlFree) or NULL. */
 static char *domxml_attr(const xmlNode *n, const char *name)
 {
 	return (char *)xmlGetNoNsProp((xmlNode *)n, (const xmlChar *)name);
 }
 
-/* Copy an element's text into buf; error if it does not fit. */
+/* Copy an element's text into buf; error if it does not fit. Only the
+ * element's own text: nothing is expanded (xmlread.h). */
 static int domxml_text(struct domxml_ctx *c, const xmlNode *n, char *buf,
 		       size_t len)
 {
-	char *t = (char *)xmlNodeGetContent((xmlNode *)n);
+	char *t = xmlread_text(n);
 	int rc = 0;
 
+	if (!t && errno == EINVAL)
+		return domxml_fail(c, "element '%s' must hold text only",
+				   n->name);
 	if (!t)
-		return domxml_fail(c, "element '%s' is empty", n->name);
+		return domxml_fail(c, "out of memory reading '%s'", n->name);
 	if (strlen(t) >= len)
 		rc = domxml_fail(c, "element '%s' is too long", n->name);
 	else
 		strcpy(buf, t);
-	xmlFree(t);
+	free(t);
 	return rc;
 }
 
@@ -340,7 +376,9 @@ static int domxml_description(struct domxml_ctx *c, const xmlNode *n)
 			   sizeof(c->cfg->description));
 }
 
-/* <memory unit='KiB'>N</memory>: libvirt's units, to KiB. */
+/* <memory unit='KiB'>N</memory>: libvirt's units (its scaling table:
+ * powers of 1000 for "KB".."EB", of 1024 for the rest), to KiB; at most
+ * DOM_MEM_MAX_KIB (1 TiB) whatever the unit. */
 static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
 			    uint64_t *kib)
 {
@@ -350,6 +388,12 @@ static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
 		{ "MB", 1000000, 1024 }, { "M", 1024, 1 }, { "MiB", 1024, 1 },
 		{ "GB", 1000000000, 1024 }, { "G", 1 << 20, 1 },
 		{ "GiB", 1 << 20, 1 },
+		{ "TB", 1000000000000ull, 1024 }, { "T", 1ull << 30, 1 },
+		{ "TiB", 1ull << 30, 1 },
+		{ "PB", 1000000000000000ull, 1024 }, { "P", 1ull << 40, 1 },
+		{ "PiB", 1ull << 40, 1 },
+		{ "EB", 1000000000000000000ull, 1024 }, { "E", 1ull << 50, 1 },
+		{ "EiB", 1ull << 50, 1 },
 	};
 	char unit[16] = "KiB";
 	uint64_t v;
@@ -366,6 +410,10 @@ static int domxml_mem_value(struct domxml_ctx *c, const xmlNode *n,
 			break;
 	if (i == ARRAY_SIZE(units))
 		return domxml_fail(c, "unknown memory unit '%s'", unit);
+	/* no wrap-around: 2^34+1 TiB must not come out as 1 TiB */
+	if (v > UINT64_MAX / units[i].mul)
+		return domxml_fail(c, "%s must be between 1 MiB and 1 TiB",
+				   n->name);
 	v = v * units[i].mul / units[i].div;
 	if (v < 1024 || v > DOM_MEM_MAX_KIB)
 		return domxml_fail(c, "%s must be between 1 MiB and 1 TiB",
@@ -435,6 +483,8 @@ static int domxml_cputune(struct domxml_ctx *c, const xmlNode *n)
 	for (n = n->children; n && rc == 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if (!domxml_is(n, "vcpupin") && (rc = domxml_once(c, n)) < 0)
+			break;
 		if (domxml_is(n, "shares")) {
 			rc = domxml_num(c, n, 1, 65536, &v);
 			c->cfg->weight = (unsigned int)v;
@@ -510,6 +560,8 @@ static int domxml_os(struct domxml_ctx *c, const xmlNode *n)
 	for (n = n->children; n && rc == 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if (!domxml_is(n, "boot") && (rc = domxml_once(c, n)) < 0)
+			break;
 		if (domxml_is(n, "type"))
 			rc = domxml_os_type(c, n);
 		else if (domxml_is(n, "kernel"))
@@ -575,6 +627,10 @@ static int domxml_lifecycle(struct domxml_ctx *c, const xmlNode *n)
 
 	if (rc < 0)
 		return rc;
+	if (c->have_lifecycle)	/* at the top level or in <metadata> */
+		return domxml_fail(c, "element 'xvm:lifecycle' may appear "
+				   "only once");
+	c->have_lifecycle = true;
 	if (!strcmp(v, "ignore"))
 		c->cfg->leave_running = true;
 	else if (!strcmp(v, "shutdown"))
@@ -642,6 +698,8 @@ static int domxml_nic_bandwidth(struct domxml_ctx *c, const xmlNode *n,
 		if (!domxml_is(n, "inbound") && !domxml_is(n, "outbound"))
 			return domxml_fail(c, "unsupported element 'bandwidth/%s'",
 					   n->name);
+		if ((rc = domxml_once(c, n)) < 0)
+			return rc;
 		rc = domxml_attr_num(c, n, "average", 1, UINT32_MAX, &v);
 		if (rc == 0)
 			return domxml_fail(c, "bandwidth/%s needs 'average'",
@@ -721,7 +779,10 @@ static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
 			    struct dom_nic *nic)
 {
 	char dummy[32];
+	int rc = domxml_once(c, n);
 
+	if (rc < 0)
+		return rc;
 	if (domxml_is(n, "source"))
 		return domxml_nic_source(c, n, nic);
 	if (domxml_is(n, "mac"))
@@ -733,8 +794,8 @@ static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
 	if (domxml_is(n, "bandwidth"))
 		return domxml_nic_bandwidth(c, n, nic);
 	if (domxml_is(n, "model")) {
-		int rc = domxml_attr_copy(c, n, "type", nic->model,
-					  sizeof(nic->model), true);
+		rc = domxml_attr_copy(c, n, "type", nic->model,
+				      sizeof(nic->model), true);
 
 		if (rc > 0 && strcmp(nic->model, "virtio"))
 			return domxml_fail(c, "unsupported NIC model '%s' "
@@ -873,6 +934,8 @@ static int domxml_disk(struct domxml_ctx *c, const xmlNode *n)
 	for (n = n->children; n && rc >= 0; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
+		if ((rc = domxml_once(c, n)) < 0)
+			break;
 		if (domxml_is(n, "source"))
 			rc = domxml_attr_copy(c, n, d->block ? "dev" : "file",
 					      d->path, sizeof(d->path), true);
@@ -1001,9 +1064,13 @@ static int domxml_child(struct domxml_ctx *c, const xmlNode *n)
 	if (n->ns)
 		return domxml_fail(c, "unsupported element '%s' in namespace %s",
 				   n->name, n->ns->href);
-	for (i = 0; i < ARRAY_SIZE(domxml_elems); i++)
-		if (!strcmp((const char *)n->name, domxml_elems[i].name))
-			return domxml_elems[i].parse(c, n);
+	for (i = 0; i < ARRAY_SIZE(domxml_elems); i++) {
+		if (strcmp((const char *)n->name, domxml_elems[i].name))
+			continue;
+		if (domxml_once(c, n) < 0)
+			return -EINVAL;
+		return domxml_elems[i].parse(c, n);
+	}
 	return domxml_fail(c, "unsupported element '%s'", n->name);
 }
 
@@ -1061,13 +1128,6 @@ static int domxml_root(struct domxml_ctx *c, const xmlNode *root)
 	return domxml_finish(c);
 }
 
-/* libxml2 reports errors through a callback; keep the first one. */
-static void domxml_silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 		 char *err, size_t errlen)
 {
@@ -1077,22 +1137,9 @@ int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->on_reboot = DOM_ACT_RESTART;	/* libvirt's defaults */
-	if (len > INT32_MAX)
-		return domxml_fail(&c, "XML document too large");
-	xmlSetGenericErrorFunc(NULL, domxml_silent);
-	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR |
-			    XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		char msg[200];
-
-		snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message :
-			 "not well-formed");
-		msg[strcspn(msg, "\n")] = 0;
-		return domxml_fail(&c, "line %d: %s",
-				   e ? e->line : 0, msg);
-	}
+	doc = xmlread_doc(xml, len, "domain.xml", err, errlen);
+	if (!doc)
+		return -EINVAL;
 	rc = domxml_root(&c, xmlDocGetRootElement(doc));
 	xmlFreeDoc(doc);
 	return rc;

@@ -51,7 +51,7 @@ static void fmt_nic(FILE *f, const struct dom_nic *nic, const char *vnic)
 	fprintf(f, "    <interface type='%s'>\n      <source %s='",
 		nic->network ? "network" : "bridge",
 		nic->network ? "network" : "bridge");
-	xmlesc_put(f, nic->bridge);
+	xmlesc_put_attr(f, nic->bridge);
 	fputs("'/>\n", f);
 	if (nic->has_mac)
 		fprintf(f, "      <mac address='%s'/>\n",
@@ -82,9 +82,9 @@ static void fmt_disk(FILE *f, const struct dom_disk *d)
 	if (d->cache[0])
 		fprintf(f, " cache='%s'", d->cache);
 	fprintf(f, "/>\n      <source %s='", d->block ? "dev" : "file");
-	xmlesc_put(f, d->path);
+	xmlesc_put_attr(f, d->path);
 	fputs("'/>\n      <target dev='", f);
-	xmlesc_put(f, d->target);
+	xmlesc_put_attr(f, d->target);
 	if (d->bus[0])
 		fprintf(f, "' bus='%s", d->bus);
 	fputs("'/>\n", f);

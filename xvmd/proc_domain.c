@@ -476,19 +476,21 @@ static int proc_set_mem(struct remote_call *c, struct dom *d, uint64_t kib,
 				"change (no balloon device); use --config");
 	if (live)
 		return 0;
-	def = dom_def(d, &c->err);
+	def = dom_def_copy(d, &c->err);
 	if (!def)
 		return -ENOMEM;
-	if (!(flags & 4) && kib > def->max_kib)
+	if (!(flags & 4) && kib > def->max_kib) {
+		free(def);
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"cannot set memory higher than max memory");
+	}
 	if (flags & 4) {
 		def->max_kib = kib;
 		def->cur_kib = MIN(def->cur_kib, kib);
 	} else {
 		def->cur_kib = kib;
 	}
-	return dom_save(d, &c->err);
+	return dom_def_commit(d, def, &c->err);
 }
 
 static int proc_mem_common(struct remote_call *c, bool has_flags,

@@ -17,8 +17,9 @@ enum { META_DESCRIPTION = 0, META_TITLE = 1, META_ELEMENT = 2 };
 /* virDomainModificationImpact */
 enum { AFFECT_LIVE = 1, AFFECT_CONFIG = 2 };
 
-/* The configurations flags name: *live (the running one) and *config
- * (the definition), NULL when not affected. 0 or -errno with c->err. */
+/* Copies of the configurations flags name, to be changed and then
+ * installed: *live (the running one) and *config (the definition), NULL
+ * when not affected. 0 or -errno with c->err. */
 static int proc_meta_targets(struct remote_call *c, struct dom *d,
 			     uint32_t flags, struct dom_config **live,
 			     struct dom_config **config)
@@ -36,10 +37,14 @@ static int proc_meta_targets(struct remote_call *c, struct dom *d,
 		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
 				"operation is not valid: transient domains do "
 				"not have any persistent config");
-	if (flags & AFFECT_LIVE)
-		*live = &d->cfg;
+	if (flags & AFFECT_LIVE) {
+		*live = malloc(sizeof(**live));
+		if (!*live)
+			return verr_nomem(&c->err);
+		**live = d->cfg;
+	}
 	if (flags & AFFECT_CONFIG) {
-		*config = dom_def(d, &c->err);
+		*config = dom_def_copy(d, &c->err);
 		if (!*config)
 			return -ENOMEM;
 	}
@@ -52,6 +57,7 @@ static int proc_meta_apply(struct remote_call *c, struct dom_config *cfg,
 			   const char *uri)
 {
 	char *buf, *field = type == META_TITLE ? cfg->title : cfg->description;
+	const char *p;
 	size_t len = type == META_TITLE ? sizeof(cfg->title) :
 		     sizeof(cfg->description);
 	int rc;
@@ -73,6 +79,13 @@ static int proc_meta_apply(struct remote_call *c, struct dom_config *cfg,
 				"%s too long (at most %zu bytes)",
 				type == META_TITLE ? "title" : "description",
 				len - 1);
+	for (p = text; p && *p; p++)	/* XML 1.0 §2.2 Char */
+		if ((unsigned char)*p < 0x20 && !strchr("\t\n\r", *p))
+			return verr_set(&c->err, VERR_INVALID_ARG, "invalid "
+					"argument: %s holds control character "
+					"0x%02x, which XML cannot carry",
+					type == META_TITLE ? "title" :
+					"description", *p);
 	snprintf(field, len, "%s", text ? text : "");
 	return 0;
 }
@@ -88,7 +101,7 @@ PROC_DECL(proc_set_metadata)
 	char *key = xdr_get_opt_string(c->args, 4096, &p);
 	char *uri = xdr_get_opt_string(c->args, 4096, &p);
 	uint32_t flags = xdr_get_u32(c->args);
-	struct dom_config *live, *config;
+	struct dom_config *live = NULL, *config = NULL;
 	int rc;
 
 	rc = proc_dom_ready(c, d, true);
@@ -116,14 +129,24 @@ PROC_DECL(proc_set_metadata)
 		free(text);
 		text = NULL;
 	}
-	/* config first: it may refuse (too long) before live changes */
+	/* Both copies changed (either may refuse, e.g. too long), then the
+	 * definition stored, and only then memory changed: a change that
+	 * cannot be stored leaves no trace (issue 12). */
 	if (config)
 		rc = proc_meta_apply(c, config, type, text, key, uri);
-	if (!rc && live && live != config)
+	if (!rc && live)
 		rc = proc_meta_apply(c, live, type, text, key, uri);
 	if (!rc && config)
-		rc = dom_save(d, &c->err);
+		rc = dom_def_store(d, config, &c->err);
+	if (!rc && config) {
+		dom_def_install(d, config);
+		config = NULL;
+	}
+	if (!rc && live)
+		d->cfg = *live;
 out:
+	free(live);
+	free(config);
 	free(text);
 	free(key);
 	free(uri);

@@ -282,7 +282,7 @@ static int proc_setvcpus(struct remote_call *c, bool has_flags)
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"requested vcpus %u is out of range (1-%u)", n,
 				flags & 4 ? DOM_MAX_VCPUS : def->vcpus_max);
-	def = dom_def(d, &c->err);
+	def = dom_def_copy(d, &c->err);
 	if (!def)
 		return -ENOMEM;
 	if (flags & 4) {
@@ -291,7 +291,7 @@ static int proc_setvcpus(struct remote_call *c, bool has_flags)
 	} else {
 		def->vcpus = n;
 	}
-	return dom_save(d, &c->err);
+	return dom_def_commit(d, def, &c->err);
 }
 
 PROC_DECL(proc_set_vcpus)

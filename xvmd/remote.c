@@ -21,8 +21,27 @@
 #include "loop.h"
 #include "proc.h"
 
-#define REMOTE_MAX_CONNS	256
-#define REMOTE_OUT_MAX		(64u << 20)	/* queued replies per client */
+/* Connections are counted apart by the socket they came in on, so the
+ * world-connectable read-only socket cannot lock root out of the
+ * read-write one; a user other than root holds at most
+ * REMOTE_MAX_PER_UID of them (docs/security.md "xvmd"). */
+#define REMOTE_MAX_RW		128
+#define REMOTE_MAX_RO		128
+#define REMOTE_MAX_PER_UID	16
+/* Replies not yet read by a client: past REMOTE_OUT_PAUSE its calls are
+ * no longer read (it waits, as libvirtd's clients do past their request
+ * limit) until it has read them below that again; what is queued without
+ * a call of its own (events, console data) may take it to REMOTE_OUT_MAX,
+ * the most one buffer holds, beyond which it is dropped. The buffer is
+ * compacted as it drains, so a steady reader never meets that cap. */
+#define REMOTE_OUT_PAUSE	(1u << 20)
+#define REMOTE_OUT_MAX		XDR_MSG_MAX
+/* A client that sends nothing (no call, no keepalive) for this long and
+ * has no open stream or unanswered call is closed. virsh and
+ * python-libvirt with an event loop send a keepalive every 5 s. */
+#define REMOTE_IDLE_MS		(300 * 1000)
+/* Packets handled for one client before the loop serves the others. */
+#define REMOTE_PKTS_PER_WAKE	32
 /* A packet must arrive whole within this time of its first byte (the
  * 30 s libvirt's keepalive gives up after), or the client is dropped:
  * otherwise clients that never finish a packet keep their slots and,
@@ -33,6 +52,11 @@
  * announce big packets cannot lock the others out. */
 #define REMOTE_SMALL_PKT	(64u << 10)
 #define REMOTE_BIG_BUDGET	(64u << 20)
+/* What a client did wrong is logged at most REMOTE_LOG_BURST times per
+ * REMOTE_LOG_MS (with the count of those left out): one line per
+ * malformed packet let a client write 27 MB of log in 5 minutes. */
+#define REMOTE_LOG_MS		10000
+#define REMOTE_LOG_BURST	10
 #define KEEPALIVE_PING		1
 #define KEEPALIVE_PONG		2
 
@@ -46,6 +70,11 @@ struct remote_listener {
 
 struct remote_conn {
 	int fd;
+	uid_t uid;		/* the peer's (SO_PEERCRED), if uid_known */
+	bool uid_known;
+	int64_t last_rx_ms;	/* when a byte last came in */
+	uint32_t watched;	/* the epoll events registered */
+	bool paused;		/* too much queued: its calls are not read */
 	uint8_t lenbuf[4];
 	size_t len_got;
 	int64_t pkt_start_ms;	/* when the unfinished packet began */
@@ -86,8 +115,15 @@ static struct remote_listener *remote_listeners;
 /* Who may connect over TCP (--tcp-allow); loopback unless configured. */
 static struct netallow remote_tcp_allow;
 static struct remote_conn *remote_conns;
-static unsigned int remote_nconns;
+static unsigned int remote_nconns[2];	/* by ro_socket */
+static int64_t remote_idle_ms = REMOTE_IDLE_MS;
 static size_t remote_big_bytes;	/* buffers of big packets being read */
+static struct log_ratelimit remote_log_rl =
+	LOG_RATELIMIT_INIT(REMOTE_LOG_MS, REMOTE_LOG_BURST);
+
+/* A warning about a client, rate-limited (any client may trigger it). */
+#define remote_warn(...) \
+	log_ratelimited(&remote_log_rl, LL_WARN, "remote: " __VA_ARGS__)
 
 bool remote_conn_is_open(const struct remote_conn *conn)
 {
@@ -179,8 +215,35 @@ static void remote_conn_free(struct remote_conn *conn)
 	close(conn->fd);
 	remote_pkt_free(conn);
 	xdr_out_free(&conn->out);
+	remote_nconns[conn->ro_socket]--;
 	free(conn);
-	remote_nconns--;
+}
+
+/* Watch for input unless paused, for output while some is queued. */
+static void remote_watch(struct remote_conn *conn)
+{
+	size_t queued = conn->out.len - conn->out_off;
+	uint32_t ev;
+
+	conn->paused = queued > REMOTE_OUT_PAUSE;
+	ev = (conn->paused ? 0 : EPOLLIN) | (queued ? EPOLLOUT : 0);
+	if (ev != conn->watched && loop_mod(conn->fd, ev) == 0)
+		conn->watched = ev;
+}
+
+/* Drop what has been written from the front of the buffer once it is
+ * half of it (amortized: each byte moves at most once more), or when
+ * what is to be added would not fit otherwise. */
+static void remote_out_compact(struct remote_conn *conn, size_t add)
+{
+	struct xdr_out *o = &conn->out;
+
+	if (!conn->out_off || (conn->out_off < o->len / 2 &&
+			       o->len + add <= XDR_MSG_MAX))
+		return;
+	memmove(o->buf, o->buf + conn->out_off, o->len - conn->out_off);
+	o->len -= conn->out_off;
+	conn->out_off = 0;
 }
 
 /* Write what is queued; watch for EPOLLOUT while something is left. */
@@ -200,12 +263,11 @@ static void remote_flush(struct remote_conn *conn)
 		}
 		conn->out_off += (size_t)n;
 	}
-	if (conn->out_off == conn->out.len) {
+	if (conn->out_off == conn->out.len)
 		conn->out.len = conn->out_off = 0;
-		loop_mod(conn->fd, EPOLLIN);
-	} else {
-		loop_mod(conn->fd, EPOLLIN | EPOLLOUT);
-	}
+	else
+		remote_out_compact(conn, 0);
+	remote_watch(conn);
 }
 
 /* Queue one packet: header fields from h, then payload. */
@@ -213,15 +275,17 @@ static int remote_send(struct remote_conn *conn, const struct remote_hdr *h,
 		       const void *payload, size_t len)
 {
 	struct xdr_out *o = &conn->out;
-	size_t start = o->len;
+	size_t start;
 
 	if (conn->dead)
 		return -EPIPE;
-	if (o->len - conn->out_off + len > REMOTE_OUT_MAX) {
-		log_warn("remote: client not reading replies, closing it");
+	if (o->len - conn->out_off + REMOTE_HEADER_LEN + len > REMOTE_OUT_MAX) {
+		remote_warn("client not reading replies, closing it");
 		conn->dead = true;
 		return -ENOBUFS;
 	}
+	remote_out_compact(conn, REMOTE_HEADER_LEN + len);
+	start = o->len;
 	xdr_put_u32(o, 0);
 	xdr_put_u32(o, h->prog);
 	xdr_put_u32(o, h->vers);
@@ -443,8 +507,8 @@ static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
 		rc = p->fn(&c);
 	}
 	if (rc == PROC_DROP) {
-		log_warn("remote: malformed arguments for procedure %u, "
-			 "closing the connection", h->proc);
+		remote_warn("malformed arguments for procedure %u, "
+			    "closing the connection", h->proc);
 		conn->dead = true;
 	} else if (rc != PROC_LATER) {
 		remote_reply(conn, h, &c, rc);
@@ -482,70 +546,95 @@ static void remote_packet(struct remote_conn *conn)
 	if (h.prog == REMOTE_KEEPALIVE) {
 		remote_keepalive(conn, &h);
 	} else if (h.prog != REMOTE_PROGRAM || h.vers != 1) {
-		log_warn("remote: unknown program %#x version %u, closing",
-			 h.prog, h.vers);
+		remote_warn("unknown program %#x version %u, closing",
+			    h.prog, h.vers);
 		conn->dead = true;
 	} else if (h.type == REMOTE_CALL && h.status == REMOTE_OK) {
 		remote_call(conn, &h, &x);
 	} else if (h.type == REMOTE_STREAM) {
 		remote_stream_input(conn, &h, x.p, x.left);
 	} else {
-		log_warn("remote: unexpected message type %u, closing", h.type);
+		remote_warn("unexpected message type %u, closing", h.type);
 		conn->dead = true;
 	}
 }
 
-/* Feed received bytes through the framing state machine. */
-static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
+/* The length word is complete: check it and set up the packet. */
+static void remote_pkt_begin(struct remote_conn *conn)
 {
-	while (n > 0 && !conn->dead) {
-		size_t k;
+	conn->pkt_len = ((uint32_t)conn->lenbuf[0] << 24 |
+			 (uint32_t)conn->lenbuf[1] << 16 |
+			 (uint32_t)conn->lenbuf[2] << 8 | conn->lenbuf[3]);
+	if (conn->pkt_len < REMOTE_HEADER_LEN || conn->pkt_len > XDR_MSG_MAX) {
+		remote_warn("bad packet length %u, closing", conn->pkt_len);
+		conn->dead = true;
+		return;
+	}
+	conn->pkt_len -= 4;
+	conn->pkt_got = 0;
+	/* nothing a read-only client may call takes a big packet: it gets
+	 * no share of the budget root's defines need */
+	if (conn->pkt_len > REMOTE_SMALL_PKT &&
+	    (conn->ro_socket || conn->readonly)) {
+		remote_warn("%u-byte packet on a read-only connection, closing",
+			    conn->pkt_len);
+		conn->dead = true;
+		return;
+	}
+	if (conn->pkt_len > REMOTE_SMALL_PKT &&
+	    remote_big_bytes + conn->pkt_len > REMOTE_BIG_BUDGET) {
+		remote_warn("%u-byte packet while %zu bytes of big packets are "
+			    "pending, closing", conn->pkt_len, remote_big_bytes);
+		conn->dead = true;
+		return;
+	}
+	conn->pkt = malloc(conn->pkt_len);
+	if (!conn->pkt) {
+		conn->dead = true;
+		return;
+	}
+	if (conn->pkt_len > REMOTE_SMALL_PKT)
+		remote_big_bytes += conn->pkt_len;
+}
 
-		if (conn->len_got < 4) {
+/* Read what the packet being collected still needs (its length word,
+ * then its body; never beyond it, so a client's later calls stay in its
+ * socket while it is paused) and handle whole packets, at most
+ * REMOTE_PKTS_PER_WAKE before the others are served. */
+static void remote_input(struct remote_conn *conn)
+{
+	int budget = REMOTE_PKTS_PER_WAKE;
+
+	while (!conn->dead && !conn->paused && budget > 0) {
+		bool in_len = conn->len_got < 4;
+		uint8_t *dst = in_len ? conn->lenbuf + conn->len_got :
+				conn->pkt + conn->pkt_got;
+		size_t want = in_len ? 4 - conn->len_got :
+				       conn->pkt_len - conn->pkt_got;
+		ssize_t n = recv(conn->fd, dst, want, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			conn->dead = true;
+			return;
+		}
+		conn->last_rx_ms = loop_now_ms();
+		if (in_len) {
 			if (conn->len_got == 0)
-				conn->pkt_start_ms = loop_now_ms();
-			conn->lenbuf[conn->len_got++] = *p++;
-			n--;
-			if (conn->len_got < 4)
-				continue;
-			conn->pkt_len = ((uint32_t)conn->lenbuf[0] << 24 |
-					 (uint32_t)conn->lenbuf[1] << 16 |
-					 (uint32_t)conn->lenbuf[2] << 8 |
-					 conn->lenbuf[3]);
-			if (conn->pkt_len < REMOTE_HEADER_LEN ||
-			    conn->pkt_len > XDR_MSG_MAX) {
-				log_warn("remote: bad packet length %u, closing",
-					 conn->pkt_len);
-				conn->dead = true;
-				return;
-			}
-			conn->pkt_len -= 4;
-			conn->pkt_got = 0;
-			if (conn->pkt_len > REMOTE_SMALL_PKT &&
-			    remote_big_bytes + conn->pkt_len > REMOTE_BIG_BUDGET) {
-				log_warn("remote: %u-byte packet while %zu bytes of "
-					 "big packets are pending, closing",
-					 conn->pkt_len, remote_big_bytes);
-				conn->dead = true;
-				return;
-			}
-			conn->pkt = malloc(conn->pkt_len);
-			if (!conn->pkt) {
-				conn->dead = true;
-				return;
-			}
-			if (conn->pkt_len > REMOTE_SMALL_PKT)
-				remote_big_bytes += conn->pkt_len;
+				conn->pkt_start_ms = conn->last_rx_ms;
+			conn->len_got += (size_t)n;
+			if (conn->len_got == 4)
+				remote_pkt_begin(conn);
 			continue;
 		}
-		k = MIN(n, conn->pkt_len - conn->pkt_got);
-		memcpy(conn->pkt + conn->pkt_got, p, k);
-		conn->pkt_got += k;
-		p += k;
-		n -= k;
+		conn->pkt_got += (size_t)n;
 		if (conn->pkt_got == conn->pkt_len) {
 			remote_packet(conn);
 			remote_pkt_free(conn);
+			budget--;
 		}
 	}
 }
@@ -553,22 +642,17 @@ static void remote_feed(struct remote_conn *conn, const uint8_t *p, size_t n)
 static void remote_conn_event(void *opaque, uint32_t events)
 {
 	struct remote_conn *conn = opaque;
-	uint8_t buf[65536];
 
 	if (events & EPOLLOUT)
 		remote_flush(conn);
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0)
-			conn->dead = true;
-		else
-			remote_feed(conn, buf, (size_t)n);
-	}
+	if (events & EPOLLIN)
+		remote_input(conn);
+	else if (events & (EPOLLHUP | EPOLLERR))	/* paused: not read */
+		conn->dead = true;
 	if (conn->dead)
 		remote_conn_free(conn);
+	else
+		remote_watch(conn);
 }
 
 void remote_tick(void)
@@ -578,28 +662,65 @@ void remote_tick(void)
 
 	for (conn = remote_conns; conn; conn = next) {
 		next = conn->next;
-		if (conn->len_got == 0 ||
-		    now - conn->pkt_start_ms < REMOTE_PARTIAL_MS)
-			continue;
-		log_warn("remote: packet unfinished after %d s, closing",
-			 REMOTE_PARTIAL_MS / 1000);
-		remote_conn_free(conn);
+		/* a paused client's packet waits for us, not for it */
+		if (conn->len_got && !conn->paused &&
+		    now - conn->pkt_start_ms >= REMOTE_PARTIAL_MS) {
+			remote_warn("packet unfinished after %d s, closing",
+				    REMOTE_PARTIAL_MS / 1000);
+			remote_conn_free(conn);
+		} else if (now - conn->last_rx_ms >= remote_idle_ms &&
+			   !conn->streams && !conn->defers) {
+			remote_warn("client idle for %lld s, closing",
+				    (long long)(now - conn->last_rx_ms) / 1000);
+			remote_conn_free(conn);
+		}
 	}
+}
+
+void remote_set_idle_ms(int64_t ms)
+{
+	remote_idle_ms = ms > 0 ? ms : REMOTE_IDLE_MS;
+}
+
+size_t remote_conn_queued(const struct remote_conn *conn)
+{
+	return conn->out.len - conn->out_off;
+}
+
+/* Room for one more connection of this kind and peer? */
+static int remote_admit(const struct remote_conn *new)
+{
+	const struct remote_conn *conn;
+	unsigned int max = new->ro_socket ? REMOTE_MAX_RO : REMOTE_MAX_RW;
+	unsigned int same = 0;
+
+	if (remote_nconns[new->ro_socket] >= max) {
+		remote_warn("%u %s clients already, refusing one", max,
+			    new->ro_socket ? "read-only" : "read-write");
+		return -EMFILE;
+	}
+	if (!new->uid_known || new->uid == 0)
+		return 0;
+	for (conn = remote_conns; conn; conn = conn->next)
+		same += conn->uid_known && conn->uid == new->uid;
+	if (same >= REMOTE_MAX_PER_UID) {
+		remote_warn("uid %u has %u connections already, refusing one",
+			    (unsigned int)new->uid, same);
+		return -EMFILE;
+	}
+	return 0;
 }
 
 int remote_serve_fd(int fd, bool ro)
 {
 	struct remote_conn *conn = NULL;
 	int flags = fcntl(fd, F_GETFL);
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
 	int rc;
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		rc = -errno;
-		goto fail;
-	}
-	if (remote_nconns >= REMOTE_MAX_CONNS) {
-		log_warn("remote: too many clients, refusing one");
-		rc = -EMFILE;
 		goto fail;
 	}
 	conn = calloc(1, sizeof(*conn));
@@ -607,15 +728,25 @@ int remote_serve_fd(int fd, bool ro)
 		rc = -ENOMEM;
 		goto fail;
 	}
+	conn->fd = fd;
+	conn->ro_socket = ro;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
+	    clen == sizeof(cred)) {
+		conn->uid = cred.uid;
+		conn->uid_known = true;
+	}
+	rc = remote_admit(conn);
+	if (rc < 0)
+		goto fail;
 	rc = loop_add(fd, EPOLLIN, remote_conn_event, conn);
 	if (rc < 0)
 		goto fail;
-	conn->fd = fd;
-	conn->ro_socket = ro;
+	conn->watched = EPOLLIN;
+	conn->last_rx_ms = loop_now_ms();
 	xdr_out_init(&conn->out);
 	conn->next = remote_conns;
 	remote_conns = conn;
-	remote_nconns++;
+	remote_nconns[ro]++;
 	return 0;
 fail:
 	free(conn);

@@ -80,8 +80,13 @@ int remote_listen_tcp(const char *spec);
 int remote_tcp_allow_set(const char *spec, char *err, size_t errlen);
 /* Close every listener and connection (unlinking the socket files). */
 void remote_shutdown(void);
-/* Called every second: drops clients whose packet stays unfinished. */
+/* Called every second: drops clients whose packet stays unfinished
+ * (30 s) and clients idle for 5 minutes (docs/xvmd.md "Limits"). */
 void remote_tick(void);
+/* The idle time (ms; 0 the default), for tests. */
+void remote_set_idle_ms(int64_t ms);
+/* Bytes queued for conn and not yet written to it. */
+size_t remote_conn_queued(const struct remote_conn *conn);
 
 bool remote_conn_is_open(const struct remote_conn *conn);
 void remote_conn_set_open(struct remote_conn *conn, bool readonly);

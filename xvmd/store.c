@@ -128,10 +128,13 @@ static int store_unlink(const char *dir, const char *name, const char *ext)
 	return 0;
 }
 
+/* The autostart marker first: one left behind would autostart a later
+ * definition of the same name. */
 int store_delete_def(const char *name)
 {
-	store_unlink(store_defdir, name, ".autostart");
-	return store_unlink(store_defdir, name, ".xml");
+	int rc = store_unlink(store_defdir, name, ".autostart");
+
+	return rc < 0 ? rc : store_unlink(store_defdir, name, ".xml");
 }
 
 int store_set_autostart(const char *name, bool on)

@@ -14,7 +14,10 @@
 #include "xvm/common.h"
 
 int store_init(const char *statedir, const char *rundir);
+/* 0 or -errno; nothing is changed in memory by these, the callers
+ * (dom.c) change their records only once the store has. */
 int store_save_def(const char *name, const char *xml);
+/* The autostart marker, then the definition: 0 or the first -errno. */
 int store_delete_def(const char *name);
 int store_set_autostart(const char *name, bool on);
 bool store_autostart(const char *name);

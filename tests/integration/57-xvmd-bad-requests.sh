@@ -32,6 +32,42 @@ dom_xml vlan "workload=idle" "" "<interface type='bridge'><source bridge='phys0'
 expect_fail "invalid VLAN identifier" define "$TMP/vlan.xml"
 dom_xml kvm "workload=idle"; sed -i "s/type='xvm'/type='kvm'/" "$TMP/kvm.xml"
 expect_fail "unsupported domain type 'kvm'" define "$TMP/kvm.xml"
+# Issue 12 #1: entities are never expanded. The reproducer: one 200 KB
+# entity referenced 5000 times (215 KB of XML, 1 GB expanded) is refused
+# at its DOCTYPE, xvmd's memory stays where it was.
+python3 - "$TMP/ent.xml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write('<!DOCTYPE domain [<!ENTITY e "%s">]>\n' % ("x" * 200000))
+    f.write("<domain type='xvm'><name>ent</name><memory>65536</memory>"
+            "<os><type>xen</type><kernel>/k</kernel></os><description>")
+    f.write("&e;" * 5000)
+    f.write("</description></domain>\n")
+PY
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$XVMD_PID/status"; }
+rss0=$(rss)
+expect_fail "XML error: DTDs and entity declarations are not accepted" define "$TMP/ent.xml"
+rss1=$(rss)
+[ "$rss1" -lt $((rss0 + 20000)) ] || fail "xvmd grew from $rss0 to $rss1 KiB reading the entity document"
+pass "entity document: xvmd RSS $rss0 -> $rss1 KiB"
+printf "<!DOCTYPE domain SYSTEM 'file:///etc/passwd'><domain type='xvm'/>" >"$TMP/ext.xml"
+expect_fail "XML error: DTDs and entity declarations are not accepted" define "$TMP/ext.xml"
+# Issue 12 #8: an empty document's error is its own, never the text of
+# the document refused before it.
+printf "<domain type='xvm'><name>SECRET-text</nam></domain>" >"$TMP/secret.xml"
+expect_fail "XML error: line 1: " define "$TMP/secret.xml"
+: >"$TMP/empty.xml"
+out=$(/usr/bin/python3 - "$URI" <<'PY'
+import sys, libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+try:
+    libvirt.open(sys.argv[1]).defineXML("")
+except libvirt.libvirtError as e:
+    print(e)
+PY
+)
+[ "$out" = "XML error: empty document" ] || fail "empty document: '$out'"
+pass "empty document: '$out'"
 [ -z "$(ls "$XVM_STATEDIR/domains")" ] || fail "a refused definition left a file"
 pass "nothing stored for refused definitions"
 

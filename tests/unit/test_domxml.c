@@ -189,8 +189,16 @@ static void test_domxml_errors(void)
 		  "xvm has no libvirt networks" },
 		{ "<domain type='xvm'><devices><interface type='user'/>"
 		  "</devices></domain>", "unsupported interface type 'user'" },
+		{ "<domain type='xvm'><memory unit='ZB'>1</memory></domain>",
+		  "unknown memory unit 'ZB'" },
 		{ "<domain type='xvm'><memory unit='PB'>1</memory></domain>",
-		  "unknown memory unit 'PB'" },
+		  "memory must be between 1 MiB and 1 TiB" },
+		{ "<domain type='xvm'><memory unit='TiB'>2</memory></domain>",
+		  "memory must be between 1 MiB and 1 TiB" },
+		{ "<domain type='xvm'><memory unit='TiB'>17179869185</memory>"
+		  "</domain>", "memory must be between 1 MiB and 1 TiB" },
+		{ "<domain type='xvm'><memory unit='EiB'>16</memory></domain>",
+		  "memory must be between 1 MiB and 1 TiB" },
 		{ "<domain type='xvm'><memory>12</memory></domain>", "between 1 MiB" },
 		{ "<domain type='xvm'><vcpu>65</vcpu></domain>", "invalid value '65'" },
 		{ "<domain type='xvm'><vcpu cpuset='0-99'>1</vcpu></domain>",
@@ -224,6 +232,38 @@ static void test_domxml_errors(void)
 		  "invalid domain name" },
 		{ "<domain type='xvm'><cputune><quota>100000</quota><period>1000"
 		  "</period></cputune></domain>", "cap above 6400%" },
+		/* issue 12 #10: single elements given twice */
+		{ "<domain type='xvm'><name>a</name><memory>2048</memory>"
+		  "<memory>4096</memory></domain>",
+		  "element 'memory' may appear only once" },
+		{ "<domain type='xvm'><os><type>xen</type><kernel>/k</kernel>"
+		  "</os><os><type>xen</type><kernel>/j</kernel></os></domain>",
+		  "element 'os' may appear only once" },
+		{ "<domain type='xvm'><name>a</name><name>b</name></domain>",
+		  "element 'name' may appear only once" },
+		{ "<domain type='xvm'><os><type>xen</type><kernel>/k</kernel>"
+		  "<kernel>/j</kernel></os></domain>",
+		  "element 'os/kernel' may appear only once" },
+		{ "<domain type='xvm'><devices><interface type='bridge'><source "
+		  "bridge='p0'/><source bridge='p1'/></interface></devices>"
+		  "</domain>", "element 'interface/source' may appear only once" },
+		{ "<domain type='xvm'><devices><disk type='file'><source "
+		  "file='/a'/><target dev='xvda'/><target dev='xvdb'/></disk>"
+		  "</devices></domain>",
+		  "element 'disk/target' may appear only once" },
+		{ "<domain type='xvm'><cputune><shares>1</shares><shares>2"
+		  "</shares></cputune></domain>",
+		  "element 'cputune/shares' may appear only once" },
+		{ "<domain type='xvm'><devices><interface type='bridge'><source "
+		  "bridge='p0'/><bandwidth><inbound average='200'/><inbound "
+		  "average='300'/></bandwidth></interface></devices></domain>",
+		  "element 'bandwidth/inbound' may appear only once" },
+		{ "<domain type='xvm' xmlns:x='" DOMXML_NS "'><x:lifecycle "
+		  "on_xend_stop='ignore'/><metadata><x:lifecycle on_xend_stop="
+		  "'shutdown'/></metadata></domain>",
+		  "element 'xvm:lifecycle' may appear only once" },
+		{ "<domain type='xvm'><devices/><devices/></domain>",
+		  "element 'devices' may appear only once" },
 	};
 	struct dom_config c;
 	char err[256];
@@ -238,6 +278,156 @@ static void test_domxml_errors(void)
 				cases[i].msg);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, cases[i].msg));
 	}
+}
+
+/* Issue 12 finding 10: what the formatter writes reads back the same,
+ * white space included: a CR in text (only a reference can put one
+ * there) and newline, tab and CR in attribute values. */
+static void test_domxml_roundtrip_space(void)
+{
+	static const char xml[] = "<domain type='xvm'><name>a</name>"
+		"<description>l1&#13;&#10;l2\tend&#13;</description>"
+		"<memory>2048</memory><os><type>xen</type><kernel>/k&#13;</kernel>"
+		"<cmdline>a&#13;b\nc\td</cmdline></os><devices>"
+		"<disk type='file'><source file='/a&#10;b&#9;c&#13;d e'/>"
+		"<target dev='xv&#9;da'/></disk></devices></domain>";
+	struct dom_config a, b;
+	char err[256] = "", *x;
+
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(xml, strlen(xml), &a, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(a.description, "l1\r\nl2\tend\r");
+	CU_ASSERT_STRING_EQUAL(a.cmdline, "a\rb\nc\td");
+	CU_ASSERT_STRING_EQUAL(a.disks[0].path, "/a\nb\tc\rd e");
+	x = domxml_format(&a, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(x, strlen(x), &b, err, sizeof(err)),
+			      0);
+	CU_ASSERT_STRING_EQUAL(b.description, a.description);
+	CU_ASSERT_STRING_EQUAL(b.kernel, a.kernel);
+	CU_ASSERT_STRING_EQUAL(b.cmdline, a.cmdline);
+	CU_ASSERT_STRING_EQUAL(b.disks[0].path, a.disks[0].path);
+	CU_ASSERT_STRING_EQUAL(b.disks[0].target, a.disks[0].target);
+	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<source file='/a&#10;b&#9;c&#13;d e'/>"));
+	free(x);
+}
+
+/* Issue 12 finding 11: up to 1 TiB in any of libvirt's units. */
+static void test_domxml_mem_units(void)
+{
+	static const struct { const char *unit, *val; uint64_t kib; } ok[] = {
+		{ "TiB", "1", 1ull << 30 }, { "T", "1", 1ull << 30 },
+		{ "TB", "1", 976562500 }, { "GiB", "1024", 1ull << 30 },
+		{ "G", "3", 3ull << 20 }, { "MB", "100", 97656 },
+		{ "bytes", "1048576", 1024 }, { "KiB", "1073741824", 1ull << 30 },
+	};
+	struct dom_config c;
+	char xml[256], err[256];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++) {
+		snprintf(xml, sizeof(xml), "<domain type='xvm'><name>a</name>"
+			 "<memory unit='%s'>%s</memory><os><type>xen</type>"
+			 "<kernel>/k</kernel></os></domain>", ok[i].unit,
+			 ok[i].val);
+		err[0] = 0;
+		CU_ASSERT_EQUAL(domxml_parse(xml, strlen(xml), &c, err,
+					     sizeof(err)), 0);
+		if (err[0] || c.max_kib != ok[i].kib)
+			fprintf(stderr, "\n  %s %s: '%s' %llu\n", ok[i].val,
+				ok[i].unit, err, (unsigned long long)c.max_kib);
+		CU_ASSERT_EQUAL(c.max_kib, ok[i].kib);
+	}
+}
+
+/* Issue 12 finding 1: entities are never expanded. A document with a
+ * DOCTYPE (where entities are declared) is refused before its
+ * declarations are read, whether it uses them in text, in attributes or
+ * in a kept element; an entity that is not one of the five predefined
+ * ones is an error; character references still work. */
+static void test_domxml_entities(void)
+{
+	static const char *const dtd[] = {
+		"<!DOCTYPE domain [<!ENTITY n \"web\">]><domain type='xvm'>"
+		"<name>&n;</name><memory>2048</memory><os><type>xen</type>"
+		"<kernel>/k</kernel></os></domain>",
+		"<!DOCTYPE domain [<!ENTITY k \"/boot/k\">]><domain type='xvm'>"
+		"<name>a</name><memory>2048</memory><os><type>xen</type>"
+		"<kernel>/k</kernel></os><devices><disk type='file'><source "
+		"file='&k;'/><target dev='xvda'/></disk></devices></domain>",
+		"<!DOCTYPE domain [<!ENTITY c \"x\">]><domain type='xvm'>"
+		"<name>a</name><memory>2048</memory><os><type>xen</type>"
+		"<kernel>/k</kernel></os><clock offset='utc'>&c;</clock>"
+		"</domain>",
+		"<!DOCTYPE domain SYSTEM \"file:///etc/passwd\"><domain "
+		"type='xvm'/>",
+		"<?xml version='1.0'?>\n<!DOCTYPE domain><domain type='xvm'/>",
+	};
+	static const char chars[] = "<domain type='xvm'><name>a</name>"
+		"<memory>2048</memory><os><type>xen</type><kernel>/k&amp;&#x41;"
+		"&#66;&lt;&gt;&apos;&quot;</kernel></os></domain>";
+	static const char undeclared[] = "<domain type='xvm'><name>&n;</name>"
+		"</domain>";
+	struct dom_config c;
+	char err[256], *big;
+	size_t i, n, len;
+
+	for (i = 0; i < ARRAY_SIZE(dtd); i++) {
+		err[0] = 0;
+		CU_ASSERT_EQUAL(domxml_parse(dtd[i], strlen(dtd[i]), &c, err,
+					     sizeof(err)), -EINVAL);
+		if (strcmp(err, "DTDs and entity declarations are not accepted"))
+			fprintf(stderr, "\n  case %zu: '%s'\n", i, err);
+		CU_ASSERT_STRING_EQUAL(err, "DTDs and entity declarations are "
+				       "not accepted");
+	}
+	CU_ASSERT_EQUAL(domxml_parse(undeclared, strlen(undeclared), &c, err,
+				     sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "line 1: Entity 'n' not defined");
+	CU_ASSERT_EQUAL_FATAL(domxml_parse(chars, strlen(chars), &c, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(c.kernel, "/k&AB<>'\"");
+
+	/* the reproducer's shape, scaled down: a 20 KB entity referenced
+	 * 5000 times (100 MB expanded) is refused at once */
+	n = 20000;
+	big = malloc(n + 5000 * 4 + 512);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	len = (size_t)sprintf(big, "<!DOCTYPE domain [<!ENTITY e \"");
+	memset(big + len, 'x', n);
+	len += n;
+	len += (size_t)sprintf(big + len, "\">]><domain type='xvm'>"
+			       "<description>");
+	for (i = 0; i < 5000; i++)
+		len += (size_t)sprintf(big + len, "&e;");
+	len += (size_t)sprintf(big + len, "</description></domain>");
+	CU_ASSERT_EQUAL(domxml_parse(big, len, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "DTDs and entity declarations are not "
+			       "accepted");
+	free(big);
+}
+
+/* Issue 12 finding 8: each parse reports its own error. An empty
+ * document after a refused one says so, without the earlier one's text
+ * (libxml2's process-wide last error is not consulted). */
+static void test_domxml_error_own(void)
+{
+	static const char bad[] = "<domain type='xvm'><name>SECRET-NAME"
+		"</nam></domain>";
+	struct dom_config c;
+	char err[256];
+
+	CU_ASSERT_EQUAL(domxml_parse(bad, strlen(bad), &c, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 1:"));
+	CU_ASSERT_EQUAL(domxml_parse("", 0, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "empty document");
+	CU_ASSERT_EQUAL(domxml_parse(bad, strlen(bad), &c, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_EQUAL(domxml_parse("   ", 3, &c, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NULL(strstr(err, "SECRET"));
+	CU_ASSERT_PTR_NULL(strstr(err, "nam"));
 }
 
 /* What virt-install 4.x and virt-manager send for a PV guest: what has no
@@ -440,6 +630,11 @@ static CU_TestInfo tests[] = {
 	{ "metadata namespaces, size limit", test_domxml_metadata },
 	{ "uuid, cpuset, names", test_domxml_helpers },
 	{ "disk serial, cache, readonly -> hv --disk", test_domxml_disks },
+	{ "no DTD, no entity expanded (issue 12 #1)", test_domxml_entities },
+	{ "memory units up to 1 TiB (issue 12 #11)", test_domxml_mem_units },
+	{ "white space round-trips (issue 12 #10)",
+	  test_domxml_roundtrip_space },
+	{ "each parse its own error (issue 12 #8)", test_domxml_error_own },
 	CU_TEST_INFO_NULL,
 };
 

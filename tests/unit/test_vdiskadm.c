@@ -267,9 +267,14 @@ static void test_xml_bad(void)
 		      "and vdisk");
 	check_bad_xml("</vdisk>", "", "line 20: Premature end of data in "
 		      "tag vdisk line 2");
+	/* no DTD at all: neither an external one (never fetched) nor
+	 * entity declarations (expanded without bound on reading) */
 	check_bad_xml("<?xml", "<!DOCTYPE x SYSTEM \"file:///etc/passwd\">"
-		      "<?xml", "line 1: XML declaration allowed only at the "
-		      "start of the document");
+		      "<?xml", "DTDs and entity declarations are not accepted");
+	check_bad_xml("<vdisk", "<!DOCTYPE vdisk [<!ENTITY e \"x\">]><vdisk",
+		      "DTDs and entity declarations are not accepted");
+	check_bad_xml("<?xml", "<!-- c --><?xml", "line 1: XML declaration "
+		      "allowed only at the start of the document");
 	CU_ASSERT_EQUAL(vdxml_parse("", 0, &m, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "empty file");
 	CU_ASSERT_EQUAL(vdxml_parse("<vdisk", 6, &m, err, sizeof(err)),

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "unit.h"
 #include "xvm/log.h"
@@ -28,6 +29,11 @@ enum {
 	P_CONNECT_OPEN = 1,
 	P_GET_TYPE = 3,
 	P_DEFINE_XML = 11,
+	P_GET_XML_DESC = 14,
+	P_GET_AUTOSTART = 15,
+	P_SET_AUTOSTART = 29,
+	P_SET_MEMORY_FLAGS = 204,
+	P_SET_METADATA = 264,
 	P_LOOKUP_BY_NAME = 23,
 	P_UNDEFINE = 35,
 	P_RESTORE = 54,
@@ -387,6 +393,47 @@ static void test_malformed_arguments(void)
 	client_close(other);
 }
 
+/* Issue 12 finding 11: malformed packets are logged rate-limited (at
+ * most 10 lines per 10 s, remote.c), not one line each. */
+static void test_malformed_log_limited(void)
+{
+	static const uint8_t bad_len[] = { 0, 0, 0, 8, 0, 0, 0, 0 };
+	FILE *cap = tmpfile();
+	int saved = dup(STDERR_FILENO), i, lines = 0, ch;
+
+	CU_ASSERT_FATAL(cap && saved >= 0);
+	fflush(stderr);
+	dup2(fileno(cap), STDERR_FILENO);
+	log_set_level(LL_WARN);
+	for (i = 0; i < 100; i++) {
+		int fd = client_new(false);
+		struct reply r;
+
+		if (fd < 0)
+			break;
+		CU_ASSERT_EQUAL(write(fd, bad_len, sizeof(bad_len)),
+				(ssize_t)sizeof(bad_len));
+		CU_ASSERT_EQUAL(recv_packet(fd, &r), -ECONNRESET);
+		reply_free(&r);
+		close(fd);
+	}
+	log_set_level(LL_ERR);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	CU_ASSERT_EQUAL(i, 100);
+	rewind(cap);
+	while ((ch = fgetc(cap)) != EOF)
+		lines += ch == '\n';
+	fclose(cap);
+	if (lines > 11)
+		fprintf(stderr, "\n  %d lines for 100 bad packets\n", lines);
+	CU_ASSERT(lines <= 11);
+	CU_ASSERT(lines >= 1);
+	for (i = 0; i < 5; i++)
+		loop_run_once(10);
+}
+
 static void test_keepalive(void)
 {
 	int fd = client_new(false);
@@ -424,6 +471,25 @@ static void test_define_bad_xml(void)
 	reply_free(&r);
 	assert_string_reply(fd, P_GET_TYPE, "XVM");
 	client_close(fd);
+}
+
+/* Issue 12 finding 8: an empty document's error is its own, not the
+ * text of another client's refused document. */
+static void test_define_error_own(void)
+{
+	int a = client_open(false, false), b = client_open(false, false);
+	struct reply r;
+
+	CU_ASSERT_FATAL(a >= 0 && b >= 0);
+	CU_ASSERT_EQUAL(call_str(a, P_DEFINE_XML, "<domain type='xvm'><name>"
+				 "SECRET-of-a</nam></domain>", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_XML_ERROR);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(b, P_DEFINE_XML, "", &r), 0);
+	assert_error(&r, VERR_XML_ERROR, "XML error: empty document");
+	reply_free(&r);
+	client_close(a);
+	client_close(b);
 }
 
 static void test_readonly(void)
@@ -726,6 +792,148 @@ static void test_save_restore_refusals(void)
 	client_close(fd);
 }
 
+/* The inactive XML of unitdom, as dumpxml --inactive gives it. */
+static char *inactive_xml(int fd, const uint8_t *uuid)
+{
+	struct reply r;
+	char *xml = NULL;
+
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_GET_XML_DESC, uuid, 2, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	if (r.status == REMOTE_OK)
+		xml = xdr_get_string(&r.x, 1 << 20);
+	reply_free(&r);
+	return xml ? xml : strdup("");
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[65536];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+/* Issue 12 finding 4: a definition that cannot be written (here its
+ * file's name is taken by a directory, so the atomic rename fails as
+ * ENOSPC or EIO would) is an error to the client, and nothing changes:
+ * no domain appears, a redefinition, setmem --config, desc --config and
+ * autostart leave the definition in memory equal to the one on disk. */
+static void test_store_failure(void)
+{
+	static const char redef[] =
+		"<domain type='xvm'><name>unitdom</name>"
+		"<uuid>6c8a3f2e-1b7d-4e0a-9c55-00000000beef</uuid>"
+		"<memory unit='MiB'>128</memory><vcpu>2</vcpu>"
+		"<os><type>xen</type><kernel>/other</kernel></os></domain>";
+	int fd = client_open(false, false);
+	char path[160], asp[160], *disk, *xml;
+	uint8_t uuid[16];
+	struct xdr_out a;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	/* a new domain: not defined, not listed */
+	snprintf(path, sizeof(path), "%s/domains/faildom.xml", statedir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(path, 0700), 0);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, "<domain type='xvm'><name>"
+				 "faildom</name><memory>65536</memory><os><type>"
+				 "xen</type><kernel>/k</kernel></os></domain>",
+				 &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	CU_ASSERT(r.msg && strstr(r.msg, "operation failed: cannot save the "
+				  "definition of 'faildom': "));
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "faildom", &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_NO_DOMAIN);
+	reply_free(&r);
+	rmdir(path);
+
+	/* an existing one */
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	free(xdr_get_string(&r.x, 256));
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	reply_free(&r);
+	snprintf(path, sizeof(path), "%s/domains/unitdom.xml", statedir);
+	disk = strdup(read_text(path));
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, disk);
+	free(xml);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(mkdir(path, 0700), 0);
+
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, redef, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, disk);	/* memory is still the disk's */
+	free(xml);
+
+	/* SET_MEMORY_FLAGS {dom; u64 memory; u32 flags}: 2 = config */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_u64(&a, 32768);
+	xdr_put_u32(&a, 2);
+	CU_ASSERT_EQUAL(call(fd, P_SET_MEMORY_FLAGS, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xdr_out_free(&a);
+	/* SET_METADATA {dom; int type; string? text, key, uri; u32 flags} */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_i32(&a, 0);
+	xdr_put_opt_string(&a, "a description");
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_opt_string(&a, NULL);
+	xdr_put_u32(&a, 2);
+	CU_ASSERT_EQUAL(call(fd, P_SET_METADATA, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xdr_out_free(&a);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, disk);
+	free(xml);
+
+	/* SET_AUTOSTART {dom; int}: the marker cannot be made */
+	snprintf(asp, sizeof(asp), "%s/domains/unitdom.autostart", statedir);
+	CU_ASSERT_EQUAL(mkdir(asp, 0700), 0);
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_i32(&a, 1);
+	CU_ASSERT_EQUAL(call(fd, P_SET_AUTOSTART, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_FAILED);
+	reply_free(&r);
+	xdr_out_free(&a);
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	CU_ASSERT_EQUAL(call(fd, P_GET_AUTOSTART, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 0);
+	reply_free(&r);
+	xdr_out_free(&a);
+	rmdir(asp);
+
+	/* the store works again: the redefinition goes through */
+	rmdir(path);
+	CU_ASSERT_EQUAL(call_str(fd, P_DEFINE_XML, redef, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_STRING_EQUAL(xml, read_text(path));
+	CU_ASSERT(strstr(xml, "<kernel>/other</kernel>") != NULL);
+	free(xml);
+	free(disk);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_UNDEFINE_FLAGS, uuid, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	client_close(fd);
+}
+
 /* A stream owner as domcon.c is one: what the transport called. */
 struct test_stream {
 	struct remote_stream *st;
@@ -930,6 +1138,276 @@ static void test_deferred_reply(void)
 	remote_defer_reply(d3, 0, NULL, NULL);		/* dropped, freed */
 }
 
+/* Issue 12 finding 2: read-only clients count apart from read-write
+ * ones. With all read-only slots taken (128), more are refused, and a
+ * read-write client (root's socket) is still served. */
+static void test_ro_limit(void)
+{
+	enum { TRY = 160 };
+	int ro[TRY], n = 0, i, fd;
+
+	for (i = 0; i < TRY; i++) {
+		ro[i] = client_new(true);
+		n += ro[i] >= 0;
+	}
+	CU_ASSERT_EQUAL(n, 128);
+	fd = client_open(false, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	assert_string_reply(fd, P_GET_TYPE, "XVM");
+	/* and a refused read-only one was closed, not left hanging */
+	for (i = 0; i < TRY && ro[i] >= 0; i++)
+		;
+	CU_ASSERT(i == 128);
+	for (i = 0; i < TRY; i++)
+		if (ro[i] >= 0)
+			close(ro[i]);
+	client_close(fd);
+}
+
+/* n socketpairs made by a process of uid 65534 (SO_PEERCRED names the
+ * maker): the ends for the server in srv, the client's in cli. 0, or -1
+ * when this process cannot become another user. */
+static int foreign_pairs(int n, int *srv, int *cli)
+{
+	int ch[2], i;
+	pid_t pid;
+
+	if (geteuid() != 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ch) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ch[0]);
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(1);
+		for (i = 0; i < n; i++) {
+			int sv[2];
+			char c[CMSG_SPACE(2 * sizeof(int))];
+			struct iovec iov = { .iov_base = "p", .iov_len = 1 };
+			struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+					    .msg_control = c,
+					    .msg_controllen = sizeof(c) };
+			struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+			if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+				_exit(1);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+			memcpy(CMSG_DATA(cm), sv, 2 * sizeof(int));
+			if (sendmsg(ch[1], &m, 0) != 1)
+				_exit(1);
+			close(sv[0]);
+			close(sv[1]);
+		}
+		_exit(0);
+	}
+	close(ch[1]);
+	for (i = 0; i < n; i++) {
+		char c[CMSG_SPACE(2 * sizeof(int))], b;
+		struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = c, .msg_controllen = sizeof(c) };
+		struct cmsghdr *cm;
+		int sv[2];
+
+		if (recvmsg(ch[0], &m, MSG_CMSG_CLOEXEC) != 1 ||
+		    !(cm = CMSG_FIRSTHDR(&m)) || cm->cmsg_type != SCM_RIGHTS)
+			break;
+		memcpy(sv, CMSG_DATA(cm), sizeof(sv));
+		cli[i] = sv[0];
+		srv[i] = sv[1];
+	}
+	close(ch[0]);
+	waitpid(pid, NULL, 0);
+	return i == n ? 0 : -1;
+}
+
+/* Issue 12 finding 2: a user other than root holds at most 16
+ * connections; root (this process) is not limited by that. */
+static void test_per_uid_limit(void)
+{
+	enum { TRY = 20 };
+	int srv[TRY], cli[TRY], ok = 0, i, mine[TRY];
+
+	if (foreign_pairs(TRY, srv, cli) < 0) {
+		fprintf(stderr, "\n  (per-uid limit not checked: needs root to "
+			"act as uid 65534)\n");
+		return;
+	}
+	for (i = 0; i < TRY; i++)
+		ok += remote_serve_fd(srv[i], true) == 0;
+	CU_ASSERT_EQUAL(ok, 16);
+	for (i = 0; i < TRY; i++)
+		mine[i] = client_new(true);	/* root's: all admitted */
+	for (i = 0; i < TRY; i++) {
+		CU_ASSERT(mine[i] >= 0);
+		if (mine[i] >= 0)
+			close(mine[i]);
+		close(cli[i]);
+	}
+	for (i = 0; i < 5; i++)
+		loop_run_once(10);
+}
+
+/* Issue 12 finding 3: a read-only client cannot take the big-packet
+ * budget root's defines need: a packet over 64 KiB closes it. */
+static void test_ro_big_packet(void)
+{
+	static const uint8_t big[] = { 0, 2, 0, 0, 0x20, 0, 0x80, 0x86 };
+	int fd = client_open(true, false), rw = client_open(false, true);
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0 && rw >= 0);
+	CU_ASSERT_EQUAL(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+	CU_ASSERT_EQUAL(recv_packet(fd, &r), -ECONNRESET);
+	reply_free(&r);
+	client_close(fd);
+	/* so is a connection opened read-only on the read-write socket */
+	CU_ASSERT_EQUAL(write(rw, big, sizeof(big)), (ssize_t)sizeof(big));
+	CU_ASSERT_EQUAL(recv_packet(rw, &r), -ECONNRESET);
+	reply_free(&r);
+	client_close(rw);
+}
+
+/* Issue 12 finding 2: a client that sends nothing, not even a
+ * keepalive, is closed after the idle time; one that keeps pinging is
+ * not. (The idle time is shortened here; it is 5 minutes.) */
+static void test_idle_close(void)
+{
+	int idle = client_open(true, false), busy = client_open(true, false);
+	int64_t end;
+	struct reply r;
+
+	CU_ASSERT_FATAL(idle >= 0 && busy >= 0);
+	remote_set_idle_ms(300);
+	end = loop_now_ms() + 600;
+	while (loop_now_ms() < end) {
+		send_packet(busy, REMOTE_KEEPALIVE, 1, REMOTE_MESSAGE, 0,
+			    REMOTE_OK, NULL, 0);
+		CU_ASSERT_EQUAL_FATAL(recv_packet(busy, &r), 0);	/* PONG */
+		reply_free(&r);
+		loop_run_once(50);
+		remote_tick();
+	}
+	remote_set_idle_ms(0);
+	CU_ASSERT_EQUAL(recv_packet(idle, &r), -ECONNRESET);
+	reply_free(&r);
+	assert_string_reply(busy, P_GET_TYPE, "XVM");
+	client_close(idle);
+	client_close(busy);
+}
+
+/* Issue 12 findings 3 and 7: a client that calls faster than it reads
+ * is paused, not dropped, and what is queued for it stays bounded (1
+ * MiB and one reply); it was dropped once 16 MiB had passed through a
+ * buffer that never drained completely. 5000 dumpxml of a domain with a
+ * 4000-byte description (22 MB of replies), read 4 KiB at a time. */
+static void test_slow_reader(void)
+{
+	enum { N = 5000 };
+	char xml[4600], d[4001];
+	int fd = client_open(false, false);
+	uint8_t uuid[16], *in = malloc(1 << 20);
+	size_t inlen = 0, maxq = 0, wlen = 0, woff = 0;
+	struct xdr_out a, w;
+	uint32_t sent = 0, got = 0, first = 0;
+	struct remote_conn *conn;
+	struct reply r;
+	long iter;
+	bool bad = false;
+
+	CU_ASSERT_FATAL(fd >= 0 && in);
+	memset(d, 'd', 4000);
+	d[4000] = 0;
+	snprintf(xml, sizeof(xml), "<domain type='xvm'><name>slowdom</name>"
+		 "<description>%s</description><memory>65536</memory><os>"
+		 "<type>xen</type><kernel>/k</kernel></os></domain>", d);
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	free(xdr_get_string(&r.x, 256));
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	reply_free(&r);
+	conn = only_conn();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conn);
+	xdr_out_init(&w);
+	for (iter = 0; got < N && iter < 10000000 && !bad; iter++) {
+		ssize_t k;
+
+		if (woff == wlen && sent < N) {		/* the next call */
+			xdr_out_init(&a);
+			xdr_put_string(&a, "slowdom");
+			xdr_put_fixed(&a, uuid, 16);
+			xdr_put_i32(&a, -1);
+			xdr_put_u32(&a, 2);
+			w.len = 0;
+			xdr_put_u32(&w, 0);
+			xdr_put_u32(&w, REMOTE_PROGRAM);
+			xdr_put_u32(&w, 1);
+			xdr_put_u32(&w, P_GET_XML_DESC);
+			xdr_put_u32(&w, REMOTE_CALL);
+			xdr_put_u32(&w, next_serial + sent);
+			xdr_put_u32(&w, REMOTE_OK);
+			xdr_put_raw(&w, a.buf, a.len);
+			xdr_patch_u32(&w, 0, (uint32_t)w.len);
+			xdr_out_free(&a);
+			wlen = w.len;
+			woff = 0;
+			if (!sent)
+				first = next_serial;
+			sent++;
+		}
+		if (woff < wlen) {
+			k = send(fd, w.buf + woff, wlen - woff, MSG_DONTWAIT);
+			if (k > 0)
+				woff += (size_t)k;
+		}
+		loop_run_once(0);
+		if (only_conn() != conn) {
+			bad = true;		/* dropped */
+			break;
+		}
+		maxq = MAX(maxq, remote_conn_queued(conn));
+		k = recv(fd, in + inlen, MIN(4096, (1 << 20) - inlen),
+			 MSG_DONTWAIT);
+		if (k == 0)
+			bad = true;
+		if (k > 0)
+			inlen += (size_t)k;
+		while (inlen >= 4) {	/* whole replies, in order */
+			uint32_t len = (uint32_t)in[0] << 24 | in[1] << 16 |
+				       in[2] << 8 | in[3];
+			uint32_t serial = (uint32_t)in[20] << 24 |
+					  in[21] << 16 | in[22] << 8 | in[23];
+
+			if (inlen < len || inlen < 28)
+				break;
+			if (serial != first + got || in[27] != REMOTE_OK)
+				bad = true;
+			got++;
+			memmove(in, in + len, inlen - len);
+			inlen -= len;
+		}
+	}
+	next_serial += sent;
+	CU_ASSERT_FALSE(bad);
+	CU_ASSERT_EQUAL(got, N);
+	if (maxq > (1u << 20) + 8192)
+		fprintf(stderr, "\n  %zu bytes queued\n", maxq);
+	CU_ASSERT(maxq <= (1u << 20) + 8192);
+	CU_ASSERT(maxq > 0);
+	xdr_out_free(&w);
+	free(in);
+	if (!bad) {
+		CU_ASSERT_EQUAL(call_str(fd, P_LOOKUP_BY_NAME, "slowdom", &r), 0);
+		reply_free(&r);
+		CU_ASSERT_EQUAL(call_dom_flags(fd, P_UNDEFINE_FLAGS, uuid, 0,
+					       &r), 0);
+		reply_free(&r);
+	}
+	client_close(fd);
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -1105,8 +1583,11 @@ static CU_TestInfo tests[] = {
 	  test_unknown_procedure },
 	{ "malformed arguments close only that client",
 	  test_malformed_arguments },
+	{ "malformed packets logged rate-limited (issue 12 #11)",
+	  test_malformed_log_limited },
 	{ "keepalive PING gets PONG", test_keepalive },
 	{ "define with bad XML: XML_ERROR", test_define_bad_xml },
+	{ "each define its own error (issue 12 #8)", test_define_error_own },
 	{ "read-only connection refuses define", test_readonly },
 	{ "define, lookup, console, undefine", test_define_lookup_undefine },
 	{ "streams registered with the transport", test_stream },
@@ -1114,6 +1595,15 @@ static CU_TestInfo tests[] = {
 	{ "save, restore, managed save: refusals and images",
 	  test_save_restore_refusals },
 	{ "migration procedures: refusals", test_migration_refusals },
+	{ "a failed store changes nothing (issue 12 #4)",
+	  test_store_failure },
+	{ "read-only clients counted apart (issue 12 #2)", test_ro_limit },
+	{ "per-uid connection limit (issue 12 #2)", test_per_uid_limit },
+	{ "no big packets on read-only connections (issue 12 #3)",
+	  test_ro_big_packet },
+	{ "idle clients closed (issue 12 #2)", test_idle_close },
+	{ "slow steady reader paused, not dropped (issue 12 #3, #7)",
+	  test_slow_reader },
 	CU_TEST_INFO_NULL,
 };
 

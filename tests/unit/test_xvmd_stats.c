@@ -548,6 +548,13 @@ static void test_metadata_procs(void)
 	xdr_out_free(&r);
 	CU_ASSERT(meta_call(d, true, 0, "x", "k", NULL, 0, &r, &e) < 0);
 	xdr_out_free(&r);
+	/* a control character XML cannot carry would make the stored
+	 * definition unreadable (issue 12 #10) */
+	CU_ASSERT(meta_call(d, true, 0, "a\x01" "b", NULL, NULL, 2, &r, &e) < 0);
+	CU_ASSERT_STRING_EQUAL(e.msg, "invalid argument: description holds "
+			       "control character 0x01, which XML cannot "
+			       "carry");
+	xdr_out_free(&r);
 	CU_ASSERT(meta_call(d, true, 0, "x", NULL, NULL, 1, &r, &e) < 0);
 	CU_ASSERT_EQUAL(e.code, VERR_OPERATION_INVALID);
 	xdr_out_free(&r);
@@ -600,6 +607,14 @@ static void test_metadata(void)
 	CU_ASSERT_EQUAL(e.code, VERR_XML_ERROR);
 	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/><b/>", "k", "urn:k",
 			      &e) < 0);
+	/* no DTD (issue 12 #1): its entities would be kept as references
+	 * the stored definition does not declare */
+	memset(&e, 0, sizeof(e));
+	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<!DOCTYPE a [<!ENTITY e "
+			      "\"x\">]><a>&e;</a>", "k", "urn:k", &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_XML_ERROR);
+	CU_ASSERT_STRING_EQUAL(e.msg, "XML error: metadata: DTDs and entity "
+			       "declarations are not accepted");
 	CU_ASSERT(dommeta_set(meta, sizeof(meta), "<a/>", "1k", "urn:k",
 			      &e) < 0);
 	CU_ASSERT_EQUAL(e.code, VERR_INVALID_ARG);
