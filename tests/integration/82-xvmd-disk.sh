@@ -20,25 +20,7 @@ stub=$(vname 9)
 vna create-etherstub -t "$stub"
 xvmd_start
 
-# The guest's pattern (guestdrv/blkwl.c), for sectors of an image, as 80.
-check_image() {	# FILE SEED FIRST COUNT
-	python3 - "$@" <<'PY'
-import struct, sys
-path, seed, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-M = (1 << 64) - 1
-def pat(s, w):
-    x = ((seed << 40) ^ ((s * 0x9e3779b97f4a7c15) & M) ^ w) & M
-    x ^= x >> 31
-    x = (x * 0xbf58476d1ce4e5b9) & M
-    return x ^ (x >> 29)
-with open(path, "rb") as f:
-    for s in (first, first + 1, first + count // 2, first + count - 1):
-        f.seek(s * 512)
-        words = struct.unpack("<64Q", f.read(512))
-        if any(words[w] != pat(s, w) for w in range(64)):
-            sys.exit("sector %d of %s does not hold the pattern" % (s, path))
-PY
-}
+. "$(dirname "$0")/blklib.sh"
 
 # disk FILE TARGET [EXTRA_XML]: a raw file disk.
 disk() {

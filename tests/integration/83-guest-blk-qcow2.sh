@@ -14,26 +14,7 @@ require_kvm
 QSD=$(command -v qemu-storage-daemon) || fail "qemu-storage-daemon (qemu-system-common) is not installed"
 command -v qemu-img >/dev/null || fail "qemu-img (qemu-utils) is not installed"
 
-# The guest's pattern (guestdrv/blkwl.c), for sectors of a raw image;
-# the same check as 80-guest-blk.sh.
-check_image() {	# FILE SEED FIRST COUNT
-	python3 - "$@" <<'PY'
-import struct, sys
-path, seed, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-M = (1 << 64) - 1
-def pat(s, w):
-    x = ((seed << 40) ^ ((s * 0x9e3779b97f4a7c15) & M) ^ w) & M
-    x ^= x >> 31
-    x = (x * 0xbf58476d1ce4e5b9) & M
-    return x ^ (x >> 29)
-with open(path, "rb") as f:
-    for s in (first, first + 1, first + count // 2, first + count - 1):
-        f.seek(s * 512)
-        words = struct.unpack("<64Q", f.read(512))
-        if any(words[w] != pat(s, w) for w in range(64)):
-            sys.exit("sector %d of %s does not hold the pattern" % (s, path))
-PY
-}
+. "$(dirname "$0")/blklib.sh"
 
 sock=$TMP/qsd.sock
 # qsd_start IMG WRITABLE(on|off): export IMG (qcow2) on $sock; QSD_PID.
