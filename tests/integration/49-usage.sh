@@ -87,10 +87,12 @@ first=$("$VNICADM" show-usage -f "$LOG" -p -o start -s "$(when "$t0")" -e "$(whe
 	fail "window starts at $first"
 pass "-s $(when "$t0") -e +1 s / +3 s select $n1 and $n3 intervals"
 
-"$VNICADM" show-usage -f "$LOG" -F gnuplot "$v1" >"$TMP/plot.dat" || fail "-F gnuplot"
+# vswitchd is still writing the log: both readings from one copy of it
+cp "$LOG" "$TMP/snap.log"
+"$VNICADM" show-usage -f "$TMP/snap.log" -F gnuplot "$v1" >"$TMP/plot.dat" || fail "-F gnuplot"
 head -1 "$TMP/plot.dat" | grep -qx "# Time $v1" || fail "gnuplot header: $(head -1 "$TMP/plot.dat")"
 lines=$(tail -n +2 "$TMP/plot.dat" | grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]+\.[0-9]{2}$')
-rows=$("$VNICADM" show-usage -f "$LOG" -p -o end "$v1" | wc -l)
+rows=$("$VNICADM" show-usage -f "$TMP/snap.log" -p -o end "$v1" | wc -l)
 [ "$lines" = "$rows" ] && [ "$lines" = $(($(wc -l <"$TMP/plot.dat") - 1)) ] ||
 	fail "gnuplot: $lines good lines for $rows intervals"
 # XVM_USAGE_PLOT=FILE keeps the data (docs/usage-plot.dat is one such run)
