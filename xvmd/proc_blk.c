@@ -207,7 +207,7 @@ PROC_DECL(proc_block_stats_flags)
 		_Static_assert(ARRAY_SIZE(p) == BLK_STATS_NPARAMS, "count");
 
 		for (int i = 0; i < nparams && i < BLK_STATS_NPARAMS; i++)
-			tp_llong(&l, (int64_t)p[i].v, "%s", p[i].name);
+			tp_ullong(&l, p[i].v, "%s", p[i].name);
 	}
 	tp_end(&l);
 	xdr_put_i32(c->ret, nparams ? MIN(nparams, BLK_STATS_NPARAMS) :

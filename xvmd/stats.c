@@ -72,16 +72,6 @@ void tp_ullong(struct tp_list *l, uint64_t v, const char *fmt, ...)
 	xdr_put_u64(l->out, v);
 }
 
-void tp_llong(struct tp_list *l, int64_t v, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	tp_head(l, TP_LLONG, fmt, ap);
-	va_end(ap);
-	xdr_put_u64(l->out, (uint64_t)v);
-}
-
 void tp_string(struct tp_list *l, const char *v, const char *fmt, ...)
 {
 	va_list ap;

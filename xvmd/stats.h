@@ -38,8 +38,6 @@ void tp_int(struct tp_list *l, int32_t v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_uint(struct tp_list *l, uint32_t v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void tp_llong(struct tp_list *l, int64_t v, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 void tp_ullong(struct tp_list *l, uint64_t v, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void tp_string(struct tp_list *l, const char *v, const char *fmt, ...)

@@ -197,14 +197,32 @@ static int call_proc(int num, const struct xdr_out *args, struct xdr_out *ret,
 	return rc;
 }
 
+/* A node stats reply: exactly the four names of want, in order, with
+ * their values into v, then nparams 4 and nothing more. */
+static void check_node_params(const struct xdr_out *r,
+			      const char *const want[4], uint64_t v[4])
+{
+	struct xdr_in x;
+	char *name;
+
+	xdr_in_init(&x, r->buf, r->len);
+	CU_ASSERT_EQUAL(xdr_get_u32(&x), 4);
+	for (int i = 0; i < 4; i++) {
+		name = xdr_get_string(&x, 80);
+		CU_ASSERT(name && !strcmp(name, want[i]));
+		free(name);
+		v[i] = xdr_get_u64(&x);
+	}
+	CU_ASSERT_EQUAL(xdr_get_i32(&x), 4);
+	CU_ASSERT_EQUAL(xdr_in_done(&x, true), 0);
+}
+
 static void test_node_procs(void)
 {
 	struct xdr_out a, r;
 	struct xdr_in x;
 	struct verr e;
 	uint64_t v[4], total, freemem;
-	char *name;
-	int i;
 
 	/* NODE_GET_FREE_MEMORY: bytes */
 	CU_ASSERT_EQUAL(call_proc(102, NULL, &r, &e), 0);
@@ -231,18 +249,8 @@ static void test_node_procs(void)
 	xdr_put_i32(&a, 0);
 	xdr_put_u32(&a, 0);
 	CU_ASSERT_EQUAL(call_proc(228, &a, &r, &e), 0);
-	xdr_in_init(&x, r.buf, r.len);
-	CU_ASSERT_EQUAL(xdr_get_u32(&x), 4);
-	for (i = 0; i < 4; i++) {
-		static const char *const want[] = { "total", "free", "buffers",
-						    "cached" };
-		name = xdr_get_string(&x, 80);
-		CU_ASSERT(name && !strcmp(name, want[i]));
-		free(name);
-		v[i] = xdr_get_u64(&x);
-	}
-	CU_ASSERT_EQUAL(xdr_get_i32(&x), 4);
-	CU_ASSERT_EQUAL(xdr_in_done(&x, true), 0);
+	check_node_params(&r, (const char *const[]){ "total", "free",
+						     "buffers", "cached" }, v);
 	total = v[0];
 	CU_ASSERT(total > 0 && v[1] <= total);
 	xdr_out_free(&r);
@@ -263,18 +271,8 @@ static void test_node_procs(void)
 	xdr_put_i32(&a, 16);
 	xdr_put_u32(&a, 0);
 	CU_ASSERT_EQUAL(call_proc(227, &a, &r, &e), 0);
-	xdr_in_init(&x, r.buf, r.len);
-	CU_ASSERT_EQUAL(xdr_get_u32(&x), 4);
-	for (i = 0; i < 4; i++) {
-		static const char *const want[] = { "kernel", "user", "idle",
-						    "iowait" };
-		name = xdr_get_string(&x, 80);
-		CU_ASSERT(name && !strcmp(name, want[i]));
-		free(name);
-		v[i] = xdr_get_u64(&x);
-	}
-	CU_ASSERT_EQUAL(xdr_get_i32(&x), 4);
-	CU_ASSERT_EQUAL(xdr_in_done(&x, true), 0);
+	check_node_params(&r, (const char *const[]){ "kernel", "user",
+						     "idle", "iowait" }, v);
 	CU_ASSERT(v[0] + v[1] + v[2] > 0);
 	xdr_out_free(&r);
 	xdr_out_free(&a);
