@@ -169,6 +169,7 @@ int cmd_delete_vnic(struct cli *c, int argc, char **argv);
 int cmd_show_vnic(struct cli *c, int argc, char **argv);
 int cmd_show_link(struct cli *c, int argc, char **argv);
 int cmd_show_phys(struct cli *c, int argc, char **argv);
+int cmd_rename_link(struct cli *c, int argc, char **argv);
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_create_etherstub(struct cli *c, int argc, char **argv);
 int cmd_delete_etherstub(struct cli *c, int argc, char **argv);
