@@ -46,6 +46,21 @@ int cmd_show_phys(struct cli *c, int argc, char **argv)
 	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }
 
+/* show-ether [-p] [-o field,...] [link]: the phys list with dladm
+ * show-ether's columns (no -x: only the configuration in effect). */
+int cmd_show_ether(struct cli *c, int argc, char **argv)
+{
+	static const struct vn_show_cmd cmd = {
+		"po:", "", 'p', show_phys_args,
+	};
+	struct vn_show s = {
+		.list = vswctl_phys_list, .what = "link",
+		.table = VN_T_ETHER,
+	};
+
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
+}
+
 /* rename-link <link> <new-link>: link.rename (no -t: dladm renames the
  * running and the saved link together). */
 int cmd_rename_link(struct cli *c, int argc, char **argv)

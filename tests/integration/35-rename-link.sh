@@ -5,7 +5,7 @@
 # the new name with the same MAC; a VNIC in use (a guest connected, a tap
 # with an address or moved to another namespace, flows on it), a phys link,
 # a taken or bad name are refused with dladm's message and change nothing;
-# the names survive a restart.
+# the names survive a restart. show-ether on a veth uplink.
 # timeout: 150
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -98,6 +98,16 @@ refused "a link that does not exist" "rename operation failed: object not found"
 refused "a bad new name" "invalid link name" rename-link "$h2" "0bad"
 refused "one operand" "usage" rename-link "$h2"
 vna create-vnic -t -l "$(vname p0)" "$(vname q1)"
+ip link set "$(vname p9)" up; ip link set "$(vname p0)" up
+# show-ether on it (the veth pair says 10000 Mb/s full duplex, no
+# auto-negotiation, and nothing about flow control)
+"$VNICADM" show-ether "$(vname p0)" >"$TMP/ether" || fail "show-ether $(vname p0)"
+cat "$TMP/ether"
+head -n 1 "$TMP/ether" | grep -q '^LINK  *PTYPE  *STATE  *AUTO  *SPEED-DUPLEX  *PAUSE$' || fail "show-ether header"
+grep -Eq "^$(vname p0) +current +up +no +10G-f +--$" "$TMP/ether" || fail "show-ether row for $(vname p0)"
+[ "$("$VNICADM" show-ether -p -o link,speed-duplex "$(vname p0)")" = "$(vname p0):10G-f" ] || fail "show-ether -p"
+"$VNICADM" show-ether "$(vname z1)" >/dev/null 2>"$TMP/err" && fail "show-ether of a missing link succeeded"
+pass "show-ether $(vname p0): current, no auto-negotiation, 10G-f; -p; a missing link refused ($(cat "$TMP/err"))"
 refused "a phys link" "is a phys link" rename-link "$(vname p0)" "$(vname p1)"
 vna delete-vnic -t "$(vname q1)"
 ip link del "$(vname p0)"
