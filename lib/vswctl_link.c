@@ -36,6 +36,15 @@ int vswctl_etherstub_delete(struct vswctl *h, const char *name,
 			   vswctl_name_params(name, temporary), NULL);
 }
 
+int vswctl_link_rename(struct vswctl *h, const char *name,
+		       const char *newname)
+{
+	json_t *p = vswctl_set_str(json_object(), "name", name);
+
+	return vswctl_call(h, "link.rename",
+			   vswctl_set_str(p, "newname", newname), NULL);
+}
+
 int vswctl_etherstub_list(struct vswctl *h, const struct vswctl_query *q,
 			  json_t **rows)
 {

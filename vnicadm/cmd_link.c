@@ -45,3 +45,47 @@ int cmd_show_phys(struct cli *c, int argc, char **argv)
 
 	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }
+
+/* show-ether [-p] [-o field,...] [link]: the phys list with dladm
+ * show-ether's columns (no -x: only the configuration in effect). */
+int cmd_show_ether(struct cli *c, int argc, char **argv)
+{
+	static const struct vn_show_cmd cmd = {
+		"po:", "", 'p', show_phys_args,
+	};
+	struct vn_show s = {
+		.list = vswctl_phys_list, .what = "link",
+		.table = VN_T_ETHER,
+	};
+
+	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
+}
+
+/* rename-link <link> <new-link>: link.rename (no -t: dladm renames the
+ * running and the saved link together). */
+int cmd_rename_link(struct cli *c, int argc, char **argv)
+{
+	struct vnicadm *v = vn_of(c);
+	struct cli_opts o;
+	struct vswctl *h;
+	int ret = 1;
+
+	if (cli_opts_parse(&v->cli, argc, argv, "", "", &o))
+		goto out;
+	if (o.optind != argc - 2) {
+		ret = vn_usage(v);
+		goto out;
+	}
+	if (vn_check_link(v, argv[o.optind]) ||
+	    vn_check_link(v, argv[o.optind + 1]))
+		goto out;
+	h = vn_handle(v);
+	if (!h)
+		goto out;
+	ret = 0;
+	if (vswctl_link_rename(h, argv[o.optind], argv[o.optind + 1]) < 0)
+		ret = vn_vsw_fail(v, "rename operation failed");
+out:
+	cli_opts_free(&o);
+	return ret;
+}

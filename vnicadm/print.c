@@ -17,7 +17,8 @@
 enum vn_col {
 	C_NAME, C_OVER, C_SPEED, C_MAC, C_MACTYPE, C_VID, C_CLASS, C_MTU,
 	C_STATE, C_BRIDGE, C_MEDIA, C_DUPLEX, C_DEVICE, C_PLINK, C_PROPERTY,
-	C_PERM, C_VALUE, C_DEFAULT, C_POSSIBLE,
+	C_PERM, C_VALUE, C_DEFAULT, C_POSSIBLE, C_PTYPE, C_AUTO, C_SPDX,
+	C_PAUSE,
 	C_IPACKETS, C_RBYTES, C_IERRORS, C_OPACKETS, C_OBYTES, C_OERRORS,
 };
 
@@ -34,7 +35,9 @@ static const struct {
 	[C_DEVICE] = { "device" }, [C_PLINK] = { "link" },
 	[C_PROPERTY] = { "property" }, [C_PERM] = { "perm" },
 	[C_VALUE] = { "value" }, [C_DEFAULT] = { "default" },
-	[C_POSSIBLE] = { "possible" },
+	[C_POSSIBLE] = { "possible" }, [C_PTYPE] = { "name" },
+	[C_AUTO] = { "autoneg" }, [C_SPDX] = { "speed" },
+	[C_PAUSE] = { "pause" },
 	[C_IPACKETS] = { "ipackets", true }, [C_RBYTES] = { "rbytes", true },
 	[C_IERRORS] = { "ierrors", true },
 	[C_OPACKETS] = { "opackets", true }, [C_OBYTES] = { "obytes", true },
@@ -68,6 +71,23 @@ static const char *vn_num_str(const json_t *val, char *buf, size_t len)
 	return buf;
 }
 
+/* show-ether's SPEED-DUPLEX as dladm prints it: "10G-f", "100M-h";
+ * "--" when the interface does not say (a link that is down). */
+static const char *vn_speed_duplex(const json_t *row, char *buf, size_t len)
+{
+	const json_t *sp = json_object_get(row, "speed");
+	const char *dx = json_string_value(json_object_get(row, "duplex"));
+	long long mbps = json_is_integer(sp) ? json_integer_value(sp) : 0;
+
+	if (mbps <= 0)
+		return NULL;
+	if (mbps % 1000 == 0)
+		snprintf(buf, len, "%lldG-%c", mbps / 1000, dx ? dx[0] : 'u');
+	else
+		snprintf(buf, len, "%lldM-%c", mbps, dx ? dx[0] : 'u');
+	return buf;
+}
+
 static const char *vn_field(const void *row, unsigned id, char *buf,
 			    size_t len)
 {
@@ -76,6 +96,10 @@ static const char *vn_field(const void *row, unsigned id, char *buf,
 
 	if (id >= ARRAY_SIZE(vn_cols))
 		return OFMT_UNKNOWN;
+	if (id == C_PTYPE)	/* the configuration in effect (no -x) */
+		return "current";
+	if (id == C_SPDX)
+		return vn_speed_duplex(obj, buf, len);
 	if (vn_cols[id].stats)
 		obj = json_object_get(obj, "stats");
 	val = json_object_get(obj, vn_cols[id].key);
@@ -143,6 +167,13 @@ static const struct ofmt_field phys_fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+/* dladm show-ether's widths */
+static const struct ofmt_field ether_fields[] = {
+	F("LINK", 16, C_NAME), F("PTYPE", 9, C_PTYPE), F("STATE", 9, C_STATE),
+	F("AUTO", 6, C_AUTO), F("SPEED-DUPLEX", 32, C_SPDX),
+	F("PAUSE", 6, C_PAUSE), { NULL, 0, 0, NULL },
+};
+
 static const struct ofmt_field etherstub_fields[] = {
 	F("LINK", 13, C_NAME), { NULL, 0, 0, NULL },
 };
@@ -160,6 +191,7 @@ static const struct ofmt_field *const vn_tables[VN_T_COUNT] = {
 	[VN_T_LINK] = link_fields,
 	[VN_T_LINK_STATS] = link_stats_fields,
 	[VN_T_PHYS] = phys_fields,
+	[VN_T_ETHER] = ether_fields,
 	[VN_T_ETHERSTUB] = etherstub_fields,
 	[VN_T_LINKPROP] = linkprop_fields,
 };

@@ -20,6 +20,8 @@ static const struct cli_cmd vnicadm_cmds[] = {
 	{ "show-link", cmd_show_link,
 	  "[-pP] [-s [-i <interval>]] [-o <field>,...] [<link>]" },
 	{ "show-phys", cmd_show_phys, "[-pP] [-o <field>,...] [<link>]" },
+	{ "show-ether", cmd_show_ether, "[-p] [-o <field>,...] [<link>]" },
+	{ "rename-link", cmd_rename_link, "<link> <new-link>" },
 	{ "create-etherstub", cmd_create_etherstub, "[-t] <link>" },
 	{ "delete-etherstub", cmd_delete_etherstub, "[-t] <link>" },
 	{ "show-etherstub", cmd_show_etherstub,

@@ -100,6 +100,7 @@ enum vn_table {
 	VN_T_LINK,		/* link.list "links" */
 	VN_T_LINK_STATS,	/* link.list "links" with stats */
 	VN_T_PHYS,		/* phys.list "phys" */
+	VN_T_ETHER,		/* phys.list "phys", show-ether's columns */
 	VN_T_ETHERSTUB,		/* etherstub.list "etherstubs" */
 	VN_T_LINKPROP,		/* linkprop.get "props" */
 	VN_T_COUNT,
@@ -169,6 +170,8 @@ int cmd_delete_vnic(struct cli *c, int argc, char **argv);
 int cmd_show_vnic(struct cli *c, int argc, char **argv);
 int cmd_show_link(struct cli *c, int argc, char **argv);
 int cmd_show_phys(struct cli *c, int argc, char **argv);
+int cmd_rename_link(struct cli *c, int argc, char **argv);
+int cmd_show_ether(struct cli *c, int argc, char **argv);
 int cmd_help(struct cli *c, int argc, char **argv);
 int cmd_create_etherstub(struct cli *c, int argc, char **argv);
 int cmd_delete_etherstub(struct cli *c, int argc, char **argv);

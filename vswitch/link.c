@@ -351,3 +351,68 @@ static int etherstub_ctl_list(struct vswd *d, json_t *params, json_t **result,
 	return 0;
 }
 CTL_COMMAND("etherstub.list", etherstub_ctl_list, "[name]");
+
+/* A saved VNIC that is not running (dormant) renamed: its entry only. */
+static int link_rename_dormant(struct vswd *d, const char *name,
+			       const char *newname, struct rpc_error *err)
+{
+	json_t *e = persist_vnic_find(d->dormant, name);
+	const char *kind = json_string_value(json_object_get(e, "kind"));
+
+	if (kind && strcmp(kind, "host") == 0 && strlen(newname) >= IFNAMSIZ)
+		return rpc_errorf(err, EINVAL, "invalid link name '%s'", newname);
+	persist_rename_dormant(d, name, newname);
+	log_info("vnic %s: saved configuration renamed %s", name, newname);
+	return 0;
+}
+
+/*
+ * dladm rename-link: etherstubs (the VNICs over one follow it, running or
+ * saved), VNICs not in use (vnic_rename()) and saved VNICs not running.
+ * Not a phys link: its name is its host interface's. No -t: the running
+ * and the saved configuration change together.
+ */
+static int link_ctl_rename(struct vswd *d, json_t *params,
+			   json_t **result UNUSED, struct rpc_error *err)
+{
+	const char *name, *newname;
+	struct vsw_link *l;
+	struct vsw_vnic *v;
+	bool saved;
+	int rc = ctl_str(params, "name", true, &name, err);
+
+	if (rc == 0)
+		rc = ctl_str(params, "newname", true, &newname, err);
+	if (rc < 0)
+		return rc;
+	l = link_find(d, name);
+	v = vnic_find(d, name);
+	if (!l && !v && !persist_is_dormant(d, name))
+		return rpc_errorf(err, ENOENT, "object not found");
+	if (!linkname_valid(newname))
+		return rpc_errorf(err, EINVAL, "invalid link name '%s'", newname);
+	if (link_name_taken(d, newname))
+		return rpc_errorf(err, EEXIST, "object already exists");
+	if (l && l->cls == VSW_LINK_PHYS)
+		return rpc_errorf(err, ENOTSUP, "'%s' is a phys link: its name "
+				  "is its host interface's", name);
+	if (l) {
+		if (if_nametoindex(newname) != 0)
+			return rpc_errorf(err, EEXIST, "object already exists");
+		log_info("etherstub %s: renamed %s", l->name, newname);
+		snprintf(l->name, sizeof(l->name), "%s", newname);
+		snprintf(l->sw->name, sizeof(l->sw->name), "%s", newname);
+		persist_rename_dormant(d, name, newname);
+		saved = true;	/* saved VNICs over it may name it */
+	} else if (v) {
+		saved = !v->temporary;
+		rc = vnic_rename(d, v, newname, err);
+	} else {
+		saved = true;
+		rc = link_rename_dormant(d, name, newname, err);
+	}
+	if (rc == 0 && saved)
+		persist_changed(d);
+	return rc;
+}
+CTL_COMMAND("link.rename", link_ctl_rename, "name newname");

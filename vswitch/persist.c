@@ -26,6 +26,8 @@
 
 #define PERSIST_MAX	(8u << 20)
 
+static const char *persist_str(json_t *o, const char *key);
+
 static int persist_path(const struct vswd *d, char *buf, size_t len,
 			bool mkdirs)
 {
@@ -160,6 +162,23 @@ bool persist_forget_dormant(struct vswd *d, const char *name)
 		found = true;
 	}
 	return found;
+}
+
+void persist_rename_dormant(struct vswd *d, const char *old, const char *new)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(d->dormant, i, e) {
+		static const char *const keys[] = { "name", "link" };
+
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+			const char *v = persist_str(e, keys[k]);
+
+			if (v && strcmp(v, old) == 0)
+				json_object_set_new(e, keys[k], json_string(new));
+		}
+	}
 }
 
 int persist_save(struct vswd *d)

@@ -2,7 +2,8 @@
  * Host Ethernet interfaces (show-phys, and the check before an interface
  * becomes an uplink): listed through libnl-route (RTM_GETLINK); speed and
  * duplex from sysfs (/sys/class/net/<if>/speed, duplex), the driver from
- * the ethtool ETHTOOL_GDRVINFO ioctl. Bridges, VLANs, taps (our own host
+ * the ethtool ETHTOOL_GDRVINFO ioctl, auto-negotiation and flow control
+ * (show-ether) from ETHTOOL_GSET and ETHTOOL_GPAUSEPARAM. Bridges, VLANs, taps (our own host
  * VNICs among them) and other virtual devices are not phys links; veth and
  * dummy interfaces are, so tests can build a LAN. Owns the phys.list
  * control method.
@@ -114,21 +115,51 @@ static const char *phys_duplex(const char *ifname)
 	return "unknown";
 }
 
+/* One ethtool get request on the interface: 0 or -1. */
+static int phys_ethtool(const char *ifname, void *req)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+
+	if (s < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = req;
+	rc = ioctl(s, SIOCETHTOOL, &ifr);
+	close(s);
+	return rc < 0 ? -1 : 0;
+}
+
 static void phys_driver(const char *ifname, char *buf, size_t len)
 {
 	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
-	struct ifreq ifr;
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	snprintf(buf, len, "?");
-	if (s < 0)
-		return;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&info;
-	if (ioctl(s, SIOCETHTOOL, &ifr) == 0)
+	if (phys_ethtool(ifname, &info) == 0)
 		snprintf(buf, len, "%s", info.driver);
-	close(s);
+	else
+		snprintf(buf, len, "?");
+}
+
+/* show-ether's AUTO: auto-negotiation on, off, or null (not said). */
+static json_t *phys_autoneg(const char *ifname)
+{
+	struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
+
+	if (phys_ethtool(ifname, &cmd) < 0)
+		return json_null();
+	return json_boolean(cmd.autoneg == AUTONEG_ENABLE);
+}
+
+/* show-ether's PAUSE: flow control "bi", "rx", "tx", "no" or null. */
+static json_t *phys_pause(const char *ifname)
+{
+	struct ethtool_pauseparam pp = { .cmd = ETHTOOL_GPAUSEPARAM };
+
+	if (phys_ethtool(ifname, &pp) < 0)
+		return json_null();
+	return json_string(pp.rx_pause && pp.tx_pause ? "bi" :
+			   pp.rx_pause ? "rx" : pp.tx_pause ? "tx" : "no");
 }
 
 static const char *phys_state(struct rtnl_link *l)
@@ -151,10 +182,11 @@ static json_t *phys_json(struct rtnl_link *l)
 	char drv[64];
 
 	phys_driver(name, drv, sizeof(drv));
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "name", name,
-			 "media", "Ethernet", "state", phys_state(l),
+	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o}", "name",
+			 name, "media", "Ethernet", "state", phys_state(l),
 			 "speed", (json_int_t)phys_speed_mbps(name),
-			 "duplex", phys_duplex(name), "device", drv);
+			 "duplex", phys_duplex(name), "device", drv,
+			 "autoneg", phys_autoneg(name), "pause", phys_pause(name));
 }
 
 static struct nl_sock *phys_connect(void)

@@ -6,7 +6,9 @@
  * control methods vnic.create, vnic.delete and vnic.list (vnicprop.c has
  * the property ones).
  */
+#include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -242,11 +244,23 @@ fail:
 	return rc;
 }
 
+/* Take v (its port already stopped) off the list and free it. */
+static void vnic_forget(struct vswd *d, struct vsw_vnic *v)
+{
+	struct vsw_vnic **pp;
+
+	for (pp = &d->vnics; *pp != v; pp = &(*pp)->next)
+		;
+	*pp = v->next;
+	v->over->nvnics--;
+	link_put(d, v->over);
+	free(v);
+}
+
 int vnic_delete(struct vswd *d, const char *name, bool temporary,
 		struct rpc_error *err)
 {
-	struct vsw_vnic *v = vnic_find(d, name), **pp;
-	struct vsw_link *over;
+	struct vsw_vnic *v = vnic_find(d, name);
 
 	if (!v) {
 		if (link_find(d, name))
@@ -254,14 +268,8 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 		return rpc_errorf(err, ENOENT, "object not found");
 	}
 	vnic_stop_port(d, v);
-	for (pp = &d->vnics; *pp != v; pp = &(*pp)->next)
-		;
-	*pp = v->next;
-	over = v->over;
-	over->nvnics--;
-	link_put(d, over);
+	vnic_forget(d, v);
 	log_info("vnic %s: deleted%s", name, temporary ? " (temporarily)" : "");
-	free(v);
 	return 0;
 }
 
@@ -293,6 +301,84 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 	if (saved)
 		v->saved = *saved;
 	return 0;
+}
+
+/* A host VNIC someone configured: an address on its tap other than the
+ * IPv6 link-local one the kernel gives every interface (true when the
+ * addresses cannot be read). */
+static bool vnic_tap_has_address(const char *ifname)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return true;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, ifname) != 0)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			found = true;
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			found = !IN6_IS_ADDR_LINKLOCAL(
+				&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr);
+	}
+	freeifaddrs(ifa);
+	return found;
+}
+
+int vnic_rename(struct vswd *d, struct vsw_vnic *v, const char *newname,
+		struct rpc_error *err)
+{
+	char oldname[LINKNAME_MAX], oldsock[sizeof(v->socket)];
+	int rc;
+
+	if (v->kind == VNIC_HOST) {
+		if (strlen(newname) >= IFNAMSIZ)
+			return rpc_errorf(err, EINVAL, "invalid link name '%s'",
+					  newname);
+		if (if_nametoindex(newname) != 0)
+			return rpc_errorf(err, EEXIST, "object already exists");
+		/* moved to another namespace, or given addresses: the
+		 * tap made again would lose both */
+		if (if_nametoindex(v->name) == 0 ||
+		    vnic_tap_has_address(v->name))
+			return rpc_errorf(err, EBUSY, "link busy (host "
+					  "interface %s is configured or not "
+					  "in vswitchd's namespace)", v->name);
+	} else if (nb_port_link_state(v->port->nb) == 1) {
+		return rpc_errorf(err, EBUSY, "link busy (a guest is "
+				  "connected to it)");
+	}
+	if (flows_on_link(d, v->name))
+		return rpc_errorf(err, EBUSY, "link still has flows");
+	snprintf(oldname, sizeof(oldname), "%s", v->name);
+	snprintf(oldsock, sizeof(oldsock), "%s", v->socket);
+	vnic_stop_port(d, v);
+	snprintf(v->name, sizeof(v->name), "%s", newname);
+	rc = v->kind == VNIC_GUEST ? vnic_socket_path(d, v, err) : 0;
+	if (rc == 0)
+		rc = vnic_start_port(d, v, err);
+	if (rc == 0) {
+		log_info("vnic %s: renamed %s", oldname, newname);
+		return 0;
+	}
+	snprintf(v->name, sizeof(v->name), "%s", oldname);
+	snprintf(v->socket, sizeof(v->socket), "%s", oldsock);
+	{
+		struct rpc_error again = { "", "" };
+
+		if (vnic_start_port(d, v, &again) < 0) {
+			/* the old port cannot be made again either: the VNIC
+			 * cannot stay without one */
+			log_err("vnic %s: rename failed and its port cannot "
+				"be made again: %s; deleted (its saved "
+				"configuration is kept)", oldname, again.message);
+			if (!v->temporary)
+				persist_keep_dormant(d, v);
+			vnic_forget(d, v);
+		}
+	}
+	return rc;
 }
 
 void vnics_destroy_all(struct vswd *d)

@@ -120,6 +120,12 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		     const struct link_props *run,
 		     const struct link_props *saved, struct rpc_error *err);
 void vnics_destroy_all(struct vswd *d);
+/* Give VNIC v (not in use: no guest frontend connected, its tap with no
+ * address and still in our namespace; no flows) the name newname, which
+ * the caller checked is free. Its port is made again under the new name;
+ * on failure it keeps the old one. */
+int vnic_rename(struct vswd *d, struct vsw_vnic *v, const char *newname,
+		struct rpc_error *err);
 /* A VNIC as link.list shows it. */
 json_t *vnic_link_json(const struct vsw_vnic *v, bool stats);
 /* vnic.list's array: every VNIC, or those of that name and/or link. */
@@ -157,6 +163,9 @@ void persist_vnic_props(const json_t *entry, struct link_props *p);
 void persist_keep_dormant(struct vswd *d, const struct vsw_vnic *v);
 bool persist_forget_dormant(struct vswd *d, const char *name);
 bool persist_is_dormant(const struct vswd *d, const char *name);
+/* Saved VNICs not running: the one named old is called new, and those
+ * over link old are over new (rename-link). */
+void persist_rename_dormant(struct vswd *d, const char *old, const char *new);
 
 /* phys.c: host Ethernet interfaces (libnl-route, sysfs, ethtool) */
 json_t *phys_list(void);

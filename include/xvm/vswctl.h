@@ -131,6 +131,9 @@ int vswctl_etherstub_create(struct vswctl *h, const char *name,
 			    bool temporary);
 int vswctl_etherstub_delete(struct vswctl *h, const char *name,
 			    bool temporary);
+/* link.rename: an etherstub, a VNIC not in use or a saved VNIC. */
+int vswctl_link_rename(struct vswctl *h, const char *name,
+		       const char *newname);
 
 /*
  * The lists. Each gives *rows, a new reference to the array of objects

@@ -61,6 +61,15 @@ static const char phys_json[] =
 	"{\"name\":\"veth1\",\"media\":\"Ethernet\",\"state\":\"down\","
 	"\"speed\":0,\"duplex\":\"unknown\",\"device\":\"veth\"}]";
 
+/* show-ether: a 1G link, a 100M half-duplex one, one that says nothing */
+static const char ether_json[] =
+	"[{\"name\":\"eth0\",\"state\":\"up\",\"speed\":1000,"
+	"\"duplex\":\"full\",\"autoneg\":true,\"pause\":\"bi\"},"
+	"{\"name\":\"eth1\",\"state\":\"up\",\"speed\":100,"
+	"\"duplex\":\"half\",\"autoneg\":false,\"pause\":\"no\"},"
+	"{\"name\":\"veth1\",\"state\":\"down\",\"speed\":0,"
+	"\"duplex\":\"unknown\",\"autoneg\":null,\"pause\":null}]";
+
 static const char stubs_json[] =
 	"[{\"name\":\"stub0\"},{\"name\":\"stub1\"}]";
 
@@ -126,6 +135,9 @@ static void test_golden_link(void)
 	print_golden("show-phys", VN_T_PHYS, NULL, false, phys_json);
 	print_golden("show-phys-p", VN_T_PHYS, "link,state,speed", true,
 		     phys_json);
+	print_golden("show-ether", VN_T_ETHER, NULL, false, ether_json);
+	print_golden("show-ether-p", VN_T_ETHER, "link,auto,speed-duplex,pause",
+		     true, ether_json);
 	print_golden("show-etherstub", VN_T_ETHERSTUB, NULL, false,
 		     stubs_json);
 }
