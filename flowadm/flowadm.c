@@ -30,6 +30,27 @@ static const struct cli_cmd flowadm_cmds[] = {
 	  "\t\t     [-s <MM/DD/YYYY,hh:mm:ss>] [-e <MM/DD/YYYY,hh:mm:ss>] [<flow>]" },
 };
 
+/* flowadm's long options (flowadm(8)). */
+static const struct cli_longopt flowadm_longopts[] = {
+	{ "temporary", 't', false, NULL },
+	{ "link", 'l', true, NULL },
+	{ "attr", 'a', true, NULL },
+	{ "prop", 'p', true, NULL },
+	{ "parsable", 'p', false, NULL },
+	{ "parseable", 'p', false, NULL },
+	{ "parsable", 'c', false, "show-flowprop" },
+	{ "parseable", 'c', false, "show-flowprop" },
+	{ "persistent", 'P', false, NULL },
+	{ "statistics", 's', false, NULL },
+	{ "interval", 'i', true, NULL },
+	{ "output", 'o', true, NULL },
+	{ "file", 'f', true, "show-usage" },
+	{ "start", 's', true, "show-usage" },
+	{ "end", 'e', true, "show-usage" },
+	{ "format", 'F', true, "show-usage" },
+	{ NULL, 0, false, NULL },
+};
+
 void flowadm_init(struct flowadm *f, FILE *out, FILE *err)
 {
 	*f = (struct flowadm){
@@ -37,6 +58,7 @@ void flowadm_init(struct flowadm *f, FILE *out, FILE *err)
 			.prog = FA_PROG, .peer = "vswitchd",
 			.out = out, .err = err,
 			.cmds = flowadm_cmds, .ncmds = ARRAY_SIZE(flowadm_cmds),
+			.longopts = flowadm_longopts,
 		},
 	};
 }

@@ -168,11 +168,15 @@ static int cli_opt_store(struct cli *c, struct cli_opts *o, int ch,
 	return 0;
 }
 
-/* getopt() knows only -x: "--bogus" comes back as '-' (optopt), read
- * from the word getopt is in (argv[optind] while inside it, the one
- * before once it moved on); name the whole word, as dladm does. */
+/* An unknown option, named as dladm names it: the whole word for a
+ * "--name" (getopt_long sets optopt to 0 and has moved past it; getopt
+ * with no long options gives '-', from the word it is in, argv[optind]
+ * while inside it, the one before once it moved on). */
 static int cli_opt_unknown(struct cli *c, int argc, char **argv)
 {
+	if (optopt == 0 && optind > 0 && optind <= argc && argv[optind - 1])
+		return cli_usage_fail(c, "unrecognized option '%.64s'",
+				      argv[optind - 1]);
 	for (int i = optind; i >= optind - 1 && i > 0; i--)
 		if (optopt == '-' && i < argc && argv[i] &&
 		    strncmp(argv[i], "--", 2) == 0 && argv[i][2])
@@ -181,23 +185,70 @@ static int cli_opt_unknown(struct cli *c, int argc, char **argv)
 	return cli_usage_fail(c, "unrecognized option '-%c'", optopt);
 }
 
+/* Whether word is one of the space-separated words of list. */
+static bool cli_word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; *p; ) {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
+/* The long options of c->longopts that apply to this subcommand and
+ * optstring, into lo (n entries with the terminating one). */
+static void cli_longopts(const struct cli *c, const char *optstring,
+			 struct option *lo, size_t n)
+{
+	size_t k = 0;
+
+	for (const struct cli_longopt *l = c->longopts; l && l->name &&
+	     k + 1 < n; l++) {
+		const char *at = strchr(optstring, l->letter);
+
+		if (!at || l->letter == ':' || (at[1] == ':') != l->arg)
+			continue;
+		if (l->cmds && (!c->cmd || !cli_word_in(l->cmds, c->cmd->name)))
+			continue;
+		lo[k++] = (struct option){ l->name,
+			l->arg ? required_argument : no_argument, NULL,
+			l->letter };
+	}
+	lo[k] = (struct option){ NULL, 0, NULL, 0 };
+}
+
 int cli_opts_parse(struct cli *c, int argc, char **argv,
 		   const char *optstring, const char *multi,
 		   struct cli_opts *o)
 {
+	struct option lo[32];
 	char spec[64];
 	int ch, ret;
 
 	memset(o, 0, sizeof(*o));
+	cli_longopts(c, optstring, lo, ARRAY_SIZE(lo));
 	/* a leading ':' reports a missing value apart from an unknown
 	 * option; options may follow operands (GNU getopt permutes) */
 	snprintf(spec, sizeof(spec), ":%s", optstring);
 	opterr = 0;
 	optind = 0;
-	while ((ch = getopt(argc, argv, spec)) != -1) {
-		if (ch == ':')
+	while ((ch = getopt_long(argc, argv, spec, lo, NULL)) != -1) {
+		if (ch == ':') {
+			const char *prev = optind > 0 && optind <= argc ?
+					   argv[optind - 1] : NULL;
+
+			if (prev && strncmp(prev, "--", 2) == 0)
+				return cli_usage_fail(c, "option '%.64s' "
+						      "requires a value", prev);
 			return cli_usage_fail(c, "option '-%c' requires a "
 					      "value", optopt);
+		}
 		if (ch == '?' || ch <= 0 || ch >= 128)
 			return cli_opt_unknown(c, argc, argv);
 		ret = cli_opt_store(c, o, ch, optarg, multi);

@@ -41,6 +41,32 @@ static const struct cli_cmd vnicadm_cmds[] = {
 	  "\t\t     [<expression>]" },
 };
 
+/* dladm's long options (dladm(8)); -k is ours. */
+static const struct cli_longopt vnicadm_longopts[] = {
+	{ "temporary", 't', false, NULL },
+	{ "link", 'l', true, NULL },
+	{ "mac-address", 'm', true, NULL },
+	{ "mac-prefix", 'r', true, NULL },
+	{ "vid", 'v', true, NULL },
+	{ "prop", 'p', true, NULL },
+	{ "kind", 'k', true, NULL },
+	{ "parsable", 'p', false, NULL },
+	{ "parseable", 'p', false, NULL },
+	{ "parsable", 'c', false, "show-linkprop" },
+	{ "parseable", 'c', false, "show-linkprop" },
+	{ "persistent", 'P', false, NULL },
+	{ "statistics", 's', false, NULL },
+	{ "interval", 'i', true, NULL },
+	{ "output", 'o', true, NULL },
+	{ "count", 'c', true, "snoop" },
+	{ "snaplen", 's', true, "snoop" },
+	{ "file", 'f', true, "show-usage" },
+	{ "start", 's', true, "show-usage" },
+	{ "end", 'e', true, "show-usage" },
+	{ "format", 'F', true, "show-usage" },
+	{ NULL, 0, false, NULL },
+};
+
 int cmd_help(struct cli *c, int argc, char **argv)
 {
 	if (argc > 2)
@@ -63,6 +89,7 @@ void vnicadm_init(struct vnicadm *v, FILE *out, FILE *err)
 			.out = out, .err = err,
 			.cmds = vnicadm_cmds, .ncmds = ARRAY_SIZE(vnicadm_cmds),
 			.default_cmd = "show-link",	/* as dladm */
+			.longopts = vnicadm_longopts,
 		},
 	};
 }

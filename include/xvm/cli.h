@@ -32,6 +32,20 @@ struct cli_cmd {
 	const char *usage;	/* arguments, as in the usage text */
 };
 
+/*
+ * A long option: --name is -letter (arg: it takes a value, --name=V or
+ * --name V) in the subcommands listed in cmds (space-separated; NULL:
+ * every subcommand whose options have -letter taking a value or not as
+ * arg says). dladm gives one letter two names by subcommand (-p is
+ * --prop in create-vnic, --parsable in show-vnic): both can be listed.
+ */
+struct cli_longopt {
+	const char *name;
+	char letter;
+	bool arg;
+	const char *cmds;
+};
+
 /* One invocation of a program. */
 struct cli {
 	const char *prog;		/* "vnicadm": starts every message */
@@ -54,6 +68,8 @@ struct cli {
 	void (*synopsis)(const struct cli *c, FILE *f);
 	int usage_status;		/* exit status of usage errors;
 					 * 0: 1, as every other failure */
+	const struct cli_longopt *longopts;	/* ends with a NULL name;
+						 * NULL: none */
 };
 
 /* "prog: <message>" on c->err; returns 1 (the exit status). */
@@ -86,7 +102,8 @@ int cli_usage(struct cli *c);
 int cli_run(struct cli *c, int argc, char **argv);
 
 /*
- * Options of one subcommand, getopt style with REFERENCE.md's messages.
+ * Options of one subcommand, getopt style with REFERENCE.md's messages,
+ * and the long names c->longopts gives them.
  * val[c] is the argument of -c ("" for a flag), NULL if not given. Options
  * listed in `multi` may repeat; their values are joined with ','.
  */

@@ -245,6 +245,16 @@ static void test_requests(void)
 		      "\"transport\":\"tcp\"},\"link\":\"vnic0\",\"name\":"
 		      "\"tcpflow\",\"props\":{\"maxbw\":\"20M\",\"priority\":"
 		      "\"high\"},\"temporary\":true}");
+	/* the same with flowadm's long options */
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("add-flow", "--temporary", "--link=vnic0",
+			     "--attr", "transport=tcp,local_port=5201",
+			     "--prop=maxbw=20M,priority=high", "tcpflow"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CHECK_REQUEST("flow.add", "{\"attrs\":{\"local_port\":\"5201\","
+		      "\"transport\":\"tcp\"},\"link\":\"vnic0\",\"name\":"
+		      "\"tcpflow\",\"props\":{\"maxbw\":\"20M\",\"priority\":"
+		      "\"high\"},\"temporary\":true}");
 	fake_next(NULL, 0, NULL);
 	CU_ASSERT_EQUAL(RUND("remove-flow", "tcpflow"), 0);
 	CHECK_REQUEST("flow.remove", "{\"name\":\"tcpflow\"}");

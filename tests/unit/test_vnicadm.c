@@ -388,6 +388,7 @@ FAKE_RPC_CANNED(fake_stub_create, "etherstub.create")
 FAKE_RPC_CANNED(fake_stub_delete, "etherstub.delete")
 FAKE_RPC_CANNED(fake_stub_list, "etherstub.list")
 FAKE_RPC_CANNED(fake_phys_list, "phys.list")
+FAKE_RPC_CANNED(fake_link_rename, "link.rename")
 
 static const struct rpc_method fake_methods[] = {
 	{ "vnic.create", fake_vnic_create },
@@ -401,6 +402,7 @@ static const struct rpc_method fake_methods[] = {
 	{ "etherstub.delete", fake_stub_delete },
 	{ "etherstub.list", fake_stub_list },
 	{ "phys.list", fake_phys_list },
+	{ "link.rename", fake_link_rename },
 };
 
 /* Answer the next request with result (JSON text) or an error. */
@@ -492,6 +494,53 @@ static void test_daemon_requests(void)
 	CHECK_REQUEST("vnic.delete", "{\"name\":\"vnic0\",\"temporary\":true}");
 	CU_ASSERT_STRING_EQUAL(ERR(), "");
 	CU_ASSERT_STRING_EQUAL(OUT(), "");
+}
+
+/* dladm's long options: the same requests as the short ones. */
+static void test_long_options(void)
+{
+	char *list;
+
+	fake_next("{\"name\":\"vnic0\",\"mac\":\"2:1:2:3:4:5\","
+		  "\"macaddrtype\":\"random\"}", 0, NULL);
+	CU_ASSERT_EQUAL(RUND("create-vnic", "--temporary", "--link=phys0",
+			     "--mac-address", "random", "--mac-prefix=2:8:20",
+			     "--vid", "5", "--prop", "maxbw=100M", "--prop=priority=low",
+			     "vnic0"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CHECK_REQUEST("vnic.create",
+		"{\"kind\":\"host\",\"link\":\"phys0\",\"mac\":\"random\","
+		"\"mac_prefix\":\"2:8:20\",\"name\":\"vnic0\",\"props\":{"
+		"\"maxbw\":\"100M\",\"priority\":\"low\"},\"temporary\":true,"
+		"\"vid\":5}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("set-linkprop", "--temporary", "--prop",
+			     "maxbw=50M", "vnic0"), 0);
+	CHECK_REQUEST("vnic.set", "{\"name\":\"vnic0\",\"props\":{"
+		      "\"maxbw\":\"50M\"},\"temporary\":true}");
+	fake_next(NULL, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("rename-link", "stub0", "stub1"), 0);
+	CHECK_REQUEST("link.rename", "{\"name\":\"stub0\",\"newname\":\"stub1\"}");
+	/* -p is --parsable in the show subcommands */
+	CU_ASSERT_FATAL(asprintf(&list, "{\"vnics\":%s}", vnics_json) > 0);
+	fake_next(list, 0, NULL);
+	CU_ASSERT_EQUAL(RUND("show-vnic", "--parsable", "--output=link,vid"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "vnic0:0\nxvm1_0:5\n"
+			       "averyverylong_vnic10:4094\n");
+	CU_ASSERT_EQUAL(RUND("show-vnic", "--persistent", "--parsable",
+			     "--output", "link"), 0);
+	CHECK_REQUEST("vnic.list", "{\"persistent\":true}");
+	free(list);
+	/* a long option where its letter does not apply, a missing value */
+	CU_ASSERT_EQUAL(RUND("delete-vnic", "--link=phys0", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
+				   "'--link=phys0'\nusage:\n    delete-vnic"));
+	CU_ASSERT_EQUAL(RUND("create-vnic", "vnic0", "--link"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: option '--link' requires "
+				   "a value\n"));
+	CU_ASSERT_EQUAL(RUND("show-vnic", "--statistics", "--bogus", "-p"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: unrecognized option "
+				   "'--bogus'\n"));
 }
 
 static void test_daemon_errors(void)
@@ -641,6 +690,7 @@ static CU_TestInfo tests[] = {
 	{ "validation before vswitchd", test_validation },
 	{ "vswitchd not running", test_no_daemon },
 	{ "requests sent to vswitchd", test_daemon_requests },
+	{ "long options", test_long_options },
 	{ "vswitchd errors worded like dladm", test_daemon_errors },
 	{ "show-* through vswitchd", test_daemon_show },
 	CU_TEST_INFO_NULL,
