@@ -132,7 +132,7 @@ void dom_forget(struct dom *d)
 }
 
 /* Fill in what a definition leaves to us (NIC MACs), so they persist. */
-static int dom_complete(struct dom_config *cfg, struct verr *e)
+int dom_complete(struct dom_config *cfg, struct verr *e)
 {
 	unsigned int i;
 

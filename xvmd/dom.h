@@ -152,6 +152,9 @@ int dom_set_autostart(struct dom *d, bool on, struct verr *e);
  * (ENOSPC, EIO) leaves memory and disk as they were. commit always takes
  * def; 0 or -errno with e. */
 struct dom_config *dom_def_copy(struct dom *d, struct verr *e);
+/* Fill in what a definition leaves to us (NIC MACs, generated), so they
+ * persist. 0 or -errno with e. */
+int dom_complete(struct dom_config *cfg, struct verr *e);
 int dom_def_commit(struct dom *d, struct dom_config *def, struct verr *e);
 /* The two halves, for changes that also touch the running domain:
  * store (nothing in memory changes), then install (takes def). */

@@ -1144,3 +1144,45 @@ int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 	xmlFreeDoc(doc);
 	return rc;
 }
+
+int domxml_parse_device(const char *xml, size_t len,
+			enum domxml_dev_kind *kind, struct dom_nic *nic,
+			struct dom_disk *disk, char *err, size_t errlen)
+{
+	struct dom_config *cfg = calloc(1, sizeof(*cfg));
+	struct domxml_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
+	const xmlNode *root;
+	xmlDoc *doc;
+	int rc;
+
+	if (!cfg) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	doc = xmlread_doc(xml, len, "device.xml", err, errlen);
+	if (!doc) {
+		free(cfg);
+		return -EINVAL;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (root && root->ns)
+		rc = domxml_fail(&c, "unsupported element '%s' in namespace %s",
+				 root->name, root->ns->href);
+	else if (root && domxml_is(root, "interface"))
+		rc = domxml_interface(&c, root);
+	else if (root && domxml_is(root, "disk"))
+		rc = domxml_disk(&c, root);
+	else
+		rc = domxml_fail(&c, "unsupported device '%s' (interface, disk)",
+				 root ? (const char *)root->name : "");
+	if (rc == 0 && cfg->nnics) {
+		*kind = DOMXML_DEV_NIC;
+		*nic = cfg->nics[0];
+	} else if (rc == 0) {
+		*kind = DOMXML_DEV_DISK;
+		*disk = cfg->disks[0];
+	}
+	xmlFreeDoc(doc);
+	free(cfg);
+	return rc < 0 ? -EINVAL : 0;
+}

@@ -111,6 +111,16 @@ struct dom_live {
  */
 int domxml_parse(const char *xml, size_t len, struct dom_config *cfg,
 		 char *err, size_t errlen);
+/*
+ * One device element, as virsh attach-device/attach-interface/attach-disk
+ * and their detach forms send it: an <interface> (into *nic, *kind
+ * DOMXML_DEV_NIC) or a <disk> (*disk, DOMXML_DEV_DISK), checked as in a
+ * whole definition. -EINVAL with err naming the problem otherwise.
+ */
+enum domxml_dev_kind { DOMXML_DEV_NIC, DOMXML_DEV_DISK };
+int domxml_parse_device(const char *xml, size_t len,
+			enum domxml_dev_kind *kind, struct dom_nic *nic,
+			struct dom_disk *disk, char *err, size_t errlen);
 /* The XML for cfg (with live details when live is non-NULL): a malloc'd
  * string, NULL + errno. */
 char *domxml_format(const struct dom_config *cfg, const struct dom_live *live);

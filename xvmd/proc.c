@@ -19,6 +19,7 @@ static const struct proc_group *const proc_groups[] = {
 	&proc_event_group,
 	&proc_stats_group,
 	&proc_meta_group,
+	&proc_device_group,
 	&proc_blk_group,
 	&proc_migrate_group,
 };

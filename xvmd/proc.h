@@ -42,6 +42,7 @@ extern const struct proc_group proc_save_group;		/* proc_save.c */
 extern const struct proc_group proc_event_group;	/* events.c */
 extern const struct proc_group proc_stats_group;	/* proc_stats.c */
 extern const struct proc_group proc_meta_group;		/* proc_meta.c */
+extern const struct proc_group proc_device_group;	/* proc_device.c */
 extern const struct proc_group proc_blk_group;		/* proc_blk.c */
 extern const struct proc_group proc_migrate_group;	/* proc_migrate.c */
 

@@ -19,8 +19,6 @@ struct proc_unserved {
 
 /* In increasing number order (bisection). */
 static const struct proc_unserved proc_unserved[] = {
-	{ 8, "virDomainAttachDevice" },
-	{ 13, "virDomainDetachDevice" },
 	{ 36, "virConnectListDefinedNetworks" },
 	{ 38, "virConnectListNetworks" },
 	{ 46, "virNetworkLookupByName" },
@@ -37,8 +35,6 @@ static const struct proc_unserved proc_unserved[] = {
 	{ 126, "virConnectNumOfInterfaces" },
 	{ 127, "virConnectListInterfaces" },
 	{ 152, "virNetworkIsActive" },
-	{ 160, "virDomainAttachDeviceFlags" },
-	{ 161, "virDomainDetachDeviceFlags" },
 	{ 174, "virDomainUpdateDeviceFlags" },
 	{ 185, "virDomainSnapshotCreateXML" },
 	{ 198, "virDomainGetMemoryParameters" },

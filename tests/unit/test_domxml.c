@@ -3,6 +3,8 @@
  * XML parsed into struct dom_config, the errors that name what is wrong,
  * and format -> parse giving back the same configuration.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -621,7 +623,59 @@ static void test_domxml_disks(void)
 	free(x);
 }
 
+/* One device element, as attach/detach-device send it. */
+static void test_domxml_device(void)
+{
+	enum domxml_dev_kind kind;
+	struct dom_nic nic;
+	struct dom_disk disk;
+	char err[256];
+	static const char nicxml[] =
+		"<interface type='bridge'><source bridge='stub0'/>"
+		"<mac address='00:16:3e:01:02:03'/><vlan><tag id='7'/></vlan>"
+		"<bandwidth><inbound average='1000'/></bandwidth></interface>";
+	static const char diskxml[] =
+		"<disk type='block' device='disk'><source dev='/dev/loop0'/>"
+		"<target dev='xvdb' bus='xen'/><readonly/></disk>";
+	static const char *const bad[][2] = {
+		{ "<graphics type='vnc'/>", "unsupported device 'graphics'" },
+		{ "<x:disk xmlns:x='urn:x'/>", "in namespace urn:x" },
+		{ "<interface type='user'/>", "unsupported interface type" },
+		{ "<disk type='file'><target dev='xvdb'/></disk>",
+		  "disk needs <source>" },
+		{ "<disk type='file'><source file='/a'/><target dev='b'/>"
+		  "<boot order='1'/></disk>", "unsupported element 'disk/boot'" },
+		{ "<interface type='bridge'>", "line 1" },
+		{ "", "" },
+	};
+
+	CU_ASSERT_EQUAL(domxml_parse_device(nicxml, strlen(nicxml), &kind,
+					    &nic, &disk, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(kind, DOMXML_DEV_NIC);
+	CU_ASSERT_STRING_EQUAL(nic.bridge, "stub0");
+	CU_ASSERT_TRUE(nic.has_mac && nic.mac.b[5] == 3);
+	CU_ASSERT_EQUAL(nic.vlan, 7);
+	CU_ASSERT_EQUAL(nic.inbound_kBps, 1000);
+	CU_ASSERT_STRING_EQUAL(nic.model, "virtio");
+	CU_ASSERT_EQUAL(domxml_parse_device(diskxml, strlen(diskxml), &kind,
+					    &nic, &disk, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(kind, DOMXML_DEV_DISK);
+	CU_ASSERT_TRUE(disk.block && disk.readonly);
+	CU_ASSERT_STRING_EQUAL(disk.path, "/dev/loop0");
+	CU_ASSERT_STRING_EQUAL(disk.target, "xvdb");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(domxml_parse_device(bad[i][0], strlen(bad[i][0]),
+						    &kind, &nic, &disk, err,
+						    sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i][1]));
+		if (!strstr(err, bad[i][1]))
+			fprintf(stderr, "device %zu: '%s'\n", i, err);
+	}
+}
+
 static CU_TestInfo tests[] = {
+	{ "device element", test_domxml_device },
 	{ "full document", test_domxml_full },
 	{ "format round-trip", test_domxml_roundtrip },
 	{ "defaults", test_domxml_defaults },
