@@ -9,6 +9,11 @@
  * blkro      writes one sector of a read-only disk and expects I/O error.
  * badblk     sends malformed requests and expects error statuses, then
  *            shows with a valid read that the device still works.
+ * blkbench   for secs= seconds (default 5) per mode, the modes blk_mode=
+ *            names (seqwrite, seqread, randwrite, randread, or all of them
+ *            in that order) over blk_sectors from blk_start, blk_bs
+ *            sectors a request (default 128 sequential, 8 random): one
+ *            line per mode with requests, IOPS and KiB/s (bench/disk).
  *
  * The pattern: every 8-byte word of sector s holds a value derived from
  * blk_seed, s and the word's index, so a sector written to the wrong
@@ -308,4 +313,134 @@ static void badblk_start(void)
 
 const struct workload wl_badblk = {
 	.name = "badblk", .start = badblk_start, .step = step_done,
+};
+
+/* ---- blkbench ---- */
+
+enum { BB_SEQWRITE, BB_SEQREAD, BB_RANDWRITE, BB_RANDREAD, BB_NMODES };
+
+static const char *const bb_names[BB_NMODES] = {
+	"seqwrite", "seqread", "randwrite", "randread",
+};
+
+static struct {
+	struct vblk *b;
+	uint64_t start, nsect, secs, rng;
+	uint32_t bs_opt;
+	unsigned int modes;	/* bit per mode still to run */
+	int mode;		/* running, -1 none */
+	uint32_t bs;
+	uint64_t next, ops, t0;
+} bb;
+
+static uint64_t bb_rand(void)
+{
+	bb.rng ^= bb.rng << 13;	/* xorshift64 */
+	bb.rng ^= bb.rng >> 7;
+	bb.rng ^= bb.rng << 17;
+	return bb.rng;
+}
+
+static void blkbench_start(void)
+{
+	const char *m = cmdline_str("blk_mode");
+
+	bb.mode = -1;
+	bb.b = vblk_get((unsigned int)cmdline_num("disk"));
+	if (!bb.b)
+		return;
+	if (!strcmp(m, "all"))
+		bb.modes = (1u << BB_NMODES) - 1;
+	for (int i = 0; i < BB_NMODES; i++)
+		if (!strcmp(m, bb_names[i]))
+			bb.modes = 1u << i;
+	bb.start = cmdline_num("blk_start");
+	bb.nsect = cmdline_num("blk_sectors");
+	bb.secs = cmdline_isset("secs") ? cmdline_num("secs") : 5;
+	bb.bs_opt = (uint32_t)cmdline_num("blk_bs");
+	bb.rng = cmdline_num("blk_seed") * 0x9e3779b97f4a7c15ULL + 1;
+	if (!bb.modes || !bb.secs) {
+		kprintf("guest: blkbench: blk_mode '%s' (seqwrite, seqread, "
+			"randwrite, randread, all) or secs=0\n", m);
+		bb.b = NULL;
+	} else if (bb.start + bb.nsect > bb.b->capacity) {
+		kprintf("guest: blkbench: sectors %lu-%lu past the end of the disk (%lu)\n",
+			bb.start, bb.start + bb.nsect - 1, bb.b->capacity);
+		bb.b = NULL;
+	}
+}
+
+/* The next mode to run, set up; false when none is left. */
+static bool bb_next_mode(uint64_t now)
+{
+	if (!bb.modes)
+		return false;
+	bb.mode = __builtin_ctz(bb.modes);
+	bb.modes &= bb.modes - 1;
+	bb.bs = bb.bs_opt ? bb.bs_opt :
+		bb.mode == BB_SEQWRITE || bb.mode == BB_SEQREAD ? VBLK_BUF_SECTORS : 8;
+	if (bb.bs > bb.nsect)
+		bb.bs = (uint32_t)bb.nsect;
+	if (bb.mode == BB_SEQWRITE || bb.mode == BB_RANDWRITE)
+		fill(bb.b->buf, cmdline_num("blk_seed"), 0, bb.bs);
+	bb.next = 0;
+	bb.ops = 0;
+	bb.t0 = now;
+	return true;
+}
+
+static bool bb_step(uint64_t now)
+{
+	bool write, seq;
+	uint64_t off, ns;
+	int st;
+
+	if (!bb.b)
+		return false;
+	if (bb.mode < 0 && !bb_next_mode(now)) {
+		kprintf("guest: blkbench: done\n");
+		return false;
+	}
+	write = bb.mode == BB_SEQWRITE || bb.mode == BB_RANDWRITE;
+	seq = bb.mode == BB_SEQWRITE || bb.mode == BB_SEQREAD;
+	if (now - bb.t0 >= bb.secs * 1000000000ULL) {
+		if (write) {	/* what was written is on the disk */
+			st = vblk_flush(bb.b);
+			if (st != VBLK_S_OK) {
+				kprintf("guest: blkbench: flush failed: %s (%d)\n",
+					status_name(st), st);
+				return false;
+			}
+		}
+		ns = clock_ns() - bb.t0;
+		kprintf("guest: blkbench: mode=%s bs=%lu ops=%lu ms=%lu iops=%lu kibps=%lu\n",
+			bb_names[bb.mode], (uint64_t)bb.bs * VBLK_SECTOR, bb.ops,
+			ns / 1000000, ns ? bb.ops * (uint64_t)1000000000 / ns : 0,
+			kibps(bb.ops * bb.bs, ns));
+		bb.mode = -1;
+		return true;
+	}
+	/* a few requests a step; the clock is read between steps */
+	for (int i = 0; i < 16; i++) {
+		if (seq) {
+			if (bb.next + bb.bs > bb.nsect)
+				bb.next = 0;
+			off = bb.next;
+			bb.next += bb.bs;
+		} else {
+			off = bb_rand() % (bb.nsect / bb.bs) * bb.bs;
+		}
+		st = vblk_rw(bb.b, write, bb.start + off, bb.bs);
+		if (st != VBLK_S_OK) {
+			kprintf("guest: blkbench: %s at sector %lu failed: %s (%d)\n",
+				bb_names[bb.mode], bb.start + off, status_name(st), st);
+			return false;
+		}
+		bb.ops++;
+	}
+	return true;
+}
+
+const struct workload wl_blkbench = {
+	.name = "blkbench", .start = blkbench_start, .step = bb_step, .busy = true,
 };

@@ -37,6 +37,8 @@ static struct option options[] = {
 	{ .key = "blk_start", .is_num = true, .max = 1ULL << 40 },
 	{ .key = "blk_sectors", .is_num = true, .min = 1, .max = 1ULL << 24, .num = 2048 },
 	{ .key = "blk_seed", .is_num = true, .max = 0xffffffff, .num = 1 },
+	{ .key = "blk_mode", .str = "all" },
+	{ .key = "blk_bs", .is_num = true, .max = 128 },
 };
 
 static struct option *option_find(const char *key, size_t len)

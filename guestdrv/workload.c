@@ -151,7 +151,7 @@ static const struct workload workloads[] = {
  * blkwl.c). */
 static const struct workload *const net_workloads[] = {
 	&wl_ping, &wl_pinger, &wl_pktgen, &wl_sink, &wl_udpseq, &wl_badring,
-	&wl_blkwrite, &wl_blkcheck, &wl_blkro, &wl_badblk,
+	&wl_blkwrite, &wl_blkcheck, &wl_blkro, &wl_badblk, &wl_blkbench,
 };
 
 static bool workload_is(const struct workload *w, const char *name, size_t len)

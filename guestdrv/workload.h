@@ -24,6 +24,7 @@ struct workload {
 const struct workload *workload_find(const char *name, size_t len);
 
 /* The disk workloads (blkwl.c). */
-extern const struct workload wl_blkwrite, wl_blkcheck, wl_blkro, wl_badblk;
+extern const struct workload wl_blkwrite, wl_blkcheck, wl_blkro, wl_badblk,
+	wl_blkbench;
 
 #endif
