@@ -5,6 +5,10 @@
 #   make deps     install the Debian packages the project needs (root)
 #   make check    deps + build + unit and integration tests
 #   make demo     boot the PV guest under hv; two guests ping through vswitchd
+#   make bench-deps  install what the benchmarks need besides DEB_PKGS
+#                 (OVS-DPDK, the peer bench/vswitch measures against; gnuplot)
+#   make bench    bench-deps + build + every benchmark: a dated report with
+#                 CSVs and plots in build/bench/ (bench/report, docs/bench.md)
 
 BUILD    := build
 BIN      := $(BUILD)/bin
@@ -47,13 +51,19 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev \
             qemu-system-common
 
+# Debian packages only the benchmarks need (make bench-deps): OVS with
+# its DPDK datapath, the switch bench/vswitch measures vswitchd against,
+# and gnuplot for the report's plots. Installing them starts no daemon
+# (bench/vswitch runs its own ovsdb-server and ovs-vswitchd).
+BENCH_DEB_PKGS := openvswitch-switch-dpdk gnuplot-nox
+
 # DPDK (vswitchd, netback, bench tools): objects opt in with DPDK_CFLAGS.
 DPDK_CFLAGS := $(call pkg_isystem,libdpdk)
 DPDK_LIBS   := $(call pkg_libs,libdpdk)
 NL_CFLAGS   := $(call pkg_cflags,libnl-route-3.0)
 NL_LIBS     := $(call pkg_libs,libnl-route-3.0)
 
-.PHONY: all deps check demo clean
+.PHONY: all deps check demo clean bench-deps bench
 all:
 
 include lib/lib.mk
@@ -74,12 +84,20 @@ include tests/unit/unit.mk
 deps:
 	@./tests/deps.sh $(DEB_PKGS)
 
+bench-deps: deps
+	@./tests/deps.sh $(BENCH_DEB_PKGS)
+
+# check, demo and bench re-run make after deps so pkg-config flags of
+# freshly installed packages are read.
 check: deps
 	$(MAKE) all
 	./tests/run
 
-# Both re-run make after deps so pkg-config flags of freshly installed
-# packages are read.
+# XVM_BENCH_ARGS_<bench> passes options to one benchmark (bench/report).
+bench: bench-deps
+	$(MAKE) all
+	./bench/report
+
 demo: deps
 	$(MAKE) all
 	./tests/demo.sh
@@ -95,11 +113,11 @@ $(BUILD)/obj/%.o: %.c
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # A library pkg-config does not know stops every build goal with its name
-# (rather than as a missing header later); deps, clean, check and demo
-# (which run deps, then make again) work without them.
+# (rather than as a missing header later); deps, clean, and check, demo,
+# bench-deps and bench (which run deps, then make again) work without them.
 PKG_MISSING := $(foreach p,$(sort $(XVM_PKGS)),\
                  $(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p)))
-NO_PKG_GOALS := deps clean check demo
+NO_PKG_GOALS := deps clean check demo bench-deps bench
 ifneq ($(filter-out $(NO_PKG_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(shell command -v pkg-config),)
 $(error pkg-config is not installed; install pkg-config (make deps installs \
