@@ -9,7 +9,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "xvm/daemon.h"
+#include "dom.h"
 #include "domxml.h"
 #include "pool.h"
 #include "proc.h"
@@ -668,18 +670,49 @@ static const struct pool_vol *ps_vol_begin(struct remote_call *c,
 	return v;
 }
 
+/* A running domain's disk is the volume (same file): refuse to delete
+ * or resize it under the guest. */
+static int ps_vol_unused(struct remote_call *c, const struct pool *p,
+			 const struct pool_vol *v)
+{
+	char path[4096];
+	struct stat vs, ds;
+	struct dom *d;
+	unsigned int i;
+
+	if (pool_vol_path(p, v->name, path, sizeof(path)) < 0 ||
+	    stat(path, &vs) < 0)
+		return 0;
+	for (d = dom_first(); d; d = d->next) {
+		if (!dom_active(d))
+			continue;
+		for (i = 0; i < d->cfg.ndisks; i++)
+			if (stat(d->cfg.disks[i].path, &ds) == 0 &&
+			    ds.st_dev == vs.st_dev && ds.st_ino == vs.st_ino)
+				return verr_set(&c->err, VERR_OPERATION_INVALID,
+						"Requested operation is not "
+						"valid: storage volume '%s' is "
+						"in use by running domain '%s'",
+						v->name, d->cfg.name);
+	}
+	return 0;
+}
+
 PROC_DECL(ps_vol_delete)
 {
 	struct ps_vol_ref r;
+	const struct pool_vol *v;
 	uint32_t flags;
 	struct pool *p;
 	int rc;
 
 	ps_get_vol_ref(c, &r);
 	flags = xdr_get_u32(c->args);
-	ps_vol_begin(c, &r, &p, &rc);
+	v = ps_vol_begin(c, &r, &p, &rc);
 	if (rc == 0)
 		rc = ps_flags(c, flags, 0);
+	if (rc == 0)
+		rc = ps_vol_unused(c, p, v);
 	if (rc == 0)
 		rc = pool_vol_delete(p, r.name, &c->err);
 	ps_free_vol_ref(&r);
@@ -817,6 +850,7 @@ PROC_DECL(ps_vol_get_path)
 PROC_DECL(ps_vol_resize)
 {
 	struct ps_vol_ref r;
+	const struct pool_vol *v;
 	uint64_t cap;
 	uint32_t flags;
 	struct pool *p;
@@ -825,7 +859,9 @@ PROC_DECL(ps_vol_resize)
 	ps_get_vol_ref(c, &r);
 	cap = xdr_get_u64(c->args);
 	flags = xdr_get_u32(c->args);
-	ps_vol_begin(c, &r, &p, &rc);
+	v = ps_vol_begin(c, &r, &p, &rc);
+	if (rc == 0)
+		rc = ps_vol_unused(c, p, v);
 	if (rc == 0)
 		rc = pool_vol_resize(p, r.name, cap, flags, &c->err);
 	ps_free_vol_ref(&r);
