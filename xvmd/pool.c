@@ -1270,6 +1270,29 @@ int pool_delete_dir(struct pool *p, struct verr *e)
 	return 0;
 }
 
+int pool_check_disks(const struct dom_config *cfg, struct verr *e)
+{
+	const struct pool_vol *v;
+	struct pool *p;
+	unsigned int i;
+
+	for (i = 0; i < cfg->ndisks; i++) {
+		const struct dom_disk *dk = &cfg->disks[i];
+
+		if (dk->block || dk->cdrom)
+			continue;
+		v = pool_vol_by_path(dk->path, &p);
+		if (v && strcmp(v->format, "raw"))
+			return verr_set(e, VERR_CONFIG_UNSUPPORTED,
+					"unsupported configuration: disk %s: "
+					"volume '%s' of pool '%s' is a %s image; "
+					"its disk would be read as raw: xvmd "
+					"serves raw disks only", dk->target,
+					v->name, p->name, v->format);
+	}
+	return 0;
+}
+
 /* ---- start-up ---- */
 
 /* A stored pool file: its definition, or -errno. */
