@@ -541,7 +541,8 @@ static int pool_qimg(const char *const *args, char **out, char *why,
 		     size_t whylen)
 {
 	const char *argv[16] = { pool_qimg_program() };
-	int op[2] = { -1, -1 }, ep[2] = { -1, -1 }, st, rc = -EIO;
+	int op[2] = { -1, -1 }, ep[2] = { -1, -1 }, st = -1, rc = -EIO;
+	bool killed = false;
 	char *obuf = NULL, ebuf[2048];
 	size_t olen = 0, elen = 0, n = 1;
 	struct timespec t0, t;
@@ -591,13 +592,19 @@ static int pool_qimg(const char *const *args, char **out, char *why,
 		     (t.tv_nsec - t0.tv_nsec) / 1000000;
 		if (ms >= QIMG_TIMEOUT_MS) {
 			kill(pid, SIGKILL);
+			killed = true;
 			snprintf(ebuf, sizeof(ebuf), "timed out after %d s",
 				 QIMG_TIMEOUT_MS / 1000);
 			break;
 		}
 		if (poll(pf, 2, (int)(QIMG_TIMEOUT_MS - ms)) < 0 &&
-		    errno != EINTR)
+		    errno != EINTR) {
+			kill(pid, SIGKILL);
+			killed = true;
+			snprintf(ebuf, sizeof(ebuf), "poll: %s",
+				 strerror(errno));
 			break;
+		}
 		if (oopen && pf[0].revents) {
 			k = read(op[0], tmp, sizeof(tmp));
 			if (k <= 0)
@@ -623,7 +630,7 @@ static int pool_qimg(const char *const *args, char **out, char *why,
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	obuf[olen] = 0;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && !strstr(ebuf, "timed out")) {
+	if (!killed && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		rc = 0;
 		if (out) {
 			*out = obuf;
