@@ -10,7 +10,8 @@
 # vol-resize; vol-delete removes the file; bad names, paths, types, XML
 # with a DTD, unknown formats and existing names are refused with
 # libvirt's errors and leave no file; a restarted xvmd has the same pools,
-# active, with their volumes; pool-destroy/pool-undefine; a
+# active, with their volumes; a read-only connection lists but changes
+# nothing; pool-destroy/pool-undefine; a
 # pool-create-as (transient) pool is gone once destroyed.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +118,15 @@ XML
 expect_fail "DTDs and entity declarations are not accepted" pool-define "$TMP/dtd.xml"
 [ "$(pools --all | sort | tr '\n' ' ')" = "default p2 " ] || fail "pools after refusals: $(pools --all)"
 pass "bad names, paths, types, DTD, format, size, duplicates refused; nothing made"
+
+# A read-only connection lists but changes nothing.
+ro=$(timeout 30 virsh -r -c "$URI" pool-list --name 2>&1) && echo "$ro" | grep -q default ||
+	fail "read-only pool-list: $ro"
+out=$(timeout 30 virsh -r -c "$URI" vol-create-as default ro.img 1M 2>&1) && fail "read-only vol-create-as succeeded"
+echo "$out" | grep -q "read only access prevents" || fail "read-only vol-create-as: $out"
+out=$(timeout 30 virsh -r -c "$URI" pool-destroy p2 2>&1) && fail "read-only pool-destroy succeeded"
+[ -e "$img/ro.img" ] && fail "read-only client made ro.img"
+pass "read-only connection: pool-list works, vol-create-as and pool-destroy refused"
 
 # A restarted xvmd has the same pools, active, with their volumes.
 xvmd_stop
