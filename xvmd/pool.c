@@ -683,6 +683,7 @@ static int pool_vol_read(const struct pool *p, const char *name,
 	char path[PATH_MAX], why[256], *out = NULL;
 	const char *args[] = { "info", "-U", "--output=json", path, NULL };
 	json_error_t jerr;
+	const struct pool_vol *old;
 	json_t *j, *fmt, *vs;
 	struct stat st;
 	int rc;
@@ -701,6 +702,16 @@ static int pool_vol_read(const struct pool *p, const char *name,
 	v->mode = st.st_mode;
 	v->uid = st.st_uid;
 	v->gid = st.st_gid;
+	v->ino = st.st_ino;
+	v->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+		      st.st_mtim.tv_nsec;
+	old = pool_vol_by_name(p, name);	/* the previous listing's */
+	if (old && old->ino == v->ino && old->mtime_ns == v->mtime_ns &&
+	    old->physical == v->physical) {
+		memcpy(v->format, old->format, sizeof(v->format));
+		v->capacity = old->capacity;
+		return 0;
+	}
 	rc = pool_qimg(args, &out, why, sizeof(why));
 	if (rc < 0) {
 		log_warn("pool %s: %s: qemu-img info: %s", p->name, path, why);

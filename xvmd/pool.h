@@ -40,6 +40,10 @@ struct pool_vol {
 	uint64_t allocation;		/* st_blocks * 512 */
 	uint64_t physical;		/* st_size */
 	unsigned int mode, uid, gid;
+	/* what qemu-img was asked about: a rescan asks again only for a
+	 * file whose inode, size or mtime changed */
+	uint64_t ino;
+	int64_t mtime_ns;
 };
 
 struct pool {
