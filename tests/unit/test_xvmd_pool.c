@@ -412,6 +412,46 @@ static void test_procs(void)
 	xdr_out_free(&r);
 	xdr_out_free(&a);
 
+	/* GET_INFO {pool} -> {u_char state, as 4 bytes; uhyper capacity,
+	 * allocation, available} */
+	xdr_out_init(&a);
+	put_pool(&a, "default");
+	CU_ASSERT_EQUAL(call(P_POOL_GET_INFO, &a, &r, &e), 0);
+	CU_ASSERT_EQUAL(r.len, 4 + 3 * 8);
+	xdr_in_init(&x, r.buf, r.len);
+	CU_ASSERT_EQUAL(xdr_get_u32(&x), 2);	/* VIR_STORAGE_POOL_RUNNING */
+	{
+		uint64_t cap = xdr_get_u64(&x), alloc = xdr_get_u64(&x),
+			 avail = xdr_get_u64(&x);
+
+		CU_ASSERT(cap > 0 && alloc <= cap && avail <= cap);
+	}
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+
+	/* LIST_ALL_VOLUMES {pool; need_results; flags} -> {vol<>; u32} */
+	xdr_out_init(&a);
+	put_pool(&a, "default");
+	xdr_put_i32(&a, 1);
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(P_LIST_ALL_VOLUMES, &a, &r, &e), 0);
+	xdr_in_init(&x, r.buf, r.len);
+	CU_ASSERT_EQUAL(xdr_get_u32(&x), 1);
+	s = xdr_get_string(&x, 100);
+	CU_ASSERT(s && !strcmp(s, "default"));
+	free(s);
+	s = xdr_get_string(&x, 300);
+	CU_ASSERT(s && !strcmp(s, "q.qcow2"));
+	free(s);
+	s = xdr_get_string(&x, 4096);
+	snprintf(want, sizeof(want), "%s/images/q.qcow2", statedir);
+	CU_ASSERT(s && !strcmp(s, want));	/* the key: its path */
+	free(s);
+	CU_ASSERT_EQUAL(xdr_get_u32(&x), 1);
+	CU_ASSERT_EQUAL(xdr_in_done(&x, true), 0);
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+
 	/* truncated arguments: the connection is dropped (PROC_DROP) */
 	xdr_out_init(&a);
 	xdr_put_string(&a, "default");
