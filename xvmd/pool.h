@@ -1,8 +1,9 @@
 /*
  * Storage pools and volumes (issue 14; libvirt's storage API, served by
- * proc_storage.c). A pool is a directory ("dir" pools only); its volumes
- * are the image files in that directory, their format and virtual size
- * read by `qemu-img info --output=json`, created by `qemu-img create`.
+ * proc_storage.c; the XML in pool_xml.c). A pool is a directory ("dir"
+ * pools only); its volumes are the image files in that directory, their
+ * format and virtual size read by `qemu-img info --output=json`, created
+ * by `qemu-img create`.
  *
  * Persistent pools are $XVM_STATEDIR/pools/NAME.xml (plus NAME.autostart),
  * written atomically; an active pool has $XVM_RUNDIR/pools/NAME.xml, so a
@@ -26,8 +27,8 @@
 
 #define POOL_NAME_MAX	64
 #define POOL_VOL_NAME_MAX	200
-#define POOL_PATH_MAX	512	/* a pool's target, so that path/volume fits */
-#define POOL_CAP_MAX	(1ull << 50)	/* 1 PiB: a volume's largest size */
+#define POOL_PATH_MAX	512	/* a pool's target; path/volume fits */
+#define POOL_CAP_MAX	(1ull << 50)	/* 1 PiB: the largest volume */
 
 /* libvirt's virStoragePoolState and virStorageVolType */
 enum { POOL_STATE_INACTIVE = 0, POOL_STATE_RUNNING = 2 };

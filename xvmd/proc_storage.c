@@ -19,7 +19,8 @@
 #define PS_NAME_MAX	1024		/* a name argument */
 #define PS_PATH_MAX	4096		/* a path or key argument */
 #define PS_XML_MAX	(1u << 20)	/* a pool or volume document */
-#define PS_LIST_MAX	16384		/* REMOTE_STORAGE_VOL_NAME_LIST_MAX */
+/* REMOTE_STORAGE_VOL_NAME_LIST_MAX */
+#define PS_LIST_MAX	16384
 
 /* A remote_nonnull_storage_pool as decoded, found once args are done. */
 struct ps_pool_ref {

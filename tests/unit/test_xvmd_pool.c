@@ -460,6 +460,40 @@ static void test_procs(void)
 	xdr_out_free(&a);
 }
 
+/* qemu-img failing (a stand-in through XVM_QEMU_IMG): the create fails
+ * with the last line of its stderr, long as that stderr is, and leaves
+ * no file; a program that does not exist says so. */
+static void test_qimg_failure(void)
+{
+	char script[200], path[600], file[600];
+	struct verr e;
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s/fake-qemu-img", statedir);
+	f = fopen(script, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("#!/bin/sh\nhead -c 20000 /dev/zero | tr '\\0' x >&2\n"
+	      "echo >&2\necho 'qemu-img: the last words' >&2\nexit 1\n", f);
+	fclose(f);
+	chmod(script, 0700);
+	setenv("XVM_QEMU_IMG", script, 1);
+	CU_ASSERT_EQUAL(vol_create("<volume><name>f.img</name><capacity>512"
+				   "</capacity></volume>", path, sizeof(path),
+				   &e), -EIO);
+	CU_ASSERT_EQUAL(e.code, VERR_OPERATION_FAILED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, ": the last words"));
+	snprintf(file, sizeof(file), "%s/images/f.img", statedir);
+	CU_ASSERT_NOT_EQUAL(access(file, F_OK), 0);
+	setenv("XVM_QEMU_IMG", "/nonexistent/qemu-img", 1);
+	CU_ASSERT_EQUAL(vol_create("<volume><name>f.img</name><capacity>512"
+				   "</capacity></volume>", path, sizeof(path),
+				   &e), -EIO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "cannot run /nonexistent/"
+				      "qemu-img: No such file or directory"));
+	CU_ASSERT_NOT_EQUAL(access(file, F_OK), 0);
+	unsetenv("XVM_QEMU_IMG");
+}
+
 static int pool_define_doc(const char *name, const char *path,
 			   struct verr *e)
 {
@@ -578,6 +612,7 @@ static CU_TestInfo tests[] = {
 	{ "volume XML: units, formats, refusals", test_vol_xml },
 	{ "storage procedures: lists, volumes made and removed",
 	  test_procs },
+	{ "qemu-img failing: its last line, no file left", test_qimg_failure },
 	{ "pool define, build, start, restart, undefine",
 	  test_pool_lifecycle },
 	CU_TEST_INFO_NULL,
