@@ -5,7 +5,8 @@
 # pool-build, pool-start, pool-autostart of a second dir pool;
 # vol-create-as raw and qcow2 (the files are images qemu-img reads back
 # with the format and size asked for, qcow2 passes qemu-img check);
-# vol-list, vol-info, vol-path, vol-key, vol-dumpxml, vol-pool; an image
+# vol-list, vol-info, vol-path, vol-key, vol-dumpxml, vol-pool; a domain
+# may have a raw volume as its disk but not a (driverless) qcow2 one; an image
 # put in the directory by hand shows after pool-refresh with its format;
 # vol-resize; vol-delete removes the file; bad names, paths, types, XML
 # with a DTD, unknown formats and existing names are refused with
@@ -75,6 +76,19 @@ V vol-dumpxml --pool default q.qcow2 >"$TMP/vxml"
 grep -q "<format type='qcow2'/>" "$TMP/vxml" && grep -q "<capacity unit='bytes'>67108864</capacity>" "$TMP/vxml" &&
 	grep -q "<path>$img/q.qcow2</path>" "$TMP/vxml" || fail "vol-dumpxml: $(cat "$TMP/vxml")"
 pass "vol-list, vol-info, vol-path, vol-key, vol-pool, vol-dumpxml describe both"
+
+# A domain's disk in a pool must be a raw volume: a driverless <disk>
+# (virt-install writes none for us) is read as raw, so a qcow2 volume is
+# refused at define and at attach-disk --config.
+dom_xml dq "workload=idle" "" "<disk type='file' device='disk'><source file='$img/q.qcow2'/><target dev='xvda' bus='xen'/></disk>"
+expect_fail "disk xvda: volume 'q.qcow2' of pool 'default' is a qcow2 image; its disk would be read as raw" define "$TMP/dq.xml"
+V list --all --name | grep -q '^dq' && fail "dq was defined"
+dom_xml dr "workload=idle" "" "<disk type='file' device='disk'><source file='$img/r.img'/><target dev='xvda' bus='xen'/></disk>"
+V define "$TMP/dr.xml" >/dev/null || fail "define dr (raw volume)"
+expect_fail "volume 'q.qcow2' of pool 'default' is a qcow2 image" attach-disk dr "$img/q.qcow2" xvdb --config
+V domblklist dr | grep -q q.qcow2 && fail "q.qcow2 attached to dr"
+V undefine dr >/dev/null || fail "undefine dr"
+pass "a raw volume is a domain's disk; a qcow2 volume is refused at define and attach-disk --config"
 
 # An image put there by hand shows after a refresh, with its format.
 qemu-img create -q -f vmdk "$img/hand.vmdk" 8M || fail "qemu-img create vmdk"
