@@ -49,7 +49,7 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark libvirt-dev libvirt-clients python3-libvirt \
             libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev \
-            qemu-system-common
+            qemu-system-common virtinst
 
 # Debian packages only the benchmarks need (make bench-deps): OVS with
 # its DPDK datapath, the switch bench/vswitch measures vswitchd against,

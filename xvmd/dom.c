@@ -13,6 +13,7 @@
 #include "sched.h"
 #include "store.h"
 #include "events.h"
+#include "pool.h"
 
 struct dom_env dom_env;
 static struct dom *dom_list;
@@ -230,6 +231,8 @@ static int dom_parse_new(const char *xml, struct dom_config *cfg,
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_XML_ERROR, "XML error: %s", err);
 	rc = dom_complete(cfg, e);
+	if (rc == 0)
+		rc = pool_check_disks(cfg, e);
 	if (rc < 0)
 		return rc;
 	by_name = dom_by_name(cfg->name);

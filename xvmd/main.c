@@ -21,6 +21,7 @@
 #include "xvm/log.h"
 #include "loop.h"
 #include "dom.h"
+#include "pool.h"
 #include "netallow.h"
 #include "remote.h"
 #include "sched.h"
@@ -295,7 +296,8 @@ int main(int argc, char **argv)
 	/* Listen first: a second xvmd on the same run directory stops here,
 	 * before it could adopt or autostart anything. */
 	mkdir_p(dom_env.rundir, 0755);	/* a failure shows in the listen */
-	if (xvmd_listen(&o) < 0 || dom_init() < 0) {
+	if (xvmd_listen(&o) < 0 || dom_init() < 0 ||
+	    pool_init(dom_env.statedir, dom_env.rundir) < 0) {
 		log_err("start-up failed (XVM_RUNDIR=%s XVM_STATEDIR=%s)",
 			dom_env.rundir, dom_env.statedir);
 		remote_shutdown();	/* no socket file left behind */

@@ -13,6 +13,7 @@
 #include "xvm/mac.h"
 #include "dom.h"
 #include "events.h"
+#include "pool.h"
 #include "proc.h"
 
 #define DEVICE_XML_MAX	(64u << 10)
@@ -105,7 +106,7 @@ static int proc_attach(struct remote_call *c, struct dom_config *def,
 					"target %s already exists",
 					disk->target);
 		def->disks[def->ndisks++] = *disk;
-		return 0;
+		return pool_check_disks(def, &c->err);	/* raw volumes */
 	}
 	if (def->nnics >= DOM_MAX_NICS)
 		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "

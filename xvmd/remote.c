@@ -398,7 +398,10 @@ static void remote_put_error(struct xdr_out *o, const struct verr *e)
 {
 	xdr_put_i32(o, e->code ? e->code : VERR_INTERNAL);
 	xdr_put_i32(o, e->code == VERR_NO_DOMAIN || e->code ==
-		    VERR_OPERATION_INVALID ? VERR_FROM_DOM : VERR_FROM_REMOTE);
+		    VERR_OPERATION_INVALID ? VERR_FROM_DOM :
+		    e->code == VERR_NO_STORAGE_POOL || e->code ==
+		    VERR_NO_STORAGE_VOL || e->code == VERR_STORAGE_VOL_EXIST ?
+		    VERR_FROM_STORAGE : VERR_FROM_REMOTE);
 	xdr_put_opt_string(o, e->msg[0] ? e->msg : "internal error");
 	xdr_put_i32(o, 2);	/* VIR_ERR_ERROR */
 	xdr_put_u32(o, 0);	/* dom */

@@ -11,6 +11,7 @@ XVMD_LIB  := $(BUILD)/xvmd/libxvmd.a
 
 $(BUILD)/obj/xvmd/%.o: XVM_CFLAGS += $(XML_CFLAGS)
 $(BUILD)/obj/tests/unit/test_domxml.o: XVM_CFLAGS += $(XML_CFLAGS)
+$(BUILD)/obj/tests/unit/test_xvmd_pool.o: XVM_CFLAGS += $(XML_CFLAGS)
 
 $(XVMD_LIB): $(XVMD_OBJS)
 	@mkdir -p $(dir $@)

@@ -156,6 +156,22 @@ static void test_proc_table(void)
 	CU_ASSERT_STRING_EQUAL(proc_lookup(202)->name, "DOMAIN_IS_UPDATED");
 	CU_ASSERT_PTR_NULL(proc_lookup(152));
 	CU_ASSERT_PTR_NULL(proc_lookup(-1));
+	/* storage (issue 14): remote_protocol.x's numbers */
+	CU_ASSERT_STRING_EQUAL(proc_lookup(77)->name,
+			       "STORAGE_POOL_DEFINE_XML");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(93)->name,
+			       "STORAGE_VOL_CREATE_XML");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(97)->name,
+			       "STORAGE_VOL_LOOKUP_BY_PATH");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(154)->name,
+			       "STORAGE_POOL_IS_ACTIVE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(260)->name, "STORAGE_VOL_RESIZE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(281)->name,
+			       "CONNECT_LIST_ALL_STORAGE_POOLS");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(282)->name,
+			       "STORAGE_POOL_LIST_ALL_VOLUMES");
+	CU_ASSERT_PTR_NULL(proc_lookup(75));	/* FIND_STORAGE_POOL_SOURCES */
+	CU_ASSERT_PTR_NULL(proc_lookup(125));	/* STORAGE_VOL_CREATE_XML_FROM */
 }
 
 /* The API names of unserved procedures, as libvirtd's message names them
@@ -175,6 +191,10 @@ static void test_proc_unserved(void)
 	CU_ASSERT_PTR_NULL(proc_unserved_api(64));	/* served: domblkstat */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(344));	/* served: stats */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(1));	/* served */
+	CU_ASSERT_PTR_NULL(proc_unserved_api(71));	/* served: pools */
+	CU_ASSERT_PTR_NULL(proc_unserved_api(84));
+	CU_ASSERT_PTR_NULL(proc_unserved_api(281));
+	CU_ASSERT_PTR_NULL(proc_unserved_api(282));
 	CU_ASSERT_PTR_NULL(proc_unserved_api(9999));
 }
 
