@@ -338,6 +338,7 @@ int main(int argc, char **argv)
 	xvmd_default_hv();
 	if (xvmd_parse(argc, argv, &o) < 0 || xvmd_dirs(&o) < 0)
 		return 2;
+	tls_set_pki_dir(o.pki_dir);
 	if (loop_init() < 0 || xvmd_signals() < 0) {
 		log_err("cannot set up the event loop");
 		return 1;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <gnutls/gnutls.h>
@@ -18,9 +19,13 @@
 struct tls_sess {
 	gnutls_session_t s;
 	size_t wpend;		/* a record_send that said AGAIN, its size */
+	char host[256];		/* client: the server's expected name (GnuTLS
+				 * keeps the pointer) */
 };
 
-static gnutls_certificate_credentials_t tls_cred;
+static gnutls_certificate_credentials_t tls_cred;	/* server */
+static gnutls_certificate_credentials_t tls_ccred;	/* client */
+static char tls_pki_dir[256];
 static char *tls_dn_pats[TLS_MAX_DN];
 static unsigned int tls_ndn;
 
@@ -39,6 +44,25 @@ void tls_server_files(const char *dir, struct tls_files *f)
 	snprintf(f->crl, sizeof(f->crl), "%.250s/cacrl.pem", dir);
 	snprintf(f->cert, sizeof(f->cert), "%.250s/servercert.pem", dir);
 	snprintf(f->key, sizeof(f->key), "%.250s/serverkey.pem", dir);
+}
+
+void tls_client_files(const char *dir, struct tls_files *f)
+{
+	tls_server_files(dir, f);
+	if (!dir) {
+		snprintf(f->cert, sizeof(f->cert),
+			 "/etc/pki/libvirt/clientcert.pem");
+		snprintf(f->key, sizeof(f->key),
+			 "/etc/pki/libvirt/private/clientkey.pem");
+		return;
+	}
+	snprintf(f->cert, sizeof(f->cert), "%.250s/clientcert.pem", dir);
+	snprintf(f->key, sizeof(f->key), "%.250s/clientkey.pem", dir);
+}
+
+void tls_set_pki_dir(const char *dir)
+{
+	snprintf(tls_pki_dir, sizeof(tls_pki_dir), "%s", dir ? dir : "");
 }
 
 int tls_allow_dn(const char *pattern)
@@ -69,6 +93,56 @@ bool tls_key_mode_ok(mode_t mode)
 	return !(mode & (S_IRWXG | S_IRWXO));
 }
 
+/* CA, CRL, certificate and key of one side into *cred. */
+static int tls_load(const struct tls_files *f, const char *side,
+		    gnutls_certificate_credentials_t *cred, char *err,
+		    size_t errlen)
+{
+	gnutls_certificate_credentials_t c;
+	int rc;
+
+	if (access(f->ca, R_OK) < 0 || access(f->cert, R_OK) < 0) {
+		bool ca = access(f->ca, R_OK) < 0;
+
+		rc = -errno;
+		snprintf(err, errlen, "%s certificate %s: %s", ca ? "CA" : side,
+			 ca ? f->ca : f->cert, strerror(-rc));
+		return rc;
+	}
+	if (gnutls_certificate_allocate_credentials(&c) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = gnutls_certificate_set_x509_trust_file(c, f->ca,
+						    GNUTLS_X509_FMT_PEM);
+	if (rc <= 0) {
+		snprintf(err, errlen, "CA certificate %s: %s", f->ca,
+			 rc ? gnutls_strerror(rc) : "no certificate in it");
+		goto fail;
+	}
+	if (access(f->crl, F_OK) == 0) {
+		rc = gnutls_certificate_set_x509_crl_file(c, f->crl,
+							  GNUTLS_X509_FMT_PEM);
+		if (rc < 0) {
+			snprintf(err, errlen, "CA revocation list %s: %s",
+				 f->crl, gnutls_strerror(rc));
+			goto fail;
+		}
+	}
+	rc = gnutls_certificate_set_x509_key_file(c, f->cert, f->key,
+						  GNUTLS_X509_FMT_PEM);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s certificate %s with key %s: %s",
+			 side, f->cert, f->key, gnutls_strerror(rc));
+		goto fail;
+	}
+	*cred = c;
+	return 0;
+fail:
+	gnutls_certificate_free_credentials(c);
+	return -EINVAL;
+}
+
 bool tls_server_ready(void)
 {
 	return tls_cred != NULL;
@@ -82,9 +156,10 @@ int tls_server_init(const char *dir, char *err, size_t errlen)
 
 	tls_server_files(dir, &f);
 	if (stat(f.key, &st) < 0) {
+		rc = -errno;
 		snprintf(err, errlen, "server key %s: %s", f.key,
-			 strerror(errno));
-		return -errno;
+			 strerror(-rc));
+		return rc;
 	}
 	/* as ssh with its host keys: a key others may read is no secret */
 	if (!tls_key_mode_ok(st.st_mode)) {
@@ -93,45 +168,7 @@ int tls_server_init(const char *dir, char *err, size_t errlen)
 			 (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
-	if (access(f.ca, R_OK) < 0 || access(f.cert, R_OK) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s %s: %s", access(f.ca, R_OK) < 0 ?
-			 "CA certificate" : "server certificate",
-			 access(f.ca, R_OK) < 0 ? f.ca : f.cert, strerror(-rc));
-		return rc;
-	}
-	if (gnutls_certificate_allocate_credentials(&tls_cred) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = gnutls_certificate_set_x509_trust_file(tls_cred, f.ca,
-						    GNUTLS_X509_FMT_PEM);
-	if (rc <= 0) {
-		snprintf(err, errlen, "CA certificate %s: %s", f.ca,
-			 rc ? gnutls_strerror(rc) : "no certificate in it");
-		goto fail;
-	}
-	if (access(f.crl, F_OK) == 0) {
-		rc = gnutls_certificate_set_x509_crl_file(tls_cred, f.crl,
-							  GNUTLS_X509_FMT_PEM);
-		if (rc < 0) {
-			snprintf(err, errlen, "CA revocation list %s: %s",
-				 f.crl, gnutls_strerror(rc));
-			goto fail;
-		}
-	}
-	rc = gnutls_certificate_set_x509_key_file(tls_cred, f.cert, f.key,
-						  GNUTLS_X509_FMT_PEM);
-	if (rc < 0) {
-		snprintf(err, errlen, "server certificate %s with key %s: %s",
-			 f.cert, f.key, gnutls_strerror(rc));
-		goto fail;
-	}
-	return 0;
-fail:
-	gnutls_certificate_free_credentials(tls_cred);
-	tls_cred = NULL;
-	return -EINVAL;
+	return tls_load(&f, "server", &tls_cred, err, errlen);
 }
 
 void tls_server_fini(void)
@@ -141,6 +178,9 @@ void tls_server_fini(void)
 	if (tls_cred)
 		gnutls_certificate_free_credentials(tls_cred);
 	tls_cred = NULL;
+	if (tls_ccred)
+		gnutls_certificate_free_credentials(tls_ccred);
+	tls_ccred = NULL;
 	for (i = 0; i < tls_ndn; i++)
 		free(tls_dn_pats[i]);
 	tls_ndn = 0;
@@ -174,6 +214,43 @@ fail:
 	return NULL;
 }
 
+struct tls_sess *tls_client_new(int fd, const char *host, char *err,
+				size_t errlen)
+{
+	struct tls_files f;
+	struct tls_sess *t;
+	struct in6_addr ip;
+
+	if (!tls_ccred) {
+		tls_client_files(tls_pki_dir[0] ? tls_pki_dir : NULL, &f);
+		if (tls_load(&f, "client", &tls_ccred, err, errlen) < 0)
+			return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t || gnutls_init(&t->s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0) {
+		free(t);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	/* the server's certificate must chain to our CA and name host (an
+	 * IP address is checked against its IP subjectAltNames) */
+	if (gnutls_set_default_priority(t->s) < 0 ||
+	    gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE,
+				   tls_ccred) < 0 ||
+	    ((inet_pton(AF_INET, host, &ip) != 1 &&
+	      inet_pton(AF_INET6, host, &ip) != 1) &&
+	     gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, host,
+				    strlen(host)) < 0)) {
+		tls_sess_free(t);
+		snprintf(err, errlen, "cannot set up a TLS session");
+		return NULL;
+	}
+	snprintf(t->host, sizeof(t->host), "%s", host);
+	gnutls_session_set_verify_cert(t->s, t->host, 0);
+	gnutls_transport_set_int(t->s, fd);
+	return t;
+}
+
 void tls_sess_free(struct tls_sess *t)
 {
 	if (!t)
@@ -195,6 +272,18 @@ int tls_handshake(struct tls_sess *t, uint32_t *events, char *why,
 		*events = gnutls_record_get_direction(t->s) ? EPOLLOUT :
 							      EPOLLIN;
 		return -EAGAIN;
+	}
+	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		gnutls_datum_t text;
+		unsigned int st = gnutls_session_get_verify_cert_status(t->s);
+
+		if (gnutls_certificate_verification_status_print(st,
+				GNUTLS_CRT_X509, &text, 0) == 0) {
+			snprintf(why, len, "the server's certificate: %s",
+				 text.data);
+			gnutls_free(text.data);
+			return -EPROTO;
+		}
 	}
 	snprintf(why, len, "TLS handshake failed: %s", gnutls_strerror(rc));
 	return -EPROTO;

@@ -26,6 +26,14 @@ struct tls_files {
 };
 void tls_server_files(const char *dir, struct tls_files *f);
 
+/* The files xvmd uses as a TLS client (a --p2p migration to xvm+tls://):
+ * the CA and CRL as above, /etc/pki/libvirt/clientcert.pem and
+ * /etc/pki/libvirt/private/clientkey.pem, or D/clientcert.pem and
+ * D/clientkey.pem (libvirt's pkipath names). */
+void tls_client_files(const char *dir, struct tls_files *f);
+/* --pki-dir for the client side (NULL: libvirt's places). */
+void tls_set_pki_dir(const char *dir);
+
 /* Add a --tls-allowed-dn pattern. 0 or -EINVAL (too many, too long). */
 int tls_allow_dn(const char *pattern);
 /* Whether dn matches one of the n fnmatch(3) patterns (n 0: any DN). */
@@ -44,6 +52,11 @@ struct tls_sess;
 /* A server session on the connected, non-blocking fd. NULL: no memory. */
 struct tls_sess *tls_sess_new(int fd);
 void tls_sess_free(struct tls_sess *s);
+/* A client session to host (checked against the server's certificate,
+ * which must chain to our CA) on the connecting, non-blocking fd; the
+ * client credentials are loaded on first use. NULL with err. */
+struct tls_sess *tls_client_new(int fd, const char *host, char *err,
+				size_t errlen);
 /* One handshake step: 0 done, -EAGAIN (wait for *events, EPOLLIN or
  * EPOLLOUT, then call again), or -EPROTO with the reason in why. */
 int tls_handshake(struct tls_sess *s, uint32_t *events, char *why,

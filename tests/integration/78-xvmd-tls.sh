@@ -9,10 +9,14 @@
 # --tls-allowed-dn does not list, a plain TCP client and one sending
 # garbage, one that never starts its handshake (dropped after 10 s while
 # others are served); refused at start: a server key others may read, a
-# missing CA certificate.
-# timeout: 120
+# missing CA certificate. Then virsh migrate --live --p2p to
+# xvm+tls://: the source xvmd (host A of miglib.sh) is the TLS client with
+# the certificate in its --pki-dir; refused by the destination's
+# --tls-allowed-dn, the guest runs on at the source.
+# timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xvmdlib.sh"
+. "$(dirname "$0")/miglib.sh"
 command -v virsh >/dev/null || fail "virsh not installed (libvirt-clients)"
 command -v openssl >/dev/null || fail "openssl not installed"
 PY=/usr/bin/python3
@@ -145,12 +149,17 @@ T list >/dev/null || fail "xvmd stopped serving after a plain TCP client"
 pass "plain TCP virsh on the TLS port refused ($(echo "$out" | tail -n 1)), logged"
 n=$(grep -c 'refused: TLS handshake failed' "$TMP/xvmd.log")
 exec 3<>"/dev/tcp/127.0.0.1/$PORT" || fail "connect"
-head -c 4096 /dev/urandom >&3
+head -c 4096 /dev/urandom >"$TMP/garbage"
+cat "$TMP/garbage" >&3 2>/dev/null
 timeout 5 cat <&3 >/dev/null 2>&1
 exec 3>&-
-wait_for_line "$TMP/xvmd.log" "refused: TLS handshake failed" 5 &&
-	[ "$(grep -c 'refused: TLS handshake failed' "$TMP/xvmd.log")" -gt "$n" ] ||
-	fail "garbage client not logged"
+end=$(deadline_in 10)
+while before "$end" && [ "$(grep -c 'refused: TLS handshake failed' "$TMP/xvmd.log")" -le "$n" ]; do
+	sleep 0.1
+done
+[ "$(grep -c 'refused: TLS handshake failed' "$TMP/xvmd.log")" -gt "$n" ] ||
+	fail "garbage client not logged: $(od -An -tx1 "$TMP/garbage" | head -n 2)"
+T list >/dev/null || fail "xvmd stopped serving after a garbage client"
 pass "a client sending 4 KB of garbage closed and logged"
 # a client that connects and says nothing holds no slot for long, and
 # others are served meanwhile (the handshake never blocks the loop)
@@ -176,4 +185,42 @@ wait_for_line "$TMP/xvmd.log" "TLS client 127.0.0.1 refused: client DN not in --
 	fail "DN refusal not logged: $(tail -n 3 "$TMP/xvmd.log")"
 timeout 30 virsh -q -c "$(turi bob)" dominfo t1 >/dev/null || fail "bob not served after alice's refusal"
 pass "--tls-allowed-dn: CN=bob served, CN=alice refused ($(echo "$out" | tail -n 1)), logged"
+xvmd_stop
+
+# --- virsh migrate --live --p2p to xvm+tls://: host A's xvmd connects to
+# B with its own client certificate ($PKI/srv/clientcert.pem, CN=xvmd-a)
+mkcert "$PKI/ca" "$PKI/srv/clientcert.pem" "$PKI/srv/clientkey.pem" \
+	"/O=xvm test/CN=xvmd-a" "$LEAF\nextendedKeyUsage=clientAuth"
+TURI_B="xvm+tls://127.0.0.1:$PORT/system"
+xvmd_a_start --hv "$FAKE" --pki-dir "$PKI/srv"
+xvmd_b_start --hv "$FAKE" --listen-tls "127.0.0.1:$PORT" --pki-dir "$PKI/srv" \
+	--tls-allowed-dn "O=xvm test,CN=alice" --tls-allowed-dn "O=xvm test,CN=xvmd-a"
+dom_xml m1 "workload=spin"
+V create "$TMP/m1.xml" >/dev/null || fail "create m1 on A"
+wait_for_line "$(conlog m1)" '^guest: spin t=2' 30 || fail "m1 did not run"
+V migrate --live --p2p m1 "$TURI_B" || fail "virsh migrate --live --p2p m1 $TURI_B"
+V domstate m1 >/dev/null 2>&1 && fail "m1 still on A after --p2p over TLS"
+[ "$(T domstate --reason m1)" = "running (migrated)" ] ||
+	fail "m1 on B: $(T domstate --reason m1 2>&1)"
+grep -q "TLS client 127.0.0.1, DN 'O=xvm test,CN=xvmd-a'" "$TMP/xvmdB.log" ||
+	fail "B did not log A's certificate"
+wait_for_line "$(conlog_b m1)" '^guest: migrated in at t=' 10 || fail "B's guest did not go on"
+pass "migrate --live --p2p over $TURI_B: m1 runs on B (migrated), B served A as 'O=xvm test,CN=xvmd-a'"
+# back to A over B's TLS-less unix socket; then B refuses A's DN
+T migrate --live --p2p m1 "xvm+unix:///system?socket=$XVM_RUNDIR/libvirt-sock" ||
+	fail "--p2p back to A"
+[ "$(V domstate m1)" = running ] || fail "m1 not back on A: $(V domstate m1 2>&1)"
+xvmd_b_stop
+xvmd_b_start --hv "$FAKE" --listen-tls "127.0.0.1:$PORT" --pki-dir "$PKI/srv" \
+	--tls-allowed-dn "O=xvm test,CN=alice"
+out=$(V migrate --live --p2p m1 "$TURI_B" 2>&1) && fail "--p2p with a refused DN succeeded"
+echo "$out" | grep -q "the destination $TURI_B refused our client certificate" ||
+	fail "--p2p with a refused DN: $out"
+grep -q "TLS client 127.0.0.1 refused: client DN not in --tls-allowed-dn (DN 'O=xvm test,CN=xvmd-a')" "$TMP/xvmdB.log" ||
+	fail "B did not log the refusal"
+[ "$(V domstate m1)" = running ] || fail "m1 not running on A after the refusal: $(V domstate m1 2>&1)"
+no_trace_b m1
+pass "--p2p refused by B's --tls-allowed-dn: '$(echo "$out" | tail -n 1)', m1 runs on at A, nothing on B"
+V destroy m1 >/dev/null
+xvmd_b_stop
 xvmd_stop
