@@ -61,6 +61,10 @@
 /* A TLS client must finish its handshake within this time of connecting
  * (the packet and idle limits apply once it has). */
 #define REMOTE_TLS_HS_MS	10000
+/* TLS clients not yet past their certificate check, at most: anyone who
+ * can reach the port may start a handshake, and those must not take all
+ * the read-write slots root's unix socket shares. */
+#define REMOTE_MAX_TLS_HS	32
 #define KEEPALIVE_PING		1
 #define KEEPALIVE_PONG		2
 
@@ -815,8 +819,8 @@ int remote_serve_fd(int fd, bool ro)
 	struct remote_conn *conn = NULL;
 	int flags = fcntl(fd, F_GETFL);
 	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	int rc;
+	socklen_t clen = sizeof(cred), dlen = sizeof(int);
+	int rc, dom = 0;
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		rc = -errno;
@@ -829,7 +833,11 @@ int remote_serve_fd(int fd, bool ro)
 	}
 	conn->fd = fd;
 	conn->ro_socket = ro;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
+	/* a TCP socket answers SO_PEERCRED too, with uid -1: every network
+	 * client would count as one user */
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &dlen) == 0 &&
+	    dom == AF_UNIX &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
 	    clen == sizeof(cred)) {
 		conn->uid = cred.uid;
 		conn->uid_known = true;
@@ -863,6 +871,18 @@ static int remote_accept_tcp(int fd, const struct sockaddr *peer, bool tls)
 	char who[64];
 
 	netallow_addr_str(peer, who, sizeof(who));
+	if (tls) {
+		unsigned int hs = 0;
+
+		for (conn = remote_conns; conn; conn = conn->next)
+			hs += conn->tls_hs;
+		if (hs >= REMOTE_MAX_TLS_HS) {
+			remote_warn("TLS client %s refused: %u handshakes in "
+				    "progress already", who, hs);
+			close(fd);
+			return -EMFILE;
+		}
+	}
 	if (!tls && !netallow_match(&remote_tcp_allow, peer)) {
 		log_warn("remote: TCP client %s refused (not in --tcp-allow)",
 			 who);

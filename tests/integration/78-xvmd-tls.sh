@@ -3,12 +3,14 @@
 # stock virsh over xvm+tls://127.0.0.1:PORT/system?pkipath=DIR, natively
 # (hv is tests/tools/fake-hv). A CA, a server and client certificates are
 # made with openssl in $TMP. Checked: list, define, dominfo, start and a
-# 300 KB definition over TLS, virConnectIsSecure true; refused with
+# 300 KB define request over TLS, virConnectIsSecure true, 100 pipelined
+# calls in one TLS record all answered; refused with
 # virsh's error, a log line and the daemon serving on: a client whose
 # certificate another CA signed, one without a certificate, one whose DN
 # --tls-allowed-dn does not list, a plain TCP client and one sending
 # garbage, one that never starts its handshake (dropped after 10 s while
-# others are served); refused at start: a server key others may read, a
+# others are served), 40 silent ones at once (32 may wait, the rest are
+# refused at accept); refused at start: a server key others may read, a
 # missing CA certificate. Then virsh migrate --live --p2p to
 # xvm+tls://: the source xvmd (host A of miglib.sh) is the TLS client with
 # the certificate in its --pki-dir; refused by the destination's
@@ -138,6 +140,17 @@ set -- $out
 [ "$(T list --all --name | grep -c '^b')" = 0 ] || fail "b* domains left"
 pass "300 domains defined, their stats in one reply ($1 domains: several TLS records), undefined, over TLS"
 
+# 100 keepalive PINGs in one TLS record (openssl s_client as the client):
+# xvmd handles 32 packets per wake, the rest waits decrypted inside GnuTLS
+# where no EPOLLIN announces it; all 100 PONGs must come (plus the byte 1)
+"$PY" -c 'import struct, sys
+sys.stdout.buffer.write(b"".join(struct.pack(">7I", 28, 0x6b656570, 1, 1, 2, 0, 0)
+                                 for i in range(100)))' >"$TMP/pings"
+n=$(timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -quiet -CAfile "$PKI/alice/cacert.pem" \
+	-cert "$PKI/alice/clientcert.pem" -key "$PKI/alice/clientkey.pem" <"$TMP/pings" 2>/dev/null | wc -c)
+[ "$n" = $((1 + 100 * 28)) ] || fail "100 PINGs in one record: $n bytes back, expected $((1 + 100 * 28))"
+pass "100 PINGs in one TLS record: the byte 1 and 100 PONGs back ($n bytes)"
+
 # --- refused clients; xvmd serves on
 refused mallory "TLS client 127.0.0.1 refused: client certificate refused: .*issuer is unknown.* \(DN 'O=xvm test,CN=mallory'\)"
 refused nocert "TLS client 127.0.0.1 refused: sent no client certificate$"
@@ -172,6 +185,18 @@ timeout 5 cat <&4 >/dev/null 2>&1; rc=$?
 exec 4>&-
 [ $rc = 0 ] || fail "silent client's connection not closed by xvmd (cat: $rc)"
 pass "a silent client dropped after $((SECONDS - t0)) s, others served meanwhile"
+# 40 silent clients at once: 32 handshakes may wait, the others are
+# refused at once; a certified client and the unix socket are served
+exec 4>&-
+for i in $(seq 1 40); do exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || fail "connect $i"; fds+=" $fd"; done
+wait_for_line "$TMP/xvmd.log" "refused: 32 handshakes in progress already" 5 ||
+	fail "41st pending handshake not refused"
+n=$(grep -c "refused: 32 handshakes in progress already" "$TMP/xvmd.log")
+[ "$n" -ge 8 ] || fail "only $n of 8 clients past the 32 pending handshakes refused"
+V list >/dev/null || fail "unix socket not served with 32 pending handshakes"
+for fd in $fds; do exec {fd}>&-; done
+T list >/dev/null || fail "TLS not served after 32 pending handshakes"
+pass "40 silent TLS clients: 32 wait for their handshake, $n refused at once; unix and TLS clients served"
 xvmd_stop
 
 # --- --tls-allowed-dn
