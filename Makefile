@@ -33,6 +33,7 @@ PKG_DEB_cunit           := libcunit1-dev
 PKG_DEB_libvirt         := libvirt-dev
 PKG_DEB_libxml-2.0      := libxml2-dev
 PKG_DEB_zlib            := zlib1g-dev
+PKG_DEB_gnutls          := libgnutls28-dev
 pkg_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 pkg_libs   = $(shell pkg-config --libs $(1) 2>/dev/null)
 # Third-party headers through -isystem, so our -Werror does not apply to
@@ -49,7 +50,7 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark libvirt-dev libvirt-clients python3-libvirt \
             libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev \
-            qemu-system-common virtinst
+            qemu-system-common virtinst libgnutls28-dev openssl
 
 # Debian packages only the benchmarks need (make bench-deps): OVS with
 # its DPDK datapath, the switch bench/vswitch measures vswitchd against,

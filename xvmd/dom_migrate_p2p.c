@@ -7,8 +7,10 @@
  * got (dom_mig_perform()), FINISH3_PARAMS (cancelled if hv failed), its
  * own confirm (--undefinesource), CONNECT_CLOSE. One call at a time on a
  * non-blocking socket watched by the loop; the perform's answer waits
- * for the end. Destinations: xvm+tcp://HOST[:PORT]/system and
- * xvm+unix:///system?socket=PATH.
+ * for the end. Destinations: xvm+tcp://HOST[:PORT]/system,
+ * xvm+tls://HOST[:PORT]/system (our client certificate from --pki-dir or
+ * libvirt's places; the handshake and libvirt's confirmation byte come
+ * first, on the loop too) and xvm+unix:///system?socket=PATH.
  */
 #include <fcntl.h>
 #include <netdb.h>
@@ -24,6 +26,7 @@
 #include "dom_migrate.h"
 #include "remote.h"
 #include "stats.h"
+#include "tls.h"
 
 #define P2P_PROC_OPEN		1
 #define P2P_PROC_CLOSE		2
@@ -31,6 +34,8 @@
 #define P2P_PROC_PREPARE	303	/* MIGRATE_PREPARE3_PARAMS */
 #define P2P_PROC_FINISH		306	/* MIGRATE_FINISH3_PARAMS */
 #define P2P_REPLY_MAX		(1u << 20)
+
+enum p2p_tls { P2P_TLS_NONE, P2P_TLS_HANDSHAKE, P2P_TLS_CONFIRM };
 
 enum p2p_step { P2P_AUTH, P2P_OPEN, P2P_PREPARE, P2P_SEND, P2P_FINISH,
 		P2P_CLOSE };
@@ -43,6 +48,8 @@ struct mig_p2p {
 	enum p2p_step step;
 	int fd;
 	bool connected;		/* the non-blocking connect completed */
+	struct tls_sess *tls;	/* xvm+tls://: everything goes through it */
+	enum p2p_tls tls_state;	/* NONE once the session is usable */
 	uint32_t serial, proc;	/* the call waiting for its reply */
 	struct xdr_out out;	/* bytes to send, from out_off */
 	size_t out_off;
@@ -60,6 +67,7 @@ static void p2p_end(struct mig_p2p *p)
 {
 	if (p->fd >= 0) {
 		loop_del(p->fd);
+		tls_sess_free(p->tls);
 		close(p->fd);
 	}
 	p->done(p->opaque, p->rc, &p->err);
@@ -269,12 +277,26 @@ static bool p2p_reply(struct mig_p2p *p, uint8_t *buf, size_t len)
 	return true;
 }
 
+static ssize_t p2p_recv(struct mig_p2p *p, void *buf, size_t len)
+{
+	return p->tls ? tls_recv(p->tls, buf, len) : recv(p->fd, buf, len, 0);
+}
+
+static ssize_t p2p_send(struct mig_p2p *p, const void *buf, size_t len)
+{
+	return p->tls ? tls_send(p->tls, buf, len) :
+			send(p->fd, buf, len, MSG_NOSIGNAL);
+}
+
 static void p2p_read(struct mig_p2p *p)
 {
 	uint8_t buf[4096];
-	ssize_t n = recv(p->fd, buf, sizeof(buf), 0);
+	ssize_t n;
 	size_t i = 0;
 
+again:
+	n = p2p_recv(p, buf, sizeof(buf));
+	i = 0;
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -317,6 +339,45 @@ static void p2p_read(struct mig_p2p *p)
 				return;		/* p is gone */
 		}
 	}
+	/* records decrypted already raise no EPOLLIN */
+	if (p->tls && tls_pending(p->tls))
+		goto again;
+}
+
+/* xvm+tls://: one handshake step, then libvirt's confirmation byte (the
+ * destination sends 1 once it accepted our certificate, or closes). */
+static void p2p_tls_step(struct mig_p2p *p)
+{
+	char why[256];
+	uint32_t ev = EPOLLIN;
+	uint8_t b;
+	ssize_t n;
+	int rc;
+
+	if (p->tls_state == P2P_TLS_HANDSHAKE) {
+		rc = tls_handshake(p->tls, &ev, why, sizeof(why));
+		if (rc == -EAGAIN) {
+			loop_mod(p->fd, ev);
+			return;
+		}
+		if (rc < 0) {
+			p2p_fail(p, "operation failed: TLS with the destination "
+				 "%s: %s", p->desturi, why);
+			return;
+		}
+		p->tls_state = P2P_TLS_CONFIRM;
+		loop_mod(p->fd, EPOLLIN);
+	}
+	n = tls_recv(p->tls, &b, 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != 1 || b != 1) {
+		p2p_fail(p, "operation failed: the destination %s refused our "
+			 "client certificate", p->desturi);
+		return;
+	}
+	p->tls_state = P2P_TLS_NONE;
+	loop_mod(p->fd, EPOLLIN | (p->out.len > p->out_off ? EPOLLOUT : 0));
 }
 
 static void p2p_event(void *opaque, uint32_t events)
@@ -336,11 +397,14 @@ static void p2p_event(void *opaque, uint32_t events)
 		}
 		p->connected = true;
 	}
+	if (p->tls_state != P2P_TLS_NONE) {
+		p2p_tls_step(p);
+		return;
+	}
 	if (events & EPOLLOUT) {
 		while (p->out_off < p->out.len) {
-			ssize_t n = send(p->fd, p->out.buf + p->out_off,
-					 p->out.len - p->out_off,
-					 MSG_NOSIGNAL);
+			ssize_t n = p2p_send(p, p->out.buf + p->out_off,
+					     p->out.len - p->out_off);
 
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				break;
@@ -363,13 +427,15 @@ static void p2p_event(void *opaque, uint32_t events)
 		p2p_read(p);
 }
 
-/* "xvm+tcp://HOST[:PORT]/system" or "xvm+unix:///system?socket=PATH":
- * a connecting socket, or -errno with e. */
-static int p2p_connect(const char *uri, struct verr *e)
+/* "xvm+tcp://HOST[:PORT]/system", "xvm+tls://HOST[:PORT]/system" (host
+ * set to HOST) or "xvm+unix:///system?socket=PATH": a connecting socket,
+ * or -errno with e. */
+static int p2p_connect(const char *uri, char *host, size_t hostlen,
+		       struct verr *e)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
 	struct addrinfo *ai = NULL;
-	char host[256], port[8] = "16509";
+	char port[8] = "16509";
 	const char *p, *end, *colon;
 	int fd = -1, rc;
 
@@ -386,17 +452,19 @@ static int p2p_connect(const char *uri, struct verr *e)
 			goto fail;
 		return fd;
 	}
-	if (strncmp(uri, "xvm+tcp://", 10))
+	if (!strncmp(uri, "xvm+tls://", 10))
+		snprintf(port, sizeof(port), "%d", TLS_PORT);
+	else if (strncmp(uri, "xvm+tcp://", 10))
 		goto bad;
 	p = uri + 10;
 	end = strchr(p, '/');
 	if (!end || strcmp(end, "/system"))
 		goto bad;
 	colon = memchr(p, ':', (size_t)(end - p));
-	if ((size_t)((colon ? colon : end) - p) >= sizeof(host) ||
+	if ((size_t)((colon ? colon : end) - p) >= hostlen ||
 	    (colon ? colon : end) == p)
 		goto bad;
-	snprintf(host, sizeof(host), "%.*s", (int)((colon ? colon : end) - p),
+	snprintf(host, hostlen, "%.*s", (int)((colon ? colon : end) - p),
 		 p);
 	if (colon) {
 		if (end - colon - 1 < 1 || end - colon - 1 > 5)
@@ -428,7 +496,8 @@ fail:
 			 strerror(-rc));
 bad:
 	return verr_set(e, VERR_INVALID_ARG, "invalid argument: destination "
-			"'%s': expected xvm+tcp://HOST[:PORT]/system or "
+			"'%s': expected xvm+tcp://HOST[:PORT]/system, "
+			"xvm+tls://HOST[:PORT]/system or "
 			"xvm+unix:///system?socket=PATH", uri);
 }
 
@@ -436,7 +505,7 @@ int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 		dom_mig_done_fn done, void *opaque, struct verr *e)
 {
 	struct mig_p2p *p;
-	char *xml = NULL;
+	char *xml = NULL, host[256] = "";
 	int rc;
 
 	rc = dom_mig_begin(d, flags & ~(uint64_t)DOM_MIG_P2P, &xml, e);
@@ -447,14 +516,27 @@ int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 		free(xml);
 		return verr_nomem(e);
 	}
-	p->fd = p2p_connect(desturi, e);
+	p->fd = p2p_connect(desturi, host, sizeof(host), e);
 	if (p->fd < 0) {
 		rc = p->fd;
 		goto fail;
 	}
+	if (!strncmp(desturi, "xvm+tls://", 10)) {
+		char why[700];
+
+		p->tls = tls_client_new(p->fd, host, why, sizeof(why));
+		if (!p->tls) {
+			rc = verr_set(e, VERR_OPERATION_FAILED, "operation "
+				      "failed: TLS to %s: %s", desturi, why);
+			close(p->fd);
+			goto fail;
+		}
+		p->tls_state = P2P_TLS_HANDSHAKE;
+	}
 	if (loop_add(p->fd, EPOLLIN, p2p_event, p) < 0) {
 		rc = verr_fail(e, -EIO, VERR_INTERNAL, "cannot watch the "
 			       "destination connection");
+		tls_sess_free(p->tls);
 		close(p->fd);
 		goto fail;
 	}

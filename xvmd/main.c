@@ -25,6 +25,7 @@
 #include "netallow.h"
 #include "remote.h"
 #include "sched.h"
+#include "tls.h"
 
 #define SYSTEM_SOCKET	"/var/run/libvirt/virtxvmd-sock"
 #define SYSTEM_SOCKET_RO "/var/run/libvirt/virtxvmd-sock-ro"
@@ -36,6 +37,9 @@ struct xvmd_opts {
 	const char *hv;
 	const char *listen[XVMD_MAX_LISTEN];	/* --listen ADDR[:PORT] */
 	unsigned int nlisten;
+	const char *listen_tls[XVMD_MAX_LISTEN];	/* --listen-tls */
+	unsigned int nlisten_tls;
+	const char *pki_dir;				/* --pki-dir */
 };
 
 static void usage(FILE *f)
@@ -43,6 +47,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: xvmd [--system] [--hv PATH] [--cgroup NAME] "
 		"[--stop-timeout SECONDS] [--log-level LEVEL]\n"
 		"            [--listen ADDR[:PORT]]... [--tcp-allow PATTERN[,...]]\n"
+		"            [--listen-tls ADDR[:PORT]]... [--pki-dir DIR]\n"
+		"            [--tls-allowed-dn PATTERN]...\n"
 		"            [--relocation-port PORT] [--relocation-address ADDR]\n"
 		"            [--relocation-hosts-allow PATTERN[,...]]\n");
 }
@@ -104,6 +110,9 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "listen", required_argument, NULL, 'L' },
 		{ "tcp-allow", required_argument, NULL, 'A' },
+		{ "listen-tls", required_argument, NULL, 'T' },
+		{ "pki-dir", required_argument, NULL, 'K' },
+		{ "tls-allowed-dn", required_argument, NULL, 'D' },
 		{ "relocation-port", required_argument, NULL, 'P' },
 		{ "relocation-address", required_argument, NULL, 'R' },
 		{ "relocation-hosts-allow", required_argument, NULL, 'r' },
@@ -152,6 +161,30 @@ static int xvmd_parse(int argc, char **argv, struct xvmd_opts *o)
 				return -EINVAL;
 			}
 			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'T':
+			if (o->nlisten_tls == XVMD_MAX_LISTEN) {
+				fprintf(stderr, "xvmd: at most %d --listen-tls\n",
+					XVMD_MAX_LISTEN);
+				return -EINVAL;
+			}
+			o->listen_tls[o->nlisten_tls++] = optarg;
+			break;
+		case 'K':
+			if (!optarg[0] || strlen(optarg) > 250) {
+				fprintf(stderr, "xvmd: --pki-dir: empty or "
+					"longer than 250 bytes\n");
+				return -EINVAL;
+			}
+			o->pki_dir = optarg;
+			break;
+		case 'D':
+			if (tls_allow_dn(optarg) < 0) {
+				fprintf(stderr, "xvmd: --tls-allowed-dn '%s': "
+					"empty, too long or more than %d\n",
+					optarg, TLS_MAX_DN);
+				return -EINVAL;
+			}
 			break;
 		case 'A':
 		case 'r':
@@ -262,6 +295,22 @@ static int xvmd_listen(const struct xvmd_opts *o)
 			return rc;
 		}
 	}
+	for (i = 0; i < o->nlisten_tls; i++) {
+		char err[700];
+
+		if (!i && (rc = tls_server_init(o->pki_dir, err,
+						sizeof(err))) < 0) {
+			log_err("cannot listen for TLS: %s", err);
+			return rc;
+		}
+		rc = remote_listen_tls(o->listen_tls[i]);
+		if (rc < 0) {
+			log_err("cannot listen on TLS %s: %s", o->listen_tls[i],
+				rc == -EINVAL ? "not ADDR[:PORT] with a "
+				"numeric address" : strerror(-rc));
+			return rc;
+		}
+	}
 	if (!o->system)
 		return 0;
 	mkdir("/var/run/libvirt", 0755);
@@ -289,6 +338,7 @@ int main(int argc, char **argv)
 	xvmd_default_hv();
 	if (xvmd_parse(argc, argv, &o) < 0 || xvmd_dirs(&o) < 0)
 		return 2;
+	tls_set_pki_dir(o.pki_dir);
 	if (loop_init() < 0 || xvmd_signals() < 0) {
 		log_err("cannot set up the event loop");
 		return 1;
@@ -306,6 +356,7 @@ int main(int argc, char **argv)
 	log_info("serving %s/libvirt-sock", dom_env.rundir);
 	loop_run(1000, xvmd_tick);
 	remote_shutdown();
+	tls_server_fini();
 	if (xvmd_quit)
 		dom_stop_all();
 	sched_fini(!dom_any_running());

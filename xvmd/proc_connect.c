@@ -121,9 +121,10 @@ PROC_DECL(proc_is_secure)
 {
 	if (proc_args_done(c))
 		return PROC_DROP;
-	/* a local unix socket is; plain TCP is neither encrypted nor
-	 * authenticated */
-	xdr_put_i32(c->ret, !remote_conn_is_tcp(c->conn));
+	/* a local unix socket is, and TLS; plain TCP is neither encrypted
+	 * nor authenticated */
+	xdr_put_i32(c->ret, !remote_conn_is_tcp(c->conn) ||
+		    remote_conn_is_tls(c->conn));
 	return 0;
 }
 

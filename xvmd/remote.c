@@ -20,6 +20,7 @@
 #include "netallow.h"
 #include "loop.h"
 #include "proc.h"
+#include "tls.h"
 
 /* Connections are counted apart by the socket they came in on, so the
  * world-connectable read-only socket cannot lock root out of the
@@ -57,6 +58,13 @@
  * malformed packet let a client write 27 MB of log in 5 minutes. */
 #define REMOTE_LOG_MS		10000
 #define REMOTE_LOG_BURST	10
+/* A TLS client must finish its handshake within this time of connecting
+ * (the packet and idle limits apply once it has). */
+#define REMOTE_TLS_HS_MS	10000
+/* TLS clients not yet past their certificate check, at most: anyone who
+ * can reach the port may start a handshake, and those must not take all
+ * the read-write slots root's unix socket shares. */
+#define REMOTE_MAX_TLS_HS	32
 #define KEEPALIVE_PING		1
 #define KEEPALIVE_PONG		2
 
@@ -64,6 +72,7 @@ struct remote_listener {
 	int fd;
 	bool ro;		/* read-only socket: every connection read-only */
 	bool tcp;		/* TCP: peers checked against remote_tcp_allow */
+	bool tls;		/* TLS: peers checked by their certificate */
 	char path[108];		/* unix: the socket file; TCP: ADDR:PORT */
 	struct remote_listener *next;
 };
@@ -87,6 +96,10 @@ struct remote_conn {
 	bool ro_socket;		/* accepted on a read-only socket */
 	bool tcp;		/* accepted on a TCP listener */
 	char local[64];		/* TCP: our address the client reached */
+	char peer[64];		/* TCP: the client's address, for logs */
+	struct tls_sess *tls;	/* TLS: the session all bytes go through */
+	bool tls_hs;		/* TLS: handshake (or confirmation) not done */
+	int64_t tls_start_ms;	/* TLS: when the client connected */
 	uint64_t events;	/* registered domain event ids (bit = id) */
 	struct remote_stream *streams;	/* open streams on this client */
 	struct remote_defer *defers;	/* calls to be answered later */
@@ -144,6 +157,11 @@ bool remote_conn_readonly(const struct remote_conn *conn)
 bool remote_conn_is_tcp(const struct remote_conn *conn)
 {
 	return conn->tcp;
+}
+
+bool remote_conn_is_tls(const struct remote_conn *conn)
+{
+	return conn->tls != NULL;
 }
 
 const char *remote_conn_local_addr(const struct remote_conn *conn)
@@ -212,6 +230,7 @@ static void remote_conn_free(struct remote_conn *conn)
 	while (conn->defers)	/* their owners answer into the void */
 		remote_defer_unlink(conn->defers);
 	loop_del(conn->fd);
+	tls_sess_free(conn->tls);
 	close(conn->fd);
 	remote_pkt_free(conn);
 	xdr_out_free(&conn->out);
@@ -219,14 +238,43 @@ static void remote_conn_free(struct remote_conn *conn)
 	free(conn);
 }
 
-/* Watch for input unless paused, for output while some is queued. */
+/*
+ * The transport under the framing: the socket itself, or a TLS session
+ * on it. recv(2)/send(2) conventions (-1 with errno EAGAIN, EINTR, ...).
+ */
+static ssize_t remote_io_recv(struct remote_conn *conn, void *buf, size_t len)
+{
+	if (conn->tls)
+		return tls_recv(conn->tls, buf, len);
+	return recv(conn->fd, buf, len, 0);
+}
+
+static ssize_t remote_io_send(struct remote_conn *conn, const void *buf,
+			      size_t len)
+{
+	if (conn->tls)
+		return tls_send(conn->tls, buf, len);
+	return send(conn->fd, buf, len, MSG_NOSIGNAL);
+}
+
+/* Input already decrypted: no EPOLLIN will announce it. */
+static bool remote_io_pending(struct remote_conn *conn)
+{
+	return conn->tls && !conn->tls_hs && tls_pending(conn->tls);
+}
+
+/* Watch for input unless paused, for output while some is queued (and,
+ * with TLS input waiting decrypted, for output too: the writable socket
+ * brings us back to read it). */
 static void remote_watch(struct remote_conn *conn)
 {
 	size_t queued = conn->out.len - conn->out_off;
 	uint32_t ev;
 
 	conn->paused = queued > REMOTE_OUT_PAUSE;
-	ev = (conn->paused ? 0 : EPOLLIN) | (queued ? EPOLLOUT : 0);
+	ev = (conn->paused ? 0 : EPOLLIN) |
+	     (queued || (!conn->paused && remote_io_pending(conn)) ?
+	      EPOLLOUT : 0);
 	if (ev != conn->watched && loop_mod(conn->fd, ev) == 0)
 		conn->watched = ev;
 }
@@ -250,8 +298,8 @@ static void remote_out_compact(struct remote_conn *conn, size_t add)
 static void remote_flush(struct remote_conn *conn)
 {
 	while (conn->out_off < conn->out.len) {
-		ssize_t n = send(conn->fd, conn->out.buf + conn->out_off,
-				 conn->out.len - conn->out_off, MSG_NOSIGNAL);
+		ssize_t n = remote_io_send(conn, conn->out.buf + conn->out_off,
+					   conn->out.len - conn->out_off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -614,7 +662,7 @@ static void remote_input(struct remote_conn *conn)
 				conn->pkt + conn->pkt_got;
 		size_t want = in_len ? 4 - conn->len_got :
 				       conn->pkt_len - conn->pkt_got;
-		ssize_t n = recv(conn->fd, dst, want, 0);
+		ssize_t n = remote_io_recv(conn, dst, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -642,13 +690,56 @@ static void remote_input(struct remote_conn *conn)
 	}
 }
 
+/*
+ * A TLS client's handshake, one step per readiness of its socket; then its
+ * certificate is checked and, as libvirtd does, the byte 1 sent to say it
+ * passed (libvirt's client waits for it before its first call). A client
+ * refused is logged and closed: it sees the confirmation missing.
+ */
+static void remote_tls_step(struct remote_conn *conn)
+{
+	char why[256], dn[512];
+	uint32_t ev = EPOLLIN;
+	int rc = tls_handshake(conn->tls, &ev, why, sizeof(why));
+
+	if (rc == -EAGAIN) {
+		if (ev != conn->watched && loop_mod(conn->fd, ev) == 0)
+			conn->watched = ev;
+		return;
+	}
+	dn[0] = 0;
+	if (rc == 0)
+		rc = tls_check_peer(conn->tls, dn, sizeof(dn), why,
+				    sizeof(why));
+	if (rc < 0) {
+		remote_warn("TLS client %s refused: %s%s%s%s", conn->peer, why,
+			    dn[0] ? " (DN '" : "", dn, dn[0] ? "')" : "");
+		conn->dead = true;
+		return;
+	}
+	log_info("remote: TLS client %s, DN '%s'", conn->peer, dn);
+	conn->tls_hs = false;
+	conn->last_rx_ms = loop_now_ms();
+	xdr_put_raw(&conn->out, "\1", 1);
+	if (conn->out.err)
+		conn->dead = true;
+	else
+		remote_flush(conn);
+}
+
 static void remote_conn_event(void *opaque, uint32_t events)
 {
 	struct remote_conn *conn = opaque;
 
+	if (conn->tls_hs) {
+		remote_tls_step(conn);
+		if (conn->dead)
+			remote_conn_free(conn);
+		return;
+	}
 	if (events & EPOLLOUT)
 		remote_flush(conn);
-	if (events & EPOLLIN)
+	if ((events & EPOLLIN) || remote_io_pending(conn))
 		remote_input(conn);
 	else if (events & (EPOLLHUP | EPOLLERR))	/* paused: not read */
 		conn->dead = true;
@@ -665,6 +756,15 @@ void remote_tick(void)
 
 	for (conn = remote_conns; conn; conn = next) {
 		next = conn->next;
+		if (conn->tls_hs) {
+			if (now - conn->tls_start_ms >= REMOTE_TLS_HS_MS) {
+				remote_warn("TLS client %s refused: no "
+					    "handshake within %d s", conn->peer,
+					    REMOTE_TLS_HS_MS / 1000);
+				remote_conn_free(conn);
+			}
+			continue;
+		}
 		/* a paused client's packet waits for us, not for it */
 		if (conn->len_got && !conn->paused &&
 		    now - conn->pkt_start_ms >= REMOTE_PARTIAL_MS) {
@@ -719,8 +819,8 @@ int remote_serve_fd(int fd, bool ro)
 	struct remote_conn *conn = NULL;
 	int flags = fcntl(fd, F_GETFL);
 	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	int rc;
+	socklen_t clen = sizeof(cred), dlen = sizeof(int);
+	int rc, dom = 0;
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
 		rc = -errno;
@@ -733,7 +833,11 @@ int remote_serve_fd(int fd, bool ro)
 	}
 	conn->fd = fd;
 	conn->ro_socket = ro;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
+	/* a TCP socket answers SO_PEERCRED too, with uid -1: every network
+	 * client would count as one user */
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &dlen) == 0 &&
+	    dom == AF_UNIX &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
 	    clen == sizeof(cred)) {
 		conn->uid = cred.uid;
 		conn->uid_known = true;
@@ -757,15 +861,29 @@ fail:
 	return rc;
 }
 
-/* A TCP peer: refused (logged, closed) unless the allow list has it. */
-static int remote_accept_tcp(int fd, const struct sockaddr *peer)
+/* A TCP peer: refused (logged, closed) unless the allow list has it; a
+ * TLS peer starts its handshake (its certificate decides). */
+static int remote_accept_tcp(int fd, const struct sockaddr *peer, bool tls)
 {
 	struct sockaddr_storage me;
 	socklen_t len = sizeof(me);
+	struct remote_conn *conn;
 	char who[64];
 
 	netallow_addr_str(peer, who, sizeof(who));
-	if (!netallow_match(&remote_tcp_allow, peer)) {
+	if (tls) {
+		unsigned int hs = 0;
+
+		for (conn = remote_conns; conn; conn = conn->next)
+			hs += conn->tls_hs;
+		if (hs >= REMOTE_MAX_TLS_HS) {
+			remote_warn("TLS client %s refused: %u handshakes in "
+				    "progress already", who, hs);
+			close(fd);
+			return -EMFILE;
+		}
+	}
+	if (!tls && !netallow_match(&remote_tcp_allow, peer)) {
 		log_warn("remote: TCP client %s refused (not in --tcp-allow)",
 			 who);
 		close(fd);
@@ -773,11 +891,25 @@ static int remote_accept_tcp(int fd, const struct sockaddr *peer)
 	}
 	if (remote_serve_fd(fd, false) < 0)
 		return -EIO;
-	log_info("remote: TCP client %s", who);
-	remote_conns->tcp = true;	/* remote_serve_fd() put it first */
+	conn = remote_conns;	/* remote_serve_fd() put it first */
+	conn->tcp = true;
+	snprintf(conn->peer, sizeof(conn->peer), "%s", who);
 	if (getsockname(fd, (struct sockaddr *)&me, &len) == 0)
-		netallow_addr_str((struct sockaddr *)&me, remote_conns->local,
-				  sizeof(remote_conns->local));
+		netallow_addr_str((struct sockaddr *)&me, conn->local,
+				  sizeof(conn->local));
+	if (!tls) {
+		log_info("remote: TCP client %s", who);
+		return 0;
+	}
+	conn->tls = tls_sess_new(fd);
+	if (!conn->tls) {
+		remote_warn("TLS client %s refused: no TLS session (out of "
+			    "memory)", who);
+		remote_conn_free(conn);
+		return -ENOMEM;
+	}
+	conn->tls_hs = true;
+	conn->tls_start_ms = loop_now_ms();
 	return 0;
 }
 
@@ -793,7 +925,7 @@ static void remote_accept(void *opaque, uint32_t events)
 	if (fd < 0)
 		return;
 	if (l->tcp)
-		remote_accept_tcp(fd, (struct sockaddr *)&peer);
+		remote_accept_tcp(fd, (struct sockaddr *)&peer, l->tls);
 	else
 		remote_serve_fd(fd, l->ro);
 }
@@ -868,12 +1000,12 @@ int remote_tcp_allow_set(const char *spec, char *err, size_t errlen)
 
 /* "ADDR[:PORT]", "[V6ADDR][:PORT]" or ":PORT" (every address) into host
  * and port strings. */
-static int remote_split_hostport(const char *spec, char *host, size_t hlen,
-				 char *port, size_t plen)
+static int remote_split_hostport(const char *spec, int defport, char *host,
+				 size_t hlen, char *port, size_t plen)
 {
 	const char *colon, *p;
 
-	snprintf(port, plen, "%d", REMOTE_TCP_PORT);
+	snprintf(port, plen, "%d", defport);
 	if (spec[0] == '[') {
 		p = strchr(spec, ']');
 		if (!p || (size_t)(p - spec - 1) >= hlen)
@@ -903,7 +1035,7 @@ static int remote_split_hostport(const char *spec, char *host, size_t hlen,
 	return 0;
 }
 
-int remote_listen_tcp(const char *spec)
+static int remote_listen_inet(const char *spec, bool tls)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
@@ -916,8 +1048,8 @@ int remote_listen_tcp(const char *spec)
 	if (!remote_tcp_allow.n)
 		netallow_parse(&remote_tcp_allow, "127.0.0.0/8,::1", host,
 			       sizeof(host));
-	if (remote_split_hostport(spec, host, sizeof(host), port,
-				  sizeof(port)) < 0)
+	if (remote_split_hostport(spec, tls ? TLS_PORT : REMOTE_TCP_PORT, host,
+				  sizeof(host), port, sizeof(port)) < 0)
 		return -EINVAL;
 	if (getaddrinfo(host[0] ? host : NULL, port, &hints, &ai) != 0)
 		return -EINVAL;
@@ -936,6 +1068,7 @@ int remote_listen_tcp(const char *spec)
 	}
 	l->fd = fd;
 	l->tcp = true;
+	l->tls = tls;
 	snprintf(l->path, sizeof(l->path), "%s:%s", host, port);
 	rc = loop_add(fd, EPOLLIN, remote_accept, l);
 	if (rc < 0)
@@ -943,7 +1076,7 @@ int remote_listen_tcp(const char *spec)
 	l->next = remote_listeners;
 	remote_listeners = l;
 	freeaddrinfo(ai);
-	log_info("remote: listening on TCP %s", spec);
+	log_info("remote: listening on %s %s", tls ? "TLS" : "TCP", spec);
 	return 0;
 fail:
 	free(l);
@@ -951,6 +1084,18 @@ fail:
 		close(fd);
 	freeaddrinfo(ai);
 	return rc;
+}
+
+int remote_listen_tcp(const char *spec)
+{
+	return remote_listen_inet(spec, false);
+}
+
+int remote_listen_tls(const char *spec)
+{
+	if (!tls_server_ready())
+		return -ENOKEY;
+	return remote_listen_inet(spec, true);
 }
 
 void remote_shutdown(void)

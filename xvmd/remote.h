@@ -76,6 +76,11 @@ int remote_listen(const char *path, bool ro);
  * closed. No authentication beyond that and no encryption (AUTH_NONE,
  * as libvirtd's listen_tcp with auth_tcp = "none"). 0 or -errno. */
 int remote_listen_tcp(const char *spec);
+/* Listen for TLS on "ADDR[:PORT]" (port 16514 by default, libvirtd's
+ * listen_tls) once tls_server_init() loaded the credentials (-ENOKEY
+ * before). A client is served once its certificate passed (tls.h); the
+ * TCP allow list does not apply. 0 or -errno. */
+int remote_listen_tls(const char *spec);
 /* The TCP allow list (netallow.h syntax). 0 or -EINVAL with err. */
 int remote_tcp_allow_set(const char *spec, char *err, size_t errlen);
 /* Close every listener and connection (unlinking the socket files). */
@@ -92,6 +97,8 @@ bool remote_conn_is_open(const struct remote_conn *conn);
 void remote_conn_set_open(struct remote_conn *conn, bool readonly);
 bool remote_conn_readonly(const struct remote_conn *conn);
 bool remote_conn_is_tcp(const struct remote_conn *conn);
+/* Came in over TLS (and passed its certificate check). */
+bool remote_conn_is_tls(const struct remote_conn *conn);
 /* Our address a TCP client reached ("192.0.2.1"), NULL on unix sockets. */
 const char *remote_conn_local_addr(const struct remote_conn *conn);
 /* The domain event ids the client registered for (events.c). */

@@ -1,9 +1,10 @@
 # xvmd/: the toolstack daemon speaking libvirt's remote protocol.
 # Everything but main.c goes into build/xvmd/libxvmd.a so unit tests can link
 # the codec, the domain XML and the store.
-XVM_PKGS   += libxml-2.0 zlib
-XML_CFLAGS := $(call pkg_isystem,libxml-2.0)
-XML_LIBS   := $(call pkg_libs,libxml-2.0) $(call pkg_libs,zlib)
+XVM_PKGS   += libxml-2.0 zlib gnutls
+XML_CFLAGS := $(call pkg_isystem,libxml-2.0) $(call pkg_isystem,gnutls)
+XML_LIBS   := $(call pkg_libs,libxml-2.0) $(call pkg_libs,zlib) \
+              $(call pkg_libs,gnutls)
 
 XVMD_SRCS := $(sort $(filter-out xvmd/main.c,$(wildcard xvmd/*.c)))
 XVMD_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(XVMD_SRCS))

@@ -202,7 +202,7 @@ echo "$out" | grep -q "changed domain XML for the destination (--xml) is not sup
 out=$(VA migrate --live --p2p f1 "$URI_B" --migrateuri tcp:127.0.0.1 2>&1) && fail "--p2p --migrateuri accepted"
 echo "$out" | grep -q "a migration URI (--migrateuri) with --p2p: the destination chooses" || fail "--p2p --migrateuri: $out"
 out=$(VA migrate --live --p2p f1 "xvm+ssh://127.0.0.1/system" 2>&1) && fail "--p2p to xvm+ssh accepted"
-echo "$out" | grep -q "expected xvm+tcp://HOST\[:PORT\]/system or xvm+unix:///system?socket=PATH" || fail "--p2p xvm+ssh: $out"
+echo "$out" | grep -q "expected xvm+tcp://HOST\[:PORT\]/system, xvm+tls://HOST\[:PORT\]/system or xvm+unix:///system?socket=PATH" || fail "--p2p xvm+ssh: $out"
 out=$(VA migrate --live nosuch "$URI_B" 2>&1) && fail "unknown domain migrated"
 echo "$out" | grep -q "failed to get domain 'nosuch'" || fail "unknown domain: $out"
 running_on_a f1
