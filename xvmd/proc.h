@@ -44,6 +44,7 @@ extern const struct proc_group proc_stats_group;	/* proc_stats.c */
 extern const struct proc_group proc_meta_group;		/* proc_meta.c */
 extern const struct proc_group proc_blk_group;		/* proc_blk.c */
 extern const struct proc_group proc_migrate_group;	/* proc_migrate.c */
+extern const struct proc_group proc_job_group;		/* proc_job.c */
 
 /* The entry for num, or NULL. */
 const struct proc *proc_lookup(int num);
