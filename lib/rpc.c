@@ -470,6 +470,8 @@ static int rpc_conn_add(struct rpc_server *srv, int fd)
 /* A module follows c (a capture streaming to it): not idle, not evicted. */
 static bool rpc_conn_followed(const struct rpc_conn *c)
 {
+	if (c->deferred)	/* waiting for a reply it is owed */
+		return true;
 	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++)
 		if (c->on_close[i].fn)
 			return true;

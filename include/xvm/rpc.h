@@ -67,7 +67,8 @@ struct rpc_server *rpc_server_open(const char *path,
  * line to make room, else the new one is refused. A request line longer
  * than max_line: E2BIG and close. A client that sent no complete request
  * for idle_ms and is not followed by a module gets an ETIMEDOUT error
- * line and is closed (bytes of an unfinished line are not activity).
+ * line and is closed (bytes of an unfinished line are not activity); one
+ * owed a deferred reply (rpc_conn_defer) counts as followed.
  * Out of file descriptors at accept: the waiting client is accepted on a
  * reserved fd, told EMFILE (or ENFILE) and closed, and the listener is
  * left alone for a second if even that fails; logged at most once every
