@@ -163,6 +163,13 @@ int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
 /* migrate_policy.c: pure rules (unit-tested). */
 /* bytes/s of bytes moved in ns (0 if ns is 0). */
 uint64_t mig_rate(uint64_t bytes, uint64_t ns);
+/* The bandwidth the switch-over will get: sent_bytes over send_ns, the
+ * time spent writing them (not the pauses between rounds, which would
+ * make it the guest's dirty rate), capped at the limit now in force
+ * (limit bytes/s, 0: none; a limit lowered after the fast first round
+ * applies to the last pass too). */
+uint64_t mig_bw_estimate(uint64_t sent_bytes, uint64_t send_ns,
+			 uint64_t limit);
 enum mig_decision { MIG_GO_ON, MIG_SWITCH, MIG_GIVE_UP };
 /* After round `rounds` (1 = the full first round): MIG_SWITCH when
  * dirty_bytes at bw_bps (0: not measured) takes at most downtime_ms,

@@ -4,7 +4,8 @@
  *
  * - convergence (mig_converge): after each pre-copy round the dirty set
  *   is measured; the switch-over comes when sending it at the bandwidth
- *   measured so far fits the downtime target. After MIG_ROUNDS_MAX
+ *   measured so far (mig_bw_estimate: bytes over the time spent writing
+ *   them, never above the limit in force) fits the downtime target. After MIG_ROUNDS_MAX
  *   rounds without that the migration fails with a message the user can
  *   act on (raise the downtime, or the bandwidth): hv never stops a guest
  *   for longer than it was allowed to.
@@ -23,6 +24,16 @@ uint64_t mig_rate(uint64_t bytes, uint64_t ns)
 	if (bytes > UINT64_MAX / 1000000000ull)
 		return bytes / (ns / 1000000000ull ? ns / 1000000000ull : 1);
 	return bytes * 1000000000ull / ns;
+}
+
+uint64_t mig_bw_estimate(uint64_t sent_bytes, uint64_t send_ns,
+			 uint64_t limit)
+{
+	uint64_t bw = mig_rate(sent_bytes, send_ns);
+
+	if (limit && (bw == 0 || bw > limit))
+		bw = limit;
+	return bw;
 }
 
 enum mig_decision mig_converge(uint64_t dirty_bytes, uint64_t bw_bps,

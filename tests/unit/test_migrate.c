@@ -668,6 +668,14 @@ static void test_converge(void)
 				     &ms), MIG_GO_ON);
 	CU_ASSERT(ms > 3600000);
 	CU_ASSERT_EQUAL(mig_rate(100u << 20, 1000000000ull), 100u << 20);
+	/* the estimate: bytes over writing time, capped by the limit */
+	CU_ASSERT_EQUAL(mig_bw_estimate(64u << 20, 500000000ull, 0), 128u << 20);
+	CU_ASSERT_EQUAL(mig_bw_estimate(64u << 20, 500000000ull, 1u << 20),
+			1u << 20);
+	CU_ASSERT_EQUAL(mig_bw_estimate(1u << 20, 1000000000ull, 8u << 20),
+			1u << 20);
+	CU_ASSERT_EQUAL(mig_bw_estimate(0, 0, 0), 0);
+	CU_ASSERT_EQUAL(mig_bw_estimate(0, 0, 4u << 20), 4u << 20);
 	CU_ASSERT_EQUAL(mig_rate(5, 0), 0);
 }
 
