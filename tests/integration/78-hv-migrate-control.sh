@@ -2,8 +2,9 @@
 # The user's controls over a running live migration of hv (issue 9): the
 # sender runs on its own thread, so the source's control socket answers
 # while it sends. With a 1 ms downtime target and a 1 MiB/s bandwidth
-# limit the memcheck guest never fits (every round leaves pages that take
-# longer than 1 ms at 1 MiB/s): after the bounded rounds the migration
+# limit the memcheck guest never fits (spin beside it writes a counter
+# all the time, so every round leaves a page, 4 ms at 1 MiB/s; an idle
+# guest could leave none and rightly converge): after the bounded rounds the migration
 # fails with a message telling the user to raise the downtime, the
 # destination hv exits saying the source cancelled, and the guest counts
 # on at the source. The same migration again: migrate.info from a second
@@ -22,7 +23,7 @@ HVCTL=("$BIN/hvctl" -s "$sock")
 count() { sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/$1.console" | tail -n1; }
 field() { python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(r.get(sys.argv[1], ""))' "$1"; }
 
-start_hv src "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck"
+start_hv src "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck,spin"
 src_pid=$HV_PID
 expect_console src '^guest: memcheck n=2 ok \(0 bad words\)$' 120
 
