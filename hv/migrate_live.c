@@ -163,8 +163,8 @@ static int recv_all(int fd, void *buf, size_t n)
 /* A dirty round lasts at least this long: back-to-back rounds of a few
  * pages would spend the whole MIG_ROUNDS_MAX in milliseconds, before the
  * guest's write rate shows and before the user could raise the downtime
- * (30 rounds: at least 6 s). */
-#define MIG_ROUND_MIN_MS	200
+ * (30 rounds: at least 15 s). */
+#define MIG_ROUND_MIN_MS	500
 /* What the last pass sends besides dirty pages, for the downtime
  * estimate: the CPU, VM and device sections (measured with the PV guest:
  * 6.9 KiB per vCPU, 2.7 KiB for the VM and its devices). */
@@ -262,10 +262,9 @@ static int out_send_some(struct mig_out *o, const uint8_t *p, size_t n)
 		int ms = -1, rc;
 		ssize_t k;
 
-		if (out_cancelled(o)) {
-			if (!o->cancel_by)
-				o->cancel_by = now + MIG_CANCEL_GRACE_MS *
-					       1000000ull;
+		if (out_cancelled(o) && !o->cancel_by)
+			o->cancel_by = now + MIG_CANCEL_GRACE_MS * 1000000ull;
+		if (o->cancel_by) {	/* ending: bounded, never throttled */
 			if (now >= o->cancel_by) {
 				o->cut = true;
 				return -ECANCELED;

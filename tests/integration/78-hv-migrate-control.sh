@@ -58,7 +58,7 @@ wait_socket "$TMP/mig2.sock" 60 || { show dst2; fail "destination not listening"
 	>"$TMP/out2" 2>"$TMP/err2" & rpc_pid=$!
 sleep 2
 "${HVCTL[@]}" -j migrate-info >"$TMP/info2" || fail "migrate-info"
-# raised at once (the bounded rounds take 6 s; python is slow in the VM)
+# raised at once (the bounded rounds take 15 s; python is slow in the VM)
 "${HVCTL[@]}" migrate-downtime 5000 || fail "migrate-downtime refused"
 cat "$TMP/info2"
 processed=$(field processed <"$TMP/info2")
