@@ -12,7 +12,8 @@
 # limit (a generous bound, not a timing test); migrate-downtime raises the
 # target and it completes; the guest goes on at the destination. Then a
 # third one is cancelled with migrate-cancel: migrate fails "cancelled",
-# the destination exits saying so, the source's guest runs on.
+# the destination exits saying so, the source's guest runs on. A pause
+# during a migration that cannot converge makes it switch over.
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 require_kvm
@@ -102,5 +103,21 @@ n=$(count dst2)
 HV_PID=$src_pid expect_console dst2 "^guest: memcheck n=$((n + 2)) ok" 60
 "${HVCTL[@]}" migrate-cancel 2>"$TMP/err4" && fail "cancel without a migration succeeded"
 grep -q "no migration is running" "$TMP/err4" || fail "no clear message: $(cat "$TMP/err4")"
-"${HVCTL[@]}" destroy || fail "destroy"
+
+# 4. pause during a migration that cannot converge (virsh migrate
+# --timeout's action): it switches over at once; the guest runs there
+start_hv dst4 "${OPTS[@]}" --incoming "unix:$TMP/mig4.sock"
+dst_pid=$HV_PID
+wait_socket "$TMP/mig4.sock" 60 || { show dst4; fail "destination not listening"; }
+"$RPC" -t 120000 -e 30 "$sock" migrate "{\"uri\":\"unix:$TMP/mig4.sock\",\"downtime_ms\":1}" \
+	>"$TMP/out5" 2>"$TMP/err5" & rpc_pid=$!
+sleep 1
+"${HVCTL[@]}" pause || fail "pause during the migration"
+wait "$rpc_pid" || { cat "$TMP/out5" "$TMP/err5"; fail "the paused migration did not complete"; }
+saved_n=$(count dst2)
 HV_PID=$src_pid expect_exit dst2 60 0
+HV_PID=$dst_pid
+expect_console dst4 "^guest: memcheck n=$((saved_n + 2)) ok" 60
+pass "paused during the migration: switched over at once, the guest goes on at the destination"
+"$BIN/hvctl" -s "$XVM_RUNDIR/dst4.sock" destroy || fail "destroy"
+expect_exit dst4 60 0

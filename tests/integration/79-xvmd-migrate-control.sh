@@ -13,7 +13,9 @@
 # (processed bytes within the 1 MiB/s limit, a generous bound, not a
 # timing test; memory bandwidth, dirty rate, iteration); domjobabort
 # during it: virsh migrate fails "operation aborted", the guest counts on
-# at A, B has no domain and no hv; domjobabort without a job refused.
+# at A, B has no domain and no hv; domjobabort without a job refused;
+# suspend during a migration that cannot converge makes it switch over
+# (virsh migrate --timeout's action).
 # The real hv's side is 78-hv-migrate-control.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
@@ -112,5 +114,20 @@ grep -q "dom dirty2: incoming migration cancelled" "$TMP/xvmdB.log" ||
 	fail "B does not say the migration was cancelled"
 pass "domjobabort: '$(tail -n1 "$TMP/mig3.out")'; dirty2 counts on at A, nothing left at B"
 VA destroy dirty2 >/dev/null
+
+# --- suspend during a migration (what virsh migrate --timeout does): hv
+# switches over at once whatever the downtime
+dom_xml dirty3 "workload=spin"
+VA create "$TMP/dirty3.xml" >/dev/null || fail "create dirty3"
+VA migrate-setmaxdowntime dirty3 1 || fail "setmaxdowntime dirty3"
+VA migrate --live dirty3 "$URI_B" >"$TMP/mig4.out" 2>&1 &
+mpid=$!
+wait_job dirty3
+VA suspend dirty3 || fail "suspend during the migration"
+wait $mpid || fail "the suspended migration did not complete: $(cat "$TMP/mig4.out")"
+VB domstate dirty3 >/dev/null || fail "dirty3 not on B"
+VA domstate dirty3 >/dev/null 2>&1 && fail "dirty3 still on A"
+pass "suspend during a migration that could not converge: it switched over, dirty3 is on B"
+VB destroy dirty3 >/dev/null
 xvmd_b_stop
 xvmd_stop
