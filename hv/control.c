@@ -9,10 +9,13 @@
  *   blkstats -> {disks: [{path, rd_req, rd_bytes, rd_ns, wr_req, wr_bytes,
  *   wr_ns, fl_req, fl_ns, errors}]}: each --disk's I/O counters, in
  *   --disk order
- *   migrate {uri} -> {rounds, pages, final_pages, bytes, round_pages,
- *   hv_pages}: live migration
- *   to an hv started with --incoming; then
- *   hv stops with reason "migrated" and exits 0
+ *   migrate {uri[, downtime_ms, bandwidth_mib]} -> {rounds, pages,
+ *   final_pages, bytes, round_pages, hv_pages}: live migration to an hv
+ *   started with --incoming, answered when it ends (the sender runs on
+ *   its own thread, migrate_job.c); then hv stops with reason
+ *   "migrated" and exits 0
+ *   migrate.set {downtime_ms, bandwidth_mib}, migrate.info,
+ *   migrate.cancel: the user's controls (migrate_job.c)
  * Every state change is sent to connected clients as
  *   {"event":"state","data":{"state":S,"reason":R}}
  * ending with state "shutoff" and the stop reason ("poweroff", "reboot",
@@ -110,6 +113,17 @@ static int ctl_blkstats(void *ctx, struct rpc_conn *conn, json_t *params,
 	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
 }
 
+/* A method that changes the run state waits while a migration runs:
+ * the sender pauses and resumes the vCPUs itself. */
+static int busy_migrating(struct vm *vm, const char *what,
+			  struct rpc_error *err)
+{
+	if (!mig_job_running(vm))
+		return 0;
+	return rpc_errorf(err, EBUSY, "%s: a migration is running (cancel it "
+			  "with migrate.cancel first)", what);
+}
+
 static int ctl_pause(void *ctx, struct rpc_conn *conn, json_t *params,
 		     json_t **result, struct rpc_error *err)
 {
@@ -119,6 +133,14 @@ static int ctl_pause(void *ctx, struct rpc_conn *conn, json_t *params,
 	(void)conn;
 	(void)params;
 	(void)result;
+	if (mig_job_running(vm)) {	/* the rest goes at once */
+		rc = mig_job_pause(vm);
+		if (rc < 0)
+			return rpc_errorf(err, -rc, "vCPUs did not stop: %s",
+					  strerror(-rc));
+		control_emit_state(vm, "paused", "user");
+		return 0;
+	}
 	rc = vcpu_pause_all(vm);
 	if (rc == -EALREADY)
 		return 0;
@@ -138,7 +160,8 @@ static int ctl_resume(void *ctx, struct rpc_conn *conn, json_t *params,
 	(void)conn;
 	(void)params;
 	(void)result;
-	(void)err;
+	if (busy_migrating(vm, "resume", err) < 0)
+		return -EBUSY;
 	vcpu_resume_all(vm);
 	if (was_paused)
 		control_emit_state(vm, state_name(vm_state(vm)), "user");
@@ -212,6 +235,8 @@ static int ctl_save(void *ctx, struct rpc_conn *conn, json_t *params,
 				  "integer >= 0");
 	if (vm_state(vm) == CORE_SHUTDOWN)
 		return rpc_errorf(err, EBUSY, "domain is shutting down");
+	if ((rc = busy_migrating(vm, "save", err)) < 0)
+		return rc;
 	rc = mig_save_file(vm, path, (uint64_t)off, &bytes, msg, sizeof(msg));
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "%s", msg);
@@ -219,43 +244,6 @@ static int ctl_save(void *ctx, struct rpc_conn *conn, json_t *params,
 	vm_stop_with_event(vm, VM_STOP_POWEROFF, "saved",
 			   "state saved to a file");
 	return *result ? 0 : rpc_errorf(err, ENOMEM, "out of memory");
-}
-
-/* Live migration (migrate_live.c): on success the guest runs in the
- * destination hv; this one stops (reason "migrated") and exits 0. */
-static int ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
-		       json_t **result, struct rpc_error *err)
-{
-	struct vm *vm = ctx;
-	json_t *ju = params ? json_object_get(params, "uri") : NULL;
-	struct mig_stats st = { 0 };
-	json_t *rounds;
-	char msg[512] = "";
-	int rc;
-
-	(void)conn;
-	if (!json_is_string(ju))
-		return rpc_errorf(err, EINVAL, "migrate needs params "
-				  "{\"uri\": \"unix:PATH\" or \"tcp:HOST:PORT\"}");
-	if (vm_state(vm) == CORE_SHUTDOWN)
-		return rpc_errorf(err, EBUSY, "domain is shutting down");
-	rc = mig_migrate(vm, json_string_value(ju), &st, msg, sizeof(msg));
-	if (rc < 0)
-		return rpc_errorf(err, -rc, "%s", msg);
-	rounds = json_array();
-	for (unsigned int i = 0; rounds && i + 1 < st.rounds; i++)
-		json_array_append_new(rounds,
-				      json_integer((json_int_t)st.round_pages[i]));
-	*result = json_pack("{s:i, s:I, s:I, s:I, s:o*, s:I}",
-			    "rounds", (int)st.rounds,
-			    "pages", (json_int_t)st.pages,
-			    "final_pages", (json_int_t)st.final_pages,
-			    "bytes", (json_int_t)st.bytes,
-			    "round_pages", rounds,
-			    "hv_pages", (json_int_t)st.hv_pages);
-	vm_stop_with_event(vm, VM_STOP_POWEROFF, "migrated",
-			   "migrated to another hv");
-	return 0;
 }
 
 static const struct rpc_method control_methods[] = {
@@ -267,7 +255,10 @@ static const struct rpc_method control_methods[] = {
 	{ "destroy", ctl_destroy },
 	{ "save", ctl_save },
 	{ "blkstats", ctl_blkstats },
-	{ "migrate", ctl_migrate },
+	{ "migrate", mig_ctl_migrate },
+	{ "migrate.set", mig_ctl_set },
+	{ "migrate.info", mig_ctl_info },
+	{ "migrate.cancel", mig_ctl_cancel },
 };
 
 static void control_readable(void *opaque)

@@ -8,6 +8,8 @@
 
 #include <pthread.h>
 #include <linux/kvm.h>
+#include "xvm/rpc.h"
+#include "migrate.h"
 #include "vm.h"
 
 #define HV_VCPUS_MAX		64
@@ -73,6 +75,11 @@ struct core {
 	void (*console_sink)(void *opaque, const uint8_t *buf, size_t len);
 	void *console_sink_opaque;
 	struct control *control;
+
+	/* Live migration (migrate_job.c): the running outgoing one, and
+	 * the user's downtime target and bandwidth limit for the next. */
+	struct mig_job *mig_job;
+	struct mig_params mig_params;
 };
 
 static inline struct core *core_of(struct vm *vm)
@@ -122,5 +129,21 @@ void console_close(struct vm *vm);
 int control_open(struct vm *vm, const char *path);
 void control_emit_state(struct vm *vm, const char *state, const char *reason);
 void control_close(struct vm *vm);
+
+/* migrate_job.c: the control methods of an outgoing migration (loop
+ * thread) and its end when hv stops during one (joins the sender). */
+int mig_ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
+		    json_t **result, struct rpc_error *err);
+int mig_ctl_set(void *ctx, struct rpc_conn *conn, json_t *params,
+		json_t **result, struct rpc_error *err);
+int mig_ctl_info(void *ctx, struct rpc_conn *conn, json_t *params,
+		 json_t **result, struct rpc_error *err);
+int mig_ctl_cancel(void *ctx, struct rpc_conn *conn, json_t *params,
+		   json_t **result, struct rpc_error *err);
+bool mig_job_running(struct vm *vm);
+/* pause during a migration: the vCPUs stop now and the sender switches
+ * over at its next check (mig_job_user_paused). 0 or -errno. */
+int mig_job_pause(struct vm *vm);
+void mig_job_abort(struct vm *vm);
 
 #endif

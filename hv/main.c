@@ -430,6 +430,7 @@ int main(int argc, char **argv)
 		boot_close(&img);
 		if (step(vm_loop_run(&vm), "event loop") < 0)
 			vm_request_stop(&vm, VM_STOP_ERROR, "event loop failed");
+		mig_job_abort(&vm);	/* stopped while sending: it ends */
 		vcpu_join_all(&vm);
 		console_flush(&vm);	/* the guest's last words first */
 		status = vm_exit_status(&vm);

@@ -74,6 +74,8 @@ void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
 	snap_put_u64(w, gpa | (zero ? MIG_KIND_ZERO : MIG_KIND_FULL));
 	if (!zero)
 		snap_put_bytes(w, p, MIG_PAGE);
+	else
+		o->zero++;
 	if (++o->n == MIG_CHUNK_PAGES)
 		mig_ram_close(o, w);
 }

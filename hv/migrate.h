@@ -39,6 +39,7 @@ struct mig_ram {
 	size_t mark, cnt;
 	unsigned int n;
 	uint64_t sent;
+	uint64_t zero;		/* records that were zero markers */
 };
 void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
 		  const uint8_t *page);
@@ -102,7 +103,7 @@ int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
  * rest, wait for the destination's verdict. 0: the guest now runs there
  * (the caller stops this hv); else -errno with msg, the guest goes on
  * here as it was. */
-#define MIG_ROUNDS_MAX		8	/* dirty rounds while running */
+#define MIG_ROUNDS_MAX		30	/* dirty rounds while running */
 struct mig_stats {
 	unsigned int rounds;	/* RAM rounds while running (incl. the first) */
 	uint64_t pages;		/* page records sent, all rounds */
@@ -115,8 +116,83 @@ struct mig_stats {
 	 * the vCPUs since the round before) */
 	uint64_t hv_pages;
 };
-int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
-		char *msg, size_t msglen);
+/* What the user controls while a migration runs (migrate.set). */
+#define MIG_DOWNTIME_DEFAULT_MS	300	/* libvirt's and QEMU's default */
+#define MIG_DOWNTIME_MAX_MS	3600000u
+#define MIG_BW_MAX_MIB		1048576u	/* MiB/s; 0 means unlimited */
+struct mig_params {
+	uint32_t downtime_ms;	/* the longest the guest may stand still */
+	uint64_t bandwidth;	/* bytes/s, 0: unlimited */
+};
+/* Where an outgoing migration stands (migrate.info), updated by the
+ * sender as it goes. */
+enum mig_phase { MIG_PH_SETUP, MIG_PH_PRECOPY, MIG_PH_STOPCOPY,
+		 MIG_PH_WAITING };
+struct mig_progress {
+	enum mig_phase phase;
+	unsigned int rounds;	/* RAM rounds begun, the first full one incl. */
+	uint64_t total;		/* guest RAM bytes */
+	uint64_t processed;	/* stream bytes sent */
+	uint64_t remaining;	/* RAM bytes still to send as last measured */
+	uint64_t pages;		/* page records sent */
+	uint64_t zero_pages;	/* of them zero markers */
+	uint64_t dirty_rate;	/* pages/s dirtied during the last round */
+	uint64_t bw;		/* bytes/s measured (last round, or so far) */
+	uint64_t expect_ms;	/* downtime the last measurement predicts */
+	uint64_t start_ns, elapsed_ns;
+};
+
+/* The source's job (migrate_job.c): the sender runs on its own thread,
+ * the control loop keeps answering. Loop thread only unless said. */
+struct mig_job;
+/* The sender reads the params the user may change meanwhile and
+ * publishes its progress; both under the job's lock. Sender thread. */
+void mig_job_get_params(struct mig_job *j, struct mig_params *p);
+void mig_job_put_progress(struct mig_job *j, const struct mig_progress *p);
+/* The cancel request's eventfd (readable once cancelled) and flag. */
+int mig_job_cancel_fd(const struct mig_job *j);
+bool mig_job_cancelled(const struct mig_job *j);
+/* The user paused the guest during the migration (virsh migrate
+ * --timeout does): the sender switches over at its next check, whatever
+ * the downtime, and a failure leaves the guest paused. */
+bool mig_job_user_paused(struct mig_job *j);
+
+int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
+		struct mig_stats *st, char *msg, size_t msglen);
+
+/* migrate_policy.c: pure rules (unit-tested). */
+/* bytes/s of bytes moved in ns (0 if ns is 0). */
+uint64_t mig_rate(uint64_t bytes, uint64_t ns);
+/* The bandwidth the switch-over will get: sent_bytes over send_ns, the
+ * time spent writing them (not the pauses between rounds, which would
+ * make it the guest's dirty rate), capped at the limit now in force
+ * (limit bytes/s, 0: none; a limit lowered after the fast first round
+ * applies to the last pass too). */
+uint64_t mig_bw_estimate(uint64_t sent_bytes, uint64_t send_ns,
+			 uint64_t limit);
+enum mig_decision { MIG_GO_ON, MIG_SWITCH, MIG_GIVE_UP };
+/* After round `rounds` (1 = the full first round): MIG_SWITCH when
+ * dirty_bytes at bw_bps (0: not measured) takes at most downtime_ms,
+ * else MIG_GIVE_UP once rounds >= rounds_max, else MIG_GO_ON;
+ * *expect_ms (may be NULL) the predicted downtime (UINT64_MAX: no
+ * estimate). */
+enum mig_decision mig_converge(uint64_t dirty_bytes, uint64_t bw_bps,
+			       uint32_t downtime_ms, unsigned int rounds,
+			       unsigned int rounds_max, uint64_t *expect_ms);
+/* Token bucket on stream bytes: rate bytes/s (0: unlimited); it holds
+ * at most MIG_BUCKET_BURST_MS worth (at least MIG_BUCKET_BURST_MIN). */
+#define MIG_BUCKET_BURST_MS	100
+#define MIG_BUCKET_BURST_MIN	(64u << 10)
+struct mig_bucket {
+	uint64_t rate;
+	int64_t tokens;		/* negative: a debt the next writes wait out */
+	uint64_t last_ns;
+};
+void mig_bucket_init(struct mig_bucket *b, uint64_t rate, uint64_t now_ns);
+void mig_bucket_set_rate(struct mig_bucket *b, uint64_t rate, uint64_t now_ns);
+/* Take n bytes at now_ns: how many ns to wait before writing them (0:
+ * at once). The bytes are taken either way. */
+uint64_t mig_bucket_take(struct mig_bucket *b, uint64_t now_ns, uint64_t n);
 /* The source's wait for the destination's verdict on fd (after the
  * stream): 0 on 'K', -EPROTO with its message on 'E', else -errno. */
 int mig_out_ack(int fd, char *msg, size_t msglen);

@@ -30,14 +30,14 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include "xvm/log.h"
 #include "core.h"
 #include "migrate.h"
 #include "vcpu.h"
 #include <endian.h>
 
-#define MIG_DIRTY_DONE		64	/* pages: few enough to pause */
-#define MIG_FLUSH_AT		(4u << 20)
+#define MIG_FLUSH_AT		(1u << 20)	/* sections per write */
 #define MIG_ACK_TIMEOUT_MS	120000
 #define MIG_ERR_MSG_TIMEOUT_MS	5000	/* the rest of an 'E' answer */
 
@@ -158,64 +158,223 @@ static int recv_all(int fd, void *buf, size_t n)
 
 /* ---- source ---- */
 
+#define MIG_SEND_CHUNK		(64u << 10)	/* bytes per write */
+#define MIG_CANCEL_GRACE_MS	2000	/* to end the piece being sent */
+/* A dirty round lasts at least this long: back-to-back rounds of a few
+ * pages would spend the whole MIG_ROUNDS_MAX in milliseconds, before the
+ * guest's write rate shows and before the user could raise the downtime
+ * (30 rounds: at least 15 s). */
+#define MIG_ROUND_MIN_MS	500
+/* What the last pass sends besides dirty pages, for the downtime
+ * estimate: the CPU, VM and device sections (measured with the PV guest:
+ * 6.9 KiB per vCPU, 2.7 KiB for the VM and its devices). */
+#define MIG_STATE_EST(vcpus)	(7168ull * (vcpus) + 4096)
+
 struct mig_out {
 	struct vm *vm;
+	struct mig_job *job;	/* NULL: no user control (defaults) */
 	int fd;
 	struct snap_writer w;
 	uint32_t crc;		/* of everything flushed */
 	uint64_t total;		/* bytes flushed */
 	struct mig_ram ram;
 	bool quiesced;		/* mig_quiesce(vm, true) was called */
+	uint64_t *bm[ARRAY_SIZE(((struct vm *)0)->mem)];	/* dirty pages not yet sent */
+	struct mig_bucket bucket;
+	struct mig_params params;
+	struct mig_progress prog;
+	uint64_t cancel_by;	/* ns: the piece being sent must end by then */
+	uint64_t send_bytes;	/* written to the stream ... */
+	uint64_t send_ns;	/* ... in this long spent writing (waits for the
+				 * socket and the limit included, pauses
+				 * between rounds not) */
+	bool cut;		/* the stream stopped inside a section */
+	bool give_up;		/* did not converge: msg says why */
+	bool final;		/* the end section goes: too late to cancel */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool out_cancelled(const struct mig_out *o)
+{
+	return o->job && mig_job_cancelled(o->job);
+}
+
+/* The user's params now (they may change while the sender runs). */
+static void out_params(struct mig_out *o)
+{
+	if (o->job)
+		mig_job_get_params(o->job, &o->params);
+	mig_bucket_set_rate(&o->bucket, o->params.bandwidth, mono_ns());
+}
+
+static void out_publish(struct mig_out *o)
+{
+	o->prog.processed = o->total;
+	o->prog.pages = o->ram.sent;
+	o->prog.zero_pages = o->ram.zero;
+	o->prog.elapsed_ns = mono_ns() - o->prog.start_ns;
+	if (o->job)
+		mig_job_put_progress(o->job, &o->prog);
+}
+
+/* Wait up to ms for fd's events or the cancel request: poll's answer. */
+static int out_poll(struct mig_out *o, short events, int ms)
+{
+	struct pollfd pf[2] = {
+		{ .fd = o->fd, .events = events },
+		{ .fd = o->job ? mig_job_cancel_fd(o->job) : -1,
+		  .events = POLLIN },
+	};
+	int rc;
+
+	do {
+		rc = poll(pf, o->cancel_by || !o->job ? 1 : 2, ms);
+	} while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : pf[0].revents ? 1 : 0;
+}
+
+/* Send n bytes, throttled by the bandwidth limit. Cancelled: the piece
+ * in hand still goes out if it can within MIG_CANCEL_GRACE_MS (the
+ * stream then ends on a section boundary and can say "cancel"), else
+ * -ECANCELED with o->cut. */
+static int out_send_some(struct mig_out *o, const uint8_t *p, size_t n);
+
+static int out_send(struct mig_out *o, const uint8_t *p, size_t n)
+{
+	uint64_t t0 = mono_ns();
+	int rc = out_send_some(o, p, n);
+
+	o->send_ns += mono_ns() - t0;
+	return rc;
+}
+
+static int out_send_some(struct mig_out *o, const uint8_t *p, size_t n)
+{
+	while (n) {
+		uint64_t now = mono_ns(), wait;
+		int ms = -1, rc;
+		ssize_t k;
+
+		if (out_cancelled(o) && !o->cancel_by)
+			o->cancel_by = now + MIG_CANCEL_GRACE_MS * 1000000ull;
+		if (o->cancel_by) {	/* ending: bounded, never throttled */
+			if (now >= o->cancel_by) {
+				o->cut = true;
+				return -ECANCELED;
+			}
+			ms = (int)((o->cancel_by - now) / 1000000) + 1;
+		}
+		rc = out_poll(o, POLLOUT, ms);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			continue;	/* cancel request, or its grace ran out */
+		k = send(o->fd, p, MIN(n, MIG_SEND_CHUNK),
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k <= 0)
+			return k < 0 ? -errno : -EIO;
+		p += k;
+		n -= (size_t)k;
+		o->send_bytes += (uint64_t)k;
+		if (o->cancel_by)
+			continue;	/* no throttle while ending */
+		wait = mig_bucket_take(&o->bucket, mono_ns(), (uint64_t)k);
+		if (wait) {	/* paid back before the next write */
+			struct pollfd pf = {
+				.fd = o->job ? mig_job_cancel_fd(o->job) : -1,
+				.events = POLLIN,
+			};
+
+			poll(&pf, 1, (int)(wait / 1000000) + 1);
+		}
+	}
+	return 0;
+}
 
 static int out_flush(struct mig_out *o)
 {
 	int rc = snap_writer_error(&o->w);
 
 	if (rc == 0 && o->w.len)
-		rc = send_all(o->fd, o->w.buf, o->w.len);
+		rc = out_send(o, o->w.buf, o->w.len);
 	if (rc < 0)
 		return rc;
 	o->crc = snap_crc32_update(o->crc, o->w.buf, o->w.len);
 	o->total += o->w.len;
 	o->w.len = 0;
+	out_params(o);
+	out_publish(o);
+	return out_cancelled(o) && !o->final ? -ECANCELED : 0;
+}
+
+static uint64_t count_bits(const uint64_t *bm, uint64_t words)
+{
+	uint64_t n = 0;
+
+	for (uint64_t i = 0; i < words; i++)
+		n += (uint64_t)__builtin_popcountll(bm[i]);
+	return n;
+}
+
+/* Fold the pages written since the last call into o->bm: KVM's log (the
+ * vCPUs' writes) or'ed with hv's own (its devices' and the vhost-user
+ * backends'), both read and cleared here. *n: the pages o->bm now
+ * holds; *hv grows by those only hv's log had. */
+static int out_collect(struct mig_out *o, uint64_t *n, uint64_t *hv)
+{
+	struct vm *vm = o->vm;
+
+	*n = 0;
+	for (unsigned int s = 0; s < vm->nr_mem; s++) {
+		uint64_t words = (vm->mem[s].size / MIG_PAGE + 63) / 64;
+		uint64_t *tmp = calloc(words, 8);
+		struct kvm_dirty_log dl = { .slot = s, .dirty_bitmap = tmp };
+
+		if (!tmp)
+			return -ENOMEM;
+		if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
+			int rc = -errno;
+
+			free(tmp);
+			return rc;
+		}
+		*hv += vm_dirty_take(vm, s, tmp);
+		for (uint64_t i = 0; i < words; i++)
+			o->bm[s][i] |= tmp[i];
+		free(tmp);
+		*n += count_bits(o->bm[s], words);
+	}
 	return 0;
 }
 
-/* Send the pages written since the last call: KVM's log (the vCPUs'
- * writes) or'ed with hv's own (its devices' and the vhost-user
- * backends'), both read and cleared here; *n their count, *hv how many
- * of them only hv's log had. */
-static int out_dirty(struct mig_out *o, uint64_t *n, uint64_t *hv)
+/* Send the pages of o->bm and clear it. */
+static int out_send_dirty(struct mig_out *o)
 {
 	struct vm *vm = o->vm;
 	int rc = 0;
 
-	*n = 0;
 	for (unsigned int s = 0; s < vm->nr_mem && rc == 0; s++) {
 		const struct vm_mem_region *r = &vm->mem[s];
 		uint64_t pages = r->size / MIG_PAGE;
-		uint64_t *bm = calloc((pages + 63) / 64, 8);
-		struct kvm_dirty_log dl = { .slot = s, .dirty_bitmap = bm };
 
-		if (!bm)
-			return -ENOMEM;
-		if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &dl) < 0) {
-			rc = -errno;
-			free(bm);
-			break;
-		}
-		*hv += vm_dirty_take(vm, s, bm);
 		for (uint64_t p = 0; p < pages && rc == 0; p++) {
-			if (!(bm[p / 64] & (1ULL << (p % 64))))
+			if (!(o->bm[s][p / 64] & (1ULL << (p % 64))))
 				continue;
+			o->bm[s][p / 64] &= ~(1ULL << (p % 64));
 			mig_ram_page(&o->ram, &o->w, r->gpa + p * MIG_PAGE,
 				     r->hva + p * MIG_PAGE);
-			(*n)++;
 			if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0)
 				rc = out_flush(o);
 		}
-		free(bm);
 	}
 	mig_ram_close(&o->ram, &o->w);
 	return rc ? rc : out_flush(o);
@@ -273,52 +432,141 @@ static int dirty_log(struct vm *vm, bool on)
 	return 0;
 }
 
-/* Everything up to and including the end section, vCPUs paused at the
- * end; 0 or -errno with msg. */
-static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
+/* Round 1: every page (the logs, on since before, catch what the guest
+ * writes meanwhile). */
+static int out_round_full(struct mig_out *o)
+{
+	struct vm *vm = o->vm;
+	uint64_t done = 0;
+	int rc;
+
+	o->prog.rounds = 1;
+	for (unsigned int s = 0; s < vm->nr_mem; s++)
+		for (uint64_t off = 0; off < vm->mem[s].size; off += MIG_PAGE) {
+			mig_ram_page(&o->ram, &o->w, vm->mem[s].gpa + off,
+				     vm->mem[s].hva + off);
+			done += MIG_PAGE;
+			if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0) {
+				o->prog.remaining = vm->mem_size - done;
+				if ((rc = out_flush(o)) < 0)
+					return rc;
+			}
+		}
+	mig_ram_close(&o->ram, &o->w);
+	return out_flush(o);
+}
+
+/* The pre-copy rounds after the first, until the dirty set fits the
+ * downtime at the bandwidth measured (mig_converge) or MIG_ROUNDS_MAX
+ * rounds ran out (o->give_up, msg). The last round's pages stay in
+ * o->bm for the last pass. */
+static const char *ms_txt(uint64_t ms, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu", (unsigned long long)ms);
+	return buf;
+}
+
+static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 		      size_t msglen)
+{
+	char t[24];
+
+	uint64_t t0 = o->prog.start_ns, n = 0, expect;
+	enum mig_decision dec;
+	int rc;
+
+	for (;;) {
+		uint64_t now = mono_ns(), dt;
+
+		if (o->prog.rounds > 1 && now - t0 < MIG_ROUND_MIN_MS *
+		    1000000ull) {
+			struct pollfd pf = {
+				.fd = o->job ? mig_job_cancel_fd(o->job) : -1,
+				.events = POLLIN,
+			};
+
+			poll(&pf, 1, (int)((t0 + MIG_ROUND_MIN_MS * 1000000ull
+					    - now) / 1000000) + 1);
+			if (out_cancelled(o))
+				return -ECANCELED;
+			now = mono_ns();
+		}
+		dt = now - t0;
+		if ((rc = out_collect(o, &n, &st->hv_pages)) < 0)
+			return rc;
+		out_params(o);
+		o->prog.bw = mig_bw_estimate(o->send_bytes, o->send_ns,
+					     o->params.bandwidth);
+		o->prog.dirty_rate = mig_rate(n, dt);
+		o->prog.remaining = n * MIG_PAGE;
+		dec = mig_converge(n * MIG_PAGE +
+				   MIG_STATE_EST(o->vm->cfg.vcpus), o->prog.bw,
+				   o->params.downtime_ms, o->prog.rounds,
+				   MIG_ROUNDS_MAX + 1, &expect);
+		if (o->job && mig_job_user_paused(o->job))
+			dec = MIG_SWITCH;	/* paused: nothing to wait for */
+		o->prog.expect_ms = expect;
+		out_publish(o);
+		log_info("migrate: after round %u: %llu dirty pages, %llu "
+			 "bytes/s, downtime %llu ms expected (max %u)",
+			 o->prog.rounds, (unsigned long long)n,
+			 (unsigned long long)o->prog.bw,
+			 (unsigned long long)expect, o->params.downtime_ms);
+		if (dec == MIG_SWITCH)
+			return 0;
+		if (dec == MIG_GIVE_UP) {
+			o->give_up = true;
+			/* short: it ends up in a 256-byte RPC error */
+			snprintf(msg, msglen, "did not converge in %u rounds: "
+				 "%llu KiB stay dirty, %s ms at %llu KiB/s, "
+				 "over the max downtime of %u ms; raise it "
+				 "(virsh migrate-setmaxdowntime) or the "
+				 "bandwidth", o->prog.rounds,
+				 (unsigned long long)(n * MIG_PAGE >> 10),
+				 expect == UINT64_MAX ? "?" : ms_txt(expect, t,
+								     sizeof(t)),
+				 (unsigned long long)(o->prog.bw >> 10),
+				 o->params.downtime_ms);
+			return -ETIMEDOUT;
+		}
+		t0 = mono_ns();
+		if (o->prog.rounds - 1 < MIG_ROUNDS_MAX)
+			st->round_pages[o->prog.rounds - 1] = n;
+		o->prog.rounds++;
+		if ((rc = out_send_dirty(o)) < 0)
+			return rc;
+	}
+}
+
+/* The switch-over: vCPUs paused, devices quiesced, the last dirty
+ * pages, "ram-end", CPU/VM/device state, "end". */
+static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
+			 size_t msglen)
 {
 	struct vm *vm = o->vm;
 	uint64_t n = 0;
 	int rc;
 
-	mig_put_header(vm, &o->w, MIG_F_CPU);
-	/* round 0: every page (the log, on since before, catches what the
-	 * guest writes meanwhile) */
-	for (unsigned int s = 0; s < vm->nr_mem; s++)
-		for (uint64_t off = 0; off < vm->mem[s].size; off += MIG_PAGE) {
-			mig_ram_page(&o->ram, &o->w, vm->mem[s].gpa + off,
-				     vm->mem[s].hva + off);
-			if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0 &&
-			    (rc = out_flush(o)) < 0)
-				goto net;
-		}
-	mig_ram_close(&o->ram, &o->w);
-	if ((rc = out_flush(o)) < 0)
-		goto net;
-	st->rounds = 1;
-	for (unsigned int r = 1; r <= MIG_ROUNDS_MAX; r++) {
-		if ((rc = out_dirty(o, &n, &st->hv_pages)) < 0)
-			goto net;
-		st->round_pages[r - 1] = n;
-		st->rounds++;
-		log_info("migrate: round %u: %llu dirty pages", r,
-			 (unsigned long long)n);
-		if (n <= MIG_DIRTY_DONE)
-			break;
-	}
+	o->prog.phase = MIG_PH_STOPCOPY;
+	out_publish(o);
 	rc = vcpu_pause_all(vm);
 	if (rc < 0 && rc != -EALREADY) {
 		snprintf(msg, msglen, "vCPUs did not stop: %s", strerror(-rc));
 		return rc;
 	}
+	/* dev_lock from here until the state is built: the loop's device
+	 * callbacks (console input, a backend reconnecting) would write
+	 * guest memory after the last collect. Disk answers land and
+	 * backends stop writing before the last pass, which then has
+	 * every write since the last round. */
 	pthread_mutex_lock(&vm->dev_lock);
-	/* disk answers land and backends stop writing before the last
-	 * pass, which then has every write since the last round */
 	mig_quiesce(vm, true);
 	o->quiesced = true;
-	rc = out_dirty(o, &n, &st->hv_pages);
+	rc = out_collect(o, &n, &st->hv_pages);
+	if (rc == 0)
+		rc = out_send_dirty(o);
 	if (rc == 0) {
+		st->final_pages = n;
 		mig_put_ram_end(&o->w, o->ram.sent);
 		rc = mig_put_state(vm, &o->w);
 		if (rc < 0)
@@ -326,22 +574,62 @@ static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
 				 strerror(-rc));
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
-	if (rc < 0 && !msg[0])
-		goto net;
 	if (rc < 0)
 		return rc;
 	if ((rc = out_flush(o)) < 0)
-		goto net;
-	st->final_pages = n;
+		return rc;
 	st->pages = o->ram.sent;
+	/* from here a cancel is refused (the job sees the phase under its
+	 * lock); one accepted before is seen now */
+	o->prog.phase = MIG_PH_WAITING;
+	out_publish(o);
+	if (out_cancelled(o))
+		return -ECANCELED;
+	o->final = true;
 	mig_put_end_crc(&o->w, o->total, o->crc);
 	if ((rc = out_flush(o)) < 0)
-		goto net;
+		return rc;
 	st->bytes = o->total;
 	return 0;
-net:
-	snprintf(msg, msglen, "sending the stream: %s", strerror(-rc));
+}
+
+/* Everything up to and including the end section, vCPUs paused at the
+ * end; 0 or -errno with msg. */
+static int out_stream(struct mig_out *o, struct mig_stats *st, char *msg,
+		      size_t msglen)
+{
+	int rc;
+
+	o->prog.phase = MIG_PH_PRECOPY;
+	mig_put_header(o->vm, &o->w, MIG_F_CPU);
+	rc = out_round_full(o);
+	if (rc == 0)
+		rc = out_rounds(o, st, msg, msglen);
+	st->rounds = o->prog.rounds;
+	if (rc == 0)
+		rc = out_stop_copy(o, st, msg, msglen);
+	if (rc == -ECANCELED)
+		snprintf(msg, msglen, "migration cancelled");
+	else if (rc < 0 && !msg[0])
+		snprintf(msg, msglen, "sending the stream: %s", strerror(-rc));
 	return rc;
+}
+
+/* After a cancel on a section boundary: a "cancel" section tells the
+ * destination why the stream ends (it exits saying so). */
+static void out_send_cancel(struct mig_out *o)
+{
+	size_t mark;
+
+	if (o->cut)
+		return;
+	o->w.len = 0;
+	snap_section_begin(&o->w, "cancel", 1, &mark);
+	snap_section_end(&o->w, mark);
+	o->cancel_by = mono_ns() + MIG_CANCEL_GRACE_MS * 1000000ull;
+	if (!snap_writer_error(&o->w))
+		out_send(o, o->w.buf, o->w.len);
+	o->w.len = 0;
 }
 
 int mig_out_ack(int fd, char *msg, size_t msglen)
@@ -378,17 +666,43 @@ int mig_out_ack(int fd, char *msg, size_t msglen)
 	return -ECONNRESET;
 }
 
-int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
-		char *msg, size_t msglen)
+static int out_init(struct mig_out *o)
 {
-	struct mig_out o = { .vm = vm, .fd = -1 };
+	struct vm *vm = o->vm;
+
+	for (unsigned int s = 0; s < vm->nr_mem; s++) {
+		o->bm[s] = calloc((vm->mem[s].size / MIG_PAGE + 63) / 64, 8);
+		if (!o->bm[s])
+			return -ENOMEM;
+	}
+	o->params.downtime_ms = MIG_DOWNTIME_DEFAULT_MS;
+	o->prog.start_ns = mono_ns();
+	o->prog.total = vm->mem_size;
+	o->prog.remaining = vm->mem_size;
+	o->prog.expect_ms = UINT64_MAX;		/* nothing measured yet */
+	mig_bucket_init(&o->bucket, 0, o->prog.start_ns);
+	out_params(o);
+	return 0;
+}
+
+int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
+		struct mig_stats *st, char *msg, size_t msglen)
+{
+	struct mig_out o = { .vm = vm, .job = job, .fd = -1 };
 	bool was_paused = vm_state(vm) == CORE_PAUSED;
 	int rc;
 
 	msg[0] = '\0';
+	rc = out_init(&o);
+	if (rc < 0) {
+		snprintf(msg, msglen, "out of memory");
+		goto out;
+	}
 	o.fd = mig_socket(uri, false, msg, msglen);
-	if (o.fd < 0)
-		return o.fd;
+	if (o.fd < 0) {
+		rc = o.fd;
+		goto out;
+	}
 	snap_writer_init(&o.w, MIG_FLUSH_AT + vm->mem_size / 64 + (16u << 20));
 	pthread_mutex_lock(&vm->dev_lock);
 	rc = log_start(vm, msg, msglen);
@@ -397,6 +711,8 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 		snprintf(msg, msglen, "KVM dirty log: %s", strerror(-rc));
 	if (rc == 0)
 		rc = out_stream(&o, st, msg, msglen);
+	if (rc == -ECANCELED || o.give_up)	/* the destination is told */
+		out_send_cancel(&o);
 	if (rc == 0)
 		rc = mig_out_ack(o.fd, msg, msglen);
 	snap_writer_free(&o.w);
@@ -410,10 +726,13 @@ int mig_migrate(struct vm *vm, const char *uri, struct mig_stats *st,
 		mig_quiesce(vm, false);
 	pthread_mutex_unlock(&vm->dev_lock);
 	if (rc == 0)
-		return 0;	/* the caller stops this hv: the guest moved */
+		goto out;	/* the caller stops this hv: the guest moved */
 	dirty_log(vm, false);
-	if (!was_paused)
+	if (!was_paused && !(job && mig_job_user_paused(job)))
 		vcpu_resume_all(vm);
+out:
+	for (unsigned int s = 0; s < ARRAY_SIZE(o.bm); s++)
+		free(o.bm[s]);
 	return rc;
 }
 
@@ -484,6 +803,10 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 			break;
 		memcpy(name, h + 3, h[2]);
 		name[h[2]] = '\0';
+		if (!strcmp(name, "cancel")) {	/* the source gave up */
+			rc = -ECANCELED;
+			break;
+		}
 		memcpy(&plen, h + 3 + h[2] + 4, 4);
 		plen = le32toh(plen);
 		need = 3 + h[2] + 8u + (size_t)plen + 4;
@@ -507,6 +830,12 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		memcpy(buf + len, h, 3 + h[2] + 8u);
 		rc = recv_all(fd, buf + len + 3 + h[2] + 8u, (size_t)plen + 4);
 		len += need;
+	}
+	if (rc == -ECANCELED) {
+		snprintf(msg, msglen, "%s: the source cancelled the migration "
+			 "(its user did, or it did not converge); its guest "
+			 "runs on there", uri);
+		goto out;
 	}
 	if (rc == -ETIMEDOUT) {
 		snprintf(msg, msglen, "%s: the source sent nothing for %u s",

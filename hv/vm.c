@@ -640,6 +640,7 @@ int vm_core_init(struct vm *vm)
 	pthread_mutex_init(&c->route_lock, NULL);
 	pthread_mutex_init(&c->run_lock, NULL);
 	pthread_cond_init(&c->run_cond, NULL);
+	c->mig_params.downtime_ms = MIG_DOWNTIME_DEFAULT_MS;
 	vm->core = c;
 	if (c->epoll_fd < 0 || c->stop_efd < 0)
 		return -errno;

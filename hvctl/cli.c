@@ -17,16 +17,67 @@
 #include "xvm/daemon.h"
 #include "xvm/rpc.h"
 
+/* A whole number from lo to hi in h->arg, as {key: n}. */
+static int hvctl_num_param(struct hvctl *h, const char *key, long long lo,
+			   long long hi, json_t **params)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(h->arg, &end, 10);
+	if (errno || *end || end == h->arg || v < lo || v > hi)
+		return -EINVAL;
+	*params = json_pack("{s:I}", key, (json_int_t)v);
+	return *params ? 0 : -ENOMEM;
+}
+
+static int hvctl_migrate_params(struct hvctl *h, json_t **params)
+{
+	*params = json_pack("{s:s}", "uri", h->arg);
+	return *params ? 0 : -ENOMEM;
+}
+
+static int hvctl_downtime_params(struct hvctl *h, json_t **params)
+{
+	return hvctl_num_param(h, "downtime_ms", 1, 3600000, params);
+}
+
+static int hvctl_speed_params(struct hvctl *h, json_t **params)
+{
+	return hvctl_num_param(h, "bandwidth_mib", 0, 1048576, params);
+}
+
 static const struct hvctl_cmd hvctl_cmds[] = {
-	{ "status", hvctl_print_status,
-	  "name, state, vCPUs, memory, console and pid of the domain", NULL },
-	{ "pause", NULL, "stop the vCPUs", NULL },
-	{ "resume", NULL, "restart paused vCPUs", NULL },
-	{ "shutdown", NULL, "press the ACPI power button", NULL },
-	{ "reset", NULL, "stop the domain; hv exits with status 10 (reboot)", NULL },
-	{ "destroy", NULL, "stop the domain at once; hv exits with status 0", NULL },
-	{ "save", hvctl_print_save, "write the domain's state to FILE; hv "
-	  "exits with status 0", "FILE" },
+	{ .name = "status", .print = hvctl_print_status,
+	  .help = "name, state, vCPUs, memory, console and pid of the "
+		  "domain" },
+	{ .name = "pause", .help = "stop the vCPUs" },
+	{ .name = "resume", .help = "restart paused vCPUs" },
+	{ .name = "shutdown", .help = "press the ACPI power button" },
+	{ .name = "reset", .help = "stop the domain; hv exits with status 10 "
+	  "(reboot)" },
+	{ .name = "destroy", .help = "stop the domain at once; hv exits with "
+	  "status 0" },
+	{ .name = "save", .print = hvctl_print_save, .help = "write the "
+	  "domain's state to FILE; hv exits with status 0", .arg = "FILE" },
+	{ .name = "migrate", .print = hvctl_print_migrate, .help =
+	  "live-migrate to an hv --incoming on URI (unix:PATH, "
+	  "tcp:HOST:PORT); waits until it ends", .arg = "URI",
+	  .params = hvctl_migrate_params,
+	  .timeout_ms = HVCTL_MIGRATE_TIMEOUT_MS },
+	{ .name = "migrate-info", .print = hvctl_print_migrate_info,
+	  .help = "how far the running migration is; the downtime and "
+	  "bandwidth it honours",
+	  .method = "migrate.info" },
+	{ .name = "migrate-downtime", .help = "the longest the guest may "
+	  "stand still at the switch-over (ms)", .arg = "MS", .method = "migrate.set",
+	  .params = hvctl_downtime_params },
+	{ .name = "migrate-speed", .help = "the bandwidth limit of the "
+	  "migration stream (MiB/s, 0: none)", .arg = "MIB", .method = "migrate.set",
+	  .params = hvctl_speed_params },
+	{ .name = "migrate-cancel", .help = "stop the running migration; "
+	  "the guest runs on here", .method = "migrate.cancel" },
 };
 
 /* The synopsis, commands generated from the table (the struct cli's
@@ -45,12 +96,12 @@ static void hvctl_synopsis(const struct cli *c UNUSED, FILE *f)
 static void hvctl_help(FILE *f)
 {
 	hvctl_synopsis(NULL, f);
-	fprintf(f, "  NAME       a domain started by xvmd: socket "
+	fprintf(f, "  NAME             a domain started by xvmd: socket "
 		"$XVM_RUNDIR/hv/NAME.sock\n"
-		"  -s SOCKET  the socket given to hv --control\n"
-		"  -j         print the result as JSON\n");
+		"  -s SOCKET        the socket given to hv --control\n"
+		"  -j               print the result as JSON\n");
 	for (size_t i = 0; i < ARRAY_SIZE(hvctl_cmds); i++)
-		fprintf(f, "  %-10s %s\n", hvctl_cmds[i].name,
+		fprintf(f, "  %-16s %s\n", hvctl_cmds[i].name,
 			hvctl_cmds[i].help);
 }
 
@@ -183,6 +234,8 @@ static int hvctl_params(struct hvctl *h, const struct hvctl_cmd *cmd,
 	*params = NULL;
 	if (!cmd->arg)
 		return 0;
+	if (cmd->params)
+		return cmd->params(h, params);
 	if (h->arg[0] != '/') {
 		if (!getcwd(cwd, sizeof(cwd)))
 			return -errno;
@@ -212,13 +265,18 @@ static int hvctl_run(struct hvctl *h, const struct hvctl_cmd *cmd)
 	rc = hvctl_params(h, cmd, &params);
 	if (rc < 0) {
 		rpc_client_close(rpc);
+		if (rc == -EINVAL && cmd->params)
+			return cli_usage_fail(&h->cli, "%s: invalid %s '%.64s'",
+					      cmd->name, cmd->arg, h->arg);
 		return cli_fail_status(&h->cli, HVCTL_EXIT_USAGE, "%s: %s",
 				       h->arg, strerror(-rc));
 	}
-	/* params are stolen; a save writes all of guest RAM: a longer
-	 * deadline */
-	rc = rpc_client_call(rpc, cmd->name, params, &result, &err,
-			     cmd->arg ? HVCTL_SAVE_TIMEOUT_MS : HVCTL_TIMEOUT_MS);
+	/* params are stolen; a save writes all of guest RAM, a migrate
+	 * lasts as long as it lasts: longer deadlines */
+	rc = rpc_client_call(rpc, cmd->method ? cmd->method : cmd->name,
+			     params, &result, &err, cmd->timeout_ms ?
+			     cmd->timeout_ms : cmd->arg && !cmd->params ?
+			     HVCTL_SAVE_TIMEOUT_MS : HVCTL_TIMEOUT_MS);
 	rpc_client_close(rpc);
 	if (rc == -EREMOTE)
 		return cli_fail_status(&h->cli, HVCTL_EXIT_REFUSED,

@@ -18,6 +18,7 @@
 #define HVCTL_PROG		"hvctl"
 #define HVCTL_TIMEOUT_MS	10000
 #define HVCTL_SAVE_TIMEOUT_MS	600000	/* save: all of guest RAM to disk */
+#define HVCTL_MIGRATE_TIMEOUT_MS 3600000	/* migrate: as long as it runs */
 
 /* Exit statuses (docs/hvctl.1). */
 #define HVCTL_EXIT_OK		0
@@ -44,6 +45,11 @@ struct hvctl_cmd {
 	void (*print)(struct hvctl *h, const json_t *result);
 	const char *help;	/* one line, for the usage text */
 	const char *arg;	/* its operand ("FILE"), NULL if none */
+	const char *method;	/* the method if not name ("migrate.info") */
+	/* the params from h->arg (NULL: {"path": absolute FILE} if arg);
+	 * 0, -EINVAL (bad operand: usage error) or -errno */
+	int (*params)(struct hvctl *h, json_t **params);
+	int timeout_ms;		/* 0: HVCTL_TIMEOUT_MS */
 };
 
 /* Run one command line (argv[0] the program). Returns the exit status. */
@@ -58,6 +64,10 @@ int hvctl_socket_path(char *buf, size_t len, const char *name);
 void hvctl_print_status(struct hvctl *h, const json_t *result);
 /* The result of "save": "saved N bytes to FILE". */
 void hvctl_print_save(struct hvctl *h, const json_t *result);
+/* The result of "migrate-info": "Field: value" lines. */
+void hvctl_print_migrate_info(struct hvctl *h, const json_t *result);
+/* The result of "migrate": rounds, pages, bytes. */
+void hvctl_print_migrate(struct hvctl *h, const json_t *result);
 /* Any result as one line of JSON (-j). */
 void hvctl_print_json(struct hvctl *h, const json_t *result);
 

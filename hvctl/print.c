@@ -67,3 +67,54 @@ void hvctl_print_save(struct hvctl *h, const json_t *result)
 	fprintf(h->cli.out, "saved %" JSON_INTEGER_FORMAT " bytes to %s\n",
 		json_integer_value(json_object_get(result, "bytes")), h->arg);
 }
+
+void hvctl_print_migrate(struct hvctl *h, const json_t *result)
+{
+	fprintf(h->cli.out, "migrated: %" JSON_INTEGER_FORMAT " rounds, %"
+		JSON_INTEGER_FORMAT " pages, %" JSON_INTEGER_FORMAT " bytes\n",
+		json_integer_value(json_object_get(result, "rounds")),
+		json_integer_value(json_object_get(result, "pages")),
+		json_integer_value(json_object_get(result, "bytes")));
+}
+
+static json_int_t jint(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+void hvctl_print_migrate_info(struct hvctl *h, const json_t *result)
+{
+	FILE *f = h->cli.out;
+	bool active = json_is_true(json_object_get(result, "active"));
+
+	fprintf(f, "Migration:     %s\n", active ? json_string_value(
+		json_object_get(result, "phase")) : "none");
+	fprintf(f, "Max downtime:  %" JSON_INTEGER_FORMAT " ms\n",
+		jint(result, "downtime_ms"));
+	if (jint(result, "bandwidth_mib"))
+		fprintf(f, "Bandwidth max: %" JSON_INTEGER_FORMAT " MiB/s\n",
+			jint(result, "bandwidth_mib"));
+	else
+		fprintf(f, "Bandwidth max: unlimited\n");
+	if (!active)
+		return;
+	fprintf(f, "Rounds:        %" JSON_INTEGER_FORMAT "\n",
+		jint(result, "rounds"));
+	fprintf(f, "Elapsed:       %" JSON_INTEGER_FORMAT " ms\n",
+		jint(result, "elapsed_ms"));
+	fprintf(f, "Memory:        %" JSON_INTEGER_FORMAT " bytes\n",
+		jint(result, "total"));
+	fprintf(f, "Sent:          %" JSON_INTEGER_FORMAT " bytes\n",
+		jint(result, "processed"));
+	fprintf(f, "Remaining:     %" JSON_INTEGER_FORMAT " bytes\n",
+		jint(result, "remaining"));
+	fprintf(f, "Bandwidth:     %" JSON_INTEGER_FORMAT " bytes/s\n",
+		jint(result, "bandwidth"));
+	fprintf(f, "Dirty rate:    %" JSON_INTEGER_FORMAT " pages/s\n",
+		jint(result, "dirty_rate"));
+	if (jint(result, "expected_downtime_ms") >= 0)
+		fprintf(f, "Downtime est.: %" JSON_INTEGER_FORMAT " ms\n",
+			jint(result, "expected_downtime_ms"));
+	if (json_is_true(json_object_get(result, "cancelling")))
+		fprintf(f, "Cancelling:    yes\n");
+}

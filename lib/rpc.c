@@ -47,6 +47,16 @@ struct rpc_conn {
 		rpc_close_fn fn;
 		void *arg;
 	} on_close[RPC_CONN_CLOSE_HOOKS];
+	json_t *cur_id;		/* the id of the request being handled */
+	bool defer_now;		/* the running handler called rpc_conn_defer */
+	struct rpc_deferred *deferred;	/* replies still owed on this conn */
+};
+
+/* A reply owed (rpc_conn_defer): conn is NULL once it closed. */
+struct rpc_deferred {
+	struct rpc_conn *conn;
+	struct rpc_deferred *next;	/* in conn->deferred */
+	json_t *id;
 };
 
 /* An fd a module watches in the server's epoll set (rpc_server_watch). */
@@ -105,6 +115,13 @@ static void rpc_conn_kill(struct rpc_conn *c)
 	close(c->fd);
 	c->fd = -1;
 	c->srv->nconns--;	/* live connections only: a slot is free now */
+	while (c->deferred) {	/* their replies go nowhere now */
+		struct rpc_deferred *d = c->deferred;
+
+		c->deferred = d->next;
+		d->conn = NULL;
+		d->next = NULL;
+	}
 	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++) {
 		rpc_close_fn fn = c->on_close[i].fn;
 
@@ -238,7 +255,16 @@ static void rpc_call_method(struct rpc_conn *c, const struct rpc_method *m,
 	json_t *result = NULL, *reply;
 	int ret;
 
+	c->defer_now = false;
+	c->cur_id = id;
 	ret = m->handler(c->srv->ctx, c, params, &result, &err);
+	c->cur_id = NULL;
+	if (ret == 0 && c->defer_now) {	/* rpc_deferred_reply answers */
+		c->defer_now = false;
+		json_decref(result);
+		return;
+	}
+	c->defer_now = false;
 	if (ret < 0) {
 		json_decref(result);
 		rpc_reply_error(c, id, err.code[0] ? err.code :
@@ -444,6 +470,8 @@ static int rpc_conn_add(struct rpc_server *srv, int fd)
 /* A module follows c (a capture streaming to it): not idle, not evicted. */
 static bool rpc_conn_followed(const struct rpc_conn *c)
 {
+	if (c->deferred)	/* waiting for a reply it is owed */
+		return true;
 	for (int i = 0; i < RPC_CONN_CLOSE_HOOKS; i++)
 		if (c->on_close[i].fn)
 			return true;
@@ -792,6 +820,64 @@ int rpc_conn_emit(struct rpc_conn *conn, const char *event, json_t *data)
 	ret = rpc_conn_send(conn, ev);
 	json_decref(ev);
 	return ret;
+}
+
+struct rpc_deferred *rpc_conn_defer(struct rpc_conn *conn)
+{
+	struct rpc_deferred *d;
+
+	if (!conn || conn->fd < 0 || !conn->cur_id) {
+		errno = ENOTCONN;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->id = json_incref(conn->cur_id);
+	d->conn = conn;
+	d->next = conn->deferred;
+	conn->deferred = d;
+	conn->defer_now = true;
+	return d;
+}
+
+void rpc_deferred_reply(struct rpc_deferred *d, int rc, json_t *result,
+			const struct rpc_error *err)
+{
+	struct rpc_conn *c;
+	json_t *reply;
+
+	if (!d) {
+		json_decref(result);
+		return;
+	}
+	c = d->conn;
+	if (c) {
+		struct rpc_deferred **pp;
+
+		for (pp = &c->deferred; *pp; pp = &(*pp)->next)
+			if (*pp == d) {
+				*pp = d->next;
+				break;
+			}
+		if (rc < 0) {
+			rpc_reply_error(c, d->id, err && err->code[0] ?
+					err->code : rpc_errno_name(-rc), "%s",
+					err && err->message[0] ? err->message :
+					strerror(-rc));
+		} else {
+			if (!result)
+				result = json_object();
+			reply = json_pack("{s:O,s:O}", "id", d->id, "result",
+					  result);
+			if (reply)
+				rpc_conn_send(c, reply);
+			json_decref(reply);
+		}
+	}
+	json_decref(result);
+	json_decref(d->id);
+	free(d);
 }
 
 int rpc_conn_on_close(struct rpc_conn *conn, rpc_close_fn fn, void *arg)

@@ -89,6 +89,13 @@ struct dom {
 	struct dom_save_job *save_job;	/* hv is writing a save image */
 	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
 	struct dom_mig_out *mig_job;	/* hv sends the guest away */
+	/* virsh migrate-setmaxdowntime / migrate-setspeed, kept for the
+	 * domain's next migrations (in memory: lost when xvmd restarts);
+	 * 0: hv's default downtime, no speed limit. migrate --bandwidth
+	 * sets mig_speed_once for that migration only. */
+	uint32_t mig_downtime;		/* ms */
+	uint64_t mig_speed;		/* MiB/s */
+	uint64_t mig_speed_once;	/* MiB/s */
 	const struct dom_restore *restore;	/* set while a start restores */
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;

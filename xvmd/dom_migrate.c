@@ -759,6 +759,16 @@ int dom_mig_persist(struct dom *d, uint64_t flags, struct verr *e)
 
 /* ---- the source: our hv sends the guest ---- */
 
+#define MIG_CTL_MAX	8	/* control calls waiting for hv at once */
+#define MIG_INFO_MS	500	/* migrate.info polled this often */
+
+/* A control call on the job's connection, waiting for hv's reply. */
+struct mig_ctl {
+	int id;			/* 0: free */
+	dom_mig_ctl_fn fn;	/* NULL: our own migrate.info poll */
+	void *opaque;
+};
+
 struct dom_mig_out {
 	struct dom *d;		/* NULL once the domain stopped */
 	char name[DOM_NAME_MAX + 1];
@@ -768,11 +778,157 @@ struct dom_mig_out {
 	int64_t started;
 	dom_mig_done_fn done;
 	void *opaque;
+	/* the user's controls, on the same connection as migrate (id 1):
+	 * hv serves them while it sends */
+	int next_id;
+	struct mig_ctl ctl[MIG_CTL_MAX];
+	int tfd;		/* MIG_INFO_MS timer */
+	bool info_waiting;	/* our poll is out */
+	json_t *info;		/* hv's last migrate.info, or NULL */
+	bool cancelled;		/* domjobabort went to hv */
 };
 
 int64_t dom_mig_elapsed_ms(const struct dom *d)
 {
 	return d->mig_job ? loop_now_ms() - d->mig_job->started : -1;
+}
+
+const json_t *dom_mig_info(const struct dom *d)
+{
+	return d->mig_job ? d->mig_job->info : NULL;
+}
+
+/* One request line to hv, not waiting: a short line into an idle unix
+ * socket goes at once or the call fails. */
+static int mig_out_send(struct dom_mig_out *j, int id, const char *method,
+			json_t *params)
+{
+	json_t *req = json_pack("{s:i, s:s, s:o}", "id", id, "method", method,
+				"params", params ? params : json_object());
+	char *line = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	size_t n;
+	ssize_t k;
+	int rc = 0;
+
+	json_decref(req);
+	if (!line)
+		return -ENOMEM;
+	n = strlen(line);
+	line[n] = '\n';	/* json_dumps leaves room for its NUL */
+	k = send(j->sock, line, n + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (k != (ssize_t)n + 1)
+		rc = k < 0 ? -errno : -EAGAIN;
+	free(line);
+	return rc;
+}
+
+static struct mig_ctl *mig_ctl_slot(struct dom_mig_out *j)
+{
+	for (int i = 0; i < MIG_CTL_MAX; i++)
+		if (!j->ctl[i].id)
+			return &j->ctl[i];
+	return NULL;
+}
+
+int dom_mig_control(struct dom *d, const char *method, json_t *params,
+		    dom_mig_ctl_fn fn, void *opaque, struct verr *e)
+{
+	struct dom_mig_out *j = d->mig_job;
+	struct mig_ctl *slot = j ? mig_ctl_slot(j) : NULL;
+	int rc;
+
+	if (!j || !slot) {
+		json_decref(params);
+		return verr_fail(e, j ? -EBUSY : -ESRCH, VERR_OPERATION_INVALID,
+				 "Requested operation is not valid: %s",
+				 j ? "too many migration requests waiting for "
+				 "hv" : "no migration is running");
+	}
+	rc = mig_out_send(j, j->next_id, method, params);
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach hv of '%s': %s",
+				 j->name, strerror(-rc));
+	*slot = (struct mig_ctl){ j->next_id++, fn, opaque };
+	if (!strcmp(method, "migrate.cancel"))
+		j->cancelled = true;
+	return 0;
+}
+
+/* Every MIG_INFO_MS: ask hv how far it is (dom_mig_info answers
+ * domjobinfo from the last reply, at once). */
+static void mig_out_tick(void *opaque, uint32_t events)
+{
+	struct dom_mig_out *j = opaque;
+	struct mig_ctl *slot = mig_ctl_slot(j);
+	uint64_t n;
+
+	(void)events;
+	if (read(j->tfd, &n, sizeof(n)) < 0 || j->info_waiting || !slot)
+		return;
+	if (mig_out_send(j, j->next_id, "migrate.info", NULL) < 0)
+		return;
+	*slot = (struct mig_ctl){ j->next_id++, NULL, NULL };
+	j->info_waiting = true;
+}
+
+static int mig_out_timer(struct dom_mig_out *j)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, MIG_INFO_MS * 1000000L },
+		.it_value = { 0, 50 * 1000000L },
+	};
+
+	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (j->tfd < 0)
+		return -errno;
+	if (timerfd_settime(j->tfd, 0, &its, NULL) < 0 ||
+	    loop_add(j->tfd, EPOLLIN, mig_out_tick, j) < 0) {
+		close(j->tfd);
+		j->tfd = -1;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* A reply to a control call (id > 1): its owner answered, or our cache
+ * refreshed. */
+static void mig_out_ctl_reply(struct dom_mig_out *j, int id, json_t *msg)
+{
+	json_t *res = json_object_get(msg, "result");
+	const char *err = NULL;
+
+	for (int i = 0; i < MIG_CTL_MAX; i++) {
+		struct mig_ctl c = j->ctl[i];
+
+		if (c.id != id)
+			continue;
+		j->ctl[i].id = 0;
+		if (!c.fn) {
+			j->info_waiting = false;
+			if (res) {
+				json_decref(j->info);
+				j->info = json_incref(res);
+			}
+			return;
+		}
+		json_unpack(msg, "{s:{s:s}}", "error", "message", &err);
+		c.fn(c.opaque, res ? 0 : -EIO, res, err ? err : "error");
+		return;
+	}
+}
+
+/* The job ends: whoever waits on a control call is told. */
+static void mig_out_ctl_drop(struct dom_mig_out *j)
+{
+	for (int i = 0; i < MIG_CTL_MAX; i++) {
+		struct mig_ctl c = j->ctl[i];
+
+		j->ctl[i].id = 0;
+		if (c.id && c.fn)
+			c.fn(c.opaque, -ESRCH, NULL, "the migration ended "
+			     "before hv answered");
+	}
 }
 
 static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
@@ -781,8 +937,14 @@ static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
 		loop_del(j->sock);
 		close(j->sock);
 	}
+	if (j->tfd >= 0) {
+		loop_del(j->tfd);
+		close(j->tfd);
+	}
 	if (j->d)
 		j->d->mig_job = NULL;
+	mig_out_ctl_drop(j);
+	json_decref(j->info);
 	j->done(j->opaque, rc, e);
 	free(j);
 }
@@ -791,8 +953,13 @@ static void mig_out_fail(struct dom_mig_out *j, const char *why)
 {
 	struct verr e;
 
-	verr_set(&e, VERR_OPERATION_FAILED, "operation failed: migration of "
-		 "'%s' failed: %s", j->name, why);
+	if (j->cancelled)	/* domjobabort: libvirt's code and words */
+		verr_set(&e, VERR_OPERATION_ABORTED, "operation aborted: "
+			 "migration of '%s' cancelled by the client: %s",
+			 j->name, why);
+	else
+		verr_set(&e, VERR_OPERATION_FAILED, "operation failed: "
+			 "migration of '%s' failed: %s", j->name, why);
 	log_warn("dom %s: %s", j->name, e.msg);
 	mig_out_end(j, -EIO, &e);
 }
@@ -836,8 +1003,11 @@ static bool mig_out_line(struct dom_mig_out *j, const char *line)
 	json_t *res = json_object_get(msg, "result");
 	const char *err = NULL;
 	char why[400];
+	json_int_t id = json_integer_value(json_object_get(msg, "id"));
 
-	if (!msg || json_integer_value(json_object_get(msg, "id")) != 1) {
+	if (msg && id > 1)
+		mig_out_ctl_reply(j, (int)id, msg);
+	if (!msg || id != 1) {
 		json_decref(msg);
 		return false;
 	}
@@ -893,8 +1063,15 @@ static int mig_out_call(struct dom_mig_out *j, struct dom *d, const char *uri,
 			    "sock");
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_INTERNAL, "control socket path");
-	req = json_pack("{s:i, s:s, s:{s:s}}", "id", 1, "method", "migrate",
-			"params", "uri", uri);
+	/* the domain's downtime target and speed (virsh
+	 * migrate-setmaxdowntime, migrate-setspeed, migrate --bandwidth) */
+	req = json_pack("{s:i, s:s, s:{s:s, s:I, s:I}}", "id", 1, "method",
+			"migrate", "params", "uri", uri, "downtime_ms",
+			(json_int_t)(d->mig_downtime ? d->mig_downtime :
+				     DOM_MIG_DOWNTIME_DEFAULT),
+			"bandwidth_mib", (json_int_t)(d->mig_speed_once ?
+				d->mig_speed_once : d->mig_speed));
+	d->mig_speed_once = 0;
 	if (req)
 		line = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
@@ -966,8 +1143,11 @@ int dom_mig_perform(struct dom *d, const char *uri, uint64_t flags,
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return verr_nomem(e);
-	j->sock = -1;
+	j->sock = j->tfd = -1;
+	j->next_id = 2;
 	rc = mig_out_call(j, d, hvuri, e);
+	if (rc == 0 && mig_out_timer(j) < 0)
+		log_warn("dom %s: no migration progress timer", d->cfg.name);
 	if (rc < 0) {
 		if (j->sock >= 0)
 			close(j->sock);

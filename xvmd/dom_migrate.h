@@ -7,6 +7,7 @@
 #ifndef XVMD_DOM_MIGRATE_H
 #define XVMD_DOM_MIGRATE_H
 
+#include <jansson.h>
 #include "dom.h"
 
 /* virDomainMigrateFlags (libvirt-domain.h) */
@@ -76,5 +77,26 @@ int dom_mig_confirm(struct dom *d, uint64_t flags, bool cancelled,
 void dom_mig_detach(struct dom *d);
 /* How long d's outgoing migration has run (ms), or -1 when none runs. */
 int64_t dom_mig_elapsed_ms(const struct dom *d);
+
+/* The user's controls over d's outgoing migration (domjobabort,
+ * migrate-setmaxdowntime, migrate-setspeed): the control method goes to
+ * hv on the migration's own connection, answered by fn on the loop
+ * (rc 0 with hv's result, or -errno with hv's message). hv's defaults
+ * and limits (docs/hv.md): */
+#define DOM_MIG_DOWNTIME_DEFAULT	300	/* ms */
+#define DOM_MIG_DOWNTIME_MAX		3600000	/* ms */
+#define DOM_MIG_SPEED_MAX		1048576	/* MiB/s */
+/* libvirt's "no limit" (QEMU_DOMAIN_MIG_BANDWIDTH_MAX): what
+ * migrate-getspeed shows for an unlimited domain */
+#define DOM_MIG_SPEED_UNLIMITED		(INT64_MAX >> 20)
+typedef void (*dom_mig_ctl_fn)(void *opaque, int rc, const json_t *result,
+			       const char *msg);
+/* 0 (fn will be called), or -errno with e (not sent; params freed).
+ * params is stolen. */
+int dom_mig_control(struct dom *d, const char *method, json_t *params,
+		    dom_mig_ctl_fn fn, void *opaque, struct verr *e);
+/* hv's last migrate.info of d's outgoing migration (polled every half
+ * second), NULL before the first answer or when none runs. */
+const json_t *dom_mig_info(const struct dom *d);
 
 #endif

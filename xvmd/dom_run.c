@@ -1109,7 +1109,9 @@ int dom_suspend(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
 
-	if (rc == 0)
+	/* during an outgoing migration (virsh migrate --timeout suspends):
+	 * hv pauses and sends the rest at once, whatever the downtime */
+	if (rc == 0 && !d->mig_job)
 		rc = dom_check_idle(d, e);
 
 	if (rc == 0)

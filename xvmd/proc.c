@@ -23,6 +23,7 @@ static const struct proc_group *const proc_groups[] = {
 	&proc_blk_group,
 	&proc_migrate_group,
 	&proc_storage_group,
+	&proc_job_group,
 };
 
 static const struct proc *proc_group_lookup(const struct proc_group *g,

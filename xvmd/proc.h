@@ -46,6 +46,7 @@ extern const struct proc_group proc_device_group;	/* proc_device.c */
 extern const struct proc_group proc_blk_group;		/* proc_blk.c */
 extern const struct proc_group proc_migrate_group;	/* proc_migrate.c */
 extern const struct proc_group proc_storage_group;	/* proc_storage.c */
+extern const struct proc_group proc_job_group;		/* proc_job.c */
 
 /* The entry for num, or NULL. */
 const struct proc *proc_lookup(int num);

@@ -21,6 +21,9 @@
  *   CONFIRM3 {dom; cookie_in; uhyper flags; int cancelled}
  *   *_PARAMS: the strings as typed parameters (migrate_uri,
  *     destination_name, destination_xml, bandwidth), u32 flags.
+ * The bandwidth (resource, or VIR_MIGRATE_PARAM_BANDWIDTH; virsh migrate
+ * --bandwidth) limits that migration's stream in MiB/s; 0 takes the
+ * domain's migrate-setspeed value.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +45,7 @@ struct mig_args {
 	char *uri;		/* prepare: uri_in; perform/finish: uri */
 	char *dconnuri;		/* perform: --p2p's destination (refused) */
 	uint64_t flags;
-	uint64_t bandwidth;	/* MiB/s; hv has no limit: 0 only */
+	uint64_t bandwidth;	/* MiB/s, this migration's (perform) */
 	int32_t cancelled;
 };
 
@@ -69,8 +72,7 @@ static void mig_skip_cookie(struct remote_call *c)
 	xdr_get_opaque(c->args, MIG_COOKIE_MAX, &len);
 }
 
-/* One typed parameter into a; an unknown one (or a bandwidth limit)
- * fills c->err once. PROC_DROP when malformed. */
+/* One typed parameter into a; an unknown one fills c->err once. PROC_DROP when malformed. */
 static int mig_get_param(struct remote_call *c, struct mig_args *a, int *rc)
 {
 	char *field = xdr_get_string(c->args, MIG_FIELD_MAX);
@@ -139,10 +141,11 @@ static int mig_args_check(struct remote_call *c, const struct mig_args *a)
 		return verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
 				"unsupported: a changed domain XML for the "
 				"destination (--xml) is not supported");
-	if (a->bandwidth)
-		return verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
-				"unsupported: a migration bandwidth limit is "
-				"not supported (hv sends at full speed)");
+	if (a->bandwidth > DOM_MIG_SPEED_MAX &&
+	    a->bandwidth != DOM_MIG_SPEED_UNLIMITED)
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"bandwidth must be at most %d MiB/s",
+				DOM_MIG_SPEED_MAX);
 	if (a->dconnuri && !(a->flags & DOM_MIG_P2P))
 		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
 				"a destination connection URI without "
@@ -323,6 +326,9 @@ static int mig_perform(struct remote_call *c, struct dom *d,
 		rc = verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
 			      "unsupported: a migration URI (--migrateuri) "
 			      "with --p2p: the destination chooses");
+	if (rc == 0)	/* --bandwidth: this migration's limit */
+		d->mig_speed_once = a->bandwidth == DOM_MIG_SPEED_UNLIMITED ?
+				    0 : a->bandwidth;
 	if (rc == 0 && a->dconnuri)
 		rc = dom_mig_p2p(d, a->dconnuri, a->flags, mig_performed, rd,
 				 &c->err);

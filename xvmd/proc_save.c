@@ -8,12 +8,11 @@
  * remote_protocol.x: SAVE {dom; to}, SAVE_FLAGS {dom; to; remote_string
  * dxml; flags}, RESTORE {from}, RESTORE_FLAGS {from; dxml; flags},
  * MANAGED_SAVE / HAS_MANAGED_SAVE_IMAGE / MANAGED_SAVE_REMOVE {dom;
- * flags}, SAVE_IMAGE_GET_XML_DESC {file; flags} -> {xml}; GET_JOB_INFO
- * (domjobinfo, and virsh's watch over its save).
+ * flags}, SAVE_IMAGE_GET_XML_DESC {file; flags} -> {xml}. domjobinfo
+ * (and virsh's watch over its save) is proc_job.c's.
  */
 #include <stdlib.h>
 #include "dom.h"
-#include "dom_migrate.h"
 #include "proc.h"
 
 #define PATH_MAX_LEN	4096
@@ -224,35 +223,11 @@ PROC_DECL(proc_save_image_get_xml_desc)
 	return rc;
 }
 
-/* GET_JOB_INFO {dom} -> {int type; uhyper timeElapsed, timeRemaining,
- * data, mem and file total/processed/remaining}: a save is an unbounded
- * job (hv does not report progress); otherwise none (also for a domain
- * not running: virsh polls this while its save ends). */
-PROC_DECL(proc_get_job_info)
-{
-	struct dom *d = proc_get_dom(c);
-	int rc = proc_dom_ready(c, d, false);
-	int64_t ms;
-	int i;
-
-	if (rc)
-		return rc;
-	ms = dom_save_elapsed_ms(d);
-	if (ms < 0)
-		ms = dom_mig_elapsed_ms(d);	/* a migration going out */
-	xdr_put_i32(c->ret, ms >= 0 ? 2 : 0);	/* UNBOUNDED : NONE */
-	xdr_put_u64(c->ret, ms >= 0 ? (uint64_t)ms : 0);
-	for (i = 0; i < 10; i++)
-		xdr_put_u64(c->ret, 0);
-	return 0;
-}
-
 /* Reading or writing a path the client names, as root: not for read-only
  * connections. */
 static const struct proc proc_save_procs[] = {
 	{ 54, "DOMAIN_RESTORE", proc_restore, PROC_WRITE },
 	{ 55, "DOMAIN_SAVE", proc_save, PROC_WRITE },
-	{ 163, "DOMAIN_GET_JOB_INFO", proc_get_job_info, 0 },
 	{ 182, "DOMAIN_MANAGED_SAVE", proc_managed_save, PROC_WRITE },
 	{ 183, "DOMAIN_HAS_MANAGED_SAVE_IMAGE", proc_has_managed_save, 0 },
 	{ 184, "DOMAIN_MANAGED_SAVE_REMOVE", proc_managed_save_remove,

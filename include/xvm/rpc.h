@@ -67,7 +67,8 @@ struct rpc_server *rpc_server_open(const char *path,
  * line to make room, else the new one is refused. A request line longer
  * than max_line: E2BIG and close. A client that sent no complete request
  * for idle_ms and is not followed by a module gets an ETIMEDOUT error
- * line and is closed (bytes of an unfinished line are not activity).
+ * line and is closed (bytes of an unfinished line are not activity); one
+ * owed a deferred reply (rpc_conn_defer) counts as followed.
  * Out of file descriptors at accept: the waiting client is accepted on a
  * reserved fd, told EMFILE (or ENFILE) and closed, and the listener is
  * left alone for a second if even that fails; logged at most once every
@@ -124,6 +125,18 @@ int rpc_conn_on_close(struct rpc_conn *conn, rpc_close_fn fn, void *arg);
  * a producer backs off from a client that does not read. */
 size_t rpc_conn_pending(const struct rpc_conn *conn);
 struct rpc_server *rpc_conn_server(const struct rpc_conn *conn);
+/* A reply given later (a method whose work runs on another thread:
+ * hv's migrate). Called by a handler, which then returns 0 (its *result
+ * is dropped): no reply is sent now; rpc_deferred_reply() sends it once,
+ * on the dispatch thread, and frees the token. If the connection closes
+ * first the reply goes nowhere (the token must still be replied to, to
+ * be freed). NULL with errno on failure (answer normally then). */
+struct rpc_deferred;
+struct rpc_deferred *rpc_conn_defer(struct rpc_conn *conn);
+/* rc 0: {"id":...,"result":result} (stolen; NULL means {}); rc < 0: an
+ * error reply from err (NULL: from rc). NULL d is ignored. */
+void rpc_deferred_reply(struct rpc_deferred *d, int rc, json_t *result,
+			const struct rpc_error *err);
 /* Watch fd (a timerfd, say) in the server's epoll set: fn(arg) runs in
  * rpc_server_dispatch() when it is readable. 0 or -errno. Unwatch before
  * closing fd; rpc_server_close() forgets the rest (closing none). */

@@ -36,9 +36,8 @@ pages=$(head -n1 "$TMP/out" | python3 -c 'import json,sys; r=json.load(sys.stdin
 [ "$pages" -ge 8192 ] || fail "only $pages page records sent"
 grep -q '"state":"shutoff","reason":"migrated"' "$TMP/out" || fail "no shutoff/migrated event"
 HV_PID=$src_pid expect_exit src 60 0
-# the source's console may miss the lines of the live phase (its control
-# loop is busy sending; see docs/hv.md): the destination's first count
-# must be above the source's last one, and the count must go on from it
+# the destination's first count must be above the source's last one,
+# and the count must go on from it
 saved_n=$(sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/src.console" | tail -n1)
 HV_PID=$dst_pid
 expect_console dst '^guest: memcheck n=[0-9]* ok \(0 bad words\)$' 120

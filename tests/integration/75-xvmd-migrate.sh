@@ -10,7 +10,8 @@
 # the same with --p2p (the source xvmd drives the destination).
 # Failures leave the guest running on A and nothing on B: the destination
 # unreachable, and B refusing the stream's peer (not in its
-# --relocation-hosts-allow). Without KVM, 76-xvmd-migrate-native covers
+# --relocation-hosts-allow), and domjobabort of a migration slowed by
+# migrate-setspeed (domjobinfo shows it first). Without KVM, 76-xvmd-migrate-native covers
 # xvmd's side with a stand-in hv.
 # timeout: 420
 . "$(dirname "$0")/lib.sh"
@@ -101,6 +102,38 @@ grep -q "event 'lifecycle' for domain 'mc': Stopped Migrated" "$TMP/eventsA" || 
 grep -q "event 'lifecycle' for domain 'mc': Started Migrated" "$TMP/eventsB" || fail "B: no Started Migrated"
 grep -q "event 'lifecycle' for domain 'mc': Started Migrated" "$TMP/eventsA" || fail "A: no Started Migrated"
 pass "events: Stopped Migrated / Started Migrated on both hosts"
+
+# the user's controls with the real hv: a guest that never idles (spin
+# writes a counter all the time) at 1 MiB/s and 1 ms never converges,
+# so the migration runs long enough to watch and abort; the guest runs
+# on at A
+dom_xml ms "workload=memcheck,spin"
+VA create "$TMP/ms.xml" >/dev/null || fail "create ms on A"
+wait_rounds "$(conlog ms)" 2
+VA migrate-setspeed ms 1 && VA migrate-setmaxdowntime ms 1 || fail "setspeed/setmaxdowntime"
+VA migrate --live ms "$URI_B" >"$TMP/abort.out" 2>&1 &
+mpid=$!
+end=$(deadline_in 60)
+until VA domjobinfo ms >"$TMP/job" 2>&1 && grep -q '^Iteration:' "$TMP/job"; do
+	before "$end" || fail "domjobinfo shows no migration: $(cat "$TMP/job")"
+	sleep 0.2
+done
+# at once: 30 rounds of 500 ms and it would give up by itself (virsh is
+# slow in the test VM)
+VA domjobabort ms || fail "domjobabort"
+cat "$TMP/job"
+grep -q "^Operation: *Outgoing migration" "$TMP/job" && grep -q "^Data total: *32[.]000 MiB" "$TMP/job" ||
+	fail "domjobinfo: $(cat "$TMP/job")"
+wait $mpid && fail "an aborted migration succeeded"
+grep -q "operation aborted: migration of 'ms' cancelled by the client: hv: migration cancelled" "$TMP/abort.out" ||
+	fail "virsh migrate after domjobabort: $(cat "$TMP/abort.out")"
+r=$(rounds "$(conlog ms)")
+wait_rounds "$(conlog ms)" $((r + 2))
+[ "$(VA domstate ms)" = running ] || fail "ms on A after the abort: $(VA domstate --reason ms)"
+intact "$(conlog ms)"
+no_trace_b ms
+pass "real hv: domjobinfo during a 1 MiB/s migration, domjobabort: '$(tail -n1 "$TMP/abort.out")'; ms runs on at A, nothing on B"
+VA destroy ms >/dev/null
 
 # B refuses the stream's peer: the guest stays on A
 xvmd_b_stop

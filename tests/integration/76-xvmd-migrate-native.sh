@@ -139,11 +139,11 @@ until VA domjobinfo slowmigrate1 2>/dev/null | grep -q 'Job type: *Unbounded'; d
 	sleep 0.1
 done
 VA list >/dev/null && VB list >/dev/null || fail "a daemon stopped serving during the migration"
-expect_fail "is being migrated" suspend slowmigrate1
+expect_fail "is being migrated" shutdown slowmigrate1
 touch "$XVM_RUNDIR/hv/slowmigrate1.sock.go"
 wait $mpid || fail "slow migration failed: $(cat "$TMP/slow.out")"
 [ "$(VB domstate slowmigrate1)" = running ] || fail "slowmigrate1 on B: $(VB domstate slowmigrate1 2>&1)"
-pass "domjobinfo shows the migration (Unbounded), A and B serve meanwhile, suspend refused, then it completes"
+pass "domjobinfo shows the migration (Unbounded), A and B serve meanwhile, shutdown refused, then it completes"
 VB destroy slowmigrate1 >/dev/null
 
 # --- events on both sides (virsh event prints them as they come)

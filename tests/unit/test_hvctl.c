@@ -39,7 +39,9 @@ static int run(const char **args)
 #define OUT()		cap_text(&run_out)
 #define ERR()		cap_text(&run_err)
 #define SYNOPSIS	"usage: hvctl [-j] [-s SOCKET | NAME] " \
-			"status|pause|resume|shutdown|reset|destroy|save FILE\n"
+			"status|pause|resume|shutdown|reset|destroy|save FILE|" \
+			"migrate URI|migrate-info|migrate-downtime MS|" \
+			"migrate-speed MIB|migrate-cancel\n"
 
 /* ---- a stand-in hv: domain "web1" in rundir/hv/web1.sock ---- */
 
@@ -97,7 +99,23 @@ static int fake_save(void *ctx UNUSED, struct rpc_conn *c UNUSED,
 	return 0;
 }
 
+/* As hv: migrate.set {downtime_ms|bandwidth_mib}; the params kept. */
+static char fake_set_params[128];
+
+static int fake_mig_set(void *ctx UNUSED, struct rpc_conn *c UNUSED,
+			json_t *p, json_t **r UNUSED, struct rpc_error *e UNUSED)
+{
+	char *js = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+
+	snprintf(fake_method, sizeof(fake_method), "migrate.set");
+	snprintf(fake_set_params, sizeof(fake_set_params), "%s",
+		 js ? js : "");
+	free(js);
+	return 0;
+}
+
 static const struct rpc_method fake_methods[] = {
+	{ "migrate.set", fake_mig_set },
 	{ "save", fake_save },
 	{ "status", fake_status },
 	{ "pause", fake_pause },
@@ -283,6 +301,26 @@ static void test_pause_and_refusal(void)
 	CU_ASSERT_STRING_EQUAL(OUT(), "{}\n");
 }
 
+/* migrate-downtime MS, migrate-speed MIB: migrate.set with the number;
+ * a bad number is a usage error and calls nothing. */
+static void test_migrate_set(void)
+{
+	CU_ASSERT_EQUAL(RUN("web1", "migrate-downtime", "500"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_method, "migrate.set");
+	CU_ASSERT_STRING_EQUAL(fake_set_params, "{\"downtime_ms\":500}");
+	CU_ASSERT_EQUAL(RUN("web1", "migrate-speed", "0"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_set_params, "{\"bandwidth_mib\":0}");
+	fake_method[0] = '\0';
+	CU_ASSERT_EQUAL(RUN("web1", "migrate-downtime", "0"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: migrate-downtime: invalid MS "
+			       "'0'\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1", "migrate-speed", "9x"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: migrate-speed: invalid MIB "
+			       "'9x'\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1", "migrate-speed"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(fake_method, "");
+}
+
 static CU_TestInfo tests[] = {
 	{ "usage errors: message, synopsis, exit 2", test_usage_errors },
 	{ "-h prints the commands", test_help },
@@ -290,6 +328,7 @@ static CU_TestInfo tests[] = {
 	{ "no hv on the socket: exit 3", test_not_running },
 	{ "status: fields and -j", test_status },
 	{ "save FILE: absolute path, bytes printed", test_save },
+	{ "migrate-downtime, migrate-speed", test_migrate_set },
 	{ "pause; hv refusing: exit 1 with its message",
 	  test_pause_and_refusal },
 	CU_TEST_INFO_NULL,

@@ -633,6 +633,91 @@ static void test_out_ack(void)
 	close(sv[0]);
 }
 
+/* The switch-over rule: remaining dirty bytes at the measured bandwidth
+ * against the downtime target; bounded rounds, then give up. */
+static void test_converge(void)
+{
+	uint64_t ms = 0;
+
+	/* 1 MiB dirty at 100 MiB/s: 10 ms; fits 300 ms, not 5 ms */
+	CU_ASSERT_EQUAL(mig_converge(1u << 20, 100u << 20, 300, 1, 30, &ms),
+			MIG_SWITCH);
+	CU_ASSERT_EQUAL(ms, 10);
+	CU_ASSERT_EQUAL(mig_converge(1u << 20, 100u << 20, 5, 1, 30, &ms),
+			MIG_GO_ON);
+	CU_ASSERT_EQUAL(mig_converge(1u << 20, 100u << 20, 10, 3, 30, NULL),
+			MIG_SWITCH);	/* exactly the target: it fits */
+	/* the same after the last round allowed: a clear failure */
+	CU_ASSERT_EQUAL(mig_converge(1u << 20, 100u << 20, 5, 30, 30, &ms),
+			MIG_GIVE_UP);
+	CU_ASSERT_EQUAL(ms, 10);
+	/* raising the downtime makes the same state converge */
+	CU_ASSERT_EQUAL(mig_converge(1u << 20, 100u << 20, 2000, 30, 30, &ms),
+			MIG_SWITCH);
+	/* nothing dirty: switch whatever was measured */
+	CU_ASSERT_EQUAL(mig_converge(0, 0, 1, 1, 30, &ms), MIG_SWITCH);
+	CU_ASSERT_EQUAL(ms, 0);
+	/* no bandwidth measured: no estimate, never a switch on a guess */
+	CU_ASSERT_EQUAL(mig_converge(4096, 0, 3600000, 1, 30, &ms), MIG_GO_ON);
+	CU_ASSERT_EQUAL(ms, UINT64_MAX);
+	/* rounding up: 1 byte at 1 MB/s is 1 ms, not 0 */
+	CU_ASSERT_EQUAL(mig_converge(1, 1000000, 0, 1, 30, &ms), MIG_GO_ON);
+	CU_ASSERT_EQUAL(ms, 1);
+	/* huge numbers do not overflow into a small estimate */
+	CU_ASSERT_EQUAL(mig_converge(UINT64_MAX / 2, 1u << 20, 3600000, 1, 30,
+				     &ms), MIG_GO_ON);
+	CU_ASSERT(ms > 3600000);
+	CU_ASSERT_EQUAL(mig_rate(100u << 20, 1000000000ull), 100u << 20);
+	/* the estimate: bytes over writing time, capped by the limit */
+	CU_ASSERT_EQUAL(mig_bw_estimate(64u << 20, 500000000ull, 0), 128u << 20);
+	CU_ASSERT_EQUAL(mig_bw_estimate(64u << 20, 500000000ull, 1u << 20),
+			1u << 20);
+	CU_ASSERT_EQUAL(mig_bw_estimate(1u << 20, 1000000000ull, 8u << 20),
+			1u << 20);
+	CU_ASSERT_EQUAL(mig_bw_estimate(0, 0, 0), 0);
+	CU_ASSERT_EQUAL(mig_bw_estimate(0, 0, 4u << 20), 4u << 20);
+	CU_ASSERT_EQUAL(mig_rate(5, 0), 0);
+}
+
+/* The token bucket: over a long run no more than rate x time plus one
+ * burst goes out; unlimited never waits; a new rate applies at once. */
+static void test_bucket(void)
+{
+	struct mig_bucket b;
+	uint64_t now = 1000000000ull, sent = 0, rate = 8u << 20;
+
+	mig_bucket_init(&b, 0, now);
+	CU_ASSERT_EQUAL(mig_bucket_take(&b, now, 1u << 30), 0);
+	mig_bucket_init(&b, rate, now);
+	/* the first burst (100 ms worth) goes at once */
+	CU_ASSERT_EQUAL(mig_bucket_take(&b, now, rate / 10), 0);
+	/* then 64 KiB costs 64 KiB / rate: 7.8 ms */
+	CU_ASSERT_EQUAL(mig_bucket_take(&b, now, 64u << 10),
+			(64ull << 10) * 1000000000ull / rate);
+	/* a sender that waits as told, for 10 simulated seconds */
+	mig_bucket_init(&b, rate, now);
+	for (uint64_t t = now; t < now + 10000000000ull; ) {
+		uint64_t w = mig_bucket_take(&b, t, 64u << 10);
+
+		sent += 64u << 10;
+		t += w ? w : 1000;	/* a fast link: 1 us per write */
+	}
+	CU_ASSERT(sent <= rate * 10 + rate / 10 + (64u << 10));
+	CU_ASSERT(sent >= rate * 10 - (64u << 10));
+	/* lowered mid-way: the next waits follow the new rate */
+	mig_bucket_set_rate(&b, 1u << 20, now + 10000000000ull);
+	CU_ASSERT(mig_bucket_take(&b, now + 10000000000ull, 1u << 20) >=
+		  900000000ull);
+	/* unlimited again: no wait, whatever the debt */
+	mig_bucket_set_rate(&b, 0, now + 10000000000ull);
+	CU_ASSERT_EQUAL(mig_bucket_take(&b, now + 10000000000ull, 1u << 30), 0);
+	/* time going backwards (never, with CLOCK_MONOTONIC) gives no
+	 * tokens */
+	mig_bucket_init(&b, rate, now);
+	mig_bucket_take(&b, now, rate);
+	CU_ASSERT(mig_bucket_take(&b, now - 1000000000ull, 1) > 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
@@ -643,6 +728,8 @@ static CU_TestInfo tests[] = {
 	{ "fuzz", test_fuzz },
 	{ "save_open", test_save_open },
 	{ "out_ack", test_out_ack },
+	{ "converge", test_converge },
+	{ "bucket", test_bucket },
 	CU_TEST_INFO_NULL,
 };
 

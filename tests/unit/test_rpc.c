@@ -73,7 +73,45 @@ static int m_peer(void *ctx, struct rpc_conn *conn, json_t *params,
 	return 0;
 }
 
+/* Deferred replies: "later" keeps its request's token, "answer" {v}
+ * replies to it with {v} (both on the dispatch thread). */
+static struct rpc_deferred *later_token;
+
+static int m_later(void *ctx, struct rpc_conn *conn, json_t *params,
+		   json_t **result, struct rpc_error *err)
+{
+	(void)ctx;
+	(void)params;
+	*result = json_pack("{s:s}", "dropped", "yes");	/* not sent */
+	later_token = rpc_conn_defer(conn);
+	return later_token ? 0 : rpc_errorf(err, ENOMEM, "defer");
+}
+
+static int m_answer(void *ctx, struct rpc_conn *conn, json_t *params,
+		    json_t **result, struct rpc_error *err)
+{
+	json_t *v = json_object_get(params, "v");
+	struct rpc_error e = { "", "" };
+
+	(void)ctx;
+	(void)conn;
+	(void)result;
+	if (!later_token)
+		return rpc_errorf(err, ENOENT, "nothing deferred");
+	if (json_is_integer(v)) {
+		rpc_deferred_reply(later_token, 0, json_pack("{s:O}", "v", v),
+				   NULL);
+	} else {
+		rpc_errorf(&e, ECANCELED, "gave up");
+		rpc_deferred_reply(later_token, -ECANCELED, NULL, &e);
+	}
+	later_token = NULL;
+	return 0;
+}
+
 static const struct rpc_method methods[] = {
+	{ "later", m_later },
+	{ "answer", m_answer },
 	{ "echo", m_echo },
 	{ "fail", m_fail },
 	{ "bare_errno", m_bare_errno },
@@ -672,7 +710,50 @@ static void test_errorf(void)
 	CU_ASSERT_EQUAL(rpc_errno_from_name("EMFILE"), EMFILE);
 }
 
+/* A deferred request gets no reply until its owner answers; the
+ * connection serves others meanwhile; an answer for a closed connection
+ * goes nowhere. */
+static void test_deferred(void)
+{
+	int fd = raw_connect(), fd2 = raw_connect();
+	json_t *r;
+
+	CU_ASSERT_FATAL(fd >= 0 && fd2 >= 0);
+	raw_send(fd, "{\"id\":5,\"method\":\"later\"}\n");
+	expect_echo_works(fd, 6);	/* not 5: that one waits */
+	raw_send(fd2, "{\"id\":7,\"method\":\"answer\",\"params\":"
+		 "{\"v\":42}}\n");
+	r = raw_reply(fd);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "id")), 5);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(
+		json_object_get(r, "result"), "v")), 42);
+	json_decref(r);
+	r = raw_reply(fd2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "id")), 7);
+	CU_ASSERT_PTR_NOT_NULL(json_object_get(r, "result"));
+	json_decref(r);
+	/* an error answer */
+	raw_send(fd, "{\"id\":8,\"method\":\"later\"}\n");
+	usleep(100000);
+	raw_send(fd2, "{\"id\":9,\"method\":\"answer\"}\n");
+	expect_error(fd, "ECANCELED", "gave up", 8);
+	json_decref(raw_reply(fd2));
+	/* the asker goes away first: the answer is dropped, all goes on */
+	raw_send(fd, "{\"id\":10,\"method\":\"later\"}\n");
+	usleep(100000);
+	close(fd);
+	usleep(100000);
+	raw_send(fd2, "{\"id\":11,\"method\":\"answer\",\"params\":"
+		 "{\"v\":1}}\n");
+	r = raw_reply(fd2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r, "id")), 11);
+	json_decref(r);
+	expect_echo_works(fd2, 12);
+	close(fd2);
+}
+
 static CU_TestInfo tests[] = {
+	{ "deferred replies", test_deferred },
 	{ "round_trip", test_round_trip },
 	{ "handler_errors", test_handler_errors },
 	{ "malformed", test_malformed },

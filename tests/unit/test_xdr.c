@@ -188,6 +188,16 @@ static void test_proc_unserved(void)
 	CU_ASSERT_STRING_EQUAL(proc_unserved_api(263),
 			       "virDomainGetDiskErrors");
 	CU_ASSERT_PTR_NULL(proc_unserved_api(262));	/* served: cpu-stats */
+	/* served: the job procedures (domjobinfo, domjobabort,
+	 * migrate-set/getmaxdowntime, migrate-set/getspeed) */
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(163));
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(164));
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(166));
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(207));
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(242));
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(298));
+	CU_ASSERT_PTR_NOT_NULL(proc_lookup(387));
+	CU_ASSERT_PTR_NULL(proc_unserved_api(164));
 	CU_ASSERT_PTR_NULL(proc_unserved_api(64));	/* served: domblkstat */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(344));	/* served: stats */
 	CU_ASSERT_PTR_NULL(proc_unserved_api(1));	/* served */

@@ -55,6 +55,13 @@ enum {
 	P_MIGRATE_PERFORM3 = 216,
 	P_MIGRATE_FINISH3 = 217,
 	P_MIGRATE_PREPARE3_PARAMS = 303,
+	P_GET_JOB_INFO = 163,
+	P_ABORT_JOB = 164,
+	P_MIGRATE_SET_MAX_DOWNTIME = 166,
+	P_MIGRATE_SET_MAX_SPEED = 207,
+	P_MIGRATE_GET_MAX_SPEED = 242,
+	P_GET_JOB_STATS = 298,
+	P_MIGRATE_GET_MAX_DOWNTIME = 387,
 };
 
 #define WAIT_MS		2000
@@ -1575,6 +1582,130 @@ static void test_migration_refusals(void)
 	client_close(fd);
 }
 
+/* {dom; uhyper v; u32 flags} calls. */
+static int call_dom_u64_flags(int fd, uint32_t proc, const uint8_t *uuid,
+			      uint64_t v, uint32_t flags, struct reply *r)
+{
+	struct xdr_out a;
+	int rc;
+
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_u64(&a, v);
+	xdr_put_u32(&a, flags);
+	rc = call(fd, proc, &a, r);
+	xdr_out_free(&a);
+	return rc;
+}
+
+/* A {dom; flags} getter answering one uhyper. */
+static uint64_t get_u64(int fd, uint32_t proc, const uint8_t *uuid)
+{
+	struct reply r;
+	uint64_t v;
+
+	CU_ASSERT_EQUAL_FATAL(call_dom_flags(fd, proc, uuid, 0, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	v = xdr_get_u64(&r.x);
+	CU_ASSERT_EQUAL(xdr_in_done(&r.x, true), 0);
+	reply_free(&r);
+	return v;
+}
+
+/* The job procedures on a domain with no job: the downtime and speed
+ * kept for it (libvirt's defaults, range and flag errors), domjobinfo's
+ * two encodings with no job, domjobabort refused. */
+static void test_job_procs(void)
+{
+	int fd = client_open(false, false);
+	uint8_t uuid[16];
+	struct xdr_out a;
+	struct reply r;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	free(xdr_get_string(&r.x, 256));
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	reply_free(&r);
+
+	CU_ASSERT_EQUAL(get_u64(fd, P_MIGRATE_GET_MAX_DOWNTIME, uuid), 300);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_DOWNTIME, uuid,
+					   250, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(r.len, 0);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(get_u64(fd, P_MIGRATE_GET_MAX_DOWNTIME, uuid), 250);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_DOWNTIME, uuid,
+					   0, 0, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: downtime must "
+		     "be from 1 to 3600000 ms");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_DOWNTIME, uuid,
+					   100, 1, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: unsupported "
+		     "flags (0x1) in function virDomainMigrateSetMaxDowntime");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(get_u64(fd, P_MIGRATE_GET_MAX_DOWNTIME, uuid), 250);
+
+	CU_ASSERT_EQUAL(get_u64(fd, P_MIGRATE_GET_MAX_SPEED, uuid),
+			8796093022207ull);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_SPEED, uuid,
+					   16, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(get_u64(fd, P_MIGRATE_GET_MAX_SPEED, uuid), 16);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_SPEED, uuid,
+					   16, 1, &r), 0);
+	assert_error(&r, VERR_ARGUMENT_UNSUPPORTED, "argument unsupported: "
+		     "post-copy is not supported (--postcopy)");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_SPEED, uuid,
+					   1048577, 0, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: bandwidth must "
+		     "be at most 1048576 MiB/s (or 8796093022207: "
+		     "unlimited)");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_u64_flags(fd, P_MIGRATE_SET_MAX_SPEED, uuid,
+					   8796093022207ull, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(get_u64(fd, P_MIGRATE_GET_MAX_SPEED, uuid),
+			8796093022207ull);
+
+	/* no job: GET_JOB_INFO type none and 11 zeros, GET_JOB_STATS type
+	 * none and no parameters */
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	CU_ASSERT_EQUAL(call(fd, P_GET_JOB_INFO, &a, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(r.len, 4 + 11 * 8);
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 0);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call(fd, P_ABORT_JOB, &a, &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: no job is active on the domain");
+	reply_free(&r);
+	xdr_out_free(&a);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_GET_JOB_STATS, uuid, 0, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(xdr_get_i32(&r.x), 0);
+	CU_ASSERT_EQUAL(xdr_get_u32(&r.x), 0);
+	CU_ASSERT_EQUAL(xdr_in_done(&r.x, true), 0);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_GET_JOB_STATS, uuid, 4, &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: unsupported "
+		     "flags (0x4) in function virDomainGetJobStats");
+	reply_free(&r);
+
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	CU_ASSERT_EQUAL(call(fd, P_UNDEFINE, &a, &r), 0);
+	reply_free(&r);
+	xdr_out_free(&a);
+	client_close(fd);
+}
+
 static CU_TestInfo tests[] = {
 	{ "connect, type, uri, hostname", test_connect },
 	{ "CONNECT_OPEN of another URI", test_connect_other_uri },
@@ -1595,6 +1726,8 @@ static CU_TestInfo tests[] = {
 	{ "save, restore, managed save: refusals and images",
 	  test_save_restore_refusals },
 	{ "migration procedures: refusals", test_migration_refusals },
+	{ "job procedures: downtime, speed, job info, abort",
+	  test_job_procs },
 	{ "a failed store changes nothing (issue 12 #4)",
 	  test_store_failure },
 	{ "read-only clients counted apart (issue 12 #2)", test_ro_limit },
