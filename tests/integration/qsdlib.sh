@@ -1,4 +1,4 @@
-# Helpers of the xvmd image-disk scenarios (84, 86): sourced after lib.sh
+# Helpers of the xvmd image-disk scenarios (84, 88): sourced after lib.sh
 # and xvmdlib.sh.
 
 # qdisk FILE TARGET FORMAT [EXTRA_XML]: a file disk of that format.
