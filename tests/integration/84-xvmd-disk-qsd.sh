@@ -12,12 +12,12 @@
 # before it) and says the images have none; a second domain cannot
 # write the images; migration is refused up front; xvmd killed and
 # restarted adopts the daemon; destroy stops it and removes its
-# directory; a reboot from a blkcheck cmdline finds every pattern and
-# the guest's power-off stops the daemon too; qemu-img check is clean.
+# directory; a new start with a blkcheck cmdline finds every pattern and
+# a shutdown stops the daemon too; qemu-img check is clean.
 # Refused at start with nothing left behind: a qcow2 image given as raw,
 # a raw file given as vmdk, a qcow2 image with a damaged header (the
 # daemon's own error), and a domain whose hv fails to start after its
-# daemon started. The same failures without KVM: 86-xvmd-disk-qsd-native.
+# daemon started. The same failures without KVM: 88-xvmd-disk-qsd-native.
 # timeout: 500
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xvmdlib.sh"
@@ -127,10 +127,12 @@ qemu-img convert -f vmdk -O raw "$vd/vdisk.vmdk" "$TMP/v.raw" && check_image "$T
 	fail "the vmdk image does not hold seed 9"
 pass "raw file: seed 7, qcow2: seed 8, vmdk: seed 9 (each disk's own pattern in its own file)"
 
-# Started again with blkcheck: the patterns are there; the guest powers
-# off by itself and the daemon goes with it.
+# Started again with blkcheck: the patterns are there; the guest stays
+# up (a guest that powers off at once can lose its last console lines,
+# docs/xvmd.md "Known limits") until virsh shutdown presses its power
+# button, and the daemon goes with it.
 uuid=$(V domuuid d1)
-sed -i -e 's/workload=blkwrite,idle/workload=blkcheck/' \
+sed -i -e 's/workload=blkwrite,idle/workload=blkcheck,idle/' \
 	-e "s:<name>d1</name>:<name>d1</name><uuid>$uuid</uuid>:" "$TMP/d1.xml"
 V define "$TMP/d1.xml" >/dev/null || fail "redefine d1"
 : >"$(conlog d1)"
@@ -140,7 +142,9 @@ for s in 7 8 9; do
 		{ cat "$(conlog d1)"; fail "d1: blkcheck did not find seed $s"; }
 done
 pass "d1 started again: blkcheck finds seeds 7, 8, 9 on blk0-2"
+V shutdown d1 >/dev/null || fail "shutdown d1"
 expect_state d1 "shut off" 60
+[ "$(V domstate --reason d1)" = "shut off (shutdown)" ] || fail "d1: $(V domstate --reason d1)"
 qsd_gone d1
 qemu-img check -q "$qc" || fail "qemu-img check after the second boot"
 pass "qemu-img check clean after the second boot"
