@@ -6,6 +6,9 @@
  *            VBLK_BUF_SECTORS at a time, flushes, reads it all back and
  *            verifies; prints throughput and "guest: blk: ok N sectors".
  * blkcheck   only reads and verifies (a pattern an earlier boot wrote).
+ *            Both do that on blk_disks disks from disk= in turn, disk
+ *            disk+i with seed blk_seed+i (so each disk's pattern is its
+ *            own: disks in another order mismatch).
  * blkro      writes one sector of a read-only disk and expects I/O error.
  * badblk     sends malformed requests and expects error statuses, then
  *            shows with a valid read that the device still works.
@@ -87,17 +90,19 @@ static struct {
 	const char *name;	/* "blk" or "blkcheck" for the output */
 	struct vblk *b;
 	uint64_t start, end, next, seed;
-	int phase;
+	unsigned int cur, ndisks;	/* the disk of ndisks being done */
+	int phase, first_phase;
 	uint64_t t0, write_ns, read_ns;
 } bw;
 
 static bool bw_setup(const char *name)
 {
 	bw.name = name;
-	bw.b = vblk_get((unsigned int)cmdline_num("disk"));
+	bw.ndisks = (unsigned int)cmdline_num("blk_disks");
+	bw.b = vblk_get((unsigned int)cmdline_num("disk") + bw.cur);
 	if (!bw.b)
 		return false;
-	bw.seed = cmdline_num("blk_seed");
+	bw.seed = cmdline_num("blk_seed") + bw.cur;
 	bw.start = cmdline_num("blk_start");
 	bw.end = bw.start + cmdline_num("blk_sectors");
 	if (bw.end > bw.b->capacity) {
@@ -113,12 +118,14 @@ static bool bw_setup(const char *name)
 
 static void blkwrite_start(void)
 {
+	bw.first_phase = BW_WRITE;
 	if (bw_setup("blk"))
 		bw.phase = BW_WRITE;
 }
 
 static void blkcheck_start(void)
 {
+	bw.first_phase = BW_READ;
 	if (bw_setup("blkcheck"))
 		bw.phase = BW_READ;
 }
@@ -185,7 +192,10 @@ static bool bw_step(uint64_t now)
 		kprintf("guest: %s: ok %lu sectors from %lu seed %lu read_kibps=%lu\n",
 			bw.name, bw.end - bw.start, bw.start, bw.seed,
 			kibps(bw.end - bw.start, bw.read_ns));
-		return false;
+		if (++bw.cur >= bw.ndisks || !bw_setup(bw.name))
+			return false;
+		bw.phase = bw.first_phase;	/* the next disk */
+		return true;
 	}
 	return false;
 }

@@ -62,6 +62,14 @@ struct dom_restore {
 				 * coming in, dom_migrate.c), not path */
 };
 
+/* What a disk is at start (dom_disk.c): the image file (a vdisk
+ * directory's live image, else the source itself) and its format as
+ * qemu names it; "" before the domain starts. */
+struct dom_disk_src {
+	char image[DOM_PATH_MAX + 32];
+	char format[8];		/* raw: hv serves it; else qsd */
+};
+
 struct domcon;
 struct sched_dom;
 struct dom_save_job;
@@ -100,6 +108,8 @@ struct dom {
 	bool pinned;		/* vcpupin applied to this hv's threads */
 	struct sched_dom *sd;
 	struct domcon *con;
+	struct dom_disk_src src[DOM_MAX_DISKS];	/* while running */
+	pid_t qsd_pid;		/* its qemu-storage-daemon, 0 none */
 };
 
 /* Migration's relocation port (xend's xend-relocation-port) and how
@@ -111,6 +121,7 @@ struct dom {
 struct dom_env {
 	char rundir[256], statedir[256];
 	char hv[512];		/* the hv binary */
+	char qsd[512];		/* qemu-storage-daemon ($XVM_QSD or PATH) */
 	char cgroup[64];	/* parent cgroup name */
 	int stop_timeout_s;	/* shutdown of domains when xvmd stops */
 	int reloc_port;		/* first port incoming hv listen on */
@@ -212,12 +223,15 @@ int dom_vcpu_threads(const struct dom *d, pid_t *tids, int n);
 /* A running domain's disk I/O counters from hv (virsh domblkstat), in
  * the order of d->cfg.disks. */
 struct dom_disk_stats {
+	bool avail;		/* false: qemu-storage-daemon serves it, hv
+				 * has no counters */
 	uint64_t rd_req, rd_bytes, rd_ns;
 	uint64_t wr_req, wr_bytes, wr_ns;
 	uint64_t fl_req, fl_ns;
 	uint64_t errors;
 };
-/* Up to max disks' counters into out: how many, or -errno with e. */
+/* Up to max disks' counters into out (one per disk of d->cfg): how
+ * many, or -errno with e. */
 int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 		   unsigned int max, struct verr *e);
 /* weight/cap now (if running) and in the definition. */

@@ -2,8 +2,9 @@
  * Adoption: a new xvmd (after a crash, kill -9 or a restart with domains
  * left running) finds the hv processes its predecessor started through
  * their runtime state files ($XVM_RUNDIR/xvmd/<name>.json), pid and
- * control socket, and takes them over with the same ids and states;
- * what is gone is cleaned up.
+ * control socket, and takes them over with the same ids and states, with
+ * their qemu-storage-daemon (its pid file in $XVM_RUNDIR/xvmd/qsd/NAME);
+ * what is gone is cleaned up, daemons of domains no longer running too.
  */
 #include <dirent.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include "xvm/rpc.h"
 #include "dom.h"
 #include "dom_run.h"
+#include "dom_disk.h"
 #include "sched.h"
 #include "store.h"
 
@@ -117,6 +119,7 @@ static void dom_adopt_one(const char *name, json_t *st)
 	}
 	if (d->live.id >= dom_next_id)
 		dom_next_id = d->live.id + 1;
+	dom_qsd_adopt(d);
 	domcon_attach(d);
 	d->sd = sched_dom_open(d->cfg.name);
 	d->pinned = true;	/* the old xvmd pinned it */
@@ -126,6 +129,9 @@ static void dom_adopt_one(const char *name, json_t *st)
 
 int dom_adopt_all(void)
 {
-	return store_each_run(dom_adopt_one);
+	int rc = store_each_run(dom_adopt_one);
+
+	dom_qsd_sweep();	/* daemons of domains that no longer run */
+	return rc;
 }
 

@@ -43,6 +43,7 @@
 #include "loop.h"
 #include "dom.h"
 #include "dom_migrate.h"
+#include "dom_disk.h"
 #include "dom_run.h"
 #include "store.h"
 
@@ -1093,6 +1094,27 @@ static int mig_out_call(struct dom_mig_out *j, struct dom *d, const char *uri,
 	return 0;
 }
 
+/* hv refuses to send a vhost-user-blk disk (the ring is the daemon's,
+ * and the image would need a daemon of its own on the destination):
+ * say so before anything starts. */
+static int mig_disks_check(const struct dom *d, struct verr *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->cfg.ndisks; i++)
+		if (dom_disk_qsd(&d->src[i]))
+			return verr_fail(e, -EOPNOTSUPP,
+					 VERR_OPERATION_UNSUPPORTED, "Operation "
+					 "not supported: domain %s has disk %s, "
+					 "a %s image served by qemu-storage-"
+					 "daemon: live migration of such a "
+					 "disk is not supported (raw disks "
+					 "only)", d->cfg.name,
+					 d->cfg.disks[i].target,
+					 d->src[i].format);
+	return 0;
+}
+
 static int mig_out_check(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_not_dom0(d, e);
@@ -1103,6 +1125,9 @@ static int mig_out_check(struct dom *d, struct verr *e)
 		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is not "
 				 "running");
+	rc = mig_disks_check(d, e);
+	if (rc < 0)
+		return rc;
 	return dom_check_idle(d, e);
 }
 

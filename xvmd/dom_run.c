@@ -30,6 +30,7 @@
 #include "stats.h"
 #include "store.h"
 #include "dom_run.h"
+#include "dom_disk.h"
 #include "dom_migrate.h"
 #include "events.h"
 
@@ -91,8 +92,8 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 		   unsigned int max, struct verr *e)
 {
 	json_t *res = NULL, *arr, *o;
-	unsigned int n = 0;
-	size_t i;
+	unsigned int n = 0, i;
+	size_t k = 0;
 	int rc;
 
 	rc = dom_hv_call(d, "blkstats", &res, e);
@@ -105,21 +106,28 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 				 "failed: hv of '%s' gave no disk counters",
 				 d->cfg.name);
 	}
-	json_array_foreach(arr, i, o) {
-		const char *path = json_string_value(json_object_get(o, "path"));
+	/* hv counts the disks it serves itself (--disk: the raw ones, in
+	 * the definition's order); those qemu-storage-daemon serves have
+	 * no counters there and stay unavailable */
+	for (i = 0; i < d->cfg.ndisks && i < max; i++, n++) {
+		const char *path;
 
-		if (n >= max || n >= d->cfg.ndisks)
-			break;
-		/* hv's disks are the definition's, in order; say so if not */
-		if (!path || strcmp(path, d->cfg.disks[n].path)) {
+		out[i] = (struct dom_disk_stats){ .avail = false };
+		if (dom_disk_qsd(&d->src[i]) || d->cfg.disks[i].cdrom)
+			continue;
+		o = json_array_get(arr, k++);
+		path = json_string_value(json_object_get(o, "path"));
+		/* say so if hv's disks are not the definition's */
+		if (!path || strcmp(path, d->src[i].image)) {
 			json_decref(res);
 			return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED,
 					 "operation failed: hv of '%s' has "
 					 "disk %zu as '%.200s', not '%.200s'",
-					 d->cfg.name, i, path ? path : "",
-					 d->cfg.disks[n].path);
+					 d->cfg.name, k - 1, path ? path : "",
+					 d->src[i].image);
 		}
-		out[n] = (struct dom_disk_stats){
+		out[i] = (struct dom_disk_stats){
+			.avail = true,
 			.rd_req = stats_json_u64(o, "rd_req"),
 			.rd_bytes = stats_json_u64(o, "rd_bytes"),
 			.rd_ns = stats_json_u64(o, "rd_ns"),
@@ -130,7 +138,6 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 			.fl_ns = stats_json_u64(o, "fl_ns"),
 			.errors = stats_json_u64(o, "errors"),
 		};
-		n++;
 	}
 	json_decref(res);
 	return (int)n;
@@ -348,15 +355,16 @@ struct dom_argv {
 	int n;
 	char mem[24], vcpus[8], uuid[37], sock[512], off[24];
 	char net[DOM_MAX_NICS][200];
-	char disk[DOM_MAX_DISKS][DOM_PATH_MAX + 64];
+	char disk[DOM_MAX_DISKS][DOM_PATH_MAX + 96];
 };
 
-int dom_disk_arg(const struct dom_disk *dk, char *buf, size_t len)
+int dom_disk_arg(const struct dom_disk *dk, const char *image, char *buf,
+		 size_t len)
 {
 	int n;
 
 	/* cache='default' is hv's own default (writeback): not passed. */
-	n = snprintf(buf, len, "path=%s,format=raw%s%s%s%s", dk->path,
+	n = snprintf(buf, len, "path=%s,format=raw%s%s%s%s", image,
 		     dk->readonly ? ",readonly" : "",
 		     dk->serial[0] ? ",serial=" : "", dk->serial,
 		     !strcmp(dk->cache, "none") ? ",cache=none" :
@@ -404,13 +412,30 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 			 sockets[i], mac_format_canonical(&c->nics[i].mac, mac));
 		ARG("--net"); ARG(a->net[i]);
 	}
-	/* In the XML's order (the guest's blk0, blk1, ...); cdroms were
-	 * refused by dom_disks_check(). */
+	/* Raw disks in the XML's order (hv's --disk: the guest's blk0,
+	 * blk1, ...), then the images qemu-storage-daemon exports, in the
+	 * XML's order too (hv makes --vhost-user-blk functions after every
+	 * --disk one); cdroms were refused by dom_disks_check(). */
 	for (i = 0; i < c->ndisks; i++) {
-		if (c->disks[i].cdrom ||
-		    dom_disk_arg(&c->disks[i], a->disk[i], sizeof(a->disk[i])))
+		if (c->disks[i].cdrom || dom_disk_qsd(&d->src[i]) ||
+		    dom_disk_arg(&c->disks[i], d->src[i].image, a->disk[i],
+				 sizeof(a->disk[i])))
 			continue;
 		ARG("--disk"); ARG(a->disk[i]);
+	}
+	for (i = 0; i < c->ndisks; i++) {
+		char dir[320];
+		int n;
+
+		if (c->disks[i].cdrom || !dom_disk_qsd(&d->src[i]) ||
+		    store_run_path(dir, sizeof(dir), c->name, "qsd") < 0 ||
+		    dom_qsd_sock(dir, i, a->disk[i], sizeof(a->disk[i])) < 0)
+			continue;
+		n = (int)strlen(a->disk[i]);
+		if (c->disks[i].readonly)
+			snprintf(a->disk[i] + n, sizeof(a->disk[i]) - (size_t)n,
+				 ",readonly");
+		ARG("--vhost-user-blk"); ARG(a->disk[i]);
 	}
 #undef ARG
 	a->v[a->n] = NULL;
@@ -638,6 +663,8 @@ int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 static void dom_launch_undo(struct dom *d)
 {
 	vif_delete(d);
+	dom_qsd_stop(d);
+	memset(d->src, 0, sizeof(d->src));
 	d->live.id = -1;
 	d->state = DS_SHUTOFF;
 	d->reason = DR_SHUTOFF_FAILED;
@@ -672,24 +699,30 @@ static const struct dom *dom_disk_user(const struct dom *d,
 
 			if (od->cdrom || (od->readonly && dk->readonly))
 				continue;
-			if (dom_disk_same(st, od->path))
+			/* the image it opened (a vdisk's file), whoever
+			 * serves it: hv or qemu-storage-daemon */
+			if (dom_disk_same(st, o->src[i].image[0] ?
+					  o->src[i].image : od->path))
 				return o;
 		}
 	}
 	return NULL;
 }
 
-/* Before anything is made: every disk is one hv can open, the way hv
- * opens it, and no other running domain writes to it (or reads it while
- * this one writes). */
+/* Before anything is made: every disk is one hv or qemu-storage-daemon
+ * can open, the way it will open it, of the format the XML says
+ * (dom_disk.c), and no other running domain writes to it (or reads it
+ * while this one writes). Fills d->src. */
 static int dom_disks_check(struct dom *d, struct verr *e)
 {
 	unsigned int i;
 
+	memset(d->src, 0, sizeof(d->src));
 	for (i = 0; i < d->cfg.ndisks; i++) {
 		const struct dom_disk *dk = &d->cfg.disks[i];
+		struct dom_disk_src *src = &d->src[i];
 		const struct dom *o;
-		char arg[DOM_PATH_MAX + 64];
+		char arg[DOM_PATH_MAX + 96], err[DOM_PATH_MAX + 300];
 		struct stat st;
 		int rc;
 
@@ -705,28 +738,43 @@ static int dom_disks_check(struct dom *d, struct verr *e)
 					 "unsupported configuration: disk %s "
 					 "path '%s' has a comma", dk->target,
 					 dk->path);
-		if (dom_disk_arg(dk, arg, sizeof(arg)) < 0)
+		rc = dom_disk_resolve(dk, src, true, err, sizeof(err));
+		if (rc < 0)
+			return verr_fail(e, rc, rc == -EBUSY ?
+					 VERR_OPERATION_INVALID :
+					 VERR_OPERATION_FAILED, "%s: %s",
+					 rc == -EBUSY ? "Requested operation "
+					 "is not valid" : "operation failed",
+					 err);
+		if (dom_disk_qsd(src) && dk->serial[0])
+			return verr_fail(e, -EINVAL, VERR_CONFIG_UNSUPPORTED,
+					 "unsupported configuration: disk %s: "
+					 "a <serial> is only served on raw "
+					 "disks (qemu-storage-daemon answers "
+					 "the ID of a %s image itself)",
+					 dk->target, src->format);
+		if (strchr(src->image, ','))
+			return verr_fail(e, -EINVAL, VERR_CONFIG_UNSUPPORTED,
+					 "unsupported configuration: disk %s "
+					 "image '%s' has a comma", dk->target,
+					 src->image);
+		if (dom_disk_arg(dk, src->image, arg, sizeof(arg)) < 0)
 			return verr_fail(e, -ENAMETOOLONG,
 					 VERR_CONFIG_UNSUPPORTED, "unsupported "
 					 "configuration: disk %s path is too "
 					 "long", dk->target);
-		if (stat(dk->path, &st) < 0) {
+		if (stat(src->image, &st) < 0) {
 			rc = -errno;
 			return verr_fail(e, rc, VERR_OPERATION_FAILED,
 					 "operation failed: disk %s: '%s': %s",
-					 dk->target, dk->path, strerror(-rc));
+					 dk->target, src->image, strerror(-rc));
 		}
-		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-			return verr_fail(e, -EINVAL, VERR_OPERATION_FAILED,
-					 "operation failed: disk %s: '%s' is "
-					 "not a regular file or block device",
-					 dk->target, dk->path);
-		if (access(dk->path, dk->readonly ? R_OK : R_OK | W_OK) < 0) {
+		if (access(src->image, dk->readonly ? R_OK : R_OK | W_OK) < 0) {
 			rc = -errno;
 			return verr_fail(e, rc, VERR_OPERATION_FAILED,
 					 "operation failed: disk %s: '%s' "
 					 "cannot be opened %s: %s", dk->target,
-					 dk->path, dk->readonly ? "to read" :
+					 src->image, dk->readonly ? "to read" :
 					 "to read and write", strerror(-rc));
 		}
 		o = dom_disk_user(d, dk, &st);
@@ -770,6 +818,9 @@ static int dom_launch_spawn(struct dom *d, struct verr *e)
 	if (d->cfg.nnics && !dom_hv_net_supported())
 		log_warn("dom %s: this hv has no --net: NICs not attached",
 			 d->cfg.name);
+	rc = dom_qsd_start(d, e);
+	if (rc < 0)
+		goto fail;
 	rc = dom_spawn(d, sockets, e);
 	if (rc == 0)
 		return 0;
@@ -917,6 +968,8 @@ void dom_stopped(struct dom *d, int state, int reason)
 	dom_unwatch(d);
 	domcon_detach(d);
 	vif_delete(d);
+	dom_qsd_stop(d);
+	memset(d->src, 0, sizeof(d->src));
 	if (d->sd) {
 		sched_dom_close(d->sd, true);
 		d->sd = NULL;

@@ -29,10 +29,12 @@ int dom_launch(struct dom *d, struct verr *e);
  * domain is paused (starting up) and refuses lifecycle changes. */
 int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
 		     struct verr *e);
-/* hv's --disk argument for a disk ("path=P,format=raw[,readonly]
- * [,serial=S][,cache=none|writeback]"): 0, or -ENAMETOOLONG if it does
- * not fit in len. */
-int dom_disk_arg(const struct dom_disk *dk, char *buf, size_t len);
+/* hv's --disk argument for a raw disk whose file is image (its source,
+ * or a vdisk's image): "path=IMAGE,format=raw[,readonly][,serial=S]
+ * [,cache=none|writeback]"; 0, or -ENAMETOOLONG if it does not fit in
+ * len. */
+int dom_disk_arg(const struct dom_disk *dk, const char *image, char *buf,
+		 size_t len);
 /* Watch hv's control socket for state events; 0 or -errno. */
 int dom_watch(struct dom *d);
 void dom_unwatch(struct dom *d);

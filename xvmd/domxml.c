@@ -838,21 +838,27 @@ static int domxml_interface(struct domxml_ctx *c, const xmlNode *n)
 	return 0;
 }
 
-/* <driver name= type= cache=>: only raw images (image formats need
- * qemu-storage-daemon, which xvmd does not drive yet); the name (qemu,
- * file, phy) says nothing to hv and is not kept; the cache mode is. */
+/* <driver name= type= cache=>: the image format (raw is hv's own, the
+ * others qemu-storage-daemon's, dom_disk.c) and the cache mode are kept;
+ * the name (qemu, file, phy) says nothing to hv and is not. */
 static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n,
 			      struct dom_disk *d)
 {
+	static const char *const formats[] = { "raw", "qcow2", "vmdk", "vdi",
+					       "vpc" };
 	char type[16];
+	bool known = false;
 	int rc = domxml_attr_copy(c, n, "type", type, sizeof(type), false);
 
-	if (rc > 0 && strcmp(type, "raw"))
-		return domxml_fail(c, "unsupported disk driver type '%s': "
-				   "image formats need qemu-storage-daemon, "
-				   "not yet served (raw only)", type);
 	if (rc < 0)
 		return rc;
+	for (size_t i = 0; rc > 0 && i < ARRAY_SIZE(formats); i++)
+		known = known || !strcmp(type, formats[i]);
+	if (rc > 0 && !known)
+		return domxml_fail(c, "unsupported disk driver type '%s' (raw, "
+				   "qcow2, vmdk, vdi, vpc)", type);
+	if (rc > 0)
+		snprintf(d->format, sizeof(d->format), "%.7s", type);
 	rc = domxml_attr_copy(c, n, "cache", d->cache, sizeof(d->cache),
 			      false);
 	if (rc > 0 && strcmp(d->cache, "none") &&

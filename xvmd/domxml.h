@@ -5,8 +5,10 @@
  * cmdline), on_poweroff/on_reboot/on_crash, interface type='bridge' (source
  * bridge, mac, target dev, vlan tag, bandwidth inbound/outbound average,
  * model; type='network' names a link the same way, see below), disk (file
- * or block source, device disk or cdrom, raw driver, target dev and bus,
- * readonly), console/serial
+ * or block source, a vdisk directory as a file source, device disk or
+ * cdrom, driver type raw, qcow2, vmdk, vdi or vpc, target dev and bus,
+ * readonly; dom_disk.c checks the image against the type at start),
+ * console/serial
  * type='pty', memballoon model none|virtio, os/boot dev, and xvm's own
  * <xvm:lifecycle on_xend_stop='ignore|shutdown'/> in the namespace
  * DOMXML_NS inside <metadata> (also accepted at the top level, where
@@ -15,7 +17,7 @@
  * verbatim and given back by dumpxml, not honoured: <metadata> children of
  * other namespaces, <features>, <clock>, <cpu>. Anything else is refused
  * with a message naming it (and why, where there is a reason: <graphics>
- * has no display device, a qcow2 <driver> no reader).
+ * has no display device).
  * <interface type='network'><source network='NAME'/>: xvm has no libvirt
  * networks; NAME is taken as the vswitchd link to create the VNIC over,
  * as <source bridge='NAME'/> is, and given back as type='network'.
@@ -67,6 +69,9 @@ struct dom_disk {
 	char serial[21];	/* <serial>: <= 20 printable chars, "" none */
 	char cache[12];		/* <driver cache=>: "none", "writeback",
 				 * "default" or "" absent */
+	char format[8];		/* <driver type=>: "raw", "qcow2", "vmdk",
+				 * "vdi", "vpc", or "" absent (raw; a vdisk:
+				 * its vdisk.xml's) */
 };
 
 struct dom_config {

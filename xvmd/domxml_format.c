@@ -78,7 +78,9 @@ static void fmt_disk(FILE *f, const struct dom_disk *d)
 {
 	fprintf(f, "    <disk type='%s' device='%s'>\n",
 		d->block ? "block" : "file", d->cdrom ? "cdrom" : "disk");
-	fputs("      <driver name='qemu' type='raw'", f);
+	fputs("      <driver name='qemu'", f);
+	if (d->format[0])
+		fprintf(f, " type='%s'", d->format);
 	if (d->cache[0])
 		fprintf(f, " cache='%s'", d->cache);
 	fprintf(f, "/>\n      <source %s='", d->block ? "dev" : "file");

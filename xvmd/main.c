@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 	dom_env.reloc_port = DOM_MIG_PORT;
 	netallow_parse(&dom_env.reloc_allow, "127.0.0.0/8,::1", NULL, 0);
 	xvmd_default_hv();
+	snprintf(dom_env.qsd, sizeof(dom_env.qsd), "%.500s",
+		 getenv("XVM_QSD") ? getenv("XVM_QSD") : "qemu-storage-daemon");
 	if (xvmd_parse(argc, argv, &o) < 0 || xvmd_dirs(&o) < 0)
 		return 2;
 	tls_set_pki_dir(o.pki_dir);

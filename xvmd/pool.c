@@ -962,14 +962,22 @@ int pool_check_disks(const struct dom_config *cfg, struct verr *e)
 		if (dk->block || dk->cdrom)
 			continue;
 		v = pool_vol_by_path(dk->path, &p);
-		if (v && strcmp(v->format, "raw"))
+		if (!v || !strcmp(v->format, dk->format[0] ? dk->format :
+				  "raw"))
+			continue;
+		if (dk->format[0] && strcmp(dk->format, "raw"))
 			return verr_set(e, VERR_CONFIG_UNSUPPORTED,
 					"unsupported configuration: disk %s: "
 					"volume '%s' of pool '%s' is a %s "
-					"image; its disk would be read as "
-					"raw: xvmd serves raw disks only",
-					dk->target, v->name, p->name,
-					v->format);
+					"image, not %s as its <driver type> "
+					"says", dk->target, v->name, p->name,
+					v->format, dk->format);
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED,
+				"unsupported configuration: disk %s: "
+				"volume '%s' of pool '%s' is a %s image; its "
+				"disk would be read as raw: give it <driver "
+				"type='%s'/>", dk->target, v->name, p->name,
+				v->format, v->format);
 	}
 	return 0;
 }

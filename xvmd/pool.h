@@ -141,11 +141,12 @@ int pool_vol_delete(struct pool *p, const char *name, struct verr *e);
 int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 		    unsigned int flags, struct verr *e);
 
-/* A domain's disks that are volumes of active pools must be raw images,
- * the only format a disk is served in (a driverless <disk> is taken as
- * raw): a qcow2 volume given to the guest as raw bytes would show it the
- * image's metadata, and what it wrote there would be read as metadata
- * later. 0, or -EOPNOTSUPP with e naming the disk and the volume. */
+/* A domain's disks that are volumes of active pools must be given in
+ * their volume's format (a driverless <disk> is taken as raw): a qcow2
+ * volume given to the guest as raw bytes would show it the image's
+ * metadata, and what it wrote there would be read as metadata later
+ * (dom_disk.c checks the image itself again at start). 0, or -EOPNOTSUPP
+ * with e naming the disk and the volume. */
 struct dom_config;
 int pool_check_disks(const struct dom_config *cfg, struct verr *e);
 

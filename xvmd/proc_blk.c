@@ -2,9 +2,14 @@
  * Disk procedures (issue 14): DOMAIN_GET_BLOCK_INFO (virsh domblkinfo),
  * DOMAIN_BLOCK_STATS and DOMAIN_BLOCK_STATS_FLAGS (virsh domblkstat: hv's
  * counters of completed requests since it started).
- * A disk is raw (the only format hv serves), so its capacity is the size
- * of the file or block device; allocation what the file system holds of
- * the file (st_blocks) or the whole device; physical the file's size.
+ * A raw disk's capacity is the size of the file or block device;
+ * allocation what the file system holds of the file (st_blocks) or the
+ * whole device; physical the file's size. An image in another format
+ * (or a vdisk's) has the virtual size qemu-img info gives as capacity,
+ * what its files hold as allocation (qemu-img's actual-size: st_blocks,
+ * with a fixed vmdk's data file) and the image file's size as physical.
+ * Disks qemu-storage-daemon serves have no counters in hv: their stats
+ * are refused as unavailable rather than made up.
  * Numbers and layouts are remote_protocol.x's.
  */
 #include <errno.h>
@@ -16,6 +21,7 @@
 #include <sys/stat.h>
 #include <linux/fs.h>
 #include "dom.h"
+#include "dom_disk.h"
 #include "proc.h"
 #include "stats.h"
 
@@ -55,7 +61,9 @@ PROC_DECL(proc_get_block_info)
 	char *path = xdr_get_string(c->args, 4096);
 	uint32_t flags = xdr_get_u32(c->args);
 	const struct dom_disk *dk;
-	uint64_t alloc, size;
+	struct dom_disk_src src;
+	char err[DOM_PATH_MAX + 300];
+	uint64_t alloc, size, phys;
 	struct stat st;
 	int rc;
 
@@ -74,34 +82,45 @@ PROC_DECL(proc_get_block_info)
 			      path);
 		goto out;
 	}
-	if (stat(dk->path, &st) < 0) {
+	rc = dom_disk_resolve(dk, &src, false, err, sizeof(err));
+	if (rc < 0) {
+		rc = verr_set(&c->err, VERR_OPERATION_FAILED, "operation "
+			      "failed: %s", err);
+		goto out;
+	}
+	if (stat(src.image, &st) < 0) {
 		rc = verr_set(&c->err, VERR_OPERATION_FAILED, "operation "
 			      "failed: disk %s: '%.200s': %s", dk->target,
-			      dk->path, strerror(errno));
+			      src.image, strerror(errno));
 		goto out;
 	}
 	if (S_ISBLK(st.st_mode)) {
-		rc = proc_blkdev_size(dk->path, &size);
+		rc = proc_blkdev_size(src.image, &size);
 		if (rc < 0) {
 			rc = verr_set(&c->err, VERR_OPERATION_FAILED,
 				      "operation failed: disk %s: '%.200s': "
-				      "%s", dk->target, dk->path,
+				      "%s", dk->target, src.image,
 				      strerror(-rc));
 			goto out;
 		}
 		alloc = size;
-	} else if (S_ISREG(st.st_mode)) {
+	} else {
 		size = (uint64_t)st.st_size;
 		alloc = (uint64_t)st.st_blocks * 512;
-	} else {
-		rc = verr_set(&c->err, VERR_OPERATION_FAILED, "operation "
-			      "failed: disk %s: '%.200s' is not a regular file "
-			      "or block device", dk->target, dk->path);
-		goto out;
+	}
+	phys = size;
+	if (dom_disk_qsd(&src)) {
+		rc = dom_img_vsize(&src, &size, &alloc, err, sizeof(err));
+		if (rc < 0) {
+			rc = verr_set(&c->err, VERR_OPERATION_FAILED,
+				      "operation failed: disk %s: %s",
+				      dk->target, err);
+			goto out;
+		}
 	}
 	xdr_put_u64(c->ret, alloc);
-	xdr_put_u64(c->ret, size);	/* capacity: raw, all of it */
-	xdr_put_u64(c->ret, size);	/* physical */
+	xdr_put_u64(c->ret, size);	/* capacity: what the guest sees */
+	xdr_put_u64(c->ret, phys);
 out:
 	free(path);
 	return rc;
@@ -138,6 +157,12 @@ static int proc_disk_counters(struct remote_call *c, struct dom *d,
 				"failed: hv of '%s' does not serve disk %s",
 				d->cfg.name, dk->target);
 	*st = all[dk - d->cfg.disks];
+	if (!st->avail)
+		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation "
+				"not supported: disk %s is a %s image served "
+				"by qemu-storage-daemon: xvmd has no I/O "
+				"counters for it", dk->target,
+				d->src[dk - d->cfg.disks].format);
 	return 0;
 }
 

@@ -411,7 +411,8 @@ static void proc_stats_record(struct remote_call *c, const struct dom *d,
 		for (i = 0; i < d->cfg.ndisks; i++) {
 			tp_string(&l, d->cfg.disks[i].target, "block.%u.name", i);
 			tp_string(&l, d->cfg.disks[i].path, "block.%u.path", i);
-			if ((int)i >= n)
+			/* none for a disk qemu-storage-daemon serves */
+			if ((int)i >= n || !ds[i].avail)
 				continue;
 			tp_ullong(&l, ds[i].rd_req, "block.%u.rd.reqs", i);
 			tp_ullong(&l, ds[i].rd_bytes, "block.%u.rd.bytes", i);

@@ -19,7 +19,7 @@
 #define STORE_DEF_MAX	(1u << 20)
 
 static char store_defdir[300], store_rundir[300], store_hvdir[300],
-	    store_condir[300], store_savedir[300];
+	    store_condir[300], store_savedir[300], store_qsddir[310];
 
 static int store_mkdir(const char *path)
 {
@@ -37,6 +37,7 @@ int store_init(const char *statedir, const char *rundir)
 	snprintf(store_rundir, sizeof(store_rundir), "%s/xvmd", rundir);
 	snprintf(store_hvdir, sizeof(store_hvdir), "%s/hv", rundir);
 	snprintf(store_condir, sizeof(store_condir), "%s/console", rundir);
+	snprintf(store_qsddir, sizeof(store_qsddir), "%s/qsd", store_rundir);
 	snprintf(store_savedir, sizeof(store_savedir), "%s/save", statedir);
 	snprintf(statedom, sizeof(statedom), "%s", statedir);
 	if ((rc = store_mkdir(statedom)) < 0 ||
@@ -44,6 +45,7 @@ int store_init(const char *statedir, const char *rundir)
 	    (rc = store_mkdir(store_savedir)) < 0 ||
 	    (rc = store_mkdir(rundir)) < 0 ||
 	    (rc = store_mkdir(store_rundir)) < 0 ||
+	    (rc = store_mkdir(store_qsddir)) < 0 ||
 	    (rc = store_mkdir(store_hvdir)) < 0 ||
 	    (rc = store_mkdir(store_condir)) < 0)
 		return rc;
@@ -72,6 +74,11 @@ int store_run_path(char *buf, size_t len, const char *name, const char *what)
 		return store_path(buf, len, store_hvdir, name, ".log");
 	if (!strcmp(what, "mig"))	/* an incoming hv's stream socket */
 		return store_path(buf, len, store_hvdir, name, ".mig");
+	if (!strcmp(what, "qsd"))	/* the qemu-storage-daemon's directory */
+		return store_path(buf, len, store_qsddir, name, "");
+	if (!strcmp(what, "qsdroot"))	/* where those directories are */
+		return snprintf(buf, len, "%s", store_qsddir) >= (int)len ?
+		       -ENAMETOOLONG : 0;
 	return -EINVAL;
 }
 

@@ -30,7 +30,9 @@ int store_delete_run(const char *name);
 int store_each_run(void (*fn)(const char *name, json_t *state));
 
 /* Run-time paths of a domain: what = "sock", "pid", "log" (under
- * $XVM_RUNDIR/hv/) or "console" ($XVM_RUNDIR/console/NAME.log). */
+ * $XVM_RUNDIR/hv/), "console" ($XVM_RUNDIR/console/NAME.log), "qsd"
+ * (the directory of its qemu-storage-daemon, $XVM_RUNDIR/xvmd/qsd/NAME;
+ * "qsdroot" ignores name and gives $XVM_RUNDIR/xvmd/qsd). */
 int store_run_path(char *buf, size_t len, const char *name, const char *what);
 
 /* A persistent domain's managed save image: $XVM_STATEDIR/save/NAME.save. */

@@ -19,11 +19,12 @@ $(XVMD_LIB): $(XVMD_OBJS)
 	rm -f $@
 	ar rcs $@ $(XVMD_OBJS)
 
-$(BIN)/xvmd: $(BUILD)/obj/xvmd/main.o $(XVMD_LIB) $(XVM_LIB)
+$(BIN)/xvmd: $(BUILD)/obj/xvmd/main.o $(XVMD_LIB) $(VDISKADM_LIB) $(XVM_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(XML_LIBS) $(XVM_LDLIBS) $(LDLIBS)
 
-UNIT_LIBS += $(XVMD_LIB)
+# dom_disk.c reads vdisk.xml with vdiskadm's codec: libvdiskadm after it
+UNIT_LIBS += $(XVMD_LIB) $(VDISKADM_LIB)
 $(BUILD)/tests/xvm-unit: XVM_LDLIBS += $(XML_LIBS)
 
 all: $(BIN)/xvmd

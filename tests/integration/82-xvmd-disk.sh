@@ -6,8 +6,9 @@
 # <readonly/> disk refuses the guest's writes; save and restore keep the
 # disk; a second domain cannot
 # start on a disk a running one writes to; a missing file fails the start
-# naming the path, with no VNIC or hv left; a qcow2 driver type is refused
-# at define, a cdrom at start; a block device (loop) disk with
+# naming the path, with no VNIC or hv left; a qed driver type is refused
+# at define, a cdrom at start (images in qcow2, vmdk, vdi, vpc are
+# 84-xvmd-disk-qsd's); a block device (loop) disk with
 # cache=none works the same.
 # timeout: 400
 . "$(dirname "$0")/lib.sh"
@@ -32,9 +33,9 @@ hvpid() { cat "$XVM_RUNDIR/hv/$1.pid" 2>/dev/null; }
 img=$TMP/d1.img
 truncate -s 16M "$img"
 
-# Refused at define: an image format hv does not serve.
-dom_xml q "workload=idle" "" "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$TMP/q.qcow2'/><target dev='vda'/></disk>"
-expect_fail "unsupported disk driver type 'qcow2': image formats need qemu-storage-daemon, not yet served" define "$TMP/q.xml"
+# Refused at define: an image format xvm does not serve.
+dom_xml q "workload=idle" "" "<disk type='file' device='disk'><driver name='qemu' type='qed'/><source file='$TMP/q.qed'/><target dev='vda'/></disk>"
+expect_fail "unsupported disk driver type 'qed' \\(raw, qcow2, vmdk, vdi, vpc\\)" define "$TMP/q.xml"
 V list --all --name | grep -qx q && fail "q was defined"
 
 # Defined, refused at start: a cdrom (hv has no cdrom device).

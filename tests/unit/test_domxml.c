@@ -147,13 +147,13 @@ static void test_domxml_errors(void)
 		{ "<domain type='xvm'><devices><graphics type='vnc' port='-1'/>"
 		  "</devices></domain>", "no display device" },
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
-		  "<driver name='qemu' type='qcow2'/><source file='/d.qcow2'/>"
+		  "<driver name='qemu' type='qed'/><source file='/d.qed'/>"
 		  "<target dev='xvda' bus='xen'/></disk></devices></domain>",
-		  "unsupported disk driver type 'qcow2': image formats need "
-		  "qemu-storage-daemon, not yet served" },
+		  "unsupported disk driver type 'qed' (raw, qcow2, vmdk, vdi, "
+		  "vpc)" },
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
-		  "<driver type='vmdk'/><source file='/d'/><target dev='xvda'/>"
-		  "</disk></devices></domain>", "disk driver type 'vmdk'" },
+		  "<driver type='vhd'/><source file='/d'/><target dev='xvda'/>"
+		  "</disk></devices></domain>", "disk driver type 'vhd'" },
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
 		  "<driver type='raw' cache='unsafe'/><source file='/d'/>"
 		  "<target dev='xvda'/></disk></devices></domain>",
@@ -604,15 +604,15 @@ static void test_domxml_disks(void)
 	CU_ASSERT_STRING_EQUAL(a.disks[0].cache, "none");
 	CU_ASSERT_STRING_EQUAL(a.disks[1].cache, "default");
 	CU_ASSERT_TRUE(a.disks[1].block && a.disks[1].readonly);
-	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], arg, sizeof(arg)), 0);
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], a.disks[0].path, arg, sizeof(arg)), 0);
 	CU_ASSERT_STRING_EQUAL(arg, "path=/img/a.img,format=raw,"
 			       "serial=SN 0001,cache=none");
-	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[1], arg, sizeof(arg)), 0);
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[1], a.disks[1].path, arg, sizeof(arg)), 0);
 	CU_ASSERT_STRING_EQUAL(arg, "path=/dev/loop9,format=raw,readonly");
-	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[2], arg, sizeof(arg)), 0);
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[2], a.disks[2].path, arg, sizeof(arg)), 0);
 	CU_ASSERT_STRING_EQUAL(arg, "path=/img/c.img,format=raw,"
 			       "cache=writeback");
-	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], arg, 20), -ENAMETOOLONG);
+	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], a.disks[0].path, arg, 20), -ENAMETOOLONG);
 	x = domxml_format(&a, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<driver name='qemu' type='raw' "

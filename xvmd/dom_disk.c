@@ -1,0 +1,650 @@
+/*
+ * Disk sources and the domain's qemu-storage-daemon (dom_disk.h).
+ *
+ * Formats: a raw file or block device is hv's (--disk). Anything else
+ * (qcow2, vmdk, vdi, vpc) is opened by qemu-storage-daemon, one per
+ * domain, run in $XVM_RUNDIR/xvmd/qsd/NAME/ with --daemonize (its parent
+ * exits once every export is up, or with the daemon's error on stderr,
+ * which goes to qsd.log there) and --pidfile qsd.pid, exporting disk i
+ * as vhost-user-blk on disk<i>.sock; hv gets --vhost-user-blk for each.
+ * The format the XML gives is checked against the image's first bytes
+ * (a few magic numbers, no parsing): a file given as raw that starts
+ * like an image of another format is refused, not handed to the guest
+ * as raw bytes (its metadata would be the guest's to rewrite), and an
+ * image that is not of the format named is refused too; a damaged image
+ * of the right kind gets qemu-storage-daemon's own error at start.
+ * vdisk directories are read through vdiskadm's own vdisk.xml codec.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/fs.h>
+#include <jansson.h>
+#include "xvm/log.h"
+#include "../vdiskadm/vdiskadm.h"
+#include "dom_disk.h"
+#include "loop.h"
+#include "store.h"
+
+#define QSD_START_MS	30000	/* the daemon's startup, at most */
+#define QSD_STOP_MS	5000	/* SIGTERM to SIGKILL */
+
+static void dd_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- formats ---- */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+const char *dom_img_magic(const uint8_t *head, size_t n, const uint8_t *tail,
+			  bool want_vpc)
+{
+	static const char vmdk_desc[] = "# Disk DescriptorFile";
+
+	if (n >= 4 && !memcmp(head, "QFI\xfb", 4))
+		return "qcow2";
+	if (n >= 4 && !memcmp(head, "KDMV", 4))
+		return "vmdk";
+	if (n >= sizeof(vmdk_desc) - 1 &&
+	    !memcmp(head, vmdk_desc, sizeof(vmdk_desc) - 1))
+		return "vmdk";
+	if (n >= 0x44 && le32(head + 0x40) == 0xbeda107f)
+		return "vdi";
+	if (n >= 8 && !memcmp(head, "conectix", 8))
+		return "vpc";		/* a dynamic VHD's copy of its footer */
+	if (want_vpc && tail && !memcmp(tail, "conectix", 8))
+		return "vpc";		/* a fixed VHD: the footer only */
+	return "raw";
+}
+
+/* Read the image's first bytes and (for vpc) its last sector. */
+static int dd_probe(const char *path, bool want_vpc, const char **fmt)
+{
+	uint8_t head[512], tail[512];
+	struct stat st;
+	uint64_t size = 0;
+	ssize_t n;
+	bool have_tail = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(head, 0, sizeof(head));
+	n = pread(fd, head, sizeof(head), 0);
+	if (n < 0)
+		rc = -errno;
+	if (rc == 0 && want_vpc && fstat(fd, &st) == 0) {
+		if (S_ISBLK(st.st_mode))
+			ioctl(fd, BLKGETSIZE64, &size);
+		else
+			size = (uint64_t)st.st_size;
+		have_tail = size >= 512 &&
+			    pread(fd, tail, 512, (off_t)(size - 512)) == 512;
+	}
+	close(fd);
+	if (rc == 0)
+		*fmt = dom_img_magic(head, (size_t)n, have_tail ? tail : NULL,
+				     want_vpc);
+	return rc;
+}
+
+/* A vdisk directory: its live image and format from vdisk.xml. */
+static int dd_vdisk(const struct dom_disk *dk, struct dom_disk_src *src,
+		    bool start, char *err, size_t errlen)
+{
+	char path[DOM_PATH_MAX + 16], xerr[256], *files[2] = { 0 };
+	struct vd_meta *m = calloc(1, sizeof(*m));
+	char *xml = NULL;
+	ssize_t n = 0;
+	int fd = -1, rc = -ENOMEM;
+
+	if (!m)
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s", dk->path, VD_XML);
+	xml = malloc(VD_XML_MAX + 1);
+	if (!xml)
+		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || (n = read(fd, xml, VD_XML_MAX + 1)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "disk %s: '%s' is a directory but not a "
+			 "vdisk: %s: %s", dk->target, dk->path, path,
+			 strerror(-rc));
+		goto out;
+	}
+	rc = -EINVAL;
+	if (n > VD_XML_MAX) {
+		snprintf(err, errlen, "disk %s: %s is too large", dk->target,
+			 path);
+		goto out;
+	}
+	if (vdxml_parse(xml, (size_t)n, m, xerr, sizeof(xerr)) < 0) {
+		snprintf(err, errlen, "disk %s: %s: %s", dk->target, path,
+			 xerr);
+		goto out;
+	}
+	if (dk->format[0] && strcmp(dk->format, m->type->qfmt)) {
+		snprintf(err, errlen, "disk %s: vdisk '%s' holds a %s image "
+			 "(format %s), not %s as <driver type> says",
+			 dk->target, dk->path, m->type->name, m->type->qfmt,
+			 dk->format);
+		goto out;
+	}
+	if (start && m->readonly && !dk->readonly) {
+		snprintf(err, errlen, "disk %s: vdisk '%s' is read-only "
+			 "(vdiskadm prop-set readonly): give the disk "
+			 "<readonly/>", dk->target, dk->path);
+		goto out;
+	}
+	if (start && (m->rwcnt || (m->rocnt && !dk->readonly))) {
+		rc = -EBUSY;
+		snprintf(err, errlen, "disk %s: vdisk '%s' is in use "
+			 "(vdiskadm: %u writer, %u readers)", dk->target,
+			 dk->path, m->rwcnt, m->rocnt);
+		goto out;
+	}
+	rc = -ENOMEM;
+	if (vd_type_files(m->type, m->sparse, "vdisk", files) < 0)
+		goto out;
+	rc = -ENAMETOOLONG;
+	if ((size_t)snprintf(src->image, sizeof(src->image), "%s/%s",
+			     dk->path, files[0]) >= sizeof(src->image)) {
+		snprintf(err, errlen, "disk %s: vdisk path too long",
+			 dk->target);
+		goto out;
+	}
+	snprintf(src->format, sizeof(src->format), "%s", m->type->qfmt);
+	rc = 0;
+out:
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (fd >= 0)
+		close(fd);
+	free(files[0]);
+	free(files[1]);
+	free(xml);
+	free(m);
+	return rc;
+}
+
+int dom_disk_resolve(const struct dom_disk *dk, struct dom_disk_src *src,
+		     bool start, char *err, size_t errlen)
+{
+	const char *got = "raw";
+	struct stat st;
+	int rc;
+
+	memset(src, 0, sizeof(*src));
+	if (stat(dk->path, &st) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "disk %s: '%s': %s", dk->target,
+			 dk->path, strerror(-rc));
+		return rc;
+	}
+	if (S_ISDIR(st.st_mode) && !dk->block) {
+		rc = dd_vdisk(dk, src, start, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (stat(src->image, &st) < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "disk %s: vdisk image '%s': %s",
+				 dk->target, src->image, strerror(-rc));
+			return rc;
+		}
+	} else {
+		snprintf(src->image, sizeof(src->image), "%s", dk->path);
+		snprintf(src->format, sizeof(src->format), "%s",
+			 dk->format[0] ? dk->format : "raw");
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		snprintf(err, errlen, "disk %s: '%s' is not a regular file, "
+			 "block device or vdisk directory", dk->target,
+			 src->image);
+		return -EINVAL;
+	}
+	rc = dd_probe(src->image, !strcmp(src->format, "vpc"), &got);
+	if (rc < 0) {
+		snprintf(err, errlen, "disk %s: '%s' cannot be read: %s",
+			 dk->target, src->image, strerror(-rc));
+		return rc;
+	}
+	if (!strcmp(src->format, "raw") && strcmp(got, "raw")) {
+		snprintf(err, errlen, "disk %s: '%s' holds a %s image, but the "
+			 "domain gives it as raw: name its format with "
+			 "<driver type='%s'/> (xvm does not hand an image's "
+			 "metadata to a guest as raw data)", dk->target,
+			 src->image, got, got);
+		return -EINVAL;
+	}
+	if (strcmp(src->format, got)) {
+		snprintf(err, errlen, "disk %s: '%s' is not a %s image (%s)",
+			 dk->target, src->image, src->format,
+			 strcmp(got, "raw") ? got : "no header of that format");
+		return -EINVAL;
+	}
+	if (dom_disk_qsd(src) && src->image[0] != '/') {
+		snprintf(err, errlen, "disk %s: '%s': an image in %s format "
+			 "needs an absolute path", dk->target, src->image,
+			 src->format);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- the daemon's command line ---- */
+
+int dom_qsd_sock(const char *dir, unsigned int i, char *buf, size_t len)
+{
+	size_t max = len < 108 ? len : 108;	/* sockaddr_un's sun_path */
+	int n = snprintf(buf, len, "%s/disk%u.sock", dir, i);
+
+	return n < 0 || (size_t)n >= max ? -ENAMETOOLONG : 0;
+}
+
+int dom_qsd_args(const struct dom_config *c, const struct dom_disk_src *src,
+		 const char *prog, const char *dir, struct dom_qsd_argv *a)
+{
+	unsigned int i, n = 0;
+	char sock[400];
+	int len;
+
+	a->n = 0;
+#define ARG(x) (a->v[a->n++] = (char *)(x))
+	ARG(prog);
+	ARG("--daemonize");
+	if ((size_t)snprintf(a->pidfile, sizeof(a->pidfile), "%s/qsd.pid",
+			     dir) >= sizeof(a->pidfile))
+		return -ENAMETOOLONG;
+	ARG("--pidfile"); ARG(a->pidfile);
+	for (i = 0; i < c->ndisks; i++) {
+		const struct dom_disk *dk = &c->disks[i];
+		const char *ro = dk->readonly ? "on" : "off";
+
+		if (!dom_disk_qsd(&src[i]))
+			continue;
+		if (dom_qsd_sock(dir, i, sock, sizeof(sock)) < 0)
+			return -ENAMETOOLONG;
+		/* driver file/host_device: the name is never parsed as a
+		 * protocol or JSON; paths have no commas (dom_run.c) */
+		len = snprintf(a->arg[i][0], sizeof(a->arg[i][0]),
+			       "driver=%s,node-name=f%u,filename=%s,"
+			       "read-only=%s%s", dk->block ? "host_device" :
+			       "file", i, src[i].image, ro,
+			       !strcmp(dk->cache, "none") ?
+			       ",cache.direct=on" : "");
+		if (len < 0 || (size_t)len >= sizeof(a->arg[i][0]))
+			return -ENAMETOOLONG;
+		snprintf(a->arg[i][1], sizeof(a->arg[i][1]),
+			 "driver=%s,node-name=d%u,file=f%u,read-only=%s",
+			 src[i].format, i, i, ro);
+		snprintf(a->arg[i][2], sizeof(a->arg[i][2]),
+			 "type=vhost-user-blk,id=e%u,node-name=d%u,"
+			 "addr.type=unix,addr.path=%s,writable=%s", i, i,
+			 sock, dk->readonly ? "off" : "on");
+		ARG("--blockdev"); ARG(a->arg[i][0]);
+		ARG("--blockdev"); ARG(a->arg[i][1]);
+		ARG("--export"); ARG(a->arg[i][2]);
+		n++;
+	}
+#undef ARG
+	a->v[a->n] = NULL;
+	return (int)n;
+}
+
+/* ---- running it ---- */
+
+static int dd_dir(const struct dom *d, char *dir, size_t len)
+{
+	return store_run_path(dir, len, d->cfg.name, "qsd");
+}
+
+/* Remove dir's files, then dir (only files are made there). */
+static void dd_rmdir(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+
+	if (!dp)
+		return;
+	while ((de = readdir(dp)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(dp), de->d_name, 0);
+	closedir(dp);
+	if (rmdir(dir) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", dir, strerror(errno));
+}
+
+/* The last line of dir/qsd.log (the daemon's error). */
+static void dd_log_tail(const char *dir, char *buf, size_t len)
+{
+	char path[400], tmp[2048];
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(buf, len, "no message");
+	snprintf(path, sizeof(path), "%s/qsd.log", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, tmp, sizeof(tmp) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	tmp[n] = 0;
+	while (n > 0 && tmp[n - 1] == '\n')
+		tmp[--n] = 0;
+	p = strrchr(tmp, '\n');
+	snprintf(buf, len, "%.300s", p ? p + 1 : tmp);
+}
+
+/* The pid in dir/qsd.pid if that process is the daemon of dir (its
+ * command line names that pid file): a pid file outliving its process
+ * must not make us signal whoever has the number now. 0 if not. */
+static pid_t dd_pid(const char *dir)
+{
+	char path[400], buf[4096], want[400];
+	long pid;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/qsd.pid", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, 31);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1 || pid > 0x3fffffff)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	snprintf(want, sizeof(want), "%s/qsd.pid", dir);
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		if (!strcmp(p, want))
+			return (pid_t)pid;
+	return 0;
+}
+
+/* Whether pid still runs (a zombie does not). */
+static bool dd_alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return !(p && p[1] == ' ' && p[2] == 'Z');
+}
+
+static void dd_kill(pid_t pid)
+{
+	int64_t end = loop_now_ms() + QSD_STOP_MS;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (dd_alive(pid) && loop_now_ms() < end)
+		dd_sleep_ms(10);
+	if (dd_alive(pid)) {
+		log_warn("qemu-storage-daemon %d ignored SIGTERM: killed",
+			 (int)pid);
+		kill(pid, SIGKILL);
+		end = loop_now_ms() + 2000;
+		while (dd_alive(pid) && loop_now_ms() < end)
+			dd_sleep_ms(10);
+	}
+}
+
+/* Stop the daemon of dir (whoever started it) and remove dir. */
+static void dd_stop_dir(const char *dir, pid_t pid)
+{
+	pid_t found = dd_pid(dir);
+
+	dd_kill(found ? found : pid);
+	dd_rmdir(dir);
+}
+
+int dom_qsd_start(struct dom *d, struct verr *e)
+{
+	struct dom_qsd_argv *a;
+	char dir[320], log[400], sock[400], msg[400];
+	int64_t end;
+	pid_t pid;
+	int n, rc, st, logfd;
+	unsigned int i;
+
+	d->qsd_pid = 0;
+	if (dd_dir(d, dir, sizeof(dir)) < 0)
+		return verr_fail(e, -ENAMETOOLONG, VERR_OPERATION_FAILED,
+				 "operation failed: the storage daemon "
+				 "directory of '%s' is too long", d->cfg.name);
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return verr_nomem(e);
+	n = dom_qsd_args(&d->cfg, d->src, dom_env.qsd, dir, a);
+	if (n <= 0) {
+		free(a);
+		if (n == 0)
+			return 0;
+		return verr_fail(e, n, VERR_CONFIG_UNSUPPORTED, "unsupported "
+				 "configuration: the storage daemon's socket "
+				 "paths of '%s' are too long (shorter name or "
+				 "XVM_RUNDIR)", d->cfg.name);
+	}
+	dd_stop_dir(dir, 0);	/* a leftover of a crash */
+	if (mkdir(dir, 0700) < 0) {
+		rc = -errno;
+		free(a);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: %s: %s", dir, strerror(-rc));
+	}
+	snprintf(log, sizeof(log), "%s/qsd.log", dir);
+	logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	pid = logfd < 0 ? -1 : fork();
+	if (pid < 0) {
+		rc = -errno;
+		if (logfd >= 0)
+			close(logfd);
+		free(a);
+		dd_rmdir(dir);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot start qemu-storage-daemon: "
+				 "%s", strerror(-rc));
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		setsid();
+		dup2(null, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		execvp(a->v[0], a->v);
+		dprintf(2, "cannot run %s: %s\n", a->v[0], strerror(errno));
+		_exit(127);
+	}
+	close(logfd);
+	free(a);
+	/* --daemonize: this process exits once the exports are up (0) or
+	 * the daemon failed (its message in the log) */
+	end = loop_now_ms() + QSD_START_MS;
+	while (waitpid(pid, &st, WNOHANG) != pid) {
+		if (loop_now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			dd_stop_dir(dir, 0);
+			return verr_fail(e, -ETIMEDOUT, VERR_OPERATION_FAILED,
+					 "operation failed: qemu-storage-"
+					 "daemon for '%s' did not start in "
+					 "%d s", d->cfg.name,
+					 QSD_START_MS / 1000);
+		}
+		dd_sleep_ms(10);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		dd_log_tail(dir, msg, sizeof(msg));
+		dd_stop_dir(dir, 0);
+		return verr_fail(e, -EIO, VERR_OPERATION_FAILED, "operation "
+				 "failed: qemu-storage-daemon for '%s' failed "
+				 "to start: %s", d->cfg.name, msg);
+	}
+	d->qsd_pid = dd_pid(dir);
+	for (i = 0; i < d->cfg.ndisks && d->qsd_pid; i++) {
+		struct stat sst;
+
+		if (!dom_disk_qsd(&d->src[i]))
+			continue;
+		dom_qsd_sock(dir, i, sock, sizeof(sock));
+		if (stat(sock, &sst) < 0 || !S_ISSOCK(sst.st_mode))
+			break;
+	}
+	if (!d->qsd_pid || i < d->cfg.ndisks) {
+		dd_stop_dir(dir, d->qsd_pid);
+		d->qsd_pid = 0;
+		return verr_fail(e, -EIO, VERR_OPERATION_FAILED, "operation "
+				 "failed: qemu-storage-daemon for '%s' started "
+				 "without its pid file or sockets",
+				 d->cfg.name);
+	}
+	log_info("dom %s: qemu-storage-daemon pid %d serves %d disk%s",
+		 d->cfg.name, (int)d->qsd_pid, n, n == 1 ? "" : "s");
+	return 0;
+}
+
+void dom_qsd_stop(struct dom *d)
+{
+	char dir[320];
+	struct stat st;
+
+	if (dd_dir(d, dir, sizeof(dir)) < 0)
+		return;
+	if (!d->qsd_pid && stat(dir, &st) < 0)
+		return;
+	dd_stop_dir(dir, d->qsd_pid);
+	if (d->qsd_pid)
+		log_info("dom %s: qemu-storage-daemon %d stopped", d->cfg.name,
+			 (int)d->qsd_pid);
+	d->qsd_pid = 0;
+}
+
+void dom_qsd_adopt(struct dom *d)
+{
+	char dir[320], err[300];
+	unsigned int i;
+	bool need = false;
+
+	for (i = 0; i < d->cfg.ndisks; i++) {
+		if (dom_disk_resolve(&d->cfg.disks[i], &d->src[i], false, err,
+				     sizeof(err)) < 0)
+			log_warn("dom %s: %s", d->cfg.name, err);
+		need = need || dom_disk_qsd(&d->src[i]);
+	}
+	if (dd_dir(d, dir, sizeof(dir)) < 0)
+		return;
+	d->qsd_pid = dd_pid(dir);
+	if (d->qsd_pid)
+		log_info("dom %s: adopted qemu-storage-daemon %d", d->cfg.name,
+			 (int)d->qsd_pid);
+	else if (need)
+		log_warn("dom %s: its qemu-storage-daemon is gone: its image "
+			 "disks fail until the domain restarts", d->cfg.name);
+}
+
+void dom_qsd_sweep(void)
+{
+	char root[320], dir[640];
+	struct dirent *de;
+	struct dom *d;
+	DIR *dp;
+
+	if (store_run_path(root, sizeof(root), "", "qsdroot") < 0 ||
+	    !(dp = opendir(root)))
+		return;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		d = dom_by_name(de->d_name);
+		if (d && dom_active(d) && d->qsd_pid)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+		log_info("stale qemu-storage-daemon directory %s removed", dir);
+		dd_stop_dir(dir, 0);
+	}
+	closedir(dp);
+}
+
+/* ---- sizes ---- */
+
+int dom_img_vsize(const struct dom_disk_src *src, uint64_t *size,
+		  uint64_t *alloc, char *err, size_t errlen)
+{
+	const char *args[] = { "info", "-U", "--output=json", "-f",
+			       src->format, src->image, NULL };
+	char *out = NULL, qerr[300] = "";
+	json_t *j, *v, *a;
+	int st;
+
+	st = qimg_run(args, &out, qerr, sizeof(qerr));
+	if (st != 0) {
+		snprintf(err, errlen, "qemu-img info '%s': %s", src->image,
+			 qerr[0] ? qerr : st < 0 ? strerror(-st) : "failed");
+		free(out);
+		return st < 0 ? st : -EIO;
+	}
+	j = json_loads(out ? out : "", 0, NULL);
+	free(out);
+	v = json_object_get(j, "virtual-size");
+	a = json_object_get(j, "actual-size");
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		json_decref(j);
+		snprintf(err, errlen, "qemu-img info '%s': no virtual size",
+			 src->image);
+		return -EPROTO;
+	}
+	*size = (uint64_t)json_integer_value(v);
+	if (json_is_integer(a) && json_integer_value(a) >= 0)
+		*alloc = (uint64_t)json_integer_value(a);
+	json_decref(j);
+	return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * A domain's disks at start (issue 14): what each <disk> source is (a raw
+ * file or block device hv serves itself, an image in another format, a
+ * vdisk directory), checked against its <driver type>; and the one
+ * qemu-storage-daemon per domain that exports the non-raw images as
+ * vhost-user-blk sockets for hv's --vhost-user-blk (docs/xvmd.md
+ * "Disks"). Internal to xvmd's domain code.
+ */
+#ifndef XVMD_DOM_DISK_H
+#define XVMD_DOM_DISK_H
+
+#include <string.h>
+#include "dom.h"
+
+#define DOM_QSD_ARGS	(8 + 6 * DOM_MAX_DISKS)
+
+/* The format the first bytes of an image say it is: "qcow2", "vmdk",
+ * "vdi", "vpc", or "raw" when none of those (head: up to n bytes from
+ * offset 0; tail: the last 512 bytes of the image or NULL, where a fixed
+ * VHD keeps its footer, looked at only when want_vpc). */
+const char *dom_img_magic(const uint8_t *head, size_t n, const uint8_t *tail,
+			  bool want_vpc);
+
+/* Resolve dk into src (its image and format; a vdisk directory through
+ * its vdisk.xml) and check the image against the format the XML gives:
+ * a raw disk whose file starts like an image in another format is
+ * refused, as is an image that is not what <driver type> says. start:
+ * the disk is about to be opened, so a vdisk vdiskadm says is in use
+ * (-EBUSY), or read-only for a writable disk, is refused too. 0, or
+ * -errno with err (errlen) saying why. */
+int dom_disk_resolve(const struct dom_disk *dk, struct dom_disk_src *src,
+		     bool start, char *err, size_t errlen);
+
+static inline bool dom_disk_qsd(const struct dom_disk_src *src)
+{
+	return src->format[0] && strcmp(src->format, "raw");
+}
+
+/* qemu-storage-daemon's command line for the non-raw disks of c (src
+ * resolved), its files in dir: argv (NULL-terminated, pointing into a).
+ * How many disks it exports (0: no daemon is needed), or -ENAMETOOLONG. */
+struct dom_qsd_argv {
+	char *v[DOM_QSD_ARGS];
+	int n;
+	char pidfile[320];
+	char arg[DOM_MAX_DISKS][3][DOM_PATH_MAX + 200];
+};
+int dom_qsd_args(const struct dom_config *c, const struct dom_disk_src *src,
+		 const char *prog, const char *dir, struct dom_qsd_argv *a);
+/* The vhost-user-blk socket of disk i in dir: 0 or -ENAMETOOLONG (longer
+ * than a socket address holds). */
+int dom_qsd_sock(const char *dir, unsigned int i, char *buf, size_t len);
+
+/* Start the domain's daemon if a disk needs one (d->src resolved): 0
+ * once every socket is there; -errno with e carrying the daemon's own
+ * message, nothing left behind. */
+int dom_qsd_start(struct dom *d, struct verr *e);
+/* Stop it (SIGTERM, then SIGKILL) and remove its directory. */
+void dom_qsd_stop(struct dom *d);
+/* Adoption: find a running domain's daemon by its pid file. */
+void dom_qsd_adopt(struct dom *d);
+/* After adoption: daemons and directories of domains not running go. */
+void dom_qsd_sweep(void);
+
+/* An image's virtual size (qemu-img info): 0 or -errno with err. */
+int dom_img_vsize(const struct dom_disk_src *src, uint64_t *size,
+		  uint64_t *alloc, char *err, size_t errlen);
+
+#endif
