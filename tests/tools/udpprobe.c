@@ -7,7 +7,7 @@
  *
  *   udpprobe: sent=N received=N lost=N late=N interval_us=I
  *     max_gap_ms=G gap_start=T0 gap_end=T1 max_lost_run=R max_gap_all_ms=A
- *     max_send_gap_ms=S
+ *     max_send_gap_ms=S mark_ms=M
  *
  * max_gap_ms is the largest time between two echoes arriving one after
  * the other (the guest unreachable for that long, give or take one
@@ -20,11 +20,17 @@
  * that end after the mark (one in progress at the mark counts whole),
  * and max_gap_all_ms is the largest of the whole run. max_send_gap_ms is
  * the longest this program went without sending (it was not scheduled:
- * on a loaded machine a gap that large says nothing about the guest).
+ * on a loaded machine a gap that large says nothing about the guest);
+ * mark_ms when the mark was taken (ms after the first send, as in -o's
+ * file; -1 without one).
  * Exit 0, or 1 with
  * a message (bad arguments, socket errors, no echo at all).
  *
- *   udpprobe [-i INTERVAL_US] [-t SECS] [-p PORT] ADDR
+ * With -o FILE it also writes every number's fate there, one line each:
+ * "SEQ SENT_MS ECHO_MS" (milliseconds since the first send, CLOCK_MONOTONIC;
+ * ECHO_MS "-" if never echoed), for a closer look at a gap.
+ *
+ *   udpprobe [-i INTERVAL_US] [-t SECS] [-p PORT] [-o FILE] ADDR
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -97,24 +103,27 @@ int main(int argc, char **argv)
 	uint64_t sent = 0, received = 0, late = 0, next_seq = 0, max_run = 0, high = 0;
 	int64_t start, next_send, end_at = 0, last_rx = 0, gap = 0;
 	int64_t gap_t0 = 0, gap_t1 = 0, last_rx_real = 0, gap_all = 0;
-	int64_t last_tx = 0, tx_stall = 0;
+	int64_t last_tx = 0, tx_stall = 0, mark_at = 0;
 	uint8_t *seen;
 	size_t nbits;
 	struct sigaction sa = { .sa_handler = on_signal };
+	const char *trace = NULL;
+	int64_t *tx_at = NULL, *rx_at = NULL;
 	int fd, o;
 
-	while ((o = getopt(argc, argv, "i:t:p:")) != -1) {
+	while ((o = getopt(argc, argv, "i:t:p:o:")) != -1) {
 		switch (o) {
 		case 'i': interval_us = num(optarg, 100, 1000000, "-i INTERVAL_US"); break;
 		case 't': secs = num(optarg, 1, 86400, "-t SECS"); break;
 		case 'p': port = num(optarg, 1, 65535, "-p PORT"); break;
+		case 'o': trace = optarg; break;
 		default:
-			fprintf(stderr, "usage: udpprobe [-i INTERVAL_US] [-t SECS] [-p PORT] ADDR\n");
+			fprintf(stderr, "usage: udpprobe [-i INTERVAL_US] [-t SECS] [-p PORT] [-o FILE] ADDR\n");
 			return 1;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: udpprobe [-i INTERVAL_US] [-t SECS] [-p PORT] ADDR\n");
+		fprintf(stderr, "usage: udpprobe [-i INTERVAL_US] [-t SECS] [-p PORT] [-o FILE] ADDR\n");
 		return 1;
 	}
 	if (inet_pton(AF_INET, argv[optind], &to.sin_addr) != 1)
@@ -122,7 +131,11 @@ int main(int argc, char **argv)
 	to.sin_port = htons((uint16_t)port);
 	nbits = (size_t)(secs * 1000000 / interval_us) + 2;
 	seen = calloc(nbits / 8 + 1, 1);
-	if (!seen)
+	if (trace) {
+		tx_at = calloc(nbits, sizeof(*tx_at));
+		rx_at = calloc(nbits, sizeof(*rx_at));
+	}
+	if (!seen || (trace && (!tx_at || !rx_at)))
 		die("%s", "out of memory");
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0)
@@ -137,6 +150,11 @@ int main(int argc, char **argv)
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int64_t wait;
 
+		if (mark) {	/* gaps ended before now no longer count */
+			mark = 0;
+			gap = 0;
+			mark_at = now;
+		}
 		if (!end_at && (stop || now - start >= (int64_t)secs * 1000000000LL ||
 				next_seq >= nbits - 1))
 			end_at = now + LATE_WAIT_NS;
@@ -157,6 +175,8 @@ int main(int argc, char **argv)
 			    errno != ECONNREFUSED && errno != ENOBUFS &&
 			    errno != EHOSTUNREACH && errno != ENETUNREACH)
 				die("send: %s", strerror(errno));
+			if (tx_at)
+				tx_at[next_seq] = now;
 			next_seq++;
 			sent++;
 			if (last_tx && now - last_tx > tx_stall)
@@ -200,10 +220,8 @@ int main(int argc, char **argv)
 				high = s;
 			rx = now_ns(CLOCK_MONOTONIC);
 			rx_real = now_ns(CLOCK_REALTIME);
-			if (mark) {	/* gaps before this one no longer count */
-				mark = 0;
-				gap = 0;
-			}
+			if (rx_at)
+				rx_at[s] = rx;
 			if (last_rx && rx - last_rx > gap_all)
 				gap_all = rx - last_rx;
 			if (last_rx && rx - last_rx > gap) {
@@ -223,17 +241,36 @@ int main(int argc, char **argv)
 			max_run = run;
 	}
 	free(seen);
+	if (trace) {
+		FILE *f = fopen(trace, "w");
+
+		if (!f)
+			die("%s: %s", trace, strerror(errno));
+		for (uint64_t s = 0; s < next_seq; s++) {
+			if (rx_at[s])
+				fprintf(f, "%llu %.3f %.3f\n", (unsigned long long)s,
+					(double)(tx_at[s] - start) / 1e6,
+					(double)(rx_at[s] - start) / 1e6);
+			else
+				fprintf(f, "%llu %.3f -\n", (unsigned long long)s,
+					(double)(tx_at[s] - start) / 1e6);
+		}
+		if (fclose(f) != 0)
+			die("%s: %s", trace, strerror(errno));
+		free(tx_at);
+		free(rx_at);
+	}
 	if (!received) {
 		fprintf(stderr, "udpprobe: sent=%llu received=0: no echo from %s:%lu\n",
 			(unsigned long long)sent, argv[optind], port);
 		return 1;
 	}
 	printf("udpprobe: sent=%llu received=%llu lost=%llu late=%llu interval_us=%lu "
-	       "max_gap_ms=%.3f gap_start=%.6f gap_end=%.6f max_lost_run=%llu max_gap_all_ms=%.3f max_send_gap_ms=%.3f\n",
+	       "max_gap_ms=%.3f gap_start=%.6f gap_end=%.6f max_lost_run=%llu max_gap_all_ms=%.3f max_send_gap_ms=%.3f mark_ms=%.3f\n",
 	       (unsigned long long)sent, (unsigned long long)received,
 	       (unsigned long long)(sent - received), (unsigned long long)late,
 	       interval_us, (double)gap / 1e6, (double)gap_t0 / 1e9,
 	       (double)gap_t1 / 1e9, (unsigned long long)max_run, (double)gap_all / 1e6,
-	       (double)tx_stall / 1e6);
+	       (double)tx_stall / 1e6, mark_at ? (double)(mark_at - start) / 1e6 : -1.0);
 	return 0;
 }
