@@ -26,6 +26,8 @@
  * Exit 0, or 1 with
  * a message (bad arguments, socket errors, no echo at all).
  *
+ * It says "udpprobe: probing ADDR:PORT every I us" on stderr once its
+ * signal handlers are in place (a SIGUSR1 before that would end it).
  * With -o FILE it also writes every number's fate there, one line each:
  * "SEQ SENT_MS ECHO_MS" (milliseconds since the first send, CLOCK_MONOTONIC;
  * ECHO_MS "-" if never echoed), for a closer look at a gap.
@@ -143,6 +145,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* the signals are ours from here: a caller may wait for this line */
+	fprintf(stderr, "udpprobe: probing %s:%lu every %lu us\n", argv[optind],
+		port, interval_us);
 
 	start = next_send = now_ns(CLOCK_MONOTONIC);
 	for (;;) {
