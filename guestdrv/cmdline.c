@@ -20,6 +20,8 @@ struct option {
 static struct option options[] = {
 	{ .key = "workload", .str = "hello" },
 	{ .key = "spin_secs", .is_num = true, .max = 1000000000 },
+	{ .key = "dirty_mbps", .is_num = true, .max = 65536 },
+	{ .key = "dirty_mib", .is_num = true, .max = 4096 },
 	/* Network (docs/guest.md "Network"). */
 	{ .key = "ip", .repeat = true },
 	{ .key = "gw" },

@@ -135,6 +135,81 @@ static bool memcheck_step(uint64_t now)
 	return true;
 }
 
+/* dirty: writes one word in each of dirty_mbps MiB of pages a second
+ * (a memory-dirtying load for live migration: every page written is a
+ * page the next round must send again), cycling through dirty_mib MiB
+ * of the free RAM above the kernel (default: all of it). The pace is
+ * kept against the clock in 1 ms steps (caught up at each step; an idle
+ * guest steps every 10 ms tick); after a pause (a migration's
+ * switch-over) it goes on from the current time, without a burst.
+ * Every second: "guest: dirty t=<s> pages=<n>" (pages written in it). */
+extern char __kernel_end[];
+
+static struct {
+	uint64_t base, npages, per_sec, start, next_report, due, idx, count;
+} dw;
+
+static void dirty_start(void)
+{
+	uint64_t lo = ((uint64_t)(uintptr_t)__kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint64_t hi = 0, want = cmdline_num("dirty_mib") << 20;
+
+	for (unsigned int i = 0; i < boot_info.nr_mem; i++) {
+		const struct mem_range *m = &boot_info.mem[i];
+
+		if (m->type == E820_RAM && lo >= m->addr && lo < m->addr + m->size)
+			hi = MIN(m->addr + m->size, MAPPED_END) & ~(PAGE_SIZE - 1);
+	}
+	dw.per_sec = cmdline_num("dirty_mbps") << 8;	/* MiB/s in pages/s */
+	if (hi <= lo || !dw.per_sec) {
+		kprintf("guest: dirty: %s\n", hi <= lo ? "no free RAM above the kernel"
+			: "dirty_mbps= must be at least 1");
+		dw.per_sec = 0;
+		return;
+	}
+	dw.base = lo;
+	dw.npages = (hi - lo) / PAGE_SIZE;
+	if (want && want / PAGE_SIZE < dw.npages)
+		dw.npages = want / PAGE_SIZE;
+	dw.start = dw.due = clock_ns();
+	dw.next_report = dw.start + NS_PER_SEC;
+	kprintf("guest: dirty: %lu MiB/s over %lu MiB at 0x%lx\n",
+		dw.per_sec >> 8, dw.npages >> 8, dw.base);
+}
+
+static bool dirty_step(uint64_t now)
+{
+	uint64_t n;
+
+	if (!dw.per_sec)
+		return false;
+	/* 1 ms of pages per millisecond passed; more than 100 ms behind
+	 * (a pause) starts afresh from now */
+	if (now > dw.due && now - dw.due > NS_PER_SEC / 10)
+		dw.due = now;
+	n = 0;
+	while (dw.due <= now) {
+		n += dw.per_sec / 1000;
+		dw.due += NS_PER_SEC / 1000;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)
+			(dw.base + (dw.idx % dw.npages) * PAGE_SIZE);
+
+		*p = dw.idx++ ^ now;
+	}
+	dw.count += n;
+	if (now >= dw.next_report) {
+		kprintf("guest: dirty t=%lu pages=%lu\n",
+			(now - dw.start) / NS_PER_SEC, dw.count);
+		dw.count = 0;
+		dw.next_report += NS_PER_SEC;
+		if (dw.next_report <= now)
+			dw.next_report = now + NS_PER_SEC;
+	}
+	return true;
+}
+
 static const struct workload workloads[] = {
 	{ .name = "memcheck", .start = memcheck_start, .step = memcheck_step },
 	{ .name = "hello", .start = hello_start, .step = step_done },
@@ -145,6 +220,7 @@ static const struct workload workloads[] = {
 	{ .name = "fault", .start = fault_start, .step = step_done },
 	{ .name = "echo", .start = idle_start, .step = step_forever,
 	  .input = echo_input },
+	{ .name = "dirty", .start = dirty_start, .step = dirty_step },
 };
 
 /* The network and disk workloads live in their own files (netwl.h,
