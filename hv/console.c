@@ -20,6 +20,7 @@
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include "xvm/log.h"
@@ -288,6 +289,34 @@ const char *console_pty_path(struct vm *vm)
 	return con && con->pty_path[0] ? con->pty_path : NULL;
 }
 
+/*
+ * What the guest printed last may still sit in the pty, unread by the
+ * console's reader (xvmd): closing the master hangs the slave up, and
+ * the kernel throws away what the slave had not read yet, so a guest's
+ * last line before it powers off could be lost. Give the reader time to
+ * take it: until the slave's input queue is empty, at most 2 s, and not
+ * longer than 500 ms once it stops shrinking (nobody reads, or xvmd has
+ * not opened the console yet: a guest that prints and powers off at
+ * once can be gone before).
+ */
+static void console_pty_drain(struct console *con)
+{
+	int n, last = -1, still = 0;
+
+	usleep(5000);	/* what the master wrote reaches the slave's queue */
+	for (int i = 0; i < 200; i++) {
+		if (ioctl(con->pty_slave, FIONREAD, &n) < 0 || n <= 0)
+			return;
+		if (n != last) {
+			last = n;
+			still = 0;
+		} else if (++still >= 50) {
+			return;
+		}
+		usleep(10000);
+	}
+}
+
 void console_close(struct vm *vm)
 {
 	struct console *con = core_of(vm) ? core_of(vm)->console : NULL;
@@ -302,6 +331,8 @@ void console_close(struct vm *vm)
 	}
 	if (con->out_fd >= 0)
 		console_flush_locked(con);	/* no other thread is left */
+	if (con->pty_slave >= 0)
+		console_pty_drain(con);
 	if (con->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &con->tty_saved);
 	if (con->close_out && con->out_fd >= 0)
