@@ -5,6 +5,7 @@
 #   make deps     install the Debian packages the project needs (root)
 #   make check    deps + build + unit and integration tests
 #   make demo     boot the PV guest under hv; two guests ping through vswitchd
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/fuzz.mk)
 
 BUILD    := build
 BIN      := $(BUILD)/bin
@@ -45,7 +46,7 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark libvirt-dev libvirt-clients python3-libvirt \
             libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev \
-            qemu-system-common
+            qemu-system-common clang libclang-rt-dev
 
 # DPDK (vswitchd, netback, bench tools): objects opt in with DPDK_CFLAGS.
 DPDK_CFLAGS := $(call pkg_isystem,libdpdk)
@@ -70,6 +71,7 @@ include xvmd/xvmd.mk
 include xvm-install/install.mk
 include tests/tools/tools.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)
