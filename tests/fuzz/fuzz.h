@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "xvm/log.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
@@ -31,6 +33,16 @@ static inline void fuzz_tmpdir_remove(void)
 {
 	if (fuzz_tmpdir[0])
 		nftw(fuzz_tmpdir, fuzz_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The code's logging: errors only, unless FUZZ_LOG=debug|info|warn asks
+ * for more (to see why an input stops where it does). */
+static inline void fuzz_log_init(void)
+{
+	const char *v = getenv("FUZZ_LOG");
+
+	log_set_level(!v ? LL_ERR : !strcmp(v, "debug") ? LL_DEBUG :
+		      !strcmp(v, "info") ? LL_INFO : LL_WARN);
 }
 
 /* A fresh directory under /tmp, removed at exit; exits on failure. */

@@ -53,7 +53,7 @@ static void checker_free(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	log_set_level(LL_ERR);
+	fuzz_log_init();
 	checker = mkvm();
 	atexit(checker_free);
 	return 0;

@@ -126,7 +126,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dir = fuzz_tmpdir_make("rpc");
 
 	(void)argc; (void)argv;
-	log_set_level(LL_ERR);
+	fuzz_log_init();
 	snprintf(sock_path, sizeof(sock_path), "%s/ctl.sock", dir);
 	srv = rpc_server_open(sock_path, methods,
 			      sizeof(methods) / sizeof(methods[0]), NULL);

@@ -20,7 +20,7 @@ static int memfd = -1;
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	log_set_level(LL_ERR);
+	fuzz_log_init();
 	memfd = memfd_create("fuzz-vhost-user", MFD_CLOEXEC);
 	if (memfd < 0 || ftruncate(memfd, 65536) < 0) {
 		perror("fuzz_vhost_user: memfd");

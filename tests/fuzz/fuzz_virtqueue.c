@@ -33,7 +33,7 @@ static void vm_free(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc; (void)argv;
-	log_set_level(LL_ERR);
+	fuzz_log_init();
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
 		abort();

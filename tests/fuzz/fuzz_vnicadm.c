@@ -26,7 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dir = fuzz_tmpdir_make("vnicadm");
 
 	(void)argc; (void)argv;
-	log_set_level(LL_ERR);
+	fuzz_log_init();
 	setenv("XVM_RUNDIR", dir, 1);
 	if (chdir(dir) < 0 || !(devnull = fopen("/dev/null", "w"))) {
 		perror("fuzz_vnicadm");

@@ -125,7 +125,7 @@ def vhost_user_seeds():
                vu(2, ack) + vu(5, ack) + vu(8, ack) + vu(10, ack) +
                vu(9, ack) + vu(12, ack) + vu(13, ack) + vu(18, ack) +
                vu(24, struct.pack("<III", 0, 64, 0) + bytes(range(64))) +
-               vu(19, ack) + vu(6, ack) +
+               vu(19, ack) + vu(6, b"") +
                vu(11, struct.pack("<II", 0, 42)))
     write("vhost_user", "full-session", session)
     write("vhost_user", "no-protocol", vu(1, struct.pack("<Q", 1 << 32)) +
