@@ -9,6 +9,7 @@
 #                 (OVS-DPDK, the peer bench/vswitch measures against; gnuplot)
 #   make bench    bench-deps + build + every benchmark: a dated report with
 #                 CSVs and plots in build/bench/ (bench/report, docs/bench.md)
+#   make fuzz     libFuzzer harnesses, FUZZ_SECONDS each (tests/fuzz/fuzz.mk)
 
 BUILD    := build
 BIN      := $(BUILD)/bin
@@ -50,7 +51,8 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark libvirt-dev libvirt-clients python3-libvirt \
             libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev \
-            qemu-system-common virtinst libgnutls28-dev openssl
+            qemu-system-common virtinst libgnutls28-dev openssl \
+            clang libclang-rt-dev
 
 # Debian packages only the benchmarks need (make bench-deps): OVS with
 # its DPDK datapath, the switch bench/vswitch measures vswitchd against,
@@ -81,6 +83,7 @@ include xvmd/xvmd.mk
 include xvm-install/install.mk
 include tests/tools/tools.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)

@@ -157,7 +157,7 @@ static int cli_opt_store(struct cli *c, struct cli_opts *o, int ch,
 	}
 	if (!arg)
 		return 0;
-	if (!strchr(multi, ch))
+	if (!multi || !strchr(multi, ch))
 		return cli_usage_fail(c, "the option -%c cannot be specified "
 				      "more than once", ch);
 	if (asprintf(&j, "%s,%s", o->val[ch], arg) < 0)

@@ -320,6 +320,14 @@ static void test_golden(void)
 
 static void test_errors(void)
 {
+	/* a repeated option with a value is refused: show-usage has no
+	 * repeatable options and used to pass NULL for their list, which
+	 * cli_opt_store() searched (a segfault; found by fuzz-vnicadm) */
+	CU_ASSERT_EQUAL(VNA("-f", log_path, "-s", "12/04/2025,00:00:00", "-s",
+			    "12/04/2025,00:00:01"), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cap_text(&err), "vnicadm: the option -s "
+				      "cannot be specified more than once"));
+	CU_ASSERT_STRING_EQUAL(cap_text(&out), "");
 	CHECK_ERR("invalid time '12/04/2025': expected MM/DD/YYYY,hh:mm:ss",
 		  "-f", log_path, "-s", "12/04/2025");
 	CHECK_ERR("invalid time '2025-12-04': expected MM/DD/YYYY,hh:mm:ss",
