@@ -148,6 +148,8 @@ const char *const confine_calls[] = {
 	"rt_sigreturn", "sigaltstack", "clock_gettime", "clock_getres",
 	"clock_nanosleep", "nanosleep", "gettimeofday", "getrandom",
 	"restart_syscall", "exit", "exit_group",
+	/* getaddrinfo (a migration to tcp:HOST:PORT) */
+	"uname",
 };
 const size_t confine_ncalls = sizeof(confine_calls) / sizeof(confine_calls[0]);
 
@@ -176,6 +178,7 @@ static const unsigned long ioctl_reqs[] = {
 	KVM_GET_IRQCHIP, KVM_SET_IRQCHIP, KVM_GET_PIT2, KVM_SET_PIT2,
 	KVM_GET_CLOCK, KVM_SET_CLOCK,
 	TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, FIONBIO, FIOCLEX,
+	FIONREAD,	/* getaddrinfo's DNS over UDP */
 	BLKSSZGET, BLKGETSIZE64,
 };
 

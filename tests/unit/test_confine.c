@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -137,6 +138,22 @@ static int allowed_calls(void)
 		bad |= 128;
 	if (getpid() <= 0 || syscall(SYS_tgkill, getpid(), gettid(), 0) < 0)
 		bad |= 256;
+	/* a migration to tcp:HOST:PORT resolves HOST under the filter
+	 * (glibc reads /etc files, calls uname, probes with UDP sockets and
+	 * FIONREAD): it may fail, it must not kill */
+	{
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+		int n = 0;
+
+		if (getaddrinfo("localhost", "1", &hints, &ai) == 0) {
+			freeaddrinfo(ai);
+		}
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || ioctl(fd, FIONREAD, &n) < 0)
+			bad |= 512;
+		if (fd >= 0)
+			close(fd);
+	}
 	return bad;
 }
 
