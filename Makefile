@@ -50,7 +50,7 @@ DEB_PKGS := build-essential pkg-config libjansson-dev libcunit1-dev \
             qemu-system-x86 acpica-tools binutils iproute2 procps \
             libdpdk-dev libnl-3-dev libnl-route-3-dev libpcap-dev \
             iperf3 tcpdump tshark libvirt-dev libvirt-clients python3-libvirt \
-            libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev \
+            libxml2-dev zlib1g-dev iputils-ping gnuplot-nox qemu-utils liburing-dev libseccomp-dev \
             qemu-system-common virtinst libgnutls28-dev openssl \
             clang libclang-rt-dev
 

@@ -10,6 +10,11 @@ XVM_PKGS += liburing
 PKG_DEB_liburing := liburing-dev
 XVM_LDLIBS += $(call pkg_libs,liburing)
 
+# hv's seccomp filter (confine.c): libseccomp, for the same reason.
+XVM_PKGS += libseccomp
+PKG_DEB_libseccomp := libseccomp-dev
+XVM_LDLIBS += $(call pkg_libs,libseccomp)
+
 $(HV_LIB): $(HV_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@

@@ -14,11 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include "xvm/daemon.h"
 #include "xvm/log.h"
 #include "boot.h"
+#include "confine.h"
 #include "core.h"
 #include "migrate.h"
 #include "vcpu.h"
@@ -31,6 +33,7 @@ static const char usage_text[] =
 	"          --kernel FILE [--initrd FILE] [--cmdline STR]\n"
 	"          [--console stdio|pty|file:PATH] [--control PATH] [--paused]\n"
 	"          [--restore FILE [--restore-offset N] | --incoming URI]\n"
+	"          [--seccomp on|off|log] [--user USER|UID[:GID]]\n"
 	"          (--kernel not needed with --restore or --incoming)\n";
 
 static void usage(void)
@@ -124,6 +127,8 @@ static const struct option core_opts[] = {
 	{ "restore", required_argument, NULL, 'R' },
 	{ "restore-offset", required_argument, NULL, 'O' },
 	{ "incoming", required_argument, NULL, 'I' },
+	{ "seccomp", required_argument, NULL, 'Z' },
+	{ "user", required_argument, NULL, 'U' },
 	{ "help", no_argument, NULL, 'h' },
 };
 
@@ -133,6 +138,10 @@ static const char *incoming_uri;
 static uint64_t restore_offset;
 static bool restore_offset_set;
 static bool start_paused;
+
+/* --seccomp, --user (confine.c): applied once the domain is set up */
+static struct confine_opts confine = { .seccomp = HV_SECCOMP_ON };
+static bool seccomp_set;
 
 /* getopt's value for the device table's n-th option (devices_option). */
 #define OPT_DEVICE	0x100
@@ -218,6 +227,18 @@ static void parse_option(struct vm_config *cfg, int opt, const char *arg)
 				    "tcp:ADDR:PORT");
 		incoming_uri = arg;
 		break;
+	case 'Z':
+		if (confine_parse_seccomp(arg, &confine.seccomp) < 0)
+			usage_error("--seccomp must be on, off or log");
+		seccomp_set = true;
+		break;
+	case 'U': {
+		char msg[256];
+
+		if (confine_parse_user(&confine, arg, msg, sizeof(msg)) < 0)
+			usage_error("%s", msg);
+		break;
+	}
 	case 'O':
 		if (!parse_u64(arg, &v) || v > (uint64_t)INT64_MAX)
 			usage_error("--restore-offset must be a byte offset");
@@ -270,6 +291,14 @@ static void parse_args(int argc, char **argv, struct vm_config *cfg)
 		usage_error("--kernel is required");
 	if (!cfg->uuid[0])
 		make_uuid(cfg->uuid);
+	/* "on where supported": a kernel without seccomp filters runs hv
+	 * unfiltered unless --seccomp was given */
+	if (!seccomp_set && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0 &&
+	    errno == EINVAL) {
+		fprintf(stderr, "hv: this kernel has no seccomp: running "
+			"without a system call filter\n");
+		confine.seccomp = HV_SECCOMP_OFF;
+	}
 }
 
 /* SIGTERM, SIGINT, SIGHUP: destroy. Read on the loop through a signalfd. */
@@ -307,6 +336,25 @@ static int step(int rc, const char *what)
 {
 	if (rc < 0)
 		fprintf(stderr, "hv: %s: %s\n", what, strerror(-rc));
+	return rc;
+}
+
+/* Hold (or release) the vCPUs on run_cond (vcpu.c) before the loop runs. */
+static void vm_set_parked(struct vm *vm, bool parked)
+{
+	struct core *c = core_of(vm);
+
+	pthread_mutex_lock(&c->run_lock);
+	c->paused = parked;
+	pthread_cond_broadcast(&c->run_cond);
+	pthread_mutex_unlock(&c->run_lock);
+}
+
+/* Fail with exit 1 and confine.c's message. */
+static int confine_step(int rc, const char *msg)
+{
+	if (rc < 0)
+		fprintf(stderr, "hv: confinement: %s\n", msg);
 	return rc;
 }
 
@@ -355,18 +403,23 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 			return -1;
 		}
 	}
-	if (start_paused) {
-		struct core *c = core_of(vm);
-
-		pthread_mutex_lock(&c->run_lock);
-		c->paused = true;
-		pthread_mutex_unlock(&c->run_lock);
-	}
+	/* The vCPUs start parked: no guest instruction runs before the
+	 * seccomp filter is on every thread (confine_seccomp_load). */
+	vm_set_parked(vm, true);
 	if ((vm->cfg.control &&
 	     step(control_open(vm, vm->cfg.control), vm->cfg.control) < 0) ||
 	    step(signals_setup(vm), "signals") < 0 ||
+	    confine_step(confine_drop_privileges(&confine, msg, sizeof(msg)),
+			 msg) < 0 ||
 	    step(vcpu_start_all(vm), "vCPU threads") < 0)
 		return -1;
+	if (confine_step(confine_seccomp_load(confine.seccomp, true, msg,
+					      sizeof(msg)), msg) < 0) {
+		vm_request_stop(vm, VM_STOP_ERROR, "confinement failed");
+		return -1;
+	}
+	if (!start_paused)
+		vm_set_parked(vm, false);
 	return 0;
 }
 
