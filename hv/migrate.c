@@ -553,34 +553,80 @@ static int check_vmstate(struct snap_reader *r, char *msg, size_t msglen)
 	return close_sec(r, "vm", outer, msg, msglen);
 }
 
-int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
-	      size_t msglen)
+/* The header (magic, version, flags) and the config section at the
+ * start of buf; *flags the stream's. */
+static int check_head(struct vm *vm, struct snap_reader *r, uint32_t *flags,
+		      char *msg, size_t msglen)
 {
-	struct snap_reader r;
-	char name[SNAP_NAME_MAX + 1];
-	uint32_t ver, flags, crc;
-	uint64_t pages = 0, slen;
-	size_t outer, end_at;
+	uint32_t ver;
 
-	snap_reader_init(&r, buf, len);
-	if (len < MIG_HEADER_LEN || memcmp(buf, MIG_MAGIC, 8) != 0)
+	if (r->len < MIG_HEADER_LEN || memcmp(r->buf, MIG_MAGIC, 8) != 0)
 		return mig_msg(msg, msglen, "not an xvm state stream (bad "
 			       "magic)");
-	r.pos = 8;
-	snap_get_u32(&r, &ver);
-	snap_get_u32(&r, &flags);
+	r->pos = 8;
+	snap_get_u32(r, &ver);
+	snap_get_u32(r, flags);
 	if (ver != MIG_VERSION)
 		return mig_msg(msg, msglen, "unsupported stream format "
 			       "version %u (this hv reads version %u)", ver,
 			       MIG_VERSION);
-	if (flags & ~(uint32_t)MIG_F_CPU)
-		return mig_msg(msg, msglen, "unknown stream flags %#x", flags);
-	if (!(flags & MIG_F_CPU) && vm->vm_fd >= 0)
+	if (*flags & ~(uint32_t)MIG_F_CPU)
+		return mig_msg(msg, msglen, "unknown stream flags %#x", *flags);
+	if (!(*flags & MIG_F_CPU) && vm->vm_fd >= 0)
 		return mig_msg(msg, msglen, "stream has no vCPU state");
-	if ((flags & MIG_F_CPU) && (vm->vm_fd < 0 || !vm->vcpus))
+	if ((*flags & MIG_F_CPU) && (vm->vm_fd < 0 || !vm->vcpus))
 		return mig_msg(msg, msglen, "stream has vCPU state, this VM "
 			       "has no KVM vCPUs");
-	if (check_config(vm, &r, msg, msglen) < 0)
+	return check_config(vm, r, msg, msglen) < 0 ? -EINVAL : 0;
+}
+
+int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
+		   char *msg, size_t msglen)
+{
+	struct snap_reader r;
+	uint32_t flags;
+
+	snap_reader_init(&r, buf, len);
+	if (check_head(vm, &r, &flags, msg, msglen) < 0)
+		return -EINVAL;
+	if (r.pos != len)
+		return mig_msg(msg, msglen, "%zu unexpected bytes after the "
+			       "config section", len - r.pos);
+	return 0;
+}
+
+int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,
+		  uint64_t *pages, char *msg, size_t msglen)
+{
+	struct snap_reader r;
+	size_t outer;
+
+	snap_reader_init(&r, sec, len);
+	if (open_sec(&r, "ram", &outer, msg, msglen) < 0 ||
+	    do_ram(vm, &r, true, pages, msg, msglen) < 0 ||
+	    close_sec(&r, "ram", outer, msg, msglen) < 0)
+		return -EINVAL;
+	if (r.pos != len)
+		return mig_msg(msg, msglen, "ram section: %zu bytes after it",
+			       len - r.pos);
+	return 0;
+}
+
+/* mig_check, or (live) the part a live migration's receiver kept: the
+ * RAM is applied already, live says how much and the real stream's
+ * length and CRC up to "end". */
+static int check_stream(struct vm *vm, const uint8_t *buf, size_t len,
+			const struct mig_live_in *live, char *msg,
+			size_t msglen)
+{
+	struct snap_reader r;
+	char name[SNAP_NAME_MAX + 1];
+	uint32_t flags, crc;
+	uint64_t pages = live ? live->ram_pages : 0, slen;
+	size_t outer, end_at;
+
+	snap_reader_init(&r, buf, len);
+	if (check_head(vm, &r, &flags, msg, msglen) < 0)
 		return -EINVAL;
 	while (peek_name(&r, name) && strcmp(name, "ram") == 0) {
 		if (open_sec(&r, "ram", &outer, msg, msglen) < 0 ||
@@ -610,16 +656,27 @@ int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 	snap_get_u32(&r, &crc);
 	if (close_sec(&r, "end", outer, msg, msglen) < 0)
 		return -EINVAL;
-	if (slen != end_at)
+	if (live && slen != live->end_at)
+		return mig_msg(msg, msglen, "end section says the stream is "
+			       "%llu bytes, received %llu",
+			       (unsigned long long)slen,
+			       (unsigned long long)live->end_at);
+	if (!live && slen != end_at)
 		return mig_msg(msg, msglen, "end section says the stream is "
 			       "%llu bytes, found %zu", (unsigned long long)slen,
 			       end_at);
-	if (crc != snap_crc32_update(0, buf, end_at))
+	if (crc != (live ? live->crc : snap_crc32_update(0, buf, end_at)))
 		return mig_msg(msg, msglen, "whole-stream checksum mismatch");
 	if (r.pos != len)
 		return mig_msg(msg, msglen, "%zu unexpected bytes after the "
 			       "end of the stream", len - r.pos);
 	return 0;
+}
+
+int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
+	      size_t msglen)
+{
+	return check_stream(vm, buf, len, NULL, msg, msglen);
 }
 
 /* ---- loader ---- */
@@ -771,8 +828,9 @@ static int load_vmstate(struct vm *vm, struct snap_reader *r, char *msg,
 	return close_sec(r, "vm", outer, msg, msglen);
 }
 
-int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
-	     size_t msglen)
+static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
+		       const struct mig_live_in *live, char *msg,
+		       size_t msglen)
 {
 	struct snap_reader r;
 	char name[SNAP_NAME_MAX + 1];
@@ -781,7 +839,7 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 	size_t outer;
 	int rc;
 
-	if (mig_check(vm, buf, len, msg, msglen) < 0)
+	if (check_stream(vm, buf, len, live, msg, msglen) < 0)
 		return -EINVAL;
 	/* Checked: now apply, in stream order. */
 	snap_reader_init(&r, buf, len);
@@ -810,6 +868,18 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 		return mig_msg(msg, msglen, "a device refused its saved state "
 			       "(see the log above)");
 	return close_sec(&r, "devices", outer, msg, msglen);
+}
+
+int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
+	     size_t msglen)
+{
+	return load_stream(vm, buf, len, NULL, msg, msglen);
+}
+
+int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
+		  const struct mig_live_in *live, char *msg, size_t msglen)
+{
+	return load_stream(vm, buf, len, live, msg, msglen);
 }
 
 /* ---- files ---- */

@@ -82,6 +82,28 @@ int mig_check(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 	     size_t msglen);
 
+/*
+ * Live migration's receiver (migrate_live.c) applies each "ram" section
+ * as it arrives, so the guest's RAM is in place when the last section
+ * comes and only the small rest waits for the end: mig_check_head()
+ * checks header + config (exactly buf) before any RAM is written,
+ * mig_apply_ram() checks one "ram" section (CRC, record addresses) and
+ * writes it, and mig_load_live() checks and loads what was kept (header,
+ * config, ram-end, CPU/VM state, devices, end) with live saying how many
+ * records were applied and the real stream's length and CRC up to "end".
+ */
+struct mig_live_in {
+	uint64_t ram_pages;
+	uint64_t end_at;
+	uint32_t crc;
+};
+int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
+		   char *msg, size_t msglen);
+int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,
+		  uint64_t *pages, char *msg, size_t msglen);
+int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
+		  const struct mig_live_in *live, char *msg, size_t msglen);
+
 /* Save: pause (if running), write the stream to path at offset (see
  * docs/control-protocol.md "save"), fsync. On success *bytes is the
  * stream length and the vCPUs stay paused (the caller stops the VM); on

@@ -103,16 +103,16 @@ expect_console src '^guest: memcheck n=2 ok' 120
 ns_ping "$(nsn h)" "$GADDR" 3 || { show src; fail "the LAN host cannot ping the guest on host a"; }
 pass "the LAN host pings the guest on host a ($va opackets=$(vnic_stat_at a "$va" opackets))"
 
-# A migration that fails after the switch-over began (a destination
-# without the NIC refuses the whole stream): the source turns the
-# backend's log off, restarts the NIC's rings, and its guest runs on
-# with a working NIC.
+# A migration that fails (a destination without the NIC refuses the
+# stream at its configuration, before any RAM is written, and says why):
+# the source turns the backend's log off, and its guest runs on with a
+# working NIC.
 start_hv bad --memory 64 --vcpus 1 --incoming "unix:$TMP/bad.sock"
 bad_pid=$HV_PID
 wait_socket "$TMP/bad.sock" 60 || { show bad; fail "bad destination not listening"; }
 "$RPC" -t 300000 "$TMP/run/src.sock" migrate "{\"uri\":\"unix:$TMP/bad.sock\"}" >"$TMP/out" 2>"$TMP/err" &&
 	{ cat "$TMP/out"; fail "migrate to a destination without the NIC succeeded"; }
-grep -q 'destination refused the stream' "$TMP/err" || { cat "$TMP/err"; fail "refusal not reported"; }
+grep -q 'destination refused the stream: configuration mismatch' "$TMP/err" || { cat "$TMP/err"; fail "refusal not reported"; }
 HV_PID=$bad_pid expect_exit bad 60 1
 oa=$(vnic_stat_at a "$va" opackets)
 ns_ping "$(nsn h)" "$GADDR" 3 || { show src; fail "the guest's NIC is dead after the failed migration"; }

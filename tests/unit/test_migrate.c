@@ -718,7 +718,76 @@ static void test_bucket(void)
 	CU_ASSERT(mig_bucket_take(&b, now - 1000000000ull, 1) > 0);
 }
 
+/* --incoming takes a whole stream over the socket: RAM sections are
+ * written as they arrive, the rest checked and loaded at the end; a
+ * damaged RAM section is refused naming it, a stream whose RAM was
+ * written but whose end does not add up (whole-stream CRC) is refused. */
+static void test_incoming_streamed(void)
+{
+	struct vm *a = source();
+	enum log_level saved = log_get_level();
+	unsigned int saved_ms = mig_recv_timeout_ms;
+	struct snap_writer w;
+	size_t ram_at, end_at;
+
+	log_set_level(LL_ERR);
+	save(a, &w);
+	mig_recv_timeout_ms = 5000;	/* a regression fails, not hangs */
+	/* where the first "ram" section's payload and the "end" section are */
+	ram_at = end_at = 0;
+	for (size_t i = MIG_HEADER_LEN; i + 6 < w.len; i++) {
+		if (!ram_at && w.buf[i] == 0x53 && w.buf[i + 1] == 0x58 &&
+		    w.buf[i + 2] == 3 && !memcmp(w.buf + i + 3, "ram", 3))
+			ram_at = i + 3 + 3 + 8 + 100;
+		if (w.buf[i] == 0x53 && w.buf[i + 1] == 0x58 &&
+		    w.buf[i + 2] == 3 && !memcmp(w.buf + i + 3, "end", 3))
+			end_at = i;
+	}
+	CU_ASSERT_FATAL(ram_at && end_at);
+	for (int v = 0; v < 3; v++) {
+		struct vm *b = mkvm(MEM, 1);
+		uint8_t *data = malloc(w.len);
+		struct stall_peer p = { .data = data, .n = w.len, .fd = -1 };
+		char uri[128], msg[256] = "";
+		pthread_t t;
+		int rc;
+
+		memcpy(data, w.buf, w.len);
+		if (v == 1)
+			data[ram_at] ^= 0x40;		/* inside a ram section */
+		if (v == 2)
+			data[end_at - 20] ^= 0x40;	/* devices: its CRC too */
+		snprintf(p.path, sizeof(p.path), "/tmp/xvm-unit-mig-%d.sock",
+			 (int)getpid());
+		snprintf(uri, sizeof(uri), "unix:%s", p.path);
+		CU_ASSERT_FATAL(pthread_create(&t, NULL, stall_peer_run,
+					       &p) == 0);
+		rc = mig_incoming(b, uri, msg, sizeof(msg));
+		pthread_join(t, NULL);
+		if (p.fd >= 0)
+			close(p.fd);
+		if (v == 0) {
+			CU_ASSERT_EQUAL(rc, 0);
+			CU_ASSERT(memcmp(a->mem[0].hva, b->mem[0].hva, MEM) == 0);
+		} else {
+			CU_ASSERT_EQUAL(rc, -EINVAL);
+			if (!strstr(msg, v == 1 ? "section \"ram\" at byte" :
+					  "checksum mismatch")) {
+				fprintf(stderr, "\n  message \"%s\"\n", msg);
+				CU_FAIL("wrong message");
+			}
+		}
+		free(data);
+		rmvm(b);
+	}
+	mig_recv_timeout_ms = saved_ms;
+	log_set_level(saved);
+	snap_writer_free(&w);
+	rmvm(a);
+}
+
 static CU_TestInfo tests[] = {
+	{ "incoming_streamed", test_incoming_streamed },
 	{ "roundtrip", test_roundtrip },
 	{ "refusals", test_refusals },
 	{ "config_mismatch", test_config_mismatch },
