@@ -46,7 +46,8 @@ unsigned int mig_recv_timeout_ms = 60000;
 
 /* ---- sockets ---- */
 
-/* "unix:PATH" or "tcp:HOST:PORT" into an address; listen or connect. */
+/* "unix:PATH" or "tcp:HOST:PORT" (an IPv6 HOST in brackets) into an
+ * address; listen or connect. */
 static int mig_socket(const char *uri, bool listen_, char *msg, size_t msglen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -89,6 +90,17 @@ static int mig_socket(const char *uri, bool listen_, char *msg, size_t msglen)
 	}
 	memcpy(host, uri + 4, (size_t)(port - uri - 4));
 	host[port - uri - 4] = '\0';
+	if (host[0] == '[') {	/* an IPv6 address: tcp:[::1]:PORT */
+		size_t n = strlen(host);
+
+		if (n < 3 || host[n - 1] != ']') {
+			snprintf(msg, msglen, "'%s': expected tcp:[ADDRESS]:PORT",
+				 uri);
+			return -EINVAL;
+		}
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
 	if (listen_)
 		hints.ai_flags = AI_PASSIVE;
 	rc = getaddrinfo(host, port + 1, &hints, &ai);
