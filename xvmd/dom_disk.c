@@ -32,6 +32,7 @@
 #include "xvm/log.h"
 #include "../vdiskadm/vdiskadm.h"
 #include "dom_disk.h"
+#include "dom_run.h"
 #include "loop.h"
 #include "store.h"
 
@@ -491,15 +492,7 @@ int dom_qsd_start(struct dom *d, struct verr *e)
 				 "%s", strerror(-rc));
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		setsid();
-		dup2(null, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
+		dom_child_setup(logfd);
 		execvp(a->v[0], a->v);
 		dprintf(2, "cannot run %s: %s\n", a->v[0], strerror(errno));
 		_exit(127);

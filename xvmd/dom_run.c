@@ -467,15 +467,7 @@ static int dom_spawn(struct dom *d, char sockets[][108], struct verr *e)
 				 strerror(-rc));
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		setsid();
-		dup2(null, 0);
-		dup2(logfd, 1);
-		dup2(logfd, 2);
+		dom_child_setup(logfd);
 		execv(a.v[0], a.v);
 		dprintf(2, "xvmd: exec %s: %s\n", a.v[0], strerror(errno));
 		_exit(127);
@@ -485,6 +477,19 @@ static int dom_spawn(struct dom *d, char sockets[][108], struct verr *e)
 	d->child = true;
 	d->exit_status = -1;
 	return 0;
+}
+
+void dom_child_setup(int logfd)
+{
+	int null = open("/dev/null", O_RDONLY);
+	sigset_t all;
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	setsid();
+	dup2(null, 0);
+	dup2(logfd, 1);
+	dup2(logfd, 2);
 }
 
 /* The last line hv wrote to its log (why it failed to start). */

@@ -35,6 +35,10 @@ int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
  * len. */
 int dom_disk_arg(const struct dom_disk *dk, const char *image, char *buf,
 		 size_t len);
+/* In a child xvmd forked to run hv or qemu-storage-daemon, before its
+ * exec: signals unblocked, a session of its own, stdin /dev/null, stdout
+ * and stderr logfd. */
+void dom_child_setup(int logfd);
 /* Watch hv's control socket for state events; 0 or -errno. */
 int dom_watch(struct dom *d);
 void dom_unwatch(struct dom *d);
