@@ -6,6 +6,7 @@
 #define XVMD_EVENTS_H
 
 struct dom;
+struct remote_conn;
 
 enum {
 	EV_DEFINED = 0,
@@ -35,5 +36,15 @@ enum {
 /* Send event/detail about d to every client registered for lifecycle
  * events. */
 void event_lifecycle(const struct dom *d, int event, int detail);
+
+/* virDomainMetadataType */
+enum { EV_META_DESCRIPTION = 0, EV_META_TITLE = 1, EV_META_ELEMENT = 2 };
+
+/* Tell clients registered for METADATA_CHANGE that d's description,
+ * title or the element of namespace nsuri (EV_META_ELEMENT) changed. */
+void event_metadata_change(const struct dom *d, int type, const char *nsuri);
+
+/* Forget the registrations of a client that goes away (remote.c). */
+void event_conn_gone(struct remote_conn *conn);
 
 #endif

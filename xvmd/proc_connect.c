@@ -17,6 +17,7 @@
 #define FEATURE_TYPED_PARAM_STRING	9
 #define FEATURE_PROGRAM_KEEPALIVE	10
 #define FEATURE_MIGRATION_PARAMS	13	/* proc_migrate.c's 302-307 */
+#define FEATURE_REMOTE_EVENT_CALLBACK	14	/* events.c's 316-317 */
 
 int proc_args_done(struct remote_call *c)
 {
@@ -41,7 +42,8 @@ PROC_DECL(proc_supports_feature)
 	xdr_put_i32(c->ret, f == FEATURE_TYPED_PARAM_STRING ||
 		    f == FEATURE_PROGRAM_KEEPALIVE ||
 		    f == FEATURE_MIGRATION_P2P || f == FEATURE_MIGRATION_V3 ||
-		    f == FEATURE_MIGRATION_PARAMS);
+		    f == FEATURE_MIGRATION_PARAMS ||
+		    f == FEATURE_REMOTE_EVENT_CALLBACK);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "dom.h"
 #include "dommeta.h"
+#include "events.h"
 #include "proc.h"
 
 #define META_STRING_MAX	(1u << 20)	/* REMOTE_STRING_MAX */
@@ -144,6 +145,8 @@ PROC_DECL(proc_set_metadata)
 	}
 	if (!rc && live)
 		d->cfg = *live;
+	if (!rc)
+		event_metadata_change(d, type, uri);
 out:
 	free(live);
 	free(config);

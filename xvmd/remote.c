@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include "xvm/log.h"
+#include "events.h"
 #include "netallow.h"
 #include "loop.h"
 #include "proc.h"
@@ -100,7 +101,7 @@ struct remote_conn {
 	struct tls_sess *tls;	/* TLS: the session all bytes go through */
 	bool tls_hs;		/* TLS: handshake (or confirmation) not done */
 	int64_t tls_start_ms;	/* TLS: when the client connected */
-	uint64_t events;	/* registered domain event ids (bit = id) */
+	struct event_cb *events;	/* event registrations (events.c) */
 	struct remote_stream *streams;	/* open streams on this client */
 	struct remote_defer *defers;	/* calls to be answered later */
 	struct remote_conn *next;
@@ -227,6 +228,7 @@ static void remote_conn_free(struct remote_conn *conn)
 			break;
 		}
 	remote_streams_gone(conn);
+	event_conn_gone(conn);
 	while (conn->defers)	/* their owners answer into the void */
 		remote_defer_unlink(conn->defers);
 	loop_del(conn->fd);
@@ -351,7 +353,7 @@ static int remote_send(struct remote_conn *conn, const struct remote_hdr *h,
 	return 0;
 }
 
-uint64_t *remote_conn_events(struct remote_conn *conn)
+struct event_cb **remote_conn_events(struct remote_conn *conn)
 {
 	return &conn->events;
 }

@@ -101,8 +101,10 @@ bool remote_conn_is_tcp(const struct remote_conn *conn);
 bool remote_conn_is_tls(const struct remote_conn *conn);
 /* Our address a TCP client reached ("192.0.2.1"), NULL on unix sockets. */
 const char *remote_conn_local_addr(const struct remote_conn *conn);
-/* The domain event ids the client registered for (events.c). */
-uint64_t *remote_conn_events(struct remote_conn *conn);
+/* The client's event registrations, owned by events.c (event_conn_gone
+ * frees them when the client goes). */
+struct event_cb;
+struct event_cb **remote_conn_events(struct remote_conn *conn);
 /* Call fn for every open connection. */
 void remote_each_conn(void (*fn)(struct remote_conn *conn, void *opaque),
 		      void *opaque);
