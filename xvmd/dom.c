@@ -127,6 +127,7 @@ void dom_forget(struct dom *d)
 		if (*pp == d) {
 			*pp = d->next;
 			free(d->pending);
+			free(d->job_done);
 			free(d);
 			return;
 		}

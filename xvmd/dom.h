@@ -97,6 +97,8 @@ struct dom {
 	struct dom_save_job *save_job;	/* hv is writing a save image */
 	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
 	struct dom_mig_out *mig_job;	/* hv sends the guest away */
+	struct dom_job_done *job_done;	/* the last finished migration's
+					 * figures (domjobinfo --completed) */
 	/* virsh migrate-setmaxdowntime / migrate-setspeed, kept for the
 	 * domain's next migrations (in memory: lost when xvmd restarts);
 	 * 0: hv's default downtime, no speed limit. migrate --bandwidth
@@ -110,6 +112,18 @@ struct dom {
 	struct domcon *con;
 	struct dom_disk_src src[DOM_MAX_DISKS];	/* while running */
 	pid_t qsd_pid;		/* its qemu-storage-daemon, 0 none */
+};
+
+/* What a finished outgoing migration leaves for GET_JOB_STATS with
+ * VIR_DOMAIN_JOB_STATS_COMPLETED (virsh domjobinfo --completed). */
+struct dom_job_done {
+	int type;		/* virDomainJobType: 3 completed, 4 failed,
+				 * 5 cancelled */
+	int64_t elapsed_ms;
+	uint64_t total, processed, remaining, rounds, pages, zero_pages;
+	uint64_t bytes, bandwidth, dirty_rate;
+	int64_t downtime_ms;	/* -1: hv did not say */
+	char errmsg[400];
 };
 
 /* Migration's relocation port (xend's xend-relocation-port) and how

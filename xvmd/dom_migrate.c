@@ -950,6 +950,49 @@ static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
 	free(j);
 }
 
+static uint64_t mig_u64(const json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+/* Keep the job's figures on the domain for domjobinfo --completed: hv's
+ * final answer res where there is one, else its last migrate.info. */
+static void mig_out_record(struct dom_mig_out *j, struct dom *d, int type,
+			   const json_t *res, const char *errmsg)
+{
+	struct dom_job_done *r;
+	const json_t *info = j->info, *dt;
+
+	if (!d)
+		return;
+	r = d->job_done ? d->job_done : malloc(sizeof(*r));
+	if (!r)
+		return;
+	memset(r, 0, sizeof(*r));
+	d->job_done = r;
+	r->type = type;
+	r->elapsed_ms = loop_now_ms() - j->started;
+	r->total = mig_u64(info, "total");
+	r->processed = mig_u64(info, "processed");
+	r->remaining = mig_u64(info, "remaining");
+	r->bandwidth = mig_u64(info, "bandwidth");
+	r->dirty_rate = mig_u64(info, "dirty_rate");
+	r->rounds = mig_u64(res ? res : info, "rounds");
+	r->pages = mig_u64(res ? res : info, "pages");
+	r->zero_pages = mig_u64(info, "zero_pages");
+	r->bytes = mig_u64(res, "bytes");
+	if (res) {
+		r->processed = r->bytes > r->processed ? r->bytes :
+			       r->processed;
+		r->remaining = 0;
+	}
+	dt = json_object_get(res, "downtime_ms");
+	r->downtime_ms = json_is_integer(dt) ? json_integer_value(dt) : -1;
+	snprintf(r->errmsg, sizeof(r->errmsg), "%s", errmsg ? errmsg : "");
+}
+
 static void mig_out_fail(struct dom_mig_out *j, const char *why)
 {
 	struct verr e;
@@ -962,6 +1005,7 @@ static void mig_out_fail(struct dom_mig_out *j, const char *why)
 		verr_set(&e, VERR_OPERATION_FAILED, "operation failed: "
 			 "migration of '%s' failed: %s", j->name, why);
 	log_warn("dom %s: %s", j->name, e.msg);
+	mig_out_record(j, j->d, j->cancelled ? 5 : 4, NULL, e.msg);
 	mig_out_end(j, -EIO, &e);
 }
 
@@ -973,8 +1017,11 @@ void dom_mig_detach(struct dom *d)
 		return;
 	j->d = NULL;
 	d->mig_job = NULL;
-	if (strcmp(d->hv_reason, "migrated"))
+	if (strcmp(d->hv_reason, "migrated")) {
+		mig_out_record(j, d, 4, NULL, "the domain stopped during the "
+			       "migration");
 		mig_out_fail(j, "the domain stopped during the migration");
+	}
 }
 
 /* hv's reply: the destination has the guest, this hv stops. */
@@ -988,6 +1035,7 @@ static void mig_out_sent(struct dom_mig_out *j, json_t *res)
 		 (long long)json_integer_value(json_object_get(res, "rounds")),
 		 (long long)json_integer_value(json_object_get(res, "bytes")));
 	if (d) {	/* else its end was seen first */
+		mig_out_record(j, d, 3, res, NULL);
 		d->mig_job = NULL;
 		j->d = NULL;
 		snprintf(d->hv_reason, sizeof(d->hv_reason), "migrated");

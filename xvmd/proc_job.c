@@ -70,9 +70,49 @@ PROC_DECL(proc_get_job_info)
 	return 0;
 }
 
+/* GET_JOB_STATS with VIR_DOMAIN_JOB_STATS_COMPLETED: the last finished
+ * outgoing migration's figures (type completed, failed or cancelled,
+ * with its error), forgotten once read unless KEEP_COMPLETED, as in
+ * libvirt; type none if there are none. */
+static int proc_job_completed(struct remote_call *c, struct dom *d,
+			      uint32_t flags)
+{
+	struct dom_job_done *r = d->job_done;
+	struct tp_list l;
+
+	xdr_put_i32(c->ret, r ? r->type : JOB_NONE);
+	tp_begin(&l, c->ret);
+	if (r) {
+		tp_int(&l, JOB_OP_MIGRATION_OUT, "operation");
+		tp_ullong(&l, (uint64_t)r->elapsed_ms, "time_elapsed");
+		if (r->downtime_ms >= 0)
+			tp_ullong(&l, (uint64_t)r->downtime_ms, "downtime");
+		tp_ullong(&l, r->total, "data_total");
+		tp_ullong(&l, r->processed, "data_processed");
+		tp_ullong(&l, r->remaining, "data_remaining");
+		tp_ullong(&l, r->total, "memory_total");
+		tp_ullong(&l, r->processed, "memory_processed");
+		tp_ullong(&l, r->remaining, "memory_remaining");
+		tp_ullong(&l, r->zero_pages, "memory_constant");
+		tp_ullong(&l, r->pages > r->zero_pages ?
+			  r->pages - r->zero_pages : 0, "memory_normal");
+		tp_ullong(&l, r->bandwidth, "memory_bps");
+		tp_ullong(&l, r->dirty_rate, "memory_dirty_rate");
+		tp_ullong(&l, 4096, "memory_page_size");
+		tp_ullong(&l, r->rounds, "memory_iteration");
+		if (r->errmsg[0])
+			tp_string(&l, r->errmsg, "errmsg");
+	}
+	tp_end(&l);
+	if (r && !(flags & JOB_STATS_KEEP)) {
+		free(r);
+		d->job_done = NULL;
+	}
+	return 0;
+}
+
 /* GET_JOB_STATS: the same as typed parameters, with the rate, dirty
- * rate, rounds and pages of a migration. A completed job's statistics
- * are not kept: type none. */
+ * rate, rounds and pages of a migration; or the completed job's. */
 PROC_DECL(proc_get_job_stats)
 {
 	struct dom *d = proc_get_dom(c);
@@ -90,9 +130,11 @@ PROC_DECL(proc_get_job_stats)
 				"virDomainGetJobStats", flags &
 				~(uint32_t)(JOB_STATS_COMPLETED |
 					    JOB_STATS_KEEP));
-	ms = flags & JOB_STATS_COMPLETED ? -1 : dom_save_elapsed_ms(d);
+	if (flags & JOB_STATS_COMPLETED)
+		return proc_job_completed(c, d, flags);
+	ms = dom_save_elapsed_ms(d);
 	info = NULL;
-	if (ms < 0 && !(flags & JOB_STATS_COMPLETED)) {
+	if (ms < 0) {
 		ms = dom_mig_elapsed_ms(d);
 		info = dom_mig_info(d);
 	}

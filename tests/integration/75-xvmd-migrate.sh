@@ -127,6 +127,13 @@ grep -q "^Operation: *Outgoing migration" "$TMP/job" && grep -q "^Data total: *3
 wait $mpid && fail "an aborted migration succeeded"
 grep -q "operation aborted: migration of 'ms' cancelled by the client: hv: migration cancelled" "$TMP/abort.out" ||
 	fail "virsh migrate after domjobabort: $(cat "$TMP/abort.out")"
+VA domjobinfo --completed --keep-completed ms >"$TMP/done" 2>&1 || fail "domjobinfo --completed: $(cat "$TMP/done")"
+cat "$TMP/done"
+grep -q "^Job type: *Cancelled" "$TMP/done" && grep -q "^Operation: *Outgoing migration" "$TMP/done" ||
+	fail "domjobinfo --completed: $(cat "$TMP/done")"
+VA domjobinfo --completed ms | grep -q "^Job type: *Cancelled" || fail "--keep-completed did not keep"
+VA domjobinfo --completed ms | grep -q "^Job type: *None" || fail "completed job not forgotten once read"
+pass "domjobinfo --completed: cancelled outgoing migration, kept with --keep-completed, then forgotten"
 r=$(rounds "$(conlog ms)")
 wait_rounds "$(conlog ms)" $((r + 2))
 [ "$(VA domstate ms)" = running ] || fail "ms on A after the abort: $(VA domstate --reason ms)"

@@ -52,7 +52,9 @@ wait_job() {	# NAME: until domjobinfo shows the migration's figures
 xvmd_a_start --hv "$FAKE"
 xvmd_b_start --hv "$FAKE"
 dom_xml dirty1 "workload=spin"
-VA create "$TMP/dirty1.xml" >/dev/null || fail "create dirty1"
+# persistent, so that A keeps it (shut off) after it has gone, with the
+# figures of its last migration (domjobinfo --completed)
+VA define "$TMP/dirty1.xml" >/dev/null && VA start dirty1 >/dev/null || fail "define/start dirty1"
 wait_tick "$(conlog dirty1)" 1
 
 # --- the settings before a migration
@@ -73,7 +75,10 @@ echo "$out" | grep -q "did not converge in 31 rounds: 4096 KiB stay dirty, 500 m
 	fail "no clear message: $out"
 running_on_a dirty1
 no_trace_b dirty1
-pass "no convergence: '$out'; dirty1 runs on at A, nothing at B"
+VA domjobinfo --completed dirty1 >"$TMP/done1" 2>&1 || fail "domjobinfo --completed: $(cat "$TMP/done1")"
+grep -q "^Job type: *Failed" "$TMP/done1" && grep -q "^Operation: *Outgoing migration" "$TMP/done1" ||
+	fail "domjobinfo --completed after the failure: $(cat "$TMP/done1")"
+pass "no convergence: '$out'; dirty1 runs on at A, nothing at B; domjobinfo --completed: Failed"
 
 # --- raised from a second virsh while it runs: it completes
 VA migrate --live dirty1 "$URI_B" >"$TMP/mig2.out" 2>&1 &
@@ -82,8 +87,16 @@ wait_job dirty1
 VA migrate-setmaxdowntime dirty1 1000 || fail "setmaxdowntime during the migration"
 wait $mpid || fail "the migration did not complete after raising the downtime: $(cat "$TMP/mig2.out")"
 [ "$(VB domstate --reason dirty1)" = "running (migrated)" ] || fail "dirty1 on B: $(VB domstate --reason dirty1 2>&1)"
-pass "downtime raised to 1000 ms during the migration from a second virsh: migrated"
+[ "$(VA domstate --reason dirty1)" = "shut off (migrated)" ] || fail "dirty1 on A: $(VA domstate --reason dirty1 2>&1)"
+VA domjobinfo --completed dirty1 >"$TMP/done2" 2>&1 || fail "domjobinfo --completed: $(cat "$TMP/done2")"
+cat "$TMP/done2"
+grep -q "^Job type: *Completed" "$TMP/done2" && grep -q "^Operation: *Outgoing migration" "$TMP/done2" &&
+	grep -q "^Iteration: *[1-9]" "$TMP/done2" && grep -q "^Data processed: *[1-9]" "$TMP/done2" ||
+	fail "domjobinfo --completed: $(cat "$TMP/done2")"
+VA domjobinfo --completed dirty1 | grep -q "^Job type: *None" || fail "completed job not forgotten once read"
+pass "downtime raised to 1000 ms during the migration from a second virsh: migrated; domjobinfo --completed on A: Completed, then forgotten"
 VB destroy dirty1 >/dev/null
+VA undefine dirty1 >/dev/null
 
 # --- migrate --bandwidth 1 and domjobinfo; then domjobabort
 dom_xml dirty2 "workload=spin"
