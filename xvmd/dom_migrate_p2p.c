@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include "xvm/log.h"
 #include "loop.h"
@@ -34,6 +35,12 @@
 #define P2P_PROC_PREPARE	303	/* MIGRATE_PREPARE3_PARAMS */
 #define P2P_PROC_FINISH		306	/* MIGRATE_FINISH3_PARAMS */
 #define P2P_REPLY_MAX		(1u << 20)
+/* How long the destination may take to connect, shake hands or answer
+ * one call (hv's stream in between has its own progress checks): a
+ * destination that accepts and then says nothing fails the migration
+ * instead of holding it for ever. libvirt's client gives up after its
+ * keepalive's 5 x 5 s; 30 s here. */
+#define P2P_STEP_MS		30000
 
 enum p2p_tls { P2P_TLS_NONE, P2P_TLS_HANDSHAKE, P2P_TLS_CONFIRM };
 
@@ -47,6 +54,7 @@ struct mig_p2p {
 	uint64_t flags;		/* without P2P: what the destination gets */
 	enum p2p_step step;
 	int fd;
+	int tfd;		/* P2P_STEP_MS timer, armed while we wait */
 	bool connected;		/* the non-blocking connect completed */
 	struct tls_sess *tls;	/* xvm+tls://: everything goes through it */
 	enum p2p_tls tls_state;	/* NONE once the session is usable */
@@ -65,6 +73,10 @@ struct mig_p2p {
 
 static void p2p_end(struct mig_p2p *p)
 {
+	if (p->tfd >= 0) {
+		loop_del(p->tfd);
+		close(p->tfd);
+	}
 	if (p->fd >= 0) {
 		loop_del(p->fd);
 		tls_sess_free(p->tls);
@@ -95,6 +107,42 @@ static void p2p_fail(struct mig_p2p *p, const char *fmt, ...)
 
 static void p2p_event(void *opaque, uint32_t events);
 
+/* (Re)start the wait for the destination; ms 0 stops it. */
+static void p2p_arm(struct mig_p2p *p, long ms)
+{
+	struct itimerspec its = {
+		.it_value = { ms / 1000, (ms % 1000) * 1000000L },
+	};
+
+	if (p->tfd >= 0)
+		timerfd_settime(p->tfd, 0, &its, NULL);
+}
+
+static void p2p_timeout(void *opaque, uint32_t events)
+{
+	static const char *const what[] = {
+		[P2P_AUTH] = "connect, or answer AUTH_LIST",
+		[P2P_OPEN] = "answer CONNECT_OPEN",
+		[P2P_PREPARE] = "answer the migration's prepare",
+		[P2P_FINISH] = "answer the migration's finish (the guest "
+			       "left this host: see whether it runs there)",
+	};
+	struct mig_p2p *p = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(p->tfd, &n, sizeof(n)) < 0)
+		return;
+	if (p->step == P2P_CLOSE) {	/* done anyway */
+		p2p_end(p);
+		return;
+	}
+	if (p->step == P2P_SEND)
+		return;
+	p2p_fail(p, "operation failed: the destination %s did not %s within "
+		 "%d s", p->desturi, what[p->step], P2P_STEP_MS / 1000);
+}
+
 /* Queue one CALL; args may be NULL. */
 static void p2p_call(struct mig_p2p *p, uint32_t proc,
 		     const struct xdr_out *args)
@@ -114,6 +162,7 @@ static void p2p_call(struct mig_p2p *p, uint32_t proc,
 		xdr_put_raw(&p->out, args->buf, args->len);
 	xdr_patch_u32(&p->out, start, (uint32_t)(p->out.len - start));
 	loop_mod(p->fd, EPOLLIN | EPOLLOUT);
+	p2p_arm(p, P2P_STEP_MS);
 }
 
 /* remote_typed_param of type string. */
@@ -184,6 +233,7 @@ static bool p2p_prepared(struct mig_p2p *p, struct xdr_in *x)
 		return false;
 	}
 	p->step = P2P_SEND;
+	p2p_arm(p, 0);
 	rc = d ? dom_mig_perform(d, uri, p->flags, p2p_sent, p, &p->err) :
 		 verr_set(&p->err, VERR_NO_DOMAIN, "Domain not found: '%s' "
 			  "went away", p->name);
@@ -516,6 +566,7 @@ int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 		free(xml);
 		return verr_nomem(e);
 	}
+	p->tfd = -1;
 	p->fd = p2p_connect(desturi, host, sizeof(host), e);
 	if (p->fd < 0) {
 		rc = p->fd;
@@ -546,6 +597,14 @@ int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 	p->flags = flags & ~(uint64_t)DOM_MIG_P2P;
 	p->done = done;
 	p->opaque = opaque;
+	p->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (p->tfd >= 0 && loop_add(p->tfd, EPOLLIN, p2p_timeout, p) < 0) {
+		close(p->tfd);
+		p->tfd = -1;
+	}
+	if (p->tfd < 0)
+		log_warn("dom %s: no timer for the peer-to-peer migration: a "
+			 "silent destination will hold it", p->name);
 	xdr_out_init(&p->out);
 	p->step = P2P_AUTH;
 	p2p_call(p, P2P_PROC_AUTH_LIST, NULL);

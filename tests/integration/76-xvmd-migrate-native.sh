@@ -105,6 +105,27 @@ echo "$out" | grep -q "cannot connect to the destination xvm+tcp://127.0.0.1:$((
 	fail "--p2p to nobody: $out"
 running_on_a m1
 pass "--p2p: A -> B (A's xvmd as B's client), back over a unix socket with --persistent, to nobody: '$out', m1 runs on"
+# a destination that accepts and then says nothing: the migration fails
+# after xvmd's 30 s step limit, and A serves everyone meanwhile
+SILENT=$((PORT_A + 4))
+timeout 60 /usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(4); print("ready", flush=True)
+c, _ = s.accept(); time.sleep(55)' "$SILENT" >"$TMP/silent.out" 2>&1 &
+SPID=$!
+at_exit "kill $SPID 2>/dev/null"
+end=$(deadline_in 10)
+until grep -q ready "$TMP/silent.out"; do before "$end" || fail "silent listener did not start"; sleep 0.1; done
+VA migrate --live --p2p m1 "xvm+tcp://127.0.0.1:$SILENT/system" >"$TMP/silent.mig" 2>&1 &
+mpid=$!
+sleep 2
+t0=$(date +%s%N); VA list >/dev/null || fail "A does not answer during the silent p2p"; t1=$(date +%s%N)
+wait $mpid && fail "--p2p to a silent destination succeeded"
+grep -q "the destination xvm+tcp://127.0.0.1:$SILENT/system did not connect, or answer AUTH_LIST within 30 s" "$TMP/silent.mig" ||
+	fail "--p2p to a silent destination: $(cat "$TMP/silent.mig")"
+running_on_a m1
+kill $SPID 2>/dev/null
+pass "--p2p to a destination that never answers: '$(cat "$TMP/silent.mig")' after 30 s; virsh list on A meanwhile took $(( (t1 - t0) / 1000000 )) ms; m1 runs on"
 VA destroy m1 >/dev/null; VA undefine m1 >/dev/null
 
 # --- persistent domains: --persistent, --undefinesource
