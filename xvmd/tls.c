@@ -19,6 +19,7 @@
 struct tls_sess {
 	gnutls_session_t s;
 	size_t wpend;		/* a record_send that said AGAIN, its size */
+	bool up;		/* the handshake completed */
 	char host[256];		/* client: the server's expected name (GnuTLS
 				 * keeps the pointer) */
 };
@@ -255,6 +256,11 @@ void tls_sess_free(struct tls_sess *t)
 {
 	if (!t)
 		return;
+	/* close_notify, so the peer can tell our close from a cut
+	 * connection; once, not waited for (the socket is non-blocking, and
+	 * a record half sent cannot be followed by an alert) */
+	if (t->s && t->up && !t->wpend)
+		gnutls_bye(t->s, GNUTLS_SHUT_WR);
 	if (t->s)
 		gnutls_deinit(t->s);
 	free(t);
@@ -265,8 +271,10 @@ int tls_handshake(struct tls_sess *t, uint32_t *events, char *why,
 {
 	int rc = gnutls_handshake(t->s);
 
-	if (rc == 0)
+	if (rc == 0) {
+		t->up = true;
 		return 0;
+	}
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED ||
 	    !gnutls_error_is_fatal(rc)) {
 		*events = gnutls_record_get_direction(t->s) ? EPOLLOUT :

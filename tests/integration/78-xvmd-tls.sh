@@ -151,6 +151,29 @@ n=$(timeout 5 openssl s_client -connect "127.0.0.1:$PORT" -quiet -CAfile "$PKI/a
 [ "$n" = $((1 + 100 * 28)) ] || fail "100 PINGs in one record: $n bytes back, expected $((1 + 100 * 28))"
 pass "100 PINGs in one TLS record: the byte 1 and 100 PONGs back ($n bytes)"
 
+# a client xvmd drops (a bad packet length) sees a TLS close_notify, not
+# a cut connection (python's ssl raises SSLEOFError on a cut)
+out=$("$PY" - "$PORT" "$PKI/alice" <<'PY' 2>&1
+import socket, ssl, struct, sys
+port, pki = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.load_verify_locations(pki + "/cacert.pem")
+ctx.load_cert_chain(pki + "/clientcert.pem", pki + "/clientkey.pem")
+ctx.check_hostname = False
+ctx.options &= ~ssl.OP_IGNORE_UNEXPECTED_EOF	# tell a cut from a close
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10))
+assert s.recv(1) == b"\x01", "no confirmation byte"
+s.sendall(struct.pack(">I", 3))		# shorter than any header
+try:
+    rest = s.recv(100)
+except ssl.SSLEOFError as e:
+    sys.exit("cut without close_notify: %s" % e)
+print("closed cleanly" if rest == b"" else "got %r" % rest)
+PY
+) || fail "TLS close: $out"
+[ "$out" = "closed cleanly" ] || fail "TLS close: $out"
+pass "a dropped TLS client gets a close_notify"
+
 # --- refused clients; xvmd serves on
 refused mallory "TLS client 127.0.0.1 refused: client certificate refused: .*issuer is unknown.* \(DN 'O=xvm test,CN=mallory'\)"
 refused nocert "TLS client 127.0.0.1 refused: sent no client certificate$"
