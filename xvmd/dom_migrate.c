@@ -78,6 +78,7 @@ struct mig_relay {
 	size_t len[2], off[2];
 	bool eof[2];		/* fd[i] sends nothing more */
 	bool connected;		/* fd[1] reached hv */
+	uint64_t rx;		/* bytes read from the peer */
 };
 
 struct dom_mig_in {
@@ -95,6 +96,8 @@ struct dom_mig_in {
 	char peer[INET6_ADDRSTRLEN];
 	struct verr err;
 	int tfd;		/* MIG_POLL_MS timer, -1 when stopped */
+	int64_t started;	/* prepare, for domjobinfo */
+	uint64_t bytes;		/* of the stream, passed on to hv */
 	dom_mig_prepared_fn prepared;	/* prepare's answer, until given */
 	void *prep_opaque;
 	dom_mig_finished_fn finished;	/* finish's answer, when it waits */
@@ -184,6 +187,8 @@ static bool mig_relay_pump(struct mig_relay *r, int i, uint32_t events)
 			r->eof[i] = true;
 			shutdown(r->fd[!i], SHUT_WR);
 		} else if (n > 0) {
+			if (i == 0)
+				r->rx += (uint64_t)n;
 			r->len[i] = (size_t)n;
 			r->off[i] = 0;
 		}
@@ -208,8 +213,10 @@ static void mig_relay_event(void *opaque, uint32_t events)
 {
 	struct mig_end *end = opaque;
 	struct dom_mig_in *j = end->j;
+	bool more = mig_relay_pump(j->relay, end->i, events);
 
-	if (!mig_relay_pump(j->relay, end->i, events)) {
+	j->bytes = j->relay->rx;
+	if (!more) {
 		log_debug("dom %s: migration stream relay ended", j->name);
 		mig_relay_free(j);	/* hv's end tells the outcome */
 		return;
@@ -638,6 +645,7 @@ int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
 	if (!j)
 		return verr_nomem(e);
 	j->tfd = j->lfd = -1;
+	j->started = loop_now_ms();
 	rc = mig_in_domain(j, xml, dname, e);
 	if (rc == 0)
 		rc = mig_in_address(j, uri_in, local, e);
@@ -792,6 +800,16 @@ struct dom_mig_out {
 int64_t dom_mig_elapsed_ms(const struct dom *d)
 {
 	return d->mig_job ? loop_now_ms() - d->mig_job->started : -1;
+}
+
+int64_t dom_mig_in_elapsed_ms(const struct dom *d, uint64_t *bytes)
+{
+	struct dom_mig_in *j = mig_in_find(d->cfg.name);
+
+	if (!j || j->d != d || j->cancelled)
+		return -1;
+	*bytes = j->bytes;
+	return loop_now_ms() - j->started;
 }
 
 const json_t *dom_mig_info(const struct dom *d)

@@ -77,6 +77,9 @@ int dom_mig_confirm(struct dom *d, uint64_t flags, bool cancelled,
 void dom_mig_detach(struct dom *d);
 /* How long d's outgoing migration has run (ms), or -1 when none runs. */
 int64_t dom_mig_elapsed_ms(const struct dom *d);
+/* The same for d's incoming migration (since prepare), with the bytes of
+ * the stream received so far in *bytes. */
+int64_t dom_mig_in_elapsed_ms(const struct dom *d, uint64_t *bytes);
 
 /* The user's controls over d's outgoing migration (domjobabort,
  * migrate-setmaxdowntime, migrate-setspeed): the control method goes to

@@ -29,7 +29,7 @@
 
 /* virDomainJobType, virDomainJobOperation */
 enum { JOB_NONE = 0, JOB_UNBOUNDED = 2 };
-enum { JOB_OP_SAVE = 2, JOB_OP_MIGRATION_OUT = 5 };
+enum { JOB_OP_SAVE = 2, JOB_OP_MIGRATION_IN = 4, JOB_OP_MIGRATION_OUT = 5 };
 #define JOB_STATS_COMPLETED	1	/* VIR_DOMAIN_JOB_STATS_COMPLETED */
 #define JOB_STATS_KEEP		2	/* VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED */
 
@@ -53,16 +53,25 @@ PROC_DECL(proc_get_job_info)
 
 	if (rc)
 		return rc;
+	uint64_t in_bytes = 0;
+	bool in = false;
+
 	ms = dom_save_elapsed_ms(d);
 	if (ms < 0)
 		ms = dom_mig_elapsed_ms(d);
+	if (ms < 0) {
+		ms = dom_mig_in_elapsed_ms(d, &in_bytes);
+		in = ms >= 0;
+	}
 	info = dom_mig_info(d);
 	xdr_put_i32(c->ret, ms >= 0 ? JOB_UNBOUNDED : JOB_NONE);
 	xdr_put_u64(c->ret, ms >= 0 ? (uint64_t)ms : 0);
 	xdr_put_u64(c->ret, 0);				/* timeRemaining */
 	for (int i = 0; i < 2; i++) {			/* data, then mem */
-		xdr_put_u64(c->ret, info_u64(info, "total"));
-		xdr_put_u64(c->ret, info_u64(info, "processed"));
+		xdr_put_u64(c->ret, in ? d->cfg.max_kib << 10 :
+			    info_u64(info, "total"));
+		xdr_put_u64(c->ret, in ? in_bytes :
+			    info_u64(info, "processed"));
 		xdr_put_u64(c->ret, info_u64(info, "remaining"));
 	}
 	for (int i = 0; i < 3; i++)			/* file */
@@ -137,6 +146,22 @@ PROC_DECL(proc_get_job_stats)
 	if (ms < 0) {
 		ms = dom_mig_elapsed_ms(d);
 		info = dom_mig_info(d);
+	}
+	if (ms < 0) {	/* incoming: what came so far, of the guest's RAM */
+		uint64_t bytes = 0;
+
+		ms = dom_mig_in_elapsed_ms(d, &bytes);
+		if (ms >= 0) {
+			xdr_put_i32(c->ret, JOB_UNBOUNDED);
+			tp_begin(&l, c->ret);
+			tp_int(&l, JOB_OP_MIGRATION_IN, "operation");
+			tp_ullong(&l, (uint64_t)ms, "time_elapsed");
+			tp_ullong(&l, bytes, "data_processed");
+			tp_ullong(&l, d->cfg.max_kib << 10, "memory_total");
+			tp_ullong(&l, bytes, "memory_processed");
+			tp_end(&l);
+			return 0;
+		}
 	}
 	xdr_put_i32(c->ret, ms >= 0 ? JOB_UNBOUNDED : JOB_NONE);
 	tp_begin(&l, c->ret);

@@ -118,9 +118,15 @@ until VA domjobinfo ms >"$TMP/job" 2>&1 && grep -q '^Iteration:' "$TMP/job"; do
 	before "$end" || fail "domjobinfo shows no migration: $(cat "$TMP/job")"
 	sleep 0.2
 done
+# the destination's view of the same job: the stream received so far
+VB domjobinfo ms >"$TMP/jobB" 2>&1 || fail "domjobinfo on B: $(cat "$TMP/jobB")"
 # at once: 30 rounds of 500 ms and it would give up by itself (virsh is
 # slow in the test VM)
 VA domjobabort ms || fail "domjobabort"
+cat "$TMP/jobB"
+grep -q "^Operation: *Incoming migration" "$TMP/jobB" && grep -Eq "^Memory processed: *[0-9.]+ [KM]iB" "$TMP/jobB" ||
+	fail "domjobinfo on B: $(cat "$TMP/jobB")"
+pass "domjobinfo on B during it: incoming migration, $(sed -n 's/^Memory processed: *//p' "$TMP/jobB") received"
 cat "$TMP/job"
 grep -q "^Operation: *Outgoing migration" "$TMP/job" && grep -q "^Data total: *32[.]000 MiB" "$TMP/job" ||
 	fail "domjobinfo: $(cat "$TMP/job")"

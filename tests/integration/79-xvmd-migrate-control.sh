@@ -117,6 +117,12 @@ processed=$(sed -n 's/^Memory processed: *\([0-9.]*\) MiB/\1/p' "$TMP/job")
 python3 -c "import sys; p, e = float(sys.argv[1]), int(sys.argv[2]); sys.exit(0 if 0 < p <= 2 * (e / 1000 + 0.5) else 1)" \
 	"$processed" "$elapsed" || fail "$processed MiB processed in $elapsed ms at a 1 MiB/s limit"
 pass "--bandwidth 1: $processed MiB processed in $elapsed ms, domjobinfo shows the limit"
+VB domjobinfo dirty2 >"$TMP/jobB" 2>&1 || fail "domjobinfo on B: $(cat "$TMP/jobB")"
+cat "$TMP/jobB"
+grep -q "^Job type: *Unbounded" "$TMP/jobB" && grep -q "^Operation: *Incoming migration" "$TMP/jobB" &&
+	grep -Eq "^Memory total: *32[.]000 MiB" "$TMP/jobB" || fail "domjobinfo on B: $(cat "$TMP/jobB")"
+# (the fake hv counts its RAM without sending it: 75 checks the bytes)
+pass "domjobinfo on the destination: incoming migration of 32 MiB"
 VA domjobabort dirty2 || fail "domjobabort"
 wait $mpid && fail "an aborted migration succeeded: $(cat "$TMP/mig3.out")"
 grep -q "operation aborted: migration of 'dirty2' cancelled by the client" "$TMP/mig3.out" ||
