@@ -100,8 +100,9 @@ struct dom {
 	struct dom_job_done *job_done;	/* the last finished migration's
 					 * figures (domjobinfo --completed) */
 	/* virsh migrate-setmaxdowntime / migrate-setspeed, kept for the
-	 * domain's next migrations (in memory: lost when xvmd restarts);
-	 * 0: hv's default downtime, no speed limit. migrate --bandwidth
+	 * domain's next migrations (in memory, and in a running domain's
+	 * runtime state, which a restarted xvmd adopts); 0: hv's default
+	 * downtime, no speed limit. migrate --bandwidth
 	 * sets mig_speed_once for that migration only. */
 	uint32_t mig_downtime;		/* ms */
 	uint64_t mig_speed;		/* MiB/s */

@@ -17,6 +17,7 @@
 #include "dom.h"
 #include "dom_run.h"
 #include "dom_disk.h"
+#include "dom_migrate.h"
 #include "sched.h"
 #include "store.h"
 
@@ -95,6 +96,18 @@ static void dom_adopt_vnics(struct dom *d, json_t *st)
 				 "%s", json_string_value(v));
 }
 
+/* migrate-setmaxdowntime / migrate-setspeed of the old xvmd, in range. */
+static void dom_adopt_mig(struct dom *d, json_t *st)
+{
+	json_int_t ms = json_integer_value(json_object_get(st, "mig_downtime"));
+	json_int_t mib = json_integer_value(json_object_get(st, "mig_speed"));
+
+	if (ms > 0 && ms <= DOM_MIG_DOWNTIME_MAX)
+		d->mig_downtime = (uint32_t)ms;
+	if (mib > 0 && mib <= DOM_MIG_SPEED_MAX)
+		d->mig_speed = (uint64_t)mib;
+}
+
 static void dom_adopt_one(const char *name, json_t *st)
 {
 	json_int_t id = -1, pid = 0;
@@ -111,6 +124,7 @@ static void dom_adopt_one(const char *name, json_t *st)
 	d->pid = (pid_t)pid;
 	d->child = false;
 	dom_adopt_vnics(d, st);
+	dom_adopt_mig(d, st);
 	if (kill(d->pid, 0) < 0 || dom_watch(d) < 0 || !dom_adopt_state(d)) {
 		log_info("dom %s: hv %d is gone", name, (int)pid);
 		dom_unwatch(d);

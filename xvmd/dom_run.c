@@ -145,7 +145,7 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 
 /* ---- runtime state ---- */
 
-static void dom_save_run(struct dom *d)
+void dom_run_state_store(struct dom *d)
 {
 	json_t *st = json_pack("{s:i, s:i, s:b, s:s}", "id", d->live.id,
 			       "pid", (int)d->pid, "persistent", d->persistent,
@@ -159,6 +159,11 @@ static void dom_save_run(struct dom *d)
 	for (i = 0; i < d->cfg.nnics; i++)
 		json_array_append_new(vn, json_string(d->live.vnics[i]));
 	json_object_set(st, "vnics", vn);
+	/* migrate-setmaxdowntime / migrate-setspeed, 0: not set */
+	json_object_set_new(st, "mig_downtime",
+			    json_integer((json_int_t)d->mig_downtime));
+	json_object_set_new(st, "mig_speed",
+			    json_integer((json_int_t)d->mig_speed));
 	xml = domxml_format(&d->cfg, NULL);
 	if (xml)
 		json_object_set_new(st, "xml", json_string(xml));
@@ -567,7 +572,7 @@ static void dom_hv_up(struct dom *d)
 	}
 	d->pinned = false;
 	dom_pidfile(d, true);
-	dom_save_run(d);
+	dom_run_state_store(d);
 }
 
 /* hv answers on its socket: the domain runs (a restored one may stay

@@ -21,6 +21,10 @@ int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
 /* hv ended (its socket closed, or it was destroyed or saved): on_*
  * actions, or the domain stops (a transient one is freed). */
 void dom_hv_gone(struct dom *d);
+/* Write d's runtime state ($XVM_RUNDIR/xvmd/NAME.json: id, pid, VNICs,
+ * the running XML, migration settings), which a restarted xvmd adopts;
+ * again when a setting in it changes. */
+void dom_run_state_store(struct dom *d);
 /* Start hv for an inactive domain (d->restore set: from a save image):
  * VNICs, hv, state; on failure everything made is removed. */
 int dom_launch(struct dom *d, struct verr *e);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include "dom.h"
 #include "dom_migrate.h"
+#include "dom_run.h"
 #include "proc.h"
 #include "stats.h"
 
@@ -281,6 +282,8 @@ PROC_DECL(proc_migrate_set_max_downtime)
 	if (rc)
 		return rc;
 	d->mig_downtime = (uint32_t)ms;
+	if (dom_active(d))	/* a restarted xvmd keeps it */
+		dom_run_state_store(d);
 	if (d->mig_job)		/* the running one honours it too */
 		return proc_job_forward(c, d, "migrate.set", "downtime_ms",
 					ms);
@@ -326,6 +329,8 @@ PROC_DECL(proc_migrate_set_max_speed)
 	if (rc)
 		return rc;
 	d->mig_speed = mib == (uint64_t)DOM_MIG_SPEED_UNLIMITED ? 0 : mib;
+	if (dom_active(d))
+		dom_run_state_store(d);
 	if (d->mig_job)
 		return proc_job_forward(c, d, "migrate.set", "bandwidth_mib",
 					d->mig_speed);

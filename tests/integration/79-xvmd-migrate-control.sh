@@ -68,6 +68,12 @@ expect_fail "downtime must be from 1 to 3600000 ms" migrate-setmaxdowntime dirty
 expect_fail "bandwidth must be at most 1048576 MiB/s" migrate-setspeed dirty1 2000000
 expect_fail "no job is active on the domain" domjobabort dirty1
 pass "downtime and speed kept for the domain (defaults 300 ms, unlimited), bad values and an abort without a job refused"
+# a restarted xvmd (kill -9, then adoption) keeps them for the running domain
+xvmd_kill9
+xvmd_a_start --hv "$FAKE"
+[ "$(VA migrate-getmaxdowntime dirty1)" = 1 ] && [ "$(VA migrate-getspeed dirty1)" = 8 ] ||
+	fail "settings lost across an xvmd restart: $(VA migrate-getmaxdowntime dirty1) ms, $(VA migrate-getspeed dirty1) MiB/s"
+pass "downtime and speed kept across an xvmd restart (adopted dirty1)"
 
 # --- 4 MiB at 8 MiB/s is 500 ms: over 1 ms, it never converges
 out=$(VA migrate --live dirty1 "$URI_B" 2>&1) && fail "a migration that cannot converge succeeded"
