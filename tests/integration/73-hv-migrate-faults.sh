@@ -43,6 +43,36 @@ s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(open(sys.argv[2], "rb").read()); s.shutdown(socket.SHUT_WR); s.recv(100)' "$1" "$2" 2>/dev/null
 }
 
+# relay LISTEN TARGET cut BYTES | slow 0: in the background, pass one
+# stream from a unix socket LISTEN to TARGET, one way (the answer never
+# reaches the source): "cut" closes both after BYTES; "slow" passes 64
+# KiB every 31 ms (about 2 MiB/s, small socket buffers) until the source
+# ends, then ends the stream
+relay() {
+	timeout 120 /usr/bin/python3 - "$@" <<'PY' >"$TMP/relay-${1##*/}.out" 2>&1 &
+import socket, sys, time
+listen, target, mode, left = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ls = socket.socket(socket.AF_UNIX); ls.bind(listen); ls.listen(1)
+a, _ = ls.accept()
+b = socket.socket(socket.AF_UNIX); b.connect(target)
+if mode == "slow":
+    for s in (a, b):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
+while mode == "slow" or left > 0:
+    d = a.recv(65536 if mode == "slow" else min(65536, left))
+    if not d: break
+    b.sendall(d); left -= len(d)
+    if mode == "slow": time.sleep(0.031)
+if mode == "cut":
+    a.close(); b.close()
+else:
+    b.shutdown(socket.SHUT_WR); b.recv(100)
+PY
+	at_exit "kill $! 2>/dev/null"
+	wait_socket "$1" 10 || fail "relay $1 not listening"
+}
+
 start_hv src "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck,spin"
 src_pid=$HV_PID
 expect_console src '^guest: memcheck n=2 ok \(0 bad words\)$' 120
@@ -63,21 +93,7 @@ pass "destination killed mid-stream: '$(cat "$TMP/err1")'; the source's guest ru
 # 2. the stream cut after 32 KiB by a relay
 dst d2
 d2_pid=$HV_PID
-timeout 60 /usr/bin/python3 - "$TMP/relay.sock" "$TMP/d2.mig" <<'PY' >"$TMP/relay.out" 2>&1 &
-import socket, sys
-ls = socket.socket(socket.AF_UNIX); ls.bind(sys.argv[1]); ls.listen(1)
-a, _ = ls.accept()
-b = socket.socket(socket.AF_UNIX); b.connect(sys.argv[2])
-left = 32 << 10
-while left > 0:
-    d = a.recv(min(65536, left))
-    if not d: break
-    b.sendall(d); left -= len(d)
-a.close(); b.close()
-PY
-relay=$!
-at_exit "kill $relay 2>/dev/null"
-wait_socket "$TMP/relay.sock" 10 || fail "relay not listening"
+relay "$TMP/relay.sock" "$TMP/d2.mig" cut $((32 << 10))
 "$RPC" -t 120000 "$sock" migrate "{\"uri\":\"unix:$TMP/relay.sock\",\"downtime_ms\":1}" \
 	>"$TMP/out2" 2>"$TMP/err2" && fail "migrate through a cut stream succeeded"
 HV_PID=$d2_pid expect_exit d2 60 1
@@ -138,24 +154,7 @@ s2_pid=$HV_PID
 expect_console s2 '^guest: memcheck n=1 ok' 120
 dst d6
 d6_pid=$HV_PID
-timeout 120 /usr/bin/python3 - "$TMP/slow.sock" "$TMP/d6.mig" <<'PY' >"$TMP/slow.out" 2>&1 &
-import socket, sys, time
-ls = socket.socket(socket.AF_UNIX); ls.bind(sys.argv[1]); ls.listen(1)
-a, _ = ls.accept()
-b = socket.socket(socket.AF_UNIX); b.connect(sys.argv[2])
-for s in (a, b):
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)
-while True:			# 64 KiB every 31 ms: about 2 MiB/s
-    d = a.recv(65536)
-    if not d: break
-    b.sendall(d); time.sleep(0.031)
-b.shutdown(socket.SHUT_WR)	# (one way only: the answer never
-b.recv(100)			# reaches a source that is gone)
-PY
-slow=$!
-at_exit "kill $slow 2>/dev/null"
-wait_socket "$TMP/slow.sock" 10 || fail "slow relay not listening"
+relay "$TMP/slow.sock" "$TMP/d6.mig" slow 0
 "$RPC" -t 120000 "$XVM_RUNDIR/s2.sock" migrate \
 	"{\"uri\":\"unix:$TMP/slow.sock\",\"downtime_ms\":1}" \
 	>"$TMP/out6" 2>"$TMP/err6" & rpc=$!
