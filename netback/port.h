@@ -36,6 +36,8 @@ struct nb_port_conf {
 struct nb_port_stats {
 	uint64_t rx_missed;	/* frames lost before we could take them
 				 * (af_packet ring overrun) */
+	uint16_t rx_queues;	/* hardware (DPDK) receive and transmit */
+	uint16_t tx_queues;	/* queues in use; 0 for a software port */
 };
 
 struct nb_port_ops {

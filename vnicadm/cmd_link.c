@@ -33,10 +33,31 @@ static int show_phys_args(struct vnicadm *v, const struct cli_opts *o,
 	return vn_show_operand(v, o, argc, argv, s, false);
 }
 
+/* -m: MAC address slots; -H: hardware ring groups (print.c). Both
+ * describe what is running: no -P with them. */
+static int show_phys_cmd_args(struct vnicadm *v, const struct cli_opts *o,
+			      int argc, char **argv, struct vn_show *s)
+{
+	if (o->val['m'] && o->val['H'])
+		return vn_usage_fail(v, "the options -m and -H cannot be "
+				     "used together");
+	if ((o->val['m'] || o->val['H']) && o->val['P'])
+		return vn_fail(v, "the option -P cannot be used with -%c",
+			       o->val['m'] ? 'm' : 'H');
+	if (o->val['m']) {
+		s->table = VN_T_PHYS_MAC;
+		s->expand = vn_phys_mac_rows;
+	} else if (o->val['H']) {
+		s->table = VN_T_PHYS_HW;
+		s->expand = vn_phys_hw_rows;
+	}
+	return vn_show_operand(v, o, argc, argv, s, false);
+}
+
 int cmd_show_phys(struct cli *c, int argc, char **argv)
 {
 	static const struct vn_show_cmd cmd = {
-		"pPo:", "", 'p', show_phys_args,
+		"pPo:mH", "", 'p', show_phys_cmd_args,
 	};
 	struct vn_show s = {
 		.list = vswctl_phys_list, .what = "link",
