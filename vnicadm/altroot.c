@@ -47,11 +47,25 @@ int vn_root_check(struct vnicadm *v, const struct cli_opts *o)
 static int root_paths(struct vnicadm *v, const char *root, struct vn_root *r)
 {
 	const char *state = xvm_statedir();
+	struct vswctl *h = NULL;
+	char *real;
 	struct stat st;
+	bool slash;
 	int n;
 
 	if (!*root || stat(root, &st) < 0 || !S_ISDIR(st.st_mode))
 		return vn_fail(v, "invalid directory for -R: '%.200s'", root);
+	/* the root in use while its vswitchd runs: that vswitchd rewrites
+	 * the file at its next change, so an edit here would be lost */
+	real = realpath(root, NULL);
+	slash = real && strcmp(real, "/") == 0;
+	free(real);
+	if (slash && vswctl_open(NULL, &h) == 0) {
+		vswctl_close(h);
+		return vn_fail(v, "-R %s: vswitchd is running on this root; "
+			       "make the change without -R (it is saved)",
+			       root);
+	}
 	if (state[0] != '/')
 		return vn_fail(v, "XVM_STATEDIR '%.200s' is not an absolute "
 			       "path", state);

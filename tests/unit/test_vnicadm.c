@@ -820,6 +820,11 @@ static void test_altroot(void)
 				   "cannot be used together\n"));
 	CHECK_ERR("invalid directory for -R: '/nonexistent/x'",
 		  "create-etherstub", "-R", "/nonexistent/x", "stub1");
+	/* the root in use, with a vswitchd answering there: refused */
+	CU_ASSERT_EQUAL(RUND("create-etherstub", "-R", "/", "stub1"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: -R /: vswitchd is running on "
+			       "this root; make the change without -R (it is "
+			       "saved)\n");
 
 	conf = root_conf(root);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
