@@ -449,3 +449,66 @@ out:
 	root_free(&r);
 	return ret;
 }
+
+/* The entries of key whose "link" is from take to. */
+static void root_relink(struct vn_root *r, const char *key, const char *from,
+			const char *to)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->conf, key), i, e) {
+		const char *l = json_string_value(json_object_get(e, "link"));
+
+		if (l && strcmp(l, from) == 0)
+			json_object_set_new(e, "link", json_string(to));
+	}
+}
+
+/* Some saved entry of key is over link. */
+static bool root_over(const struct vn_root *r, const char *key,
+		      const char *link)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->conf, key), i, e) {
+		const char *l = json_string_value(json_object_get(e, "link"));
+
+		if (l && strcmp(l, link) == 0)
+			return true;
+	}
+	return false;
+}
+
+int vn_root_rename(struct vnicadm *v, const char *root, const char *from,
+		   const char *to)
+{
+	const char *ctx = "rename operation failed";
+	struct vn_root r;
+	json_t *e;
+	int ret = 1;
+
+	if (root_load(v, root, &r))
+		return 1;
+	e = root_find(&r, "etherstubs", from, NULL);
+	if (!e)
+		e = root_find(&r, "vnics", from, NULL);
+	if (!e && root_over(&r, "vnics", from))
+		vn_fail(v, "%s: '%s' is a phys link: its name is its host "
+			"interface's", ctx, from);
+	else if (!e)
+		vn_fail(v, "%s: object not found", ctx);
+	else if (root_taken(&r, to) || root_over(&r, "vnics", to))
+		vn_fail(v, "%s: object already exists", ctx);
+	else {
+		/* the VNICs over an etherstub and the flows on a VNIC
+		 * follow the name */
+		json_object_set_new(e, "name", json_string(to));
+		root_relink(&r, "vnics", from, to);
+		root_relink(&r, "flows", from, to);
+		ret = root_save(v, &r);
+	}
+	root_free(&r);
+	return ret;
+}

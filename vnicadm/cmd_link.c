@@ -82,8 +82,9 @@ int cmd_show_ether(struct cli *c, int argc, char **argv)
 	return vn_show_run(vn_of(c), argc, argv, &cmd, &s);
 }
 
-/* rename-link <link> <new-link>: link.rename (no -t: dladm renames the
- * running and the saved link together). */
+/* rename-link [-R root] <link> <new-link>: link.rename (no -t: dladm
+ * renames the running and the saved link together); with -R, the saved
+ * configuration under root only. */
 int cmd_rename_link(struct cli *c, int argc, char **argv)
 {
 	struct vnicadm *v = vn_of(c);
@@ -91,7 +92,7 @@ int cmd_rename_link(struct cli *c, int argc, char **argv)
 	struct vswctl *h;
 	int ret = 1;
 
-	if (cli_opts_parse(&v->cli, argc, argv, "", "", &o))
+	if (cli_opts_parse(&v->cli, argc, argv, "R:", "", &o))
 		goto out;
 	if (o.optind != argc - 2) {
 		ret = vn_usage(v);
@@ -100,6 +101,11 @@ int cmd_rename_link(struct cli *c, int argc, char **argv)
 	if (vn_check_link(v, argv[o.optind]) ||
 	    vn_check_link(v, argv[o.optind + 1]))
 		goto out;
+	if (o.val['R']) {
+		ret = vn_root_rename(v, o.val['R'], argv[o.optind],
+				     argv[o.optind + 1]);
+		goto out;
+	}
 	h = vn_handle(v);
 	if (!h)
 		goto out;

@@ -192,6 +192,10 @@ int vn_root_create_etherstub(struct vnicadm *v, const char *root,
 			     const char *name);
 int vn_root_delete_etherstub(struct vnicadm *v, const char *root,
 			     const char *name);
+/* rename-link: an etherstub (its VNICs follow) or a VNIC (its flows
+ * follow) */
+int vn_root_rename(struct vnicadm *v, const char *root, const char *from,
+		   const char *to);
 /* props set, or (props NULL) names reset (all when nnames is 0) */
 int vn_root_linkprop(struct vnicadm *v, const char *root, const char *link,
 		     const struct vswctl_props *props,

@@ -5,14 +5,15 @@
 # message and nothing made, the cpus property (set, shown, saved, a CPU
 # the host does not have refused), and -R root: changes written to the
 # saved configuration under ROOT only (the running vswitchd sees none of
-# them), which a vswitchd started on that root brings up.
+# them; create-vnic, rename-link, set-linkprop), which a vswitchd started
+# on that root brings up.
 # timeout: 120
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 net_require
 vsw_start
 p0=$(vname p0) p9=$(vname p9) a1=$(vname a1) a2=$(vname a2)
-stub=$(vname 9) r1=$(vname r1) r2=$(vname r2)
+stub=$(vname 9) r1=$(vname r1) r2=$(vname r2) r3=$(vname r3)
 ip link add "$p0" type veth peer name "$p9" || fail "veth"
 at_exit "ip link del $p0 2>/dev/null"
 ip link set "$p0" up; ip link set "$p9" up
@@ -68,7 +69,8 @@ root=$TMP/root
 mkdir -p "$root"
 cp "$XVM_STATEDIR/vswitchd/config.json" "$TMP/cfg.before"
 vna create-etherstub -R "$root" "$stub"
-vna create-vnic -R "$root" -l "$stub" -m 2:0:0:35:9:1 -v 12 -p maxbw=50M,cpus=0 "$r2"
+vna create-vnic -R "$root" -l "$stub" -m 2:0:0:35:9:1 -v 12 -p maxbw=50M,cpus=0 "$r3"
+vna rename-link -R "$root" "$r3" "$r2"
 vna set-linkprop -R "$root" -p priority=low "$r2"
 rcfg=$root$XVM_STATEDIR/vswitchd/config.json
 [ -s "$rcfg" ] || fail "no $rcfg"

@@ -814,6 +814,20 @@ static void test_altroot(void)
 			    "vnic0"), 0);
 	CU_ASSERT_EQUAL(RUN("reset-linkprop", "-R", root, "-p", "cpus",
 			    "vnic0"), 0);
+	/* rename-link: the etherstub with its VNICs, then back */
+	CU_ASSERT_EQUAL(RUN("rename-link", "-R", root, "stub0", "stub7"), 0);
+	conf = root_conf(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		conf_vnic(conf, "vnic0"), "link")), "stub7");
+	json_decref(conf);
+	CU_ASSERT_EQUAL(RUN("rename-link", "-R", root, "stub7", "stub0"), 0);
+	CHECK_ERR("rename operation failed: object already exists",
+		  "rename-link", "-R", root, "vnic0", "xvm1_0");
+	CHECK_ERR("rename operation failed: 'phys0' is a phys link: its name "
+		  "is its host interface's",
+		  "rename-link", "-R", root, "phys0", "phys1");
+	CHECK_ERR("rename operation failed: object not found",
+		  "rename-link", "-R", root, "nope0", "nope1");
 	CU_ASSERT_EQUAL(RUN("create-vnic", "-t", "-R", root, "-l", "stub0",
 			    "vnic3"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the options -t and -R "
