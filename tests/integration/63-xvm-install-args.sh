@@ -114,6 +114,13 @@ grep -qxF "xvm-install: disk '$TMP/b.qcow2' that was created for it removed" <<<
 	[ ! -e "$TMP/b.qcow2" ] || { echo "$out"; fail "the qcow2 image is left after the failed start"; }
 virsh dominfo "b$NETID" >/dev/null 2>&1 && fail "b$NETID defined after its failed start"
 pass "format=qcow2,size=1: qemu-img image created, removed again with the domain when the start failed"
+for f in vmdk vdi vpc; do
+	out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/b.$f,size=1,format=$f" \
+		-w "bridge=nosuch$NETID" --noautoconsole 2>&1 | cat)
+	grep -qxF "Created disk $TMP/b.$f (1 GB, $f)." <<<"$out" && [ ! -e "$TMP/b.$f" ] ||
+		{ echo "$out"; fail "format=$f: not created by qemu-img, or left after the failed start"; }
+done
+pass "format=vmdk, vdi, vpc: each created by qemu-img and removed after the failed start"
 out=$("$INSTALL" -n "p$NETID" -r 64 -p --boot "$K" --disk "$TMP/p.qcow2,size=2,format=qcow2" --print-xml) ||
 	fail "--print-xml with format=qcow2"
 grep -qF "<driver type='qcow2'/>" <<<"$out" || { echo "$out"; fail "--print-xml: no qcow2 driver"; }
