@@ -152,6 +152,15 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 		free(p);
 		return rc;
 	}
+	if (v->kind == VNIC_HOST && (v->props.set & (1u << LINKPROP_CPUS))) {
+		/* made or restored: the list stays (shown, saved) even if
+		 * the host cannot steer to it now */
+		rc = nb_port_set_cpus(p->nb, v->props.cpus,
+				      ARRAY_SIZE(v->props.cpus));
+		if (rc < 0)
+			log_warn("vnic %s: cpus not applied: %s", v->name,
+				 strerror(-rc));
+	}
 	rc = pmd_set_props(d->pmd, p, &v->props);	/* not yet polled */
 	if (rc == 0)
 		rc = pmd_add_port(d->pmd, p);
@@ -290,6 +299,16 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		if (rc < 0)
 			return rpc_errorf(err, -rc, "cannot set link property "
 					  "'mtu' on '%s': %s", v->name,
+					  rc == -ENOTSUP ? "operation not supported"
+							 : strerror(-rc));
+	}
+	if (v->kind == VNIC_HOST &&
+	    memcmp(run->cpus, v->props.cpus, sizeof(run->cpus)) != 0) {
+		rc = nb_port_set_cpus(v->port->nb, run->cpus,
+				      ARRAY_SIZE(run->cpus));
+		if (rc < 0)
+			return rpc_errorf(err, -rc, "cannot set link property "
+					  "'cpus' on '%s': %s", v->name,
 					  rc == -ENOTSUP ? "operation not supported"
 							 : strerror(-rc));
 	}

@@ -63,9 +63,9 @@ struct link_props {
 	struct ip_prefix allowed_ips[LINKPROP_MAX_IPS];
 	unsigned int nr_allowed_ips;
 	uint32_t mtu;			/* 68..9000, default 1500 */
-	/* cpus: the processors named (bit n: CPU n); recorded, saved and
-	 * shown; vswitchd's one PMD thread serves every port, so it does
-	 * not move work (docs/vswitchd.md "Link properties"). */
+	/* cpus: the processors named (bit n: CPU n): a host VNIC's tap's
+	 * receive packet steering (netback/tap.c); for a guest VNIC only
+	 * recorded, saved and shown (vnicadm.8 "cpus") */
 	uint64_t cpus[LINKPROP_MAX_CPUS / 64];
 };
 

@@ -2,8 +2,9 @@
 # vnicadm show-phys -m / -H on a veth uplink (its primary address, in use
 # while attached; the DPDK port's RX and TX queue shared by the VNICs
 # over it, gone when the last one goes), -m factory refused with dladm's
-# message and nothing made, the cpus property (set, shown, saved, a CPU
-# the host does not have refused), and -R root: changes written to the
+# message and nothing made, the cpus property (set, shown, saved, put in
+# the host VNIC's tap's RPS mask, a CPU the host does not have refused),
+# and -R root: changes written to the
 # saved configuration under ROOT only (the running vswitchd sees none of
 # them; create-vnic, rename-link, set-linkprop), which a vswitchd started
 # on that root brings up.
@@ -56,8 +57,20 @@ pass "after the last VNIC: not in use, no ring groups"
 # cpus: set, shown, saved; a CPU not online refused, the value kept.
 vna create-etherstub "$stub"
 vna create-vnic -l "$stub" "$r1"
+# rps: the host VNIC's receive packet steering mask, as a number
+rps() { local m; m=$(tr -d ',\n' <"/sys/class/net/${1:-$r1}/queues/rx-0/rps_cpus"); echo $((16#$m)); }
+[ "$(rps)" = 0 ] || fail "$r1 starts with RPS mask $(rps)"
 vna set-linkprop -p cpus=0 "$r1"
 [ "$("$VNICADM" show-linkprop -c -o value -p cpus "$r1")" = 0 ] || fail "cpus not shown"
+[ "$(rps)" = 1 ] || fail "cpus=0: $r1's rps_cpus mask is $(rps), expected 1"
+if [ "$(nproc)" -ge 2 ]; then
+	vna set-linkprop -t -p cpus=0-1 "$r1"
+	[ "$(rps)" = 3 ] || fail "cpus=0-1: rps_cpus mask $(rps), expected 3"
+	vna reset-linkprop -t -p cpus "$r1"
+	[ "$(rps)" = 0 ] || fail "reset cpus: rps_cpus mask $(rps), expected 0"
+	vna set-linkprop -t -p cpus=0 "$r1"
+fi
+pass "cpus on host VNIC $r1: its tap's rx-0 rps_cpus follows (0 -> 1, 0-1 -> 3, reset -> 0)"
 grep -q '"cpus": *"0"' "$XVM_STATEDIR/vswitchd/config.json" || fail "cpus not saved"
 "$VNICADM" set-linkprop -p cpus=1000 "$r1" 2>"$TMP/err" && fail "cpus=1000 accepted"
 grep -q "CPU 1000 is not online" "$TMP/err" || { cat "$TMP/err"; fail "cpus=1000 message"; }
@@ -84,5 +97,6 @@ XVM_STATEDIR=$root$XVM_STATEDIR vsw_start
 "$VNICADM" show-linkprop -c -o property,value -p maxbw,priority,cpus "$r2" >"$TMP/props"
 [ "$(tr '\n' ' ' <"$TMP/props")" = "maxbw:50 priority:low cpus:0 " ] || { cat "$TMP/props"; fail "properties from the root"; }
 ip link show "$r2" >/dev/null 2>&1 || fail "no tap $r2"
+[ "$(rps "$r2")" = 1 ] || fail "$r2's saved cpus=0 not applied at start: rps_cpus $(rps "$r2")"
 pass "vswitchd started on the root brings up $r2 over $stub (vid 12, maxbw 50, priority low, cpus 0)"
 vsw_stop || fail "vswitchd did not stop"
