@@ -317,6 +317,112 @@ static int mtu_format(const struct link_props *p, char *buf, size_t len)
 	return snprintf(buf, len, "%u", p->mtu) < (int)len ? 0 : -ENOSPC;
 }
 
+/* cpus: "N", "N-M" items, comma-separated (dladm's cpus syntax). */
+static int cpus_parse(struct link_props *p, const char *value, char *err)
+{
+	uint64_t set[LINKPROP_MAX_CPUS / 64] = { 0 };
+	const char *s = value;
+
+	for (;;) {
+		size_t n = strcspn(s, ",");
+		char item[32], *dash;
+		unsigned long lo, hi;
+
+		if (n == 0 || n >= sizeof(item))
+			return badval(err, "cpus", value);
+		memcpy(item, s, n);
+		item[n] = '\0';
+		dash = strchr(item, '-');
+		if (dash)
+			*dash = '\0';
+		if (parse_uint(item, LINKPROP_MAX_CPUS - 1, &lo) < 0 ||
+		    parse_uint(dash ? dash + 1 : item, LINKPROP_MAX_CPUS - 1,
+			       &hi) < 0 || hi < lo)
+			return badval(err, "cpus", value);
+		for (unsigned long c = lo; c <= hi; c++)
+			set[c / 64] |= 1ull << (c % 64);
+		if (!s[n])
+			break;
+		s += n + 1;
+	}
+	memcpy(p->cpus, set, sizeof(set));
+	return 0;
+}
+
+static bool cpu_isset(const struct link_props *p, unsigned c)
+{
+	return p->cpus[c / 64] & (1ull << (c % 64));
+}
+
+/* "0-3,6": runs of consecutive CPUs as ranges. */
+static int cpus_format(const struct link_props *p, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	for (unsigned c = 0; c < LINKPROP_MAX_CPUS; c++) {
+		unsigned end = c;
+		int n;
+
+		if (!cpu_isset(p, c))
+			continue;
+		while (end + 1 < LINKPROP_MAX_CPUS && cpu_isset(p, end + 1))
+			end++;
+		if (end == c)
+			n = snprintf(buf + off, len - off, "%s%u",
+				     off ? "," : "", c);
+		else
+			n = snprintf(buf + off, len - off, "%s%u-%u",
+				     off ? "," : "", c, end);
+		if (n < 0 || (size_t)n >= len - off)
+			return -ENOSPC;
+		off += (size_t)n;
+		c = end;
+	}
+	return 0;
+}
+
+/* Whether CPU c is online: /sys/devices/system/cpu/cpuN/online says
+ * (absent for a CPU that cannot go offline, such as cpu0); no cpuN
+ * directory: the host has no such CPU. */
+static bool cpu_online(unsigned c)
+{
+	char path[64], v = '1';
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u", c);
+	f = fopen(path, "re");	/* a directory opens for reading */
+	if (!f)
+		return false;
+	fclose(f);
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%u/online",
+		 c);
+	f = fopen(path, "re");
+	if (f) {
+		if (fread(&v, 1, 1, f) != 1)
+			v = '0';
+		fclose(f);
+	}
+	return v == '1';
+}
+
+int linkprop_cpus_check(const struct link_props *p,
+			char err[LINKPROP_ERRLEN])
+{
+	if (!(p->set & (1u << LINKPROP_CPUS)))
+		return 0;
+	for (unsigned c = 0; c < LINKPROP_MAX_CPUS; c++) {
+		if (cpu_isset(p, c) && !cpu_online(c)) {
+			snprintf(err, LINKPROP_ERRLEN, "CPU %u is not online",
+				 c);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static const struct linkprop_desc linkprop_descs[LINKPROP_COUNT] = {
 	[LINKPROP_MAXBW] = { "maxbw", maxbw_parse, maxbw_format, "--", "--" },
 	[LINKPROP_PRIORITY] = { "priority", prio_parse, prio_format, "high",
@@ -327,6 +433,7 @@ static const struct linkprop_desc linkprop_descs[LINKPROP_COUNT] = {
 	[LINKPROP_ALLOWED_IPS] = { "allowed-ips", ips_parse, ips_format,
 				   "--", "--" },
 	[LINKPROP_MTU] = { "mtu", mtu_parse, mtu_format, "1500", "68-9000" },
+	[LINKPROP_CPUS] = { "cpus", cpus_parse, cpus_format, "--", "--" },
 };
 
 void link_props_init(struct link_props *p)
@@ -405,6 +512,9 @@ int linkprop_reset(struct link_props *p, const char *name,
 		break;
 	case LINKPROP_MTU:
 		p->mtu = def.mtu;
+		break;
+	case LINKPROP_CPUS:
+		memset(p->cpus, 0, sizeof(p->cpus));
 		break;
 	}
 	p->set &= ~(1u << id);

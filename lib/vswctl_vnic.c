@@ -25,6 +25,8 @@ static json_t *vswctl_vnic_params(const struct vswctl_vnic_spec *s)
 	p = vswctl_set_str(p, "kind", s->kind);
 	p = vswctl_set_str(p, "mac", s->mac);
 	p = vswctl_set_str(p, "mac_prefix", s->mac_prefix);
+	if (s->mac_slot)
+		p = vswctl_set(p, "mac_slot", json_integer(s->mac_slot));
 	if (s->vid)
 		p = vswctl_set(p, "vid", json_integer(s->vid));
 	if (s->props && s->props->n)

@@ -58,6 +58,13 @@ int nb_port_set_mtu(struct nb_port *p, uint32_t mtu)
 	return p->ops->set_mtu ? p->ops->set_mtu(p, mtu) : -ENOTSUP;
 }
 
+int nb_port_set_cpus(struct nb_port *p, const uint64_t *mask,
+		     unsigned nwords)
+{
+	return p->ops->set_cpus ? p->ops->set_cpus(p, mask, nwords) :
+	       -ENOTSUP;
+}
+
 int nb_port_link_state(const struct nb_port *p)
 {
 	return p->ops->link_state ? p->ops->link_state(p) : -1;

@@ -36,6 +36,8 @@ struct nb_port_conf {
 struct nb_port_stats {
 	uint64_t rx_missed;	/* frames lost before we could take them
 				 * (af_packet ring overrun) */
+	uint16_t rx_queues;	/* hardware (DPDK) receive and transmit */
+	uint16_t tx_queues;	/* queues in use; 0 for a software port */
 };
 
 struct nb_port_ops {
@@ -61,6 +63,12 @@ struct nb_port_ops {
 	int (*wait_fd)(const struct nb_port *p);
 	/* Control thread. 0 or -errno (-ENOTSUP). May be NULL. */
 	int (*set_mtu)(struct nb_port *p, uint32_t mtu);
+	/* Control thread: the CPUs (bit n of mask[n / 64]: CPU n; nwords
+	 * words; all zero: none) that process what the port hands the
+	 * host's stack (a tap's receive packet steering). 0 or -errno
+	 * (-ENOTSUP). May be NULL. */
+	int (*set_cpus)(struct nb_port *p, const uint64_t *mask,
+			unsigned nwords);
 	/* Control thread. 1 up, 0 down, -1 unknown. */
 	int (*link_state)(const struct nb_port *p);
 	/* Control thread (reads counters the port keeps). May be NULL: all
@@ -83,6 +91,8 @@ extern const struct nb_port_ops nb_xnb_ops;
 struct nb_port *nb_port_open(const char *type, const struct nb_port_conf *c);
 void nb_port_close(struct nb_port *p);
 int nb_port_set_mtu(struct nb_port *p, uint32_t mtu);
+int nb_port_set_cpus(struct nb_port *p, const uint64_t *mask,
+		     unsigned nwords);
 int nb_port_link_state(const struct nb_port *p);
 int nb_port_stats(const struct nb_port *p, struct nb_port_stats *st);
 

@@ -205,6 +205,42 @@ static int tap_set_mtu(struct nb_port *p, uint32_t mtu)
 	return tap_ifreq(t->ifname, SIOCSIFMTU, &ifr);
 }
 
+/* The cpus property: the tap's receive packet steering (RPS), so the
+ * frames vswitchd writes into it are processed by the host's stack on
+ * those CPUs: /sys/class/net/IF/queues/rx-0/rps_cpus, a hex mask in
+ * comma-separated 32-bit groups ("0" for none). */
+static int tap_set_cpus(struct nb_port *p, const uint64_t *mask,
+			unsigned nwords)
+{
+	struct tap *t = p->priv;
+	char path[96], buf[LINKPROP_MAX_CPUS / 32 * 9 + 2] = "0";
+	size_t off = 0;
+	int top = -1, fd, rc = 0;
+	ssize_t n;
+
+	if (!tap_in_our_netns(t))
+		return -ENOTSUP;
+	for (int i = 0; i < (int)nwords * 2; i++)
+		if ((uint32_t)(mask[i / 2] >> (32 * (i % 2))))
+			top = i;
+	for (int i = top; i >= 0 && off < sizeof(buf); i--) {
+		uint32_t g = (uint32_t)(mask[i / 2] >> (32 * (i % 2)));
+
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+					i == top ? "%x" : ",%08x", g);
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-0/rps_cpus",
+		 t->ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOTSUP : -errno;	/* no RPS */
+	n = write(fd, buf, strlen(buf));
+	if (n < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
 static int tap_link_state(const struct nb_port *p UNUSED)
 {
 	return 1;	/* our end is up while the fd is open */
@@ -218,5 +254,6 @@ const struct nb_port_ops nb_tap_ops = {
 	.tx_burst = tap_tx_burst,
 	.wait_fd = tap_wait_fd,
 	.set_mtu = tap_set_mtu,
+	.set_cpus = tap_set_cpus,
 	.link_state = tap_link_state,
 };

@@ -158,12 +158,18 @@ static int uplink_link_state(const struct nb_port *p)
 
 static int uplink_stats(const struct nb_port *p, struct nb_port_stats *st)
 {
+	uint16_t port = ((struct uplink *)p->priv)->port_id;
+	struct rte_eth_dev_info info;
 	struct rte_eth_stats es;
-	int rc = rte_eth_stats_get(((struct uplink *)p->priv)->port_id, &es);
+	int rc = rte_eth_stats_get(port, &es);
 
 	if (rc < 0)
 		return rc;
 	st->rx_missed = es.imissed;
+	if (rte_eth_dev_info_get(port, &info) == 0) {
+		st->rx_queues = info.nb_rx_queues;
+		st->tx_queues = info.nb_tx_queues;
+	}
 	return 0;
 }
 

@@ -5,15 +5,22 @@
  */
 #include "vnicadm.h"
 
-/* [-t] <name>: etherstub.create or etherstub.delete. */
+/* [-t] [-R root] <name>: etherstub.create or etherstub.delete. */
 static int etherstub_call(struct vnicadm *v, const struct cli_opts *o,
 			  const char *name,
 			  int (*call)(struct vswctl *h, const char *name,
 				      bool temporary),
 			  const char *context)
 {
-	struct vswctl *h = vn_handle(v);
+	struct vswctl *h;
 
+	if (vn_root_check(v, o))
+		return 1;
+	if (o->val['R'])
+		return call == vswctl_etherstub_create ?
+		       vn_root_create_etherstub(v, o->val['R'], name) :
+		       vn_root_delete_etherstub(v, o->val['R'], name);
+	h = vn_handle(v);
 	if (!h)
 		return 1;
 	if (call(h, name, o->val['t'] != NULL) < 0)
@@ -37,12 +44,12 @@ static int etherstub_delete(struct vnicadm *v, const struct cli_opts *o,
 
 int cmd_create_etherstub(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(vn_of(c), argc, argv, "t", "", etherstub_create);
+	return vn_link_cmd(vn_of(c), argc, argv, "tR:", "", etherstub_create);
 }
 
 int cmd_delete_etherstub(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(vn_of(c), argc, argv, "t", "", etherstub_delete);
+	return vn_link_cmd(vn_of(c), argc, argv, "tR:", "", etherstub_delete);
 }
 
 /* the name is matched here, not asked for */

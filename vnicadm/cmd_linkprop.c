@@ -55,6 +55,10 @@ static int set_linkprop(struct vnicadm *v, const struct cli_opts *o,
 				      "'%s': %s", bad, link, err);
 		goto fail;
 	}
+	if (o->val['R']) {
+		ret = vn_root_linkprop(v, o->val['R'], link, &props.p, NULL, 0);
+		goto fail;
+	}
 	h = vn_handle(v);
 	if (!h)
 		goto fail;
@@ -69,6 +73,8 @@ fail:
 static int set_linkprop_cmd(struct vnicadm *v, const struct cli_opts *o,
 			    const char *link)
 {
+	if (vn_root_check(v, o))
+		return 1;
 	if (!o->val['p'])
 		return vn_fail(v, "link property must be specified");
 	return set_linkprop(v, o, link);
@@ -76,7 +82,7 @@ static int set_linkprop_cmd(struct vnicadm *v, const struct cli_opts *o,
 
 int cmd_set_linkprop(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(vn_of(c), argc, argv, "tp:", "p", set_linkprop_cmd);
+	return vn_link_cmd(vn_of(c), argc, argv, "tp:R:", "p", set_linkprop_cmd);
 }
 
 static int reset_linkprop(struct vnicadm *v, const struct cli_opts *o,
@@ -87,9 +93,16 @@ static int reset_linkprop(struct vnicadm *v, const struct cli_opts *o,
 	struct vswctl *h;
 	int ret = 1;
 
+	if (vn_root_check(v, o))
+		return 1;
 	if (o->val['p'] && vn_propnames_parse(o->val['p'], &names, err,
 					      sizeof(err)) < 0) {
 		ret = vn_fail(v, "%s", err);
+		goto fail;
+	}
+	if (o->val['R']) {
+		ret = vn_root_linkprop(v, o->val['R'], link, NULL, names.name,
+				       names.n);
 		goto fail;
 	}
 	h = vn_handle(v);
@@ -107,7 +120,7 @@ fail:
 
 int cmd_reset_linkprop(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(vn_of(c), argc, argv, "tp:", "p", reset_linkprop);
+	return vn_link_cmd(vn_of(c), argc, argv, "tp:R:", "p", reset_linkprop);
 }
 
 /* -c is show-linkprop's -p: the same rules, its own letter. */

@@ -6,6 +6,8 @@
  * `-k host|guest` is an xvm extension: guest VNICs are normally made by
  * xvmd, but tests and administrators may make one by hand.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vnicadm.h"
@@ -39,7 +41,31 @@ static int vnic_kind(struct vnicadm *v, const struct cli_opts *o,
 	return 0;
 }
 
-/* -m auto|random|MAC and -r prefix. */
+/* -m factory [-n slot]: vswitchd decides (no link has factory slots
+ * on Linux: "factory MAC address slots not supported"). */
+static int vnic_factory(struct vnicadm *v, const struct cli_opts *o,
+			struct vnic_req *req)
+{
+	const char *n = o->val['n'];
+	char *end;
+	long slot;
+
+	if (o->val['r'])
+		return vn_usage_fail(v, "the option -r can be used only with "
+				     "-m random or -m auto");
+	if (n) {
+		errno = 0;
+		slot = strtol(n, &end, 10);
+		if (errno || end == n || *end || slot < 1 || slot > 255)
+			return vn_fail(v, "invalid factory MAC address slot "
+				       "'%.32s'", n);
+		req->spec.mac_slot = (int)slot;
+	}
+	req->spec.mac = "factory";
+	return 0;
+}
+
+/* -m auto|random|factory|MAC, -r prefix and -n slot. */
 static int vnic_mac(struct vnicadm *v, const struct cli_opts *o,
 		    struct vnic_req *req)
 {
@@ -50,6 +76,11 @@ static int vnic_mac(struct vnicadm *v, const struct cli_opts *o,
 	size_t plen;
 	bool generated = !strcmp(m, "auto") || !strcmp(m, "random");
 
+	if (strcmp(m, "factory") == 0)
+		return vnic_factory(v, o, req);
+	if (o->val['n'])
+		return vn_usage_fail(v, "the option -n can be used only with "
+				     "-m factory");
 	/* dladm: a fixed MAC is given by its value, not the keyword */
 	if (strcmp(m, "fixed") == 0)
 		return vn_fail(v, "'fixed' is not a valid MAC address");
@@ -108,7 +139,12 @@ static int vnic_create(struct vnicadm *v, const struct cli_opts *o,
 	int ret;
 
 	memset(&r, 0, sizeof(r));
-	ret = vnic_create_req(v, o, name, &r);
+	ret = vn_root_check(v, o) || vnic_create_req(v, o, name, &r);
+	if (!ret && o->val['R']) {
+		ret = vn_root_create_vnic(v, o->val['R'], &r.spec);
+		vn_props_free(&r.props);
+		return ret;
+	}
 	if (!ret && !(h = vn_handle(v)))
 		ret = 1;
 	if (!ret && vswctl_vnic_create(h, &r.spec, NULL) < 0) {
@@ -126,7 +162,7 @@ int cmd_create_vnic(struct cli *c, int argc, char **argv)
 	struct cli_opts o;
 	int ret = 1;
 
-	if (cli_opts_parse(c, argc, argv, "tl:m:r:v:p:k:", "p", &o))
+	if (cli_opts_parse(c, argc, argv, "tl:m:n:r:v:p:k:R:", "p", &o))
 		goto fail;
 	if (o.optind != argc - 1)
 		ret = vn_usage(v);
@@ -142,10 +178,15 @@ fail:
 static int delete_vnic(struct vnicadm *v, const struct cli_opts *o,
 		       const char *name)
 {
-	struct vswctl *h = vn_handle(v);
+	struct vswctl *h;
 	const char *msg;
 	int ret;
 
+	if (vn_root_check(v, o))
+		return 1;
+	if (o->val['R'])
+		return vn_root_delete_vnic(v, o->val['R'], name);
+	h = vn_handle(v);
 	if (!h)
 		return 1;
 	if (vswctl_vnic_delete(h, name, o->val['t'] != NULL) == 0)
@@ -162,7 +203,7 @@ static int delete_vnic(struct vnicadm *v, const struct cli_opts *o,
 
 int cmd_delete_vnic(struct cli *c, int argc, char **argv)
 {
-	return vn_link_cmd(vn_of(c), argc, argv, "t", "", delete_vnic);
+	return vn_link_cmd(vn_of(c), argc, argv, "tR:", "", delete_vnic);
 }
 
 /* show-vnic options into the query and the show description. */

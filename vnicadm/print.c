@@ -18,7 +18,8 @@ enum vn_col {
 	C_NAME, C_OVER, C_SPEED, C_MAC, C_MACTYPE, C_VID, C_CLASS, C_MTU,
 	C_STATE, C_BRIDGE, C_MEDIA, C_DUPLEX, C_DEVICE, C_PLINK, C_PROPERTY,
 	C_PERM, C_VALUE, C_DEFAULT, C_POSSIBLE, C_PTYPE, C_AUTO, C_SPDX,
-	C_PAUSE,
+	C_PAUSE, C_SLOT, C_ADDRESS, C_INUSE, C_CLIENT, C_RINGTYPE, C_RINGS,
+	C_CLIENTS,
 	C_IPACKETS, C_RBYTES, C_IERRORS, C_OPACKETS, C_OBYTES, C_OERRORS,
 };
 
@@ -38,6 +39,10 @@ static const struct {
 	[C_POSSIBLE] = { "possible" }, [C_PTYPE] = { "name" },
 	[C_AUTO] = { "autoneg" }, [C_SPDX] = { "speed" },
 	[C_PAUSE] = { "pause" },
+	[C_SLOT] = { "slot" }, [C_ADDRESS] = { "address" },
+	[C_INUSE] = { "inuse" }, [C_CLIENT] = { "client" },
+	[C_RINGTYPE] = { "ringtype" }, [C_RINGS] = { "rings" },
+	[C_CLIENTS] = { "clients" },
 	[C_IPACKETS] = { "ipackets", true }, [C_RBYTES] = { "rbytes", true },
 	[C_IERRORS] = { "ierrors", true },
 	[C_OPACKETS] = { "opackets", true }, [C_OBYTES] = { "obytes", true },
@@ -113,7 +118,7 @@ static const char *vn_field(const void *row, unsigned id, char *buf,
 		return json_is_true(val) ? "yes" : "no";
 	if (!json_is_string(val))
 		return OFMT_UNKNOWN;
-	if (id == C_MAC) {
+	if (id == C_MAC || id == C_ADDRESS) {
 		snprintf(buf, len, "%s",
 			 vn_mac_str(json_string_value(val), mac));
 		return buf;
@@ -167,6 +172,19 @@ static const struct ofmt_field phys_fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+/* dladm show-phys -m's and -H's widths */
+static const struct ofmt_field phys_mac_fields[] = {
+	F("LINK", 13, C_PLINK), F("SLOT", 9, C_SLOT),
+	F("ADDRESS", 19, C_ADDRESS), F("INUSE", 5, C_INUSE),
+	F("CLIENT", 13, C_CLIENT), { NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field phys_hw_fields[] = {
+	F("LINK", 13, C_PLINK), F("RINGTYPE", 9, C_RINGTYPE),
+	F("RINGS", 21, C_RINGS), F("CLIENTS", 24, C_CLIENTS),
+	{ NULL, 0, 0, NULL },
+};
+
 /* dladm show-ether's widths */
 static const struct ofmt_field ether_fields[] = {
 	F("LINK", 16, C_NAME), F("PTYPE", 9, C_PTYPE), F("STATE", 9, C_STATE),
@@ -191,6 +209,8 @@ static const struct ofmt_field *const vn_tables[VN_T_COUNT] = {
 	[VN_T_LINK] = link_fields,
 	[VN_T_LINK_STATS] = link_stats_fields,
 	[VN_T_PHYS] = phys_fields,
+	[VN_T_PHYS_MAC] = phys_mac_fields,
+	[VN_T_PHYS_HW] = phys_hw_fields,
 	[VN_T_ETHER] = ether_fields,
 	[VN_T_ETHERSTUB] = etherstub_fields,
 	[VN_T_LINKPROP] = linkprop_fields,
@@ -268,6 +288,92 @@ json_t *vn_stats_delta(const json_t *rows, const json_t *prev)
 		    vn_sub_stats(st, json_object_get(p, "stats")) < 0) {
 			json_decref(out);
 			return NULL;
+		}
+	}
+	return out;
+}
+
+json_t *vn_phys_mac_rows(const json_t *phys)
+{
+	json_t *out = json_array(), *row;
+	size_t i;
+
+	json_array_foreach(phys, i, row) {
+		json_t *name = json_object_get(row, "name");
+		json_t *addr = json_object_get(row, "macaddress");
+		bool inuse = json_is_true(json_object_get(row, "inuse"));
+
+		if (!out || json_array_append_new(out, json_pack(
+			"{s:O, s:s, s:O, s:b, s:O}", "link", name,
+			"slot", "primary", "address", addr ? addr : json_null(),
+			"inuse", inuse, "client",
+			inuse ? name : json_null())) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/* "0" or "0-3": the queue numbers 0..n-1 as dladm prints ring lists. */
+static json_t *vn_rings(json_int_t n)
+{
+	char buf[48];
+
+	if (n == 1)
+		snprintf(buf, sizeof(buf), "0");
+	else
+		snprintf(buf, sizeof(buf), "0-%lld", (long long)n - 1);
+	return json_string(buf);
+}
+
+/* "vnic0,vnic1", or null when no VNIC is over the link. */
+static json_t *vn_clients(const json_t *arr)
+{
+	size_t i, len = 0;
+	json_t *c, *ret;
+	char *buf;
+
+	json_array_foreach(arr, i, c)
+		len += strlen(json_string_value(c) ?: "") + 1;
+	if (len == 0)
+		return json_null();
+	buf = calloc(1, len);
+	if (!buf)
+		return NULL;
+	json_array_foreach(arr, i, c) {
+		if (i)
+			strcat(buf, ",");
+		strcat(buf, json_string_value(c) ?: "");
+	}
+	ret = json_string(buf);
+	free(buf);
+	return ret;
+}
+
+json_t *vn_phys_hw_rows(const json_t *phys)
+{
+	static const struct { const char *type, *key; } groups[] = {
+		{ "RX", "rxrings" }, { "TX", "txrings" },
+	};
+	json_t *out = json_array(), *row;
+	size_t i;
+
+	json_array_foreach(phys, i, row) {
+		for (size_t g = 0; out && g < ARRAY_SIZE(groups); g++) {
+			json_t *n = json_object_get(row, groups[g].key);
+
+			if (!json_is_integer(n) || json_integer_value(n) <= 0)
+				continue;
+			if (json_array_append_new(out, json_pack(
+				"{s:O, s:s, s:o, s:o*}", "link",
+				json_object_get(row, "name"), "ringtype",
+				groups[g].type, "rings",
+				vn_rings(json_integer_value(n)), "clients",
+				vn_clients(json_object_get(row, "clients")))) < 0) {
+				json_decref(out);
+				out = NULL;
+			}
 		}
 	}
 	return out;

@@ -68,6 +68,13 @@ static int vn_fetch(struct vnicadm *v, const struct vn_show *s,
 		return vn_fail(v, "invalid %s name '%s': object not found",
 			       s->what, s->name);
 	}
+	if (s->expand) {
+		all = s->expand(*rows);
+		json_decref(*rows);
+		*rows = all;
+		if (!all)
+			return vn_fail(v, "out of memory");
+	}
 	return 0;
 }
 

@@ -100,6 +100,8 @@ enum vn_table {
 	VN_T_LINK,		/* link.list "links" */
 	VN_T_LINK_STATS,	/* link.list "links" with stats */
 	VN_T_PHYS,		/* phys.list "phys" */
+	VN_T_PHYS_MAC,		/* vn_phys_mac_rows(): show-phys -m */
+	VN_T_PHYS_HW,		/* vn_phys_hw_rows(): show-phys -H */
 	VN_T_ETHER,		/* phys.list "phys", show-ether's columns */
 	VN_T_ETHERSTUB,		/* etherstub.list "etherstubs" */
 	VN_T_LINKPROP,		/* linkprop.get "props" */
@@ -111,6 +113,14 @@ int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
 /* Open, print, close: one whole table. */
 int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,
 		   bool parseable, const json_t *rows);
+/* show-phys -m and -H rows from phys.list's (docs/vswitchd-control.md):
+ * one per MAC address slot (only "primary": no host NIC gives Linux
+ * factory slots beyond its own address) and one per ring group (the
+ * uplink's DPDK receive and transmit queues, shared by every VNIC over
+ * it; none while nothing is attached). New arrays; NULL when out of
+ * memory. */
+json_t *vn_phys_mac_rows(const json_t *phys);
+json_t *vn_phys_hw_rows(const json_t *phys);
 /* Counters of rows minus those of prev (matched by "name"), for -i. A new
  * array of new objects; NULL on allocation failure. */
 json_t *vn_stats_delta(const json_t *rows, const json_t *prev);
@@ -129,6 +139,9 @@ struct vn_show {
 	const char *name;	/* the operand: only that row (must exist) */
 	const char *name_key;	/* its key in a row ("name"; "link") */
 	const char *what;	/* "vnic": "invalid vnic name 'x': ..." */
+	/* rows selected -> rows printed (a new array), or NULL: as they
+	 * are */
+	json_t *(*expand)(const json_t *rows);
 };
 int vn_show(struct vnicadm *v, const struct vn_show *s);
 
@@ -163,6 +176,30 @@ int vn_link_cmd(struct vnicadm *v, int argc, char **argv,
 		const char *optstring, const char *multi,
 		int (*run)(struct vnicadm *v, const struct cli_opts *o,
 			   const char *link));
+
+/*
+ * altroot.c: -R root, the persistent configuration under root changed
+ * without vswitchd (see there for the file's path). Each checks what the
+ * file can tell, prints dladm's message and returns 1, or saves and
+ * returns 0. The operands and options are checked by the caller.
+ */
+int vn_root_check(struct vnicadm *v, const struct cli_opts *o);
+int vn_root_create_vnic(struct vnicadm *v, const char *root,
+			const struct vswctl_vnic_spec *s);
+int vn_root_delete_vnic(struct vnicadm *v, const char *root,
+			const char *name);
+int vn_root_create_etherstub(struct vnicadm *v, const char *root,
+			     const char *name);
+int vn_root_delete_etherstub(struct vnicadm *v, const char *root,
+			     const char *name);
+/* rename-link: an etherstub (its VNICs follow) or a VNIC (its flows
+ * follow) */
+int vn_root_rename(struct vnicadm *v, const char *root, const char *from,
+		   const char *to);
+/* props set, or (props NULL) names reset (all when nnames is 0) */
+int vn_root_linkprop(struct vnicadm *v, const char *root, const char *link,
+		     const struct vswctl_props *props,
+		     const char *const *names, unsigned nnames);
 
 /* The subcommands (cmd_*.c). */
 int cmd_create_vnic(struct cli *c, int argc, char **argv);

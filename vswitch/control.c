@@ -146,6 +146,8 @@ int ctl_props(json_t *obj, struct link_props *p, struct rpc_error *err)
 		if (rc < 0)
 			return rpc_errorf(err, EINVAL, "%s", perr);
 	}
+	if (linkprop_cpus_check(&tmp, perr) < 0)
+		return rpc_errorf(err, EINVAL, "%s", perr);
 	*p = tmp;
 	return 0;
 }

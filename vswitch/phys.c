@@ -176,17 +176,33 @@ static const char *phys_state(struct rtnl_link *l)
 	}
 }
 
+/* The interface's current unicast address (show-phys -m's primary
+ * slot), or null. */
+static json_t *phys_macaddr(struct rtnl_link *l)
+{
+	struct nl_addr *a = rtnl_link_get_addr(l);
+	struct mac_addr m;
+	char buf[MAC_STRLEN];
+
+	if (!a || nl_addr_get_len(a) != MAC_LEN)
+		return json_null();
+	memcpy(m.b, nl_addr_get_binary_addr(a), MAC_LEN);
+	return json_string(mac_format(&m, buf));
+}
+
 static json_t *phys_json(struct rtnl_link *l)
 {
 	const char *name = rtnl_link_get_name(l);
 	char drv[64];
 
 	phys_driver(name, drv, sizeof(drv));
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o}", "name",
-			 name, "media", "Ethernet", "state", phys_state(l),
+	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o, s:o}",
+			 "name", name, "media", "Ethernet", "state",
+			 phys_state(l),
 			 "speed", (json_int_t)phys_speed_mbps(name),
 			 "duplex", phys_duplex(name), "device", drv,
-			 "autoneg", phys_autoneg(name), "pause", phys_pause(name));
+			 "autoneg", phys_autoneg(name), "pause", phys_pause(name),
+			 "macaddress", phys_macaddr(l));
 }
 
 static struct nl_sock *phys_connect(void)
@@ -245,13 +261,40 @@ int phys_check(const char *name)
 	return rc;
 }
 
-static int phys_ctl_list(struct vswd *d UNUSED, json_t *params UNUSED,
+/* What the switch does with a host interface (show-phys -m and -H):
+ * "inuse" when it is attached as an uplink, the VNICs over it
+ * ("clients") and the DPDK port's receive and transmit queues (the
+ * hardware rings every client shares; 0 when not attached). */
+static void phys_add_use(struct vswd *d, json_t *row)
+{
+	const char *name = json_string_value(json_object_get(row, "name"));
+	struct vsw_link *l = name ? link_find(d, name) : NULL;
+	struct nb_port_stats st = { .rx_queues = 0 };
+	json_t *clients = json_array();
+
+	if (l && l->cls != VSW_LINK_PHYS)
+		l = NULL;
+	if (l && l->uplink)
+		nb_port_stats(l->uplink->nb, &st);
+	for (struct vsw_vnic *v = d->vnics; l && v; v = v->next)
+		if (v->over == l)
+			json_array_append_new(clients, json_string(v->name));
+	json_object_set_new(row, "inuse", json_boolean(l && l->uplink));
+	json_object_set_new(row, "clients", clients);
+	json_object_set_new(row, "rxrings", json_integer(st.rx_queues));
+	json_object_set_new(row, "txrings", json_integer(st.tx_queues));
+}
+
+static int phys_ctl_list(struct vswd *d, json_t *params UNUSED,
 			 json_t **result, struct rpc_error *err)
 {
-	json_t *arr = phys_list();
+	json_t *arr = phys_list(), *row;
+	size_t i;
 
 	if (!arr)
 		return rpc_errorf(err, EIO, "cannot list host interfaces");
+	json_array_foreach(arr, i, row)
+		phys_add_use(d, row);
 	*result = json_pack("{s:o}", "phys", arr);
 	return 0;
 }

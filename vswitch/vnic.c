@@ -51,6 +51,12 @@ static int vnic_pick_mac(struct vswd *d, const struct vnic_spec *s,
 	size_t plen = 0;
 	const uint8_t *pp = NULL;
 
+	/* dladm's -m factory: a NIC's extra factory addresses. Linux
+	 * gives none (ethtool knows one permanent address, the interface's
+	 * own, which the host stack uses) and an etherstub has none. */
+	if (s->mac && strcmp(s->mac, "factory") == 0)
+		return rpc_errorf(err, ENOTSUP, "factory MAC address slots "
+				  "not supported");
 	if (s->mac && strcmp(s->mac, "auto") && strcmp(s->mac, "random")) {
 		if (s->mac_prefix)
 			return rpc_errorf(err, EINVAL, "invalid argument");
@@ -145,6 +151,15 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 				   v->name, strerror(errno));
 		free(p);
 		return rc;
+	}
+	if (v->kind == VNIC_HOST && (v->props.set & (1u << LINKPROP_CPUS))) {
+		/* made or restored: the list stays (shown, saved) even if
+		 * the host cannot steer to it now */
+		rc = nb_port_set_cpus(p->nb, v->props.cpus,
+				      ARRAY_SIZE(v->props.cpus));
+		if (rc < 0)
+			log_warn("vnic %s: cpus not applied: %s", v->name,
+				 strerror(-rc));
 	}
 	rc = pmd_set_props(d->pmd, p, &v->props);	/* not yet polled */
 	if (rc == 0)
@@ -284,6 +299,16 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 		if (rc < 0)
 			return rpc_errorf(err, -rc, "cannot set link property "
 					  "'mtu' on '%s': %s", v->name,
+					  rc == -ENOTSUP ? "operation not supported"
+							 : strerror(-rc));
+	}
+	if (v->kind == VNIC_HOST &&
+	    memcmp(run->cpus, v->props.cpus, sizeof(run->cpus)) != 0) {
+		rc = nb_port_set_cpus(v->port->nb, run->cpus,
+				      ARRAY_SIZE(run->cpus));
+		if (rc < 0)
+			return rpc_errorf(err, -rc, "cannot set link property "
+					  "'cpus' on '%s': %s", v->name,
 					  rc == -ENOTSUP ? "operation not supported"
 							 : strerror(-rc));
 	}
@@ -448,6 +473,7 @@ static int vnic_ctl_spec(json_t *params, struct vnic_spec *s,
 			 struct rpc_error *err)
 {
 	const char *kind;
+	json_t *slot;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -463,6 +489,15 @@ static int vnic_ctl_spec(json_t *params, struct vnic_spec *s,
 		return rc;
 	if (kind && strcmp(kind, "host") && strcmp(kind, "guest"))
 		return rpc_errorf(err, EINVAL, "kind must be 'host' or 'guest'");
+	s->mac_slot = -1;
+	slot = json_object_get(params, "mac_slot");
+	if (slot && (!json_is_integer(slot) || json_integer_value(slot) < 1 ||
+		     json_integer_value(slot) > 255 || !s->mac ||
+		     strcmp(s->mac, "factory") != 0))
+		return rpc_errorf(err, EINVAL, "invalid factory MAC address "
+				  "slot");
+	if (slot)
+		s->mac_slot = (int)json_integer_value(slot);
 	s->kind = kind && !strcmp(kind, "guest") ? VNIC_GUEST : VNIC_HOST;
 	return 0;
 }
@@ -489,7 +524,8 @@ static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
 	return 0;
 }
 CTL_COMMAND("vnic.create", vnic_ctl_create,
-	    "name link [mac] [mac_prefix] [vid] [kind] [temporary] [props]");
+	    "name link [mac] [mac_prefix] [mac_slot] [vid] [kind] [temporary] "
+	    "[props]");
 
 static int vnic_ctl_delete(struct vswd *d, json_t *params,
 			   json_t **result UNUSED, struct rpc_error *err)

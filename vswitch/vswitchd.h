@@ -80,6 +80,7 @@ struct vnic_spec {
 	const char *link;
 	const char *mac;		/* NULL, "auto", "random" or a MAC */
 	const char *mac_prefix;		/* NULL or a prefix for random */
+	int mac_slot;			/* with "factory": the slot, -1 any */
 	bool mac_was_random;		/* a given mac picked at random
 					 * before (restored): macaddrtype */
 	uint16_t vid;

@@ -46,6 +46,8 @@ struct inst_opts {
 	char uuid[37];			/* --uuid, canonical; "" if none */
 	char os_type[32], os_variant[64];	/* accepted, not used */
 	unsigned int disk_gb;		/* -s: create the file this big */
+	char disk_format[8];		/* --disk format=: raw (default),
+					 * qcow2, vmdk, vdi, vpc */
 	struct inst_nic nics[INST_MAX_NICS];
 	unsigned int nnics;
 	bool autostart, noautoconsole, nographics;

@@ -18,7 +18,8 @@ static const char usage_text[] =
 	"usage: xvm-install -n NAME -r MB [--vcpus N] [-p | --hvm | -v]\n"
 	"         {--boot kernel=PATH[,initrd=PATH][,cmdline=TEXT] | -l KERNEL [-x ARGS]}\n"
 	"         [-f DISK [-s SIZE_GB]] [-c CDROM] [--uuid UUID]\n"
-	"         [--disk [path=]P[,size=GB][,device=disk|cdrom]]... [--import]\n"
+	"         [--disk [path=]P[,size=GB][,format=F][,device=disk|cdrom]]...\n"
+	"         [--import]\n"
 	"         [-w mac=M,bridge=LINK,vlanid=N,capped-bandwidth=BW]... [-m MAC]...\n"
 	"         [--os-type T] [--os-variant V] [--check-cpu] [--noreboot]\n"
 	"         [--autostart] [--noautoconsole] [--nographics | --graphics none]\n"
@@ -212,13 +213,13 @@ static int os_word(char *dst, size_t len, const char *what, const char *val,
 
 /* ---- --disk ---- */
 
-/* "[path=]P[,size=GB][,device=disk|cdrom][,format=raw][,readonly]" into
+/* "[path=]P[,size=GB][,device=disk|cdrom][,format=F][,readonly]" into
  * -f/-s or -c. */
 static int opt_disk(struct inst_opts *o, const char *spec,
 		    char err[INST_ERRLEN])
 {
 	char buf[PATH_MAX + 64], *item, *save = NULL;
-	const char *path = NULL;
+	const char *path = NULL, *fmt = NULL;
 	bool cdrom = false, ro = false;
 	unsigned int gb = 0;
 
@@ -250,9 +251,13 @@ static int opt_disk(struct inst_opts *o, const char *spec,
 					    "(disk, cdrom)", v);
 			cdrom = strcmp(v, "cdrom") == 0;
 		} else if (strcmp(item, "format") == 0) {
-			if (strcmp(v, "raw"))
+			/* the formats xvmd serves (xvmd.8 "Disks") */
+			if (strcmp(v, "raw") && strcmp(v, "qcow2") &&
+			    strcmp(v, "vmdk") && strcmp(v, "vdi") &&
+			    strcmp(v, "vpc"))
 				return errf(err, "unsupported disk format '%s' "
-					    "(raw: xvm disks are raw images)", v);
+					    "(raw, qcow2, vmdk, vdi, vpc)", v);
+			fmt = v;
 		} else {
 			return errf(err, "unknown disk option '%s' (path, size, "
 				    "device, format, readonly)", item);
@@ -263,6 +268,9 @@ static int opt_disk(struct inst_opts *o, const char *spec,
 	if (cdrom) {
 		if (gb)
 			return errf(err, "--disk device=cdrom cannot have size=");
+		if (fmt && strcmp(fmt, "raw"))
+			return errf(err, "--disk device=cdrom: a CD-ROM image "
+				    "is raw (format=%s)", fmt);
 		if (o->cdrom[0])
 			return errf(err, "the CD-ROM is given twice (-c and "
 				    "--disk device=cdrom)");
@@ -279,6 +287,8 @@ static int opt_disk(struct inst_opts *o, const char *spec,
 			    "size=)");
 	if (gb)
 		o->disk_gb = gb;
+	if (fmt)
+		snprintf(o->disk_format, sizeof(o->disk_format), "%s", fmt);
 	return copy_value(o->disk, sizeof(o->disk), "--disk", path, err);
 }
 

@@ -27,9 +27,10 @@ static void put_os(FILE *f, const struct inst_opts *o)
 
 static void put_disk(FILE *f, const struct inst_opts *o)
 {
-	fputs("    <disk type='file' device='disk'>\n"
-	      "      <driver type='raw'/>\n"
-	      "      <source file='", f);
+	fprintf(f, "    <disk type='file' device='disk'>\n"
+		"      <driver type='%s'/>\n"
+		"      <source file='",
+		o->disk_format[0] ? o->disk_format : "raw");
 	xmlesc_put(f, o->disk);
 	fprintf(f, "'/>\n      <target dev='%s' bus='%s'/>\n    </disk>\n",
 		o->virt == INST_HVM ? "vda" : "xvda",

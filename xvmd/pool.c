@@ -24,6 +24,7 @@
 #include "domxml.h"
 #include "pool.h"
 #include "store.h"
+#include "../vdiskadm/vdiskadm.h"
 
 #define POOL_XML_MAX	(64u << 10)	/* a stored pool definition */
 #define QIMG_OUT_MAX	(256u << 10)
@@ -337,11 +338,68 @@ int pool_vol_path(const struct pool *p, const char *name, char *buf,
 	return 0;
 }
 
+/* A vdisk directory dir (its vdisk.xml): the live image's file name in
+ * image, and the other file of a two-file image (a fixed vmdk's data) in
+ * data ("" if none). -errno: not a vdisk (skipped quietly) or a broken
+ * one (skipped with a warning). */
+static int pool_vdisk_files(const struct pool *p, const char *dir,
+			    char *image, size_t ilen, char *data, size_t dlen,
+			    char fmt[16])
+{
+	char path[PATH_MAX], xerr[256], *xml = NULL, *files[2] = { 0 };
+	struct vd_meta *m = calloc(1, sizeof(*m));
+	int fd = -1, rc = -ENOMEM;
+	ssize_t n;
+
+	if (!m || !(xml = malloc(VD_XML_MAX + 1)))
+		goto out;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, VD_XML) >=
+	    sizeof(path)) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;		/* a plain directory: not a volume */
+		goto out;
+	}
+	n = read(fd, xml, VD_XML_MAX + 1);
+	rc = -EINVAL;
+	if (n < 0 || n > VD_XML_MAX ||
+	    vdxml_parse(xml, (size_t)n, m, xerr, sizeof(xerr)) < 0) {
+		log_warn("pool %s: %s: not a readable vdisk.xml%s%s", p->name,
+			 path, n >= 0 && n <= VD_XML_MAX ? ": " : "",
+			 n >= 0 && n <= VD_XML_MAX ? xerr : "");
+		goto out;
+	}
+	rc = -ENOMEM;
+	if (vd_type_files(m->type, m->sparse, "vdisk", files) < 0)
+		goto out;
+	rc = -ENAMETOOLONG;
+	if ((size_t)snprintf(image, ilen, "%s", files[0]) >= ilen ||
+	    (size_t)snprintf(data, dlen, "%s", files[1] ? files[1] : "") >=
+	    dlen)
+		goto out;
+	snprintf(fmt, 16, "%s", m->type->qfmt);
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(files[0]);
+	free(files[1]);
+	free(xml);
+	free(m);
+	return rc;
+}
+
 /* Read one volume: what the file system says, then qemu-img's format
- * and virtual size. -errno (the file is skipped, with a warning). */
+ * and virtual size (of a vdisk: of its live image). -errno (the file is
+ * skipped, with a warning). */
 static int pool_vol_read(const struct pool *p, const char *name,
 			 struct pool_vol *v)
 {
+	char data[64] = "", vdfmt[16] = "";
+	uint64_t extra_phys = 0, extra_alloc = 0;
 	char path[PATH_MAX], why[256], *out = NULL;
 	const char *args[] = { "info", "-U", "--output=json", path, NULL };
 	json_error_t jerr;
@@ -356,11 +414,37 @@ static int pool_vol_read(const struct pool *p, const char *name,
 		return rc;
 	if (lstat(path, &st) < 0)
 		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		char dir[PATH_MAX];
+
+		memcpy(dir, path, sizeof(dir));
+		rc = pool_vdisk_files(p, dir, v->image, sizeof(v->image), data,
+				      sizeof(data), vdfmt);
+		if (rc < 0)
+			return rc;
+		v->vdisk = true;
+		if (data[0] && (size_t)snprintf(path, sizeof(path), "%s/%s",
+						dir, data) < sizeof(path)) {
+			if (stat(path, &st) == 0) {
+				extra_phys = (uint64_t)st.st_size;
+				extra_alloc = (uint64_t)st.st_blocks * 512;
+			}
+		}
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     v->image) >= sizeof(path))
+			return -ENAMETOOLONG;
+		if (lstat(path, &st) < 0) {
+			rc = -errno;
+			log_warn("pool %s: vdisk %s: %s: %s", p->name, name,
+				 path, strerror(-rc));
+			return rc;
+		}
+	}
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
 	snprintf(v->name, sizeof(v->name), "%s", name);
-	v->physical = (uint64_t)st.st_size;
-	v->allocation = (uint64_t)st.st_blocks * 512;
+	v->physical = (uint64_t)st.st_size + extra_phys;
+	v->allocation = (uint64_t)st.st_blocks * 512 + extra_alloc;
 	v->mode = st.st_mode;
 	v->uid = st.st_uid;
 	v->gid = st.st_gid;
@@ -394,6 +478,13 @@ static int pool_vol_read(const struct pool *p, const char *name,
 	snprintf(v->format, sizeof(v->format), "%s", json_string_value(fmt));
 	v->capacity = (uint64_t)json_integer_value(vs);
 	json_decref(j);
+	if (v->vdisk && strcmp(v->format, vdfmt)) {
+		/* what vdisk.xml says is the format (as dom_disk.c serves
+		 * it), never what the bytes look like */
+		log_warn("pool %s: vdisk %s: its image reads as %s, vdisk.xml "
+			 "says %s", p->name, name, v->format, vdfmt);
+		snprintf(v->format, sizeof(v->format), "%s", vdfmt);
+	}
 	return 0;
 }
 
@@ -417,7 +508,8 @@ static int pool_scan(struct pool *p, struct verr *e)
 				 strerror(errno));
 	while ((de = readdir(d))) {
 		if (!pool_vol_name_ok(de->d_name) ||
-		    (de->d_type != DT_REG && de->d_type != DT_UNKNOWN))
+		    (de->d_type != DT_REG && de->d_type != DT_DIR &&
+		     de->d_type != DT_UNKNOWN))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -517,6 +609,12 @@ const struct pool_vol *pool_vol_create(struct pool *p,
 			 "flags (0x%x)", flags & ~1u);
 		return NULL;
 	}
+	if (def->type_dir) {
+		verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
+			 "configuration: volume type 'dir': xvmd makes image "
+			 "files; a vdisk is made by vdiskadm create");
+		return NULL;
+	}
 	if (!pool_format_ok(def->format)) {
 		verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
 			 "configuration: volume format '%s': xvmd makes raw, "
@@ -583,17 +681,31 @@ const struct pool_vol *pool_vol_create(struct pool *p,
 	return pool_vol_by_name(p, def->name);
 }
 
+/* What vdiskadm does to a vdisk, the pool does not. */
+static int pool_vdisk_refuse(const struct pool_vol *v, const char *done,
+			     const char *tool, struct verr *e)
+{
+	return verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation not "
+			"supported: volume '%s' is a vdisk (a %s image in a "
+			"vdiskadm directory): it is %s with %s", v->name,
+			v->format, done, tool);
+}
+
 int pool_vol_delete(struct pool *p, const char *name, struct verr *e)
 {
+	const struct pool_vol *v;
 	char path[PATH_MAX];
 	int rc = pool_need_active(p, e);
 
 	if (rc < 0)
 		return rc;
-	if (!pool_vol_by_name(p, name))
+	v = pool_vol_by_name(p, name);
+	if (!v)
 		return verr_set(e, VERR_NO_STORAGE_VOL, "Storage volume not "
 				"found: no storage vol with matching name '%s'",
 				name);
+	if (v->vdisk)
+		return pool_vdisk_refuse(v, "deleted", "vdiskadm destroy", e);
 	rc = pool_vol_path(p, name, path, sizeof(path));
 	if (rc < 0)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: path "
@@ -625,6 +737,9 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 	if (flags & ~6u)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
 				"unsupported flags (0x%x)", flags & ~6u);
+	if (v->vdisk)
+		return pool_vdisk_refuse(v, "resized", "vdiskadm (convert, "
+					 "import)", e);
 	if (flags & 2) {	/* DELTA */
 		if ((flags & 4) ? capacity > v->capacity :
 		    capacity > POOL_CAP_MAX - v->capacity)
@@ -659,6 +774,167 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 				 "failed: qemu-img resize of '%s': %s", path,
 				 why);
 	return pool_scan(p, e);
+}
+
+int pool_vol_wipe(struct pool *p, const char *name, struct verr *e)
+{
+	char path[PATH_MAX], src[160], size[32], why[256], fmt[16];
+	const char *zero[] = { "convert", "-q", "-n", "-S", "0", "-O", "raw",
+			       src, path, NULL };
+	const char *mk[] = { "create", "-q", "-f", fmt, path, size, NULL };
+	const struct pool_vol *v;
+	uint64_t cap;
+	int rc = pool_need_active(p, e);
+
+	if (rc < 0)
+		return rc;
+	v = pool_vol_by_name(p, name);
+	if (!v)
+		return verr_set(e, VERR_NO_STORAGE_VOL, "Storage volume not "
+				"found: no storage vol with matching name '%s'",
+				name);
+	if (v->vdisk)
+		return pool_vdisk_refuse(v, "managed", "vdiskadm", e);
+	pool_vol_path(p, name, path, sizeof(path));
+	snprintf(fmt, sizeof(fmt), "%s", v->format);
+	cap = v->capacity;
+	/* a source of physical-size zeros, every block of the target
+	 * written (-S 0), into the existing file (-n) taken as raw bytes */
+	snprintf(src, sizeof(src), "json:{\"driver\":\"raw\",\"file\":"
+		 "{\"driver\":\"null-co\",\"size\":%" PRIu64 ","
+		 "\"read-zeroes\":true}}", v->physical);
+	if (v->physical > 0) {
+		rc = pool_qimg(zero, NULL, why, sizeof(why));
+		if (rc < 0)
+			return verr_fail(e, rc, VERR_OPERATION_FAILED,
+					 "operation failed: writing zeros "
+					 "over '%s': %s", path, why);
+	}
+	if (strcmp(fmt, "raw")) {
+		snprintf(size, sizeof(size), "%" PRIu64, cap);
+		rc = pool_qimg(mk, NULL, why, sizeof(why));
+		if (rc < 0)
+			return verr_fail(e, rc, VERR_OPERATION_FAILED,
+					 "operation failed: '%s' was zeroed "
+					 "but qemu-img create -f %s again "
+					 "failed: %s", path, fmt, why);
+	}
+	log_info("pool %s: volume %s wiped (%s, %" PRIu64 " bytes)", p->name,
+		 name, fmt, cap);
+	return pool_scan(p, e);
+}
+
+const struct pool_vol *pool_vol_clone(struct pool *p,
+				      const struct pool_vol_def *def,
+				      const struct pool *src_pool,
+				      const struct pool_vol *src,
+				      unsigned int flags, struct verr *e)
+{
+	char path[PATH_MAX], from[PATH_MAX], sfmt[16], size[32], why[256];
+	char *text, *source = NULL;
+	const char *args[14];
+	json_t *spec;
+	uint64_t cap;
+	size_t n = 0;
+	int fd, rc;
+
+	if (pool_need_active(p, e) < 0 || pool_need_active(src_pool, e) < 0)
+		return NULL;
+	if (flags & ~1u) {
+		verr_set(e, VERR_INVALID_ARG, "invalid argument: unsupported "
+			 "flags (0x%x)", flags & ~1u);
+		return NULL;
+	}
+	if (!pool_format_ok(def->format)) {
+		verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
+			 "configuration: volume format '%s': xvmd makes raw, "
+			 "qcow2, vmdk, vdi and vpc images", def->format);
+		return NULL;
+	}
+	if ((flags & 1) && strcmp(def->format, "qcow2")) {
+		verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation not "
+			 "supported: metadata preallocation is for qcow2 "
+			 "volumes only");
+		return NULL;
+	}
+	if (pool_vol_path(p, def->name, path, sizeof(path)) < 0 ||
+	    pool_vol_path(src_pool, src->name, from, sizeof(from)) < 0 ||
+	    (src->vdisk && (size_t)snprintf(from + strlen(from),
+					    sizeof(from) - strlen(from),
+					    "/%s", src->image) >=
+	     sizeof(from) - strlen(from))) {
+		verr_set(e, VERR_INVALID_ARG, "invalid argument: volume path "
+			 "too long");
+		return NULL;
+	}
+	/* what src says now: the listing goes when p is scanned below */
+	snprintf(sfmt, sizeof(sfmt), "%s", src->format);
+	cap = src->capacity;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			verr_set(e, VERR_STORAGE_VOL_EXIST, "storage volume "
+				 "'%s' exists already", def->name);
+		else
+			verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
+				  "failed: cannot create '%s': %s", path,
+				  strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	/* the source's format is what qemu-img info found in the file (a
+	 * vdisk's: its vdisk.xml's): a guest can write an image header
+	 * naming a backing file into its raw disk, so no backing file is
+	 * ever opened ("backing": null) */
+	spec = json_pack("{s:s, s:{s:s, s:s}}", "driver", sfmt, "file",
+			 "driver", "file", "filename", from);
+	if (spec && (!strcmp(sfmt, "qcow2") || !strcmp(sfmt, "vmdk")))
+		json_object_set_new(spec, "backing", json_null());
+	text = spec ? json_dumps(spec, JSON_COMPACT) : NULL;
+	json_decref(spec);
+	if (!text || asprintf(&source, "json:%s", text) < 0) {
+		free(text);
+		unlink(path);
+		verr_nomem(e);
+		return NULL;
+	}
+	free(text);
+	args[n++] = "convert";
+	args[n++] = "-q";
+	args[n++] = "-O";
+	args[n++] = def->format;
+	if (flags & 1) {
+		args[n++] = "-o";
+		args[n++] = "preallocation=metadata";
+	}
+	args[n++] = source;
+	args[n++] = path;
+	args[n] = NULL;
+	rc = pool_qimg(args, NULL, why, sizeof(why));
+	free(source);
+	if (rc == 0 && def->capacity > cap) {
+		const char *grow[] = { "resize", "-q", "-f", def->format, path,
+				       size, NULL };
+
+		snprintf(size, sizeof(size), "%" PRIu64, def->capacity);
+		rc = pool_qimg(grow, NULL, why, sizeof(why));
+	}
+	if (rc < 0) {
+		unlink(path);
+		verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "qemu-img convert of '%s' to '%s': %s", from, path,
+			  why);
+		return NULL;
+	}
+	log_info("pool %s: volume %s cloned from %s/%s (%s -> %s)", p->name,
+		 def->name, src_pool->name, src->name, sfmt, def->format);
+	if (pool_scan(p, e) < 0)
+		return NULL;
+	if (!pool_vol_by_name(p, def->name))
+		verr_set(e, VERR_OPERATION_FAILED, "operation failed: '%s' "
+			 "was made but qemu-img cannot read it", path);
+	return pool_vol_by_name(p, def->name);
 }
 
 /* ---- pools: files ---- */
@@ -962,7 +1238,9 @@ int pool_check_disks(const struct dom_config *cfg, struct verr *e)
 		if (dk->block || dk->cdrom)
 			continue;
 		v = pool_vol_by_path(dk->path, &p);
-		if (!v || !strcmp(v->format, dk->format[0] ? dk->format :
+		/* a vdisk: dom_disk.c checks <driver type> against its
+		 * vdisk.xml, and none means the vdisk's own format */
+		if (!v || v->vdisk || !strcmp(v->format, dk->format[0] ? dk->format :
 				  "raw"))
 			continue;
 		if (dk->format[0] && strcmp(dk->format, "raw"))

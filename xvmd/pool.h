@@ -13,6 +13,9 @@
  * defines, builds and starts pool "default" at $XVM_STATEDIR/images,
  * autostart on; an undefine of it is kept.
  *
+ * A directory in the pool's target that holds a vdisk.xml (vdiskadm's
+ * vdisks) is a volume too, of type dir (struct pool_vol).
+ *
  * Volumes are listed when a pool starts, on pool-refresh and after each
  * create/delete/resize (libvirt's model: files put there by hand appear
  * after a refresh). Only regular files count (not symbolic links, not
@@ -32,11 +35,18 @@
 
 /* libvirt's virStoragePoolState and virStorageVolType */
 enum { POOL_STATE_INACTIVE = 0, POOL_STATE_RUNNING = 2 };
-enum { POOL_VOL_FILE = 0 };
+enum { POOL_VOL_FILE = 0, POOL_VOL_DIR = 2 };
 
 struct pool_vol {
 	char name[POOL_VOL_NAME_MAX + 1];
 	char format[16];		/* qemu-img's: raw, qcow2, vmdk, ... */
+	/* A vdisk (vdiskadm: a directory with vdisk.xml and its images) is
+	 * a volume of type dir, named after its directory, with the format
+	 * and virtual size of its live image (image, in the directory);
+	 * allocation and physical count its image files. vdiskadm manages
+	 * it: delete, resize and wipe refuse it; it can be cloned from. */
+	bool vdisk;
+	char image[64];
 	uint64_t capacity;		/* virtual size */
 	uint64_t allocation;		/* st_blocks * 512 */
 	uint64_t physical;		/* st_size */
@@ -71,6 +81,9 @@ struct pool_vol_def {
 	char format[16];		/* "raw" unless given */
 	uint64_t capacity, allocation;
 	bool have_allocation;
+	bool type_dir;			/* <volume type='dir'>: a clone's
+					 * source was a vdisk; create
+					 * refuses it */
 };
 
 /* Load pools (statedir/pools, rundir/pools), make "default" on the first
@@ -140,6 +153,24 @@ int pool_vol_delete(struct pool *p, const char *name, struct verr *e);
 /* flags: VIR_STORAGE_VOL_RESIZE_DELTA (2), _SHRINK (4). */
 int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 		    unsigned int flags, struct verr *e);
+
+/* Write zeros over the whole file (qemu-img convert from a zero source,
+ * every block written), then, for a format other than raw, make it an
+ * empty image of that format and the same capacity again (qemu-img
+ * create): the guest-visible contents read as zeros and the old bytes
+ * are overwritten. Refuses a vdisk. The caller checks no running domain
+ * uses it. */
+int pool_vol_wipe(struct pool *p, const char *name, struct verr *e);
+/* A new volume def->name in p with the contents of src (a volume of
+ * src_pool, a vdisk's live image included) in def->format, through
+ * qemu-img convert; grown to def->capacity when that is larger (libvirt
+ * keeps the source's capacity otherwise). flags as pool_vol_create. The
+ * new volume, or NULL with e (nothing left behind). */
+const struct pool_vol *pool_vol_clone(struct pool *p,
+				      const struct pool_vol_def *def,
+				      const struct pool *src_pool,
+				      const struct pool_vol *src,
+				      unsigned int flags, struct verr *e);
 
 /* A domain's disks that are volumes of active pools must be given in
  * their volume's format (a driverless <disk> is taken as raw): a qcow2

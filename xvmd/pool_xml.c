@@ -278,10 +278,13 @@ int pool_vol_parse_xml(const char *xml, size_t len, struct pool_vol_def *def,
 	rc = pool_xml_attr(&c, root, "type", type, sizeof(type));
 	if (rc < 0)
 		goto out;
-	if (strcmp(type, "file")) {
+	/* 'dir': what a vdisk volume's XML says; a clone of it (virsh
+	 * vol-clone sends the source's XML renamed) is an image file */
+	if (strcmp(type, "file") && strcmp(type, "dir")) {
 		rc = pool_xml_fail(&c, "unsupported volume type '%s'", type);
 		goto out;
 	}
+	def->type_dir = strcmp(type, "dir") == 0;
 	rc = 0;
 	for (n = root->children; n && !rc; n = n->next) {
 		if (is_elem(n, "name")) {
@@ -359,7 +362,7 @@ char *pool_vol_format_xml(const struct pool *p, const struct pool_vol *v)
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	fputs("<volume type='file'>\n", f);
+	fprintf(f, "<volume type='%s'>\n", v->vdisk ? "dir" : "file");
 	xmlesc_put_elem(f, "  ", "name", v->name);
 	xmlesc_put_elem(f, "  ", "key", path);
 	fprintf(f, "  <capacity unit='bytes'>%" PRIu64 "</capacity>\n"

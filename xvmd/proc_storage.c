@@ -796,7 +796,7 @@ PROC_DECL(ps_vol_get_info)
 	ps_get_vol_ref(c, &r);
 	v = ps_vol_begin(c, &r, &p, &rc);
 	if (rc == 0) {
-		xdr_put_i32(c->ret, POOL_VOL_FILE);
+		xdr_put_i32(c->ret, v->vdisk ? POOL_VOL_DIR : POOL_VOL_FILE);
 		xdr_put_u64(c->ret, v->capacity);
 		xdr_put_u64(c->ret, v->allocation);
 	}
@@ -869,6 +869,92 @@ PROC_DECL(ps_vol_resize)
 	return rc;
 }
 
+/* STORAGE_VOL_CREATE_XML_FROM {pool; xml; clonevol; flags} -> {vol}:
+ * virsh vol-clone (and vol-create-from): qemu-img convert of clonevol,
+ * which no running domain may be using (a copy under a writer is torn). */
+PROC_DECL(ps_vol_create_xml_from)
+{
+	struct ps_pool_ref r;
+	struct ps_vol_ref sr;
+	char *xml, err[400];
+	uint32_t flags;
+	struct pool_vol_def def;
+	const struct pool_vol *v, *src = NULL;
+	struct pool *p, *sp = NULL;
+	int rc;
+
+	ps_get_pool_ref(c, &r);
+	xml = xdr_get_string(c->args, PS_XML_MAX);
+	ps_get_vol_ref(c, &sr);
+	flags = xdr_get_u32(c->args);
+	if (proc_args_done(c)) {
+		free(r.name);
+		free(xml);
+		ps_free_vol_ref(&sr);
+		return PROC_DROP;
+	}
+	p = ps_find_pool(c, &r);
+	free(r.name);
+	rc = p ? 0 : -ENOENT;
+	if (rc == 0 && pool_vol_parse_xml(xml, strlen(xml), &def, err,
+					  sizeof(err)) < 0)
+		rc = verr_set(&c->err, VERR_XML_ERROR, "XML error: %s", err);
+	free(xml);
+	if (rc == 0 && !(src = ps_find_vol(c, &sr, &sp)))
+		rc = verr_errno(c->err.code);
+	if (rc == 0)
+		rc = ps_vol_unused(c, sp, src);
+	ps_free_vol_ref(&sr);
+	if (rc < 0)
+		return rc;
+	/* VIR_STORAGE_VOL_CREATE_VALIDATE (4): the XML is checked anyway */
+	v = pool_vol_clone(p, &def, sp, src, flags & ~4u, &c->err);
+	if (!v)
+		return verr_errno(c->err.code);
+	ps_put_vol(c, p, v);
+	return 0;
+}
+
+/* STORAGE_VOL_WIPE {vol; flags} and STORAGE_VOL_WIPE_PATTERN {vol;
+ * algorithm; flags}: zeros (VIR_STORAGE_VOL_WIPE_ALG_ZERO, 0) only;
+ * refused while a running domain uses the volume. */
+static int ps_vol_wipe_common(struct remote_call *c, bool pattern)
+{
+	struct ps_vol_ref r;
+	const struct pool_vol *v;
+	uint32_t alg = 0, flags;
+	struct pool *p;
+	int rc;
+
+	ps_get_vol_ref(c, &r);
+	if (pattern)
+		alg = xdr_get_u32(c->args);
+	flags = xdr_get_u32(c->args);
+	v = ps_vol_begin(c, &r, &p, &rc);
+	if (rc == 0)
+		rc = ps_flags(c, flags, 0);
+	if (rc == 0 && alg != 0)
+		rc = verr_set(&c->err, VERR_ARGUMENT_UNSUPPORTED, "argument "
+			      "unsupported: wiping algorithm %u: xvmd writes "
+			      "zeros only (algorithm zero)", alg);
+	if (rc == 0)
+		rc = ps_vol_unused(c, p, v);
+	if (rc == 0)
+		rc = pool_vol_wipe(p, r.name, &c->err);
+	ps_free_vol_ref(&r);
+	return rc;
+}
+
+PROC_DECL(ps_vol_wipe)
+{
+	return ps_vol_wipe_common(c, false);
+}
+
+PROC_DECL(ps_vol_wipe_pattern)
+{
+	return ps_vol_wipe_common(c, true);
+}
+
 static const struct proc proc_storage_procs[] = {
 	{ 71, "CONNECT_NUM_OF_STORAGE_POOLS", ps_num_pools, 0 },
 	{ 72, "CONNECT_LIST_STORAGE_POOLS", ps_list_pools, 0 },
@@ -901,8 +987,12 @@ static const struct proc proc_storage_procs[] = {
 	{ 98, "STORAGE_VOL_GET_INFO", ps_vol_get_info, 0 },
 	{ 99, "STORAGE_VOL_GET_XML_DESC", ps_vol_get_xml_desc, 0 },
 	{ 100, "STORAGE_VOL_GET_PATH", ps_vol_get_path, 0 },
+	{ 125, "STORAGE_VOL_CREATE_XML_FROM", ps_vol_create_xml_from,
+	  PROC_WRITE },
 	{ 154, "STORAGE_POOL_IS_ACTIVE", ps_is_active, 0 },
 	{ 155, "STORAGE_POOL_IS_PERSISTENT", ps_is_persistent, 0 },
+	{ 165, "STORAGE_VOL_WIPE", ps_vol_wipe, PROC_WRITE },
+	{ 259, "STORAGE_VOL_WIPE_PATTERN", ps_vol_wipe_pattern, PROC_WRITE },
 	{ 260, "STORAGE_VOL_RESIZE", ps_vol_resize, PROC_WRITE },
 	{ 281, "CONNECT_LIST_ALL_STORAGE_POOLS", ps_list_all_pools, 0 },
 	{ 282, "STORAGE_POOL_LIST_ALL_VOLUMES", ps_list_all_volumes, 0 },

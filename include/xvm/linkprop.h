@@ -17,6 +17,7 @@
 #define LINKNAME_MAX		32	/* names are shorter than this */
 #define LINKPROP_ERRLEN		160
 #define LINKPROP_MAX_IPS	16
+#define LINKPROP_MAX_CPUS	1024	/* cpus: ids 0..1023 */
 #define MAXBW_MIN_BPS		1200000ULL	/* 1200K */
 
 /* dladm link-name rules: first a letter, then [A-Za-z0-9_.], ending in a
@@ -50,6 +51,7 @@ enum linkprop_id {
 	LINKPROP_PROTECTION,
 	LINKPROP_ALLOWED_IPS,
 	LINKPROP_MTU,
+	LINKPROP_CPUS,
 	LINKPROP_COUNT,
 };
 
@@ -61,6 +63,10 @@ struct link_props {
 	struct ip_prefix allowed_ips[LINKPROP_MAX_IPS];
 	unsigned int nr_allowed_ips;
 	uint32_t mtu;			/* 68..9000, default 1500 */
+	/* cpus: the processors named (bit n: CPU n): a host VNIC's tap's
+	 * receive packet steering (netback/tap.c); for a guest VNIC only
+	 * recorded, saved and shown (vnicadm.8 "cpus") */
+	uint64_t cpus[LINKPROP_MAX_CPUS / 64];
 };
 
 /* Defaults for every property (nothing set). */
@@ -91,6 +97,11 @@ const char *linkprop_default_str(enum linkprop_id id);
 const char *linkprop_possible_str(enum linkprop_id id);
 
 /* true if the IPv4 address (network order) is allowed by allowed-ips. */
+/* The cpus property of p names only processors this host has online:
+ * 0, or -EINVAL with err ("CPU 5 is not online"). vswitchd checks what
+ * a client sets (not what it restores: the list stays as saved). */
+int linkprop_cpus_check(const struct link_props *p,
+			char err[LINKPROP_ERRLEN]);
 bool link_props_ip_allowed(const struct link_props *p, uint32_t addr);
 
 /* Length of the next "prop=value" item of list: up to the comma before

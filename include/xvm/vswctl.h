@@ -100,8 +100,10 @@ struct vswctl_vnic_spec {
 	const char *name;
 	const char *link;		/* phys link or etherstub */
 	const char *kind;		/* "host" (default) or "guest" */
-	const char *mac;		/* "auto", "random" or a MAC */
+	const char *mac;		/* "auto", "random", "factory" or a
+					 * MAC */
 	const char *mac_prefix;		/* with auto/random */
+	int mac_slot;			/* with factory: the slot; 0 any */
 	uint16_t vid;			/* 0: untagged */
 	bool temporary;			/* not saved */
 	const struct vswctl_props *props;

@@ -10,7 +10,9 @@
 # itself defines nothing, without xvmd; -c URI, --vnc and a lone -m are
 # refused saying why; --dry-run creates nothing (no domain, no disk) but
 # finds a name or UUID in use; a failed start removes the disk image -s
-# created, and piped output keeps its order.
+# created, and piped output keeps its order. --disk format=qcow2,size=N
+# makes a qcow2 image with qemu-img (removed when the start fails; the
+# guest started with it where KVM works).
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -82,8 +84,8 @@ bad_install "--vnc: xvm domains have no graphical display" -n "b$NETID" -r 64 \
 	--hvm --vnc --boot "$K"
 bad_install "--graphics vnc: xvm domains have no graphical display" \
 	-n "b$NETID" -r 64 -p --graphics vnc --boot "$K"
-bad_install "unsupported disk format 'qcow2' (raw: xvm disks are raw images)" \
-	-n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/q.img,size=1,format=qcow2"
+bad_install "unsupported disk format 'qed' (raw, qcow2, vmdk, vdi, vpc)" \
+	-n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/q.img,size=1,format=qed"
 bad_install "-m MAC number 1 has no --network bridge=LINK to go with" \
 	-n "b$NETID" -r 64 -p --boot "$K" -m aa:04:03:35:a8:06
 bad_install "cannot access CD-ROM image '$TMP/none.iso'" -n "b$NETID" -r 64 \
@@ -104,6 +106,26 @@ out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" -f "$TMP/keep.img"
 	-w "bridge=nosuch$NETID" --noautoconsole 2>&1)
 [ -e "$TMP/keep.img" ] || { echo "$out"; fail "a failed start removed a disk it did not create"; }
 pass "a failed start keeps a disk image that was there before"
+# format=qcow2 with a size: qemu-img makes it; a failed start removes it.
+out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/b.qcow2,size=1,format=qcow2" \
+	-w "bridge=nosuch$NETID" --noautoconsole 2>&1 | cat)
+grep -qxF "Created disk $TMP/b.qcow2 (1 GB, qcow2)." <<<"$out" || { echo "$out"; fail "no 'Created disk ... qcow2' line"; }
+grep -qxF "xvm-install: disk '$TMP/b.qcow2' that was created for it removed" <<<"$out" &&
+	[ ! -e "$TMP/b.qcow2" ] || { echo "$out"; fail "the qcow2 image is left after the failed start"; }
+virsh dominfo "b$NETID" >/dev/null 2>&1 && fail "b$NETID defined after its failed start"
+pass "format=qcow2,size=1: qemu-img image created, removed again with the domain when the start failed"
+for f in vmdk vdi vpc; do
+	out=$(timeout 30 "$INSTALL" -n "b$NETID" -r 64 -p --boot "$K" --disk "$TMP/b.$f,size=1,format=$f" \
+		-w "bridge=nosuch$NETID" --noautoconsole 2>&1 | cat)
+	grep -qxF "Created disk $TMP/b.$f (1 GB, $f)." <<<"$out" && [ ! -e "$TMP/b.$f" ] ||
+		{ echo "$out"; fail "format=$f: not created by qemu-img, or left after the failed start"; }
+done
+pass "format=vmdk, vdi, vpc: each created by qemu-img and removed after the failed start"
+out=$("$INSTALL" -n "p$NETID" -r 64 -p --boot "$K" --disk "$TMP/p.qcow2,size=2,format=qcow2" --print-xml) ||
+	fail "--print-xml with format=qcow2"
+grep -qF "<driver type='qcow2'/>" <<<"$out" || { echo "$out"; fail "--print-xml: no qcow2 driver"; }
+[ -e "$TMP/p.qcow2" ] && fail "--print-xml created the qcow2 image"
+pass "--print-xml with format=qcow2: <driver type='qcow2'/>, nothing created"
 
 # --dry-run: exit 0, nothing created; a name or UUID in use is found.
 out=$(timeout 30 "$INSTALL" -n "d$NETID" -r 64 -p --boot "$K" --disk \
@@ -133,7 +155,8 @@ pass "virsh defines what --print-xml printed (uuid kept); undefined again"
 	fail "defined after the bad installs: $(V list --all --name)"
 pass "only $WEB is defined after the bad installs"
 
-args=(-n "g$NETID" -r 64 -p --boot "$K" -w "bridge=$stub,vlanid=5,capped-bandwidth=100M" --noautoconsole)
+args=(-n "g$NETID" -r 64 -p --boot "$K" -w "bridge=$stub,vlanid=5,capped-bandwidth=100M" --noautoconsole
+	--disk "$TMP/g.qcow2,size=1,format=qcow2")
 if [ -n "$NO_KVM" ]; then
 	out=$(timeout 30 "$INSTALL" "${args[@]}" 2>&1); rc=$?
 	[ "$rc" = 1 ] || { echo "$out"; fail "xvm-install g$NETID without KVM: exit $rc, expected 1"; }
@@ -143,11 +166,19 @@ if [ -n "$NO_KVM" ]; then
 	pass "xvm-install without KVM: $(grep -F 'cannot start' <<<"$out")"
 	virsh dominfo "g$NETID" >/dev/null 2>&1 && fail "g$NETID is still defined after its failed start"
 	"$VNICADM" show-vnic | grep -q '^xvm' && fail "VNICs left: $("$VNICADM" show-vnic)"
-	pass "no KVM here: g$NETID not left defined, no VNIC left"
+	[ -e "$TMP/g.qcow2" ] && fail "the qcow2 image is left after the failed start"
+	pass "no KVM here: g$NETID not left defined, no VNIC left, no image left"
 else
 	out=$(timeout 60 "$INSTALL" "${args[@]}" 2>&1) || { echo "$out"; fail "xvm-install g$NETID (KVM is usable here)"; }
 	grep -q "^Domain g$NETID started with id [0-9]*\.$" <<<"$out" || { echo "$out"; fail "xvm-install did not say g$NETID started"; }
-	V destroy "g$NETID" >/dev/null && V undefine "g$NETID" >/dev/null || fail "destroy/undefine g$NETID"
-	pass "KVM is usable here: xvm-install started g$NETID"
+	V dumpxml "g$NETID" | grep -q "<driver .*type='qcow2'" || fail "g$NETID's disk is not qcow2 in dumpxml"
+	[ "$(qemu-img info --output=json -U "$TMP/g.qcow2" | python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["format"], i["virtual-size"])')" = "qcow2 1073741824" ] ||
+		fail "$TMP/g.qcow2 is not a 1 GiB qcow2 image"
+	V domblklist "g$NETID" | grep -qF "$TMP/g.qcow2" || fail "domblklist of g$NETID: $(V domblklist "g$NETID")"
+	# (the ping workload powers off when it finds no address: it may
+	# have stopped by now)
+	V destroy "g$NETID" >/dev/null 2>&1
+	V undefine "g$NETID" >/dev/null || fail "undefine g$NETID"
+	pass "KVM is usable here: xvm-install started g$NETID with a 1 GiB qcow2 disk qemu-img made (dumpxml, domblklist)"
 fi
 xvmd_stop

@@ -483,9 +483,25 @@ static void test_disk_graphics(void)
 			"the CD-ROM is given twice (-c and --disk device=cdrom)",
 			false);
 	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
-			     "/b,format=qcow2"),
-			"unsupported disk format 'qcow2' (raw: xvm disks are raw "
-			"images)", false);
+			     "/b,format=qed"),
+			"unsupported disk format 'qed' (raw, qcow2, vmdk, vdi, "
+			"vpc)", false);
+	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			     "/b.iso,device=cdrom,format=qcow2"),
+			"--disk device=cdrom: a CD-ROM image is raw "
+			"(format=qcow2)", false);
+	CU_ASSERT_EQUAL(PARSE("-n", "a", "-r", "64", "-l", "/k", "--disk",
+			      "/x.qcow2,size=3,format=qcow2"), 0);
+	CU_ASSERT_STRING_EQUAL(opts.disk_format, "qcow2");
+	CU_ASSERT_EQUAL(opts.disk_gb, 3);
+	{
+		char *xml = inst_build_xml(&opts);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+		CU_ASSERT_PTR_NOT_NULL(strstr(xml, "      <driver type='qcow2'/>\n"
+					      "      <source file='/x.qcow2'/>\n"));
+		free(xml);
+	}
 	expect_args_err(ARGS("-n", "a", "-r", "64", "-l", "/k", "--disk",
 			     "/b,device=floppy"),
 			"unsupported disk device 'floppy' (disk, cdrom)", false);

@@ -274,6 +274,35 @@ static void test_unknown(void)
 	CU_ASSERT_STRING_EQUAL(err, "invalid link property 'speed'");
 }
 
+static void test_cpus(void)
+{
+	struct link_props p;
+	char err[LINKPROP_ERRLEN];
+
+	CU_ASSERT_EQUAL(set1(&p, "cpus", "3,0-1,2,7", err), 0);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_CPUS), "0-3,7");
+	CU_ASSERT_EQUAL(set1(&p, "cpus", "1023", err), 0);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_CPUS), "1023");
+	CU_ASSERT_STRING_EQUAL(linkprop_default_str(LINKPROP_CPUS), "--");
+	static const char *const bad[] = {
+		"1024", "-1", "3-1", "a", "1,,2", "01", "1-", "0-2-3", ",1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(set1(&p, "cpus", bad[i], err), -EINVAL);
+		CU_ASSERT_TRUE(strstr(err, "for link property 'cpus'") != NULL);
+	}
+	/* cpu0 is online on any host; the last id on none we run on */
+	CU_ASSERT_EQUAL(set1(&p, "cpus", "0", err), 0);
+	CU_ASSERT_EQUAL(linkprop_cpus_check(&p, err), 0);
+	CU_ASSERT_EQUAL(set1(&p, "cpus", "0,1023", err), 0);
+	CU_ASSERT_EQUAL(linkprop_cpus_check(&p, err), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "CPU 1023 is not online");
+	/* reset clears the list */
+	CU_ASSERT_EQUAL(linkprop_reset(&p, "cpus", err), 0);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_CPUS), "");
+	CU_ASSERT_EQUAL(linkprop_cpus_check(&p, err), 0);
+}
+
 static void test_reset(void)
 {
 	struct link_props p;
@@ -281,7 +310,8 @@ static void test_reset(void)
 
 	link_props_init(&p);
 	CU_ASSERT_EQUAL(linkprop_set_list(&p, "maxbw=100M,priority=low,"
-		"protection=ip-nospoof,allowed-ips=10.0.0.1,mtu=9000", err), 0);
+		"protection=ip-nospoof,allowed-ips=10.0.0.1,mtu=9000,cpus=0,2-3",
+		err), 0);
 	CU_ASSERT_EQUAL(p.set, (1u << LINKPROP_COUNT) - 1);
 	for (int i = 0; i < LINKPROP_COUNT; i++)
 		CU_ASSERT_EQUAL(linkprop_reset(&p, linkprop_name(i), err), 0);
@@ -353,6 +383,7 @@ static CU_TestInfo tests[] = {
 	{ "allowed-ips", test_allowed_ips },
 	{ "mtu", test_mtu },
 	{ "unknown property", test_unknown },
+	{ "cpus", test_cpus },
 	{ "reset to defaults", test_reset },
 	{ "property lists", test_list },
 	CU_TEST_INFO_NULL,

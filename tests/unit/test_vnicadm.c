@@ -57,9 +57,17 @@ static const char links_json[] =
 
 static const char phys_json[] =
 	"[{\"name\":\"eth0\",\"media\":\"Ethernet\",\"state\":\"up\","
-	"\"speed\":10000,\"duplex\":\"full\",\"device\":\"virtio_net\"},"
+	"\"speed\":10000,\"duplex\":\"full\",\"device\":\"virtio_net\","
+	"\"macaddress\":\"52:54:00:0a:0b:0c\",\"inuse\":true,"
+	"\"clients\":[\"vnic0\",\"xvm1_0\"],\"rxrings\":1,\"txrings\":1},"
 	"{\"name\":\"veth1\",\"media\":\"Ethernet\",\"state\":\"down\","
-	"\"speed\":0,\"duplex\":\"unknown\",\"device\":\"veth\"}]";
+	"\"speed\":0,\"duplex\":\"unknown\",\"device\":\"veth\","
+	"\"macaddress\":\"2:0:0:0:0:1\",\"inuse\":false,\"clients\":[],"
+	"\"rxrings\":0,\"txrings\":0},"
+	"{\"name\":\"eth2\",\"media\":\"Ethernet\",\"state\":\"up\","
+	"\"speed\":1000,\"duplex\":\"full\",\"device\":\"ixgbe\","
+	"\"macaddress\":null,\"inuse\":true,\"clients\":[],"
+	"\"rxrings\":4,\"txrings\":2}]";
 
 /* show-ether: a 1G link, a 100M half-duplex one, one that says nothing */
 static const char ether_json[] =
@@ -126,8 +134,34 @@ static void test_golden_vnic(void)
 		     "link,ipackets,rbytes,opackets,obytes", true, vnics_json);
 }
 
+/* show-phys -m / -H: phys rows expanded as cmd_show_phys does */
+static void print_golden_phys(const char *name, enum vn_table t,
+			      json_t *(*expand)(const json_t *),
+			      const char *oarg, bool parseable)
+{
+	json_t *phys = json_loads(phys_json, 0, NULL), *rows;
+	char *text;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(phys);
+	rows = expand(phys);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rows);
+	text = json_dumps(rows, 0);
+	print_golden(name, t, oarg, parseable, text);
+	free(text);
+	json_decref(rows);
+	json_decref(phys);
+}
+
 static void test_golden_link(void)
 {
+	print_golden_phys("show-phys-m", VN_T_PHYS_MAC, vn_phys_mac_rows,
+			  NULL, false);
+	print_golden_phys("show-phys-m-p", VN_T_PHYS_MAC, vn_phys_mac_rows,
+			  "link,slot,address,inuse,client", true);
+	print_golden_phys("show-phys-H", VN_T_PHYS_HW, vn_phys_hw_rows,
+			  NULL, false);
+	print_golden_phys("show-phys-H-p", VN_T_PHYS_HW, vn_phys_hw_rows,
+			  "link,ringtype,rings,clients", true);
 	print_golden("show-link", VN_T_LINK, NULL, false, links_json);
 	print_golden("show-link-p", VN_T_LINK, "link,class,over", true,
 		     links_json);
@@ -254,7 +288,7 @@ static void test_usage(void)
 	CU_ASSERT_STRING_EQUAL(ERR(), "");
 	CU_ASSERT_EQUAL(RUN("help", "show-phys"), 0);
 	CU_ASSERT_STRING_EQUAL(OUT(), "usage:\n    show-phys        [-pP] "
-			       "[-o <field>,...] [<link>]\n");
+			       "[-m | -H] [-o <field>,...] [<link>]\n");
 	CHECK_ERR("unknown subcommand 'frob'", "help", "frob");
 
 	/* a long option is named whole, and -o "" names no field (issue
@@ -292,6 +326,12 @@ static void test_usage(void)
 				   "used only with -s\nusage:"));
 	CU_ASSERT_EQUAL(RUN("show-phys", "eth0", "eth1"), 1);
 	CU_ASSERT_TRUE(starts_with(ERR(), "usage: vnicadm <subcommand>"));
+	CU_ASSERT_EQUAL(RUN("show-phys", "-m", "-H"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the options -m and -H "
+				   "cannot be used together\n"));
+	CU_ASSERT_EQUAL(RUN("show-phys", "-P", "-H"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: the option -P cannot be used "
+			       "with -H\n");
 }
 
 /* Bad input is refused before vswitchd is asked (none runs here), with
@@ -315,6 +355,20 @@ static void test_validation(void)
 	/* dladm's words for the keyword instead of a value */
 	CHECK_ERR("'fixed' is not a valid MAC address",
 		  "create-vnic", "-l", "phys0", "-m", "fixed", "vnic0");
+	CHECK_ERR("invalid factory MAC address slot '0'",
+		  "create-vnic", "-l", "phys0", "-m", "factory", "-n", "0",
+		  "vnic0");
+	CHECK_ERR("invalid factory MAC address slot 'x'",
+		  "create-vnic", "-l", "phys0", "-m", "factory", "-n", "x",
+		  "vnic0");
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-l", "phys0", "-m", "random",
+			    "-n", "1", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -n can be "
+				   "used only with -m factory\n"));
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-l", "phys0", "-m", "factory",
+			    "-r", "2:8:20", "vnic0"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the option -r can be "
+				   "used only with -m random or -m auto\n"));
 	CHECK_ERR("invalid MAC address prefix '1:2:3'",
 		  "create-vnic", "-l", "phys0", "-m", "random", "-r", "1:2:3",
 		  "vnic0");
@@ -554,6 +608,16 @@ static void test_daemon_errors(void)
 			     "2:0:0:0:0:1", "vnic1"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic creation over phys0 "
 			       "failed: MAC address is already in use\n");
+	/* -m factory [-n slot]: sent, vswitchd's refusal worded */
+	fake_next(NULL, ENOTSUP, "factory MAC address slots not supported");
+	CU_ASSERT_EQUAL(RUND("create-vnic", "-l", "phys0", "-m", "factory",
+			     "-n", "2", "vnic1"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vnic creation over phys0 "
+			       "failed: factory MAC address slots not "
+			       "supported\n");
+	CHECK_REQUEST("vnic.create",
+		"{\"kind\":\"host\",\"link\":\"phys0\",\"mac\":\"factory\","
+		"\"mac_slot\":2,\"name\":\"vnic1\"}");
 	fake_next(NULL, EINVAL, "'stub0' is not a vnic");
 	CU_ASSERT_EQUAL(RUND("delete-vnic", "stub0"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: 'stub0' is not a vnic\n");
@@ -650,6 +714,18 @@ static void test_daemon_show(void)
 	CU_ASSERT_EQUAL(RUND("show-phys", "eth9"), 1);
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: invalid link name 'eth9': "
 			       "object not found\n");
+	/* -m and -H: the same request, the rows of one link expanded */
+	CU_ASSERT_EQUAL(RUND("show-phys", "-m", "-p", "-o",
+			     "link,slot,address,inuse,client", "eth0"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "eth0:primary:52\\:54\\:0\\:a\\:b\\:c:"
+			       "yes:eth0\n");
+	CHECK_REQUEST("phys.list", "{}");
+	CU_ASSERT_EQUAL(RUND("show-phys", "-H", "-p", "-o",
+			     "ringtype,rings,clients", "eth0"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "RX:0:vnic0,xvm1_0\nTX:0:vnic0,xvm1_0\n");
+	/* not attached: no ring groups, nothing printed */
+	CU_ASSERT_EQUAL(RUND("show-phys", "-H", "veth1"), 0);
+	CU_ASSERT_STRING_EQUAL(OUT(), "");
 	free(list);
 
 	/* show-etherstub NAME: the list is asked for, the name picked here */
@@ -680,6 +756,130 @@ static void test_daemon_show(void)
 	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: vswitchd: malformed reply\n");
 }
 
+/* The saved configuration a -R command left, parsed (new ref). */
+static json_t *root_conf(const char *root)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/state/vswitchd/config.json", root);
+	return json_load_file(path, 0, NULL);
+}
+
+static const json_t *conf_vnic(const json_t *conf, const char *name)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(conf, "vnics"), i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "name")), name))
+			return e;
+	return NULL;
+}
+
+/* -R: the file under the root is changed, vswitchd never asked (RUN:
+ * there is none), and vswitchd's rules give its messages. */
+static void test_altroot(void)
+{
+	char *saved = env_save("XVM_STATEDIR");
+	char root[64] = "/tmp/vnicadm-root.XXXXXX", cmd[128];
+	const json_t *e;
+	json_t *conf;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	setenv("XVM_STATEDIR", "/state", 1);
+	CU_ASSERT_EQUAL(RUN("create-etherstub", "-R", root, "stub0"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-R", root, "-l", "stub0", "-m",
+			    "2:0:0:0:0:1", "-v", "5", "-p",
+			    "maxbw=100M,cpus=0-1", "vnic0"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	CU_ASSERT_EQUAL(RUN("create-vnic", "--root-dir", root, "-k", "guest",
+			    "-l", "phys0", "xvm1_0"), 0);
+	CHECK_ERR("vnic creation over stub0 failed: MAC address is already "
+		  "in use", "create-vnic", "-R", root, "-l", "stub0", "-m",
+		  "2:0:0:0:0:1", "vnic1");
+	CHECK_ERR("vnic creation over phys0 failed: object already exists",
+		  "create-vnic", "-R", root, "-l", "phys0", "stub0");
+	CHECK_ERR("vnic creation over stub0 failed: factory MAC address "
+		  "slots not supported", "create-vnic", "-R", root, "-l",
+		  "stub0", "-m", "factory", "vnic2");
+	CHECK_ERR("etherstub deletion failed: link busy",
+		  "delete-etherstub", "-R", root, "stub0");
+	CHECK_ERR("'stub0' is not a vnic", "delete-vnic", "-R", root, "stub0");
+	CHECK_ERR("vnic deletion failed: object not found",
+		  "delete-vnic", "-R", root, "vnic9");
+	CHECK_ERR("cannot set link properties on 'vnic9': object not found",
+		  "set-linkprop", "-R", root, "-p", "priority=low", "vnic9");
+	CU_ASSERT_EQUAL(RUN("set-linkprop", "-R", root, "-p", "priority=low",
+			    "vnic0"), 0);
+	CU_ASSERT_EQUAL(RUN("reset-linkprop", "-R", root, "-p", "cpus",
+			    "vnic0"), 0);
+	/* rename-link: the etherstub with its VNICs, then back */
+	CU_ASSERT_EQUAL(RUN("rename-link", "-R", root, "stub0", "stub7"), 0);
+	conf = root_conf(root);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		conf_vnic(conf, "vnic0"), "link")), "stub7");
+	json_decref(conf);
+	CU_ASSERT_EQUAL(RUN("rename-link", "-R", root, "stub7", "stub0"), 0);
+	CHECK_ERR("rename operation failed: object already exists",
+		  "rename-link", "-R", root, "vnic0", "xvm1_0");
+	CHECK_ERR("rename operation failed: 'phys0' is a phys link: its name "
+		  "is its host interface's",
+		  "rename-link", "-R", root, "phys0", "phys1");
+	CHECK_ERR("rename operation failed: object not found",
+		  "rename-link", "-R", root, "nope0", "nope1");
+	CU_ASSERT_EQUAL(RUN("create-vnic", "-t", "-R", root, "-l", "stub0",
+			    "vnic3"), 1);
+	CU_ASSERT_TRUE(starts_with(ERR(), "vnicadm: the options -t and -R "
+				   "cannot be used together\n"));
+	CHECK_ERR("invalid directory for -R: '/nonexistent/x'",
+		  "create-etherstub", "-R", "/nonexistent/x", "stub1");
+	/* the root in use, with a vswitchd answering there: refused */
+	CU_ASSERT_EQUAL(RUND("create-etherstub", "-R", "/", "stub1"), 1);
+	CU_ASSERT_STRING_EQUAL(ERR(), "vnicadm: -R /: vswitchd is running on "
+			       "this root; make the change without -R (it is "
+			       "saved)\n");
+
+	conf = root_conf(root);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(conf, "etherstubs")), 1);
+	e = conf_vnic(conf, "vnic0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "link")),
+			       "stub0");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "mac")),
+			       "2:0:0:0:0:1");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		e, "macaddrtype")), "fixed");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(e, "vid")), 5);
+	/* maxbw as vswitchd saves it (kb/s), priority set, cpus reset */
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		json_object_get(e, "props"), "maxbw")), "100000K");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		json_object_get(e, "props"), "priority")), "low");
+	CU_ASSERT_PTR_NULL(json_object_get(json_object_get(e, "props"),
+					   "cpus"));
+	e = conf_vnic(conf, "xvm1_0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_TRUE(starts_with(json_string_value(json_object_get(e, "mac")),
+				   "0:16:3e:"));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(e, "kind")),
+			       "guest");
+	json_decref(conf);
+
+	CU_ASSERT_EQUAL(RUN("delete-vnic", "-R", root, "vnic0"), 0);
+	CU_ASSERT_EQUAL(RUN("delete-vnic", "-R", root, "xvm1_0"), 0);
+	CU_ASSERT_EQUAL(RUN("delete-etherstub", "-R", root, "stub0"), 0);
+	conf = root_conf(root);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(conf, "vnics")), 0);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(conf, "etherstubs")), 0);
+	json_decref(conf);
+
+	env_restore("XVM_STATEDIR", saved);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "golden: show-vnic", test_golden_vnic },
 	{ "golden: show-link, show-phys, show-etherstub", test_golden_link },
@@ -693,6 +893,7 @@ static CU_TestInfo tests[] = {
 	{ "long options", test_long_options },
 	{ "vswitchd errors worded like dladm", test_daemon_errors },
 	{ "show-* through vswitchd", test_daemon_show },
+	{ "-R root: the saved configuration only", test_altroot },
 	CU_TEST_INFO_NULL,
 };
 

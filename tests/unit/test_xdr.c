@@ -171,7 +171,14 @@ static void test_proc_table(void)
 	CU_ASSERT_STRING_EQUAL(proc_lookup(282)->name,
 			       "STORAGE_POOL_LIST_ALL_VOLUMES");
 	CU_ASSERT_PTR_NULL(proc_lookup(75));	/* FIND_STORAGE_POOL_SOURCES */
-	CU_ASSERT_PTR_NULL(proc_lookup(125));	/* STORAGE_VOL_CREATE_XML_FROM */
+	CU_ASSERT_STRING_EQUAL(proc_lookup(125)->name,
+			       "STORAGE_VOL_CREATE_XML_FROM");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(165)->name, "STORAGE_VOL_WIPE");
+	CU_ASSERT_STRING_EQUAL(proc_lookup(259)->name,
+			       "STORAGE_VOL_WIPE_PATTERN");
+	CU_ASSERT_PTR_NULL(proc_unserved_api(125));
+	CU_ASSERT_PTR_NULL(proc_unserved_api(165));
+	CU_ASSERT_PTR_NULL(proc_unserved_api(259));
 }
 
 /* The API names of unserved procedures, as libvirtd's message names them

@@ -27,7 +27,8 @@ enum {
 	P_POOL_LOOKUP_BY_VOLUME = 86, P_POOL_GET_INFO = 87,
 	P_POOL_LIST_VOLUMES = 92, P_VOL_CREATE_XML = 93, P_VOL_DELETE = 94,
 	P_VOL_LOOKUP_BY_NAME = 95, P_VOL_LOOKUP_BY_PATH = 97,
-	P_VOL_GET_INFO = 98, P_VOL_GET_PATH = 100, P_VOL_RESIZE = 260,
+	P_VOL_GET_INFO = 98, P_VOL_GET_PATH = 100, P_VOL_CREATE_XML_FROM = 125,
+	P_VOL_WIPE = 165, P_VOL_WIPE_PATTERN = 259, P_VOL_RESIZE = 260,
 	P_LIST_ALL_POOLS = 281, P_LIST_ALL_VOLUMES = 282,
 };
 
@@ -584,6 +585,146 @@ static int rm_entry(const char *path, const struct stat *sb UNUSED,
 	return remove(path);
 }
 
+/* Every byte of the file at path (len bytes) is zero. */
+static bool file_zero(const char *path, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+	int ch;
+
+	if (!f)
+		return false;
+	while ((ch = fgetc(f)) != EOF && ch == 0)
+		n++;
+	fclose(f);
+	return ch == EOF && n == len;
+}
+
+/* VOL_WIPE, VOL_WIPE_PATTERN, VOL_CREATE_XML_FROM and a vdisk listed as
+ * a volume (the real qemu-img). */
+static void test_wipe_clone_vdisk(void)
+{
+	char path[700], dir[600], cmd[1400];
+	struct xdr_out a, r;
+	struct xdr_in x;
+	struct verr e;
+	const struct pool_vol *v;
+	struct pool *p = pool_by_name("default");
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(pool_start(p, &e) == 0 || p->active, true);
+	CU_ASSERT_EQUAL_FATAL(vol_create("<volume><name>wz.img</name><capacity"
+					 " unit='KiB'>64</capacity></volume>",
+					 path, sizeof(path), &e), 0);
+	f = fopen(path, "r+b");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (int i = 0; i < 65536; i++)
+		fputc(0x5a, f);
+	fclose(f);
+	CU_ASSERT_FALSE(file_zero(path, 65536));
+	xdr_out_init(&a);
+	put_vol(&a, "default", "wz.img");
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(P_VOL_WIPE, &a, &r, &e), 0);
+	CU_ASSERT_TRUE(file_zero(path, 65536));
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+	/* another algorithm than zero (1: NNSA) */
+	xdr_out_init(&a);
+	put_vol(&a, "default", "wz.img");
+	xdr_put_u32(&a, 1);
+	xdr_put_u32(&a, 0);
+	CU_ASSERT(call(P_VOL_WIPE_PATTERN, &a, &r, &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_ARGUMENT_UNSUPPORTED);
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+
+	/* clone wz.img into a 1 MiB qcow2 */
+	xdr_out_init(&a);
+	put_pool(&a, "default");
+	xdr_put_string(&a, "<volume><name>wc.qcow2</name><capacity unit='M'>"
+		       "1</capacity><target><format type='qcow2'/></target>"
+		       "</volume>");
+	put_vol(&a, "default", "wz.img");
+	xdr_put_u32(&a, 0);
+	CU_ASSERT_EQUAL(call(P_VOL_CREATE_XML_FROM, &a, &r, &e), 0);
+	xdr_in_init(&x, r.buf, r.len);
+	free(xdr_get_string(&x, 100));
+	{
+		char *name = xdr_get_string(&x, 300);
+
+		CU_ASSERT(name && !strcmp(name, "wc.qcow2"));
+		free(name);
+	}
+	free(xdr_get_string(&x, 4096));
+	CU_ASSERT_EQUAL(xdr_in_done(&x, true), 0);
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+	v = pool_vol_by_name(p, "wc.qcow2");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_STRING_EQUAL(v->format, "qcow2");
+	CU_ASSERT_EQUAL(v->capacity, 1u << 20);
+	/* a missing source */
+	xdr_out_init(&a);
+	put_pool(&a, "default");
+	xdr_put_string(&a, "<volume><name>wd.img</name><capacity>1</capacity>"
+		       "</volume>");
+	put_vol(&a, "default", "nope.img");
+	xdr_put_u32(&a, 0);
+	CU_ASSERT(call(P_VOL_CREATE_XML_FROM, &a, &r, &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_NO_STORAGE_VOL);
+	CU_ASSERT_PTR_NULL(pool_vol_by_name(p, "wd.img"));
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+
+	/* a raw vdisk made by hand: vdisk.xml and its image */
+	snprintf(dir, sizeof(dir), "%s/vdz", p->path);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/vdisk.xml", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("<?xml version=\"1.0\"?>\n<vdisk readonly=\"false\" "
+	      "removable=\"false\" cdrom=\"false\" creation-time-epoch=\"1\" "
+	      "vtype=\"raw\" sparse=\"false\" rwcnt=\"0\" rocnt=\"0\">\n"
+	      "<name>vdz</name><version>1.0</version><parent>none</parent>"
+	      "<diskprop><filename>vdz</filename><vdfile>vdisk.raw</vdfile>"
+	      "<max-size>131072</max-size><sectors>256</sectors>"
+	      "<description></description></diskprop></vdisk>\n", f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "qemu-img create -q -f raw '%s/vdisk.raw' "
+		 "128K", dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	CU_ASSERT_EQUAL(pool_refresh(p, &e), 0);
+	v = pool_vol_by_name(p, "vdz");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_TRUE(v->vdisk);
+	CU_ASSERT_STRING_EQUAL(v->format, "raw");
+	CU_ASSERT_STRING_EQUAL(v->image, "vdisk.raw");
+	CU_ASSERT_EQUAL(v->capacity, 128u << 10);
+	xdr_out_init(&a);
+	put_vol(&a, "default", "vdz");
+	CU_ASSERT_EQUAL(call(P_VOL_GET_INFO, &a, &r, &e), 0);
+	xdr_in_init(&x, r.buf, r.len);
+	CU_ASSERT_EQUAL(xdr_get_i32(&x), 2);	/* VIR_STORAGE_VOL_DIR */
+	CU_ASSERT_EQUAL(xdr_get_u64(&x), 128u << 10);
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+	xdr_out_init(&a);
+	put_vol(&a, "default", "vdz");
+	xdr_put_u32(&a, 0);
+	CU_ASSERT(call(P_VOL_DELETE, &a, &r, &e) < 0);
+	CU_ASSERT_EQUAL(e.code, VERR_OPERATION_UNSUPPORTED);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);	/* vdisk.xml kept */
+	xdr_out_free(&r);
+	xdr_out_free(&a);
+	/* a directory without vdisk.xml is no volume */
+	snprintf(dir, sizeof(dir), "%s/plain", p->path);
+	CU_ASSERT_EQUAL(mkdir(dir, 0755), 0);
+	CU_ASSERT_EQUAL(pool_refresh(p, &e), 0);
+	CU_ASSERT_PTR_NULL(pool_vol_by_name(p, "plain"));
+}
+
 static int suite_init(void)
 {
 	saved_level = log_get_level();
@@ -613,6 +754,7 @@ static CU_TestInfo tests[] = {
 	{ "storage procedures: lists, volumes made and removed",
 	  test_procs },
 	{ "qemu-img failing: its last line, no file left", test_qimg_failure },
+	{ "wipe, clone, vdisks as volumes", test_wipe_clone_vdisk },
 	{ "pool define, build, start, restart, undefine",
 	  test_pool_lifecycle },
 	CU_TEST_INFO_NULL,
