@@ -262,7 +262,8 @@ static void xvmd_signal(void *opaque, uint32_t events)
 		}
 	}
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		dom_child_exited(pid, st);
+		if (!pool_qjob_reaped(pid, st))
+			dom_child_exited(pid, st);
 }
 
 static int xvmd_signals(void)
@@ -357,6 +358,7 @@ int main(int argc, char **argv)
 	}
 	log_info("serving %s/libvirt-sock", dom_env.rundir);
 	loop_run(1000, xvmd_tick);
+	pool_qjobs_kill();
 	remote_shutdown();
 	tls_server_fini();
 	if (xvmd_quit)

@@ -15,13 +15,16 @@
 #include <unistd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/epoll.h>
 #include <sys/statvfs.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <jansson.h>
 #include "xvm/atomicio.h"
 #include "xvm/daemon.h"
 #include "xvm/log.h"
 #include "domxml.h"
+#include "loop.h"
 #include "pool.h"
 #include "store.h"
 #include "../vdiskadm/vdiskadm.h"
@@ -29,6 +32,11 @@
 #define POOL_XML_MAX	(64u << 10)	/* a stored pool definition */
 #define QIMG_OUT_MAX	(256u << 10)
 #define QIMG_TIMEOUT_MS	120000		/* a preallocated create */
+/* A wipe's or a clone's copy, each step: a large volume's worth of
+ * writing on a slow disk. They run beside the loop (pool_qjob). */
+#define QJOB_TIMEOUT_MS	(3600 * 1000)
+#define QJOB_STEPS	2
+#define QJOB_ARGS	16
 
 static char pool_defdir[300], pool_actdir[300], pool_default_path[300];
 static struct pool *pools;
@@ -326,6 +334,344 @@ out:
 	}
 	free(r.obuf);
 	return rc;
+}
+
+/* ---- qemu-img beside the loop: wipe and clone ---- */
+
+/*
+ * A wipe or a clone copies a whole volume: minutes for a large one. With a
+ * client connection they run as a job beside the loop (the call answered
+ * when it ends, other clients served meanwhile): qemu-img's stderr is a
+ * pipe the loop reads, a timer kills a step that takes longer than
+ * QJOB_TIMEOUT_MS, and main's SIGCHLD reaper hands its exit over
+ * (pool_qjob_reaped). In-process callers without a connection (unit
+ * tests) run the same steps to the end with pool_qimg. Volumes a job
+ * works on are busy: delete, resize, wipe and clone of them, and stopping
+ * their pool, are refused until it ends.
+ */
+struct pool_qjob {
+	char *argv[QJOB_STEPS][QJOB_ARGS];	/* malloc'd, NULL-ended */
+	char *fail[QJOB_STEPS];		/* "operation failed: ..." before why */
+	int nsteps, step;
+	pid_t pid;
+	int err, tfd;			/* stderr pipe, step timer */
+	bool eopen, reaped, killed;
+	int status;
+	char ebuf[2048];
+	size_t elen;
+	char pool[POOL_NAME_MAX + 1];
+	char vol[POOL_VOL_NAME_MAX + 1];
+	char path[PATH_MAX];		/* the volume written (busy) */
+	char src[PATH_MAX];		/* a clone's source (busy), or "" */
+	bool unlink_on_fail;		/* a clone's new file */
+	char done_log[PATH_MAX + 200];	/* logged on success */
+	pool_job_fn done;
+	void *opaque;
+	struct pool_qjob *next;
+};
+
+static struct pool_qjob *pool_qjobs;
+
+static int pool_scan(struct pool *p, struct verr *e);
+
+bool pool_path_busy(const char *path)
+{
+	const struct pool_qjob *j;
+
+	for (j = pool_qjobs; j; j = j->next)
+		if (!strcmp(j->path, path) || !strcmp(j->src, path))
+			return true;
+	return false;
+}
+
+static bool pool_busy(const struct pool *p)
+{
+	const struct pool_qjob *j;
+
+	for (j = pool_qjobs; j; j = j->next)
+		if (!strcmp(j->pool, p->name))
+			return true;
+	return false;
+}
+
+static int pool_busy_refuse(const char *name, struct verr *e)
+{
+	return verr_set(e, VERR_OPERATION_INVALID, "Requested operation is "
+			"not valid: volume '%s' is busy: a wipe or clone of "
+			"it is running", name);
+}
+
+static struct pool_qjob *pool_qjob_new(const struct pool *p,
+				       const char *vol, const char *path)
+{
+	struct pool_qjob *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->pid = -1;
+	j->err = j->tfd = -1;
+	snprintf(j->pool, sizeof(j->pool), "%s", p->name);
+	snprintf(j->vol, sizeof(j->vol), "%s", vol);
+	snprintf(j->path, sizeof(j->path), "%s", path);
+	return j;
+}
+
+/* Step n: qemu-img with args (copied), failing as "fail: why". */
+static int pool_qjob_step(struct pool_qjob *j, const char *const *args,
+			  const char *fail)
+{
+	int n = j->nsteps, i = 0;
+
+	j->argv[n][i++] = strdup(pool_qimg_program());
+	for (; *args && i < QJOB_ARGS - 1; args++)
+		j->argv[n][i++] = strdup(*args);
+	j->fail[n] = strdup(fail);
+	j->nsteps++;
+	for (int k = 0; k < i; k++)
+		if (!j->argv[n][k])
+			return -ENOMEM;
+	return j->fail[n] ? 0 : -ENOMEM;
+}
+
+static void pool_qjob_free(struct pool_qjob *j)
+{
+	for (int n = 0; n < QJOB_STEPS; n++) {
+		for (int i = 0; i < QJOB_ARGS; i++)
+			free(j->argv[n][i]);
+		free(j->fail[n]);
+	}
+	if (j->err >= 0) {
+		loop_del(j->err);
+		close(j->err);
+	}
+	if (j->tfd >= 0) {
+		loop_del(j->tfd);
+		close(j->tfd);
+	}
+	free(j);
+}
+
+/* The end: the pool scanned again (it may have gone meanwhile), the
+ * owner told, j freed. */
+static void pool_qjob_finish(struct pool_qjob *j, int rc, const char *why)
+{
+	struct pool_qjob **pp;
+	struct pool *p;
+	struct verr e = { 0 };
+
+	for (pp = &pool_qjobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	if (rc < 0) {
+		if (j->unlink_on_fail)
+			unlink(j->path);
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "%s: %s", j->fail[j->step], why);
+		log_warn("pool %s: %s", j->pool, e.msg);
+	} else {
+		log_info("pool %s: %s", j->pool, j->done_log);
+	}
+	p = pool_by_name(j->pool);
+	if (p && p->active) {
+		struct verr se;
+
+		if (pool_scan(p, &se) < 0 && rc == 0) {
+			e = se;
+			rc = verr_errno(se.code);
+		}
+	}
+	j->done(j->opaque, rc, rc < 0 ? &e : NULL);
+	pool_qjob_free(j);
+}
+
+static void pool_qjob_err_event(void *opaque, uint32_t events);
+static void pool_qjob_timeout(void *opaque, uint32_t events);
+
+/* Start the current step: 0, or -errno with why. */
+static int pool_qjob_spawn(struct pool_qjob *j, char *why, size_t whylen)
+{
+	struct itimerspec its = {
+		.it_value = { QJOB_TIMEOUT_MS / 1000, 0 },
+	};
+	int ep[2];
+
+	if (pipe2(ep, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(why, whylen, "pipe: %s", strerror(errno));
+		return -errno;
+	}
+	j->pid = fork();
+	if (j->pid < 0) {
+		snprintf(why, whylen, "fork: %s", strerror(errno));
+		close(ep[0]);
+		close(ep[1]);
+		return -EAGAIN;
+	}
+	if (j->pid == 0) {	/* stdout too: -q keeps it quiet */
+		fcntl(ep[1], F_SETFL, 0);
+		pool_qimg_child((const char *const *)j->argv[j->step], ep[1],
+				ep[1]);
+	}
+	close(ep[1]);
+	j->err = ep[0];
+	j->eopen = true;
+	j->reaped = j->killed = false;
+	j->elen = 0;
+	j->ebuf[0] = 0;
+	if (loop_add(j->err, EPOLLIN, pool_qjob_err_event, j) < 0 ||
+	    timerfd_settime(j->tfd, 0, &its, NULL) < 0) {
+		/* it runs unwatched: end it; its exit is reaped as any */
+		kill(j->pid, SIGKILL);
+		close(j->err);
+		j->err = -1;
+		snprintf(why, whylen, "cannot watch qemu-img");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Both its stderr closed and its exit seen: the next step or the end. */
+static void pool_qjob_check(struct pool_qjob *j)
+{
+	struct pool_qrun r = { .killed = j->killed };
+	char why[256];
+	int rc;
+
+	if (j->eopen || !j->reaped)
+		return;
+	loop_del(j->err);
+	close(j->err);
+	j->err = -1;
+	if (!j->killed && WIFEXITED(j->status) &&
+	    WEXITSTATUS(j->status) == 0) {
+		if (++j->step < j->nsteps) {
+			rc = pool_qjob_spawn(j, why, sizeof(why));
+			if (rc < 0)
+				pool_qjob_finish(j, rc, why);
+			return;
+		}
+		j->step--;
+		pool_qjob_finish(j, 0, NULL);
+		return;
+	}
+	if (j->killed)
+		snprintf(why, sizeof(why), "timed out after %d s",
+			 QJOB_TIMEOUT_MS / 1000);
+	else {
+		memcpy(r.ebuf, j->ebuf, sizeof(r.ebuf));
+		pool_qimg_why(&r, j->status, why, sizeof(why));
+	}
+	pool_qjob_finish(j, -EIO, why);
+}
+
+static void pool_qjob_err_event(void *opaque, uint32_t events)
+{
+	struct pool_qjob *j = opaque;
+
+	(void)events;
+	if (!pool_qimg_read(j->err, j->ebuf, &j->elen, sizeof(j->ebuf) - 1,
+			    true)) {
+		j->eopen = false;
+		loop_mod(j->err, 0);
+		pool_qjob_check(j);
+	}
+}
+
+static void pool_qjob_timeout(void *opaque, uint32_t events)
+{
+	struct pool_qjob *j = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(j->tfd, &n, sizeof(n)) == sizeof(n) && j->pid > 0 &&
+	    !j->reaped) {
+		log_warn("pool %s: qemu-img for '%s' runs longer than %d s: "
+			 "killed", j->pool, j->vol, QJOB_TIMEOUT_MS / 1000);
+		j->killed = true;
+		kill(j->pid, SIGKILL);
+	}
+}
+
+bool pool_qjob_reaped(pid_t pid, int status)
+{
+	struct pool_qjob *j;
+
+	for (j = pool_qjobs; j; j = j->next)
+		if (j->pid == pid && !j->reaped) {
+			j->reaped = true;
+			j->status = status;
+			pool_qjob_check(j);
+			return true;
+		}
+	return false;
+}
+
+void pool_qjobs_kill(void)
+{
+	struct pool_qjob *j;
+	int st;
+
+	while ((j = pool_qjobs)) {
+		if (j->pid > 0 && !j->reaped) {
+			kill(j->pid, SIGKILL);
+			waitpid(j->pid, &st, 0);
+		}
+		pool_qjobs = j->next;
+		if (j->unlink_on_fail)
+			unlink(j->path);
+		log_warn("pool %s: %s of '%s' cut short: xvmd stops", j->pool,
+			 j->unlink_on_fail ? "clone" : "wipe", j->vol);
+		pool_qjob_free(j);
+	}
+}
+
+/* Run j: beside the loop when async (0: done comes later), else to the
+ * end here (done called before this returns 0). -errno with e if it
+ * could not start (done not called; j freed). */
+static int pool_qjob_run(struct pool_qjob *j, bool async, struct verr *e)
+{
+	char why[256];
+	int rc;
+
+	if (!async) {
+		for (rc = 0; j->step < j->nsteps; j->step++) {
+			const char *const *argv =
+				(const char *const *)j->argv[j->step] + 1;
+
+			rc = pool_qimg(argv, NULL, why, sizeof(why));
+			if (rc < 0)
+				break;
+		}
+		if (rc == 0)
+			j->step--;
+		j->next = pool_qjobs;
+		pool_qjobs = j;
+		pool_qjob_finish(j, rc, why);
+		return 0;
+	}
+	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (j->tfd < 0 ||
+	    loop_add(j->tfd, EPOLLIN, pool_qjob_timeout, j) < 0) {
+		if (j->tfd >= 0)
+			close(j->tfd);
+		j->tfd = -1;
+		rc = -EIO;
+		snprintf(why, sizeof(why), "no timer");
+	} else {
+		rc = pool_qjob_spawn(j, why, sizeof(why));
+	}
+	if (rc < 0) {
+		if (j->unlink_on_fail)
+			unlink(j->path);
+		verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "%s: %s", j->fail[0], why);
+		pool_qjob_free(j);
+		return rc;
+	}
+	j->next = pool_qjobs;
+	pool_qjobs = j;
+	return 0;
 }
 
 /* ---- volumes ---- */
@@ -710,6 +1056,8 @@ int pool_vol_delete(struct pool *p, const char *name, struct verr *e)
 	if (rc < 0)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: path "
 				"too long");
+	if (pool_path_busy(path))
+		return pool_busy_refuse(name, e);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
 				 "failed: cannot unlink file '%s': %s", path,
@@ -757,6 +1105,8 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 				"shrink capacity below current capacity unless "
 				"shrink flag explicitly specified");
 	pool_vol_path(p, name, path, sizeof(path));
+	if (pool_path_busy(path))
+		return pool_busy_refuse(name, e);
 	snprintf(size, sizeof(size), "%" PRIu64, capacity);
 	snprintf(fmt, sizeof(fmt), "%s", v->format);
 	args[n++] = "resize";
@@ -776,14 +1126,15 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 	return pool_scan(p, e);
 }
 
-int pool_vol_wipe(struct pool *p, const char *name, struct verr *e)
+int pool_vol_wipe_start(struct pool *p, const char *name, bool async,
+			pool_job_fn done, void *opaque, struct verr *e)
 {
-	char path[PATH_MAX], src[160], size[32], why[256], fmt[16];
+	char path[PATH_MAX], src[160], size[32], fmt[16], fail[PATH_MAX + 80];
 	const char *zero[] = { "convert", "-q", "-n", "-S", "0", "-O", "raw",
 			       src, path, NULL };
 	const char *mk[] = { "create", "-q", "-f", fmt, path, size, NULL };
 	const struct pool_vol *v;
-	uint64_t cap;
+	struct pool_qjob *j;
 	int rc = pool_need_active(p, e);
 
 	if (rc < 0)
@@ -796,66 +1147,79 @@ int pool_vol_wipe(struct pool *p, const char *name, struct verr *e)
 	if (v->vdisk)
 		return pool_vdisk_refuse(v, "managed", "vdiskadm", e);
 	pool_vol_path(p, name, path, sizeof(path));
+	if (pool_path_busy(path))
+		return pool_busy_refuse(name, e);
 	snprintf(fmt, sizeof(fmt), "%s", v->format);
-	cap = v->capacity;
+	snprintf(size, sizeof(size), "%" PRIu64, v->capacity);
 	/* a source of physical-size zeros, every block of the target
 	 * written (-S 0), into the existing file (-n) taken as raw bytes */
 	snprintf(src, sizeof(src), "json:{\"driver\":\"raw\",\"file\":"
 		 "{\"driver\":\"null-co\",\"size\":%" PRIu64 ","
 		 "\"read-zeroes\":true}}", v->physical);
+	j = pool_qjob_new(p, name, path);
+	if (!j)
+		return verr_nomem(e);
+	rc = 0;
 	if (v->physical > 0) {
-		rc = pool_qimg(zero, NULL, why, sizeof(why));
-		if (rc < 0)
-			return verr_fail(e, rc, VERR_OPERATION_FAILED,
-					 "operation failed: writing zeros "
-					 "over '%s': %s", path, why);
+		snprintf(fail, sizeof(fail), "writing zeros over '%s'", path);
+		rc = pool_qjob_step(j, zero, fail);
 	}
-	if (strcmp(fmt, "raw")) {
-		snprintf(size, sizeof(size), "%" PRIu64, cap);
-		rc = pool_qimg(mk, NULL, why, sizeof(why));
-		if (rc < 0)
-			return verr_fail(e, rc, VERR_OPERATION_FAILED,
-					 "operation failed: '%s' was zeroed "
-					 "but qemu-img create -f %s again "
-					 "failed: %s", path, fmt, why);
+	if (rc == 0 && strcmp(fmt, "raw")) {
+		snprintf(fail, sizeof(fail), "'%s' was zeroed but qemu-img "
+			 "create -f %s again failed", path, fmt);
+		rc = pool_qjob_step(j, mk, fail);
 	}
-	log_info("pool %s: volume %s wiped (%s, %" PRIu64 " bytes)", p->name,
-		 name, fmt, cap);
-	return pool_scan(p, e);
+	if (rc < 0) {
+		pool_qjob_free(j);
+		return verr_nomem(e);
+	}
+	snprintf(j->done_log, sizeof(j->done_log), "volume %s wiped (%s, %"
+		 PRIu64 " bytes)", name, fmt, v->capacity);
+	j->done = done;
+	j->opaque = opaque;
+	if (j->nsteps == 0) {	/* an empty raw file: nothing to write */
+		j->next = pool_qjobs;
+		pool_qjobs = j;
+		pool_qjob_finish(j, 0, NULL);
+		return 0;
+	}
+	return pool_qjob_run(j, async, e);
 }
 
-const struct pool_vol *pool_vol_clone(struct pool *p,
-				      const struct pool_vol_def *def,
-				      const struct pool *src_pool,
-				      const struct pool_vol *src,
-				      unsigned int flags, struct verr *e)
+int pool_vol_clone_start(struct pool *p, const struct pool_vol_def *def,
+			 const struct pool *src_pool,
+			 const struct pool_vol *src, unsigned int flags,
+			 bool async, pool_job_fn done, void *opaque,
+			 struct verr *e)
 {
-	char path[PATH_MAX], from[PATH_MAX], sfmt[16], size[32], why[256];
+	char path[PATH_MAX], from[PATH_MAX], sfmt[16], size[32];
+	char fail[2 * PATH_MAX + 64];
 	char *text, *source = NULL;
 	const char *args[14];
+	struct pool_qjob *j;
 	json_t *spec;
 	uint64_t cap;
 	size_t n = 0;
 	int fd, rc;
 
 	if (pool_need_active(p, e) < 0 || pool_need_active(src_pool, e) < 0)
-		return NULL;
+		return verr_errno(e->code);
 	if (flags & ~1u) {
 		verr_set(e, VERR_INVALID_ARG, "invalid argument: unsupported "
 			 "flags (0x%x)", flags & ~1u);
-		return NULL;
+		return verr_errno(e->code);
 	}
 	if (!pool_format_ok(def->format)) {
 		verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
 			 "configuration: volume format '%s': xvmd makes raw, "
 			 "qcow2, vmdk, vdi and vpc images", def->format);
-		return NULL;
+		return verr_errno(e->code);
 	}
 	if ((flags & 1) && strcmp(def->format, "qcow2")) {
 		verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation not "
 			 "supported: metadata preallocation is for qcow2 "
 			 "volumes only");
-		return NULL;
+		return verr_errno(e->code);
 	}
 	if (pool_vol_path(p, def->name, path, sizeof(path)) < 0 ||
 	    pool_vol_path(src_pool, src->name, from, sizeof(from)) < 0 ||
@@ -865,8 +1229,10 @@ const struct pool_vol *pool_vol_clone(struct pool *p,
 	     sizeof(from) - strlen(from))) {
 		verr_set(e, VERR_INVALID_ARG, "invalid argument: volume path "
 			 "too long");
-		return NULL;
+		return verr_errno(e->code);
 	}
+	if (pool_path_busy(from))
+		return pool_busy_refuse(src->name, e);
 	/* what src says now: the listing goes when p is scanned below */
 	snprintf(sfmt, sizeof(sfmt), "%s", src->format);
 	cap = src->capacity;
@@ -880,7 +1246,7 @@ const struct pool_vol *pool_vol_clone(struct pool *p,
 			verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
 				  "failed: cannot create '%s': %s", path,
 				  strerror(errno));
-		return NULL;
+		return verr_errno(e->code);
 	}
 	close(fd);
 	/* the source's format is what qemu-img info found in the file (a
@@ -897,9 +1263,17 @@ const struct pool_vol *pool_vol_clone(struct pool *p,
 		free(text);
 		unlink(path);
 		verr_nomem(e);
-		return NULL;
+		return verr_errno(e->code);
 	}
 	free(text);
+	j = pool_qjob_new(p, def->name, path);
+	if (!j) {
+		free(source);
+		unlink(path);
+		return verr_nomem(e);
+	}
+	snprintf(j->src, sizeof(j->src), "%s", from);
+	j->unlink_on_fail = true;
 	args[n++] = "convert";
 	args[n++] = "-q";
 	args[n++] = "-O";
@@ -911,30 +1285,28 @@ const struct pool_vol *pool_vol_clone(struct pool *p,
 	args[n++] = source;
 	args[n++] = path;
 	args[n] = NULL;
-	rc = pool_qimg(args, NULL, why, sizeof(why));
+	snprintf(fail, sizeof(fail), "qemu-img convert of '%s' to '%s'", from,
+		 path);
+	rc = pool_qjob_step(j, args, fail);
 	free(source);
 	if (rc == 0 && def->capacity > cap) {
 		const char *grow[] = { "resize", "-q", "-f", def->format, path,
 				       size, NULL };
 
 		snprintf(size, sizeof(size), "%" PRIu64, def->capacity);
-		rc = pool_qimg(grow, NULL, why, sizeof(why));
+		rc = pool_qjob_step(j, grow, fail);
 	}
 	if (rc < 0) {
+		pool_qjob_free(j);
 		unlink(path);
-		verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
-			  "qemu-img convert of '%s' to '%s': %s", from, path,
-			  why);
-		return NULL;
+		return verr_nomem(e);
 	}
-	log_info("pool %s: volume %s cloned from %s/%s (%s -> %s)", p->name,
-		 def->name, src_pool->name, src->name, sfmt, def->format);
-	if (pool_scan(p, e) < 0)
-		return NULL;
-	if (!pool_vol_by_name(p, def->name))
-		verr_set(e, VERR_OPERATION_FAILED, "operation failed: '%s' "
-			 "was made but qemu-img cannot read it", path);
-	return pool_vol_by_name(p, def->name);
+	snprintf(j->done_log, sizeof(j->done_log), "volume %s cloned from "
+		 "%s/%s (%s -> %s)", def->name, src_pool->name, src->name, sfmt,
+		 def->format);
+	j->done = done;
+	j->opaque = opaque;
+	return pool_qjob_run(j, async, e);
 }
 
 /* ---- pools: files ---- */
@@ -1129,6 +1501,10 @@ int pool_destroy(struct pool *p, struct verr *e)
 
 	if (rc < 0)
 		return rc;
+	if (pool_busy(p))
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: pool '%s' has a wipe "
+				"or clone running", p->name);
 	rc = pool_unlink(pool_actdir, p->name, ".xml");
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "

@@ -154,23 +154,36 @@ int pool_vol_delete(struct pool *p, const char *name, struct verr *e);
 int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 		    unsigned int flags, struct verr *e);
 
+/* A wipe or clone ends: rc 0, or -errno with e. */
+typedef void (*pool_job_fn)(void *opaque, int rc, const struct verr *e);
+
 /* Write zeros over the whole file (qemu-img convert from a zero source,
  * every block written), then, for a format other than raw, make it an
  * empty image of that format and the same capacity again (qemu-img
  * create): the guest-visible contents read as zeros and the old bytes
- * are overwritten. Refuses a vdisk. The caller checks no running domain
- * uses it. */
-int pool_vol_wipe(struct pool *p, const char *name, struct verr *e);
+ * are overwritten. Refuses a vdisk and a busy volume. The caller checks
+ * no running domain uses it. With async, qemu-img runs beside the loop
+ * and done is called when it ends (the volume busy meanwhile); without,
+ * done is called before this returns. 0 (done will be or was called), or
+ * -errno with e (it was not started; done is not called). */
+int pool_vol_wipe_start(struct pool *p, const char *name, bool async,
+			pool_job_fn done, void *opaque, struct verr *e);
 /* A new volume def->name in p with the contents of src (a volume of
  * src_pool, a vdisk's live image included) in def->format, through
  * qemu-img convert; grown to def->capacity when that is larger (libvirt
- * keeps the source's capacity otherwise). flags as pool_vol_create. The
- * new volume, or NULL with e (nothing left behind). */
-const struct pool_vol *pool_vol_clone(struct pool *p,
-				      const struct pool_vol_def *def,
-				      const struct pool *src_pool,
-				      const struct pool_vol *src,
-				      unsigned int flags, struct verr *e);
+ * keeps the source's capacity otherwise). flags as pool_vol_create.
+ * Started and ended as a wipe; a failed clone leaves nothing behind. */
+int pool_vol_clone_start(struct pool *p, const struct pool_vol_def *def,
+			 const struct pool *src_pool,
+			 const struct pool_vol *src, unsigned int flags,
+			 bool async, pool_job_fn done, void *opaque,
+			 struct verr *e);
+/* A wipe or clone works on the volume at path (its target or source). */
+bool pool_path_busy(const char *path);
+/* main's SIGCHLD reaper: true if pid was a wipe's or clone's qemu-img. */
+bool pool_qjob_reaped(pid_t pid, int status);
+/* xvmd stops: running wipes and clones killed (a clone's file removed). */
+void pool_qjobs_kill(void);
 
 /* A domain's disks that are volumes of active pools must be given in
  * their volume's format (a driverless <disk> is taken as raw): a qcow2

@@ -869,9 +869,112 @@ PROC_DECL(ps_vol_resize)
 	return rc;
 }
 
+/* A wipe or clone answered when its qemu-img ends (pool_vol_*_start),
+ * beside the loop for a client; the volume to name in a clone's answer. */
+struct ps_job {
+	struct remote_defer *rd;	/* NULL: an in-process call (tests) */
+	struct remote_call *c;		/* then: answered into it */
+	int rc;
+	char pool[POOL_NAME_MAX + 1];
+	char vol[POOL_VOL_NAME_MAX + 1];	/* the volume worked on */
+	bool clone;			/* answered with the new volume */
+};
+
+static void ps_job_done(void *opaque, int rc, const struct verr *e)
+{
+	struct ps_job *j = opaque;
+	struct pool *p = pool_by_name(j->pool);
+	const struct pool_vol *v = NULL;
+	struct xdr_out ret, *out = j->rd ? &ret : j->c->ret;
+	struct verr err;
+
+	if (e)
+		err = *e;
+	if (rc == 0 && j->clone) {
+		v = p ? pool_vol_by_name(p, j->vol) : NULL;
+		if (!v)
+			rc = verr_set(&err, VERR_OPERATION_FAILED, "operation "
+				      "failed: volume '%s' was made but "
+				      "qemu-img cannot read it", j->vol);
+	}
+	if (j->rd)
+		xdr_out_init(&ret);
+	if (rc == 0 && v) {
+		char path[4096];
+
+		pool_vol_path(p, v->name, path, sizeof(path));
+		xdr_put_string(out, p->name);
+		xdr_put_string(out, v->name);
+		xdr_put_string(out, path);
+	}
+	if (j->rd) {
+		remote_defer_reply(j->rd, rc, rc < 0 ? &err : NULL,
+				   rc == 0 && v ? &ret : NULL);
+		xdr_out_free(&ret);
+		free(j);
+		return;
+	}
+	if (rc < 0)
+		j->c->err = err;
+	j->rc = rc;	/* the in-process caller frees j */
+}
+
+/* Start one: PROC_LATER with a client (answered by ps_job_done), the
+ * result at once without one; or the error that kept it from starting. */
+static int ps_job_start(struct remote_call *c, struct ps_job *j,
+			int (*start)(struct ps_job *j, bool async,
+				     void *arg, struct verr *e), void *arg)
+{
+	int rc;
+
+	j->c = c;
+	if (c->conn) {
+		j->rd = remote_call_defer(c);
+		if (!j->rd) {
+			free(j);
+			return verr_nomem(&c->err);
+		}
+	}
+	rc = start(j, j->rd != NULL, arg, &c->err);
+	if (rc < 0) {
+		if (j->rd)
+			remote_defer_cancel(j->rd);
+		free(j);
+		return rc;
+	}
+	if (j->rd)
+		return PROC_LATER;
+	rc = j->rc;
+	free(j);
+	return rc;
+}
+
+struct ps_clone_arg {
+	struct pool *p, *sp;
+	const struct pool_vol_def *def;
+	const struct pool_vol *src;
+	unsigned int flags;
+};
+
+static int ps_clone_start(struct ps_job *j, bool async, void *arg,
+			  struct verr *e)
+{
+	struct ps_clone_arg *a = arg;
+
+	return pool_vol_clone_start(a->p, a->def, a->sp, a->src, a->flags,
+				    async, ps_job_done, j, e);
+}
+
+static int ps_wipe_start(struct ps_job *j, bool async, void *arg,
+			 struct verr *e)
+{
+	return pool_vol_wipe_start(arg, j->vol, async, ps_job_done, j, e);
+}
+
 /* STORAGE_VOL_CREATE_XML_FROM {pool; xml; clonevol; flags} -> {vol}:
  * virsh vol-clone (and vol-create-from): qemu-img convert of clonevol,
- * which no running domain may be using (a copy under a writer is torn). */
+ * which no running domain may be using (a copy under a writer is torn),
+ * beside the loop: the call is answered when the copy ends. */
 PROC_DECL(ps_vol_create_xml_from)
 {
 	struct ps_pool_ref r;
@@ -879,8 +982,10 @@ PROC_DECL(ps_vol_create_xml_from)
 	char *xml, err[400];
 	uint32_t flags;
 	struct pool_vol_def def;
-	const struct pool_vol *v, *src = NULL;
+	const struct pool_vol *src = NULL;
 	struct pool *p, *sp = NULL;
+	struct ps_clone_arg a;
+	struct ps_job *j;
 	int rc;
 
 	ps_get_pool_ref(c, &r);
@@ -907,22 +1012,27 @@ PROC_DECL(ps_vol_create_xml_from)
 	ps_free_vol_ref(&sr);
 	if (rc < 0)
 		return rc;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(&c->err);
+	snprintf(j->pool, sizeof(j->pool), "%s", p->name);
+	snprintf(j->vol, sizeof(j->vol), "%s", def.name);
+	j->clone = true;
 	/* VIR_STORAGE_VOL_CREATE_VALIDATE (4): the XML is checked anyway */
-	v = pool_vol_clone(p, &def, sp, src, flags & ~4u, &c->err);
-	if (!v)
-		return verr_errno(c->err.code);
-	ps_put_vol(c, p, v);
-	return 0;
+	a = (struct ps_clone_arg){ p, sp, &def, src, flags & ~4u };
+	return ps_job_start(c, j, ps_clone_start, &a);
 }
 
 /* STORAGE_VOL_WIPE {vol; flags} and STORAGE_VOL_WIPE_PATTERN {vol;
  * algorithm; flags}: zeros (VIR_STORAGE_VOL_WIPE_ALG_ZERO, 0) only;
- * refused while a running domain uses the volume. */
+ * refused while a running domain uses the volume; answered when the
+ * zeros are written (beside the loop). */
 static int ps_vol_wipe_common(struct remote_call *c, bool pattern)
 {
 	struct ps_vol_ref r;
 	const struct pool_vol *v;
 	uint32_t alg = 0, flags;
+	struct ps_job *j = NULL;
 	struct pool *p;
 	int rc;
 
@@ -939,9 +1049,16 @@ static int ps_vol_wipe_common(struct remote_call *c, bool pattern)
 			      "zeros only (algorithm zero)", alg);
 	if (rc == 0)
 		rc = ps_vol_unused(c, p, v);
-	if (rc == 0)
-		rc = pool_vol_wipe(p, r.name, &c->err);
+	if (rc == 0 && !(j = calloc(1, sizeof(*j))))
+		rc = verr_nomem(&c->err);
+	if (rc == 0) {
+		snprintf(j->pool, sizeof(j->pool), "%s", p->name);
+		snprintf(j->vol, sizeof(j->vol), "%s", r.name);
+	}
 	ps_free_vol_ref(&r);
+	if (rc < 0)
+		return rc;
+	rc = ps_job_start(c, j, ps_wipe_start, p);
 	return rc;
 }
 

@@ -9,8 +9,12 @@
 # and capacity), cloned from, while delete/resize/wipe of them are refused;
 # a clone never opens a backing file a volume's header names;
 # python3-libvirt's wipe, wipePattern and createXMLFrom; a volume that a
-# running domain uses is neither wiped nor cloned.
-# timeout: 150
+# running domain uses is neither wiped nor cloned. With a qemu-img that
+# takes 4 s per convert (XVM_QEMU_IMG, a wrapper), a clone and a wipe run
+# beside xvmd's loop: virsh list answers meanwhile, the busy volumes
+# refuse delete, wipe and resize, both calls complete; an xvmd stopped
+# during a clone removes the unfinished file.
+# timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xvmdlib.sh"
 command -v virsh >/dev/null || fail "virsh not installed (libvirt-clients)"
@@ -157,3 +161,40 @@ else
 	pass "no KVM here ($NO_KVM): the in-use refusal is not exercised"
 fi
 xvmd_stop
+
+# ---- beside the loop: a slow qemu-img ----
+cat >"$TMP/slow-qemu-img" <<'SH'
+#!/bin/sh
+[ "$1" = convert ] && sleep 4
+exec qemu-img "$@"
+SH
+chmod +x "$TMP/slow-qemu-img"
+XVM_QEMU_IMG=$TMP/slow-qemu-img xvmd_start
+V vol-list --pool default >/dev/null
+V vol-create-as default s.img 16M --format raw >/dev/null || fail "vol-create-as s.img"
+head -c $M16 /dev/urandom >"$img/s.img"
+t0=$(date +%s%N)
+V vol-clone --pool default s.img s2.img >"$TMP/clone.out" 2>&1 & cpid=$!
+sleep 1
+t1=$(date +%s%N); V list >/dev/null || fail "virsh list during a clone"; t2=$(date +%s%N)
+expect_fail "volume 's.img' is busy: a wipe or clone of it is running" vol-delete --pool default s.img
+expect_fail "volume 's.img' is busy: a wipe or clone of it is running" vol-wipe --pool default s.img
+expect_fail "volume 's.img' is busy: a wipe or clone of it is running" vol-resize --pool default s.img 32M
+wait $cpid || fail "vol-clone with a slow qemu-img: $(cat "$TMP/clone.out")"
+t3=$(date +%s%N)
+cmp -s "$img/s.img" "$img/s2.img" || fail "s2.img differs from s.img"
+[ $(( (t3 - t0) / 1000000 )) -ge 3500 ] || fail "the clone did not go through the slow qemu-img"
+pass "clone beside the loop: virsh list took $(( (t2 - t1) / 1000000 )) ms during a $(( (t3 - t0) / 1000000 )) ms clone; delete, wipe, resize of its volumes refused as busy; the copy equal"
+V vol-wipe --pool default s2.img >"$TMP/wipe.out" 2>&1 & wpid=$!
+sleep 1
+V list >/dev/null || fail "virsh list during a wipe"
+wait $wpid || fail "vol-wipe with a slow qemu-img: $(cat "$TMP/wipe.out")"
+zeros "$img/s2.img" $M16 || fail "s2.img not zero after the wipe"
+pass "wipe beside the loop: answered when done, zeros written"
+V vol-clone --pool default s.img s3.img >"$TMP/clone3.out" 2>&1 & cpid=$!
+sleep 1
+xvmd_stop
+wait $cpid && fail "a clone cut short by xvmd's stop succeeded"
+[ -e "$img/s3.img" ] && fail "a clone cut short left s3.img"
+grep -q "clone of 's3.img' cut short: xvmd stops" "$TMP/xvmd.log" || fail "no log line for the cut clone"
+pass "xvmd stopped during a clone: the client told ($(tail -n1 "$TMP/clone3.out")), no s3.img left"
