@@ -30,7 +30,11 @@
 #include <liburing.h>
 #include "blockdev.h"
 
-#define RAW_RING_ENTRIES	256	/* a full virtqueue fits */
+/* Each request is submitted at once, so the submission ring holds at
+ * most one entry at a time; the completion ring must hold every request
+ * that can be in flight: 8 queues (virtio-blk's queues=) of 256. */
+#define RAW_RING_ENTRIES	256
+#define RAW_CQ_ENTRIES		2048
 
 struct blk_raw {
 	int fd;
@@ -62,10 +66,15 @@ static int raw_ring_init(struct blk_raw *r)
 {
 	int rc;
 
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_CQSIZE,
+		.cq_entries = RAW_CQ_ENTRIES,
+	};
+
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd < 0)
 		return -errno;
-	rc = io_uring_queue_init(RAW_RING_ENTRIES, &r->ring, 0);
+	rc = io_uring_queue_init_params(RAW_RING_ENTRIES, &r->ring, &p);
 	if (rc < 0)
 		return rc;
 	rc = io_uring_register_eventfd(&r->ring, r->efd);
