@@ -23,7 +23,7 @@ dd if=/dev/zero of="$img" bs=1M count=16 status=none
 boot b1 --disk "path=$img,cache=none" "workload=blkbench blk_sectors=32768 secs=1 blk_seed=7"
 for m in seqwrite seqread randwrite randread; do
 	bs=65536; case $m in rand*) bs=4096 ;; esac
-	expect_console b1 "^guest: blkbench: mode=$m bs=$bs ops=[1-9][0-9]* ms=[0-9]+ iops=[0-9]+ kibps=[0-9]+\$" 1
+	expect_console b1 "^guest: blkbench: mode=$m bs=$bs qd=1 ops=[1-9][0-9]* ms=[0-9]+ iops=[0-9]+ kibps=[0-9]+\$" 1
 done
 expect_console b1 '^guest: blkbench: done$' 1
 check_image "$img" 7 0 8 || fail "the image does not hold what blkbench wrote"
@@ -34,7 +34,7 @@ expect_console b2 '^guest: blkbench: sectors 32760-32775 past the end of the dis
 boot b3 --disk "path=$img" "workload=blkbench blk_mode=sideways secs=1"
 expect_console b3 "^guest: blkbench: blk_mode 'sideways' " 1
 boot b4 --disk "path=$img" "workload=blkbench blk_mode=randread blk_bs=1 blk_sectors=64 secs=1"
-expect_console b4 '^guest: blkbench: mode=randread bs=512 ops=[1-9]' 1
+expect_console b4 '^guest: blkbench: mode=randread bs=512 qd=1 ops=[1-9]' 1
 ! grep -q 'mode=seq' "$TMP/b4.console" || fail "blk_mode=randread ran other modes"
 pass "blkbench: a region past the end and an unknown mode refused; one mode and blk_bs=1 honoured"
 
@@ -47,5 +47,5 @@ QSD_PID=$!
 at_exit "kill $QSD_PID 2>/dev/null"
 wait_socket "$sock" 30 || { cat "$TMP/qsd.log"; fail "qemu-storage-daemon did not create $sock"; }
 boot q1 --vhost-user-blk "$sock" "workload=blkbench blk_mode=randread blk_sectors=32768 secs=1"
-expect_console q1 '^guest: blkbench: mode=randread bs=4096 ops=[1-9]' 1
+expect_console q1 '^guest: blkbench: mode=randread bs=4096 qd=1 ops=[1-9]' 1
 pass "blkbench through qemu-storage-daemon: $(grep 'mode=randread' "$TMP/q1.console")"
