@@ -208,8 +208,13 @@ static bool bw_io(bool write)
 		bw.next += n;
 	}
 	vblk_kick(bw.b);
-	if (!bw.b->inflight)
-		return true;
+	if (!bw.b->inflight) {
+		if (bw.next == bw.end)
+			return true;
+		/* another workload holds every slot: no progress possible */
+		kprintf("guest: %s: no free request slot\n", bw.name);
+		return false;
+	}
 	r = vblk_wait(bw.b, &err);
 	if (!r)
 		return bw_fail(write ? "write" : "read",
@@ -494,10 +499,22 @@ static void blkbench_start(void)
 			bb.b->index);
 		bb.b = NULL;
 	} else if (!(bb.qd = qd_setup("blkbench"))) {
+		vblk_release(bb.b, &bb);
 		bb.b = NULL;
 	} else {
+		/* slots another workload holds are not ours to use */
 		for (bb.nidle = 0; bb.nidle < bb.qd; bb.nidle++)
-			bb.idle[bb.nidle] = vblk_req_get();
+			if (!(bb.idle[bb.nidle] = vblk_req_get()))
+				break;
+		if (bb.nidle < bb.qd)
+			kprintf("guest: blkbench: blk_qd=%u: %u request slots free\n",
+				bb.qd, bb.nidle);
+		bb.qd = bb.nidle;
+	}
+	if (bb.b && !bb.qd) {
+		vblk_release(bb.b, &bb);
+		bb.b = NULL;
+	} else if (bb.b) {
 		kprintf("guest: blkbench: %u requests in flight over %u queue%s\n",
 			bb.qd, bb.b->nq, bb.b->nq == 1 ? "" : "s");
 	}
