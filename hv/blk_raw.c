@@ -42,6 +42,8 @@ struct blk_raw {
 	struct io_uring ring;
 	bool have_ring;
 	int efd;			/* eventfd of the ring's completions */
+	bool plugged;			/* queue, submit at unplug */
+	struct blkdev_req *batch;	/* queued while plugged, newest first */
 };
 
 static int raw_fd(const struct blkdev *bd)
@@ -281,7 +283,45 @@ static bool raw_iov_aligned(const struct blkdev_req *q, unsigned int align)
 	return true;
 }
 
-/* Queue the rest of q (from q->xfer on) and submit. */
+static void raw_finish(struct blkdev *bd, struct blkdev_req *q, int rc);
+
+/* Hand what was queued while plugged to the kernel. The kernel takes
+ * entries in ring order; those it did not take (the newest) are made
+ * no-ops that finish nothing (they stay in the ring and go with the
+ * next submit) and finished with the error. */
+static void raw_submit_batch(struct blkdev *bd)
+{
+	struct blk_raw *r = bd->priv;
+	struct blkdev_req *q, *next;
+	unsigned int total = 0, sent = 0, unsent, i;
+	int rc = 0;
+
+	for (q = r->batch; q; q = q->batch_next)
+		total++;
+	while (sent < total) {
+		rc = io_uring_submit(&r->ring);
+		if (rc == -EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		sent += (unsigned int)rc;
+	}
+	unsent = sent < total ? total - sent : 0;
+	q = r->batch;
+	r->batch = NULL;
+	for (i = 0; q; q = next, i++) {
+		next = q->batch_next;
+		q->batch_next = NULL;
+		if (i >= unsent)
+			continue;
+		io_uring_prep_nop(q->sqe);
+		io_uring_sqe_set_data(q->sqe, NULL);
+		raw_finish(bd, q, rc < 0 ? rc : -EAGAIN);
+	}
+}
+
+/* Queue the rest of q (from q->xfer on) and submit (plugged: at
+ * unplug). */
 static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 {
 	struct blk_raw *r = bd->priv;
@@ -289,6 +329,10 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 	struct iovec *iov = q->iov;
 	int iovcnt = q->iovcnt, rc;
 
+	if (!sqe && r->batch) {		/* the ring is full of the batch */
+		raw_submit_batch(bd);
+		sqe = io_uring_get_sqe(&r->ring);
+	}
 	if (!sqe)
 		return -EAGAIN;		/* cannot happen: we submit each */
 	switch (q->op) {
@@ -328,6 +372,12 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, q);
+	if (r->plugged) {
+		q->sqe = sqe;
+		q->batch_next = r->batch;
+		r->batch = q;
+		return 0;
+	}
 	rc = io_uring_submit(&r->ring);
 	if (rc > 0)
 		return 0;
@@ -488,8 +538,20 @@ static void raw_complete(struct blkdev *bd)
 	raw_reap(bd, false);
 }
 
+static void raw_plug(struct blkdev *bd)
+{
+	((struct blk_raw *)bd->priv)->plugged = true;
+}
+
+static void raw_unplug(struct blkdev *bd)
+{
+	((struct blk_raw *)bd->priv)->plugged = false;
+	raw_submit_batch(bd);
+}
+
 static void raw_drain(struct blkdev *bd)
 {
+	raw_unplug(bd);		/* nothing waits unsubmitted */
 	while (bd->inflight)
 		if (!raw_reap(bd, true))
 			return;		/* the ring failed: nothing more comes */
@@ -509,4 +571,6 @@ const struct blk_backend_ops blk_raw_ops = {
 	.event_fd = raw_event_fd,
 	.complete = raw_complete,
 	.drain = raw_drain,
+	.plug = raw_plug,
+	.unplug = raw_unplug,
 };

@@ -461,6 +461,7 @@ static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
 
 	if (!q || qi >= b->nq)
 		return;
+	blkdev_plug(b->bd);	/* the backend starts them all at once */
 	while (n < VBLK_MAX_CHAINS && (rc = vq_pop(q, &c)) != 0) {
 		const struct vq_seg *last = c.nseg ? &c.seg[c.nseg - 1] : NULL;
 		struct vblk_req *r;
@@ -498,6 +499,7 @@ static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
 			vblk_answer(b, qi, c.head, r->status, status, written);
 		}
 	}
+	blkdev_unplug(b->bd);
 	vblk_signal(b);
 }
 
