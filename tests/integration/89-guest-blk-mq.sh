@@ -11,7 +11,8 @@
 # error status for each while queue 0 serves; hv keeps running. A save
 # taken while blkbench has 16 random writes out over 4 queues answers
 # them all first: the restored guest finishes its run without a lost
-# request. Bad queues= values are
+# request; the same across a live migration, and a destination with
+# another queues= refuses the stream. Bad queues= values are
 # refused at start.
 # timeout: 400
 . "$(dirname "$0")/lib.sh"
@@ -136,6 +137,42 @@ pass "saved with 16 requests out over 4 queues: every one answered (a lost one w
 boot s2 "path=$simg,queues=4" "workload=blkwrite blk_sectors=16384 blk_seed=42 blk_qd=16"
 expect_console s2 '^guest: blk: ok 16384 sectors from 0 seed 42 ' 1
 sum_image "$simg" 42 0 16384 >/dev/null || fail "after the restore: the file does not hold the pattern"
+
+# live migration with requests in flight on every queue: the switch-over
+# quiesces the disk (every request answered before the last pass); the
+# destination, on the same image with the same queues=, finishes the run.
+# A destination with another queues= refuses the stream and the source's
+# guest runs on.
+mimg=$TMP/mig.img mig=$TMP/mig.sock mig2=$TMP/mig2.sock
+truncate -s 16M "$mimg"
+MOPTS=(--memory 64 --vcpus 1 --disk "path=$mimg,queues=4")
+MCMD="workload=blkbench blk_mode=randwrite secs=6 blk_qd=16 blk_sectors=16384 blk_seed=43"
+start_hv m1 "${MOPTS[@]}" --kernel "$GUEST" --cmdline "$MCMD"
+m1_pid=$HV_PID
+expect_console m1 '^guest: blkbench: 16 requests in flight over 4 queues$' 60
+start_hv m3 --memory 64 --vcpus 1 --disk "path=$mimg,queues=2" --incoming "unix:$mig2"
+m3_pid=$HV_PID
+wait_socket "$mig2" 60 || { show m3; fail "destination m3 not listening"; }
+"$RPC" -t 120000 -e 30 "$XVM_RUNDIR/m1.sock" migrate "{\"uri\":\"unix:$mig2\"}" \
+	>"$TMP/mig2.out" 2>"$TMP/mig2.err" && { show m3; fail "migration to a 2-queue disk succeeded"; }
+HV_PID=$m3_pid expect_exit m3 60 1
+grep -m1 'cannot\|refuse\|virtio' "$TMP/m3.err" | sed 's/^/  /'
+kill -0 "$m1_pid" || { show m1; fail "the source stopped after a refused migration"; }
+pass "a destination with queues=2 refused the state of a 4-queue disk; the source runs on"
+start_hv m2 --memory 64 --vcpus 1 --disk "path=$mimg,queues=4" --incoming "unix:$mig"
+m2_pid=$HV_PID
+wait_socket "$mig" 60 || { show m2; fail "destination m2 not listening"; }
+"$RPC" -t 120000 -e 30 "$XVM_RUNDIR/m1.sock" migrate "{\"uri\":\"unix:$mig\"}" \
+	>"$TMP/mig.out" 2>"$TMP/mig.err" || { cat "$TMP/mig.out" "$TMP/mig.err"; show m1; show m2; fail "migrate failed"; }
+grep -q '"state":"shutoff","reason":"migrated"' "$TMP/mig.out" || fail "no shutoff/migrated event"
+HV_PID=$m1_pid expect_exit m1 60 0
+! grep -q 'blkbench: mode=' "$TMP/m1.console" || fail "blkbench finished before the migration"
+HV_PID=$m2_pid
+expect_console m2 '^guest: blkbench: mode=randwrite bs=4096 qd=16 ops=[1-9][0-9]* ' 60
+expect_console m2 '^guest: blkbench: done$' 10
+expect_exit m2 60 0
+! grep -q 'failed' "$TMP/m2.console" || { show m2; fail "a request failed after the migration"; }
+pass "live-migrated with 16 requests out over 4 queues: the destination finished the run, no request lost"
 
 for q in 0 9 x; do
 	"$BIN/hv" --name q --memory 32 --vcpus 1 --kernel "$GUEST" \
