@@ -20,10 +20,11 @@
  * transport's limit; the configuration the driver reads says so).
  * On DRIVER_OK: SET_FEATURES, SET_MEM_TABLE (the memfd regions of guest
  * RAM), SET_VRING_NUM/BASE/ADDR/KICK/CALL and SET_VRING_ENABLE for each
- * queue the driver enabled, as virtio_net.c does: the kick eventfd is the queue's KVM ioeventfd,
- * the call fd the vector's irqfd when MSI-X delivers, else an eventfd of
- * ours the event loop turns into the transport's interrupt (or nobody
- * reads, for a polling driver with no vector).
+ * queue the driver enabled, as virtio_net.c does: the kick eventfd is
+ * the queue's KVM ioeventfd, the call fd the vector's irqfd when MSI-X
+ * delivers, else an eventfd of ours the event loop turns into the
+ * transport's interrupt (or nobody reads, for a polling driver with no
+ * vector).
  *
  * A backend that goes away (EOF, protocol error) cannot be replaced
  * behind the guest's back: requests it had taken are lost, and only the
