@@ -220,8 +220,17 @@ static bool bw_io(bool write)
 		return bw_fail(write ? "write" : "read",
 			       vblk_lowest_sector(bw.b, bw.next), err);
 	do {
+		uint32_t want_len = write ? 1 : r->n * VBLK_SECTOR + 1;
+
 		if (r->st != VBLK_S_OK)
 			return bw_fail(write ? "write" : "read", r->sector, r->st);
+		/* §2.7.8: the bytes the device wrote, status byte included */
+		if (r->used_len != want_len) {
+			kprintf("guest: %s: %s at sector %lu: used length %u, expected %u\n",
+				bw.name, write ? "write" : "read", r->sector,
+				r->used_len, want_len);
+			return false;
+		}
 		if (!write) {
 			bad = verify(r->buf, bw.seed, r->sector, r->n, &got, &want);
 			if (bad >= 0) {
