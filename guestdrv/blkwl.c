@@ -3,20 +3,25 @@
  * disk 0, the first virtio-blk function):
  *
  * blkwrite   writes a pattern over blk_sectors sectors from blk_start,
- *            VBLK_BUF_SECTORS at a time, flushes, reads it all back and
- *            verifies; prints throughput and "guest: blk: ok N sectors".
+ *            VBLK_BUF_SECTORS at a time with up to blk_qd requests in
+ *            flight (default 1) over every queue the disk offers, flushes,
+ *            reads it all back the same way and verifies every byte of
+ *            each answer as it comes (in any order); prints throughput
+ *            and "guest: blk: ok N sectors".
  * blkcheck   only reads and verifies (a pattern an earlier boot wrote).
  *            Both do that on blk_disks disks from disk= in turn, disk
  *            disk+i with seed blk_seed+i (so each disk's pattern is its
  *            own: disks in another order mismatch).
  * blkro      writes one sector of a read-only disk and expects I/O error.
- * badblk     sends malformed requests and expects error statuses, then
- *            shows with a valid read that the device still works.
+ * badblk     sends malformed requests on queue blk_q (default 0) and
+ *            expects error statuses, then shows with a valid read on that
+ *            queue and on queue 0 that the device still works.
  * blkbench   for secs= seconds (default 5) per mode, the modes blk_mode=
  *            names (seqwrite, seqread, randwrite, randread, or all of them
  *            in that order) over blk_sectors from blk_start, blk_bs
- *            sectors a request (default 128 sequential, 8 random): one
- *            line per mode with requests, IOPS and KiB/s (bench/disk).
+ *            sectors a request (default 128 sequential, 8 random), blk_qd
+ *            requests in flight (default 1) round robin over the queues:
+ *            one line per mode with requests, IOPS and KiB/s (bench/disk).
  *
  * The pattern: every 8-byte word of sector s holds a value derived from
  * blk_seed, s and the word's index, so a sector written to the wrong
@@ -91,9 +96,27 @@ static struct {
 	struct vblk *b;
 	uint64_t start, end, next, seed;
 	unsigned int cur, ndisks;	/* the disk of ndisks being done */
+	unsigned int qd;		/* requests in flight at most */
 	int phase, first_phase;
 	uint64_t t0, write_ns, read_ns;
 } bw;
+
+/* blk_qd, capped by the slots there are (said once if fewer). */
+static unsigned int qd_setup(const char *name)
+{
+	unsigned int want = (unsigned int)cmdline_num("blk_qd");
+	int have = vblk_slots(want);
+
+	if (have < 1) {
+		kprintf("guest: %s: no memory for request slots\n", name);
+		return 0;
+	}
+	if ((unsigned int)have < want)
+		kprintf("guest: %s: blk_qd=%u: memory for %d requests only\n",
+			name, want, have);
+	return MIN(want, (unsigned int)have);
+}
+
 
 static bool bw_setup(const char *name)
 {
@@ -111,7 +134,21 @@ static bool bw_setup(const char *name)
 		bw.b = NULL;
 		return false;
 	}
+	if (!vblk_claim(bw.b, &bw)) {
+		kprintf("guest: %s: disk %u is in use by another workload\n",
+			name, bw.b->index);
+		bw.b = NULL;
+		return false;
+	}
 	bw.next = bw.start;
+	bw.qd = qd_setup(name);
+	if (!bw.qd) {
+		bw.b = NULL;
+		return false;
+	}
+	if (bw.cur == 0 && (bw.qd > 1 || bw.b->nq > 1))
+		kprintf("guest: %s: %u requests in flight over %u queues\n",
+			name, bw.qd, bw.b->nq);
 	bw.t0 = clock_ns();
 	return true;
 }
@@ -143,23 +180,81 @@ static bool bw_fail(const char *what, uint64_t sector, int st)
 	return false;
 }
 
-static bool bw_step(uint64_t now)
+/* Keep up to bw.qd requests of this phase in flight (writes with their
+ * pattern, reads into zeroed buffers), then take every answer there is
+ * (waiting for one): a read's data verified at once. False on a
+ * failure (reported). */
+static bool bw_io(bool write)
 {
-	uint32_t n = (uint32_t)MIN(bw.end - bw.next, (uint64_t)VBLK_BUF_SECTORS);
+	struct vblk_req *r;
 	uint64_t got, want;
 	int64_t bad;
+	int err = 0;
+
+	while (bw.b->inflight < bw.qd && bw.next < bw.end &&
+	       (r = vblk_req_get())) {
+		uint32_t n = (uint32_t)MIN(bw.end - bw.next,
+					   (uint64_t)VBLK_BUF_SECTORS);
+
+		if (write)
+			fill(r->buf, bw.seed, bw.next, n);
+		else
+			memset(r->buf, 0, (size_t)n * VBLK_SECTOR);
+		err = vblk_start_rw(bw.b, r, write, bw.next, n);
+		if (err < 0) {
+			vblk_req_put(r);
+			return bw_fail(write ? "write" : "read", bw.next, err);
+		}
+		bw.next += n;
+	}
+	vblk_kick(bw.b);
+	if (!bw.b->inflight) {
+		if (bw.next == bw.end)
+			return true;
+		/* another workload holds every slot: no progress possible */
+		kprintf("guest: %s: no free request slot\n", bw.name);
+		return false;
+	}
+	r = vblk_wait(bw.b, &err);
+	if (!r)
+		return bw_fail(write ? "write" : "read",
+			       vblk_lowest_sector(bw.b, bw.next), err);
+	do {
+		uint32_t want_len = write ? 1 : r->n * VBLK_SECTOR + 1;
+
+		if (r->st != VBLK_S_OK)
+			return bw_fail(write ? "write" : "read", r->sector, r->st);
+		/* §2.7.8: the bytes the device wrote, status byte included */
+		if (r->used_len != want_len) {
+			kprintf("guest: %s: %s at sector %lu: used length %u, expected %u\n",
+				bw.name, write ? "write" : "read", r->sector,
+				r->used_len, want_len);
+			return false;
+		}
+		if (!write) {
+			bad = verify(r->buf, bw.seed, r->sector, r->n, &got, &want);
+			if (bad >= 0) {
+				kprintf("guest: %s: mismatch at sector %ld: read %#lx expected %#lx\n",
+					bw.name, bad, got, want);
+				return false;
+			}
+		}
+		vblk_req_put(r);
+	} while ((r = vblk_reap(bw.b)));
+	return true;
+}
+
+static bool bw_step(uint64_t now)
+{
 	int st;
 
 	if (!bw.b)
 		return false;
 	switch (bw.phase) {
 	case BW_WRITE:
-		fill(bw.b->buf, bw.seed, bw.next, n);
-		st = vblk_rw(bw.b, true, bw.next, n);
-		if (st != VBLK_S_OK)
-			return bw_fail("write", bw.next, st);
-		bw.next += n;
-		if (bw.next == bw.end)
+		if (!bw_io(true))
+			return false;
+		if (bw.next == bw.end && !bw.b->inflight)
 			bw.phase = BW_FLUSH;
 		return true;
 	case BW_FLUSH:
@@ -175,23 +270,21 @@ static bool bw_step(uint64_t now)
 		bw.t0 = clock_ns();
 		return true;
 	case BW_READ:
-		memset(bw.b->buf, 0, (size_t)n * VBLK_SECTOR);
-		st = vblk_rw(bw.b, false, bw.next, n);
-		if (st != VBLK_S_OK)
-			return bw_fail("read", bw.next, st);
-		bad = verify(bw.b->buf, bw.seed, bw.next, n, &got, &want);
-		if (bad >= 0) {
-			kprintf("guest: %s: mismatch at sector %ld: read %#lx expected %#lx\n",
-				bw.name, bad, got, want);
+		if (!bw_io(false))
 			return false;
-		}
-		bw.next += n;
-		if (bw.next < bw.end)
+		if (bw.next < bw.end || bw.b->inflight)
 			return true;
 		bw.read_ns = clock_ns() - bw.t0;
 		kprintf("guest: %s: ok %lu sectors from %lu seed %lu read_kibps=%lu\n",
 			bw.name, bw.end - bw.start, bw.start, bw.seed,
 			kibps(bw.end - bw.start, bw.read_ns));
+		if (bw.b->nq > 1) {
+			kprintf("guest: %s: requests per queue:", bw.name);
+			for (unsigned int i = 0; i < bw.b->nq; i++)
+				kprintf(" %lu", bw.b->started[i]);
+			kprintf("\n");
+		}
+		vblk_release(bw.b, &bw);
 		if (++bw.cur >= bw.ndisks || !bw_setup(bw.name))
 			return false;
 		bw.phase = bw.first_phase;	/* the next disk */
@@ -242,9 +335,23 @@ static void bad_report(const char *what, int st, uint32_t used)
 		status_name(st), st, used);
 }
 
+/* A valid one-sector read of sector 0 on queue qi: the status. */
+static int good_read(struct vblk *b, unsigned int qi)
+{
+	struct virtq_buf out[1], in[2];
+	uint32_t used;
+
+	*b->hdr = (struct vblk_hdr){ .type = VBLK_T_IN };
+	out[0] = (struct virtq_buf){ b->hdr, sizeof(*b->hdr) };
+	in[0] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
+	in[1] = (struct virtq_buf){ b->status, 1 };
+	return vblk_submit(b, qi, out, 1, in, 2, &used);
+}
+
 static void badblk_start(void)
 {
 	struct vblk *b = vblk_get((unsigned int)cmdline_num("disk"));
+	unsigned int qi = (unsigned int)cmdline_num("blk_q");
 	struct vblk_hdr *h;
 	struct virtq_buf out[2], in[2];
 	uint32_t used;
@@ -252,6 +359,13 @@ static void badblk_start(void)
 
 	if (!b)
 		return;
+	if (qi >= b->nq) {
+		kprintf("guest: badblk: blk_q=%u: the disk has %u queue%s\n",
+			qi, b->nq, b->nq == 1 ? "" : "s");
+		return;
+	}
+	if (qi)
+		kprintf("guest: badblk: on queue %u of %u\n", qi, b->nq);
 	h = b->hdr;
 
 	/* A header of 8 bytes: the sector is missing. */
@@ -259,65 +373,74 @@ static void badblk_start(void)
 	out[0] = (struct virtq_buf){ h, 8 };
 	in[0] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
 	in[1] = (struct virtq_buf){ b->status, 1 };
-	st = vblk_submit(b, out, 1, in, 2, &used);
+	st = vblk_submit(b, qi, out, 1, in, 2, &used);
 	bad_report("header of 8 bytes", st, used);
 
 	/* The status byte device-readable: nowhere to answer. */
 	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
 	out[0] = (struct virtq_buf){ h, sizeof(*h) };
 	out[1] = (struct virtq_buf){ b->status, 1 };
-	st = vblk_submit(b, out, 2, NULL, 0, &used);
+	st = vblk_submit(b, qi, out, 2, NULL, 0, &used);
 	kprintf("guest: badblk: read-only status byte: %s (used %u)\n",
 		st == 0xff && used == 0 ? "returned unanswered" : "answered?!", used);
 
 	/* One sector past the end, and a sector number that overflows. */
 	*h = (struct vblk_hdr){ .type = VBLK_T_IN, .sector = b->capacity };
 	out[0] = (struct virtq_buf){ h, sizeof(*h) };
-	st = vblk_submit(b, out, 1, in, 2, &used);
+	st = vblk_submit(b, qi, out, 1, in, 2, &used);
 	bad_report("read past the end", st, used);
 	*h = (struct vblk_hdr){ .type = VBLK_T_OUT, .sector = 1ULL << 62 };
 	out[1] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
-	st = vblk_submit(b, out, 2, in + 1, 1, &used);
+	st = vblk_submit(b, qi, out, 2, in + 1, 1, &used);
 	bad_report("write at sector 2^62", st, used);
 
 	/* Data that is not a whole number of sectors. */
 	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
 	in[0] = (struct virtq_buf){ b->buf, 100 };
-	st = vblk_submit(b, out, 1, in, 2, &used);
+	st = vblk_submit(b, qi, out, 1, in, 2, &used);
 	bad_report("read of 100 bytes", st, used);
 
 	/* Write data in a device-writable buffer. */
 	*h = (struct vblk_hdr){ .type = VBLK_T_OUT };
 	in[0] = (struct virtq_buf){ b->buf, VBLK_SECTOR };
-	st = vblk_submit(b, out, 1, in, 2, &used);
+	st = vblk_submit(b, qi, out, 1, in, 2, &used);
 	bad_report("write with writable data", st, used);
 
 	/* A type nobody defined. */
 	*h = (struct vblk_hdr){ .type = 0x7777 };
-	st = vblk_submit(b, out, 1, in + 1, 1, &used);
+	st = vblk_submit(b, qi, out, 1, in + 1, 1, &used);
 	bad_report("request type 0x7777", st, used);
 
 	/* GET_ID with a short buffer. */
 	*h = (struct vblk_hdr){ .type = VBLK_T_GET_ID };
 	in[0] = (struct virtq_buf){ b->buf, 4 };
-	st = vblk_submit(b, out, 1, in, 2, &used);
+	st = vblk_submit(b, qi, out, 1, in, 2, &used);
 	bad_report("get-id into 4 bytes", st, used);
 
-	st = vblk_rw(b, false, 0, 1);
+	st = good_read(b, qi);
 	kprintf("guest: badblk: valid read after the bad requests: %s\n", status_name(st));
+	if (qi) {
+		st = good_read(b, 0);
+		kprintf("guest: badblk: valid read on queue 0: %s\n", status_name(st));
+	}
 
 	/* A data buffer outside guest memory: the queue itself is broken,
 	 * the device asks for a reset; after one it serves again. */
 	*h = (struct vblk_hdr){ .type = VBLK_T_IN };
 	in[0] = (struct virtq_buf){ (void *)(uintptr_t)FAR_AWAY, VBLK_SECTOR };
-	st = vblk_submit(b, out, 1, in, 2, &used);
+	st = vblk_submit(b, qi, out, 1, in, 2, &used);
 	kprintf("guest: badblk: buffer outside guest memory: %s, device status %#x%s\n",
 		status_name(st), vblk_device_status(b),
 		vblk_device_status(b) & NEEDS_RESET ? " (needs reset)" : "");
 	st = vblk_restart(b);
 	if (st == 0)
-		st = vblk_rw(b, false, 0, 1);
+		st = good_read(b, qi);
 	kprintf("guest: badblk: valid read after a reset: %s\n", status_name(st));
+	if (qi) {
+		st = good_read(b, 0);
+		kprintf("guest: badblk: valid read on queue 0 after a reset: %s\n",
+			status_name(st));
+	}
 	kprintf("guest: badblk: done\n");
 }
 
@@ -340,6 +463,9 @@ static struct {
 	unsigned int modes;	/* bit per mode still to run */
 	int mode;		/* running, -1 none */
 	uint32_t bs;
+	unsigned int qd;	/* requests in flight at most */
+	struct vblk_req *idle[VBLK_QD_MAX];	/* this run's slots not out */
+	unsigned int nidle;
 	uint64_t next, ops, t0;
 } bb;
 
@@ -377,6 +503,29 @@ static void blkbench_start(void)
 		kprintf("guest: blkbench: sectors %lu-%lu past the end of the disk (%lu)\n",
 			bb.start, bb.start + bb.nsect - 1, bb.b->capacity);
 		bb.b = NULL;
+	} else if (!vblk_claim(bb.b, &bb)) {
+		kprintf("guest: blkbench: disk %u is in use by another workload\n",
+			bb.b->index);
+		bb.b = NULL;
+	} else if (!(bb.qd = qd_setup("blkbench"))) {
+		vblk_release(bb.b, &bb);
+		bb.b = NULL;
+	} else {
+		/* slots another workload holds are not ours to use */
+		for (bb.nidle = 0; bb.nidle < bb.qd; bb.nidle++)
+			if (!(bb.idle[bb.nidle] = vblk_req_get()))
+				break;
+		if (bb.nidle < bb.qd)
+			kprintf("guest: blkbench: blk_qd=%u: %u request slots free\n",
+				bb.qd, bb.nidle);
+		bb.qd = bb.nidle;
+	}
+	if (bb.b && !bb.qd) {
+		vblk_release(bb.b, &bb);
+		bb.b = NULL;
+	} else if (bb.b) {
+		kprintf("guest: blkbench: %u requests in flight over %u queue%s\n",
+			bb.qd, bb.b->nq, bb.b->nq == 1 ? "" : "s");
 	}
 }
 
@@ -392,10 +541,36 @@ static bool bb_next_mode(uint64_t now)
 	if (bb.bs > bb.nsect)
 		bb.bs = (uint32_t)bb.nsect;
 	if (bb.mode == BB_SEQWRITE || bb.mode == BB_RANDWRITE)
-		fill(bb.b->buf, cmdline_num("blk_seed"), 0, bb.bs);
+		for (unsigned int i = 0; i < bb.nidle; i++)
+			fill(bb.idle[i]->buf, cmdline_num("blk_seed"), 0, bb.bs);
 	bb.next = 0;
 	bb.ops = 0;
 	bb.t0 = now;
+	return true;
+}
+
+static bool bb_failed(uint64_t sector, int st)
+{
+	kprintf("guest: blkbench: %s at sector %lu failed: %s (%d)\n",
+		bb_names[bb.mode], sector, status_name(st), st);
+	return false;
+}
+
+/* Take one answer (waiting for it) and every other one there is. */
+static bool bb_reap(void)
+{
+	struct vblk_req *r;
+	int err = 0;
+
+	r = vblk_wait(bb.b, &err);
+	if (!r)
+		return bb_failed(vblk_lowest_sector(bb.b, bb.start), err);
+	do {
+		if (r->st != VBLK_S_OK)
+			return bb_failed(r->sector, r->st);
+		bb.ops++;
+		bb.idle[bb.nidle++] = r;
+	} while ((r = vblk_reap(bb.b)));
 	return true;
 }
 
@@ -408,12 +583,16 @@ static bool bb_step(uint64_t now)
 	if (!bb.b)
 		return false;
 	if (bb.mode < 0 && !bb_next_mode(now)) {
+		vblk_release(bb.b, &bb);
 		kprintf("guest: blkbench: done\n");
 		return false;
 	}
 	write = bb.mode == BB_SEQWRITE || bb.mode == BB_RANDWRITE;
 	seq = bb.mode == BB_SEQWRITE || bb.mode == BB_SEQREAD;
 	if (now - bb.t0 >= bb.secs * 1000000000ULL) {
+		while (bb.b->inflight)	/* what is out counts too */
+			if (!bb_reap())
+				return false;
 		if (write) {	/* what was written is on the disk */
 			st = vblk_flush(bb.b);
 			if (st != VBLK_S_OK) {
@@ -423,30 +602,35 @@ static bool bb_step(uint64_t now)
 			}
 		}
 		ns = clock_ns() - bb.t0;
-		kprintf("guest: blkbench: mode=%s bs=%lu ops=%lu ms=%lu iops=%lu kibps=%lu\n",
-			bb_names[bb.mode], (uint64_t)bb.bs * VBLK_SECTOR, bb.ops,
-			ns / 1000000, ns ? bb.ops * (uint64_t)1000000000 / ns : 0,
+		kprintf("guest: blkbench: mode=%s bs=%lu qd=%u ops=%lu ms=%lu iops=%lu kibps=%lu\n",
+			bb_names[bb.mode], (uint64_t)bb.bs * VBLK_SECTOR, bb.qd,
+			bb.ops, ns / 1000000,
+			ns ? bb.ops * (uint64_t)1000000000 / ns : 0,
 			kibps(bb.ops * bb.bs, ns));
 		bb.mode = -1;
 		return true;
 	}
-	/* a few requests a step; the clock is read between steps */
+	/* a few rounds a step; the clock is read between steps */
 	for (int i = 0; i < 16; i++) {
-		if (seq) {
-			if (bb.next + bb.bs > bb.nsect)
-				bb.next = 0;
-			off = bb.next;
-			bb.next += bb.bs;
-		} else {
-			off = bb_rand() % (bb.nsect / bb.bs) * bb.bs;
+		while (bb.nidle) {
+			struct vblk_req *r = bb.idle[bb.nidle - 1];
+
+			if (seq) {
+				if (bb.next + bb.bs > bb.nsect)
+					bb.next = 0;
+				off = bb.next;
+				bb.next += bb.bs;
+			} else {
+				off = bb_rand() % (bb.nsect / bb.bs) * bb.bs;
+			}
+			st = vblk_start_rw(bb.b, r, write, bb.start + off, bb.bs);
+			if (st < 0)
+				return bb_failed(bb.start + off, st);
+			bb.nidle--;
 		}
-		st = vblk_rw(bb.b, write, bb.start + off, bb.bs);
-		if (st != VBLK_S_OK) {
-			kprintf("guest: blkbench: %s at sector %lu failed: %s (%d)\n",
-				bb_names[bb.mode], bb.start + off, status_name(st), st);
+		vblk_kick(bb.b);
+		if (!bb_reap())
 			return false;
-		}
-		bb.ops++;
 	}
 	return true;
 }

@@ -42,6 +42,8 @@ static struct option options[] = {
 	{ .key = "blk_mode", .str = "all" },
 	{ .key = "blk_bs", .is_num = true, .max = 128 },
 	{ .key = "blk_disks", .is_num = true, .min = 1, .max = 8, .num = 1 },
+	{ .key = "blk_qd", .is_num = true, .min = 1, .max = 32, .num = 1 },
+	{ .key = "blk_q", .is_num = true, .max = 7 },
 };
 
 static struct option *option_find(const char *key, size_t len)

@@ -6,7 +6,7 @@
  */
 #include "minios.h"
 
-#define DMA_POOL_SIZE	(2UL << 20)
+#define DMA_POOL_SIZE	(4UL << 20)	/* 2 MiB of it: virtio-blk request slots */
 
 static uint8_t dma_pool[DMA_POOL_SIZE] __attribute__((aligned(4096), section(".noinit")));
 static size_t dma_used;

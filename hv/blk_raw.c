@@ -30,7 +30,11 @@
 #include <liburing.h>
 #include "blockdev.h"
 
-#define RAW_RING_ENTRIES	256	/* a full virtqueue fits */
+/* Each request is submitted at once, so the submission ring holds at
+ * most one entry at a time; the completion ring must hold every request
+ * that can be in flight: 8 queues (virtio-blk's queues=) of 256. */
+#define RAW_RING_ENTRIES	256
+#define RAW_CQ_ENTRIES		2048
 
 struct blk_raw {
 	int fd;
@@ -38,6 +42,8 @@ struct blk_raw {
 	struct io_uring ring;
 	bool have_ring;
 	int efd;			/* eventfd of the ring's completions */
+	bool plugged;			/* queue, submit at unplug */
+	struct blkdev_req *batch;	/* queued while plugged, newest first */
 };
 
 static int raw_fd(const struct blkdev *bd)
@@ -62,10 +68,15 @@ static int raw_ring_init(struct blk_raw *r)
 {
 	int rc;
 
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_CQSIZE,
+		.cq_entries = RAW_CQ_ENTRIES,
+	};
+
 	r->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->efd < 0)
 		return -errno;
-	rc = io_uring_queue_init(RAW_RING_ENTRIES, &r->ring, 0);
+	rc = io_uring_queue_init_params(RAW_RING_ENTRIES, &r->ring, &p);
 	if (rc < 0)
 		return rc;
 	rc = io_uring_register_eventfd(&r->ring, r->efd);
@@ -272,7 +283,45 @@ static bool raw_iov_aligned(const struct blkdev_req *q, unsigned int align)
 	return true;
 }
 
-/* Queue the rest of q (from q->xfer on) and submit. */
+static void raw_finish(struct blkdev *bd, struct blkdev_req *q, int rc);
+
+/* Hand what was queued while plugged to the kernel. The kernel takes
+ * entries in ring order; those it did not take (the newest) are made
+ * no-ops that finish nothing (they stay in the ring and go with the
+ * next submit) and finished with the error. */
+static void raw_submit_batch(struct blkdev *bd)
+{
+	struct blk_raw *r = bd->priv;
+	struct blkdev_req *q, *next;
+	unsigned int total = 0, sent = 0, unsent, i;
+	int rc = 0;
+
+	for (q = r->batch; q; q = q->batch_next)
+		total++;
+	while (sent < total) {
+		rc = io_uring_submit(&r->ring);
+		if (rc == -EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		sent += (unsigned int)rc;
+	}
+	unsent = sent < total ? total - sent : 0;
+	q = r->batch;
+	r->batch = NULL;
+	for (i = 0; q; q = next, i++) {
+		next = q->batch_next;
+		q->batch_next = NULL;
+		if (i >= unsent)
+			continue;
+		io_uring_prep_nop(q->sqe);
+		io_uring_sqe_set_data(q->sqe, NULL);
+		raw_finish(bd, q, rc < 0 ? rc : -EAGAIN);
+	}
+}
+
+/* Queue the rest of q (from q->xfer on) and submit (plugged: at
+ * unplug). */
 static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 {
 	struct blk_raw *r = bd->priv;
@@ -280,6 +329,10 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 	struct iovec *iov = q->iov;
 	int iovcnt = q->iovcnt, rc;
 
+	if (!sqe && r->batch) {		/* the ring is full of the batch */
+		raw_submit_batch(bd);
+		sqe = io_uring_get_sqe(&r->ring);
+	}
 	if (!sqe)
 		return -EAGAIN;		/* cannot happen: we submit each */
 	switch (q->op) {
@@ -319,6 +372,12 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, q);
+	if (r->plugged) {
+		q->sqe = sqe;
+		q->batch_next = r->batch;
+		r->batch = q;
+		return 0;
+	}
 	rc = io_uring_submit(&r->ring);
 	if (rc > 0)
 		return 0;
@@ -479,8 +538,20 @@ static void raw_complete(struct blkdev *bd)
 	raw_reap(bd, false);
 }
 
+static void raw_plug(struct blkdev *bd)
+{
+	((struct blk_raw *)bd->priv)->plugged = true;
+}
+
+static void raw_unplug(struct blkdev *bd)
+{
+	((struct blk_raw *)bd->priv)->plugged = false;
+	raw_submit_batch(bd);
+}
+
 static void raw_drain(struct blkdev *bd)
 {
+	raw_unplug(bd);		/* nothing waits unsubmitted */
 	while (bd->inflight)
 		if (!raw_reap(bd, true))
 			return;		/* the ring failed: nothing more comes */
@@ -500,4 +571,6 @@ const struct blk_backend_ops blk_raw_ops = {
 	.event_fd = raw_event_fd,
 	.complete = raw_complete,
 	.drain = raw_drain,
+	.plug = raw_plug,
+	.unplug = raw_unplug,
 };

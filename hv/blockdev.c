@@ -252,6 +252,18 @@ void blkdev_drain(struct blkdev *bd)
 
 /* Backends finish a request through here (blockdev.h's contract keeps
  * inflight right). */
+void blkdev_plug(struct blkdev *bd)
+{
+	if (bd->ops->plug)
+		bd->ops->plug(bd);
+}
+
+void blkdev_unplug(struct blkdev *bd)
+{
+	if (bd->ops->unplug)
+		bd->ops->unplug(bd);
+}
+
 void blkdev_finish(struct blkdev *bd, struct blkdev_req *r, int result)
 {
 	blkdev_req_done(bd, r, result);

@@ -51,6 +51,8 @@ struct blkdev_req {
 	/* The backend's. */
 	uint64_t xfer;			/* bytes done so far */
 	void *bounce;			/* aligned copy (O_DIRECT), or NULL */
+	void *sqe;			/* queued while plugged: its entry */
+	struct blkdev_req *batch_next;	/* queued while plugged */
 };
 
 struct blk_backend_ops {
@@ -98,6 +100,12 @@ struct blk_backend_ops {
 	void (*complete)(struct blkdev *bd);
 	/* Wait for every request started and finish it. */
 	void (*drain)(struct blkdev *bd);
+	/* Optional, both or neither: between plug and unplug, submit may
+	 * only queue what it starts; unplug hands the batch to the kernel
+	 * in one call (a request the kernel then refuses is finished with
+	 * its error, from unplug). */
+	void (*plug)(struct blkdev *bd);
+	void (*unplug)(struct blkdev *bd);
 };
 
 /* An open disk. Frontends read size and ro; the rest is the backend's. */
@@ -148,6 +156,11 @@ int blkdev_event_fd(struct blkdev *bd);
 void blkdev_complete(struct blkdev *bd);
 /* Finish every request in flight (waits for the I/O). */
 void blkdev_drain(struct blkdev *bd);
+/* Around a burst of blkdev_submit calls (one notification's requests):
+ * the backend may start them all at once at unplug. No-ops for a
+ * backend without batching. */
+void blkdev_plug(struct blkdev *bd);
+void blkdev_unplug(struct blkdev *bd);
 /* For backends: r completed with result; calls its done. */
 void blkdev_finish(struct blkdev *bd, struct blkdev_req *r, int result);
 

@@ -93,12 +93,14 @@ struct virtio_pci *virtio_console_transport(struct virtio_console *vc);
 /* ---- virtio_blk.c: virtio-blk (device id 2), one disk ---- */
 struct virtio_blk;
 /* Open path with the blockdev backend `format` (read-only if ro,
- * bypassing the host page cache if direct) and put the disk on the bus;
+ * bypassing the host page cache if direct) and put the disk on the bus
+ * with `queues` request queues (1 to 8; MQ offered when more than one);
  * serial (at most 20 bytes) answers GET_ID. Completions come through the
- * event loop (vm_watch_fd). NULL + errno. */
+ * event loop (vm_watch_fd). NULL + errno (EINVAL: queues out of range). */
 struct virtio_blk *virtio_blk_create(struct vm *vm, struct pci_bus *bus,
 				     const char *path, const char *format,
-				     bool ro, bool direct, const char *serial);
+				     bool ro, bool direct, const char *serial,
+				     unsigned int queues);
 /* Wait for every request in flight and answer it (tests; what a VM
  * without an event loop needs). */
 void virtio_blk_drain(struct virtio_blk *b);

@@ -1,5 +1,6 @@
 /*
- * virtio-blk (virtio 1.2 §5.2): one request queue, 512-byte sectors,
+ * virtio-blk (virtio 1.2 §5.2): 1 to 8 request queues (MQ when more
+ * than one), 512-byte sectors,
  * requests IN, OUT, FLUSH, GET_ID, DISCARD and WRITE_ZEROES (writable
  * disks whose backend has them), served through blockdev.h on the disk
  * --disk opened.
@@ -21,7 +22,10 @@
  * I/O is asynchronous: the notify handler checks each chain and hands
  * it to the backend (blkdev_submit: an io_uring for raw); the event loop
  * watches the backend's completion fd and vblk_done answers (status
- * byte, used entry, one interrupt per batch), in any order. A reset
+ * byte, used entry on the request's own queue, one interrupt per queue
+ * per batch), in any order. Every queue is served on its own: each has
+ * its notify and its interrupt, its requests share the disk's backend
+ * (one io_uring) and a pool of queue-size slots per queue. A reset
  * waits for what is in flight and answers nothing; the quiesce hook
  * (called before guest RAM is copied for a save or a migration's last
  * round) waits and answers, so the saved state has nothing in flight.
@@ -40,6 +44,7 @@
 
 #define VBLK_SECTOR		512ULL
 #define VBLK_QUEUE_MAX		256
+#define VBLK_QUEUES_MAX		VIRTIO_PCI_MAX_QUEUES	/* queues= */
 #define VBLK_HDR_LEN		16	/* struct virtio_blk_outhdr */
 #define VBLK_DISCARD_LEN	16	/* struct virtio_blk_discard_write_zeroes */
 #define VBLK_SEG_MAX		(VQ_MAX_SEGS - 2)	/* data buffers per chain */
@@ -63,11 +68,15 @@ struct virtio_blk {
 	char path[PATH_MAX];		/* for logs */
 	uint64_t errors;		/* requests answered IOERR/UNSUPP */
 	struct vblk_stats st;		/* completed requests (domblkstat) */
-	struct vblk_req *reqs;		/* VBLK_QUEUE_MAX: at most one per
-					 * descriptor can be in flight */
+	unsigned int nq;		/* request queues (queues=) */
+	struct vblk_req *reqs;		/* VBLK_QUEUE_MAX per queue: at most
+					 * one per descriptor in flight */
+	uint16_t *free;			/* stack of free slots in reqs */
+	unsigned int nfree;
 	int efd;			/* the backend's completions, or -1 */
 	bool watched;			/* efd is in the event loop */
-	bool irq_pending;		/* used entries not yet signalled */
+	uint32_t irq_pending;		/* queues with used entries not yet
+					 * signalled, a bit each */
 	bool cancelling;		/* reset: finish without answering */
 };
 
@@ -76,6 +85,8 @@ struct vblk_req {
 	struct blkdev_req r;
 	struct virtio_blk *b;
 	uint16_t head;
+	uint16_t qi;			/* the queue it came from */
+	uint16_t slot;			/* its index in b->reqs */
 	uint8_t *status;		/* the chain's status byte */
 	uint32_t written;		/* data bytes the device fills (IN) */
 	uint32_t type;			/* for logs */
@@ -152,13 +163,19 @@ static uint8_t vblk_reject(struct virtio_blk *b, uint8_t status,
 }
 
 /* A free request slot, or NULL (cannot happen: a chain holds a
- * descriptor until it is answered, so at most queue-size are busy). */
+ * descriptor until it is answered, so at most queue-size are busy on
+ * each queue). */
 static struct vblk_req *vblk_req_get(struct virtio_blk *b)
 {
-	for (unsigned int i = 0; i < VBLK_QUEUE_MAX; i++)
-		if (!b->reqs[i].busy)
-			return &b->reqs[i];
-	return NULL;
+	if (!b->nfree)
+		return NULL;
+	return &b->reqs[b->free[--b->nfree]];
+}
+
+static void vblk_req_put(struct virtio_blk *b, struct vblk_req *q)
+{
+	q->busy = false;
+	b->free[b->nfree++] = q->slot;
 }
 
 /* Give a checked request to the backend: VBLK_PENDING, or the status if
@@ -180,7 +197,7 @@ static uint8_t vblk_start(struct virtio_blk *b, struct vblk_req *q)
 	rc = blkdev_submit(b->bd, &q->r);
 	if (rc == 0)
 		return VBLK_PENDING;	/* vblk_done answers (maybe already) */
-	q->busy = false;
+	q->busy = false;		/* the caller answers and puts it */
 	if (rc == -EOPNOTSUPP)
 		return vblk_reject(b, VIRTIO_BLK_S_UNSUPP, "the image cannot "
 				   "do it", q->type, q->sector);
@@ -316,17 +333,17 @@ static uint8_t vblk_request(struct virtio_blk *b, const struct vq_chain *c,
 			   q->type, q->sector);
 }
 
-static void vblk_answer(struct virtio_blk *b, uint16_t head, uint8_t *status,
-			uint8_t val, uint32_t written)
+static void vblk_answer(struct virtio_blk *b, unsigned int qi, uint16_t head,
+			uint8_t *status, uint8_t val, uint32_t written)
 {
-	struct vq *q = virtio_pci_queue(b->vp, 0);
+	struct vq *q = virtio_pci_queue(b->vp, qi);
 
 	if (!q)
 		return;
 	*status = val;
 	vm_dirty_mark_hva(b->vm, status, 1);
 	vq_push(q, head, written + 1);
-	b->irq_pending = true;
+	b->irq_pending |= 1u << qi;
 }
 
 /* A request the backend completed without error, in the counters. */
@@ -362,7 +379,7 @@ static void vblk_done(struct blkdev_req *r, int result)
 	struct virtio_blk *b = q->b;
 	uint8_t st = VIRTIO_BLK_S_OK;
 
-	q->busy = false;
+	vblk_req_put(b, q);	/* nothing below starts another request */
 	/* a read's data landed in guest memory behind the vCPUs' back
 	 * (io_uring, or the bounce copy), whatever the result says */
 	for (int i = 0; i < q->ndata; i++)
@@ -383,16 +400,19 @@ static void vblk_done(struct blkdev_req *r, int result)
 	} else {
 		vblk_account(b, q);
 	}
-	vblk_answer(b, q->head, q->status, st, st == VIRTIO_BLK_S_OK ?
+	vblk_answer(b, q->qi, q->head, q->status, st, st == VIRTIO_BLK_S_OK ?
 		    q->written : 0);
 }
 
+/* One interrupt for each queue that got used entries. */
 static void vblk_signal(struct virtio_blk *b)
 {
-	if (!b->irq_pending)
-		return;
-	b->irq_pending = false;
-	virtio_pci_queue_interrupt(b->vp, 0);
+	while (b->irq_pending) {
+		unsigned int qi = (unsigned int)__builtin_ctz(b->irq_pending);
+
+		b->irq_pending &= b->irq_pending - 1;
+		virtio_pci_queue_interrupt(b->vp, qi);
+	}
 }
 
 /* The backend's fd is readable (event loop, dev_lock held). */
@@ -419,7 +439,7 @@ static void vblk_reset(struct virtio_pci *vp)
 	b->cancelling = true;
 	blkdev_drain(b->bd);
 	b->cancelling = false;
-	b->irq_pending = false;
+	b->irq_pending = 0;
 }
 
 /* Before guest RAM and the transport's state are saved: nothing may be
@@ -439,8 +459,9 @@ static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
 	unsigned int n = 0;
 	int rc;
 
-	if (!q || qi != 0)
+	if (!q || qi >= b->nq)
 		return;
+	blkdev_plug(b->bd);	/* the backend starts them all at once */
 	while (n < VBLK_MAX_CHAINS && (rc = vq_pop(q, &c)) != 0) {
 		const struct vq_seg *last = c.nseg ? &c.seg[c.nseg - 1] : NULL;
 		struct vblk_req *r;
@@ -459,21 +480,26 @@ static void vblk_queue_notify(struct virtio_pci *vp, unsigned int qi)
 					"request without a writable status "
 					"byte dropped", b->path);
 			vq_push(q, c.head, 0);
-			b->irq_pending = true;
+			b->irq_pending |= 1u << qi;
 			continue;
 		}
 		r = vblk_req_get(b);
 		if (!r) {
-			vblk_answer(b, c.head, (uint8_t *)last->hva + last->len - 1,
+			vblk_answer(b, qi, c.head,
+				    (uint8_t *)last->hva + last->len - 1,
 				    VIRTIO_BLK_S_IOERR, 0);
 			continue;
 		}
 		r->head = c.head;
+		r->qi = (uint16_t)qi;
 		r->status = (uint8_t *)last->hva + last->len - 1;
 		status = vblk_request(b, &c, r, &written);
-		if (status != VBLK_PENDING)
-			vblk_answer(b, c.head, r->status, status, written);
+		if (status != VBLK_PENDING) {
+			vblk_req_put(b, r);
+			vblk_answer(b, qi, c.head, r->status, status, written);
+		}
 	}
+	blkdev_unplug(b->bd);
 	vblk_signal(b);
 }
 
@@ -488,6 +514,10 @@ static void vblk_setup(struct virtio_blk *b)
 
 	if (b->bd->ro)
 		f |= 1ULL << VIRTIO_BLK_F_RO;
+	/* One queue: no MQ, the device as it always was (saved images of
+	 * it load unchanged). */
+	if (b->nq > 1)
+		f |= 1ULL << VIRTIO_BLK_F_MQ;
 	if (!b->bd->ro && b->bd->ops->discard)
 		f |= 1ULL << VIRTIO_BLK_F_DISCARD;
 	if (!b->bd->ro && b->bd->ops->write_zeroes)
@@ -495,7 +525,7 @@ static void vblk_setup(struct virtio_blk *b)
 	cfg->capacity = blkdev_size(b->bd) / VBLK_SECTOR;
 	cfg->seg_max = VBLK_SEG_MAX;
 	cfg->blk_size = VBLK_SECTOR;
-	cfg->num_queues = 1;
+	cfg->num_queues = (uint16_t)b->nq;
 	if (f & (1ULL << VIRTIO_BLK_F_DISCARD)) {
 		cfg->max_discard_sectors = VBLK_DISCARD_MAX;
 		cfg->max_discard_seg = 1;
@@ -511,7 +541,7 @@ static void vblk_setup(struct virtio_blk *b)
 		.device_id = VIRTIO_ID_BLOCK,
 		.class_code = 0x010000,		/* mass storage, SCSI */
 		.features = f,
-		.num_queues = 1,
+		.num_queues = b->nq,
 		.queue_max = VBLK_QUEUE_MAX,
 		.cfg_size = VBLK_CFG_SIZE,
 		.cfg_read = vblk_cfg_read,
@@ -523,24 +553,41 @@ static void vblk_setup(struct virtio_blk *b)
 
 struct virtio_blk *virtio_blk_create(struct vm *vm, struct pci_bus *bus,
 				     const char *path, const char *format,
-				     bool ro, bool direct, const char *serial)
+				     bool ro, bool direct, const char *serial,
+				     unsigned int queues)
 {
-	struct virtio_blk *b = calloc(1, sizeof(*b));
+	struct virtio_blk *b;
+	unsigned int nreq;
 	int rc;
 
+	if (queues < 1 || queues > VBLK_QUEUES_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
 	b->vm = vm;
 	b->efd = -1;
-	b->reqs = calloc(VBLK_QUEUE_MAX, sizeof(*b->reqs));
-	if (!b->reqs) {
+	b->nq = queues;
+	nreq = queues * VBLK_QUEUE_MAX;
+	b->reqs = calloc(nreq, sizeof(*b->reqs));
+	b->free = calloc(nreq, sizeof(*b->free));
+	if (!b->reqs || !b->free) {
+		free(b->reqs);
+		free(b->free);
 		free(b);
+		errno = ENOMEM;
 		return NULL;
 	}
-	for (unsigned int i = 0; i < VBLK_QUEUE_MAX; i++) {
+	for (unsigned int i = 0; i < nreq; i++) {
 		b->reqs[i].b = b;
 		b->reqs[i].r.done = vblk_done;
+		b->reqs[i].slot = (uint16_t)i;
+		/* handed out lowest first */
+		b->free[i] = (uint16_t)(nreq - 1 - i);
 	}
+	b->nfree = nreq;
 	snprintf(b->path, sizeof(b->path), "%s", path);
 	/* NUL-padded, not terminated when all 20 bytes are used (§5.2.6). */
 	memcpy(b->serial, serial, MIN(strlen(serial), sizeof(b->serial)));
@@ -576,6 +623,7 @@ fail:
 		vm_unwatch_fd(vm, b->efd);
 	blkdev_close(b->bd);
 	free(b->reqs);
+	free(b->free);
 	free(b);
 	errno = -rc;
 	return NULL;
@@ -591,6 +639,7 @@ void virtio_blk_destroy(struct virtio_blk *b)
 	blkdev_close(b->bd);
 	virtio_pci_destroy(b->vp);
 	free(b->reqs);
+	free(b->free);
 	free(b);
 }
 
@@ -619,7 +668,7 @@ const char *virtio_blk_path(const struct virtio_blk *b)
 
 #define VBLK_DISKS_MAX		8
 #define VBLK_USAGE	"path=FILE|DEV[,format=raw][,readonly]" \
-			"[,serial=ID][,cache=none|writeback]"
+			"[,serial=ID][,cache=none|writeback][,queues=N]"
 
 struct vblk_opts {
 	unsigned int nr;
@@ -629,6 +678,7 @@ struct vblk_opts {
 		char serial[VIRTIO_BLK_ID_BYTES + 1];
 		bool ro;
 		bool direct;		/* cache=none */
+		unsigned int queues;	/* request queues, 1 to 8 */
 	} disk[VBLK_DISKS_MAX];
 };
 
@@ -686,6 +736,18 @@ static int vblk_parse_item(struct vblk_opt *o, const char *item, char *msg,
 			return -EINVAL;
 		}
 		o->direct = !strcmp(v, "none");
+	} else if (klen == 6 && !strncmp(item, "queues", 6) && v) {
+		char *end;
+		unsigned long n;
+
+		errno = 0;
+		n = *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+		if (!n || errno || *end || n > VBLK_QUEUES_MAX) {
+			snprintf(msg, msglen, "--disk: queues=%s: a number "
+				 "from 1 to %d", v, VBLK_QUEUES_MAX);
+			return -EINVAL;
+		}
+		o->queues = (unsigned int)n;
 	} else {
 		snprintf(msg, msglen, "--disk: unknown item '%s' (%s)", item,
 			 VBLK_USAGE);
@@ -712,7 +774,7 @@ static int vblk_parse_option(void **opts, const char *arg, char *msg,
 		return -ENOMEM;
 	}
 	o = &all->disk[all->nr];
-	*o = (struct vblk_opt){ .format = "raw" };
+	*o = (struct vblk_opt){ .format = "raw", .queues = 1 };
 	copy = strdup(arg);
 	if (!copy) {
 		snprintf(msg, msglen, "--disk: out of memory");
@@ -748,7 +810,7 @@ static int vblk_dev_create(struct devices *d, const void *opts)
 		int rc;
 
 		b = virtio_blk_create(devices_vm(d), bus, o->path, o->format,
-				      o->ro, o->direct, o->serial);
+				      o->ro, o->direct, o->serial, o->queues);
 		if (!b) {
 			rc = dev_create_error();
 			log_err("virtio-blk %s: %s", o->path, strerror(-rc));

@@ -1,5 +1,5 @@
 /*
- * virtio-blk (virtio 1.2 §5.2, device id 2) whose request queue is
+ * virtio-blk (virtio 1.2 §5.2, device id 2) whose request queues are
  * processed by a vhost-user-blk backend: --vhost-user-blk SOCKET. The
  * backend (qemu-storage-daemon's vhost-user-blk export, for qcow2, vmdk,
  * vdi, vhd... images hv does not read itself) owns the data path and the
@@ -15,13 +15,16 @@
  *
  * The driver is offered the backend's features among VUBLK_FEATURES
  * (what our guest driver and Linux use and a read-only configuration
- * describes; no MQ, no CONFIG_WCE: one queue, no configuration writes).
+ * describes; no CONFIG_WCE: no configuration writes). With MQ the
+ * device has the backend's num_queues request queues (at most 8, the
+ * transport's limit; the configuration the driver reads says so).
  * On DRIVER_OK: SET_FEATURES, SET_MEM_TABLE (the memfd regions of guest
- * RAM), SET_VRING_NUM/BASE/ADDR/KICK/CALL and SET_VRING_ENABLE for queue
- * 0, as virtio_net.c does: the kick eventfd is the queue's KVM ioeventfd,
- * the call fd the vector's irqfd when MSI-X delivers, else an eventfd of
- * ours the event loop turns into the transport's interrupt (or nobody
- * reads, for a polling driver with no vector).
+ * RAM), SET_VRING_NUM/BASE/ADDR/KICK/CALL and SET_VRING_ENABLE for each
+ * queue the driver enabled, as virtio_net.c does: the kick eventfd is
+ * the queue's KVM ioeventfd, the call fd the vector's irqfd when MSI-X
+ * delivers, else an eventfd of ours the event loop turns into the
+ * transport's interrupt (or nobody reads, for a polling driver with no
+ * vector).
  *
  * A backend that goes away (EOF, protocol error) cannot be replaced
  * behind the guest's back: requests it had taken are lost, and only the
@@ -54,6 +57,8 @@
 #include "virtio_pci.h"
 
 #define VUBLK_QUEUE_MAX		256
+#define VUBLK_QUEUES_MAX	VIRTIO_PCI_MAX_QUEUES
+#define VUBLK_CFG_NUM_QUEUES	offsetof(struct virtio_blk_config, num_queues)
 #define VUBLK_RETRY_MS		1000
 /* The configuration fields we know, up to write_zeroes_may_unmap. */
 #define VUBLK_CFG_SIZE		offsetof(struct virtio_blk_config, \
@@ -67,6 +72,7 @@
 				 1ULL << VIRTIO_BLK_F_TOPOLOGY | \
 				 1ULL << VIRTIO_BLK_F_DISCARD | \
 				 1ULL << VIRTIO_BLK_F_WRITE_ZEROES | \
+				 1ULL << VIRTIO_BLK_F_MQ | \
 				 1ULL << VIRTIO_RING_F_INDIRECT_DESC | \
 				 1ULL << VIRTIO_RING_F_EVENT_IDX | \
 				 1ULL << VIRTIO_F_VERSION_1)
@@ -75,6 +81,19 @@
 
 _Static_assert(VUBLK_CFG_SIZE <= VHOST_USER_CONFIG_MAX,
 	       "virtio-blk configuration does not fit one GET_CONFIG");
+
+struct virtio_vublk;
+
+/* One request queue's session state. */
+struct vublk_queue {
+	struct virtio_vublk *d;
+	unsigned int qi;
+	int kick_fd;			/* the queue's ioeventfd */
+	int call_fd;			/* ours, when no irqfd applies */
+	int call_sent;			/* fd given with SET_VRING_CALL, or -1 */
+	bool call_watched;
+	bool started;			/* handed to the backend */
+};
 
 struct virtio_vublk {
 	struct vm *vm;
@@ -87,11 +106,8 @@ struct virtio_vublk {
 	uint8_t cfg[VUBLK_CFG_SIZE];	/* from GET_CONFIG, little endian */
 	bool ro;			/* --vhost-user-blk ...,readonly */
 	bool sock_watched;
-	int kick_fd;			/* queue 0's ioeventfd */
-	int call_fd;			/* ours, when no irqfd applies */
-	int call_sent;			/* fd given with SET_VRING_CALL, or -1 */
-	bool call_watched;
-	bool started;			/* queue 0 handed to the backend */
+	unsigned int nq;		/* request queues: 1, or num_queues */
+	struct vublk_queue q[VUBLK_QUEUES_MAX];
 	int timer_fd;			/* reconnect timer */
 	uint64_t losses;		/* sessions lost */
 };
@@ -123,40 +139,42 @@ static uint64_t vublk_get_features(struct virtio_pci *vp)
 
 static void vublk_call_ready(void *opaque)
 {
-	struct virtio_vublk *d = opaque;
+	struct vublk_queue *q = opaque;
 	uint64_t v;
 
-	if (read(d->call_fd, &v, sizeof(v)) == sizeof(v))
-		virtio_pci_queue_signal(d->vp, 0);
+	if (read(q->call_fd, &v, sizeof(v)) == sizeof(v))
+		virtio_pci_queue_signal(q->d->vp, q->qi);
 }
 
-static void vublk_call_watch(struct virtio_vublk *d, bool on)
+static void vublk_call_watch(struct vublk_queue *q, bool on)
 {
-	if (on == d->call_watched)
+	if (on == q->call_watched)
 		return;
 	if (on) {
-		d->call_watched = vm_watch_fd(d->vm, d->call_fd,
-					      vublk_call_ready, d) == 0;
+		q->call_watched = vm_watch_fd(q->d->vm, q->call_fd,
+					      vublk_call_ready, q) == 0;
 	} else {
-		vm_unwatch_fd(d->vm, d->call_fd);
-		d->call_watched = false;
+		vm_unwatch_fd(q->d->vm, q->call_fd);
+		q->call_watched = false;
 	}
 }
 
 /* The vector's irqfd if MSI-X delivers it, else our eventfd (watched only
  * when an interrupt can reach the driver). */
-static int vublk_call_route(struct virtio_vublk *d)
+static int vublk_call_route(struct vublk_queue *q)
 {
-	int irqfd = virtio_pci_queue_irqfd(d->vp, 0);
-	int want = irqfd >= 0 ? irqfd : d->call_fd;
+	struct virtio_vublk *d = q->d;
+	int irqfd = virtio_pci_queue_irqfd(d->vp, q->qi);
+	int want = irqfd >= 0 ? irqfd : q->call_fd;
 	int rc;
 
-	vublk_call_watch(d, irqfd < 0 && virtio_pci_queue_irq_wanted(d->vp, 0));
-	if (want == d->call_sent)
+	vublk_call_watch(q, irqfd < 0 &&
+			 virtio_pci_queue_irq_wanted(d->vp, q->qi));
+	if (want == q->call_sent)
 		return 0;
-	rc = vhost_user_set_vring_call(&d->vu, 0, want);
+	rc = vhost_user_set_vring_call(&d->vu, q->qi, want);
 	if (rc == 0)
-		d->call_sent = want;
+		q->call_sent = want;
 	return rc;
 }
 
@@ -164,9 +182,11 @@ static int vublk_call_route(struct virtio_vublk *d)
 
 static void vublk_forget(struct virtio_vublk *d)
 {
-	d->started = false;
-	d->call_sent = -1;
-	vublk_call_watch(d, false);
+	for (unsigned int i = 0; i < d->nq; i++) {
+		d->q[i].started = false;
+		d->q[i].call_sent = -1;
+		vublk_call_watch(&d->q[i], false);
+	}
 }
 
 static void vublk_arm_retry(struct virtio_vublk *d)
@@ -226,11 +246,10 @@ static int vublk_set_mem_table(struct virtio_vublk *d)
 	return vhost_user_set_mem_table(&d->vu, r, vm->nr_mem);
 }
 
-/* Hand queue 0 to the backend (DRIVER_OK set, connected). */
+/* Hand the enabled queues to the backend (DRIVER_OK set, connected). */
 static int vublk_start(struct virtio_vublk *d)
 {
 	uint64_t f = virtio_pci_driver_features(d->vp) & VUBLK_FEATURES;
-	struct vq *vq = virtio_pci_queue(d->vp, 0);
 	struct vhost_user *vu = &d->vu;
 	int rc;
 
@@ -246,24 +265,30 @@ static int vublk_start(struct virtio_vublk *d)
 	    (rc = vublk_set_mem_table(d)) < 0)
 		return rc;
 	d->acked = f;
-	if (!vq)
-		return 0;		/* the driver did not enable it */
-	if ((rc = vhost_user_set_vring_num(vu, 0, vq->size)) < 0 ||
-	    (rc = vhost_user_set_vring_base(vu, 0, vublk_used_idx(vq))) < 0 ||
-	    (rc = vhost_user_set_vring_addr(vu, 0, (uintptr_t)vq->desc,
-					    (uintptr_t)vq->used,
-					    (uintptr_t)vq->avail,
-					    VHOST_USER_NO_LOG)) < 0 ||
-	    (rc = vhost_user_set_vring_kick(vu, 0, d->kick_fd)) < 0 ||
-	    (rc = vublk_call_route(d)) < 0 ||
-	    (rc = vhost_user_set_vring_enable(vu, 0, true)) < 0)
-		return rc;
-	d->started = true;
+	for (unsigned int i = 0; i < d->nq; i++) {
+		struct vublk_queue *q = &d->q[i];
+		struct vq *vq = virtio_pci_queue(d->vp, i);
+
+		if (!vq)
+			continue;	/* the driver did not enable it */
+		if ((rc = vhost_user_set_vring_num(vu, i, vq->size)) < 0 ||
+		    (rc = vhost_user_set_vring_base(vu, i,
+						    vublk_used_idx(vq))) < 0 ||
+		    (rc = vhost_user_set_vring_addr(vu, i, (uintptr_t)vq->desc,
+						    (uintptr_t)vq->used,
+						    (uintptr_t)vq->avail,
+						    VHOST_USER_NO_LOG)) < 0 ||
+		    (rc = vhost_user_set_vring_kick(vu, i, q->kick_fd)) < 0 ||
+		    (rc = vublk_call_route(q)) < 0 ||
+		    (rc = vhost_user_set_vring_enable(vu, i, true)) < 0)
+			return rc;
+		q->started = true;
+	}
 	return 0;
 }
 
-/* Stop queue 0; *lost gets how many requests the backend had taken and
- * not answered. */
+/* Stop every started queue; *lost gets how many requests the backend had
+ * taken and not answered. */
 static int vublk_stop(struct virtio_vublk *d, unsigned int *lost)
 {
 	unsigned int base;
@@ -271,11 +296,13 @@ static int vublk_stop(struct virtio_vublk *d, unsigned int *lost)
 	int rc = 0;
 
 	*lost = 0;
-	if (d->started) {	/* (reset runs in virtio_pci_create too) */
-		vq = virtio_pci_queue(d->vp, 0);
-		rc = vhost_user_get_vring_base(&d->vu, 0, &base);
+	for (unsigned int i = 0; i < d->nq && rc == 0; i++) {
+		if (!d->q[i].started)	/* (reset runs in virtio_pci_create too) */
+			continue;
+		vq = virtio_pci_queue(d->vp, i);
+		rc = vhost_user_get_vring_base(&d->vu, i, &base);
 		if (rc == 0 && vq)
-			*lost = (uint16_t)(base - vublk_used_idx(vq));
+			*lost += (uint16_t)(base - vublk_used_idx(vq));
 	}
 	vublk_forget(d);
 	return rc;
@@ -299,6 +326,23 @@ static void vublk_sock_ready(void *opaque)
 	if (rc < 0)
 		vublk_drop(d, rc == -ECONNRESET ? "gone" :
 			   "broke the protocol");
+}
+
+/* The request queues of a backend with these features and configuration:
+ * its num_queues with MQ (capped at VUBLK_QUEUES_MAX, and cfg then says
+ * the cap), else 1. 0 if MQ comes with no queue at all. */
+static unsigned int vublk_num_queues(uint64_t features, uint8_t *cfg)
+{
+	uint16_t n;
+
+	if (!(features & (1ULL << VIRTIO_BLK_F_MQ)))
+		return 1;
+	memcpy(&n, cfg + VUBLK_CFG_NUM_QUEUES, sizeof(n));
+	if (n > VUBLK_QUEUES_MAX) {
+		n = VUBLK_QUEUES_MAX;
+		memcpy(cfg + VUBLK_CFG_NUM_QUEUES, &n, sizeof(n));
+	}
+	return n;
 }
 
 /* Connect, handshake, check the backend can serve this device; cfg gets
@@ -339,6 +383,11 @@ static int vublk_connect(struct virtio_vublk *d, uint8_t *cfg, char *why,
 	rc = vhost_user_get_config(vu, 0, cfg, VUBLK_CFG_SIZE);
 	if (rc < 0) {
 		snprintf(why, whylen, "GET_CONFIG failed: %s", strerror(-rc));
+		goto fail;
+	}
+	if (!vublk_num_queues(vu->features, cfg)) {
+		rc = -EINVAL;
+		snprintf(why, whylen, "backend offers MQ with num_queues 0");
 		goto fail;
 	}
 	d->sock_watched = vm_watch_fd(d->vm, vu->fd, vublk_sock_ready,
@@ -405,8 +454,10 @@ static void vublk_irq_changed(struct virtio_pci *vp)
 {
 	struct virtio_vublk *d = vublk_of(vp);
 
-	if (d->started)
-		vublk_check(d, vublk_call_route(d), "SET_VRING_CALL");
+	for (unsigned int i = 0; i < d->nq; i++)
+		if (d->q[i].started && vhost_user_connected(&d->vu))
+			vublk_check(d, vublk_call_route(&d->q[i]),
+				    "SET_VRING_CALL");
 }
 
 /* A kick that reached the MMIO handler (no ioeventfd): pass it on. */
@@ -415,13 +466,15 @@ static void vublk_queue_notify(struct virtio_pci *vp, unsigned int q)
 	struct virtio_vublk *d = vublk_of(vp);
 	uint64_t one = 1;
 
-	if (q == 0 && write(d->kick_fd, &one, sizeof(one)) < 0)
+	if (q < d->nq && write(d->q[q].kick_fd, &one, sizeof(one)) < 0)
 		log_debug("vhost-user-blk %s: kick: %m", d->path);
 }
 
 static int vublk_queue_kick_fd(struct virtio_pci *vp, unsigned int q)
 {
-	return q == 0 ? vublk_of(vp)->kick_fd : -1;
+	struct virtio_vublk *d = vublk_of(vp);
+
+	return q < d->nq ? d->q[q].kick_fd : -1;
 }
 
 /* Before guest RAM is copied: stop the ring, so the backend writes no
@@ -508,10 +561,12 @@ static void vublk_loaded(struct virtio_pci *vp)
 
 static void vublk_free(struct virtio_vublk *d)
 {
-	if (d->kick_fd >= 0)
-		close(d->kick_fd);
-	if (d->call_fd >= 0)
-		close(d->call_fd);
+	for (unsigned int i = 0; i < VUBLK_QUEUES_MAX; i++) {
+		if (d->q[i].kick_fd >= 0)
+			close(d->q[i].kick_fd);
+		if (d->q[i].call_fd >= 0)
+			close(d->q[i].call_fd);
+	}
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	free(d);
@@ -532,29 +587,38 @@ struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	*d = (struct virtio_vublk){ .vm = vm, .ro = ro, .kick_fd = -1,
-				    .call_fd = -1, .call_sent = -1,
-				    .timer_fd = -1 };
+	*d = (struct virtio_vublk){ .vm = vm, .ro = ro, .timer_fd = -1 };
+	for (unsigned int i = 0; i < VUBLK_QUEUES_MAX; i++)
+		d->q[i] = (struct vublk_queue){ .d = d, .qi = i, .kick_fd = -1,
+						.call_fd = -1, .call_sent = -1 };
 	strcpy(d->path, sock);
 	vhost_user_init(&d->vu);
-	d->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	d->call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	d->timer_fd = timerfd_create(CLOCK_MONOTONIC,
 				     TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->kick_fd < 0 || d->call_fd < 0 || d->timer_fd < 0) {
+	if (d->timer_fd < 0) {
 		rc = -errno;
-		snprintf(why, whylen, "eventfd: %s", strerror(-rc));
+		snprintf(why, whylen, "timerfd: %s", strerror(-rc));
 		goto fail;
 	}
 	rc = vublk_connect(d, d->cfg, why, whylen);
 	if (rc < 0)
 		goto fail;
 	d->features = d->vu.features;
+	d->nq = vublk_num_queues(d->features, d->cfg);
+	for (unsigned int i = 0; i < d->nq; i++) {
+		d->q[i].kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		d->q[i].call_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (d->q[i].kick_fd < 0 || d->q[i].call_fd < 0) {
+			rc = -errno;
+			snprintf(why, whylen, "eventfd: %s", strerror(-rc));
+			goto fail;
+		}
+	}
 	d->ops = (struct virtio_dev_ops){
 		.name = "vhost-user-blk",
 		.device_id = VIRTIO_ID_BLOCK,
 		.class_code = 0x010000,		/* mass storage, SCSI */
-		.num_queues = 1,
+		.num_queues = d->nq,
 		.queue_max = VUBLK_QUEUE_MAX,
 		.cfg_size = VUBLK_CFG_SIZE,
 		.cfg_read = vublk_cfg_read,

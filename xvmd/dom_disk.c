@@ -277,6 +277,7 @@ int dom_qsd_args(const struct dom_config *c, const struct dom_disk_src *src,
 	for (i = 0; i < c->ndisks; i++) {
 		const struct dom_disk *dk = &c->disks[i];
 		const char *ro = dk->readonly ? "on" : "off";
+		char nq[24];
 
 		if (!dom_disk_qsd(&src[i]))
 			continue;
@@ -295,10 +296,13 @@ int dom_qsd_args(const struct dom_config *c, const struct dom_disk_src *src,
 		snprintf(a->arg[i][1], sizeof(a->arg[i][1]),
 			 "driver=%s,node-name=d%u,file=f%u,read-only=%s",
 			 src[i].format, i, i, ro);
+		nq[0] = 0;
+		if (dk->queues > 1)	/* else the export's default, 1 */
+			snprintf(nq, sizeof(nq), ",num-queues=%u", dk->queues);
 		snprintf(a->arg[i][2], sizeof(a->arg[i][2]),
 			 "type=vhost-user-blk,id=e%u,node-name=d%u,"
-			 "addr.type=unix,addr.path=%s,writable=%s", i, i,
-			 sock, dk->readonly ? "off" : "on");
+			 "addr.type=unix,addr.path=%s,writable=%s%s", i, i,
+			 sock, dk->readonly ? "off" : "on", nq);
 		ARG("--blockdev"); ARG(a->arg[i][0]);
 		ARG("--blockdev"); ARG(a->arg[i][1]);
 		ARG("--export"); ARG(a->arg[i][2]);

@@ -368,12 +368,18 @@ int dom_disk_arg(const struct dom_disk *dk, const char *image, char *buf,
 {
 	int n;
 
-	/* cache='default' is hv's own default (writeback): not passed. */
-	n = snprintf(buf, len, "path=%s,format=raw%s%s%s%s", image,
+	char queues[16] = "";
+
+	/* cache='default' is hv's own default (writeback): not passed; nor
+	 * is one queue, hv's default. */
+	if (dk->queues > 1)
+		snprintf(queues, sizeof(queues), ",queues=%u", dk->queues);
+	n = snprintf(buf, len, "path=%s,format=raw%s%s%s%s%s", image,
 		     dk->readonly ? ",readonly" : "",
 		     dk->serial[0] ? ",serial=" : "", dk->serial,
 		     !strcmp(dk->cache, "none") ? ",cache=none" :
-		     !strcmp(dk->cache, "writeback") ? ",cache=writeback" : "");
+		     !strcmp(dk->cache, "writeback") ? ",cache=writeback" : "",
+		     queues);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

@@ -838,9 +838,11 @@ static int domxml_interface(struct domxml_ctx *c, const xmlNode *n)
 	return 0;
 }
 
-/* <driver name= type= cache=>: the image format (raw is hv's own, the
- * others qemu-storage-daemon's, dom_disk.c) and the cache mode are kept;
- * the name (qemu, file, phy) says nothing to hv and is not. */
+/* <driver name= type= cache= queues=>: the image format (raw is hv's
+ * own, the others qemu-storage-daemon's, dom_disk.c), the cache mode and
+ * the number of request queues (hv's --disk queues=, the export's
+ * num-queues=; 1-8) are kept; the name (qemu, file, phy) says nothing to
+ * hv and is not. */
 static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n,
 			      struct dom_disk *d)
 {
@@ -848,6 +850,7 @@ static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n,
 					       "vpc" };
 	char type[16];
 	bool known = false;
+	uint64_t q;
 	int rc = domxml_attr_copy(c, n, "type", type, sizeof(type), false);
 
 	if (rc < 0)
@@ -865,6 +868,11 @@ static int domxml_disk_driver(struct domxml_ctx *c, const xmlNode *n,
 	    strcmp(d->cache, "writeback") && strcmp(d->cache, "default"))
 		return domxml_fail(c, "unsupported disk cache mode '%s' "
 				   "(none, writeback, default)", d->cache);
+	if (rc < 0)
+		return rc;
+	rc = domxml_attr_num(c, n, "queues", 1, 8, &q);
+	if (rc > 0)
+		d->queues = (uint8_t)q;
 	return rc < 0 ? rc : 0;
 }
 

@@ -72,6 +72,7 @@ struct dom_disk {
 	char format[8];		/* <driver type=>: "raw", "qcow2", "vmdk",
 				 * "vdi", "vpc", or "" absent (raw; a vdisk:
 				 * its vdisk.xml's) */
+	uint8_t queues;		/* <driver queues=>: 1-8, 0 absent (1) */
 };
 
 struct dom_config {

@@ -83,6 +83,8 @@ static void fmt_disk(FILE *f, const struct dom_disk *d)
 		fprintf(f, " type='%s'", d->format);
 	if (d->cache[0])
 		fprintf(f, " cache='%s'", d->cache);
+	if (d->queues)
+		fprintf(f, " queues='%u'", d->queues);
 	fprintf(f, "/>\n      <source %s='", d->block ? "dev" : "file");
 	xmlesc_put_attr(f, d->path);
 	fputs("'/>\n      <target dev='", f);

@@ -9,7 +9,8 @@
 # naming the path, with no VNIC or hv left; a qed driver type is refused
 # at define, a cdrom at start (images in qcow2, vmdk, vdi, vpc are
 # 84-xvmd-disk-qsd's); a block device (loop) disk with
-# cache=none works the same.
+# cache=none and <driver queues='4'/> (hv's queues=4, the guest keeping
+# 16 requests in flight over them) works the same.
 # timeout: 400
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -147,13 +148,16 @@ limg=$TMP/loop.img
 truncate -s 8M "$limg"
 loopdev=$(losetup -f --show "$limg") || fail "cannot make a loop device (losetup -f --show $limg)"
 at_exit "losetup -d $loopdev"
-dom_xml bd "workload=blkwrite,idle blk_start=100 blk_sectors=2048 blk_seed=11" "" \
-	"<disk type='block' device='disk'><driver name='qemu' type='raw' cache='none'/><source dev='$loopdev'/><target dev='xvda' bus='xen'/></disk>"
+dom_xml bd "workload=blkwrite,idle blk_start=100 blk_sectors=2048 blk_seed=11 blk_qd=16" "" \
+	"<disk type='block' device='disk'><driver name='qemu' type='raw' cache='none' queues='4'/><source dev='$loopdev'/><target dev='xvda' bus='xen'/></disk>"
 V define "$TMP/bd.xml" >/dev/null && V start bd >/dev/null || fail "start bd"
 wait_for_line "$(conlog bd)" '^guest: blk: ok 2048 sectors from 100 seed 11 ' 180 ||
 	{ cat "$(conlog bd)"; fail "bd: no 'blk: ok' line"; }
 grep -q '^guest: blk0: 16384 sectors$' "$(conlog bd)" || fail "bd: the guest did not see 16384 sectors"
-tr '\0' ' ' <"/proc/$(hvpid bd)/cmdline" | grep -q -- "--disk path=$loopdev,format=raw,cache=none " ||
+grep -q '^guest: blk0: 4 queues of 256$' "$(conlog bd)" || fail "bd: the guest did not see 4 queues"
+grep -q '^guest: blk: requests per queue: 8 8 8 8$' "$(conlog bd)" || fail "bd: the queues were not all used"
+V dumpxml bd | grep -q "queues='4'" || fail "bd: dumpxml lost queues='4'"
+tr '\0' ' ' <"/proc/$(hvpid bd)/cmdline" | grep -q -- "--disk path=$loopdev,format=raw,cache=none,queues=4 " ||
 	fail "bd: hv's command line: $(tr '\0' ' ' <"/proc/$(hvpid bd)/cmdline")"
 V domblkinfo bd xvda | tee "$TMP/bdinfo"
 for f in Capacity Allocation Physical; do
@@ -161,4 +165,4 @@ for f in Capacity Allocation Physical; do
 done
 V destroy bd >/dev/null || fail "destroy bd"
 check_image "$limg" 11 100 2048 || fail "the loop device's file does not hold what the guest wrote"
-pass "bd: a block device disk (cache=none) written by the guest; domblkinfo 8388608 throughout"
+pass "bd: a block device disk (cache=none, queues='4', 16 requests in flight) written by the guest; domblkinfo 8388608 throughout"

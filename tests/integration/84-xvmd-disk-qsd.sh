@@ -1,10 +1,12 @@
 #!/bin/bash
 # Disks in image formats through xvmd (issue 14): stock virsh defines and
-# starts a domain with a qcow2 disk (first in the XML), a raw file and a
-# vmdk vdisk made by vdiskadm; xvmd starts one qemu-storage-daemon for
-# the domain in $XVM_RUNDIR/xvmd/qsd/NAME exporting the two images as
-# vhost-user-blk, hv serves the raw file itself. The guest writes and
-# verifies its own pattern on each disk (blk_disks=3, seeds 7, 8, 9: raw
+# starts a domain with a qcow2 disk (first in the XML, <driver
+# queues='2'/>: the export's num-queues=2, two queues in the guest), a
+# raw file and a vmdk vdisk made by vdiskadm; xvmd starts one
+# qemu-storage-daemon for the domain in $XVM_RUNDIR/xvmd/qsd/NAME
+# exporting the two images as vhost-user-blk, hv serves the raw file
+# itself. The guest writes and verifies its own pattern on each disk,
+# 8 requests in flight (blk_disks=3, seeds 7, 8, 9: raw
 # disk first, then the images in XML order), and each file holds the
 # pattern meant for it (checked from the host, the images through
 # qemu-img convert). domblkinfo gives the images' virtual sizes,
@@ -47,9 +49,11 @@ expect_fail "hv for 'hf' failed to start" start hf
 qsd_gone hf
 V undefine hf >/dev/null
 
-# The domain: qcow2 (vda), raw (vdb), vmdk vdisk (vdc).
-disks="$(qdisk "$qc" vda qcow2)$(qdisk "$raw" vdb raw)$(qdisk "$vd" vdc vmdk)"
-dom_xml d1 "workload=blkwrite,idle blk_sectors=4096 blk_seed=7 blk_disks=3" "" "$disks"
+# The domain: qcow2 (vda, two request queues: the export's num-queues),
+# raw (vdb), vmdk vdisk (vdc); 8 requests in flight.
+disks="<disk type='file' device='disk'><driver name='qemu' type='qcow2' queues='2'/><source file='$qc'/><target dev='vda' bus='virtio'/></disk>"
+disks="$disks$(qdisk "$raw" vdb raw)$(qdisk "$vd" vdc vmdk)"
+dom_xml d1 "workload=blkwrite,idle blk_sectors=4096 blk_seed=7 blk_disks=3 blk_qd=8" "" "$disks"
 V define "$TMP/d1.xml" >/dev/null || fail "define d1"
 V start d1 >/dev/null || fail "start d1"
 for s in 7 8 9; do
@@ -59,11 +63,14 @@ done
 for l in 'blk0: 32768 sectors' 'blk1: 49152 sectors' 'blk2: 65536 sectors'; do
 	grep -q "^guest: $l\$" "$(conlog d1)" || { cat "$(conlog d1)"; fail "d1: no '$l' line"; }
 done
-pass "d1: the guest sees blk0 raw 16 MiB, blk1 qcow2 24 MiB, blk2 vmdk 32 MiB; wrote, flushed, read back each"
+grep -q '^guest: blk1: 2 queues of 256$' "$(conlog d1)" || { cat "$(conlog d1)"; fail "d1: blk1 (qcow2, queues='2') without 2 queues"; }
+pass "d1: the guest sees blk0 raw 16 MiB, blk1 qcow2 24 MiB (2 queues), blk2 vmdk 32 MiB; wrote, flushed, read back each with 8 in flight"
 qdir=$XVM_RUNDIR/xvmd/qsd/d1
 qpid=$(cat "$qdir/qsd.pid") || fail "no $qdir/qsd.pid"
 kill -0 "$qpid" || fail "qemu-storage-daemon $qpid is not running"
 tr '\0' '\n' <"/proc/$qpid/cmdline" | grep -q '^qemu-storage-daemon$\|/qemu-storage-daemon$' || fail "pid $qpid is not qemu-storage-daemon"
+tr '\0' '\n' <"/proc/$qpid/cmdline" | grep -q "^type=vhost-user-blk,id=e0,.*,writable=on,num-queues=2$" ||
+	fail "qemu-storage-daemon's export of vda without num-queues=2: $(tr '\0' ' ' <"/proc/$qpid/cmdline")"
 [ -S "$qdir/disk0.sock" ] && [ -S "$qdir/disk2.sock" ] && [ ! -e "$qdir/disk1.sock" ] ||
 	fail "daemon sockets: $(ls "$qdir")"
 cmd=$(tr '\0' ' ' <"/proc/$(hvpid d1)/cmdline")

@@ -78,7 +78,13 @@ static void test_disks(void)
 		{ "serial=has space,path=/dev/null", "--disk: serial: only printable ASCII without spaces" },
 		{ "serial=123456789012345678901,path=/dev/null", "--disk: serial=123456789012345678901: longer than 20 characters" },
 		{ "cache=unsafe,path=/dev/null", "--disk: cache=unsafe: none or writeback" },
-		{ "foo,path=/dev/null", "--disk: unknown item 'foo' (path=FILE|DEV[,format=raw][,readonly][,serial=ID][,cache=none|writeback])" },
+		{ "foo,path=/dev/null", "--disk: unknown item 'foo' (path=FILE|DEV[,format=raw][,readonly][,serial=ID][,cache=none|writeback][,queues=N])" },
+		{ "queues=0,path=/dev/null", "--disk: queues=0: a number from 1 to 8" },
+		{ "queues=9,path=/dev/null", "--disk: queues=9: a number from 1 to 8" },
+		{ "queues=-1,path=/dev/null", "--disk: queues=-1: a number from 1 to 8" },
+		{ "queues=2x,path=/dev/null", "--disk: queues=2x: a number from 1 to 8" },
+		{ "queues=,path=/dev/null", "--disk: queues=: a number from 1 to 8" },
+		{ "queues=99999999999999999999,path=/dev/null", "--disk: queues=99999999999999999999: a number from 1 to 8" },
 	};
 	struct vm *vm = devtest_vm(MEM, 1);
 	char path[] = "/tmp/xvm-devices-XXXXXX", arg[200], msg[256];
@@ -93,7 +99,7 @@ static void test_disks(void)
 	}
 	snprintf(arg, sizeof(arg), "path=%s,serial=a", path);
 	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, arg, msg, sizeof(msg)), 0);
-	snprintf(arg, sizeof(arg), "path=%s,readonly,format=raw,cache=none", path);
+	snprintf(arg, sizeof(arg), "path=%s,readonly,format=raw,cache=none,queues=8", path);
 	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 1, arg, msg, sizeof(msg)), 0);
 	CU_ASSERT_EQUAL_FATAL(devices_create(vm), 0);
 	CU_ASSERT_EQUAL(slot_rd(vm, 1, 0), 0x10431af4);

@@ -270,7 +270,8 @@ static void test_qsd_args(void)
 		"read-only=off",
 		"--blockdev", "driver=qcow2,node-name=d1,file=f1,read-only=off",
 		"--export", "type=vhost-user-blk,id=e1,node-name=d1,"
-		"addr.type=unix,addr.path=/run/q/disk1.sock,writable=on",
+		"addr.type=unix,addr.path=/run/q/disk1.sock,writable=on,"
+		"num-queues=2",
 		"--blockdev", "driver=file,node-name=f2,filename=/i/v/vdisk.vmdk,"
 		"read-only=on,cache.direct=on",
 		"--blockdev", "driver=vmdk,node-name=d2,file=f2,read-only=on",
@@ -288,7 +289,7 @@ static void test_qsd_args(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_EQUAL_FATAL(parse(
 		"<disk type='file'><source file='/i/a.raw'/><target dev='vda'/>"
-		"</disk><disk type='file'><driver type='qcow2'/><source "
+		"</disk><disk type='file'><driver type='qcow2' queues='2'/><source "
 		"file='/i/b.qcow2'/><target dev='vdb'/></disk>"
 		"<disk type='file'><driver cache='none'/><source file='/i/v'/>"
 		"<target dev='vdc'/><readonly/></disk>"

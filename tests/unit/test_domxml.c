@@ -160,6 +160,18 @@ static void test_domxml_errors(void)
 		  "unsupported disk cache mode 'unsafe' (none, writeback, "
 		  "default)" },
 		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<driver type='raw' queues='9'/><source file='/d'/>"
+		  "<target dev='xvda'/></disk></devices></domain>",
+		  "invalid value '9' for attribute 'queues' of 'driver'" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<driver type='raw' queues='0'/><source file='/d'/>"
+		  "<target dev='xvda'/></disk></devices></domain>",
+		  "invalid value '0' for attribute 'queues' of 'driver'" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
+		  "<driver type='raw' queues='two'/><source file='/d'/>"
+		  "<target dev='xvda'/></disk></devices></domain>",
+		  "invalid value 'two' for attribute 'queues' of 'driver'" },
+		{ "<domain type='xvm'><devices><disk type='file' device='disk'>"
 		  "<source file='/d'/><target dev='xvda'/><serial>"
 		  "123456789012345678901</serial></disk></devices></domain>",
 		  "disk serial '123456789012345678901' is longer than 20" },
@@ -591,7 +603,7 @@ static void test_domxml_disks(void)
 		"<disk type='block'><source dev='/dev/loop9'/>"
 		"<target dev='xvdb' bus='virtio'/><readonly/>"
 		"<driver type='raw' cache='default'/></disk>"
-		"<disk type='file'><driver cache='writeback'/>"
+		"<disk type='file'><driver cache='writeback' queues='4'/>"
 		"<source file='/img/c.img'/><target dev='xvdc'/></disk>"
 		"</devices></domain>";
 	struct dom_config a, b;
@@ -611,13 +623,17 @@ static void test_domxml_disks(void)
 	CU_ASSERT_STRING_EQUAL(arg, "path=/dev/loop9,format=raw,readonly");
 	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[2], a.disks[2].path, arg, sizeof(arg)), 0);
 	CU_ASSERT_STRING_EQUAL(arg, "path=/img/c.img,format=raw,"
-			       "cache=writeback");
+			       "cache=writeback,queues=4");
+	CU_ASSERT_EQUAL(a.disks[0].queues, 0);
+	CU_ASSERT_EQUAL(a.disks[2].queues, 4);
 	CU_ASSERT_EQUAL(dom_disk_arg(&a.disks[0], a.disks[0].path, arg, 20), -ENAMETOOLONG);
 	x = domxml_format(&a, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<driver name='qemu' type='raw' "
 				      "cache='none'/>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<serial>SN 0001</serial>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(x, "<driver name='qemu' "
+				      "cache='writeback' queues='4'/>"));
 	CU_ASSERT_EQUAL(domxml_parse(x, strlen(x), &b, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(memcmp(&a, &b, sizeof(a)), 0);	/* round-trips */
 	free(x);

@@ -41,6 +41,9 @@ static uint32_t cfg_rd(struct vm *vm, unsigned int reg, unsigned int size)
 #define STATUS(f)		COMMON(f, 20, 1)
 #define DEVCFG(f, off, sz)	mmio_in((f)->vm, (f)->bar + VIRTIO_PCI_DEVICE_OFF + (off), sz)
 
+/* Request queues of the next disk set up, when set (else 1). */
+static unsigned int vb_queues;
+
 /* A sparse tail making the image this long, when set. */
 static off_t vb_grow;
 
@@ -63,7 +66,7 @@ static void vb_setup_direct(struct vb_fixture *f, bool ro, bool direct)
 	f->bus = pci_bus_create(f->vm);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->bus);
 	f->b = virtio_blk_create(f->vm, f->bus, f->path, "raw", ro, direct,
-				 "disk-one");
+				 "disk-one", vb_queues ? vb_queues : 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f->b);
 	f->bar = cfg_rd(f->vm, PCI_BAR0, 4) & ~0xfu;
 }
@@ -736,6 +739,244 @@ static void test_dirty_log(void)
 	dirty_log_one(true);
 }
 
+
+/* ---- queues=4: several queues, several requests in flight on each ---- */
+
+#define MQ_RING(q)	(0x40000u + 0x1000u * (q))	/* avail +0x100, used +0x200 */
+#define MQ_HDR(q, i)	(0x50000u + 32u * (8u * (q) + (i)))	/* status at +16 */
+#define MQ_DATA(q, i)	(0x60000u + 0x1000u * (8u * (q) + (i)))
+
+static void mq_driver_init(struct vb_fixture *f, unsigned int nq)
+{
+	COMMON_W(f, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	COMMON_W(f, 20, 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	COMMON_W(f, 8, 4, 0);
+	COMMON_W(f, 12, 4, 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_BLK_F_MQ);
+	COMMON_W(f, 8, 4, 1);
+	COMMON_W(f, 12, 4, 1);				/* VERSION_1 */
+	COMMON_W(f, 20, 1, 0x0b);
+	CU_ASSERT_EQUAL(STATUS(f), 0x0b);
+	for (unsigned int q = 0; q < nq; q++) {
+		memset(f->mem + MQ_RING(q), 0, 0x1000);
+		COMMON_W(f, 22, 2, q);
+		COMMON_W(f, 24, 2, QSZ);
+		COMMON_W(f, 26, 2, VIRTIO_MSI_NO_VECTOR);
+		COMMON_W(f, 32, 8, MQ_RING(q));
+		COMMON_W(f, 40, 8, MQ_RING(q) + 0x100);
+		COMMON_W(f, 48, 8, MQ_RING(q) + 0x200);
+		COMMON_W(f, 28, 2, 1);
+	}
+	COMMON_W(f, 20, 1, 0x0f);
+	CU_ASSERT_EQUAL(STATUS(f), 0x0f);
+}
+
+/* Request i of queue q (i < 2: heads 0, 3: three descriptors each):
+ * header, one data buffer of len bytes at MQ_DATA(q, i), status. Put
+ * in the avail ring, not kicked. */
+static void mq_add(struct vb_fixture *f, unsigned int q, unsigned int i,
+		   uint32_t type, uint64_t sector, uint32_t len)
+{
+	uint8_t *ring = f->mem + MQ_RING(q), *avail = ring + 0x100;
+	struct seg s[3] = { { MQ_HDR(q, i), 16, false },
+			    { MQ_DATA(q, i), len, type == VIRTIO_BLK_T_IN },
+			    { MQ_HDR(q, i) + 16, 1, true } };
+	uint16_t head = (uint16_t)(3 * i), idx;
+
+	memset(f->mem + MQ_HDR(q, i), 0, 17);
+	memcpy(f->mem + MQ_HDR(q, i), &type, 4);
+	memcpy(f->mem + MQ_HDR(q, i) + 8, &sector, 8);
+	f->mem[MQ_HDR(q, i) + 16] = 0xee;
+	for (unsigned int k = 0; k < 3; k++) {
+		uint8_t *d = ring + 16 * (head + k);
+		uint16_t flags = (s[k].write ? VRING_DESC_F_WRITE : 0) |
+				 (k < 2 ? VRING_DESC_F_NEXT : 0);
+		uint16_t next = (uint16_t)(head + k + 1);
+
+		memcpy(d, &s[k].addr, 8);
+		memcpy(d + 8, &s[k].len, 4);
+		memcpy(d + 12, &flags, 2);
+		memcpy(d + 14, &next, 2);
+	}
+	memcpy(&idx, avail + 2, 2);
+	memcpy(avail + 4 + 2 * (idx % QSZ), &head, 2);
+	idx++;
+	memcpy(avail + 2, &idx, 2);
+}
+
+static void mq_kick(struct vb_fixture *f, unsigned int q)
+{
+	mmio_out(f->vm, f->bar + VIRTIO_PCI_NOTIFY_OFF +
+		 VIRTIO_PCI_NOTIFY_MULT * q, 2, q);
+}
+
+static uint16_t mq_used_idx(struct vb_fixture *f, unsigned int q)
+{
+	uint16_t idx;
+
+	memcpy(&idx, f->mem + MQ_RING(q) + 0x202, 2);
+	return idx;
+}
+
+/* Used entry n of queue q: its id and length. */
+static void mq_used(struct vb_fixture *f, unsigned int q, unsigned int n,
+		    uint32_t *id, uint32_t *len)
+{
+	memcpy(id, f->mem + MQ_RING(q) + 0x204 + 8 * (n % QSZ), 4);
+	memcpy(len, f->mem + MQ_RING(q) + 0x208 + 8 * (n % QSZ), 4);
+}
+
+/* Two writes in flight on each of queues 1 and 3, then two reads in
+ * flight on queue 2 and one on queue 0: every answer lands on its own
+ * queue with its own head and length, the image holds every byte, a bad
+ * request on one queue fails alone, and a save quiesces them all. */
+static void test_multiqueue(void)
+{
+	struct vb_fixture f, g;
+	static const unsigned int wq[2] = { 1, 3 };
+	uint32_t feat, id, len;
+	uint8_t pat[1024];
+
+	vb_queues = 4;
+	vb_setup(&f, false);
+	COMMON_W(&f, 0, 4, 0);
+	feat = (uint32_t)COMMON(&f, 4, 4);
+	CU_ASSERT(feat & (1u << VIRTIO_BLK_F_MQ));
+	CU_ASSERT_EQUAL(DEVCFG(&f, 34, 2), 4);			/* num_queues */
+	CU_ASSERT_EQUAL(COMMON(&f, 18, 2), 4);			/* num_queues */
+	mq_driver_init(&f, 4);
+
+	for (unsigned int k = 0; k < 2; k++)
+		for (unsigned int i = 0; i < 2; i++) {
+			unsigned int q = wq[k];
+
+			for (unsigned int j = 0; j < sizeof(pat); j++)
+				f.mem[MQ_DATA(q, i) + j] = (uint8_t)(q * 31 + i * 7 + j);
+			mq_add(&f, q, i, VIRTIO_BLK_T_OUT, 16 * q + 2 * i, 1024);
+		}
+	mq_kick(&f, 1);
+	mq_kick(&f, 3);
+	/* no event loop: all four are in flight until drained */
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 1), 0);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 3), 0);
+	virtio_blk_drain(f.b);
+	for (unsigned int k = 0; k < 2; k++) {
+		unsigned int q = wq[k], seen = 0;
+
+		CU_ASSERT_EQUAL(mq_used_idx(&f, q), 2);
+		for (unsigned int n = 0; n < 2; n++) {
+			mq_used(&f, q, n, &id, &len);
+			CU_ASSERT(id == 0 || id == 3);
+			CU_ASSERT_EQUAL(len, 1);
+			seen |= 1u << id;
+		}
+		CU_ASSERT_EQUAL(seen, 1u << 0 | 1u << 3);
+		for (unsigned int i = 0; i < 2; i++) {
+			CU_ASSERT_EQUAL(f.mem[MQ_HDR(q, i) + 16], VIRTIO_BLK_S_OK);
+			for (unsigned int j = 0; j < sizeof(pat); j++)
+				pat[j] = (uint8_t)(q * 31 + i * 7 + j);
+			CU_ASSERT(image_is(&f, (16 * q + 2 * i) * 512, pat,
+					   sizeof(pat)));
+		}
+	}
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 0), 0);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 2), 0);
+
+	/* reads of what queue 3 wrote, on queue 2; one on queue 0 */
+	for (unsigned int i = 0; i < 2; i++) {
+		memset(f.mem + MQ_DATA(2, i), 0, 1024);
+		mq_add(&f, 2, i, VIRTIO_BLK_T_IN, 16 * 3 + 2 * i, 1024);
+	}
+	mq_add(&f, 0, 0, VIRTIO_BLK_T_IN, 16 * 1, 1024);
+	mq_kick(&f, 2);
+	mq_kick(&f, 0);
+	virtio_blk_drain(f.b);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 2), 2);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 0), 1);
+	for (unsigned int n = 0; n < 2; n++) {
+		mq_used(&f, 2, n, &id, &len);
+		CU_ASSERT_EQUAL(len, 1025);
+	}
+	for (unsigned int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(f.mem[MQ_HDR(2, i) + 16], VIRTIO_BLK_S_OK);
+		for (unsigned int j = 0; j < sizeof(pat); j++)
+			CU_ASSERT_EQUAL_FATAL(f.mem[MQ_DATA(2, i) + j],
+					      (uint8_t)(3 * 31 + i * 7 + j));
+	}
+	CU_ASSERT_EQUAL(f.mem[MQ_DATA(0, 0) + 5], (uint8_t)(1 * 31 + 5));
+
+	/* a read past the end on queue 3 fails; queue 1 goes on */
+	{
+		enum log_level saved = log_get_level();
+
+		log_set_level(LL_ERR);
+		mq_add(&f, 3, 0, VIRTIO_BLK_T_IN, DISK / 512, 512);
+		mq_kick(&f, 3);
+		log_set_level(saved);
+	}
+	mq_add(&f, 1, 0, VIRTIO_BLK_T_IN, 0, 512);
+	mq_kick(&f, 1);
+	virtio_blk_drain(f.b);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 3), 3);
+	CU_ASSERT_EQUAL(f.mem[MQ_HDR(3, 0) + 16], VIRTIO_BLK_S_IOERR);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 1), 3);
+	CU_ASSERT_EQUAL(f.mem[MQ_HDR(1, 0) + 16], VIRTIO_BLK_S_OK);
+	CU_ASSERT_EQUAL(virtio_blk_errors(f.b), 1);
+	CU_ASSERT_EQUAL(STATUS(&f), 0x0f);
+
+	/* in flight on two queues when the state is saved: the quiesce
+	 * answers them all first */
+	mq_add(&f, 0, 1, VIRTIO_BLK_T_IN, 4, 512);
+	mq_add(&f, 2, 0, VIRTIO_BLK_T_IN, 6, 512);
+	mq_add(&f, 2, 1, VIRTIO_BLK_T_IN, 8, 512);
+	mq_kick(&f, 0);
+	mq_kick(&f, 2);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 2), 2);
+	virtio_pci_device_ops.quiesce(virtio_blk_transport(f.b), true);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 0), 2);
+	CU_ASSERT_EQUAL(mq_used_idx(&f, 2), 4);
+	vb_setup(&g, false);
+	devtest_roundtrip(&virtio_pci_device_ops, virtio_blk_transport(f.b),
+			  virtio_blk_transport(g.b));
+	vb_teardown(&g);
+	/* a device with another number of queues refuses the state */
+	vb_queues = 1;
+	vb_setup(&g, false);
+	{
+		struct snap_writer w;
+		struct snap_reader r;
+		enum log_level saved = log_get_level();
+
+		snap_writer_init(&w, 0);
+		CU_ASSERT_EQUAL_FATAL(virtio_pci_device_ops.save(
+			virtio_blk_transport(f.b), &w), 0);
+		snap_reader_init(&r, w.buf, w.len);
+		log_set_level(LL_ERR);
+		CU_ASSERT_EQUAL(virtio_pci_device_ops.load(
+			virtio_blk_transport(g.b), &r), -EINVAL);
+		log_set_level(saved);
+		snap_writer_free(&w);
+	}
+	vb_teardown(&g);
+	vb_teardown(&f);
+	vb_queues = 0;
+}
+
+/* queues= out of range: virtio_blk_create refuses it. */
+static void test_queues_bounds(void)
+{
+	struct vb_fixture f;
+
+	vb_setup(&f, false);
+	errno = 0;
+	CU_ASSERT_PTR_NULL(virtio_blk_create(f.vm, f.bus, f.path, "raw", false,
+					     false, "", 0));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	CU_ASSERT_PTR_NULL(virtio_blk_create(f.vm, f.bus, f.path, "raw", false,
+					     false, "", VIRTIO_PCI_MAX_QUEUES + 1));
+	CU_ASSERT_EQUAL(errno, EINVAL);
+	vb_teardown(&f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "identity", test_identity },
 	{ "read_write", test_read_write },
@@ -750,6 +991,8 @@ static CU_TestInfo tests[] = {
 	{ "reset_in_flight", test_reset_in_flight },
 	{ "fuzz", test_fuzz },
 	{ "dirty_log", test_dirty_log },
+	{ "multiqueue", test_multiqueue },
+	{ "queues_bounds", test_queues_bounds },
 	CU_TEST_INFO_NULL,
 };
 
