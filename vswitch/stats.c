@@ -8,7 +8,10 @@
 
 json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed)
 {
-	uint64_t in_err = vnic ? 0 : missed, out_err = 0;
+	/* missed: frames the port lost before the switch took them; for a
+	 * VNIC those are frames it sent (oerrors), for an uplink frames it
+	 * received (ierrors) */
+	uint64_t in_err = vnic ? 0 : missed, out_err = vnic ? missed : 0;
 	json_t *drops = json_object();
 
 	for (int i = 0; i < VSW_DROP_COUNT; i++) {
