@@ -6,6 +6,7 @@
 #   guest A with 8972 bytes of echo data (9014-byte frames both ways);
 #   every reply comes back and its data is checked byte for byte by the
 #   guest (a wrong byte would print "bad payload" and count as lost);
+#   a capture of B's ICMP shows 9014-byte frames (2048 bytes kept);
 # - a host VNIC (tap) at MTU 9000 in a namespace pings guest A the same
 #   way with ping(8) (which checks the returned data);
 # - a guest on the uplink (veth at MTU 9000) and a LAN host: ping -s 8972
@@ -48,6 +49,8 @@ jguest() {
 
 # --- guest to guest over the etherstub ---
 N=10
+snoop_bg jb -c 4 -o "$TMP/b.pcap" "$b" icmp
+snoop_pid=$SNOOP_PID
 jguest ga "$sock_a" "$mac_a" "workload=ping,idle ip=10.49.0.1/24"
 pid_a=$HV_PID
 jguest gb "$sock_b" "$mac_b" \
@@ -63,6 +66,20 @@ grep '^guest: ping seq=' "$TMP/gb.console" | head -n 3 | sed 's/^/  /'
 ! grep -q 'bad payload' "$TMP/gb.console" || { show gb; fail "a reply's data differed"; }
 pass "guest to guest: $N echoes of 8972 bytes, every reply's data identical"
 HV_PID=$pid_b expect_exit gb 20 0
+wait_pid "$snoop_pid" 10 || fail "snoop -c 4 still running"
+lens=$(tcpdump -nner "$TMP/b.pcap" 2>/dev/null | grep -c 'ethertype IPv4 (0x0800), length 9014:')
+caplen=$(tcpdump -r "$TMP/b.pcap" -w - 2>/dev/null | python3 -c '
+import struct, sys
+d = sys.stdin.buffer.read()
+off, caps = 24, []
+while off + 16 <= len(d):
+    incl, orig = struct.unpack("<II", d[off + 8:off + 16])
+    caps.append("%d/%d" % (incl, orig))
+    off += 16 + incl
+print(" ".join(caps))')
+[ "$lens" = 4 ] && [ "$caplen" = "2048/9014 2048/9014 2048/9014 2048/9014" ] ||
+	fail "capture of $b: $lens frames of 9014 bytes, kept/length: $caplen"
+pass "capture of $b: 4 ICMP frames of 9014 bytes, 2048 of each kept"
 obytes=$(vnic_stat "$b" obytes) rbytes=$(vnic_stat "$b" rbytes)
 [ "$obytes" -ge $((N * 9014)) ] && [ "$rbytes" -ge $((N * 9014)) ] ||
 	fail "$b counted obytes=$obytes rbytes=$rbytes, expected >= $((N * 9014)) each"
