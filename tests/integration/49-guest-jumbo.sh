@@ -14,7 +14,8 @@
 #   datagram of random bytes echoed back identical (port 7);
 # - a guest told mtu=9001 sends 9015-byte frames (9001 bytes of IP) on a
 #   VNIC of MTU 9000: none arrives, each is counted as "oversize" on its
-#   VNIC.
+#   VNIC;
+# - afterwards every jumbo buffer is back in vswitchd's pool (stats).
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -139,3 +140,11 @@ over=$(vnic_stat "$d" drops.oversize)
 [ "$over" -ge 3 ] || fail "$d counted $over oversize drops, expected >= 3"
 pass "9015-byte frames over MTU 9000: none answered, $over counted as oversize on $d"
 kill -0 "$pid_a" || { show ga; fail "hv of guest A exited"; }
+end=$(deadline_in 10)
+while before "$end"; do
+	used=$(vsw_rpc stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["jumbo_mbufs"]["in_use"])')
+	[ "$used" = 0 ] && break
+	sleep 0.2
+done
+[ "$used" = 0 ] || fail "$used jumbo buffers still in use after the traffic stopped"
+pass "every jumbo buffer back in vswitchd's pool"
