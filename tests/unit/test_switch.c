@@ -886,6 +886,45 @@ static void test_jumbo_cap(void)
 	ts_free(ts);
 }
 
+/* A flow on a VNIC of MTU 9000 classifies a guest's 9014-byte UDP frame
+ * (a chain of 2 KiB mbufs) by its ports and counts all its bytes. */
+static void test_jumbo_flows(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, "mtu=9000");
+	struct tport *b = ts_port(ts, 0, 2, "mtu=9000");
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct flow_port *fb = tf_flows(b, 1, (const char *[]){
+		"transport=udp,local_port=5001" }, NULL);
+	struct rte_mbuf *m;
+	uint8_t *f;
+	uint32_t h;
+
+	for (int i = 0; i < 3; i++) {
+		inject_chain(a, &mb, &ma, 9014, &h);
+		m = a->dummy.rxq[(a->dummy.rx_head + a->dummy.rx_count - 1) %
+				 DUMMY_MAX];
+		f = rte_pktmbuf_mtod(m, uint8_t *);
+		memset(f + 12, 0, 26);
+		f[12] = 0x08;			/* IPv4, UDP 10.0.0.1 -> .2 */
+		f[14] = 0x45;
+		f[16] = (9000 >> 8);		/* total length 9000 */
+		f[17] = 9000 & 0xff;
+		f[23] = 17;
+		f[26] = 10, f[29] = 1, f[30] = 10, f[33] = 2;
+		f[34] = 0x04;			/* from port 1024 */
+		f[36] = 5001 >> 8;
+		f[37] = 5001 & 0xff;
+	}
+	tf_run(ts);
+	CU_ASSERT_EQUAL(sent_to(b, 5001), 3);
+	CU_ASSERT_EQUAL(b->dummy.sent_len[0], 9014);
+	CU_ASSERT_EQUAL(vsw_read(&fb->f[0]->st.ipkts), 3);
+	CU_ASSERT_EQUAL(vsw_read(&fb->f[0]->st.ibytes), 3 * 9014);
+	tf_free(b, fb);
+	ts_free(ts);
+}
+
 /* ---- suite: the EAL and the pool ---- */
 
 static int suite_init(void)
@@ -941,6 +980,7 @@ static CU_TestInfo tests[] = {
 	{ "flows: one removed with frames queued", test_flow_remove_queued },
 	{ "jumbo frames: chains, tags, MTU drops", test_jumbo_frames },
 	{ "jumbo frames: a cap's long-run rate", test_jumbo_cap },
+	{ "jumbo frames: flows classify and count them", test_jumbo_flows },
 	CU_TEST_INFO_NULL,
 };
 
