@@ -15,8 +15,9 @@
  * both endpoints and one for the switch under test, instead of three
  * pollers sharing two cores.
  *
- * SIZE is the frame size on the wire including the 4-byte FCS (64..1522),
- * as benchmarks count it; the frames handed to the port are SIZE - 4
+ * SIZE is the frame size on the wire including the 4-byte FCS (64..9022),
+ * as benchmarks count it (above 1522, jumbo frames: mbufs of 9 KiB, one
+ * per frame, and the peer must take that MTU); the frames handed to the port are SIZE - 4
  * bytes long, and bytes= counts those (what switch counters count).
  * Frames carry ethertype 0x88b5 and a sequence number; with -u PORT they
  * are IPv4/UDP instead, 10.0.0.1:1024 to 10.0.0.2:PORT, so a switch's
@@ -57,6 +58,8 @@
 #define FCS_LEN		4
 #define LINK_WAIT_S	10
 #define MAX_SECS	3600	/* nothing runs longer than this */
+#define MAX_SIZE	9022	/* an MTU of 9000, a tag and the FCS */
+#define JUMBO_ROOM	9216	/* data room of a jumbo frame's mbuf */
 
 enum vuser_mode { MODE_SEND, MODE_RECV };
 
@@ -146,7 +149,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 		case 'S': parse_mac(optarg, &o->src, "source"); break;
 		case 'f': parse_mac(optarg, &o->from, "filter");
 			  o->have_from = true; break;
-		case 'l': o->size = parse_u64(optarg, 64, 1522, "size"); break;
+		case 'l': o->size = parse_u64(optarg, 64, MAX_SIZE, "size"); break;
 		case 'n': o->count = parse_u64(optarg, 1, UINT64_MAX / 2,
 					       "count"); break;
 		case 't': o->secs = parse_secs(optarg); break;
@@ -437,7 +440,11 @@ int main(int argc, char **argv)
 	if (rte_eth_dev_count_avail() != nports)
 		bench_die("no virtio-user port (is %s a vhost-user server socket?)",
 		    rte_eth_dev_count_avail() ? o.rxsock : o.sock);
+	/* jumbo frames: one mbuf each, so received ones are one segment
+	 * too (the virtio PMD merges the device's buffers into it) */
 	mp = rte_pktmbuf_pool_create("vuser", NB_MBUF, 256, 0,
+				     o.size > 1522 ?
+				     RTE_PKTMBUF_HEADROOM + JUMBO_ROOM :
 				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!mp)
 		bench_die("mbuf pool: %s", rte_strerror(rte_errno));

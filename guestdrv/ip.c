@@ -109,7 +109,7 @@ static int ip_emit(struct netif *nif, const uint8_t mac[ETH_ALEN], uint32_t src,
 int ip_send_to_mac(struct netif *nif, const uint8_t mac[ETH_ALEN], uint32_t src,
 		   uint32_t dst, uint8_t proto, const uint8_t *payload, uint16_t len)
 {
-	if (len > NET_MTU - IP_HLEN)
+	if (len > nif->mtu - IP_HLEN)
 		return -EMSGSIZE;
 	return ip_emit(nif, mac, src, dst, proto, payload, len);
 }
@@ -121,7 +121,7 @@ int ip_send(const struct net_route *r, uint32_t dst, uint8_t proto,
 	uint8_t mac[ETH_ALEN];
 	int rc;
 
-	if (len > NET_MTU - IP_HLEN)
+	if (len > r->nif->mtu - IP_HLEN)
 		return -EMSGSIZE;
 	if (dst == 0xffffffff)
 		return ip_emit(r->nif, mac_bcast, r->src, dst, proto, payload, len);

@@ -25,7 +25,13 @@
 #define ETH_ALEN	6
 #define ETH_HLEN	14
 #define ETH_MIN_FRAME	60	/* without FCS */
-#define ETH_MAX_FRAME	1514	/* without FCS */
+/* The longest frame (without FCS) the stack builds or takes: an MTU of
+ * NET_MTU_MAX. Each interface has its own MTU (netif.mtu, 1500 unless the
+ * device or mtu= says otherwise); NET_MTU_MAX is above the switch's 9000
+ * so a test can send a frame one byte too long for it. */
+#define NET_MTU_MAX	9100
+#define NET_MTU_DEFAULT	1500
+#define ETH_MAX_FRAME	(ETH_HLEN + NET_MTU_MAX)
 #define ETH_FCS		4
 #define ETH_P_IP	0x0800
 #define ETH_P_ARP	0x0806
@@ -34,7 +40,7 @@
 #define ICMP_HLEN	8
 #define IP_PROTO_ICMP	1
 #define IP_PROTO_UDP	17
-#define NET_MTU		(ETH_MAX_FRAME - ETH_HLEN)
+#define NET_MTU		NET_MTU_MAX
 #define UDP_MAX_DATA	(NET_MTU - IP_HLEN - UDP_HLEN)
 
 /* ---- byte order: everything on the wire is big-endian ---- */
@@ -82,6 +88,8 @@ struct netif {
 	const struct netif_ops *ops;
 	void *priv;			/* the driver's */
 	unsigned int tx_total;		/* transmit buffers in all */
+	uint16_t mtu;			/* bytes of IP packet, at most
+					 * NET_MTU_MAX */
 	/* Statistics (all frames the interface saw, before any filtering). */
 	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
 	uint64_t rx_dropped;		/* malformed or not for us */

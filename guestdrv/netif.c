@@ -32,6 +32,7 @@ struct netif *netif_add(const uint8_t mac[ETH_ALEN], const struct netif_ops *ops
 	memcpy(nif->mac, mac, ETH_ALEN);
 	nif->ops = ops;
 	nif->priv = priv;
+	nif->mtu = NET_MTU_DEFAULT;
 	nets.n++;
 	return nif;
 }
@@ -298,7 +299,7 @@ int eth_output(struct netif *nif, uint8_t *buf, const uint8_t dst[ETH_ALEN],
 {
 	int rc;
 
-	if (len < ETH_HLEN || len > ETH_MAX_FRAME) {
+	if (len < ETH_HLEN || len > ETH_HLEN + nif->mtu) {
 		nif->ops->tx_queue(nif, buf, 0);	/* gives the buffer back */
 		return -EMSGSIZE;
 	}

@@ -55,7 +55,14 @@ int net_start(void)
 	net_config(cmdline_str("ip"), cmdline_str("gw"));
 	net_static_peer();
 	for (unsigned int i = 0; i < netif_count(); i++) {
-		net_print_nic(netif_get(i));
+		struct netif *nif = netif_get(i);
+
+		/* mtu=: every NIC's, over what the device said */
+		if (cmdline_isset("mtu"))
+			nif->mtu = (uint16_t)cmdline_num("mtu");
+		net_print_nic(nif);
+		if (nif->mtu != NET_MTU_DEFAULT)
+			kprintf("guest: %s mtu=%u\n", nif->name, nif->mtu);
 		arp_announce(netif_get(i));
 	}
 	net_flush();

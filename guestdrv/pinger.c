@@ -5,12 +5,14 @@
  * after the last request it waits max(1 s, interval) for stragglers and
  * prints "guest: pinger sent=N received=N lost=N". It also answers ARP,
  * echo and UDP echo like `ping`, since it polls the same stack.
+ * ping_size= sets the echo data bytes (default 56, as ping(8)): 16 bytes
+ * of sequence and time, then byte i is i mod 256. A reply whose data is
+ * not exactly that ("guest: ping seq=N bad payload") is not received.
  */
 #include "cmdline.h"
 #include "netwl.h"
 
 #define PINGER_ID	0x7876
-#define PINGER_DATA	56	/* as ping(8) */
 #define PINGER_WINDOW	256	/* requests tracked for replies */
 
 static struct {
@@ -18,16 +20,28 @@ static struct {
 	uint32_t peer;
 	uint64_t count, secs, interval, start, next_send, end;
 	uint64_t sent, received, dups;
+	uint16_t size;				/* echo data bytes */
+	uint8_t data[NET_MTU];			/* the last request's */
 	uint64_t sent_at[PINGER_WINDOW];	/* 0: answered or never sent */
 } pg;
+
+/* Echo data as pinger_send() made it: the pattern after the 16 bytes of
+ * sequence and time (which differ per request). */
+static bool pinger_payload_ok(const uint8_t *data, uint16_t len)
+{
+	if (len != pg.size)
+		return false;
+	for (uint16_t i = NET_SEQ_LEN; i < len; i++)
+		if (data[i] != (uint8_t)i)
+			return false;
+	return true;
+}
 
 static void pinger_reply(uint32_t src, uint16_t id, uint16_t seq,
 			 const uint8_t *data, uint16_t len)
 {
 	uint64_t now = clock_ns(), *at;
 
-	(void)data;
-	(void)len;
 	if (src != pg.peer || id != PINGER_ID)
 		return;
 	/* Only a request still in the window, and only once. */
@@ -36,6 +50,10 @@ static void pinger_reply(uint32_t src, uint16_t id, uint16_t seq,
 	at = &pg.sent_at[seq % PINGER_WINDOW];
 	if (!*at) {
 		pg.dups++;
+		return;
+	}
+	if (!pinger_payload_ok(data, len)) {
+		kprintf("guest: ping seq=%u bad payload len=%u\n", seq, len);
 		return;
 	}
 	pg.received++;
@@ -51,6 +69,9 @@ static void pinger_start(void)
 	pg.count = cmdline_num("count");
 	pg.secs = cmdline_num("secs");
 	pg.interval = cmdline_num("interval_ms") * 1000000;
+	pg.size = (uint16_t)cmdline_num("ping_size");
+	for (unsigned int i = 0; i < pg.size; i++)
+		pg.data[i] = (uint8_t)i;
 	pg.start = pg.next_send = clock_ns();
 	pg.sending = true;
 	icmp_set_echo_handler(pinger_reply);
@@ -66,15 +87,12 @@ static bool pinger_more(uint64_t now)
 
 static void pinger_send(uint64_t now)
 {
-	uint8_t data[PINGER_DATA];
 	uint16_t seq = (uint16_t)pg.sent;
 
-	for (unsigned int i = 0; i < sizeof(data); i++)
-		data[i] = (uint8_t)i;
-	net_seq_payload(data, seq, now);
+	net_seq_payload(pg.data, seq, now);
 	pg.sent_at[seq % PINGER_WINDOW] = now;
 	pg.sent++;
-	if (icmp_echo_send(pg.peer, PINGER_ID, seq, data, sizeof(data)) < 0)
+	if (icmp_echo_send(pg.peer, PINGER_ID, seq, pg.data, pg.size) < 0)
 		pg.sent_at[seq % PINGER_WINDOW] = 0;	/* counted as lost */
 	net_flush();
 }

@@ -66,7 +66,7 @@ static bool udpseq_more(uint64_t now)
 
 static void udpseq_send(uint64_t now)
 {
-	uint8_t data[UDP_MAX_DATA];
+	static uint8_t data[UDP_MAX_DATA];	/* too big for the stack */
 
 	memset(data, 0, us.len);
 	net_seq_payload(data, (uint32_t)us.sent, now);

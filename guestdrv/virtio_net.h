@@ -11,8 +11,10 @@
 #include "net.h"
 
 #define VNET_QSIZE	256		/* descriptors per queue (at most) */
-#define VNET_BUF_SIZE	2048		/* one frame + header per buffer */
+#define VNET_BUF_SIZE	2048		/* a receive buffer */
 #define VNET_HDR_LEN	12		/* struct virtio_net_hdr, §5.1.6 */
+/* a transmit buffer: header and the longest frame */
+#define VNET_TX_BUF_SIZE	((VNET_HDR_LEN + ETH_MAX_FRAME + 63) & ~63)
 
 struct vnet {
 	struct virtio_dev vd;
@@ -22,6 +24,10 @@ struct vnet {
 	uint8_t *tx_free[VNET_QSIZE];	/* free transmit buffers */
 	unsigned int nr_tx_free, nr_tx;
 	unsigned int mrg_skip;		/* buffers left of a dropped multi-buffer frame */
+	unsigned int mrg_left;		/* buffers still to come of the frame
+					 * being put together in mrg_frame */
+	uint32_t mrg_len;		/* its bytes so far */
+	uint8_t mrg_frame[ETH_MAX_FRAME];
 	bool has_status;
 	uint64_t next_status;		/* when to look at the link bit again */
 	uint64_t rx_bad;		/* used entries we refused */

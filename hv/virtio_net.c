@@ -88,6 +88,7 @@ struct virtio_net {
 	struct virtio_pci *vp;
 	char path[108];
 	struct mac_addr mac;
+	uint16_t mtu;			/* offered with VIRTIO_NET_F_MTU; 0 not */
 	struct vhost_user vu;
 	uint64_t backend_features;	/* last GET_FEATURES, kept while gone */
 	bool backend_known;
@@ -140,11 +141,13 @@ static uint32_t vnet_cfg_read(struct virtio_pci *vp, uint32_t off,
 	struct virtio_net *n = vnet_of(vp);
 	uint8_t cfg[VIRTIO_NET_CFG_SIZE];
 	uint16_t status = n->link_up ? VIRTIO_NET_S_LINK_UP : 0, pairs = 1;
+	uint16_t mtu = n->mtu ? n->mtu : 1500;
 	uint32_t v = 0;
 
 	memcpy(cfg, n->mac.b, MAC_LEN);
 	memcpy(cfg + 6, &status, 2);
 	memcpy(cfg + 8, &pairs, 2);
+	memcpy(cfg + 10, &mtu, 2);
 	if (off + size <= sizeof(cfg))
 		memcpy(&v, cfg + off, size);
 	return v;
@@ -159,7 +162,8 @@ static uint64_t vnet_get_features(struct virtio_pci *vp)
 
 	if (n->backend_known)
 		ring &= n->backend_features;
-	return VNET_HV_FEATURES | ring;
+	return VNET_HV_FEATURES | ring |
+	       (n->mtu ? 1ULL << VIRTIO_NET_F_MTU : 0);
 }
 
 /* ---- calls: where the backend signals used buffers ---- */
@@ -848,6 +852,11 @@ void virtio_net_destroy(struct virtio_net *n)
 	vnet_free(n);
 }
 
+void virtio_net_set_mtu(struct virtio_net *n, uint16_t mtu)
+{
+	n->mtu = mtu;
+}
+
 struct virtio_pci *virtio_net_transport(struct virtio_net *n)
 {
 	return n->vp;
@@ -873,7 +882,7 @@ uint64_t virtio_net_reconnects(const struct virtio_net *n)
 	return n->reconnects;
 }
 
-/* ---- --net vnic=SOCKET[,mac=MAC]: the device table's entry ---- */
+/* ---- --net vnic=SOCKET[,mac=MAC][,mtu=N]: the device table's entry ---- */
 
 #define VNET_NICS_MAX		8
 
@@ -884,6 +893,7 @@ struct vnet_opts {
 		char sock[PATH_MAX];
 		struct mac_addr mac;
 		bool have_mac;
+		uint16_t mtu;
 	} nic[VNET_NICS_MAX];
 };
 
@@ -912,9 +922,23 @@ static int vnet_parse_item(struct vnet_opt *o, const char *item, char *msg,
 			return -EINVAL;
 		}
 		o->have_mac = true;
+	} else if (strncmp(item, "mtu=", 4) == 0) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(item + 4, &end, 10);
+		if (errno || end == item + 4 || *end ||
+		    v < VIRTIO_NET_MTU_MIN || v > VIRTIO_NET_MTU_MAX) {
+			snprintf(msg, msglen, "--net: mtu=%s is not a number "
+				 "in %d-%d", item + 4, VIRTIO_NET_MTU_MIN,
+				 VIRTIO_NET_MTU_MAX);
+			return -EINVAL;
+		}
+		o->mtu = (uint16_t)v;
 	} else {
 		snprintf(msg, msglen, "--net: unknown item '%s' "
-			 "(vnic=SOCKET[,mac=MAC])", item);
+			 "(vnic=SOCKET[,mac=MAC][,mtu=N])", item);
 		return -EINVAL;
 	}
 	return 0;
@@ -992,6 +1016,7 @@ static int vnet_dev_create(struct devices *d, const void *opts)
 			log_err("virtio-net %s: %s", o->sock, strerror(-rc));
 			return rc;
 		}
+		virtio_net_set_mtu(n, o->mtu);
 		rc = devices_add(d, n, n->vp);
 		if (rc < 0)
 			return rc;
@@ -1007,7 +1032,7 @@ static void vnet_dev_destroy(void *dev)
 const struct dev_type virtio_net_dev_type = {
 	.name = "virtio-net",
 	.option = "net",
-	.option_help = "vnic=SOCKET[,mac=MAC]",
+	.option_help = "vnic=SOCKET[,mac=MAC][,mtu=N]",
 	.parse_option = vnet_parse_option,
 	.create = vnet_dev_create,
 	.destroy = vnet_dev_destroy,

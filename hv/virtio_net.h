@@ -18,8 +18,11 @@ struct virtio_pci;
 struct virtio_net;
 
 #define VIRTIO_NET_QUEUE_MAX		1024
-/* The configuration hv offers (§5.1.4): mac, status, max_virtqueue_pairs. */
-#define VIRTIO_NET_CFG_SIZE		offsetof(struct virtio_net_config, mtu)
+/* The configuration hv offers (§5.1.4): mac, status, max_virtqueue_pairs,
+ * mtu (1500 unless --net mtu= set it; offered with VIRTIO_NET_F_MTU). */
+#define VIRTIO_NET_CFG_SIZE		offsetof(struct virtio_net_config, speed)
+#define VIRTIO_NET_MTU_MIN		68
+#define VIRTIO_NET_MTU_MAX		9000
 
 /* Reconnect back-off while the backend is gone (ms). */
 #define VIRTIO_NET_RETRY_MIN_MS		50
@@ -33,6 +36,9 @@ struct virtio_net *virtio_net_create(struct vm *vm, struct pci_bus *bus,
 				     const char *sock,
 				     const struct mac_addr *mac);
 void virtio_net_destroy(struct virtio_net *n);
+/* Offer VIRTIO_NET_F_MTU with mtu (VIRTIO_NET_MTU_MIN..MAX; the guest
+ * VNIC's), before the guest starts; 0: not offered. */
+void virtio_net_set_mtu(struct virtio_net *n, uint16_t mtu);
 struct virtio_pci *virtio_net_transport(struct virtio_net *n);
 
 /* State a user (and the tests) can observe. */

@@ -22,13 +22,25 @@
 
 struct nb_port;
 
+/* Frame sizes (without FCS). A frame of the largest MTU (9000, lib
+ * linkprop's range) with its Ethernet header and one 802.1Q tag; the
+ * jumbo pool's mbufs hold NB_JUMBO_ROOM bytes after their headroom, so
+ * such a frame fits one mbuf (the switch works on one-segment frames). */
+#define NB_MTU_MAX	9000
+#define NB_MAX_FRAME	(NB_MTU_MAX + 14 + 4)
+#define NB_JUMBO_ROOM	9216
+
 struct nb_port_conf {
 	const char *name;		/* the link name (tap: its interface name) */
 	const char *ifname;		/* uplink: the host interface to attach */
 	const char *path;		/* xnb: vhost-user socket to listen on */
 	struct mac_addr mac;		/* tap: the interface's address */
-	uint32_t mtu;			/* tap: 68..9000 */
+	uint32_t mtu;			/* tap: 68..9000; uplink: the
+					 * interface's when attached */
 	struct rte_mempool *pool;	/* mbufs for received frames */
+	struct rte_mempool *jumbo;	/* one-segment mbufs of NB_JUMBO_ROOM
+					 * bytes, for frames too long for
+					 * pool's (tap, uplink) */
 	struct rte_rcu_qsbr *qsbr;	/* xnb: the PMD threads' quiescent state */
 };
 
@@ -46,8 +58,9 @@ struct nb_port_ops {
 	int (*open)(struct nb_port *p, const struct nb_port_conf *c);
 	/* Control thread, once no PMD uses the port. Frees p->priv. */
 	void (*close)(struct nb_port *p);
-	/* PMD. Up to n received frames into pkts (mbufs from conf->pool,
-	 * single segment); the count. */
+	/* PMD. Up to n received frames into pkts (mbufs from conf->pool or
+	 * conf->jumbo; a chain of conf->pool's when the type cannot do
+	 * otherwise, xnb); the count. */
 	uint16_t (*rx_burst)(struct nb_port *p, struct rte_mbuf **pkts,
 			     uint16_t n);
 	/* PMD. Send up to n frames; the port owns (frees) the ones it

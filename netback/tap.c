@@ -3,7 +3,9 @@
  * (Documentation/networking/tuntap.rst), IFF_TAP | IFF_NO_PI, nonblocking.
  * The fd keeps working when the interface is moved into another network
  * namespace; the interface goes away when the fd is closed. One read() or
- * write() per frame.
+ * write() per frame. A frame longer than a pool mbuf's room (MTU above
+ * about 1900) is read on into a bounce buffer and copied into one mbuf
+ * of the jumbo pool; one longer than NB_MAX_FRAME is refused.
  */
 #include <fcntl.h>
 #include <net/if.h>
@@ -25,8 +27,14 @@
 struct tap {
 	int fd;
 	struct rte_mempool *pool;
+	struct rte_mempool *jumbo;
+	uint64_t missed;		/* PMD writes: frames read but lost
+					 * (longer than NB_MAX_FRAME, or no
+					 * jumbo mbuf free) */
 	char ifname[IFNAMSIZ];
-	uint8_t spill[1];		/* PMD: detects oversized frames */
+	/* PMD: the rest of a frame longer than an mbuf of pool, one byte
+	 * more than NB_MAX_FRAME allows so longer frames are seen */
+	uint8_t spill[NB_MAX_FRAME + 1];
 };
 
 /* An ioctl on the interface by name, in our network namespace. */
@@ -74,7 +82,7 @@ static int tap_open(struct nb_port *p, const struct nb_port_conf *c)
 	struct ifreq ifr;
 	int rc;
 
-	if (strlen(c->name) >= IFNAMSIZ || !c->pool)
+	if (strlen(c->name) >= IFNAMSIZ || !c->pool || !c->jumbo)
 		return -EINVAL;
 	if (if_nametoindex(c->name) != 0)
 		return -EEXIST;		/* never take over an existing device */
@@ -82,6 +90,7 @@ static int tap_open(struct nb_port *p, const struct nb_port_conf *c)
 	if (!t)
 		return -ENOMEM;
 	t->pool = c->pool;
+	t->jumbo = c->jumbo;
 	snprintf(t->ifname, sizeof(t->ifname), "%s", c->name);
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (t->fd < 0) {
@@ -116,6 +125,30 @@ static void tap_close(struct nb_port *p)
 	free(t);
 }
 
+/* A frame of len bytes read into m (its first room bytes) and t->spill
+ * (the rest): the same frame in one jumbo mbuf (m freed), or NULL when it
+ * is longer than NB_MAX_FRAME or no jumbo mbuf is free (m is kept for
+ * the next read then, and the frame counted in missed). */
+static struct rte_mbuf *tap_jumbo(struct tap *t, struct rte_mbuf *m,
+				  uint16_t room, size_t len)
+{
+	struct rte_mbuf *j;
+	uint8_t *d;
+
+	j = len <= NB_MAX_FRAME ? rte_pktmbuf_alloc(t->jumbo) : NULL;
+	if (!j) {
+		__atomic_store_n(&t->missed, t->missed + 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	d = rte_pktmbuf_mtod(j, uint8_t *);
+	memcpy(d, rte_pktmbuf_mtod(m, const uint8_t *), room);
+	memcpy(d + room, t->spill, len - room);
+	j->data_len = (uint16_t)len;
+	j->pkt_len = (uint32_t)len;
+	rte_pktmbuf_free(m);
+	return j;
+}
+
 static uint16_t tap_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 			     uint16_t n)
 {
@@ -137,10 +170,15 @@ static uint16_t tap_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 
 		if (r <= 0)
 			break;		/* EAGAIN: nothing more for now */
-		if (r > room)
-			r = 0;		/* the switch drops it as malformed */
-		m->data_len = (uint16_t)r;
-		m->pkt_len = (uint32_t)r;
+		if (r > room) {
+			m = tap_jumbo(t, m, room, (size_t)r);
+			if (!m)
+				continue;	/* dropped, counted */
+			pkts[got] = m;
+		} else {
+			m->data_len = (uint16_t)r;
+			m->pkt_len = (uint32_t)r;
+		}
 		got++;
 	}
 	for (uint16_t i = got; i < n; i++)
@@ -241,6 +279,13 @@ static int tap_set_cpus(struct nb_port *p, const uint64_t *mask,
 	return rc;
 }
 
+static int tap_stats(const struct nb_port *p, struct nb_port_stats *st)
+{
+	st->rx_missed = __atomic_load_n(&((const struct tap *)p->priv)->missed,
+					__ATOMIC_RELAXED);
+	return 0;
+}
+
 static int tap_link_state(const struct nb_port *p UNUSED)
 {
 	return 1;	/* our end is up while the fd is open */
@@ -256,4 +301,5 @@ const struct nb_port_ops nb_tap_ops = {
 	.set_mtu = tap_set_mtu,
 	.set_cpus = tap_set_cpus,
 	.link_state = tap_link_state,
+	.stats = tap_stats,
 };

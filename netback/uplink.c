@@ -4,6 +4,14 @@
  * interface), hot-plugged with rte_dev_probe() when a link is first named
  * and removed when the last user goes. Only the interface the request named
  * is ever attached.
+ *
+ * Frame sizes: the PMD copies each received frame into one mbuf and its
+ * ring frames are 2 KiB by default (frames up to 1982 bytes). An
+ * interface whose MTU is above 1500 when it is attached gets 9216-byte
+ * ring frames (four per 36 KiB block, 256 of them each way; the kernel
+ * allocates 64 KiB per block: 8 MiB in all) and receives into the jumbo
+ * pool, so frames up to NB_MAX_FRAME pass whole. The ring is sized once:
+ * an MTU raised later takes effect when the link is attached again.
  */
 #include <net/if.h>
 #include <stdio.h>
@@ -22,6 +30,13 @@
 
 #define UPLINK_RXD	512
 #define UPLINK_TXD	512
+/* af_packet devargs for a jumbo-capable ring: a frame holds the ring
+ * header (66 bytes before the Ethernet header) and NB_MAX_FRAME; the PMD
+ * wants framesz - 32 <= the mbufs' room (NB_JUMBO_ROOM) and finds frame
+ * i at i * framesz, so a block (page-aligned) must hold whole frames
+ * with nothing left over: 4 frames of 9216 bytes in 9 pages. */
+#define UPLINK_JUMBO_ARGS	",blocksz=36864,framesz=9216,framecnt=256"
+#define UPLINK_SMALL_MTU	1500
 
 struct uplink {
 	uint16_t port_id;
@@ -82,10 +97,12 @@ static int uplink_start(struct uplink *u, struct rte_mempool *pool)
 static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
 {
 	struct uplink *u;
-	char args[RTE_DEV_NAME_MAX_LEN + IFNAMSIZ + 32];
+	char args[RTE_DEV_NAME_MAX_LEN + IFNAMSIZ + 96];
+	bool jumbo = c->mtu > UPLINK_SMALL_MTU;
 	int rc;
 
-	if (!c->ifname || strlen(c->ifname) >= IFNAMSIZ || !c->pool)
+	if (!c->ifname || strlen(c->ifname) >= IFNAMSIZ || !c->pool ||
+	    (jumbo && !c->jumbo))
 		return -EINVAL;
 	if (if_nametoindex(c->ifname) == 0)
 		return -ENOENT;
@@ -93,8 +110,8 @@ static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
 	if (!u)
 		return -ENOMEM;
 	snprintf(u->devname, sizeof(u->devname), "net_af_packet_%s", c->ifname);
-	snprintf(args, sizeof(args), "%s,iface=%s,qpairs=1", u->devname,
-		 c->ifname);
+	snprintf(args, sizeof(args), "%s,iface=%s,qpairs=1%s", u->devname,
+		 c->ifname, jumbo ? UPLINK_JUMBO_ARGS : "");
 	u->was_promisc = uplink_promisc_now(c->ifname);
 	rc = rte_dev_probe(args);
 	if (rc < 0) {
@@ -105,11 +122,12 @@ static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
 	}
 	rc = rte_eth_dev_get_port_by_name(u->devname, &u->port_id);
 	if (rc == 0)
-		rc = uplink_start(u, c->pool);
+		rc = uplink_start(u, jumbo ? c->jumbo : c->pool);
 	if (rc < 0)
 		goto fail;
 	p->priv = u;
-	log_info("uplink %s: attached as DPDK port %u", c->ifname, u->port_id);
+	log_info("uplink %s: attached as DPDK port %u (mtu %u, %s frames)",
+		 c->ifname, u->port_id, c->mtu, jumbo ? "jumbo" : "2 KiB");
 	return 0;
 fail:
 	log_err("uplink %s: cannot start: %s", c->ifname, rte_strerror(-rc));

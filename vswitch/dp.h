@@ -43,6 +43,7 @@ enum vsw_drop {
 	VSW_DROP_NO_BUFFER,	/* no mbuf for a copy */
 	VSW_DROP_UNKNOWN_DST,	/* unicast nobody owns, no uplink */
 	VSW_DROP_MALFORMED,	/* runt or unparsable frame */
+	VSW_DROP_OVERSIZE,	/* longer than the port's MTU allows */
 	VSW_DROP_COUNT,
 };
 extern const char *const vsw_drop_names[VSW_DROP_COUNT];
@@ -102,11 +103,25 @@ struct vsw_switch {
 struct vsw_dp {
 	struct vsw_port *ports[VSW_MAX_PORTS];	/* by id */
 	struct rte_mempool *pool;
+	struct rte_mempool *jumbo;		/* one-segment mbufs of
+						 * NB_JUMBO_ROOM; NULL: frames
+						 * over a pool mbuf are
+						 * dropped */
 	uint64_t now_ns;			/* this iteration's time */
 	uint8_t flow_prio;			/* the frame being forwarded
 						 * matched a flow: its priority
 						 * + 1 (uplink queue); 0 none */
 };
+
+/* The longest frame port p takes or sends (without FCS): its MTU plus
+ * the Ethernet header, plus a VLAN tag on the uplink (as Linux allows on
+ * a device: the tag is not counted in the MTU). */
+static inline uint32_t vsw_port_max_frame(const struct vsw_port *p)
+{
+	uint32_t mtu = p->props.mtu ? p->props.mtu : 1500;
+
+	return mtu + 14 + (p->uplink ? 4 : 0);
+}
 
 /* switch.c, on the PMD thread (or a unit test standing in for it). */
 

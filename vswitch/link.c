@@ -121,7 +121,8 @@ static int link_attach_phys(struct vswd *d, const char *name,
 			    struct vsw_link **out, struct rpc_error *err)
 {
 	struct nb_port_conf conf = { .name = name, .ifname = name,
-				     .pool = d->pool };
+				     .mtu = phys_mtu(name), .pool = d->pool,
+				     .jumbo = d->jumbo };
 	struct vsw_link *l;
 	struct vsw_port *up = NULL;
 	int rc;
@@ -143,6 +144,9 @@ static int link_attach_phys(struct vswd *d, const char *name,
 	up->txq_limit = VSW_TXQ_LEN;
 	up->sw = l->sw;
 	link_props_init(&up->props);
+	/* the largest frame it takes: its interface's MTU when attached
+	 * (its ring is sized then), at most what any port carries */
+	up->props.mtu = MIN(conf.mtu, NB_MTU_MAX);
 	up->nb = nb_port_open("uplink", &conf);
 	if (!up->nb) {
 		rc = rpc_errorf(err, errno, "cannot attach '%s': %s", name,

@@ -31,10 +31,14 @@
 #include "usage.h"
 
 #define VSWD_MBUFS	32767	/* ~78 MB of the DPDK memory */
-/* -m's range. The pool above and what the EAL and the heap keep for
- * themselves need about 136 MB (measured with --no-huge: 128 fails);
- * 160 leaves room for VNICs, captures and flows. */
-#define VSWD_MEM_MIN	160
+/* Jumbo frames (MTU above ~1900): one mbuf of NB_JUMBO_ROOM bytes each,
+ * ~39 MB. A frame that does not fit a 2 KiB mbuf is in one of these
+ * while the switch holds it. */
+#define VSWD_JUMBO_MBUFS	4095
+/* -m's range. The pools above and what the EAL and the heap keep for
+ * themselves need about 168 MB (measured with --no-huge: 160 fails, 168
+ * starts); 200 leaves room for VNICs, captures and flows. */
+#define VSWD_MEM_MIN	200
 #define VSWD_MEM_MAX	65536
 #define VSWD_MBUF_CACHE	256
 #define VSWD_MAX_EAL	32
@@ -101,7 +105,7 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 			    o->mem_mb > VSWD_MEM_MAX) {
 				fprintf(stderr, "vswitchd: invalid memory size "
 					"'%s': MB, %d to %d (the packet buffers "
-					"alone take about 80 MB)\n", optarg,
+					"alone take about 120 MB)\n", optarg,
 					VSWD_MEM_MIN, VSWD_MEM_MAX);
 				return -EINVAL;
 			}
@@ -258,11 +262,22 @@ static int start_dataplane(struct vswd *d)
 			VSWD_MBUFS);
 		return -ENOMEM;
 	}
+	d->jumbo = rte_pktmbuf_pool_create("vsw_jumbo", VSWD_JUMBO_MBUFS,
+					   VSWD_MBUF_CACHE, 0,
+					   RTE_PKTMBUF_HEADROOM + NB_JUMBO_ROOM,
+					   rte_socket_id());
+	if (!d->jumbo) {
+		log_err("jumbo mbuf pool: %s (%u buffers, about 39 MB, do not "
+			"fit in the DPDK memory: raise -m, or reserve more "
+			"hugepages with -H)", rte_strerror(rte_errno),
+			VSWD_JUMBO_MBUFS);
+		return -ENOMEM;
+	}
 	if (lcore >= RTE_MAX_LCORE) {
 		log_err("no lcore for the PMD");
 		return -ENODEV;
 	}
-	d->pmd = pmd_start(d->pool, lcore);
+	d->pmd = pmd_start(d->pool, d->jumbo, lcore);
 	if (!d->pmd) {
 		log_err("cannot start the PMD: %s", strerror(errno));
 		return -errno;
@@ -280,6 +295,7 @@ static void teardown(struct vswd *d)
 	if (d->pmd)
 		pmd_stop(d->pmd);
 	rte_mempool_free(d->pool);
+	rte_mempool_free(d->jumbo);
 	json_decref(d->dormant);
 	snprintf(rtdir, sizeof(rtdir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();

@@ -168,7 +168,7 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 		return 0;	/* its fd said nothing is there */
 	p->fd_ready = false;
 	if (!p->uplink) {
-		uint32_t frame = (p->props.mtu ? p->props.mtu : 1500) * 8 + 144;
+		uint32_t frame = vsw_port_max_frame(p) * 8;
 
 		allow = shaper_allow(&p->from_port, pmd->dp.now_ns, VSW_BURST,
 				     frame);
@@ -362,7 +362,8 @@ static void pmd_free(struct pmd *pmd)
 	free(pmd);
 }
 
-struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore)
+struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
+		       unsigned lcore)
 {
 	struct pmd *pmd = calloc(1, sizeof(*pmd));
 	size_t qsz = rte_rcu_qsbr_get_memsize(1);
@@ -372,6 +373,7 @@ struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore)
 	if (!pmd)
 		return NULL;
 	pmd->dp.pool = pool;
+	pmd->dp.jumbo = jumbo;
 	pmd->lcore = lcore;
 	pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pmd->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -31,7 +31,8 @@ struct pmd_counters {
 };
 
 /* Start the PMD on worker lcore `lcore`. NULL with errno on failure. */
-struct pmd *pmd_start(struct rte_mempool *pool, unsigned lcore);
+struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
+		       unsigned lcore);
 /* Stop and join it; every port and switch must have been removed. */
 void pmd_stop(struct pmd *pmd);
 struct rte_rcu_qsbr *pmd_qsbr(struct pmd *pmd);

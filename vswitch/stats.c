@@ -8,7 +8,10 @@
 
 json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed)
 {
-	uint64_t in_err = vnic ? 0 : missed, out_err = 0;
+	/* missed: frames the port lost before the switch took them; for a
+	 * VNIC those are frames it sent (oerrors), for an uplink frames it
+	 * received (ierrors) */
+	uint64_t in_err = vnic ? 0 : missed, out_err = vnic ? missed : 0;
 	json_t *drops = json_object();
 
 	for (int i = 0; i < VSW_DROP_COUNT; i++) {
@@ -39,7 +42,8 @@ static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 	struct pmd_counters c;
 
 	pmd_get_counters(d->pmd, &c);
-	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I}}",
+	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I}, "
+			    "s:{s:I, s:I}}",
 			    "links", links_json(d, NULL, true),
 			    "vnics", vnics_json(d, NULL, NULL, true),
 			    "pmd", "busy_polls", (json_int_t)c.busy_polls,
@@ -47,7 +51,10 @@ static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 			    "sleeps", (json_int_t)c.sleeps,
 			    "mbufs", "total", (json_int_t)d->pool->size,
 			    "in_use",
-			    (json_int_t)rte_mempool_in_use_count(d->pool));
+			    (json_int_t)rte_mempool_in_use_count(d->pool),
+			    "jumbo_mbufs", "total", (json_int_t)d->jumbo->size,
+			    "in_use",
+			    (json_int_t)rte_mempool_in_use_count(d->jumbo));
 	return 0;
 }
 CTL_COMMAND("stats", stats_ctl_show, "");

@@ -35,6 +35,7 @@ const char *const vsw_drop_names[VSW_DROP_COUNT] = {
 	[VSW_DROP_NO_BUFFER] = "no_buffer",
 	[VSW_DROP_UNKNOWN_DST] = "unknown_dst",
 	[VSW_DROP_MALFORMED] = "malformed",
+	[VSW_DROP_OVERSIZE] = "oversize",
 };
 
 static const enum vsw_drop protect_drop[] = {
@@ -56,6 +57,10 @@ static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
 {
 	struct vsw_txq *q;
 
+	if (unlikely(rte_pktmbuf_pkt_len(m) > vsw_port_max_frame(out))) {
+		drop(out, m, VSW_DROP_OVERSIZE);	/* its MTU is smaller */
+		return;
+	}
 	if (out->flows && flow_dp_output(out, &prio, m))
 		return;
 	q = &out->txq[prio];
@@ -66,6 +71,18 @@ static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
 	}
 	q->m[(q->head + q->count) % VSW_TXQ_LEN] = m;
 	q->count++;
+}
+
+/* A private one-segment copy of m (pool's mbufs, or the jumbo pool's for
+ * a frame longer than their room), NULL when none is free. */
+static struct rte_mbuf *switch_copy(struct vsw_dp *dp, struct rte_mbuf *m)
+{
+	struct rte_mempool *mp = dp->pool;
+
+	if (rte_pktmbuf_pkt_len(m) + VLAN_HLEN >
+	    (uint32_t)(rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM))
+		mp = dp->jumbo;
+	return mp ? rte_pktmbuf_copy(m, mp, 0, UINT32_MAX) : NULL;
 }
 
 /* Towards the uplink: tag with vid (on a private copy if shared). */
@@ -80,8 +97,7 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 	if (vid) {
 		if (rte_mbuf_refcnt_read(m) > 1 || rte_pktmbuf_headroom(m) <
 		    VLAN_HLEN || m->nb_segs > 1) {
-			struct rte_mbuf *c = rte_pktmbuf_copy(m, dp->pool, 0,
-							      UINT32_MAX);
+			struct rte_mbuf *c = switch_copy(dp, m);
 
 			rte_pktmbuf_free(m);
 			if (!c) {
@@ -195,14 +211,40 @@ static int from_vnic(struct vsw_port *in, struct rte_mbuf *m)
 	return v == PROTECT_PASS ? -1 : (int)protect_drop[v];
 }
 
+/* A chain (a guest's frame longer than one mbuf) made one segment: in
+ * place if the first mbuf has room, else copied into a jumbo mbuf. NULL
+ * (m freed, counted) when no jumbo mbuf is free. */
+static struct rte_mbuf *switch_linear(struct vsw_dp *dp, struct vsw_port *in,
+				      struct rte_mbuf *m)
+{
+	struct rte_mbuf *c;
+
+	if (rte_pktmbuf_linearize(m) == 0)
+		return m;
+	c = dp->jumbo ? rte_pktmbuf_copy(m, dp->jumbo, 0, UINT32_MAX) : NULL;
+	if (!c || c->nb_segs > 1) {
+		rte_pktmbuf_free(c);
+		drop(in, m, VSW_DROP_NO_BUFFER);
+		return NULL;
+	}
+	rte_pktmbuf_free(m);
+	return c;
+}
+
 static void switch_one(struct vsw_dp *dp, struct vsw_port *in,
 		       struct rte_mbuf *m)
 {
 	uint16_t vid = in->vid;
 	int why;
 
-	if ((m->nb_segs > 1 && rte_pktmbuf_linearize(m) < 0) ||
-	    rte_pktmbuf_data_len(m) < 14) {
+	/* longer than its MTU: dropped before anything looks at it */
+	if (rte_pktmbuf_pkt_len(m) > vsw_port_max_frame(in)) {
+		drop(in, m, VSW_DROP_OVERSIZE);
+		return;
+	}
+	if (m->nb_segs > 1 && !(m = switch_linear(dp, in, m)))
+		return;
+	if (rte_pktmbuf_data_len(m) < 14) {
 		drop(in, m, VSW_DROP_MALFORMED);
 		return;
 	}
@@ -258,7 +300,7 @@ static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
 
 		n = MIN(n, VSW_BURST);
 		n = (uint16_t)shaper_allow(&p->to_port, dp->now_ns, n,
-					   SHAPER_FRAME_BITS);
+					   vsw_port_max_frame(p) * 8);
 		if (n == 0) {
 			*blocked = true;
 			break;

@@ -130,7 +130,7 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 {
 	struct nb_port_conf conf = {
 		.name = v->name, .path = v->socket, .mac = v->mac,
-		.mtu = v->props.mtu, .pool = d->pool,
+		.mtu = v->props.mtu, .pool = d->pool, .jumbo = d->jumbo,
 		.qsbr = pmd_qsbr(d->pmd),
 	};
 	struct vsw_port *p = calloc(1, sizeof(*p));
@@ -426,6 +426,16 @@ static const char *vnic_state(const struct vsw_vnic *v)
 	return nb_port_link_state(v->port->nb) == 1 ? "up" : "down";
 }
 
+/* Its counters: the switch's and what its port lost below the switch. */
+static json_t *vnic_stats_json(const struct vsw_vnic *v)
+{
+	struct nb_port_stats nst = { 0 };
+
+	if (v->port->nb)
+		nb_port_stats(v->port->nb, &nst);
+	return stats_json(&v->port->stats, true, nst.rx_missed);
+}
+
 static json_t *vnic_json(const struct vsw_vnic *v, bool stats)
 {
 	char mac[MAC_STRLEN];
@@ -442,7 +452,7 @@ static json_t *vnic_json(const struct vsw_vnic *v, bool stats)
 		"mtu", (int)v->props.mtu);
 
 	if (o && stats)
-		json_object_set_new(o, "stats", stats_json(&v->port->stats, true, 0));
+		json_object_set_new(o, "stats", vnic_stats_json(v));
 	return o;
 }
 
@@ -453,7 +463,7 @@ json_t *vnic_link_json(const struct vsw_vnic *v, bool stats)
 		"bridge", "", "over", v->over->name);
 
 	if (o && stats)
-		json_object_set_new(o, "stats", stats_json(&v->port->stats, true, 0));
+		json_object_set_new(o, "stats", vnic_stats_json(v));
 	return o;
 }
 

@@ -63,6 +63,8 @@ struct vswd {
 	char rundir[PATH_MAX];
 	char statedir[PATH_MAX];
 	struct rte_mempool *pool;
+	struct rte_mempool *jumbo;	/* one-segment mbufs for frames
+					 * over 2 KiB (netback/port.h) */
 	struct pmd *pmd;
 	struct vsw_link *links;
 	struct vsw_vnic *vnics;

@@ -419,8 +419,14 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 	for (i = 0; i < c->nnics && dom_hv_net_supported(); i++) {
 		char mac[MAC_STRLEN];
 
-		snprintf(a->net[i], sizeof(a->net[i]), "vnic=%s,mac=%s",
-			 sockets[i], mac_format_canonical(&c->nics[i].mac, mac));
+		int n = snprintf(a->net[i], sizeof(a->net[i]), "vnic=%s,mac=%s",
+				 sockets[i],
+				 mac_format_canonical(&c->nics[i].mac, mac));
+
+		/* the guest takes the VNIC's mtu from its NIC */
+		if (c->nics[i].mtu && n > 0 && (size_t)n < sizeof(a->net[i]))
+			snprintf(a->net[i] + n, sizeof(a->net[i]) - (size_t)n,
+				 ",mtu=%u", c->nics[i].mtu);
 		ARG("--net"); ARG(a->net[i]);
 	}
 	/* Raw disks in the XML's order (hv's --disk: the guest's blk0,

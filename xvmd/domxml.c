@@ -739,6 +739,22 @@ static int domxml_nic_vlan(struct domxml_ctx *c, const xmlNode *n,
 	return 0;
 }
 
+/* <mtu size=>: the VNIC's mtu, which the guest reads from its NIC
+ * (hv --net mtu=). */
+static int domxml_nic_mtu(struct domxml_ctx *c, const xmlNode *n,
+			  struct dom_nic *nic)
+{
+	uint64_t v;
+	int rc = domxml_attr_num(c, n, "size", 68, 9000, &v);
+
+	if (rc == 0)
+		return domxml_fail(c, "interface mtu needs 'size'");
+	if (rc < 0)
+		return rc;
+	nic->mtu = (unsigned int)v;
+	return 0;
+}
+
 static int domxml_nic_mac(struct domxml_ctx *c, const xmlNode *n,
 			  struct dom_nic *nic)
 {
@@ -793,6 +809,8 @@ static int domxml_nic_child(struct domxml_ctx *c, const xmlNode *n,
 		return domxml_nic_vlan(c, n, nic);
 	if (domxml_is(n, "bandwidth"))
 		return domxml_nic_bandwidth(c, n, nic);
+	if (domxml_is(n, "mtu"))
+		return domxml_nic_mtu(c, n, nic);
 	if (domxml_is(n, "model")) {
 		rc = domxml_attr_copy(c, n, "type", nic->model,
 				      sizeof(nic->model), true);

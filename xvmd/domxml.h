@@ -53,6 +53,7 @@ struct dom_nic {
 	struct mac_addr mac;
 	bool has_mac;		/* false until one is generated */
 	unsigned int vlan;	/* 0: none, else 1-4094 */
+	unsigned int mtu;	/* <mtu size=>: 68-9000; 0 none (1500) */
 	uint64_t inbound_kBps;	/* <bandwidth> averages, KB/s; 0 none */
 	uint64_t outbound_kBps;
 	char model[16];		/* "virtio" */

@@ -61,6 +61,8 @@ static void fmt_nic(FILE *f, const struct dom_nic *nic, const char *vnic)
 	if (nic->vlan)
 		fprintf(f, "      <vlan>\n        <tag id='%u'/>\n      </vlan>\n",
 			nic->vlan);
+	if (nic->mtu)
+		fprintf(f, "      <mtu size='%u'/>\n", nic->mtu);
 	if (nic->inbound_kBps || nic->outbound_kBps) {
 		fputs("      <bandwidth>\n", f);
 		if (nic->inbound_kBps)

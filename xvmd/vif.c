@@ -43,7 +43,7 @@ static int vif_create_one(struct vswctl *h, struct dom *d, unsigned int i,
 			  char socket[108], struct verr *e)
 {
 	const struct dom_nic *nic = &d->cfg.nics[i];
-	char mac[MAC_STRLEN], bw[VSWCTL_MAXBW_STRLEN];
+	char mac[MAC_STRLEN], bw[VSWCTL_MAXBW_STRLEN], mtu[12];
 	struct vswctl_props props = { .n = 0 };
 	struct vswctl_vnic_spec spec = {
 		.name = d->live.vnics[i], .link = nic->bridge,
@@ -57,6 +57,10 @@ static int vif_create_one(struct vswctl *h, struct dom *d, unsigned int i,
 	if (vif_maxbw_bps(nic) &&
 	    vswctl_maxbw_format(vif_maxbw_bps(nic), bw, sizeof(bw)) == 0)
 		vswctl_props_add(&props, "maxbw", bw);
+	if (nic->mtu) {
+		snprintf(mtu, sizeof(mtu), "%u", nic->mtu);
+		vswctl_props_add(&props, "mtu", mtu);
+	}
 	ret = vswctl_vnic_create(h, &spec, &info);
 	if (ret == -ENAMETOOLONG &&
 	    vswctl_error(h)->origin != VSWCTL_E_REMOTE)

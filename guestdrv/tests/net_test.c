@@ -280,10 +280,24 @@ static void test_echo(struct netif *nif)
 	CHECK(!memcmp(fake_buf[0] + 42, f + 42, 56));
 	CHECK(inet_fold(inet_sum(fake_buf[0] + 34, ICMP_HLEN + 56, 0)) == 0xffff);
 	/* A full-size request is answered in full. */
+	CHECK(nif->mtu == NET_MTU_DEFAULT);
 	fake_reset();
-	n = echo_frame(f, 8, NET_MTU - IP_HLEN - ICMP_HLEN);
+	n = echo_frame(f, 8, NET_MTU_DEFAULT - IP_HLEN - ICMP_HLEN);
 	net_input(nif, f, n);
-	CHECK(fake_sent == 1 && fake_len[0] == ETH_MAX_FRAME);
+	CHECK(fake_sent == 1 && fake_len[0] == ETH_HLEN + NET_MTU_DEFAULT);
+	/* One byte more than the MTU: no reply can carry it. */
+	fake_reset();
+	n = echo_frame(f, 8, NET_MTU_DEFAULT - IP_HLEN - ICMP_HLEN + 1);
+	net_input(nif, f, n);
+	CHECK(fake_sent == 0);
+	/* At MTU 9000 (jumbo frames) the same, 9014 bytes, data intact. */
+	nif->mtu = 9000;
+	fake_reset();
+	n = echo_frame(f, 8, 9000 - IP_HLEN - ICMP_HLEN);
+	net_input(nif, f, n);
+	CHECK(fake_sent == 1 && fake_len[0] == 9014);
+	CHECK(!memcmp(fake_buf[0] + 42, f + 42, 9000 - IP_HLEN - ICMP_HLEN));
+	nif->mtu = NET_MTU_DEFAULT;
 	/* Padding after the IP packet is ignored (and not echoed). */
 	fake_reset();
 	n = echo_frame(f, 9, 4);

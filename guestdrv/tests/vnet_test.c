@@ -3,8 +3,10 @@
  * `make guest-test`), against a simulated device behind stubs of the PCI
  * transport: receive buffers posted at start, frames handed to the stack
  * and answered with one kick, hostile used entries (short, oversized,
- * split across buffers, unknown ids) dropped and their buffers reposted,
- * transmit buffers running out and coming back.
+ * unknown ids, a split frame that goes wrong) dropped and their buffers
+ * reposted, a 9014-byte frame put together from five buffers (MRG_RXBUF)
+ * and answered in one, the MTU read from the device, transmit buffers
+ * running out and coming back.
  */
 #include "../virtio_net.h"
 
@@ -29,6 +31,7 @@ static struct pci_dev fake_pci = { .dev = 3, .vendor = 0x1af4, .device = 0x1041 
 static uint16_t notify_reg;
 static uint16_t link_status = 1;
 static const uint8_t dev_mac[6] = { 0, 0x16, 0x3e, 9, 8, 7 };
+static const uint16_t dev_mtu = 9000;
 
 struct pci_dev *pci_find(uint16_t vendor, uint16_t device, unsigned int index)
 {
@@ -65,6 +68,8 @@ int virtio_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t 
 		memcpy(buf, dev_mac, 6);
 	else if (off == 6 && len == 2)
 		memcpy(buf, &link_status, 2);
+	else if (off == 10 && len == 2)
+		memcpy(buf, &dev_mtu, 2);
 	else
 		return -ERANGE;
 	return 0;
@@ -88,6 +93,19 @@ static void dev_rx(struct virtq *q, const uint8_t *frame, uint32_t len,
 	if (!raw)
 		memcpy(buf + VNET_HDR_LEN, frame, len);
 	q->used->ring[u % q->size] = (struct virtq_used_elem){ head, raw ? len : VNET_HDR_LEN + len };
+	q->used->idx = (uint16_t)(u + 1);
+}
+
+/* Complete the next posted receive buffer with len raw bytes: a further
+ * buffer of a frame spread over several (no header of its own). */
+static void dev_rx_more(struct virtq *q, const uint8_t *data, uint32_t len)
+{
+	uint16_t head = q->avail->ring[rx_seen++ % q->size];
+	uint8_t *buf = (uint8_t *)(uintptr_t)q->desc[head].addr;
+	uint16_t u = q->used->idx;
+
+	memcpy(buf, data, len);
+	q->used->ring[u % q->size] = (struct virtq_used_elem){ head, len };
 	q->used->idx = (uint16_t)(u + 1);
 }
 
@@ -147,10 +165,11 @@ static void test_rx(struct netif *nif, struct vnet *vn)
 	CHECK(nif->ops->rx_poll(nif, 64) == 2);
 	CHECK(vn->rx_bad == 2 && nif->rx_frames == frames + 1);
 	CHECK(vn->rxq.avail->idx == QSIZE + 3);
-	/* A frame claiming 3 buffers: it and the next two are dropped,
-	 * then a good one gets through. */
+	/* A frame claiming 3 buffers whose second is too long: it and the
+	 * third are dropped, then a good one gets through. */
 	dev_rx(&vn->rxq, f, (uint32_t)n, 3, false);
-	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
+	dev_rx_more(&vn->rxq, f, 0);
+	vn->rxq.used->ring[(vn->rxq.used->idx - 1) % QSIZE].len = 100000;
 	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
 	dev_rx(&vn->rxq, f, (uint32_t)n, 1, false);
 	CHECK(nif->ops->rx_poll(nif, 64) == 4 && nif->rx_frames == frames + 2);
@@ -164,6 +183,60 @@ static void test_rx(struct netif *nif, struct vnet *vn)
 	for (int i = 0; i < 5; i++)
 		dev_rx(&vn->rxq, NULL, 5, 1, true);
 	CHECK(nif->ops->rx_poll(nif, 3) == 3 && nif->ops->rx_poll(nif, 3) == 2);
+}
+
+/* An echo request of n data bytes to 11.0.0.1 from 11.0.0.2. */
+static size_t echo_request(uint8_t *f, uint16_t n)
+{
+	static const uint8_t src[6] = { 0, 0x16, 0x3e, 1, 1, 1 };
+	uint8_t *ip = f + ETH_HLEN, *ic = ip + IP_HLEN;
+
+	memcpy(f, dev_mac, 6);
+	memcpy(f + 6, src, 6);
+	put_be16(f + 12, ETH_P_IP);
+	ic[0] = 8;
+	ic[1] = 0;
+	put_be16(ic + 2, 0);
+	put_be16(ic + 4, 0x77);
+	put_be16(ic + 6, 1);
+	for (uint16_t i = 0; i < n; i++)
+		ic[ICMP_HLEN + i] = (uint8_t)(i * 13 + 1);
+	put_be16(ic + 2, (uint16_t)~inet_fold(inet_sum(ic, ICMP_HLEN + n, 0)));
+	ip_build_header(ip, 0x0b000002, 0x0b000001, IP_PROTO_ICMP,
+			(uint16_t)(ICMP_HLEN + n), 1);
+	return ETH_HLEN + IP_HLEN + ICMP_HLEN + n;
+}
+
+/* MTU 9000 (from the device): a 9014-byte echo request in five receive
+ * buffers, the first two in one poll and the rest in the next, is put
+ * together, and the 9014-byte reply goes in one transmit buffer with the
+ * data as sent. */
+static void test_rx_jumbo(struct netif *nif, struct vnet *vn)
+{
+	static uint8_t f[ETH_MAX_FRAME];
+	uint32_t first = VNET_BUF_SIZE - VNET_HDR_LEN, off;
+	size_t n = echo_request(f, 9000 - IP_HLEN - ICMP_HLEN);
+	uint16_t nb = (uint16_t)(1 + (n - first + VNET_BUF_SIZE - 1) / VNET_BUF_SIZE);
+	uint64_t frames = nif->rx_frames;
+	struct virtq_desc *d;
+	const uint8_t *r;
+
+	CHECK(n == 9014 && nb == 5);
+	dev_rx(&vn->rxq, f, first, nb, false);
+	dev_rx_more(&vn->rxq, f + first, VNET_BUF_SIZE);
+	CHECK(nif->ops->rx_poll(nif, 64) == 2 && nif->rx_frames == frames);
+	for (off = first + VNET_BUF_SIZE; off < n; off += VNET_BUF_SIZE)
+		dev_rx_more(&vn->rxq, f + off, (uint32_t)MIN(n - off, (size_t)VNET_BUF_SIZE));
+	CHECK(nif->ops->rx_poll(nif, 64) == 3 && nif->rx_frames == frames + 1);
+	CHECK(nif->rx_bytes >= 9014);
+	nif->ops->tx_flush(nif);
+	d = &vn->txq.desc[vn->txq.avail->ring[tx_seen % vn->txq.size]];
+	r = (const uint8_t *)(uintptr_t)d->addr + VNET_HDR_LEN;
+	CHECK(d->len == VNET_HDR_LEN + 9014);
+	CHECK(r[ETH_HLEN + IP_HLEN] == 0 &&
+	      !memcmp(r + ETH_HLEN + IP_HLEN + 4, f + ETH_HLEN + IP_HLEN + 4,
+		      9000 - IP_HLEN - 4));
+	CHECK(dev_tx_take(&vn->txq, true) == 1);
 }
 
 static void test_tx(struct netif *nif, struct vnet *vn)
@@ -218,9 +291,11 @@ void vnet_tests(int *checks, int *failures)
 	CHECK(!strcmp(net_fmt_mac(mac, sizeof(mac), nif->mac), "0:16:3e:9:8:7"));
 	if (!vn)
 		return;
+	CHECK(nif->mtu == dev_mtu);	/* VIRTIO_NET_F_MTU */
 	nif->addr[0] = (struct net_addr){ 0x0b000001, 24 };
 	nif->nr_addr = 1;
 	test_rx(nif, vn);
+	test_rx_jumbo(nif, vn);
 	test_tx(nif, vn);
 	/* The link bit, read once a second while polled. */
 	link_status = 0;

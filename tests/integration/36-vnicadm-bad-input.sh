@@ -7,13 +7,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 net_require
-for m in 64 159 65537 12x; do
+for m in 64 199 65537 12x; do
 	"$VSWITCHD" -m "$m" </dev/null >"$TMP/m.out" 2>&1 && fail "vswitchd -m $m started"
-	grep -q "^vswitchd: invalid memory size '$m': MB, 160 to 65536" "$TMP/m.out" ||
+	grep -q "^vswitchd: invalid memory size '$m': MB, 200 to 65536" "$TMP/m.out" ||
 		{ cat "$TMP/m.out"; fail "vswitchd -m $m: no 'invalid memory size' message"; }
 done
-pass "vswitchd -m 64, 159, 65537 and 12x refused with the range"
-VSWITCHD_ARGS="-m 160" vsw_start
+pass "vswitchd -m 64, 199, 65537 and 12x refused with the range"
+VSWITCHD_ARGS="-m 200" vsw_start
 stub=$(vname 9) v=$(vname 1) w=$(vname 2)
 vna create-etherstub -t "$stub"
 vna create-vnic -t -l "$stub" -m 2:0:0:36:0:1 -p maxbw=100M "$v"

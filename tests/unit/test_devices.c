@@ -43,14 +43,22 @@ static void test_net_option(void)
 	char msg[256];
 
 	CU_ASSERT_STRING_EQUAL(devices_option(0, &help), "net");
-	CU_ASSERT_STRING_EQUAL(help, "vnic=SOCKET[,mac=MAC]");
+	CU_ASSERT_STRING_EQUAL(help, "vnic=SOCKET[,mac=MAC][,mtu=N]");
 	CU_ASSERT_STRING_EQUAL(devices_option(1, &help), "disk");
 	CU_ASSERT_STRING_EQUAL(devices_option(2, &help), "vhost-user-blk");
 	CU_ASSERT_PTR_NULL(devices_option(3, &help));
 	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "foo=1", msg,
 					     sizeof(msg)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg, "--net: unknown item 'foo=1' "
-			       "(vnic=SOCKET[,mac=MAC])");
+			       "(vnic=SOCKET[,mac=MAC][,mtu=N])");
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "mtu=9001", msg,
+					     sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "--net: mtu=9001 is not a number in "
+			       "68-9000");
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "mtu=9k", msg,
+					     sizeof(msg)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(msg, "--net: mtu=9k is not a number in "
+			       "68-9000");
 	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 0, "vnic=/nonexistent",
 					     msg, sizeof(msg)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(msg, "--net: /nonexistent: No such file or "

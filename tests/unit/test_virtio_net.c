@@ -150,7 +150,14 @@ static void test_config_and_features(void)
 	CU_ASSERT_EQUAL(DEVCFG(&t, 0, 4), 0x123e1600);
 	CU_ASSERT_EQUAL(DEVCFG(&t, 6, 2), VIRTIO_NET_S_LINK_UP);
 	CU_ASSERT_EQUAL(DEVCFG(&t, 8, 2), 1);		/* max_virtqueue_pairs */
-	CU_ASSERT_EQUAL(DEVCFG(&t, 10, 1), 0);		/* beyond the config */
+	CU_ASSERT_EQUAL(DEVCFG(&t, 10, 2), 1500);	/* mtu, not offered */
+	CU_ASSERT_EQUAL(DEVCFG(&t, 12, 1), 0);		/* beyond the config */
+	/* --net mtu=: offered (VIRTIO_NET_F_MTU) and in the config */
+	virtio_net_set_mtu(t.n, 9000);
+	CU_ASSERT_EQUAL(device_features(&t), GUEST_FEAT | F(VIRTIO_NET_F_MTU));
+	CU_ASSERT_EQUAL(DEVCFG(&t, 10, 2), 9000);
+	virtio_net_set_mtu(t.n, 0);
+	CU_ASSERT_EQUAL(device_features(&t), GUEST_FEAT);
 	/* a feature not offered cannot be negotiated */
 	CU_ASSERT_FALSE(driver_negotiate(&t, GUEST_FEAT |
 					 F(VIRTIO_RING_F_INDIRECT_DESC)) &
