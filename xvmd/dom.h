@@ -216,6 +216,14 @@ int dom_destroy(struct dom *d, struct verr *e);
 int dom_reboot(struct dom *d, struct verr *e);
 int dom_suspend(struct dom *d, struct verr *e);
 int dom_resume(struct dom *d, struct verr *e);
+/* The same five for a request handler, answered when hv answers: the
+ * loop serves everyone else meanwhile (issue 12). 1: done(opaque, rc, e)
+ * runs later, once, on the loop; 0 or -errno with e: finished now. */
+enum dom_op { DOM_OP_SHUTDOWN, DOM_OP_REBOOT, DOM_OP_DESTROY,
+	      DOM_OP_SUSPEND, DOM_OP_RESUME };
+typedef void (*dom_op_done_fn)(void *opaque, int rc, const struct verr *e);
+int dom_op_async(struct dom *d, enum dom_op op, dom_op_done_fn done,
+		 void *opaque, struct verr *e);
 int dom_adopt_all(void);
 void dom_child_exited(pid_t pid, int status);
 /* The hv's vCPU threads (up to n): count, or -errno. */
@@ -277,6 +285,10 @@ int dom_managed_restore(struct dom *d, uint32_t flags,
 			struct verr *e);
 
 /* vif.c: the domain's VNICs on vswitchd. */
+/* How long xvmd waits for each vswitchd reply: the loop waits with it,
+ * so kept short; a stalled vswitchd fails that call with "no reply
+ * within 2000 ms" (issue 12). */
+#define VIF_CALL_MS	2000
 int vif_create(struct dom *d, char sockets[][108], struct verr *e);
 void vif_delete(struct dom *d);
 /* The vhost-user socket paths of the VNICs already made (restart). */

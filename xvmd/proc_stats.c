@@ -354,10 +354,20 @@ static void proc_stats_net(struct tp_list *l, const struct dom *d,
 			vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 			if (vswctl_open(path, h) < 0)
 				*h = NULL;
+			else
+				vswctl_set_timeout(*h, VIF_CALL_MS);
 		}
-		if (!*h || !d->live.vnics[i][0] ||
-		    stats_vnic(*h, d->live.vnics[i], &s, NULL))
+		if (!*h || !d->live.vnics[i][0])
 			continue;
+		if (stats_vnic(*h, d->live.vnics[i], &s, NULL)) {
+			/* vswitchd did not answer: the other domains'
+			 * counters are left out rather than waited for */
+			if (vswctl_error(*h)->origin == VSWCTL_E_CONN) {
+				vswctl_close(*h);
+				*h = NULL;
+			}
+			continue;
+		}
 		tp_ullong(l, s.rx_bytes, "net.%u.rx.bytes", i);
 		tp_ullong(l, s.rx_packets, "net.%u.rx.pkts", i);
 		tp_ullong(l, s.rx_errs, "net.%u.rx.errs", i);

@@ -264,6 +264,8 @@ int stats_vnic(struct vswctl *h, const char *vnic, struct stats_vnic *s,
 	if (!h) {
 		vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 		rc = vswctl_open(path, &own);
+		if (rc == 0)
+			vswctl_set_timeout(own, VIF_CALL_MS);
 		if (rc < 0)
 			return e ? verr_fail(e, rc, VERR_OPERATION_FAILED,
 					     "operation failed: cannot reach "
