@@ -94,20 +94,17 @@ int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
 	return 0;
 }
 
-int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
-		   unsigned int max, struct verr *e)
+/* hv's blkstats reply res into out (dom_disk_stats()). */
+static int dom_disk_stats_parse(struct dom *d, const json_t *res,
+				struct dom_disk_stats *out, unsigned int max,
+				struct verr *e)
 {
-	json_t *res = NULL, *arr, *o;
+	json_t *arr, *o;
 	unsigned int n = 0, i;
 	size_t k = 0;
-	int rc;
 
-	rc = dom_hv_call(d, "blkstats", &res, e);
-	if (rc < 0)
-		return rc;
 	arr = json_object_get(res, "disks");
 	if (!json_is_array(arr)) {
-		json_decref(res);
 		return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED, "operation "
 				 "failed: hv of '%s' gave no disk counters",
 				 d->cfg.name);
@@ -125,7 +122,6 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 		path = json_string_value(json_object_get(o, "path"));
 		/* say so if hv's disks are not the definition's */
 		if (!path || strcmp(path, d->src[i].image)) {
-			json_decref(res);
 			return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED,
 					 "operation failed: hv of '%s' has "
 					 "disk %zu as '%.200s', not '%.200s'",
@@ -145,8 +141,74 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 			.errors = stats_json_u64(o, "errors"),
 		};
 	}
-	json_decref(res);
 	return (int)n;
+}
+
+int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
+		   unsigned int max, struct verr *e)
+{
+	json_t *res = NULL;
+	int rc = dom_hv_call(d, "blkstats", &res, e);
+
+	if (rc == 0)
+		rc = dom_disk_stats_parse(d, res, out, max, e);
+	json_decref(res);
+	return rc;
+}
+
+/* A blkstats call a client waits on (dom_disk_stats_async). */
+struct dom_blk_call {
+	char name[DOM_NAME_MAX + 1];
+	pid_t pid;
+	dom_blk_done_fn done;
+	void *opaque;
+};
+
+static void dom_blk_hv_done(void *opaque, int rc, const json_t *result,
+			    const char *msg)
+{
+	struct dom_blk_call *bc = opaque;
+	struct dom *d = dom_by_name(bc->name);
+	struct dom_disk_stats out[DOM_MAX_DISKS];
+	struct verr e = { 0 };
+
+	if (!d || !d->pid || d->pid != bc->pid) {
+		d = NULL;
+		rc = verr_fail(&e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
+			       "operation is not valid: domain is not "
+			       "running");
+	} else if (rc < 0) {
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "hv blkstats of '%s': %s", bc->name, msg);
+	} else {
+		rc = dom_disk_stats_parse(d, result, out, DOM_MAX_DISKS, &e);
+	}
+	bc->done(bc->opaque, d, rc, rc >= 0 ? out : NULL, &e);
+	free(bc);
+}
+
+int dom_disk_stats_async(struct dom *d, dom_blk_done_fn done, void *opaque,
+			 struct verr *e)
+{
+	struct dom_blk_call *bc = calloc(1, sizeof(*bc));
+	char path[512];
+	int rc;
+
+	if (!bc)
+		return verr_nomem(e);
+	snprintf(bc->name, sizeof(bc->name), "%s", d->cfg.name);
+	bc->pid = d->pid;
+	bc->done = done;
+	bc->opaque = opaque;
+	store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	rc = hvcall_start(path, "blkstats", NULL, HV_CALL_MS, dom_blk_hv_done,
+			  bc);
+	if (rc == 0)
+		return 0;
+	free(bc);
+	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			 "cannot reach hv of '%s': %s", d->cfg.name,
+			 strerror(-rc));
 }
 
 /* ---- runtime state ---- */
@@ -1189,13 +1251,6 @@ int dom_shutdown(struct dom *d, struct verr *e)
 	return rc < 0 ? rc : dom_hv_call(d, "shutdown", NULL, e);
 }
 
-int dom_reboot(struct dom *d, struct verr *e)
-{
-	int rc = dom_op_check(d, DOM_OP_REBOOT, e);
-
-	return rc < 0 ? rc : dom_hv_call(d, "reset", NULL, e);
-}
-
 /* Destroy waits for hv to end so the caller sees "shut off" at once. */
 int dom_destroy(struct dom *d, struct verr *e)
 {
@@ -1208,30 +1263,6 @@ int dom_destroy(struct dom *d, struct verr *e)
 		kill(d->pid, SIGKILL);
 	}
 	dom_hv_gone(d);
-	return 0;
-}
-
-int dom_suspend(struct dom *d, struct verr *e)
-{
-	int rc = dom_op_check(d, DOM_OP_SUSPEND, e);
-
-	if (rc == 0)
-		rc = dom_hv_call(d, "pause", NULL, e);
-	if (rc < 0)
-		return rc;
-	dom_op_applied(d, DOM_OP_SUSPEND);
-	return 0;
-}
-
-int dom_resume(struct dom *d, struct verr *e)
-{
-	int rc = dom_op_check(d, DOM_OP_RESUME, e);
-
-	if (rc == 0)
-		rc = dom_hv_call(d, "resume", NULL, e);
-	if (rc < 0)
-		return rc;
-	dom_op_applied(d, DOM_OP_RESUME);
 	return 0;
 }
 
