@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "xvm/atomicio.h"
@@ -137,6 +139,43 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return ret;
+}
+
+/* ".BASE.XXXXXX" as atomicio_replace_file() names its temporaries. */
+static bool atomicio_is_temp(const char *name)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 9 || name[0] != '.' || name[n - 7] != '.')
+		return false;
+	for (i = n - 6; i < n; i++)
+		if (!isalnum((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+int atomicio_remove_temps(const char *dir, void (*found)(const char *path))
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int n = 0;
+	DIR *dp = opendir(dir);
+
+	if (!dp)
+		return -errno;
+	while ((de = readdir(dp))) {
+		if (!atomicio_is_temp(de->d_name) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if (unlink(path) == 0) {
+			n++;
+			if (found)
+				found(path);
+		}
+	}
+	closedir(dp);
+	return n;
 }
 
 /* Read fd to EOF into a growing buffer, failing past max bytes. */

@@ -17,6 +17,7 @@
 struct vswctl {
 	struct rpc_client *cli;
 	struct vswctl_error err;	/* of the last failed call */
+	int timeout_ms;			/* per call */
 };
 
 int vswctl_sock_path(const char *rundir, char *buf, size_t len)
@@ -62,8 +63,14 @@ int vswctl_open(const char *path, struct vswctl **hp)
 		free(h);
 		return ret;
 	}
+	h->timeout_ms = VSWCTL_TIMEOUT_MS;
 	*hp = h;
 	return 0;
+}
+
+void vswctl_set_timeout(struct vswctl *h, int timeout_ms)
+{
+	h->timeout_ms = timeout_ms > 0 ? timeout_ms : VSWCTL_TIMEOUT_MS;
 }
 
 void vswctl_close(struct vswctl *h)
@@ -133,7 +140,7 @@ int vswctl_call(struct vswctl *h, const char *method, json_t *params,
 		return vswctl_fail(h, -ENOMEM, VSWCTL_E_LOCAL,
 				   "out of memory");
 	ret = rpc_client_call(h->cli, method, params, &res, &e,
-			      VSWCTL_TIMEOUT_MS);
+			      h->timeout_ms);
 	if (ret == -EREMOTE)
 		return vswctl_fail(h, -rpc_errno_from_name(e.code),
 				   VSWCTL_E_REMOTE, "%s", e.message);

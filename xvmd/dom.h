@@ -226,11 +226,19 @@ typedef void (*dom_restore_done_fn)(void *opaque, struct dom *d, int rc,
  * save image, done() tells the end; -errno with e. */
 int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		    void *opaque, struct verr *e);
+/* xvmd's own shutdown (at its stop) and destroy (a migration's end):
+ * the call to hv waits in the loop, at most 2 s. */
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
-int dom_reboot(struct dom *d, struct verr *e);
-int dom_suspend(struct dom *d, struct verr *e);
-int dom_resume(struct dom *d, struct verr *e);
+/* shutdown, reboot, destroy, suspend, resume for a request handler,
+ * answered when hv answers: the loop serves everyone else meanwhile
+ * (issue 12). 1: done(opaque, rc, e)
+ * runs later, once, on the loop; 0 or -errno with e: finished now. */
+enum dom_op { DOM_OP_SHUTDOWN, DOM_OP_REBOOT, DOM_OP_DESTROY,
+	      DOM_OP_SUSPEND, DOM_OP_RESUME };
+typedef void (*dom_op_done_fn)(void *opaque, int rc, const struct verr *e);
+int dom_op_async(struct dom *d, enum dom_op op, dom_op_done_fn done,
+		 void *opaque, struct verr *e);
 int dom_adopt_all(void);
 void dom_child_exited(pid_t pid, int status);
 /* The hv's vCPU threads (up to n): count, or -errno. */
@@ -249,6 +257,15 @@ struct dom_disk_stats {
  * many, or -errno with e. */
 int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 		   unsigned int max, struct verr *e);
+/* The same waited for on the loop: 0, then done(opaque, d, n, out, e)
+ * once, later (d NULL if the domain stopped meanwhile; n < 0 with e,
+ * out NULL, on failure); or -errno with e now (no callback). out holds
+ * DOM_MAX_DISKS entries and lives during the callback only. */
+typedef void (*dom_blk_done_fn)(void *opaque, struct dom *d, int n,
+				const struct dom_disk_stats *out,
+				const struct verr *e);
+int dom_disk_stats_async(struct dom *d, dom_blk_done_fn done, void *opaque,
+			 struct verr *e);
 /* weight/cap now (if running) and in the definition. */
 int dom_set_sched(struct dom *d, unsigned int weight, unsigned int cap,
 		  struct verr *e);
@@ -292,6 +309,10 @@ int dom_managed_restore(struct dom *d, uint32_t flags,
 			struct verr *e);
 
 /* vif.c: the domain's VNICs on vswitchd. */
+/* How long xvmd waits for each vswitchd reply: the loop waits with it,
+ * so kept short; a stalled vswitchd fails that call with "no reply
+ * within 2000 ms" (issue 12). */
+#define VIF_CALL_MS	2000
 int vif_create(struct dom *d, char sockets[][108], struct verr *e);
 void vif_delete(struct dom *d);
 /* The vhost-user socket paths of the VNICs already made (restart). */

@@ -33,8 +33,14 @@
 #include "dom_disk.h"
 #include "dom_migrate.h"
 #include "events.h"
+#include "hvcall.h"
 
-#define HV_CALL_MS		5000
+/* A call that holds the loop (status at start, blkstats, and the
+ * lifecycle calls xvmd makes itself): kept short, it fails that one
+ * call with "no reply within 2000 ms" (issue 12). Clients' lifecycle
+ * calls wait on the loop (dom_op_async) up to HV_ASYNC_MS. */
+#define HV_CALL_MS		2000
+#define HV_ASYNC_MS		5000
 #define HV_SOCKET_WAIT_MS	10000
 /* A restoring hv reads the guest's state before it opens its socket. */
 #define HV_RESTORE_WAIT_MS	120000
@@ -88,20 +94,17 @@ int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
 	return 0;
 }
 
-int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
-		   unsigned int max, struct verr *e)
+/* hv's blkstats reply res into out (dom_disk_stats()). */
+static int dom_disk_stats_parse(struct dom *d, const json_t *res,
+				struct dom_disk_stats *out, unsigned int max,
+				struct verr *e)
 {
-	json_t *res = NULL, *arr, *o;
+	json_t *arr, *o;
 	unsigned int n = 0, i;
 	size_t k = 0;
-	int rc;
 
-	rc = dom_hv_call(d, "blkstats", &res, e);
-	if (rc < 0)
-		return rc;
 	arr = json_object_get(res, "disks");
 	if (!json_is_array(arr)) {
-		json_decref(res);
 		return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED, "operation "
 				 "failed: hv of '%s' gave no disk counters",
 				 d->cfg.name);
@@ -119,7 +122,6 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 		path = json_string_value(json_object_get(o, "path"));
 		/* say so if hv's disks are not the definition's */
 		if (!path || strcmp(path, d->src[i].image)) {
-			json_decref(res);
 			return verr_fail(e, -EPROTO, VERR_OPERATION_FAILED,
 					 "operation failed: hv of '%s' has "
 					 "disk %zu as '%.200s', not '%.200s'",
@@ -139,8 +141,74 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 			.errors = stats_json_u64(o, "errors"),
 		};
 	}
-	json_decref(res);
 	return (int)n;
+}
+
+int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
+		   unsigned int max, struct verr *e)
+{
+	json_t *res = NULL;
+	int rc = dom_hv_call(d, "blkstats", &res, e);
+
+	if (rc == 0)
+		rc = dom_disk_stats_parse(d, res, out, max, e);
+	json_decref(res);
+	return rc;
+}
+
+/* A blkstats call a client waits on (dom_disk_stats_async). */
+struct dom_blk_call {
+	char name[DOM_NAME_MAX + 1];
+	pid_t pid;
+	dom_blk_done_fn done;
+	void *opaque;
+};
+
+static void dom_blk_hv_done(void *opaque, int rc, const json_t *result,
+			    const char *msg)
+{
+	struct dom_blk_call *bc = opaque;
+	struct dom *d = dom_by_name(bc->name);
+	struct dom_disk_stats out[DOM_MAX_DISKS];
+	struct verr e = { 0 };
+
+	if (!d || !d->pid || d->pid != bc->pid) {
+		d = NULL;
+		rc = verr_fail(&e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
+			       "operation is not valid: domain is not "
+			       "running");
+	} else if (rc < 0) {
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "hv blkstats of '%s': %s", bc->name, msg);
+	} else {
+		rc = dom_disk_stats_parse(d, result, out, DOM_MAX_DISKS, &e);
+	}
+	bc->done(bc->opaque, d, rc, rc >= 0 ? out : NULL, &e);
+	free(bc);
+}
+
+int dom_disk_stats_async(struct dom *d, dom_blk_done_fn done, void *opaque,
+			 struct verr *e)
+{
+	struct dom_blk_call *bc = calloc(1, sizeof(*bc));
+	char path[512];
+	int rc;
+
+	if (!bc)
+		return verr_nomem(e);
+	snprintf(bc->name, sizeof(bc->name), "%s", d->cfg.name);
+	bc->pid = d->pid;
+	bc->done = done;
+	bc->opaque = opaque;
+	store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	rc = hvcall_start(path, "blkstats", NULL, HV_CALL_MS, dom_blk_hv_done,
+			  bc);
+	if (rc == 0)
+		return 0;
+	free(bc);
+	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			 "cannot reach hv of '%s': %s", d->cfg.name,
+			 strerror(-rc));
 }
 
 /* ---- runtime state ---- */
@@ -1123,35 +1191,51 @@ static int dom_check_running(struct dom *d, struct verr *e)
 	return 0;
 }
 
-int dom_shutdown(struct dom *d, struct verr *e)
+/* May op be asked of d now? (destroy has its own rules) */
+static int dom_op_check(struct dom *d, enum dom_op op, struct verr *e)
 {
 	int rc = dom_check_running(d, e);
 
-	if (rc == 0)
+	/* during an outgoing migration (virsh migrate --timeout suspends):
+	 * hv pauses and sends the rest at once, whatever the downtime */
+	if (rc == 0 && !(op == DOM_OP_SUSPEND && d->mig_job))
 		rc = dom_check_idle(d, e);
-
 	if (rc < 0)
 		return rc;
-	if (d->state == DS_PAUSED)
+	if (op == DOM_OP_SHUTDOWN && d->state == DS_PAUSED)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: domain is paused");
-	return dom_hv_call(d, "shutdown", NULL, e);
+	if (op == DOM_OP_RESUME && d->state != DS_PAUSED)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
+				"is not valid: domain is not paused");
+	return 0;
 }
 
-int dom_reboot(struct dom *d, struct verr *e)
+static const char *const dom_op_method[] = {
+	[DOM_OP_SHUTDOWN] = "shutdown", [DOM_OP_REBOOT] = "reset",
+	[DOM_OP_DESTROY] = "destroy", [DOM_OP_SUSPEND] = "pause",
+	[DOM_OP_RESUME] = "resume",
+};
+
+/* hv did op: what xvmd records of it. */
+static void dom_op_applied(struct dom *d, enum dom_op op)
 {
-	int rc = dom_check_running(d, e);
-
-	if (rc == 0)
-		rc = dom_check_idle(d, e);
-
-	if (rc < 0)
-		return rc;
-	return dom_hv_call(d, "reset", NULL, e);
+	if (op == DOM_OP_SUSPEND)
+		dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
+	else if (op == DOM_OP_RESUME)
+		dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
 }
 
-/* Destroy waits for hv to end so the caller sees "shut off" at once. */
-int dom_destroy(struct dom *d, struct verr *e)
+/* Destroy when hv is not asked (or did not answer): kill it. */
+static void dom_destroy_kill(struct dom *d)
+{
+	kill(d->pid, SIGKILL);
+	dom_hv_gone(d);
+}
+
+/* The part of destroy before hv is asked: 1 if hv must be asked, 0 if
+ * the domain is destroyed already, -errno with e. */
+static int dom_destroy_begin(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_not_dom0(d, e);
 
@@ -1171,8 +1255,27 @@ int dom_destroy(struct dom *d, struct verr *e)
 		return rc;
 	d->destroying = true;
 	if (d->save_job || d->mig_job) {	/* hv is busy: no answer */
-		kill(d->pid, SIGKILL);
-	} else if (dom_hv_call(d, "destroy", NULL, e) < 0) {
+		dom_destroy_kill(d);
+		return 0;
+	}
+	return 1;
+}
+
+int dom_shutdown(struct dom *d, struct verr *e)
+{
+	int rc = dom_op_check(d, DOM_OP_SHUTDOWN, e);
+
+	return rc < 0 ? rc : dom_hv_call(d, "shutdown", NULL, e);
+}
+
+/* Destroy waits for hv to end so the caller sees "shut off" at once. */
+int dom_destroy(struct dom *d, struct verr *e)
+{
+	int rc = dom_destroy_begin(d, e);
+
+	if (rc <= 0)
+		return rc;
+	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
 		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
 		kill(d->pid, SIGKILL);
 	}
@@ -1180,40 +1283,90 @@ int dom_destroy(struct dom *d, struct verr *e)
 	return 0;
 }
 
-int dom_suspend(struct dom *d, struct verr *e)
+/* A lifecycle call on its way to hv. The domain is found again by name
+ * and hv's pid when hv answers: it may have ended (and a transient one
+ * been forgotten) meanwhile. */
+struct dom_op_call {
+	char name[DOM_NAME_MAX + 1];
+	pid_t pid;
+	enum dom_op op;
+	dom_op_done_fn done;
+	void *opaque;
+};
+
+static void dom_op_hv_done(void *opaque, int rc, const json_t *result,
+			   const char *msg)
 {
-	int rc = dom_check_running(d, e);
+	struct dom_op_call *oc = opaque;
+	struct dom *d = dom_by_name(oc->name);
+	bool same = d && d->pid == oc->pid && d->pid;
+	struct verr e = { 0 };
 
-	/* during an outgoing migration (virsh migrate --timeout suspends):
-	 * hv pauses and sends the rest at once, whatever the downtime */
-	if (rc == 0 && !d->mig_job)
-		rc = dom_check_idle(d, e);
-
-	if (rc == 0)
-		rc = dom_hv_call(d, "pause", NULL, e);
-	if (rc < 0)
-		return rc;
-	dom_set_state(d, DS_PAUSED, DR_PAUSED_USER);
-	return 0;
+	(void)result;
+	if (oc->op == DOM_OP_DESTROY) {
+		/* hv gone on its own meanwhile: destroyed all the same */
+		if (same) {
+			if (rc < 0) {
+				log_warn("dom %s: hv destroy: %s; killing hv",
+					 oc->name, msg);
+				kill(d->pid, SIGKILL);
+			}
+			dom_hv_gone(d);
+		}
+		rc = 0;
+	} else if (rc < 0) {
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "hv %s of '%s': %s", dom_op_method[oc->op],
+			  oc->name, msg);
+	} else if (!same) {
+		rc = verr_fail(&e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
+			       "operation is not valid: domain is not "
+			       "running");
+	} else {
+		dom_op_applied(d, oc->op);
+	}
+	oc->done(oc->opaque, rc, rc < 0 ? &e : NULL);
+	free(oc);
 }
 
-int dom_resume(struct dom *d, struct verr *e)
+int dom_op_async(struct dom *d, enum dom_op op, dom_op_done_fn done,
+		 void *opaque, struct verr *e)
 {
-	int rc = dom_check_running(d, e);
+	struct dom_op_call *oc;
+	char path[512];
+	int rc = op == DOM_OP_DESTROY ? dom_destroy_begin(d, e) :
+		 dom_op_check(d, op, e);
 
+	if (rc < 0 || (op == DOM_OP_DESTROY && rc == 0))
+		return rc;
+	oc = calloc(1, sizeof(*oc));
+	if (!oc) {
+		if (op == DOM_OP_DESTROY) {
+			dom_destroy_kill(d);
+			return 0;
+		}
+		return verr_nomem(e);
+	}
+	snprintf(oc->name, sizeof(oc->name), "%s", d->cfg.name);
+	oc->pid = d->pid;
+	oc->op = op;
+	oc->done = done;
+	oc->opaque = opaque;
+	store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	rc = hvcall_start(path, dom_op_method[op], NULL, HV_ASYNC_MS,
+			  dom_op_hv_done, oc);
 	if (rc == 0)
-		rc = dom_check_idle(d, e);
-
-	if (rc < 0)
-		return rc;
-	if (d->state != DS_PAUSED)
-		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
-				"is not valid: domain is not paused");
-	rc = dom_hv_call(d, "resume", NULL, e);
-	if (rc < 0)
-		return rc;
-	dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
-	return 0;
+		return 1;
+	free(oc);
+	if (op == DOM_OP_DESTROY) {
+		log_warn("dom %s: cannot reach hv (%s); killing hv",
+			 d->cfg.name, strerror(-rc));
+		dom_destroy_kill(d);
+		return 0;
+	}
+	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			 "cannot reach hv of '%s': %s", d->cfg.name,
+			 strerror(-rc));
 }
 
 /* ---- xvmd stopping ---- */

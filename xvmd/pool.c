@@ -1722,6 +1722,8 @@ int pool_init(const char *statedir, const char *rundir)
 	if ((mkdir(pool_defdir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(pool_actdir, 0700) < 0 && errno != EEXIST))
 		return -errno;
+	atomicio_remove_temps(pool_defdir, store_temp_removed);
+	atomicio_remove_temps(pool_actdir, store_temp_removed);
 	pool_load_dir(pool_defdir, false);
 	for (p = pools; p; p = p->next)
 		if (pool_file(path, sizeof(path), pool_defdir, p->name,

@@ -129,16 +129,14 @@ out:
 #define BLK_DISKS_MAX		16	/* more than a domain may have */
 #define BLK_STATS_NPARAMS	9
 
-/* The counters of the disk path names (a target or a source path) of a
- * running domain: 0, or a verr code set on c. */
-static int proc_disk_counters(struct remote_call *c, struct dom *d,
-			      const char *path, struct dom_disk_stats *st)
+/* The disk path names (a target or a source path) of a running domain:
+ * its index in d->cfg.disks, or a verr code set on c. */
+static int proc_disk_index(struct remote_call *c, struct dom *d,
+			   const char *path)
 {
-	struct dom_disk_stats all[BLK_DISKS_MAX];
 	const struct dom_disk *dk;
-	int rc, n;
+	int rc = proc_dom_ready(c, d, true);
 
-	rc = proc_dom_ready(c, d, true);
 	if (rc)
 		return rc;
 	dk = proc_find_disk(d, path);
@@ -149,21 +147,125 @@ static int proc_disk_counters(struct remote_call *c, struct dom *d,
 		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
 				"operation is not valid: domain is not "
 				"running");
-	n = dom_disk_stats(d, all, BLK_DISKS_MAX, &c->err);
-	if (n < 0)
-		return n;
-	if (dk - d->cfg.disks >= n)
-		return verr_set(&c->err, VERR_OPERATION_FAILED, "operation "
+	return (int)(dk - d->cfg.disks);
+}
+
+/* Disk idx's counters out of hv's n: 0, or -errno with e. */
+static int proc_disk_pick(const struct dom *d, const struct dom_disk_stats *all,
+			  int n, int idx, struct dom_disk_stats *st,
+			  struct verr *e)
+{
+	const struct dom_disk *dk = &d->cfg.disks[idx];
+
+	if (idx >= n)
+		return verr_set(e, VERR_OPERATION_FAILED, "operation "
 				"failed: hv of '%s' does not serve disk %s",
 				d->cfg.name, dk->target);
-	*st = all[dk - d->cfg.disks];
+	*st = all[idx];
 	if (!st->avail)
-		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation "
+		return verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation "
 				"not supported: disk %s is a %s image served "
 				"by qemu-storage-daemon: xvmd has no I/O "
 				"counters for it", dk->target,
-				d->src[dk - d->cfg.disks].format);
+				d->src[idx].format);
 	return 0;
+}
+
+/* DOMAIN_BLOCK_STATS's reply: {hyper rd_req, rd_bytes, wr_req,
+ * wr_bytes, errs}. */
+static void proc_put_block_stats(struct xdr_out *ret,
+				 const struct dom_disk_stats *st)
+{
+	xdr_put_u64(ret, st->rd_req);
+	xdr_put_u64(ret, st->rd_bytes);
+	xdr_put_u64(ret, st->wr_req);
+	xdr_put_u64(ret, st->wr_bytes);
+	xdr_put_u64(ret, st->errors);
+}
+
+/* DOMAIN_BLOCK_STATS_FLAGS's reply: {typed_param params<16>; int
+ * nparams}; nparams 0 asks how many there are (virsh does that first),
+ * otherwise the first nparams of them. */
+static void proc_put_block_stats_flags(struct xdr_out *ret,
+				       const struct dom_disk_stats *st,
+				       int32_t nparams)
+{
+	struct tp_list l;
+
+	tp_begin(&l, ret);
+	if (nparams > 0) {
+		const struct { const char *name; uint64_t v; } p[] = {
+			{ "rd_bytes", st->rd_bytes },
+			{ "rd_operations", st->rd_req },
+			{ "rd_total_times", st->rd_ns },
+			{ "wr_bytes", st->wr_bytes },
+			{ "wr_operations", st->wr_req },
+			{ "wr_total_times", st->wr_ns },
+			{ "flush_operations", st->fl_req },
+			{ "flush_total_times", st->fl_ns },
+			{ "errs", st->errors },
+		};
+		_Static_assert(ARRAY_SIZE(p) == BLK_STATS_NPARAMS, "count");
+
+		for (int i = 0; i < nparams && i < BLK_STATS_NPARAMS; i++)
+			tp_ullong(&l, p[i].v, "%s", p[i].name);
+	}
+	tp_end(&l);
+	xdr_put_i32(ret, nparams ? MIN(nparams, BLK_STATS_NPARAMS) :
+		    BLK_STATS_NPARAMS);
+}
+
+/* A block-stats call waiting for hv's blkstats on the loop. */
+struct blk_later {
+	struct remote_defer *rd;
+	int idx;		/* the disk */
+	bool flags_form;	/* BLOCK_STATS_FLAGS, else BLOCK_STATS */
+	int32_t nparams;
+};
+
+static void proc_blk_done(void *opaque, struct dom *d, int n,
+			  const struct dom_disk_stats *all,
+			  const struct verr *e)
+{
+	struct blk_later *l = opaque;
+	struct dom_disk_stats st = { .avail = false };
+	struct xdr_out ret;
+	struct verr e2;
+	int rc = n < 0 ? n : proc_disk_pick(d, all, n, l->idx, &st, &e2);
+
+	xdr_out_init(&ret);
+	if (rc == 0 && l->flags_form)
+		proc_put_block_stats_flags(&ret, &st, l->nparams);
+	else if (rc == 0)
+		proc_put_block_stats(&ret, &st);
+	remote_defer_reply(l->rd, rc, rc < 0 ? (n < 0 ? e : &e2) : NULL,
+			   &ret);
+	xdr_out_free(&ret);
+	free(l);
+}
+
+/* Ask hv for disk idx's counters; the reply when it answers (the loop
+ * serves others meanwhile). PROC_LATER or -errno with c->err. */
+static int proc_blk_later(struct remote_call *c, struct dom *d, int idx,
+			  bool flags_form, int32_t nparams)
+{
+	struct blk_later *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (!l || !(l->rd = remote_call_defer(c))) {
+		free(l);
+		return verr_nomem(&c->err);
+	}
+	l->idx = idx;
+	l->flags_form = flags_form;
+	l->nparams = nparams;
+	rc = dom_disk_stats_async(d, proc_blk_done, l, &c->err);
+	if (rc < 0) {
+		remote_defer_cancel(l->rd);
+		free(l);
+		return rc;
+	}
+	return PROC_LATER;
 }
 
 /* DOMAIN_BLOCK_STATS {dom; string path} -> {hyper rd_req, rd_bytes,
@@ -172,31 +274,22 @@ PROC_DECL(proc_block_stats)
 {
 	struct dom *d = proc_get_dom(c);
 	char *path = xdr_get_string(c->args, 4096);
-	struct dom_disk_stats st;
-	int rc = proc_disk_counters(c, d, path, &st);
+	int rc = proc_disk_index(c, d, path);
 
-	if (rc == 0) {
-		xdr_put_u64(c->ret, st.rd_req);
-		xdr_put_u64(c->ret, st.rd_bytes);
-		xdr_put_u64(c->ret, st.wr_req);
-		xdr_put_u64(c->ret, st.wr_bytes);
-		xdr_put_u64(c->ret, st.errors);
-	}
+	if (rc >= 0)
+		rc = proc_blk_later(c, d, rc, false, 0);
 	free(path);
 	return rc;
 }
 
 /* DOMAIN_BLOCK_STATS_FLAGS {dom; string path; int nparams; u32 flags} ->
- * {typed_param params<16>; int nparams}: nparams 0 asks how many there
- * are (virsh does that first); otherwise the first nparams of them. */
+ * {typed_param params<16>; int nparams}. */
 PROC_DECL(proc_block_stats_flags)
 {
 	struct dom *d = proc_get_dom(c);
 	char *path = xdr_get_string(c->args, 4096);
 	int32_t nparams = xdr_get_i32(c->args);
 	uint32_t flags = xdr_get_u32(c->args);
-	struct dom_disk_stats st;
-	struct tp_list l;
 	int rc;
 
 	rc = proc_dom_ready(c, d, true);
@@ -213,30 +306,9 @@ PROC_DECL(proc_block_stats_flags)
 			      "unsupported flags (0x%x)", flags);
 		goto out;
 	}
-	rc = proc_disk_counters(c, d, path, &st);
-	if (rc)
-		goto out;
-	tp_begin(&l, c->ret);
-	if (nparams > 0) {
-		const struct { const char *name; uint64_t v; } p[] = {
-			{ "rd_bytes", st.rd_bytes },
-			{ "rd_operations", st.rd_req },
-			{ "rd_total_times", st.rd_ns },
-			{ "wr_bytes", st.wr_bytes },
-			{ "wr_operations", st.wr_req },
-			{ "wr_total_times", st.wr_ns },
-			{ "flush_operations", st.fl_req },
-			{ "flush_total_times", st.fl_ns },
-			{ "errs", st.errors },
-		};
-		_Static_assert(ARRAY_SIZE(p) == BLK_STATS_NPARAMS, "count");
-
-		for (int i = 0; i < nparams && i < BLK_STATS_NPARAMS; i++)
-			tp_ullong(&l, p[i].v, "%s", p[i].name);
-	}
-	tp_end(&l);
-	xdr_put_i32(c->ret, nparams ? MIN(nparams, BLK_STATS_NPARAMS) :
-		    BLK_STATS_NPARAMS);
+	rc = proc_disk_index(c, d, path);
+	if (rc >= 0)
+		rc = proc_blk_later(c, d, rc, true, nparams);
 out:
 	free(path);
 	return rc;

@@ -7,11 +7,19 @@
 #include "dom.h"
 #include "proc.h"
 
-/* {dom [; u32 flags]} then run op. */
+/* The lifecycle call's reply, once hv answered. */
+static void proc_dom_op_done(void *opaque, int rc, const struct verr *e)
+{
+	remote_defer_reply(opaque, rc, e, NULL);
+}
+
+/* {dom [; u32 flags]} then run op, answered when hv answers: other
+ * clients are served meanwhile. */
 static int proc_dom_op(struct remote_call *c, bool has_flags,
-		       int (*op)(struct dom *, struct verr *), bool ret_dom)
+		       enum dom_op op)
 {
 	struct dom *d = proc_get_dom(c);
+	struct remote_defer *rd;
 	int rc;
 
 	if (has_flags)
@@ -19,12 +27,14 @@ static int proc_dom_op(struct remote_call *c, bool has_flags,
 	rc = proc_dom_ready(c, d, false);
 	if (rc)
 		return rc;
-	rc = op(d, &c->err);
-	if (rc < 0)
-		return rc;
-	if (ret_dom)
-		proc_put_dom(c, d);
-	return 0;
+	rd = remote_call_defer(c);
+	if (!rd)
+		return verr_nomem(&c->err);
+	rc = dom_op_async(d, op, proc_dom_op_done, rd, &c->err);
+	if (rc == 1)
+		return PROC_LATER;
+	remote_defer_cancel(rd);
+	return rc;
 }
 
 /* A start that restored the managed save image ended: CREATE's reply is
@@ -90,37 +100,37 @@ PROC_DECL(proc_create_with_flags)
 
 PROC_DECL(proc_destroy)
 {
-	return proc_dom_op(c, false, dom_destroy, false);
+	return proc_dom_op(c, false, DOM_OP_DESTROY);
 }
 
 PROC_DECL(proc_destroy_flags)
 {
-	return proc_dom_op(c, true, dom_destroy, false);
+	return proc_dom_op(c, true, DOM_OP_DESTROY);
 }
 
 PROC_DECL(proc_shutdown)
 {
-	return proc_dom_op(c, false, dom_shutdown, false);
+	return proc_dom_op(c, false, DOM_OP_SHUTDOWN);
 }
 
 PROC_DECL(proc_shutdown_flags)
 {
-	return proc_dom_op(c, true, dom_shutdown, false);
+	return proc_dom_op(c, true, DOM_OP_SHUTDOWN);
 }
 
 PROC_DECL(proc_reboot)
 {
-	return proc_dom_op(c, true, dom_reboot, false);
+	return proc_dom_op(c, true, DOM_OP_REBOOT);
 }
 
 PROC_DECL(proc_suspend)
 {
-	return proc_dom_op(c, false, dom_suspend, false);
+	return proc_dom_op(c, false, DOM_OP_SUSPEND);
 }
 
 PROC_DECL(proc_resume)
 {
-	return proc_dom_op(c, false, dom_resume, false);
+	return proc_dom_op(c, false, DOM_OP_RESUME);
 }
 
 PROC_DECL(proc_create_xml)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "xvm/vswctl.h"
 #include "dom.h"
+#include "hvcall.h"
 #include "proc.h"
 #include "sched.h"
 #include "stats.h"
@@ -91,12 +92,51 @@ static int proc_find_nic(const struct dom *d, const char *path)
 	return -1;
 }
 
-/* DOMAIN_INTERFACE_STATS {dom; string path} -> 8 hypers. */
+/* vswitchd answered an interface-stats call a client waits on. */
+struct ifstat_later {
+	struct remote_defer *rd;
+	char vnic[64];
+};
+
+static void proc_ifstat_done(void *opaque, int rc, const json_t *result,
+			     const char *msg)
+{
+	struct ifstat_later *l = opaque;
+	struct stats_vnic s;
+	struct xdr_out ret;
+	struct verr e;
+
+	xdr_out_init(&ret);
+	if (rc < 0)
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "counters of %s: %s", l->vnic, msg);
+	else
+		rc = stats_vnic_rows(l->vnic, json_object_get(result, "vnics"),
+				     &s, &e);
+	if (rc == 0) {
+		xdr_put_u64(&ret, s.rx_bytes);
+		xdr_put_u64(&ret, s.rx_packets);
+		xdr_put_u64(&ret, s.rx_errs);
+		xdr_put_u64(&ret, s.rx_drop);
+		xdr_put_u64(&ret, s.tx_bytes);
+		xdr_put_u64(&ret, s.tx_packets);
+		xdr_put_u64(&ret, s.tx_errs);
+		xdr_put_u64(&ret, s.tx_drop);
+	}
+	remote_defer_reply(l->rd, rc, rc < 0 ? &e : NULL, &ret);
+	xdr_out_free(&ret);
+	free(l);
+}
+
+/* DOMAIN_INTERFACE_STATS {dom; string path} -> 8 hypers, answered when
+ * vswitchd answers (the loop serves others meanwhile). */
 PROC_DECL(proc_interface_stats)
 {
 	struct dom *d = proc_get_dom(c);
 	char *path = xdr_get_string(c->args, 4096);
-	struct stats_vnic s;
+	struct ifstat_later *l = NULL;
+	char sock[300];
+	json_t *params;
 	int rc, i;
 
 	rc = proc_dom_ready(c, d, true);
@@ -113,18 +153,28 @@ PROC_DECL(proc_interface_stats)
 			      path);
 		goto out;
 	}
-	rc = stats_vnic(NULL, d->live.vnics[i], &s, &c->err);
-	if (rc)
+	l = calloc(1, sizeof(*l));
+	params = json_pack("{s:s,s:b}", "name", d->live.vnics[i], "stats", 1);
+	if (!l || !params || !(l->rd = remote_call_defer(c))) {
+		json_decref(params);
+		rc = verr_nomem(&c->err);
 		goto out;
-	xdr_put_u64(c->ret, s.rx_bytes);
-	xdr_put_u64(c->ret, s.rx_packets);
-	xdr_put_u64(c->ret, s.rx_errs);
-	xdr_put_u64(c->ret, s.rx_drop);
-	xdr_put_u64(c->ret, s.tx_bytes);
-	xdr_put_u64(c->ret, s.tx_packets);
-	xdr_put_u64(c->ret, s.tx_errs);
-	xdr_put_u64(c->ret, s.tx_drop);
+	}
+	snprintf(l->vnic, sizeof(l->vnic), "%s", d->live.vnics[i]);
+	vswctl_sock_path(dom_env.rundir, sock, sizeof(sock));
+	rc = hvcall_start(sock, "vnic.list", params, VIF_CALL_MS,
+			  proc_ifstat_done, l);
+	if (rc < 0) {
+		remote_defer_cancel(l->rd);
+		rc = verr_fail(&c->err, rc, VERR_OPERATION_FAILED, "operation "
+			       "failed: cannot reach vswitchd at %s: %s", sock,
+			       strerror(-rc));
+		goto out;
+	}
+	l = NULL;
+	rc = PROC_LATER;
 out:
+	free(l);
 	free(path);
 	return rc;
 }
@@ -354,10 +404,20 @@ static void proc_stats_net(struct tp_list *l, const struct dom *d,
 			vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 			if (vswctl_open(path, h) < 0)
 				*h = NULL;
+			else
+				vswctl_set_timeout(*h, VIF_CALL_MS);
 		}
-		if (!*h || !d->live.vnics[i][0] ||
-		    stats_vnic(*h, d->live.vnics[i], &s, NULL))
+		if (!*h || !d->live.vnics[i][0])
 			continue;
+		if (stats_vnic(*h, d->live.vnics[i], &s, NULL)) {
+			/* vswitchd did not answer: the other domains'
+			 * counters are left out rather than waited for */
+			if (vswctl_error(*h)->origin == VSWCTL_E_CONN) {
+				vswctl_close(*h);
+				*h = NULL;
+			}
+			continue;
+		}
 		tp_ullong(l, s.rx_bytes, "net.%u.rx.bytes", i);
 		tp_ullong(l, s.rx_packets, "net.%u.rx.pkts", i);
 		tp_ullong(l, s.rx_errs, "net.%u.rx.errs", i);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,6 +50,17 @@
  * otherwise clients that never finish a packet keep their slots and,
  * with a large length word, their buffers forever. */
 #define REMOTE_PARTIAL_MS	30000
+/* File descriptors kept for xvmd's own work (hv sockets, consoles, the
+ * store, vswitchd) when clients take the rest: a client accepted on one
+ * of the last REMOTE_FD_RESERVE fds of the limit (RLIMIT_NOFILE) is
+ * refused, its first call answered "Too many open files: ...", and at
+ * most REMOTE_MAX_REFUSING such clients wait for that answer, each at
+ * most REMOTE_REFUSE_MS. When accept() itself fails with EMFILE the
+ * spare fd makes room to take the client off the queue and refuse it so
+ * (the listener would otherwise stay readable and the loop spin). */
+#define REMOTE_FD_RESERVE	16
+#define REMOTE_MAX_REFUSING	4
+#define REMOTE_REFUSE_MS	5000
 /* Packets above REMOTE_SMALL_PKT (define's XML) share this much buffer
  * among all clients; small calls are always read, so clients that
  * announce big packets cannot lock the others out. */
@@ -75,6 +87,7 @@ struct remote_listener {
 	bool tcp;		/* TCP: peers checked against remote_tcp_allow */
 	bool tls;		/* TLS: peers checked by their certificate */
 	char path[108];		/* unix: the socket file; TCP: ADDR:PORT */
+	bool off;		/* not watched: out of fds, see remote_tick */
 	struct remote_listener *next;
 };
 
@@ -96,6 +109,9 @@ struct remote_conn {
 	bool open, readonly, dead;
 	bool ro_socket;		/* accepted on a read-only socket */
 	bool tcp;		/* accepted on a TCP listener */
+	int refuse;		/* errno its first call is answered with */
+	bool closing;		/* close once its output is written */
+	int64_t accepted_ms;
 	char local[64];		/* TCP: our address the client reached */
 	char peer[64];		/* TCP: the client's address, for logs */
 	struct tls_sess *tls;	/* TLS: the session all bytes go through */
@@ -132,8 +148,17 @@ static struct remote_conn *remote_conns;
 static unsigned int remote_nconns[2];	/* by ro_socket */
 static int64_t remote_idle_ms = REMOTE_IDLE_MS;
 static size_t remote_big_bytes;	/* buffers of big packets being read */
+static int remote_spare_fd = -1;	/* /dev/null, given up at EMFILE */
+static unsigned int remote_nrefusing;	/* clients waiting for EMFILE */
+static int64_t remote_off_until;	/* listeners unwatched until */
 static struct log_ratelimit remote_log_rl =
 	LOG_RATELIMIT_INIT(REMOTE_LOG_MS, REMOTE_LOG_BURST);
+
+/* Out of file descriptors: one line per 10 s (the next one says how
+ * many were suppressed). */
+static struct log_ratelimit remote_fd_rl = LOG_RATELIMIT_INIT(10000, 1);
+#define remote_warn_fds(...) \
+	log_ratelimited(&remote_fd_rl, LL_WARN, "remote: " __VA_ARGS__)
 
 /* A warning about a client, rate-limited (any client may trigger it). */
 #define remote_warn(...) \
@@ -237,7 +262,10 @@ static void remote_conn_free(struct remote_conn *conn)
 	remote_pkt_free(conn);
 	xdr_out_free(&conn->out);
 	remote_nconns[conn->ro_socket]--;
+	remote_nrefusing -= conn->refuse != 0;
 	free(conn);
+	if (remote_spare_fd < 0)	/* an fd is free now */
+		remote_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 /*
@@ -548,7 +576,12 @@ static void remote_call(struct remote_conn *conn, const struct remote_hdr *h,
 	int rc;
 
 	xdr_out_init(&ret);
-	if (!p) {
+	if (conn->refuse) {
+		rc = verr_fail(&c.err, -conn->refuse, VERR_RPC, "%s: xvmd has "
+			       "no file descriptor left for another client; "
+			       "try again later", strerror(conn->refuse));
+		conn->closing = true;
+	} else if (!p) {
 		rc = remote_no_support(&c, h->proc);
 	} else if (!(p->flags & PROC_UNOPENED) && !conn->open) {
 		rc = verr_set(&c.err, VERR_INTERNAL, "connection not open");
@@ -741,9 +774,14 @@ static void remote_conn_event(void *opaque, uint32_t events)
 	}
 	if (events & EPOLLOUT)
 		remote_flush(conn);
-	if ((events & EPOLLIN) || remote_io_pending(conn))
+	if (conn->closing)
+		;	/* its one answer is on its way: nothing more read */
+	else if ((events & EPOLLIN) || remote_io_pending(conn))
 		remote_input(conn);
 	else if (events & (EPOLLHUP | EPOLLERR))	/* paused: not read */
+		conn->dead = true;
+	if (conn->closing && (remote_conn_queued(conn) == 0 ||
+			      (events & (EPOLLHUP | EPOLLERR))))
 		conn->dead = true;
 	if (conn->dead)
 		remote_conn_free(conn);
@@ -751,13 +789,20 @@ static void remote_conn_event(void *opaque, uint32_t events)
 		remote_watch(conn);
 }
 
+static void remote_listeners_on(int64_t now);
+
 void remote_tick(void)
 {
 	int64_t now = loop_now_ms();
 	struct remote_conn *conn, *next;
 
+	remote_listeners_on(now);
 	for (conn = remote_conns; conn; conn = next) {
 		next = conn->next;
+		if (conn->refuse && now - conn->accepted_ms >= REMOTE_REFUSE_MS) {
+			remote_conn_free(conn);
+			continue;
+		}
 		if (conn->tls_hs) {
 			if (now - conn->tls_start_ms >= REMOTE_TLS_HS_MS) {
 				remote_warn("TLS client %s refused: no "
@@ -915,6 +960,61 @@ static int remote_accept_tcp(int fd, const struct sockaddr *peer, bool tls)
 	return 0;
 }
 
+/* Every listener watched again once remote_off_until passed. */
+static void remote_listeners_on(int64_t now)
+{
+	struct remote_listener *l;
+
+	if (remote_spare_fd < 0)
+		remote_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (now < remote_off_until)
+		return;
+	for (l = remote_listeners; l; l = l->next)
+		if (l->off && loop_mod(l->fd, EPOLLIN) == 0)
+			l->off = false;
+}
+
+/* accept() failed for want of an fd: take the client off the queue on
+ * the spare fd (refused as below), or leave every listener alone for a
+ * second; either way the loop does not spin on a readable listener. */
+static int remote_accept_spare(struct remote_listener *l, int err)
+{
+	struct remote_listener *o;
+	int fd = -1;
+
+	remote_warn_fds("out of file descriptors (%s): refusing new clients",
+		    strerror(err));
+	if (remote_spare_fd >= 0) {
+		close(remote_spare_fd);
+		remote_spare_fd = -1;
+		fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	remote_off_until = loop_now_ms() + 1000;
+	for (o = remote_listeners; o; o = o->next)
+		if (!o->off && loop_mod(o->fd, 0) == 0)
+			o->off = true;
+	return -1;
+}
+
+/* A client accepted on one of the last fds: answered EMFILE, closed. */
+static void remote_refuse(int fd, bool ro)
+{
+	struct remote_conn *conn;
+
+	if (remote_nrefusing >= REMOTE_MAX_REFUSING ||
+	    remote_serve_fd(fd, ro) < 0) {
+		if (remote_nrefusing >= REMOTE_MAX_REFUSING)
+			close(fd);
+		return;
+	}
+	conn = remote_conns;	/* remote_serve_fd() put it first */
+	conn->refuse = EMFILE;
+	conn->accepted_ms = loop_now_ms();
+	remote_nrefusing++;
+}
+
 static void remote_accept(void *opaque, uint32_t events)
 {
 	struct remote_listener *l = opaque;
@@ -922,11 +1022,31 @@ static void remote_accept(void *opaque, uint32_t events)
 	socklen_t len = sizeof(peer);
 	int fd = accept4(l->fd, (struct sockaddr *)&peer, &len,
 			 SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct rlimit rl;
+	bool low;
 
 	(void)events;
-	if (fd < 0)
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		fd = remote_accept_spare(l, errno);
+		if (fd < 0)
+			return;
+		low = true;
+	} else if (fd < 0) {
 		return;
-	if (l->tcp)
+	} else {
+		low = getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		      rl.rlim_cur != RLIM_INFINITY &&
+		      (rlim_t)fd + REMOTE_FD_RESERVE >= rl.rlim_cur;
+		if (low)
+			remote_warn_fds("%d of %llu file descriptors in use: "
+				    "refusing new clients", fd + 1,
+				    (unsigned long long)rl.rlim_cur);
+	}
+	if (low && l->tls)		/* no answer without a handshake */
+		close(fd);
+	else if (low)
+		remote_refuse(fd, l->ro);
+	else if (l->tcp)
 		remote_accept_tcp(fd, (struct sockaddr *)&peer, l->tls);
 	else
 		remote_serve_fd(fd, l->ro);
@@ -980,6 +1100,8 @@ int remote_listen(const char *path, bool ro)
 	l->ro = ro;
 	strcpy(l->path, path);
 	rc = loop_add(fd, EPOLLIN, remote_accept, l);
+	if (remote_spare_fd < 0)
+		remote_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (rc < 0)
 		goto fail;
 	l->next = remote_listeners;
@@ -1073,6 +1195,8 @@ static int remote_listen_inet(const char *spec, bool tls)
 	l->tls = tls;
 	snprintf(l->path, sizeof(l->path), "%s:%s", host, port);
 	rc = loop_add(fd, EPOLLIN, remote_accept, l);
+	if (remote_spare_fd < 0)
+		remote_spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (rc < 0)
 		goto fail;
 	l->next = remote_listeners;
@@ -1114,4 +1238,8 @@ void remote_shutdown(void)
 			unlink(l->path);
 		free(l);
 	}
+	if (remote_spare_fd >= 0)
+		close(remote_spare_fd);
+	remote_spare_fd = -1;
+	remote_off_until = 0;
 }

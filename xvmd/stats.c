@@ -251,12 +251,33 @@ uint64_t stats_json_u64(json_t *o, const char *key)
 	       (uint64_t)json_integer_value(v) : 0;
 }
 
+int stats_vnic_rows(const char *vnic, const json_t *rows,
+		    struct stats_vnic *s, struct verr *e)
+{
+	json_t *st = json_object_get(json_array_get(rows, 0), "stats");
+
+	memset(s, 0, sizeof(*s));
+	if (json_array_size(rows) != 1 || !json_is_object(st)) {
+		if (e)
+			verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				 "vswitchd gave no counters for %s", vnic);
+		return -EPROTO;
+	}
+	s->rx_bytes = stats_json_u64(st, "rbytes");
+	s->rx_packets = stats_json_u64(st, "ipackets");
+	s->rx_drop = stats_json_u64(st, "ierrors");
+	s->tx_bytes = stats_json_u64(st, "obytes");
+	s->tx_packets = stats_json_u64(st, "opackets");
+	s->tx_drop = stats_json_u64(st, "oerrors");
+	return 0;
+}
+
 int stats_vnic(struct vswctl *h, const char *vnic, struct stats_vnic *s,
 	       struct verr *e)
 {
 	struct vswctl_query q = { .name = vnic, .stats = true };
 	struct vswctl *own = NULL;
-	json_t *rows = NULL, *st;
+	json_t *rows = NULL;
 	char path[300];
 	int rc;
 
@@ -264,6 +285,8 @@ int stats_vnic(struct vswctl *h, const char *vnic, struct stats_vnic *s,
 	if (!h) {
 		vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 		rc = vswctl_open(path, &own);
+		if (rc == 0)
+			vswctl_set_timeout(own, VIF_CALL_MS);
 		if (rc < 0)
 			return e ? verr_fail(e, rc, VERR_OPERATION_FAILED,
 					     "operation failed: cannot reach "
@@ -279,20 +302,7 @@ int stats_vnic(struct vswctl *h, const char *vnic, struct stats_vnic *s,
 				  vswctl_error(h)->message);
 		goto out;
 	}
-	st = json_object_get(json_array_get(rows, 0), "stats");
-	if (json_array_size(rows) != 1 || !json_is_object(st)) {
-		rc = -EPROTO;
-		if (e)
-			verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				 "vswitchd gave no counters for %s", vnic);
-		goto out;
-	}
-	s->rx_bytes = stats_json_u64(st, "rbytes");
-	s->rx_packets = stats_json_u64(st, "ipackets");
-	s->rx_drop = stats_json_u64(st, "ierrors");
-	s->tx_bytes = stats_json_u64(st, "obytes");
-	s->tx_packets = stats_json_u64(st, "opackets");
-	s->tx_drop = stats_json_u64(st, "oerrors");
+	rc = stats_vnic_rows(vnic, rows, s, e);
 out:
 	json_decref(rows);
 	vswctl_close(own);

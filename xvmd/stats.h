@@ -86,5 +86,9 @@ struct vswctl;
  * vnic's counters. 0, or -errno with e filled (e may be NULL). */
 int stats_vnic(struct vswctl *h, const char *vnic, struct stats_vnic *s,
 	       struct verr *e);
+/* The same from the rows of vswitchd's vnic.list {"name", "stats"}
+ * reply (an asynchronous caller's). */
+int stats_vnic_rows(const char *vnic, const json_t *rows,
+		    struct stats_vnic *s, struct verr *e);
 
 #endif

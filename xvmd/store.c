@@ -49,7 +49,16 @@ int store_init(const char *statedir, const char *rundir)
 	    (rc = store_mkdir(store_hvdir)) < 0 ||
 	    (rc = store_mkdir(store_condir)) < 0)
 		return rc;
+	/* writes cut short by kill -9 (nobody else writes here) */
+	atomicio_remove_temps(store_defdir, store_temp_removed);
+	atomicio_remove_temps(store_rundir, store_temp_removed);
+	atomicio_remove_temps(store_hvdir, store_temp_removed);
 	return 0;
+}
+
+void store_temp_removed(const char *path)
+{
+	log_info("store: removed %s, left by an interrupted write", path);
 }
 
 static int store_path(char *buf, size_t len, const char *dir,

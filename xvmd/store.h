@@ -13,7 +13,10 @@
 #include <jansson.h>
 #include "xvm/common.h"
 
+/* Makes the directories and removes the temporaries of writes a kill -9
+ * cut short (logging each). */
 int store_init(const char *statedir, const char *rundir);
+void store_temp_removed(const char *path);
 /* 0 or -errno; nothing is changed in memory by these, the callers
  * (dom.c) change their records only once the store has. */
 int store_save_def(const char *name, const char *xml);

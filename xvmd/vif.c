@@ -23,6 +23,8 @@ static int vif_connect(struct vswctl **hp, struct verr *e)
 
 	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 	ret = vswctl_open(path, hp);
+	if (ret == 0)
+		vswctl_set_timeout(*hp, VIF_CALL_MS);
 	if (ret < 0 && e)
 		verr_fail(e, ret, VERR_OPERATION_FAILED, "operation failed: "
 			  "cannot reach vswitchd at %s: %s", path,

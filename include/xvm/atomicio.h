@@ -28,6 +28,15 @@ int atomicio_replace_file(const char *path, const void *data, size_t len,
 			  mode_t mode);
 
 /*
+ * Remove the temporary files atomicio_replace_file() leaves in dir when
+ * the process is killed before its rename (".BASE.XXXXXX", XXXXXX six
+ * letters or digits): for a directory only its owner writes, at start,
+ * when no write can be under way. found(path) (may be NULL) is told of
+ * each one removed. The count removed, or -errno if dir cannot be read.
+ */
+int atomicio_remove_temps(const char *dir, void (*found)(const char *path));
+
+/*
  * Read the whole file at path if it holds at most max bytes: 0 with *data
  * (malloc'd, NUL-terminated after *len bytes; caller frees) and *len;
  * -EFBIG if the file is larger than max; -errno otherwise.

@@ -66,6 +66,9 @@ int vswctl_vnic_sock_path(const char *rundir, const char *name, char *buf,
 int vswctl_open(const char *path, struct vswctl **hp);
 /* NULL is fine. */
 void vswctl_close(struct vswctl *h);
+/* How long each call waits for vswitchd's reply (VSWCTL_TIMEOUT_MS
+ * unless set; <= 0 restores it): a daemon's loop (xvmd) keeps it short. */
+void vswctl_set_timeout(struct vswctl *h, int timeout_ms);
 /* Why the last call on h failed (valid until the next call). */
 const struct vswctl_error *vswctl_error(const struct vswctl *h);
 /* A status as vswitchd words it ("object already exists" for -EEXIST,

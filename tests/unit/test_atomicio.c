@@ -183,7 +183,45 @@ static void test_fd_io(void)
 	CU_ASSERT_EQUAL(atomicio_write_all(-1, "x", 1), -EBADF);
 }
 
+/* kill -9 between mkostemp() and rename() leaves .BASE.XXXXXX: removed
+ * at start; nothing else in the directory is touched (issue 12, 5). */
+static int temps_seen;
+static void temp_found(const char *path)
+{
+	CU_ASSERT(strstr(path, "/.") != NULL);
+	temps_seen++;
+}
+
+static void test_remove_temps(void)
+{
+	static const char *const stale[] = { ".a.xml.Ab12Z9", ".config.json.q1w2e3",
+					     ".x.autostart.000000" };
+	static const char *const kept[] = { "a.xml", ".hidden", ".a.xml.abc",
+					    ".a.xml.ab-12z", "b.xml.Ab12Z9" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stale); i++)
+		CU_ASSERT_EQUAL(atomicio_replace_file(in_dir(stale[i]), "x", 1,
+						      0600), 0);
+	for (i = 0; i < ARRAY_SIZE(kept); i++)
+		CU_ASSERT_EQUAL(atomicio_replace_file(in_dir(kept[i]), "x", 1,
+						      0600), 0);
+	temps_seen = 0;
+	CU_ASSERT_EQUAL(atomicio_remove_temps(dir, temp_found), 3);
+	CU_ASSERT_EQUAL(temps_seen, 3);
+	for (i = 0; i < ARRAY_SIZE(stale); i++)
+		CU_ASSERT(access(in_dir(stale[i]), F_OK) < 0);
+	for (i = 0; i < ARRAY_SIZE(kept); i++) {
+		CU_ASSERT(access(in_dir(kept[i]), F_OK) == 0);
+		unlink(in_dir(kept[i]));
+	}
+	CU_ASSERT_EQUAL(atomicio_remove_temps(dir, NULL), 0);
+	CU_ASSERT_EQUAL(atomicio_remove_temps("/nonexistent/xvm", NULL),
+			-ENOENT);
+}
+
 static CU_TestInfo tests[] = {
+	{ "remove_temps", test_remove_temps },
 	{ "replace", test_replace },
 	{ "replace_fails_cleanly", test_replace_fails_cleanly },
 	{ "read_limits", test_read_limits },

@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "unit.h"
 #include "xvm/log.h"
+#include "xvmd/hvcall.h"
 #include "xvmd/loop.h"
 #include "xvmd/remote.h"
 #include "xvmd/store.h"
@@ -1706,7 +1709,244 @@ static void test_job_procs(void)
 	client_close(fd);
 }
 
+/* Issue 12 finding 9 (xvmd's side): a call to an hv or vswitchd that
+ * accepts and never answers returns at once and ends on the loop with
+ * its timeout; a reply (after an event) and an error reply end it too;
+ * a socket nobody listens on fails at once, with no callback. */
+struct hvcall_res {
+	bool done;
+	int rc;
+	char msg[160];
+	json_t *result;
+};
+
+static void hvcall_cb(void *opaque, int rc, const json_t *result,
+		      const char *msg)
+{
+	struct hvcall_res *r = opaque;
+
+	r->done = true;
+	r->rc = rc;
+	snprintf(r->msg, sizeof(r->msg), "%s", msg ? msg : "");
+	r->result = result ? json_deep_copy(result) : NULL;
+}
+
+static void hvcall_wait(struct hvcall_res *r, int max_ms)
+{
+	int64_t end = loop_now_ms() + max_ms;
+
+	while (!r->done && loop_now_ms() < end)
+		loop_run_once(50);
+}
+
+/* The request line the client sent on fd: its id. */
+static json_int_t hvcall_req_id(int fd)
+{
+	char buf[512];
+	ssize_t n = 0;
+	json_t *req;
+	json_int_t id;
+
+	for (int i = 0; i < 40 && n <= 0; i++) {
+		loop_run_once(20);	/* the request goes out */
+		n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	}
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	req = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+	id = json_integer_value(json_object_get(req, "id"));
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(req,
+								"method")),
+			       "status");
+	json_decref(req);
+	return id;
+}
+
+static void test_hvcall(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hvcall_res r = { 0 };
+	int lfd, cfd;
+	int64_t t0;
+	char line[256];
+	json_int_t id;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hvcall.sock",
+		 statedir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(lfd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(listen(lfd, 8), 0);
+
+	/* accepted by the kernel, never answered */
+	t0 = loop_now_ms();
+	CU_ASSERT_EQUAL(hvcall_start(sa.sun_path, "status", NULL, 300,
+				     hvcall_cb, &r), 0);
+	CU_ASSERT(loop_now_ms() - t0 < 100);
+	CU_ASSERT_FALSE(r.done);
+	CU_ASSERT_EQUAL(hvcall_pending(), 1);
+	hvcall_wait(&r, 3000);
+	CU_ASSERT_TRUE(r.done);
+	CU_ASSERT_EQUAL(r.rc, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(r.msg, "status: no reply within 300 ms");
+	CU_ASSERT(loop_now_ms() - t0 >= 280);
+	CU_ASSERT_EQUAL(hvcall_pending(), 0);
+	cfd = accept(lfd, NULL, NULL);	/* the abandoned one */
+	CU_ASSERT(cfd >= 0);
+	close(cfd);
+
+	/* an event, then the reply */
+	r = (struct hvcall_res){ 0 };
+	CU_ASSERT_EQUAL(hvcall_start(sa.sun_path, "status", NULL, 5000,
+				     hvcall_cb, &r), 0);
+	cfd = accept(lfd, NULL, NULL);
+	CU_ASSERT_FATAL(cfd >= 0);
+	id = hvcall_req_id(cfd);
+	CU_ASSERT(id > 0);
+	snprintf(line, sizeof(line), "{\"event\":\"state\",\"data\":{}}\n"
+		 "{\"id\":%lld,\"result\":{\"state\":\"running\"}}\n",
+		 (long long)id);
+	CU_ASSERT_EQUAL(send(cfd, line, strlen(line), 0), (ssize_t)strlen(line));
+	hvcall_wait(&r, 3000);
+	CU_ASSERT_TRUE(r.done);
+	CU_ASSERT_EQUAL(r.rc, 0);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(r.result,
+								"state")),
+			       "running");
+	json_decref(r.result);
+	close(cfd);
+
+	/* an error reply */
+	r = (struct hvcall_res){ 0 };
+	CU_ASSERT_EQUAL(hvcall_start(sa.sun_path, "status", NULL, 5000,
+				     hvcall_cb, &r), 0);
+	cfd = accept(lfd, NULL, NULL);
+	CU_ASSERT_FATAL(cfd >= 0);
+	id = hvcall_req_id(cfd);
+	snprintf(line, sizeof(line), "{\"id\":%lld,\"error\":{\"code\":"
+		 "\"EBUSY\",\"message\":\"busy now\"}}\n", (long long)id);
+	CU_ASSERT_EQUAL(send(cfd, line, strlen(line), 0), (ssize_t)strlen(line));
+	hvcall_wait(&r, 3000);
+	CU_ASSERT_EQUAL(r.rc, -EBUSY);
+	CU_ASSERT_STRING_EQUAL(r.msg, "busy now");
+
+	/* the server goes away without answering */
+	r = (struct hvcall_res){ 0 };
+	CU_ASSERT_EQUAL(hvcall_start(sa.sun_path, "status", NULL, 5000,
+				     hvcall_cb, &r), 0);
+	close(accept(lfd, NULL, NULL));
+	hvcall_wait(&r, 3000);
+	CU_ASSERT_EQUAL(r.rc, -ECONNRESET);
+	CU_ASSERT_STRING_EQUAL(r.msg, "status: connection closed by the "
+			       "server");
+	close(cfd);
+	close(lfd);
+	unlink(sa.sun_path);
+
+	/* nobody there: at once, no callback */
+	r = (struct hvcall_res){ 0 };
+	CU_ASSERT_EQUAL(hvcall_start(sa.sun_path, "status", NULL, 5000,
+				     hvcall_cb, &r), -ENOENT);
+	loop_run_once(10);
+	CU_ASSERT_FALSE(r.done);
+	CU_ASSERT_EQUAL(hvcall_pending(), 0);
+}
+
+/* Issue 12 finding 6: out of file descriptors, accept() fails with
+ * EMFILE. The spare fd takes the first waiting client off the queue: its
+ * first call is answered "Too many open files: ..." and it is closed.
+ * While the spare is in use the listener is left alone for a second
+ * instead of waking the loop for ever (no spin: the loop sleeps); once
+ * fds are free again a waiting client is served. */
+static int64_t cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+static void test_out_of_fds(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rlimit old, low;
+	int c1, c2, c3, fill[4096], nfill = 0, fd, i;
+	int64_t t0, cpu0;
+	struct reply r;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fds.sock", statedir);
+	CU_ASSERT_EQUAL_FATAL(remote_listen(sa.sun_path, false), 0);
+	c1 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c2 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c3 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(c1 >= 0 && c2 >= 0 && c3 >= 0);
+	/* take every fd below a limit just above the ones open now */
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_NOFILE, &old), 0);
+	fd = dup(0);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd + 64;
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_NOFILE, &low), 0);
+	while (nfill < (int)ARRAY_SIZE(fill) && (fd = dup(0)) >= 0)
+		fill[nfill++] = fd;
+	CU_ASSERT_EQUAL(errno, EMFILE);
+
+	/* the first client: taken off the queue on the spare, told why */
+	CU_ASSERT_EQUAL(connect(c1, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (i = 0; i < 5; i++)
+		loop_run_once(10);
+	CU_ASSERT_EQUAL(call(c1, P_AUTH_LIST, NULL, &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_ERROR);
+	CU_ASSERT_PTR_NOT_NULL(r.msg ? strstr(r.msg, "Too many open files: "
+					      "xvmd has no file descriptor "
+					      "left for another client") :
+			       NULL);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(recv_packet(c1, &r), -ECONNRESET);	/* closed */
+	reply_free(&r);
+
+	/* two more: one on the spare, the other waits; the loop sleeps */
+	fd = dup(0);		/* the fd c1's connection gave back */
+	if (fd >= 0)
+		fill[nfill++] = fd;
+	CU_ASSERT_EQUAL(connect(c2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CU_ASSERT_EQUAL(connect(c3, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	for (i = 0; i < 5; i++)
+		loop_run_once(10);
+	cpu0 = cpu_ms();
+	t0 = loop_now_ms();
+	for (i = 0; i < 4; i++)
+		loop_run_once(100);
+	CU_ASSERT(loop_now_ms() - t0 >= 350);	/* it slept */
+	CU_ASSERT(cpu_ms() - cpu0 < 100);
+
+	/* fds free again: the waiting client is served */
+	while (nfill > 0)
+		close(fill[--nfill]);
+	CU_ASSERT_EQUAL(setrlimit(RLIMIT_NOFILE, &old), 0);
+	t0 = loop_now_ms();
+	while (loop_now_ms() - t0 < 1300) {
+		remote_tick();
+		loop_run_once(50);
+	}
+	CU_ASSERT_EQUAL(call(c2, P_AUTH_LIST, NULL, &r), 0);
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call(c3, P_AUTH_LIST, NULL, &r), 0);
+	CU_ASSERT(r.status == REMOTE_OK);
+	reply_free(&r);
+	client_close(c1);
+	client_close(c2);
+	client_close(c3);
+}
+
 static CU_TestInfo tests[] = {
+	{ "out of file descriptors: told, no spin (issue 12 #6)",
+	  test_out_of_fds },
+	{ "hv call on the loop, bounded (issue 12 #9)", test_hvcall },
 	{ "connect, type, uri, hostname", test_connect },
 	{ "CONNECT_OPEN of another URI", test_connect_other_uri },
 	{ "lookup of an unknown name: NO_DOMAIN", test_lookup_unknown },

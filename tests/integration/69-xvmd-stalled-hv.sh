@@ -1,0 +1,120 @@
+#!/bin/bash
+# Issue 12 finding 9 (xvmd side): one domain's hv, or vswitchd, that
+# accepts a call and never answers must not hold every client. hv is
+# tests/tools/fake-hv (the loop is what is tested), stopped with SIGSTOP:
+# its control socket still accepts (the kernel does that), nothing
+# answers. While a client's suspend/destroy of that domain waits, other
+# clients' virsh list, dominfo, suspend/resume of another domain answer;
+# the waiting call fails with hv's timeout, destroy kills the stopped hv;
+# domblkstat (hv's blkstats) likewise, with its 2 s limit.
+# vswitchd stopped the same way: domifstat waits for it on the loop too
+# and fails after xvmd's 2 s limit per vswitchd call while others are
+# served, and works again once vswitchd runs. Times are printed, bounds
+# are generous (3 s; before the fix list waited 4.6 s).
+# timeout: 150
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
+net_require
+vsw_start
+stub=$(vname 9)
+vna create-etherstub -t "$stub"
+xvmd_start --hv "$TOP/tests/tools/fake-hv"
+STOPPED=
+at_exit '[ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null'
+
+nic="<interface type='bridge'><source bridge='$stub'/></interface>"
+truncate -s 1M "$TMP/stuck.img"
+dom_xml stuck "workload=spin" "" "$nic<disk type='file'><source file='$TMP/stuck.img'/><target dev='vda'/></disk>"
+dom_xml other "workload=spin"
+V create "$TMP/stuck.xml" >/dev/null || fail "create stuck"
+V create "$TMP/other.xml" >/dev/null || fail "create other"
+hvpid=$(cat "$XVM_RUNDIR/hv/stuck.pid") || fail "no pid file for stuck's hv"
+ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+
+# timed NAME ARGS...: virsh ARGS succeeds within 3 s; prints the time.
+timed() {
+	local t0 t1 out
+	t0=$(ms)
+	out=$(V "${@:2}" 2>&1) || fail "$1: virsh ${*:2} failed: $out"
+	t1=$(ms)
+	(( t1 - t0 < 3000 )) || fail "$1: virsh ${*:2} took $((t1 - t0)) ms"
+	pass "$1: virsh ${*:2} answered in $((t1 - t0)) ms"
+	LAST_OUT=$out
+}
+
+kill -STOP "$hvpid"; STOPPED=$hvpid
+pass "stuck's hv (pid $hvpid) stopped"
+
+# A client's suspend of stuck waits for hv on the loop, not in it.
+t0=$(ms)
+( V suspend stuck >"$TMP/susp.out" 2>&1; echo $? >"$TMP/susp.rc"
+  echo $(( $(ms) - t0 )) >"$TMP/susp.ms" ) &
+bg=$!
+sleep 0.5
+timed "while suspend stuck waits" list --all
+echo "$LAST_OUT" | grep -q ' other .*running' || fail "list: $LAST_OUT"
+timed "while suspend stuck waits" dominfo other
+echo "$LAST_OUT" | grep -Eq '^State: +running' || fail "dominfo other: $LAST_OUT"
+timed "while suspend stuck waits" suspend other
+timed "while suspend stuck waits" resume other
+wait $bg
+[ "$(cat "$TMP/susp.rc")" = 1 ] || fail "suspend stuck: exit $(cat "$TMP/susp.rc"): $(cat "$TMP/susp.out")"
+grep -q "hv pause of 'stuck': pause: no reply within 5000 ms" "$TMP/susp.out" ||
+	fail "suspend stuck: $(cat "$TMP/susp.out")"
+pass "suspend stuck failed after $(cat "$TMP/susp.ms") ms: $(grep -m1 error "$TMP/susp.out")"
+[ "$(V domstate stuck)" = running ] || fail "stuck: domstate $(V domstate stuck) after the failed suspend"
+pass "stuck still running (the failed suspend changed nothing)"
+
+# domblkstat asks hv for its counters on the loop too (2 s limit).
+t0=$(ms)
+( V domblkstat stuck vda >"$TMP/blk.out" 2>&1; echo $? >"$TMP/blk.rc"
+  echo $(( $(ms) - t0 )) >"$TMP/blk.ms" ) &
+bg=$!
+sleep 0.5
+timed "while domblkstat stuck waits" list --all
+wait $bg
+[ "$(cat "$TMP/blk.rc")" = 1 ] || fail "domblkstat stuck: exit $(cat "$TMP/blk.rc"): $(cat "$TMP/blk.out")"
+grep -q "hv blkstats of 'stuck': blkstats: no reply within 2000 ms" "$TMP/blk.out" ||
+	fail "domblkstat stuck: $(cat "$TMP/blk.out")"
+pass "domblkstat stuck failed after $(cat "$TMP/blk.ms") ms: $(grep -m1 error "$TMP/blk.out")"
+
+# destroy of the stopped hv: asked, no answer within 5 s, killed.
+t0=$(ms)
+( V destroy stuck >"$TMP/destroy.out" 2>&1; echo $? >"$TMP/destroy.rc"
+  echo $(( $(ms) - t0 )) >"$TMP/destroy.ms" ) &
+bg=$!
+sleep 0.5
+timed "while destroy stuck waits" list --all
+timed "while destroy stuck waits" dominfo other
+wait $bg
+[ "$(cat "$TMP/destroy.rc")" = 0 ] || fail "destroy stuck: $(cat "$TMP/destroy.out")"
+STOPPED=
+[ "$(V domstate stuck 2>&1)" != running ] || fail "stuck still running after destroy"
+kill -0 "$hvpid" 2>/dev/null && fail "stuck's hv $hvpid still alive after destroy"
+grep -q "dom stuck: hv destroy: destroy: no reply within 5000 ms; killing hv" "$TMP/xvmd.log" ||
+	fail "xvmd.log does not say why hv was killed: $(tail -n 5 "$TMP/xvmd.log")"
+pass "destroy stuck: hv killed after $(cat "$TMP/destroy.ms") ms, domain gone"
+
+# vswitchd stopped: its calls fail after xvmd's 2 s limit.
+V create "$TMP/stuck.xml" >/dev/null || fail "create stuck again"
+vnic=$(V domiflist stuck | awk '$1 ~ /^xvm/ {print $1}')
+[ -n "$vnic" ] || fail "stuck has no VNIC: $(V domiflist stuck)"
+V domifstat stuck "$vnic" >/dev/null || fail "domifstat with vswitchd running"
+V domblkstat stuck vda | grep -Eq '^vda +wr_bytes +512 *$' || fail "domblkstat with hv running: $(V domblkstat stuck vda)"
+kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
+t0=$(ms)
+( V domifstat stuck "$vnic" >"$TMP/ifstat.out" 2>&1; echo $? >"$TMP/ifstat.rc"
+  echo $(( $(ms) - t0 )) >"$TMP/ifstat.ms" ) &
+bg=$!
+sleep 0.5
+timed "while domifstat waits on a stopped vswitchd" list --all
+wait $bg
+[ "$(cat "$TMP/ifstat.rc")" = 1 ] || fail "domifstat: exit $(cat "$TMP/ifstat.rc"): $(cat "$TMP/ifstat.out")"
+grep -q "no reply within 2000 ms" "$TMP/ifstat.out" || fail "domifstat: $(cat "$TMP/ifstat.out")"
+pass "domifstat with vswitchd stopped failed after $(cat "$TMP/ifstat.ms") ms: $(grep -m1 error "$TMP/ifstat.out")"
+kill -CONT "$VSW_PID"; STOPPED=
+V domifstat stuck "$vnic" >/dev/null || fail "domifstat after vswitchd went on"
+pass "domifstat answers again once vswitchd runs"
+V destroy stuck >/dev/null && V destroy other >/dev/null || fail "destroy at the end"
+xvmd_stop
