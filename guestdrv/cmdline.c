@@ -34,6 +34,7 @@ static struct option options[] = {
 	{ .key = "interval_ms", .is_num = true, .min = 1, .max = 3600000, .num = 1000 },
 	{ .key = "port", .is_num = true, .min = 1, .max = 65535, .num = 9 },
 	{ .key = "nic", .is_num = true, .max = 3 },
+	{ .key = "hotplug", .str = "on" },	/* off: ignore PCI hot-plug */
 	/* Disks (docs/guest.md "Disks"). */
 	{ .key = "disk", .is_num = true, .max = 7 },
 	{ .key = "blk_start", .is_num = true, .max = 1ULL << 40 },
