@@ -1126,6 +1126,8 @@ static int mig_out_check(struct dom *d, struct verr *e)
 				 "operation is not valid: domain is not "
 				 "running");
 	rc = mig_disks_check(d, e);
+	if (rc == 0)
+		rc = dom_check_nics_unchanged(d, "migrate", e);
 	if (rc < 0)
 		return rc;
 	return dom_check_idle(d, e);

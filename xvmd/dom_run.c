@@ -145,7 +145,7 @@ int dom_disk_stats(struct dom *d, struct dom_disk_stats *out,
 
 /* ---- runtime state ---- */
 
-static void dom_save_run(struct dom *d)
+void dom_save_run(struct dom *d)
 {
 	json_t *st = json_pack("{s:i, s:i, s:b, s:s}", "id", d->live.id,
 			       "pid", (int)d->pid, "persistent", d->persistent,
@@ -159,6 +159,8 @@ static void dom_save_run(struct dom *d)
 	for (i = 0; i < d->cfg.nnics; i++)
 		json_array_append_new(vn, json_string(d->live.vnics[i]));
 	json_object_set(st, "vnics", vn);
+	if (d->nics_changed)
+		json_object_set_new(st, "nics_changed", json_true());
 	xml = domxml_format(&d->cfg, NULL);
 	if (xml)
 		json_object_set_new(st, "xml", json_string(xml));
@@ -450,6 +452,7 @@ static int dom_spawn(struct dom *d, char sockets[][108], struct verr *e)
 	int logfd, rc;
 
 	dom_args(d, &a, sockets);
+	d->nics_changed = false;	/* hv's command line has them all */
 	store_run_path(logpath, sizeof(logpath), d->cfg.name, "log");
 	store_run_path(sock, sizeof(sock), d->cfg.name, "sock");
 	unlink(sock);
@@ -982,6 +985,7 @@ void dom_stopped(struct dom *d, int state, int reason)
 	dom_pidfile(d, false);
 	store_delete_run(d->cfg.name);
 	d->pid = 0;
+	d->nics_changed = false;
 	if (state != DS_CRASHED)
 		d->live.id = -1;
 	dom_set_state(d, state, reason);

@@ -18,6 +18,9 @@ int dom_hv_call(struct dom *d, const char *method, json_t **result,
 /* The same with params (stolen; NULL: none) and a time limit. */
 int dom_hv_call_params(struct dom *d, const char *method, json_t *params,
 		       int timeout_ms, json_t **result, struct verr *e);
+/* Write the runtime state file (id, pid, VNICs, live XML) that a new
+ * xvmd adopts the domain from. */
+void dom_save_run(struct dom *d);
 /* hv ended (its socket closed, or it was destroyed or saved): on_*
  * actions, or the domain stops (a transient one is freed). */
 void dom_hv_gone(struct dom *d);

@@ -43,6 +43,9 @@ static int dom_save_check(struct dom *d, struct verr *e)
 		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is not "
 				 "running");
+	rc = dom_check_nics_unchanged(d, "save", e);
+	if (rc < 0)
+		return rc;
 	return dom_check_idle(d, e);
 }
 

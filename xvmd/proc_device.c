@@ -3,9 +3,10 @@
  * attach-interface, attach-disk and their detach forms) on the domain's
  * definition: an <interface> or a <disk> added to it or taken out of it,
  * stored before it is installed (dom_def_commit), in effect at the next
- * start. A running domain's own devices do not change: hv has no PCI
- * hot-plug yet, so a change asked of the running configuration (--live,
- * or no flag on a running domain) is refused, naming --config.
+ * start (--config); and an <interface> plugged into or out of a running
+ * domain (--live, or no flag on a running domain; dom_hotplug.c), both
+ * with --live --config (virsh --persistent). Disks of a running domain
+ * do not change (no disk hot-plug yet): refused, naming --config.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,38 +22,36 @@
 /* virDomainDeviceModifyFlags (= virDomainModificationImpact) */
 enum { DEV_AFFECT_LIVE = 1, DEV_AFFECT_CONFIG = 2 };
 
-/* The definition's copy to change, after the checks flags call for;
- * NULL with c->err set. */
-static struct dom_config *proc_device_target(struct remote_call *c,
-					     struct dom *d, uint32_t flags)
+/* The flags resolved (CURRENT: LIVE on a running domain, else CONFIG)
+ * and checked: 0 with *out set, or -errno with c->err set. */
+static int proc_device_flags(struct remote_call *c, struct dom *d,
+			     uint32_t flags, enum domxml_dev_kind kind,
+			     uint32_t *out)
 {
-	if (flags & ~(uint32_t)(DEV_AFFECT_LIVE | DEV_AFFECT_CONFIG)) {
-		verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
-			 "unsupported flags (0x%x)", flags);
-		return NULL;
-	}
+	if (flags & ~(uint32_t)(DEV_AFFECT_LIVE | DEV_AFFECT_CONFIG))
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"unsupported flags (0x%x)", flags);
 	if (!flags)	/* VIR_DOMAIN_AFFECT_CURRENT */
 		flags = dom_active(d) ? DEV_AFFECT_LIVE : DEV_AFFECT_CONFIG;
-	if ((flags & DEV_AFFECT_LIVE) && !dom_active(d)) {
-		verr_set(&c->err, VERR_OPERATION_INVALID, "Requested operation "
-			 "is not valid: domain is not running");
-		return NULL;
-	}
-	if (flags & DEV_AFFECT_LIVE) {
-		verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation not "
-			 "supported: devices of a running domain cannot change "
-			 "(no hot-plug yet); use --config: the definition "
-			 "changes and the domain has the device from its next "
-			 "start");
-		return NULL;
-	}
-	if (!d->persistent) {
-		verr_set(&c->err, VERR_OPERATION_INVALID, "Requested operation "
-			 "is not valid: transient domains do not have any "
-			 "persistent config");
-		return NULL;
-	}
-	return dom_def_copy(d, &c->err);
+	if ((flags & DEV_AFFECT_LIVE) && !dom_active(d))
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	if ((flags & DEV_AFFECT_LIVE) && kind == DOMXML_DEV_DISK)
+		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED,
+				"Operation not supported: disks of a running "
+				"domain cannot change (no disk hot-plug yet); "
+				"use --config: the definition changes and the "
+				"domain has the disk from its next start");
+	if ((flags & DEV_AFFECT_LIVE) && d->dom0)
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: Domain-0 has no "
+				"devices to change");
+	if ((flags & DEV_AFFECT_CONFIG) && !d->persistent)
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: transient domains do "
+				"not have any persistent config");
+	*out = flags;
+	return 0;
 }
 
 static int proc_device_parse(struct remote_call *c, const char *xml,
@@ -180,7 +179,29 @@ static int proc_detach(struct remote_call *c, struct dom_config *def,
 	return 0;
 }
 
-/* {dom; string xml; [u32 flags]}: attach (or detach) the device. */
+/* The running domain's NIC changes (hot-plug, dom_hotplug.c). For an
+ * attach, nic is the one the definition got if it changed too (its
+ * generated MAC). */
+static int proc_device_live(struct remote_call *c, struct dom *d,
+			    bool attach, struct dom_nic *nic)
+{
+	int i;
+
+	if (d->save_job || d->mig_job || d->launch_job)
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: the domain is being "
+				"saved, migrated or started");
+	if (attach)
+		return dom_nic_hotplug(d, nic, &c->err);
+	i = proc_detach_nic_index(c, &d->cfg, nic);
+	if (i < 0)
+		return i;
+	return dom_nic_unplug(d, (unsigned int)i, &c->err);
+}
+
+/* {dom; string xml; [u32 flags]}: attach (or detach) the device: in the
+ * definition (--config), in the running domain (--live), or both. The
+ * definition's change is checked first and stored last. */
 static int proc_device_change(struct remote_call *c, bool with_flags,
 			      bool attach)
 {
@@ -199,14 +220,30 @@ static int proc_device_change(struct remote_call *c, bool with_flags,
 	rc = proc_device_parse(c, xml, &kind, &nic, &disk);
 	if (rc)
 		goto out;
-	def = proc_device_target(c, d, flags);
-	if (!def) {
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = attach ? proc_attach(c, def, kind, &nic, &disk) :
-		      proc_detach(c, def, kind, &nic, &disk);
+	rc = proc_device_flags(c, d, flags, kind, &flags);
 	if (rc)
+		goto out;
+	if (flags & DEV_AFFECT_CONFIG) {
+		def = dom_def_copy(d, &c->err);
+		if (!def) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = attach ? proc_attach(c, def, kind, &nic, &disk) :
+			      proc_detach(c, def, kind, &nic, &disk);
+		if (rc)
+			goto out;
+		if (attach && kind == DOMXML_DEV_NIC)
+			nic = def->nics[def->nnics - 1];	/* its MAC */
+	}
+	if (flags & DEV_AFFECT_LIVE) {
+		rc = proc_device_live(c, d, attach, &nic);
+		if (rc)
+			goto out;
+		log_info("dom %s: interface %s in the running domain",
+			 d->cfg.name, attach ? "attached" : "detached");
+	}
+	if (!def)
 		goto out;
 	rc = dom_def_commit(d, def, &c->err);	/* takes def */
 	def = NULL;

@@ -44,6 +44,9 @@ grep -Eq "^$slot +$cmac1 +yes +$sock1\$" "$TMP/list" || fail "nic-list does not 
 "$HVCTL" -s "$XVM_RUNDIR/g.sock" save "$TMP/g.save" >"$TMP/out" 2>&1 && fail "save went on with a hot-plugged NIC"
 grep -q "hot-plugged or removed since hv started" "$TMP/out" || { cat "$TMP/out"; fail "save: unclear refusal"; }
 pass "save refused: $(cat "$TMP/out")"
+ctl migrate "unix:$TMP/nowhere.sock" >"$TMP/out" 2>&1 && fail "migrate went on with a hot-plugged NIC"
+grep -q "hot-plugged or removed since hv started.*cannot migrate" "$TMP/out" || { cat "$TMP/out"; fail "migrate: unclear refusal"; }
+kill -0 "$HV_PID" || fail "hv exited after the refused save/migrate"
 
 ctl nic-remove "$mac1" >"$TMP/out" 2>&1 || { cat "$TMP/out"; show g; fail "nic-remove"; }
 expect_console g "^guest: hotplug: nic1 removed from $slot" 5

@@ -1,0 +1,100 @@
+#!/bin/bash
+# NIC hot-plug through xvmd with stock virsh: a running PV guest with one
+# interface (untagged, over the uplink) gets a second one by
+# `virsh attach-device` (<vlan> 7, <bandwidth> 1250 KB/s): its VNIC
+# xvm<id>_1 shows in vnicadm with VID 7 and a 10 Mb/s cap, the guest
+# sees the NIC, takes the address ip= names for nic1 and answers ping
+# from a LAN host on VLAN 7; dumpxml shows it (the definition does not);
+# save is refused while it is plugged; after kill -9 of xvmd the adopted
+# domain still has it; `virsh detach-interface` removes it (the guest
+# releases it, the VNIC goes), the guest runs on and nic0 still answers.
+# Then the seeds' --capped-bandwidth style: `attach-interface --inbound
+# --outbound --persistent` plugs an untagged capped NIC (20 Mb/s) that
+# also enters the definition, answers ping, and detach --persistent
+# takes it out of both.
+# timeout: 200
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+. "$(dirname "$0")/xvmdlib.sh"
+require_kvm
+command -v virsh >/dev/null || fail "virsh not installed (libvirt-clients)"
+net_require
+lan_create
+lan_host h1 10.59.0.10/24
+lan_host h7
+lan_host_vlan "$(nsn h7)" 7 10.59.7.10/24
+lan_host h8 10.59.8.10/24
+vsw_start
+xvmd_start
+nic0="<interface type='bridge'><source bridge='$UPLINK'/><mac address='00:16:3e:59:00:01'/></interface>"
+dom_xml hp "workload=ping,idle ip=10.59.0.1/24,10.59.7.1/24@nic1,10.59.8.1/24@nic1" "" "$nic0"
+V define "$TMP/hp.xml" >/dev/null || fail "define"
+V start hp >/dev/null || fail "start"
+wait_for_line "$(conlog hp)" '^guest: ready' 60 || fail "hp did not boot"
+grep -q '^minios: pci: hot-plug controller found' "$(conlog hp)" || fail "the guest found no hot-plug controller"
+id=$(V domid hp)
+ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 does not answer before the plug"
+
+cat >"$TMP/nic1.xml" <<XML
+<interface type='bridge'>
+  <source bridge='$UPLINK'/>
+  <mac address='00:16:3e:59:00:07'/>
+  <model type='virtio'/>
+  <vlan><tag id='7'/></vlan>
+  <bandwidth><inbound average='1250'/><outbound average='1250'/></bandwidth>
+</interface>
+XML
+V attach-device hp "$TMP/nic1.xml" >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "attach-device (live)"; }
+"$VNICADM" show-vnic | tee "$TMP/vnics"
+grep -Eq "^xvm${id}_1 +$UPLINK +10 +0:16:3e:59:0:7 +fixed +7$" "$TMP/vnics" ||
+	fail "xvm${id}_1 over $UPLINK, 10 Mb/s, MAC 0:16:3e:59:0:7, VID 7 not shown"
+pass "attach-device: VNIC xvm${id}_1 on VLAN 7, capped at 10 Mb/s"
+wait_for_line "$(conlog hp)" '^guest: hotplug: nic1 added at 00:03.0' 10 || fail "the guest did not see the new NIC"
+wait_for_line "$(conlog hp)" '^guest: nic1 mac=0:16:3e:59:0:7 link=up ip=10.59.7.1/24,10.59.8.1/24' 5 ||
+	fail "nic1 did not come up with its addresses"
+in_ns "$(nsn h7)" ping -n -c 5 -i 0.2 -W 2 10.59.7.1 >"$TMP/ping7" 2>&1 ||
+	{ cat "$TMP/ping7"; fail "the VLAN-7 LAN host gets no answer through the plugged NIC"; }
+pass "the guest's nic1 answers the VLAN-7 host: $(grep -o '[0-9]* received' "$TMP/ping7")"
+V dumpxml hp | grep -q "<target dev='xvm${id}_1'/>" || fail "dumpxml lacks the plugged interface"
+V dumpxml hp | grep -q "<tag id='7'/>" || fail "dumpxml lacks its VLAN"
+V dumpxml --inactive hp | grep -q "00:16:3e:59:00:07" && fail "the definition got the live-only interface"
+pass "dumpxml shows it with its VNIC and VLAN; the definition does not"
+expect_fail "interfaces were attached or detached while it runs" save hp "$TMP/hp.save"
+expect_fail "interfaces were attached or detached while it runs" managedsave hp
+expect_fail "already has an interface with MAC address 00:16:3e:59:00:07" attach-device hp "$TMP/nic1.xml"
+
+xvmd_kill9
+xvmd_start
+[ "$(V domid hp)" = "$id" ] || fail "hp not adopted"
+V dumpxml hp | grep -q "<target dev='xvm${id}_1'/>" || fail "the adopted domain lost its plugged interface"
+expect_fail "interfaces were attached or detached while it runs" save hp "$TMP/hp.save"
+pass "after kill -9 of xvmd the adopted hp still has the plugged interface"
+
+V detach-interface hp bridge --mac 00:16:3e:59:00:07 >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "detach-interface (live)"; }
+grep -q '^guest: hotplug: nic1 removed from 00:03.0' "$(conlog hp)" || fail "the guest did not release nic1"
+"$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 still there after the detach"
+V dumpxml hp | grep -q "00:16:3e:59:00:07" && fail "dumpxml still shows the detached interface"
+ns_ping "$(nsn h7)" 10.59.7.1 2 && fail "10.59.7.1 still answers after the detach"
+ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 no longer answers after the detach"
+[ "$(V domstate hp)" = running ] || fail "hp is $(V domstate hp) after the detach"
+pass "detach-interface: the guest released nic1, its VNIC is gone; hp runs, nic0 answers"
+
+V attach-interface hp bridge "$UPLINK" --mac 00:16:3e:59:00:08 --model virtio \
+	--inbound 2500 --outbound 2500 --persistent >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "attach-interface --persistent"; }
+"$VNICADM" show-vnic | grep -Eq "^xvm${id}_1 +$UPLINK +20 +0:16:3e:59:0:8 +fixed +0$" ||
+	{ "$VNICADM" show-vnic; fail "xvm${id}_1 untagged at 20 Mb/s not shown"; }
+V dumpxml --inactive hp | grep -q "00:16:3e:59:00:08" || fail "--persistent: the definition lacks the interface"
+n=$(grep -c '^guest: hotplug: nic1 added' "$(conlog hp)")
+end=$(deadline_in 10)
+while before "$end" && [ "$(grep -c '^guest: hotplug: nic1 added' "$(conlog hp)")" -lt 2 ]; do sleep 0.1; done
+ns_ping "$(nsn h8)" 10.59.8.1 5 || fail "the capped NIC does not answer"
+pass "attach-interface --inbound/--outbound --persistent: 20 Mb/s, in the definition too, answers"
+V detach-interface hp bridge --mac 00:16:3e:59:00:08 --persistent >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "detach --persistent"; }
+V dumpxml --inactive hp | grep -q "00:16:3e:59:00:08" && fail "--persistent detach left it in the definition"
+"$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 left"
+ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 no longer answers"
+pass "detach-interface --persistent: gone from both; nic0 answers"
+V destroy hp >/dev/null
+[ "$(V dumpxml --inactive hp | grep -c '<interface')" = 1 ] || { V dumpxml --inactive hp; fail "the definition after the run is not the original one"; }
+"$VNICADM" show-vnic | grep -q '^xvm' && fail "guest VNICs left: $("$VNICADM" show-vnic)"
+xvmd_stop
