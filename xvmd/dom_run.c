@@ -973,6 +973,7 @@ void dom_stopped(struct dom *d, int state, int reason)
 {
 	dom_save_detach(d);
 	dom_mig_detach(d);
+	dom_unplug_detach(d);
 	dom_unwatch(d);
 	domcon_detach(d);
 	vif_delete(d);

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "pool.h"
 #include "proc.h"
+#include "remote.h"
 
 #define DEVICE_XML_MAX	(64u << 10)
 
@@ -179,24 +180,72 @@ static int proc_detach(struct remote_call *c, struct dom_config *def,
 	return 0;
 }
 
+/* A live detach answered once hv has the guest's eject (dom_hotplug.c);
+ * the definition's change (--persistent) is stored then. */
+struct proc_unplug {
+	struct remote_defer *rd;
+	struct dom_config *def;		/* NULL: live only */
+};
+
+static void proc_unplug_done(void *opaque, struct dom *d, int rc,
+			     const struct verr *e)
+{
+	struct proc_unplug *pu = opaque;
+	struct verr e2;
+
+	if (rc == 0 && pu->def && d) {
+		rc = dom_def_commit(d, pu->def, &e2);	/* takes def */
+		pu->def = NULL;
+		e = &e2;
+		if (rc == 0) {
+			log_info("dom %s: interface detached in the "
+				 "definition", d->cfg.name);
+			event_lifecycle(d, EV_DEFINED, EVD_DEFINED_UPDATED);
+		}
+	} else if (rc == 0 && pu->def) {
+		rc = verr_set(&e2, VERR_OPERATION_FAILED, "operation failed: "
+			      "the domain went away");
+		e = &e2;
+	}
+	remote_defer_reply(pu->rd, rc, e, NULL);
+	free(pu->def);
+	free(pu);
+}
+
 /* The running domain's NIC changes (hot-plug, dom_hotplug.c). For an
  * attach, nic is the one the definition got if it changed too (its
- * generated MAC). */
+ * generated MAC). A detach waits for the guest on the loop: PROC_LATER,
+ * *def then belongs to it. */
 static int proc_device_live(struct remote_call *c, struct dom *d,
-			    bool attach, struct dom_nic *nic)
+			    bool attach, struct dom_nic *nic,
+			    struct dom_config **def)
 {
-	int i;
+	struct proc_unplug *pu;
+	int i, rc;
 
-	if (d->save_job || d->mig_job || d->launch_job)
-		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
-				"operation is not valid: the domain is being "
-				"saved, migrated or started");
+	rc = dom_check_idle(d, &c->err);
+	if (rc < 0)
+		return rc;
 	if (attach)
 		return dom_nic_hotplug(d, nic, &c->err);
 	i = proc_detach_nic_index(c, &d->cfg, nic);
 	if (i < 0)
 		return i;
-	return dom_nic_unplug(d, (unsigned int)i, &c->err);
+	pu = calloc(1, sizeof(*pu));
+	if (!pu || !(pu->rd = remote_call_defer(c))) {
+		free(pu);
+		return verr_nomem(&c->err);
+	}
+	rc = dom_nic_unplug(d, (unsigned int)i, proc_unplug_done, pu,
+			    &c->err);
+	if (rc < 0) {
+		remote_defer_cancel(pu->rd);
+		free(pu);
+		return rc;
+	}
+	pu->def = *def;
+	*def = NULL;
+	return PROC_LATER;
 }
 
 /* {dom; string xml; [u32 flags]}: attach (or detach) the device: in the
@@ -237,11 +286,11 @@ static int proc_device_change(struct remote_call *c, bool with_flags,
 			nic = def->nics[def->nnics - 1];	/* its MAC */
 	}
 	if (flags & DEV_AFFECT_LIVE) {
-		rc = proc_device_live(c, d, attach, &nic);
+		rc = proc_device_live(c, d, attach, &nic, &def);
 		if (rc)
-			goto out;
-		log_info("dom %s: interface %s in the running domain",
-			 d->cfg.name, attach ? "attached" : "detached");
+			goto out;	/* PROC_LATER: def went with the detach */
+		log_info("dom %s: interface attached in the running domain",
+			 d->cfg.name);
 	}
 	if (!def)
 		goto out;

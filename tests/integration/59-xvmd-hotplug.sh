@@ -11,7 +11,9 @@
 # Then the seeds' --capped-bandwidth style: `attach-interface --inbound
 # --outbound --persistent` plugs an untagged capped NIC (20 Mb/s) that
 # also enters the definition, answers ping, and detach --persistent
-# takes it out of both.
+# takes it out of both. A guest that ignores hot-plug keeps the NIC: the
+# detach fails with hv's reason after 5 s, while xvmd serves other
+# clients.
 # timeout: 200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -94,6 +96,30 @@ V dumpxml --inactive hp | grep -q "00:16:3e:59:00:08" && fail "--persistent deta
 "$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 left"
 ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 no longer answers"
 pass "detach-interface --persistent: gone from both; nic0 answers"
+
+# A guest that ignores hot-plug: the detach fails after hv's 5 s with the
+# reason, the interface and its VNIC stay; xvmd serves others meanwhile.
+dom_xml deaf "workload=idle hotplug=off"
+V create "$TMP/deaf.xml" >/dev/null || fail "create deaf"
+wait_for_line "$(conlog deaf)" '^guest: ready' 60 || fail "deaf did not boot"
+did=$(V domid deaf)
+V attach-interface deaf bridge "$UPLINK" --mac 00:16:3e:59:00:09 >/dev/null 2>&1 || fail "attach to deaf"
+V detach-interface deaf bridge --mac 00:16:3e:59:00:09 >"$TMP/deaf.out" 2>&1 &
+dpid=$!
+sleep 1
+t0=$(date +%s%N)
+V list --all >"$TMP/list" || fail "virsh list during the pending detach"
+t1=$(date +%s%N)
+grep -q deaf "$TMP/list" || fail "virsh list during the detach lacks deaf"
+expect_fail "is being detached" save deaf "$TMP/deaf.save"
+wait "$dpid" && fail "detach from a guest that ignores hot-plug went on"
+grep -q "the guest did not release NIC 00:16:3e:59:00:09 (slot 00:02.0) in time" "$TMP/deaf.out" ||
+	{ cat "$TMP/deaf.out"; fail "unclear detach failure"; }
+V dumpxml deaf | grep -q "00:16:3e:59:00:09" || fail "the interface left the live XML although the guest kept it"
+"$VNICADM" show-vnic | grep -q "^xvm${did}_0 " || fail "the VNIC went although the guest kept the NIC"
+pass "deaf guest: '$(tail -n 1 "$TMP/deaf.out")'; virsh list answered in $(( (t1 - t0) / 1000000 )) ms meanwhile"
+V destroy deaf >/dev/null
+
 V destroy hp >/dev/null
 [ "$(V dumpxml --inactive hp | grep -c '<interface')" = 1 ] || { V dumpxml --inactive hp; fail "the definition after the run is not the original one"; }
 "$VNICADM" show-vnic | grep -q '^xvm' && fail "guest VNICs left: $("$VNICADM" show-vnic)"
