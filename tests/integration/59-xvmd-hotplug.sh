@@ -11,7 +11,9 @@
 # Then the seeds' --capped-bandwidth style: `attach-interface --inbound
 # --outbound --persistent` plugs an untagged capped NIC (20 Mb/s) that
 # also enters the definition, answers ping, and detach --persistent
-# takes it out of both. A guest that ignores hot-plug keeps the NIC: the
+# takes it out of both. python3-libvirt's attachDeviceFlags and
+# detachDeviceFlags (AFFECT_LIVE) do the same. A guest that ignores
+# hot-plug keeps the NIC: the
 # detach fails with hv's reason after 5 s, while xvmd serves other
 # clients.
 # timeout: 200
@@ -73,7 +75,8 @@ expect_fail "interfaces were attached or detached while it runs" save hp "$TMP/h
 pass "after kill -9 of xvmd the adopted hp still has the plugged interface"
 
 V detach-interface hp bridge --mac 00:16:3e:59:00:07 >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "detach-interface (live)"; }
-grep -q '^guest: hotplug: nic1 removed from 00:03.0' "$(conlog hp)" || fail "the guest did not release nic1"
+# (the console log is written as xvmd reads the pty: wait for the line)
+wait_for_line "$(conlog hp)" '^guest: hotplug: nic1 removed from 00:03.0' 5 || fail "the guest did not release nic1"
 "$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 still there after the detach"
 V dumpxml hp | grep -q "00:16:3e:59:00:07" && fail "dumpxml still shows the detached interface"
 ns_ping "$(nsn h7)" 10.59.7.1 2 && fail "10.59.7.1 still answers after the detach"
@@ -96,6 +99,41 @@ V dumpxml --inactive hp | grep -q "00:16:3e:59:00:08" && fail "--persistent deta
 "$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 left"
 ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 no longer answers"
 pass "detach-interface --persistent: gone from both; nic0 answers"
+
+# The same through python3-libvirt: attachDeviceFlags/detachDeviceFlags
+# with VIR_DOMAIN_AFFECT_LIVE; the guest's nic1 answers in between.
+/usr/bin/python3 -c 'import libvirt' 2>/dev/null || fail "python3-libvirt not installed"
+cat >"$TMP/nic3.xml" <<XML
+<interface type='bridge'><source bridge='$UPLINK'/><mac address='00:16:3e:59:00:03'/></interface>
+XML
+timeout 60 /usr/bin/python3 - "$URI" "$TMP/nic3.xml" "$(nsn h8)" "$NETTOPO" <<'PY' || fail "python3-libvirt hot-plug failed"
+import subprocess, sys, time, libvirt
+uri, xmlf, ns, nettopo = sys.argv[1:5]
+xml = open(xmlf).read()
+conn = libvirt.open(uri)
+dom = conn.lookupByName("hp")
+dom.attachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+assert "00:16:3e:59:00:03" in dom.XMLDesc(0), "live XML lacks the NIC"
+assert "00:16:3e:59:00:03" not in dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE), "definition changed"
+ok = False
+for _ in range(50):
+    if subprocess.run([nettopo, "-n", ns, "exec", "ping", "-n", "-c", "1", "-W", "1", "10.59.8.1"],
+                      stdout=subprocess.DEVNULL).returncode == 0:
+        ok = True
+        break
+    time.sleep(0.2)
+assert ok, "the NIC attached through python3-libvirt does not answer"
+dom.detachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+assert "00:16:3e:59:00:03" not in dom.XMLDesc(0), "detached NIC still in the live XML"
+try:
+    dom.detachDeviceFlags(xml, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+    raise SystemExit("a second detach succeeded")
+except libvirt.libvirtError as e:
+    assert "no interface with MAC address 00:16:3e:59:00:03" in str(e), str(e)
+print("python3-libvirt: attached, pinged, detached; second detach: no such interface")
+PY
+pass "python3-libvirt attachDeviceFlags/detachDeviceFlags (live) on hp"
+"$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "python's detach left xvm${id}_1"
 
 # A guest that ignores hot-plug: the detach fails after hv's 5 s with the
 # reason, the interface and its VNIC stay; xvmd serves others meanwhile.
