@@ -139,7 +139,8 @@ static int parse_mac(json_t *params, struct mac_addr *mac, const char *what,
 		return rpc_errorf(err, EINVAL, "%s needs params {\"mac\": a "
 				  "unicast MAC address%s}", what,
 				  !strcmp(what, "nic.add") ?
-				  ", \"vnic\": SOCKET" : "[, \"timeout_ms\": N]");
+				  ", \"vnic\": SOCKET" :
+				  "[, \"timeout_ms\": N]");
 	return 0;
 }
 
@@ -197,8 +198,8 @@ int hotplug_ctl_add(void *ctx, struct rpc_conn *conn, json_t *params,
 		goto out;
 	}
 	if (hp_nic_by_mac(vm, &mac)) {
-		rc = rpc_errorf(err, EEXIST, "a NIC with MAC %s "
-				"exists already", mac_format_canonical(&mac, mbuf));
+		rc = rpc_errorf(err, EEXIST, "a NIC with MAC %s exists "
+				"already", mac_format_canonical(&mac, mbuf));
 		goto out;
 	}
 	if (hp_nics(vm, nics) >= HOTPLUG_NICS_MAX) {
@@ -210,7 +211,8 @@ int hotplug_ctl_add(void *ctx, struct rpc_conn *conn, json_t *params,
 	if (!n) {
 		rc = -errno;
 		rc = rpc_errorf(err, -rc, "%s", -rc == ENOSPC ?
-				"no free PCI slot or MMIO space" : strerror(-rc));
+				"no free PCI slot or MMIO space" :
+				strerror(-rc));
 		goto out;
 	}
 	rc = devices_hot_add(vm->devices, &virtio_net_dev_type, n);
@@ -277,7 +279,8 @@ static void hp_ejected(void *opaque)
 		if (!replies[s])
 			continue;
 		mac_format_canonical(&macs[s], mbuf);
-		log_info("hotplug: NIC %s removed from slot 00:%02x.0", mbuf, s);
+		log_info("hotplug: NIC %s removed from slot 00:%02x.0", mbuf,
+			 s);
 		rpc_deferred_reply(replies[s], 0, json_pack("{s:i, s:s}",
 					"slot", (int)s, "mac", mbuf), NULL);
 	}
@@ -295,7 +298,7 @@ static void hp_timeout(void *opaque)
 	char mbuf[MAC_STRLEN];
 	struct pcihp *h;
 
-	hp_ejected(hp);		/* an eject that raced with the timer wins */
+	hp_ejected(hp);		/* an eject racing with the timer wins */
 	if (!p->nic)
 		return;
 	pthread_mutex_lock(&vm->dev_lock);
@@ -309,11 +312,48 @@ static void hp_timeout(void *opaque)
 	pthread_mutex_unlock(&vm->dev_lock);
 	log_warn("hotplug: the guest did not release NIC %s (slot 00:%02x.0) "
 		 "in time; it stays", mbuf, slot);
-	rpc_errorf(&err, ETIMEDOUT, "the guest did not release "
-		   "NIC %s (slot 00:%02x.0) in time (no hot-plug support in it, "
-		   "or it is not running); the NIC stays as it was", mbuf,
-		   slot);
+	rpc_errorf(&err, ETIMEDOUT, "the guest did not release NIC %s "
+		   "(slot 00:%02x.0) in time (no hot-plug support in it, or "
+		   "it is not running); the NIC stays as it was", mbuf, slot);
 	rpc_deferred_reply(reply, -ETIMEDOUT, NULL, &err);
+}
+
+/* nic.remove's {mac[, timeout_ms]}. */
+static int remove_params(json_t *params, struct mac_addr *mac,
+			 json_int_t *timeout, struct rpc_error *err)
+{
+	json_t *jt = params ? json_object_get(params, "timeout_ms") : NULL;
+	int rc = parse_mac(params, mac, "nic.remove", err);
+
+	if (rc < 0 || !jt)
+		return rc;
+	if (!json_is_integer(jt) ||
+	    (*timeout = json_integer_value(jt)) < HOTPLUG_TIMEOUT_MIN_MS ||
+	    *timeout > HOTPLUG_TIMEOUT_MAX_MS)
+		return rpc_errorf(err, EINVAL, "timeout_ms must be an integer "
+				  "from %d to %d", HOTPLUG_TIMEOUT_MIN_MS,
+				  HOTPLUG_TIMEOUT_MAX_MS);
+	return 0;
+}
+
+/* Follow the guest's ejects (once). */
+static int hp_watch_ejects(struct hotplug *hp, struct rpc_error *err)
+{
+	struct vm *vm = hp->vm;
+	struct pcihp *h;
+	int rc;
+
+	if (hp->eject_watched)
+		return 0;
+	pthread_mutex_lock(&vm->dev_lock);
+	h = hp_ctl(vm);
+	rc = h ? vm_watch_core_fd(vm, pcihp_eject_fd(h), hp_ejected, hp) :
+		 -ENODEV;
+	pthread_mutex_unlock(&vm->dev_lock);
+	if (rc < 0)
+		return rpc_errorf(err, -rc, "%s", strerror(-rc));
+	hp->eject_watched = true;
+	return 0;
 }
 
 int hotplug_ctl_remove(void *ctx, struct rpc_conn *conn, json_t *params,
@@ -321,7 +361,6 @@ int hotplug_ctl_remove(void *ctx, struct rpc_conn *conn, json_t *params,
 {
 	struct vm *vm = ctx;
 	struct hotplug *hp = hotplug_of(vm);
-	json_t *jt = params ? json_object_get(params, "timeout_ms") : NULL;
 	json_int_t timeout = HOTPLUG_TIMEOUT_MS;
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
 	char mbuf[MAC_STRLEN];
@@ -335,31 +374,15 @@ int hotplug_ctl_remove(void *ctx, struct rpc_conn *conn, json_t *params,
 	(void)result;
 	if (!hp)
 		return rpc_errorf(err, ENOMEM, "out of memory");
-	if ((rc = parse_mac(params, &mac, "nic.remove", err)) < 0)
-		return rc;
-	if (jt && (!json_is_integer(jt) ||
-		   (timeout = json_integer_value(jt)) < HOTPLUG_TIMEOUT_MIN_MS ||
-		   timeout > HOTPLUG_TIMEOUT_MAX_MS))
-		return rpc_errorf(err, EINVAL, "timeout_ms must "
-				  "be an integer from %d to %d",
-				  HOTPLUG_TIMEOUT_MIN_MS, HOTPLUG_TIMEOUT_MAX_MS);
-	if ((rc = hp_busy(vm, "nic.remove", err)) < 0)
+	if ((rc = remove_params(params, &mac, &timeout, err)) < 0 ||
+	    (rc = hp_busy(vm, "nic.remove", err)) < 0)
 		return rc;
 	if (vm_state(vm) == CORE_PAUSED)
 		return rpc_errorf(err, EBUSY, "domain is paused "
 				  "(the guest must release the NIC); resume "
 				  "it first");
-	if (!hp->eject_watched) {
-		pthread_mutex_lock(&vm->dev_lock);
-		h = hp_ctl(vm);
-		rc = h ? vm_watch_core_fd(vm, pcihp_eject_fd(h), hp_ejected,
-					  hp) : -ENODEV;
-		pthread_mutex_unlock(&vm->dev_lock);
-		if (rc < 0)
-			return rpc_errorf(err, -rc, "%s",
-					  strerror(-rc));
-		hp->eject_watched = true;
-	}
+	if ((rc = hp_watch_ejects(hp, err)) < 0)
+		return rc;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0)
 		return rpc_errorf(err, errno, "timer: %s",
@@ -377,8 +400,8 @@ int hotplug_ctl_remove(void *ctx, struct rpc_conn *conn, json_t *params,
 	pcihp_set_removable(h, slot, true);
 	rc = pcihp_request_unplug(h, slot);
 	if (rc < 0 || p->nic) {
-		rc = rpc_errorf(err, EBUSY, "NIC %s is being "
-				"removed already", mac_format_canonical(&mac, mbuf));
+		rc = rpc_errorf(err, EBUSY, "NIC %s is being removed "
+				"already", mac_format_canonical(&mac, mbuf));
 		goto fail;
 	}
 	its.it_value.tv_sec = timeout / 1000;
@@ -426,9 +449,10 @@ int hotplug_ctl_list(void *ctx, struct rpc_conn *conn, json_t *params,
 		unsigned int slot = virtio_net_slot(nics[i]);
 		char mbuf[MAC_STRLEN];
 
+		mac_format_canonical(virtio_net_mac(nics[i]), mbuf);
 		json_array_append_new(arr, json_pack(
 			"{s:i, s:s, s:s, s:b, s:b}", "slot", (int)slot,
-			"mac", mac_format_canonical(virtio_net_mac(nics[i]), mbuf),
+			"mac", mbuf,
 			"vnic", virtio_net_path(nics[i]),
 			"hotplugged", (hp->hot >> slot) & 1,
 			"removing", hp->pending[slot].nic != NULL));
