@@ -12,7 +12,9 @@
 # --outbound --persistent` plugs an untagged capped NIC (20 Mb/s) that
 # also enters the definition, answers ping, and detach --persistent
 # takes it out of both. python3-libvirt's attachDeviceFlags and
-# detachDeviceFlags (AFFECT_LIVE) do the same. A guest that ignores
+# detachDeviceFlags (AFFECT_LIVE) do the same. After a reboot a plugged
+# NIC is on hv's command line: managedsave and restore work with it. A
+# guest that ignores
 # hot-plug keeps the NIC: the
 # detach fails with hv's reason after 5 s, while xvmd serves other
 # clients.
@@ -65,6 +67,12 @@ V dumpxml --inactive hp | grep -q "00:16:3e:59:00:07" && fail "the definition go
 pass "dumpxml shows it with its VNIC and VLAN; the definition does not"
 expect_fail "interfaces were attached or detached while it runs" save hp "$TMP/hp.save"
 expect_fail "interfaces were attached or detached while it runs" managedsave hp
+expect_fail "cannot migrate domain 'hp': interfaces were attached or detached" \
+	migrate --live --p2p hp "xvm+tcp://127.0.0.1:1/system"
+V domifstat hp "xvm${id}_1" >"$TMP/ifstat" || fail "domifstat of the plugged interface"
+rx=$(awk '$2 == "rx_packets" { print $3 }' "$TMP/ifstat")
+[ "${rx:-0}" -ge 5 ] || { cat "$TMP/ifstat"; fail "domifstat xvm${id}_1: rx_packets '$rx', expected >= 5 (the pings)"; }
+pass "domifstat of the plugged interface: rx_packets $rx"
 expect_fail "already has an interface with MAC address 00:16:3e:59:00:07" attach-device hp "$TMP/nic1.xml"
 
 xvmd_kill9
@@ -134,6 +142,26 @@ print("python3-libvirt: attached, pinged, detached; second detach: no such inter
 PY
 pass "python3-libvirt attachDeviceFlags/detachDeviceFlags (live) on hp"
 "$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "python's detach left xvm${id}_1"
+
+# A reboot starts hv with the live interfaces on its command line: the
+# plugged NIC is there at boot, and save works again (managedsave, then
+# start restores the guest with both NICs).
+V attach-interface hp bridge "$UPLINK" --mac 00:16:3e:59:00:05 >/dev/null 2>&1 || fail "attach before the reboot"
+n=$(grep -c '^guest: ready' "$(conlog hp)")
+V reboot hp >/dev/null || fail "reboot hp"
+end=$(deadline_in 60)
+while before "$end" && [ "$(grep -c '^guest: ready' "$(conlog hp)")" -le "$n" ]; do sleep 0.2; done
+grep -q '^guest: nic1 mac=0:16:3e:59:0:5 link=up ip=10.59.7.1/24,10.59.8.1/24' "$(conlog hp)" ||
+	fail "after the reboot the plugged NIC is not there at boot"
+ns_ping "$(nsn h8)" 10.59.8.1 5 || fail "the plugged NIC does not answer after the reboot"
+V managedsave hp >/dev/null 2>"$TMP/ms.err" || { cat "$TMP/ms.err"; fail "managedsave after the reboot"; }
+V start hp >/dev/null || fail "restore hp from its managed save"
+ns_ping "$(nsn h8)" 10.59.8.1 5 || fail "the NIC does not answer after the restore"
+ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 does not answer after the restore"
+id=$(V domid hp)
+pass "after a reboot the plugged NIC is on hv's command line: managedsave and restore work, both NICs answer"
+V detach-interface hp bridge --mac 00:16:3e:59:00:05 >/dev/null 2>&1 || fail "detach after the restore"
+"$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 left after the detach"
 
 # A guest that ignores hot-plug: the detach fails after hv's 5 s with the
 # reason, the interface and its VNIC stay; xvmd serves others meanwhile.
