@@ -14,7 +14,9 @@
 #define FADT_ACPI_ENABLE	52
 #define FADT_PM1A_EVT		56
 #define FADT_PM1A_CNT		64
+#define FADT_GPE0_BLK		80
 #define FADT_PM1_EVT_LEN	88
+#define FADT_GPE0_BLK_LEN	92
 #define FADT_FLAGS		112
 #define FADT_RESET_REG		116
 #define FADT_RESET_VALUE	128
@@ -172,6 +174,10 @@ static void acpi_parse_fadt(const uint8_t *t, uint32_t len)
 	if (get32(t + FADT_PM1A_CNT) <= 0xffff)
 		acpi.pm1a_cnt = (uint16_t)get32(t + FADT_PM1A_CNT);
 	acpi.pm1_evt_len = t[FADT_PM1_EVT_LEN];
+	if (len >= FADT_GPE0_BLK_LEN + 1 && get32(t + FADT_GPE0_BLK) <= 0xffff) {
+		acpi.gpe0_blk = (uint16_t)get32(t + FADT_GPE0_BLK);
+		acpi.gpe0_len = t[FADT_GPE0_BLK_LEN];
+	}
 	if (len >= FADT_RESET_VALUE + 1 && (get32(t + FADT_FLAGS) & FADT_F_RESET_REG_SUP)) {
 		const uint8_t *g = t + FADT_RESET_REG;
 

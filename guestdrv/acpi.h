@@ -16,6 +16,8 @@ struct acpi_info {
 	uint16_t pm1a_evt;	/* PM1a_EVT_BLK port, 0 if none */
 	uint8_t pm1_evt_len;
 	uint16_t pm1a_cnt;	/* PM1a_CNT_BLK port, 0 if none */
+	uint16_t gpe0_blk;	/* GPE0_BLK port, 0 if none */
+	uint8_t gpe0_len;	/* its length: status bytes, then enable bytes */
 	uint32_t smi_cmd;
 	uint8_t acpi_enable;
 	bool have_reset;	/* FADT RESET_REG supported */

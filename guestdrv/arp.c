@@ -244,3 +244,10 @@ void arp_flush_all(void)
 {
 	memset(arp_cache, 0, sizeof(arp_cache));
 }
+
+void arp_flush_nif(const struct netif *nif)
+{
+	for (unsigned int i = 0; i < ARP_CACHE_SIZE; i++)
+		if (arp_cache[i].nif == nif)
+			memset(&arp_cache[i], 0, sizeof(arp_cache[i]));
+}

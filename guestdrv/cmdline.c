@@ -36,6 +36,7 @@ static struct option options[] = {
 	{ .key = "nic", .is_num = true, .max = 3 },
 	{ .key = "mtu", .is_num = true, .min = 68, .max = 9100 },
 	{ .key = "ping_size", .is_num = true, .min = 16, .max = 9072, .num = 56 },
+	{ .key = "hotplug", .str = "on" },	/* off: ignore PCI hot-plug */
 	/* Disks (docs/guest.md "Disks"). */
 	{ .key = "disk", .is_num = true, .max = 7 },
 	{ .key = "blk_start", .is_num = true, .max = 1ULL << 40 },

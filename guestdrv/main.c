@@ -93,6 +93,8 @@ static void devices_init(void)
 	else if (rc != -ENODEV)
 		kprintf("guest: warning: virtio-console failed (%d), staying on serial\n", rc);
 	net_start();
+	if (acpi.found && hotplug_init() == 0)
+		kprintf("minios: pci: hot-plug controller found\n");
 }
 
 /* Hand a complete input line to the workloads that take input. */
@@ -141,6 +143,7 @@ static void stray_irq_report(uint64_t now)
 static void poll_slow(uint64_t now)
 {
 	power_button_poll();
+	hotplug_poll();
 	input_poll();
 	stray_irq_report(now);
 }

@@ -216,6 +216,10 @@ NORETURN void power_crash(const char *why);
 int power_button_init(void);
 /* Check PWRBTN_STS; powers off if it was pressed. Call every ~10 ms. */
 void power_button_poll(void);
+/* PCI hot-plug (hotplug.c): find hv's controller (0 or -ENODEV), then
+ * handle slot changes from the main loop. */
+int hotplug_init(void);
+void hotplug_poll(void);
 
 /* ---- idle.c ---- */
 #define IDLE_VECTOR	0xef

@@ -82,7 +82,9 @@ struct netif {
 	char name[8];			/* nic0, nic1, ... in PCI order */
 	uint8_t mac[ETH_ALEN];
 	bool link_up;
-	bool disabled;			/* handed to badring: never used again */
+	bool disabled;			/* handed to badring, or unplugged: the
+					 * stack does not touch it */
+	bool gone;			/* unplugged: the entry may be reused */
 	struct net_addr addr[NET_MAX_ADDRS];
 	unsigned int nr_addr;
 	const struct netif_ops *ops;
@@ -119,6 +121,12 @@ extern uint32_t net_gw;			/* default gateway, 0 if none */
 struct netif *netif_add(const uint8_t mac[ETH_ALEN], const struct netif_ops *ops,
 			void *priv);
 unsigned int netif_count(void);
+/* The driver let go of nif (hot-unplug): disabled, addresses dropped;
+ * the next netif_add may reuse the entry and its name. */
+void netif_remove(struct netif *nif);
+/* Apply the ip= items that name nif (ADDR/PLEN@nicN) now: for a NIC
+ * hot-plugged after boot. Returns how many were added. */
+unsigned int net_config_nic(struct netif *nif, const char *ip_list);
 struct netif *netif_get(unsigned int i);
 /* Parse ip=, gw= from the command line and assign addresses. Prints a
  * warning for each bad value. */
@@ -168,6 +176,8 @@ void arp_timer(void);
 /* Put a static entry (peer_mac=). */
 void arp_set_static(struct netif *nif, uint32_t ip, const uint8_t mac[ETH_ALEN]);
 void arp_flush_all(void);
+/* Forget every entry of nif (it was unplugged). */
+void arp_flush_nif(const struct netif *nif);
 
 /* ---- ip.c ---- */
 /* Internet checksum (RFC 1071) over len bytes, folded, not inverted. */

@@ -22,19 +22,34 @@ static struct {
 struct netif *netif_add(const uint8_t mac[ETH_ALEN], const struct netif_ops *ops,
 			void *priv)
 {
-	struct netif *nif;
+	struct netif *nif = NULL;
+	unsigned int i;
 
-	if (nets.n == NET_MAX_NICS)
+	for (i = 0; i < nets.n && !nif; i++)
+		if (nets.nif[i].gone)
+			nif = &nets.nif[i];
+	if (!nif && nets.n == NET_MAX_NICS)
 		return NULL;
-	nif = &nets.nif[nets.n];
+	if (!nif)
+		nif = &nets.nif[i = nets.n++];
+	else
+		i--;
 	memset(nif, 0, sizeof(*nif));
-	snprintf(nif->name, sizeof(nif->name), "nic%u", nets.n);
+	snprintf(nif->name, sizeof(nif->name), "nic%u", i);
 	memcpy(nif->mac, mac, ETH_ALEN);
 	nif->ops = ops;
 	nif->priv = priv;
 	nif->mtu = NET_MTU_DEFAULT;
-	nets.n++;
 	return nif;
+}
+
+void netif_remove(struct netif *nif)
+{
+	arp_flush_nif(nif);
+	nif->disabled = true;
+	nif->gone = true;
+	nif->link_up = false;
+	nif->nr_addr = 0;
 }
 
 unsigned int netif_count(void)
@@ -158,7 +173,10 @@ static uint32_t plen_mask(uint8_t plen)
 	return plen ? ~(uint32_t)0 << (32 - plen) : 0;
 }
 
-static void net_config_addr(const char *s, size_t len)
+/* One ip= item; only = a NIC hot-plugged now (NULL at boot: all). A
+ * boot-time item for a NIC that is not there waits for its hot-plug. */
+static unsigned int net_config_addr(const char *s, size_t len,
+				    struct netif *only)
 {
 	struct netif *nif;
 	uint32_t ip;
@@ -166,27 +184,36 @@ static void net_config_addr(const char *s, size_t len)
 	int nic;
 
 	if (net_parse_cidr(s, len, &ip, &plen, &nic) < 0) {
-		kprintf("guest: warning: ip: bad address '%.*s' (ADDR/PLEN[@nicN]), ignored\n",
-			(int)len, s);
-		return;
+		if (!only)
+			kprintf("guest: warning: ip: bad address '%.*s' (ADDR/PLEN[@nicN]), ignored\n",
+				(int)len, s);
+		return 0;
 	}
 	nif = netif_get(nic < 0 ? 0 : (unsigned int)nic);
-	if (!nif) {
-		kprintf("guest: warning: ip: no nic%d for '%.*s', ignored\n",
-			nic < 0 ? 0 : nic, (int)len, s);
-		return;
+	if (only && nif != only)
+		return 0;
+	if (!nif || nif->gone) {
+		if (nic > 0 && nic < NET_MAX_NICS)
+			kprintf("guest: ip: no nic%d yet: '%.*s' applies when it is hot-plugged\n",
+				nic, (int)len, s);
+		else
+			kprintf("guest: warning: ip: no nic%d for '%.*s', ignored\n",
+				nic < 0 ? 0 : nic, (int)len, s);
+		return 0;
 	}
 	if (nif->nr_addr == NET_MAX_ADDRS) {
 		kprintf("guest: warning: ip: %s has %d addresses, '%.*s' ignored\n",
 			nif->name, NET_MAX_ADDRS, (int)len, s);
-		return;
+		return 0;
 	}
 	nif->addr[nif->nr_addr++] = (struct net_addr){ ip, plen };
+	return 1;
 }
 
-void net_config(const char *ip_list, const char *gw)
+static unsigned int net_config_list(const char *ip_list, struct netif *only)
 {
 	const char *p = ip_list ? ip_list : "";
+	unsigned int added = 0;
 
 	while (*p) {
 		size_t n = 0;
@@ -194,11 +221,22 @@ void net_config(const char *ip_list, const char *gw)
 		while (p[n] && p[n] != ',')
 			n++;
 		if (n)
-			net_config_addr(p, n);
+			added += net_config_addr(p, n, only);
 		p += n;
 		if (*p == ',')
 			p++;
 	}
+	return added;
+}
+
+unsigned int net_config_nic(struct netif *nif, const char *ip_list)
+{
+	return net_config_list(ip_list, nif);
+}
+
+void net_config(const char *ip_list, const char *gw)
+{
+	net_config_list(ip_list, NULL);
 	net_gw = 0;
 	if (gw && *gw && net_parse_ip(gw, strlen(gw), &net_gw) < 0)
 		kprintf("guest: warning: gw: bad address '%s', ignored\n", gw);

@@ -12,7 +12,7 @@
 
 #define NET_BUSY_NS	1100000000ULL	/* keep polling this long after traffic: 1 Hz pings keep us awake */
 
-static void net_print_nic(struct netif *nif)
+void net_print_nic(struct netif *nif)
 {
 	char mac[24], ips[96] = "none", ip[16];
 	size_t n = 0;

@@ -15,6 +15,8 @@
 /* Start the NICs, configure addresses, print one line per NIC (before
  * the ready line). Returns NICs started, 0 if none. */
 int net_start(void);
+/* "guest: nicN mac=... link=... ip=..." */
+void net_print_nic(struct netif *nif);
 /* Is there an interface with an address? Else says so for `who`. */
 bool net_usable(const char *who);
 /* peer= as an address with a route; 0 or -errno (reported for `who`). */

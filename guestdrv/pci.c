@@ -83,20 +83,55 @@ static void pci_note_bars(const struct pci_dev *d)
 	}
 }
 
-static void pci_add(uint8_t dev, uint8_t fn, uint32_t id)
+static struct pci_dev *pci_add(uint8_t dev, uint8_t fn, uint32_t id)
 {
-	struct pci_dev *d;
+	struct pci_dev *d = NULL;
 	uint32_t cr;
 
-	if (pci_ndevs >= PCI_MAX_DEVS)
-		return;
-	d = &pci_devs[pci_ndevs++];
+	for (unsigned int i = 0; i < pci_ndevs && !d; i++)
+		if (pci_devs[i].vendor == 0xffff)	/* forgotten: reuse */
+			d = &pci_devs[i];
+	if (!d && pci_ndevs >= PCI_MAX_DEVS)
+		return NULL;
+	if (!d)
+		d = &pci_devs[pci_ndevs++];
 	*d = (struct pci_dev){ .bus = 0, .dev = dev, .fn = fn,
 			       .vendor = (uint16_t)id, .device = (uint16_t)(id >> 16) };
 	cr = pci_cfg_read32(d, PCI_CLASS_REV);
 	d->class = (uint8_t)(cr >> 24);
 	d->subclass = (uint8_t)(cr >> 16);
 	pci_note_bars(d);
+	return d;
+}
+
+struct pci_dev *pci_probe_slot(uint8_t dev)
+{
+	struct pci_dev probe = { .dev = dev };
+	uint32_t id;
+
+	if (dev == 0 || dev >= 32)
+		return NULL;
+	for (unsigned int i = 0; i < pci_ndevs; i++)
+		if (pci_devs[i].dev == dev && pci_devs[i].vendor != 0xffff)
+			return NULL;	/* known already */
+	id = pci_cfg_read32(&probe, PCI_VENDOR);
+	if ((uint16_t)id == 0xffff)
+		return NULL;
+	return pci_add(dev, 0, id);
+}
+
+void pci_forget(struct pci_dev *d)
+{
+	d->vendor = d->device = 0xffff;
+}
+
+struct pci_dev *pci_at_slot(uint8_t dev)
+{
+	for (unsigned int i = 0; i < pci_ndevs; i++)
+		if (pci_devs[i].dev == dev && pci_devs[i].fn == 0 &&
+		    pci_devs[i].vendor != 0xffff)
+			return &pci_devs[i];
+	return NULL;
 }
 
 int pci_scan(void)

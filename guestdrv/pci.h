@@ -20,6 +20,13 @@ void pci_cfg_write16(const struct pci_dev *d, uint8_t off, uint16_t v);
 
 /* Enumerate bus 0 (all functions); returns the number of devices found. */
 int pci_scan(void);
+/* A function that appeared in slot dev (hot-plug): added to the list;
+ * NULL if the slot is empty or known already. */
+struct pci_dev *pci_probe_slot(uint8_t dev);
+/* The known function 0 of slot dev, or NULL. */
+struct pci_dev *pci_at_slot(uint8_t dev);
+/* The function left (hot-unplug): pci_find no longer returns it. */
+void pci_forget(struct pci_dev *d);
 /* The index'th device with vendor:device, or NULL. */
 struct pci_dev *pci_find(uint16_t vendor, uint16_t device, unsigned int index);
 /* First capability with id at or after config offset `from` (0: start of

@@ -113,6 +113,9 @@ void virtio_driver_ok(struct virtio_dev *vd);
  * (-ERANGE outside the device's configuration structure). */
 int virtio_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len);
 void virtio_fail(struct virtio_dev *vd);
+/* Write status 0 and wait (1 s) until the device reads back 0: it no
+ * longer touches the rings. 0 or -ETIMEDOUT. */
+int virtio_reset(struct virtio_dev *vd);
 static inline bool virtio_has(const struct virtio_dev *vd, unsigned int bit)
 {
 	return vd->features & (1ULL << bit);

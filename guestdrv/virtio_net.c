@@ -309,7 +309,54 @@ int virtio_net_init(void)
 			kprintf("guest: warning: virtio-net at %02x.%x failed (%d)\n",
 				pci->dev, pci->fn, rc);
 		else
-			nr_vnets++;
+			vnets[nr_vnets++].used = true;
 	}
 	return (int)nr_vnets;
+}
+
+bool virtio_net_is(const struct pci_dev *pci)
+{
+	return pci->vendor == VIRTIO_PCI_VENDOR &&
+	       pci->device == VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_NET;
+}
+
+struct netif *virtio_net_hotplug(struct pci_dev *pci)
+{
+	for (unsigned int i = 0; i < NET_MAX_NICS; i++) {
+		struct vnet *vn = &vnets[i];
+		int rc;
+
+		if (vn->used)
+			continue;
+		memset(vn, 0, sizeof(*vn));
+		rc = vnet_start(vn, pci, i);
+		if (rc < 0) {
+			kprintf("guest: warning: virtio-net at %02x.%x failed (%d)\n",
+				pci->dev, pci->fn, rc);
+			return NULL;
+		}
+		vn->used = true;
+		if (i >= nr_vnets)
+			nr_vnets = i + 1;
+		return vn->nif;
+	}
+	kprintf("guest: warning: virtio-net at %02x.%x: no room (%d NICs)\n",
+		pci->dev, pci->fn, NET_MAX_NICS);
+	return NULL;
+}
+
+struct netif *virtio_net_unplug(struct pci_dev *pci)
+{
+	for (unsigned int i = 0; i < NET_MAX_NICS; i++) {
+		struct vnet *vn = &vnets[i];
+
+		if (!vn->used || vn->vd.pci != pci)
+			continue;
+		if (virtio_reset(&vn->vd) < 0)	/* the device lets go of our rings */
+			kprintf("guest: warning: %s: reset timed out\n", vn->nif->name);
+		netif_remove(vn->nif);
+		vn->used = false;
+		return vn->nif;
+	}
+	return NULL;
 }

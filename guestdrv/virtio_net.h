@@ -31,12 +31,19 @@ struct vnet {
 	bool has_status;
 	uint64_t next_status;		/* when to look at the link bit again */
 	uint64_t rx_bad;		/* used entries we refused */
+	bool used;			/* driving a device */
 };
 
 /* Probe and start every virtio-net device; returns how many started.
  * Failures are reported on the console. */
 int virtio_net_init(void);
 struct vnet *vnet_of(struct netif *nif);
+/* Hot-plug (hotplug.c): is pci a virtio-net function; start one that
+ * appeared (its netif, NULL on failure); stop the one on pci before it
+ * goes: device reset, netif removed (the netif, NULL if pci is not ours). */
+bool virtio_net_is(const struct pci_dev *pci);
+struct netif *virtio_net_hotplug(struct pci_dev *pci);
+struct netif *virtio_net_unplug(struct pci_dev *pci);
 /* Read the link bit (config access: an exit per byte); true if no STATUS. */
 bool vnet_link_up(struct vnet *vn);
 

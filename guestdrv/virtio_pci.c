@@ -111,7 +111,7 @@ void virtio_fail(struct virtio_dev *vd)
 		virtio_set_status(vd, VIRTIO_STATUS_FAILED);
 }
 
-static int virtio_reset(struct virtio_dev *vd)
+int virtio_reset(struct virtio_dev *vd)
 {
 	mmio_write8(vd->common + CC_STATUS, 0);
 	for (int i = 0; i < 1000; i++) {

@@ -500,9 +500,11 @@ static int acpi_build_fadt(struct acpi_area *ar, uint64_t facs,
 	put32(t + 56, ACPI_PM_PORT + ACPI_PM1_STS);	/* PM1a_EVT_BLK */
 	put32(t + 64, ACPI_PM_PORT + ACPI_PM1_CNT);	/* PM1a_CNT_BLK */
 	put32(t + 76, ACPI_PM_PORT + ACPI_PM_TMR);	/* PM_TMR_BLK */
+	put32(t + 80, ACPI_GPE0_PORT);			/* GPE0_BLK */
 	t[88] = 4;					/* PM1_EVT_LEN */
 	t[89] = 2;					/* PM1_CNT_LEN */
 	t[91] = 4;					/* PM_TMR_LEN */
+	t[92] = 4;		/* GPE0_BLK_LEN: 2 status, 2 enable bytes (pcihp.c) */
 	put16(t + 96, 101);				/* no C2 */
 	put16(t + 98, 1001);				/* no C3 */
 	put16(t + 109, BOOT_LEGACY_DEVICES | BOOT_8042 |
@@ -517,6 +519,7 @@ static int acpi_build_fadt(struct acpi_area *ar, uint64_t facs,
 	gas_io(t + 148, 32, 2, ACPI_PM_PORT + ACPI_PM1_STS);
 	gas_io(t + 172, 16, 2, ACPI_PM_PORT + ACPI_PM1_CNT);
 	gas_io(t + 208, 32, 3, ACPI_PM_PORT + ACPI_PM_TMR);
+	gas_io(t + 220, 32, 1, ACPI_GPE0_PORT);		/* X_GPE0_BLK */
 	memcpy(t + 268, "XVM-KVM ", 8);			/* hypervisor vendor */
 	acpi_finish(t, FADT_LEN);
 	return 0;

@@ -12,7 +12,8 @@
  * The platform has no SMI_CMD: ACPI mode is always on. Writing SLP_EN with
  * SLP_TYP ACPI_SLP_TYP_S5 (the DSDT's \_S5) powers the domain off; other
  * sleep states are not offered and are ignored. The SCI is a level on GSI
- * ACPI_SCI_IRQ, high while any enabled status bit is set. The timer never
+ * ACPI_SCI_IRQ, high while any enabled status bit is set (here or in the
+ * GPE0 block, pcihp.c). The timer never
  * sets TMR_STS (no overflow interrupt; the FADT says TMR_VAL_EXT).
  */
 #include <stdlib.h>
@@ -46,6 +47,7 @@ struct acpi_pm {
 	uint64_t tmr_base_ns;	/* clock value when the timer read 0 */
 	uint64_t (*now_ns)(void);	/* CLOCK_MONOTONIC; tests stop it */
 	int sci_level;
+	int ext_level;		/* another SCI source: the GPE block (pcihp.c) */
 };
 
 /* A guest may request unsupported sleep states in a loop. */
@@ -80,7 +82,7 @@ static uint32_t pm_timer(const struct acpi_pm *pm)
 
 static void pm_update_sci(struct acpi_pm *pm)
 {
-	int level = (pm->sts & pm->en & PM1_EN_MASK) != 0;
+	int level = (pm->sts & pm->en & PM1_EN_MASK) != 0 || pm->ext_level;
 
 	if (level == pm->sci_level)
 		return;
@@ -180,6 +182,12 @@ void acpi_pm_set_clock(struct acpi_pm *pm, uint64_t (*now_ns)(void))
 {
 	pm->now_ns = now_ns ? now_ns : pm_now_ns;
 	pm->tmr_base_ns = pm->now_ns();
+}
+
+void acpi_pm_set_ext_sci(struct acpi_pm *pm, int level)
+{
+	pm->ext_level = level != 0;
+	pm_update_sci(pm);
 }
 
 int acpi_pm_sci_level(const struct acpi_pm *pm)

@@ -16,6 +16,7 @@
  *   "migrated" and exits 0
  *   migrate.set {downtime_ms, bandwidth_mib}, migrate.info,
  *   migrate.cancel: the user's controls (migrate_job.c)
+ *   nic.add, nic.remove, nic.list: NIC hot-plug (hotplug.c)
  * Every state change is sent to connected clients as
  *   {"event":"state","data":{"state":S,"reason":R}}
  * ending with state "shutoff" and the stop reason ("poweroff", "reboot",
@@ -241,6 +242,8 @@ static int ctl_save(void *ctx, struct rpc_conn *conn, json_t *params,
 		return rpc_errorf(err, EBUSY, "domain is shutting down");
 	if ((rc = busy_migrating(vm, "save", err)) < 0)
 		return rc;
+	if ((rc = hotplug_check_frozen(vm, "save", msg, sizeof(msg))) < 0)
+		return rpc_errorf(err, -rc, "%s", msg);
 	rc = mig_save_file(vm, path, (uint64_t)off, &bytes, msg, sizeof(msg));
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "%s", msg);
@@ -309,6 +312,9 @@ static const struct rpc_method control_methods[] = {
 	{ "migrate.set", mig_ctl_set },
 	{ "migrate.info", mig_ctl_info },
 	{ "migrate.cancel", mig_ctl_cancel },
+	{ "nic.add", hotplug_ctl_add },
+	{ "nic.remove", hotplug_ctl_remove },
+	{ "nic.list", hotplug_ctl_list },
 	/* last: served only with XVM_TEST_SECCOMP=1 (see above) */
 	{ "debug-forbidden-syscall", ctl_debug_forbidden },
 };
@@ -357,6 +363,7 @@ void control_close(struct vm *vm)
 
 	if (!ctl)
 		return;
+	hotplug_close(vm);
 	vm_unwatch_fd(vm, rpc_server_fd(ctl->srv));
 	rpc_server_dispatch(ctl->srv);
 	rpc_server_close(ctl->srv);

@@ -75,6 +75,7 @@ struct core {
 	void (*console_sink)(void *opaque, const uint8_t *buf, size_t len);
 	void *console_sink_opaque;
 	struct control *control;
+	struct hotplug *hotplug;	/* hotplug.c, made on first use */
 
 	/* Live migration (migrate_job.c): the running outgoing one, and
 	 * the user's downtime target and bandwidth limit for the next. */
@@ -129,6 +130,23 @@ void console_close(struct vm *vm);
 int control_open(struct vm *vm, const char *path);
 void control_emit_state(struct vm *vm, const char *state, const char *reason);
 void control_close(struct vm *vm);
+
+/* ---- hotplug.c: NIC hot-plug methods of the control socket ---- */
+struct rpc_conn;
+struct rpc_error;
+int hotplug_ctl_add(void *ctx, struct rpc_conn *conn, json_t *params,
+		    json_t **result, struct rpc_error *err);
+int hotplug_ctl_remove(void *ctx, struct rpc_conn *conn, json_t *params,
+		       json_t **result, struct rpc_error *err);
+int hotplug_ctl_list(void *ctx, struct rpc_conn *conn, json_t *params,
+		     json_t **result, struct rpc_error *err);
+/* 0 if the device set is hv's command line's and no removal is waiting;
+ * else -EOPNOTSUPP or -EBUSY with msg saying why `what` (save, migrate)
+ * cannot go on. */
+int hotplug_check_frozen(struct vm *vm, const char *what, char *msg,
+			 size_t msglen);
+/* Answer removals still waiting (hv stops) and free the state. */
+void hotplug_close(struct vm *vm);
 
 /* migrate_job.c: the control methods of an outgoing migration (loop
  * thread) and its end when hv stops during one (joins the sender). */

@@ -55,6 +55,9 @@ void acpi_pm_power_button(struct acpi_pm *pm);
  * pci.c together with CONFIG_ADDRESS). */
 void acpi_pm_reset_write(struct vm *vm, uint8_t val);
 int acpi_pm_sci_level(const struct acpi_pm *pm);
+/* The other SCI source's level (the GPE0 block's enabled status bits,
+ * pcihp.c): the SCI is the OR of both. */
+void acpi_pm_set_ext_sci(struct acpi_pm *pm, int level);
 /* Replace the timer's clock (ns; NULL: CLOCK_MONOTONIC) and restart the
  * timer at 0. For tests. */
 void acpi_pm_set_clock(struct acpi_pm *pm, uint64_t (*now_ns)(void));
@@ -131,6 +134,33 @@ struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
 					 char *why, size_t whylen);
 void virtio_vublk_destroy(struct virtio_vublk *d);
 
+/* ---- pcihp.c: PCI hot-plug registers and the ACPI GPE0 block ---- */
+struct pcihp;
+#define PCIHP_GPE_BIT	1		/* GPE0 bit for slot changes */
+#define PCIHP_GPE_MASK	(1u << PCIHP_GPE_BIT)
+/* Claims the GPE0 block and the hot-plug ports; raises the SCI through
+ * pm (may be NULL). NULL + errno. */
+struct pcihp *pcihp_create(struct vm *vm, struct acpi_pm *pm);
+void pcihp_destroy(struct pcihp *h);
+extern const struct hv_device_ops pcihp_device_ops;
+/* The function in slot may (on) or may not be removed (RMV). */
+void pcihp_set_removable(struct pcihp *h, unsigned int slot, bool on);
+/* A function was put in slot: UP, RMV, GPE. */
+void pcihp_plugged(struct pcihp *h, unsigned int slot);
+/* Ask the guest to release slot's function: DOWN, GPE. 0, -EINVAL (not
+ * removable), -EALREADY (asked already). */
+int pcihp_request_unplug(struct pcihp *h, unsigned int slot);
+/* Withdraw the request (the guest did not answer in time). */
+void pcihp_cancel_unplug(struct pcihp *h, unsigned int slot);
+/* hv removed slot's function: forget the slot. */
+void pcihp_removed(struct pcihp *h, unsigned int slot);
+/* Slots the guest ejected since the last call (and reset the eventfd
+ * that each eject writes). */
+uint32_t pcihp_take_ejected(struct pcihp *h);
+uint32_t pcihp_pending_unplugs(const struct pcihp *h);
+int pcihp_eject_fd(const struct pcihp *h);
+int pcihp_gpe_level(const struct pcihp *h);
+
 /* ---- acpi.c helpers (tables are built by acpi_build in vm.h) ---- */
 /* Sum of len bytes (a valid table sums to 0). */
 uint8_t acpi_checksum(const void *p, size_t len);
@@ -186,6 +216,17 @@ void *devices_find(const struct devices *d, const struct dev_type *t);
 unsigned int devices_find_all(const struct devices *d,
 			      const struct dev_type *t, void **out,
 			      unsigned int max);
+
+/* Hot-plug (hotplug.c). Add dev, an instance of type t created while
+ * the guest runs (dev_lock held), to the list; it is not registered for
+ * save/load: the device set then differs from the command line's, and
+ * save and migration refuse (devices_changed). 0 or -errno (dev is then
+ * destroyed). */
+int devices_hot_add(struct devices *d, const struct dev_type *t, void *dev);
+/* Take dev off the list (and out of save/load) and destroy it. */
+void devices_hot_remove(struct devices *d, void *dev);
+/* Was a device added or removed since hv started? */
+bool devices_changed(const struct devices *d);
 
 /* -errno after a create function returned NULL (-ENOMEM if errno is 0). */
 static inline int dev_create_error(void)

@@ -24,6 +24,7 @@ extern const struct dev_type ns16550_dev_type;
 extern const struct dev_type i8042_dev_type;
 extern const struct dev_type pvpanic_dev_type;
 extern const struct dev_type acpi_pm_dev_type;
+extern const struct dev_type pcihp_dev_type;
 extern const struct dev_type virtio_console_dev_type;
 extern const struct dev_type virtio_net_dev_type;
 extern const struct dev_type virtio_blk_dev_type;
@@ -37,6 +38,7 @@ static const struct dev_type *const dev_types[] = {
 	&i8042_dev_type,
 	&pvpanic_dev_type,
 	&acpi_pm_dev_type,
+	&pcihp_dev_type,
 	&pci_dev_type,
 	&virtio_console_dev_type,
 	&virtio_net_dev_type,
@@ -59,6 +61,7 @@ struct devices {
 	struct vm *vm;
 	struct dev_inst *list;
 	const struct dev_type *creating;	/* whose create hook runs */
+	bool changed;		/* a device was hot-added or removed */
 };
 
 struct vm *devices_vm(const struct devices *d)
@@ -220,6 +223,51 @@ void devices_destroy(struct vm *vm)
 	}
 	vm->devices = NULL;
 	free(d);
+}
+
+/* ---- hot-plug ---- */
+
+int devices_hot_add(struct devices *d, const struct dev_type *t, void *dev)
+{
+	struct dev_inst *in = calloc(1, sizeof(*in));
+
+	if (!in) {
+		t->destroy(dev);
+		return -ENOMEM;
+	}
+	*in = (struct dev_inst){ .type = t, .dev = dev, .state = NULL };
+	in->next = d->list;
+	d->list = in;
+	d->changed = true;
+	return 0;
+}
+
+void devices_hot_remove(struct devices *d, void *dev)
+{
+	struct vm *vm = d->vm;
+
+	for (struct dev_inst **pp = &d->list; *pp; pp = &(*pp)->next) {
+		struct dev_inst *in = *pp;
+		unsigned int j = 0;
+
+		if (in->dev != dev)
+			continue;
+		for (unsigned int i = 0; i < vm->nr_devs; i++)
+			if (!(in->state && vm->devs[i].dev == in->state &&
+			      vm->devs[i].ops == in->type->snap))
+				vm->devs[j++] = vm->devs[i];
+		vm->nr_devs = j;
+		*pp = in->next;
+		in->type->destroy(in->dev);
+		free(in);
+		d->changed = true;
+		return;
+	}
+}
+
+bool devices_changed(const struct devices *d)
+{
+	return d && d->changed;
 }
 
 /* ---- command-line options ---- */

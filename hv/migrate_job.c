@@ -257,6 +257,13 @@ int mig_ctl_migrate(void *ctx, struct rpc_conn *conn, json_t *params,
 		return rpc_errorf(err, EBUSY, "a migration is already running");
 	if (vm_state(vm) == CORE_SHUTDOWN)
 		return rpc_errorf(err, EBUSY, "domain is shutting down");
+	{
+		char msg[300];
+
+		rc = hotplug_check_frozen(vm, "migrate", msg, sizeof(msg));
+		if (rc < 0)
+			return rpc_errorf(err, -rc, "%s", msg);
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return rpc_errorf(err, ENOMEM, "out of memory");

@@ -877,12 +877,29 @@ bool virtio_net_queue_started(const struct virtio_net *n, unsigned int q)
 	return q < VNET_NQ && n->q[q].started;
 }
 
+const struct mac_addr *virtio_net_mac(const struct virtio_net *n)
+{
+	return &n->mac;
+}
+
+const char *virtio_net_path(const struct virtio_net *n)
+{
+	return n->path;
+}
+
+unsigned int virtio_net_slot(struct virtio_net *n)
+{
+	return virtio_pci_dev(n->vp)->slot;
+}
+
 uint64_t virtio_net_reconnects(const struct virtio_net *n)
 {
 	return n->reconnects;
 }
 
 /* ---- --net vnic=SOCKET[,mac=MAC][,mtu=N]: the device table's entry ---- */
+
+extern const struct dev_type pcihp_dev_type;
 
 #define VNET_NICS_MAX		8
 
@@ -1000,6 +1017,7 @@ static int vnet_dev_create(struct devices *d, const void *opts)
 {
 	const struct vnet_opts *all = opts;
 	struct pci_bus *bus = devices_find(d, &pci_dev_type);
+	struct pcihp *hp = devices_find(d, &pcihp_dev_type);
 
 	if (!all)
 		return 0;
@@ -1020,6 +1038,8 @@ static int vnet_dev_create(struct devices *d, const void *opts)
 		rc = devices_add(d, n, n->vp);
 		if (rc < 0)
 			return rc;
+		if (hp)		/* NICs may be unplugged (RMV) */
+			pcihp_set_removable(hp, virtio_net_slot(n), true);
 	}
 	return 0;
 }

@@ -46,6 +46,10 @@ bool virtio_net_link_up(const struct virtio_net *n);
 bool virtio_net_connected(const struct virtio_net *n);
 /* Whether queue q is handed to the backend. */
 bool virtio_net_queue_started(const struct virtio_net *n, unsigned int q);
+/* The MAC the guest reads, the backend's socket, the PCI slot. */
+const struct mac_addr *virtio_net_mac(const struct virtio_net *n);
+const char *virtio_net_path(const struct virtio_net *n);
+unsigned int virtio_net_slot(struct virtio_net *n);
 /* Sessions established after the first one. */
 uint64_t virtio_net_reconnects(const struct virtio_net *n);
 
@@ -55,5 +59,8 @@ uint64_t virtio_net_reconnects(const struct virtio_net *n);
 void virtio_net_backend_event(struct virtio_net *n);
 /* The reconnect timer fired: try to connect again. */
 void virtio_net_retry(struct virtio_net *n);
+
+/* The device table's type (hot-plug adds instances of it). */
+extern const struct dev_type virtio_net_dev_type;
 
 #endif

@@ -45,6 +45,8 @@
 #define ACPI_PM_PORT		0x600	/* PM1a_EVT 0x600(4), PM1a_CNT 0x604(2), PM_TMR 0x608(4) */
 #define ACPI_SCI_IRQ		9
 #define ACPI_RESET_PORT		0xcf9	/* FADT RESET_REG, value ACPI_RESET_VALUE */
+#define ACPI_GPE0_PORT		0x620	/* GPE0_BLK: STS 0x620(2), EN 0x622(2) */
+#define PCIHP_PORT		0xae00	/* PCI hot-plug registers (pcihp.c), 16 bytes */
 #define ACPI_RESET_VALUE	0x06
 #define PVPANIC_PORT		0x505
 #define PCI_CONFIG_PORT		0xcf8	/* mechanism #1: 0xcf8 address, 0xcfc-0xcff data */

@@ -48,6 +48,42 @@ static int hvctl_speed_params(struct hvctl *h, json_t **params)
 	return hvctl_num_param(h, "bandwidth_mib", 0, 1048576, params);
 }
 
+/* nic-add's vnic=SOCKET,mac=MAC (hv's --net syntax); the socket is made
+ * absolute, hv may run elsewhere. */
+static int hvctl_nic_add_params(struct hvctl *h, json_t **params)
+{
+	const char *a = h->arg, *m = strstr(a, ",mac=");
+	char sock[512], *abs = NULL;
+	size_t n;
+
+	if (strncmp(a, "vnic=", 5) || !m || m == a + 5 || !m[5] ||
+	    strchr(m + 5, ','))
+		return -EINVAL;
+	n = (size_t)(m - (a + 5));
+	if (n >= sizeof(sock))
+		return -ENAMETOOLONG;
+	memcpy(sock, a + 5, n);
+	sock[n] = 0;
+	if (sock[0] != '/') {
+		char cwd[400];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			return -errno;
+		if (asprintf(&abs, "%s/%s", cwd, sock) < 0)
+			return -ENOMEM;
+	}
+	*params = json_pack("{s:s, s:s}", "vnic", abs ? abs : sock, "mac",
+			    m + 5);
+	free(abs);
+	return *params ? 0 : -ENOMEM;
+}
+
+static int hvctl_nic_remove_params(struct hvctl *h, json_t **params)
+{
+	*params = json_pack("{s:s}", "mac", h->arg);
+	return *params ? 0 : -ENOMEM;
+}
+
 static const struct hvctl_cmd hvctl_cmds[] = {
 	{ .name = "status", .print = hvctl_print_status,
 	  .help = "name, state, vCPUs, memory, console and pid of the "
@@ -78,6 +114,16 @@ static const struct hvctl_cmd hvctl_cmds[] = {
 	  .params = hvctl_speed_params },
 	{ .name = "migrate-cancel", .help = "stop the running migration; "
 	  "the guest runs on here", .method = "migrate.cancel" },
+	{ .name = "nic-add", .print = hvctl_print_nic, .help = "hot-plug a "
+	  "virtio-net NIC served by the vhost-user SOCKET, with MAC",
+	  .arg = "vnic=SOCKET,mac=MAC", .method = "nic.add",
+	  .params = hvctl_nic_add_params },
+	{ .name = "nic-remove", .print = hvctl_print_nic, .help = "ask the "
+	  "guest to release the NIC with MAC; remove it once it did (5 s)",
+	  .arg = "MAC", .method = "nic.remove",
+	  .params = hvctl_nic_remove_params },
+	{ .name = "nic-list", .print = hvctl_print_nic_list, .help = "the "
+	  "NICs: slot, MAC, socket, hot-plugged or not", .method = "nic.list" },
 };
 
 /* The synopsis, commands generated from the table (the struct cli's

@@ -68,6 +68,9 @@ void hvctl_print_save(struct hvctl *h, const json_t *result);
 void hvctl_print_migrate_info(struct hvctl *h, const json_t *result);
 /* The result of "migrate": rounds, pages, bytes. */
 void hvctl_print_migrate(struct hvctl *h, const json_t *result);
+/* nic-add/nic-remove: "NIC MAC in slot 00:SS.0"; nic-list: a table. */
+void hvctl_print_nic(struct hvctl *h, const json_t *result);
+void hvctl_print_nic_list(struct hvctl *h, const json_t *result);
 /* Any result as one line of JSON (-j). */
 void hvctl_print_json(struct hvctl *h, const json_t *result);
 

@@ -118,3 +118,31 @@ void hvctl_print_migrate_info(struct hvctl *h, const json_t *result)
 	if (json_is_true(json_object_get(result, "cancelling")))
 		fprintf(f, "Cancelling:    yes\n");
 }
+
+void hvctl_print_nic(struct hvctl *h, const json_t *result)
+{
+	fprintf(h->cli.out, "NIC %s in slot 00:%02" JSON_INTEGER_FORMAT ".0\n",
+		json_string_value(json_object_get(result, "mac")) ?: "-",
+		json_integer_value(json_object_get(result, "slot")));
+}
+
+void hvctl_print_nic_list(struct hvctl *h, const json_t *result)
+{
+	const json_t *arr = json_object_get(result, "nics"), *o;
+	size_t i;
+
+	fprintf(h->cli.out, "%-8s %-18s %-10s %s\n", "SLOT", "MAC", "HOTPLUG",
+		"VNIC");
+	json_array_foreach(arr, i, o) {
+		char slot[16];
+
+		snprintf(slot, sizeof(slot), "00:%02" JSON_INTEGER_FORMAT ".0",
+			 json_integer_value(json_object_get(o, "slot")));
+		fprintf(h->cli.out, "%-8s %-18s %-10s %s\n", slot,
+			json_string_value(json_object_get(o, "mac")) ?: "-",
+			json_is_true(json_object_get(o, "removing")) ?
+			"removing" : json_is_true(json_object_get(o,
+			"hotplugged")) ? "yes" : "no",
+			json_string_value(json_object_get(o, "vnic")) ?: "-");
+	}
+}

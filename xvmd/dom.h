@@ -75,6 +75,7 @@ struct sched_dom;
 struct dom_save_job;
 struct dom_launch_job;
 struct dom_mig_out;
+struct dom_unplug_job;
 
 struct dom {
 	struct dom *next;
@@ -94,6 +95,9 @@ struct dom {
 	size_t ctl_len;
 	char hv_reason[16];	/* reason of hv's last "shutoff" event */
 	bool destroying;	/* destroy requested: no on_* action */
+	struct dom_unplug_job *unplug_job;	/* a detach waits for hv */
+	bool nics_changed;	/* a NIC was hot-plugged or unplugged: hv's
+				 * devices are not its command line's */
 	struct dom_save_job *save_job;	/* hv is writing a save image */
 	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
 	struct dom_mig_out *mig_job;	/* hv sends the guest away */
@@ -315,8 +319,33 @@ int dom_managed_restore(struct dom *d, uint32_t flags,
 #define VIF_CALL_MS	2000
 int vif_create(struct dom *d, char sockets[][108], struct verr *e);
 void vif_delete(struct dom *d);
+/* NIC i's VNIC alone (hot-plug: d->cfg.nics[i] and d->live.vnics[i]
+ * filled in), its socket in socket; 0 or -errno with e filled. */
+int vif_create_nic(struct dom *d, unsigned int i, char socket[108],
+		   struct verr *e);
+/* NIC i's VNIC and its flows deleted; 0 or -errno with e filled. */
+int vif_delete_nic(struct dom *d, unsigned int i, struct verr *e);
 /* The vhost-user socket paths of the VNICs already made (restart). */
 int vif_sockets(struct dom *d, char sockets[][108]);
+
+/* dom_hotplug.c: NICs plugged into and out of a running domain (hv's
+ * nic.add/nic.remove): the VNIC made as at start, hv asked, the live
+ * configuration and the runtime state updated. nic without a MAC gets
+ * one. 0 or -errno with e filled; nothing changed on failure (a VNIC
+ * whose NIC the guest released is deleted even if vswitchd fails). */
+int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e);
+/* The live NIC at index i: 0 and done(opaque, d, rc, e) once hv
+ * answered (d NULL if the domain stopped meanwhile), or -errno with e now. */
+typedef void (*dom_unplug_done_fn)(void *opaque, struct dom *d, int rc,
+				   const struct verr *e);
+int dom_nic_unplug(struct dom *d, unsigned int i, dom_unplug_done_fn done,
+		   void *opaque, struct verr *e);
+/* The domain stopped: a detach waiting for hv ends with an error. */
+void dom_unplug_detach(struct dom *d);
+/* 0, or an error saying `what` (save, migrate) cannot go on because NICs
+ * were plugged or unplugged since hv started. */
+int dom_check_nics_unchanged(struct dom *d, const char *what,
+			     struct verr *e);
 
 /* domcon.c */
 int domcon_attach(struct dom *d);	/* after hv reports its pty */

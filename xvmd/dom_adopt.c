@@ -125,6 +125,7 @@ static void dom_adopt_one(const char *name, json_t *st)
 	d->child = false;
 	dom_adopt_vnics(d, st);
 	dom_adopt_mig(d, st);
+	d->nics_changed = json_is_true(json_object_get(st, "nics_changed"));
 	if (kill(d->pid, 0) < 0 || dom_watch(d) < 0 || !dom_adopt_state(d)) {
 		log_info("dom %s: hv %d is gone", name, (int)pid);
 		dom_unwatch(d);

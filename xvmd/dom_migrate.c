@@ -1192,9 +1192,11 @@ static int mig_out_check(struct dom *d, struct verr *e)
 				 "operation is not valid: domain is not "
 				 "running");
 	rc = mig_disks_check(d, e);
+	if (rc == 0)
+		rc = dom_check_idle(d, e);
 	if (rc < 0)
 		return rc;
-	return dom_check_idle(d, e);
+	return dom_check_nics_unchanged(d, "migrate", e);
 }
 
 int dom_mig_begin(struct dom *d, uint64_t flags, char **xml, struct verr *e)

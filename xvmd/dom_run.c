@@ -232,6 +232,8 @@ void dom_run_state_store(struct dom *d)
 			    json_integer((json_int_t)d->mig_downtime));
 	json_object_set_new(st, "mig_speed",
 			    json_integer((json_int_t)d->mig_speed));
+	if (d->nics_changed)
+		json_object_set_new(st, "nics_changed", json_true());
 	xml = domxml_format(&d->cfg, NULL);
 	if (xml)
 		json_object_set_new(st, "xml", json_string(xml));
@@ -535,6 +537,7 @@ static int dom_spawn(struct dom *d, char sockets[][108], struct verr *e)
 	int logfd, rc;
 
 	dom_args(d, &a, sockets);
+	d->nics_changed = false;	/* hv's command line has them all */
 	store_run_path(logpath, sizeof(logpath), d->cfg.name, "log");
 	store_run_path(sock, sizeof(sock), d->cfg.name, "sock");
 	unlink(sock);
@@ -1055,6 +1058,7 @@ void dom_stopped(struct dom *d, int state, int reason)
 {
 	dom_save_detach(d);
 	dom_mig_detach(d);
+	dom_unplug_detach(d);
 	dom_unwatch(d);
 	domcon_detach(d);
 	vif_delete(d);
@@ -1067,6 +1071,7 @@ void dom_stopped(struct dom *d, int state, int reason)
 	dom_pidfile(d, false);
 	store_delete_run(d->cfg.name);
 	d->pid = 0;
+	d->nics_changed = false;
 	if (state != DS_CRASHED)
 		d->live.id = -1;
 	dom_set_state(d, state, reason);

@@ -43,7 +43,10 @@ static int dom_save_check(struct dom *d, struct verr *e)
 		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is not "
 				 "running");
-	return dom_check_idle(d, e);
+	rc = dom_check_idle(d, e);
+	if (rc < 0)
+		return rc;
+	return dom_check_nics_unchanged(d, "save", e);
 }
 
 /* A new file at path, 0600: an existing regular file is replaced (as
@@ -145,6 +148,10 @@ int dom_check_idle(const struct dom *d, struct verr *e)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain '%s' is being "
 				 "migrated", d->cfg.name);
+	if (d->unplug_job)
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: an interface of '%s' "
+				 "is being detached", d->cfg.name);
 	return 0;
 }
 

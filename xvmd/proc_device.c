@@ -3,9 +3,10 @@
  * attach-interface, attach-disk and their detach forms) on the domain's
  * definition: an <interface> or a <disk> added to it or taken out of it,
  * stored before it is installed (dom_def_commit), in effect at the next
- * start. A running domain's own devices do not change: hv has no PCI
- * hot-plug yet, so a change asked of the running configuration (--live,
- * or no flag on a running domain) is refused, naming --config.
+ * start (--config); and an <interface> plugged into or out of a running
+ * domain (--live, or no flag on a running domain; dom_hotplug.c), both
+ * with --live --config (virsh --persistent). Disks of a running domain
+ * do not change (no disk hot-plug yet): refused, naming --config.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,44 +16,43 @@
 #include "events.h"
 #include "pool.h"
 #include "proc.h"
+#include "remote.h"
 
 #define DEVICE_XML_MAX	(64u << 10)
 
 /* virDomainDeviceModifyFlags (= virDomainModificationImpact) */
 enum { DEV_AFFECT_LIVE = 1, DEV_AFFECT_CONFIG = 2 };
 
-/* The definition's copy to change, after the checks flags call for;
- * NULL with c->err set. */
-static struct dom_config *proc_device_target(struct remote_call *c,
-					     struct dom *d, uint32_t flags)
+/* The flags resolved (CURRENT: LIVE on a running domain, else CONFIG)
+ * and checked: 0 with *out set, or -errno with c->err set. */
+static int proc_device_flags(struct remote_call *c, struct dom *d,
+			     uint32_t flags, enum domxml_dev_kind kind,
+			     uint32_t *out)
 {
-	if (flags & ~(uint32_t)(DEV_AFFECT_LIVE | DEV_AFFECT_CONFIG)) {
-		verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
-			 "unsupported flags (0x%x)", flags);
-		return NULL;
-	}
+	if (flags & ~(uint32_t)(DEV_AFFECT_LIVE | DEV_AFFECT_CONFIG))
+		return verr_set(&c->err, VERR_INVALID_ARG, "invalid argument: "
+				"unsupported flags (0x%x)", flags);
 	if (!flags)	/* VIR_DOMAIN_AFFECT_CURRENT */
 		flags = dom_active(d) ? DEV_AFFECT_LIVE : DEV_AFFECT_CONFIG;
-	if ((flags & DEV_AFFECT_LIVE) && !dom_active(d)) {
-		verr_set(&c->err, VERR_OPERATION_INVALID, "Requested operation "
-			 "is not valid: domain is not running");
-		return NULL;
-	}
-	if (flags & DEV_AFFECT_LIVE) {
-		verr_set(&c->err, VERR_OPERATION_UNSUPPORTED, "Operation not "
-			 "supported: devices of a running domain cannot change "
-			 "(no hot-plug yet); use --config: the definition "
-			 "changes and the domain has the device from its next "
-			 "start");
-		return NULL;
-	}
-	if (!d->persistent) {
-		verr_set(&c->err, VERR_OPERATION_INVALID, "Requested operation "
-			 "is not valid: transient domains do not have any "
-			 "persistent config");
-		return NULL;
-	}
-	return dom_def_copy(d, &c->err);
+	if ((flags & DEV_AFFECT_LIVE) && !dom_active(d))
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	if ((flags & DEV_AFFECT_LIVE) && kind == DOMXML_DEV_DISK)
+		return verr_set(&c->err, VERR_OPERATION_UNSUPPORTED,
+				"Operation not supported: disks of a running "
+				"domain cannot change (no disk hot-plug yet); "
+				"use --config: the definition changes and the "
+				"domain has the disk from its next start");
+	if ((flags & DEV_AFFECT_LIVE) && d->dom0)
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: Domain-0 has no "
+				"devices to change");
+	if ((flags & DEV_AFFECT_CONFIG) && !d->persistent)
+		return verr_set(&c->err, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: transient domains do "
+				"not have any persistent config");
+	*out = flags;
+	return 0;
 }
 
 static int proc_device_parse(struct remote_call *c, const char *xml,
@@ -180,7 +180,77 @@ static int proc_detach(struct remote_call *c, struct dom_config *def,
 	return 0;
 }
 
-/* {dom; string xml; [u32 flags]}: attach (or detach) the device. */
+/* A live detach answered once hv has the guest's eject (dom_hotplug.c);
+ * the definition's change (--persistent) is stored then. */
+struct proc_unplug {
+	struct remote_defer *rd;
+	struct dom_config *def;		/* NULL: live only */
+};
+
+static void proc_unplug_done(void *opaque, struct dom *d, int rc,
+			     const struct verr *e)
+{
+	struct proc_unplug *pu = opaque;
+	struct verr e2;
+
+	if (rc == 0 && pu->def && d) {
+		rc = dom_def_commit(d, pu->def, &e2);	/* takes def */
+		pu->def = NULL;
+		e = &e2;
+		if (rc == 0) {
+			log_info("dom %s: interface detached in the "
+				 "definition", d->cfg.name);
+			event_lifecycle(d, EV_DEFINED, EVD_DEFINED_UPDATED);
+		}
+	} else if (rc == 0 && pu->def) {
+		rc = verr_set(&e2, VERR_OPERATION_FAILED, "operation failed: "
+			      "the domain went away");
+		e = &e2;
+	}
+	remote_defer_reply(pu->rd, rc, e, NULL);
+	free(pu->def);
+	free(pu);
+}
+
+/* The running domain's NIC changes (hot-plug, dom_hotplug.c). For an
+ * attach, nic is the one the definition got if it changed too (its
+ * generated MAC). A detach waits for the guest on the loop: PROC_LATER,
+ * *def then belongs to it. */
+static int proc_device_live(struct remote_call *c, struct dom *d,
+			    bool attach, struct dom_nic *nic,
+			    struct dom_config **def)
+{
+	struct proc_unplug *pu;
+	int i, rc;
+
+	rc = dom_check_idle(d, &c->err);
+	if (rc < 0)
+		return rc;
+	if (attach)
+		return dom_nic_hotplug(d, nic, &c->err);
+	i = proc_detach_nic_index(c, &d->cfg, nic);
+	if (i < 0)
+		return i;
+	pu = calloc(1, sizeof(*pu));
+	if (!pu || !(pu->rd = remote_call_defer(c))) {
+		free(pu);
+		return verr_nomem(&c->err);
+	}
+	rc = dom_nic_unplug(d, (unsigned int)i, proc_unplug_done, pu,
+			    &c->err);
+	if (rc < 0) {
+		remote_defer_cancel(pu->rd);
+		free(pu);
+		return rc;
+	}
+	pu->def = *def;
+	*def = NULL;
+	return PROC_LATER;
+}
+
+/* {dom; string xml; [u32 flags]}: attach (or detach) the device: in the
+ * definition (--config), in the running domain (--live), or both. The
+ * definition's change is checked first and stored last. */
 static int proc_device_change(struct remote_call *c, bool with_flags,
 			      bool attach)
 {
@@ -199,14 +269,30 @@ static int proc_device_change(struct remote_call *c, bool with_flags,
 	rc = proc_device_parse(c, xml, &kind, &nic, &disk);
 	if (rc)
 		goto out;
-	def = proc_device_target(c, d, flags);
-	if (!def) {
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = attach ? proc_attach(c, def, kind, &nic, &disk) :
-		      proc_detach(c, def, kind, &nic, &disk);
+	rc = proc_device_flags(c, d, flags, kind, &flags);
 	if (rc)
+		goto out;
+	if (flags & DEV_AFFECT_CONFIG) {
+		def = dom_def_copy(d, &c->err);
+		if (!def) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = attach ? proc_attach(c, def, kind, &nic, &disk) :
+			      proc_detach(c, def, kind, &nic, &disk);
+		if (rc)
+			goto out;
+		if (attach && kind == DOMXML_DEV_NIC)
+			nic = def->nics[def->nnics - 1];	/* its MAC */
+	}
+	if (flags & DEV_AFFECT_LIVE) {
+		rc = proc_device_live(c, d, attach, &nic, &def);
+		if (rc)
+			goto out;	/* PROC_LATER: def went with the detach */
+		log_info("dom %s: interface attached in the running domain",
+			 d->cfg.name);
+	}
+	if (!def)
 		goto out;
 	rc = dom_def_commit(d, def, &c->err);	/* takes def */
 	def = NULL;

@@ -100,6 +100,55 @@ int vif_create(struct dom *d, char sockets[][108], struct verr *e)
 	return ret;
 }
 
+int vif_create_nic(struct dom *d, unsigned int i, char socket[108],
+		   struct verr *e)
+{
+	struct vswctl *h;
+	int ret = vif_connect(&h, e);
+
+	if (ret < 0)
+		return ret;
+	ret = vif_create_one(h, d, i, socket, e);
+	vswctl_close(h);
+	return ret;
+}
+
+/* NIC i's VNIC (and the flows on it) goes; 0 or -errno with e filled. */
+static int vif_delete_one(struct vswctl *h, struct dom *d, unsigned int i,
+			  struct verr *e)
+{
+	/* flows an administrator put on the guest's VNIC end with
+	 * the domain (vswitchd refuses to delete a VNIC with flows;
+	 * a VNIC left behind would hold the MAC the next boot needs);
+	 * a vswitchd without flows refuses this harmlessly */
+	vswctl_flow_remove(h, NULL, d->live.vnics[i], false);
+	if (vswctl_vnic_delete(h, d->live.vnics[i], false) < 0) {
+		log_warn("vnic %s: delete: %s", d->live.vnics[i],
+			 vswctl_error(h)->message);
+		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
+				"vnic %s: delete: %s", d->live.vnics[i],
+				vswctl_error(h)->message);
+	}
+	log_info("vnic %s: deleted (%s)", d->live.vnics[i], d->cfg.name);
+	d->live.vnics[i][0] = 0;
+	return 0;
+}
+
+int vif_delete_nic(struct dom *d, unsigned int i, struct verr *e)
+{
+	struct vswctl *h;
+	int ret;
+
+	if (!d->live.vnics[i][0])
+		return 0;
+	ret = vif_connect(&h, e);
+	if (ret < 0)
+		return ret;
+	ret = vif_delete_one(h, d, i, e);
+	vswctl_close(h);
+	return ret;
+}
+
 int vif_sockets(struct dom *d, char sockets[][108])
 {
 	unsigned int i;
@@ -115,6 +164,7 @@ int vif_sockets(struct dom *d, char sockets[][108])
 void vif_delete(struct dom *d)
 {
 	struct vswctl *h = NULL;
+	struct verr e;
 	unsigned int i;
 
 	for (i = 0; i < DOM_MAX_NICS; i++) {
@@ -125,14 +175,7 @@ void vif_delete(struct dom *d)
 				 d->live.vnics[i]);
 			break;
 		}
-		/* flows an administrator put on the guest's VNIC end with
-		 * the domain (vswitchd refuses to delete a VNIC with flows;
-		 * a VNIC left behind would hold the MAC the next boot needs);
-		 * a vswitchd without flows refuses this harmlessly */
-		vswctl_flow_remove(h, NULL, d->live.vnics[i], false);
-		if (vswctl_vnic_delete(h, d->live.vnics[i], false) < 0)
-			log_warn("vnic %s: delete: %s", d->live.vnics[i],
-				 vswctl_error(h)->message);
+		vif_delete_one(h, d, i, &e);	/* logged there */
 		d->live.vnics[i][0] = 0;
 	}
 	vswctl_close(h);

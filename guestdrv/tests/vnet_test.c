@@ -6,7 +6,8 @@
  * unknown ids, a split frame that goes wrong) dropped and their buffers
  * reposted, a 9014-byte frame put together from five buffers (MRG_RXBUF)
  * and answered in one, the MTU read from the device, transmit buffers
- * running out and coming back.
+ * running out and coming back; a NIC hot-plugged, given its ip= address,
+ * unplugged (device reset, netif gone) and its entry reused.
  */
 #include "../virtio_net.h"
 
@@ -60,6 +61,8 @@ int virtio_queue_setup(struct virtio_dev *vd, struct virtq *vq,
 
 void virtio_driver_ok(struct virtio_dev *vd) { (void)vd; }
 void virtio_fail(struct virtio_dev *vd) { (void)vd; }
+static unsigned int resets;
+int virtio_reset(struct virtio_dev *vd) { (void)vd; resets++; return 0; }
 
 int virtio_config_read(struct virtio_dev *vd, uint32_t off, void *buf, uint32_t len)
 {
@@ -276,6 +279,33 @@ static void test_tx(struct netif *nif, struct vnet *vn)
 	CHECK(b[-VNET_HDR_LEN] == 0 && b[-1] == 0);
 }
 
+/* Hot-plug: a second NIC in slot 4 comes and goes. */
+static void test_hotplug(void)
+{
+	static struct pci_dev hot = { .dev = 4, .vendor = 0x1af4, .device = 0x1041 };
+	struct netif *nif, *again;
+	char ip[64];
+	unsigned int n = netif_count();
+
+	CHECK(virtio_net_is(&hot) && !virtio_net_is(&(struct pci_dev){ .vendor = 0x1af4, .device = 0x1042 }));
+	nif = virtio_net_hotplug(&hot);
+	CHECK(nif && netif_count() == n + 1 && !nif->disabled);
+	if (!nif)
+		return;
+	snprintf(ip, sizeof(ip), "10.0.0.9/24,10.1.0.2/24@%s,10.2.0.2/16@%s", nif->name, nif->name);
+	CHECK(net_config_nic(nif, ip) == 2);
+	CHECK(nif->nr_addr == 2 && nif->addr[0].ip == 0x0a010002 && nif->addr[1].plen == 16);
+	CHECK(virtio_net_unplug(&(struct pci_dev){ .dev = 5 }) == NULL);
+	resets = 0;
+	CHECK(virtio_net_unplug(&hot) == nif && resets == 1);
+	CHECK(nif->gone && nif->disabled && nif->nr_addr == 0);
+	CHECK(!net_is_local(NULL, 0x0a010002));
+	again = virtio_net_hotplug(&hot);	/* the entry and its name again */
+	CHECK(again == nif && !again->gone && netif_count() == n + 1);
+	if (again)
+		virtio_net_unplug(&hot);
+}
+
 void vnet_tests(int *checks, int *failures)
 {
 	struct netif *nif;
@@ -302,4 +332,5 @@ void vnet_tests(int *checks, int *failures)
 	net_now += 2000000000ULL;
 	nif->ops->rx_poll(nif, 1);
 	CHECK(!nif->link_up);
+	test_hotplug();
 }

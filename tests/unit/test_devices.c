@@ -5,6 +5,7 @@
 #include "devtest.h"
 #include "fake_vhost_user.h"
 #include "hv/virtio_pci.h"
+#include "hv/virtio_net.h"
 
 #define MEM		(2u << 20)
 
@@ -24,10 +25,11 @@ static void test_platform(void)
 	CU_ASSERT_EQUAL(slot_rd(vm, 1, 0), 0x10431af4);	/* virtio console */
 	CU_ASSERT_EQUAL(slot_rd(vm, 2, 0), 0xffffffff);	/* nothing */
 	CU_ASSERT_EQUAL(pio_in(vm, PVPANIC_PORT, 1), 3);
-	CU_ASSERT_EQUAL(vm->nr_devs, 6);
+	CU_ASSERT_EQUAL(vm->nr_devs, 7);
 	CU_ASSERT_STRING_EQUAL(vm->devs[0].ops->name, "ns16550");
-	CU_ASSERT_STRING_EQUAL(vm->devs[4].ops->name, "pci");
-	CU_ASSERT_STRING_EQUAL(vm->devs[5].ops->name, "virtio-pci");
+	CU_ASSERT_STRING_EQUAL(vm->devs[4].ops->name, "pcihp");
+	CU_ASSERT_STRING_EQUAL(vm->devs[5].ops->name, "pci");
+	CU_ASSERT_STRING_EQUAL(vm->devs[6].ops->name, "virtio-pci");
 	devices_destroy(vm);
 	CU_ASSERT_EQUAL(vm->nr_devs, 0);
 	CU_ASSERT_EQUAL(vm->nr_pio, 0);			/* ports released */
@@ -114,7 +116,7 @@ static void test_disks(void)
 	CU_ASSERT_EQUAL(slot_rd(vm, 2, 0), 0x10421af4);
 	CU_ASSERT_EQUAL(slot_rd(vm, 3, 0), 0x10421af4);
 	CU_ASSERT_EQUAL(slot_rd(vm, 4, 0), 0xffffffff);
-	CU_ASSERT_EQUAL(vm->nr_devs, 8);
+	CU_ASSERT_EQUAL(vm->nr_devs, 9);
 	devices_destroy(vm);
 	CU_ASSERT_EQUAL(vm->nr_devs, 0);
 	for (int i = 2; i < 8; i++)
@@ -156,7 +158,7 @@ static void test_nics(void)
 		CU_ASSERT_EQUAL(mmio_in(vm, bar + VIRTIO_PCI_DEVICE_OFF + 5, 1),
 				s - 1);		/* last byte of the MAC */
 	}
-	CU_ASSERT_EQUAL(vm->nr_devs, 8);
+	CU_ASSERT_EQUAL(vm->nr_devs, 9);
 	devices_destroy(vm);
 	CU_ASSERT_EQUAL(vm->nr_devs, 0);
 	snprintf(arg, sizeof(arg), "vnic=%s", f.path);
@@ -171,11 +173,101 @@ static void test_nics(void)
 	devtest_vm_free(vm);
 }
 
+#define GPE0_STS	ACPI_GPE0_PORT
+#define GPE0_EN		(ACPI_GPE0_PORT + 2)
+#define HP_UP		PCIHP_PORT
+#define HP_DOWN		(PCIHP_PORT + 4)
+#define HP_EJ		(PCIHP_PORT + 8)
+#define HP_RMV		(PCIHP_PORT + 12)
+
+/* Hot-plug: a NIC added in the first free slot is announced (UP, GPE 1,
+ * the SCI once enabled), can be asked out (DOWN), and is removed after
+ * the guest's eject; ejects of slots not asked for are ignored; the
+ * device set then differs from the command line's. */
+static void test_hotplug(void)
+{
+	extern const struct dev_type pcihp_dev_type, acpi_pm_dev_type;
+	struct vm *vm = devtest_vm(MEM, 1);
+	struct mac_addr mac = { { 2, 0, 0, 0, 0, 9 } };
+	struct virtio_net *n;
+	struct pcihp *h;
+	struct acpi_pm *pm;
+	char arg[200], msg[256];
+	unsigned int nr;
+	struct fvu f;
+
+	fvu_init(&f, 1ULL << 32, 0);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	snprintf(arg, sizeof(arg), "vnic=%s,mac=02:00:00:00:00:01", f.path);
+	CU_ASSERT_EQUAL(devices_parse_option(&vm->cfg, 0, arg, msg,
+					     sizeof(msg)), 0);
+	CU_ASSERT_EQUAL_FATAL(devices_create(vm), 0);
+	h = devices_find(vm->devices, &pcihp_dev_type);
+	pm = devices_find(vm->devices, &acpi_pm_dev_type);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(pio_in(vm, HP_RMV, 4), 1u << 2);	/* the boot NIC */
+	CU_ASSERT_EQUAL(pio_in(vm, HP_UP, 4), 0);
+	CU_ASSERT_EQUAL(pio_in(vm, GPE0_STS, 2), 0);
+	CU_ASSERT_FALSE(devices_changed(vm->devices));
+	nr = vm->nr_devs;
+
+	n = virtio_net_create(vm, devices_find(vm->devices, &pci_dev_type),
+			      f.path, &mac);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+	CU_ASSERT_EQUAL(devices_hot_add(vm->devices, &virtio_net_dev_type, n), 0);
+	CU_ASSERT_EQUAL(virtio_net_slot(n), 3);
+	pcihp_plugged(h, 3);
+	CU_ASSERT_EQUAL(slot_rd(vm, 3, 0), 0x10411af4);
+	CU_ASSERT_EQUAL(vm->nr_devs, nr);		/* not in save/load */
+	CU_ASSERT_TRUE(devices_changed(vm->devices));
+	CU_ASSERT_EQUAL(pio_in(vm, GPE0_STS, 1), PCIHP_GPE_MASK);
+	CU_ASSERT_EQUAL(acpi_pm_sci_level(pm), 0);	/* GPE 1 not enabled */
+	pio_out(vm, GPE0_EN, 1, 0xff);			/* only bit 1 sticks */
+	CU_ASSERT_EQUAL(pio_in(vm, GPE0_EN, 2), PCIHP_GPE_MASK);
+	CU_ASSERT_EQUAL(acpi_pm_sci_level(pm), 1);
+	pio_out(vm, GPE0_STS, 1, PCIHP_GPE_MASK);	/* write 1 to clear */
+	CU_ASSERT_EQUAL(acpi_pm_sci_level(pm), 0);
+	CU_ASSERT_EQUAL(pio_in(vm, HP_UP + 1, 1), 0);	/* a byte: not cleared */
+	CU_ASSERT_EQUAL(pio_in(vm, HP_UP, 4), 1u << 3);
+	CU_ASSERT_EQUAL(pio_in(vm, HP_UP, 4), 0);	/* cleared by the read */
+	CU_ASSERT_EQUAL(pio_in(vm, HP_RMV, 4), 1u << 2 | 1u << 3);
+
+	pio_out(vm, HP_EJ, 4, 1u << 3);			/* not asked: ignored */
+	CU_ASSERT_EQUAL(pcihp_take_ejected(h), 0);
+	CU_ASSERT_EQUAL(pcihp_request_unplug(h, 3), 0);
+	CU_ASSERT_EQUAL(pcihp_request_unplug(h, 3), -EALREADY);
+	CU_ASSERT_EQUAL(pcihp_request_unplug(h, 4), -EINVAL);	/* empty */
+	CU_ASSERT_EQUAL(pcihp_request_unplug(h, 0), -EINVAL);	/* host bridge */
+	CU_ASSERT_EQUAL(pio_in(vm, HP_DOWN, 4), 1u << 3);
+	CU_ASSERT_EQUAL(acpi_pm_sci_level(pm), 1);
+	pio_out(vm, HP_EJ, 4, 1u << 3 | 1u << 2);	/* slot 2 not asked */
+	CU_ASSERT_EQUAL(pio_in(vm, HP_DOWN, 4), 0);
+	CU_ASSERT_EQUAL(pcihp_take_ejected(h), 1u << 3);
+	CU_ASSERT_EQUAL(pcihp_take_ejected(h), 0);
+	devices_hot_remove(vm->devices, n);
+	pcihp_removed(h, 3);
+	CU_ASSERT_EQUAL(slot_rd(vm, 3, 0), 0xffffffff);
+	CU_ASSERT_EQUAL(slot_rd(vm, 2, 0), 0x10411af4);	/* the boot NIC stays */
+	CU_ASSERT_EQUAL(pio_in(vm, HP_RMV, 4), 1u << 2);
+
+	/* A withdrawn request: the guest's late eject changes nothing. */
+	CU_ASSERT_EQUAL(pcihp_request_unplug(h, 2), 0);
+	pcihp_cancel_unplug(h, 2);
+	pio_out(vm, HP_EJ, 1, 1u << 2);
+	CU_ASSERT_EQUAL(pcihp_take_ejected(h), 0);
+	devices_destroy(vm);
+	CU_ASSERT_EQUAL(vm->nr_pio, 0);
+	devices_free_options(&vm->cfg);
+	fvu_fini(&f);
+	devtest_vm_free(vm);
+}
+
 static CU_TestInfo tests[] = {
 	{ "platform devices in table order", test_platform },
 	{ "--net option", test_net_option },
 	{ "NICs after the platform", test_nics },
 	{ "--disk option and disks after the NICs", test_disks },
+	{ "NIC hot-plug: controller, add, eject, remove", test_hotplug },
 	CU_TEST_INFO_NULL,
 };
 

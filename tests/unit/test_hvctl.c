@@ -41,7 +41,8 @@ static int run(const char **args)
 #define SYNOPSIS	"usage: hvctl [-j] [-s SOCKET | NAME] " \
 			"status|pause|resume|shutdown|reset|destroy|save FILE|" \
 			"migrate URI|migrate-info|migrate-downtime MS|" \
-			"migrate-speed MIB|migrate-cancel\n"
+			"migrate-speed MIB|migrate-cancel|" \
+			"nic-add vnic=SOCKET,mac=MAC|nic-remove MAC|nic-list\n"
 
 /* ---- a stand-in hv: domain "web1" in rundir/hv/web1.sock ---- */
 
@@ -114,8 +115,24 @@ static int fake_mig_set(void *ctx UNUSED, struct rpc_conn *c UNUSED,
 	return 0;
 }
 
+/* As hv: nic.add/nic.remove answer {slot, mac}; the params kept. */
+static int fake_nic(void *ctx UNUSED, struct rpc_conn *c UNUSED, json_t *p,
+		    json_t **r, struct rpc_error *e UNUSED)
+{
+	char *js = json_dumps(p, JSON_COMPACT | JSON_SORT_KEYS);
+
+	snprintf(fake_method, sizeof(fake_method), "nic");
+	snprintf(fake_set_params, sizeof(fake_set_params), "%s",
+		 js ? js : "");
+	free(js);
+	*r = json_pack("{s:i, s:s}", "slot", 3, "mac", "02:00:00:00:00:09");
+	return 0;
+}
+
 static const struct rpc_method fake_methods[] = {
 	{ "migrate.set", fake_mig_set },
+	{ "nic.add", fake_nic },
+	{ "nic.remove", fake_nic },
 	{ "save", fake_save },
 	{ "status", fake_status },
 	{ "pause", fake_pause },
@@ -321,6 +338,36 @@ static void test_migrate_set(void)
 	CU_ASSERT_STRING_EQUAL(fake_method, "");
 }
 
+/* nic-add vnic=SOCKET,mac=MAC (a relative socket made absolute) and
+ * nic-remove MAC; a malformed operand is a usage error, nothing called. */
+static void test_nic(void)
+{
+	char cwd[400], want[600];
+
+	CU_ASSERT_EQUAL(RUN("web1", "nic-add", "vnic=/r/v.sock,mac=2:0:0:0:0:9"),
+			HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_set_params,
+			       "{\"mac\":\"2:0:0:0:0:9\",\"vnic\":\"/r/v.sock\"}");
+	CU_ASSERT_STRING_EQUAL(OUT(), "NIC 02:00:00:00:00:09 in slot 00:03.0\n");
+	CU_ASSERT_EQUAL(RUN("web1", "nic-add", "vnic=v.sock,mac=2:0:0:0:0:9"),
+			HVCTL_EXIT_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd, sizeof(cwd)));
+	snprintf(want, sizeof(want), "{\"mac\":\"2:0:0:0:0:9\",\"vnic\":"
+		 "\"%s/v.sock\"}", cwd);
+	CU_ASSERT_STRING_EQUAL(fake_set_params, want);
+	CU_ASSERT_EQUAL(RUN("web1", "nic-remove", "2:0:0:0:0:9"), HVCTL_EXIT_OK);
+	CU_ASSERT_STRING_EQUAL(fake_set_params, "{\"mac\":\"2:0:0:0:0:9\"}");
+	fake_method[0] = '\0';
+	CU_ASSERT_EQUAL(RUN("web1", "nic-add", "v.sock"), HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(ERR(), "hvctl: nic-add: invalid "
+			       "vnic=SOCKET,mac=MAC 'v.sock'\n" SYNOPSIS);
+	CU_ASSERT_EQUAL(RUN("web1", "nic-add", "vnic=,mac=2:0:0:0:0:9"),
+			HVCTL_EXIT_USAGE);
+	CU_ASSERT_EQUAL(RUN("web1", "nic-add", "vnic=a,mac=1,x=2"),
+			HVCTL_EXIT_USAGE);
+	CU_ASSERT_STRING_EQUAL(fake_method, "");
+}
+
 static CU_TestInfo tests[] = {
 	{ "usage errors: message, synopsis, exit 2", test_usage_errors },
 	{ "-h prints the commands", test_help },
@@ -329,6 +376,7 @@ static CU_TestInfo tests[] = {
 	{ "status: fields and -j", test_status },
 	{ "save FILE: absolute path, bytes printed", test_save },
 	{ "migrate-downtime, migrate-speed", test_migrate_set },
+	{ "nic-add, nic-remove: operands, output", test_nic },
 	{ "pause; hv refusing: exit 1 with its message",
 	  test_pause_and_refusal },
 	CU_TEST_INFO_NULL,

@@ -41,6 +41,8 @@ enum {
 	P_UNDEFINE = 35,
 	P_RESTORE = 54,
 	P_SAVE = 55,
+	P_ATTACH_DEVICE_FLAGS = 160,
+	P_DETACH_DEVICE_FLAGS = 161,
 	P_MANAGED_SAVE = 182,
 	P_HAS_MANAGED_SAVE = 183,
 	P_MANAGED_SAVE_REMOVE = 184,
@@ -799,6 +801,91 @@ static void test_save_restore_refusals(void)
 	reply_free(&r);
 	CU_ASSERT_NOT_EQUAL(access(img, F_OK), 0);
 	unlink(path);
+	client_close(fd);
+}
+
+static char *inactive_xml(int fd, const uint8_t *uuid);
+
+/* ATTACH/DETACH_DEVICE_FLAGS {dom; xml; flags}. */
+static int call_device(int fd, uint32_t proc, const uint8_t *uuid,
+		       const char *xml, uint32_t flags, struct reply *r)
+{
+	struct xdr_out a;
+	int rc;
+
+	xdr_out_init(&a);
+	put_dom(&a, "unitdom", uuid);
+	xdr_put_string(&a, xml);
+	xdr_put_u32(&a, flags);
+	rc = call(fd, proc, &a, r);
+	xdr_out_free(&a);
+	return rc;
+}
+
+/* Device changes and their flags: --live (1) on a domain that does not
+ * run is refused, as are unknown flags; with none (current) or --config
+ * (2) a shut-off domain's definition changes; a live disk change is
+ * refused naming --config before anything else is looked at. */
+static void test_device_flags(void)
+{
+	static const char nic[] = "<interface type='bridge'><source "
+		"bridge='stub0'/><mac address='00:16:3e:00:00:42'/>"
+		"<vlan><tag id='7'/></vlan><bandwidth><inbound average='1250'/>"
+		"</bandwidth></interface>";
+	static const char disk[] = "<disk type='file'><source "
+		"file='/nonexistent.img'/><target dev='xvdb'/></disk>";
+	int fd = client_open(false, false);
+	uint8_t uuid[16];
+	struct reply r;
+	char *xml;
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(call_str(fd, P_DEFINE_XML, unit_dom_xml, &r), 0);
+	CU_ASSERT_EQUAL_FATAL(r.status, REMOTE_OK);
+	free(xdr_get_string(&r.x, 256));
+	xdr_get_fixed(&r.x, uuid, sizeof(uuid));
+	reply_free(&r);
+
+	CU_ASSERT_EQUAL(call_device(fd, P_ATTACH_DEVICE_FLAGS, uuid, nic, 1,
+				    &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: domain is not running");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_device(fd, P_DETACH_DEVICE_FLAGS, uuid, nic, 3,
+				    &r), 0);
+	assert_error(&r, VERR_OPERATION_INVALID, "Requested operation is not "
+		     "valid: domain is not running");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_device(fd, P_ATTACH_DEVICE_FLAGS, uuid, nic, 4,
+				    &r), 0);
+	assert_error(&r, VERR_INVALID_ARG, "invalid argument: unsupported "
+		     "flags (0x4)");
+	reply_free(&r);
+	CU_ASSERT_EQUAL(call_device(fd, P_ATTACH_DEVICE_FLAGS, uuid, disk, 1,
+				    &r), 0);
+	CU_ASSERT_EQUAL(r.code, VERR_OPERATION_INVALID);	/* not running */
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_PTR_NULL(xml ? strstr(xml, "<interface") : "refused");
+	free(xml);
+
+	CU_ASSERT_EQUAL(call_device(fd, P_ATTACH_DEVICE_FLAGS, uuid, nic, 0,
+				    &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);	/* current = config here */
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_PTR_NOT_NULL(xml ? strstr(xml, "<tag id='7'/>") : NULL);
+	CU_ASSERT_PTR_NOT_NULL(xml ? strstr(xml, "average='1250'") : NULL);
+	free(xml);
+	CU_ASSERT_EQUAL(call_device(fd, P_DETACH_DEVICE_FLAGS, uuid, nic, 2,
+				    &r), 0);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	reply_free(&r);
+	xml = inactive_xml(fd, uuid);
+	CU_ASSERT_PTR_NULL(xml ? strstr(xml, "<interface") : "no XML");
+	free(xml);
+	CU_ASSERT_EQUAL(call_dom_flags(fd, P_UNDEFINE_FLAGS, uuid, 0, &r), 0);
+	reply_free(&r);
 	client_close(fd);
 }
 
@@ -1963,6 +2050,8 @@ static CU_TestInfo tests[] = {
 	{ "define, lookup, console, undefine", test_define_lookup_undefine },
 	{ "streams registered with the transport", test_stream },
 	{ "calls answered later", test_deferred_reply },
+	{ "device attach/detach flags (live, config, current)",
+	  test_device_flags },
 	{ "save, restore, managed save: refusals and images",
 	  test_save_restore_refusals },
 	{ "migration procedures: refusals", test_migration_refusals },

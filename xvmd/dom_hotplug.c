@@ -1,0 +1,349 @@
+/*
+ * NICs plugged into and out of a running domain (virsh attach-interface
+ * and detach-interface without --config, docs/xvmd.md "Hot-plug"):
+ *
+ * attach: the NIC's VNIC is made in vswitchd as at start (vif.c: MAC,
+ * VLAN, cap from <bandwidth>), hv is asked to plug a virtio-net function
+ * served by it (control method nic.add, docs/hv.md "Hot-plug"); the NIC
+ * joins the live configuration (dumpxml shows it with its VNIC) and the
+ * runtime state a new xvmd adopts. The definition is not touched (its
+ * copy is kept as the pending one, the definition in effect at the next
+ * start).
+ *
+ * detach: hv asks the guest to release the NIC and removes it once the
+ * guest did (nic.remove; hv gives the guest 5 s); then the VNIC and the
+ * flows on it are deleted and the NIC leaves the live configuration. A
+ * guest that does not release it keeps it, and the error says so. The
+ * wait is on the loop (a job like a save's: other clients are served
+ * meanwhile), one detach per domain at a time; the domain stopping ends
+ * it with an error.
+ *
+ * hv's devices then differ from its command line: save, managed save and
+ * migration refuse (hv refuses as well) until the domain is restarted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "xvm/log.h"
+#include "xvm/mac.h"
+#include "dom.h"
+#include "dom_run.h"
+#include "loop.h"
+#include "store.h"
+
+#define HOTPLUG_HV_MS		10000	/* nic.add/nic.remove answer */
+#define HOTPLUG_GUEST_MS	5000	/* the guest's time to release */
+
+/* The live configuration changes: keep the definition as it is. */
+static int dom_keep_def(struct dom *d, struct verr *e)
+{
+	if (!d->persistent || d->pending)
+		return 0;
+	d->pending = malloc(sizeof(*d->pending));
+	if (!d->pending)
+		return verr_nomem(e);
+	*d->pending = d->cfg;
+	return 0;
+}
+
+/* "xvm<id>_<k>" with the smallest k no NIC of d uses. */
+static void dom_vnic_name(struct dom *d, char *buf, size_t len)
+{
+	for (unsigned int k = 0;; k++) {
+		bool used = false;
+
+		snprintf(buf, len, "xvm%d_%u", d->live.id, k);
+		for (unsigned int i = 0; i < d->cfg.nnics && !used; i++)
+			used = !strcmp(d->live.vnics[i], buf);
+		if (!used)
+			return;
+	}
+}
+
+int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e)
+{
+	unsigned int i = d->cfg.nnics;
+	char sock[108], mac[MAC_STRLEN];
+	json_t *params;
+	int rc;
+
+	if (!dom_active(d) || !d->pid)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	if (i >= DOM_MAX_NICS)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: the domain has its "
+				"maximum of %d interfaces", DOM_MAX_NICS);
+	if (!nic->has_mac) {
+		rc = mac_random(&nic->mac, NULL, 0);
+		if (rc < 0)
+			return verr_fail(e, rc, VERR_INTERNAL, "cannot "
+					 "generate a MAC");
+		nic->has_mac = true;
+	}
+	for (unsigned int k = 0; k < i; k++)
+		if (mac_equal(&d->cfg.nics[k].mac, &nic->mac))
+			return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+					"operation is not valid: the domain "
+					"already has an interface with MAC "
+					"address %s",
+					mac_format_canonical(&nic->mac, mac));
+	rc = dom_keep_def(d, e);
+	if (rc < 0)
+		return rc;
+	d->cfg.nics[i] = *nic;
+	dom_vnic_name(d, d->live.vnics[i], sizeof(d->live.vnics[i]));
+	rc = vif_create_nic(d, i, sock, e);
+	if (rc < 0) {
+		d->live.vnics[i][0] = 0;
+		return rc;
+	}
+	params = json_pack("{s:s, s:s}", "vnic", sock, "mac",
+			   mac_format_canonical(&nic->mac, mac));
+	rc = params ? dom_hv_call_params(d, "nic.add", params, HOTPLUG_HV_MS,
+					 NULL, e) : verr_nomem(e);
+	if (rc < 0) {
+		struct verr ignored;
+
+		vif_delete_nic(d, i, &ignored);
+		d->live.vnics[i][0] = 0;
+		return rc;
+	}
+	d->cfg.nnics++;
+	d->nics_changed = true;
+	dom_run_state_store(d);
+	log_info("dom %s: interface %s plugged (vnic %s over %s)",
+		 d->cfg.name, mac, d->live.vnics[i], nic->bridge);
+	return 0;
+}
+
+/* A detach waiting for hv's answer to nic.remove (the guest's eject). */
+struct dom_unplug_job {
+	struct dom *d;			/* NULL once the domain stopped */
+	char name[DOM_NAME_MAX + 1];
+	struct mac_addr mac;
+	int sock;
+	char buf[4096];
+	size_t len;
+	dom_unplug_done_fn done;
+	void *opaque;
+};
+
+static void unplug_end(struct dom_unplug_job *j, int rc, const struct verr *e)
+{
+	if (j->d)
+		j->d->unplug_job = NULL;
+	loop_del(j->sock);
+	close(j->sock);
+	j->done(j->opaque, j->d, rc, e);
+	free(j);
+}
+
+static void unplug_fail(struct dom_unplug_job *j, const char *fmt, ...)
+	PRINTF(2, 3);
+static void unplug_fail(struct dom_unplug_job *j, const char *fmt, ...)
+{
+	struct verr e;
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr_vfail(&e, -EIO, VERR_OPERATION_FAILED, fmt, ap);
+	va_end(ap);
+	log_warn("dom %s: detach: %s", j->name, e.msg);
+	unplug_end(j, -EIO, &e);
+}
+
+/* hv removed the NIC: its VNIC goes, and it leaves the configuration. */
+static void unplug_done(struct dom_unplug_job *j)
+{
+	struct dom *d = j->d;
+	char mac[MAC_STRLEN], vnic[32] = "";
+	struct verr e;
+	unsigned int i;
+
+	mac_format_canonical(&j->mac, mac);
+	for (i = 0; d && i < d->cfg.nnics; i++)
+		if (mac_equal(&d->cfg.nics[i].mac, &j->mac))
+			break;
+	if (!d || i == d->cfg.nnics) {
+		unplug_fail(j, "operation failed: interface %s of '%s' is "
+			    "gone already", mac, j->name);
+		return;
+	}
+	snprintf(vnic, sizeof(vnic), "%s", d->live.vnics[i]);
+	/* The guest let go and hv removed the function: the NIC is gone
+	 * whatever vswitchd says next. */
+	if (vif_delete_nic(d, i, &e) < 0)
+		log_warn("dom %s: vnic %s left behind: %s", d->cfg.name, vnic,
+			 e.msg);
+	memmove(&d->cfg.nics[i], &d->cfg.nics[i + 1],
+		(d->cfg.nnics - i - 1) * sizeof(d->cfg.nics[0]));
+	memmove(&d->live.vnics[i], &d->live.vnics[i + 1],
+		(d->cfg.nnics - i - 1) * sizeof(d->live.vnics[0]));
+	d->cfg.nnics--;
+	d->live.vnics[d->cfg.nnics][0] = 0;
+	d->nics_changed = true;
+	dom_run_state_store(d);
+	log_info("dom %s: interface %s unplugged (vnic %s deleted)",
+		 d->cfg.name, mac, vnic);
+	unplug_end(j, 0, NULL);
+}
+
+/* One line from hv: our reply (id 1) ends the job (true: j is freed);
+ * events are the watcher's business. */
+static bool unplug_line(struct dom_unplug_job *j, const char *line)
+{
+	json_t *msg = json_loads(line, 0, NULL);
+	const char *err = NULL;
+
+	if (!msg || json_integer_value(json_object_get(msg, "id")) != 1) {
+		json_decref(msg);
+		return false;
+	}
+	if (json_object_get(msg, "result")) {
+		unplug_done(j);
+	} else {
+		json_unpack(msg, "{s:{s:s}}", "error", "message", &err);
+		unplug_fail(j, "operation failed: hv nic.remove of '%s': %s",
+			    j->name, err ? err : "error");
+	}
+	json_decref(msg);
+	return true;
+}
+
+static void unplug_event(void *opaque, uint32_t events)
+{
+	struct dom_unplug_job *j = opaque;
+	ssize_t n;
+	char *nl;
+
+	(void)events;
+	n = read(j->sock, j->buf + j->len, sizeof(j->buf) - 1 - j->len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		unplug_fail(j, "operation failed: hv of '%s' ended during the "
+			    "detach", j->name);
+		return;
+	}
+	j->len += (size_t)n;
+	j->buf[j->len] = 0;
+	while ((nl = strchr(j->buf, '\n'))) {
+		*nl = 0;
+		if (unplug_line(j, j->buf))
+			return;		/* j is gone */
+		j->len -= (size_t)(nl + 1 - j->buf);
+		memmove(j->buf, nl + 1, j->len + 1);
+	}
+	if (j->len == sizeof(j->buf) - 1)
+		unplug_fail(j, "operation failed: hv of '%s' sent a line too "
+			    "long", j->name);
+}
+
+/* Connect to hv's control socket and send nic.remove. */
+static int unplug_call(struct dom_unplug_job *j, struct dom *d,
+		       struct verr *e)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char mac[MAC_STRLEN], *line = NULL;
+	json_t *req;
+	int rc;
+
+	rc = store_run_path(sa.sun_path, sizeof(sa.sun_path), d->cfg.name,
+			    "sock");
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_INTERNAL, "control socket path");
+	req = json_pack("{s:i, s:s, s:{s:s, s:i}}", "id", 1, "method",
+			"nic.remove", "params", "mac",
+			mac_format_canonical(&j->mac, mac), "timeout_ms",
+			HOTPLUG_GUEST_MS);
+	if (req)
+		line = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if (!line)
+		return verr_nomem(e);
+	j->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	rc = 0;
+	/* the request is one short line into an empty socket buffer */
+	if (j->sock < 0 || connect(j->sock, (struct sockaddr *)&sa,
+				   sizeof(sa)) < 0 ||
+	    dprintf(j->sock, "%s\n", line) < 0 ||
+	    fcntl(j->sock, F_SETFL, O_NONBLOCK) < 0 ||
+	    loop_add(j->sock, EPOLLIN, unplug_event, j) < 0)
+		rc = errno ? -errno : -EIO;
+	free(line);
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach hv of '%s': %s",
+				 d->cfg.name, strerror(-rc));
+	return 0;
+}
+
+int dom_nic_unplug(struct dom *d, unsigned int i, dom_unplug_done_fn done,
+		   void *opaque, struct verr *e)
+{
+	struct dom_unplug_job *j;
+	int rc;
+
+	if (!dom_active(d) || !d->pid)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	if (i >= d->cfg.nnics)
+		return verr_set(e, VERR_INTERNAL, "no interface %u", i);
+	if (d->unplug_job)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: an interface of '%s' "
+				"is being detached", d->cfg.name);
+	rc = dom_keep_def(d, e);
+	if (rc < 0)
+		return rc;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(e);
+	j->d = d;
+	j->mac = d->cfg.nics[i].mac;
+	snprintf(j->name, sizeof(j->name), "%s", d->cfg.name);
+	j->done = done;
+	j->opaque = opaque;
+	j->sock = -1;
+	rc = unplug_call(j, d, e);
+	if (rc < 0) {
+		if (j->sock >= 0)
+			close(j->sock);
+		free(j);
+		return rc;
+	}
+	d->unplug_job = j;
+	return 0;
+}
+
+void dom_unplug_detach(struct dom *d)
+{
+	struct dom_unplug_job *j = d->unplug_job;
+
+	if (!j)
+		return;
+	d->unplug_job = NULL;
+	j->d = NULL;
+	unplug_fail(j, "operation failed: domain '%s' stopped during the "
+		    "detach", j->name);
+}
+
+int dom_check_nics_unchanged(struct dom *d, const char *what,
+			     struct verr *e)
+{
+	if (!d->nics_changed)
+		return 0;
+	return verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation not "
+			"supported: cannot %s domain '%s': interfaces were "
+			"attached or detached while it runs, so its devices "
+			"no longer match what it was started with (restart "
+			"it first)", what, d->cfg.name);
+}
