@@ -361,7 +361,7 @@ static int confine_step(int rc, const char *msg)
 static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 {
 	char msg[512] = "";
-	uint64_t rsdp = 0;
+	uint64_t rsdp = 0, announced_ns = 0;
 	int rc;
 
 	*status = VM_STOP_ERROR;
@@ -394,6 +394,7 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 			return -1;
 		}
 		mig_announce(vm);
+		announced_ns = mig_now_ns();
 	} else {
 		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
 			       sizeof(msg));
@@ -420,6 +421,8 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	}
 	if (!start_paused)
 		vm_set_parked(vm, false);
+	if (incoming_uri)
+		mig_incoming_log_times(announced_ns, mig_now_ns());
 	return 0;
 }
 

@@ -829,8 +829,7 @@ static int load_vmstate(struct vm *vm, struct snap_reader *r, char *msg,
 }
 
 static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
-		       const struct mig_live_in *live, char *msg,
-		       size_t msglen)
+		       struct mig_live_in *live, char *msg, size_t msglen)
 {
 	struct snap_reader r;
 	char name[SNAP_NAME_MAX + 1];
@@ -841,6 +840,8 @@ static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
 
 	if (check_stream(vm, buf, len, live, msg, msglen) < 0)
 		return -EINVAL;
+	if (live)
+		live->t[MIG_IN_CHECKED] = mig_now_ns();
 	/* Checked: now apply, in stream order. */
 	snap_reader_init(&r, buf, len);
 	r.pos = 12;
@@ -859,11 +860,15 @@ static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
 			return -EINVAL;
 	if ((flags & MIG_F_CPU) && load_vmstate(vm, &r, msg, msglen) < 0)
 		return -EINVAL;
+	if (live)
+		live->t[MIG_IN_CPU] = mig_now_ns();
 	if (open_sec(&r, "devices", &outer, msg, msglen) < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&vm->dev_lock);
 	rc = snap_load_devices(vm, &r);
 	pthread_mutex_unlock(&vm->dev_lock);
+	if (live)
+		live->t[MIG_IN_DEVICES] = mig_now_ns();
 	if (rc < 0)
 		return mig_msg(msg, msglen, "a device refused its saved state "
 			       "(see the log above)");
@@ -877,7 +882,7 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 }
 
 int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
-		  const struct mig_live_in *live, char *msg, size_t msglen)
+		  struct mig_live_in *live, char *msg, size_t msglen)
 {
 	return load_stream(vm, buf, len, live, msg, msglen);
 }

@@ -92,17 +92,29 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
  * config, ram-end, CPU/VM state, devices, end) with live saying how many
  * records were applied and the real stream's length and CRC up to "end".
  */
+/* The destination's side of the switch-over, CLOCK_MONOTONIC ns (the
+ * same clock as the source's marks: one host, or compare durations only). */
+enum mig_in_mark {
+	MIG_IN_RAM_END,		/* "ram-end" read: the last pass is in */
+	MIG_IN_END,		/* "end" read: the whole stream is in */
+	MIG_IN_CHECKED,		/* what was kept is checked */
+	MIG_IN_CPU,		/* vCPU and VM (irqchip, PIT, clock) loaded */
+	MIG_IN_DEVICES,		/* devices loaded, vhost-user rings set up */
+	MIG_IN_ANSWERED,	/* 'K' sent */
+	MIG_IN_N
+};
 struct mig_live_in {
 	uint64_t ram_pages;
 	uint64_t end_at;
 	uint32_t crc;
+	uint64_t t[MIG_IN_N];
 };
 int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
 		   char *msg, size_t msglen);
 int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,
 		  uint64_t *pages, char *msg, size_t msglen);
 int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
-		  const struct mig_live_in *live, char *msg, size_t msglen);
+		  struct mig_live_in *live, char *msg, size_t msglen);
 
 /* Save: pause (if running), write the stream to path at offset (see
  * docs/control-protocol.md "save"), fsync. On success *bytes is the
@@ -126,6 +138,19 @@ int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
  * (the caller stops this hv); else -errno with msg, the guest goes on
  * here as it was. */
 #define MIG_ROUNDS_MAX		30	/* dirty rounds while running */
+/* The source's switch-over, step by step (mig_stats.sw): what the
+ * downtime is made of on this side (docs/hv.md, "The downtime"). */
+enum mig_sw_mark {
+	MIG_SW_PAUSE,		/* decided: pausing the vCPUs */
+	MIG_SW_PAUSED,		/* every vCPU parked */
+	MIG_SW_QUIESCED,	/* devices quiesced (vhost-user GET_VRING_BASE) */
+	MIG_SW_COLLECTED,	/* the last dirty set folded (KVM + hv logs) */
+	MIG_SW_PAGES,		/* the last pass's pages in the stream */
+	MIG_SW_STATE,		/* CPU, VM, device state built */
+	MIG_SW_SENT,		/* everything, "end" too, written to the socket */
+	MIG_SW_ACK,		/* the destination's 'K' read */
+	MIG_SW_N
+};
 struct mig_stats {
 	unsigned int rounds;	/* RAM rounds while running (incl. the first) */
 	uint64_t pages;		/* page records sent, all rounds */
@@ -137,6 +162,8 @@ struct mig_stats {
 	 * log had (written by its devices or a vhost-user backend, not by
 	 * the vCPUs since the round before) */
 	uint64_t hv_pages;
+	/* the switch-over, CLOCK_MONOTONIC ns at each mark (mig_sw_mark) */
+	uint64_t sw[MIG_SW_N];
 };
 /* What the user controls while a migration runs (migrate.set). */
 #define MIG_DOWNTIME_DEFAULT_MS	300	/* libvirt's and QEMU's default */
@@ -221,6 +248,12 @@ int mig_out_ack(int fd, char *msg, size_t msglen);
 /* Destination: listen on uri, take one stream, check and load it, answer
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
+/* After a successful mig_incoming, once the guest runs: log (info) the
+ * destination's switch-over marks, announced and running at the given
+ * CLOCK_MONOTONIC ns. */
+void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t mig_now_ns(void);
 /* The destination gives up (-ETIMEDOUT) on a source that sends nothing
  * for this long once connected (a variable for the unit tests). */
 extern unsigned int mig_recv_timeout_ms;

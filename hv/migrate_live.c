@@ -211,13 +211,15 @@ struct mig_out {
 	bool final;		/* the end section goes: too late to cancel */
 };
 
-static uint64_t mono_ns(void)
+uint64_t mig_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+#define mono_ns mig_now_ns
 
 static bool out_cancelled(const struct mig_out *o)
 {
@@ -569,7 +571,9 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 
 	o->prog.phase = MIG_PH_STOPCOPY;
 	out_publish(o);
+	st->sw[MIG_SW_PAUSE] = mono_ns();
 	rc = vcpu_pause_all(vm);
+	st->sw[MIG_SW_PAUSED] = mono_ns();
 	if (rc < 0 && rc != -EALREADY) {
 		snprintf(msg, msglen, "vCPUs did not stop: %s", strerror(-rc));
 		return rc;
@@ -582,13 +586,17 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 	pthread_mutex_lock(&vm->dev_lock);
 	mig_quiesce(vm, true);
 	o->quiesced = true;
+	st->sw[MIG_SW_QUIESCED] = mono_ns();
 	rc = out_collect(o, &n, &st->hv_pages);
+	st->sw[MIG_SW_COLLECTED] = mono_ns();
 	if (rc == 0)
 		rc = out_send_dirty(o);
+	st->sw[MIG_SW_PAGES] = mono_ns();
 	if (rc == 0) {
 		st->final_pages = n;
 		mig_put_ram_end(&o->w, o->ram.sent);
 		rc = mig_put_state(vm, &o->w);
+		st->sw[MIG_SW_STATE] = mono_ns();
 		if (rc < 0)
 			snprintf(msg, msglen, "building the state: %s",
 				 strerror(-rc));
@@ -609,6 +617,7 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 	mig_put_end_crc(&o->w, o->total, o->crc);
 	if ((rc = out_flush(o)) < 0)
 		return rc;
+	st->sw[MIG_SW_SENT] = mono_ns();
 	st->bytes = o->total;
 	return 0;
 }
@@ -686,6 +695,29 @@ int mig_out_ack(int fd, char *msg, size_t msglen)
 	return -ECONNRESET;
 }
 
+/* The source's switch-over, step by step (info): where the downtime
+ * goes on this side; the destination logs its own (mig_incoming). */
+static void out_log_times(const struct mig_stats *st)
+{
+	const uint64_t *t = st->sw;
+#define D(a, b) ((double)(t[b] - t[a]) / 1e6)
+
+	log_info("migrate: switch-over at %llu.%06llu (monotonic): pause "
+		 "%.3f ms, devices quiesced %.3f ms, last dirty set %.3f ms, "
+		 "%llu pages %.3f ms, state %.3f ms, sent %.3f ms, answer "
+		 "%.3f ms; %.3f ms paused until the answer",
+		 (unsigned long long)(t[MIG_SW_PAUSE] / 1000000000ull),
+		 (unsigned long long)(t[MIG_SW_PAUSE] % 1000000000ull / 1000),
+		 D(MIG_SW_PAUSE, MIG_SW_PAUSED),
+		 D(MIG_SW_PAUSED, MIG_SW_QUIESCED),
+		 D(MIG_SW_QUIESCED, MIG_SW_COLLECTED),
+		 (unsigned long long)st->final_pages,
+		 D(MIG_SW_COLLECTED, MIG_SW_PAGES),
+		 D(MIG_SW_PAGES, MIG_SW_STATE), D(MIG_SW_STATE, MIG_SW_SENT),
+		 D(MIG_SW_SENT, MIG_SW_ACK), D(MIG_SW_PAUSE, MIG_SW_ACK));
+#undef D
+}
+
 static int out_init(struct mig_out *o)
 {
 	struct vm *vm = o->vm;
@@ -742,8 +774,12 @@ int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
 	}
 	if (rc == -ECANCELED || o.give_up)	/* the destination is told */
 		out_send_cancel(&o);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = mig_out_ack(o.fd, msg, msglen);
+		st->sw[MIG_SW_ACK] = mono_ns();
+	}
+	if (rc == 0)
+		out_log_times(st);
 	snap_writer_free(&o.w);
 	close(o.fd);
 	/* logging off before the backends' rings restart (a failure after
@@ -780,6 +816,32 @@ out:
  * sources give up after MIG_GIVE_UP_MIN_MS).
  */
 #define MIG_IN_KEEP_MAX		(64u << 20)
+
+/* The last successful incoming migration's marks (mig_incoming_log_times). */
+static uint64_t in_times[MIG_IN_N];
+
+void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns)
+{
+	const uint64_t *t = in_times;
+#define D(a, b) ((double)((b) - (a)) / 1e6)
+
+	log_info("incoming migration: ram-end at %llu.%06llu (monotonic): "
+		 "stream end %.3f ms, check %.3f ms, vCPU/VM state %.3f ms, "
+		 "devices %.3f ms, answer %.3f ms, announce %.3f ms, guest "
+		 "running %.3f ms; running at %llu.%06llu",
+		 (unsigned long long)(t[MIG_IN_RAM_END] / 1000000000ull),
+		 (unsigned long long)(t[MIG_IN_RAM_END] % 1000000000ull / 1000),
+		 D(t[MIG_IN_RAM_END], t[MIG_IN_END]),
+		 D(t[MIG_IN_END], t[MIG_IN_CHECKED]),
+		 D(t[MIG_IN_CHECKED], t[MIG_IN_CPU]),
+		 D(t[MIG_IN_CPU], t[MIG_IN_DEVICES]),
+		 D(t[MIG_IN_DEVICES], t[MIG_IN_ANSWERED]),
+		 D(t[MIG_IN_ANSWERED], announced_ns),
+		 D(announced_ns, running_ns),
+		 (unsigned long long)(running_ns / 1000000000ull),
+		 (unsigned long long)(running_ns % 1000000000ull / 1000));
+#undef D
+}
 
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 {
@@ -913,6 +975,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		if (!strcmp(name, "end")) {
 			live.end_at = at;
 			live.crc = crc;
+			live.t[MIG_IN_END] = mono_ns();
 		} else {
 			crc = snap_crc32_update(crc, dst, need);
 		}
@@ -931,7 +994,10 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 			continue;
 		}
 		len += need;
-		ram_end |= !strcmp(name, "ram-end");
+		if (!strcmp(name, "ram-end")) {
+			ram_end = true;
+			live.t[MIG_IN_RAM_END] = mono_ns();
+		}
 		if (!head_ok) {		/* header + config: checked first */
 			rc = mig_check_head(vm, buf, len, msg, msglen);
 			if (rc < 0)
@@ -964,6 +1030,8 @@ refuse:
 		send_all(fd, e, (size_t)MIN(n, (int)sizeof(e) - 1));
 	} else {
 		send_all(fd, "K", 1);
+		live.t[MIG_IN_ANSWERED] = mono_ns();
+		memcpy(in_times, live.t, sizeof(in_times));
 	}
 out:
 	if (fd >= 0)
