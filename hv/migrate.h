@@ -108,11 +108,20 @@ struct mig_live_in {
 	uint64_t end_at;
 	uint32_t crc;
 	uint64_t t[MIG_IN_N];
+	/* per RAM slot, one byte per page: 1 while the page is still a hole
+	 * of the guest's memfd (never written, so zero): a zero record for
+	 * it needs nothing, where reading it to check would allocate it
+	 * (mig_holes_init; NULL: unknown, every page is checked) */
+	uint8_t *holes[2];
 };
+/* Fill live->holes from vm->mem_fd's holes (lseek SEEK_DATA/SEEK_HOLE).
+ * 0, or -errno (live->holes then stays NULL: correct, only slower). */
+int mig_holes_init(struct vm *vm, struct mig_live_in *live);
+void mig_holes_free(struct mig_live_in *live);
 int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
 		   char *msg, size_t msglen);
 int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,
-		  uint64_t *pages, char *msg, size_t msglen);
+		  struct mig_live_in *live, char *msg, size_t msglen);
 int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
 		  struct mig_live_in *live, char *msg, size_t msglen);
 
@@ -249,9 +258,9 @@ int mig_out_ack(int fd, char *msg, size_t msglen);
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
 /* After a successful mig_incoming, once the guest runs: log (info) the
- * destination's switch-over marks, announced and running at the given
- * CLOCK_MONOTONIC ns. */
-void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns);
+ * destination's switch-over marks, its vCPUs let go at running_ns and
+ * the RARP asked for by announced_ns (CLOCK_MONOTONIC). */
+void mig_incoming_log_times(uint64_t running_ns, uint64_t announced_ns);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t mig_now_ns(void);
 /* The destination gives up (-ETIMEDOUT) on a source that sends nothing
