@@ -361,7 +361,7 @@ static int confine_step(int rc, const char *msg)
 static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 {
 	char msg[512] = "";
-	uint64_t rsdp = 0, running_ns = 0;
+	uint64_t rsdp = 0, announced_ns = 0;
 	int rc;
 
 	*status = VM_STOP_ERROR;
@@ -386,12 +386,19 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 				restore_path, msg);
 			return -1;
 		}
+		mig_announce(vm);	/* the guest's NICs are on new ports */
 	} else if (incoming_uri) {
 		rc = mig_incoming(vm, incoming_uri, msg, sizeof(msg));
 		if (rc < 0) {
 			fprintf(stderr, "hv: incoming migration: %s\n", msg);
 			return -1;
 		}
+		/* at once (the rings run since the load): the LAN sends to
+		 * the new port while this hv starts the vCPUs, and what it
+		 * sends meanwhile waits in the guest's ring instead of being
+		 * dropped at the old port */
+		mig_announce(vm);
+		announced_ns = mig_now_ns();
 	} else {
 		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
 			       sizeof(msg));
@@ -418,16 +425,8 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	}
 	if (!start_paused)
 		vm_set_parked(vm, false);
-	/* The guest's NICs are on new ports: the RARP is asked for once its
-	 * vCPUs run (the backend sends it when the rings run, which they do
-	 * since the load), so that request is no longer part of the
-	 * downtime. */
-	if (restore_path || incoming_uri) {
-		running_ns = mig_now_ns();
-		mig_announce(vm);
-	}
 	if (incoming_uri)
-		mig_incoming_log_times(running_ns, mig_now_ns());
+		mig_incoming_log_times(announced_ns, mig_now_ns());
 	return 0;
 }
 

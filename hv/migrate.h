@@ -258,9 +258,9 @@ int mig_out_ack(int fd, char *msg, size_t msglen);
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
 /* After a successful mig_incoming, once the guest runs: log (info) the
- * destination's switch-over marks, its vCPUs let go at running_ns and
- * the RARP asked for by announced_ns (CLOCK_MONOTONIC). */
-void mig_incoming_log_times(uint64_t running_ns, uint64_t announced_ns);
+ * destination's switch-over marks, the RARP asked for by announced_ns
+ * and the vCPUs let go at running_ns (CLOCK_MONOTONIC). */
+void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t mig_now_ns(void);
 /* The destination gives up (-ETIMEDOUT) on a source that sends nothing

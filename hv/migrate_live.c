@@ -876,15 +876,15 @@ out:
 /* The last successful incoming migration's marks (mig_incoming_log_times). */
 static uint64_t in_times[MIG_IN_N];
 
-void mig_incoming_log_times(uint64_t running_ns, uint64_t announced_ns)
+void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns)
 {
 	const uint64_t *t = in_times;
 #define D(a, b) ((double)((b) - (a)) / 1e6)
 
 	log_info("incoming migration: ram-end at %llu.%06llu (monotonic): "
 		 "stream end %.3f ms, check %.3f ms, vCPU/VM state %.3f ms, "
-		 "devices %.3f ms, answer %.3f ms, guest running %.3f ms, "
-		 "announce (after) %.3f ms; running at %llu.%06llu",
+		 "devices %.3f ms, answer %.3f ms, announce %.3f ms, guest "
+		 "running %.3f ms; running at %llu.%06llu",
 		 (unsigned long long)(t[MIG_IN_RAM_END] / 1000000000ull),
 		 (unsigned long long)(t[MIG_IN_RAM_END] % 1000000000ull / 1000),
 		 D(t[MIG_IN_RAM_END], t[MIG_IN_END]),
@@ -892,8 +892,8 @@ void mig_incoming_log_times(uint64_t running_ns, uint64_t announced_ns)
 		 D(t[MIG_IN_CHECKED], t[MIG_IN_CPU]),
 		 D(t[MIG_IN_CPU], t[MIG_IN_DEVICES]),
 		 D(t[MIG_IN_DEVICES], t[MIG_IN_ANSWERED]),
-		 D(t[MIG_IN_ANSWERED], running_ns),
-		 D(running_ns, announced_ns),
+		 D(t[MIG_IN_ANSWERED], announced_ns),
+		 D(announced_ns, running_ns),
 		 (unsigned long long)(running_ns / 1000000000ull),
 		 (unsigned long long)(running_ns % 1000000000ull / 1000));
 #undef D
