@@ -219,6 +219,16 @@ int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
 		struct mig_stats *st, char *msg, size_t msglen);
 
 /* migrate_policy.c: pure rules (unit-tested). */
+/* A dirty set of at most this many pages goes in the last pass as it
+ * is; a larger one that fits the downtime is caught up first. */
+#define MIG_LAST_PASS_PAGES	32
+#define MIG_CATCH_UP_MAX	5
+/* After a round whose dirty set of pages fits the downtime target:
+ * true to send it while the guest runs and measure again at once
+ * (pages above MIG_LAST_PASS_PAGES, and done, the catch-up rounds so
+ * far, 0 or the set at most 3/4 of prev_pages, the one before; at most
+ * MIG_CATCH_UP_MAX), false to switch over with it. */
+bool mig_catch_up(uint64_t pages, uint64_t prev_pages, unsigned int done);
 /* bytes/s of bytes moved in ns (0 if ns is 0). */
 uint64_t mig_rate(uint64_t bytes, uint64_t ns);
 /* The bandwidth the switch-over will get: sent_bytes over send_ns, the

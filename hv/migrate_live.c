@@ -505,15 +505,17 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 {
 	char t[24];
 
-	uint64_t t0 = o->prog.start_ns, n = 0, expect;
+	uint64_t t0 = o->prog.start_ns, n = 0, prev = 0, expect;
+	unsigned int catch_up = 0;	/* rounds sent at once, the set fitting */
+	bool at_once = false;
 	enum mig_decision dec;
 	int rc;
 
 	for (;;) {
 		uint64_t now = mono_ns(), dt;
 
-		if (o->prog.rounds > 1 && now - t0 < MIG_ROUND_MIN_MS *
-		    1000000ull) {
+		if (o->prog.rounds > 1 && !at_once && now - t0 <
+		    MIG_ROUND_MIN_MS * 1000000ull) {
 			struct pollfd pf = {
 				.fd = o->job ? mig_job_cancel_fd(o->job) : -1,
 				.events = POLLIN,
@@ -557,21 +559,19 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 			 o->prog.rounds, (unsigned long long)n,
 			 (unsigned long long)o->prog.bw,
 			 (unsigned long long)expect, o->params.downtime_ms);
-		if (dec == MIG_SWITCH) {
-			/* It fits: send it once more while the guest still
-			 * runs (a few ms at most, by the estimate), so the
-			 * pause has only what the guest writes meanwhile,
-			 * not the whole round's set (at least MIG_ROUND_MIN_MS
-			 * of the guest's writes, more after the full round:
-			 * 100-200 pages of an idle 64 MiB guest, whose last
-			 * pass took 40-50 ms on a loaded machine). */
-			if (n == 0 || (o->job && mig_job_user_paused(o->job)))
-				return 0;
-			if (o->prog.rounds - 1 < MIG_ROUNDS_MAX)
-				st->round_pages[o->prog.rounds - 1] = n;
-			o->prog.rounds++;
-			return out_send_dirty_timed(o);
-		}
+		/* It fits, but while it is larger than a last pass needs
+		 * to be and still shrinks, it is sent while the guest runs
+		 * and the next round follows at once (mig_catch_up): the
+		 * pause then has only what the guest wrote during that
+		 * short round, not a whole round's set (at least
+		 * MIG_ROUND_MIN_MS of its writes, more after the full round:
+		 * 100-200 pages of an idle 64 MiB guest, whose last pass
+		 * took 40-50 ms on a loaded machine). */
+		at_once = dec == MIG_SWITCH &&
+			  !(o->job && mig_job_user_paused(o->job)) &&
+			  mig_catch_up(n, prev, catch_up);
+		if (dec == MIG_SWITCH && !at_once)
+			return 0;
 		if (dec == MIG_GIVE_UP) {
 			o->give_up = true;
 			/* short: it ends up in a 256-byte RPC error */
@@ -587,6 +587,8 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 				 o->params.downtime_ms);
 			return -ETIMEDOUT;
 		}
+		catch_up += at_once;
+		prev = n;
 		t0 = mono_ns();
 		if (o->prog.rounds - 1 < MIG_ROUNDS_MAX)
 			st->round_pages[o->prog.rounds - 1] = n;

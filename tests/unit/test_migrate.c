@@ -633,6 +633,27 @@ static void test_out_ack(void)
 	close(sv[0]);
 }
 
+/* Catching up: a fitting set larger than a last pass needs is sent while
+ * the guest runs, again at once while it shrinks by a quarter, at most
+ * MIG_CATCH_UP_MAX times; a small one goes in the last pass as it is. */
+static void test_catch_up(void)
+{
+	/* small enough: switch now, whatever came before */
+	CU_ASSERT_FALSE(mig_catch_up(0, 0, 0));
+	CU_ASSERT_FALSE(mig_catch_up(MIG_LAST_PASS_PAGES, 0, 0));
+	CU_ASSERT_FALSE(mig_catch_up(MIG_LAST_PASS_PAGES, 1000, 1));
+	/* larger: the first catch-up always (prev unknown or a timed round) */
+	CU_ASSERT_TRUE(mig_catch_up(MIG_LAST_PASS_PAGES + 1, 0, 0));
+	CU_ASSERT_TRUE(mig_catch_up(200, 100, 0));
+	/* then only while it shrinks by at least a quarter */
+	CU_ASSERT_TRUE(mig_catch_up(150, 200, 1));	/* exactly 3/4 */
+	CU_ASSERT_FALSE(mig_catch_up(151, 200, 1));
+	CU_ASSERT_FALSE(mig_catch_up(300, 200, 2));	/* it grew */
+	/* and at most MIG_CATCH_UP_MAX times */
+	CU_ASSERT_TRUE(mig_catch_up(40, 1000, MIG_CATCH_UP_MAX - 1));
+	CU_ASSERT_FALSE(mig_catch_up(40, 1000, MIG_CATCH_UP_MAX));
+}
+
 /* The switch-over rule: remaining dirty bytes at the measured bandwidth
  * against the downtime target; bounded rounds, then give up. */
 static void test_converge(void)
@@ -798,6 +819,7 @@ static CU_TestInfo tests[] = {
 	{ "save_open", test_save_open },
 	{ "out_ack", test_out_ack },
 	{ "converge", test_converge },
+	{ "catch_up", test_catch_up },
 	{ "bucket", test_bucket },
 	CU_TEST_INFO_NULL,
 };
