@@ -64,7 +64,7 @@ static bool page_is_zero(const uint8_t *p)
 void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
 		  const uint8_t *p)
 {
-	bool zero = page_is_zero(p);
+	bool zero = !p || page_is_zero(p);
 
 	if (o->n == 0) {
 		snap_section_begin(w, "ram", 1, &o->mark);
@@ -432,10 +432,9 @@ static uint8_t *hole_of(struct vm *vm, struct mig_live_in *live,
 	return NULL;
 }
 
-int mig_holes_init(struct vm *vm, struct mig_live_in *live)
+int mig_holes_init(struct vm *vm, uint8_t *holes[2])
 {
-	for (unsigned int i = 0; i < vm->nr_mem && i < ARRAY_SIZE(live->holes);
-	     i++) {
+	for (unsigned int i = 0; i < vm->nr_mem && i < 2; i++) {
 		const struct vm_mem_region *m = &vm->mem[i];
 		off_t at = (off_t)m->fd_offset, end = at + (off_t)m->size;
 		uint8_t *h;
@@ -444,11 +443,11 @@ int mig_holes_init(struct vm *vm, struct mig_live_in *live)
 			continue;
 		h = malloc(m->size / MIG_PAGE);
 		if (!h) {
-			mig_holes_free(live);
+			mig_holes_free(holes);
 			return -ENOMEM;
 		}
 		memset(h, 1, m->size / MIG_PAGE);
-		live->holes[i] = h;
+		holes[i] = h;
 		/* every data extent (ACPI tables, anything written) is
 		 * marked not a hole; swapped-out pages count as data */
 		while (at < end) {
@@ -478,15 +477,19 @@ int mig_holes_init(struct vm *vm, struct mig_live_in *live)
 	}
 	return 0;
 fail:
-	mig_holes_free(live);
-	return -errno;
+	{
+		int rc = -errno;
+
+		mig_holes_free(holes);
+		return rc;
+	}
 }
 
-void mig_holes_free(struct mig_live_in *live)
+void mig_holes_free(uint8_t *holes[2])
 {
-	for (unsigned int i = 0; i < ARRAY_SIZE(live->holes); i++) {
-		free(live->holes[i]);
-		live->holes[i] = NULL;
+	for (unsigned int i = 0; i < 2; i++) {
+		free(holes[i]);
+		holes[i] = NULL;
 	}
 }
 

@@ -41,6 +41,7 @@ struct mig_ram {
 	uint64_t sent;
 	uint64_t zero;		/* records that were zero markers */
 };
+/* page NULL: a page known to be zero (a hole), not read. */
 void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
 		  const uint8_t *page);
 void mig_ram_close(struct mig_ram *o, struct snap_writer *w);
@@ -114,10 +115,12 @@ struct mig_live_in {
 	 * (mig_holes_init; NULL: unknown, every page is checked) */
 	uint8_t *holes[2];
 };
-/* Fill live->holes from vm->mem_fd's holes (lseek SEEK_DATA/SEEK_HOLE).
- * 0, or -errno (live->holes then stays NULL: correct, only slower). */
-int mig_holes_init(struct vm *vm, struct mig_live_in *live);
-void mig_holes_free(struct mig_live_in *live);
+/* Map vm->mem_fd's holes (lseek SEEK_DATA/SEEK_HOLE), per RAM slot one
+ * byte per page, 1 = a hole (never written: zero, and reading it would
+ * allocate it). 0, or -errno (holes then stay NULL: correct, only
+ * slower). The destination's live->holes; the source's first round. */
+int mig_holes_init(struct vm *vm, uint8_t *holes[2]);
+void mig_holes_free(uint8_t *holes[2]);
 int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
 		   char *msg, size_t msglen);
 int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,

@@ -471,21 +471,34 @@ static int dirty_log(struct vm *vm, bool on)
 static int out_round_full(struct mig_out *o)
 {
 	struct vm *vm = o->vm;
+	uint8_t *holes[2] = { NULL, NULL };
 	uint64_t done = 0;
 	int rc;
 
+	/* Pages the guest never touched are holes of the memfd: a zero
+	 * marker each, not read (reading would allocate every one of them,
+	 * most of an idle guest's RAM). Mapped with the logs on: a hole
+	 * written from now on is in the next round. */
+	if (mig_holes_init(vm, holes) < 0)
+		log_warn("migrate: cannot map the holes of guest memory (%m): "
+			 "every page is read");
 	o->prog.rounds = 1;
 	for (unsigned int s = 0; s < vm->nr_mem; s++)
 		for (uint64_t off = 0; off < vm->mem[s].size; off += MIG_PAGE) {
+			bool hole = s < 2 && holes[s] && holes[s][off / MIG_PAGE];
+
 			mig_ram_page(&o->ram, &o->w, vm->mem[s].gpa + off,
-				     vm->mem[s].hva + off);
+				     hole ? NULL : vm->mem[s].hva + off);
 			done += MIG_PAGE;
 			if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0) {
 				o->prog.remaining = vm->mem_size - done;
-				if ((rc = out_flush(o)) < 0)
+				if ((rc = out_flush(o)) < 0) {
+					mig_holes_free(holes);
 					return rc;
+				}
 			}
 		}
+	mig_holes_free(holes);
 	mig_ram_close(&o->ram, &o->w);
 	return out_flush(o);
 }
@@ -920,7 +933,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		free(buf);
 		return lfd;
 	}
-	if (mig_holes_init(vm, &live) < 0)
+	if (mig_holes_init(vm, live.holes) < 0)
 		log_warn("incoming migration: cannot map the holes of guest "
 			 "memory (%m): every zero page is checked");
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -1102,6 +1115,6 @@ out:
 		unlink(uri + 5);	/* the socket bound above */
 	free(buf);
 	free(sec);
-	mig_holes_free(&live);
+	mig_holes_free(live.holes);
 	return rc;
 }
