@@ -361,7 +361,7 @@ static int confine_step(int rc, const char *msg)
 static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 {
 	char msg[512] = "";
-	uint64_t rsdp = 0;
+	uint64_t rsdp = 0, announced_ns = 0;
 	int rc;
 
 	*status = VM_STOP_ERROR;
@@ -393,7 +393,12 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 			fprintf(stderr, "hv: incoming migration: %s\n", msg);
 			return -1;
 		}
+		/* at once (the rings run since the load): the LAN sends to
+		 * the new port while this hv starts the vCPUs, and what it
+		 * sends meanwhile waits in the guest's ring instead of being
+		 * dropped at the old port */
 		mig_announce(vm);
+		announced_ns = mig_now_ns();
 	} else {
 		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
 			       sizeof(msg));
@@ -420,6 +425,8 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	}
 	if (!start_paused)
 		vm_set_parked(vm, false);
+	if (incoming_uri)
+		mig_incoming_log_times(announced_ns, mig_now_ns());
 	return 0;
 }
 

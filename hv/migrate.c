@@ -64,7 +64,7 @@ static bool page_is_zero(const uint8_t *p)
 void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
 		  const uint8_t *p)
 {
-	bool zero = page_is_zero(p);
+	bool zero = !p || page_is_zero(p);
 
 	if (o->n == 0) {
 		snap_section_begin(w, "ram", 1, &o->mark);
@@ -417,8 +417,85 @@ static int check_config(struct vm *vm, struct snap_reader *r, char *msg,
 }
 
 /* One "ram" section's records; apply them to vm when `apply`. */
+/* The hole flag of the page at dst (live->holes), or NULL. */
+static uint8_t *hole_of(struct vm *vm, struct mig_live_in *live,
+			const uint8_t *dst)
+{
+	if (!live)
+		return NULL;
+	for (unsigned int i = 0; i < vm->nr_mem && i < ARRAY_SIZE(live->holes);
+	     i++)
+		if (live->holes[i] && dst >= vm->mem[i].hva &&
+		    dst < vm->mem[i].hva + vm->mem[i].size)
+			return &live->holes[i][(uint64_t)(dst - vm->mem[i].hva) /
+					       MIG_PAGE];
+	return NULL;
+}
+
+int mig_holes_init(struct vm *vm, uint8_t *holes[2])
+{
+	for (unsigned int i = 0; i < vm->nr_mem && i < 2; i++) {
+		const struct vm_mem_region *m = &vm->mem[i];
+		off_t at = (off_t)m->fd_offset, end = at + (off_t)m->size;
+		uint8_t *h;
+
+		if (vm->mem_fd < 0 || m->size == 0)
+			continue;
+		h = malloc(m->size / MIG_PAGE);
+		if (!h) {
+			mig_holes_free(holes);
+			return -ENOMEM;
+		}
+		memset(h, 1, m->size / MIG_PAGE);
+		holes[i] = h;
+		/* every data extent (ACPI tables, anything written) is
+		 * marked not a hole; swapped-out pages count as data */
+		while (at < end) {
+			off_t d = lseek(vm->mem_fd, at, SEEK_DATA), e;
+
+			if (d < 0 && errno == ENXIO)
+				break;		/* no data after at */
+			if (d < 0)
+				goto fail;
+			if (d >= end)
+				break;
+			e = lseek(vm->mem_fd, d, SEEK_HOLE);
+			if (e < 0)
+				goto fail;
+			if (e > end)
+				e = end;
+			{
+				uint64_t a = (uint64_t)(d - (off_t)m->fd_offset)
+					     / MIG_PAGE,
+					 b = ((uint64_t)(e - (off_t)m->fd_offset)
+					      + MIG_PAGE - 1) / MIG_PAGE;
+
+				memset(h + a, 0, b - a);
+			}
+			at = e;
+		}
+	}
+	return 0;
+fail:
+	{
+		int rc = -errno;
+
+		mig_holes_free(holes);
+		return rc;
+	}
+}
+
+void mig_holes_free(uint8_t *holes[2])
+{
+	for (unsigned int i = 0; i < 2; i++) {
+		free(holes[i]);
+		holes[i] = NULL;
+	}
+}
+
 static int do_ram(struct vm *vm, struct snap_reader *r, bool apply,
-		  uint64_t *pages, char *msg, size_t msglen)
+		  uint64_t *pages, struct mig_live_in *live, char *msg,
+		  size_t msglen)
 {
 	uint32_t n;
 
@@ -427,7 +504,7 @@ static int do_ram(struct vm *vm, struct snap_reader *r, bool apply,
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t rec, gpa;
 		unsigned int kind;
-		uint8_t *dst;
+		uint8_t *dst, *hole;
 
 		if (snap_get_u64(r, &rec) < 0)
 			return mig_msg(msg, msglen, "ram section truncated");
@@ -438,16 +515,21 @@ static int do_ram(struct vm *vm, struct snap_reader *r, bool apply,
 			return mig_msg(msg, msglen, "ram record %#llx: not a "
 				       "page of this domain's RAM",
 				       (unsigned long long)rec);
+		hole = apply ? hole_of(vm, live, dst) : NULL;
 		if (kind == MIG_KIND_FULL) {
 			if (snap_remaining(r) < MIG_PAGE)
 				return mig_msg(msg, msglen, "ram section "
 					       "truncated");
 			if (apply)
 				memcpy(dst, r->buf + r->pos, MIG_PAGE);
+			if (hole)
+				*hole = 0;
 			r->pos += MIG_PAGE;
-		} else if (apply && !page_is_zero(dst)) {
+		} else if (apply && !(hole && *hole) && !page_is_zero(dst)) {
 			/* only written if not zero already: a fresh
-			 * destination's untouched pages stay unallocated */
+			 * destination's untouched pages stay unallocated
+			 * (and a page known to be a hole is not even read,
+			 * which would allocate it) */
 			memset(dst, 0, MIG_PAGE);
 		}
 	}
@@ -596,14 +678,14 @@ int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
 }
 
 int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,
-		  uint64_t *pages, char *msg, size_t msglen)
+		  struct mig_live_in *live, char *msg, size_t msglen)
 {
 	struct snap_reader r;
 	size_t outer;
 
 	snap_reader_init(&r, sec, len);
 	if (open_sec(&r, "ram", &outer, msg, msglen) < 0 ||
-	    do_ram(vm, &r, true, pages, msg, msglen) < 0 ||
+	    do_ram(vm, &r, true, &live->ram_pages, live, msg, msglen) < 0 ||
 	    close_sec(&r, "ram", outer, msg, msglen) < 0)
 		return -EINVAL;
 	if (r.pos != len)
@@ -630,7 +712,7 @@ static int check_stream(struct vm *vm, const uint8_t *buf, size_t len,
 		return -EINVAL;
 	while (peek_name(&r, name) && strcmp(name, "ram") == 0) {
 		if (open_sec(&r, "ram", &outer, msg, msglen) < 0 ||
-		    do_ram(vm, &r, false, &pages, msg, msglen) < 0 ||
+		    do_ram(vm, &r, false, &pages, NULL, msg, msglen) < 0 ||
 		    close_sec(&r, "ram", outer, msg, msglen) < 0)
 			return -EINVAL;
 	}
@@ -829,8 +911,7 @@ static int load_vmstate(struct vm *vm, struct snap_reader *r, char *msg,
 }
 
 static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
-		       const struct mig_live_in *live, char *msg,
-		       size_t msglen)
+		       struct mig_live_in *live, char *msg, size_t msglen)
 {
 	struct snap_reader r;
 	char name[SNAP_NAME_MAX + 1];
@@ -841,6 +922,8 @@ static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
 
 	if (check_stream(vm, buf, len, live, msg, msglen) < 0)
 		return -EINVAL;
+	if (live)
+		live->t[MIG_IN_CHECKED] = mig_now_ns();
 	/* Checked: now apply, in stream order. */
 	snap_reader_init(&r, buf, len);
 	r.pos = 12;
@@ -849,7 +932,7 @@ static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
 		return -EINVAL;
 	while (peek_name(&r, name) && strcmp(name, "ram") == 0)
 		if (open_sec(&r, "ram", &outer, msg, msglen) < 0 ||
-		    do_ram(vm, &r, true, &pages, msg, msglen) < 0 ||
+		    do_ram(vm, &r, true, &pages, NULL, msg, msglen) < 0 ||
 		    close_sec(&r, "ram", outer, msg, msglen) < 0)
 			return -EINVAL;
 	if (skip_sec(&r, "ram-end", msg, msglen) < 0)
@@ -859,11 +942,15 @@ static int load_stream(struct vm *vm, const uint8_t *buf, size_t len,
 			return -EINVAL;
 	if ((flags & MIG_F_CPU) && load_vmstate(vm, &r, msg, msglen) < 0)
 		return -EINVAL;
+	if (live)
+		live->t[MIG_IN_CPU] = mig_now_ns();
 	if (open_sec(&r, "devices", &outer, msg, msglen) < 0)
 		return -EINVAL;
 	pthread_mutex_lock(&vm->dev_lock);
 	rc = snap_load_devices(vm, &r);
 	pthread_mutex_unlock(&vm->dev_lock);
+	if (live)
+		live->t[MIG_IN_DEVICES] = mig_now_ns();
 	if (rc < 0)
 		return mig_msg(msg, msglen, "a device refused its saved state "
 			       "(see the log above)");
@@ -877,7 +964,7 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
 }
 
 int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
-		  const struct mig_live_in *live, char *msg, size_t msglen)
+		  struct mig_live_in *live, char *msg, size_t msglen)
 {
 	return load_stream(vm, buf, len, live, msg, msglen);
 }

@@ -41,6 +41,7 @@ struct mig_ram {
 	uint64_t sent;
 	uint64_t zero;		/* records that were zero markers */
 };
+/* page NULL: a page known to be zero (a hole), not read. */
 void mig_ram_page(struct mig_ram *o, struct snap_writer *w, uint64_t gpa,
 		  const uint8_t *page);
 void mig_ram_close(struct mig_ram *o, struct snap_writer *w);
@@ -92,17 +93,40 @@ int mig_load(struct vm *vm, const uint8_t *buf, size_t len, char *msg,
  * config, ram-end, CPU/VM state, devices, end) with live saying how many
  * records were applied and the real stream's length and CRC up to "end".
  */
+/* The destination's side of the switch-over, CLOCK_MONOTONIC ns (the
+ * same clock as the source's marks: one host, or compare durations only). */
+enum mig_in_mark {
+	MIG_IN_RAM_END,		/* "ram-end" read: the last pass is in */
+	MIG_IN_END,		/* "end" read: the whole stream is in */
+	MIG_IN_CHECKED,		/* what was kept is checked */
+	MIG_IN_CPU,		/* vCPU and VM (irqchip, PIT, clock) loaded */
+	MIG_IN_DEVICES,		/* devices loaded, vhost-user rings set up */
+	MIG_IN_ANSWERED,	/* 'K' sent */
+	MIG_IN_N
+};
 struct mig_live_in {
 	uint64_t ram_pages;
 	uint64_t end_at;
 	uint32_t crc;
+	uint64_t t[MIG_IN_N];
+	/* per RAM slot, one byte per page: 1 while the page is still a hole
+	 * of the guest's memfd (never written, so zero): a zero record for
+	 * it needs nothing, where reading it to check would allocate it
+	 * (mig_holes_init; NULL: unknown, every page is checked) */
+	uint8_t *holes[2];
 };
+/* Map vm->mem_fd's holes (lseek SEEK_DATA/SEEK_HOLE), per RAM slot one
+ * byte per page, 1 = a hole (never written: zero, and reading it would
+ * allocate it). 0, or -errno (holes then stay NULL: correct, only
+ * slower). The destination's live->holes; the source's first round. */
+int mig_holes_init(struct vm *vm, uint8_t *holes[2]);
+void mig_holes_free(uint8_t *holes[2]);
 int mig_check_head(struct vm *vm, const uint8_t *buf, size_t len,
 		   char *msg, size_t msglen);
 int mig_apply_ram(struct vm *vm, const uint8_t *sec, size_t len,
-		  uint64_t *pages, char *msg, size_t msglen);
+		  struct mig_live_in *live, char *msg, size_t msglen);
 int mig_load_live(struct vm *vm, const uint8_t *buf, size_t len,
-		  const struct mig_live_in *live, char *msg, size_t msglen);
+		  struct mig_live_in *live, char *msg, size_t msglen);
 
 /* Save: pause (if running), write the stream to path at offset (see
  * docs/control-protocol.md "save"), fsync. On success *bytes is the
@@ -126,6 +150,19 @@ int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
  * (the caller stops this hv); else -errno with msg, the guest goes on
  * here as it was. */
 #define MIG_ROUNDS_MAX		30	/* dirty rounds while running */
+/* The source's switch-over, step by step (mig_stats.sw): what the
+ * downtime is made of on this side (docs/hv.md, "The downtime"). */
+enum mig_sw_mark {
+	MIG_SW_PAUSE,		/* decided: pausing the vCPUs */
+	MIG_SW_PAUSED,		/* every vCPU parked */
+	MIG_SW_QUIESCED,	/* devices quiesced (vhost-user GET_VRING_BASE) */
+	MIG_SW_COLLECTED,	/* the last dirty set folded (KVM + hv logs) */
+	MIG_SW_PAGES,		/* the last pass's pages in the stream */
+	MIG_SW_STATE,		/* CPU, VM, device state built */
+	MIG_SW_SENT,		/* everything, "end" too, written to the socket */
+	MIG_SW_ACK,		/* the destination's 'K' read */
+	MIG_SW_N
+};
 struct mig_stats {
 	unsigned int rounds;	/* RAM rounds while running (incl. the first) */
 	uint64_t pages;		/* page records sent, all rounds */
@@ -137,6 +174,8 @@ struct mig_stats {
 	 * log had (written by its devices or a vhost-user backend, not by
 	 * the vCPUs since the round before) */
 	uint64_t hv_pages;
+	/* the switch-over, CLOCK_MONOTONIC ns at each mark (mig_sw_mark) */
+	uint64_t sw[MIG_SW_N];
 };
 /* What the user controls while a migration runs (migrate.set). */
 #define MIG_DOWNTIME_DEFAULT_MS	300	/* libvirt's and QEMU's default */
@@ -183,6 +222,16 @@ int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
 		struct mig_stats *st, char *msg, size_t msglen);
 
 /* migrate_policy.c: pure rules (unit-tested). */
+/* A dirty set of at most this many pages goes in the last pass as it
+ * is; a larger one that fits the downtime is caught up first. */
+#define MIG_LAST_PASS_PAGES	32
+#define MIG_CATCH_UP_MAX	5
+/* After a round whose dirty set of pages fits the downtime target:
+ * true to send it while the guest runs and measure again at once
+ * (pages above MIG_LAST_PASS_PAGES, and done, the catch-up rounds so
+ * far, 0 or the set at most 3/4 of prev_pages, the one before; at most
+ * MIG_CATCH_UP_MAX), false to switch over with it. */
+bool mig_catch_up(uint64_t pages, uint64_t prev_pages, unsigned int done);
 /* bytes/s of bytes moved in ns (0 if ns is 0). */
 uint64_t mig_rate(uint64_t bytes, uint64_t ns);
 /* The bandwidth the switch-over will get: sent_bytes over send_ns, the
@@ -221,6 +270,12 @@ int mig_out_ack(int fd, char *msg, size_t msglen);
 /* Destination: listen on uri, take one stream, check and load it, answer
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
+/* After a successful mig_incoming, once the guest runs: log (info) the
+ * destination's switch-over marks, the RARP asked for by announced_ns
+ * and the vCPUs let go at running_ns (CLOCK_MONOTONIC). */
+void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t mig_now_ns(void);
 /* The destination gives up (-ETIMEDOUT) on a source that sends nothing
  * for this long once connected (a variable for the unit tests). */
 extern unsigned int mig_recv_timeout_ms;

@@ -206,18 +206,22 @@ struct mig_out {
 	uint64_t send_ns;	/* ... in this long spent writing (waits for the
 				 * socket and the limit included, pauses
 				 * between rounds not) */
+	uint64_t dirty_bytes;	/* written by the dirty rounds ... */
+	uint64_t dirty_ns;	/* ... in this much wall time */
 	bool cut;		/* the stream stopped inside a section */
 	bool give_up;		/* did not converge: msg says why */
 	bool final;		/* the end section goes: too late to cancel */
 };
 
-static uint64_t mono_ns(void)
+uint64_t mig_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+#define mono_ns mig_now_ns
 
 static bool out_cancelled(const struct mig_out *o)
 {
@@ -398,6 +402,18 @@ static int out_send_dirty(struct mig_out *o)
 	return rc ? rc : out_flush(o);
 }
 
+/* out_send_dirty, its bytes and wall time counted for the estimate of
+ * the last pass's bandwidth (out_rounds). */
+static int out_send_dirty_timed(struct mig_out *o)
+{
+	uint64_t t0 = mono_ns(), b0 = o->send_bytes;
+	int rc = out_send_dirty(o);
+
+	o->dirty_ns += mono_ns() - t0;
+	o->dirty_bytes += o->send_bytes - b0;
+	return rc;
+}
+
 /* hv's own log and every device's (vhost-user backends) on; on failure
  * nothing stays on. dev_lock held. */
 static int log_start(struct vm *vm, char *msg, size_t msglen)
@@ -455,21 +471,34 @@ static int dirty_log(struct vm *vm, bool on)
 static int out_round_full(struct mig_out *o)
 {
 	struct vm *vm = o->vm;
+	uint8_t *holes[2] = { NULL, NULL };
 	uint64_t done = 0;
 	int rc;
 
+	/* Pages the guest never touched are holes of the memfd: a zero
+	 * marker each, not read (reading would allocate every one of them,
+	 * most of an idle guest's RAM). Mapped with the logs on: a hole
+	 * written from now on is in the next round. */
+	if (mig_holes_init(vm, holes) < 0)
+		log_warn("migrate: cannot map the holes of guest memory (%m): "
+			 "every page is read");
 	o->prog.rounds = 1;
 	for (unsigned int s = 0; s < vm->nr_mem; s++)
 		for (uint64_t off = 0; off < vm->mem[s].size; off += MIG_PAGE) {
+			bool hole = s < 2 && holes[s] && holes[s][off / MIG_PAGE];
+
 			mig_ram_page(&o->ram, &o->w, vm->mem[s].gpa + off,
-				     vm->mem[s].hva + off);
+				     hole ? NULL : vm->mem[s].hva + off);
 			done += MIG_PAGE;
 			if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0) {
 				o->prog.remaining = vm->mem_size - done;
-				if ((rc = out_flush(o)) < 0)
+				if ((rc = out_flush(o)) < 0) {
+					mig_holes_free(holes);
 					return rc;
+				}
 			}
 		}
+	mig_holes_free(holes);
 	mig_ram_close(&o->ram, &o->w);
 	return out_flush(o);
 }
@@ -489,15 +518,17 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 {
 	char t[24];
 
-	uint64_t t0 = o->prog.start_ns, n = 0, expect;
+	uint64_t t0 = o->prog.start_ns, n = 0, prev = 0, expect;
+	unsigned int catch_up = 0;	/* rounds sent at once, the set fitting */
+	bool at_once = false;
 	enum mig_decision dec;
 	int rc;
 
 	for (;;) {
 		uint64_t now = mono_ns(), dt;
 
-		if (o->prog.rounds > 1 && now - t0 < MIG_ROUND_MIN_MS *
-		    1000000ull) {
+		if (o->prog.rounds > 1 && !at_once && now - t0 <
+		    MIG_ROUND_MIN_MS * 1000000ull) {
 			struct pollfd pf = {
 				.fd = o->job ? mig_job_cancel_fd(o->job) : -1,
 				.events = POLLIN,
@@ -515,6 +546,15 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 		out_params(o);
 		o->prog.bw = mig_bw_estimate(o->send_bytes, o->send_ns,
 					     o->params.bandwidth);
+		/* after a dirty round, what the rounds of dirty pages really
+		 * moved per second of their wall time (scan, copy, send):
+		 * the first round's zero pages and a large socket buffer
+		 * make the bytes over the time spent writing them optimistic */
+		if (o->dirty_ns)
+			o->prog.bw = MIN(o->prog.bw,
+					 mig_bw_estimate(o->dirty_bytes,
+							 o->dirty_ns,
+							 o->params.bandwidth));
 		o->prog.dirty_rate = mig_rate(n, dt);
 		o->prog.remaining = n * MIG_PAGE;
 		dec = mig_converge(n * MIG_PAGE +
@@ -532,7 +572,18 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 			 o->prog.rounds, (unsigned long long)n,
 			 (unsigned long long)o->prog.bw,
 			 (unsigned long long)expect, o->params.downtime_ms);
-		if (dec == MIG_SWITCH)
+		/* It fits, but while it is larger than a last pass needs
+		 * to be and still shrinks, it is sent while the guest runs
+		 * and the next round follows at once (mig_catch_up): the
+		 * pause then has only what the guest wrote during that
+		 * short round, not a whole round's set (at least
+		 * MIG_ROUND_MIN_MS of its writes, more after the full round:
+		 * 100-200 pages of an idle 64 MiB guest, whose last pass
+		 * took 40-50 ms on a loaded machine). */
+		at_once = dec == MIG_SWITCH &&
+			  !(o->job && mig_job_user_paused(o->job)) &&
+			  mig_catch_up(n, prev, catch_up);
+		if (dec == MIG_SWITCH && !at_once)
 			return 0;
 		if (dec == MIG_GIVE_UP) {
 			o->give_up = true;
@@ -549,13 +600,34 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 				 o->params.downtime_ms);
 			return -ETIMEDOUT;
 		}
+		catch_up += at_once;
+		prev = n;
 		t0 = mono_ns();
 		if (o->prog.rounds - 1 < MIG_ROUNDS_MAX)
 			st->round_pages[o->prog.rounds - 1] = n;
 		o->prog.rounds++;
-		if ((rc = out_send_dirty(o)) < 0)
+		if ((rc = out_send_dirty_timed(o)) < 0)
 			return rc;
 	}
+}
+
+/* At the switch-over only, a send buffer of MIG_SOCK_BUF (the kernel
+ * caps it at net.core.wmem_max, 4 MiB on Debian): the last pass and the
+ * state go into the socket at once instead of waiting, paused, for the
+ * destination to be scheduled and drain the default 208 KiB, one
+ * handoff per 208 KiB (tens of ms each on a loaded host). Not before:
+ * during the rounds the small buffer keeps the source within 208 KiB of
+ * what the destination has applied, so the switch-over never waits for
+ * a backlog (a 4 MiB buffer from the start let the first round's 3 MB
+ * sit unread on a busy destination: 0.5-1.2 s of downtime). Best effort:
+ * the default works, only slower. */
+#define MIG_SOCK_BUF		(4u << 20)
+
+static void out_sock_buf(struct mig_out *o)
+{
+	int n = MIG_SOCK_BUF;
+
+	setsockopt(o->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
 }
 
 /* The switch-over: vCPUs paused, devices quiesced, the last dirty
@@ -569,7 +641,10 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 
 	o->prog.phase = MIG_PH_STOPCOPY;
 	out_publish(o);
+	st->sw[MIG_SW_PAUSE] = mono_ns();
+	out_sock_buf(o);
 	rc = vcpu_pause_all(vm);
+	st->sw[MIG_SW_PAUSED] = mono_ns();
 	if (rc < 0 && rc != -EALREADY) {
 		snprintf(msg, msglen, "vCPUs did not stop: %s", strerror(-rc));
 		return rc;
@@ -582,13 +657,17 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 	pthread_mutex_lock(&vm->dev_lock);
 	mig_quiesce(vm, true);
 	o->quiesced = true;
+	st->sw[MIG_SW_QUIESCED] = mono_ns();
 	rc = out_collect(o, &n, &st->hv_pages);
+	st->sw[MIG_SW_COLLECTED] = mono_ns();
 	if (rc == 0)
 		rc = out_send_dirty(o);
+	st->sw[MIG_SW_PAGES] = mono_ns();
 	if (rc == 0) {
 		st->final_pages = n;
 		mig_put_ram_end(&o->w, o->ram.sent);
 		rc = mig_put_state(vm, &o->w);
+		st->sw[MIG_SW_STATE] = mono_ns();
 		if (rc < 0)
 			snprintf(msg, msglen, "building the state: %s",
 				 strerror(-rc));
@@ -609,6 +688,7 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 	mig_put_end_crc(&o->w, o->total, o->crc);
 	if ((rc = out_flush(o)) < 0)
 		return rc;
+	st->sw[MIG_SW_SENT] = mono_ns();
 	st->bytes = o->total;
 	return 0;
 }
@@ -686,6 +766,29 @@ int mig_out_ack(int fd, char *msg, size_t msglen)
 	return -ECONNRESET;
 }
 
+/* The source's switch-over, step by step (info): where the downtime
+ * goes on this side; the destination logs its own (mig_incoming). */
+static void out_log_times(const struct mig_stats *st)
+{
+	const uint64_t *t = st->sw;
+#define D(a, b) ((double)(t[b] - t[a]) / 1e6)
+
+	log_info("migrate: switch-over at %llu.%06llu (monotonic): pause "
+		 "%.3f ms, devices quiesced %.3f ms, last dirty set %.3f ms, "
+		 "%llu pages %.3f ms, state %.3f ms, sent %.3f ms, answer "
+		 "%.3f ms; %.3f ms paused until the answer",
+		 (unsigned long long)(t[MIG_SW_PAUSE] / 1000000000ull),
+		 (unsigned long long)(t[MIG_SW_PAUSE] % 1000000000ull / 1000),
+		 D(MIG_SW_PAUSE, MIG_SW_PAUSED),
+		 D(MIG_SW_PAUSED, MIG_SW_QUIESCED),
+		 D(MIG_SW_QUIESCED, MIG_SW_COLLECTED),
+		 (unsigned long long)st->final_pages,
+		 D(MIG_SW_COLLECTED, MIG_SW_PAGES),
+		 D(MIG_SW_PAGES, MIG_SW_STATE), D(MIG_SW_STATE, MIG_SW_SENT),
+		 D(MIG_SW_SENT, MIG_SW_ACK), D(MIG_SW_PAUSE, MIG_SW_ACK));
+#undef D
+}
+
 static int out_init(struct mig_out *o)
 {
 	struct vm *vm = o->vm;
@@ -742,8 +845,12 @@ int mig_migrate(struct vm *vm, struct mig_job *job, const char *uri,
 	}
 	if (rc == -ECANCELED || o.give_up)	/* the destination is told */
 		out_send_cancel(&o);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = mig_out_ack(o.fd, msg, msglen);
+		st->sw[MIG_SW_ACK] = mono_ns();
+	}
+	if (rc == 0)
+		out_log_times(st);
 	snap_writer_free(&o.w);
 	close(o.fd);
 	/* logging off before the backends' rings restart (a failure after
@@ -781,6 +888,32 @@ out:
  */
 #define MIG_IN_KEEP_MAX		(64u << 20)
 
+/* The last successful incoming migration's marks (mig_incoming_log_times). */
+static uint64_t in_times[MIG_IN_N];
+
+void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns)
+{
+	const uint64_t *t = in_times;
+#define D(a, b) ((double)((b) - (a)) / 1e6)
+
+	log_info("incoming migration: ram-end at %llu.%06llu (monotonic): "
+		 "stream end %.3f ms, check %.3f ms, vCPU/VM state %.3f ms, "
+		 "devices %.3f ms, answer %.3f ms, announce %.3f ms, guest "
+		 "running %.3f ms; running at %llu.%06llu",
+		 (unsigned long long)(t[MIG_IN_RAM_END] / 1000000000ull),
+		 (unsigned long long)(t[MIG_IN_RAM_END] % 1000000000ull / 1000),
+		 D(t[MIG_IN_RAM_END], t[MIG_IN_END]),
+		 D(t[MIG_IN_END], t[MIG_IN_CHECKED]),
+		 D(t[MIG_IN_CHECKED], t[MIG_IN_CPU]),
+		 D(t[MIG_IN_CPU], t[MIG_IN_DEVICES]),
+		 D(t[MIG_IN_DEVICES], t[MIG_IN_ANSWERED]),
+		 D(t[MIG_IN_ANSWERED], announced_ns),
+		 D(announced_ns, running_ns),
+		 (unsigned long long)(running_ns / 1000000000ull),
+		 (unsigned long long)(running_ns % 1000000000ull / 1000));
+#undef D
+}
+
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 {
 	size_t cap = 1u << 20, len = 0;
@@ -800,6 +933,9 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		free(buf);
 		return lfd;
 	}
+	if (mig_holes_init(vm, live.holes) < 0)
+		log_warn("incoming migration: cannot map the holes of guest "
+			 "memory (%m): every zero page is checked");
 	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
@@ -913,6 +1049,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		if (!strcmp(name, "end")) {
 			live.end_at = at;
 			live.crc = crc;
+			live.t[MIG_IN_END] = mono_ns();
 		} else {
 			crc = snap_crc32_update(crc, dst, need);
 		}
@@ -920,7 +1057,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 		if (is_ram) {
 			char e[400];
 
-			if (mig_apply_ram(vm, sec, need, &live.ram_pages, e,
+			if (mig_apply_ram(vm, sec, need, &live, e,
 					  sizeof(e)) < 0) {
 				snprintf(msg, msglen, "%s: section \"ram\" at "
 					 "byte %llu: %s", uri,
@@ -931,7 +1068,10 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 			continue;
 		}
 		len += need;
-		ram_end |= !strcmp(name, "ram-end");
+		if (!strcmp(name, "ram-end")) {
+			ram_end = true;
+			live.t[MIG_IN_RAM_END] = mono_ns();
+		}
 		if (!head_ok) {		/* header + config: checked first */
 			rc = mig_check_head(vm, buf, len, msg, msglen);
 			if (rc < 0)
@@ -964,6 +1104,8 @@ refuse:
 		send_all(fd, e, (size_t)MIN(n, (int)sizeof(e) - 1));
 	} else {
 		send_all(fd, "K", 1);
+		live.t[MIG_IN_ANSWERED] = mono_ns();
+		memcpy(in_times, live.t, sizeof(in_times));
 	}
 out:
 	if (fd >= 0)
@@ -973,5 +1115,6 @@ out:
 		unlink(uri + 5);	/* the socket bound above */
 	free(buf);
 	free(sec);
+	mig_holes_free(live.holes);
 	return rc;
 }

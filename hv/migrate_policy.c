@@ -9,6 +9,11 @@
  *   rounds without that the migration fails with a message the user can
  *   act on (raise the downtime, or the bandwidth): hv never stops a guest
  *   for longer than it was allowed to.
+ * - catching up (mig_catch_up): a dirty set that fits but is larger
+ *   than MIG_LAST_PASS_PAGES is sent while the guest runs, and the next
+ *   round follows at once, as long as each such round shrinks the set
+ *   by a quarter (at most MIG_CATCH_UP_MAX of them): the pause gets
+ *   what the guest wrote during a short round, not a whole round's set.
  * - the bandwidth limit (mig_bucket_*): a token bucket on the bytes
  *   written to the stream, refilled at the limit, holding at most
  *   MIG_BUCKET_BURST_MS worth; a write that overdraws it waits until the
@@ -57,6 +62,15 @@ enum mig_decision mig_converge(uint64_t dirty_bytes, uint64_t bw_bps,
 	if (rounds >= rounds_max)
 		return MIG_GIVE_UP;
 	return MIG_GO_ON;
+}
+
+bool mig_catch_up(uint64_t pages, uint64_t prev_pages, unsigned int done)
+{
+	if (pages <= MIG_LAST_PASS_PAGES || done >= MIG_CATCH_UP_MAX)
+		return false;
+	/* the first time (prev_pages 0: after a full or a timed round), or
+	 * while each round takes at least a quarter off the one before */
+	return done == 0 || pages * 4 <= prev_pages * 3;
 }
 
 static uint64_t bucket_burst(uint64_t rate)

@@ -70,6 +70,8 @@ void vhost_user_close(struct vhost_user *vu)
 		close(vu->fd);
 	vu->fd = -1;
 	vu->broken = false;
+	vu->batch = false;
+	vu->pending = 0;
 	vu->features = vu->protocol_features = 0;
 }
 
@@ -112,9 +114,9 @@ static int vu_fail(struct vhost_user *vu, int rc, uint32_t req,
 	return rc;
 }
 
-static int vu_send(struct vhost_user *vu, uint32_t req, uint32_t flags,
-		   const void *payload, uint32_t len, const int *fds,
-		   unsigned int nfds)
+static int vu_send_raw(struct vhost_user *vu, uint32_t req, uint32_t flags,
+		       const void *payload, uint32_t len, const int *fds,
+		       unsigned int nfds)
 {
 	uint8_t buf[VHOST_USER_HDR_SIZE + VHOST_USER_MAX_PAYLOAD];
 	char ctl[CMSG_SPACE(sizeof(int) * VHOST_USER_MAX_REGIONS)];
@@ -152,6 +154,20 @@ static int vu_send(struct vhost_user *vu, uint32_t req, uint32_t flags,
 	if ((size_t)n != iov.iov_len)
 		return vu_fail(vu, -EPROTO, req, "short send");
 	return 0;
+}
+
+static int vu_drain(struct vhost_user *vu);
+
+/* A message; the acks of a batch still to read are read first (a reply
+ * of its own comes after them). */
+static int vu_send(struct vhost_user *vu, uint32_t req, uint32_t flags,
+		   const void *payload, uint32_t len, const int *fds,
+		   unsigned int nfds)
+{
+	int rc = vu_drain(vu);
+
+	return rc < 0 ? rc : vu_send_raw(vu, req, flags, payload, len, fds,
+					 nfds);
 }
 
 /* ---- receiving ---- */
@@ -248,21 +264,12 @@ static int vu_reply(struct vhost_user *vu, uint32_t req, void *payload,
 	return 0;
 }
 
-/* A message without a reply of its own: with REPLY_ACK, ask for the
- * backend's status (u64, 0 = success). */
-static int vu_request(struct vhost_user *vu, uint32_t req, const void *p,
-		      uint32_t len, const int *fds, unsigned int nfds)
+/* The ack (u64 status, 0 = success) of req. */
+static int vu_ack(struct vhost_user *vu, uint32_t req)
 {
-	bool ack = vu->protocol_features &
-		   (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK);
 	uint64_t status;
-	int rc;
+	int rc = vu_reply(vu, req, &status, sizeof(status));
 
-	rc = vu_send(vu, req, ack ? VHOST_USER_FLAG_NEED_REPLY : 0, p, len,
-		     fds, nfds);
-	if (rc < 0 || !ack)
-		return rc;
-	rc = vu_reply(vu, req, &status, sizeof(status));
 	if (rc < 0)
 		return rc;
 	if (status != 0) {
@@ -271,6 +278,57 @@ static int vu_request(struct vhost_user *vu, uint32_t req, const void *p,
 		return -EIO;
 	}
 	return 0;
+}
+
+/* Read the acks a batch still owes, in order: the first failure is the
+ * answer (the rest is read all the same, so the stream stays in step). */
+static int vu_drain(struct vhost_user *vu)
+{
+	unsigned int n = vu->pending;
+	int rc = 0;
+
+	vu->pending = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		int r = vu->broken ? -ENOTCONN : vu_ack(vu, vu->pending_req[i]);
+
+		if (r < 0 && rc == 0)
+			rc = r;
+	}
+	return rc;
+}
+
+/* A message without a reply of its own: with REPLY_ACK, ask for the
+ * backend's status; in a batch it is read later (vu_drain). */
+static int vu_request(struct vhost_user *vu, uint32_t req, const void *p,
+		      uint32_t len, const int *fds, unsigned int nfds)
+{
+	bool ack = vu->protocol_features &
+		   (1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK);
+	int rc;
+
+	if (ack && vu->batch && vu->pending == ARRAY_SIZE(vu->pending_req) &&
+	    (rc = vu_drain(vu)) < 0)
+		return rc;
+	rc = (ack && vu->batch ? vu_send_raw : vu_send)(vu, req,
+			ack ? VHOST_USER_FLAG_NEED_REPLY : 0, p, len, fds, nfds);
+	if (rc < 0 || !ack)
+		return rc;
+	if (vu->batch) {
+		vu->pending_req[vu->pending++] = req;
+		return 0;
+	}
+	return vu_ack(vu, req);
+}
+
+void vhost_user_batch_begin(struct vhost_user *vu)
+{
+	vu->batch = true;
+}
+
+int vhost_user_batch_end(struct vhost_user *vu)
+{
+	vu->batch = false;
+	return vu_drain(vu);
 }
 
 static int vu_get_u64(struct vhost_user *vu, uint32_t req, uint64_t *v)

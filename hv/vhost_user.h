@@ -86,6 +86,11 @@ struct vhost_user {
 	uint64_t features;		/* backend's GET_FEATURES */
 	uint64_t protocol_features;	/* acked with SET_PROTOCOL_FEATURES */
 	bool broken;			/* a protocol error happened: close */
+	/* vhost_user_batch_begin..end: the acks (REPLY_ACK) of requests
+	 * read at the end, not one round trip each */
+	bool batch;
+	unsigned int pending;		/* acks not read yet ... */
+	uint32_t pending_req[32];	/* ... for these requests, in order */
 };
 
 /* Protocol features hv asks for (those the backend lacks are dropped). */
@@ -97,6 +102,15 @@ struct vhost_user {
 #define VHOST_USER_NO_LOG		UINT64_MAX
 
 void vhost_user_init(struct vhost_user *vu);
+/* Between begin and end, requests that only expect an ack (REPLY_ACK)
+ * go out without waiting for it; end reads them all, in order: 0, or the
+ * first failure (-EIO: refused, named in the log; -errno). A request
+ * with a reply of its own reads the owed acks first. A backend that
+ * processes messages in order (the protocol) sees the same sequence;
+ * one round trip instead of one per message (the NIC's 14 messages at a
+ * switch-over: 0.3-43 ms on a loaded host, docs/hv.md). */
+void vhost_user_batch_begin(struct vhost_user *vu);
+int vhost_user_batch_end(struct vhost_user *vu);
 /* Connect to a backend's socket (the connection is ready at once or
  * refused: unix sockets). 0, or -errno (-ENOENT, -ECONNREFUSED...). */
 int vhost_user_connect(struct vhost_user *vu, const char *path);

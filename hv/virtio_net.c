@@ -333,7 +333,7 @@ static int vnet_set_mem_table(struct virtio_net *n)
 static int vnet_start(struct virtio_net *n)
 {
 	uint64_t ring = virtio_pci_driver_features(n->vp) & VNET_RING_FEATURES;
-	int rc;
+	int rc, end;
 
 	if (ring & ~n->vu.features) {
 		log_err("virtio-net %s: backend lacks features %#llx the "
@@ -345,14 +345,25 @@ static int vnet_start(struct virtio_net *n)
 	if (n->vu.features & (1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 		ring |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
 	n->acked = ring;
+	/* one round trip for the whole set-up, not one per message: this
+	 * is on the path of a migration's switch-over (vnet_loaded) */
+	vhost_user_batch_begin(&n->vu);
 	if ((rc = vnet_log_base(n)) < 0 ||
 	    (rc = vhost_user_set_features(&n->vu, vnet_features_now(n))) < 0 ||
 	    (rc = vnet_set_mem_table(n)) < 0)
-		return rc;
+		goto out;
 	for (unsigned int i = 0; i < VNET_NQ; i++)
 		if ((rc = vnet_queue_start(n, &n->q[i])) < 0)
-			return rc;
-	return 0;
+			goto out;
+out:
+	end = vhost_user_batch_end(&n->vu);
+	if (rc == 0 && end < 0) {
+		/* a ring was refused: none counts as started */
+		for (unsigned int i = 0; i < VNET_NQ; i++)
+			n->q[i].started = false;
+		rc = end;
+	}
+	return rc;
 }
 
 /* Stop the started rings (driver reset): GET_VRING_BASE each. */

@@ -7,7 +7,7 @@
  *
  *   udpprobe: sent=N received=N lost=N late=N interval_us=I
  *     max_gap_ms=G gap_start=T0 gap_end=T1 max_lost_run=R max_gap_all_ms=A
- *     max_send_gap_ms=S mark_ms=M
+ *     max_send_gap_ms=S mark_ms=M start_mono=T
  *
  * max_gap_ms is the largest time between two echoes arriving one after
  * the other (the guest unreachable for that long, give or take one
@@ -22,7 +22,9 @@
  * the longest this program went without sending (it was not scheduled:
  * on a loaded machine a gap that large says nothing about the guest);
  * mark_ms when the mark was taken (ms after the first send, as in -o's
- * file; -1 without one).
+ * file; -1 without one); start_mono the first send's CLOCK_MONOTONIC time
+ * in seconds (the -o file's zero, to place its lines against another
+ * process's monotonic marks on this host).
  * Exit 0, or 1 with
  * a message (bad arguments, socket errors, no echo at all).
  *
@@ -271,11 +273,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("udpprobe: sent=%llu received=%llu lost=%llu late=%llu interval_us=%lu "
-	       "max_gap_ms=%.3f gap_start=%.6f gap_end=%.6f max_lost_run=%llu max_gap_all_ms=%.3f max_send_gap_ms=%.3f mark_ms=%.3f\n",
+	       "max_gap_ms=%.3f gap_start=%.6f gap_end=%.6f max_lost_run=%llu max_gap_all_ms=%.3f max_send_gap_ms=%.3f mark_ms=%.3f start_mono=%.6f\n",
 	       (unsigned long long)sent, (unsigned long long)received,
 	       (unsigned long long)(sent - received), (unsigned long long)late,
 	       interval_us, (double)gap / 1e6, (double)gap_t0 / 1e9,
 	       (double)gap_t1 / 1e9, (unsigned long long)max_run, (double)gap_all / 1e6,
-	       (double)tx_stall / 1e6, mark_at ? (double)(mark_at - start) / 1e6 : -1.0);
+	       (double)tx_stall / 1e6, mark_at ? (double)(mark_at - start) / 1e6 : -1.0,
+	       (double)start / 1e9);
 	return 0;
 }

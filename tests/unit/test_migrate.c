@@ -2,6 +2,7 @@
 #include "devtest.h"
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -633,6 +634,67 @@ static void test_out_ack(void)
 	close(sv[0]);
 }
 
+/* The holes of guest memory: pages never written are holes of the
+ * memfd (a zero marker each, never read); written ones are data, and so
+ * is a page written and zeroed again. */
+static void test_holes(void)
+{
+	struct vm vm;
+	uint8_t *holes[2] = { NULL, NULL };
+	size_t size = 64 * MIG_PAGE;
+	uint8_t *p;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.mem_fd = memfd_create("holes", MFD_CLOEXEC);
+	CU_ASSERT_FATAL(vm.mem_fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(ftruncate(vm.mem_fd, (off_t)size), 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vm.mem_fd, 0);
+	CU_ASSERT_FATAL(p != MAP_FAILED);
+	vm.nr_mem = 1;
+	vm.mem[0] = (struct vm_mem_region){ .gpa = 0, .size = size,
+					    .hva = p, .fd_offset = 0 };
+	p[3 * MIG_PAGE] = 1;
+	p[40 * MIG_PAGE + 100] = 2;
+	p[63 * MIG_PAGE + MIG_PAGE - 1] = 3;
+	p[20 * MIG_PAGE] = 4;
+	p[20 * MIG_PAGE] = 0;		/* allocated, zero again: data */
+	CU_ASSERT_EQUAL_FATAL(mig_holes_init(&vm, holes), 0);
+	CU_ASSERT_FATAL(holes[0] != NULL);
+	CU_ASSERT_PTR_NULL(holes[1]);
+	for (unsigned int i = 0; i < 64; i++)
+		CU_ASSERT_EQUAL(holes[0][i],
+				!(i == 3 || i == 20 || i == 40 || i == 63));
+	mig_holes_free(holes);
+	CU_ASSERT_PTR_NULL(holes[0]);
+	/* no memfd (a hand-built VM): nothing mapped, every page read */
+	close(vm.mem_fd);
+	vm.mem_fd = -1;
+	CU_ASSERT_EQUAL(mig_holes_init(&vm, holes), 0);
+	CU_ASSERT_PTR_NULL(holes[0]);
+	munmap(p, size);
+}
+
+/* Catching up: a fitting set larger than a last pass needs is sent while
+ * the guest runs, again at once while it shrinks by a quarter, at most
+ * MIG_CATCH_UP_MAX times; a small one goes in the last pass as it is. */
+static void test_catch_up(void)
+{
+	/* small enough: switch now, whatever came before */
+	CU_ASSERT_FALSE(mig_catch_up(0, 0, 0));
+	CU_ASSERT_FALSE(mig_catch_up(MIG_LAST_PASS_PAGES, 0, 0));
+	CU_ASSERT_FALSE(mig_catch_up(MIG_LAST_PASS_PAGES, 1000, 1));
+	/* larger: the first catch-up always (prev unknown or a timed round) */
+	CU_ASSERT_TRUE(mig_catch_up(MIG_LAST_PASS_PAGES + 1, 0, 0));
+	CU_ASSERT_TRUE(mig_catch_up(200, 100, 0));
+	/* then only while it shrinks by at least a quarter */
+	CU_ASSERT_TRUE(mig_catch_up(150, 200, 1));	/* exactly 3/4 */
+	CU_ASSERT_FALSE(mig_catch_up(151, 200, 1));
+	CU_ASSERT_FALSE(mig_catch_up(300, 200, 2));	/* it grew */
+	/* and at most MIG_CATCH_UP_MAX times */
+	CU_ASSERT_TRUE(mig_catch_up(40, 1000, MIG_CATCH_UP_MAX - 1));
+	CU_ASSERT_FALSE(mig_catch_up(40, 1000, MIG_CATCH_UP_MAX));
+}
+
 /* The switch-over rule: remaining dirty bytes at the measured bandwidth
  * against the downtime target; bounded rounds, then give up. */
 static void test_converge(void)
@@ -798,6 +860,8 @@ static CU_TestInfo tests[] = {
 	{ "save_open", test_save_open },
 	{ "out_ack", test_out_ack },
 	{ "converge", test_converge },
+	{ "catch_up", test_catch_up },
+	{ "holes", test_holes },
 	{ "bucket", test_bucket },
 	CU_TEST_INFO_NULL,
 };

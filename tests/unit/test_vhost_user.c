@@ -195,6 +195,64 @@ static void test_session(void)
 	close(kick);
 }
 
+/* A batch: the requests go out at once, each still asking for its ack;
+ * the acks are read at the end (or before a message with a reply of its
+ * own), in order, and a refusal among them is the batch's answer. */
+static void test_batch(void)
+{
+	struct vhost_user vu;
+	struct fvu f;
+	enum log_level saved = log_get_level();
+	static const uint32_t want[] = {
+		VHOST_USER_SET_VRING_NUM, VHOST_USER_SET_VRING_BASE,
+		VHOST_USER_SET_VRING_ENABLE, VHOST_USER_GET_VRING_BASE,
+		VHOST_USER_SET_VRING_ENABLE,
+	};
+	unsigned int base = 0, first;
+
+	pair_up(&vu, &f, FEAT_ALL, PF_BACKEND);
+	CU_ASSERT_EQUAL(vhost_user_handshake(&vu, VHOST_USER_PROTOCOL_WANTED), 0);
+	pthread_mutex_lock(&f.lock);
+	first = f.nlog;
+	pthread_mutex_unlock(&f.lock);
+	vhost_user_batch_begin(&vu);
+	CU_ASSERT_EQUAL(vhost_user_set_vring_num(&vu, 0, 256), 0);
+	CU_ASSERT_EQUAL(vhost_user_set_vring_base(&vu, 0, 3), 0);
+	CU_ASSERT_EQUAL(vhost_user_set_vring_enable(&vu, 0, true), 0);
+	CU_ASSERT_EQUAL(vu.pending, 3);		/* no ack read yet */
+	/* a reply of its own: the three acks first, then its answer */
+	CU_ASSERT_EQUAL(vhost_user_get_vring_base(&vu, 0, &base), 0);
+	CU_ASSERT_EQUAL(base, 42);
+	CU_ASSERT_EQUAL(vu.pending, 0);
+	CU_ASSERT_EQUAL(vhost_user_set_vring_enable(&vu, 0, true), 0);
+	CU_ASSERT_EQUAL(vhost_user_batch_end(&vu), 0);
+	CU_ASSERT_EQUAL(vu.pending, 0);
+	/* the backend saw them in order, the set-ups asking for an ack */
+	pthread_mutex_lock(&f.lock);
+	CU_ASSERT_EQUAL(f.nlog - first, ARRAY_SIZE(want));
+	for (unsigned int i = 0; i < ARRAY_SIZE(want) && first + i < f.nlog;
+	     i++) {
+		CU_ASSERT_EQUAL(f.log[first + i].req, want[i]);
+		if (want[i] != VHOST_USER_GET_VRING_BASE)
+			CU_ASSERT(f.log[first + i].flags &
+				  VHOST_USER_FLAG_NEED_REPLY);
+	}
+	pthread_mutex_unlock(&f.lock);
+	/* refused inside a batch: the end says so, the session goes on */
+	f.ack_status = 1;
+	log_set_level(LL_ERR);
+	vhost_user_batch_begin(&vu);
+	CU_ASSERT_EQUAL(vhost_user_set_vring_num(&vu, 0, 256), 0);
+	CU_ASSERT_EQUAL(vhost_user_set_vring_enable(&vu, 0, true), 0);
+	CU_ASSERT_EQUAL(vhost_user_batch_end(&vu), -EIO);
+	log_set_level(saved);
+	CU_ASSERT(!vu.broken);
+	f.ack_status = 0;
+	CU_ASSERT_EQUAL(vhost_user_set_vring_num(&vu, 0, 128), 0);
+	vhost_user_close(&vu);
+	fvu_fini(&f);
+}
+
 /* ---- malformed replies: queued on the backend's end in advance ---- */
 
 static int bad_sv[2];
@@ -465,6 +523,7 @@ static CU_TestInfo tests[] = {
 	{ "handshake without protocol features", test_handshake_plain },
 	{ "ring set-up, fds, acks", test_session },
 	{ "malformed replies", test_bad_replies },
+	{ "batch", test_batch },
 	{ "EOF, timeout, refused ack", test_eof_and_timeout },
 	{ "reply with fds", test_reply_with_fds },
 	{ "GET_VRING_BASE reply checks", test_vring_base_reply },
