@@ -30,9 +30,12 @@
  * are IPv4/UDP instead, 10.0.0.1:1024 to 10.0.0.2:PORT, so a switch's
  * flow classifier has headers to read (bench/vswitch's flow runs).
  * Results are one line on stdout:
- *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y
+ *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y tx_stalls=K tx_stall_max=T
  *   vuser: received=N bytes=B secs=S mpps=X gbps=Y other=K
- * (recv: secs is the span from the first to the last frame counted; other
+ * (send: tx_stalls counts the spans of STALL_MS or more in which the TX
+ * ring took nothing although we kept offering, tx_stall_max is the
+ * longest in seconds: the switch did not drain the ring then;
+ * recv: secs is the span from the first to the last frame counted; other
  * counts frames not from FROMMAC; with -w W, frames in the first W seconds
  * after the first one arrived are not counted but shown as warmup=, so a
  * rate is measured in the steady state, after queues and token buckets
@@ -64,6 +67,7 @@
 #define RING_SIZE	1024
 #define HOLD_RING	256	/* hold: each port's ring */
 #define MAX_PORTS	64	/* hold's -s, send's -d */
+#define STALL_MS	100	/* a full TX ring this long is a stall */
 #define FCS_LEN		4
 #define LINK_WAIT_S	10
 #define MAX_SECS	3600	/* nothing runs longer than this */
@@ -94,6 +98,11 @@ struct vuser_result {
 	uint64_t warm;			/* received during the warm-up */
 	uint64_t t_first, t_last;	/* TSC */
 	uint64_t t_seen;		/* TSC of the first frame received */
+	/* send: spans the TX ring stayed full (nothing accepted) while we
+	 * kept offering frames, i.e. the switch took nothing */
+	uint64_t stall_t0;		/* TSC the current one began, 0 none */
+	uint64_t stall_max;		/* the longest, TSC ticks */
+	uint64_t stalls;		/* those of STALL_MS or more */
 };
 
 static volatile sig_atomic_t stop;
@@ -418,6 +427,25 @@ static void recv_burst(const struct vuser_opts *o, uint16_t port,
 		count_burst(o, m, n, r);
 }
 
+/* A TX stall begins when the ring takes nothing, ends when it takes. */
+static void track_stall(struct vuser_result *r, bool full)
+{
+	uint64_t now = rte_rdtsc(), d;
+
+	if (full) {
+		if (!r->stall_t0)
+			r->stall_t0 = now;
+		return;
+	}
+	if (!r->stall_t0)
+		return;
+	d = now - r->stall_t0;
+	r->stall_max = MAX(r->stall_max, d);
+	if (d >= rte_get_tsc_hz() / 1000 * STALL_MS)
+		r->stalls++;
+	r->stall_t0 = 0;
+}
+
 /* One send burst on port 0 (as many frames as the rate allows). */
 static void send_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 		       struct vuser_result *r)
@@ -430,6 +458,8 @@ static void send_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 		want = MIN(want, o->count - r->pkts);
 	n = want ? fill_burst(o, mp, m, want, r->pkts) : 0;
 	k = n ? rte_eth_tx_burst(0, 0, m, n) : 0;
+	if (n)
+		track_stall(r, k == 0);
 	if (k < n)	/* ring full: those were not sent */
 		rte_pktmbuf_free_bulk(m + k, n - k);
 	r->pkts += k;
@@ -455,6 +485,7 @@ static void run_send(const struct vuser_opts *o, struct rte_mempool *mp,
 			recv_burst(o, 1, rx);
 	}
 	tx->t_last = rte_rdtsc();
+	track_stall(tx, false);		/* one still open ends here */
 	end = tx->t_last + hz * DRAIN_MS / 1000;
 	while (o->rxsock && !stop && rte_rdtsc() < end)
 		recv_burst(o, 1, rx);
@@ -493,6 +524,9 @@ static void report(const char *what, const struct vuser_result *r,
 	       "gbps=%.3f", what, r->pkts, r->bytes, secs, mpps, gbps);
 	if (other)
 		printf(" other=%" PRIu64 " warmup=%" PRIu64, r->other, r->warm);
+	else
+		printf(" tx_stalls=%" PRIu64 " tx_stall_max=%.3f", r->stalls,
+		       (double)r->stall_max / rte_get_tsc_hz());
 	printf("\n");
 	fflush(stdout);
 }
