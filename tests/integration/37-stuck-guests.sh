@@ -123,3 +123,9 @@ done
 pass "the pair lost nothing (ierrors 0)"
 kill $hold
 wait_pid $hold 10 || fail "xvm-vuser hold did not stop"
+# Their frontends gone, what waited for the stuck VNICs is freed.
+end=$(deadline_in 10)
+while before "$end" && [ "$(mbufs in_use)" -ge 1024 ]; do sleep 0.2; done
+left=$(mbufs in_use)
+[ "$left" -lt 1024 ] || fail "$left buffers still in use after the stuck guests left"
+pass "the stuck guests gone, their buffers came back ($left in use)"
