@@ -9,7 +9,12 @@
  *
  * Creates both sockets, forwards until SECS (default 60) pass or it is
  * signalled, then prints one line:
- *   vhost-fwd: fwd01=N fwd10=M dropped=D secs=S
+ *   vhost-fwd: fwd01=N fwd10=M dropped=D secs=S runq_wait=W nap_max=L
+ * (runq_wait: seconds its thread was runnable but waiting for its CPU,
+ * from /proc/thread-self/schedstat; nap_max: its longest nap from
+ * falling asleep to running again, seconds: on a busy machine a 100 us
+ * nap can last seconds, and the endpoints' rings stay full meanwhile:
+ * docs/bench.md "Stalled runs")
  * ("ready" on stderr once both sockets exist). Frames that cannot be
  * sent (the other side not connected or its ring full) are dropped and
  * counted. No hugepages, its own --file-prefix, no PCI scan.
@@ -169,11 +174,25 @@ static unsigned fwd_burst(uint16_t from, uint64_t *dropped)
 	return k;
 }
 
+/* Nanoseconds this thread has waited on a run queue (0 unknown). */
+static uint64_t runq_wait_ns(void)
+{
+	unsigned long long run = 0, wait = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu %llu", &run, &wait) != 2)
+		wait = 0;
+	fclose(f);
+	return wait;
+}
+
 int main(int argc, char **argv)
 {
 	struct fwd_opts o = { 0 };
 	struct rte_mempool *mp;
-	uint64_t fwd[2] = { 0, 0 }, dropped = 0, t0, end;
+	uint64_t fwd[2] = { 0, 0 }, dropped = 0, t0, end, w0, nap, nap_max = 0;
 	unsigned n, k, idle = 0, sleep_us = SLEEP_MIN_US;
 
 	parse_opts(&o, argc, argv);
@@ -191,6 +210,7 @@ int main(int argc, char **argv)
 	port_start(1, o.sock[1], mp);
 	fprintf(stderr, "vhost-fwd: ready\n");
 	t0 = rte_rdtsc();
+	w0 = runq_wait_ns();
 	end = t0 + o.secs * rte_get_tsc_hz();
 	while (!stop && rte_rdtsc() < end) {
 		n = fwd_burst(0, &dropped);
@@ -201,13 +221,17 @@ int main(int argc, char **argv)
 			idle = 0;
 			sleep_us = SLEEP_MIN_US;
 		} else if (++idle >= SPIN_ROUNDS) {
+			nap = rte_rdtsc();
 			rte_delay_us_sleep(sleep_us);
+			nap_max = MAX(nap_max, rte_rdtsc() - nap);
 			sleep_us = MIN(sleep_us * 2, SLEEP_MAX_US);
 		}
 	}
 	printf("vhost-fwd: fwd01=%" PRIu64 " fwd10=%" PRIu64 " dropped=%"
-	       PRIu64 " secs=%.3f\n", fwd[0], fwd[1], dropped,
-	       (double)(rte_rdtsc() - t0) / rte_get_tsc_hz());
+	       PRIu64 " secs=%.3f runq_wait=%.3f nap_max=%.3f\n", fwd[0],
+	       fwd[1], dropped, (double)(rte_rdtsc() - t0) / rte_get_tsc_hz(),
+	       (double)(runq_wait_ns() - w0) / 1e9,
+	       (double)nap_max / rte_get_tsc_hz());
 	fflush(stdout);
 	rte_eth_dev_stop(0);
 	rte_eth_dev_stop(1);

@@ -8,6 +8,14 @@
  *   xvm-vuser -s SOCK [options] send -d DSTMAC [-S SRCMAC] [-l SIZE]
  *             [-n COUNT] [-t SECS] [-r PPS] [-w SECS] [-u PORT]
  *   xvm-vuser -s SOCK [options] recv [-f FROMMAC] -t SECS [-n COUNT] [-w SECS]
+ *   xvm-vuser -s SOCK [-s SOCK]... [options] hold -t SECS
+ *
+ * send's -d may list up to 64 destinations, DST1,DST2,...: frames go to
+ * each in turn. hold connects to every SOCK (up to 64) as a guest that
+ * has put HOLD_RING receive buffers in its ring and then stops reading:
+ * it takes nothing, sends nothing, and sleeps for SECS (the switch's
+ * per-VNIC bound, tests/integration/37-stuck-guests.sh); it prints
+ *   vuser: held=N secs=S
  *
  * With -R RXSOCK, send also receives on a second virtio-user port
  * connected to RXSOCK, in the same polling loop, and prints a received=
@@ -23,9 +31,12 @@
  * are IPv4/UDP instead, 10.0.0.1:1024 to 10.0.0.2:PORT, so a switch's
  * flow classifier has headers to read (bench/vswitch's flow runs).
  * Results are one line on stdout:
- *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y
+ *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y tx_stalls=K tx_stall_max=T
  *   vuser: received=N bytes=B secs=S mpps=X gbps=Y other=K
- * (recv: secs is the span from the first to the last frame counted; other
+ * (send: tx_stalls counts the spans of STALL_MS or more in which the TX
+ * ring took nothing although we kept offering, tx_stall_max is the
+ * longest in seconds: the switch did not drain the ring then;
+ * recv: secs is the span from the first to the last frame counted; other
  * counts frames not from FROMMAC; with -w W, frames in the first W seconds
  * after the first one arrived are not counted but shown as warmup=, so a
  * rate is measured in the steady state, after queues and token buckets
@@ -55,21 +66,27 @@
 #define BURST		32
 #define NB_MBUF		8191
 #define RING_SIZE	1024
+#define HOLD_RING	256	/* hold: each port's ring */
+#define MAX_PORTS	64	/* hold's -s, send's -d */
+#define STALL_MS	100	/* a full TX ring this long is a stall */
 #define FCS_LEN		4
 #define LINK_WAIT_S	10
 #define MAX_SECS	3600	/* nothing runs longer than this */
 #define MAX_SIZE	9022	/* an MTU of 9000, a tag and the FCS */
 #define JUMBO_ROOM	9216	/* data room of a jumbo frame's mbuf */
 
-enum vuser_mode { MODE_SEND, MODE_RECV };
+enum vuser_mode { MODE_SEND, MODE_RECV, MODE_HOLD };
 
 struct vuser_opts {
 	const char *sock;
+	const char *socks[MAX_PORTS];	/* every -s; sock is the first */
+	unsigned nsocks;
 	const char *rxsock;	/* -R: second port, receive side of send */
 	char prefix[64];
 	int core;
 	enum vuser_mode mode;
-	struct mac_addr dst, src, from;
+	struct mac_addr dst[MAX_PORTS], src, from;
+	unsigned ndst;
 	bool have_dst, have_from;
 	unsigned size;		/* on the wire, with FCS */
 	uint64_t count;		/* 0: no limit */
@@ -84,6 +101,11 @@ struct vuser_result {
 	uint64_t warm;			/* received during the warm-up */
 	uint64_t t_first, t_last;	/* TSC */
 	uint64_t t_seen;		/* TSC of the first frame received */
+	/* send: spans the TX ring stayed full (nothing accepted) while we
+	 * kept offering frames, i.e. the switch took nothing */
+	uint64_t stall_t0;		/* TSC the current one began, 0 none */
+	uint64_t stall_max;		/* the longest, TSC ticks */
+	uint64_t stalls;		/* those of STALL_MS or more */
 };
 
 static volatile sig_atomic_t stop;
@@ -101,7 +123,11 @@ static void usage(void)
 		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS] [-w SECS] "
 		"[-u PORT]\n"
 		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] recv -t SECS "
-		"[-f FROMMAC] [-n COUNT] [-w SECS]\n");
+		"[-f FROMMAC] [-n COUNT] [-w SECS]\n"
+		"       xvm-vuser -s SOCK [-s SOCK]... [-P PREFIX] [-c CORE] hold "
+		"-t SECS\n"
+		"  (-d DST1,DST2,...: up to %d destinations in turn)\n",
+		MAX_PORTS);
 	exit(2);
 }
 
@@ -137,6 +163,26 @@ static void parse_mac(const char *s, struct mac_addr *m, const char *what)
 		bench_die("invalid %s MAC address '%s'", what, s);
 }
 
+/* -d DST[,DST...] */
+static void parse_dsts(struct vuser_opts *o, const char *arg)
+{
+	char buf[MAX_PORTS * 18 + 1], *save = NULL, *t;
+
+	if (strlen(arg) >= sizeof(buf))
+		bench_die("too many destinations (at most %d)", MAX_PORTS);
+	snprintf(buf, sizeof(buf), "%s", arg);
+	o->ndst = 0;
+	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (o->ndst == MAX_PORTS)
+			bench_die("too many destinations (at most %d)",
+				  MAX_PORTS);
+		parse_mac(t, &o->dst[o->ndst++], "destination");
+	}
+	if (!o->ndst)
+		bench_die("invalid destination MAC address '%s'", arg);
+	o->have_dst = true;
+}
+
 static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 {
 	int c;
@@ -144,8 +190,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:w:u:")) != -1) {
 		switch (c) {
-		case 'd': parse_mac(optarg, &o->dst, "destination");
-			  o->have_dst = true; break;
+		case 'd': parse_dsts(o, optarg); break;
 		case 'S': parse_mac(optarg, &o->src, "source"); break;
 		case 'f': parse_mac(optarg, &o->from, "filter");
 			  o->have_from = true; break;
@@ -167,8 +212,9 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 		bench_die("send needs -d DSTMAC");
 	if (o->mode == MODE_SEND && !o->count && !o->secs)
 		bench_die("send needs -n COUNT or -t SECS");
-	if (o->mode == MODE_RECV && !o->secs)
-		bench_die("recv needs -t SECS");
+	if ((o->mode == MODE_RECV || o->mode == MODE_HOLD) && !o->secs)
+		bench_die("%s needs -t SECS", o->mode == MODE_RECV ? "recv" :
+			  "hold");
 	if (!o->secs)
 		o->secs = MAX_SECS;
 }
@@ -182,7 +228,15 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 	parse_mac("2:0:0:0:0:1", &o->src, "source");
 	while ((c = getopt(argc, argv, "+s:R:P:c:h")) != -1) {
 		switch (c) {
-		case 's': o->sock = optarg; break;
+		case 's':
+			if (o->nsocks == MAX_PORTS)
+				bench_die("too many -s (at most %d)", MAX_PORTS);
+			if (strlen(optarg) > 100 || strchr(optarg, ','))
+				bench_die("socket path '%s' too long or "
+					  "contains ','", optarg);
+			o->socks[o->nsocks++] = optarg;
+			o->sock = o->socks[0];
+			break;
 		case 'R': o->rxsock = optarg; break;
 		case 'P': snprintf(o->prefix, sizeof(o->prefix), "%s", optarg);
 			  break;
@@ -192,42 +246,59 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 	}
 	if (!o->sock || optind >= argc)
 		usage();
-	if (strlen(o->sock) > 100 || strchr(o->sock, ','))
-		bench_die("socket path '%s' too long or contains ','", o->sock);
 	if (o->rxsock && (strlen(o->rxsock) > 100 || strchr(o->rxsock, ',')))
 		bench_die("socket path '%s' too long or contains ','", o->rxsock);
 	if (strcmp(argv[optind], "send") == 0)
 		o->mode = MODE_SEND;
 	else if (strcmp(argv[optind], "recv") == 0)
 		o->mode = MODE_RECV;
+	else if (strcmp(argv[optind], "hold") == 0)
+		o->mode = MODE_HOLD;
 	else
 		usage();
 	parse_mode_opts(o, argc - optind, argv + optind);
 	if (o->rxsock && o->mode != MODE_SEND)
 		bench_die("-R goes with send");
+	if (o->nsocks > 1 && o->mode != MODE_HOLD)
+		bench_die("several -s go with hold");
+}
+
+/* The ring size of each port. */
+static int ring_size(const struct vuser_opts *o)
+{
+	return o->mode == MODE_HOLD ? HOLD_RING : RING_SIZE;
 }
 
 static void eal_start(const struct vuser_opts *o)
 {
-	char core[16], vdev[192], vdev1[192], prefix[96];
-	char *eal[] = { "xvm-vuser", "--no-huge", "-m", "256", "--no-pci",
-			"--iova-mode=va", "--log-level=*:warning", "-l", core,
-			"--file-prefix", prefix, "--vdev", vdev, "--vdev", vdev1,
-			NULL };
-	int n = ARRAY_SIZE(eal) - (o->rxsock ? 1 : 3);
+	static char core[16], prefix[96], vdev[MAX_PORTS][192];
+	char *eal[16 + 2 * MAX_PORTS] = { "xvm-vuser", "--no-huge", "-m",
+		"256", "--no-pci", "--iova-mode=va", "--log-level=*:warning",
+		"-l", core, "--file-prefix", prefix };
+	const char *paths[MAX_PORTS];
+	int n = 11;
+	unsigned np = 0;
 
+	for (unsigned i = 0; i < o->nsocks; i++)
+		paths[np++] = o->socks[i];
+	if (o->rxsock)
+		paths[np++] = o->rxsock;
 	snprintf(core, sizeof(core), "%d", o->core);
 	snprintf(prefix, sizeof(prefix), "%s", o->prefix);
-	snprintf(vdev, sizeof(vdev), "net_virtio_user0,path=%s,queues=1,"
-		 "queue_size=%d", o->sock, RING_SIZE);
-	snprintf(vdev1, sizeof(vdev1), "net_virtio_user1,path=%s,queues=1,"
-		 "queue_size=%d", o->rxsock ? o->rxsock : "", RING_SIZE);
+	for (unsigned i = 0; i < np; i++) {
+		snprintf(vdev[i], sizeof(vdev[i]), "net_virtio_user%u,path=%s,"
+			 "queues=1,queue_size=%d", i, paths[i], ring_size(o));
+		eal[n++] = "--vdev";
+		eal[n++] = vdev[i];
+	}
+	eal[n] = NULL;
 	if (rte_eal_init(n, eal) < 0)
 		bench_die("EAL init failed: %s", rte_strerror(rte_errno));
 	bench_eal_started();
 }
 
-static void port_start(uint16_t port, struct rte_mempool *mp)
+static void port_start(const struct vuser_opts *o, uint16_t port,
+		       struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf;
 	struct rte_eth_link link;
@@ -236,9 +307,9 @@ static void port_start(uint16_t port, struct rte_mempool *mp)
 	memset(&conf, 0, sizeof(conf));
 	rc = rte_eth_dev_configure(port, 1, 1, &conf);
 	if (rc == 0)
-		rc = rte_eth_rx_queue_setup(port, 0, RING_SIZE, 0, NULL, mp);
+		rc = rte_eth_rx_queue_setup(port, 0, ring_size(o), 0, NULL, mp);
 	if (rc == 0)
-		rc = rte_eth_tx_queue_setup(port, 0, RING_SIZE, 0, NULL);
+		rc = rte_eth_tx_queue_setup(port, 0, ring_size(o), 0, NULL);
 	if (rc == 0)
 		rc = rte_eth_dev_start(port);
 	if (rc < 0)
@@ -292,7 +363,7 @@ static unsigned fill_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 		return 0;
 	for (i = 0; i < n; i++) {
 		p = (uint8_t *)rte_pktmbuf_append(m[i], len);
-		memcpy(p, o->dst.b, MAC_LEN);
+		memcpy(p, o->dst[seq % o->ndst].b, MAC_LEN);
 		memcpy(p + 6, o->src.b, MAC_LEN);
 		if (o->udp_port) {
 			fill_udp(o, p, len);
@@ -359,6 +430,25 @@ static void recv_burst(const struct vuser_opts *o, uint16_t port,
 		count_burst(o, m, n, r);
 }
 
+/* A TX stall begins when the ring takes nothing, ends when it takes. */
+static void track_stall(struct vuser_result *r, bool full)
+{
+	uint64_t now = rte_rdtsc(), d;
+
+	if (full) {
+		if (!r->stall_t0)
+			r->stall_t0 = now;
+		return;
+	}
+	if (!r->stall_t0)
+		return;
+	d = now - r->stall_t0;
+	r->stall_max = MAX(r->stall_max, d);
+	if (d >= rte_get_tsc_hz() / 1000 * STALL_MS)
+		r->stalls++;
+	r->stall_t0 = 0;
+}
+
 /* One send burst on port 0 (as many frames as the rate allows). */
 static void send_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 		       struct vuser_result *r)
@@ -371,6 +461,8 @@ static void send_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 		want = MIN(want, o->count - r->pkts);
 	n = want ? fill_burst(o, mp, m, want, r->pkts) : 0;
 	k = n ? rte_eth_tx_burst(0, 0, m, n) : 0;
+	if (n)
+		track_stall(r, k == 0);
 	if (k < n)	/* ring full: those were not sent */
 		rte_pktmbuf_free_bulk(m + k, n - k);
 	r->pkts += k;
@@ -396,6 +488,7 @@ static void run_send(const struct vuser_opts *o, struct rte_mempool *mp,
 			recv_burst(o, 1, rx);
 	}
 	tx->t_last = rte_rdtsc();
+	track_stall(tx, false);		/* one still open ends here */
 	end = tx->t_last + hz * DRAIN_MS / 1000;
 	while (o->rxsock && !stop && rte_rdtsc() < end)
 		recv_burst(o, 1, rx);
@@ -410,6 +503,19 @@ static void run_recv(const struct vuser_opts *o, struct vuser_result *r)
 		recv_burst(o, 0, r);
 }
 
+/* A guest that stopped reading: its ports up with full receive rings,
+ * never polled, until the time or a signal. */
+static void run_hold(const struct vuser_opts *o, unsigned nports)
+{
+	uint64_t t0 = rte_rdtsc(), hz = rte_get_tsc_hz();
+
+	while (!stop && rte_rdtsc() - t0 < o->secs * hz)
+		usleep(10000);
+	printf("vuser: held=%u secs=%.3f\n", nports,
+	       (double)(rte_rdtsc() - t0) / hz);
+	fflush(stdout);
+}
+
 static void report(const char *what, const struct vuser_result *r,
 		   bool other)
 {
@@ -421,6 +527,9 @@ static void report(const char *what, const struct vuser_result *r,
 	       "gbps=%.3f", what, r->pkts, r->bytes, secs, mpps, gbps);
 	if (other)
 		printf(" other=%" PRIu64 " warmup=%" PRIu64, r->other, r->warm);
+	else
+		printf(" tx_stalls=%" PRIu64 " tx_stall_max=%.3f", r->stalls,
+		       (double)r->stall_max / rte_get_tsc_hz());
 	printf("\n");
 	fflush(stdout);
 }
@@ -436,28 +545,32 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	eal_start(&o);
-	nports = o.rxsock ? 2 : 1;
+	nports = (uint16_t)(o.nsocks + (o.rxsock != NULL));
 	if (rte_eth_dev_count_avail() != nports)
 		bench_die("no virtio-user port (is %s a vhost-user server socket?)",
 		    rte_eth_dev_count_avail() ? o.rxsock : o.sock);
 	/* jumbo frames: one mbuf each, so received ones are one segment
-	 * too (the virtio PMD merges the device's buffers into it) */
-	mp = rte_pktmbuf_pool_create("vuser", NB_MBUF, 256, 0,
+	 * too (the virtio PMD merges the device's buffers into it); hold:
+	 * every ring full of buffers, and the caches */
+	mp = rte_pktmbuf_pool_create("vuser",
+				     MAX(NB_MBUF, nports * (HOLD_RING + 512u)), 256, 0,
 				     o.size > 1522 ?
 				     RTE_PKTMBUF_HEADROOM + JUMBO_ROOM :
 				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	if (!mp)
 		bench_die("mbuf pool: %s", rte_strerror(rte_errno));
 	for (p = 0; p < nports; p++)
-		port_start(p, mp);
+		port_start(&o, p, mp);
 	if (o.mode == MODE_SEND) {
 		run_send(&o, mp, &r, &rx);
 		report("sent", &r, false);
 		if (o.rxsock)
 			report("received", &rx, true);
-	} else {
+	} else if (o.mode == MODE_RECV) {
 		run_recv(&o, &r);
 		report("received", &r, true);
+	} else {
+		run_hold(&o, nports);
 	}
 	/* Give the peer a moment to take what is still in the TX ring. */
 	rte_delay_ms(o.mode == MODE_SEND ? 200 : 0);

@@ -200,7 +200,8 @@ bool flow_dp_output(struct vsw_port *out, unsigned *prio, struct rte_mbuf *m)
 		return false;
 	}
 	if (f->maxbw) {
-		if (flow_q_push(&f->q_to, f->qlimit, m))
+		/* within the port's share of the pool too (dp.h) */
+		if (flow_q_push(&f->q_to, MIN(f->qlimit, out->txq_share), m))
 			flow_count(f, dir, rte_pktmbuf_pkt_len(m));
 		else
 			flow_drop(f, dir, m);
@@ -246,10 +247,10 @@ static unsigned flow_release_to(struct vsw_dp *dp, struct vsw_port *p,
 	struct vsw_txq *q = &p->txq[f->priority];
 	unsigned total = 0, n;
 
-	while (f->q_to.count && q->count < p->txq_limit &&
+	while (f->q_to.count && vsw_txq_room(p, f->priority) &&
 	       (n = shaper_allow(&f->to_port, dp->now_ns,
 				 MIN(MIN(f->q_to.count, VSW_BURST),
-				     p->txq_limit - q->count),
+				     vsw_txq_room(p, f->priority)),
 				 SHAPER_FRAME_BITS)) > 0) {
 		uint64_t bytes = 0;
 

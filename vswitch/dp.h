@@ -24,6 +24,8 @@
 					 * 20 kframes/s loses nothing */
 #define VSW_TXQ_CAPPED_MS	60	/* a capped VNIC's queue: this much
 					 * time at its rate (32..VSW_TXQ_LEN) */
+#define VSW_TXQ_MIN		64	/* the smallest share of the pool a
+					 * port's queue gets (two bursts) */
 #define VSW_BURST		32
 #define VSW_NPRIO		3	/* uplink queues: enum link_priority */
 #define VSW_L2_ENTRIES		8192
@@ -79,7 +81,10 @@ struct vsw_port {
 	struct shaper from_port;	/* maxbw of what a VNIC sends */
 	struct shaper to_port;		/* maxbw of what a VNIC receives */
 	struct vsw_txq txq[VSW_NPRIO];	/* VNIC: [0]; uplink: by priority */
-	uint16_t txq_limit;		/* frames a queue may hold */
+	uint16_t txq_limit;		/* frames a queue may hold: its cap's
+					 * bound (VSW_TXQ_LEN uncapped) ... */
+	uint16_t txq_share;		/* ... and its share of the pool
+					 * (switch_add_port): vsw_txq_room() */
 	struct vsw_stats stats;
 	bool rx_blocked;		/* from_port out of tokens (idle wait) */
 	bool fd_armed;			/* PMD: its wait fd is in the epoll set */
@@ -107,6 +112,11 @@ struct vsw_dp {
 						 * NB_JUMBO_ROOM; NULL: frames
 						 * over a pool mbuf are
 						 * dropped */
+	uint32_t queue_budget;			/* mbufs the ports' queues may
+						 * hold together (0: no bound,
+						 * VSW_TXQ_LEN each) */
+	unsigned queue_weight;			/* queues sharing it: a VNIC
+						 * 1, an uplink VSW_NPRIO */
 	uint64_t now_ns;			/* this iteration's time */
 	uint8_t flow_prio;			/* the frame being forwarded
 						 * matched a flow: its priority
@@ -125,9 +135,19 @@ static inline uint32_t vsw_port_max_frame(const struct vsw_port *p)
 
 /* switch.c, on the PMD thread (or a unit test standing in for it). */
 
+/* The mbufs of a pool of pool_size that the ports' queues may hold
+ * together; the rest stays free for frames being received, copies,
+ * flows' queues and the per-thread caches. */
+uint32_t switch_queue_budget(uint32_t pool_size);
+/* How many ports of weight 1 (VNICs) a budget gives VSW_TXQ_MIN each. */
+unsigned switch_max_queues(uint32_t queue_budget);
+
 /* Give p (p->sw, p->uplink, and for a VNIC p->vid and p->mac set) an id
  * in dp and a place in its switch: a VNIC's address is registered in the
- * L2 table. 0, -ENOSPC, -EBUSY (a second uplink), -EADDRINUSE. */
+ * L2 table. Every port's share of dp->queue_budget is recomputed (a
+ * queue above its new share loses its newest frames, counted as
+ * queue_full drops). 0, -ENOSPC, -EBUSY (a second uplink), -EADDRINUSE,
+ * -ENOBUFS (the shares would fall below VSW_TXQ_MIN). */
 int switch_add_port(struct vsw_dp *dp, struct vsw_port *p);
 /* Take p out of its switch and dp: its L2 entries go, its queued frames
  * are dropped. */
@@ -151,6 +171,29 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p);
 void switch_drain(struct vsw_port *p);
 /* true when p has frames queued. */
 bool switch_pending(const struct vsw_port *p);
+
+/* Frames queued towards p, all priorities. */
+static inline unsigned vsw_queued(const struct vsw_port *p)
+{
+	unsigned n = 0;
+
+	for (unsigned prio = 0; prio < VSW_NPRIO; prio++)
+		n += p->txq[prio].count;
+	return n;
+}
+
+/* Room for more frames in p's queue prio: within the queue's bound
+ * (txq_limit) and p's share of the pool, which covers a VNIC's queues
+ * together and each of an uplink's. */
+static inline unsigned vsw_txq_room(const struct vsw_port *p, unsigned prio)
+{
+	unsigned n = p->txq[prio].count;
+	unsigned held = p->uplink ? n : vsw_queued(p);
+
+	if (n >= p->txq_limit || held >= p->txq_share)
+		return 0;
+	return MIN(p->txq_limit - n, p->txq_share - held);
+}
 
 /* Relaxed read of a counter the PMD writes. */
 static inline uint64_t vsw_read(const uint64_t *c)

@@ -159,7 +159,10 @@ static int link_attach_phys(struct vswd *d, const char *name,
 		if (rc < 0)
 			pmd_del_switch(d->pmd, l->sw);
 	}
-	if (rc < 0) {
+	if (rc == -ENOBUFS) {
+		stats_nobufs_error(d, err);
+		goto fail;
+	} else if (rc < 0) {
 		rpc_errorf(err, -rc, "cannot attach '%s': %s", name,
 			   strerror(-rc));
 		goto fail;

@@ -19,7 +19,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "xvm/daemon.h"
 #include "xvm/log.h"
@@ -30,16 +32,26 @@
 #include "vswitchd.h"
 #include "usage.h"
 
-#define VSWD_MBUFS	32767	/* ~78 MB of the DPDK memory */
-/* Jumbo frames (MTU above ~1900): one mbuf of NB_JUMBO_ROOM bytes each,
- * ~39 MB. A frame that does not fit a 2 KiB mbuf is in one of these
- * while the switch holds it. */
+/* Jumbo frames (MTU above ~1900): one mbuf of NB_JUMBO_ROOM bytes each.
+ * A frame that does not fit a 2 KiB mbuf is in one of these while the
+ * switch holds it. The pool is made first, with at most a fifth of the
+ * DPDK heap (4095 buffers, ~39 MB, from -m 256 up; 64 MB gives ~1000),
+ * and the packet buffer pool takes what is left. */
 #define VSWD_JUMBO_MBUFS	4095
-/* -m's range. The pools above and what the EAL and the heap keep for
- * themselves need about 168 MB (measured with --no-huge: 160 fails, 168
- * starts); 200 leaves room for VNICs, captures and flows. */
-#define VSWD_MEM_MIN	200
+#define VSWD_JUMBO_MIN		255
+/* -m's range. The packet buffer pool takes what the DPDK heap has once
+ * VSWD_HEAP_SPARE is set aside (start_dataplane): at 64 MB, about 20000
+ * buffers, enough for some 230 VNICs' shares (dp.h); the default gives
+ * about 100000, enough for VSW_MAX_PORTS. */
+#define VSWD_MEM_MIN	64
 #define VSWD_MEM_MAX	65536
+/* The heap kept out of the pool: vhost-user devices (about 30 KB per
+ * connected guest VNIC: 32 took 0.9 MB), the PMD's rings, capture
+ * filters, the pool's own ring and per-lcore caches: 12 MB and an eighth
+ * of the rest. */
+#define VSWD_HEAP_SPARE(free)	(12u * 1024 * 1024 + (free) / 8)
+#define VSWD_MBUFS_MIN	8192
+#define VSWD_MBUFS_MAX	(1u << 22)
 #define VSWD_MBUF_CACHE	256
 #define VSWD_MAX_EAL	32
 #define VSWD_MAX_PCI	8
@@ -65,7 +77,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vswitchd [-Hv] [-m MB] [-a PCI_BDF]... [-p PIDFILE]\n"
-		"  -m, --memory MB     DPDK memory, 160-65536 (default 256)\n"
+		"  -m, --memory MB     DPDK memory, 64-65536 (default 256); the packet\n"
+		"                      buffers are what it holds beyond DPDK's needs\n"
 		"  -H, --hugepages     use hugepages instead of anonymous memory\n"
 		"  -a, --pci BDF       let DPDK probe this PCI device (vfio-pci)\n"
 		"  -p, --pidfile PATH  default $XVM_RUNDIR/vswitchd.pid\n"
@@ -104,8 +117,7 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 			if (errno || *end || o->mem_mb < VSWD_MEM_MIN ||
 			    o->mem_mb > VSWD_MEM_MAX) {
 				fprintf(stderr, "vswitchd: invalid memory size "
-					"'%s': MB, %d to %d (the packet buffers "
-					"alone take about 120 MB)\n", optarg,
+					"'%s': MB, %d to %d\n", optarg,
 					VSWD_MEM_MIN, VSWD_MEM_MAX);
 				return -EINVAL;
 			}
@@ -180,8 +192,13 @@ static int eal_setup(const struct vswd_opts *o, const char *rundir,
 		argv[argc++] = "--no-huge";
 		argv[argc++] = "--no-shconf";
 	}
-	if (o->npci == 0)
+	if (o->npci == 0) {
 		argv[argc++] = "--no-pci";
+		/* buffers addressed by virtual address, as every port type
+		 * we have uses them: the pool then packs them instead of
+		 * giving each its own 4 KB page (PA mode without hugepages) */
+		argv[argc++] = "--iova-mode=va";
+	}
 	for (unsigned i = 0; i < o->npci; i++) {
 		snprintf(allow[i], sizeof(allow[i]), "%s", o->pci[i]);
 		argv[argc++] = "-a";
@@ -247,32 +264,114 @@ static int serve(struct rpc_server *srv, int sigfd, struct usage *u,
 	}
 }
 
-static int start_dataplane(struct vswd *d)
+/* The mbufs that fit in the DPDK heap as it is after the EAL's start,
+ * VSWD_HEAP_SPARE kept for the rest; 0 when not even VSWD_MBUFS_MIN. */
+static unsigned pool_mbufs(void)
+{
+	uint32_t obj = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) +
+						 RTE_MBUF_DEFAULT_BUF_SIZE, 0,
+						 NULL);
+	struct rte_malloc_socket_stats st;
+	size_t avail, spare, n;
+
+	if (rte_malloc_get_socket_stats(rte_socket_id(), &st) < 0)
+		return 0;
+	avail = st.greatest_free_size;
+	spare = VSWD_HEAP_SPARE(avail);
+	if (rte_eal_iova_mode() != RTE_IOVA_VA && !rte_eal_has_hugepages())
+		obj = (uint32_t)sysconf(_SC_PAGESIZE);	/* one per page */
+	n = avail > spare ? (avail - spare) / obj : 0;
+	n = MIN(n, VSWD_MBUFS_MAX);
+	return n < VSWD_MBUFS_MIN ? 0 : (unsigned)n;
+}
+
+/* rte_pktmbuf_pool_create() as DPDK does it, but in IOVA-as-VA mode
+ * without asking for buffers that do not cross a page (which without
+ * hugepages costs a whole 4 KB page for each 2.3 KB buffer): nothing
+ * here hands buffers to a device by physical address. */
+static struct rte_mempool *pool_create(const char *name, unsigned n,
+					uint16_t room)
+{
+	struct rte_pktmbuf_pool_private priv = {
+		.mbuf_data_room_size = room,
+	};
+	bool va = rte_eal_iova_mode() == RTE_IOVA_VA;
+	struct rte_mempool *mp;
+
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + room,
+				      VSWD_MBUF_CACHE, sizeof(priv),
+				      rte_socket_id(),
+				      va ? RTE_MEMPOOL_F_NO_IOVA_CONTIG : 0);
+	if (!mp)
+		return NULL;
+	if (rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(),
+				       NULL) != 0)
+		goto fail;
+	rte_pktmbuf_pool_init(mp, &priv);
+	if (rte_mempool_populate_default(mp) < 0)
+		goto fail;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+fail:
+	rte_mempool_free(mp);
+	rte_errno = ENOMEM;
+	return NULL;
+}
+
+/* The jumbo buffers that fit in a fifth of the DPDK heap, at most
+ * VSWD_JUMBO_MBUFS; 0 when not even VSWD_JUMBO_MIN. */
+static unsigned pool_jumbo_mbufs(void)
+{
+	uint32_t obj = rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) +
+						 RTE_PKTMBUF_HEADROOM +
+						 NB_JUMBO_ROOM, 0, NULL);
+	struct rte_malloc_socket_stats st;
+	size_t n;
+
+	if (rte_malloc_get_socket_stats(rte_socket_id(), &st) < 0)
+		return 0;
+	n = MIN(st.greatest_free_size / 5 / obj, VSWD_JUMBO_MBUFS);
+	return n < VSWD_JUMBO_MIN ? 0 : (unsigned)n;
+}
+
+static int start_dataplane(struct vswd *d, const struct vswd_opts *o)
 {
 	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+	unsigned n = pool_jumbo_mbufs();
 
-	d->pool = rte_pktmbuf_pool_create("vsw_mbufs", VSWD_MBUFS,
-					  VSWD_MBUF_CACHE, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE,
-					  rte_socket_id());
-	if (!d->pool) {
-		log_err("mbuf pool: %s (%u buffers, about 78 MB, do not fit "
-			"in the DPDK memory: raise -m, or reserve more "
-			"hugepages with -H)", rte_strerror(rte_errno),
-			VSWD_MBUFS);
-		return -ENOMEM;
-	}
-	d->jumbo = rte_pktmbuf_pool_create("vsw_jumbo", VSWD_JUMBO_MBUFS,
-					   VSWD_MBUF_CACHE, 0,
-					   RTE_PKTMBUF_HEADROOM + NB_JUMBO_ROOM,
-					   rte_socket_id());
+	d->jumbo = n ? pool_create("vsw_jumbo", n, RTE_PKTMBUF_HEADROOM +
+				   NB_JUMBO_ROOM) : NULL;
 	if (!d->jumbo) {
-		log_err("jumbo mbuf pool: %s (%u buffers, about 39 MB, do not "
-			"fit in the DPDK memory: raise -m, or reserve more "
-			"hugepages with -H)", rte_strerror(rte_errno),
-			VSWD_JUMBO_MBUFS);
+		log_err("jumbo mbuf pool: %s (-m %u MB leaves too little for "
+			"%u jumbo buffers: raise -m%s)",
+			rte_strerror(n ? rte_errno : ENOMEM), o->mem_mb,
+			VSWD_JUMBO_MIN,
+			o->hugepages ? ", or reserve more hugepages" : "");
 		return -ENOMEM;
 	}
+	n = pool_mbufs();
+
+	/* what the estimate missed (page rounding with -H): a bit less,
+	 * a few times */
+	for (int i = 0; n >= VSWD_MBUFS_MIN && i < 4; i++, n -= n / 8) {
+		d->pool = pool_create("vsw_mbufs", n,
+				      RTE_MBUF_DEFAULT_BUF_SIZE);
+		if (d->pool || rte_errno != ENOMEM)
+			break;
+	}
+	if (!d->pool) {
+		log_err("mbuf pool: %s (-m %u MB leaves too little for %u "
+			"packet buffers: raise -m%s)",
+			rte_strerror(n < VSWD_MBUFS_MIN ? ENOMEM : rte_errno),
+			o->mem_mb, VSWD_MBUFS_MIN,
+			o->hugepages ? ", or reserve more hugepages" : "");
+		return -ENOMEM;
+	}
+	log_info("mbuf pool: %u packet buffers, %u of them for queues "
+		 "towards ports (at most %u VNICs); %u jumbo buffers",
+		 d->pool->size, switch_queue_budget(d->pool->size),
+		 switch_max_queues(switch_queue_budget(d->pool->size)),
+		 d->jumbo->size);
 	if (lcore >= RTE_MAX_LCORE) {
 		log_err("no lcore for the PMD");
 		return -ENODEV;
@@ -343,7 +442,7 @@ int main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		return 1;
 	}
-	rc = start_dataplane(&d);
+	rc = start_dataplane(&d, &o);
 	if (rc == 0)
 		persist_restore(&d);
 	if (rc == 0 && vswctl_sock_path(d.rundir, path, sizeof(path)) < 0) {

@@ -374,6 +374,7 @@ struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
 		return NULL;
 	pmd->dp.pool = pool;
 	pmd->dp.jumbo = jumbo;
+	pmd->dp.queue_budget = switch_queue_budget(pool->size);
 	pmd->lcore = lcore;
 	pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pmd->epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -3,6 +3,8 @@
  * point of view of the link it belongs to (docs/vswitchd-control.md
  * "vnic.list"), and the "stats" method, everything at once.
  */
+#include <rte_malloc.h>
+
 #include "control.h"
 #include "vswitchd.h"
 
@@ -36,14 +38,27 @@ json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed)
 		"drops", drops);
 }
 
+int stats_nobufs_error(const struct vswd *d, struct rpc_error *err)
+{
+	uint32_t budget = switch_queue_budget(d->pool->size);
+
+	return rpc_errorf(err, ENOBUFS, "no packet buffers left for another "
+			  "port: vswitchd's %u buffers give at most %u VNICs "
+			  "(an uplink counts as %u) a queue of %u frames each; "
+			  "restart it with a larger -m", d->pool->size,
+			  switch_max_queues(budget), VSW_NPRIO, VSW_TXQ_MIN);
+}
+
 static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 			  json_t **result, struct rpc_error *err UNUSED)
 {
+	struct rte_malloc_socket_stats heap;
 	struct pmd_counters c;
 
 	pmd_get_counters(d->pmd, &c);
-	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I}, "
-			    "s:{s:I, s:I}}",
+	rte_malloc_get_socket_stats(rte_socket_id(), &heap);
+	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I},"
+			    " s:{s:I, s:I}, s:{s:I, s:I}}",
 			    "links", links_json(d, NULL, true),
 			    "vnics", vnics_json(d, NULL, NULL, true),
 			    "pmd", "busy_polls", (json_int_t)c.busy_polls,
@@ -52,9 +67,14 @@ static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 			    "mbufs", "total", (json_int_t)d->pool->size,
 			    "in_use",
 			    (json_int_t)rte_mempool_in_use_count(d->pool),
+			    "queue_budget",
+			    (json_int_t)switch_queue_budget(d->pool->size),
 			    "jumbo_mbufs", "total", (json_int_t)d->jumbo->size,
 			    "in_use",
-			    (json_int_t)rte_mempool_in_use_count(d->jumbo));
+			    (json_int_t)rte_mempool_in_use_count(d->jumbo),
+			    "dpdk_heap", "total",
+			    (json_int_t)heap.heap_totalsz_bytes,
+			    "free", (json_int_t)heap.heap_freesz_bytes);
 	return 0;
 }
 CTL_COMMAND("stats", stats_ctl_show, "");

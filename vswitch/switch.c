@@ -64,7 +64,7 @@ static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
 	if (out->flows && flow_dp_output(out, &prio, m))
 		return;
 	q = &out->txq[prio];
-	if (q->count >= out->txq_limit) {
+	if (vsw_txq_room(out, prio) == 0) {
 		drop(out, m, shaper_limited(&out->to_port) ?
 			     VSW_DROP_MAXBW_QUEUE : VSW_DROP_QUEUE_FULL);
 		return;
@@ -113,7 +113,7 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 			return;
 		}
 	}
-	if (up->txq[prio].count >= up->txq_limit) {
+	if (vsw_txq_room(up, prio) == 0) {
 		/* charged to the sender: shows who loses on a busy uplink */
 		drop(in, m, VSW_DROP_UPLINK_FULL);
 		return;
@@ -388,11 +388,65 @@ static int switch_alloc_id(struct vsw_dp *dp, struct vsw_port *p)
 	return -ENOSPC;
 }
 
+uint32_t switch_queue_budget(uint32_t pool_size)
+{
+	return pool_size / 4 * 3;
+}
+
+unsigned switch_max_queues(uint32_t queue_budget)
+{
+	return queue_budget / VSW_TXQ_MIN;
+}
+
+static unsigned queue_weight(const struct vsw_port *p)
+{
+	return p->uplink ? VSW_NPRIO : 1;
+}
+
+/* Free the newest frames of p's queues beyond its share (lowest
+ * priority first), counted as queue_full drops. */
+static void trim_queues(struct vsw_port *p)
+{
+	for (unsigned prio = 0; prio < VSW_NPRIO; prio++) {
+		struct vsw_txq *q = &p->txq[prio];
+
+		while (q->count && (p->uplink ? q->count : vsw_queued(p)) >
+		       p->txq_share) {
+			q->count--;
+			drop(p, q->m[(q->head + q->count) % VSW_TXQ_LEN],
+			     VSW_DROP_QUEUE_FULL);
+		}
+	}
+}
+
+/* Every port's share of the queue budget, for weight queues in all:
+ * equal parts, at most VSW_TXQ_LEN. A guest that stops reading keeps
+ * its share and no more, so those that read always find buffers. */
+static void reshare(struct vsw_dp *dp)
+{
+	uint32_t share = VSW_TXQ_LEN;
+
+	if (dp->queue_budget && dp->queue_weight)
+		share = MIN(share, dp->queue_budget / dp->queue_weight);
+	for (uint32_t id = 0; id < VSW_MAX_PORTS; id++) {
+		struct vsw_port *p = dp->ports[id];
+
+		if (!p)
+			continue;
+		p->txq_share = (uint16_t)share;
+		trim_queues(p);
+	}
+}
+
 int switch_add_port(struct vsw_dp *dp, struct vsw_port *p)
 {
 	struct vsw_switch *sw = p->sw;
-	int rc = switch_alloc_id(dp, p);
+	int rc;
 
+	if (dp->queue_budget && (dp->queue_weight + queue_weight(p)) *
+	    VSW_TXQ_MIN > dp->queue_budget)
+		return -ENOBUFS;
+	rc = switch_alloc_id(dp, p);
 	if (rc < 0)
 		return rc;
 	if (p->uplink) {
@@ -408,6 +462,8 @@ int switch_add_port(struct vsw_dp *dp, struct vsw_port *p)
 		sw->ports[sw->nports++] = p;
 	}
 	dp->ports[p->id] = p;
+	dp->queue_weight += queue_weight(p);
+	reshare(dp);
 	return 0;
 }
 
@@ -426,6 +482,8 @@ void switch_del_port(struct vsw_dp *dp, struct vsw_port *p)
 	l2_flush_port(&sw->l2, p->id);
 	switch_drain(p);
 	dp->ports[p->id] = NULL;
+	dp->queue_weight -= queue_weight(p);
+	reshare(dp);
 }
 
 /* Queue bound towards a port: the whole ring, or for a capped VNIC

@@ -167,6 +167,8 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 	if (rc < 0) {
 		nb_port_close(p->nb);
 		free(p);
+		if (rc == -ENOBUFS)
+			return stats_nobufs_error(d, err);
 		return rc == -EADDRINUSE ?
 			rpc_errorf(err, EADDRINUSE, "MAC address is already in use") :
 			rpc_errorf(err, -rc, "cannot add port: %s", strerror(-rc));

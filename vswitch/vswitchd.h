@@ -138,6 +138,9 @@ json_t *vnics_json(struct vswd *d, const char *name, const char *link,
 /* stats.c: a port's counters as a link's "stats" object (vnic: seen
  * from the VNIC; missed: frames the uplink's port lost below us). */
 json_t *stats_json(const struct vsw_stats *s, bool vnic, uint64_t missed);
+/* The error of a port the packet buffers have no share for (the PMD's
+ * -ENOBUFS, dp.h): ENOBUFS with the numbers and the remedy. */
+int stats_nobufs_error(const struct vswd *d, struct rpc_error *err);
 
 /* persist.c: $XVM_STATEDIR/vswitchd/config.json */
 /* Write the configuration now: 0 or -errno (logged). */

@@ -2,18 +2,20 @@
 # Bad input through vnicadm: each command fails with exit status 1 and the
 # REFERENCE.md message on stderr ("vnicadm: ..."), and changes nothing
 # (show-link, show-vnic and show-linkprop print the same before and after).
-# vswitchd refuses -m below its documented minimum and runs at it.
+# vswitchd refuses -m below its documented minimum and runs at it; there,
+# guest VNICs are refused with ENOBUFS once their share of the packet
+# buffers would fall below 64 frames (about 164, docs/vswitchd.8).
 # timeout: 90
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 net_require
-for m in 64 199 65537 12x; do
+for m in 0 63 65537 12x; do
 	"$VSWITCHD" -m "$m" </dev/null >"$TMP/m.out" 2>&1 && fail "vswitchd -m $m started"
-	grep -q "^vswitchd: invalid memory size '$m': MB, 200 to 65536" "$TMP/m.out" ||
+	grep -q "^vswitchd: invalid memory size '$m': MB, 64 to 65536" "$TMP/m.out" ||
 		{ cat "$TMP/m.out"; fail "vswitchd -m $m: no 'invalid memory size' message"; }
 done
-pass "vswitchd -m 64, 199, 65537 and 12x refused with the range"
-VSWITCHD_ARGS="-m 200" vsw_start
+pass "vswitchd -m 0, 63, 65537 and 12x refused with the range"
+VSWITCHD_ARGS="-m 64" vsw_start
 stub=$(vname 9) v=$(vname 1) w=$(vname 2)
 vna create-etherstub -t "$stub"
 vna create-vnic -t -l "$stub" -m 2:0:0:36:0:1 -p maxbw=100M "$v"
@@ -78,3 +80,19 @@ bad "object already exists" create-vnic -t -l "$stub" "$v"
 bad "object already exists" create-etherstub -t "$stub"
 bad "unknown subcommand 'frobnicate'" frobnicate
 pass "$n bad commands refused with their message, exit 1, nothing changed"
+
+# At -m 64: guest VNICs until the packet buffers give no more shares.
+total=$(vsw_rpc stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["mbufs"]["total"])')
+k=0
+while [ $k -lt 400 ]; do
+	r=$(vsw_rpc vnic.create "{\"name\":\"$(vname $((k + 100)))\",\"link\":\"$stub\",\"kind\":\"guest\",\"temporary\":true}" 2>&1) || break
+	k=$((k + 1))
+done
+echo "-m 64: $total buffers, $k guest VNICs created, then: $r"
+case $r in *ENOBUFS*"no packet buffers left for another port"*"larger -m"*) ;;
+	*) fail "VNIC $((k + 1)) at -m 64: not refused with ENOBUFS: $r" ;; esac
+# each VNIC takes 64 of three quarters of the pool
+nv=$("$VNICADM" show-vnic -p -o link | wc -l)
+[ "$nv" = $((total / 4 * 3 / 64)) ] ||
+	fail "$nv VNICs at -m 64, expected $((total / 4 * 3 / 64)) of $total buffers"
+pass "-m 64: $nv VNICs, the next refused with ENOBUFS"

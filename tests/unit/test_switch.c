@@ -41,6 +41,8 @@ struct dummy {
 	uint16_t sent_segs[DUMMY_MAX];
 	unsigned nsent;
 	bool no_carrier;			/* a guest without a frontend */
+	bool stuck;				/* a guest that stopped reading:
+						 * takes nothing */
 };
 
 static uint16_t dummy_rx_burst(struct nb_port *p, struct rte_mbuf **pkts,
@@ -80,6 +82,8 @@ static uint16_t dummy_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 {
 	struct dummy *d = p->priv;
 
+	if (d->stuck)
+		return 0;
 	for (uint16_t i = 0; i < n; i++) {
 		uint16_t len = rte_pktmbuf_data_len(pkts[i]);
 
@@ -925,6 +929,80 @@ static void test_jumbo_flows(void)
 	ts_free(ts);
 }
 
+/* Guests that stop reading keep their share of the pool's queue budget
+ * and no more (tail drop, counted as queue_full); a guest that reads
+ * gets its frames meanwhile. Each port added shrinks the shares, the
+ * frames queued beyond them are freed and counted; a port that would
+ * leave less than VSW_TXQ_MIN each is refused (an uplink weighs
+ * VSW_NPRIO); a port removed gives its share back. */
+static void test_stuck_guests_share(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a, *b, *st[4], *e, *up;
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	unsigned in_use = (unsigned)rte_mempool_in_use_count(pool);
+
+	ts->dp.queue_budget = 600;	/* 9 queues of VSW_TXQ_MIN */
+	a = ts_port(ts, 0, 1, NULL);
+	b = ts_port(ts, 0, 2, NULL);
+	for (int i = 0; i < 4; i++) {
+		st[i] = ts_port(ts, 0, (uint8_t)(10 + i), NULL);
+		st[i]->dummy.stuck = true;
+	}
+	CU_ASSERT_EQUAL(a->port.txq_share, 100);	/* 600 / 6 */
+	for (int r = 0; r < 150; r++) {
+		for (int i = 0; i < 4; i++) {
+			struct mac_addr m = mac_of((uint8_t)(10 + i));
+
+			inject(a, &m, &ma, 0, 60);
+		}
+		if (r % 30 == 29)
+			ts_run(ts);
+	}
+	for (int i = 0; i < 50; i++)
+		inject(a, &mb, &ma, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(sent(b), 50);		/* the reader lost nothing */
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(vsw_queued(&st[i]->port), 100);
+		CU_ASSERT_EQUAL(drops(st[i], VSW_DROP_QUEUE_FULL), 50);
+	}
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool), in_use + 400);
+
+	/* a seventh port: shares of 600 / 7 = 85, the excess freed */
+	e = ts_port(ts, 0, 20, NULL);
+	CU_ASSERT_EQUAL(e->port.txq_share, 85);
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(vsw_queued(&st[i]->port), 85);
+		CU_ASSERT_EQUAL(drops(st[i], VSW_DROP_QUEUE_FULL), 65);
+	}
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool), in_use + 340);
+
+	/* an uplink (3 queues) would leave 600 / 10 = 60 < 64 each */
+	up = calloc(1, sizeof(*up));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(up);
+	up->port.sw = &ts->sw;
+	up->port.uplink = true;
+	up->port.nb = &up->dummy.nb;
+	CU_ASSERT_EQUAL(switch_add_port(&ts->dp, &up->port), -ENOBUFS);
+	CU_ASSERT_PTR_NULL(ts->sw.uplink);
+	CU_ASSERT_EQUAL(a->port.txq_share, 85);
+	free(up);
+
+	/* a port gone: its share back to the others */
+	switch_del_port(&ts->dp, &e->port);
+	ts->ports[--ts->n] = NULL;
+	free(e);
+	CU_ASSERT_EQUAL(a->port.txq_share, 100);
+	for (int r = 0; r < 20; r++)
+		inject(a, &st[0]->port.mac, &ma, 0, 60);
+	ts_run(ts);
+	CU_ASSERT_EQUAL(vsw_queued(&st[0]->port), 100);
+	CU_ASSERT_EQUAL(drops(st[0], VSW_DROP_QUEUE_FULL), 70);
+	ts_free(ts);
+	CU_ASSERT_EQUAL((unsigned)rte_mempool_in_use_count(pool), in_use);
+}
+
 /* ---- suite: the EAL and the pool ---- */
 
 static int suite_init(void)
@@ -981,6 +1059,7 @@ static CU_TestInfo tests[] = {
 	{ "jumbo frames: chains, tags, MTU drops", test_jumbo_frames },
 	{ "jumbo frames: a cap's long-run rate", test_jumbo_cap },
 	{ "jumbo frames: flows classify and count them", test_jumbo_flows },
+	{ "stuck guests: bounded shares of the pool", test_stuck_guests_share },
 	CU_TEST_INFO_NULL,
 };
 
