@@ -34,6 +34,7 @@
 #include "xvm/log.h"
 #include "xvm/mac.h"
 #include "dom.h"
+#include "events.h"
 #include "dom_run.h"
 #include "loop.h"
 #include "store.h"
@@ -53,6 +54,15 @@ static int dom_keep_def(struct dom *d, struct verr *e)
 	return 0;
 }
 
+/* The device alias events name a NIC by: "net<k>" of its VNIC
+ * "xvm<id>_<k>" (stable while the domain runs). */
+static void dom_nic_alias(const char *vnic, char *buf, size_t len)
+{
+	const char *us = strrchr(vnic, '_');
+
+	snprintf(buf, len, "net%s", us ? us + 1 : "0");
+}
+
 /* "xvm<id>_<k>" with the smallest k no NIC of d uses. */
 static void dom_vnic_name(struct dom *d, char *buf, size_t len)
 {
@@ -70,7 +80,7 @@ static void dom_vnic_name(struct dom *d, char *buf, size_t len)
 int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e)
 {
 	unsigned int i = d->cfg.nnics;
-	char sock[108], mac[MAC_STRLEN];
+	char sock[108], mac[MAC_STRLEN], alias[40];
 	json_t *params;
 	int rc;
 
@@ -121,6 +131,8 @@ int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e)
 	dom_run_state_store(d);
 	log_info("dom %s: interface %s plugged (vnic %s over %s)",
 		 d->cfg.name, mac, d->live.vnics[i], nic->bridge);
+	dom_nic_alias(d->live.vnics[i], alias, sizeof(alias));
+	event_device(d, true, alias);
 	return 0;
 }
 
@@ -164,7 +176,7 @@ static void unplug_fail(struct dom_unplug_job *j, const char *fmt, ...)
 static void unplug_done(struct dom_unplug_job *j)
 {
 	struct dom *d = j->d;
-	char mac[MAC_STRLEN], vnic[32] = "";
+	char mac[MAC_STRLEN], vnic[32] = "", alias[40];
 	struct verr e;
 	unsigned int i;
 
@@ -193,6 +205,8 @@ static void unplug_done(struct dom_unplug_job *j)
 	dom_run_state_store(d);
 	log_info("dom %s: interface %s unplugged (vnic %s deleted)",
 		 d->cfg.name, mac, vnic);
+	dom_nic_alias(vnic, alias, sizeof(alias));
+	event_device(d, false, alias);
 	unplug_end(j, 0, NULL);
 }
 

@@ -14,7 +14,9 @@
  *   for older clients.
  *
  * Registering any known event id succeeds (so `virsh event --all`
- * works); only lifecycle and metadata-change events are ever sent.
+ * works); lifecycle, metadata-change and device added/removed (NIC
+ * hot-plug: 354 and 333 {int callbackID; dom; string devAlias}, the
+ * older form's 311 for a removal) events are sent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +26,16 @@
 #include "proc.h"
 
 #define EVENT_ID_LIFECYCLE		0
+#define EVENT_ID_DEVICE_REMOVED		15
+#define EVENT_ID_DEVICE_ADDED		19
 #define EVENT_ID_METADATA_CHANGE	23
 #define EVENT_ID_MAX			63
 #define EVENT_CB_MAX			512	/* registrations per client */
 #define PROC_EVENT_LIFECYCLE		107
+#define PROC_EVENT_DEVICE_REMOVED	311
 #define PROC_EVENT_CB_LIFECYCLE		318
+#define PROC_EVENT_CB_DEVICE_REMOVED	333
+#define PROC_EVENT_CB_DEVICE_ADDED	354
 #define PROC_EVENT_CB_METADATA_CHANGE	379
 
 struct event_cb {
@@ -119,6 +126,24 @@ void event_metadata_change(const struct dom *d, int type, const char *nsuri)
 	xdr_put_opt_string(&o, type == EV_META_ELEMENT ? nsuri : NULL);
 	log_debug("event: %s metadata change %d %s", d->cfg.name, type,
 		  nsuri ? nsuri : "");
+	event_send(&m, &o);
+	xdr_out_free(&o);
+}
+
+void event_device(const struct dom *d, bool added, const char *alias)
+{
+	struct event_msg m = {
+		d, added ? EVENT_ID_DEVICE_ADDED : EVENT_ID_DEVICE_REMOVED,
+		added ? 0 : PROC_EVENT_DEVICE_REMOVED,
+		added ? PROC_EVENT_CB_DEVICE_ADDED :
+			PROC_EVENT_CB_DEVICE_REMOVED, NULL, 0 };
+	struct xdr_out o;
+
+	xdr_out_init(&o);
+	event_put_dom(&o, d);
+	xdr_put_string(&o, alias);
+	log_debug("event: %s device %s %s", d->cfg.name,
+		  added ? "added" : "removed", alias);
 	event_send(&m, &o);
 	xdr_out_free(&o);
 }

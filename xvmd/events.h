@@ -5,6 +5,8 @@
 #ifndef XVMD_EVENTS_H
 #define XVMD_EVENTS_H
 
+#include <stdbool.h>
+
 struct dom;
 struct remote_conn;
 
@@ -43,6 +45,10 @@ enum { EV_META_DESCRIPTION = 0, EV_META_TITLE = 1, EV_META_ELEMENT = 2 };
 /* Tell clients registered for METADATA_CHANGE that d's description,
  * title or the element of namespace nsuri (EV_META_ELEMENT) changed. */
 void event_metadata_change(const struct dom *d, int type, const char *nsuri);
+
+/* Tell clients registered for DEVICE_ADDED or DEVICE_REMOVED that the
+ * device alias ("net1": a NIC hot-plugged or unplugged) came or went. */
+void event_device(const struct dom *d, bool added, const char *alias);
 
 /* Forget the registrations of a client that goes away (remote.c). */
 void event_conn_gone(struct remote_conn *conn);
