@@ -605,7 +605,13 @@ int vm_kvm_open(struct vm *vm)
 		log_err("kvm: API version %d, need %d", v, KVM_API_VERSION);
 		return -ENOTSUP;
 	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	/* KVM_CREATE_VM can be interrupted (EINTR) while KVM sets the VM
+	 * up; QEMU asks again too. Bounded: a signal storm ends it. */
+	for (int i = 0; i < 100; i++) {
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+		if (vm->vm_fd >= 0 || errno != EINTR)
+			break;
+	}
 	if (vm->vm_fd < 0)
 		return -errno;
 	return 0;
