@@ -63,7 +63,11 @@ struct vswd {
 	char rundir[PATH_MAX];
 	char statedir[PATH_MAX];
 	struct rte_mempool *pool;
-	struct pmd *pmd;
+	struct pmd *pmds[VSW_MAX_PMDS];	/* --pmd-cpus: one per CPU listed;
+					 * one floating PMD without it */
+	int pmd_cpu[VSW_MAX_PMDS];	/* its CPU, -1 any */
+	unsigned npmds;
+	struct rte_rcu_qsbr *qsbr;	/* all PMDs' (pmd_qsbr_create()) */
 	struct vsw_link *links;
 	struct vsw_vnic *vnics;
 	bool unsaved;			/* a command changed the saved
@@ -87,6 +91,13 @@ struct vnic_spec {
 	bool temporary;
 	struct link_props props;
 };
+
+/* The PMD that serves switch sw (and every port on it). */
+static inline struct pmd *vsw_pmd(const struct vswd *d,
+				  const struct vsw_switch *sw)
+{
+	return d->pmds[sw->pmd];
+}
 
 /* link.c */
 struct vsw_link *link_find(struct vswd *d, const char *name);
