@@ -151,8 +151,10 @@ static unsigned pmd_wait_begin(struct pmd *pmd)
 		}
 		rc = nb_wait_begin(p->nb, &w);
 		p->wait_on = true;
-		if (rc == -ENOTCONN)
-			continue;	/* nothing can come */
+		if (rc == -ENOTCONN) {	/* nothing can come */
+			pmd_unwatch(pmd, p);	/* a gone guest's kick fd */
+			continue;
+		}
 		if (rc < 0 || !pmd_watch(pmd, p, &w))
 			polled++;
 	}
