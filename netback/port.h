@@ -7,7 +7,7 @@
  * Callers use the nb_* wrappers, never the ops members directly.
  *
  * Threads: open/close/set_mtu/link_state run on the control thread; rx, tx
- * and wait_fd run on the PMD thread only, between the port being handed to
+ * and wait_begin/wait_end run on the PMD thread only, between the port being handed to
  * the PMD and the PMD handing it back (vswitch/pmd.c).
  */
 #ifndef NB_PORT_H
@@ -52,6 +52,16 @@ struct nb_port_stats {
 	uint16_t tx_queues;	/* queues in use; 0 for a software port */
 };
 
+/* What an idle PMD sleeps on for a port (wait_begin). */
+struct nb_wait {
+	int fd;			/* borrowed: the PMD keeps a dup of it */
+	uint64_t gen;		/* changes whenever fd may be another file
+				 * (a guest reconnected), never otherwise */
+	bool counter;		/* an eventfd the peer writes: the PMD reads
+				 * it once it fired (a tap's fd holds frames
+				 * and is left alone) */
+};
+
 struct nb_port_ops {
 	const char *name;
 	/* Control thread. Set p->priv; 0 or -errno (nothing left behind). */
@@ -71,9 +81,17 @@ struct nb_port_ops {
 	 * frontend): what waits for the port is dropped, not hoarded. May
 	 * be NULL: always true. */
 	bool (*carrier)(const struct nb_port *p);
-	/* PMD. An fd that becomes readable when rx_burst has frames, for the
-	 * idle PMD to sleep on; -1 when the port must be polled. */
-	int (*wait_fd)(const struct nb_port *p);
+	/* PMD, before the idle PMD sleeps: fill w with an fd that becomes
+	 * readable when rx_burst has frames (a guest VNIC turns its guest's
+	 * notifications on: the guest then kicks that fd). 0; -EAGAIN when
+	 * the port cannot wake us (it must be polled); -ENOTCONN when no
+	 * frame can come (no peer). May be NULL: -EAGAIN. The PMD checks the
+	 * port once more after this, so a frame that came just before is not
+	 * missed. */
+	int (*wait_begin)(struct nb_port *p, struct nb_wait *w);
+	/* PMD, after the sleep (whatever wait_begin returned): notifications
+	 * off again, the port is polled. May be NULL. */
+	void (*wait_end)(struct nb_port *p);
 	/* Control thread. 0 or -errno (-ENOTSUP). May be NULL. */
 	int (*set_mtu)(struct nb_port *p, uint32_t mtu);
 	/* Control thread: the CPUs (bit n of mask[n / 64]: CPU n; nwords
@@ -126,9 +144,15 @@ static inline bool nb_carrier(const struct nb_port *p)
 	return p->ops->carrier ? p->ops->carrier(p) : true;
 }
 
-static inline int nb_wait_fd(const struct nb_port *p)
+static inline int nb_wait_begin(struct nb_port *p, struct nb_wait *w)
 {
-	return p->ops->wait_fd ? p->ops->wait_fd(p) : -1;
+	return p->ops->wait_begin ? p->ops->wait_begin(p, w) : -EAGAIN;
+}
+
+static inline void nb_wait_end(struct nb_port *p)
+{
+	if (p->ops->wait_end)
+		p->ops->wait_end(p);
 }
 
 #endif

@@ -210,9 +210,12 @@ static uint16_t tap_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 	return i;
 }
 
-static int tap_wait_fd(const struct nb_port *p)
+static int tap_wait_begin(struct nb_port *p, struct nb_wait *w)
 {
-	return ((const struct tap *)p->priv)->fd;
+	w->fd = ((const struct tap *)p->priv)->fd;
+	w->gen = 0;		/* the same fd for the port's life */
+	w->counter = false;
+	return 0;
 }
 
 /* Is the interface still in our network namespace? Once moved, its name
@@ -297,7 +300,7 @@ const struct nb_port_ops nb_tap_ops = {
 	.close = tap_close,
 	.rx_burst = tap_rx_burst,
 	.tx_burst = tap_tx_burst,
-	.wait_fd = tap_wait_fd,
+	.wait_begin = tap_wait_begin,
 	.set_mtu = tap_set_mtu,
 	.set_cpus = tap_set_cpus,
 	.link_state = tap_link_state,

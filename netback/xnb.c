@@ -10,7 +10,10 @@
  * thread calls new_device/destroy_device, which publish or withdraw the
  * device id the PMD uses. destroy_device waits (RCU, rte_rcu_qsbr) until
  * the PMD has passed a quiescent point, so the library never frees rings
- * the PMD is still walking. The guest is polled; its kicks are disabled.
+ * the PMD is still walking. The guest is polled and its kicks are off
+ * while the PMD is awake; before the idle PMD sleeps it turns the kicks of
+ * the guest's transmit queue on and sleeps on that queue's kick eventfd
+ * (wait_begin), so a guest that sends wakes it at once.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,6 +39,9 @@ struct xnb {
 	int vid;			/* vhost device id, -1 when none */
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
+	uint64_t conn;			/* frontends connected so far */
+	int notify_vid;			/* PMD: the device whose kicks are on
+					 * (wait_begin), -1 none */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -64,6 +70,7 @@ static int xnb_new_device(int vid)
 	if (x) {
 		rte_vhost_enable_guest_notification(vid, XNB_RXQ, 0);
 		rte_vhost_enable_guest_notification(vid, XNB_TXQ, 0);
+		__atomic_add_fetch(&x->conn, 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&x->vid, vid, __ATOMIC_RELEASE);
 		log_info("xnb %s: frontend connected (vid %d)", x->path, vid);
 	}
@@ -160,6 +167,7 @@ static int xnb_open(struct nb_port *p, const struct nb_port_conf *c)
 	if (!x)
 		return -ENOMEM;
 	x->vid = -1;
+	x->notify_vid = -1;
 	x->pool = c->pool;
 	x->qsbr = c->qsbr;
 	strcpy(x->path, c->path);
@@ -231,6 +239,40 @@ static bool xnb_carrier(const struct nb_port *p)
 			       __ATOMIC_ACQUIRE) >= 0;
 }
 
+/* The guest kicks the transmit queue's eventfd once it queues a frame
+ * (with EVENT_IDX: once it goes past where we are, so a kick comes at
+ * most once per sleep). The vid stays valid meanwhile: the PMD is an RCU
+ * reader and destroy_device waits for it. */
+static int xnb_wait_begin(struct nb_port *p, struct nb_wait *w)
+{
+	struct xnb *x = p->priv;
+	int vid = __atomic_load_n(&x->vid, __ATOMIC_ACQUIRE);
+	struct rte_vhost_vring vr;
+
+	if (vid < 0)
+		return -ENOTCONN;
+	if (rte_vhost_get_vhost_vring(vid, XNB_TXQ, &vr) < 0 || vr.kickfd < 0)
+		return -EAGAIN;	/* a frontend without kicks: polled */
+	if (rte_vhost_enable_guest_notification(vid, XNB_TXQ, 1) < 0)
+		return -EAGAIN;
+	x->notify_vid = vid;
+	w->fd = vr.kickfd;
+	w->gen = __atomic_load_n(&x->conn, __ATOMIC_ACQUIRE);
+	w->counter = true;
+	return 0;
+}
+
+static void xnb_wait_end(struct nb_port *p)
+{
+	struct xnb *x = p->priv;
+
+	if (x->notify_vid < 0)
+		return;
+	if (__atomic_load_n(&x->vid, __ATOMIC_ACQUIRE) == x->notify_vid)
+		rte_vhost_enable_guest_notification(x->notify_vid, XNB_TXQ, 0);
+	x->notify_vid = -1;
+}
+
 static int xnb_link_state(const struct nb_port *p)
 {
 	return __atomic_load_n(&((struct xnb *)p->priv)->vid,
@@ -244,7 +286,8 @@ const struct nb_port_ops nb_xnb_ops = {
 	.rx_burst = xnb_rx_burst,
 	.tx_burst = xnb_tx_burst,
 	.carrier = xnb_carrier,
-	.wait_fd = NULL,	/* guest rings are polled (kicks are costly) */
+	.wait_begin = xnb_wait_begin,
+	.wait_end = xnb_wait_end,
 	.set_mtu = NULL,
 	.link_state = xnb_link_state,
 };

@@ -10,7 +10,7 @@
  * counts the frames that did not fit as dropped.
  *
  * Control thread only. A port's list of rings is replaced whole and the
- * old one freed after an RCU grace period of the PMD (pmd_qsbr()).
+ * old one freed after an RCU grace period of the PMDs (vswd.qsbr).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +77,7 @@ static int capture_relist(struct vsw_port *p, struct capture_ring *add,
 		free(cl);
 	/* the PMD may still run the old list until its next quiescent
 	 * state: wait for it before freeing (or destroying del) */
-	rte_rcu_qsbr_synchronize(pmd_qsbr(cap.d->pmd), RTE_QSBR_THRID_INVALID);
+	rte_rcu_qsbr_synchronize(cap.d->qsbr, RTE_QSBR_THRID_INVALID);
 	free(old);
 	return 0;
 }

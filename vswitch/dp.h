@@ -87,7 +87,11 @@ struct vsw_port {
 					 * (switch_add_port): vsw_txq_room() */
 	struct vsw_stats stats;
 	bool rx_blocked;		/* from_port out of tokens (idle wait) */
-	bool fd_armed;			/* PMD: its wait fd is in the epoll set */
+	int wait_fd;			/* PMD: our dup of its wait fd, in the
+					 * epoll set (pmd.c); -1 none */
+	uint64_t wait_gen;		/* PMD: nb_wait.gen of wait_fd */
+	bool wait_counter;		/* PMD: wait_fd is a kick eventfd */
+	bool wait_on;			/* PMD: nb_wait_begin called */
 	bool fd_ready;			/* PMD: epoll said it is readable */
 	struct flow_port *flows;	/* its flows (flows/flow_dp.h);
 					 * NULL: none, nothing classified */
@@ -98,6 +102,9 @@ struct vsw_port {
 
 struct vsw_switch {
 	char name[LINKNAME_MAX];
+	unsigned pmd;			/* the PMD serving it and its ports
+					 * (index in vswd.pmds), set when the
+					 * link is made */
 	struct l2_table l2;
 	struct vsw_port *uplink;	/* NULL for an etherstub */
 	struct vsw_port *ports[VSW_MAX_SW_PORTS];	/* VNICs */

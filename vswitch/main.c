@@ -69,6 +69,8 @@ struct vswd_opts {
 	unsigned npci;
 	const char *pidfile;		/* -p */
 	bool verbose;
+	int pmd_cpu[VSW_MAX_PMDS];	/* --pmd-cpus */
+	unsigned npmds;			/* 0: one PMD on any CPU */
 	const char *usage_log;		/* --usage-log */
 	unsigned usage_interval;	/* --usage-interval; 0: no log */
 };
@@ -77,12 +79,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vswitchd [-Hv] [-m MB] [-a PCI_BDF]... [-p PIDFILE]\n"
+		"                [--pmd-cpus LIST]\n"
 		"  -m, --memory MB     DPDK memory, 64-65536 (default 256); the packet\n"
 		"                      buffers are what it holds beyond DPDK's needs\n"
 		"  -H, --hugepages     use hugepages instead of anonymous memory\n"
 		"  -a, --pci BDF       let DPDK probe this PCI device (vfio-pci)\n"
 		"  -p, --pidfile PATH  default $XVM_RUNDIR/vswitchd.pid\n"
 		"  -v, --verbose       debug logging\n"
+		"  --pmd-cpus LIST     one PMD thread on each CPU listed (like\n"
+		"                      0,2 or 0-3; at most 16); default one\n"
+		"                      PMD free to run on any CPU\n"
 		"  --usage-log FILE    write the usage log there (default\n"
 		"                      $XVM_STATEDIR/usage.log when only\n"
 		"                      --usage-interval is given)\n"
@@ -91,6 +97,66 @@ static void usage(FILE *f)
 		"                      --usage-log is given); no log without either\n"
 		"environment: XVM_RUNDIR (default /run/xvm), XVM_STATEDIR\n"
 		"(default /var/lib/xvm), XVM_LOG_LEVEL\n");
+}
+
+/* --pmd-cpus: comma-separated CPUs or ranges A-B, each online, none
+ * twice, at most VSW_MAX_PMDS. */
+static int parse_cpus(const char *arg, struct vswd_opts *o)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *s = arg;
+	char *end;
+
+	o->npmds = 0;
+	while (*s) {
+		unsigned long a, b;
+
+		errno = 0;
+		if (*s < '0' || *s > '9')
+			goto bad;
+		a = b = strtoul(s, &end, 10);
+		if (errno)
+			goto bad;
+		if (*end == '-') {
+			s = end + 1;
+			if (*s < '0' || *s > '9')
+				goto bad;
+			b = strtoul(s, &end, 10);
+			if (errno || b < a)
+				goto bad;
+		}
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			goto bad;
+		s = end;
+		for (unsigned long c = a; c <= b; c++) {
+			if (c >= (unsigned long)ncpu || c >= RTE_MAX_LCORE) {
+				fprintf(stderr, "vswitchd: --pmd-cpus: CPU %lu "
+					"is not online (0-%ld)\n", c, ncpu - 1);
+				return -EINVAL;
+			}
+			for (unsigned i = 0; i < o->npmds; i++) {
+				if (o->pmd_cpu[i] == (int)c) {
+					fprintf(stderr, "vswitchd: --pmd-cpus: "
+						"CPU %lu given twice\n", c);
+					return -EINVAL;
+				}
+			}
+			if (o->npmds == VSW_MAX_PMDS) {
+				fprintf(stderr, "vswitchd: --pmd-cpus: at "
+					"most %d PMDs\n", VSW_MAX_PMDS);
+				return -EINVAL;
+			}
+			o->pmd_cpu[o->npmds++] = (int)c;
+		}
+	}
+	if (o->npmds)
+		return 0;
+bad:
+	fprintf(stderr, "vswitchd: --pmd-cpus: invalid CPU list '%s' (like "
+		"0,2 or 0-3)\n", arg);
+	return -EINVAL;
 }
 
 static int parse_opts(int argc, char **argv, struct vswd_opts *o)
@@ -104,6 +170,7 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ "usage-log", required_argument, NULL, 'U' },
 		{ "usage-interval", required_argument, NULL, 'I' },
+		{ "pmd-cpus", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -142,6 +209,10 @@ static int parse_opts(int argc, char **argv, struct vswd_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'C':
+			if (parse_cpus(optarg, o) < 0)
+				return -EINVAL;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
@@ -168,16 +239,22 @@ static void eal_prefix(const char *rundir, char *buf, size_t len)
 static int eal_setup(const struct vswd_opts *o, const char *rundir,
 		     char *prog)
 {
-	static char prefix[64], mem[16], lcores[64], allow[VSWD_MAX_PCI][48];
+	static char prefix[64], mem[16], lcores[512], allow[VSWD_MAX_PCI][48];
 	char *argv[VSWD_MAX_EAL];
 	int argc = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	eal_prefix(rundir, prefix, sizeof(prefix));
 	snprintf(mem, sizeof(mem), "%u", o->mem_mb);
-	/* main (control) and PMD lcores, free to run on any CPU */
-	snprintf(lcores, sizeof(lcores), "0@(0-%ld),1@(0-%ld)",
-		 ncpu > 1 ? ncpu - 1 : 0, ncpu > 1 ? ncpu - 1 : 0);
+	/* main (control) lcore free to run on any CPU; PMD lcores 1..n on
+	 * the CPUs of --pmd-cpus, or one on any CPU */
+	snprintf(lcores, sizeof(lcores), "0@(0-%ld)", ncpu > 1 ? ncpu - 1 : 0);
+	if (o->npmds == 0)
+		snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores),
+			 ",1@(0-%ld)", ncpu > 1 ? ncpu - 1 : 0);
+	for (unsigned i = 0; i < o->npmds; i++)
+		snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores),
+			 ",%u@%d", i + 1, o->pmd_cpu[i]);
 	argv[argc++] = prog;
 	argv[argc++] = "--file-prefix";
 	argv[argc++] = prefix;
@@ -336,7 +413,7 @@ static unsigned pool_jumbo_mbufs(void)
 
 static int start_dataplane(struct vswd *d, const struct vswd_opts *o)
 {
-	unsigned lcore = rte_get_next_lcore(-1, 1, 0);
+	unsigned lcore = (unsigned)-1;
 	unsigned n = pool_jumbo_mbufs();
 
 	d->jumbo = n ? pool_create("vsw_jumbo", n, RTE_PKTMBUF_HEADROOM +
@@ -372,14 +449,25 @@ static int start_dataplane(struct vswd *d, const struct vswd_opts *o)
 		 d->pool->size, switch_queue_budget(d->pool->size),
 		 switch_max_queues(switch_queue_budget(d->pool->size)),
 		 d->jumbo->size);
-	if (lcore >= RTE_MAX_LCORE) {
-		log_err("no lcore for the PMD");
-		return -ENODEV;
+	d->qsbr = pmd_qsbr_create(d->npmds);
+	if (!d->qsbr) {
+		log_err("cannot make the PMDs' RCU state");
+		return -ENOMEM;
 	}
-	d->pmd = pmd_start(d->pool, d->jumbo, lcore);
-	if (!d->pmd) {
-		log_err("cannot start the PMD: %s", strerror(errno));
-		return -errno;
+	for (unsigned i = 0; i < d->npmds; i++) {
+		lcore = rte_get_next_lcore(lcore, 1, 0);
+		if (lcore >= RTE_MAX_LCORE) {
+			log_err("no lcore for PMD %u", i);
+			return -ENODEV;
+		}
+		d->pmds[i] = pmd_start(d->pool, d->jumbo, lcore, i,
+				       d->qsbr);
+		if (!d->pmds[i]) {
+			log_err("cannot start PMD %u: %s", i, strerror(errno));
+			return -errno;
+		}
+		if (d->pmd_cpu[i] >= 0)
+			log_info("pmd %u: on CPU %d", i, d->pmd_cpu[i]);
 	}
 	return 0;
 }
@@ -391,8 +479,10 @@ static void teardown(struct vswd *d)
 	flows_destroy_all(d);
 	vnics_destroy_all(d);
 	links_destroy_all(d);
-	if (d->pmd)
-		pmd_stop(d->pmd);
+	for (unsigned i = 0; i < d->npmds; i++)
+		if (d->pmds[i])
+			pmd_stop(d->pmds[i]);
+	rte_free(d->qsbr);
 	rte_mempool_free(d->pool);
 	rte_mempool_free(d->jumbo);
 	json_decref(d->dormant);
@@ -442,6 +532,9 @@ int main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		return 1;
 	}
+	d.npmds = o.npmds ? o.npmds : 1;
+	for (unsigned i = 0; i < d.npmds; i++)
+		d.pmd_cpu[i] = o.npmds ? o.pmd_cpu[i] : -1;
 	rc = start_dataplane(&d, &o);
 	if (rc == 0)
 		persist_restore(&d);

@@ -1,12 +1,14 @@
 /*
  * The PMD thread and its command channel (pmd.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -18,7 +20,10 @@
 #include "pmd.h"
 
 #define PMD_MAX_SWITCHES	VSW_MAX_PORTS
-#define PMD_SPIN_POLLS		64	/* idle iterations before sleeping */
+#define PMD_SPIN_MIN_NS		20000	/* idle this long before sleeping, */
+#define PMD_SPIN_MAX_NS		1000000	/* up to this after short sleeps */
+#define PMD_WOKE_SOON_NS	100000	/* a sleep a frame ended this soon
+					 * should have been spent spinning */
 #define PMD_SLEEP_MIN_US	50
 #define PMD_SLEEP_MAX_US	4000
 #define PMD_SLEEP_PENDING_US	200
@@ -43,6 +48,7 @@ struct pmd_cmd {
 struct pmd {
 	struct vsw_dp dp;
 	unsigned lcore;
+	unsigned index;			/* its RCU thread id */
 	int stop;
 	int wake_fd;			/* eventfd: commands, stop */
 	struct rte_ring *cmds;
@@ -51,7 +57,9 @@ struct pmd {
 	unsigned nactive;
 	struct vsw_switch *switches[PMD_MAX_SWITCHES];
 	unsigned nswitches;
-	int epfd;			/* wake_fd and ports' wait fds */
+	int epfd;			/* wake_fd and ports' wait fds (our
+					 * dups, so that each stays the file
+					 * we added until we remove it) */
 	struct epoll_event evs[VSW_MAX_PORTS + 1];
 	bool dozing;			/* idle: ports with a wait fd are read
 					 * only when epoll found them readable */
@@ -88,20 +96,81 @@ static int pmd_do_del_switch(struct pmd *pmd, struct pmd_cmd *c)
 	return -ENOENT;
 }
 
-/* Watch (or stop watching) a port's wait fd while asleep. A port whose
- * cap holds it back is not watched: its readable fd would wake us for
- * frames we may not take yet. */
-static void pmd_arm(struct pmd *pmd, struct vsw_port *p, bool on)
+/* Stop watching a port's wait fd (ours: removed, then closed). */
+static void pmd_unwatch(struct pmd *pmd, struct vsw_port *p)
+{
+	if (p->wait_fd < 0)
+		return;
+	epoll_ctl(pmd->epfd, EPOLL_CTL_DEL, p->wait_fd, NULL);
+	close(p->wait_fd);
+	p->wait_fd = -1;
+	p->fd_ready = true;	/* read it once in any case */
+}
+
+/* Watch what w names for p: the fd we have if it is still that file (same
+ * generation), else a dup of w->fd. false if it cannot be watched. */
+static bool pmd_watch(struct pmd *pmd, struct vsw_port *p,
+		      const struct nb_wait *w)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = p };
-	int fd = nb_wait_fd(p->nb);
+	int fd;
 
-	if (fd < 0 || p->fd_armed == on)
-		return;
-	if (epoll_ctl(pmd->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd,
-		      &ev) == 0)
-		p->fd_armed = on;
-	p->fd_ready = true;	/* read it once in any case */
+	if (p->wait_fd >= 0 && p->wait_gen == w->gen)
+		return true;
+	pmd_unwatch(pmd, p);
+	fd = fcntl(w->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	if (epoll_ctl(pmd->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return false;
+	}
+	p->wait_fd = fd;
+	p->wait_gen = w->gen;
+	p->wait_counter = w->counter;
+	return true;
+}
+
+/* Before sleeping: every port that can wake us is asked to (a guest's
+ * kicks turned on) and its fd watched. A port whose cap holds it back is
+ * not: it would wake us for frames we may not take yet (its frames are
+ * pending, so the nap is short). The number of ports that can only be
+ * polled. */
+static unsigned pmd_wait_begin(struct pmd *pmd)
+{
+	unsigned polled = 0;
+
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		struct vsw_port *p = pmd->active[i];
+		struct nb_wait w;
+		int rc;
+
+		if (p->rx_blocked) {
+			pmd_unwatch(pmd, p);
+			continue;
+		}
+		rc = nb_wait_begin(p->nb, &w);
+		p->wait_on = true;
+		if (rc == -ENOTCONN) {	/* nothing can come */
+			pmd_unwatch(pmd, p);	/* a gone guest's kick fd */
+			continue;
+		}
+		if (rc < 0 || !pmd_watch(pmd, p, &w))
+			polled++;
+	}
+	return polled;
+}
+
+static void pmd_wait_end(struct pmd *pmd)
+{
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		struct vsw_port *p = pmd->active[i];
+
+		if (p->wait_on) {
+			nb_wait_end(p->nb);
+			p->wait_on = false;
+		}
+	}
 }
 
 static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
@@ -111,8 +180,10 @@ static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
 
 	if (rc < 0)
 		return rc;
+	p->wait_fd = -1;
+	p->wait_on = false;
+	p->fd_ready = true;
 	pmd->active[pmd->nactive++] = p;
-	pmd_arm(pmd, p, true);
 	return 0;
 }
 
@@ -122,7 +193,7 @@ static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
 
 	if (pmd->dp.ports[p->id] != p)
 		return -ENOENT;
-	pmd_arm(pmd, p, false);
+	pmd_unwatch(pmd, p);
 	for (unsigned i = 0; i < pmd->nactive; i++) {
 		if (pmd->active[i] == p) {
 			pmd->active[i] = pmd->active[--pmd->nactive];
@@ -164,8 +235,10 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 	unsigned allow = VSW_BURST;
 	uint16_t n;
 
-	if (pmd->dozing && p->fd_armed && !p->fd_ready)
-		return 0;	/* its fd said nothing is there */
+	/* a tap whose fd said nothing is there; a guest's ring is cheap to
+	 * look at and its kicks are off while we are awake: always read */
+	if (pmd->dozing && p->wait_fd >= 0 && !p->wait_counter && !p->fd_ready)
+		return 0;
 	p->fd_ready = false;
 	if (!p->uplink) {
 		uint32_t frame = vsw_port_max_frame(p) * 8;
@@ -178,7 +251,7 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 		 * tap queue) until tokens allow */
 		if (p->rx_blocked != (allow == 0)) {
 			p->rx_blocked = allow == 0;
-			pmd_arm(pmd, p, !p->rx_blocked);
+			p->fd_ready = true;
 		}
 		if (allow == 0)
 			return 0;
@@ -199,27 +272,36 @@ static void pmd_age(struct pmd *pmd)
 }
 
 /* Sleep until a watched port has a frame, a command comes, or the
- * timeout; the ports found readable are read on the next pass. */
-static void pmd_sleep(struct pmd *pmd, unsigned timeout_us)
+ * timeout; the ports found readable are read on the next pass. true if a
+ * port woke it. */
+static bool pmd_sleep(struct pmd *pmd, unsigned timeout_us)
 {
+	bool woken = false;
 	struct timespec ts = { 0, (long)timeout_us * 1000 };
 	uint64_t v;
 	int n;
 
 	pmd->ctr.sleeps++;
-	rte_rcu_qsbr_thread_offline(pmd->qsbr, 0);
+	rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
 	n = epoll_pwait2(pmd->epfd, pmd->evs, (int)ARRAY_SIZE(pmd->evs), &ts,
 			 NULL);
-	rte_rcu_qsbr_thread_online(pmd->qsbr, 0);
+	rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
 	for (int i = 0; i < n; i++) {
 		struct vsw_port *p = pmd->evs[i].data.ptr;
 
-		if (p)
-			p->fd_ready = true;
-		else
+		if (!p) {
 			(void)!read(pmd->wake_fd, &v, sizeof(v));
+			continue;
+		}
+		p->fd_ready = true;
+		/* a kick: readable, so this read does not block */
+		if (p->wait_counter)
+			(void)!read(p->wait_fd, &v, sizeof(v));
+		pmd->ctr.wakeups++;
+		woken = true;
 	}
 	pmd->dozing = true;
+	return woken;
 }
 
 /* One pass over every port: the frames moved; *pending when frames still
@@ -238,39 +320,70 @@ static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
 			    pmd->active[i]->rx_blocked;
 	}
 	pmd_age(pmd);
-	rte_rcu_qsbr_quiescent(pmd->qsbr, 0);
+	rte_rcu_qsbr_quiescent(pmd->qsbr, pmd->index);
 	return work;
 }
 
+/* Spin while frames came in the last spin_ns, then sleep: every port that
+ * can wake us is asked to, the ports are looked at once more (a frame
+ * that came meanwhile sent no kick), and the thread sleeps until a kick,
+ * a tap's frame, a command or the timeout. Timeouts double from 50 us to
+ * 4 ms (200 us while frames wait for tokens or room): ports that can only
+ * be polled (an uplink) are looked at that often.
+ * spin_ns adapts (20 us to 1 ms): a sleep that a frame ended within
+ * 100 us (or frames found just before sleeping) doubles it, for traffic
+ * with short gaps (a sender descheduled for a moment on a busy machine:
+ * a PMD asleep would then wait for its CPU too); a sleep that ran out or
+ * lasted over 1 ms halves it, so a slow flow does not keep a CPU
+ * spinning and idle ports cost nothing. */
 static int pmd_main(void *arg)
 {
 	struct pmd *pmd = arg;
-	unsigned idle = 0, sleep_us = PMD_SLEEP_MIN_US;
+	unsigned sleep_us = PMD_SLEEP_MIN_US;
+	uint64_t last_work_ns = 0, spin_ns = PMD_SPIN_MIN_NS;
 
-	rte_rcu_qsbr_thread_register(pmd->qsbr, 0);
-	rte_rcu_qsbr_thread_online(pmd->qsbr, 0);
+	rte_rcu_qsbr_thread_register(pmd->qsbr, pmd->index);
+	rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
-		bool pending = false;
+		bool pending = false, woken;
+		uint64_t t0;
 
 		if (pmd_iteration(pmd, &pending)) {
 			pmd->ctr.busy_polls++;
 			pmd->dozing = false;
-			idle = 0;
+			last_work_ns = pmd->dp.now_ns;
 			sleep_us = PMD_SLEEP_MIN_US;
 			continue;
 		}
 		pmd->ctr.idle_polls++;
-		if (++idle < PMD_SPIN_POLLS) {
+		if (pmd->dp.now_ns - last_work_ns < spin_ns) {
 			rte_pause();
 			continue;
 		}
-		pmd_sleep(pmd, sleep_us);
+		pmd_wait_begin(pmd);
+		if (pmd_iteration(pmd, &pending)) {	/* came meanwhile */
+			pmd_wait_end(pmd);
+			pmd->ctr.busy_polls++;
+			pmd->dozing = false;
+			last_work_ns = pmd->dp.now_ns;
+			sleep_us = PMD_SLEEP_MIN_US;
+			spin_ns = MIN(spin_ns * 2, PMD_SPIN_MAX_NS);
+			continue;
+		}
+		t0 = pmd->dp.now_ns;
+		woken = pmd_sleep(pmd, sleep_us);
+		pmd_wait_end(pmd);
+		if (woken && pmd_now_ns() - t0 < PMD_WOKE_SOON_NS)
+			spin_ns = MIN(spin_ns * 2, PMD_SPIN_MAX_NS);
+		else if (!woken || pmd_now_ns() - t0 > PMD_SPIN_MAX_NS)
+			spin_ns = MAX(spin_ns / 2, PMD_SPIN_MIN_NS);
 		/* frames waiting for tokens or room: keep naps short */
 		sleep_us = MIN(sleep_us * 2, pending ? PMD_SLEEP_PENDING_US :
 						       PMD_SLEEP_MAX_US);
 	}
-	rte_rcu_qsbr_thread_offline(pmd->qsbr, 0);
-	rte_rcu_qsbr_thread_unregister(pmd->qsbr, 0);
+	pmd_wait_end(pmd);
+	rte_rcu_qsbr_thread_offline(pmd->qsbr, pmd->index);
+	rte_rcu_qsbr_thread_unregister(pmd->qsbr, pmd->index);
 	return 0;
 }
 
@@ -339,9 +452,17 @@ int pmd_exec(struct pmd *pmd, pmd_exec_fn fn, void *arg)
 	return pmd_call(pmd, &c);
 }
 
-struct rte_rcu_qsbr *pmd_qsbr(struct pmd *pmd)
+struct rte_rcu_qsbr *pmd_qsbr_create(unsigned npmds)
 {
-	return pmd->qsbr;
+	size_t sz = rte_rcu_qsbr_get_memsize(npmds);
+	struct rte_rcu_qsbr *q = rte_zmalloc("vsw_qsbr", sz,
+					     RTE_CACHE_LINE_SIZE);
+
+	if (q && rte_rcu_qsbr_init(q, npmds) < 0) {
+		rte_free(q);
+		q = NULL;
+	}
+	return q;
 }
 
 void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c)
@@ -349,6 +470,7 @@ void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c)
 	c->busy_polls = __atomic_load_n(&pmd->ctr.busy_polls, __ATOMIC_RELAXED);
 	c->idle_polls = __atomic_load_n(&pmd->ctr.idle_polls, __ATOMIC_RELAXED);
 	c->sleeps = __atomic_load_n(&pmd->ctr.sleeps, __ATOMIC_RELAXED);
+	c->wakeups = __atomic_load_n(&pmd->ctr.wakeups, __ATOMIC_RELAXED);
 }
 
 static void pmd_free(struct pmd *pmd)
@@ -358,16 +480,16 @@ static void pmd_free(struct pmd *pmd)
 	if (pmd->epfd >= 0)
 		close(pmd->epfd);
 	rte_ring_free(pmd->cmds);
-	rte_free(pmd->qsbr);
 	free(pmd);
 }
 
 struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
-		       unsigned lcore)
+		       unsigned lcore, unsigned index,
+		       struct rte_rcu_qsbr *qsbr)
 {
 	struct pmd *pmd = calloc(1, sizeof(*pmd));
-	size_t qsz = rte_rcu_qsbr_get_memsize(1);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	char name[RTE_RING_NAMESIZE];
 	int rc = -ENOMEM;
 
 	if (!pmd)
@@ -376,22 +498,22 @@ struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
 	pmd->dp.jumbo = jumbo;
 	pmd->dp.queue_budget = switch_queue_budget(pool->size);
 	pmd->lcore = lcore;
+	pmd->index = index;
+	pmd->qsbr = qsbr;
 	pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pmd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (pmd->epfd >= 0 && pmd->wake_fd >= 0 &&
 	    epoll_ctl(pmd->epfd, EPOLL_CTL_ADD, pmd->wake_fd, &ev) < 0)
 		goto fail;
-	pmd->cmds = rte_ring_create("vsw_pmd_cmds", PMD_RING_SIZE,
-				    SOCKET_ID_ANY, RING_F_SC_DEQ);
-	pmd->qsbr = rte_zmalloc("vsw_qsbr", qsz, RTE_CACHE_LINE_SIZE);
-	if (pmd->wake_fd < 0 || pmd->epfd < 0 || !pmd->cmds || !pmd->qsbr)
+	snprintf(name, sizeof(name), "vsw_pmd_cmds%u", index);
+	pmd->cmds = rte_ring_create(name, PMD_RING_SIZE, SOCKET_ID_ANY,
+				    RING_F_SC_DEQ);
+	if (pmd->wake_fd < 0 || pmd->epfd < 0 || !pmd->cmds || !qsbr)
 		goto fail;
-	rc = rte_rcu_qsbr_init(pmd->qsbr, 1);
-	if (rc == 0)
-		rc = rte_eal_remote_launch(pmd_main, pmd, lcore);
+	rc = rte_eal_remote_launch(pmd_main, pmd, lcore);
 	if (rc < 0)
 		goto fail;
-	log_info("pmd: polling on lcore %u", lcore);
+	log_info("pmd %u: polling on lcore %u", index, lcore);
 	return pmd;
 fail:
 	pmd_free(pmd);

@@ -7,11 +7,17 @@
  * cost almost no CPU (16 idle VNICs: ~1% of a CPU). Guest rings and the
  * uplink are checked at each wakeup.
  *
+ * Several PMDs (vswitchd --pmd-cpus): each serves whole switches, every
+ * port of a switch on the same PMD (vsw_switch.pmd, chosen by the control
+ * thread when the link is made), so a frame never crosses threads and
+ * nothing in the data path is shared between PMDs but the mbuf pool
+ * (per-lcore caches). Each PMD has its own counters; readers sum them.
+ *
  * Control/data handover: the PMD owns every switch and port it was given.
  * The control thread changes them only through commands sent over an
  * rte_ring; each pmd_* call below enqueues one, wakes the PMD and waits
  * for its completion, so no lock is shared with the data path. The PMD is
- * also an RCU reader (rte_rcu_qsbr): it reports a quiescent state every
+ * also an RCU reader (rte_rcu_qsbr, shared by all PMDs): it reports a quiescent state every
  * iteration and goes offline while asleep, which lets the vhost thread wait
  * safely before a guest's rings go away (netback/xnb.c).
  */
@@ -28,14 +34,23 @@ struct pmd_counters {
 	uint64_t busy_polls;	/* iterations that moved frames */
 	uint64_t idle_polls;	/* iterations that did not */
 	uint64_t sleeps;	/* times it went to sleep */
+	uint64_t wakeups;	/* ports that woke it (a kick, a tap) */
 };
 
-/* Start the PMD on worker lcore `lcore`. NULL with errno on failure. */
+#define VSW_MAX_PMDS	16
+
+/* The RCU state every PMD reports to (thread ids 0..npmds-1): waiting on
+ * it waits for all of them. NULL when out of memory; rte_free() it after
+ * the PMDs stopped. */
+struct rte_rcu_qsbr *pmd_qsbr_create(unsigned npmds);
+/* Start PMD number `index` (its thread id in qsbr) on worker lcore
+ * `lcore`, with the packet buffer pool and the jumbo frames' pool. NULL
+ * with errno on failure. */
 struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
-		       unsigned lcore);
+		       unsigned lcore, unsigned index,
+		       struct rte_rcu_qsbr *qsbr);
 /* Stop and join it; every port and switch must have been removed. */
 void pmd_stop(struct pmd *pmd);
-struct rte_rcu_qsbr *pmd_qsbr(struct pmd *pmd);
 void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c);
 
 /* Commands (control thread); each returns once the PMD has done it. */

@@ -49,21 +49,54 @@ int stats_nobufs_error(const struct vswd *d, struct rpc_error *err)
 			  switch_max_queues(budget), VSW_NPRIO, VSW_TXQ_MIN);
 }
 
+/* One PMD's counters and what it serves: the links whose switch it runs
+ * and the VNICs over them. */
+static json_t *stats_pmd_json(struct vswd *d, unsigned i,
+			      struct pmd_counters *sum)
+{
+	json_t *links = json_array(), *vnics = json_array();
+	struct pmd_counters c;
+
+	pmd_get_counters(d->pmds[i], &c);
+	sum->busy_polls += c.busy_polls;
+	sum->idle_polls += c.idle_polls;
+	sum->sleeps += c.sleeps;
+	sum->wakeups += c.wakeups;
+	for (struct vsw_link *l = d->links; l; l = l->next)
+		if (l->sw->pmd == i)
+			json_array_append_new(links, json_string(l->name));
+	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
+		if (v->over->sw->pmd == i)
+			json_array_append_new(vnics, json_string(v->name));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+			 "index", (json_int_t)i,
+			 "cpu", (json_int_t)d->pmd_cpu[i],
+			 "busy_polls", (json_int_t)c.busy_polls,
+			 "idle_polls", (json_int_t)c.idle_polls,
+			 "sleeps", (json_int_t)c.sleeps,
+			 "wakeups", (json_int_t)c.wakeups,
+			 "links", links, "vnics", vnics);
+}
+
 static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 			  json_t **result, struct rpc_error *err UNUSED)
 {
 	struct rte_malloc_socket_stats heap;
-	struct pmd_counters c;
+	struct pmd_counters c = { 0 };
+	json_t *pmds = json_array();
 
-	pmd_get_counters(d->pmd, &c);
+	for (unsigned i = 0; i < d->npmds; i++)
+		json_array_append_new(pmds, stats_pmd_json(d, i, &c));
 	rte_malloc_get_socket_stats(rte_socket_id(), &heap);
-	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I},"
-			    " s:{s:I, s:I}, s:{s:I, s:I}}",
+	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, "
+			    "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
 			    "links", links_json(d, NULL, true),
 			    "vnics", vnics_json(d, NULL, NULL, true),
 			    "pmd", "busy_polls", (json_int_t)c.busy_polls,
 			    "idle_polls", (json_int_t)c.idle_polls,
 			    "sleeps", (json_int_t)c.sleeps,
+			    "wakeups", (json_int_t)c.wakeups,
+			    "pmds", pmds,
 			    "mbufs", "total", (json_int_t)d->pool->size,
 			    "in_use",
 			    (json_int_t)rte_mempool_in_use_count(d->pool),

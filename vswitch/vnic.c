@@ -131,7 +131,7 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 	struct nb_port_conf conf = {
 		.name = v->name, .path = v->socket, .mac = v->mac,
 		.mtu = v->props.mtu, .pool = d->pool, .jumbo = d->jumbo,
-		.qsbr = pmd_qsbr(d->pmd),
+		.qsbr = d->qsbr,
 	};
 	struct vsw_port *p = calloc(1, sizeof(*p));
 	int rc;
@@ -161,9 +161,9 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 			log_warn("vnic %s: cpus not applied: %s", v->name,
 				 strerror(-rc));
 	}
-	rc = pmd_set_props(d->pmd, p, &v->props);	/* not yet polled */
+	rc = pmd_set_props(vsw_pmd(d, p->sw), p, &v->props);	/* not yet polled */
 	if (rc == 0)
-		rc = pmd_add_port(d->pmd, p);
+		rc = pmd_add_port(vsw_pmd(d, p->sw), p);
 	if (rc < 0) {
 		nb_port_close(p->nb);
 		free(p);
@@ -180,7 +180,7 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 static void vnic_stop_port(struct vswd *d, struct vsw_vnic *v)
 {
 	capture_port_gone(d, v->port);
-	pmd_del_port(d->pmd, v->port);
+	pmd_del_port(vsw_pmd(d, v->port->sw), v->port);
 	nb_port_close(v->port->nb);
 	free(v->port);
 	v->port = NULL;
@@ -314,7 +314,7 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 					  rc == -ENOTSUP ? "operation not supported"
 							 : strerror(-rc));
 	}
-	rc = pmd_set_props(d->pmd, v->port, run);
+	rc = pmd_set_props(vsw_pmd(d, v->port->sw), v->port, run);
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "invalid argument");
 	if (run->maxbw != v->props.maxbw) {

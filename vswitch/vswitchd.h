@@ -65,7 +65,11 @@ struct vswd {
 	struct rte_mempool *pool;
 	struct rte_mempool *jumbo;	/* one-segment mbufs for frames
 					 * over 2 KiB (netback/port.h) */
-	struct pmd *pmd;
+	struct pmd *pmds[VSW_MAX_PMDS];	/* --pmd-cpus: one per CPU listed;
+					 * one floating PMD without it */
+	int pmd_cpu[VSW_MAX_PMDS];	/* its CPU, -1 any */
+	unsigned npmds;
+	struct rte_rcu_qsbr *qsbr;	/* all PMDs' (pmd_qsbr_create()) */
 	struct vsw_link *links;
 	struct vsw_vnic *vnics;
 	bool unsaved;			/* a command changed the saved
@@ -90,6 +94,13 @@ struct vnic_spec {
 	bool temporary;
 	struct link_props props;
 };
+
+/* The PMD that serves switch sw (and every port on it). */
+static inline struct pmd *vsw_pmd(const struct vswd *d,
+				  const struct vsw_switch *sw)
+{
+	return d->pmds[sw->pmd];
+}
 
 /* link.c */
 struct vsw_link *link_find(struct vswd *d, const char *name);
