@@ -14,7 +14,7 @@
  * guest did (nic.remove; hv gives the guest 5 s); then the VNIC and the
  * flows on it are deleted and the NIC leaves the live configuration. A
  * guest that does not release it keeps it, and the error says so. The
- * wait is on the loop (a job like a save's: other clients are served
+ * wait is on the loop (an hvcall.c call: other clients are served
  * meanwhile), one detach per domain at a time; the domain stopping ends
  * it with an error.
  *
@@ -22,21 +22,16 @@
  * migration refuse (hv refuses as well) until the domain is restarted.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include "xvm/log.h"
 #include "xvm/mac.h"
 #include "dom.h"
 #include "events.h"
+#include "hvcall.h"
 #include "dom_run.h"
-#include "loop.h"
 #include "store.h"
 
 #define HOTPLUG_HV_MS		10000	/* nic.add/nic.remove answer */
@@ -136,26 +131,26 @@ int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e)
 	return 0;
 }
 
-/* A detach waiting for hv's answer to nic.remove (the guest's eject). */
+/* A detach waiting for hv's answer to nic.remove (the guest's eject), a
+ * call on the loop (hvcall.c). The client may be answered first (the
+ * domain stopped): the job then lives on until hv's answer comes. */
 struct dom_unplug_job {
 	struct dom *d;			/* NULL once the domain stopped */
 	char name[DOM_NAME_MAX + 1];
 	struct mac_addr mac;
-	int sock;
-	char buf[4096];
-	size_t len;
+	bool answered;			/* done was called */
 	dom_unplug_done_fn done;
 	void *opaque;
 };
 
 static void unplug_end(struct dom_unplug_job *j, int rc, const struct verr *e)
 {
+	if (j->answered)
+		return;
+	j->answered = true;
 	if (j->d)
 		j->d->unplug_job = NULL;
-	loop_del(j->sock);
-	close(j->sock);
 	j->done(j->opaque, j->d, rc, e);
-	free(j);
 }
 
 static void unplug_fail(struct dom_unplug_job *j, const char *fmt, ...)
@@ -210,100 +205,29 @@ static void unplug_done(struct dom_unplug_job *j)
 	unplug_end(j, 0, NULL);
 }
 
-/* One line from hv: our reply (id 1) ends the job (true: j is freed);
- * events are the watcher's business. */
-static bool unplug_line(struct dom_unplug_job *j, const char *line)
-{
-	json_t *msg = json_loads(line, 0, NULL);
-	const char *err = NULL;
-
-	if (!msg || json_integer_value(json_object_get(msg, "id")) != 1) {
-		json_decref(msg);
-		return false;
-	}
-	if (json_object_get(msg, "result")) {
-		unplug_done(j);
-	} else {
-		json_unpack(msg, "{s:{s:s}}", "error", "message", &err);
-		unplug_fail(j, "operation failed: hv nic.remove of '%s': %s",
-			    j->name, err ? err : "error");
-	}
-	json_decref(msg);
-	return true;
-}
-
-static void unplug_event(void *opaque, uint32_t events)
+/* hv's answer to nic.remove, or the call's failure; j is freed. */
+static void unplug_replied(void *opaque, int rc, const json_t *result,
+			   const char *msg)
 {
 	struct dom_unplug_job *j = opaque;
-	ssize_t n;
-	char *nl;
 
-	(void)events;
-	n = read(j->sock, j->buf + j->len, sizeof(j->buf) - 1 - j->len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		unplug_fail(j, "operation failed: hv of '%s' ended during the "
-			    "detach", j->name);
-		return;
+	(void)result;
+	if (!j->answered) {
+		if (rc == 0)
+			unplug_done(j);
+		else
+			unplug_fail(j, "operation failed: hv nic.remove of "
+				    "'%s': %s", j->name, msg);
 	}
-	j->len += (size_t)n;
-	j->buf[j->len] = 0;
-	while ((nl = strchr(j->buf, '\n'))) {
-		*nl = 0;
-		if (unplug_line(j, j->buf))
-			return;		/* j is gone */
-		j->len -= (size_t)(nl + 1 - j->buf);
-		memmove(j->buf, nl + 1, j->len + 1);
-	}
-	if (j->len == sizeof(j->buf) - 1)
-		unplug_fail(j, "operation failed: hv of '%s' sent a line too "
-			    "long", j->name);
-}
-
-/* Connect to hv's control socket and send nic.remove. */
-static int unplug_call(struct dom_unplug_job *j, struct dom *d,
-		       struct verr *e)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char mac[MAC_STRLEN], *line = NULL;
-	json_t *req;
-	int rc;
-
-	rc = store_run_path(sa.sun_path, sizeof(sa.sun_path), d->cfg.name,
-			    "sock");
-	if (rc < 0)
-		return verr_fail(e, rc, VERR_INTERNAL, "control socket path");
-	req = json_pack("{s:i, s:s, s:{s:s, s:i}}", "id", 1, "method",
-			"nic.remove", "params", "mac",
-			mac_format_canonical(&j->mac, mac), "timeout_ms",
-			HOTPLUG_GUEST_MS);
-	if (req)
-		line = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (!line)
-		return verr_nomem(e);
-	j->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	rc = 0;
-	/* the request is one short line into an empty socket buffer */
-	if (j->sock < 0 || connect(j->sock, (struct sockaddr *)&sa,
-				   sizeof(sa)) < 0 ||
-	    dprintf(j->sock, "%s\n", line) < 0 ||
-	    fcntl(j->sock, F_SETFL, O_NONBLOCK) < 0 ||
-	    loop_add(j->sock, EPOLLIN, unplug_event, j) < 0)
-		rc = errno ? -errno : -EIO;
-	free(line);
-	if (rc < 0)
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
-				 "failed: cannot reach hv of '%s': %s",
-				 d->cfg.name, strerror(-rc));
-	return 0;
+	free(j);
 }
 
 int dom_nic_unplug(struct dom *d, unsigned int i, dom_unplug_done_fn done,
 		   void *opaque, struct verr *e)
 {
 	struct dom_unplug_job *j;
+	char path[108], mac[MAC_STRLEN];
+	json_t *params;
 	int rc;
 
 	if (!dom_active(d) || !d->pid)
@@ -326,13 +250,24 @@ int dom_nic_unplug(struct dom *d, unsigned int i, dom_unplug_done_fn done,
 	snprintf(j->name, sizeof(j->name), "%s", d->cfg.name);
 	j->done = done;
 	j->opaque = opaque;
-	j->sock = -1;
-	rc = unplug_call(j, d, e);
-	if (rc < 0) {
-		if (j->sock >= 0)
-			close(j->sock);
+	rc = store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	params = rc < 0 ? NULL :
+		 json_pack("{s:s, s:i}", "mac",
+			   mac_format_canonical(&j->mac, mac), "timeout_ms",
+			   HOTPLUG_GUEST_MS);
+	if (!params) {
 		free(j);
-		return rc;
+		return rc < 0 ? verr_fail(e, rc, VERR_INTERNAL, "control "
+					  "socket path") : verr_nomem(e);
+	}
+	/* hv answers once the guest ejected or its own limit passed */
+	rc = hvcall_start(path, "nic.remove", params, HOTPLUG_HV_MS,
+			  unplug_replied, j);
+	if (rc < 0) {
+		free(j);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach hv of '%s': %s",
+				 d->cfg.name, strerror(-rc));
 	}
 	d->unplug_job = j;
 	return 0;
