@@ -333,14 +333,17 @@ int vif_sockets(struct dom *d, char sockets[][108]);
  * configuration and the runtime state updated. nic without a MAC gets
  * one. 0 or -errno with e filled; nothing changed on failure (a VNIC
  * whose NIC the guest released is deleted even if vswitchd fails). */
-int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e);
-/* The live NIC at index i: 0 and done(opaque, d, rc, e) once hv
- * answered (d NULL if the domain stopped meanwhile), or -errno with e now. */
 typedef void (*dom_unplug_done_fn)(void *opaque, struct dom *d, int rc,
 				   const struct verr *e);
+/* 0 and done(opaque, d, rc, e) once hv answered nic.add (d NULL if the
+ * domain stopped meanwhile), or -errno with e now. */
+int dom_nic_hotplug(struct dom *d, struct dom_nic *nic,
+		    dom_unplug_done_fn done, void *opaque, struct verr *e);
+/* The live NIC at index i: the same with nic.remove. */
 int dom_nic_unplug(struct dom *d, unsigned int i, dom_unplug_done_fn done,
 		   void *opaque, struct verr *e);
-/* The domain stopped: a detach waiting for hv ends with an error. */
+/* The domain stopped: an attach or detach waiting for hv ends with an
+ * error (an attach's VNIC is deleted). */
 void dom_unplug_detach(struct dom *d);
 /* 0, or an error saying `what` (save, migrate) cannot go on because NICs
  * were plugged or unplugged since hv started. */

@@ -72,72 +72,16 @@ static void dom_vnic_name(struct dom *d, char *buf, size_t len)
 	}
 }
 
-int dom_nic_hotplug(struct dom *d, struct dom_nic *nic, struct verr *e)
-{
-	unsigned int i = d->cfg.nnics;
-	char sock[108], mac[MAC_STRLEN], alias[40];
-	json_t *params;
-	int rc;
-
-	if (!dom_active(d) || !d->pid)
-		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
-				"operation is not valid: domain is not running");
-	if (i >= DOM_MAX_NICS)
-		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
-				"operation is not valid: the domain has its "
-				"maximum of %d interfaces", DOM_MAX_NICS);
-	if (!nic->has_mac) {
-		rc = mac_random(&nic->mac, NULL, 0);
-		if (rc < 0)
-			return verr_fail(e, rc, VERR_INTERNAL, "cannot "
-					 "generate a MAC");
-		nic->has_mac = true;
-	}
-	for (unsigned int k = 0; k < i; k++)
-		if (mac_equal(&d->cfg.nics[k].mac, &nic->mac))
-			return verr_set(e, VERR_OPERATION_INVALID, "Requested "
-					"operation is not valid: the domain "
-					"already has an interface with MAC "
-					"address %s",
-					mac_format_canonical(&nic->mac, mac));
-	rc = dom_keep_def(d, e);
-	if (rc < 0)
-		return rc;
-	d->cfg.nics[i] = *nic;
-	dom_vnic_name(d, d->live.vnics[i], sizeof(d->live.vnics[i]));
-	rc = vif_create_nic(d, i, sock, e);
-	if (rc < 0) {
-		d->live.vnics[i][0] = 0;
-		return rc;
-	}
-	params = json_pack("{s:s, s:s}", "vnic", sock, "mac",
-			   mac_format_canonical(&nic->mac, mac));
-	rc = params ? dom_hv_call_params(d, "nic.add", params, HOTPLUG_HV_MS,
-					 NULL, e) : verr_nomem(e);
-	if (rc < 0) {
-		struct verr ignored;
-
-		vif_delete_nic(d, i, &ignored);
-		d->live.vnics[i][0] = 0;
-		return rc;
-	}
-	d->cfg.nnics++;
-	d->nics_changed = true;
-	dom_run_state_store(d);
-	log_info("dom %s: interface %s plugged (vnic %s over %s)",
-		 d->cfg.name, mac, d->live.vnics[i], nic->bridge);
-	dom_nic_alias(d->live.vnics[i], alias, sizeof(alias));
-	event_device(d, true, alias);
-	return 0;
-}
-
-/* A detach waiting for hv's answer to nic.remove (the guest's eject), a
- * call on the loop (hvcall.c). The client may be answered first (the
- * domain stopped): the job then lives on until hv's answer comes. */
+/* An attach or detach waiting for hv's answer to nic.add or nic.remove
+ * (the guest's eject), a call on the loop (hvcall.c). The client may be
+ * answered first (the domain stopped): the job then lives on until hv's
+ * answer comes. */
 struct dom_unplug_job {
 	struct dom *d;			/* NULL once the domain stopped */
 	char name[DOM_NAME_MAX + 1];
 	struct mac_addr mac;
+	bool attach;			/* nic.add of d->cfg.nics[idx] */
+	unsigned int idx;		/* (not yet counted in nnics) */
 	bool answered;			/* done was called */
 	dom_unplug_done_fn done;
 	void *opaque;
@@ -163,7 +107,8 @@ static void unplug_fail(struct dom_unplug_job *j, const char *fmt, ...)
 	va_start(ap, fmt);
 	verr_vfail(&e, -EIO, VERR_OPERATION_FAILED, fmt, ap);
 	va_end(ap);
-	log_warn("dom %s: detach: %s", j->name, e.msg);
+	log_warn("dom %s: %s: %s", j->name, j->attach ? "attach" : "detach",
+		 e.msg);
 	unplug_end(j, -EIO, &e);
 }
 
@@ -205,6 +150,147 @@ static void unplug_done(struct dom_unplug_job *j)
 	unplug_end(j, 0, NULL);
 }
 
+static void plug_undo_replied(void *opaque, int rc, const json_t *result,
+			      const char *msg)
+{
+	(void)result;
+	if (rc < 0)
+		log_debug("dom %s: nic.remove after a late nic.add: %s",
+			  (const char *)opaque, msg);
+	free(opaque);
+}
+
+/* Ask hv to take out the NIC of mac again (not waited for). */
+static void plug_undo(const struct dom *d, const char *mac)
+{
+	char path[108], *name = strdup(d->cfg.name);
+	json_t *params = json_pack("{s:s, s:i}", "mac", mac, "timeout_ms",
+				   HOTPLUG_GUEST_MS);
+
+	if (!name || !params ||
+	    store_run_path(path, sizeof(path), d->cfg.name, "sock") < 0 ||
+	    hvcall_start(path, "nic.remove", json_incref(params),
+			 HOTPLUG_HV_MS, plug_undo_replied, name) < 0)
+		free(name);
+	json_decref(params);
+}
+
+/* nic.add answered: the NIC counts from now on, or its VNIC goes. An hv
+ * that did not answer in time may still do it later: it is asked to take
+ * the NIC out again, and without its VNIC it could not use it anyway. */
+static void plug_replied(void *opaque, int rc, const json_t *result,
+			 const char *msg)
+{
+	struct dom_unplug_job *j = opaque;
+	struct dom *d = j->d;
+	char mac[MAC_STRLEN], alias[40];
+
+	(void)result;
+	if (j->answered) {		/* the domain stopped meanwhile */
+		free(j);
+		return;
+	}
+	mac_format_canonical(&j->mac, mac);
+	if (rc < 0) {
+		struct verr ignored;
+
+		vif_delete_nic(d, j->idx, &ignored);
+		d->live.vnics[j->idx][0] = 0;
+		if (rc == -ETIMEDOUT)
+			plug_undo(d, mac);
+		unplug_fail(j, "operation failed: hv nic.add of '%s': %s",
+			    j->name, msg);
+		free(j);
+		return;
+	}
+	d->cfg.nnics++;
+	d->nics_changed = true;
+	dom_run_state_store(d);
+	log_info("dom %s: interface %s plugged (vnic %s over %s)",
+		 d->cfg.name, mac, d->live.vnics[j->idx],
+		 d->cfg.nics[j->idx].bridge);
+	dom_nic_alias(d->live.vnics[j->idx], alias, sizeof(alias));
+	event_device(d, true, alias);
+	unplug_end(j, 0, NULL);
+	free(j);
+}
+
+int dom_nic_hotplug(struct dom *d, struct dom_nic *nic,
+		    dom_unplug_done_fn done, void *opaque, struct verr *e)
+{
+	unsigned int i = d->cfg.nnics;
+	char sock[108], mac[MAC_STRLEN], path[108];
+	struct dom_unplug_job *j;
+	json_t *params;
+	int rc;
+
+	if (!dom_active(d) || !d->pid)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: domain is not running");
+	if (d->unplug_job)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: an interface of '%s' "
+				"is being attached or detached", d->cfg.name);
+	if (i >= DOM_MAX_NICS)
+		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+				"operation is not valid: the domain has its "
+				"maximum of %d interfaces", DOM_MAX_NICS);
+	if (!nic->has_mac) {
+		rc = mac_random(&nic->mac, NULL, 0);
+		if (rc < 0)
+			return verr_fail(e, rc, VERR_INTERNAL, "cannot "
+					 "generate a MAC");
+		nic->has_mac = true;
+	}
+	for (unsigned int k = 0; k < i; k++)
+		if (mac_equal(&d->cfg.nics[k].mac, &nic->mac))
+			return verr_set(e, VERR_OPERATION_INVALID, "Requested "
+					"operation is not valid: the domain "
+					"already has an interface with MAC "
+					"address %s",
+					mac_format_canonical(&nic->mac, mac));
+	rc = store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	if (rc < 0)
+		return verr_fail(e, rc, VERR_INTERNAL, "control socket path");
+	rc = dom_keep_def(d, e);
+	if (rc < 0)
+		return rc;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(e);
+	j->d = d;
+	j->mac = nic->mac;
+	j->attach = true;
+	j->idx = i;
+	snprintf(j->name, sizeof(j->name), "%s", d->cfg.name);
+	j->done = done;
+	j->opaque = opaque;
+	d->cfg.nics[i] = *nic;
+	dom_vnic_name(d, d->live.vnics[i], sizeof(d->live.vnics[i]));
+	rc = vif_create_nic(d, i, sock, e);
+	if (rc < 0) {
+		d->live.vnics[i][0] = 0;
+		free(j);
+		return rc;
+	}
+	params = json_pack("{s:s, s:s}", "vnic", sock, "mac",
+			   mac_format_canonical(&nic->mac, mac));
+	rc = params ? hvcall_start(path, "nic.add", params, HOTPLUG_HV_MS,
+				   plug_replied, j) : -ENOMEM;
+	if (rc < 0) {
+		struct verr ignored;
+
+		vif_delete_nic(d, i, &ignored);
+		d->live.vnics[i][0] = 0;
+		free(j);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach hv of '%s': %s",
+				 d->cfg.name, strerror(-rc));
+	}
+	d->unplug_job = j;
+	return 0;
+}
+
 /* hv's answer to nic.remove, or the call's failure; j is freed. */
 static void unplug_replied(void *opaque, int rc, const json_t *result,
 			   const char *msg)
@@ -238,7 +324,7 @@ int dom_nic_unplug(struct dom *d, unsigned int i, dom_unplug_done_fn done,
 	if (d->unplug_job)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
 				"operation is not valid: an interface of '%s' "
-				"is being detached", d->cfg.name);
+				"is being attached or detached", d->cfg.name);
 	rc = dom_keep_def(d, e);
 	if (rc < 0)
 		return rc;
@@ -279,10 +365,16 @@ void dom_unplug_detach(struct dom *d)
 
 	if (!j)
 		return;
+	if (j->attach) {	/* its VNIC is not among nnics: it goes now */
+		struct verr ignored;
+
+		vif_delete_nic(d, j->idx, &ignored);
+		d->live.vnics[j->idx][0] = 0;
+	}
 	d->unplug_job = NULL;
 	j->d = NULL;
 	unplug_fail(j, "operation failed: domain '%s' stopped during the "
-		    "detach", j->name);
+		    "%s", j->name, j->attach ? "attach" : "detach");
 }
 
 int dom_check_nics_unchanged(struct dom *d, const char *what,

@@ -151,7 +151,7 @@ int dom_check_idle(const struct dom *d, struct verr *e)
 	if (d->unplug_job)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: an interface of '%s' "
-				 "is being detached", d->cfg.name);
+				 "is being attached or detached", d->cfg.name);
 	return 0;
 }
 

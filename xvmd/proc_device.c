@@ -185,6 +185,7 @@ static int proc_detach(struct remote_call *c, struct dom_config *def,
 struct proc_unplug {
 	struct remote_defer *rd;
 	struct dom_config *def;		/* NULL: live only */
+	bool attach;
 };
 
 static void proc_unplug_done(void *opaque, struct dom *d, int rc,
@@ -198,8 +199,9 @@ static void proc_unplug_done(void *opaque, struct dom *d, int rc,
 		pu->def = NULL;
 		e = &e2;
 		if (rc == 0) {
-			log_info("dom %s: interface detached in the "
-				 "definition", d->cfg.name);
+			log_info("dom %s: interface %s in the definition",
+				 d->cfg.name, pu->attach ? "attached" :
+				 "detached");
 			event_lifecycle(d, EV_DEFINED, EVD_DEFINED_UPDATED);
 		}
 	} else if (rc == 0 && pu->def) {
@@ -214,30 +216,33 @@ static void proc_unplug_done(void *opaque, struct dom *d, int rc,
 
 /* The running domain's NIC changes (hot-plug, dom_hotplug.c). For an
  * attach, nic is the one the definition got if it changed too (its
- * generated MAC). A detach waits for the guest on the loop: PROC_LATER,
- * *def then belongs to it. */
+ * generated MAC). Both wait for hv (and a detach for the guest) on the
+ * loop: PROC_LATER, *def then belongs to the job, stored once hv
+ * answered. */
 static int proc_device_live(struct remote_call *c, struct dom *d,
 			    bool attach, struct dom_nic *nic,
 			    struct dom_config **def)
 {
 	struct proc_unplug *pu;
-	int i, rc;
+	int i = 0, rc;
 
 	rc = dom_check_idle(d, &c->err);
 	if (rc < 0)
 		return rc;
-	if (attach)
-		return dom_nic_hotplug(d, nic, &c->err);
-	i = proc_detach_nic_index(c, &d->cfg, nic);
-	if (i < 0)
-		return i;
+	if (!attach) {
+		i = proc_detach_nic_index(c, &d->cfg, nic);
+		if (i < 0)
+			return i;
+	}
 	pu = calloc(1, sizeof(*pu));
 	if (!pu || !(pu->rd = remote_call_defer(c))) {
 		free(pu);
 		return verr_nomem(&c->err);
 	}
-	rc = dom_nic_unplug(d, (unsigned int)i, proc_unplug_done, pu,
-			    &c->err);
+	pu->attach = attach;
+	rc = attach ? dom_nic_hotplug(d, nic, proc_unplug_done, pu, &c->err) :
+		      dom_nic_unplug(d, (unsigned int)i, proc_unplug_done, pu,
+				     &c->err);
 	if (rc < 0) {
 		remote_defer_cancel(pu->rd);
 		free(pu);
@@ -287,10 +292,7 @@ static int proc_device_change(struct remote_call *c, bool with_flags,
 	}
 	if (flags & DEV_AFFECT_LIVE) {
 		rc = proc_device_live(c, d, attach, &nic, &def);
-		if (rc)
-			goto out;	/* PROC_LATER: def went with the detach */
-		log_info("dom %s: interface attached in the running domain",
-			 d->cfg.name);
+		goto out;	/* PROC_LATER: def went with the job */
 	}
 	if (!def)
 		goto out;

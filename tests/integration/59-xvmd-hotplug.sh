@@ -18,7 +18,8 @@
 # guest that ignores
 # hot-plug keeps the NIC: the
 # detach fails with hv's reason after 5 s, while xvmd serves other
-# clients.
+# clients; an attach while hv is stopped fails after 10 s, leaving no
+# VNIC, while xvmd serves others.
 # timeout: 200
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -189,13 +190,31 @@ t0=$(date +%s%N)
 V list --all >"$TMP/list" || fail "virsh list during the pending detach"
 t1=$(date +%s%N)
 grep -q deaf "$TMP/list" || fail "virsh list during the detach lacks deaf"
-expect_fail "is being detached" save deaf "$TMP/deaf.save"
+expect_fail "is being attached or detached" save deaf "$TMP/deaf.save"
 wait "$dpid" && fail "detach from a guest that ignores hot-plug went on"
 grep -q "the guest did not release NIC 00:16:3e:59:00:09 (slot 00:02.0) in time" "$TMP/deaf.out" ||
 	{ cat "$TMP/deaf.out"; fail "unclear detach failure"; }
 V dumpxml deaf | grep -q "00:16:3e:59:00:09" || fail "the interface left the live XML although the guest kept it"
 "$VNICADM" show-vnic | grep -q "^xvm${did}_0 " || fail "the VNIC went although the guest kept the NIC"
 pass "deaf guest: '$(tail -n 1 "$TMP/deaf.out")'; virsh list answered in $(( (t1 - t0) / 1000000 )) ms meanwhile"
+
+# hv stopped (SIGSTOP) during an attach: xvmd serves others, the attach
+# fails after xvmd's 10 s, its VNIC goes; hv continues unharmed
+hvpid=$(cat "$XVM_RUNDIR/hv/deaf.pid")
+kill -STOP "$hvpid"
+at_exit "kill -CONT $hvpid 2>/dev/null"
+V attach-interface deaf bridge "$UPLINK" --mac 00:16:3e:59:00:0a >"$TMP/stall.out" 2>&1 &
+apid=$!
+sleep 1
+t0=$(date +%s%N)
+V list --all >/dev/null || fail "virsh list during the stalled attach"
+t1=$(date +%s%N)
+wait "$apid" && fail "an attach to a stopped hv succeeded"
+kill -CONT "$hvpid"
+grep -q "hv nic.add of 'deaf': .*no reply within 10000 ms" "$TMP/stall.out" || { cat "$TMP/stall.out"; fail "unclear stalled attach failure"; }
+"$VNICADM" show-vnic | grep -q "^xvm${did}_1 " && fail "the stalled attach left its VNIC"
+V dumpxml deaf | grep -q "00:16:3e:59:00:0a" && fail "the stalled attach is in the live XML"
+pass "attach while hv is stopped: '$(tail -n 1 "$TMP/stall.out")', virsh list answered in $(( (t1 - t0) / 1000000 )) ms meanwhile, no VNIC left"
 V destroy deaf >/dev/null
 
 V destroy hp >/dev/null
