@@ -225,6 +225,27 @@ int vswctl_maxbw_format(uint64_t bps, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
+json_t *vswctl_saved_props(const struct link_props *p)
+{
+	json_t *o = json_object();
+	char buf[512];
+
+	for (int id = 0; o && id < LINKPROP_COUNT; id++) {
+		if (!(p->set & (1u << id)))
+			continue;
+		/* maxbw is shown in Mb/s ("1.200") but parsed without
+		 * fractions: save it as the clients send it (kb/s, exact) */
+		if (id == LINKPROP_MAXBW ?
+		    vswctl_maxbw_format(p->maxbw, buf, sizeof(buf)) == 0 :
+		    linkprop_format(p, (enum linkprop_id)id, buf,
+				    sizeof(buf)) == 0)
+			json_object_set_new(o, linkprop_name(
+						(enum linkprop_id)id),
+					    json_string(buf));
+	}
+	return o;
+}
+
 int vswctl_props_add(struct vswctl_props *p, const char *name,
 		     const char *value)
 {

@@ -211,24 +211,6 @@ static int root_props_get(struct vnicadm *v, const json_t *entry,
 	return 0;
 }
 
-/* p as vswitchd saves it: the set properties as text, maxbw in kb/s. */
-static json_t *root_props_json(const struct link_props *p)
-{
-	json_t *o = json_object();
-	char buf[512];
-
-	for (int id = 0; o && id < LINKPROP_COUNT; id++) {
-		if (!(p->set & (1u << id)))
-			continue;
-		if (id == LINKPROP_MAXBW ?
-		    vswctl_maxbw_format(p->maxbw, buf, sizeof(buf)) == 0 :
-		    linkprop_format(p, id, buf, sizeof(buf)) == 0)
-			json_object_set_new(o, linkprop_name(id),
-					    json_string(buf));
-	}
-	return o;
-}
-
 /* A VNIC over link has mac already. */
 static bool root_mac_used(const struct vn_root *r, const char *link,
 			  const struct mac_addr *mac)
@@ -316,7 +298,7 @@ int vn_root_create_vnic(struct vnicadm *v, const char *root,
 			      "mac", mac_format(&mac, macs),
 			      "macaddrtype", random ? "random" : "fixed",
 			      "vid", s->vid, "kind", s->kind,
-			      "props", root_props_json(&p));
+			      "props", vswctl_saved_props(&p));
 		if (!e || json_array_append_new(json_object_get(r.conf,
 							       "vnics"), e) < 0)
 			vn_fail(v, "out of memory");
@@ -443,7 +425,7 @@ int vn_root_linkprop(struct vnicadm *v, const char *root, const char *link,
 		if (named)
 			linkprop_reset(&p, linkprop_name(id), err);
 	}
-	json_object_set_new(e, "props", root_props_json(&p));
+	json_object_set_new(e, "props", vswctl_saved_props(&p));
 	ret = root_save(v, &r);
 out:
 	root_free(&r);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
-#include "xvm/vswctl.h"	/* vswctl_maxbw_format() */
+#include "xvm/vswctl.h"	/* vswctl_saved_props() */
 #include "xvm/atomicio.h"
 #include "xvm/log.h"
 #include "flowctl.h"
@@ -43,24 +43,6 @@ static int persist_path(const struct vswd *d, char *buf, size_t len,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static json_t *persist_props_json(const struct link_props *p)
-{
-	json_t *o = json_object();
-	char buf[512];
-
-	for (int id = 0; o && id < LINKPROP_COUNT; id++) {
-		if (!(p->set & (1u << id)))
-			continue;
-		/* maxbw is shown in Mb/s ("1.200") but parsed without
-		 * fractions: save it as the clients send it (kb/s, exact) */
-		if (id == LINKPROP_MAXBW ?
-		    vswctl_maxbw_format(p->maxbw, buf, sizeof(buf)) == 0 :
-		    linkprop_format(p, id, buf, sizeof(buf)) == 0)
-			json_object_set_new(o, linkprop_name(id), json_string(buf));
-	}
-	return o;
-}
-
 static json_t *persist_vnic_json(const struct vsw_vnic *v)
 {
 	char mac[MAC_STRLEN];
@@ -71,7 +53,7 @@ static json_t *persist_vnic_json(const struct vsw_vnic *v)
 			 "macaddrtype", v->mac_random ? "random" : "fixed",
 			 "vid", v->vid,
 			 "kind", v->kind == VNIC_GUEST ? "guest" : "host",
-			 "props", persist_props_json(&v->saved));
+			 "props", vswctl_saved_props(&v->saved));
 }
 
 static json_t *persist_json(const struct vswd *d)

@@ -83,6 +83,11 @@ const char *vswctl_strstatus(int status);
 #define VSWCTL_MAXBW_STRLEN	24
 int vswctl_maxbw_format(uint64_t bps, char *buf, size_t len);
 
+/* The properties p has set, as vswitchd's saved configuration keeps them
+ * ({"name": "text"}, maxbw in exact kb/s): what vswitchd writes and
+ * vnicadm -R edits. NULL on ENOMEM. */
+json_t *vswctl_saved_props(const struct link_props *p);
+
 /* Link properties to set: names and values as typed after -p ("maxbw",
  * "100M"); vswitchd checks them again (lib/linkprop.c). */
 #define VSWCTL_MAX_PROPS	LINKPROP_COUNT
