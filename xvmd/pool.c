@@ -1037,27 +1037,48 @@ static int pool_vdisk_refuse(const struct pool_vol *v, const char *done,
 			v->format, done, tool);
 }
 
-int pool_vol_delete(struct pool *p, const char *name, struct verr *e)
+/* The volume name of p that delete, resize or wipe is about to change:
+ * p active, the volume there, not a vdisk (done with tool instead), not
+ * busy with a wipe or clone; its path in path. NULL with e otherwise. */
+static const struct pool_vol *pool_vol_to_change(struct pool *p,
+						 const char *name,
+						 const char *done,
+						 const char *tool, char *path,
+						 size_t pathlen, struct verr *e)
 {
 	const struct pool_vol *v;
-	char path[PATH_MAX];
-	int rc = pool_need_active(p, e);
 
-	if (rc < 0)
-		return rc;
+	if (pool_need_active(p, e) < 0)
+		return NULL;
 	v = pool_vol_by_name(p, name);
-	if (!v)
-		return verr_set(e, VERR_NO_STORAGE_VOL, "Storage volume not "
-				"found: no storage vol with matching name '%s'",
-				name);
-	if (v->vdisk)
-		return pool_vdisk_refuse(v, "deleted", "vdiskadm destroy", e);
-	rc = pool_vol_path(p, name, path, sizeof(path));
-	if (rc < 0)
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: path "
-				"too long");
-	if (pool_path_busy(path))
-		return pool_busy_refuse(name, e);
+	if (!v) {
+		verr_set(e, VERR_NO_STORAGE_VOL, "Storage volume not found: no "
+			 "storage vol with matching name '%s'", name);
+		return NULL;
+	}
+	if (v->vdisk) {
+		pool_vdisk_refuse(v, done, tool, e);
+		return NULL;
+	}
+	if (pool_vol_path(p, name, path, pathlen) < 0) {
+		verr_set(e, VERR_INVALID_ARG, "invalid argument: path too "
+			 "long");
+		return NULL;
+	}
+	if (pool_path_busy(path)) {
+		pool_busy_refuse(name, e);
+		return NULL;
+	}
+	return v;
+}
+
+int pool_vol_delete(struct pool *p, const char *name, struct verr *e)
+{
+	char path[PATH_MAX];
+
+	if (!pool_vol_to_change(p, name, "deleted", "vdiskadm destroy", path,
+				sizeof(path), e))
+		return verr_errno(e->code);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
 				 "failed: cannot unlink file '%s': %s", path,
@@ -1073,21 +1094,15 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 	const struct pool_vol *v;
 	const char *args[10];
 	size_t n = 0;
-	int rc = pool_need_active(p, e);
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	v = pool_vol_by_name(p, name);
+	v = pool_vol_to_change(p, name, "resized", "vdiskadm (convert, "
+			       "import)", path, sizeof(path), e);
 	if (!v)
-		return verr_set(e, VERR_NO_STORAGE_VOL, "Storage volume not "
-				"found: no storage vol with matching name '%s'",
-				name);
+		return verr_errno(e->code);
 	if (flags & ~6u)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
 				"unsupported flags (0x%x)", flags & ~6u);
-	if (v->vdisk)
-		return pool_vdisk_refuse(v, "resized", "vdiskadm (convert, "
-					 "import)", e);
 	if (flags & 2) {	/* DELTA */
 		if ((flags & 4) ? capacity > v->capacity :
 		    capacity > POOL_CAP_MAX - v->capacity)
@@ -1104,9 +1119,6 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: Can't "
 				"shrink capacity below current capacity unless "
 				"shrink flag explicitly specified");
-	pool_vol_path(p, name, path, sizeof(path));
-	if (pool_path_busy(path))
-		return pool_busy_refuse(name, e);
 	snprintf(size, sizeof(size), "%" PRIu64, capacity);
 	snprintf(fmt, sizeof(fmt), "%s", v->format);
 	args[n++] = "resize";
@@ -1135,20 +1147,12 @@ int pool_vol_wipe_start(struct pool *p, const char *name, bool async,
 	const char *mk[] = { "create", "-q", "-f", fmt, path, size, NULL };
 	const struct pool_vol *v;
 	struct pool_qjob *j;
-	int rc = pool_need_active(p, e);
+	int rc;
 
-	if (rc < 0)
-		return rc;
-	v = pool_vol_by_name(p, name);
+	v = pool_vol_to_change(p, name, "managed", "vdiskadm", path,
+			       sizeof(path), e);
 	if (!v)
-		return verr_set(e, VERR_NO_STORAGE_VOL, "Storage volume not "
-				"found: no storage vol with matching name '%s'",
-				name);
-	if (v->vdisk)
-		return pool_vdisk_refuse(v, "managed", "vdiskadm", e);
-	pool_vol_path(p, name, path, sizeof(path));
-	if (pool_path_busy(path))
-		return pool_busy_refuse(name, e);
+		return verr_errno(e->code);
 	snprintf(fmt, sizeof(fmt), "%s", v->format);
 	snprintf(size, sizeof(size), "%" PRIu64, v->capacity);
 	/* a source of physical-size zeros, every block of the target
