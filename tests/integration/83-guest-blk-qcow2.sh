@@ -11,8 +11,9 @@
 # restored on a fresh daemon, and a live migration to an hv started with
 # ",wait" (no daemon until the source's stopped, as xvmd hands an image
 # over) lose no request: hv waits for the daemon's answers before it
-# stops the ring, and the guest's run ends without a failure; ",wait"
-# without --incoming or --restore is refused.
+# stops the ring, and the guest's run ends without a failure; a daemon
+# that does not answer (SIGSTOP) fails the save after 5 s and the guest
+# runs on; ",wait" without --incoming or --restore is refused.
 # timeout: 500
 . "$(dirname "$0")/lib.sh"
 require_kvm
@@ -173,6 +174,26 @@ pass "live-migrated with 16 requests in flight to a ',wait' hv: $(grep -m1 -o 'b
 qsd_stop
 qemu-img check -q "$TMP/s.qcow2" || fail "qemu-img check after the save and the migration: not clean"
 pass "qemu-img check clean after the save and the migration"
+
+# A daemon that does not answer (stopped) while requests are out: the
+# save waits 5 s, then fails saying so, leaves no file, and the guest
+# runs on; once the daemon goes on, every request is answered.
+qsd_start "$TMP/s.qcow2" on
+start_hv t1 --memory 64 --vcpus 1 --kernel "$GUEST" --vhost-user-blk "$sock" --cmdline "$SCMD blk_seed=45"
+expect_console t1 '^guest: blkbench: 16 requests in flight over 1 queue$' 60
+kill -STOP "$QSD_PID"
+"$BIN/hvctl" -s "$XVM_RUNDIR/t1.sock" save "$TMP/t1.save" >"$TMP/out" 2>"$TMP/err" &&
+	{ kill -CONT "$QSD_PID"; fail "a save with a stopped daemon succeeded"; }
+kill -CONT "$QSD_PID"
+grep -q 'the backend left [0-9]* requests unanswered for 5000 ms: not saved (the guest runs on)' "$TMP/err" ||
+	{ cat "$TMP/out" "$TMP/err"; fail "t1: the failed save does not say why"; }
+[ ! -e "$TMP/t1.save" ] || fail "t1: a failed save left $TMP/t1.save"
+expect_console t1 '^guest: blkbench: mode=randwrite bs=4096 qd=16 ops=[1-9][0-9]* ' 60
+expect_console t1 '^guest: blkbench: done$' 10
+expect_exit t1 60 0
+! grep -q 'failed' "$TMP/t1.console" || { show t1; fail "t1: a request failed"; }
+pass "t1: save with a stopped daemon failed: '$(grep -m1 -o 'vhost-user-blk.*' "$TMP/err")'; the guest ran on and lost no request"
+qsd_stop
 
 start_hv w0 --memory 64 --vcpus 1 --kernel "$GUEST" --vhost-user-blk "$TMP/none.sock,wait"
 expect_exit w0 60 1
