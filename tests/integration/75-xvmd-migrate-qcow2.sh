@@ -8,7 +8,8 @@
 # (client-driven) and --live --p2p B -> A. hv waits until the daemon answered every request it took
 # before the state is taken, so none is lost: the guest's run ends with
 # its figures and no failed request (a lost one would fail after 30 s).
-# After each step exactly one qemu-storage-daemon serves the domain where
+# Migrations to nobody leave the guest and its daemon on A. After each
+# step exactly one qemu-storage-daemon serves the domain where
 # it runs and none is left where it ran; the destination's daemon starts
 # only at finish, after the source's stopped (QEMU's image locks), and
 # the destination hv logs that it connected to it. Then a guest writes
@@ -78,6 +79,14 @@ VA define "$TMP/q1.xml" >/dev/null && VA start q1 >/dev/null || fail "start q1 o
 wait_for_line "$(conlog q1)" '^guest: blkbench: 16 requests in flight over 2 queues$' 120 ||
 	{ cat "$(conlog q1)"; fail "q1: blkbench did not start"; }
 q0=$(one_qsd "$XVM_RUNDIR" q1)
+# a migration failing before the switch-over leaves A's guest and daemon
+out=$(VA migrate --live q1 "xvm+tcp://127.0.0.1:$((PORT_A + 3))/system" 2>&1) &&
+	fail "migration to nobody succeeded"
+out2=$(VA migrate --live --p2p q1 "xvm+tcp://127.0.0.1:$((PORT_A + 3))/system" 2>&1) &&
+	fail "--p2p migration to nobody succeeded"
+[ "$(VA domstate q1)" = running ] || fail "q1 after failed migrations: $(VA domstate --reason q1)"
+[ "$(one_qsd "$XVM_RUNDIR" q1)" = "$q0" ] || fail "q1's daemon changed after failed migrations"
+pass "migrations to nobody failed ('$(echo "$out" | tail -n1)'; --p2p: '$(echo "$out2" | tail -n1)'): q1 runs on A with its daemon $q0"
 sleep 1
 
 # (a) save and restore

@@ -127,7 +127,7 @@ echo "throughput (qcow2 through vhost-user-blk): $(grep -m1 'write_kibps' "$TMP/
 # request answered before the ring stopped (a lost one would fail the
 # guest's run after 30 s).
 qemu-img create -q -f qcow2 "$TMP/s.qcow2" 64M || fail "qemu-img create failed"
-SCMD="workload=blkbench blk_mode=randwrite secs=6 blk_qd=16 blk_sectors=65536 blk_seed=41"
+SCMD="workload=blkbench blk_mode=randwrite secs=8 blk_qd=16 blk_sectors=65536 blk_seed=41"
 qsd_start "$TMP/s.qcow2" on
 start_hv s1 --memory 64 --vcpus 1 --kernel "$GUEST" --vhost-user-blk "$sock" --cmdline "$SCMD"
 expect_console s1 '^guest: blkbench: 16 requests in flight over 1 queue$' 60
@@ -154,6 +154,18 @@ mig=$TMP/mig.sock sock2=$TMP/qsd2.sock
 start_hv m1 --memory 64 --vcpus 1 --kernel "$GUEST" --vhost-user-blk "$sock" --cmdline "$SCMD blk_seed=43"
 m1_pid=$HV_PID
 expect_console m1 '^guest: blkbench: 16 requests in flight over 1 queue$' 60
+# a destination whose disk has another queue count refuses the stream
+# after the source drained and stopped its ring: the source starts it
+# again and its guest goes on
+mig3=$TMP/mig3.sock
+start_hv m3 --memory 64 --vcpus 1 --vhost-user-blk "$sock2,wait,queues=2" --incoming "unix:$mig3"
+m3_pid=$HV_PID
+wait_socket "$mig3" 60 || { show m3; fail "destination m3 not listening"; }
+"$RPC" -t 120000 -e 30 "$XVM_RUNDIR/m1.sock" migrate "{\"uri\":\"unix:$mig3\"}" \
+	>"$TMP/mig3.out" 2>"$TMP/mig3.err" && { show m3; fail "migration to a 2-queue disk succeeded"; }
+HV_PID=$m3_pid expect_exit m3 60 1
+kill -0 "$m1_pid" || { show m1; fail "the source stopped after a refused migration"; }
+pass "a destination with queues=2 refused the stream ($(grep -m1 -o 'refused the stream.*' "$TMP/mig3.err" | cut -c1-100)); the source runs on"
 start_hv m2 --memory 64 --vcpus 1 --vhost-user-blk "$sock2,wait" --incoming "unix:$mig"
 m2_pid=$HV_PID
 wait_socket "$mig" 60 || { show m2; fail "destination m2 not listening"; }
