@@ -11,7 +11,10 @@
 # restored on a fresh daemon, and a live migration to an hv started with
 # ",wait" (no daemon until the source's stopped, as xvmd hands an image
 # over) lose no request: hv waits for the daemon's answers before it
-# stops the ring, and the guest's run ends without a failure; a daemon
+# stops the ring, and the guest's run ends without a failure; a check
+# reading 64 MiB with 16 reads in flight (a throttled daemon) migrated
+# mid-way verifies every byte on the destination (the daemon's dirty
+# log); a daemon
 # that does not answer (SIGSTOP) fails the save after 5 s and the guest
 # runs on; ",wait" without --incoming or --restore is refused.
 # timeout: 500
@@ -186,6 +189,54 @@ pass "live-migrated with 16 requests in flight to a ',wait' hv: $(grep -m1 -o 'b
 qsd_stop
 qemu-img check -q "$TMP/s.qcow2" || fail "qemu-img check after the save and the migration: not clean"
 pass "qemu-img check clean after the save and the migration"
+
+# Reads in flight across a live migration: the daemon fills the guest's
+# buffers behind the vCPUs' back (the last ones while hv drains it at
+# the switch-over); its dirty log makes those pages go to the
+# destination, where the guest verifies every byte it read. The source's
+# daemon reads at 16 MiB/s (a throttle group), so the 64 MiB check is
+# still going when the migration comes.
+qsd_throttled() {	# IMG SOCKET: export IMG read at 16 MiB/s
+	rm -f "$2"
+	"$QSD" --object throttle-group,id=tg,x-bps-read=16777216 \
+		--blockdev "driver=file,node-name=f,filename=$1" \
+		--blockdev driver=qcow2,node-name=q,file=f \
+		--blockdev driver=throttle,node-name=d,throttle-group=tg,file=q \
+		--export "type=vhost-user-blk,id=e,node-name=d,addr.type=unix,addr.path=$2,writable=on" \
+		>>"$TMP/qsd.log" 2>&1 &
+	QSD_PID=$!
+	at_exit "kill -9 $QSD_PID"
+	wait_socket "$2" 30 || { cat "$TMP/qsd.log"; fail "throttled qemu-storage-daemon did not create $2"; }
+}
+qemu-img create -q -f qcow2 "$TMP/p.qcow2" 64M || fail "qemu-img create failed"
+qsd_start "$TMP/p.qcow2" on
+start_hv pw --memory 64 --vcpus 1 --kernel "$GUEST" --vhost-user-blk "$sock" \
+	--cmdline "workload=blkwrite blk_sectors=131072 blk_seed=51 blk_qd=16"
+expect_exit pw 180 0
+expect_console pw '^guest: blk: ok 131072 sectors from 0 seed 51 ' 1
+qsd_stop
+qsd_throttled "$TMP/p.qcow2" "$sock"
+start_hv rc1 --memory 64 --vcpus 1 --kernel "$GUEST" --vhost-user-blk "$sock" \
+	--cmdline "workload=blkcheck,idle blk_sectors=131072 blk_seed=51 blk_qd=16"
+rc1_pid=$HV_PID
+start_hv rc2 --memory 64 --vcpus 1 --vhost-user-blk "$sock2,wait" --incoming "unix:$TMP/migc.sock"
+rc2_pid=$HV_PID
+wait_socket "$TMP/migc.sock" 60 || { show rc2; fail "destination rc2 not listening"; }
+HV_PID=$rc1_pid expect_console rc1 '^guest: blkcheck: 16 requests in flight over 1 queues$' 60
+sleep 1
+"$RPC" -t 120000 -e 30 "$XVM_RUNDIR/rc1.sock" migrate "{\"uri\":\"unix:$TMP/migc.sock\"}" \
+	>"$TMP/migc.out" 2>"$TMP/migc.err" || { cat "$TMP/migc.out" "$TMP/migc.err"; show rc1; show rc2; fail "migrate rc1 failed"; }
+HV_PID=$rc1_pid expect_exit rc1 60 0
+grep -q '^guest: blkcheck: ok' "$TMP/rc1.console" && fail "blkcheck ended before the migration: no read was in flight"
+qsd_stop
+qsd_start "$TMP/p.qcow2" on "$sock2"
+HV_PID=$rc2_pid
+expect_console rc2 '^guest: blkcheck: ok 131072 sectors from 0 seed 51 ' 120
+! grep -q 'mismatch\|failed' "$TMP/rc1.console" "$TMP/rc2.console" ||
+	{ show rc2; fail "blkcheck across the migration: $(grep -h 'mismatch\|failed' "$TMP/rc1.console" "$TMP/rc2.console")"; }
+kill "$rc2_pid"; wait_pid "$rc2_pid" 30 || fail "rc2 did not stop"
+qsd_stop
+pass "blkcheck with 16 reads in flight (16 MiB/s) migrated mid-check: every byte of 64 MiB verified on the destination"
 
 # A daemon that does not answer (stopped) while requests are out: the
 # save waits 5 s, then fails saying so, leaves no file, and the guest
