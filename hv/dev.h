@@ -128,9 +128,12 @@ const char *virtio_blk_path(const struct virtio_blk *b);
 struct virtio_vublk;
 /* Connect to the backend at sock, check it can serve the disk (read-only
  * if ro) and put the disk on the bus. NULL + errno, why says what failed
- * (whylen bytes). */
+ * (whylen bytes). wait_queues > 0: no backend now (",wait"): a device of
+ * that many queues whose configuration a load brings, connected after
+ * it (virtio_vublk.c). */
 struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
 					 const char *sock, bool ro,
+					 unsigned int wait_queues,
 					 char *why, size_t whylen);
 void virtio_vublk_destroy(struct virtio_vublk *d);
 

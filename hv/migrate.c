@@ -980,6 +980,18 @@ void mig_quiesce(struct vm *vm, bool stop)
 			vm->devs[i].ops->quiesce(vm->devs[i].dev, stop);
 }
 
+int mig_drain(struct vm *vm, char *msg, size_t msglen)
+{
+	int rc;
+
+	for (unsigned int i = 0; i < vm->nr_devs; i++)
+		if (vm->devs[i].ops->drain &&
+		    (rc = vm->devs[i].ops->drain(vm->devs[i].dev, msg,
+						 msglen)) < 0)
+			return rc;
+	return 0;
+}
+
 void mig_announce(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->dev_lock);
@@ -1042,7 +1054,7 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 		  uint64_t *bytes, char *msg, size_t msglen)
 {
 	struct snap_writer w;
-	bool was_paused = vm_state(vm) == CORE_PAUSED;
+	bool was_paused = vm_state(vm) == CORE_PAUSED, quiesced = false;
 	int fd, rc;
 
 	rc = vcpu_pause_all(vm);
@@ -1059,12 +1071,16 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 	}
 	snap_writer_init(&w, vm->mem_size + (vm->mem_size >> 6) + (16u << 20));
 	pthread_mutex_lock(&vm->dev_lock);
-	mig_quiesce(vm, true);
-	rc = mig_save(vm, &w);
+	rc = mig_drain(vm, msg, msglen);
+	quiesced = rc == 0;
+	if (quiesced) {
+		mig_quiesce(vm, true);
+		rc = mig_save(vm, &w);
+		if (rc < 0)
+			snprintf(msg, msglen, "building the state stream: %s",
+				 strerror(-rc));
+	}
 	pthread_mutex_unlock(&vm->dev_lock);
-	if (rc < 0)
-		snprintf(msg, msglen, "building the state stream: %s",
-			 strerror(-rc));
 	if (rc == 0 && ((rc = write_all(fd, w.buf, w.len, (off_t)offset)) < 0 ||
 			(ftruncate(fd, (off_t)(offset + w.len)) < 0 &&
 			 (rc = -errno)) || (fsync(fd) < 0 && (rc = -errno))))
@@ -1083,7 +1099,8 @@ int mig_save_file(struct vm *vm, const char *path, uint64_t offset,
 	if (rc == 0)
 		return 0;
 	pthread_mutex_lock(&vm->dev_lock);
-	mig_quiesce(vm, false);
+	if (quiesced)
+		mig_quiesce(vm, false);
 	pthread_mutex_unlock(&vm->dev_lock);
 resume:
 	if (!was_paused)

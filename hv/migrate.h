@@ -66,6 +66,10 @@ int mig_save(struct vm *vm, struct snap_writer *w);
 /* Every device's hv_device_ops.quiesce (stop before RAM is copied with
  * the vCPUs paused; !stop after a failed save). dev_lock held. */
 void mig_quiesce(struct vm *vm, bool stop);
+/* Before mig_quiesce(vm, true): every device's hv_device_ops.drain
+ * (requests a vhost-user backend took answered first). 0, or -errno
+ * with msg: nothing is quiesced, the save fails. dev_lock held. */
+int mig_drain(struct vm *vm, char *msg, size_t msglen);
 /* The guest is about to run here after an incoming migration or a
  * restore: every device's hv_device_ops.announce (NICs: a RARP from the
  * guest's MAC, so the LAN learns its new port). Takes dev_lock. */

@@ -655,10 +655,14 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 	 * backends stop writing before the last pass, which then has
 	 * every write since the last round. */
 	pthread_mutex_lock(&vm->dev_lock);
-	mig_quiesce(vm, true);
-	o->quiesced = true;
+	rc = mig_drain(vm, msg, msglen);
+	if (rc == 0) {
+		mig_quiesce(vm, true);
+		o->quiesced = true;
+	}
 	st->sw[MIG_SW_QUIESCED] = mono_ns();
-	rc = out_collect(o, &n, &st->hv_pages);
+	if (rc == 0)
+		rc = out_collect(o, &n, &st->hv_pages);
 	st->sw[MIG_SW_COLLECTED] = mono_ns();
 	if (rc == 0)
 		rc = out_send_dirty(o);

@@ -481,11 +481,15 @@ int vhost_user_set_vring_addr(struct vhost_user *vu, unsigned int idx,
 }
 
 /* struct vhost_user_log: u64 mmap_size, u64 mmap_offset; the fd rides
- * along. The reply has no payload; the request never asks for an ack
- * (a backend that sends the empty reply would not send a second). */
+ * along. The reply carries nothing we use: DPDK's vhost library sends it
+ * empty, QEMU's libvhost-user (qemu-storage-daemon) with a u64, and QEMU
+ * takes either; so do we. The request never asks for an ack (a backend
+ * that sends the reply would not send a second). */
 int vhost_user_set_log_base(struct vhost_user *vu, int fd, uint64_t size)
 {
-	uint64_t p[2] = { size, 0 };
+	uint64_t p[2] = { size, 0 }, ignored;
+	uint64_t deadline;
+	struct vu_hdr h;
 	int rc;
 
 	if (!(vu->protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD)))
@@ -493,7 +497,26 @@ int vhost_user_set_log_base(struct vhost_user *vu, int fd, uint64_t size)
 	if (fd < 0 || size == 0)
 		return -EINVAL;
 	rc = vu_send(vu, VHOST_USER_SET_LOG_BASE, 0, p, sizeof(p), &fd, 1);
-	return rc < 0 ? rc : vu_reply(vu, VHOST_USER_SET_LOG_BASE, NULL, 0);
+	if (rc < 0)
+		return rc;
+	deadline = vu_now_ms() + vu->timeout_ms;
+	rc = vu_read(vu, &h, sizeof(h), deadline);
+	if (rc < 0)
+		return vu_fail(vu, rc, VHOST_USER_SET_LOG_BASE, "no reply");
+	if (h.request != VHOST_USER_SET_LOG_BASE)
+		return vu_fail(vu, -EPROTO, VHOST_USER_SET_LOG_BASE,
+			       "reply to another request");
+	if (h.flags != (VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY))
+		return vu_fail(vu, -EPROTO, VHOST_USER_SET_LOG_BASE,
+			       "bad reply flags or version");
+	if (h.size != 0 && h.size != sizeof(ignored))
+		return vu_fail(vu, -EPROTO, VHOST_USER_SET_LOG_BASE,
+			       "bad reply size");
+	if (h.size && (rc = vu_read(vu, &ignored, sizeof(ignored),
+				    deadline)) < 0)
+		return vu_fail(vu, rc, VHOST_USER_SET_LOG_BASE,
+			       "truncated reply");
+	return 0;
 }
 
 /* The MAC in the first 6 bytes of a u64 (vhost-user.rst "SEND_RARP"). */

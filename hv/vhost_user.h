@@ -149,8 +149,9 @@ int vhost_user_set_vring_addr(struct vhost_user *vu, unsigned int idx,
 /* SET_LOG_BASE with the log memfd (needs protocol feature LOG_SHMFD,
  * else -ENOTSUP): size bytes from offset 0, one bit per 4 KiB page of
  * guest-physical memory, which the backend maps and sets bits in while
- * VHOST_F_LOG_ALL is on. The backend answers with an empty reply (as
- * QEMU expects and DPDK's vhost library sends), whatever REPLY_ACK. */
+ * VHOST_F_LOG_ALL is on. The backend answers with a reply of its own,
+ * whatever REPLY_ACK: empty (DPDK's vhost library) or a u64 (QEMU's
+ * libvhost-user, qemu-storage-daemon); both are taken. */
 int vhost_user_set_log_base(struct vhost_user *vu, int fd, uint64_t size);
 /* SEND_RARP (protocol feature RARP, else -ENOTSUP): the backend makes a
  * RARP frame from mac (6 bytes) go out as if the guest had sent it, so

@@ -1172,6 +1172,13 @@ static void vp_quiesce(void *dev, bool stop)
 		vp->ops->quiesce(vp, stop);
 }
 
+static int vp_drain(void *dev, char *msg, size_t msglen)
+{
+	struct virtio_pci *vp = dev;
+
+	return vp->ops->drain ? vp->ops->drain(vp, msg, msglen) : 0;
+}
+
 static int vp_dirty_log(void *dev, bool on, char *msg, size_t msglen)
 {
 	struct virtio_pci *vp = dev;
@@ -1192,6 +1199,7 @@ const struct hv_device_ops virtio_pci_device_ops = {
 	.save = vp_save,
 	.load = vp_load,
 	.quiesce = vp_quiesce,
+	.drain = vp_drain,
 	.dirty_log = vp_dirty_log,
 	.announce = vp_announce,
 };

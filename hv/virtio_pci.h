@@ -98,6 +98,10 @@ struct virtio_dev_ops {
 	 * vhost-user backend's rings), so the copied RAM and the saved
 	 * queue indices agree; or, after a failed save (!stop), go on. */
 	void (*quiesce)(struct virtio_pci *vp, bool stop);
+	/* hv_device_ops.drain: before quiesce(stop), wait until the backend
+	 * answered every request it took (0), or fail the save (-errno and
+	 * msg) rather than lose one. */
+	int (*drain)(struct virtio_pci *vp, char *msg, size_t msglen);
 	/* hv_device_ops.dirty_log and .announce (live migration). */
 	int (*dirty_log)(struct virtio_pci *vp, bool on, char *msg,
 			 size_t msglen);

@@ -34,11 +34,38 @@
  * backend a DRIVER_OK marks the device needing reset again; once one is
  * back, the driver's reset and re-initialisation start a new session.
  *
- * Save and migration: quiesce stops the ring with GET_VRING_BASE; the
- * rings restart at the used index of the saved RAM. Requests the backend
- * had taken and not answered at that moment are logged as lost (the
- * guest times them out). The image itself is not moved: the destination
- * must reach the same image through its own backend.
+ * Save and migration (vCPUs paused): the backend still runs, so drain
+ * first waits until every started queue's used index caught up with its
+ * avail index (each queue kicked once, so requests the guest queued
+ * without a kick are taken too), at most VUBLK_DRAIN_MS: a backend that
+ * does not answer in time fails the save or migration (the guest runs
+ * on) rather than lose a request. Then quiesce stops the rings with
+ * GET_VRING_BASE, whose answer is then the used index: the restored or
+ * migrated device restarts each ring there, exactly where it stood, and
+ * kicks it. Answers the backend signalled on our call eventfd are
+ * delivered before the state is taken (the loop does not run meanwhile).
+ *
+ * Live migration: the backend writes disk data and used entries into
+ * guest memory behind the vCPUs' back. While a migration logs
+ * (vublk_dirty_log) it gets hv's dirty log as virtio_net.c's backend
+ * does: SET_LOG_BASE (protocol feature LOG_SHMFD), VHOST_F_LOG_ALL in
+ * SET_FEATURES and each ring's used address with VHOST_VRING_F_LOG, so
+ * it marks every page it writes (libvhost-user, qemu-storage-daemon's
+ * export, marks the buffers it fills and the used entries); the used
+ * rings' pages are marked by hv at the switch-over too (the backend's
+ * avail_event writes are not logged). A backend without LOG_ALL or
+ * LOG_SHMFD refuses the migration with a clear message.
+ *
+ * The image is not moved: the destination reaches it through its own
+ * backend, which may only open it once the source's let go of it (QEMU's
+ * image locks). So a destination can start with ",wait" (needs --incoming
+ * or --restore; ",queues=N" gives the queue count the stream has): no
+ * backend at creation; the device's configuration and features come
+ * from the loaded state; the rings are restored and the guest runs, its
+ * disk requests waiting in the avail rings; hv tries the socket every
+ * VUBLK_WAIT_MS and, once a backend serving the same disk (same
+ * configuration) answers, starts the rings at the saved bases and kicks
+ * them. The guest sees a pause in disk I/O, not an error.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -46,6 +73,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <time.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -60,6 +89,8 @@
 #define VUBLK_QUEUES_MAX	VIRTIO_PCI_MAX_QUEUES
 #define VUBLK_CFG_NUM_QUEUES	offsetof(struct virtio_blk_config, num_queues)
 #define VUBLK_RETRY_MS		1000
+#define VUBLK_WAIT_MS		10	/* ",wait": the backend's socket tried */
+#define VUBLK_DRAIN_MS		5000	/* requests in flight answered, at most */
 /* The configuration fields we know, up to write_zeroes_may_unmap. */
 #define VUBLK_CFG_SIZE		offsetof(struct virtio_blk_config, \
 					 max_secure_erase_sectors)
@@ -77,6 +108,7 @@
 				 1ULL << VIRTIO_RING_F_EVENT_IDX | \
 				 1ULL << VIRTIO_F_VERSION_1)
 #define VUBLK_PROTOCOL		(1ULL << VHOST_USER_PROTOCOL_F_REPLY_ACK | \
+				 1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD | \
 				 1ULL << VHOST_USER_PROTOCOL_F_CONFIG)
 
 _Static_assert(VUBLK_CFG_SIZE <= VHOST_USER_CONFIG_MAX,
@@ -110,9 +142,20 @@ struct virtio_vublk {
 	struct vublk_queue q[VUBLK_QUEUES_MAX];
 	int timer_fd;			/* reconnect timer */
 	uint64_t losses;		/* sessions lost */
+	bool logging;			/* a migration logs guest writes */
+	bool waiting;			/* ",wait": no backend yet */
+	uint64_t wait_since;		/* ms, when the loaded device began to */
 };
 
 static struct log_ratelimit vublk_rl = LOG_RATELIMIT_INIT(10000, 2);
+
+static uint64_t vublk_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static struct virtio_vublk *vublk_of(struct virtio_pci *vp)
 {
@@ -191,9 +234,10 @@ static void vublk_forget(struct virtio_vublk *d)
 
 static void vublk_arm_retry(struct virtio_vublk *d)
 {
+	unsigned int ms = d->waiting ? VUBLK_WAIT_MS : VUBLK_RETRY_MS;
 	struct itimerspec it = {
-		.it_value = { .tv_sec = VUBLK_RETRY_MS / 1000,
-			      .tv_nsec = VUBLK_RETRY_MS % 1000 * 1000000L },
+		.it_value = { .tv_sec = ms / 1000,
+			      .tv_nsec = ms % 1000 * 1000000L },
 	};
 
 	timerfd_settime(d->timer_fd, 0, &it, NULL);
@@ -229,6 +273,50 @@ static uint16_t vublk_used_idx(const struct vq *vq)
 			       __ATOMIC_ACQUIRE);
 }
 
+static uint16_t vublk_avail_idx(const struct vq *vq)
+{
+	return __atomic_load_n((uint16_t *)((uint8_t *)vq->avail + 2),
+			       __ATOMIC_ACQUIRE);
+}
+
+static void vublk_kick(struct vublk_queue *q)
+{
+	uint64_t one = 1;
+
+	if (write(q->kick_fd, &one, sizeof(one)) < 0)
+		log_debug("vhost-user-blk %s: kick: %m", q->d->path);
+}
+
+/* What SET_FEATURES says: the acked features, plus LOG_ALL while a
+ * migration logs. */
+static uint64_t vublk_features_now(const struct virtio_vublk *d)
+{
+	return d->acked | (d->logging ? 1ULL << VHOST_F_LOG_ALL : 0);
+}
+
+/* The log memfd, before LOG_ALL is turned on. */
+static int vublk_log_base(struct virtio_vublk *d)
+{
+	const struct vm_dirty *dl = d->vm->dirty;
+
+	if (!d->logging)
+		return 0;
+	if (!dl)
+		return -EINVAL;
+	return vhost_user_set_log_base(&d->vu, dl->fd, dl->size);
+}
+
+/* Ring addresses, with the used ring's log address while logging. */
+static int vublk_vring_addr(struct virtio_vublk *d, unsigned int i,
+			    const struct vq *vq)
+{
+	return vhost_user_set_vring_addr(&d->vu, i, (uintptr_t)vq->desc,
+					 (uintptr_t)vq->used,
+					 (uintptr_t)vq->avail,
+					 d->logging ? vq->used_gpa :
+					 VHOST_USER_NO_LOG);
+}
+
 static int vublk_set_mem_table(struct virtio_vublk *d)
 {
 	struct vhost_user_region r[ARRAY_SIZE(d->vm->mem)];
@@ -261,10 +349,11 @@ static int vublk_start(struct virtio_vublk *d)
 		return -ENOTSUP;
 	}
 	f |= 1ULL << VHOST_USER_F_PROTOCOL_FEATURES;
-	if ((rc = vhost_user_set_features(vu, f)) < 0 ||
+	d->acked = f;
+	if ((rc = vublk_log_base(d)) < 0 ||
+	    (rc = vhost_user_set_features(vu, vublk_features_now(d))) < 0 ||
 	    (rc = vublk_set_mem_table(d)) < 0)
 		return rc;
-	d->acked = f;
 	for (unsigned int i = 0; i < d->nq; i++) {
 		struct vublk_queue *q = &d->q[i];
 		struct vq *vq = virtio_pci_queue(d->vp, i);
@@ -274,16 +363,19 @@ static int vublk_start(struct virtio_vublk *d)
 		if ((rc = vhost_user_set_vring_num(vu, i, vq->size)) < 0 ||
 		    (rc = vhost_user_set_vring_base(vu, i,
 						    vublk_used_idx(vq))) < 0 ||
-		    (rc = vhost_user_set_vring_addr(vu, i, (uintptr_t)vq->desc,
-						    (uintptr_t)vq->used,
-						    (uintptr_t)vq->avail,
-						    VHOST_USER_NO_LOG)) < 0 ||
+		    (rc = vublk_vring_addr(d, i, vq)) < 0 ||
 		    (rc = vhost_user_set_vring_kick(vu, i, q->kick_fd)) < 0 ||
 		    (rc = vublk_call_route(q)) < 0 ||
 		    (rc = vhost_user_set_vring_enable(vu, i, true)) < 0)
 			return rc;
 		q->started = true;
 	}
+	/* requests already in the rings (a restored or migrated guest's,
+	 * queued while no backend ran) are taken now, whatever the ring's
+	 * avail_event said: a spurious kick costs the backend one look */
+	for (unsigned int i = 0; i < d->nq; i++)
+		if (d->q[i].started)
+			vublk_kick(&d->q[i]);
 	return 0;
 }
 
@@ -398,6 +490,53 @@ fail:
 	return rc;
 }
 
+/* ",wait": the first backend, for a loaded device. Its socket may not
+ * exist yet (quietly tried again); one that serves another disk (other
+ * configuration) or lacks a feature the driver uses is refused and the
+ * device needs a reset, as for a lost backend. */
+static void vublk_wait_retry(struct virtio_vublk *d)
+{
+	uint8_t cfg[VUBLK_CFG_SIZE];
+	uint64_t used = virtio_pci_driver_features(d->vp) & VUBLK_FEATURES;
+	char why[160];
+	int rc;
+
+	rc = vublk_connect(d, cfg, why, sizeof(why));
+	if (rc == -ENOENT || rc == -ECONNREFUSED) {
+		if (vublk_now_ms() - d->wait_since > 10000)
+			log_ratelimited(&vublk_rl, LL_WARN, "vhost-user-blk "
+					"%s: still waiting for the backend "
+					"(%llu s): the guest's disk requests "
+					"wait", d->path, (unsigned long long)
+					((vublk_now_ms() - d->wait_since) /
+					 1000));
+		vublk_arm_retry(d);
+		return;
+	}
+	if (rc < 0) {
+		log_ratelimited(&vublk_rl, LL_WARN, "vhost-user-blk %s: "
+				"backend: %s", d->path, why);
+		vublk_arm_retry(d);
+		return;
+	}
+	d->waiting = false;
+	if (memcmp(cfg, d->cfg, sizeof(cfg)) || (used & ~d->vu.features)) {
+		log_err("vhost-user-blk %s: the backend serves another disk "
+			"than the saved one (configuration or features "
+			"differ): disk failed (device needs reset)", d->path);
+		vublk_close(d);
+		virtio_pci_needs_reset(d->vp);
+		vublk_arm_retry(d);
+		return;
+	}
+	d->features = d->vu.features;
+	log_warn("vhost-user-blk %s: backend connected %llu ms after the "
+		 "load: the disk's requests go on", d->path,
+		 (unsigned long long)(vublk_now_ms() - d->wait_since));
+	if (virtio_pci_driver_ok(d->vp))
+		vublk_check(d, vublk_start(d), "start after the wait");
+}
+
 /* Reconnect timer: a backend that serves the same disk (same features
  * and configuration) takes over once the driver resets the device. */
 static void vublk_retry(void *opaque)
@@ -411,6 +550,10 @@ static void vublk_retry(void *opaque)
 		return;
 	if (vhost_user_connected(&d->vu))
 		return;
+	if (d->waiting) {
+		vublk_wait_retry(d);
+		return;
+	}
 	if (vublk_connect(d, cfg, why, sizeof(why)) < 0) {
 		log_ratelimited(&vublk_rl, LL_WARN, "vhost-user-blk %s: "
 				"reconnect: %s", d->path, why);
@@ -436,8 +579,9 @@ static void vublk_driver_ok(struct virtio_pci *vp)
 	struct virtio_vublk *d = vublk_of(vp);
 
 	if (!vhost_user_connected(&d->vu)) {
-		virtio_pci_needs_reset(vp);	/* no backend: fail at once */
-		return;
+		if (!d->waiting)	/* no backend: fail at once */
+			virtio_pci_needs_reset(vp);
+		return;		/* else the rings start once it is there */
 	}
 	vublk_check(d, vublk_start(d), "start");
 }
@@ -477,24 +621,134 @@ static int vublk_queue_kick_fd(struct virtio_pci *vp, unsigned int q)
 	return q < d->nq ? d->q[q].kick_fd : -1;
 }
 
-/* Before guest RAM is copied: stop the ring, so the backend writes no
- * more into guest memory; after a failed save (!stop) start it again. */
-/* Live migration: the backend writes disk data into guest memory behind
- * hv's back and is not given hv's dirty log, so a migration could leave
- * stale pages on the destination: refuse it (save/restore is fine: the
- * ring is stopped before RAM is copied). */
+/* ---- save and migration ---- */
+
+static bool vublk_any_started(const struct virtio_vublk *d)
+{
+	for (unsigned int i = 0; i < d->nq; i++)
+		if (d->q[i].started)
+			return true;
+	return false;
+}
+
+/* Tell a running session that logging changed: the log (on), the
+ * features, each started ring's addresses (the order QEMU uses). */
+static int vublk_log_apply(struct virtio_vublk *d)
+{
+	int rc;
+
+	if ((rc = vublk_log_base(d)) < 0 || !vublk_any_started(d))
+		return rc;
+	if ((rc = vhost_user_set_features(&d->vu, vublk_features_now(d))) < 0)
+		return rc;
+	for (unsigned int i = 0; i < d->nq && rc == 0; i++)
+		if (d->q[i].started)
+			rc = vublk_vring_addr(d, i, virtio_pci_queue(d->vp, i));
+	return rc;
+}
+
+/* hv_device_ops.dirty_log. Without a session the backend writes
+ * nothing; one started meanwhile logs from its start (vublk_start). */
 static int vublk_dirty_log(struct virtio_pci *vp, bool on, char *msg,
 			   size_t msglen)
 {
-	if (!on)
+	struct virtio_vublk *d = vublk_of(vp);
+	int rc;
+
+	if (on && vhost_user_connected(&d->vu) &&
+	    (!(d->vu.features & (1ULL << VHOST_F_LOG_ALL)) ||
+	     !(d->vu.protocol_features &
+	       (1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD)))) {
+		snprintf(msg, msglen, "vhost-user-blk disk %s: the backend "
+			 "cannot log its writes to guest memory (it lacks "
+			 "VHOST_F_LOG_ALL or protocol feature LOG_SHMFD): "
+			 "live migration is not possible with it (save and "
+			 "restore are)", d->path);
+		return -ENOTSUP;
+	}
+	d->logging = on;
+	if (!vhost_user_connected(&d->vu))
 		return 0;
-	snprintf(msg, msglen, "vhost-user-blk disk %s: its backend's writes "
-		 "to guest memory are not logged, so live migration is not "
-		 "supported with --vhost-user-blk (save and restore are)",
-		 vublk_of(vp)->path);
-	return -ENOTSUP;
+	rc = vublk_log_apply(d);
+	if (rc < 0 && on) {
+		snprintf(msg, msglen, "vhost-user-blk disk %s: turning the "
+			 "backend's dirty log on: %s", d->path, strerror(-rc));
+		d->logging = false;
+		if (!d->vu.broken)	/* back to how it ran */
+			vublk_log_apply(d);
+	}
+	if (d->vu.broken)
+		vublk_drop(d, "failed");
+	return on ? rc : 0;
 }
 
+/* hv_device_ops.drain (vCPUs paused, dev_lock held): every request the
+ * backend could take answered, at most VUBLK_DRAIN_MS. */
+static int vublk_drain(struct virtio_pci *vp, char *msg, size_t msglen)
+{
+	struct virtio_vublk *d = vublk_of(vp);
+	uint64_t t0 = vublk_now_ms();
+	unsigned int pause_us = 20, left = 0;
+
+	if (!vhost_user_connected(&d->vu) || !vublk_any_started(d))
+		return 0;	/* no backend: nothing taken, the rings wait */
+	for (unsigned int i = 0; i < d->nq; i++)
+		if (d->q[i].started)
+			vublk_kick(&d->q[i]);
+	for (;;) {
+		struct pollfd p = { .fd = d->vu.fd, .events = POLLIN };
+
+		left = 0;
+		for (unsigned int i = 0; i < d->nq; i++) {
+			struct vq *vq = virtio_pci_queue(d->vp, i);
+			uint16_t n;
+
+			if (!d->q[i].started || !vq)
+				continue;
+			n = (uint16_t)(vublk_avail_idx(vq) - vublk_used_idx(vq));
+			if (n > vq->size) {
+				snprintf(msg, msglen, "vhost-user-blk %s: queue "
+					 "%u: the guest's avail index is %u "
+					 "ahead of the used index (ring of "
+					 "%u): cannot wait for its requests",
+					 d->path, i, n, vq->size);
+				return -EPROTO;
+			}
+			left += n;
+		}
+		if (!left)
+			break;
+		/* a backend that dies now: its requests fail in the guest
+		 * (device needs reset), none is silently lost */
+		if (poll(&p, 1, 0) > 0 && vhost_user_check_idle(&d->vu) < 0) {
+			vublk_drop(d, "gone");
+			return 0;
+		}
+		if (vublk_now_ms() - t0 >= VUBLK_DRAIN_MS) {
+			snprintf(msg, msglen, "vhost-user-blk %s: the backend "
+				 "left %u requests unanswered for %d ms: not "
+				 "saved (the guest runs on)", d->path, left,
+				 VUBLK_DRAIN_MS);
+			return -ETIMEDOUT;
+		}
+		usleep(pause_us);
+		pause_us = MIN(pause_us * 2, 1000u);
+	}
+	/* answers signalled on our own call eventfds: raised now, so the
+	 * saved transport state has them */
+	for (unsigned int i = 0; i < d->nq; i++)
+		if (d->q[i].started && d->q[i].call_watched)
+			vublk_call_ready(&d->q[i]);
+	if (vublk_now_ms() - t0 > 1)
+		log_info("vhost-user-blk %s: requests in flight answered in "
+			 "%llu ms before the save", d->path,
+			 (unsigned long long)(vublk_now_ms() - t0));
+	return 0;
+}
+
+/* Before guest RAM is copied (after vublk_drain): stop the rings, so the
+ * backend writes no more into guest memory; after a failed save (!stop)
+ * start them again. */
 static void vublk_quiesce(struct virtio_pci *vp, bool stop)
 {
 	struct virtio_vublk *d = vublk_of(vp);
@@ -506,11 +760,20 @@ static void vublk_quiesce(struct virtio_pci *vp, bool stop)
 			vublk_check(d, vublk_start(d), "restart after save");
 		return;
 	}
+	/* the used rings' pages go in the last pass: the backend does not
+	 * log its avail_event writes */
+	for (unsigned int i = 0; i < d->nq && d->vm->dirty; i++) {
+		struct vq *vq = virtio_pci_queue(d->vp, i);
+
+		if (d->q[i].started && vq)
+			vm_dirty_mark(d->vm, vq->used_gpa,
+				      6 + 8 * (uint64_t)vq->size);
+	}
 	rc = vublk_stop(d, &lost);
 	if (rc == 0 && lost)
-		log_warn("vhost-user-blk %s: %u requests in flight when the "
-			 "ring stopped for the save: not answered", d->path,
-			 lost);
+		log_err("vhost-user-blk %s: %u requests in flight when the "
+			"ring stopped for the save, after the drain", d->path,
+			lost);
 	vublk_check(d, rc, "stop for save");
 }
 
@@ -520,6 +783,7 @@ static int vublk_save(struct virtio_pci *vp, struct snap_writer *w)
 
 	snap_put_u64(w, d->acked);
 	snap_put_bytes(w, d->cfg, sizeof(d->cfg));
+	snap_put_u64(w, d->features);	/* for a ",wait" destination */
 	return snap_writer_error(w);
 }
 
@@ -527,18 +791,37 @@ static int vublk_load(struct virtio_pci *vp, struct snap_reader *r)
 {
 	struct virtio_vublk *d = vublk_of(vp);
 	uint8_t cfg[VUBLK_CFG_SIZE];
-	uint64_t acked;
+	uint64_t acked, features = 0;
+	bool waits = d->waiting && !vhost_user_connected(&d->vu);
 
 	snap_get_u64(r, &acked);
 	snap_get_bytes(r, cfg, sizeof(cfg));
+	/* the backend's features: not in the streams of hv before ",wait" */
+	if (snap_remaining(r) >= sizeof(features))
+		snap_get_u64(r, &features);
+	else
+		features = acked | 1ULL << VIRTIO_F_VERSION_1;
 	if (r->err)
 		return -EINVAL;
 	if (acked & ~(VUBLK_FEATURES | 1ULL << VHOST_USER_F_PROTOCOL_FEATURES))
 		return snap_fail(r, "vhost-user-blk features");
-	/* The disk the guest saw must be the one served here. */
-	if (memcmp(cfg, d->cfg, 8))
+	if (!(features & (1ULL << VIRTIO_F_VERSION_1)) ||
+	    (acked & VUBLK_FEATURES & ~features))
+		return snap_fail(r, "vhost-user-blk backend features");
+	if (waits) {
+		/* no backend yet: the saved disk is what the guest keeps
+		 * seeing, and the one the backend must serve */
+		if (vublk_num_queues(features, cfg) != d->nq)
+			return snap_fail(r, "vhost-user-blk: the saved disk "
+					 "has another number of queues than "
+					 "queues= says");
+		memcpy(d->cfg, cfg, sizeof(cfg));
+		d->features = features;
+	} else if (memcmp(cfg, d->cfg, 8)) {
+		/* The disk the guest saw must be the one served here. */
 		return snap_fail(r, "vhost-user-blk: the backend's disk has "
 				 "another capacity than the saved one");
+	}
 	d->acked = acked;
 	return 0;
 }
@@ -549,6 +832,14 @@ static void vublk_loaded(struct virtio_pci *vp)
 	unsigned int lost;
 
 	vublk_check(d, vublk_stop(d, &lost), "stop before load");
+	if (d->waiting && !vhost_user_connected(&d->vu)) {
+		d->wait_since = vublk_now_ms();
+		log_warn("vhost-user-blk %s: loaded; waiting for the backend "
+			 "(the guest's disk requests wait in the rings)",
+			 d->path);
+		vublk_arm_retry(d);
+		return;
+	}
 	if (!virtio_pci_driver_ok(vp))
 		return;
 	if (vhost_user_connected(&d->vu))
@@ -574,6 +865,7 @@ static void vublk_free(struct virtio_vublk *d)
 
 struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
 					 const char *sock, bool ro,
+					 unsigned int wait_queues,
 					 char *why, size_t whylen)
 {
 	struct virtio_vublk *d;
@@ -600,10 +892,21 @@ struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
 		snprintf(why, whylen, "timerfd: %s", strerror(-rc));
 		goto fail;
 	}
-	rc = vublk_connect(d, d->cfg, why, whylen);
-	if (rc < 0)
-		goto fail;
-	d->features = d->vu.features;
+	if (wait_queues) {
+		uint16_t nq = (uint16_t)wait_queues;
+
+		/* until the load: every feature we pass (the transport
+		 * checks the saved driver features against them), the
+		 * queue count given; the load brings the saved ones */
+		d->waiting = true;
+		d->features = VUBLK_FEATURES;
+		memcpy(d->cfg + VUBLK_CFG_NUM_QUEUES, &nq, sizeof(nq));
+	} else {
+		rc = vublk_connect(d, d->cfg, why, whylen);
+		if (rc < 0)
+			goto fail;
+		d->features = d->vu.features;
+	}
 	d->nq = vublk_num_queues(d->features, d->cfg);
 	for (unsigned int i = 0; i < d->nq; i++) {
 		d->q[i].kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -632,6 +935,7 @@ struct virtio_vublk *virtio_vublk_create(struct vm *vm, struct pci_bus *bus,
 		.irq_changed = vublk_irq_changed,
 		.loaded = vublk_loaded,
 		.quiesce = vublk_quiesce,
+		.drain = vublk_drain,
 		.dirty_log = vublk_dirty_log,
 	};
 	d->vp = virtio_pci_create(vm, bus, &d->ops, d);
@@ -659,25 +963,68 @@ void virtio_vublk_destroy(struct virtio_vublk *d)
 	vublk_free(d);
 }
 
-/* ---- --vhost-user-blk SOCKET[,readonly]: the device table's entry ---- */
+/* ---- --vhost-user-blk SOCKET[,readonly][,wait[,queues=N]]: the device
+ * table's entry ---- */
 
 #define VUBLK_DISKS_MAX		8
-#define VUBLK_USAGE		"SOCKET[,readonly]"
+#define VUBLK_USAGE		"SOCKET[,readonly][,wait[,queues=N]]"
 
 struct vublk_opts {
 	unsigned int nr;
 	struct vublk_opt {
 		char sock[PATH_MAX];
 		bool ro;
+		bool wait;		/* the backend comes after the load */
+		unsigned int queues;	/* with wait: the saved disk's, 1-8 */
 	} disk[VUBLK_DISKS_MAX];
 };
 
 static int vublk_parse_item(struct vublk_opt *o, const char *item,
 			    bool first, char *msg, size_t msglen)
 {
-	struct stat st;
+	char *end;
 
 	if (first) {
+		if (strlen(item) >= sizeof(((struct virtio_vublk *)0)->path)) {
+			snprintf(msg, msglen, "--vhost-user-blk: %s: path "
+				 "too long for a unix socket", item);
+			return -EINVAL;
+		}
+		snprintf(o->sock, sizeof(o->sock), "%s", item);
+	} else if (!strcmp(item, "readonly")) {
+		o->ro = true;
+	} else if (!strcmp(item, "wait")) {
+		o->wait = true;
+	} else if (!strncmp(item, "queues=", 7)) {
+		unsigned long v = strtoul(item + 7, &end, 10);
+
+		if (!item[7] || *end || v < 1 || v > VUBLK_QUEUES_MAX) {
+			snprintf(msg, msglen, "--vhost-user-blk: %s: a number "
+				 "from 1 to %d", item, VUBLK_QUEUES_MAX);
+			return -EINVAL;
+		}
+		o->queues = (unsigned int)v;
+	} else {
+		snprintf(msg, msglen, "--vhost-user-blk: unknown item '%s' "
+			 "(%s)", item, VUBLK_USAGE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The socket must be there at start, unless the backend comes later. */
+static int vublk_check_opt(const struct vublk_opt *o, char *msg,
+			   size_t msglen)
+{
+	struct stat st;
+	const char *item = o->sock;
+
+	if (o->queues && !o->wait) {
+		snprintf(msg, msglen, "--vhost-user-blk: %s: queues= only with "
+			 "wait (else the backend says how many)", item);
+		return -EINVAL;
+	}
+	if (!o->wait) {
 		if (stat(item, &st) < 0) {
 			snprintf(msg, msglen, "--vhost-user-blk: %s: %s", item,
 				 strerror(errno));
@@ -688,18 +1035,6 @@ static int vublk_parse_item(struct vublk_opt *o, const char *item,
 				 "socket", item);
 			return -EINVAL;
 		}
-		if (strlen(item) >= sizeof(((struct virtio_vublk *)0)->path)) {
-			snprintf(msg, msglen, "--vhost-user-blk: %s: path "
-				 "too long for a unix socket", item);
-			return -EINVAL;
-		}
-		snprintf(o->sock, sizeof(o->sock), "%s", item);
-	} else if (!strcmp(item, "readonly")) {
-		o->ro = true;
-	} else {
-		snprintf(msg, msglen, "--vhost-user-blk: unknown item '%s' "
-			 "(%s)", item, VUBLK_USAGE);
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -738,6 +1073,8 @@ static int vublk_parse_option(void **opts, const char *arg, char *msg,
 	     item = strtok_r(NULL, ",", &save), first = false)
 		rc = vublk_parse_item(o, item, first, msg, msglen);
 	free(copy);
+	if (rc == 0)
+		rc = vublk_check_opt(o, msg, msglen);
 	if (rc < 0)
 		return rc;
 	all->nr++;
@@ -760,7 +1097,14 @@ static int vublk_dev_create(struct devices *dv, const void *opts)
 		char why[200] = "";
 		int rc;
 
+		if (o->wait && devices_vm(dv)->cfg.kernel) {
+			log_err("vhost-user-blk %s: wait needs --incoming or "
+				"--restore (the disk's configuration comes from "
+				"the loaded state)", o->sock);
+			return -EINVAL;
+		}
 		d = virtio_vublk_create(devices_vm(dv), bus, o->sock, o->ro,
+					o->wait ? MAX(o->queues, 1u) : 0,
 					why, sizeof(why));
 		if (!d) {
 			rc = dev_create_error();

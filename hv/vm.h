@@ -118,6 +118,11 @@ struct hv_device_ops {
 	 * writes guest memory any more (vhost-user backends). stop false:
 	 * the save failed and the guest goes on; undo it. */
 	void (*quiesce)(void *dev, bool stop);
+	/* Optional. Before quiesce(stop), same context: wait (bounded) until
+	 * no request the device took is unanswered, so quiesce loses none.
+	 * 0, or -errno with a reason in msg: the save or migration fails
+	 * and nothing was stopped. */
+	int (*drain)(void *dev, char *msg, size_t msglen);
 	/* Optional. A live migration turns logging of writes to guest
 	 * memory on (vm->dirty exists) or off (before vm->dirty goes): a
 	 * device whose backend writes guest memory outside hv (vhost-user)

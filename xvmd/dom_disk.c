@@ -458,6 +458,10 @@ int dom_qsd_start(struct dom *d, struct verr *e)
 	unsigned int i;
 
 	d->qsd_pid = 0;
+	/* an incoming migration's daemon starts at finish, once the
+	 * source's has let go of the images (dom_migrate.c) */
+	if (d->restore && d->restore->incoming)
+		return 0;
 	if (dd_dir(d, dir, sizeof(dir)) < 0)
 		return verr_fail(e, -ENAMETOOLONG, VERR_OPERATION_FAILED,
 				 "operation failed: the storage daemon "

@@ -53,7 +53,8 @@ int dom_qsd_sock(const char *dir, unsigned int i, char *buf, size_t len);
 
 /* Start the domain's daemon if a disk needs one (d->src resolved): 0
  * once every socket is there; -errno with e carrying the daemon's own
- * message, nothing left behind. */
+ * message, nothing left behind. Nothing for an incoming migration's
+ * start (d->restore->incoming): dom_migrate.c starts it at finish. */
 int dom_qsd_start(struct dom *d, struct verr *e);
 /* Stop it (SIGTERM, then SIGKILL) and remove its directory. */
 void dom_qsd_stop(struct dom *d);

@@ -13,9 +13,25 @@
  *                    the source hv exits, the domain stops (migrated)
  *   dest finish:     answered once the incoming hv opened its control
  *                    socket (it loaded the whole stream) or failed (then
- *                    everything made here is gone)
+ *                    everything made here is gone); image disks: the
+ *                    domain's qemu-storage-daemon starts here now
  *   source confirm:  --undefinesource; a cancelled migration leaves the
  *                    source guest running (hv resumed it)
+ *
+ * Image disks (qemu-storage-daemon, vhost-user-blk) on storage both hosts
+ * see: the source's daemon holds QEMU's locks on the images until it
+ * exits, so the destination's may open them only after. The incoming hv
+ * starts without a backend (--vhost-user-blk SOCK,wait,queues=N): it
+ * loads the stream, the guest runs and its disk requests wait in the
+ * rings. The source stops its daemon once its hv sent everything and
+ * exited, before perform is answered (mig_out_sent); finish, which the
+ * client (or the source xvmd with --p2p) calls only after that answer,
+ * starts the destination's daemon (mig_in_disks), and hv, trying the
+ * socket every 10 ms, connects and restarts the rings where they stood.
+ * A migration that fails before that leaves the source's daemon and
+ * guest as they were and no daemon here. A daemon that cannot start at
+ * finish fails finish with its message; the guest (now only here) runs
+ * on with its image disks waiting.
  *
  * hv has no peer filter and takes the first connection, so it never
  * listens on the network: xvmd owns the relocation port, refuses peers
@@ -358,6 +374,36 @@ static void mig_relay_flush(struct mig_relay *r)
 	}
 }
 
+/* Finish of a migration that arrived: the source's daemon is gone (its
+ * perform was answered), so this domain's own starts on the images and
+ * the incoming hv, waiting for it, connects. */
+static int mig_in_disks(struct dom *d, struct verr *e)
+{
+	char why[sizeof(e->msg)];
+	bool need = false;
+	int rc;
+
+	for (unsigned int i = 0; i < d->cfg.ndisks; i++)
+		need = need || dom_disk_qsd(&d->src[i]);
+	if (!need || d->qsd_pid)
+		return 0;
+	rc = dom_qsd_start(d, e);
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%s", e->msg);
+		log_err("dom %s: migrated in, but its image disks have no "
+			"storage daemon (they wait; the guest runs here): %s",
+			d->cfg.name, why);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: domain '%s' runs here, but its image "
+				 "disks wait for their storage daemon: %s",
+				 d->cfg.name, why);
+	}
+	log_info("dom %s: qemu-storage-daemon %d started after the "
+		 "migration: the image disks go on", d->cfg.name,
+		 (int)d->qsd_pid);
+	return 0;
+}
+
 /* The end of the wait: finish answered if it waits, else kept for it. */
 static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 {
@@ -391,6 +437,8 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 			      j->name);
 	}
 	if (j->finished) {
+		if (rc == 0)	/* a failure: it runs on here, finish fails */
+			rc = mig_in_disks(j->d, &j->err);
 		j->finished(j->fin_opaque, rc, &j->err, rc < 0 ? NULL : j->d);
 		mig_in_free(j);
 	} else if (rc == 0 || j->cancelled) {
@@ -696,6 +744,9 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		d = dom_by_name(name);
 		if (!cancelled && d && dom_active(d) && d->state == DS_RUNNING &&
 		    d->reason == DR_RUNNING_MIGRATED) {
+			rc = mig_in_disks(d, e);
+			if (rc < 0)
+				return rc;
 			*out = d;
 			return dom_mig_persist(d, flags, e);
 		}
@@ -739,6 +790,9 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 	}
 	d = j->d;
 	mig_in_free(j);
+	rc = mig_in_disks(d, e);
+	if (rc < 0)
+		return rc;
 	*out = d;
 	return dom_mig_persist(d, flags, e);
 }
@@ -1058,6 +1112,9 @@ static void mig_out_sent(struct dom_mig_out *j, json_t *res)
 		j->d = NULL;
 		snprintf(d->hv_reason, sizeof(d->hv_reason), "migrated");
 		dom_save_wait_exit(d);
+		/* the images' locks go with the daemon, before perform is
+		 * answered: the destination's starts at finish, after it */
+		dom_qsd_stop(d);
 		dom_hv_gone(d);	/* shut off (migrated); transient: freed */
 	}
 	mig_out_end(j, 0, NULL);
@@ -1160,27 +1217,6 @@ static int mig_out_call(struct dom_mig_out *j, struct dom *d, const char *uri,
 	return 0;
 }
 
-/* hv refuses to send a vhost-user-blk disk (the ring is the daemon's,
- * and the image would need a daemon of its own on the destination):
- * say so before anything starts. */
-static int mig_disks_check(const struct dom *d, struct verr *e)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->cfg.ndisks; i++)
-		if (dom_disk_qsd(&d->src[i]))
-			return verr_fail(e, -EOPNOTSUPP,
-					 VERR_OPERATION_UNSUPPORTED, "Operation "
-					 "not supported: domain %s has disk %s, "
-					 "a %s image served by qemu-storage-"
-					 "daemon: live migration of such a "
-					 "disk is not supported (raw disks "
-					 "only)", d->cfg.name,
-					 d->cfg.disks[i].target,
-					 d->src[i].format);
-	return 0;
-}
-
 static int mig_out_check(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_not_dom0(d, e);
@@ -1191,9 +1227,7 @@ static int mig_out_check(struct dom *d, struct verr *e)
 		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is not "
 				 "running");
-	rc = mig_disks_check(d, e);
-	if (rc == 0)
-		rc = dom_check_idle(d, e);
+	rc = dom_check_idle(d, e);
 	if (rc < 0)
 		return rc;
 	return dom_check_nics_unchanged(d, "migrate", e);

@@ -520,8 +520,14 @@ static void dom_args(struct dom *d, struct dom_argv *a, char sockets[][108])
 			continue;
 		n = (int)strlen(a->disk[i]);
 		if (c->disks[i].readonly)
+			n += snprintf(a->disk[i] + n, sizeof(a->disk[i]) -
+				      (size_t)n, ",readonly");
+		/* a migration coming in: the daemon starts at finish, once
+		 * the source's let go of the image (dom_migrate.c) */
+		if (d->restore && d->restore->incoming)
 			snprintf(a->disk[i] + n, sizeof(a->disk[i]) - (size_t)n,
-				 ",readonly");
+				 ",wait,queues=%u", c->disks[i].queues > 1 ?
+				 c->disks[i].queues : 1);
 		ARG("--vhost-user-blk"); ARG(a->disk[i]);
 	}
 #undef ARG

@@ -11,7 +11,9 @@
 # --undefinesource; domjobinfo during a migration while both daemons serve
 # others; failures leaving the guest running on A and nothing on B:
 # destination unreachable, name taken, relocation peer not allowed,
-# destination hv refusing the stream, bad URIs and unsupported options.
+# destination hv refusing the stream, bad URIs and unsupported options;
+# a domain with a qcow2 disk moves with its image handed from A's
+# qemu-storage-daemon to one B starts at finish.
 # The real hv is 75-xvmd-migrate.
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
@@ -127,6 +129,32 @@ running_on_a m1
 kill $SPID 2>/dev/null
 pass "--p2p to a destination that never answers: '$(cat "$TMP/silent.mig")' after 30 s; virsh list on A meanwhile took $(( (t1 - t0) / 1000000 )) ms; m1 runs on"
 VA destroy m1 >/dev/null; VA undefine m1 >/dev/null
+
+# --- an image disk: the destination's hv starts without its daemon
+# (--vhost-user-blk ...,wait), A stops its daemon before perform is
+# answered, B starts its own at finish; one daemon at a time
+command -v qemu-img >/dev/null && command -v qemu-storage-daemon >/dev/null ||
+	fail "qemu-img and qemu-storage-daemon are needed"
+qemu-img create -q -f qcow2 "$TMP/m4.qcow2" 16M || fail "qemu-img create"
+at_exit 'for f in "$XVM_RUNDIR"/xvmd/qsd/*/qsd.pid "$RUN_B"/xvmd/qsd/*/qsd.pid; do [ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null; done; true'
+dom_xml m4 "workload=spin" "" "<disk type='file'><driver name='qemu' type='qcow2'/><source file='$TMP/m4.qcow2'/><target dev='vda'/></disk>"
+VA create "$TMP/m4.xml" >/dev/null || fail "create m4"
+qa=$(cat "$XVM_RUNDIR/xvmd/qsd/m4/qsd.pid") || fail "m4: no daemon on A"
+VA migrate --live m4 "$URI_B" || fail "migrate m4 with its qcow2 disk"
+[ "$(VB domstate --reason m4)" = "running (migrated)" ] || fail "m4 on B: $(VB domstate --reason m4 2>&1)"
+[ ! -e "$XVM_RUNDIR/xvmd/qsd/m4" ] || fail "A's daemon directory of m4 left"
+qb=$(cat "$RUN_B/xvmd/qsd/m4/qsd.pid") || fail "m4: no daemon on B"
+[ "$(pgrep -fc -- "filename=$TMP/m4.qcow2,")" = 1 ] || fail "daemons on the image: $(pgrep -af -- "filename=$TMP/m4.qcow2,")"
+tr '\0' ' ' <"/proc/$(cat "$RUN_B/hv/m4.pid")/cmdline" | grep -q -- "--vhost-user-blk $RUN_B/xvmd/qsd/m4/disk0.sock,wait,queues=1" ||
+	fail "B's hv: $(tr '\0' ' ' <"/proc/$(cat "$RUN_B/hv/m4.pid")/cmdline")"
+a_stop=$(grep -n "dom m4: qemu-storage-daemon $qa stopped" "$TMP/xvmd.log" | cut -d: -f1)
+[ -n "$a_stop" ] || fail "A did not stop its daemon $qa"
+grep -q "dom m4: qemu-storage-daemon $qb started after the migration" "$TMP/xvmdB.log" || fail "B did not start its daemon at finish"
+VB destroy m4 >/dev/null
+[ ! -e "$RUN_B/xvmd/qsd/m4" ] || fail "B's daemon directory of m4 left after destroy"
+qemu-img check -q "$TMP/m4.qcow2" || fail "qemu-img check: m4.qcow2 not clean"
+no_trace_b m4
+pass "m4 (qcow2 disk) migrated: A's daemon $qa stopped before the answer, B's hv waited (,wait,queues=1), B's daemon $qb started at finish; one daemon at a time, none left"
 
 # --- persistent domains: --persistent, --undefinesource
 dom_xml m2 "workload=spin"

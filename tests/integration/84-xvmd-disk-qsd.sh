@@ -12,7 +12,8 @@
 # qemu-img convert). domblkinfo gives the images' virtual sizes,
 # domblkstat the raw disk's counters (not mis-mapped by the qcow2 disk
 # before it) and says the images have none; a second domain cannot
-# write the images; migration is refused up front; xvmd killed and
+# write the images; a migration to nobody fails and leaves the daemon
+# (image disks migrate: 75-xvmd-migrate-qcow2); xvmd killed and
 # restarted adopts the daemon; destroy stops it and removes its
 # directory; a new start with a blkcheck cmdline finds every pattern and
 # a shutdown stops the daemon too; qemu-img check is clean.
@@ -108,8 +109,11 @@ dom_xml d3 "workload=idle" "" "$(qdisk "$vd" vda vmdk "<readonly/>")"
 V define "$TMP/d3.xml" >/dev/null || fail "define d3"
 expect_fail "disk $vd is in use by domain d1" start d3
 [ ! -e "$XVM_RUNDIR/xvmd/qsd/d2" ] && [ ! -e "$XVM_RUNDIR/xvmd/qsd/d3" ] || fail "a refused start left a daemon directory"
-expect_fail "domain d1 has disk vda, a qcow2 image served by qemu-storage-daemon: live migration of such a disk is not supported" \
+# image disks migrate now (75-xvmd-migrate-qcow2): this one fails only
+# for want of a destination, and d1 and its daemon are untouched
+expect_fail "cannot connect to the destination xvm\+tcp://127.0.0.1:1/system" \
 	migrate --live --p2p d1 "xvm+tcp://127.0.0.1:1/system"
+kill -0 "$qpid" || fail "d1's daemon $qpid died with the failed migration"
 [ "$(V domstate d1)" = running ] || fail "d1: $(V domstate d1)"
 
 # xvmd killed and restarted: d1 and its daemon adopted.

@@ -7,8 +7,10 @@
 # exporting the two images, hv given --disk for the raw file (a vdisk of
 # type raw too) and --vhost-user-blk for the images; domblkinfo gives
 # virtual sizes, domblkstat maps hv's counters to the raw disks past the
-# images between them and refuses the images'; a second writer and a
-# migration are refused; save stops the daemon and restore starts a new
+# images between them and refuses the images'; a second writer is
+# refused, a migration to nobody leaves the daemon running (image disks
+# migrate: 75-xvmd-migrate-qcow2); save stops the daemon and restore
+# starts a new
 # one; xvmd killed and restarted adopts the daemon,
 # and one restarted after its domain died removes the daemon; destroy
 # and shutdown stop it and remove its directory. The refusals of
@@ -81,8 +83,11 @@ dom_xml d2 "workload=idle" "" "$(qdisk "$vd" vda vmdk "<readonly/>")"
 V define "$TMP/d2.xml" >/dev/null || fail "define d2"
 expect_fail "disk $vd is in use by domain d1" start d2
 qsd_gone d2
-expect_fail "domain d1 has disk vda, a qcow2 image served by qemu-storage-daemon: live migration of such a disk is not supported" \
+# image disks migrate now (75-xvmd-migrate-qcow2): this one fails only
+# for want of a destination, and d1 and its daemon are untouched
+expect_fail "cannot connect to the destination xvm\+tcp://127.0.0.1:1/system" \
 	migrate --live --p2p d1 "xvm+tcp://127.0.0.1:1/system"
+kill -0 "$qpid" || fail "d1's daemon $qpid died with the failed migration"
 
 xvmd_kill9
 xvmd_start --hv "$FAKE"

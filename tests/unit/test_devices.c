@@ -76,6 +76,37 @@ static void test_net_option(void)
 	devices_free_options(&cfg);
 }
 
+/* --vhost-user-blk: the socket must exist unless ",wait" (the backend
+ * comes after the load); queues= only with wait, 1-8. */
+static void test_vublk_option(void)
+{
+	static const struct { const char *arg, *msg; } bad[] = {
+		{ "/nonexistent", "--vhost-user-blk: /nonexistent: No such file or directory" },
+		{ "/dev/null", "--vhost-user-blk: /dev/null: not a socket" },
+		{ "/nonexistent,queues=2", "--vhost-user-blk: /nonexistent: queues= only with wait (else the backend says how many)" },
+		{ "/nonexistent,wait,queues=0", "--vhost-user-blk: queues=0: a number from 1 to 8" },
+		{ "/nonexistent,wait,queues=9", "--vhost-user-blk: queues=9: a number from 1 to 8" },
+		{ "/nonexistent,wait,queues=2x", "--vhost-user-blk: queues=2x: a number from 1 to 8" },
+		{ "/nonexistent,later", "--vhost-user-blk: unknown item 'later' (SOCKET[,readonly][,wait[,queues=N]])" },
+		{ ",wait", "--vhost-user-blk needs a SOCKET (SOCKET[,readonly][,wait[,queues=N]])" },
+	};
+	struct vm_config cfg = { 0 };
+	char msg[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CU_ASSERT_EQUAL(devices_parse_option(&cfg, 2, bad[i].arg, msg,
+						     sizeof(msg)), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(msg, bad[i].msg);
+	}
+	/* the socket need not exist yet */
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 2, "/nonexistent,wait,"
+					     "queues=4,readonly", msg,
+					     sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(devices_parse_option(&cfg, 2, "/nonexistent,wait",
+					     msg, sizeof(msg)), 0);
+	devices_free_options(&cfg);
+}
+
 /* --disk: its messages; disks take the slots after the NICs, one
  * registered transport each; at most 8. */
 static void test_disks(void)
@@ -267,6 +298,7 @@ static CU_TestInfo tests[] = {
 	{ "--net option", test_net_option },
 	{ "NICs after the platform", test_nics },
 	{ "--disk option and disks after the NICs", test_disks },
+	{ "--vhost-user-blk option", test_vublk_option },
 	{ "NIC hot-plug: controller, add, eject, remove", test_hotplug },
 	CU_TEST_INFO_NULL,
 };

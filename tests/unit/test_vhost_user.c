@@ -405,6 +405,44 @@ static void test_vring_base_reply(void)
 	log_set_level(saved);
 }
 
+/* SET_LOG_BASE's reply: empty (DPDK) or a u64 (libvhost-user, as
+ * qemu-storage-daemon sends it) are both taken, then the connection is
+ * in step for the next request; another size breaks it. */
+static void test_log_base_reply(void)
+{
+	const uint32_t ok = VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY;
+	const uint64_t lf = 1ULL << VHOST_USER_PROTOCOL_F_LOG_SHMFD;
+	enum log_level saved = log_get_level();
+	uint64_t v = 0, feat = 0;
+	int fd = eventfd(0, EFD_CLOEXEC);
+
+	log_set_level(LL_ERR);
+	for (uint32_t size = 0; size <= 8; size += 8) {
+		bad_setup(lf);
+		bad_reply(VHOST_USER_SET_LOG_BASE, ok, size, &v, size);
+		v = 0x5a;
+		bad_reply(VHOST_USER_GET_FEATURES, ok, 8, &v, 8);
+		CU_ASSERT_EQUAL(vhost_user_set_log_base(&bad_vu, fd, 4096), 0);
+		/* the next reply read is the one meant for it */
+		CU_ASSERT_EQUAL(vhost_user_handshake_begin(&bad_vu), 0);
+		CU_ASSERT_EQUAL(vhost_user_handshake_finish(&bad_vu, 0), 0);
+		feat = bad_vu.features;
+		CU_ASSERT_EQUAL(feat, 0x5a);
+		CU_ASSERT(!bad_vu.broken);
+		bad_done();
+	}
+	bad_setup(lf);
+	bad_reply(VHOST_USER_SET_LOG_BASE, ok, 4, &v, 4);
+	CU_ASSERT_EQUAL(vhost_user_set_log_base(&bad_vu, fd, 4096), -EPROTO);
+	CU_ASSERT(bad_vu.broken);
+	bad_done();
+	bad_setup(0);			/* LOG_SHMFD not negotiated */
+	CU_ASSERT_EQUAL(vhost_user_set_log_base(&bad_vu, fd, 4096), -ENOTSUP);
+	bad_done();
+	close(fd);
+	log_set_level(saved);
+}
+
 /* An idle connection: quiet, unsolicited data, hang-up. */
 static void test_check_idle(void)
 {
@@ -527,6 +565,7 @@ static CU_TestInfo tests[] = {
 	{ "EOF, timeout, refused ack", test_eof_and_timeout },
 	{ "reply with fds", test_reply_with_fds },
 	{ "GET_VRING_BASE reply checks", test_vring_base_reply },
+	{ "SET_LOG_BASE replies", test_log_base_reply },
 	{ "idle connection events", test_check_idle },
 	{ "connect errors", test_connect_errors },
 	{ "GET_CONFIG", test_get_config },
