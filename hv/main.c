@@ -376,6 +376,11 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 		return -1;
 	if (step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
 		return -1;
+	/* built now, loaded once the vCPU threads exist: not on an
+	 * incoming migration's switch-over */
+	if (confine_step(confine_seccomp_prepare(confine.seccomp, msg,
+						 sizeof(msg)), msg) < 0)
+		return -1;
 	if (restore_path) {
 		/* the saved guest instead of a kernel: refused (exit 1)
 		 * before any vCPU runs if the stream is bad */
