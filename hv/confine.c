@@ -45,6 +45,8 @@
 #include <linux/fs.h>
 #include <linux/kvm.h>
 #include <linux/netlink.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
@@ -358,6 +360,80 @@ static int sigsys_install(void)
 	return sigaction(SIGSYS, &sa, NULL) < 0 ? -errno : 0;
 }
 
+/* The filter confine_seccomp_prepare built: libseccomp's BPF, loaded
+ * as its seccomp_load would (NO_NEW_PRIVS, then seccomp(2) with TSYNC
+ * when asked), without generating it again. */
+static struct sock_fprog prepared;
+static enum hv_seccomp prepared_mode;
+
+int confine_seccomp_prepare(enum hv_seccomp mode, char *msg, size_t msglen)
+{
+	scmp_filter_ctx ctx;
+	struct sock_filter *f = NULL;
+	off_t size = 0;
+	int fd = -1, rc;
+
+	if (mode == HV_SECCOMP_OFF || prepared.filter)
+		return 0;
+	names_init();		/* for the SIGSYS report, 512 look-ups */
+	ctx = seccomp_init(mode == HV_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
+	if (!ctx) {
+		snprintf(msg, msglen, "seccomp_init failed");
+		return -ENOMEM;
+	}
+	rc = add_rules(ctx, msg, msglen);
+	if (rc < 0)
+		goto out;
+	errno = 0;
+	fd = memfd_create("hv-seccomp", MFD_CLOEXEC);
+	if (fd < 0 || (rc = seccomp_export_bpf(ctx, fd)) < 0 ||
+	    (size = lseek(fd, 0, SEEK_END)) <= 0 ||
+	    size % (off_t)sizeof(*f) || size / (off_t)sizeof(*f) > USHRT_MAX ||
+	    !(f = malloc((size_t)size)) ||
+	    pread(fd, f, (size_t)size, 0) != size) {
+		rc = rc < 0 ? rc : errno ? -errno : -EIO;
+		snprintf(msg, msglen, "building the seccomp filter: %s",
+			 strerror(-rc));
+		free(f);
+		goto out;
+	}
+	prepared.filter = f;
+	prepared.len = (unsigned short)(size / (off_t)sizeof(*f));
+	prepared_mode = mode;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return rc;
+}
+
+static int load_prepared(bool tsync, char *msg, size_t msglen)
+{
+	long rc;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		rc = -errno;
+		snprintf(msg, msglen, "PR_SET_NO_NEW_PRIVS: %s",
+			 strerror((int)-rc));
+		return (int)rc;
+	}
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     tsync ? SECCOMP_FILTER_FLAG_TSYNC : 0, &prepared);
+	if (rc > 0) {		/* TSYNC: that thread could not take it */
+		snprintf(msg, msglen, "loading the seccomp filter: thread %ld "
+			 "cannot take it", rc);
+		return -ESRCH;
+	}
+	if (rc < 0) {
+		rc = -errno;
+		snprintf(msg, msglen, "loading the seccomp filter: %s",
+			 strerror((int)-rc));
+		return (int)rc;
+	}
+	return 0;
+}
+
 int confine_seccomp_load(enum hv_seccomp mode, bool tsync, char *msg,
 			 size_t msglen)
 {
@@ -371,6 +447,8 @@ int confine_seccomp_load(enum hv_seccomp mode, bool tsync, char *msg,
 		snprintf(msg, msglen, "SIGSYS handler: %s", strerror(-rc));
 		return rc;
 	}
+	if (prepared.filter && prepared_mode == mode)
+		return load_prepared(tsync, msg, msglen);
 	ctx = seccomp_init(mode == HV_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
 	if (!ctx) {
 		snprintf(msg, msglen, "seccomp_init failed");

@@ -10,6 +10,10 @@ XVM_PKGS += liburing
 PKG_DEB_liburing := liburing-dev
 XVM_LDLIBS += $(call pkg_libs,liburing)
 
+# The state stream's CRC-32 (snapshot.c): zlib's, for the same reason.
+XVM_PKGS += zlib
+XVM_LDLIBS += $(call pkg_libs,zlib)
+
 # hv's seccomp filter (confine.c): libseccomp, for the same reason.
 XVM_PKGS += libseccomp
 PKG_DEB_libseccomp := libseccomp-dev

@@ -361,7 +361,7 @@ static int confine_step(int rc, const char *msg)
 static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 {
 	char msg[512] = "";
-	uint64_t rsdp = 0, announced_ns = 0;
+	uint64_t rsdp = 0, run[MIG_RUN_N];
 	int rc;
 
 	*status = VM_STOP_ERROR;
@@ -375,6 +375,11 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	    step(devices_create(vm), "devices") < 0)
 		return -1;
 	if (step(acpi_build(vm, &rsdp), "ACPI tables") < 0)
+		return -1;
+	/* built now, loaded once the vCPU threads exist: not on an
+	 * incoming migration's switch-over */
+	if (confine_step(confine_seccomp_prepare(confine.seccomp, msg,
+						 sizeof(msg)), msg) < 0)
 		return -1;
 	if (restore_path) {
 		/* the saved guest instead of a kernel: refused (exit 1)
@@ -393,12 +398,11 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 			fprintf(stderr, "hv: incoming migration: %s\n", msg);
 			return -1;
 		}
-		/* at once (the rings run since the load): the LAN sends to
-		 * the new port while this hv starts the vCPUs, and what it
-		 * sends meanwhile waits in the guest's ring instead of being
+		/* the RARP went with the rings' start (mig_incoming asked
+		 * for it before the state came): the LAN sends to the new
+		 * port while this hv starts the vCPUs, and what it sends
+		 * meanwhile waits in the guest's ring instead of being
 		 * dropped at the old port */
-		mig_announce(vm);
-		announced_ns = mig_now_ns();
 	} else {
 		rc = boot_load(vm, img, rsdp, &vm->vcpus[0], msg,
 			       sizeof(msg));
@@ -411,22 +415,31 @@ static int vm_build(struct vm *vm, const struct boot_image *img, int *status)
 	/* The vCPUs start parked: no guest instruction runs before the
 	 * seccomp filter is on every thread (confine_seccomp_load). */
 	vm_set_parked(vm, true);
+	/* the marks: where an incoming migration's "guest running" goes */
+	run[MIG_RUN_START] = mig_now_ns();
 	if ((vm->cfg.control &&
 	     step(control_open(vm, vm->cfg.control), vm->cfg.control) < 0) ||
-	    step(signals_setup(vm), "signals") < 0 ||
-	    confine_step(confine_drop_privileges(&confine, msg, sizeof(msg)),
-			 msg) < 0 ||
-	    step(vcpu_start_all(vm), "vCPU threads") < 0)
+	    step(signals_setup(vm), "signals") < 0)
 		return -1;
+	run[MIG_RUN_CONTROL] = mig_now_ns();
+	if (confine_step(confine_drop_privileges(&confine, msg, sizeof(msg)),
+			 msg) < 0)
+		return -1;
+	run[MIG_RUN_PRIVILEGES] = mig_now_ns();
+	if (step(vcpu_start_all(vm), "vCPU threads") < 0)
+		return -1;
+	run[MIG_RUN_THREADS] = mig_now_ns();
 	if (confine_step(confine_seccomp_load(confine.seccomp, true, msg,
 					      sizeof(msg)), msg) < 0) {
 		vm_request_stop(vm, VM_STOP_ERROR, "confinement failed");
 		return -1;
 	}
+	run[MIG_RUN_SECCOMP] = mig_now_ns();
 	if (!start_paused)
 		vm_set_parked(vm, false);
+	run[MIG_RUN_GO] = mig_now_ns();
 	if (incoming_uri)
-		mig_incoming_log_times(announced_ns, mig_now_ns());
+		mig_incoming_log_times(run);
 	return 0;
 }
 

@@ -104,7 +104,8 @@ enum mig_in_mark {
 	MIG_IN_END,		/* "end" read: the whole stream is in */
 	MIG_IN_CHECKED,		/* what was kept is checked */
 	MIG_IN_CPU,		/* vCPU and VM (irqchip, PIT, clock) loaded */
-	MIG_IN_DEVICES,		/* devices loaded, vhost-user rings set up */
+	MIG_IN_DEVICES,		/* devices loaded, vhost-user rings set up,
+				 * the RARP asked in the same batch */
 	MIG_IN_ANSWERED,	/* 'K' sent */
 	MIG_IN_N
 };
@@ -147,6 +148,15 @@ int mig_save_open(const char *path, uint64_t offset, char *msg,
 /* Restore: read path from offset to its end and mig_load() it. */
 int mig_restore_file(struct vm *vm, const char *path, uint64_t offset,
 		     char *msg, size_t msglen);
+
+/* The stream's CRC-32 (the end section's) run on over n bytes of whole
+ * sections as this hv writes them (the stream's 16-byte header first when
+ * head): each section's own payload CRC, computed when it was written,
+ * stands for its payload (zlib's crc32_combine), so the pages are not
+ * read a second time. The same value as snap_crc32_update(crc, p, n)
+ * for sections whose CRCs are right (this hv's own); bytes that do not
+ * parse as sections are run through in full. */
+uint32_t mig_crc_stream(uint32_t crc, const uint8_t *p, size_t n, bool head);
 
 /* migrate_live.c. Source: send this running (or paused) VM to uri
  * ("unix:PATH", "tcp:HOST:PORT") in dirty-log rounds, pause, send the
@@ -275,9 +285,18 @@ int mig_out_ack(int fd, char *msg, size_t msglen);
  * the source. 0, or -errno with msg (nothing runs). */
 int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen);
 /* After a successful mig_incoming, once the guest runs: log (info) the
- * destination's switch-over marks, the RARP asked for by announced_ns
- * and the vCPUs let go at running_ns (CLOCK_MONOTONIC). */
-void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns);
+ * destination's switch-over marks and those of the guest's start after
+ * it (CLOCK_MONOTONIC ns, main.c's). */
+enum mig_run_mark {
+	MIG_RUN_START,		/* the stream loaded and answered */
+	MIG_RUN_CONTROL,	/* control socket and signals set up */
+	MIG_RUN_PRIVILEGES,	/* privileges dropped */
+	MIG_RUN_THREADS,	/* vCPU threads started (parked) */
+	MIG_RUN_SECCOMP,	/* the seccomp filter on every thread */
+	MIG_RUN_GO,		/* the vCPUs let go: the guest runs */
+	MIG_RUN_N
+};
+void mig_incoming_log_times(const uint64_t run[MIG_RUN_N]);
 /* CLOCK_MONOTONIC in ns. */
 uint64_t mig_now_ns(void);
 /* The destination gives up (-ETIMEDOUT) on a source that sends nothing

@@ -31,12 +31,15 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include "xvm/log.h"
 #include "core.h"
 #include "migrate.h"
 #include "vcpu.h"
 #include <endian.h>
+#include <zlib.h>
 
 #define MIG_FLUSH_AT		(1u << 20)	/* sections per write */
 #define MIG_ACK_TIMEOUT_MS	120000
@@ -208,6 +211,8 @@ struct mig_out {
 				 * between rounds not) */
 	uint64_t dirty_bytes;	/* written by the dirty rounds ... */
 	uint64_t dirty_ns;	/* ... in this much wall time */
+	uint64_t round_pages;	/* the last round's page records ... */
+	uint64_t round_ns;	/* ... sent in this long (scan, copy, send) */
 	bool cut;		/* the stream stopped inside a section */
 	bool give_up;		/* did not converge: msg says why */
 	bool final;		/* the end section goes: too late to cancel */
@@ -298,7 +303,8 @@ static int out_send_some(struct mig_out *o, const uint8_t *p, size_t n)
 			return rc;
 		if (rc == 0)
 			continue;	/* cancel request, or its grace ran out */
-		k = send(o->fd, p, MIN(n, MIG_SEND_CHUNK),
+		/* the last write (the switch-over's) whole: one call */
+		k = send(o->fd, p, o->final ? n : MIN(n, MIG_SEND_CHUNK),
 			 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -330,12 +336,52 @@ static int out_flush(struct mig_out *o)
 		rc = out_send(o, o->w.buf, o->w.len);
 	if (rc < 0)
 		return rc;
-	o->crc = snap_crc32_update(o->crc, o->w.buf, o->w.len);
+	o->crc = mig_crc_stream(o->crc, o->w.buf, o->w.len, o->total == 0);
 	o->total += o->w.len;
 	o->w.len = 0;
 	out_params(o);
 	out_publish(o);
 	return out_cancelled(o) && !o->final ? -ECANCELED : 0;
+}
+
+/* The stream's CRC run on over one section (its hl header bytes, plen
+ * bytes of payload, its CRC), the payload's CRC taken from the section,
+ * which was checked or computed already. */
+static uint32_t mig_crc_section(uint32_t crc, const uint8_t *sec, size_t hl,
+				uint32_t plen)
+{
+	uint32_t pcrc;
+
+	memcpy(&pcrc, sec + hl + plen, 4);
+	crc = snap_crc32_update(crc, sec, hl);
+	crc = (uint32_t)crc32_combine(crc, le32toh(pcrc), (z_off_t)plen);
+	return snap_crc32_update(crc, sec + hl + plen, 4);
+}
+
+uint32_t mig_crc_stream(uint32_t crc, const uint8_t *p, size_t n, bool head)
+{
+	size_t at = 0;
+
+	if (head) {
+		at = MIN(n, (size_t)MIG_HEADER_LEN);
+		crc = snap_crc32_update(crc, p, at);
+	}
+	while (at < n) {
+		size_t hl, need;
+		uint32_t plen;
+
+		if (n - at < 3 || n - at < 3 + (size_t)p[at + 2] + 8u)
+			break;
+		hl = 3 + (size_t)p[at + 2] + 8u;
+		memcpy(&plen, p + at + hl - 4, 4);
+		plen = le32toh(plen);
+		need = hl + (size_t)plen + 4;
+		if (need > n - at)
+			break;
+		crc = mig_crc_section(crc, p + at, hl, plen);
+		at += need;
+	}
+	return snap_crc32_update(crc, p + at, n - at);
 }
 
 static uint64_t count_bits(const uint64_t *bm, uint64_t words)
@@ -378,7 +424,8 @@ static int out_collect(struct mig_out *o, uint64_t *n, uint64_t *hv)
 	return 0;
 }
 
-/* Send the pages of o->bm and clear it. */
+/* The pages of o->bm into the stream, o->bm cleared: flushed every
+ * MIG_FLUSH_AT bytes, the rest left in o->w for the caller. */
 static int out_send_dirty(struct mig_out *o)
 {
 	struct vm *vm = o->vm;
@@ -388,26 +435,37 @@ static int out_send_dirty(struct mig_out *o)
 		const struct vm_mem_region *r = &vm->mem[s];
 		uint64_t pages = r->size / MIG_PAGE;
 
-		for (uint64_t p = 0; p < pages && rc == 0; p++) {
-			if (!(o->bm[s][p / 64] & (1ULL << (p % 64))))
-				continue;
-			o->bm[s][p / 64] &= ~(1ULL << (p % 64));
-			mig_ram_page(&o->ram, &o->w, r->gpa + p * MIG_PAGE,
-				     r->hva + p * MIG_PAGE);
-			if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0)
-				rc = out_flush(o);
-		}
+		/* a word at a time: most words of a dirty set are 0 */
+		for (uint64_t i = 0; i < (pages + 63) / 64 && rc == 0; i++)
+			while (o->bm[s][i] && rc == 0) {
+				uint64_t p = i * 64 + (uint64_t)
+					     __builtin_ctzll(o->bm[s][i]);
+
+				o->bm[s][i] &= o->bm[s][i] - 1;
+				if (p >= pages)
+					continue;
+				mig_ram_page(&o->ram, &o->w,
+					     r->gpa + p * MIG_PAGE,
+					     r->hva + p * MIG_PAGE);
+				if (o->w.len >= MIG_FLUSH_AT && o->ram.n == 0)
+					rc = out_flush(o);
+			}
 	}
 	mig_ram_close(&o->ram, &o->w);
-	return rc ? rc : out_flush(o);
+	return rc;
 }
 
 /* out_send_dirty, its bytes and wall time counted for the estimate of
  * the last pass's bandwidth (out_rounds). */
 static int out_send_dirty_timed(struct mig_out *o)
 {
-	uint64_t t0 = mono_ns(), b0 = o->send_bytes;
+	uint64_t t0 = mono_ns(), b0 = o->send_bytes, p0 = o->ram.sent;
 	int rc = out_send_dirty(o);
+
+	if (rc == 0)
+		rc = out_flush(o);
+	o->round_pages = o->ram.sent - p0;
+	o->round_ns = mono_ns() - t0;
 
 	o->dirty_ns += mono_ns() - t0;
 	o->dirty_bytes += o->send_bytes - b0;
@@ -483,6 +541,8 @@ static int out_round_full(struct mig_out *o)
 		log_warn("migrate: cannot map the holes of guest memory (%m): "
 			 "every page is read");
 	o->prog.rounds = 1;
+	o->round_pages = o->ram.sent;
+	o->round_ns = mono_ns();
 	for (unsigned int s = 0; s < vm->nr_mem; s++)
 		for (uint64_t off = 0; off < vm->mem[s].size; off += MIG_PAGE) {
 			bool hole = s < 2 && holes[s] && holes[s][off / MIG_PAGE];
@@ -500,7 +560,10 @@ static int out_round_full(struct mig_out *o)
 		}
 	mig_holes_free(holes);
 	mig_ram_close(&o->ram, &o->w);
-	return out_flush(o);
+	rc = out_flush(o);
+	o->round_pages = o->ram.sent - o->round_pages;
+	o->round_ns = mono_ns() - o->round_ns;
+	return rc;
 }
 
 /* The pre-copy rounds after the first, until the dirty set fits the
@@ -567,9 +630,14 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 			dec = MIG_SWITCH;	/* paused: nothing to wait for */
 		o->prog.expect_ms = expect;
 		out_publish(o);
-		log_info("migrate: after round %u: %llu dirty pages, %llu "
+		log_info("migrate: after round %u (%llu pages sent in %.1f ms: "
+			 "%llu pages/s): %llu dirty pages, %llu "
 			 "bytes/s, downtime %llu ms expected (max %u)",
-			 o->prog.rounds, (unsigned long long)n,
+			 o->prog.rounds, (unsigned long long)o->round_pages,
+			 (double)o->round_ns / 1e6,
+			 (unsigned long long)mig_rate(o->round_pages,
+						      o->round_ns),
+			 (unsigned long long)n,
 			 (unsigned long long)o->prog.bw,
 			 (unsigned long long)expect, o->params.downtime_ms);
 		/* It fits, but while it is larger than a last pass needs
@@ -625,9 +693,13 @@ static int out_rounds(struct mig_out *o, struct mig_stats *st, char *msg,
 
 static void out_sock_buf(struct mig_out *o)
 {
-	int n = MIG_SOCK_BUF;
+	int n = MIG_SOCK_BUF, one = 1;
 
 	setsockopt(o->fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n));
+	/* tcp: the tail of the last write goes at once, not after the
+	 * destination's (possibly delayed) ack of what went before
+	 * (Nagle); a unix socket refuses it, harmlessly */
+	setsockopt(o->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 /* The switch-over: vCPUs paused, devices quiesced, the last dirty
@@ -677,19 +749,24 @@ static int out_stop_copy(struct mig_out *o, struct mig_stats *st, char *msg,
 				 strerror(-rc));
 	}
 	pthread_mutex_unlock(&vm->dev_lock);
+	if (rc == 0)
+		rc = snap_writer_error(&o->w);
 	if (rc < 0)
-		return rc;
-	if ((rc = out_flush(o)) < 0)
 		return rc;
 	st->pages = o->ram.sent;
 	/* from here a cancel is refused (the job sees the phase under its
-	 * lock); one accepted before is seen now */
+	 * lock); one accepted before is seen now (what is in o->w then
+	 * never goes: the stream ends on the last section flushed) */
 	o->prog.phase = MIG_PH_WAITING;
 	out_publish(o);
 	if (out_cancelled(o))
 		return -ECANCELED;
 	o->final = true;
-	mig_put_end_crc(&o->w, o->total, o->crc);
+	/* the last pass, the state and "end" in one write: one wake-up of
+	 * the destination, not one per piece */
+	mig_put_end_crc(&o->w, o->total + o->w.len,
+			mig_crc_stream(o->crc, o->w.buf, o->w.len,
+				       o->total == 0));
 	if ((rc = out_flush(o)) < 0)
 		return rc;
 	st->sw[MIG_SW_SENT] = mono_ns();
@@ -895,15 +972,17 @@ out:
 /* The last successful incoming migration's marks (mig_incoming_log_times). */
 static uint64_t in_times[MIG_IN_N];
 
-void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns)
+void mig_incoming_log_times(const uint64_t run[MIG_RUN_N])
 {
 	const uint64_t *t = in_times;
+	uint64_t running_ns = run[MIG_RUN_GO];
 #define D(a, b) ((double)((b) - (a)) / 1e6)
 
 	log_info("incoming migration: ram-end at %llu.%06llu (monotonic): "
 		 "stream end %.3f ms, check %.3f ms, vCPU/VM state %.3f ms, "
-		 "devices %.3f ms, answer %.3f ms, announce %.3f ms, guest "
-		 "running %.3f ms; running at %llu.%06llu",
+		 "devices and RARP %.3f ms, answer %.3f ms, guest running "
+		 "%.3f ms (control socket %.3f, privileges %.3f, vCPU threads "
+		 "%.3f, seccomp %.3f, let go %.3f); running at %llu.%06llu",
 		 (unsigned long long)(t[MIG_IN_RAM_END] / 1000000000ull),
 		 (unsigned long long)(t[MIG_IN_RAM_END] % 1000000000ull / 1000),
 		 D(t[MIG_IN_RAM_END], t[MIG_IN_END]),
@@ -911,8 +990,12 @@ void mig_incoming_log_times(uint64_t announced_ns, uint64_t running_ns)
 		 D(t[MIG_IN_CHECKED], t[MIG_IN_CPU]),
 		 D(t[MIG_IN_CPU], t[MIG_IN_DEVICES]),
 		 D(t[MIG_IN_DEVICES], t[MIG_IN_ANSWERED]),
-		 D(t[MIG_IN_ANSWERED], announced_ns),
-		 D(announced_ns, running_ns),
+		 D(t[MIG_IN_ANSWERED], running_ns),
+		 D(run[MIG_RUN_START], run[MIG_RUN_CONTROL]),
+		 D(run[MIG_RUN_CONTROL], run[MIG_RUN_PRIVILEGES]),
+		 D(run[MIG_RUN_PRIVILEGES], run[MIG_RUN_THREADS]),
+		 D(run[MIG_RUN_THREADS], run[MIG_RUN_SECCOMP]),
+		 D(run[MIG_RUN_SECCOMP], run[MIG_RUN_GO]),
 		 (unsigned long long)(running_ns / 1000000000ull),
 		 (unsigned long long)(running_ns % 1000000000ull / 1000));
 #undef D
@@ -1054,7 +1137,7 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 			live.end_at = at;
 			live.crc = crc;
 			live.t[MIG_IN_END] = mono_ns();
-		} else {
+		} else if (!is_ram) {
 			crc = snap_crc32_update(crc, dst, need);
 		}
 		at += need;
@@ -1069,6 +1152,9 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 				rc = -EINVAL;
 				goto refuse;
 			}
+			/* its payload's CRC is checked: the stream's runs on
+			 * from it without a second pass over the pages */
+			crc = mig_crc_section(crc, sec, hl, plen);
 			continue;
 		}
 		len += need;
@@ -1081,6 +1167,11 @@ int mig_incoming(struct vm *vm, const char *uri, char *msg, size_t msglen)
 			if (rc < 0)
 				goto refuse;
 			head_ok = true;
+			/* the guest will run here: the NICs announce it as
+			 * soon as the state starts their rings (in the same
+			 * batch), and set up now what needs no state (their
+			 * memory table), off the switch-over's path */
+			mig_announce(vm);
 		}
 	}
 	if (rc == -ECANCELED) {

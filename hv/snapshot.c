@@ -2,40 +2,31 @@
  * Device state streams: the bounds-checked writer and reader behind every
  * device's save/load (see snapshot.h for the section format).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #include "xvm/log.h"
 #include "snapshot.h"
 #include "vm.h"
 
 #define SNAP_MAGIC	0x5853
 
-/* CRC-32 (IEEE 802.3, reflected, poly 0xedb88320), table driven: the
- * migration stream runs every byte of guest RAM through it. */
-static uint32_t snap_crc_table[256];
-
-static void snap_crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
-		snap_crc_table[i] = c;
-	}
-}
-
+/* CRC-32 (IEEE 802.3, reflected, poly 0xedb88320, the one zlib
+ * computes): the migration stream runs every byte of guest RAM through
+ * it, so zlib's word-at-a-time code, not a byte table (which held a
+ * dirtying guest's migration at a few hundred MB/s: docs/bench.md). */
 uint32_t snap_crc32_update(uint32_t crc, const void *buf, size_t n)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const uint8_t *p = buf;
 
-	pthread_once(&once, snap_crc_init);
-	crc = ~crc;
-	while (n--)
-		crc = (crc >> 8) ^ snap_crc_table[(crc ^ *p++) & 0xff];
-	return ~crc;
+	while (n) {		/* zlib's length is a uInt */
+		uInt k = (uInt)MIN(n, (size_t)1 << 30);
+
+		crc = (uint32_t)crc32(crc, p, k);
+		p += k;
+		n -= k;
+	}
+	return crc;
 }
 
 static uint32_t snap_crc32(const uint8_t *p, size_t n)

@@ -329,6 +329,9 @@ static int vnet_set_mem_table(struct virtio_net *n)
 	return vhost_user_set_mem_table(&n->vu, r, vm->nr_mem);
 }
 
+static int vnet_rarp(struct virtio_net *n);
+static void vnet_rarp_kick(struct virtio_net *n);
+
 /* Hand the driver's queues to the backend (DRIVER_OK set, connected). */
 static int vnet_start(struct virtio_net *n)
 {
@@ -355,13 +358,18 @@ static int vnet_start(struct virtio_net *n)
 	for (unsigned int i = 0; i < VNET_NQ; i++)
 		if ((rc = vnet_queue_start(n, &n->q[i])) < 0)
 			goto out;
+	rc = vnet_rarp(n);	/* due after a migration or a restore */
 out:
 	end = vhost_user_batch_end(&n->vu);
-	if (rc == 0 && end < 0) {
+	if (rc >= 0 && end < 0) {
 		/* a ring was refused: none counts as started */
 		for (unsigned int i = 0; i < VNET_NQ; i++)
 			n->q[i].started = false;
 		rc = end;
+	}
+	if (rc > 0) {		/* the RARP asked and acked */
+		vnet_rarp_kick(n);
+		rc = 0;
 	}
 	return rc;
 }
@@ -708,20 +716,21 @@ static int vnet_dirty_log(struct virtio_pci *vp, bool on, char *msg,
 	return on ? rc : 0;
 }
 
-/* The RARP, once the transmit ring runs: the backend sends it as the
- * guest's first frame on this port. */
-static void vnet_announce_now(struct virtio_net *n)
+/* The RARP if one is due and the transmit ring runs: the backend sends
+ * it as the guest's first frame on this port. In vnet_start's batch its
+ * ack is read with the rings'. 1 if asked. */
+static int vnet_rarp(struct virtio_net *n)
 {
 	int rc;
 
 	if (!n->announce || !vnet_ready(n) || !n->q[VNET_TXQ].started)
-		return;
+		return 0;
 	n->announce = false;
 	if (!(n->vu.protocol_features & (1ULL << VHOST_USER_PROTOCOL_F_RARP))) {
 		log_warn("virtio-net %s: the backend cannot send a RARP: the "
 			 "LAN learns the guest's new port from its next frame",
 			 n->path);
-		return;
+		return 0;
 	}
 	rc = vhost_user_send_rarp(&n->vu, n->mac.b);
 	if (rc == 0) {
@@ -730,15 +739,49 @@ static void vnet_announce_now(struct virtio_net *n)
 		log_info("virtio-net %s: RARP from %s asked of the backend",
 			 n->path, mac_format(&n->mac, m));
 	}
-	vnet_check(n, rc, "SEND_RARP");
+	return rc < 0 ? rc : 1;
 }
 
-/* hv_device_ops.announce: now, or when a session starts the rings. */
+/* After the RARP was asked (and acked): a kick of the transmit ring.
+ * A backend sends the RARP when it next looks at that ring; one that
+ * naps while idle (vswitchd's PMD: up to 4 ms) would look only at its
+ * next timeout or the guest's next kick, and until the RARP reaches the
+ * LAN, frames for the guest go to its old port and are lost. A kick
+ * with nothing new in the ring is harmless (virtio 1.x 2.7.13.2 lets a
+ * device be notified spuriously). */
+static void vnet_rarp_kick(struct virtio_net *n)
+{
+	uint64_t one = 1;
+
+	if (write(n->q[VNET_TXQ].kick_fd, &one, sizeof(one)) < 0)
+		log_debug("virtio-net %s: kick after the RARP: %m", n->path);
+}
+
+static void vnet_announce_now(struct virtio_net *n)
+{
+	int rc = vnet_rarp(n);
+
+	if (rc > 0)
+		vnet_rarp_kick(n);
+	vnet_check(n, rc < 0 ? rc : 0, "SEND_RARP");
+}
+
+/* hv_device_ops.announce: now, or when a session starts the rings. An
+ * incoming migration announces before the state arrives (mig_incoming,
+ * once the stream's configuration matches): the rings then start with
+ * the state, the RARP in the same batch, and the memory table, which
+ * needs no state, goes to the backend now, off the switch-over's path
+ * (the batch sends it again; the backend skips an unchanged table). */
 static void vnet_announce(struct virtio_pci *vp)
 {
 	struct virtio_net *n = vnet_of(vp);
 
 	n->announce = true;
+	if (vnet_ready(n) && !vnet_any_started(n) &&
+	    !virtio_pci_driver_ok(n->vp)) {
+		vnet_check(n, vnet_set_mem_table(n), "SET_MEM_TABLE");
+		return;
+	}
 	vnet_announce_now(n);
 }
 

@@ -208,6 +208,8 @@ static int child_act(enum act a)
 
 /* Fork, load the filter (mode), act; the child's exit status and the
  * first line of its stderr. */
+static bool prepare_first;	/* confine_seccomp_prepare, then load */
+
 static int run_child(enum hv_seccomp mode, enum act a, char *err,
 		     size_t errlen)
 {
@@ -224,6 +226,11 @@ static int run_child(enum hv_seccomp mode, enum act a, char *err,
 
 		dup2(efd[1], STDERR_FILENO);
 		close(efd[0]);
+		if (prepare_first &&
+		    confine_seccomp_prepare(mode, msg, sizeof(msg)) < 0) {
+			fprintf(stderr, "prepare: %s\n", msg);
+			_exit(99);
+		}
 		if (confine_seccomp_load(mode, false, msg, sizeof(msg)) < 0) {
 			fprintf(stderr, "load: %s\n", msg);
 			_exit(99);
@@ -276,6 +283,25 @@ static void test_filter_forbids(void)
 	expect_forbidden(A_KILL, "kill");
 	expect_forbidden(A_TGKILL_OTHER, "tgkill");
 	expect_forbidden(A_MOUNT, "mount");
+}
+
+/* The filter built ahead (as hv does before loading a migration's
+ * state) allows and forbids the same calls, reported the same way. */
+static void test_filter_prepared(void)
+{
+	char err[512];
+	int rc;
+
+	prepare_first = true;
+	rc = run_child(HV_SECCOMP_ON, A_ALLOWED, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "allowed calls: exit %d, stderr '%s'\n", rc, err);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	test_filter_forbids();
+	CU_ASSERT_EQUAL(run_child(HV_SECCOMP_LOG, A_MOUNT, err, sizeof(err)),
+			100);
+	prepare_first = false;
 }
 
 /* log: the forbidden call goes through (the kernel logs it) */
@@ -349,6 +375,7 @@ static CU_TestInfo tests[] = {
 	{ "filter_allows", test_filter_allows },
 	{ "filter_forbids", test_filter_forbids },
 	{ "filter_log", test_filter_log },
+	{ "filter_prepared", test_filter_prepared },
 	{ "drop_privileges", test_drop_privileges },
 	CU_TEST_INFO_NULL,
 };

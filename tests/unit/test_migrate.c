@@ -68,6 +68,38 @@ static void test_roundtrip(void)
 	rmvm(b);
 }
 
+/* The stream's CRC as the sender runs it on (mig_crc_stream: each
+ * section's own payload CRC stands for its payload) is the CRC of the
+ * bytes, whole or in pieces cut at section boundaries, and bytes that
+ * are not whole sections are run through as they are. */
+static void test_crc_stream(void)
+{
+	struct vm *a = source();
+	struct snap_writer w;
+	uint32_t want, crc;
+	size_t cut;
+
+	save(a, &w);
+	CU_ASSERT_FATAL(w.len > 3 * 4096);
+	want = snap_crc32_update(0, w.buf, w.len);
+	CU_ASSERT_EQUAL(mig_crc_stream(0, w.buf, w.len, true), want);
+	/* after the header and the config section */
+	cut = MIG_HEADER_LEN + 3 + w.buf[MIG_HEADER_LEN + 2] + 8;
+	cut += (size_t)w.buf[cut - 4] | (size_t)w.buf[cut - 3] << 8 |
+	       (size_t)w.buf[cut - 2] << 16 | (size_t)w.buf[cut - 1] << 24;
+	cut += 4;
+	crc = mig_crc_stream(0, w.buf, cut, true);
+	CU_ASSERT_EQUAL(mig_crc_stream(crc, w.buf + cut, w.len - cut, false),
+			want);
+	/* pieces that end inside a section or its header */
+	CU_ASSERT_EQUAL(mig_crc_stream(0, w.buf, w.len - 7, true),
+			snap_crc32_update(0, w.buf, w.len - 7));
+	CU_ASSERT_EQUAL(mig_crc_stream(0, w.buf + MIG_HEADER_LEN, 5, false),
+			snap_crc32_update(0, w.buf + MIG_HEADER_LEN, 5));
+	snap_writer_free(&w);
+	rmvm(a);
+}
+
 static void expect_refused(struct vm *b, const uint8_t *buf, size_t len,
 			   const char *want)
 {
@@ -851,6 +883,7 @@ static void test_incoming_streamed(void)
 static CU_TestInfo tests[] = {
 	{ "incoming_streamed", test_incoming_streamed },
 	{ "roundtrip", test_roundtrip },
+	{ "crc_stream", test_crc_stream },
 	{ "refusals", test_refusals },
 	{ "config_mismatch", test_config_mismatch },
 	{ "ram_rounds", test_ram_rounds },

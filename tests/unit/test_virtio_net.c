@@ -705,6 +705,41 @@ static void test_migrate_log(void)
 	fvu_fini(&f);
 }
 
+/* An incoming migration announces before the state comes: the NIC,
+ * connected but not started yet, gives the backend its memory table at
+ * once and nothing else; when the state starts the rings, the RARP goes
+ * in the same batch, after them, once. */
+static void test_incoming_announce(void)
+{
+	const struct hv_device_ops *ops = &virtio_pci_device_ops;
+	const struct fvu_msg *m, *e;
+	struct vn_fixture t;
+	struct fvu f;
+
+	fvu_init(&f, BACKEND_FEAT | F(VHOST_F_LOG_ALL), LOG_PF);
+	CU_ASSERT_EQUAL_FATAL(fvu_listen(&f), 0);
+	vn_setup(&t, f.path);
+	ops->announce(t.vp);
+	m = fvu_find(&f, 1, VHOST_USER_SET_MEM_TABLE, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->nfds, 1);
+	CU_ASSERT_EQUAL(m->ino[0], vn_ino(t.memfd));
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 1, VHOST_USER_SEND_RARP, 0));
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 1, VHOST_USER_SET_VRING_ENABLE, 0));
+	CU_ASSERT_FALSE(virtio_net_queue_started(t.n, 1));
+	driver_init(&t, GUEST_FEAT);	/* as a load starts the rings */
+	CU_ASSERT(virtio_net_queue_started(t.n, 1));
+	e = fvu_find(&f, 1, VHOST_USER_SET_VRING_ENABLE, 1);
+	m = fvu_find(&f, 1, VHOST_USER_SEND_RARP, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT(m > e);
+	CU_ASSERT_EQUAL(memcmp(m->payload, test_mac.b, MAC_LEN), 0);
+	CU_ASSERT_PTR_NULL(fvu_find(&f, 1, VHOST_USER_SEND_RARP, 1));
+	vn_teardown(&t);
+	fvu_fini(&f);
+}
+
 static CU_TestInfo tests[] = {
 	{ "save_quiesce", test_save_quiesce },
 	{ "config space and offered features", test_config_and_features },
@@ -718,6 +753,7 @@ static CU_TestInfo tests[] = {
 	{ "call fds follow MSI-X (KVM)", test_kvm_call_routing },
 	{ "migration: dirty log refused", test_migrate_log_refused },
 	{ "migration: dirty log and RARP", test_migrate_log },
+	{ "migration: announced before the state", test_incoming_announce },
 	CU_TEST_INFO_NULL,
 };
 
