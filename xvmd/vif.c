@@ -8,12 +8,15 @@
  * wire form (maxbw's included); vswitchd's refusal becomes a verr here.
  * Deleting them removes their flows first (flowadm's, docs/flowadm.8).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xvm/log.h"
 #include "xvm/vswctl.h"
 #include "xvm/vswctl_flow.h"
 #include "dom.h"
+#include "hvcall.h"
 
 /* A connection to vswitchd in *hp: 0, or -errno with e filled. */
 static int vif_connect(struct vswctl **hp, struct verr *e)
@@ -40,29 +43,45 @@ static uint64_t vif_maxbw_bps(const struct dom_nic *nic)
 	return kBps * 8000;
 }
 
+/* What vnic.create is given for NIC i: its spec in *spec (pointing into
+ * the caller's buffers). */
+struct vif_spec_buf {
+	char mac[MAC_STRLEN], bw[VSWCTL_MAXBW_STRLEN], mtu[12];
+	struct vswctl_props props;
+};
+
+static void vif_spec(struct dom *d, unsigned int i, struct vif_spec_buf *b,
+		     struct vswctl_vnic_spec *spec)
+{
+	const struct dom_nic *nic = &d->cfg.nics[i];
+
+	b->props.n = 0;
+	*spec = (struct vswctl_vnic_spec){
+		.name = d->live.vnics[i], .link = nic->bridge,
+		.mac = mac_format_canonical(&nic->mac, b->mac),
+		.vid = (uint16_t)nic->vlan, .kind = "guest",
+		.temporary = true, .props = &b->props,
+	};
+	if (vif_maxbw_bps(nic) &&
+	    vswctl_maxbw_format(vif_maxbw_bps(nic), b->bw, sizeof(b->bw)) == 0)
+		vswctl_props_add(&b->props, "maxbw", b->bw);
+	if (nic->mtu) {
+		snprintf(b->mtu, sizeof(b->mtu), "%u", nic->mtu);
+		vswctl_props_add(&b->props, "mtu", b->mtu);
+	}
+}
+
 /* Create NIC i's VNIC, d->live.vnics[i], and learn its socket. */
 static int vif_create_one(struct vswctl *h, struct dom *d, unsigned int i,
 			  char socket[108], struct verr *e)
 {
 	const struct dom_nic *nic = &d->cfg.nics[i];
-	char mac[MAC_STRLEN], bw[VSWCTL_MAXBW_STRLEN], mtu[12];
-	struct vswctl_props props = { .n = 0 };
-	struct vswctl_vnic_spec spec = {
-		.name = d->live.vnics[i], .link = nic->bridge,
-		.mac = mac_format_canonical(&nic->mac, mac),
-		.vid = (uint16_t)nic->vlan, .kind = "guest",
-		.temporary = true, .props = &props,
-	};
+	struct vif_spec_buf b;
+	struct vswctl_vnic_spec spec;
 	struct vswctl_vnic_info info;
 	int ret;
 
-	if (vif_maxbw_bps(nic) &&
-	    vswctl_maxbw_format(vif_maxbw_bps(nic), bw, sizeof(bw)) == 0)
-		vswctl_props_add(&props, "maxbw", bw);
-	if (nic->mtu) {
-		snprintf(mtu, sizeof(mtu), "%u", nic->mtu);
-		vswctl_props_add(&props, "mtu", mtu);
-	}
+	vif_spec(d, i, &b, &spec);
 	ret = vswctl_vnic_create(h, &spec, &info);
 	if (ret == -ENAMETOOLONG &&
 	    vswctl_error(h)->origin != VSWCTL_E_REMOTE)
@@ -80,24 +99,126 @@ static int vif_create_one(struct vswctl *h, struct dom *d, unsigned int i,
 	return 0;
 }
 
-int vif_create(struct dom *d, char sockets[][108], struct verr *e)
+/* ---- a start's VNICs, made on the loop (issue 12) ---- */
+
+struct vif_job {
+	struct vif_job *next;	/* waiting for deletes (vif_waiting) */
+	struct dom *d;
+	unsigned int i;		/* the NIC whose VNIC is being made */
+	char (*sockets)[108];
+	vif_done_fn done;
+	void *opaque;
+};
+
+static int vif_create_next(struct vif_job *j, struct verr *e);
+
+/* Deletes in flight: a start waits for them, as the MAC its new VNIC
+ * takes may be one a VNIC being deleted still holds (destroy then start
+ * at once). Each delete ends within 2 * VIF_CALL_MS. */
+static unsigned int vif_del_n;
+static struct vif_job *vif_waiting;
+
+static void vif_del_done(void)
 {
-	struct vswctl *h;
-	unsigned int i;
-	int ret = 0;
+	struct vif_job *j;
+	struct verr e = { 0 };
+
+	if (--vif_del_n)
+		return;
+	while ((j = vif_waiting)) {
+		vif_waiting = j->next;
+		if (vif_create_next(j, &e) < 0) {
+			j->done(j->opaque, -EIO, &e);
+			free(j);
+		}
+	}
+}
+
+static void vif_created(void *opaque, int rc, const json_t *result,
+			const char *msg)
+{
+	struct vif_job *j = opaque;
+	struct dom *d = j->d;
+	struct vswctl_vnic_info info;
+	struct verr e = { 0 };
+
+	if (rc == 0 && vswctl_vnic_info_parse(result, &info) < 0) {
+		/* made, but unusable: the undo deletes it */
+		rc = verr_set(&e, VERR_OPERATION_FAILED, "vnic %s: socket "
+			      "path too long", d->live.vnics[j->i]);
+	} else if (rc < 0) {
+		/* a call that timed out may still be done once vswitchd
+		 * goes on: the name stays for the undo's delete */
+		if (rc != -ETIMEDOUT)
+			d->live.vnics[j->i][0] = 0;
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "vnic creation over "
+			  "%s failed: %s", d->cfg.nics[j->i].bridge, msg);
+	} else {
+		snprintf(j->sockets[j->i], 108, "%s", info.socket);
+		log_info("vnic %s: created over %s for %s",
+			 d->live.vnics[j->i], d->cfg.nics[j->i].bridge,
+			 d->cfg.name);
+		j->i++;
+		if (j->i < d->cfg.nnics) {
+			rc = vif_create_next(j, &e);
+			if (rc == 0)
+				return;
+		}
+	}
+	j->done(j->opaque, rc, rc < 0 ? &e : NULL);
+	free(j);
+}
+
+/* Ask vswitchd for NIC j->i's VNIC: 0, or -errno with e. */
+static int vif_create_next(struct vif_job *j, struct verr *e)
+{
+	struct dom *d = j->d;
+	struct vif_spec_buf b;
+	struct vswctl_vnic_spec spec;
+	char path[300];
+	json_t *params;
+	int rc;
+
+	snprintf(d->live.vnics[j->i], sizeof(d->live.vnics[j->i]), "xvm%d_%u",
+		 d->live.id, j->i);
+	vif_spec(d, j->i, &b, &spec);
+	params = vswctl_vnic_create_params(&spec);
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+	rc = params ? hvcall_start(path, "vnic.create", params, VIF_CALL_MS,
+				   vif_created, j) : -ENOMEM;
+	if (rc < 0) {
+		d->live.vnics[j->i][0] = 0;
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach vswitchd at %s: %s",
+				 path, strerror(-rc));
+	}
+	return 0;
+}
+
+int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
+		     void *opaque, struct verr *e)
+{
+	struct vif_job *j;
+	int rc;
 
 	if (!d->cfg.nnics)
 		return 0;
-	ret = vif_connect(&h, e);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < d->cfg.nnics && ret == 0; i++) {
-		snprintf(d->live.vnics[i], sizeof(d->live.vnics[i]), "xvm%d_%u",
-			 d->live.id, i);
-		ret = vif_create_one(h, d, i, sockets[i], e);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(e);
+	*j = (struct vif_job){ .d = d, .sockets = sockets, .done = done,
+			       .opaque = opaque };
+	if (vif_del_n) {
+		j->next = vif_waiting;
+		vif_waiting = j;
+		return 1;
 	}
-	vswctl_close(h);
-	return ret;
+	rc = vif_create_next(j, e);
+	if (rc < 0) {
+		free(j);
+		return rc;
+	}
+	return 1;
 }
 
 int vif_create_nic(struct dom *d, unsigned int i, char socket[108],
@@ -161,22 +282,80 @@ int vif_sockets(struct dom *d, char sockets[][108])
 	return 0;
 }
 
+/* One VNIC's delete, sent on the loop: its flows first, then the VNIC;
+ * nobody waits for it (the domain is stopped already). */
+struct vif_del {
+	char vnic[sizeof(((struct dom_live *)0)->vnics[0])];
+	char dom[DOM_NAME_MAX + 1];
+};
+
+static void vif_deleted(void *opaque, int rc, const json_t *result,
+			const char *msg)
+{
+	struct vif_del *v = opaque;
+
+	(void)result;
+	if (rc < 0)
+		log_warn("vnic %s: delete: %s", v->vnic, msg);
+	else
+		log_info("vnic %s: deleted (%s)", v->vnic, v->dom);
+	free(v);
+	vif_del_done();
+}
+
+static void vif_flows_removed(void *opaque, int rc, const json_t *result,
+			      const char *msg)
+{
+	struct vif_del *v = opaque;
+	char path[300];
+
+	/* a vswitchd without flows refuses flow.remove harmlessly; one
+	 * that did not answer in time still gets the delete: it serves
+	 * its connections' requests in order once it goes on, closed
+	 * connections' too (a create that timed out, then this) */
+	(void)result;
+	(void)msg;
+	(void)rc;
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+	rc = hvcall_start(path, "vnic.delete",
+			  vswctl_vnic_delete_params(v->vnic, false),
+			  VIF_CALL_MS, vif_deleted, v);
+	if (rc < 0) {
+		log_warn("vnic %s: vswitchd unreachable, not deleted", v->vnic);
+		free(v);
+		vif_del_done();
+	}
+}
+
 void vif_delete(struct dom *d)
 {
-	struct vswctl *h = NULL;
-	struct verr e;
+	char path[300];
 	unsigned int i;
 
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 	for (i = 0; i < DOM_MAX_NICS; i++) {
+		struct vif_del *v;
+		int rc = -ENOMEM;
+
 		if (!d->live.vnics[i][0])
 			continue;
-		if (!h && vif_connect(&h, NULL) < 0) {
+		v = calloc(1, sizeof(*v));
+		if (v) {
+			snprintf(v->vnic, sizeof(v->vnic), "%s",
+				 d->live.vnics[i]);
+			snprintf(v->dom, sizeof(v->dom), "%s", d->cfg.name);
+			rc = hvcall_start(path, "flow.remove",
+					  vswctl_flow_remove_link_params(
+						  v->vnic, false),
+					  VIF_CALL_MS, vif_flows_removed, v);
+		}
+		if (rc == 0)
+			vif_del_n++;
+		if (rc < 0) {
 			log_warn("vnic %s: vswitchd unreachable, not deleted",
 				 d->live.vnics[i]);
-			break;
+			free(v);
 		}
-		vif_delete_one(h, d, i, &e);	/* logged there */
 		d->live.vnics[i][0] = 0;
 	}
-	vswctl_close(h);
 }
