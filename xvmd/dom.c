@@ -431,6 +431,9 @@ int dom_undefine(struct dom *d, uint32_t flags, struct verr *e)
 	rc = dom_check_not_dom0(d, e);
 	if (rc < 0)
 		return rc;
+	if (d->launch_job)	/* its start's failure would leave a
+				 * transient domain shut off */
+		return dom_check_idle(d, e);
 	if (!d->persistent)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: cannot undefine transient domain");

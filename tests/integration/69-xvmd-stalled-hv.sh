@@ -162,7 +162,8 @@ pass "domstats has stuck's counters again once its hv runs"
 
 # A start whose VNIC vswitchd does not create (stopped): the start waits
 # on the loop (VIF_CALL_MS), other clients are served, a second start, a
-# destroy or a suspend of that domain is refused while it starts; it fails cleanly:
+# destroy, a suspend or an undefine of that domain is refused while it
+# starts; it fails cleanly:
 # shut off, no hv, and no VNIC once vswitchd goes on (the delete of the
 # VNIC the timed-out call may have made is sent anyway).
 dom_xml late "workload=spin" "" "$nic"
@@ -181,11 +182,11 @@ timed1 "while start late waits on a stopped vswitchd" dominfo other
 # virsh itself refuses a second start (the domain has its id: "Domain
 # is already active", as with libvirt); xvmd refuses the others
 out=$(V start late 2>&1) && fail "a second start of late succeeded: $out"
-for op in destroy suspend; do
+for op in destroy suspend undefine; do
 	out=$(V $op late 2>&1) && fail "$op of a starting late succeeded: $out"
 	echo "$out" | grep -q "domain 'late' is being started" || fail "$op while starting: $out"
 done
-pass "start, destroy and suspend of late refused while it starts: $(echo "$out" | tail -n 1)"
+pass "start, destroy, suspend and undefine of late refused while it starts: $(echo "$out" | tail -n 1)"
 wait $bg
 [ "$(cat "$TMP/start.rc")" = 1 ] || fail "start late: exit $(cat "$TMP/start.rc"): $(cat "$TMP/start.out")"
 grep -q "vnic creation over $stub failed: vnic.create: no reply within 2000 ms" "$TMP/start.out" ||
