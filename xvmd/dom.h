@@ -336,11 +336,15 @@ int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
  * them (logged when they end); d->live.vnics is cleared now. */
 void vif_delete(struct dom *d);
 /* NIC i's VNIC alone (hot-plug: d->cfg.nics[i] and d->live.vnics[i]
- * filled in), its socket in socket; 0 or -errno with e filled. */
-int vif_create_nic(struct dom *d, unsigned int i, char socket[108],
-		   struct verr *e);
-/* NIC i's VNIC and its flows deleted; 0 or -errno with e filled. */
-int vif_delete_nic(struct dom *d, unsigned int i, struct verr *e);
+ * filled in), made on the loop: 0 and done(opaque, rc, e) later, once, or -errno with e now.
+ * d is not touched after the call (it may stop meanwhile); socket lives
+ * until done. A VNIC whose call timed out may still be made: the caller
+ * deletes it. */
+int vif_create_nic_async(struct dom *d, unsigned int i, char socket[108],
+			 vif_done_fn done, void *opaque, struct verr *e);
+/* NIC i's VNIC and its flows deleted, sent on the loop, not waited
+ * for (logged when it ends); d->live.vnics[i] is cleared now. */
+void vif_delete_nic_async(struct dom *d, unsigned int i);
 /* The vhost-user socket paths of the VNICs already made (restart). */
 int vif_sockets(struct dom *d, char sockets[][108]);
 

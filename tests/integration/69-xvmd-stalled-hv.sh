@@ -15,7 +15,8 @@
 # waits on the loop, is refused a second time ("is being started") and
 # fails cleanly (no hv, no VNIC once vswitchd goes on); a destroy with
 # vswitchd stopped answers at once, the VNIC goes once it runs. Times
-# are printed; bounds are generous (3 s; before the fix list waited
+# are printed; a live attach-interface with vswitchd stopped waits on
+# the loop too and fails cleanly. Bounds are generous (3 s; before the fix list waited
 # 4.6 s), 1 s for the paths converted last (issue 12's goal).
 # timeout: 200
 . "$(dirname "$0")/lib.sh"
@@ -212,6 +213,28 @@ kill -CONT "$VSW_PID"; STOPPED=
 for _ in $(seq 80); do [ "$(nvnics)" = "$before" ] && break; sleep 0.1; done
 [ "$(nvnics)" = "$before" ] || fail "late's VNIC left after its destroy: $("$VNICADM" show-vnic)"
 pass "late's VNIC deleted once vswitchd went on"
+
+# A live attach whose VNIC vswitchd (stopped) does not make: waited for
+# on the loop, others served, fails after 2 s; nothing is left once
+# vswitchd goes on (the VNIC the timed-out call made is deleted).
+before=$(nvnics)
+kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
+t0=$(ms)
+( V attach-interface stuck bridge "$stub" >"$TMP/att.out" 2>&1; echo $? >"$TMP/att.rc"
+  echo $(( $(ms) - t0 )) >"$TMP/att.ms" ) &
+bg=$!
+sleep 0.5
+timed1 "while attach-interface waits on a stopped vswitchd" list --all
+wait $bg
+[ "$(cat "$TMP/att.rc")" = 1 ] || fail "attach: exit $(cat "$TMP/att.rc"): $(cat "$TMP/att.out")"
+grep -q "vnic creation over $stub failed: vnic.create: no reply within 2000 ms" "$TMP/att.out" ||
+	fail "attach: $(cat "$TMP/att.out")"
+pass "attach-interface failed after $(cat "$TMP/att.ms") ms: $(grep -m1 error: "$TMP/att.out")"
+kill -CONT "$VSW_PID"; STOPPED=
+for _ in $(seq 80); do [ "$(nvnics)" = "$before" ] && break; sleep 0.1; done
+[ "$(nvnics)" = "$before" ] || fail "VNIC left after the failed attach: $("$VNICADM" show-vnic)"
+[ "$(V domiflist stuck | grep -c '^ *xvm')" = 1 ] || fail "stuck's NICs after the failed attach: $(V domiflist stuck)"
+pass "the failed attach left no VNIC, stuck has its one NIC"
 
 V destroy stuck >/dev/null && V destroy other >/dev/null || fail "destroy at the end"
 xvmd_stop
