@@ -16,9 +16,10 @@
 # fails cleanly (no hv, no VNIC once vswitchd goes on); a destroy with
 # vswitchd stopped answers at once, the VNIC goes once it runs. Times
 # are printed; a live attach-interface with vswitchd stopped waits on
-# the loop too and fails cleanly. Bounds are generous (3 s; before the fix list waited
+# the loop too and fails cleanly, and so does a start whose
+# qemu-storage-daemon never comes up (30 s). Bounds are generous (3 s; before the fix list waited
 # 4.6 s), 1 s for the paths converted last (issue 12's goal).
-# timeout: 200
+# timeout: 240
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 . "$(dirname "$0")/xvmdlib.sh"
@@ -26,7 +27,15 @@ net_require
 vsw_start
 stub=$(vname 9)
 vna create-etherstub -t "$stub"
-xvmd_start --hv "$TOP/tests/tools/fake-hv"
+# qemu-storage-daemon through a wrapper that hangs (its launcher never
+# exits, as one whose exports do not come up) while $TMP/qsd-hang exists
+cat >"$TMP/qsd" <<'SH'
+#!/bin/sh
+[ -e "${0%/*}/qsd-hang" ] && exec sleep 61.5
+exec qemu-storage-daemon "$@"
+SH
+chmod +x "$TMP/qsd"
+XVM_QSD=$TMP/qsd xvmd_start --hv "$TOP/tests/tools/fake-hv"
 STOPPED=
 at_exit '[ -n "$STOPPED" ] && kill -CONT $STOPPED 2>/dev/null'
 
@@ -235,6 +244,39 @@ for _ in $(seq 80); do [ "$(nvnics)" = "$before" ] && break; sleep 0.1; done
 [ "$(nvnics)" = "$before" ] || fail "VNIC left after the failed attach: $("$VNICADM" show-vnic)"
 [ "$(V domiflist stuck | grep -c '^ *xvm')" = 1 ] || fail "stuck's NICs after the failed attach: $(V domiflist stuck)"
 pass "the failed attach left no VNIC, stuck has its one NIC"
+
+# A start whose qemu-storage-daemon does not come up: waited for on the
+# loop (30 s), others served; it fails with nothing left (launcher
+# killed, its directory gone, no VNIC, no hv); then it starts.
+qemu-img create -q -f qcow2 "$TMP/qd.qcow2" 1M || fail "qemu-img create"
+dom_xml qd "workload=spin" "" "$nic<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='$TMP/qd.qcow2'/><target dev='vda' bus='virtio'/></disk>"
+V define "$TMP/qd.xml" >/dev/null || fail "define qd"
+before=$(nvnics)
+touch "$TMP/qsd-hang"
+t0=$(ms)
+( timeout 60 virsh -q -c "$URI" start qd >"$TMP/qd.out" 2>&1; echo $? >"$TMP/qd.rc"
+  echo $(( $(ms) - t0 )) >"$TMP/qd.ms" ) &
+bg=$!
+sleep 1
+pgrep -f "sleep 61.5" >/dev/null || fail "the hanging qemu-storage-daemon did not start"
+timed1 "while start qd waits for its qemu-storage-daemon" list --all
+echo "$LAST_OUT" | grep -Eq ' qd +paused' || fail "list during qd's start: $LAST_OUT"
+timed1 "while start qd waits for its qemu-storage-daemon" domstats --state other
+wait $bg
+[ "$(cat "$TMP/qd.rc")" = 1 ] || fail "start qd: exit $(cat "$TMP/qd.rc"): $(cat "$TMP/qd.out")"
+grep -q "qemu-storage-daemon for 'qd' did not start in 30 s" "$TMP/qd.out" || fail "start qd: $(cat "$TMP/qd.out")"
+pass "start qd failed after $(cat "$TMP/qd.ms") ms: $(grep -m1 error: "$TMP/qd.out" | tail -n 1)"
+rm -f "$TMP/qsd-hang"
+pgrep -f "sleep 61.5" >/dev/null && fail "the hanging launcher was left running"
+[ -e "$XVM_RUNDIR/xvmd/qsd/qd" ] && fail "qd's daemon directory left"
+[ "$(V domstate qd)" = "shut off" ] || fail "qd: $(V domstate qd)"
+for _ in $(seq 50); do [ "$(nvnics)" = "$before" ] && break; sleep 0.1; done
+[ "$(nvnics)" = "$before" ] || fail "qd's VNIC left: $("$VNICADM" show-vnic)"
+pass "qd shut off: launcher killed, no daemon directory, no VNIC, no hv"
+V start qd >/dev/null || fail "start qd with its daemon working: $(tail -n 3 "$TMP/xvmd.log")"
+[ "$(V domstate qd)" = running ] || fail "qd: $(V domstate qd)"
+pass "qd starts once its daemon comes up (pid $(cat "$XVM_RUNDIR/xvmd/qsd/qd/qsd.pid"))"
+V destroy qd >/dev/null || fail "destroy qd"
 
 V destroy stuck >/dev/null && V destroy other >/dev/null || fail "destroy at the end"
 xvmd_stop
