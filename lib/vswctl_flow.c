@@ -31,18 +31,29 @@ int vswctl_flow_add(struct vswctl *h, const struct vswctl_flow_spec *s)
 	return vswctl_call(h, "flow.add", p, NULL);
 }
 
+static json_t *vswctl_flow_remove_params(const char *name, const char *link,
+					 bool temporary)
+{
+	json_t *p = vswctl_set_str(json_object(), "name", name);
+
+	p = vswctl_set_str(p, "link", link);
+	return vswctl_set_flag(p, "temporary", temporary);
+}
+
+json_t *vswctl_flow_remove_link_params(const char *link, bool temporary)
+{
+	return vswctl_flow_remove_params(NULL, link, temporary);
+}
+
 int vswctl_flow_remove(struct vswctl *h, const char *name, const char *link,
 		       bool temporary)
 {
-	json_t *p;
-
 	if (!name == !link)
 		return vswctl_fail(h, -EINVAL, VSWCTL_E_LOCAL,
 				   "flow.remove needs a flow or a link");
-	p = vswctl_set_str(json_object(), "name", name);
-	p = vswctl_set_str(p, "link", link);
 	return vswctl_call(h, "flow.remove",
-			   vswctl_set_flag(p, "temporary", temporary), NULL);
+			   vswctl_flow_remove_params(name, link, temporary),
+			   NULL);
 }
 
 int vswctl_flowprop_set(struct vswctl *h, const char *name,

@@ -17,7 +17,7 @@ static json_t *vswctl_props_json(const struct vswctl_props *p)
 	return obj;
 }
 
-static json_t *vswctl_vnic_params(const struct vswctl_vnic_spec *s)
+json_t *vswctl_vnic_create_params(const struct vswctl_vnic_spec *s)
 {
 	json_t *p = vswctl_set_str(json_object(), "name", s->name);
 
@@ -34,9 +34,7 @@ static json_t *vswctl_vnic_params(const struct vswctl_vnic_spec *s)
 	return vswctl_set_flag(p, "temporary", s->temporary);
 }
 
-/* vnic.create's result into info. */
-static int vswctl_vnic_result(struct vswctl *h, const json_t *res,
-			      struct vswctl_vnic_info *info)
+int vswctl_vnic_info_parse(const json_t *res, struct vswctl_vnic_info *info)
 {
 	const char *mac = json_string_value(json_object_get(res, "mac"));
 	const char *type = json_string_value(json_object_get(res,
@@ -48,6 +46,15 @@ static int vswctl_vnic_result(struct vswctl *h, const json_t *res,
 	info->random_mac = type && strcmp(type, "random") == 0;
 	if ((size_t)snprintf(info->socket, sizeof(info->socket), "%s",
 			     sock ? sock : "") >= sizeof(info->socket))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* vnic.create's result into info. */
+static int vswctl_vnic_result(struct vswctl *h, const json_t *res,
+			      struct vswctl_vnic_info *info)
+{
+	if (vswctl_vnic_info_parse(res, info) < 0)
 		return vswctl_fail(h, -ENAMETOOLONG, VSWCTL_E_CONN,
 				   "socket path too long");
 	return 0;
@@ -62,7 +69,8 @@ int vswctl_vnic_create(struct vswctl *h, const struct vswctl_vnic_spec *spec,
 	if (!spec->name || !spec->link)
 		return vswctl_fail(h, -EINVAL, VSWCTL_E_LOCAL,
 				   "vnic.create needs a name and a link");
-	ret = vswctl_call(h, "vnic.create", vswctl_vnic_params(spec), &res);
+	ret = vswctl_call(h, "vnic.create", vswctl_vnic_create_params(spec),
+			  &res);
 	if (ret < 0)
 		return ret;
 	if (info)
@@ -71,10 +79,15 @@ int vswctl_vnic_create(struct vswctl *h, const struct vswctl_vnic_spec *spec,
 	return ret;
 }
 
+json_t *vswctl_vnic_delete_params(const char *name, bool temporary)
+{
+	return vswctl_name_params(name, temporary);
+}
+
 int vswctl_vnic_delete(struct vswctl *h, const char *name, bool temporary)
 {
 	return vswctl_call(h, "vnic.delete",
-			   vswctl_name_params(name, temporary), NULL);
+			   vswctl_vnic_delete_params(name, temporary), NULL);
 }
 
 int vswctl_linkprop_set(struct vswctl *h, const char *name,

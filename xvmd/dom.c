@@ -338,21 +338,45 @@ fail:
 	return rc;
 }
 
-int dom_create_xml(const char *xml, struct dom **out, struct verr *e)
+/* A create's start under way: its caller's callback. */
+struct dom_create_wait {
+	dom_restore_done_fn done;
+	void *opaque;
+};
+
+static void dom_create_started(void *opaque, struct dom *d, int rc,
+			       const struct verr *e)
 {
-	struct dom *d;
+	struct dom_create_wait w = *(struct dom_create_wait *)opaque;
+
+	free(opaque);
+	w.done(w.opaque, d, rc, e);
+	if (rc < 0)
+		dom_forget(d);
+}
+
+int dom_create_xml(const char *xml, dom_restore_done_fn done, void *opaque,
+		   struct verr *e)
+{
+	struct dom_create_wait *w = malloc(sizeof(*w));
+	struct dom *d = NULL;
 	int rc;
 
+	if (!w)
+		return verr_nomem(e);
+	w->done = done;
+	w->opaque = opaque;
 	rc = dom_create_transient(xml, &d, e);
-	if (rc < 0)
-		return rc;
-	rc = dom_start(d, e);
-	if (rc < 0) {
+	if (rc == 0)
+		rc = dom_start_async(d, 0, dom_create_started, w, e);
+	if (rc == 1)
+		return 1;
+	free(w);
+	if (rc == 0)	/* not a boot's way: started, no callback */
+		done(opaque, d, 0, NULL);
+	else if (d)
 		dom_forget(d);
-		return rc;
-	}
-	*out = d;
-	return 0;
+	return rc == 0 ? 1 : rc;
 }
 
 int dom_saved_take(const char *xml, struct dom **out, bool *created,
@@ -407,6 +431,9 @@ int dom_undefine(struct dom *d, uint32_t flags, struct verr *e)
 	rc = dom_check_not_dom0(d, e);
 	if (rc < 0)
 		return rc;
+	if (d->launch_job)	/* its start's failure would leave a
+				 * transient domain shut off */
+		return dom_check_idle(d, e);
 	if (!d->persistent)
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested operation "
 				"is not valid: cannot undefine transient domain");

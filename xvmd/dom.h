@@ -175,8 +175,15 @@ int dom_define(const char *xml, struct dom **out, struct verr *e);
 /* A transient domain's record without starting it (adoption); refused
  * if a domain of that name exists. */
 int dom_create_transient(const char *xml, struct dom **out, struct verr *e);
-/* The same, started (virsh create); forgotten again if the start fails. */
-int dom_create_xml(const char *xml, struct dom **out, struct verr *e);
+/* How a start or restore ended: rc 0 (d runs) or -errno with e (d may be gone);
+ * called from the loop. */
+typedef void (*dom_restore_done_fn)(void *opaque, struct dom *d, int rc,
+				    const struct verr *e);
+/* The same, started (virsh create); forgotten again if the start fails:
+ * 1 and done(opaque, d, rc, e) once the start ended (d forgotten right
+ * after a failure), or -errno with e now. */
+int dom_create_xml(const char *xml, dom_restore_done_fn done, void *opaque,
+		   struct verr *e);
 /* flags: virDomainUndefineFlagsValues; 1 (MANAGED_SAVE) also removes the
  * managed save image, without it such an image refuses. */
 int dom_undefine(struct dom *d, uint32_t flags, struct verr *e);
@@ -220,18 +227,17 @@ void dom_set_state(struct dom *d, int state, int reason);
 int dom_start(struct dom *d, struct verr *e);
 /* With virDomainCreateFlags: a managed save image is restored (and then
  * removed) unless FORCE_BOOT, which removes it; PAUSED keeps a restored
- * guest paused. */
+ * guest paused. Runs the loop until the start ended: not for handlers
+ * (autostart). */
 int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e);
-/* How a restore ended: rc 0 (d runs) or -errno with e (d may be gone);
- * called from the loop. */
-typedef void (*dom_restore_done_fn)(void *opaque, struct dom *d, int rc,
-				    const struct verr *e);
-/* The same for a request handler: 0 booted; 1 restoring from the managed
- * save image, done() tells the end; -errno with e. */
+/* The same for a request handler: 1 and done() tells the end (a boot's
+ * steps or the managed save image's restore wait on the loop); -errno
+ * with e now. */
 int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		    void *opaque, struct verr *e);
-/* xvmd's own shutdown (at its stop) and destroy (a migration's end):
- * the call to hv waits in the loop, at most 2 s. */
+/* xvmd's own shutdown and destroy at its stop (and a cancelled
+ * incoming migration's destroy): the call to hv waits in the loop, at
+ * most 2 s. */
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
 /* shutdown, reboot, destroy, suspend, resume for a request handler,
@@ -317,14 +323,28 @@ int dom_managed_restore(struct dom *d, uint32_t flags,
  * so kept short; a stalled vswitchd fails that call with "no reply
  * within 2000 ms" (issue 12). */
 #define VIF_CALL_MS	2000
-int vif_create(struct dom *d, char sockets[][108], struct verr *e);
+/* A starting domain's VNICs (d->live.id set) on the loop: one vnic.create after the other, each
+ * within VIF_CALL_MS; a start waits for VNIC deletes still in flight
+ * (their MACs). 1 and done(opaque, rc, e) later, once; 0 when d has no
+ * NICs (done not called); -errno with e now. sockets lives until done.
+ * VNICs made (or maybe made: a call that timed out) stay named in
+ * d->live.vnics for vif_delete(). */
+typedef void (*vif_done_fn)(void *opaque, int rc, const struct verr *e);
+int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
+		     void *opaque, struct verr *e);
+/* Every VNIC of d: the deletes are sent on the loop, nobody waits for
+ * them (logged when they end); d->live.vnics is cleared now. */
 void vif_delete(struct dom *d);
 /* NIC i's VNIC alone (hot-plug: d->cfg.nics[i] and d->live.vnics[i]
- * filled in), its socket in socket; 0 or -errno with e filled. */
-int vif_create_nic(struct dom *d, unsigned int i, char socket[108],
-		   struct verr *e);
-/* NIC i's VNIC and its flows deleted; 0 or -errno with e filled. */
-int vif_delete_nic(struct dom *d, unsigned int i, struct verr *e);
+ * filled in), made on the loop: 0 and done(opaque, rc, e) later, once, or -errno with e now.
+ * d is not touched after the call (it may stop meanwhile); socket lives
+ * until done. A VNIC whose call timed out may still be made: the caller
+ * deletes it. */
+int vif_create_nic_async(struct dom *d, unsigned int i, char socket[108],
+			 vif_done_fn done, void *opaque, struct verr *e);
+/* NIC i's VNIC and its flows deleted, sent on the loop, not waited
+ * for (logged when it ends); d->live.vnics[i] is cleared now. */
+void vif_delete_nic_async(struct dom *d, unsigned int i);
 /* The vhost-user socket paths of the VNICs already made (restart). */
 int vif_sockets(struct dom *d, char sockets[][108]);
 

@@ -25,7 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <linux/fs.h>
 #include <jansson.h>
@@ -448,33 +450,34 @@ static void dd_stop_dir(const char *dir, pid_t pid)
 	dd_rmdir(dir);
 }
 
-int dom_qsd_start(struct dom *d, struct verr *e)
+/* Fork the daemon's launcher for d's image disks (its dir in dir):
+ * its pid, 0 when no daemon is needed, or -errno with e (nothing left
+ * behind). *n: how many disks it exports. */
+static pid_t dd_spawn(struct dom *d, char dir[320], int *n, struct verr *e)
 {
 	struct dom_qsd_argv *a;
-	char dir[320], log[400], sock[400], msg[400];
-	int64_t end;
+	char log[400];
 	pid_t pid;
-	int n, rc, st, logfd;
-	unsigned int i;
+	int rc, logfd;
 
 	d->qsd_pid = 0;
 	/* an incoming migration's daemon starts at finish, once the
 	 * source's has let go of the images (dom_migrate.c) */
 	if (d->restore && d->restore->incoming)
 		return 0;
-	if (dd_dir(d, dir, sizeof(dir)) < 0)
+	if (dd_dir(d, dir, 320) < 0)
 		return verr_fail(e, -ENAMETOOLONG, VERR_OPERATION_FAILED,
 				 "operation failed: the storage daemon "
 				 "directory of '%s' is too long", d->cfg.name);
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return verr_nomem(e);
-	n = dom_qsd_args(&d->cfg, d->src, dom_env.qsd, dir, a);
-	if (n <= 0) {
+	*n = dom_qsd_args(&d->cfg, d->src, dom_env.qsd, dir, a);
+	if (*n <= 0) {
 		free(a);
-		if (n == 0)
+		if (*n == 0)
 			return 0;
-		return verr_fail(e, n, VERR_CONFIG_UNSUPPORTED, "unsupported "
+		return verr_fail(e, *n, VERR_CONFIG_UNSUPPORTED, "unsupported "
 				 "configuration: the storage daemon's socket "
 				 "paths of '%s' are too long (shorter name or "
 				 "XVM_RUNDIR)", d->cfg.name);
@@ -507,22 +510,18 @@ int dom_qsd_start(struct dom *d, struct verr *e)
 	}
 	close(logfd);
 	free(a);
-	/* --daemonize: this process exits once the exports are up (0) or
-	 * the daemon failed (its message in the log) */
-	end = loop_now_ms() + QSD_START_MS;
-	while (waitpid(pid, &st, WNOHANG) != pid) {
-		if (loop_now_ms() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			dd_stop_dir(dir, 0);
-			return verr_fail(e, -ETIMEDOUT, VERR_OPERATION_FAILED,
-					 "operation failed: qemu-storage-"
-					 "daemon for '%s' did not start in "
-					 "%d s", d->cfg.name,
-					 QSD_START_MS / 1000);
-		}
-		dd_sleep_ms(10);
-	}
+	return pid;
+}
+
+/* The launcher ended with st: --daemonize makes it exit once the
+ * exports are up (0) or the daemon failed (its message in the log).
+ * 0 with d->qsd_pid set, or -errno with e, nothing left behind. */
+static int dd_started(struct dom *d, const char *dir, int n, int st,
+		      struct verr *e)
+{
+	char sock[400], msg[400];
+	unsigned int i;
+
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		dd_log_tail(dir, msg, sizeof(msg));
 		dd_stop_dir(dir, 0);
@@ -551,6 +550,150 @@ int dom_qsd_start(struct dom *d, struct verr *e)
 	log_info("dom %s: qemu-storage-daemon pid %d serves %d disk%s",
 		 d->cfg.name, (int)d->qsd_pid, n, n == 1 ? "" : "s");
 	return 0;
+}
+
+/* The launcher did not end in time: it and a daemon it started go (at
+ * once: a daemon that never served has nothing to flush). */
+static int dd_start_timeout(struct dom *d, const char *dir, pid_t pid,
+			    struct verr *e)
+{
+	pid_t daemon = dd_pid(dir);
+	int st;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	if (daemon > 0)
+		kill(daemon, SIGKILL);
+	dd_stop_dir(dir, 0);
+	return verr_fail(e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
+			 "failed: qemu-storage-daemon for '%s' did not start "
+			 "in %d s", d->cfg.name, QSD_START_MS / 1000);
+}
+
+int dom_qsd_start(struct dom *d, struct verr *e)
+{
+	char dir[320];
+	int n = 0, st;
+	int64_t end;
+	pid_t pid = dd_spawn(d, dir, &n, e);
+
+	if (pid <= 0)
+		return pid;
+	end = loop_now_ms() + QSD_START_MS;
+	while (waitpid(pid, &st, WNOHANG) != pid) {
+		if (loop_now_ms() > end)
+			return dd_start_timeout(d, dir, pid, e);
+		dd_sleep_ms(10);
+	}
+	return dd_started(d, dir, n, st, e);
+}
+
+/* ---- the same on the loop (issue 12) ---- */
+
+#define QSD_POLL_MS	20
+
+struct dom_qsd_job {
+	struct dom_qsd_job *next;
+	struct dom *d;
+	pid_t pid;		/* the launcher */
+	int status;		/* its wait status once reaped, -1 before */
+	int n, tfd;
+	int64_t deadline;
+	char dir[320];
+	dom_qsd_done_fn done;
+	void *opaque;
+};
+
+static struct dom_qsd_job *dd_jobs;
+
+bool dom_qsd_reaped(pid_t pid, int status)
+{
+	struct dom_qsd_job *j;
+
+	for (j = dd_jobs; j; j = j->next)
+		if (j->pid == pid) {
+			j->status = status;
+			return true;
+		}
+	return false;
+}
+
+static void dd_job_end(struct dom_qsd_job *j, int rc, const struct verr *e)
+{
+	struct dom_qsd_job **pp;
+
+	for (pp = &dd_jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	loop_del(j->tfd);
+	close(j->tfd);
+	j->done(j->opaque, rc, rc < 0 ? e : NULL);
+	free(j);
+}
+
+static void dd_job_poll(void *opaque, uint32_t events)
+{
+	struct dom_qsd_job *j = opaque;
+	struct verr e = { 0 };
+	uint64_t ticks;
+	int st, rc;
+
+	(void)events;
+	if (read(j->tfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	/* xvmd's SIGCHLD handling may have reaped it (dom_qsd_reaped) */
+	if (j->status < 0 && waitpid(j->pid, &st, WNOHANG) == j->pid)
+		j->status = st;
+	if (j->status >= 0) {
+		rc = dd_started(j->d, j->dir, j->n, j->status, &e);
+		dd_job_end(j, rc, &e);
+	} else if (loop_now_ms() > j->deadline) {
+		rc = dd_start_timeout(j->d, j->dir, j->pid, &e);
+		dd_job_end(j, rc, &e);
+	}
+}
+
+int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
+			struct verr *e)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, QSD_POLL_MS * 1000000L },
+		.it_value = { 0, QSD_POLL_MS * 1000000L },
+	};
+	struct dom_qsd_job *j = calloc(1, sizeof(*j));
+	pid_t pid;
+	int rc;
+
+	if (!j)
+		return verr_nomem(e);
+	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (j->tfd < 0 || timerfd_settime(j->tfd, 0, &its, NULL) < 0 ||
+	    loop_add(j->tfd, EPOLLIN, dd_job_poll, j) < 0) {
+		rc = -errno;
+		if (j->tfd >= 0)
+			close(j->tfd);
+		free(j);
+		return verr_fail(e, rc ? rc : -EIO, VERR_INTERNAL, "cannot "
+				 "watch qemu-storage-daemon's start");
+	}
+	pid = dd_spawn(d, j->dir, &j->n, e);
+	if (pid <= 0) {
+		loop_del(j->tfd);
+		close(j->tfd);
+		free(j);
+		return pid;
+	}
+	j->d = d;
+	j->pid = pid;
+	j->status = -1;
+	j->deadline = loop_now_ms() + QSD_START_MS;
+	j->done = done;
+	j->opaque = opaque;
+	j->next = dd_jobs;
+	dd_jobs = j;
+	return 1;
 }
 
 void dom_qsd_stop(struct dom *d)

@@ -56,6 +56,16 @@ int dom_qsd_sock(const char *dir, unsigned int i, char *buf, size_t len);
  * message, nothing left behind. Nothing for an incoming migration's
  * start (d->restore->incoming): dom_migrate.c starts it at finish. */
 int dom_qsd_start(struct dom *d, struct verr *e);
+/* The same waited for on xvmd's loop (a domain's start; the daemon may
+ * take up to 30 s): 1 and done(opaque, rc, e) later, once (rc 0: the
+ * daemon serves, d->qsd_pid set; -errno with e: nothing left behind);
+ * 0 when no disk needs a daemon (done not called); -errno with e now.
+ * d must stay until done. */
+typedef void (*dom_qsd_done_fn)(void *opaque, int rc, const struct verr *e);
+int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
+			struct verr *e);
+/* xvmd reaped pid (SIGCHLD): true if it was a launcher started above. */
+bool dom_qsd_reaped(pid_t pid, int status);
 /* Stop it (SIGTERM, then SIGKILL) and remove its directory. */
 void dom_qsd_stop(struct dom *d);
 /* Adoption: find a running domain's daemon by its pid file. */

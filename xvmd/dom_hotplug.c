@@ -83,6 +83,7 @@ struct dom_unplug_job {
 	bool attach;			/* nic.add of d->cfg.nics[idx] */
 	unsigned int idx;		/* (not yet counted in nnics) */
 	bool answered;			/* done was called */
+	char sock[108];			/* attach: its VNIC's socket */
 	dom_unplug_done_fn done;
 	void *opaque;
 };
@@ -117,7 +118,6 @@ static void unplug_done(struct dom_unplug_job *j)
 {
 	struct dom *d = j->d;
 	char mac[MAC_STRLEN], vnic[32] = "", alias[40];
-	struct verr e;
 	unsigned int i;
 
 	mac_format_canonical(&j->mac, mac);
@@ -131,10 +131,9 @@ static void unplug_done(struct dom_unplug_job *j)
 	}
 	snprintf(vnic, sizeof(vnic), "%s", d->live.vnics[i]);
 	/* The guest let go and hv removed the function: the NIC is gone
-	 * whatever vswitchd says next. */
-	if (vif_delete_nic(d, i, &e) < 0)
-		log_warn("dom %s: vnic %s left behind: %s", d->cfg.name, vnic,
-			 e.msg);
+	 * whatever vswitchd says next (its delete is sent on the loop,
+	 * logged when it ends). */
+	vif_delete_nic_async(d, i);
 	memmove(&d->cfg.nics[i], &d->cfg.nics[i + 1],
 		(d->cfg.nnics - i - 1) * sizeof(d->cfg.nics[0]));
 	memmove(&d->live.vnics[i], &d->live.vnics[i + 1],
@@ -192,10 +191,7 @@ static void plug_replied(void *opaque, int rc, const json_t *result,
 	}
 	mac_format_canonical(&j->mac, mac);
 	if (rc < 0) {
-		struct verr ignored;
-
-		vif_delete_nic(d, j->idx, &ignored);
-		d->live.vnics[j->idx][0] = 0;
+		vif_delete_nic_async(d, j->idx);
 		if (rc == -ETIMEDOUT)
 			plug_undo(d, mac);
 		unplug_fail(j, "operation failed: hv nic.add of '%s': %s",
@@ -215,13 +211,48 @@ static void plug_replied(void *opaque, int rc, const json_t *result,
 	free(j);
 }
 
+/* The attach's VNIC is made (or not): hv is asked to plug the NIC. */
+static void plug_vnic_made(void *opaque, int rc, const struct verr *e)
+{
+	struct dom_unplug_job *j = opaque;
+	struct dom *d = j->d;
+	char path[108], mac[MAC_STRLEN];
+	struct verr e2;
+	json_t *params;
+
+	if (j->answered) {	/* the domain stopped: its VNICs went */
+		free(j);
+		return;
+	}
+	if (rc == 0) {
+		rc = store_run_path(path, sizeof(path), d->cfg.name, "sock");
+		params = rc < 0 ? NULL :
+			 json_pack("{s:s, s:s}", "vnic", j->sock, "mac",
+				   mac_format_canonical(&j->mac, mac));
+		if (rc == 0)
+			rc = params ? hvcall_start(path, "nic.add", params,
+						   HOTPLUG_HV_MS, plug_replied,
+						   j) : -ENOMEM;
+		if (rc == 0)
+			return;
+		e = &e2;
+		verr_fail(&e2, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "cannot reach hv of '%s': %s", j->name,
+			  strerror(-rc));
+	}
+	/* a vnic.create that timed out may still be done: deleted too */
+	vif_delete_nic_async(d, j->idx);
+	log_warn("dom %s: attach: %s", j->name, e->msg);
+	unplug_end(j, rc, e);
+	free(j);
+}
+
 int dom_nic_hotplug(struct dom *d, struct dom_nic *nic,
 		    dom_unplug_done_fn done, void *opaque, struct verr *e)
 {
 	unsigned int i = d->cfg.nnics;
-	char sock[108], mac[MAC_STRLEN], path[108];
+	char mac[MAC_STRLEN], path[108];
 	struct dom_unplug_job *j;
-	json_t *params;
 	int rc;
 
 	if (!dom_active(d) || !d->pid)
@@ -267,25 +298,12 @@ int dom_nic_hotplug(struct dom *d, struct dom_nic *nic,
 	j->opaque = opaque;
 	d->cfg.nics[i] = *nic;
 	dom_vnic_name(d, d->live.vnics[i], sizeof(d->live.vnics[i]));
-	rc = vif_create_nic(d, i, sock, e);
+	/* the VNIC first, waited for on the loop (issue 12), then hv */
+	rc = vif_create_nic_async(d, i, j->sock, plug_vnic_made, j, e);
 	if (rc < 0) {
 		d->live.vnics[i][0] = 0;
 		free(j);
 		return rc;
-	}
-	params = json_pack("{s:s, s:s}", "vnic", sock, "mac",
-			   mac_format_canonical(&nic->mac, mac));
-	rc = params ? hvcall_start(path, "nic.add", params, HOTPLUG_HV_MS,
-				   plug_replied, j) : -ENOMEM;
-	if (rc < 0) {
-		struct verr ignored;
-
-		vif_delete_nic(d, i, &ignored);
-		d->live.vnics[i][0] = 0;
-		free(j);
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
-				 "failed: cannot reach hv of '%s': %s",
-				 d->cfg.name, strerror(-rc));
 	}
 	d->unplug_job = j;
 	return 0;
@@ -365,12 +383,8 @@ void dom_unplug_detach(struct dom *d)
 
 	if (!j)
 		return;
-	if (j->attach) {	/* its VNIC is not among nnics: it goes now */
-		struct verr ignored;
-
-		vif_delete_nic(d, j->idx, &ignored);
-		d->live.vnics[j->idx][0] = 0;
-	}
+	if (j->attach)		/* its VNIC is not among nnics: it goes now */
+		vif_delete_nic_async(d, j->idx);
 	d->unplug_job = NULL;
 	j->d = NULL;
 	unplug_fail(j, "operation failed: domain '%s' stopped during the "

@@ -35,10 +35,11 @@
 #include "events.h"
 #include "hvcall.h"
 
-/* A call that holds the loop (status at start, blkstats, and the
- * lifecycle calls xvmd makes itself): kept short, it fails that one
- * call with "no reply within 2000 ms" (issue 12). Clients' lifecycle
- * calls wait on the loop (dom_op_async) up to HV_ASYNC_MS. */
+/* hv's status at start and blkstats wait on the loop up to HV_CALL_MS;
+ * the calls that still hold the loop (shutdown and destroy at xvmd's
+ * stop, adoption's status) are kept as short, failing that one call
+ * with "no reply within 2000 ms" (issue 12). Clients' lifecycle calls
+ * wait on the loop (dom_op_async) up to HV_ASYNC_MS. */
 #define HV_CALL_MS		2000
 #define HV_ASYNC_MS		5000
 #define HV_SOCKET_WAIT_MS	10000
@@ -612,45 +613,10 @@ static void dom_hv_log_tail(struct dom *d, char *buf, size_t len)
 	snprintf(buf, len, "%.250s", p ? p + 1 : tmp);
 }
 
-/* Wait for the new hv's control socket; fail if hv exits first. */
-static int dom_wait_hv(struct dom *d, struct verr *e)
-{
-	int64_t end = loop_now_ms() + (d->restore ? HV_RESTORE_WAIT_MS :
-				       HV_SOCKET_WAIT_MS);
-	char msg[300];
-	int st;
-
-	while (loop_now_ms() < end) {
-		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
-			d->pid = 0;
-			dom_hv_log_tail(d, msg, sizeof(msg));
-			return verr_fail(e, -ECHILD, VERR_OPERATION_FAILED,
-					 "operation failed: hv for '%s' failed "
-					 "to start: %s", d->cfg.name, msg);
-		}
-		if (dom_watch(d) == 0)
-			return 0;
-		dom_sleep_ms(20);
-	}
-	kill(d->pid, SIGKILL);
-	waitpid(d->pid, &st, 0);
-	d->pid = 0;
-	return verr_fail(e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
-			 "failed: hv for '%s' did not open its control socket",
-			 d->cfg.name);
-}
-
 /* hv is up: its pty, the console broker, the cgroup. */
-static void dom_hv_up(struct dom *d)
+static void dom_hv_up(struct dom *d, const char *pty)
 {
-	json_t *st = NULL;
-	struct verr e;
-	const char *pty = NULL;
-
-	if (dom_hv_call(d, "status", &st, &e) == 0 &&
-	    json_unpack(st, "{s:s}", "console", &pty) == 0)
-		snprintf(d->live.pty, sizeof(d->live.pty), "%s", pty);
-	json_decref(st);
+	snprintf(d->live.pty, sizeof(d->live.pty), "%s", pty ? pty : "");
 	domcon_attach(d);
 	if (!d->sd)
 		d->sd = sched_dom_open(d->cfg.name);
@@ -666,7 +632,7 @@ static void dom_hv_up(struct dom *d)
 
 /* hv answers on its socket: the domain runs (a restored one may stay
  * paused). */
-static void dom_boot_ready(struct dom *d)
+static void dom_boot_ready(struct dom *d, const char *pty)
 {
 	d->destroying = false;
 	if (!d->restore) {
@@ -681,21 +647,7 @@ static void dom_boot_ready(struct dom *d)
 			event_lifecycle(d, EV_SUSPENDED, EVD_SUSPENDED_RESTORED);
 		}
 	}
-	dom_hv_up(d);
-}
-
-/* Start (or restart after a reboot: id and VNICs kept) the hv. */
-static int dom_boot(struct dom *d, char sockets[][108], struct verr *e)
-{
-	int rc;
-
-	rc = dom_spawn(d, sockets, e);
-	if (rc == 0)
-		rc = dom_wait_hv(d, e);
-	if (rc < 0)
-		return rc;
-	dom_boot_ready(d);
-	return 0;
+	dom_hv_up(d, pty);
 }
 
 int dom_start(struct dom *d, struct verr *e)
@@ -742,6 +694,8 @@ int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 	rc = dom_check_not_dom0(d, e);
 	if (rc < 0)
 		return rc;
+	if (d->launch_job)
+		return dom_check_idle(d, e);
 	if (dom_active(d))
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is already "
@@ -755,7 +709,8 @@ int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		if (rc < 0)
 			return rc;
 	}
-	return dom_launch(d, e);
+	rc = dom_launch_async(d, done, opaque, e);
+	return rc < 0 ? rc : 1;
 }
 
 /* A start that failed: what it made goes. */
@@ -886,10 +841,10 @@ static int dom_disks_check(struct dom *d, struct verr *e)
 	return 0;
 }
 
-/* Everything but the wait: id, VNICs, hv spawned; undone on failure. */
-static int dom_launch_spawn(struct dom *d, struct verr *e)
+/* Before anything is made: the kernel, the disks, the socket path. */
+static int dom_launch_check(struct dom *d, struct verr *e)
 {
-	char sockets[DOM_MAX_NICS][108];
+	char sock[108];
 	int rc;
 
 	if (!d->restore && access(d->cfg.kernel, R_OK) < 0) {
@@ -901,31 +856,13 @@ static int dom_launch_spawn(struct dom *d, struct verr *e)
 	rc = dom_disks_check(d, e);
 	if (rc < 0)
 		return rc;
-	rc = store_run_path(sockets[0], sizeof(sockets[0]), d->cfg.name,
-			    "sock");
+	rc = store_run_path(sock, sizeof(sock), d->cfg.name, "sock");
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: the control socket path of '%s' is "
 				 "longer than %zu bytes (shorter name or "
-				 "XVM_RUNDIR)", d->cfg.name,
-				 sizeof(sockets[0]) - 1);
-	d->live.id = dom_next_id++;
-	memset(sockets, 0, sizeof(sockets));
-	rc = vif_create(d, sockets, e);
-	if (rc < 0)
-		goto fail;
-	if (d->cfg.nnics && !dom_hv_net_supported())
-		log_warn("dom %s: this hv has no --net: NICs not attached",
-			 d->cfg.name);
-	rc = dom_qsd_start(d, e);
-	if (rc < 0)
-		goto fail;
-	rc = dom_spawn(d, sockets, e);
-	if (rc == 0)
-		return 0;
-fail:
-	dom_launch_undo(d);
-	return rc;
+				 "XVM_RUNDIR)", d->cfg.name, sizeof(sock) - 1);
+	return 0;
 }
 
 static void dom_launch_log(struct dom *d)
@@ -934,125 +871,314 @@ static void dom_launch_log(struct dom *d)
 		 d->restore ? "restored" : "started", d->live.id, (int)d->pid);
 }
 
-int dom_launch(struct dom *d, struct verr *e)
-{
-	int rc = dom_launch_spawn(d, e);
-
-	if (rc == 0)
-		rc = dom_wait_hv(d, e);
-	if (rc < 0) {
-		dom_launch_undo(d);
-		return rc;
-	}
-	dom_boot_ready(d);
-	dom_launch_log(d);
-	return 0;
-}
-
-/* ---- a start the loop waits for (restore: hv reads the image first) */
+/* ---- a start as steps on the loop (issue 12) ----
+ *
+ * VNICs (vswitchd, VIF_CALL_MS a call) -> qemu-storage-daemon (its
+ * socket, QSD_START_MS) -> hv spawned, its control socket polled
+ * (HV_SOCKET_WAIT_MS, a restore HV_RESTORE_WAIT_MS) -> hv's status
+ * (HV_CALL_MS): each step waits on the loop, the client's reply waits
+ * with it; a failed step undoes the ones done (hv and the daemon
+ * killed, the VNICs deleted). Meanwhile the domain is paused (starting
+ * up) and refuses other lifecycle changes. A restart (on_reboot) runs
+ * the last two steps only, VNICs and daemon kept. */
 
 #define DOM_LAUNCH_POLL_MS	50
 
+enum { LS_VNICS, LS_QSD, LS_HV, LS_STATUS };
+
 struct dom_launch_job {
 	struct dom *d;
-	int tfd;		/* timerfd: look every DOM_LAUNCH_POLL_MS */
+	int step;
+	int tfd;		/* timerfd: hv's socket looked for every
+				 * DOM_LAUNCH_POLL_MS (step LS_HV) */
 	int64_t deadline;
-	dom_restore_done_fn done;
+	bool restart;		/* on_reboot: see dom_hv_gone() */
+	int restart_reason;	/* the shutoff reason if the restart fails */
+	char kind[16];
+	char sockets[DOM_MAX_NICS][108];
+	dom_restore_done_fn done;	/* NULL for a restart */
 	void *opaque;
 };
 
-static void dom_launch_end(struct dom_launch_job *j, int rc,
-			   const struct verr *e)
+static void dom_launch_free(struct dom_launch_job *j)
 {
-	struct dom *d = j->d;
-
-	loop_del(j->tfd);
-	close(j->tfd);
-	d->launch_job = NULL;
-	if (rc < 0)
-		dom_launch_undo(d);
-	j->done(j->opaque, d, rc, e);
+	if (j->tfd >= 0) {
+		loop_del(j->tfd);
+		close(j->tfd);
+	}
 	free(j);
 }
 
+/* A restart ended (dom_hv_gone's on_reboot). */
+static void dom_restart_end(struct dom_launch_job *j, int rc,
+			    const struct verr *e)
+{
+	struct dom *d = j->d;
+
+	if (rc == 0) {
+		log_info("dom %s: restarted (%s), id %d, hv pid %d",
+			 d->cfg.name, j->kind, d->live.id, (int)d->pid);
+		return;
+	}
+	log_err("dom %s: restart failed: %s", d->cfg.name, e->msg);
+	dom_stopped(d, DS_SHUTOFF, j->restart_reason);
+}
+
+/* The start failed at some step: undo what the steps made. */
+static void dom_launch_fail(struct dom_launch_job *j, int rc,
+			    const struct verr *e)
+{
+	struct dom *d = j->d;
+	int st;
+
+	if (d->pid > 0) {
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, &st, 0);	/* SIGKILL: at once */
+		d->pid = 0;
+	}
+	d->launch_job = NULL;
+	if (j->restart) {
+		dom_restart_end(j, rc, e);
+	} else {
+		dom_launch_undo(d);
+		j->done(j->opaque, d, rc, e);
+	}
+	dom_launch_free(j);
+}
+
+/* hv answered its status: the domain runs. */
+static void dom_launch_ok(struct dom_launch_job *j, const char *pty)
+{
+	struct dom *d = j->d;
+	struct verr e = { 0 };
+	int rc = dom_watch(d);
+
+	if (rc < 0) {
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "cannot watch hv of '%s': %s", d->cfg.name,
+			  strerror(-rc));
+		dom_launch_fail(j, rc, &e);
+		return;
+	}
+	d->launch_job = NULL;
+	if (!j->restart)
+		d->state = DS_SHUTOFF;	/* STARTED, not RESUMED */
+	dom_boot_ready(d, pty);
+	if (j->restart) {
+		dom_restart_end(j, 0, NULL);
+	} else {
+		dom_launch_log(d);
+		j->done(j->opaque, d, 0, NULL);
+	}
+	dom_launch_free(j);
+}
+
+/* Whether hv ended; if so, e says why (its log's last line). */
+static bool dom_launch_hv_died(struct dom_launch_job *j, struct verr *e)
+{
+	struct dom *d = j->d;
+	char msg[300];
+	int st;
+
+	/* the loop's SIGCHLD handling may have reaped it already */
+	if (d->exit_status < 0 && waitpid(d->pid, &st, WNOHANG) != d->pid)
+		return false;
+	d->pid = 0;
+	dom_hv_log_tail(d, msg, sizeof(msg));
+	verr_fail(e, -ECHILD, VERR_OPERATION_FAILED, "operation failed: hv "
+		  "for '%s' failed to start: %s", d->cfg.name, msg);
+	return true;
+}
+
+static void dom_launch_status(void *opaque, int rc, const json_t *result,
+			      const char *msg)
+{
+	struct dom_launch_job *j = opaque;
+	const char *pty = NULL;
+	struct verr e = { 0 };
+
+	if (rc == 0) {
+		if (json_unpack((json_t *)result, "{s:s}", "console", &pty) < 0)
+			pty = NULL;
+		dom_launch_ok(j, pty);
+		return;
+	}
+	if (!dom_launch_hv_died(j, &e))
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			  "hv status of '%s': %s", j->d->cfg.name, msg);
+	dom_launch_fail(j, rc, &e);
+}
+
+/* Step LS_HV: look for hv's socket (its status call) until it answers,
+ * hv exits or the deadline passes. */
 static void dom_launch_poll(void *opaque, uint32_t events)
 {
 	struct dom_launch_job *j = opaque;
 	struct dom *d = j->d;
-	char msg[300];
-	struct verr e;
+	struct verr e = { 0 };
+	char path[512];
 	uint64_t n;
-	int st;
+	int rc;
 
 	(void)events;
 	if (read(j->tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
 		return;
-	/* the loop's SIGCHLD handling may have reaped it already */
-	if (d->exit_status >= 0 || waitpid(d->pid, &st, WNOHANG) == d->pid) {
-		d->pid = 0;
-		dom_hv_log_tail(d, msg, sizeof(msg));
-		verr_fail(&e, -ECHILD, VERR_OPERATION_FAILED, "operation "
-			  "failed: hv for '%s' failed to start: %s",
-			  d->cfg.name, msg);
-		dom_launch_end(j, -ECHILD, &e);
-	} else if (dom_watch(d) == 0) {
-		d->state = DS_SHUTOFF;	/* STARTED, not RESUMED */
-		dom_boot_ready(d);
-		dom_launch_log(d);
-		dom_launch_end(j, 0, NULL);
+	if (j->step != LS_HV)
+		return;
+	if (dom_launch_hv_died(j, &e)) {
+		dom_launch_fail(j, -ECHILD, &e);
+		return;
+	}
+	store_run_path(path, sizeof(path), d->cfg.name, "sock");
+	rc = hvcall_start(path, "status", NULL, HV_CALL_MS, dom_launch_status,
+			  j);
+	if (rc == 0) {
+		j->step = LS_STATUS;
+		loop_del(j->tfd);
+		close(j->tfd);
+		j->tfd = -1;
 	} else if (loop_now_ms() > j->deadline) {
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, &st, 0);
-		d->pid = 0;
 		verr_fail(&e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
 			  "failed: hv for '%s' did not open its control "
 			  "socket", d->cfg.name);
-		dom_launch_end(j, -ETIMEDOUT, &e);
+		dom_launch_fail(j, -ETIMEDOUT, &e);
 	}
 }
 
-int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
-		     struct verr *e)
+/* Spawn hv and start polling its socket: 0, or -errno with e. */
+static int dom_launch_hv(struct dom_launch_job *j, struct verr *e)
 {
 	struct itimerspec its = {
 		.it_interval = { 0, DOM_LAUNCH_POLL_MS * 1000000L },
 		.it_value = { 0, DOM_LAUNCH_POLL_MS * 1000000L },
 	};
-	struct dom_launch_job *j = calloc(1, sizeof(*j));
-	int rc, st;
+	struct dom *d = j->d;
+	int rc;
 
-	if (!j)
-		return verr_nomem(e);
+	j->step = LS_HV;
+	if (d->cfg.nnics && !dom_hv_net_supported())
+		log_warn("dom %s: this hv has no --net: NICs not attached",
+			 d->cfg.name);
 	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (j->tfd < 0 || timerfd_settime(j->tfd, 0, &its, NULL) < 0) {
+	if (j->tfd < 0 || timerfd_settime(j->tfd, 0, &its, NULL) < 0 ||
+	    loop_add(j->tfd, EPOLLIN, dom_launch_poll, j) < 0) {
 		rc = -errno;
 		if (j->tfd >= 0)
 			close(j->tfd);
-		free(j);
-		return verr_fail(e, rc, VERR_INTERNAL, "timerfd: %s",
-				 strerror(-rc));
+		j->tfd = -1;
+		return verr_fail(e, rc ? rc : -EIO, VERR_INTERNAL, "cannot "
+				 "watch hv's start");
 	}
-	rc = dom_launch_spawn(d, e);
-	if (rc == 0 && loop_add(j->tfd, EPOLLIN, dom_launch_poll, j) < 0) {
-		rc = verr_fail(e, -errno, VERR_INTERNAL, "cannot watch hv");
-		kill(d->pid, SIGKILL);
-		waitpid(d->pid, &st, 0);
-		d->pid = 0;
-		dom_launch_undo(d);
-	}
-	if (rc < 0) {
-		close(j->tfd);
-		free(j);
-		return rc;
-	}
-	j->d = d;
 	j->deadline = loop_now_ms() + (d->restore ? HV_RESTORE_WAIT_MS :
 				       HV_SOCKET_WAIT_MS);
+	return dom_spawn(d, j->sockets, e);
+}
+
+static void dom_launch_qsd_done(void *opaque, int rc, const struct verr *e)
+{
+	struct dom_launch_job *j = opaque;
+	struct verr e2 = { 0 };
+
+	if (rc == 0) {
+		rc = dom_launch_hv(j, &e2);
+		e = &e2;
+	}
+	if (rc < 0)
+		dom_launch_fail(j, rc, e);
+}
+
+/* Steps from LS_QSD on, until one waits: 0 (it calls back), -errno. */
+static int dom_launch_from_qsd(struct dom_launch_job *j, struct verr *e)
+{
+	int rc;
+
+	j->step = LS_QSD;
+	rc = dom_qsd_start_async(j->d, dom_launch_qsd_done, j, e);
+	if (rc != 0)
+		return rc < 0 ? rc : 0;
+	return dom_launch_hv(j, e);
+}
+
+static void dom_launch_vifs_done(void *opaque, int rc, const struct verr *e)
+{
+	struct dom_launch_job *j = opaque;
+	struct verr e2 = { 0 };
+
+	if (rc == 0) {
+		rc = dom_launch_from_qsd(j, &e2);
+		e = &e2;
+	}
+	if (rc < 0)
+		dom_launch_fail(j, rc, e);
+}
+
+int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
+		     struct verr *e)
+{
+	struct dom_launch_job *j;
+	int rc = dom_launch_check(d, e);
+
+	if (rc < 0)
+		return rc;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(e);
+	j->d = d;
+	j->tfd = -1;
 	j->done = done;
 	j->opaque = opaque;
+	d->live.id = dom_next_id++;
 	d->launch_job = j;
 	d->state = DS_PAUSED;	/* as libvirt shows a domain starting up */
 	d->reason = DR_PAUSED_STARTING_UP;
+	j->step = LS_VNICS;
+	rc = vif_create_async(d, j->sockets, dom_launch_vifs_done, j, e);
+	if (rc == 0)
+		rc = dom_launch_from_qsd(j, e);
+	if (rc < 0) {
+		/* nothing called back yet: undone here, done() not called */
+		if (d->pid > 0) {
+			int st;
+
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &st, 0);
+			d->pid = 0;
+		}
+		d->launch_job = NULL;
+		dom_launch_undo(d);
+		dom_launch_free(j);
+		return rc;
+	}
+	return 0;
+}
+
+/* on_reboot restart: a new hv on the VNICs and daemon the domain has.
+ * 0 (dom_restart_end() tells the end), or -errno with e. */
+static int dom_relaunch(struct dom *d, const char *kind, int reason,
+			struct verr *e)
+{
+	struct dom_launch_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (!j)
+		return verr_nomem(e);
+	j->d = d;
+	j->tfd = -1;
+	j->restart = true;
+	j->restart_reason = reason;
+	snprintf(j->kind, sizeof(j->kind), "%s", kind);
+	rc = vif_sockets(d, j->sockets);
+	if (rc < 0) {
+		free(j);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "VNIC socket "
+				 "path too long");
+	}
+	rc = dom_launch_hv(j, e);
+	if (rc < 0) {
+		dom_launch_free(j);
+		return rc;
+	}
+	d->launch_job = j;
 	return 0;
 }
 
@@ -1097,8 +1223,12 @@ static const char *dom_exit_kind(struct dom *d)
 	int64_t end = loop_now_ms() + 3000;
 	int st;
 
+	/* saved or migrated: hv's end is watched (dom_save_wait_exit) */
+	bool sent = !strcmp(d->hv_reason, "saved") ||
+		    !strcmp(d->hv_reason, "migrated");
+
 	if (d->child) {
-		while (d->exit_status < 0 && loop_now_ms() < end) {
+		while (!sent && d->exit_status < 0 && loop_now_ms() < end) {
 			if (waitpid(d->pid, &st, WNOHANG) == d->pid)
 				d->exit_status = st;
 			else
@@ -1115,7 +1245,7 @@ static const char *dom_exit_kind(struct dom *d)
 			}
 		}
 	} else {
-		while (kill(d->pid, 0) == 0 && loop_now_ms() < end)
+		while (!sent && kill(d->pid, 0) == 0 && loop_now_ms() < end)
 			dom_sleep_ms(10);
 	}
 	if (!strcmp(d->hv_reason, "saved"))
@@ -1135,7 +1265,6 @@ void dom_hv_gone(struct dom *d)
 	char kind[16];
 	enum dom_action act = DOM_ACT_DESTROY;
 	int reason = DR_SHUTOFF_SHUTDOWN;
-	char sockets[DOM_MAX_NICS][108];
 	struct verr e;
 
 	domcon_flush(d);
@@ -1159,17 +1288,8 @@ void dom_hv_gone(struct dom *d)
 		act = DOM_ACT_DESTROY;
 	if (act == DOM_ACT_RESTART) {
 		domcon_detach(d);
-		memset(sockets, 0, sizeof(sockets));
-		int rc = vif_sockets(d, sockets);
-
-		if (rc < 0) {
-			verr_fail(&e, rc, VERR_OPERATION_FAILED, "VNIC socket "
-				  "path too long");
-		} else if (dom_boot(d, sockets, &e) == 0) {
-			log_info("dom %s: restarted (%s), id %d, hv pid %d",
-				 d->cfg.name, kind, d->live.id, (int)d->pid);
-			return;
-		}
+		if (dom_relaunch(d, kind, reason, &e) == 0)
+			return;		/* dom_restart_end() tells the end */
 		log_err("dom %s: restart failed: %s", d->cfg.name, e.msg);
 	}
 	if (act == DOM_ACT_PRESERVE && reason == DR_SHUTOFF_CRASHED)
@@ -1181,6 +1301,9 @@ void dom_hv_gone(struct dom *d)
 void dom_child_exited(pid_t pid, int status)
 {
 	struct dom *d;
+
+	if (dom_qsd_reaped(pid, status))
+		return;
 
 	for (d = dom_first(); d; d = d->next)
 		if (d->child && d->pid == pid) {
@@ -1195,6 +1318,8 @@ static int dom_check_running(struct dom *d, struct verr *e)
 
 	if (rc < 0)
 		return rc;
+	if (d->launch_job)	/* starting: "is being started" */
+		return dom_check_idle(d, e);
 	if (!dom_active(d) || d->state == DS_CRASHED || !d->pid)
 		return verr_fail(e, -ESRCH, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain is not "
@@ -1427,4 +1552,9 @@ void dom_stop_all(void)
 				 d->cfg.name);
 		}
 	}
+	/* the stopped domains' VNIC deletes wait for vswitchd on the loop:
+	 * let them end (each call's own limit bounds this) */
+	end = loop_now_ms() + 2 * VIF_CALL_MS + 1000;
+	while (hvcall_pending() && loop_now_ms() < end)
+		loop_run_once(100);
 }

@@ -25,12 +25,12 @@ void dom_hv_gone(struct dom *d);
  * the running XML, migration settings), which a restarted xvmd adopts;
  * again when a setting in it changes. */
 void dom_run_state_store(struct dom *d);
-/* Start hv for an inactive domain (d->restore set: from a save image):
- * VNICs, hv, state; on failure everything made is removed. */
-int dom_launch(struct dom *d, struct verr *e);
-/* The same, the wait for hv's socket on the loop: 0 and done() once hv
- * answers or failed (then undone), or -errno with e now. Until then the
- * domain is paused (starting up) and refuses lifecycle changes. */
+/* Start hv for an inactive domain (d->restore set: from a save image),
+ * as steps on the loop (VNICs, qemu-storage-daemon, hv, its status;
+ * dom_run.c): 0 and done() once hv answers or a step failed (then
+ * everything made is removed), or -errno with e now (nothing left).
+ * Until then the domain is paused (starting up) and refuses lifecycle
+ * changes ("is being started"). */
 int dom_launch_async(struct dom *d, dom_restore_done_fn done, void *opaque,
 		     struct verr *e);
 /* hv's --disk argument for a raw disk whose file is image (its source,
@@ -46,8 +46,9 @@ void dom_child_setup(int logfd);
 /* Watch hv's control socket for state events; 0 or -errno. */
 int dom_watch(struct dom *d);
 void dom_unwatch(struct dom *d);
-/* hv said it saved or migrated the guest and exits: wait for that (10
- * s), then kill it (its state is elsewhere already). */
+/* hv said it saved or migrated the guest and exits: its exit is
+ * watched on the loop (10 s), then it is killed (its state is elsewhere
+ * already); returns at once. */
 void dom_save_wait_exit(struct dom *d);
 /* Release what a running domain holds; it is now in state/reason. */
 void dom_stopped(struct dom *d, int state, int reason);

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include "xvm/log.h"
@@ -78,34 +79,85 @@ fail:
 			 strerror(-rc));
 }
 
-static void dom_save_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+/* hv said it saved and exits: its end is watched on the loop (issue 12:
+ * the end of a save or of an outgoing migration does not hold everyone
+ * until hv is gone); one that lingers is killed (its state is in the
+ * image, or at the destination, already). */
+#define HV_EXIT_POLL_MS		20
 
-	nanosleep(&ts, NULL);
-}
+struct hv_linger {
+	pid_t pid;
+	bool child;
+	int tfd;
+	int64_t end;
+	char name[DOM_NAME_MAX + 1];
+};
 
-/* hv said it saved and exits: wait for that, kill it if it lingers (its
- * state is in the image already). */
-void dom_save_wait_exit(struct dom *d)
+static bool hv_linger_gone(const struct hv_linger *h)
 {
-	int64_t end = loop_now_ms() + HV_SAVE_EXIT_MS;
 	int st;
 
-	while (loop_now_ms() < end) {
-		if (d->child ? waitpid(d->pid, &st, WNOHANG) == d->pid :
-			       kill(d->pid, 0) < 0) {
-			if (d->child)
-				d->exit_status = st;
+	/* a child: reaped here, or by xvmd's SIGCHLD handling (ECHILD) */
+	if (h->child)
+		return waitpid(h->pid, &st, WNOHANG) != 0;
+	return kill(h->pid, 0) < 0;
+}
+
+static void hv_linger_tick(void *opaque, uint32_t events)
+{
+	struct hv_linger *h = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(h->tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	if (!hv_linger_gone(h)) {
+		if (loop_now_ms() < h->end)
 			return;
-		}
-		dom_save_sleep_ms(10);
+		log_warn("dom %s: hv did not exit after saving; killing it",
+			 h->name);
+		kill(h->pid, SIGKILL);	/* reaped by the SIGCHLD handling */
 	}
-	log_warn("dom %s: hv did not exit after saving; killing it",
-		 d->cfg.name);
-	kill(d->pid, SIGKILL);
-	if (d->child && waitpid(d->pid, &st, 0) == d->pid)
-		d->exit_status = st;
+	loop_del(h->tfd);
+	close(h->tfd);
+	free(h);
+}
+
+void dom_save_wait_exit(struct dom *d)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, HV_EXIT_POLL_MS * 1000000L },
+		.it_value = { 0, HV_EXIT_POLL_MS * 1000000L },
+	};
+	struct hv_linger *h;
+	int st;
+
+	if (d->child && d->exit_status >= 0)
+		return;
+	if (d->child ? waitpid(d->pid, &st, WNOHANG) == d->pid :
+		       kill(d->pid, 0) < 0) {
+		if (d->child)
+			d->exit_status = st;
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h)
+		h->tfd = timerfd_create(CLOCK_MONOTONIC,
+					TFD_CLOEXEC | TFD_NONBLOCK);
+	if (!h || h->tfd < 0 || timerfd_settime(h->tfd, 0, &its, NULL) < 0 ||
+	    loop_add(h->tfd, EPOLLIN, hv_linger_tick, h) < 0) {
+		log_warn("dom %s: cannot watch hv's exit; killing it",
+			 d->cfg.name);
+		kill(d->pid, SIGKILL);
+		if (h && h->tfd >= 0)
+			close(h->tfd);
+		free(h);
+		return;
+	}
+	h->pid = d->pid;
+	h->child = d->child;
+	h->end = loop_now_ms() + HV_SAVE_EXIT_MS;
+	snprintf(h->name, sizeof(h->name), "%s", d->cfg.name);
 }
 
 /* ---- a save in progress: our call on hv's socket, watched by the loop */
@@ -141,7 +193,7 @@ int dom_check_idle(const struct dom *d, struct verr *e)
 	if (d->launch_job)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: domain '%s' is being "
-				 "%s", d->cfg.name, d->restore &&
+				 "%s", d->cfg.name, !d->restore ? "started" :
 				 d->restore->incoming ? "migrated in" :
 				 "restored");
 	if (d->mig_job)

@@ -37,8 +37,9 @@ static int proc_dom_op(struct remote_call *c, bool has_flags,
 	return rc;
 }
 
-/* A start that restored the managed save image ended: CREATE's reply is
- * void, CREATE_WITH_FLAGS's the domain. */
+/* A start ended (hv answers, or a step failed; or the managed save
+ * image was restored): CREATE's reply is void, CREATE_WITH_FLAGS's and
+ * CREATE_XML's the domain. */
 struct proc_start_later {
 	struct remote_defer *rd;
 	bool ret_dom;
@@ -83,8 +84,6 @@ static int proc_start(struct remote_call *c, bool has_flags)
 		return PROC_LATER;
 	remote_defer_cancel(l->rd);
 	free(l);
-	if (rc == 0 && has_flags)
-		proc_put_dom(c, d);
 	return rc;
 }
 
@@ -136,7 +135,7 @@ PROC_DECL(proc_resume)
 PROC_DECL(proc_create_xml)
 {
 	char *xml = xdr_get_string(c->args, XDR_STRING_MAX);
-	struct dom *d = NULL;
+	struct proc_start_later *l;
 	int rc;
 
 	xdr_get_u32(c->args);
@@ -144,10 +143,20 @@ PROC_DECL(proc_create_xml)
 		free(xml);
 		return PROC_DROP;
 	}
-	rc = dom_create_xml(xml, &d, &c->err);
+	l = calloc(1, sizeof(*l));
+	if (!l || !(l->rd = remote_call_defer(c))) {
+		free(l);
+		free(xml);
+		return verr_nomem(&c->err);
+	}
+	/* answered once hv runs the guest (proc_start_done) */
+	l->ret_dom = true;
+	rc = dom_create_xml(xml, proc_start_done, l, &c->err);
 	free(xml);
-	if (rc == 0)
-		proc_put_dom(c, d);
+	if (rc == 1)
+		return PROC_LATER;
+	remote_defer_cancel(l->rd);
+	free(l);
 	return rc;
 }
 

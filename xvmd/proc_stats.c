@@ -387,53 +387,95 @@ static void proc_stats_vcpu(struct tp_list *l, const struct dom *d)
 	}
 }
 
-/* net.*: the VNICs' counters; a VNIC vswitchd does not answer for keeps
- * its name and no counters (libvirt leaves out what it cannot read). */
-static void proc_stats_net(struct tp_list *l, const struct dom *d,
-			   struct vswctl **h, bool *tried)
-{
+/*
+ * getAllDomainStats waits for hv's and vswitchd's counters on the loop
+ * (issue 12): every call goes out at once, each within its own limit
+ * (HV_CALL_MS per hv, VIF_CALL_MS per VNIC); the reply is made when the
+ * last one ended, from the domains as they are then. A domain whose hv
+ * does not answer gets its disks' names and paths only, a VNIC
+ * vswitchd does not answer for its name only (libvirt leaves out what
+ * it cannot read).
+ */
+struct gs_req;
+
+struct gs_blk {			/* one running domain's disk counters */
+	struct gs_req *r;
+	char name[DOM_NAME_MAX + 1];
+	pid_t pid;
+	int n;			/* how many; < 0: none */
+	struct dom_disk_stats ds[DOM_MAX_DISKS];
+};
+
+struct gs_net {			/* one VNIC's counters */
+	struct gs_req *r;
+	char vnic[sizeof(((struct dom_live *)0)->vnics[0])];
+	bool ok;
 	struct stats_vnic s;
+};
+
+struct gs_req {
+	struct remote_defer *rd;	/* NULL while the handler runs */
+	uint32_t stats, flags, ndoms;
+	uint8_t (*uuids)[16];		/* the domains asked for; NULL:
+					 * every one the flags keep */
+	unsigned int pending, nblk, nnet;
+	struct gs_blk *blk;
+	struct gs_net *net;
+};
+
+static const struct gs_blk *gs_blk_of(const struct gs_req *r,
+				      const struct dom *d)
+{
 	unsigned int i;
-	char path[300];
+
+	for (i = 0; i < r->nblk; i++)
+		if (r->blk[i].n >= 0 && r->blk[i].pid == d->pid &&
+		    !strcmp(r->blk[i].name, d->cfg.name))
+			return &r->blk[i];
+	return NULL;
+}
+
+static const struct stats_vnic *gs_net_of(const struct gs_req *r,
+					  const char *vnic)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nnet; i++)
+		if (r->net[i].ok && !strcmp(r->net[i].vnic, vnic))
+			return &r->net[i].s;
+	return NULL;
+}
+
+/* net.*: the VNICs' counters vswitchd gave. */
+static void proc_stats_net(struct tp_list *l, const struct dom *d,
+			   const struct gs_req *r)
+{
+	const struct stats_vnic *s;
+	unsigned int i;
 
 	tp_uint(l, d->cfg.nnics, "net.count");
 	for (i = 0; i < d->cfg.nnics; i++) {
 		tp_string(l, d->live.vnics[i], "net.%u.name", i);
-		if (!*h && !*tried) {
-			*tried = true;
-			vswctl_sock_path(dom_env.rundir, path, sizeof(path));
-			if (vswctl_open(path, h) < 0)
-				*h = NULL;
-			else
-				vswctl_set_timeout(*h, VIF_CALL_MS);
-		}
-		if (!*h || !d->live.vnics[i][0])
+		if (!d->live.vnics[i][0] ||
+		    !(s = gs_net_of(r, d->live.vnics[i])))
 			continue;
-		if (stats_vnic(*h, d->live.vnics[i], &s, NULL)) {
-			/* vswitchd did not answer: the other domains'
-			 * counters are left out rather than waited for */
-			if (vswctl_error(*h)->origin == VSWCTL_E_CONN) {
-				vswctl_close(*h);
-				*h = NULL;
-			}
-			continue;
-		}
-		tp_ullong(l, s.rx_bytes, "net.%u.rx.bytes", i);
-		tp_ullong(l, s.rx_packets, "net.%u.rx.pkts", i);
-		tp_ullong(l, s.rx_errs, "net.%u.rx.errs", i);
-		tp_ullong(l, s.rx_drop, "net.%u.rx.drop", i);
-		tp_ullong(l, s.tx_bytes, "net.%u.tx.bytes", i);
-		tp_ullong(l, s.tx_packets, "net.%u.tx.pkts", i);
-		tp_ullong(l, s.tx_errs, "net.%u.tx.errs", i);
-		tp_ullong(l, s.tx_drop, "net.%u.tx.drop", i);
+		tp_ullong(l, s->rx_bytes, "net.%u.rx.bytes", i);
+		tp_ullong(l, s->rx_packets, "net.%u.rx.pkts", i);
+		tp_ullong(l, s->rx_errs, "net.%u.rx.errs", i);
+		tp_ullong(l, s->rx_drop, "net.%u.rx.drop", i);
+		tp_ullong(l, s->tx_bytes, "net.%u.tx.bytes", i);
+		tp_ullong(l, s->tx_packets, "net.%u.tx.pkts", i);
+		tp_ullong(l, s->tx_errs, "net.%u.tx.errs", i);
+		tp_ullong(l, s->tx_drop, "net.%u.tx.drop", i);
 	}
 }
 
 /* One remote_domain_stats_record. Inactive domains get their state and
  * definition's sizes only (as libvirt's drivers give). */
 static void proc_stats_record(struct remote_call *c, const struct dom *d,
-			      uint32_t groups, struct vswctl **h, bool *tried)
+			      const struct gs_req *r)
 {
+	uint32_t groups = r->stats;
 	bool run = proc_running(d);
 	struct tp_list l;
 	uint64_t rss;
@@ -456,17 +498,13 @@ static void proc_stats_record(struct remote_call *c, const struct dom *d,
 	if ((groups & GS_VCPU) && !d->dom0)
 		proc_stats_vcpu(&l, d);
 	if ((groups & GS_NET) && run)
-		proc_stats_net(&l, d, h, tried);
+		proc_stats_net(&l, d, r);
 	if ((groups & GS_BLOCK) && !d->dom0) {
-		struct dom_disk_stats ds[16];
-		struct verr e;
-		int n = 0;
+		/* counters of a running domain's disks from its hv */
+		const struct gs_blk *b = run ? gs_blk_of(r, d) : NULL;
+		const struct dom_disk_stats *ds = b ? b->ds : NULL;
+		int n = b ? b->n : 0;
 
-		/* counters of a running domain's disks from its hv; a domain
-		 * whose hv does not answer gets names and paths only */
-		if (run && d->cfg.ndisks)
-			n = dom_disk_stats((struct dom *)d, ds, ARRAY_SIZE(ds),
-					   &e);
 		tp_uint(&l, d->cfg.ndisks, "block.count");
 		for (i = 0; i < d->cfg.ndisks; i++) {
 			tp_string(&l, d->cfg.disks[i].target, "block.%u.name", i);
@@ -488,31 +526,197 @@ static void proc_stats_record(struct remote_call *c, const struct dom *d,
 	tp_end(&l);
 }
 
+/* The records, from the domains as they are now: 0, or -ENOENT with
+ * c->err when a domain asked for is gone meanwhile. */
+static int gs_records(struct remote_call *c, const struct gs_req *r)
+{
+	struct dom *d;
+	uint32_t i, n = 0;
+	char u[37];
+
+	if (r->uuids) {
+		for (i = 0; i < r->ndoms; i++)
+			if (!dom_by_uuid(r->uuids[i])) {
+				domxml_uuid_format(r->uuids[i], u);
+				return verr_set(&c->err, VERR_NO_DOMAIN,
+						"Domain not found: no domain "
+						"with matching uuid '%s'", u);
+			}
+		xdr_put_u32(c->ret, r->ndoms);
+		for (i = 0; i < r->ndoms; i++)
+			proc_stats_record(c, dom_by_uuid(r->uuids[i]), r);
+		return 0;
+	}
+	for (d = dom_first(); d; d = d->next)
+		n += proc_stats_match(d, r->flags);
+	xdr_put_u32(c->ret, n);
+	for (d = dom_first(); d; d = d->next)
+		if (proc_stats_match(d, r->flags))
+			proc_stats_record(c, d, r);
+	return 0;
+}
+
+static void gs_free(struct gs_req *r)
+{
+	free(r->uuids);
+	free(r->blk);
+	free(r->net);
+	free(r);
+}
+
+/* One call ended: the last one makes the reply. */
+static void gs_call_done(struct gs_req *r)
+{
+	struct remote_call c = { 0 };
+	struct xdr_out ret;
+	int rc;
+
+	if (--r->pending)
+		return;
+	if (!r->rd) {		/* the handler answered already */
+		gs_free(r);
+		return;
+	}
+	xdr_out_init(&ret);
+	c.ret = &ret;
+	rc = gs_records(&c, r);
+	remote_defer_reply(r->rd, rc, rc < 0 ? &c.err : NULL, &ret);
+	xdr_out_free(&ret);
+	gs_free(r);
+}
+
+static void gs_blk_done(void *opaque, struct dom *d, int n,
+			const struct dom_disk_stats *out, const struct verr *e)
+{
+	struct gs_blk *b = opaque;
+
+	(void)d;
+	(void)e;
+	b->n = n < 0 || !out ? -1 : MIN(n, DOM_MAX_DISKS);
+	if (b->n > 0)
+		memcpy(b->ds, out, (size_t)b->n * sizeof(*out));
+	gs_call_done(b->r);
+}
+
+static void gs_net_done(void *opaque, int rc, const json_t *result,
+			const char *msg)
+{
+	struct gs_net *v = opaque;
+
+	(void)msg;
+	v->ok = rc == 0 && stats_vnic_rows(v->vnic,
+					   json_object_get(result, "vnics"),
+					   &v->s, NULL) == 0;
+	gs_call_done(v->r);
+}
+
+/* The calls for d (running): its hv's blkstats, its VNICs' counters.
+ * count: only count them. */
+static void gs_ask(struct gs_req *r, struct dom *d, bool count)
+{
+	unsigned int i;
+	char sock[300];
+	struct verr e;
+
+	if ((r->stats & GS_BLOCK) && d->cfg.ndisks) {
+		if (count) {
+			r->nblk++;
+		} else {
+			struct gs_blk *b = &r->blk[r->nblk++];
+
+			b->r = r;
+			b->n = -1;
+			snprintf(b->name, sizeof(b->name), "%s", d->cfg.name);
+			b->pid = d->pid;
+			if (dom_disk_stats_async(d, gs_blk_done, b, &e) == 0)
+				r->pending++;
+		}
+	}
+	if (!(r->stats & GS_NET))
+		return;
+	vswctl_sock_path(dom_env.rundir, sock, sizeof(sock));
+	for (i = 0; i < d->cfg.nnics; i++) {
+		struct gs_net *v;
+		json_t *params;
+
+		if (!d->live.vnics[i][0])
+			continue;
+		if (count) {
+			r->nnet++;
+			continue;
+		}
+		v = &r->net[r->nnet++];
+		v->r = r;
+		snprintf(v->vnic, sizeof(v->vnic), "%s", d->live.vnics[i]);
+		params = json_pack("{s:s,s:b}", "name", v->vnic, "stats", 1);
+		if (params && hvcall_start(sock, "vnic.list", params,
+					   VIF_CALL_MS, gs_net_done, v) == 0)
+			r->pending++;
+	}
+}
+
+/* Every call for the domains the request reports: 0 or -ENOMEM. */
+static int gs_ask_all(struct gs_req *r)
+{
+	struct dom *d;
+	uint32_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		bool count = pass == 0;
+
+		if (!count) {
+			r->blk = calloc(r->nblk + 1, sizeof(*r->blk));
+			r->net = calloc(r->nnet + 1, sizeof(*r->net));
+			if (!r->blk || !r->net)
+				return -ENOMEM;
+			r->nblk = r->nnet = 0;
+		}
+		if (r->uuids) {
+			for (i = 0; i < r->ndoms; i++) {
+				d = dom_by_uuid(r->uuids[i]);
+				if (d && proc_running(d))
+					gs_ask(r, d, count);
+			}
+		} else {
+			for (d = dom_first(); d; d = d->next)
+				if (proc_stats_match(d, r->flags) &&
+				    proc_running(d))
+					gs_ask(r, d, count);
+		}
+	}
+	return 0;
+}
+
 /* CONNECT_GET_ALL_DOMAIN_STATS {nonnull_domain doms<>; u32 stats;
  * u32 flags} -> {domain_stats_record retStats<>}: the given domains
- * (virDomainListGetStats) or every domain the flags' filters keep. */
+ * (virDomainListGetStats) or every domain the flags' filters keep,
+ * answered once hv and vswitchd answered (see above). */
 PROC_DECL(proc_get_all_domain_stats)
 {
-	uint32_t ndoms = xdr_get_u32(c->args), i, stats, flags, n = 0;
-	struct dom **doms = NULL, *d;
-	struct vswctl *h = NULL;
-	bool tried = false;
+	uint32_t ndoms = xdr_get_u32(c->args), i, stats, flags;
+	struct gs_req *r = NULL;
+	struct dom *d;
 	int rc = 0;
 
 	if (c->args->err || ndoms > DOMLIST_MAX)
 		return PROC_DROP;
-	if (ndoms && !(doms = calloc(ndoms, sizeof(*doms))))
+	r = calloc(1, sizeof(*r));
+	if (!r || (ndoms && !(r->uuids = calloc(ndoms, sizeof(*r->uuids))))) {
+		free(r);
 		return verr_nomem(&c->err);
+	}
 	for (i = 0; i < ndoms && !c->args->err; i++) {
 		d = proc_get_dom(c);
 		if (!d && !rc && !c->args->err)
 			rc = -ENOENT;	/* c->err: NO_DOMAIN */
-		doms[i] = d;
+		if (d)
+			memcpy(r->uuids[i], d->cfg.uuid, 16);
 	}
 	stats = xdr_get_u32(c->args);
 	flags = xdr_get_u32(c->args);
 	if (proc_args_done(c)) {
-		free(doms);
+		gs_free(r);
 		return PROC_DROP;
 	}
 	if (rc)
@@ -531,22 +735,34 @@ PROC_DECL(proc_get_all_domain_stats)
 	}
 	if (!stats)
 		stats = GS_SERVED;
-	stats &= GS_SERVED;
-	if (ndoms) {
-		xdr_put_u32(c->ret, ndoms);
-		for (i = 0; i < ndoms; i++)
-			proc_stats_record(c, doms[i], stats, &h, &tried);
-	} else {
-		for (d = dom_first(); d; d = d->next)
-			n += proc_stats_match(d, flags);
-		xdr_put_u32(c->ret, n);
-		for (d = dom_first(); d; d = d->next)
-			if (proc_stats_match(d, flags))
-				proc_stats_record(c, d, stats, &h, &tried);
+	r->stats = stats & GS_SERVED;
+	r->flags = flags;
+	r->ndoms = ndoms;
+	/* pending stays above 0 until every call went out: none of them
+	 * can reply before the handler decided how to answer */
+	r->pending = 1;
+	if (gs_ask_all(r) < 0) {
+		rc = verr_nomem(&c->err);
+		goto wait;
 	}
+	if (r->pending > 1) {
+		r->rd = remote_call_defer(c);
+		if (r->rd) {
+			gs_call_done(r);	/* the handler's own count */
+			return PROC_LATER;
+		}
+		rc = verr_nomem(&c->err);
+		goto wait;
+	}
+	rc = gs_records(c, r);
 out:
-	vswctl_close(h);
-	free(doms);
+	gs_free(r);
+	return rc;
+wait:
+	/* calls out and no reply to make: they end on their own, the last
+	 * one frees r (rd NULL: no reply) */
+	if (--r->pending == 0)
+		gs_free(r);
 	return rc;
 }
 

@@ -4,33 +4,21 @@
  * with the definition's MAC, VLAN id and cap (<bandwidth> averages in
  * KB/s, 1 KB = 1000 bytes, the smaller of inbound/outbound as maxbw),
  * kind "guest" (a vhost-user socket for hv), temporary (they live as long
- * as the domain runs). Made through lib/vswctl, which owns the requests'
- * wire form (maxbw's included); vswitchd's refusal becomes a verr here.
- * Deleting them removes their flows first (flowadm's, docs/flowadm.8).
+ * as the domain runs). lib/vswctl owns the requests' wire form (maxbw's
+ * included); the calls are sent on xvmd's loop (hvcall.c, VIF_CALL_MS
+ * each: issue 12, no client waits on vswitchd), vswitchd's refusal
+ * becoming a verr here. Deleting them removes their flows first
+ * (flowadm's, docs/flowadm.8); nobody waits for a delete.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xvm/log.h"
 #include "xvm/vswctl.h"
 #include "xvm/vswctl_flow.h"
 #include "dom.h"
-
-/* A connection to vswitchd in *hp: 0, or -errno with e filled. */
-static int vif_connect(struct vswctl **hp, struct verr *e)
-{
-	char path[300];
-	int ret;
-
-	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
-	ret = vswctl_open(path, hp);
-	if (ret == 0)
-		vswctl_set_timeout(*hp, VIF_CALL_MS);
-	if (ret < 0 && e)
-		verr_fail(e, ret, VERR_OPERATION_FAILED, "operation failed: "
-			  "cannot reach vswitchd at %s: %s", path,
-			  strerror(-ret));
-	return ret;
-}
+#include "hvcall.h"
 
 static uint64_t vif_maxbw_bps(const struct dom_nic *nic)
 {
@@ -40,113 +28,184 @@ static uint64_t vif_maxbw_bps(const struct dom_nic *nic)
 	return kBps * 8000;
 }
 
-/* Create NIC i's VNIC, d->live.vnics[i], and learn its socket. */
-static int vif_create_one(struct vswctl *h, struct dom *d, unsigned int i,
-			  char socket[108], struct verr *e)
+/* What vnic.create is given for NIC i: its spec in *spec (pointing into
+ * the caller's buffers). */
+struct vif_spec_buf {
+	char mac[MAC_STRLEN], bw[VSWCTL_MAXBW_STRLEN], mtu[12];
+	struct vswctl_props props;
+};
+
+static void vif_spec(struct dom *d, unsigned int i, struct vif_spec_buf *b,
+		     struct vswctl_vnic_spec *spec)
 {
 	const struct dom_nic *nic = &d->cfg.nics[i];
-	char mac[MAC_STRLEN], bw[VSWCTL_MAXBW_STRLEN], mtu[12];
-	struct vswctl_props props = { .n = 0 };
-	struct vswctl_vnic_spec spec = {
-		.name = d->live.vnics[i], .link = nic->bridge,
-		.mac = mac_format_canonical(&nic->mac, mac),
-		.vid = (uint16_t)nic->vlan, .kind = "guest",
-		.temporary = true, .props = &props,
-	};
-	struct vswctl_vnic_info info;
-	int ret;
 
+	b->props.n = 0;
+	*spec = (struct vswctl_vnic_spec){
+		.name = d->live.vnics[i], .link = nic->bridge,
+		.mac = mac_format_canonical(&nic->mac, b->mac),
+		.vid = (uint16_t)nic->vlan, .kind = "guest",
+		.temporary = true, .props = &b->props,
+	};
 	if (vif_maxbw_bps(nic) &&
-	    vswctl_maxbw_format(vif_maxbw_bps(nic), bw, sizeof(bw)) == 0)
-		vswctl_props_add(&props, "maxbw", bw);
+	    vswctl_maxbw_format(vif_maxbw_bps(nic), b->bw, sizeof(b->bw)) == 0)
+		vswctl_props_add(&b->props, "maxbw", b->bw);
 	if (nic->mtu) {
-		snprintf(mtu, sizeof(mtu), "%u", nic->mtu);
-		vswctl_props_add(&props, "mtu", mtu);
+		snprintf(b->mtu, sizeof(b->mtu), "%u", nic->mtu);
+		vswctl_props_add(&b->props, "mtu", b->mtu);
 	}
-	ret = vswctl_vnic_create(h, &spec, &info);
-	if (ret == -ENAMETOOLONG &&
-	    vswctl_error(h)->origin != VSWCTL_E_REMOTE)
-		return verr_set(e, VERR_OPERATION_FAILED, "vnic %s: "
-				"socket path too long", d->live.vnics[i]);
-	if (ret < 0) {
-		d->live.vnics[i][0] = 0;
-		return verr_fail(e, ret, VERR_OPERATION_FAILED, "vnic creation "
-				 "over %s failed: %s", nic->bridge,
-				 vswctl_error(h)->message);
+}
+
+/* ---- a start's VNICs, made on the loop (issue 12) ---- */
+
+struct vif_job {
+	struct vif_job *next;	/* waiting for deletes (vif_waiting) */
+	struct dom *d;		/* a start's: stays while it runs */
+	unsigned int i;		/* the NIC whose VNIC is being made */
+	char (*sockets)[108];
+	/* a hot-plug's one VNIC (vif_create_nic_async): d may go before
+	 * vswitchd answers, so nothing of it is touched then */
+	bool one;
+	char *one_sock;
+	char vnic[sizeof(((struct dom_live *)0)->vnics[0])];
+	char bridge[sizeof(((struct dom_nic *)0)->bridge)];
+	char dom[DOM_NAME_MAX + 1];
+	vif_done_fn done;
+	void *opaque;
+};
+
+static int vif_create_next(struct vif_job *j, struct verr *e);
+
+/* Deletes in flight: a start waits for them, as the MAC its new VNIC
+ * takes may be one a VNIC being deleted still holds (destroy then start
+ * at once). Each delete ends within 2 * VIF_CALL_MS. */
+static unsigned int vif_del_n;
+static struct vif_job *vif_waiting;
+
+static void vif_del_done(void)
+{
+	struct vif_job *j;
+	struct verr e = { 0 };
+
+	if (--vif_del_n)
+		return;
+	while ((j = vif_waiting)) {
+		vif_waiting = j->next;
+		if (vif_create_next(j, &e) < 0) {
+			j->done(j->opaque, -EIO, &e);
+			free(j);
+		}
 	}
-	snprintf(socket, 108, "%s", info.socket);
-	log_info("vnic %s: created over %s for %s", d->live.vnics[i],
-		 nic->bridge, d->cfg.name);
+}
+
+static void vif_created(void *opaque, int rc, const json_t *result,
+			const char *msg)
+{
+	struct vif_job *j = opaque;
+	struct vswctl_vnic_info info;
+	struct verr e = { 0 };
+
+	if (rc == 0 && vswctl_vnic_info_parse(result, &info) < 0) {
+		/* made, but unusable: the undo deletes it */
+		rc = verr_set(&e, VERR_OPERATION_FAILED, "vnic %s: socket "
+			      "path too long", j->vnic);
+	} else if (rc < 0) {
+		/* a call that timed out may still be done once vswitchd
+		 * goes on: the name stays for the undo's delete */
+		if (rc != -ETIMEDOUT && !j->one)
+			j->d->live.vnics[j->i][0] = 0;
+		verr_fail(&e, rc, VERR_OPERATION_FAILED, "vnic creation over "
+			  "%s failed: %s", j->bridge, msg);
+	} else {
+		snprintf(j->one ? j->one_sock : j->sockets[j->i], 108, "%s",
+			 info.socket);
+		log_info("vnic %s: created over %s for %s", j->vnic,
+			 j->bridge, j->dom);
+		j->i++;
+		if (!j->one && j->i < j->d->cfg.nnics) {
+			rc = vif_create_next(j, &e);
+			if (rc == 0)
+				return;
+		}
+	}
+	j->done(j->opaque, rc, rc < 0 ? &e : NULL);
+	free(j);
+}
+
+/* Ask vswitchd for NIC j->i's VNIC: 0, or -errno with e. */
+static int vif_create_next(struct vif_job *j, struct verr *e)
+{
+	struct dom *d = j->d;
+	struct vif_spec_buf b;
+	struct vswctl_vnic_spec spec;
+	char path[300];
+	json_t *params;
+	int rc;
+
+	if (!j->one)
+		snprintf(d->live.vnics[j->i], sizeof(d->live.vnics[j->i]),
+			 "xvm%d_%u", d->live.id, j->i);
+	snprintf(j->vnic, sizeof(j->vnic), "%s", d->live.vnics[j->i]);
+	snprintf(j->bridge, sizeof(j->bridge), "%s", d->cfg.nics[j->i].bridge);
+	snprintf(j->dom, sizeof(j->dom), "%s", d->cfg.name);
+	vif_spec(d, j->i, &b, &spec);
+	params = vswctl_vnic_create_params(&spec);
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+	rc = params ? hvcall_start(path, "vnic.create", params, VIF_CALL_MS,
+				   vif_created, j) : -ENOMEM;
+	if (rc < 0) {
+		if (!j->one)
+			d->live.vnics[j->i][0] = 0;
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot reach vswitchd at %s: %s",
+				 path, strerror(-rc));
+	}
 	return 0;
 }
 
-int vif_create(struct dom *d, char sockets[][108], struct verr *e)
+int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
+		     void *opaque, struct verr *e)
 {
-	struct vswctl *h;
-	unsigned int i;
-	int ret = 0;
+	struct vif_job *j;
+	int rc;
 
 	if (!d->cfg.nnics)
 		return 0;
-	ret = vif_connect(&h, e);
-	if (ret < 0)
-		return ret;
-	for (i = 0; i < d->cfg.nnics && ret == 0; i++) {
-		snprintf(d->live.vnics[i], sizeof(d->live.vnics[i]), "xvm%d_%u",
-			 d->live.id, i);
-		ret = vif_create_one(h, d, i, sockets[i], e);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(e);
+	*j = (struct vif_job){ .d = d, .sockets = sockets, .done = done,
+			       .opaque = opaque };
+	if (vif_del_n) {
+		j->next = vif_waiting;
+		vif_waiting = j;
+		return 1;
 	}
-	vswctl_close(h);
-	return ret;
+	rc = vif_create_next(j, e);
+	if (rc < 0) {
+		free(j);
+		return rc;
+	}
+	return 1;
 }
 
-int vif_create_nic(struct dom *d, unsigned int i, char socket[108],
-		   struct verr *e)
+int vif_create_nic_async(struct dom *d, unsigned int i, char socket[108],
+			 vif_done_fn done, void *opaque, struct verr *e)
 {
-	struct vswctl *h;
-	int ret = vif_connect(&h, e);
+	struct vif_job *j = calloc(1, sizeof(*j));
+	int rc;
 
-	if (ret < 0)
-		return ret;
-	ret = vif_create_one(h, d, i, socket, e);
-	vswctl_close(h);
-	return ret;
-}
-
-/* NIC i's VNIC (and the flows on it) goes; 0 or -errno with e filled. */
-static int vif_delete_one(struct vswctl *h, struct dom *d, unsigned int i,
-			  struct verr *e)
-{
-	/* flows an administrator put on the guest's VNIC end with
-	 * the domain (vswitchd refuses to delete a VNIC with flows;
-	 * a VNIC left behind would hold the MAC the next boot needs);
-	 * a vswitchd without flows refuses this harmlessly */
-	vswctl_flow_remove(h, NULL, d->live.vnics[i], false);
-	if (vswctl_vnic_delete(h, d->live.vnics[i], false) < 0) {
-		log_warn("vnic %s: delete: %s", d->live.vnics[i],
-			 vswctl_error(h)->message);
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"vnic %s: delete: %s", d->live.vnics[i],
-				vswctl_error(h)->message);
+	if (!j)
+		return verr_nomem(e);
+	*j = (struct vif_job){ .d = d, .i = i, .one = true, .one_sock = socket,
+			       .done = done, .opaque = opaque };
+	rc = vif_create_next(j, e);
+	if (rc < 0) {
+		free(j);
+		return rc;
 	}
-	log_info("vnic %s: deleted (%s)", d->live.vnics[i], d->cfg.name);
-	d->live.vnics[i][0] = 0;
+	j->d = NULL;		/* not touched from here on */
 	return 0;
-}
-
-int vif_delete_nic(struct dom *d, unsigned int i, struct verr *e)
-{
-	struct vswctl *h;
-	int ret;
-
-	if (!d->live.vnics[i][0])
-		return 0;
-	ret = vif_connect(&h, e);
-	if (ret < 0)
-		return ret;
-	ret = vif_delete_one(h, d, i, e);
-	vswctl_close(h);
-	return ret;
 }
 
 int vif_sockets(struct dom *d, char sockets[][108])
@@ -161,22 +220,89 @@ int vif_sockets(struct dom *d, char sockets[][108])
 	return 0;
 }
 
+/* One VNIC's delete, sent on the loop: its flows first, then the VNIC;
+ * nobody waits for it (the domain is stopped already). */
+struct vif_del {
+	char vnic[sizeof(((struct dom_live *)0)->vnics[0])];
+	char dom[DOM_NAME_MAX + 1];
+};
+
+static void vif_deleted(void *opaque, int rc, const json_t *result,
+			const char *msg)
+{
+	struct vif_del *v = opaque;
+
+	(void)result;
+	if (rc < 0)
+		log_warn("vnic %s: delete: %s", v->vnic, msg);
+	else
+		log_info("vnic %s: deleted (%s)", v->vnic, v->dom);
+	free(v);
+	vif_del_done();
+}
+
+static void vif_flows_removed(void *opaque, int rc, const json_t *result,
+			      const char *msg)
+{
+	struct vif_del *v = opaque;
+	char path[300];
+
+	/* a vswitchd without flows refuses flow.remove harmlessly; one
+	 * that did not answer in time still gets the delete: it serves
+	 * its connections' requests in order once it goes on, closed
+	 * connections' too (a create that timed out, then this) */
+	(void)result;
+	(void)msg;
+	(void)rc;
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+	rc = hvcall_start(path, "vnic.delete",
+			  vswctl_vnic_delete_params(v->vnic, false),
+			  VIF_CALL_MS, vif_deleted, v);
+	if (rc < 0) {
+		log_warn("vnic %s: vswitchd unreachable, not deleted", v->vnic);
+		free(v);
+		vif_del_done();
+	}
+}
+
+/* Send the delete of d's VNIC i, and forget its name. */
+static void vif_del_send(struct dom *d, unsigned int i)
+{
+	char path[300];
+	struct vif_del *v;
+	int rc = -ENOMEM;
+
+	if (!d->live.vnics[i][0])
+		return;
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+	v = calloc(1, sizeof(*v));
+	if (v) {
+		snprintf(v->vnic, sizeof(v->vnic), "%s", d->live.vnics[i]);
+		snprintf(v->dom, sizeof(v->dom), "%s", d->cfg.name);
+		rc = hvcall_start(path, "flow.remove",
+				  vswctl_flow_remove_link_params(v->vnic,
+								 false),
+				  VIF_CALL_MS, vif_flows_removed, v);
+	}
+	if (rc == 0) {
+		vif_del_n++;
+	} else {
+		log_warn("vnic %s: vswitchd unreachable, not deleted",
+			 d->live.vnics[i]);
+		free(v);
+	}
+	d->live.vnics[i][0] = 0;
+}
+
 void vif_delete(struct dom *d)
 {
-	struct vswctl *h = NULL;
-	struct verr e;
 	unsigned int i;
 
-	for (i = 0; i < DOM_MAX_NICS; i++) {
-		if (!d->live.vnics[i][0])
-			continue;
-		if (!h && vif_connect(&h, NULL) < 0) {
-			log_warn("vnic %s: vswitchd unreachable, not deleted",
-				 d->live.vnics[i]);
-			break;
-		}
-		vif_delete_one(h, d, i, &e);	/* logged there */
-		d->live.vnics[i][0] = 0;
-	}
-	vswctl_close(h);
+	for (i = 0; i < DOM_MAX_NICS; i++)
+		vif_del_send(d, i);
+}
+
+void vif_delete_nic_async(struct dom *d, unsigned int i)
+{
+	vif_del_send(d, i);
 }

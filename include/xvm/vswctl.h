@@ -130,6 +130,16 @@ struct vswctl_vnic_info {
 int vswctl_vnic_create(struct vswctl *h, const struct vswctl_vnic_spec *spec,
 		       struct vswctl_vnic_info *info);
 int vswctl_vnic_delete(struct vswctl *h, const char *name, bool temporary);
+/*
+ * The same calls' wire form for a caller that sends them itself on its
+ * own event loop (xvmd): vnic.create's params for spec, vnic.delete's
+ * for a name (NULL when out of memory); vnic.create's result into info
+ * (0, or -ENAMETOOLONG when the socket path does not fit).
+ * vswctl_flow.h has flow.remove's.
+ */
+json_t *vswctl_vnic_create_params(const struct vswctl_vnic_spec *spec);
+json_t *vswctl_vnic_delete_params(const char *name, bool temporary);
+int vswctl_vnic_info_parse(const json_t *res, struct vswctl_vnic_info *info);
 /* vnic.set: props (at least one) on a VNIC; all or nothing. */
 int vswctl_linkprop_set(struct vswctl *h, const char *name,
 			const struct vswctl_props *props, bool temporary);

@@ -29,6 +29,9 @@ int vswctl_flow_add(struct vswctl *h, const struct vswctl_flow_spec *spec);
 /* flow.remove: the flow name, or every flow of link (one of the two). */
 int vswctl_flow_remove(struct vswctl *h, const char *name, const char *link,
 		       bool temporary);
+/* flow.remove's params for every flow on link, for a caller that sends
+ * the call itself on its own loop (xvmd); NULL when out of memory. */
+json_t *vswctl_flow_remove_link_params(const char *link, bool temporary);
 /* flow.set: n properties (at least one), all or nothing. */
 int vswctl_flowprop_set(struct vswctl *h, const char *name,
 			const struct vswctl_kv *props, unsigned n,

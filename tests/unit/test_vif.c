@@ -3,7 +3,8 @@
  * guest VNICs removes their flows first, so a flow an administrator put
  * on xvm<domid>_<n> does not leave the VNIC (and its MAC) behind when
  * the domain goes; a vswitchd without flows (flow.remove unknown) does
- * not stop the deletion.
+ * not stop the deletion. The deletes are sent on xvmd's loop (issue 12):
+ * vif_delete() returns at once, the loop runs them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "fake_rpc.h"
 #include "xvm/vswctl.h"
 #include "xvmd/dom.h"
+#include "xvmd/hvcall.h"
+#include "xvmd/loop.h"
 
 /* The methods called, in order, and the params of each. */
 static char calls[256];
@@ -49,6 +52,16 @@ static const struct rpc_method fake_methods[] = {
 	{ "vnic.delete", fake_vnic_delete },
 };
 
+/* Run the loop until the deletes vif_delete() sent ended. */
+static void vif_run(void)
+{
+	int64_t end = loop_now_ms() + 5000;
+
+	while (hvcall_pending() && loop_now_ms() < end)
+		loop_run_once(50);
+	CU_ASSERT_EQUAL(hvcall_pending(), 0);
+}
+
 static void test_delete_removes_flows(void)
 {
 	char dir[] = "/tmp/vif-test.XXXXXX", path[128];
@@ -66,9 +79,22 @@ static void test_delete_removes_flows(void)
 	snprintf(d.live.vnics[1], sizeof(d.live.vnics[1]), "xvm3_1");
 	calls[0] = '\0';
 	vif_delete(&d);
-	CU_ASSERT_STRING_EQUAL(calls,
-		"flow.remove {\"link\":\"xvm3_0\"};vnic.delete {\"name\":\"xvm3_0\"};"
-		"flow.remove {\"link\":\"xvm3_1\"};vnic.delete {\"name\":\"xvm3_1\"};");
+	CU_ASSERT_EQUAL(d.live.vnics[0][0], 0);
+	vif_run();
+	/* each VNIC's flows first, then the VNIC (the two VNICs' calls
+	 * go out side by side) */
+	CU_ASSERT_EQUAL(strlen(calls), 2 * strlen(
+		"flow.remove {\"link\":\"xvm3_0\"};vnic.delete {\"name\":\"xvm3_0\"};"));
+	for (int i = 0; i < 2; i++) {
+		char fr[64], vd[64];
+		const char *a, *b;
+
+		snprintf(fr, sizeof(fr), "flow.remove {\"link\":\"xvm3_%d\"};", i);
+		snprintf(vd, sizeof(vd), "vnic.delete {\"name\":\"xvm3_%d\"};", i);
+		a = strstr(calls, fr);
+		b = strstr(calls, vd);
+		CU_ASSERT(a && b && a < b);
+	}
 	CU_ASSERT_EQUAL(d.live.vnics[0][0], 0);
 
 	/* an older vswitchd: the VNIC is deleted all the same */
@@ -76,6 +102,7 @@ static void test_delete_removes_flows(void)
 	snprintf(d.live.vnics[0], sizeof(d.live.vnics[0]), "xvm4_0");
 	calls[0] = '\0';
 	vif_delete(&d);
+	vif_run();
 	CU_ASSERT_STRING_EQUAL(calls, "vnic.delete {\"name\":\"xvm4_0\"};");
 	flows_known = true;
 
@@ -91,4 +118,9 @@ static CU_TestInfo tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
-UNIT_SUITE(vif, NULL, NULL, tests);
+static int vif_suite_init(void)
+{
+	return loop_init() < 0 ? -1 : 0;
+}
+
+UNIT_SUITE(vif, vif_suite_init, NULL, tests);
