@@ -18,12 +18,9 @@
 #include "xvm/log.h"
 #include "flow_dp.h"
 #include "pmd.h"
+#include "spin.h"
 
 #define PMD_MAX_SWITCHES	VSW_MAX_PORTS
-#define PMD_SPIN_MIN_NS		20000	/* idle this long before sleeping, */
-#define PMD_SPIN_MAX_NS		1000000	/* up to this after short sleeps */
-#define PMD_WOKE_SOON_NS	100000	/* a sleep a frame ended this soon
-					 * should have been spent spinning */
 #define PMD_SLEEP_MIN_US	50
 #define PMD_SLEEP_MAX_US	4000
 #define PMD_SLEEP_PENDING_US	200
@@ -330,18 +327,20 @@ static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
  * a tap's frame, a command or the timeout. Timeouts double from 50 us to
  * 4 ms (200 us while frames wait for tokens or room): ports that can only
  * be polled (an uplink) are looked at that often.
- * spin_ns adapts (20 us to 1 ms): a sleep that a frame ended within
- * 100 us (or frames found just before sleeping) doubles it, for traffic
- * with short gaps (a sender descheduled for a moment on a busy machine:
- * a PMD asleep would then wait for its CPU too); a sleep that ran out or
- * lasted over 1 ms halves it, so a slow flow does not keep a CPU
- * spinning and idle ports cost nothing. */
+ * The spin adapts (20 us to 1 ms, spin.h): longer for traffic with short
+ * gaps (a sender descheduled for a moment on a busy machine: a PMD asleep
+ * would then wait for its CPU too), but not when the sender shares our
+ * CPU and runs only while we sleep; shorter after sleeps that ran out or
+ * lasted long, so a slow flow does not keep a CPU spinning and idle ports
+ * cost nothing. */
 static int pmd_main(void *arg)
 {
 	struct pmd *pmd = arg;
 	unsigned sleep_us = PMD_SLEEP_MIN_US;
-	uint64_t last_work_ns = 0, spin_ns = PMD_SPIN_MIN_NS;
+	uint64_t last_work_ns = 0;
+	struct spin spin;
 
+	spin_init(&spin);
 	rte_rcu_qsbr_thread_register(pmd->qsbr, pmd->index);
 	rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
@@ -351,12 +350,13 @@ static int pmd_main(void *arg)
 		if (pmd_iteration(pmd, &pending)) {
 			pmd->ctr.busy_polls++;
 			pmd->dozing = false;
+			spin_work(&spin, pmd->dp.now_ns - last_work_ns);
 			last_work_ns = pmd->dp.now_ns;
 			sleep_us = PMD_SLEEP_MIN_US;
 			continue;
 		}
 		pmd->ctr.idle_polls++;
-		if (pmd->dp.now_ns - last_work_ns < spin_ns) {
+		if (pmd->dp.now_ns - last_work_ns < spin.spin_ns) {
 			rte_pause();
 			continue;
 		}
@@ -367,16 +367,13 @@ static int pmd_main(void *arg)
 			pmd->dozing = false;
 			last_work_ns = pmd->dp.now_ns;
 			sleep_us = PMD_SLEEP_MIN_US;
-			spin_ns = MIN(spin_ns * 2, PMD_SPIN_MAX_NS);
+			spin_caught(&spin);
 			continue;
 		}
 		t0 = pmd->dp.now_ns;
 		woken = pmd_sleep(pmd, sleep_us);
 		pmd_wait_end(pmd);
-		if (woken && pmd_now_ns() - t0 < PMD_WOKE_SOON_NS)
-			spin_ns = MIN(spin_ns * 2, PMD_SPIN_MAX_NS);
-		else if (!woken || pmd_now_ns() - t0 > PMD_SPIN_MAX_NS)
-			spin_ns = MAX(spin_ns / 2, PMD_SPIN_MIN_NS);
+		spin_slept(&spin, woken, pmd_now_ns() - t0);
 		/* frames waiting for tokens or room: keep naps short */
 		sleep_us = MIN(sleep_us * 2, pending ? PMD_SLEEP_PENDING_US :
 						       PMD_SLEEP_MAX_US);

@@ -5,7 +5,7 @@
 #    unit tests (vswitchd links switch.o itself);
 #  - build/bin/vswitchd: the daemon (DPDK, libnl-route).
 VSW_LIB_SRCS := vswitch/l2.c vswitch/vlan.c vswitch/shaper.c vswitch/protect.c \
-                vswitch/csum.c
+                vswitch/csum.c vswitch/spin.c
 VSW_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VSW_LIB_SRCS))
 VSW_LIB      := $(BUILD)/vswitch/libvsw.a
 
