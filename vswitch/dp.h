@@ -117,7 +117,6 @@ struct vsw_port {
 					 * bound (VSW_TXQ_LEN uncapped) ... */
 	uint16_t txq_share;		/* ... and its share of the pool
 					 * (switch_add_port): vsw_txq_room() */
-	struct vsw_stats stats[VSW_MAX_PMDS];	/* by the writing PMD */
 	struct rte_ring *handoff;	/* of struct vsw_handoff: frames other
 					 * PMDs forwarded to it; NULL with one
 					 * PMD */
@@ -134,6 +133,8 @@ struct vsw_port {
 	struct capture_list *capture;	/* captures of its frames, NULL for
 					 * none; replaced by the control
 					 * thread under RCU (capture.h) */
+	/* last: slot 0, the one PMD's, stays next to the fields above */
+	struct vsw_stats stats[VSW_MAX_PMDS];	/* by the writing PMD */
 };
 
 struct vsw_switch {

@@ -74,8 +74,9 @@ static inline void l2_unlock(struct vsw_switch *sw)
 /* Hand m to out's owner (another PMD), waking it if it sleeps. A full
  * ring drops the frame: charged to the sender for the uplink (as a full
  * uplink queue is), else to out as a full queue. */
-static void handoff(struct vsw_dp *dp, struct vsw_port *in,
-		    struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
+static __attribute__((noinline, cold)) void
+handoff(struct vsw_dp *dp, struct vsw_port *in, struct vsw_port *out,
+	unsigned prio, struct rte_mbuf *m)
 {
 	struct vsw_handoff h = { .m = m, .from = in->id, .prio = prio };
 	struct vsw_wake *w = out->wake;
