@@ -121,7 +121,14 @@ struct vsw_port {
 					 * PMDs forwarded to it; NULL with one
 					 * PMD */
 	struct vsw_wake *wake;		/* its owner's */
-	bool rx_blocked;		/* from_port out of tokens (idle wait) */
+	struct vsw_port *held_by;	/* PMD: a port of another PMD whose
+					 * handoff ring a frame of this VNIC
+					 * found full: this one is not read
+					 * until that ring has room for a
+					 * burst (backpressure, as a full
+					 * queue gives on one PMD) */
+	bool rx_blocked;		/* from_port out of tokens, or held
+					 * (idle wait) */
 	int wait_fd;			/* PMD: our dup of its wait fd, in the
 					 * epoll set (pmd.c); -1 none */
 	uint64_t wait_gen;		/* PMD: nb_wait.gen of wait_fd */

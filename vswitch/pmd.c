@@ -208,6 +208,14 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 				     frame);
 		if (p->flows)	/* room in its capped flows' queues */
 			allow = MIN(allow, flow_dp_rx_room(p));
+		/* its frames found another PMD's port's ring full */
+		if (unlikely(p->held_by != NULL)) {
+			if (rte_ring_free_count(p->held_by->handoff) >=
+			    VSW_BURST)
+				p->held_by = NULL;
+			else
+				allow = 0;
+		}
 		/* a capped VNIC's frames wait in its own ring (guest TX ring,
 		 * tap queue) until tokens allow */
 		if (p->rx_blocked != (allow == 0)) {
@@ -477,6 +485,7 @@ static void pmd_update_shared(struct vsw_switch *sw)
 
 static void pmd_activate(struct pmd *pmd, struct vsw_port *p)
 {
+	p->held_by = NULL;
 	p->pmd = pmd->index;
 	p->wake = &pmd->wake;
 	p->wait_fd = -1;
@@ -547,6 +556,10 @@ void pmd_del_port(struct pmd *const *pmds, unsigned n, struct vsw_port *p)
 
 	pmd_park_all(pmds, n, c);
 	pmd_take_all_handoffs(pmds, n);
+	for (unsigned i = 0; i < n; i++)	/* nobody held by it */
+		for (unsigned k = 0; k < pmds[i]->nactive; k++)
+			if (pmds[i]->active[k]->held_by == p)
+				pmds[i]->active[k]->held_by = NULL;
 	pmd_deactivate(pmds[p->pmd], p);
 	switch_del_port(&pmds[0]->dp, p);
 	for (unsigned i = 1; i < n; i++) {

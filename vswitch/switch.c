@@ -73,7 +73,8 @@ static inline void l2_unlock(struct vsw_switch *sw)
 
 /* Hand m to out's owner (another PMD), waking it if it sleeps. A full
  * ring drops the frame: charged to the sender for the uplink (as a full
- * uplink queue is), else to out as a full queue. */
+ * uplink queue is), else to out as a full queue; a VNIC sending is then
+ * held (pmd.c reads it again once the ring has room). */
 static __attribute__((noinline, cold)) void
 handoff(struct vsw_dp *dp, struct vsw_port *in, struct vsw_port *out,
 	unsigned prio, struct rte_mbuf *m)
@@ -82,6 +83,8 @@ handoff(struct vsw_dp *dp, struct vsw_port *in, struct vsw_port *out,
 	struct vsw_wake *w = out->wake;
 
 	if (rte_ring_mp_enqueue_elem(out->handoff, &h, sizeof(h)) != 0) {
+		if (!in->uplink)	/* a VNIC's next frames wait in its ring */
+			in->held_by = out;
 		if (out->uplink)
 			drop(dp, in, m, VSW_DROP_UPLINK_FULL);
 		else

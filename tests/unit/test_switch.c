@@ -1113,6 +1113,8 @@ static void test_two_pmds_handoff(void)
 	CU_ASSERT_EQUAL(rte_ring_count(b->port.handoff), VSW_HANDOFF_LEN - 1);
 	CU_ASSERT_EQUAL(vsw_read(&b->port.stats[0].drops[VSW_DROP_QUEUE_FULL]),
 			11);
+	/* and a, a VNIC, held until that ring has room (pmd.c) */
+	CU_ASSERT_PTR_EQUAL(a->port.held_by, &b->port);
 	/* going: what waits in its ring is freed, counted */
 	switch_drain(dp1, &b->port);
 	CU_ASSERT_EQUAL(rte_ring_count(b->port.handoff), 0);
