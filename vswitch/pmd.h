@@ -21,7 +21,7 @@
  * port lists and L2 registrations, a port's owner) it changes while every
  * PMD is parked: each is sent a command that waits, between two
  * iterations, until the change is made (pmd_add_port, pmd_del_port,
- * pmd_move_ports; a few microseconds). No lock is shared with the data
+ * pmd_move_ports: forwarding stops meanwhile). No lock is shared with the data
  * path but a switch's L2 lock (dp.h l2_shared). The PMD is
  * also an RCU reader (rte_rcu_qsbr, shared by all PMDs): it reports a quiescent state every
  * iteration and goes offline while asleep, which lets the vhost thread wait
