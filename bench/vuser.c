@@ -30,6 +30,13 @@
  * Frames carry ethertype 0x88b5 and a sequence number; with -u PORT they
  * are IPv4/UDP instead, 10.0.0.1:1024 to 10.0.0.2:PORT, so a switch's
  * flow classifier has headers to read (bench/vswitch's flow runs).
+ * With -V (send and recv; not with -u), every byte after the sequence
+ * number is a function of it and of its offset: the receiver checks each
+ * frame it counts (of -l SIZE: give it the sender's) byte for byte and
+ * its sequence number against the
+ * previous one, and adds bad=K (frames with a wrong byte or length)
+ * reordered=R (a number not above the last one) gaps=G (numbers skipped:
+ * frames lost on the way) to its line.
  * Results are one line on stdout:
  *   vuser: sent=N bytes=B secs=S mpps=X gbps=Y tx_stalls=K tx_stall_max=T
  *   vuser: received=N bytes=B secs=S mpps=X gbps=Y other=K
@@ -94,6 +101,7 @@ struct vuser_opts {
 	uint64_t pps;		/* 0: flat out */
 	double warm;		/* -w: receive side ignores the first W s */
 	uint16_t udp_port;	/* -u: IPv4/UDP frames to this port; 0: no */
+	bool verify;		/* -V: a checkable payload */
 };
 
 struct vuser_result {
@@ -106,6 +114,8 @@ struct vuser_result {
 	uint64_t stall_t0;		/* TSC the current one began, 0 none */
 	uint64_t stall_max;		/* the longest, TSC ticks */
 	uint64_t stalls;		/* those of STALL_MS or more */
+	uint64_t bad, reordered, gaps;	/* -V */
+	uint64_t next_seq;		/* -V: the one expected next */
 };
 
 static volatile sig_atomic_t stop;
@@ -121,9 +131,9 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xvm-vuser -s SOCK [-P PREFIX] [-c CORE] send -d DSTMAC "
 		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS] [-w SECS] "
-		"[-u PORT]\n"
+		"[-u PORT] [-V]\n"
 		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] recv -t SECS "
-		"[-f FROMMAC] [-n COUNT] [-w SECS]\n"
+		"[-f FROMMAC] [-n COUNT] [-w SECS] [-V]\n"
 		"       xvm-vuser -s SOCK [-s SOCK]... [-P PREFIX] [-c CORE] hold "
 		"-t SECS\n"
 		"  (-d DST1,DST2,...: up to %d destinations in turn)\n",
@@ -188,7 +198,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:w:u:")) != -1) {
+	while ((c = getopt(argc, argv, "d:S:l:n:t:r:f:w:u:V")) != -1) {
 		switch (c) {
 		case 'd': parse_dsts(o, optarg); break;
 		case 'S': parse_mac(optarg, &o->src, "source"); break;
@@ -201,6 +211,7 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 		case 'r': o->pps = parse_u64(optarg, 1, 1000000000, "rate");
 			  break;
 		case 'w': o->warm = parse_secs(optarg); break;
+		case 'V': o->verify = true; break;
 		case 'u': o->udp_port = (uint16_t)parse_u64(optarg, 1, 65535,
 							    "UDP port"); break;
 		default: usage();
@@ -208,6 +219,8 @@ static void parse_mode_opts(struct vuser_opts *o, int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (o->verify && o->udp_port)
+		bench_die("-V cannot be used with -u");
 	if (o->mode == MODE_SEND && !o->have_dst)
 		bench_die("send needs -d DSTMAC");
 	if (o->mode == MODE_SEND && !o->count && !o->secs)
@@ -349,10 +362,17 @@ static void fill_udp(const struct vuser_opts *o, uint8_t *p, unsigned len)
 	udp[5] = (uint8_t)(iplen - 20);
 }
 
+/* -V: byte k (22 and on) of the frame numbered seq. */
+static uint8_t verify_byte(uint64_t seq, unsigned k)
+{
+	return (uint8_t)(seq * 131 + k * 7 + (seq >> 8));
+}
+
 /* BURST frames: dst, src, ethertype 0x88b5 ("local experimental"), a
  * sequence number; the rest is left as the buffer holds it (zeros, or an
  * earlier frame of ours): writing 1500 bytes per frame would cost the
- * sender more than the switch under test. */
+ * sender more than the switch under test. With -V the rest is written
+ * (verify_byte()). */
 static unsigned fill_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 			   struct rte_mbuf **m, unsigned n, uint64_t seq)
 {
@@ -371,6 +391,8 @@ static unsigned fill_burst(const struct vuser_opts *o, struct rte_mempool *mp,
 			p[12] = 0x88;
 			p[13] = 0xb5;
 			memcpy(p + 14, &seq, sizeof(seq));
+			for (unsigned k = 22; o->verify && k < len; k++)
+				p[k] = verify_byte(seq, k);
 		}
 		seq++;
 	}
@@ -387,6 +409,33 @@ static uint64_t send_budget(const struct vuser_opts *o, uint64_t t0,
 		return BURST;
 	due = (double)(rte_rdtsc() - t0) / rte_get_tsc_hz() * o->pps;
 	return due > sent ? MIN(due - sent, (uint64_t)BURST) : 0;
+}
+
+/* -V: frame m as sent (its length, every byte) and in order. */
+static void verify_frame(const struct vuser_opts *o, struct rte_mbuf *m,
+			 struct vuser_result *r)
+{
+	unsigned len = rte_pktmbuf_pkt_len(m);
+	const uint8_t *p;
+	uint64_t seq;
+
+	if (len != o->size - FCS_LEN || m->nb_segs != 1) {
+		r->bad++;
+		return;
+	}
+	p = rte_pktmbuf_mtod(m, const uint8_t *);
+	memcpy(&seq, p + 14, sizeof(seq));
+	for (unsigned k = 22; k < len; k++) {
+		if (p[k] != verify_byte(seq, k)) {
+			r->bad++;
+			return;
+		}
+	}
+	if (seq < r->next_seq)
+		r->reordered++;
+	else
+		r->gaps += seq - r->next_seq;
+	r->next_seq = MAX(r->next_seq, seq + 1);
 }
 
 static void count_burst(const struct vuser_opts *o, struct rte_mbuf **m,
@@ -410,6 +459,8 @@ static void count_burst(const struct vuser_opts *o, struct rte_mbuf **m,
 			r->warm++;
 			continue;
 		}
+		if (o->verify)
+			verify_frame(o, m[i], r);
 		if (!r->pkts)
 			r->t_first = now;
 		r->t_last = now;
@@ -517,7 +568,7 @@ static void run_hold(const struct vuser_opts *o, unsigned nports)
 }
 
 static void report(const char *what, const struct vuser_result *r,
-		   bool other)
+		   bool other, bool verify)
 {
 	double secs = (double)(r->t_last - r->t_first) / rte_get_tsc_hz();
 	double mpps = secs > 0 ? r->pkts / secs / 1e6 : 0;
@@ -527,7 +578,10 @@ static void report(const char *what, const struct vuser_result *r,
 	       "gbps=%.3f", what, r->pkts, r->bytes, secs, mpps, gbps);
 	if (other)
 		printf(" other=%" PRIu64 " warmup=%" PRIu64, r->other, r->warm);
-	else
+	if (other && verify)
+		printf(" bad=%" PRIu64 " reordered=%" PRIu64 " gaps=%" PRIu64,
+		       r->bad, r->reordered, r->gaps);
+	if (!other)
 		printf(" tx_stalls=%" PRIu64 " tx_stall_max=%.3f", r->stalls,
 		       (double)r->stall_max / rte_get_tsc_hz());
 	printf("\n");
@@ -563,12 +617,12 @@ int main(int argc, char **argv)
 		port_start(&o, p, mp);
 	if (o.mode == MODE_SEND) {
 		run_send(&o, mp, &r, &rx);
-		report("sent", &r, false);
+		report("sent", &r, false, false);
 		if (o.rxsock)
-			report("received", &rx, true);
+			report("received", &rx, true, o.verify);
 	} else if (o.mode == MODE_RECV) {
 		run_recv(&o, &r);
-		report("received", &r, true);
+		report("received", &r, true, o.verify);
 	} else {
 		run_hold(&o, nports);
 	}

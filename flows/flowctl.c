@@ -97,7 +97,7 @@ static int flow_sync_port(struct vswd *d, struct vsw_port *port,
 		free(in.fp);
 		in.fp = NULL;
 	}
-	rc = pmd_exec(vsw_pmd(d, port->sw), flow_install_on_pmd, &in);
+	rc = pmd_exec(vsw_pmd(d, port), flow_install_on_pmd, &in);
 	if (rc < 0)
 		goto fail;
 	free(in.old);
@@ -274,7 +274,7 @@ static int flow_apply_props(struct vswd *d, struct vsw_flow *f,
 			    struct rpc_error *err)
 {
 	struct flow_setprops s = { f->dp, run->maxbw, run->priority };
-	int rc = pmd_exec(vsw_pmd(d, f->port->sw), flow_set_on_pmd, &s);
+	int rc = pmd_exec(vsw_pmd(d, f->port), flow_set_on_pmd, &s);
 
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "invalid argument");

@@ -423,6 +423,22 @@ int linkprop_cpus_check(const struct link_props *p,
 	return 0;
 }
 
+/* pmd: a PMD index, 0..LINKPROP_PMD_MAX. */
+static int pmd_parse(struct link_props *p, const char *value, char *err)
+{
+	unsigned long v;
+
+	if (parse_uint(value, LINKPROP_PMD_MAX, &v) < 0)
+		return badval(err, "pmd", value);
+	p->pmd = (uint32_t)v;
+	return 0;
+}
+
+static int pmd_format(const struct link_props *p, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%u", p->pmd) < (int)len ? 0 : -ENOSPC;
+}
+
 static const struct linkprop_desc linkprop_descs[LINKPROP_COUNT] = {
 	[LINKPROP_MAXBW] = { "maxbw", maxbw_parse, maxbw_format, "--", "--" },
 	[LINKPROP_PRIORITY] = { "priority", prio_parse, prio_format, "high",
@@ -434,6 +450,7 @@ static const struct linkprop_desc linkprop_descs[LINKPROP_COUNT] = {
 				   "--", "--" },
 	[LINKPROP_MTU] = { "mtu", mtu_parse, mtu_format, "1500", "68-9000" },
 	[LINKPROP_CPUS] = { "cpus", cpus_parse, cpus_format, "--", "--" },
+	[LINKPROP_PMD] = { "pmd", pmd_parse, pmd_format, "--", "--" },
 };
 
 void link_props_init(struct link_props *p)
@@ -515,6 +532,9 @@ int linkprop_reset(struct link_props *p, const char *name,
 		break;
 	case LINKPROP_CPUS:
 		memset(p->cpus, 0, sizeof(p->cpus));
+		break;
+	case LINKPROP_PMD:
+		p->pmd = 0;
 		break;
 	}
 	p->set &= ~(1u << id);

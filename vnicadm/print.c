@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vnicadm.h"
 #include "xvm/mac.h"
@@ -19,7 +20,7 @@ enum vn_col {
 	C_STATE, C_BRIDGE, C_MEDIA, C_DUPLEX, C_DEVICE, C_PLINK, C_PROPERTY,
 	C_PERM, C_VALUE, C_DEFAULT, C_POSSIBLE, C_PTYPE, C_AUTO, C_SPDX,
 	C_PAUSE, C_SLOT, C_ADDRESS, C_INUSE, C_CLIENT, C_RINGTYPE, C_RINGS,
-	C_CLIENTS,
+	C_CLIENTS, C_PMD,
 	C_IPACKETS, C_RBYTES, C_IERRORS, C_OPACKETS, C_OBYTES, C_OERRORS,
 };
 
@@ -42,7 +43,7 @@ static const struct {
 	[C_SLOT] = { "slot" }, [C_ADDRESS] = { "address" },
 	[C_INUSE] = { "inuse" }, [C_CLIENT] = { "client" },
 	[C_RINGTYPE] = { "ringtype" }, [C_RINGS] = { "rings" },
-	[C_CLIENTS] = { "clients" },
+	[C_CLIENTS] = { "clients" }, [C_PMD] = { "pmd" },
 	[C_IPACKETS] = { "ipackets", true }, [C_RBYTES] = { "rbytes", true },
 	[C_IERRORS] = { "ierrors", true },
 	[C_OPACKETS] = { "opackets", true }, [C_OBYTES] = { "obytes", true },
@@ -152,6 +153,21 @@ static const struct ofmt_field vnic_stats_fields[] = {
 	F("OBYTES", 12, C_OBYTES), { NULL, 0, 0, NULL },
 };
 
+/* The same with PMD (the vswitchd PMD thread polling the VNIC's port,
+ * vnicadm.8): an xvm field, printed only when -o names it, so the
+ * default and -o all keep dladm's columns. */
+static const struct ofmt_field vnic_fields_x[] = {
+	F("LINK", 13, C_NAME), F("OVER", 13, C_OVER), F("SPEED", 9, C_SPEED),
+	F("MACADDRESS", 18, C_MAC), F("MACADDRTYPE", 20, C_MACTYPE),
+	F("VID", 7, C_VID), F("PMD", 4, C_PMD), { NULL, 0, 0, NULL },
+};
+
+static const struct ofmt_field vnic_stats_fields_x[] = {
+	F("LINK", 15, C_NAME), F("IPACKETS", 10, C_IPACKETS),
+	F("RBYTES", 8, C_RBYTES), F("OPACKETS", 12, C_OPACKETS),
+	F("OBYTES", 12, C_OBYTES), F("PMD", 4, C_PMD), { NULL, 0, 0, NULL },
+};
+
 static const struct ofmt_field link_fields[] = {
 	F("LINK", 12, C_NAME), F("CLASS", 10, C_CLASS), F("MTU", 7, C_MTU),
 	F("STATE", 9, C_STATE), F("BRIDGE", 11, C_BRIDGE),
@@ -219,9 +235,18 @@ static const struct ofmt_field *const vn_tables[VN_T_COUNT] = {
 int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
 		  bool parseable, struct ofmt **o)
 {
+	const struct ofmt_field *fields;
+
 	if ((unsigned)t >= VN_T_COUNT)
 		return vn_fail(v, "internal error: no table %d", t);
-	return cli_table_open(&v->cli, vn_tables[t], oarg, parseable, o);
+	fields = vn_tables[t];
+	if (oarg && *oarg && strcasecmp(oarg, "all") != 0) {
+		if (t == VN_T_VNIC)
+			fields = vnic_fields_x;
+		else if (t == VN_T_VNIC_STATS)
+			fields = vnic_stats_fields_x;
+	}
+	return cli_table_open(&v->cli, fields, oarg, parseable, o);
 }
 
 int vn_print_table(struct vnicadm *v, enum vn_table t, const char *oarg,

@@ -1,14 +1,24 @@
 /*
  * Data-path objects of vswitchd: ports (an uplink or a VNIC, each over a
- * netback port) and switches (one per phys link or etherstub). After a
- * port or switch is handed to the PMD thread (pmd.h) only the PMD writes
- * it; the control thread reads the counters (relaxed atomics) and changes
- * anything else by sending the PMD a command.
+ * netback port) and switches (one per phys link or etherstub). Each port
+ * is polled by one PMD thread (pmd.h), its owner (vsw_port.pmd): only the
+ * owner reads the port, moves frames into its queues and sends them, so a
+ * port's queues, caps and flows have a single writer. Another PMD that
+ * forwards a frame to it puts the frame in the port's handoff ring
+ * (multi-producer), which the owner empties into the queues before
+ * sending. Counters are kept per PMD (vsw_port.stats[writer's index]) and
+ * summed when read (vsw_stats_sum()). The control thread changes ports
+ * and switches by sending a PMD a command, or while every PMD is parked
+ * (pmd.c) for what several share (switch tables, port tables, owners).
  */
 #ifndef VSW_DP_H
 #define VSW_DP_H
 
+#include <string.h>
+
 #include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "xvm/common.h"
 #include "xvm/linkprop.h"
@@ -30,6 +40,11 @@
 #define VSW_NPRIO		3	/* uplink queues: enum link_priority */
 #define VSW_L2_ENTRIES		8192
 #define VSW_L2_AGE_MS		300000	/* like a bridge's ageing time */
+#define VSW_MAX_PMDS		16	/* LINKPROP_PMD_MAX + 1 */
+#define VSW_HANDOFF_LEN		512	/* frames other PMDs may have handed
+					 * to a port and its owner not taken
+					 * yet (two ports' bursts each for
+					 * eight PMDs, with room) */
 
 /* Why a frame was dropped; vsw_drop_names[] gives the counter names. */
 enum vsw_drop {
@@ -58,6 +73,22 @@ struct vsw_stats {
 	uint64_t drops[VSW_DROP_COUNT];	/* charged to the port concerned */
 };
 
+/* One frame handed to a port owned by another PMD: from the port it came
+ * from (its id, charged if the uplink's queue is full), for the queue of
+ * priority prio. */
+struct vsw_handoff {
+	struct rte_mbuf *m;
+	uint32_t from;
+	uint32_t prio;
+};
+
+/* How a PMD is woken when another hands it frames: sleeping is set while
+ * it is about to sleep or asleep; whoever clears it writes fd. */
+struct vsw_wake {
+	int sleeping;
+	int fd;
+};
+
 /* A ring of frames waiting to be sent to a port. */
 struct vsw_txq {
 	struct rte_mbuf *m[VSW_TXQ_LEN];
@@ -70,7 +101,8 @@ struct flow_port;
 struct capture_list;
 
 struct vsw_port {
-	uint32_t id;			/* index in the PMD's port table */
+	uint32_t id;			/* index in the PMDs' port tables */
+	unsigned pmd;			/* its owner: the PMD polling it */
 	char name[LINKNAME_MAX];
 	struct nb_port *nb;
 	struct vsw_switch *sw;
@@ -85,8 +117,18 @@ struct vsw_port {
 					 * bound (VSW_TXQ_LEN uncapped) ... */
 	uint16_t txq_share;		/* ... and its share of the pool
 					 * (switch_add_port): vsw_txq_room() */
-	struct vsw_stats stats;
-	bool rx_blocked;		/* from_port out of tokens (idle wait) */
+	struct rte_ring *handoff;	/* of struct vsw_handoff: frames other
+					 * PMDs forwarded to it; NULL with one
+					 * PMD */
+	struct vsw_wake *wake;		/* its owner's */
+	struct vsw_port *held_by;	/* PMD: a port of another PMD whose
+					 * handoff ring a frame of this VNIC
+					 * found full: this one is not read
+					 * until that ring has room for a
+					 * burst (backpressure, as a full
+					 * queue gives on one PMD) */
+	bool rx_blocked;		/* from_port out of tokens, or held
+					 * (idle wait) */
 	int wait_fd;			/* PMD: our dup of its wait fd, in the
 					 * epoll set (pmd.c); -1 none */
 	uint64_t wait_gen;		/* PMD: nb_wait.gen of wait_fd */
@@ -98,21 +140,29 @@ struct vsw_port {
 	struct capture_list *capture;	/* captures of its frames, NULL for
 					 * none; replaced by the control
 					 * thread under RCU (capture.h) */
+	/* last: slot 0, the one PMD's, stays next to the fields above */
+	struct vsw_stats stats[VSW_MAX_PMDS];	/* by the writing PMD */
 };
 
 struct vsw_switch {
 	char name[LINKNAME_MAX];
-	unsigned pmd;			/* the PMD serving it and its ports
-					 * (index in vswd.pmds), set when the
-					 * link is made */
+	bool l2_shared;			/* its uplink learns on one PMD while
+					 * ports of other PMDs look up: l2
+					 * used under l2_lock (set while the
+					 * PMDs are parked) */
+	rte_spinlock_t l2_lock;
 	struct l2_table l2;
 	struct vsw_port *uplink;	/* NULL for an etherstub */
 	struct vsw_port *ports[VSW_MAX_SW_PORTS];	/* VNICs */
 	unsigned nports;
 };
 
-/* The PMD's view of every port, for forwarding (switch.c). */
+/* A PMD's view of every port, for forwarding (switch.c): every PMD has
+ * every port in ports[] (a frame may go to any). */
 struct vsw_dp {
+	unsigned index;				/* the PMD's: ports it owns
+						 * have pmd == index, its
+						 * counters are stats[index] */
 	struct vsw_port *ports[VSW_MAX_PORTS];	/* by id */
 	struct rte_mempool *pool;
 	struct rte_mempool *jumbo;		/* one-segment mbufs of
@@ -175,7 +225,10 @@ void switch_forward(struct vsw_dp *dp, struct vsw_port *in, uint16_t vid,
  * number of frames sent. */
 unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p);
 /* Free every queued frame, counted as queue_full drops (port leaving). */
-void switch_drain(struct vsw_port *p);
+void switch_drain(struct vsw_dp *dp, struct vsw_port *p);
+/* Move what other PMDs handed to p (owned by dp's PMD) into its queues:
+ * the number of frames taken. */
+unsigned switch_take_handoff(struct vsw_dp *dp, struct vsw_port *p);
 /* true when p has frames queued. */
 bool switch_pending(const struct vsw_port *p);
 
@@ -206,6 +259,22 @@ static inline unsigned vsw_txq_room(const struct vsw_port *p, unsigned prio)
 static inline uint64_t vsw_read(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* p's counters: every PMD's summed. */
+static inline void vsw_stats_sum(const struct vsw_port *p,
+				 struct vsw_stats *sum)
+{
+	const uint64_t *c;
+	uint64_t *o = (uint64_t *)sum;
+	size_t n = sizeof(*sum) / sizeof(uint64_t);
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < VSW_MAX_PMDS; i++) {
+		c = (const uint64_t *)&p->stats[i];
+		for (size_t k = 0; k < n; k++)
+			o[k] += vsw_read(&c[k]);
+	}
 }
 
 static inline void vsw_add(uint64_t *c, uint64_t v)

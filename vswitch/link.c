@@ -30,24 +30,7 @@ bool link_name_taken(struct vswd *d, const char *name)
 	       persist_is_dormant(d, name);
 }
 
-/* The PMD a new link's switch goes to: the one serving the fewest links
- * (the lowest index among those), so links are dealt round robin and a
- * PMD that lost links gets the next ones. Chosen once, when the link is
- * made: its switch and every port on it stay on that PMD. */
-static unsigned link_pick_pmd(const struct vswd *d)
-{
-	unsigned n[VSW_MAX_PMDS] = { 0 }, best = 0;
-
-	for (const struct vsw_link *l = d->links; l; l = l->next)
-		n[l->sw->pmd]++;
-	for (unsigned i = 1; i < d->npmds; i++)
-		if (n[i] < n[best])
-			best = i;
-	return best;
-}
-
-static struct vsw_link *link_alloc(const struct vswd *d, const char *name,
-				   enum vsw_link_class cls)
+static struct vsw_link *link_alloc(const char *name, enum vsw_link_class cls)
 {
 	struct vsw_link *l = calloc(1, sizeof(*l));
 
@@ -61,7 +44,6 @@ static struct vsw_link *link_alloc(const struct vswd *d, const char *name,
 	}
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	snprintf(l->sw->name, sizeof(l->sw->name), "%s", name);
-	l->sw->pmd = link_pick_pmd(d);
 	l->cls = cls;
 	return l;
 }
@@ -87,26 +69,15 @@ int etherstub_create(struct vswd *d, const char *name, bool temporary,
 		     struct rpc_error *err)
 {
 	struct vsw_link *l;
-	int rc;
 
 	if (!linkname_valid(name))
 		return rpc_errorf(err, EINVAL, "invalid link name '%s'", name);
 	if (link_name_taken(d, name) || if_nametoindex(name) != 0)
 		return rpc_errorf(err, EEXIST, "object already exists");
-	l = link_alloc(d, name, VSW_LINK_ETHERSTUB);
+	l = link_alloc(name, VSW_LINK_ETHERSTUB);
 	if (!l)
 		return rpc_errorf(err, ENOMEM, "out of memory");
 	l->temporary = temporary;
-	rc = pmd_add_switch(vsw_pmd(d, l->sw), l->sw);
-	if (rc < 0) {
-		link_free(l);
-		if (rc == -ENOSPC)	/* the PMD's table (pmd.c) */
-			return rpc_errorf(err, ENOSPC, "vswitchd has its "
-					  "maximum of %u switches (etherstubs "
-					  "and phys links)", VSW_MAX_PORTS);
-		return rpc_errorf(err, -rc, "cannot add switch: %s",
-				  strerror(-rc));
-	}
 	l->next = d->links;
 	d->links = l;
 	log_info("etherstub %s: created%s", name, temporary ? " (temporary)" : "");
@@ -127,7 +98,6 @@ int etherstub_delete(struct vswd *d, const char *name, struct rpc_error *err)
 		return rpc_errorf(err, EINVAL, "'%s' is not an etherstub", name);
 	if (l->nvnics)
 		return rpc_errorf(err, EBUSY, "link busy");
-	pmd_del_switch(vsw_pmd(d, l->sw), l->sw);
 	link_unlist(d, l);
 	log_info("etherstub %s: deleted", name);
 	link_free(l);
@@ -151,7 +121,7 @@ static int link_attach_phys(struct vswd *d, const char *name,
 	if (rc < 0)
 		return rpc_errorf(err, EINVAL, "'%s' is not an Ethernet link",
 				  name);
-	l = link_alloc(d, name, VSW_LINK_PHYS);
+	l = link_alloc(name, VSW_LINK_PHYS);
 	up = calloc(1, sizeof(*up));
 	if (!l || !up) {
 		rc = rpc_errorf(err, ENOMEM, "out of memory");
@@ -171,12 +141,8 @@ static int link_attach_phys(struct vswd *d, const char *name,
 				strerror(errno));
 		goto fail;
 	}
-	rc = pmd_add_switch(vsw_pmd(d, l->sw), l->sw);
-	if (rc == 0) {
-		rc = pmd_add_port(vsw_pmd(d, l->sw), up);
-		if (rc < 0)
-			pmd_del_switch(vsw_pmd(d, l->sw), l->sw);
-	}
+	up->pmd = place_new_port(d, NULL);	/* never pinned */
+	rc = pmd_add_port(d->pmds, d->npmds, up);
 	if (rc == -ENOBUFS) {
 		stats_nobufs_error(d, err);
 		goto fail;
@@ -218,8 +184,7 @@ int link_get(struct vswd *d, const char *name, struct vsw_link **out,
 static void link_detach_phys(struct vswd *d, struct vsw_link *l)
 {
 	capture_port_gone(d, l->uplink);
-	pmd_del_port(vsw_pmd(d, l->sw), l->uplink);
-	pmd_del_switch(vsw_pmd(d, l->sw), l->sw);
+	pmd_del_port(d->pmds, d->npmds, l->uplink);
 	nb_port_close(l->uplink->nb);
 	free(l->uplink);
 	link_unlist(d, l);
@@ -228,8 +193,10 @@ static void link_detach_phys(struct vswd *d, struct vsw_link *l)
 
 void link_put(struct vswd *d, struct vsw_link *l)
 {
-	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0 && l->nflows == 0)
+	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0 && l->nflows == 0) {
 		link_detach_phys(d, l);
+		place_rebalance(d);
+	}
 }
 
 uint32_t link_mtu(const struct vsw_link *l)
@@ -255,7 +222,6 @@ void links_destroy_all(struct vswd *d)
 		if (l->cls == VSW_LINK_PHYS) {
 			link_detach_phys(d, l);
 		} else {
-			pmd_del_switch(vsw_pmd(d, l->sw), l->sw);
 			link_unlist(d, l);
 			link_free(l);
 		}
@@ -272,14 +238,15 @@ static json_t *link_json(const struct vsw_link *l, bool stats)
 		"bridge", "", "over", "");
 
 	if (o && stats) {
-		struct vsw_stats zero = { 0 };
+		struct vsw_stats sum = { 0 };
 		struct nb_port_stats nst = { 0 };
 
-		if (l->uplink)
+		if (l->uplink) {
 			nb_port_stats(l->uplink->nb, &nst);
-		json_object_set_new(o, "stats", stats_json(
-			l->uplink ? &l->uplink->stats : &zero, false,
-			nst.rx_missed));
+			vsw_stats_sum(l->uplink, &sum);
+		}
+		json_object_set_new(o, "stats", stats_json(&sum, false,
+							   nst.rx_missed));
 	}
 	return o;
 }

@@ -20,7 +20,6 @@
 #include "pmd.h"
 #include "spin.h"
 
-#define PMD_MAX_SWITCHES	VSW_MAX_PORTS
 #define PMD_SLEEP_MIN_US	50
 #define PMD_SLEEP_MAX_US	4000
 #define PMD_SLEEP_PENDING_US	200
@@ -39,6 +38,8 @@ struct pmd_cmd {
 	pmd_exec_fn exec;	/* pmd_exec() */
 	void *arg;
 	int result;
+	int parked;		/* pmd_park(): set by the PMD when parked */
+	int release;		/* ... set by the control thread to go on */
 	int done;		/* set (release) by the PMD when finished */
 };
 
@@ -52,8 +53,7 @@ struct pmd {
 	struct rte_rcu_qsbr *qsbr;
 	struct vsw_port *active[VSW_MAX_PORTS];	/* polled ports */
 	unsigned nactive;
-	struct vsw_switch *switches[PMD_MAX_SWITCHES];
-	unsigned nswitches;
+	struct vsw_wake wake;		/* wake.fd is wake_fd */
 	int epfd;			/* wake_fd and ports' wait fds (our
 					 * dups, so that each stays the file
 					 * we added until we remove it) */
@@ -73,25 +73,6 @@ static uint64_t pmd_now_ns(void)
 }
 
 /* ---- commands, run on the PMD ---- */
-
-static int pmd_do_add_switch(struct pmd *pmd, struct pmd_cmd *c)
-{
-	if (pmd->nswitches == PMD_MAX_SWITCHES)
-		return -ENOSPC;
-	pmd->switches[pmd->nswitches++] = c->sw;
-	return 0;
-}
-
-static int pmd_do_del_switch(struct pmd *pmd, struct pmd_cmd *c)
-{
-	for (unsigned i = 0; i < pmd->nswitches; i++) {
-		if (pmd->switches[i] == c->sw) {
-			pmd->switches[i] = pmd->switches[--pmd->nswitches];
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
 
 /* Stop watching a port's wait fd (ours: removed, then closed). */
 static void pmd_unwatch(struct pmd *pmd, struct vsw_port *p)
@@ -170,34 +151,14 @@ static void pmd_wait_end(struct pmd *pmd)
 	}
 }
 
-static int pmd_do_add_port(struct pmd *pmd, struct pmd_cmd *c)
+/* Park: wait, between two iterations, until the control thread is done
+ * with what PMDs share (pmd_park_all()). Stays an RCU reader online: the
+ * control thread may end a port's wait for it meanwhile. */
+static int pmd_do_park(struct pmd *pmd UNUSED, struct pmd_cmd *c)
 {
-	struct vsw_port *p = c->port;
-	int rc = switch_add_port(&pmd->dp, p);
-
-	if (rc < 0)
-		return rc;
-	p->wait_fd = -1;
-	p->wait_on = false;
-	p->fd_ready = true;
-	pmd->active[pmd->nactive++] = p;
-	return 0;
-}
-
-static int pmd_do_del_port(struct pmd *pmd, struct pmd_cmd *c)
-{
-	struct vsw_port *p = c->port;
-
-	if (pmd->dp.ports[p->id] != p)
-		return -ENOENT;
-	pmd_unwatch(pmd, p);
-	for (unsigned i = 0; i < pmd->nactive; i++) {
-		if (pmd->active[i] == p) {
-			pmd->active[i] = pmd->active[--pmd->nactive];
-			break;
-		}
-	}
-	switch_del_port(&pmd->dp, p);
+	__atomic_store_n(&c->parked, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&c->release, __ATOMIC_ACQUIRE))
+		rte_pause();
 	return 0;
 }
 
@@ -244,6 +205,14 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 				     frame);
 		if (p->flows)	/* room in its capped flows' queues */
 			allow = MIN(allow, flow_dp_rx_room(p));
+		/* its frames found another PMD's port's ring full */
+		if (unlikely(p->held_by != NULL)) {
+			if (rte_ring_free_count(p->held_by->handoff) >=
+			    VSW_BURST)
+				p->held_by = NULL;
+			else
+				allow = 0;
+		}
 		/* a capped VNIC's frames wait in its own ring (guest TX ring,
 		 * tap queue) until tokens allow */
 		if (p->rx_blocked != (allow == 0)) {
@@ -259,13 +228,23 @@ static unsigned pmd_poll_port(struct pmd *pmd, struct vsw_port *p)
 	return n;
 }
 
+/* Learned addresses age on the PMD that learns them: the uplink's. */
 static void pmd_age(struct pmd *pmd)
 {
 	if (pmd->dp.now_ns < pmd->next_age_ns)
 		return;
 	pmd->next_age_ns = pmd->dp.now_ns + PMD_AGE_PERIOD_NS;
-	for (unsigned i = 0; i < pmd->nswitches; i++)
-		l2_age(&pmd->switches[i]->l2, pmd->dp.now_ns / 1000000);
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		struct vsw_switch *sw = pmd->active[i]->sw;
+
+		if (!pmd->active[i]->uplink)
+			continue;
+		if (sw->l2_shared)
+			rte_spinlock_lock(&sw->l2_lock);
+		l2_age(&sw->l2, pmd->dp.now_ns / 1000000);
+		if (sw->l2_shared)
+			rte_spinlock_unlock(&sw->l2_lock);
+	}
 }
 
 /* Sleep until a watched port has a frame, a command comes, or the
@@ -288,6 +267,13 @@ static bool pmd_sleep(struct pmd *pmd, unsigned timeout_us)
 
 		if (!p) {
 			(void)!read(pmd->wake_fd, &v, sizeof(v));
+			/* another PMD handed us frames (it cleared
+			 * sleeping; a command does not) */
+			if (!__atomic_load_n(&pmd->wake.sleeping,
+					     __ATOMIC_RELAXED)) {
+				pmd->ctr.wakeups++;
+				woken = true;
+			}
 			continue;
 		}
 		p->fd_ready = true;
@@ -312,6 +298,8 @@ static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
 	for (unsigned i = 0; i < pmd->nactive; i++)
 		work += pmd_poll_port(pmd, pmd->active[i]);
 	for (unsigned i = 0; i < pmd->nactive; i++) {
+		if (pmd->active[i]->handoff)	/* several PMDs */
+			work += switch_take_handoff(&pmd->dp, pmd->active[i]);
 		work += switch_flush(&pmd->dp, pmd->active[i]);
 		*pending |= switch_pending(pmd->active[i]) ||
 			    pmd->active[i]->rx_blocked;
@@ -361,7 +349,13 @@ static int pmd_main(void *arg)
 			continue;
 		}
 		pmd_wait_begin(pmd);
+		/* from here other PMDs handing us frames wake us; then
+		 * look at every port once more (handoff() in switch.c) */
+		__atomic_store_n(&pmd->wake.sleeping, 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (pmd_iteration(pmd, &pending)) {	/* came meanwhile */
+			__atomic_store_n(&pmd->wake.sleeping, 0,
+					 __ATOMIC_RELAXED);
 			pmd_wait_end(pmd);
 			pmd->ctr.busy_polls++;
 			pmd->dozing = false;
@@ -372,6 +366,7 @@ static int pmd_main(void *arg)
 		}
 		t0 = pmd->dp.now_ns;
 		woken = pmd_sleep(pmd, sleep_us);
+		__atomic_store_n(&pmd->wake.sleeping, 0, __ATOMIC_RELAXED);
 		pmd_wait_end(pmd);
 		spin_slept(&spin, woken, pmd_now_ns() - t0);
 		/* frames waiting for tokens or room: keep naps short */
@@ -405,32 +400,194 @@ static int pmd_call(struct pmd *pmd, struct pmd_cmd *c)
 	abort();
 }
 
-int pmd_add_switch(struct pmd *pmd, struct vsw_switch *sw)
-{
-	struct pmd_cmd c = { .fn = pmd_do_add_switch, .sw = sw };
+/* ---- changes made while every PMD is parked ---- */
 
-	return pmd_call(pmd, &c);
+static void pmd_post(struct pmd *pmd, struct pmd_cmd *c)
+{
+	uint64_t one = 1;
+
+	c->done = 0;
+	/* the ring holds PMD_RING_SIZE commands and one control thread
+	 * sends one at a time to each PMD: never full */
+	while (rte_ring_mp_enqueue(pmd->cmds, c) != 0)
+		usleep(50);
+	(void)!write(pmd->wake_fd, &one, sizeof(one));
 }
 
-int pmd_del_switch(struct pmd *pmd, struct vsw_switch *sw)
+static void pmd_wait_flag(int *flag)
 {
-	struct pmd_cmd c = { .fn = pmd_do_del_switch, .sw = sw };
-
-	return pmd_call(pmd, &c);
+	for (int i = 0; i < PMD_CMD_TIMEOUT_MS * 20; i++) {
+		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+			return;
+		usleep(50);
+	}
+	log_err("pmd: no answer to a command in %d ms; aborting",
+		PMD_CMD_TIMEOUT_MS);
+	abort();
 }
 
-int pmd_add_port(struct pmd *pmd, struct vsw_port *p)
+/* Park every PMD (c: one command each); then the caller has their data
+ * to itself, as if it ran on each of them, until pmd_unpark_all(). */
+static void pmd_park_all(struct pmd *const *pmds, unsigned n,
+			 struct pmd_cmd *c)
 {
-	struct pmd_cmd c = { .fn = pmd_do_add_port, .port = p };
-
-	return pmd_call(pmd, &c);
+	for (unsigned i = 0; i < n; i++) {
+		c[i] = (struct pmd_cmd){ .fn = pmd_do_park };
+		pmd_post(pmds[i], &c[i]);
+	}
+	for (unsigned i = 0; i < n; i++)
+		pmd_wait_flag(&c[i].parked);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-int pmd_del_port(struct pmd *pmd, struct vsw_port *p)
+static void pmd_unpark_all(struct pmd *const *pmds UNUSED, unsigned n,
+			   struct pmd_cmd *c)
 {
-	struct pmd_cmd c = { .fn = pmd_do_del_port, .port = p };
+	for (unsigned i = 0; i < n; i++)
+		__atomic_store_n(&c[i].release, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < n; i++)
+		pmd_wait_flag(&c[i].done);
+}
 
-	return pmd_call(pmd, &c);
+/* Queue what every port was handed (by its owner's rules), so that no
+ * frame names a port about to go or waits in a ring whose port moves. */
+static void pmd_take_all_handoffs(struct pmd *const *pmds, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct pmd *pmd = pmds[i];
+
+		for (unsigned k = 0; k < pmd->nactive; k++) {
+			struct vsw_port *p = pmd->active[k];
+
+			while (p->handoff &&
+			       switch_take_handoff(&pmd->dp, p) > 0)
+				;
+		}
+	}
+}
+
+/* Whether a switch's L2 table is used on more than one PMD at once:
+ * learned on its uplink's, looked up on its ports'. */
+static void pmd_update_shared(struct vsw_switch *sw)
+{
+	bool shared = false;
+
+	if (sw->uplink)
+		for (unsigned i = 0; i < sw->nports && !shared; i++)
+			shared = sw->ports[i]->pmd != sw->uplink->pmd;
+	if (shared && !sw->l2_shared)
+		rte_spinlock_init(&sw->l2_lock);
+	sw->l2_shared = shared;
+}
+
+static void pmd_activate(struct pmd *pmd, struct vsw_port *p)
+{
+	p->held_by = NULL;
+	p->pmd = pmd->index;
+	p->wake = &pmd->wake;
+	p->wait_fd = -1;
+	p->wait_on = false;
+	p->fd_ready = true;
+	pmd->active[pmd->nactive++] = p;
+}
+
+/* Off pmd's list: no longer watched or asked to kick. */
+static void pmd_deactivate(struct pmd *pmd, struct vsw_port *p)
+{
+	pmd_unwatch(pmd, p);
+	if (p->wait_on) {	/* parked between wait_begin and wait_end */
+		nb_wait_end(p->nb);
+		p->wait_on = false;
+	}
+	for (unsigned i = 0; i < pmd->nactive; i++) {
+		if (pmd->active[i] == p) {
+			pmd->active[i] = pmd->active[--pmd->nactive];
+			break;
+		}
+	}
+}
+
+int pmd_add_port(struct pmd *const *pmds, unsigned n, struct vsw_port *p)
+{
+	static unsigned ring_seq;
+	struct pmd_cmd c[VSW_MAX_PMDS];
+	int rc;
+
+	if (p->pmd >= n)
+		return -EINVAL;
+	p->handoff = NULL;
+	if (n > 1) {
+		char name[RTE_RING_NAMESIZE];
+
+		snprintf(name, sizeof(name), "vsw_ho%u", ring_seq++);
+		p->handoff = rte_ring_create_elem(name,
+			sizeof(struct vsw_handoff), VSW_HANDOFF_LEN,
+			SOCKET_ID_ANY, RING_F_SC_DEQ);
+		if (!p->handoff)
+			return -ENOMEM;
+	}
+	pmd_park_all(pmds, n, c);
+	/* the port tables are the same in every PMD's dp: PMD 0's is
+	 * changed (ids, shares of the pool), the others copy it */
+	rc = switch_add_port(&pmds[0]->dp, p);
+	if (rc == 0) {
+		for (unsigned i = 1; i < n; i++) {
+			pmds[i]->dp.ports[p->id] = p;
+			pmds[i]->dp.queue_weight = pmds[0]->dp.queue_weight;
+		}
+		pmd_activate(pmds[p->pmd], p);
+		pmd_update_shared(p->sw);
+	}
+	pmd_unpark_all(pmds, n, c);
+	if (rc < 0) {
+		rte_ring_free(p->handoff);
+		p->handoff = NULL;
+	}
+	return rc;
+}
+
+void pmd_del_port(struct pmd *const *pmds, unsigned n, struct vsw_port *p)
+{
+	struct pmd_cmd c[VSW_MAX_PMDS];
+	struct vsw_switch *sw = p->sw;
+
+	pmd_park_all(pmds, n, c);
+	pmd_take_all_handoffs(pmds, n);
+	for (unsigned i = 0; i < n; i++)	/* nobody held by it */
+		for (unsigned k = 0; k < pmds[i]->nactive; k++)
+			if (pmds[i]->active[k]->held_by == p)
+				pmds[i]->active[k]->held_by = NULL;
+	pmd_deactivate(pmds[p->pmd], p);
+	switch_del_port(&pmds[0]->dp, p);
+	for (unsigned i = 1; i < n; i++) {
+		pmds[i]->dp.ports[p->id] = NULL;
+		pmds[i]->dp.queue_weight = pmds[0]->dp.queue_weight;
+	}
+	pmd_update_shared(sw);
+	pmd_unpark_all(pmds, n, c);
+	rte_ring_free(p->handoff);
+	p->handoff = NULL;
+}
+
+void pmd_move_ports(struct pmd *const *pmds, unsigned n,
+		    struct vsw_port *const *ports, const unsigned *to,
+		    unsigned count)
+{
+	struct pmd_cmd c[VSW_MAX_PMDS];
+
+	pmd_park_all(pmds, n, c);
+	pmd_take_all_handoffs(pmds, n);
+	for (unsigned i = 0; i < count; i++) {
+		struct vsw_port *p = ports[i];
+
+		if (to[i] >= n || to[i] == p->pmd)
+			continue;
+		pmd_deactivate(pmds[p->pmd], p);
+		pmd_activate(pmds[to[i]], p);
+	}
+	for (unsigned i = 0; i < count; i++)
+		pmd_update_shared(ports[i]->sw);
+	pmd_unpark_all(pmds, n, c);
 }
 
 int pmd_set_props(struct pmd *pmd, struct vsw_port *p,
@@ -494,10 +651,12 @@ struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
 	pmd->dp.pool = pool;
 	pmd->dp.jumbo = jumbo;
 	pmd->dp.queue_budget = switch_queue_budget(pool->size);
+	pmd->dp.index = index;
 	pmd->lcore = lcore;
 	pmd->index = index;
 	pmd->qsbr = qsbr;
 	pmd->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pmd->wake.fd = pmd->wake_fd;
 	pmd->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (pmd->epfd >= 0 && pmd->wake_fd >= 0 &&
 	    epoll_ctl(pmd->epfd, EPOLL_CTL_ADD, pmd->wake_fd, &ev) < 0)

@@ -7,16 +7,22 @@
  * cost almost no CPU (16 idle VNICs: ~1% of a CPU). Guest rings and the
  * uplink are checked at each wakeup.
  *
- * Several PMDs (vswitchd --pmd-cpus): each serves whole switches, every
- * port of a switch on the same PMD (vsw_switch.pmd, chosen by the control
- * thread when the link is made), so a frame never crosses threads and
- * nothing in the data path is shared between PMDs but the mbuf pool
- * (per-lcore caches). Each PMD has its own counters; readers sum them.
+ * Several PMDs (vswitchd --pmd-cpus): each polls the ports it owns
+ * (vsw_port.pmd, chosen by the control thread: vswitchd.h's
+ * ports_place()), any port of any switch; a frame for a port another PMD
+ * owns goes through that port's handoff ring (dp.h), and a PMD about to
+ * sleep is woken by whoever hands it a frame. Each PMD has its own
+ * counters, and its own slot in every port's; readers sum them.
  *
- * Control/data handover: the PMD owns every switch and port it was given.
- * The control thread changes them only through commands sent over an
- * rte_ring; each pmd_* call below enqueues one, wakes the PMD and waits
- * for its completion, so no lock is shared with the data path. The PMD is
+ * Control/data handover: the PMD owns the ports it was given. The
+ * control thread changes one port through commands sent over an rte_ring
+ * (pmd_set_props, pmd_exec: each enqueues one, wakes the PMD and waits
+ * for its completion). What several PMDs share (port tables, switches'
+ * port lists and L2 registrations, a port's owner) it changes while every
+ * PMD is parked: each is sent a command that waits, between two
+ * iterations, until the change is made (pmd_add_port, pmd_del_port,
+ * pmd_move_ports: forwarding stops meanwhile). No lock is shared with the data
+ * path but a switch's L2 lock (dp.h l2_shared). The PMD is
  * also an RCU reader (rte_rcu_qsbr, shared by all PMDs): it reports a quiescent state every
  * iteration and goes offline while asleep, which lets the vhost thread wait
  * safely before a guest's rings go away (netback/xnb.c).
@@ -34,10 +40,11 @@ struct pmd_counters {
 	uint64_t busy_polls;	/* iterations that moved frames */
 	uint64_t idle_polls;	/* iterations that did not */
 	uint64_t sleeps;	/* times it went to sleep */
-	uint64_t wakeups;	/* ports that woke it (a kick, a tap) */
+	uint64_t wakeups;	/* ports that woke it (a kick, a tap, frames
+				 * another PMD handed it) */
 };
 
-#define VSW_MAX_PMDS	16
+_Static_assert(VSW_MAX_PMDS == LINKPROP_PMD_MAX + 1, "the pmd property names a PMD");
 
 /* The RCU state every PMD reports to (thread ids 0..npmds-1): waiting on
  * it waits for all of them. NULL when out of memory; rte_free() it after
@@ -49,27 +56,34 @@ struct rte_rcu_qsbr *pmd_qsbr_create(unsigned npmds);
 struct pmd *pmd_start(struct rte_mempool *pool, struct rte_mempool *jumbo,
 		       unsigned lcore, unsigned index,
 		       struct rte_rcu_qsbr *qsbr);
-/* Stop and join it; every port and switch must have been removed. */
+/* Stop and join it; every port must have been removed. */
 void pmd_stop(struct pmd *pmd);
 void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c);
 
-/* Commands (control thread); each returns once the PMD has done it. */
-int pmd_add_switch(struct pmd *pmd, struct vsw_switch *sw);
-/* The switch must have no ports left. */
-int pmd_del_switch(struct pmd *pmd, struct vsw_switch *sw);
-/* Give port p (p->sw set) to the PMD: a VNIC's (vid, MAC) is registered in
- * its switch's L2 table (-EADDRINUSE if taken), an uplink becomes its
- * switch's uplink; p->id is assigned. -ENOSPC when a table is full. */
-int pmd_add_port(struct pmd *pmd, struct vsw_port *p);
+/* Changes made while the PMDs pmds[0..n-1] are parked (control thread). */
+/* Give port p (p->sw set, p->pmd its owner) to the PMDs: a VNIC's (vid,
+ * MAC) is registered in its switch's L2 table (-EADDRINUSE if taken), an
+ * uplink becomes its switch's uplink; p->id is assigned; with several
+ * PMDs it gets a handoff ring. -ENOSPC when a table is full, -ENOBUFS
+ * (dp.h switch_add_port()), -ENOMEM. */
+int pmd_add_port(struct pmd *const *pmds, unsigned n, struct vsw_port *p);
 /* Take it back: unlinked, its L2 entries removed, queued frames freed. */
-int pmd_del_port(struct pmd *pmd, struct vsw_port *p);
+void pmd_del_port(struct pmd *const *pmds, unsigned n, struct vsw_port *p);
+/* Give ports[i] to PMD to[i] (count of them); frames queued towards them
+ * go with them, and those other PMDs had handed them are queued first. */
+void pmd_move_ports(struct pmd *const *pmds, unsigned n,
+		    struct vsw_port *const *ports, const unsigned *to,
+		    unsigned count);
+
+/* Commands to the port's owner; each returns once it has done it. */
 /* Apply new properties (caps, priority, protection) to a running port. */
 int pmd_set_props(struct pmd *pmd, struct vsw_port *p,
 		  const struct link_props *props);
 
 /* Run fn(dp, arg, now_ns) on the PMD, between two iterations, and return
  * its result: for modules whose data-path state hangs off ports (flows,
- * flows/flow_dp.h) without a command of their own here. */
+ * flows/flow_dp.h) without a command of their own here: the PMD that owns
+ * the port. */
 typedef int (*pmd_exec_fn)(struct vsw_dp *dp, void *arg, uint64_t now_ns);
 int pmd_exec(struct pmd *pmd, pmd_exec_fn fn, void *arg);
 

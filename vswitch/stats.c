@@ -49,8 +49,8 @@ int stats_nobufs_error(const struct vswd *d, struct rpc_error *err)
 			  switch_max_queues(budget), VSW_NPRIO, VSW_TXQ_MIN);
 }
 
-/* One PMD's counters and what it serves: the links whose switch it runs
- * and the VNICs over them. */
+/* One PMD's counters and what it polls: the phys links whose uplink it
+ * owns and the VNICs whose port it owns. */
 static json_t *stats_pmd_json(struct vswd *d, unsigned i,
 			      struct pmd_counters *sum)
 {
@@ -63,10 +63,10 @@ static json_t *stats_pmd_json(struct vswd *d, unsigned i,
 	sum->sleeps += c.sleeps;
 	sum->wakeups += c.wakeups;
 	for (struct vsw_link *l = d->links; l; l = l->next)
-		if (l->sw->pmd == i)
+		if (l->uplink && l->uplink->pmd == i)
 			json_array_append_new(links, json_string(l->name));
 	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
-		if (v->over->sw->pmd == i)
+		if (v->port && v->port->pmd == i)
 			json_array_append_new(vnics, json_string(v->name));
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 			 "index", (json_int_t)i,

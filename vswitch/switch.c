@@ -12,9 +12,13 @@
  *     broadcast and multicast flood to the VLAN's VNICs and the uplink.
  * Frames going to several ports share one mbuf (reference counts); only a
  * copy for the uplink gets a tag. Runs on the PMD thread: no allocation
- * beyond mbufs, no locks, no logging.
+ * beyond mbufs, no logging; the one lock is a switch's L2 table's when
+ * its uplink and some of its ports are on different PMDs (l2_shared).
+ * A frame for a port another PMD owns goes to that port's handoff ring
+ * (dp.h); its owner queues it (switch_take_handoff()).
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "csum.h"
@@ -45,32 +49,108 @@ static const enum vsw_drop protect_drop[] = {
 	[PROTECT_DHCP_SPOOF] = VSW_DROP_DHCP_SPOOF,
 };
 
-static void drop(struct vsw_port *charged, struct rte_mbuf *m,
-		 enum vsw_drop why)
+/* The counters of port p this PMD writes. */
+#define ST(dp, p)	(&(p)->stats[(dp)->index])
+
+static void drop(struct vsw_dp *dp, struct vsw_port *charged,
+		 struct rte_mbuf *m, enum vsw_drop why)
 {
-	vsw_add(&charged->stats.drops[why], 1);
+	vsw_add(&ST(dp, charged)->drops[why], 1);
 	rte_pktmbuf_free(m);
 }
 
-/* Queue m (one reference) for out; drop it if the queue is full. */
-static void enqueue(struct vsw_port *out, unsigned prio, struct rte_mbuf *m)
+static inline void l2_lock(struct vsw_switch *sw)
+{
+	if (unlikely(sw->l2_shared))
+		rte_spinlock_lock(&sw->l2_lock);
+}
+
+static inline void l2_unlock(struct vsw_switch *sw)
+{
+	if (unlikely(sw->l2_shared))
+		rte_spinlock_unlock(&sw->l2_lock);
+}
+
+/* Hand m to out's owner (another PMD), waking it if it sleeps. A full
+ * ring drops the frame: charged to the sender for the uplink (as a full
+ * uplink queue is), else to out as a full queue; a VNIC sending is then
+ * held (pmd.c reads it again once the ring has room). */
+static __attribute__((noinline, cold)) void
+handoff(struct vsw_dp *dp, struct vsw_port *in, struct vsw_port *out,
+	unsigned prio, struct rte_mbuf *m)
+{
+	struct vsw_handoff h = { .m = m, .from = in->id, .prio = prio };
+	struct vsw_wake *w = out->wake;
+
+	if (rte_ring_mp_enqueue_elem(out->handoff, &h, sizeof(h)) != 0) {
+		if (!in->uplink)	/* a VNIC's next frames wait in its ring */
+			in->held_by = out;
+		if (out->uplink)
+			drop(dp, in, m, VSW_DROP_UPLINK_FULL);
+		else
+			drop(dp, out, m, VSW_DROP_QUEUE_FULL);
+		return;
+	}
+	/* with the owner's store of sleeping and its look at the ring
+	 * (pmd.c): one of the two sees the other */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&w->sleeping, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&w->sleeping, 0, __ATOMIC_ACQ_REL)) {
+		uint64_t one = 1;
+
+		(void)!write(w->fd, &one, sizeof(one));
+	}
+}
+
+/* Queue m (one reference) for out, a port of this PMD; drop it if the
+ * queue is full. */
+static void enqueue_local(struct vsw_dp *dp, struct vsw_port *out,
+			  unsigned prio, struct rte_mbuf *m)
 {
 	struct vsw_txq *q;
 
 	if (unlikely(rte_pktmbuf_pkt_len(m) > vsw_port_max_frame(out))) {
-		drop(out, m, VSW_DROP_OVERSIZE);	/* its MTU is smaller */
+		drop(dp, out, m, VSW_DROP_OVERSIZE);	/* its MTU is smaller */
 		return;
 	}
 	if (out->flows && flow_dp_output(out, &prio, m))
 		return;
 	q = &out->txq[prio];
 	if (vsw_txq_room(out, prio) == 0) {
-		drop(out, m, shaper_limited(&out->to_port) ?
-			     VSW_DROP_MAXBW_QUEUE : VSW_DROP_QUEUE_FULL);
+		drop(dp, out, m, shaper_limited(&out->to_port) ?
+				 VSW_DROP_MAXBW_QUEUE : VSW_DROP_QUEUE_FULL);
 		return;
 	}
 	q->m[(q->head + q->count) % VSW_TXQ_LEN] = m;
 	q->count++;
+}
+
+/* m from in for VNIC out: queued here, or handed to out's PMD. */
+static void enqueue(struct vsw_dp *dp, struct vsw_port *in,
+		    struct vsw_port *out, struct rte_mbuf *m)
+{
+	if (unlikely(out->pmd != dp->index))
+		handoff(dp, in, out, 0, m);
+	else
+		enqueue_local(dp, out, 0, m);
+}
+
+unsigned switch_take_handoff(struct vsw_dp *dp, struct vsw_port *p)
+{
+	struct vsw_handoff h[VSW_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst_elem(p->handoff, h, sizeof(h[0]),
+						    VSW_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vsw_port *from = h[i].from < VSW_MAX_PORTS ?
+					dp->ports[h[i].from] : NULL;
+
+		if (p->uplink && vsw_txq_room(p, h[i].prio) == 0)
+			drop(dp, from ? from : p, h[i].m, VSW_DROP_UPLINK_FULL);
+		else
+			enqueue_local(dp, p, h[i].prio, h[i].m);
+	}
+	return n;
 }
 
 /* A private one-segment copy of m (pool's mbufs, or the jumbo pool's for
@@ -101,7 +181,7 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 
 			rte_pktmbuf_free(m);
 			if (!c) {
-				vsw_add(&in->stats.drops[VSW_DROP_NO_BUFFER], 1);
+				vsw_add(&ST(dp, in)->drops[VSW_DROP_NO_BUFFER], 1);
 				return;
 			}
 			m = c;
@@ -109,16 +189,20 @@ static void to_uplink(struct vsw_dp *dp, struct vsw_port *in,
 		f = rte_pktmbuf_mtod(m, uint8_t *);
 		t = vlan_push(f, rte_pktmbuf_data_len(m), vid, 0);
 		if (!t || !rte_pktmbuf_prepend(m, VLAN_HLEN)) {
-			drop(in, m, VSW_DROP_MALFORMED);
+			drop(dp, in, m, VSW_DROP_MALFORMED);
 			return;
 		}
 	}
-	if (vsw_txq_room(up, prio) == 0) {
-		/* charged to the sender: shows who loses on a busy uplink */
-		drop(in, m, VSW_DROP_UPLINK_FULL);
+	if (unlikely(up->pmd != dp->index)) {
+		handoff(dp, in, up, prio, m);
 		return;
 	}
-	enqueue(up, prio, m);
+	if (vsw_txq_room(up, prio) == 0) {
+		/* charged to the sender: shows who loses on a busy uplink */
+		drop(dp, in, m, VSW_DROP_UPLINK_FULL);
+		return;
+	}
+	enqueue_local(dp, up, prio, m);
 }
 
 /* Broadcast, multicast or unknown: every VNIC of the VLAN but the sender,
@@ -139,7 +223,7 @@ static void flood(struct vsw_dp *dp, struct vsw_port *in,
 	}
 	rte_mbuf_refcnt_update(m, (int16_t)(n + up - 1));
 	for (unsigned i = 0; i < n; i++)
-		enqueue(dst[i], 0, m);
+		enqueue(dp, in, dst[i], m);
 	if (up)
 		to_uplink(dp, in, sw, vid, m);
 }
@@ -155,9 +239,11 @@ static void deliver(struct vsw_dp *dp, struct vsw_port *in,
 		flood(dp, in, sw, vid, m);
 		return;
 	}
+	l2_lock(sw);
 	kind = l2_lookup(&sw->l2, vid, dst, dp->now_ns / 1000000, &id);
+	l2_unlock(sw);
 	if (kind == L2_VNIC && dp->ports[id] && dp->ports[id] != in) {
-		enqueue(dp->ports[id], 0, m);
+		enqueue(dp, in, dp->ports[id], m);
 	} else if (kind == L2_VNIC) {
 		rte_pktmbuf_free(m);		/* to itself: nothing to do */
 	} else if (in->uplink) {
@@ -168,7 +254,7 @@ static void deliver(struct vsw_dp *dp, struct vsw_port *in,
 	} else if (sw->uplink) {
 		to_uplink(dp, in, sw, vid, m);
 	} else {
-		drop(in, m, VSW_DROP_UNKNOWN_DST);
+		drop(dp, in, m, VSW_DROP_UNKNOWN_DST);
 	}
 }
 
@@ -182,8 +268,10 @@ static int from_uplink(struct vsw_dp *dp, struct vsw_port *in,
 	if (vlan_parse(f, rte_pktmbuf_data_len(m), &vi) < 0)
 		return VSW_DROP_MALFORMED;
 	*vid = vi.vid;
+	l2_lock(in->sw);
 	l2_learn(&in->sw->l2, vi.vid, (const struct mac_addr *)(f + MAC_LEN),
 		 in->id, dp->now_ns / 1000000);
+	l2_unlock(in->sw);
 	if (vi.tagged) {
 		if (!vlan_pop(f, rte_pktmbuf_data_len(m)))
 			return VSW_DROP_MALFORMED;
@@ -224,7 +312,7 @@ static struct rte_mbuf *switch_linear(struct vsw_dp *dp, struct vsw_port *in,
 	c = dp->jumbo ? rte_pktmbuf_copy(m, dp->jumbo, 0, UINT32_MAX) : NULL;
 	if (!c || c->nb_segs > 1) {
 		rte_pktmbuf_free(c);
-		drop(in, m, VSW_DROP_NO_BUFFER);
+		drop(dp, in, m, VSW_DROP_NO_BUFFER);
 		return NULL;
 	}
 	rte_pktmbuf_free(m);
@@ -239,18 +327,18 @@ static void switch_one(struct vsw_dp *dp, struct vsw_port *in,
 
 	/* longer than its MTU: dropped before anything looks at it */
 	if (rte_pktmbuf_pkt_len(m) > vsw_port_max_frame(in)) {
-		drop(in, m, VSW_DROP_OVERSIZE);
+		drop(dp, in, m, VSW_DROP_OVERSIZE);
 		return;
 	}
 	if (m->nb_segs > 1 && !(m = switch_linear(dp, in, m)))
 		return;
 	if (rte_pktmbuf_data_len(m) < 14) {
-		drop(in, m, VSW_DROP_MALFORMED);
+		drop(dp, in, m, VSW_DROP_MALFORMED);
 		return;
 	}
 	why = in->uplink ? from_uplink(dp, in, m, &vid) : from_vnic(in, m);
 	if (why >= 0) {
-		drop(in, m, why);
+		drop(dp, in, m, why);
 		return;
 	}
 	if (in->flows) {
@@ -278,8 +366,8 @@ void switch_input(struct vsw_dp *dp, struct vsw_port *in,
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		switch_one(dp, in, pkts[i]);
 	}
-	vsw_add(&in->stats.rx_pkts, n);
-	vsw_add(&in->stats.rx_bytes, bytes);
+	vsw_add(&ST(dp, in)->rx_pkts, n);
+	vsw_add(&ST(dp, in)->rx_bytes, bytes);
 	if (!in->uplink)
 		shaper_charge(&in->from_port, bytes);
 }
@@ -316,8 +404,8 @@ static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
 		for (uint16_t i = sent; i < n; i++)
 			bytes -= rte_pktmbuf_pkt_len(q->m[q->head + i]);
 		shaper_charge(&p->to_port, bytes);
-		vsw_add(&p->stats.tx_pkts, sent);
-		vsw_add(&p->stats.tx_bytes, bytes);
+		vsw_add(&ST(dp, p)->tx_pkts, sent);
+		vsw_add(&ST(dp, p)->tx_bytes, bytes);
 		q->head = (uint16_t)((q->head + sent) % VSW_TXQ_LEN);
 		q->count = (uint16_t)(q->count - sent);
 		total += sent;
@@ -330,12 +418,12 @@ static unsigned flush_queue(struct vsw_dp *dp, struct vsw_port *p,
 }
 
 /* Free what waits for a port without carrier, each frame counted. */
-static void drop_queued(struct vsw_port *p)
+static void drop_queued(struct vsw_dp *dp, struct vsw_port *p)
 {
 	for (unsigned prio = 0; prio < VSW_NPRIO; prio++) {
 		struct vsw_txq *q = &p->txq[prio];
 
-		vsw_add(&p->stats.drops[VSW_DROP_QUEUE_FULL], q->count);
+		vsw_add(&ST(dp, p)->drops[VSW_DROP_QUEUE_FULL], q->count);
 		while (q->count) {
 			rte_pktmbuf_free(q->m[q->head]);
 			q->head = (uint16_t)((q->head + 1) % VSW_TXQ_LEN);
@@ -352,7 +440,7 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 	/* a guest VNIC without a frontend would hold up to VSW_TXQ_LEN
 	 * mbufs of the shared pool for as long as it stays away */
 	if (switch_pending(p) && !nb_carrier(p->nb)) {
-		drop_queued(p);
+		drop_queued(dp, p);
 		if (p->flows) {
 			/* its capped flows' queues towards it too; what it
 			 * sent before still leaves */
@@ -370,11 +458,16 @@ unsigned switch_flush(struct vsw_dp *dp, struct vsw_port *p)
 	return total;
 }
 
-void switch_drain(struct vsw_port *p)
+void switch_drain(struct vsw_dp *dp, struct vsw_port *p)
 {
+	struct vsw_handoff h;
+
+	while (p->handoff &&
+	       rte_ring_sc_dequeue_elem(p->handoff, &h, sizeof(h)) == 0)
+		drop(dp, p, h.m, VSW_DROP_QUEUE_FULL);
 	if (p->flows)
 		flow_dp_drain(p);
-	drop_queued(p);
+	drop_queued(dp, p);
 }
 
 static int switch_alloc_id(struct vsw_dp *dp, struct vsw_port *p)
@@ -405,7 +498,7 @@ static unsigned queue_weight(const struct vsw_port *p)
 
 /* Free the newest frames of p's queues beyond its share (lowest
  * priority first), counted as queue_full drops. */
-static void trim_queues(struct vsw_port *p)
+static void trim_queues(struct vsw_dp *dp, struct vsw_port *p)
 {
 	for (unsigned prio = 0; prio < VSW_NPRIO; prio++) {
 		struct vsw_txq *q = &p->txq[prio];
@@ -413,7 +506,7 @@ static void trim_queues(struct vsw_port *p)
 		while (q->count && (p->uplink ? q->count : vsw_queued(p)) >
 		       p->txq_share) {
 			q->count--;
-			drop(p, q->m[(q->head + q->count) % VSW_TXQ_LEN],
+			drop(dp, p, q->m[(q->head + q->count) % VSW_TXQ_LEN],
 			     VSW_DROP_QUEUE_FULL);
 		}
 	}
@@ -434,7 +527,7 @@ static void reshare(struct vsw_dp *dp)
 		if (!p)
 			continue;
 		p->txq_share = (uint16_t)share;
-		trim_queues(p);
+		trim_queues(dp, p);
 	}
 }
 
@@ -480,7 +573,7 @@ void switch_del_port(struct vsw_dp *dp, struct vsw_port *p)
 		}
 	}
 	l2_flush_port(&sw->l2, p->id);
-	switch_drain(p);
+	switch_drain(dp, p);
 	dp->ports[p->id] = NULL;
 	dp->queue_weight -= queue_weight(p);
 	reshare(dp);

@@ -161,9 +161,13 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 			log_warn("vnic %s: cpus not applied: %s", v->name,
 				 strerror(-rc));
 	}
-	rc = pmd_set_props(vsw_pmd(d, p->sw), p, &v->props);	/* not yet polled */
+	if ((v->props.set & (1u << LINKPROP_PMD)) && v->props.pmd >= d->npmds)
+		log_warn("vnic %s: pmd %u not applied: vswitchd runs %u "
+			 "PMD(s)", v->name, v->props.pmd, d->npmds);
+	p->pmd = place_new_port(d, &v->props);
+	rc = pmd_set_props(vsw_pmd(d, p), p, &v->props);	/* not yet polled */
 	if (rc == 0)
-		rc = pmd_add_port(vsw_pmd(d, p->sw), p);
+		rc = pmd_add_port(d->pmds, d->npmds, p);
 	if (rc < 0) {
 		nb_port_close(p->nb);
 		free(p);
@@ -180,7 +184,7 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 static void vnic_stop_port(struct vswd *d, struct vsw_vnic *v)
 {
 	capture_port_gone(d, v->port);
-	pmd_del_port(vsw_pmd(d, v->port->sw), v->port);
+	pmd_del_port(d->pmds, d->npmds, v->port);
 	nb_port_close(v->port->nb);
 	free(v->port);
 	v->port = NULL;
@@ -251,8 +255,10 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 		goto fail;
 	over->nvnics++;
 	vnic_list_add(d, v);
-	log_info("vnic %s: created over %s (%s, vid %u)", v->name, over->name,
-		 v->kind == VNIC_GUEST ? "guest" : "host", v->vid);
+	log_info("vnic %s: created over %s (%s, vid %u, PMD %u)", v->name,
+		 over->name, v->kind == VNIC_GUEST ? "guest" : "host", v->vid,
+		 v->port->pmd);
+	place_rebalance(d);	/* a pinned one may unbalance the others */
 	*out = v;
 	return 0;
 fail:
@@ -287,6 +293,7 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 	vnic_stop_port(d, v);
 	vnic_forget(d, v);
 	log_info("vnic %s: deleted%s", name, temporary ? " (temporarily)" : "");
+	place_rebalance(d);
 	return 0;
 }
 
@@ -314,9 +321,17 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 					  rc == -ENOTSUP ? "operation not supported"
 							 : strerror(-rc));
 	}
-	rc = pmd_set_props(vsw_pmd(d, v->port->sw), v->port, run);
+	rc = pmd_set_props(vsw_pmd(d, v->port), v->port, run);
 	if (rc < 0)
 		return rpc_errorf(err, -rc, "invalid argument");
+	if ((run->set ^ v->props.set) & (1u << LINKPROP_PMD) ||
+	    run->pmd != v->props.pmd) {
+		/* pinned (vswitchd runs that PMD: vnicprop.c checked) or
+		 * back to the default: in effect now, traffic running */
+		v->props = *run;
+		place_rebalance(d);
+		log_info("vnic %s: on PMD %u", v->name, v->port->pmd);
+	}
 	if (run->maxbw != v->props.maxbw) {
 		char bw[UNITS_STRLEN] = "none";
 
@@ -433,9 +448,12 @@ static json_t *vnic_stats_json(const struct vsw_vnic *v)
 {
 	struct nb_port_stats nst = { 0 };
 
+	struct vsw_stats sum;
+
 	if (v->port->nb)
 		nb_port_stats(v->port->nb, &nst);
-	return stats_json(&v->port->stats, true, nst.rx_missed);
+	vsw_stats_sum(v->port, &sum);
+	return stats_json(&sum, true, nst.rx_missed);
 }
 
 static json_t *vnic_json(const struct vsw_vnic *v, bool stats)
@@ -453,6 +471,8 @@ static json_t *vnic_json(const struct vsw_vnic *v, bool stats)
 		"temporary", v->temporary, "state", vnic_state(v),
 		"mtu", (int)v->props.mtu);
 
+	if (o)
+		json_object_set_new(o, "pmd", json_integer(v->port->pmd));
 	if (o && stats)
 		json_object_set_new(o, "stats", vnic_stats_json(v));
 	return o;
@@ -523,6 +543,8 @@ static int vnic_ctl_create(struct vswd *d, json_t *params, json_t **result,
 	int rc = vnic_ctl_spec(params, &s, err);
 
 	if (rc == 0)
+		rc = place_check_pin(d, &s.props, err);
+	if (rc == 0)
 		rc = vnic_create(d, &s, &v, err);
 	if (rc < 0)
 		return rc;
@@ -587,12 +609,13 @@ static json_t *vnic_saved_json(struct vswd *d, const json_t *e)
 	const char *kind = json_string_value(json_object_get(e, "kind"));
 	struct link_props p;
 	uint64_t speed;
+	json_t *o;
 
 	persist_vnic_props(e, &p);
 	speed = p.maxbw ? p.maxbw / 1000000 : l ? link_speed_mbps(l) : 0;
 	/* an entry written by hand may lack the optional keys: what
-	 * persist_restore() would make of it */
-	return json_pack("{s:O?, s:s?, s:I, s:I, s:O?, s:s, s:O?, s:s, s:b, s:i}",
+	 * persist_restore() would make of it; no PMD: it may not run */
+	o = json_pack("{s:O?, s:s?, s:I, s:I, s:O?, s:s, s:O?, s:s, s:b, s:i}",
 		"name", json_object_get(e, "name"), "over", over,
 		"speed", (json_int_t)speed, "maxbw", (json_int_t)p.maxbw,
 		"mac", json_object_get(e, "mac"),
@@ -600,6 +623,9 @@ static json_t *vnic_saved_json(struct vswd *d, const json_t *e)
 		"vid", json_object_get(e, "vid"),
 		"kind", kind && !strcmp(kind, "guest") ? "guest" : "host",
 		"temporary", false, "mtu", (int)p.mtu);
+	if (o)
+		json_object_set_new(o, "pmd", json_null());
+	return o;
 }
 
 /* vnic.list with "persistent": the saved configuration's VNICs. */

@@ -58,6 +58,8 @@ static int vnicprop_ctl_set(struct vswd *d, json_t *params,
 	rc = ctl_props(props, &run, err);
 	if (rc == 0 && !temporary)
 		rc = ctl_props(props, &saved, err);
+	if (rc == 0)
+		rc = place_check_pin(d, &run, err);
 	if (rc < 0)
 		return rc;
 	return vnicprop_apply(d, v, &run, &saved, temporary, err);

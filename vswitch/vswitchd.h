@@ -95,12 +95,25 @@ struct vnic_spec {
 	struct link_props props;
 };
 
-/* The PMD that serves switch sw (and every port on it). */
+/* The PMD that polls port p (its owner). */
 static inline struct pmd *vsw_pmd(const struct vswd *d,
-				  const struct vsw_switch *sw)
+				  const struct vsw_port *p)
 {
-	return d->pmds[sw->pmd];
+	return d->pmds[p->pmd];
 }
+
+/* place.c: which PMD polls each port (vswitchd.8 "PMD threads"). */
+/* A new port's owner: the PMD pinned by props (a VNIC's pmd property, if
+ * vswitchd runs that PMD), else the one polling the fewest ports (the
+ * lowest index among those). */
+unsigned place_new_port(const struct vswd *d, const struct link_props *props);
+/* Ports not pinned moved so that no PMD polls two more than another
+ * (fewest moves; pinned ones go to their PMD first). After a port came
+ * or went or a pin changed. */
+void place_rebalance(struct vswd *d);
+/* A pmd property vswitchd can apply: 0, or -EINVAL with err. */
+int place_check_pin(const struct vswd *d, const struct link_props *props,
+		    struct rpc_error *err);
 
 /* link.c */
 struct vsw_link *link_find(struct vswd *d, const char *name);

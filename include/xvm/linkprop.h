@@ -19,6 +19,9 @@
 #define LINKPROP_MAX_IPS	16
 #define LINKPROP_MAX_CPUS	1024	/* cpus: ids 0..1023 */
 #define MAXBW_MIN_BPS		1200000ULL	/* 1200K */
+#define LINKPROP_PMD_MAX	15	/* pmd: 0..15 (vswitchd's VSW_MAX_PMDS
+					 * - 1; vswitchd refuses one it does
+					 * not run) */
 
 /* dladm link-name rules: first a letter, then [A-Za-z0-9_.], ending in a
  * digit that is not a leading zero of the final number ("vnic0", "e1000g10"
@@ -52,6 +55,7 @@ enum linkprop_id {
 	LINKPROP_ALLOWED_IPS,
 	LINKPROP_MTU,
 	LINKPROP_CPUS,
+	LINKPROP_PMD,
 	LINKPROP_COUNT,
 };
 
@@ -67,6 +71,10 @@ struct link_props {
 	 * receive packet steering (netback/tap.c); for a guest VNIC only
 	 * recorded, saved and shown (vnicadm.8 "cpus") */
 	uint64_t cpus[LINKPROP_MAX_CPUS / 64];
+	/* pmd: the vswitchd PMD thread (index in --pmd-cpus' list) that
+	 * polls the VNIC's port, pinned by the administrator; not set: the
+	 * default assignment (vswitchd.8 "PMD threads") */
+	uint32_t pmd;
 };
 
 /* Defaults for every property (nothing set). */

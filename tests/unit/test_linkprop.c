@@ -303,6 +303,32 @@ static void test_cpus(void)
 	CU_ASSERT_EQUAL(linkprop_cpus_check(&p, err), 0);
 }
 
+/* pmd: a PMD index 0..15 (vswitchd checks it runs that PMD) */
+static void test_pmd(void)
+{
+	static const char *const bad[] = { "16", "-1", "01", "x", "1,2",
+					   "0x1", " 1" };
+	struct link_props p;
+	char err[LINKPROP_ERRLEN];
+
+	link_props_init(&p);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_PMD), "");
+	CU_ASSERT_EQUAL(set1(&p, "pmd", "0", err), 0);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_PMD), "0");
+	CU_ASSERT_EQUAL(set1(&p, "pmd", "15", err), 0);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_PMD), "15");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		CU_ASSERT_EQUAL(set1(&p, "pmd", bad[i], err), -EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "for link property 'pmd'"));
+	}
+	CU_ASSERT_EQUAL(p.set & (1u << LINKPROP_PMD), 0);	/* unchanged */
+	CU_ASSERT_STRING_EQUAL(linkprop_default_str(LINKPROP_PMD), "--");
+	CU_ASSERT_EQUAL(set1(&p, "pmd", "15", err), 0);
+	CU_ASSERT_EQUAL(linkprop_reset(&p, "pmd", err), 0);
+	CU_ASSERT_STRING_EQUAL(fmt(&p, LINKPROP_PMD), "");
+	CU_ASSERT_EQUAL(p.pmd, 0);
+}
+
 static void test_reset(void)
 {
 	struct link_props p;
@@ -310,8 +336,8 @@ static void test_reset(void)
 
 	link_props_init(&p);
 	CU_ASSERT_EQUAL(linkprop_set_list(&p, "maxbw=100M,priority=low,"
-		"protection=ip-nospoof,allowed-ips=10.0.0.1,mtu=9000,cpus=0,2-3",
-		err), 0);
+		"protection=ip-nospoof,allowed-ips=10.0.0.1,mtu=9000,cpus=0,2-3,"
+		"pmd=3", err), 0);
 	CU_ASSERT_EQUAL(p.set, (1u << LINKPROP_COUNT) - 1);
 	for (int i = 0; i < LINKPROP_COUNT; i++)
 		CU_ASSERT_EQUAL(linkprop_reset(&p, linkprop_name(i), err), 0);
@@ -384,6 +410,7 @@ static CU_TestInfo tests[] = {
 	{ "mtu", test_mtu },
 	{ "unknown property", test_unknown },
 	{ "cpus", test_cpus },
+	{ "pmd", test_pmd },
 	{ "reset to defaults", test_reset },
 	{ "property lists", test_list },
 	CU_TEST_INFO_NULL,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include <rte_eal.h>
 #include <rte_mbuf.h>
@@ -243,7 +244,7 @@ static unsigned sent(const struct tport *t)
 
 static uint64_t drops(const struct tport *t, enum vsw_drop why)
 {
-	return vsw_read(&t->port.stats.drops[why]);
+	return vsw_read(&t->port.stats[0].drops[why]);
 }
 
 /* ---- tests ---- */
@@ -423,7 +424,7 @@ static void test_cap_long_run_rate(void)
 			inject(a, &mc, &ma, 0, FRAME_LEN);
 		ts_run(ts);
 	}
-	bits = (uint64_t)vsw_read(&capped->port.stats.tx_bytes) * 8;
+	bits = (uint64_t)vsw_read(&capped->port.stats[0].tx_bytes) * 8;
 	CU_ASSERT(bits >= want - want / 100);
 	CU_ASSERT(bits <= want + shaper_burst_for(rate) + FRAME_LEN * 8);
 	CU_ASSERT(drops(capped, VSW_DROP_MAXBW_QUEUE) > 0);
@@ -881,7 +882,7 @@ static void test_jumbo_cap(void)
 		inject_chain(a, &mc, &ma, 9014, &h);
 		ts_run(ts);
 	}
-	bits = (uint64_t)vsw_read(&capped->port.stats.tx_bytes) * 8;
+	bits = (uint64_t)vsw_read(&capped->port.stats[0].tx_bytes) * 8;
 	CU_ASSERT(bits >= want - want / 100);
 	CU_ASSERT(bits <= want + shaper_burst_for(rate) + 9014 * 8);
 	CU_ASSERT_EQUAL(capped->dummy.sent_len[0], 9014);
@@ -1044,8 +1045,92 @@ static int suite_cleanup(void)
 	return leaked ? -1 : 0;		/* every mbuf back: no leak */
 }
 
+/* Two PMDs (dp index 0 and 1, one port table, as pmd.c keeps them):
+ * frames from a port of PMD 0 to a VNIC of PMD 1 wait in the VNIC's
+ * handoff ring, its sleeping owner woken once, until PMD 1 queues and
+ * sends them, intact and in order; each PMD counts in its own slot and
+ * the sums are exact. A full ring drops, counted on the destination. */
+static void test_two_pmds_handoff(void)
+{
+	struct tswitch *ts = ts_new();
+	struct tport *a = ts_port(ts, 0, 1, NULL);
+	struct tport *b = ts_port(ts, 0, 2, NULL);
+	struct mac_addr ma = mac_of(1), mb = mac_of(2);
+	struct vsw_dp *dp1 = malloc(sizeof(*dp1));
+	struct vsw_wake w = { .sleeping = 1,
+			      .fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC) };
+	struct rte_mbuf *pkts[VSW_BURST];
+	struct vsw_stats sum;
+	unsigned n, total = 0;
+	uint64_t v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dp1);
+	CU_ASSERT_FATAL(w.fd >= 0);
+	*dp1 = ts->dp;
+	dp1->index = 1;
+	b->port.pmd = 1;
+	b->port.wake = &w;
+	b->port.handoff = rte_ring_create_elem("test_ho",
+		sizeof(struct vsw_handoff), VSW_HANDOFF_LEN, SOCKET_ID_ANY,
+		RING_F_SC_DEQ);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->port.handoff);
+	for (unsigned i = 0; i < 40; i++)
+		inject(a, &mb, &ma, 0, (uint16_t)(60 + i));
+	while ((n = nb_rx_burst(a->port.nb, pkts, VSW_BURST)) > 0)
+		switch_input(&ts->dp, &a->port, pkts, (uint16_t)n);
+	/* nothing queued on PMD 0's side; its owner woken once */
+	CU_ASSERT_EQUAL(rte_ring_count(b->port.handoff), 40);
+	CU_ASSERT_EQUAL(vsw_queued(&b->port), 0);
+	CU_ASSERT_EQUAL(switch_flush(&ts->dp, &a->port), 0);
+	CU_ASSERT_EQUAL(w.sleeping, 0);
+	CU_ASSERT_EQUAL(read(w.fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	CU_ASSERT_EQUAL(v, 1);
+	/* PMD 1 takes them (a burst at a time) and sends them */
+	while ((n = switch_take_handoff(dp1, &b->port)) > 0) {
+		CU_ASSERT(n <= VSW_BURST);
+		total += n;
+	}
+	CU_ASSERT_EQUAL(total, 40);
+	while (switch_flush(dp1, &b->port) > 0)
+		;
+	CU_ASSERT_EQUAL_FATAL(sent(b), 40);
+	for (unsigned i = 0; i < 40; i++) {
+		CU_ASSERT_EQUAL(b->dummy.sent_len[i], 60 + i);
+		CU_ASSERT_EQUAL(memcmp(b->dummy.sent[i], &mb, MAC_LEN), 0);
+	}
+	CU_ASSERT_EQUAL(vsw_read(&a->port.stats[0].rx_pkts), 40);
+	CU_ASSERT_EQUAL(vsw_read(&b->port.stats[1].tx_pkts), 40);
+	CU_ASSERT_EQUAL(vsw_read(&b->port.stats[0].tx_pkts), 0);
+	vsw_stats_sum(&b->port, &sum);
+	CU_ASSERT_EQUAL(sum.tx_pkts, 40);
+	CU_ASSERT_EQUAL(sum.tx_bytes, 40 * 60 + 39 * 40 / 2);
+	/* a ring full: the rest dropped, charged to b on PMD 0's side */
+	for (unsigned i = 0; i < VSW_HANDOFF_LEN + 10; i++) {
+		inject(a, &mb, &ma, 0, 60);
+		n = nb_rx_burst(a->port.nb, pkts, VSW_BURST);
+		switch_input(&ts->dp, &a->port, pkts, (uint16_t)n);
+	}
+	CU_ASSERT_EQUAL(rte_ring_count(b->port.handoff), VSW_HANDOFF_LEN - 1);
+	CU_ASSERT_EQUAL(vsw_read(&b->port.stats[0].drops[VSW_DROP_QUEUE_FULL]),
+			11);
+	/* and a, a VNIC, held until that ring has room (pmd.c) */
+	CU_ASSERT_PTR_EQUAL(a->port.held_by, &b->port);
+	/* going: what waits in its ring is freed, counted */
+	switch_drain(dp1, &b->port);
+	CU_ASSERT_EQUAL(rte_ring_count(b->port.handoff), 0);
+	vsw_stats_sum(&b->port, &sum);
+	CU_ASSERT_EQUAL(sum.drops[VSW_DROP_QUEUE_FULL], VSW_HANDOFF_LEN + 10);
+	rte_ring_free(b->port.handoff);
+	b->port.handoff = NULL;
+	close(w.fd);
+	free(dp1);
+	ts_free(ts);
+}
+
 static CU_TestInfo tests[] = {
 	{ "unicast by MAC and VLAN", test_unicast_by_mac_and_vlan },
+	{ "two PMDs: frames handed over, counters summed",
+	  test_two_pmds_handoff },
 	{ "broadcast within a VLAN", test_broadcast_within_vlan },
 	{ "spoofed source dropped", test_spoofed_source_dropped },
 	{ "cap: queue, depth, refill", test_cap_token_bucket },
