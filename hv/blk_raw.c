@@ -10,6 +10,14 @@
  * READV/WRITEV on the caller's buffers, FSYNC with DATASYNC for flush,
  * FALLOCATE for discard and write-zeroes; completions are announced on an eventfd
  * registered with the ring. A short transfer is resubmitted for the rest.
+ * Between plug and unplug (one notification's requests) nothing is
+ * submitted: at unplug, runs of reads or of writes that follow each other
+ * on the disk, in the order they came, go as one READV/WRITEV (up to
+ * RAW_MERGE_IOV buffers and RAW_MERGE_BYTES), as QEMU's virtio-blk merges
+ * them: a guest streaming 64 KiB requests at depth then costs the host
+ * one large I/O instead of many small ones. A merged I/O that does not
+ * complete in full finishes the requests it covered and sends the rest
+ * again one by one, so an error reaches exactly the requests it hits.
  * With BLKDEV_DIRECT the image is opened O_DIRECT (cache=none): offsets
  * and lengths must be multiples of the device's logical block size
  * (BLKSSZGET; 512 for files, whose file system says EINVAL otherwise) and
@@ -30,11 +38,22 @@
 #include <liburing.h>
 #include "blockdev.h"
 
-/* Each request is submitted at once, so the submission ring holds at
- * most one entry at a time; the completion ring must hold every request
- * that can be in flight: 8 queues (virtio-blk's queues=) of 256. */
+/* The submission ring takes a batch (at most RAW_BATCH_MAX, more go in
+ * turns); the completion ring must hold every request that can be in
+ * flight: 8 queues (virtio-blk's queues=) of 256. */
 #define RAW_RING_ENTRIES	256
 #define RAW_CQ_ENTRIES		2048
+#define RAW_BATCH_MAX		RAW_RING_ENTRIES
+#define RAW_MERGE_IOV		1024		/* the kernel's UIO_MAXIOV */
+#define RAW_MERGE_BYTES		(16u << 20)
+
+/* Requests that follow each other on the disk, sent as one I/O. The
+ * completion's user data is its address with the low bit set. */
+struct raw_merge {
+	struct blkdev_req *first;	/* in disk order, by batch_next */
+	int iovcnt;
+	struct iovec iov[];
+};
 
 struct blk_raw {
 	int fd;
@@ -43,7 +62,9 @@ struct blk_raw {
 	bool have_ring;
 	int efd;			/* eventfd of the ring's completions */
 	bool plugged;			/* queue, submit at unplug */
-	struct blkdev_req *batch;	/* queued while plugged, newest first */
+	struct blkdev_req *batch[RAW_BATCH_MAX];	/* queued while plugged,
+							 * in order */
+	unsigned int nbatch;
 };
 
 static int raw_fd(const struct blkdev *bd)
@@ -285,56 +306,13 @@ static bool raw_iov_aligned(const struct blkdev_req *q, unsigned int align)
 
 static void raw_finish(struct blkdev *bd, struct blkdev_req *q, int rc);
 
-/* Hand what was queued while plugged to the kernel. The kernel takes
- * entries in ring order; those it did not take (the newest) are made
- * no-ops that finish nothing (they stay in the ring and go with the
- * next submit) and finished with the error. */
-static void raw_submit_batch(struct blkdev *bd)
+/* Fill sqe for the rest of q (from q->xfer on). */
+static void raw_prep(struct blk_raw *r, struct io_uring_sqe *sqe,
+		     struct blkdev_req *q)
 {
-	struct blk_raw *r = bd->priv;
-	struct blkdev_req *q, *next;
-	unsigned int total = 0, sent = 0, unsent, i;
-	int rc = 0;
-
-	for (q = r->batch; q; q = q->batch_next)
-		total++;
-	while (sent < total) {
-		rc = io_uring_submit(&r->ring);
-		if (rc == -EINTR)
-			continue;
-		if (rc <= 0)
-			break;
-		sent += (unsigned int)rc;
-	}
-	unsent = sent < total ? total - sent : 0;
-	q = r->batch;
-	r->batch = NULL;
-	for (i = 0; q; q = next, i++) {
-		next = q->batch_next;
-		q->batch_next = NULL;
-		if (i >= unsent)
-			continue;
-		io_uring_prep_nop(q->sqe);
-		io_uring_sqe_set_data(q->sqe, NULL);
-		raw_finish(bd, q, rc < 0 ? rc : -EAGAIN);
-	}
-}
-
-/* Queue the rest of q (from q->xfer on) and submit (plugged: at
- * unplug). */
-static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
-{
-	struct blk_raw *r = bd->priv;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 	struct iovec *iov = q->iov;
-	int iovcnt = q->iovcnt, rc;
+	int iovcnt = q->iovcnt;
 
-	if (!sqe && r->batch) {		/* the ring is full of the batch */
-		raw_submit_batch(bd);
-		sqe = io_uring_get_sqe(&r->ring);
-	}
-	if (!sqe)
-		return -EAGAIN;		/* cannot happen: we submit each */
 	switch (q->op) {
 	case BLKDEV_OP_READ:
 	case BLKDEV_OP_WRITE:
@@ -372,12 +350,170 @@ static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, q);
+}
+
+/* A read or write that can join others: whole, buffers its own. */
+static bool raw_mergeable(const struct blkdev_req *q)
+{
+	return (q->op == BLKDEV_OP_READ || q->op == BLKDEV_OP_WRITE) &&
+	       !q->bounce && !q->xfer;
+}
+
+/* Starting at b[i], the requests that go as one I/O: how many. */
+static unsigned int raw_run(struct blkdev_req **b, unsigned int i,
+			    unsigned int n)
+{
+	uint64_t end = b[i]->off + b[i]->len, len = b[i]->len;
+	int iovcnt = b[i]->iovcnt;
+	unsigned int j = i + 1;
+
+	if (!raw_mergeable(b[i]))
+		return 1;
+	for (; j < n; j++) {
+		const struct blkdev_req *q = b[j];
+
+		if (!raw_mergeable(q) || q->op != b[i]->op || q->off != end ||
+		    iovcnt + q->iovcnt > RAW_MERGE_IOV ||
+		    len + q->len > RAW_MERGE_BYTES)
+			break;
+		end += q->len;
+		len += q->len;
+		iovcnt += q->iovcnt;
+	}
+	return j - i;
+}
+
+/* b[i], b[i+1] .. b[i+k-1] as one READV/WRITEV in sqe; false if out of
+ * memory (nothing prepared). */
+static bool raw_prep_merge(struct blk_raw *r, struct io_uring_sqe *sqe,
+			   struct blkdev_req **b, unsigned int k)
+{
+	struct raw_merge *m;
+	int iovcnt = 0;
+
+	for (unsigned int j = 0; j < k; j++)
+		iovcnt += b[j]->iovcnt;
+	m = malloc(sizeof(*m) + sizeof(m->iov[0]) * (size_t)iovcnt);
+	if (!m)
+		return false;
+	m->first = b[0];
+	m->iovcnt = 0;
+	for (unsigned int j = 0; j < k; j++) {
+		for (int v = 0; v < b[j]->iovcnt; v++)
+			if (b[j]->iov[v].iov_len)
+				m->iov[m->iovcnt++] = b[j]->iov[v];
+		b[j]->batch_next = j + 1 < k ? b[j + 1] : NULL;
+	}
+	if (b[0]->op == BLKDEV_OP_READ)
+		io_uring_prep_readv(sqe, r->fd, m->iov, (unsigned int)m->iovcnt,
+				    b[0]->off);
+	else
+		io_uring_prep_writev(sqe, r->fd, m->iov, (unsigned int)m->iovcnt,
+				     b[0]->off);
+	io_uring_sqe_set_data(sqe, (void *)((uintptr_t)m | 1));
+	return true;
+}
+
+/* What an entry's user data names: finish it (and its merged requests)
+ * with err. */
+static void raw_fail_data(struct blkdev *bd, void *data, int err)
+{
+	struct blkdev_req *q, *next;
+	struct raw_merge *m;
+
+	if (!((uintptr_t)data & 1)) {
+		if (data)
+			raw_finish(bd, data, err);
+		return;
+	}
+	m = (struct raw_merge *)((uintptr_t)data & ~(uintptr_t)1);
+	for (q = m->first; q; q = next) {
+		next = q->batch_next;
+		q->batch_next = NULL;
+		raw_finish(bd, q, err);
+	}
+	free(m);
+}
+
+/* Hand the entries prepared in sqes[0..n) to the kernel. It takes them
+ * in ring order; those it did not take (the newest) are made no-ops
+ * that finish nothing (they stay in the ring and go with the next
+ * submit) and finished with the error. */
+static void raw_submit_sqes(struct blkdev *bd, struct io_uring_sqe **sqes,
+			    unsigned int n)
+{
+	struct blk_raw *r = bd->priv;
+	unsigned int sent = 0;
+	int rc = 0;
+
+	while (sent < n) {
+		rc = io_uring_submit(&r->ring);
+		if (rc == -EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		sent += (unsigned int)rc;
+	}
+	for (unsigned int i = sent; i < n; i++) {
+		void *data = (void *)(uintptr_t)sqes[i]->user_data;
+
+		io_uring_prep_nop(sqes[i]);
+		io_uring_sqe_set_data(sqes[i], NULL);
+		raw_fail_data(bd, data, rc < 0 ? rc : -EAGAIN);
+	}
+}
+
+/* Hand what was queued while plugged to the kernel, runs of adjacent
+ * reads or writes merged. */
+static void raw_submit_batch(struct blkdev *bd)
+{
+	struct blk_raw *r = bd->priv;
+	struct io_uring_sqe *sqes[RAW_BATCH_MAX];
+	unsigned int n = r->nbatch, ns = 0, k;
+
+	r->nbatch = 0;
+	for (unsigned int i = 0; i < n; i += k) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+		if (!sqe && ns) {	/* the ring is full of this batch */
+			raw_submit_sqes(bd, sqes, ns);
+			ns = 0;
+			sqe = io_uring_get_sqe(&r->ring);
+		}
+		k = raw_run(r->batch, i, n);
+		if (!sqe) {		/* cannot happen: the ring was empty */
+			for (unsigned int j = i; j < i + k; j++)
+				raw_finish(bd, r->batch[j], -EAGAIN);
+			continue;
+		}
+		if (k == 1 || !raw_prep_merge(r, sqe, &r->batch[i], k)) {
+			k = 1;
+			raw_prep(r, sqe, r->batch[i]);
+		}
+		sqes[ns++] = sqe;
+	}
+	if (ns)
+		raw_submit_sqes(bd, sqes, ns);
+}
+
+/* Queue the rest of q (from q->xfer on) and submit (plugged: at
+ * unplug). */
+static int raw_queue(struct blkdev *bd, struct blkdev_req *q)
+{
+	struct blk_raw *r = bd->priv;
+	struct io_uring_sqe *sqe;
+	int rc;
+
 	if (r->plugged) {
-		q->sqe = sqe;
-		q->batch_next = r->batch;
-		r->batch = q;
+		if (r->nbatch == RAW_BATCH_MAX)
+			raw_submit_batch(bd);
+		r->batch[r->nbatch++] = q;
 		return 0;
 	}
+	sqe = io_uring_get_sqe(&r->ring);
+	if (!sqe)
+		return -EAGAIN;		/* cannot happen: we submit each */
+	raw_prep(r, sqe, q);
 	rc = io_uring_submit(&r->ring);
 	if (rc > 0)
 		return 0;
@@ -466,6 +602,34 @@ static void raw_cqe(struct blkdev *bd, struct blkdev_req *q, int res)
 		raw_finish(bd, q, rc);
 }
 
+/* A merged I/O's completion: the requests it covered in full are done;
+ * the rest (all of them after an error) go again one by one. */
+static void raw_merge_cqe(struct blkdev *bd, struct raw_merge *m, int res)
+{
+	uint64_t done = res > 0 ? (uint64_t)res : 0;
+	struct blkdev_req *q, *next;
+	int rc;
+
+	for (q = m->first; q; q = next) {
+		next = q->batch_next;
+		q->batch_next = NULL;
+		if (done >= q->len) {
+			done -= q->len;
+			raw_finish(bd, q, 0);
+			continue;
+		}
+		if (done) {
+			raw_req_advance(q, (size_t)done);
+			q->xfer = done;
+			done = 0;
+		}
+		rc = raw_queue(bd, q);
+		if (rc < 0)
+			raw_finish(bd, q, rc);
+	}
+	free(m);
+}
+
 static int raw_submit(struct blkdev *bd, struct blkdev_req *q)
 {
 	struct blk_raw *r = bd->priv;
@@ -517,18 +681,21 @@ static bool raw_reap(struct blkdev *bd, bool wait)
 	for (;;) {
 		int rc = wait ? io_uring_wait_cqe(&r->ring, &cqe)
 			      : io_uring_peek_cqe(&r->ring, &cqe);
-		struct blkdev_req *q;
+		void *data;
 		int res;
 
 		if (rc == -EINTR)
 			continue;
 		if (rc < 0)
 			return !wait;
-		q = io_uring_cqe_get_data(cqe);
+		data = io_uring_cqe_get_data(cqe);
 		res = cqe->res;
 		io_uring_cqe_seen(&r->ring, cqe);
-		if (q)			/* else a failed submission's no-op */
-			raw_cqe(bd, q, res);
+		if ((uintptr_t)data & 1)
+			raw_merge_cqe(bd, (struct raw_merge *)
+				      ((uintptr_t)data & ~(uintptr_t)1), res);
+		else if (data)	/* else a failed submission's no-op */
+			raw_cqe(bd, data, res);
 		wait = false;
 	}
 }

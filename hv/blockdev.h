@@ -51,8 +51,7 @@ struct blkdev_req {
 	/* The backend's. */
 	uint64_t xfer;			/* bytes done so far */
 	void *bounce;			/* aligned copy (O_DIRECT), or NULL */
-	void *sqe;			/* queued while plugged: its entry */
-	struct blkdev_req *batch_next;	/* queued while plugged */
+	struct blkdev_req *batch_next;	/* the next in a merged I/O */
 };
 
 struct blk_backend_ops {

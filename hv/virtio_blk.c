@@ -246,6 +246,12 @@ static uint8_t vblk_rw(struct virtio_blk *b, const struct vq_chain *c,
 		memcpy(q->data, q->r.iov, sizeof(q->data[0]) * (size_t)n);
 		q->ndata = n;
 	}
+	/* O_DIRECT: the buffers' pages go to the disk as they are; huge
+	 * ones make a few segments of a large request, not one a 4 KiB */
+	if (b->bd->direct)
+		for (int i = 0; i < n; i++)
+			vm_mem_want_huge(b->vm, q->r.iov[i].iov_base,
+					 q->r.iov[i].iov_len);
 	q->r.off = sector * VBLK_SECTOR;
 	q->written = write ? 0 : (uint32_t)len;
 	q->bytes = len;

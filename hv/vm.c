@@ -7,6 +7,7 @@
  * without KVM (unit tests).
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,62 @@ void *vm_gpa(struct vm *vm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE		25	/* Linux 6.1 */
+#endif
+#define VM_HUGE_SIZE		(2ULL << 20)
+#define VM_HUGE_DONE		0xff
+#define VM_HUGE_TRIES		4
+
+/* Guest RAM mapped at a 2 MiB boundary, so that each 2 MiB of the memfd
+ * can be one huge page for the kernel and for KVM: a larger reservation,
+ * the file over it, the rest given back. */
+static uint8_t *vm_mem_map(int fd, uint64_t total)
+{
+	uint8_t *resv, *hva;
+	uintptr_t at;
+
+	resv = mmap(NULL, total + VM_HUGE_SIZE, PROT_NONE, MAP_PRIVATE |
+		    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (resv == MAP_FAILED)
+		return MAP_FAILED;
+	at = ((uintptr_t)resv + VM_HUGE_SIZE - 1) & ~(uintptr_t)(VM_HUGE_SIZE - 1);
+	hva = mmap((void *)at, total, PROT_READ | PROT_WRITE, MAP_SHARED |
+		   MAP_NORESERVE | MAP_FIXED, fd, 0);
+	if (hva == MAP_FAILED) {
+		munmap(resv, total + VM_HUGE_SIZE);
+		return MAP_FAILED;
+	}
+	if (hva > resv)
+		munmap(resv, (size_t)(hva - resv));
+	if (resv + total + VM_HUGE_SIZE > hva + total)
+		munmap(hva + total, (size_t)(resv + VM_HUGE_SIZE - hva));
+	return hva;
+}
+
+void vm_mem_want_huge(struct vm *vm, const void *hva, uint64_t len)
+{
+	const uint8_t *base = vm->nr_mem ? vm->mem[0].hva : NULL;
+	const uint8_t *p = hva;
+	uint64_t first, last;
+
+	if (!vm->huge || !len || p < base || p - base >= (ptrdiff_t)vm->mem_size)
+		return;
+	first = (uint64_t)(p - base) / VM_HUGE_SIZE;
+	last = MIN((uint64_t)(p - base) + len - 1, vm->mem_size - 1) /
+	       VM_HUGE_SIZE;
+	for (uint64_t i = first; i <= last; i++) {
+		if (vm->huge[i] >= VM_HUGE_TRIES ||
+		    (i + 1) * VM_HUGE_SIZE > vm->mem_size)
+			continue;	/* done, given up, or a partial piece */
+		if (madvise((uint8_t *)base + i * VM_HUGE_SIZE, VM_HUGE_SIZE,
+			    MADV_COLLAPSE) == 0)
+			vm->huge[i] = VM_HUGE_DONE;
+		else
+			vm->huge[i]++;	/* pages pinned by I/O, none yet, ... */
+	}
+}
+
 /* Guest RAM is one memfd (vswitchd maps it for vhost-user): low RAM at
  * offset 0 mapped at GPA 0, the rest at offset MEM_LOW_END mapped at
  * MEM_HIGH_BASE. */
@@ -51,10 +108,11 @@ int vm_mem_create(struct vm *vm)
 		return -errno;
 	if (ftruncate(fd, (off_t)total) < 0)
 		goto fail;
-	hva = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED |
-		   MAP_NORESERVE, fd, 0);
+	hva = vm_mem_map(fd, total);
 	if (hva == MAP_FAILED)
 		goto fail;
+	/* no memory for it: pieces are never asked to be huge */
+	vm->huge = calloc((size_t)(total / VM_HUGE_SIZE) + 1, 1);
 	vm->mem_fd = fd;
 	vm->mem_size = total;
 	vm->mem[0] = (struct vm_mem_region){ 0, low, 0, hva };
@@ -79,6 +137,8 @@ fail:
 	rc = -errno;
 	if (hva != MAP_FAILED)
 		munmap(hva, total);
+	free(vm->huge);
+	vm->huge = NULL;
 	close(fd);
 	vm->mem_fd = -1;
 	vm->nr_mem = 0;
@@ -678,6 +738,8 @@ void vm_destroy(struct vm *vm)
 	if (vm->nr_mem)
 		munmap(vm->mem[0].hva, vm->mem_size);
 	vm->nr_mem = 0;
+	free(vm->huge);
+	vm->huge = NULL;
 	if (vm->mem_fd >= 0)
 		close(vm->mem_fd);
 	if (vm->vm_fd >= 0)

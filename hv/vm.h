@@ -158,6 +158,9 @@ struct vm {
 	struct vm_mem_region mem[2];	/* [0] low RAM, [1] high RAM (size 0 if none) */
 	unsigned int nr_mem;
 	uint64_t mem_size;		/* total RAM bytes */
+	/* Per 2 MiB piece of RAM: VM_HUGE_DONE once it is one huge page,
+	 * else the failed tries (vm_mem_want_huge); NULL: never tried. */
+	uint8_t *huge;
 	/* While a migration logs writes to guest memory, else NULL:
 	 * created and freed with dev_lock held (dirty_log.c). */
 	struct vm_dirty *dirty;
@@ -208,6 +211,13 @@ static inline void vm_dirty_mark(struct vm *vm, uint64_t gpa, uint64_t len)
 		vm_dirty_mark_range(vm, gpa, len);
 }
 void vm_dirty_mark_hva(struct vm *vm, const void *hva, uint64_t len);
+/* Guest RAM is 4 KiB pages of a memfd (shmem, whose huge pages the host
+ * usually leaves off). O_DIRECT I/O on [hva, hva+len) then reaches the
+ * disk as one segment per page; made one huge page (MADV_COLLAPSE) each
+ * 2 MiB piece of RAM it touches is one physically contiguous segment.
+ * Each piece is asked at most a few times; a kernel that cannot
+ * (before 6.1, no memory) costs nothing more. dev_lock held. */
+void vm_mem_want_huge(struct vm *vm, const void *hva, uint64_t len);
 /* OR the pages of RAM region slot marked since the last take into bm
  * (bit i: the region's i-th page) and clear them in the log; returns
  * how many of those bits were not already set in bm. */

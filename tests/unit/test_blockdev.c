@@ -401,8 +401,97 @@ static void test_submit_fails(void)
 	}
 }
 
+/* Between plug and unplug, adjacent reads or writes go as one I/O
+ * (blk_raw.c): every request still gets its own bytes and exactly one
+ * done; a merged read that the image ends in the middle of finishes the
+ * requests before the end and fails only the rest; a batch the kernel
+ * refuses fails each of its requests once. */
+static void test_merge(void)
+{
+	static uint8_t buf[6][1024] __attribute__((aligned(512)));
+	struct blkdev_req r[6];
+	struct done_rec d[6];
+	struct blkdev *bd;
+
+	for (unsigned int direct = 0; direct < 2; direct++) {
+		image_create();
+		bd = blkdev_open("raw", path, direct ? BLKDEV_DIRECT : 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(bd);
+		/* writes at 8192, 9216, 10240 (two buffers), then a read
+		 * elsewhere and two adjacent reads */
+		blkdev_plug(bd);
+		for (unsigned int i = 0; i < 3; i++) {
+			memset(buf[i], 0x10 + i, sizeof(buf[i]));
+			req_init(&r[i], &d[i], BLKDEV_OP_WRITE, buf[i], 1024,
+				 8192 + 1024 * i);
+		}
+		r[2].iov[0].iov_len = 512;
+		r[2].iov[1] = (struct iovec){ buf[2] + 512, 512 };
+		r[2].iovcnt = 2;
+		req_init(&r[3], &d[3], BLKDEV_OP_READ, buf[3], 512, 0);
+		req_init(&r[4], &d[4], BLKDEV_OP_READ, buf[4], 1024, 20480);
+		req_init(&r[5], &d[5], BLKDEV_OP_READ, buf[5], 1024, 21504);
+		for (unsigned int i = 0; i < 6; i++)
+			CU_ASSERT_EQUAL(blkdev_submit(bd, &r[i]), 0);
+		blkdev_unplug(bd);
+		blkdev_drain(bd);
+		for (unsigned int i = 0; i < 6; i++) {
+			CU_ASSERT_EQUAL(d[i].calls, 1);
+			CU_ASSERT_EQUAL(d[i].result, 0);
+		}
+		CU_ASSERT_EQUAL(image_byte(8191), (uint8_t)8191);
+		CU_ASSERT_EQUAL(image_byte(8192), 0x10);
+		CU_ASSERT_EQUAL(image_byte(9216 + 1023), 0x11);
+		CU_ASSERT_EQUAL(image_byte(10240 + 600), 0x12);
+		CU_ASSERT_EQUAL(image_byte(11264), (uint8_t)11264);
+		CU_ASSERT_EQUAL(buf[3][511], (uint8_t)511);
+		CU_ASSERT_EQUAL(buf[4][0], (uint8_t)20480);
+		CU_ASSERT_EQUAL(buf[5][1023], (uint8_t)(21504 + 1023));
+
+		/* the image ends inside the third of three merged reads */
+		CU_ASSERT_EQUAL(ftruncate(fd, 4096 + 2048 + 512), 0);
+		blkdev_plug(bd);
+		for (unsigned int i = 0; i < 3; i++) {
+			memset(buf[i], 0xee, sizeof(buf[i]));
+			req_init(&r[i], &d[i], BLKDEV_OP_READ, buf[i], 1024,
+				 4096 + 1024 * i);
+			CU_ASSERT_EQUAL(blkdev_submit(bd, &r[i]), 0);
+		}
+		blkdev_unplug(bd);
+		blkdev_drain(bd);
+		CU_ASSERT_EQUAL(d[0].result, 0);
+		CU_ASSERT_EQUAL(d[1].result, 0);
+		CU_ASSERT_EQUAL(d[2].result, -EIO);
+		for (unsigned int i = 0; i < 3; i++)
+			CU_ASSERT_EQUAL(d[i].calls, 1);
+		CU_ASSERT_EQUAL(buf[1][1023], (uint8_t)(5120 + 1023));
+
+		/* the kernel takes nothing of the batch */
+		blkdev_plug(bd);
+		for (unsigned int i = 0; i < 3; i++) {
+			memset(buf[i], 0x77, sizeof(buf[i]));
+			req_init(&r[i], &d[i], BLKDEV_OP_WRITE, buf[i], 512,
+				 512 * i);
+			CU_ASSERT_EQUAL(blkdev_submit(bd, &r[i]), 0);
+		}
+		fail_submits = 1;
+		blkdev_unplug(bd);
+		CU_ASSERT_EQUAL(fail_submits, 0);
+		blkdev_drain(bd);
+		for (unsigned int i = 0; i < 3; i++) {
+			CU_ASSERT_EQUAL(d[i].calls, 1);
+			CU_ASSERT(d[i].result < 0);
+		}
+		CU_ASSERT_EQUAL(image_byte(1), 1);
+		CU_ASSERT_EQUAL(image_byte(1535), (uint8_t)1535);
+		blkdev_close(bd);
+		image_remove();
+	}
+}
+
 static CU_TestInfo tests[] = {
 	{ "async", test_async },
+	{ "merged requests", test_merge },
 	{ "failed submission", test_submit_fails },
 	{ "backend registry and open errors", test_registry },
 	{ "read and write", test_read_write },

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/timerfd.h>
 #include "unit.h"
 #include "hv/core.h"
@@ -414,8 +415,59 @@ static void test_kvm_msi_routes(void)
 	free(vm);
 }
 
+/* vm_mem_want_huge on a memfd mapped at a 2 MiB boundary, 9 MiB: a
+ * piece with data becomes one huge page (its bytes kept) where the
+ * kernel has MADV_COLLAPSE; an empty piece is given up after 4 tries; the
+ * partial last piece and addresses outside RAM are left alone. */
+static void test_want_huge(void)
+{
+	const uint64_t h = 2ULL << 20, size = 9ULL << 20;
+	struct vm *vm = calloc(1, sizeof(*vm));
+	uint8_t *resv, *p;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+	fd = memfd_create("test-ram", MFD_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
+	resv = mmap(NULL, size + h, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	CU_ASSERT_FATAL(resv != MAP_FAILED);
+	p = (uint8_t *)(((uintptr_t)resv + h - 1) & ~(uintptr_t)(h - 1));
+	CU_ASSERT_FATAL(mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED |
+			     MAP_FIXED, fd, 0) == p);
+	vm->mem[0] = (struct vm_mem_region){ 0, size, 0, p };
+	vm->nr_mem = 1;
+	vm->mem_size = size;
+	vm->huge = calloc(size / h + 1, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(vm->huge);
+	p[h + 4096] = 0x5a;
+	vm_mem_want_huge(vm, p + h + 100, 4096);
+	if (vm->huge[1] == 0xff)
+		CU_ASSERT_EQUAL(p[h + 4096], 0x5a)
+	else
+		CU_ASSERT_EQUAL(vm->huge[1], 1);	/* a kernel before 6.1 */
+	for (int i = 0; i < 6; i++)
+		vm_mem_want_huge(vm, p + 2 * h, 1);
+	CU_ASSERT_EQUAL(vm->huge[2], 4);
+	vm_mem_want_huge(vm, p + 4 * h + 10, 512);	/* 8-9 MiB: partial */
+	CU_ASSERT_EQUAL(vm->huge[4], 0);
+	vm_mem_want_huge(vm, p + size, 4096);		/* past RAM */
+	vm_mem_want_huge(vm, p - 4096, 4096);		/* before RAM */
+	CU_ASSERT_EQUAL(vm->huge[0], 0);
+	CU_ASSERT_EQUAL(vm->huge[3], 0);
+	/* a range over two pieces asks both */
+	vm_mem_want_huge(vm, p + h - 512, 1024);
+	CU_ASSERT_EQUAL(vm->huge[0], 1);
+	CU_ASSERT(vm->huge[1] == 0xff || vm->huge[1] == 2);
+	munmap(resv, size + h);
+	close(fd);
+	free(vm->huge);
+	free(vm);
+}
+
 static CU_TestInfo tests[] = {
 	{ "overlap_refused", test_overlap_refused },
+	{ "want_huge", test_want_huge },
 	{ "dispatch_offset", test_dispatch_offset },
 	{ "unclaimed", test_unclaimed },
 	{ "unregister", test_unregister },
