@@ -1123,6 +1123,30 @@ static void vp_commit(struct virtio_pci *vp, struct virtio_pci *n,
 	vp_irq_changed(vp);
 }
 
+/* A kick the guest gave just before its state was saved may still have
+ * been in the source's ioeventfd, unread: its requests are in the loaded
+ * rings but nothing here would look at them, and the guest would wait
+ * for ever. So every queue hv serves itself is looked at once when the
+ * loop next runs (the guest is running by then); a queue with nothing
+ * new costs one empty look. A backend's queues (queue_kick_fd) are its
+ * own to restart. */
+static void vp_kick_loaded(struct virtio_pci *vp)
+{
+	uint64_t one = 1;
+
+	if (!(vp->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
+	    (vp->status & VIRTIO_CONFIG_S_NEEDS_RESET))
+		return;
+	for (unsigned int i = 0; i < vp->ops->num_queues; i++) {
+		struct vp_queue *q = &vp->q[i];
+
+		if (q->vq.enabled && q->efd >= 0 && !q->efd_model &&
+		    write(q->efd, &one, sizeof(one)) < 0)
+			log_debug("%s: queue %u: kick after load: %m",
+				  vp->ops->name, i);
+	}
+}
+
 static int vp_load(void *dev, struct snap_reader *r)
 {
 	struct virtio_pci *vp = dev, *n = malloc(sizeof(*n));
@@ -1153,6 +1177,7 @@ static int vp_load(void *dev, struct snap_reader *r)
 	vp_commit(vp, n, cfg);
 	if (vp->ops->loaded)
 		vp->ops->loaded(vp);
+	vp_kick_loaded(vp);
 	rc = 0;
 fail:
 	free(n);
