@@ -26,32 +26,6 @@ boot() {	# NAME DISKARG CMDLINE
 	expect_exit "$1" 180 0
 }
 
-# sum_image FILE SEED FIRST COUNT: sha256 of COUNT sectors from FIRST of
-# FILE, and of what blkwrite's pattern puts there; fails if they differ.
-sum_image() {
-	python3 - "$@" <<'PY'
-import hashlib, struct, sys
-path, seed, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-M = (1 << 64) - 1
-want, got = hashlib.sha256(), hashlib.sha256()
-for s in range(first, first + count):
-    ws = []
-    for w in range(64):
-        x = ((seed << 40) ^ ((s * 0x9e3779b97f4a7c15) & M) ^ w) & M
-        x ^= x >> 31
-        x = (x * 0xbf58476d1ce4e5b9) & M
-        ws.append(x ^ (x >> 29))
-    want.update(struct.pack("<64Q", *ws))
-with open(path, "rb") as f:
-    f.seek(first * 512)
-    got.update(f.read(count * 512))
-if want.digest() != got.digest():
-    sys.exit("sectors %d-%d of %s: sha256 %s, the pattern's %s" %
-             (first, first + count - 1, path, got.hexdigest(), want.hexdigest()))
-print(got.hexdigest())
-PY
-}
-
 img=$TMP/disk.img
 truncate -s 16M "$img"
 boot w1 "path=$img,queues=4" "workload=blkwrite blk_start=37 blk_sectors=8192 blk_seed=31 blk_qd=16"
