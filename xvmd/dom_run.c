@@ -722,6 +722,8 @@ static void dom_launch_undo(struct dom *d)
 	d->live.id = -1;
 	d->state = DS_SHUTOFF;
 	d->reason = DR_SHUTOFF_FAILED;
+	/* a define while it was starting waited for its stop: this one */
+	dom_apply_pending(d);
 }
 
 /* Whether two disks are the same file or device. */

@@ -197,6 +197,13 @@ for op in destroy suspend undefine; do
 	echo "$out" | grep -q "domain 'late' is being started" || fail "$op while starting: $out"
 done
 pass "start, destroy, suspend and undefine of late refused while it starts: $(echo "$out" | tail -n 1)"
+# a define meanwhile waits for the domain's stop: the failed start is one
+uuid=$(V domuuid late) || fail "domuuid late"
+sed -e 's/workload=spin/workload=spin x69=1/' \
+    -e "s|<name>late</name>|<name>late</name><uuid>$uuid</uuid>|" "$TMP/late.xml" >"$TMP/late2.xml"
+grep -q 'x69=1' "$TMP/late2.xml" && grep -q "<uuid>$uuid" "$TMP/late2.xml" ||
+	fail "late2.xml has no x69=1 or uuid: $(cat "$TMP/late2.xml")"
+out=$(V define "$TMP/late2.xml" 2>&1) || fail "define late while it starts: $out"
 wait $bg
 [ "$(cat "$TMP/start.rc")" = 1 ] || fail "start late: exit $(cat "$TMP/start.rc"): $(cat "$TMP/start.out")"
 grep -q "vnic creation over $stub failed: vnic.create: no reply within 2000 ms" "$TMP/start.out" ||
@@ -209,6 +216,9 @@ kill -CONT "$VSW_PID"; STOPPED=
 for _ in $(seq 50); do [ "$(nvnics)" = "$before" ] && break; sleep 0.1; done
 [ "$(nvnics)" = "$before" ] || fail "VNICs left after the failed start: $("$VNICADM" show-vnic)"
 pass "late shut off, no hv, no VNIC left ($before VNICs, as before): $(grep -E 'vnic xvm[0-9]+_0: (deleted \(late\)|delete:)' "$TMP/xvmd.log" | tail -n 1)"
+V dumpxml late | grep -q 'x69=1' ||
+	fail "the definition made while late started is not the one it has after the failed start: $(V dumpxml late | grep -i cmdline)"
+pass "the definition made during the failed start is late's definition after it"
 V start late >/dev/null || fail "start late with vswitchd running"
 [ "$(V domstate late)" = running ] || fail "late: $(V domstate late)"
 pass "late starts once vswitchd runs"
