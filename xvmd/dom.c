@@ -523,10 +523,38 @@ static void dom_load_one(const char *xml, size_t len, const char *file)
 	free(cfg);
 }
 
+static void dom_autostarted(void *opaque, struct dom *d, int rc,
+			    const struct verr *e)
+{
+	char *name = opaque;
+
+	(void)d;	/* NULL after a failed restore */
+	if (rc < 0)
+		log_err("dom %s: autostart failed: %s", name, e->msg);
+	free(name);
+}
+
+/* Autostart runs as any start does, on the loop: clients are served
+ * meanwhile and see the domain paused (starting up) until it runs. */
+static void dom_autostart(struct dom *d)
+{
+	char *name = strdup(d->cfg.name);
+	struct verr e = { 0 };
+
+	log_info("dom %s: autostart", d->cfg.name);
+	if (!name) {
+		log_err("dom %s: autostart failed: out of memory", d->cfg.name);
+		return;
+	}
+	if (dom_start_async(d, 0, dom_autostarted, name, &e) < 0) {
+		log_err("dom %s: autostart failed: %s", d->cfg.name, e.msg);
+		free(name);
+	}
+}
+
 int dom_init(void)
 {
-	struct verr e = { 0 };
-	struct dom *d;
+	struct dom *d, *next;
 	int rc;
 
 	dom_init_dom0();
@@ -537,12 +565,10 @@ int dom_init(void)
 		log_warn("no cpu controller: domains run unscheduled");
 	store_each_def(dom_load_one);
 	dom_adopt_all();
-	for (d = dom0.next; d; d = d->next) {
-		if (!d->autostart || dom_active(d))
-			continue;
-		log_info("dom %s: autostart", d->cfg.name);
-		if (dom_start(d, &e) < 0)
-			log_err("dom %s: autostart failed: %s", d->cfg.name, e.msg);
+	for (d = dom0.next; d; d = next) {
+		next = d->next;
+		if (d->autostart && !dom_active(d))
+			dom_autostart(d);
 	}
 	return 0;
 }

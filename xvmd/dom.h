@@ -224,15 +224,11 @@ int dom_check_not_dom0(const struct dom *d, struct verr *e);
 /* dom_run.c, dom_adopt.c, dom_cpu.c */
 /* Change state, telling registered clients (lifecycle events). */
 void dom_set_state(struct dom *d, int state, int reason);
-int dom_start(struct dom *d, struct verr *e);
-/* With virDomainCreateFlags: a managed save image is restored (and then
- * removed) unless FORCE_BOOT, which removes it; PAUSED keeps a restored
- * guest paused. Runs the loop until the start ended: not for handlers
- * (autostart). */
-int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e);
-/* The same for a request handler: 1 and done() tells the end (a boot's
- * steps or the managed save image's restore wait on the loop); -errno
- * with e now. */
+/* Start d (virDomainCreateFlags): a managed save image is restored
+ * (and then removed) unless DOM_START_FORCE_BOOT, which removes it;
+ * DOM_START_PAUSED keeps a restored guest paused. 1 and done() tells
+ * the end (a boot's steps or the image's restore wait on the loop);
+ * -errno with e now, done() not called. */
 int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		    void *opaque, struct verr *e);
 /* xvmd's own shutdown and destroy at its stop (and a cancelled

@@ -696,6 +696,15 @@ int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
 	return 1;
 }
 
+void dom_qsd_start_cancel(struct dom *d)
+{
+	struct dom_qsd_job *j;
+
+	for (j = dd_jobs; j; j = j->next)
+		if (j->d == d)
+			j->deadline = 0;	/* ends at the next poll */
+}
+
 void dom_qsd_stop(struct dom *d)
 {
 	char dir[320];

@@ -64,6 +64,8 @@ int dom_qsd_start(struct dom *d, struct verr *e);
 typedef void (*dom_qsd_done_fn)(void *opaque, int rc, const struct verr *e);
 int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
 			struct verr *e);
+/* xvmd stops: d's start above ends at once (as if its time ran out). */
+void dom_qsd_start_cancel(struct dom *d);
 /* xvmd reaped pid (SIGCHLD): true if it was a launcher started above. */
 bool dom_qsd_reaped(pid_t pid, int status);
 /* Stop it (SIGTERM, then SIGKILL) and remove its directory. */

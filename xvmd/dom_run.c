@@ -650,42 +650,6 @@ static void dom_boot_ready(struct dom *d, const char *pty)
 	dom_hv_up(d, pty);
 }
 
-int dom_start(struct dom *d, struct verr *e)
-{
-	return dom_start_flags(d, 0, e);
-}
-
-struct dom_start_wait {
-	bool finished;
-	int rc;
-	struct verr *e;
-};
-
-static void dom_start_waited(void *opaque, struct dom *d, int rc,
-			     const struct verr *e)
-{
-	struct dom_start_wait *w = opaque;
-
-	(void)d;
-	w->finished = true;
-	w->rc = rc;
-	if (rc < 0)
-		*w->e = *e;
-}
-
-/* Not for handlers (a restore runs the loop until it ends): autostart. */
-int dom_start_flags(struct dom *d, uint32_t flags, struct verr *e)
-{
-	struct dom_start_wait w = { .e = e };
-	int rc = dom_start_async(d, flags, dom_start_waited, &w, e);
-
-	if (rc <= 0)
-		return rc;
-	while (!w.finished)
-		loop_run_once(100);
-	return w.rc;
-}
-
 int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		    void *opaque, struct verr *e)
 {
@@ -895,6 +859,7 @@ struct dom_launch_job {
 				 * DOM_LAUNCH_POLL_MS (step LS_HV) */
 	int64_t deadline;
 	bool restart;		/* on_reboot: see dom_hv_gone() */
+	bool cancelled;		/* xvmd stops: undone at the next step */
 	int restart_reason;	/* the shutoff reason if the restart fails */
 	char kind[16];
 	char sockets[DOM_MAX_NICS][108];
@@ -992,6 +957,17 @@ static bool dom_launch_hv_died(struct dom_launch_job *j, struct verr *e)
 	return true;
 }
 
+/* Whether xvmd's stop cancelled the start: if so, it fails with e. */
+static bool dom_launch_cancelled(struct dom_launch_job *j, struct verr *e)
+{
+	if (!j->cancelled)
+		return false;
+	verr_fail(e, -ECANCELED, VERR_OPERATION_FAILED, "operation failed: "
+		  "xvmd is stopping: the start of '%s' was undone",
+		  j->d->cfg.name);
+	return true;
+}
+
 static void dom_launch_status(void *opaque, int rc, const json_t *result,
 			      const char *msg)
 {
@@ -999,6 +975,10 @@ static void dom_launch_status(void *opaque, int rc, const json_t *result,
 	const char *pty = NULL;
 	struct verr e = { 0 };
 
+	if (rc == 0 && dom_launch_cancelled(j, &e)) {
+		dom_launch_fail(j, -ECANCELED, &e);
+		return;
+	}
 	if (rc == 0) {
 		if (json_unpack((json_t *)result, "{s:s}", "console", &pty) < 0)
 			pty = NULL;
@@ -1027,6 +1007,10 @@ static void dom_launch_poll(void *opaque, uint32_t events)
 		return;
 	if (j->step != LS_HV)
 		return;
+	if (dom_launch_cancelled(j, &e)) {
+		dom_launch_fail(j, -ECANCELED, &e);
+		return;
+	}
 	if (dom_launch_hv_died(j, &e)) {
 		dom_launch_fail(j, -ECHILD, &e);
 		return;
@@ -1081,7 +1065,10 @@ static void dom_launch_qsd_done(void *opaque, int rc, const struct verr *e)
 	struct dom_launch_job *j = opaque;
 	struct verr e2 = { 0 };
 
-	if (rc == 0) {
+	if (dom_launch_cancelled(j, &e2)) {
+		rc = -ECANCELED;	/* a daemon started goes in the undo */
+		e = &e2;
+	} else if (rc == 0) {
 		rc = dom_launch_hv(j, &e2);
 		e = &e2;
 	}
@@ -1106,7 +1093,10 @@ static void dom_launch_vifs_done(void *opaque, int rc, const struct verr *e)
 	struct dom_launch_job *j = opaque;
 	struct verr e2 = { 0 };
 
-	if (rc == 0) {
+	if (rc == 0 && dom_launch_cancelled(j, &e2)) {
+		rc = -ECANCELED;
+		e = &e2;
+	} else if (rc == 0) {
 		rc = dom_launch_from_qsd(j, &e2);
 		e = &e2;
 	}
@@ -1529,6 +1519,16 @@ static bool dom_any_to_stop(void)
 	return false;
 }
 
+static bool dom_any_launching(void)
+{
+	struct dom *d;
+
+	for (d = dom_first(); d; d = d->next)
+		if (d->launch_job)
+			return true;
+	return false;
+}
+
 void dom_stop_all(void)
 {
 	int64_t end = loop_now_ms() + (int64_t)dom_env.stop_timeout_s * 1000;
@@ -1536,11 +1536,24 @@ void dom_stop_all(void)
 	struct verr e;
 
 	dom_xvmd_stopping = true;
+	loop_reset();
+	/* starts (and on_reboot restarts) under way are undone at their
+	 * next step: each waits for one call at most (VIF_CALL_MS,
+	 * QSD_START_MS, HV_CALL_MS), hv's socket poll at once */
+	for (d = dom_first(); d; d = d->next)
+		if (d->launch_job) {
+			log_info("dom %s: xvmd stops, its start is undone",
+				 d->cfg.name);
+			d->launch_job->cancelled = true;
+			dom_qsd_start_cancel(d);
+		}
+	while (dom_any_launching() && loop_now_ms() < end)
+		loop_run_once(100);
 	for (d = dom_first(); d; d = d->next)
 		if (!d->dom0 && d->pid && !d->cfg.leave_running &&
-		    d->state != DS_PAUSED && dom_shutdown(d, &e) < 0)
+		    !d->launch_job && d->state != DS_PAUSED &&
+		    dom_shutdown(d, &e) < 0)
 			log_warn("dom %s: %s", d->cfg.name, e.msg);
-	loop_reset();
 	while (dom_any_to_stop() && loop_now_ms() < end)
 		loop_run_once(200);
 	for (d = dom_first(); d; d = next) {

@@ -17,7 +17,9 @@
 # vswitchd stopped answers at once, the VNIC goes once it runs. Times
 # are printed; a live attach-interface with vswitchd stopped waits on
 # the loop too and fails cleanly, and so does a start whose
-# qemu-storage-daemon never comes up (30 s). Bounds are generous (3 s; before the fix list waited
+# qemu-storage-daemon never comes up (30 s); a new xvmd serves during
+# such a start when it is an autostart, and its stop undoes the start.
+# Bounds are generous (3 s; before the fix list waited
 # 4.6 s), 1 s for the paths converted last (issue 12's goal).
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
@@ -289,4 +291,32 @@ pass "qd starts once its daemon comes up (pid $(cat "$XVM_RUNDIR/xvmd/qsd/qd/qsd
 V destroy qd >/dev/null || fail "destroy qd"
 
 V destroy stuck >/dev/null && V destroy other >/dev/null || fail "destroy at the end"
+
+# Autostart is a start like the others: a new xvmd serves while qd's
+# daemon does not come up; stopping xvmd then undoes the start (launcher
+# killed, no daemon directory, no VNIC, no hv) instead of leaving it.
+V autostart qd >/dev/null || fail "autostart qd"
+xvmd_stop
+before=$(nvnics)
+touch "$TMP/qsd-hang"
+XVM_QSD=$TMP/qsd xvmd_start --hv "$TOP/tests/tools/fake-hv"
+timed1 "while qd's autostart waits for its qemu-storage-daemon" list --all
+echo "$LAST_OUT" | grep -Eq ' qd +paused' || fail "list during qd's autostart: $LAST_OUT"
+pgrep -f "sleep 61.5" >/dev/null || fail "the hanging qemu-storage-daemon did not start"
+t0=$(ms)
+xvmd_stop
+t1=$(( $(ms) - t0 ))
+# before, the stop waited for the start's 30 s
+(( t1 < 10000 )) || fail "xvmd took $t1 ms to stop during qd's autostart"
+pass "xvmd stopped during qd's autostart in $t1 ms"
+grep -q "dom qd: xvmd stops, its start is undone" "$TMP/xvmd.log" || fail "no cancel logged: $(tail -n 5 "$TMP/xvmd.log")"
+pgrep -f "sleep 61.5" >/dev/null && fail "xvmd's stop left the hanging launcher running"
+[ -e "$XVM_RUNDIR/xvmd/qsd/qd" ] && fail "xvmd's stop left qd's daemon directory"
+[ -n "$(ls "$XVM_RUNDIR"/hv/*.pid 2>/dev/null)" ] && fail "hv left: $(ls "$XVM_RUNDIR"/hv)"
+[ "$(nvnics)" = "$before" ] || fail "qd's VNIC left after xvmd's stop: $("$VNICADM" show-vnic)"
+pass "the start xvmd's stop cut short left no launcher, directory, VNIC or hv"
+rm -f "$TMP/qsd-hang"
+XVM_QSD=$TMP/qsd xvmd_start --hv "$TOP/tests/tools/fake-hv"
+expect_state qd running 40
+V destroy qd >/dev/null || fail "destroy qd after its autostart"
 xvmd_stop

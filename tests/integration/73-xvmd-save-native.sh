@@ -238,7 +238,9 @@ t_p2=$(ticks p2)
 xvmd_stop
 xvmd_start --hv "$TOP/tests/tools/fake-hv"
 V list --all --managed-save | grep -Eq ' p1 +saved$' || fail "after xvmd restart: $(V list --all --managed-save)"
-[ "$(V domstate --reason p2)" = "running (restored)" ] || fail "autostart p2: $(V domstate --reason p2)"
+# autostart runs on the loop, as a start does: xvmd serves while p2 is
+# restored
+expect_state p2 "running (restored)" 30 --reason
 [ -e "$XVM_STATEDIR/save/p2.save" ] && fail "p2's image kept after autostart"
 grep -q "^guest: restored at t=$t_p2" "$(conlog p2)" || fail "p2 not restored at t=$t_p2"
 V destroy p2 >/dev/null

@@ -74,11 +74,13 @@ XML
 conlog() { echo "$XVM_RUNDIR/console/$1.log"; }
 
 # expect_state NAME STATE SECONDS: virsh domstate reaches STATE.
+# With --reason as a fourth argument, the state and its reason
+# ("running (restored)").
 expect_state() {
 	local end s
 	end=$(deadline_in "$3")
 	while before "$end"; do
-		s=$(V domstate "$1" 2>/dev/null)
+		s=$(V domstate ${4:+"$4"} "$1" 2>/dev/null)
 		[ "$s" = "$2" ] && { pass "$1: domstate $2"; return 0; }
 		sleep 0.1
 	done
