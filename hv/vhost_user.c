@@ -242,6 +242,23 @@ static int vu_read(struct vhost_user *vu, void *buf, size_t len,
 
 /* Read the reply to req: header checks (request, version, REPLY set, no
  * other flag, exact size) before the payload is read. */
+/* A reply's header: from the backend, for req, with the reply flag;
+ * its payload size in h->size for the caller to check (some replies may
+ * be empty). */
+static int vu_reply_head(struct vhost_user *vu, uint32_t req,
+			 struct vu_hdr *h, uint64_t deadline)
+{
+	int rc = vu_read(vu, h, sizeof(*h), deadline);
+
+	if (rc < 0)
+		return vu_fail(vu, rc, req, "no reply");
+	if (h->request != req)
+		return vu_fail(vu, -EPROTO, req, "reply to another request");
+	if (h->flags != (VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY))
+		return vu_fail(vu, -EPROTO, req, "bad reply flags or version");
+	return 0;
+}
+
 static int vu_reply(struct vhost_user *vu, uint32_t req, void *payload,
 		    uint32_t len)
 {
@@ -249,13 +266,9 @@ static int vu_reply(struct vhost_user *vu, uint32_t req, void *payload,
 	struct vu_hdr h;
 	int rc;
 
-	rc = vu_read(vu, &h, sizeof(h), deadline);
+	rc = vu_reply_head(vu, req, &h, deadline);
 	if (rc < 0)
-		return vu_fail(vu, rc, req, "no reply");
-	if (h.request != req)
-		return vu_fail(vu, -EPROTO, req, "reply to another request");
-	if (h.flags != (VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY))
-		return vu_fail(vu, -EPROTO, req, "bad reply flags or version");
+		return rc;
 	if (h.size != len)
 		return vu_fail(vu, -EPROTO, req, "bad reply size");
 	rc = vu_read(vu, payload, len, deadline);
@@ -500,15 +513,9 @@ int vhost_user_set_log_base(struct vhost_user *vu, int fd, uint64_t size)
 	if (rc < 0)
 		return rc;
 	deadline = vu_now_ms() + vu->timeout_ms;
-	rc = vu_read(vu, &h, sizeof(h), deadline);
+	rc = vu_reply_head(vu, VHOST_USER_SET_LOG_BASE, &h, deadline);
 	if (rc < 0)
-		return vu_fail(vu, rc, VHOST_USER_SET_LOG_BASE, "no reply");
-	if (h.request != VHOST_USER_SET_LOG_BASE)
-		return vu_fail(vu, -EPROTO, VHOST_USER_SET_LOG_BASE,
-			       "reply to another request");
-	if (h.flags != (VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY))
-		return vu_fail(vu, -EPROTO, VHOST_USER_SET_LOG_BASE,
-			       "bad reply flags or version");
+		return rc;
 	if (h.size != 0 && h.size != sizeof(ignored))
 		return vu_fail(vu, -EPROTO, VHOST_USER_SET_LOG_BASE,
 			       "bad reply size");
@@ -594,15 +601,9 @@ int vhost_user_get_config(struct vhost_user *vu, uint32_t off, void *buf,
 		return rc;
 	/* vu_reply wants one exact size; this reply may also be empty. */
 	deadline = vu_now_ms() + vu->timeout_ms;
-	rc = vu_read(vu, &h, sizeof(h), deadline);
+	rc = vu_reply_head(vu, VHOST_USER_GET_CONFIG, &h, deadline);
 	if (rc < 0)
-		return vu_fail(vu, rc, VHOST_USER_GET_CONFIG, "no reply");
-	if (h.request != VHOST_USER_GET_CONFIG)
-		return vu_fail(vu, -EPROTO, VHOST_USER_GET_CONFIG,
-			       "reply to another request");
-	if (h.flags != (VHOST_USER_VERSION | VHOST_USER_FLAG_REPLY))
-		return vu_fail(vu, -EPROTO, VHOST_USER_GET_CONFIG,
-			       "bad reply flags or version");
+		return rc;
 	if (h.size == 0) {
 		log_warn("vhost-user: backend refused GET_CONFIG");
 		return -EIO;
