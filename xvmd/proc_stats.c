@@ -390,12 +390,16 @@ static void proc_stats_vcpu(struct tp_list *l, const struct dom *d)
 /*
  * getAllDomainStats waits for hv's and vswitchd's counters on the loop
  * (issue 12): every call goes out at once, each within its own limit
- * (HV_CALL_MS per hv, VIF_CALL_MS per VNIC); the reply is made when the
- * last one ended, from the domains as they are then. A domain whose hv
- * does not answer gets its disks' names and paths only, a VNIC
- * vswitchd does not answer for its name only (libvirt leaves out what
- * it cannot read).
+ * (HV_CALL_MS per hv, VIF_CALL_MS per batch of VNICs); the reply is made
+ * when the last one ended, from the domains as they are then. The VNICs'
+ * vnic.list requests share connections, GS_NET_BATCH to one (vswitchd
+ * answers them in order): a host with hundreds of VNICs neither
+ * overflows vswitchd's listen backlog (64) nor takes two of xvmd's fds
+ * per VNIC. A domain whose hv does not answer gets its disks' names and
+ * paths only, a VNIC vswitchd does not answer for its name only
+ * (libvirt leaves out what it cannot read).
  */
+#define GS_NET_BATCH	256
 struct gs_req;
 
 struct gs_blk {			/* one running domain's disk counters */
@@ -615,7 +619,6 @@ static void gs_net_done(void *opaque, int rc, const json_t *result,
 static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 {
 	unsigned int i;
-	char sock[300];
 	struct verr e;
 
 	if ((r->stats & GS_BLOCK) && d->cfg.ndisks) {
@@ -634,10 +637,8 @@ static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 	}
 	if (!(r->stats & GS_NET))
 		return;
-	vswctl_sock_path(dom_env.rundir, sock, sizeof(sock));
 	for (i = 0; i < d->cfg.nnics; i++) {
 		struct gs_net *v;
-		json_t *params;
 
 		if (!d->live.vnics[i][0])
 			continue;
@@ -648,10 +649,37 @@ static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 		v = &r->net[r->nnet++];
 		v->r = r;
 		snprintf(v->vnic, sizeof(v->vnic), "%s", d->live.vnics[i]);
-		params = json_pack("{s:s,s:b}", "name", v->vnic, "stats", 1);
-		if (params && hvcall_start(sock, "vnic.list", params,
-					   VIF_CALL_MS, gs_net_done, v) == 0)
-			r->pending++;
+	}
+}
+
+/* The VNICs' vnic.list requests, GS_NET_BATCH to a connection. A batch
+ * that cannot be sent leaves its VNICs without counters. */
+static void gs_net_send(struct gs_req *r)
+{
+	struct hvcall_req reqs[GS_NET_BATCH];
+	unsigned int i, k, n;
+	char sock[300];
+
+	vswctl_sock_path(dom_env.rundir, sock, sizeof(sock));
+	for (i = 0; i < r->nnet; i += n) {
+		n = MIN(r->nnet - i, GS_NET_BATCH);
+		for (k = 0; k < n; k++)
+			reqs[k] = (struct hvcall_req){
+				"vnic.list",
+				json_pack("{s:s,s:b}", "name",
+					  r->net[i + k].vnic, "stats", 1),
+				gs_net_done, &r->net[i + k],
+			};
+		/* a request without params would list every VNIC */
+		for (k = 0; k < n && reqs[k].params; k++)
+			;
+		if (k < n) {
+			for (k = 0; k < n; k++)
+				json_decref(reqs[k].params);
+			continue;
+		}
+		if (hvcall_start_batch(sock, reqs, n, VIF_CALL_MS) == 0)
+			r->pending += n;
 	}
 }
 
@@ -685,6 +713,7 @@ static int gs_ask_all(struct gs_req *r)
 					gs_ask(r, d, count);
 		}
 	}
+	gs_net_send(r);
 	return 0;
 }
 
