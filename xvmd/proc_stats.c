@@ -389,8 +389,9 @@ static void proc_stats_vcpu(struct tp_list *l, const struct dom *d)
 
 /*
  * getAllDomainStats waits for hv's and vswitchd's counters on the loop
- * (issue 12): every call goes out at once, each within its own limit
- * (HV_CALL_MS per hv, VIF_CALL_MS per batch of VNICs); the reply is made
+ * (issue 12): the calls go out at once (the hv ones GS_BLK_BUSY at a
+ * time), each within its own limit (HV_CALL_MS per hv, VIF_CALL_MS per
+ * batch of VNICs); the reply is made
  * when the last one ended, from the domains as they are then. The VNICs'
  * vnic.list requests share connections, GS_NET_BATCH to one (vswitchd
  * answers them in order): a host with hundreds of VNICs neither
@@ -400,6 +401,11 @@ static void proc_stats_vcpu(struct tp_list *l, const struct dom *d)
  * (libvirt leaves out what it cannot read).
  */
 #define GS_NET_BATCH	256
+/* The domains' blkstats go to each one's own hv, GS_BLK_BUSY at a time
+ * (a socket and a timer each): hundreds of running domains do not take
+ * hundreds of xvmd's fds at once; one hv that does not answer holds one
+ * of them for its 2 s. */
+#define GS_BLK_BUSY	8
 struct gs_req;
 
 struct gs_blk {			/* one running domain's disk counters */
@@ -423,6 +429,7 @@ struct gs_req {
 	uint8_t (*uuids)[16];		/* the domains asked for; NULL:
 					 * every one the flags keep */
 	unsigned int pending, nblk, nnet;
+	unsigned int blk_next, blk_busy;	/* blkstats started, out */
 	struct gs_blk *blk;
 	struct gs_net *net;
 };
@@ -590,6 +597,29 @@ static void gs_call_done(struct gs_req *r)
 }
 
 static void gs_blk_done(void *opaque, struct dom *d, int n,
+			const struct dom_disk_stats *out,
+			const struct verr *e);
+
+/* Start the queued blkstats calls, GS_BLK_BUSY at a time (each is a
+ * socket and a timer of xvmd's); one that cannot start (its domain
+ * stopped meanwhile, hv unreachable) ends here. r->pending counts every
+ * queued one, and the caller holds one more: it never reaches 0 here. */
+static void gs_blk_pump(struct gs_req *r)
+{
+	while (r->blk_busy < GS_BLK_BUSY && r->blk_next < r->nblk) {
+		struct gs_blk *b = &r->blk[r->blk_next++];
+		struct dom *d = dom_by_name(b->name);
+		struct verr e;
+
+		if (d && proc_running(d) && d->pid == b->pid &&
+		    dom_disk_stats_async(d, gs_blk_done, b, &e) == 0)
+			r->blk_busy++;
+		else
+			r->pending--;
+	}
+}
+
+static void gs_blk_done(void *opaque, struct dom *d, int n,
 			const struct dom_disk_stats *out, const struct verr *e)
 {
 	struct gs_blk *b = opaque;
@@ -599,6 +629,8 @@ static void gs_blk_done(void *opaque, struct dom *d, int n,
 	b->n = n < 0 || !out ? -1 : MIN(n, DOM_MAX_DISKS);
 	if (b->n > 0)
 		memcpy(b->ds, out, (size_t)b->n * sizeof(*out));
+	b->r->blk_busy--;
+	gs_blk_pump(b->r);
 	gs_call_done(b->r);
 }
 
@@ -614,12 +646,12 @@ static void gs_net_done(void *opaque, int rc, const json_t *result,
 	gs_call_done(v->r);
 }
 
-/* The calls for d (running): its hv's blkstats, its VNICs' counters.
- * count: only count them. */
+/* The calls for d (running): its hv's blkstats, its VNICs' counters,
+ * queued (gs_blk_pump, gs_net_send start them). count: only count
+ * them. */
 static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 {
 	unsigned int i;
-	struct verr e;
 
 	if ((r->stats & GS_BLOCK) && d->cfg.ndisks) {
 		if (count) {
@@ -631,8 +663,6 @@ static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 			b->n = -1;
 			snprintf(b->name, sizeof(b->name), "%s", d->cfg.name);
 			b->pid = d->pid;
-			if (dom_disk_stats_async(d, gs_blk_done, b, &e) == 0)
-				r->pending++;
 		}
 	}
 	if (!(r->stats & GS_NET))
@@ -713,6 +743,8 @@ static int gs_ask_all(struct gs_req *r)
 					gs_ask(r, d, count);
 		}
 	}
+	r->pending += r->nblk;
+	gs_blk_pump(r);
 	gs_net_send(r);
 	return 0;
 }

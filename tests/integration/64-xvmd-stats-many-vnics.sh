@@ -10,7 +10,10 @@
 # vswitchd's listen backlog (64) does not overflow; once vswitchd goes
 # on, every VNIC has its counters. Before the fix each VNIC had its own
 # connection: 128 at once, those beyond the backlog failed with EAGAIN
-# and their VNICs had no counters, and xvmd held ~256 more fds.
+# and their VNICs had no counters, and xvmd held ~256 more fds. Each
+# domain has a disk: domstats --block with every hv stopped a moment
+# asks 8 hv at a time (xvmd's fds grow by at most 2 per call out, 8 of
+# them, not 16), and once they go on every disk has its counters.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -34,7 +37,8 @@ for d in $(seq 1 $NDOM); do
 		stub=$s1; (( n % 2 )) || stub=$s2
 		nics="$nics<interface type='bridge'><source bridge='$stub'/></interface>"
 	done
-	dom_xml "mv$d" "workload=spin" "" "$nics"
+	truncate -s 1M "$TMP/mv$d.img"
+	dom_xml "mv$d" "workload=spin" "" "$nics<disk type='file'><source file='$TMP/mv$d.img'/><target dev='vda'/></disk>"
 	V create "$TMP/mv$d.xml" >/dev/null || fail "create mv$d: $(tail -n 3 "$TMP/xvmd.log")"
 done
 nv=$("$VNICADM" show-vnic | grep -c '^xvm')
@@ -59,12 +63,22 @@ pass "virsh domstats --interface: all $((NDOM * NNIC)) VNICs have their 8 counte
 # The same with vswitchd stopped while the call goes out: the requests
 # wait in one connection, not in 128.
 fds() { ls "/proc/$XVMD_PID/fd" | wc -l; }
+# out_fds F0: xvmd's fd count once the call is out: polled until it is
+# F0 + 3 (the client's connection, one call's socket and timer; 5 s at
+# most: virsh may be slow to start on a busy machine), then read again
+# a moment later (the call's other connections go out with the first).
+out_fds() {
+	local end
+	end=$(deadline_in 5)
+	while before "$end" && (( $(fds) < $1 + 3 )); do sleep 0.05; done
+	sleep 0.3
+	fds
+}
 f0=$(fds)
 kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
 ( V domstats --interface >"$TMP/ds2" 2>&1; echo $? >"$TMP/ds2.rc" ) &
 bg=$!
-sleep 0.7
-f1=$(fds)
+f1=$(out_fds "$f0")
 kill -CONT "$VSW_PID"; STOPPED=
 wait $bg
 [ "$(cat "$TMP/ds2.rc")" = 0 ] || fail "domstats with vswitchd stopped a moment: $(cat "$TMP/ds2")"
@@ -72,6 +86,23 @@ wait $bg
 [ "$(counted "$TMP/ds2")" = $((NDOM * NNIC)) ] ||
 	fail "domstats with vswitchd stopped a moment: $(counted "$TMP/ds2") VNICs with counters, expected $((NDOM * NNIC))"
 pass "domstats while vswitchd was stopped: xvmd's fds $f0 -> $f1 during the call, all $((NDOM * NNIC)) VNICs counted once it went on"
+
+# Every hv stopped while domstats --block goes out: 8 blkstats calls at
+# a time, the rest queued; all answered once the hvs go on.
+hvpids=$(cat "$XVM_RUNDIR"/hv/mv*.pid)
+[ "$(echo $hvpids | wc -w)" = $NDOM ] || fail "hv pids: $hvpids"
+f0=$(fds)
+kill -STOP $hvpids; STOPPED=$hvpids
+( V domstats --block >"$TMP/ds3" 2>&1; echo $? >"$TMP/ds3.rc" ) &
+bg=$!
+f1=$(out_fds "$f0")
+kill -CONT $hvpids; STOPPED=
+wait $bg
+[ "$(cat "$TMP/ds3.rc")" = 0 ] || fail "domstats --block with the hvs stopped a moment: $(cat "$TMP/ds3")"
+(( f1 - f0 <= 20 )) || fail "xvmd held $((f1 - f0)) more fds during domstats --block ($f0 -> $f1)"
+[ "$(grep -c 'block.0.wr.bytes=512$' "$TMP/ds3")" = $NDOM ] ||
+	fail "domstats --block: $(grep -c 'block.0.wr.bytes=512$' "$TMP/ds3") disks with counters, expected $NDOM: $(head -n 20 "$TMP/ds3")"
+pass "domstats --block while every hv was stopped: xvmd's fds $f0 -> $f1 during the call (8 hv calls at a time), all $NDOM disks counted once they went on"
 
 "$PY" - "$URI" $((NDOM * NNIC)) <<'PY' || fail "python3-libvirt getAllDomainStats"
 import libvirt, sys
