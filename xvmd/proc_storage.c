@@ -678,6 +678,7 @@ static int ps_job_start(struct remote_call *c, struct ps_job *j,
 			int (*start)(struct ps_job *j, bool async,
 				     void *arg, struct verr *e), void *arg)
 {
+	bool later;
 	int rc;
 
 	j->c = c;
@@ -688,20 +689,22 @@ static int ps_job_start(struct remote_call *c, struct ps_job *j,
 			return verr_nomem(&c->err);
 		}
 	}
-	rc = start(j, j->rd != NULL, arg, &c->err);
+	later = j->rd != NULL;
+	rc = start(j, later, arg, &c->err);
 	if (rc < 0) {
 		if (j->rd)
 			remote_defer_cancel(j->rd);
 		free(j);
 		return rc;
 	}
-	if (j->rd)
+	/* a job with nothing to do (the wipe of an empty raw file) may
+	 * have been answered, and j freed, already */
+	if (later)
 		return PROC_LATER;
 	rc = j->rc;
 	free(j);
 	return rc;
 }
-
 
 struct ps_create_arg {
 	struct pool *p;

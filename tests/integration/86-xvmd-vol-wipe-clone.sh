@@ -67,6 +67,13 @@ grep -c $'\xab\xab\xab\xab\xab\xab\xab\xab' "$img/q.qcow2" >/dev/null && fail "t
 pass "vol-wipe of a qcow2 volume: reads as zeros, a clean 16 MiB qcow2 again, old bytes gone"
 
 expect_fail "wiping algorithm 2: xvmd writes zeros only" vol-wipe --pool default w.img --algorithm dod
+# an empty raw volume: nothing to write, answered at once (its job ends
+# before the call's handler returns)
+V vol-create-as default e0.img 0 --format raw >/dev/null || fail "vol-create-as e0.img"
+V vol-wipe --pool default e0.img >/dev/null || fail "vol-wipe of an empty volume"
+V list >/dev/null || fail "xvmd gone after the wipe of an empty volume"
+V vol-delete --pool default e0.img >/dev/null || fail "vol-delete e0.img"
+pass "vol-wipe of an empty raw volume answered; xvmd serves on"
 
 # ---- clone ----
 dd if="$TMP/pattern" of="$img/w.img" bs=1M conv=notrunc status=none
