@@ -332,10 +332,13 @@ int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
  * them (logged when they end); d->live.vnics is cleared now. */
 void vif_delete(struct dom *d);
 /* NIC i's VNIC alone (hot-plug: d->cfg.nics[i] and d->live.vnics[i]
- * filled in), made on the loop: 0 and done(opaque, rc, e) later, once, or -errno with e now.
- * d is not touched after the call (it may stop meanwhile); socket lives
- * until done. A VNIC whose call timed out may still be made: the caller
- * deletes it. */
+ * filled in), made on the loop: 0 and done(opaque, rc, e) later, once,
+ * or -errno with e now. Its request is made now; like a start's, it is
+ * sent once no VNIC delete is in flight (a detach, then an attach of the
+ * same MAC), if the domain (by name and id) still runs with that VNIC
+ * name then, else done gets -ECANCELED. d is not touched after the call
+ * (it may stop meanwhile); socket lives until done. A VNIC whose call
+ * timed out may still be made: the caller deletes it. */
 int vif_create_nic_async(struct dom *d, unsigned int i, char socket[108],
 			 vif_done_fn done, void *opaque, struct verr *e);
 /* NIC i's VNIC and its flows deleted, sent on the loop, not waited

@@ -336,18 +336,21 @@ out:
 	return rc;
 }
 
-/* ---- qemu-img beside the loop: wipe and clone ---- */
+/* ---- qemu-img beside the loop: create, resize, wipe and clone ---- */
 
 /*
- * A wipe or a clone copies a whole volume: minutes for a large one. With a
- * client connection they run as a job beside the loop (the call answered
- * when it ends, other clients served meanwhile): qemu-img's stderr is a
- * pipe the loop reads, a timer kills a step that takes longer than
- * QJOB_TIMEOUT_MS, and main's SIGCHLD reaper hands its exit over
- * (pool_qjob_reaped). In-process callers without a connection (unit
- * tests) run the same steps to the end with pool_qimg. Volumes a job
- * works on are busy: delete, resize, wipe and clone of them, and stopping
- * their pool, are refused until it ends.
+ * A wipe or a clone copies a whole volume: minutes for a large one; a
+ * create or resize is usually quick, but a preallocated one writes the
+ * whole file and any of them can hang on a stalled disk (issue 12: no
+ * client waits on another's work). With a client connection they run as
+ * a job beside the loop (the call answered when it ends, other clients
+ * served meanwhile): qemu-img's stderr is a pipe the loop reads, a timer
+ * kills a step that takes longer than QJOB_TIMEOUT_MS, and main's
+ * SIGCHLD reaper hands its exit over (pool_qjob_reaped). In-process
+ * callers without a connection (unit tests) run the same steps to the
+ * end with pool_qimg. Volumes a job works on are busy: delete, resize,
+ * wipe and clone of them, and stopping their pool, are refused until it
+ * ends. A volume being made (create, clone) is not listed until then.
  */
 struct pool_qjob {
 	char *argv[QJOB_STEPS][QJOB_ARGS];	/* malloc'd, NULL-ended */
@@ -361,9 +364,13 @@ struct pool_qjob {
 	size_t elen;
 	char pool[POOL_NAME_MAX + 1];
 	char vol[POOL_VOL_NAME_MAX + 1];
+	const char *what;		/* "wipe", "clone", "create", "resize" */
 	char path[PATH_MAX];		/* the volume written (busy) */
 	char src[PATH_MAX];		/* a clone's source (busy), or "" */
-	bool unlink_on_fail;		/* a clone's new file */
+	/* a new volume (clone, create): its file, claimed O_EXCL, is not
+	 * listed while the job runs and is removed if it fails, so no
+	 * client ever sees a half-made volume */
+	bool unlink_on_fail;
 	char done_log[PATH_MAX + 200];	/* logged on success */
 	pool_job_fn done;
 	void *opaque;
@@ -374,12 +381,30 @@ static struct pool_qjob *pool_qjobs;
 
 static int pool_scan(struct pool *p, struct verr *e);
 
-bool pool_path_busy(const char *path)
+/* The job working on the volume at path (written or read), or NULL. */
+static const struct pool_qjob *pool_path_job(const char *path)
 {
 	const struct pool_qjob *j;
 
 	for (j = pool_qjobs; j; j = j->next)
 		if (!strcmp(j->path, path) || !strcmp(j->src, path))
+			return j;
+	return NULL;
+}
+
+bool pool_path_busy(const char *path)
+{
+	return pool_path_job(path) != NULL;
+}
+
+/* Volume name of p is being made by a job: not listed yet. */
+static bool pool_vol_being_made(const struct pool *p, const char *name)
+{
+	const struct pool_qjob *j;
+
+	for (j = pool_qjobs; j; j = j->next)
+		if (j->unlink_on_fail && !strcmp(j->pool, p->name) &&
+		    !strcmp(j->vol, name))
 			return true;
 	return false;
 }
@@ -394,20 +419,26 @@ static bool pool_busy(const struct pool *p)
 	return false;
 }
 
-static int pool_busy_refuse(const char *name, struct verr *e)
+/* Volume name at path is busy with a job. */
+static int pool_busy_refuse(const char *name, const char *path,
+			    struct verr *e)
 {
+	const struct pool_qjob *j = pool_path_job(path);
+
 	return verr_set(e, VERR_OPERATION_INVALID, "Requested operation is "
-			"not valid: volume '%s' is busy: a wipe or clone of "
-			"it is running", name);
+			"not valid: volume '%s' is busy: a %s of it is "
+			"running", name, j ? j->what : "change");
 }
 
 static struct pool_qjob *pool_qjob_new(const struct pool *p,
-				       const char *vol, const char *path)
+				       const char *what, const char *vol,
+				       const char *path)
 {
 	struct pool_qjob *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return NULL;
+	j->what = what;
 	j->pid = -1;
 	j->err = j->tfd = -1;
 	snprintf(j->pool, sizeof(j->pool), "%s", p->name);
@@ -621,7 +652,7 @@ void pool_qjobs_kill(void)
 		if (j->unlink_on_fail)
 			unlink(j->path);
 		log_warn("pool %s: %s of '%s' cut short: xvmd stops", j->pool,
-			 j->unlink_on_fail ? "clone" : "wipe", j->vol);
+			 j->what, j->vol);
 		pool_qjob_free(j);
 	}
 }
@@ -855,7 +886,8 @@ static int pool_scan(struct pool *p, struct verr *e)
 	while ((de = readdir(d))) {
 		if (!pool_vol_name_ok(de->d_name) ||
 		    (de->d_type != DT_REG && de->d_type != DT_DIR &&
-		     de->d_type != DT_UNKNOWN))
+		     de->d_type != DT_UNKNOWN) ||
+		    pool_vol_being_made(p, de->d_name))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -939,60 +971,69 @@ static bool pool_format_ok(const char *fmt)
 	return false;
 }
 
-const struct pool_vol *pool_vol_create(struct pool *p,
-				       const struct pool_vol_def *def,
-				       unsigned int flags, struct verr *e)
+/* Claim path for a new volume name: created empty with O_EXCL (nothing
+ * there is overwritten, a second create of the name is refused). 0 or
+ * -errno with e. */
+static int pool_vol_claim(const char *path, const char *name, struct verr *e)
 {
-	char path[PATH_MAX], size[32], why[256], opt[64] = "";
-	const char *args[12];
-	size_t n = 0;
-	int fd, rc;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		      O_CLOEXEC, 0600);
 
-	if (pool_need_active(p, e) < 0)
-		return NULL;
-	if (flags & ~1u) {
-		verr_set(e, VERR_INVALID_ARG, "invalid argument: unsupported "
-			 "flags (0x%x)", flags & ~1u);
-		return NULL;
-	}
-	if (def->type_dir) {
-		verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
-			 "configuration: volume type 'dir': xvmd makes image "
-			 "files; a vdisk is made by vdiskadm create");
-		return NULL;
-	}
-	if (!pool_format_ok(def->format)) {
-		verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
-			 "configuration: volume format '%s': xvmd makes raw, "
-			 "qcow2, vmdk, vdi and vpc images", def->format);
-		return NULL;
-	}
-	if ((flags & 1) && strcmp(def->format, "qcow2")) {
-		verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation not "
-			 "supported: metadata preallocation is for qcow2 "
-			 "volumes only");
-		return NULL;
-	}
-	if (pool_vol_path(p, def->name, path, sizeof(path)) < 0) {
-		verr_set(e, VERR_INVALID_ARG, "invalid argument: volume path "
-			 "too long");
-		return NULL;
-	}
-	/* Claim the name first: O_EXCL, so nothing there is overwritten,
-	 * then qemu-img writes its image into the empty file. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			verr_set(e, VERR_STORAGE_VOL_EXIST, "storage volume "
-				 "'%s' exists already", def->name);
-		else
-			verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
-				  "failed: cannot create '%s': %s", path,
-				  strerror(errno));
-		return NULL;
+			return verr_set(e, VERR_STORAGE_VOL_EXIST, "storage "
+					"volume '%s' exists already", name);
+		return verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot create '%s': %s", path,
+				 strerror(errno));
 	}
 	close(fd);
+	return 0;
+}
+
+/* What a create may ask for: 0, or -errno with e. */
+static int pool_vol_create_check(const struct pool *p,
+				 const struct pool_vol_def *def,
+				 unsigned int flags, struct verr *e)
+{
+	if (pool_need_active(p, e) < 0)
+		return verr_errno(e->code);
+	if (flags & ~1u)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
+				"unsupported flags (0x%x)", flags & ~1u);
+	if (def->type_dir)
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
+				"configuration: volume type 'dir': xvmd makes "
+				"image files; a vdisk is made by vdiskadm "
+				"create");
+	if (!pool_format_ok(def->format))
+		return verr_set(e, VERR_CONFIG_UNSUPPORTED, "unsupported "
+				"configuration: volume format '%s': xvmd makes "
+				"raw, qcow2, vmdk, vdi and vpc images",
+				def->format);
+	if ((flags & 1) && strcmp(def->format, "qcow2"))
+		return verr_set(e, VERR_OPERATION_UNSUPPORTED, "Operation not "
+				"supported: metadata preallocation is for "
+				"qcow2 volumes only");
+	return 0;
+}
+
+int pool_vol_create_start(struct pool *p, const struct pool_vol_def *def,
+			  unsigned int flags, bool async, pool_job_fn done,
+			  void *opaque, struct verr *e)
+{
+	char path[PATH_MAX], size[32], opt[64] = "", fail[PATH_MAX + 40];
+	const char *args[12];
+	struct pool_qjob *j;
+	size_t n = 0;
+	int rc;
+
+	rc = pool_vol_create_check(p, def, flags, e);
+	if (rc < 0)
+		return rc;
+	if (pool_vol_path(p, def->name, path, sizeof(path)) < 0)
+		return verr_set(e, VERR_INVALID_ARG, "invalid argument: volume "
+				"path too long");
 	snprintf(size, sizeof(size), "%" PRIu64, def->capacity);
 	if (!strcmp(def->format, "raw") && def->have_allocation &&
 	    def->allocation > 0)
@@ -1010,21 +1051,27 @@ const struct pool_vol *pool_vol_create(struct pool *p,
 	args[n++] = path;
 	args[n++] = size;
 	args[n] = NULL;
-	rc = pool_qimg(args, NULL, why, sizeof(why));
-	if (rc < 0) {
-		unlink(path);
-		verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
-			  "qemu-img create of '%s': %s", path, why);
-		return NULL;
+	snprintf(fail, sizeof(fail), "qemu-img create of '%s'", path);
+	j = pool_qjob_new(p, "create", def->name, path);
+	if (!j)
+		return verr_nomem(e);
+	if (pool_qjob_step(j, args, fail) < 0) {
+		pool_qjob_free(j);
+		return verr_nomem(e);
 	}
-	log_info("pool %s: volume %s created (%s, %" PRIu64 " bytes)",
-		 p->name, def->name, def->format, def->capacity);
-	if (pool_scan(p, e) < 0)
-		return NULL;
-	if (!pool_vol_by_name(p, def->name))
-		verr_set(e, VERR_OPERATION_FAILED, "operation failed: '%s' "
-			 "was created but qemu-img cannot read it", path);
-	return pool_vol_by_name(p, def->name);
+	/* the name first: then qemu-img writes its image into the empty
+	 * file, which is not listed until it is done */
+	rc = pool_vol_claim(path, def->name, e);
+	if (rc < 0) {
+		pool_qjob_free(j);
+		return rc;
+	}
+	j->unlink_on_fail = true;
+	snprintf(j->done_log, sizeof(j->done_log), "volume %s created (%s, "
+		 "%" PRIu64 " bytes)", def->name, def->format, def->capacity);
+	j->done = done;
+	j->opaque = opaque;
+	return pool_qjob_run(j, async, e);
 }
 
 /* What vdiskadm does to a vdisk, the pool does not. */
@@ -1066,7 +1113,7 @@ static const struct pool_vol *pool_vol_to_change(struct pool *p,
 		return NULL;
 	}
 	if (pool_path_busy(path)) {
-		pool_busy_refuse(name, e);
+		pool_busy_refuse(name, path, e);
 		return NULL;
 	}
 	return v;
@@ -1087,14 +1134,16 @@ int pool_vol_delete(struct pool *p, const char *name, struct verr *e)
 	return pool_scan(p, e);
 }
 
-int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
-		    unsigned int flags, struct verr *e)
+int pool_vol_resize_start(struct pool *p, const char *name,
+			  uint64_t capacity, unsigned int flags, bool async,
+			  pool_job_fn done, void *opaque, struct verr *e)
 {
-	char path[PATH_MAX], size[32], why[256], fmt[16];
+	char path[PATH_MAX], size[32], fmt[16], fail[PATH_MAX + 40];
 	const struct pool_vol *v;
 	const char *args[10];
+	struct pool_qjob *j;
+	uint64_t old;
 	size_t n = 0;
-	int rc;
 
 	v = pool_vol_to_change(p, name, "resized", "vdiskadm (convert, "
 			       "import)", path, sizeof(path), e);
@@ -1103,19 +1152,19 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 	if (flags & ~6u)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
 				"unsupported flags (0x%x)", flags & ~6u);
+	old = v->capacity;
 	if (flags & 2) {	/* DELTA */
-		if ((flags & 4) ? capacity > v->capacity :
-		    capacity > POOL_CAP_MAX - v->capacity)
+		if ((flags & 4) ? capacity > old :
+		    capacity > POOL_CAP_MAX - old)
 			return verr_set(e, VERR_INVALID_ARG, "invalid "
 					"argument: capacity out of range");
-		capacity = (flags & 4) ? v->capacity - capacity :
-			   v->capacity + capacity;
+		capacity = (flags & 4) ? old - capacity : old + capacity;
 	}
 	if (capacity > POOL_CAP_MAX)
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
 				"capacity %" PRIu64 " is above 1 PiB",
 				capacity);
-	if (capacity < v->capacity && !(flags & 4))
+	if (capacity < old && !(flags & 4))
 		return verr_set(e, VERR_INVALID_ARG, "invalid argument: Can't "
 				"shrink capacity below current capacity unless "
 				"shrink flag explicitly specified");
@@ -1125,17 +1174,25 @@ int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
 	args[n++] = "-q";
 	args[n++] = "-f";
 	args[n++] = fmt;
-	if (capacity < v->capacity)
+	if (capacity < old)
 		args[n++] = "--shrink";
 	args[n++] = path;
 	args[n++] = size;
 	args[n] = NULL;
-	rc = pool_qimg(args, NULL, why, sizeof(why));
-	if (rc < 0)
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
-				 "failed: qemu-img resize of '%s': %s", path,
-				 why);
-	return pool_scan(p, e);
+	snprintf(fail, sizeof(fail), "qemu-img resize of '%s'", path);
+	j = pool_qjob_new(p, "resize", name, path);
+	if (!j)
+		return verr_nomem(e);
+	if (pool_qjob_step(j, args, fail) < 0) {
+		pool_qjob_free(j);
+		return verr_nomem(e);
+	}
+	snprintf(j->done_log, sizeof(j->done_log), "volume %s resized (%s, "
+		 "%" PRIu64 " -> %" PRIu64 " bytes)", name, fmt, old,
+		 capacity);
+	j->done = done;
+	j->opaque = opaque;
+	return pool_qjob_run(j, async, e);
 }
 
 int pool_vol_wipe_start(struct pool *p, const char *name, bool async,
@@ -1160,7 +1217,7 @@ int pool_vol_wipe_start(struct pool *p, const char *name, bool async,
 	snprintf(src, sizeof(src), "json:{\"driver\":\"raw\",\"file\":"
 		 "{\"driver\":\"null-co\",\"size\":%" PRIu64 ","
 		 "\"read-zeroes\":true}}", v->physical);
-	j = pool_qjob_new(p, name, path);
+	j = pool_qjob_new(p, "wipe", name, path);
 	if (!j)
 		return verr_nomem(e);
 	rc = 0;
@@ -1204,7 +1261,7 @@ int pool_vol_clone_start(struct pool *p, const struct pool_vol_def *def,
 	json_t *spec;
 	uint64_t cap;
 	size_t n = 0;
-	int fd, rc;
+	int rc;
 
 	if (pool_need_active(p, e) < 0 || pool_need_active(src_pool, e) < 0)
 		return verr_errno(e->code);
@@ -1236,23 +1293,13 @@ int pool_vol_clone_start(struct pool *p, const struct pool_vol_def *def,
 		return verr_errno(e->code);
 	}
 	if (pool_path_busy(from))
-		return pool_busy_refuse(src->name, e);
+		return pool_busy_refuse(src->name, from, e);
 	/* what src says now: the listing goes when p is scanned below */
 	snprintf(sfmt, sizeof(sfmt), "%s", src->format);
 	cap = src->capacity;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
-			verr_set(e, VERR_STORAGE_VOL_EXIST, "storage volume "
-				 "'%s' exists already", def->name);
-		else
-			verr_fail(e, -errno, VERR_OPERATION_FAILED, "operation "
-				  "failed: cannot create '%s': %s", path,
-				  strerror(errno));
-		return verr_errno(e->code);
-	}
-	close(fd);
+	rc = pool_vol_claim(path, def->name, e);
+	if (rc < 0)
+		return rc;
 	/* the source's format is what qemu-img info found in the file (a
 	 * vdisk's: its vdisk.xml's): a guest can write an image header
 	 * naming a backing file into its raw disk, so no backing file is
@@ -1270,7 +1317,7 @@ int pool_vol_clone_start(struct pool *p, const struct pool_vol_def *def,
 		return verr_errno(e->code);
 	}
 	free(text);
-	j = pool_qjob_new(p, def->name, path);
+	j = pool_qjob_new(p, "clone", def->name, path);
 	if (!j) {
 		free(source);
 		unlink(path);
@@ -1507,8 +1554,9 @@ int pool_destroy(struct pool *p, struct verr *e)
 		return rc;
 	if (pool_busy(p))
 		return verr_set(e, VERR_OPERATION_INVALID, "Requested "
-				"operation is not valid: pool '%s' has a wipe "
-				"or clone running", p->name);
+				"operation is not valid: pool '%s' has a "
+				"volume create, resize, wipe or clone running",
+				p->name);
 	rc = pool_unlink(pool_actdir, p->name, ".xml");
 	if (rc < 0)
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "

@@ -19,8 +19,9 @@
  * Volumes are listed when a pool starts, on pool-refresh and after each
  * create/delete/resize (libvirt's model: files put there by hand appear
  * after a refresh). Only regular files count (not symbolic links, not
- * dot files). All on the loop thread; qemu-img runs synchronously, with
- * a time limit.
+ * dot files). All on the loop thread; qemu-img info runs synchronously,
+ * with a time limit; create, resize, wipe and clone run it beside the
+ * loop for a client (issue 12), answered when it ends.
  */
 #ifndef XVMD_POOL_H
 #define XVMD_POOL_H
@@ -145,17 +146,28 @@ const struct pool_vol *pool_vol_by_path(const char *path, struct pool **pp);
 /* path = pool's target + '/' + name. -ENAMETOOLONG if it does not fit. */
 int pool_vol_path(const struct pool *p, const char *name, char *buf,
 		  size_t len);
-/* flags: VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA (1). The new volume. */
-const struct pool_vol *pool_vol_create(struct pool *p,
-				       const struct pool_vol_def *def,
-				       unsigned int flags, struct verr *e);
 int pool_vol_delete(struct pool *p, const char *name, struct verr *e);
-/* flags: VIR_STORAGE_VOL_RESIZE_DELTA (2), _SHRINK (4). */
-int pool_vol_resize(struct pool *p, const char *name, uint64_t capacity,
-		    unsigned int flags, struct verr *e);
 
-/* A wipe or clone ends: rc 0, or -errno with e. */
+/* A create, resize, wipe or clone ends: rc 0, or -errno with e. */
 typedef void (*pool_job_fn)(void *opaque, int rc, const struct verr *e);
+
+/* A new volume def->name in p: its file claimed (O_EXCL: an existing
+ * name is refused, STORAGE_VOL_EXIST), then `qemu-img create` of the
+ * format and capacity into it. flags: VIR_STORAGE_VOL_CREATE_PREALLOC_
+ * METADATA (1). Started and ended as a wipe (below); the volume is not
+ * listed until qemu-img is done, and a failed create removes the file:
+ * nobody sees a half-made volume. On success the pool is scanned: the
+ * caller finds it with pool_vol_by_name. */
+int pool_vol_create_start(struct pool *p, const struct pool_vol_def *def,
+			  unsigned int flags, bool async, pool_job_fn done,
+			  void *opaque, struct verr *e);
+/* `qemu-img resize` of volume name to capacity. flags:
+ * VIR_STORAGE_VOL_RESIZE_DELTA (2), _SHRINK (4). Refuses a vdisk and a
+ * busy volume; started and ended as a wipe, the volume busy meanwhile
+ * (its listing keeps the old capacity until it ends). */
+int pool_vol_resize_start(struct pool *p, const char *name,
+			  uint64_t capacity, unsigned int flags, bool async,
+			  pool_job_fn done, void *opaque, struct verr *e);
 
 /* Write zeros over the whole file (qemu-img convert from a zero source,
  * every block written), then, for a format other than raw, make it an
@@ -178,11 +190,12 @@ int pool_vol_clone_start(struct pool *p, const struct pool_vol_def *def,
 			 const struct pool_vol *src, unsigned int flags,
 			 bool async, pool_job_fn done, void *opaque,
 			 struct verr *e);
-/* A wipe or clone works on the volume at path (its target or source). */
+/* A job (create, resize, wipe, clone) works on the volume at path (its
+ * target or source). */
 bool pool_path_busy(const char *path);
-/* main's SIGCHLD reaper: true if pid was a wipe's or clone's qemu-img. */
+/* main's SIGCHLD reaper: true if pid was a job's qemu-img. */
 bool pool_qjob_reaped(pid_t pid, int status);
-/* xvmd stops: running wipes and clones killed (a clone's file removed). */
+/* xvmd stops: running jobs killed (a new volume's file removed). */
 void pool_qjobs_kill(void);
 
 /* A domain's disks that are volumes of active pools must be given in

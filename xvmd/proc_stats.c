@@ -389,13 +389,23 @@ static void proc_stats_vcpu(struct tp_list *l, const struct dom *d)
 
 /*
  * getAllDomainStats waits for hv's and vswitchd's counters on the loop
- * (issue 12): every call goes out at once, each within its own limit
- * (HV_CALL_MS per hv, VIF_CALL_MS per VNIC); the reply is made when the
- * last one ended, from the domains as they are then. A domain whose hv
- * does not answer gets its disks' names and paths only, a VNIC
- * vswitchd does not answer for its name only (libvirt leaves out what
- * it cannot read).
+ * (issue 12): the calls go out at once (the hv ones GS_BLK_BUSY at a
+ * time), each within its own limit (HV_CALL_MS per hv, VIF_CALL_MS per
+ * batch of VNICs); the reply is made
+ * when the last one ended, from the domains as they are then. The VNICs'
+ * vnic.list requests share connections, GS_NET_BATCH to one (vswitchd
+ * answers them in order): a host with hundreds of VNICs neither
+ * overflows vswitchd's listen backlog (64) nor takes two of xvmd's fds
+ * per VNIC. A domain whose hv does not answer gets its disks' names and
+ * paths only, a VNIC vswitchd does not answer for its name only
+ * (libvirt leaves out what it cannot read).
  */
+#define GS_NET_BATCH	256
+/* The domains' blkstats go to each one's own hv, GS_BLK_BUSY at a time
+ * (a socket and a timer each): hundreds of running domains do not take
+ * hundreds of xvmd's fds at once; one hv that does not answer holds one
+ * of them for its 2 s. */
+#define GS_BLK_BUSY	8
 struct gs_req;
 
 struct gs_blk {			/* one running domain's disk counters */
@@ -419,6 +429,7 @@ struct gs_req {
 	uint8_t (*uuids)[16];		/* the domains asked for; NULL:
 					 * every one the flags keep */
 	unsigned int pending, nblk, nnet;
+	unsigned int blk_next, blk_busy;	/* blkstats started, out */
 	struct gs_blk *blk;
 	struct gs_net *net;
 };
@@ -586,6 +597,29 @@ static void gs_call_done(struct gs_req *r)
 }
 
 static void gs_blk_done(void *opaque, struct dom *d, int n,
+			const struct dom_disk_stats *out,
+			const struct verr *e);
+
+/* Start the queued blkstats calls, GS_BLK_BUSY at a time (each is a
+ * socket and a timer of xvmd's); one that cannot start (its domain
+ * stopped meanwhile, hv unreachable) ends here. r->pending counts every
+ * queued one, and the caller holds one more: it never reaches 0 here. */
+static void gs_blk_pump(struct gs_req *r)
+{
+	while (r->blk_busy < GS_BLK_BUSY && r->blk_next < r->nblk) {
+		struct gs_blk *b = &r->blk[r->blk_next++];
+		struct dom *d = dom_by_name(b->name);
+		struct verr e;
+
+		if (d && proc_running(d) && d->pid == b->pid &&
+		    dom_disk_stats_async(d, gs_blk_done, b, &e) == 0)
+			r->blk_busy++;
+		else
+			r->pending--;
+	}
+}
+
+static void gs_blk_done(void *opaque, struct dom *d, int n,
 			const struct dom_disk_stats *out, const struct verr *e)
 {
 	struct gs_blk *b = opaque;
@@ -595,6 +629,8 @@ static void gs_blk_done(void *opaque, struct dom *d, int n,
 	b->n = n < 0 || !out ? -1 : MIN(n, DOM_MAX_DISKS);
 	if (b->n > 0)
 		memcpy(b->ds, out, (size_t)b->n * sizeof(*out));
+	b->r->blk_busy--;
+	gs_blk_pump(b->r);
 	gs_call_done(b->r);
 }
 
@@ -610,13 +646,12 @@ static void gs_net_done(void *opaque, int rc, const json_t *result,
 	gs_call_done(v->r);
 }
 
-/* The calls for d (running): its hv's blkstats, its VNICs' counters.
- * count: only count them. */
+/* The calls for d (running): its hv's blkstats, its VNICs' counters,
+ * queued (gs_blk_pump, gs_net_send start them). count: only count
+ * them. */
 static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 {
 	unsigned int i;
-	char sock[300];
-	struct verr e;
 
 	if ((r->stats & GS_BLOCK) && d->cfg.ndisks) {
 		if (count) {
@@ -628,16 +663,12 @@ static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 			b->n = -1;
 			snprintf(b->name, sizeof(b->name), "%s", d->cfg.name);
 			b->pid = d->pid;
-			if (dom_disk_stats_async(d, gs_blk_done, b, &e) == 0)
-				r->pending++;
 		}
 	}
 	if (!(r->stats & GS_NET))
 		return;
-	vswctl_sock_path(dom_env.rundir, sock, sizeof(sock));
 	for (i = 0; i < d->cfg.nnics; i++) {
 		struct gs_net *v;
-		json_t *params;
 
 		if (!d->live.vnics[i][0])
 			continue;
@@ -648,10 +679,37 @@ static void gs_ask(struct gs_req *r, struct dom *d, bool count)
 		v = &r->net[r->nnet++];
 		v->r = r;
 		snprintf(v->vnic, sizeof(v->vnic), "%s", d->live.vnics[i]);
-		params = json_pack("{s:s,s:b}", "name", v->vnic, "stats", 1);
-		if (params && hvcall_start(sock, "vnic.list", params,
-					   VIF_CALL_MS, gs_net_done, v) == 0)
-			r->pending++;
+	}
+}
+
+/* The VNICs' vnic.list requests, GS_NET_BATCH to a connection. A batch
+ * that cannot be sent leaves its VNICs without counters. */
+static void gs_net_send(struct gs_req *r)
+{
+	struct hvcall_req reqs[GS_NET_BATCH];
+	unsigned int i, k, n;
+	char sock[300];
+
+	vswctl_sock_path(dom_env.rundir, sock, sizeof(sock));
+	for (i = 0; i < r->nnet; i += n) {
+		n = MIN(r->nnet - i, GS_NET_BATCH);
+		for (k = 0; k < n; k++)
+			reqs[k] = (struct hvcall_req){
+				"vnic.list",
+				json_pack("{s:s,s:b}", "name",
+					  r->net[i + k].vnic, "stats", 1),
+				gs_net_done, &r->net[i + k],
+			};
+		/* a request without params would list every VNIC */
+		for (k = 0; k < n && reqs[k].params; k++)
+			;
+		if (k < n) {
+			for (k = 0; k < n; k++)
+				json_decref(reqs[k].params);
+			continue;
+		}
+		if (hvcall_start_batch(sock, reqs, n, VIF_CALL_MS) == 0)
+			r->pending += n;
 	}
 }
 
@@ -685,6 +743,9 @@ static int gs_ask_all(struct gs_req *r)
 					gs_ask(r, d, count);
 		}
 	}
+	r->pending += r->nblk;
+	gs_blk_pump(r);
+	gs_net_send(r);
 	return 0;
 }
 

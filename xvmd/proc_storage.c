@@ -620,13 +620,118 @@ PROC_DECL(ps_list_all_volumes)
 
 /* ---- volumes ---- */
 
+/* A create, resize, wipe or clone answered when its qemu-img ends
+ * (pool_vol_*_start), beside the loop for a client (issue 12: no client
+ * waits on another's qemu-img); the volume to name in a create's or
+ * clone's answer. */
+struct ps_job {
+	struct remote_defer *rd;	/* NULL: an in-process call (tests) */
+	struct remote_call *c;		/* then: answered into it */
+	int rc;
+	char pool[POOL_NAME_MAX + 1];
+	char vol[POOL_VOL_NAME_MAX + 1];	/* the volume worked on */
+	bool answer_vol;		/* answered with the new volume */
+};
+
+static void ps_job_done(void *opaque, int rc, const struct verr *e)
+{
+	struct ps_job *j = opaque;
+	struct pool *p = pool_by_name(j->pool);
+	const struct pool_vol *v = NULL;
+	struct xdr_out ret, *out = j->rd ? &ret : j->c->ret;
+	struct verr err;
+
+	if (e)
+		err = *e;
+	if (rc == 0 && j->answer_vol) {
+		v = p ? pool_vol_by_name(p, j->vol) : NULL;
+		if (!v)
+			rc = verr_set(&err, VERR_OPERATION_FAILED, "operation "
+				      "failed: volume '%s' was made but "
+				      "qemu-img cannot read it", j->vol);
+	}
+	if (j->rd)
+		xdr_out_init(&ret);
+	if (rc == 0 && v) {
+		char path[4096];
+
+		pool_vol_path(p, v->name, path, sizeof(path));
+		xdr_put_string(out, p->name);
+		xdr_put_string(out, v->name);
+		xdr_put_string(out, path);
+	}
+	if (j->rd) {
+		remote_defer_reply(j->rd, rc, rc < 0 ? &err : NULL,
+				   rc == 0 && v ? &ret : NULL);
+		xdr_out_free(&ret);
+		free(j);
+		return;
+	}
+	if (rc < 0)
+		j->c->err = err;
+	j->rc = rc;	/* the in-process caller frees j */
+}
+
+/* Start one: PROC_LATER with a client (answered by ps_job_done), the
+ * result at once without one; or the error that kept it from starting. */
+static int ps_job_start(struct remote_call *c, struct ps_job *j,
+			int (*start)(struct ps_job *j, bool async,
+				     void *arg, struct verr *e), void *arg)
+{
+	bool later;
+	int rc;
+
+	j->c = c;
+	if (c->conn) {
+		j->rd = remote_call_defer(c);
+		if (!j->rd) {
+			free(j);
+			return verr_nomem(&c->err);
+		}
+	}
+	later = j->rd != NULL;
+	rc = start(j, later, arg, &c->err);
+	if (rc < 0) {
+		if (j->rd)
+			remote_defer_cancel(j->rd);
+		free(j);
+		return rc;
+	}
+	/* a job with nothing to do (the wipe of an empty raw file) may
+	 * have been answered, and j freed, already */
+	if (later)
+		return PROC_LATER;
+	rc = j->rc;
+	free(j);
+	return rc;
+}
+
+struct ps_create_arg {
+	struct pool *p;
+	const struct pool_vol_def *def;
+	unsigned int flags;
+};
+
+static int ps_create_start(struct ps_job *j, bool async, void *arg,
+			   struct verr *e)
+{
+	struct ps_create_arg *a = arg;
+
+	return pool_vol_create_start(a->p, a->def, a->flags, async,
+				     ps_job_done, j, e);
+}
+
+/* STORAGE_VOL_CREATE_XML {pool; xml; flags} -> {vol}: qemu-img create
+ * beside the loop, answered when it ends; the volume is listed from
+ * then on (a failed create leaves nothing). */
 PROC_DECL(ps_vol_create_xml)
 {
 	struct ps_pool_ref r;
 	char *xml, err[400];
 	uint32_t flags;
 	struct pool_vol_def def;
-	const struct pool_vol *v;
+	struct ps_create_arg a;
+	struct ps_job *j;
 	struct pool *p;
 	int rc;
 
@@ -647,12 +752,15 @@ PROC_DECL(ps_vol_create_xml)
 	free(xml);
 	if (rc < 0)
 		return rc;
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return verr_nomem(&c->err);
+	snprintf(j->pool, sizeof(j->pool), "%s", p->name);
+	snprintf(j->vol, sizeof(j->vol), "%s", def.name);
+	j->answer_vol = true;
 	/* VIR_STORAGE_VOL_CREATE_VALIDATE (4): the XML is checked anyway */
-	v = pool_vol_create(p, &def, flags & ~4u, &c->err);
-	if (!v)
-		return verr_errno(c->err.code);
-	ps_put_vol(c, p, v);
-	return 0;
+	a = (struct ps_create_arg){ p, &def, flags & ~4u };
+	return ps_job_start(c, j, ps_create_start, &a);
 }
 
 /* Decode a volume reference, check the args, find the volume. */
@@ -848,10 +956,30 @@ PROC_DECL(ps_vol_get_path)
 	return rc;
 }
 
+struct ps_resize_arg {
+	struct pool *p;
+	uint64_t cap;
+	unsigned int flags;
+};
+
+static int ps_resize_start(struct ps_job *j, bool async, void *arg,
+			   struct verr *e)
+{
+	struct ps_resize_arg *a = arg;
+
+	return pool_vol_resize_start(a->p, j->vol, a->cap, a->flags, async,
+				     ps_job_done, j, e);
+}
+
+/* STORAGE_VOL_RESIZE {vol; u64 capacity; flags}: qemu-img resize beside
+ * the loop, answered when it ends; refused while a running domain uses
+ * the volume. */
 PROC_DECL(ps_vol_resize)
 {
 	struct ps_vol_ref r;
 	const struct pool_vol *v;
+	struct ps_resize_arg a;
+	struct ps_job *j = NULL;
 	uint64_t cap;
 	uint32_t flags;
 	struct pool *p;
@@ -863,90 +991,17 @@ PROC_DECL(ps_vol_resize)
 	v = ps_vol_begin(c, &r, &p, &rc);
 	if (rc == 0)
 		rc = ps_vol_unused(c, p, v);
-	if (rc == 0)
-		rc = pool_vol_resize(p, r.name, cap, flags, &c->err);
+	if (rc == 0 && !(j = calloc(1, sizeof(*j))))
+		rc = verr_nomem(&c->err);
+	if (rc == 0) {
+		snprintf(j->pool, sizeof(j->pool), "%s", p->name);
+		snprintf(j->vol, sizeof(j->vol), "%s", r.name);
+	}
 	ps_free_vol_ref(&r);
-	return rc;
-}
-
-/* A wipe or clone answered when its qemu-img ends (pool_vol_*_start),
- * beside the loop for a client; the volume to name in a clone's answer. */
-struct ps_job {
-	struct remote_defer *rd;	/* NULL: an in-process call (tests) */
-	struct remote_call *c;		/* then: answered into it */
-	int rc;
-	char pool[POOL_NAME_MAX + 1];
-	char vol[POOL_VOL_NAME_MAX + 1];	/* the volume worked on */
-	bool clone;			/* answered with the new volume */
-};
-
-static void ps_job_done(void *opaque, int rc, const struct verr *e)
-{
-	struct ps_job *j = opaque;
-	struct pool *p = pool_by_name(j->pool);
-	const struct pool_vol *v = NULL;
-	struct xdr_out ret, *out = j->rd ? &ret : j->c->ret;
-	struct verr err;
-
-	if (e)
-		err = *e;
-	if (rc == 0 && j->clone) {
-		v = p ? pool_vol_by_name(p, j->vol) : NULL;
-		if (!v)
-			rc = verr_set(&err, VERR_OPERATION_FAILED, "operation "
-				      "failed: volume '%s' was made but "
-				      "qemu-img cannot read it", j->vol);
-	}
-	if (j->rd)
-		xdr_out_init(&ret);
-	if (rc == 0 && v) {
-		char path[4096];
-
-		pool_vol_path(p, v->name, path, sizeof(path));
-		xdr_put_string(out, p->name);
-		xdr_put_string(out, v->name);
-		xdr_put_string(out, path);
-	}
-	if (j->rd) {
-		remote_defer_reply(j->rd, rc, rc < 0 ? &err : NULL,
-				   rc == 0 && v ? &ret : NULL);
-		xdr_out_free(&ret);
-		free(j);
-		return;
-	}
 	if (rc < 0)
-		j->c->err = err;
-	j->rc = rc;	/* the in-process caller frees j */
-}
-
-/* Start one: PROC_LATER with a client (answered by ps_job_done), the
- * result at once without one; or the error that kept it from starting. */
-static int ps_job_start(struct remote_call *c, struct ps_job *j,
-			int (*start)(struct ps_job *j, bool async,
-				     void *arg, struct verr *e), void *arg)
-{
-	int rc;
-
-	j->c = c;
-	if (c->conn) {
-		j->rd = remote_call_defer(c);
-		if (!j->rd) {
-			free(j);
-			return verr_nomem(&c->err);
-		}
-	}
-	rc = start(j, j->rd != NULL, arg, &c->err);
-	if (rc < 0) {
-		if (j->rd)
-			remote_defer_cancel(j->rd);
-		free(j);
 		return rc;
-	}
-	if (j->rd)
-		return PROC_LATER;
-	rc = j->rc;
-	free(j);
-	return rc;
+	a = (struct ps_resize_arg){ p, cap, flags };
+	return ps_job_start(c, j, ps_resize_start, &a);
 }
 
 struct ps_clone_arg {
@@ -1017,7 +1072,7 @@ PROC_DECL(ps_vol_create_xml_from)
 		return verr_nomem(&c->err);
 	snprintf(j->pool, sizeof(j->pool), "%s", p->name);
 	snprintf(j->vol, sizeof(j->vol), "%s", def.name);
-	j->clone = true;
+	j->answer_vol = true;
 	/* VIR_STORAGE_VOL_CREATE_VALIDATE (4): the XML is checked anyway */
 	a = (struct ps_clone_arg){ p, sp, &def, src, flags & ~4u };
 	return ps_job_start(c, j, ps_clone_start, &a);

@@ -8,7 +8,9 @@
  * included); the calls are sent on xvmd's loop (hvcall.c, VIF_CALL_MS
  * each: issue 12, no client waits on vswitchd), vswitchd's refusal
  * becoming a verr here. Deleting them removes their flows first
- * (flowadm's, docs/flowadm.8); nobody waits for a delete.
+ * (flowadm's, docs/flowadm.8); no client waits for a delete, but a
+ * start's or hot-plug's vnic.create waits until none is in flight (the
+ * MAC it takes may still be held by a VNIC being deleted).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,9 +66,13 @@ struct vif_job {
 	unsigned int i;		/* the NIC whose VNIC is being made */
 	char (*sockets)[108];
 	/* a hot-plug's one VNIC (vif_create_nic_async): d may go before
-	 * vswitchd answers, so nothing of it is touched then */
+	 * vswitchd answers, or while the job waits for deletes, so its
+	 * request is made at the call and d is never touched again; the
+	 * domain is looked up by name and id when the wait ends */
 	bool one;
 	char *one_sock;
+	json_t *params;		/* its vnic.create params, until sent */
+	int id;			/* its domain's id at the call */
 	char vnic[sizeof(((struct dom_live *)0)->vnics[0])];
 	char bridge[sizeof(((struct dom_nic *)0)->bridge)];
 	char dom[DOM_NAME_MAX + 1];
@@ -76,24 +82,69 @@ struct vif_job {
 
 static int vif_create_next(struct vif_job *j, struct verr *e);
 
-/* Deletes in flight: a start waits for them, as the MAC its new VNIC
- * takes may be one a VNIC being deleted still holds (destroy then start
- * at once). Each delete ends within 2 * VIF_CALL_MS. */
+/* Deletes in flight: a start and a hot-plug wait for them, as the MAC
+ * their new VNIC takes may be one a VNIC being deleted still holds
+ * (destroy then start at once, detach then attach of the same MAC:
+ * vswitchd would refuse "MAC address is already in use"). Each delete
+ * ends within 2 * VIF_CALL_MS; the waiting jobs go out in the order
+ * they came once none is left. */
 static unsigned int vif_del_n;
-static struct vif_job *vif_waiting;
+static struct vif_job *vif_waiting, **vif_waiting_tail = &vif_waiting;
+
+static void vif_job_free(struct vif_job *j)
+{
+	json_decref(j->params);
+	free(j);
+}
+
+static void vif_wait(struct vif_job *j)
+{
+	j->next = NULL;
+	*vif_waiting_tail = j;
+	vif_waiting_tail = &j->next;
+}
+
+/* A hot-plug's domain still runs and still wants the VNIC: the same
+ * domain (name and id), the VNIC's name still among its own (a stop
+ * clears them, dom_unplug_detach() the attach's). */
+static bool vif_one_wanted(const struct vif_job *j)
+{
+	struct dom *d = dom_by_name(j->dom);
+	unsigned int k;
+
+	if (!d || !dom_active(d) || d->live.id != j->id || !d->pid)
+		return false;
+	for (k = 0; k < DOM_MAX_NICS; k++)
+		if (!strcmp(d->live.vnics[k], j->vnic))
+			return true;
+	return false;
+}
 
 static void vif_del_done(void)
 {
 	struct vif_job *j;
 	struct verr e = { 0 };
+	int rc;
 
 	if (--vif_del_n)
 		return;
-	while ((j = vif_waiting)) {
+	/* a job that fails at once may send deletes (its undo): the
+	 * rest then wait for those too */
+	while (!vif_del_n && (j = vif_waiting)) {
 		vif_waiting = j->next;
-		if (vif_create_next(j, &e) < 0) {
-			j->done(j->opaque, -EIO, &e);
-			free(j);
+		if (!vif_waiting)
+			vif_waiting_tail = &vif_waiting;
+		if (j->one && !vif_one_wanted(j)) {
+			rc = verr_fail(&e, -ECANCELED, VERR_OPERATION_FAILED,
+				       "operation failed: domain '%s' stopped "
+				       "before vnic %s was made", j->dom,
+				       j->vnic);
+			log_info("vnic %s: not made: %s", j->vnic, e.msg);
+		} else
+			rc = vif_create_next(j, &e);
+		if (rc < 0) {
+			j->done(j->opaque, rc, &e);
+			vif_job_free(j);
 		}
 	}
 }
@@ -129,27 +180,41 @@ static void vif_created(void *opaque, int rc, const json_t *result,
 		}
 	}
 	j->done(j->opaque, rc, rc < 0 ? &e : NULL);
-	free(j);
+	vif_job_free(j);
 }
 
-/* Ask vswitchd for NIC j->i's VNIC: 0, or -errno with e. */
+/* NIC i's vnic.create params, or NULL (ENOMEM). */
+static json_t *vif_params(struct dom *d, unsigned int i)
+{
+	struct vif_spec_buf b;
+	struct vswctl_vnic_spec spec;
+
+	vif_spec(d, i, &b, &spec);
+	return vswctl_vnic_create_params(&spec);
+}
+
+/* Ask vswitchd for NIC j->i's VNIC (a start's: named now, its request
+ * made from d; a hot-plug's: the request made at the call): 0, or
+ * -errno with e. */
 static int vif_create_next(struct vif_job *j, struct verr *e)
 {
 	struct dom *d = j->d;
-	struct vif_spec_buf b;
-	struct vswctl_vnic_spec spec;
 	char path[300];
 	json_t *params;
 	int rc;
 
-	if (!j->one)
+	if (!j->one) {
 		snprintf(d->live.vnics[j->i], sizeof(d->live.vnics[j->i]),
 			 "xvm%d_%u", d->live.id, j->i);
-	snprintf(j->vnic, sizeof(j->vnic), "%s", d->live.vnics[j->i]);
-	snprintf(j->bridge, sizeof(j->bridge), "%s", d->cfg.nics[j->i].bridge);
-	snprintf(j->dom, sizeof(j->dom), "%s", d->cfg.name);
-	vif_spec(d, j->i, &b, &spec);
-	params = vswctl_vnic_create_params(&spec);
+		snprintf(j->vnic, sizeof(j->vnic), "%s", d->live.vnics[j->i]);
+		snprintf(j->bridge, sizeof(j->bridge), "%s",
+			 d->cfg.nics[j->i].bridge);
+		snprintf(j->dom, sizeof(j->dom), "%s", d->cfg.name);
+		params = vif_params(d, j->i);
+	} else {
+		params = j->params;
+		j->params = NULL;
+	}
 	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
 	rc = params ? hvcall_start(path, "vnic.create", params, VIF_CALL_MS,
 				   vif_created, j) : -ENOMEM;
@@ -161,6 +226,17 @@ static int vif_create_next(struct vif_job *j, struct verr *e)
 				 path, strerror(-rc));
 	}
 	return 0;
+}
+
+/* Send j now, or queue it behind the deletes in flight: 0, or -errno
+ * with e (j not freed). */
+static int vif_create_or_wait(struct vif_job *j, struct verr *e)
+{
+	if (vif_del_n) {
+		vif_wait(j);
+		return 0;
+	}
+	return vif_create_next(j, e);
 }
 
 int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
@@ -176,14 +252,9 @@ int vif_create_async(struct dom *d, char sockets[][108], vif_done_fn done,
 		return verr_nomem(e);
 	*j = (struct vif_job){ .d = d, .sockets = sockets, .done = done,
 			       .opaque = opaque };
-	if (vif_del_n) {
-		j->next = vif_waiting;
-		vif_waiting = j;
-		return 1;
-	}
-	rc = vif_create_next(j, e);
+	rc = vif_create_or_wait(j, e);
 	if (rc < 0) {
-		free(j);
+		vif_job_free(j);
 		return rc;
 	}
 	return 1;
@@ -197,14 +268,18 @@ int vif_create_nic_async(struct dom *d, unsigned int i, char socket[108],
 
 	if (!j)
 		return verr_nomem(e);
-	*j = (struct vif_job){ .d = d, .i = i, .one = true, .one_sock = socket,
-			       .done = done, .opaque = opaque };
-	rc = vif_create_next(j, e);
+	*j = (struct vif_job){ .i = i, .one = true, .one_sock = socket,
+			       .id = d->live.id, .done = done,
+			       .opaque = opaque };
+	snprintf(j->vnic, sizeof(j->vnic), "%s", d->live.vnics[i]);
+	snprintf(j->bridge, sizeof(j->bridge), "%s", d->cfg.nics[i].bridge);
+	snprintf(j->dom, sizeof(j->dom), "%s", d->cfg.name);
+	j->params = vif_params(d, i);
+	rc = j->params ? vif_create_or_wait(j, e) : verr_nomem(e);
 	if (rc < 0) {
-		free(j);
+		vif_job_free(j);
 		return rc;
 	}
-	j->d = NULL;		/* not touched from here on */
 	return 0;
 }
 

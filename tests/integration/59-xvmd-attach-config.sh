@@ -6,8 +6,8 @@
 # interface given none, <bandwidth> from --inbound/--outbound; a duplicate
 # MAC or disk target, a device xvm has no use for, a device not there are
 # refused with libvirt's errors; on a running domain a live interface
-# change goes to hv (fake-hv has no nic.add: refused, the VNIC made for it
-# removed), a live disk change (--persistent) is refused naming --config
+# change goes to hv (fake-hv, told hotplug=off, refuses nic.add: the
+# VNIC made for it removed), a live disk change (--persistent) is refused naming --config
 # (no disk hot-plug), and --config changes only the next start's
 # definition; a transient domain has no definition to change.
 # timeout: 90
@@ -22,7 +22,7 @@ vna create-etherstub -t "$stub"
 xvmd_start --hv "$TOP/tests/tools/fake-hv"
 def=$XVM_STATEDIR/domains/a1.xml
 
-dom_xml a1 "workload=spin"
+dom_xml a1 "workload=spin hotplug=off"
 V define "$TMP/a1.xml" >/dev/null || fail "define a1"
 inactive() { V dumpxml --inactive a1; }
 
@@ -58,10 +58,11 @@ pass "attach-disk --config adds xvdb; bad devices refused, definition unchanged"
 # Running: the live devices do not change; --config does.
 V start a1 >/dev/null || fail "start a1"
 wait_for_line "$(conlog a1)" '^guest: spin t=1' 30 || fail "a1 did not run"
-# fake-hv has no hot-plug: the live attach reaches it (the VNIC is made
-# and removed again); 5x-xvmd-hotplug plugs a NIC into a real guest.
-expect_fail "hv nic.add of 'a1': unknown method 'nic.add'" attach-interface a1 bridge "$stub"
-expect_fail "hv nic.add of 'a1': unknown method 'nic.add'" attach-interface a1 bridge "$stub" --live
+# fake-hv refuses hot-plug (hotplug=off): the live attach reaches it (the
+# VNIC is made and removed again); 5x-xvmd-hotplug plugs a NIC into a
+# real guest.
+expect_fail "hv nic.add of 'a1': no hot-plug here \(fake hv\)" attach-interface a1 bridge "$stub"
+expect_fail "hv nic.add of 'a1': no hot-plug here \(fake hv\)" attach-interface a1 bridge "$stub" --live
 "$VNICADM" show-vnic | grep -q "^xvm$(V domid a1)_2 " && fail "a failed live attach left its VNIC"
 [ "$(V dumpxml a1 | grep -c '<interface')" = 2 ] || fail "a failed live attach changed the running configuration"
 expect_fail "use --config" attach-disk a1 "$TMP/d1.img" xvdc --persistent

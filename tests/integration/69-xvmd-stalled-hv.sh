@@ -17,9 +17,12 @@
 # vswitchd stopped answers at once, the VNIC goes once it runs. Times
 # are printed; a live attach-interface with vswitchd stopped waits on
 # the loop too and fails cleanly, and so does a start whose
-# qemu-storage-daemon never comes up (30 s); a new xvmd serves during
-# such a start when it is an autostart, and its stop undoes the start.
-# Bounds are generous (3 s; before the fix list waited
+# qemu-storage-daemon never comes up (30 s). A detach, then at once an
+# attach of the same MAC (and a destroy, then that MAC hot-plugged into
+# another domain), vswitchd stopped meanwhile: the attach waits for the
+# delete and succeeds; a domain destroyed while its attach waits gets no
+# VNIC. A new xvmd serves during a start when it is an autostart, and
+# its stop undoes the start. Bounds are generous (3 s; before the fix list waited
 # 4.6 s), 1 s for the paths converted last (issue 12's goal).
 # timeout: 240
 . "$(dirname "$0")/lib.sh"
@@ -290,7 +293,61 @@ V start qd >/dev/null || fail "start qd with its daemon working: $(tail -n 3 "$T
 pass "qd starts once its daemon comes up (pid $(cat "$XVM_RUNDIR/xvmd/qsd/qd/qsd.pid"))"
 V destroy qd >/dev/null || fail "destroy qd"
 
-V destroy stuck >/dev/null && V destroy other >/dev/null || fail "destroy at the end"
+# A detach, then at once an attach of the same MAC, with vswitchd stopped
+# for a moment: the detach's VNIC delete is still in flight when the
+# attach comes, so its vnic.create waits on the loop for it (vswitchd
+# would refuse it: its name and MAC are still the old VNIC's), others are
+# served, and it succeeds once vswitchd goes on. The same after a
+# destroy: the destroyed domain's MAC hot-plugged into another domain.
+# Then a domain destroyed while its attach waits: the attach fails, no
+# VNIC is made for it. (fake-hv plugs and unplugs at once.)
+mac=$(V domiflist stuck | awk '$1 ~ /^xvm/ {print $5}')
+[ -n "$mac" ] || fail "stuck's MAC: $(V domiflist stuck)"
+reattach() { # DOM: attach $mac over $stub in the background, vswitchd stopped
+	( V attach-interface "$1" bridge "$stub" --mac "$mac" >"$TMP/re.out" 2>&1
+	  echo $? >"$TMP/re.rc" ) &
+	bg=$!
+	sleep 0.5
+	timed1 "while the attach of $mac to $1 waits for the delete" list --all
+	kill -CONT "$VSW_PID"; STOPPED=
+	wait $bg
+}
+kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
+timed1 "detach with vswitchd stopped" detach-interface stuck bridge --mac "$mac"
+reattach stuck
+[ "$(cat "$TMP/re.rc")" = 0 ] || fail "attach of $mac right after its detach: $(cat "$TMP/re.out")"
+vn=$(V domiflist stuck | awk -v m="$mac" '$5 == m {print $1}')
+[ -n "$vn" ] || fail "stuck lacks $mac: $(V domiflist stuck)"
+"$VNICADM" show-vnic "$vn" >/dev/null || fail "no VNIC $vn in vswitchd: $("$VNICADM" show-vnic)"
+pass "detach then at once attach of $mac (vswitchd stopped meanwhile): attached, its VNIC made after the old one went"
+kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
+timed1 "destroy stuck with vswitchd stopped" destroy stuck
+reattach other
+[ "$(cat "$TMP/re.rc")" = 0 ] || fail "attach of destroyed stuck's $mac to other: $(cat "$TMP/re.out")"
+vn=$(V domiflist other | awk -v m="$mac" '$5 == m {print $1}')
+[ -n "$vn" ] || fail "other lacks $mac: $(V domiflist other)"
+"$VNICADM" show-vnic "$vn" >/dev/null || fail "no VNIC $vn in vswitchd: $("$VNICADM" show-vnic)"
+pass "destroy stuck, then at once attach of its $mac to other: attached"
+# other's attach waits (the detach's delete in flight) when other is
+# destroyed: the attach fails, no VNIC is left once vswitchd goes on
+before=$(nvnics)
+kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
+timed1 "detach from other with vswitchd stopped" detach-interface other bridge --mac "$mac"
+( V attach-interface other bridge "$stub" --mac 00:16:3e:69:00:02 >"$TMP/gone.out" 2>&1
+  echo $? >"$TMP/gone.rc" ) &
+bg=$!
+sleep 0.5
+timed1 "destroy other while its attach waits" destroy other
+wait $bg
+kill -CONT "$VSW_PID"; STOPPED=
+[ "$(cat "$TMP/gone.rc")" = 1 ] || fail "attach to a destroyed other: exit $(cat "$TMP/gone.rc"): $(cat "$TMP/gone.out")"
+grep -q "domain 'other' stopped during the attach" "$TMP/gone.out" || fail "attach to a destroyed other: $(cat "$TMP/gone.out")"
+for _ in $(seq 80); do [ "$(nvnics)" = $((before - 1)) ] && break; sleep 0.1; done
+[ "$(nvnics)" = $((before - 1)) ] || fail "VNICs after other's destroy: $("$VNICADM" show-vnic) (before: $before)"
+sleep 0.5
+[ "$(nvnics)" = $((before - 1)) ] || fail "a VNIC was made for the destroyed other: $("$VNICADM" show-vnic)"
+grep -q "domain 'other' stopped before vnic" "$TMP/xvmd.log" || fail "xvmd.log: no word of the dropped VNIC: $(tail -n 5 "$TMP/xvmd.log")"
+pass "other destroyed while its attach waited: '$(tail -n 1 "$TMP/gone.out")', no VNIC made for it"
 
 # Autostart is a start like the others: a new xvmd serves while qd's
 # daemon does not come up; stopping xvmd then undoes the start (launcher

@@ -13,7 +13,15 @@
 # takes 4 s per convert (XVM_QEMU_IMG, a wrapper), a clone and a wipe run
 # beside xvmd's loop: virsh list answers meanwhile, the busy volumes
 # refuse delete, wipe and resize, both calls complete; an xvmd stopped
-# during a clone removes the unfinished file.
+# during a clone (and a create) removes the unfinished files. The same
+# wrapper holds a create or resize until told to go (issue 12): while
+# qemu-img create is held, another client's virsh list answers (before
+# the fix it waited with the loop), the volume is not listed (not even
+# after pool-refresh), its name is refused to a second create, and the
+# pool cannot be stopped; once qemu-img ends the volume is listed. A held
+# resize: list answers, the volume refuses delete, keeps its old
+# capacity until done, then has the new one. A held create that then
+# fails leaves no file and was never listed.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/xvmdlib.sh"
@@ -59,6 +67,13 @@ grep -c $'\xab\xab\xab\xab\xab\xab\xab\xab' "$img/q.qcow2" >/dev/null && fail "t
 pass "vol-wipe of a qcow2 volume: reads as zeros, a clean 16 MiB qcow2 again, old bytes gone"
 
 expect_fail "wiping algorithm 2: xvmd writes zeros only" vol-wipe --pool default w.img --algorithm dod
+# an empty raw volume: nothing to write, answered at once (its job ends
+# before the call's handler returns)
+V vol-create-as default e0.img 0 --format raw >/dev/null || fail "vol-create-as e0.img"
+V vol-wipe --pool default e0.img >/dev/null || fail "vol-wipe of an empty volume"
+V list >/dev/null || fail "xvmd gone after the wipe of an empty volume"
+V vol-delete --pool default e0.img >/dev/null || fail "vol-delete e0.img"
+pass "vol-wipe of an empty raw volume answered; xvmd serves on"
 
 # ---- clone ----
 dd if="$TMP/pattern" of="$img/w.img" bs=1M conv=notrunc status=none
@@ -165,7 +180,26 @@ xvmd_stop
 # ---- beside the loop: a slow qemu-img ----
 cat >"$TMP/slow-qemu-img" <<'SH'
 #!/bin/sh
-[ "$1" = convert ] && sleep 4
+# convert: 4 s, or while chold exists next to this script, wait (60 s at
+# most) until cgo exists. create and resize: while hold exists, wait (60 s
+# at most; no longer than hold exists) until go exists, then fail if fail
+# exists.
+dir=${0%/*}
+if [ "$1" = convert ] && [ -e "$dir/chold" ]; then
+	: >"$dir/cheld"
+	i=0
+	while [ ! -e "$dir/cgo" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	rm -f "$dir/cheld"
+elif [ "$1" = convert ]; then
+	sleep 4
+fi
+if [ "$1" = create ] || [ "$1" = resize ] && [ -e "$dir/hold" ]; then
+	: >"$dir/held"
+	i=0
+	while [ -e "$dir/hold" ] && [ ! -e "$dir/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	rm -f "$dir/held"
+	[ -e "$dir/fail" ] && { echo "qemu-img: held, then failed" >&2; exit 1; }
+fi
 exec qemu-img "$@"
 SH
 chmod +x "$TMP/slow-qemu-img"
@@ -173,28 +207,97 @@ XVM_QEMU_IMG=$TMP/slow-qemu-img xvmd_start
 V vol-list --pool default >/dev/null
 V vol-create-as default s.img 16M --format raw >/dev/null || fail "vol-create-as s.img"
 head -c $M16 /dev/urandom >"$img/s.img"
-t0=$(date +%s%N)
+# the clone's qemu-img convert is held until the checks are done (a
+# fixed delay ran out on a loaded machine before they were)
+rm -f "$TMP/cgo"; touch "$TMP/chold"
 V vol-clone --pool default s.img s2.img >"$TMP/clone.out" 2>&1 & cpid=$!
-sleep 1
+end=$(deadline_in 10)
+while before "$end" && [ ! -e "$TMP/cheld" ]; do sleep 0.1; done
+[ -e "$TMP/cheld" ] || fail "the clone did not go through the slow qemu-img"
 t1=$(date +%s%N); V list >/dev/null || fail "virsh list during a clone"; t2=$(date +%s%N)
-expect_fail "volume 's.img' is busy: a wipe or clone of it is running" vol-delete --pool default s.img
-expect_fail "volume 's.img' is busy: a wipe or clone of it is running" vol-wipe --pool default s.img
-expect_fail "volume 's.img' is busy: a wipe or clone of it is running" vol-resize --pool default s.img 32M
+expect_fail "volume 's.img' is busy: a clone of it is running" vol-delete --pool default s.img
+expect_fail "volume 's.img' is busy: a clone of it is running" vol-wipe --pool default s.img
+expect_fail "volume 's.img' is busy: a clone of it is running" vol-resize --pool default s.img 32M
+touch "$TMP/cgo"
 wait $cpid || fail "vol-clone with a slow qemu-img: $(cat "$TMP/clone.out")"
-t3=$(date +%s%N)
+rm -f "$TMP/chold" "$TMP/cgo"
 cmp -s "$img/s.img" "$img/s2.img" || fail "s2.img differs from s.img"
-[ $(( (t3 - t0) / 1000000 )) -ge 3500 ] || fail "the clone did not go through the slow qemu-img"
-pass "clone beside the loop: virsh list took $(( (t2 - t1) / 1000000 )) ms during a $(( (t3 - t0) / 1000000 )) ms clone; delete, wipe, resize of its volumes refused as busy; the copy equal"
+pass "clone beside the loop: virsh list took $(( (t2 - t1) / 1000000 )) ms during a held clone; delete, wipe, resize of its volumes refused as busy; the copy equal"
 V vol-wipe --pool default s2.img >"$TMP/wipe.out" 2>&1 & wpid=$!
 sleep 1
 V list >/dev/null || fail "virsh list during a wipe"
 wait $wpid || fail "vol-wipe with a slow qemu-img: $(cat "$TMP/wipe.out")"
 zeros "$img/s2.img" $M16 || fail "s2.img not zero after the wipe"
 pass "wipe beside the loop: answered when done, zeros written"
+
+# ---- create and resize beside the loop: a held qemu-img ----
+# held: wait until the wrapper runs (a create or resize is held)
+held() {
+	local end
+	end=$(deadline_in 10)
+	while before "$end" && [ ! -e "$TMP/held" ]; do sleep 0.1; done
+	[ -e "$TMP/held" ] || fail "the wrapper did not hold qemu-img $1"
+}
+# quick WHAT: another client's virsh list answers while qemu-img is held
+# (10 s at most: before the fix it waited for qemu-img, 60 s)
+quick() {
+	local t0 t1
+	t0=$(date +%s%N)
+	timeout 10 virsh -q -c "$URI" list >/dev/null || fail "virsh list did not answer while $1 was held"
+	t1=$(date +%s%N)
+	LIST_MS=$(( (t1 - t0) / 1000000 ))
+}
+rm -f "$TMP/go" "$TMP/fail"; touch "$TMP/hold"
+V vol-create-as default h.qcow2 16M --format qcow2 >"$TMP/create.out" 2>&1 & hpid=$!
+held create
+quick "qemu-img create"
+V vol-list default | grep -q ' h.qcow2 ' && fail "h.qcow2 listed while qemu-img create runs"
+V pool-refresh default >/dev/null || fail "pool-refresh during the create"
+V vol-list default | grep -q ' h.qcow2 ' && fail "h.qcow2 listed after a pool-refresh during its create"
+expect_fail "storage volume 'h.qcow2' exists already" vol-create-as default h.qcow2 16M
+expect_fail "pool 'default' has a volume create, resize, wipe or clone running" pool-destroy default
+kill -0 $hpid 2>/dev/null || fail "vol-create-as h.qcow2 answered before qemu-img ended: $(cat "$TMP/create.out")"
+touch "$TMP/go"
+wait $hpid || fail "vol-create-as h.qcow2 with a held qemu-img: $(cat "$TMP/create.out")"
+V vol-list default | grep -q ' h.qcow2 ' || fail "h.qcow2 not listed once created"
+[ "$(qinfo "$img/h.qcow2" format) $(qinfo "$img/h.qcow2" virtual-size)" = "qcow2 $M16" ] ||
+	fail "h.qcow2: $(qemu-img info "$img/h.qcow2")"
+pass "create beside the loop: virsh list took $LIST_MS ms while qemu-img create was held; h.qcow2 unlisted (refresh too), its name refused, the pool kept; listed once made"
+
+rm -f "$TMP/go"
+V vol-resize --pool default h.qcow2 32M >"$TMP/resize.out" 2>&1 & rpid=$!
+held resize
+quick "qemu-img resize"
+expect_fail "volume 'h.qcow2' is busy: a resize of it is running" vol-delete --pool default h.qcow2
+[ "$(vinfo h.qcow2 Capacity)" = "16.00 MiB" ] || fail "h.qcow2 during its resize: $(vinfo h.qcow2 Capacity)"
+touch "$TMP/go"
+wait $rpid || fail "vol-resize with a held qemu-img: $(cat "$TMP/resize.out")"
+[ "$(vinfo h.qcow2 Capacity)" = "32.00 MiB" ] || fail "h.qcow2 after its resize: $(vinfo h.qcow2 Capacity)"
+pass "resize beside the loop: virsh list took $LIST_MS ms while qemu-img resize was held; delete refused as busy; 16 -> 32 MiB once done"
+
+rm -f "$TMP/go"; touch "$TMP/fail"
+V vol-create-as default bad.img 8M --format raw >"$TMP/bad.out" 2>&1 & bpid=$!
+held create
+[ -e "$img/bad.img" ] || fail "bad.img's name is not claimed while qemu-img runs"
+V vol-list default | grep -q ' bad.img ' && fail "bad.img listed while qemu-img create runs"
+touch "$TMP/go"
+wait $bpid && fail "a create whose qemu-img failed succeeded"
+grep -q "qemu-img create of '$img/bad.img': held, then failed" "$TMP/bad.out" || fail "bad.img: $(cat "$TMP/bad.out")"
+[ -e "$img/bad.img" ] && fail "a failed create left bad.img"
+V vol-list default | grep -q ' bad.img ' && fail "bad.img listed after its failed create"
+pass "a failed create ($(grep error: "$TMP/bad.out" | tail -n 1)): never listed, no file left"
+rm -f "$TMP/fail" "$TMP/go"
+
 V vol-clone --pool default s.img s3.img >"$TMP/clone3.out" 2>&1 & cpid=$!
-sleep 1
+V vol-create-as default s4.img 1M >"$TMP/create4.out" 2>&1 & c4pid=$!
+held create
+sleep 0.5
 xvmd_stop
 wait $cpid && fail "a clone cut short by xvmd's stop succeeded"
+wait $c4pid && fail "a create cut short by xvmd's stop succeeded"
 [ -e "$img/s3.img" ] && fail "a clone cut short left s3.img"
+[ -e "$img/s4.img" ] && fail "a create cut short left s4.img"
 grep -q "clone of 's3.img' cut short: xvmd stops" "$TMP/xvmd.log" || fail "no log line for the cut clone"
-pass "xvmd stopped during a clone: the client told ($(tail -n1 "$TMP/clone3.out")), no s3.img left"
+grep -q "create of 's4.img' cut short: xvmd stops" "$TMP/xvmd.log" || fail "no log line for the cut create"
+pass "xvmd stopped during a clone and a create: the clients told ($(tail -n1 "$TMP/clone3.out")), no s3.img nor s4.img left"
+rm -f "$TMP/hold" "$TMP/held"

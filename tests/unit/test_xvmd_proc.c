@@ -20,7 +20,10 @@
 #include <sys/wait.h>
 
 #include "unit.h"
+#include "fake_rpc.h"
 #include "xvm/log.h"
+#include "xvm/vswctl.h"
+#include "xvmd/dom.h"
 #include "xvmd/hvcall.h"
 #include "xvmd/loop.h"
 #include "xvmd/remote.h"
@@ -1941,6 +1944,336 @@ static void test_hvcall(void)
 	CU_ASSERT_EQUAL(hvcall_pending(), 0);
 }
 
+/* Read n request lines from fd (running the loop: they go out when it
+ * says the socket is writable): their ids and their params' "k". */
+static int hvcall_req_lines(int fd, json_int_t *ids, json_int_t *ks, int n)
+{
+	char buf[8192], *line, *nl;
+	size_t len = 0;
+	int got = 0;
+
+	for (int i = 0; i < 100 && got < n; i++) {
+		ssize_t k;
+
+		loop_run_once(10);
+		k = recv(fd, buf + len, sizeof(buf) - 1 - len, MSG_DONTWAIT);
+		if (k <= 0)
+			continue;
+		len += (size_t)k;
+		buf[len] = 0;
+		got = 0;
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1)
+			got++;
+	}
+	if (got != n)
+		return -1;
+	line = buf;
+	for (int i = 0; i < n; i++) {
+		json_t *req;
+
+		nl = strchr(line, '\n');
+		*nl = 0;
+		req = json_loads(line, 0, NULL);
+		ids[i] = json_integer_value(json_object_get(req, "id"));
+		ks[i] = json_integer_value(json_object_get(
+				json_object_get(req, "params"), "k"));
+		json_decref(req);
+		line = nl + 1;
+	}
+	return 0;
+}
+
+/* n requests {"k": i} as one batch to path, callbacks into r. */
+static int hvcall_batch_of(const char *path, struct hvcall_res *r, int n,
+			   int timeout_ms)
+{
+	struct hvcall_req reqs[4];
+	int rc;
+
+	for (int i = 0; i < n; i++) {
+		r[i] = (struct hvcall_res){ 0 };
+		reqs[i] = (struct hvcall_req){
+			"vnic.list", json_pack("{s:i}", "k", i), hvcall_cb,
+			&r[i] };
+	}
+	rc = hvcall_start_batch(path, reqs, (unsigned int)n, timeout_ms);
+	for (int i = 0; i < n; i++)
+		CU_ASSERT_PTR_NULL(reqs[i].params);	/* taken */
+	return rc;
+}
+
+/* Issue 12: several calls on one connection (hvcall_start_batch, what
+ * getAllDomainStats sends its VNICs' vnic.list with): one socket, the
+ * requests sent at once with ids of their own, each answered by its
+ * reply (events between them skipped); the batch's time limit fails
+ * those still unanswered, and so does the server closing. */
+static void test_hvcall_batch(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct hvcall_res r[4];
+	json_int_t ids[4], ks[4];
+	char line[512];
+	int lfd, cfd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/hvbatch.sock",
+		 statedir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	CU_ASSERT_FATAL(lfd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(listen(lfd, 8), 0);
+
+	CU_ASSERT_EQUAL(hvcall_batch_of(sa.sun_path, r, 4, 400), 0);
+	CU_ASSERT_EQUAL(hvcall_pending(), 1);
+	cfd = accept(lfd, NULL, NULL);
+	CU_ASSERT_FATAL(cfd >= 0);
+	CU_ASSERT(accept(lfd, NULL, NULL) < 0 && errno == EAGAIN);
+	CU_ASSERT_EQUAL_FATAL(hvcall_req_lines(cfd, ids, ks, 4), 0);
+	for (int i = 0; i < 4; i++) {
+		CU_ASSERT_EQUAL(ks[i], i);
+		CU_ASSERT_EQUAL(ids[i], ids[0] + i);
+	}
+	/* two answered, an event between them; the rest never */
+	snprintf(line, sizeof(line), "{\"id\":%lld,\"result\":{\"k\":0}}\n"
+		 "{\"event\":\"state\",\"data\":{}}\n"
+		 "{\"id\":%lld,\"error\":{\"code\":\"ENOENT\",\"message\":"
+		 "\"object not found\"}}\n", (long long)ids[0],
+		 (long long)ids[1]);
+	CU_ASSERT_EQUAL(send(cfd, line, strlen(line), 0),
+			(ssize_t)strlen(line));
+	hvcall_wait(&r[1], 3000);
+	CU_ASSERT(r[0].done && r[0].rc == 0);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(r[0].result, "k")),
+			0);
+	json_decref(r[0].result);
+	CU_ASSERT(r[1].done && r[1].rc == -ENOENT);
+	CU_ASSERT_STRING_EQUAL(r[1].msg, "object not found");
+	CU_ASSERT_FALSE(r[2].done);
+	CU_ASSERT_EQUAL(hvcall_pending(), 1);
+	hvcall_wait(&r[3], 3000);
+	for (int i = 2; i < 4; i++) {
+		CU_ASSERT(r[i].done && r[i].rc == -ETIMEDOUT);
+		CU_ASSERT_STRING_EQUAL(r[i].msg, "vnic.list: no reply within "
+				       "400 ms");
+	}
+	CU_ASSERT_EQUAL(hvcall_pending(), 0);
+	close(cfd);
+
+	/* the server answers the first, then closes */
+	CU_ASSERT_EQUAL(hvcall_batch_of(sa.sun_path, r, 3, 5000), 0);
+	cfd = accept(lfd, NULL, NULL);
+	CU_ASSERT_FATAL(cfd >= 0);
+	CU_ASSERT_EQUAL_FATAL(hvcall_req_lines(cfd, ids, ks, 3), 0);
+	snprintf(line, sizeof(line), "{\"id\":%lld,\"result\":{}}\n",
+		 (long long)ids[0]);
+	CU_ASSERT_EQUAL(send(cfd, line, strlen(line), 0),
+			(ssize_t)strlen(line));
+	close(cfd);
+	hvcall_wait(&r[2], 3000);
+	CU_ASSERT(r[0].done && r[0].rc == 0);
+	json_decref(r[0].result);
+	for (int i = 1; i < 3; i++) {
+		CU_ASSERT(r[i].done && r[i].rc == -ECONNRESET);
+		CU_ASSERT_STRING_EQUAL(r[i].msg, "vnic.list: connection "
+				       "closed by the server");
+	}
+	CU_ASSERT_EQUAL(hvcall_pending(), 0);
+	close(lfd);
+	unlink(sa.sun_path);
+}
+
+/*
+ * Issue 12: getAllDomainStats of many VNICs (40 running domains with 8
+ * each, 320) against a stand-in vswitchd (lib/rpc's server, listen
+ * backlog 64 as vswitchd's): every VNIC gets its own counters, over at
+ * most two connections (GS_NET_BATCH 256 requests each), while the call
+ * is out xvmd has at most two calls in flight (two sockets, two timers).
+ * One connection per VNIC overflowed the backlog: VNICs lost their
+ * counters.
+ */
+#define GS_DOMS		40
+#define GS_NICS		8
+
+static struct {
+	pthread_mutex_t lock;
+	const void *conns[GS_DOMS * GS_NICS];
+	int nconns, calls;
+} gs_fake = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int gs_vnic_list(void *ctx UNUSED, struct rpc_conn *c,
+			json_t *params, json_t **result,
+			struct rpc_error *err)
+{
+	const char *name = json_string_value(json_object_get(params, "name"));
+	unsigned int id, n;
+	int i;
+
+	pthread_mutex_lock(&gs_fake.lock);
+	gs_fake.calls++;
+	for (i = 0; i < gs_fake.nconns && gs_fake.conns[i] != c; i++)
+		;
+	if (i == gs_fake.nconns && i < (int)ARRAY_SIZE(gs_fake.conns))
+		gs_fake.conns[gs_fake.nconns++] = c;
+	pthread_mutex_unlock(&gs_fake.lock);
+	if (!name || sscanf(name, "xvm%u_%u", &id, &n) != 2)
+		return rpc_errorf(err, ENOENT, "object not found");
+	/* counters that say whose they are: rbytes id * 100 + n */
+	*result = json_pack("{s:[{s:s,s:{s:I,s:I,s:I,s:I,s:I,s:I}}]}",
+			    "vnics", "name", name, "stats", "ipackets",
+			    (json_int_t)1, "rbytes", (json_int_t)(id * 100 + n),
+			    "opackets", (json_int_t)2, "obytes",
+			    (json_int_t)3, "ierrors", (json_int_t)0,
+			    "oerrors", (json_int_t)0);
+	return 0;
+}
+
+static const struct rpc_method gs_methods[] = {
+	{ "vnic.list", gs_vnic_list },
+};
+
+/* Domain gs<k>'s XML: GS_NICS interfaces on stub0. */
+static char *gs_dom_xml(int k)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	fprintf(f, "<domain type='xen'><name>gs%d</name>"
+		"<memory unit='MiB'>32</memory><vcpu>1</vcpu>"
+		"<os><type>xen</type><kernel>/nonexistent</kernel></os>"
+		"<devices>", k);
+	for (int n = 0; n < GS_NICS; n++)
+		fprintf(f, "<interface type='bridge'><source bridge='stub0'/>"
+			"<mac address='00:16:3e:a%d:%02x:%02x'/></interface>",
+			k / 256, k % 256, n);
+	fprintf(f, "</devices></domain>");
+	fclose(f);
+	return buf;
+}
+
+/* The records of a getAllDomainStats reply: for each gs domain, every
+ * net.<n>.rx.bytes as the stand-in gave it; how many such values. */
+static int gs_check_records(struct reply *r)
+{
+	uint32_t ndoms = xdr_get_u32(&r->x);
+	int good = 0;
+
+	for (uint32_t i = 0; i < ndoms && !r->x.err; i++) {
+		char *dname = xdr_get_string(&r->x, 256), *pname, *sv;
+		uint8_t uuid[16];
+		int32_t id, type;
+		uint32_t np, n;
+
+		xdr_get_fixed(&r->x, uuid, 16);
+		id = xdr_get_i32(&r->x);
+		np = xdr_get_u32(&r->x);
+		for (uint32_t k = 0; k < np && !r->x.err; k++) {
+			pname = xdr_get_string(&r->x, 80);
+			type = xdr_get_i32(&r->x);
+			if (type == 2)			/* TP_UINT */
+				xdr_get_u32(&r->x);
+			else if (type == 4) {		/* TP_ULLONG */
+				uint64_t v = xdr_get_u64(&r->x);
+
+				if (pname && sscanf(pname, "net.%u.rx.bytes",
+						    &n) == 1 &&
+				    v == (uint64_t)id * 100 + n)
+					good++;
+			} else if (type == 7) {		/* TP_STRING */
+				sv = xdr_get_string(&r->x, 4096);
+				free(sv);
+			} else {
+				r->x.err = -EINVAL;
+			}
+			free(pname);
+		}
+		free(dname);
+	}
+	CU_ASSERT_EQUAL(r->x.err, 0);
+	return good;
+}
+
+static void test_all_stats_many_vnics(void)
+{
+	char path[300], saved_rundir[sizeof(dom_env.rundir)];
+	struct dom *doms[GS_DOMS] = { 0 };
+	struct verr e = { 0 };
+	struct xdr_out a;
+	struct reply r;
+	struct fake_rpc *f;
+	unsigned int maxpend = 0;
+	uint32_t serial;
+	int fd, k;
+
+	memcpy(saved_rundir, dom_env.rundir, sizeof(saved_rundir));
+	snprintf(dom_env.rundir, sizeof(dom_env.rundir), "%s/run", statedir);
+	vswctl_sock_path(dom_env.rundir, path, sizeof(path));
+	f = fake_rpc_start(path, gs_methods, ARRAY_SIZE(gs_methods), NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (k = 0; k < GS_DOMS; k++) {
+		char *xml = gs_dom_xml(k);
+
+		CU_ASSERT_EQUAL(dom_define(xml, &doms[k], &e), 0);
+		free(xml);
+		if (!doms[k])
+			continue;
+		/* running, as far as the stats are concerned */
+		doms[k]->live.id = 300 + k;
+		doms[k]->pid = getpid();
+		doms[k]->state = DS_RUNNING;
+		for (unsigned int n = 0; n < GS_NICS; n++)
+			snprintf(doms[k]->live.vnics[n],
+				 sizeof(doms[k]->live.vnics[n]), "xvm%d_%u",
+				 300 + k, n);
+	}
+	fd = client_open(false, false);
+	CU_ASSERT_FATAL(fd >= 0);
+	/* {doms<> (none: every domain the flags keep); stats NET (16);
+	 * flags ACTIVE (1)} */
+	xdr_out_init(&a);
+	xdr_put_u32(&a, 0);
+	xdr_put_u32(&a, 16);
+	xdr_put_u32(&a, 1);
+	serial = next_serial++;
+	send_packet(fd, REMOTE_PROGRAM, 344, REMOTE_CALL, serial, REMOTE_OK,
+		    a.buf, a.len);
+	xdr_out_free(&a);
+	/* the call's connections to vswitchd, while it is out */
+	for (int i = 0; i < 50; i++) {
+		struct pollfd pf = { fd, POLLIN, 0 };
+
+		loop_run_once(5);
+		maxpend = MAX(maxpend, hvcall_pending());
+		if (poll(&pf, 1, 0) > 0)
+			break;
+	}
+	CU_ASSERT_EQUAL_FATAL(recv_packet(fd, &r), 0);
+	CU_ASSERT_EQUAL(r.serial, serial);
+	CU_ASSERT_EQUAL(r.status, REMOTE_OK);
+	CU_ASSERT_EQUAL(gs_check_records(&r), GS_DOMS * GS_NICS);
+	reply_free(&r);
+	pthread_mutex_lock(&gs_fake.lock);
+	CU_ASSERT_EQUAL(gs_fake.calls, GS_DOMS * GS_NICS);
+	CU_ASSERT_EQUAL(gs_fake.nconns, 2);
+	pthread_mutex_unlock(&gs_fake.lock);
+	CU_ASSERT(maxpend >= 1 && maxpend <= 2);
+	CU_ASSERT_EQUAL(hvcall_pending(), 0);
+	client_close(fd);
+
+	for (k = 0; k < GS_DOMS; k++) {
+		if (!doms[k])
+			continue;
+		memset(&doms[k]->live.vnics, 0, sizeof(doms[k]->live.vnics));
+		doms[k]->live.id = -1;
+		doms[k]->pid = 0;
+		doms[k]->state = DS_SHUTOFF;
+		CU_ASSERT_EQUAL(dom_undefine(doms[k], 0, &e), 0);
+	}
+	fake_rpc_stop(f);
+	unlink(path);
+	memcpy(dom_env.rundir, saved_rundir, sizeof(saved_rundir));
+}
+
 /* Issue 12 finding 6: out of file descriptors, accept() fails with
  * EMFILE. The spare fd takes the first waiting client off the queue: its
  * first call is answered "Too many open files: ..." and it is closed.
@@ -2034,6 +2367,9 @@ static CU_TestInfo tests[] = {
 	{ "out of file descriptors: told, no spin (issue 12 #6)",
 	  test_out_of_fds },
 	{ "hv call on the loop, bounded (issue 12 #9)", test_hvcall },
+	{ "several calls on one connection (issue 12)", test_hvcall_batch },
+	{ "getAllDomainStats of 320 VNICs: all counted, two connections "
+	  "(issue 12)", test_all_stats_many_vnics },
 	{ "connect, type, uri, hostname", test_connect },
 	{ "CONNECT_OPEN of another URI", test_connect_other_uri },
 	{ "lookup of an unknown name: NO_DOMAIN", test_lookup_unknown },
