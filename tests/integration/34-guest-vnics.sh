@@ -24,10 +24,14 @@ pass "guest VNICs $a ($mac_a) and $b ($mac_b) with sockets under \$XVM_RUNDIR/vn
 # enough that a receiver descheduled for a few hundred ms on a busy host
 # loses nothing).
 xfer() {
+	# the last frontend on the receiving VNIC (the other way's sender)
+	# gone, so that "up" below is the receiver's
+	link_wait_state "$(sock_link "$3")" down 30
 	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$2" -n "$5" \
 		>"$TMP/rx.out" 2>"$TMP/rx.err" &
 	local rx=$!
-	sleep 2
+	# the receiver connected (its VNIC up) before the first frame
+	link_wait_state "$(sock_link "$3")" up 30
 	# -t 8 bounds it: a switch that stops taking frames shows as sent < COUNT.
 	timeout 20 "$VUSER" -s "$1" -P "xvm${NETID}tx" -c 0 send -d "$4" -S "$2" \
 		-n "$5" -l "$6" -r 5000 -t 8 >"$TMP/tx.out" 2>"$TMP/tx.err" ||

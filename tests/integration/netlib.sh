@@ -277,6 +277,28 @@ guest_vnic() {
 	[ -S "$SOCK" ] || fail "$1: no vhost-user socket at '$SOCK'"
 }
 
+# link_wait_state LINK STATE SECONDS: vnicadm show-link gives LINK's STATE
+# ("up": a frontend is connected to the guest VNIC, its rings ready;
+# "down": none is, or the last one's going has been seen). A frontend
+# started in the background is connected only when this says so, however
+# long its start takes on a busy machine: a sender started before that
+# loses its first frames.
+link_wait_state() {
+	local end s
+	end=$(deadline_in "$3")
+	while :; do
+		s=$("$VNICADM" show-link -p -o state "$1" 2>/dev/null)
+		[ "$s" = "$2" ] && return 0
+		before "$end" || break
+		sleep 0.1
+	done
+	tail -n 5 "$TMP/vswitchd.log"
+	fail "$1: show-link state '$s', not '$2' within $3 s"
+}
+
+# sock_link SOCK: the guest VNIC whose vhost-user socket SOCK is.
+sock_link() { local n=${1##*/}; echo "${n%.sock}"; }
+
 # guest_start NAME SOCK MAC CMDLINE: a 64 MiB, 1-vCPU PV guest under hv
 # with one NIC on SOCK (start_hv: console in $TMP/NAME.console, HV_PID).
 guest_start() {
