@@ -10,14 +10,38 @@ XVMD_PID=
 # V ARGS...: virsh against our xvmd, bounded.
 V() { timeout 30 virsh -q -c "$URI" "$@"; }
 
-# xvmd_start [ARGS...]: xvmd in the background, log $TMP/xvmd.log.
+# xvmd_serving LOG: how many times an xvmd logging to LOG said it serves
+# (after every listener, the definitions, adoption, autostart's launches
+# and the pools: main.c logs it just before its loop).
+xvmd_serving() { grep -c '^xvmd: serving .*/libvirt-sock$' "$1" 2>/dev/null; }
+
+# xvmd_wait_serving LOG BEFORE PID: until LOG has more than BEFORE such
+# lines, or PID has exited (its caller sees why); 1 after 30 s. The
+# socket alone is not enough: xvmd makes it first, so that a second xvmd
+# on the same directories stops before touching anything, and its TCP
+# and TLS listeners, adoption and the rest come after.
+xvmd_wait_serving() {
+	local end
+	end=$(deadline_in 30)
+	while before "$end"; do
+		[ "$(xvmd_serving "$1")" -gt "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	[ "$(xvmd_serving "$1")" -gt "$2" ]
+}
+
+# xvmd_start [ARGS...]: xvmd in the background, log $TMP/xvmd.log;
+# returns once it serves (or has exited).
 xvmd_start() {
+	local n
 	rm -f "$XVM_RUNDIR/libvirt-sock"
+	n=$(xvmd_serving "$TMP/xvmd.log")
 	"$XVMD" --cgroup "$XVMD_CGROUP" --stop-timeout 10 "$@" \
 		</dev/null >>"$TMP/xvmd.log" 2>&1 &
 	XVMD_PID=$!
-	wait_socket "$XVM_RUNDIR/libvirt-sock" 10 || {
-		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: no socket after 10 s"; }
+	xvmd_wait_serving "$TMP/xvmd.log" "${n:-0}" "$XVMD_PID" || {
+		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: not serving after 30 s"; }
 }
 
 # xvmd_stop: SIGTERM and wait (domains are shut down unless marked).
