@@ -75,7 +75,7 @@ xfer() {
 	# the last frontend on the receiving VNIC (the other way's sender)
 	# gone, so that "up" below is the receiver's
 	link_wait_state "$(sock_link "$3")" down 30
-	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$2" -n "$5" \
+	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 -q 16384 recv -t 12 -f "$2" -n "$5" \
 		>"$TMP/rx.out" 2>"$TMP/rx.err" &
 	local rx=$!
 	# the receiver connected (its VNIC up) before the first frame
@@ -88,6 +88,8 @@ xfer() {
 	SENT=$(sed -n 's/^vuser: sent=\([0-9]*\) .*/\1/p' "$TMP/tx.out")
 	RCVD=$(sed -n 's/^vuser: received=\([0-9]*\) .*/\1/p' "$TMP/rx.out")
 	echo "  $(cat "$TMP/tx.out")"; echo "  $(cat "$TMP/rx.out")"
+	[ "$RCVD" = "$5" ] || echo "  receiving VNIC: $(vsw_rpc vnic.list \
+		"{\"name\":\"$(sock_link "$3")\",\"stats\":true}")"
 }
 xfer "$sock_a" "$mac_a" "$sock_b" "$mac_b" 10000 64
 [ "$SENT" = 10000 ] && [ "$RCVD" = 10000 ] ||
