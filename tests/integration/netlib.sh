@@ -478,6 +478,7 @@ cap_no_loss() {
 snoop_bg() {
 	local name=$1
 	shift
+	: >"$TMP/$name.err"	# a NAME used before: wait for this one's line
 	"$VNICADM" snoop "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	SNOOP_PID=$!
 	at_exit "kill -9 $SNOOP_PID"
