@@ -125,10 +125,18 @@ vsw_start() {
 	"$VSWITCHD" ${VSWITCHD_ARGS:-} </dev/null >>"$TMP/vswitchd.log" 2>&1 &
 	VSW_PID=$!
 	at_exit "vsw_stop"
-	wait_socket "$XVM_RUNDIR/vswitchd.sock" 30 || {
-		tail -n 20 "$TMP/vswitchd.log"
-		fail "vswitchd: no control socket after 30 s"
-	}
+	# 60 s: its DPDK start (the pools, their memory touched) took over
+	# 30 s at load 25; a vswitchd that exits fails at once
+	local end
+	end=$(deadline_in 60)
+	until [ -S "$XVM_RUNDIR/vswitchd.sock" ]; do
+		kill -0 "$VSW_PID" 2>/dev/null && before "$end" || {
+			tail -n 20 "$TMP/vswitchd.log"
+			kill -0 "$VSW_PID" 2>/dev/null || fail "vswitchd exited before making its control socket"
+			fail "vswitchd: no control socket after 60 s"
+		}
+		sleep 0.1
+	done
 	_vsw_note_dpdk_dirs
 }
 
