@@ -60,7 +60,7 @@ vna rename-link "$g1" "$g3"
 [ -S "$XVM_RUNDIR/vnic/$g3.sock" ] || fail "no socket $XVM_RUNDIR/vnic/$g3.sock after the rename"
 [ ! -e "$XVM_RUNDIR/vnic/$g1.sock" ] || fail "old socket $g1.sock still there"
 [ "$(vnic_mac "$g3")" = "$mac_g1" ] || fail "$g3's MAC is $(vnic_mac "$g3"), was $mac_g1"
-"$VUSER" -s "$XVM_RUNDIR/vnic/$g3.sock" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$mac_g2" -n 500 \
+"$VUSER" -s "$XVM_RUNDIR/vnic/$g3.sock" -P "xvm${NETID}rx" -c 1 recv -t 120 -f "$mac_g2" -n 500 \
 	>"$TMP/rx.out" 2>"$TMP/rx.err" &
 rx=$!
 at_exit "kill -9 $rx"
@@ -70,7 +70,7 @@ refused "renaming a guest VNIC with a frontend connected" "rename operation fail
 	rename-link "$g3" "$g1"
 timeout 20 "$VUSER" -s "$sock_g2" -P "xvm${NETID}tx" -c 0 send -d "$mac_g1" -S "$mac_g2" \
 	-n 500 -l 64 -r 2000 -t 8 >"$TMP/tx.out" 2>"$TMP/tx.err" || { tail -n 5 "$TMP/tx.err"; fail "sender failed"; }
-wait_pid $rx 15 || { kill -9 $rx; fail "receiver on $g3 did not finish"; }
+vuser_rx_end $rx 15
 grep -q '^vuser: received=500 ' "$TMP/rx.out" || { cat "$TMP/rx.out" "$TMP/rx.err"; fail "$g3 did not receive the 500 frames"; }
 pass "guest VNIC $g1 renamed $g3: socket $g3.sock, same MAC, 500/500 frames received through it"
 

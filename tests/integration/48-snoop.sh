@@ -214,7 +214,7 @@ snoop_bg g1 -o "$TMP/g1.pcap" "$g1"
 pid_g1=$SNOOP_PID
 snoop_bg g2 -c 300 -o "$TMP/g2.pcap" "$g2" ether src "$(canon_mac "$gmac1")"
 pid_g2=$SNOOP_PID
-"$VUSER" -s "$sock2" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$gmac1" -n 300 \
+"$VUSER" -s "$sock2" -P "xvm${NETID}rx" -c 1 recv -t 120 -f "$gmac1" -n 300 \
 	>"$TMP/rx.out" 2>"$TMP/rx.err" &
 rx=$!
 at_exit "kill -9 $rx"
@@ -222,7 +222,8 @@ link_wait_state "$g2" up 30
 timeout 20 "$VUSER" -s "$sock1" -P "xvm${NETID}tx" -c 0 send -d "$gmac2" -S "$gmac1" \
 	-n 300 -l 128 -r 2000 -t 8 >"$TMP/tx.out" 2>"$TMP/tx.err" ||
 	{ tail -n 5 "$TMP/tx.err"; fail "xvm-vuser could not send on $g1"; }
-wait_pid "$rx" 15 || fail "xvm-vuser did not receive on $g2"
+vuser_rx_end "$rx" 15
+grep -q "^vuser: received=300 " "$TMP/rx.out" || fail "xvm-vuser on $g2: $(cat "$TMP/rx.out")"
 wait_pid "$pid_g2" 10 || fail "snoop -c 300 of $g2 did not end"
 snoop_end "$pid_g1" g1
 n1=$(fields "$TMP/g1.pcap" "eth.src == $(canon_mac "$gmac1") && eth.dst == $(canon_mac "$gmac2") && frame.len == 124" frame.number | wc -l)

@@ -304,6 +304,19 @@ link_wait_state() {
 	fail "$1: show-link state '$s', not '$2' within $3 s"
 }
 
+# vuser_rx_end PID SECONDS: an xvm-vuser receiver (recv -n COUNT -t T,
+# T long) ends by itself once it has its COUNT frames; this waits for that
+# SECONDS (after the sender is done), then interrupts it (it reports what
+# it received, for the caller to judge) and sets WAIT_RC. A receiver's own
+# -t cannot be its bound: it runs from its start, and on a busy machine
+# the sender's start alone took over its 12 s (the sender then sent half
+# its frames to a receiver that had left).
+vuser_rx_end() {
+	wait_pid "$1" "$2" && return 0
+	kill -INT "$1"
+	wait_pid "$1" 10 || { kill -9 "$1"; fail "xvm-vuser receiver $1 ignored SIGINT"; }
+}
+
 # sock_link SOCK: the guest VNIC whose vhost-user socket SOCK is.
 sock_link() { local n=${1##*/}; echo "${n%.sock}"; }
 
