@@ -94,6 +94,31 @@ dom_xml() {
 XML
 }
 
+# events_start FILE [SECONDS]: stock `virsh event --all --loop` on $URI
+# in the background (EV_PID; it stops by itself after SECONDS, default
+# 120, and at exit) writing FILE, returned from once it receives events:
+# a domain evsync<pid> is defined and undefined and both events waited
+# for (virsh registers its callbacks some time after it starts; a fixed
+# sleep lost a scenario's first events on a busy machine).
+events_start() {
+	local f=$1 sync=evsync$$
+	timeout "${2:-120}" virsh -c "$URI" event --all --loop >"$f" 2>&1 &
+	EV_PID=$!
+	at_exit "kill $EV_PID"
+	dom_xml "$sync" "workload=idle"
+	local end
+	end=$(deadline_in 30)
+	while ! grep -q "event 'lifecycle' for domain '$sync': Defined" "$f"; do
+		before "$end" && kill -0 "$EV_PID" 2>/dev/null ||
+			{ cat "$f"; fail "virsh event: no event after 30 s"; }
+		V define "$TMP/$sync.xml" >/dev/null || fail "define $sync"
+		V undefine "$sync" >/dev/null || fail "undefine $sync"
+		wait_for_line "$f" "event 'lifecycle' for domain '$sync': Defined" 1
+	done
+	wait_for_line "$f" "event 'lifecycle' for domain '$sync': Undefined" 10 ||
+		{ cat "$f"; fail "virsh event: no Undefined event for $sync"; }
+}
+
 # The guest's console as xvmd logs it.
 conlog() { echo "$XVM_RUNDIR/console/$1.log"; }
 
