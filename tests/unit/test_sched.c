@@ -240,6 +240,18 @@ static void test_real_cgroup(void)
 		snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", cg);
 		CU_ASSERT_EQUAL(read_long(path), 25000);
 	}
+	/* the whole group weighs as much as the kernel allows against the
+	 * root's tasks, so that on a busy machine an uncapped spinner would
+	 * still get most of a CPU: the cap, not the load, must hold it */
+	if (strcmp(sched_backend(), "cgroup v1") == 0) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/cpu.shares", top);
+		f = fopen(path, "we");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fprintf(f, "262144\n");
+		CU_ASSERT_EQUAL(fclose(f), 0);
+	}
 	t0 = mono_ns();
 	child = fork();
 	if (child == 0) {
