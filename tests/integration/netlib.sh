@@ -235,6 +235,20 @@ isolated_from() {
 	[ -z "$leak" ] || { echo "$leak" | head; fail "the guest answered $what"; }
 }
 
+# iperf_server NS ADDR PORT SECS: an iperf3 server daemon (-D) in
+# namespace NS on ADDR:PORT for at most SECS, returned from once it
+# listens (-D returns before the daemon does).
+iperf_server() {
+	local end
+	in_ns "$1" timeout "$4" iperf3 -s -D -B "$2" -p "$3" ||
+		fail "cannot start the iperf3 server on $2:$3"
+	end=$(deadline_in 10)
+	until in_ns "$1" ss -Hltn src "$2:$3" | grep -q .; do
+		before "$end" || fail "the iperf3 server on $2:$3 is not listening after 10 s"
+		sleep 0.1
+	done
+}
+
 # ns_ping NS ADDR [COUNT]: succeeds if ADDR answers.
 ns_ping() {
 	in_ns "$1" ping -n -c "${3:-3}" -i 0.2 -W 1 "$2" >/dev/null 2>&1
