@@ -142,6 +142,31 @@ spin_lines() {
 	echo "${n:-0}"
 }
 
+# spin_wait NAME N SECONDS: until NAME's console log has N spin reports
+# (1 if not in time). A running guest prints one a second of its own
+# time, which a busy machine stretches; xvmd relays them in its own time.
+spin_wait() {
+	local end
+	end=$(deadline_in "$3")
+	while [ "$(spin_lines "$1")" -lt "$2" ]; do
+		before "$end" || return 1
+		sleep 0.2
+	done
+}
+
+# spin_settled NAME: NAME's spin report count once it has not changed for
+# 1 s (at most 10 s): lines printed before a pause may still be on their
+# way through xvmd's console relay.
+spin_settled() {
+	local n m end
+	end=$(deadline_in 10)
+	n=$(spin_lines "$1")
+	while sleep 1; m=$(spin_lines "$1"); [ "$m" != "$n" ] && before "$end"; do
+		n=$m
+	done
+	echo "$m"
+}
+
 # expect_fail REGEX ARGS...: virsh ARGS fails (exit 1) printing REGEX.
 expect_fail() {
 	local re=$1 out rc; shift
