@@ -10,6 +10,10 @@
  *   xvm-vuser -s SOCK [options] recv [-f FROMMAC] -t SECS [-n COUNT] [-w SECS]
  *   xvm-vuser -s SOCK [-s SOCK]... [options] hold -t SECS
  *
+ * -q RING sets each port's ring size (a power of 2, 64..32768; default
+ * 1024, hold's 256): a receiver with a larger ring rides out longer spans
+ * without a CPU on a busy machine before the switch must drop for it.
+ *
  * send's -d may list up to 64 destinations, DST1,DST2,...: frames go to
  * each in turn. hold connects to every SOCK (up to 64) as a guest that
  * has put HOLD_RING receive buffers in its ring and then stops reading:
@@ -102,6 +106,7 @@ struct vuser_opts {
 	double warm;		/* -w: receive side ignores the first W s */
 	uint16_t udp_port;	/* -u: IPv4/UDP frames to this port; 0: no */
 	bool verify;		/* -V: a checkable payload */
+	unsigned ring;		/* -q: each port's ring size; 0: default */
 };
 
 struct vuser_result {
@@ -129,10 +134,10 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: xvm-vuser -s SOCK [-P PREFIX] [-c CORE] send -d DSTMAC "
+		"usage: xvm-vuser -s SOCK [-P PREFIX] [-c CORE] [-q RING] send -d DSTMAC "
 		"[-S SRCMAC] [-l SIZE] [-n COUNT] [-t SECS] [-r PPS] [-w SECS] "
 		"[-u PORT] [-V]\n"
-		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] recv -t SECS "
+		"       xvm-vuser -s SOCK [-P PREFIX] [-c CORE] [-q RING] recv -t SECS "
 		"[-f FROMMAC] [-n COUNT] [-w SECS] [-V]\n"
 		"       xvm-vuser -s SOCK [-s SOCK]... [-P PREFIX] [-c CORE] hold "
 		"-t SECS\n"
@@ -239,7 +244,7 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 	snprintf(o->prefix, sizeof(o->prefix), "xvm-vuser-%d", (int)getpid());
 	o->size = 64;
 	parse_mac("2:0:0:0:0:1", &o->src, "source");
-	while ((c = getopt(argc, argv, "+s:R:P:c:h")) != -1) {
+	while ((c = getopt(argc, argv, "+s:R:P:c:q:h")) != -1) {
 		switch (c) {
 		case 's':
 			if (o->nsocks == MAX_PORTS)
@@ -254,6 +259,11 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 		case 'P': snprintf(o->prefix, sizeof(o->prefix), "%s", optarg);
 			  break;
 		case 'c': o->core = parse_u64(optarg, 0, 1023, "core"); break;
+		case 'q': o->ring = parse_u64(optarg, 64, 32768, "ring size");
+			  if (o->ring & (o->ring - 1))
+				  bench_die("ring size %u is not a power of 2",
+					    o->ring);
+			  break;
 		default: usage();
 		}
 	}
@@ -279,6 +289,8 @@ static void parse_opts(struct vuser_opts *o, int argc, char **argv)
 /* The ring size of each port. */
 static int ring_size(const struct vuser_opts *o)
 {
+	if (o->ring)
+		return (int)o->ring;
 	return o->mode == MODE_HOLD ? HOLD_RING : RING_SIZE;
 }
 
@@ -607,7 +619,9 @@ int main(int argc, char **argv)
 	 * too (the virtio PMD merges the device's buffers into it); hold:
 	 * every ring full of buffers, and the caches */
 	mp = rte_pktmbuf_pool_create("vuser",
-				     MAX(NB_MBUF, nports * (HOLD_RING + 512u)), 256, 0,
+				     MAX(MAX(NB_MBUF, nports * (HOLD_RING + 512u)),
+					 nports * (2u * (unsigned)ring_size(&o) + 512u)),
+				     256, 0,
 				     o.size > 1522 ?
 				     RTE_PKTMBUF_HEADROOM + JUMBO_ROOM :
 				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());

@@ -264,11 +264,14 @@ static int snoop_run(struct snoop *s)
 	h = vn_handle(s->v);
 	if (!h || snoop_start(s, h, &id))
 		return 1;
-	fprintf(s->v->cli.err, "Using link %s\n", s->link);
+	/* The handlers are in place before "Using link" tells a script
+	 * (or a user) that the capture runs: a ^C right after it stops the
+	 * capture and reports, rather than killing us unreported. */
 	snoop_stop = 0;
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	sigaction(SIGPIPE, &ign, &oldpipe);	/* a reader gone: EPIPE */
+	fprintf(s->v->cli.err, "Using link %s\n", s->link);
 	ret = snoop_loop(s, h, id);
 	for (int i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);

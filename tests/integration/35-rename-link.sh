@@ -60,16 +60,17 @@ vna rename-link "$g1" "$g3"
 [ -S "$XVM_RUNDIR/vnic/$g3.sock" ] || fail "no socket $XVM_RUNDIR/vnic/$g3.sock after the rename"
 [ ! -e "$XVM_RUNDIR/vnic/$g1.sock" ] || fail "old socket $g1.sock still there"
 [ "$(vnic_mac "$g3")" = "$mac_g1" ] || fail "$g3's MAC is $(vnic_mac "$g3"), was $mac_g1"
-"$VUSER" -s "$XVM_RUNDIR/vnic/$g3.sock" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$mac_g2" -n 500 \
+"$VUSER" -s "$XVM_RUNDIR/vnic/$g3.sock" -P "xvm${NETID}rx" -c 1 recv -t 120 -f "$mac_g2" -n 500 \
 	>"$TMP/rx.out" 2>"$TMP/rx.err" &
 rx=$!
-sleep 2
+at_exit "kill -9 $rx"
+link_wait_state "$g3" up 30
 # While a frontend is connected, the VNIC is in use.
 refused "renaming a guest VNIC with a frontend connected" "rename operation failed: link busy" \
 	rename-link "$g3" "$g1"
 timeout 20 "$VUSER" -s "$sock_g2" -P "xvm${NETID}tx" -c 0 send -d "$mac_g1" -S "$mac_g2" \
 	-n 500 -l 64 -r 2000 -t 8 >"$TMP/tx.out" 2>"$TMP/tx.err" || { tail -n 5 "$TMP/tx.err"; fail "sender failed"; }
-wait_pid $rx 15 || { kill -9 $rx; fail "receiver on $g3 did not finish"; }
+vuser_rx_end $rx 15
 grep -q '^vuser: received=500 ' "$TMP/rx.out" || { cat "$TMP/rx.out" "$TMP/rx.err"; fail "$g3 did not receive the 500 frames"; }
 pass "guest VNIC $g1 renamed $g3: socket $g3.sock, same MAC, 500/500 frames received through it"
 
@@ -99,6 +100,13 @@ refused "a bad new name" "invalid link name" rename-link "$h2" "0bad"
 refused "one operand" "usage" rename-link "$h2"
 vna create-vnic -t -l "$(vname p0)" "$(vname q1)"
 ip link set "$(vname p9)" up; ip link set "$(vname p0)" up
+# The kernel's link watcher sets the pair's operstate up after the carrier,
+# up to a second later (and later yet on a busy machine).
+end=$(deadline_in 10)
+until [ "$(cat "/sys/class/net/$(vname p0)/operstate")" = up ]; do
+	before "$end" || fail "$(vname p0): operstate $(cat "/sys/class/net/$(vname p0)/operstate") 10 s after both ends were set up"
+	sleep 0.1
+done
 # show-ether on it (the veth pair says 10000 Mb/s full duplex, no
 # auto-negotiation, and nothing about flow control)
 "$VNICADM" show-ether "$(vname p0)" >"$TMP/ether" || fail "show-ether $(vname p0)"

@@ -72,18 +72,24 @@ f0=$(vnic_stat "$f" opackets)
 
 # xfer as 34-guest-vnics: COUNT frames at 5000/s, all must arrive.
 xfer() {
-	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 recv -t 12 -f "$2" -n "$5" \
+	# the last frontend on the receiving VNIC (the other way's sender)
+	# gone, so that "up" below is the receiver's
+	link_wait_state "$(sock_link "$3")" down 30
+	"$VUSER" -s "$3" -P "xvm${NETID}rx" -c 1 -q 16384 recv -t 120 -f "$2" -n "$5" \
 		>"$TMP/rx.out" 2>"$TMP/rx.err" &
 	local rx=$!
-	sleep 2
+	# the receiver connected (its VNIC up) before the first frame
+	link_wait_state "$(sock_link "$3")" up 30
 	timeout 20 "$VUSER" -s "$1" -P "xvm${NETID}tx" -c 0 send -d "$4" -S "$2" \
 		-n "$5" -l "$6" -r 5000 -t 8 >"$TMP/tx.out" 2>"$TMP/tx.err" ||
 		{ tail -n 5 "$TMP/tx.err"; fail "sender failed"; }
-	wait_pid $rx 15 || { kill -9 $rx; fail "receiver did not finish"; }
+	vuser_rx_end $rx 15
 	[ "$WAIT_RC" = 0 ] || { tail -n 5 "$TMP/rx.err"; fail "receiver failed"; }
 	SENT=$(sed -n 's/^vuser: sent=\([0-9]*\) .*/\1/p' "$TMP/tx.out")
 	RCVD=$(sed -n 's/^vuser: received=\([0-9]*\) .*/\1/p' "$TMP/rx.out")
 	echo "  $(cat "$TMP/tx.out")"; echo "  $(cat "$TMP/rx.out")"
+	[ "$RCVD" = "$5" ] || echo "  receiving VNIC: $(vsw_rpc vnic.list \
+		"{\"name\":\"$(sock_link "$3")\",\"stats\":true}")"
 }
 xfer "$sock_a" "$mac_a" "$sock_b" "$mac_b" 10000 64
 [ "$SENT" = 10000 ] && [ "$RCVD" = 10000 ] ||

@@ -40,10 +40,8 @@ vnic_into_ns() {
 	topo -n "$ns" up "$v"
 	topo -n "$ns" addr "$v" 10.38.0.1/24
 	ns_ping "$ns" 10.38.0.10 3 || fail "$v cannot ping the LAN host"
-	in_ns "$ns" timeout 250 iperf3 -s -D -B 10.38.0.1 -p 5201 &&
-	in_ns "$ns" timeout 250 iperf3 -s -D -B 10.38.0.1 -p 5301 ||
-		fail "cannot start the iperf3 servers"
-	sleep 0.5
+	iperf_server "$ns" 10.38.0.1 5201 250
+	iperf_server "$ns" 10.38.0.1 5301 250
 }
 
 vna create-vnic -l "$UPLINK" "$v"	# persistent: it is restarted below

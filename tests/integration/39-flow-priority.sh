@@ -27,10 +27,8 @@ ns_ping "$ns" 10.39.0.10 3 || fail "$v cannot ping the LAN host"
 fla add-flow -t -l "$v" -a transport=tcp,local_port=5201 -p priority=high one
 fla add-flow -t -l "$v" -a transport=tcp,local_port=5202 -p priority=low two
 for port in 5201 5202; do
-	in_ns "$ns" timeout 150 iperf3 -s -D -B 10.39.0.1 -p "$port" ||
-		fail "cannot start the iperf3 server on $port"
+	iperf_server "$ns" 10.39.0.1 "$port" 150
 done
-sleep 0.5
 
 # run LOWPORT HIGHPORT: the low stream for 14 s, the high one for 8 s
 # from its third second; sets ALONE (low alone, its seconds 1-2), HIGH

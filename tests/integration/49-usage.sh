@@ -38,14 +38,23 @@ host_vnic "$v2" "$stub" b 10.49.0.2/24
 sleep 1.5
 in_ns "$(nsn a)" ping -n -q -c 20 -s 1000 -i 0.2 -W 1 10.49.0.2 >/dev/null ||
 	fail "$v1 cannot ping $v2"
-sleep 2.5	# the last interval written
+# until the intervals holding the 20 echoes each way are written (one a
+# second; a fixed 2.5 s can fall short when vswitchd waits for a CPU):
+# their bytes, as ARP and the like are small
+frames=$((20 * 1042))
+end=$(deadline_in 15)
+while :; do
+	row=$("$VNICADM" show-usage -f "$LOG" -p -o link,rbytes,obytes,ipackets,opackets 2>/dev/null |
+	      grep "^$v1:")
+	IFS=: read -r _ rb ob ip op <<<"$row"
+	[ "${rb:-0}" -ge "$frames" ] && [ "${ob:-0}" -ge "$frames" ] && break
+	before "$end" || break
+	sleep 0.2
+done
 [ -s "$LOG" ] || fail "no usage log at $LOG"
 pass "vswitchd wrote $(wc -l <"$LOG") records to $LOG"
 
-frames=$((20 * 1042))
-row=$("$VNICADM" show-usage -f "$LOG" -p -o link,rbytes,obytes,ipackets,opackets |
-      grep "^$v1:") || fail "no summary row for $v1"
-IFS=: read -r _ rb ob ip op <<<"$row"
+[ -n "$row" ] || fail "no summary row for $v1"
 # the echo frames exactly, and each other frame (ARP, the namespace's
 # own chatter) small: at most 6 of at most 128 bytes
 check_dir() {	# check_dir BYTES PACKETS WHAT

@@ -39,8 +39,8 @@ expect_state auto1 running 20
 a_id=$(V domid auto1)
 [ "$a_id" -gt "$i_id" ] && [ "$a_id" -gt "$k_id" ] || fail "auto1 id $a_id collides"
 pass "auto1 autostarted with id $a_id"
-sleep 3; n2=$(spin_lines keep1)
-[ "$n2" -ge $((n1 + 2)) ] || fail "keep1 not progressing ($n1 -> $n2)"
+spin_wait keep1 $((n1 + 2)) 30 || fail "keep1 not progressing ($n1 -> $(spin_lines keep1) in 30 s)"
+n2=$(spin_lines keep1)
 pass "keep1 still runs ($n1 -> $n2 reports); console relayed by the new xvmd"
 V resume idle1 >/dev/null || fail "resume of an adopted domain"
 [ "$(V domstate idle1)" = running ] || fail "idle1 not running after resume"

@@ -15,9 +15,8 @@ PY=/usr/bin/python3	# Debian's, where python3-libvirt lives
 xvmd_start
 dom_xml ev1 "workload=idle"
 dom_xml ev2 "workload=idle"
-timeout 20 virsh -c "$URI" event --all --loop >"$TMP/virsh-events" 2>&1 &
-VPID=$!
-sleep 0.5
+events_start "$TMP/virsh-events" 60
+VPID=$EV_PID
 timeout 40 "$PY" - "$URI" "$TMP/ev1.xml" "$TMP/ev2.xml" <<'PY' || fail "python scenario failed"
 import sys, threading, time, libvirt
 uri, x1, x2 = sys.argv[1:4]
@@ -80,13 +79,13 @@ assert conn.getHostname()
 ok("unknown callback id refused, daemon serving")
 conn.close()
 PY
-sleep 0.5
-kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null
-grep -q "event 'metadata-change' for domain 'ev1': type title, uri <null>" "$TMP/virsh-events" ||
+# virsh prints what it receives in its own time: each line waited for
+wait_for_line "$TMP/virsh-events" "event 'metadata-change' for domain 'ev1': type title, uri <null>" 10 ||
 	{ cat "$TMP/virsh-events"; fail "virsh event --all: no metadata-change for ev1"; }
-grep -q "event 'metadata-change' for domain 'ev1': type element, uri http://example.org/xvm-test" "$TMP/virsh-events" ||
+wait_for_line "$TMP/virsh-events" "event 'metadata-change' for domain 'ev1': type element, uri http://example.org/xvm-test" 10 ||
 	{ cat "$TMP/virsh-events"; fail "virsh event --all: no element metadata-change"; }
-grep -q "event 'lifecycle' for domain 'ev2': Defined Added" "$TMP/virsh-events" ||
+wait_for_line "$TMP/virsh-events" "event 'lifecycle' for domain 'ev2': Defined Added" 10 ||
 	{ cat "$TMP/virsh-events"; fail "virsh event --all: no lifecycle"; }
+kill "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null
 pass "virsh event --all: lifecycle and metadata-change lines"
 xvmd_stop

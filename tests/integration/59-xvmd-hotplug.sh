@@ -95,10 +95,8 @@ ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 no longer answers after the detach"
 pass "detach-interface: the guest released nic1, its VNIC is gone; hp runs, nic0 answers"
 
 # device events (callback form) for what follows
-timeout 60 virsh -c "$URI" event --all --loop >"$TMP/events" 2>&1 &
-EVP=$!
-at_exit "kill $EVP 2>/dev/null"
-sleep 0.5
+events_start "$TMP/events" 60
+EVP=$EV_PID
 V attach-interface hp bridge "$UPLINK" --mac 00:16:3e:59:00:08 --model virtio \
 	--inbound 2500 --outbound 2500 --persistent >"$TMP/out" 2>&1 || { cat "$TMP/out"; fail "attach-interface --persistent"; }
 "$VNICADM" show-vnic | grep -Eq "^xvm${id}_1 +$UPLINK +20 +0:16:3e:59:0:8 +fixed +0$" ||
@@ -114,11 +112,10 @@ V dumpxml --inactive hp | grep -q "00:16:3e:59:00:08" && fail "--persistent deta
 "$VNICADM" show-vnic | grep -q "^xvm${id}_1 " && fail "xvm${id}_1 left"
 ns_ping "$(nsn h1)" 10.59.0.1 || fail "nic0 no longer answers"
 pass "detach-interface --persistent: gone from both; nic0 answers"
-sleep 0.3
-kill $EVP 2>/dev/null; wait $EVP 2>/dev/null
-grep -q "event 'device-added' for domain 'hp': net1" "$TMP/events" &&
-	grep -q "event 'device-removed' for domain 'hp': net1" "$TMP/events" ||
+wait_for_line "$TMP/events" "event 'device-added' for domain 'hp': net1" 10 &&
+	wait_for_line "$TMP/events" "event 'device-removed' for domain 'hp': net1" 10 ||
 	{ cat "$TMP/events"; fail "no device-added/device-removed events for net1"; }
+kill $EVP 2>/dev/null; wait $EVP 2>/dev/null
 pass "virsh event: device-added and device-removed for net1"
 
 # The same through python3-libvirt: attachDeviceFlags/detachDeviceFlags

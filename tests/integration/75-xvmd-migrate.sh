@@ -97,10 +97,10 @@ wait_rounds "$(conlog mc)" $((r + 2))
 intact "$(conlog mc)"; intact "$(conlog_b mc)"
 pass "--p2p: A -> B -> A driven by the source xvmd, rounds go on, pattern intact"
 
-sleep 0.5
-grep -q "event 'lifecycle' for domain 'mc': Stopped Migrated" "$TMP/eventsA" || fail "A: no Stopped Migrated"
-grep -q "event 'lifecycle' for domain 'mc': Started Migrated" "$TMP/eventsB" || fail "B: no Started Migrated"
-grep -q "event 'lifecycle' for domain 'mc': Started Migrated" "$TMP/eventsA" || fail "A: no Started Migrated"
+# virsh prints the events in its own time: each waited for
+wait_for_line "$TMP/eventsA" "event 'lifecycle' for domain 'mc': Stopped Migrated" 10 || fail "A: no Stopped Migrated"
+wait_for_line "$TMP/eventsB" "event 'lifecycle' for domain 'mc': Started Migrated" 10 || fail "B: no Started Migrated"
+wait_for_line "$TMP/eventsA" "event 'lifecycle' for domain 'mc': Started Migrated" 10 || fail "A: no Started Migrated"
 pass "events: Stopped Migrated / Started Migrated on both hosts"
 
 # the user's controls with the real hv: a guest that never idles (spin

@@ -23,6 +23,17 @@ HVCTL=("$BIN/hvctl" -s "$sock")
 
 count() { sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/$1.console" | tail -n1; }
 field() { python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(r.get(sys.argv[1], ""))' "$1"; }
+# mig_active: until the source says a migration runs (30 s at most): the
+# migrate call was started in the background, and on a busy machine it
+# can take more than the 1 s the checks used to give it
+mig_active() {
+	local end
+	end=$(deadline_in 30)
+	until [ "$("${HVCTL[@]}" -j migrate-info 2>/dev/null | field active)" = True ]; do
+		before "$end" || fail "no migration running 30 s after it was asked for"
+		sleep 0.1
+	done
+}
 
 start_hv src "${OPTS[@]}" --kernel "$GUEST" --cmdline "workload=memcheck,spin"
 src_pid=$HV_PID
@@ -35,7 +46,7 @@ wait_socket "$TMP/mig1.sock" 60 || { show dst1; fail "destination not listening"
 "$RPC" -t 120000 "$sock" migrate \
 	"{\"uri\":\"unix:$TMP/mig1.sock\",\"downtime_ms\":1,\"bandwidth_mib\":1}" \
 	>"$TMP/out1" 2>"$TMP/err1" & rpc_pid=$!
-sleep 1
+mig_active
 "${HVCTL[@]}" migrate-info >"$TMP/info1" || { cat "$TMP/info1"; fail "migrate-info did not answer during the migration"; }
 grep -q '^Migration:     precopy' "$TMP/info1" || { cat "$TMP/info1"; fail "migrate-info does not show the migration"; }
 grep -q '^Max downtime:  1 ms' "$TMP/info1" || { cat "$TMP/info1"; fail "migrate-info: wrong downtime"; }
@@ -57,7 +68,8 @@ wait_socket "$TMP/mig2.sock" 60 || { show dst2; fail "destination not listening"
 "$RPC" -t 120000 -e 30 "$sock" migrate \
 	"{\"uri\":\"unix:$TMP/mig2.sock\",\"downtime_ms\":1,\"bandwidth_mib\":1}" \
 	>"$TMP/out2" 2>"$TMP/err2" & rpc_pid=$!
-sleep 2
+mig_active
+sleep 1	# some rounds at the 1 MiB/s limit to judge
 "${HVCTL[@]}" -j migrate-info >"$TMP/info2" || fail "migrate-info"
 # raised at once (the bounded rounds take 15 s; python is slow in the VM)
 "${HVCTL[@]}" migrate-downtime 5000 || fail "migrate-downtime refused"
@@ -92,7 +104,7 @@ wait_socket "$TMP/mig3.sock" 60 || { show dst3; fail "destination not listening"
 "${HVCTL[@]}" migrate-info | grep -q '^Bandwidth max: 1 MiB/s' || fail "speed not kept for the next migration"
 "$RPC" -t 120000 "$sock" migrate "{\"uri\":\"unix:$TMP/mig3.sock\",\"downtime_ms\":1}" \
 	>"$TMP/out3" 2>"$TMP/err3" & rpc_pid=$!
-sleep 1
+mig_active
 "${HVCTL[@]}" migrate-cancel || fail "migrate-cancel refused"
 wait "$rpc_pid" && fail "a cancelled migration succeeded"
 grep -q "migration cancelled" "$TMP/err3" || { cat "$TMP/err3"; fail "migrate does not say cancelled"; }
@@ -111,7 +123,7 @@ dst_pid=$HV_PID
 wait_socket "$TMP/mig4.sock" 60 || { show dst4; fail "destination not listening"; }
 "$RPC" -t 120000 -e 30 "$sock" migrate "{\"uri\":\"unix:$TMP/mig4.sock\",\"downtime_ms\":1}" \
 	>"$TMP/out5" 2>"$TMP/err5" & rpc_pid=$!
-sleep 1
+mig_active
 "${HVCTL[@]}" pause || fail "pause during the migration"
 wait "$rpc_pid" || { cat "$TMP/out5" "$TMP/err5"; fail "the paused migration did not complete"; }
 saved_n=$(count dst2)

@@ -22,15 +22,18 @@ xvmd_a_start() {
 	xvmd_start --listen "127.0.0.1:$PORT_A" --relocation-port "$RELOC_A" "$@"
 }
 
-# xvmd_b_start ARGS...: host B, log $TMP/xvmdB.log.
+# xvmd_b_start ARGS...: host B, log $TMP/xvmdB.log; returns once it serves
+# (its TCP listener too), as xvmd_start.
 xvmd_b_start() {
+	local n
 	rm -f "$RUN_B/libvirt-sock"
+	n=$(xvmd_serving "$TMP/xvmdB.log")
 	XVM_RUNDIR=$RUN_B XVM_STATEDIR=$STATE_B "$XVMD" --cgroup "${XVMD_CGROUP}b" \
 		--stop-timeout 10 --listen "127.0.0.1:$PORT_B" \
 		--relocation-port "$RELOC_B" "$@" </dev/null >>"$TMP/xvmdB.log" 2>&1 &
 	XVMD_B_PID=$!
-	wait_socket "$RUN_B/libvirt-sock" 10 || {
-		tail -n 20 "$TMP/xvmdB.log"; fail "xvmd B: no socket after 10 s"; }
+	xvmd_wait_serving "$TMP/xvmdB.log" "${n:-0}" "$XVMD_B_PID" || {
+		tail -n 20 "$TMP/xvmdB.log"; fail "xvmd B: not serving after 30 s"; }
 }
 
 xvmd_b_stop() {

@@ -125,10 +125,18 @@ vsw_start() {
 	"$VSWITCHD" ${VSWITCHD_ARGS:-} </dev/null >>"$TMP/vswitchd.log" 2>&1 &
 	VSW_PID=$!
 	at_exit "vsw_stop"
-	wait_socket "$XVM_RUNDIR/vswitchd.sock" 30 || {
-		tail -n 20 "$TMP/vswitchd.log"
-		fail "vswitchd: no control socket after 30 s"
-	}
+	# 60 s: its DPDK start (the pools, their memory touched) took over
+	# 30 s at load 25; a vswitchd that exits fails at once
+	local end
+	end=$(deadline_in 60)
+	until [ -S "$XVM_RUNDIR/vswitchd.sock" ]; do
+		kill -0 "$VSW_PID" 2>/dev/null && before "$end" || {
+			tail -n 20 "$TMP/vswitchd.log"
+			kill -0 "$VSW_PID" 2>/dev/null || fail "vswitchd exited before making its control socket"
+			fail "vswitchd: no control socket after 60 s"
+		}
+		sleep 0.1
+	done
 	_vsw_note_dpdk_dirs
 }
 
@@ -227,6 +235,20 @@ isolated_from() {
 	[ -z "$leak" ] || { echo "$leak" | head; fail "the guest answered $what"; }
 }
 
+# iperf_server NS ADDR PORT SECS: an iperf3 server daemon (-D) in
+# namespace NS on ADDR:PORT for at most SECS, returned from once it
+# listens (-D returns before the daemon does).
+iperf_server() {
+	local end
+	in_ns "$1" timeout "$4" iperf3 -s -D -B "$2" -p "$3" ||
+		fail "cannot start the iperf3 server on $2:$3"
+	end=$(deadline_in 10)
+	until in_ns "$1" ss -Hltn src "$2:$3" | grep -q .; do
+		before "$end" || fail "the iperf3 server on $2:$3 is not listening after 10 s"
+		sleep 0.1
+	done
+}
+
 # ns_ping NS ADDR [COUNT]: succeeds if ADDR answers.
 ns_ping() {
 	in_ns "$1" ping -n -c "${3:-3}" -i 0.2 -W 1 "$2" >/dev/null 2>&1
@@ -276,6 +298,41 @@ guest_vnic() {
 	MAC=$(echo "$r" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mac"])')
 	[ -S "$SOCK" ] || fail "$1: no vhost-user socket at '$SOCK'"
 }
+
+# link_wait_state LINK STATE SECONDS: vnicadm show-link gives LINK's STATE
+# ("up": a frontend is connected to the guest VNIC, its rings ready;
+# "down": none is, or the last one's going has been seen). A frontend
+# started in the background is connected only when this says so, however
+# long its start takes on a busy machine: a sender started before that
+# loses its first frames.
+link_wait_state() {
+	local end s
+	end=$(deadline_in "$3")
+	while :; do
+		s=$("$VNICADM" show-link -p -o state "$1" 2>/dev/null)
+		[ "$s" = "$2" ] && return 0
+		before "$end" || break
+		sleep 0.1
+	done
+	tail -n 5 "$TMP/vswitchd.log"
+	fail "$1: show-link state '$s', not '$2' within $3 s"
+}
+
+# vuser_rx_end PID SECONDS: an xvm-vuser receiver (recv -n COUNT -t T,
+# T long) ends by itself once it has its COUNT frames; this waits for that
+# SECONDS (after the sender is done), then interrupts it (it reports what
+# it received, for the caller to judge) and sets WAIT_RC. A receiver's own
+# -t cannot be its bound: it runs from its start, and on a busy machine
+# the sender's start alone took over its 12 s (the sender then sent half
+# its frames to a receiver that had left).
+vuser_rx_end() {
+	wait_pid "$1" "$2" && return 0
+	kill -INT "$1"
+	wait_pid "$1" 10 || { kill -9 "$1"; fail "xvm-vuser receiver $1 ignored SIGINT"; }
+}
+
+# sock_link SOCK: the guest VNIC whose vhost-user socket SOCK is.
+sock_link() { local n=${1##*/}; echo "${n%.sock}"; }
 
 # guest_start NAME SOCK MAC CMDLINE: a 64 MiB, 1-vCPU PV guest under hv
 # with one NIC on SOCK (start_hv: console in $TMP/NAME.console, HV_PID).
@@ -456,6 +513,7 @@ cap_no_loss() {
 snoop_bg() {
 	local name=$1
 	shift
+	: >"$TMP/$name.err"	# a NAME used before: wait for this one's line
 	"$VNICADM" snoop "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
 	SNOOP_PID=$!
 	at_exit "kill -9 $SNOOP_PID"

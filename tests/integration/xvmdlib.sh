@@ -10,14 +10,38 @@ XVMD_PID=
 # V ARGS...: virsh against our xvmd, bounded.
 V() { timeout 30 virsh -q -c "$URI" "$@"; }
 
-# xvmd_start [ARGS...]: xvmd in the background, log $TMP/xvmd.log.
+# xvmd_serving LOG: how many times an xvmd logging to LOG said it serves
+# (after every listener, the definitions, adoption, autostart's launches
+# and the pools: main.c logs it just before its loop).
+xvmd_serving() { grep -c '^xvmd: serving .*/libvirt-sock$' "$1" 2>/dev/null; }
+
+# xvmd_wait_serving LOG BEFORE PID: until LOG has more than BEFORE such
+# lines, or PID has exited (its caller sees why); 1 after 30 s. The
+# socket alone is not enough: xvmd makes it first, so that a second xvmd
+# on the same directories stops before touching anything, and its TCP
+# and TLS listeners, adoption and the rest come after.
+xvmd_wait_serving() {
+	local end
+	end=$(deadline_in 30)
+	while before "$end"; do
+		[ "$(xvmd_serving "$1")" -gt "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	[ "$(xvmd_serving "$1")" -gt "$2" ]
+}
+
+# xvmd_start [ARGS...]: xvmd in the background, log $TMP/xvmd.log;
+# returns once it serves (or has exited).
 xvmd_start() {
+	local n
 	rm -f "$XVM_RUNDIR/libvirt-sock"
+	n=$(xvmd_serving "$TMP/xvmd.log")
 	"$XVMD" --cgroup "$XVMD_CGROUP" --stop-timeout 10 "$@" \
 		</dev/null >>"$TMP/xvmd.log" 2>&1 &
 	XVMD_PID=$!
-	wait_socket "$XVM_RUNDIR/libvirt-sock" 10 || {
-		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: no socket after 10 s"; }
+	xvmd_wait_serving "$TMP/xvmd.log" "${n:-0}" "$XVMD_PID" || {
+		tail -n 20 "$TMP/xvmd.log"; fail "xvmd: not serving after 30 s"; }
 }
 
 # xvmd_stop: SIGTERM and wait (domains are shut down unless marked).
@@ -70,6 +94,31 @@ dom_xml() {
 XML
 }
 
+# events_start FILE [SECONDS]: stock `virsh event --all --loop` on $URI
+# in the background (EV_PID; it stops by itself after SECONDS, default
+# 120, and at exit) writing FILE, returned from once it receives events:
+# a domain evsync<pid> is defined and undefined and both events waited
+# for (virsh registers its callbacks some time after it starts; a fixed
+# sleep lost a scenario's first events on a busy machine).
+events_start() {
+	local f=$1 sync=evsync$$
+	timeout "${2:-120}" virsh -c "$URI" event --all --loop >"$f" 2>&1 &
+	EV_PID=$!
+	at_exit "kill $EV_PID"
+	dom_xml "$sync" "workload=idle"
+	local end
+	end=$(deadline_in 30)
+	while ! grep -q "event 'lifecycle' for domain '$sync': Defined" "$f"; do
+		before "$end" && kill -0 "$EV_PID" 2>/dev/null ||
+			{ cat "$f"; fail "virsh event: no event after 30 s"; }
+		V define "$TMP/$sync.xml" >/dev/null || fail "define $sync"
+		V undefine "$sync" >/dev/null || fail "undefine $sync"
+		wait_for_line "$f" "event 'lifecycle' for domain '$sync': Defined" 1
+	done
+	wait_for_line "$f" "event 'lifecycle' for domain '$sync': Undefined" 10 ||
+		{ cat "$f"; fail "virsh event: no Undefined event for $sync"; }
+}
+
 # The guest's console as xvmd logs it.
 conlog() { echo "$XVM_RUNDIR/console/$1.log"; }
 
@@ -93,6 +142,31 @@ spin_lines() {
 	local n
 	n=$(grep -c '^guest: spin t=' "$(conlog "$1")" 2>/dev/null)
 	echo "${n:-0}"
+}
+
+# spin_wait NAME N SECONDS: until NAME's console log has N spin reports
+# (1 if not in time). A running guest prints one a second of its own
+# time, which a busy machine stretches; xvmd relays them in its own time.
+spin_wait() {
+	local end
+	end=$(deadline_in "$3")
+	while [ "$(spin_lines "$1")" -lt "$2" ]; do
+		before "$end" || return 1
+		sleep 0.2
+	done
+}
+
+# spin_settled NAME: NAME's spin report count once it has not changed for
+# 1 s (at most 10 s): lines printed before a pause may still be on their
+# way through xvmd's console relay.
+spin_settled() {
+	local n m end
+	end=$(deadline_in 10)
+	n=$(spin_lines "$1")
+	while sleep 1; m=$(spin_lines "$1"); [ "$m" != "$n" ] && before "$end"; do
+		n=$m
+	done
+	echo "$m"
 }
 
 # expect_fail REGEX ARGS...: virsh ARGS fails (exit 1) printing REGEX.

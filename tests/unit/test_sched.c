@@ -15,8 +15,6 @@
 #include "unit.h"
 #include "xvmd/sched.h"
 
-#define TEST_GROUP	"xvm-unit-sched"
-
 static void test_weight_v1(void)
 {
 	CU_ASSERT_EQUAL(sched_weight_to_shares(SCHED_WEIGHT_DEFAULT), 1024);
@@ -201,17 +199,32 @@ static long read_long(const char *path)
 	return v;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
 /* A real cgroup: weight/cap land in the v1 files, a child's CPU time is
- * counted, and the directory goes away on close. */
+ * counted, and the directory goes away on close. The group's name carries
+ * our pid, so unit runs side by side (and the ASan build's) do not remove
+ * each other's. On a loaded machine the child may get little CPU, so the
+ * test waits (at most 20 s) until it has run a while in the group, and
+ * judges the 25 % cap against the time that really passed. */
 static void test_real_cgroup(void)
 {
-	const char *cg = "/sys/fs/cgroup/cpu/" TEST_GROUP "/dom1";
+	char group[64], top[128], cg[192], path[256];
 	struct sched_dom *sd;
-	uint64_t ns = 0;
+	uint64_t ns = 0, t0, elapsed = 0, end;
 	struct stat st;
 	pid_t child;
 
-	if (geteuid() != 0 || sched_init(TEST_GROUP) != 0) {
+	snprintf(group, sizeof(group), "xvm-unit-sched-%d", (int)getpid());
+	snprintf(top, sizeof(top), "/sys/fs/cgroup/cpu/%s", group);
+	snprintf(cg, sizeof(cg), "%s/dom1", top);
+	if (geteuid() != 0 || sched_init(group) != 0) {
 		fprintf(stderr, "\n  sched real_cgroup: SKIPPED (%s)\n",
 			geteuid() ? "not root" : "no cgroup cpu controller");
 		return;
@@ -222,22 +235,52 @@ static void test_real_cgroup(void)
 	CU_ASSERT_EQUAL(sched_dom_set(sd, 256, SCHED_CAP_MAX + 1), -EINVAL);
 	CU_ASSERT_EQUAL(sched_dom_set(sd, 512, 25), 0);
 	if (strcmp(sched_backend(), "cgroup v1") == 0) {
-		CU_ASSERT_EQUAL(read_long("/sys/fs/cgroup/cpu/" TEST_GROUP
-					  "/dom1/cpu.shares"), 2048);
-		CU_ASSERT_EQUAL(read_long("/sys/fs/cgroup/cpu/" TEST_GROUP
-					  "/dom1/cpu.cfs_quota_us"), 25000);
+		snprintf(path, sizeof(path), "%s/cpu.shares", cg);
+		CU_ASSERT_EQUAL(read_long(path), 2048);
+		snprintf(path, sizeof(path), "%s/cpu.cfs_quota_us", cg);
+		CU_ASSERT_EQUAL(read_long(path), 25000);
 	}
+	/* the whole group weighs as much as the kernel allows against the
+	 * root's tasks, so that on a busy machine an uncapped spinner would
+	 * still get most of a CPU: the cap, not the load, must hold it */
+	if (strcmp(sched_backend(), "cgroup v1") == 0) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/cpu.shares", top);
+		f = fopen(path, "we");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		fprintf(f, "262144\n");
+		CU_ASSERT_EQUAL(fclose(f), 0);
+	}
+	t0 = mono_ns();
 	child = fork();
 	if (child == 0) {
-		spin_ms(2000);
+		spin_ms(20000);	/* 80 s at the cap: killed long before */
 		_exit(0);
 	}
 	CU_ASSERT_FATAL(child > 0);
 	CU_ASSERT_EQUAL(sched_dom_attach(sd, child), 0);
-	usleep(300000);
+	/* until the child has had 30 ms in the group, over at least 400 ms */
+	end = t0 + 20 * 1000000000ull;
+	do {
+		usleep(50000);
+		elapsed = mono_ns() - t0;
+		if (sched_dom_cputime(sd, &ns) != 0)
+			break;
+	} while ((ns < 30 * 1000000ull || elapsed < 400 * 1000000ull) &&
+		 mono_ns() < end);
 	CU_ASSERT_EQUAL(sched_dom_cputime(sd, &ns), 0);
-	/* capped at 25 %: 300 ms gives at most ~100 ms, and some */
-	CU_ASSERT(ns > 10 * 1000000ull && ns < 150 * 1000000ull);
+	/* counted: the child ran */
+	CU_ASSERT(ns >= 30 * 1000000ull);
+	/* capped at 25 %: a quarter of the time since the fork plus two
+	 * 100 ms periods' quota for the edges (uncapped, a spinning child on
+	 * an idle CPU would have had nearly all of it) */
+	elapsed = mono_ns() - t0;
+	if (!(ns <= elapsed / 4 + 50 * 1000000ull))
+		fprintf(stderr, "\n  sched real_cgroup: %llu ms of CPU in %llu ms\n",
+			(unsigned long long)(ns / 1000000),
+			(unsigned long long)(elapsed / 1000000));
+	CU_ASSERT(ns <= elapsed / 4 + 50 * 1000000ull);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	CU_ASSERT_EQUAL(sched_dom_set(sd, 256, 0), 0);
@@ -245,7 +288,7 @@ static void test_real_cgroup(void)
 	CU_ASSERT_NOT_EQUAL(stat(cg, &st), 0);
 	sched_fini(true);
 	CU_ASSERT_STRING_EQUAL(sched_backend(), "none");
-	CU_ASSERT_NOT_EQUAL(stat("/sys/fs/cgroup/cpu/" TEST_GROUP, &st), 0);
+	CU_ASSERT_NOT_EQUAL(stat(top, &st), 0);
 }
 
 static CU_TestInfo tests[] = {
