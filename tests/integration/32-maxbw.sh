@@ -12,6 +12,11 @@
 # tested is 50M, or a quarter of what TCP carries uncapped here (measured
 # first) where that is less: a cap the loaded path cannot carry would
 # measure the machine, not the cap. UDP is offered at 1.6 times the cap.
+# Nothing may pass the cap by more than 5%; UDP (offered above it) must
+# fill it to 95%, TCP to 90%: on a busy machine TCP's bursts overflow the
+# capped VNIC's 60 ms queue and its window shrinks (retransmits), which
+# is TCP's answer to a shaper, not the cap's error (the UDP runs measure
+# that).
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -75,8 +80,8 @@ e = json.load(open(sys.argv[1]))["end"]
 print("%.1f" % (e["sum_received"]["bits_per_second"] / 1e6))' "$TMP/iperf.json"
 }
 
-# within5 MBPS CAP: 0.95 CAP <= MBPS <= 1.05 CAP
-within5() { awk -v m="$1" -v c="$2" 'BEGIN { exit !(m >= c * 0.95 && m <= c * 1.05) }'; }
+# within MBPS CAP LOW: LOW * CAP <= MBPS <= 1.05 CAP
+within() { awk -v m="$1" -v c="$2" -v lo="$3" 'BEGIN { exit !(m >= c * lo && m <= c * 1.05) }'; }
 
 speed=$("$VNICADM" show-vnic -p -o speed "$v")
 [ "$speed" = 50 ] || fail "show-vnic gives SPEED '$speed' for a 50M cap"
@@ -104,13 +109,15 @@ for test in "TCP VNIC->LAN:" "TCP LAN->VNIC:-R" "UDP VNIC->LAN:-u -b $udp" "UDP 
 	esac
 	# shellcheck disable=SC2086
 	m=$(wire_mbps "$rxns" "$rxif" $args) || fail "iperf3 $args failed"
-	if within5 "$m" "$cap"; then
+	lo=0.95
+	case $name in TCP*) lo=0.90 ;; esac
+	if within "$m" "$cap" "$lo"; then
 		pass "$name with maxbw=${cap}M: $rxif received $m Mb/s"
 	else
-		echo "FAIL: $name with maxbw=${cap}M: $rxif received $m Mb/s, not within 5% of $cap"; bad=1
+		echo "FAIL: $name with maxbw=${cap}M: $rxif received $m Mb/s, not within $lo-1.05 of $cap"; bad=1
 	fi
 done
-[ $bad = 0 ] || fail "maxbw=${cap}M not held within 5%"
+[ $bad = 0 ] || fail "maxbw=${cap}M not held"
 
 vna reset-linkprop -t -p maxbw "$v"
 for test in "TCP VNIC->LAN:" "TCP LAN->VNIC:-R"; do
