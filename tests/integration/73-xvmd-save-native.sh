@@ -18,10 +18,8 @@ vsw_start
 stub=$(vname 9)
 vna create-etherstub -t "$stub"
 xvmd_start --hv "$TOP/tests/tools/fake-hv"
-EVPID=
-at_exit '[ -n "$EVPID" ] && kill $EVPID 2>/dev/null'
-timeout 170 virsh -c "$URI" event --all --loop >"$TMP/events" 2>&1 &
-EVPID=$!
+events_start "$TMP/events" 170
+EVPID=$EV_PID
 
 ticks() { sed -n 's/^guest: spin t=\([0-9]*\).*/\1/p' "$(conlog "$1")" | tail -n 1; }
 wait_tick() {	# NAME T: the guest counted to T
