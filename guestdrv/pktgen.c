@@ -11,9 +11,13 @@
  * is full the generator waits for the device (backpressure): it never
  * drops. Each step fills what is free and publishes it with one kick.
  * Prints "guest: pktgen t=S sent=N pps=X" every second and at the end
- * "guest: pktgen sent=N bytes=B secs=S.mmm pps=X errors=E kicks=K"; errors
- * are frames the device had not taken 2 s after the end, or the stack
- * refused; kicks are the NIC's notifications (each one an exit).
+ * "guest: pktgen sent=N bytes=B secs=S.mmm pps=X errors=E kicks=K
+ * bursts=U full_ms=F spin_ms=P"; errors are frames the device had not
+ * taken 2 s after the end, or the stack refused; kicks are the NIC's
+ * notifications (each one an exit); bursts the steps that queued frames;
+ * full_ms how long the TX ring was found full (waiting for the device),
+ * spin_ms the part of that this vCPU spent on its CPU looking (on a CPU
+ * it shares with the switch, time the switch did not get).
  */
 #include "cmdline.h"
 #include "netwl.h"
@@ -22,6 +26,7 @@
 #define PKTGEN_ARP_NS	(5 * NS_PER_SEC)
 #define PKTGEN_DRAIN_NS	(2 * NS_PER_SEC)
 #define PKTGEN_BATCH	256
+#define PKTGEN_SPIN_GAP_NS	20000
 #define PAYLOAD_OFF	(ETH_HLEN + IP_HLEN + UDP_HLEN)
 
 enum pktgen_phase { PG_OFF, PG_RESOLVE, PG_RUN, PG_DRAIN };
@@ -36,6 +41,9 @@ static struct {
 	uint32_t sum;			/* template UDP sum, seq/time zero */
 	uint64_t rate, count, secs, t0, end, deadline, next_report;
 	uint64_t sent, errors, last_sent;
+	uint64_t bursts;		/* steps that queued frames */
+	uint64_t full_since, full_ns;	/* TX ring full: since, in all */
+	uint64_t full_last, spin_ns;	/* ... last seen so, on CPU */
 } pk;
 
 /* Ethernet, IP, UDP headers and a zeroed payload; the UDP checksum's
@@ -104,19 +112,41 @@ static void pktgen_one(uint8_t *buf, uint64_t now)
 	put_be16(u + 6, c ? c : 0xffff);
 }
 
+/* The ring was found full (at now) or not: the time it stays full, the
+ * generator waiting for the device, adds up in full_ns; the part of it
+ * this vCPU spent looking (looks less than PKTGEN_SPIN_GAP_NS apart: it
+ * was on its CPU in between) in spin_ns. */
+static void pktgen_full(bool full, uint64_t now)
+{
+	if (pk.full_since && now - pk.full_last < PKTGEN_SPIN_GAP_NS)
+		pk.spin_ns += now - pk.full_last;
+	pk.full_last = now;
+	if (full && !pk.full_since)
+		pk.full_since = now;
+	else if (!full && pk.full_since) {
+		pk.full_ns += now - pk.full_since;
+		pk.full_since = 0;
+	}
+}
+
 /* Fill what is free (within the rate and the count), one kick. */
 static void pktgen_burst(uint64_t now)
 {
 	struct netif *nif = pk.r.nif;
-	uint64_t n = MIN(pktgen_due(now), (uint64_t)PKTGEN_BATCH);
+	uint64_t n = MIN(pktgen_due(now), (uint64_t)PKTGEN_BATCH), want;
 	uint8_t *buf;
 
 	if (pk.count)
 		n = MIN(n, pk.count - pk.sent);
+	want = n;
 	for (; n; n--) {
 		buf = nif->ops->tx_buf(nif);
-		if (!buf)
-			break;		/* ring full: wait for the device */
+		if (!buf) {
+			/* ring full: wait for the device */
+			if (n == want)
+				pktgen_full(true, now);
+			break;
+		}
 		pktgen_one(buf, now);
 		if (nif->ops->tx_queue(nif, buf, pk.len) < 0) {
 			pk.errors++;
@@ -125,6 +155,10 @@ static void pktgen_burst(uint64_t now)
 		nif->tx_frames++;
 		nif->tx_bytes += pk.len;
 		pk.sent++;
+	}
+	if (n < want) {
+		pktgen_full(false, now);
+		pk.bursts++;
 	}
 	nif->ops->tx_flush(nif);
 }
@@ -146,9 +180,12 @@ static void pktgen_summary(uint64_t now)
 	uint64_t ns = MAX(now - pk.t0, (uint64_t)1);
 	uint64_t pps = pk.sent * 1000 / (ns / 1000000 ? ns / 1000000 : 1);
 
-	kprintf("guest: pktgen sent=%lu bytes=%lu secs=%lu.%03lu pps=%lu errors=%lu kicks=%lu\n",
+	pktgen_full(false, now);
+	kprintf("guest: pktgen sent=%lu bytes=%lu secs=%lu.%03lu pps=%lu errors=%lu kicks=%lu "
+		"bursts=%lu full_ms=%lu spin_ms=%lu\n",
 		pk.sent, pk.sent * (pk.len + ETH_FCS), ns / NS_PER_SEC,
-		ns % NS_PER_SEC / 1000000, pps, pk.errors, pk.r.nif->kicks);
+		ns % NS_PER_SEC / 1000000, pps, pk.errors, pk.r.nif->kicks,
+		pk.bursts, pk.full_ns / 1000000, pk.spin_ns / 1000000);
 }
 
 static bool pktgen_resolve(uint64_t now)

@@ -314,7 +314,10 @@ static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
  * that came meanwhile sent no kick), and the thread sleeps until a kick,
  * a tap's frame, a command or the timeout. Timeouts double from 50 us to
  * 4 ms (200 us while frames wait for tokens or room): ports that can only
- * be polled (an uplink) are looked at that often.
+ * be polled (an uplink) are looked at that often. When every port can
+ * wake us and nothing waits, the timeout is 4 ms at once, a safety net:
+ * a short one only woke us for nothing, and on a CPU shared with a
+ * sender took it from the sender (bench/guest-net).
  * The spin adapts (20 us to 1 ms, spin.h): longer for traffic with short
  * gaps (a sender descheduled for a moment on a busy machine: a PMD asleep
  * would then wait for its CPU too), but not when the sender shares our
@@ -333,6 +336,7 @@ static int pmd_main(void *arg)
 	rte_rcu_qsbr_thread_online(pmd->qsbr, pmd->index);
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
 		bool pending = false, woken;
+		unsigned polled;
 		uint64_t t0;
 
 		if (pmd_iteration(pmd, &pending)) {
@@ -348,7 +352,7 @@ static int pmd_main(void *arg)
 			rte_pause();
 			continue;
 		}
-		pmd_wait_begin(pmd);
+		polled = pmd_wait_begin(pmd);
 		/* from here other PMDs handing us frames wake us; then
 		 * look at every port once more (handoff() in switch.c) */
 		__atomic_store_n(&pmd->wake.sleeping, 1, __ATOMIC_RELAXED);
@@ -365,7 +369,9 @@ static int pmd_main(void *arg)
 			continue;
 		}
 		t0 = pmd->dp.now_ns;
-		woken = pmd_sleep(pmd, sleep_us);
+		/* every port can wake us: the timeout is only a safety net */
+		woken = pmd_sleep(pmd, polled || pending ? sleep_us :
+						       PMD_SLEEP_MAX_US);
 		__atomic_store_n(&pmd->wake.sleeping, 0, __ATOMIC_RELAXED);
 		pmd_wait_end(pmd);
 		spin_slept(&spin, woken, pmd_now_ns() - t0);
