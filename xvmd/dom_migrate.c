@@ -376,10 +376,53 @@ static void mig_relay_flush(struct mig_relay *r)
 
 /* Finish of a migration that arrived: the source's daemon is gone (its
  * perform was answered), so this domain's own starts on the images and
- * the incoming hv, waiting for it, connects. */
-static int mig_in_disks(struct dom *d, struct verr *e)
+ * the incoming hv, waiting for it, connects. Waited for on the loop;
+ * finish is answered once the daemon serves, or with its error (the
+ * guest, now only here, runs on with its image disks waiting). */
+struct mig_disks {
+	char name[DOM_NAME_MAX + 1];
+	struct dom *d;
+	dom_mig_finished_fn finished;
+	void *opaque;
+};
+
+static int mig_in_disks_failed(const char *name, int rc, const char *why,
+			       struct verr *e)
 {
-	char why[sizeof(e->msg)];
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", why);
+	log_err("dom %s: migrated in, but its image disks have no storage "
+		"daemon (they wait; the guest runs here): %s", name, msg);
+	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			 "domain '%s' runs here, but its image disks wait for "
+			 "their storage daemon: %s", name, msg);
+}
+
+static void mig_in_disks_done(void *opaque, int rc, const struct verr *e)
+{
+	struct mig_disks *m = opaque;
+	struct verr e2 = { 0 };
+
+	if (rc == -ECANCELED) {		/* destroyed meanwhile */
+		e2 = *e;
+	} else if (rc < 0) {
+		mig_in_disks_failed(m->name, rc, e->msg, &e2);
+	} else {
+		log_info("dom %s: qemu-storage-daemon %d started after the "
+			 "migration: the image disks go on", m->name,
+			 (int)m->d->qsd_pid);
+	}
+	m->finished(m->opaque, rc, rc < 0 ? &e2 : NULL, rc < 0 ? NULL : m->d);
+	free(m);
+}
+
+/* 0: no daemon to start (none is needed, or it runs), finish goes on
+ * now; 1: finished() tells; -errno with e. */
+static int mig_in_disks(struct dom *d, dom_mig_finished_fn finished,
+			void *opaque, struct verr *e)
+{
+	struct mig_disks *m;
 	bool need = false;
 	int rc;
 
@@ -387,21 +430,24 @@ static int mig_in_disks(struct dom *d, struct verr *e)
 		need = need || dom_disk_qsd(&d->src[i]);
 	if (!need || d->qsd_pid)
 		return 0;
-	rc = dom_qsd_start(d, e);
-	if (rc < 0) {
-		snprintf(why, sizeof(why), "%s", e->msg);
-		log_err("dom %s: migrated in, but its image disks have no "
-			"storage daemon (they wait; the guest runs here): %s",
-			d->cfg.name, why);
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
-				 "failed: domain '%s' runs here, but its image "
-				 "disks wait for their storage daemon: %s",
-				 d->cfg.name, why);
-	}
-	log_info("dom %s: qemu-storage-daemon %d started after the "
-		 "migration: the image disks go on", d->cfg.name,
-		 (int)d->qsd_pid);
-	return 0;
+	if (dom_qsd_starting(d))
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: the migration of "
+				 "'%s' is already being finished",
+				 d->cfg.name);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return verr_nomem(e);
+	snprintf(m->name, sizeof(m->name), "%s", d->cfg.name);
+	m->d = d;
+	m->finished = finished;
+	m->opaque = opaque;
+	rc = dom_qsd_start_async(d, mig_in_disks_done, m, e);
+	if (rc <= 0)
+		free(m);
+	if (rc < 0)
+		return mig_in_disks_failed(d->cfg.name, rc, e->msg, e);
+	return rc;
 }
 
 /* The end of the wait: finish answered if it waits, else kept for it. */
@@ -437,8 +483,14 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 			      j->name);
 	}
 	if (j->finished) {
-		if (rc == 0)	/* a failure: it runs on here, finish fails */
-			rc = mig_in_disks(j->d, &j->err);
+		if (rc == 0) {	/* a failure: it runs on here, finish fails */
+			rc = mig_in_disks(j->d, j->finished, j->fin_opaque,
+					  &j->err);
+			if (rc > 0) {	/* finished() once the daemon serves */
+				mig_in_free(j);
+				return;
+			}
+		}
 		j->finished(j->fin_opaque, rc, &j->err, rc < 0 ? NULL : j->d);
 		mig_in_free(j);
 	} else if (rc == 0 || j->cancelled) {
@@ -744,8 +796,8 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		d = dom_by_name(name);
 		if (!cancelled && d && dom_active(d) && d->state == DS_RUNNING &&
 		    d->reason == DR_RUNNING_MIGRATED) {
-			rc = mig_in_disks(d, e);
-			if (rc < 0)
+			rc = mig_in_disks(d, finished, opaque, e);
+			if (rc != 0)
 				return rc;
 			*out = d;
 			return dom_mig_persist(d, flags, e);
@@ -790,8 +842,8 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 	}
 	d = j->d;
 	mig_in_free(j);
-	rc = mig_in_disks(d, e);
-	if (rc < 0)
+	rc = mig_in_disks(d, finished, opaque, e);
+	if (rc != 0)
 		return rc;
 	*out = d;
 	return dom_mig_persist(d, flags, e);
@@ -1004,22 +1056,37 @@ static void mig_out_ctl_drop(struct dom_mig_out *j)
 	}
 }
 
-static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
+/* The job lets go of hv (its connection, the progress timer, whoever
+ * waits on a control call). */
+static void mig_out_release(struct dom_mig_out *j)
 {
 	if (j->sock >= 0) {
 		loop_del(j->sock);
 		close(j->sock);
+		j->sock = -1;
 	}
 	if (j->tfd >= 0) {
 		loop_del(j->tfd);
 		close(j->tfd);
+		j->tfd = -1;
 	}
 	if (j->d)
 		j->d->mig_job = NULL;
 	mig_out_ctl_drop(j);
+}
+
+static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
+{
+	mig_out_release(j);
 	json_decref(j->info);
 	j->done(j->opaque, rc, e);
 	free(j);
+}
+
+/* Every qemu-storage-daemon stopping ended: perform is answered. */
+static void mig_out_sent_end(void *opaque)
+{
+	mig_out_end(opaque, 0, NULL);
 }
 
 static uint64_t mig_u64(const json_t *o, const char *key)
@@ -1116,6 +1183,14 @@ static void mig_out_sent(struct dom_mig_out *j, json_t *res)
 		 * answered: the destination's starts at finish, after it */
 		dom_qsd_stop(d);
 		dom_hv_gone(d);	/* shut off (migrated); transient: freed */
+	}
+	/* the daemon stops on the loop (up to 5 s, then SIGKILL):
+	 * perform's answer waits for its end, nothing else does */
+	mig_out_release(j);
+	if (dom_qsd_when_stopped(mig_out_sent_end, j) > 0) {
+		log_info("dom %s: the migration waits for the end of its "
+			 "qemu-storage-daemon", j->name);
+		return;
 	}
 	mig_out_end(j, 0, NULL);
 }

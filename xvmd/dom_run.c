@@ -1422,6 +1422,25 @@ struct dom_op_call {
 	void *opaque;
 };
 
+/* A destroy is answered once every storage daemon stopping let go of
+ * its images (the domain's own among them): the client may use them. */
+static void dom_op_destroyed(void *opaque)
+{
+	struct dom_op_call *oc = opaque;
+
+	oc->done(oc->opaque, 0, NULL);
+	free(oc);
+}
+
+/* 1: oc answered later (dom_op_destroyed), 0: answer now (oc freed). */
+static int dom_destroy_wait(struct dom_op_call *oc)
+{
+	if (dom_qsd_when_stopped(dom_op_destroyed, oc) > 0)
+		return 1;
+	free(oc);
+	return 0;
+}
+
 static void dom_op_hv_done(void *opaque, int rc, const json_t *result,
 			   const char *msg)
 {
@@ -1441,6 +1460,8 @@ static void dom_op_hv_done(void *opaque, int rc, const json_t *result,
 			}
 			dom_hv_gone(d);
 		}
+		if (dom_qsd_when_stopped(dom_op_destroyed, oc) > 0)
+			return;
 		rc = 0;
 	} else if (rc < 0) {
 		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
@@ -1465,12 +1486,13 @@ int dom_op_async(struct dom *d, enum dom_op op, dom_op_done_fn done,
 	int rc = op == DOM_OP_DESTROY ? dom_destroy_begin(d, e) :
 		 dom_op_check(d, op, e);
 
-	if (rc < 0 || (op == DOM_OP_DESTROY && rc == 0))
+	if (rc < 0)
 		return rc;
 	oc = calloc(1, sizeof(*oc));
 	if (!oc) {
 		if (op == DOM_OP_DESTROY) {
-			dom_destroy_kill(d);
+			if (rc > 0)
+				dom_destroy_kill(d);
 			return 0;
 		}
 		return verr_nomem(e);
@@ -1480,18 +1502,20 @@ int dom_op_async(struct dom *d, enum dom_op op, dom_op_done_fn done,
 	oc->op = op;
 	oc->done = done;
 	oc->opaque = opaque;
+	if (op == DOM_OP_DESTROY && rc == 0)	/* destroyed already */
+		return dom_destroy_wait(oc);
 	store_run_path(path, sizeof(path), d->cfg.name, "sock");
 	rc = hvcall_start(path, dom_op_method[op], NULL, HV_ASYNC_MS,
 			  dom_op_hv_done, oc);
 	if (rc == 0)
 		return 1;
-	free(oc);
 	if (op == DOM_OP_DESTROY) {
 		log_warn("dom %s: cannot reach hv (%s); killing hv",
 			 d->cfg.name, strerror(-rc));
 		dom_destroy_kill(d);
-		return 0;
+		return dom_destroy_wait(oc);
 	}
+	free(oc);
 	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
 			 "cannot reach hv of '%s': %s", d->cfg.name,
 			 strerror(-rc));
