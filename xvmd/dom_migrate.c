@@ -475,9 +475,7 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 		}
 	}
 	if (j->cancelled && rc == 0) {	/* hv ran before the kill */
-		struct verr ign;
-
-		dom_destroy(j->d, &ign);
+		dom_destroy_now(j->d, NULL, NULL);
 		rc = verr_set(&j->err, VERR_OPERATION_FAILED, "operation "
 			      "failed: migration of '%s' was cancelled",
 			      j->name);
@@ -783,6 +781,24 @@ fail:
 	return rc;
 }
 
+/* A cancelled finish whose domain's end was awaited. */
+struct mig_cancel {
+	char name[DOM_NAME_MAX + 1];
+	dom_mig_finished_fn finished;
+	void *opaque;
+};
+
+static void mig_cancel_done(void *opaque)
+{
+	struct mig_cancel *c = opaque;
+	struct verr e;
+	int rc = verr_set(&e, VERR_OPERATION_FAILED, "operation failed: "
+			  "migration of '%s' was cancelled", c->name);
+
+	c->finished(c->opaque, rc, &e, NULL);
+	free(c);
+}
+
 int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		   dom_mig_finished_fn finished, void *opaque, struct dom **out,
 		   struct verr *e)
@@ -806,14 +822,23 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 				"incoming migration of domain '%s'", name);
 	}
 	if (cancelled) {
-		struct verr ign;
-
-		/* the source gave up: whatever came here goes */
+		/* the source gave up: whatever came here goes (hv killed:
+		 * the source's guest runs on), answered once it ended */
 		log_info("dom %s: incoming migration cancelled", name);
 		if (j->state == MIG_IN_RUNNING) {
+			struct mig_cancel *c = calloc(1, sizeof(*c));
+
 			d = j->d;
 			mig_in_free(j);
-			dom_destroy(d, &ign);
+			if (c) {
+				snprintf(c->name, sizeof(c->name), "%s", name);
+				c->finished = finished;
+				c->opaque = opaque;
+			}
+			if (dom_destroy_now(d, c ? mig_cancel_done : NULL,
+					    c) > 0)
+				return 1;
+			free(c);
 		} else if (j->state == MIG_IN_FAILED) {
 			mig_in_free(j);
 		} else {	/* hv still waits: its end frees j */

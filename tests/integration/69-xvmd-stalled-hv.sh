@@ -19,6 +19,8 @@
 # the loop too and fails cleanly, and so does a start whose
 # qemu-storage-daemon never comes up (30 s); a new xvmd serves during
 # such a start when it is an autostart, and its stop undoes the start.
+# An hv whose exit comes 2.5 s after its control socket closed is
+# awaited on the loop (its shutdown and its destroy).
 # Bounds are generous (3 s; before the fix list waited
 # 4.6 s), 1 s for the paths converted last (issue 12's goal).
 # timeout: 240
@@ -289,6 +291,41 @@ V start qd >/dev/null || fail "start qd with its daemon working: $(tail -n 3 "$T
 [ "$(V domstate qd)" = running ] || fail "qd: $(V domstate qd)"
 pass "qd starts once its daemon comes up (pid $(cat "$XVM_RUNDIR/xvmd/qsd/qd/qsd.pid"))"
 V destroy qd >/dev/null || fail "destroy qd"
+
+# An hv that closes its control socket 2.5 s before it exits (fake-hv's
+# "slowexit"): how it exited (0, 10 reboot, 11 crash) chooses the on_*
+# action, so its exit is awaited, on the loop (3 s at most): others are
+# served meanwhile; the shutdown ends as shut off (shutdown) once it
+# exited; a destroy's answer waits for the exit, so the client sees
+# shut off (destroyed) at once after it.
+dom_xml slowexit "workload=spin"
+V define "$TMP/slowexit.xml" >/dev/null && V start slowexit >/dev/null || fail "start slowexit"
+sxpid=$(cat "$XVM_RUNDIR/hv/slowexit.pid") || fail "no pid file for slowexit's hv"
+V shutdown slowexit >/dev/null || fail "shutdown slowexit"
+sleep 0.3
+timed1 "while slowexit's hv exits late" list --all
+kill -0 "$sxpid" 2>/dev/null || fail "slowexit's hv $sxpid already gone: the wait was not seen"
+timed1 "while slowexit's hv exits late" dominfo other
+expect_state slowexit "shut off" 10
+[ "$(V domstate --reason slowexit)" = "shut off (shutdown)" ] ||
+	fail "slowexit after its shutdown: $(V domstate --reason slowexit)"
+kill -0 "$sxpid" 2>/dev/null && fail "slowexit shut off while its hv $sxpid runs"
+pass "slowexit's hv exited late: shut off (shutdown) once it did, others served meanwhile"
+V start slowexit >/dev/null || fail "start slowexit again"
+sxpid=$(cat "$XVM_RUNDIR/hv/slowexit.pid") || fail "no pid file for slowexit's hv"
+t0=$(ms)
+( V destroy slowexit >"$TMP/sx.out" 2>&1; echo $? >"$TMP/sx.rc"
+  V domstate --reason slowexit >"$TMP/sx.state" 2>&1
+  echo $(( $(ms) - t0 )) >"$TMP/sx.ms" ) &
+bg=$!
+sleep 0.5
+timed1 "while destroy slowexit waits for hv's exit" list --all
+wait $bg
+[ "$(cat "$TMP/sx.rc")" = 0 ] || fail "destroy slowexit: $(cat "$TMP/sx.out")"
+[ "$(cat "$TMP/sx.state")" = "shut off (destroyed)" ] ||
+	fail "slowexit right after its destroy: $(cat "$TMP/sx.state")"
+kill -0 "$sxpid" 2>/dev/null && fail "slowexit's hv $sxpid runs after the destroy's answer"
+pass "destroy slowexit answered once its hv exited ($(cat "$TMP/sx.ms") ms): shut off (destroyed) at once after it"
 
 V destroy stuck >/dev/null && V destroy other >/dev/null || fail "destroy at the end"
 
