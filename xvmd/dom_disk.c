@@ -541,6 +541,9 @@ static void dd_stop_dir(const char *dir, pid_t pid)
 
 	if (found)
 		pid = found;
+	for (s = dd_stops; s; s = s->next)
+		if (s->pid == pid || !strcmp(s->dir, dir))
+			return;		/* stopping already */
 	if (pid <= 0 || !dd_alive(pid)) {
 		if (pid > 0)
 			log_info("dom %s: qemu-storage-daemon %d stopped",

@@ -61,6 +61,7 @@
 #include "dom_migrate.h"
 #include "dom_disk.h"
 #include "dom_run.h"
+#include "resolve.h"
 #include "store.h"
 
 #define MIG_POLL_MS	10	/* looks for hv's socket */
@@ -565,25 +566,6 @@ bad:
 			"tcp://HOST[:PORT]", uri);
 }
 
-/* Resolve host to the numeric address hv binds (a name of this host is
- * fine, an address it does not have fails at the bind check). */
-static int mig_resolve(const char *host, struct sockaddr_storage *sa,
-		       socklen_t *len, struct verr *e)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai;
-	int rc = getaddrinfo(host, NULL, &hints, &ai);
-
-	if (rc != 0)
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
-				"migration address '%s': %s", host,
-				gai_strerror(rc));
-	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
 /* Our relocation listener on addr:port: the fd, or -errno. */
 static int mig_listen(struct sockaddr_storage *sa, socklen_t len, int port)
 {
@@ -606,31 +588,37 @@ static int mig_listen(struct sockaddr_storage *sa, socklen_t len, int port)
 	return fd;
 }
 
-/* Our relocation listener's address and port: the client's URI, else
+/* Our relocation listener's host and port: the client's URI, else
  * --relocation-address, else our address the client reached (a unix
- * socket client: loopback); the first free port from the relocation
- * port unless the URI named one. */
-static int mig_in_address(struct dom_mig_in *j, const char *uri_in,
-			  const char *local, struct verr *e)
+ * socket client: loopback); port 0: the first free one from the
+ * relocation port. 0 or -errno with e. */
+static int mig_in_host(const char *uri_in, const char *local, char *host,
+		       size_t hlen, int *port, struct verr *e)
 {
-	char host[sizeof(dom_env.reloc_addr)] = "", num[INET6_ADDRSTRLEN];
-	struct sockaddr_storage sa;
-	socklen_t len = 0;
-	int port = 0, p, rc = 0;
+	int rc;
 
-	if (uri_in && (rc = mig_parse_uri(uri_in, host, sizeof(host), &port,
-					  e)) < 0)
+	host[0] = 0;
+	*port = 0;
+	if (uri_in && (rc = mig_parse_uri(uri_in, host, hlen, port, e)) < 0)
 		return rc;
 	if (!host[0])
-		snprintf(host, sizeof(host), "%s", dom_env.reloc_addr[0] ?
+		snprintf(host, hlen, "%s", dom_env.reloc_addr[0] ?
 			 dom_env.reloc_addr : local ? local : "127.0.0.1");
-	rc = mig_resolve(host, &sa, &len, e);
-	if (rc < 0)
-		return rc;
-	netallow_addr_str((struct sockaddr *)&sa, num, sizeof(num));
+	return 0;
+}
+
+/* Listen on sa (host's address: one of this host's, or the bind fails)
+ * at port, or the first free port from the relocation port. */
+static int mig_in_address(struct dom_mig_in *j, struct sockaddr_storage *sa,
+			  socklen_t len, int port, struct verr *e)
+{
+	char num[INET6_ADDRSTRLEN];
+	int p, rc = 0;
+
+	netallow_addr_str((struct sockaddr *)sa, num, sizeof(num));
 	for (p = port ? port : dom_env.reloc_port;
 	     p < (port ? port + 1 : dom_env.reloc_port + DOM_MIG_PORTS); p++) {
-		rc = mig_listen(&sa, len, p);
+		rc = mig_listen(sa, len, p);
 		if (rc >= 0) {
 			j->lfd = rc;
 			snprintf(j->uri, sizeof(j->uri), "tcp:%s:%d", num, p);
@@ -729,16 +717,16 @@ static int mig_in_domain(struct dom_mig_in *j, const char *xml,
 	return rc;
 }
 
-int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
-		    const char *local, uint64_t flags,
-		    dom_mig_prepared_fn prepared, void *opaque, struct verr *e)
+/* Prepare once the relocation address (sa, len) is known: 0 (prepared()
+ * tells the end), or -errno with e (prepared() not called). */
+static int mig_prepare_go(const char *xml, const char *dname,
+			  struct sockaddr_storage *sa, socklen_t len,
+			  int port, dom_mig_prepared_fn prepared, void *opaque,
+			  struct verr *e)
 {
 	struct dom_mig_in *j;
 	int rc;
 
-	rc = mig_flags_ok(flags, e);
-	if (rc < 0)
-		return rc;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return verr_nomem(e);
@@ -746,7 +734,7 @@ int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
 	j->started = loop_now_ms();
 	rc = mig_in_domain(j, xml, dname, e);
 	if (rc == 0)
-		rc = mig_in_address(j, uri_in, local, e);
+		rc = mig_in_address(j, sa, len, port, e);
 	if (rc == 0 && loop_add(j->lfd, EPOLLIN, mig_in_accept, j) < 0)
 		rc = verr_fail(e, -EIO, VERR_INTERNAL, "cannot watch the "
 			       "relocation listener");
@@ -779,6 +767,95 @@ fail:
 	}
 	free(j);
 	return rc;
+}
+
+/* A prepare whose relocation host is a name: looked up beside the loop
+ * (resolve.c), the rest of prepare after. */
+struct mig_prep {
+	char *xml, *dname;
+	char host[sizeof(dom_env.reloc_addr)];
+	int port;
+	dom_mig_prepared_fn prepared;
+	void *opaque;
+};
+
+static void mig_prep_free(struct mig_prep *p)
+{
+	free(p->xml);
+	free(p->dname);
+	free(p);
+}
+
+static void mig_prep_resolved(void *opaque, int gai, const struct addrinfo *ai)
+{
+	struct mig_prep *p = opaque;
+	struct sockaddr_storage sa;
+	struct verr e = { 0 };
+	int rc;
+
+	if (gai != 0) {
+		rc = verr_set(&e, VERR_INVALID_ARG, "invalid argument: "
+			      "migration address '%s': %s", p->host,
+			      gai_strerror(gai));
+	} else {
+		memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
+		rc = mig_prepare_go(p->xml, p->dname, &sa, ai->ai_addrlen,
+				    p->port, p->prepared, p->opaque, &e);
+	}
+	if (rc < 0)
+		p->prepared(p->opaque, rc, &e, NULL);
+	mig_prep_free(p);
+}
+
+int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
+		    const char *local, uint64_t flags,
+		    dom_mig_prepared_fn prepared, void *opaque, struct verr *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST };
+	char host[sizeof(dom_env.reloc_addr)];
+	struct sockaddr_storage sa;
+	struct addrinfo *ai;
+	struct mig_prep *p;
+	struct resolve *res;
+	int port, rc;
+
+	rc = mig_flags_ok(flags, e);
+	if (rc == 0)
+		rc = mig_in_host(uri_in, local, host, sizeof(host), &port, e);
+	if (rc < 0)
+		return rc;
+	/* a numeric address (the default) needs no lookup */
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0) {
+		socklen_t len = ai->ai_addrlen;
+
+		memcpy(&sa, ai->ai_addr, len);
+		freeaddrinfo(ai);
+		return mig_prepare_go(xml, dname, &sa, len, port, prepared,
+				      opaque, e);
+	}
+	/* a name: looked up in a thread (it may wait on DNS) */
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->xml = strdup(xml)) ||
+	    (dname && !(p->dname = strdup(dname)))) {
+		if (p)
+			mig_prep_free(p);
+		return verr_nomem(e);
+	}
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	p->port = port;
+	p->prepared = prepared;
+	p->opaque = opaque;
+	hints.ai_flags = 0;
+	rc = resolve_start(host, NULL, &hints, mig_prep_resolved, p, &res);
+	if (rc < 0) {
+		mig_prep_free(p);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot look up %s: %s", host,
+				 rc == -EAGAIN ? "too many name lookups run; "
+				 "try again" : strerror(-rc));
+	}
+	return 0;
 }
 
 /* A cancelled finish whose domain's end was awaited. */

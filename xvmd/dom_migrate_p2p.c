@@ -7,7 +7,8 @@
  * got (dom_mig_perform()), FINISH3_PARAMS (cancelled if hv failed), its
  * own confirm (--undefinesource), CONNECT_CLOSE. One call at a time on a
  * non-blocking socket watched by the loop; the perform's answer waits
- * for the end. Destinations: xvm+tcp://HOST[:PORT]/system,
+ * for the end; HOST is looked up in a thread (resolve.c), never in the
+ * loop. Destinations: xvm+tcp://HOST[:PORT]/system,
  * xvm+tls://HOST[:PORT]/system (our client certificate from --pki-dir or
  * libvirt's places; the handshake and libvirt's confirmation byte come
  * first, on the loop too) and xvm+unix:///system?socket=PATH.

@@ -1212,7 +1212,7 @@ void dom_stopped(struct dom *d, int state, int reason)
  * calls fail: hv's socket is closed); a destroy's answer waits for the
  * end (dom_when_stopped). */
 
-#define HV_EXIT_WAIT_MS		3000
+#define HV_EXIT_WAIT_MS		5000
 #define HV_EXIT_POLL_MS		20
 
 struct dom_stop_waiter {
