@@ -1353,7 +1353,6 @@ int dom_when_stopped(struct dom *d, void (*fn)(void *opaque), void *opaque)
 
 static bool dom_xvmd_stopping;
 
-/* Apply on_poweroff/on_reboot/on_crash. */
 /* dom_hv_gone(): true when hv's exit is awaited (d stays until then),
  * false when the domain ended already (d may be freed). */
 static bool dom_hv_end(struct dom *d)
@@ -1362,8 +1361,13 @@ static bool dom_hv_end(struct dom *d)
 	dom_unwatch(d);
 	if (d->exit_wait)	/* seen already: its exit is awaited */
 		return true;
-	if (dom_exit_pending(d) && dom_exit_wait_start(d) == 0)
+	if (dom_exit_pending(d) && dom_exit_wait_start(d) == 0) {
+		/* a save or an outgoing migration hv did not finish fails
+		 * now, as the domain's stop would answer it */
+		dom_save_detach(d);
+		dom_mig_detach(d);
 		return true;	/* dom_exit_wait_end() goes on */
+	}
 	dom_hv_gone_end(d);
 	return false;
 }
@@ -1373,6 +1377,7 @@ void dom_hv_gone(struct dom *d)
 	dom_hv_end(d);
 }
 
+/* hv ended: apply on_poweroff/on_reboot/on_crash. */
 static void dom_hv_gone_end(struct dom *d)
 {
 	char kind[16];
