@@ -235,10 +235,13 @@ void dom_set_state(struct dom *d, int state, int reason);
 int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		    void *opaque, struct verr *e);
 /* xvmd's own shutdown and destroy at its stop: the call to hv waits in
- * the loop, at most 2 s (nobody else is served then); destroy then runs
- * the loop until hv's exit was seen (3 s at most). Not from a callback. */
+ * the loop, at most 2 s (nobody else is served then); hv's exit may be
+ * awaited after a destroy: */
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
+/* After dom_stop_all(): run the loop until the exits awaited and the
+ * VNIC deletes they send ended (bounded). */
+void dom_exits_wait(void);
 /* shutdown, reboot, destroy, suspend, resume for a request handler,
  * answered when hv answers: the loop serves everyone else meanwhile
  * (issue 12). 1: done(opaque, rc, e)

@@ -1523,31 +1523,35 @@ int dom_shutdown(struct dom *d, struct verr *e)
 	return rc < 0 ? rc : dom_hv_call(d, "shutdown", NULL, e);
 }
 
-static void dom_flag_set(void *opaque)
-{
-	*(bool *)opaque = true;
-}
-
-/* Destroy waits for hv to end so the caller sees "shut off" at once:
- * xvmd's own stop only (it runs the loop until then). */
+/* xvmd's own stop: hv's exit may still be awaited after (dom_exits_wait
+ * lets it end). */
 int dom_destroy(struct dom *d, struct verr *e)
 {
 	int rc = dom_destroy_begin(d, e);
-	bool ended = false;
 
-	if (rc < 0)
-		return rc;
-	if (rc == 1) {
-		if (dom_hv_call(d, "destroy", NULL, e) < 0) {
-			log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
-			kill(d->pid, SIGKILL);
-		}
-		rc = dom_hv_end(d) ? 2 : 0;
+	if (rc != 1)
+		return rc < 0 ? rc : 0;
+	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
+		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
+		kill(d->pid, SIGKILL);
 	}
-	if (rc == 2 && dom_when_stopped(d, dom_flag_set, &ended) > 0)
-		while (!ended)
-			loop_run_once(HV_EXIT_POLL_MS);
+	dom_hv_gone(d);
 	return 0;
+}
+
+void dom_exits_wait(void)
+{
+	int64_t end = loop_now_ms() + HV_EXIT_WAIT_MS + 2 * VIF_CALL_MS + 1000;
+	struct dom *d;
+	bool any;
+
+	do {
+		for (any = false, d = dom_first(); d && !any; d = d->next)
+			any = d->exit_wait != NULL;
+		if (!any && !hvcall_pending())
+			return;
+		loop_run_once(HV_EXIT_POLL_MS);
+	} while (loop_now_ms() < end);
 }
 
 int dom_destroy_now(struct dom *d, void (*fn)(void *opaque), void *opaque)

@@ -364,7 +364,9 @@ int main(int argc, char **argv)
 	tls_server_fini();
 	if (xvmd_quit)
 		dom_stop_all();
-	/* stopped domains' storage daemons end on the loop: let them */
+	/* hv exits still awaited, and the stopped domains' storage
+	 * daemons, end on the loop: let them */
+	dom_exits_wait();
 	dom_qsd_stops_wait();
 	sched_fini(!dom_any_running());
 	log_info("stopped");
