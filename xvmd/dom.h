@@ -76,6 +76,7 @@ struct dom_save_job;
 struct dom_launch_job;
 struct dom_mig_out;
 struct dom_unplug_job;
+struct dom_exit_wait;
 
 struct dom {
 	struct dom *next;
@@ -100,6 +101,8 @@ struct dom {
 				 * devices are not its command line's */
 	struct dom_save_job *save_job;	/* hv is writing a save image */
 	struct dom_launch_job *launch_job;	/* hv is starting (restore) */
+	struct dom_exit_wait *exit_wait;	/* hv closed its socket; its
+						 * exit is awaited (dom_run.c) */
 	struct dom_mig_out *mig_job;	/* hv sends the guest away */
 	struct dom_job_done *job_done;	/* the last finished migration's
 					 * figures (domjobinfo --completed) */
@@ -231,11 +234,14 @@ void dom_set_state(struct dom *d, int state, int reason);
  * -errno with e now, done() not called. */
 int dom_start_async(struct dom *d, uint32_t flags, dom_restore_done_fn done,
 		    void *opaque, struct verr *e);
-/* xvmd's own shutdown and destroy at its stop (and a cancelled
- * incoming migration's destroy): the call to hv waits in the loop, at
- * most 2 s. */
+/* xvmd's own shutdown and destroy at its stop: the call to hv waits in
+ * the loop, at most 2 s (nobody else is served then); hv's exit may be
+ * awaited after a destroy: */
 int dom_shutdown(struct dom *d, struct verr *e);
 int dom_destroy(struct dom *d, struct verr *e);
+/* After dom_stop_all(): run the loop until the exits awaited and the
+ * VNIC deletes they send ended (bounded). */
+void dom_exits_wait(void);
 /* shutdown, reboot, destroy, suspend, resume for a request handler,
  * answered when hv answers: the loop serves everyone else meanwhile
  * (issue 12). 1: done(opaque, rc, e)

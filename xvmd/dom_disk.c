@@ -41,13 +41,6 @@
 #define QSD_START_MS	30000	/* the daemon's startup, at most */
 #define QSD_STOP_MS	5000	/* SIGTERM to SIGKILL */
 
-static void dd_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* ---- formats ---- */
 
 static uint32_t le32(const uint8_t *p)
@@ -422,49 +415,200 @@ static bool dd_alive(pid_t pid)
 	return !(p && p[1] == ' ' && p[2] == 'Z');
 }
 
-static void dd_kill(pid_t pid)
-{
-	int64_t end = loop_now_ms() + QSD_STOP_MS;
+/* ---- stopping a daemon on the loop (issue 12) ----
+ *
+ * SIGTERM, then a timer looks every QSD_POLL_MS: once the daemon is
+ * gone its directory goes; one still there after QSD_STOP_MS gets
+ * SIGKILL (logged). The daemon is not xvmd's child (--daemonize: its
+ * launcher exits), so there is nothing to reap; a zombie counts as gone.
+ * Until every stop ended, no daemon starts (dd_job_poll): the old one
+ * may still hold QEMU's lock on an image the new one opens. */
 
-	if (pid <= 0)
-		return;
-	kill(pid, SIGTERM);
-	while (dd_alive(pid) && loop_now_ms() < end)
-		dd_sleep_ms(10);
-	if (dd_alive(pid)) {
-		log_warn("qemu-storage-daemon %d ignored SIGTERM: killed",
-			 (int)pid);
-		kill(pid, SIGKILL);
-		end = loop_now_ms() + 2000;
-		while (dd_alive(pid) && loop_now_ms() < end)
-			dd_sleep_ms(10);
+#define QSD_POLL_MS	20
+#define QSD_KILL_MS	2000	/* after SIGKILL, at most */
+
+struct dd_stop {
+	struct dd_stop *next;
+	pid_t pid;
+	bool killed;		/* SIGKILL sent */
+	int64_t deadline;
+	char dir[320];
+};
+
+struct dd_waiter {
+	struct dd_waiter *next;
+	void (*fn)(void *opaque);
+	void *opaque;
+};
+
+static struct dd_stop *dd_stops;
+static struct dd_waiter *dd_waiters;
+static int dd_stop_tfd = -1;
+
+static void dd_stop_tick(void *opaque, uint32_t events);
+
+/* The shared timer runs while a stop does. */
+static int dd_stop_timer(bool on)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, QSD_POLL_MS * 1000000L },
+		.it_value = { 0, QSD_POLL_MS * 1000000L },
+	};
+
+	if (!on) {
+		if (dd_stop_tfd >= 0) {
+			loop_del(dd_stop_tfd);
+			close(dd_stop_tfd);
+			dd_stop_tfd = -1;
+		}
+		return 0;
+	}
+	if (dd_stop_tfd >= 0)
+		return 0;
+	dd_stop_tfd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	if (dd_stop_tfd < 0)
+		return -errno;
+	if (timerfd_settime(dd_stop_tfd, 0, &its, NULL) < 0 ||
+	    loop_add(dd_stop_tfd, EPOLLIN, dd_stop_tick, NULL) < 0) {
+		close(dd_stop_tfd);
+		dd_stop_tfd = -1;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Every stop ended: whoever waits for that goes on. */
+static void dd_stops_ended(void)
+{
+	struct dd_waiter *w;
+
+	dd_stop_timer(false);
+	while (!dd_stops && (w = dd_waiters)) {
+		dd_waiters = w->next;
+		w->fn(w->opaque);
+		free(w);
 	}
 }
 
-/* Stop the daemon of dir (whoever started it) and remove dir. */
+static void dd_stop_tick(void *opaque, uint32_t events)
+{
+	struct dd_stop **pp = &dd_stops, *s;
+	int64_t now = loop_now_ms();
+	uint64_t n;
+
+	(void)opaque;
+	(void)events;
+	if (read(dd_stop_tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	while ((s = *pp)) {
+		bool gone = !dd_alive(s->pid);
+
+		if (!gone && now >= s->deadline && !s->killed) {
+			log_warn("qemu-storage-daemon %d ignored SIGTERM for "
+				 "%d s: killed", (int)s->pid,
+				 QSD_STOP_MS / 1000);
+			kill(s->pid, SIGKILL);
+			s->killed = true;
+			s->deadline = now + QSD_KILL_MS;
+		} else if (!gone && now >= s->deadline) {
+			log_err("qemu-storage-daemon %d still there %d ms "
+				"after SIGKILL: given up", (int)s->pid,
+				QSD_KILL_MS);
+			gone = true;
+		}
+		if (!gone) {
+			pp = &s->next;
+			continue;
+		}
+		log_info("dom %s: qemu-storage-daemon %d stopped",
+			 strrchr(s->dir, '/') ? strrchr(s->dir, '/') + 1 :
+			 s->dir, (int)s->pid);
+		dd_rmdir(s->dir);
+		*pp = s->next;
+		free(s);
+	}
+	if (!dd_stops)
+		dd_stops_ended();
+}
+
+/* Stop the daemon of dir (whoever started it; else pid) and remove dir:
+ * at once if none runs, else once it ended (the loop watches it). */
 static void dd_stop_dir(const char *dir, pid_t pid)
 {
 	pid_t found = dd_pid(dir);
+	struct dd_stop *s;
 
-	dd_kill(found ? found : pid);
-	dd_rmdir(dir);
+	if (found)
+		pid = found;
+	for (s = dd_stops; s; s = s->next)
+		if (s->pid == pid || !strcmp(s->dir, dir))
+			return;		/* stopping already */
+	if (pid <= 0 || !dd_alive(pid)) {
+		if (pid > 0)
+			log_info("dom %s: qemu-storage-daemon %d stopped",
+				 strrchr(dir, '/') ? strrchr(dir, '/') + 1 :
+				 dir, (int)pid);
+		dd_rmdir(dir);
+		return;
+	}
+	kill(pid, SIGTERM);
+	s = calloc(1, sizeof(*s));
+	if (!s || dd_stop_timer(true) < 0) {
+		/* nothing to watch it with: it goes at once */
+		log_warn("qemu-storage-daemon %d: cannot watch its stop: "
+			 "killed", (int)pid);
+		kill(pid, SIGKILL);
+		free(s);
+		dd_rmdir(dir);
+		return;
+	}
+	s->pid = pid;
+	s->deadline = loop_now_ms() + QSD_STOP_MS;
+	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->next = dd_stops;
+	dd_stops = s;
 }
 
-/* Fork the daemon's launcher for d's image disks (its dir in dir):
- * its pid, 0 when no daemon is needed, or -errno with e (nothing left
- * behind). *n: how many disks it exports. */
-static pid_t dd_spawn(struct dom *d, char dir[320], int *n, struct verr *e)
+bool dom_qsd_stopping(void)
+{
+	return dd_stops != NULL;
+}
+
+int dom_qsd_when_stopped(void (*fn)(void *opaque), void *opaque)
+{
+	struct dd_waiter *w, **pp;
+
+	if (!dd_stops)
+		return 0;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->fn = fn;
+	w->opaque = opaque;
+	for (pp = &dd_waiters; *pp; pp = &(*pp)->next)
+		;
+	*pp = w;
+	return 1;
+}
+
+void dom_qsd_stops_wait(void)
+{
+	int64_t end = loop_now_ms() + QSD_STOP_MS + QSD_KILL_MS + 500;
+
+	while (dd_stops && loop_now_ms() < end)
+		loop_run_once(QSD_POLL_MS);
+}
+
+/* d's daemon command line (its directory in dir): how many disks it
+ * exports (0: no daemon is needed, *ap NULL), or -errno with e. */
+static int dd_argv(struct dom *d, char dir[320], struct dom_qsd_argv **ap,
+		   struct verr *e)
 {
 	struct dom_qsd_argv *a;
-	char log[400];
-	pid_t pid;
-	int rc, logfd;
+	int n;
 
-	d->qsd_pid = 0;
-	/* an incoming migration's daemon starts at finish, once the
-	 * source's has let go of the images (dom_migrate.c) */
-	if (d->restore && d->restore->incoming)
-		return 0;
+	*ap = NULL;
 	if (dd_dir(d, dir, 320) < 0)
 		return verr_fail(e, -ENAMETOOLONG, VERR_OPERATION_FAILED,
 				 "operation failed: the storage daemon "
@@ -472,20 +616,32 @@ static pid_t dd_spawn(struct dom *d, char dir[320], int *n, struct verr *e)
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return verr_nomem(e);
-	*n = dom_qsd_args(&d->cfg, d->src, dom_env.qsd, dir, a);
-	if (*n <= 0) {
+	n = dom_qsd_args(&d->cfg, d->src, dom_env.qsd, dir, a);
+	if (n <= 0) {
 		free(a);
-		if (*n == 0)
+		if (n == 0)
 			return 0;
-		return verr_fail(e, *n, VERR_CONFIG_UNSUPPORTED, "unsupported "
+		return verr_fail(e, n, VERR_CONFIG_UNSUPPORTED, "unsupported "
 				 "configuration: the storage daemon's socket "
 				 "paths of '%s' are too long (shorter name or "
 				 "XVM_RUNDIR)", d->cfg.name);
 	}
-	dd_stop_dir(dir, 0);	/* a leftover of a crash */
+	*ap = a;
+	return n;
+}
+
+/* Fork the daemon's launcher (a, directory dir; no daemon of dir runs):
+ * its pid, or -errno with e (nothing left behind). */
+static pid_t dd_spawn(const char *dir, const struct dom_qsd_argv *a,
+		      struct verr *e)
+{
+	char log[400];
+	pid_t pid;
+	int rc, logfd;
+
+	dd_rmdir(dir);		/* a leftover of a crash, without daemon */
 	if (mkdir(dir, 0700) < 0) {
 		rc = -errno;
-		free(a);
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: %s: %s", dir, strerror(-rc));
 	}
@@ -496,7 +652,6 @@ static pid_t dd_spawn(struct dom *d, char dir[320], int *n, struct verr *e)
 		rc = -errno;
 		if (logfd >= 0)
 			close(logfd);
-		free(a);
 		dd_rmdir(dir);
 		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
 				 "failed: cannot start qemu-storage-daemon: "
@@ -509,7 +664,6 @@ static pid_t dd_spawn(struct dom *d, char dir[320], int *n, struct verr *e)
 		_exit(127);
 	}
 	close(logfd);
-	free(a);
 	return pid;
 }
 
@@ -552,50 +706,29 @@ static int dd_started(struct dom *d, const char *dir, int n, int st,
 	return 0;
 }
 
-/* The launcher did not end in time: it and a daemon it started go (at
- * once: a daemon that never served has nothing to flush). */
-static int dd_start_timeout(struct dom *d, const char *dir, pid_t pid,
-			    struct verr *e)
+/* The launcher, if any, and a daemon it started go (at once: a daemon
+ * that never served has nothing to flush). */
+static void dd_start_abort(const char *dir, pid_t pid)
 {
 	pid_t daemon = dd_pid(dir);
 	int st;
 
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);	/* SIGKILL: at once */
+	}
 	if (daemon > 0)
 		kill(daemon, SIGKILL);
 	dd_stop_dir(dir, 0);
-	return verr_fail(e, -ETIMEDOUT, VERR_OPERATION_FAILED, "operation "
-			 "failed: qemu-storage-daemon for '%s' did not start "
-			 "in %d s", d->cfg.name, QSD_START_MS / 1000);
 }
 
-int dom_qsd_start(struct dom *d, struct verr *e)
-{
-	char dir[320];
-	int n = 0, st;
-	int64_t end;
-	pid_t pid = dd_spawn(d, dir, &n, e);
-
-	if (pid <= 0)
-		return pid;
-	end = loop_now_ms() + QSD_START_MS;
-	while (waitpid(pid, &st, WNOHANG) != pid) {
-		if (loop_now_ms() > end)
-			return dd_start_timeout(d, dir, pid, e);
-		dd_sleep_ms(10);
-	}
-	return dd_started(d, dir, n, st, e);
-}
-
-/* ---- the same on the loop (issue 12) ---- */
-
-#define QSD_POLL_MS	20
+/* ---- the start, on the loop (issue 12) ---- */
 
 struct dom_qsd_job {
 	struct dom_qsd_job *next;
 	struct dom *d;
-	pid_t pid;		/* the launcher */
+	struct dom_qsd_argv *a;	/* until the launcher is forked */
+	pid_t pid;		/* the launcher, 0 while a stop runs */
 	int status;		/* its wait status once reaped, -1 before */
 	int n, tfd;
 	int64_t deadline;
@@ -611,7 +744,7 @@ bool dom_qsd_reaped(pid_t pid, int status)
 	struct dom_qsd_job *j;
 
 	for (j = dd_jobs; j; j = j->next)
-		if (j->pid == pid) {
+		if (j->pid > 0 && j->pid == pid) {
 			j->status = status;
 			return true;
 		}
@@ -629,8 +762,35 @@ static void dd_job_end(struct dom_qsd_job *j, int rc, const struct verr *e)
 		}
 	loop_del(j->tfd);
 	close(j->tfd);
+	free(j->a);
 	j->done(j->opaque, rc, rc < 0 ? e : NULL);
 	free(j);
+}
+
+/* The launcher forked once no daemon is stopping (any domain's: it may
+ * hold an image this one opens) and none of this directory is left
+ * over (then it is stopped first). 1 still waiting, 0 forked, -errno
+ * with e. */
+static int dd_job_launch(struct dom_qsd_job *j, struct verr *e)
+{
+	pid_t pid;
+
+	if (dom_qsd_stopping())
+		return 1;
+	if (dd_pid(j->dir)) {	/* a leftover of a crash */
+		log_warn("dom %s: a qemu-storage-daemon of its directory is "
+			 "left over: stopped first", j->d->cfg.name);
+		dd_stop_dir(j->dir, 0);
+		if (dom_qsd_stopping())
+			return 1;
+	}
+	pid = dd_spawn(j->dir, j->a, e);
+	if (pid < 0)
+		return pid;
+	free(j->a);
+	j->a = NULL;
+	j->pid = pid;
+	return 0;
 }
 
 static void dd_job_poll(void *opaque, uint32_t events)
@@ -643,6 +803,18 @@ static void dd_job_poll(void *opaque, uint32_t events)
 	(void)events;
 	if (read(j->tfd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
 		return;
+	if (!j->pid) {		/* waits for a stop to end */
+		rc = dd_job_launch(j, &e);
+		if (rc > 0 && loop_now_ms() > j->deadline)
+			rc = verr_fail(&e, -ETIMEDOUT, VERR_OPERATION_FAILED,
+				       "operation failed: qemu-storage-daemon "
+				       "for '%s' did not start in %d s (an "
+				       "earlier one did not stop)",
+				       j->d->cfg.name, QSD_START_MS / 1000);
+		if (rc < 0)
+			dd_job_end(j, rc, &e);
+		return;
+	}
 	/* xvmd's SIGCHLD handling may have reaped it (dom_qsd_reaped) */
 	if (j->status < 0 && waitpid(j->pid, &st, WNOHANG) == j->pid)
 		j->status = st;
@@ -650,9 +822,28 @@ static void dd_job_poll(void *opaque, uint32_t events)
 		rc = dd_started(j->d, j->dir, j->n, j->status, &e);
 		dd_job_end(j, rc, &e);
 	} else if (loop_now_ms() > j->deadline) {
-		rc = dd_start_timeout(j->d, j->dir, j->pid, &e);
+		dd_start_abort(j->dir, j->pid);
+		rc = verr_fail(&e, -ETIMEDOUT, VERR_OPERATION_FAILED,
+			       "operation failed: qemu-storage-daemon for "
+			       "'%s' did not start in %d s", j->d->cfg.name,
+			       QSD_START_MS / 1000);
 		dd_job_end(j, rc, &e);
 	}
+}
+
+static struct dom_qsd_job *dd_job_of(const struct dom *d)
+{
+	struct dom_qsd_job *j;
+
+	for (j = dd_jobs; j; j = j->next)
+		if (j->d == d)
+			return j;
+	return NULL;
+}
+
+bool dom_qsd_starting(const struct dom *d)
+{
+	return dd_job_of(d) != NULL;
 }
 
 int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
@@ -662,35 +853,54 @@ int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
 		.it_interval = { 0, QSD_POLL_MS * 1000000L },
 		.it_value = { 0, QSD_POLL_MS * 1000000L },
 	};
-	struct dom_qsd_job *j = calloc(1, sizeof(*j));
-	pid_t pid;
+	struct dom_qsd_job *j;
 	int rc;
 
+	d->qsd_pid = 0;
+	/* an incoming migration's daemon starts at finish, once the
+	 * source's has let go of the images (dom_migrate.c) */
+	if (d->restore && d->restore->incoming)
+		return 0;
+	if (dd_job_of(d))
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: the storage daemon "
+				 "of '%s' is being started", d->cfg.name);
+	j = calloc(1, sizeof(*j));
 	if (!j)
 		return verr_nomem(e);
+	rc = dd_argv(d, j->dir, &j->a, e);
+	if (rc <= 0) {
+		free(j);
+		return rc;
+	}
+	j->n = rc;
+	j->d = d;
+	j->status = -1;
+	j->deadline = loop_now_ms() + QSD_START_MS;
+	j->done = done;
+	j->opaque = opaque;
 	j->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (j->tfd < 0 || timerfd_settime(j->tfd, 0, &its, NULL) < 0 ||
 	    loop_add(j->tfd, EPOLLIN, dd_job_poll, j) < 0) {
 		rc = -errno;
 		if (j->tfd >= 0)
 			close(j->tfd);
+		free(j->a);
 		free(j);
 		return verr_fail(e, rc ? rc : -EIO, VERR_INTERNAL, "cannot "
 				 "watch qemu-storage-daemon's start");
 	}
-	pid = dd_spawn(d, j->dir, &j->n, e);
-	if (pid <= 0) {
+	rc = dd_job_launch(j, e);
+	if (rc < 0) {
 		loop_del(j->tfd);
 		close(j->tfd);
+		free(j->a);
 		free(j);
-		return pid;
+		return rc;
 	}
-	j->d = d;
-	j->pid = pid;
-	j->status = -1;
-	j->deadline = loop_now_ms() + QSD_START_MS;
-	j->done = done;
-	j->opaque = opaque;
+	if (rc > 0)
+		log_info("dom %s: its qemu-storage-daemon starts once an "
+			 "earlier one stopped", d->cfg.name);
 	j->next = dd_jobs;
 	dd_jobs = j;
 	return 1;
@@ -707,17 +917,23 @@ void dom_qsd_start_cancel(struct dom *d)
 
 void dom_qsd_stop(struct dom *d)
 {
+	struct dom_qsd_job *j = dd_job_of(d);
 	char dir[320];
 	struct stat st;
+	struct verr e;
 
+	if (j) {	/* the domain stops while its daemon starts */
+		dd_start_abort(j->dir, j->pid);
+		verr_fail(&e, -ECANCELED, VERR_OPERATION_FAILED, "operation "
+			  "failed: domain '%s' stopped while its "
+			  "qemu-storage-daemon started", d->cfg.name);
+		dd_job_end(j, -ECANCELED, &e);
+	}
 	if (dd_dir(d, dir, sizeof(dir)) < 0)
 		return;
 	if (!d->qsd_pid && stat(dir, &st) < 0)
 		return;
 	dd_stop_dir(dir, d->qsd_pid);
-	if (d->qsd_pid)
-		log_info("dom %s: qemu-storage-daemon %d stopped", d->cfg.name,
-			 (int)d->qsd_pid);
 	d->qsd_pid = 0;
 }
 

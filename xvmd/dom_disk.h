@@ -51,25 +51,34 @@ int dom_qsd_args(const struct dom_config *c, const struct dom_disk_src *src,
  * than a socket address holds). */
 int dom_qsd_sock(const char *dir, unsigned int i, char *buf, size_t len);
 
-/* Start the domain's daemon if a disk needs one (d->src resolved): 0
- * once every socket is there; -errno with e carrying the daemon's own
- * message, nothing left behind. Nothing for an incoming migration's
- * start (d->restore->incoming): dom_migrate.c starts it at finish. */
-int dom_qsd_start(struct dom *d, struct verr *e);
-/* The same waited for on xvmd's loop (a domain's start; the daemon may
- * take up to 30 s): 1 and done(opaque, rc, e) later, once (rc 0: the
- * daemon serves, d->qsd_pid set; -errno with e: nothing left behind);
- * 0 when no disk needs a daemon (done not called); -errno with e now.
- * d must stay until done. */
+/* Start the domain's daemon if a disk needs one (d->src resolved),
+ * waited for on xvmd's loop (it may take up to 30 s; a start also waits
+ * for every daemon still stopping, which may hold an image it opens):
+ * 1 and done(opaque, rc, e) later, once (rc 0: the daemon serves,
+ * d->qsd_pid set; -errno with e: nothing left behind); 0 when no disk
+ * needs a daemon (done not called); -errno with e now. Nothing for an
+ * incoming migration's start (d->restore->incoming): dom_migrate.c
+ * starts it at finish. d must stay until done; dom_qsd_stop(d) ends
+ * the start (done gets -ECANCELED). */
 typedef void (*dom_qsd_done_fn)(void *opaque, int rc, const struct verr *e);
 int dom_qsd_start_async(struct dom *d, dom_qsd_done_fn done, void *opaque,
 			struct verr *e);
 /* xvmd stops: d's start above ends at once (as if its time ran out). */
 void dom_qsd_start_cancel(struct dom *d);
+/* Whether d's daemon is being started. */
+bool dom_qsd_starting(const struct dom *d);
 /* xvmd reaped pid (SIGCHLD): true if it was a launcher started above. */
 bool dom_qsd_reaped(pid_t pid, int status);
-/* Stop it (SIGTERM, then SIGKILL) and remove its directory. */
+/* Stop it, on the loop: SIGTERM now, SIGKILL after 5 s; its directory
+ * goes once it ended. Returns at once. */
 void dom_qsd_stop(struct dom *d);
+/* Whether a daemon (any domain's) is still stopping. */
+bool dom_qsd_stopping(void);
+/* fn(opaque) once no daemon is stopping: 1 (called later, from the
+ * loop), 0 when none is now (not called), -ENOMEM. */
+int dom_qsd_when_stopped(void (*fn)(void *opaque), void *opaque);
+/* xvmd's own stop: run the loop until the stops ended (7 s at most). */
+void dom_qsd_stops_wait(void);
 /* Adoption: find a running domain's daemon by its pid file. */
 void dom_qsd_adopt(struct dom *d);
 /* After adoption: daemons and directories of domains not running go. */

@@ -61,6 +61,7 @@
 #include "dom_migrate.h"
 #include "dom_disk.h"
 #include "dom_run.h"
+#include "resolve.h"
 #include "store.h"
 
 #define MIG_POLL_MS	10	/* looks for hv's socket */
@@ -376,10 +377,53 @@ static void mig_relay_flush(struct mig_relay *r)
 
 /* Finish of a migration that arrived: the source's daemon is gone (its
  * perform was answered), so this domain's own starts on the images and
- * the incoming hv, waiting for it, connects. */
-static int mig_in_disks(struct dom *d, struct verr *e)
+ * the incoming hv, waiting for it, connects. Waited for on the loop;
+ * finish is answered once the daemon serves, or with its error (the
+ * guest, now only here, runs on with its image disks waiting). */
+struct mig_disks {
+	char name[DOM_NAME_MAX + 1];
+	struct dom *d;
+	dom_mig_finished_fn finished;
+	void *opaque;
+};
+
+static int mig_in_disks_failed(const char *name, int rc, const char *why,
+			       struct verr *e)
 {
-	char why[sizeof(e->msg)];
+	char msg[sizeof(e->msg)];
+
+	snprintf(msg, sizeof(msg), "%s", why);
+	log_err("dom %s: migrated in, but its image disks have no storage "
+		"daemon (they wait; the guest runs here): %s", name, msg);
+	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
+			 "domain '%s' runs here, but its image disks wait for "
+			 "their storage daemon: %s", name, msg);
+}
+
+static void mig_in_disks_done(void *opaque, int rc, const struct verr *e)
+{
+	struct mig_disks *m = opaque;
+	struct verr e2 = { 0 };
+
+	if (rc == -ECANCELED) {		/* destroyed meanwhile */
+		e2 = *e;
+	} else if (rc < 0) {
+		mig_in_disks_failed(m->name, rc, e->msg, &e2);
+	} else {
+		log_info("dom %s: qemu-storage-daemon %d started after the "
+			 "migration: the image disks go on", m->name,
+			 (int)m->d->qsd_pid);
+	}
+	m->finished(m->opaque, rc, rc < 0 ? &e2 : NULL, rc < 0 ? NULL : m->d);
+	free(m);
+}
+
+/* 0: no daemon to start (none is needed, or it runs), finish goes on
+ * now; 1: finished() tells; -errno with e. */
+static int mig_in_disks(struct dom *d, dom_mig_finished_fn finished,
+			void *opaque, struct verr *e)
+{
+	struct mig_disks *m;
 	bool need = false;
 	int rc;
 
@@ -387,21 +431,24 @@ static int mig_in_disks(struct dom *d, struct verr *e)
 		need = need || dom_disk_qsd(&d->src[i]);
 	if (!need || d->qsd_pid)
 		return 0;
-	rc = dom_qsd_start(d, e);
-	if (rc < 0) {
-		snprintf(why, sizeof(why), "%s", e->msg);
-		log_err("dom %s: migrated in, but its image disks have no "
-			"storage daemon (they wait; the guest runs here): %s",
-			d->cfg.name, why);
-		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
-				 "failed: domain '%s' runs here, but its image "
-				 "disks wait for their storage daemon: %s",
-				 d->cfg.name, why);
-	}
-	log_info("dom %s: qemu-storage-daemon %d started after the "
-		 "migration: the image disks go on", d->cfg.name,
-		 (int)d->qsd_pid);
-	return 0;
+	if (dom_qsd_starting(d))
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: the migration of "
+				 "'%s' is already being finished",
+				 d->cfg.name);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return verr_nomem(e);
+	snprintf(m->name, sizeof(m->name), "%s", d->cfg.name);
+	m->d = d;
+	m->finished = finished;
+	m->opaque = opaque;
+	rc = dom_qsd_start_async(d, mig_in_disks_done, m, e);
+	if (rc <= 0)
+		free(m);
+	if (rc < 0)
+		return mig_in_disks_failed(d->cfg.name, rc, e->msg, e);
+	return rc;
 }
 
 /* The end of the wait: finish answered if it waits, else kept for it. */
@@ -429,16 +476,20 @@ static void mig_in_end(struct dom_mig_in *j, int rc, const struct verr *e)
 		}
 	}
 	if (j->cancelled && rc == 0) {	/* hv ran before the kill */
-		struct verr ign;
-
-		dom_destroy(j->d, &ign);
+		dom_destroy_now(j->d, NULL, NULL);
 		rc = verr_set(&j->err, VERR_OPERATION_FAILED, "operation "
 			      "failed: migration of '%s' was cancelled",
 			      j->name);
 	}
 	if (j->finished) {
-		if (rc == 0)	/* a failure: it runs on here, finish fails */
-			rc = mig_in_disks(j->d, &j->err);
+		if (rc == 0) {	/* a failure: it runs on here, finish fails */
+			rc = mig_in_disks(j->d, j->finished, j->fin_opaque,
+					  &j->err);
+			if (rc > 0) {	/* finished() once the daemon serves */
+				mig_in_free(j);
+				return;
+			}
+		}
 		j->finished(j->fin_opaque, rc, &j->err, rc < 0 ? NULL : j->d);
 		mig_in_free(j);
 	} else if (rc == 0 || j->cancelled) {
@@ -515,25 +566,6 @@ bad:
 			"tcp://HOST[:PORT]", uri);
 }
 
-/* Resolve host to the numeric address hv binds (a name of this host is
- * fine, an address it does not have fails at the bind check). */
-static int mig_resolve(const char *host, struct sockaddr_storage *sa,
-		       socklen_t *len, struct verr *e)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai;
-	int rc = getaddrinfo(host, NULL, &hints, &ai);
-
-	if (rc != 0)
-		return verr_set(e, VERR_INVALID_ARG, "invalid argument: "
-				"migration address '%s': %s", host,
-				gai_strerror(rc));
-	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
 /* Our relocation listener on addr:port: the fd, or -errno. */
 static int mig_listen(struct sockaddr_storage *sa, socklen_t len, int port)
 {
@@ -556,31 +588,37 @@ static int mig_listen(struct sockaddr_storage *sa, socklen_t len, int port)
 	return fd;
 }
 
-/* Our relocation listener's address and port: the client's URI, else
+/* Our relocation listener's host and port: the client's URI, else
  * --relocation-address, else our address the client reached (a unix
- * socket client: loopback); the first free port from the relocation
- * port unless the URI named one. */
-static int mig_in_address(struct dom_mig_in *j, const char *uri_in,
-			  const char *local, struct verr *e)
+ * socket client: loopback); port 0: the first free one from the
+ * relocation port. 0 or -errno with e. */
+static int mig_in_host(const char *uri_in, const char *local, char *host,
+		       size_t hlen, int *port, struct verr *e)
 {
-	char host[sizeof(dom_env.reloc_addr)] = "", num[INET6_ADDRSTRLEN];
-	struct sockaddr_storage sa;
-	socklen_t len = 0;
-	int port = 0, p, rc = 0;
+	int rc;
 
-	if (uri_in && (rc = mig_parse_uri(uri_in, host, sizeof(host), &port,
-					  e)) < 0)
+	host[0] = 0;
+	*port = 0;
+	if (uri_in && (rc = mig_parse_uri(uri_in, host, hlen, port, e)) < 0)
 		return rc;
 	if (!host[0])
-		snprintf(host, sizeof(host), "%s", dom_env.reloc_addr[0] ?
+		snprintf(host, hlen, "%s", dom_env.reloc_addr[0] ?
 			 dom_env.reloc_addr : local ? local : "127.0.0.1");
-	rc = mig_resolve(host, &sa, &len, e);
-	if (rc < 0)
-		return rc;
-	netallow_addr_str((struct sockaddr *)&sa, num, sizeof(num));
+	return 0;
+}
+
+/* Listen on sa (host's address: one of this host's, or the bind fails)
+ * at port, or the first free port from the relocation port. */
+static int mig_in_address(struct dom_mig_in *j, struct sockaddr_storage *sa,
+			  socklen_t len, int port, struct verr *e)
+{
+	char num[INET6_ADDRSTRLEN];
+	int p, rc = 0;
+
+	netallow_addr_str((struct sockaddr *)sa, num, sizeof(num));
 	for (p = port ? port : dom_env.reloc_port;
 	     p < (port ? port + 1 : dom_env.reloc_port + DOM_MIG_PORTS); p++) {
-		rc = mig_listen(&sa, len, p);
+		rc = mig_listen(sa, len, p);
 		if (rc >= 0) {
 			j->lfd = rc;
 			snprintf(j->uri, sizeof(j->uri), "tcp:%s:%d", num, p);
@@ -679,16 +717,16 @@ static int mig_in_domain(struct dom_mig_in *j, const char *xml,
 	return rc;
 }
 
-int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
-		    const char *local, uint64_t flags,
-		    dom_mig_prepared_fn prepared, void *opaque, struct verr *e)
+/* Prepare once the relocation address (sa, len) is known: 0 (prepared()
+ * tells the end), or -errno with e (prepared() not called). */
+static int mig_prepare_go(const char *xml, const char *dname,
+			  struct sockaddr_storage *sa, socklen_t len,
+			  int port, dom_mig_prepared_fn prepared, void *opaque,
+			  struct verr *e)
 {
 	struct dom_mig_in *j;
 	int rc;
 
-	rc = mig_flags_ok(flags, e);
-	if (rc < 0)
-		return rc;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return verr_nomem(e);
@@ -696,7 +734,7 @@ int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
 	j->started = loop_now_ms();
 	rc = mig_in_domain(j, xml, dname, e);
 	if (rc == 0)
-		rc = mig_in_address(j, uri_in, local, e);
+		rc = mig_in_address(j, sa, len, port, e);
 	if (rc == 0 && loop_add(j->lfd, EPOLLIN, mig_in_accept, j) < 0)
 		rc = verr_fail(e, -EIO, VERR_INTERNAL, "cannot watch the "
 			       "relocation listener");
@@ -731,6 +769,113 @@ fail:
 	return rc;
 }
 
+/* A prepare whose relocation host is a name: looked up beside the loop
+ * (resolve.c), the rest of prepare after. */
+struct mig_prep {
+	char *xml, *dname;
+	char host[sizeof(dom_env.reloc_addr)];
+	int port;
+	dom_mig_prepared_fn prepared;
+	void *opaque;
+};
+
+static void mig_prep_free(struct mig_prep *p)
+{
+	free(p->xml);
+	free(p->dname);
+	free(p);
+}
+
+static void mig_prep_resolved(void *opaque, int gai, const struct addrinfo *ai)
+{
+	struct mig_prep *p = opaque;
+	struct sockaddr_storage sa;
+	struct verr e = { 0 };
+	int rc;
+
+	if (gai != 0) {
+		rc = verr_set(&e, VERR_INVALID_ARG, "invalid argument: "
+			      "migration address '%s': %s", p->host,
+			      gai_strerror(gai));
+	} else {
+		memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
+		rc = mig_prepare_go(p->xml, p->dname, &sa, ai->ai_addrlen,
+				    p->port, p->prepared, p->opaque, &e);
+	}
+	if (rc < 0)
+		p->prepared(p->opaque, rc, &e, NULL);
+	mig_prep_free(p);
+}
+
+int dom_mig_prepare(const char *xml, const char *dname, const char *uri_in,
+		    const char *local, uint64_t flags,
+		    dom_mig_prepared_fn prepared, void *opaque, struct verr *e)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST };
+	char host[sizeof(dom_env.reloc_addr)];
+	struct sockaddr_storage sa;
+	struct addrinfo *ai;
+	struct mig_prep *p;
+	struct resolve *res;
+	int port, rc;
+
+	rc = mig_flags_ok(flags, e);
+	if (rc == 0)
+		rc = mig_in_host(uri_in, local, host, sizeof(host), &port, e);
+	if (rc < 0)
+		return rc;
+	/* a numeric address (the default) needs no lookup */
+	if (getaddrinfo(host, NULL, &hints, &ai) == 0) {
+		socklen_t len = ai->ai_addrlen;
+
+		memcpy(&sa, ai->ai_addr, len);
+		freeaddrinfo(ai);
+		return mig_prepare_go(xml, dname, &sa, len, port, prepared,
+				      opaque, e);
+	}
+	/* a name: looked up in a thread (it may wait on DNS) */
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->xml = strdup(xml)) ||
+	    (dname && !(p->dname = strdup(dname)))) {
+		if (p)
+			mig_prep_free(p);
+		return verr_nomem(e);
+	}
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	p->port = port;
+	p->prepared = prepared;
+	p->opaque = opaque;
+	hints.ai_flags = 0;
+	rc = resolve_start(host, NULL, &hints, mig_prep_resolved, p, &res);
+	if (rc < 0) {
+		mig_prep_free(p);
+		return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				 "failed: cannot look up %s: %s", host,
+				 rc == -EAGAIN ? "too many name lookups run; "
+				 "try again" : strerror(-rc));
+	}
+	return 0;
+}
+
+/* A cancelled finish whose domain's end was awaited. */
+struct mig_cancel {
+	char name[DOM_NAME_MAX + 1];
+	dom_mig_finished_fn finished;
+	void *opaque;
+};
+
+static void mig_cancel_done(void *opaque)
+{
+	struct mig_cancel *c = opaque;
+	struct verr e;
+	int rc = verr_set(&e, VERR_OPERATION_FAILED, "operation failed: "
+			  "migration of '%s' was cancelled", c->name);
+
+	c->finished(c->opaque, rc, &e, NULL);
+	free(c);
+}
+
 int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		   dom_mig_finished_fn finished, void *opaque, struct dom **out,
 		   struct verr *e)
@@ -744,8 +889,8 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 		d = dom_by_name(name);
 		if (!cancelled && d && dom_active(d) && d->state == DS_RUNNING &&
 		    d->reason == DR_RUNNING_MIGRATED) {
-			rc = mig_in_disks(d, e);
-			if (rc < 0)
+			rc = mig_in_disks(d, finished, opaque, e);
+			if (rc != 0)
 				return rc;
 			*out = d;
 			return dom_mig_persist(d, flags, e);
@@ -754,14 +899,23 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 				"incoming migration of domain '%s'", name);
 	}
 	if (cancelled) {
-		struct verr ign;
-
-		/* the source gave up: whatever came here goes */
+		/* the source gave up: whatever came here goes (hv killed:
+		 * the source's guest runs on), answered once it ended */
 		log_info("dom %s: incoming migration cancelled", name);
 		if (j->state == MIG_IN_RUNNING) {
+			struct mig_cancel *c = calloc(1, sizeof(*c));
+
 			d = j->d;
 			mig_in_free(j);
-			dom_destroy(d, &ign);
+			if (c) {
+				snprintf(c->name, sizeof(c->name), "%s", name);
+				c->finished = finished;
+				c->opaque = opaque;
+			}
+			if (dom_destroy_now(d, c ? mig_cancel_done : NULL,
+					    c) > 0)
+				return 1;
+			free(c);
 		} else if (j->state == MIG_IN_FAILED) {
 			mig_in_free(j);
 		} else {	/* hv still waits: its end frees j */
@@ -790,8 +944,8 @@ int dom_mig_finish(const char *name, bool cancelled, uint64_t flags,
 	}
 	d = j->d;
 	mig_in_free(j);
-	rc = mig_in_disks(d, e);
-	if (rc < 0)
+	rc = mig_in_disks(d, finished, opaque, e);
+	if (rc != 0)
 		return rc;
 	*out = d;
 	return dom_mig_persist(d, flags, e);
@@ -1004,22 +1158,37 @@ static void mig_out_ctl_drop(struct dom_mig_out *j)
 	}
 }
 
-static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
+/* The job lets go of hv (its connection, the progress timer, whoever
+ * waits on a control call). */
+static void mig_out_release(struct dom_mig_out *j)
 {
 	if (j->sock >= 0) {
 		loop_del(j->sock);
 		close(j->sock);
+		j->sock = -1;
 	}
 	if (j->tfd >= 0) {
 		loop_del(j->tfd);
 		close(j->tfd);
+		j->tfd = -1;
 	}
 	if (j->d)
 		j->d->mig_job = NULL;
 	mig_out_ctl_drop(j);
+}
+
+static void mig_out_end(struct dom_mig_out *j, int rc, const struct verr *e)
+{
+	mig_out_release(j);
 	json_decref(j->info);
 	j->done(j->opaque, rc, e);
 	free(j);
+}
+
+/* Every qemu-storage-daemon stopping ended: perform is answered. */
+static void mig_out_sent_end(void *opaque)
+{
+	mig_out_end(opaque, 0, NULL);
 }
 
 static uint64_t mig_u64(const json_t *o, const char *key)
@@ -1116,6 +1285,14 @@ static void mig_out_sent(struct dom_mig_out *j, json_t *res)
 		 * answered: the destination's starts at finish, after it */
 		dom_qsd_stop(d);
 		dom_hv_gone(d);	/* shut off (migrated); transient: freed */
+	}
+	/* the daemon stops on the loop (up to 5 s, then SIGKILL):
+	 * perform's answer waits for its end, nothing else does */
+	mig_out_release(j);
+	if (dom_qsd_when_stopped(mig_out_sent_end, j) > 0) {
+		log_info("dom %s: the migration waits for the end of its "
+			 "qemu-storage-daemon", j->name);
+		return;
 	}
 	mig_out_end(j, 0, NULL);
 }

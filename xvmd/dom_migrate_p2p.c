@@ -7,7 +7,8 @@
  * got (dom_mig_perform()), FINISH3_PARAMS (cancelled if hv failed), its
  * own confirm (--undefinesource), CONNECT_CLOSE. One call at a time on a
  * non-blocking socket watched by the loop; the perform's answer waits
- * for the end. Destinations: xvm+tcp://HOST[:PORT]/system,
+ * for the end; HOST is looked up in a thread (resolve.c), never in the
+ * loop. Destinations: xvm+tcp://HOST[:PORT]/system,
  * xvm+tls://HOST[:PORT]/system (our client certificate from --pki-dir or
  * libvirt's places; the handshake and libvirt's confirmation byte come
  * first, on the loop too) and xvm+unix:///system?socket=PATH.
@@ -26,6 +27,7 @@
 #include "loop.h"
 #include "dom_migrate.h"
 #include "remote.h"
+#include "resolve.h"
 #include "stats.h"
 #include "tls.h"
 
@@ -44,7 +46,7 @@
 
 enum p2p_tls { P2P_TLS_NONE, P2P_TLS_HANDSHAKE, P2P_TLS_CONFIRM };
 
-enum p2p_step { P2P_AUTH, P2P_OPEN, P2P_PREPARE, P2P_SEND, P2P_FINISH,
+enum p2p_step { P2P_RESOLVE, P2P_AUTH, P2P_OPEN, P2P_PREPARE, P2P_SEND, P2P_FINISH,
 		P2P_CLOSE };
 
 struct mig_p2p {
@@ -53,7 +55,9 @@ struct mig_p2p {
 	char *xml;
 	uint64_t flags;		/* without P2P: what the destination gets */
 	enum p2p_step step;
-	int fd;
+	int fd;			/* -1 while the name is looked up */
+	struct resolve *res;	/* that lookup (a thread: resolve.h) */
+	char host[256], port[8];	/* the destination's, to look up */
 	int tfd;		/* P2P_STEP_MS timer, armed while we wait */
 	bool connected;		/* the non-blocking connect completed */
 	struct tls_sess *tls;	/* xvm+tls://: everything goes through it */
@@ -73,6 +77,7 @@ struct mig_p2p {
 
 static void p2p_end(struct mig_p2p *p)
 {
+	resolve_cancel(p->res);
 	if (p->tfd >= 0) {
 		loop_del(p->tfd);
 		close(p->tfd);
@@ -121,6 +126,7 @@ static void p2p_arm(struct mig_p2p *p, long ms)
 static void p2p_timeout(void *opaque, uint32_t events)
 {
 	static const char *const what[] = {
+		[P2P_RESOLVE] = "resolve (name lookup)",
 		[P2P_AUTH] = "connect, or answer AUTH_LIST",
 		[P2P_OPEN] = "answer CONNECT_OPEN",
 		[P2P_PREPARE] = "answer the migration's prepare",
@@ -321,6 +327,7 @@ static bool p2p_reply(struct mig_p2p *p, uint8_t *buf, size_t len)
 	case P2P_CLOSE:
 		p2p_end(p);
 		return false;
+	case P2P_RESOLVE:
 	case P2P_SEND:
 		break;
 	}
@@ -477,18 +484,16 @@ static void p2p_event(void *opaque, uint32_t events)
 		p2p_read(p);
 }
 
-/* "xvm+tcp://HOST[:PORT]/system", "xvm+tls://HOST[:PORT]/system" (host
- * set to HOST) or "xvm+unix:///system?socket=PATH": a connecting socket,
- * or -errno with e. */
-static int p2p_connect(const char *uri, char *host, size_t hostlen,
-		       struct verr *e)
+/* "xvm+tcp://HOST[:PORT]/system" or "xvm+tls://HOST[:PORT]/system"
+ * (p->host and p->port set: 0; the name is looked up on a thread) or
+ * "xvm+unix:///system?socket=PATH" (p->fd a connecting socket: 1), or
+ * -errno with e. */
+static int p2p_parse(struct mig_p2p *p, const char *uri, struct verr *e)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai = NULL;
-	char port[8] = "16509";
-	const char *p, *end, *colon;
+	const char *h, *end, *colon;
 	int fd = -1, rc;
 
+	snprintf(p->port, sizeof(p->port), "16509");
 	if (!strncmp(uri, "xvm+unix:///system?socket=", 26)) {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
@@ -500,43 +505,30 @@ static int p2p_connect(const char *uri, char *host, size_t hostlen,
 		if (fd < 0 || (connect(fd, (struct sockaddr *)&sa,
 				       sizeof(sa)) < 0 && errno != EINPROGRESS))
 			goto fail;
-		return fd;
+		p->fd = fd;
+		return 1;
 	}
 	if (!strncmp(uri, "xvm+tls://", 10))
-		snprintf(port, sizeof(port), "%d", TLS_PORT);
+		snprintf(p->port, sizeof(p->port), "%d", TLS_PORT);
 	else if (strncmp(uri, "xvm+tcp://", 10))
 		goto bad;
-	p = uri + 10;
-	end = strchr(p, '/');
+	h = uri + 10;
+	end = strchr(h, '/');
 	if (!end || strcmp(end, "/system"))
 		goto bad;
-	colon = memchr(p, ':', (size_t)(end - p));
-	if ((size_t)((colon ? colon : end) - p) >= hostlen ||
-	    (colon ? colon : end) == p)
+	colon = memchr(h, ':', (size_t)(end - h));
+	if ((size_t)((colon ? colon : end) - h) >= sizeof(p->host) ||
+	    (colon ? colon : end) == h)
 		goto bad;
-	snprintf(host, hostlen, "%.*s", (int)((colon ? colon : end) - p),
-		 p);
+	snprintf(p->host, sizeof(p->host), "%.*s",
+		 (int)((colon ? colon : end) - h), h);
 	if (colon) {
 		if (end - colon - 1 < 1 || end - colon - 1 > 5)
 			goto bad;
-		snprintf(port, sizeof(port), "%.*s", (int)(end - colon - 1),
-			 colon + 1);
+		snprintf(p->port, sizeof(p->port), "%.*s",
+			 (int)(end - colon - 1), colon + 1);
 	}
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc != 0)
-		return verr_set(e, VERR_OPERATION_FAILED, "operation failed: "
-				"%s: %s", uri, gai_strerror(rc));
-	/* non-blocking: a host that is down must not stop the loop; the
-	 * outcome shows when the socket becomes writable */
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    0);
-	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
-		       errno != EINPROGRESS)) {
-		freeaddrinfo(ai);
-		goto fail;
-	}
-	freeaddrinfo(ai);
-	return fd;
+	return 0;
 fail:
 	rc = -errno;
 	if (fd >= 0)
@@ -551,11 +543,77 @@ bad:
 			"xvm+unix:///system?socket=PATH", uri);
 }
 
+/* The connection is there (connecting): TLS set up for xvm+tls://, the
+ * first call queued. 0, or -errno with e (p->fd closed). */
+static int p2p_begin(struct mig_p2p *p, struct verr *e)
+{
+	if (!strncmp(p->desturi, "xvm+tls://", 10)) {
+		char why[700];
+
+		p->tls = tls_client_new(p->fd, p->host, why, sizeof(why));
+		if (!p->tls) {
+			close(p->fd);
+			p->fd = -1;
+			return verr_set(e, VERR_OPERATION_FAILED, "operation "
+					"failed: TLS to %s: %s", p->desturi,
+					why);
+		}
+		p->tls_state = P2P_TLS_HANDSHAKE;
+	}
+	if (loop_add(p->fd, EPOLLIN, p2p_event, p) < 0) {
+		tls_sess_free(p->tls);
+		p->tls = NULL;
+		close(p->fd);
+		p->fd = -1;
+		return verr_fail(e, -EIO, VERR_INTERNAL, "cannot watch the "
+				 "destination connection");
+	}
+	p->step = P2P_AUTH;
+	p2p_call(p, P2P_PROC_AUTH_LIST, NULL);
+	return 0;
+}
+
+/* The lookup's answer (on the loop): connect (non-blocking: a host that
+ * is down must not stop the loop; the outcome shows when the socket
+ * becomes writable), then as for a unix socket. */
+static void p2p_resolved(void *opaque, int gai, const struct addrinfo *ai)
+{
+	struct mig_p2p *p = opaque;
+	int fd;
+
+	p->res = NULL;
+	if (gai != 0) {
+		p2p_fail(p, "operation failed: %s: %s", p->desturi,
+			 gai_strerror(gai));
+		return;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
+		       errno != EINPROGRESS)) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		p2p_fail(p, "operation failed: cannot connect to the "
+			 "destination %s: %s", p->desturi, strerror(err));
+		return;
+	}
+	p->fd = fd;
+	if (p2p_begin(p, &p->err) < 0) {
+		p->rc = -EIO;
+		log_warn("dom %s: peer-to-peer migration to %s: %s", p->name,
+			 p->desturi, p->err.msg);
+		p2p_end(p);
+	}
+}
+
 int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 		dom_mig_done_fn done, void *opaque, struct verr *e)
 {
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
 	struct mig_p2p *p;
-	char *xml = NULL, host[256] = "";
+	char *xml = NULL;
 	int rc;
 
 	rc = dom_mig_begin(d, flags & ~(uint64_t)DOM_MIG_P2P, &xml, e);
@@ -566,37 +624,13 @@ int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 		free(xml);
 		return verr_nomem(e);
 	}
-	p->tfd = -1;
-	p->fd = p2p_connect(desturi, host, sizeof(host), e);
-	if (p->fd < 0) {
-		rc = p->fd;
-		goto fail;
-	}
-	if (!strncmp(desturi, "xvm+tls://", 10)) {
-		char why[700];
-
-		p->tls = tls_client_new(p->fd, host, why, sizeof(why));
-		if (!p->tls) {
-			rc = verr_set(e, VERR_OPERATION_FAILED, "operation "
-				      "failed: TLS to %s: %s", desturi, why);
-			close(p->fd);
-			goto fail;
-		}
-		p->tls_state = P2P_TLS_HANDSHAKE;
-	}
-	if (loop_add(p->fd, EPOLLIN, p2p_event, p) < 0) {
-		rc = verr_fail(e, -EIO, VERR_INTERNAL, "cannot watch the "
-			       "destination connection");
-		tls_sess_free(p->tls);
-		close(p->fd);
-		goto fail;
-	}
+	p->tfd = p->fd = -1;
 	snprintf(p->name, sizeof(p->name), "%s", d->cfg.name);
 	snprintf(p->desturi, sizeof(p->desturi), "%s", desturi);
-	p->xml = xml;
-	p->flags = flags & ~(uint64_t)DOM_MIG_P2P;
-	p->done = done;
-	p->opaque = opaque;
+	xdr_out_init(&p->out);
+	rc = p2p_parse(p, desturi, e);
+	if (rc < 0)
+		goto fail;
 	p->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (p->tfd >= 0 && loop_add(p->tfd, EPOLLIN, p2p_timeout, p) < 0) {
 		close(p->tfd);
@@ -605,12 +639,36 @@ int dom_mig_p2p(struct dom *d, const char *desturi, uint64_t flags,
 	if (p->tfd < 0)
 		log_warn("dom %s: no timer for the peer-to-peer migration: a "
 			 "silent destination will hold it", p->name);
-	xdr_out_init(&p->out);
-	p->step = P2P_AUTH;
-	p2p_call(p, P2P_PROC_AUTH_LIST, NULL);
+	if (rc == 1) {		/* xvm+unix: connecting already */
+		rc = p2p_begin(p, e);
+	} else {		/* the name is looked up beside the loop */
+		p->step = P2P_RESOLVE;
+		rc = resolve_start(p->host, p->port, &hints, p2p_resolved, p,
+				   &p->res);
+		if (rc < 0)
+			verr_fail(e, rc, VERR_OPERATION_FAILED, "operation "
+				  "failed: cannot look up %s: %s", p->host,
+				  rc == -EAGAIN ? "too many name lookups run; "
+				  "try again" : strerror(-rc));
+		else
+			p2p_arm(p, P2P_STEP_MS);
+	}
+	if (rc < 0)
+		goto fail;
+	p->xml = xml;
+	p->flags = flags & ~(uint64_t)DOM_MIG_P2P;
+	p->done = done;
+	p->opaque = opaque;
 	log_info("dom %s: peer-to-peer migration to %s", p->name, desturi);
 	return 0;
 fail:
+	if (p->tfd >= 0) {
+		loop_del(p->tfd);
+		close(p->tfd);
+	}
+	if (p->fd >= 0)
+		close(p->fd);
+	xdr_out_free(&p->out);
 	free(xml);
 	free(p);
 	return rc;

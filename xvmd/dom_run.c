@@ -49,13 +49,6 @@
 int dom_next_id = 1;
 static int hv_has_net = -1;	/* hv takes --net: -1 unknown */
 
-static void dom_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* One call on the domain's hv control socket. */
 int dom_hv_call(struct dom *d, const char *method, json_t **result,
 		       struct verr *e)
@@ -1209,23 +1202,56 @@ void dom_stopped(struct dom *d, int state, int reason)
 		dom_forget(d);
 }
 
+/* ---- hv's end ----
+ *
+ * hv closes its control socket as it exits; how it exited (status 10
+ * reboot, 11 crash) chooses the on_* action, so its exit is awaited
+ * first: on the loop (issue 12), at most HV_EXIT_WAIT_MS, seen at once
+ * for our children (SIGCHLD: dom_child_exited) and by a HV_EXIT_POLL_MS
+ * timer for adopted ones. Meanwhile the domain is as it was (its control
+ * calls fail: hv's socket is closed); a destroy's answer waits for the
+ * end (dom_when_stopped). */
+
+#define HV_EXIT_WAIT_MS		5000
+#define HV_EXIT_POLL_MS		20
+
+struct dom_stop_waiter {
+	struct dom_stop_waiter *next;
+	void (*fn)(void *opaque);
+	void *opaque;
+};
+
+struct dom_exit_wait {
+	struct dom *d;
+	int tfd;
+	int64_t deadline;
+	struct dom_stop_waiter *waiters;
+};
+
+/* Whether hv's exit is still to be seen (saved or migrated: hv's end is
+ * watched by dom_save_wait_exit instead). */
+static bool dom_exit_pending(struct dom *d)
+{
+	int st;
+
+	if (!strcmp(d->hv_reason, "saved") || !strcmp(d->hv_reason, "migrated"))
+		return false;
+	if (d->child) {
+		if (d->exit_status >= 0)
+			return false;
+		if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
+			d->exit_status = st;
+			return false;
+		}
+		return true;
+	}
+	return kill(d->pid, 0) == 0;
+}
+
 /* How hv ended: "poweroff", "reboot", "crash", "destroyed" or "failed". */
 static const char *dom_exit_kind(struct dom *d)
 {
-	int64_t end = loop_now_ms() + 3000;
-	int st;
-
-	/* saved or migrated: hv's end is watched (dom_save_wait_exit) */
-	bool sent = !strcmp(d->hv_reason, "saved") ||
-		    !strcmp(d->hv_reason, "migrated");
-
 	if (d->child) {
-		while (!sent && d->exit_status < 0 && loop_now_ms() < end) {
-			if (waitpid(d->pid, &st, WNOHANG) == d->pid)
-				d->exit_status = st;
-			else
-				dom_sleep_ms(10);
-		}
 		/* saved: the image is complete whatever hv did next */
 		if (strcmp(d->hv_reason, "saved") && d->exit_status >= 0 &&
 		    WIFEXITED(d->exit_status)) {
@@ -1236,9 +1262,6 @@ static const char *dom_exit_kind(struct dom *d)
 			default: return "failed";
 			}
 		}
-	} else {
-		while (!sent && kill(d->pid, 0) == 0 && loop_now_ms() < end)
-			dom_sleep_ms(10);
 	}
 	if (!strcmp(d->hv_reason, "saved"))
 		return "saved";
@@ -1249,18 +1272,119 @@ static const char *dom_exit_kind(struct dom *d)
 	return "destroyed";	/* killed without a word */
 }
 
+static void dom_hv_gone_end(struct dom *d);
+
+/* hv's exit seen, or the wait's time is up: the domain ends (or
+ * restarts), then whoever waits for that goes on. */
+static void dom_exit_wait_end(struct dom_exit_wait *w)
+{
+	struct dom *d = w->d;
+	struct dom_stop_waiter *s;
+
+	loop_del(w->tfd);
+	close(w->tfd);
+	d->exit_wait = NULL;
+	if (dom_exit_pending(d))
+		log_warn("dom %s: hv %d closed its socket but did not exit "
+			 "within %d ms", d->cfg.name, (int)d->pid,
+			 HV_EXIT_WAIT_MS);
+	dom_hv_gone_end(d);	/* d may be freed */
+	while ((s = w->waiters)) {
+		w->waiters = s->next;
+		s->fn(s->opaque);
+		free(s);
+	}
+	free(w);
+}
+
+static void dom_exit_tick(void *opaque, uint32_t events)
+{
+	struct dom_exit_wait *w = opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(w->tfd, &n, sizeof(n)) < 0 && errno == EAGAIN)
+		return;
+	if (!dom_exit_pending(w->d) || loop_now_ms() >= w->deadline)
+		dom_exit_wait_end(w);
+}
+
+/* Start awaiting hv's exit: 0, or -errno (then it is not waited for). */
+static int dom_exit_wait_start(struct dom *d)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, HV_EXIT_POLL_MS * 1000000L },
+		.it_value = { 0, HV_EXIT_POLL_MS * 1000000L },
+	};
+	struct dom_exit_wait *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return -ENOMEM;
+	w->d = d;
+	w->deadline = loop_now_ms() + HV_EXIT_WAIT_MS;
+	w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (w->tfd < 0 || timerfd_settime(w->tfd, 0, &its, NULL) < 0 ||
+	    loop_add(w->tfd, EPOLLIN, dom_exit_tick, w) < 0) {
+		if (w->tfd >= 0)
+			close(w->tfd);
+		free(w);
+		return -EIO;
+	}
+	d->exit_wait = w;
+	return 0;
+}
+
+int dom_when_stopped(struct dom *d, void (*fn)(void *opaque), void *opaque)
+{
+	struct dom_stop_waiter *s, **pp;
+
+	if (!d || !d->exit_wait)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->fn = fn;
+	s->opaque = opaque;
+	for (pp = &d->exit_wait->waiters; *pp; pp = &(*pp)->next)
+		;
+	*pp = s;
+	return 1;
+}
+
 static bool dom_xvmd_stopping;
 
-/* Apply on_poweroff/on_reboot/on_crash. */
+/* dom_hv_gone(): true when hv's exit is awaited (d stays until then),
+ * false when the domain ended already (d may be freed). */
+static bool dom_hv_end(struct dom *d)
+{
+	domcon_flush(d);
+	dom_unwatch(d);
+	if (d->exit_wait)	/* seen already: its exit is awaited */
+		return true;
+	if (dom_exit_pending(d) && dom_exit_wait_start(d) == 0) {
+		/* a save or an outgoing migration hv did not finish fails
+		 * now, as the domain's stop would answer it */
+		dom_save_detach(d);
+		dom_mig_detach(d);
+		return true;	/* dom_exit_wait_end() goes on */
+	}
+	dom_hv_gone_end(d);
+	return false;
+}
+
 void dom_hv_gone(struct dom *d)
+{
+	dom_hv_end(d);
+}
+
+/* hv ended: apply on_poweroff/on_reboot/on_crash. */
+static void dom_hv_gone_end(struct dom *d)
 {
 	char kind[16];
 	enum dom_action act = DOM_ACT_DESTROY;
 	int reason = DR_SHUTOFF_SHUTDOWN;
 	struct verr e;
 
-	domcon_flush(d);
-	dom_unwatch(d);
 	snprintf(kind, sizeof(kind), "%s", dom_exit_kind(d));
 	log_info("dom %s: hv ended (%s)", d->cfg.name, kind);
 	if (!strcmp(kind, "poweroff")) {
@@ -1300,6 +1424,8 @@ void dom_child_exited(pid_t pid, int status)
 	for (d = dom_first(); d; d = d->next)
 		if (d->child && d->pid == pid) {
 			d->exit_status = status;
+			if (d->exit_wait)	/* awaited: the domain ends */
+				dom_exit_wait_end(d->exit_wait);
 			return;
 		}
 }
@@ -1354,15 +1480,18 @@ static void dom_op_applied(struct dom *d, enum dom_op op)
 		dom_set_state(d, DS_RUNNING, DR_RUNNING_UNPAUSED);
 }
 
-/* Destroy when hv is not asked (or did not answer): kill it. */
-static void dom_destroy_kill(struct dom *d)
+/* Destroy when hv is not asked (or did not answer): kill it. 2 when
+ * its exit is awaited (d stays until then), 0 when the domain ended
+ * (d may be freed). */
+static int dom_destroy_kill(struct dom *d)
 {
 	kill(d->pid, SIGKILL);
-	dom_hv_gone(d);
+	return dom_hv_end(d) ? 2 : 0;
 }
 
 /* The part of destroy before hv is asked: 1 if hv must be asked, 0 if
- * the domain is destroyed already, -errno with e. */
+ * the domain is destroyed already (d may be freed), 2 if hv was killed
+ * and its exit is awaited, -errno with e. */
 static int dom_destroy_begin(struct dom *d, struct verr *e)
 {
 	int rc = dom_check_not_dom0(d, e);
@@ -1382,10 +1511,8 @@ static int dom_destroy_begin(struct dom *d, struct verr *e)
 	if (rc < 0)
 		return rc;
 	d->destroying = true;
-	if (d->save_job || d->mig_job) {	/* hv is busy: no answer */
-		dom_destroy_kill(d);
-		return 0;
-	}
+	if (d->save_job || d->mig_job)	/* hv is busy: no answer */
+		return dom_destroy_kill(d);
 	return 1;
 }
 
@@ -1396,18 +1523,42 @@ int dom_shutdown(struct dom *d, struct verr *e)
 	return rc < 0 ? rc : dom_hv_call(d, "shutdown", NULL, e);
 }
 
-/* Destroy waits for hv to end so the caller sees "shut off" at once. */
+/* xvmd's own stop: hv's exit may still be awaited after (dom_exits_wait
+ * lets it end). */
 int dom_destroy(struct dom *d, struct verr *e)
 {
 	int rc = dom_destroy_begin(d, e);
 
-	if (rc <= 0)
-		return rc;
+	if (rc != 1)
+		return rc < 0 ? rc : 0;
 	if (dom_hv_call(d, "destroy", NULL, e) < 0) {
 		log_warn("dom %s: %s; killing hv", d->cfg.name, e->msg);
 		kill(d->pid, SIGKILL);
 	}
 	dom_hv_gone(d);
+	return 0;
+}
+
+void dom_exits_wait(void)
+{
+	int64_t end = loop_now_ms() + HV_EXIT_WAIT_MS + 2 * VIF_CALL_MS + 1000;
+	struct dom *d;
+	bool any;
+
+	do {
+		for (any = false, d = dom_first(); d && !any; d = d->next)
+			any = d->exit_wait != NULL;
+		if (!any && !hvcall_pending())
+			return;
+		loop_run_once(HV_EXIT_POLL_MS);
+	} while (loop_now_ms() < end);
+}
+
+int dom_destroy_now(struct dom *d, void (*fn)(void *opaque), void *opaque)
+{
+	d->destroying = true;
+	if (dom_destroy_kill(d) == 2 && fn)
+		return dom_when_stopped(d, fn, opaque);
 	return 0;
 }
 
@@ -1422,6 +1573,31 @@ struct dom_op_call {
 	void *opaque;
 };
 
+/* A destroy is answered once every storage daemon stopping let go of
+ * its images (the domain's own among them): the client may use them. */
+static void dom_op_destroyed(void *opaque)
+{
+	struct dom_op_call *oc = opaque;
+
+	oc->done(oc->opaque, 0, NULL);
+	free(oc);
+}
+
+/* The destroyed domain ended (hv's exit seen): its daemon's stop next. */
+static void dom_destroy_ended(void *opaque)
+{
+	if (dom_qsd_when_stopped(dom_op_destroyed, opaque) <= 0)
+		dom_op_destroyed(opaque);
+}
+
+/* A destroy's answer waits for hv's exit (d, unless NULL: gone already)
+ * and the storage daemons' stops: 1 (oc answered then), 0: answer now. */
+static int dom_destroy_wait(struct dom *d, struct dom_op_call *oc)
+{
+	return dom_when_stopped(d, dom_destroy_ended, oc) > 0 ||
+	       dom_qsd_when_stopped(dom_op_destroyed, oc) > 0;
+}
+
 static void dom_op_hv_done(void *opaque, int rc, const json_t *result,
 			   const char *msg)
 {
@@ -1433,14 +1609,18 @@ static void dom_op_hv_done(void *opaque, int rc, const json_t *result,
 	(void)result;
 	if (oc->op == DOM_OP_DESTROY) {
 		/* hv gone on its own meanwhile: destroyed all the same */
+		bool waits = false;
+
 		if (same) {
 			if (rc < 0) {
 				log_warn("dom %s: hv destroy: %s; killing hv",
 					 oc->name, msg);
 				kill(d->pid, SIGKILL);
 			}
-			dom_hv_gone(d);
+			waits = dom_hv_end(d);
 		}
+		if (dom_destroy_wait(waits ? d : NULL, oc))
+			return;
 		rc = 0;
 	} else if (rc < 0) {
 		verr_fail(&e, rc, VERR_OPERATION_FAILED, "operation failed: "
@@ -1465,33 +1645,43 @@ int dom_op_async(struct dom *d, enum dom_op op, dom_op_done_fn done,
 	int rc = op == DOM_OP_DESTROY ? dom_destroy_begin(d, e) :
 		 dom_op_check(d, op, e);
 
-	if (rc < 0 || (op == DOM_OP_DESTROY && rc == 0))
+	if (rc < 0)
 		return rc;
 	oc = calloc(1, sizeof(*oc));
 	if (!oc) {
 		if (op == DOM_OP_DESTROY) {
-			dom_destroy_kill(d);
+			if (rc == 1)
+				dom_destroy_kill(d);
 			return 0;
 		}
 		return verr_nomem(e);
 	}
-	snprintf(oc->name, sizeof(oc->name), "%s", d->cfg.name);
-	oc->pid = d->pid;
 	oc->op = op;
 	oc->done = done;
 	oc->opaque = opaque;
+	/* destroyed (d may be gone), or killed (its exit awaited) */
+	if (op == DOM_OP_DESTROY && rc != 1) {
+		if (dom_destroy_wait(rc == 2 ? d : NULL, oc))
+			return 1;
+		free(oc);
+		return 0;
+	}
+	snprintf(oc->name, sizeof(oc->name), "%s", d->cfg.name);
+	oc->pid = d->pid;
 	store_run_path(path, sizeof(path), d->cfg.name, "sock");
 	rc = hvcall_start(path, dom_op_method[op], NULL, HV_ASYNC_MS,
 			  dom_op_hv_done, oc);
 	if (rc == 0)
 		return 1;
-	free(oc);
 	if (op == DOM_OP_DESTROY) {
 		log_warn("dom %s: cannot reach hv (%s); killing hv",
 			 d->cfg.name, strerror(-rc));
-		dom_destroy_kill(d);
+		if (dom_destroy_wait(dom_destroy_kill(d) == 2 ? d : NULL, oc))
+			return 1;
+		free(oc);
 		return 0;
 	}
+	free(oc);
 	return verr_fail(e, rc, VERR_OPERATION_FAILED, "operation failed: "
 			 "cannot reach hv of '%s': %s", d->cfg.name,
 			 strerror(-rc));

@@ -25,6 +25,14 @@ void dom_hv_gone(struct dom *d);
  * the running XML, migration settings), which a restarted xvmd adopts;
  * again when a setting in it changes. */
 void dom_run_state_store(struct dom *d);
+/* hv closed its socket and its exit is awaited (up to 3 s, on the
+ * loop): fn(opaque) once the domain ended (stopped, or restarting); 1,
+ * or 0 when nothing is awaited (fn not called), -ENOMEM. d's own end
+ * may free it: fn gets no domain. */
+int dom_when_stopped(struct dom *d, void (*fn)(void *opaque), void *opaque);
+/* Destroy without asking hv (SIGKILL), then as dom_when_stopped() (fn
+ * may be NULL: nobody waits). */
+int dom_destroy_now(struct dom *d, void (*fn)(void *opaque), void *opaque);
 /* Start hv for an inactive domain (d->restore set: from a save image),
  * as steps on the loop (VNICs, qemu-storage-daemon, hv, its status;
  * dom_run.c): 0 and done() once hv answers or a step failed (then

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "dom.h"
 #include "dom_run.h"
+#include "dom_disk.h"
 #include "savefile.h"
 #include "store.h"
 
@@ -204,6 +205,11 @@ int dom_check_idle(const struct dom *d, struct verr *e)
 		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
 				 "operation is not valid: an interface of '%s' "
 				 "is being attached or detached", d->cfg.name);
+	/* a finish waits for its storage daemon (destroy is allowed) */
+	if (dom_qsd_starting(d))
+		return verr_fail(e, -EBUSY, VERR_OPERATION_INVALID, "Requested "
+				 "operation is not valid: domain '%s' is being "
+				 "migrated in", d->cfg.name);
 	return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "xvm/log.h"
 #include "loop.h"
 #include "dom.h"
+#include "dom_disk.h"
 #include "pool.h"
 #include "netallow.h"
 #include "remote.h"
@@ -363,6 +364,10 @@ int main(int argc, char **argv)
 	tls_server_fini();
 	if (xvmd_quit)
 		dom_stop_all();
+	/* hv exits still awaited, and the stopped domains' storage
+	 * daemons, end on the loop: let them */
+	dom_exits_wait();
+	dom_qsd_stops_wait();
 	sched_fini(!dom_any_running());
 	log_info("stopped");
 	return 0;
