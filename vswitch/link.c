@@ -141,7 +141,7 @@ static int link_attach_phys(struct vswd *d, const char *name,
 				strerror(errno));
 		goto fail;
 	}
-	up->pmd = place_new_port(d, NULL);	/* never pinned */
+	up->pmd = place_new_port(d, l->sw, NULL);	/* never pinned */
 	rc = pmd_add_port(d->pmds, d->npmds, up);
 	if (rc == -ENOBUFS) {
 		stats_nobufs_error(d, err);
@@ -195,7 +195,7 @@ void link_put(struct vswd *d, struct vsw_link *l)
 {
 	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0 && l->nflows == 0) {
 		link_detach_phys(d, l);
-		place_rebalance(d);
+		place_rebalance(d, NULL);
 	}
 }
 

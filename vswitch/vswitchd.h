@@ -102,15 +102,17 @@ static inline struct pmd *vsw_pmd(const struct vswd *d,
 	return d->pmds[p->pmd];
 }
 
-/* place.c: which PMD polls each port (vswitchd.8 "PMD threads"). */
-/* A new port's owner: the PMD pinned by props (a VNIC's pmd property, if
- * vswitchd runs that PMD), else the one polling the fewest ports (the
- * lowest index among those). */
-unsigned place_new_port(const struct vswd *d, const struct link_props *props);
-/* Ports not pinned moved so that no PMD polls two more than another
- * (fewest moves; pinned ones go to their PMD first). After a port came
- * or went or a pin changed. */
-void place_rebalance(struct vswd *d);
+/* place.c: which PMD polls each port (balance.h's rule; vswitchd.8 "PMD
+ * threads"). */
+/* A new port's owner, for a port of switch sw (a phys link's not listed
+ * yet when its uplink is attached): where balance_plan() puts it among
+ * the running ports; the PMD props pin (if vswitchd runs it). */
+unsigned place_new_port(const struct vswd *d, const struct vsw_switch *sw,
+			const struct link_props *props);
+/* The running ports planned again (balance_plan()) and those placed
+ * elsewhere moved, after a port came or went or a pin changed; fresh
+ * (or NULL) is placed as a new port would be (its pin was reset). */
+void place_rebalance(struct vswd *d, const struct vsw_port *fresh);
 /* A pmd property vswitchd can apply: 0, or -EINVAL with err. */
 int place_check_pin(const struct vswd *d, const struct link_props *props,
 		    struct rpc_error *err);
