@@ -14,6 +14,7 @@ struct balance {
 	unsigned end[BALANCE_MAX_SWITCHES];
 	unsigned size[BALANCE_MAX_SWITCHES];	/* ports not pinned */
 	int home[BALANCE_MAX_SWITCHES];		/* -1: none yet */
+	bool anchored[BALANCE_MAX_SWITCHES];	/* a pinned port at home */
 };
 
 static unsigned balance_least(const struct balance *b)
@@ -71,9 +72,14 @@ static void balance_homes(struct balance *b)
 		}
 		b->home[s] = free_home >= 0 ? free_home : pin_home;
 	}
-	for (unsigned s = 0; s < b->nsw; s++)
+	for (unsigned s = 0; s < b->nsw; s++) {
+		b->anchored[s] = false;
+		for (unsigned i = b->first[s]; i < b->end[s]; i++)
+			b->anchored[s] |= b->p[i].pin >= 0 &&
+					  b->p[i].pin == b->home[s];
 		if (b->home[s] >= 0)
 			b->load[b->home[s]] += b->size[s];
+	}
 	for (unsigned s = 0; s < b->nsw; s++) {
 		if (b->home[s] >= 0 || !b->size[s])
 			continue;
@@ -82,7 +88,8 @@ static void balance_homes(struct balance *b)
 	}
 }
 
-/* Step 3: one whole switch moved, if a move brings two PMDs closer. */
+/* Step 3: one whole switch moved, if a move brings two PMDs closer; not
+ * one anchored by a pinned port (its ports follow the pin). */
 static bool balance_move_switch(struct balance *b)
 {
 	unsigned best_s = 0, best_to = 0;
@@ -91,7 +98,7 @@ static bool balance_move_switch(struct balance *b)
 	for (unsigned s = 0; s < b->nsw; s++) {
 		unsigned sz = b->size[s], hi;
 
-		if (!sz || b->home[s] < 0)
+		if (!sz || b->home[s] < 0 || b->anchored[s])
 			continue;
 		hi = b->load[b->home[s]];
 		for (unsigned to = 0; to < b->npmds; to++) {

@@ -15,7 +15,9 @@
  *     goes to the least loaded PMD (ties to the lower), in switch order.
  *  3. Whole switches move from a busier PMD to a less busy one while a
  *     move brings the two closer (the move that lowers the sum of the
- *     squared loads most; ties to the lower switch, then PMD).
+ *     squared loads most; ties to the lower switch, then PMD). A switch
+ *     with a pinned port at its home does not move: its other ports stay
+ *     with the pinned one (a pinned uplink keeps its VNICs).
  *  4. A switch of more than BALANCE_SPLIT_MIN such ports is split when
  *     the busiest PMD polling ports of one polls two or more more than
  *     the least loaded PMD: of the big switch it polls most of, its

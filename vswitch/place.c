@@ -57,9 +57,12 @@ static void place_switch(const struct vswd *d, struct place_set *s,
 			 const struct link_props *new_props, bool new_here)
 {
 	s->nsw++;
-	if (l && l->uplink)
-		place_add(s, l->uplink, -1,
+	if (l && l->uplink) {
+		const struct link_props *pp = physprop_props(d, l->name);
+
+		place_add(s, l->uplink, place_pinned(d, pp) ? (int)pp->pmd : -1,
 			  l->uplink == fresh ? -1 : (int)l->uplink->pmd);
+	}
 	for (const struct vsw_vnic *v = d->vnics; l && v; v = v->next)
 		if (v->over == l && v->port)
 			place_add(s, v->port, place_pinned(d, &v->props) ?

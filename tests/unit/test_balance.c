@@ -245,6 +245,13 @@ static void test_pins(void)
 	model_add(&m, 1, 1);
 	model_add(&m, 1, -1);
 	CHECK_PLACED(&m, "00|11");
+	/* a switch with a pinned port at home stays whole with it, even
+	 * with the other PMD idle */
+	model_del(&m, 0, 0);
+	model_del(&m, 0, 0);
+	CHECK_PLACED(&m, "|11");
+	model_add_n(&m, 0, 2);
+	CHECK_PLACED(&m, "00|11");
 	/* pinned away from home, unpinned: back home */
 	model_pin(&m, 0, 0, 1);
 	model_pin(&m, 0, 0, -1);

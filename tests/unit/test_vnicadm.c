@@ -59,15 +59,16 @@ static const char phys_json[] =
 	"[{\"name\":\"eth0\",\"media\":\"Ethernet\",\"state\":\"up\","
 	"\"speed\":10000,\"duplex\":\"full\",\"device\":\"virtio_net\","
 	"\"macaddress\":\"52:54:00:0a:0b:0c\",\"inuse\":true,"
-	"\"clients\":[\"vnic0\",\"xvm1_0\"],\"rxrings\":1,\"txrings\":1},"
+	"\"clients\":[\"vnic0\",\"xvm1_0\"],\"rxrings\":1,\"txrings\":1,"
+	"\"pmd\":1},"
 	"{\"name\":\"veth1\",\"media\":\"Ethernet\",\"state\":\"down\","
 	"\"speed\":0,\"duplex\":\"unknown\",\"device\":\"veth\","
 	"\"macaddress\":\"2:0:0:0:0:1\",\"inuse\":false,\"clients\":[],"
-	"\"rxrings\":0,\"txrings\":0},"
+	"\"rxrings\":0,\"txrings\":0,\"pmd\":null},"
 	"{\"name\":\"eth2\",\"media\":\"Ethernet\",\"state\":\"up\","
 	"\"speed\":1000,\"duplex\":\"full\",\"device\":\"ixgbe\","
 	"\"macaddress\":null,\"inuse\":true,\"clients\":[],"
-	"\"rxrings\":4,\"txrings\":2}]";
+	"\"rxrings\":4,\"txrings\":2,\"pmd\":0}]";
 
 /* show-ether: a 1G link, a 100M half-duplex one, one that says nothing */
 static const char ether_json[] =
@@ -168,6 +169,11 @@ static void test_golden_link(void)
 	print_golden("show-link-s", VN_T_LINK_STATS, NULL, false, links_json);
 	print_golden("show-phys", VN_T_PHYS, NULL, false, phys_json);
 	print_golden("show-phys-p", VN_T_PHYS, "link,state,speed", true,
+		     phys_json);
+	/* PMD only with -o (the uplink's PMD, "--" when not attached) */
+	print_golden("show-phys-o-pmd", VN_T_PHYS, "link,state,pmd", false,
+		     phys_json);
+	print_golden("show-phys-o-pmd-p", VN_T_PHYS, "link,pmd", true,
 		     phys_json);
 	print_golden("show-ether", VN_T_ETHER, NULL, false, ether_json);
 	print_golden("show-ether-p", VN_T_ETHER, "link,auto,speed-duplex,pause",
