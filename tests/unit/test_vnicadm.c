@@ -789,7 +789,7 @@ static void test_altroot(void)
 	char *saved = env_save("XVM_STATEDIR");
 	char root[64] = "/tmp/vnicadm-root.XXXXXX", cmd[128];
 	const json_t *e;
-	json_t *conf;
+	json_t *conf, *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
 	setenv("XVM_STATEDIR", "/state", 1);
@@ -820,6 +820,28 @@ static void test_altroot(void)
 			    "vnic0"), 0);
 	CU_ASSERT_EQUAL(RUN("reset-linkprop", "-R", root, "-p", "cpus",
 			    "vnic0"), 0);
+	/* a phys link's pmd: in "phys", gone when reset; nothing else */
+	CU_ASSERT_EQUAL(RUN("set-linkprop", "-R", root, "-p", "pmd=3",
+			    "phys0"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	conf = root_conf(root);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	want = json_pack("[{s:s, s:{s:s}}]", "name", "phys0", "props", "pmd",
+			 "3");
+	CU_ASSERT_TRUE(json_equal(json_object_get(conf, "phys"), want));
+	json_decref(want);
+	json_decref(conf);
+	CHECK_ERR("cannot set link properties on 'phys0': object not found",
+		  "set-linkprop", "-R", root, "-p", "maxbw=10M", "phys0");
+	CHECK_ERR("cannot set link property 'pmd' on 'phys0': invalid value "
+		  "'16' for link property 'pmd'",
+		  "set-linkprop", "-R", root, "-p", "pmd=16", "phys0");
+	CU_ASSERT_EQUAL(RUN("reset-linkprop", "-R", root, "phys0"), 0);
+	conf = root_conf(root);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(conf, "phys")), 0);
+	json_decref(conf);
+	CHECK_ERR("cannot reset link properties on 'phys0': object not found",
+		  "reset-linkprop", "-R", root, "phys0");
 	/* rename-link: the etherstub with its VNICs, then back */
 	CU_ASSERT_EQUAL(RUN("rename-link", "-R", root, "stub0", "stub7"), 0);
 	conf = root_conf(root);
