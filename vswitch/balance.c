@@ -48,8 +48,8 @@ static int balance_runs(struct balance *b)
 
 /* Step 1 and 2: pinned ports on their PMD; each switch's home, the PMD
  * of its oldest placed port not pinned (or else of its oldest pinned
- * one), which a split (step 4) never takes from it: the next plan
- * finds the same home. */
+ * one), which a split (step 4) never moves: the next plan finds the
+ * same home. */
 static void balance_homes(struct balance *b)
 {
 	for (unsigned s = 0; s < b->nsw; s++) {
@@ -124,13 +124,20 @@ static bool balance_move_switch(struct balance *b)
 	return true;
 }
 
-/* Ports of switch s on PMD k (not pinned). */
+/* The ports of switch s on PMD k that a split may move: not pinned, and
+ * not its oldest such port (which keeps its home where it is, so that
+ * the next plan finds the same home and places the same). */
 static unsigned balance_on(const struct balance *b, unsigned s, unsigned k)
 {
 	unsigned c = 0;
+	bool oldest = true;
 
-	for (unsigned i = b->first[s]; i < b->end[s]; i++)
-		c += b->p[i].pin < 0 && b->p[i].pmd == (int)k;
+	for (unsigned i = b->first[s]; i < b->end[s]; i++) {
+		if (b->p[i].pin >= 0)
+			continue;
+		c += !oldest && b->p[i].pmd == (int)k;
+		oldest = false;
+	}
 	return c;
 }
 
@@ -168,6 +175,7 @@ static bool balance_split_one(struct balance *b)
 			sw = s;
 		}
 	}
+	/* newest first: k runs out before the oldest, which most left out */
 	k = MIN(most, (b->load[hi] - b->load[lo]) / 2);
 	for (unsigned i = b->end[sw]; k && i-- > b->first[sw];) {
 		struct balance_port *p = &b->p[i];

@@ -209,6 +209,30 @@ static void test_big_switch_split(void)
 	CHECK_PLACED(&m, "00000000|");
 }
 
+/* Pins filling the big switch's home: it moves whole if it can; held
+ * there by a pin of its own, all its ports may leave but the oldest,
+ * which keeps the home (planning again moves nothing). */
+static void test_big_switch_pinned_home(void)
+{
+	struct model m;
+
+	model_init(&m, 2, 2);
+	model_add_n(&m, 0, 10);
+	CHECK_PLACED(&m, "0000011111|");
+	for (unsigned i = 0; i < 20; i++)
+		model_add(&m, 1, 0);
+	CHECK_PLACED(&m, "1111111111|00000000000000000000");
+	model_init(&m, 2, 2);
+	model_add(&m, 0, 0);
+	model_add_n(&m, 0, 10);
+	CHECK_PLACED(&m, "00000011111|");
+	for (unsigned i = 0; i < 20; i++)
+		model_add(&m, 1, 0);
+	CHECK_PLACED(&m, "00111111111|00000000000000000000");
+	model_plan(&m);
+	CU_ASSERT_EQUAL(m.moved, 0);
+}
+
 /* Four PMDs, one big switch: in four, its oldest ports at home. */
 static void test_big_switch_four_pmds(void)
 {
@@ -316,10 +340,11 @@ static void test_random_invariants(void)
 	struct model m;
 	unsigned seed = 12345;
 
-	for (unsigned run = 0; run < 200; run++) {
+	for (unsigned run = 0; run < 400; run++) {
 		unsigned npmds = 1 + run % 4;
 
-		model_init(&m, 6, npmds);
+		/* six switches, or two that grow big enough to split */
+		model_init(&m, run % 8 < 4 ? 6 : 2, npmds);
 		for (unsigned step = 0; step < 60; step++) {
 			unsigned r = rand_r(&seed), sw = r % m.nsw;
 			struct balance_port again[MAXP];
@@ -368,6 +393,7 @@ static CU_TestInfo tests[] = {
 	{ "a switch gone: another moves whole, once", test_rebalance_on_delete },
 	{ "a switch much bigger than the others is split", test_big_switch_split },
 	{ "... over four PMDs, its oldest ports at home", test_big_switch_four_pmds },
+	{ "... its home full of pins: all leave but the oldest", test_big_switch_pinned_home },
 	{ "pinned ports stay pinned, moving nobody else", test_pins },
 	{ "pins weigh in the balance", test_pins_weigh },
 	{ "one PMD: everything on it", test_one_pmd },
