@@ -386,8 +386,59 @@ out:
 	return ret;
 }
 
+/* A phys link's own property (pmd), in the "phys" array vswitchd keeps
+ * (vswitch/physprop.c): the entry of link made or changed, dropped when
+ * nothing is left in it. Whether link exists is for that root's
+ * vswitchd, as for a VNIC created over it; so a name the file does not
+ * have, with another property (or a reset of all with no entry), is
+ * "object not found" as before. */
+static int root_phys_linkprop(struct vnicadm *v, struct vn_root *r,
+			      const char *link,
+			      const struct vswctl_props *props,
+			      const char *const *names, unsigned nnames)
+{
+	const char *verb = props ? "set" : "reset";
+	json_t *arr = json_object_get(r->conf, "phys"), *e;
+	char err[LINKPROP_ERRLEN];
+	struct link_props p;
+	size_t i;
+
+	bool only_pmd = props || nnames;
+
+	for (unsigned k = 0; k < (props ? props->n : nnames); k++)
+		only_pmd &= strcmp(props ? props->prop[k].name : names[k],
+				   "pmd") == 0;
+	if (!only_pmd && !(!props && !nnames && root_find(r, "phys", link,
+							  NULL)))
+		return vn_fail(v, "cannot %s link properties on '%s': object "
+			       "not found", verb, link);
+	if (!json_is_array(arr)) {
+		arr = json_array();
+		if (!arr || json_object_set_new(r->conf, "phys", arr) < 0)
+			return vn_fail(v, "out of memory");
+	}
+	e = root_find(r, "phys", link, &i);
+	if (!e) {
+		e = json_pack("{s:s, s:{}}", "name", link, "props");
+		if (!e || json_array_append_new(arr, e) < 0)
+			return vn_fail(v, "out of memory");
+		i = json_array_size(arr) - 1;
+	}
+	if (root_props_get(v, e, &p))
+		return 1;
+	if (props)
+		linkprop_set(&p, "pmd", props->prop[0].value, err); /* checked */
+	else
+		linkprop_reset(&p, "pmd", err);
+	if (!(p.set & (1u << LINKPROP_PMD)))
+		json_array_remove(arr, i);
+	else
+		json_object_set_new(e, "props", vswctl_saved_props(&p));
+	return root_save(v, r);
+}
+
 /* set (props) or reset (names, all when nnames is 0) a saved VNIC's
- * properties. */
+ * properties, or a phys link's pmd. */
 int vn_root_linkprop(struct vnicadm *v, const char *root, const char *link,
 		     const struct vswctl_props *props,
 		     const char *const *names, unsigned nnames)
@@ -408,8 +459,7 @@ int vn_root_linkprop(struct vnicadm *v, const char *root, const char *link,
 		goto out;
 	}
 	if (!e) {
-		vn_fail(v, "cannot %s link properties on '%s': object not "
-			"found", verb, link);
+		ret = root_phys_linkprop(v, &r, link, props, names, nnames);
 		goto out;
 	}
 	if (root_props_get(v, e, &p))

@@ -188,6 +188,15 @@ static const struct ofmt_field phys_fields[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+/* With PMD (the vswitchd PMD polling the attached uplink, "--" when
+ * not attached), printed only when -o names it, as show-vnic's. */
+static const struct ofmt_field phys_fields_x[] = {
+	F("LINK", 13, C_NAME), F("MEDIA", 21, C_MEDIA),
+	F("STATE", 11, C_STATE), F("SPEED", 7, C_SPEED),
+	F("DUPLEX", 10, C_DUPLEX), F("DEVICE", 13, C_DEVICE),
+	F("PMD", 4, C_PMD), { NULL, 0, 0, NULL },
+};
+
 /* dladm show-phys -m's and -H's widths */
 static const struct ofmt_field phys_mac_fields[] = {
 	F("LINK", 13, C_PLINK), F("SLOT", 9, C_SLOT),
@@ -245,6 +254,8 @@ int vn_table_open(struct vnicadm *v, enum vn_table t, const char *oarg,
 			fields = vnic_fields_x;
 		else if (t == VN_T_VNIC_STATS)
 			fields = vnic_stats_fields_x;
+		else if (t == VN_T_PHYS)
+			fields = phys_fields_x;
 	}
 	return cli_table_open(&v->cli, fields, oarg, parseable, o);
 }

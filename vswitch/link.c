@@ -141,7 +141,7 @@ static int link_attach_phys(struct vswd *d, const char *name,
 				strerror(errno));
 		goto fail;
 	}
-	up->pmd = place_new_port(d, NULL);	/* never pinned */
+	up->pmd = place_new_port(d, l->sw, physprop_props(d, name));
 	rc = pmd_add_port(d->pmds, d->npmds, up);
 	if (rc == -ENOBUFS) {
 		stats_nobufs_error(d, err);
@@ -154,6 +154,7 @@ static int link_attach_phys(struct vswd *d, const char *name,
 	l->uplink = up;
 	l->next = d->links;
 	d->links = l;
+	log_info("link %s: attached, uplink on PMD %u", name, up->pmd);
 	*out = l;
 	return 0;
 fail:
@@ -195,7 +196,7 @@ void link_put(struct vswd *d, struct vsw_link *l)
 {
 	if (l->cls == VSW_LINK_PHYS && l->nvnics == 0 && l->nflows == 0) {
 		link_detach_phys(d, l);
-		place_rebalance(d);
+		place_rebalance(d, NULL);
 	}
 }
 

@@ -479,6 +479,7 @@ static void teardown(struct vswd *d)
 	flows_destroy_all(d);
 	vnics_destroy_all(d);
 	links_destroy_all(d);
+	physprops_destroy_all(d);
 	for (unsigned i = 0; i < d->npmds; i++)
 		if (d->pmds[i])
 			pmd_stop(d->pmds[i]);

@@ -4,10 +4,12 @@
  * each control method that changed them (persist_commit(), called by the
  * dispatcher in control.c), and re-created at start (persist_restore(),
  * which calls the same create functions and saves nothing). Phys links
- * are implied by the VNICs over them. Only properties set without -t are
- * saved, as their text.
+ * are implied by the VNICs over them; their own properties (pmd) are in
+ * "phys" (physprop.c). Only properties set without -t are saved, as
+ * their text.
  *
  *   {"version":1,"etherstubs":[{"name":"stub0"}],
+ *    "phys":[{"name":"eth0","props":{"pmd":"1"}}],
  *    "vnics":[{"name":"vnic0","link":"stub0","mac":"2:8:20:1:2:3",
  *              "macaddrtype":"random","vid":5,"kind":"host",
  *              "props":{"maxbw":"50"}}]}
@@ -64,8 +66,9 @@ static json_t *persist_json(const struct vswd *d)
 		if (l->cls == VSW_LINK_ETHERSTUB && !l->temporary)
 			json_array_append_new(stubs, json_pack("{s:s}", "name",
 							       l->name));
-	return json_pack("{s:i, s:o, s:o, s:o}", "version", 1, "etherstubs",
-			 stubs, "vnics", vnics, "flows", flows_persist_json(d));
+	return json_pack("{s:i, s:o, s:o, s:o, s:o}", "version", 1,
+			 "etherstubs", stubs, "phys", physprop_persist_json(d),
+			 "vnics", vnics, "flows", flows_persist_json(d));
 }
 
 json_t *persist_vnics(const struct vswd *d)
@@ -366,6 +369,7 @@ int persist_restore(struct vswd *d)
 			log_err("persist: etherstub %s not restored: %s",
 				name, err.message);
 	}
+	physprop_restore(d, json_object_get(root, "phys"));
 	json_array_foreach(json_object_get(root, "vnics"), i, e)
 		persist_restore_vnic(d, e);
 	flows_restore(d, json_object_get(root, "flows"));

@@ -280,6 +280,8 @@ static void phys_add_use(struct vswd *d, json_t *row)
 		if (v->over == l)
 			json_array_append_new(clients, json_string(v->name));
 	json_object_set_new(row, "inuse", json_boolean(l && l->uplink));
+	json_object_set_new(row, "pmd", l && l->uplink ?
+			    json_integer(l->uplink->pmd) : json_null());
 	json_object_set_new(row, "clients", clients);
 	json_object_set_new(row, "rxrings", json_integer(st.rx_queues));
 	json_object_set_new(row, "txrings", json_integer(st.tx_queues));

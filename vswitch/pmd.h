@@ -8,8 +8,8 @@
  * uplink are checked at each wakeup.
  *
  * Several PMDs (vswitchd --pmd-cpus): each polls the ports it owns
- * (vsw_port.pmd, chosen by the control thread: vswitchd.h's
- * ports_place()), any port of any switch; a frame for a port another PMD
+ * (vsw_port.pmd, chosen by the control thread: place.c, by balance.c's
+ * rule), any port of any switch; a frame for a port another PMD
  * owns goes through that port's handoff ring (dp.h), and a PMD about to
  * sleep is woken by whoever hands it a frame. Each PMD has its own
  * counters, and its own slot in every port's; readers sum them.

@@ -164,7 +164,7 @@ static int vnic_start_port(struct vswd *d, struct vsw_vnic *v,
 	if ((v->props.set & (1u << LINKPROP_PMD)) && v->props.pmd >= d->npmds)
 		log_warn("vnic %s: pmd %u not applied: vswitchd runs %u "
 			 "PMD(s)", v->name, v->props.pmd, d->npmds);
-	p->pmd = place_new_port(d, &v->props);
+	p->pmd = place_new_port(d, v->over->sw, &v->props);
 	rc = pmd_set_props(vsw_pmd(d, p), p, &v->props);	/* not yet polled */
 	if (rc == 0)
 		rc = pmd_add_port(d->pmds, d->npmds, p);
@@ -258,7 +258,7 @@ int vnic_create(struct vswd *d, const struct vnic_spec *s,
 	log_info("vnic %s: created over %s (%s, vid %u, PMD %u)", v->name,
 		 over->name, v->kind == VNIC_GUEST ? "guest" : "host", v->vid,
 		 v->port->pmd);
-	place_rebalance(d);	/* a pinned one may unbalance the others */
+	place_rebalance(d, NULL);	/* the others may move */
 	*out = v;
 	return 0;
 fail:
@@ -293,7 +293,7 @@ int vnic_delete(struct vswd *d, const char *name, bool temporary,
 	vnic_stop_port(d, v);
 	vnic_forget(d, v);
 	log_info("vnic %s: deleted%s", name, temporary ? " (temporarily)" : "");
-	place_rebalance(d);
+	place_rebalance(d, NULL);
 	return 0;
 }
 
@@ -327,9 +327,14 @@ int vnic_apply_props(struct vswd *d, struct vsw_vnic *v,
 	if ((run->set ^ v->props.set) & (1u << LINKPROP_PMD) ||
 	    run->pmd != v->props.pmd) {
 		/* pinned (vswitchd runs that PMD: vnicprop.c checked) or
-		 * back to the default: in effect now, traffic running */
+		 * back to the default (placed as a new port would be): in
+		 * effect now, traffic running */
+		bool unpinned = !(run->set & (1u << LINKPROP_PMD)) &&
+				(v->props.set & (1u << LINKPROP_PMD)) &&
+				v->props.pmd < d->npmds;
+
 		v->props = *run;
-		place_rebalance(d);
+		place_rebalance(d, unpinned ? v->port : NULL);
 		log_info("vnic %s: on PMD %u", v->name, v->port->pmd);
 	}
 	if (run->maxbw != v->props.maxbw) {

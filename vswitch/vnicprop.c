@@ -2,28 +2,29 @@
  * VNIC properties over the control socket (docs/vswitchd-control.md
  * "vnic.set / vnic.reset", "linkprop.get"): the methods parse and check,
  * vnic_apply_props() puts the result in effect. Properties set without
- * "temporary" are saved (for a persistent VNIC).
+ * "temporary" are saved (for a persistent VNIC). The same methods set a
+ * phys link's own property, pmd (physprop.c).
  */
 #include <string.h>
 
 #include "control.h"
 #include "vswitchd.h"
 
-/* The VNIC a set/reset names. */
+/* The VNIC a set/reset names, or (*v NULL) the phys link *name. */
 static int vnicprop_target(struct vswd *d, json_t *params, struct vsw_vnic **v,
-			   bool *temporary, struct rpc_error *err)
+			   const char **name, bool *temporary,
+			   struct rpc_error *err)
 {
-	const char *name;
-	int rc = ctl_name_temp(params, &name, temporary, err);
+	int rc = ctl_name_temp(params, name, temporary, err);
 
 	if (rc < 0)
 		return rc;
-	*v = vnic_find(d, name);
-	if (!*v)
-		return link_find(d, name) ?
-			rpc_errorf(err, ENOTSUP, "operation not supported") :
-			rpc_errorf(err, ENOENT, "object not found");
-	return 0;
+	*v = vnic_find(d, *name);
+	if (*v || physprop_target(d, *name))
+		return 0;
+	return link_find(d, *name) ?
+		rpc_errorf(err, ENOTSUP, "operation not supported") :
+		rpc_errorf(err, ENOENT, "object not found");
 }
 
 /* Apply run (and saved unless temporary); saved ones of a persistent
@@ -46,11 +47,14 @@ static int vnicprop_ctl_set(struct vswd *d, json_t *params,
 	struct vsw_vnic *v;
 	struct link_props run, saved;
 	json_t *props = json_object_get(params, "props");
+	const char *name;
 	bool temporary;
-	int rc = vnicprop_target(d, params, &v, &temporary, err);
+	int rc = vnicprop_target(d, params, &v, &name, &temporary, err);
 
 	if (rc < 0)
 		return rc;
+	if (!v)
+		return physprop_set(d, name, props, temporary, err);
 	if (!props)
 		return rpc_errorf(err, EINVAL, "missing parameter 'props'");
 	run = v->props;
@@ -80,14 +84,17 @@ static int vnicprop_ctl_reset(struct vswd *d, json_t *params,
 {
 	struct vsw_vnic *v;
 	struct link_props run, saved;
+	const char *name;
 	uint32_t mask;
 	bool temporary;
-	int rc = vnicprop_target(d, params, &v, &temporary, err);
+	int rc = vnicprop_target(d, params, &v, &name, &temporary, err);
 
 	if (rc == 0)
 		rc = ctl_prop_names(params, &mask, err);
 	if (rc < 0)
 		return rc;
+	if (!v)
+		return physprop_reset(d, name, mask, temporary, err);
 	run = v->props;
 	saved = v->saved;
 	vnicprop_reset_mask(&run, mask);
@@ -109,12 +116,26 @@ static json_t *vnicprop_json(const char *link, const struct link_props *p,
 			 "possible", linkprop_possible_str(id));
 }
 
+/* rw: the properties that can be set on it (a mask of ids). */
 static void vnicprop_list(json_t *arr, const char *link,
-			  const struct link_props *p, uint32_t mask, bool rw)
+			  const struct link_props *p, uint32_t mask, uint32_t rw)
 {
 	for (int id = 0; id < LINKPROP_COUNT; id++)
 		if (mask & (1u << id))
-			json_array_append_new(arr, vnicprop_json(link, p, id, rw));
+			json_array_append_new(arr, vnicprop_json(link, p, id,
+						rw & (1u << id)));
+}
+
+/* A phys link's: its own (pmd) settable, the rest read-only and unset. */
+static void vnicprop_list_phys(struct vswd *d, json_t *arr, const char *name,
+			       uint32_t mask, bool persistent)
+{
+	const struct link_props *p = persistent ? physprop_saved(d, name) :
+						  physprop_props(d, name);
+	struct link_props none;
+
+	link_props_init(&none);
+	vnicprop_list(arr, name, p ? p : &none, mask, 1u << LINKPROP_PMD);
 }
 
 /* The VNICs' properties: running values, or with persistent those of
@@ -129,7 +150,8 @@ static void vnicprop_list_vnics(struct vswd *d, json_t *arr, const char *name,
 	if (!saved) {
 		for (struct vsw_vnic *v = d->vnics; v; v = v->next)
 			if (!name || !strcmp(name, v->name))
-				vnicprop_list(arr, v->name, &v->props, mask, true);
+				vnicprop_list(arr, v->name, &v->props, mask,
+					      ~0u);
 		return;
 	}
 	json_array_foreach(saved, i, e) {
@@ -138,7 +160,7 @@ static void vnicprop_list_vnics(struct vswd *d, json_t *arr, const char *name,
 		if (!n || (name && strcmp(name, n)))
 			continue;
 		persist_vnic_props(e, &p);
-		vnicprop_list(arr, n, &p, mask, true);
+		vnicprop_list(arr, n, &p, mask, ~0u);
 	}
 }
 
@@ -162,17 +184,32 @@ static int vnicprop_ctl_get(struct vswd *d, json_t *params, json_t **result,
 		return rpc_errorf(err, ENOMEM, "out of memory");
 	if (name && !link_find(d, name) &&
 	    !(saved ? persist_vnic_find(saved, name) != NULL :
-		      vnic_find(d, name) != NULL)) {
+		      vnic_find(d, name) != NULL) &&
+	    !physprop_target(d, name)) {
 		json_decref(saved);
 		return rpc_errorf(err, ENOENT, "object not found");
 	}
 	link_props_init(&none);
 	arr = json_array();
-	/* links carry no settable properties of their own */
-	for (struct vsw_link *l = d->links; l; l = l->next)
-		if ((!name || !strcmp(name, l->name)) &&
-		    !(persistent && l->temporary))
-			vnicprop_list(arr, l->name, &none, mask, false);
+	/* etherstubs carry no settable properties of their own; phys links
+	 * pmd: attached ones, those named, and those with one set */
+	for (struct vsw_link *l = d->links; l; l = l->next) {
+		if ((name && strcmp(name, l->name)) ||
+		    (persistent && l->temporary))
+			continue;
+		if (l->cls == VSW_LINK_PHYS)
+			vnicprop_list_phys(d, arr, l->name, mask, persistent);
+		else
+			vnicprop_list(arr, l->name, &none, mask, 0);
+	}
+	if (name && !link_find(d, name) && !vnic_find(d, name) &&
+	    !(saved && persist_vnic_find(saved, name)))
+		vnicprop_list_phys(d, arr, name, mask, persistent);
+	for (const struct vsw_physprop *p = name ? NULL : d->physprops; p;
+	     p = p->next)
+		if (!link_find(d, p->name) &&
+		    (!persistent || (p->saved.set & (1u << LINKPROP_PMD))))
+			vnicprop_list_phys(d, arr, p->name, mask, persistent);
 	vnicprop_list_vnics(d, arr, name, mask, saved);
 	json_decref(saved);
 	*result = json_pack("{s:o}", "props", arr);

@@ -1,11 +1,12 @@
 # vswitch/ and netback/: vswitchd, the DPDK virtual switch.
 #  - build/vswitch/libvsw.a: the DPDK-free data-path logic (L2 table, VLAN
-#    tags, token buckets, protection), linked into the unit tests too;
+#    tags, token buckets, protection, the PMD placement rule), linked into
+#    the unit tests too;
 #  - build/vswitch/libvsw-dp.a: forwarding over mbufs (switch.c), for the
 #    unit tests (vswitchd links switch.o itself);
 #  - build/bin/vswitchd: the daemon (DPDK, libnl-route).
 VSW_LIB_SRCS := vswitch/l2.c vswitch/vlan.c vswitch/shaper.c vswitch/protect.c \
-                vswitch/csum.c vswitch/spin.c
+                vswitch/csum.c vswitch/spin.c vswitch/balance.c
 VSW_LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(VSW_LIB_SRCS))
 VSW_LIB      := $(BUILD)/vswitch/libvsw.a
 

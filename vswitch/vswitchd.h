@@ -59,6 +59,14 @@ struct vsw_vnic {
 	struct vsw_port *port;
 };
 
+/* A phys link's own properties, by name (physprop.c). */
+struct vsw_physprop {
+	struct vsw_physprop *next;
+	char name[LINKNAME_MAX];
+	struct link_props props;	/* in effect */
+	struct link_props saved;	/* persistent (set without -t) */
+};
+
 struct vswd {
 	char rundir[PATH_MAX];
 	char statedir[PATH_MAX];
@@ -78,6 +86,8 @@ struct vswd {
 	json_t *dormant;		/* saved VNICs deleted with -t: still
 					 * in config.json, back at restart */
 	struct vsw_flows *flows;	/* flows/flowctl.c's */
+	struct vsw_physprop *physprops;	/* phys links' own properties, by
+					 * name, attached or not (physprop.c) */
 };
 
 /* What vnic.create asks for (strings as received, already type-checked). */
@@ -102,15 +112,17 @@ static inline struct pmd *vsw_pmd(const struct vswd *d,
 	return d->pmds[p->pmd];
 }
 
-/* place.c: which PMD polls each port (vswitchd.8 "PMD threads"). */
-/* A new port's owner: the PMD pinned by props (a VNIC's pmd property, if
- * vswitchd runs that PMD), else the one polling the fewest ports (the
- * lowest index among those). */
-unsigned place_new_port(const struct vswd *d, const struct link_props *props);
-/* Ports not pinned moved so that no PMD polls two more than another
- * (fewest moves; pinned ones go to their PMD first). After a port came
- * or went or a pin changed. */
-void place_rebalance(struct vswd *d);
+/* place.c: which PMD polls each port (balance.h's rule; vswitchd.8 "PMD
+ * threads"). */
+/* A new port's owner, for a port of switch sw (a phys link's not listed
+ * yet when its uplink is attached): where balance_plan() puts it among
+ * the running ports; the PMD props pin (if vswitchd runs it). */
+unsigned place_new_port(const struct vswd *d, const struct vsw_switch *sw,
+			const struct link_props *props);
+/* The running ports planned again (balance_plan()) and those placed
+ * elsewhere moved, after a port came or went or a pin changed; fresh
+ * (or NULL) is placed as a new port would be (its pin was reset). */
+void place_rebalance(struct vswd *d, const struct vsw_port *fresh);
 /* A pmd property vswitchd can apply: 0, or -EINVAL with err. */
 int place_check_pin(const struct vswd *d, const struct link_props *props,
 		    struct rpc_error *err);
@@ -196,6 +208,31 @@ bool persist_is_dormant(const struct vswd *d, const char *name);
 /* Saved VNICs not running: the one named old is called new, and those
  * over link old are over new (rename-link). */
 void persist_rename_dormant(struct vswd *d, const char *old, const char *new);
+
+/* physprop.c: a phys link's own properties (pmd: its uplink's PMD), kept
+ * by name whether or not it is attached; saved in config.json's "phys". */
+/* Those in effect for phys link name, or NULL (none set). */
+const struct link_props *physprop_props(const struct vswd *d,
+					const char *name);
+/* Its persistent ones, or NULL. */
+const struct link_props *physprop_saved(const struct vswd *d,
+					const char *name);
+/* Whether vnic.set / vnic.reset name a phys link: attached, or a host
+ * Ethernet interface (phys_check()) that is no VNIC's. */
+bool physprop_target(struct vswd *d, const char *name);
+/* vnic.set's {"prop": "value"} on it (only pmd: others ENOTSUP), checked
+ * as for a VNIC, in effect at once (its uplink moved), saved unless
+ * temporary. 0 or -errno with err. */
+int physprop_set(struct vswd *d, const char *name, json_t *props,
+		 bool temporary, struct rpc_error *err);
+/* vnic.reset's (mask of property ids: all, or pmd). */
+int physprop_reset(struct vswd *d, const char *name, uint32_t mask,
+		   bool temporary, struct rpc_error *err);
+/* The "phys" array of config.json; at start, its entries (bad ones
+ * logged and skipped). */
+json_t *physprop_persist_json(const struct vswd *d);
+void physprop_restore(struct vswd *d, json_t *arr);
+void physprops_destroy_all(struct vswd *d);
 
 /* phys.c: host Ethernet interfaces (libnl-route, sysfs, ethtool) */
 json_t *phys_list(void);

@@ -1,19 +1,26 @@
 #!/bin/bash
-# Two PMD threads (vswitchd --pmd-cpus 0,1), ports the unit of assignment:
+# Two PMD threads (vswitchd --pmd-cpus 0,1), ports placed by switch:
 # - bad CPU lists are refused with a message;
 # - four guest VNICs (two pairs of xvm-vuser endpoints) on ONE etherstub
-#   are dealt over both PMDs (v1, v3 on PMD 0; v2, v4 on PMD 1): stats'
-#   "pmds", vnic.list's "pmd" and vnicadm show-vnic -o pmd say so;
+#   stay together on PMD 0 (a switch of 8 ports or fewer is not split:
+#   nothing it forwards crosses PMDs); a second etherstub's pair goes
+#   whole to PMD 1: stats' "pmds", vnic.list's "pmd" and vnicadm
+#   show-vnic -o pmd say so;
 # - a pmd property vswitchd does not run is refused; one set is saved
-#   like the other properties and shown by show-linkprop;
-# - both pairs send across PMDs at the same time (v1 -> v2, v4 -> v3),
-#   every frame checked byte for byte and for order by the receiver,
-#   while v2 is pinned to PMD 0, 1, 0, 1 (it moves: show-vnic follows)
-#   and VNICs are made and deleted on the etherstub: nothing is lost,
-#   the VNICs' counters (summed over the PMDs that counted them) are
-#   exact; each PMD counts its own polls and "pmd" is their sum;
+#   like the other properties and shown by show-linkprop; a VNIC made
+#   pinned moves none of the others;
+# - both pairs send across PMDs at the same time (v1 -> v2, v4 -> v3 with
+#   v4 pinned to PMD 1), every frame checked byte for byte and for order
+#   by the receiver, while v2 is pinned to PMD 0, 1, 0, 1 (it moves:
+#   show-vnic follows) and VNICs are made and deleted on the etherstub:
+#   nothing is lost, the VNICs' counters (summed over the PMDs that
+#   counted them) are exact; each PMD counts its own polls and "pmd" is
+#   their sum; a pin reset puts the VNIC back with its switch;
 # - a maxbw=20M cap on v3 (PMD 0) holds, within 5%, for frames sent
-#   from v4 on PMD 1.
+#   from v4 on PMD 1;
+# - the second etherstub gone, nothing moves; the pins reset, the
+#   etherstub's 4 ports whole on PMD 0; grown to 10 ports it is split,
+#   its 5 newest VNICs on PMD 1; back to 8, whole on PMD 0 again.
 # timeout: 180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -50,20 +57,30 @@ pmdmap() { pmdinfo '"; ".join("%d cpu%d %s" % (p["index"], p["cpu"], ",".join(so
 # vnic_pmd NAME: its PMD as vnicadm show-vnic prints it
 vnic_pmd() { "$VNICADM" show-vnic -p -o pmd "$1"; }
 got=$(pmdmap)
-want="0 cpu0 $v1,$v3; 1 cpu1 $v2,$v4"
+want="0 cpu0 $v1,$v2,$v3,$v4; 1 cpu1 "
 [ "$got" = "$want" ] || fail "stats pmds: '$got', expected '$want'"
 got=$("$VNICADM" show-vnic -p -o link,pmd | tr '\n' ' ')
-[ "$got" = "$v1:0 $v2:1 $v3:0 $v4:1 " ] || fail "show-vnic -o link,pmd: '$got'"
+[ "$got" = "$v1:0 $v2:0 $v3:0 $v4:0 " ] || fail "show-vnic -o link,pmd: '$got'"
 # the PMD column is not in dladm's default set
 "$VNICADM" show-vnic "$v1" | head -n 1 | grep -q PMD && fail "show-vnic shows PMD without -o"
-pass "four VNICs of one etherstub dealt over PMDs 0 and 1 (stats, show-vnic -o pmd)"
+pass "four VNICs of one etherstub together on PMD 0 (stats, show-vnic -o pmd)"
+
+# a second etherstub: its pair on the idle PMD, whole
+s2=$(vname 92) v7=$(vname 7) v8=$(vname 8)
+vna create-etherstub -t "$s2"
+guest_vnic "$v7" "$s2"
+guest_vnic "$v8" "$s2"
+got=$(pmdmap)
+want="0 cpu0 $v1,$v2,$v3,$v4; 1 cpu1 $v7,$v8"
+[ "$got" = "$want" ] || fail "second etherstub: '$got', expected '$want'"
+pass "a second etherstub's two VNICs together on PMD 1"
 
 # the pmd property: checked against the PMDs vswitchd runs
 out=$("$VNICADM" set-linkprop -t -p pmd=2 "$v2" 2>&1) && fail "pmd=2 accepted with 2 PMDs"
 echo "$out" | grep -q "vswitchd runs 2 PMDs (0-1)" || fail "pmd=2: '$out'"
 out=$("$VNICADM" set-linkprop -t -p pmd=16 "$v2" 2>&1) && fail "pmd=16 accepted"
 echo "$out" | grep -q "invalid value '16' for link property 'pmd'" || fail "pmd=16: '$out'"
-[ "$(vnic_pmd "$v2")" = 1 ] || fail "$v2 moved by a refused pmd"
+[ "$(vnic_pmd "$v2")" = 0 ] || fail "$v2 moved by a refused pmd"
 pass "pmd=2 (2 PMDs) and pmd=16 refused with a reason; nothing moved"
 
 # saved like the other properties; made pinned with create-vnic -p
@@ -91,6 +108,10 @@ send() {
 		-n 10000 -l "$6" -r 2500 -t 8 -V >"$TMP/$1.tx" 2>"$TMP/$1.txerr" &
 	eval "tx_$1=\$!"
 }
+# v4 pinned to PMD 1: what it sends to v3 crosses PMDs
+vna set-linkprop -t -p pmd=1 "$v4"
+[ "$(vnic_pmd "$v4")" = 1 ] || fail "$v4 pinned to 1 is on PMD $(vnic_pmd "$v4")"
+[ "$(pmdmap)" = "0 cpu0 $v1,$v2,$v3; 1 cpu1 $v4,$v7,$v8" ] || fail "pinning $v4 moved others: '$(pmdmap)'"
 send p1 "$s_1" "$m_1" "$s_2" "$m_2" 1518
 send p2 "$s_4" "$m_4" "$s_3" "$m_3" 200
 # meanwhile: v2 pinned back and forth (it moves with frames queued for
@@ -120,10 +141,11 @@ pass "v1 -> v2 (1518 bytes) and v4 -> v3 (200 bytes) from PMD 0 to PMD 1 and bac
 got=$(pmdmap)
 echo "  after the moves: $got"
 [ "$(vnic_pmd "$v2")" = 1 ] || fail "$v2 pinned last to 1 is on $(vnic_pmd "$v2")"
-[ "$(pmdinfo '",".join(str(len(p["vnics"])) for p in s["pmds"])')" = 2,2 ] || fail "not balanced after the moves: '$got'"
+[ "$got" = "0 cpu0 $v1,$v3; 1 cpu1 $v2,$v4,$v7,$v8" ] || fail "after the moves: '$got'"
 vna reset-linkprop -t -p pmd "$v2"
-[ "$(pmdmap)" = "$got" ] || fail "reset pmd on a balanced switch moved ports: '$(pmdmap)'"
-pass "$v2 on PMD 1 where it was pinned last, two ports per PMD; pin reset: nothing to rebalance"
+got=$(pmdmap)
+[ "$got" = "0 cpu0 $v1,$v2,$v3; 1 cpu1 $v4,$v7,$v8" ] || fail "pin of $v2 reset: '$got'"
+pass "$v2 on PMD 1 where it was pinned last; pin reset: back with its switch on PMD 0, nothing else moved"
 
 # each PMD moved frames; the "pmd" counters are the sum of the PMDs'.
 echo "  pmds: $(pmdinfo '"; ".join("%d: busy %d idle %d sleeps %d wakeups %d" % (p["index"], p["busy_polls"], p["idle_polls"], p["sleeps"], p["wakeups"]) for p in s["pmds"])')"
@@ -140,6 +162,15 @@ for c in "$v1 opackets 10000" "$v1 obytes 15140000" "$v2 ipackets 10000" "$v2 rb
 	[ "$(vnic_stat "$1" "$2")" = "$3" ] || fail "$1 $2: $(vnic_stat "$1" "$2"), expected $3"
 done
 pass "the VNICs count exactly what was sent and received, summed over the PMDs"
+
+# the second etherstub gone (before the cap below, which then runs with
+# the ports it ran with before the placement by switch: two per PMD)
+vna delete-vnic -t "$v7"
+vna delete-vnic -t "$v8"
+vna delete-etherstub "$s2"
+got=$(pmdmap)
+[ "$got" = "0 cpu0 $v1,$v2,$v3; 1 cpu1 $v4" ] || fail "second etherstub gone: '$got'"
+pass "second etherstub gone: nothing moved ($v4 alone on PMD 1, pinned)"
 
 # a cap on v3 (pinned to PMD 0) for frames from v4 (pinned to PMD 1):
 # 1514-byte frames at 4000/s (48 Mb/s) against maxbw=20M, measured
@@ -162,3 +193,26 @@ mbps=$(sed -n 's/^vuser: received=.* gbps=\([0-9.]*\) .*/\1/p' "$TMP/cap.rx" | a
 	fail "maxbw=20M on $v3 from $v4 on the other PMD: $mbps Mb/s, not within 5%"
 [ "$(vnic_stat "$v3" drops.maxbw_queue)" -gt 0 ] || fail "no maxbw_queue drops on $v3 for 48 Mb/s into 20M"
 pass "maxbw=20M on $v3 (PMD 0) held at $mbps Mb/s for frames from $v4 (PMD 1)"
+
+# the pins reset: the etherstub's four VNICs together on PMD 0, PMD 1 idle
+vna reset-linkprop -t -p maxbw,pmd "$v3"
+vna reset-linkprop -t -p pmd "$v4"
+got=$(pmdmap)
+[ "$got" = "0 cpu0 $v1,$v2,$v3,$v4; 1 cpu1 " ] || fail "pins reset: '$got'"
+pass "pins reset: one switch of four VNICs, whole on PMD 0"
+# ten ports: split, the five newest on PMD 1; eight: whole again
+big=""
+for i in 11 12 13 14 15 16; do
+	guest_vnic "$(vname $i)" "$s1"
+	big="$big $(vname $i)"
+done
+got=$("$VNICADM" show-vnic -p -o link,pmd | tr '\n' ' ')
+want="$v1:0 $v2:0 $v3:0 $v4:0 $(vname 11):0 $(vname 12):1 $(vname 13):1 $(vname 14):1 $(vname 15):1 $(vname 16):1 "
+[ "$got" = "$want" ] || fail "ten VNICs on one etherstub: '$got', expected '$want'"
+pass "ten VNICs on one etherstub (more than 8): split 5 and 5, the newest on PMD 1"
+vna delete-vnic -t "$(vname 16)"
+vna delete-vnic -t "$(vname 15)"
+got=$("$VNICADM" show-vnic -p -o pmd | sort -u | tr '\n' ' ')
+[ "$got" = "0 " ] || fail "eight VNICs on one etherstub not whole on PMD 0: '$("$VNICADM" show-vnic -p -o link,pmd | tr '\n' ' ')'"
+grep -q "port $(vname 14): from PMD 1 to PMD 0" "$TMP/vswitchd.log" || fail "no move of $(vname 14) logged"
+pass "back to eight VNICs: whole on PMD 0 again (moves logged)"

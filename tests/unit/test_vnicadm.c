@@ -59,15 +59,16 @@ static const char phys_json[] =
 	"[{\"name\":\"eth0\",\"media\":\"Ethernet\",\"state\":\"up\","
 	"\"speed\":10000,\"duplex\":\"full\",\"device\":\"virtio_net\","
 	"\"macaddress\":\"52:54:00:0a:0b:0c\",\"inuse\":true,"
-	"\"clients\":[\"vnic0\",\"xvm1_0\"],\"rxrings\":1,\"txrings\":1},"
+	"\"clients\":[\"vnic0\",\"xvm1_0\"],\"rxrings\":1,\"txrings\":1,"
+	"\"pmd\":1},"
 	"{\"name\":\"veth1\",\"media\":\"Ethernet\",\"state\":\"down\","
 	"\"speed\":0,\"duplex\":\"unknown\",\"device\":\"veth\","
 	"\"macaddress\":\"2:0:0:0:0:1\",\"inuse\":false,\"clients\":[],"
-	"\"rxrings\":0,\"txrings\":0},"
+	"\"rxrings\":0,\"txrings\":0,\"pmd\":null},"
 	"{\"name\":\"eth2\",\"media\":\"Ethernet\",\"state\":\"up\","
 	"\"speed\":1000,\"duplex\":\"full\",\"device\":\"ixgbe\","
 	"\"macaddress\":null,\"inuse\":true,\"clients\":[],"
-	"\"rxrings\":4,\"txrings\":2}]";
+	"\"rxrings\":4,\"txrings\":2,\"pmd\":0}]";
 
 /* show-ether: a 1G link, a 100M half-duplex one, one that says nothing */
 static const char ether_json[] =
@@ -168,6 +169,11 @@ static void test_golden_link(void)
 	print_golden("show-link-s", VN_T_LINK_STATS, NULL, false, links_json);
 	print_golden("show-phys", VN_T_PHYS, NULL, false, phys_json);
 	print_golden("show-phys-p", VN_T_PHYS, "link,state,speed", true,
+		     phys_json);
+	/* PMD only with -o (the uplink's PMD, "--" when not attached) */
+	print_golden("show-phys-o-pmd", VN_T_PHYS, "link,state,pmd", false,
+		     phys_json);
+	print_golden("show-phys-o-pmd-p", VN_T_PHYS, "link,pmd", true,
 		     phys_json);
 	print_golden("show-ether", VN_T_ETHER, NULL, false, ether_json);
 	print_golden("show-ether-p", VN_T_ETHER, "link,auto,speed-duplex,pause",
@@ -783,7 +789,7 @@ static void test_altroot(void)
 	char *saved = env_save("XVM_STATEDIR");
 	char root[64] = "/tmp/vnicadm-root.XXXXXX", cmd[128];
 	const json_t *e;
-	json_t *conf;
+	json_t *conf, *want;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
 	setenv("XVM_STATEDIR", "/state", 1);
@@ -814,6 +820,28 @@ static void test_altroot(void)
 			    "vnic0"), 0);
 	CU_ASSERT_EQUAL(RUN("reset-linkprop", "-R", root, "-p", "cpus",
 			    "vnic0"), 0);
+	/* a phys link's pmd: in "phys", gone when reset; nothing else */
+	CU_ASSERT_EQUAL(RUN("set-linkprop", "-R", root, "-p", "pmd=3",
+			    "phys0"), 0);
+	CU_ASSERT_STRING_EQUAL(ERR(), "");
+	conf = root_conf(root);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	want = json_pack("[{s:s, s:{s:s}}]", "name", "phys0", "props", "pmd",
+			 "3");
+	CU_ASSERT_TRUE(json_equal(json_object_get(conf, "phys"), want));
+	json_decref(want);
+	json_decref(conf);
+	CHECK_ERR("cannot set link properties on 'phys0': object not found",
+		  "set-linkprop", "-R", root, "-p", "maxbw=10M", "phys0");
+	CHECK_ERR("cannot set link property 'pmd' on 'phys0': invalid value "
+		  "'16' for link property 'pmd'",
+		  "set-linkprop", "-R", root, "-p", "pmd=16", "phys0");
+	CU_ASSERT_EQUAL(RUN("reset-linkprop", "-R", root, "phys0"), 0);
+	conf = root_conf(root);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(conf, "phys")), 0);
+	json_decref(conf);
+	CHECK_ERR("cannot reset link properties on 'phys0': object not found",
+		  "reset-linkprop", "-R", root, "phys0");
 	/* rename-link: the etherstub with its VNICs, then back */
 	CU_ASSERT_EQUAL(RUN("rename-link", "-R", root, "stub0", "stub7"), 0);
 	conf = root_conf(root);
