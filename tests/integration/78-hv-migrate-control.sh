@@ -23,14 +23,16 @@ HVCTL=("$BIN/hvctl" -s "$sock")
 
 count() { sed -n 's/^guest: memcheck n=\([0-9]*\).*$/\1/p' "$TMP/$1.console" | tail -n1; }
 field() { python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(r.get(sys.argv[1], ""))' "$1"; }
-# mig_active: until the source says a migration runs (30 s at most): the
-# migrate call was started in the background, and on a busy machine it
-# can take more than the 1 s the checks used to give it
+# mig_active: until the source says a migration is in its pre-copy
+# rounds (30 s at most): the migrate call was started in the background,
+# and on a busy machine it can take more than the 1 s the checks used to
+# give it; "active" alone is already true in its setup phase, before the
+# rounds
 mig_active() {
 	local end
 	end=$(deadline_in 30)
-	until [ "$("${HVCTL[@]}" -j migrate-info 2>/dev/null | field active)" = True ]; do
-		before "$end" || fail "no migration running 30 s after it was asked for"
+	until [ "$("${HVCTL[@]}" -j migrate-info 2>/dev/null | field phase)" = precopy ]; do
+		before "$end" || fail "no migration in its rounds 30 s after it was asked for"
 		sleep 0.1
 	done
 }
