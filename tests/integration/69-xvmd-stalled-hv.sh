@@ -334,7 +334,8 @@ pass "destroy slowexit answered once its hv exited ($(cat "$TMP/sx.ms") ms): shu
 # VNIC is made for it. (fake-hv plugs and unplugs at once.)
 mac=$(V domiflist stuck | awk '$1 ~ /^xvm/ {print $5}')
 [ -n "$mac" ] || fail "stuck's MAC: $(V domiflist stuck)"
-reattach() { # DOM: attach $mac over $stub in the background, vswitchd stopped
+reattach() { # DOM: attach $mac over $stub in the background, vswitchd stopped;
+	# then it is attached and its VNIC is in vswitchd
 	( V attach-interface "$1" bridge "$stub" --mac "$mac" >"$TMP/re.out" 2>&1
 	  echo $? >"$TMP/re.rc" ) &
 	bg=$!
@@ -342,22 +343,18 @@ reattach() { # DOM: attach $mac over $stub in the background, vswitchd stopped
 	timed1 "while the attach of $mac to $1 waits for the delete" list --all
 	kill -CONT "$VSW_PID"; STOPPED=
 	wait $bg
+	[ "$(cat "$TMP/re.rc")" = 0 ] || fail "attach of $mac to $1: $(cat "$TMP/re.out")"
+	vn=$(V domiflist "$1" | awk -v m="$mac" '$5 == m {print $1}')
+	[ -n "$vn" ] || fail "$1 lacks $mac: $(V domiflist "$1")"
+	"$VNICADM" show-vnic "$vn" >/dev/null || fail "no VNIC $vn in vswitchd: $("$VNICADM" show-vnic)"
 }
 kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
 timed1 "detach with vswitchd stopped" detach-interface stuck bridge --mac "$mac"
 reattach stuck
-[ "$(cat "$TMP/re.rc")" = 0 ] || fail "attach of $mac right after its detach: $(cat "$TMP/re.out")"
-vn=$(V domiflist stuck | awk -v m="$mac" '$5 == m {print $1}')
-[ -n "$vn" ] || fail "stuck lacks $mac: $(V domiflist stuck)"
-"$VNICADM" show-vnic "$vn" >/dev/null || fail "no VNIC $vn in vswitchd: $("$VNICADM" show-vnic)"
 pass "detach then at once attach of $mac (vswitchd stopped meanwhile): attached, its VNIC made after the old one went"
 kill -STOP "$VSW_PID"; STOPPED=$VSW_PID
 timed1 "destroy stuck with vswitchd stopped" destroy stuck
 reattach other
-[ "$(cat "$TMP/re.rc")" = 0 ] || fail "attach of destroyed stuck's $mac to other: $(cat "$TMP/re.out")"
-vn=$(V domiflist other | awk -v m="$mac" '$5 == m {print $1}')
-[ -n "$vn" ] || fail "other lacks $mac: $(V domiflist other)"
-"$VNICADM" show-vnic "$vn" >/dev/null || fail "no VNIC $vn in vswitchd: $("$VNICADM" show-vnic)"
 pass "destroy stuck, then at once attach of its $mac to other: attached"
 # other's attach waits (the detach's delete in flight) when other is
 # destroyed: the attach fails, no VNIC is left once vswitchd goes on
