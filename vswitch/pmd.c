@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <fcntl.h>
 
+#include <rte_cycles.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -309,6 +310,13 @@ static unsigned pmd_iteration(struct pmd *pmd, bool *pending)
 	return work;
 }
 
+/* An iteration begun at TSC c0 moved frames. */
+static inline void pmd_count_busy(struct pmd *pmd, uint64_t c0)
+{
+	pmd->ctr.busy_polls++;
+	pmd->ctr.busy_cycles += rte_rdtsc() - c0;
+}
+
 /* Spin while frames came in the last spin_ns, then sleep: every port that
  * can wake us is asked to, the ports are looked at once more (a frame
  * that came meanwhile sent no kick), and the thread sleeps until a kick,
@@ -337,10 +345,10 @@ static int pmd_main(void *arg)
 	while (!__atomic_load_n(&pmd->stop, __ATOMIC_ACQUIRE)) {
 		bool pending = false, woken;
 		unsigned polled;
-		uint64_t t0;
+		uint64_t t0, c0 = rte_rdtsc();
 
 		if (pmd_iteration(pmd, &pending)) {
-			pmd->ctr.busy_polls++;
+			pmd_count_busy(pmd, c0);
 			pmd->dozing = false;
 			spin_work(&spin, pmd->dp.now_ns - last_work_ns);
 			last_work_ns = pmd->dp.now_ns;
@@ -357,11 +365,12 @@ static int pmd_main(void *arg)
 		 * look at every port once more (handoff() in switch.c) */
 		__atomic_store_n(&pmd->wake.sleeping, 1, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		c0 = rte_rdtsc();
 		if (pmd_iteration(pmd, &pending)) {	/* came meanwhile */
+			pmd_count_busy(pmd, c0);
 			__atomic_store_n(&pmd->wake.sleeping, 0,
 					 __ATOMIC_RELAXED);
 			pmd_wait_end(pmd);
-			pmd->ctr.busy_polls++;
 			pmd->dozing = false;
 			last_work_ns = pmd->dp.now_ns;
 			sleep_us = PMD_SLEEP_MIN_US;
@@ -631,6 +640,8 @@ void pmd_get_counters(const struct pmd *pmd, struct pmd_counters *c)
 	c->idle_polls = __atomic_load_n(&pmd->ctr.idle_polls, __ATOMIC_RELAXED);
 	c->sleeps = __atomic_load_n(&pmd->ctr.sleeps, __ATOMIC_RELAXED);
 	c->wakeups = __atomic_load_n(&pmd->ctr.wakeups, __ATOMIC_RELAXED);
+	c->busy_cycles = __atomic_load_n(&pmd->ctr.busy_cycles,
+					 __ATOMIC_RELAXED);
 }
 
 static void pmd_free(struct pmd *pmd)

@@ -3,6 +3,7 @@
  * point of view of the link it belongs to (docs/vswitchd-control.md
  * "vnic.list"), and the "stats" method, everything at once.
  */
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "control.h"
@@ -62,19 +63,21 @@ static json_t *stats_pmd_json(struct vswd *d, unsigned i,
 	sum->idle_polls += c.idle_polls;
 	sum->sleeps += c.sleeps;
 	sum->wakeups += c.wakeups;
+	sum->busy_cycles += c.busy_cycles;
 	for (struct vsw_link *l = d->links; l; l = l->next)
 		if (l->uplink && l->uplink->pmd == i)
 			json_array_append_new(links, json_string(l->name));
 	for (struct vsw_vnic *v = d->vnics; v; v = v->next)
 		if (v->port && v->port->pmd == i)
 			json_array_append_new(vnics, json_string(v->name));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 			 "index", (json_int_t)i,
 			 "cpu", (json_int_t)d->pmd_cpu[i],
 			 "busy_polls", (json_int_t)c.busy_polls,
 			 "idle_polls", (json_int_t)c.idle_polls,
 			 "sleeps", (json_int_t)c.sleeps,
 			 "wakeups", (json_int_t)c.wakeups,
+			 "busy_cycles", (json_int_t)c.busy_cycles,
 			 "links", links, "vnics", vnics);
 }
 
@@ -88,7 +91,7 @@ static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 	for (unsigned i = 0; i < d->npmds; i++)
 		json_array_append_new(pmds, stats_pmd_json(d, i, &c));
 	rte_malloc_get_socket_stats(rte_socket_id(), &heap);
-	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:o, "
+	*result = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, "
 			    "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
 			    "links", links_json(d, NULL, true),
 			    "vnics", vnics_json(d, NULL, NULL, true),
@@ -96,6 +99,8 @@ static int stats_ctl_show(struct vswd *d, json_t *params UNUSED,
 			    "idle_polls", (json_int_t)c.idle_polls,
 			    "sleeps", (json_int_t)c.sleeps,
 			    "wakeups", (json_int_t)c.wakeups,
+			    "busy_cycles", (json_int_t)c.busy_cycles,
+			    "tsc_hz", (json_int_t)rte_get_tsc_hz(),
 			    "pmds", pmds,
 			    "mbufs", "total", (json_int_t)d->pool->size,
 			    "in_use",

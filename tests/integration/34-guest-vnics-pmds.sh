@@ -152,9 +152,9 @@ echo "  pmds: $(pmdinfo '"; ".join("%d: busy %d idle %d sleeps %d wakeups %d" % 
 [ "$(pmdinfo 'all(p["wakeups"] >= 100 for p in s["pmds"])')" = True ] ||
 	fail "a PMD was woken fewer than 100 times for 10000 frames at 2500/s"
 pass "both PMDs were woken by kicks or by frames handed from the other (100 times or more each)"
-check=$(pmdinfo 'all(p["busy_polls"] > 0 for p in s["pmds"]) and all(s["pmd"][k] == sum(p[k] for p in s["pmds"]) for k in ("busy_polls", "idle_polls", "sleeps", "wakeups"))')
+check=$(pmdinfo 'all(p["busy_polls"] > 0 for p in s["pmds"]) and all(s["pmd"][k] == sum(p[k] for p in s["pmds"]) for k in ("busy_polls", "idle_polls", "sleeps", "wakeups", "busy_cycles")) and all(p["busy_cycles"] > 0 for p in s["pmds"]) and s["pmd"]["tsc_hz"] > 0')
 [ "$check" = True ] || { vsw_rpc stats; fail "per-PMD counters: each busy and summed in pmd: $check"; }
-pass "each PMD counted its busy polls; pmd is the sum of the pmds"
+pass "each PMD counted its busy polls and their cycles; pmd is the sum of the pmds"
 # the VNICs' counters, written by both PMDs ($v2 moved) and summed
 for c in "$v1 opackets 10000" "$v1 obytes 15140000" "$v2 ipackets 10000" "$v2 rbytes 15140000" \
 	 "$v4 opackets 10000" "$v3 ipackets 10000" "$v3 rbytes 1960000" "$v2 ierrors 0" "$v3 ierrors 0"; do

@@ -26,10 +26,12 @@ grep -Eq '^64 +[0-9]+\.[0-9]{3} ' "$dir/out" || fail "no 64-byte row in the tabl
 grep -q '^load average at the start: ' "$dir/out" || fail "no load average at the start"
 grep -q '^load average at the end: ' "$dir/out" || fail "no load average at the end"
 [ "$(head -n 1 "$dir/vswitch.csv")" = \
-	"part,setup,size,round,param,frames,secs,mpps,gbps,cpu_secs,ns_per_frame,stalled,naps" ] ||
+	"part,setup,size,round,param,frames,secs,mpps,gbps,cpu_secs,ns_per_frame,stalled,naps,busy_pct,pcyc" ] ||
 	fail "vswitch.csv header: $(head -n 1 "$dir/vswitch.csv")"
-# vswitchd's row: 13 columns, frames > 0, CPU time and naps counted.
-awk -F, '$1 == "size" && $2 == "vswitchd" && $3 == 64 && NF == 13 && $6 > 0 && $10 != "" && $13 != "" { ok = 1 }
+# vswitchd's row: 15 columns, frames > 0, CPU time, naps, the PMD's busy
+# share (0-100%) and its processing cycles per frame counted.
+awk -F, '$1 == "size" && $2 == "vswitchd" && $3 == 64 && NF == 15 && $6 > 0 && $10 != "" && $13 != "" &&
+	$14 != "" && $14 > 0 && $14 <= 100 && $15 > 0 { ok = 1 }
 	END { exit !ok }' "$dir/vswitch.csv" || fail "no vswitchd row with frames: $(cat "$dir/vswitch.csv")"
 pass "vswitch.csv has its header and vswitchd's row ($(grep '^size,vswitchd' "$dir/vswitch.csv"))"
 if grep -q '^OVS-DPDK not measured: ' "$dir/out"; then
@@ -37,11 +39,11 @@ if grep -q '^OVS-DPDK not measured: ' "$dir/out"; then
 	grep '^OVS-DPDK not measured: ' "$dir/out"
 	pass "OVS-DPDK could not run here and the bench says why"
 else
-	awk -F, '$1 == "size" && $2 == "ovs-normal" && $6 > 0 && $10 > 0 { ok = 1 } END { exit !ok }' \
-		"$dir/vswitch.csv" || fail "no ovs-normal row with frames and CPU time"
+	awk -F, '$1 == "size" && $2 == "ovs-normal" && $6 > 0 && $10 > 0 && $15 > 0 { ok = 1 } END { exit !ok }' \
+		"$dir/vswitch.csv" || fail "no ovs-normal row with frames, CPU time and processing cycles per frame"
 	# ("-" where the round stalled: a 1-second round on a busy machine)
-	grep -Eq '^  64 +vswitchd/ovs-normal +([0-9.]+x|-) +\(rounds min ' "$dir/out" ||
-		fail "no vswitchd/ovs-normal ratio line"
+	grep -Eq '^  64 +vswitchd/ovs-normal +([0-9.]+x|-) +\(rounds min .* cycles/frame ([0-9.]+x|-)$' "$dir/out" ||
+		fail "no vswitchd/ovs-normal ratio line with the cycles per frame ratio"
 	pass "OVS-DPDK measured: $(grep '^size,ovs-normal' "$dir/vswitch.csv")"
 fi
 # Nothing left: namespace, DPDK files under its prefixes, processes.
