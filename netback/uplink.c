@@ -12,7 +12,18 @@
  * allocates 64 KiB per block: 8 MiB in all) and receives into the jumbo
  * pool, so frames up to NB_MAX_FRAME pass whole. The ring is sized once:
  * an MTU raised later takes effect when the link is attached again.
+ *
+ * Waking an idle PMD: the af_packet PMD's socket (one per queue pair; its
+ * fd is not in DPDK's API) polls readable while its receive ring holds a
+ * frame not yet taken, and the kernel wakes its waiters for each frame.
+ * uplink_open() finds it as the AF_PACKET socket bound to the interface
+ * that rte_dev_probe() made (one we did not have before), and wait_begin
+ * hands it to the PMD, which epolls it as it does a tap's fd: a frame
+ * from the LAN wakes a sleeping PMD at once instead of at its next
+ * timeout (up to 4 ms). If none is found, the uplink is polled as before.
  */
+#include <dirent.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +49,12 @@
 #define UPLINK_JUMBO_ARGS	",blocksz=36864,framesz=9216,framecnt=256"
 #define UPLINK_SMALL_MTU	1500
 
+#define UPLINK_MAX_SOCKS	8
+
 struct uplink {
 	uint16_t port_id;
+	int rx_fd;		/* the af_packet PMD's socket (its own), -1:
+				 * none found, the port is polled */
 	bool started;
 	bool was_promisc;	/* IFF_PROMISC set before we came: leave it */
 	char devname[RTE_DEV_NAME_MAX_LEN];
@@ -62,6 +77,54 @@ static bool uplink_promisc_now(const char *ifname)
 		on = ifr.ifr_flags & IFF_PROMISC;
 	close(fd);
 	return on;
+}
+
+/* Up to max fds of ours that are AF_PACKET sockets bound to ifindex;
+ * their number (at most max). */
+static unsigned uplink_packet_fds(int ifindex, int *fds, unsigned max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while (n < max && (de = readdir(d))) {
+		struct sockaddr_ll sll;
+		socklen_t len = sizeof(sll);
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd == dirfd(d))
+			continue;
+		memset(&sll, 0, sizeof(sll));
+		if (getsockname((int)fd, (struct sockaddr *)&sll, &len) == 0 &&
+		    sll.sll_family == AF_PACKET && sll.sll_ifindex == ifindex)
+			fds[n++] = (int)fd;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The one socket bound to ifindex in after[] that is not in before[]:
+ * the one rte_dev_probe() made; -1 if not exactly one. */
+static int uplink_new_fd(const int *before, unsigned nb, const int *after,
+			 unsigned na)
+{
+	int found = -1;
+
+	for (unsigned i = 0; i < na; i++) {
+		bool old = false;
+
+		for (unsigned j = 0; j < nb; j++)
+			old |= after[i] == before[j];
+		if (old)
+			continue;
+		if (found >= 0)
+			return -1;
+		found = after[i];
+	}
+	return found;
 }
 
 static int uplink_start(struct uplink *u, struct rte_mempool *pool)
@@ -99,20 +162,25 @@ static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
 	struct uplink *u;
 	char args[RTE_DEV_NAME_MAX_LEN + IFNAMSIZ + 96];
 	bool jumbo = c->mtu > UPLINK_SMALL_MTU;
-	int rc;
+	int before[UPLINK_MAX_SOCKS], after[UPLINK_MAX_SOCKS];
+	unsigned nb, na;
+	int ifindex, rc;
 
 	if (!c->ifname || strlen(c->ifname) >= IFNAMSIZ || !c->pool ||
 	    (jumbo && !c->jumbo))
 		return -EINVAL;
-	if (if_nametoindex(c->ifname) == 0)
+	ifindex = (int)if_nametoindex(c->ifname);
+	if (ifindex == 0)
 		return -ENOENT;
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
+	u->rx_fd = -1;
 	snprintf(u->devname, sizeof(u->devname), "net_af_packet_%s", c->ifname);
 	snprintf(args, sizeof(args), "%s,iface=%s,qpairs=1%s", u->devname,
 		 c->ifname, jumbo ? UPLINK_JUMBO_ARGS : "");
 	u->was_promisc = uplink_promisc_now(c->ifname);
+	nb = uplink_packet_fds(ifindex, before, UPLINK_MAX_SOCKS);
 	rc = rte_dev_probe(args);
 	if (rc < 0) {
 		log_err("uplink %s: cannot attach: %s", c->ifname,
@@ -120,14 +188,21 @@ static int uplink_open(struct nb_port *p, const struct nb_port_conf *c)
 		free(u);
 		return rc;
 	}
+	na = uplink_packet_fds(ifindex, after, UPLINK_MAX_SOCKS);
+	u->rx_fd = uplink_new_fd(before, nb, after, na);
+	if (u->rx_fd < 0)
+		log_warn("uplink %s: its af_packet socket not found: polled, "
+			 "frames may wait up to 4 ms for an idle switch",
+			 c->ifname);
 	rc = rte_eth_dev_get_port_by_name(u->devname, &u->port_id);
 	if (rc == 0)
 		rc = uplink_start(u, jumbo ? c->jumbo : c->pool);
 	if (rc < 0)
 		goto fail;
 	p->priv = u;
-	log_info("uplink %s: attached as DPDK port %u (mtu %u, %s frames)",
-		 c->ifname, u->port_id, c->mtu, jumbo ? "jumbo" : "2 KiB");
+	log_info("uplink %s: attached as DPDK port %u (mtu %u, %s frames, %s)",
+		 c->ifname, u->port_id, c->mtu, jumbo ? "jumbo" : "2 KiB",
+		 u->rx_fd >= 0 ? "wakes the switch" : "polled");
 	return 0;
 fail:
 	log_err("uplink %s: cannot start: %s", c->ifname, rte_strerror(-rc));
@@ -164,6 +239,20 @@ static uint16_t uplink_tx_burst(struct nb_port *p, struct rte_mbuf **pkts,
 	return rte_eth_tx_burst(((struct uplink *)p->priv)->port_id, 0, pkts, n);
 }
 
+/* The idle PMD epolls the af_packet socket: readable while a received
+ * frame waits in its ring (left there for rx_burst). */
+static int uplink_wait_begin(struct nb_port *p, struct nb_wait *w)
+{
+	const struct uplink *u = p->priv;
+
+	if (u->rx_fd < 0)
+		return -EAGAIN;
+	w->fd = u->rx_fd;
+	w->gen = 0;		/* the same socket for the port's life */
+	w->counter = false;
+	return 0;
+}
+
 static int uplink_link_state(const struct nb_port *p)
 {
 	struct rte_eth_link link;
@@ -197,7 +286,7 @@ const struct nb_port_ops nb_uplink_ops = {
 	.close = uplink_close,
 	.rx_burst = uplink_rx_burst,
 	.tx_burst = uplink_tx_burst,
-	.wait_begin = NULL,	/* the af_packet ring is polled */
+	.wait_begin = uplink_wait_begin,
 	.set_mtu = NULL,
 	.link_state = uplink_link_state,
 	.stats = uplink_stats,

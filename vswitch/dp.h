@@ -133,6 +133,9 @@ struct vsw_port {
 					 * epoll set (pmd.c); -1 none */
 	uint64_t wait_gen;		/* PMD: nb_wait.gen of wait_fd */
 	bool wait_counter;		/* PMD: wait_fd is a kick eventfd */
+	bool wait_broken;		/* PMD: wait_fd (generation wait_gen)
+					 * reported an error that will not
+					 * clear: polled until it changes */
 	bool wait_on;			/* PMD: nb_wait_begin called */
 	bool fd_ready;			/* PMD: epoll said it is readable */
 	struct flow_port *flows;	/* its flows (flows/flow_dp.h);

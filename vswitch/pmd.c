@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 
 #include <rte_cycles.h>
@@ -94,6 +95,9 @@ static bool pmd_watch(struct pmd *pmd, struct vsw_port *p,
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = p };
 	int fd;
 
+	if (p->wait_broken && p->wait_gen == w->gen)
+		return false;	/* its error stays: poll it */
+	p->wait_broken = false;
 	if (p->wait_fd >= 0 && p->wait_gen == w->gen)
 		return true;
 	pmd_unwatch(pmd, p);
@@ -248,6 +252,24 @@ static void pmd_age(struct pmd *pmd)
 	}
 }
 
+/* A watched fd reported an error, which epoll reports until it clears.
+ * A socket's (an uplink's af_packet socket when its interface goes down:
+ * ENETDOWN) is cleared by reading it; any other fd (a tap whose
+ * interface is gone) is no longer watched and the port is polled until
+ * its wait fd changes. Either way the PMD does not spin on it. */
+static void pmd_wait_error(struct pmd *pmd, struct vsw_port *p,
+			   uint32_t events)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (!(events & EPOLLHUP) &&
+	    getsockopt(p->wait_fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0)
+		return;
+	p->wait_broken = true;
+	pmd_unwatch(pmd, p);
+}
+
 /* Sleep until a watched port has a frame, a command comes, or the
  * timeout; the ports found readable are read on the next pass. true if a
  * port woke it. */
@@ -278,6 +300,10 @@ static bool pmd_sleep(struct pmd *pmd, unsigned timeout_us)
 			continue;
 		}
 		p->fd_ready = true;
+		if (pmd->evs[i].events & (EPOLLERR | EPOLLHUP)) {
+			pmd_wait_error(pmd, p, pmd->evs[i].events);
+			continue;
+		}
 		/* a kick: readable, so this read does not block */
 		if (p->wait_counter)
 			(void)!read(p->wait_fd, &v, sizeof(v));
@@ -322,7 +348,8 @@ static inline void pmd_count_busy(struct pmd *pmd, uint64_t c0)
  * that came meanwhile sent no kick), and the thread sleeps until a kick,
  * a tap's frame, a command or the timeout. Timeouts double from 50 us to
  * 4 ms (200 us while frames wait for tokens or room): ports that can only
- * be polled (an uplink) are looked at that often. When every port can
+ * be polled (an uplink whose socket was not found) are looked at that
+ * often. When every port can
  * wake us and nothing waits, the timeout is 4 ms at once, a safety net:
  * a short one only woke us for nothing, and on a CPU shared with a
  * sender took it from the sender (bench/guest-net).
@@ -501,6 +528,7 @@ static void pmd_activate(struct pmd *pmd, struct vsw_port *p)
 	p->pmd = pmd->index;
 	p->wake = &pmd->wake;
 	p->wait_fd = -1;
+	p->wait_broken = false;
 	p->wait_on = false;
 	p->fd_ready = true;
 	pmd->active[pmd->nactive++] = p;

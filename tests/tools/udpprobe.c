@@ -156,6 +156,7 @@ int main(int argc, char **argv)
 		int64_t now = now_ns(CLOCK_MONOTONIC);
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		int64_t wait;
+		struct timespec ts;
 
 		if (mark) {	/* gaps ended before now no longer count */
 			mark = 0;
@@ -198,8 +199,12 @@ int main(int argc, char **argv)
 		wait = (end_at ? end_at : next_send) - now_ns(CLOCK_MONOTONIC);
 		if (wait < 0)
 			wait = 0;
-		if (poll(&p, 1, (int)((wait + 999999) / 1000000)) < 0 && errno != EINTR)
-			die("poll: %s", strerror(errno));
+		/* to the ns: poll()'s whole milliseconds would send every
+		 * 1-2 ms instead of every interval */
+		ts.tv_sec = wait / 1000000000;
+		ts.tv_nsec = wait % 1000000000;
+		if (ppoll(&p, 1, &ts, NULL) < 0 && errno != EINTR)
+			die("ppoll: %s", strerror(errno));
 		for (;;) {
 			uint8_t b[64];
 			uint32_t m;
