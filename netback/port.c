@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "port.h"
 
@@ -35,6 +36,7 @@ struct nb_port *nb_port_open(const char *type, const struct nb_port_conf *c)
 	if (!p)
 		return NULL;
 	p->ops = ops;
+	p->wake_fd = -1;
 	strcpy(p->name, c->name);
 	rc = ops->open(p, c);
 	if (rc < 0) {
@@ -43,6 +45,20 @@ struct nb_port *nb_port_open(const char *type, const struct nb_port_conf *c)
 		return NULL;
 	}
 	return p;
+}
+
+void nb_port_set_wake(struct nb_port *p, int fd)
+{
+	__atomic_store_n(&p->wake_fd, fd, __ATOMIC_RELEASE);
+}
+
+void nb_port_wake(struct nb_port *p)
+{
+	int fd = __atomic_load_n(&p->wake_fd, __ATOMIC_ACQUIRE);
+	uint64_t one = 1;
+
+	if (fd >= 0)
+		(void)!write(fd, &one, sizeof(one));
 }
 
 void nb_port_close(struct nb_port *p)

@@ -110,6 +110,8 @@ struct nb_port_ops {
 struct nb_port {
 	const struct nb_port_ops *ops;
 	void *priv;			/* the type's own state */
+	int wake_fd;			/* the eventfd of the PMD that polls
+					 * it (nb_port_set_wake), -1 none */
 	char name[LINKNAME_MAX];
 };
 
@@ -122,6 +124,13 @@ extern const struct nb_port_ops nb_xnb_ops;
 struct nb_port *nb_port_open(const char *type, const struct nb_port_conf *c);
 void nb_port_close(struct nb_port *p);
 int nb_port_set_mtu(struct nb_port *p, uint32_t mtu);
+/* The PMD that polls p from now on wakes on fd (an eventfd; -1: none).
+ * A port whose state changes outside the PMD's loop (xnb: a frontend
+ * has connected, its kick fd is new) calls nb_port_wake() so an idle
+ * PMD looks at it at once rather than at its nap's end: its first
+ * frames, the RARP a migrated guest's hv asks for, go out then. */
+void nb_port_set_wake(struct nb_port *p, int fd);
+void nb_port_wake(struct nb_port *p);
 int nb_port_set_cpus(struct nb_port *p, const uint64_t *mask,
 		     unsigned nwords);
 int nb_port_link_state(const struct nb_port *p);

@@ -39,6 +39,7 @@ struct xnb {
 	int vid;			/* vhost device id, -1 when none */
 	struct rte_mempool *pool;
 	struct rte_rcu_qsbr *qsbr;
+	struct nb_port *port;		/* ours (its PMD's wake fd) */
 	uint64_t conn;			/* frontends connected so far */
 	int notify_vid;			/* PMD: the device whose kicks are on
 					 * (wait_begin), -1 none */
@@ -72,6 +73,8 @@ static int xnb_new_device(int vid)
 		rte_vhost_enable_guest_notification(vid, XNB_TXQ, 0);
 		__atomic_add_fetch(&x->conn, 1, __ATOMIC_RELEASE);
 		__atomic_store_n(&x->vid, vid, __ATOMIC_RELEASE);
+		/* an idle PMD watches the new kick fd from now on */
+		nb_port_wake(x->port);
 		log_info("xnb %s: frontend connected (vid %d)", x->path, vid);
 	}
 	pthread_mutex_unlock(&xnb_lock);
@@ -170,6 +173,7 @@ static int xnb_open(struct nb_port *p, const struct nb_port_conf *c)
 	x->notify_vid = -1;
 	x->pool = c->pool;
 	x->qsbr = c->qsbr;
+	x->port = p;
 	strcpy(x->path, c->path);
 	pthread_mutex_lock(&xnb_lock);
 	x->next = xnb_list;

@@ -532,11 +532,13 @@ static void pmd_activate(struct pmd *pmd, struct vsw_port *p)
 	p->wait_on = false;
 	p->fd_ready = true;
 	pmd->active[pmd->nactive++] = p;
+	nb_port_set_wake(p->nb, pmd->wake_fd);
 }
 
 /* Off pmd's list: no longer watched or asked to kick. */
 static void pmd_deactivate(struct pmd *pmd, struct vsw_port *p)
 {
+	nb_port_set_wake(p->nb, -1);
 	pmd_unwatch(pmd, p);
 	if (p->wait_on) {	/* parked between wait_begin and wait_end */
 		nb_wait_end(p->nb);
