@@ -38,7 +38,7 @@ guest_vnic "$a" "$stub" "$jumbo"; sock_a=$SOCK mac_a=$MAC
 guest_vnic "$b" "$stub" "$jumbo"; sock_b=$SOCK mac_b=$MAC
 guest_vnic "$c" "$UPLINK" "$jumbo"; sock_c=$SOCK mac_c=$MAC
 guest_vnic "$d" "$stub" "$jumbo"; sock_d=$SOCK mac_d=$MAC
-grep -q "uplink $UPLINK: attached .*(mtu 9000, jumbo frames)" "$TMP/vswitchd.log" ||
+grep -q "uplink $UPLINK: attached .*(mtu 9000, jumbo frames, " "$TMP/vswitchd.log" ||
 	{ tail -n 20 "$TMP/vswitchd.log"; fail "uplink not attached with jumbo frames"; }
 pass "uplink $UPLINK attached at MTU 9000 with jumbo ring frames"
 
