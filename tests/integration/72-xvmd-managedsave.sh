@@ -18,8 +18,8 @@ vna create-etherstub -t "$stub"
 xvmd_start
 
 ticks() { sed -n 's/^guest: spin t=\([0-9]*\).*/\1/p' "$(conlog "$1")" | tail -n 1; }
-spins() { grep -c '^guest: spin t=' "$(conlog "$1")" 2>/dev/null || echo 0; }
-boots() { grep -c '^guest: ready' "$(conlog "$1")" 2>/dev/null || echo 0; }
+spins() { count_lines '^guest: spin t=' "$(conlog "$1")"; }
+boots() { count_lines '^guest: ready' "$(conlog "$1")"; }
 wait_spins() {	# NAME N: at least N spin lines
 	local end; end=$(deadline_in 60)
 	while before "$end"; do

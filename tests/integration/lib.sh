@@ -47,6 +47,10 @@ WAIT_SCALE=1
 [ "${XVM_IN_TEST_VM:-0}" = 1 ] && WAIT_SCALE=${XVM_VM_TIME_SCALE:-3}
 deadline_in() { echo $(( ${EPOCHREALTIME/./} / 1000 + $1 * 1000 * WAIT_SCALE )); }
 before() { (( ${EPOCHREALTIME/./} / 1000 < $1 )); }
+# count_lines REGEX FILE: how many lines of FILE match REGEX; 0 when none
+# do or FILE is not there yet (grep -c prints 0 and fails then: "|| echo
+# 0" would print two lines).
+count_lines() { local n; n=$(grep -c -- "$1" "$2" 2>/dev/null); echo "${n:-0}"; }
 
 # wait_for_line FILE REGEX SECONDS: wait until FILE has a line matching REGEX.
 wait_for_line() {
